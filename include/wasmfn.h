@@ -1,0 +1,228 @@
+/*
+ * wasmfn.h - the public embedding API of wasmfn's WebAssembly engine.
+ *
+ * What a C program needs to load, validate and run WebAssembly modules
+ * without the command line: modules (compiled once, immutable, shareable
+ * between threads), stores (own the instances and runtime objects made in
+ * them; one thread at a time), instances, host functions, values and errors.
+ *
+ * Every fallible function returns a wf_error * (NULL on success) that the
+ * caller owns and frees with wf_error_free.
+ */
+#ifndef WASMFN_H
+#define WASMFN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Errors ------------------------------------------------------------ */
+
+typedef enum wf_error_kind {
+    WF_ERR_INVALID,     /* fails validation, or a wrong argument */
+    WF_ERR_MALFORMED,   /* not well formed: bad binary encoding or text syntax */
+    WF_ERR_UNLINKABLE,  /* an import is missing or has the wrong type */
+    WF_ERR_NOT_FOUND,   /* a named thing does not exist */
+    WF_ERR_TIMEOUT,     /* a deadline passed */
+    WF_ERR_TRAP,        /* the guest trapped */
+    WF_ERR_LIMIT,       /* a resource limit was reached (memory, table, stack) */
+    WF_ERR_INTERNAL,    /* a bug or an unexpected system failure */
+    WF_ERR_IO,          /* a file or the system refused */
+    WF_ERR_UNSUPPORTED, /* uses a feature or proposal wasmfn does not implement */
+} wf_error_kind;
+
+typedef struct wf_error {
+    wf_error_kind kind;
+    char *message;   /* what went wrong, in the spec's words where it has them */
+    char *file;      /* input file, or NULL */
+    int line, col;   /* 1-based position in a text input, 0 when none */
+    int64_t offset;  /* byte offset in a binary input, -1 when none */
+    char *trace;     /* for traps: a backtrace of function names, or NULL */
+} wf_error;
+
+wf_error *wf_error_new(wf_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+wf_error *wf_error_at_offset(wf_error_kind kind, int64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+wf_error *wf_error_at_line(wf_error_kind kind, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void wf_error_free(wf_error *e);
+const char *wf_error_kind_name(wf_error_kind kind); /* "INVALID", "TRAP", ... */
+/* "file:line:col: message" or "offset 0x1f: message"; the caller frees it. */
+char *wf_error_format(const wf_error *e);
+
+/* ---- Types and values -------------------------------------------------- */
+
+typedef enum wf_valkind {
+    WF_I32, WF_I64, WF_F32, WF_F64, WF_V128, WF_REF,
+} wf_valkind;
+
+typedef enum wf_heaptype {
+    WF_HEAP_FUNC, WF_HEAP_EXTERN,
+    WF_HEAP_TYPE,     /* a concrete (defined) type: see wf_valtype.index */
+    WF_HEAP_NOFUNC, WF_HEAP_NOEXTERN,
+    /* GC and exception heap types: decoded, not yet executable */
+    WF_HEAP_ANY, WF_HEAP_EQ, WF_HEAP_I31, WF_HEAP_STRUCT, WF_HEAP_ARRAY,
+    WF_HEAP_NONE, WF_HEAP_EXN, WF_HEAP_NOEXN,
+} wf_heaptype;
+
+typedef struct wf_valtype {
+    uint8_t kind;      /* wf_valkind */
+    uint8_t heap;      /* wf_heaptype, for WF_REF */
+    uint8_t nullable;  /* for WF_REF */
+    uint32_t index;    /* for WF_HEAP_TYPE: the canonical type id (see wf_functype) */
+} wf_valtype;
+
+#define WF_TYPE_I32       ((wf_valtype){ WF_I32, 0, 0, 0 })
+#define WF_TYPE_I64       ((wf_valtype){ WF_I64, 0, 0, 0 })
+#define WF_TYPE_F32       ((wf_valtype){ WF_F32, 0, 0, 0 })
+#define WF_TYPE_F64       ((wf_valtype){ WF_F64, 0, 0, 0 })
+#define WF_TYPE_FUNCREF   ((wf_valtype){ WF_REF, WF_HEAP_FUNC, 1, 0 })
+#define WF_TYPE_EXTERNREF ((wf_valtype){ WF_REF, WF_HEAP_EXTERN, 1, 0 })
+
+/* A function type. Types are canonical: two structurally equal types are the
+ * same object with the same id, for the life of the process, so comparing
+ * types is comparing pointers. */
+typedef struct wf_functype {
+    uint32_t id;
+    uint32_t nparams, nresults;
+    const wf_valtype *params;
+    const wf_valtype *results;
+} wf_functype;
+
+const wf_functype *wf_functype_get(const wf_valtype *params, uint32_t nparams,
+                                   const wf_valtype *results, uint32_t nresults);
+const wf_functype *wf_functype_by_id(uint32_t id);
+
+/* One value slot as the engine stores it: 8 bytes, floats as their bits. */
+typedef union wf_slot {
+    int32_t i32;
+    int64_t i64;
+    uint32_t u32;
+    uint64_t u64;
+    float f32;
+    double f64;
+    void *ref;
+} wf_slot;
+
+/* A typed value. References: a funcref is a wf_func *, an externref is the
+ * host's own pointer; NULL is the null reference. */
+typedef struct wf_value {
+    wf_valtype type;
+    union {
+        int32_t i32;
+        int64_t i64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        float f32;
+        double f64;
+        uint8_t v128[16];
+        void *ref;
+    } of;
+} wf_value;
+
+/* ---- Modules ------------------------------------------------------------ */
+
+typedef struct wf_module wf_module;
+
+typedef enum wf_extern_kind {
+    WF_EXTERN_FUNC, WF_EXTERN_TABLE, WF_EXTERN_MEMORY, WF_EXTERN_GLOBAL, WF_EXTERN_TAG,
+} wf_extern_kind;
+
+/* Decode, validate and compile a binary module. The bytes are copied. */
+wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out);
+/* The same from WebAssembly text (a `(module ...)` or bare module fields). */
+wf_error *wf_module_from_wat(const char *text, size_t len, wf_module **out);
+void wf_module_free(wf_module *m);
+
+typedef struct wf_import_desc {
+    const char *module, *name;   /* not NUL-safe: use the lengths */
+    size_t module_len, name_len;
+    wf_extern_kind kind;
+    const wf_functype *func_type; /* for WF_EXTERN_FUNC */
+} wf_import_desc;
+
+typedef struct wf_export_desc {
+    const char *name;
+    size_t name_len;
+    wf_extern_kind kind;
+    uint32_t index;
+} wf_export_desc;
+
+uint32_t wf_module_import_count(const wf_module *m);
+wf_import_desc wf_module_import(const wf_module *m, uint32_t i);
+uint32_t wf_module_export_count(const wf_module *m);
+wf_export_desc wf_module_export(const wf_module *m, uint32_t i);
+
+/* ---- Stores, instances and runtime objects ----------------------------- */
+
+typedef struct wf_store wf_store;
+typedef struct wf_instance wf_instance;
+typedef struct wf_func wf_func;
+typedef struct wf_table wf_table;
+typedef struct wf_memory wf_memory;
+typedef struct wf_global wf_global;
+typedef struct wf_tag wf_tag;
+
+typedef struct wf_extern {
+    wf_extern_kind kind;
+    union {
+        wf_func *func;
+        wf_table *table;
+        wf_memory *memory;
+        wf_global *global;
+        wf_tag *tag;
+        void *ptr;
+    } of;
+} wf_extern;
+
+/* A store owns every instance and object created in it until wf_store_free.
+ * Modules must outlive the stores that instantiated them. */
+wf_store *wf_store_new(void);
+void wf_store_free(wf_store *s);
+
+/* Instantiate m with imports given in the module's import order. Link errors
+ * are WF_ERR_UNLINKABLE; a trap while initialising segments or in the start
+ * function is WF_ERR_TRAP (the instance is then not returned). */
+wf_error *wf_instance_new(wf_store *s, const wf_module *m,
+                          const wf_extern *imports, size_t nimports,
+                          wf_instance **out);
+/* Look up an export by name; false when there is none. */
+bool wf_instance_export(wf_instance *inst, const char *name, size_t name_len,
+                        wf_extern *out);
+
+/* The instance a host function was called from, for access to its memory. */
+typedef struct wf_caller wf_caller;
+wf_instance *wf_caller_instance(wf_caller *c);
+wf_memory *wf_caller_memory(wf_caller *c); /* memory 0, or NULL */
+
+/* A host function: reads its arguments from slots[0..nparams) and writes its
+ * results to slots[0..nresults). Returning an error (a trap, usually) aborts
+ * the whole call with that error. */
+typedef wf_error *(*wf_host_fn)(wf_caller *caller, void *env, wf_slot *slots);
+
+wf_func *wf_func_new_host(wf_store *s, const wf_functype *type, wf_host_fn fn, void *env);
+const wf_functype *wf_func_type(const wf_func *f);
+
+/* Call f. Arguments are checked against its type (WF_ERR_INVALID on a
+ * mismatch); a guest trap is WF_ERR_TRAP with the spec's message. */
+wf_error *wf_func_call(wf_func *f, const wf_value *args, size_t nargs,
+                       wf_value *results, size_t nresults);
+
+wf_table *wf_table_new(wf_store *s, wf_valtype elem, uint32_t min, uint32_t max, bool has_max,
+                       void *init);
+uint32_t wf_table_size(const wf_table *t);
+wf_memory *wf_memory_new(wf_store *s, uint32_t min_pages, uint32_t max_pages, bool has_max);
+uint8_t *wf_memory_data(wf_memory *m);
+uint64_t wf_memory_size(const wf_memory *m); /* bytes */
+wf_global *wf_global_new(wf_store *s, wf_valtype type, bool mut, wf_value init);
+wf_value wf_global_get(const wf_global *g);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

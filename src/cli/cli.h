@@ -1,0 +1,14 @@
+/*
+ * cli.h - the wasmfn subcommands. Each takes the arguments after its own
+ * name (argv[0] is the subcommand) and returns the process exit status:
+ * 0 success, 1 failure of what was asked (a failed test, a call error),
+ * 2 usage error, 3 load error.
+ */
+#ifndef WF_CLI_H
+#define WF_CLI_H
+
+enum { WF_EXIT_OK = 0, WF_EXIT_FAIL = 1, WF_EXIT_USAGE = 2, WF_EXIT_LOAD = 3 };
+
+int wf_cli_wast(int argc, char **argv);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * code.h - function bodies: validation + translation to the interpreter's
+ * internal code (compile.c), and execution (interp.c, exec.c).
+ *
+ * Contract with the decoder (decode.c): after every section that precedes
+ * the code section has been decoded (types, imports, functions, tables,
+ * memories, tags, globals, exports, start, elements, data count) the decoder
+ * calls wf_code_compile once per defined function body, in order. At that
+ * point m->ndatas holds the data count (when a data count section was given)
+ * and m->func_declared marks the functions ref.func may name.
+ *
+ * Contract with instances (instance.c): start functions and every other call
+ * go through wf_exec_call, which runs wasm and host functions alike.
+ */
+#ifndef WF_CODE_H
+#define WF_CODE_H
+
+#include "wasm/module.h"
+#include "wasm/runtime.h"
+
+/* Validate the body of defined function func_index (an index in the
+ * module's function space, so >= m->nfunc_imports) and translate it;
+ * stores the result in m->funcs[func_index].code. body/len is the body after
+ * its size field; offset is its position in the binary, for error offsets.
+ * Errors: WF_ERR_MALFORMED for encoding errors, WF_ERR_INVALID for type
+ * errors (spec messages: "type mismatch", "unknown local", ...). */
+wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
+                          const uint8_t *body, size_t len, size_t offset);
+void wf_code_free(struct wf_code *code);
+
+/* Run f: arguments in slots[0..nparams), results written to
+ * slots[0..nresults); slots has room for max(nparams, nresults). Returns NULL
+ * or the error that stopped the call (a trap: WF_ERR_TRAP with the spec's
+ * message, "call stack exhausted" for exhaustion). Safe to re-enter from a
+ * host function. */
+wf_error *wf_exec_call(wf_func *f, wf_slot *slots);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * opcodes.h - the table of WebAssembly instructions wasmfn knows, shared by
+ * the text compiler (names to encodings), the validator/translator and the
+ * disassembly in error messages. One row an instruction:
+ *
+ *   WF_OP(ENUM, "text name", prefix, code, IMMEDIATE, "inputs", "outputs")
+ *
+ * prefix is 0 for one-byte opcodes, else 0xFC (numeric/bulk) and so on; code
+ * is the opcode byte (or the LEB u32 after the prefix). IMMEDIATE names the
+ * kind of immediate operands (wf_imm below). inputs/outputs spell the operand
+ * types of instructions with a fixed signature, one letter a value: i = i32,
+ * l = i64, f = f32, d = f64; "*" marks instructions the validator types by
+ * hand (control, variables, references, calls, tables, bulk memory).
+ * Loads and stores list their address as "i"; memory64 widens it.
+ *
+ * Out of scope for now and absent here: SIMD (0xFD), GC (0xFB), threads
+ * (0xFE), and the legacy exception instructions try/catch/delegate.
+ */
+#ifndef WF_OPCODES_H
+#define WF_OPCODES_H
+
+typedef enum wf_imm {
+    WF_IMM_NONE,
+    WF_IMM_BLOCK,         /* block type: empty, a value type or a type index */
+    WF_IMM_LABEL,         /* label index */
+    WF_IMM_BR_TABLE,      /* vector of labels, then the default label */
+    WF_IMM_FUNC,          /* function index */
+    WF_IMM_CALL_INDIRECT, /* type index, table index */
+    WF_IMM_TYPE,          /* type index */
+    WF_IMM_SELECT_T,      /* vector of value types (exactly one) */
+    WF_IMM_LOCAL,         /* local index */
+    WF_IMM_GLOBAL,        /* global index */
+    WF_IMM_TABLE,         /* table index */
+    WF_IMM_MEMORY,        /* memory index (a zero byte before multi-memory) */
+    WF_IMM_MEMARG,        /* alignment (with the memory-index flag) and offset */
+    WF_IMM_I32, WF_IMM_I64, WF_IMM_F32, WF_IMM_F64,
+    WF_IMM_HEAPTYPE,      /* heap type */
+    WF_IMM_MEMORY_INIT,   /* data index, memory index */
+    WF_IMM_DATA,          /* data index */
+    WF_IMM_MEMORY_COPY,   /* destination memory, source memory */
+    WF_IMM_TABLE_INIT,    /* element index, table index */
+    WF_IMM_ELEM,          /* element index */
+    WF_IMM_TABLE_COPY,    /* destination table, source table */
+    WF_IMM_TAG,           /* tag index */
+    WF_IMM_TRY_TABLE,     /* block type and catch clauses */
+} wf_imm;
+
+#define WF_OPCODES(WF_OP) \
+    WF_OP(UNREACHABLE, "unreachable", 0x00, 0x00, NONE, "*", "*") \
+    WF_OP(NOP, "nop", 0x00, 0x01, NONE, "", "") \
+    WF_OP(BLOCK, "block", 0x00, 0x02, BLOCK, "*", "*") \
+    WF_OP(LOOP, "loop", 0x00, 0x03, BLOCK, "*", "*") \
+    WF_OP(IF, "if", 0x00, 0x04, BLOCK, "*", "*") \
+    WF_OP(ELSE, "else", 0x00, 0x05, NONE, "*", "*") \
+    WF_OP(THROW, "throw", 0x00, 0x08, TAG, "*", "*") \
+    WF_OP(THROW_REF, "throw_ref", 0x00, 0x0A, NONE, "*", "*") \
+    WF_OP(END, "end", 0x00, 0x0B, NONE, "*", "*") \
+    WF_OP(BR, "br", 0x00, 0x0C, LABEL, "*", "*") \
+    WF_OP(BR_IF, "br_if", 0x00, 0x0D, LABEL, "*", "*") \
+    WF_OP(BR_TABLE, "br_table", 0x00, 0x0E, BR_TABLE, "*", "*") \
+    WF_OP(RETURN, "return", 0x00, 0x0F, NONE, "*", "*") \
+    WF_OP(CALL, "call", 0x00, 0x10, FUNC, "*", "*") \
+    WF_OP(CALL_INDIRECT, "call_indirect", 0x00, 0x11, CALL_INDIRECT, "*", "*") \
+    WF_OP(RETURN_CALL, "return_call", 0x00, 0x12, FUNC, "*", "*") \
+    WF_OP(RETURN_CALL_INDIRECT, "return_call_indirect", 0x00, 0x13, CALL_INDIRECT, "*", "*") \
+    WF_OP(CALL_REF, "call_ref", 0x00, 0x14, TYPE, "*", "*") \
+    WF_OP(RETURN_CALL_REF, "return_call_ref", 0x00, 0x15, TYPE, "*", "*") \
+    WF_OP(DROP, "drop", 0x00, 0x1A, NONE, "*", "*") \
+    WF_OP(SELECT, "select", 0x00, 0x1B, NONE, "*", "*") \
+    WF_OP(SELECT_T, "select", 0x00, 0x1C, SELECT_T, "*", "*") \
+    WF_OP(TRY_TABLE, "try_table", 0x00, 0x1F, TRY_TABLE, "*", "*") \
+    WF_OP(LOCAL_GET, "local.get", 0x00, 0x20, LOCAL, "*", "*") \
+    WF_OP(LOCAL_SET, "local.set", 0x00, 0x21, LOCAL, "*", "*") \
+    WF_OP(LOCAL_TEE, "local.tee", 0x00, 0x22, LOCAL, "*", "*") \
+    WF_OP(GLOBAL_GET, "global.get", 0x00, 0x23, GLOBAL, "*", "*") \
+    WF_OP(GLOBAL_SET, "global.set", 0x00, 0x24, GLOBAL, "*", "*") \
+    WF_OP(TABLE_GET, "table.get", 0x00, 0x25, TABLE, "*", "*") \
+    WF_OP(TABLE_SET, "table.set", 0x00, 0x26, TABLE, "*", "*") \
+    WF_OP(I32_LOAD, "i32.load", 0x00, 0x28, MEMARG, "i", "i") \
+    WF_OP(I64_LOAD, "i64.load", 0x00, 0x29, MEMARG, "i", "l") \
+    WF_OP(F32_LOAD, "f32.load", 0x00, 0x2A, MEMARG, "i", "f") \
+    WF_OP(F64_LOAD, "f64.load", 0x00, 0x2B, MEMARG, "i", "d") \
+    WF_OP(I32_LOAD8_S, "i32.load8_s", 0x00, 0x2C, MEMARG, "i", "i") \
+    WF_OP(I32_LOAD8_U, "i32.load8_u", 0x00, 0x2D, MEMARG, "i", "i") \
+    WF_OP(I32_LOAD16_S, "i32.load16_s", 0x00, 0x2E, MEMARG, "i", "i") \
+    WF_OP(I32_LOAD16_U, "i32.load16_u", 0x00, 0x2F, MEMARG, "i", "i") \
+    WF_OP(I64_LOAD8_S, "i64.load8_s", 0x00, 0x30, MEMARG, "i", "l") \
+    WF_OP(I64_LOAD8_U, "i64.load8_u", 0x00, 0x31, MEMARG, "i", "l") \
+    WF_OP(I64_LOAD16_S, "i64.load16_s", 0x00, 0x32, MEMARG, "i", "l") \
+    WF_OP(I64_LOAD16_U, "i64.load16_u", 0x00, 0x33, MEMARG, "i", "l") \
+    WF_OP(I64_LOAD32_S, "i64.load32_s", 0x00, 0x34, MEMARG, "i", "l") \
+    WF_OP(I64_LOAD32_U, "i64.load32_u", 0x00, 0x35, MEMARG, "i", "l") \
+    WF_OP(I32_STORE, "i32.store", 0x00, 0x36, MEMARG, "ii", "") \
+    WF_OP(I64_STORE, "i64.store", 0x00, 0x37, MEMARG, "il", "") \
+    WF_OP(F32_STORE, "f32.store", 0x00, 0x38, MEMARG, "if", "") \
+    WF_OP(F64_STORE, "f64.store", 0x00, 0x39, MEMARG, "id", "") \
+    WF_OP(I32_STORE8, "i32.store8", 0x00, 0x3A, MEMARG, "ii", "") \
+    WF_OP(I32_STORE16, "i32.store16", 0x00, 0x3B, MEMARG, "ii", "") \
+    WF_OP(I64_STORE8, "i64.store8", 0x00, 0x3C, MEMARG, "il", "") \
+    WF_OP(I64_STORE16, "i64.store16", 0x00, 0x3D, MEMARG, "il", "") \
+    WF_OP(I64_STORE32, "i64.store32", 0x00, 0x3E, MEMARG, "il", "") \
+    WF_OP(MEMORY_SIZE, "memory.size", 0x00, 0x3F, MEMORY, "", "i") \
+    WF_OP(MEMORY_GROW, "memory.grow", 0x00, 0x40, MEMORY, "i", "i") \
+    WF_OP(I32_CONST, "i32.const", 0x00, 0x41, I32, "", "i") \
+    WF_OP(I64_CONST, "i64.const", 0x00, 0x42, I64, "", "l") \
+    WF_OP(F32_CONST, "f32.const", 0x00, 0x43, F32, "", "f") \
+    WF_OP(F64_CONST, "f64.const", 0x00, 0x44, F64, "", "d") \
+    WF_OP(I32_EQZ, "i32.eqz", 0x00, 0x45, NONE, "i", "i") \
+    WF_OP(I32_EQ, "i32.eq", 0x00, 0x46, NONE, "ii", "i") \
+    WF_OP(I32_NE, "i32.ne", 0x00, 0x47, NONE, "ii", "i") \
+    WF_OP(I32_LT_S, "i32.lt_s", 0x00, 0x48, NONE, "ii", "i") \
+    WF_OP(I32_LT_U, "i32.lt_u", 0x00, 0x49, NONE, "ii", "i") \
+    WF_OP(I32_GT_S, "i32.gt_s", 0x00, 0x4A, NONE, "ii", "i") \
+    WF_OP(I32_GT_U, "i32.gt_u", 0x00, 0x4B, NONE, "ii", "i") \
+    WF_OP(I32_LE_S, "i32.le_s", 0x00, 0x4C, NONE, "ii", "i") \
+    WF_OP(I32_LE_U, "i32.le_u", 0x00, 0x4D, NONE, "ii", "i") \
+    WF_OP(I32_GE_S, "i32.ge_s", 0x00, 0x4E, NONE, "ii", "i") \
+    WF_OP(I32_GE_U, "i32.ge_u", 0x00, 0x4F, NONE, "ii", "i") \
+    WF_OP(I64_EQZ, "i64.eqz", 0x00, 0x50, NONE, "l", "i") \
+    WF_OP(I64_EQ, "i64.eq", 0x00, 0x51, NONE, "ll", "i") \
+    WF_OP(I64_NE, "i64.ne", 0x00, 0x52, NONE, "ll", "i") \
+    WF_OP(I64_LT_S, "i64.lt_s", 0x00, 0x53, NONE, "ll", "i") \
+    WF_OP(I64_LT_U, "i64.lt_u", 0x00, 0x54, NONE, "ll", "i") \
+    WF_OP(I64_GT_S, "i64.gt_s", 0x00, 0x55, NONE, "ll", "i") \
+    WF_OP(I64_GT_U, "i64.gt_u", 0x00, 0x56, NONE, "ll", "i") \
+    WF_OP(I64_LE_S, "i64.le_s", 0x00, 0x57, NONE, "ll", "i") \
+    WF_OP(I64_LE_U, "i64.le_u", 0x00, 0x58, NONE, "ll", "i") \
+    WF_OP(I64_GE_S, "i64.ge_s", 0x00, 0x59, NONE, "ll", "i") \
+    WF_OP(I64_GE_U, "i64.ge_u", 0x00, 0x5A, NONE, "ll", "i") \
+    WF_OP(F32_EQ, "f32.eq", 0x00, 0x5B, NONE, "ff", "i") \
+    WF_OP(F32_NE, "f32.ne", 0x00, 0x5C, NONE, "ff", "i") \
+    WF_OP(F32_LT, "f32.lt", 0x00, 0x5D, NONE, "ff", "i") \
+    WF_OP(F32_GT, "f32.gt", 0x00, 0x5E, NONE, "ff", "i") \
+    WF_OP(F32_LE, "f32.le", 0x00, 0x5F, NONE, "ff", "i") \
+    WF_OP(F32_GE, "f32.ge", 0x00, 0x60, NONE, "ff", "i") \
+    WF_OP(F64_EQ, "f64.eq", 0x00, 0x61, NONE, "dd", "i") \
+    WF_OP(F64_NE, "f64.ne", 0x00, 0x62, NONE, "dd", "i") \
+    WF_OP(F64_LT, "f64.lt", 0x00, 0x63, NONE, "dd", "i") \
+    WF_OP(F64_GT, "f64.gt", 0x00, 0x64, NONE, "dd", "i") \
+    WF_OP(F64_LE, "f64.le", 0x00, 0x65, NONE, "dd", "i") \
+    WF_OP(F64_GE, "f64.ge", 0x00, 0x66, NONE, "dd", "i") \
+    WF_OP(I32_CLZ, "i32.clz", 0x00, 0x67, NONE, "i", "i") \
+    WF_OP(I32_CTZ, "i32.ctz", 0x00, 0x68, NONE, "i", "i") \
+    WF_OP(I32_POPCNT, "i32.popcnt", 0x00, 0x69, NONE, "i", "i") \
+    WF_OP(I32_ADD, "i32.add", 0x00, 0x6A, NONE, "ii", "i") \
+    WF_OP(I32_SUB, "i32.sub", 0x00, 0x6B, NONE, "ii", "i") \
+    WF_OP(I32_MUL, "i32.mul", 0x00, 0x6C, NONE, "ii", "i") \
+    WF_OP(I32_DIV_S, "i32.div_s", 0x00, 0x6D, NONE, "ii", "i") \
+    WF_OP(I32_DIV_U, "i32.div_u", 0x00, 0x6E, NONE, "ii", "i") \
+    WF_OP(I32_REM_S, "i32.rem_s", 0x00, 0x6F, NONE, "ii", "i") \
+    WF_OP(I32_REM_U, "i32.rem_u", 0x00, 0x70, NONE, "ii", "i") \
+    WF_OP(I32_AND, "i32.and", 0x00, 0x71, NONE, "ii", "i") \
+    WF_OP(I32_OR, "i32.or", 0x00, 0x72, NONE, "ii", "i") \
+    WF_OP(I32_XOR, "i32.xor", 0x00, 0x73, NONE, "ii", "i") \
+    WF_OP(I32_SHL, "i32.shl", 0x00, 0x74, NONE, "ii", "i") \
+    WF_OP(I32_SHR_S, "i32.shr_s", 0x00, 0x75, NONE, "ii", "i") \
+    WF_OP(I32_SHR_U, "i32.shr_u", 0x00, 0x76, NONE, "ii", "i") \
+    WF_OP(I32_ROTL, "i32.rotl", 0x00, 0x77, NONE, "ii", "i") \
+    WF_OP(I32_ROTR, "i32.rotr", 0x00, 0x78, NONE, "ii", "i") \
+    WF_OP(I64_CLZ, "i64.clz", 0x00, 0x79, NONE, "l", "l") \
+    WF_OP(I64_CTZ, "i64.ctz", 0x00, 0x7A, NONE, "l", "l") \
+    WF_OP(I64_POPCNT, "i64.popcnt", 0x00, 0x7B, NONE, "l", "l") \
+    WF_OP(I64_ADD, "i64.add", 0x00, 0x7C, NONE, "ll", "l") \
+    WF_OP(I64_SUB, "i64.sub", 0x00, 0x7D, NONE, "ll", "l") \
+    WF_OP(I64_MUL, "i64.mul", 0x00, 0x7E, NONE, "ll", "l") \
+    WF_OP(I64_DIV_S, "i64.div_s", 0x00, 0x7F, NONE, "ll", "l") \
+    WF_OP(I64_DIV_U, "i64.div_u", 0x00, 0x80, NONE, "ll", "l") \
+    WF_OP(I64_REM_S, "i64.rem_s", 0x00, 0x81, NONE, "ll", "l") \
+    WF_OP(I64_REM_U, "i64.rem_u", 0x00, 0x82, NONE, "ll", "l") \
+    WF_OP(I64_AND, "i64.and", 0x00, 0x83, NONE, "ll", "l") \
+    WF_OP(I64_OR, "i64.or", 0x00, 0x84, NONE, "ll", "l") \
+    WF_OP(I64_XOR, "i64.xor", 0x00, 0x85, NONE, "ll", "l") \
+    WF_OP(I64_SHL, "i64.shl", 0x00, 0x86, NONE, "ll", "l") \
+    WF_OP(I64_SHR_S, "i64.shr_s", 0x00, 0x87, NONE, "ll", "l") \
+    WF_OP(I64_SHR_U, "i64.shr_u", 0x00, 0x88, NONE, "ll", "l") \
+    WF_OP(I64_ROTL, "i64.rotl", 0x00, 0x89, NONE, "ll", "l") \
+    WF_OP(I64_ROTR, "i64.rotr", 0x00, 0x8A, NONE, "ll", "l") \
+    WF_OP(F32_ABS, "f32.abs", 0x00, 0x8B, NONE, "f", "f") \
+    WF_OP(F32_NEG, "f32.neg", 0x00, 0x8C, NONE, "f", "f") \
+    WF_OP(F32_CEIL, "f32.ceil", 0x00, 0x8D, NONE, "f", "f") \
+    WF_OP(F32_FLOOR, "f32.floor", 0x00, 0x8E, NONE, "f", "f") \
+    WF_OP(F32_TRUNC, "f32.trunc", 0x00, 0x8F, NONE, "f", "f") \
+    WF_OP(F32_NEAREST, "f32.nearest", 0x00, 0x90, NONE, "f", "f") \
+    WF_OP(F32_SQRT, "f32.sqrt", 0x00, 0x91, NONE, "f", "f") \
+    WF_OP(F32_ADD, "f32.add", 0x00, 0x92, NONE, "ff", "f") \
+    WF_OP(F32_SUB, "f32.sub", 0x00, 0x93, NONE, "ff", "f") \
+    WF_OP(F32_MUL, "f32.mul", 0x00, 0x94, NONE, "ff", "f") \
+    WF_OP(F32_DIV, "f32.div", 0x00, 0x95, NONE, "ff", "f") \
+    WF_OP(F32_MIN, "f32.min", 0x00, 0x96, NONE, "ff", "f") \
+    WF_OP(F32_MAX, "f32.max", 0x00, 0x97, NONE, "ff", "f") \
+    WF_OP(F32_COPYSIGN, "f32.copysign", 0x00, 0x98, NONE, "ff", "f") \
+    WF_OP(F64_ABS, "f64.abs", 0x00, 0x99, NONE, "d", "d") \
+    WF_OP(F64_NEG, "f64.neg", 0x00, 0x9A, NONE, "d", "d") \
+    WF_OP(F64_CEIL, "f64.ceil", 0x00, 0x9B, NONE, "d", "d") \
+    WF_OP(F64_FLOOR, "f64.floor", 0x00, 0x9C, NONE, "d", "d") \
+    WF_OP(F64_TRUNC, "f64.trunc", 0x00, 0x9D, NONE, "d", "d") \
+    WF_OP(F64_NEAREST, "f64.nearest", 0x00, 0x9E, NONE, "d", "d") \
+    WF_OP(F64_SQRT, "f64.sqrt", 0x00, 0x9F, NONE, "d", "d") \
+    WF_OP(F64_ADD, "f64.add", 0x00, 0xA0, NONE, "dd", "d") \
+    WF_OP(F64_SUB, "f64.sub", 0x00, 0xA1, NONE, "dd", "d") \
+    WF_OP(F64_MUL, "f64.mul", 0x00, 0xA2, NONE, "dd", "d") \
+    WF_OP(F64_DIV, "f64.div", 0x00, 0xA3, NONE, "dd", "d") \
+    WF_OP(F64_MIN, "f64.min", 0x00, 0xA4, NONE, "dd", "d") \
+    WF_OP(F64_MAX, "f64.max", 0x00, 0xA5, NONE, "dd", "d") \
+    WF_OP(F64_COPYSIGN, "f64.copysign", 0x00, 0xA6, NONE, "dd", "d") \
+    WF_OP(I32_WRAP_I64, "i32.wrap_i64", 0x00, 0xA7, NONE, "l", "i") \
+    WF_OP(I32_TRUNC_F32_S, "i32.trunc_f32_s", 0x00, 0xA8, NONE, "f", "i") \
+    WF_OP(I32_TRUNC_F32_U, "i32.trunc_f32_u", 0x00, 0xA9, NONE, "f", "i") \
+    WF_OP(I32_TRUNC_F64_S, "i32.trunc_f64_s", 0x00, 0xAA, NONE, "d", "i") \
+    WF_OP(I32_TRUNC_F64_U, "i32.trunc_f64_u", 0x00, 0xAB, NONE, "d", "i") \
+    WF_OP(I64_EXTEND_I32_S, "i64.extend_i32_s", 0x00, 0xAC, NONE, "i", "l") \
+    WF_OP(I64_EXTEND_I32_U, "i64.extend_i32_u", 0x00, 0xAD, NONE, "i", "l") \
+    WF_OP(I64_TRUNC_F32_S, "i64.trunc_f32_s", 0x00, 0xAE, NONE, "f", "l") \
+    WF_OP(I64_TRUNC_F32_U, "i64.trunc_f32_u", 0x00, 0xAF, NONE, "f", "l") \
+    WF_OP(I64_TRUNC_F64_S, "i64.trunc_f64_s", 0x00, 0xB0, NONE, "d", "l") \
+    WF_OP(I64_TRUNC_F64_U, "i64.trunc_f64_u", 0x00, 0xB1, NONE, "d", "l") \
+    WF_OP(F32_CONVERT_I32_S, "f32.convert_i32_s", 0x00, 0xB2, NONE, "i", "f") \
+    WF_OP(F32_CONVERT_I32_U, "f32.convert_i32_u", 0x00, 0xB3, NONE, "i", "f") \
+    WF_OP(F32_CONVERT_I64_S, "f32.convert_i64_s", 0x00, 0xB4, NONE, "l", "f") \
+    WF_OP(F32_CONVERT_I64_U, "f32.convert_i64_u", 0x00, 0xB5, NONE, "l", "f") \
+    WF_OP(F32_DEMOTE_F64, "f32.demote_f64", 0x00, 0xB6, NONE, "d", "f") \
+    WF_OP(F64_CONVERT_I32_S, "f64.convert_i32_s", 0x00, 0xB7, NONE, "i", "d") \
+    WF_OP(F64_CONVERT_I32_U, "f64.convert_i32_u", 0x00, 0xB8, NONE, "i", "d") \
+    WF_OP(F64_CONVERT_I64_S, "f64.convert_i64_s", 0x00, 0xB9, NONE, "l", "d") \
+    WF_OP(F64_CONVERT_I64_U, "f64.convert_i64_u", 0x00, 0xBA, NONE, "l", "d") \
+    WF_OP(F64_PROMOTE_F32, "f64.promote_f32", 0x00, 0xBB, NONE, "f", "d") \
+    WF_OP(I32_REINTERPRET_F32, "i32.reinterpret_f32", 0x00, 0xBC, NONE, "f", "i") \
+    WF_OP(I64_REINTERPRET_F64, "i64.reinterpret_f64", 0x00, 0xBD, NONE, "d", "l") \
+    WF_OP(F32_REINTERPRET_I32, "f32.reinterpret_i32", 0x00, 0xBE, NONE, "i", "f") \
+    WF_OP(F64_REINTERPRET_I64, "f64.reinterpret_i64", 0x00, 0xBF, NONE, "l", "d") \
+    WF_OP(I32_EXTEND8_S, "i32.extend8_s", 0x00, 0xC0, NONE, "i", "i") \
+    WF_OP(I32_EXTEND16_S, "i32.extend16_s", 0x00, 0xC1, NONE, "i", "i") \
+    WF_OP(I64_EXTEND8_S, "i64.extend8_s", 0x00, 0xC2, NONE, "l", "l") \
+    WF_OP(I64_EXTEND16_S, "i64.extend16_s", 0x00, 0xC3, NONE, "l", "l") \
+    WF_OP(I64_EXTEND32_S, "i64.extend32_s", 0x00, 0xC4, NONE, "l", "l") \
+    WF_OP(REF_NULL, "ref.null", 0x00, 0xD0, HEAPTYPE, "*", "*") \
+    WF_OP(REF_IS_NULL, "ref.is_null", 0x00, 0xD1, NONE, "*", "*") \
+    WF_OP(REF_FUNC, "ref.func", 0x00, 0xD2, FUNC, "*", "*") \
+    WF_OP(REF_EQ, "ref.eq", 0x00, 0xD3, NONE, "*", "*") \
+    WF_OP(REF_AS_NON_NULL, "ref.as_non_null", 0x00, 0xD4, NONE, "*", "*") \
+    WF_OP(BR_ON_NULL, "br_on_null", 0x00, 0xD5, LABEL, "*", "*") \
+    WF_OP(BR_ON_NON_NULL, "br_on_non_null", 0x00, 0xD6, LABEL, "*", "*") \
+    WF_OP(I32_TRUNC_SAT_F32_S, "i32.trunc_sat_f32_s", 0xFC, 0x00, NONE, "f", "i") \
+    WF_OP(I32_TRUNC_SAT_F32_U, "i32.trunc_sat_f32_u", 0xFC, 0x01, NONE, "f", "i") \
+    WF_OP(I32_TRUNC_SAT_F64_S, "i32.trunc_sat_f64_s", 0xFC, 0x02, NONE, "d", "i") \
+    WF_OP(I32_TRUNC_SAT_F64_U, "i32.trunc_sat_f64_u", 0xFC, 0x03, NONE, "d", "i") \
+    WF_OP(I64_TRUNC_SAT_F32_S, "i64.trunc_sat_f32_s", 0xFC, 0x04, NONE, "f", "l") \
+    WF_OP(I64_TRUNC_SAT_F32_U, "i64.trunc_sat_f32_u", 0xFC, 0x05, NONE, "f", "l") \
+    WF_OP(I64_TRUNC_SAT_F64_S, "i64.trunc_sat_f64_s", 0xFC, 0x06, NONE, "d", "l") \
+    WF_OP(I64_TRUNC_SAT_F64_U, "i64.trunc_sat_f64_u", 0xFC, 0x07, NONE, "d", "l") \
+    WF_OP(MEMORY_INIT, "memory.init", 0xFC, 0x08, MEMORY_INIT, "*", "*") \
+    WF_OP(DATA_DROP, "data.drop", 0xFC, 0x09, DATA, "*", "*") \
+    WF_OP(MEMORY_COPY, "memory.copy", 0xFC, 0x0A, MEMORY_COPY, "*", "*") \
+    WF_OP(MEMORY_FILL, "memory.fill", 0xFC, 0x0B, MEMORY, "*", "*") \
+    WF_OP(TABLE_INIT, "table.init", 0xFC, 0x0C, TABLE_INIT, "*", "*") \
+    WF_OP(ELEM_DROP, "elem.drop", 0xFC, 0x0D, ELEM, "*", "*") \
+    WF_OP(TABLE_COPY, "table.copy", 0xFC, 0x0E, TABLE_COPY, "*", "*") \
+    WF_OP(TABLE_GROW, "table.grow", 0xFC, 0x0F, TABLE, "*", "*") \
+    WF_OP(TABLE_SIZE, "table.size", 0xFC, 0x10, TABLE, "*", "*") \
+    WF_OP(TABLE_FILL, "table.fill", 0xFC, 0x11, TABLE, "*", "*") \
+
+typedef enum wf_opcode {
+#define WF_OP_ENUM(e, name, prefix, code, imm, in, out) WF_OP_##e,
+    WF_OPCODES(WF_OP_ENUM)
+#undef WF_OP_ENUM
+    WF_OP_COUNT_
+} wf_opcode;
+
+#endif

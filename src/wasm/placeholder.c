@@ -1,0 +1,1 @@
+int wf_wasm_placeholder_;
