@@ -23,7 +23,7 @@ asan: $(ASAN)/build.ninja
 	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS)
 
 demo: all
-	$(BUILD)/wasmfn wast examples/demo.wast
+	examples/demo/run $(BUILD)
 
 bench: all
 	cmake --build $(BUILD) --target bench
