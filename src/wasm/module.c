@@ -4,7 +4,6 @@
  */
 #include "wasm/code.h"
 #include "wasm/decode.h"
-#include "wasm/wat.h"
 
 /* The module owns a private copy of the bytes; *out is the caller's. */
 wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
@@ -21,16 +20,6 @@ wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
     }
     *out = m;
     return NULL;
-}
-
-wf_error *wf_module_from_wat(const char *text, size_t len, wf_module **out)
-{
-    *out = NULL;
-    wf_buf b = { 0 };
-    wf_error *e = wf_wat_compile(text, len, &b);
-    if (!e) e = wf_module_new(b.data, b.len, out);
-    wf_buf_free(&b);
-    return e;
 }
 
 static void free_const(wf_constexpr *c)
