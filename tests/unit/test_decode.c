@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "wasm/decode.h"
+#include "wasm/leb.h"
 #include "wasm/module.h"
 
 #define HDR "\0asm\1\0\0\0"
@@ -313,6 +314,33 @@ static void test_name_section(void **state)
     EXPECT_OK(HDR IMPORT_F "\x00\x09\x04" "name" "\x01\x07\x01\x00");
 }
 
+static void test_read_valtype(void **state)
+{
+    (void)state;
+    wf_module *m;
+    EXPECT_OK_KEEP(HDR "\x01\x04\x01\x60\x00\x00", &m);
+    static const uint8_t body[] = { 0x7f, 0x63, 0x00, 0x64, 0x70, 0x64, 0x01 };
+    wf_reader r;
+    wf_reader_init(&r, body, sizeof body, 40);
+    wf_valtype t;
+    assert_true(wf_read_valtype(&r, m, &t));
+    assert_int_equal(t.kind, WF_I32);
+    assert_true(wf_read_valtype(&r, m, &t));
+    assert_int_equal(t.heap, WF_HEAP_TYPE);
+    assert_true(t.nullable);
+    assert_int_equal(t.index, m->types[0].func->id);
+    assert_true(wf_read_valtype(&r, m, &t));
+    assert_int_equal(t.heap, WF_HEAP_FUNC);
+    assert_false(t.nullable);
+    assert_false(wf_read_valtype(&r, m, &t));
+    wf_error *e = wf_reader_take_error(&r);
+    assert_non_null(e);
+    assert_string_equal(e->message, "unknown type 1");
+    assert_int_equal(e->offset, 46);
+    wf_error_free(e);
+    wf_module_free(m);
+}
+
 /* Every prefix and many single-byte corruptions of a rich module: errors,
  * never crashes or leaks (run under ASan). */
 static void test_robustness(void **state)
@@ -365,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_data),
         cmocka_unit_test(test_code_section),
         cmocka_unit_test(test_name_section),
+        cmocka_unit_test(test_read_valtype),
         cmocka_unit_test(test_robustness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
