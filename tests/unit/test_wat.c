@@ -150,15 +150,15 @@ static void test_errors(void **state)
     MALFORMED("(func $f) (func $f)", "duplicate func");
     MALFORMED("(func block $a end $b)", "mismatching label");
     MALFORMED("(type $t (func)) (func (type $t) (result i32) unreachable)", "inline function type");
-    MALFORMED("(func (i32.add2))", "unknown operator");
-    MALFORMED("(func get_local 0)", "unknown operator");
+    MALFORMED("(func (i32.add2))", "unknown operator i32.add2");
+    MALFORMED("(func get_local 0)", "unknown operator get_local");
     MALFORMED("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))", "alignment");
     MALFORMED("(export \"\\80\" (func 0))", "malformed UTF-8 encoding");
     MALFORMED("(func) (import \"\" \"\" (func))", "import after function");
     MALFORMED("(func (local $x i32) (local $x i32))", "duplicate local");
     MALFORMED("(func (block)", "unexpected end");
     MALFORMED("(func))", "unexpected token");
-    MALFORMED("(func (then))", "unknown operator");
+    MALFORMED("(func (then))", "unexpected token");
     MALFORMED("(func (if (i32.const 0)))", "unexpected token");
     MALFORMED("(start 0) (start 0)", "multiple start sections");
     MALFORMED("(module quote \"(func (f32.const 1e39))\")", "constant out of range");
