@@ -190,7 +190,7 @@ static wf_error *compile_module(script *sc, const wast_node *n, wf_module **out)
     wf_module *m = NULL;
     const wast_node *kw = f.rest < n->nitems ? n->items[f.rest] : NULL;
     if (wast_is_atom(kw, "binary") || wast_is_atom(kw, "quote")) {
-        size_t len;
+        size_t len = 0;
         char *bytes = concat_strings(n, f.rest + 1, &len, &err);
         if (err) return err;
         if (wast_is_atom(kw, "binary")) err = wf_module_new((const uint8_t *)bytes, len, &m);

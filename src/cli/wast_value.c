@@ -1,168 +1,34 @@
 /*
- * wast_value.c - constants in spec scripts: number literals of the text
- * format, argument values, expected results (nan:canonical/arithmetic,
+ * wast_value.c - constants in spec scripts (number literals through the
+ * text-format lexer's helpers): argument values, expected results (nan:canonical/arithmetic,
  * reference patterns, `either`), matching results against them, and
  * printing both for failure lines.
  */
 #include "cli/wast.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
+
+#include "wasm/wat_lex.h"
 
 /* ---- Number literals ------------------------------------------------------ */
 
-static int digit_val(char c, bool hex)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (hex && c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (hex && c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Digits with single '_' separators between digits; the value saturates to
- * flag overflow. */
-static bool parse_digits(const char *s, size_t len, bool hex, uint64_t *out, bool *overflow)
-{
-    uint64_t v = 0;
-    unsigned base = hex ? 16 : 10;
-    bool prev_digit = false;
-    *overflow = false;
-    if (!len) return false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '_') {
-            if (!prev_digit || i + 1 == len) return false;
-            prev_digit = false;
-            continue;
-        }
-        int d = digit_val(s[i], hex);
-        if (d < 0) return false;
-        if (v > (UINT64_MAX - (uint64_t)d) / base) *overflow = true;
-        v = v * base + (uint64_t)d;
-        prev_digit = true;
-    }
-    *out = v;
-    return prev_digit;
-}
-
 bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out)
 {
-    bool neg = false, hex = false, overflow;
-    if (len && (s[0] == '+' || s[0] == '-')) {
-        neg = s[0] == '-';
-        s++, len--;
-    }
-    if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        hex = true;
-        s += 2, len -= 2;
-    }
-    uint64_t v;
-    if (!parse_digits(s, len, hex, &v, &overflow) || overflow) return false;
-    uint64_t umax = bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
-    uint64_t nmax = (uint64_t)1 << (bits - 1);
-    if (neg) {
-        if (v > nmax) return false;
-        v = (uint64_t)0 - v;
-    } else if (v > umax) {
-        return false;
-    }
-    *out = bits == 64 ? v : v & umax;
+    if (bits == 64) return wf_wat_num_i64(s, len, out);
+    uint32_t v;
+    if (!wf_wat_num_i32(s, len, &v)) return false;
+    *out = v;
     return true;
-}
-
-/* Copy a float literal without its '_' separators, checking the separators
- * stand between digits and that only literal characters occur. The caller
- * frees the copy. */
-static char *strip_float(const char *s, size_t len, bool hex)
-{
-    char *out = wf_xmalloc(len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '_') {
-            if (!i || i + 1 == len || digit_val(s[i - 1], hex) < 0 ||
-                digit_val(s[i + 1], hex) < 0) {
-                free(out);
-                return NULL;
-            }
-            continue;
-        }
-        bool ok = digit_val(c, hex) >= 0 || c == '.' || c == '+' || c == '-' ||
-                  (hex ? (c == 'p' || c == 'P') : (c == 'e' || c == 'E'));
-        if (!ok) {
-            free(out);
-            return NULL;
-        }
-        out[n++] = c;
-    }
-    out[n] = 0;
-    return out;
-}
-
-/* Parse a float literal's sign and special forms; for ordinary numbers call
- * conv on the stripped text. bits_width is 32 or 64. */
-static bool parse_float(const char *s, size_t len, unsigned width, uint64_t *bits)
-{
-    uint64_t sign_bit = width == 32 ? 0x80000000u : 0x8000000000000000ull;
-    uint64_t exp_mask = width == 32 ? 0x7f800000u : 0x7ff0000000000000ull;
-    uint64_t frac_mask = width == 32 ? 0x007fffffu : 0x000fffffffffffffull;
-    uint64_t quiet = width == 32 ? 0x00400000u : 0x0008000000000000ull;
-    bool neg = false;
-    if (len && (s[0] == '+' || s[0] == '-')) {
-        neg = s[0] == '-';
-        s++, len--;
-    }
-    uint64_t sign = neg ? sign_bit : 0;
-    if (len == 3 && !memcmp(s, "inf", 3)) {
-        *bits = sign | exp_mask;
-        return true;
-    }
-    if (len == 3 && !memcmp(s, "nan", 3)) {
-        *bits = sign | exp_mask | quiet;
-        return true;
-    }
-    if (len > 6 && !memcmp(s, "nan:0x", 6)) {
-        uint64_t payload;
-        bool overflow;
-        if (!parse_digits(s + 6, len - 6, true, &payload, &overflow) || overflow ||
-            payload == 0 || payload > frac_mask)
-            return false;
-        *bits = sign | exp_mask | payload;
-        return true;
-    }
-    bool hex = len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-    if (!len || digit_val(s[hex ? 2 : 0], hex) < 0) return false;
-    char *t = strip_float(hex ? s + 2 : s, hex ? len - 2 : len, hex);
-    if (!t) return false;
-    char *full = wf_xasprintf("%s%s%s", neg ? "-" : "", hex ? "0x" : "", t);
-    free(t);
-    char *end;
-    errno = 0;
-    if (width == 32) {
-        float f = strtof(full, &end);
-        uint32_t b;
-        memcpy(&b, &f, 4);
-        *bits = b;
-    } else {
-        double d = strtod(full, &end);
-        memcpy(bits, &d, 8);
-    }
-    bool ok = *end == 0;
-    free(full);
-    return ok;
 }
 
 bool wast_parse_f32(const char *s, size_t len, uint32_t *bits)
 {
-    uint64_t b;
-    if (!parse_float(s, len, 32, &b)) return false;
-    *bits = (uint32_t)b;
-    return true;
+    return wf_wat_num_f32(s, len, bits);
 }
 
 bool wast_parse_f64(const char *s, size_t len, uint64_t *bits)
 {
-    return parse_float(s, len, 64, bits);
+    return wf_wat_num_f64(s, len, bits);
 }
 
 /* ---- Values and expectations ----------------------------------------------- */
