@@ -53,7 +53,7 @@ static inline void wf_reader_init(wf_reader *r, const uint8_t *data, size_t len,
 /* Binary offset of the next byte. */
 static inline size_t wf_reader_offset(const wf_reader *r)
 {
-    return r->origin + (size_t)(r->p - r->start);
+    return r->origin + (size_t)((uintptr_t)r->p - (uintptr_t)r->start);
 }
 
 static inline size_t wf_reader_left(const wf_reader *r) { return (size_t)(r->end - r->p); }
@@ -96,8 +96,11 @@ static inline bool wf_reader_fail_eof(wf_reader *r)
     return wf_reader_fail(r, WF_ERR_MALFORMED, "%s", r->eof_msg);
 }
 
+/* On failure every reader still stores a value (zero) in *out, so callers
+ * never see an indeterminate one. */
 static inline bool wf_read_u8(wf_reader *r, uint8_t *out)
 {
+    *out = 0;
     if (WF_UNLIKELY(r->p >= r->end)) return wf_reader_fail_eof(r);
     *out = *r->p++;
     return true;
@@ -106,6 +109,7 @@ static inline bool wf_read_u8(wf_reader *r, uint8_t *out)
 /* Look at the next byte without consuming it. */
 static inline bool wf_peek_u8(wf_reader *r, uint8_t *out)
 {
+    *out = 0;
     if (WF_UNLIKELY(r->p >= r->end)) return wf_reader_fail_eof(r);
     *out = *r->p;
     return true;
@@ -114,6 +118,7 @@ static inline bool wf_peek_u8(wf_reader *r, uint8_t *out)
 /* n raw bytes: *out points into the reader's data. */
 static inline bool wf_read_bytes(wf_reader *r, size_t n, const uint8_t **out)
 {
+    *out = r->p;
     if (WF_UNLIKELY(n > wf_reader_left(r))) return wf_reader_fail_eof(r);
     *out = r->p;
     r->p += n;
@@ -131,8 +136,9 @@ static inline bool wf_reader_skip(wf_reader *r, size_t n)
 static inline bool wf_reader_sub(wf_reader *r, size_t n, const char *eof_msg, wf_reader *sub)
 {
     const uint8_t *p;
+    size_t at = wf_reader_offset(r);
     if (!wf_read_bytes(r, n, &p)) return false;
-    wf_reader_init(sub, p, n, wf_reader_offset(r) - n);
+    wf_reader_init(sub, p, n, at);
     sub->eof_msg = eof_msg;
     return true;
 }
@@ -144,13 +150,13 @@ static inline bool wf_read_leb_slow_(wf_reader *r, unsigned bits, bool is_signed
     unsigned maxbytes = (bits + 6) / 7;
     uint64_t result = 0;
     unsigned shift = 0;
+    *out = 0;
     for (unsigned i = 0;; i++) {
         if (WF_UNLIKELY(r->p >= r->end)) return wf_reader_fail_eof(r);
         uint8_t b = *r->p++;
         if (i == maxbytes - 1) {
-            if (b & 0x80)
-                return wf_reader_fail_at(r, wf_reader_offset(r) - 1, WF_ERR_MALFORMED,
-                                         "integer representation too long");
+            /* the spec's order: unused payload bits first, then a
+             * continuation bit on the last permitted byte */
             unsigned used = bits - shift;   /* payload bits of this byte, 1..7 */
             if (used < 7) {
                 uint8_t extra = (uint8_t)(0x7f & ~((1u << used) - 1));
@@ -166,6 +172,9 @@ static inline bool wf_read_leb_slow_(wf_reader *r, unsigned bits, bool is_signed
                     return wf_reader_fail_at(r, wf_reader_offset(r) - 1, WF_ERR_MALFORMED,
                                              "integer too large");
             }
+            if (b & 0x80)
+                return wf_reader_fail_at(r, wf_reader_offset(r), WF_ERR_MALFORMED,
+                                         "integer representation too long");
             result |= (uint64_t)(b & 0x7f) << shift;
             shift += 7;
             break;
@@ -195,9 +204,9 @@ static inline bool wf_read_u32(wf_reader *r, uint32_t *out)
         return true;
     }
     uint64_t v = 0;
-    if (!wf_read_leb_slow_(r, 32, false, &v)) return false;
+    bool ok = wf_read_leb_slow_(r, 32, false, &v);
     *out = (uint32_t)v;
-    return true;
+    return ok;
 }
 
 static inline bool wf_read_s32(wf_reader *r, int32_t *out)
@@ -207,18 +216,18 @@ static inline bool wf_read_s32(wf_reader *r, int32_t *out)
         return true;
     }
     uint64_t v = 0;
-    if (!wf_read_leb_slow_(r, 32, true, &v)) return false;
+    bool ok = wf_read_leb_slow_(r, 32, true, &v);
     *out = (int32_t)(int64_t)v;
-    return true;
+    return ok;
 }
 
 /* The signed 33-bit integer of block types (a type index when >= 0). */
 static inline bool wf_read_s33(wf_reader *r, int64_t *out)
 {
     uint64_t v = 0;
-    if (!wf_read_leb_slow_(r, 33, true, &v)) return false;
+    bool ok = wf_read_leb_slow_(r, 33, true, &v);
     *out = (int64_t)v;
-    return true;
+    return ok;
 }
 
 static inline bool wf_read_u64(wf_reader *r, uint64_t *out)
@@ -229,14 +238,15 @@ static inline bool wf_read_u64(wf_reader *r, uint64_t *out)
 static inline bool wf_read_s64(wf_reader *r, int64_t *out)
 {
     uint64_t v = 0;
-    if (!wf_read_leb_slow_(r, 64, true, &v)) return false;
+    bool ok = wf_read_leb_slow_(r, 64, true, &v);
     *out = (int64_t)v;
-    return true;
+    return ok;
 }
 
 /* Fixed-width little-endian: f32 and f64 bit patterns. */
 static inline bool wf_read_f32(wf_reader *r, uint32_t *bits)
 {
+    *bits = 0;
     if (WF_UNLIKELY(wf_reader_left(r) < 4)) return wf_reader_fail_eof(r);
     const uint8_t *p = r->p;
     *bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -246,6 +256,7 @@ static inline bool wf_read_f32(wf_reader *r, uint32_t *bits)
 
 static inline bool wf_read_f64(wf_reader *r, uint64_t *bits)
 {
+    *bits = 0;
     if (WF_UNLIKELY(wf_reader_left(r) < 8)) return wf_reader_fail_eof(r);
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = v << 8 | r->p[i];
