@@ -198,6 +198,11 @@ static wf_error *compile_module(script *sc, const wast_node *n, wf_module **out)
         free(bytes);
     } else if (!f.definition) {
         err = wf_module_from_wat(n->start, n->len, &m);
+        /* Positions in the module's text become positions in the script. */
+        if (err && err->line > 0) {
+            if (err->line == 1) err->col += n->col - 1;
+            err->line += n->line - 1;
+        }
     } else {
         /* Drop `definition $id` so the compiler sees an ordinary module. */
         const char *from = kw ? kw->start : n->start + n->len - 1;
@@ -665,7 +670,7 @@ static void run_command(script *sc, const wast_node *n)
     else if (!strcmp(head, "assert_uninstantiable"))
         cmd_assert_module(sc, n, WF_ERR_TRAP, true);
     else if (!strcmp(head, "assert_exception") || !strcmp(head, "assert_suspension") ||
-             !strcmp(head, "thread") || !strcmp(head, "wait") || !strcmp(head, "either"))
+             !strcmp(head, "thread") || !strcmp(head, "wait"))
         skip(sc, n, "command of an unsupported proposal");
     else fail(sc, n, "expected a script command, got %.*s", (int)WF_MIN(n->len, 40), n->start);
 }
