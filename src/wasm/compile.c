@@ -209,8 +209,7 @@ static bool pop_expect(cc *c, wf_valtype t, sval *out)
 {
     sval v;
     if (!pop_any(c, &v)) return false;
-    if (v.t.kind == KIND_BOT) v.t = t;
-    else if (!wf_valtype_sub(v.t, t)) return MISMATCH(c);
+    if (v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
     if (out) *out = v;
     return true;
 }
@@ -273,6 +272,11 @@ static bool pop_label_vals(cc *c, const ctrl *L, uint32_t n, sval *vals)
 static void repush(cc *c, const ctrl *L, uint32_t n, const sval *vals)
 {
     for (uint32_t i = 0; i < n; i++) push_at(c, label_type(L, i), vals[i].slot);
+}
+/* Push back popped values as they were (the unknown type stays unknown). */
+static void repush_vals(cc *c, uint32_t n, const sval *vals)
+{
+    for (uint32_t i = 0; i < n; i++) push_at(c, vals[i].t, vals[i].slot);
 }
 
 /* ---- branches ------------------------------------------------------------ */
@@ -586,6 +590,7 @@ static bool op_simple(cc *c, wf_opcode op)
     if (oi->imm == WF_IMM_MEMARG) {
         uint32_t align;
         if (!wf_read_u32(&c->r, &align)) return false;
+        if (align >= 0x80) return fail(c, WF_ERR_MALFORMED, "malformed memop flags");
         uint32_t memidx = 0;
         if (align & 0x40) {
             if (!wf_read_u32(&c->r, &memidx)) return false;
@@ -842,7 +847,7 @@ static bool body(cc *c)
                 ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
                 if (label_arity(L) != arity) { ok = MISMATCH(c); break; }
                 ok = pop_label_vals(c, L, arity, vals);
-                if (ok) repush(c, L, arity, vals);
+                if (ok) repush_vals(c, arity, vals);
             }
             if (ok) ok = pop_label_vals(c, D, arity, vals);
             if (ok && c->live) {
