@@ -538,15 +538,17 @@ static void limits(wat *w, size_t *pos, wf_buf *out, bool mem)
     size_t i = *pos;
     if (wat_kw(w, i, "i64")) wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit tables and memories are not supported");
     if (wat_kw(w, i, "i32")) i++;
+    /* limits are u64 in the binary format; the validator checks the range
+     * ("memory size", "table size") */
     uint64_t min, max = 0;
     const wf_wat_token *t = &w->tok[i];
     if (t->kind != WF_TOK_NUMBER || !wf_wat_is_int(t->text, t->len)) wat_unexpected(w, i);
-    if (!wf_wat_num_u64(t->text, t->len, &min) || min > UINT32_MAX) wat_malformed(w, i, "constant out of range");
+    if (!wf_wat_num_u64(t->text, t->len, &min)) wat_malformed(w, i, "constant out of range");
     i++;
     bool has_max = false;
     t = &w->tok[i];
     if (t->kind == WF_TOK_NUMBER) {
-        if (!wf_wat_num_u64(t->text, t->len, &max) || max > UINT32_MAX) wat_malformed(w, i, "constant out of range");
+        if (!wf_wat_num_u64(t->text, t->len, &max)) wat_malformed(w, i, "constant out of range");
         has_max = true;
         i++;
     }
@@ -560,8 +562,8 @@ static void limits(wat *w, size_t *pos, wf_buf *out, bool mem)
     if (mem && wat_lkw(w, i, "pagesize"))
         wat_fail(w, i, WF_ERR_UNSUPPORTED, "custom page sizes are not supported");
     wf_buf_byte(out, (uint8_t)((has_max ? 1 : 0) | (shared ? 2 : 0)));
-    wf_buf_u32leb(out, (uint32_t)min);
-    if (has_max) wf_buf_u32leb(out, (uint32_t)max);
+    wf_buf_u64leb(out, min);
+    if (has_max) wf_buf_u64leb(out, max);
     *pos = i;
 }
 

@@ -187,12 +187,11 @@ static void memarg(wat *w, size_t *pos, const op_info *op, wf_buf *out)
     uint32_t mem = 0;
     if (wat_is_index(w, i)) mem = wat_index(w, &i, SP_MEM);
     uint64_t offset = 0;
-    uint32_t align = natural_align(op->name);
+    uint64_t align = natural_align(op->name);
     const wf_wat_token *t = &w->tok[i];
     if (t->kind == WF_TOK_KEYWORD && t->len > 7 && !memcmp(t->text, "offset=", 7)) {
         if (!wf_wat_num_u64(t->text + 7, t->len - 7, &offset))
             num_error(w, i, wf_wat_is_int(t->text + 7, t->len - 7));
-        if (offset > UINT32_MAX) wat_malformed(w, i, "constant out of range");
         t = &w->tok[++i];
     }
     if (t->kind == WF_TOK_KEYWORD && t->len > 6 && !memcmp(t->text, "align=", 6)) {
@@ -200,18 +199,20 @@ static void memarg(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         if (!wf_wat_num_u64(t->text + 6, t->len - 6, &a))
             num_error(w, i, wf_wat_is_int(t->text + 6, t->len - 6));
         if (a == 0 || (a & (a - 1))) wat_malformed(w, i, "alignment");
-        align = (uint32_t)a;
+        align = a;
         i++;
     }
     uint32_t lg = 0;
-    while ((1u << lg) < align && lg < 31) lg++;
+    while (lg < 63 && (1ull << lg) < align) lg++;
     if (mem) {
         wf_buf_u32leb(out, lg | 0x40);
         wf_buf_u32leb(out, mem);
     } else {
         wf_buf_u32leb(out, lg);
     }
-    wf_buf_u32leb(out, (uint32_t)offset);
+    /* u64 in the binary format: the validator checks it against the
+     * memory's address type ("offset out of range") */
+    wf_buf_u64leb(out, offset);
     *pos = i;
 }
 

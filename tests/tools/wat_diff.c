@@ -18,6 +18,7 @@
 
 static int verbose;
 static int n_same, n_diff, n_mine_fail, n_ref_fail, n_mal_ok, n_mal_missed, n_unsup;
+static int n_inv_ok, n_inv_fail;
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -53,7 +54,7 @@ static void check_module(const char *file, int line, const char *text, size_t le
     put("/tmp/wat_diff.wat", text, len);
     int ref = run("wat2wasm --enable-all --no-check /tmp/wat_diff.wat -o /tmp/wat_diff.ref.wasm 2>/dev/null");
     if (e) {
-        if (e->kind == WF_ERR_UNSUPPORTED) n_unsup++;
+        if (e->kind == WF_ERR_UNSUPPORTED) { n_unsup++; if (verbose) printf("%s:%d: unsupported: %s\n", file, line, e->message); }
         else {
             n_mine_fail++;
             printf("%s:%d: mine failed: %d:%d %s%s\n", file, line, e->line, e->col, e->message,
@@ -65,6 +66,7 @@ static void check_module(const char *file, int line, const char *text, size_t le
     }
     if (ref) {
         n_ref_fail++;
+        if (verbose) printf("%s:%d: wat2wasm failed\n", file, line);
         wf_buf_free(&out);
         return;
     }
@@ -85,6 +87,21 @@ static void check_module(const char *file, int line, const char *text, size_t le
     if (verbose) {
         run("diff /tmp/wat_diff.ref.txt /tmp/wat_diff.mine.txt | head -20; cat /tmp/wat_diff.mine.err | head -5");
     }
+}
+
+/* A module of assert_invalid / assert_unlinkable ...: must compile. */
+static void check_compiles(const char *file, int line, const char *text, size_t len)
+{
+    wf_buf out = {0};
+    wf_error *e = wf_wat_compile(text, len, &out);
+    if (!e) n_inv_ok++;
+    else if (e->kind == WF_ERR_UNSUPPORTED) { n_unsup++; if (verbose) printf("%s:%d: unsupported: %s\n", file, line, e->message); }
+    else {
+        n_inv_fail++;
+        printf("%s:%d: assert module failed: %d:%d %s\n", file, line, e->line, e->col, e->message);
+    }
+    wf_error_free(e);
+    wf_buf_free(&out);
 }
 
 static void check_malformed(const char *file, int line, const char *text, size_t len)
@@ -122,7 +139,8 @@ int main(int argc, char **argv)
                 if (kind && depth == mod_depth) {
                     size_t end = t.offset + 1;
                     if (kind == 1) check_module(argv[a], start_line, src + start, end - start);
-                    else check_malformed(argv[a], start_line, src + start, end - start);
+                    else if (kind == 2) check_malformed(argv[a], start_line, src + start, end - start);
+                    else check_compiles(argv[a], start_line, src + start, end - start);
                     kind = 0;
                 }
                 depth--;
@@ -130,9 +148,10 @@ int main(int argc, char **argv)
             if (!kind && wf_wat_tok_is(&t, "module") && prev.kind == WF_TOK_LPAREN) {
                 if (depth == 1) { kind = 1; }
                 else if (depth == 2 && wf_wat_tok_is(&prev2, "assert_malformed")) { kind = 2; }
+                else if (depth == 2) { kind = 3; }
                 if (kind) { start = prev.offset; start_line = prev.line; mod_depth = depth; }
             }
-            if (kind == 2 && depth == mod_depth && t.kind == WF_TOK_KEYWORD && !wf_wat_tok_is(&t, "quote") && !wf_wat_tok_is(&t, "module")) kind = 0;
+            if (kind >= 2 && depth == mod_depth && t.kind == WF_TOK_KEYWORD && !wf_wat_tok_is(&t, "quote") && !wf_wat_tok_is(&t, "module")) kind = 0;
             prev2 = prev;
             prev = t;
         }
@@ -142,5 +161,6 @@ int main(int argc, char **argv)
     printf("modules: same %d, differ %d, mine failed %d, unsupported %d, wat2wasm failed %d\n",
            n_same, n_diff, n_mine_fail, n_unsup, n_ref_fail);
     printf("assert_malformed quote: rejected %d, accepted %d\n", n_mal_ok, n_mal_missed);
+    printf("other assertion modules: compiled %d, failed %d\n", n_inv_ok, n_inv_fail);
     return 0;
 }
