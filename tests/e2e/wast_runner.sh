@@ -48,7 +48,7 @@ cd "$DIR"
 
 run 0 pass.wast
 expect_lines pass <<'X'
-34 passed, 0 failed, 0 skipped
+36 passed, 0 failed, 0 skipped
 X
 
 run 1 fail.wast
@@ -78,7 +78,7 @@ grep -q '^fail.wast:19: skipped: v128.const values are not supported$' "$OUT" ||
 run 1 malformed.wast pass.wast
 expect_lines malformed <<'X'
 malformed.wast:2:1: expected a well-formed script, got unclosed parenthesis
-34 passed, 1 failed, 0 skipped
+36 passed, 1 failed, 0 skipped
 X
 
 run 2

@@ -19,7 +19,7 @@
   (func (export "id.ext") (param externref) (result externref) (local.get 0))
   (func (export "null.func") (result funcref) (ref.null func))
   (func $self (export "self") (result funcref) (ref.func $self))
-  (func (export "loop") (call 0 (i32.const 0)) (call 9))
+  (func $loop (export "loop") (call $print (i32.const 0)) (call $loop))
 )
 (assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
 (assert_return (invoke $m "add" (i32.const 0x7fff_ffff) (i32.const 1)) (i32.const -0x8000_0000))
