@@ -209,8 +209,7 @@ static bool pop_expect(cc *c, wf_valtype t, sval *out)
 {
     sval v;
     if (!pop_any(c, &v)) return false;
-    if (v.t.kind == KIND_BOT) v.t = t;
-    else if (!wf_valtype_sub(v.t, t)) return MISMATCH(c);
+    if (v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
     if (out) *out = v;
     return true;
 }
@@ -273,6 +272,11 @@ static bool pop_label_vals(cc *c, const ctrl *L, uint32_t n, sval *vals)
 static void repush(cc *c, const ctrl *L, uint32_t n, const sval *vals)
 {
     for (uint32_t i = 0; i < n; i++) push_at(c, label_type(L, i), vals[i].slot);
+}
+/* Push back popped values as they were (the unknown type stays unknown). */
+static void repush_vals(cc *c, uint32_t n, const sval *vals)
+{
+    for (uint32_t i = 0; i < n; i++) push_at(c, vals[i].t, vals[i].slot);
 }
 
 /* ---- branches ------------------------------------------------------------ */
@@ -586,12 +590,12 @@ static bool op_simple(cc *c, wf_opcode op)
     if (oi->imm == WF_IMM_MEMARG) {
         uint32_t align;
         if (!wf_read_u32(&c->r, &align)) return false;
+        if (align >= 0x80) return fail(c, WF_ERR_MALFORMED, "malformed memop flags");
         uint32_t memidx = 0;
         if (align & 0x40) {
             if (!wf_read_u32(&c->r, &memidx)) return false;
             align &= ~0x40u;
         }
-        if (align >= 32) return fail(c, WF_ERR_MALFORMED, "malformed memop flags");
         uint32_t off32;
         if (!wf_read_u32(&c->r, &off32)) return false;
         offset = off32;
@@ -658,6 +662,24 @@ static bool func_index(cc *c, uint32_t *x)
     if (!wf_read_u32(&c->r, x)) return false;
     if (*x >= c->m->nfuncs) return fail(c, WF_ERR_INVALID, "unknown function %u", *x);
     return true;
+}
+
+/* Without a data count section the data section (after the code) is not
+ * known yet: if there is one, the count was required (malformed), else any
+ * segment index is unknown. */
+static bool has_data_section(const wf_module *m)
+{
+    wf_reader r;
+    if (!m->bytes || m->len < 8) return false;
+    wf_reader_init(&r, m->bytes + 8, m->len - 8, 8);
+    while (!wf_reader_eof(&r)) {
+        uint8_t id;
+        uint32_t size;
+        if (!wf_read_u8(&r, &id) || !wf_read_u32(&r, &size) || !wf_reader_skip(&r, size)) break;
+        if (id == 11) { wf_reader_dispose(&r); return true; }
+    }
+    wf_reader_dispose(&r);
+    return false;
 }
 
 static bool is_ref_or_bot(wf_valtype t) { return t.kind == WF_REF || t.kind == KIND_BOT; }
@@ -825,7 +847,7 @@ static bool body(cc *c)
                 ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
                 if (label_arity(L) != arity) { ok = MISMATCH(c); break; }
                 ok = pop_label_vals(c, L, arity, vals);
-                if (ok) repush(c, L, arity, vals);
+                if (ok) repush_vals(c, arity, vals);
             }
             if (ok) ok = pop_label_vals(c, D, arity, vals);
             if (ok && c->live) {
@@ -1134,8 +1156,11 @@ static bool body(cc *c)
             uint32_t x;
             if (!wf_read_u32(r, &x)) return false;
             if (op == WF_OP_MEMORY_INIT && !read_memidx(c)) return false;
-            if (!c->m->has_data_count)
-                return fail(c, WF_ERR_MALFORMED, "data count section required");
+            if (!c->m->has_data_count) {
+                if (has_data_section(c->m))
+                    return fail(c, WF_ERR_MALFORMED, "data count section required");
+                return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+            }
             if (x >= c->m->ndatas) return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
             if (op == WF_OP_DATA_DROP) {
                 emit_op(c, WF_IOP_DATA_DROP);

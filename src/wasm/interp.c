@@ -11,6 +11,7 @@
  * trap.c turns the fault into a trap.
  */
 #include "wasm/interp.h"
+#include <stdio.h>
 #include "wasm/trap.h"
 
 static const void *const *g_labels;
@@ -68,6 +69,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     wf_slot *const send = t->stack_end;
     volatile uint32_t *const intr = t->interrupt;
     const char *trapmsg;
+    char msgbuf[64];
     wf_error *err;
     wf_func *callee;
     wf_slot *nfp;
@@ -168,7 +170,7 @@ L_CALL_INDIRECT: {
     uint32_t i = S(4).u32;
     if (i >= tb->size) TRAP("undefined element");
     callee = tb->elems[i];
-    if (!callee) TRAP("uninitialized element");
+    if (!callee) { snprintf(msgbuf, sizeof msgbuf, "uninitialized element %u", i); TRAP(msgbuf); }
     const wf_functype *want = (const wf_functype *)pc[2];
     if (callee->type != want && !wf_functype_sub(callee->type, want))
         TRAP("indirect call type mismatch");
@@ -207,7 +209,7 @@ L_RETURN_CALL_INDIRECT: {
     uint32_t i = S(4).u32;
     if (i >= tb->size) TRAP("undefined element");
     callee = tb->elems[i];
-    if (!callee) TRAP("uninitialized element");
+    if (!callee) { snprintf(msgbuf, sizeof msgbuf, "uninitialized element %u", i); TRAP(msgbuf); }
     const wf_functype *want = (const wf_functype *)pc[2];
     if (callee->type != want && !wf_functype_sub(callee->type, want))
         TRAP("indirect call type mismatch");

@@ -78,6 +78,10 @@ static inline uint64_t wf_sat_u64_f64(double x)
     return (uint64_t)x;
 }
 
+/* libm's rounding functions may return a signalling NaN unchanged; wasm
+ * wants it quieted (an arithmetic NaN). */
+#define WF_QNAN(a, expr) ((a) != (a) ? (a) + (a) : (expr))
+
 #define WF_ROTL32(a, b) (((a) << ((b) & 31)) | ((a) >> ((32 - ((b) & 31)) & 31)))
 #define WF_ROTR32(a, b) (((a) >> ((b) & 31)) | ((a) << ((32 - ((b) & 31)) & 31)))
 #define WF_ROTL64(a, b) (((a) << ((b) & 63)) | ((a) >> ((64 - ((b) & 63)) & 63)))
@@ -94,17 +98,17 @@ static inline uint64_t wf_sat_u64_f64(double x)
     X(I64_POPCNT, u64, u64, (uint64_t)__builtin_popcountll(a)) \
     X(F32_ABS, u32, u32, a & 0x7fffffffu) \
     X(F32_NEG, u32, u32, a ^ 0x80000000u) \
-    X(F32_CEIL, f32, f32, ceilf(a)) \
-    X(F32_FLOOR, f32, f32, floorf(a)) \
-    X(F32_TRUNC, f32, f32, truncf(a)) \
-    X(F32_NEAREST, f32, f32, nearbyintf(a)) \
+    X(F32_CEIL, f32, f32, WF_QNAN(a, ceilf(a))) \
+    X(F32_FLOOR, f32, f32, WF_QNAN(a, floorf(a))) \
+    X(F32_TRUNC, f32, f32, WF_QNAN(a, truncf(a))) \
+    X(F32_NEAREST, f32, f32, WF_QNAN(a, nearbyintf(a))) \
     X(F32_SQRT, f32, f32, sqrtf(a)) \
     X(F64_ABS, u64, u64, a & 0x7fffffffffffffffull) \
     X(F64_NEG, u64, u64, a ^ 0x8000000000000000ull) \
-    X(F64_CEIL, f64, f64, ceil(a)) \
-    X(F64_FLOOR, f64, f64, floor(a)) \
-    X(F64_TRUNC, f64, f64, trunc(a)) \
-    X(F64_NEAREST, f64, f64, nearbyint(a)) \
+    X(F64_CEIL, f64, f64, WF_QNAN(a, ceil(a))) \
+    X(F64_FLOOR, f64, f64, WF_QNAN(a, floor(a))) \
+    X(F64_TRUNC, f64, f64, WF_QNAN(a, trunc(a))) \
+    X(F64_NEAREST, f64, f64, WF_QNAN(a, nearbyint(a))) \
     X(F64_SQRT, f64, f64, sqrt(a)) \
     X(I32_WRAP_I64, u64, u32, (uint32_t)a) \
     X(I64_EXTEND_I32_S, i32, i64, (int64_t)a) \

@@ -49,6 +49,24 @@ void wf_trap_init(void)
     pthread_once(&g_once, install);
 }
 
+void wf_trap_ensure(void)
+{
+    struct sigaction cur;
+    if (sigaction(SIGSEGV, NULL, &cur) == 0 &&
+        (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_fault)) {
+        /* Someone (a test framework, say) replaced the handler: chain to
+         * theirs from ours again. */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_fault;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        struct sigaction prev;
+        if (sigaction(SIGSEGV, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_segv = prev;
+        if (sigaction(SIGBUS, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_bus = prev;
+    }
+}
+
 void *wf_trap_thread_init(void)
 {
     stack_t old;
