@@ -169,6 +169,26 @@ bool wf_dec_valtype(wf_decoder *d, wf_valtype *t)
     }
 }
 
+/* A decoder around a body's reader, for the helpers below. */
+static bool with_module(wf_reader *r, const wf_module *m, wf_valtype *t,
+                        bool (*fn)(wf_decoder *, wf_valtype *))
+{
+    wf_decoder d = { .m = (wf_module *)m, .r = *r, .type_limit = m->ntypes };
+    bool ok = fn(&d, t);
+    *r = d.r;
+    return ok;
+}
+
+bool wf_read_valtype(wf_reader *r, const wf_module *m, wf_valtype *t)
+{
+    return with_module(r, m, t, wf_dec_valtype);
+}
+
+bool wf_read_heaptype(wf_reader *r, const wf_module *m, wf_valtype *t)
+{
+    return with_module(r, m, t, wf_dec_heaptype);
+}
+
 static bool read_valtypes(wf_decoder *d, wf_valtype **out, uint32_t *n)
 {
     *out = NULL;

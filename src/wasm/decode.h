@@ -12,6 +12,14 @@
  * wf_module_free. Function bodies are handed to wf_code_compile (code.h). */
 wf_error *wf_decode_module(wf_module *m);
 
+/* For function bodies (compile.c): read a value type / a heap type (after
+ * ref.null) with module-local type indices turned into canonical ids
+ * ("unknown type" when out of range, "malformed value type" etc.).
+ * Errors are left in r->err (leb.h). */
+struct wf_reader;
+bool wf_read_valtype(struct wf_reader *r, const wf_module *m, wf_valtype *t);
+bool wf_read_heaptype(struct wf_reader *r, const wf_module *m, wf_valtype *t);
+
 /* Is s[0..n) well-formed UTF-8 (no overlongs, surrogates or values past
  * U+10FFFF)? */
 bool wf_utf8_valid(const uint8_t *s, size_t n);
