@@ -27,8 +27,11 @@ wf_error *wf_table_create(wf_store *s, const wf_tabletype *type, void *init, wf_
     t->max = size_cap(&type->limits);
     t->size = (uint32_t)min;
     t->cap = t->size;
-    t->elems = wf_xmalloc((t->cap ? t->cap : 1) * sizeof *t->elems);
-    for (uint32_t i = 0; i < t->size; i++) t->elems[i] = init;
+    /* calloc leaves a large null-filled table untouched (lazily zeroed
+     * pages), so an unused big table costs address space, not RAM. */
+    t->elems = wf_xcalloc(t->cap ? t->cap : 1, sizeof *t->elems);
+    if (init)
+        for (uint32_t i = 0; i < t->size; i++) t->elems[i] = init;
     wf_vec_push(&s->tables, t);
     *out = t;
     return NULL;

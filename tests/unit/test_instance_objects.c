@@ -183,6 +183,11 @@ static void test_table(void **state)
     assert_int_equal(wf_table_grow(u, WF_MAX_TABLE_ELEMS, NULL), -1);
     assert_int_equal(wf_table_size(u), 1000);
 
+    wf_table *full = wf_table_new(s, WF_TYPE_FUNCREF, WF_MAX_TABLE_ELEMS, 0, false, NULL);
+    assert_non_null(full);
+    assert_null(full->elems[WF_MAX_TABLE_ELEMS - 1]);
+    assert_int_equal(wf_table_grow(full, 1, NULL), -1);
+    assert_int_equal(wf_table_grow(full, 0, NULL), WF_MAX_TABLE_ELEMS);
     assert_null(wf_table_new(s, WF_TYPE_FUNCREF, WF_MAX_TABLE_ELEMS + 1, 0, false, NULL));
     assert_null(wf_table_new(s, WF_TYPE_FUNCREF, 3, 2, true, NULL));
     wf_tabletype big = { .elem = WF_TYPE_FUNCREF, .limits = { .min = 0xffffffffu } };
