@@ -66,6 +66,12 @@ struct wf_func {
     const char *name;           /* for backtraces; may be NULL */
 };
 
+/* For the interpreter: memory 0 (imported or defined) is mems[0] when
+ * module->nmems > 0; cache mems[0]->base for a call (see wf_memory). Element
+ * segment i: elem_items[i][0 .. elem_len[i]); data segment i: module->datas[i]
+ * unless data_dropped[i]. Dropping only has to zero elem_len[i] / set
+ * data_dropped[i] (wf_instance_elem_drop also frees the items early); the
+ * store frees whatever is left. */
 struct wf_instance {
     const wf_module *module;
     struct wf_store *store;

@@ -57,6 +57,9 @@ void *wat_temp(wat *w, size_t n)
 void wat_unexpected(wat *w, size_t at)
 {
     if (w->tok[at].kind == WF_TOK_EOF) wat_malformed(w, at, "unexpected end");
+    /* the reference parser reads a reserved token where it wants an
+     * operator or a literal, and names it so */
+    if (w->tok[at].kind == WF_TOK_RESERVED) wat_malformed(w, at, "unknown operator");
     wat_malformed(w, at, "unexpected token");
 }
 
@@ -322,6 +325,8 @@ void wat_valtype(wat *w, size_t *pos, wf_buf *out)
             *pos = i + 1;
             return;
         }
+    if (w->tok[i].kind == WF_TOK_KEYWORD)
+        wat_malformed(w, i, "unknown operator %.*s", (int)w->tok[i].len, w->tok[i].text);
     wat_unexpected(w, i);
 }
 
@@ -375,6 +380,7 @@ static void parse_sig(wat *w, size_t *pos, bool locals, wf_buf *sig, uint32_t *n
         if (i != w->match[open]) wat_unexpected(w, i);
         i++;
     }
+    if (wat_lkw(w, i, "param")) wat_unexpected(w, i);
     wf_buf_byte(sig, 0x60);
     wf_buf_u32leb(sig, nparams);
     wf_buf_bytes(sig, pb->data, pb->len);
@@ -434,6 +440,7 @@ uint32_t wat_typeuse(wat *w, size_t *pos, bool locals, uint32_t *nparams)
             np = t->nparams;
         } else if (inline_sig) {
             wf_buf_free(sig);
+            if (idx >= w->ntypes) wat_malformed(w, at + 2, "unknown type");
             wat_malformed(w, at, "inline function type");
         }
     } else {
@@ -890,8 +897,21 @@ static void field_table(wat *w, mod *m, size_t open)
         i += 2;
         uint32_t n = 0;
         bool exprs = w->tok[i].kind == WF_TOK_LPAREN;
-        if (exprs) elem_exprs(w, &i, eend, body, &n);
-        else func_indices(w, &i, eend, body, &n);
+        if (exprs) {
+            elem_exprs(w, &i, eend, body, &n);
+        } else if (!(rt->len == 1 && rt->data[0] == 0x70)) {
+            /* indices into a table of another reference type: ref.func
+             * expressions typed as the table */
+            exprs = true;
+            while (i < eend) {
+                wf_buf_byte(body, 0xD2);
+                wf_buf_u32leb(body, wat_index(w, &i, SP_FUNC));
+                wf_buf_byte(body, 0x0B);
+                n++;
+            }
+        } else {
+            func_indices(w, &i, eend, body, &n);
+        }
         (void)eopen;
         i = eend + 1;
         wf_buf_bytes(&m->tables, rt->data, rt->len);

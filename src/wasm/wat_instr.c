@@ -178,6 +178,10 @@ static uint32_t natural_align(const char *name)
 static void num_error(wat *w, size_t i, bool syntax_ok)
 {
     if (syntax_ok) wat_malformed(w, i, "constant out of range");
+    /* nan:canonical / nan:arithmetic are script patterns, not literals */
+    if (w->tok[i].kind == WF_TOK_KEYWORD && !wat_kw(w, i, "nan:canonical") &&
+        !wat_kw(w, i, "nan:arithmetic"))
+        wat_malformed(w, i, "unknown operator");
     wat_unexpected(w, i);
 }
 
@@ -398,15 +402,23 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
 static const op_info *lookup(wat *w, size_t i)
 {
     const wf_wat_token *t = &w->tok[i];
+    static const char *const structural[] = {
+        "param", "result", "type", "local", "then", "else", "item", "export", "import",
+        "offset", "mut", "ref", "table", "memory", "elem", "data", "func", "global",
+    };
+    for (size_t k = 0; k < WF_COUNT(structural); k++)
+        if (w->tok[i - 1].kind == WF_TOK_LPAREN && wf_wat_tok_is(t, structural[k]))
+            wat_unexpected(w, i);
     if (t->kind != WF_TOK_KEYWORD) {
         if (t->kind == WF_TOK_RESERVED) wat_malformed(w, i, "unknown operator");
         wat_unexpected(w, i);
     }
     const op_info *op = op_find(t->text, t->len);
     if (!op) {
-        if (is_unsupported_op(t->text, t->len))
+        if (is_unsupported_op(t->text, t->len) && !memchr(t->text, '/', t->len) &&
+            !memchr(t->text, ':', t->len))
             wat_fail(w, i, WF_ERR_UNSUPPORTED, "instruction %.*s is not supported", (int)t->len, t->text);
-        wat_malformed(w, i, "unknown operator");
+        wat_malformed(w, i, "unknown operator %.*s", (int)t->len, t->text);
     }
     return op;
 }

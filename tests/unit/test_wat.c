@@ -104,6 +104,17 @@ static void test_fields(void **state)
           0x09, 0x0A, 0x02, 0x01, 0x00, 0x00, 0x07, 0x70, 0x01, 0xD0, 0x70, 0x0B,
           0x0C, 0x01, 0x01,
           0x0B, 0x04, 0x01, 0x01, 0x01, 'x');
+    /* a line comment ends at a carriage return too */
+    BYTES(";; c\r(module)", HDR);
+    /* inline elem indices on a typed table become ref.func expressions */
+    BYTES("(type $t (func)) (table (ref null $t) (elem $f)) (func $f)",
+          HDR,
+          0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+          0x03, 0x02, 0x01, 0x00,
+          0x04, 0x06, 0x01, 0x63, 0x00, 0x01, 0x01, 0x01,
+          0x09, 0x0C, 0x01, 0x06, 0x00, 0x41, 0x00, 0x0B, 0x63, 0x00, 0x01, 0xD2, 0x00, 0x0B,
+          0x0A, 0x04, 0x01, 0x02, 0x00, 0x0B,
+          0x00, 0x0B, 0x04, 'n', 'a', 'm', 'e', 0x01, 0x04, 0x01, 0x00, 0x01, 'f');
     /* rec group with sub types */
     BYTES("(rec (type $a (sub (func))) (type (sub final $a (func))))",
           HDR,
@@ -150,15 +161,15 @@ static void test_errors(void **state)
     MALFORMED("(func $f) (func $f)", "duplicate func");
     MALFORMED("(func block $a end $b)", "mismatching label");
     MALFORMED("(type $t (func)) (func (type $t) (result i32) unreachable)", "inline function type");
-    MALFORMED("(func (i32.add2))", "unknown operator");
-    MALFORMED("(func get_local 0)", "unknown operator");
+    MALFORMED("(func (i32.add2))", "unknown operator i32.add2");
+    MALFORMED("(func get_local 0)", "unknown operator get_local");
     MALFORMED("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))", "alignment");
     MALFORMED("(export \"\\80\" (func 0))", "malformed UTF-8 encoding");
     MALFORMED("(func) (import \"\" \"\" (func))", "import after function");
     MALFORMED("(func (local $x i32) (local $x i32))", "duplicate local");
     MALFORMED("(func (block)", "unexpected end");
     MALFORMED("(func))", "unexpected token");
-    MALFORMED("(func (then))", "unknown operator");
+    MALFORMED("(func (then))", "unexpected token");
     MALFORMED("(func (if (i32.const 0)))", "unexpected token");
     MALFORMED("(start 0) (start 0)", "multiple start sections");
     MALFORMED("(module quote \"(func (f32.const 1e39))\")", "constant out of range");
