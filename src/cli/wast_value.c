@@ -129,6 +129,17 @@ static wf_error *unsupported_at(const wast_node *n, const char *h, size_t hl)
                             "%.*s values are not supported", (int)hl, h);
 }
 
+/* Values of proposals wasmfn does not implement (SIMD, GC, exceptions):
+ * skipped, while any other unknown form is a broken script. */
+static bool is_out_of_scope(const char *h, size_t hl)
+{
+    return (hl > 5 && !memcmp(h, "v128.", 5)) || head_eq(h, hl, "ref.i31") ||
+           head_eq(h, hl, "ref.struct") || head_eq(h, hl, "ref.array") ||
+           head_eq(h, hl, "ref.eq") || head_eq(h, hl, "ref.any") ||
+           head_eq(h, hl, "ref.exn") || head_eq(h, hl, "ref.i31_shared") ||
+           head_eq(h, hl, "ref") || head_eq(h, hl, "ref.none");
+}
+
 static bool parse_u32(const wast_node *a, uint32_t *out)
 {
     uint64_t v;
@@ -164,7 +175,7 @@ wf_error *wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx
         out->of.ref = ext(ctx, k);
         return NULL;
     }
-    if (hl) return unsupported_at(n, h, hl);
+    if (is_out_of_scope(h, hl)) return unsupported_at(n, h, hl);
     return bad_at(n, "bad constant");
 }
 
@@ -226,7 +237,7 @@ wf_error *wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ct
         out->value.type = WF_TYPE_FUNCREF;
         return NULL;
     }
-    if (hl) return unsupported_at(n, h, hl);
+    if (is_out_of_scope(h, hl)) return unsupported_at(n, h, hl);
     return bad_at(n, "bad expected result");
 }
 

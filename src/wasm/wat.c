@@ -897,8 +897,21 @@ static void field_table(wat *w, mod *m, size_t open)
         i += 2;
         uint32_t n = 0;
         bool exprs = w->tok[i].kind == WF_TOK_LPAREN;
-        if (exprs) elem_exprs(w, &i, eend, body, &n);
-        else func_indices(w, &i, eend, body, &n);
+        if (exprs) {
+            elem_exprs(w, &i, eend, body, &n);
+        } else if (!(rt->len == 1 && rt->data[0] == 0x70)) {
+            /* indices into a table of another reference type: ref.func
+             * expressions typed as the table */
+            exprs = true;
+            while (i < eend) {
+                wf_buf_byte(body, 0xD2);
+                wf_buf_u32leb(body, wat_index(w, &i, SP_FUNC));
+                wf_buf_byte(body, 0x0B);
+                n++;
+            }
+        } else {
+            func_indices(w, &i, eend, body, &n);
+        }
         (void)eopen;
         i = eend + 1;
         wf_buf_bytes(&m->tables, rt->data, rt->len);

@@ -133,7 +133,7 @@ static wf_error *skip_space(wf_wat_lexer *lx)
             lx->line_start = lx->pos;
         } else if (c == ';' && left >= 2 && lx->src[lx->pos + 1] == ';') {
             lx->pos += 2;
-            while (lx->pos < lx->len && lx->src[lx->pos] != '\n') {
+            while (lx->pos < lx->len && lx->src[lx->pos] != '\n' && lx->src[lx->pos] != '\r') {
                 wf_error *e = comment_char(lx);
                 if (e) return e;
             }
