@@ -35,4 +35,9 @@ void wf_code_free(struct wf_code *code);
  * host function. */
 wf_error *wf_exec_call(wf_func *f, wf_slot *slots);
 
+/* Make the calling thread's running wasm code stop with a trap
+ * ("interrupted") as soon as *flag becomes nonzero; checked at function
+ * entries and loop headers. NULL removes the flag. */
+void wf_exec_set_interrupt(volatile uint32_t *flag);
+
 #endif

@@ -20,7 +20,14 @@
  * in the memory or in inaccessible pages: the fault is turned into a trap. */
 #define WF_PAGE_SIZE   65536u
 #define WF_MEM_RESERVE ((size_t)8 << 30) /* 8 GiB + one guard page, see memory.c */
+#define WF_MEM_GUARD   ((size_t)WF_PAGE_SIZE) /* reserved past WF_MEM_RESERVE */
 
+/* For the interpreter: base never moves, so it may be cached for a whole
+ * call; size changes only through wf_memory_grow (memory.grow, or a host
+ * function / callee growing it), so re-read it after those. Every address
+ * base + [0, 2^33 + 16) is either data or PROT_NONE: loads and stores need
+ * no explicit bounds check, a fault in that range is an out-of-bounds trap
+ * (memory.fill/copy/init, which take lengths, must check against size). */
 struct wf_memory {
     uint8_t *base;          /* start of the data; never moves once made */
     uint64_t size;          /* current size in bytes (pages * 64 KiB) */
@@ -35,6 +42,7 @@ struct wf_table {
     uint32_t size;
     uint32_t max;           /* the type's maximum, capped by the engine limit */
     wf_tabletype type;      /* limits.min is the current size */
+    uint32_t cap;           /* allocated entries of elems (>= size) */
 };
 
 struct wf_global {
@@ -58,6 +66,12 @@ struct wf_func {
     const char *name;           /* for backtraces; may be NULL */
 };
 
+/* For the interpreter: memory 0 (imported or defined) is mems[0] when
+ * module->nmems > 0; cache mems[0]->base for a call (see wf_memory). Element
+ * segment i: elem_items[i][0 .. elem_len[i]); data segment i: module->datas[i]
+ * unless data_dropped[i]. Dropping only has to zero elem_len[i] / set
+ * data_dropped[i] (wf_instance_elem_drop also frees the items early); the
+ * store frees whatever is left. */
 struct wf_instance {
     const wf_module *module;
     struct wf_store *store;
@@ -69,6 +83,9 @@ struct wf_instance {
     void ***elem_items;         /* per element segment: its references (NULL once dropped) */
     uint32_t *elem_len;         /* per element segment: item count (0 once dropped) */
     uint8_t *data_dropped;      /* per data segment */
+    /* Private to instance.c / store.c. */
+    wf_func *func_block;        /* the defined functions, one allocation */
+    uint32_t nelems, ndatas;
 };
 
 struct wf_store {
@@ -91,7 +108,44 @@ struct wf_caller {
 
 /* Grow a memory by delta pages; returns the old page count, or -1. */
 int64_t wf_memory_grow(wf_memory *m, uint64_t delta);
-/* Grow a table by delta entries set to init; returns the old size, or -1. */
+/* Grow a table by delta entries set to init; returns the old size, or -1.
+ * May move t->elems (re-read it after a grow). */
 int64_t wf_table_grow(wf_table *t, uint64_t delta, void *init);
+
+/* Constructors that say why they failed (the public wf_*_new return NULL):
+ * a memory or table beyond the engine's or the store's limits, or a failed
+ * address-space reservation, is WF_ERR_LIMIT. The object belongs to s. */
+wf_error *wf_memory_create(wf_store *s, const wf_memtype *type, wf_memory **out);
+wf_error *wf_table_create(wf_store *s, const wf_tabletype *type, void *init, wf_table **out);
+/* A global holding value (slots as the engine stores them); owned by s. */
+wf_global *wf_global_create(wf_store *s, wf_globaltype type, wf_slot value);
+wf_tag *wf_tag_create(wf_store *s, const wf_functype *type);
+/* Free one object (store.c, when the store goes). */
+void wf_memory_release(wf_memory *m);
+void wf_table_release(wf_table *t);
+
+/* Convert between typed host values and engine slots. */
+wf_slot wf_value_to_slot(wf_value v);
+wf_value wf_slot_to_value(wf_valtype t, wf_slot s);
+
+/* Evaluate a constant expression with inst's functions and (already
+ * initialised) globals; the result is one slot. Fails only on an expression
+ * the validator should have rejected (WF_ERR_INTERNAL). */
+wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_slot *out);
+
+/* Segment state, shared by instantiation and the interpreter's bulk
+ * instructions. A dropped segment behaves as an empty one. Element segment
+ * i's references are inst->elem_items[i][0 .. inst->elem_len[i]); data
+ * segment i is inst->module->datas[i].bytes/len unless inst->data_dropped[i].
+ * table.init / memory.init: copy n items from segment seg at src to
+ * table/memory at dst, all or nothing; false when out of bounds (the caller
+ * traps with "out of bounds table access" / "out of bounds memory access").
+ * The *_drop functions implement elem.drop / data.drop. */
+bool wf_instance_table_init(wf_instance *inst, wf_table *t, uint32_t seg,
+                            uint64_t dst, uint64_t src, uint64_t n);
+bool wf_instance_memory_init(wf_instance *inst, wf_memory *m, uint32_t seg,
+                             uint64_t dst, uint64_t src, uint64_t n);
+void wf_instance_elem_drop(wf_instance *inst, uint32_t seg);
+void wf_instance_data_drop(wf_instance *inst, uint32_t seg);
 
 #endif

@@ -27,6 +27,35 @@ bool wf_valtype_sub(wf_valtype a, wf_valtype b);
 /* Function subtyping through declared supertypes: a <: b. */
 bool wf_functype_sub(const wf_functype *a, const wf_functype *b);
 
+/* Recursion groups. The decoder describes the types of one `rec` group (a
+ * lone type is a group of one) with value types whose WF_HEAP_TYPE index is
+ * either a canonical id of an earlier registered type or WF_REC_REF(i), the
+ * i-th type of the group itself. Equal groups (iso-recursively) map to the
+ * same canonical types; canonical ids of one group are consecutive. */
+#define WF_REC_BIT      0x80000000u
+#define WF_REC_REF(i)   (WF_REC_BIT | (uint32_t)(i))
+
+typedef struct wf_subtype_desc {
+    const wf_valtype *params, *results;
+    uint32_t nparams, nresults;
+    bool final;             /* `sub final` or a plain `func` */
+    bool has_super;
+    uint32_t super;         /* canonical id or WF_REC_REF(i) */
+} wf_subtype_desc;
+
+/* Register a recursion group of n function types (n >= 1); out[i] receives
+ * the canonical type of the i-th. Registry memory lives for the process. */
+void wf_types_rec_group(const wf_subtype_desc *types, uint32_t n, const wf_functype **out);
+
+/* Declared supertype of t (NULL when none) and whether t is final. */
+const wf_functype *wf_functype_super(const wf_functype *t);
+bool wf_functype_final(const wf_functype *t);
+
+/* Structural matching of function types as `sub` declarations require:
+ * params contravariant, results covariant (used to check a declared
+ * supertype; a <: b by declaration is wf_functype_sub). */
+bool wf_functype_matches(const wf_functype *a, const wf_functype *b);
+
 /* Writes a WAT-style name ("i32", "(ref null func)", "(ref 3)") to buf. */
 const char *wf_valtype_name(wf_valtype t, char *buf, size_t size);
 

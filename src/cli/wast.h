@@ -1,0 +1,107 @@
+/*
+ * wast.h - the pieces of the spec-script runner (`wasmfn wast`) shared
+ * between its files: the script as a tree of s-expressions (wast_sexp.c),
+ * constant values and expected results (wast_value.c), and the `spectest`
+ * host module (spectest.c). The command loop is in wast.c.
+ */
+#ifndef WF_CLI_WAST_H
+#define WF_CLI_WAST_H
+
+#include "base/base.h"
+#include "base/error.h"
+#include "base/vec.h"
+#include "wasmfn.h"
+
+/* ---- The script as s-expressions (wast_sexp.c) --------------------------- */
+
+typedef enum wast_node_kind { WAST_LIST, WAST_ATOM, WAST_STRING } wast_node_kind;
+
+typedef struct wast_node {
+    wast_node_kind kind;
+    const char *start;          /* source span: a list runs from '(' to its ')' */
+    size_t len;
+    int line, col;              /* 1-based position of start */
+    struct wast_node **items;   /* WAST_LIST: the elements (annotations dropped) */
+    size_t nitems;
+    char *str;                  /* WAST_STRING: the decoded bytes (NUL added) */
+    size_t str_len;
+    struct wast_node **pool;    /* the root only: every node, for freeing */
+    size_t npool;
+} wast_node;
+
+/* Parse a whole script into a list node (the top-level forms). The text must
+ * outlive the tree; the caller frees the tree with wast_node_free. Errors are
+ * WF_ERR_MALFORMED with line:col. */
+wf_error *wast_parse(const char *text, size_t len, wast_node **out);
+void wast_node_free(wast_node *n);
+
+/* Helpers over nodes (NULL-safe). */
+bool wast_is_atom(const wast_node *n, const char *word);
+bool wast_is_id(const wast_node *n);       /* an atom starting with '$' */
+/* The head keyword of a list, or "" when it is not a list led by an atom. */
+const char *wast_head(const wast_node *n, size_t *len);
+bool wast_head_is(const wast_node *n, const char *word);
+
+/* ---- Values (wast_value.c) ------------------------------------------------ */
+
+/* Parse a constant as an argument: (i32.const 1), (f32.const nan:0x1),
+ * (ref.null func), (ref.extern 3), ... Fails with WF_ERR_MALFORMED on a bad
+ * literal and WF_ERR_UNSUPPORTED on out-of-scope values (v128, GC refs).
+ * extern_ref maps N of (ref.extern N) to a stable host pointer. */
+typedef void *(*wast_extern_ref_fn)(void *ctx, uint32_t n);
+wf_error *wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+                           wf_value *out);
+
+typedef enum wast_expect_kind {
+    WAST_EXP_VALUE,         /* exactly this value (floats bitwise) */
+    WAST_EXP_NAN_CANON,     /* nan:canonical of type value.type */
+    WAST_EXP_NAN_ARITH,     /* nan:arithmetic of type value.type */
+    WAST_EXP_REF_NULL,      /* a null of hierarchy `heap` (or any, when any_heap) */
+    WAST_EXP_REF_EXTERN,    /* non-null extern; `ref` when has_ref */
+    WAST_EXP_REF_FUNC,      /* any non-null funcref */
+    WAST_EXP_EITHER,        /* one of alts */
+} wast_expect_kind;
+
+typedef struct wast_expect {
+    wast_expect_kind kind;
+    wf_value value;
+    bool any_heap;
+    bool has_ref;
+    struct wast_expect *alts;   /* WAST_EXP_EITHER; owned */
+    size_t nalts;
+} wast_expect;
+
+/* Parse an expected result of assert_return. Same errors as wast_parse_const.
+ * The caller releases out with wast_expect_fini. */
+wf_error *wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+                            wast_expect *out);
+void wast_expect_fini(wast_expect *e);
+bool wast_expect_match(const wast_expect *e, const wf_value *v);
+
+/* Text forms for failure lines; the caller frees the strings. */
+char *wast_value_str(const wf_value *v);
+char *wast_expect_str(const wast_expect *e);
+
+/* Number literals of the text format (underscores, hex, nan:0x, inf). */
+bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out);
+bool wast_parse_f32(const char *s, size_t len, uint32_t *bits);
+bool wast_parse_f64(const char *s, size_t len, uint64_t *bits);
+
+/* ---- The spectest module (spectest.c) ------------------------------------- */
+
+/* Look up spectest's export `name` in store s, making the host objects the
+ * first time (they live as long as the store; *cache holds them). False
+ * when spectest has no such export. */
+typedef struct wast_spectest {
+    wf_store *store;
+    wf_func *print, *print_i32, *print_i64, *print_f32, *print_f64,
+        *print_i32_f32, *print_f64_f64;
+    wf_global *global_i32, *global_i64, *global_f32, *global_f64;
+    wf_table *table;
+    wf_memory *memory;
+} wast_spectest;
+
+bool wast_spectest_lookup(wast_spectest *st, wf_store *s, const char *name, size_t len,
+                          wf_extern *out);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * wast_value.c - constants in spec scripts (number literals through the
+ * text-format lexer's helpers): argument values, expected results (nan:canonical/arithmetic,
+ * reference patterns, `either`), matching results against them, and
+ * printing both for failure lines.
+ */
+#include "cli/wast.h"
+
+#include <stdio.h>
+
+#include "wasm/wat_lex.h"
+
+/* ---- Number literals ------------------------------------------------------ */
+
+bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out)
+{
+    if (bits == 64) return wf_wat_num_i64(s, len, out);
+    uint32_t v;
+    if (!wf_wat_num_i32(s, len, &v)) return false;
+    *out = v;
+    return true;
+}
+
+bool wast_parse_f32(const char *s, size_t len, uint32_t *bits)
+{
+    return wf_wat_num_f32(s, len, bits);
+}
+
+bool wast_parse_f64(const char *s, size_t len, uint64_t *bits)
+{
+    return wf_wat_num_f64(s, len, bits);
+}
+
+/* ---- Values and expectations ----------------------------------------------- */
+
+static wf_error *bad_at(const wast_node *n, const char *what)
+{
+    return wf_error_at_line(WF_ERR_MALFORMED, n->line, n->col, "%s: %.*s", what,
+                            (int)WF_MIN(n->len, 80), n->start);
+}
+
+static bool head_eq(const char *h, size_t hl, const char *word)
+{
+    return strlen(word) == hl && !memcmp(h, word, hl);
+}
+
+/* Heap types by name; returns false for unknown names. */
+static bool heap_by_name(const wast_node *a, wf_heaptype *out)
+{
+    static const struct {
+        const char *name;
+        wf_heaptype heap;
+    } names[] = {
+        { "func", WF_HEAP_FUNC },     { "extern", WF_HEAP_EXTERN },
+        { "nofunc", WF_HEAP_NOFUNC }, { "noextern", WF_HEAP_NOEXTERN },
+        { "any", WF_HEAP_ANY },       { "eq", WF_HEAP_EQ },
+        { "i31", WF_HEAP_I31 },       { "struct", WF_HEAP_STRUCT },
+        { "array", WF_HEAP_ARRAY },   { "none", WF_HEAP_NONE },
+        { "exn", WF_HEAP_EXN },       { "noexn", WF_HEAP_NOEXN },
+        { "funcref", WF_HEAP_FUNC },  { "externref", WF_HEAP_EXTERN },
+    };
+    for (size_t i = 0; i < WF_COUNT(names); i++)
+        if (wast_is_atom(a, names[i].name)) {
+            *out = names[i].heap;
+            return true;
+        }
+    return false;
+}
+
+/* The top of a heap type's hierarchy: func, extern, any or exn. */
+static wf_heaptype heap_top(wf_heaptype h)
+{
+    switch (h) {
+    case WF_HEAP_FUNC: case WF_HEAP_NOFUNC: case WF_HEAP_TYPE: return WF_HEAP_FUNC;
+    case WF_HEAP_EXTERN: case WF_HEAP_NOEXTERN: return WF_HEAP_EXTERN;
+    case WF_HEAP_EXN: case WF_HEAP_NOEXN: return WF_HEAP_EXN;
+    default: return WF_HEAP_ANY;
+    }
+}
+
+static bool is_heap_in_scope(wf_heaptype h)
+{
+    return heap_top(h) == WF_HEAP_FUNC || heap_top(h) == WF_HEAP_EXTERN;
+}
+
+/* Number constants and the reference forms common to arguments and results.
+ * *special gets 1 for nan:canonical, 2 for nan:arithmetic when allow_nan_pat. */
+static wf_error *parse_number_const(const wast_node *n, const char *h, size_t hl,
+                                    bool allow_nan_pat, int *special, wf_value *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n->nitems != 2 || n->items[1]->kind != WAST_ATOM) return bad_at(n, "bad constant");
+    const wast_node *a = n->items[1];
+    *special = 0;
+    if (head_eq(h, hl, "i32.const")) {
+        uint64_t v;
+        if (!wast_parse_int(a->start, a->len, 32, &v)) return bad_at(a, "bad i32 literal");
+        out->type = WF_TYPE_I32;
+        out->of.i32 = (int32_t)(uint32_t)v;
+        return NULL;
+    }
+    if (head_eq(h, hl, "i64.const")) {
+        uint64_t v;
+        if (!wast_parse_int(a->start, a->len, 64, &v)) return bad_at(a, "bad i64 literal");
+        out->type = WF_TYPE_I64;
+        out->of.i64 = (int64_t)v;
+        return NULL;
+    }
+    bool f32 = head_eq(h, hl, "f32.const");
+    out->type = f32 ? WF_TYPE_F32 : WF_TYPE_F64;
+    if (allow_nan_pat && (wast_is_atom(a, "nan:canonical") || wast_is_atom(a, "nan:arithmetic"))) {
+        *special = wast_is_atom(a, "nan:canonical") ? 1 : 2;
+        return NULL;
+    }
+    bool ok = f32 ? wast_parse_f32(a->start, a->len, &out->of.f32_bits)
+                  : wast_parse_f64(a->start, a->len, &out->of.f64_bits);
+    return ok ? NULL : bad_at(a, f32 ? "bad f32 literal" : "bad f64 literal");
+}
+
+static bool is_number_head(const char *h, size_t hl)
+{
+    return head_eq(h, hl, "i32.const") || head_eq(h, hl, "i64.const") ||
+           head_eq(h, hl, "f32.const") || head_eq(h, hl, "f64.const");
+}
+
+static wf_error *unsupported_at(const wast_node *n, const char *h, size_t hl)
+{
+    return wf_error_at_line(WF_ERR_UNSUPPORTED, n->line, n->col,
+                            "%.*s values are not supported", (int)hl, h);
+}
+
+/* Values of proposals wasmfn does not implement (SIMD, GC, exceptions):
+ * skipped, while any other unknown form is a broken script. */
+static bool is_out_of_scope(const char *h, size_t hl)
+{
+    return (hl > 5 && !memcmp(h, "v128.", 5)) || head_eq(h, hl, "ref.i31") ||
+           head_eq(h, hl, "ref.struct") || head_eq(h, hl, "ref.array") ||
+           head_eq(h, hl, "ref.eq") || head_eq(h, hl, "ref.any") ||
+           head_eq(h, hl, "ref.exn") || head_eq(h, hl, "ref.i31_shared") ||
+           head_eq(h, hl, "ref") || head_eq(h, hl, "ref.none");
+}
+
+static bool parse_u32(const wast_node *a, uint32_t *out)
+{
+    uint64_t v;
+    if (!a || a->kind != WAST_ATOM || a->start[0] == '-' ||
+        !wast_parse_int(a->start, a->len, 32, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+wf_error *wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+                           wf_value *out)
+{
+    size_t hl;
+    const char *h = wast_head(n, &hl);
+    memset(out, 0, sizeof *out);
+    if (is_number_head(h, hl)) {
+        int special;
+        return parse_number_const(n, h, hl, false, &special, out);
+    }
+    if (head_eq(h, hl, "ref.null")) {
+        wf_heaptype heap;
+        if (n->nitems != 2 || !heap_by_name(n->items[1], &heap))
+            return bad_at(n, "bad ref.null");
+        if (!is_heap_in_scope(heap)) return unsupported_at(n, h, hl);
+        out->type = (wf_valtype){ WF_REF, heap, 1, 0 };
+        return NULL;
+    }
+    if (head_eq(h, hl, "ref.extern") || head_eq(h, hl, "ref.host")) {
+        uint32_t k;
+        if (n->nitems != 2 || !parse_u32(n->items[1], &k)) return bad_at(n, "bad reference");
+        out->type = (wf_valtype){ WF_REF, WF_HEAP_EXTERN, 0, 0 };
+        out->of.ref = ext(ctx, k);
+        return NULL;
+    }
+    if (is_out_of_scope(h, hl)) return unsupported_at(n, h, hl);
+    return bad_at(n, "bad constant");
+}
+
+wf_error *wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+                            wast_expect *out)
+{
+    size_t hl;
+    const char *h = wast_head(n, &hl);
+    memset(out, 0, sizeof *out);
+    if (head_eq(h, hl, "either")) {
+        out->kind = WAST_EXP_EITHER;
+        out->nalts = n->nitems - 1;
+        out->alts = wf_xcalloc(out->nalts ? out->nalts : 1, sizeof *out->alts);
+        for (size_t i = 0; i < out->nalts; i++) {
+            wf_error *e = wast_parse_expect(n->items[i + 1], ext, ctx, &out->alts[i]);
+            if (e) {
+                out->nalts = i;
+                wast_expect_fini(out);
+                return e;
+            }
+        }
+        return NULL;
+    }
+    if (is_number_head(h, hl)) {
+        int special;
+        wf_error *e = parse_number_const(n, h, hl, true, &special, &out->value);
+        if (e) return e;
+        out->kind = special == 1 ? WAST_EXP_NAN_CANON
+                    : special == 2 ? WAST_EXP_NAN_ARITH : WAST_EXP_VALUE;
+        return NULL;
+    }
+    if (head_eq(h, hl, "ref.null")) {
+        out->kind = WAST_EXP_REF_NULL;
+        if (n->nitems == 1) {
+            out->any_heap = true;
+            return NULL;
+        }
+        wf_heaptype heap;
+        if (n->nitems != 2) return bad_at(n, "bad ref.null");
+        if (!heap_by_name(n->items[1], &heap)) {
+            if (!wast_is_id(n->items[1])) return bad_at(n, "bad ref.null");
+            heap = WF_HEAP_TYPE;
+        }
+        out->value.type = (wf_valtype){ WF_REF, heap, 1, 0 };
+        return NULL;
+    }
+    if (head_eq(h, hl, "ref.extern") || head_eq(h, hl, "ref.host")) {
+        out->kind = WAST_EXP_REF_EXTERN;
+        out->value.type = (wf_valtype){ WF_REF, WF_HEAP_EXTERN, 0, 0 };
+        if (n->nitems == 1) return NULL;
+        uint32_t k;
+        if (n->nitems != 2 || !parse_u32(n->items[1], &k)) return bad_at(n, "bad reference");
+        out->has_ref = true;
+        out->value.of.ref = ext(ctx, k);
+        return NULL;
+    }
+    if (head_eq(h, hl, "ref.func") && n->nitems == 1) {
+        out->kind = WAST_EXP_REF_FUNC;
+        out->value.type = WF_TYPE_FUNCREF;
+        return NULL;
+    }
+    if (is_out_of_scope(h, hl)) return unsupported_at(n, h, hl);
+    return bad_at(n, "bad expected result");
+}
+
+void wast_expect_fini(wast_expect *e)
+{
+    for (size_t i = 0; i < e->nalts; i++) wast_expect_fini(&e->alts[i]);
+    free(e->alts);
+    e->alts = NULL;
+    e->nalts = 0;
+}
+
+static bool is_nan32(uint32_t b) { return (b & 0x7f800000u) == 0x7f800000u && (b & 0x7fffffu); }
+static bool is_nan64(uint64_t b)
+{
+    return (b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (b & 0xfffffffffffffull);
+}
+
+bool wast_expect_match(const wast_expect *e, const wf_value *v)
+{
+    const wf_valtype *t = &e->value.type;
+    switch (e->kind) {
+    case WAST_EXP_EITHER:
+        for (size_t i = 0; i < e->nalts; i++)
+            if (wast_expect_match(&e->alts[i], v)) return true;
+        return false;
+    case WAST_EXP_VALUE:
+        if (v->type.kind != t->kind) return false;
+        switch (t->kind) {
+        case WF_I32: return v->of.i32 == e->value.of.i32;
+        case WF_I64: return v->of.i64 == e->value.of.i64;
+        case WF_F32: return v->of.f32_bits == e->value.of.f32_bits;
+        case WF_F64: return v->of.f64_bits == e->value.of.f64_bits;
+        default: return false;
+        }
+    case WAST_EXP_NAN_CANON:
+        if (v->type.kind != t->kind) return false;
+        if (t->kind == WF_F32) return (v->of.f32_bits & 0x7fffffffu) == 0x7fc00000u;
+        return (v->of.f64_bits & 0x7fffffffffffffffull) == 0x7ff8000000000000ull;
+    case WAST_EXP_NAN_ARITH:
+        if (v->type.kind != t->kind) return false;
+        if (t->kind == WF_F32)
+            return is_nan32(v->of.f32_bits) && (v->of.f32_bits & 0x00400000u);
+        return is_nan64(v->of.f64_bits) && (v->of.f64_bits & 0x0008000000000000ull);
+    case WAST_EXP_REF_NULL:
+        if (v->type.kind != WF_REF || v->of.ref) return false;
+        return e->any_heap || heap_top(v->type.heap) == heap_top(t->heap);
+    case WAST_EXP_REF_EXTERN:
+        if (v->type.kind != WF_REF || !v->of.ref || heap_top(v->type.heap) != WF_HEAP_EXTERN)
+            return false;
+        return !e->has_ref || v->of.ref == e->value.of.ref;
+    case WAST_EXP_REF_FUNC:
+        return v->type.kind == WF_REF && v->of.ref && heap_top(v->type.heap) == WF_HEAP_FUNC;
+    }
+    return false;
+}
+
+/* ---- Printing ---------------------------------------------------------------- */
+
+static const char *heap_name(wf_heaptype h)
+{
+    static const char *const names[] = {
+        [WF_HEAP_FUNC] = "func",     [WF_HEAP_EXTERN] = "extern", [WF_HEAP_TYPE] = "$type",
+        [WF_HEAP_NOFUNC] = "nofunc", [WF_HEAP_NOEXTERN] = "noextern",
+        [WF_HEAP_ANY] = "any",       [WF_HEAP_EQ] = "eq",         [WF_HEAP_I31] = "i31",
+        [WF_HEAP_STRUCT] = "struct", [WF_HEAP_ARRAY] = "array",   [WF_HEAP_NONE] = "none",
+        [WF_HEAP_EXN] = "exn",       [WF_HEAP_NOEXN] = "noexn",
+    };
+    return h < WF_COUNT(names) && names[h] ? names[h] : "?";
+}
+
+static char *f32_str(uint32_t b)
+{
+    if (is_nan32(b))
+        return wf_xasprintf("%snan:0x%x", b >> 31 ? "-" : "", b & 0x7fffffu);
+    float f;
+    memcpy(&f, &b, 4);
+    return wf_xasprintf("%.9g", (double)f);
+}
+
+static char *f64_str(uint64_t b)
+{
+    if (is_nan64(b))
+        return wf_xasprintf("%snan:0x%llx", b >> 63 ? "-" : "",
+                            (unsigned long long)(b & 0xfffffffffffffull));
+    double d;
+    memcpy(&d, &b, 8);
+    return wf_xasprintf("%.17g", d);
+}
+
+char *wast_value_str(const wf_value *v)
+{
+    char *s, *r;
+    switch (v->type.kind) {
+    case WF_I32: return wf_xasprintf("(i32.const %d)", v->of.i32);
+    case WF_I64: return wf_xasprintf("(i64.const %lld)", (long long)v->of.i64);
+    case WF_F32:
+        s = f32_str(v->of.f32_bits);
+        r = wf_xasprintf("(f32.const %s)", s);
+        free(s);
+        return r;
+    case WF_F64:
+        s = f64_str(v->of.f64_bits);
+        r = wf_xasprintf("(f64.const %s)", s);
+        free(s);
+        return r;
+    case WF_REF:
+        if (!v->of.ref) return wf_xasprintf("(ref.null %s)", heap_name(v->type.heap));
+        if (heap_top(v->type.heap) == WF_HEAP_EXTERN) return wf_xstrdup("(ref.extern)");
+        if (heap_top(v->type.heap) == WF_HEAP_FUNC) return wf_xstrdup("(ref.func)");
+        return wf_xasprintf("(ref %s)", heap_name(v->type.heap));
+    default: return wf_xstrdup("(v128)");
+    }
+}
+
+char *wast_expect_str(const wast_expect *e)
+{
+    const char *ty = e->value.type.kind == WF_F32 ? "f32" : "f64";
+    switch (e->kind) {
+    case WAST_EXP_VALUE: return wast_value_str(&e->value);
+    case WAST_EXP_NAN_CANON: return wf_xasprintf("(%s.const nan:canonical)", ty);
+    case WAST_EXP_NAN_ARITH: return wf_xasprintf("(%s.const nan:arithmetic)", ty);
+    case WAST_EXP_REF_NULL:
+        if (e->any_heap) return wf_xstrdup("(ref.null)");
+        return wf_xasprintf("(ref.null %s)", heap_name(e->value.type.heap));
+    case WAST_EXP_REF_EXTERN: return wf_xstrdup("(ref.extern)");
+    case WAST_EXP_REF_FUNC: return wf_xstrdup("(ref.func)");
+    case WAST_EXP_EITHER: {
+        char *acc = wf_xstrdup("(either");
+        for (size_t i = 0; i < e->nalts; i++) {
+            char *a = wast_expect_str(&e->alts[i]);
+            char *n = wf_xasprintf("%s %s", acc, a);
+            free(a);
+            free(acc);
+            acc = n;
+        }
+        char *n = wf_xasprintf("%s)", acc);
+        free(acc);
+        return n;
+    }
+    }
+    return wf_xstrdup("?");
+}

@@ -1,0 +1,1374 @@
+/*
+ * compile.c - validation of function bodies and, in the same single pass,
+ * their translation to the interpreter's internal code (interp.h).
+ *
+ * The validator follows the spec's algorithm (operand stack of types,
+ * control stack of frames, polymorphic stack after unconditional branches).
+ * Each operand stack entry also records where its value lives: its home
+ * slot (one frame slot per stack position) or, for a deferred local.get, the
+ * local's own slot, so `local.get; local.get; i32.add` reads the locals
+ * directly. Deferred entries are moved to their homes before anything could
+ * change the local or merge control flow. Branches move the label's values
+ * into the label's slots; forward targets are patched at `end`. Code is
+ * emitted only while reachable. Nothing recurses on the C stack, so deep
+ * nesting is bounded only by the input's size.
+ */
+#include <inttypes.h>
+#include "wasm/code.h"
+#include "wasm/interp.h"
+#include "wasm/leb.h"
+#include "wasm/opcodes.h"
+#include "wasm/types.h"
+#include "base/vec.h"
+
+#define WF_MAX_FUNC_LOCALS 50000u
+#define KIND_BOT 0xFF           /* the unknown type of the polymorphic stack */
+
+enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
+
+typedef struct sval {
+    wf_valtype t;
+    uint32_t slot;      /* where the value is now */
+    uint32_t home;      /* the slot of its stack position */
+} sval;
+
+typedef struct ctrl {
+    uint8_t kind;
+    bool unreachable;
+    bool live_entry;    /* code was reachable where the frame began */
+    bool has_one;       /* block type is a single result `one` */
+    wf_valtype one;
+    const wf_functype *ft;  /* block type given by a type index, or NULL */
+    uint32_t height;    /* operand stack height at entry (params included) */
+    uint32_t slot_base; /* home slot of stack position `height` */
+    uint32_t label_slot;/* where branches (and the end) put the values */
+    uint32_t init_height;
+    size_t loop_pc;     /* K_LOOP: code index of the loop head */
+    size_t patches;     /* forward branch sites (linked through the code), 0 = none */
+    size_t else_patch;  /* K_IF: the site of the branch to the else arm */
+} ctrl;
+
+typedef struct cc {
+    wf_module *m;
+    wf_reader r;
+    const wf_functype *ft;
+    uint32_t nlocals;
+    wf_valtype *locals;
+    uint8_t *linit;         /* per local: set (non-nullable locals start unset) */
+    uint32_t *pending;      /* per local: deferred stack entries reading it */
+    WF_VEC(uint32_t) inits; /* locals set inside the open blocks */
+    WF_VEC(sval) st;
+    WF_VEC(ctrl) cs;
+    WF_VEC(wf_word) code;
+    WF_VEC(size_t) relocs;  /* code words holding code indices */
+    bool live;
+    uint32_t max_slot;
+    size_t op_off;          /* binary offset of the current instruction */
+    const void *const *lab;
+} cc;
+
+/* ---- opcode tables ----------------------------------------------------- */
+
+typedef struct opinfo {
+    uint8_t prefix;
+    uint32_t code;
+    uint8_t imm;
+    const char *in, *out;
+} opinfo;
+
+static const opinfo g_ops[] = {
+#define WF_OPI(e, name, prefix, code, imm, in, out) { prefix, code, WF_IMM_##imm, in, out },
+    WF_OPCODES(WF_OPI)
+#undef WF_OPI
+};
+
+/* wf_opcode -> wf_iop + 1 for the instructions with a generic handler. */
+static const uint16_t g_iop_of[WF_OP_COUNT_] = {
+#define WF_MAP(n, ...) [WF_OP_##n] = WF_IOP_##n + 1,
+    WF_UNOPS(WF_MAP)
+    WF_BINOPS(WF_MAP)
+    WF_TRAPOPS(WF_MAP)
+    WF_LOADOPS(WF_MAP)
+    WF_STOREOPS(WF_MAP)
+#undef WF_MAP
+};
+
+static int16_t g_byte_op[256];  /* one-byte opcode -> wf_opcode, -1 when none */
+static int16_t g_fc_op[32];     /* 0xFC subopcode -> wf_opcode */
+static bool g_tables_ready;
+
+static void init_tables(void)
+{
+    if (__atomic_load_n(&g_tables_ready, __ATOMIC_ACQUIRE)) return;
+    static int16_t b[256], fc[32];
+    for (int i = 0; i < 256; i++) b[i] = -1;
+    for (int i = 0; i < 32; i++) fc[i] = -1;
+    for (int i = 0; i < WF_OP_COUNT_; i++) {
+        if (g_ops[i].prefix == 0) {
+            if (b[g_ops[i].code] < 0) b[g_ops[i].code] = (int16_t)i;
+        } else if (g_ops[i].prefix == 0xFC && g_ops[i].code < 32) {
+            fc[g_ops[i].code] = (int16_t)i;
+        }
+    }
+    memcpy(g_byte_op, b, sizeof b);
+    memcpy(g_fc_op, fc, sizeof fc);
+    __atomic_store_n(&g_tables_ready, true, __ATOMIC_RELEASE);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static bool WF_PRINTF(3, 4) fail(cc *c, wf_error_kind kind, const char *fmt, ...)
+{
+    if (c->r.err) return false;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->r.err = wf_error_at_offset(kind, (int64_t)c->op_off, "%s", msg);
+    return false;
+}
+#define MISMATCH(c) fail((c), WF_ERR_INVALID, "type mismatch")
+
+/* ---- emission ------------------------------------------------------------ */
+
+static inline void emit(cc *c, wf_word w)
+{
+    if (c->live) wf_vec_push(&c->code, w);
+}
+static inline void emit_op(cc *c, wf_iop op)
+{
+    emit(c, (wf_word)c->lab[op]);
+}
+/* A word that will hold the absolute address of code index `target`. */
+static inline void emit_addr(cc *c, size_t target)
+{
+    if (!c->live) return;
+    wf_vec_push(&c->relocs, c->code.len);
+    wf_vec_push(&c->code, (wf_word)target);
+}
+static inline void use_slot(cc *c, uint32_t slot_end)
+{
+    if (slot_end > c->max_slot) c->max_slot = slot_end;
+}
+static inline void emit_move(cc *c, uint32_t dst, uint32_t src)
+{
+    if (dst == src || !c->live) return;
+    emit_op(c, WF_IOP_MOVE);
+    emit(c, dst);
+    emit(c, src);
+}
+
+/* ---- block types --------------------------------------------------------- */
+
+static inline uint32_t bt_nparams(const ctrl *f) { return f->ft ? f->ft->nparams : 0; }
+static inline uint32_t bt_nresults(const ctrl *f) { return f->ft ? f->ft->nresults : f->has_one; }
+static inline wf_valtype bt_param(const ctrl *f, uint32_t i) { return f->ft->params[i]; }
+static inline wf_valtype bt_result(const ctrl *f, uint32_t i) { return f->ft ? f->ft->results[i] : f->one; }
+static inline uint32_t label_arity(const ctrl *f) { return f->kind == K_LOOP ? bt_nparams(f) : bt_nresults(f); }
+static inline wf_valtype label_type(const ctrl *f, uint32_t i) { return f->kind == K_LOOP ? bt_param(f, i) : bt_result(f, i); }
+
+/* ---- operand stack ------------------------------------------------------- */
+
+static inline ctrl *top_ctrl(cc *c) { return &c->cs.data[c->cs.len - 1]; }
+
+static inline uint32_t home_at(cc *c, uint32_t pos)
+{
+    ctrl *f = top_ctrl(c);
+    return f->slot_base + (pos - f->height);
+}
+
+/* Push a value living in `slot` (its home when slot == UINT32_MAX). */
+static void push_at(cc *c, wf_valtype t, uint32_t slot)
+{
+    uint32_t home = home_at(c, (uint32_t)c->st.len);
+    use_slot(c, home + 1);
+    if (slot == UINT32_MAX) slot = home;
+    if (slot != home && slot < c->nlocals) c->pending[slot]++;
+    sval v = { t, slot, home };
+    wf_vec_push(&c->st, v);
+}
+static inline void push(cc *c, wf_valtype t) { push_at(c, t, UINT32_MAX); }
+
+static bool pop_any(cc *c, sval *out)
+{
+    ctrl *f = top_ctrl(c);
+    if (c->st.len == f->height) {
+        if (!f->unreachable) return MISMATCH(c);
+        uint32_t home = home_at(c, (uint32_t)c->st.len);
+        out->t.kind = KIND_BOT;
+        out->slot = out->home = home;
+        return true;
+    }
+    *out = wf_vec_pop(&c->st);
+    if (out->slot != out->home && out->slot < c->nlocals) c->pending[out->slot]--;
+    return true;
+}
+
+static bool pop_expect(cc *c, wf_valtype t, sval *out)
+{
+    sval v;
+    if (!pop_any(c, &v)) return false;
+    if (v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
+    if (out) *out = v;
+    return true;
+}
+
+static bool pop_num(cc *c, wf_valkind k, sval *out)
+{
+    wf_valtype t = { k, 0, 0, 0 };
+    return pop_expect(c, t, out);
+}
+
+/* Move a deferred entry to its home slot. */
+static void materialize(cc *c, size_t i)
+{
+    sval *v = &c->st.data[i];
+    if (v->slot == v->home) return;
+    emit_move(c, v->home, v->slot);
+    if (v->slot < c->nlocals) c->pending[v->slot]--;
+    v->slot = v->home;
+}
+
+/* Deferred entries exist only in the innermost frame (every frame starts
+ * with all of them materialized). */
+static void materialize_frame(cc *c)
+{
+    for (size_t i = top_ctrl(c)->height; i < c->st.len; i++) materialize(c, i);
+}
+static void materialize_top(cc *c, uint32_t n)
+{
+    size_t lo = c->st.len >= n ? c->st.len - n : 0;
+    if (lo < top_ctrl(c)->height) lo = top_ctrl(c)->height;
+    for (size_t i = lo; i < c->st.len; i++) materialize(c, i);
+}
+/* Before local x changes, entries reading it get their own copy. */
+static void local_changes(cc *c, uint32_t x)
+{
+    if (!c->pending[x]) return;
+    for (size_t i = top_ctrl(c)->height; i < c->st.len; i++)
+        if (c->st.data[i].slot == x) materialize(c, i);
+}
+
+static void set_unreachable(cc *c)
+{
+    ctrl *f = top_ctrl(c);
+    for (size_t i = f->height; i < c->st.len; i++) {
+        sval *v = &c->st.data[i];
+        if (v->slot != v->home && v->slot < c->nlocals) c->pending[v->slot]--;
+    }
+    c->st.len = f->height;
+    f->unreachable = true;
+    c->live = false;
+}
+
+/* Pop n values of the given label's types (into vals[0..n)), checking them. */
+static bool pop_label_vals(cc *c, const ctrl *L, uint32_t n, sval *vals)
+{
+    for (uint32_t i = n; i-- > 0;)
+        if (!pop_expect(c, label_type(L, i), &vals[i])) return false;
+    return true;
+}
+static void repush(cc *c, const ctrl *L, uint32_t n, const sval *vals)
+{
+    for (uint32_t i = 0; i < n; i++) push_at(c, label_type(L, i), vals[i].slot);
+}
+/* Push back popped values as they were (the unknown type stays unknown). */
+static void repush_vals(cc *c, uint32_t n, const sval *vals)
+{
+    for (uint32_t i = 0; i < n; i++) push_at(c, vals[i].t, vals[i].slot);
+}
+
+/* ---- branches ------------------------------------------------------------ */
+
+/* The return sequence: the top nres values (vals) to slots 0.. then RETURN. */
+static void emit_return(cc *c, const sval *vals, uint32_t n)
+{
+    if (!c->live) return;
+    /* a source local below n would be overwritten by an earlier move */
+    bool clash = false;
+    for (uint32_t i = 0; i < n; i++)
+        if (vals[i].slot < n && vals[i].slot != i && vals[i].slot < c->nlocals) clash = true;
+    if (clash) {
+        /* copy the clashing ones to their homes first (homes are >= nlocals) */
+        for (uint32_t i = 0; i < n; i++) {
+            if (vals[i].slot < c->nlocals && vals[i].slot != vals[i].home) {
+                emit_move(c, vals[i].home, vals[i].slot);
+            }
+        }
+        for (uint32_t i = 0; i < n; i++)
+            emit_move(c, i, vals[i].slot < c->nlocals ? vals[i].home : vals[i].slot);
+    } else {
+        for (uint32_t i = 0; i < n; i++) emit_move(c, i, vals[i].slot);
+    }
+    emit_op(c, WF_IOP_RETURN);
+}
+
+static bool needs_moves(cc *c, const ctrl *L, const sval *vals, uint32_t n)
+{
+    if (L->kind == K_FUNC) return true;
+    for (uint32_t i = 0; i < n; i++)
+        if (vals[i].slot != L->label_slot + i) return true;
+    return false;
+}
+
+/* Make code word `site` jump to label L. */
+static void target_label(cc *c, size_t site, ctrl *L)
+{
+    if (L->kind == K_LOOP) {
+        c->code.data[site] = L->loop_pc;
+    } else {
+        c->code.data[site] = L->patches;
+        L->patches = site;
+    }
+}
+static void emit_label_addr(cc *c, ctrl *L)
+{
+    if (!c->live) return;
+    emit_addr(c, 0);
+    target_label(c, c->code.len - 1, L);
+}
+
+/* Unconditional branch to L carrying vals[0..n). */
+static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n)
+{
+    if (!c->live) return;
+    if (L->kind == K_FUNC) { emit_return(c, vals, n); return; }
+    for (uint32_t i = 0; i < n; i++) emit_move(c, L->label_slot + i, vals[i].slot);
+    emit_op(c, WF_IOP_BR);
+    emit_label_addr(c, L);
+}
+
+/* A conditional branch: `op` (BR_IF, BR_ON_NULL, ...) taken to L when
+ * no values need moving, else the inverse `inv` skips a move+branch stub. */
+static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, uint32_t cond_slot,
+                             ctrl *L, const sval *vals, uint32_t n)
+{
+    if (!c->live) return;
+    if (!needs_moves(c, L, vals, n)) {
+        emit_op(c, op);
+        emit(c, cond_slot);
+        emit_label_addr(c, L);
+        return;
+    }
+    emit_op(c, inv);
+    emit(c, cond_slot);
+    emit_addr(c, 0);
+    size_t skip = c->code.len - 1;
+    emit_branch(c, L, vals, n);
+    c->code.data[skip] = c->code.len;
+}
+
+static bool read_label(cc *c, ctrl **out)
+{
+    uint32_t d;
+    if (!wf_read_u32(&c->r, &d)) return false;
+    if (d >= c->cs.len) return fail(c, WF_ERR_INVALID, "unknown label");
+    *out = &c->cs.data[c->cs.len - 1 - d];
+    return true;
+}
+
+/* ---- types from the binary ----------------------------------------------- */
+
+static bool type_index(cc *c, uint32_t idx, const wf_functype **out)
+{
+    if (idx >= c->m->ntypes) return fail(c, WF_ERR_INVALID, "unknown type");
+    if (!c->m->types[idx].func)
+        return fail(c, WF_ERR_UNSUPPORTED, "GC types are not supported");
+    *out = c->m->types[idx].func;
+    return true;
+}
+
+static bool heaptype_from(cc *c, int64_t h, wf_valtype *t)
+{
+    t->kind = WF_REF;
+    t->index = 0;
+    if (h >= 0) {
+        const wf_functype *ft;
+        if (!type_index(c, (uint32_t)h, &ft)) return false;
+        t->heap = WF_HEAP_TYPE;
+        t->index = ft->id;
+        return true;
+    }
+    switch (h & 0x7f) {
+    case 0x70: t->heap = WF_HEAP_FUNC; return true;
+    case 0x6F: t->heap = WF_HEAP_EXTERN; return true;
+    case 0x73: t->heap = WF_HEAP_NOFUNC; return true;
+    case 0x72: t->heap = WF_HEAP_NOEXTERN; return true;
+    case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71: case 0x69: case 0x74:
+        return fail(c, WF_ERR_UNSUPPORTED, "GC and exception heap types are not supported");
+    default:
+        return fail(c, WF_ERR_MALFORMED, "malformed heap type");
+    }
+}
+
+static bool read_heaptype(cc *c, wf_valtype *t)
+{
+    int64_t h;
+    if (!wf_read_s33(&c->r, &h)) return false;
+    return heaptype_from(c, h, t);
+}
+
+static bool is_valtype_byte(uint8_t b)
+{
+    switch (b) {
+    case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F:
+    case 0x64: case 0x63: case 0x73: case 0x72: case 0x6E: case 0x6D: case 0x6C:
+    case 0x6B: case 0x6A: case 0x71: case 0x69: case 0x74:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool read_valtype(cc *c, wf_valtype *t)
+{
+    uint8_t b;
+    size_t at = wf_reader_offset(&c->r);
+    if (!wf_read_u8(&c->r, &b)) return false;
+    memset(t, 0, sizeof *t);
+    switch (b) {
+    case 0x7F: t->kind = WF_I32; return true;
+    case 0x7E: t->kind = WF_I64; return true;
+    case 0x7D: t->kind = WF_F32; return true;
+    case 0x7C: t->kind = WF_F64; return true;
+    case 0x7B: return fail(c, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
+    case 0x64: case 0x63:
+        if (!read_heaptype(c, t)) return false;
+        t->nullable = b == 0x63;
+        return true;
+    default:
+        if (is_valtype_byte(b)) {
+            if (!heaptype_from(c, (int64_t)b - 0x80, t)) return false;
+            t->nullable = 1;
+            return true;
+        }
+        c->op_off = at;
+        return fail(c, WF_ERR_MALFORMED, "malformed value type");
+    }
+}
+
+static bool read_blocktype(cc *c, ctrl *f)
+{
+    uint8_t b;
+    f->ft = NULL;
+    f->has_one = false;
+    if (!wf_peek_u8(&c->r, &b)) return false;
+    if (b == 0x40) { c->r.p++; return true; }
+    if (is_valtype_byte(b)) {
+        f->has_one = true;
+        return read_valtype(c, &f->one);
+    }
+    int64_t idx;
+    if (!wf_read_s33(&c->r, &idx)) return false;
+    if (idx < 0) return fail(c, WF_ERR_MALFORMED, "malformed block type");
+    return type_index(c, (uint32_t)idx, &f->ft);
+}
+
+/* ---- control frames ------------------------------------------------------ */
+
+/* Open a frame whose block type is in *nf (kind set); its params are popped
+ * and pushed back as the frame's first values. */
+static bool push_ctrl(cc *c, ctrl *nf)
+{
+    uint32_t np = bt_nparams(nf);
+    sval small[8];
+    sval *vals = np <= 8 ? small : wf_xmalloc(np * sizeof(sval));
+    materialize_frame(c);
+    for (uint32_t i = np; i-- > 0;) {
+        if (!pop_expect(c, bt_param(nf, i), &vals[i])) {
+            if (vals != small) free(vals);
+            return false;
+        }
+    }
+    nf->height = (uint32_t)c->st.len;
+    nf->slot_base = nf->label_slot = home_at(c, nf->height);
+    nf->unreachable = false;
+    nf->live_entry = c->live;
+    nf->init_height = (uint32_t)c->inits.len;
+    nf->patches = 0;
+    nf->else_patch = 0;
+    nf->loop_pc = 0;
+    wf_vec_push(&c->cs, *nf);
+    for (uint32_t i = 0; i < np; i++) push_at(c, bt_param(nf, i), UINT32_MAX);
+    if (vals != small) free(vals);
+    return true;
+}
+
+static void resolve_patches(cc *c, size_t list, size_t here)
+{
+    while (list) {
+        size_t next = c->code.data[list];
+        c->code.data[list] = here;
+        list = next;
+    }
+}
+
+static void reset_inits(cc *c, uint32_t height)
+{
+    while (c->inits.len > height) c->linit[wf_vec_pop(&c->inits)] = 0;
+}
+
+/* Check the frame's results are exactly what is on the stack (an `end` or
+ * `else`), and move them to the label slots when reachable. */
+static bool finish_arm(cc *c, ctrl *f)
+{
+    uint32_t n = bt_nresults(f);
+    sval small[8];
+    sval *vals = n <= 8 ? small : wf_xmalloc(n * sizeof(sval));
+    bool ok = true;
+    for (uint32_t i = n; i-- > 0;)
+        if (!pop_expect(c, bt_result(f, i), &vals[i])) { ok = false; break; }
+    if (ok && c->st.len != f->height) ok = MISMATCH(c);
+    if (ok && c->live) {
+        if (f->kind == K_FUNC) emit_return(c, vals, n);
+        else for (uint32_t i = 0; i < n; i++) emit_move(c, f->label_slot + i, vals[i].slot);
+    }
+    if (vals != small) free(vals);
+    return ok;
+}
+
+/* ---- the instructions ---------------------------------------------------- */
+
+static uint32_t natural_align(wf_opcode op)
+{
+    switch (op) {
+    case WF_OP_I64_LOAD: case WF_OP_F64_LOAD: case WF_OP_I64_STORE: case WF_OP_F64_STORE:
+        return 3;
+    case WF_OP_I32_LOAD: case WF_OP_F32_LOAD: case WF_OP_I32_STORE: case WF_OP_F32_STORE:
+    case WF_OP_I64_LOAD32_S: case WF_OP_I64_LOAD32_U: case WF_OP_I64_STORE32:
+        return 2;
+    case WF_OP_I32_LOAD16_S: case WF_OP_I32_LOAD16_U: case WF_OP_I64_LOAD16_S:
+    case WF_OP_I64_LOAD16_U: case WF_OP_I32_STORE16: case WF_OP_I64_STORE16:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static bool need_memory(cc *c, uint32_t idx)
+{
+    if (idx >= c->m->nmems) return fail(c, WF_ERR_INVALID, "unknown memory %u", idx);
+    if (idx != 0) return fail(c, WF_ERR_UNSUPPORTED, "multiple memories are not supported");
+    if (c->m->mems[0].limits.is64) return fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
+    return true;
+}
+
+static bool read_memidx(cc *c)
+{
+    uint32_t idx;
+    if (!wf_read_u32(&c->r, &idx)) return false;
+    return need_memory(c, idx);
+}
+
+static bool read_table(cc *c, uint32_t *idx)
+{
+    if (!wf_read_u32(&c->r, idx)) return false;
+    if (*idx >= c->m->ntables) return fail(c, WF_ERR_INVALID, "unknown table %u", *idx);
+    return true;
+}
+
+static wf_valtype vt(wf_valkind k) { wf_valtype t = { k, 0, 0, 0 }; return t; }
+static wf_valtype kind_of_letter(char ch)
+{
+    switch (ch) {
+    case 'i': return vt(WF_I32);
+    case 'l': return vt(WF_I64);
+    case 'f': return vt(WF_F32);
+    default: return vt(WF_F64);
+    }
+}
+
+/* Loads, stores and the simple numeric instructions of opcodes.h. */
+static bool op_simple(cc *c, wf_opcode op)
+{
+    const opinfo *oi = &g_ops[op];
+    uint32_t iop = g_iop_of[op];
+    if (!iop) return fail(c, WF_ERR_MALFORMED, "illegal opcode");
+    iop--;
+    uint64_t offset = 0;
+    if (oi->imm == WF_IMM_MEMARG) {
+        uint32_t align;
+        if (!wf_read_u32(&c->r, &align)) return false;
+        if (align >= 0x80) return fail(c, WF_ERR_MALFORMED, "malformed memop flags");
+        uint32_t memidx = 0;
+        if (align & 0x40) {
+            if (!wf_read_u32(&c->r, &memidx)) return false;
+            align &= ~0x40u;
+        }
+        uint32_t off32;
+        if (!wf_read_u32(&c->r, &off32)) return false;
+        offset = off32;
+        if (!need_memory(c, memidx)) return false;
+        if (align > natural_align(op))
+            return fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
+    } else if (oi->imm != WF_IMM_NONE) {
+        return fail(c, WF_ERR_INTERNAL, "unexpected immediate");
+    }
+    size_t nin = strlen(oi->in), nout = strlen(oi->out);
+    sval a = { 0 }, b = { 0 };
+    if (nin == 2) {
+        if (!pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
+    }
+    if (nin >= 1) {
+        if (!pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
+    }
+    if (nout == 1) {
+        push(c, kind_of_letter(oi->out[0]));
+        uint32_t dst = c->st.data[c->st.len - 1].home;
+        emit_op(c, (wf_iop)iop);
+        emit(c, dst);
+        emit(c, a.slot);
+        if (nin == 2) emit(c, b.slot);
+        if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
+    } else {
+        /* stores: address, value, offset */
+        emit_op(c, (wf_iop)iop);
+        emit(c, a.slot);
+        emit(c, b.slot);
+        emit(c, offset);
+    }
+    return true;
+}
+
+/* Pop the arguments of a call to type ft (materialized, contiguous) and
+ * return the slot of the first; *extra (the callee ref or table index, on
+ * top of the args) is popped first by the caller. */
+static bool pop_args(cc *c, const wf_functype *ft, uint32_t *argbase)
+{
+    materialize_top(c, ft->nparams);
+    for (uint32_t i = ft->nparams; i-- > 0;)
+        if (!pop_expect(c, ft->params[i], NULL)) return false;
+    *argbase = home_at(c, (uint32_t)c->st.len);
+    use_slot(c, *argbase + WF_MAX(ft->nparams, ft->nresults));
+    return true;
+}
+
+static void push_results(cc *c, const wf_functype *ft)
+{
+    for (uint32_t i = 0; i < ft->nresults; i++) push(c, ft->results[i]);
+}
+
+static bool check_tail_results(cc *c, const wf_functype *callee)
+{
+    if (callee->nresults != c->ft->nresults) return MISMATCH(c);
+    for (uint32_t i = 0; i < callee->nresults; i++)
+        if (!wf_valtype_sub(callee->results[i], c->ft->results[i])) return MISMATCH(c);
+    return true;
+}
+
+static bool func_index(cc *c, uint32_t *x)
+{
+    if (!wf_read_u32(&c->r, x)) return false;
+    if (*x >= c->m->nfuncs) return fail(c, WF_ERR_INVALID, "unknown function %u", *x);
+    return true;
+}
+
+/* Without a data count section the data section (after the code) is not
+ * known yet: if there is one, the count was required (malformed), else any
+ * segment index is unknown. */
+static bool has_data_section(const wf_module *m)
+{
+    wf_reader r;
+    if (!m->bytes || m->len < 8) return false;
+    wf_reader_init(&r, m->bytes + 8, m->len - 8, 8);
+    while (!wf_reader_eof(&r)) {
+        uint8_t id;
+        uint32_t size;
+        if (!wf_read_u8(&r, &id) || !wf_read_u32(&r, &size) || !wf_reader_skip(&r, size)) break;
+        if (id == 11) { wf_reader_dispose(&r); return true; }
+    }
+    wf_reader_dispose(&r);
+    return false;
+}
+
+static bool is_ref_or_bot(wf_valtype t) { return t.kind == WF_REF || t.kind == KIND_BOT; }
+
+static bool body(cc *c)
+{
+    wf_reader *r = &c->r;
+    for (;;) {
+        if (c->cs.len == 0) {
+            if (!wf_reader_eof(r)) {
+                c->op_off = wf_reader_offset(r);
+                return fail(c, WF_ERR_MALFORMED, "END opcode expected");
+            }
+            return true;
+        }
+        c->op_off = wf_reader_offset(r);
+        uint8_t byte;
+        if (wf_reader_eof(r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
+        if (!wf_read_u8(r, &byte)) return false;
+        int op;
+        if (byte == 0xFC) {
+            uint32_t sub;
+            if (!wf_read_u32(r, &sub)) return false;
+            op = sub < 32 ? g_fc_op[sub] : -1;
+            if (op < 0) return fail(c, WF_ERR_MALFORMED, "illegal opcode");
+        } else if (byte == 0xFB || byte == 0xFD || byte == 0xFE) {
+            return fail(c, WF_ERR_UNSUPPORTED, "GC, SIMD and threads instructions are not supported");
+        } else {
+            op = g_byte_op[byte];
+            if (op < 0) return fail(c, WF_ERR_MALFORMED, "illegal opcode %02x", byte);
+        }
+        sval a, b, v;
+        switch ((wf_opcode)op) {
+        case WF_OP_UNREACHABLE:
+            emit_op(c, WF_IOP_UNREACHABLE);
+            set_unreachable(c);
+            break;
+        case WF_OP_NOP:
+            break;
+        case WF_OP_BLOCK: case WF_OP_LOOP: {
+            ctrl nf;
+            memset(&nf, 0, sizeof nf);
+            nf.kind = op == WF_OP_BLOCK ? K_BLOCK : K_LOOP;
+            if (!read_blocktype(c, &nf) || !push_ctrl(c, &nf)) return false;
+            if (nf.kind == K_LOOP) {
+                top_ctrl(c)->loop_pc = c->code.len;
+                emit_op(c, WF_IOP_LOOP_HEAD);
+            }
+            break;
+        }
+        case WF_OP_IF: {
+            ctrl nf;
+            memset(&nf, 0, sizeof nf);
+            nf.kind = K_IF;
+            if (!read_blocktype(c, &nf)) return false;
+            if (!pop_num(c, WF_I32, &a)) return false;
+            if (!push_ctrl(c, &nf)) return false;
+            ctrl *f = top_ctrl(c);
+            emit_op(c, WF_IOP_BR_IF_NOT);
+            emit(c, a.slot);
+            if (c->live) {
+                emit_addr(c, 0);
+                f->else_patch = c->code.len - 1;
+            }
+            uint32_t np = bt_nparams(f);
+            if (np) {
+                /* The then arm works above a copy of the params so the else
+                 * arm still finds them in the label slots. */
+                f->slot_base = f->label_slot + np;
+                for (uint32_t i = 0; i < np; i++) {
+                    sval *p = &c->st.data[f->height + i];
+                    p->home = p->slot = f->slot_base + i;
+                    emit_move(c, p->slot, f->label_slot + i);
+                    use_slot(c, p->slot + 1);
+                }
+            }
+            break;
+        }
+        case WF_OP_ELSE: {
+            ctrl *f = top_ctrl(c);
+            if (f->kind != K_IF) return fail(c, WF_ERR_MALFORMED, "else without if");
+            if (!finish_arm(c, f)) return false;
+            if (c->live) {
+                emit_op(c, WF_IOP_BR);
+                emit_label_addr(c, f);
+            }
+            c->live = f->live_entry;
+            if (f->else_patch) c->code.data[f->else_patch] = c->code.len;
+            f->else_patch = 0;
+            f->kind = K_ELSE;
+            f->unreachable = false;
+            f->slot_base = f->label_slot;
+            reset_inits(c, f->init_height);
+            for (uint32_t i = 0; i < bt_nparams(f); i++) push(c, bt_param(f, i));
+            break;
+        }
+        case WF_OP_END: {
+            ctrl *f = top_ctrl(c);
+            if (f->kind == K_IF) {
+                /* no else: the params pass through as the results */
+                uint32_t np = bt_nparams(f), nr = bt_nresults(f);
+                if (np != nr) return MISMATCH(c);
+                for (uint32_t i = 0; i < np; i++)
+                    if (!wf_valtype_sub(bt_param(f, i), bt_result(f, i))) return MISMATCH(c);
+            }
+            if (!finish_arm(c, f)) return false;
+            if (f->kind == K_FUNC) {
+                c->cs.len--;
+                break;
+            }
+            ctrl done = *f;
+            c->cs.len--;
+            c->live = done.live_entry;
+            if (c->live) {
+                size_t here = c->code.len;
+                resolve_patches(c, done.patches, here);
+                if (done.else_patch) c->code.data[done.else_patch] = here;
+            }
+            reset_inits(c, done.init_height);
+            for (uint32_t i = 0; i < bt_nresults(&done); i++) push(c, bt_result(&done, i));
+            break;
+        }
+        case WF_OP_BR: {
+            ctrl *L;
+            if (!read_label(c, &L)) return false;
+            uint32_t n = label_arity(L);
+            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
+            bool ok = pop_label_vals(c, L, n, vals);
+            if (ok) emit_branch(c, L, vals, n);
+            free(vals);
+            if (!ok) return false;
+            set_unreachable(c);
+            break;
+        }
+        case WF_OP_BR_IF: {
+            ctrl *L;
+            if (!read_label(c, &L)) return false;
+            if (!pop_num(c, WF_I32, &a)) return false;
+            uint32_t n = label_arity(L);
+            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
+            bool ok = pop_label_vals(c, L, n, vals);
+            if (ok) {
+                emit_cond_branch(c, WF_IOP_BR_IF, WF_IOP_BR_IF_NOT, a.slot, L, vals, n);
+                repush(c, L, n, vals);
+            }
+            free(vals);
+            if (!ok) return false;
+            break;
+        }
+        case WF_OP_BR_TABLE: {
+            uint32_t n;
+            if (!wf_read_u32(r, &n)) return false;
+            if (n > wf_reader_left(r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
+            uint32_t *depths = wf_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
+            bool ok = true;
+            for (uint32_t i = 0; i <= n && ok; i++) {
+                ok = wf_read_u32(r, &depths[i]);
+                if (ok && depths[i] >= c->cs.len) ok = fail(c, WF_ERR_INVALID, "unknown label");
+            }
+            if (ok) ok = pop_num(c, WF_I32, &a);
+            ctrl *D = ok ? &c->cs.data[c->cs.len - 1 - depths[n]] : NULL;
+            uint32_t arity = D ? label_arity(D) : 0;
+            sval *vals = wf_xmalloc((arity + 1) * sizeof(sval));
+            for (uint32_t i = 0; i <= n && ok; i++) {
+                ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
+                if (label_arity(L) != arity) { ok = MISMATCH(c); break; }
+                ok = pop_label_vals(c, L, arity, vals);
+                if (ok) repush_vals(c, arity, vals);
+            }
+            if (ok) ok = pop_label_vals(c, D, arity, vals);
+            if (ok && c->live) {
+                emit_op(c, WF_IOP_BR_TABLE);
+                emit(c, a.slot);
+                emit(c, n);
+                size_t first = c->code.len;
+                for (uint32_t i = 0; i <= n; i++) emit_addr(c, 0);
+                for (uint32_t i = 0; i <= n; i++) {
+                    ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
+                    if (needs_moves(c, L, vals, arity)) {
+                        c->code.data[first + i] = c->code.len;
+                        emit_branch(c, L, vals, arity);
+                    } else {
+                        target_label(c, first + i, L);
+                    }
+                }
+            }
+            free(vals);
+            free(depths);
+            if (!ok) return false;
+            set_unreachable(c);
+            break;
+        }
+        case WF_OP_RETURN: {
+            uint32_t n = c->ft->nresults;
+            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
+            bool ok = true;
+            for (uint32_t i = n; i-- > 0 && ok;) ok = pop_expect(c, c->ft->results[i], &vals[i]);
+            if (ok) emit_return(c, vals, n);
+            free(vals);
+            if (!ok) return false;
+            set_unreachable(c);
+            break;
+        }
+        case WF_OP_CALL: case WF_OP_RETURN_CALL: {
+            uint32_t x, base;
+            if (!func_index(c, &x)) return false;
+            const wf_functype *ft = c->m->funcs[x].type;
+            bool tail = op == WF_OP_RETURN_CALL;
+            if (tail && !check_tail_results(c, ft)) return false;
+            if (!pop_args(c, ft, &base)) return false;
+            if (tail) {
+                emit_op(c, WF_IOP_RETURN_CALL);
+                emit(c, x);
+                emit(c, base);
+                emit(c, ft->nparams);
+                set_unreachable(c);
+            } else {
+                emit_op(c, x >= c->m->nfunc_imports ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                emit(c, x);
+                emit(c, base);
+                push_results(c, ft);
+            }
+            break;
+        }
+        case WF_OP_CALL_INDIRECT: case WF_OP_RETURN_CALL_INDIRECT: {
+            uint32_t ti, tab, base;
+            const wf_functype *ft;
+            if (!wf_read_u32(r, &ti) || !read_table(c, &tab)) return false;
+            if (!type_index(c, ti, &ft)) return false;
+            if (!wf_valtype_sub(c->m->tables[tab].type.elem, WF_TYPE_FUNCREF)) return MISMATCH(c);
+            bool tail = op == WF_OP_RETURN_CALL_INDIRECT;
+            if (tail && !check_tail_results(c, ft)) return false;
+            if (!pop_num(c, WF_I32, &a)) return false;
+            if (!pop_args(c, ft, &base)) return false;
+            emit_op(c, tail ? WF_IOP_RETURN_CALL_INDIRECT : WF_IOP_CALL_INDIRECT);
+            emit(c, tab);
+            emit(c, (wf_word)ft);
+            emit(c, base);
+            emit(c, a.slot);
+            if (tail) set_unreachable(c);
+            else push_results(c, ft);
+            break;
+        }
+        case WF_OP_CALL_REF: case WF_OP_RETURN_CALL_REF: {
+            uint32_t ti, base;
+            const wf_functype *ft;
+            if (!wf_read_u32(r, &ti) || !type_index(c, ti, &ft)) return false;
+            wf_valtype rt = { WF_REF, WF_HEAP_TYPE, 1, ft->id };
+            bool tail = op == WF_OP_RETURN_CALL_REF;
+            if (tail && !check_tail_results(c, ft)) return false;
+            if (!pop_expect(c, rt, &a)) return false;
+            if (!pop_args(c, ft, &base)) return false;
+            emit_op(c, tail ? WF_IOP_RETURN_CALL_REF : WF_IOP_CALL_REF);
+            emit(c, a.slot);
+            emit(c, base);
+            if (tail) set_unreachable(c);
+            else push_results(c, ft);
+            break;
+        }
+        case WF_OP_DROP:
+            if (!pop_any(c, &a)) return false;
+            break;
+        case WF_OP_SELECT: case WF_OP_SELECT_T: {
+            wf_valtype t = { KIND_BOT, 0, 0, 0 };
+            if (op == WF_OP_SELECT_T) {
+                uint32_t n;
+                if (!wf_read_u32(r, &n)) return false;
+                if (n != 1) return fail(c, WF_ERR_INVALID, "invalid result arity");
+                if (!read_valtype(c, &t)) return false;
+            }
+            if (!pop_num(c, WF_I32, &v)) return false;
+            if (op == WF_OP_SELECT_T) {
+                if (!pop_expect(c, t, &b) || !pop_expect(c, t, &a)) return false;
+            } else {
+                if (!pop_any(c, &b) || !pop_any(c, &a)) return false;
+                if (a.t.kind == WF_REF || b.t.kind == WF_REF || a.t.kind == WF_V128) return MISMATCH(c);
+                if (a.t.kind != KIND_BOT && b.t.kind != KIND_BOT && a.t.kind != b.t.kind)
+                    return MISMATCH(c);
+                t = a.t.kind != KIND_BOT ? a.t : b.t;
+            }
+            push(c, t);
+            emit_op(c, WF_IOP_SELECT);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, a.slot);
+            emit(c, b.slot);
+            emit(c, v.slot);
+            break;
+        }
+        case WF_OP_LOCAL_GET: {
+            uint32_t x;
+            if (!wf_read_u32(r, &x)) return false;
+            if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
+            if (!c->linit[x]) return fail(c, WF_ERR_INVALID, "uninitialized local");
+            push_at(c, c->locals[x], x);
+            break;
+        }
+        case WF_OP_LOCAL_SET: case WF_OP_LOCAL_TEE: {
+            uint32_t x;
+            if (!wf_read_u32(r, &x)) return false;
+            if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
+            if (!pop_expect(c, c->locals[x], &a)) return false;
+            local_changes(c, x);
+            emit_move(c, x, a.slot);
+            if (!c->linit[x]) {
+                c->linit[x] = 1;
+                wf_vec_push(&c->inits, x);
+            }
+            if (op == WF_OP_LOCAL_TEE) push_at(c, c->locals[x], a.slot);
+            break;
+        }
+        case WF_OP_GLOBAL_GET: case WF_OP_GLOBAL_SET: {
+            uint32_t x;
+            if (!wf_read_u32(r, &x)) return false;
+            if (x >= c->m->nglobals) return fail(c, WF_ERR_INVALID, "unknown global %u", x);
+            const wf_globaltype *gt = &c->m->globals[x].type;
+            if (op == WF_OP_GLOBAL_GET) {
+                push(c, gt->type);
+                emit_op(c, WF_IOP_GLOBAL_GET);
+                emit(c, c->st.data[c->st.len - 1].home);
+                emit(c, x);
+            } else {
+                if (!gt->mut) return fail(c, WF_ERR_INVALID, "global is immutable");
+                if (!pop_expect(c, gt->type, &a)) return false;
+                emit_op(c, WF_IOP_GLOBAL_SET);
+                emit(c, x);
+                emit(c, a.slot);
+            }
+            break;
+        }
+        case WF_OP_TABLE_GET: case WF_OP_TABLE_SET: {
+            uint32_t x;
+            if (!read_table(c, &x)) return false;
+            wf_valtype et = c->m->tables[x].type.elem;
+            if (op == WF_OP_TABLE_GET) {
+                if (!pop_num(c, WF_I32, &a)) return false;
+                push(c, et);
+                emit_op(c, WF_IOP_TABLE_GET);
+                emit(c, c->st.data[c->st.len - 1].home);
+                emit(c, a.slot);
+                emit(c, x);
+            } else {
+                if (!pop_expect(c, et, &b) || !pop_num(c, WF_I32, &a)) return false;
+                emit_op(c, WF_IOP_TABLE_SET);
+                emit(c, a.slot);
+                emit(c, b.slot);
+                emit(c, x);
+            }
+            break;
+        }
+        case WF_OP_MEMORY_SIZE:
+            if (!read_memidx(c)) return false;
+            push(c, vt(WF_I32));
+            emit_op(c, WF_IOP_MEMORY_SIZE);
+            emit(c, c->st.data[c->st.len - 1].home);
+            break;
+        case WF_OP_MEMORY_GROW:
+            if (!read_memidx(c)) return false;
+            if (!pop_num(c, WF_I32, &a)) return false;
+            push(c, vt(WF_I32));
+            emit_op(c, WF_IOP_MEMORY_GROW);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, a.slot);
+            break;
+        case WF_OP_I32_CONST: {
+            int32_t x;
+            if (!wf_read_s32(r, &x)) return false;
+            push(c, vt(WF_I32));
+            emit_op(c, WF_IOP_CONST);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, (uint32_t)x);
+            break;
+        }
+        case WF_OP_I64_CONST: {
+            int64_t x;
+            if (!wf_read_s64(r, &x)) return false;
+            push(c, vt(WF_I64));
+            emit_op(c, WF_IOP_CONST);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, (uint64_t)x);
+            break;
+        }
+        case WF_OP_F32_CONST: {
+            uint32_t x;
+            if (!wf_read_f32(r, &x)) return false;
+            push(c, vt(WF_F32));
+            emit_op(c, WF_IOP_CONST);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, x);
+            break;
+        }
+        case WF_OP_F64_CONST: {
+            uint64_t x;
+            if (!wf_read_f64(r, &x)) return false;
+            push(c, vt(WF_F64));
+            emit_op(c, WF_IOP_CONST);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, x);
+            break;
+        }
+        case WF_OP_REF_NULL: {
+            wf_valtype t;
+            if (!read_heaptype(c, &t)) return false;
+            t.nullable = 1;
+            push(c, t);
+            emit_op(c, WF_IOP_CONST);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, 0);
+            break;
+        }
+        case WF_OP_REF_IS_NULL:
+            if (!pop_any(c, &a)) return false;
+            if (!is_ref_or_bot(a.t)) return MISMATCH(c);
+            push(c, vt(WF_I32));
+            emit_op(c, WF_IOP_REF_IS_NULL);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, a.slot);
+            break;
+        case WF_OP_REF_FUNC: {
+            uint32_t x;
+            if (!func_index(c, &x)) return false;
+            if (!c->m->func_declared || !c->m->func_declared[x])
+                return fail(c, WF_ERR_INVALID, "undeclared function reference");
+            wf_valtype t = { WF_REF, WF_HEAP_TYPE, 0, c->m->funcs[x].type->id };
+            push(c, t);
+            emit_op(c, WF_IOP_REF_FUNC);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, x);
+            break;
+        }
+        case WF_OP_REF_AS_NON_NULL:
+            if (!pop_any(c, &a)) return false;
+            if (!is_ref_or_bot(a.t)) return MISMATCH(c);
+            a.t.nullable = 0;
+            emit_op(c, WF_IOP_REF_AS_NON_NULL);
+            emit(c, a.slot);
+            if (a.t.kind == KIND_BOT) push(c, a.t);
+            else push_at(c, a.t, a.slot);
+            break;
+        case WF_OP_BR_ON_NULL: case WF_OP_BR_ON_NON_NULL: {
+            ctrl *L;
+            if (!read_label(c, &L)) return false;
+            if (!pop_any(c, &a)) return false;
+            if (!is_ref_or_bot(a.t)) return MISMATCH(c);
+            wf_valtype nn = a.t;
+            nn.nullable = 0;
+            uint32_t n = label_arity(L);
+            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
+            bool ok = true;
+            if (op == WF_OP_BR_ON_NULL) {
+                ok = pop_label_vals(c, L, n, vals);
+                if (ok) {
+                    emit_cond_branch(c, WF_IOP_BR_ON_NULL, WF_IOP_BR_ON_NON_NULL, a.slot, L, vals, n);
+                    repush(c, L, n, vals);
+                    if (nn.kind == KIND_BOT) push(c, nn);
+                    else push_at(c, nn, a.slot);
+                }
+            } else {
+                if (n == 0) ok = MISMATCH(c);
+                if (ok) {
+                    if (nn.kind == KIND_BOT) push(c, nn);
+                    else push_at(c, nn, a.slot);
+                    ok = pop_label_vals(c, L, n, vals);
+                }
+                if (ok) {
+                    emit_cond_branch(c, WF_IOP_BR_ON_NON_NULL, WF_IOP_BR_ON_NULL, a.slot, L, vals, n);
+                    repush(c, L, n - 1, vals);
+                }
+            }
+            free(vals);
+            if (!ok) return false;
+            break;
+        }
+        case WF_OP_MEMORY_INIT: case WF_OP_DATA_DROP: {
+            uint32_t x;
+            if (!wf_read_u32(r, &x)) return false;
+            if (op == WF_OP_MEMORY_INIT && !read_memidx(c)) return false;
+            if (!c->m->has_data_count) {
+                if (has_data_section(c->m))
+                    return fail(c, WF_ERR_MALFORMED, "data count section required");
+                return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+            }
+            if (x >= c->m->ndatas) return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+            if (op == WF_OP_DATA_DROP) {
+                emit_op(c, WF_IOP_DATA_DROP);
+                emit(c, x);
+                break;
+            }
+            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
+                return false;
+            emit_op(c, WF_IOP_MEMORY_INIT);
+            emit(c, x);
+            emit(c, a.slot);
+            emit(c, b.slot);
+            emit(c, v.slot);
+            break;
+        }
+        case WF_OP_MEMORY_COPY: case WF_OP_MEMORY_FILL:
+            if (!read_memidx(c)) return false;
+            if (op == WF_OP_MEMORY_COPY && !read_memidx(c)) return false;
+            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
+                return false;
+            emit_op(c, op == WF_OP_MEMORY_COPY ? WF_IOP_MEMORY_COPY : WF_IOP_MEMORY_FILL);
+            emit(c, a.slot);
+            emit(c, b.slot);
+            emit(c, v.slot);
+            break;
+        case WF_OP_TABLE_INIT: case WF_OP_ELEM_DROP: {
+            uint32_t x, tab = 0;
+            if (!wf_read_u32(r, &x)) return false;
+            if (op == WF_OP_TABLE_INIT && !read_table(c, &tab)) return false;
+            if (x >= c->m->nelems) return fail(c, WF_ERR_INVALID, "unknown elem segment %u", x);
+            if (op == WF_OP_ELEM_DROP) {
+                emit_op(c, WF_IOP_ELEM_DROP);
+                emit(c, x);
+                break;
+            }
+            if (!wf_valtype_sub(c->m->elems[x].type, c->m->tables[tab].type.elem)) return MISMATCH(c);
+            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
+                return false;
+            emit_op(c, WF_IOP_TABLE_INIT);
+            emit(c, x);
+            emit(c, tab);
+            emit(c, a.slot);
+            emit(c, b.slot);
+            emit(c, v.slot);
+            break;
+        }
+        case WF_OP_TABLE_COPY: {
+            uint32_t dt, st;
+            if (!read_table(c, &dt) || !read_table(c, &st)) return false;
+            if (!wf_valtype_sub(c->m->tables[st].type.elem, c->m->tables[dt].type.elem))
+                return MISMATCH(c);
+            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
+                return false;
+            emit_op(c, WF_IOP_TABLE_COPY);
+            emit(c, dt);
+            emit(c, st);
+            emit(c, a.slot);
+            emit(c, b.slot);
+            emit(c, v.slot);
+            break;
+        }
+        case WF_OP_TABLE_GROW: case WF_OP_TABLE_SIZE: case WF_OP_TABLE_FILL: {
+            uint32_t x;
+            if (!read_table(c, &x)) return false;
+            wf_valtype et = c->m->tables[x].type.elem;
+            if (op == WF_OP_TABLE_SIZE) {
+                push(c, vt(WF_I32));
+                emit_op(c, WF_IOP_TABLE_SIZE);
+                emit(c, c->st.data[c->st.len - 1].home);
+                emit(c, x);
+            } else if (op == WF_OP_TABLE_GROW) {
+                if (!pop_num(c, WF_I32, &b) || !pop_expect(c, et, &a)) return false;
+                push(c, vt(WF_I32));
+                emit_op(c, WF_IOP_TABLE_GROW);
+                emit(c, c->st.data[c->st.len - 1].home);
+                emit(c, a.slot);
+                emit(c, b.slot);
+                emit(c, x);
+            } else {
+                if (!pop_num(c, WF_I32, &v) || !pop_expect(c, et, &b) || !pop_num(c, WF_I32, &a))
+                    return false;
+                emit_op(c, WF_IOP_TABLE_FILL);
+                emit(c, x);
+                emit(c, a.slot);
+                emit(c, b.slot);
+                emit(c, v.slot);
+            }
+            break;
+        }
+        case WF_OP_THROW: case WF_OP_THROW_REF: case WF_OP_TRY_TABLE:
+            return fail(c, WF_ERR_UNSUPPORTED, "exception handling is not supported");
+        case WF_OP_REF_EQ:
+            return fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
+        default:
+            if (!op_simple(c, (wf_opcode)op)) return false;
+            break;
+        }
+    }
+}
+
+static bool read_locals(cc *c)
+{
+    const wf_functype *ft = c->ft;
+    uint32_t ngroups;
+    if (!wf_read_u32(&c->r, &ngroups)) return false;
+    if (ngroups > wf_reader_left(&c->r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
+    uint64_t total = ft->nparams;
+    const uint8_t *save = c->r.p;
+    /* first pass: count, so the arrays are allocated once */
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n;
+        wf_valtype t;
+        c->op_off = wf_reader_offset(&c->r);
+        if (!wf_read_u32(&c->r, &n)) return false;
+        total += n;
+        if (total > WF_MAX_FUNC_LOCALS) return fail(c, WF_ERR_MALFORMED, "too many locals");
+        if (!read_valtype(c, &t)) return false;
+    }
+    c->nlocals = (uint32_t)total;
+    c->locals = wf_xcalloc(total + 1, sizeof(wf_valtype));
+    c->linit = wf_xcalloc(total + 1, 1);
+    c->pending = wf_xcalloc(total + 1, sizeof(uint32_t));
+    for (uint32_t i = 0; i < ft->nparams; i++) {
+        c->locals[i] = ft->params[i];
+        c->linit[i] = 1;
+    }
+    c->r.p = save;
+    uint32_t k = ft->nparams;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n;
+        wf_valtype t;
+        if (!wf_read_u32(&c->r, &n) || !read_valtype(c, &t)) return false;
+        for (uint32_t j = 0; j < n; j++, k++) {
+            c->locals[k] = t;
+            c->linit[k] = !(t.kind == WF_REF && !t.nullable);
+        }
+    }
+    return true;
+}
+
+wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
+                          const uint8_t *body_bytes, size_t len, size_t offset)
+{
+    init_tables();
+    cc c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.ft = m->funcs[func_index].type;
+    c.lab = wf_interp_labels();
+    c.live = true;
+    c.op_off = offset;
+    wf_reader_init(&c.r, body_bytes, len, offset);
+    c.r.eof_msg = WF_MSG_EOF_SECTION;
+
+    bool ok = read_locals(&c);
+    if (ok) {
+        c.r.eof_msg = WF_MSG_EOF;
+        c.max_slot = WF_MAX(c.nlocals, c.ft->nresults);
+        emit_op(&c, WF_IOP_ENTER);
+        emit(&c, c.ft->nparams);
+        emit(&c, c.nlocals - c.ft->nparams);
+        emit(&c, 0); /* frame size, known at the end */
+        ctrl f;
+        memset(&f, 0, sizeof f);
+        f.kind = K_FUNC;
+        f.ft = c.ft;
+        f.height = 0;
+        f.slot_base = f.label_slot = c.nlocals;
+        f.live_entry = true;
+        wf_vec_push(&c.cs, f);
+        ok = body(&c);
+    }
+    wf_error *err = NULL;
+    if (!ok) {
+        err = wf_reader_take_error(&c.r);
+        if (!err) err = wf_error_at_offset(WF_ERR_INTERNAL, (int64_t)c.op_off, "validation failed");
+        wf_vec_free(&c.code);
+    } else {
+        struct wf_code *code = wf_xcalloc(1, sizeof *code);
+        code->len = c.code.len;
+        code->words = c.code.data;
+        c.code.data = NULL;
+        for (size_t i = 0; i < c.relocs.len; i++) {
+            size_t at = c.relocs.data[i];
+            code->words[at] = (wf_word)(code->words + code->words[at]);
+        }
+        code->nparams = c.ft->nparams;
+        code->nresults = c.ft->nresults;
+        code->nlocals = c.nlocals;
+        code->frame_slots = c.max_slot + 1;
+        code->words[3] = code->frame_slots;
+        code->func_index = func_index;
+        m->funcs[func_index].code = code;
+    }
+    wf_reader_dispose(&c.r);
+    wf_vec_free(&c.st);
+    wf_vec_free(&c.cs);
+    wf_vec_free(&c.relocs);
+    wf_vec_free(&c.inits);
+    free(c.locals);
+    free(c.linit);
+    free(c.pending);
+    return err;
+}
+
+void wf_code_free(struct wf_code *code)
+{
+    if (!code) return;
+    free(code->words);
+    free(code);
+}

@@ -1,0 +1,28 @@
+/*
+ * func.c - host functions, function types and what a host function can ask
+ * about its caller. (Wasm functions are made by instance.c; calls go through
+ * wf_exec_call in exec.c.)
+ */
+#include "wasm/runtime.h"
+
+/* Allocates a wf_func owned by s (freed by wf_store_free). */
+wf_func *wf_func_new_host(wf_store *s, const wf_functype *type, wf_host_fn fn, void *env)
+{
+    if (!type || !fn) return NULL;
+    wf_func *f = wf_xcalloc(1, sizeof *f);
+    f->type = type;
+    f->host = fn;
+    f->env = env;
+    wf_vec_push(&s->funcs, f);
+    return f;
+}
+
+const wf_functype *wf_func_type(const wf_func *f) { return f->type; }
+
+wf_instance *wf_caller_instance(wf_caller *c) { return c ? c->inst : NULL; }
+
+wf_memory *wf_caller_memory(wf_caller *c)
+{
+    if (!c || !c->inst || !c->inst->module || c->inst->module->nmems == 0) return NULL;
+    return c->inst->mems[0];
+}

@@ -1,0 +1,461 @@
+/*
+ * interp.c - the interpreter: one function running the internal code of
+ * compile.c by direct threading (each instruction word is the address of its
+ * handler label). Calls never recurse on the C stack: a call pushes a
+ * wf_frame on the thread's frame stack and continues in the callee; host
+ * functions are called from here and may re-enter through wf_exec_call.
+ *
+ * The hot state (pc, fp, memory base) lives in locals so the compiler keeps
+ * it in registers. Memory accesses are not bounds checked: an address past
+ * the memory's end lands in its guard reservation and the fault handler of
+ * trap.c turns the fault into a trap.
+ */
+#include "wasm/interp.h"
+#include <stdio.h>
+#include "wasm/trap.h"
+
+static const void *const *g_labels;
+
+static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init);
+
+const void *const *wf_interp_labels(void)
+{
+    const void *const *l = __atomic_load_n(&g_labels, __ATOMIC_ACQUIRE);
+    if (!l) {
+        interp(NULL, NULL, NULL, true);
+        l = __atomic_load_n(&g_labels, __ATOMIC_ACQUIRE);
+    }
+    return l;
+}
+
+wf_error *wf_interp_run(wf_thread *t, wf_func *f, wf_slot *fp)
+{
+    return interp(t, f, fp, false);
+}
+
+#define MSG_EXHAUSTED "call stack exhausted"
+#define MSG_DIVZ      "integer divide by zero"
+#define MSG_OVERFLOW  "integer overflow"
+#define MSG_INVCONV   "invalid conversion to integer"
+#define MSG_OOB_MEM   "out of bounds memory access"
+#define MSG_OOB_TABLE "out of bounds table access"
+
+static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
+{
+    static const void *const labels[] = {
+#define WF_LABEL(n, ...) &&L_##n,
+        WF_IOPS_CONTROL(WF_LABEL)
+        WF_UNOPS(WF_LABEL)
+        WF_BINOPS(WF_LABEL)
+        WF_TRAPOPS(WF_LABEL)
+        WF_LOADOPS(WF_LABEL)
+        WF_STOREOPS(WF_LABEL)
+#undef WF_LABEL
+    };
+    _Static_assert(WF_COUNT(labels) == WF_IOP_COUNT_, "label table matches wf_iop");
+    if (init) {
+        __atomic_store_n(&g_labels, labels, __ATOMIC_RELEASE);
+        return NULL;
+    }
+
+    const wf_word *pc = f->code->words;
+    wf_slot *fp = fp0;
+    wf_instance *inst = f->inst;
+    wf_memory *mem;
+    uint8_t *mb;
+    wf_frame *const fbase = t->fsp;
+    wf_frame *fsp = fbase;
+    wf_frame *const fend = t->frames_end;
+    wf_slot *const send = t->stack_end;
+    volatile uint32_t *const intr = t->interrupt;
+    const char *trapmsg;
+    char msgbuf[64];
+    wf_error *err;
+    wf_func *callee;
+    wf_slot *nfp;
+    const wf_word *npc;
+
+#define NEXT()     goto *(void *)*pc
+#define S(n)       fp[pc[n]]
+#define TRAP(msg)  do { trapmsg = (msg); goto trap; } while (0)
+#define LOAD_MEM()                                                            \
+    do {                                                                      \
+        mem = inst->module->nmems ? inst->mems[0] : NULL;                     \
+        mb = mem ? mem->base : NULL;                                          \
+        t->mem = mem;                                                         \
+    } while (0)
+    /* A host call: slots at `at`; the thread state tells a nested
+     * wf_exec_call where free frames and slots begin. */
+#define HOST_CALL(at)                                                         \
+    do {                                                                      \
+        wf_caller caller_ = { .inst = inst };                                 \
+        const wf_functype *ht_ = callee->type;                                \
+        t->fsp = fsp;                                                         \
+        t->sp = (at) + WF_MAX(ht_->nparams, ht_->nresults);                   \
+        t->in_wasm = 0;                                                       \
+        err = callee->host(&caller_, callee->env, (at));                      \
+        t->in_wasm = 1;                                                       \
+        t->mem = mem;                                                         \
+        if (err) goto fail;                                                   \
+    } while (0)
+
+    LOAD_MEM();
+    NEXT();
+
+L_ENTER:
+    if (WF_UNLIKELY(*intr)) TRAP("interrupted");
+    if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
+    memset(fp + pc[1], 0, pc[2] * sizeof(wf_slot));
+    pc += 4;
+    NEXT();
+L_LOOP_HEAD:
+    if (WF_UNLIKELY(*intr)) TRAP("interrupted");
+    pc += 1;
+    NEXT();
+L_UNREACHABLE:
+    TRAP("unreachable");
+L_NOP:
+    pc += 1;
+    NEXT();
+L_MOVE:
+    S(1) = S(2);
+    pc += 3;
+    NEXT();
+L_CONST:
+    S(1).u64 = pc[2];
+    pc += 3;
+    NEXT();
+L_BR:
+    pc = (const wf_word *)pc[1];
+    NEXT();
+L_BR_IF:
+    if (S(1).u32) { pc = (const wf_word *)pc[2]; NEXT(); }
+    pc += 3;
+    NEXT();
+L_BR_IF_NOT:
+    if (!S(1).u32) { pc = (const wf_word *)pc[2]; NEXT(); }
+    pc += 3;
+    NEXT();
+L_BR_TABLE: {
+    uint32_t i = S(1).u32, n = (uint32_t)pc[2];
+    if (i > n) i = n;
+    pc = (const wf_word *)pc[3 + i];
+    NEXT();
+}
+L_RETURN:
+    if (fsp == fbase) return NULL;
+    --fsp;
+    pc = fsp->pc;
+    fp = fsp->fp;
+    if (fsp->inst != inst) { inst = fsp->inst; LOAD_MEM(); }
+    NEXT();
+
+L_CALL:
+    if (WF_UNLIKELY(fsp == fend)) TRAP(MSG_EXHAUSTED);
+    callee = inst->funcs[pc[1]];
+    fsp->pc = pc + 3;
+    fsp->fp = fp;
+    fsp->inst = inst;
+    fsp++;
+    fp += pc[2];
+    pc = callee->code->words;
+    NEXT();
+L_CALL_ANY:
+    callee = inst->funcs[pc[1]];
+    nfp = fp + pc[2];
+    npc = pc + 3;
+    goto do_call;
+L_CALL_INDIRECT: {
+    wf_table *tb = inst->tables[pc[1]];
+    uint32_t i = S(4).u32;
+    if (i >= tb->size) TRAP("undefined element");
+    callee = tb->elems[i];
+    if (!callee) { snprintf(msgbuf, sizeof msgbuf, "uninitialized element %u", i); TRAP(msgbuf); }
+    const wf_functype *want = (const wf_functype *)pc[2];
+    if (callee->type != want && !wf_functype_sub(callee->type, want))
+        TRAP("indirect call type mismatch");
+    nfp = fp + pc[3];
+    npc = pc + 5;
+    goto do_call;
+}
+L_CALL_REF:
+    callee = S(1).ref;
+    if (!callee) TRAP("null function reference");
+    nfp = fp + pc[2];
+    npc = pc + 3;
+    goto do_call;
+do_call:
+    if (callee->host) {
+        HOST_CALL(nfp);
+        pc = npc;
+        NEXT();
+    }
+    if (WF_UNLIKELY(fsp == fend)) TRAP(MSG_EXHAUSTED);
+    fsp->pc = npc;
+    fsp->fp = fp;
+    fsp->inst = inst;
+    fsp++;
+    fp = nfp;
+    if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
+    pc = callee->code->words;
+    NEXT();
+
+L_RETURN_CALL:
+    callee = inst->funcs[pc[1]];
+    nfp = fp + pc[2];
+    goto do_tail_call;
+L_RETURN_CALL_INDIRECT: {
+    wf_table *tb = inst->tables[pc[1]];
+    uint32_t i = S(4).u32;
+    if (i >= tb->size) TRAP("undefined element");
+    callee = tb->elems[i];
+    if (!callee) { snprintf(msgbuf, sizeof msgbuf, "uninitialized element %u", i); TRAP(msgbuf); }
+    const wf_functype *want = (const wf_functype *)pc[2];
+    if (callee->type != want && !wf_functype_sub(callee->type, want))
+        TRAP("indirect call type mismatch");
+    nfp = fp + pc[3];
+    goto do_tail_call;
+}
+L_RETURN_CALL_REF:
+    callee = S(1).ref;
+    if (!callee) TRAP("null function reference");
+    nfp = fp + pc[2];
+    goto do_tail_call;
+do_tail_call:
+    if (callee->host) {
+        HOST_CALL(nfp);
+        memmove(fp, nfp, callee->type->nresults * sizeof(wf_slot));
+        goto L_RETURN;
+    }
+    memmove(fp, nfp, callee->type->nparams * sizeof(wf_slot));
+    if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
+    pc = callee->code->words;
+    NEXT();
+
+L_SELECT:
+    S(1) = S(4).u32 ? S(2) : S(3);
+    pc += 5;
+    NEXT();
+L_GLOBAL_GET:
+    S(1) = inst->globals[pc[2]]->value;
+    pc += 3;
+    NEXT();
+L_GLOBAL_SET:
+    inst->globals[pc[1]]->value = S(2);
+    pc += 3;
+    NEXT();
+
+L_TABLE_GET: {
+    wf_table *tb = inst->tables[pc[3]];
+    uint32_t i = S(2).u32;
+    if (i >= tb->size) TRAP(MSG_OOB_TABLE);
+    S(1).ref = tb->elems[i];
+    pc += 4;
+    NEXT();
+}
+L_TABLE_SET: {
+    wf_table *tb = inst->tables[pc[3]];
+    uint32_t i = S(1).u32;
+    if (i >= tb->size) TRAP(MSG_OOB_TABLE);
+    tb->elems[i] = S(2).ref;
+    pc += 4;
+    NEXT();
+}
+L_TABLE_SIZE:
+    S(1).u64 = inst->tables[pc[2]]->size;
+    pc += 3;
+    NEXT();
+L_TABLE_GROW: {
+    int64_t r = wf_table_grow(inst->tables[pc[4]], S(3).u32, S(2).ref);
+    S(1).u64 = (uint32_t)(int32_t)r;
+    pc += 5;
+    NEXT();
+}
+L_TABLE_FILL: {
+    wf_table *tb = inst->tables[pc[1]];
+    uint64_t d = S(2).u32, n = S(4).u32;
+    void *v = S(3).ref;
+    if (d + n > tb->size) TRAP(MSG_OOB_TABLE);
+    for (uint64_t i = 0; i < n; i++) tb->elems[d + i] = v;
+    pc += 5;
+    NEXT();
+}
+L_TABLE_COPY: {
+    wf_table *dt = inst->tables[pc[1]], *st = inst->tables[pc[2]];
+    uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
+    if (d + n > dt->size || s + n > st->size) TRAP(MSG_OOB_TABLE);
+    if (n) memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+    pc += 6;
+    NEXT();
+}
+L_TABLE_INIT: {
+    wf_table *tb = inst->tables[pc[2]];
+    uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
+    if (s + n > inst->elem_len[pc[1]] || d + n > tb->size) TRAP(MSG_OOB_TABLE);
+    if (n) memcpy(tb->elems + d, inst->elem_items[pc[1]] + s, n * sizeof(void *));
+    pc += 6;
+    NEXT();
+}
+L_ELEM_DROP:
+    inst->elem_len[pc[1]] = 0;
+    pc += 2;
+    NEXT();
+
+L_MEMORY_SIZE:
+    S(1).u64 = mem->size / WF_PAGE_SIZE;
+    pc += 2;
+    NEXT();
+L_MEMORY_GROW: {
+    int64_t r = wf_memory_grow(mem, S(2).u32);
+    S(1).u64 = (uint32_t)(int32_t)r;
+    mb = mem->base;
+    pc += 3;
+    NEXT();
+}
+L_MEMORY_FILL: {
+    uint64_t d = S(1).u32, n = S(3).u32;
+    if (d + n > mem->size) TRAP(MSG_OOB_MEM);
+    memset(mb + d, (int)(S(2).u32 & 0xff), n);
+    pc += 4;
+    NEXT();
+}
+L_MEMORY_COPY: {
+    uint64_t d = S(1).u32, s = S(2).u32, n = S(3).u32;
+    if (d + n > mem->size || s + n > mem->size) TRAP(MSG_OOB_MEM);
+    memmove(mb + d, mb + s, n);
+    pc += 4;
+    NEXT();
+}
+L_MEMORY_INIT: {
+    const wf_dataseg *ds = &inst->module->datas[pc[1]];
+    uint64_t len = inst->data_dropped[pc[1]] ? 0 : ds->len;
+    uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
+    if (s + n > len || !mem || d + n > mem->size) TRAP(MSG_OOB_MEM);
+    if (n) memcpy(mb + d, ds->bytes + s, n);
+    pc += 5;
+    NEXT();
+}
+L_DATA_DROP:
+    inst->data_dropped[pc[1]] = 1;
+    pc += 2;
+    NEXT();
+
+L_REF_IS_NULL:
+    S(1).u64 = S(2).ref == NULL;
+    pc += 3;
+    NEXT();
+L_REF_FUNC:
+    S(1).ref = inst->funcs[pc[2]];
+    pc += 3;
+    NEXT();
+L_REF_AS_NON_NULL:
+    if (!S(1).ref) TRAP("null reference");
+    pc += 2;
+    NEXT();
+L_BR_ON_NULL:
+    if (!S(1).ref) { pc = (const wf_word *)pc[2]; NEXT(); }
+    pc += 3;
+    NEXT();
+L_BR_ON_NON_NULL:
+    if (S(1).ref) { pc = (const wf_word *)pc[2]; NEXT(); }
+    pc += 3;
+    NEXT();
+
+#define WF_UNOP(n, fi, fo, expr)                                              \
+L_##n: {                                                                      \
+    __typeof__(fp->fi) a = S(2).fi;                                           \
+    S(1).fo = (expr);                                                         \
+    pc += 3;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_UNOPS(WF_UNOP)
+#undef WF_UNOP
+#define WF_BINOP(n, fi, fo, expr)                                             \
+L_##n: {                                                                      \
+    __typeof__(fp->fi) a = S(2).fi, b = S(3).fi;                              \
+    S(1).fo = (expr);                                                         \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BINOPS(WF_BINOP)
+#undef WF_BINOP
+
+#define WF_SDIVOP(n, f, T, MIN, expr, ovf_traps)                            \
+L_##n: {                                                                      \
+    T a = S(2).f, b = S(3).f;                                                 \
+    if (WF_UNLIKELY(b == 0)) TRAP(MSG_DIVZ);                                  \
+    if (WF_UNLIKELY(a == MIN && b == -1)) {                                   \
+        if (ovf_traps) TRAP(MSG_OVERFLOW);                                    \
+        S(1).f = 0;                                                           \
+    } else {                                                                  \
+        S(1).f = expr;                                                        \
+    }                                                                         \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+#define WF_UDIVOP(n, f, T, expr)                                              \
+L_##n: {                                                                      \
+    T a = S(2).f, b = S(3).f;                                                 \
+    if (WF_UNLIKELY(b == 0)) TRAP(MSG_DIVZ);                                  \
+    S(1).f = expr;                                                            \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_SDIVOP(I32_DIV_S, i32, int32_t, INT32_MIN, a / b, 1)
+    WF_UDIVOP(I32_DIV_U, u32, uint32_t, a / b)
+    WF_SDIVOP(I32_REM_S, i32, int32_t, INT32_MIN, a % b, 0)
+    WF_UDIVOP(I32_REM_U, u32, uint32_t, a % b)
+    WF_SDIVOP(I64_DIV_S, i64, int64_t, INT64_MIN, a / b, 1)
+    WF_UDIVOP(I64_DIV_U, u64, uint64_t, a / b)
+    WF_SDIVOP(I64_REM_S, i64, int64_t, INT64_MIN, a % b, 0)
+    WF_UDIVOP(I64_REM_U, u64, uint64_t, a % b)
+#undef WF_SDIVOP
+#undef WF_UDIVOP
+
+    /* Trapping truncations: the value must lie strictly between lo and hi
+     * (bounds exact in double for both f32 and f64 inputs). */
+#define WF_TRUNCOP(n, fi, fo, T, lo, hi)                                      \
+L_##n: {                                                                      \
+    double a = S(2).fi;                                                       \
+    if (WF_UNLIKELY(a != a)) TRAP(MSG_INVCONV);                               \
+    if (WF_UNLIKELY(!(a > (lo) && a < (hi)))) TRAP(MSG_OVERFLOW);             \
+    S(1).fo = (T)a;                                                           \
+    pc += 3;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_TRUNCOP(I32_TRUNC_F32_S, f32, i32, int32_t, -2147483649.0, 2147483648.0)
+    WF_TRUNCOP(I32_TRUNC_F32_U, f32, u32, uint32_t, -1.0, 4294967296.0)
+    WF_TRUNCOP(I32_TRUNC_F64_S, f64, i32, int32_t, -2147483649.0, 2147483648.0)
+    WF_TRUNCOP(I32_TRUNC_F64_U, f64, u32, uint32_t, -1.0, 4294967296.0)
+    WF_TRUNCOP(I64_TRUNC_F32_S, f32, i64, int64_t, -9223372036854777856.0, 9223372036854775808.0)
+    WF_TRUNCOP(I64_TRUNC_F32_U, f32, u64, uint64_t, -1.0, 18446744073709551616.0)
+    WF_TRUNCOP(I64_TRUNC_F64_S, f64, i64, int64_t, -9223372036854777856.0, 9223372036854775808.0)
+    WF_TRUNCOP(I64_TRUNC_F64_U, f64, u64, uint64_t, -1.0, 18446744073709551616.0)
+#undef WF_TRUNCOP
+
+#define WF_LOADOP(n, T, f)                                                    \
+L_##n: {                                                                      \
+    T v_;                                                                     \
+    memcpy(&v_, mb + (uint64_t)S(2).u32 + pc[3], sizeof v_);                  \
+    S(1).f = v_;                                                              \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_LOADOPS(WF_LOADOP)
+#undef WF_LOADOP
+#define WF_STOREOP(n, T, f)                                                   \
+L_##n: {                                                                      \
+    T v_ = (T)S(2).f;                                                         \
+    memcpy(mb + (uint64_t)S(1).u32 + pc[3], &v_, sizeof v_);                  \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_STOREOPS(WF_STOREOP)
+#undef WF_STOREOP
+
+trap:
+    err = wf_error_new(WF_ERR_TRAP, "%s", trapmsg);
+fail:
+    t->fsp = fbase;
+    return err;
+}

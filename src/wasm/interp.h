@@ -1,0 +1,118 @@
+/*
+ * interp.h - the interpreter's internal code (made by compile.c, run by
+ * interp.c) and the per-thread execution state (exec.c).
+ *
+ * Code is a stream of words: each instruction is its handler's address
+ * (direct threading: interp.c exports its label table through
+ * wf_interp_labels) followed by its operands: frame slot indices,
+ * immediates and absolute code addresses (branch targets, resolved when the
+ * body is translated).
+ *
+ * A frame is a window of slots: params, then declared locals, then one slot
+ * per operand stack position. A call places the arguments in the caller's
+ * top slots and the callee's frame starts there (no copy); results come back
+ * in the callee's first slots, i.e. where the arguments were.
+ */
+#ifndef WF_INTERP_H
+#define WF_INTERP_H
+
+#include <setjmp.h>
+#include "wasm/code.h"
+#include "wasm/interp_ops.h"
+
+typedef uintptr_t wf_word;
+
+struct wf_code {
+    wf_word *words;         /* the code stream; owned */
+    size_t len;
+    uint32_t nparams, nresults;
+    uint32_t nlocals;       /* params + declared locals */
+    uint32_t frame_slots;   /* locals + the deepest operand stack (>= nresults) */
+    uint32_t func_index;
+};
+
+/* Internal instructions besides the simple numeric ones of interp_ops.h.
+ * Operands in brackets: s = slot, i = immediate, L = code address. */
+#define WF_IOPS_CONTROL(X) \
+    X(ENTER)          /* i nparams, i nzero, i frame_slots */ \
+    X(LOOP_HEAD)      /* interrupt check at loop headers */ \
+    X(UNREACHABLE) \
+    X(NOP) \
+    X(MOVE)           /* s dst, s src */ \
+    X(CONST)          /* s dst, i bits */ \
+    X(BR)             /* L */ \
+    X(BR_IF)          /* s cond, L */ \
+    X(BR_IF_NOT)      /* s cond, L */ \
+    X(BR_TABLE)       /* s index, i n, L[n+1] */ \
+    X(RETURN) \
+    X(CALL)           /* i func, i argbase: a defined function of this instance */ \
+    X(CALL_ANY)       /* i func, i argbase: an import (host or other instance) */ \
+    X(CALL_INDIRECT)  /* i table, i typeid, i argbase, s index */ \
+    X(CALL_REF)       /* s ref, i argbase */ \
+    X(RETURN_CALL)    /* i func, i argbase, i nparams */ \
+    X(RETURN_CALL_INDIRECT) /* i table, i typeid, i argbase, s index */ \
+    X(RETURN_CALL_REF) /* s ref, i argbase */ \
+    X(SELECT)         /* s dst, s a, s b, s cond */ \
+    X(GLOBAL_GET)     /* s dst, i global */ \
+    X(GLOBAL_SET)     /* i global, s src */ \
+    X(TABLE_GET)      /* s dst, s index, i table */ \
+    X(TABLE_SET)      /* s index, s value, i table */ \
+    X(MEMORY_SIZE)    /* s dst */ \
+    X(MEMORY_GROW)    /* s dst, s delta */ \
+    X(MEMORY_INIT)    /* i seg, s d, s s, s n */ \
+    X(DATA_DROP)      /* i seg */ \
+    X(MEMORY_COPY)    /* s d, s s, s n */ \
+    X(MEMORY_FILL)    /* s d, s val, s n */ \
+    X(TABLE_INIT)     /* i seg, i table, s d, s s, s n */ \
+    X(ELEM_DROP)      /* i seg */ \
+    X(TABLE_COPY)     /* i dst table, i src table, s d, s s, s n */ \
+    X(TABLE_GROW)     /* s dst, s init, s n, i table */ \
+    X(TABLE_SIZE)     /* s dst, i table */ \
+    X(TABLE_FILL)     /* i table, s d, s val, s n */ \
+    X(REF_IS_NULL)    /* s dst, s src */ \
+    X(REF_FUNC)       /* s dst, i func */ \
+    X(REF_AS_NON_NULL) /* s src */ \
+    X(BR_ON_NULL)     /* s ref, L */ \
+    X(BR_ON_NON_NULL) /* s ref, L */
+
+typedef enum wf_iop {
+#define WF_IOP_ENUM(n, ...) WF_IOP_##n,
+    WF_IOPS_CONTROL(WF_IOP_ENUM)
+    WF_UNOPS(WF_IOP_ENUM)
+    WF_BINOPS(WF_IOP_ENUM)
+    WF_TRAPOPS(WF_IOP_ENUM)
+    WF_LOADOPS(WF_IOP_ENUM)
+    WF_STOREOPS(WF_IOP_ENUM)
+#undef WF_IOP_ENUM
+    WF_IOP_COUNT_
+} wf_iop;
+
+/* The handler addresses, indexed by wf_iop. */
+const void *const *wf_interp_labels(void);
+
+/* One activation record of the frame stack. */
+typedef struct wf_frame {
+    const wf_word *pc;      /* where to continue in the caller */
+    wf_slot *fp;            /* the caller's frame */
+    wf_instance *inst;      /* the caller's instance */
+} wf_frame;
+
+/* Per-thread execution state (exec.c). */
+typedef struct wf_thread {
+    wf_slot *stack, *stack_end; /* the value stack */
+    wf_slot *sp;                /* first free slot for a nested call */
+    wf_frame *frames, *frames_end, *fsp;
+    wf_memory *mem;             /* memory 0 of the running instance, for the fault handler */
+    sigjmp_buf *trap_jmp;       /* the innermost call's trap point */
+    volatile uint32_t *interrupt; /* nonzero: stop at the next check */
+    int in_wasm;                /* 1 while the interpreter runs (not in a host function) */
+    int depth;                  /* host -> wasm nesting */
+} wf_thread;
+
+wf_thread *wf_thread_get(void);
+
+/* Run f with its arguments in fp[0..nparams); results in fp[0..nresults).
+ * The frame stack and value stack of t are used from t->fsp and fp up. */
+wf_error *wf_interp_run(wf_thread *t, wf_func *f, wf_slot *fp);
+
+#endif

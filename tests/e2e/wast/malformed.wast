@@ -1,0 +1,4 @@
+;; A script that does not parse: the module is never closed.
+(module
+  (func (export "f"))
+(assert_return (invoke "f"))
