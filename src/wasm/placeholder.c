@@ -1,1 +1,0 @@
-int wf_wasm_placeholder_;
