@@ -596,12 +596,13 @@ static bool op_simple(cc *c, wf_opcode op)
             if (!wf_read_u32(&c->r, &memidx)) return false;
             align &= ~0x40u;
         }
-        uint32_t off32;
-        if (!wf_read_u32(&c->r, &off32)) return false;
-        offset = off32;
+        /* The offset is a u64 in the binary format; a 32-bit memory only
+         * accepts offsets below 2^32, which is a validation rule. */
+        if (!wf_read_u64(&c->r, &offset)) return false;
         if (!need_memory(c, memidx)) return false;
         if (align > natural_align(op))
             return fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
+        if (offset > UINT32_MAX) return fail(c, WF_ERR_INVALID, "offset out of range");
     } else if (oi->imm != WF_IMM_NONE) {
         return fail(c, WF_ERR_INTERNAL, "unexpected immediate");
     }
