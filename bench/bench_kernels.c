@@ -19,9 +19,9 @@
 #define REPEAT 3
 
 #define KERNELS(X)        \
-    X(fib, 32)            \
+    X(fib, 37)            \
     X(sieve, 20)          \
-    X(matmul, 8)          \
+    X(matmul, 32)         \
     X(sha256, 16)         \
     X(collatz, 200000)
 

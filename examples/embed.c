@@ -70,6 +70,52 @@ static void print_value(wf_value v)
     }
 }
 
+/* Link, instantiate and call; everything made lives in the store. */
+static int run(wf_store *store, const wf_module *m, const char *name, int argc, char **argv)
+{
+    uint32_t nimports = wf_module_import_count(m);
+    wf_extern imports[16];
+    if (nimports > 16) {
+        fprintf(stderr, "error: too many imports for this example\n");
+        return 1;
+    }
+    for (uint32_t i = 0; i < nimports; i++) {
+        wf_import_desc d = wf_module_import(m, i);
+        if (d.kind != WF_EXTERN_FUNC || d.module_len != 4 || memcmp(d.module, "host", 4) ||
+            d.name_len != 3 || memcmp(d.name, "log", 3)) {
+            fprintf(stderr, "error: unknown import %.*s.%.*s\n", (int)d.module_len, d.module,
+                    (int)d.name_len, d.name);
+            return 1;
+        }
+        imports[i].kind = WF_EXTERN_FUNC;
+        imports[i].of.func = wf_func_new_host(store, d.func_type, host_log, "log: ");
+    }
+    wf_instance *inst;
+    wf_error *e = wf_instance_new(store, m, imports, nimports, &inst);
+    if (e) return fail(e);
+
+    wf_extern ex;
+    if (!wf_instance_export(inst, name, strlen(name), &ex) || ex.kind != WF_EXTERN_FUNC) {
+        fprintf(stderr, "error: no exported function '%s'\n", name);
+        return 1;
+    }
+    const wf_functype *type = wf_func_type(ex.of.func);
+    if ((uint32_t)argc != type->nparams) {
+        fprintf(stderr, "error: '%s' takes %u arguments\n", name, type->nparams);
+        return 2;
+    }
+    wf_value args[16], results[16];
+    if (type->nparams > 16 || type->nresults > 16) {
+        fprintf(stderr, "error: too many parameters or results for this example\n");
+        return 1;
+    }
+    for (uint32_t i = 0; i < type->nparams; i++) args[i] = parse_arg(type->params[i], argv[i]);
+    e = wf_func_call(ex.of.func, args, type->nparams, results, type->nresults);
+    if (e) return fail(e);
+    for (uint32_t i = 0; i < type->nresults; i++) print_value(results[i]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -90,45 +136,8 @@ int main(int argc, char **argv)
     if (e) return fail(e);
 
     wf_store *store = wf_store_new();
-    uint32_t nimports = wf_module_import_count(m);
-    wf_extern *imports = calloc(nimports ? nimports : 1, sizeof *imports);
-    for (uint32_t i = 0; i < nimports; i++) {
-        wf_import_desc d = wf_module_import(m, i);
-        if (d.kind == WF_EXTERN_FUNC && d.module_len == 4 && !memcmp(d.module, "host", 4) &&
-            d.name_len == 3 && !memcmp(d.name, "log", 3)) {
-            imports[i].kind = WF_EXTERN_FUNC;
-            imports[i].of.func = wf_func_new_host(store, d.func_type, host_log, "log: ");
-        } else {
-            fprintf(stderr, "error: unknown import %.*s.%.*s\n", (int)d.module_len, d.module,
-                    (int)d.name_len, d.name);
-            return 1;
-        }
-    }
-    wf_instance *inst;
-    e = wf_instance_new(store, m, imports, nimports, &inst);
-    free(imports);
-    if (e) return fail(e);
-
-    wf_extern ex;
-    if (!wf_instance_export(inst, argv[2], strlen(argv[2]), &ex) || ex.kind != WF_EXTERN_FUNC) {
-        fprintf(stderr, "error: no exported function '%s'\n", argv[2]);
-        return 1;
-    }
-    const wf_functype *type = wf_func_type(ex.of.func);
-    if ((uint32_t)(argc - 3) != type->nparams) {
-        fprintf(stderr, "error: '%s' takes %u arguments\n", argv[2], type->nparams);
-        return 2;
-    }
-    wf_value args[16], results[16];
-    if (type->nparams > 16 || type->nresults > 16) {
-        fprintf(stderr, "error: too many parameters or results for this example\n");
-        return 1;
-    }
-    for (uint32_t i = 0; i < type->nparams; i++) args[i] = parse_arg(type->params[i], argv[3 + i]);
-    e = wf_func_call(ex.of.func, args, type->nparams, results, type->nresults);
-    if (e) return fail(e);
-    for (uint32_t i = 0; i < type->nresults; i++) print_value(results[i]);
+    int status = run(store, m, argv[2], argc - 3, argv + 3);
     wf_store_free(store);
     wf_module_free(m);
-    return 0;
+    return status;
 }
