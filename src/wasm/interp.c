@@ -99,6 +99,23 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         if (err) goto fail;                                                   \
     } while (0)
 
+    /* call_indirect and return_call_indirect: table pc[1], expected type
+     * pc[2], element index in slot pc[4]; sets callee or traps. */
+#define CALLEE_FROM_TABLE()                                                   \
+    do {                                                                      \
+        wf_table *tb_ = inst->tables[pc[1]];                                  \
+        uint32_t i_ = S(4).u32;                                               \
+        if (i_ >= tb_->size) TRAP("undefined element");                       \
+        callee = tb_->elems[i_];                                              \
+        if (!callee) {                                                        \
+            snprintf(msgbuf, sizeof msgbuf, "uninitialized element %u", i_);  \
+            TRAP(msgbuf);                                                     \
+        }                                                                     \
+        const wf_functype *want_ = (const wf_functype *)pc[2];               \
+        if (callee->type != want_ && !wf_functype_sub(callee->type, want_))   \
+            TRAP("indirect call type mismatch");                              \
+    } while (0)
+
     LOAD_MEM();
     NEXT();
 
@@ -166,14 +183,7 @@ L_CALL_ANY:
     npc = pc + 3;
     goto do_call;
 L_CALL_INDIRECT: {
-    wf_table *tb = inst->tables[pc[1]];
-    uint32_t i = S(4).u32;
-    if (i >= tb->size) TRAP("undefined element");
-    callee = tb->elems[i];
-    if (!callee) { snprintf(msgbuf, sizeof msgbuf, "uninitialized element %u", i); TRAP(msgbuf); }
-    const wf_functype *want = (const wf_functype *)pc[2];
-    if (callee->type != want && !wf_functype_sub(callee->type, want))
-        TRAP("indirect call type mismatch");
+    CALLEE_FROM_TABLE();
     nfp = fp + pc[3];
     npc = pc + 5;
     goto do_call;
@@ -205,14 +215,7 @@ L_RETURN_CALL:
     nfp = fp + pc[2];
     goto do_tail_call;
 L_RETURN_CALL_INDIRECT: {
-    wf_table *tb = inst->tables[pc[1]];
-    uint32_t i = S(4).u32;
-    if (i >= tb->size) TRAP("undefined element");
-    callee = tb->elems[i];
-    if (!callee) { snprintf(msgbuf, sizeof msgbuf, "uninitialized element %u", i); TRAP(msgbuf); }
-    const wf_functype *want = (const wf_functype *)pc[2];
-    if (callee->type != want && !wf_functype_sub(callee->type, want))
-        TRAP("indirect call type mismatch");
+    CALLEE_FROM_TABLE();
     nfp = fp + pc[3];
     goto do_tail_call;
 }

@@ -1,0 +1,241 @@
+/*
+ * registry.h - a project directory loaded into registry entries (SPEC §1, §2,
+ * §4 wasi block, §5 pool, §6 env and fs).
+ *
+ * wf_registry_load reads every `_index.yaml` below a directory (recursively,
+ * in sorted path order), checks every entry of every kind, resolves
+ * references, `file://` values and `${env:NAME}` placeholders, verifies
+ * function.wasm hashes and compiles every WAT and WASM module once. Errors
+ * are collected, not stopped at: each names file, line, entry ID and problem.
+ * A file with any error contributes nothing; the other files still load.
+ *
+ * Ownership: the registry owns every entry, string and compiled module it
+ * holds until wf_registry_free. Entries are immutable after load and may be
+ * read from any thread (env.storage.memory values are the one mutable part,
+ * behind a lock, see wf_registry_env_set).
+ *
+ * ${env:NAME} / ${env:NAME|default}: NAME names an env.variable entry, by its
+ * `variable` field (public name), its full ID, or its bare name in the
+ * referring entry's namespace. The value is the variable's storage value for
+ * `variable`; if the storage has none, the entry's `default`; if no entry
+ * declares NAME, the placeholder's `|default`; otherwise a load error. The
+ * process environment is never read implicitly: declare an env.variable with
+ * an env.storage.os storage to expose one. Placeholders are expanded in YAML
+ * string values (before `file://` is applied), never inside file contents.
+ */
+#ifndef WF_REGISTRY_H
+#define WF_REGISTRY_H
+
+#include "base/base.h"
+#include "wasmfn.h"
+
+typedef struct wf_registry wf_registry;
+typedef struct wf_runtime wf_runtime;   /* src/runtime/runtime.h */
+
+typedef enum wf_reg_kind {
+    WF_REG_FS_DIRECTORY,
+    WF_REG_ENV_STORAGE_OS,
+    WF_REG_ENV_STORAGE_STATIC,
+    WF_REG_ENV_STORAGE_MEMORY,
+    WF_REG_ENV_STORAGE_FILE,
+    WF_REG_ENV_VARIABLE,
+    WF_REG_FUNCTION_WAT,
+    WF_REG_FUNCTION_WASM,
+    WF_REG_FUNCTION_LUA,
+    WF_REG_LIBRARY_LUA,
+    WF_REG_HTTP_SERVICE,
+    WF_REG_HTTP_ROUTER,
+    WF_REG_HTTP_ENDPOINT,
+    WF_REG_KIND_COUNT
+} wf_reg_kind;
+
+/* "function.wat", ... */
+const char *wf_reg_kind_name(wf_reg_kind k);
+
+/* A YAML node as loaded (kept for `meta` and the http kinds), with its line. */
+typedef enum wf_reg_node_type { WF_NODE_SCALAR, WF_NODE_SEQ, WF_NODE_MAP } wf_reg_node_type;
+typedef struct wf_reg_node wf_reg_node;
+struct wf_reg_node {
+    wf_reg_node_type type;
+    int line, col;           /* 1-based, in the node's file */
+    char *str;               /* scalar: its value (after file:// and ${env:}) */
+    size_t len;              /* scalar: length of str */
+    bool plain;              /* scalar: unquoted (so `true`, `12` are bool/int) */
+    size_t n;                /* seq / map: number of items */
+    wf_reg_node **items;     /* seq items / map values */
+    char **keys;             /* map keys (NULL for seq) */
+};
+/* Map lookup; NULL when absent or when m is not a map. */
+const wf_reg_node *wf_reg_node_get(const wf_reg_node *m, const char *key);
+
+/* §5 pools; absent `pool` is inline. Unset numeric fields get the defaults. */
+typedef enum wf_reg_pool_type {
+    WF_POOL_INLINE, WF_POOL_LAZY, WF_POOL_STATIC, WF_POOL_ADAPTIVE
+} wf_reg_pool_type;
+typedef struct wf_reg_pool {
+    wf_reg_pool_type type;
+    uint32_t max_size;   /* lazy (16), adaptive (100) */
+    uint32_t size;       /* static: total instances (default: workers) */
+    uint32_t workers;    /* static: threads (default 1) */
+    uint32_t buffer;     /* static: queue length (default workers*64) */
+    bool warm_start;     /* adaptive */
+} wf_reg_pool;
+
+/* limits: 0 = not set (the runtime's default applies). */
+typedef struct wf_reg_limits {
+    uint32_t max_execution_ms, max_memory_mb, max_stack_kb;
+} wf_reg_limits;
+
+/* `imports` words, as bits. Versions (`wasi:io@0.2.3`) are accepted and dropped. */
+enum {
+    WF_IMPORT_WASI_CLI = 1u << 0,
+    WF_IMPORT_WASI_IO = 1u << 1,
+    WF_IMPORT_WASI_POLL = 1u << 2,
+    WF_IMPORT_WASI_CLOCKS = 1u << 3,
+    WF_IMPORT_WASI_RANDOM = 1u << 4,
+    WF_IMPORT_WASI_FILESYSTEM = 1u << 5,
+    WF_IMPORT_WASI_SOCKETS = 1u << 6,
+    WF_IMPORT_WASI_HTTP = 1u << 7,
+    WF_IMPORT_WASI_P1 = 1u << 8,     /* wasi_snapshot_preview1, wasi1, preview1 */
+    WF_IMPORT_FUNCS = 1u << 9,
+};
+
+typedef struct wf_reg_wasi_env {
+    char *id;          /* full ID of an env.variable entry */
+    char *name;        /* the guest's variable name */
+    bool required;
+} wf_reg_wasi_env;
+typedef struct wf_reg_wasi_mount {
+    char *fs;          /* full ID of an fs.directory entry */
+    char *host;        /* that entry's absolute host directory */
+    char *guest;       /* absolute guest path, unique in the function */
+    bool read_only;
+} wf_reg_wasi_mount;
+typedef struct wf_reg_wasi {
+    char **args; size_t nargs;
+    char *cwd;                       /* absolute, or NULL */
+    wf_reg_wasi_env *env; size_t nenv;
+    wf_reg_wasi_mount *mounts; size_t nmounts;
+} wf_reg_wasi;
+
+typedef enum wf_reg_transport { WF_TRANSPORT_PAYLOAD, WF_TRANSPORT_WASI_HTTP } wf_reg_transport;
+
+/* function.wat and function.wasm */
+typedef struct wf_reg_wasm {
+    wf_module *module;      /* compiled at load; owned by the registry */
+    char *method;           /* export name, or `iface#func` */
+    char *wit;              /* the `wit` text, or NULL */
+    int wit_line;           /* line of the `wit` field */
+    char *source;           /* function.wat: the WAT text */
+    char *fs;               /* function.wasm: full ID of the fs.directory */
+    char *path;             /* function.wasm: path inside it, as written */
+    char *file;             /* function.wasm: absolute host path of the .wasm */
+    uint8_t hash[32];       /* function.wasm: the verified sha256 */
+    wf_reg_pool pool;
+    wf_reg_limits limits;
+    uint32_t imports;       /* WF_IMPORT_* bits */
+    wf_reg_transport transport;
+    wf_reg_wasi wasi;
+    bool has_wasi;
+} wf_reg_wasm;
+
+/* function.lua (for the Lua layer, which registers these itself) */
+typedef struct wf_reg_lua_import { char *alias; char *id; } wf_reg_lua_import;
+typedef struct wf_reg_lua {
+    char *source;           /* Lua text (file:// already read) */
+    char *method;           /* function.lua: global function to call */
+    char **modules; size_t nmodules;
+    bool has_modules;       /* false: all built-ins available */
+    wf_reg_lua_import *imports; size_t nimports;   /* alias -> library.lua full ID */
+    wf_reg_pool pool;
+} wf_reg_lua;
+
+typedef struct wf_reg_fs {
+    char *directory;        /* as written */
+    char *path;             /* absolute host path, inside the project root */
+    bool auto_init;         /* create it at load when missing */
+    uint32_t mode;          /* for auto_init (default 0755) */
+} wf_reg_fs;
+
+typedef struct wf_reg_kv { char *key; char *value; } wf_reg_kv;
+typedef struct wf_reg_storage {
+    wf_reg_kv *values; size_t nvalues;   /* static / file: loaded values */
+    char *file_path;                     /* file: absolute host path */
+} wf_reg_storage;
+
+typedef struct wf_reg_variable {
+    char *variable;         /* public name (default: the entry's name) */
+    char *storage;          /* full ID of an env.storage.* entry */
+    char *default_value;    /* or NULL */
+    bool readonly;
+} wf_reg_variable;
+
+/* http.*: references resolved to full IDs; the rest stays in `node`. */
+typedef struct wf_reg_http {
+    char *addr;             /* service */
+    char *server;           /* router: meta.server */
+    char *prefix;           /* router */
+    char *router;           /* endpoint: meta.router */
+    char *method, *path;    /* endpoint */
+    char *func;             /* endpoint: full ID */
+} wf_reg_http;
+
+typedef struct wf_reg_entry {
+    wf_reg_kind kind;
+    char *id;               /* "namespace:name" */
+    char *ns, *name;
+    char *file;             /* the _index.yaml, relative to the project root */
+    char *dir;              /* absolute directory of that file */
+    int line;               /* line of the entry in that file */
+    const wf_reg_node *node; /* the whole entry as loaded */
+    const wf_reg_node *meta; /* or NULL */
+    union {
+        wf_reg_wasm wasm;          /* FUNCTION_WAT, FUNCTION_WASM */
+        wf_reg_lua lua;            /* FUNCTION_LUA, LIBRARY_LUA */
+        wf_reg_fs fs;              /* FS_DIRECTORY */
+        wf_reg_storage storage;    /* ENV_STORAGE_* */
+        wf_reg_variable var;       /* ENV_VARIABLE */
+        wf_reg_http http;          /* HTTP_* */
+    } u;
+} wf_reg_entry;
+
+/* One load problem: `file:line: entry ID: message` (no entry: `file:line: message`). */
+typedef struct wf_reg_diag {
+    char *file;             /* relative to the project root */
+    int line;
+    char *entry;            /* entry ID, or NULL */
+    char *message;
+} wf_reg_diag;
+
+/* Load dir. *out always receives a registry (the sound files' entries) unless
+ * dir itself cannot be read; the return is NULL when there was no error at
+ * all, else a WF_ERR_INVALID (or WF_ERR_IO for an unreadable dir) summary
+ * "N load errors" whose details are wf_registry_diags. Free both. */
+wf_error *wf_registry_load(const char *dir, wf_registry **out);
+void wf_registry_free(wf_registry *r);
+
+const char *wf_registry_root(const wf_registry *r);      /* absolute */
+size_t wf_registry_diag_count(const wf_registry *r);
+const wf_reg_diag *wf_registry_diag(const wf_registry *r, size_t i);
+/* "file:line: entry: message"; the caller frees it. */
+char *wf_reg_diag_format(const wf_reg_diag *d);
+
+/* Entries in load order (files sorted by path, entries in file order). */
+size_t wf_registry_count(const wf_registry *r);
+const wf_reg_entry *wf_registry_at(const wf_registry *r, size_t i);
+/* By full ID; NULL when absent. */
+const wf_reg_entry *wf_registry_get(const wf_registry *r, const char *id);
+
+/* The current value of env.variable `id` (full ID): its storage's value, else
+ * its default. *value is the caller's (free it); NULL when it has neither. */
+wf_error *wf_registry_env_get(wf_registry *r, const char *id, char **value);
+/* Set a variable whose storage is env.storage.memory (or .file, in memory
+ * only); INVALID when the variable is readonly or the storage is not writable. */
+wf_error *wf_registry_env_set(wf_registry *r, const char *id, const char *value);
+
+/* Register every function.wat / function.wasm entry into rt (the Lua layer
+ * registers function.lua itself). The registry must outlive rt's use of the
+ * modules: rt borrows them. */
+wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt);
+
+#endif
