@@ -27,11 +27,13 @@ typedef struct wf_runtime wf_runtime;
 
 /* ---- Pools (SPEC §5) ----------------------------------------------------- */
 
+/* WF_RT_ (not WF_POOL_) because registry.h names its own copy WF_POOL_*;
+ * the order is the same, so a wf_reg_pool_type converts by a cast. */
 typedef enum wf_pool_type {
-    WF_POOL_INLINE,     /* the caller's thread, a new instance per call */
-    WF_POOL_LAZY,       /* no idle workers; up to max_size, idle ones reaped */
-    WF_POOL_STATIC,     /* `workers` threads, a queue of `buffer` requests */
-    WF_POOL_ADAPTIVE,   /* grows and shrinks up to max_size; warm_start */
+    WF_RT_POOL_INLINE,     /* the caller's thread, a new instance per call */
+    WF_RT_POOL_LAZY,       /* no idle workers; up to max_size, idle ones reaped */
+    WF_RT_POOL_STATIC,     /* `workers` threads, a queue of `buffer` requests */
+    WF_RT_POOL_ADAPTIVE,   /* grows and shrinks up to max_size; warm_start */
 } wf_pool_type;
 
 /* Zero fields take the SPEC defaults: lazy max_size 16, adaptive max_size
