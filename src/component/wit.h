@@ -65,6 +65,8 @@ struct wf_wit_type {
     uint32_t payload_offset; /* variant-like: offset of the payload after the discriminant */
     wf_flat *flat;           /* flatten_type(t) */
     uint32_t nflat;
+    int line, col;           /* where it was written (0 for built-ins) */
+    uint8_t state;           /* internal to wit.c (resolution) */
 };
 
 typedef struct wf_wit_func {
