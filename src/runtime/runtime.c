@@ -141,16 +141,16 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
     wf_exec_set_interrupt(interrupt);
     wf_error *err = NULL;
     memset(result, 0, sizeof *result);
-    if (*interrupt) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
+    if (__atomic_load_n(interrupt, __ATOMIC_RELAXED)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
     else err = fn->kind->call(fn->fn, inst, args, nargs, result, &ctx);
     wf_exec_set_interrupt(prev);
     tls_flag = prev;
     if (at) wf_timer_remove(fn->rt->timer, &d);
 
-    if (err && *interrupt) {
+    if (err && __atomic_load_n(interrupt, __ATOMIC_RELAXED)) {
         /* The guest stopped because we asked it to: say why. */
         wf_error_free(err);
-        if (cancelled && *cancelled)
+        if (cancelled && __atomic_load_n(cancelled, __ATOMIC_RELAXED))
             err = wf_error_new(WF_ERR_TIMEOUT, "%s: the call was cancelled", fn->id);
         else if (exec_deadline && (!caller_deadline_ns || exec_deadline <= caller_deadline_ns))
             err = wf_error_new(WF_ERR_TIMEOUT, "%s: execution exceeded max_execution_ms (%u ms)",
@@ -336,8 +336,8 @@ static void cancel_locked(rt_job *job)
         rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT, "%s: the call was cancelled",
                                                job->fn->id));
     } else if (job->state == JOB_RUNNING) {
-        job->cancelled = true;
-        job->interrupt = 1;
+        __atomic_store_n(&job->cancelled, true, __ATOMIC_RELAXED);
+        __atomic_store_n(&job->interrupt, 1, __ATOMIC_RELAXED);
     }
 }
 

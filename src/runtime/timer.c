@@ -79,7 +79,7 @@ static void *timer_main(void *arg)
         uint64_t now = wf_now_ns();
         wf_deadline *d = t->heap[0];
         if (d->at_ns <= now) {
-            *d->flag = 1;       /* the flag lives as long as d is queued */
+            __atomic_store_n(d->flag, 1, __ATOMIC_RELAXED); /* alive while d is queued */
             heap_remove(t, 0);
             continue;
         }
