@@ -61,6 +61,8 @@ struct wf_reg_node {
     char *str;               /* scalar: its value (after file:// and ${env:}) */
     size_t len;              /* scalar: length of str */
     bool plain;              /* scalar: unquoted (so `true`, `12` are bool/int) */
+    bool block;              /* scalar: `|` or `>` (text starts on the next line) */
+    bool from_file;          /* scalar: str was read from a file:// reference */
     size_t n;                /* seq / map: number of items */
     wf_reg_node **items;     /* seq items / map values */
     char **keys;             /* map keys (NULL for seq) */
