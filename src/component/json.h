@@ -1,0 +1,46 @@
+/*
+ * json.h - JSON text <-> wf_val (SPEC §9, the `wasmfn call` arguments and
+ * result).
+ *
+ * Typed input follows a wf_wit_type: objects → records (kebab-case field
+ * names; snake_case accepted), arrays → lists and tuples, null → none,
+ * {"ok": v} / {"err": e} → results, {"case": payload} → variants (a case
+ * without payload takes {"case": true} or {"case": null} or the string
+ * "case"), strings → enums, chars (exactly one scalar) and strings, objects
+ * of true / arrays of names → flags, a string → list<u8> (its bytes) as well
+ * as an array of numbers. Integers are range-checked against their type;
+ * errors are WF_ERR_INVALID naming `what` (the parameter) and the path:
+ * "parameter `users`[1].name: expected string, got number".
+ *
+ * Output is one line, no spaces: records objects, lists and tuples arrays,
+ * none null, results {"ok":v}/{"err":e} (no payload: null), variants
+ * {"case":payload} ({"case":true} without payload), enums strings, flags
+ * objects of true, chars one-character strings, list<u8> an array of numbers,
+ * u64/s64 exact integers, floats in the shortest form that round-trips
+ * (an integral float prints without a fraction: 3), NaN and ±infinity as
+ * the strings "nan", "inf", "-inf" (JSON has no such numbers). Input nesting is bounded (WF_JSON_MAX_DEPTH):
+ * deeper input is an error, never a stack overflow.
+ */
+#ifndef WF_JSON_H
+#define WF_JSON_H
+
+#include "base/base.h"
+#include "wasmfn.h"
+#include "component/val.h"
+#include "component/wit.h"
+
+#define WF_JSON_MAX_DEPTH 200
+
+/* One JSON value (surrounding whitespace allowed) converted to type. */
+wf_error *wf_json_to_val(const char *text, size_t len, const wf_wit_type *type,
+                         const char *what, wf_val *out);
+
+/* Without a type: integers → S64 (U64 above INT64_MAX), other numbers → F64,
+ * strings → STRING, true/false → BOOL, null → none (OPTION), arrays → LIST,
+ * objects → RECORD. For core modules without `wit`. */
+wf_error *wf_json_to_val_untyped(const char *text, size_t len, const char *what, wf_val *out);
+
+/* v as one line of JSON, NUL-terminated; the caller frees it. */
+char *wf_json_from_val(const wf_val *v);
+
+#endif

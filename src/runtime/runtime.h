@@ -1,0 +1,132 @@
+/*
+ * runtime.h - the runtime: a set of functions by ID ("ns:name"), each with
+ * its kind (fn.h) and pool, and THE call path wf_runtime_call.
+ *
+ * Threads: every function here is thread-safe once the functions are added
+ * (adding is done at load, before calls start). A wf_runtime owns one timer
+ * thread (deadlines) and the worker threads of its pools.
+ *
+ * Values: arguments and results are wf_val (component/val.h). Arguments stay
+ * the caller's; a result is the caller's to wf_val_free.
+ *
+ * Errors (wf_error, kinds of include/wasmfn.h):
+ *   NOT_FOUND  no function with that ID;
+ *   INVALID    wrong argument count or type (names the parameter), nothing ran;
+ *   TIMEOUT    the caller's timeout_ms or the function's max_execution_ms
+ *              passed (while queued or while running: guest code is
+ *              interrupted), or the call was cancelled;
+ *   TRAP       the guest trapped; LIMIT: memory/stack limits at instantiation;
+ *   UNSUPPORTED  a feature not implemented yet (component `iface#func`).
+ */
+#ifndef WF_RUNTIME_RUNTIME_H
+#define WF_RUNTIME_RUNTIME_H
+
+#include "runtime/fn.h"
+
+typedef struct wf_runtime wf_runtime;
+
+/* ---- Pools (SPEC §5) ----------------------------------------------------- */
+
+/* WF_RT_ (not WF_POOL_) because registry.h names its own copy WF_POOL_*;
+ * the order is the same, so a wf_reg_pool_type converts by a cast. */
+typedef enum wf_pool_type {
+    WF_RT_POOL_INLINE,     /* the caller's thread, a new instance per call */
+    WF_RT_POOL_LAZY,       /* no idle workers; up to max_size, idle ones reaped */
+    WF_RT_POOL_STATIC,     /* `workers` threads, a queue of `buffer` requests */
+    WF_RT_POOL_ADAPTIVE,   /* grows and shrinks up to max_size; warm_start */
+} wf_pool_type;
+
+/* Zero fields take the SPEC defaults: lazy max_size 16, adaptive max_size
+ * 100, static workers 1 (size = workers, buffer = workers*64). */
+typedef struct wf_pool_config {
+    wf_pool_type type;
+    uint32_t max_size;      /* lazy, adaptive */
+    uint32_t size;          /* static: instances kept ready */
+    uint32_t workers;       /* static */
+    uint32_t buffer;        /* static: queued requests */
+    bool warm_start;        /* adaptive: start workers (with ready instances) at once */
+} wf_pool_config;
+
+/* "inline", "lazy", "static", "adaptive" -> type; false when unknown. */
+bool wf_pool_type_parse(const char *name, wf_pool_type *out);
+const char *wf_pool_type_name(wf_pool_type t);
+
+/* Runtime-level options of a function, whatever its kind. */
+typedef struct wf_fn_options {
+    wf_pool_config pool;
+    uint32_t max_execution_ms;  /* 0 = no limit */
+} wf_fn_options;
+
+/* ---- The runtime ---------------------------------------------------------- */
+
+wf_runtime *wf_runtime_new(void);
+/* Stops the pools (waits for running calls) and destroys every function. */
+void wf_runtime_free(wf_runtime *rt);
+
+/* Add function `id` of `kind`; on success the runtime owns fn (kind->destroy
+ * at the end), on error fn is left to the caller. A duplicate id is INVALID. */
+wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
+                         const wf_fn_options *opts);
+bool wf_runtime_has(wf_runtime *rt, const char *id);
+/* The signature of `id` for converters; NOT_FOUND when there is none. The
+ * pointers stay valid as long as the runtime. */
+wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out);
+
+/* ---- Calling -------------------------------------------------------------- */
+
+typedef struct wf_call_opts {
+    uint32_t timeout_ms;    /* the caller's own wait, queue included; 0 = none */
+} wf_call_opts;
+
+/* THE call path. opts may be NULL. On success *result is set (caller frees). */
+wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, size_t nargs,
+                          wf_val *result, const wf_call_opts *opts);
+
+/* The async form (Lua's funcs.async). Start copies nothing it does not own:
+ * args are deep-copied, so the caller may free them at once. On a saturated
+ * pool start waits for room (within opts->timeout_ms). For the inline pool
+ * the call runs inside start, on the caller's thread. */
+typedef struct wf_call_future wf_call_future;
+wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *args,
+                               size_t nargs, const wf_call_opts *opts, wf_call_future **out);
+/* True once the outcome is known (never blocks). */
+bool wf_call_future_poll(wf_call_future *f);
+/* Block until done, or at most timeout_ms (< 0: no bound); true when done.
+ * Returning false leaves the call running. */
+bool wf_call_future_wait(wf_call_future *f, int64_t timeout_ms);
+/* The outcome, once done (else INVALID "the call is still running"): the
+ * call's error (the caller owns it) or NULL with *result moved out. Only the
+ * first take gets the outcome; later takes return INVALID. */
+wf_error *wf_call_future_take(wf_call_future *f, wf_val *result);
+/* Stop the call: a queued call is removed, a running one interrupted; its
+ * outcome becomes TIMEOUT "the call was cancelled" (unless already done). */
+void wf_call_future_cancel(wf_call_future *f);
+/* Free the future; a call still running is cancelled and cleans up alone. */
+void wf_call_future_free(wf_call_future *f);
+
+/* ---- The WASM function kind (wasm_fn.c) ------------------------------------ */
+
+typedef struct wf_limits {
+    uint32_t max_execution_ms;  /* 0 = none */
+    uint32_t max_memory_mb;     /* 0 = none: memory.grow fails beyond it */
+    uint32_t max_stack_kb;      /* 0 = the engine default: deeper calls trap */
+} wf_limits;
+
+typedef struct wf_wasm_config {
+    const char *method;                 /* export to call (copied) */
+    /* The WIT signature of `method`, or NULL for core numbers. Borrowed: it
+     * must outlive the runtime (the registry keeps the parsed WIT). */
+    const struct wf_wit_func *wit;
+    wf_pool_config pool;
+    wf_limits limits;
+} wf_wasm_config;
+
+/* Add a core module's export as function `id`. The module is compiled once
+ * by the caller and borrowed: it must outlive the runtime. Errors now:
+ * `iface#func` methods and components are UNSUPPORTED, a method that is not
+ * an exported function is NOT_FOUND. Imports fail at call time (NOT_FOUND,
+ * naming the import) until WASI lands. */
+wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *module,
+                              const wf_wasm_config *cfg);
+
+#endif
