@@ -18,6 +18,7 @@ typedef struct reg_file {
     wf_reg_node *root;
     char *ns;
     bool bad;               /* an error in this file: it loads nothing */
+    size_t index;           /* position in load order */
 } reg_file;
 
 typedef struct reg_entry {

@@ -11,6 +11,7 @@
 
 #include "base/file.h"
 #include "base/sha256.h"
+#include "component/wit.h"
 #include <unistd.h>
 
 static const char *const kind_names[WF_REG_KIND_COUNT] = {
@@ -672,7 +673,7 @@ static reg_entry *ref_to(wf_registry *r, reg_entry *e, int line, const char *fie
         return NULL;
     }
     if (t->pub.kind < lo || t->pub.kind > hi) {
-        reg_diag(r, e->file, line, e->pub.id, "%s '%s' is a %s, not %s", field, id,
+        reg_diag(r, e->file, line, e->pub.id, "%s '%s' has kind %s, not %s", field, id,
                  wf_reg_kind_name(t->pub.kind), want_what);
         return NULL;
     }
@@ -775,6 +776,7 @@ void reg_entry_free_fields(reg_entry *re)
     case WF_REG_FUNCTION_WASM: {
         wf_reg_wasm *w = &e->u.wasm;
         if (w->module) wf_module_free(w->module);
+        if (w->wit_doc) wf_wit_free(w->wit_doc);
         free(w->method);
         free(w->wit);
         free(w->source);

@@ -19,6 +19,7 @@ void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const ch
 {
     wf_reg_diag d = { 0 };
     d.file = wf_xstrdup(f ? f->rel : ".");
+    d.file_index = f ? f->index : 0;
     d.line = line;
     d.entry = entry ? wf_xstrdup(entry) : NULL;
     va_list ap;
@@ -219,6 +220,14 @@ static int cmp_entry_id(const void *a, const void *b)
     return strcmp((*(reg_entry *const *)a)->pub.id, (*(reg_entry *const *)b)->pub.id);
 }
 
+static int cmp_diag(const void *a, const void *b)
+{
+    const wf_reg_diag *x = a, *y = b;
+    if (x->file_index != y->file_index) return x->file_index < y->file_index ? -1 : 1;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 reg_entry *reg_find_any(wf_registry *r, const char *id)
 {
     for (size_t i = 0; i < r->all.len; i++)
@@ -250,6 +259,7 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
     for (size_t i = 0; i < rels.len; i++) {
         reg_file *f = wf_xcalloc(1, sizeof *f);
         f->rel = rels.data[i];
+        f->index = i;
         f->abs = wf_xasprintf("%s/%s", r->root, f->rel);
         char *slash = strrchr(f->abs, '/');
         f->dir = wf_xstrndup(f->abs, (size_t)(slash - f->abs));
@@ -261,15 +271,17 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
         reg_diag(r, NULL, 0, NULL, "no _index.yaml found below %s", dir);
 
     /* Env entries first: placeholders in the others resolve through them. */
-    for (size_t i = 0; i < r->all.len; i++)
-        if (is_env_kind(r->all.data[i]->pub.kind)) {
-            reg_expand_entry(r, r->all.data[i]);
-            reg_check_entry(r, r->all.data[i]);
-        }
-    for (size_t i = 0; i < r->all.len; i++)
-        if (!is_env_kind(r->all.data[i]->pub.kind)) {
-            reg_expand_entry(r, r->all.data[i]);
-            reg_check_entry(r, r->all.data[i]);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < r->all.len; i++) {
+            reg_entry *e = r->all.data[i];
+            if (is_env_kind(e->pub.kind) != (pass == 0)) continue;
+            size_t before = r->diags.len;
+            reg_expand_entry(r, e);
+            bool expanded = r->diags.len == before;
+            reg_check_entry(r, e);
+            /* A value that failed to expand is not checked further: its
+             * compile error would only repeat the first problem. */
+            if (!expanded) e->checked = false;
         }
     for (size_t i = 0; i < r->all.len; i++)
         if (r->all.data[i]->checked) reg_check_refs(r, r->all.data[i]);
@@ -281,6 +293,11 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
     for (size_t i = 0; i < r->entries.len; i++) wf_vec_push(&r->by_id, r->entries.data[i]);
     if (r->by_id.len) qsort(r->by_id.data, r->by_id.len, sizeof *r->by_id.data, cmp_entry_id);
 
+    /* Report in file order, then line order, whatever phase found them. */
+    if (r->diags.len > 1) {
+        for (size_t i = 0; i < r->diags.len; i++) r->diags.data[i].seq = i;
+        qsort(r->diags.data, r->diags.len, sizeof *r->diags.data, cmp_diag);
+    }
     *out = r;
     if (!r->diags.len) return NULL;
     return wf_error_new(WF_ERR_INVALID, "%zu load error%s in %s", r->diags.len,

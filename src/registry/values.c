@@ -210,6 +210,7 @@ static void expand_file(wf_registry *r, reg_entry *e, wf_reg_node *n)
         reg_diag(r, e->file, n->line, e->pub.id, "cannot read %s", n->str);
         wf_error_free(ferr);
     } else {
+        n->file_ref = wf_xstrdup(path);
         free(n->str);
         n->str = (char *)data;
         n->len = len;

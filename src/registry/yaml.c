@@ -173,6 +173,7 @@ void reg_node_free(wf_reg_node *n)
     free(n->items);
     free(n->keys);
     free(n->str);
+    free(n->file_ref);
     free(n);
 }
 
