@@ -13,7 +13,13 @@
 
 #include "base/file.h"
 #include "base/sha256.h"
+#include "component/cabi.h"
+#include "wasm/module.h"
 #include "component/wit.h"
+
+/* Provided by the component layer once the Canonical ABI lands; until then
+ * the signature check waits for registration (the runtime does the same). */
+#pragma weak wf_cabi_check_type
 
 /* The YAML line of line `l` of an inline text node. */
 static int text_line(const wf_reg_node *n, int l)
@@ -75,8 +81,21 @@ static void check_method_and_wit(wf_registry *r, reg_entry *e)
     }
     const char *fname = strchr(w->method, '#') ? strchr(w->method, '#') + 1 : w->method;
     w->wit_func = wf_wit_find_func(w->wit_doc, fname);
-    if (!w->wit_func)
+    if (!w->wit_func) {
         reg_diag(r, e->file, mline, e->pub.id, "method '%s' is not declared in the wit", w->method);
+        return;
+    }
+    /* The core export must have the flattened type of its WIT signature. */
+    const wf_export *ex = wf_module_find_export(w->module, w->method, strlen(w->method));
+    const wf_functype *ft = ex && ex->kind == WF_EXTERN_FUNC ? w->module->funcs[ex->index].type : NULL;
+    if (ft && wf_cabi_check_type) {
+        wf_error *ce = wf_cabi_check_type(ft, w->wit_func);
+        if (ce) {
+            reg_diag(r, e->file, wn->line, e->pub.id, "method '%s' does not match its wit: %s", w->method,
+                     ce->message);
+            wf_error_free(ce);
+        }
+    }
 }
 
 static void compile_wat(wf_registry *r, reg_entry *e)
