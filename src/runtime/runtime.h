@@ -106,11 +106,12 @@ void wf_call_future_free(wf_call_future *f);
 
 /* ---- The WASM function kind (wasm_fn.c) ------------------------------------ */
 
-typedef struct wf_limits {
+/* (wf_limits is the engine's memory/table limits type, wasm/module.h) */
+typedef struct wf_wasm_limits {
     uint32_t max_execution_ms;  /* 0 = none */
     uint32_t max_memory_mb;     /* 0 = none: memory.grow fails beyond it */
     uint32_t max_stack_kb;      /* 0 = the engine default: deeper calls trap */
-} wf_limits;
+} wf_wasm_limits;
 
 typedef struct wf_wasm_config {
     const char *method;                 /* export to call (copied) */
@@ -118,7 +119,7 @@ typedef struct wf_wasm_config {
      * must outlive the runtime (the registry keeps the parsed WIT). */
     const struct wf_wit_func *wit;
     wf_pool_config pool;
-    wf_limits limits;
+    wf_wasm_limits limits;
 } wf_wasm_config;
 
 /* Add a core module's export as function `id`. The module is compiled once

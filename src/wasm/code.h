@@ -40,4 +40,10 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots);
  * entries and loop headers. NULL removes the flag. */
 void wf_exec_set_interrupt(volatile uint32_t *flag);
 
+/* Bound the calling thread's wasm stack to about `bytes` (0: the engine's
+ * default): 8 bytes per local and operand slot, and each call counts 64
+ * bytes of frame; deeper calls trap "call stack exhausted". Applies to the
+ * thread's later top-level calls; ignored while wasm runs on the thread. */
+void wf_exec_set_stack_limit(size_t bytes);
+
 #endif

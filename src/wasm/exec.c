@@ -15,6 +15,7 @@
 #define WF_STACK_SLOTS   (1u << 20)  /* 8 MiB of value slots */
 #define WF_MAX_FRAMES    100000u
 #define WF_MAX_NESTING   200          /* host -> wasm re-entry depth */
+#define WF_FRAME_COST    64u          /* bytes one call counts against a stack limit */
 
 static __thread wf_thread *tls_thread;
 static __thread void *tls_altstack;
@@ -76,6 +77,21 @@ void wf_exec_set_interrupt(volatile uint32_t *flag)
 {
     wf_thread *t = wf_thread_get();
     if (t) t->interrupt = flag ? flag : &g_no_interrupt;
+}
+
+void wf_exec_set_stack_limit(size_t bytes)
+{
+    wf_thread *t = wf_thread_get();
+    /* Only between top-level calls: the interpreter compares fsp == fend,
+     * so the end must never move below a frame in use. */
+    if (!t || t->depth != 0) return;
+    size_t slots = WF_STACK_SLOTS, frames = WF_MAX_FRAMES;
+    if (bytes) {
+        slots = WF_MIN(slots, WF_MAX(bytes / sizeof(wf_slot), (size_t)256));
+        frames = WF_MIN(frames, WF_MAX(bytes / WF_FRAME_COST, (size_t)16));
+    }
+    t->stack_end = t->stack + slots;
+    t->frames_end = t->frames + frames;
 }
 
 wf_error *wf_exec_call(wf_func *f, wf_slot *slots)

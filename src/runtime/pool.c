@@ -1,0 +1,284 @@
+/*
+ * pool.c - worker pools (SPEC §5): lazy, static and adaptive are one
+ * mechanism with different bounds.
+ *
+ *   lazy      0 .. max_size workers, idle ones exit after 1 s, no ready instance;
+ *   static    exactly `workers` workers started at once, a queue of `buffer`,
+ *             each worker keeps one ready (pre-instantiated) instance;
+ *   adaptive  1 .. max_size workers, extra idle ones exit after 5 s, ready
+ *             instances; warm_start starts the first worker at once.
+ *
+ * A worker is spawned when a request is queued and there are fewer idle
+ * workers than queued requests. A full queue is back-pressure: the caller
+ * waits for room until its own deadline, then gets TIMEOUT; nothing queued
+ * is ever dropped (at shutdown the workers drain the queue).
+ *
+ * A "ready" instance is one made by `prepare` before its call and never used
+ * by another: the pristine-instance rule holds, and instantiation leaves the
+ * call's critical path.
+ *
+ * Worker threads are joinable; an exiting worker puts itself on the zombie
+ * list, which the next spawn and the pool's end join.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "runtime/rt_int.h"
+
+struct rt_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;     /* workers wait for requests */
+    pthread_cond_t space_cv;    /* submitters wait for queue room */
+    pthread_cond_t exit_cv;     /* the pool's end waits for workers */
+    rt_fn *fn;
+    rt_job *head, *tail;
+    size_t queued, cap;
+    uint32_t nworkers, nidle, min_workers, max_workers;
+    uint64_t idle_ns;           /* reap idle workers beyond min after this; 0 = never */
+    bool ready;                 /* workers keep a ready instance */
+    bool stopping;
+    pthread_t *zombies;
+    size_t nzombies, zcap;
+};
+
+static void to_timespec(uint64_t ns, struct timespec *ts)
+{
+    ts->tv_sec = (time_t)(ns / 1000000000u);
+    ts->tv_nsec = (long)(ns % 1000000000u);
+}
+
+static void cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+pthread_mutex_t *rt_pool_mutex(rt_pool *p)
+{
+    return &p->mu;
+}
+
+static void join_zombies(rt_pool *p)
+{
+    /* Each zombie released the mutex for the last time before we could see
+     * it, and takes no lock on its way out: joining here cannot deadlock. */
+    for (size_t i = 0; i < p->nzombies; i++) pthread_join(p->zombies[i], NULL);
+    p->nzombies = 0;
+}
+
+void rt_pool_unqueue(rt_pool *p, rt_job *job)
+{
+    rt_job **pp = &p->head, *prev = NULL;
+    while (*pp && *pp != job) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (!*pp) return;
+    *pp = job->next;
+    if (p->tail == job) p->tail = prev;
+    job->next = NULL;
+    p->queued--;
+    pthread_cond_signal(&p->space_cv);
+    rt_job_unref_locked(job);   /* the queue's ref */
+}
+
+static void *worker_main(void *arg);
+
+/* With mu held: start one worker; false when the system refuses a thread. */
+static bool spawn(rt_pool *p)
+{
+    join_zombies(p);
+    pthread_t th;
+    if (pthread_create(&th, NULL, worker_main, p) != 0) return false;
+    p->nworkers++;
+    (void)th;   /* joined through the zombie list when it exits */
+    return true;
+}
+
+static void *worker_main(void *arg)
+{
+    rt_pool *p = arg;
+    rt_fn *fn = p->fn;
+    void *ready = NULL;
+    bool ready_failed = false;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        bool reap = false;
+        while (!p->head && !p->stopping) {
+            if (p->ready && !ready && !ready_failed) {
+                pthread_mutex_unlock(&p->mu);
+                /* A failure here is reported by the call's own prepare. */
+                wf_error *e = fn->kind->prepare(fn->fn, &ready);
+                if (e) {
+                    wf_error_free(e);
+                    ready = NULL;
+                    ready_failed = true;
+                }
+                pthread_mutex_lock(&p->mu);
+                continue;
+            }
+            p->nidle++;
+            int rc = 0;
+            if (p->idle_ns && p->nworkers > p->min_workers) {
+                struct timespec ts;
+                to_timespec(wf_now_ns() + p->idle_ns, &ts);
+                rc = pthread_cond_timedwait(&p->work_cv, &p->mu, &ts);
+            } else {
+                pthread_cond_wait(&p->work_cv, &p->mu);
+            }
+            p->nidle--;
+            if (rc == ETIMEDOUT && !p->head && p->nworkers > p->min_workers) {
+                reap = true;
+                break;
+            }
+        }
+        if (reap || !p->head) break;   /* reaped, or stopping with the queue drained */
+        rt_job *job = p->head;
+        p->head = job->next;
+        if (!p->head) p->tail = NULL;
+        job->next = NULL;
+        p->queued--;
+        pthread_cond_signal(&p->space_cv);
+        if (job->caller_deadline_ns && wf_now_ns() >= job->caller_deadline_ns) {
+            rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
+                "%s: timed out after %llu ms waiting for a worker", fn->id,
+                (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u)));
+            rt_job_unref_locked(job);
+            continue;
+        }
+        job->state = JOB_RUNNING;
+        pthread_mutex_unlock(&p->mu);
+
+        void *inst = ready;
+        ready = NULL;
+        wf_error *err = NULL;
+        if (!inst) err = fn->kind->prepare(fn->fn, &inst);
+        wf_val result = { 0 };
+        if (!err) {
+            err = rt_exec(fn, inst, job->args, job->nargs, &result, &job->interrupt,
+                          &job->cancelled, job->caller_deadline_ns, job->start_ns);
+            fn->kind->release(fn->fn, inst);
+        }
+        ready_failed = false;
+
+        pthread_mutex_lock(&p->mu);
+        job->result = result;
+        rt_job_finish_locked(job, err);
+        rt_job_unref_locked(job);
+    }
+    p->nworkers--;
+    if (p->nzombies == p->zcap) {
+        p->zcap = p->zcap ? p->zcap * 2 : 8;
+        p->zombies = wf_xrealloc(p->zombies, p->zcap * sizeof *p->zombies);
+    }
+    p->zombies[p->nzombies++] = pthread_self();
+    pthread_cond_broadcast(&p->exit_cv);
+    pthread_mutex_unlock(&p->mu);
+    if (ready) fn->kind->release(fn->fn, ready);
+    return NULL;
+}
+
+wf_error *rt_pool_new(rt_fn *fn, rt_pool **out)
+{
+    const wf_pool_config *c = &fn->opts.pool;
+    rt_pool *p = wf_xcalloc(1, sizeof *p);
+    p->fn = fn;
+    pthread_mutex_init(&p->mu, NULL);
+    cond_init(&p->work_cv);
+    cond_init(&p->space_cv);
+    cond_init(&p->exit_cv);
+    uint32_t start = 0;
+    switch (c->type) {
+    case WF_RT_POOL_STATIC: {
+        uint32_t w = c->workers ? c->workers : 1;
+        p->min_workers = p->max_workers = start = w;
+        p->cap = c->buffer ? c->buffer : (size_t)w * 64;
+        p->ready = true;
+        break;
+    }
+    case WF_RT_POOL_ADAPTIVE:
+        p->max_workers = c->max_size ? c->max_size : 100;
+        p->min_workers = 1;
+        p->cap = (size_t)p->max_workers * 64;
+        p->idle_ns = 5000000000u;
+        p->ready = true;
+        start = c->warm_start ? 1 : 0;
+        break;
+    default:   /* lazy */
+        p->max_workers = c->max_size ? c->max_size : 16;
+        p->min_workers = 0;
+        p->cap = (size_t)p->max_workers * 64;
+        p->idle_ns = 1000000000u;
+        break;
+    }
+    pthread_mutex_lock(&p->mu);
+    for (uint32_t i = 0; i < start; i++) {
+        if (!spawn(p)) {
+            pthread_mutex_unlock(&p->mu);
+            rt_pool_free(p);
+            return wf_error_new(WF_ERR_LIMIT, "%s: cannot start worker thread %u of %u",
+                                fn->id, i + 1, start);
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    *out = p;
+    return NULL;
+}
+
+void rt_pool_free(rt_pool *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_cond_broadcast(&p->space_cv);
+    while (p->nworkers > 0) pthread_cond_wait(&p->exit_cv, &p->mu);
+    join_zombies(p);
+    pthread_mutex_unlock(&p->mu);
+    free(p->zombies);
+    pthread_cond_destroy(&p->work_cv);
+    pthread_cond_destroy(&p->space_cv);
+    pthread_cond_destroy(&p->exit_cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+wf_error *rt_pool_submit(rt_pool *p, rt_job *job)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->stopping && p->cap && p->queued >= p->cap) {
+        if (!job->caller_deadline_ns) {
+            pthread_cond_wait(&p->space_cv, &p->mu);
+            continue;
+        }
+        struct timespec ts;
+        to_timespec(job->caller_deadline_ns, &ts);
+        if (pthread_cond_timedwait(&p->space_cv, &p->mu, &ts) == ETIMEDOUT &&
+            p->queued >= p->cap) {
+            pthread_mutex_unlock(&p->mu);
+            return wf_error_new(WF_ERR_TIMEOUT,
+                "%s: timed out after %llu ms waiting for room in the pool's queue (%zu requests)",
+                p->fn->id, (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u),
+                p->cap);
+        }
+    }
+    if (p->stopping) {
+        pthread_mutex_unlock(&p->mu);
+        return wf_error_new(WF_ERR_INTERNAL, "%s: the runtime is shutting down", p->fn->id);
+    }
+    if (p->queued >= p->nidle && p->nworkers < p->max_workers && !spawn(p) && p->nworkers == 0) {
+        pthread_mutex_unlock(&p->mu);
+        return wf_error_new(WF_ERR_LIMIT, "%s: cannot start a worker thread", p->fn->id);
+    }
+    job->refs++;
+    job->state = JOB_QUEUED;
+    if (p->tail) p->tail->next = job; else p->head = job;
+    p->tail = job;
+    p->queued++;
+    pthread_cond_signal(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}

@@ -1,0 +1,389 @@
+/*
+ * runtime.c - the function table (IDs -> kind, fn, options, pool), THE call
+ * path wf_runtime_call, its async form (futures), and rt_exec: one call on
+ * the current thread with its deadline and interrupt flag.
+ *
+ * Deadlines: a call's deadline is the earlier of the caller's timeout
+ * (counted from the call's start, queue included) and the function's
+ * max_execution_ms (counted from when it starts running). While it runs, the
+ * runtime's timer sets the call's interrupt flag at that deadline; wasm code
+ * sees the flag (wf_exec_set_interrupt) and traps, and rt_exec turns any
+ * error of an interrupted call into TIMEOUT.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "runtime/rt_int.h"
+#include "wasm/code.h"
+
+/* The interrupt flag wasm code on this thread currently watches: nested
+ * inline calls (a Lua function calling another function) restore it. */
+static __thread volatile uint32_t *tls_flag;
+
+bool wf_pool_type_parse(const char *name, wf_pool_type *out)
+{
+    static const char *const names[] = { "inline", "lazy", "static", "adaptive" };
+    for (size_t i = 0; i < WF_COUNT(names); i++)
+        if (!strcmp(name, names[i])) {
+            *out = (wf_pool_type)i;
+            return true;
+        }
+    return false;
+}
+
+const char *wf_pool_type_name(wf_pool_type t)
+{
+    static const char *const names[] = { "inline", "lazy", "static", "adaptive" };
+    return (unsigned)t < WF_COUNT(names) ? names[t] : "?";
+}
+
+wf_runtime *wf_runtime_new(void)
+{
+    wf_runtime *rt = wf_xcalloc(1, sizeof *rt);
+    pthread_mutex_init(&rt->mu, NULL);
+    rt->timer = wf_timer_new();
+    return rt;
+}
+
+void wf_runtime_free(wf_runtime *rt)
+{
+    if (!rt) return;
+    for (size_t i = 0; i < rt->nfns; i++) rt_pool_free(rt->fns[i]->pool);
+    for (size_t i = 0; i < rt->nfns; i++) {
+        rt_fn *f = rt->fns[i];
+        if (f->kind->destroy) f->kind->destroy(f->fn);
+        free(f->id);
+        free(f);
+    }
+    free(rt->fns);
+    wf_timer_free(rt->timer);
+    pthread_mutex_destroy(&rt->mu);
+    free(rt);
+}
+
+static rt_fn *find(wf_runtime *rt, const char *id)
+{
+    rt_fn *found = NULL;
+    pthread_mutex_lock(&rt->mu);
+    for (size_t i = 0; i < rt->nfns; i++)
+        if (!strcmp(rt->fns[i]->id, id)) {
+            found = rt->fns[i];
+            break;
+        }
+    pthread_mutex_unlock(&rt->mu);
+    return found;
+}
+
+wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
+                         const wf_fn_options *opts)
+{
+    if (find(rt, id)) return wf_error_new(WF_ERR_INVALID, "duplicate function ID %s", id);
+    rt_fn *f = wf_xcalloc(1, sizeof *f);
+    f->id = wf_xstrdup(id);
+    f->kind = kind;
+    f->fn = fn;
+    f->rt = rt;
+    if (opts) f->opts = *opts;
+    if (f->opts.pool.type != WF_RT_POOL_INLINE) {
+        wf_error *e = rt_pool_new(f, &f->pool);
+        if (e) {
+            free(f->id);
+            free(f);
+            return e;
+        }
+    }
+    pthread_mutex_lock(&rt->mu);
+    if (rt->nfns == rt->cap) {
+        rt->cap = rt->cap ? rt->cap * 2 : 16;
+        rt->fns = wf_xrealloc(rt->fns, rt->cap * sizeof *rt->fns);
+    }
+    rt->fns[rt->nfns++] = f;
+    pthread_mutex_unlock(&rt->mu);
+    return NULL;
+}
+
+bool wf_runtime_has(wf_runtime *rt, const char *id)
+{
+    return find(rt, id) != NULL;
+}
+
+static wf_error *not_found(const char *id)
+{
+    return wf_error_new(WF_ERR_NOT_FOUND, "no function %s", id);
+}
+
+wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out)
+{
+    rt_fn *f = find(rt, id);
+    if (!f) return not_found(id);
+    memset(out, 0, sizeof *out);
+    if (f->kind->signature) f->kind->signature(f->fn, out);
+    return NULL;
+}
+
+/* ---- One call on this thread ---------------------------------------------- */
+
+wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
+                  volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
+                  uint64_t start_ns)
+{
+    uint64_t exec_deadline = 0;
+    if (fn->opts.max_execution_ms)
+        exec_deadline = wf_now_ns() + (uint64_t)fn->opts.max_execution_ms * 1000000u;
+    uint64_t at = exec_deadline;
+    if (caller_deadline_ns && (!at || caller_deadline_ns < at)) at = caller_deadline_ns;
+    wf_deadline d = { .at_ns = at, .flag = interrupt };
+    if (at) wf_timer_add(fn->rt->timer, &d);
+
+    wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at };
+    volatile uint32_t *prev = tls_flag;
+    tls_flag = interrupt;
+    wf_exec_set_interrupt(interrupt);
+    wf_error *err = NULL;
+    memset(result, 0, sizeof *result);
+    if (*interrupt) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
+    else err = fn->kind->call(fn->fn, inst, args, nargs, result, &ctx);
+    wf_exec_set_interrupt(prev);
+    tls_flag = prev;
+    if (at) wf_timer_remove(fn->rt->timer, &d);
+
+    if (err && *interrupt) {
+        /* The guest stopped because we asked it to: say why. */
+        wf_error_free(err);
+        if (cancelled && *cancelled)
+            err = wf_error_new(WF_ERR_TIMEOUT, "%s: the call was cancelled", fn->id);
+        else if (exec_deadline && (!caller_deadline_ns || exec_deadline <= caller_deadline_ns))
+            err = wf_error_new(WF_ERR_TIMEOUT, "%s: execution exceeded max_execution_ms (%u ms)",
+                               fn->id, fn->opts.max_execution_ms);
+        else
+            err = wf_error_new(WF_ERR_TIMEOUT, "%s: timed out after %llu ms", fn->id,
+                               (unsigned long long)((caller_deadline_ns - start_ns) / 1000000u));
+    }
+    if (err) wf_val_free(result);
+    return err;
+}
+
+static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
+                            uint64_t caller_deadline_ns, uint64_t start_ns)
+{
+    void *inst = NULL;
+    memset(result, 0, sizeof *result);
+    wf_error *err = fn->kind->prepare(fn->fn, &inst);
+    if (err) return err;
+    volatile uint32_t interrupt = 0;
+    err = rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns);
+    fn->kind->release(fn->fn, inst);
+    return err;
+}
+
+/* ---- Jobs (pooled calls) and futures -------------------------------------- */
+
+static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t start_ns,
+                       const wf_call_opts *opts)
+{
+    rt_job *job = wf_xcalloc(1, sizeof *job);
+    job->fn = fn;
+    job->refs = 1;
+    job->start_ns = start_ns;
+    if (opts && opts->timeout_ms)
+        job->caller_deadline_ns = start_ns + (uint64_t)opts->timeout_ms * 1000000u;
+    job->nargs = nargs;
+    if (nargs) {
+        job->args = wf_xcalloc(nargs, sizeof *job->args);
+        for (size_t i = 0; i < nargs; i++) wf_val_copy(&job->args[i], &args[i]);
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&job->done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return job;
+}
+
+void rt_job_unref_locked(rt_job *job)
+{
+    if (--job->refs > 0) return;
+    for (size_t i = 0; i < job->nargs; i++) wf_val_free(&job->args[i]);
+    free(job->args);
+    if (!job->taken) {
+        wf_val_free(&job->result);
+        wf_error_free(job->err);
+    }
+    pthread_cond_destroy(&job->done_cv);
+    free(job);
+}
+
+void rt_job_finish_locked(rt_job *job, wf_error *err)
+{
+    job->err = err;
+    job->state = JOB_DONE;
+    pthread_cond_broadcast(&job->done_cv);
+}
+
+static pthread_mutex_t *job_mu(rt_job *job)
+{
+    return job->fn->pool ? rt_pool_mutex(job->fn->pool) : NULL;
+}
+
+/* With the mutex held: a queued job whose caller deadline passed leaves the
+ * queue with TIMEOUT. */
+static void expire_locked(rt_job *job)
+{
+    if (job->state != JOB_QUEUED || !job->caller_deadline_ns || wf_now_ns() < job->caller_deadline_ns)
+        return;
+    rt_pool_unqueue(job->fn->pool, job);
+    rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
+        "%s: timed out after %llu ms waiting for a worker", job->fn->id,
+        (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u)));
+}
+
+/* With the mutex held: wait until done, or until until_ns (0 = no bound). */
+static bool wait_locked(rt_job *job, pthread_mutex_t *mu, uint64_t until_ns)
+{
+    while (job->state != JOB_DONE) {
+        uint64_t at = until_ns;
+        if (job->state == JOB_QUEUED && job->caller_deadline_ns &&
+            (!at || job->caller_deadline_ns < at))
+            at = job->caller_deadline_ns;
+        if (!at) {
+            pthread_cond_wait(&job->done_cv, mu);
+            continue;
+        }
+        struct timespec ts = { .tv_sec = (time_t)(at / 1000000000u),
+                               .tv_nsec = (long)(at % 1000000000u) };
+        int rc = pthread_cond_timedwait(&job->done_cv, mu, &ts);
+        expire_locked(job);
+        if (rc == ETIMEDOUT && until_ns && wf_now_ns() >= until_ns) break;
+    }
+    return job->state == JOB_DONE;
+}
+
+wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *args,
+                               size_t nargs, const wf_call_opts *opts, wf_call_future **out)
+{
+    *out = NULL;
+    uint64_t start = wf_now_ns();
+    rt_fn *fn = find(rt, id);
+    if (!fn) return not_found(id);
+    if (fn->kind->check) {
+        wf_error *e = fn->kind->check(fn->fn, args, nargs);
+        if (e) return e;
+    }
+    rt_job *job = job_new(fn, args, nargs, start, opts);
+    if (!fn->pool) {
+        job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start);
+        job->state = JOB_DONE;
+    } else {
+        wf_error *e = rt_pool_submit(fn->pool, job);
+        if (e) {
+            rt_job_unref_locked(job);
+            return e;
+        }
+    }
+    *out = (wf_call_future *)job;
+    return NULL;
+}
+
+bool wf_call_future_poll(wf_call_future *f)
+{
+    rt_job *job = (rt_job *)f;
+    pthread_mutex_t *mu = job_mu(job);
+    if (!mu) return true;
+    pthread_mutex_lock(mu);
+    expire_locked(job);
+    bool done = job->state == JOB_DONE;
+    pthread_mutex_unlock(mu);
+    return done;
+}
+
+bool wf_call_future_wait(wf_call_future *f, int64_t timeout_ms)
+{
+    rt_job *job = (rt_job *)f;
+    pthread_mutex_t *mu = job_mu(job);
+    if (!mu) return true;
+    pthread_mutex_lock(mu);
+    bool done = wait_locked(job, mu, timeout_ms < 0 ? 0 : wf_now_ns() + (uint64_t)timeout_ms * 1000000u + 1);
+    pthread_mutex_unlock(mu);
+    return done;
+}
+
+wf_error *wf_call_future_take(wf_call_future *f, wf_val *result)
+{
+    rt_job *job = (rt_job *)f;
+    pthread_mutex_t *mu = job_mu(job);
+    memset(result, 0, sizeof *result);
+    if (mu) pthread_mutex_lock(mu);
+    wf_error *err;
+    if (job->state != JOB_DONE) {
+        err = wf_error_new(WF_ERR_INVALID, "%s: the call is still running", job->fn->id);
+    } else if (job->taken) {
+        err = wf_error_new(WF_ERR_INVALID, "%s: the call's outcome was already taken", job->fn->id);
+    } else {
+        job->taken = true;
+        err = job->err;
+        *result = job->result;
+        job->err = NULL;
+        memset(&job->result, 0, sizeof job->result);
+    }
+    if (mu) pthread_mutex_unlock(mu);
+    return err;
+}
+
+static void cancel_locked(rt_job *job)
+{
+    if (job->state == JOB_QUEUED) {
+        rt_pool_unqueue(job->fn->pool, job);
+        rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT, "%s: the call was cancelled",
+                                               job->fn->id));
+    } else if (job->state == JOB_RUNNING) {
+        job->cancelled = true;
+        job->interrupt = 1;
+    }
+}
+
+void wf_call_future_cancel(wf_call_future *f)
+{
+    rt_job *job = (rt_job *)f;
+    pthread_mutex_t *mu = job_mu(job);
+    if (!mu) return;
+    pthread_mutex_lock(mu);
+    cancel_locked(job);
+    pthread_mutex_unlock(mu);
+}
+
+void wf_call_future_free(wf_call_future *f)
+{
+    rt_job *job = (rt_job *)f;
+    if (!job) return;
+    pthread_mutex_t *mu = job_mu(job);
+    if (mu) pthread_mutex_lock(mu);
+    cancel_locked(job);
+    rt_job_unref_locked(job);
+    if (mu) pthread_mutex_unlock(mu);
+}
+
+/* ---- THE call path --------------------------------------------------------- */
+
+wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, size_t nargs,
+                          wf_val *result, const wf_call_opts *opts)
+{
+    uint64_t start = wf_now_ns();
+    memset(result, 0, sizeof *result);
+    rt_fn *fn = find(rt, id);
+    if (!fn) return not_found(id);
+    if (fn->kind->check) {
+        wf_error *e = fn->kind->check(fn->fn, args, nargs);
+        if (e) return e;
+    }
+    uint64_t deadline = opts && opts->timeout_ms ? start + (uint64_t)opts->timeout_ms * 1000000u : 0;
+    /* Inline: no copies, no job. */
+    if (!fn->pool) return run_inline(fn, args, nargs, result, deadline, start);
+
+    wf_call_future *f;
+    wf_error *err = wf_call_future_start(rt, id, args, nargs, opts, &f);
+    if (err) return err;
+    wf_call_future_wait(f, -1);
+    err = wf_call_future_take(f, result);
+    wf_call_future_free(f);
+    return err;
+}

@@ -1,0 +1,32 @@
+/*
+ * timer.h - the runtime's deadline timer: one thread and a binary heap of
+ * deadlines (CLOCK_MONOTONIC ns). When a deadline passes, the timer stores 1
+ * in its flag (the running call's interrupt flag, see wf_exec_set_interrupt)
+ * and drops it from the heap.
+ *
+ * A wf_deadline is owned by its user (embedded in a call); it must be
+ * removed (wf_timer_remove) before its memory goes away. Removing one that
+ * already fired is a no-op.
+ */
+#ifndef WF_RUNTIME_TIMER_H
+#define WF_RUNTIME_TIMER_H
+
+#include "base/base.h"
+
+typedef struct wf_deadline {
+    uint64_t at_ns;
+    volatile uint32_t *flag;
+    size_t pos;             /* index in the heap + 1, 0 = not queued */
+} wf_deadline;
+
+typedef struct wf_timer wf_timer;
+
+wf_timer *wf_timer_new(void);
+void wf_timer_free(wf_timer *t);   /* stops the thread; the heap must be empty */
+void wf_timer_add(wf_timer *t, wf_deadline *d);
+void wf_timer_remove(wf_timer *t, wf_deadline *d);
+
+/* CLOCK_MONOTONIC now, in ns. */
+uint64_t wf_now_ns(void);
+
+#endif
