@@ -11,6 +11,7 @@
 
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
+#include "component/cabi.h"
 
 static const char *ADD_WAT =
     "(module (func (export \"add\") (param i32 i32) (result i32)"
@@ -317,6 +318,86 @@ static void test_funcs_async(void **state)
                "[51,52,53,54]");
 }
 
+/* ---- WIT-typed functions (Canonical ABI) through funcs.call ---------------- */
+
+static const char *WIT_WAT =
+    "(module (memory (export \"memory\") 1)"
+    " (data (i32.const 64) \"division by zero\")"
+    " (global $bump (mut i32) (i32.const 1024))"
+    " (func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) (local $p i32)"
+    "   global.get $bump local.get 2 i32.add i32.const 1 i32.sub"
+    "   i32.const 0 local.get 2 i32.sub i32.and local.tee $p"
+    "   local.get 3 i32.add global.set $bump local.get $p)"
+    " (func (export \"strlen\") (param i32 i32) (result i32) local.get 1)"
+    " (func (export \"swap\") (param i32 i32) (result i32)"
+    "   i32.const 16 local.get 1 i32.store i32.const 20 local.get 0 i32.store i32.const 16)"
+    " (func (export \"safe-div\") (param i32 i32) (result i32)"
+    "   local.get 1 i32.eqz if"
+    "     i32.const 32 i32.const 1 i32.store8 i32.const 36 i32.const 64 i32.store"
+    "     i32.const 40 i32.const 16 i32.store"
+    "   else"
+    "     i32.const 32 i32.const 0 i32.store8 i32.const 36 local.get 0 local.get 1 i32.div_u i32.store"
+    "   end i32.const 32))";
+
+static const char *WIT_TEXT =
+    "record point { x: s32, y: s32 }\n"
+    "strlen: func(s: string) -> u32;\n"
+    "swap: func(p: point) -> point;\n"
+    "safe-div: func(a: u32, b: u32) -> result<u32, string>;\n";
+
+/* wasm_fn.c references the Canonical ABI weakly, which does not pull it out
+ * of the static library: a strong reference here links it in. */
+void *const test_lua_fn_cabi_link = (void *)&wf_cabi_call;
+
+static void test_funcs_wit(void **state)
+{
+    (void)state;
+    fixture fx = {.rt = wf_runtime_new()};
+    wf_wit *wit;
+    wf_error *e = wf_wit_parse(WIT_TEXT, strlen(WIT_TEXT), &wit);
+    if (e) fail_msg("wit: %s", e->message);
+    e = wf_module_from_wat(WIT_WAT, strlen(WIT_WAT), &fx.mod);
+    if (e) fail_msg("wat: %s", e->message);
+    const char *names[] = {"strlen", "swap", "safe-div"};
+    for (size_t i = 0; i < 3; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "w:%s", names[i]);
+        wf_wasm_config cfg = {.method = names[i], .wit = wf_wit_find_func(wit, names[i])};
+        e = wf_runtime_add_wasm(fx.rt, id, fx.mod, &cfg);
+        if (e) fail_msg("add %s: %s", id, e->message);
+    }
+    const char *pre = "local funcs = require('funcs') ";
+    static const struct { const char *code, *want; } cases[] = {
+        {"return funcs.call('w:strlen', 'h\\u{e9}llo')", "6"},
+        {"return funcs.call('w:swap', {x = 1, y = -2})", "{\"x\":-2,\"y\":1}"},
+        {"local r, err = funcs.call('w:safe-div', 84, 2) return {r, err == nil}", "[{\"ok\":42},true]"},
+        /* A WIT result's err case is a value, not an err. */
+        {"local r, err = funcs.call('w:safe-div', 1, 0) return {r, err == nil}",
+         "[{\"err\":\"division by zero\"},true]"},
+        {"local r, err = funcs.call('w:safe-div', -1, 2) return {r == nil, err:kind(), err:message()}",
+         "[true,\"INVALID\",\"w:safe-div: parameter `a`: -1 is out of range for u32\"]"},
+        {"local r, err = funcs.call('w:safe-div', 1.5, 2) return err:message()",
+         "\"w:safe-div: parameter `a`: 1.5 is not an integer, expected u32\""},
+        {"local r, err = funcs.call('w:swap', {x = 1}) return err:message()",
+         "\"w:swap: parameter `p`.y: missing field\""},
+        {"local r, err = funcs.call('w:strlen') return err:message()",
+         "\"w:strlen: expected 1 argument, got 0\""},
+        {"local r, err = funcs.call('w:strlen', 1) return err:message()",
+         "\"w:strlen: parameter `s`: expected string, got integer\""},
+        {"local f = funcs.async('w:swap', {x = 5, y = 6}) return f:wait()", "{\"x\":6,\"y\":5}"},
+    };
+    for (size_t i = 0; i < WF_COUNT(cases); i++) {
+        char id[32], src[1024];
+        snprintf(id, sizeof id, "l:wit%zu", i);
+        snprintf(src, sizeof src, "function main() %s%s end", pre, cases[i].code);
+        add_lua(&fx, id, src);
+        expect_call(&fx, id, cases[i].want);
+    }
+    wf_runtime_free(fx.rt);
+    wf_module_free(fx.mod);
+    wf_wit_free(wit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_funcs_call),
         cmocka_unit_test(test_funcs_async),
+        cmocka_unit_test(test_funcs_wit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
