@@ -66,7 +66,10 @@ bool wf_lua_should_stop(lua_State *L)
 {
     wf_lua_ctx *c = wf_lua_ctx_of(L);
     if (!c->call) return false;
-    if (c->call->interrupt && *c->call->interrupt) return true;
+    /* The runtime's timer raises the flag at the deadline (and its message
+     * then says which limit passed); the clock is only the fallback for a
+     * caller that gives no flag. */
+    if (c->call->interrupt) return *c->call->interrupt != 0;
     return c->call->deadline_ns && now_ns() >= c->call->deadline_ns;
 }
 

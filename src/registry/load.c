@@ -61,7 +61,7 @@ static void walk(const char *root, const char *rel, strvec *out, int depth)
         wf_vec_push(&names, wf_xstrdup(de->d_name));
     }
     closedir(d);
-    qsort(names.data, names.len, sizeof *names.data, cmp_str);
+    if (names.len) qsort(names.data, names.len, sizeof *names.data, cmp_str);
     for (size_t i = 0; i < names.len; i++) {
         char *sub = rel[0] ? wf_xasprintf("%s/%s", rel, names.data[i]) : wf_xstrdup(names.data[i]);
         char *full = wf_xasprintf("%s/%s", root, sub);
