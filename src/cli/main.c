@@ -12,6 +12,8 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "wast", wf_cli_wast, "run WebAssembly spec scripts (.wast)" },
+    { "check", wf_cli_check, "validate a project's registry without running it" },
+    { "hash", wf_cli_hash, "print a file's sha256: value for a function.wasm entry" },
 };
 
 static void usage(FILE *out)

@@ -31,6 +31,7 @@
 
 typedef struct wf_registry wf_registry;
 typedef struct wf_runtime wf_runtime;   /* src/runtime/runtime.h */
+struct wf_wit;                          /* src/component/wit.h */
 
 typedef enum wf_reg_kind {
     WF_REG_FS_DIRECTORY,
@@ -61,6 +62,9 @@ struct wf_reg_node {
     char *str;               /* scalar: its value (after file:// and ${env:}) */
     size_t len;              /* scalar: length of str */
     bool plain;              /* scalar: unquoted (so `true`, `12` are bool/int) */
+    bool block;              /* scalar: `|` or `>` (text starts on the next line) */
+    bool from_file;          /* scalar: str was read from a file:// reference */
+    char *file_ref;          /* scalar: that reference's PATH as written, or NULL */
     size_t n;                /* seq / map: number of items */
     wf_reg_node **items;     /* seq items / map values */
     char **keys;             /* map keys (NULL for seq) */
@@ -126,6 +130,8 @@ typedef struct wf_reg_wasm {
     char *method;           /* export name, or `iface#func` */
     char *wit;              /* the `wit` text, or NULL */
     int wit_line;           /* line of the `wit` field */
+    struct wf_wit *wit_doc; /* `wit` parsed, or NULL; owned by the registry */
+    const struct wf_wit_func *wit_func; /* `method` in wit_doc, or NULL */
     char *source;           /* function.wat: the WAT text */
     char *fs;               /* function.wasm: full ID of the fs.directory */
     char *path;             /* function.wasm: path inside it, as written */
@@ -205,6 +211,7 @@ typedef struct wf_reg_diag {
     int line;
     char *entry;            /* entry ID, or NULL */
     char *message;
+    size_t file_index, seq; /* for ordering: file load order, then report order */
 } wf_reg_diag;
 
 /* Load dir. *out always receives a registry (the sound files' entries) unless

@@ -1,0 +1,343 @@
+/*
+ * cabi.c - one call of a core function through the Canonical ABI (cabi.h):
+ * argument checks, flattening with spilling, the call, result lifting and
+ * post-return; and the untyped numeric call for modules without WIT.
+ */
+#include "component/cabi_int.h"
+#include "base/error.h"
+
+#include <math.h>
+
+static const wf_valtype flat_valtype[] = {
+    [WF_FLAT_I32] = { WF_I32, 0, 0, 0 }, [WF_FLAT_I64] = { WF_I64, 0, 0, 0 },
+    [WF_FLAT_F32] = { WF_F32, 0, 0, 0 }, [WF_FLAT_F64] = { WF_F64, 0, 0, 0 },
+};
+
+/* Layout of a tuple of the given fields' types (the spill area). */
+static void tuple_layout(const wf_wit_field *fs, size_t n, uint32_t *offs, uint32_t *size, uint32_t *align)
+{
+    uint32_t off = 0, al = 1;
+    for (size_t i = 0; i < n; i++) {
+        const wf_wit_type *t = fs[i].type;
+        off = (off + t->align - 1) / t->align * t->align;
+        offs[i] = off;
+        off += t->size;
+        al = WF_MAX(al, t->align);
+    }
+    *align = al;
+    *size = (off + al - 1) / al * al;
+}
+
+static uint32_t count_flat(const wf_wit_field *fs, size_t n)
+{
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; i++) k += fs[i].type->nflat;
+    return k;
+}
+
+/* The core signature the Canonical ABI gives sig (after spilling). */
+static void core_sig(const wf_wit_func *sig, wf_flat *params, uint32_t *np, wf_flat *results, uint32_t *nr)
+{
+    uint32_t fp = count_flat(sig->params, sig->nparams), fr = count_flat(sig->results, sig->nresults);
+    if (fp > WF_CABI_MAX_FLAT_PARAMS) {
+        params[0] = WF_FLAT_I32;
+        *np = 1;
+    } else {
+        *np = 0;
+        for (size_t i = 0; i < sig->nparams; i++)
+            for (uint32_t j = 0; j < sig->params[i].type->nflat; j++) params[(*np)++] = sig->params[i].type->flat[j];
+    }
+    if (fr > WF_CABI_MAX_FLAT_RESULTS) {
+        results[0] = WF_FLAT_I32;
+        *nr = 1;
+    } else {
+        *nr = 0;
+        for (size_t i = 0; i < sig->nresults; i++)
+            for (uint32_t j = 0; j < sig->results[i].type->nflat; j++) results[(*nr)++] = sig->results[i].type->flat[j];
+    }
+}
+
+static const char *flat_name(wf_flat f)
+{
+    static const char *const n[] = { "i32", "i64", "f32", "f64" };
+    return n[f];
+}
+
+static const char *valtype_name(wf_valtype t)
+{
+    switch (t.kind) {
+    case WF_I32: return "i32";
+    case WF_I64: return "i64";
+    case WF_F32: return "f32";
+    case WF_F64: return "f64";
+    case WF_V128: return "v128";
+    default: return "ref";
+    }
+}
+
+static void append_types(wf_buf *b, const wf_flat *fl, const wf_valtype *vt, uint32_t n)
+{
+    wf_buf_str(b, "(");
+    for (uint32_t i = 0; i < n; i++) {
+        if (i) wf_buf_str(b, ", ");
+        wf_buf_str(b, fl ? flat_name(fl[i]) : valtype_name(vt[i]));
+    }
+    wf_buf_str(b, ")");
+}
+
+wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
+{
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS], rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t np, nr;
+    core_sig(sig, ps, &np, rs, &nr);
+    bool ok = ft->nparams == np && ft->nresults == nr;
+    for (uint32_t i = 0; ok && i < np; i++) ok = ft->params[i].kind == flat_valtype[ps[i]].kind;
+    for (uint32_t i = 0; ok && i < nr; i++) ok = ft->results[i].kind == flat_valtype[rs[i]].kind;
+    if (ok) return NULL;
+    wf_buf b = {0};
+    append_types(&b, NULL, ft->params, ft->nparams);
+    wf_buf_str(&b, " -> ");
+    append_types(&b, NULL, ft->results, ft->nresults);
+    wf_buf_str(&b, ", but its WIT signature needs ");
+    append_types(&b, ps, NULL, np);
+    wf_buf_str(&b, " -> ");
+    append_types(&b, rs, NULL, nr);
+    wf_buf_byte(&b, 0);
+    wf_error *e = wf_error_new(WF_ERR_INVALID, "core function `%s` has type %s", sig->name, (char *)b.data);
+    wf_buf_free(&b);
+    return e;
+}
+
+static wf_value to_value(wf_flat f, uint64_t raw)
+{
+    wf_value v = { .type = flat_valtype[f] };
+    switch (f) {
+    case WF_FLAT_I32: v.of.i32 = (int32_t)(uint32_t)raw; break;
+    case WF_FLAT_I64: v.of.i64 = (int64_t)raw; break;
+    case WF_FLAT_F32: v.of.f32_bits = (uint32_t)raw; break;
+    case WF_FLAT_F64: v.of.f64_bits = raw; break;
+    }
+    return v;
+}
+
+static uint64_t from_value(const wf_value *v)
+{
+    switch (v->type.kind) {
+    case WF_I32: return (uint32_t)v->of.i32;
+    case WF_F32: return v->of.f32_bits;
+    default: return (uint64_t)v->of.i64;
+    }
+}
+
+/* Lower every argument: flat, or spilled into a tuple in guest memory. */
+static wf_error *lower_args(cabi_cx *cx, const wf_wit_func *sig, const wf_val *args, uint64_t *raw)
+{
+    wf_error *e = NULL;
+    if (count_flat(sig->params, sig->nparams) <= WF_CABI_MAX_FLAT_PARAMS) {
+        uint32_t k = 0;
+        for (size_t i = 0; !e && i < sig->nparams; i++) {
+            size_t p = cabi_path_push(cx, "parameter `%s`", sig->params[i].name);
+            e = cabi_lower_flat(cx, sig->params[i].type, &args[i], raw + k);
+            cabi_path_pop(cx, p);
+            k += sig->params[i].type->nflat;
+        }
+        return e;
+    }
+    uint32_t *offs = wf_xcalloc(sig->nparams, sizeof *offs), size, align, ptr = 0;
+    tuple_layout(sig->params, sig->nparams, offs, &size, &align);
+    if (!(e = cabi_need_realloc(cx, "to pass more than 16 flat parameters")))
+        e = cabi_alloc(cx, align, size, &ptr);
+    for (size_t i = 0; !e && i < sig->nparams; i++) {
+        size_t p = cabi_path_push(cx, "parameter `%s`", sig->params[i].name);
+        e = cabi_store(cx, sig->params[i].type, &args[i], ptr + offs[i]);
+        cabi_path_pop(cx, p);
+    }
+    free(offs);
+    raw[0] = ptr;
+    return e;
+}
+
+static const char *result_label(const wf_wit_func *sig, size_t i)
+{
+    return sig->results[i].name ? sig->results[i].name : "result";
+}
+
+static wf_error *lift_results(cabi_cx *cx, const wf_wit_func *sig, const uint64_t *raw, wf_val *vals)
+{
+    wf_error *e = NULL;
+    if (count_flat(sig->results, sig->nresults) <= WF_CABI_MAX_FLAT_RESULTS) {
+        uint32_t k = 0;
+        for (size_t i = 0; !e && i < sig->nresults; i++) {
+            size_t p = cabi_path_push(cx, "%s", result_label(sig, i));
+            e = cabi_lift_flat(cx, sig->results[i].type, raw + k, &vals[i]);
+            cabi_path_pop(cx, p);
+            k += sig->results[i].type->nflat;
+        }
+        return e;
+    }
+    uint32_t *offs = wf_xcalloc(sig->nresults, sizeof *offs), size, align;
+    tuple_layout(sig->results, sig->nresults, offs, &size, &align);
+    uint32_t ptr = (uint32_t)raw[0];
+    if (!(e = cabi_need_memory(cx, "to return results in memory"))) {
+        size_t p = cabi_path_push(cx, "results");
+        e = cabi_check_range(cx, ptr, size, align, "results");
+        cabi_path_pop(cx, p);
+    }
+    for (size_t i = 0; !e && i < sig->nresults; i++) {
+        size_t p = cabi_path_push(cx, "%s", result_label(sig, i));
+        e = cabi_load(cx, sig->results[i].type, ptr + offs[i], &vals[i]);
+        cabi_path_pop(cx, p);
+    }
+    free(offs);
+    return e;
+}
+
+/* cabi_post_<export>(core results) when the module exports it. */
+static wf_error *post_return(cabi_cx *cx, const char *export_name, const wf_value *res, uint32_t nres)
+{
+    if (!export_name) return NULL;
+    char *name = wf_xasprintf("cabi_post_%s", export_name);
+    wf_extern ex;
+    wf_error *e = NULL;
+    if (wf_instance_export(cx->inst, name, strlen(name), &ex) && ex.kind == WF_EXTERN_FUNC) {
+        const wf_functype *ft = wf_func_type(ex.of.func);
+        bool ok = ft->nparams == nres && ft->nresults == 0;
+        for (uint32_t i = 0; ok && i < nres; i++) ok = ft->params[i].kind == res[i].type.kind;
+        e = ok ? wf_func_call(ex.of.func, res, nres, NULL, 0)
+               : wf_error_new(WF_ERR_INVALID, "`%s` must take the function's core results and "
+                              "return nothing", name);
+        if (e && ok) e = wf_error_wrap(e, "%s", name);
+    }
+    free(name);
+    return e;
+}
+
+wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
+                       const wf_wit_func *sig, const wf_val *args, size_t nargs, wf_val *result)
+{
+    memset(result, 0, sizeof *result);
+    if (nargs != sig->nparams)
+        return wf_error_new(WF_ERR_INVALID, "`%s` takes %zu argument%s, got %zu", sig->name,
+                            sig->nparams, sig->nparams == 1 ? "" : "s", nargs);
+    wf_error *e = wf_cabi_check_type(wf_func_type(fn), sig);
+    if (e) return e;
+    cabi_cx cx = { .inst = inst };
+    for (size_t i = 0; !e && i < nargs; i++) {
+        size_t p = cabi_path_push(&cx, "parameter `%s`", sig->params[i].name);
+        e = cabi_check_val(&cx, sig->params[i].type, &args[i]);
+        cabi_path_pop(&cx, p);
+    }
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS], rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t np, nr;
+    core_sig(sig, ps, &np, rs, &nr);
+    uint32_t nflat = count_flat(sig->params, sig->nparams);
+    uint64_t *raw = wf_xcalloc(WF_MAX(nflat, 1), sizeof *raw);
+    wf_value core_args[WF_CABI_MAX_FLAT_PARAMS], core_res[WF_CABI_MAX_FLAT_RESULTS + 1];
+    wf_val *vals = wf_xcalloc(WF_MAX(sig->nresults, 1), sizeof *vals);
+    if (!e) e = lower_args(&cx, sig, args, raw);
+    if (!e) {
+        for (uint32_t i = 0; i < np; i++) core_args[i] = to_value(ps[i], raw[i]);
+        e = wf_func_call(fn, core_args, np, core_res, nr);
+    }
+    if (!e) {
+        uint64_t rraw[WF_CABI_MAX_FLAT_RESULTS + 1] = {0};
+        for (uint32_t i = 0; i < nr; i++) rraw[i] = from_value(&core_res[i]);
+        e = lift_results(&cx, sig, rraw, vals);
+    }
+    if (!e) e = post_return(&cx, export_name, core_res, nr);
+    if (!e) {
+        if (sig->nresults == 1 && !sig->named_results) {
+            *result = vals[0];
+        } else {
+            *result = wf_val_agg(WF_VAL_TUPLE, sig->nresults);
+            for (size_t i = 0; i < sig->nresults; i++) result->of.agg.items[i] = vals[i];
+        }
+    } else {
+        for (size_t i = 0; i < sig->nresults; i++) wf_val_free(&vals[i]);
+    }
+    free(vals);
+    free(raw);
+    wf_buf_free(&cx.path);
+    return e;
+}
+
+/* ---- Core modules without WIT ------------------------------------------ */
+
+static wf_error *number_to_core(const wf_val *v, wf_valtype t, size_t i, wf_value *out)
+{
+    out->type = t;
+    bool is_s = v->kind >= WF_VAL_S8 && v->kind <= WF_VAL_S64;
+    bool is_u = v->kind >= WF_VAL_U8 && v->kind <= WF_VAL_U64;
+    bool is_f = v->kind == WF_VAL_F32 || v->kind == WF_VAL_F64;
+    if (!is_s && !is_u && !is_f)
+        return wf_error_new(WF_ERR_INVALID, "argument %zu: expected a number, got %s", i + 1,
+                            wf_val_kind_name((wf_val_kind)v->kind));
+    double d = v->kind == WF_VAL_F32 ? v->of.f32 : v->of.f64;
+    switch (t.kind) {
+    case WF_F32: out->of.f32 = is_f ? (float)d : is_s ? (float)v->of.s : (float)v->of.u; return NULL;
+    case WF_F64: out->of.f64 = is_f ? d : is_s ? (double)v->of.s : (double)v->of.u; return NULL;
+    case WF_I32: case WF_I64: {
+        int64_t s = 0;
+        uint64_t u = 0;
+        bool neg;
+        if (is_f) {
+            if (!(d == floor(d)) || d < -9223372036854775808.0 || d >= 18446744073709551616.0)
+                return wf_error_new(WF_ERR_INVALID, "argument %zu: %g is not an integer in range for %s",
+                                    i + 1, d, valtype_name(t));
+            neg = d < 0;
+            if (neg) s = (int64_t)d; else u = (uint64_t)d;
+        } else {
+            neg = is_s && v->of.s < 0;
+            if (neg) s = v->of.s; else u = is_s ? (uint64_t)v->of.s : v->of.u;
+        }
+        /* i32 takes s32 or u32 values (the core type has no sign) */
+        if (t.kind == WF_I32 && (neg ? s < INT32_MIN : u > UINT32_MAX))
+            return wf_error_new(WF_ERR_INVALID, "argument %zu: out of range for i32", i + 1);
+        if (t.kind == WF_I32) out->of.i32 = neg ? (int32_t)s : (int32_t)(uint32_t)u;
+        else out->of.i64 = neg ? s : (int64_t)u;
+        return NULL;
+    }
+    default:
+        return wf_error_new(WF_ERR_UNSUPPORTED, "argument %zu: %s parameters cannot be passed "
+                            "without WIT", i + 1, valtype_name(t));
+    }
+}
+
+wf_error *wf_cabi_call_core(wf_func *fn, const wf_val *args, size_t nargs, wf_val *result)
+{
+    memset(result, 0, sizeof *result);
+    const wf_functype *ft = wf_func_type(fn);
+    if (nargs != ft->nparams)
+        return wf_error_new(WF_ERR_INVALID, "the function takes %u argument%s, got %zu", ft->nparams,
+                            ft->nparams == 1 ? "" : "s", nargs);
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        if (ft->results[i].kind > WF_F64)
+            return wf_error_new(WF_ERR_UNSUPPORTED, "%s results cannot be returned without WIT",
+                                valtype_name(ft->results[i]));
+    wf_value *cargs = wf_xcalloc(WF_MAX(nargs, 1), sizeof *cargs);
+    wf_value *cres = wf_xcalloc(WF_MAX(ft->nresults, 1), sizeof *cres);
+    wf_error *e = NULL;
+    for (size_t i = 0; !e && i < nargs; i++) e = number_to_core(&args[i], ft->params[i], i, &cargs[i]);
+    if (!e) e = wf_func_call(fn, cargs, nargs, cres, ft->nresults);
+    if (!e) {
+        wf_val *vals = wf_xcalloc(WF_MAX(ft->nresults, 1), sizeof *vals);
+        for (uint32_t i = 0; i < ft->nresults; i++) {
+            switch (cres[i].type.kind) {
+            case WF_I32: vals[i] = wf_val_sint(WF_VAL_S32, cres[i].of.i32); break;
+            case WF_I64: vals[i] = wf_val_sint(WF_VAL_S64, cres[i].of.i64); break;
+            case WF_F32: vals[i] = wf_val_f32(cres[i].of.f32); break;
+            default: vals[i] = wf_val_f64(cres[i].of.f64); break;
+            }
+        }
+        if (ft->nresults == 1) {
+            *result = vals[0];
+        } else {
+            *result = wf_val_agg(WF_VAL_TUPLE, ft->nresults);
+            for (uint32_t i = 0; i < ft->nresults; i++) result->of.agg.items[i] = vals[i];
+        }
+        free(vals);
+    }
+    free(cargs);
+    free(cres);
+    return e;
+}

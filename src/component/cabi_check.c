@@ -1,0 +1,216 @@
+/*
+ * cabi_check.c - the shape check of host values against WIT types, run on
+ * every argument before the guest executes anything (cabi_int.h).
+ *
+ * Integers of any wf_val integer kind are accepted for any integer type when
+ * in range; floats take any number; list<u8> also takes a STRING (its bytes).
+ * Records match fields by name ('-' and '_' equal), variants by case name
+ * when the value has one, else by index.
+ */
+#include "component/cabi_int.h"
+#include "base/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...)
+{
+    size_t old = cx->path.len;
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (old) cx->path.len--;          /* drop the NUL */
+    wf_buf_bytes(&cx->path, tmp, (size_t)WF_MIN(n, (int)sizeof tmp - 1));
+    wf_buf_byte(&cx->path, 0);
+    return old;
+}
+
+void cabi_path_pop(cabi_cx *cx, size_t len)
+{
+    cx->path.len = len;
+    if (len) cx->path.data[len - 1] = 0;
+}
+
+const char *cabi_path(cabi_cx *cx) { return cx->path.len ? (const char *)cx->path.data : "value"; }
+
+static bool name_eq(const char *a, const char *b)
+{
+    if (!a || !b) return false;
+    for (; *a && *b; a++, b++)
+        if ((*a == '_' ? '-' : *a) != (*b == '_' ? '-' : *b)) return false;
+    return *a == *b;
+}
+
+const wf_val *cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i)
+{
+    const char *want = t->fields[i].name;
+    if (v->kind == WF_VAL_TUPLE) return i < v->of.agg.len ? &v->of.agg.items[i] : NULL;
+    if (!v->of.agg.names) return NULL;
+    if (i < v->of.agg.len && name_eq(v->of.agg.names[i], want)) return &v->of.agg.items[i];
+    for (size_t j = 0; j < v->of.agg.len; j++)
+        if (name_eq(v->of.agg.names[j], want)) return &v->of.agg.items[j];
+    return NULL;
+}
+
+/* The payload type of case i of a variant-like type. */
+static const wf_wit_type *case_type(const wf_wit_type *t, size_t i)
+{
+    switch (t->kind) {
+    case WF_WIT_OPTION: return i == 1 ? t->elem : NULL;
+    case WF_WIT_RESULT: return i == 0 ? t->elem : t->err;
+    case WF_WIT_VARIANT: return t->fields[i].type;
+    default: return NULL;
+    }
+}
+
+static size_t case_count(const wf_wit_type *t)
+{
+    return t->kind == WF_WIT_OPTION || t->kind == WF_WIT_RESULT ? 2 : t->nfields;
+}
+
+long cabi_case_index(const wf_wit_type *t, const wf_val *v)
+{
+    size_t n = case_count(t);
+    if ((t->kind == WF_WIT_VARIANT || t->kind == WF_WIT_ENUM) && v->of.cas.name) {
+        for (size_t i = 0; i < n; i++)
+            if (name_eq(t->fields[i].name, v->of.cas.name)) return (long)i;
+        return -1;
+    }
+    return v->of.cas.index < n ? (long)v->of.cas.index : -1;
+}
+
+static bool is_int_kind(uint8_t k) { return k >= WF_VAL_S8 && k <= WF_VAL_U64; }
+static bool is_signed_kind(uint8_t k) { return k >= WF_VAL_S8 && k <= WF_VAL_S64; }
+
+static wf_error *mismatch(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
+{
+    char *ts = wf_wit_type_str(t);
+    wf_error *e = wf_error_new(WF_ERR_INVALID, "%s: expected %s, got %s", cabi_path(cx), ts,
+                               wf_val_kind_name((wf_val_kind)v->kind));
+    free(ts);
+    return e;
+}
+
+static wf_error *check_int(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
+{
+    static const struct { int64_t lo; uint64_t hi; } range[] = {
+        [WF_WIT_S8] = { INT8_MIN, INT8_MAX }, [WF_WIT_S16] = { INT16_MIN, INT16_MAX },
+        [WF_WIT_S32] = { INT32_MIN, INT32_MAX }, [WF_WIT_S64] = { INT64_MIN, INT64_MAX },
+        [WF_WIT_U8] = { 0, UINT8_MAX }, [WF_WIT_U16] = { 0, UINT16_MAX },
+        [WF_WIT_U32] = { 0, UINT32_MAX }, [WF_WIT_U64] = { 0, UINT64_MAX },
+    };
+    if (!is_int_kind(v->kind)) return mismatch(cx, t, v);
+    bool ok = is_signed_kind(v->kind)
+        ? v->of.s >= range[t->kind].lo && (v->of.s < 0 || (uint64_t)v->of.s <= range[t->kind].hi)
+        : v->of.u <= range[t->kind].hi;
+    if (ok) return NULL;
+    if (is_signed_kind(v->kind))
+        return wf_error_new(WF_ERR_INVALID, "%s: %lld is out of range for %s", cabi_path(cx),
+                            (long long)v->of.s, wf_val_kind_name((wf_val_kind)t->kind));
+    return wf_error_new(WF_ERR_INVALID, "%s: %llu is out of range for %s", cabi_path(cx),
+                        (unsigned long long)v->of.u, wf_val_kind_name((wf_val_kind)t->kind));
+}
+
+wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
+{
+    wf_error *e = NULL;
+    switch (t->kind) {
+    case WF_WIT_BOOL:
+        return v->kind == WF_VAL_BOOL ? NULL : mismatch(cx, t, v);
+    case WF_WIT_S8: case WF_WIT_S16: case WF_WIT_S32: case WF_WIT_S64:
+    case WF_WIT_U8: case WF_WIT_U16: case WF_WIT_U32: case WF_WIT_U64:
+        return check_int(cx, t, v);
+    case WF_WIT_F32: case WF_WIT_F64:
+        return v->kind == WF_VAL_F32 || v->kind == WF_VAL_F64 || is_int_kind(v->kind) ? NULL
+             : mismatch(cx, t, v);
+    case WF_WIT_CHAR:
+        if (v->kind != WF_VAL_CHAR) return mismatch(cx, t, v);
+        if (v->of.u >= 0x110000 || (v->of.u >= 0xD800 && v->of.u <= 0xDFFF))
+            return wf_error_new(WF_ERR_INVALID, "%s: 0x%llx is not a Unicode scalar value",
+                                cabi_path(cx), (unsigned long long)v->of.u);
+        return NULL;
+    case WF_WIT_STRING:
+        return v->kind == WF_VAL_STRING ? NULL : mismatch(cx, t, v);
+    case WF_WIT_LIST:
+        if (v->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8) return NULL;
+        if (v->kind != WF_VAL_LIST) return mismatch(cx, t, v);
+        for (size_t i = 0; !e && i < v->of.agg.len; i++) {
+            size_t p = cabi_path_push(cx, "[%zu]", i);
+            e = cabi_check_val(cx, t->elem, &v->of.agg.items[i]);
+            cabi_path_pop(cx, p);
+        }
+        return e;
+    case WF_WIT_TUPLE:
+        if (v->kind != WF_VAL_TUPLE && v->kind != WF_VAL_LIST) return mismatch(cx, t, v);
+        if (v->of.agg.len != t->nfields)
+            return wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu, got %zu items",
+                                cabi_path(cx), t->nfields, v->of.agg.len);
+        for (size_t i = 0; !e && i < t->nfields; i++) {
+            size_t p = cabi_path_push(cx, "[%zu]", i);
+            e = cabi_check_val(cx, t->fields[i].type, &v->of.agg.items[i]);
+            cabi_path_pop(cx, p);
+        }
+        return e;
+    case WF_WIT_RECORD:
+        if (v->kind != WF_VAL_RECORD) return mismatch(cx, t, v);
+        for (size_t i = 0; !e && i < t->nfields; i++) {
+            const wf_val *f = cabi_record_item(t, v, i);
+            if (!f)
+                return wf_error_new(WF_ERR_INVALID, "%s: missing field `%s` of %s", cabi_path(cx),
+                                    t->fields[i].name, t->name);
+            size_t p = cabi_path_push(cx, ".%s", t->fields[i].name);
+            e = cabi_check_val(cx, t->fields[i].type, f);
+            cabi_path_pop(cx, p);
+        }
+        if (!e && v->of.agg.len != t->nfields) {
+            for (size_t j = 0; j < v->of.agg.len; j++) {
+                bool known = false;
+                for (size_t i = 0; i < t->nfields; i++)
+                    known |= name_eq(v->of.agg.names[j], t->fields[i].name);
+                if (!known)
+                    return wf_error_new(WF_ERR_INVALID, "%s: unknown field `%s` for %s", cabi_path(cx),
+                                        v->of.agg.names[j] ? v->of.agg.names[j] : "?", t->name);
+            }
+            return wf_error_new(WF_ERR_INVALID, "%s: duplicate fields for %s", cabi_path(cx), t->name);
+        }
+        return e;
+    case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
+        if (v->kind != (uint8_t)t->kind) return mismatch(cx, t, v);
+        long i = cabi_case_index(t, v);
+        if (i < 0) {
+            if (v->of.cas.name && (t->kind == WF_WIT_VARIANT || t->kind == WF_WIT_ENUM))
+                return wf_error_new(WF_ERR_INVALID, "%s: `%s` is not a case of %s", cabi_path(cx),
+                                    v->of.cas.name, t->name);
+            return wf_error_new(WF_ERR_INVALID, "%s: case index %u out of range for %s", cabi_path(cx),
+                                v->of.cas.index, t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind));
+        }
+        const wf_wit_type *ct = case_type(t, (size_t)i);
+        const char *cn = t->kind == WF_WIT_OPTION ? (i ? "some" : "none")
+                       : t->kind == WF_WIT_RESULT ? (i ? "err" : "ok") : t->fields[i].name;
+        if (!ct) {
+            if (v->of.cas.payload)
+                return wf_error_new(WF_ERR_INVALID, "%s: case `%s` has no payload", cabi_path(cx), cn);
+            return NULL;
+        }
+        if (!v->of.cas.payload)
+            return wf_error_new(WF_ERR_INVALID, "%s: case `%s` needs a payload", cabi_path(cx), cn);
+        size_t p = cabi_path_push(cx, ".%s", cn);
+        e = cabi_check_val(cx, ct, v->of.cas.payload);
+        cabi_path_pop(cx, p);
+        return e;
+    }
+    case WF_WIT_FLAGS:
+        if (v->kind != WF_VAL_FLAGS) return mismatch(cx, t, v);
+        for (size_t j = 0; j < v->of.agg.len; j++) {
+            bool known = false;
+            for (size_t i = 0; i < t->nfields; i++) known |= name_eq(v->of.agg.names[j], t->fields[i].name);
+            if (!known)
+                return wf_error_new(WF_ERR_INVALID, "%s: `%s` is not a flag of %s", cabi_path(cx),
+                                    v->of.agg.names[j] ? v->of.agg.names[j] : "?", t->name);
+        }
+        return NULL;
+    }
+    return wf_error_new(WF_ERR_INTERNAL, "%s: unknown WIT type kind %d", cabi_path(cx), t->kind);
+}

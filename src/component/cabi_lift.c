@@ -1,0 +1,252 @@
+/*
+ * cabi_lift.c - guest core values and memory into host values (lifting,
+ * CanonicalABI.md "Flat Lifting" and "Loading").
+ *
+ * Everything read here comes from the guest and is untrusted: every pointer
+ * and length is bounds- and alignment-checked, chars must be scalar values,
+ * strings valid UTF-8 and discriminants in range. Failures are WF_ERR_TRAP
+ * naming where in the result they were found. The total number of host
+ * values built is capped (WF_CABI_MAX_ITEMS) so a guest cannot exhaust host
+ * memory.
+ */
+#include "component/cabi_int.h"
+#include "base/error.h"
+
+static bool utf8_valid(const uint8_t *s, size_t n, size_t *bad)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) { i++; continue; }
+        uint32_t cp, need;
+        if (c >= 0xC2 && c <= 0xDF) { cp = c & 0x1F; need = 1; }
+        else if (c >= 0xE0 && c <= 0xEF) { cp = c & 0x0F; need = 2; }
+        else if (c >= 0xF0 && c <= 0xF4) { cp = c & 0x07; need = 3; }
+        else { *bad = i; return false; }
+        if (n - i <= need) { *bad = i; return false; }
+        for (uint32_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) { *bad = i; return false; }
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+            *bad = i;
+            return false;
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
+static wf_error *count(cabi_cx *cx, uint64_t n)
+{
+    cx->items += n;
+    if (cx->items > WF_CABI_MAX_ITEMS)
+        return wf_error_new(WF_ERR_LIMIT, "%s: the result is too large (more than %u values)",
+                            cabi_path(cx), WF_CABI_MAX_ITEMS);
+    return NULL;
+}
+
+static wf_error *lift_char(cabi_cx *cx, uint32_t c, wf_val *out)
+{
+    if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF))
+        return wf_error_new(WF_ERR_TRAP, "%s: 0x%x is not a valid char", cabi_path(cx), c);
+    *out = wf_val_char(c);
+    return NULL;
+}
+
+static wf_error *load_string(cabi_cx *cx, uint32_t ptr, uint32_t len, wf_val *out)
+{
+    wf_error *e = cabi_need_memory(cx, "to return a string");
+    if (e || (e = cabi_check_range(cx, ptr, len, 1, "string"))) return e;
+    if ((e = count(cx, 1 + len / 32))) return e;
+    const uint8_t *s = wf_memory_data(cx->mem) + ptr;
+    size_t bad;
+    if (!utf8_valid(s, len, &bad))
+        return wf_error_new(WF_ERR_TRAP, "%s: invalid UTF-8 in string at byte %zu", cabi_path(cx), bad);
+    *out = wf_val_string((const char *)s, len);
+    return NULL;
+}
+
+static wf_error *load_list(cabi_cx *cx, const wf_wit_type *et, uint32_t ptr, uint32_t len, wf_val *out)
+{
+    wf_error *e = cabi_need_memory(cx, "to return a list");
+    if (e || (e = cabi_check_range(cx, ptr, (uint64_t)len * et->size, et->align, "list"))) return e;
+    if ((e = count(cx, len))) return e;
+    *out = wf_val_agg(WF_VAL_LIST, len);
+    for (uint32_t i = 0; i < len; i++) {
+        size_t p = cabi_path_push(cx, "[%u]", i);
+        e = cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
+        cabi_path_pop(cx, p);
+        if (e) { wf_val_free(out); return e; }
+    }
+    return NULL;
+}
+
+static wf_val flags_val(const wf_wit_type *t, uint32_t bits)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nfields; i++) n += bits >> i & 1;
+    wf_val v = wf_val_agg(WF_VAL_FLAGS, n);
+    n = 0;
+    for (size_t i = 0; i < t->nfields; i++)
+        if (bits >> i & 1) wf_val_set_name(&v, n++, t->fields[i].name);
+    return v;
+}
+
+static size_t ncases(const wf_wit_type *t)
+{
+    return t->kind == WF_WIT_OPTION || t->kind == WF_WIT_RESULT ? 2 : t->nfields;
+}
+
+static const wf_wit_type *case_type(const wf_wit_type *t, size_t i)
+{
+    switch (t->kind) {
+    case WF_WIT_OPTION: return i == 1 ? t->elem : NULL;
+    case WF_WIT_RESULT: return i == 0 ? t->elem : t->err;
+    case WF_WIT_VARIANT: return t->fields[i].type;
+    default: return NULL;
+    }
+}
+
+static const char *case_name(const wf_wit_type *t, size_t i)
+{
+    if (t->kind == WF_WIT_OPTION) return i ? "some" : "none";
+    if (t->kind == WF_WIT_RESULT) return i ? "err" : "ok";
+    return t->fields[i].name;
+}
+
+/* A variant-like value of case i whose payload (if any) is lifted by `lift`. */
+static wf_error *lift_case(cabi_cx *cx, const wf_wit_type *t, uint64_t disc, wf_val *out,
+                           wf_error *(*lift)(cabi_cx *, const wf_wit_type *, const void *, wf_val *),
+                           const void *src)
+{
+    if (disc >= ncases(t))
+        return wf_error_new(WF_ERR_TRAP, "%s: discriminant %llu out of range for %s (%zu cases)",
+                            cabi_path(cx), (unsigned long long)disc,
+                            t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind), ncases(t));
+    const wf_wit_type *ct = case_type(t, disc);
+    const char *cn = case_name(t, disc);
+    if (!ct) {
+        *out = wf_val_case((wf_val_kind)t->kind, (uint32_t)disc, cn, NULL);
+        return NULL;
+    }
+    wf_val payload = {0};
+    size_t p = cabi_path_push(cx, ".%s", cn);
+    wf_error *e = lift(cx, ct, src, &payload);
+    cabi_path_pop(cx, p);
+    if (e) return e;
+    *out = wf_val_case((wf_val_kind)t->kind, (uint32_t)disc, cn, &payload);
+    return NULL;
+}
+
+static wf_error *lift_flat_cb(cabi_cx *cx, const wf_wit_type *t, const void *src, wf_val *out)
+{
+    return cabi_lift_flat(cx, t, src, out);
+}
+
+static wf_error *load_cb(cabi_cx *cx, const wf_wit_type *t, const void *src, wf_val *out)
+{
+    return cabi_load(cx, t, *(const uint32_t *)src, out);
+}
+
+static wf_val int_val(wf_wit_kind k, uint64_t x)
+{
+    switch (k) {
+    case WF_WIT_S8: return wf_val_sint(WF_VAL_S8, (int8_t)x);
+    case WF_WIT_S16: return wf_val_sint(WF_VAL_S16, (int16_t)x);
+    case WF_WIT_S32: return wf_val_sint(WF_VAL_S32, (int32_t)x);
+    case WF_WIT_S64: return wf_val_sint(WF_VAL_S64, (int64_t)x);
+    case WF_WIT_U8: return wf_val_uint(WF_VAL_U8, (uint8_t)x);
+    case WF_WIT_U16: return wf_val_uint(WF_VAL_U16, (uint16_t)x);
+    case WF_WIT_U32: return wf_val_uint(WF_VAL_U32, (uint32_t)x);
+    default: return wf_val_uint(WF_VAL_U64, x);
+    }
+}
+
+static wf_error *lift_record(cabi_cx *cx, const wf_wit_type *t, wf_val *out, const uint64_t *in, uint32_t ptr)
+{
+    *out = wf_val_agg((wf_val_kind)t->kind, t->nfields);
+    uint32_t k = 0;
+    for (size_t i = 0; i < t->nfields; i++) {
+        const wf_wit_type *ft = t->fields[i].type;
+        size_t p;
+        if (t->kind == WF_WIT_RECORD) {
+            wf_val_set_name(out, i, t->fields[i].name);
+            p = cabi_path_push(cx, ".%s", t->fields[i].name);
+        } else {
+            p = cabi_path_push(cx, "[%zu]", i);
+        }
+        wf_error *e = in ? cabi_lift_flat(cx, ft, in + k, &out->of.agg.items[i])
+                         : cabi_load(cx, ft, ptr + t->fields[i].offset, &out->of.agg.items[i]);
+        cabi_path_pop(cx, p);
+        if (e) { wf_val_free(out); return e; }
+        k += ft->nflat;
+    }
+    return count(cx, t->nfields);
+}
+
+wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, wf_val *out)
+{
+    uint32_t f32;
+    switch (t->kind) {
+    case WF_WIT_BOOL: *out = wf_val_bool((uint32_t)in[0] != 0); return NULL;
+    case WF_WIT_S8: case WF_WIT_S16: case WF_WIT_S32: case WF_WIT_S64:
+    case WF_WIT_U8: case WF_WIT_U16: case WF_WIT_U32: case WF_WIT_U64:
+        *out = int_val(t->kind, in[0]);
+        return NULL;
+    case WF_WIT_F32: f32 = (uint32_t)in[0]; *out = wf_val_f32(0); memcpy(&out->of.f32, &f32, 4); return NULL;
+    case WF_WIT_F64: *out = wf_val_f64(0); memcpy(&out->of.f64, &in[0], 8); return NULL;
+    case WF_WIT_CHAR: return lift_char(cx, (uint32_t)in[0], out);
+    case WF_WIT_STRING: return load_string(cx, (uint32_t)in[0], (uint32_t)in[1], out);
+    case WF_WIT_LIST: return load_list(cx, t->elem, (uint32_t)in[0], (uint32_t)in[1], out);
+    case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, in, 0);
+    case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
+        /* coerce the joined slots back to the case's own flat types: with
+         * zero-extended raw bits that is keeping the low half for 32-bit ones */
+        uint64_t disc = (uint32_t)in[0];
+        const wf_wit_type *ct = disc < ncases(t) ? case_type(t, disc) : NULL;
+        uint64_t tmp[t->nflat > 1 ? t->nflat - 1 : 1];
+        for (uint32_t j = 0; ct && j < ct->nflat; j++)
+            tmp[j] = ct->flat[j] == WF_FLAT_I32 || ct->flat[j] == WF_FLAT_F32 ? (uint32_t)in[1 + j] : in[1 + j];
+        return lift_case(cx, t, disc, out, lift_flat_cb, tmp);
+    }
+    case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)in[0]); return NULL;
+    }
+    return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
+}
+
+static uint64_t get(cabi_cx *cx, uint32_t ptr, uint32_t n)
+{
+    const uint8_t *p = wf_memory_data(cx->mem) + ptr;
+    uint64_t x = 0;
+    for (uint32_t i = 0; i < n; i++) x |= (uint64_t)p[i] << (8 * i);
+    return x;
+}
+
+wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out)
+{
+    uint64_t x;
+    switch (t->kind) {
+    case WF_WIT_BOOL: *out = wf_val_bool(get(cx, ptr, 1) != 0); return NULL;
+    case WF_WIT_S8: case WF_WIT_S16: case WF_WIT_S32: case WF_WIT_S64:
+    case WF_WIT_U8: case WF_WIT_U16: case WF_WIT_U32: case WF_WIT_U64:
+        *out = int_val(t->kind, get(cx, ptr, t->size));
+        return NULL;
+    case WF_WIT_F32: case WF_WIT_F64: case WF_WIT_CHAR:
+        x = get(cx, ptr, t->size);
+        return cabi_lift_flat(cx, t, &x, out);
+    case WF_WIT_STRING: return load_string(cx, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
+    case WF_WIT_LIST:
+        return load_list(cx, t->elem, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
+    case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, NULL, ptr);
+    case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
+        size_t n = ncases(t);
+        uint64_t disc = get(cx, ptr, n <= 256 ? 1 : n <= 65536 ? 2 : 4);
+        uint32_t pp = ptr + t->payload_offset;
+        return lift_case(cx, t, disc, out, load_cb, &pp);
+    }
+    case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)get(cx, ptr, t->size)); return NULL;
+    }
+    return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
+}

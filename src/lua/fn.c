@@ -1,0 +1,204 @@
+/*
+ * fn.c - the function.lua kind (wflua.h): prepare makes a fresh sandboxed
+ * state with the compiled source on its stack, call runs the source and its
+ * `method` under the call's deadline, release closes the state. A state
+ * serves exactly one call, so no globals, upvalues or required modules
+ * survive from one call to the next.
+ */
+#include <stdio.h>
+
+#include "lua/lua_int.h"
+#include "lua/wflua.h"
+
+typedef struct lua_fn {
+    char *id;
+    char *source;
+    char *method;
+    wf_lua_env env;
+    wf_lua_lib *libs;      /* owned; env.libs points here */
+} lua_fn;
+
+static void lua_fn_free(lua_fn *fn)
+{
+    if (!fn) return;
+    for (size_t i = 0; i < fn->env.nlibs; i++) {
+        free(fn->libs[i].alias);
+        free(fn->libs[i].id);
+        free(fn->libs[i].source);
+    }
+    free(fn->libs);
+    free(fn->id);
+    free(fn->source);
+    free(fn->method);
+    free(fn);
+}
+
+static wf_error *load_chunk(lua_State *L, const char *id, const char *source)
+{
+    char name[256];
+    snprintf(name, sizeof name, "=%s", id);
+    int rc = luaL_loadbufferx(L, source, strlen(source), name, "t");
+    if (rc == LUA_OK) return NULL;
+    wf_error *e = wf_error_new(rc == LUA_ERRMEM ? WF_ERR_LIMIT : WF_ERR_INVALID, "%s",
+                               lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return e;
+}
+
+static wf_error *fn_prepare(void *vfn, void **inst)
+{
+    lua_fn *fn = vfn;
+    lua_State *L;
+    wf_error *e = wf_lua_state_new(&fn->env, &L);
+    if (e) return e;
+    e = load_chunk(L, fn->id, fn->source);
+    if (e) {
+        wf_lua_state_free(L);
+        return e;
+    }
+    *inst = L;
+    return NULL;
+}
+
+static void fn_release(void *vfn, void *inst)
+{
+    (void)vfn;
+    wf_lua_state_free(inst);
+}
+
+static void fn_destroy(void *vfn)
+{
+    lua_fn_free(vfn);
+}
+
+static void fn_signature(void *vfn, wf_fn_sig *out)
+{
+    (void)vfn;
+    out->wit = NULL;    /* untyped: Lua takes any value */
+    out->core = NULL;
+}
+
+/* The error a failed pcall left on the stack, as a wf_error. */
+static wf_error *raised(lua_State *L, const char *id)
+{
+    wf_error_kind kind;
+    const char *msg;
+    if (wf_lua_ctx_of(L)->interrupted)
+        return wf_error_new(WF_ERR_TIMEOUT, "%s: stopped: the deadline passed or the call was cancelled", id);
+    if (wf_lua_to_error(L, -1, &kind, &msg))    /* error(err_value) keeps its kind */
+        return wf_error_new(kind, "%s", msg);
+    const char *s = lua_tostring(L, -1);
+    if (!s) s = luaL_typename(L, -1);
+    if (strstr(s, "not enough memory"))
+        return wf_error_new(WF_ERR_LIMIT, "%s: lua: out of memory (the state's limit)", id);
+    return wf_error_new(WF_ERR_TRAP, "lua: %s", s);
+}
+
+static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs,
+                         wf_val *result, const wf_fn_ctx *ctx)
+{
+    lua_fn *fn = vfn;
+    lua_State *L = inst;
+    wf_error *e = NULL;
+    wf_lua_state_watch(L, ctx);
+    /* The compiled source (from prepare) is at index 1: run it. */
+    if (lua_gettop(L) != 1 || !lua_isfunction(L, 1)) {
+        e = wf_error_new(WF_ERR_INTERNAL, "%s: Lua state used twice", fn->id);
+        goto done;
+    }
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        e = raised(L, fn->id);
+        goto done;
+    }
+    if (lua_getglobal(L, fn->method) != LUA_TFUNCTION) {
+        e = wf_error_new(WF_ERR_NOT_FOUND, "%s: method `%s` is not a function defined by the source",
+                         fn->id, fn->method);
+        goto done;
+    }
+    if (!lua_checkstack(L, (int)WF_MIN(nargs, (size_t)1000000) + 8)) {
+        e = wf_error_new(WF_ERR_LIMIT, "%s: too many arguments", fn->id);
+        goto done;
+    }
+    for (size_t i = 0; i < nargs; i++) wf_lua_push_val(L, &args[i], NULL);
+    if (lua_pcall(L, (int)nargs, 2, 0) != LUA_OK) {
+        e = raised(L, fn->id);
+        goto done;
+    }
+    wf_lua_state_watch(L, NULL);
+    /* result, err: a non-nil second value is an error. */
+    if (!lua_isnil(L, -1)) {
+        wf_error_kind kind;
+        const char *msg;
+        if (wf_lua_to_error(L, -1, &kind, &msg)) {
+            e = wf_error_new(kind, "%s", msg);
+        } else {
+            const char *s = luaL_tolstring(L, -1, NULL);
+            e = wf_error_new(WF_ERR_INTERNAL, "%s", s);
+        }
+        goto done;
+    }
+    e = wf_lua_to_val_untyped(L, -2, "result", result);
+    if (e) e = wf_error_wrap(e, "%s", fn->id);
+done:
+    wf_lua_state_watch(L, NULL);
+    lua_settop(L, 0);
+    return e;
+}
+
+const wf_fn_kind wf_lua_fn_kind = {
+    .name = "function.lua",
+    .check = NULL,
+    .prepare = fn_prepare,
+    .call = fn_call,
+    .release = fn_release,
+    .signature = fn_signature,
+    .destroy = fn_destroy,
+};
+
+wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg)
+{
+    if (!cfg->source || !cfg->method)
+        return wf_error_new(WF_ERR_INVALID, "%s: a Lua function needs `source` and `method`", id);
+    lua_fn *fn = wf_xcalloc(1, sizeof *fn);
+    fn->id = wf_xstrdup(id);
+    fn->source = wf_xstrdup(cfg->source);
+    fn->method = wf_xstrdup(cfg->method);
+    fn->env.rt = rt;
+    fn->env.all_modules = !cfg->has_modules;
+    wf_error *e = NULL;
+    for (size_t i = 0; i < cfg->nmodules && !e; i++) {
+        uint32_t bit = wf_lua_module_bit(cfg->modules[i]);
+        if (!bit)
+            e = wf_error_new(WF_ERR_INVALID, "unknown module `%s` in `modules` (built-ins: funcs, json)",
+                             cfg->modules[i]);
+        fn->env.modules |= bit;
+    }
+    fn->libs = wf_xcalloc(cfg->nimports ? cfg->nimports : 1, sizeof *fn->libs);
+    for (size_t i = 0; i < cfg->nimports; i++) {
+        fn->libs[i].alias = wf_xstrdup(cfg->imports[i].alias);
+        fn->libs[i].id = wf_xstrdup(cfg->imports[i].id);
+        fn->libs[i].source = wf_xstrdup(cfg->imports[i].source ? cfg->imports[i].source : "");
+        fn->env.nlibs = i + 1;
+    }
+    fn->env.libs = fn->libs;
+    /* Compile everything once now, so a syntax error is a load error. */
+    if (!e) {
+        lua_State *L;
+        e = wf_lua_state_new(&fn->env, &L);
+        if (!e) {
+            e = load_chunk(L, id, fn->source);
+            for (size_t i = 0; i < fn->env.nlibs && !e; i++) {
+                e = load_chunk(L, fn->libs[i].id, fn->libs[i].source);
+                if (e) e = wf_error_wrap(e, "import `%s`", fn->libs[i].alias);
+            }
+            wf_lua_state_free(L);
+        }
+    }
+    if (!e) {
+        wf_fn_options opts = {.pool = cfg->pool, .max_execution_ms = cfg->max_execution_ms};
+        e = wf_runtime_add(rt, id, &wf_lua_fn_kind, fn, &opts);
+        if (!e) return NULL;
+    }
+    lua_fn_free(fn);
+    return e;
+}

@@ -1,0 +1,109 @@
+/*
+ * lua_int.h - what the files of the Lua layer share: the error value, the
+ * built-in modules (json, funcs), the sandboxed state, and the per-state
+ * context that ties a lua_State to the runtime call it serves.
+ */
+#ifndef WF_LUA_INT_H
+#define WF_LUA_INT_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "base/error.h"
+#include "base/vec.h"
+#include "component/val.h"
+#include "component/wit.h"
+#include "runtime/fn.h"
+#include "runtime/runtime.h"
+
+/* Deepest nesting that json and the value converters accept: tables nested
+ * deeper (or cyclic ones) are errors, never a C stack overflow. */
+#define WF_LUA_MAX_DEPTH 128
+
+/* ---- error values (err.c) ---------------------------------------------- */
+
+/* Push an error value (userdata with :kind(), :message(), __tostring). */
+void wf_lua_push_error(lua_State *L, wf_error_kind kind, const char *msg);
+void wf_lua_push_wf_error(lua_State *L, const wf_error *e);
+/* Push nil and an error value: the (nil, err) return convention; returns 2. */
+int wf_lua_fail(lua_State *L, wf_error_kind kind, const char *fmt, ...) WF_PRINTF(3, 4);
+/* The error value at idx, or NULL when it is not one. kind/message out. */
+bool wf_lua_to_error(lua_State *L, int idx, wf_error_kind *kind, const char **msg);
+/* Kind name ("INVALID", ...) back to a kind; false when unknown. */
+bool wf_lua_kind_from_name(const char *name, wf_error_kind *kind);
+
+/* ---- built-in modules --------------------------------------------------- */
+
+int wf_lua_open_json(lua_State *L);    /* json.c: pushes the json table */
+int wf_lua_open_funcs(lua_State *L);   /* funcs.c: pushes the funcs table */
+
+/* json.null: a light userdata sentinel for JSON null inside arrays. */
+#define WF_LUA_JSON_NULL ((void *)0)
+bool wf_lua_is_json_null(lua_State *L, int idx);
+
+/* ---- sandboxed states (state.c) ------------------------------------------ */
+
+/* Built-in modules, as bits of wf_lua_env.modules. */
+enum { WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1 };
+/* "funcs" -> WF_LUA_MOD_FUNCS, ...; 0 when not a built-in. */
+uint32_t wf_lua_module_bit(const char *name);
+
+/* An `imports` entry: require(alias) runs the library's source once per state. */
+typedef struct wf_lua_lib {
+    char *alias;
+    char *id;        /* the library.lua entry's ID (its chunk name) */
+    char *source;
+} wf_lua_lib;
+
+/* What a state may reach; borrowed by every state made from it. */
+typedef struct wf_lua_env {
+    wf_runtime *rt;              /* for funcs; NULL: funcs calls fail INTERNAL */
+    bool all_modules;            /* `modules` absent: every built-in */
+    uint32_t modules;            /* WF_LUA_MOD_* allowed when !all_modules */
+    const wf_lua_lib *libs;
+    size_t nlibs;
+    size_t mem_limit;            /* bytes; 0 = WF_LUA_MEM_DEFAULT */
+} wf_lua_env;
+
+#define WF_LUA_MEM_DEFAULT ((size_t)64 << 20)
+
+/* Per-state context (in the state's extra space). */
+typedef struct wf_lua_ctx {
+    const wf_lua_env *env;
+    const wf_fn_ctx *call;       /* the running call's deadline/interrupt, or NULL */
+    size_t mem_used, mem_limit;
+    bool interrupted;            /* the hook stopped the code (deadline or cancel) */
+} wf_lua_ctx;
+
+/* A fresh sandboxed state: safe standard libraries, text-only `load`,
+ * `require` limited to env's built-ins and imports, print to stderr. */
+wf_error *wf_lua_state_new(const wf_lua_env *env, lua_State **out);
+void wf_lua_state_free(lua_State *L);
+wf_lua_ctx *wf_lua_ctx_of(lua_State *L);
+/* Arm (call != NULL) or disarm the deadline/interrupt hook. */
+void wf_lua_state_watch(lua_State *L, const wf_fn_ctx *call);
+/* True when the running call must stop now (deadline passed or interrupt). */
+bool wf_lua_should_stop(lua_State *L);
+/* ms left before the running call's deadline: 0 = no deadline; at least 1. */
+uint32_t wf_lua_ms_left(lua_State *L);
+
+/* ---- conversions (conv.c) ------------------------------------------------ */
+
+/* Lua value at idx -> a wf_val of WIT type t. `what` starts error messages
+ * ("parameter `users`"). On error *out owns nothing. */
+wf_error *wf_lua_to_val(lua_State *L, int idx, const wf_wit_type *t, const char *what, wf_val *out);
+/* Untyped (Lua function arguments and results): see conv.c for the mapping. */
+wf_error *wf_lua_to_val_untyped(lua_State *L, int idx, const char *what, wf_val *out);
+/* A number to a core param type: i32 -> S32, i64 -> S64, f32, f64. */
+wf_error *wf_lua_to_core(lua_State *L, int idx, wf_valtype vt, const char *what, wf_val *out);
+/* nargs Lua values from stack index `first` -> a fresh array of wf_vals typed
+ * by sig (NULL or no wit/core: untyped). Count checked first. The caller frees
+ * each value and the array (wf_xcalloc'd, never NULL on success). */
+wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, wf_val **out);
+/* wf_val -> Lua (t may be NULL; it only turns an empty list<u8> into ""). */
+void wf_lua_push_val(lua_State *L, const wf_val *v, const wf_wit_type *t);
+/* A call's result: no results -> nil, one -> its value, several -> array. */
+void wf_lua_push_result(lua_State *L, const wf_val *v, const wf_fn_sig *sig);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * wflua.h - the Lua layer's public API: function.lua entries as a runtime
+ * function kind (SPEC §8).
+ *
+ * A Lua function is called like any other through wf_runtime_call. Each
+ * call runs in a fresh sandboxed lua_State (state.c): the entry's source is
+ * run, then its `method` global is called with the arguments and its first
+ * return value is the result.
+ *
+ * Arguments (wf_val, untyped) -> Lua: bool -> boolean, integers -> integer
+ * (u64 above 2^63-1 -> float), floats -> number, char -> one-character
+ * string, string -> string, list -> array (a non-empty list of u8 ->
+ * string), tuple -> array, record -> table keyed by field name, variant ->
+ * {case = payload} ({case = true} without), enum -> case name, option ->
+ * nil or the payload, result -> {ok = v} / {err = e} (true without payload),
+ * flags -> {name = true, ...}.
+ * Result (Lua -> wf_val, untyped): nil -> none, boolean -> bool, integer ->
+ * s64, float -> f64, string -> string, table with keys 1..n (or empty) ->
+ * list, other table -> record (string keys, sorted), json.null -> none.
+ * Errors: `return nil, err` with an error value keeps err's kind; with any
+ * other err value -> INTERNAL with its text; a raised Lua error -> TRAP
+ * "lua: <message>"; stopped by deadline or cancel -> TIMEOUT.
+ */
+#ifndef WF_LUA_WFLUA_H
+#define WF_LUA_WFLUA_H
+
+#include "base/error.h"
+#include "runtime/runtime.h"
+#include "registry/registry.h"
+
+typedef struct wf_lua_import { const char *alias, *id, *source; } wf_lua_import;
+
+/* A Lua function, as a function.lua entry describes it. Strings are copied. */
+typedef struct wf_lua_fn_config {
+    const char *source;
+    const char *method;
+    bool has_modules;                 /* false: every built-in (`modules` absent) */
+    const char *const *modules;       /* built-in names: "funcs", "json" */
+    size_t nmodules;
+    const wf_lua_import *imports;     /* alias -> library.lua source */
+    size_t nimports;
+    wf_pool_config pool;              /* zero: inline */
+    uint32_t max_execution_ms;        /* 0 = none */
+} wf_lua_fn_config;
+
+/* The function.lua kind (for wf_runtime_add). */
+extern const wf_fn_kind wf_lua_fn_kind;
+
+/* Add one Lua function as `id`. The source and every import are compiled
+ * now: a syntax error is INVALID with its line; an unknown built-in in
+ * `modules` is INVALID. funcs inside the function call through rt. */
+wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg);
+
+/* Register every function.lua entry of r into rt (after
+ * wf_registry_register, so funcs can reach the WASM functions). Each problem
+ * names `file:line: entry: message`; entries without problems are added
+ * even when others fail (the error then lists all problems). */
+wf_error *wf_lua_register(wf_registry *r, wf_runtime *rt);
+
+#endif

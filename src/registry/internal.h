@@ -1,0 +1,71 @@
+/*
+ * internal.h - what the registry's source files share: the registry object,
+ * per-file state, diagnostics and the YAML reader.
+ */
+#ifndef WF_REGISTRY_INTERNAL_H
+#define WF_REGISTRY_INTERNAL_H
+
+#include <pthread.h>
+
+#include "base/error.h"
+#include "base/vec.h"
+#include "registry/registry.h"
+
+typedef struct reg_file {
+    char *rel;              /* path relative to the project root */
+    char *abs;              /* absolute path */
+    char *dir;              /* absolute directory */
+    wf_reg_node *root;
+    char *ns;
+    bool bad;               /* an error in this file: it loads nothing */
+    size_t index;           /* position in load order */
+} reg_file;
+
+typedef struct reg_entry {
+    wf_reg_entry pub;       /* first: a wf_reg_entry * is a reg_entry * */
+    reg_file *file;
+    bool checked;           /* fields parsed without error */
+} reg_entry;
+
+struct wf_registry {
+    char *root;             /* absolute, no trailing slash */
+    WF_VEC(reg_file *) files;
+    WF_VEC(reg_entry *) all;        /* every entry parsed, files in order */
+    WF_VEC(reg_entry *) entries;    /* loaded: entries of sound files */
+    WF_VEC(reg_entry *) by_id;      /* `entries` sorted by id */
+    WF_VEC(wf_reg_diag) diags;
+    pthread_mutex_t env_lock;       /* guards env.storage.memory values */
+};
+
+/* Record a problem; marks the file bad. entry may be NULL. */
+void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+    WF_PRINTF(5, 6);
+
+/* yaml.c: parse a YAML document into a node tree (a missing document is an
+ * empty map). Errors carry line and col. */
+wf_error *reg_yaml_parse(const char *text, size_t len, wf_reg_node **out);
+void reg_node_free(wf_reg_node *n);
+const char *reg_node_type_name(const wf_reg_node *n);
+
+/* kinds.c */
+wf_reg_kind reg_kind_parse(const char *s, bool *ok);
+void reg_check_entry(wf_registry *r, reg_entry *e);        /* fields -> pub.u */
+void reg_check_refs(wf_registry *r, reg_entry *e);         /* references exist */
+void reg_entry_free_fields(reg_entry *e);
+
+/* values.c: ${env:..} and file:// on an entry's string values */
+void reg_expand_entry(wf_registry *r, reg_entry *e);
+/* Look up an entry among all parsed ones (bad files included). */
+reg_entry *reg_find_any(wf_registry *r, const char *id);
+/* A reference as written -> full ID (bare names in ns); the caller frees it. */
+char *reg_ref_resolve(const char *ns, const char *ref);
+/* Resolve path (relative) below base, confined to root; NULL + *why if it
+ * escapes or is absolute. The caller frees the result. */
+char *reg_path_confined(const char *root, const char *base, const char *path, const char **why);
+/* The value of an env.variable entry (storage, then default); NULL if none. */
+char *reg_var_value(wf_registry *r, reg_entry *var);
+
+/* modules.c: compile function.wat / verify and compile function.wasm */
+void reg_compile_entry(wf_registry *r, reg_entry *e);
+
+#endif

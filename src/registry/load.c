@@ -1,0 +1,365 @@
+/*
+ * load.c - wf_registry_load: find every _index.yaml below the project,
+ * parse each, read its header (version, namespace, entries), then run the
+ * phases over all entries (fields, values, references, modules) collecting
+ * every problem, and finally keep the entries of the files without one.
+ */
+#include "registry/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "base/file.h"
+
+void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+{
+    wf_reg_diag d = { 0 };
+    d.file = wf_xstrdup(f ? f->rel : ".");
+    d.file_index = f ? f->index : 0;
+    d.line = line;
+    d.entry = entry ? wf_xstrdup(entry) : NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&d.message, fmt, ap) < 0) d.message = wf_xstrdup(fmt);
+    va_end(ap);
+    wf_vec_push(&r->diags, d);
+    if (f) f->bad = true;
+}
+
+char *wf_reg_diag_format(const wf_reg_diag *d)
+{
+    if (d->entry) return wf_xasprintf("%s:%d: %s: %s", d->file, d->line, d->entry, d->message);
+    return wf_xasprintf("%s:%d: %s", d->file, d->line, d->message);
+}
+
+/* ---- finding the files ------------------------------------------------- */
+
+typedef WF_VEC(char *) strvec;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collect rel paths of _index.yaml under root/rel. Symlinked directories are
+ * not followed (no loops, no escaping the project). */
+static void walk(const char *root, const char *rel, strvec *out, int depth)
+{
+    if (depth > 32) return;
+    char *path = rel[0] ? wf_xasprintf("%s/%s", root, rel) : wf_xstrdup(root);
+    DIR *d = opendir(path);
+    free(path);
+    if (!d) return;
+    strvec names = { 0 };
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;     /* ., .., hidden (.git) */
+        wf_vec_push(&names, wf_xstrdup(de->d_name));
+    }
+    closedir(d);
+    if (names.len) qsort(names.data, names.len, sizeof *names.data, cmp_str);
+    for (size_t i = 0; i < names.len; i++) {
+        char *sub = rel[0] ? wf_xasprintf("%s/%s", rel, names.data[i]) : wf_xstrdup(names.data[i]);
+        char *full = wf_xasprintf("%s/%s", root, sub);
+        struct stat st;
+        if (lstat(full, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                walk(root, sub, out, depth + 1);
+                free(sub);
+            } else if (!strcmp(names.data[i], "_index.yaml") && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+                wf_vec_push(out, sub);
+            } else {
+                free(sub);
+            }
+        } else {
+            free(sub);
+        }
+        free(full);
+        free(names.data[i]);
+    }
+    wf_vec_free(&names);
+}
+
+/* ---- one file's header -------------------------------------------------- */
+
+static bool valid_namespace(const char *s)
+{
+    /* dotted: segments of letters, digits, '_' and '-' */
+    if (!*s) return false;
+    bool seg_empty = true;
+    for (; *s; s++) {
+        if (*s == '.') {
+            if (seg_empty) return false;
+            seg_empty = true;
+        } else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                   *s == '_' || *s == '-') {
+            seg_empty = false;
+        } else {
+            return false;
+        }
+    }
+    return !seg_empty;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s) return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
+static void load_file(wf_registry *r, reg_file *f)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    wf_error *e = wf_file_read(f->abs, &text, &len);
+    if (e) {
+        reg_diag(r, f, 0, NULL, "cannot read the file: %s", e->message);
+        wf_error_free(e);
+        return;
+    }
+    e = reg_yaml_parse((const char *)text, len, &f->root);
+    free(text);
+    if (e) {
+        reg_diag(r, f, e->line, NULL, "bad YAML (column %d): %s", e->col, e->message);
+        wf_error_free(e);
+        return;
+    }
+    wf_reg_node *root = f->root;
+    if (root->type != WF_NODE_MAP) {
+        reg_diag(r, f, root->line, NULL, "the file must be a map with namespace and entries");
+        return;
+    }
+    for (size_t i = 0; i < root->n; i++) {
+        const char *k = root->keys[i];
+        if (strcmp(k, "version") && strcmp(k, "namespace") && strcmp(k, "entries") && strcmp(k, "meta"))
+            reg_diag(r, f, root->items[i]->line, NULL, "unknown top-level field '%s'", k);
+    }
+    const wf_reg_node *v = wf_reg_node_get(root, "version");
+    if (v && v->type != WF_NODE_SCALAR)
+        reg_diag(r, f, v->line, NULL, "field 'version' must be a string");
+    const wf_reg_node *ns = wf_reg_node_get(root, "namespace");
+    if (!ns) {
+        reg_diag(r, f, root->line, NULL, "missing required field 'namespace'");
+        return;
+    }
+    if (ns->type != WF_NODE_SCALAR || !valid_namespace(ns->str)) {
+        reg_diag(r, f, ns->line, NULL,
+                 "field 'namespace' must be a dotted name such as app.test (letters, digits, '_', '-')");
+        return;
+    }
+    f->ns = wf_xstrdup(ns->str);
+    const wf_reg_node *list = wf_reg_node_get(root, "entries");
+    if (!list) return;
+    if (list->type != WF_NODE_SEQ) {
+        reg_diag(r, f, list->line, NULL, "field 'entries' must be a list");
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        const wf_reg_node *en = list->items[i];
+        if (en->type != WF_NODE_MAP) {
+            reg_diag(r, f, en->line, NULL, "entry %zu must be a map", i + 1);
+            continue;
+        }
+        const wf_reg_node *name = wf_reg_node_get(en, "name");
+        if (!name) {
+            reg_diag(r, f, en->line, NULL, "entry %zu: missing required field 'name'", i + 1);
+            continue;
+        }
+        if (name->type != WF_NODE_SCALAR || !valid_name(name->str)) {
+            reg_diag(r, f, name->line, NULL,
+                     "entry %zu: field 'name' must be a name (letters, digits, '_', '-', '.')", i + 1);
+            continue;
+        }
+        char *id = wf_xasprintf("%s:%s", f->ns, name->str);
+        const wf_reg_node *kind = wf_reg_node_get(en, "kind");
+        bool ok = false;
+        wf_reg_kind k = 0;
+        if (!kind)
+            reg_diag(r, f, en->line, id, "missing required field 'kind'");
+        else if (kind->type != WF_NODE_SCALAR)
+            reg_diag(r, f, kind->line, id, "field 'kind' must be a string");
+        else if (k = reg_kind_parse(kind->str, &ok), !ok)
+            reg_diag(r, f, kind->line, id, "unknown kind '%s'", kind->str);
+        reg_entry *prev = reg_find_any(r, id);
+        if (prev) {
+            reg_diag(r, f, en->line, id, "duplicate ID (first defined at %s:%d)", prev->file->rel,
+                     prev->pub.line);
+            free(id);
+            continue;
+        }
+        if (!ok) {
+            free(id);
+            continue;
+        }
+        reg_entry *re = wf_xcalloc(1, sizeof *re);
+        re->file = f;
+        re->pub.kind = k;
+        re->pub.id = id;
+        re->pub.ns = wf_xstrdup(f->ns);
+        re->pub.name = wf_xstrdup(name->str);
+        re->pub.file = f->rel;
+        re->pub.dir = f->dir;
+        re->pub.line = en->line;
+        re->pub.node = en;
+        wf_vec_push(&r->all, re);
+    }
+}
+
+/* ---- the whole load ---------------------------------------------------- */
+
+static int cmp_entry_id(const void *a, const void *b)
+{
+    return strcmp((*(reg_entry *const *)a)->pub.id, (*(reg_entry *const *)b)->pub.id);
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+    const wf_reg_diag *x = a, *y = b;
+    if (x->file_index != y->file_index) return x->file_index < y->file_index ? -1 : 1;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+reg_entry *reg_find_any(wf_registry *r, const char *id)
+{
+    for (size_t i = 0; i < r->all.len; i++)
+        if (!strcmp(r->all.data[i]->pub.id, id)) return r->all.data[i];
+    return NULL;
+}
+
+static bool is_env_kind(wf_reg_kind k)
+{
+    return k >= WF_REG_ENV_STORAGE_OS && k <= WF_REG_ENV_VARIABLE;
+}
+
+wf_error *wf_registry_load(const char *dir, wf_registry **out)
+{
+    *out = NULL;
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(dir, real) || stat(real, &st) != 0)
+        return wf_error_new(WF_ERR_IO, "cannot open project directory %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return wf_error_new(WF_ERR_IO, "project %s is not a directory", dir);
+
+    wf_registry *r = wf_xcalloc(1, sizeof *r);
+    pthread_mutex_init(&r->env_lock, NULL);
+    r->root = wf_xstrdup(real);
+
+    strvec rels = { 0 };
+    walk(r->root, "", &rels, 0);
+    for (size_t i = 0; i < rels.len; i++) {
+        reg_file *f = wf_xcalloc(1, sizeof *f);
+        f->rel = rels.data[i];
+        f->index = i;
+        f->abs = wf_xasprintf("%s/%s", r->root, f->rel);
+        char *slash = strrchr(f->abs, '/');
+        f->dir = wf_xstrndup(f->abs, (size_t)(slash - f->abs));
+        wf_vec_push(&r->files, f);
+        load_file(r, f);
+    }
+    wf_vec_free(&rels);
+    if (!r->files.len)
+        reg_diag(r, NULL, 0, NULL, "no _index.yaml found below %s", dir);
+
+    /* Env entries first: placeholders in the others resolve through them. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < r->all.len; i++) {
+            reg_entry *e = r->all.data[i];
+            if (is_env_kind(e->pub.kind) != (pass == 0)) continue;
+            size_t before = r->diags.len;
+            reg_expand_entry(r, e);
+            bool expanded = r->diags.len == before;
+            reg_check_entry(r, e);
+            /* A value that failed to expand is not checked further: its
+             * compile error would only repeat the first problem. */
+            if (!expanded) e->checked = false;
+        }
+    for (size_t i = 0; i < r->all.len; i++)
+        if (r->all.data[i]->checked) reg_check_refs(r, r->all.data[i]);
+    for (size_t i = 0; i < r->all.len; i++)
+        if (r->all.data[i]->checked) reg_compile_entry(r, r->all.data[i]);
+
+    for (size_t i = 0; i < r->all.len; i++)
+        if (!r->all.data[i]->file->bad) wf_vec_push(&r->entries, r->all.data[i]);
+    for (size_t i = 0; i < r->entries.len; i++) wf_vec_push(&r->by_id, r->entries.data[i]);
+    if (r->by_id.len) qsort(r->by_id.data, r->by_id.len, sizeof *r->by_id.data, cmp_entry_id);
+
+    /* Report in file order, then line order, whatever phase found them. */
+    if (r->diags.len > 1) {
+        for (size_t i = 0; i < r->diags.len; i++) r->diags.data[i].seq = i;
+        qsort(r->diags.data, r->diags.len, sizeof *r->diags.data, cmp_diag);
+    }
+    *out = r;
+    if (!r->diags.len) return NULL;
+    return wf_error_new(WF_ERR_INVALID, "%zu load error%s in %s", r->diags.len,
+                        r->diags.len == 1 ? "" : "s", dir);
+}
+
+void wf_registry_free(wf_registry *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->all.len; i++) {
+        reg_entry *e = r->all.data[i];
+        reg_entry_free_fields(e);
+        free(e->pub.id);
+        free(e->pub.ns);
+        free(e->pub.name);
+        free(e);
+    }
+    wf_vec_free(&r->all);
+    wf_vec_free(&r->entries);
+    wf_vec_free(&r->by_id);
+    for (size_t i = 0; i < r->files.len; i++) {
+        reg_file *f = r->files.data[i];
+        reg_node_free(f->root);
+        free(f->rel);
+        free(f->abs);
+        free(f->dir);
+        free(f->ns);
+        free(f);
+    }
+    wf_vec_free(&r->files);
+    for (size_t i = 0; i < r->diags.len; i++) {
+        free(r->diags.data[i].file);
+        free(r->diags.data[i].entry);
+        free(r->diags.data[i].message);
+    }
+    wf_vec_free(&r->diags);
+    pthread_mutex_destroy(&r->env_lock);
+    free(r->root);
+    free(r);
+}
+
+const char *wf_registry_root(const wf_registry *r) { return r->root; }
+size_t wf_registry_diag_count(const wf_registry *r) { return r->diags.len; }
+const wf_reg_diag *wf_registry_diag(const wf_registry *r, size_t i)
+{
+    return i < r->diags.len ? &r->diags.data[i] : NULL;
+}
+size_t wf_registry_count(const wf_registry *r) { return r->entries.len; }
+const wf_reg_entry *wf_registry_at(const wf_registry *r, size_t i)
+{
+    return i < r->entries.len ? &r->entries.data[i]->pub : NULL;
+}
+
+const wf_reg_entry *wf_registry_get(const wf_registry *r, const char *id)
+{
+    size_t lo = 0, hi = r->by_id.len;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(r->by_id.data[mid]->pub.id, id);
+        if (!c) return &r->by_id.data[mid]->pub;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}

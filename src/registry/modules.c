@@ -1,0 +1,192 @@
+/*
+ * modules.c - compiling function.wat / function.wasm entries once, at load:
+ * the WAT text or the .wasm bytes (after verifying their sha256 against the
+ * entry's `hash`), the `wit` signatures, and `method` as an exported function
+ * (and a function of the wit, when there is one). Positions in errors point
+ * into the YAML where the text is inline.
+ */
+#include "registry/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "base/file.h"
+#include "base/sha256.h"
+#include "component/cabi.h"
+#include "wasm/module.h"
+#include "component/wit.h"
+
+/* Provided by the component layer once the Canonical ABI lands; until then
+ * the signature check waits for registration (the runtime does the same). */
+#pragma weak wf_cabi_check_type
+
+/* The YAML line of line `l` of an inline text node. */
+static int text_line(const wf_reg_node *n, int l)
+{
+    if (l <= 0) return n->line;
+    return n->block ? n->line + l : n->line + l - 1;
+}
+
+/* Where a position in a text field is, for messages: "line 3, column 5 of
+ * the inline source" or "answer.wat:3:5" (file://). */
+static char *text_pos(const wf_reg_node *n, const char *field, const char *fileref, int l, int c)
+{
+    if (n->from_file) return wf_xasprintf("%s:%d:%d", fileref, l, c);
+    return wf_xasprintf("line %d, column %d of the inline %s", l, c, field);
+}
+
+static bool export_func(const wf_module *m, const char *name, char *list, size_t cap)
+{
+    size_t used = 0;
+    list[0] = 0;
+    uint32_t n = wf_module_export_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wf_export_desc d = wf_module_export(m, i);
+        if (d.kind != WF_EXTERN_FUNC) continue;
+        if (strlen(name) == d.name_len && !memcmp(d.name, name, d.name_len)) return true;
+        int w = snprintf(list + used, cap - used, "%s%.*s", used ? ", " : "", (int)d.name_len, d.name);
+        if (w > 0 && (size_t)w < cap - used) used += (size_t)w;
+    }
+    return false;
+}
+
+static void check_method_and_wit(wf_registry *r, reg_entry *e)
+{
+    wf_reg_wasm *w = &e->pub.u.wasm;
+    const wf_reg_node *n = e->pub.node;
+    const wf_reg_node *mn = wf_reg_node_get(n, "method");
+    int mline = mn ? mn->line : e->pub.line;
+    if (w->module && !strchr(w->method, '#')) {
+        char list[512];
+        if (!export_func(w->module, w->method, list, sizeof list))
+            reg_diag(r, e->file, mline, e->pub.id,
+                     "method '%s' is not an exported function of the module (exported functions: %s)",
+                     w->method, list[0] ? list : "none");
+    } else if (w->module) {
+        reg_diag(r, e->file, mline, e->pub.id,
+                 "method '%s': interface methods (iface#func) need a component, and this is a core module",
+                 w->method);
+    }
+    if (!w->wit) return;
+    const wf_reg_node *wn = wf_reg_node_get(n, "wit");
+    wf_error *err = wf_wit_parse(w->wit, strlen(w->wit), &w->wit_doc);
+    if (err) {
+        char *pos = text_pos(wn, "wit", wn->file_ref, err->line, err->col);
+        reg_diag(r, e->file, wn->from_file ? wn->line : text_line(wn, err->line), e->pub.id,
+                 "WIT error at %s: %s", pos, err->message);
+        free(pos);
+        wf_error_free(err);
+        return;
+    }
+    const char *fname = strchr(w->method, '#') ? strchr(w->method, '#') + 1 : w->method;
+    w->wit_func = wf_wit_find_func(w->wit_doc, fname);
+    if (!w->wit_func) {
+        reg_diag(r, e->file, mline, e->pub.id, "method '%s' is not declared in the wit", w->method);
+        return;
+    }
+    /* The core export must have the flattened type of its WIT signature. */
+    const wf_export *ex = wf_module_find_export(w->module, w->method, strlen(w->method));
+    const wf_functype *ft = ex && ex->kind == WF_EXTERN_FUNC ? w->module->funcs[ex->index].type : NULL;
+    if (ft && wf_cabi_check_type) {
+        wf_error *ce = wf_cabi_check_type(ft, w->wit_func);
+        if (ce) {
+            reg_diag(r, e->file, wn->line, e->pub.id, "method '%s' does not match its wit: %s", w->method,
+                     ce->message);
+            wf_error_free(ce);
+        }
+    }
+}
+
+static void compile_wat(wf_registry *r, reg_entry *e)
+{
+    wf_reg_wasm *w = &e->pub.u.wasm;
+    const wf_reg_node *sn = wf_reg_node_get(e->pub.node, "source");
+    wf_error *err = wf_module_from_wat(w->source, strlen(w->source), &w->module);
+    if (err) {
+        int line = sn->from_file ? sn->line : text_line(sn, err->line);
+        char *pos = err->line > 0 ? text_pos(sn, "source", sn->file_ref, err->line, err->col)
+                                  : wf_xstrdup("the source");
+        reg_diag(r, e->file, line, e->pub.id, "WAT error at %s: %s", pos, err->message);
+        free(pos);
+        wf_error_free(err);
+        w->module = NULL;
+        return;
+    }
+    check_method_and_wit(r, e);
+}
+
+static void compile_wasm(wf_registry *r, reg_entry *e)
+{
+    wf_reg_wasm *w = &e->pub.u.wasm;
+    const wf_reg_node *n = e->pub.node;
+    int pline = wf_reg_node_get(n, "path")->line;
+    reg_entry *fs = reg_find_any(r, w->fs);
+    if (!fs || fs->pub.kind != WF_REG_FS_DIRECTORY || !fs->checked) return;  /* reported */
+    const char *rel = w->path;
+    while (*rel == '/') rel++;           /* "/x.wasm" is at the fs root */
+    const char *why = NULL;
+    w->file = *rel ? reg_path_confined(fs->pub.u.fs.path, fs->pub.u.fs.path, rel, &why) : NULL;
+    if (!w->file) {
+        reg_diag(r, e->file, pline, e->pub.id, "path '%s': %s", w->path,
+                 why ? (strstr(why, "project") ? "the path escapes the fs.directory" : why) : "empty path");
+        return;
+    }
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    struct stat st;
+    if (stat(w->file, &st) != 0 || !S_ISREG(st.st_mode)) {
+        reg_diag(r, e->file, pline, e->pub.id, "cannot read %s in %s: %s", w->path, w->fs,
+                 errno && stat(w->file, &st) != 0 ? strerror(errno) : "not a regular file");
+        return;
+    }
+    wf_error *err = wf_file_read(w->file, &bytes, &len);
+    if (err) {
+        reg_diag(r, e->file, pline, e->pub.id, "cannot read %s in %s", w->path, w->fs);
+        wf_error_free(err);
+        return;
+    }
+    uint8_t actual[WF_SHA256_LEN];
+    err = wf_sha256(bytes, len, actual);
+    if (err) {
+        reg_diag(r, e->file, pline, e->pub.id, "%s", err->message);
+        wf_error_free(err);
+        free(bytes);
+        return;
+    }
+    if (memcmp(actual, w->hash, WF_SHA256_LEN)) {
+        char exp[WF_SHA256_TEXT_LEN], act[WF_SHA256_TEXT_LEN];
+        wf_sha256_format(w->hash, exp);
+        wf_sha256_format(actual, act);
+        reg_diag(r, e->file, wf_reg_node_get(n, "hash")->line, e->pub.id,
+                 "hash mismatch for %s: expected %s, actual %s", w->path, exp, act);
+        free(bytes);
+        return;
+    }
+    /* Components (layer 1) share the magic; the version field tells. */
+    if (len >= 8 && !memcmp(bytes, "\0asm", 4) && bytes[6] == 1 && bytes[7] == 0 && bytes[4] != 1) {
+        reg_diag(r, e->file, pline, e->pub.id, "%s is a component; components are not supported yet",
+                 w->path);
+        free(bytes);
+        return;
+    }
+    err = wf_module_new(bytes, len, &w->module);
+    free(bytes);
+    if (err) {
+        if (err->offset >= 0)
+            reg_diag(r, e->file, pline, e->pub.id, "invalid module %s at byte offset %lld: %s", w->path,
+                     (long long)err->offset, err->message);
+        else
+            reg_diag(r, e->file, pline, e->pub.id, "invalid module %s: %s", w->path, err->message);
+        wf_error_free(err);
+        w->module = NULL;
+        return;
+    }
+    check_method_and_wit(r, e);
+}
+
+void reg_compile_entry(wf_registry *r, reg_entry *e)
+{
+    if (e->pub.kind == WF_REG_FUNCTION_WAT) compile_wat(r, e);
+    else if (e->pub.kind == WF_REG_FUNCTION_WASM) compile_wasm(r, e);
+}

@@ -1,0 +1,195 @@
+/*
+ * yaml.c - libyaml's event stream turned into wf_reg_node trees that keep the
+ * line and column of every node, for error messages that point at the input.
+ *
+ * Only the first document is read. Anchors and aliases are refused (a
+ * registry has no use for them and they invite billion-laughs expansions);
+ * so are duplicate map keys and non-scalar keys. Nesting is bounded so a
+ * hostile file cannot exhaust the stack.
+ */
+#include "registry/internal.h"
+
+#include <yaml.h>
+
+#define MAX_DEPTH 64
+
+typedef struct yreader {
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    bool have;
+} yreader;
+
+static wf_error *yaml_fail(yreader *y)
+{
+    yaml_parser_t *p = &y->parser;
+    int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
+    const char *prob = p->problem ? p->problem : "cannot parse";
+    if (p->context)
+        return wf_error_at_line(WF_ERR_INVALID, line, col, "%s %s", prob, p->context);
+    return wf_error_at_line(WF_ERR_INVALID, line, col, "%s", prob);
+}
+
+/* Advance to the next event (freeing the current one). */
+static wf_error *next(yreader *y)
+{
+    if (y->have) yaml_event_delete(&y->ev);
+    y->have = false;
+    if (!yaml_parser_parse(&y->parser, &y->ev)) return yaml_fail(y);
+    y->have = true;
+    return NULL;
+}
+
+static wf_reg_node *node_new(wf_reg_node_type t, const yaml_event_t *ev)
+{
+    wf_reg_node *n = wf_xcalloc(1, sizeof *n);
+    n->type = t;
+    n->line = (int)ev->start_mark.line + 1;
+    n->col = (int)ev->start_mark.column + 1;
+    return n;
+}
+
+static void node_push(wf_reg_node *n, char *key, wf_reg_node *item)
+{
+    n->items = wf_xrealloc(n->items, (n->n + 1) * sizeof *n->items);
+    n->items[n->n] = item;
+    if (n->type == WF_NODE_MAP) {
+        n->keys = wf_xrealloc(n->keys, (n->n + 1) * sizeof *n->keys);
+        n->keys[n->n] = key;
+    }
+    n->n++;
+}
+
+/* Parse the node whose first event is current; on return the current event
+ * is its last one. */
+static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
+{
+    yaml_event_t *ev = &y->ev;
+    if (depth > MAX_DEPTH)
+        return wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                (int)ev->start_mark.column + 1, "nesting deeper than %d levels",
+                                MAX_DEPTH);
+    switch (ev->type) {
+    case YAML_ALIAS_EVENT:
+        return wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                (int)ev->start_mark.column + 1, "aliases are not supported");
+    case YAML_SCALAR_EVENT: {
+        if (ev->data.scalar.anchor)
+            return wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                    (int)ev->start_mark.column + 1, "anchors are not supported");
+        wf_reg_node *n = node_new(WF_NODE_SCALAR, ev);
+        n->len = ev->data.scalar.length;
+        n->str = wf_xstrndup((const char *)ev->data.scalar.value, n->len);
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->block = ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                   ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+        *out = n;
+        return NULL;
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        bool map = ev->type == YAML_MAPPING_START_EVENT;
+        const yaml_char_t *anchor = map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+        if (anchor)
+            return wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                    (int)ev->start_mark.column + 1, "anchors are not supported");
+        wf_reg_node *n = node_new(map ? WF_NODE_MAP : WF_NODE_SEQ, ev);
+        for (;;) {
+            wf_error *e = next(y);
+            if (!e && (ev->type == YAML_SEQUENCE_END_EVENT || ev->type == YAML_MAPPING_END_EVENT)) break;
+            char *key = NULL;
+            if (!e && map) {
+                if (ev->type != YAML_SCALAR_EVENT) {
+                    e = wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                         (int)ev->start_mark.column + 1, "map keys must be plain strings");
+                } else {
+                    key = wf_xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+                    for (size_t i = 0; i < n->n && !e; i++)
+                        if (!strcmp(n->keys[i], key))
+                            e = wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                                 (int)ev->start_mark.column + 1, "duplicate key '%s'", key);
+                    if (!e) e = next(y);
+                }
+            }
+            wf_reg_node *item = NULL;
+            if (!e) e = parse_node(y, depth + 1, &item);
+            if (e) {
+                free(key);
+                reg_node_free(n);
+                return e;
+            }
+            node_push(n, key, item);
+        }
+        *out = n;
+        return NULL;
+    }
+    default:
+        return wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                (int)ev->start_mark.column + 1, "unexpected YAML event");
+    }
+}
+
+wf_error *reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
+{
+    yreader y = { .have = false };
+    if (!yaml_parser_initialize(&y.parser))
+        return wf_error_new(WF_ERR_INTERNAL, "libyaml cannot initialise a parser");
+    yaml_parser_set_input_string(&y.parser, (const unsigned char *)text, len);
+    wf_reg_node *root = NULL;
+    wf_error *e = next(&y);                         /* STREAM-START */
+    if (!e) e = next(&y);                           /* DOCUMENT-START or STREAM-END */
+    if (!e && y.ev.type == YAML_DOCUMENT_START_EVENT) {
+        e = next(&y);
+        if (!e) e = parse_node(&y, 0, &root);
+        if (!e) e = next(&y);                       /* DOCUMENT-END */
+        /* A second document is most likely a mistake: say so. */
+        if (!e) e = next(&y);
+        if (!e && y.ev.type == YAML_DOCUMENT_START_EVENT)
+            e = wf_error_at_line(WF_ERR_INVALID, (int)y.ev.start_mark.line + 1,
+                                 (int)y.ev.start_mark.column + 1,
+                                 "more than one YAML document in the file");
+    }
+    if (y.have) yaml_event_delete(&y.ev);
+    yaml_parser_delete(&y.parser);
+    if (e) {
+        reg_node_free(root);
+        return e;
+    }
+    if (!root) {
+        root = wf_xcalloc(1, sizeof *root);
+        root->type = WF_NODE_MAP;
+        root->line = root->col = 1;
+    }
+    *out = root;
+    return NULL;
+}
+
+void reg_node_free(wf_reg_node *n)
+{
+    if (!n) return;
+    for (size_t i = 0; i < n->n; i++) {
+        reg_node_free(n->items[i]);
+        if (n->keys) free(n->keys[i]);
+    }
+    free(n->items);
+    free(n->keys);
+    free(n->str);
+    free(n->file_ref);
+    free(n);
+}
+
+const char *reg_node_type_name(const wf_reg_node *n)
+{
+    switch (n->type) {
+    case WF_NODE_MAP: return "a map";
+    case WF_NODE_SEQ: return "a list";
+    default: return "a string";
+    }
+}
+
+const wf_reg_node *wf_reg_node_get(const wf_reg_node *m, const char *key)
+{
+    if (!m || m->type != WF_NODE_MAP) return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->keys[i], key)) return m->items[i];
+    return NULL;
+}

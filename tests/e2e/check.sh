@@ -1,0 +1,68 @@
+#!/bin/sh
+# check.sh - `wasmfn check` and `wasmfn hash` end to end: a sound project with
+# every kind, one broken project per error class (exact stderr in each
+# project's expected.err), exit codes, and hash against sha256sum.
+# $1 = the wasmfn binary, $2 = the shared folder (unused).
+set -u
+WASMFN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$(dirname "$0")/projects" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect_exit() {  # expected-code description command...
+    want=$1; what=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    [ "$got" = "$want" ] || fail "$what: exit $got, expected $want ($(cat "$tmp/err"))"
+}
+
+# The sound project: every kind, references by bare name and full ID,
+# file://, ${env:..}, pools, limits, imports, wasi.
+expect_exit 0 "check sound" "$WASMFN" check sound
+[ "$(cat "$tmp/out")" = "ok: 21 entries, 7 functions" ] || fail "check sound: stdout '$(cat "$tmp/out")'"
+[ -s "$tmp/err" ] && fail "check sound: stderr '$(cat "$tmp/err")'"
+
+# One broken project per error class: exit 3, every error, exactly.
+for p in bad_yaml unknown_kind missing_field mistyped_field duplicate_id dangling_ref bad_hash \
+         unreadable_file wat_error invalid_module hostile_path bad_config bad_method; do
+    expect_exit 3 "check $p" "$WASMFN" check "$p"
+    if ! diff -u "$p/expected.err" "$tmp/err" >"$tmp/diff"; then
+        fail "check $p: stderr differs"
+        cat "$tmp/diff"
+    fi
+    [ -s "$tmp/out" ] && fail "check $p: unexpected stdout '$(cat "$tmp/out")'"
+done
+
+# Usage and missing directories.
+expect_exit 2 "check without DIR" "$WASMFN" check
+expect_exit 2 "check with two DIRs" "$WASMFN" check sound sound
+expect_exit 0 "check --help" "$WASMFN" check --help
+grep -q "usage: wasmfn check DIR" "$tmp/out" || fail "check --help: no usage"
+expect_exit 3 "check missing dir" "$WASMFN" check no-such-project
+grep -q "cannot open project directory no-such-project" "$tmp/err" || fail "check missing dir: '$(cat "$tmp/err")'"
+mkdir "$tmp/empty"
+expect_exit 3 "check empty dir" "$WASMFN" check "$tmp/empty"
+grep -q "no _index.yaml found below" "$tmp/err" || fail "check empty dir: '$(cat "$tmp/err")'"
+
+# hash: the same digest as sha256sum, in the sha256: form.
+for f in sound/wasm/compute.wasm sound/_index.yaml invalid_module/wasm/bad.wasm; do
+    expect_exit 0 "hash $f" "$WASMFN" hash "$f"
+    want="sha256:$(sha256sum "$f" | cut -d' ' -f1)"
+    [ "$(cat "$tmp/out")" = "$want" ] || fail "hash $f: '$(cat "$tmp/out")', expected '$want'"
+done
+: >"$tmp/zero"
+expect_exit 0 "hash empty file" "$WASMFN" hash "$tmp/zero"
+[ "$(cat "$tmp/out")" = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" ] ||
+    fail "hash empty file: '$(cat "$tmp/out")'"
+expect_exit 1 "hash missing file" "$WASMFN" hash no-such-file
+[ "$(cat "$tmp/err")" = "wasmfn hash: cannot open no-such-file: No such file or directory" ] ||
+    fail "hash missing file: '$(cat "$tmp/err")'"
+expect_exit 1 "hash directory" "$WASMFN" hash sound
+expect_exit 2 "hash without FILE" "$WASMFN" hash
+expect_exit 0 "hash --help" "$WASMFN" hash --help
+grep -q "usage: wasmfn hash FILE" "$tmp/out" || fail "hash --help: no usage"
+
+[ $fails = 0 ] && echo "check.sh: all passed"
+exit $((fails != 0))

@@ -1,0 +1,179 @@
+/* test_json.c - JSON <-> wf_val: typed input along WIT types with range
+ * checks and path-naming errors, untyped input, output formatting, and the
+ * nesting bound. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "component/json.h"
+
+static const char wit_text[] =
+    "record user { id: u32, name: string, tags: list<string>, active: bool, nick: option<string> }\n"
+    "variant shape { circle(f32), none }\n"
+    "enum color { red, dark-blue }\n"
+    "flags perms { read, write }\n"
+    "f: func(u: user, s: shape, c: color, p: perms, r: result<u8, string>, t: tuple<s8, char>,\n"
+    "        b: list<u8>, x: u64, y: f64, z: s16, o: option<u32>, e: result);\n";
+
+static wf_wit *W;
+
+static const wf_wit_type *ptype(const char *name)
+{
+    const wf_wit_func *f = wf_wit_find_func(W, "f");
+    for (size_t i = 0; i < f->nparams; i++)
+        if (strcmp(f->params[i].name, name) == 0) return f->params[i].type;
+    fail_msg("no param %s", name);
+    return NULL;
+}
+
+/* Parse text as param `name`, print it back and compare. */
+static void roundtrip(const char *name, const char *in, const char *want)
+{
+    wf_val v;
+    wf_error *e = wf_json_to_val(in, strlen(in), ptype(name), name, &v);
+    if (e) fail_msg("%s: %s", in, e->message);
+    char *s = wf_json_from_val(&v);
+    if (strcmp(s, want) != 0) fail_msg("%s -> %s, want %s", in, s, want);
+    free(s);
+    wf_val_free(&v);
+}
+
+static void bad(const char *name, const char *in, const char *msg)
+{
+    wf_val v;
+    wf_error *e = wf_json_to_val(in, strlen(in), ptype(name), name, &v);
+    if (!e) fail_msg("%s: expected error %s", in, msg);
+    assert_int_equal(e->kind, WF_ERR_INVALID);
+    if (strcmp(e->message, msg) != 0) fail_msg("%s: got `%s`, want `%s`", in, e->message, msg);
+    wf_error_free(e);
+}
+
+static int setup(void **state)
+{
+    wf_error *e = wf_wit_parse(wit_text, strlen(wit_text), &W);
+    if (e) fail_msg("%s", e->message);
+    return 0;
+}
+
+static int teardown(void **state) { wf_wit_free(W); return 0; }
+
+static void test_typed(void **state)
+{
+    roundtrip("u", " {\"id\": 1, \"name\": \"ann\\u00e9\\ud83d\\ude00\", \"tags\": [\"a\", \"b\"], \"active\": true} ",
+              "{\"id\":1,\"name\":\"anné😀\",\"tags\":[\"a\",\"b\"],\"active\":true,\"nick\":null}");
+    roundtrip("u", "{\"id\": 2, \"name\": \"\", \"tags\": [], \"active\": false, \"nick\": \"q\"}",
+              "{\"id\":2,\"name\":\"\",\"tags\":[],\"active\":false,\"nick\":\"q\"}");
+    roundtrip("s", "{\"circle\": 1.5}", "{\"circle\":1.5}");
+    roundtrip("s", "{\"none\": true}", "{\"none\":true}");
+    roundtrip("s", "\"none\"", "{\"none\":true}");
+    roundtrip("c", "\"dark_blue\"", "\"dark-blue\"");
+    roundtrip("p", "{\"write\": true, \"read\": false}", "{\"write\":true}");
+    roundtrip("p", "[\"read\", \"write\"]", "{\"read\":true,\"write\":true}");
+    roundtrip("r", "{\"ok\": 255}", "{\"ok\":255}");
+    roundtrip("r", "{\"err\": \"no\"}", "{\"err\":\"no\"}");
+    roundtrip("e", "{\"ok\": null}", "{\"ok\":null}");
+    roundtrip("t", "[-128, \"é\"]", "[-128,\"é\"]");
+    roundtrip("b", "\"AB\"", "[65,66]");
+    roundtrip("b", "[0, 255]", "[0,255]");
+    roundtrip("x", "18446744073709551615", "18446744073709551615");
+    roundtrip("x", "1e3", "1000");
+    roundtrip("y", "0.1", "0.1");
+    roundtrip("y", "1e300", "1e+300");
+    roundtrip("y", "\"nan\"", "\"nan\"");
+    roundtrip("y", "\"-inf\"", "\"-inf\"");
+    roundtrip("y", "3", "3");
+    roundtrip("o", "null", "null");
+    roundtrip("o", "7", "7");
+    roundtrip("z", "-32768", "-32768");
+}
+
+static void test_typed_errors(void **state)
+{
+    bad("z", "32768", "parameter `z`: 32768 is out of range for s16");
+    bad("z", "-32769", "parameter `z`: -32769 is out of range for s16");
+    bad("x", "-1", "parameter `x`: -1 is out of range for u64");
+    bad("x", "18446744073709551616", "parameter `x`: 1.84467e+19 is out of range for u64");
+    bad("x", "1.5", "parameter `x`: 1.5 is not an integer (expected u64)");
+    bad("x", "\"1\"", "parameter `x`: expected u64, got a string");
+    bad("u", "{\"id\": 1, \"name\": 5, \"tags\": [], \"active\": true}",
+        "parameter `u`.name: expected string, got a number");
+    bad("u", "{\"id\": 1, \"name\": \"a\", \"tags\": [1], \"active\": true}",
+        "parameter `u`.tags[0]: expected string, got a number");
+    bad("u", "{\"id\": 1, \"name\": \"a\", \"tags\": []}", "parameter `u`: missing field \"active\" of user");
+    bad("u", "{\"id\": 1, \"nam\": \"a\"}", "parameter `u`: unknown field \"nam\" for user");
+    bad("s", "{\"square\": 1}", "parameter `s`: \"square\" is not a case of shape");
+    bad("s", "\"circle\"", "parameter `s`: case `circle` needs a payload");
+    bad("s", "{\"none\": 5}", "parameter `s`: case `none` has no payload (give true or null)");
+    bad("c", "\"green\"", "parameter `c`: \"green\" is not a case of color");
+    bad("p", "{\"exec\": true}", "parameter `p`: \"exec\" is not a flag of perms");
+    bad("r", "{\"maybe\": 1}", "parameter `r`: expected {\"ok\": ...} or {\"err\": ...}, got \"maybe\"");
+    bad("t", "[1]", "parameter `t`: expected an array of 2 items, got 1");
+    bad("t", "[1, \"ab\"]", "parameter `t`[1]: expected a string of exactly one character");
+    bad("b", "[256]", "parameter `b`[0]: 256 is out of range for u8");
+    bad("z", "1 2", "parameter `z`: invalid JSON at offset 2: unexpected text after the value");
+    bad("z", "", "parameter `z`: invalid JSON at offset 0: unexpected end of input");
+    bad("u", "{\"id\": 1, \"id\": 2}", "parameter `u`: invalid JSON at offset 14: duplicate key \"id\"");
+    bad("y", "[1,]", "parameter `y`: invalid JSON at offset 3: unexpected character `]`");
+    bad("y", "\"\\ud800\"", "parameter `y`: invalid JSON at offset 7: unpaired surrogate in \\u escape");
+    bad("y", "\"\xff\"", "parameter `y`: invalid JSON at offset 1: invalid UTF-8 in string");
+    bad("y", "nul", "parameter `y`: invalid JSON at offset 0: unexpected character `n`");
+    /* deep nesting is an error, not a stack overflow */
+    static char deep[100002];
+    memset(deep, '[', 100000);
+    deep[100000] = 0;
+    wf_val v;
+    wf_error *e = wf_json_to_val_untyped(deep, strlen(deep), "arg", &v);
+    assert_non_null(e);
+    assert_string_equal(e->message, "arg: invalid JSON at offset 201: nested more than 200 levels deep");
+    wf_error_free(e);
+}
+
+static void test_untyped_and_output(void **state)
+{
+    const char *in = "[1, -2, 3.5, 18446744073709551615, \"s\", true, null, {\"a\": [ ]}]";
+    wf_val v;
+    wf_error *e = wf_json_to_val_untyped(in, strlen(in), "arg", &v);
+    assert_null(e);
+    assert_int_equal(v.of.agg.items[0].kind, WF_VAL_S64);
+    assert_int_equal(v.of.agg.items[2].kind, WF_VAL_F64);
+    assert_int_equal(v.of.agg.items[3].kind, WF_VAL_U64);
+    char *s = wf_json_from_val(&v);
+    assert_string_equal(s, "[1,-2,3.5,18446744073709551615,\"s\",true,null,{\"a\":[]}]");
+    free(s);
+    wf_val_free(&v);
+
+    wf_val x = wf_val_f32(0.1f);
+    s = wf_json_from_val(&x);
+    assert_string_equal(s, "0.1");
+    free(s);
+    x = wf_val_string("q\"\\\n\x01", 5);
+    s = wf_json_from_val(&x);
+    assert_string_equal(s, "\"q\\\"\\\\\\n\\u0001\"");
+    free(s);
+    wf_val_free(&x);
+    x = wf_val_char(0x1F600);
+    s = wf_json_from_val(&x);
+    assert_string_equal(s, "\"😀\"");
+    free(s);
+    x = wf_val_err(NULL);
+    s = wf_json_from_val(&x);
+    assert_string_equal(s, "{\"err\":null}");
+    free(s);
+    wf_val_free(&x);
+    x = wf_val_agg(WF_VAL_TUPLE, 0);
+    s = wf_json_from_val(&x);
+    assert_string_equal(s, "[]");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_typed),
+        cmocka_unit_test(test_typed_errors),
+        cmocka_unit_test(test_untyped_and_output),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,201 @@
+/* test_lua_json.c - the `json` Lua module (src/lua/json.c) and the error
+ * value (src/lua/err.c): round trips, the array/object rules, and every
+ * error as (nil, err) with kind INVALID. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "lua/lua_int.h"
+
+static lua_State *new_state(void)
+{
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    wf_lua_open_json(L);
+    lua_setglobal(L, "json");
+    return L;
+}
+
+/* Run code (a chunk that returns one string) and return a copy of it. */
+static char *run(const char *code)
+{
+    lua_State *L = new_state();
+    if (luaL_dostring(L, code) != LUA_OK) fail_msg("lua error: %s", lua_tostring(L, -1));
+    const char *s = lua_tostring(L, -1);
+    if (!s) fail_msg("chunk returned %s", luaL_typename(L, -1));
+    char *copy = wf_xstrdup(s);
+    lua_close(L);
+    return copy;
+}
+
+static void expect(const char *code, const char *want)
+{
+    char *got = run(code);
+    if (strcmp(got, want) != 0) fail_msg("%s\n  got:  %s\n  want: %s", code, got, want);
+    free(got);
+}
+
+static void test_encode_scalars(void **state)
+{
+    (void)state;
+    expect("return json.encode(nil)", "null");
+    expect("return json.encode(json.null)", "null");
+    expect("return json.encode(true) .. json.encode(false)", "truefalse");
+    expect("return json.encode(42)", "42");
+    expect("return json.encode(-9223372036854775807 - 1)", "-9223372036854775808");
+    expect("return json.encode(0.1)", "0.1");
+    expect("return json.encode(1.0)", "1.0");
+    expect("return json.encode(1e300)", "1e+300");
+    expect("return json.encode('a\"b\\\\c\\n\\t\\1')", "\"a\\\"b\\\\c\\n\\t\\u0001\"");
+    expect("return json.encode('h\\u{e9}llo \\u{1F600}')", "\"h\u00e9llo \U0001F600\"");
+}
+
+static void test_encode_tables(void **state)
+{
+    (void)state;
+    expect("return json.encode({})", "[]");
+    expect("return json.encode({1, 'two', {3}})", "[1,\"two\",[3]]");
+    expect("return json.encode({b = 1, a = {x = true}, c = {}})", "{\"a\":{\"x\":true},\"b\":1,\"c\":[]}");
+    /* A hole makes it an object with integer keys as text. */
+    expect("return json.encode({[1] = 'a', [3] = 'c'})", "{\"1\":\"a\",\"3\":\"c\"}");
+    expect("return json.encode({1, 2, n = 3})", "{\"1\":1,\"2\":2,\"n\":3}");
+    expect("return json.encode({1, json.null, 3})", "[1,null,3]");
+}
+
+static void test_encode_errors(void **state)
+{
+    (void)state;
+    expect("local v, e = json.encode(0/0) return tostring(v) .. ' ' .. tostring(e)",
+           "nil INVALID: json.encode: NaN has no JSON form");
+    expect("local v, e = json.encode(1/0) return e:message()", "json.encode: infinity has no JSON form");
+    expect("local v, e = json.encode({f = print}) return e:kind() .. ' ' .. e:message()",
+           "INVALID json.encode: cannot encode a function");
+    expect("local v, e = json.encode({[true] = 1}) return e:message()",
+           "json.encode: object key must be a string, not a boolean");
+    expect("local v, e = json.encode('\\255') return e:message()",
+           "json.encode: string is not valid UTF-8 (byte 1)");
+    expect("local t = {} t.self = t local v, e = json.encode(t) return e:message()",
+           "json.encode: nesting deeper than 128 (or a cyclic table)");
+}
+
+static void test_decode_values(void **state)
+{
+    (void)state;
+    expect("return math.type(json.decode('12'))", "integer");
+    expect("return math.type(json.decode('12.0'))", "float");
+    expect("return math.type(json.decode('1e2'))", "float");
+    expect("return tostring(json.decode('-9223372036854775808'))", "-9223372036854775808");
+    expect("return math.type(json.decode('9223372036854775808'))", "float");
+    expect("return json.decode('\"a\\\\u00e9\\\\ud83d\\\\ude00\\\\n\"')", "a\u00e9\U0001F600\n");
+    expect("local t = json.decode(' {\"a\": [1, null, {\"b\": false}], \"n\": null} ') "
+           "return tostring(#t.a) .. tostring(t.a[2] == json.null) .. tostring(t.a[3].b) .. tostring(t.n)",
+           "3truefalsenil");
+    expect("return tostring(json.decode('null') == json.null)", "true");
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    const char *docs[] = {
+        "[]", "{}", "[1,2.5,\"x\",true,false,null]",
+        "{\"a\":{\"b\":[{\"c\":\"d\"}]},\"e\":-0.125}",
+        "\"\\u0000\\\"\\\\/\"",
+    };
+    const char *want[] = {
+        "[]", "[]", "[1,2.5,\"x\",true,false,null]",
+        "{\"a\":{\"b\":[{\"c\":\"d\"}]},\"e\":-0.125}",
+        "\"\\u0000\\\"\\\\/\"",
+    };
+    for (size_t i = 0; i < WF_COUNT(docs); i++) {
+        char code[512];
+        snprintf(code, sizeof code, "return json.encode(json.decode([==[%s]==]))", docs[i]);
+        expect(code, want[i]);
+    }
+    expect("local t = {name = 'x', tags = {'a', 'b'}, n = 3, f = 1.5} "
+           "local u = json.decode(json.encode(t)) "
+           "return u.name .. u.tags[2] .. u.n .. u.f .. math.type(u.n)", "xb31.5integer");
+}
+
+static void test_decode_errors(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *msg; } cases[] = {
+        {"", "json.decode: expected a value at end of input"},
+        {"[1,]", "json.decode: unexpected character at byte 4"},
+        {"[1 2]", "json.decode: expected ',' or ']' at byte 4"},
+        {"{\"a\" 1}", "json.decode: expected ':' at byte 6"},
+        {"{a:1}", "json.decode: expected a string key at byte 2"},
+        {"{\"a\":1,}", "json.decode: expected a string key at byte 8"},
+        {"\"abc", "json.decode: unterminated string at end of input"},
+        {"\"a\\x\"", "json.decode: bad escape in string at byte 4"},
+        {"\"\\ud800\"", "json.decode: lone high surrogate in \\u escape at byte 8"},
+        {"\"\\udc00\"", "json.decode: lone low surrogate in \\u escape at byte 8"},
+        {"\"\\u12g4\"", "json.decode: bad \\u escape at byte 4"},
+        {"01", "json.decode: trailing characters at byte 2"},
+        {"1.", "json.decode: bad number at end of input"},
+        {"-", "json.decode: bad number at byte 1"},
+        {"tru", "json.decode: unexpected character at byte 1"},
+        {"[1] x", "json.decode: trailing characters at byte 5"},
+        {"\"\t\"", "json.decode: control character in string at byte 2"},
+        {"\"\xff\"", "json.decode: invalid UTF-8 in string at byte 2"},
+        {"NaN", "json.decode: unexpected character at byte 1"},
+    };
+    for (size_t i = 0; i < WF_COUNT(cases); i++) {
+        lua_State *L = new_state();
+        lua_getglobal(L, "json");
+        lua_getfield(L, -1, "decode");
+        lua_pushstring(L, cases[i].in);
+        lua_call(L, 1, 2);
+        assert_true(lua_isnil(L, -2));
+        wf_error_kind kind;
+        const char *msg;
+        assert_true(wf_lua_to_error(L, -1, &kind, &msg));
+        assert_int_equal(kind, WF_ERR_INVALID);
+        if (strcmp(msg, cases[i].msg) != 0) fail_msg("input %s: got '%s', want '%s'", cases[i].in, msg, cases[i].msg);
+        lua_close(L);
+    }
+}
+
+static void test_decode_depth(void **state)
+{
+    (void)state;
+    expect("local v, e = json.decode(string.rep('[', 129) .. string.rep(']', 129)) return e:message()",
+           "json.decode: nesting deeper than 128");
+    expect("local v = json.decode(string.rep('[', 128) .. string.rep(']', 128)) return type(v)", "table");
+    expect("local v, e = json.decode(string.rep('[', 100000)) return e:message()",
+           "json.decode: nesting deeper than 128");
+}
+
+static void test_error_value(void **state)
+{
+    (void)state;
+    lua_State *L = new_state();
+    wf_lua_push_error(L, WF_ERR_TIMEOUT, "too slow");
+    lua_setglobal(L, "e");
+    assert_int_equal(luaL_dostring(L, "return e:kind() .. '|' .. e:message() .. '|' .. tostring(e) "
+                                      ".. '|' .. getmetatable(e)"), LUA_OK);
+    assert_string_equal(lua_tostring(L, -1), "TIMEOUT|too slow|TIMEOUT: too slow|error");
+    wf_error_kind k;
+    assert_true(wf_lua_kind_from_name("NOT_FOUND", &k));
+    assert_int_equal(k, WF_ERR_NOT_FOUND);
+    assert_false(wf_lua_kind_from_name("nope", &k));
+    /* Methods check their receiver. */
+    assert_int_not_equal(luaL_dostring(L, "return e.kind({})"), LUA_OK);
+    lua_close(L);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode_scalars),
+        cmocka_unit_test(test_encode_tables),
+        cmocka_unit_test(test_encode_errors),
+        cmocka_unit_test(test_decode_values),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_decode_errors),
+        cmocka_unit_test(test_decode_depth),
+        cmocka_unit_test(test_error_value),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

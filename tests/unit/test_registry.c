@@ -1,0 +1,236 @@
+/* test_registry.c - loading projects: entries and their parsed fields,
+ * references, env placeholders, partial loads (a bad file loads nothing, the
+ * others load), env get/set, YAML positions. Projects are written to a
+ * temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "component/wit.h"
+#include "registry/registry.h"
+
+static char root[64];
+
+static void put(const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    char *slash = strrchr(path, '/');
+    *slash = 0;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    *slash = '/';
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(root, "/tmp/wf_registry_XXXXXX");
+    return mkdtemp(root) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd);
+}
+
+static char *diags(const wf_registry *r)
+{
+    size_t cap = 4096, used = 0;
+    char *s = calloc(1, cap);
+    for (size_t i = 0; i < wf_registry_diag_count(r); i++) {
+        char *l = wf_reg_diag_format(wf_registry_diag(r, i));
+        used += (size_t)snprintf(s + used, cap > used ? cap - used : 0, "%s\n", l);
+        free(l);
+    }
+    return s;
+}
+
+static void test_sound(void **state)
+{
+    (void)state;
+    put("_index.yaml",
+        "namespace: app\n"
+        "entries:\n"
+        "  - name: st\n"
+        "    kind: env.storage.static\n"
+        "    values: {N: \"5\"}\n"
+        "  - name: mem\n"
+        "    kind: env.storage.memory\n"
+        "  - name: n\n"
+        "    kind: env.variable\n"
+        "    variable: N\n"
+        "    storage: st\n"
+        "  - name: m\n"
+        "    kind: env.variable\n"
+        "    storage: mem\n"
+        "    default: dflt\n"
+        "  - name: ro\n"
+        "    kind: env.variable\n"
+        "    storage: mem\n"
+        "    readonly: true\n"
+        "  - name: f\n"
+        "    kind: function.wat\n"
+        "    source: (module (func (export \"f\") (param i32) (result i32) local.get 0))\n"
+        "    method: f\n"
+        "    wit: \"f: func(x: s32) -> s32;\"\n"
+        "    pool: {type: static, workers: 2}\n"
+        "    limits: {max_execution_ms: 100}\n"
+        "    imports: [wasi:io/streams@0.2.3, preview1]\n"
+        "    meta: {note: \"n=${env:N} x=${env:missing|fallback}\"}\n");
+    put("lib/_index.yaml",
+        "namespace: app.lib\n"
+        "entries:\n"
+        "  - name: l\n"
+        "    kind: library.lua\n"
+        "    source: return {}\n"
+        "  - name: g\n"
+        "    kind: function.lua\n"
+        "    source: function g() end\n"
+        "    method: g\n"
+        "    imports: {lib: l, other: app.lib:l}\n");
+    wf_registry *r = NULL;
+    wf_error *e = wf_registry_load(root, &r);
+    char *d = diags(r);
+    assert_string_equal(d, "");
+    free(d);
+    assert_null(e);
+    assert_int_equal(wf_registry_count(r), 8);
+    /* files in sorted order: _index.yaml before lib/_index.yaml */
+    assert_string_equal(wf_registry_at(r, 0)->id, "app:st");
+    assert_string_equal(wf_registry_at(r, 6)->id, "app.lib:l");
+
+    const wf_reg_entry *f = wf_registry_get(r, "app:f");
+    assert_non_null(f);
+    assert_int_equal(f->kind, WF_REG_FUNCTION_WAT);
+    assert_string_equal(f->file, "_index.yaml");
+    assert_int_equal(f->line, 20);
+    assert_non_null(f->u.wasm.module);
+    assert_non_null(f->u.wasm.wit_func);
+    assert_string_equal(f->u.wasm.wit_func->name, "f");
+    assert_int_equal(f->u.wasm.pool.type, WF_POOL_STATIC);
+    assert_int_equal(f->u.wasm.pool.workers, 2);
+    assert_int_equal(f->u.wasm.pool.size, 2);
+    assert_int_equal(f->u.wasm.pool.buffer, 128);
+    assert_int_equal(f->u.wasm.limits.max_execution_ms, 100);
+    assert_int_equal(f->u.wasm.imports, WF_IMPORT_WASI_IO | WF_IMPORT_WASI_P1);
+    const wf_reg_node *note = wf_reg_node_get(f->meta, "note");
+    assert_string_equal(note->str, "n=5 x=fallback");
+
+    const wf_reg_entry *g = wf_registry_get(r, "app.lib:g");
+    assert_int_equal(g->u.lua.nimports, 2);
+    assert_string_equal(g->u.lua.imports[0].alias, "lib");
+    assert_string_equal(g->u.lua.imports[0].id, "app.lib:l");
+    assert_false(g->u.lua.has_modules);
+    assert_null(wf_registry_get(r, "app:nope"));
+
+    /* env values: storage, default, memory writes, readonly */
+    char *v = NULL;
+    assert_null(wf_registry_env_get(r, "app:n", &v));
+    assert_string_equal(v, "5");
+    free(v);
+    assert_null(wf_registry_env_get(r, "app:m", &v));
+    assert_string_equal(v, "dflt");
+    free(v);
+    assert_null(wf_registry_env_set(r, "app:m", "set"));
+    assert_null(wf_registry_env_get(r, "app:m", &v));
+    assert_string_equal(v, "set");
+    free(v);
+    e = wf_registry_env_set(r, "app:ro", "x");
+    assert_non_null(e);
+    assert_string_equal(e->message, "env variable app:ro is readonly");
+    wf_error_free(e);
+    e = wf_registry_env_set(r, "app:n", "x");
+    assert_non_null(e);
+    assert_string_equal(e->message, "storage app:st (env.storage.static) is read-only");
+    wf_error_free(e);
+    e = wf_registry_env_get(r, "app:zzz", &v);
+    assert_int_equal(e->kind, WF_ERR_NOT_FOUND);
+    wf_error_free(e);
+    wf_registry_free(r);
+}
+
+static void test_partial(void **state)
+{
+    (void)state;
+    /* An error in b/ loads nothing of that file; a/ loads. */
+    put("a/_index.yaml",
+        "namespace: a\nentries:\n  - name: x\n    kind: env.storage.os\n");
+    put("b/_index.yaml",
+        "namespace: b\nentries:\n  - name: ok\n    kind: env.storage.os\n"
+        "  - name: bad\n    kind: env.variable\n    storage: a:nope\n");
+    wf_registry *r = NULL;
+    wf_error *e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_INVALID);
+    wf_error_free(e);
+    char *d = diags(r);
+    assert_string_equal(d, "b/_index.yaml:7: b:bad: storage 'a:nope': no such entry\n");
+    free(d);
+    assert_int_equal(wf_registry_count(r), 1);
+    assert_non_null(wf_registry_get(r, "a:x"));
+    assert_null(wf_registry_get(r, "b:ok"));
+    const wf_reg_diag *dg = wf_registry_diag(r, 0);
+    assert_string_equal(dg->file, "b/_index.yaml");
+    assert_int_equal(dg->line, 7);
+    assert_string_equal(dg->entry, "b:bad");
+    wf_registry_free(r);
+}
+
+static void test_yaml_errors(void **state)
+{
+    (void)state;
+    put("_index.yaml", "namespace: a\nentries:\n  - &x {name: a, kind: env.storage.os}\n");
+    put("dup/_index.yaml", "namespace: b\nnamespace: c\n");
+    put("ns/_index.yaml", "namespace: \"bad ns\"\nentries: []\n");
+    put("top/_index.yaml", "- a\n- b\n");
+    wf_registry *r = NULL;
+    wf_error *e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    assert_true(!strncmp(e->message, "4 load errors in ", 17));
+    wf_error_free(e);
+    char *d = diags(r);
+    assert_string_equal(d,
+                        "_index.yaml:3: bad YAML (column 5): anchors are not supported\n"
+                        "dup/_index.yaml:2: bad YAML (column 1): duplicate key 'namespace'\n"
+                        "ns/_index.yaml:1: field 'namespace' must be a dotted name such as app.test "
+                        "(letters, digits, '_', '-')\n"
+                        "top/_index.yaml:1: the file must be a map with namespace and entries\n");
+    free(d);
+    assert_int_equal(wf_registry_count(r), 0);
+    wf_registry_free(r);
+}
+
+static void test_missing_dir(void **state)
+{
+    (void)state;
+    wf_registry *r = (wf_registry *)1;
+    wf_error *e = wf_registry_load("/nonexistent/project", &r);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_IO);
+    assert_null(r);
+    wf_error_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_yaml_errors, setup, teardown),
+        cmocka_unit_test(test_missing_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,86 @@
+/* test_registry_register.c - loaded function.wat / function.wasm entries
+ * registered into a runtime and called through it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "registry/registry.h"
+#include "runtime/runtime.h"
+
+static char root[64];
+
+static void put(const char *rel, const void *data, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(data, 1, len, f);
+    fclose(f);
+}
+
+static void test_register_and_call(void **state)
+{
+    (void)state;
+    strcpy(root, "/tmp/wf_regrt_XXXXXX");
+    assert_non_null(mkdtemp(root));
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/wasm", root);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    /* compute(a, b) = a * b */
+    static const unsigned char wasm[] = {
+        0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 7, 1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 3, 2, 1, 0,
+        7, 11, 1, 7, 'c', 'o', 'm', 'p', 'u', 't', 'e', 0, 0,
+        10, 9, 1, 7, 0, 0x20, 0, 0x20, 1, 0x6c, 0x0b,
+    };
+    put("wasm/compute.wasm", wasm, sizeof wasm);
+    const char *yaml =
+        "namespace: t\n"
+        "entries:\n"
+        "  - name: assets\n    kind: fs.directory\n    directory: wasm\n"
+        "  - name: compute\n    kind: function.wasm\n    fs: assets\n    path: /compute.wasm\n"
+        "    hash: sha256:c62dfd508eb753f7d8af19c28a31ed9e9ddcc396cd6f2c44aa61b53b18f4de9c\n"
+        "    method: compute\n    pool: {type: lazy, max_size: 2}\n"
+        "  - name: answer\n    kind: function.wat\n"
+        "    source: (module (func (export \"answer\") (result i32) i32.const 42))\n"
+        "    method: answer\n"
+        "  - name: lua\n    kind: function.lua\n    source: function f() end\n    method: f\n";
+    put("_index.yaml", yaml, strlen(yaml));
+
+    wf_registry *r = NULL;
+    assert_null(wf_registry_load(root, &r));
+    wf_runtime *rt = wf_runtime_new();
+    assert_null(wf_registry_register(r, rt));
+    assert_true(wf_runtime_has(rt, "t:compute"));
+    assert_true(wf_runtime_has(rt, "t:answer"));
+    assert_false(wf_runtime_has(rt, "t:lua"));   /* the Lua layer's */
+
+    wf_val args[2] = { { .kind = WF_VAL_S32, .of.s = 6 }, { .kind = WF_VAL_S32, .of.s = 7 } };
+    wf_val res;
+    wf_error *e = wf_runtime_call(rt, "t:compute", args, 2, &res, NULL);
+    if (e) fail_msg("%s", e->message);
+    assert_true(res.kind == WF_VAL_S32 || res.kind == WF_VAL_S64);
+    assert_int_equal(res.of.s, 42);
+    wf_val_free(&res);
+    e = wf_runtime_call(rt, "t:answer", NULL, 0, &res, NULL);
+    if (e) fail_msg("%s", e->message);
+    assert_int_equal(res.of.s, 42);
+    wf_val_free(&res);
+
+    wf_runtime_free(rt);
+    wf_registry_free(r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_register_and_call),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
