@@ -12,5 +12,6 @@ enum { WF_EXIT_OK = 0, WF_EXIT_FAIL = 1, WF_EXIT_USAGE = 2, WF_EXIT_LOAD = 3 };
 int wf_cli_wast(int argc, char **argv);
 int wf_cli_check(int argc, char **argv);
 int wf_cli_hash(int argc, char **argv);
+int wf_cli_call(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct {
     { "wast", wf_cli_wast, "run WebAssembly spec scripts (.wast)" },
     { "check", wf_cli_check, "validate a project's registry without running it" },
     { "hash", wf_cli_hash, "print a file's sha256: value for a function.wasm entry" },
+    { "call", wf_cli_call, "call a function of a project once: wasmfn call DIR ID [ARG...]" },
 };
 
 static void usage(FILE *out)

@@ -17,11 +17,6 @@
 #include "wasm/code.h"
 #include "wasm/runtime.h"
 
-/* The Canonical ABI (component/cabi.c) may not be linked yet while the
- * component layer is in progress: reference it weakly and say so. */
-#pragma weak wf_cabi_call
-#pragma weak wf_cabi_check_type
-
 typedef struct wasm_fn {
     char *id;
     const wf_module *module;
@@ -220,10 +215,7 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
     wf_exec_set_stack_limit((size_t)w->limits.max_stack_kb * 1024);
     wf_error *err;
     if (w->wit) {
-        if (!wf_cabi_call)
-            err = wf_error_new(WF_ERR_UNSUPPORTED, "%s: the Canonical ABI is not built in yet", w->id);
-        else
-            err = wf_cabi_call(wi->inst, wi->func, w->method, w->wit, args, nargs, result);
+        err = wf_cabi_call(wi->inst, wi->func, w->method, w->wit, args, nargs, result);
     } else {
         err = call_core(w, wi->func, args, nargs, result);
     }
@@ -280,9 +272,6 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
                             cfg->method);
     const wf_functype *ft = module->funcs[ex->index].type;
     if (cfg->wit) {
-        if (!wf_cabi_check_type)
-            return wf_error_new(WF_ERR_UNSUPPORTED, "%s: `wit` signatures need the Canonical ABI, "
-                                "not built in yet", id);
         wf_error *e = wf_cabi_check_type(ft, cfg->wit);
         if (e) return wf_error_wrap(e, "%s: method `%s` does not match its `wit`", id, cfg->method);
     }
