@@ -44,6 +44,7 @@ ok 1 app.call:count          # a fresh instance every call: never 2
 ok null app.call:nothing
 ok 1 app.call:grow 0
 ok 100 app.call:deep 100
+ok 6 app.call:strlen '"héllo"'    # through the Canonical ABI (wit: string -> u32)
 
 bad 1 'error: INVALID: app.call:add: parameter 2: expected a number (i32), got string' \
     $P app.call:add 6 '"x"'
@@ -52,6 +53,7 @@ bad 1 'error: INVALID: app.call:add: parameter 1: 4294967296 is out of range for
 bad 1 'error: INVALID: app.call:add: expected 2 arguments, got 1' $P app.call:add 6
 bad 1 'error: INVALID: answer takes 0 arguments, got 1' $P app.call:answer 1
 bad 1 'error: NOT_FOUND: no function app.call:nope' $P app.call:nope
+bad 1 'error: INVALID: parameter `text`: expected string, got a number' $P app.call:strlen 5
 bad 1 'error: TRAP: app.call:boom: unreachable' $P app.call:boom
 bad 1 'error: NOT_FOUND: app.call:imports: the module imports `env`.`log`, which nothing provides (host imports are not available yet)' \
     $P app.call:imports
