@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "component/json.h"
 #include "component/wit.h"
+#include "lua/wflua.h"
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 
@@ -121,6 +122,7 @@ int wf_cli_call(int argc, char **argv)
     wf_runtime *rt = wf_runtime_new();
     int rc = WF_EXIT_OK;
     e = wf_registry_register(reg, rt);
+    if (!e) e = wf_lua_register(reg, rt);
     if (e) {
         rc = load_error(NULL, e);
         goto done;

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lua/wflua.h"
 #include "registry/registry.h"
+#include "runtime/runtime.h"
 
 static void help(FILE *out)
 {
@@ -19,6 +21,16 @@ static void help(FILE *out)
             "Prints a one-line summary and exits 0 when the registry is sound; otherwise\n"
             "prints every error on stderr as `file:line: entry ID: problem` (file relative\n"
             "to DIR) and exits 3. A usage error exits 2.\n");
+}
+
+/* Lua sources are compiled (not run) by adding them to a throwaway runtime,
+ * so syntax errors and unknown modules are found here, as a call would. */
+static wf_error *check_lua(wf_registry *r)
+{
+    wf_runtime *rt = wf_runtime_new();
+    wf_error *e = wf_lua_register(r, rt);
+    wf_runtime_free(rt);
+    return e;
 }
 
 int wf_cli_check(int argc, char **argv)
@@ -46,6 +58,10 @@ int wf_cli_check(int argc, char **argv)
             free(line);
         }
         fprintf(stderr, "wasmfn check: %s\n", e->message);
+        wf_error_free(e);
+        status = WF_EXIT_LOAD;
+    } else if ((e = check_lua(r))) {
+        fprintf(stderr, "%s\n", e->message);
         wf_error_free(e);
         status = WF_EXIT_LOAD;
     } else {

@@ -17,10 +17,6 @@
 #include "wasm/module.h"
 #include "component/wit.h"
 
-/* Provided by the component layer once the Canonical ABI lands; until then
- * the signature check waits for registration (the runtime does the same). */
-#pragma weak wf_cabi_check_type
-
 /* The YAML line of line `l` of an inline text node. */
 static int text_line(const wf_reg_node *n, int l)
 {
@@ -88,7 +84,7 @@ static void check_method_and_wit(wf_registry *r, reg_entry *e)
     /* The core export must have the flattened type of its WIT signature. */
     const wf_export *ex = wf_module_find_export(w->module, w->method, strlen(w->method));
     const wf_functype *ft = ex && ex->kind == WF_EXTERN_FUNC ? w->module->funcs[ex->index].type : NULL;
-    if (ft && wf_cabi_check_type) {
+    if (ft) {
         wf_error *ce = wf_cabi_check_type(ft, w->wit_func);
         if (ce) {
             reg_diag(r, e->file, wn->line, e->pub.id, "method '%s' does not match its wit: %s", w->method,

@@ -1,0 +1,33 @@
+-- Calls every demo function and returns a summary of what they answered.
+local funcs = require("funcs")
+
+local users = {
+    {id = 1, name = "Alice", tags = {"admin", "dev"}, active = true},
+    {id = 2, name = "Bob", tags = {"user"}, active = false},
+    {id = 3, name = "Carol", tags = {"dev"}, active = true},
+}
+
+local function must(value, err)
+    if err then error(tostring(err)) end
+    return value
+end
+
+function summary()
+    local answer = must(funcs.call("demo:answer"))
+    local answer_file = must(funcs.call("demo:answer_file"))
+    local product = must(funcs.call("demo:compute", 6, 7))
+    local transformed = must(funcs.call("demo:transform_users", users))
+    local active = must(funcs.call("demo:filter_active", users))
+
+    local displays, active_names = {}, {}
+    for i, view in ipairs(transformed) do displays[i] = view.display end
+    for i, user in ipairs(active) do active_names[i] = user.name end
+    return {
+        answer = answer,
+        answer_file = answer_file,
+        compute = product,
+        displays = displays,
+        active = active_names,
+        tag_counts = transformed[1]["tag-count"] + transformed[2]["tag-count"] + transformed[3]["tag-count"],
+    }
+end

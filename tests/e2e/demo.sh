@@ -1,0 +1,17 @@
+#!/bin/sh
+# demo.sh - the README's demo (examples/demo/run) prints exactly what
+# tests/e2e/demo.expected holds: the original document's examples through
+# `wasmfn check` / `wasmfn call`, and the embedding example.
+# $1 = the wasmfn binary (example_embed is built beside it).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$(dirname "$1")" && pwd)
+cd "$here/../.." || exit 1
+out=$(examples/demo/run "$build" 2>&1) || { echo "FAIL: the demo exited with an error"; echo "$out"; exit 1; }
+if [ "$out" = "$(cat "$here/demo.expected")" ]; then
+    echo "ok   demo output"
+else
+    echo "FAIL: demo output differs"
+    printf '%s\n' "$out" | diff "$here/demo.expected" - 
+    exit 1
+fi
