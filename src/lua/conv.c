@@ -76,8 +76,9 @@ static wf_error *mismatch(lua_State *L, int idx, const path *p, const wf_wit_typ
     return e;
 }
 
-/* Keys exactly 1..n (n >= 0; the empty table is the empty list). */
-static bool table_seq_len(lua_State *L, int idx, size_t *n)
+/* Keys exactly 1..n (n >= 0; the empty table is the empty list): what both
+ * the WIT converters and json.encode treat as an array. */
+bool wf_lua_seq_len(lua_State *L, int idx, size_t *n)
 {
     lua_Integer count = 0, max = 0;
     lua_pushnil(L);
@@ -242,7 +243,7 @@ static wf_error *to_list(lua_State *L, int idx, const wf_wit_type *t, path *p, i
     }
     size_t n;
     if (lua_type(L, idx) != LUA_TTABLE) return mismatch(L, idx, p, t);
-    if (!table_seq_len(L, idx, &n)) return fail(p, "expected a list (a table with keys 1..n)");
+    if (!wf_lua_seq_len(L, idx, &n)) return fail(p, "expected a list (a table with keys 1..n)");
     *out = wf_val_agg(WF_VAL_LIST, n);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
@@ -259,7 +260,7 @@ static wf_error *to_tuple(lua_State *L, int idx, const wf_wit_type *t, path *p, 
 {
     size_t n;
     if (lua_type(L, idx) != LUA_TTABLE) return mismatch(L, idx, p, t);
-    if (!table_seq_len(L, idx, &n)) return fail(p, "expected a tuple (a table with keys 1..n)");
+    if (!wf_lua_seq_len(L, idx, &n)) return fail(p, "expected a tuple (a table with keys 1..n)");
     if (n != t->nfields) return fail(p, "expected a tuple of %zu values, got %zu", t->nfields, n);
     *out = wf_val_agg(WF_VAL_TUPLE, n);
     for (size_t i = 0; i < n; i++) {
@@ -543,7 +544,7 @@ static wf_error *untyped(lua_State *L, int idx, path *p, int depth, wf_val *out)
         break;
     case LUA_TTABLE: {
         size_t n;
-        if (table_seq_len(L, idx, &n)) {
+        if (wf_lua_seq_len(L, idx, &n)) {
             *out = wf_val_agg(WF_VAL_LIST, n);
             for (size_t i = 0; i < n; i++) {
                 lua_rawgeti(L, idx, (lua_Integer)i + 1);

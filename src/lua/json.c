@@ -112,25 +112,6 @@ static void enc_float(enc *e, double d)
 
 static bool enc_value(enc *e, int idx, int depth);
 
-/* An array when the keys are exactly 1..n (n >= 0); *n gets n. */
-static bool is_array(lua_State *L, int idx, lua_Integer *n)
-{
-    lua_Integer count = 0, max = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1) {
-            lua_pop(L, 1);
-            return false;
-        }
-        lua_Integer k = lua_tointeger(L, -1);
-        if (k > max) max = k;
-        count++;
-    }
-    *n = count;
-    return max == count;
-}
-
 static int cmp_keys(const void *a, const void *b)
 {
     const char *const *x = a, *const *y = b;
@@ -230,12 +211,12 @@ static bool enc_value(enc *e, int idx, int depth)
         break;
     case LUA_TTABLE: {
         luaL_checkstack(L, 8, "json.encode");
-        lua_Integer n;
-        if (!is_array(L, idx, &n)) return enc_object(e, idx, depth);
+        size_t n;
+        if (!wf_lua_seq_len(L, idx, &n)) return enc_object(e, idx, depth);
         wf_buf_byte(&e->out, '[');
-        for (lua_Integer i = 1; i <= n; i++) {
+        for (size_t i = 1; i <= n; i++) {
             if (i > 1) wf_buf_byte(&e->out, ',');
-            lua_rawgeti(L, idx, i);
+            lua_rawgeti(L, idx, (lua_Integer)i);
             bool ok = enc_value(e, lua_gettop(L), depth + 1);
             lua_pop(L, 1);
             if (!ok) return false;

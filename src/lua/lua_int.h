@@ -92,6 +92,9 @@ uint32_t wf_lua_ms_left(lua_State *L);
 
 /* Lua value at idx -> a wf_val of WIT type t. `what` starts error messages
  * ("parameter `users`"). On error *out owns nothing. */
+/* True when the table at idx has exactly the keys 1..n; *n gets n. */
+bool wf_lua_seq_len(lua_State *L, int idx, size_t *n);
+
 wf_error *wf_lua_to_val(lua_State *L, int idx, const wf_wit_type *t, const char *what, wf_val *out);
 /* Untyped (Lua function arguments and results): see conv.c for the mapping. */
 wf_error *wf_lua_to_val_untyped(lua_State *L, int idx, const char *what, wf_val *out);

@@ -76,6 +76,9 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     const wf_word *npc;
 
 #define NEXT()     goto *(void *)*pc
+    /* Another thread (the deadline timer) sets the flag: an atomic read, as
+     * cheap as a plain load, keeps that a well-defined race. */
+#define INTERRUPTED() __atomic_load_n(intr, __ATOMIC_RELAXED)
 #define S(n)       fp[pc[n]]
 #define TRAP(msg)  do { trapmsg = (msg); goto trap; } while (0)
 #define LOAD_MEM()                                                            \
@@ -120,13 +123,13 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     NEXT();
 
 L_ENTER:
-    if (WF_UNLIKELY(*intr)) TRAP("interrupted");
+    if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
     memset(fp + pc[1], 0, pc[2] * sizeof(wf_slot));
     pc += 4;
     NEXT();
 L_LOOP_HEAD:
-    if (WF_UNLIKELY(*intr)) TRAP("interrupted");
+    if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
     pc += 1;
     NEXT();
 L_UNREACHABLE:
