@@ -139,6 +139,23 @@ static char *get_ref(fctx *c, const wf_reg_node *m, const char *key, bool requir
 
 /* ---- shared blocks: pool, limits, imports, wasi ------------------------ */
 
+/* Pool sizes become threads, ready instances (each with its own memory
+ * reservation) and queue slots: bound them to what one host can hold. */
+#define WF_POOL_MAX_WORKERS 1024u
+#define WF_POOL_MAX_BUFFER  1000000u
+
+static uint32_t get_pool_count(fctx *c, const wf_reg_node *m, const char *key, uint32_t max,
+                               bool *bad)
+{
+    uint32_t v = get_pos(c, m, key, bad);
+    if (v > max) {
+        DIAG(c, wf_reg_node_get(m, key), "field '%s%s' must be at most %u", c->where, key, max);
+        *bad = true;
+        return 0;
+    }
+    return v;
+}
+
 static void parse_pool(fctx *c, const wf_reg_node *n, wf_reg_pool *p, bool *bad)
 {
     fctx pc = *c;
@@ -160,14 +177,14 @@ static void parse_pool(fctx *c, const wf_reg_node *n, wf_reg_pool *p, bool *bad)
     } else if (!strcmp(type, "lazy")) {
         p->type = WF_POOL_LAZY;
         only_fields(&pc, n, f_lazy, "pool type lazy");
-        p->max_size = get_pos(&pc, n, "max_size", bad);
+        p->max_size = get_pool_count(&pc, n, "max_size", WF_POOL_MAX_WORKERS, bad);
         if (!p->max_size) p->max_size = 16;
     } else if (!strcmp(type, "static")) {
         p->type = WF_POOL_STATIC;
         only_fields(&pc, n, f_static, "pool type static");
-        p->size = get_pos(&pc, n, "size", bad);
-        p->workers = get_pos(&pc, n, "workers", bad);
-        p->buffer = get_pos(&pc, n, "buffer", bad);
+        p->size = get_pool_count(&pc, n, "size", WF_POOL_MAX_WORKERS, bad);
+        p->workers = get_pool_count(&pc, n, "workers", WF_POOL_MAX_WORKERS, bad);
+        p->buffer = get_pool_count(&pc, n, "buffer", WF_POOL_MAX_BUFFER, bad);
         if (!p->workers) p->workers = p->size ? p->size : 1;
         if (!p->size) p->size = p->workers;
         if (!p->buffer) p->buffer = p->workers * 64;
@@ -178,7 +195,7 @@ static void parse_pool(fctx *c, const wf_reg_node *n, wf_reg_pool *p, bool *bad)
     } else if (!strcmp(type, "adaptive")) {
         p->type = WF_POOL_ADAPTIVE;
         only_fields(&pc, n, f_adaptive, "pool type adaptive");
-        p->max_size = get_pos(&pc, n, "max_size", bad);
+        p->max_size = get_pool_count(&pc, n, "max_size", WF_POOL_MAX_WORKERS, bad);
         if (!p->max_size) p->max_size = 100;
         p->warm_start = get_bool(&pc, n, "warm_start", false, bad);
     } else {

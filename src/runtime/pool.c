@@ -4,9 +4,11 @@
  *
  *   lazy      0 .. max_size workers, idle ones exit after 1 s, no ready instance;
  *   static    exactly `workers` workers started at once, a queue of `buffer`,
- *             each worker keeps one ready (pre-instantiated) instance;
- *   adaptive  1 .. max_size workers, extra idle ones exit after 5 s, ready
- *             instances; warm_start starts the first worker at once.
+ *             and `size` ready (pre-instantiated) instances (default: one
+ *             per worker);
+ *   adaptive  1 .. max_size workers, extra idle ones exit after 5 s, one
+ *             ready instance per live worker; warm_start starts the first
+ *             worker at once.
  *
  * A worker is spawned when a request is queued and there are fewer idle
  * workers than queued requests. A full queue is back-pressure: the caller
@@ -15,7 +17,8 @@
  *
  * A "ready" instance is one made by `prepare` before its call and never used
  * by another: the pristine-instance rule holds, and instantiation leaves the
- * call's critical path.
+ * call's critical path. Ready instances wait in the pool's stash; idle
+ * workers refill it, any worker takes from it.
  *
  * Worker threads are joinable; an exiting worker puts itself on the zombie
  * list, which the next spawn and the pool's end join.
@@ -35,7 +38,11 @@ struct rt_pool {
     size_t queued, cap;
     uint32_t nworkers, nidle, min_workers, max_workers;
     uint64_t idle_ns;           /* reap idle workers beyond min after this; 0 = never */
-    bool ready;                 /* workers keep a ready instance */
+    bool ready;                 /* keep ready instances in the stash */
+    void **stash;               /* ready instances, never used */
+    uint32_t nstash, stash_cap, npreparing;
+    uint32_t stash_size;        /* static: `size`; 0 = one per live worker */
+    bool prepare_failed;        /* stop refilling until a call succeeds in preparing */
     bool stopping;
     pthread_t *zombies;
     size_t nzombies, zcap;
@@ -87,6 +94,13 @@ void rt_pool_unqueue(rt_pool *p, rt_job *job)
 
 static void *worker_main(void *arg);
 
+/* With mu held: how many ready instances the stash should hold now. */
+static uint32_t stash_target(const rt_pool *p)
+{
+    if (!p->ready || p->prepare_failed) return 0;
+    return p->stash_size ? p->stash_size : p->nworkers;
+}
+
 /* With mu held: start one worker; false when the system refuses a thread. */
 static bool spawn(rt_pool *p)
 {
@@ -102,22 +116,28 @@ static void *worker_main(void *arg)
 {
     rt_pool *p = arg;
     rt_fn *fn = p->fn;
-    void *ready = NULL;
-    bool ready_failed = false;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         bool reap = false;
         while (!p->head && !p->stopping) {
-            if (p->ready && !ready && !ready_failed) {
+            if (p->nstash + p->npreparing < stash_target(p)) {
+                p->npreparing++;
                 pthread_mutex_unlock(&p->mu);
                 /* A failure here is reported by the call's own prepare. */
+                void *ready = NULL;
                 wf_error *e = fn->kind->prepare(fn->fn, &ready);
+                pthread_mutex_lock(&p->mu);
+                p->npreparing--;
                 if (e) {
                     wf_error_free(e);
-                    ready = NULL;
-                    ready_failed = true;
+                    p->prepare_failed = true;
+                } else {
+                    if (p->nstash == p->stash_cap) {
+                        p->stash_cap = p->stash_cap ? p->stash_cap * 2 : 4;
+                        p->stash = wf_xrealloc(p->stash, p->stash_cap * sizeof *p->stash);
+                    }
+                    p->stash[p->nstash++] = ready;
                 }
-                pthread_mutex_lock(&p->mu);
                 continue;
             }
             p->nidle++;
@@ -150,10 +170,9 @@ static void *worker_main(void *arg)
             continue;
         }
         job->state = JOB_RUNNING;
+        void *inst = p->nstash ? p->stash[--p->nstash] : NULL;
         pthread_mutex_unlock(&p->mu);
 
-        void *inst = ready;
-        ready = NULL;
         wf_error *err = NULL;
         if (!inst) err = fn->kind->prepare(fn->fn, &inst);
         wf_val result = { 0 };
@@ -162,9 +181,9 @@ static void *worker_main(void *arg)
                           &job->cancelled, job->caller_deadline_ns, job->start_ns);
             fn->kind->release(fn->fn, inst);
         }
-        ready_failed = false;
 
         pthread_mutex_lock(&p->mu);
+        if (!err) p->prepare_failed = false;
         job->result = result;
         rt_job_finish_locked(job, err);
         rt_job_unref_locked(job);
@@ -177,7 +196,6 @@ static void *worker_main(void *arg)
     p->zombies[p->nzombies++] = pthread_self();
     pthread_cond_broadcast(&p->exit_cv);
     pthread_mutex_unlock(&p->mu);
-    if (ready) fn->kind->release(fn->fn, ready);
     return NULL;
 }
 
@@ -197,6 +215,7 @@ wf_error *rt_pool_new(rt_fn *fn, rt_pool **out)
         p->min_workers = p->max_workers = start = w;
         p->cap = c->buffer ? c->buffer : (size_t)w * 64;
         p->ready = true;
+        p->stash_size = c->size ? c->size : w;
         break;
     }
     case WF_RT_POOL_ADAPTIVE:
@@ -238,6 +257,8 @@ void rt_pool_free(rt_pool *p)
     while (p->nworkers > 0) pthread_cond_wait(&p->exit_cv, &p->mu);
     join_zombies(p);
     pthread_mutex_unlock(&p->mu);
+    for (uint32_t i = 0; i < p->nstash; i++) p->fn->kind->release(p->fn->fn, p->stash[i]);
+    free(p->stash);
     free(p->zombies);
     pthread_cond_destroy(&p->work_cv);
     pthread_cond_destroy(&p->space_cv);
