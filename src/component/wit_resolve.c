@@ -75,6 +75,7 @@ struct rpkg {
 typedef struct R {
     wf_wit_doc *d;
     WF_VEC(rpkg *) pkgs;
+    riface_vec inline_ifaces;   /* `import x: interface { }` scopes, to free */
 } R;
 
 static wf_error *err(const wit_pos *at, const char *fmt, ...) WF_PRINTF(2, 3);
@@ -624,6 +625,7 @@ static wf_error *world_extern(R *r, rworld *w, wit_witem *it, bool excluded)
         f->pkg = w->pkg;
         f->part = w->part;
         f->excluded = excluded;
+        wf_vec_push(&r->inline_ifaces, f);
         if ((e = resolve_iface(r, f, NULL))) return e;
         n.kind = W_IFACE;
         n.iface = f;
@@ -877,6 +879,8 @@ void wit_resolved_free(wf_wit_doc *d)
         wf_vec_free(&p->worlds);
         wf_vec_free(&p->deps);
     }
+    for (size_t i = 0; i < rs->r.inline_ifaces.len; i++) free_scope(rs->r.inline_ifaces.data[i]);
+    wf_vec_free(&rs->r.inline_ifaces);
     wf_vec_free(&rs->r.pkgs);
     free(rs);
     d->resolved = NULL;
