@@ -86,9 +86,11 @@ p1_fd *p1_fd_get(wf_wasi_ctx *c, uint32_t fd)
 
 bool p1_fd_add(wf_wasi_ctx *c, p1_fd e, uint32_t *out)
 {
-    uint32_t i = 0;
+    /* 0-2 are the streams' numbers even when a stream is closed: new
+     * descriptors start at 3, as every WASI guest expects of preopens. */
+    uint32_t i = 3;
     while (i < c->nfds && c->fds[i].used) i++;
-    if (i == c->nfds) {
+    if (i >= c->nfds) {
         if (c->nfds >= P1_MAX_FDS) return false;
         uint32_t n = c->nfds ? c->nfds * 2 : 8;
         c->fds = wf_xrealloc(c->fds, n * sizeof *c->fds);

@@ -108,7 +108,8 @@ int p1_errno(int host_errno);
 
 /* The fd entry, or NULL (`badf`). */
 p1_fd *p1_fd_get(wf_wasi_ctx *c, uint32_t fd);
-/* Add an entry at the lowest free number; false when the table is full. */
+/* Add an entry at the lowest free number from 3; false when the table is
+ * full. */
 bool p1_fd_add(wf_wasi_ctx *c, p1_fd e, uint32_t *out);
 void p1_fd_close(p1_fd *e);
 /* The filetype of a host stat mode. */
