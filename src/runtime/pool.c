@@ -22,8 +22,22 @@
  *
  * Worker threads are joinable; an exiting worker puts itself on the zombie
  * list, which the next spawn and the pool's end join.
+ *
+ * Suspension: each call runs on its own fiber (wasm/fiber.h). When it
+ * sleeps (wf_fiber_sleep_until: WASI poll_oneoff on clocks, any host import)
+ * the fiber suspends and its worker takes other work; the runtime's timer
+ * puts it on the pool's resume queue at its wake-up time, and whichever
+ * worker is free resumes it. So 1,000 sleeping calls need no more threads
+ * than the pool's workers. A sleep ends early with TIMEOUT at the call's
+ * deadline (max_execution_ms, or the caller's timeout) or on cancel. A pool
+ * keeps at least one worker while any of its calls sleeps (a lazy pool does
+ * not reap its last one), and resumed calls grow it like requests do.
+ * Sleeping calls are running calls: they do not count against the queue's
+ * `buffer`, and the pool's end waits for them as for any running call (their
+ * deadlines bound the wait).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "runtime/rt_int.h"
@@ -46,6 +60,9 @@ struct rt_pool {
     bool stopping;
     pthread_t *zombies;
     size_t nzombies, zcap;
+    /* Suspended jobs: asleep in the timer, or on the resume queue. */
+    rt_job *rhead, *rtail;      /* woken, waiting for a worker */
+    uint32_t nsuspended, nresumable;
 };
 
 static void to_timespec(uint64_t ns, struct timespec *ts)
@@ -112,6 +129,164 @@ static bool spawn(rt_pool *p)
     return true;
 }
 
+/* With mu held: may an idle worker exit? Never the last one while jobs
+ * sleep: a lazy pool that reaped its workers must still resume them. */
+static bool may_reap(const rt_pool *p)
+{
+    return p->nworkers > p->min_workers && (p->nsuspended == 0 || p->nworkers > 1);
+}
+
+/* With mu held: put a suspended job on the resume queue (ahead of new
+ * requests: it already holds its instance and its fiber). */
+static void resume_locked(rt_pool *p, rt_job *job)
+{
+    job->sleep = SLEEP_NONE;
+    job->next = NULL;
+    if (p->rtail) p->rtail->next = job; else p->rhead = job;
+    p->rtail = job;
+    p->nresumable++;
+    pthread_cond_signal(&p->work_cv);
+    /* Like a request: more runnable jobs than idle workers grows the pool
+     * (a lazy pool may have reaped all but one worker meanwhile). */
+    if (p->nresumable > p->nidle && p->nworkers < p->max_workers && !p->stopping) spawn(p);
+}
+
+void rt_job_wake_locked(rt_job *job)
+{
+    if (job->sleep == SLEEP_ASLEEP) resume_locked(job->fn->pool, job);
+    else if (job->sleep == SLEEP_ARMING) job->wake_early = true;
+}
+
+/* The timer thread (its lock held): a sleeping job's time came. */
+static void on_wake(wf_deadline *d)
+{
+    rt_job *job = (rt_job *)((char *)d - offsetof(rt_job, wake));
+    rt_pool *p = job->fn->pool;
+    pthread_mutex_lock(&p->mu);
+    rt_job_wake_locked(job);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* On the job's fiber: the hook behind wf_fiber_sleep_until (WASI
+ * poll_oneoff on clocks). The fiber suspends; its worker hands the wake-up
+ * to the timer once the fiber is off its stack, and takes other work. The
+ * call's deadline (max_execution_ms, the caller's timeout) and a cancel end
+ * the sleep early with TIMEOUT. */
+static wf_error *job_sleep(void *ctx, wf_fiber *f, uint64_t until)
+{
+    (void)f;
+    rt_job *job = ctx;
+    for (;;) {
+        if (__atomic_load_n(&job->interrupt, __ATOMIC_RELAXED))
+            return wf_error_new(WF_ERR_TIMEOUT, "interrupted while asleep");
+        uint64_t now = wf_now_ns(), dl = job->deadline_ns;
+        if (dl && now >= dl) {
+            /* The timer sets the flag at the same time; do not wait for it. */
+            __atomic_store_n(&job->interrupt, 1, __ATOMIC_RELAXED);
+            return wf_error_new(WF_ERR_TIMEOUT, "the deadline passed while asleep");
+        }
+        if (now >= until) return NULL;
+        job->wake.at_ns = dl && dl < until ? dl : until;
+        job->sleep_pending = true;
+        wf_fiber_suspend();
+        /* Resumed, maybe early (cancel): no wake-up of this sleep may stay
+         * in the timer or still be firing once we go on. */
+        wf_timer_remove(job->fn->rt->timer, &job->wake);
+    }
+}
+
+/* The job's fiber: instantiate (unless a ready instance came), run, discard. */
+static void job_main(void *arg)
+{
+    rt_job *job = arg;
+    rt_fn *fn = job->fn;
+    void *inst = job->inst;
+    job->inst = NULL;
+    wf_error *err = NULL;
+    if (!inst) err = fn->kind->prepare(fn->fn, &inst);
+    wf_val result = { 0 };
+    if (!err) {
+        err = rt_exec(fn, inst, job->args, job->nargs, &result, &job->interrupt,
+                      &job->cancelled, job->caller_deadline_ns, job->start_ns, &job->deadline_ns);
+        fn->kind->release(fn->fn, inst);
+    }
+    job->result = result;   /* nobody reads it before JOB_DONE */
+    job->run_err = err;
+}
+
+/* With mu held: the next request, or NULL when it timed out in the queue
+ * (finished here). Its state becomes RUNNING with a ready instance. */
+static rt_job *take_request_locked(rt_pool *p)
+{
+    rt_job *job = p->head;
+    p->head = job->next;
+    if (!p->head) p->tail = NULL;
+    job->next = NULL;
+    p->queued--;
+    pthread_cond_signal(&p->space_cv);
+    if (job->caller_deadline_ns && wf_now_ns() >= job->caller_deadline_ns) {
+        rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
+            "%s: timed out after %llu ms waiting for a worker", p->fn->id,
+            (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u)));
+        rt_job_unref_locked(job);
+        return NULL;
+    }
+    job->state = JOB_RUNNING;
+    job->inst = p->nstash ? p->stash[--p->nstash] : NULL;
+    return job;
+}
+
+/* With mu held, dropped meanwhile: run job on its fiber until it ends or
+ * suspends, then hand it on (done, to the timer, or back to the resume
+ * queue for a plain yield). */
+static void run_locked(rt_pool *p, rt_job *job)
+{
+    rt_fn *fn = p->fn;
+    pthread_mutex_unlock(&p->mu);
+    if (!job->fiber) {
+        job->fiber = wf_fiber_new(job_main, job);
+        if (!job->fiber) {
+            if (job->inst) fn->kind->release(fn->fn, job->inst);
+            job->inst = NULL;
+            job->run_err = wf_error_new(WF_ERR_LIMIT, "%s: cannot map a fiber stack", fn->id);
+        } else {
+            wf_fiber_sleeper sl = { .sleep_until = job_sleep, .ctx = job };
+            wf_fiber_set_sleeper(job->fiber, &sl);
+            job->wake.fire = on_wake;
+        }
+    }
+    bool done = !job->fiber || wf_fiber_resume(job->fiber);
+    if (done) {
+        if (job->fiber) wf_fiber_free(job->fiber);
+        job->fiber = NULL;
+        pthread_mutex_lock(&p->mu);
+        if (!job->run_err) p->prepare_failed = false;
+        rt_job_finish_locked(job, job->run_err);
+        job->run_err = NULL;
+        rt_job_unref_locked(job);
+        if (p->stopping) pthread_cond_broadcast(&p->work_cv);   /* maybe the last sleeper */
+        return;
+    }
+    if (job->sleep_pending) {
+        /* Only now, with the fiber off its stack, may anyone resume it. */
+        job->sleep_pending = false;
+        pthread_mutex_lock(&p->mu);
+        job->sleep = SLEEP_ARMING;
+        job->wake_early = false;
+        p->nsuspended++;
+        pthread_mutex_unlock(&p->mu);
+        wf_timer_add(fn->rt->timer, &job->wake);   /* not under mu: lock order */
+        pthread_mutex_lock(&p->mu);
+        if (job->wake_early) resume_locked(p, job);
+        else job->sleep = SLEEP_ASLEEP;
+        return;
+    }
+    /* A plain wf_fiber_suspend from a host function: a yield. */
+    pthread_mutex_lock(&p->mu);
+    p->nsuspended++;
+    resume_locked(p, job);
+}
+
 static void *worker_main(void *arg)
 {
     rt_pool *p = arg;
@@ -119,8 +294,8 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         bool reap = false;
-        while (!p->head && !p->stopping) {
-            if (p->nstash + p->npreparing < stash_target(p)) {
+        while (!p->head && !p->rhead && !(p->stopping && p->nsuspended == 0)) {
+            if (!p->stopping && p->nstash + p->npreparing < stash_target(p)) {
                 p->npreparing++;
                 pthread_mutex_unlock(&p->mu);
                 /* A failure here is reported by the call's own prepare. */
@@ -142,7 +317,7 @@ static void *worker_main(void *arg)
             }
             p->nidle++;
             int rc = 0;
-            if (p->idle_ns && p->nworkers > p->min_workers) {
+            if (p->idle_ns && may_reap(p) && !p->stopping) {
                 struct timespec ts;
                 to_timespec(wf_now_ns() + p->idle_ns, &ts);
                 rc = pthread_cond_timedwait(&p->work_cv, &p->mu, &ts);
@@ -150,43 +325,25 @@ static void *worker_main(void *arg)
                 pthread_cond_wait(&p->work_cv, &p->mu);
             }
             p->nidle--;
-            if (rc == ETIMEDOUT && !p->head && p->nworkers > p->min_workers) {
+            if (rc == ETIMEDOUT && !p->head && !p->rhead && may_reap(p)) {
                 reap = true;
                 break;
             }
         }
-        if (reap || !p->head) break;   /* reaped, or stopping with the queue drained */
-        rt_job *job = p->head;
-        p->head = job->next;
-        if (!p->head) p->tail = NULL;
-        job->next = NULL;
-        p->queued--;
-        pthread_cond_signal(&p->space_cv);
-        if (job->caller_deadline_ns && wf_now_ns() >= job->caller_deadline_ns) {
-            rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
-                "%s: timed out after %llu ms waiting for a worker", fn->id,
-                (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u)));
-            rt_job_unref_locked(job);
+        if (reap || (!p->head && !p->rhead)) break;   /* reaped, or stopping with all done */
+        rt_job *job;
+        if (p->rhead) {
+            /* Resumed sleepers first: they hold instances and stacks. */
+            job = p->rhead;
+            p->rhead = job->next;
+            if (!p->rhead) p->rtail = NULL;
+            job->next = NULL;
+            p->nresumable--;
+            p->nsuspended--;
+        } else if (!(job = take_request_locked(p))) {
             continue;
         }
-        job->state = JOB_RUNNING;
-        void *inst = p->nstash ? p->stash[--p->nstash] : NULL;
-        pthread_mutex_unlock(&p->mu);
-
-        wf_error *err = NULL;
-        if (!inst) err = fn->kind->prepare(fn->fn, &inst);
-        wf_val result = { 0 };
-        if (!err) {
-            err = rt_exec(fn, inst, job->args, job->nargs, &result, &job->interrupt,
-                          &job->cancelled, job->caller_deadline_ns, job->start_ns);
-            fn->kind->release(fn->fn, inst);
-        }
-
-        pthread_mutex_lock(&p->mu);
-        if (!err) p->prepare_failed = false;
-        job->result = result;
-        rt_job_finish_locked(job, err);
-        rt_job_unref_locked(job);
+        run_locked(p, job);
     }
     p->nworkers--;
     if (p->nzombies == p->zcap) {

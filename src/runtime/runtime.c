@@ -8,17 +8,14 @@
  * max_execution_ms (counted from when it starts running). While it runs, the
  * runtime's timer sets the call's interrupt flag at that deadline; wasm code
  * sees the flag (wf_exec_set_interrupt) and traps, and rt_exec turns any
- * error of an interrupted call into TIMEOUT.
+ * error of an interrupted call into TIMEOUT. A pooled call that sleeps
+ * (pool.c) is woken at that deadline, and by a cancel, with TIMEOUT too.
  */
 #include <errno.h>
 #include <time.h>
 
 #include "runtime/rt_int.h"
 #include "wasm/code.h"
-
-/* The interrupt flag wasm code on this thread currently watches: nested
- * inline calls (a Lua function calling another function) restore it. */
-static __thread volatile uint32_t *tls_flag;
 
 bool wf_pool_type_parse(const char *name, wf_pool_type *out)
 {
@@ -125,7 +122,7 @@ wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out)
 
 wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns)
+                  uint64_t start_ns, uint64_t *deadline_out)
 {
     uint64_t exec_deadline = 0;
     if (fn->opts.max_execution_ms)
@@ -134,17 +131,20 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
     if (caller_deadline_ns && (!at || caller_deadline_ns < at)) at = caller_deadline_ns;
     wf_deadline d = { .at_ns = at, .flag = interrupt };
     if (at) wf_timer_add(fn->rt->timer, &d);
+    if (deadline_out) *deadline_out = at;
 
     wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at };
-    volatile uint32_t *prev = tls_flag;
-    tls_flag = interrupt;
+    /* The flag is the call's own: it lives in the call's fiber (exec.c), not
+     * in the thread, since a pooled call that sleeps may resume on another
+     * worker. A nested inline call (a Lua function calling another function)
+     * restores its caller's. */
+    volatile uint32_t *prev = wf_exec_get_interrupt();
     wf_exec_set_interrupt(interrupt);
     wf_error *err = NULL;
     memset(result, 0, sizeof *result);
     if (__atomic_load_n(interrupt, __ATOMIC_RELAXED)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
     else err = fn->kind->call(fn->fn, inst, args, nargs, result, &ctx);
     wf_exec_set_interrupt(prev);
-    tls_flag = prev;
     if (at) wf_timer_remove(fn->rt->timer, &d);
 
     if (err && __atomic_load_n(interrupt, __ATOMIC_RELAXED)) {
@@ -171,7 +171,8 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
     wf_error *err = fn->kind->prepare(fn->fn, &inst);
     if (err) return err;
     volatile uint32_t interrupt = 0;
-    err = rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns);
+    err = rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
+                 NULL);
     fn->kind->release(fn->fn, inst);
     return err;
 }
@@ -338,6 +339,7 @@ static void cancel_locked(rt_job *job)
     } else if (job->state == JOB_RUNNING) {
         __atomic_store_n(&job->cancelled, true, __ATOMIC_RELAXED);
         __atomic_store_n(&job->interrupt, 1, __ATOMIC_RELAXED);
+        rt_job_wake_locked(job);   /* a sleeping call ends now, not at its wake-up */
     }
 }
 

@@ -60,7 +60,8 @@ typedef struct wf_fn_options {
 /* ---- The runtime ---------------------------------------------------------- */
 
 wf_runtime *wf_runtime_new(void);
-/* Stops the pools (waits for running calls) and destroys every function. */
+/* Stops the pools (waits for running calls, sleeping ones included: their
+ * deadlines bound the wait) and destroys every function. */
 void wf_runtime_free(wf_runtime *rt);
 
 /* Add function `id` of `kind`; on success the runtime owns fn (kind->destroy

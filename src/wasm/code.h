@@ -39,6 +39,9 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots);
  * ("interrupted") as soon as *flag becomes nonzero; checked at function
  * entries and loop headers. NULL removes the flag. */
 void wf_exec_set_interrupt(volatile uint32_t *flag);
+/* The flag set by wf_exec_set_interrupt for the current call (kept with the
+ * call's fiber, so it follows a call that moves between threads), or NULL. */
+volatile uint32_t *wf_exec_get_interrupt(void);
 
 /* Bound the calling thread's wasm stack to about `bytes` (0: the engine's
  * default): 8 bytes per local and operand slot, and each call counts 64

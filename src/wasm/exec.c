@@ -116,6 +116,14 @@ void wf_exec_set_interrupt(volatile uint32_t *flag)
     if (t) t->interrupt = flag ? flag : &g_no_interrupt;
 }
 
+volatile uint32_t *wf_exec_get_interrupt(void)
+{
+    wf_fiber *f = wf_fiber_current();
+    if (!f) return tls_next_interrupt;
+    wf_thread *t = *wf_fiber_exec_slot(f);
+    return t && t->interrupt != &g_no_interrupt ? t->interrupt : NULL;
+}
+
 void wf_exec_set_stack_limit(size_t bytes)
 {
     wf_fiber *f = wf_fiber_current();
