@@ -33,6 +33,8 @@ typedef enum wf_error_kind {
     WF_ERR_INTERNAL,    /* a bug or an unexpected system failure */
     WF_ERR_IO,          /* a file or the system refused */
     WF_ERR_UNSUPPORTED, /* uses a feature or proposal wasmfn does not implement */
+    WF_ERR_EXIT,        /* not a failure of the engine: the guest ended the call
+                         * itself (WASI proc_exit) with status exit_code */
 } wf_error_kind;
 
 typedef struct wf_error {
@@ -42,6 +44,7 @@ typedef struct wf_error {
     int line, col;   /* 1-based position in a text input, 0 when none */
     int64_t offset;  /* byte offset in a binary input, -1 when none */
     char *trace;     /* for traps: a backtrace of function names, or NULL */
+    int exit_code;   /* for WF_ERR_EXIT: the guest's exit status */
 } wf_error;
 
 wf_error *wf_error_new(wf_error_kind kind, const char *fmt, ...)

@@ -79,6 +79,7 @@ const char *wf_error_kind_name(wf_error_kind kind)
         [WF_ERR_TIMEOUT] = "TIMEOUT",     [WF_ERR_TRAP] = "TRAP",
         [WF_ERR_LIMIT] = "LIMIT",         [WF_ERR_INTERNAL] = "INTERNAL",
         [WF_ERR_IO] = "IO",               [WF_ERR_UNSUPPORTED] = "UNSUPPORTED",
+        [WF_ERR_EXIT] = "EXIT",
     };
     if ((unsigned)kind < WF_COUNT(names) && names[kind]) return names[kind];
     return "INTERNAL";

@@ -13,5 +13,7 @@ int wf_cli_wast(int argc, char **argv);
 int wf_cli_check(int argc, char **argv);
 int wf_cli_hash(int argc, char **argv);
 int wf_cli_call(int argc, char **argv);
+int wf_cli_exec(int argc, char **argv);
+int wf_cli_wit(int argc, char **argv);
 
 #endif

@@ -79,8 +79,11 @@ static void *timer_main(void *arg)
         uint64_t now = wf_now_ns();
         wf_deadline *d = t->heap[0];
         if (d->at_ns <= now) {
-            __atomic_store_n(d->flag, 1, __ATOMIC_RELAXED); /* alive while d is queued */
             heap_remove(t, 0);
+            /* d stays alive while we hold the lock: its owner removes it
+             * under the lock before it goes away. */
+            if (d->fire) d->fire(d);
+            else __atomic_store_n(d->flag, 1, __ATOMIC_RELAXED);
             continue;
         }
         struct timespec ts = { .tv_sec = (time_t)(d->at_ns / 1000000000u),

@@ -16,6 +16,10 @@
 typedef struct wf_deadline {
     uint64_t at_ns;
     volatile uint32_t *flag;
+    /* When set, called instead of storing to flag, on the timer thread with
+     * the timer's lock held (d is out of the heap already): it must be
+     * short and must not call back into the timer. */
+    void (*fire)(struct wf_deadline *d);
     size_t pos;             /* index in the heap + 1, 0 = not queued */
 } wf_deadline;
 

@@ -1,11 +1,20 @@
 /*
  * exec.c - calls into wasm: wf_exec_call (the engine's one entry, used by
  * instances and host re-entry), the public wf_func_call (typed values), and
- * the per-thread execution state (value stack, frame stack, trap point).
+ * the execution state of a call (value stack, frame stack, trap point).
+ *
+ * Every call runs on a fiber (fiber.h). A top-level call from a thread's own
+ * stack takes a pooled fiber, runs there and gives it back; a call already
+ * on a fiber (a scheduler's, or host -> wasm re-entry) runs on it directly.
+ * The execution state belongs to the fiber, not to the thread: a call that
+ * suspends inside a host import keeps its stacks and may resume on another
+ * thread. The C stack of a fiber holds only host -> wasm re-entry (the
+ * interpreter never recurses), bounded by WF_MAX_NESTING.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include "wasm/fiber.h"
 #include "wasm/interp.h"
 #include "wasm/trap.h"
 #include "wasm/types.h"
@@ -17,74 +26,76 @@
 #define WF_MAX_NESTING   200          /* host -> wasm re-entry depth */
 #define WF_FRAME_COST    64u          /* bytes one call counts against a stack limit */
 
-static __thread wf_thread *tls_thread;
-static __thread void *tls_altstack;
-static pthread_key_t g_key;
-static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+#define STATE_MAP_LEN ((size_t)WF_STACK_SLOTS * sizeof(wf_slot) + (size_t)WF_MAX_FRAMES * sizeof(wf_frame))
+
 static volatile uint32_t g_no_interrupt;
 
-static void thread_free(void *p)
-{
-    wf_thread *t = p;
-    if (!t) return;
-    munmap(t->stack, (size_t)WF_STACK_SLOTS * sizeof(wf_slot));
-    free(t->frames);
-    free(t);
-    if (tls_altstack) {
-        stack_t ss = { .ss_flags = SS_DISABLE };
-        sigaltstack(&ss, NULL);
-        free(tls_altstack);
-        tls_altstack = NULL;
-    }
-    tls_thread = NULL;
-}
+/* Settings made on a thread's own stack (no fiber yet) for the thread's
+ * next top-level calls: they are copied into the call's fiber. */
+static __thread volatile uint32_t *tls_next_interrupt;
+static __thread size_t tls_next_stack_limit;
 
-static void make_key(void)
+/* A fresh state: value stack and frame stack in one lazily committed
+ * mapping. NULL when it cannot be mapped. Freed by wf_exec_state_free. */
+static wf_thread *state_new(void)
 {
-    pthread_key_create(&g_key, thread_free);
-}
-
-wf_thread *wf_thread_peek(void)
-{
-    return tls_thread;
-}
-
-/* The calling thread's state, made on first use; owned by the thread and
- * freed at its exit. NULL when the value stack cannot be mapped. */
-wf_thread *wf_thread_get(void)
-{
-    if (WF_LIKELY(tls_thread != NULL)) return tls_thread;
-    wf_trap_init();
-    pthread_once(&g_key_once, make_key);
-    void *stack = mmap(NULL, (size_t)WF_STACK_SLOTS * sizeof(wf_slot), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (stack == MAP_FAILED) return NULL;
+    uint8_t *m = mmap(NULL, STATE_MAP_LEN, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return NULL;
     wf_thread *t = wf_xcalloc(1, sizeof *t);
-    t->stack = stack;
-    t->stack_end = t->stack + WF_STACK_SLOTS;
-    t->sp = t->stack;
-    t->frames = wf_xcalloc(WF_MAX_FRAMES, sizeof(wf_frame));
-    t->frames_end = t->frames + WF_MAX_FRAMES;
-    t->fsp = t->frames;
-    t->interrupt = &g_no_interrupt;
-    tls_altstack = wf_trap_thread_init();
-    tls_thread = t;
-    pthread_setspecific(g_key, t);
+    t->stack = (wf_slot *)m;
+    t->frames = (wf_frame *)(m + (size_t)WF_STACK_SLOTS * sizeof(wf_slot));
+    wf_exec_state_reset(t);
     return t;
 }
 
-void wf_exec_set_interrupt(volatile uint32_t *flag)
+void wf_exec_state_reset(void *p)
 {
-    wf_thread *t = wf_thread_get();
-    if (t) t->interrupt = flag ? flag : &g_no_interrupt;
+    wf_thread *t = p;
+    t->stack_end = t->stack + WF_STACK_SLOTS;
+    t->sp = t->stack;
+    t->frames_end = t->frames + WF_MAX_FRAMES;
+    t->fsp = t->frames;
+    t->interrupt = &g_no_interrupt;
+    t->mem = NULL;
+    t->trap_jmp = NULL;
+    t->in_wasm = 0;
+    t->depth = 0;
 }
 
-void wf_exec_set_stack_limit(size_t bytes)
+void wf_exec_state_free(void *p)
 {
-    wf_thread *t = wf_thread_get();
-    /* Only between top-level calls: the interpreter compares fsp == fend,
-     * so the end must never move below a frame in use. */
-    if (!t || t->depth != 0) return;
+    wf_thread *t = p;
+    if (!t) return;
+    munmap(t->stack, STATE_MAP_LEN);
+    free(t);
+}
+
+/* The state of the call running on this thread (safe in a signal handler:
+ * never allocates). */
+wf_thread *wf_thread_peek(void)
+{
+    wf_fiber *f = wf_fiber_current();
+    return f ? *wf_fiber_exec_slot(f) : NULL;
+}
+
+static wf_thread *fiber_state(wf_fiber *f)
+{
+    void **slot = wf_fiber_exec_slot(f);
+    if (!*slot) *slot = state_new();
+    return *slot;
+}
+
+/* The running fiber's state, made on first use and kept with the fiber's
+ * pooled stack; NULL off a fiber or when the stacks cannot be mapped. */
+wf_thread *wf_thread_get(void)
+{
+    wf_fiber *f = wf_fiber_current();
+    return f ? fiber_state(f) : NULL;
+}
+
+static void set_stack_limit(wf_thread *t, size_t bytes)
+{
     size_t slots = WF_STACK_SLOTS, frames = WF_MAX_FRAMES;
     if (bytes) {
         slots = WF_MIN(slots, WF_MAX(bytes / sizeof(wf_slot), (size_t)256));
@@ -94,13 +105,74 @@ void wf_exec_set_stack_limit(size_t bytes)
     t->frames_end = t->frames + frames;
 }
 
+void wf_exec_set_interrupt(volatile uint32_t *flag)
+{
+    wf_fiber *f = wf_fiber_current();
+    if (!f) {
+        tls_next_interrupt = flag;
+        return;
+    }
+    wf_thread *t = fiber_state(f);
+    if (t) t->interrupt = flag ? flag : &g_no_interrupt;
+}
+
+void wf_exec_set_stack_limit(size_t bytes)
+{
+    wf_fiber *f = wf_fiber_current();
+    if (!f) {
+        tls_next_stack_limit = bytes;
+        return;
+    }
+    wf_thread *t = fiber_state(f);
+    /* Only between top-level calls: the interpreter compares fsp == fend,
+     * so the end must never move below a frame in use. */
+    if (!t || t->depth != 0) return;
+    set_stack_limit(t, bytes);
+}
+
+typedef struct fiber_call {
+    wf_func *f;
+    wf_slot *slots;
+    wf_error *err;
+} fiber_call;
+
+static void fiber_call_main(void *arg)
+{
+    fiber_call *c = arg;
+    c->err = wf_exec_call(c->f, c->slots);
+}
+
+/* A top-level call from a thread's own stack: run it on a pooled fiber. */
+static wf_error *call_on_fiber(wf_func *f, wf_slot *slots)
+{
+    fiber_call c = { .f = f, .slots = slots };
+    wf_fiber *fb = wf_fiber_new(fiber_call_main, &c);
+    if (!fb) return wf_error_new(WF_ERR_LIMIT, "cannot map a fiber stack");
+    wf_thread *t = fiber_state(fb);
+    if (!t) {
+        wf_fiber_free(fb);
+        return wf_error_new(WF_ERR_LIMIT, "cannot map the value stack");
+    }
+    t->interrupt = tls_next_interrupt ? tls_next_interrupt : &g_no_interrupt;
+    set_stack_limit(t, tls_next_stack_limit);
+    /* Nobody else can resume this fiber: a host function that suspends it
+     * directly (not through wf_fiber_sleep_until, which blocks the thread
+     * here) just yields, and is resumed at once. */
+    while (!wf_fiber_resume(fb)) {
+    }
+    wf_fiber_free(fb);
+    return c.err;
+}
+
 wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
 {
     if (f->host) {
         wf_caller c = { .inst = NULL };
         return f->host(&c, f->env, slots);
     }
-    wf_thread *t = wf_thread_get();
+    wf_fiber *fb = wf_fiber_current();
+    if (!fb) return call_on_fiber(f, slots);
+    wf_thread *t = fiber_state(fb);
     if (!t) return wf_error_new(WF_ERR_LIMIT, "cannot map the value stack");
     const wf_functype *ft = f->type;
     if (t->depth >= WF_MAX_NESTING) return wf_error_new(WF_ERR_TRAP, "call stack exhausted");

@@ -1,0 +1,173 @@
+/*
+ * exec.c - `wasmfn exec [--dir HOST[::GUEST[::ro]]]... [--env NAME=VALUE]...
+ * FILE.wasm [ARG...]`: run a WASI preview 1 command module's `_start` with
+ * the process's stdin, stdout and stderr, and exit with the guest's status.
+ *
+ * Exit: the guest's proc_exit status (0 when _start returns); 134 after a
+ * trap (printed with its backtrace when there is one); 2 usage error;
+ * 3 the module cannot be loaded or linked.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/file.h"
+#include "cli/cli.h"
+#include "wasi/wasi.h"
+
+enum { EXEC_TRAP = 134 };
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: wasmfn exec [--dir HOST[::GUEST][::ro]]... [--env NAME=VALUE]... FILE [ARG...]\n"
+        "\n"
+        "Run the WASI preview 1 command module FILE (.wasm, or .wat text): its _start,\n"
+        "with ARG... as arguments after FILE, this process's stdin, stdout and stderr,\n"
+        "and an environment holding only the --env variables.\n"
+        "\n"
+        "  --dir HOST[::GUEST][::ro]  give the guest the host directory HOST as GUEST\n"
+        "                             (default: HOST itself); ::ro makes it read-only\n"
+        "  --env NAME=VALUE           set an environment variable for the guest\n"
+        "\n"
+        "exit status: the guest's (proc_exit, or 0 when _start returns), 134 after a\n"
+        "trap, 2 usage error, 3 the module cannot be loaded or linked\n");
+}
+
+static int load_error(const char *file, wf_error *e)
+{
+    char *s = wf_error_format(e);
+    fprintf(stderr, "wasmfn exec: %s: %s: %s\n", file, wf_error_kind_name(e->kind), s);
+    free(s);
+    wf_error_free(e);
+    return WF_EXIT_LOAD;
+}
+
+/* "HOST[::GUEST][::ro]" -> a mount. */
+static wf_error *add_dir(wf_wasi_ctx *c, const char *spec)
+{
+    char *host = wf_xstrdup(spec);
+    bool ro = false;
+    size_t n = strlen(host);
+    if (n > 4 && !strcmp(host + n - 4, "::ro")) {
+        host[n - 4] = 0;
+        ro = true;
+    }
+    char *sep = strstr(host, "::");
+    const char *guest = host;
+    if (sep) {
+        *sep = 0;
+        guest = sep + 2;
+    }
+    wf_error *e = wf_wasi_ctx_mount(c, host, guest, ro);
+    free(host);
+    return e;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int wf_cli_exec(int argc, char **argv)
+{
+    wf_wasi_ctx *ctx = wf_wasi_ctx_new(0, 1, 2);
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            wf_wasi_ctx_free(ctx);
+            return WF_EXIT_OK;
+        }
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if ((!strcmp(a, "--dir") || !strcmp(a, "--env")) && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (a[2] == 'e') {
+                if (!strchr(v, '=')) {
+                    fprintf(stderr, "wasmfn exec: --env wants NAME=VALUE, got '%s'\n", v);
+                    wf_wasi_ctx_free(ctx);
+                    return WF_EXIT_USAGE;
+                }
+                wf_wasi_ctx_add_env(ctx, v);
+                continue;
+            }
+            wf_error *e = add_dir(ctx, v);
+            if (e) {
+                fprintf(stderr, "wasmfn exec: --dir %s: %s\n", v, e->message);
+                wf_error_free(e);
+                wf_wasi_ctx_free(ctx);
+                return WF_EXIT_USAGE;
+            }
+            continue;
+        }
+        fprintf(stderr, "wasmfn exec: unknown or incomplete option '%s'\n", a);
+        usage(stderr);
+        wf_wasi_ctx_free(ctx);
+        return WF_EXIT_USAGE;
+    }
+    if (i >= argc) {
+        usage(stderr);
+        wf_wasi_ctx_free(ctx);
+        return WF_EXIT_USAGE;
+    }
+    const char *file = argv[i];
+    wf_wasi_ctx_set_args(ctx, (const char *const *)argv + i, (size_t)(argc - i));
+
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    wf_module *m = NULL;
+    wf_error *e = wf_file_read(file, &bytes, &len);
+    if (!e) {
+        e = ends_with(file, ".wat") ? wf_module_from_wat((const char *)bytes, len, &m)
+                                    : wf_module_new(bytes, len, &m);
+    }
+    free(bytes);
+    if (e) {
+        wf_wasi_ctx_free(ctx);
+        return load_error(file, e);
+    }
+
+    int status = WF_EXIT_OK;
+    wf_store *store = wf_store_new();
+    uint32_t nimp = wf_module_import_count(m);
+    wf_extern *imports = wf_xcalloc(nimp ? nimp : 1, sizeof *imports);
+    wf_instance *inst = NULL;
+    e = wf_wasi_p1_link(store, m, ctx, imports);
+    for (uint32_t k = 0; !e && k < nimp; k++) {
+        if (imports[k].of.ptr) continue;
+        wf_import_desc d = wf_module_import(m, k);
+        e = wf_error_new(WF_ERR_UNLINKABLE, "unknown import: %.*s::%.*s", (int)d.module_len,
+                         d.module, (int)d.name_len, d.name);
+    }
+    if (!e) e = wf_instance_new(store, m, imports, nimp, &inst);
+    wf_extern start;
+    if (!e && (!wf_instance_export(inst, "_start", 6, &start) || start.kind != WF_EXTERN_FUNC))
+        e = wf_error_new(WF_ERR_NOT_FOUND, "no _start function: not a WASI command module");
+    if (e && e->kind != WF_ERR_TRAP && e->kind != WF_ERR_EXIT) {
+        status = load_error(file, e);
+        e = NULL;
+    } else if (!e) {
+        e = wf_func_call(start.of.func, NULL, 0, NULL, 0);
+    }
+    if (e) {
+        if (e->kind == WF_ERR_EXIT) {
+            status = e->exit_code & 0xff;
+        } else {
+            fprintf(stderr, "wasmfn exec: %s: %s: %s\n", file, wf_error_kind_name(e->kind),
+                    e->message);
+            if (e->trace) fprintf(stderr, "backtrace:\n%s\n", e->trace);
+            status = e->kind == WF_ERR_TRAP ? EXEC_TRAP : WF_EXIT_FAIL;
+        }
+        wf_error_free(e);
+    }
+    free(imports);
+    wf_store_free(store);
+    wf_module_free(m);
+    wf_wasi_ctx_free(ctx);
+    return status;
+}

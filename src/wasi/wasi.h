@@ -1,0 +1,45 @@
+/*
+ * wasi.h - WASI preview 1 for the engine: a context (arguments,
+ * environment, mounts, the guest's file descriptors) and the linker that
+ * resolves a module's `wasi_snapshot_preview1` imports to host functions
+ * reading and writing through that context.
+ *
+ * A context belongs to one instance at a time and one thread at a time.
+ * proc_exit ends the call with a WF_ERR_EXIT error whose exit_code is the
+ * guest's status (not a trap).
+ */
+#ifndef WF_WASI_H
+#define WF_WASI_H
+
+#include "wasmfn.h"
+
+typedef struct wf_wasi_ctx wf_wasi_ctx;
+
+/* A fresh context: no arguments, an empty environment, no mounts, and the
+ * guest's fds 0, 1, 2 bound to the host fds given (-1: closed). The host
+ * fds are not closed by the context. */
+wf_wasi_ctx *wf_wasi_ctx_new(int stdin_fd, int stdout_fd, int stderr_fd);
+void wf_wasi_ctx_free(wf_wasi_ctx *c);
+
+/* argv[0] is the program name as the guest sees it. Copied. */
+void wf_wasi_ctx_set_args(wf_wasi_ctx *c, const char *const *argv, size_t argc);
+/* Add one "NAME=VALUE" variable. Copied. */
+void wf_wasi_ctx_add_env(wf_wasi_ctx *c, const char *name_eq_value);
+/* Preopen the host directory host_path as guest_path (fds 3, 4, ... in
+ * call order). read_only: every write beneath it fails with `rofs`.
+ * WF_ERR_IO when the directory cannot be opened. */
+wf_error *wf_wasi_ctx_mount(wf_wasi_ctx *c, const char *host_path, const char *guest_path,
+                            bool read_only);
+
+/* True when m imports anything from wasi_snapshot_preview1. */
+bool wf_wasi_p1_imported(const wf_module *m);
+
+/* Fill imports_out[i] for every import i of m from module
+ * wasi_snapshot_preview1 with a host function bound to c (made in s),
+ * leaving other imports untouched. An unknown name or a wrong type is
+ * WF_ERR_UNLINKABLE naming the import. imports_out has
+ * wf_module_import_count(m) entries. */
+wf_error *wf_wasi_p1_link(wf_store *s, const wf_module *m, wf_wasi_ctx *c,
+                          wf_extern *imports_out);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * fiber.c - fibers (fiber.h): the pooled stacks, resume/suspend around the
+ * assembly switch, the sanitizer and valgrind notes, and sleeping.
+ *
+ * Thread-local state and migration: a suspended fiber may resume on another
+ * thread, and a compiler may keep the address of a thread-local variable in
+ * a register across a call. So thread-locals are read and written only in
+ * the small out-of-line functions below, never across a switch in one
+ * function body.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wasm/fiber.h"
+#include "wasm/trap.h"
+
+#if defined(WF_SANITIZE)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define WF_ASAN 1
+#endif
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define WF_VALGRIND 1
+#endif
+#endif
+
+#if defined(__clang__)
+#define WF_OUT_OF_LINE __attribute__((noinline))
+#else
+#define WF_OUT_OF_LINE __attribute__((noinline, noipa))
+#endif
+
+/* The interpreter never recurses on the C stack; what a fiber's stack holds
+ * is host -> wasm re-entry (bounded by exec.c) and host functions. Pages are
+ * only committed when touched. Sanitized frames are several times larger. */
+#if defined(WF_ASAN)
+#define FIBER_STACK (4u << 20)
+#else
+#define FIBER_STACK (1u << 20)
+#endif
+#define POOL_KEEP 256   /* idle stacks kept for reuse; beyond, unmapped */
+
+void wf_fiber_switch(void **save_sp, void *new_sp);
+void wf_fiber_boot(void);
+
+struct wf_fiber {
+    void *sp;                   /* saved stack pointer while switched out */
+    void *caller_sp;            /* the resumer's, while this fiber runs */
+    wf_fiber_fn fn;
+    void *arg;
+    bool started, done;
+    uint8_t *map;               /* guard page + stack */
+    size_t map_len;
+    uint8_t *lo;                /* usable stack: [lo, lo + size) */
+    size_t size;
+    void *exec;                 /* exec.c's state, kept with the stack */
+    wf_fiber_sleeper sleeper;
+    wf_fiber *next_free;
+#if defined(WF_VALGRIND)
+    unsigned vg_id;
+#endif
+#if defined(WF_ASAN)
+    void *fake;                 /* ASan's fake stack of this fiber while out */
+    const void *caller_lo;      /* the resumer's stack, for switching back */
+    size_t caller_size;
+#endif
+};
+
+static pthread_mutex_t g_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static wf_fiber *g_pool;
+static size_t g_pool_n;
+
+static __thread wf_fiber *tls_current;
+static __thread bool tls_ready;
+static __thread void *tls_altstack;
+static pthread_key_t g_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+
+WF_OUT_OF_LINE wf_fiber *wf_fiber_current(void)
+{
+    return tls_current;
+}
+
+WF_OUT_OF_LINE static void set_current(wf_fiber *f)
+{
+    tls_current = f;
+}
+
+static void thread_exit(void *p)
+{
+    (void)p;
+    if (tls_altstack) {
+        stack_t ss = { .ss_flags = SS_DISABLE };
+        sigaltstack(&ss, NULL);
+        free(tls_altstack);
+        tls_altstack = NULL;
+    }
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&g_key, thread_exit);
+}
+
+/* Once per thread that runs a fiber: the trap handler and an alternate
+ * signal stack (sigaltstack is per thread, and a fiber may land on any). */
+WF_OUT_OF_LINE static void thread_ready(void)
+{
+    if (WF_LIKELY(tls_ready)) return;
+    tls_ready = true;
+    wf_trap_init();
+    pthread_once(&g_key_once, make_key);
+    tls_altstack = wf_trap_thread_init();
+    /* A non-NULL value makes the key's destructor run at thread exit. */
+    pthread_setspecific(g_key, (void *)1);
+}
+
+size_t wf_fiber_stack_size(void)
+{
+    return FIBER_STACK;
+}
+
+static void unmap(wf_fiber *f)
+{
+#if defined(WF_VALGRIND)
+    VALGRIND_STACK_DEREGISTER(f->vg_id);
+#endif
+    if (f->exec) wf_exec_state_free(f->exec);
+    munmap(f->map, f->map_len);
+    free(f);
+}
+
+static wf_fiber *map_new(void)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t len = page + FIBER_STACK;
+    uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (m == MAP_FAILED) return NULL;
+    /* The guard page: running off the bottom faults instead of writing
+     * into whatever lies below. */
+    if (mprotect(m, page, PROT_NONE) != 0) {
+        munmap(m, len);
+        return NULL;
+    }
+    wf_fiber *f = wf_xcalloc(1, sizeof *f);
+    f->map = m;
+    f->map_len = len;
+    f->lo = m + page;
+    f->size = FIBER_STACK;
+#if defined(WF_VALGRIND)
+    f->vg_id = VALGRIND_STACK_REGISTER(f->lo, f->lo + f->size);
+#endif
+    return f;
+}
+
+static void fiber_entry(void *arg);
+
+wf_fiber *wf_fiber_new(wf_fiber_fn fn, void *arg)
+{
+    pthread_mutex_lock(&g_pool_mu);
+    wf_fiber *f = g_pool;
+    if (f) {
+        g_pool = f->next_free;
+        g_pool_n--;
+    }
+    pthread_mutex_unlock(&g_pool_mu);
+    if (!f && !(f = map_new())) return NULL;
+#if defined(WF_ASAN)
+    /* A stack left by a call that trapped out of its frames (siglongjmp)
+     * may still carry poisoned redzones. */
+    ASAN_UNPOISON_MEMORY_REGION(f->lo, f->size);
+    f->fake = NULL;
+    f->caller_lo = NULL;
+    f->caller_size = 0;
+#endif
+    f->fn = fn;
+    f->arg = arg;
+    f->started = f->done = false;
+    f->next_free = NULL;
+    f->caller_sp = NULL;
+    memset(&f->sleeper, 0, sizeof f->sleeper);
+
+    /* The initial frame, as wf_fiber_switch pops it, returning into
+     * wf_fiber_boot with the entry function and its argument in
+     * callee-saved registers. top stays 16-byte aligned. */
+    uintptr_t top = ((uintptr_t)(f->lo + f->size) & ~(uintptr_t)15) - 64;
+    void **sp = (void **)top;
+#if defined(__x86_64__)
+    sp[-1] = (void *)wf_fiber_boot;     /* return address: rsp = top after ret */
+    sp[-2] = NULL;                      /* rbp */
+    sp[-3] = (void *)fiber_entry;       /* rbx */
+    sp[-4] = f;                         /* r12 */
+    sp[-5] = sp[-6] = sp[-7] = NULL;    /* r13, r14, r15 */
+    uint32_t csr[2] = { 0x1F80u, 0x037Fu };  /* MXCSR and x87 control word defaults */
+    memcpy(&sp[-8], csr, sizeof csr);
+    f->sp = &sp[-8];
+#elif defined(__aarch64__)
+    void **fr = sp - 20;                /* 160 bytes: x19..x30, d8..d15 */
+    memset(fr, 0, 160);
+    fr[0] = (void *)fiber_entry;        /* x19 */
+    fr[1] = f;                          /* x20 */
+    fr[11] = (void *)wf_fiber_boot;     /* x30 */
+    f->sp = fr;
+#else
+#error "fibers need a stack switch for this architecture"
+#endif
+    return f;
+}
+
+void wf_fiber_free(wf_fiber *f)
+{
+    if (!f) return;
+    if (f->exec) wf_exec_state_reset(f->exec);
+    pthread_mutex_lock(&g_pool_mu);
+    if (g_pool_n < POOL_KEEP) {
+        f->next_free = g_pool;
+        g_pool = f;
+        g_pool_n++;
+        f = NULL;
+    }
+    pthread_mutex_unlock(&g_pool_mu);
+    if (f) unmap(f);
+}
+
+bool wf_fiber_done(const wf_fiber *f)
+{
+    return f->done;
+}
+
+void **wf_fiber_exec_slot(wf_fiber *f)
+{
+    return &f->exec;
+}
+
+void wf_fiber_set_sleeper(wf_fiber *f, const wf_fiber_sleeper *s)
+{
+    if (s) f->sleeper = *s;
+    else memset(&f->sleeper, 0, sizeof f->sleeper);
+}
+
+/* The first code on a new fiber's stack (through wf_fiber_boot). */
+static void fiber_entry(void *arg)
+{
+    wf_fiber *f = arg;
+#if defined(WF_ASAN)
+    __sanitizer_finish_switch_fiber(NULL, &f->caller_lo, &f->caller_size);
+#endif
+    f->fn(f->arg);
+    f->done = true;
+#if defined(WF_ASAN)
+    /* NULL: this fiber's fake stack goes away with it. */
+    __sanitizer_start_switch_fiber(NULL, f->caller_lo, f->caller_size);
+#endif
+    wf_fiber_switch(&f->sp, f->caller_sp);
+    __builtin_unreachable();
+}
+
+bool wf_fiber_resume(wf_fiber *f)
+{
+    if (f->done) return true;
+    thread_ready();
+    wf_fiber *prev = wf_fiber_current();
+    set_current(f);
+    f->started = true;
+#if defined(WF_ASAN)
+    void *fake = NULL;
+    __sanitizer_start_switch_fiber(&fake, f->lo, f->size);
+#endif
+    wf_fiber_switch(&f->caller_sp, f->sp);
+#if defined(WF_ASAN)
+    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+    /* Back on the thread that called us (only its resume holds caller_sp). */
+    set_current(prev);
+    return f->done;
+}
+
+void wf_fiber_suspend(void)
+{
+    wf_fiber *f = wf_fiber_current();
+    if (!f) return;
+#if defined(WF_ASAN)
+    __sanitizer_start_switch_fiber(&f->fake, f->caller_lo, f->caller_size);
+#endif
+    wf_fiber_switch(&f->sp, f->caller_sp);
+    /* Resumed, maybe on another thread: wf_fiber_resume set the current
+     * fiber there before switching. */
+#if defined(WF_ASAN)
+    __sanitizer_finish_switch_fiber(f->fake, &f->caller_lo, &f->caller_size);
+#endif
+}
+
+uint64_t wf_fiber_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+wf_error *wf_fiber_sleep_until(uint64_t deadline_ns)
+{
+    wf_fiber *f = wf_fiber_current();
+    if (f && f->sleeper.sleep_until) return f->sleeper.sleep_until(f->sleeper.ctx, f, deadline_ns);
+    struct timespec ts = { .tv_sec = (time_t)(deadline_ns / 1000000000u),
+                           .tv_nsec = (long)(deadline_ns % 1000000000u) };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    }
+    return NULL;
+}

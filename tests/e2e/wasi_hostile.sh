@@ -1,0 +1,94 @@
+#!/bin/sh
+# wasi_hostile.sh - a guest (wasi/hostile.c, compiled here with clang for
+# wasm32-wasi) tries to leave its mounts: `..`, absolute paths, symlinks
+# pointing out (made by the host and by the guest), symlink loops, writes to
+# a read-only mount, bad guest pointers. Every attempt must fail with the
+# right WASI errno, and nothing outside the mounts (or inside the read-only
+# one) may change.
+set -eu
+WASMFN=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(mktemp -d)
+trap 'rm -rf "$ROOT"' EXIT
+W=$ROOT/work          # the script's own files
+TMP=$ROOT/fs          # what the guest must not change
+mkdir -p "$W" "$TMP"
+
+clang --target=wasm32-wasi -O1 -o "$W/hostile.wasm" "$HERE/wasi/hostile.c"
+
+# $TMP/outside.txt and $TMP/outlink are outside; $TMP/box is the writable
+# mount, $TMP/robox the read-only one.
+mkdir -p "$TMP/box/sub" "$TMP/robox/empty"
+echo secret >"$TMP/outside.txt"
+ln -s outside.txt "$TMP/outlink"
+echo inside >"$TMP/box/inside.txt"
+echo data >"$TMP/robox/data.txt"
+ln -s ../outside.txt "$TMP/box/link-out"
+ln -s /etc/passwd "$TMP/box/link-abs"
+ln -s loop2 "$TMP/box/loop1"
+ln -s loop1 "$TMP/box/loop2"
+ln -s .. "$TMP/box/dirlink"
+touch -d '2001-01-01' "$TMP/outside.txt"
+snapshot() { (cd "$TMP" && find . -path ./box -prune -o -print | sort && ls -l --time-style=+%s outside.txt robox robox/data.txt && cat outside.txt robox/data.txt); }
+snapshot >"$W/before"
+
+"$WASMFN" exec --dir "$TMP/box::/box" --dir "$TMP/robox::/ro::ro" "$W/hostile.wasm" >"$W/out"
+
+# WASI errnos: 0 success, 8 badf, 21 fault, 28 inval, 32 loop, 44 noent,
+# 63 perm (an escape), 69 rofs.
+cat >"$W/want" <<'EOF'
+open-dotdot 63
+open-absolute 63
+open-sub-dotdot 63
+open-sub-dotdot-inside 0
+create-dotdot 63
+open-link-out 63
+open-link-abs 63
+write-link-out 63
+open-link-nofollow 32
+open-loop 32
+symlink-make 0
+open-guest-link 63
+open-dir-link-out 63
+stat-link-follow 63
+stat-link-nofollow 0
+times-link-out 63
+unlink-dotdot 63
+unlink-sub-dotdot 63
+mkdir-dotdot 63
+rmdir-dotdot 63
+rename-out 63
+rename-in 63
+link-follow-out 63
+link-dotdot 63
+readlink-dotdot 63
+ro-read 0
+ro-open-write 69
+ro-create 69
+ro-trunc 69
+ro-unlink 69
+ro-mkdir 69
+ro-rmdir 69
+ro-rename 69
+ro-rename-out 69
+ro-symlink 69
+ro-link 69
+ro-times 69
+ro-fd-write 69
+ro-fd-truncate 69
+ro-fd-times 69
+ro-fd-allocate 69
+fault-iovs 21
+fault-iov-buf 21
+fault-path 21
+EOF
+if ! diff -u "$W/want" "$W/out"; then
+    echo "wasi_hostile: errnos differ"
+    exit 1
+fi
+snapshot >"$W/after"
+if ! diff -u "$W/before" "$W/after"; then
+    echo "wasi_hostile: something outside the sandbox changed"
+    exit 1
+fi
+echo "wasi_hostile: $(wc -l <"$W/want") attempts refused or confined, nothing outside touched"
