@@ -16,6 +16,7 @@
 #include "component/cabi.h"
 #include "wasm/module.h"
 #include "component/wit.h"
+#include "runtime/runtime.h"
 
 /* The YAML line of line `l` of an inline text node. */
 static int text_line(const wf_reg_node *n, int l)
@@ -47,8 +48,20 @@ static bool export_func(const wf_module *m, const char *name, char *list, size_t
     return false;
 }
 
+/* SPEC §4: an import no host provides is a load error, at the entry's
+ * source (function.wat) or path (function.wasm). */
+static void check_imports(wf_registry *r, reg_entry *e)
+{
+    wf_error *err = wf_wasm_check_imports(e->pub.u.wasm.module);
+    if (!err) return;
+    const wf_reg_node *n = wf_reg_node_get(e->pub.node, e->pub.kind == WF_REG_FUNCTION_WAT ? "source" : "path");
+    reg_diag(r, e->file, n ? n->line : e->pub.line, e->pub.id, "%s", err->message);
+    wf_error_free(err);
+}
+
 static void check_method_and_wit(wf_registry *r, reg_entry *e)
 {
+    if (e->pub.u.wasm.module) check_imports(r, e);
     wf_reg_wasm *w = &e->pub.u.wasm;
     const wf_reg_node *n = e->pub.node;
     const wf_reg_node *mn = wf_reg_node_get(n, "method");

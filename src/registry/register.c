@@ -1,10 +1,50 @@
 /*
  * register.c - handing the loaded function.wat / function.wasm entries to the
- * runtime (its WASM function kind), with their pool, limits and parsed WIT.
- * The runtime borrows the modules and WIT: the registry must outlive it.
+ * runtime (its WASM function kind), with their pool, limits, parsed WIT and
+ * WASI preview 1 config. The runtime borrows the modules, the WIT and the
+ * registry itself (env values are looked up per call): the registry must
+ * outlive it.
+ *
+ * When preview 1 is enabled (SPEC §4): an entry whose `imports` lists
+ * wasi_snapshot_preview1 (wasi1, preview1), or that has a `wasi` block (a
+ * grant only preview 1 can serve for a core module), or that has no
+ * `imports` field at all (SPEC: core modules importing preview 1 get it).
+ * Only an explicit `imports` list without the word and no `wasi` block
+ * leaves preview 1 disabled: its imports are then stubs that trap naming
+ * the import and the word.
  */
 #include "registry/internal.h"
 #include "runtime/runtime.h"
+
+static wf_error *env_lookup(void *ud, const char *id, char **value)
+{
+    return wf_registry_env_get(ud, id, value);
+}
+
+/* Fill cfg's WASI part from entry e; the arrays are the caller's to free
+ * (their strings stay the entry's). */
+static void wasi_config(wf_registry *r, const wf_reg_entry *e, wf_wasi_config *cfg)
+{
+    const wf_reg_wasm *w = &e->u.wasm;
+    cfg->preview1 = (w->imports & WF_IMPORT_WASI_P1) || w->has_wasi ||
+                    !wf_reg_node_get(e->node, "imports");
+    cfg->args = (const char *const *)w->wasi.args;
+    cfg->nargs = w->wasi.nargs;
+    cfg->cwd = w->wasi.cwd;
+    wf_wasi_env_var *env = wf_xcalloc(w->wasi.nenv + 1, sizeof *env);
+    for (size_t i = 0; i < w->wasi.nenv; i++)
+        env[i] = (wf_wasi_env_var){ w->wasi.env[i].id, w->wasi.env[i].name, w->wasi.env[i].required };
+    cfg->env = env;
+    cfg->nenv = w->wasi.nenv;
+    cfg->env_lookup = env_lookup;
+    cfg->env_ud = r;
+    wf_wasi_mount_config *m = wf_xcalloc(w->wasi.nmounts + 1, sizeof *m);
+    for (size_t i = 0; i < w->wasi.nmounts; i++)
+        m[i] = (wf_wasi_mount_config){ w->wasi.mounts[i].host, w->wasi.mounts[i].guest,
+                                       w->wasi.mounts[i].read_only };
+    cfg->mounts = m;
+    cfg->nmounts = w->wasi.nmounts;
+}
 
 wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
 {
@@ -22,7 +62,10 @@ wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
                       .buffer = w->pool.buffer, .warm_start = w->pool.warm_start },
             .limits = { w->limits.max_execution_ms, w->limits.max_memory_mb, w->limits.max_stack_kb },
         };
+        wasi_config(r, e, &cfg.wasi);
         wf_error *err = wf_runtime_add_wasm(rt, e->id, w->module, &cfg);
+        free((void *)cfg.wasi.env);
+        free((void *)cfg.wasi.mounts);
         if (err) return wf_error_wrap(err, "%s:%d", e->file, e->line);
     }
     return NULL;

@@ -114,6 +114,54 @@ typedef struct wf_wasm_limits {
     uint32_t max_stack_kb;      /* 0 = the engine default: deeper calls trap */
 } wf_wasm_limits;
 
+/* WASI preview 1 of a WASM function (SPEC §4). Everything is copied at
+ * wf_runtime_add_wasm except env_ud and log_ud (borrowed: they must outlive
+ * the runtime).
+ *
+ * Each call gets a fresh context: argv = [function ID, args...], the
+ * environment (env values looked up at call time, so a changed variable is
+ * seen by the next call; PWD=cwd when cwd is set, the only way preview 1
+ * carries a working directory), the mounts preopened at fds 3, 4, ... in
+ * order, no stdin, and stdout/stderr captured into the log: every complete
+ * line is one log line "[ID] text" (stderr: "[ID] (stderr) text"), a
+ * partial last line is logged when the call ends. Lines of concurrent calls
+ * never mix inside a line.
+ *
+ * proc_exit: status 0 ends the call successfully when the function has no
+ * results (an empty tuple, as a normal return); any other status, or 0 from
+ * a function that owes results, is a TRAP "exited with status N" whose
+ * exit_code is N. */
+typedef struct wf_wasi_env_var {
+    const char *id;        /* the variable's key for env_lookup (an env.variable ID) */
+    const char *name;      /* the guest's name */
+    bool required;         /* missing: the call fails NOT_FOUND, nothing runs */
+} wf_wasi_env_var;
+
+typedef struct wf_wasi_mount_config {
+    const char *host;      /* host directory */
+    const char *guest;     /* absolute guest path */
+    bool read_only;
+} wf_wasi_mount_config;
+
+/* The current value of variable id: *value a malloc'd string (the runtime
+ * frees it), or NULL when it has none. An error fails the call. */
+typedef wf_error *(*wf_wasi_env_lookup)(void *ud, const char *id, char **value);
+/* One log line (no newline). */
+typedef void (*wf_log_fn)(void *ud, const char *line);
+
+typedef struct wf_wasi_config {
+    /* wasi_snapshot_preview1 imports are linked to the host when true; when
+     * false each is linked to a stub that traps naming the import and the
+     * `imports` word that enables it. */
+    bool preview1;
+    const char *const *args; size_t nargs;     /* argv[1..] */
+    const char *cwd;                            /* absolute, or NULL */
+    const wf_wasi_env_var *env; size_t nenv;
+    wf_wasi_env_lookup env_lookup; void *env_ud;   /* NULL: every variable is missing */
+    const wf_wasi_mount_config *mounts; size_t nmounts;
+    wf_log_fn log; void *log_ud;                /* NULL: the process's stderr */
+} wf_wasi_config;
+
 typedef struct wf_wasm_config {
     const char *method;                 /* export to call (copied) */
     /* The WIT signature of `method`, or NULL for core numbers. Borrowed: it
@@ -121,13 +169,20 @@ typedef struct wf_wasm_config {
     const struct wf_wit_func *wit;
     wf_pool_config pool;
     wf_wasm_limits limits;
+    wf_wasi_config wasi;
 } wf_wasm_config;
+
+/* Every import of m is one a host provides: a wasi_snapshot_preview1
+ * function with its witx name and type. Otherwise UNLINKABLE naming the
+ * import (SPEC §4: a load error). Shared by wf_runtime_add_wasm and the
+ * registry's load check. */
+wf_error *wf_wasm_check_imports(const wf_module *m);
 
 /* Add a core module's export as function `id`. The module is compiled once
  * by the caller and borrowed: it must outlive the runtime. Errors now:
  * `iface#func` methods and components are UNSUPPORTED, a method that is not
- * an exported function is NOT_FOUND. Imports fail at call time (NOT_FOUND,
- * naming the import) until WASI lands. */
+ * an exported function is NOT_FOUND, an import no host provides is
+ * UNLINKABLE (wf_wasm_check_imports). */
 wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *module,
                               const wf_wasm_config *cfg);
 

@@ -8,12 +8,22 @@
  * fails beyond it, an initial size beyond it fails instantiation with
  * LIMIT); max_stack_kb bounds the interpreter's stack on the calling thread
  * (wf_exec_set_stack_limit); max_execution_ms is the runtime's (rt_exec).
+ *
+ * Imports (SPEC §4): the only host for core modules is WASI preview 1, so a
+ * module may import wasi_snapshot_preview1 functions and nothing else (an
+ * unknown import fails wf_runtime_add_wasm). With preview 1 enabled
+ * (cfg->wasi.preview1) each instance gets its own context (runtime.h says
+ * what it holds); otherwise every preview 1 import is a stub that traps
+ * naming itself and the `imports` word that would enable it. The guest's
+ * stdout/stderr are logged line by line, prefixed with the function ID.
  */
 #include <math.h>
 #include <stdio.h>
 
 #include "runtime/runtime.h"
+#include "base/buf.h"
 #include "component/cabi.h"
+#include "wasi/wasi.h"
 #include "wasm/code.h"
 #include "wasm/runtime.h"
 
@@ -24,14 +34,178 @@ typedef struct wasm_fn {
     const wf_wit_func *wit;
     const wf_functype *core;
     wf_wasm_limits limits;
-    char *import_problem;       /* the first import we cannot satisfy, or NULL */
+    bool p1;                    /* the module imports wasi_snapshot_preview1 */
+    /* the WASI config, deep-copied (env_ud, log_ud borrowed) */
+    bool preview1;
+    char **args; size_t nargs;
+    char *cwd;
+    wf_wasi_env_var *env; size_t nenv;
+    wf_wasi_env_lookup env_lookup; void *env_ud;
+    wf_wasi_mount_config *mounts; size_t nmounts;
+    wf_log_fn log; void *log_ud;
+    char **stub_msg;            /* per import, when preview 1 is not enabled */
 } wasm_fn;
 
+/* A call's captured stream: bytes since the last newline. */
+typedef struct out_line {
+    wf_buf pending;
+} out_line;
+
 typedef struct wasm_inst {
+    const wasm_fn *fn;
     wf_store *store;
     wf_instance *inst;
     wf_func *func;
+    wf_wasi_ctx *ctx;           /* preview 1 enabled and imported, else NULL */
+    out_line out[2];            /* guest stdout, stderr */
 } wasm_inst;
+
+/* ---- The log ------------------------------------------------------------------ */
+
+/* A line longer than this is logged in pieces: a guest cannot grow the
+ * buffer without bound by never writing a newline. */
+#define OUT_LINE_MAX 16384
+
+static void log_stderr(void *ud, const char *line)
+{
+    (void)ud;
+    /* One locked fprintf: a whole line per write, whatever other calls log. */
+    flockfile(stderr);
+    fprintf(stderr, "%s\n", line);
+    funlockfile(stderr);
+}
+
+static void log_emit(wasm_inst *wi, int stream, const uint8_t *text, size_t len)
+{
+    const wasm_fn *w = wi->fn;
+    char *line = wf_xasprintf("[%s] %s%.*s", w->id, stream == 2 ? "(stderr) " : "", (int)len,
+                              (const char *)text);
+    (w->log ? w->log : log_stderr)(w->log_ud, line);
+    free(line);
+}
+
+static void out_write(void *ud, int fd, const uint8_t *data, size_t len)
+{
+    wasm_inst *wi = ud;
+    wf_buf *b = &wi->out[fd == 2].pending;
+    wf_buf_bytes(b, data, len);
+    size_t start = 0;
+    for (size_t i = 0; i < b->len; i++) {
+        if (b->data[i] == '\n' || i - start >= OUT_LINE_MAX) {
+            log_emit(wi, fd, b->data + start, i - start);
+            start = b->data[i] == '\n' ? i + 1 : i;
+        }
+    }
+    memmove(b->data, b->data + start, b->len - start);
+    b->len -= start;
+}
+
+/* The call ended: log what is left of each stream as a last line. */
+static void out_flush(wasm_inst *wi)
+{
+    for (int k = 0; k < 2; k++) {
+        wf_buf *b = &wi->out[k].pending;
+        if (b->len) log_emit(wi, k + 1, b->data, b->len);
+        b->len = 0;
+    }
+}
+
+/* ---- Imports ------------------------------------------------------------------ */
+
+wf_error *wf_wasm_check_imports(const wf_module *m)
+{
+    uint32_t n = wf_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wf_import_desc d = wf_module_import(m, i);
+        if (!wf_wasi_p1_is_module(d.module, d.module_len))
+            return wf_error_new(WF_ERR_UNLINKABLE, "the module imports `%.*s`.`%.*s`, which no "
+                                "host provides (core modules may import wasi_snapshot_preview1 "
+                                "functions only)", (int)d.module_len, d.module, (int)d.name_len,
+                                d.name);
+    }
+    return wf_wasi_p1_check(m);
+}
+
+/* An import that is not enabled: trap, naming it (the message is the env). */
+static wf_error *stub_trap(wf_caller *caller, void *env, wf_slot *slots)
+{
+    (void)caller;
+    (void)slots;
+    return wf_error_new(WF_ERR_TRAP, "%s", (const char *)env);
+}
+
+/* The environment of this call: NOT_FOUND naming every required variable
+ * that has no value (the call does not run). */
+static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
+{
+    wf_buf missing = { 0 };
+    for (size_t i = 0; i < w->nenv; i++) {
+        char *v = NULL;
+        if (w->env_lookup) {
+            wf_error *e = w->env_lookup(w->env_ud, w->env[i].id, &v);
+            if (e) {
+                wf_buf_free(&missing);
+                return wf_error_wrap(e, "%s: env variable %s", w->id, w->env[i].name);
+            }
+        }
+        if (!v) {
+            if (w->env[i].required) {
+                if (missing.len) wf_buf_str(&missing, ", ");
+                wf_buf_str(&missing, w->env[i].name);
+                wf_buf_str(&missing, " (");
+                wf_buf_str(&missing, w->env[i].id);
+                wf_buf_str(&missing, ")");
+            }
+            continue;
+        }
+        char *kv = wf_xasprintf("%s=%s", w->env[i].name, v);
+        wf_wasi_ctx_add_env(c, kv);
+        free(kv);
+        free(v);
+    }
+    if (missing.len) {
+        wf_buf_byte(&missing, 0);
+        wf_error *e = wf_error_new(WF_ERR_NOT_FOUND, "%s: required env variable not set: %s",
+                                   w->id, (char *)missing.data);
+        wf_buf_free(&missing);
+        return e;
+    }
+    if (w->cwd) {
+        char *kv = wf_xasprintf("PWD=%s", w->cwd);
+        wf_wasi_ctx_add_env(c, kv);
+        free(kv);
+    }
+    return NULL;
+}
+
+/* Imports of a fresh instance: the preview 1 host over a new context, or
+ * the trapping stubs. */
+static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *imports)
+{
+    if (!w->preview1) {
+        uint32_t n = wf_module_import_count(w->module);
+        for (uint32_t i = 0; i < n; i++) {
+            wf_import_desc d = wf_module_import(w->module, i);
+            imports[i].kind = WF_EXTERN_FUNC;
+            imports[i].of.func = wf_func_new_host(wi->store, d.func_type, stub_trap, w->stub_msg[i]);
+        }
+        return NULL;
+    }
+    wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
+    const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
+    argv[0] = w->id;
+    for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
+    wf_wasi_ctx_set_args(wi->ctx, argv, w->nargs + 1);
+    free(argv);
+    wf_wasi_ctx_set_output(wi->ctx, 1, out_write, wi);
+    wf_wasi_ctx_set_output(wi->ctx, 2, out_write, wi);
+    for (size_t i = 0; i < w->nmounts; i++) {
+        wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->mounts[i].host, w->mounts[i].guest,
+                                        w->mounts[i].read_only);
+        if (e) return wf_error_wrap(e, "mount %s", w->mounts[i].guest);
+    }
+    return wf_wasi_p1_link(wi->store, w->module, wi->ctx, imports);
+}
 
 /* ---- Core numbers ---------------------------------------------------------- */
 
@@ -182,13 +356,16 @@ static wf_error *wasm_check(void *fn, const wf_val *args, size_t nargs)
 static wf_error *wasm_prepare(void *fn, void **out)
 {
     wasm_fn *w = fn;
-    if (w->import_problem)
-        return wf_error_new(WF_ERR_NOT_FOUND, "%s: %s", w->id, w->import_problem);
     wasm_inst *wi = wf_xcalloc(1, sizeof *wi);
+    wi->fn = w;
     wi->store = wf_store_new();
     if (w->limits.max_memory_mb)
         wi->store->memory_limit_pages = (uint64_t)w->limits.max_memory_mb * 16;
-    wf_error *err = wf_instance_new(wi->store, w->module, NULL, 0, &wi->inst);
+    uint32_t nim = wf_module_import_count(w->module);
+    wf_extern *imports = nim ? wf_xcalloc(nim, sizeof *imports) : NULL;
+    wf_error *err = nim ? link_imports(w, wi, imports) : NULL;
+    if (!err) err = wf_instance_new(wi->store, w->module, imports, nim, &wi->inst);
+    free(imports);
     if (!err) {
         wf_extern x;
         if (!wf_instance_export(wi->inst, w->method, strlen(w->method), &x) ||
@@ -198,7 +375,10 @@ static wf_error *wasm_prepare(void *fn, void **out)
             wi->func = x.of.func;
     }
     if (err) {
+        out_flush(wi);
+        wf_wasi_ctx_free(wi->ctx);
         wf_store_free(wi->store);
+        for (int k = 0; k < 2; k++) wf_buf_free(&wi->out[k].pending);
         free(wi);
         return wf_error_wrap(err, "%s: instantiation", w->id);
     }
@@ -212,6 +392,10 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
     wasm_fn *w = fn;
     wasm_inst *wi = inst;
     (void)ctx;   /* the interrupt flag is already set on this thread (rt_exec) */
+    if (wi->ctx) {
+        wf_error *e = wasi_env(w, wi->ctx);
+        if (e) return e;
+    }
     wf_exec_set_stack_limit((size_t)w->limits.max_stack_kb * 1024);
     wf_error *err;
     if (w->wit) {
@@ -220,15 +404,34 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
         err = call_core(w, wi->func, args, nargs, result);
     }
     wf_exec_set_stack_limit(0);
+    out_flush(wi);
+    if (err && err->kind == WF_ERR_EXIT) {
+        /* proc_exit(0) from a function that owes no result is a normal
+         * return; anything else failed (runtime.h). */
+        int code = err->exit_code;
+        wf_error_free(err);
+        if (code == 0 && w->core->nresults == 0) {
+            *result = wf_val_agg(WF_VAL_TUPLE, 0);
+            return NULL;
+        }
+        err = wf_error_new(WF_ERR_TRAP, "%s: exited with status %d%s", w->id, code,
+                           code == 0 ? " before returning its result" : "");
+        err->exit_code = code;
+        return err;
+    }
     if (err && err->kind == WF_ERR_TRAP) err = wf_error_wrap(err, "%s", w->id);
     return err;
 }
 
 static void wasm_release(void *fn, void *inst)
 {
+    (void)fn;
     wasm_inst *wi = inst;
     if (!wi) return;
+    out_flush(wi);
     wf_store_free(wi->store);
+    wf_wasi_ctx_free(wi->ctx);
+    for (int k = 0; k < 2; k++) wf_buf_free(&wi->out[k].pending);
     free(wi);
 }
 
@@ -244,7 +447,23 @@ static void wasm_destroy(void *fn)
     wasm_fn *w = fn;
     free(w->id);
     free(w->method);
-    free(w->import_problem);
+    for (size_t i = 0; i < w->nargs; i++) free(w->args[i]);
+    free(w->args);
+    free(w->cwd);
+    for (size_t i = 0; i < w->nenv; i++) {
+        free((char *)w->env[i].id);
+        free((char *)w->env[i].name);
+    }
+    free(w->env);
+    for (size_t i = 0; i < w->nmounts; i++) {
+        free((char *)w->mounts[i].host);
+        free((char *)w->mounts[i].guest);
+    }
+    free(w->mounts);
+    if (w->stub_msg) {
+        for (uint32_t i = 0; i < wf_module_import_count(w->module); i++) free(w->stub_msg[i]);
+        free(w->stub_msg);
+    }
     free(w);
 }
 
@@ -257,6 +476,43 @@ static const wf_fn_kind wasm_kind = {
     .signature = wasm_signature,
     .destroy = wasm_destroy,
 };
+
+static void copy_wasi(wasm_fn *w, const wf_wasi_config *c)
+{
+    w->p1 = wf_wasi_p1_imported(w->module);
+    w->preview1 = c->preview1;
+    w->args = wf_xcalloc(c->nargs + 1, sizeof *w->args);
+    for (size_t i = 0; i < c->nargs; i++) w->args[i] = wf_xstrdup(c->args[i]);
+    w->nargs = c->nargs;
+    w->cwd = c->cwd ? wf_xstrdup(c->cwd) : NULL;
+    w->env = wf_xcalloc(c->nenv + 1, sizeof *w->env);
+    for (size_t i = 0; i < c->nenv; i++)
+        w->env[i] = (wf_wasi_env_var){ wf_xstrdup(c->env[i].id), wf_xstrdup(c->env[i].name),
+                                       c->env[i].required };
+    w->nenv = c->nenv;
+    w->env_lookup = c->env_lookup;
+    w->env_ud = c->env_ud;
+    w->mounts = wf_xcalloc(c->nmounts + 1, sizeof *w->mounts);
+    for (size_t i = 0; i < c->nmounts; i++)
+        w->mounts[i] = (wf_wasi_mount_config){ wf_xstrdup(c->mounts[i].host),
+                                               wf_xstrdup(c->mounts[i].guest),
+                                               c->mounts[i].read_only };
+    w->nmounts = c->nmounts;
+    w->log = c->log;
+    w->log_ud = c->log_ud;
+    if (w->p1 && !w->preview1) {
+        /* Every import is a preview 1 one here (wf_wasm_check_imports). */
+        uint32_t n = wf_module_import_count(w->module);
+        w->stub_msg = wf_xcalloc(n, sizeof *w->stub_msg);
+        for (uint32_t i = 0; i < n; i++) {
+            wf_import_desc d = wf_module_import(w->module, i);
+            w->stub_msg[i] = wf_xasprintf("import %.*s::%.*s is not enabled: add "
+                                          "`wasi_snapshot_preview1` (or wasi1, preview1) to the "
+                                          "entry's `imports`", (int)d.module_len, d.module,
+                                          (int)d.name_len, d.name);
+        }
+    }
+}
 
 wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *module,
                               const wf_wasm_config *cfg)
@@ -275,6 +531,8 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
         wf_error *e = wf_cabi_check_type(ft, cfg->wit);
         if (e) return wf_error_wrap(e, "%s: method `%s` does not match its `wit`", id, cfg->method);
     }
+    wf_error *ie = wf_wasm_check_imports(module);
+    if (ie) return wf_error_wrap(ie, "%s", id);
     wasm_fn *w = wf_xcalloc(1, sizeof *w);
     w->id = wf_xstrdup(id);
     w->module = module;
@@ -282,12 +540,7 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     w->wit = cfg->wit;
     w->core = ft;
     w->limits = cfg->limits;
-    if (module->nimports > 0) {
-        const wf_import *im = &module->imports[0];
-        w->import_problem = wf_xasprintf("the module imports `%.*s`.`%.*s`, which nothing provides "
-                                         "(host imports are not available yet)",
-                                         (int)im->module_len, im->module, (int)im->name_len, im->name);
-    }
+    copy_wasi(w, &cfg->wasi);
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
     wf_error *e = wf_runtime_add(rt, id, &wasm_kind, w, &opts);
     if (e) wasm_destroy(w);

@@ -62,6 +62,18 @@ void wf_wasi_ctx_add_env(wf_wasi_ctx *c, const char *name_eq_value)
     c->env[c->nenv++] = wf_xstrdup(name_eq_value);
 }
 
+void wf_wasi_ctx_set_output(wf_wasi_ctx *c, int fd, wf_wasi_out_fn out, void *ud)
+{
+    if (fd != 1 && fd != 2) return;
+    p1_fd_close(&c->fds[fd]);
+    /* No seek/tell rights and a char-device type: wasi-libc's isatty is
+     * true, so the guest flushes its stdio per line. */
+    c->fds[fd] = (p1_fd){ .used = true, .host = -1, .borrowed = true, .type = P1_FT_CHAR,
+                          .sink = true, .rights = P1_R_FD_WRITE | P1_R(21) | P1_R(27) };
+    c->out = out;
+    c->out_ud = ud;
+}
+
 wf_error *wf_wasi_ctx_mount(wf_wasi_ctx *c, const char *host_path, const char *guest_path,
                             bool read_only)
 {

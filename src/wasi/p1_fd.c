@@ -38,6 +38,22 @@ static int load_iovs(p1_mem m, uint32_t ptr, uint32_t n, struct iovec *out)
     return P1_SUCCESS;
 }
 
+/* A write to a sink stream (wf_wasi_ctx_set_output): every byte is taken. */
+static int sink_write(wf_wasi_ctx *c, int fd, p1_mem m, uint32_t iovs, uint32_t n,
+                      uint32_t result_ptr)
+{
+    struct iovec iov[P1_MAX_IOVS];
+    int r = load_iovs(m, iovs, n, iov);
+    if (r) return r;
+    if (!p1_ptr(m, result_ptr, 4)) return P1_FAULT;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++) total += iov[i].iov_len;
+    if (total > UINT32_MAX) return P1_INVAL;
+    for (uint32_t i = 0; i < n; i++)
+        if (iov[i].iov_len && c->out) c->out(c->out_ud, fd, iov[i].iov_base, iov[i].iov_len);
+    return p1_store_u32(m, result_ptr, (uint32_t)total);
+}
+
 /* Shared by read/write/pread/pwrite: offset < 0 means the fd's position. */
 static int do_io(wf_caller *caller, wf_wasi_ctx *c, wf_slot *s, bool write, int64_t offset,
                  uint32_t result_ptr)
@@ -46,6 +62,11 @@ static int do_io(wf_caller *caller, wf_wasi_ctx *c, wf_slot *s, bool write, int6
     if (!e) return P1_BADF;
     if (write && e->ro) return P1_ROFS;
     if (e->type == P1_FT_DIR) return P1_ISDIR;
+    if (e->sink) {
+        if (!write) return P1_BADF;
+        if (offset >= 0) return P1_SPIPE;
+        return sink_write(c, (int)s[0].u32, p1_memory(caller), s[1].u32, s[2].u32, result_ptr);
+    }
     p1_mem m = p1_memory(caller);
     struct iovec iov[P1_MAX_IOVS];
     int r = load_iovs(m, s[1].u32, s[2].u32, iov);
@@ -84,6 +105,7 @@ P1_FN(fd_seek)
     static const int whence[] = { SEEK_SET, SEEK_CUR, SEEK_END };
     if (s[2].u32 >= 3) P1_RET(P1_INVAL);
     if (e->type == P1_FT_DIR) P1_RET(P1_BADF);   /* directories move by cookies */
+    if (e->sink) P1_RET(P1_SPIPE);
     p1_mem m = p1_memory(caller);
     if (!p1_ptr(m, s[3].u32, 8)) P1_RET(P1_FAULT);
     off_t pos = lseek(e->host, (off_t)s[1].i64, whence[s[2].u32]);
@@ -95,6 +117,7 @@ P1_FN(fd_tell)
 {
     GET_FD(env, s[0].u32);
     if (e->type == P1_FT_DIR) P1_RET(P1_BADF);
+    if (e->sink) P1_RET(P1_SPIPE);
     p1_mem m = p1_memory(caller);
     if (!p1_ptr(m, s[1].u32, 8)) P1_RET(P1_FAULT);
     off_t pos = lseek(e->host, 0, SEEK_CUR);
@@ -107,7 +130,7 @@ P1_FN(fd_fdstat_get)
     GET_FD(env, s[0].u32);
     uint8_t *p = p1_ptr(p1_memory(caller), s[1].u32, 24);
     if (!p) P1_RET(P1_FAULT);
-    int fl = fcntl(e->host, F_GETFL);
+    int fl = e->sink ? 0 : fcntl(e->host, F_GETFL);
     if (fl < 0) P1_RET(p1_errno(errno));
     uint16_t flags = 0;
     if (fl & O_APPEND) flags |= P1_FDFLAG_APPEND;
@@ -129,6 +152,7 @@ P1_FN(fd_fdstat_set_flags)
     /* Linux cannot change the sync flags of an open file. */
     if (f & ~(uint32_t)(P1_FDFLAG_APPEND | P1_FDFLAG_NONBLOCK)) P1_RET(P1_NOTSUP);
     if ((f & P1_FDFLAG_APPEND) && e->ro) P1_RET(P1_ROFS);
+    if (e->sink) P1_RET(P1_SUCCESS);   /* a sink always appends and never blocks */
     int fl = fcntl(e->host, F_GETFL);
     if (fl < 0) P1_RET(p1_errno(errno));
     fl &= ~(O_APPEND | O_NONBLOCK);
@@ -154,7 +178,12 @@ P1_FN(fd_filestat_get)
     uint8_t *p = p1_ptr(p1_memory(caller), s[1].u32, 64);
     if (!p) P1_RET(P1_FAULT);
     struct stat st;
-    if (fstat(e->host, &st)) P1_RET(p1_errno(errno));
+    if (e->sink) {
+        memset(&st, 0, sizeof st);
+        st.st_mode = S_IFCHR;
+    } else if (fstat(e->host, &st)) {
+        P1_RET(p1_errno(errno));
+    }
     p1_filestat(p, &st);
     P1_RET(P1_SUCCESS);
 }

@@ -62,6 +62,7 @@ typedef struct p1_fd {
     bool ro;                    /* beneath a read-only mount */
     uint64_t rights, inherit;   /* what fdstat reports; set_rights only drops */
     char *preopen;              /* guest path of a preopened directory, or NULL */
+    bool sink;                  /* writes go to the context's out callback (host = -1) */
 } p1_fd;
 
 struct wf_wasi_ctx {
@@ -71,6 +72,8 @@ struct wf_wasi_ctx {
     size_t nenv;
     p1_fd *fds;
     uint32_t nfds;              /* entries allocated */
+    wf_wasi_out_fn out;         /* for sink fds (wf_wasi_ctx_set_output) */
+    void *out_ud;
 };
 
 /* A host function's view of the caller's memory. */

@@ -82,9 +82,14 @@ static const wf_functype *sig_type(const char *sig)
     return wf_functype_get(p, np, r, nr);
 }
 
+bool wf_wasi_p1_is_module(const char *name, size_t len)
+{
+    return len == sizeof P1_MODULE - 1 && !memcmp(name, P1_MODULE, len);
+}
+
 static bool is_p1(const wf_import_desc *d)
 {
-    return d->module_len == sizeof P1_MODULE - 1 && !memcmp(d->module, P1_MODULE, d->module_len);
+    return wf_wasi_p1_is_module(d->module, d->module_len);
 }
 
 bool wf_wasi_p1_imported(const wf_module *m)
@@ -97,6 +102,39 @@ bool wf_wasi_p1_imported(const wf_module *m)
     return false;
 }
 
+/* The table index of import d (a preview 1 one), or an UNLINKABLE error. */
+static wf_error *find_p1(const wf_import_desc *dp, size_t *out)
+{
+    wf_import_desc d = *dp;
+    size_t k = 0;
+    while (k < WF_COUNT(p1_funcs) && (strlen(p1_funcs[k].name) != d.name_len ||
+                                      memcmp(p1_funcs[k].name, d.name, d.name_len)))
+        k++;
+    if (k == WF_COUNT(p1_funcs))
+        return wf_error_new(WF_ERR_UNLINKABLE, "unknown import: %s::%.*s has no such function",
+                            P1_MODULE, (int)d.name_len, d.name);
+    const wf_functype *t = sig_type(p1_funcs[k].sig);
+    if (d.kind != WF_EXTERN_FUNC || d.func_type != t)
+        return wf_error_new(WF_ERR_UNLINKABLE,
+                            "incompatible import type: %s::%s must be a function (%s)",
+                            P1_MODULE, p1_funcs[k].name, p1_funcs[k].sig);
+    *out = k;
+    return NULL;
+}
+
+wf_error *wf_wasi_p1_check(const wf_module *m)
+{
+    uint32_t n = wf_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wf_import_desc d = wf_module_import(m, i);
+        size_t k;
+        if (!is_p1(&d)) continue;
+        wf_error *e = find_p1(&d, &k);
+        if (e) return e;
+    }
+    return NULL;
+}
+
 wf_error *wf_wasi_p1_link(wf_store *s, const wf_module *m, wf_wasi_ctx *c,
                           wf_extern *imports_out)
 {
@@ -104,20 +142,11 @@ wf_error *wf_wasi_p1_link(wf_store *s, const wf_module *m, wf_wasi_ctx *c,
     for (uint32_t i = 0; i < n; i++) {
         wf_import_desc d = wf_module_import(m, i);
         if (!is_p1(&d)) continue;
-        size_t k = 0;
-        while (k < WF_COUNT(p1_funcs) && (strlen(p1_funcs[k].name) != d.name_len ||
-                                          memcmp(p1_funcs[k].name, d.name, d.name_len)))
-            k++;
-        if (k == WF_COUNT(p1_funcs))
-            return wf_error_new(WF_ERR_UNLINKABLE, "unknown import: %s::%.*s has no such function",
-                                P1_MODULE, (int)d.name_len, d.name);
-        const wf_functype *t = sig_type(p1_funcs[k].sig);
-        if (d.kind != WF_EXTERN_FUNC || d.func_type != t)
-            return wf_error_new(WF_ERR_UNLINKABLE,
-                                "incompatible import type: %s::%s must be a function (%s)",
-                                P1_MODULE, p1_funcs[k].name, p1_funcs[k].sig);
+        size_t k;
+        wf_error *e = find_p1(&d, &k);
+        if (e) return e;
         imports_out[i].kind = WF_EXTERN_FUNC;
-        imports_out[i].of.func = wf_func_new_host(s, t, p1_funcs[k].fn, c);
+        imports_out[i].of.func = wf_func_new_host(s, d.func_type, p1_funcs[k].fn, c);
     }
     return NULL;
 }

@@ -102,6 +102,10 @@ P1_FN(poll_oneoff)
             struct stat st;
             if (!e) {
                 u->error = P1_BADF, u->ready = true;
+            } else if (e->sink) {
+                /* always writable; never readable */
+                u->ready = true;
+                if (u->tag == EV_FD_READ) u->error = P1_BADF;
             } else if (!fstat(e->host, &st) && S_ISREG(st.st_mode)) {
                 u->ready = true;
                 if (u->tag == EV_FD_READ) {

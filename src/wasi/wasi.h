@@ -31,6 +31,13 @@ void wf_wasi_ctx_add_env(wf_wasi_ctx *c, const char *name_eq_value);
 wf_error *wf_wasi_ctx_mount(wf_wasi_ctx *c, const char *host_path, const char *guest_path,
                             bool read_only);
 
+/* Make the guest's fd `fd` (1 or 2) a stream whose writes go to out(ud,
+ * fd, bytes, len) instead of a host fd: a character device to the guest
+ * (so wasi-libc line-buffers it), writable only, not seekable. Used by the
+ * runtime to capture a function call's stdout/stderr into its log. */
+typedef void (*wf_wasi_out_fn)(void *ud, int fd, const uint8_t *data, size_t len);
+void wf_wasi_ctx_set_output(wf_wasi_ctx *c, int fd, wf_wasi_out_fn out, void *ud);
+
 /* True when m imports anything from wasi_snapshot_preview1. */
 bool wf_wasi_p1_imported(const wf_module *m);
 
@@ -41,5 +48,12 @@ bool wf_wasi_p1_imported(const wf_module *m);
  * wf_module_import_count(m) entries. */
 wf_error *wf_wasi_p1_link(wf_store *s, const wf_module *m, wf_wasi_ctx *c,
                           wf_extern *imports_out);
+
+/* Check, without linking, that every wasi_snapshot_preview1 import of m
+ * names a preview 1 function with its witx type: WF_ERR_UNLINKABLE naming
+ * the first one that does not. */
+wf_error *wf_wasi_p1_check(const wf_module *m);
+/* True when module name (len bytes) is "wasi_snapshot_preview1". */
+bool wf_wasi_p1_is_module(const char *name, size_t len);
 
 #endif

@@ -22,6 +22,7 @@
 #include "base/vec.h"
 
 #define WF_MAX_FUNC_LOCALS 50000u
+#define WF_MAX_CONST_SLOTS 64u
 #define KIND_BOT 0xFF           /* the unknown type of the polymorphic stack */
 
 enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
@@ -65,6 +66,17 @@ typedef struct cc {
     uint32_t max_slot;
     size_t op_off;          /* binary offset of the current instruction */
     const void *const *lab;
+    /* Constant slots [cbase, cbase + ccap): ENTER fills them, so a constant
+     * is an operand like a local (no instruction); deduplicated. */
+    uint32_t cbase, ccap;
+    WF_VEC(uint64_t) consts;
+    /* The last emitted instruction when it wrote one value to its home slot
+     * prod_slot (its dst operand at code index prod_op + 1) and nothing was
+     * emitted nor any label placed since (code.len == prod_end): local.set,
+     * return and branches may retarget it, br_if/if may fuse a compare. */
+    size_t prod_op, prod_end;
+    uint32_t prod_slot;
+    wf_iop prod_iop;
 } cc;
 
 /* ---- opcode tables ----------------------------------------------------- */
@@ -157,6 +169,75 @@ static inline void emit_move(cc *c, uint32_t dst, uint32_t src)
     emit_op(c, WF_IOP_MOVE);
     emit(c, dst);
     emit(c, src);
+}
+
+/* ---- producers: retargeting and fusion ----------------------------------- */
+
+/* Record the instruction just emitted at op_at (dst operand at op_at + 1). */
+static inline void note_prod(cc *c, size_t op_at, wf_iop iop)
+{
+    if (!c->live) return;
+    c->prod_op = op_at;
+    c->prod_end = c->code.len;
+    c->prod_slot = (uint32_t)c->code.data[op_at + 1];
+    c->prod_iop = iop;
+}
+/* A label is placed here: code may arrive from elsewhere. */
+static inline void no_prod(cc *c) { c->prod_end = SIZE_MAX; }
+
+/* v (just popped) is the value the last instruction wrote to its home. */
+static inline bool is_prod(const cc *c, const sval *v)
+{
+    return c->live && c->prod_end == c->code.len && v->slot == v->home
+        && v->slot == c->prod_slot;
+}
+
+/* Put the popped value v into dst: retarget its producer, else a move. */
+static void move_to(cc *c, uint32_t dst, const sval *v)
+{
+    if (v->slot == dst || !c->live) return;
+    if (is_prod(c, v)) {
+        c->code.data[c->prod_op + 1] = dst;
+        no_prod(c);
+        return;
+    }
+    emit_move(c, dst, v->slot);
+}
+
+/* The fused branches for compare `cmp`: taken when true, and when false. */
+static bool fused_cmp(wf_iop cmp, wf_iop *yes, wf_iop *no)
+{
+    switch (cmp) {
+#define P(a, b) \
+    case WF_IOP_##a: *yes = WF_IOP_BR_##a; *no = WF_IOP_BR_##b; return true; \
+    case WF_IOP_##b: *yes = WF_IOP_BR_##b; *no = WF_IOP_BR_##a; return true;
+    P(I32_EQ, I32_NE) P(I32_LT_S, I32_GE_S) P(I32_LT_U, I32_GE_U)
+    P(I32_GT_S, I32_LE_S) P(I32_GT_U, I32_LE_U)
+    P(I64_EQ, I64_NE) P(I64_LT_S, I64_GE_S) P(I64_LT_U, I64_GE_U)
+    P(I64_GT_S, I64_LE_S) P(I64_GT_U, I64_LE_U)
+#undef P
+    case WF_IOP_I64_EQZ: *yes = WF_IOP_BR_I64_EQZ; *no = WF_IOP_BR_I64_NEZ; return true;
+    case WF_IOP_I32_EQZ: *yes = WF_IOP_BR_I32_EQZ; *no = WF_IOP_BR_IF; return true;
+    default: return false;
+    }
+}
+
+/* A branch on the popped i32 `cond`: when the last instruction computed it
+ * with an integer compare, that compare is removed and its operands become
+ * the branch's (ops, nops, yes and no set); else ops = { cond }. */
+static void take_cond(cc *c, const sval *cond, uint32_t *ops, int *nops, wf_iop *yes, wf_iop *no)
+{
+    ops[0] = cond->slot;
+    *nops = 1;
+    *yes = WF_IOP_BR_IF;
+    *no = WF_IOP_BR_IF_NOT;
+    if (!is_prod(c, cond) || !fused_cmp(c->prod_iop, yes, no)) return;
+    bool unary = c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ;
+    ops[0] = (uint32_t)c->code.data[c->prod_op + 2];
+    ops[1] = unary ? 0 : (uint32_t)c->code.data[c->prod_op + 3];
+    *nops = unary ? 1 : 2;
+    c->code.len = c->prod_op;
+    no_prod(c);
 }
 
 /* ---- block types --------------------------------------------------------- */
@@ -298,6 +379,8 @@ static void emit_return(cc *c, const sval *vals, uint32_t n)
         }
         for (uint32_t i = 0; i < n; i++)
             emit_move(c, i, vals[i].slot < c->nlocals ? vals[i].home : vals[i].slot);
+    } else if (n == 1) {
+        move_to(c, 0, &vals[0]);
     } else {
         for (uint32_t i = 0; i < n; i++) emit_move(c, i, vals[i].slot);
     }
@@ -329,33 +412,40 @@ static void emit_label_addr(cc *c, ctrl *L)
     target_label(c, c->code.len - 1, L);
 }
 
-/* Unconditional branch to L carrying vals[0..n). */
-static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n)
+/* Unconditional branch to L carrying vals[0..n); `last` when the values are
+ * dead after it (not a stub of a conditional branch), so their producer may
+ * be retargeted. */
+static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
 {
     if (!c->live) return;
-    if (L->kind == K_FUNC) { emit_return(c, vals, n); return; }
-    for (uint32_t i = 0; i < n; i++) emit_move(c, L->label_slot + i, vals[i].slot);
+    if (L->kind == K_FUNC) {
+        if (!last) no_prod(c);
+        emit_return(c, vals, n);
+        return;
+    }
+    if (n == 1 && last) move_to(c, L->label_slot, &vals[0]);
+    else for (uint32_t i = 0; i < n; i++) emit_move(c, L->label_slot + i, vals[i].slot);
     emit_op(c, WF_IOP_BR);
     emit_label_addr(c, L);
 }
 
 /* A conditional branch: `op` (BR_IF, BR_ON_NULL, ...) taken to L when
  * no values need moving, else the inverse `inv` skips a move+branch stub. */
-static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, uint32_t cond_slot,
+static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const uint32_t *ops, int nops,
                              ctrl *L, const sval *vals, uint32_t n)
 {
     if (!c->live) return;
     if (!needs_moves(c, L, vals, n)) {
         emit_op(c, op);
-        emit(c, cond_slot);
+        for (int i = 0; i < nops; i++) emit(c, ops[i]);
         emit_label_addr(c, L);
         return;
     }
     emit_op(c, inv);
-    emit(c, cond_slot);
+    for (int i = 0; i < nops; i++) emit(c, ops[i]);
     emit_addr(c, 0);
     size_t skip = c->code.len - 1;
-    emit_branch(c, L, vals, n);
+    emit_branch(c, L, vals, n, false);
     c->code.data[skip] = c->code.len;
 }
 
@@ -522,6 +612,7 @@ static bool finish_arm(cc *c, ctrl *f)
     if (ok && c->st.len != f->height) ok = MISMATCH(c);
     if (ok && c->live) {
         if (f->kind == K_FUNC) emit_return(c, vals, n);
+        else if (n == 1) move_to(c, f->label_slot, &vals[0]);
         else for (uint32_t i = 0; i < n; i++) emit_move(c, f->label_slot + i, vals[i].slot);
     }
     if (vals != small) free(vals);
@@ -617,11 +708,13 @@ static bool op_simple(cc *c, wf_opcode op)
     if (nout == 1) {
         push(c, kind_of_letter(oi->out[0]));
         uint32_t dst = c->st.data[c->st.len - 1].home;
+        size_t at = c->code.len;
         emit_op(c, (wf_iop)iop);
         emit(c, dst);
         emit(c, a.slot);
         if (nin == 2) emit(c, b.slot);
         if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
+        note_prod(c, at, (wf_iop)iop);
     } else {
         /* stores: address, value, offset */
         emit_op(c, (wf_iop)iop);
@@ -683,6 +776,26 @@ static bool has_data_section(const wf_module *m)
     return false;
 }
 
+/* A constant: a deferred read of its constant slot, or (slots all taken)
+ * a CONST instruction. */
+static void push_const(cc *c, wf_valtype t, uint64_t bits)
+{
+    if (!c->live) { push(c, t); return; }
+    uint32_t k = 0;
+    while (k < c->consts.len && c->consts.data[k] != bits) k++;
+    if (k == c->consts.len) {
+        if (k >= c->ccap) {
+            push(c, t);
+            emit_op(c, WF_IOP_CONST);
+            emit(c, c->st.data[c->st.len - 1].home);
+            emit(c, bits);
+            return;
+        }
+        wf_vec_push(&c->consts, bits);
+    }
+    push_at(c, t, c->cbase + k);
+}
+
 static bool is_ref_or_bot(wf_valtype t) { return t.kind == WF_REF || t.kind == KIND_BOT; }
 
 static bool body(cc *c)
@@ -721,13 +834,13 @@ static bool body(cc *c)
         case WF_OP_NOP:
             break;
         case WF_OP_BLOCK: case WF_OP_LOOP: {
+            no_prod(c);
             ctrl nf;
             memset(&nf, 0, sizeof nf);
             nf.kind = op == WF_OP_BLOCK ? K_BLOCK : K_LOOP;
             if (!read_blocktype(c, &nf) || !push_ctrl(c, &nf)) return false;
             if (nf.kind == K_LOOP) {
                 top_ctrl(c)->loop_pc = c->code.len;
-                emit_op(c, WF_IOP_LOOP_HEAD);
             }
             break;
         }
@@ -737,10 +850,17 @@ static bool body(cc *c)
             nf.kind = K_IF;
             if (!read_blocktype(c, &nf)) return false;
             if (!pop_num(c, WF_I32, &a)) return false;
+            /* A fused compare reads its operands after push_ctrl's moves:
+             * those only write homes below the compare's operands. */
+            uint32_t ops[2];
+            int nops;
+            wf_iop yes, no;
+            take_cond(c, &a, ops, &nops, &yes, &no);
+            no_prod(c);
             if (!push_ctrl(c, &nf)) return false;
             ctrl *f = top_ctrl(c);
-            emit_op(c, WF_IOP_BR_IF_NOT);
-            emit(c, a.slot);
+            emit_op(c, no);
+            for (int i = 0; i < nops; i++) emit(c, ops[i]);
             if (c->live) {
                 emit_addr(c, 0);
                 f->else_patch = c->code.len - 1;
@@ -763,6 +883,7 @@ static bool body(cc *c)
             ctrl *f = top_ctrl(c);
             if (f->kind != K_IF) return fail(c, WF_ERR_MALFORMED, "else without if");
             if (!finish_arm(c, f)) return false;
+            no_prod(c);
             if (c->live) {
                 emit_op(c, WF_IOP_BR);
                 emit_label_addr(c, f);
@@ -787,6 +908,7 @@ static bool body(cc *c)
                     if (!wf_valtype_sub(bt_param(f, i), bt_result(f, i))) return MISMATCH(c);
             }
             if (!finish_arm(c, f)) return false;
+            no_prod(c);
             if (f->kind == K_FUNC) {
                 c->cs.len--;
                 break;
@@ -809,7 +931,7 @@ static bool body(cc *c)
             uint32_t n = label_arity(L);
             sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
             bool ok = pop_label_vals(c, L, n, vals);
-            if (ok) emit_branch(c, L, vals, n);
+            if (ok) emit_branch(c, L, vals, n, true);
             free(vals);
             if (!ok) return false;
             set_unreachable(c);
@@ -819,11 +941,15 @@ static bool body(cc *c)
             ctrl *L;
             if (!read_label(c, &L)) return false;
             if (!pop_num(c, WF_I32, &a)) return false;
+            uint32_t ops[2];
+            int nops;
+            wf_iop yes, no;
+            take_cond(c, &a, ops, &nops, &yes, &no);
             uint32_t n = label_arity(L);
             sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
             bool ok = pop_label_vals(c, L, n, vals);
             if (ok) {
-                emit_cond_branch(c, WF_IOP_BR_IF, WF_IOP_BR_IF_NOT, a.slot, L, vals, n);
+                emit_cond_branch(c, yes, no, ops, nops, L, vals, n);
                 repush(c, L, n, vals);
             }
             free(vals);
@@ -861,7 +987,7 @@ static bool body(cc *c)
                     ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
                     if (needs_moves(c, L, vals, arity)) {
                         c->code.data[first + i] = c->code.len;
-                        emit_branch(c, L, vals, arity);
+                        emit_branch(c, L, vals, arity, false);
                     } else {
                         target_label(c, first + i, L);
                     }
@@ -962,11 +1088,13 @@ static bool body(cc *c)
                 t = a.t.kind != KIND_BOT ? a.t : b.t;
             }
             push(c, t);
+            size_t at = c->code.len;
             emit_op(c, WF_IOP_SELECT);
             emit(c, c->st.data[c->st.len - 1].home);
             emit(c, a.slot);
             emit(c, b.slot);
             emit(c, v.slot);
+            note_prod(c, at, WF_IOP_SELECT);
             break;
         }
         case WF_OP_LOCAL_GET: {
@@ -982,13 +1110,18 @@ static bool body(cc *c)
             if (!wf_read_u32(r, &x)) return false;
             if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
             if (!pop_expect(c, c->locals[x], &a)) return false;
-            local_changes(c, x);
-            emit_move(c, x, a.slot);
+            /* with no deferred reads of x left, the producer writes x */
+            if (!c->pending[x]) {
+                move_to(c, x, &a);
+            } else {
+                local_changes(c, x);
+                emit_move(c, x, a.slot);
+            }
             if (!c->linit[x]) {
                 c->linit[x] = 1;
                 wf_vec_push(&c->inits, x);
             }
-            if (op == WF_OP_LOCAL_TEE) push_at(c, c->locals[x], a.slot);
+            if (op == WF_OP_LOCAL_TEE) push_at(c, c->locals[x], x);
             break;
         }
         case WF_OP_GLOBAL_GET: case WF_OP_GLOBAL_SET: {
@@ -998,9 +1131,11 @@ static bool body(cc *c)
             const wf_globaltype *gt = &c->m->globals[x].type;
             if (op == WF_OP_GLOBAL_GET) {
                 push(c, gt->type);
+                size_t at = c->code.len;
                 emit_op(c, WF_IOP_GLOBAL_GET);
                 emit(c, c->st.data[c->st.len - 1].home);
                 emit(c, x);
+                note_prod(c, at, WF_IOP_GLOBAL_GET);
             } else {
                 if (!gt->mut) return fail(c, WF_ERR_INVALID, "global is immutable");
                 if (!pop_expect(c, gt->type, &a)) return false;
@@ -1047,37 +1182,25 @@ static bool body(cc *c)
         case WF_OP_I32_CONST: {
             int32_t x;
             if (!wf_read_s32(r, &x)) return false;
-            push(c, vt(WF_I32));
-            emit_op(c, WF_IOP_CONST);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, (uint32_t)x);
+            push_const(c, vt(WF_I32), (uint32_t)x);
             break;
         }
         case WF_OP_I64_CONST: {
             int64_t x;
             if (!wf_read_s64(r, &x)) return false;
-            push(c, vt(WF_I64));
-            emit_op(c, WF_IOP_CONST);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, (uint64_t)x);
+            push_const(c, vt(WF_I64), (uint64_t)x);
             break;
         }
         case WF_OP_F32_CONST: {
             uint32_t x;
             if (!wf_read_f32(r, &x)) return false;
-            push(c, vt(WF_F32));
-            emit_op(c, WF_IOP_CONST);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, x);
+            push_const(c, vt(WF_F32), x);
             break;
         }
         case WF_OP_F64_CONST: {
             uint64_t x;
             if (!wf_read_f64(r, &x)) return false;
-            push(c, vt(WF_F64));
-            emit_op(c, WF_IOP_CONST);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, x);
+            push_const(c, vt(WF_F64), x);
             break;
         }
         case WF_OP_REF_NULL: {
@@ -1132,7 +1255,7 @@ static bool body(cc *c)
             if (op == WF_OP_BR_ON_NULL) {
                 ok = pop_label_vals(c, L, n, vals);
                 if (ok) {
-                    emit_cond_branch(c, WF_IOP_BR_ON_NULL, WF_IOP_BR_ON_NON_NULL, a.slot, L, vals, n);
+                    emit_cond_branch(c, WF_IOP_BR_ON_NULL, WF_IOP_BR_ON_NON_NULL, &a.slot, 1, L, vals, n);
                     repush(c, L, n, vals);
                     if (nn.kind == KIND_BOT) push(c, nn);
                     else push_at(c, nn, a.slot);
@@ -1145,7 +1268,7 @@ static bool body(cc *c)
                     ok = pop_label_vals(c, L, n, vals);
                 }
                 if (ok) {
-                    emit_cond_branch(c, WF_IOP_BR_ON_NON_NULL, WF_IOP_BR_ON_NULL, a.slot, L, vals, n);
+                    emit_cond_branch(c, WF_IOP_BR_ON_NON_NULL, WF_IOP_BR_ON_NULL, &a.slot, 1, L, vals, n);
                     repush(c, L, n - 1, vals);
                 }
             }
@@ -1319,17 +1442,27 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     bool ok = read_locals(&c);
     if (ok) {
         c.r.eof_msg = WF_MSG_EOF;
-        c.max_slot = WF_MAX(c.nlocals, c.ft->nresults);
+        /* Constant slots sit above the locals and the result slots (so
+         * returning never overwrites one still to be read); their number is
+         * bounded by the const opcode bytes in the body. */
+        uint32_t nconst_ops = 0;
+        for (const uint8_t *p = c.r.p; p < body_bytes + len; p++)
+            nconst_ops += *p >= 0x41 && *p <= 0x44;
+        c.cbase = WF_MAX(c.nlocals, c.ft->nresults);
+        c.ccap = WF_MIN(nconst_ops, WF_MAX_CONST_SLOTS);
+        c.max_slot = c.cbase + c.ccap;
+        c.prod_end = SIZE_MAX;
         emit_op(&c, WF_IOP_ENTER);
         emit(&c, c.ft->nparams);
-        emit(&c, c.nlocals - c.ft->nparams);
+        emit(&c, 0); /* slots ENTER initializes, known at the end */
         emit(&c, 0); /* frame size, known at the end */
+        emit(&c, 0); /* the init template */
         ctrl f;
         memset(&f, 0, sizeof f);
         f.kind = K_FUNC;
         f.ft = c.ft;
         f.height = 0;
-        f.slot_base = f.label_slot = c.nlocals;
+        f.slot_base = f.label_slot = c.cbase + c.ccap;
         f.live_entry = true;
         wf_vec_push(&c.cs, f);
         ok = body(&c);
@@ -1353,6 +1486,12 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         code->nlocals = c.nlocals;
         code->frame_slots = c.max_slot + 1;
         code->words[3] = code->frame_slots;
+        uint32_t ninit = c.cbase - c.ft->nparams + (uint32_t)c.consts.len;
+        code->init = wf_xcalloc(ninit + 1, sizeof(wf_slot));
+        for (size_t k = 0; k < c.consts.len; k++)
+            code->init[c.cbase - c.ft->nparams + k].u64 = c.consts.data[k];
+        code->words[2] = ninit;
+        code->words[4] = (wf_word)code->init;
         code->func_index = func_index;
         m->funcs[func_index].code = code;
     }
@@ -1361,6 +1500,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     wf_vec_free(&c.cs);
     wf_vec_free(&c.relocs);
     wf_vec_free(&c.inits);
+    wf_vec_free(&c.consts);
     free(c.locals);
     free(c.linit);
     free(c.pending);
@@ -1371,5 +1511,6 @@ void wf_code_free(struct wf_code *code)
 {
     if (!code) return;
     free(code->words);
+    free(code->init);
     free(code);
 }

@@ -45,6 +45,8 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     static const void *const labels[] = {
 #define WF_LABEL(n, ...) &&L_##n,
         WF_IOPS_CONTROL(WF_LABEL)
+        WF_BRCMP2(WF_LABEL)
+        WF_BRCMP1(WF_LABEL)
         WF_UNOPS(WF_LABEL)
         WF_BINOPS(WF_LABEL)
         WF_TRAPOPS(WF_LABEL)
@@ -80,6 +82,15 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
      * cheap as a plain load, keeps that a well-defined race. */
 #define INTERRUPTED() __atomic_load_n(intr, __ATOMIC_RELAXED)
 #define S(n)       fp[pc[n]]
+    /* A taken branch. Branches to a loop land after its LOOP_HEAD, so every
+     * taken branch checks the interrupt flag instead (a load and a predicted
+     * test, cheaper than dispatching LOOP_HEAD each iteration). */
+#define JUMP(to)                                                              \
+    do {                                                                      \
+        pc = (const wf_word *)(to);                                           \
+        if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");                  \
+        NEXT();                                                               \
+    } while (0)
 #define TRAP(msg)  do { trapmsg = (msg); goto trap; } while (0)
 #define LOAD_MEM()                                                            \
     do {                                                                      \
@@ -122,12 +133,16 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     LOAD_MEM();
     NEXT();
 
-L_ENTER:
+L_ENTER: {
     if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
-    memset(fp + pc[1], 0, pc[2] * sizeof(wf_slot));
-    pc += 4;
+    /* declared locals start at zero; the constant slots get their values */
+    wf_slot *d = fp + pc[1];
+    const wf_slot *src = (const wf_slot *)pc[4];
+    for (wf_word n = pc[2]; n; n--) *d++ = *src++;
+    pc += 5;
     NEXT();
+}
 L_LOOP_HEAD:
     if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
     pc += 1;
@@ -146,21 +161,37 @@ L_CONST:
     pc += 3;
     NEXT();
 L_BR:
-    pc = (const wf_word *)pc[1];
-    NEXT();
+    JUMP(pc[1]);
 L_BR_IF:
-    if (S(1).u32) { pc = (const wf_word *)pc[2]; NEXT(); }
+    if (S(1).u32) JUMP(pc[2]);
     pc += 3;
     NEXT();
 L_BR_IF_NOT:
-    if (!S(1).u32) { pc = (const wf_word *)pc[2]; NEXT(); }
+    if (!S(1).u32) JUMP(pc[2]);
     pc += 3;
     NEXT();
+#define WF_BRCMP2_OP(n, fi, cond)                                             \
+L_##n: {                                                                      \
+    __typeof__(fp->fi) a = S(1).fi, b = S(2).fi;                              \
+    if (cond) JUMP(pc[3]);                                                    \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BRCMP2(WF_BRCMP2_OP)
+#undef WF_BRCMP2_OP
+#define WF_BRCMP1_OP(n, fi, cond)                                             \
+L_##n: {                                                                      \
+    __typeof__(fp->fi) a = S(1).fi;                                           \
+    if (cond) JUMP(pc[2]);                                                    \
+    pc += 3;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BRCMP1(WF_BRCMP1_OP)
+#undef WF_BRCMP1_OP
 L_BR_TABLE: {
     uint32_t i = S(1).u32, n = (uint32_t)pc[2];
     if (i > n) i = n;
-    pc = (const wf_word *)pc[3 + i];
-    NEXT();
+    JUMP(pc[3 + i]);
 }
 L_RETURN:
     if (fsp == fbase) return NULL;
@@ -179,7 +210,7 @@ L_CALL:
     fsp++;
     fp += pc[2];
     pc = callee->code->words;
-    NEXT();
+    goto L_ENTER;
 L_CALL_ANY:
     callee = inst->funcs[pc[1]];
     nfp = fp + pc[2];
@@ -359,11 +390,11 @@ L_REF_AS_NON_NULL:
     pc += 2;
     NEXT();
 L_BR_ON_NULL:
-    if (!S(1).ref) { pc = (const wf_word *)pc[2]; NEXT(); }
+    if (!S(1).ref) JUMP(pc[2]);
     pc += 3;
     NEXT();
 L_BR_ON_NON_NULL:
-    if (S(1).ref) { pc = (const wf_word *)pc[2]; NEXT(); }
+    if (S(1).ref) JUMP(pc[2]);
     pc += 3;
     NEXT();
 

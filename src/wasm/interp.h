@@ -29,12 +29,13 @@ struct wf_code {
     uint32_t nlocals;       /* params + declared locals */
     uint32_t frame_slots;   /* locals + the deepest operand stack (>= nresults) */
     uint32_t func_index;
+    wf_slot *init;          /* ENTER's template: zeros for the declared locals, then the constants; owned */
 };
 
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
  * Operands in brackets: s = slot, i = immediate, L = code address. */
 #define WF_IOPS_CONTROL(X) \
-    X(ENTER)          /* i nparams, i nzero, i frame_slots */ \
+    X(ENTER)          /* i nparams, i ninit, i frame_slots, i init template */ \
     X(LOOP_HEAD)      /* interrupt check at loop headers */ \
     X(UNREACHABLE) \
     X(NOP) \
@@ -75,9 +76,27 @@ struct wf_code {
     X(BR_ON_NULL)     /* s ref, L */ \
     X(BR_ON_NON_NULL) /* s ref, L */
 
+/* Fused compare-and-branch: X(NAME, field, condition over a (and b)).
+ * Binary ones take s a, s b, L; unary ones s a, L. */
+#define WF_BRCMP2(X) \
+    X(BR_I32_EQ, u32, a == b) X(BR_I32_NE, u32, a != b) \
+    X(BR_I32_LT_S, i32, a < b) X(BR_I32_LT_U, u32, a < b) \
+    X(BR_I32_GT_S, i32, a > b) X(BR_I32_GT_U, u32, a > b) \
+    X(BR_I32_LE_S, i32, a <= b) X(BR_I32_LE_U, u32, a <= b) \
+    X(BR_I32_GE_S, i32, a >= b) X(BR_I32_GE_U, u32, a >= b) \
+    X(BR_I64_EQ, u64, a == b) X(BR_I64_NE, u64, a != b) \
+    X(BR_I64_LT_S, i64, a < b) X(BR_I64_LT_U, u64, a < b) \
+    X(BR_I64_GT_S, i64, a > b) X(BR_I64_GT_U, u64, a > b) \
+    X(BR_I64_LE_S, i64, a <= b) X(BR_I64_LE_U, u64, a <= b) \
+    X(BR_I64_GE_S, i64, a >= b) X(BR_I64_GE_U, u64, a >= b)
+#define WF_BRCMP1(X) \
+    X(BR_I32_EQZ, u32, a == 0) X(BR_I64_EQZ, u64, a == 0) X(BR_I64_NEZ, u64, a != 0)
+
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
     WF_IOPS_CONTROL(WF_IOP_ENUM)
+    WF_BRCMP2(WF_IOP_ENUM)
+    WF_BRCMP1(WF_IOP_ENUM)
     WF_UNOPS(WF_IOP_ENUM)
     WF_BINOPS(WF_IOP_ENUM)
     WF_TRAPOPS(WF_IOP_ENUM)

@@ -9,7 +9,16 @@
  * so every access ends below base + 2^33 + 16: inside the reservation, where
  * an access past `size` faults instead of touching someone else's memory.
  * Growing is an mprotect of more pages; the base never moves.
+ *
+ * Reservations are recycled: mapping and unmapping 8 GiB per instance costs
+ * far more than running a small function. A released memory's used pages
+ * are given back to the kernel (MADV_DONTNEED: they read as zero again; a
+ * small memory is simply cleared with memset) and
+ * its reservation, still accessible up to its old size, waits in a small
+ * process-wide cache; the next memory adjusts the accessible part with one
+ * mprotect, or none when the sizes match.
  */
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "base/error.h"
@@ -31,7 +40,66 @@ static bool make_accessible(wf_memory *m, uint64_t from, uint64_t to)
     return mprotect(m->base + from, (size_t)(to - from), PROT_READ | PROT_WRITE) == 0;
 }
 
-/* Allocates a wf_memory owned by s (freed by wf_store_free, which unmaps it). */
+#define WF_MEM_CACHE_SLOTS 64
+#define WF_MEM_CACHE_MAX_SIZE (64ull << 20)   /* larger memories are unmapped */
+#define WF_MEM_CLEAR_MAX (256ull << 10)       /* up to this, memset instead of madvise */
+
+typedef struct cached_mem {
+    uint8_t *base;
+    uint64_t acc;   /* bytes accessible (and zero) from base */
+} cached_mem;
+
+static pthread_mutex_t g_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static cached_mem g_cache[WF_MEM_CACHE_SLOTS];
+static size_t g_ncache;
+
+/* A reservation with [0, bytes) accessible and zero, [bytes, end) not; NULL
+ * when none can be made. */
+static uint8_t *reserve(uint64_t bytes)
+{
+    cached_mem cm = { NULL, 0 };
+    pthread_mutex_lock(&g_cache_lock);
+    if (g_ncache) cm = g_cache[--g_ncache];
+    pthread_mutex_unlock(&g_cache_lock);
+    if (cm.base) {
+        bool ok = true;
+        if (cm.acc > bytes)
+            ok = mprotect(cm.base + bytes, (size_t)(cm.acc - bytes), PROT_NONE) == 0;
+        else if (cm.acc < bytes)
+            ok = mprotect(cm.base + cm.acc, (size_t)(bytes - cm.acc), PROT_READ | PROT_WRITE) == 0;
+        if (ok) return cm.base;
+        munmap(cm.base, WF_MEM_RESERVE + WF_MEM_GUARD);
+    }
+    void *p = mmap(NULL, WF_MEM_RESERVE + WF_MEM_GUARD, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    if (bytes && mprotect(p, (size_t)bytes, PROT_READ | PROT_WRITE) != 0) {
+        munmap(p, WF_MEM_RESERVE + WF_MEM_GUARD);
+        return NULL;
+    }
+    return p;
+}
+
+/* Give a reservation back: to the cache when it is small and there is room. */
+static void unreserve(uint8_t *base, uint64_t acc)
+{
+    /* Small memories are cleared in place: cheaper than the madvise plus
+     * a page fault for each page touched again. */
+    bool clear = acc <= WF_MEM_CLEAR_MAX;
+    if (clear) memset(base, 0, (size_t)acc);
+    if (acc <= WF_MEM_CACHE_MAX_SIZE && (clear || madvise(base, (size_t)acc, MADV_DONTNEED) == 0)) {
+        pthread_mutex_lock(&g_cache_lock);
+        if (g_ncache < WF_MEM_CACHE_SLOTS) {
+            g_cache[g_ncache++] = (cached_mem){ base, acc };
+            base = NULL;
+        }
+        pthread_mutex_unlock(&g_cache_lock);
+        if (!base) return;
+    }
+    munmap(base, WF_MEM_RESERVE + WF_MEM_GUARD);
+}
+
+/* Allocates a wf_memory owned by s (freed by wf_store_free, which releases it). */
 wf_error *wf_memory_create(wf_store *s, const wf_memtype *type, wf_memory **out)
 {
     *out = NULL;
@@ -45,22 +113,17 @@ wf_error *wf_memory_create(wf_store *s, const wf_memtype *type, wf_memory **out)
         return wf_error_new(WF_ERR_LIMIT, "memory size %llu pages exceeds the limit of %llu pages",
                             (unsigned long long)min, (unsigned long long)s->memory_limit_pages);
 
-    size_t reserved = WF_MEM_RESERVE + WF_MEM_GUARD;
-    void *p = mmap(NULL, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return wf_error_new(WF_ERR_LIMIT, "cannot reserve address space for a memory");
+    uint8_t *p = reserve(min * WF_PAGE_SIZE);
+    if (!p)
+        return wf_error_new(WF_ERR_LIMIT, "cannot reserve address space for %llu pages of memory",
+                            (unsigned long long)min);
 
     wf_memory *m = wf_xcalloc(1, sizeof *m);
     m->base = p;
-    m->reserved = reserved;
+    m->reserved = WF_MEM_RESERVE + WF_MEM_GUARD;
     m->type = *type;
     m->max_pages = page_cap(s, &type->limits);
     m->limit_pages = s->memory_limit_pages;
-    if (!make_accessible(m, 0, min * WF_PAGE_SIZE)) {
-        munmap(p, reserved);
-        free(m);
-        return wf_error_new(WF_ERR_LIMIT, "cannot commit %llu pages of memory", (unsigned long long)min);
-    }
     m->size = min * WF_PAGE_SIZE;
     m->type.limits.min = min;
     wf_vec_push(&s->memories, m);
@@ -101,6 +164,6 @@ uint64_t wf_memory_size(const wf_memory *m) { return m->size; }
 void wf_memory_release(wf_memory *m)
 {
     if (!m) return;
-    if (m->base) munmap(m->base, m->reserved);
+    if (m->base) unreserve(m->base, m->size);
     free(m);
 }

@@ -55,7 +55,7 @@ bad 1 'error: INVALID: answer takes 0 arguments, got 1' $P app.call:answer 1
 bad 1 'error: NOT_FOUND: no function app.call:nope' $P app.call:nope
 bad 1 'error: INVALID: parameter `text`: expected string, got a number' $P app.call:strlen 5
 bad 1 'error: TRAP: app.call:boom: unreachable' $P app.call:boom
-bad 1 'error: NOT_FOUND: app.call:imports: the module imports `env`.`log`, which nothing provides (host imports are not available yet)' \
+bad 1 'error: TRAP: app.call:imports: import wasi_snapshot_preview1::sched_yield is not enabled: add `wasi_snapshot_preview1` (or wasi1, preview1) to the entry'"'"'s `imports`' \
     $P app.call:imports
 bad 1 'error: TRAP: app.call:deep: call stack exhausted' $P app.call:deep 5000
 

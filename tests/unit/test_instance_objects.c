@@ -103,6 +103,38 @@ static void test_memory_guard(void **state)
     wf_store_free(s);
 }
 
+/* A released memory's reservation is reused: the next memory sees zeros
+ * and only its own size accessible, whatever size the old one had. */
+static void test_memory_recycled(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        wf_store *s = wf_store_new();
+        wf_memory *m = wf_memory_new(s, 3, 0, false);
+        assert_non_null(m);
+        uint8_t *d = wf_memory_data(m);
+        memset(d, 0xAB, 3 * WF_PAGE_SIZE);
+        wf_store_free(s);
+
+        s = wf_store_new();
+        m = wf_memory_new(s, 1, 0, false);   /* smaller: the rest must fault */
+        d = wf_memory_data(m);
+        for (size_t i = 0; i < WF_PAGE_SIZE; i += 97) assert_int_equal(d[i], 0);
+        assert_int_equal(d[WF_PAGE_SIZE - 1], 0);
+        assert_true(read_faults(d + WF_PAGE_SIZE));
+        assert_true(read_faults(d + 2 * WF_PAGE_SIZE));
+        memset(d, 0xCD, WF_PAGE_SIZE);
+        wf_memory *big = wf_memory_new(s, 5, 0, false);  /* larger than any cached */
+        uint8_t *b = wf_memory_data(big);
+        assert_int_equal(b[0], 0);
+        assert_int_equal(b[5 * WF_PAGE_SIZE - 1], 0);
+        assert_true(read_faults(b + 5 * WF_PAGE_SIZE));
+        assert_int_equal(wf_memory_grow(m, 1), 1);
+        assert_int_equal(d[WF_PAGE_SIZE + 7], 0);
+        wf_store_free(s);
+    }
+}
+
 static void test_memory_zero_and_limits(void **state)
 {
     (void)state;
@@ -314,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_memory_guard),
         cmocka_unit_test(test_memory_zero_and_limits),
         cmocka_unit_test(test_many_memories),
+        cmocka_unit_test(test_memory_recycled),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_global),
         cmocka_unit_test(test_host_func),

@@ -216,8 +216,10 @@ static void test_trap_and_imports(void **state)
     assert_null(wf_module_from_wat(wat, strlen(wat), &m));
     wf_runtime *rt = wf_runtime_new();
     wf_wasm_config cfg = { .method = "f" };
-    assert_null(wf_runtime_add_wasm(rt, "t:imp", m, &cfg));
-    expect_err(call_err(rt, "t:imp", NULL, 0, 0), WF_ERR_NOT_FOUND, "imports `env`.`log`");
+    /* No host provides env.log: refused when added (SPEC §4 load error). */
+    wf_error *e = wf_runtime_add_wasm(rt, "t:imp", m, &cfg);
+    expect_err(e, WF_ERR_UNLINKABLE, "imports `env`.`log`, which no host provides");
+    assert_false(wf_runtime_has(rt, "t:imp"));
     wf_runtime_free(rt);
     wf_module_free(m);
 }
