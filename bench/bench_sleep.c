@@ -11,6 +11,9 @@
  * started as futures (wf_call_future_start: wf_runtime_call's own path, made
  * concurrent) and waited for. Sleeping calls free the pool's workers too.
  *
+ * The third is the issue's own case: a WASM function (wf_runtime_add_wasm,
+ * WASI preview 1 linked) sleeping through poll_oneoff on one clock.
+ *
  * Usage: bench_sleep [calls [workers [sleep_ms]]]
  */
 #include <stdio.h>
@@ -119,17 +122,10 @@ static const wf_fn_kind bench_kind = {
     .name = "bench.sleep", .prepare = k_prepare, .call = k_call, .release = k_release,
 };
 
-/* The batch through the runtime; returns the failures, *total_ns the time. */
-static int bench_runtime(wf_module *m, int calls, unsigned workers, int sleep, uint64_t *total_ns)
+/* Start calls futures of bench:sleep(i, sleep), wait for all: failures. */
+static int run_futures(wf_runtime *rt, int calls, int sleep, uint64_t *total_ns)
 {
-    wf_runtime *rt = wf_runtime_new();
-    wf_fn_options o = { .pool = { .type = WF_RT_POOL_STATIC, .workers = workers } };
-    wf_error *err = wf_runtime_add(rt, "bench:sleep", &bench_kind, m, &o);
-    if (err) {
-        fprintf(stderr, "bench_sleep: %s\n", err->message);
-        wf_runtime_free(rt);
-        return calls;
-    }
+    wf_error *err;
     wf_call_future **fs = wf_xcalloc((size_t)calls, sizeof *fs);
     int failed = 0;
     uint64_t t0 = wf_now_ns();
@@ -153,7 +149,64 @@ static int bench_runtime(wf_module *m, int calls, unsigned workers, int sleep, u
     }
     *total_ns = wf_now_ns() - t0;
     free(fs);
+    return failed;
+}
+
+/* The batch through the runtime; returns the failures, *total_ns the time. */
+static int bench_runtime(wf_module *m, int calls, unsigned workers, int sleep, uint64_t *total_ns)
+{
+    wf_runtime *rt = wf_runtime_new();
+    wf_fn_options o = { .pool = { .type = WF_RT_POOL_STATIC, .workers = workers } };
+    wf_error *err = wf_runtime_add(rt, "bench:sleep", &bench_kind, m, &o);
+    if (err) {
+        fprintf(stderr, "bench_sleep: %s\n", err->message);
+        wf_error_free(err);
+        wf_runtime_free(rt);
+        return calls;
+    }
+    int failed = run_futures(rt, calls, sleep, total_ns);
     wf_runtime_free(rt);
+    return failed;
+}
+
+/* ---- Through the runtime: a WASM function sleeping in WASI poll_oneoff ------ */
+
+static const char *WASI_WAT =
+    "(module"
+    "  (import \"wasi_snapshot_preview1\" \"poll_oneoff\""
+    "    (func $poll (param i32 i32 i32 i32) (result i32)))"
+    "  (memory (export \"memory\") 1)"
+    "  (func (export \"run\") (param i32 i32) (result i32)"
+    "    (i32.store8 (i32.const 8) (i32.const 0))"        /* clock subscription */
+    "    (i32.store (i32.const 16) (i32.const 1))"        /* monotonic */
+    "    (i64.store (i32.const 24) (i64.mul (i64.extend_i32_u (local.get 1)) (i64.const 1000000)))"
+    "    (i64.store (i32.const 32) (i64.const 0))"
+    "    (i32.store16 (i32.const 40) (i32.const 0))"      /* relative */
+    "    (if (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128))"
+    "      (then unreachable))"
+    "    (i32.add (local.get 0) (i32.load (i32.const 128)))))";
+
+static int bench_wasi(int calls, unsigned workers, int sleep, uint64_t *total_ns)
+{
+    wf_module *m;
+    wf_error *err = wf_module_from_wat(WASI_WAT, strlen(WASI_WAT), &m);
+    if (err) {
+        fprintf(stderr, "bench_sleep: %s\n", err->message);
+        return calls;
+    }
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_config cfg = { .method = "run", .wasi = { .preview1 = true },
+                           .pool = { .type = WF_RT_POOL_STATIC, .workers = workers } };
+    int failed = 0;
+    if ((err = wf_runtime_add_wasm(rt, "bench:sleep", m, &cfg))) {
+        fprintf(stderr, "bench_sleep: %s\n", err->message);
+        wf_error_free(err);
+        failed = calls;
+    } else {
+        failed = run_futures(rt, calls, sleep, total_ns);
+    }
+    wf_runtime_free(rt);
+    wf_module_free(m);
     return failed;
 }
 
@@ -217,6 +270,16 @@ int main(int argc, char **argv)
            rt_total > (uint64_t)sleep * 1000000u ? (rt_total - (uint64_t)sleep * 1000000u) / 1e3 / calls : 0.0);
     printf("  failed           %8d\n", rt_failed);
     wf_module_free(m);
-    bool slow = calls == 1000 && sleep == 100 && (total >= 1000000000u || rt_total >= 1000000000u);
-    return failed || rt_failed || slow ? 1 : 0;
+
+    uint64_t wasi_total = 0;
+    int wasi_failed = bench_wasi(calls, workers, sleep, &wasi_total);
+    printf("a WASM function sleeping in WASI poll_oneoff (wf_runtime_add_wasm, static pool of %u)\n",
+           workers);
+    printf("  total            %8.1f ms   (limit 1000 ms)\n", wasi_total / 1e6);
+    printf("  overhead/call    %8.1f us   (total - one sleep, per call)\n",
+           wasi_total > (uint64_t)sleep * 1000000u ? (wasi_total - (uint64_t)sleep * 1000000u) / 1e3 / calls : 0.0);
+    printf("  failed           %8d\n", wasi_failed);
+    bool slow = calls == 1000 && sleep == 100 &&
+                (total >= 1000000000u || rt_total >= 1000000000u || wasi_total >= 1000000000u);
+    return failed || rt_failed || wasi_failed || slow ? 1 : 0;
 }

@@ -330,6 +330,78 @@ static void test_lazy_pool_resumes_after_reaping(void **state)
     sleeper_fini(&s);
 }
 
+/* ---- WASI poll_oneoff through wf_runtime_add_wasm ---------------------------- */
+
+/* run(x, ms): poll_oneoff on one relative monotonic clock of ms, then
+ * x + the number of events (1). */
+static const char *WASI_WAT =
+    "(module"
+    "  (import \"wasi_snapshot_preview1\" \"poll_oneoff\""
+    "    (func $poll (param i32 i32 i32 i32) (result i32)))"
+    "  (memory (export \"memory\") 1)"
+    "  (func (export \"run\") (param i32 i32) (result i32)"
+    "    (i32.store8 (i32.const 8) (i32.const 0))"
+    "    (i32.store (i32.const 16) (i32.const 1))"
+    "    (i64.store (i32.const 24) (i64.mul (i64.extend_i32_u (local.get 1)) (i64.const 1000000)))"
+    "    (i64.store (i32.const 32) (i64.const 0))"
+    "    (i32.store16 (i32.const 40) (i32.const 0))"
+    "    (if (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128))"
+    "      (then unreachable))"
+    "    (i32.add (local.get 0) (i32.load (i32.const 128)))))";
+
+static wf_runtime *wasi_runtime(wf_module **m, uint32_t workers, uint32_t max_exec_ms)
+{
+    assert_null(wf_module_from_wat(WASI_WAT, strlen(WASI_WAT), m));
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_config cfg = {
+        .method = "run",
+        .pool = { .type = WF_RT_POOL_STATIC, .workers = workers },
+        .limits = { .max_execution_ms = max_exec_ms },
+        .wasi = { .preview1 = true },
+    };
+    assert_null(wf_runtime_add_wasm(rt, "t:sleep", *m, &cfg));
+    return rt;
+}
+
+/* The issue's figure: 1,000 calls, each sleeping 100 ms through
+ * poll_oneoff, on 2 workers, in well under 1 s. */
+static void test_wasi_poll_oneoff_thousand(void **state)
+{
+    (void)state;
+    wf_module *m;
+    wf_runtime *rt = wasi_runtime(&m, 2, 0);
+    uint64_t took = run_batch(rt, 1000, 100);
+    print_message("1000 poll_oneoff calls x 100 ms on 2 workers: %.1f ms\n", took / 1e6);
+    assert_true(took >= 100000000u);
+    assert_true(took < 1000000000u * SLOW);
+    wf_runtime_free(rt);
+    wf_module_free(m);
+}
+
+/* max_execution_ms ends a poll_oneoff sleep with TIMEOUT. */
+static void test_wasi_poll_oneoff_deadline(void **state)
+{
+    (void)state;
+    wf_module *m;
+    wf_runtime *rt = wasi_runtime(&m, 1, 60);
+    wf_val a[2], r;
+    args_of(a, 1, 10000);
+    uint64_t t0 = wf_now_ns();
+    wf_error *e = wf_runtime_call(rt, "t:sleep", a, 2, &r, NULL);
+    uint64_t took = wf_now_ns() - t0;
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+    assert_non_null(strstr(e->message, "max_execution_ms (60 ms)"));
+    assert_true(took >= 60000000u && took < 1000000000u);
+    wf_error_free(e);
+    /* The same function still works for a short sleep. */
+    args_of(a, 5, 5);
+    assert_null(wf_runtime_call(rt, "t:sleep", a, 2, &r, NULL));
+    assert_int_equal(r.of.s, 6);
+    wf_runtime_free(rt);
+    wf_module_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_caller_timeout_while_asleep),
         cmocka_unit_test(test_cancel_while_asleep),
         cmocka_unit_test(test_lazy_pool_resumes_after_reaping),
+        cmocka_unit_test(test_wasi_poll_oneoff_thousand),
+        cmocka_unit_test(test_wasi_poll_oneoff_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
