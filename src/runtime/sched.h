@@ -14,6 +14,12 @@
  * Threads: wf_sched_spawn and wf_sched_wait_idle are thread-safe (and may
  * be called from tasks, except wait_idle). wf_sched_free waits for every
  * task to end.
+ *
+ * The runtime's pools (pool.c) schedule calls the same way with their own
+ * workers (a pool's bounds are per function, SPEC §5): each pooled call
+ * runs on a fiber with a sleeper, a sleeping call frees its worker, and the
+ * runtime's timer puts it on the pool's resume queue. This standalone
+ * scheduler serves direct engine use (tests, bench_sleep's first figure).
  */
 #ifndef WF_RUNTIME_SCHED_H
 #define WF_RUNTIME_SCHED_H

@@ -315,17 +315,56 @@ static void test_cancel_while_asleep(void **state)
     sleeper_fini(&s);
 }
 
-/* A lazy pool reaps idle workers after 1 s; sleepers longer than that still
- * resume, and the pool grows again for them. */
+/* A lazy pool reaps idle workers after 1 s; sleepers longer than that (two
+ * sleeps of 1.2 s each) still resume, and the pool grows again for them. */
 static void test_lazy_pool_resumes_after_reaping(void **state)
 {
     (void)state;
     sleeper s;
     sleeper_init(&s);
     wf_runtime *rt = runtime_with(&s, (wf_pool_config){ .type = WF_RT_POOL_LAZY, .max_size = 2 }, 0);
-    uint64_t took = run_batch(rt, 6, 1400);
-    assert_true(took >= 1400000000u);
-    assert_true(took < 3000000000u);
+    uint64_t took = run_batch(rt, 6, 2400);
+    assert_true(took >= 2400000000u);
+    assert_true(took < 4000000000u);
+    wf_runtime_free(rt);
+    sleeper_fini(&s);
+}
+
+/* Cancels racing wake-ups: every call ends once, either with its result or
+ * cancelled, and nothing leaks (ASan). */
+static void test_cancel_races_wakeups(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    sleeper s;
+    sleeper_init(&s);
+    wf_runtime *rt = runtime_with(&s, (wf_pool_config){ .type = WF_RT_POOL_STATIC, .workers = 2 }, 0);
+    static wf_call_future *fs[N];
+    for (int i = 0; i < N; i++) {
+        wf_val a[2];
+        args_of(a, i, i % 7);   /* two sleeps of 0..3 ms */
+        assert_null(wf_call_future_start(rt, "t:sleep", a, 2, NULL, &fs[i]));
+        if (i % 3 == 0 && i >= 3) wf_call_future_cancel(fs[i - 3]);
+    }
+    int ok = 0, cancelled = 0;
+    for (int i = 0; i < N; i++) {
+        assert_true(wf_call_future_wait(fs[i], -1));
+        wf_val r;
+        wf_error *e = wf_call_future_take(fs[i], &r);
+        if (e) {
+            assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+            assert_non_null(strstr(e->message, "cancelled"));
+            assert_int_equal(i % 3, 0);
+            cancelled++;
+            wf_error_free(e);
+        } else {
+            assert_int_equal(r.of.s, i + 1);
+            ok++;
+        }
+        wf_call_future_free(fs[i]);
+    }
+    assert_int_equal(ok + cancelled, N);
+    assert_true(ok >= N * 2 / 3);
     wf_runtime_free(rt);
     sleeper_fini(&s);
 }
@@ -411,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_caller_timeout_while_asleep),
         cmocka_unit_test(test_cancel_while_asleep),
         cmocka_unit_test(test_lazy_pool_resumes_after_reaping),
+        cmocka_unit_test(test_cancel_races_wakeups),
         cmocka_unit_test(test_wasi_poll_oneoff_thousand),
         cmocka_unit_test(test_wasi_poll_oneoff_deadline),
     };
