@@ -12,6 +12,7 @@
  */
 #include "wasm/interp.h"
 #include <stdio.h>
+#include "wasm/trace.h"
 #include "wasm/trap.h"
 
 static const void *const *g_labels;
@@ -492,6 +493,7 @@ L_##n: {                                                                      \
 
 trap:
     err = wf_error_new(WF_ERR_TRAP, "%s", trapmsg);
+    err->trace = wf_trace_build(inst, pc, fbase, fsp);
 fail:
     t->fsp = fbase;
     return err;

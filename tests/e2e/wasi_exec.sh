@@ -57,6 +57,21 @@ code=0
 "$WASMFN" exec "$T/trap.wat" 2>"$T/stderr" || code=$?
 [ "$code" -eq 134 ] || fail "trap: exit $code, want 134"
 grep -q "TRAP: unreachable" "$T/stderr" || fail "trap message: $(cat "$T/stderr")"
+# ... and a backtrace of function names, innermost first.
+[ "$(sed -n '/^backtrace:$/,$p' "$T/stderr")" = "backtrace:
+  at boom
+  at func[1]" ] || fail "trap backtrace: $(cat "$T/stderr")"
+
+# Deep recursion: exhaustion traps, and the backtrace stays short.
+cat >"$T/deep.wat" <<'WAT'
+(module (func $down (export "_start") call $down))
+WAT
+code=0
+"$WASMFN" exec "$T/deep.wat" 2>"$T/stderr" || code=$?
+[ "$code" -eq 134 ] || fail "exhaustion: exit $code, want 134"
+grep -q "TRAP: call stack exhausted" "$T/stderr" || fail "exhaustion message: $(cat "$T/stderr")"
+grep -q "^  \.\.\. [0-9]* more frames$" "$T/stderr" || fail "exhaustion backtrace not elided"
+[ "$(grep -c '^  at down$' "$T/stderr")" -eq 32 ] || fail "exhaustion backtrace length"
 
 # proc_exit from a hand-written module, after output.
 cat >"$T/exit.wat" <<'WAT'
