@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include "wasm/fiber.h"
 #include "wasm/interp.h"
+#include "wasm/trace.h"
 #include "wasm/trap.h"
 #include "wasm/types.h"
 
@@ -204,6 +205,8 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
         err = wf_interp_run(t, f, fp);
     } else {
         err = wf_error_new(WF_ERR_TRAP, "out of bounds memory access");
+        err->trace = wf_trace_from_fault(f->inst, old_fsp, t->frames_end, t->fault_regs,
+                                         t->nfault_regs);
     }
     t->in_wasm = old_in_wasm;
     t->trap_jmp = old_jmp;

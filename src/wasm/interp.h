@@ -126,6 +126,10 @@ typedef struct wf_thread {
     volatile uint32_t *interrupt; /* nonzero: stop at the next check */
     int in_wasm;                /* 1 while the interpreter runs (not in a host function) */
     int depth;                  /* host -> wasm nesting */
+    /* The CPU's general registers at a guard-page fault, for the trap's
+     * backtrace (the interpreter keeps its pc and frame pointer there). */
+    uintptr_t fault_regs[40];
+    int nfault_regs;
 } wf_thread;
 
 wf_thread *wf_thread_get(void);

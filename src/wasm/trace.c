@@ -55,3 +55,31 @@ char *wf_trace_build(const wf_instance *inst, const wf_word *pc,
     b.data[b.len - 1] = 0; /* drop the last newline */
     return (char *)b.data;
 }
+
+/* The instance among inst and the frames' whose code holds pc, or NULL. */
+static const wf_instance *owner_of(const wf_instance *inst, const wf_frame *base,
+                                   const wf_frame *top, const wf_word *pc)
+{
+    if (function_at(inst, pc) >= 0) return inst;
+    for (const wf_frame *f = base; f < top; f++)
+        if (f->inst && function_at(f->inst, pc) >= 0) return f->inst;
+    return NULL;
+}
+
+char *wf_trace_from_fault(const wf_instance *inst, const wf_frame *base, const wf_frame *end,
+                          const uintptr_t *regs, int nregs)
+{
+    const wf_frame *top = base;
+    for (int i = 0; i < nregs; i++) {
+        uintptr_t r = regs[i];
+        if (r >= (uintptr_t)base && r < (uintptr_t)end &&
+            (r - (uintptr_t)base) % sizeof(wf_frame) == 0 && r > (uintptr_t)top)
+            top = (const wf_frame *)r;
+    }
+    for (int i = 0; i < nregs; i++) {
+        const wf_word *pc = (const wf_word *)regs[i];
+        const wf_instance *owner = owner_of(inst, base, top, pc);
+        if (owner) return wf_trace_build(owner, pc, base, top);
+    }
+    return NULL;
+}

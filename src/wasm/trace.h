@@ -13,4 +13,12 @@
 char *wf_trace_build(const wf_instance *inst, const wf_word *pc,
                      const wf_frame *base, const wf_frame *top);
 
+/* The same after a guard-page fault, when the interpreter's pc and frame
+ * stack pointer are known only through the registers saved at the fault:
+ * best effort (a register pointing into a function's code is taken for the
+ * pc, the deepest one pointing at a frame boundary for the frame top). inst
+ * is the instance of the outermost function of the call. */
+char *wf_trace_from_fault(const wf_instance *inst, const wf_frame *base, const wf_frame *end,
+                          const uintptr_t *regs, int nregs);
+
 #endif

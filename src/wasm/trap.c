@@ -4,17 +4,38 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <ucontext.h>
 #include "wasm/trap.h"
 
 static struct sigaction g_old_segv, g_old_bus;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/* Keep the interrupted registers for the backtrace (trace.c). */
+static void save_registers(wf_thread *t, void *uctx)
+{
+    const ucontext_t *uc = uctx;
+    int n = 0;
+#if defined(__x86_64__)
+    for (int i = 0; i < NGREG && n < (int)WF_COUNT(t->fault_regs); i++)
+        t->fault_regs[n++] = (uintptr_t)uc->uc_mcontext.gregs[i];
+#elif defined(__aarch64__)
+    for (int i = 0; i < 31 && n < (int)WF_COUNT(t->fault_regs); i++)
+        t->fault_regs[n++] = (uintptr_t)uc->uc_mcontext.regs[i];
+#else
+    (void)uc;
+#endif
+    t->nfault_regs = n;
+}
 
 static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
     wf_thread *t = wf_thread_peek();
     if (t && t->in_wasm && t->trap_jmp && t->mem && t->mem->reserved) {
         uintptr_t a = (uintptr_t)si->si_addr, b = (uintptr_t)t->mem->base;
-        if (a >= b && a - b < t->mem->reserved) siglongjmp(*t->trap_jmp, 1);
+        if (a >= b && a - b < t->mem->reserved) {
+            save_registers(t, uctx);
+            siglongjmp(*t->trap_jmp, 1);
+        }
     }
     /* Not ours: a real crash. Hand it to whoever was there before (ASan's
      * reporter, say), else restore the default so the fault repeats and
