@@ -77,7 +77,12 @@ typedef struct cc {
     size_t prod_op, prod_end;
     uint32_t prod_slot;
     wf_iop prod_iop;
+    /* A constant pushed as the immediate of the binary operation that
+     * follows it: its stack entry's slot is IMM_SLOT, its bits imm_bits. */
+    uint64_t imm_bits;
 } cc;
+
+#define IMM_SLOT (UINT32_MAX - 1)
 
 /* ---- opcode tables ----------------------------------------------------- */
 
@@ -733,11 +738,12 @@ static bool op_simple(cc *c, wf_opcode op)
     if (nin == 2 && nout == 1 && WF_IOP_IS_BINOP(iop)) {
         /* A constant operand becomes an immediate; integer operations that
          * commute take a constant first operand too. */
-        if (!is_const(c, b.slot) && is_const(c, a.slot) && commutes((wf_iop)iop)) {
+        bool imm = b.slot == IMM_SLOT;
+        if (!imm && !is_const(c, b.slot) && is_const(c, a.slot) && commutes((wf_iop)iop)) {
             sval t = a; a = b; b = t;
         }
-        if (is_const(c, b.slot)) {
-            uint64_t bits = c->consts.data[b.slot - c->cbase];
+        if (imm || is_const(c, b.slot)) {
+            uint64_t bits = imm ? c->imm_bits : c->consts.data[b.slot - c->cbase];
             push(c, kind_of_letter(oi->out[0]));
             uint32_t dst = c->st.data[c->st.len - 1].home;
             size_t at = c->code.len;
@@ -826,6 +832,16 @@ static bool has_data_section(const wf_module *m)
 static void push_const(cc *c, wf_valtype t, uint64_t bits)
 {
     if (!c->live) { push(c, t); return; }
+    /* Followed by a binary operation, the constant is its second operand
+     * and becomes its immediate: no constant slot (ENTER copies fewer). */
+    if (c->r.p < c->r.end) {
+        int next = g_byte_op[*c->r.p];
+        if (next >= 0 && g_iop_of[next] && WF_IOP_IS_BINOP(g_iop_of[next] - 1)) {
+            c->imm_bits = bits;
+            push_at(c, t, IMM_SLOT);
+            return;
+        }
+    }
     uint32_t k = 0;
     while (k < c->consts.len && c->consts.data[k] != bits) k++;
     if (k == c->consts.len) {
