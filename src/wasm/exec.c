@@ -253,7 +253,8 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     wf_slot *fp = t->sp;
     if ((size_t)(t->stack_end - fp) < (size_t)WF_MAX(ft->nparams, ft->nresults) + 1)
         return wf_error_new(WF_ERR_TRAP, "call stack exhausted");
-    memcpy(fp, slots, ft->nparams * sizeof(wf_slot));
+    /* A few slots: a loop, not a call into the C library's memcpy. */
+    for (uint32_t i = 0, n = ft->nparams; i < n; i++) fp[i] = slots[i];
 
     wf_slot *const old_sp = t->sp;
     wf_frame *const old_fsp = t->fsp;
@@ -280,7 +281,8 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     t->fsp = old_fsp;
     t->sp = old_sp;
     t->depth--;
-    if (!err) memcpy(slots, fp, ft->nresults * sizeof(wf_slot));
+    if (!err)
+        for (uint32_t i = 0, n = ft->nresults; i < n; i++) slots[i] = fp[i];
     return err;
 }
 

@@ -245,6 +245,79 @@ static void test_traps(void **state)
     unload(&e);
 }
 
+/* A SIGSEGV handler replaced in the middle of a test (sigaction, then
+ * signal) is noticed by the next call, which puts ours back: the
+ * out-of-bounds access still traps instead of reaching the stranger. */
+static sigjmp_buf g_stranger_jmp;
+static void stranger(int sig)
+{
+    (void)sig;
+    siglongjmp(g_stranger_jmp, 1);
+}
+
+static void expect_oob(env *e)
+{
+    wf_value a = i32v(65536), r;
+    wf_error *err = wf_func_call(fn(e, "load"), &a, 1, &r, 1);
+    assert_non_null(err);
+    assert_string_equal(err->message, "out of bounds memory access");
+    wf_error_free(err);
+}
+
+static void test_handler_replaced(void **state)
+{
+    (void)state;
+    env e;
+    load(&e, TRAP_WAT, NULL, 0);
+    expect_oob(&e);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = stranger;
+    sa.sa_flags = SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
+    if (sigsetjmp(g_stranger_jmp, 1) != 0) fail_msg("the replaced handler got the fault");
+    expect_oob(&e);
+    assert_int_equal(sigaction(SIGSEGV, &sa, NULL), 0);
+    void (*prev)(int) = signal(SIGSEGV, stranger);
+    assert_true(prev != SIG_ERR);
+    expect_oob(&e);
+    for (int i = 0; i < 1000; i++) expect_oob(&e);
+    assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
+    unload(&e);
+}
+
+/* Each thread's top-level calls run on its own call fiber, ended when the
+ * thread exits: many short-lived threads, each making calls. */
+static void *thread_calls(void *arg)
+{
+    env *e = arg;
+    for (int i = 0; i < 100; i++) {
+        wf_value a = i32v(8), r;
+        wf_error *err = wf_func_call(fn(e, "load"), &a, 1, &r, 1);
+        if (err || r.of.i32 != 0) return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_call_fiber_per_thread(void **state)
+{
+    (void)state;
+    env e;
+    load(&e, TRAP_WAT, NULL, 0);
+    for (int round = 0; round < 20; round++) {
+        pthread_t th[4];
+        for (int i = 0; i < 4; i++) assert_int_equal(pthread_create(&th[i], NULL, thread_calls, &e), 0);
+        for (int i = 0; i < 4; i++) {
+            void *rv;
+            pthread_join(th[i], &rv);
+            assert_null(rv);
+        }
+    }
+    expect_oob(&e);
+    unload(&e);
+}
+
 /* ---- suspension in a host import, resumed on another thread ---------------- */
 
 static const char *PAUSE_WAT =
@@ -390,6 +463,8 @@ int main(void)
         cmocka_unit_test(test_reentry_depth),
         cmocka_unit_test(test_reentry_bound_on_fiber),
         cmocka_unit_test(test_traps),
+        cmocka_unit_test(test_handler_replaced),
+        cmocka_unit_test(test_call_fiber_per_thread),
         cmocka_unit_test(test_suspend_resume_other_thread),
         cmocka_unit_test(test_sleep_blocks_thread),
         cmocka_unit_test(test_guard_page),
