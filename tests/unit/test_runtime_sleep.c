@@ -238,13 +238,10 @@ static void test_max_execution_while_asleep(void **state)
     args_of(a, 7, 10);
     assert_null(wf_runtime_call(rt, "t:sleep", a, 2, &r, NULL));
     assert_int_equal(r.of.s, 8);
-    uint64_t fast_done = wf_now_ns() - t0;
+    assert_true(wf_now_ns() - t0 < 100000000u);
 
     assert_true(wf_call_future_wait(slow, -1));
     uint64_t took = wf_now_ns() - t0;
-    /* Had the sleeper held the worker, the fast call could only have run
-     * after it ended. */
-    assert_true(fast_done < took);
     wf_error *e = wf_call_future_take(slow, &r);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_TIMEOUT);
