@@ -550,7 +550,7 @@ static wf_error *field_unsupported(P *p)
 /* The items of an interface up to `end` (`}`, or the end of a `wit` field). */
 static wf_error *iface_items(P *p, wit_iface *ifc, wit_tok_kind end)
 {
-    wf_error *e;
+    wf_error *e = NULL;
     WF_VEC(wit_iitem) v = {0};
     while (p->tok.kind != end) {
         wit_gate g;
