@@ -207,6 +207,13 @@ static void move_to(cc *c, uint32_t dst, const sval *v)
 /* The fused branches for compare `cmp`: taken when true, and when false. */
 static bool fused_cmp(wf_iop cmp, wf_iop *yes, wf_iop *no)
 {
+    if (WF_IOP_IS_BINOP_K(cmp)) {
+        /* compare with an immediate: the immediate form of the branch */
+        if (!fused_cmp((wf_iop)(cmp - WF_IOP_BINOP_K_OFF), yes, no)) return false;
+        *yes = (wf_iop)(*yes + WF_IOP_BRCMP_K_OFF);
+        *no = (wf_iop)(*no + WF_IOP_BRCMP_K_OFF);
+        return true;
+    }
     switch (cmp) {
 #define P(a, b) \
     case WF_IOP_##a: *yes = WF_IOP_BR_##a; *no = WF_IOP_BR_##b; return true; \
@@ -225,7 +232,7 @@ static bool fused_cmp(wf_iop cmp, wf_iop *yes, wf_iop *no)
 /* A branch on the popped i32 `cond`: when the last instruction computed it
  * with an integer compare, that compare is removed and its operands become
  * the branch's (ops, nops, yes and no set); else ops = { cond }. */
-static void take_cond(cc *c, const sval *cond, uint32_t *ops, int *nops, wf_iop *yes, wf_iop *no)
+static void take_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *yes, wf_iop *no)
 {
     ops[0] = cond->slot;
     *nops = 1;
@@ -233,8 +240,8 @@ static void take_cond(cc *c, const sval *cond, uint32_t *ops, int *nops, wf_iop 
     *no = WF_IOP_BR_IF_NOT;
     if (!is_prod(c, cond) || !fused_cmp(c->prod_iop, yes, no)) return;
     bool unary = c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ;
-    ops[0] = (uint32_t)c->code.data[c->prod_op + 2];
-    ops[1] = unary ? 0 : (uint32_t)c->code.data[c->prod_op + 3];
+    ops[0] = c->code.data[c->prod_op + 2];
+    ops[1] = unary ? 0 : c->code.data[c->prod_op + 3];
     *nops = unary ? 1 : 2;
     c->code.len = c->prod_op;
     no_prod(c);
@@ -431,7 +438,7 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
 
 /* A conditional branch: `op` (BR_IF, BR_ON_NULL, ...) taken to L when
  * no values need moving, else the inverse `inv` skips a move+branch stub. */
-static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const uint32_t *ops, int nops,
+static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const wf_word *ops, int nops,
                              ctrl *L, const sval *vals, uint32_t n)
 {
     if (!c->live) return;
@@ -670,6 +677,24 @@ static wf_valtype kind_of_letter(char ch)
     }
 }
 
+/* slot holds a constant of the constant area (its bits: consts[slot - cbase]). */
+static inline bool is_const(const cc *c, uint32_t slot)
+{
+    return slot >= c->cbase && slot - c->cbase < c->consts.len;
+}
+static bool commutes(wf_iop op)
+{
+    switch (op) {
+    case WF_IOP_I32_ADD: case WF_IOP_I32_MUL: case WF_IOP_I32_AND: case WF_IOP_I32_OR:
+    case WF_IOP_I32_XOR: case WF_IOP_I32_EQ: case WF_IOP_I32_NE:
+    case WF_IOP_I64_ADD: case WF_IOP_I64_MUL: case WF_IOP_I64_AND: case WF_IOP_I64_OR:
+    case WF_IOP_I64_XOR: case WF_IOP_I64_EQ: case WF_IOP_I64_NE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Loads, stores and the simple numeric instructions of opcodes.h. */
 static bool op_simple(cc *c, wf_opcode op)
 {
@@ -704,6 +729,26 @@ static bool op_simple(cc *c, wf_opcode op)
     }
     if (nin >= 1) {
         if (!pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
+    }
+    if (nin == 2 && nout == 1 && WF_IOP_IS_BINOP(iop)) {
+        /* A constant operand becomes an immediate; integer operations that
+         * commute take a constant first operand too. */
+        if (!is_const(c, b.slot) && is_const(c, a.slot) && commutes((wf_iop)iop)) {
+            sval t = a; a = b; b = t;
+        }
+        if (is_const(c, b.slot)) {
+            uint64_t bits = c->consts.data[b.slot - c->cbase];
+            push(c, kind_of_letter(oi->out[0]));
+            uint32_t dst = c->st.data[c->st.len - 1].home;
+            size_t at = c->code.len;
+            wf_iop k = (wf_iop)(iop + WF_IOP_BINOP_K_OFF);
+            emit_op(c, k);
+            emit(c, dst);
+            emit(c, a.slot);
+            emit(c, (wf_word)bits);
+            note_prod(c, at, k);
+            return true;
+        }
     }
     if (nout == 1) {
         push(c, kind_of_letter(oi->out[0]));
@@ -852,7 +897,7 @@ static bool body(cc *c)
             if (!pop_num(c, WF_I32, &a)) return false;
             /* A fused compare reads its operands after push_ctrl's moves:
              * those only write homes below the compare's operands. */
-            uint32_t ops[2];
+            wf_word ops[2];
             int nops;
             wf_iop yes, no;
             take_cond(c, &a, ops, &nops, &yes, &no);
@@ -941,7 +986,7 @@ static bool body(cc *c)
             ctrl *L;
             if (!read_label(c, &L)) return false;
             if (!pop_num(c, WF_I32, &a)) return false;
-            uint32_t ops[2];
+            wf_word ops[2];
             int nops;
             wf_iop yes, no;
             take_cond(c, &a, ops, &nops, &yes, &no);
@@ -1249,13 +1294,14 @@ static bool body(cc *c)
             if (!is_ref_or_bot(a.t)) return MISMATCH(c);
             wf_valtype nn = a.t;
             nn.nullable = 0;
+            wf_word refop = a.slot;
             uint32_t n = label_arity(L);
             sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
             bool ok = true;
             if (op == WF_OP_BR_ON_NULL) {
                 ok = pop_label_vals(c, L, n, vals);
                 if (ok) {
-                    emit_cond_branch(c, WF_IOP_BR_ON_NULL, WF_IOP_BR_ON_NON_NULL, &a.slot, 1, L, vals, n);
+                    emit_cond_branch(c, WF_IOP_BR_ON_NULL, WF_IOP_BR_ON_NON_NULL, &refop, 1, L, vals, n);
                     repush(c, L, n, vals);
                     if (nn.kind == KIND_BOT) push(c, nn);
                     else push_at(c, nn, a.slot);
@@ -1268,7 +1314,7 @@ static bool body(cc *c)
                     ok = pop_label_vals(c, L, n, vals);
                 }
                 if (ok) {
-                    emit_cond_branch(c, WF_IOP_BR_ON_NON_NULL, WF_IOP_BR_ON_NULL, &a.slot, 1, L, vals, n);
+                    emit_cond_branch(c, WF_IOP_BR_ON_NON_NULL, WF_IOP_BR_ON_NULL, &refop, 1, L, vals, n);
                     repush(c, L, n - 1, vals);
                 }
             }

@@ -54,6 +54,10 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         WF_LOADOPS(WF_LABEL)
         WF_STOREOPS(WF_LABEL)
 #undef WF_LABEL
+#define WF_LABEL_K(n, ...) &&L_##n##_K,
+        WF_BRCMP2(WF_LABEL_K)
+        WF_BINOPS(WF_LABEL_K)
+#undef WF_LABEL_K
     };
     _Static_assert(WF_COUNT(labels) == WF_IOP_COUNT_, "label table matches wf_iop");
     if (init) {
@@ -180,6 +184,18 @@ L_##n: {                                                                      \
 }
     WF_BRCMP2(WF_BRCMP2_OP)
 #undef WF_BRCMP2_OP
+    /* b an immediate: the word holds the constant's bits, read through a
+     * slot so each field sees them as a frame slot would. */
+#define WF_BRCMP2K_OP(n, fi, cond)                                            \
+L_##n##_K: {                                                                  \
+    wf_slot k_ = { .u64 = pc[2] };                                            \
+    __typeof__(fp->fi) a = S(1).fi, b = k_.fi;                                \
+    if (cond) JUMP(pc[3]);                                                    \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BRCMP2(WF_BRCMP2K_OP)
+#undef WF_BRCMP2K_OP
 #define WF_BRCMP1_OP(n, fi, cond)                                             \
 L_##n: {                                                                      \
     __typeof__(fp->fi) a = S(1).fi;                                           \
@@ -417,6 +433,16 @@ L_##n: {                                                                      \
 }
     WF_BINOPS(WF_BINOP)
 #undef WF_BINOP
+#define WF_BINOPK(n, fi, fo, expr)                                            \
+L_##n##_K: {                                                                  \
+    wf_slot k_ = { .u64 = pc[3] };                                            \
+    __typeof__(fp->fi) a = S(2).fi, b = k_.fi;                                \
+    S(1).fo = (expr);                                                         \
+    pc += 4;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BINOPS(WF_BINOPK)
+#undef WF_BINOPK
 
 #define WF_SDIVOP(n, f, T, MIN, expr, ovf_traps)                            \
 L_##n: {                                                                      \

@@ -103,8 +103,20 @@ typedef enum wf_iop {
     WF_LOADOPS(WF_IOP_ENUM)
     WF_STOREOPS(WF_IOP_ENUM)
 #undef WF_IOP_ENUM
+    /* Variants whose second operand is an immediate (a constant folded into
+     * the code: one load less, and no dependency on a frame slot). Same
+     * order as their slot forms, so X_K = X + the offsets below. */
+#define WF_IOP_ENUM_K(n, ...) WF_IOP_##n##_K,
+    WF_BRCMP2(WF_IOP_ENUM_K)
+    WF_BINOPS(WF_IOP_ENUM_K)
+#undef WF_IOP_ENUM_K
     WF_IOP_COUNT_
 } wf_iop;
+
+#define WF_IOP_BRCMP_K_OFF (WF_IOP_BR_I32_EQ_K - WF_IOP_BR_I32_EQ)
+#define WF_IOP_BINOP_K_OFF (WF_IOP_I32_EQ_K - WF_IOP_I32_EQ)
+#define WF_IOP_IS_BINOP(op) ((op) >= WF_IOP_I32_EQ && (op) <= WF_IOP_F64_COPYSIGN)
+#define WF_IOP_IS_BINOP_K(op) ((op) >= WF_IOP_I32_EQ_K && (op) <= WF_IOP_F64_COPYSIGN_K)
 
 /* The handler addresses, indexed by wf_iop. */
 const void *const *wf_interp_labels(void);
