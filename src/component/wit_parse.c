@@ -779,6 +779,23 @@ static wf_error *toplevel_item(P *p, part_vecs *v)
     return unexpected(p, "`world`, `interface` or `use`");
 }
 
+/* `{ items }` of a nested `package x:y { }` block; the current token is `{`. */
+static wf_error *nested_body(P *p, wit_pkgpart *pp)
+{
+    part_vecs v = {0};
+    wf_error *e = next(p);
+    while (!e && p->tok.kind != WIT_T_RBRACE) {
+        if (p->tok.kind == WIT_T_EOF) { e = unexpected(p, "`}`"); break; }
+        if (at_kw(p, "package")) {
+            e = err_at(p, &p->tok, "nested packages must be placed at the top-level");
+            break;
+        }
+        e = toplevel_item(p, &v);
+    }
+    part_finish(p, pp, &v);
+    return e ? e : next(p);
+}
+
 /* Doc comments are skipped by the lexer; a file's package docs matter only
  * for one check (docs on two `package` headers of one package), which we
  * detect by looking for `///` or a doc block comment right before the header. */
@@ -831,15 +848,7 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
             pp->name = f->top.name;
             memset(&f->top.name, 0, sizeof f->top.name);
             f->top.has_docs = false;
-            part_vecs v = {0};
-            e = next(&p);
-            while (!e && p.tok.kind != WIT_T_RBRACE) {
-                if (p.tok.kind == WIT_T_EOF) { e = unexpected(&p, "`}`"); break; }
-                if (at_kw(&p, "package")) { e = err_at(&p, &p.tok, "nested packages must be placed at the top-level"); break; }
-                e = toplevel_item(&p, &v);
-            }
-            part_finish(&p, pp, &v);
-            if (!e) e = next(&p);
+            e = nested_body(&p, pp);
             wf_vec_push(&nested, pp);
         }
     }
@@ -851,15 +860,7 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
             pp->has_docs = docs_before(text, kw.text);
             if ((e = next(&p)) || (e = pkgname(&p, &pp->name))) break;
             if (p.tok.kind != WIT_T_LBRACE) { e = unexpected(&p, "`{`"); break; }
-            part_vecs v = {0};
-            e = next(&p);
-            while (!e && p.tok.kind != WIT_T_RBRACE) {
-                if (p.tok.kind == WIT_T_EOF) { e = unexpected(&p, "`}`"); break; }
-                if (at_kw(&p, "package")) { e = err_at(&p, &p.tok, "nested packages must be placed at the top-level"); break; }
-                e = toplevel_item(&p, &v);
-            }
-            part_finish(&p, pp, &v);
-            if (!e) e = next(&p);
+            e = nested_body(&p, pp);
             wf_vec_push(&nested, pp);
             continue;
         }
