@@ -4,8 +4,9 @@
  * the execution state of a call (value stack, frame stack, trap point).
  *
  * Every call runs on a fiber (fiber.h). A top-level call from a thread's own
- * stack takes a pooled fiber, runs there and gives it back; a call already
- * on a fiber (a scheduler's, or host -> wasm re-entry) runs on it directly.
+ * stack runs on the thread's call fiber (kept for the thread's next calls);
+ * a call already on a fiber (a scheduler's, or host -> wasm re-entry) runs
+ * on it directly.
  * The execution state belongs to the fiber, not to the thread: a call that
  * suspends inside a host import keeps its stacks and may resume on another
  * thread. The C stack of a fiber holds only host -> wasm re-entry (the
@@ -143,33 +144,96 @@ typedef struct fiber_call {
     wf_func *f;
     wf_slot *slots;
     wf_error *err;
+    bool done;
 } fiber_call;
 
-static void fiber_call_main(void *arg)
+/* A thread's call fiber: it runs the thread's top-level calls one after
+ * another, so a call from a thread's own stack costs two switches and no
+ * pool round-trip. It is only ever resumed by call_on_fiber on its own
+ * thread (nobody else can see it), so it never migrates and is free again
+ * as soon as a call returns. Ended and freed at thread exit. */
+typedef struct call_server {
+    wf_fiber *fb;
+    wf_thread *state;
+    fiber_call *req;            /* the call to run next; NULL: end */
+} call_server;
+
+static __thread call_server *tls_server;
+static pthread_key_t g_server_key;
+static pthread_once_t g_server_once = PTHREAD_ONCE_INIT;
+
+static void server_main(void *arg)
 {
-    fiber_call *c = arg;
-    c->err = wf_exec_call(c->f, c->slots);
+    call_server *s = arg;
+    for (;;) {
+        fiber_call *c = s->req;
+        if (!c) return;
+        c->err = wf_exec_call(c->f, c->slots);
+        c->done = true;
+        /* Back to call_on_fiber; the next resume brings the next call. */
+        wf_fiber_suspend();
+    }
 }
 
-/* A top-level call from a thread's own stack: run it on a pooled fiber. */
+static void server_end(void *p)
+{
+    call_server *s = p;
+    if (!s) return;
+    s->req = NULL;
+    while (!wf_fiber_resume(s->fb)) {
+    }
+    wf_fiber_free(s->fb);
+    free(s);
+    tls_server = NULL;
+}
+
+static void server_key_make(void)
+{
+    pthread_key_create(&g_server_key, server_end);
+}
+
+/* This thread's call fiber, made on first use; NULL when no stack or
+ * value stack can be mapped. */
+static call_server *server_get(void)
+{
+    call_server *s = tls_server;
+    if (WF_LIKELY(s)) return s;
+    s = wf_xcalloc(1, sizeof *s);
+    s->fb = wf_fiber_new(server_main, s);
+    if (!s->fb) {
+        free(s);
+        return NULL;
+    }
+    s->state = fiber_state(s->fb);
+    if (!s->state) {
+        wf_fiber_free(s->fb);
+        free(s);
+        return NULL;
+    }
+    pthread_once(&g_server_once, server_key_make);
+    pthread_setspecific(g_server_key, s);
+    tls_server = s;
+    return s;
+}
+
+/* A top-level call from a thread's own stack: run it on the thread's call
+ * fiber. */
 static wf_error *call_on_fiber(wf_func *f, wf_slot *slots)
 {
-    fiber_call c = { .f = f, .slots = slots };
-    wf_fiber *fb = wf_fiber_new(fiber_call_main, &c);
-    if (!fb) return wf_error_new(WF_ERR_LIMIT, "cannot map a fiber stack");
-    wf_thread *t = fiber_state(fb);
-    if (!t) {
-        wf_fiber_free(fb);
-        return wf_error_new(WF_ERR_LIMIT, "cannot map the value stack");
-    }
-    t->interrupt = tls_next_interrupt ? tls_next_interrupt : &g_no_interrupt;
+    call_server *s = server_get();
+    if (!s) return wf_error_new(WF_ERR_LIMIT, "cannot map a fiber stack");
+    wf_thread *t = s->state;
+    volatile uint32_t *flag = tls_next_interrupt;
+    t->interrupt = flag ? flag : &g_no_interrupt;
     set_stack_limit(t, tls_next_stack_limit);
-    /* Nobody else can resume this fiber: a host function that suspends it
-     * directly (not through wf_fiber_sleep_until, which blocks the thread
-     * here) just yields, and is resumed at once. */
-    while (!wf_fiber_resume(fb)) {
+    fiber_call c = { .f = f, .slots = slots };
+    s->req = &c;
+    /* A host function that suspends the fiber directly (not through
+     * wf_fiber_sleep_until, which blocks the thread here) just yields, and
+     * is resumed at once. */
+    while (!wf_fiber_resume(s->fb) && !c.done) {
     }
-    wf_fiber_free(fb);
+    s->req = NULL;
     return c.err;
 }
 
@@ -204,6 +268,8 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
         t->in_wasm = 1;
         err = wf_interp_run(t, f, fp);
     } else {
+        /* The frames below this one were left by siglongjmp. */
+        wf_fiber_unwound_below(__builtin_frame_address(0));
         err = wf_error_new(WF_ERR_TRAP, "out of bounds memory access");
         err->trace = wf_trace_from_fault(f->inst, old_fsp, t->frames_end, t->fault_regs,
                                          t->nfault_regs);

@@ -297,6 +297,17 @@ void wf_fiber_suspend(void)
 #endif
 }
 
+void wf_fiber_unwound_below(const void *addr)
+{
+#if defined(WF_ASAN)
+    wf_fiber *f = wf_fiber_current();
+    const uint8_t *a = addr;
+    if (f && a > f->lo && a <= f->lo + f->size) ASAN_UNPOISON_MEMORY_REGION(f->lo, (size_t)(a - f->lo));
+#else
+    (void)addr;
+#endif
+}
+
 uint64_t wf_fiber_now_ns(void)
 {
     struct timespec ts;

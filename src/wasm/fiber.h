@@ -75,6 +75,10 @@ void wf_exec_state_free(void *state);
 /* Back to defaults (no interrupt flag, full stack limits) when the stack
  * returns to the pool. */
 void wf_exec_state_reset(void *state);
+/* After a trap left frames by siglongjmp: forget the sanitizer's marks on
+ * the current fiber's stack below addr (the frames given up), as a reused
+ * stack must not carry them into later calls. No-op unless sanitized. */
+void wf_fiber_unwound_below(const void *addr);
 /* Bytes of usable C stack per fiber. */
 size_t wf_fiber_stack_size(void);
 

@@ -1,7 +1,22 @@
 /*
  * trap.c - the SIGSEGV/SIGBUS handler that turns out-of-bounds accesses to
- * a linear memory (faults in its guard reservation) into traps.
+ * a linear memory (faults in its guard reservation) into traps, and keeping
+ * it installed cheaply.
+ *
+ * Keeping it installed: a test framework (cmocka, around every test) or a
+ * host program may replace our handler; each outermost call must find it
+ * back in place. Asking the kernel costs a system call per call, so this
+ * file also defines signal() and sigaction(): they pass every request on
+ * to the C library's (through dlsym RTLD_NEXT, so a sanitizer's own
+ * interceptor still sees it) and count changes to SIGSEGV/SIGBUS in a
+ * generation; wf_trap_ensure asks the kernel only when it moved. That holds
+ * only while these definitions are the ones the whole process uses (the
+ * executable exports them: CMakeLists.txt); install checks that with dlsym
+ * and otherwise keeps the system call per call. Changes made by a raw
+ * system call, sigset/sysv_signal, or a library bound to the C library's
+ * symbols directly are not seen.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <ucontext.h>
@@ -9,6 +24,61 @@
 
 static struct sigaction g_old_segv, g_old_bus;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef sighandler_t (*signal_fn)(int, sighandler_t);
+/* glibc's other names of its own (used if dlsym finds none). */
+extern int __sigaction(int, const struct sigaction *, struct sigaction *);
+extern sighandler_t bsd_signal(int, sighandler_t);
+static sigaction_fn g_real_sigaction;
+static signal_fn g_real_signal;
+
+/* Changes of the SIGSEGV/SIGBUS disposition made through signal() or
+ * sigaction(); g_seen: the generation wf_trap_ensure last checked. */
+static unsigned g_gen = 1, g_seen;
+/* Whether this file's signal() and sigaction() are the process's. */
+static bool g_fast;
+
+static sigaction_fn real_sigaction_fn(void)
+{
+    sigaction_fn fn = __atomic_load_n(&g_real_sigaction, __ATOMIC_ACQUIRE);
+    if (WF_UNLIKELY(!fn)) {
+        fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+        if (!fn) fn = __sigaction;
+        __atomic_store_n(&g_real_sigaction, fn, __ATOMIC_RELEASE);
+    }
+    return fn;
+}
+
+static signal_fn real_signal_fn(void)
+{
+    signal_fn fn = __atomic_load_n(&g_real_signal, __ATOMIC_ACQUIRE);
+    if (WF_UNLIKELY(!fn)) {
+        fn = (signal_fn)dlsym(RTLD_NEXT, "signal");
+        if (!fn) fn = bsd_signal;
+        __atomic_store_n(&g_real_signal, fn, __ATOMIC_RELEASE);
+    }
+    return fn;
+}
+
+static void bump(int sig)
+{
+    if (sig == SIGSEGV || sig == SIGBUS) __atomic_add_fetch(&g_gen, 1, __ATOMIC_RELEASE);
+}
+
+int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
+{
+    int r = real_sigaction_fn()(sig, act, old);
+    if (act) bump(sig);
+    return r;
+}
+
+sighandler_t signal(int sig, sighandler_t handler)
+{
+    sighandler_t r = real_signal_fn()(sig, handler);
+    bump(sig);
+    return r;
+}
 
 /* Keep the interrupted registers for the backtrace (trace.c). */
 static void save_registers(wf_thread *t, void *uctx)
@@ -49,7 +119,8 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
         old->sa_handler(sig);
         return;
     }
-    signal(sig, SIG_DFL);
+    /* Resolved by install: no dlsym in a signal handler. */
+    g_real_signal(sig, SIG_DFL);
 }
 
 static void install(void)
@@ -61,8 +132,12 @@ static void install(void)
      * signal mask, so the signal must not stay blocked. */
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &g_old_segv);
-    sigaction(SIGBUS, &sa, &g_old_bus);
+    real_signal_fn();
+    g_seen = __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE);
+    real_sigaction_fn()(SIGSEGV, &sa, &g_old_segv);
+    real_sigaction_fn()(SIGBUS, &sa, &g_old_bus);
+    g_fast = dlsym(RTLD_DEFAULT, "sigaction") == (void *)sigaction &&
+             dlsym(RTLD_DEFAULT, "signal") == (void *)signal;
 }
 
 void wf_trap_init(void)
@@ -72,8 +147,13 @@ void wf_trap_init(void)
 
 void wf_trap_ensure(void)
 {
+    unsigned gen = __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE);
+    if (WF_LIKELY(g_fast) && gen == __atomic_load_n(&g_seen, __ATOMIC_RELAXED)) return;
+    /* Read before looking: a change made meanwhile moves it again. */
+    __atomic_store_n(&g_seen, gen, __ATOMIC_RELAXED);
+    sigaction_fn real = real_sigaction_fn();
     struct sigaction cur;
-    if (sigaction(SIGSEGV, NULL, &cur) == 0 &&
+    if (real(SIGSEGV, NULL, &cur) == 0 &&
         (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_fault)) {
         /* Someone (a test framework, say) replaced the handler: chain to
          * theirs from ours again. */
@@ -83,8 +163,8 @@ void wf_trap_ensure(void)
         sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
         sigemptyset(&sa.sa_mask);
         struct sigaction prev;
-        if (sigaction(SIGSEGV, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_segv = prev;
-        if (sigaction(SIGBUS, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_bus = prev;
+        if (real(SIGSEGV, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_segv = prev;
+        if (real(SIGBUS, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_bus = prev;
     }
 }
 
