@@ -1,15 +1,17 @@
 /*
- * wit.c - the WIT parser for registry `wit` fields, name resolution and the
- * Canonical ABI layout of every type (wit.h).
+ * wit.c - a registry `wit` field (wit.h) from the WIT syntax tree, name
+ * resolution and the Canonical ABI layout of every type.
  *
- * Parsing builds type nodes; a use of a name becomes a REF node and
- * `type x = T` an ALIAS node. Resolution then rewrites every type pointer to
- * its final structural node, so consumers never see REF or ALIAS. Layout
- * (size, alignment, flattening) is computed once per node, depth first,
- * which also finds recursive definitions (not allowed in WIT).
+ * The text is parsed by the full WIT parser (wit_parse.c, wit_parse_items:
+ * the items of one interface body); this file turns that tree into type
+ * nodes. A use of a name becomes a REF node and `type x = T` an ALIAS node.
+ * Resolution then rewrites every type pointer to its final structural node,
+ * so consumers never see REF or ALIAS. Layout (size, alignment, flattening)
+ * is computed once per node, depth first, which also finds recursive
+ * definitions (not allowed in WIT).
  */
 #include "component/wit.h"
-#include "component/wit_lex.h"
+#include "component/wit_ast.h"
 #include "base/buf.h"
 #include "base/vec.h"
 #include "base/error.h"
@@ -19,17 +21,13 @@
 
 #define WIT_K_REF ((wf_wit_kind)100)    /* internal: a use of a name */
 #define WIT_K_ALIAS ((wf_wit_kind)101)  /* internal: `type x = T` */
-#define MAX_TYPE_NESTING 100   /* list<list<...>> in one expression */
 #define MAX_LAYOUT_DEPTH 1000  /* chains of named types */
 
-typedef struct parser {
-    wit_lexer lx;
-    wit_tok tok;
-    wf_wit *w;
+typedef struct builder {
     WF_VEC(wf_wit_type *) types;
     WF_VEC(wf_wit_func) funcs;
-    int depth;
-} parser;
+} builder;
+
 
 /* ---- Built-in primitive nodes ------------------------------------------ */
 
@@ -59,314 +57,152 @@ static bool is_prim(const wf_wit_type *t)
     return t >= prims && t < prims + WF_COUNT(prims);
 }
 
-/* ---- Tokens ------------------------------------------------------------ */
+/* ---- From the syntax tree --------------------------------------------- */
 
-static wf_error *next(parser *p) { return wit_lex_next(&p->lx, &p->tok); }
-
-static wf_error *err_at(const wit_tok *t, const char *fmt, ...) WF_PRINTF(2, 3);
-static wf_error *err_at(const wit_tok *t, const char *fmt, ...)
+static wf_error *err_at(wit_pos at, const char *fmt, ...) WF_PRINTF(2, 3);
+static wf_error *err_at(wit_pos at, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return wf_error_at_line(WF_ERR_INVALID, t->line, t->col, "%s", msg);
+    return wf_error_at_line(WF_ERR_INVALID, at.line, at.col, "%s", msg);
 }
 
-static wf_error *unexpected(parser *p, const char *want)
-{
-    if (p->tok.kind == WIT_T_ID || p->tok.kind == WIT_T_EXPLICIT_ID || p->tok.kind == WIT_T_INT)
-        return err_at(&p->tok, "expected %s, found `%.*s`", want, (int)p->tok.len, p->tok.text);
-    return err_at(&p->tok, "expected %s, found %s", want, wit_tok_name(p->tok.kind));
-}
-
-static wf_error *expect(parser *p, wit_tok_kind k)
-{
-    if (p->tok.kind != k) return unexpected(p, wit_tok_name(k));
-    return next(p);
-}
-
-static bool is_name(const wit_tok *t) { return t->kind == WIT_T_ID || t->kind == WIT_T_EXPLICIT_ID; }
-
-/* An identifier (keywords allowed only as %-escaped). */
-static wf_error *name(parser *p, char **out, wit_tok *at)
-{
-    if (!is_name(&p->tok)) return unexpected(p, "a name");
-    *at = p->tok;
-    *out = wf_xstrndup(p->tok.text, p->tok.len);
-    return next(p);
-}
-
-static wf_wit_type *new_type(parser *p, wf_wit_kind kind, const wit_tok *at)
+static wf_wit_type *new_type(builder *p, wf_wit_kind kind, wit_pos at)
 {
     wf_wit_type *t = wf_xcalloc(1, sizeof *t);
-    t->kind = (wf_wit_kind)kind;
-    t->line = at->line;
-    t->col = at->col;
+    t->kind = kind;
+    t->line = at.line;
+    t->col = at.col;
     wf_vec_push(&p->types, t);
     return t;
 }
 
-/* ---- Types ------------------------------------------------------------- */
-
-static wf_error *parse_type(parser *p, const wf_wit_type **out);
-
-static wf_error *type_args(parser *p, const wf_wit_type **a, size_t n, const char *what)
+/* Type expressions the runtime has no values for (handles, async). */
+static const char *unsupported_texpr(wit_te_kind k)
 {
-    wf_error *e = expect(p, WIT_T_LT);
-    for (size_t i = 0; !e && i < n; i++) {
-        if (i && (e = expect(p, WIT_T_COMMA))) break;
-        e = parse_type(p, &a[i]);
+    switch (k) {
+    case WIT_TE_OWN: return "own";
+    case WIT_TE_BORROW: return "borrow";
+    case WIT_TE_FUTURE: return "future";
+    case WIT_TE_STREAM: return "stream";
+    case WIT_TE_MAP: return "map";
+    case WIT_TE_ERROR_CONTEXT: return "error-context";
+    default: return NULL;
     }
-    if (!e && p->tok.kind != WIT_T_GT)
-        e = unexpected(p, n == 1 ? "`>`" : "`,` or `>`");
-    (void)what;
-    return e ? e : next(p);
 }
 
-static const struct { const char *name; wf_wit_kind kind; } prim_names[] = {
-    { "bool", WF_WIT_BOOL }, { "s8", WF_WIT_S8 }, { "s16", WF_WIT_S16 }, { "s32", WF_WIT_S32 },
-    { "s64", WF_WIT_S64 }, { "u8", WF_WIT_U8 }, { "u16", WF_WIT_U16 }, { "u32", WF_WIT_U32 },
-    { "u64", WF_WIT_U64 }, { "f32", WF_WIT_F32 }, { "f64", WF_WIT_F64 },
-    { "float32", WF_WIT_F32 }, { "float64", WF_WIT_F64 }, { "char", WF_WIT_CHAR },
-    { "string", WF_WIT_STRING },
-};
-
-static wf_error *parse_type_inner(parser *p, const wf_wit_type **out)
+static wf_error *conv_type(builder *p, const wit_texpr *te, const wf_wit_type **out)
 {
-    wit_tok at = p->tok;
-    wf_error *e;
-    if (at.kind == WIT_T_EXPLICIT_ID) {
-        wf_wit_type *t = new_type(p, WIT_K_REF, &at);
-        t->name = wf_xstrndup(at.text, at.len);
-        *out = t;
-        return next(p);
-    }
-    if (at.kind != WIT_T_ID) return unexpected(p, "a type");
-    for (size_t i = 0; i < WF_COUNT(prim_names); i++)
-        if (wit_tok_is(&at, prim_names[i].name)) {
-            *out = &prims[prim_names[i].kind];
-            return next(p);
-        }
-    if ((e = next(p))) return e;
-    if (wit_tok_is(&at, "list") || wit_tok_is(&at, "option")) {
-        wf_wit_type *t = new_type(p, wit_tok_is(&at, "list") ? WF_WIT_LIST : WF_WIT_OPTION, &at);
-        *out = t;
-        return type_args(p, &t->elem, 1, "");
-    }
-    if (wit_tok_is(&at, "result")) {
-        wf_wit_type *t = new_type(p, WF_WIT_RESULT, &at);
-        *out = t;
-        if (p->tok.kind != WIT_T_LT) return NULL;          /* bare `result` */
-        if ((e = next(p))) return e;
-        if (p->tok.kind == WIT_T_UNDERSCORE) {              /* result<_, E> */
-            if ((e = next(p)) || (e = expect(p, WIT_T_COMMA)) || (e = parse_type(p, &t->err)))
-                return e;
-        } else {
-            if ((e = parse_type(p, &t->elem))) return e;
-            if (p->tok.kind == WIT_T_COMMA) {
-                if ((e = next(p)) || (e = parse_type(p, &t->err))) return e;
-            }
-        }
-        if (p->tok.kind != WIT_T_GT) return unexpected(p, "`,` or `>`");
-        return next(p);
-    }
-    if (wit_tok_is(&at, "tuple")) {
-        wf_wit_type *t = new_type(p, WF_WIT_TUPLE, &at);
-        *out = t;
-        if ((e = expect(p, WIT_T_LT))) return e;
-        WF_VEC(wf_wit_field) fs = {0};
-        for (;;) {
-            if (p->tok.kind == WIT_T_GT && fs.len) break;
-            wf_wit_field f = {0};
-            if ((e = parse_type(p, &f.type))) break;
-            wf_vec_push(&fs, f);
-            if (p->tok.kind == WIT_T_COMMA) { if ((e = next(p))) break; continue; }
-            if (p->tok.kind != WIT_T_GT) { e = unexpected(p, "`,` or `>`"); break; }
-        }
-        t->fields = fs.data;
-        t->nfields = fs.len;
-        return e ? e : next(p);
-    }
-    if (wit_tok_is(&at, "borrow") || wit_tok_is(&at, "own") || wit_tok_is(&at, "future") ||
-        wit_tok_is(&at, "stream"))
-        return err_at(&at, "`%.*s` types are not supported in a `wit` field", (int)at.len, at.text);
-    wf_wit_type *t = new_type(p, WIT_K_REF, &at);
-    t->name = wf_xstrndup(at.text, at.len);
+    wf_error *e = NULL;
+    const char *bad = unsupported_texpr(te->kind);
+    if (bad) return err_at(te->pos, "`%s` types are not supported in a `wit` field", bad);
+    if (te->kind == WIT_TE_PRIM) { *out = &prims[te->prim]; return NULL; }
+    if (te->kind == WIT_TE_LIST && te->fixed_len)
+        return err_at(te->pos, "fixed-length lists are not supported in a `wit` field");
+    static const wf_wit_kind kinds[] = {
+        [WIT_TE_NAME] = WIT_K_REF, [WIT_TE_LIST] = WF_WIT_LIST, [WIT_TE_OPTION] = WF_WIT_OPTION,
+        [WIT_TE_RESULT] = WF_WIT_RESULT, [WIT_TE_TUPLE] = WF_WIT_TUPLE,
+    };
+    wf_wit_type *t = new_type(p, kinds[te->kind], te->pos);
     *out = t;
-    return NULL;
-}
-
-static wf_error *parse_type(parser *p, const wf_wit_type **out)
-{
-    if (++p->depth > MAX_TYPE_NESTING) {
-        p->depth--;
-        return err_at(&p->tok, "type nested too deeply (more than %d levels)", MAX_TYPE_NESTING);
+    if (te->kind == WIT_TE_NAME) { t->name = wf_xstrdup(te->name); return NULL; }
+    if (te->a && (e = conv_type(p, te->a, &t->elem))) return e;
+    if (te->b && (e = conv_type(p, te->b, &t->err))) return e;
+    if (te->kind == WIT_TE_TUPLE) {
+        if (!te->nelems) return err_at(te->pos, "a tuple must have at least one type");
+        t->fields = wf_xcalloc(te->nelems, sizeof *t->fields);
+        t->nfields = te->nelems;
+        for (size_t i = 0; !e && i < te->nelems; i++) e = conv_type(p, te->elems[i], &t->fields[i].type);
     }
-    wf_error *e = parse_type_inner(p, out);
-    p->depth--;
     return e;
 }
 
-/* ---- Items --------------------------------------------------------------- */
-
-static wf_error *dup_check(const wf_wit_field *fs, size_t n, const char *nm, const wit_tok *at,
-                           const char *what)
+/* Named fields, cases or parameters (type NULL where the tree has none),
+ * each name once. */
+static wf_error *conv_fields(builder *p, const wit_field *in, size_t n, const char *what,
+                             wf_wit_field **out, size_t *nout)
 {
-    for (size_t i = 0; i < n; i++)
-        if (fs[i].name && strcmp(fs[i].name, nm) == 0)
-            return err_at(at, "duplicate %s `%s`", what, nm);
-    return NULL;
-}
-
-/* `{ a: T, b: U }` (record), `{ a, b(T) }` (variant), `{ a, b }` (enum/flags). */
-static wf_error *parse_body(parser *p, wf_wit_type *t, const char *what)
-{
-    wf_error *e = expect(p, WIT_T_LBRACE);
-    WF_VEC(wf_wit_field) fs = {0};
-    while (!e && p->tok.kind != WIT_T_RBRACE) {
-        wf_wit_field f = {0};
-        wit_tok at;
-        if ((e = name(p, &f.name, &at))) break;
-        if ((e = dup_check(fs.data, fs.len, f.name, &at, what))) { free(f.name); break; }
-        wf_vec_push(&fs, f);
-        if (t->kind == WF_WIT_RECORD) {
-            if ((e = expect(p, WIT_T_COLON)) || (e = parse_type(p, &fs.data[fs.len - 1].type))) break;
-        } else if (t->kind == WF_WIT_VARIANT && p->tok.kind == WIT_T_LPAREN) {
-            if ((e = next(p)) || (e = parse_type(p, &fs.data[fs.len - 1].type)) ||
-                (e = expect(p, WIT_T_RPAREN)))
-                break;
-        }
-        if (p->tok.kind == WIT_T_COMMA) { e = next(p); continue; }
-        if (p->tok.kind != WIT_T_RBRACE) e = unexpected(p, "`,` or `}`");
+    wf_error *e = NULL;
+    *out = wf_xcalloc(n ? n : 1, sizeof **out);
+    *nout = 0;
+    for (size_t i = 0; !e && i < n; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(in[j].name, in[i].name) == 0)
+                return err_at(in[i].pos, "duplicate %s `%s`", what, in[i].name);
+        (*out)[i].name = wf_xstrdup(in[i].name);
+        *nout = i + 1;
+        if (in[i].type) e = conv_type(p, in[i].type, &(*out)[i].type);
     }
-    t->fields = fs.data;
-    t->nfields = fs.len;
-    if (e) return e;
-    wit_tok at = { .line = t->line, .col = t->col };   /* errors point at the type's name */
-    if (!fs.len)
-        return err_at(&at, "%s `%s` must have at least one %s",
-                      t->kind == WF_WIT_RECORD ? "record" : t->kind == WF_WIT_VARIANT ? "variant"
-                      : t->kind == WF_WIT_ENUM ? "enum" : "flags", t->name, what);
-    if (t->kind == WF_WIT_FLAGS && fs.len > 32)
-        return err_at(&at, "flags `%s` has %zu flags; at most 32 are allowed", t->name, fs.len);
-    return next(p);
+    return e;
 }
 
-static wf_error *parse_params(parser *p, wf_wit_field **out, size_t *n, const char *what)
-{
-    wf_error *e = expect(p, WIT_T_LPAREN);
-    WF_VEC(wf_wit_field) fs = {0};
-    while (!e && p->tok.kind != WIT_T_RPAREN) {
-        wf_wit_field f = {0};
-        wit_tok at;
-        if ((e = name(p, &f.name, &at))) break;
-        if ((e = dup_check(fs.data, fs.len, f.name, &at, what))) { free(f.name); break; }
-        wf_vec_push(&fs, f);
-        if ((e = expect(p, WIT_T_COLON)) || (e = parse_type(p, &fs.data[fs.len - 1].type))) break;
-        if (p->tok.kind == WIT_T_COMMA) { e = next(p); continue; }
-        if (p->tok.kind != WIT_T_RPAREN) e = unexpected(p, "`,` or `)`");
-    }
-    *out = fs.data;
-    *n = fs.len;
-    return e ? e : next(p);
-}
-
-static const char *item_name(parser *p, const char *nm, bool *is_func)
+static bool is_func_name(builder *p, const char *nm)
 {
     for (size_t i = 0; i < p->funcs.len; i++)
-        if (strcmp(p->funcs.data[i].name, nm) == 0) { *is_func = true; return nm; }
-    for (size_t i = 0; i < p->types.len; i++) {
-        wf_wit_type *t = p->types.data[i];
-        if (t->kind != WIT_K_REF && t->name && strcmp(t->name, nm) == 0) { *is_func = false; return nm; }
-    }
-    return NULL;
+        if (strcmp(p->funcs.data[i].name, nm) == 0) return true;
+    return false;
 }
 
-static wf_error *defined_twice(parser *p, const char *nm, const wit_tok *at, bool func)
+static wf_wit_type *find_def(builder *p, const char *nm);
+
+static wf_error *defined_twice(builder *p, const char *nm, wit_pos at, bool func)
 {
-    bool was_func;
-    if (!item_name(p, nm, &was_func)) return NULL;
+    bool was_func = is_func_name(p, nm);
+    if (!was_func && !find_def(p, nm)) return NULL;
     if (func && was_func) return err_at(at, "duplicate function `%s`", nm);
     if (!func && !was_func) return err_at(at, "duplicate type `%s`", nm);
     return err_at(at, "`%s` is defined twice (as a type and a function)", nm);
 }
 
-static wf_error *parse_func(parser *p, char *nm, const wit_tok *at)
+static wf_error *conv_func(builder *p, const wit_func *in)
 {
-    wf_error *e = defined_twice(p, nm, at, true);
-    if (e) { free(nm); return e; }
-    wf_wit_func f = { .name = nm, .line = at->line, .col = at->col };
-    if ((e = next(p)) || (e = next(p))) goto out;            /* `:` `func` */
-    if ((e = parse_params(p, &f.params, &f.nparams, "parameter"))) goto out;
-    if (p->tok.kind == WIT_T_ARROW) {
-        if ((e = next(p))) goto out;
-        if (p->tok.kind == WIT_T_LPAREN) {
-            f.named_results = true;
-            if ((e = parse_params(p, &f.results, &f.nresults, "result"))) goto out;
-        } else {
-            f.results = wf_xcalloc(1, sizeof *f.results);
-            f.nresults = 1;
-            if ((e = parse_type(p, &f.results[0].type))) goto out;
-        }
-    }
-    e = expect(p, WIT_T_SEMI);
-out:
-    wf_vec_push(&p->funcs, f);   /* owned by the parser either way */
-    return e;
+    wf_error *e = defined_twice(p, in->name, in->pos, true);
+    if (e) return e;
+    if (in->is_async) return err_at(in->pos, "`async` functions are not supported in a `wit` field");
+    wf_vec_push(&p->funcs, ((wf_wit_func){ .name = wf_xstrdup(in->name), .line = in->pos.line,
+                                           .col = in->pos.col, .named_results = in->named_results }));
+    wf_wit_func *f = &p->funcs.data[p->funcs.len - 1];   /* owned by the builder either way */
+    if ((e = conv_fields(p, in->params, in->nparams, "parameter", &f->params, &f->nparams)))
+        return e;
+    if (in->named_results)
+        return conv_fields(p, in->results, in->nresults, "result", &f->results, &f->nresults);
+    if (!in->result) return NULL;
+    f->results = wf_xcalloc(1, sizeof *f->results);
+    f->nresults = 1;
+    return conv_type(p, in->result, &f->results[0].type);
 }
 
-static wf_error *parse_item(parser *p)
+static wf_error *conv_tdef(builder *p, const wit_tdef *d)
 {
-    wit_tok at = p->tok;
-    wf_error *e;
-    if (!is_name(&at)) return unexpected(p, "a function or type definition");
-    /* `name: func(...)` */
-    wit_lexer save = p->lx;
-    wit_tok after;
-    if ((e = wit_lex_next(&save, &after))) return e;
-    if (after.kind == WIT_T_COLON) {
-        wit_tok kw;
-        if ((e = wit_lex_next(&save, &kw))) return e;
-        if (!wit_tok_is(&kw, "func")) {
-            if (wit_tok_is(&kw, "async") || wit_tok_is(&kw, "static") || wit_tok_is(&kw, "constructor"))
-                return err_at(&kw, "`%.*s` functions are not supported in a `wit` field",
-                              (int)kw.len, kw.text);
-            return err_at(&kw, "expected `func`, found %s%.*s%s", is_name(&kw) ? "`" : "",
-                          is_name(&kw) ? (int)kw.len : 0, kw.text, is_name(&kw) ? "`" : wit_tok_name(kw.kind));
-        }
-        if ((e = next(p))) return e;   /* now at `:` */
-        return parse_func(p, wf_xstrndup(at.text, at.len), &at);
-    }
-    wf_wit_kind kind = wit_tok_is(&at, "record") ? WF_WIT_RECORD : wit_tok_is(&at, "variant") ? WF_WIT_VARIANT
-             : wit_tok_is(&at, "enum") ? WF_WIT_ENUM : wit_tok_is(&at, "flags") ? WF_WIT_FLAGS
-             : wit_tok_is(&at, "type") ? WIT_K_ALIAS : WIT_K_REF;
-    if (kind == WIT_K_REF) {
-        if (wit_tok_is(&at, "resource") || wit_tok_is(&at, "interface") || wit_tok_is(&at, "world") ||
-            wit_tok_is(&at, "package") || wit_tok_is(&at, "use") || wit_tok_is(&at, "include"))
-            return err_at(&at, "`%.*s` is not supported in a `wit` field (functions and type "
-                          "definitions only)", (int)at.len, at.text);
-        return err_at(&at, "expected a function (`name: func(...)`) or a type definition, found `%.*s`",
-                      (int)at.len, at.text);
-    }
-    if ((e = next(p))) return e;
-    char *nm = NULL;
-    wit_tok nat;
-    if ((e = name(p, &nm, &nat))) return e;
-    if ((e = defined_twice(p, nm, &nat, false))) { free(nm); return e; }
-    wf_wit_type *t = new_type(p, kind, &nat);
-    t->name = nm;
-    if (kind == WIT_K_ALIAS) {
-        if ((e = expect(p, WIT_T_EQ)) || (e = parse_type(p, &t->elem))) return e;
-        return expect(p, WIT_T_SEMI);
-    }
-    return parse_body(p, t, kind == WF_WIT_RECORD ? "field" : kind == WF_WIT_FLAGS ? "flag" : "case");
+    static const wf_wit_kind kinds[] = {
+        [WIT_TD_ALIAS] = WIT_K_ALIAS, [WIT_TD_RECORD] = WF_WIT_RECORD,
+        [WIT_TD_VARIANT] = WF_WIT_VARIANT, [WIT_TD_ENUM] = WF_WIT_ENUM, [WIT_TD_FLAGS] = WF_WIT_FLAGS,
+    };
+    static const char *const words[] = {
+        [WIT_TD_RECORD] = "record", [WIT_TD_VARIANT] = "variant", [WIT_TD_ENUM] = "enum",
+        [WIT_TD_FLAGS] = "flags",
+    };
+    wf_error *e = defined_twice(p, d->name, d->pos, false);
+    if (e) return e;
+    wf_wit_type *t = new_type(p, kinds[d->kind], d->pos);   /* no resources: the parser refused */
+    t->name = wf_xstrdup(d->name);
+    if (d->kind == WIT_TD_ALIAS) return conv_type(p, d->alias, &t->elem);
+    const char *what = d->kind == WIT_TD_RECORD ? "field" : d->kind == WIT_TD_FLAGS ? "flag" : "case";
+    if ((e = conv_fields(p, d->fields, d->nfields, what, &t->fields, &t->nfields))) return e;
+    if (!t->nfields)
+        return err_at(d->pos, "%s `%s` must have at least one %s", words[d->kind], d->name, what);
+    if (d->kind == WIT_TD_FLAGS && t->nfields > 32)
+        return err_at(d->pos, "flags `%s` has %zu flags; at most 32 are allowed", d->name, t->nfields);
+    return NULL;
 }
+
 
 /* ---- Resolution and layout -------------------------------------------- */
 
-static wf_wit_type *find_def(parser *p, const char *nm)
+static wf_wit_type *find_def(builder *p, const char *nm)
 {
     for (size_t i = 0; i < p->types.len; i++) {
         wf_wit_type *t = p->types.data[i];
@@ -376,7 +212,7 @@ static wf_wit_type *find_def(parser *p, const char *nm)
 }
 
 /* Follow REF and ALIAS nodes to the structural node. */
-static wf_error *resolve(parser *p, const wf_wit_type **slot)
+static wf_error *resolve(builder *p, const wf_wit_type **slot)
 {
     const wf_wit_type *t = *slot;
     size_t steps = 0;
@@ -507,7 +343,7 @@ static wf_error *layout(wf_wit_type *t, int depth)
     return NULL;
 }
 
-static wf_error *resolve_all(parser *p)
+static wf_error *resolve_all(builder *p)
 {
     wf_error *e;
     for (size_t i = 0; i < p->types.len; i++) {
@@ -537,22 +373,27 @@ static wf_error *resolve_all(parser *p)
 
 wf_error *wf_wit_parse(const char *text, size_t len, wf_wit **out)
 {
-    parser p = {0};
+    builder p = {0};
+    wit_arena arena = {0};
+    wit_iface *items;
     *out = NULL;
-    p.w = wf_xcalloc(1, sizeof *p.w);
-    wit_lex_init(&p.lx, text, len);
-    wf_error *e = next(&p);
-    while (!e && p.tok.kind != WIT_T_EOF) e = parse_item(&p);
+    wf_error *e = wit_parse_items(&arena, text, len, &items);
+    for (size_t i = 0; !e && i < items->nitems; i++) {
+        const wit_iitem *it = &items->items[i];
+        e = it->kind == WIT_II_FUNC ? conv_func(&p, it->func) : conv_tdef(&p, it->type);
+    }
+    wit_arena_free(&arena);
     if (!e) e = resolve_all(&p);
-    p.w->funcs = p.funcs.data;
-    p.w->nfuncs = p.funcs.len;
-    p.w->types = p.types.data;
-    p.w->ntypes = p.types.len;
+    wf_wit *w = wf_xcalloc(1, sizeof *w);
+    w->funcs = p.funcs.data;
+    w->nfuncs = p.funcs.len;
+    w->types = p.types.data;
+    w->ntypes = p.types.len;
     if (e) {
-        wf_wit_free(p.w);
+        wf_wit_free(w);
         return e;
     }
-    *out = p.w;
+    *out = w;
     return NULL;
 }
 

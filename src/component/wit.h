@@ -5,9 +5,10 @@
  * Today's input is the `wit` field of a registry entry (SPEC §3): a flat list
  * of items, each a function `name: func(a: T, ...) -> R;` (or `-> (x: T, y: U)`
  * named results), or a type definition `record`, `variant`, `enum`, `flags`,
- * `type x = T;`. Named types may be used before their definition. The lexer
- * (wit_lex.c) already knows every WIT token so that packages, interfaces,
- * worlds, `use`, resources and `include` can be added to the parser later.
+ * `type x = T;`: the body of one interface. Named types may be used before
+ * their definition. The text is read by the one WIT parser (wit_parse.c, the
+ * same that reads whole packages for tooling, wit_doc.h), in its `wit`-field
+ * mode; wit.c turns the tree into the nodes below.
  *
  * After parsing, every type is resolved: aliases point at their target node,
  * and each node carries its Canonical ABI layout (size, alignment, flat

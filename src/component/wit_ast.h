@@ -68,6 +68,11 @@ typedef struct wit_func {
     wit_field *params;
     size_t nparams;
     wit_texpr *result;          /* NULL: none */
+    /* `-> (a: T, b: U)`: accepted only in a registry `wit` field (the
+     * pre-1.0 form its users write); result is then NULL. */
+    bool named_results;
+    wit_field *results;
+    size_t nresults;
     wit_pos pos;
     wit_gate gate;
 } wit_func;
@@ -185,6 +190,13 @@ typedef struct wit_file {
  * "path:line:col: message". */
 wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_t len,
                          wit_file **out);
+
+/* Parse the text of a registry `wit` field: the items of one interface
+ * body (functions, type definitions, feature gates) up to the end of the
+ * input, into *out. Also accepts the field's legacy forms (`float32`,
+ * `float64`, named results). Errors are WF_ERR_INVALID with line and col set
+ * and a message without a position. */
+wf_error *wit_parse_items(wit_arena *a, const char *text, size_t len, wit_iface **out);
 
 /* A printable name of a package, "ns:name@ver" (arena string). */
 char *wit_pkgname_str(wit_arena *a, const wit_pkgname *n);

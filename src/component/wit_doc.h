@@ -2,7 +2,8 @@
  * wit_doc.h - full WIT documents: a file or directory of `.wit` files (with
  * a `deps/` folder of dependency packages) parsed, name-resolved and checked
  * as one set of packages. This is the tooling entry point (`wasmfn wit`);
- * registry `wit` fields use wit.h.
+ * registry `wit` fields use wit.h, whose text goes through the same parser
+ * (wit_parse_items).
  *
  * Loading is wit_load.c, parsing wit_parse.c, resolution wit_resolve.c.
  * Feature gates: `@unstable(feature = F)` items are kept only when F is an

@@ -2,9 +2,9 @@
  * wit_lex.h - the WIT lexer: text to tokens with line:col.
  *
  * It knows every token of full WIT (identifiers with %-escapes, integers for
- * package versions, all punctuation including `@ / . * ->`) even though the
- * parser reads only the registry subset today. Comments (`//`, `///` doc
- * comments and nestable block comments) are skipped.
+ * package versions, all punctuation including `@ / . * ->`); its one user is
+ * wit_parse.c. Comments (`//`, `///` doc comments and nestable block
+ * comments) are skipped.
  */
 #ifndef WF_WIT_LEX_H
 #define WF_WIT_LEX_H

@@ -24,6 +24,7 @@ typedef struct P {
     wit_arena *a;
     const char *path;
     int depth;
+    bool field;     /* a registry `wit` field (wit_parse_items) */
 } P;
 
 /* ---- Arena ------------------------------------------------------------- */
@@ -104,6 +105,7 @@ static wf_error *err_at(P *p, const wit_tok *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (p->field) return wf_error_at_line(WF_ERR_INVALID, t->line, t->col, "%s", msg);
     return wf_error_new(WF_ERR_INVALID, "%s:%d:%d: %s", p->path, t->line, t->col, msg);
 }
 
@@ -119,12 +121,12 @@ static wf_error *unexpected(P *p, const char *want)
 static wf_error *next(P *p)
 {
     wf_error *e = wit_lex_next(&p->lx, &p->tok);
-    if (e) {
+    if (e && !p->field) {
         wf_error *w = wf_error_new(WF_ERR_INVALID, "%s:%s", p->path, e->message);
         wf_error_free(e);
         return w;
     }
-    return NULL;
+    return e;   /* a `wit` field keeps the lexer's line and col */
 }
 
 static wf_error *expect(P *p, wit_tok_kind k)
@@ -139,7 +141,7 @@ static wf_error *expect_kw(P *p, const char *w)
 {
     if (!at_kw(p, w)) {
         char want[64];
-        snprintf(want, sizeof want, "keyword `%s`", w);
+        snprintf(want, sizeof want, "`%s`", w);
         return unexpected(p, want);
     }
     return next(p);
@@ -237,6 +239,8 @@ static const struct { const char *name; int kind; } prims[] = {
     { "s64", WF_WIT_S64 }, { "u8", WF_WIT_U8 }, { "u16", WF_WIT_U16 }, { "u32", WF_WIT_U32 },
     { "u64", WF_WIT_U64 }, { "f32", WF_WIT_F32 }, { "f64", WF_WIT_F64 }, { "char", WF_WIT_CHAR },
     { "string", WF_WIT_STRING },
+    /* the pre-1.0 spellings, still accepted in a registry `wit` field */
+    { "float32", -WF_WIT_F32 }, { "float64", -WF_WIT_F64 },
 };
 
 static wf_error *texpr(P *p, wit_texpr **out);
@@ -253,17 +257,17 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
     wf_error *e;
     wit_tok at = p->tok;
     t->pos = pos_of(p, &at);
+    for (size_t i = 0; i < WF_COUNT(prims); i++)
+        if (wit_tok_is(&at, prims[i].name) && (prims[i].kind >= 0 || p->field)) {
+            t->kind = WIT_TE_PRIM;
+            t->prim = prims[i].kind < 0 ? -prims[i].kind : prims[i].kind;
+            return next(p);
+        }
     if (at.kind == WIT_T_EXPLICIT_ID || (at.kind == WIT_T_ID && !is_keyword(&at))) {
         t->kind = WIT_TE_NAME;
         return ident(p, &t->name, NULL);
     }
     if (at.kind != WIT_T_ID) return unexpected(p, "a type");
-    for (size_t i = 0; i < WF_COUNT(prims); i++)
-        if (wit_tok_is(&at, prims[i].name)) {
-            t->kind = WIT_TE_PRIM;
-            t->prim = prims[i].kind;
-            return next(p);
-        }
     if ((e = next(p))) return e;
     if (wit_tok_is(&at, "list")) {
         t->kind = WIT_TE_LIST;
@@ -332,7 +336,8 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
 
 static wf_error *texpr(P *p, wit_texpr **out)
 {
-    if (++p->depth > MAX_TYPE_DEPTH) return err_at(p, &p->tok, "type nesting too deep");
+    if (++p->depth > MAX_TYPE_DEPTH)
+        return err_at(p, &p->tok, "type nested too deeply (more than %d levels)", MAX_TYPE_DEPTH);
     wit_texpr *t = wit_alloc(p->a, sizeof *t);
     *out = t;
     wf_error *e = texpr_inner(p, t);
@@ -342,8 +347,8 @@ static wf_error *texpr(P *p, wit_texpr **out)
 
 /* ---- Functions --------------------------------------------------------- */
 
-/* `(a: T, ...) [-> T]` after `func` / `constructor`. */
-static wf_error *func_sig(P *p, wit_func *f)
+/* `(a: T, ...)`: parameters, or named results in a `wit` field. */
+static wf_error *named_list(P *p, wit_field **out, size_t *n)
 {
     wf_error *e;
     if ((e = expect(p, WIT_T_LPAREN))) return e;
@@ -357,12 +362,24 @@ static wf_error *func_sig(P *p, wit_func *f)
         if (p->tok.kind != WIT_T_COMMA) break;
         if ((e = next(p))) break;
     }
-    f->params = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
-    f->nparams = v.len;
+    *out = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+    *n = v.len;
     wf_vec_free(&v);
-    if (e || (e = expect(p, WIT_T_RPAREN))) return e;
+    return e ? e : expect(p, WIT_T_RPAREN);
+}
+
+/* `(a: T, ...) [-> T]` after `func` / `constructor`. */
+static wf_error *func_sig(P *p, wit_func *f)
+{
+    wf_error *e;
+    if ((e = named_list(p, &f->params, &f->nparams))) return e;
     if (p->tok.kind == WIT_T_ARROW) {
-        if ((e = next(p)) || (e = texpr(p, &f->result))) return e;
+        if ((e = next(p))) return e;
+        if (p->field && p->tok.kind == WIT_T_LPAREN) {
+            f->named_results = true;
+            return named_list(p, &f->results, &f->nresults);
+        }
+        return texpr(p, &f->result);
     }
     return NULL;
 }
@@ -515,16 +532,31 @@ static wf_error *use_(P *p, wit_use **out)
 
 /* ---- Interfaces -------------------------------------------------------- */
 
-/* `{ items }` of an interface (named or inline). */
-static wf_error *iface_body(P *p, wit_iface *ifc)
+/* What a `wit` field cannot hold: it is one implicit interface with no
+ * package around it, so nothing that names other interfaces or worlds, and
+ * no resources (no handle tables for them in the runtime yet). */
+static wf_error *field_unsupported(P *p)
 {
-    wf_error *e;
-    if ((e = expect(p, WIT_T_LBRACE))) return e;
+    static const char *const kw[] = {
+        "interface", "world", "package", "use", "include", "import", "export", "resource",
+    };
+    for (size_t i = 0; i < WF_COUNT(kw); i++)
+        if (at_kw(p, kw[i]))
+            return err_at(p, &p->tok, "`%s` is not supported in a `wit` field (functions and "
+                          "type definitions only)", kw[i]);
+    return NULL;
+}
+
+/* The items of an interface up to `end` (`}`, or the end of a `wit` field). */
+static wf_error *iface_items(P *p, wit_iface *ifc, wit_tok_kind end)
+{
+    wf_error *e = NULL;
     WF_VEC(wit_iitem) v = {0};
-    while (p->tok.kind != WIT_T_RBRACE) {
+    while (p->tok.kind != end) {
         wit_gate g;
         wit_iitem it = {0};
         if ((e = gate(p, &g))) break;
+        if (p->field && (e = field_unsupported(p))) break;
         if (at_kw(p, "use")) {
             it.kind = WIT_II_USE;
             if ((e = use_(p, &it.use))) break;
@@ -542,7 +574,8 @@ static wf_error *iface_body(P *p, wit_iface *ifc)
                 (e = func_after_colon(p, f, false)) || (e = expect(p, WIT_T_SEMI)))
                 break;
         } else {
-            e = unexpected(p, "`use`, a type definition or a function");
+            e = unexpected(p, p->field ? "a function (`name: func(...)`) or a type definition"
+                                       : "`use`, a type definition or a function");
             break;
         }
         wf_vec_push(&v, it);
@@ -550,7 +583,24 @@ static wf_error *iface_body(P *p, wit_iface *ifc)
     ifc->items = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
     ifc->nitems = v.len;
     wf_vec_free(&v);
-    return e ? e : expect(p, WIT_T_RBRACE);
+    return e;
+}
+
+/* `{ items }` of an interface (named or inline). */
+static wf_error *iface_body(P *p, wit_iface *ifc)
+{
+    wf_error *e;
+    if ((e = expect(p, WIT_T_LBRACE)) || (e = iface_items(p, ifc, WIT_T_RBRACE))) return e;
+    return expect(p, WIT_T_RBRACE);
+}
+
+wf_error *wit_parse_items(wit_arena *a, const char *text, size_t len, wit_iface **out)
+{
+    P p = { .a = a, .path = "wit", .field = true };
+    wit_lex_init(&p.lx, text, len);
+    *out = wit_alloc(a, sizeof **out);
+    wf_error *e = next(&p);
+    return e ? e : iface_items(&p, *out, WIT_T_EOF);
 }
 
 /* ---- Worlds ------------------------------------------------------------ */
@@ -729,6 +779,23 @@ static wf_error *toplevel_item(P *p, part_vecs *v)
     return unexpected(p, "`world`, `interface` or `use`");
 }
 
+/* `{ items }` of a nested `package x:y { }` block; the current token is `{`. */
+static wf_error *nested_body(P *p, wit_pkgpart *pp)
+{
+    part_vecs v = {0};
+    wf_error *e = next(p);
+    while (!e && p->tok.kind != WIT_T_RBRACE) {
+        if (p->tok.kind == WIT_T_EOF) { e = unexpected(p, "`}`"); break; }
+        if (at_kw(p, "package")) {
+            e = err_at(p, &p->tok, "nested packages must be placed at the top-level");
+            break;
+        }
+        e = toplevel_item(p, &v);
+    }
+    part_finish(p, pp, &v);
+    return e ? e : next(p);
+}
+
 /* Doc comments are skipped by the lexer; a file's package docs matter only
  * for one check (docs on two `package` headers of one package), which we
  * detect by looking for `///` or a doc block comment right before the header. */
@@ -781,15 +848,7 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
             pp->name = f->top.name;
             memset(&f->top.name, 0, sizeof f->top.name);
             f->top.has_docs = false;
-            part_vecs v = {0};
-            e = next(&p);
-            while (!e && p.tok.kind != WIT_T_RBRACE) {
-                if (p.tok.kind == WIT_T_EOF) { e = unexpected(&p, "`}`"); break; }
-                if (at_kw(&p, "package")) { e = err_at(&p, &p.tok, "nested packages must be placed at the top-level"); break; }
-                e = toplevel_item(&p, &v);
-            }
-            part_finish(&p, pp, &v);
-            if (!e) e = next(&p);
+            e = nested_body(&p, pp);
             wf_vec_push(&nested, pp);
         }
     }
@@ -801,15 +860,7 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
             pp->has_docs = docs_before(text, kw.text);
             if ((e = next(&p)) || (e = pkgname(&p, &pp->name))) break;
             if (p.tok.kind != WIT_T_LBRACE) { e = unexpected(&p, "`{`"); break; }
-            part_vecs v = {0};
-            e = next(&p);
-            while (!e && p.tok.kind != WIT_T_RBRACE) {
-                if (p.tok.kind == WIT_T_EOF) { e = unexpected(&p, "`}`"); break; }
-                if (at_kw(&p, "package")) { e = err_at(&p, &p.tok, "nested packages must be placed at the top-level"); break; }
-                e = toplevel_item(&p, &v);
-            }
-            part_finish(&p, pp, &v);
-            if (!e) e = next(&p);
+            e = nested_body(&p, pp);
             wf_vec_push(&nested, pp);
             continue;
         }

@@ -41,7 +41,7 @@ static void test_sleepers_free_workers(void **state)
     static nap naps[N];
     uint64_t t0 = wf_now_ns();
     for (int i = 0; i < N; i++) {
-        naps[i] = (nap){ .ms = 50 };
+        naps[i] = (nap){ .ms = 200 };
         assert_null(wf_sched_spawn(s, nap_main, &naps[i], 0));
     }
     wf_sched_wait_idle(s);
@@ -49,15 +49,18 @@ static void test_sleepers_free_workers(void **state)
     for (int i = 0; i < N; i++) {
         assert_null(naps[i].err);
         assert_int_equal(naps[i].steps, 2);
-        assert_true(naps[i].woke_ns - t0 >= 100000000u);
+        assert_true(naps[i].woke_ns - t0 >= 400000000u);
     }
-    /* 200 tasks x 2 sleeps of 50 ms on 2 threads: ~100 ms, not 10 s. */
-    assert_true(took < 1000000000u);
+    /* 200 tasks x 2 sleeps of 200 ms on 2 threads: ~400 ms, where threads
+     * blocked in their sleeps would take 40 s. */
+    assert_true(took < 4000000000u);
     wf_sched_stats st;
     wf_sched_stats_get(s, &st);
     assert_int_equal(st.tasks_done, N);
     assert_int_equal(st.sleeps, 2 * N);
-    assert_int_equal(st.max_alive, N);
+    /* Far more calls asleep at once than threads. (Not exactly N: on a
+     * loaded machine the first tasks may finish before the last start.) */
+    assert_true(st.max_alive >= N / 2);
     wf_sched_free(s);
 }
 

@@ -190,6 +190,26 @@ static void test_empty_and_large_variant(void **state)
     wf_wit_free(w);
 }
 
+/* The field is read by the full WIT parser: what an interface body may hold
+ * is parsed (feature gates), what a field cannot use is refused by name,
+ * and keywords are names only when %-escaped, as in any WIT. */
+static void test_one_parser(void **state)
+{
+    wf_wit *w = parse_ok("@since(version = 1.0.0)\nf: func() -> u8;\n"
+                         "@unstable(feature = x)\nrecord r { @since(version = 1.0.0) a: u8 }\n");
+    assert_int_equal(w->nfuncs, 1);
+    assert_int_equal(wf_wit_find_type(w, "r")->nfields, 1);
+    wf_wit_free(w);
+    parse_err("resource r;", 1, 1,
+              "`resource` is not supported in a `wit` field (functions and type definitions only)");
+    parse_err("f: async func();", 1, 1, "`async` functions are not supported in a `wit` field");
+    parse_err("f: func(a: tuple<>);", 1, 12, "a tuple must have at least one type");
+    parse_err("f: func(a: list<u8, 4>);", 1, 12, "fixed-length lists are not supported in a `wit` field");
+    parse_err("f: func(list: u8);", 1, 9, "expected an identifier, found keyword `list`");
+    parse_err("f: func() -> u8;\nrecord f { a: u8 }", 2, 8,
+              "`f` is defined twice (as a type and a function)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_defined_types),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_empty_and_large_variant),
+        cmocka_unit_test(test_one_parser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
