@@ -160,7 +160,7 @@ static int bench_compile(const char *name, const uint8_t *p, size_t len)
 
 static int compile_all(const char *dir)
 {
-    static const char *const kernels[] = { "fib", "sieve", "matmul", "sha256", "collatz" };
+    static const char *const kernels[] = { "fib", "sieve", "matmul", "sha256", "loops", "parse" };
     int rc = 0;
     for (size_t k = 0; dir && k < sizeof kernels / sizeof *kernels; k++) {
         char path[4096];
