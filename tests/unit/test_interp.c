@@ -11,34 +11,7 @@
 #include "wasm/runtime.h"
 #include "wasm/types.h"
 #include "wasm/code.h"
-
-typedef struct env {
-    wf_module *m;
-    wf_store *s;
-    wf_instance *inst;
-} env;
-
-static void load(env *e, const char *wat, const wf_extern *imports, size_t n)
-{
-    wf_error *err = wf_module_from_wat(wat, strlen(wat), &e->m);
-    if (err) fail_msg("module: %s", err->message);
-    e->s = wf_store_new();
-    err = wf_instance_new(e->s, e->m, imports, n, &e->inst);
-    if (err) fail_msg("instance: %s", err->message);
-}
-
-static void unload(env *e)
-{
-    wf_store_free(e->s);
-    wf_module_free(e->m);
-}
-
-static wf_func *fn(env *e, const char *name)
-{
-    wf_extern x;
-    if (!wf_instance_export(e->inst, name, strlen(name), &x)) fail_msg("no export %s", name);
-    return x.of.func;
-}
+#include "wat_env.h"
 
 static wf_value i32v(int32_t v) { wf_value x = { .type = WF_TYPE_I32 }; x.of.i32 = v; return x; }
 static wf_value i64v(int64_t v) { wf_value x = { .type = WF_TYPE_I64 }; x.of.i64 = v; return x; }

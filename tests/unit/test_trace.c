@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "wasmfn.h"
+#include "wat_env.h"
 
 static const char wat[] =
     "(module (memory 1)\n"
@@ -25,20 +26,12 @@ static const char wat[] =
 
 static wf_error *call(const char *name, int32_t arg, bool with_arg)
 {
-    wf_module *m;
-    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
-    if (e) fail_msg("module: %s", e->message);
-    wf_store *s = wf_store_new();
-    wf_instance *inst;
-    e = wf_instance_new(s, m, NULL, 0, &inst);
-    if (e) fail_msg("instance: %s", e->message);
-    wf_extern f;
-    assert_true(wf_instance_export(inst, name, strlen(name), &f));
+    env e;
+    load(&e, wat, NULL, 0);
     wf_value a = { .type = WF_TYPE_I32, .of.i32 = arg }, r;
-    e = wf_func_call(f.of.func, &a, with_arg ? 1 : 0, &r, with_arg ? 1 : 0);
-    wf_store_free(s);
-    wf_module_free(m);
-    return e;
+    wf_error *err = wf_func_call(fn(&e, name), &a, with_arg ? 1 : 0, &r, with_arg ? 1 : 0);
+    unload(&e);
+    return err;
 }
 
 static void test_explicit_trap_trace(void **state)
