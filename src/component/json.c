@@ -6,6 +6,7 @@
  * bounded by WF_JSON_MAX_DEPTH; the typed conversion then walks that tree
  * along the WIT type. Output prints any wf_val without its type.
  */
+#include "base/utf8.h"
 #include "component/json.h"
 #include "base/buf.h"
 #include "base/vec.h"
@@ -74,27 +75,6 @@ static void put_utf8(wf_buf *b, uint32_t c)
     }
 }
 
-/* Length of the UTF-8 sequence at p (0 when invalid), its scalar in *cp. */
-static size_t utf8_seq(const uint8_t *p, size_t n, uint32_t *cp)
-{
-    uint8_t c = p[0];
-    uint32_t need, x;
-    if (c < 0x80) { *cp = c; return 1; }
-    if (c >= 0xC2 && c <= 0xDF) { need = 1; x = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { need = 2; x = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { need = 3; x = c & 0x07; }
-    else return 0;
-    if (n <= need) return 0;
-    for (uint32_t k = 1; k <= need; k++) {
-        if ((p[k] & 0xC0) != 0x80) return 0;
-        x = x << 6 | (p[k] & 0x3F);
-    }
-    if ((need == 2 && (x < 0x800 || (x >= 0xD800 && x <= 0xDFFF))) || (need == 3 && (x < 0x10000 || x > 0x10FFFF)))
-        return 0;
-    *cp = x;
-    return need + 1;
-}
-
 static wf_error *parse_string(jp *j, wf_val *out)
 {
     wf_buf b = {0};
@@ -106,7 +86,7 @@ static wf_error *parse_string(jp *j, wf_val *out)
         if (c < 0x20) { wf_buf_free(&b); return jerr(j, "control character in string"); }
         if (c != '\\') {
             uint32_t cp;
-            size_t n = utf8_seq((const uint8_t *)j->p, (size_t)(j->end - j->p), &cp);
+            size_t n = wf_utf8_decode((const uint8_t *)j->p, (size_t)(j->end - j->p), &cp);
             if (!n) { wf_buf_free(&b); return jerr(j, "invalid UTF-8 in string"); }
             wf_buf_bytes(&b, j->p, n);
             j->p += n;
@@ -420,7 +400,7 @@ static wf_error *to_typed(conv *c, const wf_wit_type *t, const wf_val *j, wf_val
     case WF_WIT_CHAR: {
         uint32_t cp = 0;
         if (j->kind != WF_VAL_STRING) return expected(c, t, j, NULL);
-        size_t n = j->of.str.len ? utf8_seq((const uint8_t *)j->of.str.data, j->of.str.len, &cp) : 0;
+        size_t n = j->of.str.len ? wf_utf8_decode((const uint8_t *)j->of.str.data, j->of.str.len, &cp) : 0;
         if (!n || n != j->of.str.len) return cerr(c, "expected a string of exactly one character");
         *out = wf_val_char(cp);
         return NULL;

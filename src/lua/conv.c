@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "base/utf8.h"
 #include "base/buf.h"
 #include "lua/lua_int.h"
 
@@ -170,35 +171,11 @@ static wf_error *to_float(lua_State *L, int idx, const path *p, const wf_wit_typ
     return NULL;
 }
 
-/* ---- strings ------------------------------------------------------------- */
-
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp_out)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) { *cp_out = c; return 1; }
-    if (c >= 0xc2 && c <= 0xdf) len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, cp = c & 0x07;
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    *cp_out = cp;
-    return len;
-}
-
 static bool valid_utf8(const char *s, size_t n)
 {
     uint32_t cp;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
+        size_t k = wf_utf8_decode((const uint8_t *)s + i, n - i, &cp);
         if (!k) return false;
         i += k;
     }
@@ -461,7 +438,7 @@ static wf_error *to_typed(lua_State *L, int idx, const wf_wit_type *t, path *p, 
         uint32_t cp;
         if (lt != LUA_TSTRING) return mismatch(L, idx, p, t);
         const char *s = lua_tolstring(L, idx, &n);
-        if (n == 0 || utf8_seq((const unsigned char *)s, n, &cp) != n)
+        if (n == 0 || wf_utf8_decode((const uint8_t *)s, n, &cp) != n)
             return fail(p, "expected char (a string of one character), got a string of %zu bytes", n);
         *out = wf_val_char(cp);
         return NULL;

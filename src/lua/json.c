@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "base/utf8.h"
 #include "base/buf.h"
 #include "lua/lua_int.h"
 
@@ -37,28 +38,6 @@ typedef struct enc {
     char err[256];
 } enc;
 
-/* Length of the UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, cp = c & 0x07;
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 static bool enc_string(enc *e, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -66,7 +45,7 @@ static bool enc_string(enc *e, const char *s, size_t n)
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
-            size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+            size_t len = wf_utf8_decode((const uint8_t *)s + i, n - i, NULL);
             if (!len) {
                 snprintf(e->err, sizeof e->err, "json.encode: string is not valid UTF-8 (byte %zu)", i + 1);
                 return false;
@@ -325,7 +304,7 @@ static bool dec_string(dec *d)
         }
         if (c < 0x20) return dec_fail(d, "control character in string");
         if (c >= 0x80) {
-            size_t len = utf8_seq((const unsigned char *)d->p, (size_t)(d->end - d->p));
+            size_t len = wf_utf8_decode((const uint8_t *)d->p, (size_t)(d->end - d->p), NULL);
             if (!len) return dec_fail(d, "invalid UTF-8 in string");
             wf_buf_bytes(&d->tmp, d->p, len);
             d->p += len;

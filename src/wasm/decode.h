@@ -5,6 +5,7 @@
 #ifndef WF_DECODE_H
 #define WF_DECODE_H
 
+#include "base/utf8.h"
 #include "wasm/module.h"
 
 /* Decode and validate m->bytes[0..m->len) into m (which is zeroed except for
@@ -19,9 +20,5 @@ wf_error *wf_decode_module(wf_module *m);
 struct wf_reader;
 bool wf_read_valtype(struct wf_reader *r, const wf_module *m, wf_valtype *t);
 bool wf_read_heaptype(struct wf_reader *r, const wf_module *m, wf_valtype *t);
-
-/* Is s[0..n) well-formed UTF-8 (no overlongs, surrogates or values past
- * U+10FFFF)? */
-bool wf_utf8_valid(const uint8_t *s, size_t n);
 
 #endif

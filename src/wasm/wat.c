@@ -7,6 +7,7 @@
  * (so names may be used before they are defined), encodes the explicit
  * types; the second emits the sections in text order.
  */
+#include "base/utf8.h"
 #include "wasm/wat.h"
 #include "wasm/wat_int.h"
 
@@ -505,7 +506,7 @@ static void name_string(wat *w, size_t i, wf_buf *out)
     if (w->tok[i].kind != WF_TOK_STRING) wat_unexpected(w, i);
     wf_buf b = {0};
     wf_wat_string_decode(w->tok[i].text, w->tok[i].len, &b);
-    bool ok = wf_wat_utf8_valid(b.data, b.len);
+    bool ok = wf_utf8_valid(b.data, b.len);
     if (ok) wf_buf_name(out, (const char *)b.data, b.len);
     wf_buf_free(&b);
     if (!ok) wat_malformed(w, i, "malformed UTF-8 encoding");

@@ -2,6 +2,7 @@
  * wat_lex.c - tokens of the WebAssembly text format, and the conversions of
  * token text to strings, names, integers and floats (see wat_lex.h).
  */
+#include "base/utf8.h"
 #include "wasm/wat_lex.h"
 
 #include <errno.h>
@@ -32,37 +33,6 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (n bytes left), 0 if bad. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-    uint8_t c = p[0];
-    if (c < 0x80) return 1;
-    size_t len;
-    uint32_t cp, min;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return 0;
-    return len;
-}
-
-bool wf_wat_utf8_valid(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t l = utf8_seq(p + i, n - i);
-        if (!l) return false;
-        i += l;
-    }
-    return true;
-}
-
 static wf_error *lex_error(const wf_wat_lexer *lx, size_t at, const char *msg)
 {
     /* at is on the current line (comments track lines as they go) */
@@ -74,7 +44,7 @@ static wf_error *lex_error(const wf_wat_lexer *lx, size_t at, const char *msg)
 static wf_error *bad_char(const wf_wat_lexer *lx, size_t at)
 {
     const uint8_t *p = (const uint8_t *)lx->src + at;
-    if (p[0] >= 0x80 && !utf8_seq(p, lx->len - at))
+    if (p[0] >= 0x80 && !wf_utf8_decode(p, lx->len - at, NULL))
         return lex_error(lx, at, "malformed UTF-8 encoding");
     return lex_error(lx, at, "illegal character");
 }
@@ -89,7 +59,7 @@ static wf_error *comment_char(wf_wat_lexer *lx)
         lx->line_start = lx->pos;
         return NULL;
     }
-    size_t l = utf8_seq(p, lx->len - lx->pos);
+    size_t l = wf_utf8_decode(p, lx->len - lx->pos, NULL);
     if (!l) return lex_error(lx, lx->pos, "malformed UTF-8 encoding");
     lx->pos += l;
     return NULL;
@@ -193,7 +163,7 @@ static wf_error *scan_string(wf_wat_lexer *lx)
         }
         if (p[0] == '\n') break;
         if (p[0] < 0x20 || p[0] == 0x7F) return bad_char(lx, lx->pos);
-        size_t l = utf8_seq(p, left);
+        size_t l = wf_utf8_decode(p, left, NULL);
         if (!l) return lex_error(lx, lx->pos, "malformed UTF-8 encoding");
         lx->pos += l;
     }
@@ -274,7 +244,7 @@ static wf_error *lex_raw(wf_wat_lexer *lx, wf_wat_token *tok)
             }
             wf_buf b = {0};
             wf_wat_string_decode(t + 1, n - 1, &b);
-            bool ok = wf_wat_utf8_valid(b.data, b.len), empty = b.len == 0;
+            bool ok = wf_utf8_valid(b.data, b.len), empty = b.len == 0;
             wf_buf_free(&b);
             if (empty) return lex_error(lx, tok->offset, "empty identifier");
             if (!ok) return lex_error(lx, tok->offset, "malformed UTF-8 encoding");
@@ -314,7 +284,7 @@ static wf_error *skip_annotation(wf_wat_lexer *lx, const wf_wat_token *open)
         }
         wf_buf b = {0};
         wf_wat_string_decode(t, n, &b);
-        bool ok = wf_wat_utf8_valid(b.data, b.len), empty = b.len == 0;
+        bool ok = wf_utf8_valid(b.data, b.len), empty = b.len == 0;
         wf_buf_free(&b);
         if (empty) return lex_error(lx, idstart, "empty annotation id");
         if (!ok) return lex_error(lx, idstart, "malformed UTF-8 encoding");

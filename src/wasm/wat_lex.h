@@ -69,10 +69,6 @@ bool wf_wat_tok_is(const wf_wat_token *t, const char *kw);
  * well-formed string (the lexer already rejects those). */
 bool wf_wat_string_decode(const char *text, size_t len, wf_buf *out);
 
-/* True when p[0..n) is well-formed UTF-8 (no overlongs, surrogates or
- * code points above U+10FFFF). */
-bool wf_wat_utf8_valid(const uint8_t *p, size_t n);
-
 /* The name of an identifier token ($abc or $"a b"), without the $, decoded,
  * appended to out. Both spellings of the same name give the same bytes. */
 bool wf_wat_id_name(const wf_wat_token *t, wf_buf *out);

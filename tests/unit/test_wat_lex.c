@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "base/utf8.h"
 #include "wasm/wat_lex.h"
 
 /* Lex all of src; return the kinds (up to n) and the count. */
@@ -102,11 +103,11 @@ static void test_strings(void **state)
     assert_true(wf_wat_string_decode(s, strlen(s), &b));
     assert_int_equal(b.len, 5 + 1 + 4 + 2);
     assert_memory_equal(b.data, "\t\r\"'\\A\xF0\x9F\x98\x80\xC3\xA9", b.len);
-    assert_true(wf_wat_utf8_valid(b.data, b.len));
+    assert_true(wf_utf8_valid(b.data, b.len));
     wf_buf_free(&b);
-    assert_false(wf_wat_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
-    assert_false(wf_wat_utf8_valid((const uint8_t *)"\xc0\x80", 2));     /* overlong */
-    assert_false(wf_wat_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
+    assert_false(wf_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
+    assert_false(wf_utf8_valid((const uint8_t *)"\xc0\x80", 2));     /* overlong */
+    assert_false(wf_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
 }
 
 #define S(x) x, strlen(x)
