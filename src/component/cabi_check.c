@@ -54,8 +54,7 @@ const wf_val *cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i)
     return NULL;
 }
 
-/* The payload type of case i of a variant-like type. */
-static const wf_wit_type *case_type(const wf_wit_type *t, size_t i)
+const wf_wit_type *cabi_case_type(const wf_wit_type *t, size_t i)
 {
     switch (t->kind) {
     case WF_WIT_OPTION: return i == 1 ? t->elem : NULL;
@@ -65,14 +64,14 @@ static const wf_wit_type *case_type(const wf_wit_type *t, size_t i)
     }
 }
 
-static size_t case_count(const wf_wit_type *t)
+size_t cabi_case_count(const wf_wit_type *t)
 {
     return t->kind == WF_WIT_OPTION || t->kind == WF_WIT_RESULT ? 2 : t->nfields;
 }
 
 long cabi_case_index(const wf_wit_type *t, const wf_val *v)
 {
-    size_t n = case_count(t);
+    size_t n = cabi_case_count(t);
     if ((t->kind == WF_WIT_VARIANT || t->kind == WF_WIT_ENUM) && v->of.cas.name) {
         for (size_t i = 0; i < n; i++)
             if (name_eq(t->fields[i].name, v->of.cas.name)) return (long)i;
@@ -186,7 +185,7 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
             return wf_error_new(WF_ERR_INVALID, "%s: case index %u out of range for %s", cabi_path(cx),
                                 v->of.cas.index, t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind));
         }
-        const wf_wit_type *ct = case_type(t, (size_t)i);
+        const wf_wit_type *ct = cabi_case_type(t, (size_t)i);
         const char *cn = t->kind == WF_WIT_OPTION ? (i ? "some" : "none")
                        : t->kind == WF_WIT_RESULT ? (i ? "err" : "ok") : t->fields[i].name;
         if (!ct) {

@@ -43,6 +43,10 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v);
  * the case index of a variant-like value (-1 when there is none). */
 const wf_val *cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i);
 long cabi_case_index(const wf_wit_type *t, const wf_val *v);
+/* Of a variant-like type (variant, enum, option, result): how many cases it
+ * has, and the payload type of case i (NULL when the case has none). */
+size_t cabi_case_count(const wf_wit_type *t);
+const wf_wit_type *cabi_case_type(const wf_wit_type *t, size_t i);
 
 /* Lower v (already checked) to t->nflat flat values / into memory at ptr. */
 wf_error *cabi_lower_flat(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint64_t *out);

@@ -94,20 +94,7 @@ static wf_val flags_val(const wf_wit_type *t, uint32_t bits)
     return v;
 }
 
-static size_t ncases(const wf_wit_type *t)
-{
-    return t->kind == WF_WIT_OPTION || t->kind == WF_WIT_RESULT ? 2 : t->nfields;
-}
 
-static const wf_wit_type *case_type(const wf_wit_type *t, size_t i)
-{
-    switch (t->kind) {
-    case WF_WIT_OPTION: return i == 1 ? t->elem : NULL;
-    case WF_WIT_RESULT: return i == 0 ? t->elem : t->err;
-    case WF_WIT_VARIANT: return t->fields[i].type;
-    default: return NULL;
-    }
-}
 
 static const char *case_name(const wf_wit_type *t, size_t i)
 {
@@ -121,11 +108,11 @@ static wf_error *lift_case(cabi_cx *cx, const wf_wit_type *t, uint64_t disc, wf_
                            wf_error *(*lift)(cabi_cx *, const wf_wit_type *, const void *, wf_val *),
                            const void *src)
 {
-    if (disc >= ncases(t))
+    if (disc >= cabi_case_count(t))
         return wf_error_new(WF_ERR_TRAP, "%s: discriminant %llu out of range for %s (%zu cases)",
                             cabi_path(cx), (unsigned long long)disc,
-                            t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind), ncases(t));
-    const wf_wit_type *ct = case_type(t, disc);
+                            t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind), cabi_case_count(t));
+    const wf_wit_type *ct = cabi_case_type(t, disc);
     const char *cn = case_name(t, disc);
     if (!ct) {
         *out = wf_val_case((wf_val_kind)t->kind, (uint32_t)disc, cn, NULL);
@@ -205,7 +192,7 @@ wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, 
         /* coerce the joined slots back to the case's own flat types: with
          * zero-extended raw bits that is keeping the low half for 32-bit ones */
         uint64_t disc = (uint32_t)in[0];
-        const wf_wit_type *ct = disc < ncases(t) ? case_type(t, disc) : NULL;
+        const wf_wit_type *ct = disc < cabi_case_count(t) ? cabi_case_type(t, disc) : NULL;
         uint64_t tmp[t->nflat > 1 ? t->nflat - 1 : 1];
         for (uint32_t j = 0; ct && j < ct->nflat; j++)
             tmp[j] = ct->flat[j] == WF_FLAT_I32 || ct->flat[j] == WF_FLAT_F32 ? (uint32_t)in[1 + j] : in[1 + j];
@@ -241,7 +228,7 @@ wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out
         return load_list(cx, t->elem, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
     case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, NULL, ptr);
     case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
-        size_t n = ncases(t);
+        size_t n = cabi_case_count(t);
         uint64_t disc = get(cx, ptr, n <= 256 ? 1 : n <= 65536 ? 2 : 4);
         uint32_t pp = ptr + t->payload_offset;
         return lift_case(cx, t, disc, out, load_cb, &pp);

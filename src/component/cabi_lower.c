@@ -93,15 +93,6 @@ static uint32_t flags_bits(const wf_wit_type *t, const wf_val *v)
     return bits;
 }
 
-static const wf_wit_type *case_type(const wf_wit_type *t, long i)
-{
-    switch (t->kind) {
-    case WF_WIT_OPTION: return i == 1 ? t->elem : NULL;
-    case WF_WIT_RESULT: return i == 0 ? t->elem : t->err;
-    case WF_WIT_VARIANT: return t->fields[i].type;
-    default: return NULL;
-    }
-}
 
 /* Copy a string or list<u8>-as-string, or store list elements, into fresh
  * guest memory; *ptr and *len are what the guest receives. */
@@ -169,7 +160,7 @@ wf_error *cabi_lower_flat(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, ui
         long i = cabi_case_index(t, v);
         memset(out, 0, t->nflat * sizeof *out);
         out[0] = (uint64_t)i;
-        const wf_wit_type *ct = case_type(t, i);
+        const wf_wit_type *ct = cabi_case_type(t, (size_t)i);
         /* raw bits are zero-extended, so a payload flat value fits its joined
          * slot as is (i32 in i64, f32 bits in i32/i64, f64 bits in i64) */
         return ct ? cabi_lower_flat(cx, ct, v->of.cas.payload, out + 1) : NULL;
@@ -217,7 +208,7 @@ wf_error *cabi_store(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_
         long i = cabi_case_index(t, v);
         size_t n = t->kind == WF_WIT_OPTION || t->kind == WF_WIT_RESULT ? 2 : t->nfields;
         put(cx, ptr, (uint64_t)i, n <= 256 ? 1 : n <= 65536 ? 2 : 4);
-        const wf_wit_type *ct = case_type(t, i);
+        const wf_wit_type *ct = cabi_case_type(t, (size_t)i);
         return ct ? cabi_store(cx, ct, v->of.cas.payload, ptr + t->payload_offset) : NULL;
     }
     case WF_WIT_FLAGS: put(cx, ptr, flags_bits(t, v), t->size); return NULL;
