@@ -210,6 +210,8 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
                                     v->of.agg.names[j] ? v->of.agg.names[j] : "?", t->name);
         }
         return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW:
+        return v->kind == WF_VAL_HANDLE ? NULL : mismatch(cx, t, v);
     }
     return wf_error_new(WF_ERR_INTERNAL, "%s: unknown WIT type kind %d", cabi_path(cx), t->kind);
 }

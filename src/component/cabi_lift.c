@@ -199,6 +199,7 @@ wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, 
         return lift_case(cx, t, disc, out, lift_flat_cb, tmp);
     }
     case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)in[0]); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: break;   /* handles need a component instance */
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }
@@ -234,6 +235,7 @@ wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out
         return lift_case(cx, t, disc, out, load_cb, &pp);
     }
     case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)get(cx, ptr, t->size)); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: break;
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }

@@ -166,6 +166,7 @@ wf_error *cabi_lower_flat(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, ui
         return ct ? cabi_lower_flat(cx, ct, v->of.cas.payload, out + 1) : NULL;
     }
     case WF_WIT_FLAGS: out[0] = flags_bits(t, v); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: break;   /* handles need a component instance */
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }
@@ -212,6 +213,7 @@ wf_error *cabi_store(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_
         return ct ? cabi_store(cx, ct, v->of.cas.payload, ptr + t->payload_offset) : NULL;
     }
     case WF_WIT_FLAGS: put(cx, ptr, flags_bits(t, v), t->size); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: break;
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }

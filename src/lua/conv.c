@@ -477,6 +477,9 @@ static wf_error *to_typed(lua_State *L, int idx, const wf_wit_type *t, path *p, 
     }
     case WF_WIT_RESULT: return to_result(L, idx, t, p, depth, out);
     case WF_WIT_FLAGS: return to_flags(L, idx, t, p, out);
+    case WF_WIT_OWN: case WF_WIT_BORROW:
+        /* a handle only means something inside the instance that made it */
+        return fail(p, "resource handles cannot be given from Lua");
     }
     return fail(p, "unsupported type");
 }
