@@ -80,6 +80,16 @@ typedef struct cc {
     /* A constant pushed as the immediate of the binary operation that
      * follows it: its stack entry's slot is IMM_SLOT, its bits imm_bits. */
     uint64_t imm_bits;
+    /* The last instruction emitted (its opcode word at last_op), for
+     * merging the next one into it (MOVE2, ADD2_K); never across a label:
+     * label_at is the code index where a branch target was last placed. */
+    size_t last_op, label_at;
+    int last_iop;           /* wf_iop, or -1 when nothing may merge */
+    /* Declared locals possibly nonzero (written with anything but a zero
+     * constant). Until the first loop, code runs once and in order, so a
+     * local not in this set still holds its initial zero. */
+    uint8_t *lnonzero;
+    bool seen_loop;
 } cc;
 
 #define IMM_SLOT (UINT32_MAX - 1)
@@ -155,7 +165,22 @@ static inline void emit(cc *c, wf_word w)
 }
 static inline void emit_op(cc *c, wf_iop op)
 {
+    if (!c->live) return;
+    c->last_op = c->code.len;
+    c->last_iop = (int)op;
     emit(c, (wf_word)c->lab[op]);
+}
+/* A branch target is placed here: nothing merges across it. */
+static inline void mark_label(cc *c)
+{
+    c->label_at = c->code.len;
+}
+/* The last instruction is `op`, `words` long, ends here, and no label
+ * follows it: the next one may be merged into it. */
+static inline bool can_merge(const cc *c, wf_iop op, size_t words)
+{
+    return c->live && c->last_iop == (int)op && c->last_op + words == c->code.len &&
+           c->label_at != c->code.len;
 }
 /* A word that will hold the absolute address of code index `target`. */
 static inline void emit_addr(cc *c, size_t target)
@@ -171,6 +196,14 @@ static inline void use_slot(cc *c, uint32_t slot_end)
 static inline void emit_move(cc *c, uint32_t dst, uint32_t src)
 {
     if (dst == src || !c->live) return;
+    if (can_merge(c, WF_IOP_MOVE, 3)) {
+        /* two moves in a row: one MOVE2 (still in order) */
+        c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE2];
+        c->last_iop = WF_IOP_MOVE2;
+        emit(c, dst);
+        emit(c, src);
+        return;
+    }
     emit_op(c, WF_IOP_MOVE);
     emit(c, dst);
     emit(c, src);
@@ -249,6 +282,7 @@ static void take_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *
     ops[1] = unary ? 0 : c->code.data[c->prod_op + 3];
     *nops = unary ? 1 : 2;
     c->code.len = c->prod_op;
+    c->last_iop = -1;
     no_prod(c);
 }
 
@@ -391,6 +425,11 @@ static void emit_return(cc *c, const sval *vals, uint32_t n)
         }
         for (uint32_t i = 0; i < n; i++)
             emit_move(c, i, vals[i].slot < c->nlocals ? vals[i].home : vals[i].slot);
+    } else if (n == 1 && vals[0].slot != 0 && !is_prod(c, &vals[0])) {
+        /* the move and the return in one */
+        emit_op(c, WF_IOP_RETURN_S);
+        emit(c, vals[0].slot);
+        return;
     } else if (n == 1) {
         move_to(c, 0, &vals[0]);
     } else {
@@ -459,6 +498,7 @@ static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const wf_word *ops, i
     size_t skip = c->code.len - 1;
     emit_branch(c, L, vals, n, false);
     c->code.data[skip] = c->code.len;
+    mark_label(c);
 }
 
 static bool read_label(cc *c, ctrl **out)
@@ -700,6 +740,30 @@ static bool commutes(wf_iop op)
     }
 }
 
+/* The popped address *a was just computed by an I32_ADD_K (alone, or the
+ * second half of an ADD2_K) into its stack slot: remove that add, make *a
+ * its operand and *k its immediate. The value of a store, popped after the
+ * address was pushed, emitted no code in between (else the add is not the
+ * last instruction). */
+static bool take_addk(cc *c, sval *a, uint64_t *k)
+{
+    if (!is_prod(c, a)) return false;
+    if (c->prod_iop != WF_IOP_I32_ADD_K && c->prod_iop != WF_IOP_ADD2_K) return false;
+    size_t at = c->prod_op;
+    a->slot = (uint32_t)c->code.data[at + 2];
+    *k = c->code.data[at + 3];
+    if (c->prod_iop == WF_IOP_ADD2_K) {
+        /* keep the first half as an I32_ADD_K */
+        c->code.data[at - 3] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
+        c->code.len = at + 1;
+    } else {
+        c->code.len = at;
+    }
+    c->last_iop = -1;
+    no_prod(c);
+    return true;
+}
+
 /* Loads, stores and the simple numeric instructions of opcodes.h. */
 static bool op_simple(cc *c, wf_opcode op)
 {
@@ -748,6 +812,23 @@ static bool op_simple(cc *c, wf_opcode op)
             uint32_t dst = c->st.data[c->st.len - 1].home;
             size_t at = c->code.len;
             wf_iop k = (wf_iop)(iop + WF_IOP_BINOP_K_OFF);
+            if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
+                /* two i32.add with immediates in a row: one ADD2_K; the
+                 * second half is laid out as an I32_ADD_K at op + 3, so it
+                 * stays the producer (retargeted, or split off again for a
+                 * load's address) */
+                size_t op = c->last_op;
+                c->code.data[op] = (wf_word)c->lab[WF_IOP_ADD2_K];
+                c->last_iop = WF_IOP_ADD2_K;
+                emit(c, dst);
+                emit(c, a.slot);
+                emit(c, (wf_word)bits);
+                c->prod_op = op + 3;
+                c->prod_end = c->code.len;
+                c->prod_slot = dst;
+                c->prod_iop = WF_IOP_ADD2_K;
+                return true;
+            }
             emit_op(c, k);
             emit(c, dst);
             emit(c, a.slot);
@@ -756,6 +837,11 @@ static bool op_simple(cc *c, wf_opcode op)
             return true;
         }
     }
+    /* An address just computed by i32.add with an immediate (and used
+     * only here): the add goes into the load or store. */
+    uint64_t addk = 0;
+    bool fuse_addr = oi->imm == WF_IMM_MEMARG && take_addk(c, &a, &addk);
+    if (fuse_addr) iop += WF_IOP_MEM_A_OFF;
     if (nout == 1) {
         push(c, kind_of_letter(oi->out[0]));
         uint32_t dst = c->st.data[c->st.len - 1].home;
@@ -765,6 +851,7 @@ static bool op_simple(cc *c, wf_opcode op)
         emit(c, a.slot);
         if (nin == 2) emit(c, b.slot);
         if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
+        if (fuse_addr) emit(c, (wf_word)addk);
         note_prod(c, at, (wf_iop)iop);
     } else {
         /* stores: address, value, offset */
@@ -772,6 +859,7 @@ static bool op_simple(cc *c, wf_opcode op)
         emit(c, a.slot);
         emit(c, b.slot);
         emit(c, offset);
+        if (fuse_addr) emit(c, (wf_word)addk);
     }
     return true;
 }
@@ -902,6 +990,8 @@ static bool body(cc *c)
             if (!read_blocktype(c, &nf) || !push_ctrl(c, &nf)) return false;
             if (nf.kind == K_LOOP) {
                 top_ctrl(c)->loop_pc = c->code.len;
+                mark_label(c);
+                c->seen_loop = true;
             }
             break;
         }
@@ -951,6 +1041,7 @@ static bool body(cc *c)
             }
             c->live = f->live_entry;
             if (f->else_patch) c->code.data[f->else_patch] = c->code.len;
+            mark_label(c);
             f->else_patch = 0;
             f->kind = K_ELSE;
             f->unreachable = false;
@@ -982,6 +1073,7 @@ static bool body(cc *c)
                 resolve_patches(c, done.patches, here);
                 if (done.else_patch) c->code.data[done.else_patch] = here;
             }
+            mark_label(c);
             reset_inits(c, done.init_height);
             for (uint32_t i = 0; i < bt_nresults(&done); i++) push(c, bt_result(&done, i));
             break;
@@ -1048,6 +1140,7 @@ static bool body(cc *c)
                     ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
                     if (needs_moves(c, L, vals, arity)) {
                         c->code.data[first + i] = c->code.len;
+                        mark_label(c);
                         emit_branch(c, L, vals, arity, false);
                     } else {
                         target_label(c, first + i, L);
@@ -1171,13 +1264,17 @@ static bool body(cc *c)
             if (!wf_read_u32(r, &x)) return false;
             if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
             if (!pop_expect(c, c->locals[x], &a)) return false;
-            /* with no deferred reads of x left, the producer writes x */
-            if (!c->pending[x]) {
+            bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
+            if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
+                /* still its initial zero: nothing to do */
+            } else if (!c->pending[x]) {
+                /* with no deferred reads of x left, the producer writes x */
                 move_to(c, x, &a);
             } else {
                 local_changes(c, x);
                 emit_move(c, x, a.slot);
             }
+            if (!zero) c->lnonzero[x] = 1;
             if (!c->linit[x]) {
                 c->linit[x] = 1;
                 wf_vec_push(&c->inits, x);
@@ -1469,6 +1566,7 @@ static bool read_locals(cc *c)
     c->locals = wf_xcalloc(total + 1, sizeof(wf_valtype));
     c->linit = wf_xcalloc(total + 1, 1);
     c->pending = wf_xcalloc(total + 1, sizeof(uint32_t));
+    c->lnonzero = wf_xcalloc(total + 1, 1);
     for (uint32_t i = 0; i < ft->nparams; i++) {
         c->locals[i] = ft->params[i];
         c->linit[i] = 1;
@@ -1514,6 +1612,8 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         c.ccap = WF_MIN(nconst_ops, WF_MAX_CONST_SLOTS);
         c.max_slot = c.cbase + c.ccap;
         c.prod_end = SIZE_MAX;
+    c.last_iop = -1;
+    c.label_at = SIZE_MAX;
         emit_op(&c, WF_IOP_ENTER);
         emit(&c, c.ft->nparams);
         emit(&c, 0); /* slots ENTER initializes, known at the end */
@@ -1566,6 +1666,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     free(c.locals);
     free(c.linit);
     free(c.pending);
+    free(c.lnonzero);
     return err;
 }
 

@@ -92,6 +92,12 @@ struct wf_code {
 #define WF_BRCMP1(X) \
     X(BR_I32_EQZ, u32, a == 0) X(BR_I64_EQZ, u64, a == 0) X(BR_I64_NEZ, u64, a != 0)
 
+/* Super-instructions: sequences the compiler fuses into one dispatch. */
+#define WF_IOPS_SUPER(X) \
+    X(MOVE2)          /* s dst1, s src1, s dst2, s src2: two moves in order */ \
+    X(ADD2_K)         /* s d1, s a1, i k1, s d2, s a2, i k2: two i32.add with immediates, in order */ \
+    X(RETURN_S)       /* s src: move it to slot 0, then RETURN */
+
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
     WF_IOPS_CONTROL(WF_IOP_ENUM)
@@ -110,13 +116,26 @@ typedef enum wf_iop {
     WF_BRCMP2(WF_IOP_ENUM_K)
     WF_BINOPS(WF_IOP_ENUM_K)
 #undef WF_IOP_ENUM_K
+    /* Loads and stores whose address is i32.add(slot, immediate): the add
+     * that computed it folded in (its wrap-around kept). Same order as the
+     * plain forms: X_A = X + WF_IOP_MEM_A_OFF. */
+#define WF_IOP_ENUM_A(n, ...) WF_IOP_##n##_A,
+    WF_LOADOPS(WF_IOP_ENUM_A)
+    WF_STOREOPS(WF_IOP_ENUM_A)
+#undef WF_IOP_ENUM_A
+#define WF_IOP_ENUM_S(n) WF_IOP_##n,
+    WF_IOPS_SUPER(WF_IOP_ENUM_S)
+#undef WF_IOP_ENUM_S
     WF_IOP_COUNT_
 } wf_iop;
 
 #define WF_IOP_BRCMP_K_OFF (WF_IOP_BR_I32_EQ_K - WF_IOP_BR_I32_EQ)
 #define WF_IOP_BINOP_K_OFF (WF_IOP_I32_EQ_K - WF_IOP_I32_EQ)
+#define WF_IOP_MEM_A_OFF (WF_IOP_I32_LOAD_A - WF_IOP_I32_LOAD)
 #define WF_IOP_IS_BINOP(op) ((op) >= WF_IOP_I32_EQ && (op) <= WF_IOP_F64_COPYSIGN)
 #define WF_IOP_IS_BINOP_K(op) ((op) >= WF_IOP_I32_EQ_K && (op) <= WF_IOP_F64_COPYSIGN_K)
+#define WF_IOP_IS_LOAD(op) ((op) >= WF_IOP_I32_LOAD && (op) <= WF_IOP_I64_LOAD32_U)
+#define WF_IOP_IS_STORE(op) ((op) >= WF_IOP_I32_STORE && (op) <= WF_IOP_I64_STORE32)
 
 /* The handler addresses, indexed by wf_iop. */
 const void *const *wf_interp_labels(void);
