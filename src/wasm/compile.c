@@ -85,6 +85,8 @@ typedef struct cc {
      * label_at is the code index where a branch target was last placed. */
     size_t last_op, label_at;
     int last_iop;           /* wf_iop, or -1 when nothing may merge */
+    size_t prev_op;         /* the one before it (-1: unknown), restored */
+    int prev_iop;           /* when the last one is taken back */
     /* Declared locals possibly nonzero (written with anything but a zero
      * constant). Until the first loop, code runs once and in order, so a
      * local not in this set still holds its initial zero. */
@@ -166,9 +168,24 @@ static inline void emit(cc *c, wf_word w)
 static inline void emit_op(cc *c, wf_iop op)
 {
     if (!c->live) return;
+    c->prev_op = c->last_op;
+    c->prev_iop = c->last_iop;
     c->last_op = c->code.len;
     c->last_iop = (int)op;
     emit(c, (wf_word)c->lab[op]);
+}
+/* The code is cut back to `at`: the last instruction is the one before
+ * when the cut removed exactly the last, else unknown. */
+static inline void cut_code(cc *c, size_t at)
+{
+    if (at == c->last_op && c->last_iop >= 0) {
+        c->last_op = c->prev_op;
+        c->last_iop = c->prev_iop;
+    } else {
+        c->last_iop = -1;
+    }
+    c->prev_iop = -1;
+    c->code.len = at;
 }
 /* A branch target is placed here: nothing merges across it. */
 static inline void mark_label(cc *c)
@@ -276,14 +293,52 @@ static void take_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *
     *nops = 1;
     *yes = WF_IOP_BR_IF;
     *no = WF_IOP_BR_IF_NOT;
-    if (!is_prod(c, cond) || !fused_cmp(c->prod_iop, yes, no)) return;
+    if (!is_prod(c, cond)) return;
+    if (c->prod_iop == WF_IOP_I32_RANGE_K) {
+        /* back to the add, then a compare-branch the add merges into */
+        size_t at = c->prod_op;
+        ops[0] = c->code.data[at + 1];
+        ops[1] = c->code.data[at + 4];
+        *nops = 2;
+        c->code.data[at] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
+        c->code.len = at + 4;
+        c->last_op = at;
+        c->last_iop = WF_IOP_I32_ADD_K;
+        *yes = (wf_iop)(WF_IOP_BR_I32_LT_U + WF_IOP_BRCMP_K_OFF);
+        *no = (wf_iop)(WF_IOP_BR_I32_GE_U + WF_IOP_BRCMP_K_OFF);
+        no_prod(c);
+        return;
+    }
+    if (c->prod_iop == WF_IOP_I32_AND_K) {
+        /* x & k as a condition: a bit test */
+        ops[0] = c->code.data[c->prod_op + 2];
+        ops[1] = c->code.data[c->prod_op + 3];
+        *nops = 2;
+        *yes = WF_IOP_BR_I32_TEST_K;
+        *no = WF_IOP_BR_I32_TESTZ_K;
+        cut_code(c, c->prod_op);
+        no_prod(c);
+        return;
+    }
+    if (!fused_cmp(c->prod_iop, yes, no)) return;
     bool unary = c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ;
     ops[0] = c->code.data[c->prod_op + 2];
     ops[1] = unary ? 0 : c->code.data[c->prod_op + 3];
     *nops = unary ? 1 : 2;
-    c->code.len = c->prod_op;
-    c->last_iop = -1;
+    cut_code(c, c->prod_op);
     no_prod(c);
+    /* (x & k) == 0: the and was the instruction before, into a temp */
+    if (*yes == WF_IOP_BR_I32_EQZ && c->last_iop == WF_IOP_I32_AND_K &&
+        c->last_op + 4 == c->code.len && c->label_at != c->code.len &&
+        c->code.data[c->last_op + 1] == ops[0] && ops[0] >= c->cbase + c->ccap) {
+        size_t at = c->last_op;
+        ops[0] = c->code.data[at + 2];
+        ops[1] = c->code.data[at + 3];
+        *nops = 2;
+        *yes = WF_IOP_BR_I32_TESTZ_K;
+        *no = WF_IOP_BR_I32_TEST_K;
+        cut_code(c, at);
+    }
 }
 
 /* ---- block types --------------------------------------------------------- */
@@ -480,6 +535,26 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
     emit_label_addr(c, L);
 }
 
+/* The opcode and operands of a conditional branch (its target follows).
+ * An i32 compare-and-branch on the result of the i32.add with an
+ * immediate just before merges into it (a loop counter step and test). */
+static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
+{
+    if (!c->live) return;
+    bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
+    if ((slot_form || k_form) && can_merge(c, WF_IOP_I32_ADD_K, 4) &&
+        c->code.data[c->last_op + 1] == ops[0]) {
+        wf_iop m = slot_form ? (wf_iop)(WF_IOP_ADDK_BR_I32_EQ + (op - WF_IOP_BR_I32_EQ))
+                             : (wf_iop)(WF_IOP_ADDK_BR_I32_EQ_K + (op - WF_IOP_BR_I32_EQ_K));
+        c->code.data[c->last_op] = (wf_word)c->lab[m];
+        c->last_iop = (int)m;
+        emit(c, ops[1]);
+        return;
+    }
+    emit_op(c, op);
+    for (int i = 0; i < nops; i++) emit(c, ops[i]);
+}
+
 /* A conditional branch: `op` (BR_IF, BR_ON_NULL, ...) taken to L when
  * no values need moving, else the inverse `inv` skips a move+branch stub. */
 static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const wf_word *ops, int nops,
@@ -487,13 +562,11 @@ static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const wf_word *ops, i
 {
     if (!c->live) return;
     if (!needs_moves(c, L, vals, n)) {
-        emit_op(c, op);
-        for (int i = 0; i < nops; i++) emit(c, ops[i]);
+        emit_branch_head(c, op, ops, nops);
         emit_label_addr(c, L);
         return;
     }
-    emit_op(c, inv);
-    for (int i = 0; i < nops; i++) emit(c, ops[i]);
+    emit_branch_head(c, inv, ops, nops);
     emit_addr(c, 0);
     size_t skip = c->code.len - 1;
     emit_branch(c, L, vals, n, false);
@@ -756,10 +829,11 @@ static bool take_addk(cc *c, sval *a, uint64_t *k)
         /* keep the first half as an I32_ADD_K */
         c->code.data[at - 3] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
         c->code.len = at + 1;
+        c->last_iop = WF_IOP_I32_ADD_K;
+        c->prev_iop = -1;
     } else {
-        c->code.len = at;
+        cut_code(c, at);
     }
-    c->last_iop = -1;
     no_prod(c);
     return true;
 }
@@ -812,6 +886,23 @@ static bool op_simple(cc *c, wf_opcode op)
             uint32_t dst = c->st.data[c->st.len - 1].home;
             size_t at = c->code.len;
             wf_iop k = (wf_iop)(iop + WF_IOP_BINOP_K_OFF);
+            if (k == (wf_iop)(WF_IOP_I32_LT_U + WF_IOP_BINOP_K_OFF) && is_prod(c, &a) &&
+                c->prod_iop == WF_IOP_I32_ADD_K) {
+                /* (x + k1) <u k2, a range check: one instruction */
+                size_t add = c->prod_op;
+                uint32_t x = (uint32_t)c->code.data[add + 2];
+                wf_word k1 = c->code.data[add + 3];
+                cut_code(c, add);
+                no_prod(c);
+                at = c->code.len;
+                emit_op(c, WF_IOP_I32_RANGE_K);
+                emit(c, dst);
+                emit(c, x);
+                emit(c, k1);
+                emit(c, (wf_word)bits);
+                note_prod(c, at, WF_IOP_I32_RANGE_K);
+                return true;
+            }
             if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
                 /* two i32.add with immediates in a row: one ADD2_K; the
                  * second half is laid out as an I32_ADD_K at op + 3, so it
@@ -1010,8 +1101,7 @@ static bool body(cc *c)
             no_prod(c);
             if (!push_ctrl(c, &nf)) return false;
             ctrl *f = top_ctrl(c);
-            emit_op(c, no);
-            for (int i = 0; i < nops; i++) emit(c, ops[i]);
+            emit_branch_head(c, no, ops, nops);
             if (c->live) {
                 emit_addr(c, 0);
                 f->else_patch = c->code.len - 1;
@@ -1613,6 +1703,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         c.max_slot = c.cbase + c.ccap;
         c.prod_end = SIZE_MAX;
     c.last_iop = -1;
+    c.prev_iop = -1;
     c.label_at = SIZE_MAX;
         emit_op(&c, WF_IOP_ENTER);
         emit(&c, c.ft->nparams);

@@ -66,6 +66,12 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
 #undef WF_LABEL_A
         WF_IOPS_SUPER(WF_LABEL)
 #undef WF_LABEL
+#define WF_LABEL_AB(n, ...) &&L_ADDK_##n,
+        WF_BRCMP_I32(WF_LABEL_AB)
+#undef WF_LABEL_AB
+#define WF_LABEL_ABK(n, ...) &&L_ADDK_##n##_K,
+        WF_BRCMP_I32(WF_LABEL_ABK)
+#undef WF_LABEL_ABK
     };
     _Static_assert(WF_COUNT(labels) == WF_IOP_COUNT_, "label table matches wf_iop");
     if (init) {
@@ -563,6 +569,39 @@ L_ADD2_K:
 L_RETURN_S:
     fp[0] = S(1);
     goto L_RETURN;
+L_BR_I32_TEST_K:
+    if (S(1).u32 & (uint32_t)pc[2]) JUMP(pc[3]);
+    pc += 4;
+    NEXT();
+L_BR_I32_TESTZ_K:
+    if (!(S(1).u32 & (uint32_t)pc[2])) JUMP(pc[3]);
+    pc += 4;
+    NEXT();
+L_I32_RANGE_K:
+    S(1).u32 = S(2).u32 + (uint32_t)pc[3] < (uint32_t)pc[4];
+    pc += 5;
+    NEXT();
+    /* d = a + k, then branch on d against b (a slot read after the write,
+     * so b may be d itself; or an immediate). */
+#define WF_ADDBR_OP(n, fi, cond)                                              \
+L_ADDK_##n: {                                                                 \
+    wf_slot d_ = { .u32 = S(2).u32 + (uint32_t)pc[3] };                       \
+    S(1).u32 = d_.u32;                                                        \
+    __typeof__(fp->fi) a = d_.fi, b = S(4).fi;                                \
+    if (cond) JUMP(pc[5]);                                                    \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}                                                                             \
+L_ADDK_##n##_K: {                                                             \
+    wf_slot d_ = { .u32 = S(2).u32 + (uint32_t)pc[3] }, k_ = { .u64 = pc[4] }; \
+    S(1).u32 = d_.u32;                                                        \
+    __typeof__(fp->fi) a = d_.fi, b = k_.fi;                                  \
+    if (cond) JUMP(pc[5]);                                                    \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BRCMP_I32(WF_ADDBR_OP)
+#undef WF_ADDBR_OP
 
 trap:
     err = wf_error_new(WF_ERR_TRAP, "%s", trapmsg);

@@ -78,12 +78,14 @@ struct wf_code {
 
 /* Fused compare-and-branch: X(NAME, field, condition over a (and b)).
  * Binary ones take s a, s b, L; unary ones s a, L. */
-#define WF_BRCMP2(X) \
+#define WF_BRCMP2(X) WF_BRCMP_I32(X) WF_BRCMP_I64(X)
+#define WF_BRCMP_I32(X) \
     X(BR_I32_EQ, u32, a == b) X(BR_I32_NE, u32, a != b) \
     X(BR_I32_LT_S, i32, a < b) X(BR_I32_LT_U, u32, a < b) \
     X(BR_I32_GT_S, i32, a > b) X(BR_I32_GT_U, u32, a > b) \
     X(BR_I32_LE_S, i32, a <= b) X(BR_I32_LE_U, u32, a <= b) \
-    X(BR_I32_GE_S, i32, a >= b) X(BR_I32_GE_U, u32, a >= b) \
+    X(BR_I32_GE_S, i32, a >= b) X(BR_I32_GE_U, u32, a >= b)
+#define WF_BRCMP_I64(X) \
     X(BR_I64_EQ, u64, a == b) X(BR_I64_NE, u64, a != b) \
     X(BR_I64_LT_S, i64, a < b) X(BR_I64_LT_U, u64, a < b) \
     X(BR_I64_GT_S, i64, a > b) X(BR_I64_GT_U, u64, a > b) \
@@ -96,7 +98,10 @@ struct wf_code {
 #define WF_IOPS_SUPER(X) \
     X(MOVE2)          /* s dst1, s src1, s dst2, s src2: two moves in order */ \
     X(ADD2_K)         /* s d1, s a1, i k1, s d2, s a2, i k2: two i32.add with immediates, in order */ \
-    X(RETURN_S)       /* s src: move it to slot 0, then RETURN */
+    X(RETURN_S)       /* s src: move it to slot 0, then RETURN */ \
+    X(BR_I32_TEST_K)  /* s a, i k, L: taken when a & k is nonzero */ \
+    X(BR_I32_TESTZ_K) /* s a, i k, L: taken when a & k is zero */ \
+    X(I32_RANGE_K)    /* s dst, s a, i k1, i k2: dst = (a + k1) <u k2 */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
@@ -126,12 +131,23 @@ typedef enum wf_iop {
 #define WF_IOP_ENUM_S(n) WF_IOP_##n,
     WF_IOPS_SUPER(WF_IOP_ENUM_S)
 #undef WF_IOP_ENUM_S
+    /* An i32.add with an immediate, then a compare-and-branch on its
+     * result (a loop counter): s d, s a, i k, s b | i b, L; d = a + k,
+     * then the branch compares d with b. Same order as WF_BRCMP_I32. */
+#define WF_IOP_ENUM_AB(n, ...) WF_IOP_ADDK_##n,
+    WF_BRCMP_I32(WF_IOP_ENUM_AB)
+#undef WF_IOP_ENUM_AB
+#define WF_IOP_ENUM_ABK(n, ...) WF_IOP_ADDK_##n##_K,
+    WF_BRCMP_I32(WF_IOP_ENUM_ABK)
+#undef WF_IOP_ENUM_ABK
     WF_IOP_COUNT_
 } wf_iop;
 
 #define WF_IOP_BRCMP_K_OFF (WF_IOP_BR_I32_EQ_K - WF_IOP_BR_I32_EQ)
 #define WF_IOP_BINOP_K_OFF (WF_IOP_I32_EQ_K - WF_IOP_I32_EQ)
 #define WF_IOP_MEM_A_OFF (WF_IOP_I32_LOAD_A - WF_IOP_I32_LOAD)
+#define WF_IOP_IS_BR_I32(op) ((op) >= WF_IOP_BR_I32_EQ && (op) <= WF_IOP_BR_I32_GE_U)
+#define WF_IOP_IS_BR_I32_K(op) ((op) >= WF_IOP_BR_I32_EQ_K && (op) <= WF_IOP_BR_I32_GE_U_K)
 #define WF_IOP_IS_BINOP(op) ((op) >= WF_IOP_I32_EQ && (op) <= WF_IOP_F64_COPYSIGN)
 #define WF_IOP_IS_BINOP_K(op) ((op) >= WF_IOP_I32_EQ_K && (op) <= WF_IOP_F64_COPYSIGN_K)
 #define WF_IOP_IS_LOAD(op) ((op) >= WF_IOP_I32_LOAD && (op) <= WF_IOP_I64_LOAD32_U)
