@@ -62,6 +62,7 @@ typedef struct cc {
     WF_VEC(ctrl) cs;
     WF_VEC(wf_word) code;
     WF_VEC(size_t) relocs;  /* code words holding code indices */
+    WF_VEC(uint32_t) calls; /* code words of CALLs holding a function index */
     bool live;
     uint32_t max_slot;
     size_t op_off;          /* binary offset of the current instruction */
@@ -1268,7 +1269,10 @@ static bool body(cc *c)
                 emit(c, ft->nparams);
                 set_unreachable(c);
             } else {
-                emit_op(c, x >= c->m->nfunc_imports ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                bool direct = x >= c->m->nfunc_imports;
+                emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                /* CALL's callee becomes its code's address (wf_code_link) */
+                if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
                 emit(c, x);
                 emit(c, base);
                 push_results(c, ft);
@@ -1746,12 +1750,16 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         code->words[2] = ninit;
         code->words[4] = (wf_word)code->init;
         code->func_index = func_index;
+        code->ncalls = (uint32_t)c.calls.len;
+        code->calls = c.calls.data;
+        c.calls.data = NULL;
         m->funcs[func_index].code = code;
     }
     wf_reader_dispose(&c.r);
     wf_vec_free(&c.st);
     wf_vec_free(&c.cs);
     wf_vec_free(&c.relocs);
+    wf_vec_free(&c.calls);
     wf_vec_free(&c.inits);
     wf_vec_free(&c.consts);
     free(c.locals);
@@ -1761,9 +1769,25 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     return err;
 }
 
+void wf_code_link(wf_module *m)
+{
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        struct wf_code *code = (struct wf_code *)m->funcs[i].code;
+        if (!code) continue;
+        for (uint32_t k = 0; k < code->ncalls; k++) {
+            wf_word *w = &code->words[code->calls[k]];
+            w[0] = (wf_word)m->funcs[w[0]].code->words;
+        }
+        free(code->calls);
+        code->calls = NULL;
+        code->ncalls = 0;
+    }
+}
+
 void wf_code_free(struct wf_code *code)
 {
     if (!code) return;
+    free(code->calls);
     free(code->words);
     free(code->init);
     free(code);

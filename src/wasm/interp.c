@@ -238,13 +238,12 @@ L_RETURN:
 
 L_CALL:
     if (WF_UNLIKELY(fsp == fend)) TRAP(MSG_EXHAUSTED);
-    callee = inst->funcs[pc[1]];
     fsp->pc = pc + 3;
     fsp->fp = fp;
     fsp->inst = inst;
     fsp++;
     fp += pc[2];
-    pc = callee->code->words;
+    pc = (const wf_word *)pc[1];
     goto L_ENTER;
 L_CALL_ANY:
     callee = inst->funcs[pc[1]];

@@ -30,6 +30,8 @@ struct wf_code {
     uint32_t frame_slots;   /* locals + the deepest operand stack (>= nresults) */
     uint32_t func_index;
     wf_slot *init;          /* ENTER's template: zeros for the declared locals, then the constants; owned */
+    uint32_t *calls;        /* until wf_code_link: where CALLs hold a function index */
+    uint32_t ncalls;
 };
 
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
@@ -46,7 +48,7 @@ struct wf_code {
     X(BR_IF_NOT)      /* s cond, L */ \
     X(BR_TABLE)       /* s index, i n, L[n+1] */ \
     X(RETURN) \
-    X(CALL)           /* i func, i argbase: a defined function of this instance */ \
+    X(CALL)           /* L callee's code, i argbase: a defined function of this instance */ \
     X(CALL_ANY)       /* i func, i argbase: an import (host or other instance) */ \
     X(CALL_INDIRECT)  /* i table, i typeid, i argbase, s index */ \
     X(CALL_REF)       /* s ref, i argbase */ \
