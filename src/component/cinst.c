@@ -406,8 +406,8 @@ static wf_error *canon_opts(scope *s, const wf_copts *o, wf_cabi_opts *out)
     memset(out, 0, sizeof *out);
     out->enc = o->encoding == WF_CENC_UTF16 ? WF_CABI_UTF16
              : o->encoding == WF_CENC_LATIN1_UTF16 ? WF_CABI_LATIN1_UTF16 : WF_CABI_UTF8;
-    if (o->async || o->has_callback)
-        return wf_error_new(WF_ERR_UNSUPPORTED, "async canonical options are not supported");
+    if (o->has_callback)
+        return wf_error_new(WF_ERR_UNSUPPORTED, "async callbacks are not supported");
     if (o->has_memory && !(e = space_get(s, WF_CSORT_CORE_MEMORY, o->memory, &x))) out->memory = x.of.core.of.memory;
     if (!e && o->has_realloc && !(e = space_get(s, WF_CSORT_CORE_FUNC, o->realloc, &x))) out->realloc = x.of.core.of.func;
     if (!e && o->has_post_return && !(e = space_get(s, WF_CSORT_CORE_FUNC, o->post_return, &x)))
@@ -424,6 +424,8 @@ static wf_error *do_canon(scope *s, const wf_cdef *d)
     case WF_CANON_LIFT: {
         if ((e = space_get(s, WF_CSORT_CORE_FUNC, d->u.canon.func, &x)) || (e = canon_opts(s, &d->u.canon.opts, &o)))
             return e;
+        if (d->u.canon.opts.async)
+            return wf_error_new(WF_ERR_UNSUPPORTED, "async lifted functions are not supported");
         cfunc *f = own(s->root, wf_xcalloc(1, sizeof *f));
         f->type = d->u.canon.func_type;
         f->lifted = true;
@@ -436,7 +438,7 @@ static wf_error *do_canon(scope *s, const wf_cdef *d)
     case WF_CANON_LOWER: {
         if ((e = space_get(s, WF_CSORT_FUNC, d->u.canon.func, &x)) || (e = canon_opts(s, &d->u.canon.opts, &o)))
             return e;
-        wf_func *cf = cinst_lower(s->root, s->r, x.of.func, d->u.canon.func_type, &o);
+        wf_func *cf = cinst_lower(s->root, s->r, x.of.func, d->u.canon.func_type, &o, d->u.canon.opts.async);
         push(s, WF_CSORT_CORE_FUNC, (citem){ .of.core = { .kind = WF_EXTERN_FUNC, .of.func = cf } });
         return NULL;
     }

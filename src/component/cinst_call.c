@@ -116,7 +116,14 @@ typedef struct lowered {
     uint32_t np;
     wf_flat rs[WF_CABI_MAX_FLAT_RESULTS];
     uint32_t nr;
+    /* `async` lowering: params past 4 flat values and every result go
+     * through memory and the call returns its subtask state. The callees
+     * here are sync and never block, so that state is always RETURNED. */
+    bool async;
 } lowered;
+
+#define CABI_MAX_FLAT_ASYNC_PARAMS 4
+#define CABI_SUBTASK_RETURNED 2
 
 static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
 {
@@ -135,16 +142,19 @@ static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
     cx.adapter = l->callee->lifted;
     wf_val *args = wf_xcalloc(WF_MAX(t->nparams, 1), sizeof *args);
     wf_val *res = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *res);
-    wf_error *e = cabi_lift_values(&cx, t->params, t->nparams, WF_CABI_MAX_FLAT_PARAMS, raw, "parameter", args);
+    uint32_t max_params = l->async ? CABI_MAX_FLAT_ASYNC_PARAMS : WF_CABI_MAX_FLAT_PARAMS;
+    uint32_t max_results = l->async ? 0 : WF_CABI_MAX_FLAT_RESULTS;
+    wf_error *e = cabi_lift_values(&cx, t->params, t->nparams, max_params, raw, "parameter", args);
     if (!e) e = cfunc_call(l->callee, l->inst, args, res);
     if (!e) {
         uint64_t out[WF_CABI_MAX_FLAT_RESULTS];
         uint32_t nout = 0, retptr;
-        bool spill = cabi_count_flat(t->results, t->nresults) > WF_CABI_MAX_FLAT_RESULTS;
+        bool spill = cabi_count_flat(t->results, t->nresults) > max_results;
         if (spill) retptr = (uint32_t)raw[l->np - 1];
-        e = cabi_lower_values(&cx, t->results, t->nresults, WF_CABI_MAX_FLAT_RESULTS, res, "result",
+        e = cabi_lower_values(&cx, t->results, t->nresults, max_results, res, "result",
                               out, &nout, spill ? &retptr : NULL);
-        for (uint32_t i = 0; !e && i < l->nr; i++) slots[i].u64 = out[i];
+        if (l->async) slots[0].u64 = CABI_SUBTASK_RETURNED;
+        else for (uint32_t i = 0; !e && i < l->nr; i++) slots[i].u64 = out[i];
     }
     cabi_lends_release(&lends);   /* Subtask.deliver_resolve */
     for (size_t i = 0; i < t->nparams; i++) wf_val_free(&args[i]);
@@ -164,7 +174,7 @@ static const wf_functype *functype_of(const wf_flat *ps, uint32_t np, const wf_f
 }
 
 wf_func *cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_func *type,
-                     const wf_cabi_opts *opts)
+                     const wf_cabi_opts *opts, bool async)
 {
     lowered *l = wf_xcalloc(1, sizeof *l);
     wf_vec_push(&root->allocs, l);
@@ -172,7 +182,21 @@ wf_func *cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_fun
     l->callee = callee;
     l->type = type;
     l->opts = *opts;
-    cabi_core_sig(type, true, l->ps, &l->np, l->rs, &l->nr);
+    l->async = async;
+    if (async) {   /* flatten_functype(opts, ft, 'lower') with async */
+        uint32_t fp = cabi_count_flat(type->params, type->nparams);
+        l->np = 0;
+        if (fp > CABI_MAX_FLAT_ASYNC_PARAMS) l->ps[l->np++] = WF_FLAT_I32;
+        else
+            for (size_t i = 0; i < type->nparams; i++)
+                for (uint32_t j = 0; j < type->params[i].type->nflat; j++)
+                    l->ps[l->np++] = type->params[i].type->flat[j];
+        if (cabi_count_flat(type->results, type->nresults)) l->ps[l->np++] = WF_FLAT_I32;
+        l->rs[0] = WF_FLAT_I32;
+        l->nr = 1;
+    } else {
+        cabi_core_sig(type, true, l->ps, &l->np, l->rs, &l->nr);
+    }
     return wf_func_new_host(root->store, functype_of(l->ps, l->np, l->rs, l->nr), lower_trampoline, l);
 }
 

@@ -111,7 +111,7 @@ wf_error *cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *results)
 
 /* Core functions made by `canon lower` and the resource built-ins. */
 wf_func *cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_func *type,
-                     const wf_cabi_opts *opts);
+                     const wf_cabi_opts *opts, bool async);
 wf_func *cinst_builtin(wf_cinstance *root, crt *r, uint8_t canon_kind, cabi_rtype *rt);
 
 /* A named export (by `method` rules, see wf_component_find_func). */

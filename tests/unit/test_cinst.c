@@ -57,9 +57,19 @@ static const char m3_wat[] =
 "  (func (export \"get\") (param i32) (result i32) (local.get 0))\n"
 "  (func (export \"take\") (param i32) (call $drop (local.get 0))))\n";
 
+/* M4: a post-return that calls an import (a trap: may_leave is clear), and
+ * a caller of the host import `add`. */
+static const char m4_wat[] =
+"(module (import \"\" \"new\" (func $new (param i32) (result i32)))\n"
+"  (import \"\" \"add\" (func $add (param i32 i32) (result i32)))\n"
+"  (func (export \"g\") (result i32) (i32.const 5))\n"
+"  (func (export \"pr\") (param i32) (drop (call $new (local.get 0))))\n"
+"  (func (export \"use-add\") (result i32) (call $add (i32.const 40) (i32.const 2))))\n";
+
 static wf_component C;
-static wf_cdef defs[40];
-static wf_module *mods[4];
+static wf_cdef defs[60];
+static wf_module *mods[5];
+static wf_ctype add_type = { .kind = WF_CTYPE_FUNC };
 static wf_wit *wit;
 static wf_cresource res = { .kind = WF_CRES_DEFINED, .has_dtor = true, .dtor = 4, .owner = &C };
 static wf_ctype res_type = { .kind = WF_CTYPE_RESOURCE, .resource = &res };
@@ -67,7 +77,7 @@ static wf_wit_type own_t = { .kind = WF_WIT_OWN, .resource = &res };
 static wf_wit_type borrow_t = { .kind = WF_WIT_BORROW, .resource = &res };
 static wf_wit_field make_p[1], make_r[1], get_p[1], get_r[1], take_p[1];
 static wf_wit_func make_f, get_f, take_f;
-static wf_carg a8[2], a10[1], a21[3], a23[1];
+static wf_carg a8[2], a10[1], a21[3], a23[1], a39[2], a41[1];
 
 static wf_cdef alias(uint32_t inst, const char *name, uint8_t sort, uint32_t idx)
 {
@@ -114,12 +124,12 @@ static wf_cdef builtin(uint8_t kind, uint32_t idx)
 static int setup(void **state)
 {
     (void)state;
-    const char *wats[] = { m1_wat, m2_wat, md_wat, m3_wat };
-    for (int i = 0; i < 4; i++) {
+    const char *wats[] = { m1_wat, m2_wat, md_wat, m3_wat, m4_wat };
+    for (int i = 0; i < 5; i++) {
         wf_error *e = wf_module_from_wat(wats[i], strlen(wats[i]), &mods[i]);
         if (e) fail_msg("module %d: %s", i, e->message);
     }
-    const char *w = "f: func(s: string) -> string;\nrun: func() -> u32;\n";
+    const char *w = "f: func(s: string) -> string;\nrun: func() -> u32;\nadd: func(a: u32, b: u32) -> u32;\n";
     wf_error *e = wf_wit_parse(w, strlen(w), &wit);
     if (e) fail_msg("wit: %s", e->message);
     assert_null(wf_wit_layout(&own_t));
@@ -181,6 +191,25 @@ static int setup(void **state)
     defs[n++] = export("get", 5, 9);
     defs[n++] = export("take", 6, 10);
     defs[n++] = export("drops", 7, 11);
+    add_type.func = wf_wit_find_func(wit, "add");
+    defs[n++] = (wf_cdef){ .kind = WF_CDEF_IMPORT, .sort = WF_CSORT_FUNC, .index = 12, .type = &add_type,
+                           .u.import.decl = { .name = "add", .sort = WF_CSORT_FUNC, .type = &add_type } };
+    defs[n++] = (wf_cdef){ .kind = WF_CDEF_CANON, .sort = WF_CSORT_CORE_FUNC, .index = 12,
+                           .u.canon = { .kind = WF_CANON_LOWER, .func = 12, .func_type = add_type.func } };
+    a39[0] = (wf_carg){ "new", { WF_CSORT_CORE_FUNC, 5 } };
+    a39[1] = (wf_carg){ "add", { WF_CSORT_CORE_FUNC, 12 } };
+    defs[n++] = inline_inst(a39, 2, 6);
+    defs[n++] = module(4, 4);
+    a41[0] = (wf_carg){ "", { WF_CSORT_CORE_INSTANCE, 6 } };
+    defs[n++] = instantiate(4, a41, 1, 7);
+    defs[n++] = alias(7, "g", WF_CSORT_CORE_FUNC, 13);
+    defs[n++] = alias(7, "pr", WF_CSORT_CORE_FUNC, 14);
+    defs[n++] = alias(7, "use-add", WF_CSORT_CORE_FUNC, 15);
+    defs[n++] = lift(13, run, 13, (wf_copts){ .has_post_return = true, .post_return = 14 });
+    defs[n++] = lift(15, run, 14, (wf_copts){0});
+    defs[n++] = export("bad-post", 13, 15);
+    defs[n++] = export("use-add", 14, 16);
+    assert_true(n <= WF_COUNT(defs));
     C.defs = defs;
     C.ndefs = n;
     C.validated = true;
@@ -190,9 +219,36 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < 4; i++) wf_module_free(mods[i]);
+    for (int i = 0; i < 5; i++) wf_module_free(mods[i]);
     wf_wit_free(wit);
     return 0;
+}
+
+static wf_error *host_add(void *env, const wf_wit_func *type, const wf_val *args, size_t nargs, wf_val *result)
+{
+    (void)type;
+    assert_int_equal(nargs, 2);
+    *(int *)env += 1;
+    *result = wf_val_uint(WF_VAL_U32, args[0].of.u + args[1].of.u);
+    return NULL;
+}
+
+static char *missing(void *env, const char *import, const char *func)
+{
+    (void)env;
+    assert_null(func);
+    return wf_xasprintf("`%s` is not enabled: add it to `imports`", import);
+}
+
+static wf_cinstance *make(wf_store *s, int *adds)
+{
+    wf_clinker *l = wf_clinker_new();
+    wf_clinker_define_func(l, "add", NULL, host_add, adds);
+    wf_cinstance *ci;
+    wf_error *e = wf_cinstance_new(s, &C, l, &ci);
+    if (e) fail_msg("instantiate: %s", e->message);
+    wf_clinker_free(l);   /* the instance keeps what it needs */
+    return ci;
 }
 
 static wf_val call(wf_cinstance *ci, const char *name, const wf_val *args, size_t n)
@@ -207,9 +263,9 @@ static void test_lift_lower_strings(void **state)
 {
     (void)state;
     wf_store *s = wf_store_new();
-    wf_cinstance *ci;
-    wf_error *e = wf_cinstance_new(s, &C, NULL, &ci);
-    if (e) fail_msg("instantiate: %s", e->message);
+    int adds = 0;
+    wf_cinstance *ci = make(s, &adds);
+    wf_error *e;
     /* host -> lifted utf16 function and back */
     wf_val arg = wf_val_string("h\xc3\xb6\xe2\x98\x83", 6);
     wf_val out = call(ci, "f", &arg, 1);
@@ -238,9 +294,9 @@ static void test_resources(void **state)
 {
     (void)state;
     wf_store *s = wf_store_new();
-    wf_cinstance *ci;
-    wf_error *e = wf_cinstance_new(s, &C, NULL, &ci);
-    if (e) fail_msg("instantiate: %s", e->message);
+    int adds = 0;
+    wf_cinstance *ci = make(s, &adds);
+    wf_error *e;
     wf_val rep = wf_val_uint(WF_VAL_U32, 7);
     wf_val h = call(ci, "make", &rep, 1);               /* own<R> moves out to the host */
     assert_int_equal(h.kind, WF_VAL_HANDLE);
@@ -265,11 +321,54 @@ static void test_resources(void **state)
     wf_store_free(s);
 }
 
+static void test_post_return_and_imports(void **state)
+{
+    (void)state;
+    wf_store *s = wf_store_new();
+    int adds = 0;
+    wf_cinstance *ci = make(s, &adds);
+    wf_val out;
+    wf_error *e = wf_cinstance_call(ci, "bad-post", NULL, 0, &out);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TRAP);
+    assert_string_equal(e->message, "cannot leave component instance");
+    wf_error_free(e);
+    out = call(ci, "use-add", NULL, 0);
+    assert_int_equal(out.of.u, 42);
+    assert_int_equal(adds, 1);
+    wf_cinstance_free(ci);
+
+    /* no definition: unlinkable, naming the import */
+    e = wf_cinstance_new(s, &C, NULL, &ci);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_UNLINKABLE);
+    assert_string_equal(e->message, "missing import `add`");
+    wf_error_free(e);
+    /* stubbed: instantiates, and the call traps with the stub's message */
+    wf_clinker *l = wf_clinker_new();
+    wf_clinker_stub_missing(l, missing, NULL);
+    assert_null(wf_cinstance_new(s, &C, l, &ci));
+    wf_clinker_free(l);
+    e = wf_cinstance_call(ci, "use-add", NULL, 0, &out);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TRAP);
+    assert_string_equal(e->message, "`add` is not enabled: add it to `imports`");
+    wf_error_free(e);
+    wf_val empty = wf_val_string("", 0);
+    out = call(ci, "f", &empty, 1);                     /* the rest works */
+    assert_int_equal(out.of.str.len, 0);
+    wf_val_free(&out);
+    wf_val_free(&empty);
+    wf_cinstance_free(ci);
+    wf_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lift_lower_strings),
         cmocka_unit_test(test_resources),
+        cmocka_unit_test(test_post_return_and_imports),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
