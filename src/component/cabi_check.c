@@ -9,6 +9,7 @@
  */
 #include "component/cabi_int.h"
 #include "base/error.h"
+#include "base/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,29 @@ void cabi_path_pop(cabi_cx *cx, size_t len)
 }
 
 const char *cabi_path(cabi_cx *cx) { return cx->path.len ? (const char *)cx->path.data : "value"; }
+
+wf_error *cabi_trap(cabi_cx *cx, const char *what, const char *detail_fmt, ...)
+{
+    char detail[256] = "";
+    if (detail_fmt) {
+        va_list ap;
+        va_start(ap, detail_fmt);
+        vsnprintf(detail, sizeof detail, detail_fmt, ap);
+        va_end(ap);
+    }
+    return wf_error_new(WF_ERR_TRAP, "%s (%s%s%s)", what, cabi_path(cx), *detail ? ": " : "", detail);
+}
+
+void cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->mem = o->memory;
+    cx->realloc = o->realloc;
+    cx->enc = o->enc;
+    cx->ci = ci;
+}
+
+void cabi_cx_fini(cabi_cx *cx) { wf_buf_free(&cx->path); }
 
 static bool name_eq(const char *a, const char *b)
 {
@@ -131,7 +155,10 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
                                 cabi_path(cx), (unsigned long long)v->of.u);
         return NULL;
     case WF_WIT_STRING:
-        return v->kind == WF_VAL_STRING ? NULL : mismatch(cx, t, v);
+        if (v->kind != WF_VAL_STRING) return mismatch(cx, t, v);
+        if (!wf_utf8_valid((const uint8_t *)v->of.str.data, v->of.str.len))
+            return wf_error_new(WF_ERR_INVALID, "%s: the string is not valid UTF-8", cabi_path(cx));
+        return NULL;
     case WF_WIT_LIST:
         if (v->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8) return NULL;
         if (v->kind != WF_VAL_LIST) return mismatch(cx, t, v);
