@@ -543,10 +543,11 @@ static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
 {
     if (!c->live) return;
     bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
-    if ((slot_form || k_form) && can_merge(c, WF_IOP_I32_ADD_K, 4) &&
-        c->code.data[c->last_op + 1] == ops[0]) {
-        wf_iop m = slot_form ? (wf_iop)(WF_IOP_ADDK_BR_I32_EQ + (op - WF_IOP_BR_I32_EQ))
-                             : (wf_iop)(WF_IOP_ADDK_BR_I32_EQ_K + (op - WF_IOP_BR_I32_EQ_K));
+    bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
+    if ((slot_form || k_form) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
+        wf_iop base = addk ? (slot_form ? WF_IOP_ADDK_BR_I32_EQ : WF_IOP_ADDK_BR_I32_EQ_K)
+                           : (slot_form ? WF_IOP_ADD_BR_I32_EQ : WF_IOP_ADD_BR_I32_EQ_K);
+        wf_iop m = (wf_iop)(base + (op - (slot_form ? WF_IOP_BR_I32_EQ : WF_IOP_BR_I32_EQ_K)));
         c->code.data[c->last_op] = (wf_word)c->lab[m];
         c->last_iop = (int)m;
         emit(c, ops[1]);
@@ -814,6 +815,19 @@ static bool commutes(wf_iop op)
     }
 }
 
+/* The popped address *a of a load was just computed by an I32_ADD of two
+ * slots: remove the add; *a becomes its first operand, *b its second. */
+static bool take_addx(cc *c, sval *a, uint32_t *b)
+{
+    if (!is_prod(c, a) || c->prod_iop != WF_IOP_I32_ADD) return false;
+    size_t at = c->prod_op;
+    a->slot = (uint32_t)c->code.data[at + 2];
+    *b = (uint32_t)c->code.data[at + 3];
+    cut_code(c, at);
+    no_prod(c);
+    return true;
+}
+
 /* The popped address *a was just computed by an I32_ADD_K (alone, or the
  * second half of an ADD2_K) into its stack slot: remove that add, make *a
  * its operand and *k its immediate. The value of a store, popped after the
@@ -904,6 +918,25 @@ static bool op_simple(cc *c, wf_opcode op)
                 note_prod(c, at, WF_IOP_I32_RANGE_K);
                 return true;
             }
+            wf_iop xr = k == (wf_iop)(WF_IOP_I32_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I32_XOR
+                      : k == (wf_iop)(WF_IOP_I64_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I64_XOR
+                                                                              : WF_IOP_COUNT_;
+            if (xr != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == xr) {
+                /* rotl(x ^ y, k): a cipher round's step in one */
+                size_t x = c->prod_op;
+                wf_word s1 = c->code.data[x + 2], s2 = c->code.data[x + 3];
+                wf_iop f = xr == WF_IOP_I32_XOR ? WF_IOP_I32_XOR_ROTL_K : WF_IOP_I64_XOR_ROTL_K;
+                cut_code(c, x);
+                no_prod(c);
+                at = c->code.len;
+                emit_op(c, f);
+                emit(c, dst);
+                emit(c, s1);
+                emit(c, s2);
+                emit(c, (wf_word)bits);
+                note_prod(c, at, f);
+                return true;
+            }
             if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
                 /* two i32.add with immediates in a row: one ADD2_K; the
                  * second half is laid out as an I32_ADD_K at op + 3, so it
@@ -932,8 +965,11 @@ static bool op_simple(cc *c, wf_opcode op)
     /* An address just computed by i32.add with an immediate (and used
      * only here): the add goes into the load or store. */
     uint64_t addk = 0;
+    uint32_t addx = 0;
     bool fuse_addr = oi->imm == WF_IMM_MEMARG && take_addk(c, &a, &addk);
+    bool fuse_addx = !fuse_addr && nout == 1 && oi->imm == WF_IMM_MEMARG && take_addx(c, &a, &addx);
     if (fuse_addr) iop += WF_IOP_MEM_A_OFF;
+    if (fuse_addx) iop += WF_IOP_LOAD_X_OFF;
     if (nout == 1) {
         push(c, kind_of_letter(oi->out[0]));
         uint32_t dst = c->st.data[c->st.len - 1].home;
@@ -944,6 +980,7 @@ static bool op_simple(cc *c, wf_opcode op)
         if (nin == 2) emit(c, b.slot);
         if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
         if (fuse_addr) emit(c, (wf_word)addk);
+        if (fuse_addx) emit(c, addx);
         note_prod(c, at, (wf_iop)iop);
     } else {
         /* stores: address, value, offset */
