@@ -853,6 +853,13 @@ static bool take_addk(cc *c, sval *a, uint64_t *k)
     return true;
 }
 
+/* v was just loaded by an f64.load (plain or with a folded add) into its
+ * stack slot. */
+static bool is_f64_load(const cc *c, const sval *v)
+{
+    return is_prod(c, v) && (c->prod_iop == WF_IOP_F64_LOAD || c->prod_iop == WF_IOP_F64_LOAD_A);
+}
+
 /* Loads, stores and the simple numeric instructions of opcodes.h. */
 static bool op_simple(cc *c, wf_opcode op)
 {
@@ -959,6 +966,35 @@ static bool op_simple(cc *c, wf_opcode op)
             emit(c, a.slot);
             emit(c, (wf_word)bits);
             note_prod(c, at, k);
+            return true;
+        }
+    }
+    /* f64 arithmetic on a value just loaded (used only here): the load
+     * goes into it */
+    if (nin == 2 && nout == 1 && (iop == WF_IOP_F64_ADD || iop == WF_IOP_F64_SUB || iop == WF_IOP_F64_MUL)) {
+        bool comm = iop != WF_IOP_F64_SUB;
+        if (!is_f64_load(c, &b) && comm && is_f64_load(c, &a)) {
+            sval t = a; a = b; b = t;
+        }
+        if (is_f64_load(c, &b)) {
+            size_t ld = c->prod_op;
+            bool withk = c->prod_iop == WF_IOP_F64_LOAD_A;
+            wf_word addr = c->code.data[ld + 2], off = c->code.data[ld + 3];
+            wf_word k = withk ? c->code.data[ld + 4] : 0;
+            cut_code(c, ld);
+            no_prod(c);
+            wf_iop m = iop == WF_IOP_F64_ADD ? WF_IOP_F64_ADD_M
+                     : iop == WF_IOP_F64_SUB ? WF_IOP_F64_SUB_M : WF_IOP_F64_MUL_M;
+            push(c, vt(WF_F64));
+            uint32_t dst = c->st.data[c->st.len - 1].home;
+            size_t at = c->code.len;
+            emit_op(c, m);
+            emit(c, dst);
+            emit(c, a.slot);
+            emit(c, addr);
+            emit(c, off);
+            emit(c, k);
+            note_prod(c, at, m);
             return true;
         }
     }

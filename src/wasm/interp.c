@@ -601,6 +601,20 @@ L_I64_XOR_ROTL_K: {
     pc += 5;
     NEXT();
 }
+    /* f64 arithmetic with its second operand loaded from memory: the
+     * address is i32.add(addr, k) (k = 0 for a plain load) + offset. */
+#define WF_F64_M(n, OP)                                                       \
+L_##n: {                                                                      \
+    double v_;                                                                \
+    memcpy(&v_, mb + (uint64_t)(uint32_t)(S(3).u32 + (uint32_t)pc[5]) + pc[4], sizeof v_); \
+    S(1).f64 = S(2).f64 OP v_;                                                \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_F64_M(F64_ADD_M, +)
+    WF_F64_M(F64_SUB_M, -)
+    WF_F64_M(F64_MUL_M, *)
+#undef WF_F64_M
 #define WF_LOADOP_X(n, T, f)                                                  \
 L_##n##_X: {                                                                  \
     T v_;                                                                     \

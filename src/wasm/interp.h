@@ -105,7 +105,10 @@ struct wf_code {
     X(BR_I32_TESTZ_K) /* s a, i k, L: taken when a & k is zero */ \
     X(I32_RANGE_K)    /* s dst, s a, i k1, i k2: dst = (a + k1) <u k2 */ \
     X(I32_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */ \
-    X(I64_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */
+    X(I64_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */ \
+    X(F64_ADD_M)      /* s dst, s a, s addr, i offset, i k: dst = a + f64 at (addr + k) + offset */ \
+    X(F64_SUB_M)      /* the same with a - loaded */ \
+    X(F64_MUL_M)      /* the same with a * loaded */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
