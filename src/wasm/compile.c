@@ -92,6 +92,7 @@ typedef struct cc {
      * constant). Until the first loop, code runs once and in order, so a
      * local not in this set still holds its initial zero. */
     uint8_t *lnonzero;
+    uint64_t *lentry;       /* declared locals' initial values (ENTER's template) */
     bool seen_loop;
 } cc;
 
@@ -542,6 +543,16 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
 static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
 {
     if (!c->live) return;
+    bool nz = op == WF_IOP_BR_IF, z = op == WF_IOP_BR_IF_NOT || op == WF_IOP_BR_I32_EQZ;
+    bool ld8 = can_merge(c, WF_IOP_I32_LOAD8_U, 4), ld32 = can_merge(c, WF_IOP_I32_LOAD, 4);
+    if ((nz || z) && (ld8 || ld32) && c->code.data[c->last_op + 1] == ops[0]) {
+        /* a loaded value tested right away (a string scan's `while (*p)`) */
+        wf_iop m = ld8 ? (nz ? WF_IOP_I32_LOAD8_U_BR_NZ : WF_IOP_I32_LOAD8_U_BR_Z)
+                       : (nz ? WF_IOP_I32_LOAD_BR_NZ : WF_IOP_I32_LOAD_BR_Z);
+        c->code.data[c->last_op] = (wf_word)c->lab[m];
+        c->last_iop = (int)m;
+        return;
+    }
     bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
     bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
     if ((slot_form || k_form) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
@@ -1343,7 +1354,17 @@ static bool body(cc *c)
                 set_unreachable(c);
             } else {
                 bool direct = x >= c->m->nfunc_imports;
-                emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                /* An argument just computed: one dispatch with the call,
+                 * whose operands then follow the merged instruction's. */
+                if (direct && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
+                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_ADDK_CALL];
+                    c->last_iop = WF_IOP_ADDK_CALL;
+                } else if (direct && can_merge(c, WF_IOP_MOVE, 3)) {
+                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE_CALL];
+                    c->last_iop = WF_IOP_MOVE_CALL;
+                } else {
+                    emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                }
                 /* CALL's callee becomes its code's address (wf_code_link) */
                 if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
                 emit(c, x);
@@ -1432,7 +1453,12 @@ static bool body(cc *c)
             if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
             if (!pop_expect(c, c->locals[x], &a)) return false;
             bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
-            if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
+            if (c->live && c->code.len == 5 && !c->seen_loop && x >= c->ft->nparams &&
+                !c->pending[x] && is_const(c, a.slot)) {
+                /* nothing has run yet (only ENTER): the constant becomes
+                 * the local's initial value in ENTER's template */
+                c->lentry[x] = c->consts.data[a.slot - c->cbase];
+            } else if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
                 /* still its initial zero: nothing to do */
             } else if (!c->pending[x]) {
                 /* with no deferred reads of x left, the producer writes x */
@@ -1734,6 +1760,7 @@ static bool read_locals(cc *c)
     c->linit = wf_xcalloc(total + 1, 1);
     c->pending = wf_xcalloc(total + 1, sizeof(uint32_t));
     c->lnonzero = wf_xcalloc(total + 1, 1);
+    c->lentry = wf_xcalloc(total + 1, sizeof(uint64_t));
     for (uint32_t i = 0; i < ft->nparams; i++) {
         c->locals[i] = ft->params[i];
         c->linit[i] = 1;
@@ -1820,6 +1847,8 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         code->init = wf_xcalloc(ninit + 1, sizeof(wf_slot));
         for (size_t k = 0; k < c.consts.len; k++)
             code->init[c.cbase - c.ft->nparams + k].u64 = c.consts.data[k];
+        for (uint32_t x = c.ft->nparams; x < c.nlocals; x++)
+            code->init[x - c.ft->nparams].u64 = c.lentry[x];
         code->words[2] = ninit;
         code->words[4] = (wf_word)code->init;
         code->func_index = func_index;
@@ -1839,6 +1868,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     free(c.linit);
     free(c.pending);
     free(c.lnonzero);
+    free(c.lentry);
     return err;
 }
 

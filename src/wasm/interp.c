@@ -589,6 +589,28 @@ L_I32_RANGE_K:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3] < (uint32_t)pc[4];
     pc += 5;
     NEXT();
+#define WF_LOADBR(n, T, field, cond)                                          \
+L_##n: {                                                                      \
+    T v_;                                                                     \
+    memcpy(&v_, mb + (uint64_t)S(2).u32 + pc[3], sizeof v_);                  \
+    S(1).field = v_;                                                          \
+    if (cond) JUMP(pc[4]);                                                    \
+    pc += 5;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_LOADBR(I32_LOAD8_U_BR_NZ, uint8_t, u32, v_ != 0)
+    WF_LOADBR(I32_LOAD8_U_BR_Z, uint8_t, u32, v_ == 0)
+    WF_LOADBR(I32_LOAD_BR_NZ, uint32_t, u32, v_ != 0)
+    WF_LOADBR(I32_LOAD_BR_Z, uint32_t, u32, v_ == 0)
+#undef WF_LOADBR
+L_ADDK_CALL:
+    S(1).u32 = S(2).u32 + (uint32_t)pc[3];
+    pc += 3;
+    goto L_CALL;
+L_MOVE_CALL:
+    S(1) = S(2);
+    pc += 2;
+    goto L_CALL;
 L_I32_XOR_ROTL_K: {
     uint32_t a = S(2).u32 ^ S(3).u32, b = (uint32_t)pc[4];
     S(1).u32 = WF_ROTL32(a, b);

@@ -108,7 +108,13 @@ struct wf_code {
     X(I64_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */ \
     X(F64_ADD_M)      /* s dst, s a, s addr, i offset, i k: dst = a + f64 at (addr + k) + offset */ \
     X(F64_SUB_M)      /* the same with a - loaded */ \
-    X(F64_MUL_M)      /* the same with a * loaded */
+    X(F64_MUL_M)      /* the same with a * loaded */ \
+    X(I32_LOAD8_U_BR_NZ) /* s dst, s addr, i offset, L: the load, then branch when it is nonzero */ \
+    X(I32_LOAD8_U_BR_Z)  /* ... when it is zero */ \
+    X(I32_LOAD_BR_NZ)    /* the same for i32.load */ \
+    X(I32_LOAD_BR_Z) \
+    X(ADDK_CALL)      /* s d, s a, i k, L callee, i argbase: d = a + k (an argument), then CALL */ \
+    X(MOVE_CALL)      /* s d, s s, L callee, i argbase: a move, then CALL */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
