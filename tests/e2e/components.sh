@@ -67,7 +67,7 @@ out=$("$wasmfn" check "$proj" 2>&1)
 contains "check loads every component entry" "ok: " "$out"
 
 # From Lua, every pool type.
-out=$("$wasmfn" call "$proj" comp:calls 2>&1)
+out=$("$wasmfn" call "$proj" comp:calls '"comp"' 2>&1)
 passed=$(printf '%s' "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['passed'])" 2>/dev/null)
 failed=$(printf '%s' "$out" | python3 -c "import json,sys; f=json.load(sys.stdin)['failed']; print('\n'.join(f) if f else '')" 2>/dev/null)
 [ -n "$failed" ] && printf '%s\n' "$failed"
