@@ -93,7 +93,19 @@ struct wf_cresource {
     uint32_t dtor;                   /* core func index in `owner` */
     const wf_component *owner;       /* the defining component */
     uint32_t type_index;             /* its index in owner's type space */
+    /* An export or import of a resource type gives it a new externally
+     * visible NAME (Explainer.md "External Visibility of Types"): a
+     * wf_cresource with alias_of set to the resource it names. It is the same
+     * type: compare resources with wf_cresource_root(). */
+    const wf_cresource *alias_of;
 };
+
+/* The resource a (possibly aliasing) resource is: compare these. */
+static inline const wf_cresource *wf_cresource_root(const wf_cresource *r)
+{
+    while (r && r->alias_of) r = r->alias_of;
+    return r;
+}
 
 /* One core extern in a core module or instance type. */
 typedef struct wf_ccoredecl {

@@ -166,6 +166,8 @@ void wf_cscope_fini(cscope *s)
     wf_vec_free(&s->core_imports);
     wf_vec_free(&s->core_exports);
     wf_vec_free(&s->bound);
+    wf_cphash_free(&s->vis_imports);
+    wf_cphash_free(&s->vis_all);
 }
 
 citem *wf_cscope_push(cscope *s, uint8_t sort)
@@ -803,40 +805,20 @@ static bool read_import(cdecoder *d)
     if (!wf_cread_externtype(x, name, WF_CRES_IMPORTED, &decl)) return false;
     if (impl && decl.sort != WF_CSORT_INSTANCE)
         return wf_cinvalid(x, at, "`implements` is only allowed on an instance import");
+    bool fresh = decl.sort == WF_CSORT_TYPE && decl.type->kind == WF_CTYPE_RESOURCE &&
+                 decl.type->resource->kind == WF_CRES_IMPORTED && decl.type->resource->name == name;
+    if (fresh) wf_vec_push(&d->scope.bound, decl.type->resource);
+    else if (decl.sort == WF_CSORT_TYPE) decl.type = wf_cvis_name(x, decl.type, name);
     if (!wf_cname_check_decl(x, &nm, &decl, d->scope.imports.data, d->scope.imports.len, at)) return false;
-    if (decl.sort == WF_CSORT_TYPE && decl.type->kind == WF_CTYPE_RESOURCE &&
-        decl.type->resource->kind == WF_CRES_IMPORTED && decl.type->resource->name == name)
-        wf_vec_push(&d->scope.bound, decl.type->resource);
+    if (!wf_cvis_check(x, &d->scope.vis_imports, &decl, true, at)) return false;
+    wf_cvis_add(&d->scope.vis_imports, decl.sort, decl.type, 0);
+    wf_cvis_add(&d->scope.vis_all, decl.sort, decl.type, 0);
     wf_vec_push(&d->scope.imports, decl);
     wf_cdef *def = new_def(d, WF_CDEF_IMPORT, at);
     def->u.import.decl = decl;
     citem *it = def_adds(d, def, decl.sort);
     wf_citem_from_decl(x, it, &decl);
     return true;
-}
-
-/* Resources reachable from a type, for the export visibility rule. */
-static bool res_visible(cdecoder *d, const wf_cresource *r)
-{
-    for (size_t i = 0; i < d->scope.imports.len; i++) {
-        const wf_cdecl *e = &d->scope.imports.data[i];
-        if (e->sort == WF_CSORT_TYPE && e->type->kind == WF_CTYPE_RESOURCE && e->type->resource == r) return true;
-    }
-    for (size_t i = 0; i < d->scope.exports.len; i++) {
-        const wf_cdecl *e = &d->scope.exports.data[i];
-        if (e->sort == WF_CSORT_TYPE && e->type->kind == WF_CTYPE_RESOURCE && e->type->resource == r) return true;
-    }
-    return false;
-}
-
-
-typedef struct vis_env { cdecoder *d; const wf_cresource *bad; } vis_env;
-static bool vis_fn(void *env, const wf_cresource *r)
-{
-    vis_env *v = env;
-    if (res_visible(v->d, r)) return true;
-    v->bad = r;
-    return false;
 }
 
 static bool read_export(cdecoder *d)
@@ -891,13 +873,10 @@ static bool read_export(cdecoder *d)
         if (v->consumed) return wf_cinvalid(x, at, "value %u cannot be used more than once", item.idx);
         v->consumed = true;
     }
-    /* every resource the export's type uses must be imported or exported */
-    if (decl.sort != WF_CSORT_TYPE || decl.type->kind != WF_CTYPE_RESOURCE) {
-        vis_env env = { d, NULL };
-        if (decl.type && !wf_cvisit_resources(x->arena, decl.type, vis_fn, &env))
-            return wf_cinvalid(x, at, "export `%s` refers to a resource type that is not exported or imported (resource %u)",
-                               name, env.bad->id);
-    }
+    /* every resource and named value type it uses must be visible */
+    if (!wf_cvis_check(x, &d->scope.vis_all, &decl, false, at)) return false;
+    if (decl.sort == WF_CSORT_TYPE) decl.type = wf_cvis_name(x, decl.type, name);
+    wf_cvis_add(&d->scope.vis_all, decl.sort, decl.type, 0);
     if (!wf_cname_check_decl(x, &nm, &decl, d->scope.exports.data, d->scope.exports.len, at)) return false;
     wf_vec_push(&d->scope.exports, decl);
     wf_cdef *def = new_def(d, WF_CDEF_EXPORT, at);
@@ -1059,14 +1038,11 @@ static bool finish(cdecoder *d, wf_component *c)
     /* the component's type: its imports and exports; the resources it
      * imports or defines are bound (renamed per instantiation) */
     wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_COMPONENT);
-    t->imports = wf_carena_alloc(x->arena, (s->imports.len + 1) * sizeof(wf_cdecl));
-    memcpy(t->imports, s->imports.data, s->imports.len * sizeof(wf_cdecl));
+    t->imports = wf_carena_dup(x->arena, s->imports.data, s->imports.len * sizeof(wf_cdecl));
     t->nimports = s->imports.len;
-    t->exports = wf_carena_alloc(x->arena, (s->exports.len + 1) * sizeof(wf_cdecl));
-    memcpy(t->exports, s->exports.data, s->exports.len * sizeof(wf_cdecl));
+    t->exports = wf_carena_dup(x->arena, s->exports.data, s->exports.len * sizeof(wf_cdecl));
     t->nexports = s->exports.len;
-    t->bound = wf_carena_alloc(x->arena, (s->bound.len + 1) * sizeof(wf_cresource *));
-    memcpy(t->bound, s->bound.data, s->bound.len * sizeof(wf_cresource *));
+    t->bound = wf_carena_dup(x->arena, s->bound.data, s->bound.len * sizeof(wf_cresource *));
     t->nbound = s->bound.len;
     c->ctype = t;
 
