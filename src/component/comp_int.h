@@ -108,6 +108,8 @@ bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 bool wf_cread_count(cctx *x, uint32_t *n);
 bool wf_cread_name(cctx *x, char **out);                 /* arena-owned, UTF-8 checked */
 bool wf_cread_sort(cctx *x, uint8_t *sort);              /* a sort (0x00 core-sort | ...) */
+/* nameattributes: the extern name; *implements when it has that attribute. */
+bool wf_cread_extern_name(cctx *x, char **name, bool *implements);
 bool wf_cread_core_sort(cctx *x, uint8_t *sort);
 
 /* Scopes. */
@@ -198,6 +200,8 @@ bool wf_cname_parse(cctx *x, const char *name, cname *out, size_t at);
 bool wf_clabel_valid(const char *s, size_t n);
 /* Strong uniqueness of a new name against a list of decls. */
 bool wf_cname_unique(cctx *x, const wf_cdecl *decls, size_t n, const char *name, size_t at);
+/* `implements` is only for instances with plain names. */
+bool wf_ccheck_implements(cctx *x, bool impl, const cname *nm, const wf_cdecl *d, size_t at);
 /* The checks of [constructor]/[method]/[static] names against the scope's
  * resources (decls so far) and the func type. */
 bool wf_cname_check_decl(cctx *x, const cname *nm, const wf_cdecl *d, const wf_cdecl *prev,

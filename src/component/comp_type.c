@@ -496,7 +496,11 @@ static bool read_core_externtype(cctx *x, cscope *s, wf_ccoredecl *c)
         if (c->type.table.elem.kind != WF_REF) return wf_cmalformed(x, at, "malformed reference type");
         return read_limits(x, &c->type.table.limits);
     case 0x02:
-        return read_limits(x, &c->type.mem.limits);
+        if (!read_limits(x, &c->type.mem.limits)) return false;
+        if (!c->type.mem.limits.is64 && (c->type.mem.limits.min > 65536 ||
+                                         (c->type.mem.limits.has_max && c->type.mem.limits.max > 65536)))
+            return wf_cinvalid(x, at, "memory size must be at most 65536 pages (4GiB)");
+        return true;
     case 0x03: {
         uint8_t m;
         if (!read_core_valtype(x, &c->type.global.type) || !wf_read_u8(&x->r, &m)) return false;
@@ -734,26 +738,14 @@ bool wf_cread_externtype(cctx *x, const char *name, wf_cres_kind rk, wf_cdecl *d
 static bool type_decl(cctx *x, cscope *s, bool is_import)
 {
     size_t at = OFF(x);
-    uint8_t b;
     char *name;
-    if (!wf_read_u8(&x->r, &b)) return false;
-    if (b > 0x02) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for component name", b);
-    if (!wf_cread_name(x, &name)) return false;
-    if (b == 0x02) { /* attributes are ignored in types */
-        uint32_t n;
-        if (!wf_cread_count(x, &n)) return false;
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t k;
-            char *v;
-            if (!wf_read_u8(&x->r, &k)) return false;
-            if (k > 0x02) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for name attribute", k);
-            if (!wf_cread_name(x, &v)) return false;
-        }
-    }
+    bool impl;
+    if (!wf_cread_extern_name(x, &name, &impl)) return false;
     cname nm;
     if (!wf_cname_parse(x, name, &nm, at)) return false;
     wf_cdecl d = { .name = name };
     if (!wf_cread_externtype(x, name, WF_CRES_ABSTRACT, &d)) return false;
+    if (!wf_ccheck_implements(x, impl, &nm, &d, at)) return false;
     bool fresh = d.sort == WF_CSORT_TYPE && d.type->kind == WF_CTYPE_RESOURCE && d.type->resource->name == name;
     if (d.sort == WF_CSORT_TYPE && !fresh) d.type = wf_cvis_name(x, d.type, name);
     if (is_import) {
