@@ -105,7 +105,7 @@ void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
 
 cabi_rtype *crt_lookup(crt *r, const wf_cresource *res)
 {
-    for (; r; r = r->parent)
+    for (; r; r = r->lex)
         for (size_t i = 0; i < r->res.len; i++)
             if (r->res.data[i].res == res) return r->res.data[i].rt;
     return NULL;
@@ -121,7 +121,7 @@ typedef struct scope {
     wf_cinstance *root;
     const wf_component *c;
     crt *r;
-    WF_VEC(citem) sp[WF_CSORT_COUNT];
+    citem_vec *sp;                   /* r->sp */
     const cnamed *args;              /* nested: what the parent passed */
     size_t nargs;
     const wf_clinker *linker;        /* root: the host's definitions */
@@ -314,6 +314,7 @@ static wf_error *do_core_instance(scope *s, const wf_cdef *d)
         }
     } else if (!(e = space_get(s, WF_CSORT_CORE_MODULE, d->u.core_instance.module, &x))) {
         const wf_module *m = x.of.module;
+        if (!m) return wf_error_new(WF_ERR_UNLINKABLE, "core module %u is not available", d->u.core_instance.module);
         uint32_t n = wf_module_import_count(m);
         wf_extern *imports = wf_xcalloc(WF_MAX(n, 1), sizeof *imports);
         for (uint32_t i = 0; !e && i < n; i++) {
@@ -340,8 +341,8 @@ static wf_error *do_core_instance(scope *s, const wf_cdef *d)
     return NULL;
 }
 
-static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, const cnamed *args,
-                             size_t nargs, const wf_clinker *l, cexports *out);
+static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, crt *lex,
+                             const cnamed *args, size_t nargs, const wf_clinker *l, cexports *out);
 
 static wf_error *do_instance(scope *s, const wf_cdef *d)
 {
@@ -359,8 +360,10 @@ static wf_error *do_instance(scope *s, const wf_cdef *d)
         ex->n = na;
     } else if (!e) {
         citem comp = {0};
-        if (!(e = space_get(s, WF_CSORT_COMPONENT, d->u.instance.component, &comp)))
-            e = instantiate(s->root, comp.of.component, s->r, named, na, NULL, ex);
+        if (!(e = space_get(s, WF_CSORT_COMPONENT, d->u.instance.component, &comp)) && !comp.of.component.c)
+            e = wf_error_new(WF_ERR_UNLINKABLE, "component %u is not available", d->u.instance.component);
+        if (!e)
+            e = instantiate(s->root, comp.of.component.c, s->r, comp.of.component.env, named, na, NULL, ex);
     }
     if (e) return e;
     citem it = { .sort = WF_CSORT_INSTANCE, .of.inst = ex };
@@ -388,12 +391,25 @@ static wf_error *do_alias(scope *s, const wf_cdef *d)
         if ((e = space_get(s, WF_CSORT_CORE_INSTANCE, d->u.alias.instance, &x))) return e;
         if ((e = core_export(x.of.core_inst, d->u.alias.name, &it.of.core))) return e;
         break;
-    case WF_CALIAS_OUTER:
-        if (d->sort == WF_CSORT_CORE_MODULE) it.of.module = d->u.alias.outer_module;
-        else if (d->sort == WF_CSORT_COMPONENT) it.of.component = d->u.alias.outer_component;
-        else if (d->sort == WF_CSORT_TYPE && d->type && d->type->kind == WF_CTYPE_RESOURCE)
-            it.of.rt = crt_lookup(s->r, d->type->resource);
+    case WF_CALIAS_OUTER: {
+        /* the runtime item of the enclosing definition scope, which may be
+         * something only known at run time (an import of the parent) */
+        crt *o = s->r;
+        for (uint32_t k = 0; o && k < d->u.alias.outer_count; k++) o = o->lex;
+        if (o && d->sort < WF_CSORT_COUNT && d->u.alias.outer_index < o->sp[d->sort].len) {
+            it = o->sp[d->sort].data[d->u.alias.outer_index];
+        } else if (d->sort == WF_CSORT_CORE_MODULE && d->u.alias.outer_module) {
+            it.of.module = d->u.alias.outer_module;
+        } else if (d->sort == WF_CSORT_COMPONENT && d->u.alias.outer_component) {
+            it.of.component.c = d->u.alias.outer_component;
+        } else if (d->sort == WF_CSORT_TYPE || d->sort == WF_CSORT_CORE_TYPE) {
+            if (d->type && d->type->kind == WF_CTYPE_RESOURCE) it.of.rt = crt_lookup(s->r, d->type->resource);
+        } else {
+            return wf_error_new(WF_ERR_INTERNAL, "outer alias of %s %u out of reach", wf_csort_name(d->sort),
+                                d->u.alias.outer_index);
+        }
         break;
+    }
     }
     push(s, d->sort, it);
     return NULL;
@@ -490,7 +506,7 @@ static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
     case WF_CDEF_CORE_INSTANCE: return do_core_instance(s, d);
     case WF_CDEF_CORE_TYPE: case WF_CDEF_TYPE: return do_type(s, d);
     case WF_CDEF_COMPONENT:
-        push(s, WF_CSORT_COMPONENT, (citem){ .of.component = d->u.component.component });
+        push(s, WF_CSORT_COMPONENT, (citem){ .of.component = { d->u.component.component, s->r } });
         return NULL;
     case WF_CDEF_INSTANCE: return do_instance(s, d);
     case WF_CDEF_ALIAS: return do_alias(s, d);
@@ -515,17 +531,18 @@ static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
     return wf_error_new(WF_ERR_INTERNAL, "unknown definition kind %d", d->kind);
 }
 
-static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, const cnamed *args,
-                             size_t nargs, const wf_clinker *l, cexports *out)
+static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, crt *lex,
+                             const cnamed *args, size_t nargs, const wf_clinker *l, cexports *out)
 {
     crt *r = wf_xcalloc(1, sizeof *r);
     cabi_inst_init(&r->ci, parent ? &parent->ci : NULL);
     r->ci.resource = resolve;
     r->parent = parent;
+    r->lex = lex;
     r->comp = c;
     wf_vec_push(&root->crts, r);
     if (!parent) root->root = r;
-    scope s = { .root = root, .c = c, .r = r, .args = args, .nargs = nargs, .linker = l };
+    scope s = { .root = root, .c = c, .r = r, .sp = r->sp, .args = args, .nargs = nargs, .linker = l };
     cnamed_vec ex = {0};
     wf_error *e = NULL;
     for (size_t i = 0; !e && i < c->ndefs; i++) {
@@ -533,7 +550,6 @@ static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *par
         if (e && e->kind != WF_ERR_TRAP && e->kind != WF_ERR_UNLINKABLE && e->kind != WF_ERR_UNSUPPORTED)
             e = wf_error_wrap(e, "definition at byte %zu", c->defs[i].offset);
     }
-    for (int k = 0; k < WF_CSORT_COUNT; k++) wf_vec_free(&s.sp[k]);
     out->items = own(root, ex.data);
     out->n = ex.len;
     return e;
@@ -547,7 +563,7 @@ wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker 
     inst->store = s;
     inst->comp = c;
     static const wf_clinker empty;
-    wf_error *e = instantiate(inst, c, NULL, NULL, 0, l ? l : &empty, &inst->exports);
+    wf_error *e = instantiate(inst, c, NULL, NULL, NULL, 0, l ? l : &empty, &inst->exports);
     if (e) {
         wf_cinstance_free(inst);
         return e;
@@ -562,6 +578,7 @@ void wf_cinstance_free(wf_cinstance *inst)
     for (size_t i = 0; i < inst->crts.len; i++) {
         cabi_inst_fini(&inst->crts.data[i]->ci);
         wf_vec_free(&inst->crts.data[i]->res);
+        for (int k = 0; k < WF_CSORT_COUNT; k++) wf_vec_free(&inst->crts.data[i]->sp[k]);
         free(inst->crts.data[i]);
     }
     for (size_t i = 0; i < inst->rts.len; i++) cabi_rtype_free(inst->rts.data[i]);
