@@ -279,7 +279,7 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     }
     free(vals);
     free(raw);
-    wf_buf_free(&cx.path);
+    cabi_cx_fini(&cx);
     return e;
 }
 

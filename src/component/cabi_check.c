@@ -16,25 +16,41 @@
 
 size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...)
 {
-    size_t old = cx->path.len;
-    char tmp[256];
+    size_t old = cx->segs.len;
+    cabi_seg seg = { .fmt = fmt };
+    const char *pc = strchr(fmt, '%');
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    if (pc && pc[1] == 's') seg.s = va_arg(ap, const char *);
+    else if (pc && pc[1] == 'u') seg.n = va_arg(ap, unsigned);
+    else if (pc && pc[1] == 'z') seg.n = va_arg(ap, size_t);
     va_end(ap);
-    if (old) cx->path.len--;          /* drop the NUL */
-    wf_buf_bytes(&cx->path, tmp, (size_t)WF_MIN(n, (int)sizeof tmp - 1));
-    wf_buf_byte(&cx->path, 0);
+    wf_vec_push(&cx->segs, seg);
     return old;
 }
 
-void cabi_path_pop(cabi_cx *cx, size_t len)
-{
-    cx->path.len = len;
-    if (len) cx->path.data[len - 1] = 0;
-}
+void cabi_path_pop(cabi_cx *cx, size_t depth) { cx->segs.len = depth; }
 
-const char *cabi_path(cabi_cx *cx) { return cx->path.len ? (const char *)cx->path.data : "value"; }
+const char *cabi_path(cabi_cx *cx)
+{
+    if (!cx->segs.len) return "value";
+    cx->path.len = 0;
+    for (size_t i = 0; i < cx->segs.len; i++) {
+        const cabi_seg *g = &cx->segs.data[i];
+        const char *pc = strchr(g->fmt, '%');
+        if (!pc) { wf_buf_str(&cx->path, g->fmt); continue; }
+        wf_buf_bytes(&cx->path, g->fmt, (size_t)(pc - g->fmt));
+        if (pc[1] == 's') wf_buf_str(&cx->path, g->s ? g->s : "?");
+        else {
+            char num[24];
+            snprintf(num, sizeof num, "%zu", g->n);
+            wf_buf_str(&cx->path, num);
+        }
+        wf_buf_str(&cx->path, pc + (pc[1] == 'z' ? 3 : 2));
+    }
+    wf_buf_byte(&cx->path, 0);
+    return (const char *)cx->path.data;
+}
 
 wf_error *cabi_trap(cabi_cx *cx, const char *what, const char *detail_fmt, ...)
 {
@@ -57,7 +73,7 @@ void cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci)
     cx->ci = ci;
 }
 
-void cabi_cx_fini(cabi_cx *cx) { wf_buf_free(&cx->path); }
+void cabi_cx_fini(cabi_cx *cx) { wf_buf_free(&cx->path); wf_vec_free(&cx->segs); }
 
 static bool name_eq(const char *a, const char *b)
 {

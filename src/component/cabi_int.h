@@ -104,6 +104,9 @@ void cabi_lends_release(cabi_lends *l);
 
 /* ---- The lifting/lowering context ------------------------------------------ */
 
+/* One step of a path, unformatted: fmt with s or n (see cabi_path_push). */
+typedef struct cabi_seg { const char *fmt, *s; size_t n; } cabi_seg;
+
 typedef struct cabi_cx {
     wf_instance *inst;       /* core-module mode: memory and realloc are its exports */
     wf_memory *mem;          /* NULL until needed (core mode) or none given */
@@ -118,14 +121,21 @@ typedef struct cabi_cx {
      * host: the messages of some traps differ (see cabi_alloc). */
     bool adapter;
     size_t items;            /* wf_vals made while lifting */
-    wf_buf path;             /* "users[1].name" for messages, NUL-terminated */
+    /* Where in the value we are, for messages ("users[1].name"): segments
+     * kept unformatted, because formatting one per field and element cost a
+     * fifth of a call; cabi_path() formats them into path when an error
+     * needs them. */
+    WF_VEC(cabi_seg) segs;
+    wf_buf path;
 } cabi_cx;
 
 /* A context for component mode with options o on instance ci. */
 void cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci);
 void cabi_cx_fini(cabi_cx *cx);
 
-/* Path helpers: push returns the old length to restore with path_pop. */
+/* Path helpers: push returns the old depth to restore with path_pop. fmt
+ * must be a literal that outlives the call, with exactly one conversion:
+ * %s (the string must outlive the segment too), %u or %zu. */
 size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...) WF_PRINTF(2, 3);
 void cabi_path_pop(cabi_cx *cx, size_t len);
 const char *cabi_path(cabi_cx *cx);
