@@ -28,17 +28,19 @@ static void tuple_layout(const wf_wit_field *fs, size_t n, uint32_t *offs, uint3
     *size = (off + al - 1) / al * al;
 }
 
-static uint32_t count_flat(const wf_wit_field *fs, size_t n)
+uint32_t cabi_count_flat(const wf_wit_field *fs, size_t n)
 {
     uint32_t k = 0;
     for (size_t i = 0; i < n; i++) k += fs[i].type->nflat;
     return k;
 }
 
-/* The core signature the Canonical ABI gives sig (after spilling). */
-static void core_sig(const wf_wit_func *sig, wf_flat *params, uint32_t *np, wf_flat *results, uint32_t *nr)
+wf_valtype cabi_flat_valtype(wf_flat f) { return flat_valtype[f]; }
+
+void cabi_core_sig(const wf_wit_func *sig, bool lower, wf_flat *params, uint32_t *np,
+                   wf_flat *results, uint32_t *nr)
 {
-    uint32_t fp = count_flat(sig->params, sig->nparams), fr = count_flat(sig->results, sig->nresults);
+    uint32_t fp = cabi_count_flat(sig->params, sig->nparams), fr = cabi_count_flat(sig->results, sig->nresults);
     if (fp > WF_CABI_MAX_FLAT_PARAMS) {
         params[0] = WF_FLAT_I32;
         *np = 1;
@@ -47,11 +49,12 @@ static void core_sig(const wf_wit_func *sig, wf_flat *params, uint32_t *np, wf_f
         for (size_t i = 0; i < sig->nparams; i++)
             for (uint32_t j = 0; j < sig->params[i].type->nflat; j++) params[(*np)++] = sig->params[i].type->flat[j];
     }
+    *nr = 0;
     if (fr > WF_CABI_MAX_FLAT_RESULTS) {
-        results[0] = WF_FLAT_I32;
-        *nr = 1;
+        /* lift: the callee returns a pointer; lower: the caller passes one */
+        if (lower) params[(*np)++] = WF_FLAT_I32;
+        else results[(*nr)++] = WF_FLAT_I32;
     } else {
-        *nr = 0;
         for (size_t i = 0; i < sig->nresults; i++)
             for (uint32_t j = 0; j < sig->results[i].type->nflat; j++) results[(*nr)++] = sig->results[i].type->flat[j];
     }
@@ -87,9 +90,9 @@ static void append_types(wf_buf *b, const wf_flat *fl, const wf_valtype *vt, uin
 
 wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
 {
-    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS], rs[WF_CABI_MAX_FLAT_RESULTS];
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
     uint32_t np, nr;
-    core_sig(sig, ps, &np, rs, &nr);
+    cabi_core_sig(sig, false, ps, &np, rs, &nr);
     bool ok = ft->nparams == np && ft->nresults == nr;
     for (uint32_t i = 0; ok && i < np; i++) ok = ft->params[i].kind == flat_valtype[ps[i]].kind;
     for (uint32_t i = 0; ok && i < nr; i++) ok = ft->results[i].kind == flat_valtype[rs[i]].kind;
@@ -108,7 +111,7 @@ wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
     return e;
 }
 
-static wf_value to_value(wf_flat f, uint64_t raw)
+wf_value cabi_to_value(wf_flat f, uint64_t raw)
 {
     wf_value v = { .type = flat_valtype[f] };
     switch (f) {
@@ -120,7 +123,7 @@ static wf_value to_value(wf_flat f, uint64_t raw)
     return v;
 }
 
-static uint64_t from_value(const wf_value *v)
+uint64_t cabi_from_value(const wf_value *v)
 {
     switch (v->type.kind) {
     case WF_I32: return (uint32_t)v->of.i32;
@@ -129,65 +132,82 @@ static uint64_t from_value(const wf_value *v)
     }
 }
 
-/* Lower every argument: flat, or spilled into a tuple in guest memory. */
-static wf_error *lower_args(cabi_cx *cx, const wf_wit_func *sig, const wf_val *args, uint64_t *raw)
+static const char *field_label(const wf_wit_field *f, const char *label)
+{
+    return f->name ? f->name : label;
+}
+
+wf_error *cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32_t max_flat,
+                            const wf_val *vs, const char *label, uint64_t *raw, uint32_t *nraw,
+                            const uint32_t *out_param)
 {
     wf_error *e = NULL;
-    if (count_flat(sig->params, sig->nparams) <= WF_CABI_MAX_FLAT_PARAMS) {
-        uint32_t k = 0;
-        for (size_t i = 0; !e && i < sig->nparams; i++) {
-            size_t p = cabi_path_push(cx, "parameter `%s`", sig->params[i].name);
-            e = cabi_lower_flat(cx, sig->params[i].type, &args[i], raw + k);
+    bool params = !strcmp(label, "parameter");
+    *nraw = 0;
+    if (cabi_count_flat(fs, n) <= max_flat) {
+        for (size_t i = 0; !e && i < n; i++) {
+            size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                              : cabi_path_label(cx, field_label(&fs[i], label));
+            e = cabi_lower_flat(cx, fs[i].type, &vs[i], raw + *nraw);
             cabi_path_pop(cx, p);
-            k += sig->params[i].type->nflat;
+            *nraw += fs[i].type->nflat;
         }
         return e;
     }
-    uint32_t *offs = wf_xcalloc(sig->nparams, sizeof *offs), size, align, ptr = 0;
-    tuple_layout(sig->params, sig->nparams, offs, &size, &align);
-    if (!(e = cabi_need_realloc(cx, "to pass more than 16 flat parameters")))
-        e = cabi_alloc(cx, align, size, &ptr);
-    for (size_t i = 0; !e && i < sig->nparams; i++) {
-        size_t p = cabi_path_push(cx, "parameter `%s`", sig->params[i].name);
-        e = cabi_store(cx, sig->params[i].type, &args[i], ptr + offs[i]);
+    uint32_t *offs = wf_xcalloc(WF_MAX(n, 1), sizeof *offs), size, align, ptr = 0;
+    tuple_layout(fs, n, offs, &size, &align);
+    size_t p = cabi_path_plural(cx, label);
+    if (out_param) {
+        ptr = *out_param;
+        if (!(e = cabi_need_memory(cx, "to return results in memory")))
+            e = cabi_check_range(cx, ptr, size, align, "unaligned pointer", "pointer out of bounds of memory");
+    } else if (!(e = cabi_need_realloc(cx, "to pass more than 16 flat parameters"))) {
+        e = cabi_alloc(cx, align, size, "tuple", &ptr);
+        raw[(*nraw)++] = ptr;
+    }
+    cabi_path_pop(cx, p);
+    for (size_t i = 0; !e && i < n; i++) {
+        p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                   : cabi_path_label(cx, field_label(&fs[i], label));
+        e = cabi_store(cx, fs[i].type, &vs[i], ptr + offs[i]);
         cabi_path_pop(cx, p);
     }
     free(offs);
-    raw[0] = ptr;
     return e;
 }
 
-static const char *result_label(const wf_wit_func *sig, size_t i)
-{
-    return sig->results[i].name ? sig->results[i].name : "result";
-}
-
-static wf_error *lift_results(cabi_cx *cx, const wf_wit_func *sig, const uint64_t *raw, wf_val *vals)
+wf_error *cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32_t max_flat,
+                           const uint64_t *raw, const char *label, wf_val *vals)
 {
     wf_error *e = NULL;
-    if (count_flat(sig->results, sig->nresults) <= WF_CABI_MAX_FLAT_RESULTS) {
+    bool params = !strcmp(label, "parameter");
+    if (cabi_count_flat(fs, n) <= max_flat) {
         uint32_t k = 0;
-        for (size_t i = 0; !e && i < sig->nresults; i++) {
-            size_t p = cabi_path_push(cx, "%s", result_label(sig, i));
-            e = cabi_lift_flat(cx, sig->results[i].type, raw + k, &vals[i]);
+        for (size_t i = 0; !e && i < n; i++) {
+            size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                              : cabi_path_label(cx, field_label(&fs[i], label));
+            e = cabi_lift_flat(cx, fs[i].type, raw + k, &vals[i]);
             cabi_path_pop(cx, p);
-            k += sig->results[i].type->nflat;
+            k += fs[i].type->nflat;
         }
         return e;
     }
-    uint32_t *offs = wf_xcalloc(sig->nresults, sizeof *offs), size, align;
-    tuple_layout(sig->results, sig->nresults, offs, &size, &align);
+    uint32_t *offs = wf_xcalloc(WF_MAX(n, 1), sizeof *offs), size, align;
+    tuple_layout(fs, n, offs, &size, &align);
     uint32_t ptr = (uint32_t)raw[0];
-    if (!(e = cabi_need_memory(cx, "to return results in memory"))) {
-        size_t p = cabi_path_push(cx, "results");
-        e = cabi_check_range(cx, ptr, size, align, "results");
+    if (!(e = cabi_need_memory(cx, "to pass values in memory"))) {
+        size_t p = cabi_path_plural(cx, label);
+        e = cabi_check_range(cx, ptr, size, align, "unaligned pointer", "pointer out of bounds of memory");
         cabi_path_pop(cx, p);
     }
-    for (size_t i = 0; !e && i < sig->nresults; i++) {
-        size_t p = cabi_path_push(cx, "%s", result_label(sig, i));
-        e = cabi_load(cx, sig->results[i].type, ptr + offs[i], &vals[i]);
+    for (size_t i = 0; !e && i < n; i++) {
+        size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                          : cabi_path_label(cx, field_label(&fs[i], label));
+        e = cabi_load(cx, fs[i].type, ptr + offs[i], &vals[i]);
         cabi_path_pop(cx, p);
     }
+    if (e)
+        for (size_t i = 0; i < n; i++) wf_val_free(&vals[i]);
     free(offs);
     return e;
 }
@@ -223,26 +243,28 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     if (e) return e;
     cabi_cx cx = { .inst = inst };
     for (size_t i = 0; !e && i < nargs; i++) {
-        size_t p = cabi_path_push(&cx, "parameter `%s`", sig->params[i].name);
+        size_t p = cabi_path_param(&cx, sig->params[i].name);
         e = cabi_check_val(&cx, sig->params[i].type, &args[i]);
         cabi_path_pop(&cx, p);
     }
-    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS], rs[WF_CABI_MAX_FLAT_RESULTS];
-    uint32_t np, nr;
-    core_sig(sig, ps, &np, rs, &nr);
-    uint32_t nflat = count_flat(sig->params, sig->nparams);
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t np, nr, nraw;
+    cabi_core_sig(sig, false, ps, &np, rs, &nr);
+    uint32_t nflat = cabi_count_flat(sig->params, sig->nparams);
     uint64_t *raw = wf_xcalloc(WF_MAX(nflat, 1), sizeof *raw);
     wf_value core_args[WF_CABI_MAX_FLAT_PARAMS], core_res[WF_CABI_MAX_FLAT_RESULTS + 1];
     wf_val *vals = wf_xcalloc(WF_MAX(sig->nresults, 1), sizeof *vals);
-    if (!e) e = lower_args(&cx, sig, args, raw);
+    if (!e) e = cabi_lower_values(&cx, sig->params, sig->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
+                                  "parameter", raw, &nraw, NULL);
     if (!e) {
-        for (uint32_t i = 0; i < np; i++) core_args[i] = to_value(ps[i], raw[i]);
+        for (uint32_t i = 0; i < np; i++) core_args[i] = cabi_to_value(ps[i], raw[i]);
         e = wf_func_call(fn, core_args, np, core_res, nr);
     }
     if (!e) {
         uint64_t rraw[WF_CABI_MAX_FLAT_RESULTS + 1] = {0};
-        for (uint32_t i = 0; i < nr; i++) rraw[i] = from_value(&core_res[i]);
-        e = lift_results(&cx, sig, rraw, vals);
+        for (uint32_t i = 0; i < nr; i++) rraw[i] = cabi_from_value(&core_res[i]);
+        e = cabi_lift_values(&cx, sig->results, sig->nresults, WF_CABI_MAX_FLAT_RESULTS, rraw,
+                             "result", vals);
     }
     if (!e) e = post_return(&cx, export_name, core_res, nr);
     if (!e) {
@@ -257,7 +279,7 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     }
     free(vals);
     free(raw);
-    wf_buf_free(&cx.path);
+    cabi_cx_fini(&cx);
     return e;
 }
 

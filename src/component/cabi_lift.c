@@ -12,31 +12,6 @@
 #include "component/cabi_int.h"
 #include "base/error.h"
 
-static bool utf8_valid(const uint8_t *s, size_t n, size_t *bad)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) { i++; continue; }
-        uint32_t cp, need;
-        if (c >= 0xC2 && c <= 0xDF) { cp = c & 0x1F; need = 1; }
-        else if (c >= 0xE0 && c <= 0xEF) { cp = c & 0x0F; need = 2; }
-        else if (c >= 0xF0 && c <= 0xF4) { cp = c & 0x07; need = 3; }
-        else { *bad = i; return false; }
-        if (n - i <= need) { *bad = i; return false; }
-        for (uint32_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) { *bad = i; return false; }
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-            *bad = i;
-            return false;
-        }
-        i += need + 1;
-    }
-    return true;
-}
 
 static wf_error *count(cabi_cx *cx, uint64_t n)
 {
@@ -47,35 +22,29 @@ static wf_error *count(cabi_cx *cx, uint64_t n)
     return NULL;
 }
 
+wf_error *cabi_count_items(cabi_cx *cx, uint64_t n) { return count(cx, n); }
+
 static wf_error *lift_char(cabi_cx *cx, uint32_t c, wf_val *out)
 {
     if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF))
-        return wf_error_new(WF_ERR_TRAP, "%s: 0x%x is not a valid char", cabi_path(cx), c);
+        return cabi_trap(cx, "invalid `char` bit pattern", "0x%x is not a Unicode scalar value", c);
     *out = wf_val_char(c);
-    return NULL;
-}
-
-static wf_error *load_string(cabi_cx *cx, uint32_t ptr, uint32_t len, wf_val *out)
-{
-    wf_error *e = cabi_need_memory(cx, "to return a string");
-    if (e || (e = cabi_check_range(cx, ptr, len, 1, "string"))) return e;
-    if ((e = count(cx, 1 + len / 32))) return e;
-    const uint8_t *s = wf_memory_data(cx->mem) + ptr;
-    size_t bad;
-    if (!utf8_valid(s, len, &bad))
-        return wf_error_new(WF_ERR_TRAP, "%s: invalid UTF-8 in string at byte %zu", cabi_path(cx), bad);
-    *out = wf_val_string((const char *)s, len);
     return NULL;
 }
 
 static wf_error *load_list(cabi_cx *cx, const wf_wit_type *et, uint32_t ptr, uint32_t len, wf_val *out)
 {
     wf_error *e = cabi_need_memory(cx, "to return a list");
-    if (e || (e = cabi_check_range(cx, ptr, (uint64_t)len * et->size, et->align, "list"))) return e;
+    if (e) return e;
+    const char *oob = cx->adapter ? "list content out-of-bounds" : "list pointer/length out of bounds of memory";
+    if ((uint64_t)len * et->size > WF_CABI_MAX_BYTES)
+        return cabi_trap(cx, oob, "%u elements of %u bytes is more than the maximum list size", len, et->size);
+    if ((e = cabi_check_range(cx, ptr, (uint64_t)len * et->size, et->align, "unaligned pointer", oob)))
+        return e;
     if ((e = count(cx, len))) return e;
     *out = wf_val_agg(WF_VAL_LIST, len);
     for (uint32_t i = 0; i < len; i++) {
-        size_t p = cabi_path_push(cx, "[%u]", i);
+        size_t p = cabi_path_index(cx, i);
         e = cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
         cabi_path_pop(cx, p);
         if (e) { wf_val_free(out); return e; }
@@ -109,9 +78,9 @@ static wf_error *lift_case(cabi_cx *cx, const wf_wit_type *t, uint64_t disc, wf_
                            const void *src)
 {
     if (disc >= cabi_case_count(t))
-        return wf_error_new(WF_ERR_TRAP, "%s: discriminant %llu out of range for %s (%zu cases)",
-                            cabi_path(cx), (unsigned long long)disc,
-                            t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind), cabi_case_count(t));
+        return cabi_trap(cx, "invalid variant discriminant", "%llu for %s of %zu cases",
+                         (unsigned long long)disc,
+                         t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind), cabi_case_count(t));
     const wf_wit_type *ct = cabi_case_type(t, disc);
     const char *cn = case_name(t, disc);
     if (!ct) {
@@ -119,7 +88,7 @@ static wf_error *lift_case(cabi_cx *cx, const wf_wit_type *t, uint64_t disc, wf_
         return NULL;
     }
     wf_val payload = {0};
-    size_t p = cabi_path_push(cx, ".%s", cn);
+    size_t p = cabi_path_field(cx, cn);
     wf_error *e = lift(cx, ct, src, &payload);
     cabi_path_pop(cx, p);
     if (e) return e;
@@ -160,9 +129,9 @@ static wf_error *lift_record(cabi_cx *cx, const wf_wit_type *t, wf_val *out, con
         size_t p;
         if (t->kind == WF_WIT_RECORD) {
             wf_val_set_name(out, i, t->fields[i].name);
-            p = cabi_path_push(cx, ".%s", t->fields[i].name);
+            p = cabi_path_field(cx, t->fields[i].name);
         } else {
-            p = cabi_path_push(cx, "[%zu]", i);
+            p = cabi_path_index(cx, i);
         }
         wf_error *e = in ? cabi_lift_flat(cx, ft, in + k, &out->of.agg.items[i])
                          : cabi_load(cx, ft, ptr + t->fields[i].offset, &out->of.agg.items[i]);
@@ -182,10 +151,22 @@ wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, 
     case WF_WIT_U8: case WF_WIT_U16: case WF_WIT_U32: case WF_WIT_U64:
         *out = int_val(t->kind, in[0]);
         return NULL;
-    case WF_WIT_F32: f32 = (uint32_t)in[0]; *out = wf_val_f32(0); memcpy(&out->of.f32, &f32, 4); return NULL;
-    case WF_WIT_F64: *out = wf_val_f64(0); memcpy(&out->of.f64, &in[0], 8); return NULL;
+    case WF_WIT_F32:   /* NaNs are canonicalised (decode_i32_as_float) */
+        f32 = (uint32_t)in[0];
+        if ((f32 & 0x7f800000u) == 0x7f800000u && (f32 & 0x7fffffu)) f32 = 0x7fc00000u;
+        *out = wf_val_f32(0);
+        memcpy(&out->of.f32, &f32, 4);
+        return NULL;
+    case WF_WIT_F64: {
+        uint64_t f64 = in[0];
+        if ((f64 & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (f64 & 0xfffffffffffffull))
+            f64 = 0x7ff8000000000000ull;
+        *out = wf_val_f64(0);
+        memcpy(&out->of.f64, &f64, 8);
+        return NULL;
+    }
     case WF_WIT_CHAR: return lift_char(cx, (uint32_t)in[0], out);
-    case WF_WIT_STRING: return load_string(cx, (uint32_t)in[0], (uint32_t)in[1], out);
+    case WF_WIT_STRING: return cabi_load_string(cx, (uint32_t)in[0], (uint32_t)in[1], out);
     case WF_WIT_LIST: return load_list(cx, t->elem, (uint32_t)in[0], (uint32_t)in[1], out);
     case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, in, 0);
     case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
@@ -199,6 +180,7 @@ wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, 
         return lift_case(cx, t, disc, out, lift_flat_cb, tmp);
     }
     case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)in[0]); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: return cabi_lift_handle(cx, t, (uint32_t)in[0], out);
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }
@@ -223,7 +205,8 @@ wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out
     case WF_WIT_F32: case WF_WIT_F64: case WF_WIT_CHAR:
         x = get(cx, ptr, t->size);
         return cabi_lift_flat(cx, t, &x, out);
-    case WF_WIT_STRING: return load_string(cx, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
+    case WF_WIT_STRING:
+        return cabi_load_string(cx, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
     case WF_WIT_LIST:
         return load_list(cx, t->elem, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
     case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, NULL, ptr);
@@ -234,6 +217,7 @@ wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out
         return lift_case(cx, t, disc, out, load_cb, &pp);
     }
     case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)get(cx, ptr, t->size)); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: return cabi_lift_handle(cx, t, (uint32_t)get(cx, ptr, 4), out);
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }

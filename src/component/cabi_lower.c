@@ -9,11 +9,14 @@
 #include "base/error.h"
 
 #include <math.h>
+#include <stdio.h>
 
 wf_error *cabi_need_memory(cabi_cx *cx, const char *why)
 {
     if (cx->mem) return NULL;
     wf_extern ex;
+    if (!cx->inst)   /* component mode: validation requires the option */
+        return wf_error_new(WF_ERR_INVALID, "%s: no `memory` canonical option %s", cabi_path(cx), why);
     if (!wf_instance_export(cx->inst, "memory", 6, &ex) || ex.kind != WF_EXTERN_MEMORY)
         return wf_error_new(WF_ERR_INVALID, "the module must export a memory named `memory` %s", why);
     cx->mem = ex.of.memory;
@@ -25,6 +28,8 @@ wf_error *cabi_need_realloc(cabi_cx *cx, const char *why)
     wf_error *e = cabi_need_memory(cx, why);
     if (e || cx->realloc) return e;
     wf_extern ex;
+    if (!cx->inst)
+        return wf_error_new(WF_ERR_INVALID, "%s: no `realloc` canonical option %s", cabi_path(cx), why);
     if (!wf_instance_export(cx->inst, "cabi_realloc", 12, &ex) || ex.kind != WF_EXTERN_FUNC)
         return wf_error_new(WF_ERR_INVALID, "the module must export `cabi_realloc` %s", why);
     const wf_functype *ft = wf_func_type(ex.of.func);
@@ -37,30 +42,47 @@ wf_error *cabi_need_realloc(cabi_cx *cx, const char *why)
     return NULL;
 }
 
-wf_error *cabi_check_range(cabi_cx *cx, uint64_t ptr, uint64_t size, uint32_t align, const char *what)
+wf_error *cabi_check_range(cabi_cx *cx, uint64_t ptr, uint64_t size, uint32_t align,
+                           const char *unaligned, const char *oob)
 {
     if (align > 1 && ptr % align)
-        return wf_error_new(WF_ERR_TRAP, "%s: %s pointer 0x%llx is not aligned to %u", cabi_path(cx),
-                            what, (unsigned long long)ptr, align);
+        return cabi_trap(cx, unaligned, "0x%llx is not a multiple of %u", (unsigned long long)ptr, align);
     uint64_t msize = wf_memory_size(cx->mem);
     if (ptr > msize || size > msize - ptr)
-        return wf_error_new(WF_ERR_TRAP, "%s: %s at 0x%llx of %llu bytes is out of bounds of "
-                            "memory (%llu bytes)", cabi_path(cx), what, (unsigned long long)ptr,
-                            (unsigned long long)size, (unsigned long long)msize);
+        return cabi_trap(cx, oob, "0x%llx + %llu > memory size %llu",
+                         (unsigned long long)ptr, (unsigned long long)size, (unsigned long long)msize);
     return NULL;
 }
 
-wf_error *cabi_alloc(cabi_cx *cx, uint32_t align, uint32_t size, uint32_t *ptr)
+wf_error *cabi_realloc(cabi_cx *cx, uint32_t old, uint32_t old_size, uint32_t align, uint32_t size,
+                       const char *what, uint32_t *ptr)
 {
     wf_value args[4] = {
-        { .type = WF_TYPE_I32, .of.i32 = 0 }, { .type = WF_TYPE_I32, .of.i32 = 0 },
+        { .type = WF_TYPE_I32, .of.i32 = (int32_t)old }, { .type = WF_TYPE_I32, .of.i32 = (int32_t)old_size },
         { .type = WF_TYPE_I32, .of.i32 = (int32_t)align }, { .type = WF_TYPE_I32, .of.i32 = (int32_t)size },
     };
     wf_value res;
+    /* realloc runs with may_leave cleared: it must not call imports */
+    bool leave = cx->ci ? cx->ci->may_leave : false;
+    if (cx->ci) cx->ci->may_leave = false;
     wf_error *e = wf_func_call(cx->realloc, args, 4, &res, 1);
-    if (e) return wf_error_wrap(e, "%s: cabi_realloc", cabi_path(cx));
+    if (cx->ci) cx->ci->may_leave = leave;
+    if (e) return wf_error_wrap(e, "%s: realloc", cabi_path(cx));
     *ptr = (uint32_t)res.of.i32;
-    return cabi_check_range(cx, *ptr, size, align, "cabi_realloc result");
+    /* From the host the checks name realloc; between components (a fused
+     * adapter in other engines) they name what was being stored. */
+    if (cx->adapter) {
+        char oob[64];
+        snprintf(oob, sizeof oob, "%s content out-of-bounds", what);
+        return cabi_check_range(cx, *ptr, size, align, "unaligned pointer", oob);
+    }
+    return cabi_check_range(cx, *ptr, size, align, "realloc return: result not aligned",
+                            "realloc return: beyond end of memory");
+}
+
+wf_error *cabi_alloc(cabi_cx *cx, uint32_t align, uint32_t size, const char *what, uint32_t *ptr)
+{
+    return cabi_realloc(cx, 0, 0, align, size, what, ptr);
 }
 
 static uint64_t int_bits(const wf_val *v)
@@ -94,28 +116,29 @@ static uint32_t flags_bits(const wf_wit_type *t, const wf_val *v)
 }
 
 
-/* Copy a string or list<u8>-as-string, or store list elements, into fresh
- * guest memory; *ptr and *len are what the guest receives. */
+/* Copy a string (or a list<u8> given as a string) or store list elements
+ * into fresh guest memory; *ptr and *len are what the guest receives. */
 static wf_error *lower_seq(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_t *ptr, uint32_t *len)
 {
     wf_error *e = cabi_need_realloc(cx, t->kind == WF_WIT_STRING ? "to pass a string" : "to pass a list");
     if (e) return e;
-    if (v->kind == WF_VAL_STRING) {
-        if (v->of.str.len > UINT32_MAX)
-            return wf_error_new(WF_ERR_LIMIT, "%s: string too long for a 32-bit memory", cabi_path(cx));
-        if ((e = cabi_alloc(cx, 1, (uint32_t)v->of.str.len, ptr))) return e;
+    if (t->kind == WF_WIT_STRING) return cabi_store_string(cx, v, ptr, len);
+    if (v->kind == WF_VAL_STRING) {   /* list<u8> from a string's bytes */
+        if (v->of.str.len > WF_CABI_MAX_BYTES)
+            return wf_error_new(WF_ERR_LIMIT, "%s: list too long for a 32-bit memory", cabi_path(cx));
+        if ((e = cabi_alloc(cx, 1, (uint32_t)v->of.str.len, "list", ptr))) return e;
         if (v->of.str.len) memcpy(wf_memory_data(cx->mem) + *ptr, v->of.str.data, v->of.str.len);
         *len = (uint32_t)v->of.str.len;
         return NULL;
     }
     const wf_wit_type *et = t->elem;
     uint64_t bytes = (uint64_t)v->of.agg.len * et->size;
-    if (bytes > UINT32_MAX)
+    if (bytes > WF_CABI_MAX_BYTES)
         return wf_error_new(WF_ERR_LIMIT, "%s: list too long for a 32-bit memory", cabi_path(cx));
-    if ((e = cabi_alloc(cx, et->align, (uint32_t)bytes, ptr))) return e;
+    if ((e = cabi_alloc(cx, et->align, (uint32_t)bytes, "list", ptr))) return e;
     uint32_t base = *ptr;
     for (size_t i = 0; i < v->of.agg.len; i++) {
-        size_t p = cabi_path_push(cx, "[%zu]", i);
+        size_t p = cabi_path_index(cx, i);
         e = cabi_store(cx, et, &v->of.agg.items[i], base + (uint32_t)i * et->size);
         cabi_path_pop(cx, p);
         if (e) return e;
@@ -147,8 +170,8 @@ wf_error *cabi_lower_flat(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, ui
         uint32_t k = 0;
         for (size_t i = 0; i < t->nfields; i++) {
             const wf_wit_type *ft = t->fields[i].type;
-            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_push(cx, ".%s", t->fields[i].name)
-                                                : cabi_path_push(cx, "[%zu]", i);
+            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_field(cx, t->fields[i].name)
+                                                : cabi_path_index(cx, i);
             e = cabi_lower_flat(cx, ft, cabi_record_item(t, v, i), out + k);
             cabi_path_pop(cx, p);
             if (e) return e;
@@ -166,6 +189,12 @@ wf_error *cabi_lower_flat(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, ui
         return ct ? cabi_lower_flat(cx, ct, v->of.cas.payload, out + 1) : NULL;
     }
     case WF_WIT_FLAGS: out[0] = flags_bits(t, v); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: {
+        uint32_t h = 0;
+        e = cabi_lower_handle(cx, t, v, &h);
+        out[0] = h;
+        return e;
+    }
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }
@@ -197,8 +226,8 @@ wf_error *cabi_store(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_
     }
     case WF_WIT_RECORD: case WF_WIT_TUPLE:
         for (size_t i = 0; i < t->nfields; i++) {
-            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_push(cx, ".%s", t->fields[i].name)
-                                                : cabi_path_push(cx, "[%zu]", i);
+            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_field(cx, t->fields[i].name)
+                                                : cabi_path_index(cx, i);
             e = cabi_store(cx, t->fields[i].type, cabi_record_item(t, v, i), ptr + t->fields[i].offset);
             cabi_path_pop(cx, p);
             if (e) return e;
@@ -212,6 +241,12 @@ wf_error *cabi_store(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_
         return ct ? cabi_store(cx, ct, v->of.cas.payload, ptr + t->payload_offset) : NULL;
     }
     case WF_WIT_FLAGS: put(cx, ptr, flags_bits(t, v), t->size); return NULL;
+    case WF_WIT_OWN: case WF_WIT_BORROW: {
+        uint32_t h = 0;
+        if ((e = cabi_lower_handle(cx, t, v, &h))) return e;
+        put(cx, ptr, h, 4);
+        return NULL;
+    }
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }

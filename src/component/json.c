@@ -529,6 +529,9 @@ static wf_error *to_typed(conv *c, const wf_wit_type *t, const wf_val *j, wf_val
             if (bits >> i & 1) wf_val_set_name(out, n++, t->fields[i].name);
         return NULL;
     }
+    case WF_WIT_OWN: case WF_WIT_BORROW:
+        /* a handle only means something inside the instance that made it */
+        return cerr(c, "resource handles cannot be given as JSON");
     }
     return cerr(c, "unsupported type kind %d", t->kind);
 }

@@ -330,6 +330,12 @@ static wf_error *layout(wf_wit_type *t, int depth)
         layout_cases(t, cs, 2);
         break;
     }
+    case WF_WIT_OWN: case WF_WIT_BORROW:
+        t->size = t->align = 4;
+        t->flat = wf_xmalloc(sizeof(wf_flat));
+        t->flat[0] = WF_FLAT_I32;
+        t->nflat = 1;
+        break;
     case WF_WIT_FLAGS:
         t->size = t->align = t->nfields <= 8 ? 1 : t->nfields <= 16 ? 2 : 4;
         t->flat = wf_xmalloc(sizeof(wf_flat));
@@ -403,6 +409,11 @@ static void free_fields(wf_wit_field *fs, size_t n)
     free(fs);
 }
 
+wf_error *wf_wit_layout(wf_wit_type *t)
+{
+    return layout_of(t, 0);
+}
+
 void wf_wit_free(wf_wit *w)
 {
     if (!w) return;
@@ -462,6 +473,8 @@ static void type_str(wf_buf *b, const wf_wit_type *t, int depth)
     switch (t->kind) {
     case WF_WIT_LIST: wf_buf_str(b, "list<"); type_str(b, t->elem, depth + 1); wf_buf_str(b, ">"); break;
     case WF_WIT_OPTION: wf_buf_str(b, "option<"); type_str(b, t->elem, depth + 1); wf_buf_str(b, ">"); break;
+    case WF_WIT_OWN: wf_buf_str(b, "own<resource>"); break;
+    case WF_WIT_BORROW: wf_buf_str(b, "borrow<resource>"); break;
     case WF_WIT_RESULT:
         wf_buf_str(b, "result");
         if (t->elem || t->err) {

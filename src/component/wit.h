@@ -38,7 +38,14 @@ typedef enum wf_wit_kind {
     WF_WIT_OPTION = WF_VAL_OPTION,
     WF_WIT_RESULT = WF_VAL_RESULT,
     WF_WIT_FLAGS = WF_VAL_FLAGS,
+    /* Resource handles (components only; the `wit` field has no resources).
+     * A value of either is a WF_VAL_HANDLE; `resource` says which type. */
+    WF_WIT_OWN = WF_VAL_HANDLE,
+    WF_WIT_BORROW,
 } wf_wit_kind;
+
+/* A resource type, defined by the component layer (component/comp.h). */
+typedef struct wf_cresource wf_cresource;
 
 /* Core value types of the flattened form (the Canonical ABI's i32/i64/f32/f64). */
 typedef enum wf_flat { WF_FLAT_I32, WF_FLAT_I64, WF_FLAT_F32, WF_FLAT_F64 } wf_flat;
@@ -60,6 +67,7 @@ struct wf_wit_type {
     const wf_wit_type *elem; /* list, option: T; result: ok type or NULL */
     const wf_wit_type *err;  /* result: err type or NULL */
     wf_wit_field *fields;    /* record, tuple, variant, enum, flags */
+    const wf_cresource *resource; /* own, borrow: the resource type */
     size_t nfields;
     /* Canonical ABI layout (32-bit memory). */
     uint32_t size, align;    /* elem_size and alignment */
@@ -89,6 +97,8 @@ typedef struct wf_wit {
 
 /* Parse and resolve WIT text; *out is owned by the caller (wf_wit_free). */
 wf_error *wf_wit_parse(const char *text, size_t len, wf_wit **out);
+/* Frees every func and every type node in types (also for a wf_wit built by
+ * the component decoder: nodes and their names/fields/flat are heap-owned). */
 void wf_wit_free(wf_wit *w);
 
 /* A function by name (also matches with '_' for '-'), or NULL. */
@@ -99,6 +109,13 @@ const wf_wit_type *wf_wit_find_type(const wf_wit *w, const char *name);
 /* The type as WIT text for messages: its name if it has one, else the
  * structural form ("list<string>", "option<u32>"); the caller frees it. */
 char *wf_wit_type_str(const wf_wit_type *t);
+/* Compute t's Canonical ABI layout (size, align, payload_offset, flat, field
+ * offsets) and that of every type it refers to, once (t->state records it).
+ * For nodes built outside wit.c, e.g. by the component decoder: they must be
+ * zero-initialised apart from kind/elem/err/fields/resource. WF_ERR_INVALID
+ * for a cycle or nesting deeper than the limit. */
+wf_error *wf_wit_layout(wf_wit_type *t);
+
 /* Built-in primitive type nodes (static; never freed), for kinds BOOL..STRING. */
 const wf_wit_type *wf_wit_prim(wf_wit_kind k);
 

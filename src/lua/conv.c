@@ -45,6 +45,37 @@ static size_t path_push(path *p, const char *fmt, ...)
     return old;
 }
 
+/* Append n bytes (truncated at the buffer's end). */
+static void path_add(path *p, const char *s, size_t n)
+{
+    n = WF_MIN(n, sizeof p->buf - 1 - p->len);
+    memcpy(p->buf + p->len, s, n);
+    p->len += n;
+    p->buf[p->len] = 0;
+}
+
+/* "[i]" and ".name": pushed for every element and field of every argument,
+ * so without printf (which was a fifth of a record-list call). */
+static size_t path_index(path *p, size_t i)
+{
+    size_t old = p->len;
+    char d[24];
+    size_t n = sizeof d;
+    d[--n] = ']';
+    do d[--n] = (char)('0' + i % 10); while ((i /= 10) && n > 1);
+    d[--n] = '[';
+    path_add(p, d + n, sizeof d - n);
+    return old;
+}
+
+static size_t path_field(path *p, const char *name)
+{
+    size_t old = p->len;
+    path_add(p, ".", 1);
+    path_add(p, name, strlen(name));
+    return old;
+}
+
 static void path_pop(path *p, size_t old)
 {
     p->len = old;
@@ -224,7 +255,7 @@ static wf_error *to_list(lua_State *L, int idx, const wf_wit_type *t, path *p, i
     *out = wf_val_agg(WF_VAL_LIST, n);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
-        size_t old = path_push(p, "[%zu]", i + 1);
+        size_t old = path_index(p, i + 1);
         wf_error *e = to_typed(L, lua_gettop(L), t->elem, p, depth + 1, &out->of.agg.items[i]);
         path_pop(p, old);
         lua_pop(L, 1);
@@ -242,7 +273,7 @@ static wf_error *to_tuple(lua_State *L, int idx, const wf_wit_type *t, path *p, 
     *out = wf_val_agg(WF_VAL_TUPLE, n);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
-        size_t old = path_push(p, "[%zu]", i + 1);
+        size_t old = path_index(p, i + 1);
         wf_error *e = to_typed(L, lua_gettop(L), t->fields[i].type, p, depth + 1, &out->of.agg.items[i]);
         path_pop(p, old);
         lua_pop(L, 1);
@@ -284,7 +315,7 @@ static wf_error *to_record(lua_State *L, int idx, const wf_wit_type *t, path *p,
             free(snake);
         }
         wf_error *e = NULL;
-        size_t old = path_push(p, ".%s", f->name);
+        size_t old = path_field(p, f->name);
         if (lua_isnil(L, -1) && f->type->kind != WF_WIT_OPTION)
             e = fail(p, "missing field");
         else
@@ -337,7 +368,7 @@ static wf_error *to_variant(lua_State *L, int idx, const wf_wit_type *t, path *p
     }
     wf_val payload = {0};
     if (f->type) {
-        size_t old = path_push(p, ".%s", f->name);
+        size_t old = path_field(p, f->name);
         e = to_typed(L, lua_gettop(L), f->type, p, depth + 1, &payload);
         path_pop(p, old);
     }
@@ -362,7 +393,7 @@ static wf_error *to_result(lua_State *L, int idx, const wf_wit_type *t, path *p,
     const wf_wit_type *pt = is_ok ? t->elem : t->err;
     wf_val payload = {0};
     if (pt) {
-        size_t old = path_push(p, ".%s", k);
+        size_t old = path_field(p, k);
         e = to_typed(L, lua_gettop(L), pt, p, depth + 1, &payload);
         path_pop(p, old);
     }
@@ -477,6 +508,9 @@ static wf_error *to_typed(lua_State *L, int idx, const wf_wit_type *t, path *p, 
     }
     case WF_WIT_RESULT: return to_result(L, idx, t, p, depth, out);
     case WF_WIT_FLAGS: return to_flags(L, idx, t, p, out);
+    case WF_WIT_OWN: case WF_WIT_BORROW:
+        /* a handle only means something inside the instance that made it */
+        return fail(p, "resource handles cannot be given from Lua");
     }
     return fail(p, "unsupported type");
 }
@@ -525,7 +559,7 @@ static wf_error *untyped(lua_State *L, int idx, path *p, int depth, wf_val *out)
             *out = wf_val_agg(WF_VAL_LIST, n);
             for (size_t i = 0; i < n; i++) {
                 lua_rawgeti(L, idx, (lua_Integer)i + 1);
-                size_t old = path_push(p, "[%zu]", i + 1);
+                size_t old = path_index(p, i + 1);
                 wf_error *e = untyped(L, lua_gettop(L), p, depth + 1, &out->of.agg.items[i]);
                 path_pop(p, old);
                 lua_pop(L, 1);
@@ -557,7 +591,7 @@ static wf_error *untyped(lua_State *L, int idx, path *p, int depth, wf_val *out)
         for (size_t i = 0; i < keys.len && !e; i++) {
             wf_val_set_name(out, i, keys.data[i]);
             lua_getfield(L, idx, keys.data[i]);
-            size_t old = path_push(p, ".%s", keys.data[i]);
+            size_t old = path_field(p, keys.data[i]);
             e = untyped(L, lua_gettop(L), p, depth + 1, &out->of.agg.items[i]);
             path_pop(p, old);
             lua_pop(L, 1);

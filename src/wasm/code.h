@@ -27,6 +27,9 @@
 wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
                           const uint8_t *body, size_t len, size_t offset);
 void wf_code_free(struct wf_code *code);
+/* After every body is compiled (the module is valid): direct calls get
+ * their callee's code address instead of its index. */
+void wf_code_link(wf_module *m);
 
 /* Run f: arguments in slots[0..nparams), results written to
  * slots[0..nresults); slots has room for max(nparams, nresults). Returns NULL

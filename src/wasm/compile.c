@@ -62,6 +62,7 @@ typedef struct cc {
     WF_VEC(ctrl) cs;
     WF_VEC(wf_word) code;
     WF_VEC(size_t) relocs;  /* code words holding code indices */
+    WF_VEC(uint32_t) calls; /* code words of CALLs holding a function index */
     bool live;
     uint32_t max_slot;
     size_t op_off;          /* binary offset of the current instruction */
@@ -80,6 +81,18 @@ typedef struct cc {
     /* A constant pushed as the immediate of the binary operation that
      * follows it: its stack entry's slot is IMM_SLOT, its bits imm_bits. */
     uint64_t imm_bits;
+    /* The last instruction emitted (its opcode word at last_op), for
+     * merging the next one into it (MOVE2, ADD2_K); never across a label:
+     * label_at is the code index where a branch target was last placed. */
+    size_t last_op, label_at;
+    int last_iop;           /* wf_iop, or -1 when nothing may merge */
+    size_t prev_op;         /* the one before it (-1: unknown), restored */
+    int prev_iop;           /* when the last one is taken back */
+    /* Declared locals possibly nonzero (written with anything but a zero
+     * constant). Until the first loop, code runs once and in order, so a
+     * local not in this set still holds its initial zero. */
+    uint8_t *lnonzero;
+    bool seen_loop;
 } cc;
 
 #define IMM_SLOT (UINT32_MAX - 1)
@@ -155,7 +168,37 @@ static inline void emit(cc *c, wf_word w)
 }
 static inline void emit_op(cc *c, wf_iop op)
 {
+    if (!c->live) return;
+    c->prev_op = c->last_op;
+    c->prev_iop = c->last_iop;
+    c->last_op = c->code.len;
+    c->last_iop = (int)op;
     emit(c, (wf_word)c->lab[op]);
+}
+/* The code is cut back to `at`: the last instruction is the one before
+ * when the cut removed exactly the last, else unknown. */
+static inline void cut_code(cc *c, size_t at)
+{
+    if (at == c->last_op && c->last_iop >= 0) {
+        c->last_op = c->prev_op;
+        c->last_iop = c->prev_iop;
+    } else {
+        c->last_iop = -1;
+    }
+    c->prev_iop = -1;
+    c->code.len = at;
+}
+/* A branch target is placed here: nothing merges across it. */
+static inline void mark_label(cc *c)
+{
+    c->label_at = c->code.len;
+}
+/* The last instruction is `op`, `words` long, ends here, and no label
+ * follows it: the next one may be merged into it. */
+static inline bool can_merge(const cc *c, wf_iop op, size_t words)
+{
+    return c->live && c->last_iop == (int)op && c->last_op + words == c->code.len &&
+           c->label_at != c->code.len;
 }
 /* A word that will hold the absolute address of code index `target`. */
 static inline void emit_addr(cc *c, size_t target)
@@ -171,6 +214,14 @@ static inline void use_slot(cc *c, uint32_t slot_end)
 static inline void emit_move(cc *c, uint32_t dst, uint32_t src)
 {
     if (dst == src || !c->live) return;
+    if (can_merge(c, WF_IOP_MOVE, 3)) {
+        /* two moves in a row: one MOVE2 (still in order) */
+        c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE2];
+        c->last_iop = WF_IOP_MOVE2;
+        emit(c, dst);
+        emit(c, src);
+        return;
+    }
     emit_op(c, WF_IOP_MOVE);
     emit(c, dst);
     emit(c, src);
@@ -243,13 +294,52 @@ static void take_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *
     *nops = 1;
     *yes = WF_IOP_BR_IF;
     *no = WF_IOP_BR_IF_NOT;
-    if (!is_prod(c, cond) || !fused_cmp(c->prod_iop, yes, no)) return;
+    if (!is_prod(c, cond)) return;
+    if (c->prod_iop == WF_IOP_I32_RANGE_K) {
+        /* back to the add, then a compare-branch the add merges into */
+        size_t at = c->prod_op;
+        ops[0] = c->code.data[at + 1];
+        ops[1] = c->code.data[at + 4];
+        *nops = 2;
+        c->code.data[at] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
+        c->code.len = at + 4;
+        c->last_op = at;
+        c->last_iop = WF_IOP_I32_ADD_K;
+        *yes = (wf_iop)(WF_IOP_BR_I32_LT_U + WF_IOP_BRCMP_K_OFF);
+        *no = (wf_iop)(WF_IOP_BR_I32_GE_U + WF_IOP_BRCMP_K_OFF);
+        no_prod(c);
+        return;
+    }
+    if (c->prod_iop == WF_IOP_I32_AND_K) {
+        /* x & k as a condition: a bit test */
+        ops[0] = c->code.data[c->prod_op + 2];
+        ops[1] = c->code.data[c->prod_op + 3];
+        *nops = 2;
+        *yes = WF_IOP_BR_I32_TEST_K;
+        *no = WF_IOP_BR_I32_TESTZ_K;
+        cut_code(c, c->prod_op);
+        no_prod(c);
+        return;
+    }
+    if (!fused_cmp(c->prod_iop, yes, no)) return;
     bool unary = c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ;
     ops[0] = c->code.data[c->prod_op + 2];
     ops[1] = unary ? 0 : c->code.data[c->prod_op + 3];
     *nops = unary ? 1 : 2;
-    c->code.len = c->prod_op;
+    cut_code(c, c->prod_op);
     no_prod(c);
+    /* (x & k) == 0: the and was the instruction before, into a temp */
+    if (*yes == WF_IOP_BR_I32_EQZ && c->last_iop == WF_IOP_I32_AND_K &&
+        c->last_op + 4 == c->code.len && c->label_at != c->code.len &&
+        c->code.data[c->last_op + 1] == ops[0] && ops[0] >= c->cbase + c->ccap) {
+        size_t at = c->last_op;
+        ops[0] = c->code.data[at + 2];
+        ops[1] = c->code.data[at + 3];
+        *nops = 2;
+        *yes = WF_IOP_BR_I32_TESTZ_K;
+        *no = WF_IOP_BR_I32_TEST_K;
+        cut_code(c, at);
+    }
 }
 
 /* ---- block types --------------------------------------------------------- */
@@ -391,6 +481,11 @@ static void emit_return(cc *c, const sval *vals, uint32_t n)
         }
         for (uint32_t i = 0; i < n; i++)
             emit_move(c, i, vals[i].slot < c->nlocals ? vals[i].home : vals[i].slot);
+    } else if (n == 1 && vals[0].slot != 0 && !is_prod(c, &vals[0])) {
+        /* the move and the return in one */
+        emit_op(c, WF_IOP_RETURN_S);
+        emit(c, vals[0].slot);
+        return;
     } else if (n == 1) {
         move_to(c, 0, &vals[0]);
     } else {
@@ -441,6 +536,26 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
     emit_label_addr(c, L);
 }
 
+/* The opcode and operands of a conditional branch (its target follows).
+ * An i32 compare-and-branch on the result of the i32.add with an
+ * immediate just before merges into it (a loop counter step and test). */
+static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
+{
+    if (!c->live) return;
+    bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
+    if ((slot_form || k_form) && can_merge(c, WF_IOP_I32_ADD_K, 4) &&
+        c->code.data[c->last_op + 1] == ops[0]) {
+        wf_iop m = slot_form ? (wf_iop)(WF_IOP_ADDK_BR_I32_EQ + (op - WF_IOP_BR_I32_EQ))
+                             : (wf_iop)(WF_IOP_ADDK_BR_I32_EQ_K + (op - WF_IOP_BR_I32_EQ_K));
+        c->code.data[c->last_op] = (wf_word)c->lab[m];
+        c->last_iop = (int)m;
+        emit(c, ops[1]);
+        return;
+    }
+    emit_op(c, op);
+    for (int i = 0; i < nops; i++) emit(c, ops[i]);
+}
+
 /* A conditional branch: `op` (BR_IF, BR_ON_NULL, ...) taken to L when
  * no values need moving, else the inverse `inv` skips a move+branch stub. */
 static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const wf_word *ops, int nops,
@@ -448,17 +563,16 @@ static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const wf_word *ops, i
 {
     if (!c->live) return;
     if (!needs_moves(c, L, vals, n)) {
-        emit_op(c, op);
-        for (int i = 0; i < nops; i++) emit(c, ops[i]);
+        emit_branch_head(c, op, ops, nops);
         emit_label_addr(c, L);
         return;
     }
-    emit_op(c, inv);
-    for (int i = 0; i < nops; i++) emit(c, ops[i]);
+    emit_branch_head(c, inv, ops, nops);
     emit_addr(c, 0);
     size_t skip = c->code.len - 1;
     emit_branch(c, L, vals, n, false);
     c->code.data[skip] = c->code.len;
+    mark_label(c);
 }
 
 static bool read_label(cc *c, ctrl **out)
@@ -700,6 +814,31 @@ static bool commutes(wf_iop op)
     }
 }
 
+/* The popped address *a was just computed by an I32_ADD_K (alone, or the
+ * second half of an ADD2_K) into its stack slot: remove that add, make *a
+ * its operand and *k its immediate. The value of a store, popped after the
+ * address was pushed, emitted no code in between (else the add is not the
+ * last instruction). */
+static bool take_addk(cc *c, sval *a, uint64_t *k)
+{
+    if (!is_prod(c, a)) return false;
+    if (c->prod_iop != WF_IOP_I32_ADD_K && c->prod_iop != WF_IOP_ADD2_K) return false;
+    size_t at = c->prod_op;
+    a->slot = (uint32_t)c->code.data[at + 2];
+    *k = c->code.data[at + 3];
+    if (c->prod_iop == WF_IOP_ADD2_K) {
+        /* keep the first half as an I32_ADD_K */
+        c->code.data[at - 3] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
+        c->code.len = at + 1;
+        c->last_iop = WF_IOP_I32_ADD_K;
+        c->prev_iop = -1;
+    } else {
+        cut_code(c, at);
+    }
+    no_prod(c);
+    return true;
+}
+
 /* Loads, stores and the simple numeric instructions of opcodes.h. */
 static bool op_simple(cc *c, wf_opcode op)
 {
@@ -748,6 +887,40 @@ static bool op_simple(cc *c, wf_opcode op)
             uint32_t dst = c->st.data[c->st.len - 1].home;
             size_t at = c->code.len;
             wf_iop k = (wf_iop)(iop + WF_IOP_BINOP_K_OFF);
+            if (k == (wf_iop)(WF_IOP_I32_LT_U + WF_IOP_BINOP_K_OFF) && is_prod(c, &a) &&
+                c->prod_iop == WF_IOP_I32_ADD_K) {
+                /* (x + k1) <u k2, a range check: one instruction */
+                size_t add = c->prod_op;
+                uint32_t x = (uint32_t)c->code.data[add + 2];
+                wf_word k1 = c->code.data[add + 3];
+                cut_code(c, add);
+                no_prod(c);
+                at = c->code.len;
+                emit_op(c, WF_IOP_I32_RANGE_K);
+                emit(c, dst);
+                emit(c, x);
+                emit(c, k1);
+                emit(c, (wf_word)bits);
+                note_prod(c, at, WF_IOP_I32_RANGE_K);
+                return true;
+            }
+            if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
+                /* two i32.add with immediates in a row: one ADD2_K; the
+                 * second half is laid out as an I32_ADD_K at op + 3, so it
+                 * stays the producer (retargeted, or split off again for a
+                 * load's address) */
+                size_t op = c->last_op;
+                c->code.data[op] = (wf_word)c->lab[WF_IOP_ADD2_K];
+                c->last_iop = WF_IOP_ADD2_K;
+                emit(c, dst);
+                emit(c, a.slot);
+                emit(c, (wf_word)bits);
+                c->prod_op = op + 3;
+                c->prod_end = c->code.len;
+                c->prod_slot = dst;
+                c->prod_iop = WF_IOP_ADD2_K;
+                return true;
+            }
             emit_op(c, k);
             emit(c, dst);
             emit(c, a.slot);
@@ -756,6 +929,11 @@ static bool op_simple(cc *c, wf_opcode op)
             return true;
         }
     }
+    /* An address just computed by i32.add with an immediate (and used
+     * only here): the add goes into the load or store. */
+    uint64_t addk = 0;
+    bool fuse_addr = oi->imm == WF_IMM_MEMARG && take_addk(c, &a, &addk);
+    if (fuse_addr) iop += WF_IOP_MEM_A_OFF;
     if (nout == 1) {
         push(c, kind_of_letter(oi->out[0]));
         uint32_t dst = c->st.data[c->st.len - 1].home;
@@ -765,6 +943,7 @@ static bool op_simple(cc *c, wf_opcode op)
         emit(c, a.slot);
         if (nin == 2) emit(c, b.slot);
         if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
+        if (fuse_addr) emit(c, (wf_word)addk);
         note_prod(c, at, (wf_iop)iop);
     } else {
         /* stores: address, value, offset */
@@ -772,6 +951,7 @@ static bool op_simple(cc *c, wf_opcode op)
         emit(c, a.slot);
         emit(c, b.slot);
         emit(c, offset);
+        if (fuse_addr) emit(c, (wf_word)addk);
     }
     return true;
 }
@@ -902,6 +1082,8 @@ static bool body(cc *c)
             if (!read_blocktype(c, &nf) || !push_ctrl(c, &nf)) return false;
             if (nf.kind == K_LOOP) {
                 top_ctrl(c)->loop_pc = c->code.len;
+                mark_label(c);
+                c->seen_loop = true;
             }
             break;
         }
@@ -920,8 +1102,7 @@ static bool body(cc *c)
             no_prod(c);
             if (!push_ctrl(c, &nf)) return false;
             ctrl *f = top_ctrl(c);
-            emit_op(c, no);
-            for (int i = 0; i < nops; i++) emit(c, ops[i]);
+            emit_branch_head(c, no, ops, nops);
             if (c->live) {
                 emit_addr(c, 0);
                 f->else_patch = c->code.len - 1;
@@ -951,6 +1132,7 @@ static bool body(cc *c)
             }
             c->live = f->live_entry;
             if (f->else_patch) c->code.data[f->else_patch] = c->code.len;
+            mark_label(c);
             f->else_patch = 0;
             f->kind = K_ELSE;
             f->unreachable = false;
@@ -982,6 +1164,7 @@ static bool body(cc *c)
                 resolve_patches(c, done.patches, here);
                 if (done.else_patch) c->code.data[done.else_patch] = here;
             }
+            mark_label(c);
             reset_inits(c, done.init_height);
             for (uint32_t i = 0; i < bt_nresults(&done); i++) push(c, bt_result(&done, i));
             break;
@@ -1048,6 +1231,7 @@ static bool body(cc *c)
                     ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
                     if (needs_moves(c, L, vals, arity)) {
                         c->code.data[first + i] = c->code.len;
+                        mark_label(c);
                         emit_branch(c, L, vals, arity, false);
                     } else {
                         target_label(c, first + i, L);
@@ -1085,7 +1269,10 @@ static bool body(cc *c)
                 emit(c, ft->nparams);
                 set_unreachable(c);
             } else {
-                emit_op(c, x >= c->m->nfunc_imports ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                bool direct = x >= c->m->nfunc_imports;
+                emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                /* CALL's callee becomes its code's address (wf_code_link) */
+                if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
                 emit(c, x);
                 emit(c, base);
                 push_results(c, ft);
@@ -1171,13 +1358,17 @@ static bool body(cc *c)
             if (!wf_read_u32(r, &x)) return false;
             if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
             if (!pop_expect(c, c->locals[x], &a)) return false;
-            /* with no deferred reads of x left, the producer writes x */
-            if (!c->pending[x]) {
+            bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
+            if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
+                /* still its initial zero: nothing to do */
+            } else if (!c->pending[x]) {
+                /* with no deferred reads of x left, the producer writes x */
                 move_to(c, x, &a);
             } else {
                 local_changes(c, x);
                 emit_move(c, x, a.slot);
             }
+            if (!zero) c->lnonzero[x] = 1;
             if (!c->linit[x]) {
                 c->linit[x] = 1;
                 wf_vec_push(&c->inits, x);
@@ -1469,6 +1660,7 @@ static bool read_locals(cc *c)
     c->locals = wf_xcalloc(total + 1, sizeof(wf_valtype));
     c->linit = wf_xcalloc(total + 1, 1);
     c->pending = wf_xcalloc(total + 1, sizeof(uint32_t));
+    c->lnonzero = wf_xcalloc(total + 1, 1);
     for (uint32_t i = 0; i < ft->nparams; i++) {
         c->locals[i] = ft->params[i];
         c->linit[i] = 1;
@@ -1514,6 +1706,9 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         c.ccap = WF_MIN(nconst_ops, WF_MAX_CONST_SLOTS);
         c.max_slot = c.cbase + c.ccap;
         c.prod_end = SIZE_MAX;
+    c.last_iop = -1;
+    c.prev_iop = -1;
+    c.label_at = SIZE_MAX;
         emit_op(&c, WF_IOP_ENTER);
         emit(&c, c.ft->nparams);
         emit(&c, 0); /* slots ENTER initializes, known at the end */
@@ -1555,23 +1750,44 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         code->words[2] = ninit;
         code->words[4] = (wf_word)code->init;
         code->func_index = func_index;
+        code->ncalls = (uint32_t)c.calls.len;
+        code->calls = c.calls.data;
+        c.calls.data = NULL;
         m->funcs[func_index].code = code;
     }
     wf_reader_dispose(&c.r);
     wf_vec_free(&c.st);
     wf_vec_free(&c.cs);
     wf_vec_free(&c.relocs);
+    wf_vec_free(&c.calls);
     wf_vec_free(&c.inits);
     wf_vec_free(&c.consts);
     free(c.locals);
     free(c.linit);
     free(c.pending);
+    free(c.lnonzero);
     return err;
+}
+
+void wf_code_link(wf_module *m)
+{
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        struct wf_code *code = (struct wf_code *)m->funcs[i].code;
+        if (!code) continue;
+        for (uint32_t k = 0; k < code->ncalls; k++) {
+            wf_word *w = &code->words[code->calls[k]];
+            w[0] = (wf_word)m->funcs[w[0]].code->words;
+        }
+        free(code->calls);
+        code->calls = NULL;
+        code->ncalls = 0;
+    }
 }
 
 void wf_code_free(struct wf_code *code)
 {
     if (!code) return;
+    free(code->calls);
     free(code->words);
     free(code->init);
     free(code);

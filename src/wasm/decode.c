@@ -967,6 +967,7 @@ static bool module_body(wf_decoder *d)
         return wf_reader_fail(r, WF_ERR_MALFORMED,
                               "data count and data section have inconsistent lengths");
     before_code(d);
+    wf_code_link(m);
     return true;
 }
 

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include "wasm/trace.h"
 #include "wasm/trap.h"
+#ifdef WF_INTERP_PROF
+#include "wasm/interp_prof.h"
+#endif
 
 static const void *const *g_labels;
 
@@ -53,11 +56,22 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         WF_TRAPOPS(WF_LABEL)
         WF_LOADOPS(WF_LABEL)
         WF_STOREOPS(WF_LABEL)
-#undef WF_LABEL
 #define WF_LABEL_K(n, ...) &&L_##n##_K,
         WF_BRCMP2(WF_LABEL_K)
         WF_BINOPS(WF_LABEL_K)
 #undef WF_LABEL_K
+#define WF_LABEL_A(n, ...) &&L_##n##_A,
+        WF_LOADOPS(WF_LABEL_A)
+        WF_STOREOPS(WF_LABEL_A)
+#undef WF_LABEL_A
+        WF_IOPS_SUPER(WF_LABEL)
+#undef WF_LABEL
+#define WF_LABEL_AB(n, ...) &&L_ADDK_##n,
+        WF_BRCMP_I32(WF_LABEL_AB)
+#undef WF_LABEL_AB
+#define WF_LABEL_ABK(n, ...) &&L_ADDK_##n##_K,
+        WF_BRCMP_I32(WF_LABEL_ABK)
+#undef WF_LABEL_ABK
     };
     _Static_assert(WF_COUNT(labels) == WF_IOP_COUNT_, "label table matches wf_iop");
     if (init) {
@@ -82,7 +96,11 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     wf_slot *nfp;
     const wf_word *npc;
 
+#ifdef WF_INTERP_PROF
+#define NEXT()     do { prof_hit((const void *)*pc); goto *(void *)*pc; } while (0)
+#else
 #define NEXT()     goto *(void *)*pc
+#endif
     /* Another thread (the deadline timer) sets the flag: an atomic read, as
      * cheap as a plain load, keeps that a well-defined race. */
 #define INTERRUPTED() __atomic_load_n(intr, __ATOMIC_RELAXED)
@@ -220,13 +238,12 @@ L_RETURN:
 
 L_CALL:
     if (WF_UNLIKELY(fsp == fend)) TRAP(MSG_EXHAUSTED);
-    callee = inst->funcs[pc[1]];
     fsp->pc = pc + 3;
     fsp->fp = fp;
     fsp->inst = inst;
     fsp++;
     fp += pc[2];
-    pc = callee->code->words;
+    pc = (const wf_word *)pc[1];
     goto L_ENTER;
 L_CALL_ANY:
     callee = inst->funcs[pc[1]];
@@ -516,6 +533,74 @@ L_##n: {                                                                      \
 }
     WF_STOREOPS(WF_STOREOP)
 #undef WF_STOREOP
+    /* Address i32.add(S(2), pc[4]) as a wasm i32 (wrapping), then the
+     * offset as usual. */
+#define WF_LOADOP_A(n, T, f)                                                  \
+L_##n##_A: {                                                                  \
+    T v_;                                                                     \
+    memcpy(&v_, mb + (uint64_t)(uint32_t)(S(2).u32 + (uint32_t)pc[4]) + pc[3], sizeof v_); \
+    S(1).f = v_;                                                              \
+    pc += 5;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_LOADOPS(WF_LOADOP_A)
+#undef WF_LOADOP_A
+#define WF_STOREOP_A(n, T, f)                                                 \
+L_##n##_A: {                                                                  \
+    T v_ = (T)S(2).f;                                                         \
+    memcpy(mb + (uint64_t)(uint32_t)(S(1).u32 + (uint32_t)pc[4]) + pc[3], &v_, sizeof v_); \
+    pc += 5;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_STOREOPS(WF_STOREOP_A)
+#undef WF_STOREOP_A
+
+L_MOVE2:
+    S(1) = S(2);
+    S(3) = S(4);
+    pc += 5;
+    NEXT();
+L_ADD2_K:
+    S(1).u32 = S(2).u32 + (uint32_t)pc[3];
+    S(4).u32 = S(5).u32 + (uint32_t)pc[6];
+    pc += 7;
+    NEXT();
+L_RETURN_S:
+    fp[0] = S(1);
+    goto L_RETURN;
+L_BR_I32_TEST_K:
+    if (S(1).u32 & (uint32_t)pc[2]) JUMP(pc[3]);
+    pc += 4;
+    NEXT();
+L_BR_I32_TESTZ_K:
+    if (!(S(1).u32 & (uint32_t)pc[2])) JUMP(pc[3]);
+    pc += 4;
+    NEXT();
+L_I32_RANGE_K:
+    S(1).u32 = S(2).u32 + (uint32_t)pc[3] < (uint32_t)pc[4];
+    pc += 5;
+    NEXT();
+    /* d = a + k, then branch on d against b (a slot read after the write,
+     * so b may be d itself; or an immediate). */
+#define WF_ADDBR_OP(n, fi, cond)                                              \
+L_ADDK_##n: {                                                                 \
+    wf_slot d_ = { .u32 = S(2).u32 + (uint32_t)pc[3] };                       \
+    S(1).u32 = d_.u32;                                                        \
+    __typeof__(fp->fi) a = d_.fi, b = S(4).fi;                                \
+    if (cond) JUMP(pc[5]);                                                    \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}                                                                             \
+L_ADDK_##n##_K: {                                                             \
+    wf_slot d_ = { .u32 = S(2).u32 + (uint32_t)pc[3] }, k_ = { .u64 = pc[4] }; \
+    S(1).u32 = d_.u32;                                                        \
+    __typeof__(fp->fi) a = d_.fi, b = k_.fi;                                  \
+    if (cond) JUMP(pc[5]);                                                    \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BRCMP_I32(WF_ADDBR_OP)
+#undef WF_ADDBR_OP
 
 trap:
     err = wf_error_new(WF_ERR_TRAP, "%s", trapmsg);

@@ -30,6 +30,8 @@ struct wf_code {
     uint32_t frame_slots;   /* locals + the deepest operand stack (>= nresults) */
     uint32_t func_index;
     wf_slot *init;          /* ENTER's template: zeros for the declared locals, then the constants; owned */
+    uint32_t *calls;        /* until wf_code_link: where CALLs hold a function index */
+    uint32_t ncalls;
 };
 
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
@@ -46,7 +48,7 @@ struct wf_code {
     X(BR_IF_NOT)      /* s cond, L */ \
     X(BR_TABLE)       /* s index, i n, L[n+1] */ \
     X(RETURN) \
-    X(CALL)           /* i func, i argbase: a defined function of this instance */ \
+    X(CALL)           /* L callee's code, i argbase: a defined function of this instance */ \
     X(CALL_ANY)       /* i func, i argbase: an import (host or other instance) */ \
     X(CALL_INDIRECT)  /* i table, i typeid, i argbase, s index */ \
     X(CALL_REF)       /* s ref, i argbase */ \
@@ -78,12 +80,14 @@ struct wf_code {
 
 /* Fused compare-and-branch: X(NAME, field, condition over a (and b)).
  * Binary ones take s a, s b, L; unary ones s a, L. */
-#define WF_BRCMP2(X) \
+#define WF_BRCMP2(X) WF_BRCMP_I32(X) WF_BRCMP_I64(X)
+#define WF_BRCMP_I32(X) \
     X(BR_I32_EQ, u32, a == b) X(BR_I32_NE, u32, a != b) \
     X(BR_I32_LT_S, i32, a < b) X(BR_I32_LT_U, u32, a < b) \
     X(BR_I32_GT_S, i32, a > b) X(BR_I32_GT_U, u32, a > b) \
     X(BR_I32_LE_S, i32, a <= b) X(BR_I32_LE_U, u32, a <= b) \
-    X(BR_I32_GE_S, i32, a >= b) X(BR_I32_GE_U, u32, a >= b) \
+    X(BR_I32_GE_S, i32, a >= b) X(BR_I32_GE_U, u32, a >= b)
+#define WF_BRCMP_I64(X) \
     X(BR_I64_EQ, u64, a == b) X(BR_I64_NE, u64, a != b) \
     X(BR_I64_LT_S, i64, a < b) X(BR_I64_LT_U, u64, a < b) \
     X(BR_I64_GT_S, i64, a > b) X(BR_I64_GT_U, u64, a > b) \
@@ -91,6 +95,15 @@ struct wf_code {
     X(BR_I64_GE_S, i64, a >= b) X(BR_I64_GE_U, u64, a >= b)
 #define WF_BRCMP1(X) \
     X(BR_I32_EQZ, u32, a == 0) X(BR_I64_EQZ, u64, a == 0) X(BR_I64_NEZ, u64, a != 0)
+
+/* Super-instructions: sequences the compiler fuses into one dispatch. */
+#define WF_IOPS_SUPER(X) \
+    X(MOVE2)          /* s dst1, s src1, s dst2, s src2: two moves in order */ \
+    X(ADD2_K)         /* s d1, s a1, i k1, s d2, s a2, i k2: two i32.add with immediates, in order */ \
+    X(RETURN_S)       /* s src: move it to slot 0, then RETURN */ \
+    X(BR_I32_TEST_K)  /* s a, i k, L: taken when a & k is nonzero */ \
+    X(BR_I32_TESTZ_K) /* s a, i k, L: taken when a & k is zero */ \
+    X(I32_RANGE_K)    /* s dst, s a, i k1, i k2: dst = (a + k1) <u k2 */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
@@ -110,13 +123,37 @@ typedef enum wf_iop {
     WF_BRCMP2(WF_IOP_ENUM_K)
     WF_BINOPS(WF_IOP_ENUM_K)
 #undef WF_IOP_ENUM_K
+    /* Loads and stores whose address is i32.add(slot, immediate): the add
+     * that computed it folded in (its wrap-around kept). Same order as the
+     * plain forms: X_A = X + WF_IOP_MEM_A_OFF. */
+#define WF_IOP_ENUM_A(n, ...) WF_IOP_##n##_A,
+    WF_LOADOPS(WF_IOP_ENUM_A)
+    WF_STOREOPS(WF_IOP_ENUM_A)
+#undef WF_IOP_ENUM_A
+#define WF_IOP_ENUM_S(n) WF_IOP_##n,
+    WF_IOPS_SUPER(WF_IOP_ENUM_S)
+#undef WF_IOP_ENUM_S
+    /* An i32.add with an immediate, then a compare-and-branch on its
+     * result (a loop counter): s d, s a, i k, s b | i b, L; d = a + k,
+     * then the branch compares d with b. Same order as WF_BRCMP_I32. */
+#define WF_IOP_ENUM_AB(n, ...) WF_IOP_ADDK_##n,
+    WF_BRCMP_I32(WF_IOP_ENUM_AB)
+#undef WF_IOP_ENUM_AB
+#define WF_IOP_ENUM_ABK(n, ...) WF_IOP_ADDK_##n##_K,
+    WF_BRCMP_I32(WF_IOP_ENUM_ABK)
+#undef WF_IOP_ENUM_ABK
     WF_IOP_COUNT_
 } wf_iop;
 
 #define WF_IOP_BRCMP_K_OFF (WF_IOP_BR_I32_EQ_K - WF_IOP_BR_I32_EQ)
 #define WF_IOP_BINOP_K_OFF (WF_IOP_I32_EQ_K - WF_IOP_I32_EQ)
+#define WF_IOP_MEM_A_OFF (WF_IOP_I32_LOAD_A - WF_IOP_I32_LOAD)
+#define WF_IOP_IS_BR_I32(op) ((op) >= WF_IOP_BR_I32_EQ && (op) <= WF_IOP_BR_I32_GE_U)
+#define WF_IOP_IS_BR_I32_K(op) ((op) >= WF_IOP_BR_I32_EQ_K && (op) <= WF_IOP_BR_I32_GE_U_K)
 #define WF_IOP_IS_BINOP(op) ((op) >= WF_IOP_I32_EQ && (op) <= WF_IOP_F64_COPYSIGN)
 #define WF_IOP_IS_BINOP_K(op) ((op) >= WF_IOP_I32_EQ_K && (op) <= WF_IOP_F64_COPYSIGN_K)
+#define WF_IOP_IS_LOAD(op) ((op) >= WF_IOP_I32_LOAD && (op) <= WF_IOP_I64_LOAD32_U)
+#define WF_IOP_IS_STORE(op) ((op) >= WF_IOP_I32_STORE && (op) <= WF_IOP_I64_STORE32)
 
 /* The handler addresses, indexed by wf_iop. */
 const void *const *wf_interp_labels(void);

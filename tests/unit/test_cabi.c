@@ -251,7 +251,7 @@ static void test_options_variants_results(void **state)
     assert_string_equal(out.of.agg.names[1], "exec");
     wf_val_free(&out);
     arg = wf_val_uint(WF_VAL_U32, 3);
-    call_err("id32", "id-color", &arg, 1, WF_ERR_TRAP, "result: discriminant 3 out of range for color (3 cases)");
+    call_err("id32", "id-color", &arg, 1, WF_ERR_TRAP, "invalid variant discriminant (result: 3 for color of 3 cases)");
 }
 
 static void test_spill_and_multiple_results(void **state)
@@ -283,14 +283,14 @@ static void test_spill_and_multiple_results(void **state)
 static void test_guest_faults_trap(void **state)
 {
     call_err("bad-str", "bad-str", NULL, 0, WF_ERR_TRAP,
-             "result: string at 0xfff0 of 100 bytes is out of bounds of memory (65536 bytes)");
-    call_err("bad-utf8", "bad-utf8", NULL, 0, WF_ERR_TRAP, "result: invalid UTF-8 in string at byte 0");
-    call_err("bad-list", "bad-list", NULL, 0, WF_ERR_TRAP, "result: list pointer 0x4 is not aligned to 8");
+             "string pointer/length out of bounds of memory (result: 0xfff0 + 100 > memory size 65536)");
+    call_err("bad-utf8", "bad-utf8", NULL, 0, WF_ERR_TRAP, "invalid utf-8 (result: at byte 0 of the string)");
+    call_err("bad-list", "bad-list", NULL, 0, WF_ERR_TRAP, "unaligned pointer (result: 0x4 is not a multiple of 8)");
     call_err("huge-list", "huge-list", NULL, 0, WF_ERR_TRAP,
-             "result: list at 0x0 of 1073741824 bytes is out of bounds of memory (65536 bytes)");
+             "list pointer/length out of bounds of memory (result: 1073741824 elements of 1 bytes is more than the maximum list size)");
     call_err("bad-ret", "bad-ret", NULL, 0, WF_ERR_TRAP,
-             "results: results at 0x7ffffff0 of 8 bytes is out of bounds of memory (65536 bytes)");
-    call_err("bad-char", "bad-char", NULL, 0, WF_ERR_TRAP, "result: 0xd800 is not a valid char");
+             "pointer out of bounds of memory (results: 0x7ffffff0 + 8 > memory size 65536)");
+    call_err("bad-char", "bad-char", NULL, 0, WF_ERR_TRAP, "invalid `char` bit pattern (result: 0xd800 is not a Unicode scalar value)");
 }
 
 static void test_type_checks_and_core(void **state)

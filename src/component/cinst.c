@@ -1,0 +1,590 @@
+/*
+ * cinst.c - linking and instantiating components (Explainer.md "Instance
+ * Definitions", "Canonical Definitions", imports/exports; component.h
+ * wf_clinker_*, wf_cinstance_new/free).
+ *
+ * A component is instantiated by walking its definitions in order: each
+ * appends one runtime item to the index space of its sort (comp.h), so every
+ * index a later definition names is already there. Nested components get
+ * their own runtime state (crt: handle table, reentrance flags, resource
+ * bindings) whose parent is the instantiating one. Resource type nodes are
+ * resolved per instance: a defined resource makes a new runtime type each
+ * time its component is instantiated; imported and abstract ones are bound
+ * to whatever runtime type was linked where the type entered (an import, an
+ * instance, an alias).
+ */
+#include "component/cinst_int.h"
+#include "base/error.h"
+
+/* ---- The linker ---------------------------------------------------------------------- */
+
+wf_clinker *wf_clinker_new(void) { return wf_xcalloc(1, sizeof(wf_clinker)); }
+
+void wf_clinker_free(wf_clinker *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->funcs.len; i++) {
+        free(l->funcs.data[i].name);
+        free(l->funcs.data[i].func);
+    }
+    for (size_t i = 0; i < l->insts.len; i++) free(l->insts.data[i].name);
+    wf_vec_free(&l->funcs);
+    wf_vec_free(&l->insts);
+    free(l);
+}
+
+static bool str_eq(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
+
+void wf_clinker_define_func(wf_clinker *l, const char *name, const char *func, wf_chost_fn fn, void *env)
+{
+    for (size_t i = 0; i < l->funcs.len; i++)
+        if (!strcmp(l->funcs.data[i].name, name) && str_eq(l->funcs.data[i].func, func)) {
+            l->funcs.data[i].fn = fn;
+            l->funcs.data[i].env = env;
+            return;
+        }
+    struct lfunc f = { wf_xstrdup(name), func ? wf_xstrdup(func) : NULL, fn, env };
+    wf_vec_push(&l->funcs, f);
+}
+
+void wf_clinker_define_instance(wf_clinker *l, const char *name, wf_cinstance *inst)
+{
+    for (size_t i = 0; i < l->insts.len; i++)
+        if (!strcmp(l->insts.data[i].name, name)) {
+            l->insts.data[i].inst = inst;
+            return;
+        }
+    struct linst x = { wf_xstrdup(name), inst };
+    wf_vec_push(&l->insts, x);
+}
+
+void wf_clinker_stub_missing(wf_clinker *l, wf_cmissing_fn fn, void *env)
+{
+    l->missing = fn;
+    l->missing_env = env;
+}
+
+/* An import name matches a linker name exactly or without its `@version`. */
+static bool name_matches(const char *import, const char *defined)
+{
+    if (!strcmp(import, defined)) return true;
+    const char *at = strchr(import, '@');
+    return at && strlen(defined) == (size_t)(at - import) && !strncmp(import, defined, (size_t)(at - import));
+}
+
+static const struct lfunc *linker_func(const wf_clinker *l, const char *name, const char *func)
+{
+    for (size_t i = 0; l && i < l->funcs.len; i++)
+        if (name_matches(name, l->funcs.data[i].name) && str_eq(l->funcs.data[i].func, func))
+            return &l->funcs.data[i];
+    return NULL;
+}
+
+static bool linker_has_funcs_of(const wf_clinker *l, const char *name)
+{
+    for (size_t i = 0; l && i < l->funcs.len; i++)
+        if (l->funcs.data[i].func && name_matches(name, l->funcs.data[i].name)) return true;
+    return false;
+}
+
+/* ---- Resource bindings -------------------------------------------------------------- */
+
+void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
+{
+    if (!res || !rt) return;
+    for (size_t i = 0; i < r->res.len; i++)
+        if (r->res.data[i].res == res) {
+            r->res.data[i].rt = rt;
+            return;
+        }
+    wf_vec_reserve(&r->res, 1);
+    r->res.data[r->res.len].res = res;
+    r->res.data[r->res.len].rt = rt;
+    r->res.len++;
+}
+
+cabi_rtype *crt_lookup(crt *r, const wf_cresource *res)
+{
+    for (; r; r = r->lex)
+        for (size_t i = 0; i < r->res.len; i++)
+            if (r->res.data[i].res == res) return r->res.data[i].rt;
+    return NULL;
+}
+
+static cabi_rtype *resolve(cabi_inst *ci, const wf_cresource *res) { return crt_lookup((crt *)ci, res); }
+
+/* ---- Instantiation --------------------------------------------------------------------- */
+
+typedef WF_VEC(cnamed) cnamed_vec;
+
+typedef struct scope {
+    wf_cinstance *root;
+    const wf_component *c;
+    crt *r;
+    citem_vec *sp;                   /* r->sp */
+    const cnamed *args;              /* nested: what the parent passed */
+    size_t nargs;
+    const wf_clinker *linker;        /* root: the host's definitions */
+} scope;
+
+static void *own(wf_cinstance *root, void *p)
+{
+    wf_vec_push(&root->allocs, p);
+    return p;
+}
+
+static wf_error *space_get(scope *s, uint8_t sort, uint32_t idx, citem *out)
+{
+    if (sort >= WF_CSORT_COUNT || idx >= s->sp[sort].len)
+        return wf_error_new(WF_ERR_INVALID, "%s index %u out of range", wf_csort_name(sort), idx);
+    *out = s->sp[sort].data[idx];
+    return NULL;
+}
+
+static void push(scope *s, uint8_t sort, citem it)
+{
+    it.sort = sort;
+    wf_vec_push(&s->sp[sort], it);
+}
+
+static const citem *find_named(const cnamed *items, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(items[i].name, name)) return &items[i].item;
+    return NULL;
+}
+
+/* Bind the resources an instance type exports to those of the instance. */
+static void bind_instance_type(crt *r, const wf_ctype *it, const cexports *ex)
+{
+    if (!it || !ex || (it->kind != WF_CTYPE_INSTANCE && it->kind != WF_CTYPE_COMPONENT)) return;
+    for (size_t i = 0; i < it->nexports; i++) {
+        const wf_cdecl *d = &it->exports[i];
+        const citem *x = find_named(ex->items, ex->n, d->name);
+        if (!x || !d->type) continue;
+        if (d->sort == WF_CSORT_TYPE && d->type->kind == WF_CTYPE_RESOURCE && x->sort == WF_CSORT_TYPE)
+            crt_bind(r, d->type->resource, x->of.rt);
+        else if (d->sort == WF_CSORT_INSTANCE && x->sort == WF_CSORT_INSTANCE)
+            bind_instance_type(r, d->type, x->of.inst);
+    }
+}
+
+/* Bind what an item of type `type` brings in. */
+static void bind_item(crt *r, const wf_ctype *type, const citem *it)
+{
+    if (!type) return;
+    if (it->sort == WF_CSORT_TYPE && type->kind == WF_CTYPE_RESOURCE) crt_bind(r, type->resource, it->of.rt);
+    else if (it->sort == WF_CSORT_INSTANCE) bind_instance_type(r, type, it->of.inst);
+}
+
+static cfunc *new_host_func(wf_cinstance *root, const wf_wit_func *type, wf_chost_fn fn, void *env,
+                            char *stub)
+{
+    cfunc *f = own(root, wf_xcalloc(1, sizeof *f));
+    f->type = type;
+    f->fn = fn;
+    f->env = env;
+    f->stub = stub ? own(root, stub) : NULL;
+    return f;
+}
+
+static char *stub_message(const wf_clinker *l, const char *import, const char *func)
+{
+    char *m = l->missing(l->missing_env, import, func);
+    if (!m) m = func ? wf_xasprintf("import `%s` function `%s` is not provided", import, func)
+                     : wf_xasprintf("import `%s` is not provided", import);
+    return m;
+}
+
+/* A host function for func import `name` (or member `func` of instance import `name`). */
+static wf_error *host_func(scope *s, const char *name, const char *func, const wf_ctype *type, citem *out)
+{
+    if (!type || type->kind != WF_CTYPE_FUNC)
+        return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: not a function type", name);
+    const struct lfunc *lf = linker_func(s->linker, name, func);
+    char *stub = NULL;
+    if (!lf) {
+        if (!s->linker || !s->linker->missing)
+            return func ? wf_error_new(WF_ERR_UNLINKABLE, "missing import `%s` function `%s`", name, func)
+                        : wf_error_new(WF_ERR_UNLINKABLE, "missing import `%s`", name);
+        stub = stub_message(s->linker, name, func);
+    }
+    out->sort = WF_CSORT_FUNC;
+    out->of.func = new_host_func(s->root, type->func, lf ? lf->fn : NULL, lf ? lf->env : NULL, stub);
+    return NULL;
+}
+
+/* An instance import provided by the host: a registered instance, or host
+ * functions (and fresh host resource types) for each of its exports. */
+static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type, citem *out)
+{
+    if (!type || type->kind != WF_CTYPE_INSTANCE)
+        return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: not an instance type", name);
+    out->sort = WF_CSORT_INSTANCE;
+    for (size_t i = 0; s->linker && i < s->linker->insts.len; i++) {
+        if (!name_matches(name, s->linker->insts.data[i].name)) continue;
+        const cexports *ex = &s->linker->insts.data[i].inst->exports;
+        for (size_t j = 0; j < type->nexports; j++) {
+            const citem *x = find_named(ex->items, ex->n, type->exports[j].name);
+            if (!x || x->sort != type->exports[j].sort)
+                return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: the instance has no %s export `%s`",
+                                    name, wf_csort_name(type->exports[j].sort), type->exports[j].name);
+        }
+        out->of.inst = (cexports *)ex;
+        return NULL;
+    }
+    if (!linker_has_funcs_of(s->linker, name) && !(s->linker && s->linker->missing))
+        return wf_error_new(WF_ERR_UNLINKABLE, "missing import `%s`", name);
+    cexports *ex = own(s->root, wf_xcalloc(1, sizeof *ex));
+    ex->items = own(s->root, wf_xcalloc(WF_MAX(type->nexports, 1), sizeof *ex->items));
+    for (size_t j = 0; j < type->nexports; j++) {
+        const wf_cdecl *d = &type->exports[j];
+        cnamed *it = &ex->items[ex->n++];
+        it->name = d->name;
+        it->item.sort = d->sort;
+        wf_error *e = NULL;
+        if (d->sort == WF_CSORT_FUNC) {
+            e = host_func(s, name, d->name, d->type, &it->item);
+        } else if (d->sort == WF_CSORT_TYPE) {
+            if (d->type && d->type->kind == WF_CTYPE_RESOURCE) {
+                cabi_rtype *rt = cabi_rtype_new(NULL, NULL);
+                wf_vec_push(&s->root->rts, rt);
+                it->item.of.rt = rt;
+            }
+        } else {
+            e = wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: host instances cannot provide %s `%s`", name,
+                             wf_csort_name(d->sort), d->name);
+        }
+        if (e) return e;
+    }
+    out->of.inst = ex;
+    return NULL;
+}
+
+static wf_error *do_import(scope *s, const wf_cdef *d)
+{
+    const wf_cdecl *decl = &d->u.import.decl;
+    const wf_ctype *type = d->type ? d->type : decl->type;
+    citem it = { .sort = decl->sort };
+    wf_error *e = NULL;
+    if (!s->linker) {   /* nested: from the instantiating component's arguments */
+        const citem *a = find_named(s->args, s->nargs, decl->name);
+        if (!a) return wf_error_new(WF_ERR_UNLINKABLE, "missing import `%s`", decl->name);
+        it = *a;
+    } else if (decl->sort == WF_CSORT_FUNC) {
+        e = host_func(s, decl->name, NULL, type, &it);
+    } else if (decl->sort == WF_CSORT_INSTANCE) {
+        e = host_instance(s, decl->name, type, &it);
+    } else if (decl->sort == WF_CSORT_TYPE && type && type->kind == WF_CTYPE_RESOURCE) {
+        cabi_rtype *rt = cabi_rtype_new(NULL, NULL);   /* a host resource */
+        wf_vec_push(&s->root->rts, rt);
+        it.of.rt = rt;
+    } else if (decl->sort != WF_CSORT_TYPE) {
+        e = wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: the host cannot provide a %s", decl->name,
+                         wf_csort_name(decl->sort));
+    }
+    if (e) return e;
+    bind_item(s->r, type, &it);
+    push(s, decl->sort, it);
+    return NULL;
+}
+
+static wf_error *core_export(const ccore *ci, const char *name, wf_extern *out)
+{
+    if (ci->inst) return wf_instance_export(ci->inst, name, strlen(name), out) ? NULL
+        : wf_error_new(WF_ERR_UNLINKABLE, "core instance has no export `%s`", name);
+    const citem *x = find_named(ci->items, ci->n, name);
+    if (!x) return wf_error_new(WF_ERR_UNLINKABLE, "core instance has no export `%s`", name);
+    *out = x->of.core;
+    return NULL;
+}
+
+static wf_error *do_core_instance(scope *s, const wf_cdef *d)
+{
+    ccore *cc = own(s->root, wf_xcalloc(1, sizeof *cc));
+    size_t na = d->u.core_instance.nargs;
+    const wf_carg *args = d->u.core_instance.args;
+    wf_error *e = NULL;
+    citem x = {0};
+    if (!d->u.core_instance.instantiate) {
+        cc->items = own(s->root, wf_xcalloc(WF_MAX(na, 1), sizeof *cc->items));
+        for (size_t i = 0; !e && i < na; i++) {
+            if ((e = space_get(s, args[i].item.sort, args[i].item.idx, &x))) break;
+            cc->items[cc->n++] = (cnamed){ args[i].name, x };
+        }
+    } else if (!(e = space_get(s, WF_CSORT_CORE_MODULE, d->u.core_instance.module, &x))) {
+        const wf_module *m = x.of.module;
+        if (!m) return wf_error_new(WF_ERR_UNLINKABLE, "core module %u is not available", d->u.core_instance.module);
+        uint32_t n = wf_module_import_count(m);
+        wf_extern *imports = wf_xcalloc(WF_MAX(n, 1), sizeof *imports);
+        for (uint32_t i = 0; !e && i < n; i++) {
+            wf_import_desc id = wf_module_import(m, i);
+            const ccore *from = NULL;
+            for (size_t j = 0; j < na && !from; j++)
+                if (strlen(args[j].name) == id.module_len && !memcmp(args[j].name, id.module, id.module_len) &&
+                    !(e = space_get(s, WF_CSORT_CORE_INSTANCE, args[j].item.idx, &x)))
+                    from = x.of.core_inst;
+            if (e) break;
+            char *field = wf_xstrndup(id.name, id.name_len);
+            if (!from)
+                e = wf_error_new(WF_ERR_UNLINKABLE, "core module import `%.*s` `%s`: no such argument",
+                                 (int)id.module_len, id.module, field);
+            else if ((e = core_export(from, field, &imports[i])))
+                e = wf_error_wrap(e, "core module import `%.*s` `%s`", (int)id.module_len, id.module, field);
+            free(field);
+        }
+        if (!e) e = wf_instance_new(s->root->store, m, imports, n, &cc->inst);
+        free(imports);
+    }
+    if (e) return e;
+    push(s, WF_CSORT_CORE_INSTANCE, (citem){ .of.core_inst = cc });
+    return NULL;
+}
+
+static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, crt *lex,
+                             const cnamed *args, size_t nargs, const wf_clinker *l, cexports *out);
+
+static wf_error *do_instance(scope *s, const wf_cdef *d)
+{
+    size_t na = d->u.instance.nargs;
+    const wf_carg *args = d->u.instance.args;
+    cnamed *named = own(s->root, wf_xcalloc(WF_MAX(na, 1), sizeof *named));
+    wf_error *e = NULL;
+    for (size_t i = 0; !e && i < na; i++) {
+        named[i].name = args[i].name;
+        e = space_get(s, args[i].item.sort, args[i].item.idx, &named[i].item);
+    }
+    cexports *ex = own(s->root, wf_xcalloc(1, sizeof *ex));
+    if (!e && !d->u.instance.instantiate) {
+        ex->items = named;
+        ex->n = na;
+    } else if (!e) {
+        citem comp = {0};
+        if (!(e = space_get(s, WF_CSORT_COMPONENT, d->u.instance.component, &comp)) && !comp.of.component.c)
+            e = wf_error_new(WF_ERR_UNLINKABLE, "component %u is not available", d->u.instance.component);
+        if (!e)
+            e = instantiate(s->root, comp.of.component.c, s->r, comp.of.component.env, named, na, NULL, ex);
+    }
+    if (e) return e;
+    citem it = { .sort = WF_CSORT_INSTANCE, .of.inst = ex };
+    bind_item(s->r, d->type, &it);
+    push(s, WF_CSORT_INSTANCE, it);
+    return NULL;
+}
+
+static wf_error *do_alias(scope *s, const wf_cdef *d)
+{
+    citem it = {0}, x = {0};
+    wf_error *e = NULL;
+    switch (d->u.alias.kind) {
+    case WF_CALIAS_EXPORT: {
+        if ((e = space_get(s, WF_CSORT_INSTANCE, d->u.alias.instance, &x))) return e;
+        const citem *y = find_named(x.of.inst->items, x.of.inst->n, d->u.alias.name);
+        if (!y || y->sort != d->sort)
+            return wf_error_new(WF_ERR_UNLINKABLE, "instance has no %s export `%s`", wf_csort_name(d->sort),
+                                d->u.alias.name);
+        it = *y;
+        bind_item(s->r, d->type, &it);
+        break;
+    }
+    case WF_CALIAS_CORE_EXPORT:
+        if ((e = space_get(s, WF_CSORT_CORE_INSTANCE, d->u.alias.instance, &x))) return e;
+        if ((e = core_export(x.of.core_inst, d->u.alias.name, &it.of.core))) return e;
+        break;
+    case WF_CALIAS_OUTER: {
+        /* the runtime item of the enclosing definition scope, which may be
+         * something only known at run time (an import of the parent) */
+        crt *o = s->r;
+        for (uint32_t k = 0; o && k < d->u.alias.outer_count; k++) o = o->lex;
+        if (o && d->sort < WF_CSORT_COUNT && d->u.alias.outer_index < o->sp[d->sort].len) {
+            it = o->sp[d->sort].data[d->u.alias.outer_index];
+        } else if (d->sort == WF_CSORT_CORE_MODULE && d->u.alias.outer_module) {
+            it.of.module = d->u.alias.outer_module;
+        } else if (d->sort == WF_CSORT_COMPONENT && d->u.alias.outer_component) {
+            it.of.component.c = d->u.alias.outer_component;
+        } else if (d->sort == WF_CSORT_TYPE || d->sort == WF_CSORT_CORE_TYPE) {
+            if (d->type && d->type->kind == WF_CTYPE_RESOURCE) it.of.rt = crt_lookup(s->r, d->type->resource);
+        } else {
+            return wf_error_new(WF_ERR_INTERNAL, "outer alias of %s %u out of reach", wf_csort_name(d->sort),
+                                d->u.alias.outer_index);
+        }
+        break;
+    }
+    }
+    push(s, d->sort, it);
+    return NULL;
+}
+
+static wf_error *canon_opts(scope *s, const wf_copts *o, wf_cabi_opts *out)
+{
+    citem x = {0};
+    wf_error *e = NULL;
+    memset(out, 0, sizeof *out);
+    out->enc = o->encoding == WF_CENC_UTF16 ? WF_CABI_UTF16
+             : o->encoding == WF_CENC_LATIN1_UTF16 ? WF_CABI_LATIN1_UTF16 : WF_CABI_UTF8;
+    if (o->has_callback)
+        return wf_error_new(WF_ERR_UNSUPPORTED, "async callbacks are not supported");
+    if (o->has_memory && !(e = space_get(s, WF_CSORT_CORE_MEMORY, o->memory, &x))) out->memory = x.of.core.of.memory;
+    if (!e && o->has_realloc && !(e = space_get(s, WF_CSORT_CORE_FUNC, o->realloc, &x))) out->realloc = x.of.core.of.func;
+    if (!e && o->has_post_return && !(e = space_get(s, WF_CSORT_CORE_FUNC, o->post_return, &x)))
+        out->post_return = x.of.core.of.func;
+    return e;
+}
+
+static wf_error *do_canon(scope *s, const wf_cdef *d)
+{
+    citem x = {0};
+    wf_error *e;
+    wf_cabi_opts o;
+    switch (d->u.canon.kind) {
+    case WF_CANON_LIFT: {
+        if ((e = space_get(s, WF_CSORT_CORE_FUNC, d->u.canon.func, &x)) || (e = canon_opts(s, &d->u.canon.opts, &o)))
+            return e;
+        if (d->u.canon.opts.async)
+            return wf_error_new(WF_ERR_UNSUPPORTED, "async lifted functions are not supported");
+        cfunc *f = own(s->root, wf_xcalloc(1, sizeof *f));
+        f->type = d->u.canon.func_type;
+        f->lifted = true;
+        f->core = x.of.core.of.func;
+        f->opts = o;
+        f->inst = s->r;
+        push(s, WF_CSORT_FUNC, (citem){ .of.func = f });
+        return NULL;
+    }
+    case WF_CANON_LOWER: {
+        if ((e = space_get(s, WF_CSORT_FUNC, d->u.canon.func, &x)) || (e = canon_opts(s, &d->u.canon.opts, &o)))
+            return e;
+        wf_func *cf = cinst_lower(s->root, s->r, x.of.func, d->u.canon.func_type, &o, d->u.canon.opts.async);
+        push(s, WF_CSORT_CORE_FUNC, (citem){ .of.core = { .kind = WF_EXTERN_FUNC, .of.func = cf } });
+        return NULL;
+    }
+    case WF_CANON_RESOURCE_NEW: case WF_CANON_RESOURCE_DROP: case WF_CANON_RESOURCE_REP: {
+        cabi_rtype *rt = crt_lookup(s->r, d->u.canon.resource);
+        if (!rt) return wf_error_new(WF_ERR_INTERNAL, "resource type %u is not instantiated", d->u.canon.type);
+        wf_func *cf = cinst_builtin(s->root, s->r, d->u.canon.kind, rt);
+        push(s, WF_CSORT_CORE_FUNC, (citem){ .of.core = { .kind = WF_EXTERN_FUNC, .of.func = cf } });
+        return NULL;
+    }
+    default:
+        return wf_error_new(WF_ERR_UNSUPPORTED, "canonical built-in 0x%02x is not supported", d->u.canon.opcode);
+    }
+}
+
+static wf_error *do_type(scope *s, const wf_cdef *d)
+{
+    citem it = {0};
+    const wf_ctype *t = d->type;
+    if (t && t->kind == WF_CTYPE_RESOURCE) {
+        const wf_cresource *res = t->resource;
+        if (res->kind == WF_CRES_DEFINED && res->owner == s->c) {
+            wf_func *dtor = NULL;
+            citem x = {0};
+            wf_error *e;
+            if (res->has_dtor) {
+                if ((e = space_get(s, WF_CSORT_CORE_FUNC, res->dtor, &x))) return e;
+                dtor = x.of.core.of.func;
+            }
+            it.of.rt = cabi_rtype_new(&s->r->ci, dtor);
+            wf_vec_push(&s->root->rts, it.of.rt);
+            crt_bind(s->r, res, it.of.rt);
+        } else {
+            it.of.rt = crt_lookup(s->r, res);
+        }
+    }
+    push(s, d->kind == WF_CDEF_CORE_TYPE ? WF_CSORT_CORE_TYPE : WF_CSORT_TYPE, it);
+    return NULL;
+}
+
+static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
+{
+    citem x = {0};
+    wf_error *e;
+    switch (d->kind) {
+    case WF_CDEF_CORE_MODULE:
+        push(s, WF_CSORT_CORE_MODULE, (citem){ .of.module = d->u.core_module.module });
+        return NULL;
+    case WF_CDEF_CORE_INSTANCE: return do_core_instance(s, d);
+    case WF_CDEF_CORE_TYPE: case WF_CDEF_TYPE: return do_type(s, d);
+    case WF_CDEF_COMPONENT:
+        push(s, WF_CSORT_COMPONENT, (citem){ .of.component = { d->u.component.component, s->r } });
+        return NULL;
+    case WF_CDEF_INSTANCE: return do_instance(s, d);
+    case WF_CDEF_ALIAS: return do_alias(s, d);
+    case WF_CDEF_CANON: return do_canon(s, d);
+    case WF_CDEF_IMPORT: return do_import(s, d);
+    case WF_CDEF_EXPORT: {
+        if ((e = space_get(s, d->u.export.item.sort, d->u.export.item.idx, &x))) return e;
+        bind_item(s->r, d->type, &x);
+        push(s, d->sort, x);
+        wf_vec_push(out, ((cnamed){ d->u.export.name, x }));
+        return NULL;
+    }
+    case WF_CDEF_START: {
+        if (d->u.start.nargs || d->u.start.nresults)
+            return wf_error_new(WF_ERR_UNSUPPORTED, "start functions with values are not supported");
+        if ((e = space_get(s, WF_CSORT_FUNC, d->u.start.func, &x))) return e;
+        return cfunc_call(x.of.func, NULL, NULL, NULL);
+    }
+    case WF_CDEF_VALUE:
+        return wf_error_new(WF_ERR_UNSUPPORTED, "value definitions are not supported");
+    }
+    return wf_error_new(WF_ERR_INTERNAL, "unknown definition kind %d", d->kind);
+}
+
+static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, crt *lex,
+                             const cnamed *args, size_t nargs, const wf_clinker *l, cexports *out)
+{
+    crt *r = wf_xcalloc(1, sizeof *r);
+    cabi_inst_init(&r->ci, parent ? &parent->ci : NULL);
+    r->ci.resource = resolve;
+    r->parent = parent;
+    r->lex = lex;
+    r->comp = c;
+    wf_vec_push(&root->crts, r);
+    if (!parent) root->root = r;
+    scope s = { .root = root, .c = c, .r = r, .sp = r->sp, .args = args, .nargs = nargs, .linker = l };
+    cnamed_vec ex = {0};
+    wf_error *e = NULL;
+    for (size_t i = 0; !e && i < c->ndefs; i++) {
+        e = do_def(&s, &c->defs[i], &ex);
+        if (e && e->kind != WF_ERR_TRAP && e->kind != WF_ERR_UNLINKABLE && e->kind != WF_ERR_UNSUPPORTED)
+            e = wf_error_wrap(e, "definition at byte %zu", c->defs[i].offset);
+    }
+    out->items = own(root, ex.data);
+    out->n = ex.len;
+    return e;
+}
+
+wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker *l, wf_cinstance **out)
+{
+    *out = NULL;
+    if (!c->validated) return wf_error_new(WF_ERR_INVALID, "the component was not validated");
+    wf_cinstance *inst = wf_xcalloc(1, sizeof *inst);
+    inst->store = s;
+    inst->comp = c;
+    static const wf_clinker empty;
+    wf_error *e = instantiate(inst, c, NULL, NULL, NULL, 0, l ? l : &empty, &inst->exports);
+    if (e) {
+        wf_cinstance_free(inst);
+        return e;
+    }
+    *out = inst;
+    return NULL;
+}
+
+void wf_cinstance_free(wf_cinstance *inst)
+{
+    if (!inst) return;
+    for (size_t i = 0; i < inst->crts.len; i++) {
+        cabi_inst_fini(&inst->crts.data[i]->ci);
+        wf_vec_free(&inst->crts.data[i]->res);
+        for (int k = 0; k < WF_CSORT_COUNT; k++) wf_vec_free(&inst->crts.data[i]->sp[k]);
+        free(inst->crts.data[i]);
+    }
+    for (size_t i = 0; i < inst->rts.len; i++) cabi_rtype_free(inst->rts.data[i]);
+    for (size_t i = 0; i < inst->allocs.len; i++) free(inst->allocs.data[i]);
+    wf_vec_free(&inst->crts);
+    wf_vec_free(&inst->rts);
+    wf_vec_free(&inst->allocs);
+    free(inst);
+}

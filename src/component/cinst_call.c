@@ -1,0 +1,302 @@
+/*
+ * cinst_call.c - calls across the component boundary (CanonicalABI.md
+ * Store.lift / canon_lift, Store.lower / canon_lower, the resource
+ * built-ins): a component function called with wf_vals, the core functions
+ * `canon lower` makes, and wf_cinstance_call for the host.
+ */
+#include "component/cinst_int.h"
+#include "base/error.h"
+
+static wf_error *check_args(const wf_wit_func *type, const wf_val *args, size_t nargs)
+{
+    if (nargs != type->nparams)
+        return wf_error_new(WF_ERR_INVALID, "`%s` takes %zu argument%s, got %zu",
+                            type->name ? type->name : "function", type->nparams,
+                            type->nparams == 1 ? "" : "s", nargs);
+    cabi_cx cx = {0};
+    wf_error *e = NULL;
+    for (size_t i = 0; !e && i < nargs; i++) {
+        size_t p = cabi_path_param(&cx, type->params[i].name ? type->params[i].name : "?");
+        e = cabi_check_val(&cx, type->params[i].type, &args[i]);
+        cabi_path_pop(&cx, p);
+    }
+    cabi_cx_fini(&cx);
+    return e;
+}
+
+/* canon_lift of a sync function, entered from caller (NULL: the host). */
+static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *results)
+{
+    cabi_inst *ci = &f->inst->ci, *from = caller ? &caller->ci : NULL;
+    const wf_wit_func *t = f->type;
+    if (!cabi_may_enter(ci, from)) return wf_error_new(WF_ERR_TRAP, "cannot enter component instance");
+    cabi_enter(ci, from, true);
+    cabi_task task = {0};
+    cabi_cx cx;
+    cabi_cx_init(&cx, &f->opts, ci);
+    cx.task = &task;
+    cx.adapter = caller != NULL;
+    uint32_t nflat = cabi_count_flat(t->params, t->nparams), nraw = 0;
+    uint64_t *raw = wf_xcalloc(WF_MAX(nflat, 1), sizeof *raw);
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t np, nr;
+    cabi_core_sig(t, false, ps, &np, rs, &nr);
+    wf_value cargs[WF_CABI_MAX_FLAT_PARAMS + 1], cres[WF_CABI_MAX_FLAT_RESULTS];
+    wf_error *e = cabi_lower_values(&cx, t->params, t->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
+                                    "parameter", raw, &nraw, NULL);
+    if (!e) {
+        for (uint32_t i = 0; i < np; i++) cargs[i] = cabi_to_value(ps[i], raw[i]);
+        e = wf_func_call(f->core, cargs, np, cres, nr);
+    }
+    if (!e) {
+        uint64_t rraw[WF_CABI_MAX_FLAT_RESULTS] = {0};
+        for (uint32_t i = 0; i < nr; i++) rraw[i] = cabi_from_value(&cres[i]);
+        e = cabi_lift_values(&cx, t->results, t->nresults, WF_CABI_MAX_FLAT_RESULTS, rraw, "result", results);
+    }
+    if (!e && task.borrows)   /* Task.return_: every borrow lent in must be dropped */
+        e = wf_error_new(WF_ERR_TRAP, "borrow handles still remain at the end of the call");
+    if (!e && f->opts.post_return) {
+        ci->may_leave = false;
+        e = wf_func_call(f->opts.post_return, cres, nr, NULL, 0);
+        ci->may_leave = true;
+    }
+    if (e)
+        for (size_t i = 0; i < t->nresults; i++) wf_val_free(&results[i]);
+    cabi_enter(ci, from, false);
+    free(raw);
+    cabi_cx_fini(&cx);
+    return e;
+}
+
+wf_error *cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *results)
+{
+    if (f->lifted) return call_lifted(f, caller, args, results);
+    if (f->stub) return wf_error_new(WF_ERR_TRAP, "%s", f->stub);
+    wf_val r = {0};
+    wf_error *e = f->fn(f->env, f->type, args, f->type->nparams, &r);
+    if (e) {
+        wf_val_free(&r);
+        return e;
+    }
+    if (f->type->nresults == 0) {
+        wf_val_free(&r);
+        return NULL;
+    }
+    /* a host result is checked like an argument: it is lowered next */
+    cabi_cx cx = {0};
+    size_t p = cabi_path_push(&cx, "result of host function `%s`", f->type->name ? f->type->name : "?");
+    if (f->type->nresults == 1) {
+        e = cabi_check_val(&cx, f->type->results[0].type, &r);
+        if (!e) results[0] = r;
+    } else if (r.kind != WF_VAL_TUPLE || r.of.agg.len != f->type->nresults) {
+        e = wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu results", cabi_path(&cx),
+                         f->type->nresults);
+    } else {
+        for (size_t i = 0; !e && i < f->type->nresults; i++)
+            e = cabi_check_val(&cx, f->type->results[i].type, &r.of.agg.items[i]);
+        for (size_t i = 0; !e && i < f->type->nresults; i++) {
+            results[i] = r.of.agg.items[i];
+            r.of.agg.items[i] = (wf_val){0};
+        }
+    }
+    cabi_path_pop(&cx, p);
+    cabi_cx_fini(&cx);
+    if (e || f->type->nresults != 1) wf_val_free(&r);
+    return e;
+}
+
+/* ---- canon lower ------------------------------------------------------------------ */
+
+typedef struct lowered {
+    crt *inst;
+    cfunc *callee;
+    const wf_wit_func *type;
+    wf_cabi_opts opts;
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1];
+    uint32_t np;
+    wf_flat rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t nr;
+    /* `async` lowering: params past 4 flat values and every result go
+     * through memory and the call returns its subtask state. The callees
+     * here are sync and never block, so that state is always RETURNED. */
+    bool async;
+} lowered;
+
+#define CABI_MAX_FLAT_ASYNC_PARAMS 4
+#define CABI_SUBTASK_RETURNED 2
+
+static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
+{
+    (void)caller;
+    lowered *l = env;
+    cabi_inst *ci = &l->inst->ci;
+    const wf_wit_func *t = l->type;
+    if (!ci->may_leave) return wf_error_new(WF_ERR_TRAP, "cannot leave component instance");
+    uint64_t raw[WF_CABI_MAX_FLAT_PARAMS + 1];
+    for (uint32_t i = 0; i < l->np; i++)
+        raw[i] = l->ps[i] == WF_FLAT_I32 || l->ps[i] == WF_FLAT_F32 ? slots[i].u32 : slots[i].u64;
+    cabi_lends lends = {0};
+    cabi_cx cx;
+    cabi_cx_init(&cx, &l->opts, ci);
+    cx.lends = &lends;
+    cx.adapter = l->callee->lifted;
+    wf_val *args = wf_xcalloc(WF_MAX(t->nparams, 1), sizeof *args);
+    wf_val *res = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *res);
+    uint32_t max_params = l->async ? CABI_MAX_FLAT_ASYNC_PARAMS : WF_CABI_MAX_FLAT_PARAMS;
+    uint32_t max_results = l->async ? 0 : WF_CABI_MAX_FLAT_RESULTS;
+    wf_error *e = cabi_lift_values(&cx, t->params, t->nparams, max_params, raw, "parameter", args);
+    if (!e) e = cfunc_call(l->callee, l->inst, args, res);
+    if (!e) {
+        uint64_t out[WF_CABI_MAX_FLAT_RESULTS];
+        uint32_t nout = 0, retptr;
+        bool spill = cabi_count_flat(t->results, t->nresults) > max_results;
+        if (spill) retptr = (uint32_t)raw[l->np - 1];
+        e = cabi_lower_values(&cx, t->results, t->nresults, max_results, res, "result",
+                              out, &nout, spill ? &retptr : NULL);
+        if (l->async) slots[0].u64 = CABI_SUBTASK_RETURNED;
+        else for (uint32_t i = 0; !e && i < l->nr; i++) slots[i].u64 = out[i];
+    }
+    cabi_lends_release(&lends);   /* Subtask.deliver_resolve */
+    for (size_t i = 0; i < t->nparams; i++) wf_val_free(&args[i]);
+    for (size_t i = 0; i < t->nresults; i++) wf_val_free(&res[i]);
+    free(args);
+    free(res);
+    cabi_cx_fini(&cx);
+    return e;
+}
+
+static const wf_functype *functype_of(const wf_flat *ps, uint32_t np, const wf_flat *rs, uint32_t nr)
+{
+    wf_valtype p[WF_CABI_MAX_FLAT_PARAMS + 1], r[WF_CABI_MAX_FLAT_RESULTS + 1];
+    for (uint32_t i = 0; i < np; i++) p[i] = cabi_flat_valtype(ps[i]);
+    for (uint32_t i = 0; i < nr; i++) r[i] = cabi_flat_valtype(rs[i]);
+    return wf_functype_get(p, np, r, nr);
+}
+
+wf_func *cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_func *type,
+                     const wf_cabi_opts *opts, bool async)
+{
+    lowered *l = wf_xcalloc(1, sizeof *l);
+    wf_vec_push(&root->allocs, l);
+    l->inst = r;
+    l->callee = callee;
+    l->type = type;
+    l->opts = *opts;
+    l->async = async;
+    if (async) {   /* flatten_functype(opts, ft, 'lower') with async */
+        uint32_t fp = cabi_count_flat(type->params, type->nparams);
+        l->np = 0;
+        if (fp > CABI_MAX_FLAT_ASYNC_PARAMS) l->ps[l->np++] = WF_FLAT_I32;
+        else
+            for (size_t i = 0; i < type->nparams; i++)
+                for (uint32_t j = 0; j < type->params[i].type->nflat; j++)
+                    l->ps[l->np++] = type->params[i].type->flat[j];
+        if (cabi_count_flat(type->results, type->nresults)) l->ps[l->np++] = WF_FLAT_I32;
+        l->rs[0] = WF_FLAT_I32;
+        l->nr = 1;
+    } else {
+        cabi_core_sig(type, true, l->ps, &l->np, l->rs, &l->nr);
+    }
+    return wf_func_new_host(root->store, functype_of(l->ps, l->np, l->rs, l->nr), lower_trampoline, l);
+}
+
+/* ---- Resource built-ins ------------------------------------------------------------ */
+
+typedef struct builtin {
+    crt *inst;
+    cabi_rtype *rt;
+} builtin;
+
+static wf_error *res_new(wf_caller *c, void *env, wf_slot *slots)
+{
+    (void)c;
+    builtin *b = env;
+    uint32_t h;
+    wf_error *e = cabi_resource_new(&b->inst->ci, b->rt, slots[0].u32, &h);
+    if (!e) slots[0].u64 = h;
+    return e;
+}
+
+static wf_error *res_drop(wf_caller *c, void *env, wf_slot *slots)
+{
+    (void)c;
+    builtin *b = env;
+    return cabi_resource_drop(&b->inst->ci, b->rt, slots[0].u32);
+}
+
+static wf_error *res_rep(wf_caller *c, void *env, wf_slot *slots)
+{
+    (void)c;
+    builtin *b = env;
+    uint32_t rep;
+    wf_error *e = cabi_resource_rep(&b->inst->ci, b->rt, slots[0].u32, &rep);
+    if (!e) slots[0].u64 = rep;
+    return e;
+}
+
+wf_func *cinst_builtin(wf_cinstance *root, crt *r, uint8_t canon_kind, cabi_rtype *rt)
+{
+    builtin *b = wf_xcalloc(1, sizeof *b);
+    wf_vec_push(&root->allocs, b);
+    b->inst = r;
+    b->rt = rt;
+    wf_flat i32 = WF_FLAT_I32;
+    switch (canon_kind) {
+    case WF_CANON_RESOURCE_NEW: return wf_func_new_host(root->store, functype_of(&i32, 1, &i32, 1), res_new, b);
+    case WF_CANON_RESOURCE_DROP: return wf_func_new_host(root->store, functype_of(&i32, 1, NULL, 0), res_drop, b);
+    default: return wf_func_new_host(root->store, functype_of(&i32, 1, &i32, 1), res_rep, b);
+    }
+}
+
+/* ---- From the host ----------------------------------------------------------------- */
+
+/* "ns:pkg/iface@1.0.0" matches itself, "ns:pkg/iface" and "iface". */
+static bool iface_matches(const char *full, const char *want, size_t wlen)
+{
+    size_t flen = strlen(full);
+    const char *at = strchr(full, '@');
+    size_t base = at ? (size_t)(at - full) : flen;
+    if ((flen == wlen || base == wlen) && !memcmp(full, want, wlen)) return true;
+    const char *slash = memrchr(full, '/', base);
+    return slash && base - (size_t)(slash + 1 - full) == wlen && !memcmp(slash + 1, want, wlen);
+}
+
+cfunc *cinst_find_func(const cexports *ex, const char *name)
+{
+    const char *hash = strchr(name, '#');
+    for (size_t i = 0; i < ex->n; i++) {
+        const cnamed *e = &ex->items[i];
+        if (!hash) {
+            if (e->item.sort == WF_CSORT_FUNC && !strcmp(e->name, name)) return e->item.of.func;
+            continue;
+        }
+        if (e->item.sort != WF_CSORT_INSTANCE || !iface_matches(e->name, name, (size_t)(hash - name)))
+            continue;
+        cfunc *f = cinst_find_func(e->item.of.inst, hash + 1);
+        if (f) return f;
+    }
+    return NULL;
+}
+
+wf_error *wf_cinstance_call(wf_cinstance *inst, const char *name, const wf_val *args, size_t nargs,
+                            wf_val *result)
+{
+    memset(result, 0, sizeof *result);
+    cfunc *f = cinst_find_func(&inst->exports, name);
+    if (!f) return wf_error_new(WF_ERR_NOT_FOUND, "the component exports no function `%s`", name);
+    const wf_wit_func *t = f->type;
+    wf_error *e = check_args(t, args, nargs);
+    if (e) return e;
+    wf_val *vals = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *vals);
+    e = cfunc_call(f, NULL, args, vals);
+    if (!e) {
+        if (t->nresults == 1 && !t->named_results) {
+            *result = vals[0];
+        } else {
+            *result = wf_val_agg(WF_VAL_TUPLE, t->nresults);
+            for (size_t i = 0; i < t->nresults; i++) result->of.agg.items[i] = vals[i];
+        }
+    }
+    free(vals);
+    return e;
+}
