@@ -89,8 +89,18 @@ static bool linker_has_funcs_of(const wf_clinker *l, const char *name)
 
 /* ---- Resource bindings -------------------------------------------------------------- */
 
+/* The same resource type: one root (aliases are names of it), or the one
+ * definition seen through a `(sub resource)` ascription (comp.h). */
+static bool same_resource(const wf_cresource *a, const wf_cresource *b)
+{
+    if (a == b) return true;
+    return a->kind == WF_CRES_DEFINED && b->kind == WF_CRES_DEFINED && a->owner == b->owner &&
+           a->type_index == b->type_index;
+}
+
 void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
 {
+    res = wf_cresource_root(res);
     if (!res || !rt) return;
     for (size_t i = 0; i < r->res.len; i++)
         if (r->res.data[i].res == res) {
@@ -105,9 +115,11 @@ void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
 
 cabi_rtype *crt_lookup(crt *r, const wf_cresource *res)
 {
+    res = wf_cresource_root(res);
+    if (!res) return NULL;
     for (; r; r = r->lex)
         for (size_t i = 0; i < r->res.len; i++)
-            if (r->res.data[i].res == res) return r->res.data[i].rt;
+            if (same_resource(r->res.data[i].res, res)) return r->res.data[i].rt;
     return NULL;
 }
 
@@ -475,7 +487,7 @@ static wf_error *do_type(scope *s, const wf_cdef *d)
     citem it = {0};
     const wf_ctype *t = d->type;
     if (t && t->kind == WF_CTYPE_RESOURCE) {
-        const wf_cresource *res = t->resource;
+        const wf_cresource *res = wf_cresource_root(t->resource);
         if (res->kind == WF_CRES_DEFINED && res->owner == s->c) {
             wf_func *dtor = NULL;
             citem x = {0};
