@@ -183,7 +183,8 @@ uint32_t cw_ref(cw *c, cw_scope *s, int ns, size_t *pos)
         return idx;
     }
     /* wasm-tools resolves a name of an enclosing scope through an outer
-     * alias, bound to the same name, inserted before the current item */
+     * alias inserted before the current item; the alias binds no name, so
+     * every such reference makes its own */
     uint32_t depth = 1;
     for (cw_scope *o = s->up; o; o = o->up, depth++) {
         if (!scope_find(c, o, ns, i, &idx)) continue;
@@ -197,7 +198,7 @@ uint32_t cw_ref(cw *c, cw_scope *s, int ns, size_t *pos)
         wf_buf_u32leb(a, idx);
         cw_emit(c, s, SEC_ALIAS, a);
         *pos = i + 1;
-        return cw_define(c, s, ns, i);
+        return cw_define(c, s, ns, 0);
     }
     return cw_ref_local(c, s, ns, pos);
 }
