@@ -6,12 +6,6 @@
  *
  * Each file gets its own store; every module compiled for it is kept until
  * the store is freed (modules must outlive their instances).
- *
- * Component scripts use the same commands on `(component ...)` forms: text
- * goes through wf_cwat_compile, the binary through wf_component_new, and
- * actions on a component instance take and return typed component values
- * (wast_cval.c) checked against the export's function type. `register`
- * offers a component instance to later components' imports.
  */
 #include "cli/cli.h"
 #include "cli/wast.h"
@@ -20,8 +14,6 @@
 #include <stdio.h>
 
 #include "base/file.h"
-#include "component/component.h"
-#include "component/cwat.h"
 
 typedef enum mod_state { MOD_OK, MOD_SKIPPED, MOD_FAILED } mod_state;
 
@@ -29,10 +21,7 @@ typedef enum mod_state { MOD_OK, MOD_SKIPPED, MOD_FAILED } mod_state;
 typedef struct inst_entry {
     const wast_node *id;        /* its $id, or NULL */
     mod_state state;
-    wf_instance *inst;          /* MOD_OK, a core module instance */
-    wf_cinstance *cinst;        /* MOD_OK, a component instance (inst NULL) */
-    const wf_component *comp;   /* cinst's component */
-    bool is_comp;               /* a component command made it */
+    wf_instance *inst;          /* MOD_OK */
     int line;                   /* of the module command */
     char *why;                  /* MOD_SKIPPED / MOD_FAILED: the reason */
 } inst_entry;
@@ -42,8 +31,6 @@ typedef struct def_entry {
     const wast_node *id;
     mod_state state;
     wf_module *module;
-    wf_component *comp;         /* a `(component definition ...)` */
-    bool is_comp;
     int line;
     char *why;
 } def_entry;
@@ -74,9 +61,6 @@ typedef struct script {
     WF_VEC(def_entry *) defs;
     WF_VEC(reg_entry) regs;
     WF_VEC(ext_entry) externs;
-    WF_VEC(wf_component *) comps;
-    WF_VEC(wf_cinstance *) cinsts;
-    wf_clinker *linker;         /* registered component instances */
     inst_entry *current;
 } script;
 
@@ -282,7 +266,7 @@ static wf_error *load_module(script *sc, const wast_node *n, wf_instance **out)
         const wast_node *def_id = f.rest < n->nitems ? n->items[f.rest] : NULL;
         def_entry *d = NULL;
         for (size_t i = sc->defs.len; i-- > 0;)
-            if (!sc->defs.data[i]->is_comp && (!def_id || same_id(sc->defs.data[i]->id, def_id))) {
+            if (!def_id || same_id(sc->defs.data[i]->id, def_id)) {
                 d = sc->defs.data[i];
                 break;
             }
@@ -337,128 +321,6 @@ static void cmd_module(script *sc, const wast_node *n)
     wf_error_free(err);
 }
 
-/* ---- Components ----------------------------------------------------------------- */
-
-/* Compile (text) and decode/validate a component form; the script keeps it. */
-static wf_error *compile_component(script *sc, const wast_node *n, wf_component **out)
-{
-    module_form f = split_module(n);
-    const wast_node *kw = f.rest < n->nitems ? n->items[f.rest] : NULL;
-    wf_buf bin = { 0 };
-    wf_error *err = NULL;
-    if (wast_is_atom(kw, "binary")) {
-        size_t len = 0;
-        char *bytes = concat_strings(n, f.rest + 1, &len, &err);
-        if (err) return err;
-        wf_buf_bytes(&bin, bytes, len);
-        free(bytes);
-    } else {
-        err = wf_cwat_compile(n->start, n->len, &bin);
-        if (err) {
-            /* positions in the component's text become positions in the script */
-            if (err->line > 0 && !wast_is_atom(kw, "quote")) {
-                if (err->line == 1) err->col += n->col - 1;
-                err->line += n->line - 1;
-            }
-            wf_buf_free(&bin);
-            return err;
-        }
-    }
-    wf_component *c = NULL;
-    err = wf_component_new(bin.data, bin.len, &c);
-    wf_buf_free(&bin);
-    if (err) return err;
-    wf_vec_push(&sc->comps, c);
-    *out = c;
-    return NULL;
-}
-
-static wf_error *instantiate_component(script *sc, const wf_component *c, inst_entry *e)
-{
-    if (!sc->linker) sc->linker = wf_clinker_new();
-    wf_error *err = wf_cinstance_new(sc->store, c, sc->linker, &e->cinst);
-    if (err) return err;
-    e->comp = c;
-    wf_vec_push(&sc->cinsts, e->cinst);
-    return NULL;
-}
-
-/* `(component ...)` or `(component instance $i $X)` into entry e. */
-static wf_error *load_component(script *sc, const wast_node *n, inst_entry *e)
-{
-    module_form f = split_module(n);
-    wf_component *c = NULL;
-    if (f.instance) {
-        const wast_node *def_id = f.rest < n->nitems ? n->items[f.rest] : NULL;
-        def_entry *d = NULL;
-        for (size_t i = sc->defs.len; i-- > 0;)
-            if (sc->defs.data[i]->is_comp && (!def_id || same_id(sc->defs.data[i]->id, def_id))) {
-                d = sc->defs.data[i];
-                break;
-            }
-        if (!d) return wf_error_new(WF_ERR_NOT_FOUND, "unknown component definition");
-        if (d->state == MOD_SKIPPED)
-            return wf_error_new(WF_ERR_UNSUPPORTED, "definition skipped: %s", d->why);
-        if (d->state == MOD_FAILED)
-            return wf_error_new(WF_ERR_NOT_FOUND, "definition failed (line %d)", d->line);
-        c = d->comp;
-    } else {
-        wf_error *err = compile_component(sc, n, &c);
-        if (err) return err;
-    }
-    return instantiate_component(sc, c, e);
-}
-
-/* The validator refuses the features wasmfn leaves out (async, streams,
- * futures, maps, fixed-length lists, GC core types) as invalid, which the
- * spec's assert_invalid cases of gated features rely on; a component the
- * script expects to load that needs one of them is skipped instead. */
-static bool unsupported_feature(const wf_error *err)
-{
-    return err->kind == WF_ERR_UNSUPPORTED ||
-           (err->kind == WF_ERR_INVALID && (strstr(err->message, "not supported") ||
-                                            strstr(err->message, "not valid at this time")));
-}
-
-static void cmd_component(script *sc, const wast_node *n)
-{
-    module_form f = split_module(n);
-    if (f.definition) {
-        def_entry *d = wf_xcalloc(1, sizeof *d);
-        d->id = f.id;
-        d->line = n->line;
-        d->is_comp = true;
-        wf_vec_push(&sc->defs, d);
-        wf_error *err = compile_component(sc, n, &d->comp);
-        if (err) {
-            d->why = error_str(err);
-            if (unsupported_feature(err)) {
-                d->state = MOD_SKIPPED;
-                skip(sc, n, d->why);
-            } else {
-                d->state = MOD_FAILED;
-                fail(sc, n, "expected component to load, got %s", d->why);
-            }
-            wf_error_free(err);
-        }
-        return;
-    }
-    inst_entry *e = add_inst(sc, f.id, n->line);
-    e->is_comp = true;
-    sc->current = e;
-    wf_error *err = load_component(sc, n, e);
-    if (!err) return;
-    e->why = error_str(err);
-    if (unsupported_feature(err)) {
-        e->state = MOD_SKIPPED;
-        skip(sc, n, e->why);
-    } else {
-        e->state = MOD_FAILED;
-        fail(sc, n, "expected component to load, got %s", e->why);
-    }
-    wf_error_free(err);
-}
-
 static void cmd_register(script *sc, const wast_node *n)
 {
     if (n->nitems < 2 || n->items[1]->kind != WAST_STRING || n->nitems > 3 ||
@@ -474,10 +336,6 @@ static void cmd_register(script *sc, const wast_node *n)
     reg_entry r = { wf_xstrndup(n->items[1]->str, n->items[1]->str_len),
                     n->items[1]->str_len, e };
     wf_vec_push(&sc->regs, r);
-    if (e->state == MOD_OK && e->cinst) {
-        if (!sc->linker) sc->linker = wf_clinker_new();
-        wf_clinker_define_instance(sc->linker, r.name, e->cinst);
-    }
 }
 
 /* ---- Actions ----------------------------------------------------------------------- */
@@ -495,16 +353,10 @@ typedef struct outcome {
     size_t nvals;
     wf_error *err;
     char *why;
-    wf_val *cval;               /* OUT_VALUES of a component function */
-    const wf_wit_func *cfunc;   /* its type */
 } outcome;
 
 static void outcome_fini(outcome *o)
 {
-    if (o->cval) {
-        wf_val_free(o->cval);
-        free(o->cval);
-    }
     free(o->vals);
     wf_error_free(o->err);
     free(o->why);
@@ -553,42 +405,6 @@ static bool action_instance(script *sc, const wast_node *id, inst_entry **out, o
     return true;
 }
 
-/* invoke of a component instance's export: typed component values. */
-static outcome component_invoke(script *sc, inst_entry *e, const wast_node *n, size_t k,
-                                const wast_node *name)
-{
-    (void)sc;
-    const wf_wit_func *ft = wf_component_find_func(e->comp, name->str);
-    if (!ft) return broken("export \"%s\" to be a function", name->str);
-    size_t nargs = n->nitems - k;
-    if (nargs != ft->nparams)
-        return broken("%zu arguments for \"%s\", the script gives %zu", ft->nparams, name->str,
-                      nargs);
-    wf_val *args = wf_xcalloc(nargs ? nargs : 1, sizeof *args);
-    outcome o = { 0 };
-    for (size_t i = 0; i < nargs; i++) {
-        wf_error *err = wast_parse_cval(n->items[k + i], ft->params[i].type, &args[i]);
-        if (err) {
-            for (size_t j = 0; j < i; j++) wf_val_free(&args[j]);
-            free(args);
-            if (err->kind == WF_ERR_UNSUPPORTED) return from_error(err);
-            o = broken("a valid argument (%s)", err->message);
-            wf_error_free(err);
-            return o;
-        }
-    }
-    wf_val res = { 0 };
-    wf_error *err = wf_cinstance_call(e->cinst, name->str, args, nargs, &res);
-    for (size_t i = 0; i < nargs; i++) wf_val_free(&args[i]);
-    free(args);
-    if (err) return from_error(err);
-    o.kind = OUT_VALUES;
-    o.cfunc = ft;
-    o.cval = wf_xmalloc(sizeof *o.cval);
-    *o.cval = res;
-    return o;
-}
-
 static outcome run_action(script *sc, const wast_node *n)
 {
     bool invoke = wast_head_is(n, "invoke");
@@ -601,10 +417,6 @@ static outcome run_action(script *sc, const wast_node *n)
     outcome o = { 0 };
     inst_entry *e;
     if (!action_instance(sc, id, &e, &o)) return o;
-    if (e->cinst) {
-        if (!invoke) return broken("an invoke (components have no globals)");
-        return component_invoke(sc, e, n, k, name);
-    }
     wf_extern ext;
     if (!wf_instance_export(e->inst, name->str, name->str_len, &ext))
         return broken("export \"%s\" to exist", name->str);
@@ -662,10 +474,6 @@ static char *outcome_str(const outcome *o)
     case OUT_BROKEN: return wf_xasprintf("a failure to run: expected %s", o->why);
     case OUT_VALUES: break;
     }
-    if (o->cval) {
-        if (o->cfunc && !o->cfunc->nresults) return wf_xstrdup("no results");
-        return wast_cval_str(o->cval);
-    }
     if (!o->nvals) return wf_xstrdup("no results");
     char *acc = NULL;
     for (size_t i = 0; i < o->nvals; i++) {
@@ -701,56 +509,10 @@ static void cmd_action(script *sc, const wast_node *n)
     outcome_fini(&o);
 }
 
-/* The instance an action would run on (NULL when none). */
-static inst_entry *action_target(script *sc, const wast_node *action)
-{
-    const wast_node *id = action->nitems > 1 && wast_is_id(action->items[1]) ? action->items[1] : NULL;
-    return find_inst(sc, id);
-}
-
-/* assert_return on a component: the expected value is read with the
- * function's result type, known once the action has run. */
-static void assert_return_component(script *sc, const wast_node *n)
-{
-    outcome o = run_action(sc, n->items[1]);
-    size_t nexp = n->nitems - 2;
-    char *want = nexp ? wf_xstrndup(n->items[2]->start, n->items[2]->len) : wf_xstrdup("no results");
-    if (o.kind != OUT_VALUES) {
-        judge_other(sc, n, &o, want);
-    } else if (nexp != o.cfunc->nresults || nexp > 1) {
-        fail(sc, n, "expected %zu results, the function has %zu", nexp, o.cfunc->nresults);
-    } else if (!nexp) {
-        pass(sc);
-    } else {
-        wf_val exp = { 0 };
-        wf_error *err = wast_parse_cval(n->items[2], o.cfunc->results[0].type, &exp);
-        if (err) {
-            if (err->kind == WF_ERR_UNSUPPORTED) skip(sc, n, err->message);
-            else fail(sc, n, "expected a valid result, got %s", err->message);
-            wf_error_free(err);
-        } else if (wast_cval_equal(&exp, o.cval)) {
-            pass(sc);
-        } else {
-            char *got = wast_cval_str(o.cval), *w = wast_cval_str(&exp);
-            fail(sc, n, "expected %s, got %s", w, got);
-            free(got);
-            free(w);
-        }
-        wf_val_free(&exp);
-    }
-    free(want);
-    outcome_fini(&o);
-}
-
 static void cmd_assert_return(script *sc, const wast_node *n)
 {
     if (n->nitems < 2) {
         fail(sc, n, "expected (assert_return ACTION RESULT...), got a malformed command");
-        return;
-    }
-    inst_entry *target = action_target(sc, n->items[1]);
-    if (target && target->is_comp) {
-        assert_return_component(sc, n);
         return;
     }
     size_t nexp = n->nitems - 2;
@@ -819,11 +581,8 @@ static void judge_error(script *sc, const wast_node *n, outcome *o, wf_error_kin
 {
     char *text = msg ? node_text(msg) : wf_xstrdup("");
     bool prefix = want == WF_ERR_TRAP;
-    /* the component-model scripts write traps as wasmtime prints them */
-    const char *expect = text;
-    if (prefix && starts_with(expect, "wasm trap: ")) expect += strlen("wasm trap: ");
     if (o->kind == OUT_ERROR && o->err->kind == want &&
-        (!prefix || starts_with(o->err->message, expect))) {
+        (!prefix || starts_with(o->err->message, text))) {
         pass(sc);
     } else {
         char *exp = wf_xasprintf("%s \"%s\"", kind_word(want), text);
@@ -840,19 +599,6 @@ static void judge_error(script *sc, const wast_node *n, outcome *o, wf_error_kin
 /* An assertion about a module: load (and when instantiate, instantiate) it. */
 static outcome try_module(script *sc, const wast_node *m, bool instantiate_too)
 {
-    if (wast_head_is(m, "component")) {
-        module_form f = split_module(m);
-        wf_error *err;
-        if (f.instance || instantiate_too) {
-            inst_entry e = { 0 };
-            err = load_component(sc, m, &e);
-        } else {
-            wf_component *c = NULL;
-            err = compile_component(sc, m, &c);
-        }
-        if (err) return from_error(err);
-        return (outcome){ .kind = OUT_VALUES };
-    }
     if (!wast_head_is(m, "module")) return broken("a module");
     module_form f = split_module(m);
     wf_error *err;
@@ -911,7 +657,6 @@ static void run_command(script *sc, const wast_node *n)
     snprintf(head, sizeof head, "%.*s", (int)WF_MIN(hl, sizeof head - 1), h);
 
     if (!strcmp(head, "module")) cmd_module(sc, n);
-    else if (!strcmp(head, "component")) cmd_component(sc, n);
     else if (!strcmp(head, "register")) cmd_register(sc, n);
     else if (!strcmp(head, "invoke") || !strcmp(head, "get")) cmd_action(sc, n);
     else if (!strcmp(head, "assert_return")) cmd_assert_return(sc, n);
@@ -932,14 +677,7 @@ static void run_command(script *sc, const wast_node *n)
 
 static void script_free(script *sc)
 {
-    /* component instances before the store their core instances live in,
-     * components after */
-    for (size_t i = 0; i < sc->cinsts.len; i++) wf_cinstance_free(sc->cinsts.data[i]);
-    wf_vec_free(&sc->cinsts);
-    wf_clinker_free(sc->linker);
     wf_store_free(sc->store);
-    for (size_t i = 0; i < sc->comps.len; i++) wf_component_free(sc->comps.data[i]);
-    wf_vec_free(&sc->comps);
     for (size_t i = 0; i < sc->modules.len; i++) wf_module_free(sc->modules.data[i]);
     wf_vec_free(&sc->modules);
     for (size_t i = 0; i < sc->insts.len; i++) {

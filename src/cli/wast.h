@@ -87,20 +87,6 @@ bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out);
 bool wast_parse_f32(const char *s, size_t len, uint32_t *bits);
 bool wast_parse_f64(const char *s, size_t len, uint64_t *bits);
 
-/* ---- Component values (wast_cval.c) --------------------------------------- */
-
-struct wf_val;
-struct wf_wit_type;
-/* A component value written as (u32.const 1), (str.const "a"), (list.const
- * ...), (record.const (field "n" v)...), ... read as a value of type t.
- * WF_ERR_MALFORMED for a bad or mistyped value, WF_ERR_UNSUPPORTED for
- * resource handles. */
-wf_error *wast_parse_cval(const wast_node *n, const struct wf_wit_type *t, struct wf_val *out);
-/* Structural equality (any NaN equals any NaN). */
-bool wast_cval_equal(const struct wf_val *a, const struct wf_val *b);
-/* JSON text of v for failure lines; the caller frees it. */
-char *wast_cval_str(const struct wf_val *v);
-
 /* ---- The spectest module (spectest.c) ------------------------------------- */
 
 /* Look up spectest's export `name` in store s, making the host objects the
