@@ -33,6 +33,15 @@ bool wf_cinvalid(cctx *x, size_t at, const char *fmt, ...)
     return false;
 }
 
+bool wf_cunsupported(cctx *x, size_t at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cfail(x, at, WF_ERR_UNSUPPORTED, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
 bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...)
 {
     va_list ap;
@@ -750,7 +759,7 @@ static bool read_alias(cdecoder *d)
         uint32_t count, idx;
         if (!wf_read_u32(&x->r, &count) || !wf_read_u32(&x->r, &idx)) return false;
         if (!outer_sort_ok(sort))
-            return wf_cinvalid(x, at, "outer aliases of a %s are not allowed", wf_csort_name(sort));
+            return wf_cmalformed(x, at, "invalid leading byte for component outer alias kind: outer aliases of a %s are not allowed", wf_csort_name(sort));
         const citem *t = wf_cresolve_outer(x, &d->scope, sort, count, idx, at);
         if (!t) return false;
         citem copy = *t;

@@ -101,6 +101,10 @@ typedef struct cctx {
 
 /* Record a validation error at `at` (returns false). */
 bool wf_cinvalid(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
+/* Record a refusal of a feature this engine does not implement (async,
+ * maps, GC types, ...) at `at`: WF_ERR_UNSUPPORTED, so that callers (the
+ * wast runner) can tell it from an invalid component (returns false). */
+bool wf_cunsupported(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 /* Record a malformed-encoding error at `at` (returns false). */
 bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 

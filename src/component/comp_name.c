@@ -193,7 +193,7 @@ bool wf_cname_parse(cctx *x, const char *name, cname *out, size_t at)
     }
     if (name[0] == '[') {
         if (!strncmp(name, "[async", 6))
-            return wf_cinvalid(x, at, "`%s`: async names are not supported", name);
+            return wf_cunsupported(x, at, "`%s`: async names are not supported", name);
         return wf_cinvalid(x, at, "`%s` is not a valid extern name: unknown annotation", name);
     }
     if (strchr(name, ':')) {

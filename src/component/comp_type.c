@@ -174,7 +174,7 @@ bool wf_cread_valtype(cctx *x, const wf_wit_type **out)
         *out = wf_wit_prim(k);
         return true;
     }
-    if (b == 0x64) return wf_cinvalid(x, at, "`error-context` is not valid at this time (async is not supported)");
+    if (b == 0x64) return wf_cunsupported(x, at, "`error-context` is not valid at this time (async is not supported)");
     int64_t idx;
     if (!wf_read_s33(&x->r, &idx)) return false;
     if (idx < 0) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for value type", b);
@@ -357,21 +357,21 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
         const wf_wit_type *e;
         uint32_t len;
         if (!wf_cread_valtype(x, &e) || !wf_read_u32(&x->r, &len)) return false;
-        return wf_cinvalid(x, at, "fixed-length lists are not supported");
+        return wf_cunsupported(x, at, "fixed-length lists are not supported");
     }
     case 0x66: case 0x65: {
         const wf_wit_type *e;
         if (!read_opt_valtype(x, &e)) return false;
-        return wf_cinvalid(x, at, "`%s` types are not valid at this time (async is not supported)",
+        return wf_cunsupported(x, at, "`%s` types are not valid at this time (async is not supported)",
                            b == 0x66 ? "stream" : "future");
     }
     case 0x63: {
         const wf_wit_type *kt, *vt;
         if (!wf_cread_valtype(x, &kt) || !wf_cread_valtype(x, &vt)) return false;
-        return wf_cinvalid(x, at, "`map` types are not supported");
+        return wf_cunsupported(x, at, "`map` types are not supported");
     }
     case 0x64:
-        return wf_cinvalid(x, at, "`error-context` is not valid at this time (async is not supported)");
+        return wf_cunsupported(x, at, "`error-context` is not valid at this time (async is not supported)");
     default:
         return wf_cmalformed(x, at, "invalid leading byte (0x%x) for component defined type", b);
     }
@@ -625,7 +625,7 @@ static bool read_core_type_in(cctx *x, bool in_module_type, const wf_ctype **out
         return read_module_type(x, at, out);
     }
     if (b == 0x00 || b == 0x4e || b == 0x4f || b == 0x5f || b == 0x5e)
-        return wf_cinvalid(x, at, "core GC types (rec, sub, struct, array) are not supported in components");
+        return wf_cunsupported(x, at, "core GC types (rec, sub, struct, array) are not supported in components");
     return wf_cmalformed(x, at, "invalid leading byte (0x%x) for core type", b);
 }
 
@@ -918,7 +918,7 @@ bool wf_cread_type(cctx *x, const wf_ctype **out)
     case 0x43: {
         const wf_wit_func *f;
         if (!read_functype(x, at, &f)) return false;
-        return wf_cinvalid(x, at, "async functions are not supported");
+        return wf_cunsupported(x, at, "async functions are not supported");
     }
     case 0x41: return read_decl_type(x, true, at, out);
     case 0x42: return read_decl_type(x, false, at, out);
