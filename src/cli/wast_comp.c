@@ -24,10 +24,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "component/component.h"
-#if __has_include("component/cwat.h")
 #include "component/cwat.h"
-#define WAST_HAVE_CWAT 1
-#endif
 
 typedef enum cstate { C_OK, C_SKIPPED, C_FAILED } cstate;
 
@@ -141,16 +138,6 @@ static void shift_position(wf_error *err, const wast_node *n)
     }
 }
 
-static wf_error *compile_text(const char *text, size_t len, wf_buf *out)
-{
-#ifdef WAST_HAVE_CWAT
-    return wf_cwat_compile(text, len, out);
-#else
-    (void)text, (void)len, (void)out;
-    return wf_error_new(WF_ERR_UNSUPPORTED, "the component text format is not in this build");
-#endif
-}
-
 /* Compile a component form (not `instance`) into a new component. */
 static wf_error *compile(const wast_node *n, wf_component **out)
 {
@@ -171,10 +158,10 @@ static wf_error *compile(const wast_node *n, wf_component **out)
         /* The strings are the component's fields. */
         char *text = wf_xasprintf("(component %s)", fields);
         free(fields);
-        err = compile_text(text, strlen(text), &bin);
+        err = wf_cwat_compile(text, strlen(text), &bin);
         free(text);
     } else {
-        err = compile_text(n->start, n->len, &bin);
+        err = wf_cwat_compile(n->start, n->len, &bin);
         shift_position(err, n);
     }
     if (!err) err = wf_component_new(bin.data, bin.len, out);
