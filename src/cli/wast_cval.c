@@ -386,7 +386,8 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
     case WF_VAL_F32: {
         uint32_t bits;
         memcpy(&bits, &v->of.f32, 4);
-        s = wast_f32_str(bits);
+        /* the canonical NaN, the only one a lift makes, reads as `nan` */
+        s = bits == 0x7fc00000u ? wf_xstrdup("nan") : wast_f32_str(bits);
         bprintf(b, "(f32.const %s)", s);
         free(s);
         return;
@@ -394,7 +395,7 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
     case WF_VAL_F64: {
         uint64_t bits;
         memcpy(&bits, &v->of.f64, 8);
-        s = wast_f64_str(bits);
+        s = bits == 0x7ff8000000000000ull ? wf_xstrdup("nan") : wast_f64_str(bits);
         bprintf(b, "(f64.const %s)", s);
         free(s);
         return;
