@@ -177,6 +177,7 @@ static void test_cases(void **state)
     assert_int_equal(v.kind, WF_VAL_OPTION);
     assert_int_equal(v.of.cas.index, 0);
     assert_null(v.of.cas.payload);
+    wf_val_free(&v);
     v = parse("(option.some (tuple.const (str.const \"n=\") (u32.const 7)))");
     assert_int_equal(v.of.cas.index, 1);
     assert_int_equal(v.of.cas.payload->kind, WF_VAL_TUPLE);
@@ -278,7 +279,7 @@ static void test_equal(void **state)
     g = parse("(f64.const nan)");
     assert_true(wast_cval_equal(&w, &g));
     g = parse("(f64.const -nan)");
-    assert_false(wast_cval_equal(&w, &g));
+    assert_false(wast_cval_equal(&w, &g));   /* floats own nothing: no frees needed */
 
     /* A lifted result carries the case index too; names decide. */
     wf_val lifted = wf_val_case(WF_VAL_ENUM, 2, "blue", NULL);
