@@ -207,3 +207,15 @@
   (core instance $m (instantiate $M))
   (func (export "f") (result s32) (canon lift (core func $m "f"))))
 (assert_return (invoke "f") (s32.const 12))
+
+;; functions of an exported instance: "iface#f", by the full name, without
+;; its version, or by the last path segment
+(component
+  (core module $M (func (export "f") (result i32) (i32.const 5)))
+  (core instance $m (instantiate $M))
+  (func $f (result u32) (canon lift (core func $m "f")))
+  (instance $i (export "get" (func $f)))
+  (export "a:b/api@1.0.0" (instance $i)))
+(assert_return (invoke "a:b/api@1.0.0#get") (u32.const 5))
+(assert_return (invoke "a:b/api#get") (u32.const 5))
+(assert_return (invoke "api#get") (u32.const 5))
