@@ -77,7 +77,7 @@ grep -q '^fail.wast:19: skipped: v128.const values are not supported$' "$OUT" ||
 # Component scripts: every command form passes; then one failure of each kind.
 run 0 component.wast
 expect_lines component <<'X'
-67 passed, 0 failed, 0 skipped
+69 passed, 0 failed, 0 skipped
 X
 
 run 1 component_fail.wast

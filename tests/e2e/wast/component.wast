@@ -191,6 +191,12 @@
 (assert_unlinkable
   (component (import "counter" (instance (export "prev" (func (result u32))))))
   "prev")
+(assert_unlinkable
+  (component (import "counter" (instance (export "next" (func (result string))))))
+  "wrong type")
+(assert_unlinkable
+  (component (import "counter" (instance (export "next" (func (param "x" u32) (result u32))))))
+  "wrong type")
 (assert_trap
   (component
     (core module $M (func $s unreachable) (start $s))
