@@ -1,8 +1,10 @@
 /*
  * wast.c - `wasmfn wast FILE...`: runs WebAssembly spec scripts. It owns the
- * command loop: modules (text, binary, quote, definition/instance), register,
- * actions (invoke, get) and the assertions, judged by the kind of wf_error
- * the engine returns; the counts, failure lines and exit status.
+ * command loop (offering each command to the component side, wast_comp.c,
+ * first), the reporting and the --known-failures lists, and the core side:
+ * modules (text, binary, quote, definition/instance), register, actions
+ * (invoke, get) and the assertions, judged by the kind of wf_error the
+ * engine returns; the counts, failure lines and exit status.
  *
  * Each file gets its own store; every module compiled for it is kept until
  * the store is freed (modules must outlive their instances).
@@ -46,14 +48,9 @@ typedef struct ext_entry {
     void *ptr;
 } ext_entry;
 
-typedef struct totals {
-    long passed, failed, skipped;
-} totals;
-
 typedef struct script {
-    const char *file;
-    bool verbose;
-    totals *tot;
+    wast_report rep;            /* the file, verbosity and totals */
+    wast_comp *comp;            /* the component side of the script */
     wf_store *store;
     wast_spectest spectest;
     WF_VEC(wf_module *) modules;
@@ -66,9 +63,51 @@ typedef struct script {
 
 /* ---- Reporting ---------------------------------------------------------------- */
 
+void wast_pass(wast_report *r)
+{
+    r->tot->passed++;
+}
+
+static void vfail(wast_report *r, const wast_node *at, const char *fmt, va_list ap)
+{
+    for (size_t i = 0; i < r->nknown; i++) {
+        wast_known *k = &r->known[i];
+        if (k->line != at->line) continue;
+        k->hit = true;
+        r->tot->skipped++;
+        if (r->verbose) {
+            printf("%s:%d: skipped: known failure (%s): ", r->file, at->line, k->reason);
+            vprintf(fmt, ap);
+            putchar('\n');
+        }
+        return;
+    }
+    printf("%s:%d: ", r->file, at->line);
+    vprintf(fmt, ap);
+    putchar('\n');
+    r->tot->failed++;
+}
+
+void wast_fail(wast_report *r, const wast_node *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(r, at, fmt, ap);
+    va_end(ap);
+}
+
+void wast_skip(wast_report *r, const wast_node *at, const char *why)
+{
+    /* A known failure skipped for another reason did not pass either. */
+    for (size_t i = 0; i < r->nknown; i++)
+        if (r->known[i].line == at->line) r->known[i].hit = true;
+    r->tot->skipped++;
+    if (r->verbose) printf("%s:%d: skipped: %s\n", r->file, at->line, why);
+}
+
 static void pass(script *sc)
 {
-    sc->tot->passed++;
+    wast_pass(&sc->rep);
 }
 
 static void fail(script *sc, const wast_node *at, const char *fmt, ...) WF_PRINTF(3, 4);
@@ -76,21 +115,16 @@ static void fail(script *sc, const wast_node *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("%s:%d: ", sc->file, at->line);
-    vprintf(fmt, ap);
-    putchar('\n');
+    vfail(&sc->rep, at, fmt, ap);
     va_end(ap);
-    sc->tot->failed++;
 }
 
 static void skip(script *sc, const wast_node *at, const char *why)
 {
-    sc->tot->skipped++;
-    if (sc->verbose) printf("%s:%d: skipped: %s\n", sc->file, at->line, why);
+    wast_skip(&sc->rep, at, why);
 }
 
-/* "KIND \"message\"" for an error, "trap \"...\"" for traps; caller frees. */
-static char *error_str(const wf_error *e)
+char *wast_error_str(const wf_error *e)
 {
     if (e->kind == WF_ERR_TRAP) return wf_xasprintf("trap \"%s\"", e->message);
     char *m = wf_error_format(e);
@@ -161,7 +195,7 @@ static module_form split_module(const wast_node *n)
     return f;
 }
 
-static char *concat_strings(const wast_node *n, size_t from, size_t *len, wf_error **err)
+char *wast_concat_strings(const wast_node *n, size_t from, size_t *len, wf_error **err)
 {
     WF_VEC(char) b = {0};
     for (size_t i = from; i < n->nitems; i++) {
@@ -191,7 +225,7 @@ static wf_error *compile_module(script *sc, const wast_node *n, wf_module **out)
     const wast_node *kw = f.rest < n->nitems ? n->items[f.rest] : NULL;
     if (wast_is_atom(kw, "binary") || wast_is_atom(kw, "quote")) {
         size_t len = 0;
-        char *bytes = concat_strings(n, f.rest + 1, &len, &err);
+        char *bytes = wast_concat_strings(n, f.rest + 1, &len, &err);
         if (err) return err;
         if (wast_is_atom(kw, "binary")) err = wf_module_new((const uint8_t *)bytes, len, &m);
         else err = wf_module_from_wat(bytes, len, &m);
@@ -293,11 +327,11 @@ static void cmd_module(script *sc, const wast_node *n)
         wf_vec_push(&sc->defs, d);
         wf_error *err = compile_module(sc, n, &d->module);
         if (err) {
-            char *s = error_str(err);
+            char *s = wast_error_str(err);
             d->why = s;
             if (err->kind == WF_ERR_UNSUPPORTED) {
                 d->state = MOD_SKIPPED;
-                if (sc->verbose) printf("%s:%d: skipped module: %s\n", sc->file, n->line, s);
+                if (sc->rep.verbose) printf("%s:%d: skipped module: %s\n", sc->rep.file, n->line, s);
             } else {
                 d->state = MOD_FAILED;
                 fail(sc, n, "expected module to load, got %s", s);
@@ -308,12 +342,13 @@ static void cmd_module(script *sc, const wast_node *n)
     }
     inst_entry *e = add_inst(sc, f.id, n->line);
     sc->current = e;
+    wast_comp_drop_current(sc->comp);
     wf_error *err = load_module(sc, n, &e->inst);
     if (!err) return;
-    e->why = error_str(err);
+    e->why = wast_error_str(err);
     if (err->kind == WF_ERR_UNSUPPORTED) {
         e->state = MOD_SKIPPED;
-        if (sc->verbose) printf("%s:%d: skipped module: %s\n", sc->file, n->line, e->why);
+        if (sc->rep.verbose) printf("%s:%d: skipped module: %s\n", sc->rep.file, n->line, e->why);
     } else {
         e->state = MOD_FAILED;
         fail(sc, n, "expected module to load, got %s", e->why);
@@ -469,7 +504,7 @@ static outcome run_action(script *sc, const wast_node *n)
 static char *outcome_str(const outcome *o)
 {
     switch (o->kind) {
-    case OUT_ERROR: return error_str(o->err);
+    case OUT_ERROR: return wast_error_str(o->err);
     case OUT_SKIP: return wf_xasprintf("skipped (%s)", o->why);
     case OUT_BROKEN: return wf_xasprintf("a failure to run: expected %s", o->why);
     case OUT_VALUES: break;
@@ -651,6 +686,11 @@ static bool is_module_field(const wast_node *n)
 
 static void run_command(script *sc, const wast_node *n)
 {
+    switch (wast_comp_command(sc->comp, n)) {
+    case WAST_COMP_NOT_MINE: break;
+    case WAST_COMP_NEW_CURRENT: sc->current = NULL; return;
+    case WAST_COMP_DONE: return;
+    }
     size_t hl;
     const char *h = wast_head(n, &hl);
     char head[40];
@@ -677,6 +717,7 @@ static void run_command(script *sc, const wast_node *n)
 
 static void script_free(script *sc)
 {
+    wast_comp_free(sc->comp);      /* its instances live in the store */
     wf_store_free(sc->store);
     for (size_t i = 0; i < sc->modules.len; i++) wf_module_free(sc->modules.data[i]);
     wf_vec_free(&sc->modules);
@@ -696,7 +737,50 @@ static void script_free(script *sc)
     wf_vec_free(&sc->externs);
 }
 
-static void run_file(const char *path, bool verbose, totals *tot)
+/* ---- Known failures ---------------------------------------------------------------------- */
+
+typedef WF_VEC(wast_known) known_vec;
+
+/* Read a --known-failures list: `PATH:LINE REASON` lines, `#` comments. */
+static wf_error *read_known(const char *file, known_vec *out)
+{
+    uint8_t *text;
+    size_t len;
+    wf_error *err = wf_file_read(file, &text, &len);
+    if (err) return err;
+    char *save = NULL;
+    int lineno = 0;
+    char *s = wf_xstrndup((const char *)text, len);
+    free(text);
+    for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        while (*l == ' ' || *l == '\t') l++;
+        if (!*l || *l == '#') continue;
+        char *sp = l + strcspn(l, " \t");
+        char *colon = sp;
+        while (colon > l && colon[-1] != ':') colon--;
+        char *end;
+        long line = colon > l ? strtol(colon, &end, 10) : 0;
+        if (colon == l || line <= 0 || end != sp) {
+            err = wf_error_new(WF_ERR_MALFORMED, "%s: expected PATH:LINE REASON, got \"%s\"", file, l);
+            break;
+        }
+        while (*sp == ' ' || *sp == '\t') sp++;
+        wast_known k = { wf_xstrndup(l, (size_t)(colon - 1 - l)), (int)line,
+                         wf_xstrdup(*sp ? sp : "no reason given"), false };
+        wf_vec_push(out, k);
+    }
+    free(s);
+    return err;
+}
+
+static bool path_ends_with(const char *path, const char *suffix)
+{
+    size_t pl = strlen(path), sl = strlen(suffix);
+    return pl >= sl && !strcmp(path + pl - sl, suffix) && (pl == sl || path[pl - sl - 1] == '/');
+}
+
+static void run_file(const char *path, bool verbose, wast_totals *tot, known_vec *known)
 {
     uint8_t *text;
     size_t len;
@@ -717,7 +801,15 @@ static void run_file(const char *path, bool verbose, totals *tot)
         free(text);
         return;
     }
-    script sc = { .file = path, .verbose = verbose, .tot = tot, .store = wf_store_new() };
+    script sc = { .rep = { .file = path, .verbose = verbose, .tot = tot },
+                  .store = wf_store_new() };
+    /* This file's known failures (a copy, to mark the ones seen). */
+    WF_VEC(wast_known) mine = {0};
+    for (size_t i = 0; i < known->len; i++)
+        if (path_ends_with(path, known->data[i].path)) wf_vec_push(&mine, known->data[i]);
+    sc.rep.known = mine.data;
+    sc.rep.nknown = mine.len;
+    sc.comp = wast_comp_new(sc.store, &sc.rep);
     for (size_t i = 0; i < root->nitems; i++) {
         const wast_node *n = root->items[i];
         if (n->kind != WAST_LIST) {
@@ -734,6 +826,7 @@ static void run_file(const char *path, bool verbose, totals *tot)
             whole.len = (size_t)(last->start + last->len - n->start);
             inst_entry *e = add_inst(&sc, NULL, n->line);
             sc.current = e;
+            wast_comp_drop_current(sc.comp);
             wf_module *m = NULL;
             err = wf_module_from_wat(whole.start, whole.len, &m);
             if (!err) {
@@ -741,7 +834,7 @@ static void run_file(const char *path, bool verbose, totals *tot)
                 err = instantiate(&sc, m, &e->inst);
             }
             if (err) {
-                e->why = error_str(err);
+                e->why = wast_error_str(err);
                 e->state = err->kind == WF_ERR_UNSUPPORTED ? MOD_SKIPPED : MOD_FAILED;
                 if (e->state == MOD_FAILED)
                     fail(&sc, n, "expected module to load, got %s", e->why);
@@ -753,6 +846,13 @@ static void run_file(const char *path, bool verbose, totals *tot)
         run_command(&sc, n);
         fflush(stdout);
     }
+    for (size_t i = 0; i < mine.len; i++)
+        if (!mine.data[i].hit) {
+            printf("%s:%d: expected the known failure (%s), got none: take it off the list\n",
+                   path, mine.data[i].line, mine.data[i].reason);
+            tot->failed++;
+        }
+    wf_vec_free(&mine);
     script_free(&sc);
     wast_node_free(root);
     free(text);
@@ -761,24 +861,42 @@ static void run_file(const char *path, bool verbose, totals *tot)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: wasmfn wast [-v] FILE...\n"
+            "usage: wasmfn wast [-v] [--known-failures LIST] FILE...\n"
             "\n"
             "Run WebAssembly spec scripts (.wast): modules, register, invoke/get and\n"
-            "the assert_* commands. Prints one line per failure\n"
+            "the assert_* commands. Component scripts too: (component ...) in text,\n"
+            "binary or quote form, component definition/instance, register, invoke\n"
+            "with typed values (u32.const, str.const, list.const, record.const, ...)\n"
+            "and the assertions on them; a component that loads counts as passed.\n"
+            "Prints one line per failure\n"
             "(`file:line: expected ..., got ...`) and then one summary line\n"
             "`N passed, M failed, K skipped` for all files together. Commands that\n"
             "need a proposal wasmfn does not implement are skipped.\n"
             "\n"
             "options:\n"
             "  -v, --verbose  also print each skipped command with its reason\n"
+            "  --known-failures LIST\n"
+            "                 commands known to fail, one `PATH:LINE REASON` a line:\n"
+            "                 counted as skipped with their reason when they fail,\n"
+            "                 as failures when they do not\n"
             "  -h, --help     print this help\n"
             "\n"
             "exit status: 0 all passed, 1 something failed, 2 usage error\n");
 }
 
+static void known_free(known_vec *k)
+{
+    for (size_t i = 0; i < k->len; i++) {
+        free(k->data[i].path);
+        free(k->data[i].reason);
+    }
+    wf_vec_free(k);
+}
+
 int wf_cli_wast(int argc, char **argv)
 {
     bool verbose = false;
+    known_vec known = {0};
     int first = 1;
     for (; first < argc; first++) {
         const char *a = argv[first];
@@ -788,24 +906,38 @@ int wf_cli_wast(int argc, char **argv)
         }
         if (a[0] != '-' || !a[1]) break;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            known_free(&known);
             usage(stdout);
             return WF_EXIT_OK;
+        }
+        if (!strcmp(a, "--known-failures") && first + 1 < argc) {
+            wf_error *err = read_known(argv[++first], &known);
+            if (err) {
+                fprintf(stderr, "wasmfn wast: %s\n", err->message);
+                wf_error_free(err);
+                known_free(&known);
+                return WF_EXIT_USAGE;
+            }
+            continue;
         }
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbose = true;
             continue;
         }
+        known_free(&known);
         fprintf(stderr, "wasmfn wast: unknown option '%s'\n", a);
         usage(stderr);
         return WF_EXIT_USAGE;
     }
     if (first >= argc) {
+        known_free(&known);
         fprintf(stderr, "wasmfn wast: no script given\n");
         usage(stderr);
         return WF_EXIT_USAGE;
     }
-    totals tot = { 0 };
-    for (int i = first; i < argc; i++) run_file(argv[i], verbose, &tot);
+    wast_totals tot = { 0 };
+    for (int i = first; i < argc; i++) run_file(argv[i], verbose, &tot, &known);
+    known_free(&known);
     printf("%ld passed, %ld failed, %ld skipped\n", tot.passed, tot.failed, tot.skipped);
     return tot.failed ? WF_EXIT_FAIL : WF_EXIT_OK;
 }

@@ -2,7 +2,9 @@
  * wast.h - the pieces of the spec-script runner (`wasmfn wast`) shared
  * between its files: the script as a tree of s-expressions (wast_sexp.c),
  * constant values and expected results (wast_value.c), and the `spectest`
- * host module (spectest.c). The command loop is in wast.c.
+ * host module (spectest.c), and the component side of scripts: typed
+ * component values (wast_cval.c) and component commands (wast_comp.c). The
+ * command loop and the reporting are in wast.c.
  */
 #ifndef WF_CLI_WAST_H
 #define WF_CLI_WAST_H
@@ -11,6 +13,7 @@
 #include "base/error.h"
 #include "base/vec.h"
 #include "wasmfn.h"
+#include "component/val.h"
 
 /* ---- The script as s-expressions (wast_sexp.c) --------------------------- */
 
@@ -86,6 +89,85 @@ char *wast_expect_str(const wast_expect *e);
 bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out);
 bool wast_parse_f32(const char *s, size_t len, uint32_t *bits);
 bool wast_parse_f64(const char *s, size_t len, uint64_t *bits);
+/* A float's text form (nan:0x.. for NaNs); the caller frees it. */
+char *wast_f32_str(uint32_t bits);
+char *wast_f64_str(uint64_t bits);
+
+/* ---- Reporting (wast.c) --------------------------------------------------- */
+
+typedef struct wast_totals {
+    long passed, failed, skipped;
+} wast_totals;
+
+/* A command known to fail, from a --known-failures list: `PATH:LINE REASON`
+ * where the script's path ends with PATH. When it fails, the runner counts
+ * and reports it as skipped with the reason; when it does not, that is a
+ * failure (the list must shrink as the engine improves). */
+typedef struct wast_known {
+    char *path;
+    int line;
+    char *reason;
+    bool hit;
+} wast_known;
+
+/* Where results of the current file go. */
+typedef struct wast_report {
+    const char *file;
+    bool verbose;
+    wast_totals *tot;
+    wast_known *known;          /* the known failures of this file */
+    size_t nknown;
+} wast_report;
+
+void wast_pass(wast_report *r);
+/* Count a failure and print `file:line: ` and the message. */
+void wast_fail(wast_report *r, const wast_node *at, const char *fmt, ...) WF_PRINTF(3, 4);
+/* Count a skip; printed (with why) only when verbose. */
+void wast_skip(wast_report *r, const wast_node *at, const char *why);
+/* `KIND "message"` for an error, `trap "..."` for a trap; the caller frees it. */
+char *wast_error_str(const wf_error *e);
+/* The bytes of string items n->items[from..] concatenated (NUL added),
+ * as `binary` and `quote` forms hold them; caller frees. */
+char *wast_concat_strings(const wast_node *n, size_t from, size_t *len, wf_error **err);
+
+/* ---- Component values (wast_cval.c) ----------------------------------------- */
+
+/* Parse a typed component value: (bool.const true), (u32.const 7),
+ * (str.const "a"), (list.const V*), (record.const (field "n" u32.const 1)),
+ * (variant.const "c" V?), (option.some V), (result.err V?), (flags.const
+ * "a"*), ... With expect (an assert_return result) the NaN patterns
+ * nan:canonical / nan:arithmetic are allowed. Variant and enum values carry
+ * their case name (index 0). Errors are WF_ERR_MALFORMED with line:col. */
+wf_error *wast_cval_parse(const wast_node *n, bool expect, wf_val *out);
+/* Exactly equal: same kinds, integers, bitwise floats, byte-wise strings,
+ * record field names in order, case names of variants and enums, case
+ * indices of options and results, the same set of flags. */
+bool wast_cval_equal(const wf_val *want, const wf_val *got);
+/* The value in the script's syntax; the caller frees it. */
+char *wast_cval_str(const wf_val *v);
+
+/* ---- Component commands (wast_comp.c) ---------------------------------------- */
+
+/* The component state of one script: its components, instances,
+ * definitions and registered instances (a linker). */
+typedef struct wast_comp wast_comp;
+
+wast_comp *wast_comp_new(wf_store *store, wast_report *rep);
+/* Frees instances and components; call before freeing the store. */
+void wast_comp_free(wast_comp *cc);
+
+typedef enum wast_comp_claim {
+    WAST_COMP_NOT_MINE,     /* not about components: the core runner runs it */
+    WAST_COMP_DONE,         /* run and reported */
+    WAST_COMP_NEW_CURRENT,  /* run, and a component instance is now the current one */
+} wast_comp_claim;
+
+/* Run n when it concerns components: a (component ...) command, register or
+ * an action on a component instance (named by $id, or the current one), an
+ * assertion on a component form or on such an action. */
+wast_comp_claim wast_comp_command(wast_comp *cc, const wast_node *n);
+/* A core module instance became the current one. */
+void wast_comp_drop_current(wast_comp *cc);
 
 /* ---- The spectest module (spectest.c) ------------------------------------- */
 

@@ -308,7 +308,7 @@ static const char *heap_name(wf_heaptype h)
     return h < WF_COUNT(names) && names[h] ? names[h] : "?";
 }
 
-static char *f32_str(uint32_t b)
+char *wast_f32_str(uint32_t b)
 {
     if (is_nan32(b))
         return wf_xasprintf("%snan:0x%x", b >> 31 ? "-" : "", b & 0x7fffffu);
@@ -317,7 +317,7 @@ static char *f32_str(uint32_t b)
     return wf_xasprintf("%.9g", (double)f);
 }
 
-static char *f64_str(uint64_t b)
+char *wast_f64_str(uint64_t b)
 {
     if (is_nan64(b))
         return wf_xasprintf("%snan:0x%llx", b >> 63 ? "-" : "",
@@ -334,12 +334,12 @@ char *wast_value_str(const wf_value *v)
     case WF_I32: return wf_xasprintf("(i32.const %d)", v->of.i32);
     case WF_I64: return wf_xasprintf("(i64.const %lld)", (long long)v->of.i64);
     case WF_F32:
-        s = f32_str(v->of.f32_bits);
+        s = wast_f32_str(v->of.f32_bits);
         r = wf_xasprintf("(f32.const %s)", s);
         free(s);
         return r;
     case WF_F64:
-        s = f64_str(v->of.f64_bits);
+        s = wast_f64_str(v->of.f64_bits);
         r = wf_xasprintf("(f64.const %s)", s);
         free(s);
         return r;

@@ -146,8 +146,8 @@ wf_error *cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint3
     *nraw = 0;
     if (cabi_count_flat(fs, n) <= max_flat) {
         for (size_t i = 0; !e && i < n; i++) {
-            size_t p = params ? cabi_path_push(cx, "parameter `%s`", field_label(&fs[i], "?"))
-                              : cabi_path_push(cx, "%s", field_label(&fs[i], label));
+            size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                              : cabi_path_label(cx, field_label(&fs[i], label));
             e = cabi_lower_flat(cx, fs[i].type, &vs[i], raw + *nraw);
             cabi_path_pop(cx, p);
             *nraw += fs[i].type->nflat;
@@ -156,7 +156,7 @@ wf_error *cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint3
     }
     uint32_t *offs = wf_xcalloc(WF_MAX(n, 1), sizeof *offs), size, align, ptr = 0;
     tuple_layout(fs, n, offs, &size, &align);
-    size_t p = cabi_path_push(cx, "%ss", label);
+    size_t p = cabi_path_plural(cx, label);
     if (out_param) {
         ptr = *out_param;
         if (!(e = cabi_need_memory(cx, "to return results in memory")))
@@ -167,8 +167,8 @@ wf_error *cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint3
     }
     cabi_path_pop(cx, p);
     for (size_t i = 0; !e && i < n; i++) {
-        p = params ? cabi_path_push(cx, "parameter `%s`", field_label(&fs[i], "?"))
-                   : cabi_path_push(cx, "%s", field_label(&fs[i], label));
+        p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                   : cabi_path_label(cx, field_label(&fs[i], label));
         e = cabi_store(cx, fs[i].type, &vs[i], ptr + offs[i]);
         cabi_path_pop(cx, p);
     }
@@ -184,8 +184,8 @@ wf_error *cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32
     if (cabi_count_flat(fs, n) <= max_flat) {
         uint32_t k = 0;
         for (size_t i = 0; !e && i < n; i++) {
-            size_t p = params ? cabi_path_push(cx, "parameter `%s`", field_label(&fs[i], "?"))
-                              : cabi_path_push(cx, "%s", field_label(&fs[i], label));
+            size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                              : cabi_path_label(cx, field_label(&fs[i], label));
             e = cabi_lift_flat(cx, fs[i].type, raw + k, &vals[i]);
             cabi_path_pop(cx, p);
             k += fs[i].type->nflat;
@@ -196,13 +196,13 @@ wf_error *cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32
     tuple_layout(fs, n, offs, &size, &align);
     uint32_t ptr = (uint32_t)raw[0];
     if (!(e = cabi_need_memory(cx, "to pass values in memory"))) {
-        size_t p = cabi_path_push(cx, "%ss", label);
+        size_t p = cabi_path_plural(cx, label);
         e = cabi_check_range(cx, ptr, size, align, "unaligned pointer", "pointer out of bounds of memory");
         cabi_path_pop(cx, p);
     }
     for (size_t i = 0; !e && i < n; i++) {
-        size_t p = params ? cabi_path_push(cx, "parameter `%s`", field_label(&fs[i], "?"))
-                          : cabi_path_push(cx, "%s", field_label(&fs[i], label));
+        size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
+                          : cabi_path_label(cx, field_label(&fs[i], label));
         e = cabi_load(cx, fs[i].type, ptr + offs[i], &vals[i]);
         cabi_path_pop(cx, p);
     }
@@ -243,7 +243,7 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     if (e) return e;
     cabi_cx cx = { .inst = inst };
     for (size_t i = 0; !e && i < nargs; i++) {
-        size_t p = cabi_path_push(&cx, "parameter `%s`", sig->params[i].name);
+        size_t p = cabi_path_param(&cx, sig->params[i].name);
         e = cabi_check_val(&cx, sig->params[i].type, &args[i]);
         cabi_path_pop(&cx, p);
     }
@@ -279,7 +279,7 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     }
     free(vals);
     free(raw);
-    wf_buf_free(&cx.path);
+    cabi_cx_fini(&cx);
     return e;
 }
 

@@ -14,27 +14,66 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...)
+/* The path is a stack of frames rendered only when a message needs it: a
+ * call walks every element of every argument, and formatting each step
+ * eagerly cost more than the copying itself. */
+static size_t frame(cabi_cx *cx, uint8_t kind, const char *s, size_t i)
 {
-    size_t old = cx->path.len;
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (old) cx->path.len--;          /* drop the NUL */
-    wf_buf_bytes(&cx->path, tmp, (size_t)WF_MIN(n, (int)sizeof tmp - 1));
-    wf_buf_byte(&cx->path, 0);
+    size_t old = cx->frames.len;
+    wf_vec_push(&cx->frames, ((cabi_frame){ kind, s, i }));
     return old;
 }
 
-void cabi_path_pop(cabi_cx *cx, size_t len)
+size_t cabi_path_index(cabi_cx *cx, size_t i) { return frame(cx, CABI_FRAME_INDEX, NULL, i); }
+size_t cabi_path_field(cabi_cx *cx, const char *name) { return frame(cx, CABI_FRAME_FIELD, name, 0); }
+size_t cabi_path_param(cabi_cx *cx, const char *name) { return frame(cx, CABI_FRAME_PARAM, name, 0); }
+size_t cabi_path_label(cabi_cx *cx, const char *s) { return frame(cx, CABI_FRAME_LABEL, s, 0); }
+size_t cabi_path_plural(cabi_cx *cx, const char *s) { return frame(cx, CABI_FRAME_PLURAL, s, 0); }
+
+size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...)
 {
-    cx->path.len = len;
-    if (len) cx->path.data[len - 1] = 0;
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    return frame(cx, CABI_FRAME_OWNED, wf_xstrdup(tmp), 0);
 }
 
-const char *cabi_path(cabi_cx *cx) { return cx->path.len ? (const char *)cx->path.data : "value"; }
+void cabi_path_pop(cabi_cx *cx, size_t depth)
+{
+    while (cx->frames.len > depth) {
+        cabi_frame *f = &cx->frames.data[--cx->frames.len];
+        if (f->kind == CABI_FRAME_OWNED) free((char *)f->s);
+    }
+}
+
+const char *cabi_path(cabi_cx *cx)
+{
+    if (!cx->frames.len) return "value";
+    cx->path.len = 0;
+    char num[32];
+    for (size_t k = 0; k < cx->frames.len; k++) {
+        const cabi_frame *f = &cx->frames.data[k];
+        const char *s = f->s ? f->s : "?";
+        switch (f->kind) {
+        case CABI_FRAME_INDEX:
+            snprintf(num, sizeof num, "[%zu]", f->i);
+            wf_buf_str(&cx->path, num);
+            break;
+        case CABI_FRAME_FIELD: wf_buf_byte(&cx->path, '.'); wf_buf_str(&cx->path, s); break;
+        case CABI_FRAME_PARAM:
+            wf_buf_str(&cx->path, "parameter `");
+            wf_buf_str(&cx->path, s);
+            wf_buf_byte(&cx->path, '`');
+            break;
+        case CABI_FRAME_PLURAL: wf_buf_str(&cx->path, s); wf_buf_byte(&cx->path, 's'); break;
+        default: wf_buf_str(&cx->path, s); break;
+        }
+    }
+    wf_buf_byte(&cx->path, 0);
+    return (const char *)cx->path.data;
+}
 
 wf_error *cabi_trap(cabi_cx *cx, const char *what, const char *detail_fmt, ...)
 {
@@ -57,7 +96,12 @@ void cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci)
     cx->ci = ci;
 }
 
-void cabi_cx_fini(cabi_cx *cx) { wf_buf_free(&cx->path); }
+void cabi_cx_fini(cabi_cx *cx)
+{
+    cabi_path_pop(cx, 0);
+    wf_vec_free(&cx->frames);
+    wf_buf_free(&cx->path);
+}
 
 static bool name_eq(const char *a, const char *b)
 {
@@ -163,7 +207,7 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
         if (v->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8) return NULL;
         if (v->kind != WF_VAL_LIST) return mismatch(cx, t, v);
         for (size_t i = 0; !e && i < v->of.agg.len; i++) {
-            size_t p = cabi_path_push(cx, "[%zu]", i);
+            size_t p = cabi_path_index(cx, i);
             e = cabi_check_val(cx, t->elem, &v->of.agg.items[i]);
             cabi_path_pop(cx, p);
         }
@@ -174,7 +218,7 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
             return wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu, got %zu items",
                                 cabi_path(cx), t->nfields, v->of.agg.len);
         for (size_t i = 0; !e && i < t->nfields; i++) {
-            size_t p = cabi_path_push(cx, "[%zu]", i);
+            size_t p = cabi_path_index(cx, i);
             e = cabi_check_val(cx, t->fields[i].type, &v->of.agg.items[i]);
             cabi_path_pop(cx, p);
         }
@@ -186,7 +230,7 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
             if (!f)
                 return wf_error_new(WF_ERR_INVALID, "%s: missing field `%s` of %s", cabi_path(cx),
                                     t->fields[i].name, t->name);
-            size_t p = cabi_path_push(cx, ".%s", t->fields[i].name);
+            size_t p = cabi_path_field(cx, t->fields[i].name);
             e = cabi_check_val(cx, t->fields[i].type, f);
             cabi_path_pop(cx, p);
         }
@@ -222,7 +266,7 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
         }
         if (!v->of.cas.payload)
             return wf_error_new(WF_ERR_INVALID, "%s: case `%s` needs a payload", cabi_path(cx), cn);
-        size_t p = cabi_path_push(cx, ".%s", cn);
+        size_t p = cabi_path_field(cx, cn);
         e = cabi_check_val(cx, ct, v->of.cas.payload);
         cabi_path_pop(cx, p);
         return e;

@@ -104,6 +104,15 @@ void cabi_lends_release(cabi_lends *l);
 
 /* ---- The lifting/lowering context ------------------------------------------ */
 
+/* One step of the path to a value, for messages ("users[1].name"). */
+enum { CABI_FRAME_INDEX, CABI_FRAME_FIELD, CABI_FRAME_PARAM, CABI_FRAME_LABEL, CABI_FRAME_PLURAL,
+       CABI_FRAME_OWNED };
+typedef struct cabi_frame {
+    uint8_t kind;
+    const char *s;           /* borrowed (type names outlive the call), or OWNED */
+    size_t i;
+} cabi_frame;
+
 typedef struct cabi_cx {
     wf_instance *inst;       /* core-module mode: memory and realloc are its exports */
     wf_memory *mem;          /* NULL until needed (core mode) or none given */
@@ -118,16 +127,24 @@ typedef struct cabi_cx {
      * host: the messages of some traps differ (see cabi_alloc). */
     bool adapter;
     size_t items;            /* wf_vals made while lifting */
-    wf_buf path;             /* "users[1].name" for messages, NUL-terminated */
+    WF_VEC(cabi_frame) frames;
+    wf_buf path;             /* the frames rendered, by cabi_path */
 } cabi_cx;
 
 /* A context for component mode with options o on instance ci. */
 void cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci);
 void cabi_cx_fini(cabi_cx *cx);
 
-/* Path helpers: push returns the old length to restore with path_pop. */
+/* Path helpers: each push returns the depth to restore with path_pop. The
+ * strings are not copied (they are type or label names that outlive the
+ * call) except by the printf-like cabi_path_push. cabi_cx_fini pops all. */
+size_t cabi_path_index(cabi_cx *cx, size_t i);           /* "[i]" */
+size_t cabi_path_field(cabi_cx *cx, const char *name);   /* ".name" */
+size_t cabi_path_param(cabi_cx *cx, const char *name);   /* "parameter `name`" */
+size_t cabi_path_label(cabi_cx *cx, const char *s);      /* "s" */
+size_t cabi_path_plural(cabi_cx *cx, const char *s);     /* "ss" */
 size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...) WF_PRINTF(2, 3);
-void cabi_path_pop(cabi_cx *cx, size_t len);
+void cabi_path_pop(cabi_cx *cx, size_t depth);
 const char *cabi_path(cabi_cx *cx);
 /* A WF_ERR_TRAP "<what> (<path>[: <detail>])". */
 wf_error *cabi_trap(cabi_cx *cx, const char *what, const char *detail_fmt, ...) WF_PRINTF(3, 4);

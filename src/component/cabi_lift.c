@@ -44,7 +44,7 @@ static wf_error *load_list(cabi_cx *cx, const wf_wit_type *et, uint32_t ptr, uin
     if ((e = count(cx, len))) return e;
     *out = wf_val_agg(WF_VAL_LIST, len);
     for (uint32_t i = 0; i < len; i++) {
-        size_t p = cabi_path_push(cx, "[%u]", i);
+        size_t p = cabi_path_index(cx, i);
         e = cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
         cabi_path_pop(cx, p);
         if (e) { wf_val_free(out); return e; }
@@ -88,7 +88,7 @@ static wf_error *lift_case(cabi_cx *cx, const wf_wit_type *t, uint64_t disc, wf_
         return NULL;
     }
     wf_val payload = {0};
-    size_t p = cabi_path_push(cx, ".%s", cn);
+    size_t p = cabi_path_field(cx, cn);
     wf_error *e = lift(cx, ct, src, &payload);
     cabi_path_pop(cx, p);
     if (e) return e;
@@ -129,9 +129,9 @@ static wf_error *lift_record(cabi_cx *cx, const wf_wit_type *t, wf_val *out, con
         size_t p;
         if (t->kind == WF_WIT_RECORD) {
             wf_val_set_name(out, i, t->fields[i].name);
-            p = cabi_path_push(cx, ".%s", t->fields[i].name);
+            p = cabi_path_field(cx, t->fields[i].name);
         } else {
-            p = cabi_path_push(cx, "[%zu]", i);
+            p = cabi_path_index(cx, i);
         }
         wf_error *e = in ? cabi_lift_flat(cx, ft, in + k, &out->of.agg.items[i])
                          : cabi_load(cx, ft, ptr + t->fields[i].offset, &out->of.agg.items[i]);

@@ -138,7 +138,7 @@ static wf_error *lower_seq(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, u
     if ((e = cabi_alloc(cx, et->align, (uint32_t)bytes, "list", ptr))) return e;
     uint32_t base = *ptr;
     for (size_t i = 0; i < v->of.agg.len; i++) {
-        size_t p = cabi_path_push(cx, "[%zu]", i);
+        size_t p = cabi_path_index(cx, i);
         e = cabi_store(cx, et, &v->of.agg.items[i], base + (uint32_t)i * et->size);
         cabi_path_pop(cx, p);
         if (e) return e;
@@ -170,8 +170,8 @@ wf_error *cabi_lower_flat(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, ui
         uint32_t k = 0;
         for (size_t i = 0; i < t->nfields; i++) {
             const wf_wit_type *ft = t->fields[i].type;
-            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_push(cx, ".%s", t->fields[i].name)
-                                                : cabi_path_push(cx, "[%zu]", i);
+            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_field(cx, t->fields[i].name)
+                                                : cabi_path_index(cx, i);
             e = cabi_lower_flat(cx, ft, cabi_record_item(t, v, i), out + k);
             cabi_path_pop(cx, p);
             if (e) return e;
@@ -226,8 +226,8 @@ wf_error *cabi_store(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_
     }
     case WF_WIT_RECORD: case WF_WIT_TUPLE:
         for (size_t i = 0; i < t->nfields; i++) {
-            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_push(cx, ".%s", t->fields[i].name)
-                                                : cabi_path_push(cx, "[%zu]", i);
+            size_t p = t->kind == WF_WIT_RECORD ? cabi_path_field(cx, t->fields[i].name)
+                                                : cabi_path_index(cx, i);
             e = cabi_store(cx, t->fields[i].type, cabi_record_item(t, v, i), ptr + t->fields[i].offset);
             cabi_path_pop(cx, p);
             if (e) return e;

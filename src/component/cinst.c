@@ -89,8 +89,18 @@ static bool linker_has_funcs_of(const wf_clinker *l, const char *name)
 
 /* ---- Resource bindings -------------------------------------------------------------- */
 
+/* The same resource type: one root (aliases are names of it), or the one
+ * definition seen through a `(sub resource)` ascription (comp.h). */
+static bool same_resource(const wf_cresource *a, const wf_cresource *b)
+{
+    if (a == b) return true;
+    return a->kind == WF_CRES_DEFINED && b->kind == WF_CRES_DEFINED && a->owner == b->owner &&
+           a->type_index == b->type_index;
+}
+
 void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
 {
+    res = wf_cresource_root(res);
     if (!res || !rt) return;
     for (size_t i = 0; i < r->res.len; i++)
         if (r->res.data[i].res == res) {
@@ -105,9 +115,11 @@ void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
 
 cabi_rtype *crt_lookup(crt *r, const wf_cresource *res)
 {
-    for (; r; r = r->parent)
+    res = wf_cresource_root(res);
+    if (!res) return NULL;
+    for (; r; r = r->lex)
         for (size_t i = 0; i < r->res.len; i++)
-            if (r->res.data[i].res == res) return r->res.data[i].rt;
+            if (same_resource(r->res.data[i].res, res)) return r->res.data[i].rt;
     return NULL;
 }
 
@@ -121,7 +133,7 @@ typedef struct scope {
     wf_cinstance *root;
     const wf_component *c;
     crt *r;
-    WF_VEC(citem) sp[WF_CSORT_COUNT];
+    citem_vec *sp;                   /* r->sp */
     const cnamed *args;              /* nested: what the parent passed */
     size_t nargs;
     const wf_clinker *linker;        /* root: the host's definitions */
@@ -214,6 +226,38 @@ static wf_error *host_func(scope *s, const char *name, const char *func, const w
     return NULL;
 }
 
+/* Do two value types have the same structure (names of fields and cases
+ * included)? Handles match by kind only: which resource they name is bound
+ * per instance at runtime and checked when a handle is lifted. Types nest
+ * no deeper than the validator allows (CMAX_DEPTH), so this recursion is
+ * bounded. */
+static bool same_val_type(const wf_wit_type *a, const wf_wit_type *b)
+{
+    if (!a || !b) return a == b;
+    if (a == b) return true;
+    if (a->kind != b->kind || a->nfields != b->nfields) return false;
+    if (!same_val_type(a->elem, b->elem) || !same_val_type(a->err, b->err)) return false;
+    for (size_t i = 0; i < a->nfields; i++) {
+        const char *an = a->fields[i].name, *bn = b->fields[i].name;
+        if ((an || bn) && (!an || !bn || strcmp(an, bn))) return false;
+        if (!same_val_type(a->fields[i].type, b->fields[i].type)) return false;
+    }
+    return true;
+}
+
+/* Can a registered instance's function of type `have` be imported as `want`? */
+static bool func_fits(const wf_wit_func *have, const wf_wit_func *want)
+{
+    if (have->nparams != want->nparams || have->nresults != want->nresults) return false;
+    for (size_t i = 0; i < have->nparams; i++)
+        if (strcmp(have->params[i].name, want->params[i].name) ||
+            !same_val_type(have->params[i].type, want->params[i].type))
+            return false;
+    for (size_t i = 0; i < have->nresults; i++)
+        if (!same_val_type(have->results[i].type, want->results[i].type)) return false;
+    return true;
+}
+
 /* An instance import provided by the host: a registered instance, or host
  * functions (and fresh host resource types) for each of its exports. */
 static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type, citem *out)
@@ -229,6 +273,11 @@ static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type,
             if (!x || x->sort != type->exports[j].sort)
                 return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: the instance has no %s export `%s`",
                                     name, wf_csort_name(type->exports[j].sort), type->exports[j].name);
+            const wf_ctype *want = type->exports[j].type;
+            if (x->sort == WF_CSORT_FUNC && want && want->kind == WF_CTYPE_FUNC &&
+                !func_fits(x->of.func->type, want->func))
+                return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: function `%s` has the wrong type",
+                                    name, type->exports[j].name);
         }
         out->of.inst = (cexports *)ex;
         return NULL;
@@ -314,6 +363,7 @@ static wf_error *do_core_instance(scope *s, const wf_cdef *d)
         }
     } else if (!(e = space_get(s, WF_CSORT_CORE_MODULE, d->u.core_instance.module, &x))) {
         const wf_module *m = x.of.module;
+        if (!m) return wf_error_new(WF_ERR_UNLINKABLE, "core module %u is not available", d->u.core_instance.module);
         uint32_t n = wf_module_import_count(m);
         wf_extern *imports = wf_xcalloc(WF_MAX(n, 1), sizeof *imports);
         for (uint32_t i = 0; !e && i < n; i++) {
@@ -340,8 +390,8 @@ static wf_error *do_core_instance(scope *s, const wf_cdef *d)
     return NULL;
 }
 
-static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, const cnamed *args,
-                             size_t nargs, const wf_clinker *l, cexports *out);
+static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, crt *lex,
+                             const cnamed *args, size_t nargs, const wf_clinker *l, cexports *out);
 
 static wf_error *do_instance(scope *s, const wf_cdef *d)
 {
@@ -359,8 +409,10 @@ static wf_error *do_instance(scope *s, const wf_cdef *d)
         ex->n = na;
     } else if (!e) {
         citem comp = {0};
-        if (!(e = space_get(s, WF_CSORT_COMPONENT, d->u.instance.component, &comp)))
-            e = instantiate(s->root, comp.of.component, s->r, named, na, NULL, ex);
+        if (!(e = space_get(s, WF_CSORT_COMPONENT, d->u.instance.component, &comp)) && !comp.of.component.c)
+            e = wf_error_new(WF_ERR_UNLINKABLE, "component %u is not available", d->u.instance.component);
+        if (!e)
+            e = instantiate(s->root, comp.of.component.c, s->r, comp.of.component.env, named, na, NULL, ex);
     }
     if (e) return e;
     citem it = { .sort = WF_CSORT_INSTANCE, .of.inst = ex };
@@ -388,12 +440,25 @@ static wf_error *do_alias(scope *s, const wf_cdef *d)
         if ((e = space_get(s, WF_CSORT_CORE_INSTANCE, d->u.alias.instance, &x))) return e;
         if ((e = core_export(x.of.core_inst, d->u.alias.name, &it.of.core))) return e;
         break;
-    case WF_CALIAS_OUTER:
-        if (d->sort == WF_CSORT_CORE_MODULE) it.of.module = d->u.alias.outer_module;
-        else if (d->sort == WF_CSORT_COMPONENT) it.of.component = d->u.alias.outer_component;
-        else if (d->sort == WF_CSORT_TYPE && d->type && d->type->kind == WF_CTYPE_RESOURCE)
-            it.of.rt = crt_lookup(s->r, d->type->resource);
+    case WF_CALIAS_OUTER: {
+        /* the runtime item of the enclosing definition scope, which may be
+         * something only known at run time (an import of the parent) */
+        crt *o = s->r;
+        for (uint32_t k = 0; o && k < d->u.alias.outer_count; k++) o = o->lex;
+        if (o && d->sort < WF_CSORT_COUNT && d->u.alias.outer_index < o->sp[d->sort].len) {
+            it = o->sp[d->sort].data[d->u.alias.outer_index];
+        } else if (d->sort == WF_CSORT_CORE_MODULE && d->u.alias.outer_module) {
+            it.of.module = d->u.alias.outer_module;
+        } else if (d->sort == WF_CSORT_COMPONENT && d->u.alias.outer_component) {
+            it.of.component.c = d->u.alias.outer_component;
+        } else if (d->sort == WF_CSORT_TYPE || d->sort == WF_CSORT_CORE_TYPE) {
+            if (d->type && d->type->kind == WF_CTYPE_RESOURCE) it.of.rt = crt_lookup(s->r, d->type->resource);
+        } else {
+            return wf_error_new(WF_ERR_INTERNAL, "outer alias of %s %u out of reach", wf_csort_name(d->sort),
+                                d->u.alias.outer_index);
+        }
         break;
+    }
     }
     push(s, d->sort, it);
     return NULL;
@@ -459,7 +524,7 @@ static wf_error *do_type(scope *s, const wf_cdef *d)
     citem it = {0};
     const wf_ctype *t = d->type;
     if (t && t->kind == WF_CTYPE_RESOURCE) {
-        const wf_cresource *res = t->resource;
+        const wf_cresource *res = wf_cresource_root(t->resource);
         if (res->kind == WF_CRES_DEFINED && res->owner == s->c) {
             wf_func *dtor = NULL;
             citem x = {0};
@@ -490,7 +555,7 @@ static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
     case WF_CDEF_CORE_INSTANCE: return do_core_instance(s, d);
     case WF_CDEF_CORE_TYPE: case WF_CDEF_TYPE: return do_type(s, d);
     case WF_CDEF_COMPONENT:
-        push(s, WF_CSORT_COMPONENT, (citem){ .of.component = d->u.component.component });
+        push(s, WF_CSORT_COMPONENT, (citem){ .of.component = { d->u.component.component, s->r } });
         return NULL;
     case WF_CDEF_INSTANCE: return do_instance(s, d);
     case WF_CDEF_ALIAS: return do_alias(s, d);
@@ -515,17 +580,18 @@ static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
     return wf_error_new(WF_ERR_INTERNAL, "unknown definition kind %d", d->kind);
 }
 
-static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, const cnamed *args,
-                             size_t nargs, const wf_clinker *l, cexports *out)
+static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *parent, crt *lex,
+                             const cnamed *args, size_t nargs, const wf_clinker *l, cexports *out)
 {
     crt *r = wf_xcalloc(1, sizeof *r);
     cabi_inst_init(&r->ci, parent ? &parent->ci : NULL);
     r->ci.resource = resolve;
     r->parent = parent;
+    r->lex = lex;
     r->comp = c;
     wf_vec_push(&root->crts, r);
     if (!parent) root->root = r;
-    scope s = { .root = root, .c = c, .r = r, .args = args, .nargs = nargs, .linker = l };
+    scope s = { .root = root, .c = c, .r = r, .sp = r->sp, .args = args, .nargs = nargs, .linker = l };
     cnamed_vec ex = {0};
     wf_error *e = NULL;
     for (size_t i = 0; !e && i < c->ndefs; i++) {
@@ -533,7 +599,6 @@ static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *par
         if (e && e->kind != WF_ERR_TRAP && e->kind != WF_ERR_UNLINKABLE && e->kind != WF_ERR_UNSUPPORTED)
             e = wf_error_wrap(e, "definition at byte %zu", c->defs[i].offset);
     }
-    for (int k = 0; k < WF_CSORT_COUNT; k++) wf_vec_free(&s.sp[k]);
     out->items = own(root, ex.data);
     out->n = ex.len;
     return e;
@@ -547,7 +612,7 @@ wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker 
     inst->store = s;
     inst->comp = c;
     static const wf_clinker empty;
-    wf_error *e = instantiate(inst, c, NULL, NULL, 0, l ? l : &empty, &inst->exports);
+    wf_error *e = instantiate(inst, c, NULL, NULL, NULL, 0, l ? l : &empty, &inst->exports);
     if (e) {
         wf_cinstance_free(inst);
         return e;
@@ -562,6 +627,7 @@ void wf_cinstance_free(wf_cinstance *inst)
     for (size_t i = 0; i < inst->crts.len; i++) {
         cabi_inst_fini(&inst->crts.data[i]->ci);
         wf_vec_free(&inst->crts.data[i]->res);
+        for (int k = 0; k < WF_CSORT_COUNT; k++) wf_vec_free(&inst->crts.data[i]->sp[k]);
         free(inst->crts.data[i]);
     }
     for (size_t i = 0; i < inst->rts.len; i++) cabi_rtype_free(inst->rts.data[i]);

@@ -16,7 +16,7 @@ static wf_error *check_args(const wf_wit_func *type, const wf_val *args, size_t 
     cabi_cx cx = {0};
     wf_error *e = NULL;
     for (size_t i = 0; !e && i < nargs; i++) {
-        size_t p = cabi_path_push(&cx, "parameter `%s`", type->params[i].name ? type->params[i].name : "?");
+        size_t p = cabi_path_param(&cx, type->params[i].name ? type->params[i].name : "?");
         e = cabi_check_val(&cx, type->params[i].type, &args[i]);
         cabi_path_pop(&cx, p);
     }

@@ -30,10 +30,15 @@ typedef struct citem {
         struct ccore *core_inst;     /* core instance */
         cfunc *func;                 /* func */
         cabi_rtype *rt;              /* type: the runtime resource type, or NULL */
-        const wf_component *component;
+        struct {                     /* component: a closure over where it was defined */
+            const wf_component *c;
+            crt *env;
+        } component;
         cexports *inst;              /* instance */
     } of;
 } citem;
+
+typedef WF_VEC(citem) citem_vec;
 
 /* A named item (an instance's export, an argument). */
 typedef struct cnamed {
@@ -73,9 +78,12 @@ struct cfunc {
  * resolve to. `ci` comes first so a cabi_inst * converts back. */
 struct crt {
     cabi_inst ci;
-    crt *parent;
+    crt *parent;                     /* the instance that instantiated it */
+    crt *lex;                        /* the instance its component was defined in:
+                                      * what its outer aliases name */
     const wf_component *comp;
     WF_VEC(struct cbind { const wf_cresource *res; cabi_rtype *rt; }) res;
+    citem_vec sp[WF_CSORT_COUNT];    /* its index spaces, kept for outer aliases */
 };
 
 /* The owner of everything an instance tree allocates. */

@@ -89,6 +89,13 @@ char *wf_carena_strndup(wf_carena *a, const char *s, size_t n)
     return p;
 }
 
+void *wf_carena_dup(wf_carena *a, const void *src, size_t n)
+{
+    void *p = wf_carena_alloc(a, n + 1);
+    if (n) memcpy(p, src, n);
+    return p;
+}
+
 wf_wit_type *wf_carena_wit(wf_carena *a, wf_wit_kind k)
 {
     wf_wit_type *t = wf_xcalloc(1, sizeof *t);

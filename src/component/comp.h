@@ -32,6 +32,15 @@
  * the validator instantiates a type: WF_CRES_ABSTRACT). At runtime an
  * abstract resource of a component definition is always reached through an
  * import or an instance export, so crun resolves it from what was linked.
+ * Importing or exporting a type gives it a new name node (alias_of set, see
+ * wf_cresource_root): compare resources by root. The runtime type of a
+ * DEFINED resource is "type `type_index` of an instance of `owner`" (an
+ * export ascribed `(sub resource)` is a distinct root outside but has the
+ * same owner and type_index, hence the same runtime type).
+ *
+ * Value definitions (section 12) and `start` are decoded and validated; the
+ * async built-ins, stream/future/error-context/map/fixed-list types and
+ * async functions are refused as not supported (WF_ERR_INVALID naming it).
  */
 #ifndef WF_COMP_H
 #define WF_COMP_H
@@ -93,7 +102,19 @@ struct wf_cresource {
     uint32_t dtor;                   /* core func index in `owner` */
     const wf_component *owner;       /* the defining component */
     uint32_t type_index;             /* its index in owner's type space */
+    /* An export or import of a resource type gives it a new externally
+     * visible NAME (Explainer.md "External Visibility of Types"): a
+     * wf_cresource with alias_of set to the resource it names. It is the same
+     * type: compare resources with wf_cresource_root(). */
+    const wf_cresource *alias_of;
 };
+
+/* The resource a (possibly aliasing) resource is: compare these. */
+static inline const wf_cresource *wf_cresource_root(const wf_cresource *r)
+{
+    while (r && r->alias_of) r = r->alias_of;
+    return r;
+}
 
 /* One core extern in a core module or instance type. */
 typedef struct wf_ccoredecl {
@@ -274,7 +295,7 @@ struct wf_component {
     wf_cdef **space[WF_CSORT_COUNT];
     const wf_component *parent;      /* enclosing component, NULL for the root */
     uint32_t depth;                  /* 0 for the root */
-    bool validated;                  /* validation passed (types are set) */
+    bool validated;                  /* always true for a component handed out */
 
     /* After validation: the component's own type (imports and exports). */
     const wf_ctype *ctype;
@@ -290,11 +311,10 @@ struct wf_component {
     struct wf_carena *arena;
 };
 
-/* Decode (no validation) bytes into *out: definitions, nested components,
- * compiled core modules. WF_ERR_MALFORMED with the byte offset. Exposed for
- * tests; wf_component_new decodes and validates. */
+/* Decode and validate bytes into *out in one pass (what wf_component_new
+ * does): definitions, nested components, compiled core modules, types.
+ * WF_ERR_MALFORMED / WF_ERR_INVALID (or a core module's UNSUPPORTED/LIMIT)
+ * with the byte offset in the binary. */
 wf_error *wf_comp_decode(const uint8_t *bytes, size_t len, wf_component **out);
-/* Validate a decoded root component, filling the types. WF_ERR_INVALID. */
-wf_error *wf_comp_validate(wf_component *c);
 
 #endif

@@ -157,13 +157,13 @@ static char *functype_str(const wf_functype *t)
  * lower of ft. */
 static bool check_opts(cctx *x, const wf_copts *o, const wf_wit_func *ft, bool lift, size_t at)
 {
-    if (o->async) return wf_cinvalid(x, at, "the `async` option is not supported (async is not implemented)");
+    if (o->async) return wf_cunsupported(x, at, "the `async` option is not supported (async is not implemented)");
     if (o->has_callback) return wf_cinvalid(x, at, "cannot specify callback without async");
     if (o->has_memory) {
         const citem *m = wf_cscope_get(x, x->scope, WF_CSORT_CORE_MEMORY, o->memory, at);
         if (!m) return false;
         if (m->core.type.mem.limits.is64)
-            return wf_cinvalid(x, at, "64-bit memories are not supported as canonical `memory`");
+            return wf_cunsupported(x, at, "64-bit memories are not supported as canonical `memory`");
     }
     if (o->has_realloc) {
         const wf_functype *t = core_func_type(x, o->realloc, at);
@@ -342,7 +342,7 @@ static bool other_builtin(cctx *x, uint8_t op, size_t at)
     default:
         return wf_cmalformed(x, at, "invalid leading byte (0x%x) for canonical function", op);
     }
-    return wf_cinvalid(x, at, "canonical built-in 0x%x (async, stream, future, error-context or thread) is not supported", op);
+    return wf_cunsupported(x, at, "canonical built-in 0x%x (async, stream, future, error-context or thread) is not supported", op);
 }
 
 bool wf_cread_canon(cctx *x, wf_cdef *def)

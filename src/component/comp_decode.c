@@ -33,6 +33,15 @@ bool wf_cinvalid(cctx *x, size_t at, const char *fmt, ...)
     return false;
 }
 
+bool wf_cunsupported(cctx *x, size_t at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cfail(x, at, WF_ERR_UNSUPPORTED, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
 bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...)
 {
     va_list ap;
@@ -43,6 +52,17 @@ bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...)
 }
 
 #define OFF(x) wf_reader_offset(&(x)->r)
+
+bool wf_ccheck_implements(cctx *x, bool impl, const cname *nm, const wf_cdecl *d, size_t at)
+{
+    if (!impl) return true;
+    if (d->sort != WF_CSORT_INSTANCE)
+        return wf_cinvalid(x, at, "only instances can have an `implements` attribute (`%s` is a %s)", d->name,
+                           wf_csort_name(d->sort));
+    if (nm->kind != CNAME_PLAIN)
+        return wf_cinvalid(x, at, "name `%s` is not valid with `implements`: it must be a plain name", d->name);
+    return true;
+}
 
 bool wf_cread_count(cctx *x, uint32_t *n)
 {
@@ -104,7 +124,7 @@ bool wf_cread_sort(cctx *x, uint8_t *sort)
 /* nameattributes: 0x00/0x01 name | 0x02 name vec(attribute). Attributes
  * (implements, versionsuffix, external-id) are decoded and checked for
  * duplicates; `implements` is returned for the instance-type check. */
-static bool read_extern_name(cctx *x, char **name, bool *implements)
+bool wf_cread_extern_name(cctx *x, char **name, bool *implements)
 {
     size_t at = OFF(x);
     uint8_t b;
@@ -130,7 +150,7 @@ static bool read_extern_name(cctx *x, char **name, bool *implements)
             cname in;
             if (!wf_cname_parse(x, v, &in, aat)) return false;
             if (in.kind != CNAME_INTERFACE)
-                return wf_cinvalid(x, aat, "`implements` attribute `%s` is not an interface name", v);
+                return wf_cinvalid(x, aat, "`implements` attribute `%s` must be an interface name", v);
             *implements = true;
         } else if (k == 0x01) {
             version_suffix = v;
@@ -166,6 +186,8 @@ void wf_cscope_fini(cscope *s)
     wf_vec_free(&s->core_imports);
     wf_vec_free(&s->core_exports);
     wf_vec_free(&s->bound);
+    wf_cphash_free(&s->vis_imports);
+    wf_cphash_free(&s->vis_all);
 }
 
 citem *wf_cscope_push(cscope *s, uint8_t sort)
@@ -274,6 +296,20 @@ static uint8_t core_sort_of_kind(uint8_t kind)
     }
 }
 
+/* Components forbid duplicate two-level import names of core modules. */
+static bool core_imports_unique(cctx *x, const wf_module *m, size_t at)
+{
+    for (uint32_t i = 0; i < m->nimports; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (m->imports[i].module_len == m->imports[j].module_len &&
+                m->imports[i].name_len == m->imports[j].name_len &&
+                !memcmp(m->imports[i].module, m->imports[j].module, m->imports[i].module_len) &&
+                !memcmp(m->imports[i].name, m->imports[j].name, m->imports[i].name_len))
+                return wf_cinvalid(x, at, "duplicate import name `%s:%s` in a core module", m->imports[i].module,
+                                   m->imports[i].name);
+    return true;
+}
+
 static bool sec_core_module(cdecoder *d, size_t size)
 {
     cctx *x = d->x;
@@ -290,6 +326,7 @@ static bool sec_core_module(cdecoder *d, size_t size)
     }
     wf_cdef *def = new_def(d, WF_CDEF_CORE_MODULE, at);
     def->u.core_module.module = m;
+    if (!core_imports_unique(x, m, at)) return false;
     citem *it = def_adds(d, def, WF_CSORT_CORE_MODULE);
     it->module = m;
     it->type = module_type(x, m);
@@ -601,7 +638,7 @@ static bool read_instance(cdecoder *d)
     for (uint32_t i = 0; i < n; i++) {
         size_t aat = OFF(x);
         bool impl;
-        if (!read_extern_name(x, &args[i].name, &impl) || !wf_cread_sort(x, &args[i].item.sort) ||
+        if (!wf_cread_extern_name(x, &args[i].name, &impl) || !wf_cread_sort(x, &args[i].item.sort) ||
             !wf_read_u32(&x->r, &args[i].item.idx))
             return false;
         uint8_t s = args[i].item.sort;
@@ -614,7 +651,9 @@ static bool read_instance(cdecoder *d)
         if (!wf_cname_unique(x, ex, i, args[i].name, aat)) return false;
         ex[i].name = args[i].name;
         ex[i].sort = s;
-        ex[i].type = it->type;
+        ex[i].type = s == WF_CSORT_TYPE ? wf_cvis_name(x, it->type, args[i].name) : it->type;
+        if (!wf_ccheck_implements(x, impl, &nm, &ex[i], aat)) return false;
+        if (!wf_cname_check_decl(x, &nm, &ex[i], ex, i, aat)) return false;
         if (s == WF_CSORT_VALUE) {
             citem *v = &d->scope.space[WF_CSORT_VALUE].data[args[i].item.idx];
             if (v->consumed) return wf_cinvalid(x, aat, "value %u cannot be used more than once", args[i].item.idx);
@@ -720,7 +759,7 @@ static bool read_alias(cdecoder *d)
         uint32_t count, idx;
         if (!wf_read_u32(&x->r, &count) || !wf_read_u32(&x->r, &idx)) return false;
         if (!outer_sort_ok(sort))
-            return wf_cinvalid(x, at, "outer aliases of a %s are not allowed", wf_csort_name(sort));
+            return wf_cmalformed(x, at, "invalid leading byte for component outer alias kind: outer aliases of a %s are not allowed", wf_csort_name(sort));
         const citem *t = wf_cresolve_outer(x, &d->scope, sort, count, idx, at);
         if (!t) return false;
         citem copy = *t;
@@ -795,48 +834,27 @@ static bool read_import(cdecoder *d)
     size_t at = OFF(x);
     char *name;
     bool impl;
-    if (!read_extern_name(x, &name, &impl)) return false;
+    if (!wf_cread_extern_name(x, &name, &impl)) return false;
     cname nm;
     if (!wf_cname_parse(x, name, &nm, at)) return false;
     if (!wf_cname_unique(x, d->scope.imports.data, d->scope.imports.len, name, at)) return false;
     wf_cdecl decl = { .name = name };
     if (!wf_cread_externtype(x, name, WF_CRES_IMPORTED, &decl)) return false;
-    if (impl && decl.sort != WF_CSORT_INSTANCE)
-        return wf_cinvalid(x, at, "`implements` is only allowed on an instance import");
+    if (!wf_ccheck_implements(x, impl, &nm, &decl, at)) return false;
+    bool fresh = decl.sort == WF_CSORT_TYPE && decl.type->kind == WF_CTYPE_RESOURCE &&
+                 decl.type->resource->kind == WF_CRES_IMPORTED && decl.type->resource->name == name;
+    if (fresh) wf_vec_push(&d->scope.bound, decl.type->resource);
+    else if (decl.sort == WF_CSORT_TYPE) decl.type = wf_cvis_name(x, decl.type, name);
     if (!wf_cname_check_decl(x, &nm, &decl, d->scope.imports.data, d->scope.imports.len, at)) return false;
-    if (decl.sort == WF_CSORT_TYPE && decl.type->kind == WF_CTYPE_RESOURCE &&
-        decl.type->resource->kind == WF_CRES_IMPORTED && decl.type->resource->name == name)
-        wf_vec_push(&d->scope.bound, decl.type->resource);
+    if (!wf_cvis_check(x, &d->scope.vis_imports, &decl, true, at)) return false;
+    wf_cvis_add(&d->scope.vis_imports, decl.sort, decl.type, 0);
+    wf_cvis_add(&d->scope.vis_all, decl.sort, decl.type, 0);
     wf_vec_push(&d->scope.imports, decl);
     wf_cdef *def = new_def(d, WF_CDEF_IMPORT, at);
     def->u.import.decl = decl;
     citem *it = def_adds(d, def, decl.sort);
     wf_citem_from_decl(x, it, &decl);
     return true;
-}
-
-/* Resources reachable from a type, for the export visibility rule. */
-static bool res_visible(cdecoder *d, const wf_cresource *r)
-{
-    for (size_t i = 0; i < d->scope.imports.len; i++) {
-        const wf_cdecl *e = &d->scope.imports.data[i];
-        if (e->sort == WF_CSORT_TYPE && e->type->kind == WF_CTYPE_RESOURCE && e->type->resource == r) return true;
-    }
-    for (size_t i = 0; i < d->scope.exports.len; i++) {
-        const wf_cdecl *e = &d->scope.exports.data[i];
-        if (e->sort == WF_CSORT_TYPE && e->type->kind == WF_CTYPE_RESOURCE && e->type->resource == r) return true;
-    }
-    return false;
-}
-
-
-typedef struct vis_env { cdecoder *d; const wf_cresource *bad; } vis_env;
-static bool vis_fn(void *env, const wf_cresource *r)
-{
-    vis_env *v = env;
-    if (res_visible(v->d, r)) return true;
-    v->bad = r;
-    return false;
 }
 
 static bool read_export(cdecoder *d)
@@ -847,7 +865,7 @@ static bool read_export(cdecoder *d)
     bool impl;
     wf_csortidx item;
     uint8_t has_t;
-    if (!read_extern_name(x, &name, &impl) || !wf_cread_sort(x, &item.sort) ||
+    if (!wf_cread_extern_name(x, &name, &impl) || !wf_cread_sort(x, &item.sort) ||
         !wf_read_u32(&x->r, &item.idx) || !wf_read_u8(&x->r, &has_t))
         return false;
     if (has_t > 1) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for optional export type", has_t);
@@ -878,26 +896,37 @@ static bool read_export(cdecoder *d)
             snprintf(what, sizeof what, "type mismatch in ascribed type of export `%s`", name);
             ok = wf_csub_decl(x, item.sort, it->type, asc.type, &m, what, at);
         }
-        /* a resource bound by the ascription is the item's own */
-        const wf_ctype *t = ok ? wf_csubst(x, asc.type, &m) : NULL;
+        const wf_ctype *t;
+        if (fresh) {
+            /* (sub resource): outside, a new abstract type; at run time the
+             * item's (same owner and type index) */
+            const wf_cresource *root = wf_cresource_root(it->type->resource);
+            fresh->kind = root->kind;
+            fresh->owner = root->owner;
+            fresh->type_index = root->type_index;
+            fresh->has_dtor = root->has_dtor;
+            fresh->dtor = root->dtor;
+            wf_vec_push(&d->scope.bound, fresh);
+            t = asc.type;
+        } else {
+            t = ok ? wf_csubst(x, asc.type, &m) : NULL;
+        }
         wf_cresmap_free(&m);
         if (!ok) return false;
         decl.type = t;
     }
-    if (impl && decl.sort != WF_CSORT_INSTANCE)
-        return wf_cinvalid(x, at, "`implements` is only allowed on an instance export");
+    if (!wf_ccheck_implements(x, impl, &nm, &decl, at)) return false;
     if (item.sort == WF_CSORT_VALUE) {
         citem *v = &d->scope.space[WF_CSORT_VALUE].data[item.idx];
         if (v->consumed) return wf_cinvalid(x, at, "value %u cannot be used more than once", item.idx);
         v->consumed = true;
     }
-    /* every resource the export's type uses must be imported or exported */
-    if (decl.sort != WF_CSORT_TYPE || decl.type->kind != WF_CTYPE_RESOURCE) {
-        vis_env env = { d, NULL };
-        if (decl.type && !wf_cvisit_resources(x->arena, decl.type, vis_fn, &env))
-            return wf_cinvalid(x, at, "export `%s` refers to a resource type that is not exported or imported (resource %u)",
-                               name, env.bad->id);
-    }
+    /* every resource and named value type it uses must be visible */
+    if (!wf_cvis_check(x, &d->scope.vis_all, &decl, false, at)) return false;
+    if (decl.sort == WF_CSORT_TYPE && !(has_t && decl.type->kind == WF_CTYPE_RESOURCE &&
+                                        decl.type->resource->name == name))
+        decl.type = wf_cvis_name(x, decl.type, name);
+    wf_cvis_add(&d->scope.vis_all, decl.sort, decl.type, 0);
     if (!wf_cname_check_decl(x, &nm, &decl, d->scope.exports.data, d->scope.exports.len, at)) return false;
     wf_vec_push(&d->scope.exports, decl);
     wf_cdef *def = new_def(d, WF_CDEF_EXPORT, at);
@@ -1059,14 +1088,11 @@ static bool finish(cdecoder *d, wf_component *c)
     /* the component's type: its imports and exports; the resources it
      * imports or defines are bound (renamed per instantiation) */
     wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_COMPONENT);
-    t->imports = wf_carena_alloc(x->arena, (s->imports.len + 1) * sizeof(wf_cdecl));
-    memcpy(t->imports, s->imports.data, s->imports.len * sizeof(wf_cdecl));
+    t->imports = wf_carena_dup(x->arena, s->imports.data, s->imports.len * sizeof(wf_cdecl));
     t->nimports = s->imports.len;
-    t->exports = wf_carena_alloc(x->arena, (s->exports.len + 1) * sizeof(wf_cdecl));
-    memcpy(t->exports, s->exports.data, s->exports.len * sizeof(wf_cdecl));
+    t->exports = wf_carena_dup(x->arena, s->exports.data, s->exports.len * sizeof(wf_cdecl));
     t->nexports = s->exports.len;
-    t->bound = wf_carena_alloc(x->arena, (s->bound.len + 1) * sizeof(wf_cresource *));
-    memcpy(t->bound, s->bound.data, s->bound.len * sizeof(wf_cresource *));
+    t->bound = wf_carena_dup(x->arena, s->bound.data, s->bound.len * sizeof(wf_cresource *));
     t->nbound = s->bound.len;
     c->ctype = t;
 

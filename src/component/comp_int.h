@@ -51,6 +51,8 @@ uint32_t wf_carena_flags(const wf_carena *a, const wf_wit_type *t);
 
 void *wf_carena_alloc(wf_carena *a, size_t n);           /* zeroed */
 char *wf_carena_strndup(wf_carena *a, const char *s, size_t n);
+/* A copy of n bytes at src (src may be NULL when n is 0); never NULL. */
+void *wf_carena_dup(wf_carena *a, const void *src, size_t n);
 wf_wit_type *wf_carena_wit(wf_carena *a, wf_wit_kind k); /* a zeroed node */
 wf_ctype *wf_carena_ctype(wf_carena *a, wf_ctype_kind k);
 wf_cresource *wf_carena_resource(wf_carena *a, wf_cres_kind k, const char *name);
@@ -83,6 +85,9 @@ typedef struct cscope {
     WF_VEC(wf_ccoredecl) core_imports, core_exports;
     WF_VEC(wf_cresource *) bound;    /* resources bound by this type's decls */
     wf_component *comp;              /* CSCOPE_COMPONENT */
+    /* externally visible type names (comp_vis.c): from imports only, and
+     * from imports and exports */
+    cphash vis_imports, vis_all;
 } cscope;
 
 typedef struct cctx {
@@ -96,6 +101,10 @@ typedef struct cctx {
 
 /* Record a validation error at `at` (returns false). */
 bool wf_cinvalid(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
+/* Record a refusal of a feature this engine does not implement (async,
+ * maps, GC types, ...) at `at`: WF_ERR_UNSUPPORTED, so that callers (the
+ * wast runner) can tell it from an invalid component (returns false). */
+bool wf_cunsupported(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 /* Record a malformed-encoding error at `at` (returns false). */
 bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 
@@ -103,6 +112,8 @@ bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 bool wf_cread_count(cctx *x, uint32_t *n);
 bool wf_cread_name(cctx *x, char **out);                 /* arena-owned, UTF-8 checked */
 bool wf_cread_sort(cctx *x, uint8_t *sort);              /* a sort (0x00 core-sort | ...) */
+/* nameattributes: the extern name; *implements when it has that attribute. */
+bool wf_cread_extern_name(cctx *x, char **name, bool *implements);
 bool wf_cread_core_sort(cctx *x, uint8_t *sort);
 
 /* Scopes. */
@@ -164,6 +175,12 @@ const wf_wit_func *wf_csubst_func(cctx *x, const wf_wit_func *f, cresmap *m);
  * and checks it, adding its func/core func to the index spaces. */
 bool wf_cread_canon(cctx *x, wf_cdef *def);
 
+/* External visibility (comp_vis.c). */
+void wf_cvis_add(cphash *v, uint8_t sort, const wf_ctype *t, int depth);
+bool wf_cvis_check(cctx *x, const cphash *v, const wf_cdecl *d, bool import, size_t at);
+bool wf_cvis_check_component_type(cctx *x, const wf_ctype *t, size_t at);
+const wf_ctype *wf_cvis_name(cctx *x, const wf_ctype *t, const char *name);
+
 /* Names (comp_name.c). */
 typedef enum cname_kind {
     CNAME_PLAIN,             /* label */
@@ -187,6 +204,8 @@ bool wf_cname_parse(cctx *x, const char *name, cname *out, size_t at);
 bool wf_clabel_valid(const char *s, size_t n);
 /* Strong uniqueness of a new name against a list of decls. */
 bool wf_cname_unique(cctx *x, const wf_cdecl *decls, size_t n, const char *name, size_t at);
+/* `implements` is only for instances with plain names. */
+bool wf_ccheck_implements(cctx *x, bool impl, const cname *nm, const wf_cdecl *d, size_t at);
 /* The checks of [constructor]/[method]/[static] names against the scope's
  * resources (decls so far) and the func type. */
 bool wf_cname_check_decl(cctx *x, const cname *nm, const wf_cdecl *d, const wf_cdecl *prev,

@@ -193,7 +193,7 @@ bool wf_cname_parse(cctx *x, const char *name, cname *out, size_t at)
     }
     if (name[0] == '[') {
         if (!strncmp(name, "[async", 6))
-            return wf_cinvalid(x, at, "`%s`: async names are not supported", name);
+            return wf_cunsupported(x, at, "`%s`: async names are not supported", name);
         return wf_cinvalid(x, at, "`%s` is not a valid extern name: unknown annotation", name);
     }
     if (strchr(name, ':')) {
@@ -266,7 +266,7 @@ bool wf_cname_check_decl(cctx *x, const cname *nm, const wf_cdecl *d, const wf_c
         const wf_wit_type *t = f->nresults == 1 ? f->results[0].type : NULL;
         if (t && t->kind == WF_WIT_RESULT) t = t->elem;
         if (!t || t->kind != WF_WIT_OWN || t->resource != r)
-            return wf_cinvalid(x, at, "function `%s` should return `(own %s)` or a result of it", d->name, nm->resource);
+            return wf_cinvalid(x, at, "function `%s` should return `(own %s)` or a result of it (the resource used in the function does not have that name in this context)", d->name, nm->resource);
     } else if (nm->kind == CNAME_METHOD) {
         if (f->nparams < 1 || strcmp(f->params[0].name, "self") != 0 ||
             f->params[0].type->kind != WF_WIT_BORROW || f->params[0].type->resource != r)

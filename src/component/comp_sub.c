@@ -20,8 +20,10 @@ void wf_cresmap_free(cresmap *m)
     wf_vec_free(&m->to);
 }
 
+/* Maps are keyed by root resources (aliases are names of the same type). */
 const wf_cresource *wf_cresmap_get(const cresmap *m, const wf_cresource *r)
 {
+    r = wf_cresource_root(r);
     for (size_t i = m->from.len; i-- > 0;)
         if (m->from.data[i] == r) return m->to.data[i];
     return r;
@@ -29,6 +31,7 @@ const wf_cresource *wf_cresmap_get(const cresmap *m, const wf_cresource *r)
 
 static bool mapped(const cresmap *m, const wf_cresource *r)
 {
+    r = wf_cresource_root(r);
     for (size_t i = 0; i < m->from.len; i++)
         if (m->from.data[i] == r) return true;
     return false;
@@ -36,8 +39,8 @@ static bool mapped(const cresmap *m, const wf_cresource *r)
 
 static void map_add(cresmap *m, const wf_cresource *from, const wf_cresource *to)
 {
-    wf_vec_push(&m->from, from);
-    wf_vec_push(&m->to, to);
+    wf_vec_push(&m->from, wf_cresource_root(from));
+    wf_vec_push(&m->to, wf_cresource_root(to));
 }
 
 /* ---- Equality of value and function types ----------------------------------- */
@@ -157,10 +160,13 @@ static void prefix_why(sctx *s, const char *what, const char *name)
     s->why[sizeof s->why - 1] = 0;
 }
 
-static bool bindable(const wf_ctype *binder, const wf_cresource *r)
+static bool bindable_in(const sctx *s, const wf_ctype *binder, const wf_cresource *r)
 {
+    r = wf_cresource_root(r);
     for (size_t i = 0; i < binder->nbound; i++)
         if (binder->bound[i] == r) return true;
+    for (size_t i = 0; i < s->m->nbindable; i++)
+        if (s->m->bindable[i] == r) return true;
     return false;
 }
 
@@ -180,7 +186,7 @@ static bool exports_sub(sctx *s, const wf_ctype *a, const wf_ctype *b, int depth
             return false;
         }
         if (be->sort == WF_CSORT_TYPE && be->type->kind == WF_CTYPE_RESOURCE &&
-            bindable(b, be->type->resource) && !mapped(s->m, be->type->resource)) {
+            bindable_in(s, b, be->type->resource) && !mapped(s->m, be->type->resource)) {
             if (ae->type->kind != WF_CTYPE_RESOURCE) {
                 snprintf(s->why, sizeof s->why, "export `%s`: expected a resource type", be->name);
                 return false;
@@ -257,7 +263,7 @@ static bool decl_sub(sctx *s, uint8_t sort, const wf_ctype *a, const wf_ctype *b
                 return false;
             }
             if (ai->sort == WF_CSORT_TYPE && ai->type->kind == WF_CTYPE_RESOURCE &&
-                bindable(a, ai->type->resource) && !mapped(s->m, ai->type->resource)) {
+                bindable_in(s, a, ai->type->resource) && !mapped(s->m, ai->type->resource)) {
                 if (bi->type->kind != WF_CTYPE_RESOURCE) {
                     snprintf(s->why, sizeof s->why, "import `%s`: expected a resource type", ai->name);
                     return false;
@@ -296,7 +302,7 @@ bool wf_csub_decl(cctx *x, uint8_t sort, const wf_ctype *a, const wf_ctype *b, c
     bool can_bind = false;
     if (sort == WF_CSORT_TYPE && b->kind == WF_CTYPE_RESOURCE && !mapped(m, b->resource))
         for (size_t i = 0; i < m->nbindable; i++)
-            if (m->bindable[i] == b->resource) can_bind = true;
+            if (m->bindable[i] == wf_cresource_root(b->resource)) can_bind = true;
     if (can_bind) {
         ok = a->kind == WF_CTYPE_RESOURCE;
         if (ok) map_add(m, b->resource, wf_cresmap_get(m, a->resource));
@@ -325,7 +331,7 @@ static const wf_wit_type *subst_val(subctx *s, const wf_wit_type *t, int depth)
     const wf_wit_type *res = t;
     if (t->kind == WF_WIT_OWN || t->kind == WF_WIT_BORROW) {
         const wf_cresource *r = wf_cresmap_get(s->m, t->resource);
-        if (r != t->resource) {
+        if (r != wf_cresource_root(t->resource)) {
             wf_wit_type *n = wf_carena_wit(s->x->arena, t->kind);
             n->resource = r;
             wf_error *e = wf_wit_layout(n);
@@ -423,7 +429,7 @@ static const wf_ctype *subst_ctype(subctx *s, const wf_ctype *t, int depth)
     }
     case WF_CTYPE_RESOURCE: {
         const wf_cresource *r = wf_cresmap_get(s->m, t->resource);
-        if (r == t->resource) return t;
+        if (r == wf_cresource_root(t->resource)) return t;
         wf_ctype *n = wf_carena_ctype(s->x->arena, WF_CTYPE_RESOURCE);
         n->resource = (wf_cresource *)r;
         return n;

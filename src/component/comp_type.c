@@ -174,7 +174,7 @@ bool wf_cread_valtype(cctx *x, const wf_wit_type **out)
         *out = wf_wit_prim(k);
         return true;
     }
-    if (b == 0x64) return wf_cinvalid(x, at, "`error-context` is not valid at this time (async is not supported)");
+    if (b == 0x64) return wf_cunsupported(x, at, "`error-context` is not valid at this time (async is not supported)");
     int64_t idx;
     if (!wf_read_s33(&x->r, &idx)) return false;
     if (idx < 0) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for value type", b);
@@ -357,21 +357,21 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
         const wf_wit_type *e;
         uint32_t len;
         if (!wf_cread_valtype(x, &e) || !wf_read_u32(&x->r, &len)) return false;
-        return wf_cinvalid(x, at, "fixed-length lists are not supported");
+        return wf_cunsupported(x, at, "fixed-length lists are not supported");
     }
     case 0x66: case 0x65: {
         const wf_wit_type *e;
         if (!read_opt_valtype(x, &e)) return false;
-        return wf_cinvalid(x, at, "`%s` types are not valid at this time (async is not supported)",
+        return wf_cunsupported(x, at, "`%s` types are not valid at this time (async is not supported)",
                            b == 0x66 ? "stream" : "future");
     }
     case 0x63: {
         const wf_wit_type *kt, *vt;
         if (!wf_cread_valtype(x, &kt) || !wf_cread_valtype(x, &vt)) return false;
-        return wf_cinvalid(x, at, "`map` types are not supported");
+        return wf_cunsupported(x, at, "`map` types are not supported");
     }
     case 0x64:
-        return wf_cinvalid(x, at, "`error-context` is not valid at this time (async is not supported)");
+        return wf_cunsupported(x, at, "`error-context` is not valid at this time (async is not supported)");
     default:
         return wf_cmalformed(x, at, "invalid leading byte (0x%x) for component defined type", b);
     }
@@ -496,7 +496,11 @@ static bool read_core_externtype(cctx *x, cscope *s, wf_ccoredecl *c)
         if (c->type.table.elem.kind != WF_REF) return wf_cmalformed(x, at, "malformed reference type");
         return read_limits(x, &c->type.table.limits);
     case 0x02:
-        return read_limits(x, &c->type.mem.limits);
+        if (!read_limits(x, &c->type.mem.limits)) return false;
+        if (!c->type.mem.limits.is64 && (c->type.mem.limits.min > 65536 ||
+                                         (c->type.mem.limits.has_max && c->type.mem.limits.max > 65536)))
+            return wf_cinvalid(x, at, "memory size must be at most 65536 pages (4GiB)");
+        return true;
     case 0x03: {
         uint8_t m;
         if (!read_core_valtype(x, &c->type.global.type) || !wf_read_u8(&x->r, &m)) return false;
@@ -595,11 +599,9 @@ static bool read_module_type(cctx *x, size_t at, const wf_ctype **out)
     x->scope = saved;
     if (ok) {
         wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_CORE_MODULE);
-        t->core_imports = wf_carena_alloc(x->arena, (s.core_imports.len + 1) * sizeof(wf_ccoredecl));
-        memcpy(t->core_imports, s.core_imports.data, s.core_imports.len * sizeof(wf_ccoredecl));
+        t->core_imports = wf_carena_dup(x->arena, s.core_imports.data, s.core_imports.len * sizeof(wf_ccoredecl));
         t->ncore_imports = s.core_imports.len;
-        t->core_exports = wf_carena_alloc(x->arena, (s.core_exports.len + 1) * sizeof(wf_ccoredecl));
-        memcpy(t->core_exports, s.core_exports.data, s.core_exports.len * sizeof(wf_ccoredecl));
+        t->core_exports = wf_carena_dup(x->arena, s.core_exports.data, s.core_exports.len * sizeof(wf_ccoredecl));
         t->ncore_exports = s.core_exports.len;
         *out = t;
     }
@@ -623,7 +625,7 @@ static bool read_core_type_in(cctx *x, bool in_module_type, const wf_ctype **out
         return read_module_type(x, at, out);
     }
     if (b == 0x00 || b == 0x4e || b == 0x4f || b == 0x5f || b == 0x5e)
-        return wf_cinvalid(x, at, "core GC types (rec, sub, struct, array) are not supported in components");
+        return wf_cunsupported(x, at, "core GC types (rec, sub, struct, array) are not supported in components");
     return wf_cmalformed(x, at, "invalid leading byte (0x%x) for core type", b);
 }
 
@@ -716,6 +718,9 @@ bool wf_cread_externtype(cctx *x, const char *name, wf_cres_kind rk, wf_cdecl *d
             cresmap m = {0};
             wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_INSTANCE);
             *t = *wf_csubst(x, d->type, &m);
+            /* the fresh resources are bound by the enclosing scope (its
+             * import or export introduces them) */
+            for (size_t i = 0; i < t->nbound; i++) wf_vec_push(&x->scope->bound, t->bound[i]);
             t->bound = NULL;
             t->nbound = 0;
             wf_cresmap_free(&m);
@@ -733,26 +738,16 @@ bool wf_cread_externtype(cctx *x, const char *name, wf_cres_kind rk, wf_cdecl *d
 static bool type_decl(cctx *x, cscope *s, bool is_import)
 {
     size_t at = OFF(x);
-    uint8_t b;
     char *name;
-    if (!wf_read_u8(&x->r, &b)) return false;
-    if (b > 0x02) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for component name", b);
-    if (!wf_cread_name(x, &name)) return false;
-    if (b == 0x02) { /* attributes are ignored in types */
-        uint32_t n;
-        if (!wf_cread_count(x, &n)) return false;
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t k;
-            char *v;
-            if (!wf_read_u8(&x->r, &k)) return false;
-            if (k > 0x02) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for name attribute", k);
-            if (!wf_cread_name(x, &v)) return false;
-        }
-    }
+    bool impl;
+    if (!wf_cread_extern_name(x, &name, &impl)) return false;
     cname nm;
     if (!wf_cname_parse(x, name, &nm, at)) return false;
     wf_cdecl d = { .name = name };
     if (!wf_cread_externtype(x, name, WF_CRES_ABSTRACT, &d)) return false;
+    if (!wf_ccheck_implements(x, impl, &nm, &d, at)) return false;
+    bool fresh = d.sort == WF_CSORT_TYPE && d.type->kind == WF_CTYPE_RESOURCE && d.type->resource->name == name;
+    if (d.sort == WF_CSORT_TYPE && !fresh) d.type = wf_cvis_name(x, d.type, name);
     if (is_import) {
         if (!wf_cname_unique(x, s->imports.data, s->imports.len, name, at)) return false;
         if (!wf_cname_check_decl(x, &nm, &d, s->imports.data, s->imports.len, at)) return false;
@@ -762,8 +757,7 @@ static bool type_decl(cctx *x, cscope *s, bool is_import)
         if (!wf_cname_check_decl(x, &nm, &d, s->exports.data, s->exports.len, at)) return false;
         wf_vec_push(&s->exports, d);
     }
-    if (d.sort == WF_CSORT_TYPE && d.type->kind == WF_CTYPE_RESOURCE && d.type->resource->name == name)
-        wf_vec_push(&s->bound, d.type->resource);
+    if (fresh) wf_vec_push(&s->bound, d.type->resource);
     citem *it = wf_cscope_push(s, d.sort);
     wf_citem_from_decl(x, it, &d);
     return true;
@@ -854,15 +848,14 @@ static bool read_decl_type(cctx *x, bool component, size_t at, const wf_ctype **
     x->scope = saved;
     if (ok) {
         wf_ctype *t = wf_carena_ctype(x->arena, component ? WF_CTYPE_COMPONENT : WF_CTYPE_INSTANCE);
-        t->imports = wf_carena_alloc(x->arena, (s.imports.len + 1) * sizeof(wf_cdecl));
-        memcpy(t->imports, s.imports.data, s.imports.len * sizeof(wf_cdecl));
+        t->imports = wf_carena_dup(x->arena, s.imports.data, s.imports.len * sizeof(wf_cdecl));
         t->nimports = s.imports.len;
-        t->exports = wf_carena_alloc(x->arena, (s.exports.len + 1) * sizeof(wf_cdecl));
-        memcpy(t->exports, s.exports.data, s.exports.len * sizeof(wf_cdecl));
+        t->exports = wf_carena_dup(x->arena, s.exports.data, s.exports.len * sizeof(wf_cdecl));
         t->nexports = s.exports.len;
-        t->bound = wf_carena_alloc(x->arena, (s.bound.len + 1) * sizeof(wf_cresource *));
-        memcpy(t->bound, s.bound.data, s.bound.len * sizeof(wf_cresource *));
+        t->bound = wf_carena_dup(x->arena, s.bound.data, s.bound.len * sizeof(wf_cresource *));
         t->nbound = s.bound.len;
+        /* component types are checked for visibility when defined */
+        if (component && !wf_cvis_check_component_type(x, t, at)) ok = false;
         /* exported value types may not contain borrow */
         for (size_t i = 0; i < t->nexports; i++)
             if (t->exports[i].sort == WF_CSORT_VALUE && wf_wit_has_borrow(x->arena, t->exports[i].type->val)) {
@@ -925,7 +918,7 @@ bool wf_cread_type(cctx *x, const wf_ctype **out)
     case 0x43: {
         const wf_wit_func *f;
         if (!read_functype(x, at, &f)) return false;
-        return wf_cinvalid(x, at, "async functions are not supported");
+        return wf_cunsupported(x, at, "async functions are not supported");
     }
     case 0x41: return read_decl_type(x, true, at, out);
     case 0x42: return read_decl_type(x, false, at, out);

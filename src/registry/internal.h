@@ -61,6 +61,9 @@ reg_entry *reg_find_any(wf_registry *r, const char *id);
 char *reg_ref_resolve(const char *ns, const char *ref);
 /* Resolve path (relative) below base, confined to root; NULL + *why if it
  * escapes or is absolute. The caller frees the result. */
+/* The canonical `imports` words of bits ("wasi:cli", "wasi_snapshot_preview1",
+ * ...) into out, at most cap; returns how many. */
+size_t reg_import_words(uint32_t bits, const char **out, size_t cap);
 char *reg_path_confined(const char *root, const char *base, const char *path, const char **why);
 /* The value of an env.variable entry (storage, then default); NULL if none. */
 char *reg_var_value(wf_registry *r, reg_entry *var);

@@ -11,6 +11,7 @@
 
 #include "base/file.h"
 #include "base/sha256.h"
+#include "component/component.h"
 #include "component/wit.h"
 #include <unistd.h>
 
@@ -224,17 +225,28 @@ static void parse_limits(fctx *c, const wf_reg_node *n, wf_reg_limits *l, bool *
     if (c->r->diags.len != before) *bad = true;
 }
 
+/* The `imports` words; the first word of a bit is its canonical one. */
+static const struct { const char *w; uint32_t bit; } words[] = {
+    { "wasi:cli", WF_IMPORT_WASI_CLI },       { "wasi:io", WF_IMPORT_WASI_IO },
+    { "wasi:poll", WF_IMPORT_WASI_POLL },     { "wasi:clocks", WF_IMPORT_WASI_CLOCKS },
+    { "wasi:random", WF_IMPORT_WASI_RANDOM }, { "wasi:filesystem", WF_IMPORT_WASI_FILESYSTEM },
+    { "wasi:sockets", WF_IMPORT_WASI_SOCKETS }, { "wasi:http", WF_IMPORT_WASI_HTTP },
+    { "wasi_snapshot_preview1", WF_IMPORT_WASI_P1 }, { "wasi1", WF_IMPORT_WASI_P1 },
+    { "preview1", WF_IMPORT_WASI_P1 },        { "funcs", WF_IMPORT_FUNCS },
+};
+
+size_t reg_import_words(uint32_t bits, const char **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < WF_COUNT(words) && n < cap; i++)
+        if ((bits & words[i].bit) && (i == 0 || words[i - 1].bit != words[i].bit))
+            out[n++] = words[i].w;
+    return n;
+}
+
 /* "wasi:io", "wasi:io@0.2.3", "wasi:io/streams@0.2.3" -> bit; 0 if unknown. */
 static uint32_t import_bit(const char *s)
 {
-    static const struct { const char *w; uint32_t bit; } words[] = {
-        { "wasi:cli", WF_IMPORT_WASI_CLI },       { "wasi:io", WF_IMPORT_WASI_IO },
-        { "wasi:poll", WF_IMPORT_WASI_POLL },     { "wasi:clocks", WF_IMPORT_WASI_CLOCKS },
-        { "wasi:random", WF_IMPORT_WASI_RANDOM }, { "wasi:filesystem", WF_IMPORT_WASI_FILESYSTEM },
-        { "wasi:sockets", WF_IMPORT_WASI_SOCKETS }, { "wasi:http", WF_IMPORT_WASI_HTTP },
-        { "wasi_snapshot_preview1", WF_IMPORT_WASI_P1 }, { "wasi1", WF_IMPORT_WASI_P1 },
-        { "preview1", WF_IMPORT_WASI_P1 },        { "funcs", WF_IMPORT_FUNCS },
-    };
     size_t n = strcspn(s, "@/");
     const char *at = strchr(s, '@');
     if (at) {
@@ -793,6 +805,7 @@ void reg_entry_free_fields(reg_entry *re)
     case WF_REG_FUNCTION_WASM: {
         wf_reg_wasm *w = &e->u.wasm;
         if (w->module) wf_module_free(w->module);
+        if (w->component) wf_component_free(w->component);
         if (w->wit_doc) wf_wit_free(w->wit_doc);
         free(w->method);
         free(w->wit);

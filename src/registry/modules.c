@@ -2,8 +2,11 @@
  * modules.c - compiling function.wat / function.wasm entries once, at load:
  * the WAT text or the .wasm bytes (after verifying their sha256 against the
  * entry's `hash`), the `wit` signatures, and `method` as an exported function
- * (and a function of the wit, when there is one). Positions in errors point
- * into the YAML where the text is inline.
+ * (and a function of the wit, when there is one). A function.wasm whose
+ * binary is a component (SPEC §2) is decoded, validated and compiled here
+ * too, and `method` must name one of its exported functions (`f` or
+ * `iface#f`). Positions in errors point into the YAML where the text is
+ * inline.
  */
 #include "registry/internal.h"
 
@@ -14,6 +17,7 @@
 #include "base/file.h"
 #include "base/sha256.h"
 #include "component/cabi.h"
+#include "component/component.h"
 #include "wasm/module.h"
 #include "component/wit.h"
 #include "runtime/runtime.h"
@@ -125,6 +129,36 @@ static void compile_wat(wf_registry *r, reg_entry *e)
     check_method_and_wit(r, e);
 }
 
+/* A component: its own types replace `wit` (so a `wit` field is an error,
+ * not silently ignored), and `method` must be one of its functions. */
+static void compile_component(wf_registry *r, reg_entry *e, const uint8_t *bytes, size_t len,
+                              int pline)
+{
+    wf_reg_wasm *w = &e->pub.u.wasm;
+    wf_error *err = wf_component_new(bytes, len, &w->component);
+    if (err) {
+        if (err->offset >= 0)
+            reg_diag(r, e->file, pline, e->pub.id, "invalid component %s at byte offset %lld: %s",
+                     w->path, (long long)err->offset, err->message);
+        else
+            reg_diag(r, e->file, pline, e->pub.id, "invalid component %s: %s", w->path,
+                     err->message);
+        wf_error_free(err);
+        w->component = NULL;
+        return;
+    }
+    const wf_reg_node *wn = wf_reg_node_get(e->pub.node, "wit");
+    if (wn)
+        reg_diag(r, e->file, wn->line, e->pub.id, "%s is a component: it carries its own types, "
+                 "remove the `wit` field (it is for core modules)", w->path);
+    err = wf_component_method_check(w->component, w->method, NULL);
+    if (err) {
+        const wf_reg_node *mn = wf_reg_node_get(e->pub.node, "method");
+        reg_diag(r, e->file, mn ? mn->line : e->pub.line, e->pub.id, "%s", err->message);
+        wf_error_free(err);
+    }
+}
+
 static void compile_wasm(wf_registry *r, reg_entry *e)
 {
     wf_reg_wasm *w = &e->pub.u.wasm;
@@ -172,10 +206,8 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
         free(bytes);
         return;
     }
-    /* Components (layer 1) share the magic; the version field tells. */
-    if (len >= 8 && !memcmp(bytes, "\0asm", 4) && bytes[6] == 1 && bytes[7] == 0 && bytes[4] != 1) {
-        reg_diag(r, e->file, pline, e->pub.id, "%s is a component; components are not supported yet",
-                 w->path);
+    if (wf_component_is_binary(bytes, len)) {
+        compile_component(r, e, bytes, len, pline);
         free(bytes);
         return;
     }

@@ -1,6 +1,7 @@
 /*
  * register.c - handing the loaded function.wat / function.wasm entries to the
- * runtime (its WASM function kind), with their pool, limits, parsed WIT and
+ * runtime (its WASM function kind, or the component kind for a component
+ * binary), with their pool, limits, parsed WIT and
  * WASI preview 1 config. The runtime borrows the modules, the WIT and the
  * registry itself (env values are looked up per call): the registry must
  * outlive it.
@@ -52,15 +53,27 @@ wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
         const wf_reg_entry *e = &r->entries.data[i]->pub;
         if (e->kind != WF_REG_FUNCTION_WAT && e->kind != WF_REG_FUNCTION_WASM) continue;
         const wf_reg_wasm *w = &e->u.wasm;
+        /* same order of pool types on both sides (runtime.h says so) */
+        wf_pool_config pool = { .type = (wf_pool_type)w->pool.type, .max_size = w->pool.max_size,
+                                .size = w->pool.size, .workers = w->pool.workers,
+                                .buffer = w->pool.buffer, .warm_start = w->pool.warm_start };
+        wf_wasm_limits limits = { w->limits.max_execution_ms, w->limits.max_memory_mb,
+                                  w->limits.max_stack_kb };
+        if (w->component) {
+            const char *words[16];
+            wf_component_config cc = { .method = w->method, .pool = pool, .limits = limits,
+                                        .imports = words };
+            cc.nimports = reg_import_words(w->imports, words, WF_COUNT(words));
+            wf_error *err = wf_runtime_add_component(rt, e->id, w->component, &cc);
+            if (err) return wf_error_wrap(err, "%s:%d", e->file, e->line);
+            continue;
+        }
         if (!w->module) continue;   /* not loaded: its file reported an error */
         wf_wasm_config cfg = {
             .method = w->method,
             .wit = w->wit_func,
-            /* same order of pool types on both sides (runtime.h says so) */
-            .pool = { .type = (wf_pool_type)w->pool.type, .max_size = w->pool.max_size,
-                      .size = w->pool.size, .workers = w->pool.workers,
-                      .buffer = w->pool.buffer, .warm_start = w->pool.warm_start },
-            .limits = { w->limits.max_execution_ms, w->limits.max_memory_mb, w->limits.max_stack_kb },
+            .pool = pool,
+            .limits = limits,
         };
         wasi_config(r, e, &cfg.wasi);
         wf_error *err = wf_runtime_add_wasm(rt, e->id, w->module, &cfg);

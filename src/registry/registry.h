@@ -127,6 +127,9 @@ typedef enum wf_reg_transport { WF_TRANSPORT_PAYLOAD, WF_TRANSPORT_WASI_HTTP } w
 /* function.wat and function.wasm */
 typedef struct wf_reg_wasm {
     wf_module *module;      /* compiled at load; owned by the registry */
+    /* function.wasm whose binary is a component (then module is NULL):
+     * decoded, validated and compiled at load; owned by the registry */
+    struct wf_component *component;
     char *method;           /* export name, or `iface#func` */
     char *wit;              /* the `wit` text, or NULL */
     int wit_line;           /* line of the `wit` field */

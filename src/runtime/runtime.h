@@ -16,7 +16,7 @@
  *              passed (while queued or while running: guest code is
  *              interrupted), or the call was cancelled;
  *   TRAP       the guest trapped; LIMIT: memory/stack limits at instantiation;
- *   UNSUPPORTED  a feature not implemented yet (component `iface#func`).
+ *   UNSUPPORTED  a feature not implemented yet.
  */
 #ifndef WF_RUNTIME_RUNTIME_H
 #define WF_RUNTIME_RUNTIME_H
@@ -180,10 +180,41 @@ wf_error *wf_wasm_check_imports(const wf_module *m);
 
 /* Add a core module's export as function `id`. The module is compiled once
  * by the caller and borrowed: it must outlive the runtime. Errors now:
- * `iface#func` methods and components are UNSUPPORTED, a method that is not
- * an exported function is NOT_FOUND, an import no host provides is
- * UNLINKABLE (wf_wasm_check_imports). */
+ * `iface#func` methods are INVALID (they name functions of components), a
+ * method that is not an exported function is NOT_FOUND, an import no host
+ * provides is UNLINKABLE (wf_wasm_check_imports). */
 wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *module,
                               const wf_wasm_config *cfg);
+
+
+/* ---- The component function kind (comp_fn.c) ------------------------------- */
+
+struct wf_component;   /* component/component.h */
+
+typedef struct wf_component_config {
+    /* "f" (a top-level export) or "iface#f", iface being an exported
+     * instance's full name, that name without its version, or its last path
+     * segment: "wasmfn:calc/ops#add", "ops#add" (copied). */
+    const char *method;
+    wf_pool_config pool;
+    wf_wasm_limits limits;      /* applied to every core instance inside */
+    /* The entry's enabled `imports` words ("wasi:cli", ...; copied): they
+     * only change the message of the trapping stub an import gets, as no
+     * component host interface exists yet. */
+    const char *const *imports; size_t nimports;
+} wf_component_config;
+
+/* `method` names a function comp exports: *out (may be NULL) gets its type.
+ * NOT_FOUND listing the functions it does export otherwise. Shared by
+ * wf_runtime_add_component and the registry's load check. */
+wf_error *wf_component_method_check(const struct wf_component *comp, const char *method,
+                                    const struct wf_wit_func **out);
+
+/* Add a component's exported function as function `id`, its signature the
+ * export's type. comp is borrowed: it must outlive the runtime. Every import
+ * is linked to a stub that traps naming it and the `imports` word that
+ * would enable it. Errors: NOT_FOUND (wf_component_method_check). */
+wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const struct wf_component *comp,
+                                   const wf_component_config *cfg);
 
 #endif

@@ -520,8 +520,9 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     if (!cfg->method || !*cfg->method)
         return wf_error_new(WF_ERR_INVALID, "%s: no method", id);
     if (strchr(cfg->method, '#'))
-        return wf_error_new(WF_ERR_UNSUPPORTED, "%s: method `%s`: functions of component "
-                            "interfaces are not supported yet", id, cfg->method);
+        return wf_error_new(WF_ERR_INVALID, "%s: method `%s`: interface methods (iface#func) "
+                            "name functions of components, and this is a core module", id,
+                            cfg->method);
     const wf_export *ex = wf_module_find_export(module, cfg->method, strlen(cfg->method));
     if (!ex || ex->kind != WF_EXTERN_FUNC)
         return wf_error_new(WF_ERR_NOT_FOUND, "%s: the module exports no function `%s`", id,

@@ -216,7 +216,7 @@ uint32_t wat_index(wat *w, size_t *pos, int space)
 
 /* ---- Tokens ------------------------------------------------------------ */
 
-static void tokenize(wat *w, const char *src, size_t len)
+void wat_tokenize(wat *w, const char *src, size_t len)
 {
     wf_wat_lexer lx;
     wf_wat_lex_init(&lx, src, len);
@@ -501,7 +501,7 @@ static void check_import_order(wat *w, mod *m, size_t at)
     if (m->first_def >= 0) wat_malformed(w, at, "import after %s", what[m->first_def]);
 }
 
-static void name_string(wat *w, size_t i, wf_buf *out)
+void wat_name_string(wat *w, size_t i, wf_buf *out)
 {
     if (w->tok[i].kind != WF_TOK_STRING) wat_unexpected(w, i);
     wf_buf b = {0};
@@ -517,7 +517,7 @@ static void inline_exports(wat *w, mod *m, size_t *pos, uint8_t kind, uint32_t i
 {
     while (wat_lkw(w, *pos, "export")) {
         size_t i = *pos + 2;
-        name_string(w, i, &m->exports);
+        wat_name_string(w, i, &m->exports);
         wf_buf_byte(&m->exports, kind);
         wf_buf_u32leb(&m->exports, idx);
         m->nexports++;
@@ -533,8 +533,8 @@ static bool inline_import(wat *w, mod *m, size_t *pos)
     if (!wat_lkw(w, *pos, "import")) return false;
     size_t i = *pos + 2;
     check_import_order(w, m, *pos);
-    name_string(w, i++, &m->imports);
-    name_string(w, i++, &m->imports);
+    wat_name_string(w, i++, &m->imports);
+    wat_name_string(w, i++, &m->imports);
     wat_expect_rparen(w, &i);
     *pos = i;
     m->nimports++;
@@ -698,7 +698,7 @@ static void field_elem(wat *w, mod *m, size_t open)
         if (offset_expr(w, &i, off)) {
             elem_list(w, &i, end, head, body, &n, &exprs);
             bool deftype = head->len == 1 && head->data[0] == (exprs ? 0x70 : 0x00);
-            if (table == 0 && deftype) {
+            if (!has_table && deftype) { /* as wasm-tools: a written table stays explicit */
                 wf_buf_byte(&m->elems, exprs ? 4 : 0);
                 wf_buf_bytes(&m->elems, off->data, off->len);
             } else {
@@ -724,7 +724,7 @@ static void field_elem(wat *w, mod *m, size_t open)
     wf_buf_free(off);
 }
 
-static void data_strings(wat *w, size_t *pos, size_t end, wf_buf *out)
+void wat_strings(wat *w, size_t *pos, size_t end, wf_buf *out)
 {
     size_t i = *pos;
     while (i < end) {
@@ -766,7 +766,7 @@ static void field_data(wat *w, mod *m, size_t open)
         if (has_mem) wat_unexpected(w, i);
         wf_buf_byte(&m->datas, 1);
     }
-    data_strings(w, &i, end, bytes);
+    wat_strings(w, &i, end, bytes);
     wf_buf_u32leb(&m->datas, (uint32_t)bytes->len);
     wf_buf_bytes(&m->datas, bytes->data, bytes->len);
     m->ndatas++;
@@ -981,7 +981,7 @@ static void field_memory(wat *w, mod *m, size_t open)
         size_t dend = w->match[i];
         i += 2;
         wf_buf *bytes = wat_tbuf(w);
-        data_strings(w, &i, dend, bytes);
+        wat_strings(w, &i, dend, bytes);
         i = dend + 1;
         uint64_t pages = (bytes->len + 65535) / 65536;
         wf_buf_byte(&m->mems, 1);
@@ -1050,8 +1050,8 @@ static void field_import(wat *w, mod *m, size_t open)
     size_t end = w->match[open];
     size_t i = open + 2;
     check_import_order(w, m, open);
-    name_string(w, i++, &m->imports);
-    name_string(w, i++, &m->imports);
+    wat_name_string(w, i++, &m->imports);
+    wat_name_string(w, i++, &m->imports);
     m->nimports++;
     if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
     size_t dopen = i, dend = w->match[i];
@@ -1096,7 +1096,7 @@ static void field_export(wat *w, mod *m, size_t open)
 {
     size_t end = w->match[open];
     size_t i = open + 2;
-    name_string(w, i++, &m->exports);
+    wat_name_string(w, i++, &m->exports);
     if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
     size_t dend = w->match[i];
     static const char *const kinds[] = { "func", "table", "memory", "global", "tag" };
@@ -1317,7 +1317,9 @@ static void compile_fields(wat *w, size_t start, size_t stop, wf_buf *out, mod *
         wf_buf_free(&tmp);
     }
     section(out, 9, m->nelems, &m->elems, false);
-    if (w->uses_datacount || m->ndatas) {
+    /* only when an instruction needs it, as wasm-tools does, so that text
+     * modules encode to the same bytes */
+    if (w->uses_datacount) {
         wf_buf_byte(out, 12);
         wf_buf tmp = {0};
         wf_buf_u32leb(&tmp, m->ndatas);
@@ -1346,7 +1348,7 @@ static void compile_fields(wat *w, size_t start, size_t stop, wf_buf *out, mod *
 
 /* ---- Entry ------------------------------------------------------------- */
 
-static void wat_free(wat *w)
+void wat_ctx_free(wat *w)
 {
     free(w->tok);
     free(w->match);
@@ -1382,7 +1384,7 @@ static void compile_module(wat *w, wf_buf *out, bool quote_ok, mod *m)
             bool quote = wat_kw(w, start, "quote");
             wf_buf *bytes = wat_tbuf(w);
             size_t i = start + 1;
-            data_strings(w, &i, stop, bytes);
+            wat_strings(w, &i, stop, bytes);
             if (!quote) {
                 wf_buf_bytes(out, bytes->data, bytes->len);
                 wf_buf_free(bytes);
@@ -1414,7 +1416,7 @@ static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_o
     size_t out_len = out->len;
     wf_error *err = NULL;
     if (setjmp(w->jb) == 0) {
-        tokenize(w, text, len);
+        wat_tokenize(w, text, len);
         compile_module(w, out, quote_ok, m);
     } else {
         err = w->err;
@@ -1422,7 +1424,7 @@ static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_o
     }
     mod_free(m);
     free(m);
-    wat_free(w);
+    wat_ctx_free(w);
     free(w);
     return err;
 }

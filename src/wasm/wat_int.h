@@ -95,6 +95,18 @@ WF_NORETURN void wat_fail(wat *w, size_t at, wf_error_kind kind, const char *fmt
 void *wat_temp(wat *w, size_t n);               /* freed with the context */
 wf_buf *wat_tbuf(wat *w);                       /* an empty buffer freed with the context */
 
+/* Tokenize src into w->tok / w->match (parentheses matched), or fail. The
+ * component text compiler (src/component/cwat*.c) uses the same context for
+ * its tokens, errors and temporaries. */
+void wat_tokenize(wat *w, const char *src, size_t len);
+/* Free what the context owns (not w itself). */
+void wat_ctx_free(wat *w);
+/* A string token decoded as a name (must be UTF-8), appended to out with its
+ * length prefix. */
+void wat_name_string(wat *w, size_t i, wf_buf *out);
+/* The decoded bytes of string tokens from *pos up to end, appended to out. */
+void wat_strings(wat *w, size_t *pos, size_t end, wf_buf *out);
+
 /* Token tests. */
 bool wat_kw(wat *w, size_t i, const char *kw);   /* tok[i] is keyword kw */
 bool wat_lkw(wat *w, size_t i, const char *kw);  /* tok[i] is "(" and tok[i+1] is kw */

@@ -363,12 +363,58 @@ static void test_post_return_and_imports(void **state)
     wf_store_free(s);
 }
 
+/* C2 imports an instance exporting f and re-exports it as g: linked to a
+ * registered instance (wf_clinker_define_instance, the wast `register`). */
+static void test_instance_import(void **state)
+{
+    (void)state;
+    static wf_ctype f_type = { .kind = WF_CTYPE_FUNC }, i_type = { .kind = WF_CTYPE_INSTANCE };
+    static wf_cdecl i_exports[1];
+    static wf_cdef d2[3];
+    static wf_component C2;
+    f_type.func = wf_wit_find_func(wit, "f");
+    i_exports[0] = (wf_cdecl){ .name = "f", .sort = WF_CSORT_FUNC, .type = &f_type };
+    i_type.exports = i_exports;
+    i_type.nexports = 1;
+    d2[0] = (wf_cdef){ .kind = WF_CDEF_IMPORT, .sort = WF_CSORT_INSTANCE, .index = 0, .type = &i_type,
+                       .u.import.decl = { .name = "i", .sort = WF_CSORT_INSTANCE, .type = &i_type } };
+    d2[1] = (wf_cdef){ .kind = WF_CDEF_ALIAS, .sort = WF_CSORT_FUNC, .index = 0, .type = &f_type,
+                       .u.alias = { .kind = WF_CALIAS_EXPORT, .instance = 0, .name = "f" } };
+    d2[2] = export("g", 0, 1);
+    C2 = (wf_component){ .defs = d2, .ndefs = 3, .validated = true };
+
+    wf_store *s = wf_store_new();
+    int adds = 0;
+    wf_cinstance *a = make(s, &adds), *b;
+    wf_clinker *l = wf_clinker_new();
+    wf_clinker_define_instance(l, "i", a);
+    wf_error *e = wf_cinstance_new(s, &C2, l, &b);
+    if (e) fail_msg("instantiate: %s", e->message);
+    wf_val arg = wf_val_string("r\xc3\xa9", 3);
+    wf_val out = call(b, "g", &arg, 1);
+    assert_string_equal(out.of.str.data, "r\xc3\xa9");
+    wf_val_free(&out);
+    wf_val_free(&arg);
+    wf_cinstance_free(b);
+    /* an instance without the export the import's type needs is unlinkable */
+    i_exports[0].name = "missing";
+    e = wf_cinstance_new(s, &C2, l, &b);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_UNLINKABLE);
+    assert_string_equal(e->message, "import `i`: the instance has no func export `missing`");
+    wf_error_free(e);
+    wf_clinker_free(l);
+    wf_cinstance_free(a);
+    wf_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lift_lower_strings),
         cmocka_unit_test(test_resources),
         cmocka_unit_test(test_post_return_and_imports),
+        cmocka_unit_test(test_instance_import),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

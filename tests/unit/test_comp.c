@@ -507,6 +507,47 @@ static void test_robustness(void **state)
     free(bytes);
 }
 
+/* The jco-built fixtures (tests/fixtures/components): real components with
+ * every value type kind, strings and imports; they load, and survive the
+ * same hostile treatment. */
+static uint8_t *read_fixture(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/components/%s", WF_FIXTURES, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", path);
+    uint8_t *p = malloc(1 << 20);
+    *len = fread(p, 1, 1 << 20, f);
+    fclose(f);
+    return p;
+}
+
+static void test_jco_fixtures(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "kinds.wasm", "calc.wasm", "users.wasm", "dice.wasm" };
+    for (size_t i = 0; i < WF_COUNT(names); i++) {
+        size_t len;
+        uint8_t *bytes = read_fixture(names[i], &len);
+        wf_component *c = load_ok(bytes, len);
+        assert_true(c->nexports > 0);
+        wf_component_free(c);
+        if (i < 2) hostile(bytes, len);
+        free(bytes);
+    }
+    size_t len;
+    uint8_t *bytes = read_fixture("calc.wasm", &len);
+    wf_component *c = load_ok(bytes, len);
+    /* method names: "f", "iface#f" by full name, without version, last segment */
+    assert_non_null(wf_component_find_func(c, "eval"));
+    assert_non_null(wf_component_find_func(c, "wasmfn:calc/ops#add"));
+    assert_non_null(wf_component_find_func(c, "ops#greet"));
+    assert_null(wf_component_find_func(c, "ops#nope"));
+    assert_null(wf_component_find_func(c, "add"));
+    wf_component_free(c);
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -519,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_invalid_names_and_types),
         cmocka_unit_test(test_robustness),
+        cmocka_unit_test(test_jco_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

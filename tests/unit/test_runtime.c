@@ -190,7 +190,7 @@ static void test_add_errors(void **state)
     cfg.method = "memory";
     expect_err(wf_runtime_add_wasm(rt, "t:x", g_mod, &cfg), WF_ERR_NOT_FOUND, "`memory`");
     cfg.method = "test-sleep#sleep-ms";
-    expect_err(wf_runtime_add_wasm(rt, "t:x", g_mod, &cfg), WF_ERR_UNSUPPORTED, "component");
+    expect_err(wf_runtime_add_wasm(rt, "t:x", g_mod, &cfg), WF_ERR_INVALID, "components");
     cfg.method = "add";
     assert_null(wf_runtime_add_wasm(rt, "t:x", g_mod, &cfg));
     expect_err(wf_runtime_add_wasm(rt, "t:x", g_mod, &cfg), WF_ERR_INVALID, "duplicate function ID t:x");

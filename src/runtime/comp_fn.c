@@ -1,0 +1,215 @@
+/*
+ * comp_fn.c - the component function kind: an export of a component
+ * (component/component.h), `method` naming a top-level function ("eval") or
+ * a function of an exported interface ("ops#greet", "wasmfn:calc/ops#greet"),
+ * called in a fresh component instance per call.
+ *
+ * The component is decoded, validated and compiled once by the caller (the
+ * registry) and borrowed; `prepare` instantiates it in a new store, so no
+ * state survives a call, and pools may prepare instances ahead of time like
+ * for core modules.
+ *
+ * Values: the export's own type (a wf_wit_func from the component) is the
+ * function's signature, so the Lua, JSON and HTTP converters build
+ * arguments exactly as for a `wit` field; wf_cinstance_call lowers and lifts
+ * them through the component's canonical options.
+ *
+ * Limits: max_memory_mb caps every memory of the store, hence of every core
+ * instance inside the component; max_stack_kb bounds the interpreter's stack;
+ * max_execution_ms is the runtime's (rt_exec interrupts any core code).
+ *
+ * Imports (SPEC §4, issue 6): wasmfn has no component host interfaces yet,
+ * so every function a component imports is linked to a stub that traps,
+ * naming the import and the `imports` word that would enable it (or saying
+ * that no word does, for a non-WASI interface).
+ */
+#include <stdio.h>
+
+#include "runtime/runtime.h"
+#include "component/component.h"
+#include "wasm/code.h"
+#include "wasm/runtime.h"
+
+typedef struct comp_fn {
+    char *id;
+    const wf_component *comp;
+    char *method;
+    const wf_wit_func *func;
+    wf_wasm_limits limits;
+    char **enabled; size_t nenabled;   /* `imports` words, e.g. "wasi:cli" */
+    wf_clinker *linker;
+} comp_fn;
+
+typedef struct comp_inst {
+    wf_store *store;
+    wf_cinstance *inst;
+} comp_inst;
+
+/* ---- Imports ------------------------------------------------------------- */
+
+/* The `imports` word of a WASI interface name: "wasi:cli/stdout@0.2.0" ->
+ * "wasi:cli" (written into buf); NULL for a name outside the wasi package
+ * namespace, which no word enables. */
+static const char *import_word(const char *name, char *buf, size_t cap)
+{
+    if (strncmp(name, "wasi:", 5)) return NULL;
+    size_t n = strcspn(name, "/@");
+    if (n >= cap) return NULL;
+    memcpy(buf, name, n);
+    buf[n] = 0;
+    return buf;
+}
+
+/* The trap message of an import no host provides (wf_cmissing_fn; called at
+ * every instantiation, on any thread: it only reads fn). */
+static char *missing_import(void *env, const char *import, const char *func)
+{
+    const comp_fn *c = env;
+    char what[512];
+    if (func) snprintf(what, sizeof what, "import `%s` function `%s`", import, func);
+    else snprintf(what, sizeof what, "import `%s`", import);
+    char wb[128];
+    const char *word = import_word(import, wb, sizeof wb);
+    if (!word)
+        return wf_xasprintf("%s: %s is not provided: no `imports` word enables it (only WASI "
+                            "interfaces can be enabled)", c->id, what);
+    for (size_t i = 0; i < c->nenabled; i++)
+        if (!strcmp(c->enabled[i], word))
+            return wf_xasprintf("%s: %s: `%s` is enabled but wasmfn has no component host for it "
+                                "yet", c->id, what, word);
+    return wf_xasprintf("%s: %s is not enabled: add `%s` to the entry's `imports`", c->id, what,
+                        word);
+}
+
+/* ---- The kind ------------------------------------------------------------ */
+
+static wf_error *comp_prepare(void *fn, void **out)
+{
+    comp_fn *c = fn;
+    comp_inst *ci = wf_xcalloc(1, sizeof *ci);
+    ci->store = wf_store_new();
+    if (c->limits.max_memory_mb)
+        ci->store->memory_limit_pages = (uint64_t)c->limits.max_memory_mb * 16;
+    wf_error *err = wf_cinstance_new(ci->store, c->comp, c->linker, &ci->inst);
+    if (err) {
+        wf_store_free(ci->store);
+        free(ci);
+        return wf_error_wrap(err, "%s: instantiation", c->id);
+    }
+    *out = ci;
+    return NULL;
+}
+
+static wf_error *comp_call(void *fn, void *inst, const wf_val *args, size_t nargs,
+                           wf_val *result, const wf_fn_ctx *ctx)
+{
+    comp_fn *c = fn;
+    comp_inst *ci = inst;
+    (void)ctx;   /* the interrupt flag is already set on this thread (rt_exec) */
+    wf_exec_set_stack_limit((size_t)c->limits.max_stack_kb * 1024);
+    wf_error *err = wf_cinstance_call(ci->inst, c->method, args, nargs, result);
+    wf_exec_set_stack_limit(0);
+    if (err && (err->kind == WF_ERR_TRAP || err->kind == WF_ERR_INVALID))
+        err = wf_error_wrap(err, "%s", c->id);
+    return err;
+}
+
+static void comp_release(void *fn, void *inst)
+{
+    (void)fn;
+    comp_inst *ci = inst;
+    if (!ci) return;
+    wf_cinstance_free(ci->inst);
+    wf_store_free(ci->store);
+    free(ci);
+}
+
+static void comp_signature(void *fn, wf_fn_sig *out)
+{
+    comp_fn *c = fn;
+    out->wit = c->func;
+    out->core = NULL;
+}
+
+static void comp_destroy(void *fn)
+{
+    comp_fn *c = fn;
+    wf_clinker_free(c->linker);
+    for (size_t i = 0; i < c->nenabled; i++) free(c->enabled[i]);
+    free(c->enabled);
+    free(c->id);
+    free(c->method);
+    free(c);
+}
+
+static const wf_fn_kind comp_kind = {
+    .name = "function.wasm (component)",
+    .prepare = comp_prepare,
+    .call = comp_call,
+    .release = comp_release,
+    .signature = comp_signature,
+    .destroy = comp_destroy,
+};
+
+/* "f, ops#g, ..." : what `method` may name, for a NOT_FOUND message. */
+static char *method_list(const wf_component *comp)
+{
+    size_t cap = 1024, used = 0;
+    char *s = wf_xcalloc(cap, 1);
+    size_t n = wf_component_export_count(comp);
+    for (size_t i = 0; i < n; i++) {
+        const wf_cextern *x = wf_component_export(comp, i);
+        if (x->kind == WF_CEXTERN_FUNC) {
+            int w = snprintf(s + used, cap - used, "%s%s", used ? ", " : "", x->name);
+            if (w > 0 && (size_t)w < cap - used) used += (size_t)w;
+        } else if (x->kind == WF_CEXTERN_INSTANCE) {
+            for (size_t j = 0; j < x->nmembers; j++) {
+                if (x->members[j].kind != WF_CEXTERN_FUNC) continue;
+                int w = snprintf(s + used, cap - used, "%s%s#%s", used ? ", " : "", x->name,
+                                 x->members[j].name);
+                if (w > 0 && (size_t)w < cap - used) used += (size_t)w;
+            }
+        }
+    }
+    if (!used) snprintf(s, cap, "none");
+    return s;
+}
+
+wf_error *wf_component_method_check(const wf_component *comp, const char *method,
+                                    const wf_wit_func **out)
+{
+    const wf_wit_func *f = method && *method ? wf_component_find_func(comp, method) : NULL;
+    if (!f) {
+        char *list = method_list(comp);
+        wf_error *e = wf_error_new(WF_ERR_NOT_FOUND, "method '%s' is not a function the component "
+                                   "exports (exported functions: %s)", method ? method : "",
+                                   list);
+        free(list);
+        return e;
+    }
+    if (out) *out = f;
+    return NULL;
+}
+
+wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_component *comp,
+                                   const wf_component_config *cfg)
+{
+    const wf_wit_func *f;
+    wf_error *e = wf_component_method_check(comp, cfg->method, &f);
+    if (e) return wf_error_wrap(e, "%s", id);
+    comp_fn *c = wf_xcalloc(1, sizeof *c);
+    c->id = wf_xstrdup(id);
+    c->comp = comp;
+    c->method = wf_xstrdup(cfg->method);
+    c->func = f;
+    c->limits = cfg->limits;
+    c->enabled = wf_xcalloc(cfg->nimports + 1, sizeof *c->enabled);
+    for (size_t i = 0; i < cfg->nimports; i++) c->enabled[i] = wf_xstrdup(cfg->imports[i]);
+    c->nenabled = cfg->nimports;
+    c->linker = wf_clinker_new();
+    wf_clinker_stub_missing(c->linker, missing_import, c);
+    wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
+    e = wf_runtime_add(rt, id, &comp_kind, c, &opts);
+    if (e) comp_destroy(c);
+    return e;
+}
