@@ -555,6 +555,14 @@ static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
     }
     bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
     bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
+    if ((nz || z) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
+        /* a counter stepped and tested for zero */
+        wf_iop m = addk ? (nz ? WF_IOP_ADDK_BR_NZ : WF_IOP_ADDK_BR_Z)
+                        : (nz ? WF_IOP_ADD_BR_NZ : WF_IOP_ADD_BR_Z);
+        c->code.data[c->last_op] = (wf_word)c->lab[m];
+        c->last_iop = (int)m;
+        return;
+    }
     if ((slot_form || k_form) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
         wf_iop base = addk ? (slot_form ? WF_IOP_ADDK_BR_I32_EQ : WF_IOP_ADDK_BR_I32_EQ_K)
                            : (slot_form ? WF_IOP_ADD_BR_I32_EQ : WF_IOP_ADD_BR_I32_EQ_K);

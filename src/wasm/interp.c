@@ -106,7 +106,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     const wf_word *npc;
 
 #ifdef WF_INTERP_PROF
-#define NEXT()     do { prof_hit((const void *)*pc); goto *(void *)*pc; } while (0)
+#define NEXT()     do { prof_hit((const void *)*pc); prof_func(inst, pc); goto *(void *)*pc; } while (0)
 #else
 #define NEXT()     goto *(void *)*pc
 #endif
@@ -603,6 +603,19 @@ L_##n: {                                                                      \
     WF_LOADBR(I32_LOAD_BR_NZ, uint32_t, u32, v_ != 0)
     WF_LOADBR(I32_LOAD_BR_Z, uint32_t, u32, v_ == 0)
 #undef WF_LOADBR
+#define WF_ADDBR1(n, B, cond)                                                 \
+L_##n: {                                                                      \
+    uint32_t d_ = S(2).u32 + (B);                                             \
+    S(1).u32 = d_;                                                            \
+    if (cond) JUMP(pc[4]);                                                    \
+    pc += 5;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_ADDBR1(ADDK_BR_NZ, (uint32_t)pc[3], d_ != 0)
+    WF_ADDBR1(ADDK_BR_Z, (uint32_t)pc[3], d_ == 0)
+    WF_ADDBR1(ADD_BR_NZ, S(3).u32, d_ != 0)
+    WF_ADDBR1(ADD_BR_Z, S(3).u32, d_ == 0)
+#undef WF_ADDBR1
 L_ADDK_CALL:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3];
     pc += 3;

@@ -114,7 +114,11 @@ struct wf_code {
     X(I32_LOAD_BR_NZ)    /* the same for i32.load */ \
     X(I32_LOAD_BR_Z) \
     X(ADDK_CALL)      /* s d, s a, i k, L callee, i argbase: d = a + k (an argument), then CALL */ \
-    X(MOVE_CALL)      /* s d, s s, L callee, i argbase: a move, then CALL */
+    X(MOVE_CALL)      /* s d, s s, L callee, i argbase: a move, then CALL */ \
+    X(ADDK_BR_NZ)     /* s d, s a, i k, L: d = a + k, branch when d is nonzero */ \
+    X(ADDK_BR_Z)      /* ... when d is zero */ \
+    X(ADD_BR_NZ)      /* s d, s a, s b, L: d = a + b, branch when d is nonzero */ \
+    X(ADD_BR_Z)       /* ... when d is zero */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
