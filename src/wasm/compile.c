@@ -954,6 +954,25 @@ static bool op_simple(cc *c, wf_opcode op)
                 wf_iop f = xr == WF_IOP_I32_XOR ? WF_IOP_I32_XOR_ROTL_K : WF_IOP_I64_XOR_ROTL_K;
                 cut_code(c, x);
                 no_prod(c);
+                wf_iop add = xr == WF_IOP_I32_XOR ? WF_IOP_I32_ADD : WF_IOP_I64_ADD;
+                if (can_merge(c, add, 4)) {
+                    /* after the round's add (a += b): both in one */
+                    size_t op = c->last_op;
+                    wf_iop m = xr == WF_IOP_I32_XOR ? WF_IOP_I32_ADD_XOR_ROTL_K : WF_IOP_I64_ADD_XOR_ROTL_K;
+                    c->code.data[op] = (wf_word)c->lab[m];
+                    c->last_iop = (int)m;
+                    emit(c, dst);
+                    emit(c, s1);
+                    emit(c, s2);
+                    emit(c, (wf_word)bits);
+                    /* the second half stays the producer: laid out as an
+                     * instruction at op + 3 whose dst is op + 4 */
+                    c->prod_op = op + 3;
+                    c->prod_end = c->code.len;
+                    c->prod_slot = dst;
+                    c->prod_iop = m;
+                    return true;
+                }
                 at = c->code.len;
                 emit_op(c, f);
                 emit(c, dst);
@@ -985,6 +1004,31 @@ static bool op_simple(cc *c, wf_opcode op)
             emit(c, a.slot);
             emit(c, (wf_word)bits);
             note_prod(c, at, k);
+            return true;
+        }
+    }
+    /* c + x * y with the product used only here: one multiply-add */
+    if (nin == 2 && nout == 1 && (iop == WF_IOP_I32_ADD || iop == WF_IOP_I64_ADD)) {
+        wf_iop mul = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MUL : WF_IOP_I64_MUL;
+        bool bm = is_prod(c, &b) && c->prod_iop == mul, am = !bm && is_prod(c, &a) && c->prod_iop == mul;
+        if (am) {
+            sval t = a; a = b; b = t;
+        }
+        if (am || bm) {
+            size_t ml = c->prod_op;
+            wf_word x = c->code.data[ml + 2], y = c->code.data[ml + 3];
+            cut_code(c, ml);
+            no_prod(c);
+            wf_iop m = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MADD : WF_IOP_I64_MADD;
+            push(c, kind_of_letter(oi->out[0]));
+            uint32_t dst = c->st.data[c->st.len - 1].home;
+            size_t at = c->code.len;
+            emit_op(c, m);
+            emit(c, dst);
+            emit(c, a.slot);
+            emit(c, x);
+            emit(c, y);
+            note_prod(c, at, m);
             return true;
         }
     }

@@ -616,6 +616,28 @@ L_##n: {                                                                      \
     WF_ADDBR1(ADD_BR_NZ, S(3).u32, d_ != 0)
     WF_ADDBR1(ADD_BR_Z, S(3).u32, d_ == 0)
 #undef WF_ADDBR1
+L_I32_MADD:
+    S(1).u32 = S(2).u32 + S(3).u32 * S(4).u32;
+    pc += 5;
+    NEXT();
+L_I64_MADD:
+    S(1).u64 = S(2).u64 + S(3).u64 * S(4).u64;
+    pc += 5;
+    NEXT();
+L_I32_ADD_XOR_ROTL_K: {
+    S(1).u32 = S(2).u32 + S(3).u32;
+    uint32_t a = S(5).u32 ^ S(6).u32, b = (uint32_t)pc[7];
+    S(4).u32 = WF_ROTL32(a, b);
+    pc += 8;
+    NEXT();
+}
+L_I64_ADD_XOR_ROTL_K: {
+    S(1).u64 = S(2).u64 + S(3).u64;
+    uint64_t a = S(5).u64 ^ S(6).u64, b = pc[7];
+    S(4).u64 = WF_ROTL64(a, b);
+    pc += 8;
+    NEXT();
+}
 L_ADDK_CALL:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3];
     pc += 3;

@@ -118,7 +118,11 @@ struct wf_code {
     X(ADDK_BR_NZ)     /* s d, s a, i k, L: d = a + k, branch when d is nonzero */ \
     X(ADDK_BR_Z)      /* ... when d is zero */ \
     X(ADD_BR_NZ)      /* s d, s a, s b, L: d = a + b, branch when d is nonzero */ \
-    X(ADD_BR_Z)       /* ... when d is zero */
+    X(ADD_BR_Z)       /* ... when d is zero */ \
+    X(I32_MADD)       /* s d, s c, s x, s y: d = c + x * y (the product used only here) */ \
+    X(I64_MADD) \
+    X(I32_ADD_XOR_ROTL_K) /* s d1, s a, s b, s d2, s x, s y, i k: d1 = a + b, then d2 = rotl(x ^ y, k) */ \
+    X(I64_ADD_XOR_ROTL_K)
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
