@@ -1,8 +1,10 @@
 /*
  * wast.c - `wasmfn wast FILE...`: runs WebAssembly spec scripts. It owns the
- * command loop: modules (text, binary, quote, definition/instance), register,
- * actions (invoke, get) and the assertions, judged by the kind of wf_error
- * the engine returns; the counts, failure lines and exit status.
+ * command loop (offering each command to the component side, wast_comp.c,
+ * first), the reporting and the --known-failures lists, and the core side:
+ * modules (text, binary, quote, definition/instance), register, actions
+ * (invoke, get) and the assertions, judged by the kind of wf_error the
+ * engine returns; the counts, failure lines and exit status.
  *
  * Each file gets its own store; every module compiled for it is kept until
  * the store is freed (modules must outlive their instances).
@@ -862,7 +864,11 @@ static void usage(FILE *out)
             "usage: wasmfn wast [-v] [--known-failures LIST] FILE...\n"
             "\n"
             "Run WebAssembly spec scripts (.wast): modules, register, invoke/get and\n"
-            "the assert_* commands. Prints one line per failure\n"
+            "the assert_* commands. Component scripts too: (component ...) in text,\n"
+            "binary or quote form, component definition/instance, register, invoke\n"
+            "with typed values (u32.const, str.const, list.const, record.const, ...)\n"
+            "and the assertions on them; a component that loads counts as passed.\n"
+            "Prints one line per failure\n"
             "(`file:line: expected ..., got ...`) and then one summary line\n"
             "`N passed, M failed, K skipped` for all files together. Commands that\n"
             "need a proposal wasmfn does not implement are skipped.\n"

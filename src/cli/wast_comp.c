@@ -24,10 +24,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "component/component.h"
-#if __has_include("component/cwat.h")
 #include "component/cwat.h"
-#define WAST_HAVE_CWAT 1
-#endif
 
 typedef enum cstate { C_OK, C_SKIPPED, C_FAILED } cstate;
 
@@ -141,16 +138,6 @@ static void shift_position(wf_error *err, const wast_node *n)
     }
 }
 
-static wf_error *compile_text(const char *text, size_t len, wf_buf *out)
-{
-#ifdef WAST_HAVE_CWAT
-    return wf_cwat_compile(text, len, out);
-#else
-    (void)text, (void)len, (void)out;
-    return wf_error_new(WF_ERR_UNSUPPORTED, "the component text format is not in this build");
-#endif
-}
-
 /* Compile a component form (not `instance`) into a new component. */
 static wf_error *compile(const wast_node *n, wf_component **out)
 {
@@ -171,10 +158,10 @@ static wf_error *compile(const wast_node *n, wf_component **out)
         /* The strings are the component's fields. */
         char *text = wf_xasprintf("(component %s)", fields);
         free(fields);
-        err = compile_text(text, strlen(text), &bin);
+        err = wf_cwat_compile(text, strlen(text), &bin);
         free(text);
     } else {
-        err = compile_text(n->start, n->len, &bin);
+        err = wf_cwat_compile(n->start, n->len, &bin);
         shift_position(err, n);
     }
     if (!err) err = wf_component_new(bin.data, bin.len, out);
@@ -274,11 +261,22 @@ typedef enum okind { O_VALUES, O_ERROR, O_SKIP, O_BROKEN } okind;
 typedef struct outcome {
     okind kind;
     wf_val result;              /* O_VALUES: a call's result (a tuple when not one value) */
-    const wf_val *vals;         /* O_VALUES: the results, nvals of them, inside result */
-    size_t nvals;
+    bool single;                /* O_VALUES: result is the one result, else a tuple of them */
+
     wf_error *err;              /* O_ERROR */
     char *why;                  /* O_SKIP, O_BROKEN */
 } outcome;
+
+/* The results of an O_VALUES outcome: the one value, or the tuple's items. */
+static const wf_val *outcome_vals(const outcome *o, size_t *n)
+{
+    if (o->single) {
+        *n = 1;
+        return &o->result;
+    }
+    *n = o->result.kind == WF_VAL_TUPLE ? o->result.of.agg.len : 0;
+    return o->result.of.agg.items;
+}
 
 static void outcome_fini(outcome *o)
 {
@@ -359,13 +357,7 @@ static outcome run_action(wast_comp *cc, const wast_node *n)
             o = from_error(err);
         } else {
             o.kind = O_VALUES;
-            if (ft->nresults == 1 && !ft->named_results) {
-                o.vals = &o.result;
-                o.nvals = 1;
-            } else {
-                o.vals = o.result.of.agg.items;
-                o.nvals = o.result.of.agg.len;
-            }
+            o.single = ft->nresults == 1 && !ft->named_results;
         }
     }
     for (size_t i = 0; i < parsed; i++) wf_val_free(&args[i]);
@@ -381,10 +373,12 @@ static char *outcome_str(const outcome *o)
     case O_BROKEN: return wf_xasprintf("a failure to run: expected %s", o->why);
     case O_VALUES: break;
     }
-    if (!o->nvals) return wf_xstrdup("no results");
+    size_t nvals;
+    const wf_val *vals = outcome_vals(o, &nvals);
+    if (!nvals) return wf_xstrdup("no results");
     char *acc = NULL;
-    for (size_t i = 0; i < o->nvals; i++) {
-        char *v = wast_cval_str(&o->vals[i]);
+    for (size_t i = 0; i < nvals; i++) {
+        char *v = wast_cval_str(&vals[i]);
         char *n = acc ? wf_xasprintf("%s %s", acc, v) : wf_xstrdup(v);
         free(v);
         free(acc);
@@ -439,8 +433,10 @@ static void cmd_assert_return(wast_comp *cc, const wast_node *n)
     if (!want) want = wf_xstrdup("no results");
     outcome o = run_action(cc, n->items[1]);
     if (o.kind == O_VALUES) {
-        bool ok = o.nvals == nexp;
-        for (size_t i = 0; ok && i < nexp; i++) ok = wast_cval_equal(&exp[i], &o.vals[i]);
+        size_t nvals;
+        const wf_val *vals = outcome_vals(&o, &nvals);
+        bool ok = nvals == nexp;
+        for (size_t i = 0; ok && i < nexp; i++) ok = wast_cval_equal(&exp[i], &vals[i]);
         if (ok) {
             wast_pass(cc->rep);
         } else {
@@ -490,7 +486,7 @@ static void judge_error(wast_comp *cc, const wast_node *n, outcome *o, wf_error_
         wast_pass(cc->rep);
     } else {
         char *exp = wf_xasprintf("%s \"%s\"", kind_word(want), text);
-        if (o->kind == O_VALUES && !o->nvals) wast_fail(cc->rep, n, "expected %s, got success", exp);
+        if (o->kind == O_VALUES && !o->single && !o->result.of.agg.len) wast_fail(cc->rep, n, "expected %s, got success", exp);
         else judge_other(cc, n, o, exp);
         free(exp);
     }

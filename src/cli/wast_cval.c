@@ -89,14 +89,15 @@ static wf_error *parse_float(const wast_node *a, bool f64, bool expect, wf_val *
     if (!a || a->kind != WAST_ATOM) return bad(a, "expected a float");
     bool pattern = atom_eq(a, "nan:canonical", 13) || atom_eq(a, "nan:arithmetic", 14);
     if (pattern && !expect) return bad(a, "a NaN pattern is only valid in a result");
-    out->kind = f64 ? WF_VAL_F64 : WF_VAL_F32;
     if (f64) {
         uint64_t b = 0x7ff8000000000000ull;
         if (!pattern && !wast_parse_f64(a->start, a->len, &b)) return bad(a, "malformed float");
+        out->kind = WF_VAL_F64;
         memcpy(&out->of.f64, &b, 8);
     } else {
         uint32_t b = 0x7fc00000u;
         if (!pattern && !wast_parse_f32(a->start, a->len, &b)) return bad(a, "malformed float");
+        out->kind = WF_VAL_F32;
         memcpy(&out->of.f32, &b, 4);
     }
     return NULL;
@@ -385,7 +386,8 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
     case WF_VAL_F32: {
         uint32_t bits;
         memcpy(&bits, &v->of.f32, 4);
-        s = wast_f32_str(bits);
+        /* the canonical NaN, the only one a lift makes, reads as `nan` */
+        s = bits == 0x7fc00000u ? wf_xstrdup("nan") : wast_f32_str(bits);
         bprintf(b, "(f32.const %s)", s);
         free(s);
         return;
@@ -393,7 +395,7 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
     case WF_VAL_F64: {
         uint64_t bits;
         memcpy(&bits, &v->of.f64, 8);
-        s = wast_f64_str(bits);
+        s = bits == 0x7ff8000000000000ull ? wf_xstrdup("nan") : wast_f64_str(bits);
         bprintf(b, "(f64.const %s)", s);
         free(s);
         return;

@@ -226,6 +226,38 @@ static wf_error *host_func(scope *s, const char *name, const char *func, const w
     return NULL;
 }
 
+/* Do two value types have the same structure (names of fields and cases
+ * included)? Handles match by kind only: which resource they name is bound
+ * per instance at runtime and checked when a handle is lifted. Types nest
+ * no deeper than the validator allows (CMAX_DEPTH), so this recursion is
+ * bounded. */
+static bool same_val_type(const wf_wit_type *a, const wf_wit_type *b)
+{
+    if (!a || !b) return a == b;
+    if (a == b) return true;
+    if (a->kind != b->kind || a->nfields != b->nfields) return false;
+    if (!same_val_type(a->elem, b->elem) || !same_val_type(a->err, b->err)) return false;
+    for (size_t i = 0; i < a->nfields; i++) {
+        const char *an = a->fields[i].name, *bn = b->fields[i].name;
+        if ((an || bn) && (!an || !bn || strcmp(an, bn))) return false;
+        if (!same_val_type(a->fields[i].type, b->fields[i].type)) return false;
+    }
+    return true;
+}
+
+/* Can a registered instance's function of type `have` be imported as `want`? */
+static bool func_fits(const wf_wit_func *have, const wf_wit_func *want)
+{
+    if (have->nparams != want->nparams || have->nresults != want->nresults) return false;
+    for (size_t i = 0; i < have->nparams; i++)
+        if (strcmp(have->params[i].name, want->params[i].name) ||
+            !same_val_type(have->params[i].type, want->params[i].type))
+            return false;
+    for (size_t i = 0; i < have->nresults; i++)
+        if (!same_val_type(have->results[i].type, want->results[i].type)) return false;
+    return true;
+}
+
 /* An instance import provided by the host: a registered instance, or host
  * functions (and fresh host resource types) for each of its exports. */
 static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type, citem *out)
@@ -241,6 +273,11 @@ static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type,
             if (!x || x->sort != type->exports[j].sort)
                 return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: the instance has no %s export `%s`",
                                     name, wf_csort_name(type->exports[j].sort), type->exports[j].name);
+            const wf_ctype *want = type->exports[j].type;
+            if (x->sort == WF_CSORT_FUNC && want && want->kind == WF_CTYPE_FUNC &&
+                !func_fits(x->of.func->type, want->func))
+                return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: function `%s` has the wrong type",
+                                    name, type->exports[j].name);
         }
         out->of.inst = (cexports *)ex;
         return NULL;

@@ -74,6 +74,44 @@ run 1 -v fail.wast
 grep -q '^fail.wast:19: skipped: v128.const values are not supported$' "$OUT" ||
     fail "-v does not print the skipped command"
 
+# Component scripts: every command form passes; then one failure of each kind.
+run 0 component.wast
+expect_lines component <<'X'
+69 passed, 0 failed, 0 skipped
+X
+
+run 1 component_fail.wast
+expect_lines component_fail <<'X'
+component_fail.wast:10: expected (u8.const 4), got (u8.const 3)
+component_fail.wast:11: expected (u16.const 3), got (u8.const 3)
+component_fail.wast:12: expected (u8.const 0), got trap "unreachable"
+component_fail.wast:13: expected trap "out of bounds", got trap "unreachable"
+component_fail.wast:14: expected trap "unreachable", got (u8.const 1)
+component_fail.wast:15: expected no results, got a failure to run: expected an exported function "missing"
+component_fail.wast:16: expected (u8.const 0), got a failure to run: expected arguments that fit "u8" (*)
+component_fail.wast:17: expected (u8.const 0), got a failure to run: expected a valid argument (integer out of range: 300)
+component_fail.wast:18: expected invalid "duplicate", got success
+component_fail.wast:19: expected malformed "malformed", got success
+component_fail.wast:20: expected unlinkable "missing", got success
+component_fail.wast:21: expected the component to load, got UNLINKABLE "*nope*"
+component_fail.wast:22: expected no results, got a failure to run: expected the component of line 21 to load
+2 passed, 13 failed, 0 skipped
+X
+
+# Known failures: a listed command that fails counts as skipped, with its
+# reason under -v; a listed command that does not fail is a failure.
+KNOWN=$(mktemp)
+trap 'rm -f "$OUT" "$KNOWN"' EXIT
+printf '# comment\ncomponent_fail.wast:10 off by one on purpose\ncomponent_fail.wast:9999 never fails\n' >"$KNOWN"
+run 1 -v --known-failures "$KNOWN" component_fail.wast
+grep -q '^component_fail.wast:10: skipped: known failure (off by one on purpose): expected (u8.const 4), got (u8.const 3)$' "$OUT" ||
+    fail "a known failure is not reported as skipped with its reason"
+grep -q '^component_fail.wast:9999: expected the known failure (never fails), got none' "$OUT" ||
+    fail "a known failure that does not fail is not a failure"
+tail -n 1 "$OUT" | grep -q '^2 passed, 13 failed, 1 skipped$' || fail "known failures: wrong counts: $(tail -n 1 "$OUT")"
+printf 'no-line-number reason\n' >"$KNOWN"
+run 2 --known-failures "$KNOWN" component_fail.wast
+
 # A script that does not parse is one failure; the next file still runs.
 run 1 malformed.wast pass.wast
 expect_lines malformed <<'X'
