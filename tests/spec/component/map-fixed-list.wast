@@ -69,6 +69,7 @@
 )
 
 (component instance $c $C)
+(register "c" $c)
 (assert_return (invoke "sum3" (list.const (u32.const 1) (u32.const 20) (u32.const 300))) (u32.const 321))
 (assert_return (invoke "rev" (list.const (u8.const 1) (u8.const 2) (u8.const 3) (u8.const 4)))
   (list.const (u8.const 4) (u8.const 3) (u8.const 2) (u8.const 1)))
@@ -147,14 +148,14 @@
       (i32.store (i32.const 1036) (i32.const 64)) (i32.store (i32.const 1040) (i32.const 2))
       (i32.store (i32.const 1044) (i32.const 6))
       (call $msum (i32.const 1024) (i32.const 2)))
-    ;; mk: (ptr, len) at 32; returns len * 1000 + key of entry 1 * 100 + its second u16 % 100
+    ;; mk: (ptr, len) at 32; returns len * 1000 + key of entry 1 * 100 + its first u16 % 100
     (func (export "t-mk") (result i32)
       (local $p i32)
       (call $mk (i32.const 32))
       (local.set $p (i32.load (i32.const 32)))
       (i32.add (i32.mul (i32.load (i32.const 36)) (i32.const 1000))
         (i32.add (i32.mul (i32.load8_u offset=6 (local.get $p)) (i32.const 100))
-                 (i32.rem_u (i32.load16_u offset=10 (local.get $p)) (i32.const 100)))))
+                 (i32.rem_u (i32.load16_u offset=8 (local.get $p)) (i32.const 100)))))
   )
   (core instance $d (instantiate $D
     (with "m" (instance $mem))
