@@ -92,6 +92,7 @@ typedef struct cc {
      * constant). Until the first loop, code runs once and in order, so a
      * local not in this set still holds its initial zero. */
     uint8_t *lnonzero;
+    uint64_t *lentry;       /* declared locals' initial values (ENTER's template) */
     bool seen_loop;
 } cc;
 
@@ -542,11 +543,22 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
 static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
 {
     if (!c->live) return;
+    bool nz = op == WF_IOP_BR_IF, z = op == WF_IOP_BR_IF_NOT || op == WF_IOP_BR_I32_EQZ;
+    bool ld8 = can_merge(c, WF_IOP_I32_LOAD8_U, 4), ld32 = can_merge(c, WF_IOP_I32_LOAD, 4);
+    if ((nz || z) && (ld8 || ld32) && c->code.data[c->last_op + 1] == ops[0]) {
+        /* a loaded value tested right away (a string scan's `while (*p)`) */
+        wf_iop m = ld8 ? (nz ? WF_IOP_I32_LOAD8_U_BR_NZ : WF_IOP_I32_LOAD8_U_BR_Z)
+                       : (nz ? WF_IOP_I32_LOAD_BR_NZ : WF_IOP_I32_LOAD_BR_Z);
+        c->code.data[c->last_op] = (wf_word)c->lab[m];
+        c->last_iop = (int)m;
+        return;
+    }
     bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
-    if ((slot_form || k_form) && can_merge(c, WF_IOP_I32_ADD_K, 4) &&
-        c->code.data[c->last_op + 1] == ops[0]) {
-        wf_iop m = slot_form ? (wf_iop)(WF_IOP_ADDK_BR_I32_EQ + (op - WF_IOP_BR_I32_EQ))
-                             : (wf_iop)(WF_IOP_ADDK_BR_I32_EQ_K + (op - WF_IOP_BR_I32_EQ_K));
+    bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
+    if ((slot_form || k_form) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
+        wf_iop base = addk ? (slot_form ? WF_IOP_ADDK_BR_I32_EQ : WF_IOP_ADDK_BR_I32_EQ_K)
+                           : (slot_form ? WF_IOP_ADD_BR_I32_EQ : WF_IOP_ADD_BR_I32_EQ_K);
+        wf_iop m = (wf_iop)(base + (op - (slot_form ? WF_IOP_BR_I32_EQ : WF_IOP_BR_I32_EQ_K)));
         c->code.data[c->last_op] = (wf_word)c->lab[m];
         c->last_iop = (int)m;
         emit(c, ops[1]);
@@ -814,6 +826,19 @@ static bool commutes(wf_iop op)
     }
 }
 
+/* The popped address *a of a load was just computed by an I32_ADD of two
+ * slots: remove the add; *a becomes its first operand, *b its second. */
+static bool take_addx(cc *c, sval *a, uint32_t *b)
+{
+    if (!is_prod(c, a) || c->prod_iop != WF_IOP_I32_ADD) return false;
+    size_t at = c->prod_op;
+    a->slot = (uint32_t)c->code.data[at + 2];
+    *b = (uint32_t)c->code.data[at + 3];
+    cut_code(c, at);
+    no_prod(c);
+    return true;
+}
+
 /* The popped address *a was just computed by an I32_ADD_K (alone, or the
  * second half of an ADD2_K) into its stack slot: remove that add, make *a
  * its operand and *k its immediate. The value of a store, popped after the
@@ -837,6 +862,13 @@ static bool take_addk(cc *c, sval *a, uint64_t *k)
     }
     no_prod(c);
     return true;
+}
+
+/* v was just loaded by an f64.load (plain or with a folded add) into its
+ * stack slot. */
+static bool is_f64_load(const cc *c, const sval *v)
+{
+    return is_prod(c, v) && (c->prod_iop == WF_IOP_F64_LOAD || c->prod_iop == WF_IOP_F64_LOAD_A);
 }
 
 /* Loads, stores and the simple numeric instructions of opcodes.h. */
@@ -904,6 +936,25 @@ static bool op_simple(cc *c, wf_opcode op)
                 note_prod(c, at, WF_IOP_I32_RANGE_K);
                 return true;
             }
+            wf_iop xr = k == (wf_iop)(WF_IOP_I32_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I32_XOR
+                      : k == (wf_iop)(WF_IOP_I64_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I64_XOR
+                                                                              : WF_IOP_COUNT_;
+            if (xr != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == xr) {
+                /* rotl(x ^ y, k): a cipher round's step in one */
+                size_t x = c->prod_op;
+                wf_word s1 = c->code.data[x + 2], s2 = c->code.data[x + 3];
+                wf_iop f = xr == WF_IOP_I32_XOR ? WF_IOP_I32_XOR_ROTL_K : WF_IOP_I64_XOR_ROTL_K;
+                cut_code(c, x);
+                no_prod(c);
+                at = c->code.len;
+                emit_op(c, f);
+                emit(c, dst);
+                emit(c, s1);
+                emit(c, s2);
+                emit(c, (wf_word)bits);
+                note_prod(c, at, f);
+                return true;
+            }
             if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
                 /* two i32.add with immediates in a row: one ADD2_K; the
                  * second half is laid out as an I32_ADD_K at op + 3, so it
@@ -929,11 +980,43 @@ static bool op_simple(cc *c, wf_opcode op)
             return true;
         }
     }
+    /* f64 arithmetic on a value just loaded (used only here): the load
+     * goes into it */
+    if (nin == 2 && nout == 1 && (iop == WF_IOP_F64_ADD || iop == WF_IOP_F64_SUB || iop == WF_IOP_F64_MUL)) {
+        bool comm = iop != WF_IOP_F64_SUB;
+        if (!is_f64_load(c, &b) && comm && is_f64_load(c, &a)) {
+            sval t = a; a = b; b = t;
+        }
+        if (is_f64_load(c, &b)) {
+            size_t ld = c->prod_op;
+            bool withk = c->prod_iop == WF_IOP_F64_LOAD_A;
+            wf_word addr = c->code.data[ld + 2], off = c->code.data[ld + 3];
+            wf_word k = withk ? c->code.data[ld + 4] : 0;
+            cut_code(c, ld);
+            no_prod(c);
+            wf_iop m = iop == WF_IOP_F64_ADD ? WF_IOP_F64_ADD_M
+                     : iop == WF_IOP_F64_SUB ? WF_IOP_F64_SUB_M : WF_IOP_F64_MUL_M;
+            push(c, vt(WF_F64));
+            uint32_t dst = c->st.data[c->st.len - 1].home;
+            size_t at = c->code.len;
+            emit_op(c, m);
+            emit(c, dst);
+            emit(c, a.slot);
+            emit(c, addr);
+            emit(c, off);
+            emit(c, k);
+            note_prod(c, at, m);
+            return true;
+        }
+    }
     /* An address just computed by i32.add with an immediate (and used
      * only here): the add goes into the load or store. */
     uint64_t addk = 0;
+    uint32_t addx = 0;
     bool fuse_addr = oi->imm == WF_IMM_MEMARG && take_addk(c, &a, &addk);
+    bool fuse_addx = !fuse_addr && nout == 1 && oi->imm == WF_IMM_MEMARG && take_addx(c, &a, &addx);
     if (fuse_addr) iop += WF_IOP_MEM_A_OFF;
+    if (fuse_addx) iop += WF_IOP_LOAD_X_OFF;
     if (nout == 1) {
         push(c, kind_of_letter(oi->out[0]));
         uint32_t dst = c->st.data[c->st.len - 1].home;
@@ -944,6 +1027,7 @@ static bool op_simple(cc *c, wf_opcode op)
         if (nin == 2) emit(c, b.slot);
         if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
         if (fuse_addr) emit(c, (wf_word)addk);
+        if (fuse_addx) emit(c, addx);
         note_prod(c, at, (wf_iop)iop);
     } else {
         /* stores: address, value, offset */
@@ -1270,7 +1354,17 @@ static bool body(cc *c)
                 set_unreachable(c);
             } else {
                 bool direct = x >= c->m->nfunc_imports;
-                emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                /* An argument just computed: one dispatch with the call,
+                 * whose operands then follow the merged instruction's. */
+                if (direct && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
+                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_ADDK_CALL];
+                    c->last_iop = WF_IOP_ADDK_CALL;
+                } else if (direct && can_merge(c, WF_IOP_MOVE, 3)) {
+                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE_CALL];
+                    c->last_iop = WF_IOP_MOVE_CALL;
+                } else {
+                    emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+                }
                 /* CALL's callee becomes its code's address (wf_code_link) */
                 if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
                 emit(c, x);
@@ -1359,7 +1453,12 @@ static bool body(cc *c)
             if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
             if (!pop_expect(c, c->locals[x], &a)) return false;
             bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
-            if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
+            if (c->live && c->code.len == 5 && !c->seen_loop && x >= c->ft->nparams &&
+                !c->pending[x] && is_const(c, a.slot)) {
+                /* nothing has run yet (only ENTER): the constant becomes
+                 * the local's initial value in ENTER's template */
+                c->lentry[x] = c->consts.data[a.slot - c->cbase];
+            } else if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
                 /* still its initial zero: nothing to do */
             } else if (!c->pending[x]) {
                 /* with no deferred reads of x left, the producer writes x */
@@ -1661,6 +1760,7 @@ static bool read_locals(cc *c)
     c->linit = wf_xcalloc(total + 1, 1);
     c->pending = wf_xcalloc(total + 1, sizeof(uint32_t));
     c->lnonzero = wf_xcalloc(total + 1, 1);
+    c->lentry = wf_xcalloc(total + 1, sizeof(uint64_t));
     for (uint32_t i = 0; i < ft->nparams; i++) {
         c->locals[i] = ft->params[i];
         c->linit[i] = 1;
@@ -1747,6 +1847,8 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         code->init = wf_xcalloc(ninit + 1, sizeof(wf_slot));
         for (size_t k = 0; k < c.consts.len; k++)
             code->init[c.cbase - c.ft->nparams + k].u64 = c.consts.data[k];
+        for (uint32_t x = c.ft->nparams; x < c.nlocals; x++)
+            code->init[x - c.ft->nparams].u64 = c.lentry[x];
         code->words[2] = ninit;
         code->words[4] = (wf_word)code->init;
         code->func_index = func_index;
@@ -1766,6 +1868,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     free(c.linit);
     free(c.pending);
     free(c.lnonzero);
+    free(c.lentry);
     return err;
 }
 

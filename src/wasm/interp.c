@@ -72,6 +72,15 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
 #define WF_LABEL_ABK(n, ...) &&L_ADDK_##n##_K,
         WF_BRCMP_I32(WF_LABEL_ABK)
 #undef WF_LABEL_ABK
+#define WF_LABEL_AB(n, ...) &&L_ADD_##n,
+        WF_BRCMP_I32(WF_LABEL_AB)
+#undef WF_LABEL_AB
+#define WF_LABEL_ABK(n, ...) &&L_ADD_##n##_K,
+        WF_BRCMP_I32(WF_LABEL_ABK)
+#undef WF_LABEL_ABK
+#define WF_LABEL_X(n, ...) &&L_##n##_X,
+        WF_LOADOPS(WF_LABEL_X)
+#undef WF_LABEL_X
     };
     _Static_assert(WF_COUNT(labels) == WF_IOP_COUNT_, "label table matches wf_iop");
     if (init) {
@@ -580,6 +589,64 @@ L_I32_RANGE_K:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3] < (uint32_t)pc[4];
     pc += 5;
     NEXT();
+#define WF_LOADBR(n, T, field, cond)                                          \
+L_##n: {                                                                      \
+    T v_;                                                                     \
+    memcpy(&v_, mb + (uint64_t)S(2).u32 + pc[3], sizeof v_);                  \
+    S(1).field = v_;                                                          \
+    if (cond) JUMP(pc[4]);                                                    \
+    pc += 5;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_LOADBR(I32_LOAD8_U_BR_NZ, uint8_t, u32, v_ != 0)
+    WF_LOADBR(I32_LOAD8_U_BR_Z, uint8_t, u32, v_ == 0)
+    WF_LOADBR(I32_LOAD_BR_NZ, uint32_t, u32, v_ != 0)
+    WF_LOADBR(I32_LOAD_BR_Z, uint32_t, u32, v_ == 0)
+#undef WF_LOADBR
+L_ADDK_CALL:
+    S(1).u32 = S(2).u32 + (uint32_t)pc[3];
+    pc += 3;
+    goto L_CALL;
+L_MOVE_CALL:
+    S(1) = S(2);
+    pc += 2;
+    goto L_CALL;
+L_I32_XOR_ROTL_K: {
+    uint32_t a = S(2).u32 ^ S(3).u32, b = (uint32_t)pc[4];
+    S(1).u32 = WF_ROTL32(a, b);
+    pc += 5;
+    NEXT();
+}
+L_I64_XOR_ROTL_K: {
+    uint64_t a = S(2).u64 ^ S(3).u64, b = pc[4];
+    S(1).u64 = WF_ROTL64(a, b);
+    pc += 5;
+    NEXT();
+}
+    /* f64 arithmetic with its second operand loaded from memory: the
+     * address is i32.add(addr, k) (k = 0 for a plain load) + offset. */
+#define WF_F64_M(n, OP)                                                       \
+L_##n: {                                                                      \
+    double v_;                                                                \
+    memcpy(&v_, mb + (uint64_t)(uint32_t)(S(3).u32 + (uint32_t)pc[5]) + pc[4], sizeof v_); \
+    S(1).f64 = S(2).f64 OP v_;                                                \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_F64_M(F64_ADD_M, +)
+    WF_F64_M(F64_SUB_M, -)
+    WF_F64_M(F64_MUL_M, *)
+#undef WF_F64_M
+#define WF_LOADOP_X(n, T, f)                                                  \
+L_##n##_X: {                                                                  \
+    T v_;                                                                     \
+    memcpy(&v_, mb + (uint64_t)(uint32_t)(S(2).u32 + S(4).u32) + pc[3], sizeof v_); \
+    S(1).f = v_;                                                              \
+    pc += 5;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_LOADOPS(WF_LOADOP_X)
+#undef WF_LOADOP_X
     /* d = a + k, then branch on d against b (a slot read after the write,
      * so b may be d itself; or an immediate). */
 #define WF_ADDBR_OP(n, fi, cond)                                              \
@@ -593,6 +660,25 @@ L_ADDK_##n: {                                                                 \
 }                                                                             \
 L_ADDK_##n##_K: {                                                             \
     wf_slot d_ = { .u32 = S(2).u32 + (uint32_t)pc[3] }, k_ = { .u64 = pc[4] }; \
+    S(1).u32 = d_.u32;                                                        \
+    __typeof__(fp->fi) a = d_.fi, b = k_.fi;                                  \
+    if (cond) JUMP(pc[5]);                                                    \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}
+    WF_BRCMP_I32(WF_ADDBR_OP)
+#undef WF_ADDBR_OP
+#define WF_ADDBR_OP(n, fi, cond)                                              \
+L_ADD_##n: {                                                                  \
+    wf_slot d_ = { .u32 = S(2).u32 + S(3).u32 };                              \
+    S(1).u32 = d_.u32;                                                        \
+    __typeof__(fp->fi) a = d_.fi, b = S(4).fi;                                \
+    if (cond) JUMP(pc[5]);                                                    \
+    pc += 6;                                                                  \
+    NEXT();                                                                   \
+}                                                                             \
+L_ADD_##n##_K: {                                                              \
+    wf_slot d_ = { .u32 = S(2).u32 + S(3).u32 }, k_ = { .u64 = pc[4] };       \
     S(1).u32 = d_.u32;                                                        \
     __typeof__(fp->fi) a = d_.fi, b = k_.fi;                                  \
     if (cond) JUMP(pc[5]);                                                    \

@@ -103,7 +103,18 @@ struct wf_code {
     X(RETURN_S)       /* s src: move it to slot 0, then RETURN */ \
     X(BR_I32_TEST_K)  /* s a, i k, L: taken when a & k is nonzero */ \
     X(BR_I32_TESTZ_K) /* s a, i k, L: taken when a & k is zero */ \
-    X(I32_RANGE_K)    /* s dst, s a, i k1, i k2: dst = (a + k1) <u k2 */
+    X(I32_RANGE_K)    /* s dst, s a, i k1, i k2: dst = (a + k1) <u k2 */ \
+    X(I32_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */ \
+    X(I64_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */ \
+    X(F64_ADD_M)      /* s dst, s a, s addr, i offset, i k: dst = a + f64 at (addr + k) + offset */ \
+    X(F64_SUB_M)      /* the same with a - loaded */ \
+    X(F64_MUL_M)      /* the same with a * loaded */ \
+    X(I32_LOAD8_U_BR_NZ) /* s dst, s addr, i offset, L: the load, then branch when it is nonzero */ \
+    X(I32_LOAD8_U_BR_Z)  /* ... when it is zero */ \
+    X(I32_LOAD_BR_NZ)    /* the same for i32.load */ \
+    X(I32_LOAD_BR_Z) \
+    X(ADDK_CALL)      /* s d, s a, i k, L callee, i argbase: d = a + k (an argument), then CALL */ \
+    X(MOVE_CALL)      /* s d, s s, L callee, i argbase: a move, then CALL */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,
@@ -142,12 +153,24 @@ typedef enum wf_iop {
 #define WF_IOP_ENUM_ABK(n, ...) WF_IOP_ADDK_##n##_K,
     WF_BRCMP_I32(WF_IOP_ENUM_ABK)
 #undef WF_IOP_ENUM_ABK
+    /* The same after an i32.add of two slots: s d, s a, s a2, s b | i b, L. */
+#define WF_IOP_ENUM_AB(n, ...) WF_IOP_ADD_##n,
+    WF_BRCMP_I32(WF_IOP_ENUM_AB)
+#undef WF_IOP_ENUM_AB
+#define WF_IOP_ENUM_ABK(n, ...) WF_IOP_ADD_##n##_K,
+    WF_BRCMP_I32(WF_IOP_ENUM_ABK)
+#undef WF_IOP_ENUM_ABK
+    /* Loads whose address is i32.add of two slots: s dst, s a, i offset, s b. */
+#define WF_IOP_ENUM_X(n, ...) WF_IOP_##n##_X,
+    WF_LOADOPS(WF_IOP_ENUM_X)
+#undef WF_IOP_ENUM_X
     WF_IOP_COUNT_
 } wf_iop;
 
 #define WF_IOP_BRCMP_K_OFF (WF_IOP_BR_I32_EQ_K - WF_IOP_BR_I32_EQ)
 #define WF_IOP_BINOP_K_OFF (WF_IOP_I32_EQ_K - WF_IOP_I32_EQ)
 #define WF_IOP_MEM_A_OFF (WF_IOP_I32_LOAD_A - WF_IOP_I32_LOAD)
+#define WF_IOP_LOAD_X_OFF (WF_IOP_I32_LOAD_X - WF_IOP_I32_LOAD)
 #define WF_IOP_IS_BR_I32(op) ((op) >= WF_IOP_BR_I32_EQ && (op) <= WF_IOP_BR_I32_GE_U)
 #define WF_IOP_IS_BR_I32_K(op) ((op) >= WF_IOP_BR_I32_EQ_K && (op) <= WF_IOP_BR_I32_GE_U_K)
 #define WF_IOP_IS_BINOP(op) ((op) >= WF_IOP_I32_EQ && (op) <= WF_IOP_F64_COPYSIGN)

@@ -28,6 +28,15 @@ static const char *const prof_names[] = {
 #define PN(n, ...) "ADDK_" #n "_K",
     WF_BRCMP_I32(PN)
 #undef PN
+#define PN(n, ...) "ADD_" #n,
+    WF_BRCMP_I32(PN)
+#undef PN
+#define PN(n, ...) "ADD_" #n "_K",
+    WF_BRCMP_I32(PN)
+#undef PN
+#define PN(n, ...) #n "_X",
+    WF_LOADOPS(PN)
+#undef PN
 };
 #define PROF_N WF_IOP_COUNT_
 static unsigned long long prof_single[PROF_N], prof_pair[PROF_N][PROF_N];

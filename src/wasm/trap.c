@@ -5,16 +5,31 @@
  *
  * Keeping it installed: a test framework (cmocka, around every test) or a
  * host program may replace our handler; each outermost call must find it
- * back in place. Asking the kernel costs a system call per call, so this
+ * back in place (wf_trap_ensure, from wf_exec_call at nesting depth 0).
+ * Asking the kernel costs a system call per signal and call (about 150 ns
+ * each here, over the 50 ns a whole host -> wasm call may cost), so this
  * file also defines signal() and sigaction(): they pass every request on
  * to the C library's (through dlsym RTLD_NEXT, so a sanitizer's own
- * interceptor still sees it) and count changes to SIGSEGV/SIGBUS in a
- * generation; wf_trap_ensure asks the kernel only when it moved. That holds
- * only while these definitions are the ones the whole process uses (the
- * executable exports them: CMakeLists.txt); install checks that with dlsym
- * and otherwise keeps the system call per call. Changes made by a raw
- * system call, sigset/sysv_signal, or a library bound to the C library's
- * symbols directly are not seen.
+ * interceptor still sees it) and, after the change is made, count changes
+ * to SIGSEGV/SIGBUS in a generation; wf_trap_ensure asks the kernel only
+ * when the generation moved (reading it before asking, so a change made
+ * meanwhile moves it again and the next call looks once more). A handler
+ * replaced while a call runs is noticed by the next outermost call.
+ *
+ * That holds only while these definitions are the ones the whole process
+ * uses: the executable exports them (CMakeLists.txt), and the dynamic
+ * linker then binds every library's signal()/sigaction() to them. install
+ * checks that with dlsym and otherwise asks the kernel at every outermost
+ * call. Not seen (documented limits): changes made by a raw system call,
+ * sigset/sysv_signal/bsd_signal, or code bound to the C library's symbols
+ * directly (a static libc, -Bsymbolic); a host doing those must not
+ * replace the SIGSEGV/SIGBUS handlers while wasmfn runs calls.
+ *
+ * The real functions are looked up by a constructor, so the interposed
+ * ones never call dlsym later (dlsym is not async-signal-safe, sigaction
+ * is). Reinstalling keeps the handler found in place (to chain faults that
+ * are not ours to it) under a lock; the fault handler reads it unlocked,
+ * which a fault racing a reinstall could see half-written.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -39,6 +54,8 @@ static unsigned g_gen = 1, g_seen;
 /* Whether this file's signal() and sigaction() are the process's. */
 static bool g_fast;
 
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static sigaction_fn real_sigaction_fn(void)
 {
     sigaction_fn fn = __atomic_load_n(&g_real_sigaction, __ATOMIC_ACQUIRE);
@@ -59,6 +76,14 @@ static signal_fn real_signal_fn(void)
         __atomic_store_n(&g_real_signal, fn, __ATOMIC_RELEASE);
     }
     return fn;
+}
+
+/* Before main (and before any signal handler could call sigaction): the
+ * real functions, so the interposed ones never need dlsym later. */
+__attribute__((constructor)) static void resolve_real(void)
+{
+    real_sigaction_fn();
+    real_signal_fn();
 }
 
 static void bump(int sig)
@@ -145,6 +170,25 @@ void wf_trap_init(void)
     pthread_once(&g_once, install);
 }
 
+/* Our handler back for sig if someone (a test framework, say) replaced it,
+ * chaining to theirs for faults that are not ours. */
+static void ensure_one(sigaction_fn real, int sig, struct sigaction *old)
+{
+    struct sigaction cur;
+    if (real(sig, NULL, &cur) != 0) return;
+    if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fault) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    pthread_mutex_lock(&g_lock);
+    struct sigaction prev;
+    if (real(sig, &sa, &prev) == 0 && !((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction == on_fault))
+        *old = prev;
+    pthread_mutex_unlock(&g_lock);
+}
+
 void wf_trap_ensure(void)
 {
     unsigned gen = __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE);
@@ -152,20 +196,8 @@ void wf_trap_ensure(void)
     /* Read before looking: a change made meanwhile moves it again. */
     __atomic_store_n(&g_seen, gen, __ATOMIC_RELAXED);
     sigaction_fn real = real_sigaction_fn();
-    struct sigaction cur;
-    if (real(SIGSEGV, NULL, &cur) == 0 &&
-        (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_fault)) {
-        /* Someone (a test framework, say) replaced the handler: chain to
-         * theirs from ours again. */
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = on_fault;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-        sigemptyset(&sa.sa_mask);
-        struct sigaction prev;
-        if (real(SIGSEGV, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_segv = prev;
-        if (real(SIGBUS, &sa, &prev) == 0 && prev.sa_sigaction != on_fault) g_old_bus = prev;
-    }
+    ensure_one(real, SIGSEGV, &g_old_segv);
+    ensure_one(real, SIGBUS, &g_old_bus);
 }
 
 void *wf_trap_thread_init(void)

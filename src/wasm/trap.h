@@ -14,10 +14,11 @@
 
 /* Install the process-wide handler (idempotent, thread-safe). */
 void wf_trap_init(void);
-/* Reinstall the handler if something replaced it since (checked at each
- * outermost call: a load and a compare while nothing changed a SIGSEGV or
- * SIGBUS handler through signal()/sigaction(), see trap.c; else, or when
- * those are not the process's, a system call). */
+/* Reinstall the SIGSEGV and SIGBUS handlers if something replaced them
+ * since (checked at each outermost call: a load and a compare while nothing
+ * changed a SIGSEGV or SIGBUS handler through signal()/sigaction(), which
+ * trap.c interposes; else, or when those are not the process's, two system
+ * calls). */
 void wf_trap_ensure(void);
 /* Give the calling thread an alternate signal stack if it has none.
  * Returns the stack to free at thread exit (or NULL). */

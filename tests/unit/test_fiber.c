@@ -260,6 +260,28 @@ static void test_handler_replaced(void **state)
     unload(&e);
 }
 
+/* Only the SIGBUS handler replaced: the next call puts ours back for it
+ * too (a guard-page access may raise SIGBUS on some systems). */
+static void test_sigbus_handler_replaced(void **state)
+{
+    (void)state;
+    env e;
+    load(&e, TRAP_WAT, NULL, 0);
+    struct sigaction sa, old, cur;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = stranger;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGBUS, &sa, &old), 0);
+    wf_value a = i32v(8), r;
+    assert_null(wf_func_call(fn(&e, "load"), &a, 1, &r, 1));
+    assert_int_equal(sigaction(SIGBUS, NULL, &cur), 0);
+    assert_true(cur.sa_flags & SA_SIGINFO);
+    assert_true(cur.sa_handler != stranger);
+    expect_oob(&e);
+    assert_int_equal(sigaction(SIGBUS, &old, NULL), 0);
+    unload(&e);
+}
+
 /* Each thread's top-level calls run on its own call fiber, ended when the
  * thread exits: many short-lived threads, each making calls. */
 static void *thread_calls(void *arg)
@@ -437,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_reentry_bound_on_fiber),
         cmocka_unit_test(test_traps),
         cmocka_unit_test(test_handler_replaced),
+        cmocka_unit_test(test_sigbus_handler_replaced),
         cmocka_unit_test(test_call_fiber_per_thread),
         cmocka_unit_test(test_suspend_resume_other_thread),
         cmocka_unit_test(test_sleep_blocks_thread),
