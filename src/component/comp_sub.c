@@ -83,7 +83,11 @@ static bool val_eq(sctx *s, const wf_wit_type *a, const wf_wit_type *b, int dept
             return false;
         }
         break;
-    case WF_WIT_LIST: case WF_WIT_OPTION: case WF_WIT_RESULT:
+    case WF_WIT_LIST: case WF_WIT_MAP: case WF_WIT_OPTION: case WF_WIT_RESULT:
+        if (a->len != b->len) {   /* list<T, N> is not list<T> nor list<T, M> */
+            snprintf(s->why, sizeof s->why, "expected a list of length %u, found %u", b->len, a->len);
+            return false;
+        }
         if (!a->elem != !b->elem || !a->err != !b->err) {
             snprintf(s->why, sizeof s->why, "expected a different %s type", a->kind == WF_WIT_RESULT ? "result" : "element");
             return false;
@@ -355,6 +359,7 @@ static const wf_wit_type *subst_val(subctx *s, const wf_wit_type *t, int depth)
             wf_wit_type *n = wf_carena_wit(s->x->arena, t->kind);
             n->elem = elem;
             n->err = err;
+            n->len = t->len;
             n->name = t->name;
             n->nfields = t->nfields;
             n->fields = wf_carena_alloc(s->x->arena, (t->nfields + 1) * sizeof *n->fields);
