@@ -18,6 +18,8 @@ void wf_cresmap_free(cresmap *m)
 {
     wf_vec_free(&m->from);
     wf_vec_free(&m->to);
+    wf_vec_free(&m->vfrom);
+    wf_vec_free(&m->vto);
 }
 
 /* Maps are keyed by root resources (aliases are names of the same type). */
@@ -329,10 +331,17 @@ typedef struct subctx {
 
 static const wf_wit_type *subst_val(subctx *s, const wf_wit_type *t, int depth)
 {
-    if (!t || !(wf_carena_flags(s->x->arena, t) & CFLAG_RES) || depth > 200) return t;
+    bool vals = s->m->vfrom.len > 0;
+    if (!t || (!vals && !(wf_carena_flags(s->x->arena, t) & CFLAG_RES)) || depth > 200) return t;
+    if (t == wf_wit_prim(t->kind)) return t;
     const void *hit = wf_cphash_get(&s->memo, t, NULL);
     if (hit) return hit;
     const wf_wit_type *res = t;
+    for (size_t i = 0; i < s->m->vfrom.len; i++)
+        if (s->m->vfrom.data[i] == t) {
+            wf_cphash_put(&s->memo, t, NULL, s->m->vto.data[i]);
+            return s->m->vto.data[i];
+        }
     if (t->kind == WF_WIT_OWN || t->kind == WF_WIT_BORROW) {
         const wf_cresource *r = wf_cresmap_get(s->m, t->resource);
         if (r != wf_cresource_root(t->resource)) {
