@@ -154,16 +154,15 @@ static wf_error *to_int(lua_State *L, int idx, const path *p, const wf_wit_type 
     if (lua_type(L, idx) != LUA_TNUMBER) return mismatch(L, idx, p, t);
     bool neg;
     uint64_t mag;   /* |value| */
-    char shown[64];
+    char shown[64]; /* the value as written in messages: formatted only for one */
     if (lua_isinteger(L, idx)) {
         lua_Integer i = lua_tointeger(L, idx);
         neg = i < 0;
         mag = neg ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
-        snprintf(shown, sizeof shown, "%lld", (long long)i);
     } else {
         double d = lua_tonumber(L, idx);
-        float_str(shown, sizeof shown, d);
         if (!isfinite(d) || d != floor(d)) {
+            float_str(shown, sizeof shown, d);
             char *ts = wf_wit_type_str(t);
             wf_error *e = fail(p, "%s is not an integer, expected %s", shown, ts);
             free(ts);
@@ -182,6 +181,8 @@ static wf_error *to_int(lua_State *L, int idx, const path *p, const wf_wit_type 
     else out->of.s = neg ? (int64_t)((uint64_t)0 - mag) : (int64_t)mag;
     return NULL;
 out_of_range:;
+    if (lua_isinteger(L, idx)) snprintf(shown, sizeof shown, "%lld", (long long)lua_tointeger(L, idx));
+    else float_str(shown, sizeof shown, lua_tonumber(L, idx));
     char *ts = wf_wit_type_str(t);
     wf_error *e = fail(p, "%s is out of range for %s", shown, ts);
     free(ts);
