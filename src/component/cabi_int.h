@@ -106,6 +106,9 @@ void cabi_enter(cabi_inst *ci, cabi_inst *caller, bool enter);
 wf_error *cabi_resource_new(cabi_inst *ci, cabi_rtype *rt, uint32_t rep, uint32_t *out);
 wf_error *cabi_resource_drop(cabi_inst *ci, cabi_rtype *rt, uint32_t i);
 wf_error *cabi_resource_rep(cabi_inst *ci, cabi_rtype *rt, uint32_t i, uint32_t *out);
+/* Run rt's destructor (if it has one) on rep, called from instance ci (NULL:
+ * the host), with the reentrance and poison checks of a call. */
+wf_error *cabi_run_dtor(cabi_rtype *rt, uint32_t rep, cabi_inst *ci);
 
 /* A lent handle, to give back when the call ends (Subtask.deliver_resolve). */
 typedef struct cabi_lend { cabi_inst *inst; uint32_t index; } cabi_lend;

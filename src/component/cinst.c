@@ -621,6 +621,21 @@ wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker 
     return NULL;
 }
 
+wf_error *wf_cinstance_drop_handle(wf_cinstance *inst, const wf_val *handle)
+{
+    if (handle->kind != WF_VAL_HANDLE)
+        return wf_error_new(WF_ERR_INVALID, "expected a resource handle, got %s",
+                            wf_val_kind_name((wf_val_kind)handle->kind));
+    cabi_rtype *rt;
+    uint32_t rep;
+    bool ours = false;
+    if (cabi_handle_parse(handle, &rt, &rep))
+        for (size_t i = 0; i < inst->rts.len && !ours; i++) ours = inst->rts.data[i] == rt;
+    if (!ours)
+        return wf_error_new(WF_ERR_INVALID, "the handle is not of a resource type of this instance");
+    return cabi_run_dtor(rt, rep, NULL);
+}
+
 void wf_cinstance_free(wf_cinstance *inst)
 {
     if (!inst) return;
