@@ -316,7 +316,7 @@ static wf_error *to_map(lua_State *L, int idx, const wf_wit_type *t, path *p, in
         lua_pop(L, e ? 2 : 1);
     }
     if (e) { wf_val_free(out); return e; }
-    qsort(out->of.agg.items, n, sizeof *out->of.agg.items, entry_cmp);
+    if (n > 1) qsort(out->of.agg.items, n, sizeof *out->of.agg.items, entry_cmp);
     return NULL;
 }
 
