@@ -18,6 +18,8 @@ function summary()
     local product = must(funcs.call("demo:compute", 6, 7))
     local transformed = must(funcs.call("demo:transform_users", users))
     local active = must(funcs.call("demo:filter_active", users))
+    local calc = must(funcs.call("demo:calc_eval", "6 * 7"))   -- a result: {ok = 42} or {err = "..."}
+    local greeting = must(funcs.call("demo:greet", "Lua"))
 
     local displays, active_names = {}, {}
     for i, view in ipairs(transformed) do displays[i] = view.display end
@@ -26,6 +28,8 @@ function summary()
         answer = answer,
         answer_file = answer_file,
         compute = product,
+        calc = calc.ok,
+        greeting = greeting,
         displays = displays,
         active = active_names,
         tag_counts = transformed[1]["tag-count"] + transformed[2]["tag-count"] + transformed[3]["tag-count"],

@@ -203,9 +203,13 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
         if (!wf_utf8_valid((const uint8_t *)v->of.str.data, v->of.str.len))
             return wf_error_new(WF_ERR_INVALID, "%s: the string is not valid UTF-8", cabi_path(cx));
         return NULL;
-    case WF_WIT_LIST:
-        if (v->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8) return NULL;
+    case WF_WIT_LIST: case WF_WIT_MAP:
+        if (v->kind == WF_VAL_STRING && t->kind == WF_WIT_LIST && t->elem->kind == WF_WIT_U8 && !t->len)
+            return NULL;
         if (v->kind != WF_VAL_LIST) return mismatch(cx, t, v);
+        if (t->len && v->of.agg.len != t->len)
+            return wf_error_new(WF_ERR_INVALID, "%s: expected a list of exactly %u items, got %zu",
+                                cabi_path(cx), t->len, v->of.agg.len);
         for (size_t i = 0; !e && i < v->of.agg.len; i++) {
             size_t p = cabi_path_index(cx, i);
             e = cabi_check_val(cx, t->elem, &v->of.agg.items[i]);

@@ -140,6 +140,24 @@ bool cabi_may_enter(cabi_inst *ci, cabi_inst *caller)
     return true;
 }
 
+bool cabi_is_poisoned(const cabi_inst *ci)
+{
+    for (; ci; ci = ci->parent)
+        if (ci->poisoned) return true;
+    return false;
+}
+
+void cabi_poison(cabi_inst *ci)
+{
+    for (; ci; ci = ci->parent) ci->poisoned = true;
+}
+
+wf_error *cabi_poisoned_trap(void)
+{
+    return wf_error_new(WF_ERR_TRAP, "cannot enter component instance: it trapped in an earlier call "
+                        "(a trap poisons the instance)");
+}
+
 void cabi_enter(cabi_inst *ci, cabi_inst *caller, bool enter)
 {
     for (cabi_inst *x = ci; x; x = x->parent)
@@ -176,14 +194,21 @@ wf_error *cabi_resource_drop(cabi_inst *ci, cabi_rtype *rt, uint32_t i)
         if (d.scope) d.scope->borrows--;
         return NULL;
     }
+    return cabi_run_dtor(rt, d.rep, ci);
+}
+
+wf_error *cabi_run_dtor(cabi_rtype *rt, uint32_t rep, cabi_inst *ci)
+{
     if (!rt->dtor) return NULL;
     /* the destructor is called like a lifted export of rt->impl lowered into ci */
+    if (cabi_is_poisoned(rt->impl)) return cabi_poisoned_trap();
     if (!cabi_may_enter(rt->impl, ci))
         return wf_error_new(WF_ERR_TRAP, "cannot enter component instance (resource destructor)");
     cabi_enter(rt->impl, ci, true);
-    wf_value arg = { .type = WF_TYPE_I32, .of.i32 = (int32_t)d.rep };
+    wf_value arg = { .type = WF_TYPE_I32, .of.i32 = (int32_t)rep };
     wf_error *e = wf_func_call(rt->dtor, &arg, 1, NULL, 0);
     cabi_enter(rt->impl, ci, false);
+    if (e) cabi_poison(rt->impl);
     return e;
 }
 

@@ -76,6 +76,10 @@ struct cabi_inst {
     WF_VEC(cabi_handle) handles;   /* [0] is reserved */
     WF_VEC(uint32_t) free;         /* freed indices, reused last-in first-out */
     bool may_enter, may_leave;
+    /* Set when a call into it (or an instance it contains) failed with a
+     * trap: its state may be half-updated, so it is never entered again
+     * (Explainer.md: a trap poisons the component instance). */
+    bool poisoned;
     /* The runtime type of a resource type node's `resource` in this instance. */
     cabi_rtype *(*resource)(cabi_inst *ci, const wf_cresource *r);
 };
@@ -90,12 +94,21 @@ void cabi_rtype_free(cabi_rtype *rt);
 
 /* may_enter_from / enter_from / leave_to with caller NULL for the host. */
 bool cabi_may_enter(cabi_inst *ci, cabi_inst *caller);
+/* ci or an instance containing it trapped earlier; cabi_poison marks ci and
+ * the instances containing it (their state includes ci's). */
+bool cabi_is_poisoned(const cabi_inst *ci);
+void cabi_poison(cabi_inst *ci);
+/* The trap for entering a poisoned instance. */
+wf_error *cabi_poisoned_trap(void);
 void cabi_enter(cabi_inst *ci, cabi_inst *caller, bool enter);
 
 /* The built-ins, on instance ci (traps as the spec's trap_ifs). */
 wf_error *cabi_resource_new(cabi_inst *ci, cabi_rtype *rt, uint32_t rep, uint32_t *out);
 wf_error *cabi_resource_drop(cabi_inst *ci, cabi_rtype *rt, uint32_t i);
 wf_error *cabi_resource_rep(cabi_inst *ci, cabi_rtype *rt, uint32_t i, uint32_t *out);
+/* Run rt's destructor (if it has one) on rep, called from instance ci (NULL:
+ * the host), with the reentrance and poison checks of a call. */
+wf_error *cabi_run_dtor(cabi_rtype *rt, uint32_t rep, cabi_inst *ci);
 
 /* A lent handle, to give back when the call ends (Subtask.deliver_resolve). */
 typedef struct cabi_lend { cabi_inst *inst; uint32_t index; } cabi_lend;

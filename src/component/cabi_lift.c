@@ -52,6 +52,24 @@ static wf_error *load_list(cabi_cx *cx, const wf_wit_type *et, uint32_t ptr, uin
     return NULL;
 }
 
+/* list<T, N>: N elements lifted like the fields of a tuple, from flat
+ * values (in) or from memory at ptr. */
+static wf_error *lift_fixed(cabi_cx *cx, const wf_wit_type *t, wf_val *out, const uint64_t *in, uint32_t ptr)
+{
+    const wf_wit_type *et = t->elem;
+    wf_error *e = count(cx, t->len);
+    if (e) return e;
+    *out = wf_val_agg(WF_VAL_LIST, t->len);
+    for (uint32_t i = 0; i < t->len; i++) {
+        size_t p = cabi_path_index(cx, i);
+        e = in ? cabi_lift_flat(cx, et, in + (size_t)i * et->nflat, &out->of.agg.items[i])
+               : cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
+        cabi_path_pop(cx, p);
+        if (e) { wf_val_free(out); return e; }
+    }
+    return NULL;
+}
+
 static wf_val flags_val(const wf_wit_type *t, uint32_t bits)
 {
     size_t n = 0;
@@ -167,7 +185,9 @@ wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, 
     }
     case WF_WIT_CHAR: return lift_char(cx, (uint32_t)in[0], out);
     case WF_WIT_STRING: return cabi_load_string(cx, (uint32_t)in[0], (uint32_t)in[1], out);
-    case WF_WIT_LIST: return load_list(cx, t->elem, (uint32_t)in[0], (uint32_t)in[1], out);
+    case WF_WIT_LIST: case WF_WIT_MAP:
+        if (t->len) return lift_fixed(cx, t, out, in, 0);
+        return load_list(cx, t->elem, (uint32_t)in[0], (uint32_t)in[1], out);
     case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, in, 0);
     case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
         /* coerce the joined slots back to the case's own flat types: with
@@ -207,7 +227,8 @@ wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out
         return cabi_lift_flat(cx, t, &x, out);
     case WF_WIT_STRING:
         return cabi_load_string(cx, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
-    case WF_WIT_LIST:
+    case WF_WIT_LIST: case WF_WIT_MAP:
+        if (t->len) return lift_fixed(cx, t, out, NULL, ptr);
         return load_list(cx, t->elem, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
     case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, NULL, ptr);
     case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {

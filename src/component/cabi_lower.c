@@ -159,7 +159,19 @@ wf_error *cabi_lower_flat(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, ui
     case WF_WIT_F32: out[0] = f32_bits((float)num_f64(v)); return NULL;
     case WF_WIT_F64: out[0] = f64_bits(num_f64(v)); return NULL;
     case WF_WIT_CHAR: out[0] = (uint32_t)v->of.u; return NULL;
-    case WF_WIT_STRING: case WF_WIT_LIST: {
+    case WF_WIT_LIST: case WF_WIT_MAP:
+        if (t->len) {   /* list<T, N>: like a tuple of N T's */
+            const wf_wit_type *et = t->elem;
+            for (uint32_t i = 0; i < t->len; i++) {
+                size_t p = cabi_path_index(cx, i);
+                e = cabi_lower_flat(cx, et, &v->of.agg.items[i], out + (size_t)i * et->nflat);
+                cabi_path_pop(cx, p);
+                if (e) return e;
+            }
+            return NULL;
+        }
+        /* fall through */
+    case WF_WIT_STRING: {
         uint32_t ptr = 0, len = 0;
         if ((e = lower_seq(cx, t, v, &ptr, &len))) return e;
         out[0] = ptr;
@@ -217,7 +229,19 @@ wf_error *cabi_store(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_
     case WF_WIT_F32: put(cx, ptr, f32_bits((float)num_f64(v)), 4); return NULL;
     case WF_WIT_F64: put(cx, ptr, f64_bits(num_f64(v)), 8); return NULL;
     case WF_WIT_CHAR: put(cx, ptr, v->of.u, 4); return NULL;
-    case WF_WIT_STRING: case WF_WIT_LIST: {
+    case WF_WIT_LIST: case WF_WIT_MAP:
+        if (t->len) {
+            const wf_wit_type *et = t->elem;
+            for (uint32_t i = 0; i < t->len; i++) {
+                size_t p = cabi_path_index(cx, i);
+                e = cabi_store(cx, et, &v->of.agg.items[i], ptr + i * et->size);
+                cabi_path_pop(cx, p);
+                if (e) return e;
+            }
+            return NULL;
+        }
+        /* fall through */
+    case WF_WIT_STRING: {
         uint32_t p = 0, len = 0;
         if ((e = lower_seq(cx, t, v, &p, &len))) return e;
         put(cx, ptr, p, 4);

@@ -226,35 +226,67 @@ static wf_error *host_func(scope *s, const char *name, const char *func, const w
     return NULL;
 }
 
+/* The resources of an instance import's type, as bound to a registered
+ * instance's exported resource types (by export name), and the provider's
+ * runtime state for the resources its functions' types name. */
+typedef struct resbind {
+    const wf_cresource **want;
+    cabi_rtype **rt;
+    size_t n;
+    crt *have;
+} resbind;
+
+static cabi_rtype *want_rt(const resbind *rb, const wf_cresource *r)
+{
+    r = wf_cresource_root(r);
+    for (size_t i = 0; i < rb->n; i++)
+        if (rb->want[i] == r) return rb->rt[i];
+    return NULL;
+}
+
 /* Do two value types have the same structure (names of fields and cases
- * included)? Handles match by kind only: which resource they name is bound
- * per instance at runtime and checked when a handle is lifted. Types nest
- * no deeper than the validator allows (CMAX_DEPTH), so this recursion is
- * bounded. */
-static bool same_val_type(const wf_wit_type *a, const wf_wit_type *b)
+ * included)? Handles must name the same runtime resource type when both
+ * sides' are known here: the import's own resource exports bound to the
+ * provider's, and the provider's function's resources in its instance
+ * (others, e.g. resources of an enclosing scope, are checked when a handle
+ * is lifted). Types nest no deeper than the validator allows (CMAX_DEPTH),
+ * so this recursion is bounded. */
+static bool same_val_type(const resbind *rb, const wf_wit_type *a, const wf_wit_type *b)
 {
     if (!a || !b) return a == b;
-    if (a == b) return true;
-    if (a->kind != b->kind || a->nfields != b->nfields) return false;
-    if (!same_val_type(a->elem, b->elem) || !same_val_type(a->err, b->err)) return false;
+    if (a == b && !(a->kind == WF_WIT_OWN || a->kind == WF_WIT_BORROW)) return true;
+    if (a->kind != b->kind || a->nfields != b->nfields || a->len != b->len) return false;
+    if (a->kind == WF_WIT_OWN || a->kind == WF_WIT_BORROW) {
+        cabi_rtype *w = want_rt(rb, b->resource), *h = rb->have ? crt_lookup(rb->have, a->resource) : NULL;
+        return !w || !h || w == h;
+    }
+    if (!same_val_type(rb, a->elem, b->elem) || !same_val_type(rb, a->err, b->err)) return false;
     for (size_t i = 0; i < a->nfields; i++) {
         const char *an = a->fields[i].name, *bn = b->fields[i].name;
         if ((an || bn) && (!an || !bn || strcmp(an, bn))) return false;
-        if (!same_val_type(a->fields[i].type, b->fields[i].type)) return false;
+        if (!same_val_type(rb, a->fields[i].type, b->fields[i].type)) return false;
     }
     return true;
 }
 
-/* Can a registered instance's function of type `have` be imported as `want`? */
-static bool func_fits(const wf_wit_func *have, const wf_wit_func *want)
+/* Can a registered instance's function `have` be imported as type `want`?
+ * Else *why says the first difference. */
+static bool func_fits(const resbind *rb, const cfunc *have_f, const wf_wit_func *want, const char **why)
 {
+    const wf_wit_func *have = have_f->type;
+    resbind r = *rb;
+    r.have = have_f->lifted ? have_f->inst : NULL;
+    *why = "a different number of parameters or results";
     if (have->nparams != want->nparams || have->nresults != want->nresults) return false;
-    for (size_t i = 0; i < have->nparams; i++)
+    for (size_t i = 0; i < have->nparams; i++) {
+        *why = have->params[i].name;
         if (strcmp(have->params[i].name, want->params[i].name) ||
-            !same_val_type(have->params[i].type, want->params[i].type))
+            !same_val_type(&r, have->params[i].type, want->params[i].type))
             return false;
+    }
+    *why = "result";
     for (size_t i = 0; i < have->nresults; i++)
-        if (!same_val_type(have->results[i].type, want->results[i].type)) return false;
+        if (!same_val_type(&r, have->results[i].type, want->results[i].type)) return false;
     return true;
 }
 
@@ -268,17 +300,28 @@ static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type,
     for (size_t i = 0; s->linker && i < s->linker->insts.len; i++) {
         if (!name_matches(name, s->linker->insts.data[i].name)) continue;
         const cexports *ex = &s->linker->insts.data[i].inst->exports;
-        for (size_t j = 0; j < type->nexports; j++) {
+        size_t nx = WF_MAX(type->nexports, 1);
+        resbind rb = { wf_xcalloc(nx, sizeof *rb.want), wf_xcalloc(nx, sizeof *rb.rt), 0, NULL };
+        wf_error *e = NULL;
+        for (size_t j = 0; !e && j < type->nexports; j++) {
             const citem *x = find_named(ex->items, ex->n, type->exports[j].name);
-            if (!x || x->sort != type->exports[j].sort)
-                return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: the instance has no %s export `%s`",
-                                    name, wf_csort_name(type->exports[j].sort), type->exports[j].name);
             const wf_ctype *want = type->exports[j].type;
-            if (x->sort == WF_CSORT_FUNC && want && want->kind == WF_CTYPE_FUNC &&
-                !func_fits(x->of.func->type, want->func))
-                return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: function `%s` has the wrong type",
-                                    name, type->exports[j].name);
+            const char *why;
+            if (!x || x->sort != type->exports[j].sort)
+                e = wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: the instance has no %s export `%s`",
+                                 name, wf_csort_name(type->exports[j].sort), type->exports[j].name);
+            else if (x->sort == WF_CSORT_TYPE && want && want->kind == WF_CTYPE_RESOURCE && x->of.rt) {
+                rb.want[rb.n] = wf_cresource_root(want->resource);   /* the import's resource is theirs */
+                rb.rt[rb.n++] = x->of.rt;
+            } else if (x->sort == WF_CSORT_FUNC && want && want->kind == WF_CTYPE_FUNC &&
+                       !func_fits(&rb, x->of.func, want->func, &why))
+                e = wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: function `%s` has the wrong type (%s%s)",
+                                 name, type->exports[j].name, why,
+                                 strcmp(why, "result") && strchr(why, ' ') == NULL ? " parameter" : "");
         }
+        free(rb.want);
+        free(rb.rt);
+        if (e) return e;
         out->of.inst = (cexports *)ex;
         return NULL;
     }
@@ -619,6 +662,21 @@ wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker 
     }
     *out = inst;
     return NULL;
+}
+
+wf_error *wf_cinstance_drop_handle(wf_cinstance *inst, const wf_val *handle)
+{
+    if (handle->kind != WF_VAL_HANDLE)
+        return wf_error_new(WF_ERR_INVALID, "expected a resource handle, got %s",
+                            wf_val_kind_name((wf_val_kind)handle->kind));
+    cabi_rtype *rt;
+    uint32_t rep;
+    bool ours = false;
+    if (cabi_handle_parse(handle, &rt, &rep))
+        for (size_t i = 0; i < inst->rts.len && !ours; i++) ours = inst->rts.data[i] == rt;
+    if (!ours)
+        return wf_error_new(WF_ERR_INVALID, "the handle is not of a resource type of this instance");
+    return cabi_run_dtor(rt, rep, NULL);
 }
 
 void wf_cinstance_free(wf_cinstance *inst)

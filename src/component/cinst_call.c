@@ -29,6 +29,7 @@ static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *
 {
     cabi_inst *ci = &f->inst->ci, *from = caller ? &caller->ci : NULL;
     const wf_wit_func *t = f->type;
+    if (cabi_is_poisoned(ci)) return cabi_poisoned_trap();
     if (!cabi_may_enter(ci, from)) return wf_error_new(WF_ERR_TRAP, "cannot enter component instance");
     cabi_enter(ci, from, true);
     cabi_task task = {0};
@@ -60,8 +61,12 @@ static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *
         e = wf_func_call(f->opts.post_return, cres, nr, NULL, 0);
         ci->may_leave = true;
     }
-    if (e)
+    if (e) {
         for (size_t i = 0; i < t->nresults; i++) wf_val_free(&results[i]);
+        /* whatever failed once the call began (a guest trap, a Canonical ABI
+         * trap, an interrupt) may have left the instance half-updated */
+        cabi_poison(ci);
+    }
     cabi_enter(ci, from, false);
     free(raw);
     cabi_cx_fini(&cx);

@@ -39,7 +39,7 @@
  * same owner and type_index, hence the same runtime type).
  *
  * Value definitions (section 12) and `start` are decoded and validated; the
- * async built-ins, stream/future/error-context/map/fixed-list types and
+ * async built-ins, stream/future/error-context types and
  * async functions are refused as not supported (WF_ERR_INVALID naming it).
  */
 #ifndef WF_COMP_H

@@ -65,7 +65,7 @@ static bool read_opts(cctx *x, wf_copts *o)
 static bool has_list_or_string(const wf_wit_type *t, int depth)
 {
     if (!t || depth > 200) return false;
-    if (t->kind == WF_WIT_LIST || t->kind == WF_WIT_STRING) return true;
+    if ((t->kind == WF_WIT_LIST && !t->len) || t->kind == WF_WIT_MAP || t->kind == WF_WIT_STRING) return true;
     if (t->kind == WF_WIT_OWN || t->kind == WF_WIT_BORROW) return false;
     if (has_list_or_string(t->elem, depth + 1) || has_list_or_string(t->err, depth + 1)) return true;
     for (size_t i = 0; i < t->nfields; i++)

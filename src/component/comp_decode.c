@@ -561,6 +561,14 @@ static const wf_ctype *instantiate_type(cdecoder *d, const wf_ctype *ct, const w
         } else if (!wf_csub_decl(x, im->sort, at_, im->type, &m, what, at)) {
             goto out;
         }
+        /* a value type imported with an `eq` bound is, in the instance,
+         * the argument's type (Explainer.md: instantiation substitutes
+         * imports), which keeps the argument's visible name */
+        if (im->sort == WF_CSORT_TYPE && im->type->kind == WF_CTYPE_VALUE && at_->kind == WF_CTYPE_VALUE &&
+            im->type->val != at_->val) {
+            wf_vec_push(&m.vfrom, im->type->val);
+            wf_vec_push(&m.vto, at_->val);
+        }
     }
     {
         /* the component's own (defined/exported) resources become fresh */

@@ -155,6 +155,11 @@ typedef struct cresmap {
      * (a component type's bound list when instantiating it) */
     wf_cresource *const *bindable;
     size_t nbindable;
+    /* value types: an import of a type with an `eq` bound is a name node
+     * (wf_cvis_name); instantiation replaces it by the argument's type so
+     * the instance's exports refer to what the instantiator can see */
+    WF_VEC(const wf_wit_type *) vfrom;
+    WF_VEC(const wf_wit_type *) vto;
 } cresmap;
 void wf_cresmap_free(cresmap *m);
 const wf_cresource *wf_cresmap_get(const cresmap *m, const wf_cresource *r);

@@ -18,6 +18,8 @@ void wf_cresmap_free(cresmap *m)
 {
     wf_vec_free(&m->from);
     wf_vec_free(&m->to);
+    wf_vec_free(&m->vfrom);
+    wf_vec_free(&m->vto);
 }
 
 /* Maps are keyed by root resources (aliases are names of the same type). */
@@ -83,7 +85,11 @@ static bool val_eq(sctx *s, const wf_wit_type *a, const wf_wit_type *b, int dept
             return false;
         }
         break;
-    case WF_WIT_LIST: case WF_WIT_OPTION: case WF_WIT_RESULT:
+    case WF_WIT_LIST: case WF_WIT_MAP: case WF_WIT_OPTION: case WF_WIT_RESULT:
+        if (a->len != b->len) {   /* list<T, N> is not list<T> nor list<T, M> */
+            snprintf(s->why, sizeof s->why, "expected a list of length %u, found %u", b->len, a->len);
+            return false;
+        }
         if (!a->elem != !b->elem || !a->err != !b->err) {
             snprintf(s->why, sizeof s->why, "expected a different %s type", a->kind == WF_WIT_RESULT ? "result" : "element");
             return false;
@@ -325,10 +331,17 @@ typedef struct subctx {
 
 static const wf_wit_type *subst_val(subctx *s, const wf_wit_type *t, int depth)
 {
-    if (!t || !(wf_carena_flags(s->x->arena, t) & CFLAG_RES) || depth > 200) return t;
+    bool vals = s->m->vfrom.len > 0;
+    if (!t || (!vals && !(wf_carena_flags(s->x->arena, t) & CFLAG_RES)) || depth > 200) return t;
+    if (t == wf_wit_prim(t->kind)) return t;
     const void *hit = wf_cphash_get(&s->memo, t, NULL);
     if (hit) return hit;
     const wf_wit_type *res = t;
+    for (size_t i = 0; i < s->m->vfrom.len; i++)
+        if (s->m->vfrom.data[i] == t) {
+            wf_cphash_put(&s->memo, t, NULL, s->m->vto.data[i]);
+            return s->m->vto.data[i];
+        }
     if (t->kind == WF_WIT_OWN || t->kind == WF_WIT_BORROW) {
         const wf_cresource *r = wf_cresmap_get(s->m, t->resource);
         if (r != wf_cresource_root(t->resource)) {
@@ -355,6 +368,7 @@ static const wf_wit_type *subst_val(subctx *s, const wf_wit_type *t, int depth)
             wf_wit_type *n = wf_carena_wit(s->x->arena, t->kind);
             n->elem = elem;
             n->err = err;
+            n->len = t->len;
             n->name = t->name;
             n->nfields = t->nfields;
             n->fields = wf_carena_alloc(s->x->arena, (t->nfields + 1) * sizeof *n->fields);

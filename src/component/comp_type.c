@@ -11,20 +11,6 @@
 
 #define OFF(x) wf_reader_offset(&(x)->r)
 
-/* Engine limit: a value type flattening to more core values than this is
- * refused (WF_ERR_LIMIT) so that a small binary cannot make the layout
- * allocate gigabytes; real interfaces are far below it. */
-#define CMAX_FLAT 4096u
-/* Validation: elem_size(t) < 2^28 (Binary.md). */
-#define CMAX_SIZE (1u << 28)
-
-static bool limit(cctx *x, size_t at, const char *what)
-{
-    if (x->r.err) return false;
-    x->r.err = wf_error_at_offset(WF_ERR_LIMIT, (int64_t)at, "%s", what);
-    return false;
-}
-
 /* ---- Resource walks -------------------------------------------------------- */
 
 /* A walk over the resources a type refers to; shared value nodes are
@@ -205,48 +191,11 @@ static bool label_unique(cctx *x, const wf_wit_field *fs, size_t n, const char *
     return true;
 }
 
-/* Sizes and flat counts, checked before wf_wit_layout runs in 32 bits. */
-static uint64_t al_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
-
+/* The node's Canonical ABI layout (wit.c), which also enforces
+ * elem_size(t, 'i64') < 2^28 and keeps no flat array for a type too large
+ * to ever be passed flat. */
 static bool check_layout(cctx *x, wf_wit_type *t, size_t at)
 {
-    uint64_t size = 0, nflat = 0, align = 1;
-    switch (t->kind) {
-    case WF_WIT_RECORD: case WF_WIT_TUPLE:
-        for (size_t i = 0; i < t->nfields; i++) {
-            const wf_wit_type *f = t->fields[i].type;
-            size = al_up(size, f->align) + f->size;
-            align = WF_MAX(align, f->align);
-            nflat += f->nflat;
-        }
-        size = al_up(size, align);
-        break;
-    case WF_WIT_VARIANT: {
-        uint64_t m = 0, mf = 0;
-        for (size_t i = 0; i < t->nfields; i++) {
-            const wf_wit_type *f = t->fields[i].type;
-            if (!f) continue;
-            m = WF_MAX(m, f->size);
-            mf = WF_MAX(mf, f->nflat);
-            align = WF_MAX(align, f->align);
-        }
-        size = 4 + align + m;
-        nflat = 1 + mf;
-        break;
-    }
-    case WF_WIT_OPTION: case WF_WIT_RESULT: {
-        const wf_wit_type *a = t->elem, *b = t->kind == WF_WIT_RESULT ? t->err : NULL;
-        uint64_t m = WF_MAX(a ? a->size : 0, b ? b->size : 0);
-        uint64_t al = WF_MAX(a ? a->align : 1, b ? b->align : 1);
-        size = al + m + al;
-        nflat = 1 + WF_MAX(a ? a->nflat : 0, b ? b->nflat : 0);
-        break;
-    }
-    default:
-        break;
-    }
-    if (size >= CMAX_SIZE) return wf_cinvalid(x, at, "type exceeds maximum byte size (%" PRIu64 " bytes)", size);
-    if (nflat > CMAX_FLAT) return limit(x, at, "value type flattens to too many core values");
     wf_error *e = wf_wit_layout(t);
     if (e) {
         e->offset = (int64_t)at;
@@ -254,7 +203,6 @@ static bool check_layout(cctx *x, wf_wit_type *t, size_t at)
         else wf_error_free(e);
         return false;
     }
-    if (t->size >= CMAX_SIZE) return wf_cinvalid(x, at, "type exceeds maximum byte size");
     return true;
 }
 
@@ -354,10 +302,10 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
         if (!resource_of(x, &t->resource, at)) return false;
         break;
     case 0x67: { /* fixed-size list */
-        const wf_wit_type *e;
-        uint32_t len;
-        if (!wf_cread_valtype(x, &e) || !wf_read_u32(&x->r, &len)) return false;
-        return wf_cunsupported(x, at, "fixed-length lists are not supported");
+        t = wf_carena_wit(a, WF_WIT_LIST);
+        if (!wf_cread_valtype(x, &t->elem) || !wf_read_u32(&x->r, &t->len)) return false;
+        if (t->len == 0) return wf_cinvalid(x, at, "Fixed size lists must have more than zero elements");
+        break;
     }
     case 0x66: case 0x65: {
         const wf_wit_type *e;
@@ -366,9 +314,20 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
                            b == 0x66 ? "stream" : "future");
     }
     case 0x63: {
-        const wf_wit_type *kt, *vt;
-        if (!wf_cread_valtype(x, &kt) || !wf_cread_valtype(x, &vt)) return false;
-        return wf_cunsupported(x, at, "`map` types are not supported");
+        /* map<K, V>: elem is the tuple<K, V> it despecializes to (wit.h) */
+        wf_wit_type *kv = wf_carena_wit(a, WF_WIT_TUPLE);
+        kv->fields = wf_carena_alloc(a, 2 * sizeof *kv->fields);
+        kv->nfields = 2;
+        size_t kat = OFF(x);
+        if (!wf_cread_valtype(x, &kv->fields[0].type) || !wf_cread_valtype(x, &kv->fields[1].type))
+            return false;
+        wf_wit_kind kk = kv->fields[0].type->kind;
+        if (kk > WF_WIT_STRING || kk == WF_WIT_F32 || kk == WF_WIT_F64)
+            return wf_cinvalid(x, kat, "map key must be a bool, integer, char or string type");
+        wf_carena_flag(x->arena, kv);   /* laid out with the map (wit.c) */
+        t = wf_carena_wit(a, WF_WIT_MAP);
+        t->elem = kv;
+        break;
     }
     case 0x64:
         return wf_cunsupported(x, at, "`error-context` is not valid at this time (async is not supported)");
@@ -977,9 +936,9 @@ static bool read_value_depth(cctx *x, const wf_wit_type *t, int depth)
         char *s;
         return wf_cread_name(x, &s);
     }
-    case WF_WIT_LIST: {
-        uint32_t n;
-        if (!wf_cread_count(x, &n)) return false;
+    case WF_WIT_LIST: case WF_WIT_MAP: {
+        uint32_t n = t->len;   /* a fixed-length list has no length prefix */
+        if (!n && !wf_cread_count(x, &n)) return false;
         for (uint32_t i = 0; i < n; i++)
             if (!read_value_depth(x, t->elem, depth + 1)) return false;
         return true;

@@ -121,4 +121,20 @@ void wf_cinstance_free(wf_cinstance *inst);
 wf_error *wf_cinstance_call(wf_cinstance *inst, const char *name,
                             const wf_val *args, size_t nargs, wf_val *result);
 
+/* Drop an owned resource handle the host received from inst (in a call's
+ * result, or as an argument of a host function): runs the resource's
+ * destructor in the instance that defined it, as `resource.drop` does for a
+ * guest (CanonicalABI.md canon_resource_drop). An `own` handle the host got
+ * is the host's to drop exactly once, unless it gives it back to a guest as
+ * an `own` argument or result (ownership moves with it); a borrow must not
+ * be dropped. The handle value itself does not record ownership, so a
+ * second drop of the same handle is not detected: it runs the destructor
+ * again. Handles the host never drops are forgotten, without their
+ * destructors, when the instance is freed (the spec's handle tables go with
+ * the instance; destructors are guest code and the instance is being torn
+ * down). Errors: WF_ERR_INVALID when handle is not a handle of a resource
+ * type of inst; WF_ERR_TRAP when the destructor traps or the instance is
+ * poisoned or in a call. */
+wf_error *wf_cinstance_drop_handle(wf_cinstance *inst, const wf_val *handle);
+
 #endif

@@ -510,20 +510,20 @@ static void inline_exports(cw *c, cw_scope *s, size_t *pos, int ns, uint32_t idx
     while (is_inline_export(c, *pos)) {
         size_t i = *pos + 2;
         size_t end = c->w.match[*pos];
-        wf_buf tmp = {0};
-        cw_nameattrs(c, &i, &tmp);
+        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        cw_nameattrs(c, &i, tmp);
         if (i != end) {
-            wf_buf_free(&tmp);
+            wf_buf_free(tmp);
             cw_unexpected(c, i);
         }
         if (c->mode == MODE_EMIT) {
-            wf_buf_bytes(&s->tail, tmp.data, tmp.len);
+            wf_buf_bytes(&s->tail, tmp->data, tmp->len);
             cw_sort(&s->tail, ns);
             wf_buf_u32leb(&s->tail, idx);
             wf_buf_byte(&s->tail, 0x00);
             s->ntail++;
         }
-        wf_buf_free(&tmp);
+        wf_buf_free(tmp);
         *pos = end + 1;
     }
 }
@@ -682,63 +682,63 @@ static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         size_t j = i + 2;
         wf_buf_byte(b, 0x00);
         wf_buf_u32leb(b, sort_ref(c, s, NS_CMODULE, &j));
-        wf_buf args = {0};
+        wf_buf *args = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t nargs = 0;
         while (j < ie) {
             if (!cw_lkw(c, j, "with")) {
-                wf_buf_free(&args);
+                wf_buf_free(args);
                 cw_unexpected(c, j);
             }
             size_t we = c->w.match[j];
             size_t k = j + 2;
-            cw_name(c, &k, &args);
+            cw_name(c, &k, args);
             if (!cw_lkw(c, k, "instance")) {
-                wf_buf_free(&args);
+                wf_buf_free(args);
                 cw_unexpected(c, k);
             }
-            wf_buf_byte(&args, 0x12);
+            wf_buf_byte(args, 0x12);
             size_t ke = c->w.match[k];
             if (k + 2 < ke && c->w.tok[k + 2].kind != WF_TOK_LPAREN) {
                 size_t q = k + 2;
-                wf_buf_u32leb(&args, k + 3 == ke ? cw_ref(c, s, NS_CINSTANCE, &q)
+                wf_buf_u32leb(args, k + 3 == ke ? cw_ref(c, s, NS_CINSTANCE, &q)
                                                  : export_aliases(c, s, NS_CINSTANCE, &q, ke));
             } else {
-                bundle(c, k, &args, true);
+                bundle(c, k, args, true);
             }
             k = ke + 1;
             if (k != we) {
-                wf_buf_free(&args);
+                wf_buf_free(args);
                 cw_unexpected(c, k);
             }
             j = we + 1;
             nargs++;
         }
         wf_buf_u32leb(b, nargs);
-        wf_buf_bytes(b, args.data, args.len);
-        wf_buf_free(&args);
+        wf_buf_bytes(b, args->data, args->len);
+        wf_buf_free(args);
         i = ie + 1;
     } else {
         wf_buf_byte(b, 0x01);
-        wf_buf items = {0};
+        wf_buf *items = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t n = 0;
         while (i < end && cw_lkw(c, i, "export")) {
             size_t k = i + 2;
-            cw_name(c, &k, &items);
+            cw_name(c, &k, items);
             int ns;
             uint32_t idx = externidx(c, s, &k, &ns, true);
-            wf_buf_byte(&items, (uint8_t)(ns == NS_CTYPE ? 0x10 : ns == NS_CMODULE ? 0x11
+            wf_buf_byte(items, (uint8_t)(ns == NS_CTYPE ? 0x10 : ns == NS_CMODULE ? 0x11
                                           : ns == NS_CINSTANCE ? 0x12 : ns - NS_CFUNC));
-            wf_buf_u32leb(&items, idx);
+            wf_buf_u32leb(items, idx);
             if (k != c->w.match[i]) {
-                wf_buf_free(&items);
+                wf_buf_free(items);
                 cw_unexpected(c, k);
             }
             i = c->w.match[i] + 1;
             n++;
         }
         wf_buf_u32leb(b, n);
-        wf_buf_bytes(b, items.data, items.len);
-        wf_buf_free(&items);
+        wf_buf_bytes(b, items->data, items->len);
+        wf_buf_free(items);
     }
     if (i != end) cw_unexpected(c, i);
     if (c->mode == MODE_EXPAND) return;
@@ -782,58 +782,58 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         size_t j = i + 2;
         wf_buf_byte(b, 0x00);
         wf_buf_u32leb(b, sort_ref(c, s, NS_COMPONENT, &j));
-        wf_buf args = {0};
+        wf_buf *args = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t nargs = 0;
         while (j < ie) {
             if (!cw_lkw(c, j, "with")) {
-                wf_buf_free(&args);
+                wf_buf_free(args);
                 cw_unexpected(c, j);
             }
             size_t we = c->w.match[j];
             size_t k = j + 2;
-            cw_name(c, &k, &args);
+            cw_name(c, &k, args);
             if (cw_lkw(c, k, "instance") && (k + 2 == c->w.match[k] || cw_lkw(c, k + 2, "export"))) {
-                wf_buf_byte(&args, 0x05);
-                bundle(c, k, &args, false);
+                wf_buf_byte(args, 0x05);
+                bundle(c, k, args, false);
                 k = c->w.match[k] + 1;
             } else {
                 int ns;
                 uint32_t idx = externidx(c, s, &k, &ns, false);
-                cw_sort(&args, ns);
-                wf_buf_u32leb(&args, idx);
+                cw_sort(args, ns);
+                wf_buf_u32leb(args, idx);
             }
             if (k != we) {
-                wf_buf_free(&args);
+                wf_buf_free(args);
                 cw_unexpected(c, k);
             }
             j = we + 1;
             nargs++;
         }
         wf_buf_u32leb(b, nargs);
-        wf_buf_bytes(b, args.data, args.len);
-        wf_buf_free(&args);
+        wf_buf_bytes(b, args->data, args->len);
+        wf_buf_free(args);
         i = ie + 1;
     } else {
         wf_buf_byte(b, 0x01);
-        wf_buf items = {0};
+        wf_buf *items = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t n = 0;
         while (i < end && cw_lkw(c, i, "export")) {
             size_t k = i + 2;
-            cw_nameattrs(c, &k, &items);
+            cw_nameattrs(c, &k, items);
             int ns;
             uint32_t idx = externidx(c, s, &k, &ns, false);
-            cw_sort(&items, ns);
-            wf_buf_u32leb(&items, idx);
+            cw_sort(items, ns);
+            wf_buf_u32leb(items, idx);
             if (k != c->w.match[i]) {
-                wf_buf_free(&items);
+                wf_buf_free(items);
                 cw_unexpected(c, k);
             }
             i = c->w.match[i] + 1;
             n++;
         }
         wf_buf_u32leb(b, n);
-        wf_buf_bytes(b, items.data, items.len);
-        wf_buf_free(&items);
+        wf_buf_bytes(b, items->data, items->len);
+        wf_buf_free(items);
     }
     if (i != end) cw_unexpected(c, i);
     if (c->mode == MODE_EXPAND) return;
@@ -882,12 +882,12 @@ static bool canon_opts(cw *c, cw_scope *s, size_t *pos, size_t end, wf_buf *out,
 
 static void opts_vec(cw *c, cw_scope *s, size_t *pos, size_t end, wf_buf *out)
 {
-    wf_buf tmp = {0};
+    wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
     uint32_t n = 0;
-    canon_opts(c, s, pos, end, &tmp, &n);
+    canon_opts(c, s, pos, end, tmp, &n);
     wf_buf_u32leb(out, n);
-    wf_buf_bytes(out, tmp.data, tmp.len);
-    wf_buf_free(&tmp);
+    wf_buf_bytes(out, tmp->data, tmp->len);
+    wf_buf_free(tmp);
 }
 
 /* The built-ins after `canon`: name, opcode and what follows. */
@@ -1154,17 +1154,17 @@ static void start_field(cw *c, cw_scope *s, size_t open)
     if (c->mode == MODE_EXPAND) return;
     wf_buf *b = wat_tbuf(&c->w);
     wf_buf_u32leb(b, sort_ref(c, s, NS_FUNC, &i));
-    wf_buf args = {0};
+    wf_buf *args = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
     uint32_t n = 0, nres = 0;
     while (cw_lkw(c, i, "value")) {
         size_t q = i + 2;
-        wf_buf_u32leb(&args, cw_ref(c, s, NS_VALUE, &q));
+        wf_buf_u32leb(args, cw_ref(c, s, NS_VALUE, &q));
         i = c->w.match[i] + 1;
         n++;
     }
     wf_buf_u32leb(b, n);
-    wf_buf_bytes(b, args.data, args.len);
-    wf_buf_free(&args);
+    wf_buf_bytes(b, args->data, args->len);
+    wf_buf_free(args);
     size_t *ids = wat_temp(&c->w, sizeof *ids * (end - i + 1));
     while (cw_lkw(c, i, "result")) {
         size_t q = i + 2;
@@ -1229,37 +1229,37 @@ void cw_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t
         size_t i = o + 2;
         wf_buf *b = wat_tbuf(&c->w);
         wf_buf_byte(b, 0x01);
-        wf_buf items = {0};
+        wf_buf *items = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t n = 0;
         while (i < end) {
             if (!cw_lkw(c, i, "export")) {
-                wf_buf_free(&items);
+                wf_buf_free(items);
                 cw_unexpected(c, i);
             }
             size_t q = i + 2;
             int ns;
             if (core) {
-                cw_name(c, &q, &items);
+                cw_name(c, &q, items);
                 uint32_t idx = externidx(c, s, &q, &ns, true);
-                wf_buf_byte(&items, (uint8_t)(ns == NS_CTYPE ? 0x10 : ns == NS_CMODULE ? 0x11
+                wf_buf_byte(items, (uint8_t)(ns == NS_CTYPE ? 0x10 : ns == NS_CMODULE ? 0x11
                                               : ns == NS_CINSTANCE ? 0x12 : ns - NS_CFUNC));
-                wf_buf_u32leb(&items, idx);
+                wf_buf_u32leb(items, idx);
             } else {
-                cw_nameattrs(c, &q, &items);
+                cw_nameattrs(c, &q, items);
                 uint32_t idx = externidx(c, s, &q, &ns, false);
-                cw_sort(&items, ns);
-                wf_buf_u32leb(&items, idx);
+                cw_sort(items, ns);
+                wf_buf_u32leb(items, idx);
             }
             if (q != c->w.match[i]) {
-                wf_buf_free(&items);
+                wf_buf_free(items);
                 cw_unexpected(c, q);
             }
             i = c->w.match[i] + 1;
             n++;
         }
         wf_buf_u32leb(b, n);
-        wf_buf_bytes(b, items.data, items.len);
-        wf_buf_free(&items);
+        wf_buf_bytes(b, items->data, items->len);
+        wf_buf_free(items);
         cw_emit(c, s, core ? SEC_CINSTANCE : SEC_INSTANCE, b);
         c->inl[o] = cw_define(c, s, core ? NS_CINSTANCE : NS_INSTANCE, 0);
     }

@@ -80,19 +80,19 @@ void cw_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
 /* label strings from i to end */
 static void labels(cw *c, size_t i, size_t end, wf_buf *out)
 {
-    wf_buf tmp = {0};
+    wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
     uint32_t n = 0;
     while (i < end) {
         if (c->w.tok[i].kind != WF_TOK_STRING) {
-            wf_buf_free(&tmp);
+            wf_buf_free(tmp);
             cw_unexpected(c, i);
         }
-        cw_name(c, &i, &tmp);
+        cw_name(c, &i, tmp);
         n++;
     }
     wf_buf_u32leb(out, n);
-    wf_buf_bytes(out, tmp.data, tmp.len);
-    wf_buf_free(&tmp);
+    wf_buf_bytes(out, tmp->data, tmp->len);
+    wf_buf_free(tmp);
 }
 
 static void decl(cw *c, cw_scope *s, size_t open);
@@ -118,23 +118,23 @@ static void functype(cw *c, cw_scope *s, size_t i, size_t end, wf_buf *out)
     bool async = cw_kw(c, i, "async");
     if (async) i++;
     wf_buf_byte(out, async ? 0x43 : 0x40);
-    wf_buf params = {0};
+    wf_buf *params = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
     uint32_t n = 0;
     while (cw_lkw(c, i, "param")) {
         size_t pe = c->w.match[i];
         size_t q = i + 2;
-        cw_name(c, &q, &params);
-        cw_valtype(c, s, &q, &params);
+        cw_name(c, &q, params);
+        cw_valtype(c, s, &q, params);
         if (q != pe) {
-            wf_buf_free(&params);
+            wf_buf_free(params);
             cw_unexpected(c, q);
         }
         n++;
         i = pe + 1;
     }
     wf_buf_u32leb(out, n);
-    wf_buf_bytes(out, params.data, params.len);
-    wf_buf_free(&params);
+    wf_buf_bytes(out, params->data, params->len);
+    wf_buf_free(params);
     if (cw_lkw(c, i, "result")) {
         size_t re = c->w.match[i];
         size_t q = i + 2;
@@ -164,81 +164,81 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
 {
     if (cw_kw(c, kw, "record")) {
         wf_buf_byte(out, 0x72);
-        wf_buf tmp = {0};
+        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t n = 0;
         for (; i < end; i = c->w.match[i] + 1) {
             if (!cw_lkw(c, i, "field")) {
-                wf_buf_free(&tmp);
+                wf_buf_free(tmp);
                 cw_unexpected(c, i);
             }
             size_t q = i + 2;
-            cw_name(c, &q, &tmp);
-            cw_valtype(c, s, &q, &tmp);
+            cw_name(c, &q, tmp);
+            cw_valtype(c, s, &q, tmp);
             if (q != c->w.match[i]) {
-                wf_buf_free(&tmp);
+                wf_buf_free(tmp);
                 cw_unexpected(c, q);
             }
             n++;
         }
         wf_buf_u32leb(out, n);
-        wf_buf_bytes(out, tmp.data, tmp.len);
-        wf_buf_free(&tmp);
+        wf_buf_bytes(out, tmp->data, tmp->len);
+        wf_buf_free(tmp);
     } else if (cw_kw(c, kw, "variant")) {
         wf_buf_byte(out, 0x71);
-        wf_buf tmp = {0};
+        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t n = 0;
         for (; i < end; i = c->w.match[i] + 1) {
             if (!cw_lkw(c, i, "case")) {
-                wf_buf_free(&tmp);
+                wf_buf_free(tmp);
                 cw_unexpected(c, i);
             }
             size_t ce = c->w.match[i];
             size_t q = i + 2;
             if (cw_is_id(c, q)) q++;
-            cw_name(c, &q, &tmp);
+            cw_name(c, &q, tmp);
             if (q < ce && !cw_lkw(c, q, "refines")) {
-                wf_buf_byte(&tmp, 0x01);
-                cw_valtype(c, s, &q, &tmp);
+                wf_buf_byte(tmp, 0x01);
+                cw_valtype(c, s, &q, tmp);
             } else {
-                wf_buf_byte(&tmp, 0x00);
+                wf_buf_byte(tmp, 0x00);
             }
             if (cw_lkw(c, q, "refines")) q = c->w.match[q] + 1;
-            wf_buf_byte(&tmp, 0x00);
+            wf_buf_byte(tmp, 0x00);
             if (q != ce) {
-                wf_buf_free(&tmp);
+                wf_buf_free(tmp);
                 cw_unexpected(c, q);
             }
             n++;
         }
         wf_buf_u32leb(out, n);
-        wf_buf_bytes(out, tmp.data, tmp.len);
-        wf_buf_free(&tmp);
+        wf_buf_bytes(out, tmp->data, tmp->len);
+        wf_buf_free(tmp);
     } else if (cw_kw(c, kw, "list")) {
-        wf_buf tmp = {0};
+        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         size_t q = i;
-        cw_valtype(c, s, &q, &tmp);
+        cw_valtype(c, s, &q, tmp);
         if (q < end) {
             uint32_t len = cw_u32(c, &q);
             wf_buf_byte(out, 0x67);
-            wf_buf_bytes(out, tmp.data, tmp.len);
+            wf_buf_bytes(out, tmp->data, tmp->len);
             wf_buf_u32leb(out, len);
         } else {
             wf_buf_byte(out, 0x70);
-            wf_buf_bytes(out, tmp.data, tmp.len);
+            wf_buf_bytes(out, tmp->data, tmp->len);
         }
-        wf_buf_free(&tmp);
+        wf_buf_free(tmp);
         if (q != end) cw_unexpected(c, q);
     } else if (cw_kw(c, kw, "tuple")) {
         wf_buf_byte(out, 0x6f);
-        wf_buf tmp = {0};
+        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         uint32_t n = 0;
         while (i < end) {
-            cw_valtype(c, s, &i, &tmp);
+            cw_valtype(c, s, &i, tmp);
             n++;
         }
         wf_buf_u32leb(out, n);
-        wf_buf_bytes(out, tmp.data, tmp.len);
-        wf_buf_free(&tmp);
+        wf_buf_bytes(out, tmp->data, tmp->len);
+        wf_buf_free(tmp);
     } else if (cw_kw(c, kw, "flags") || cw_kw(c, kw, "enum")) {
         wf_buf_byte(out, cw_kw(c, kw, "flags") ? 0x6e : 0x6d);
         labels(c, i, end, out);
@@ -318,7 +318,7 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
 static void core_results(cw *c, size_t *pos, size_t end, wf_buf *out, bool params)
 {
     const char *kw = params ? "param" : "result";
-    wf_buf tmp = {0};
+    wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
     uint32_t n = 0;
     size_t i = *pos;
     while (i < end && cw_lkw(c, i, kw)) {
@@ -326,14 +326,14 @@ static void core_results(cw *c, size_t *pos, size_t end, wf_buf *out, bool param
         size_t q = i + 2;
         if (params && cw_is_id(c, q)) q++;
         while (q < pe) {
-            wat_valtype(&c->w, &q, &tmp);
+            wat_valtype(&c->w, &q, tmp);
             n++;
         }
         i = pe + 1;
     }
     wf_buf_u32leb(out, n);
-    wf_buf_bytes(out, tmp.data, tmp.len);
-    wf_buf_free(&tmp);
+    wf_buf_bytes(out, tmp->data, tmp->len);
+    wf_buf_free(tmp);
     *pos = i;
 }
 
@@ -437,12 +437,12 @@ static void core_externtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
         wf_buf_u32leb(out, t);
     } else if (cw_kw(c, kw, "table")) {
         /* text order is limits then reftype, binary the reverse */
-        wf_buf lim = {0};
+        wf_buf *lim = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
         wf_buf_byte(out, 0x01);
-        core_limits(c, &i, end, &lim, false);
+        core_limits(c, &i, end, lim, false);
         wat_valtype(&c->w, &i, out);
-        wf_buf_bytes(out, lim.data, lim.len);
-        wf_buf_free(&lim);
+        wf_buf_bytes(out, lim->data, lim->len);
+        wf_buf_free(lim);
     } else if (cw_kw(c, kw, "memory")) {
         wf_buf_byte(out, 0x02);
         core_limits(c, &i, end, out, true);

@@ -409,8 +409,28 @@ static wf_error *to_typed(conv *c, const wf_wit_type *t, const wf_val *j, wf_val
         if (j->kind != WF_VAL_STRING) return expected(c, t, j, NULL);
         *out = wf_val_string(j->of.str.data, j->of.str.len);
         return NULL;
+    case WF_WIT_MAP:
+        if (j->kind == WF_VAL_RECORD && t->elem->fields[0].type->kind == WF_WIT_STRING) {
+            /* map<string, V> from an object: one (key, value) entry a member, in order */
+            *out = wf_val_agg(WF_VAL_LIST, j->of.agg.len);
+            for (size_t i = 0; !e && i < j->of.agg.len; i++) {
+                wf_val *kv = &out->of.agg.items[i];
+                *kv = wf_val_agg(WF_VAL_TUPLE, 2);
+                const char *k = j->of.agg.names[i] ? j->of.agg.names[i] : "";
+                kv->of.agg.items[0] = wf_val_string(k, strlen(k));
+                size_t old = cpush(c, ".%s", k);
+                e = to_typed(c, t->elem->fields[1].type, &j->of.agg.items[i], &kv->of.agg.items[1]);
+                cpop(c, old);
+            }
+            if (e) wf_val_free(out);
+            return e;
+        }
+        /* else an array of [key, value] pairs, as list<tuple<K, V>> */
+        if (j->kind != WF_VAL_LIST) return expected(c, t, j, "an array of [key, value] pairs");
+        /* fall through */
     case WF_WIT_LIST:
-        if (j->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8) {
+        if (t->kind == WF_WIT_LIST && j->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8 &&
+            (!t->len || j->of.str.len == t->len)) {
             *out = wf_val_agg(WF_VAL_LIST, j->of.str.len);
             for (size_t i = 0; i < j->of.str.len; i++)
                 out->of.agg.items[i] = wf_val_uint(WF_VAL_U8, (uint8_t)j->of.str.data[i]);
@@ -421,10 +441,12 @@ static wf_error *to_typed(conv *c, const wf_wit_type *t, const wf_val *j, wf_val
         if (j->kind != WF_VAL_LIST) return expected(c, t, j, t->kind == WF_WIT_LIST ? "an array" : NULL);
         if (t->kind == WF_WIT_TUPLE && j->of.agg.len != t->nfields)
             return cerr(c, "expected an array of %zu items, got %zu", t->nfields, j->of.agg.len);
-        *out = wf_val_agg((wf_val_kind)t->kind, j->of.agg.len);
+        if (t->kind == WF_WIT_LIST && t->len && j->of.agg.len != t->len)
+            return cerr(c, "expected an array of %u items, got %zu", t->len, j->of.agg.len);
+        *out = wf_val_agg(t->kind == WF_WIT_TUPLE ? WF_VAL_TUPLE : WF_VAL_LIST, j->of.agg.len);
         for (size_t i = 0; !e && i < j->of.agg.len; i++) {
             size_t old = cpush(c, "[%zu]", i);
-            e = to_typed(c, t->kind == WF_WIT_LIST ? t->elem : t->fields[i].type, &j->of.agg.items[i],
+            e = to_typed(c, t->kind != WF_WIT_TUPLE ? t->elem : t->fields[i].type, &j->of.agg.items[i],
                          &out->of.agg.items[i]);
             cpop(c, old);
         }

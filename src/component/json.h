@@ -8,11 +8,15 @@
  * without payload takes {"case": true} or {"case": null} or the string
  * "case"), strings → enums, chars (exactly one scalar) and strings, objects
  * of true / arrays of names → flags, a string → list<u8> (its bytes) as well
- * as an array of numbers. Integers are range-checked against their type;
+ * as an array of numbers, arrays of [key, value] pairs → maps (and, for
+ * map<string, V>, also an object: one entry a member), an array of exactly N
+ * items → list<T, N>. Integers are range-checked against their type;
  * errors are WF_ERR_INVALID naming `what` (the parameter) and the path:
  * "parameter `users`[1].name: expected string, got number".
  *
- * Output is one line, no spaces: records objects, lists and tuples arrays,
+ * Output is one line, no spaces: records objects, lists and tuples arrays
+ * (a map, a list of (key, value) tuples in wf_val, prints as an array of
+ * [key, value] pairs),
  * none null, results {"ok":v}/{"err":e} (no payload: null), variants
  * {"case":payload} ({"case":true} without payload), enums strings, flags
  * objects of true, chars one-character strings, list<u8> an array of numbers,

@@ -35,7 +35,8 @@ static wf_flat flat_i32[1] = { WF_FLAT_I32 }, flat_i64[1] = { WF_FLAT_I64 };
 static wf_flat flat_f32[1] = { WF_FLAT_F32 }, flat_f64[1] = { WF_FLAT_F64 };
 static wf_flat flat_ptr_len[2] = { WF_FLAT_I32, WF_FLAT_I32 };
 
-#define PRIM(k, sz, fl, n) [k] = { .kind = k, .size = sz, .align = sz, .flat = fl, .nflat = n }
+#define PRIM(k, sz, fl, n) [k] = { .kind = k, .size = sz, .align = sz, .size64 = sz, .align64 = sz, \
+                                   .flat = fl, .nflat = n }
 static wf_wit_type prims[WF_WIT_STRING + 1] = {
     PRIM(WF_WIT_BOOL, 1, flat_i32, 1),
     PRIM(WF_WIT_S8, 1, flat_i32, 1), PRIM(WF_WIT_U8, 1, flat_i32, 1),
@@ -44,7 +45,8 @@ static wf_wit_type prims[WF_WIT_STRING + 1] = {
     PRIM(WF_WIT_S64, 8, flat_i64, 1), PRIM(WF_WIT_U64, 8, flat_i64, 1),
     PRIM(WF_WIT_F32, 4, flat_f32, 1), PRIM(WF_WIT_F64, 8, flat_f64, 1),
     PRIM(WF_WIT_CHAR, 4, flat_i32, 1),
-    [WF_WIT_STRING] = { .kind = WF_WIT_STRING, .size = 8, .align = 4, .flat = flat_ptr_len, .nflat = 2 },
+    [WF_WIT_STRING] = { .kind = WF_WIT_STRING, .size = 8, .align = 4, .size64 = 16, .align64 = 8,
+                        .flat = flat_ptr_len, .nflat = 2 },
 };
 
 const wf_wit_type *wf_wit_prim(wf_wit_kind k)
@@ -88,7 +90,6 @@ static const char *unsupported_texpr(wit_te_kind k)
     case WIT_TE_BORROW: return "borrow";
     case WIT_TE_FUTURE: return "future";
     case WIT_TE_STREAM: return "stream";
-    case WIT_TE_MAP: return "map";
     case WIT_TE_ERROR_CONTEXT: return "error-context";
     default: return NULL;
     }
@@ -100,15 +101,22 @@ static wf_error *conv_type(builder *p, const wit_texpr *te, const wf_wit_type **
     const char *bad = unsupported_texpr(te->kind);
     if (bad) return err_at(te->pos, "`%s` types are not supported in a `wit` field", bad);
     if (te->kind == WIT_TE_PRIM) { *out = &prims[te->prim]; return NULL; }
-    if (te->kind == WIT_TE_LIST && te->fixed_len)
-        return err_at(te->pos, "fixed-length lists are not supported in a `wit` field");
     static const wf_wit_kind kinds[] = {
         [WIT_TE_NAME] = WIT_K_REF, [WIT_TE_LIST] = WF_WIT_LIST, [WIT_TE_OPTION] = WF_WIT_OPTION,
-        [WIT_TE_RESULT] = WF_WIT_RESULT, [WIT_TE_TUPLE] = WF_WIT_TUPLE,
+        [WIT_TE_RESULT] = WF_WIT_RESULT, [WIT_TE_TUPLE] = WF_WIT_TUPLE, [WIT_TE_MAP] = WF_WIT_MAP,
     };
     wf_wit_type *t = new_type(p, kinds[te->kind], te->pos);
     *out = t;
     if (te->kind == WIT_TE_NAME) { t->name = wf_xstrdup(te->name); return NULL; }
+    if (te->kind == WIT_TE_LIST) t->len = te->fixed_len;
+    if (te->kind == WIT_TE_MAP) {   /* elem = tuple<K, V> (wit.h) */
+        wf_wit_type *kv = new_type(p, WF_WIT_TUPLE, te->pos);
+        t->elem = kv;
+        kv->fields = wf_xcalloc(2, sizeof *kv->fields);
+        kv->nfields = 2;
+        if ((e = conv_type(p, te->a, &kv->fields[0].type))) return e;
+        return conv_type(p, te->b, &kv->fields[1].type);
+    }
     if (te->a && (e = conv_type(p, te->a, &t->elem))) return e;
     if (te->b && (e = conv_type(p, te->b, &t->err))) return e;
     if (te->kind == WIT_TE_TUPLE) {
@@ -240,19 +248,33 @@ static wf_flat join(wf_flat a, wf_flat b)
     return WF_FLAT_I64;
 }
 
-static wf_error *layout(wf_wit_type *t, int depth);
+static wf_error *layout(wf_wit_type *t, int depth, bool bounded);
 
 static wf_error *layout_of(const wf_wit_type *t, int depth)
 {
     if (!t || is_prim(t)) return NULL;
-    return layout((wf_wit_type *)t, depth + 1);
+    return layout((wf_wit_type *)t, depth + 1, true);
+}
+
+static uint64_t align_to64(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+
+/* Validation bound on elem_size(t, 'i64') (Binary.md), also what keeps
+ * every 32-bit size and offset computed here from overflowing. */
+#define WIT_MAX_SIZE (1ull << 28)
+
+static wf_error *too_big(const wf_wit_type *t, uint64_t size)
+{
+    return wf_error_at_line(WF_ERR_INVALID, t->line, t->col,
+                            "type exceeds maximum byte size (%llu bytes with 64-bit pointers)",
+                            (unsigned long long)size);
 }
 
 /* Variant-like layout over n cases with payload types ty(i) (NULL = none). */
-static void layout_cases(wf_wit_type *t, const wf_wit_type *const *cases, size_t n)
+static wf_error *layout_cases(wf_wit_type *t, const wf_wit_type *const *cases, size_t n)
 {
     uint32_t dsize = n <= 256 ? 1 : n <= 65536 ? 2 : 4;
-    uint32_t calign = 1, csize = 0;
+    uint32_t calign = 1, csize = 0, calign64 = 1, csize64 = 0;
+    bool many = false;
     WF_VEC(wf_flat) fl = {0};
     wf_vec_push(&fl, WF_FLAT_I32);
     for (size_t i = 0; i < n; i++) {
@@ -260,19 +282,39 @@ static void layout_cases(wf_wit_type *t, const wf_wit_type *const *cases, size_t
         if (!c) continue;
         calign = WF_MAX(calign, c->align);
         csize = WF_MAX(csize, c->size);
-        for (uint32_t j = 0; j < c->nflat; j++) {
+        calign64 = WF_MAX(calign64, c->align64);
+        csize64 = WF_MAX(csize64, c->size64);
+        if (c->nflat > WF_WIT_FLAT_MAX) many = true;
+        for (uint32_t j = 0; !many && j < c->nflat; j++) {
             if (j + 1 < fl.len) fl.data[j + 1] = join(fl.data[j + 1], c->flat[j]);
             else wf_vec_push(&fl, c->flat[j]);
         }
     }
+    uint64_t a64 = WF_MAX(dsize, calign64);
+    uint64_t s64 = align_to64(align_to64(dsize, calign64) + csize64, a64);
+    if (s64 >= WIT_MAX_SIZE) {
+        wf_vec_free(&fl);
+        return too_big(t, s64);
+    }
     t->align = WF_MAX(dsize, calign);
     t->payload_offset = align_to(dsize, calign);
     t->size = align_to(t->payload_offset + csize, t->align);
+    t->align64 = (uint32_t)a64;
+    t->size64 = (uint32_t)s64;
+    if (many || fl.len > WF_WIT_FLAT_MAX) {
+        wf_vec_free(&fl);
+        t->nflat = WF_WIT_FLAT_MANY;
+        return NULL;
+    }
     t->flat = fl.data;
     t->nflat = (uint32_t)fl.len;
+    return NULL;
 }
 
-static wf_error *layout(wf_wit_type *t, int depth)
+/* bounded: t is a value type of its own, whose elem_size(t, 'i64') must be
+ * below 2^28; a map's tuple<K, V> entry is not (a map is a list, whatever
+ * the size of its entries). */
+static wf_error *layout(wf_wit_type *t, int depth, bool bounded)
 {
     if (t->state == 2) return NULL;
     if (t->state == 1)
@@ -282,28 +324,66 @@ static wf_error *layout(wf_wit_type *t, int depth)
         return wf_error_at_line(WF_ERR_INVALID, t->line, t->col, "types nested too deeply");
     t->state = 1;
     wf_error *e = NULL;
-    if ((e = layout_of(t->elem, depth)) || (e = layout_of(t->err, depth))) return e;
+    if (t->kind == WF_WIT_MAP) e = layout((wf_wit_type *)t->elem, depth + 1, false);
+    else e = layout_of(t->elem, depth);
+    if (e || (e = layout_of(t->err, depth))) return e;
     for (size_t i = 0; i < t->nfields; i++)
         if ((e = layout_of(t->fields[i].type, depth))) return e;
     switch (t->kind) {
+    case WF_WIT_MAP: {
+        const wf_wit_type *k = t->elem->fields[0].type;
+        if (k->kind > WF_WIT_STRING || k->kind == WF_WIT_F32 || k->kind == WF_WIT_F64)
+            return wf_error_at_line(WF_ERR_INVALID, t->line, t->col,
+                                    "map key type must be a bool, integer, char or string type");
+        __attribute__((fallthrough));   /* laid out as list<tuple<K, V>> */
+    }
     case WF_WIT_LIST:
+        if (t->len) {   /* list<T, N>: as a tuple of N T's */
+            const wf_wit_type *el = t->elem;
+            uint64_t s64 = (uint64_t)t->len * el->size64, nflat = (uint64_t)t->len * el->nflat;
+            if (s64 >= WIT_MAX_SIZE) return too_big(t, s64);
+            t->size = t->len * el->size;
+            t->align = el->align;
+            t->size64 = (uint32_t)s64;
+            t->align64 = el->align64;
+            if (nflat > WF_WIT_FLAT_MAX || el->nflat > WF_WIT_FLAT_MAX) {
+                t->nflat = WF_WIT_FLAT_MANY;
+                break;
+            }
+            t->flat = wf_xmalloc((nflat ? nflat : 1) * sizeof(wf_flat));
+            for (uint32_t i = 0; i < t->len; i++)
+                memcpy(t->flat + (size_t)i * el->nflat, el->flat, el->nflat * sizeof(wf_flat));
+            t->nflat = (uint32_t)nflat;
+            break;
+        }
         t->size = 8; t->align = 4;
+        t->size64 = 16; t->align64 = 8;
         t->flat = wf_xmalloc(2 * sizeof(wf_flat));
         t->flat[0] = t->flat[1] = WF_FLAT_I32;
         t->nflat = 2;
         break;
     case WF_WIT_RECORD: case WF_WIT_TUPLE: {
-        uint32_t off = 0, al = 1, nflat = 0;
+        uint64_t off = 0, al = 1, nflat = 0, off64 = 0, al64 = 1;
         for (size_t i = 0; i < t->nfields; i++) {
             const wf_wit_type *f = t->fields[i].type;
-            off = align_to(off, f->align);
-            t->fields[i].offset = off;
+            off = align_to64(off, f->align);
+            t->fields[i].offset = (uint32_t)off;
             off += f->size;
             al = WF_MAX(al, f->align);
+            off64 = align_to64(off64, f->align64) + f->size64;
+            al64 = WF_MAX(al64, f->align64);
             nflat += f->nflat;
         }
-        t->align = al;
-        t->size = align_to(off, al);
+        off64 = align_to64(off64, al64);
+        if (off64 >= WIT_MAX_SIZE && bounded) return too_big(t, off64);
+        t->align = (uint32_t)al;
+        t->size = (uint32_t)align_to64(off, al);
+        t->align64 = (uint32_t)al64;
+        t->size64 = (uint32_t)off64;
+        if (nflat > WF_WIT_FLAT_MAX) {
+            t->nflat = WF_WIT_FLAT_MANY;
+            break;
+        }
         t->flat = wf_xmalloc((nflat ? nflat : 1) * sizeof(wf_flat));
         t->nflat = 0;
         for (size_t i = 0; i < t->nfields; i++) {
@@ -316,28 +396,30 @@ static wf_error *layout(wf_wit_type *t, int depth)
     case WF_WIT_VARIANT: case WF_WIT_ENUM: {
         const wf_wit_type **cs = wf_xcalloc(t->nfields, sizeof *cs);
         for (size_t i = 0; i < t->nfields; i++) cs[i] = t->fields[i].type;
-        layout_cases(t, cs, t->nfields);
+        e = layout_cases(t, cs, t->nfields);
         free(cs);
+        if (e) return e;
         break;
     }
     case WF_WIT_OPTION: {
         const wf_wit_type *cs[2] = { NULL, t->elem };
-        layout_cases(t, cs, 2);
+        if ((e = layout_cases(t, cs, 2))) return e;
         break;
     }
     case WF_WIT_RESULT: {
         const wf_wit_type *cs[2] = { t->elem, t->err };
-        layout_cases(t, cs, 2);
+        if ((e = layout_cases(t, cs, 2))) return e;
         break;
     }
     case WF_WIT_OWN: case WF_WIT_BORROW:
-        t->size = t->align = 4;
+        t->size = t->align = t->size64 = t->align64 = 4;
         t->flat = wf_xmalloc(sizeof(wf_flat));
         t->flat[0] = WF_FLAT_I32;
         t->nflat = 1;
         break;
     case WF_WIT_FLAGS:
         t->size = t->align = t->nfields <= 8 ? 1 : t->nfields <= 16 ? 2 : 4;
+        t->size64 = t->align64 = t->size;
         t->flat = wf_xmalloc(sizeof(wf_flat));
         t->flat[0] = WF_FLAT_I32;
         t->nflat = 1;
@@ -372,7 +454,7 @@ static wf_error *resolve_all(builder *p)
     }
     for (size_t i = 0; i < p->types.len; i++) {
         wf_wit_type *t = p->types.data[i];
-        if (t->kind < WIT_K_REF && (e = layout(t, 0))) return e;
+        if (t->kind < WIT_K_REF && (e = layout(t, 0, true))) return e;
     }
     return NULL;
 }
@@ -471,7 +553,23 @@ static void type_str(wf_buf *b, const wf_wit_type *t, int depth)
     if (t->name) { wf_buf_str(b, t->name); return; }
     if (is_prim(t)) { wf_buf_str(b, wf_val_kind_name((wf_val_kind)t->kind)); return; }
     switch (t->kind) {
-    case WF_WIT_LIST: wf_buf_str(b, "list<"); type_str(b, t->elem, depth + 1); wf_buf_str(b, ">"); break;
+    case WF_WIT_LIST:
+        wf_buf_str(b, "list<");
+        type_str(b, t->elem, depth + 1);
+        if (t->len) {
+            char n[16];
+            snprintf(n, sizeof n, ", %u", t->len);
+            wf_buf_str(b, n);
+        }
+        wf_buf_str(b, ">");
+        break;
+    case WF_WIT_MAP:
+        wf_buf_str(b, "map<");
+        type_str(b, t->elem->fields[0].type, depth + 1);
+        wf_buf_str(b, ", ");
+        type_str(b, t->elem->fields[1].type, depth + 1);
+        wf_buf_str(b, ">");
+        break;
     case WF_WIT_OPTION: wf_buf_str(b, "option<"); type_str(b, t->elem, depth + 1); wf_buf_str(b, ">"); break;
     case WF_WIT_OWN: wf_buf_str(b, "own<resource>"); break;
     case WF_WIT_BORROW: wf_buf_str(b, "borrow<resource>"); break;

@@ -42,7 +42,21 @@ typedef enum wf_wit_kind {
      * A value of either is a WF_VAL_HANDLE; `resource` says which type. */
     WF_WIT_OWN = WF_VAL_HANDLE,
     WF_WIT_BORROW,
+    /* map<K, V> (components only): the Canonical ABI despecializes it to
+     * list<tuple<K, V>>, and so does the value model: a value is a
+     * WF_VAL_LIST of 2-item WF_VAL_TUPLEs (key, value), in order, duplicate
+     * keys allowed (Explainer.md: no uniqueness or ordering guarantee).
+     * `elem` is that tuple<K, V> node (elem->fields[0] key, [1] value), so
+     * code that handles a list handles a map through `elem`. */
+    WF_WIT_MAP,
 } wf_wit_kind;
+
+/* A type flattening to more core values than this (a fixed-length list of
+ * millions of elements) keeps no flat array: nflat is WF_WIT_FLAT_MANY and
+ * flat NULL. Such a type is only ever passed through memory, since a
+ * function signature flattening to more than 16 params / 1 result spills. */
+#define WF_WIT_FLAT_MAX 4096u
+#define WF_WIT_FLAT_MANY (WF_WIT_FLAT_MAX + 1)
 
 /* A resource type, defined by the component layer (component/comp.h). */
 typedef struct wf_cresource wf_cresource;
@@ -64,13 +78,19 @@ typedef struct wf_wit_field {
 struct wf_wit_type {
     wf_wit_kind kind;
     char *name;              /* a defined type's name ("user"), else NULL */
-    const wf_wit_type *elem; /* list, option: T; result: ok type or NULL */
+    const wf_wit_type *elem; /* list, option: T; result: ok type or NULL; map: tuple<K, V> */
     const wf_wit_type *err;  /* result: err type or NULL */
     wf_wit_field *fields;    /* record, tuple, variant, enum, flags */
     const wf_cresource *resource; /* own, borrow: the resource type */
     size_t nfields;
+    /* list: a fixed-length list<T, len> (len > 0; its values are
+     * WF_VAL_LIST of exactly len items), 0 for a variable-length list */
+    uint32_t len;
     /* Canonical ABI layout (32-bit memory). */
     uint32_t size, align;    /* elem_size and alignment */
+    /* elem_size and alignment with 64-bit pointers (validation requires
+     * elem_size(t, 'i64') < 2^28, Binary.md) */
+    uint32_t size64, align64;
     uint32_t payload_offset; /* variant-like: offset of the payload after the discriminant */
     wf_flat *flat;           /* flatten_type(t) */
     uint32_t nflat;

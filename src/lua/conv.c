@@ -11,7 +11,11 @@
  *
  * wf_val -> Lua needs no type: a wf_val describes itself (records carry
  * field names, variants and enums case names). The type only settles an
- * empty list<u8>, which becomes "" rather than {}.
+ * empty list<u8>, which becomes "" rather than {}, and a map<K, V> (a list
+ * of (key, value) tuples in wf_val), which becomes a table {[key] = value}
+ * (a later duplicate key wins, as Explainer.md allows); from Lua a map is
+ * such a table, its entries sorted by key. list<T, N> is a list of exactly
+ * N values.
  *
  * Every error is WF_ERR_INVALID naming the parameter and the path inside it:
  * "parameter `users`[2].name: expected string, got number".
@@ -150,16 +154,15 @@ static wf_error *to_int(lua_State *L, int idx, const path *p, const wf_wit_type 
     if (lua_type(L, idx) != LUA_TNUMBER) return mismatch(L, idx, p, t);
     bool neg;
     uint64_t mag;   /* |value| */
-    char shown[64];
+    char shown[64]; /* the value as written in messages: formatted only for one */
     if (lua_isinteger(L, idx)) {
         lua_Integer i = lua_tointeger(L, idx);
         neg = i < 0;
         mag = neg ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
-        snprintf(shown, sizeof shown, "%lld", (long long)i);
     } else {
         double d = lua_tonumber(L, idx);
-        float_str(shown, sizeof shown, d);
         if (!isfinite(d) || d != floor(d)) {
+            float_str(shown, sizeof shown, d);
             char *ts = wf_wit_type_str(t);
             wf_error *e = fail(p, "%s is not an integer, expected %s", shown, ts);
             free(ts);
@@ -178,6 +181,8 @@ static wf_error *to_int(lua_State *L, int idx, const path *p, const wf_wit_type 
     else out->of.s = neg ? (int64_t)((uint64_t)0 - mag) : (int64_t)mag;
     return NULL;
 out_of_range:;
+    if (lua_isinteger(L, idx)) snprintf(shown, sizeof shown, "%lld", (long long)lua_tointeger(L, idx));
+    else float_str(shown, sizeof shown, lua_tonumber(L, idx));
     char *ts = wf_wit_type_str(t);
     wf_error *e = fail(p, "%s is out of range for %s", shown, ts);
     free(ts);
@@ -245,6 +250,7 @@ static wf_error *to_list(lua_State *L, int idx, const wf_wit_type *t, path *p, i
     if (lua_type(L, idx) == LUA_TSTRING && t->elem->kind == WF_WIT_U8) {
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
+        if (t->len && n != t->len) return fail(p, "expected %u bytes, got a string of %zu", t->len, n);
         *out = wf_val_agg(WF_VAL_LIST, n);
         for (size_t i = 0; i < n; i++) out->of.agg.items[i] = wf_val_uint(WF_VAL_U8, (uint8_t)s[i]);
         return NULL;
@@ -252,6 +258,7 @@ static wf_error *to_list(lua_State *L, int idx, const wf_wit_type *t, path *p, i
     size_t n;
     if (lua_type(L, idx) != LUA_TTABLE) return mismatch(L, idx, p, t);
     if (!wf_lua_seq_len(L, idx, &n)) return fail(p, "expected a list (a table with keys 1..n)");
+    if (t->len && n != t->len) return fail(p, "expected a list of exactly %u values, got %zu", t->len, n);
     *out = wf_val_agg(WF_VAL_LIST, n);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
@@ -261,6 +268,55 @@ static wf_error *to_list(lua_State *L, int idx, const wf_wit_type *t, path *p, i
         lua_pop(L, 1);
         if (e) { wf_val_free(out); return e; }
     }
+    return NULL;
+}
+
+/* Map entries in key order, so that the same Lua table always gives the
+ * same value whatever order lua_next visits it in. */
+static int entry_cmp(const void *pa, const void *pb)
+{
+    const wf_val *a = &((const wf_val *)pa)->of.agg.items[0], *b = &((const wf_val *)pb)->of.agg.items[0];
+    switch ((wf_val_kind)a->kind) {
+    case WF_VAL_BOOL: return (int)a->of.b - (int)b->of.b;
+    case WF_VAL_S8: case WF_VAL_S16: case WF_VAL_S32: case WF_VAL_S64:
+        return a->of.s < b->of.s ? -1 : a->of.s > b->of.s;
+    case WF_VAL_STRING: {
+        int c = memcmp(a->of.str.data, b->of.str.data, WF_MIN(a->of.str.len, b->of.str.len));
+        return c ? c : a->of.str.len < b->of.str.len ? -1 : a->of.str.len > b->of.str.len;
+    }
+    default:   /* unsigned integers and chars */
+        return a->of.u < b->of.u ? -1 : a->of.u > b->of.u;
+    }
+}
+
+/* map<K, V> from a Lua table {[key] = value, ...}: entries sorted by key. */
+static wf_error *to_map(lua_State *L, int idx, const wf_wit_type *t, path *p, int depth, wf_val *out)
+{
+    if (lua_type(L, idx) != LUA_TTABLE) return mismatch(L, idx, p, t);
+    const wf_wit_type *kt = t->elem->fields[0].type, *vt = t->elem->fields[1].type;
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) { lua_pop(L, 1); n++; }
+    *out = wf_val_agg(WF_VAL_LIST, n);
+    size_t i = 0;
+    wf_error *e = NULL;
+    lua_pushnil(L);
+    while (!e && lua_next(L, idx)) {
+        wf_val *kv = &out->of.agg.items[i++];
+        *kv = wf_val_agg(WF_VAL_TUPLE, 2);
+        int top = lua_gettop(L);
+        size_t old = path_push(p, "[key %zu]", i);
+        e = to_typed(L, top - 1, kt, p, depth + 1, &kv->of.agg.items[0]);
+        path_pop(p, old);
+        if (!e) {
+            old = path_push(p, "[%s]", lua_type(L, top - 1) == LUA_TSTRING ? lua_tostring(L, top - 1) : "?");
+            e = to_typed(L, top, vt, p, depth + 1, &kv->of.agg.items[1]);
+            path_pop(p, old);
+        }
+        lua_pop(L, e ? 2 : 1);
+    }
+    if (e) { wf_val_free(out); return e; }
+    if (n > 1) qsort(out->of.agg.items, n, sizeof *out->of.agg.items, entry_cmp);
     return NULL;
 }
 
@@ -483,6 +539,7 @@ static wf_error *to_typed(lua_State *L, int idx, const wf_wit_type *t, path *p, 
         return NULL;
     }
     case WF_WIT_LIST: return to_list(L, idx, t, p, depth, out);
+    case WF_WIT_MAP: return to_map(L, idx, t, p, depth, out);
     case WF_WIT_TUPLE: return to_tuple(L, idx, t, p, depth, out);
     case WF_WIT_RECORD: return to_record(L, idx, t, p, depth, out);
     case WF_WIT_VARIANT: return to_variant(L, idx, t, p, depth, out);
@@ -733,6 +790,17 @@ static void push_val(lua_State *L, const wf_val *v, const wf_wit_type *t, int de
         size_t n = v->of.agg.len;
         bool bytes = t ? (t->kind == WF_WIT_LIST && t->elem->kind == WF_WIT_U8)
                        : (n > 0 && v->of.agg.items[0].kind == WF_VAL_U8);
+        if (t && t->kind == WF_WIT_MAP) {   /* a table key -> value; a later duplicate key wins */
+            lua_createtable(L, 0, (int)WF_MIN(n, (size_t)INT32_MAX));
+            for (size_t i = 0; i < n; i++) {
+                const wf_val *kv = &v->of.agg.items[i];
+                if (kv->of.agg.len != 2) continue;
+                push_val(L, &kv->of.agg.items[0], t->elem->fields[0].type, depth + 1);
+                push_val(L, &kv->of.agg.items[1], t->elem->fields[1].type, depth + 1);
+                lua_rawset(L, -3);
+            }
+            return;
+        }
         if (bytes) {
             luaL_Buffer b;
             char *s = luaL_buffinitsize(L, &b, n);

@@ -7,6 +7,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$(dirname "$1")" && pwd)
 cd "$here/../.." || exit 1
+# the demo's component is the test fixture built from committed sources
+cmp -s examples/demo/wasm/calc.wasm tests/fixtures/components/calc.wasm ||
+    { echo "FAIL: examples/demo/wasm/calc.wasm differs from tests/fixtures/components/calc.wasm"; exit 1; }
 out=$(examples/demo/run "$build" 2>&1) || { echo "FAIL: the demo exited with an error"; echo "$out"; exit 1; }
 if [ "$out" = "$(cat "$here/demo.expected")" ]; then
     echo "ok   demo output"

@@ -84,9 +84,9 @@ run 1 component_fail.wast
 expect_lines component_fail <<'X'
 component_fail.wast:10: expected (u8.const 4), got (u8.const 3)
 component_fail.wast:11: expected (u16.const 3), got (u8.const 3)
-component_fail.wast:12: expected (u8.const 0), got trap "unreachable"
-component_fail.wast:13: expected trap "out of bounds", got trap "unreachable"
-component_fail.wast:14: expected trap "unreachable", got (u8.const 1)
+component_fail.wast:12: expected trap "unreachable", got (u8.const 1)
+component_fail.wast:13: expected (u8.const 0), got trap "unreachable"
+component_fail.wast:14: expected trap "out of bounds", got trap "cannot enter component instance: it trapped in an earlier call (a trap poisons the instance)"
 component_fail.wast:15: expected no results, got a failure to run: expected an exported function "missing"
 component_fail.wast:16: expected (u8.const 0), got a failure to run: expected arguments that fit "u8" (*)
 component_fail.wast:17: expected (u8.const 0), got a failure to run: expected a valid argument (integer out of range: 300)

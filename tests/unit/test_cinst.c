@@ -333,6 +333,17 @@ static void test_post_return_and_imports(void **state)
     assert_int_equal(e->kind, WF_ERR_TRAP);
     assert_string_equal(e->message, "cannot leave component instance");
     wf_error_free(e);
+    /* the trap poisoned the instance: nothing enters it again */
+    for (int i = 0; i < 2; i++) {
+        e = wf_cinstance_call(ci, "use-add", NULL, 0, &out);
+        assert_non_null(e);
+        assert_int_equal(e->kind, WF_ERR_TRAP);
+        assert_non_null(strstr(e->message, "cannot enter component instance: it trapped in an earlier call"));
+        wf_error_free(e);
+    }
+    assert_int_equal(adds, 0);
+    wf_cinstance_free(ci);
+    ci = make(s, &adds);   /* a new instance is fine */
     out = call(ci, "use-add", NULL, 0);
     assert_int_equal(out.of.u, 42);
     assert_int_equal(adds, 1);
@@ -355,6 +366,15 @@ static void test_post_return_and_imports(void **state)
     assert_string_equal(e->message, "`add` is not enabled: add it to `imports`");
     wf_error_free(e);
     wf_val empty = wf_val_string("", 0);
+    e = wf_cinstance_call(ci, "f", &empty, 1, &out);    /* poisoned by that trap */
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TRAP);
+    wf_error_free(e);
+    wf_cinstance_free(ci);
+    l = wf_clinker_new();
+    wf_clinker_stub_missing(l, missing, NULL);
+    assert_null(wf_cinstance_new(s, &C, l, &ci));
+    wf_clinker_free(l);
     out = call(ci, "f", &empty, 1);                     /* the rest works */
     assert_int_equal(out.of.str.len, 0);
     wf_val_free(&out);

@@ -15,7 +15,8 @@ static const char wit_text[] =
     "enum color { red, dark-blue }\n"
     "flags perms { read, write }\n"
     "f: func(u: user, s: shape, c: color, p: perms, r: result<u8, string>, t: tuple<s8, char>,\n"
-    "        b: list<u8>, x: u64, y: f64, z: s16, o: option<u32>, e: result);\n";
+    "        b: list<u8>, x: u64, y: f64, z: s16, o: option<u32>, e: result,\n"
+    "        m: map<string, u32>, n: map<u8, bool>, v: list<u8, 2>);\n";
 
 static wf_wit *W;
 
@@ -87,6 +88,13 @@ static void test_typed(void **state)
     roundtrip("o", "null", "null");
     roundtrip("o", "7", "7");
     roundtrip("z", "-32768", "-32768");
+    /* maps: [key, value] pairs, or an object for string keys; list<T, N> */
+    roundtrip("m", "{\"a\": 1, \"b\": 2}", "[[\"a\",1],[\"b\",2]]");
+    roundtrip("m", "[[\"a\", 1], [\"a\", 2]]", "[[\"a\",1],[\"a\",2]]");
+    roundtrip("m", "{}", "[]");
+    roundtrip("n", "[[255, true]]", "[[255,true]]");
+    roundtrip("v", "[1, 2]", "[1,2]");
+    roundtrip("v", "\"AB\"", "[65,66]");
 }
 
 static void test_typed_errors(void **state)
@@ -112,6 +120,11 @@ static void test_typed_errors(void **state)
     bad("t", "[1]", "parameter `t`: expected an array of 2 items, got 1");
     bad("t", "[1, \"ab\"]", "parameter `t`[1]: expected a string of exactly one character");
     bad("b", "[256]", "parameter `b`[0]: 256 is out of range for u8");
+    bad("n", "{\"1\": true}", "parameter `n`: expected an array of [key, value] pairs, got an object");
+    bad("n", "[[1]]", "parameter `n`[0]: expected an array of 2 items, got 1");
+    bad("m", "{\"a\": -1}", "parameter `m`.a: -1 is out of range for u32");
+    bad("v", "[1, 2, 3]", "parameter `v`: expected an array of 2 items, got 3");
+    bad("v", "\"ABC\"", "parameter `v`: expected an array, got a string");
     bad("z", "1 2", "parameter `z`: invalid JSON at offset 2: unexpected text after the value");
     bad("z", "", "parameter `z`: invalid JSON at offset 0: unexpected end of input");
     bad("u", "{\"id\": 1, \"id\": 2}", "parameter `u`: invalid JSON at offset 14: duplicate key \"id\"");

@@ -22,7 +22,8 @@ static const char *WIT =
     "users: func(u: list<user>) -> list<user>;\n"
     "cases: func(s: shape, c: color, p: perms, o: option<u32>, r: result<u32, string>, r2: result);\n"
     "nothing: func();\n"
-    "flag: func(b: bool) -> bool;\n";
+    "flag: func(b: bool) -> bool;\n"
+    "maps: func(m: map<string, u32>, n: map<u8, list<string>>, v: list<u16, 3>);\n";
 
 static wf_wit *wit;
 
@@ -212,6 +213,37 @@ static void test_lists_tuples(void **state)
     expect("lists", "{}, {'a'}, {}", "error: parameter `t`: expected a tuple of 2 values, got 1");
     expect("lists", "{}, {'a', 1}, {}", "error: parameter `t`[2]: expected bool, got integer");
     expect("lists", "{}, {'a', true}, {'x', 5}", "error: parameter `e`[2]: expected list<u8>, got integer");
+}
+
+/* map<K, V>: a Lua table {[key] = value}, entries sorted by key in the
+ * wf_val (a list of (key, value) tuples); list<T, N>: exactly N values. */
+static void test_maps_fixed_lists(void **state)
+{
+    (void)state;
+    wf_val *vals;
+    size_t n;
+    char *got = convert("maps", "{b = 2, a = 1, c = 3}, {[9] = {'x'}, [3] = {}}, {1, 2, 3}", &vals, &n);
+    assert_string_equal(got, "[{\"a\":1,\"b\":2,\"c\":3},{\"3\":[],\"9\":[\"x\"]},[1,2,3]]");
+    free(got);
+    const wf_val *m = &vals[0];
+    assert_int_equal(m->kind, WF_VAL_LIST);
+    assert_int_equal(m->of.agg.len, 3);
+    for (size_t i = 0; i < 3; i++) {
+        const wf_val *kv = &m->of.agg.items[i];
+        assert_int_equal(kv->kind, WF_VAL_TUPLE);
+        assert_int_equal(kv->of.agg.len, 2);
+        assert_int_equal(kv->of.agg.items[0].of.str.data[0], "abc"[i]);
+        assert_int_equal(kv->of.agg.items[1].of.u, i + 1);
+    }
+    assert_int_equal(vals[1].of.agg.items[0].of.agg.items[0].of.u, 3);
+    for (size_t i = 0; i < n; i++) wf_val_free(&vals[i]);
+    free(vals);
+    expect("maps", "{}, {}, {0, 0, 65535}", "[[],[],[0,0,65535]]");
+    expect("maps", "{a = -1}, {}, {1, 2, 3}", "error: parameter `m`[a]: -1 is out of range for u32");
+    expect("maps", "{[1] = 1}, {}, {1, 2, 3}", "error: parameter `m`[key 1]: expected string, got integer");
+    expect("maps", "{}, {[300] = {}}, {1, 2, 3}", "error: parameter `n`[key 1]: 300 is out of range for u8");
+    expect("maps", "{}, {}, {1, 2}", "error: parameter `v`: expected a list of exactly 3 values, got 2");
+    expect("maps", "{}, {}, 'abc'", "error: parameter `v`: expected list<u16, 3>, got string");
 }
 
 static void test_records(void **state)
@@ -413,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_floats),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_lists_tuples),
+        cmocka_unit_test(test_maps_fixed_lists),
         cmocka_unit_test(test_records),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_bool_and_depth),

@@ -204,10 +204,60 @@ static void test_one_parser(void **state)
               "`resource` is not supported in a `wit` field (functions and type definitions only)");
     parse_err("f: async func();", 1, 1, "`async` functions are not supported in a `wit` field");
     parse_err("f: func(a: tuple<>);", 1, 12, "a tuple must have at least one type");
-    parse_err("f: func(a: list<u8, 4>);", 1, 12, "fixed-length lists are not supported in a `wit` field");
+    parse_err("f: func(a: map<f32, u8>);", 1, 12, "map key type must be a bool, integer, char or string type");
+    parse_err("f: func(a: list<u64, 33554432>);", 1, 12,
+              "type exceeds maximum byte size (268435456 bytes with 64-bit pointers)");
     parse_err("f: func(list: u8);", 1, 9, "expected an identifier, found keyword `list`");
     parse_err("f: func() -> u8;\nrecord f { a: u8 }", 2, 8,
               "`f` is defined twice (as a type and a function)");
+}
+
+/* map<K, V> is laid out as list<tuple<K, V>> (its elem), list<T, N> as a
+ * tuple of N T's (CanonicalABI.md despecialize, elem_size_list). */
+static void test_map_and_fixed_list(void **state)
+{
+    (void)state;
+    wf_wit *w = parse_ok("type m = map<string, list<u32>>;\n"
+                         "type v3 = list<f32, 3>;\n"
+                         "record r { a: u8, pos: list<u16, 3>, big: list<string, 2> }\n"
+                         "f: func(a: m, b: v3, c: r) -> map<u8, v3>;\n");
+    const wf_wit_func *f = wf_wit_find_func(w, "f");
+    const wf_wit_type *m = f->params[0].type, *v3 = f->params[1].type, *r = f->params[2].type;
+    assert_int_equal(m->kind, WF_WIT_MAP);
+    check_str(m, "map<string, list<u32>>");
+    assert_int_equal(m->elem->kind, WF_WIT_TUPLE);
+    assert_int_equal(m->elem->nfields, 2);
+    assert_ptr_equal(m->elem->fields[0].type, wf_wit_prim(WF_WIT_STRING));
+    assert_int_equal(m->elem->size, 16);          /* string 8, list 8 */
+    assert_int_equal(m->elem->fields[1].offset, 8);
+    assert_int_equal(m->size, 8);
+    assert_int_equal(m->align, 4);
+    assert_int_equal(m->size64, 16);
+    assert_int_equal(m->nflat, 2);
+    assert_int_equal(v3->kind, WF_WIT_LIST);
+    assert_int_equal(v3->len, 3);
+    check_str(v3, "list<f32, 3>");
+    assert_int_equal(v3->size, 12);
+    assert_int_equal(v3->align, 4);
+    assert_int_equal(v3->nflat, 3);
+    for (int i = 0; i < 3; i++) assert_int_equal(v3->flat[i], WF_FLAT_F32);
+    /* r: a at 0, pos (3 x u16, align 2) at 2, big (2 x string, align 4) at 8 */
+    assert_int_equal(r->fields[1].offset, 2);
+    assert_int_equal(r->fields[2].offset, 8);
+    assert_int_equal(r->size, 24);
+    assert_int_equal(r->size64, 40);               /* strings are 16 bytes with i64 pointers */
+    assert_int_equal(r->nflat, 1 + 3 + 4);
+    const wf_wit_type *res = f->results[0].type;
+    check_str(res, "map<u8, list<f32, 3>>");   /* aliases resolve to their target */
+    assert_int_equal(res->elem->size, 16);        /* u8, then f32 x3 at 4 */
+    wf_wit_free(w);
+    /* a fixed list too long to flatten keeps no flat array (passed in memory) */
+    w = parse_ok("f: func(a: list<u8, 100000>);\n");
+    const wf_wit_type *big = wf_wit_find_func(w, "f")->params[0].type;
+    assert_int_equal(big->nflat, WF_WIT_FLAT_MANY);
+    assert_null(big->flat);
+    assert_int_equal(big->size, 100000);
+    wf_wit_free(w);
 }
 
 int main(void)
@@ -218,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_empty_and_large_variant),
         cmocka_unit_test(test_one_parser),
+        cmocka_unit_test(test_map_and_fixed_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
