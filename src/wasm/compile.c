@@ -554,6 +554,21 @@ static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
         return;
     }
     bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
+    if ((nz || z || slot_form || k_form) && can_merge(c, WF_IOP_ADD2_K, 7) &&
+        c->code.data[c->last_op + 4] == ops[0]) {
+        /* the branch tests the second add of an ADD2_K: split it off so
+         * the branch merges with it (ADD_K, then ADDK_BR_*) */
+        size_t op = c->last_op;
+        c->code.data[op] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
+        wf_word d2 = c->code.data[op + 4], a2 = c->code.data[op + 5], k2 = c->code.data[op + 6];
+        c->code.data[op + 4] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
+        c->code.data[op + 5] = d2;
+        c->code.data[op + 6] = a2;
+        wf_vec_push(&c->code, k2);
+        c->last_op = op + 4;
+        c->last_iop = WF_IOP_I32_ADD_K;
+        c->prev_iop = -1;
+    }
     bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
     if ((nz || z) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
         /* a counter stepped and tested for zero */
