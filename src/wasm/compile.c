@@ -1022,6 +1022,33 @@ static bool op_simple(cc *c, wf_opcode op)
             return true;
         }
     }
+    /* x ^ rotl(y, k) or x ^ (y >> k), the shifted value used only here */
+    if (nin == 2 && nout == 1 && iop == WF_IOP_I32_XOR) {
+        wf_iop rk = (wf_iop)(WF_IOP_I32_ROTL + WF_IOP_BINOP_K_OFF);
+        wf_iop sk = (wf_iop)(WF_IOP_I32_SHR_U + WF_IOP_BINOP_K_OFF);
+        bool bs = is_prod(c, &b) && (c->prod_iop == rk || c->prod_iop == sk);
+        bool as = !bs && is_prod(c, &a) && (c->prod_iop == rk || c->prod_iop == sk);
+        if (as) {
+            sval t = a; a = b; b = t;
+        }
+        if (as || bs) {
+            size_t sh = c->prod_op;
+            wf_iop m = c->prod_iop == rk ? WF_IOP_I32_XOR_ROTLK : WF_IOP_I32_XOR_SHRUK;
+            wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
+            cut_code(c, sh);
+            no_prod(c);
+            push(c, vt(WF_I32));
+            uint32_t dst = c->st.data[c->st.len - 1].home;
+            size_t at = c->code.len;
+            emit_op(c, m);
+            emit(c, dst);
+            emit(c, a.slot);
+            emit(c, y);
+            emit(c, k);
+            note_prod(c, at, m);
+            return true;
+        }
+    }
     /* c + x * y with the product used only here: one multiply-add */
     if (nin == 2 && nout == 1 && (iop == WF_IOP_I32_ADD || iop == WF_IOP_I64_ADD)) {
         wf_iop mul = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MUL : WF_IOP_I64_MUL;

@@ -638,6 +638,16 @@ L_I64_ADD_XOR_ROTL_K: {
     pc += 8;
     NEXT();
 }
+L_I32_XOR_ROTLK: {
+    uint32_t a = S(3).u32, b = (uint32_t)pc[4];
+    S(1).u32 = S(2).u32 ^ WF_ROTL32(a, b);
+    pc += 5;
+    NEXT();
+}
+L_I32_XOR_SHRUK:
+    S(1).u32 = S(2).u32 ^ (S(3).u32 >> (pc[4] & 31));
+    pc += 5;
+    NEXT();
 L_ADDK_CALL:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3];
     pc += 3;

@@ -122,7 +122,9 @@ struct wf_code {
     X(I32_MADD)       /* s d, s c, s x, s y: d = c + x * y (the product used only here) */ \
     X(I64_MADD) \
     X(I32_ADD_XOR_ROTL_K) /* s d1, s a, s b, s d2, s x, s y, i k: d1 = a + b, then d2 = rotl(x ^ y, k) */ \
-    X(I64_ADD_XOR_ROTL_K)
+    X(I64_ADD_XOR_ROTL_K) \
+    X(I32_XOR_ROTLK)  /* s d, s x, s y, i k: d = x ^ rotl(y, k) (a hash's sigma) */ \
+    X(I32_XOR_SHRUK)  /* s d, s x, s y, i k: d = x ^ (y >> k) */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,

@@ -169,6 +169,9 @@ static const char *ARITH_WAT =
     "   (local.set 0 (i32.add (local.get 0) (local.get 1)))"
     "   (local.set 2 (i32.rotl (i32.xor (local.get 2) (local.get 0)) (i32.const 16)))"
     "   (i32.xor (local.get 2) (local.get 0)))"
+    " (func (export \"sigma\") (param i32 i32) (result i32)"
+    "   (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 30)) (i32.rotl (local.get 0) (i32.const 19)))"
+    "            (i32.shr_u (local.get 1) (i32.const 3))))"
     " (func (export \"madd32\") (param i32 i32) (result i32)"
     "   (i32.add (local.get 0) (i32.mul (local.get 1) (local.get 1))))"
     " (func (export \"madd64\") (param i64 i64) (result i64)"
@@ -183,6 +186,10 @@ static void test_arith_fusions(void **state)
     assert_true(uses(&e, "xr64", WF_IOP_I64_XOR_ROTL_K));
     assert_true(uses(&e, "axr32", WF_IOP_I32_ADD_XOR_ROTL_K));
     assert_true(uses(&e, "madd32", WF_IOP_I32_MADD));
+    assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_ROTLK));
+    assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_SHRUK));
+    assert_int_equal((uint32_t)ci(&e, "sigma", (int32_t)0x9e3779b9u, (int32_t)0x80000001u),
+                     rotl32(0x9e3779b9u, 30) ^ rotl32(0x9e3779b9u, 19) ^ (0x80000001u >> 3));
     assert_true(uses(&e, "madd64", WF_IOP_I64_MADD));
     assert_int_equal((uint32_t)ci(&e, "xr32", 0x12345678, 0x0f0f0f0f), rotl32(0x12345678u ^ 0x0f0f0f0fu, 7));
     uint64_t x = 0x0123456789abcdefull, y = 0xfedcba9876543210ull;
