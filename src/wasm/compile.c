@@ -1007,6 +1007,25 @@ static bool op_simple(cc *c, wf_opcode op)
                 note_prod(c, at, f);
                 return true;
             }
+            wf_iop mk = k == WF_IOP_I32_ADD_K ? (wf_iop)(WF_IOP_I32_MUL + WF_IOP_BINOP_K_OFF)
+                      : k == (wf_iop)(WF_IOP_I64_ADD + WF_IOP_BINOP_K_OFF)
+                          ? (wf_iop)(WF_IOP_I64_MUL + WF_IOP_BINOP_K_OFF) : WF_IOP_COUNT_;
+            if (mk != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == mk) {
+                /* a * k1 + k2 */
+                size_t ml = c->prod_op;
+                wf_word x = c->code.data[ml + 2], k1 = c->code.data[ml + 3];
+                wf_iop f = k == WF_IOP_I32_ADD_K ? WF_IOP_I32_MULADD_KK : WF_IOP_I64_MULADD_KK;
+                cut_code(c, ml);
+                no_prod(c);
+                at = c->code.len;
+                emit_op(c, f);
+                emit(c, dst);
+                emit(c, x);
+                emit(c, k1);
+                emit(c, (wf_word)bits);
+                note_prod(c, at, f);
+                return true;
+            }
             if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
                 /* two i32.add with immediates in a row: one ADD2_K; the
                  * second half is laid out as an I32_ADD_K at op + 3, so it

@@ -657,6 +657,14 @@ L_F64_ADD_M_ST: {
     pc += 5;
     NEXT();
 }
+L_I32_MULADD_KK:
+    S(1).u32 = S(2).u32 * (uint32_t)pc[3] + (uint32_t)pc[4];
+    pc += 5;
+    NEXT();
+L_I64_MULADD_KK:
+    S(1).u64 = S(2).u64 * pc[3] + pc[4];
+    pc += 5;
+    NEXT();
 L_ADDK_CALL:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3];
     pc += 3;

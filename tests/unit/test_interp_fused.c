@@ -185,6 +185,10 @@ static const char *ARITH_WAT =
     " (func (export \"sigma\") (param i32 i32) (result i32)"
     "   (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 30)) (i32.rotl (local.get 0) (i32.const 19)))"
     "            (i32.shr_u (local.get 1) (i32.const 3))))"
+    " (func (export \"lcg32\") (param i32 i32) (result i32)"
+    "   (i32.add (i32.mul (local.get 0) (i32.const 1103515245)) (i32.const 12345)))"
+    " (func (export \"lcg64\") (param i64 i64) (result i64)"
+    "   (i64.add (i64.mul (local.get 0) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))"
     " (func (export \"madd32\") (param i32 i32) (result i32)"
     "   (i32.add (local.get 0) (i32.mul (local.get 1) (local.get 1))))"
     " (func (export \"madd64\") (param i64 i64) (result i64)"
@@ -199,6 +203,11 @@ static void test_arith_fusions(void **state)
     assert_true(uses(&e, "xr64", WF_IOP_I64_XOR_ROTL_K));
     assert_true(uses(&e, "axr32", WF_IOP_I32_ADD_XOR_ROTL_K));
     assert_true(uses(&e, "madd32", WF_IOP_I32_MADD));
+    assert_true(uses(&e, "lcg32", WF_IOP_I32_MULADD_KK));
+    assert_true(uses(&e, "lcg64", WF_IOP_I64_MULADD_KK));
+    assert_int_equal((uint32_t)ci(&e, "lcg32", (int32_t)0xdeadbeefu, 0), 0xdeadbeefu * 1103515245u + 12345u);
+    assert_true((uint64_t)call(&e, "lcg64", 2, i64v(-5), i64v(0)).of.i64 ==
+                (uint64_t)-5 * 6364136223846793005ull + 1442695040888963407ull);
     assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_ROTLK));
     assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_SHRUK));
     assert_int_equal((uint32_t)ci(&e, "sigma", (int32_t)0x9e3779b9u, (int32_t)0x80000001u),
