@@ -1078,6 +1078,30 @@ static bool op_simple(cc *c, wf_opcode op)
             return true;
         }
     }
+    /* a + b + c with the first sum used only here */
+    if (nin == 2 && nout == 1 && iop == WF_IOP_I32_ADD) {
+        bool as = is_prod(c, &a) && c->prod_iop == WF_IOP_I32_ADD;
+        bool bs = !as && is_prod(c, &b) && c->prod_iop == WF_IOP_I32_ADD;
+        if (bs) {
+            sval t = a; a = b; b = t;
+        }
+        if (as || bs) {
+            size_t s1 = c->prod_op;
+            wf_word x = c->code.data[s1 + 2], y = c->code.data[s1 + 3];
+            cut_code(c, s1);
+            no_prod(c);
+            push(c, vt(WF_I32));
+            uint32_t dst = c->st.data[c->st.len - 1].home;
+            size_t at = c->code.len;
+            emit_op(c, WF_IOP_I32_ADD3);
+            emit(c, dst);
+            emit(c, x);
+            emit(c, y);
+            emit(c, b.slot);
+            note_prod(c, at, WF_IOP_I32_ADD3);
+            return true;
+        }
+    }
     /* c + x * y with the product used only here: one multiply-add */
     if (nin == 2 && nout == 1 && (iop == WF_IOP_I32_ADD || iop == WF_IOP_I64_ADD)) {
         wf_iop mul = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MUL : WF_IOP_I64_MUL;

@@ -665,6 +665,10 @@ L_I64_MULADD_KK:
     S(1).u64 = S(2).u64 * pc[3] + pc[4];
     pc += 5;
     NEXT();
+L_I32_ADD3:
+    S(1).u32 = S(2).u32 + S(3).u32 + S(4).u32;
+    pc += 5;
+    NEXT();
 L_ADDK_CALL:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3];
     pc += 3;

@@ -127,7 +127,8 @@ struct wf_code {
     X(I32_XOR_SHRUK)  /* s d, s x, s y, i k: d = x ^ (y >> k) */ \
     X(F64_ADD_M_ST)   /* s a, s addr, i offset, i k: the f64 at (addr + k) + offset += a */ \
     X(I32_MULADD_KK)  /* s d, s a, i k1, i k2: d = a * k1 + k2 (an LCG step) */ \
-    X(I64_MULADD_KK)
+    X(I64_MULADD_KK) \
+    X(I32_ADD3)       /* s d, s a, s b, s c: d = a + b + c (the first sum used only here) */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,

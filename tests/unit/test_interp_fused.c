@@ -189,6 +189,8 @@ static const char *ARITH_WAT =
     "   (i32.add (i32.mul (local.get 0) (i32.const 1103515245)) (i32.const 12345)))"
     " (func (export \"lcg64\") (param i64 i64) (result i64)"
     "   (i64.add (i64.mul (local.get 0) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))"
+    " (func (export \"add3\") (param i32 i32) (result i32)"
+    "   (i32.add (local.get 1) (i32.add (local.get 0) (local.get 1))))"
     " (func (export \"madd32\") (param i32 i32) (result i32)"
     "   (i32.add (local.get 0) (i32.mul (local.get 1) (local.get 1))))"
     " (func (export \"madd64\") (param i64 i64) (result i64)"
@@ -208,6 +210,8 @@ static void test_arith_fusions(void **state)
     assert_int_equal((uint32_t)ci(&e, "lcg32", (int32_t)0xdeadbeefu, 0), 0xdeadbeefu * 1103515245u + 12345u);
     assert_true((uint64_t)call(&e, "lcg64", 2, i64v(-5), i64v(0)).of.i64 ==
                 (uint64_t)-5 * 6364136223846793005ull + 1442695040888963407ull);
+    assert_true(uses(&e, "add3", WF_IOP_I32_ADD3));
+    assert_int_equal(ci(&e, "add3", 0x7fffffff, 0x40000000), (int32_t)(0x7fffffffu + 0x80000000u));
     assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_ROTLK));
     assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_SHRUK));
     assert_int_equal((uint32_t)ci(&e, "sigma", (int32_t)0x9e3779b9u, (int32_t)0x80000001u),
