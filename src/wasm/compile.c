@@ -570,6 +570,16 @@ static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
         c->prev_iop = -1;
     }
     bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
+    wf_word swapped[2];
+    if (slot_form && (addk || add) && nops == 2 && c->code.data[c->last_op + 1] == ops[1] &&
+        ops[0] != ops[1]) {
+        /* n != i with i just stepped: compare i with n, the compare reversed */
+        static const int8_t rev[] = { 0, 1, 4, 5, 2, 3, 8, 9, 6, 7 };  /* EQ NE LT_S LT_U GT_S GT_U LE_S LE_U GE_S GE_U */
+        op = (wf_iop)(WF_IOP_BR_I32_EQ + rev[op - WF_IOP_BR_I32_EQ]);
+        swapped[0] = ops[1];
+        swapped[1] = ops[0];
+        ops = swapped;
+    }
     if ((nz || z) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
         /* a counter stepped and tested for zero */
         wf_iop m = addk ? (nz ? WF_IOP_ADDK_BR_NZ : WF_IOP_ADDK_BR_Z)
@@ -1125,6 +1135,21 @@ static bool op_simple(cc *c, wf_opcode op)
         note_prod(c, at, (wf_iop)iop);
     } else {
         /* stores: address, value, offset */
+        if (iop == WF_IOP_F64_STORE && is_prod(c, &b) && c->prod_iop == WF_IOP_F64_ADD_M &&
+            c->code.data[c->prod_op + 3] == a.slot && c->code.data[c->prod_op + 4] == offset &&
+            c->code.data[c->prod_op + 5] == 0) {
+            /* x[i] += v: the sum goes back where its operand was loaded */
+            size_t am = c->prod_op;
+            wf_word v = c->code.data[am + 2], k = c->code.data[am + 5];
+            cut_code(c, am);
+            no_prod(c);
+            emit_op(c, WF_IOP_F64_ADD_M_ST);
+            emit(c, v);
+            emit(c, a.slot);
+            emit(c, offset);
+            emit(c, k);
+            return true;
+        }
         emit_op(c, (wf_iop)iop);
         emit(c, a.slot);
         emit(c, b.slot);

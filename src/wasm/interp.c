@@ -648,6 +648,15 @@ L_I32_XOR_SHRUK:
     S(1).u32 = S(2).u32 ^ (S(3).u32 >> (pc[4] & 31));
     pc += 5;
     NEXT();
+L_F64_ADD_M_ST: {
+    uint8_t *p_ = mb + (uint64_t)(uint32_t)(S(2).u32 + (uint32_t)pc[4]) + pc[3];
+    double v_;
+    memcpy(&v_, p_, sizeof v_);
+    v_ = S(1).f64 + v_;
+    memcpy(p_, &v_, sizeof v_);
+    pc += 5;
+    NEXT();
+}
 L_ADDK_CALL:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3];
     pc += 3;

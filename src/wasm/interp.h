@@ -124,7 +124,8 @@ struct wf_code {
     X(I32_ADD_XOR_ROTL_K) /* s d1, s a, s b, s d2, s x, s y, i k: d1 = a + b, then d2 = rotl(x ^ y, k) */ \
     X(I64_ADD_XOR_ROTL_K) \
     X(I32_XOR_ROTLK)  /* s d, s x, s y, i k: d = x ^ rotl(y, k) (a hash's sigma) */ \
-    X(I32_XOR_SHRUK)  /* s d, s x, s y, i k: d = x ^ (y >> k) */
+    X(I32_XOR_SHRUK)  /* s d, s x, s y, i k: d = x ^ (y >> k) */ \
+    X(F64_ADD_M_ST)   /* s a, s addr, i offset, i k: the f64 at (addr + k) + offset += a */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,

@@ -64,6 +64,9 @@ static const char *MEM_WAT =
     "   (f64.mul (local.get 1) (f64.load offset=32 (i32.add (local.get 0) (i32.const 24)))))"
     " (func (export \"f64_sub_m\") (param i32 f64) (result f64)"
     "   (f64.sub (local.get 1) (f64.load (local.get 0))))"
+    " (func (export \"acc\") (param i32 f64) (result f64)"
+    "   (f64.store offset=8 (local.get 0) (f64.add (local.get 1) (f64.load offset=8 (local.get 0))))"
+    "   (f64.load offset=8 (local.get 0)))"
     " (func (export \"ld8_br\") (param i32 i32) (result i32) (local i32)"
     "   (block (br_if 0 (local.tee 2 (i32.load8_u (local.get 0)))) (return (i32.const -1)))"
     "   (local.get 2)))";
@@ -94,6 +97,9 @@ static void test_memory_fusions(void **state)
     /* 8 + 24, then offset 32: the 1.5 at 64 */
     assert_true(call(&e, "f64_m", 2, i32v(8), f64v(3.0)).of.f64_bits == f64v(4.5).of.f64_bits);
     assert_true(call(&e, "f64_sub_m", 2, i32v(64), f64v(3.0)).of.f64_bits == f64v(1.5).of.f64_bits);
+    assert_true(uses(&e, "acc", WF_IOP_F64_ADD_M_ST));
+    assert_true(call(&e, "acc", 2, i32v(56), f64v(2.25)).of.f64_bits == f64v(3.75).of.f64_bits);
+    assert_true(call(&e, "acc", 2, i32v(56), f64v(-1.0)).of.f64_bits == f64v(2.75).of.f64_bits);
     assert_int_equal(ci(&e, "ld8_br", 2, 0), 3);
     assert_int_equal(ci(&e, "ld8_br", 100, 0), -1);
     unload(&e);
@@ -115,6 +121,10 @@ static const char *BRANCH_WAT =
     "   (loop $l (local.set 2 (i32.add (local.get 2) (i32.const 1)))"
     "     (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))"
     "   (local.get 2))"
+    /* the bound first: n > i, i just stepped (the compare reversed) */
+    " (func (export \"upr\") (param i32 i32) (result i32)"
+    "   (loop $l (br_if $l (i32.gt_s (local.get 1) (local.tee 0 (i32.add (local.get 0) (i32.const 1))))))"
+    "   (local.get 0))"
     " (func (export \"range\") (param i32 i32) (result i32)"
     "   (i32.lt_u (i32.add (local.get 0) (i32.const -97)) (i32.const 26)))"
     " (func (export \"range_br\") (param i32 i32) (result i32)"
@@ -141,6 +151,9 @@ static void test_branch_fusions(void **state)
     assert_int_equal(ci(&e, "ups", 0, 30), 4 * 1000 + 120);
     assert_int_equal(ci(&e, "ups", 90, -1), 91 * 1000 - 1); /* until 0 - 1 wraps to >= 100u */
     assert_int_equal(ci(&e, "down", 5, 0), 5);
+    assert_true(uses(&e, "upr", (wf_iop)(WF_IOP_ADDK_BR_I32_EQ + (WF_IOP_BR_I32_LT_S - WF_IOP_BR_I32_EQ))));
+    assert_int_equal(ci(&e, "upr", -3, 4), 4);
+    assert_int_equal(ci(&e, "upr", 10, 4), 11);
     assert_int_equal(ci(&e, "range", 96, 0), 0);
     assert_int_equal(ci(&e, "range", 97, 0), 1);
     assert_int_equal(ci(&e, "range", 122, 0), 1);
