@@ -3,6 +3,10 @@
  * scopes and their names, the section emitter, aliases (explicit, inline
  * export aliases and the outer aliases made for references to enclosing
  * scopes), and every component field except types (cwat_type.c).
+ *
+ * Errors leave by longjmp (as in the core text compiler, wat_int.h), so
+ * scratch buffers come from wat_tbuf: the context frees them whatever the
+ * exit; freeing one early only returns its bytes sooner.
  */
 #include "component/cwat.h"
 #include "component/cwat_int.h"
@@ -510,12 +514,9 @@ static void inline_exports(cw *c, cw_scope *s, size_t *pos, int ns, uint32_t idx
     while (is_inline_export(c, *pos)) {
         size_t i = *pos + 2;
         size_t end = c->w.match[*pos];
-        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *tmp = wat_tbuf(&c->w);
         cw_nameattrs(c, &i, tmp);
-        if (i != end) {
-            wf_buf_free(tmp);
-            cw_unexpected(c, i);
-        }
+        if (i != end) cw_unexpected(c, i);
         if (c->mode == MODE_EMIT) {
             wf_buf_bytes(&s->tail, tmp->data, tmp->len);
             cw_sort(&s->tail, ns);
@@ -682,20 +683,14 @@ static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         size_t j = i + 2;
         wf_buf_byte(b, 0x00);
         wf_buf_u32leb(b, sort_ref(c, s, NS_CMODULE, &j));
-        wf_buf *args = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *args = wat_tbuf(&c->w);
         uint32_t nargs = 0;
         while (j < ie) {
-            if (!cw_lkw(c, j, "with")) {
-                wf_buf_free(args);
-                cw_unexpected(c, j);
-            }
+            if (!cw_lkw(c, j, "with")) cw_unexpected(c, j);
             size_t we = c->w.match[j];
             size_t k = j + 2;
             cw_name(c, &k, args);
-            if (!cw_lkw(c, k, "instance")) {
-                wf_buf_free(args);
-                cw_unexpected(c, k);
-            }
+            if (!cw_lkw(c, k, "instance")) cw_unexpected(c, k);
             wf_buf_byte(args, 0x12);
             size_t ke = c->w.match[k];
             if (k + 2 < ke && c->w.tok[k + 2].kind != WF_TOK_LPAREN) {
@@ -706,10 +701,7 @@ static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
                 bundle(c, k, args, true);
             }
             k = ke + 1;
-            if (k != we) {
-                wf_buf_free(args);
-                cw_unexpected(c, k);
-            }
+            if (k != we) cw_unexpected(c, k);
             j = we + 1;
             nargs++;
         }
@@ -719,7 +711,7 @@ static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         i = ie + 1;
     } else {
         wf_buf_byte(b, 0x01);
-        wf_buf *items = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *items = wat_tbuf(&c->w);
         uint32_t n = 0;
         while (i < end && cw_lkw(c, i, "export")) {
             size_t k = i + 2;
@@ -729,10 +721,7 @@ static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
             wf_buf_byte(items, (uint8_t)(ns == NS_CTYPE ? 0x10 : ns == NS_CMODULE ? 0x11
                                           : ns == NS_CINSTANCE ? 0x12 : ns - NS_CFUNC));
             wf_buf_u32leb(items, idx);
-            if (k != c->w.match[i]) {
-                wf_buf_free(items);
-                cw_unexpected(c, k);
-            }
+            if (k != c->w.match[i]) cw_unexpected(c, k);
             i = c->w.match[i] + 1;
             n++;
         }
@@ -782,13 +771,10 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         size_t j = i + 2;
         wf_buf_byte(b, 0x00);
         wf_buf_u32leb(b, sort_ref(c, s, NS_COMPONENT, &j));
-        wf_buf *args = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *args = wat_tbuf(&c->w);
         uint32_t nargs = 0;
         while (j < ie) {
-            if (!cw_lkw(c, j, "with")) {
-                wf_buf_free(args);
-                cw_unexpected(c, j);
-            }
+            if (!cw_lkw(c, j, "with")) cw_unexpected(c, j);
             size_t we = c->w.match[j];
             size_t k = j + 2;
             cw_name(c, &k, args);
@@ -802,10 +788,7 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
                 cw_sort(args, ns);
                 wf_buf_u32leb(args, idx);
             }
-            if (k != we) {
-                wf_buf_free(args);
-                cw_unexpected(c, k);
-            }
+            if (k != we) cw_unexpected(c, k);
             j = we + 1;
             nargs++;
         }
@@ -815,7 +798,7 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         i = ie + 1;
     } else {
         wf_buf_byte(b, 0x01);
-        wf_buf *items = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *items = wat_tbuf(&c->w);
         uint32_t n = 0;
         while (i < end && cw_lkw(c, i, "export")) {
             size_t k = i + 2;
@@ -824,10 +807,7 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
             uint32_t idx = externidx(c, s, &k, &ns, false);
             cw_sort(items, ns);
             wf_buf_u32leb(items, idx);
-            if (k != c->w.match[i]) {
-                wf_buf_free(items);
-                cw_unexpected(c, k);
-            }
+            if (k != c->w.match[i]) cw_unexpected(c, k);
             i = c->w.match[i] + 1;
             n++;
         }
@@ -882,7 +862,7 @@ static bool canon_opts(cw *c, cw_scope *s, size_t *pos, size_t end, wf_buf *out,
 
 static void opts_vec(cw *c, cw_scope *s, size_t *pos, size_t end, wf_buf *out)
 {
-    wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+    wf_buf *tmp = wat_tbuf(&c->w);
     uint32_t n = 0;
     canon_opts(c, s, pos, end, tmp, &n);
     wf_buf_u32leb(out, n);
@@ -1154,7 +1134,7 @@ static void start_field(cw *c, cw_scope *s, size_t open)
     if (c->mode == MODE_EXPAND) return;
     wf_buf *b = wat_tbuf(&c->w);
     wf_buf_u32leb(b, sort_ref(c, s, NS_FUNC, &i));
-    wf_buf *args = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+    wf_buf *args = wat_tbuf(&c->w);
     uint32_t n = 0, nres = 0;
     while (cw_lkw(c, i, "value")) {
         size_t q = i + 2;
@@ -1229,13 +1209,10 @@ void cw_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t
         size_t i = o + 2;
         wf_buf *b = wat_tbuf(&c->w);
         wf_buf_byte(b, 0x01);
-        wf_buf *items = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *items = wat_tbuf(&c->w);
         uint32_t n = 0;
         while (i < end) {
-            if (!cw_lkw(c, i, "export")) {
-                wf_buf_free(items);
-                cw_unexpected(c, i);
-            }
+            if (!cw_lkw(c, i, "export")) cw_unexpected(c, i);
             size_t q = i + 2;
             int ns;
             if (core) {
@@ -1250,10 +1227,7 @@ void cw_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t
                 cw_sort(items, ns);
                 wf_buf_u32leb(items, idx);
             }
-            if (q != c->w.match[i]) {
-                wf_buf_free(items);
-                cw_unexpected(c, q);
-            }
+            if (q != c->w.match[i]) cw_unexpected(c, q);
             i = c->w.match[i] + 1;
             n++;
         }

@@ -80,13 +80,10 @@ void cw_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
 /* label strings from i to end */
 static void labels(cw *c, size_t i, size_t end, wf_buf *out)
 {
-    wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+    wf_buf *tmp = wat_tbuf(&c->w);
     uint32_t n = 0;
     while (i < end) {
-        if (c->w.tok[i].kind != WF_TOK_STRING) {
-            wf_buf_free(tmp);
-            cw_unexpected(c, i);
-        }
+        if (c->w.tok[i].kind != WF_TOK_STRING) cw_unexpected(c, i);
         cw_name(c, &i, tmp);
         n++;
     }
@@ -118,17 +115,14 @@ static void functype(cw *c, cw_scope *s, size_t i, size_t end, wf_buf *out)
     bool async = cw_kw(c, i, "async");
     if (async) i++;
     wf_buf_byte(out, async ? 0x43 : 0x40);
-    wf_buf *params = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+    wf_buf *params = wat_tbuf(&c->w);
     uint32_t n = 0;
     while (cw_lkw(c, i, "param")) {
         size_t pe = c->w.match[i];
         size_t q = i + 2;
         cw_name(c, &q, params);
         cw_valtype(c, s, &q, params);
-        if (q != pe) {
-            wf_buf_free(params);
-            cw_unexpected(c, q);
-        }
+        if (q != pe) cw_unexpected(c, q);
         n++;
         i = pe + 1;
     }
@@ -164,20 +158,14 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
 {
     if (cw_kw(c, kw, "record")) {
         wf_buf_byte(out, 0x72);
-        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *tmp = wat_tbuf(&c->w);
         uint32_t n = 0;
         for (; i < end; i = c->w.match[i] + 1) {
-            if (!cw_lkw(c, i, "field")) {
-                wf_buf_free(tmp);
-                cw_unexpected(c, i);
-            }
+            if (!cw_lkw(c, i, "field")) cw_unexpected(c, i);
             size_t q = i + 2;
             cw_name(c, &q, tmp);
             cw_valtype(c, s, &q, tmp);
-            if (q != c->w.match[i]) {
-                wf_buf_free(tmp);
-                cw_unexpected(c, q);
-            }
+            if (q != c->w.match[i]) cw_unexpected(c, q);
             n++;
         }
         wf_buf_u32leb(out, n);
@@ -185,13 +173,10 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
         wf_buf_free(tmp);
     } else if (cw_kw(c, kw, "variant")) {
         wf_buf_byte(out, 0x71);
-        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *tmp = wat_tbuf(&c->w);
         uint32_t n = 0;
         for (; i < end; i = c->w.match[i] + 1) {
-            if (!cw_lkw(c, i, "case")) {
-                wf_buf_free(tmp);
-                cw_unexpected(c, i);
-            }
+            if (!cw_lkw(c, i, "case")) cw_unexpected(c, i);
             size_t ce = c->w.match[i];
             size_t q = i + 2;
             if (cw_is_id(c, q)) q++;
@@ -204,17 +189,14 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
             }
             if (cw_lkw(c, q, "refines")) q = c->w.match[q] + 1;
             wf_buf_byte(tmp, 0x00);
-            if (q != ce) {
-                wf_buf_free(tmp);
-                cw_unexpected(c, q);
-            }
+            if (q != ce) cw_unexpected(c, q);
             n++;
         }
         wf_buf_u32leb(out, n);
         wf_buf_bytes(out, tmp->data, tmp->len);
         wf_buf_free(tmp);
     } else if (cw_kw(c, kw, "list")) {
-        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *tmp = wat_tbuf(&c->w);
         size_t q = i;
         cw_valtype(c, s, &q, tmp);
         if (q < end) {
@@ -230,7 +212,7 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
         if (q != end) cw_unexpected(c, q);
     } else if (cw_kw(c, kw, "tuple")) {
         wf_buf_byte(out, 0x6f);
-        wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *tmp = wat_tbuf(&c->w);
         uint32_t n = 0;
         while (i < end) {
             cw_valtype(c, s, &i, tmp);
@@ -318,7 +300,7 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
 static void core_results(cw *c, size_t *pos, size_t end, wf_buf *out, bool params)
 {
     const char *kw = params ? "param" : "result";
-    wf_buf *tmp = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+    wf_buf *tmp = wat_tbuf(&c->w);
     uint32_t n = 0;
     size_t i = *pos;
     while (i < end && cw_lkw(c, i, kw)) {
@@ -437,7 +419,7 @@ static void core_externtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
         wf_buf_u32leb(out, t);
     } else if (cw_kw(c, kw, "table")) {
         /* text order is limits then reftype, binary the reverse */
-        wf_buf *lim = wat_tbuf(&c->w);   /* freed with the context if an error longjmps */
+        wf_buf *lim = wat_tbuf(&c->w);
         wf_buf_byte(out, 0x01);
         core_limits(c, &i, end, lim, false);
         wat_valtype(&c->w, &i, out);
