@@ -489,6 +489,15 @@ static void emit_return(cc *c, const sval *vals, uint32_t n)
         return;
     } else if (n == 1) {
         move_to(c, 0, &vals[0]);
+        /* the result's add, retargeted to slot 0, returns too */
+        bool add = can_merge(c, WF_IOP_I32_ADD, 4), addk = can_merge(c, WF_IOP_I32_ADD_K, 4);
+        if ((add || addk) && c->code.data[c->last_op + 1] == 0) {
+            wf_iop m = add ? WF_IOP_I32_ADD_RET : WF_IOP_I32_ADDK_RET;
+            c->code.data[c->last_op] = (wf_word)c->lab[m];
+            c->last_iop = (int)m;
+            no_prod(c);
+            return;
+        }
     } else {
         for (uint32_t i = 0; i < n; i++) emit_move(c, i, vals[i].slot);
     }

@@ -669,6 +669,12 @@ L_I32_ADD3:
     S(1).u32 = S(2).u32 + S(3).u32 + S(4).u32;
     pc += 5;
     NEXT();
+L_I32_ADD_RET:
+    S(1).u32 = S(2).u32 + S(3).u32;
+    goto L_RETURN;
+L_I32_ADDK_RET:
+    S(1).u32 = S(2).u32 + (uint32_t)pc[3];
+    goto L_RETURN;
 L_ADDK_CALL:
     S(1).u32 = S(2).u32 + (uint32_t)pc[3];
     pc += 3;

@@ -128,7 +128,9 @@ struct wf_code {
     X(F64_ADD_M_ST)   /* s a, s addr, i offset, i k: the f64 at (addr + k) + offset += a */ \
     X(I32_MULADD_KK)  /* s d, s a, i k1, i k2: d = a * k1 + k2 (an LCG step) */ \
     X(I64_MULADD_KK) \
-    X(I32_ADD3)       /* s d, s a, s b, s c: d = a + b + c (the first sum used only here) */
+    X(I32_ADD3)       /* s d, s a, s b, s c: d = a + b + c (the first sum used only here) */ \
+    X(I32_ADD_RET)    /* s d, s a, s b: d = a + b (d is slot 0), then RETURN */ \
+    X(I32_ADDK_RET)   /* s d, s a, i k: d = a + k, then RETURN */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,

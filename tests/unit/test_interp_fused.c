@@ -255,6 +255,7 @@ static const char *LOCAL_WAT =
     "     (local.set 1 (i32.add (local.get 1) (i32.const 1))))"
     "   (local.get 1))"
     " (func $id (param i32) (result i32) (local.get 0))"
+    " (func (export \"add3\") (param i32 i32) (result i32) (i32.add (local.get 0) (i32.const 3)))"
     " (func (export \"movecall\") (param i32 i32) (result i32)"
     "   (call $id (local.get 1)))"
     " (func (export \"swap\") (param i32 i32) (result i32) (local i32)"
@@ -272,6 +273,8 @@ static void test_local_and_call_fusions(void **state)
     assert_int_equal(ci(&e, "entry2", 0, 0), 42);
     assert_true(uses(&e, "fib", WF_IOP_ADDK_CALL));
     assert_true(uses(&e, "fib", WF_IOP_RETURN_S));
+    assert_true(uses(&e, "add3", WF_IOP_I32_ADDK_RET));
+    assert_int_equal(ci(&e, "add3", 5, 0), 8);
     assert_int_equal(call(&e, "fib", 1, i32v(20)).of.i32, 10946); /* this fib counts from 1, 1 */
     assert_true(uses(&e, "movecall", WF_IOP_MOVE_CALL));
     assert_int_equal(ci(&e, "movecall", 1, 33), 33);
