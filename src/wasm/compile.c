@@ -529,6 +529,18 @@ static void emit_label_addr(cc *c, ctrl *L)
     target_label(c, c->code.len - 1, L);
 }
 
+/* BR's opcode; a move just before it (a value carried to the label) merges
+ * into it. Its target follows. */
+static void emit_br_op(cc *c)
+{
+    if (can_merge(c, WF_IOP_MOVE, 3)) {
+        c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE_BR];
+        c->last_iop = WF_IOP_MOVE_BR;
+        return;
+    }
+    emit_op(c, WF_IOP_BR);
+}
+
 /* Unconditional branch to L carrying vals[0..n); `last` when the values are
  * dead after it (not a stub of a conditional branch), so their producer may
  * be retargeted. */
@@ -542,7 +554,7 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
     }
     if (n == 1 && last) move_to(c, L->label_slot, &vals[0]);
     else for (uint32_t i = 0; i < n; i++) emit_move(c, L->label_slot + i, vals[i].slot);
-    emit_op(c, WF_IOP_BR);
+    emit_br_op(c);
     emit_label_addr(c, L);
 }
 
@@ -1382,7 +1394,7 @@ static bool body(cc *c)
             if (!finish_arm(c, f)) return false;
             no_prod(c);
             if (c->live) {
-                emit_op(c, WF_IOP_BR);
+                emit_br_op(c);
                 emit_label_addr(c, f);
             }
             c->live = f->live_entry;

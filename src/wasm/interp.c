@@ -669,6 +669,9 @@ L_I32_ADD3:
     S(1).u32 = S(2).u32 + S(3).u32 + S(4).u32;
     pc += 5;
     NEXT();
+L_MOVE_BR:
+    S(1) = S(2);
+    JUMP(pc[3]);
 L_I32_ADD_RET:
     S(1).u32 = S(2).u32 + S(3).u32;
     goto L_RETURN;

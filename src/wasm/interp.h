@@ -130,7 +130,8 @@ struct wf_code {
     X(I64_MULADD_KK) \
     X(I32_ADD3)       /* s d, s a, s b, s c: d = a + b + c (the first sum used only here) */ \
     X(I32_ADD_RET)    /* s d, s a, s b: d = a + b (d is slot 0), then RETURN */ \
-    X(I32_ADDK_RET)   /* s d, s a, i k: d = a + k, then RETURN */
+    X(I32_ADDK_RET)   /* s d, s a, i k: d = a + k, then RETURN */ \
+    X(MOVE_BR)        /* s dst, s src, L: a move, then BR */
 
 typedef enum wf_iop {
 #define WF_IOP_ENUM(n, ...) WF_IOP_##n,

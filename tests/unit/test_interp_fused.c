@@ -255,6 +255,8 @@ static const char *LOCAL_WAT =
     "     (local.set 1 (i32.add (local.get 1) (i32.const 1))))"
     "   (local.get 1))"
     " (func $id (param i32) (result i32) (local.get 0))"
+    " (func (export \"pick\") (param i32 i32) (result i32)"
+    "   (if (result i32) (local.get 0) (then (local.get 1)) (else (i32.const 9))))"
     " (func (export \"add3\") (param i32 i32) (result i32) (i32.add (local.get 0) (i32.const 3)))"
     " (func (export \"movecall\") (param i32 i32) (result i32)"
     "   (call $id (local.get 1)))"
@@ -276,6 +278,9 @@ static void test_local_and_call_fusions(void **state)
     assert_true(uses(&e, "add3", WF_IOP_I32_ADDK_RET));
     assert_int_equal(ci(&e, "add3", 5, 0), 8);
     assert_int_equal(call(&e, "fib", 1, i32v(20)).of.i32, 10946); /* this fib counts from 1, 1 */
+    assert_true(uses(&e, "pick", WF_IOP_MOVE_BR));
+    assert_int_equal(ci(&e, "pick", 1, 4), 4);
+    assert_int_equal(ci(&e, "pick", 0, 4), 9);
     assert_true(uses(&e, "movecall", WF_IOP_MOVE_CALL));
     assert_int_equal(ci(&e, "movecall", 1, 33), 33);
     assert_true(uses(&e, "swap", WF_IOP_MOVE2));
