@@ -12,6 +12,17 @@
  * into the label's slots; forward targets are patched at `end`. Code is
  * emitted only while reachable. Nothing recurses on the C stack, so deep
  * nesting is bounded only by the input's size.
+ *
+ * Fusion (interp.h lists the fused instructions): two kinds, both local.
+ * A value consumed right after its producer (a stack temp: is_prod) lets
+ * the consumer take the producer's operands and the producer be cut off
+ * (a compare into its branch, an add into a load's address, a load into
+ * f64 arithmetic, a multiply into an add, ...). An instruction whose
+ * result stays live (a local) can instead have the next one merged into
+ * it (can_merge: same opcode word, operands appended; never across a
+ * label, and the merged form keeps both effects in order): moves, a
+ * counter's add and its loop test, an argument and its call. Every
+ * fusion gives exactly the unfused result (test_interp_fused.c).
  */
 #include <inttypes.h>
 #include "wasm/code.h"
