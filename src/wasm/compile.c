@@ -1110,6 +1110,42 @@ static bool op_simple(cc *c, wf_opcode op)
             return true;
         }
     }
+    /* i64.extend_i32_u of a comparison: compares write their 0 or 1 as a
+     * u64 already (interp_ops.h), in the slot the result goes to */
+    if (iop == WF_IOP_I64_EXTEND_I32_U && is_prod(c, &a) &&
+        ((c->prod_iop >= WF_IOP_I32_EQ && c->prod_iop <= WF_IOP_F64_GE) ||
+         (c->prod_iop >= WF_IOP_I32_EQ_K && c->prod_iop <= WF_IOP_F64_GE_K) ||
+         c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ ||
+         c->prod_iop == WF_IOP_I32_RANGE_K)) {
+        push(c, vt(WF_I64));
+        no_prod(c);
+        return true;
+    }
+    /* x + (y >> k) with the shifted value used only here (a carry) */
+    if (nin == 2 && nout == 1 && iop == WF_IOP_I64_ADD) {
+        wf_iop sk = (wf_iop)(WF_IOP_I64_SHR_U + WF_IOP_BINOP_K_OFF);
+        bool bs = is_prod(c, &b) && c->prod_iop == sk;
+        bool as = !bs && is_prod(c, &a) && c->prod_iop == sk;
+        if (as) {
+            sval t = a; a = b; b = t;
+        }
+        if (as || bs) {
+            size_t sh = c->prod_op;
+            wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
+            cut_code(c, sh);
+            no_prod(c);
+            push(c, vt(WF_I64));
+            uint32_t dst = c->st.data[c->st.len - 1].home;
+            size_t at = c->code.len;
+            emit_op(c, WF_IOP_I64_ADD_SHRUK);
+            emit(c, dst);
+            emit(c, a.slot);
+            emit(c, y);
+            emit(c, k);
+            note_prod(c, at, WF_IOP_I64_ADD_SHRUK);
+            return true;
+        }
+    }
     /* a + b + c with the first sum used only here */
     if (nin == 2 && nout == 1 && iop == WF_IOP_I32_ADD) {
         bool as = is_prod(c, &a) && c->prod_iop == WF_IOP_I32_ADD;

@@ -586,7 +586,7 @@ L_BR_I32_TESTZ_K:
     pc += 4;
     NEXT();
 L_I32_RANGE_K:
-    S(1).u32 = S(2).u32 + (uint32_t)pc[3] < (uint32_t)pc[4];
+    S(1).u64 = S(2).u32 + (uint32_t)pc[3] < (uint32_t)pc[4];
     pc += 5;
     NEXT();
 #define WF_LOADBR(n, T, field, cond)                                          \
@@ -663,6 +663,10 @@ L_I32_MULADD_KK:
     NEXT();
 L_I64_MULADD_KK:
     S(1).u64 = S(2).u64 * pc[3] + pc[4];
+    pc += 5;
+    NEXT();
+L_I64_ADD_SHRUK:
+    S(1).u64 = S(2).u64 + (S(3).u64 >> (pc[4] & 63));
     pc += 5;
     NEXT();
 L_I32_ADD3:

@@ -103,7 +103,7 @@ struct wf_code {
     X(RETURN_S)       /* s src: move it to slot 0, then RETURN */ \
     X(BR_I32_TEST_K)  /* s a, i k, L: taken when a & k is nonzero */ \
     X(BR_I32_TESTZ_K) /* s a, i k, L: taken when a & k is zero */ \
-    X(I32_RANGE_K)    /* s dst, s a, i k1, i k2: dst = (a + k1) <u k2 */ \
+    X(I32_RANGE_K)    /* s dst, s a, i k1, i k2: dst = (a + k1) <u k2 (u64, as compares) */ \
     X(I32_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */ \
     X(I64_XOR_ROTL_K) /* s dst, s a, s b, i k: dst = rotl(a ^ b, k) */ \
     X(F64_ADD_M)      /* s dst, s a, s addr, i offset, i k: dst = a + f64 at (addr + k) + offset */ \
@@ -129,6 +129,7 @@ struct wf_code {
     X(I32_MULADD_KK)  /* s d, s a, i k1, i k2: d = a * k1 + k2 (an LCG step) */ \
     X(I64_MULADD_KK) \
     X(I32_ADD3)       /* s d, s a, s b, s c: d = a + b + c (the first sum used only here) */ \
+    X(I64_ADD_SHRUK)  /* s d, s x, s y, i k: d = x + (y >> k) (a carry added) */ \
     X(I32_ADD_RET)    /* s d, s a, s b: d = a + b (d is slot 0), then RETURN */ \
     X(I32_ADDK_RET)   /* s d, s a, i k: d = a + k, then RETURN */ \
     X(MOVE_BR)        /* s dst, s src, L: a move, then BR */

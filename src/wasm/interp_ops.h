@@ -8,7 +8,8 @@
  *   WF_TRAPOPS:   binary ops that can trap, written out in interp.c
  *
  * Fields name the wf_slot member read or written (u32, i32, u64, i64, f32,
- * f64). The expressions must give the exact WebAssembly result; the float
+ * f64). Comparisons write u64 (0 or 1, zero-extended): an
+ * i64.extend_i32_u of one is then nothing to do (compile.c). The expressions must give the exact WebAssembly result; the float
  * helpers below handle the cases plain C does not (NaN, signed zero,
  * rounding, range checks).
  */
@@ -88,8 +89,8 @@ static inline uint64_t wf_sat_u64_f64(double x)
 #define WF_ROTR64(a, b) (((a) >> ((b) & 63)) | ((a) << ((64 - ((b) & 63)) & 63)))
 
 #define WF_UNOPS(X) \
-    X(I32_EQZ, u32, u32, a == 0) \
-    X(I64_EQZ, u64, u32, a == 0) \
+    X(I32_EQZ, u32, u64, a == 0) \
+    X(I64_EQZ, u64, u64, a == 0) \
     X(I32_CLZ, u32, u32, a ? (uint32_t)__builtin_clz(a) : 32u) \
     X(I32_CTZ, u32, u32, a ? (uint32_t)__builtin_ctz(a) : 32u) \
     X(I32_POPCNT, u32, u32, (uint32_t)__builtin_popcount(a)) \
@@ -142,38 +143,38 @@ static inline uint64_t wf_sat_u64_f64(double x)
     X(I64_TRUNC_SAT_F64_U, f64, u64, wf_sat_u64_f64(a))
 
 #define WF_BINOPS(X) \
-    X(I32_EQ, u32, u32, a == b) \
-    X(I32_NE, u32, u32, a != b) \
-    X(I32_LT_S, i32, u32, a < b) \
-    X(I32_LT_U, u32, u32, a < b) \
-    X(I32_GT_S, i32, u32, a > b) \
-    X(I32_GT_U, u32, u32, a > b) \
-    X(I32_LE_S, i32, u32, a <= b) \
-    X(I32_LE_U, u32, u32, a <= b) \
-    X(I32_GE_S, i32, u32, a >= b) \
-    X(I32_GE_U, u32, u32, a >= b) \
-    X(I64_EQ, u64, u32, a == b) \
-    X(I64_NE, u64, u32, a != b) \
-    X(I64_LT_S, i64, u32, a < b) \
-    X(I64_LT_U, u64, u32, a < b) \
-    X(I64_GT_S, i64, u32, a > b) \
-    X(I64_GT_U, u64, u32, a > b) \
-    X(I64_LE_S, i64, u32, a <= b) \
-    X(I64_LE_U, u64, u32, a <= b) \
-    X(I64_GE_S, i64, u32, a >= b) \
-    X(I64_GE_U, u64, u32, a >= b) \
-    X(F32_EQ, f32, u32, a == b) \
-    X(F32_NE, f32, u32, a != b) \
-    X(F32_LT, f32, u32, a < b) \
-    X(F32_GT, f32, u32, a > b) \
-    X(F32_LE, f32, u32, a <= b) \
-    X(F32_GE, f32, u32, a >= b) \
-    X(F64_EQ, f64, u32, a == b) \
-    X(F64_NE, f64, u32, a != b) \
-    X(F64_LT, f64, u32, a < b) \
-    X(F64_GT, f64, u32, a > b) \
-    X(F64_LE, f64, u32, a <= b) \
-    X(F64_GE, f64, u32, a >= b) \
+    X(I32_EQ, u32, u64, a == b) \
+    X(I32_NE, u32, u64, a != b) \
+    X(I32_LT_S, i32, u64, a < b) \
+    X(I32_LT_U, u32, u64, a < b) \
+    X(I32_GT_S, i32, u64, a > b) \
+    X(I32_GT_U, u32, u64, a > b) \
+    X(I32_LE_S, i32, u64, a <= b) \
+    X(I32_LE_U, u32, u64, a <= b) \
+    X(I32_GE_S, i32, u64, a >= b) \
+    X(I32_GE_U, u32, u64, a >= b) \
+    X(I64_EQ, u64, u64, a == b) \
+    X(I64_NE, u64, u64, a != b) \
+    X(I64_LT_S, i64, u64, a < b) \
+    X(I64_LT_U, u64, u64, a < b) \
+    X(I64_GT_S, i64, u64, a > b) \
+    X(I64_GT_U, u64, u64, a > b) \
+    X(I64_LE_S, i64, u64, a <= b) \
+    X(I64_LE_U, u64, u64, a <= b) \
+    X(I64_GE_S, i64, u64, a >= b) \
+    X(I64_GE_U, u64, u64, a >= b) \
+    X(F32_EQ, f32, u64, a == b) \
+    X(F32_NE, f32, u64, a != b) \
+    X(F32_LT, f32, u64, a < b) \
+    X(F32_GT, f32, u64, a > b) \
+    X(F32_LE, f32, u64, a <= b) \
+    X(F32_GE, f32, u64, a >= b) \
+    X(F64_EQ, f64, u64, a == b) \
+    X(F64_NE, f64, u64, a != b) \
+    X(F64_LT, f64, u64, a < b) \
+    X(F64_GT, f64, u64, a > b) \
+    X(F64_LE, f64, u64, a <= b) \
+    X(F64_GE, f64, u64, a >= b) \
     X(I32_ADD, u32, u32, a + b) \
     X(I32_SUB, u32, u32, a - b) \
     X(I32_MUL, u32, u32, a * b) \

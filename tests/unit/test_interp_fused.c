@@ -191,6 +191,9 @@ static const char *ARITH_WAT =
     "   (i64.add (i64.mul (local.get 0) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))"
     " (func (export \"add3\") (param i32 i32) (result i32)"
     "   (i32.add (local.get 1) (i32.add (local.get 0) (local.get 1))))"
+    " (func (export \"carry\") (param i64 i64) (result i64)"
+    "   (i64.add (i64.add (local.get 0) (i64.shr_u (local.get 1) (i64.const 51)))"
+    "            (i64.extend_i32_u (i64.lt_u (local.get 0) (local.get 1)))))"
     " (func (export \"madd32\") (param i32 i32) (result i32)"
     "   (i32.add (local.get 0) (i32.mul (local.get 1) (local.get 1))))"
     " (func (export \"madd64\") (param i64 i64) (result i64)"
@@ -212,6 +215,10 @@ static void test_arith_fusions(void **state)
                 (uint64_t)-5 * 6364136223846793005ull + 1442695040888963407ull);
     assert_true(uses(&e, "add3", WF_IOP_I32_ADD3));
     assert_int_equal(ci(&e, "add3", 0x7fffffff, 0x40000000), (int32_t)(0x7fffffffu + 0x80000000u));
+    assert_true(uses(&e, "carry", WF_IOP_I64_ADD_SHRUK));
+    assert_false(uses(&e, "carry", WF_IOP_I64_EXTEND_I32_U));
+    assert_true(call(&e, "carry", 2, i64v(5), i64v(-1)).of.i64 == 5 + (int64_t)(UINT64_MAX >> 51) + 1);
+    assert_true(call(&e, "carry", 2, i64v(-1), i64v(5)).of.i64 == -1 + 0 + 0);
     assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_ROTLK));
     assert_true(uses(&e, "sigma", WF_IOP_I32_XOR_SHRUK));
     assert_int_equal((uint32_t)ci(&e, "sigma", (int32_t)0x9e3779b9u, (int32_t)0x80000001u),
