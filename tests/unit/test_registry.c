@@ -213,6 +213,44 @@ static void test_yaml_errors(void **state)
     wf_registry_free(r);
 }
 
+/* Issue 15: a NUL inside a YAML string ("\0" in a quoted scalar, or in a
+ * file:// file) is a load error naming file, line and entry, never a
+ * string silently cut short. */
+static void test_yaml_nul(void **state)
+{
+    (void)state;
+    put("_index.yaml",
+        "namespace: a\nentries:\n  - name: f\n    kind: function.wat\n"
+        "    source: \"(module (func (export \\\"run\\\")))\\0 garbage\"\n    method: run\n"
+        "  - name: g\n    kind: env.storage.os\n");
+    put("key/_index.yaml", "namespace: k\n\"na\\0me\": x\n");
+    put("top/_index.yaml", "namespace: t\nmeta: {note: \"a\\0b\"}\n");
+    put("file/_index.yaml",
+        "namespace: fi\nentries:\n  - name: f\n    kind: function.wat\n"
+        "    source: file://m.wat\n    method: run\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/file/m.wat", root);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fwrite("(module)\0x", 1, 10, f);
+    fclose(f);
+    wf_registry *r = NULL;
+    wf_error *e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    wf_error_free(e);
+    char *d = diags(r);
+    assert_string_equal(d,
+                        "_index.yaml:5: a:f: a string holds a NUL character (\\0), which is not "
+                        "allowed\n"
+                        "file/_index.yaml:5: fi:f: file://m.wat holds a NUL character, which is not "
+                        "allowed\n"
+                        "key/_index.yaml:2: bad YAML (column 1): a map key holds a NUL character\n"
+                        "top/_index.yaml:2: a string holds a NUL character (\\0), which is not "
+                        "allowed\n");
+    free(d);
+    wf_registry_free(r);
+}
+
 static void test_missing_dir(void **state)
 {
     (void)state;
@@ -230,6 +268,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_yaml_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_yaml_nul, setup, teardown),
         cmocka_unit_test(test_missing_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
