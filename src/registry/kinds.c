@@ -12,7 +12,7 @@
 #include "base/file.h"
 #include "base/sha256.h"
 #include "component/component.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include "wasi/wasi.h"
 #include <unistd.h>
 
