@@ -1,6 +1,8 @@
 /*
- * arena.c - the one arena (arena.h). Blocks of 16 KiB are filled front to
- * back; a request larger than a quarter block gets a block of its own,
+ * arena.c - the one arena (arena.h). Blocks are filled front to back; the
+ * first is small and each next one twice the last, up to 16 KiB, so the
+ * many tiny arenas (a registry `wit` field each) stay tiny. A request
+ * larger than a quarter of the largest block gets a block of its own,
  * linked behind the current one so the current block's free space is kept.
  */
 #include "base/arena.h"
@@ -11,7 +13,7 @@ struct wf_arena_block {
     _Alignas(16) unsigned char data[];
 };
 
-enum { BLOCK = 16384, ALIGN = 16 };
+enum { FIRST_BLOCK = 512, BLOCK = 16384, ALIGN = 16 };
 
 static wf_arena_block *block_new(size_t cap)
 {
@@ -40,7 +42,9 @@ void *wf_arena_alloc(wf_arena *a, size_t n)
         return big->data;
     }
     if (!b || b->cap - b->used < n) {
-        b = block_new(BLOCK);
+        size_t cap = b ? WF_MIN(b->cap * 2, (size_t)BLOCK) : FIRST_BLOCK;
+        while (cap < n) cap *= 2;
+        b = block_new(cap);
         b->next = a->head;
         a->head = b;
     }

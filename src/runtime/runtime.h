@@ -2,9 +2,11 @@
  * runtime.h - the runtime: a set of functions by ID ("ns:name"), each with
  * its kind (fn.h) and pool, and THE call path wf_runtime_call.
  *
- * Threads: every function here is thread-safe once the functions are added
- * (adding is done at load, before calls start). A wf_runtime owns one timer
- * thread (deadlines) and the worker threads of its pools.
+ * Threads: every function here is thread-safe. Adds are serialized among
+ * themselves; finding a function (every call does) takes no lock, in time
+ * independent of how many functions there are, and may run beside an add.
+ * A wf_runtime owns one timer thread (deadlines) and the worker threads of
+ * its pools.
  *
  * Values: arguments and results are wf_val (component/val.h). Arguments stay
  * the caller's; a result is the caller's to wf_val_free.
