@@ -48,6 +48,8 @@ bool wf_lua_is_json_null(lua_State *L, int idx);
 enum { WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1 };
 /* "funcs" -> WF_LUA_MOD_FUNCS, ...; 0 when not a built-in. */
 uint32_t wf_lua_module_bit(const char *name);
+/* "funcs, json, ...": every built-in's name (the caller frees it). */
+char *wf_lua_module_names(void);
 
 /* An `imports` entry: require(alias) runs the library's source once per state. */
 typedef struct wf_lua_lib {
@@ -59,8 +61,7 @@ typedef struct wf_lua_lib {
 /* What a state may reach; borrowed by every state made from it. */
 typedef struct wf_lua_env {
     wf_runtime *rt;              /* for funcs; NULL: funcs calls fail INTERNAL */
-    bool all_modules;            /* `modules` absent: every built-in */
-    uint32_t modules;            /* WF_LUA_MOD_* allowed when !all_modules */
+    uint32_t modules;            /* WF_LUA_MOD_* that `require` may return */
     const wf_lua_lib *libs;
     size_t nlibs;
     size_t mem_limit;            /* bytes; 0 = WF_LUA_MEM_DEFAULT */

@@ -52,10 +52,14 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Every built-in module, for functions that use them. */
+static const char *const ALL_MODS[] = {"funcs", "json"};
+
 /* Add a Lua function `id` whose source defines `main`. */
 static void add_lua(fixture *fx, const char *id, const char *source)
 {
-    wf_lua_fn_config cfg = {.source = source, .method = "main"};
+    wf_lua_fn_config cfg = {.source = source, .method = "main", .modules = ALL_MODS,
+                            .nmodules = WF_COUNT(ALL_MODS)};
     wf_error *e = wf_lua_add(fx->rt, id, &cfg);
     if (e) fail_msg("%s: %s", id, e->message);
 }
@@ -167,13 +171,26 @@ static void test_errors(void **state)
     expect_lua(fx, "return nil, 'plain'", "error: INTERNAL: plain");
     expect_lua(fx, "local _, e = require('json').decode('[') return nil, e",
                "error: INVALID: json.decode: expected a value at end of input");
-    add_lua(fx, "l:retfn", "function main() return print end");
-    expect_call(fx, "l:retfn", "error: INVALID: l:retfn: result: cannot pass a function");
+    add_lua(fx, "l:retfunc", "function main() return print end");
+    expect_call(fx, "l:retfunc", "error: INVALID: l:retfunc: result: cannot pass a function");
     add_lua(fx, "l:oom", "function main() local t = {} while true do t[#t + 1] = string.rep('x', 1000) .. #t end end");
     expect_call(fx, "l:oom", "error: LIMIT: l:oom: lua: out of memory (the state's limit)");
 
     add_lua(fx, "l:nomain", "x = 1");
-    expect_call(fx, "l:nomain", "error: NOT_FOUND: l:nomain: method `main` is not a function defined by the source");
+    expect_call(fx, "l:nomain", "error: NOT_FOUND: l:nomain: method `main` is not a function the source "
+                                "returns (`return main` or `return { main = main }`) or defines as a global");
+    /* The method as upstream finds it: the chunk's return value first. */
+    add_lua(fx, "l:rettable", "local function main() return 'table' end\nreturn { main = main }");
+    expect_call(fx, "l:rettable", "\"table\"");
+    add_lua(fx, "l:chunkfn", "return function(a) return 'function' end");
+    expect_call(fx, "l:chunkfn", "\"function\"");
+    add_lua(fx, "l:shadow", "function main() return 'global' end\nreturn { main = function() return 'returned' end }");
+    expect_call(fx, "l:shadow", "\"returned\"");
+    add_lua(fx, "l:fallback", "function main() return 'global' end\nreturn { other = 1 }");
+    expect_call(fx, "l:fallback", "\"global\"");
+    add_lua(fx, "l:notfn", "return { main = 42 }");
+    expect_call(fx, "l:notfn", "error: NOT_FOUND: l:notfn: method `main` is not a function the source "
+                               "returns (`return main` or `return { main = main }`) or defines as a global");
     add_lua(fx, "l:toperr", "error('at load')");
     expect_call(fx, "l:toperr", "error: TRAP: lua: l:toperr:1: at load");
 
@@ -186,7 +203,7 @@ static void test_errors(void **state)
     assert_false(wf_runtime_has(fx->rt, "l:syntax"));
 
     const char *mods[] = {"json", "sockets"};
-    cfg = (wf_lua_fn_config){.source = "function main() end", .method = "main", .has_modules = true,
+    cfg = (wf_lua_fn_config){.source = "function main() end", .method = "main",
                              .modules = mods, .nmodules = 2};
     e = wf_lua_add(fx->rt, "l:badmod", &cfg);
     assert_non_null(e);
@@ -209,17 +226,17 @@ static void test_modules_imports(void **state)
                   "  return {require('mathx').double(21), err, c1 == c2, c1.n,\n"
                   "          require('json').encode({})}\n"
                   "end",
-        .method = "main", .has_modules = true, .modules = only_json, .nmodules = 1,
+        .method = "main", .modules = only_json, .nmodules = 1,
         .imports = imps, .nimports = 2,
     };
     assert_null(wf_lua_add(fx->rt, "l:mods", &cfg));
-    expect_call(fx, "l:mods", "[42,\"module 'funcs' is not allowed: add it to `modules` "
+    expect_call(fx, "l:mods", "[42,\"module 'funcs' is not allowed: add it to the entry's `modules` "
                               "(allowed: json, mathx, counter)\",true,1,\"[]\"]");
-    /* Empty `modules`: no built-ins at all. */
+    /* No `modules`: no built-ins at all (as upstream), the error names the module. */
     cfg = (wf_lua_fn_config){.source = "function main() return require('json') end", .method = "main",
-                             .has_modules = true};
+                             };
     assert_null(wf_lua_add(fx->rt, "l:nomods", &cfg));
-    expect_call(fx, "l:nomods", "error: TRAP: lua: l:nomods:1: module 'json' is not allowed: add it to `modules` (allowed: none)");
+    expect_call(fx, "l:nomods", "error: TRAP: lua: l:nomods:1: module 'json' is not allowed: add it to the entry's `modules` (allowed: none)");
     /* A library with a syntax error is a load error of the function. */
     wf_lua_import bad[] = {{"b", "lib:bad", "return {"}};
     cfg = (wf_lua_fn_config){.source = "function main() end", .method = "main", .imports = bad, .nimports = 1};
