@@ -23,12 +23,19 @@
 
 /* ---- error values (err.c) ---------------------------------------------- */
 
-/* Push an error value (userdata with :kind(), :message(), __tostring). */
+/* Push an error value of upstream's kind for a wasmfn kind (userdata with
+ * :kind(), :message(), :retryable(), :details(), __tostring). */
 void wf_lua_push_error(lua_State *L, wf_error_kind kind, const char *msg);
+/* The same for e; a trap is Internal with details.trap (and .trace). */
 void wf_lua_push_wf_error(lua_State *L, const wf_error *e);
+/* The error value's upstream kind string at idx, or NULL when not one. */
+const char *wf_lua_error_kind(lua_State *L, int idx);
+/* Set the `errors` global. */
+void wf_lua_open_errors(lua_State *L);
 /* Push nil and an error value: the (nil, err) return convention; returns 2. */
 int wf_lua_fail(lua_State *L, wf_error_kind kind, const char *fmt, ...) WF_PRINTF(3, 4);
-/* The error value at idx, or NULL when it is not one. kind/message out. */
+/* The error value at idx, or false when it is not one: kind gets the
+ * wasmfn kind it maps to (SPEC §9's KIND), msg its message. */
 bool wf_lua_to_error(lua_State *L, int idx, wf_error_kind *kind, const char **msg);
 /* Kind name ("INVALID", ...) back to a kind; false when unknown. */
 bool wf_lua_kind_from_name(const char *name, wf_error_kind *kind);

@@ -283,6 +283,7 @@ static int setup(lua_State *L)
     lua_setglobal(L, "print");
     lua_pushcfunction(L, safe_require);
     lua_setglobal(L, "require");
+    wf_lua_open_errors(L);     /* upstream's `errors` global */
 
     /* Our own loaded table: the standard _LOADED is not reachable from Lua
      * (no package library), this one only through require. */

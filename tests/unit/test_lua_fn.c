@@ -285,17 +285,17 @@ static void test_funcs_call(void **state)
     expect_lua(fx, "local r, err = require('funcs').call('l:double', 21) return r", "42");
     expect_lua(fx, "local r, err = require('funcs').call('t:nope') "
                    "return {r == nil, err:kind(), err:message(), tostring(err)}",
-               "[true,\"NOT_FOUND\",\"no function t:nope\",\"NOT_FOUND: no function t:nope\"]");
+               "[true,\"NotFound\",\"no function t:nope\",\"NotFound: no function t:nope\"]");
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1) return {err:kind(), err:message()}",
-               "[\"INVALID\",\"t:add: expected 2 arguments, got 1\"]");
+               "[\"Invalid\",\"t:add: expected 2 arguments, got 1\"]");
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1, 2^40) return err:message()",
                "\"t:add: parameter 2: 1099511627776 is out of range for i32\"");
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1, 'x') return err:message()",
                "\"t:add: parameter 2: expected i32, got string\"");
     expect_lua(fx, "local r, err = require('funcs').call('t:boom') return {err:kind(), err:message()}",
-               "[\"TRAP\",\"t:boom: unreachable\"]");
+               "[\"Internal\",\"t:boom: unreachable\"]");
     expect_lua(fx, "local r, err = require('funcs').new():with_options{timeout = 30}:call('t:spin') "
-                   "return err:kind()", "\"TIMEOUT\"");
+                   "return err:kind()", "\"Timeout\"");
     expect_lua(fx, "local ok, err = pcall(function() return require('funcs').new():with_options{retries = 1} end) "
                    "return err:match('with_options.*')", "\"with_options: unknown option `retries` (known: timeout)\"");
     expect_lua(fx, "return require('funcs').new():call('t:add', 40, 2)", "42");
@@ -321,13 +321,13 @@ static void test_funcs_async(void **state)
                    "local f = funcs.async('l:busy', 5000)\n"
                    "f:cancel()\n"
                    "local r, e = f:wait()\n"
-                   "return {r == nil, e:kind()}", "[true,\"TIMEOUT\"]");
+                   "return {r == nil, e:kind()}", "[true,\"Timeout\"]");
     expect_lua(fx, "local funcs = require('funcs')\n"
                    "local f = funcs.new():with_options{timeout = 50}:async('l:busy', 5000)\n"
                    "local r, e = f:wait()\n"
-                   "return e:kind()", "\"TIMEOUT\"");
+                   "return e:kind()", "\"Timeout\"");
     expect_lua(fx, "local f, err = require('funcs').async('t:add', 'x', 1) return {f == nil, err:kind()}",
-               "[true,\"INVALID\"]");
+               "[true,\"Invalid\"]");
     /* Several futures at once, then all waited. */
     expect_lua(fx, "local funcs = require('funcs') local fs = {}\n"
                    "for i = 1, 4 do fs[i] = funcs.async('l:busy', 50 + i) end\n"
@@ -392,7 +392,7 @@ static void test_funcs_wit(void **state)
         {"local r, err = funcs.call('w:safe-div', 1, 0) return {r, err == nil}",
          "[{\"err\":\"division by zero\"},true]"},
         {"local r, err = funcs.call('w:safe-div', -1, 2) return {r == nil, err:kind(), err:message()}",
-         "[true,\"INVALID\",\"w:safe-div: parameter `a`: -1 is out of range for u32\"]"},
+         "[true,\"Invalid\",\"w:safe-div: parameter `a`: -1 is out of range for u32\"]"},
         {"local r, err = funcs.call('w:safe-div', 1.5, 2) return err:message()",
          "\"w:safe-div: parameter `a`: 1.5 is not an integer, expected u32\""},
         {"local r, err = funcs.call('w:swap', {x = 1}) return err:message()",
