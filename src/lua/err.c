@@ -129,6 +129,11 @@ void wf_lua_push_error(lua_State *L, wf_error_kind kind, const char *msg)
     push_new(L, upstream_kind(kind), (int)kind, default_retryable(kind), msg, strlen(msg));
 }
 
+void wf_lua_push_kind_error(lua_State *L, const char *kind, wf_error_kind wf, const char *msg)
+{
+    push_new(L, kind, (int)wf, default_retryable(wf), msg, strlen(msg));
+}
+
 void wf_lua_push_wf_error(lua_State *L, const wf_error *e)
 {
     const char *msg = e->message ? e->message : "";

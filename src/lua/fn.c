@@ -187,6 +187,8 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
     fn->source = wf_xstrdup(cfg->source);
     fn->method = wf_xstrdup(cfg->method);
     fn->env.rt = rt;
+    fn->env.id = fn->id;
+    fn->env.registry = cfg->registry;
     /* Without `modules` no built-in may be required (as upstream). */
     wf_error *e = NULL;
     for (size_t i = 0; i < cfg->nmodules && !e; i++) {

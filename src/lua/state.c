@@ -25,6 +25,9 @@
 static const struct { const char *name; uint32_t bit; lua_CFunction open; } builtins[] = {
     {"funcs", WF_LUA_MOD_FUNCS, wf_lua_open_funcs},
     {"json", WF_LUA_MOD_JSON, wf_lua_open_json},
+    {"time", WF_LUA_MOD_TIME, wf_lua_open_time},
+    {"env", WF_LUA_MOD_ENV, wf_lua_open_env},
+    {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger},
 };
 
 uint32_t wf_lua_module_bit(const char *name)
@@ -283,7 +286,8 @@ static int setup(lua_State *L)
     lua_setglobal(L, "print");
     lua_pushcfunction(L, safe_require);
     lua_setglobal(L, "require");
-    wf_lua_open_errors(L);     /* upstream's `errors` global */
+    wf_lua_open_errors(L);     /* upstream's `errors` and `channel` globals */
+    wf_lua_open_channel(L);
 
     /* Our own loaded table: the standard _LOADED is not reachable from Lua
      * (no package library), this one only through require. */

@@ -33,6 +33,7 @@ typedef struct wf_lua_import { const char *alias, *id, *source; } wf_lua_import;
 
 /* A Lua function, as a function.lua entry describes it. Strings are copied. */
 typedef struct wf_lua_fn_config {
+    wf_registry *registry;            /* for `env` (env.variable entries); may be NULL */
     const char *source;
     const char *method;
     const char *const *modules;       /* built-ins `require` may return ("funcs", ...): */

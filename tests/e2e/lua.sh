@@ -24,7 +24,7 @@ check "range" "Invalid: app.lua:divide: parameter \`b\`: 1099511627776 is out of
 check "unknown id" "NotFound: no function app.lua:nope" "$(field unknown)"
 check "timeout" Timeout "$(field timeout | cut -d: -f1)"
 check "future running" "nil while running" "$(field running)"
-check "cancel" Timeout "$(field cancel)"
+check "cancel" Canceled "$(field cancel)"
 check "library import" 42 "$(field library)"
 check "json" '{"a":[1,2,{"b":"y"}],"c":"x"}' "$(field json)"
 check "modules restriction" '"funcs refused"' "$("$wasmfn" call "$project" app.lua:restricted)"

@@ -207,7 +207,7 @@ static void test_errors(void **state)
                              .modules = mods, .nmodules = 2};
     e = wf_lua_add(fx->rt, "l:badmod", &cfg);
     assert_non_null(e);
-    assert_string_equal(e->message, "unknown module `sockets` in `modules` (built-ins: funcs, json)");
+    assert_string_equal(e->message, "unknown module `sockets` in `modules` (built-ins: funcs, json, time, env, logger)");
     wf_error_free(e);
 }
 
@@ -296,8 +296,9 @@ static void test_funcs_call(void **state)
                "[\"Internal\",\"t:boom: unreachable\"]");
     expect_lua(fx, "local r, err = require('funcs').new():with_options{timeout = 30}:call('t:spin') "
                    "return err:kind()", "\"Timeout\"");
-    expect_lua(fx, "local ok, err = pcall(function() return require('funcs').new():with_options{retries = 1} end) "
-                   "return err:match('with_options.*')", "\"with_options: unknown option `retries` (known: timeout)\"");
+    expect_lua(fx, "local ok, err = pcall(function() return require('funcs').new():with_options{speed = 1} end) "
+                   "return err:match('with_options.*')",
+               "\"with_options: unknown option `speed` (known: timeout, retries, retry_delay)\"");
     expect_lua(fx, "return require('funcs').new():call('t:add', 40, 2)", "42");
 }
 
@@ -311,7 +312,7 @@ static void test_funcs_async(void **state)
                    "local f, err = funcs.async('l:busy', 200)\n"
                    "local early = f:result()\n"
                    "local r, e = f:wait()\n"
-                   "local r2 = f:result()\n"
+                   "local r2 = f:result():data()\n"
                    "return {early == nil, r, e == nil, r2}",
                "[true,200,true,200]");
     expect_lua(fx, "local funcs = require('funcs')\n"
@@ -321,7 +322,7 @@ static void test_funcs_async(void **state)
                    "local f = funcs.async('l:busy', 5000)\n"
                    "f:cancel()\n"
                    "local r, e = f:wait()\n"
-                   "return {r == nil, e:kind()}", "[true,\"Timeout\"]");
+                   "return {r == nil, e:kind()}", "[true,\"Canceled\"]");
     expect_lua(fx, "local funcs = require('funcs')\n"
                    "local f = funcs.new():with_options{timeout = 50}:async('l:busy', 5000)\n"
                    "local r, e = f:wait()\n"
