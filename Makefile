@@ -4,8 +4,9 @@ ASAN    ?= build-asan
 JOBS    ?= $(shell nproc)
 SHARED  ?= $(abspath ../shared)
 FUZZ    ?= build-fuzz
-FUZZ_CI_TIME ?= 20   # seconds per fuzz target in `make test`
-FUZZ_TIME    ?= 600  # seconds per fuzz target in `make fuzz-long`
+# Seconds per fuzz target: in `make test`, and in `make fuzz-long`.
+FUZZ_CI_TIME ?= 20
+FUZZ_TIME    ?= 600
 
 .PHONY: all test asan demo bench clean fuzz fuzz-ci fuzz-long
 
