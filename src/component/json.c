@@ -63,18 +63,6 @@ static int hex4(const char *p)
     return x;
 }
 
-static void put_utf8(wf_buf *b, uint32_t c)
-{
-    if (c < 0x80) wf_buf_byte(b, (uint8_t)c);
-    else if (c < 0x800) { wf_buf_byte(b, 0xC0 | c >> 6); wf_buf_byte(b, 0x80 | (c & 0x3F)); }
-    else if (c < 0x10000) {
-        wf_buf_byte(b, 0xE0 | c >> 12); wf_buf_byte(b, 0x80 | (c >> 6 & 0x3F)); wf_buf_byte(b, 0x80 | (c & 0x3F));
-    } else {
-        wf_buf_byte(b, 0xF0 | c >> 18); wf_buf_byte(b, 0x80 | (c >> 12 & 0x3F));
-        wf_buf_byte(b, 0x80 | (c >> 6 & 0x3F)); wf_buf_byte(b, 0x80 | (c & 0x3F));
-    }
-}
-
 static wf_error *parse_string(jp *j, wf_val *out)
 {
     wf_buf b = {0};
@@ -112,7 +100,7 @@ static wf_error *parse_string(jp *j, wf_val *out)
             wf_buf_free(&b);
             return jerr(j, "unpaired surrogate in \\u escape");
         }
-        put_utf8(&b, cp);
+        wf_utf8_put(&b, cp);
     }
     *out = wf_val_string(b.data ? (const char *)b.data : "", b.len);
     wf_buf_free(&b);
@@ -627,7 +615,7 @@ static void out_val(wf_buf *b, const wf_val *v)
     case WF_VAL_F64: out_float(b, v->of.f64, false); return;
     case WF_VAL_CHAR: {
         wf_buf u = {0};
-        put_utf8(&u, (uint32_t)v->of.u);
+        wf_utf8_put(&u, (uint32_t)v->of.u);
         out_str(b, (const char *)u.data, u.len);
         wf_buf_free(&u);
         return;

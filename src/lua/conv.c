@@ -207,17 +207,6 @@ static wf_error *to_float(lua_State *L, int idx, const path *p, const wf_wit_typ
     return NULL;
 }
 
-static bool valid_utf8(const char *s, size_t n)
-{
-    uint32_t cp;
-    for (size_t i = 0; i < n;) {
-        size_t k = wf_utf8_decode((const uint8_t *)s + i, n - i, &cp);
-        if (!k) return false;
-        i += k;
-    }
-    return true;
-}
-
 /* ---- names: kebab-case fields and cases, snake_case accepted ------------ */
 
 static bool name_eq(const char *wit, const char *key, size_t klen)
@@ -534,7 +523,7 @@ static wf_error *to_typed(lua_State *L, int idx, const wf_wit_type *t, path *p, 
         size_t n;
         if (lt != LUA_TSTRING) return mismatch(L, idx, p, t);
         const char *s = lua_tolstring(L, idx, &n);
-        if (!valid_utf8(s, n)) return fail(p, "string is not valid UTF-8");
+        if (!wf_utf8_valid((const uint8_t *)s, n)) return fail(p, "string is not valid UTF-8");
         *out = wf_val_string(s, n);
         return NULL;
     }
@@ -754,17 +743,8 @@ wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, 
 
 static void push_utf8(lua_State *L, uint32_t cp)
 {
-    char b[4];
-    int n;
-    if (cp < 0x80) b[0] = (char)cp, n = 1;
-    else if (cp < 0x800) b[0] = (char)(0xc0 | cp >> 6), b[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
-    else if (cp < 0x10000)
-        b[0] = (char)(0xe0 | cp >> 12), b[1] = (char)(0x80 | (cp >> 6 & 0x3f)),
-        b[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
-    else
-        b[0] = (char)(0xf0 | cp >> 18), b[1] = (char)(0x80 | (cp >> 12 & 0x3f)),
-        b[2] = (char)(0x80 | (cp >> 6 & 0x3f)), b[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
-    lua_pushlstring(L, b, (size_t)n);
+    uint8_t b[4];
+    lua_pushlstring(L, (const char *)b, wf_utf8_encode(cp, b));
 }
 
 static void push_val(lua_State *L, const wf_val *v, const wf_wit_type *t, int depth)

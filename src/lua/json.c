@@ -272,25 +272,6 @@ static bool read_hex4(dec *d, uint32_t *out)
     return true;
 }
 
-static void put_utf8(wf_buf *b, uint32_t cp)
-{
-    if (cp < 0x80) {
-        wf_buf_byte(b, (uint8_t)cp);
-    } else if (cp < 0x800) {
-        wf_buf_byte(b, (uint8_t)(0xc0 | cp >> 6));
-        wf_buf_byte(b, (uint8_t)(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-        wf_buf_byte(b, (uint8_t)(0xe0 | cp >> 12));
-        wf_buf_byte(b, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
-        wf_buf_byte(b, (uint8_t)(0x80 | (cp & 0x3f)));
-    } else {
-        wf_buf_byte(b, (uint8_t)(0xf0 | cp >> 18));
-        wf_buf_byte(b, (uint8_t)(0x80 | (cp >> 12 & 0x3f)));
-        wf_buf_byte(b, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
-        wf_buf_byte(b, (uint8_t)(0x80 | (cp & 0x3f)));
-    }
-}
-
 /* Push the string starting at d->p (just past the opening quote). */
 static bool dec_string(dec *d)
 {
@@ -340,7 +321,7 @@ static bool dec_string(dec *d)
                 if (lo < 0xdc00 || lo > 0xdfff) return dec_fail(d, "bad surrogate pair in \\u escape");
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
             }
-            put_utf8(&d->tmp, cp);
+            wf_utf8_put(&d->tmp, cp);
             break;
         }
         default:
