@@ -74,6 +74,14 @@ static wf_error *fail(const cx *c, const char *fmt, ...)
     return wf_error_new(WF_ERR_INVALID, "%s: %s", c->path, msg);
 }
 
+bool wf_val_is_pairs(const wf_val *v)
+{
+    if (v->kind != WF_VAL_LIST || !v->of.agg.len) return false;
+    for (size_t i = 0; i < v->of.agg.len; i++)
+        if (v->of.agg.items[i].kind != WF_VAL_TUPLE || v->of.agg.items[i].of.agg.len != 2) return false;
+    return true;
+}
+
 /* What an untyped value is, in its form's words, for "expected X, got Y". */
 static const char *got(const cx *c, const wf_val *v)
 {
@@ -84,7 +92,10 @@ static const char *got(const cx *c, const wf_val *v)
         return c->lua ? "an integer" : "a number";
     case WF_VAL_F32: case WF_VAL_F64: return c->lua ? "a float" : "a number";
     case WF_VAL_STRING: return "a string";
-    case WF_VAL_LIST: case WF_VAL_TUPLE: return c->lua ? "a table" : "an array";
+    case WF_VAL_LIST:
+        if (c->lua && wf_val_is_pairs(v)) return "a table with keys other than 1..n";
+        return c->lua ? "a table" : "an array";
+    case WF_VAL_TUPLE: return c->lua ? "a table" : "an array";
     case WF_VAL_RECORD: return c->lua ? "a table" : "an object";
     case WF_VAL_OPTION: return v->of.cas.payload ? "an option" : c->lua ? "nil" : "null";
     default: return wf_val_kind_name((wf_val_kind)v->kind);
@@ -235,12 +246,13 @@ static wf_error *to_float(const cx *c, const wf_wit_type *t, wf_val *v)
     return NULL;
 }
 
-wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const char *what, uint64_t *bits)
+wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const wf_val_conv *conv, uint64_t *bits)
 {
     const char *tn = t == WF_I32 ? "i32" : t == WF_I64 ? "i64" : t == WF_F32 ? "f32" : "f64";
+    cx c = { .lua = conv->form == WF_VAL_FORM_LUA };
+    const char *what = conv->what;
     if (!is_sint(v->kind) && !is_uint(v->kind) && !is_float(v->kind))
-        return wf_error_new(WF_ERR_INVALID, "%s: expected a number (%s), got %s", what, tn,
-                            v->kind == WF_VAL_BOOL ? "a boolean" : wf_val_kind_name((wf_val_kind)v->kind));
+        return wf_error_new(WF_ERR_INVALID, "%s: expected a number (%s), got %s", what, tn, got(&c, v));
     if (t == WF_F32 || t == WF_F64) {
         double d;
         char shown[40];
@@ -315,6 +327,8 @@ static wf_error *to_list(cx *c, const wf_wit_type *t, wf_val *v)
         *v = l;
         return NULL;
     }
+    if (c->lua && (v->kind == WF_VAL_RECORD || wf_val_is_pairs(v)))
+        return fail(c, "expected a list (a table with keys 1..n)");
     if (v->kind != WF_VAL_LIST) return mismatch(c, t, v, NULL);
     if (t->len && v->of.agg.len != t->len)
         return fail(c, "expected a list of exactly %u values, got %zu", t->len, v->of.agg.len);
@@ -327,6 +341,8 @@ static wf_error *to_list(cx *c, const wf_wit_type *t, wf_val *v)
 
 static wf_error *to_tuple(cx *c, const wf_wit_type *t, wf_val *v)
 {
+    if (c->lua && (v->kind == WF_VAL_RECORD || wf_val_is_pairs(v)))
+        return fail(c, "expected a tuple (a table with keys 1..n)");
     if (v->kind != WF_VAL_LIST && v->kind != WF_VAL_TUPLE) return mismatch(c, t, v, NULL);
     if (v->of.agg.len != t->nfields)
         return fail(c, "expected a tuple of %zu values, got %zu", t->nfields, v->of.agg.len);
@@ -364,19 +380,36 @@ static wf_error *to_map(cx *c, const wf_wit_type *t, wf_val *v)
         }
         return NULL;
     }
-    if (v->kind != WF_VAL_LIST) return mismatch(c, t, v, "a map (a list of [key, value] pairs)");
+    if (v->kind != WF_VAL_LIST) return mismatch(c, t, v, c->lua ? "a table" : "a map (a list of [key, value] pairs)");
+    if (c->lua && !wf_val_is_pairs(v)) {
+        /* a Lua table with keys 1..n: those are its keys */
+        for (size_t i = 0; i < v->of.agg.len; i++) {
+            wf_val kv = wf_val_agg(WF_VAL_TUPLE, 2);
+            kv.of.agg.items[0] = wf_val_sint(WF_VAL_S64, (int64_t)i + 1);
+            kv.of.agg.items[1] = v->of.agg.items[i];
+            v->of.agg.items[i] = kv;
+        }
+    }
     for (size_t i = 0; i < v->of.agg.len; i++) {
         wf_val *kv = &v->of.agg.items[i];
-        size_t old = push_index(c, i);
         wf_error *e = NULL;
+        char at[48];
+        snprintf(at, sizeof at, "%zu", i + c->lua);
+        size_t old = push_index(c, i);
         if ((kv->kind != WF_VAL_LIST && kv->kind != WF_VAL_TUPLE) || kv->of.agg.len != 2)
             e = fail(c, "expected a [key, value] pair, got %s", got(c, kv));
-        if (!e) {
-            kv->kind = WF_VAL_TUPLE;
-            size_t o2 = push_str(c, "", "", "[key]");
-            e = coerce(c, kt, &kv->of.agg.items[0]);
-            pop(c, o2);
-        }
+        pop(c, old);
+        if (e) return e;
+        kv->kind = WF_VAL_TUPLE;
+        old = push_str(c, "[key ", at, "]");
+        e = coerce(c, kt, &kv->of.agg.items[0]);
+        pop(c, old);
+        /* the value's position: its key when the key reads as one */
+        const wf_val *k = &kv->of.agg.items[0];
+        if (!e && k->kind == WF_VAL_STRING) old = push_str(c, "[", k->of.str.data, "]");
+        else if (!e && is_sint(k->kind)) old = push(c, "[%lld]", (long long)k->of.s);
+        else if (!e && is_uint(k->kind)) old = push(c, "[%llu]", (unsigned long long)k->of.u);
+        else old = push_index(c, i);
         if (!e) e = coerce(c, vt, &kv->of.agg.items[1]);
         pop(c, old);
         if (e) return e;
@@ -390,6 +423,23 @@ static wf_error *to_record(cx *c, const wf_wit_type *t, wf_val *v)
         /* an empty table or array: a record with no keys given */
         wf_val_free(v);
         *v = wf_val_agg(WF_VAL_RECORD, 0);
+    }
+    if (wf_val_is_pairs(v)) {
+        /* a table with string and other keys: the other keys are ones the
+         * record lacks, so they are ignored */
+        size_t n = 0;
+        for (size_t i = 0; i < v->of.agg.len; i++) n += v->of.agg.items[i].of.agg.items[0].kind == WF_VAL_STRING;
+        wf_val r = wf_val_agg(WF_VAL_RECORD, n);
+        n = 0;
+        for (size_t i = 0; i < v->of.agg.len; i++) {
+            wf_val *kv = v->of.agg.items[i].of.agg.items;
+            if (kv[0].kind != WF_VAL_STRING) continue;
+            wf_val_set_name(&r, n, kv[0].of.str.data);
+            r.of.agg.items[n++] = kv[1];
+            kv[1] = (wf_val){0};
+        }
+        wf_val_free(v);
+        *v = r;
     }
     if (v->kind != WF_VAL_RECORD) return mismatch(c, t, v, NULL);
     wf_val r = wf_val_agg(WF_VAL_RECORD, t->nfields);
@@ -438,10 +488,8 @@ static wf_error *to_case(cx *c, const wf_wit_type *t, wf_val *v, long i, const c
             wf_val_free(&p);
             return e;
         }
-    } else if (!bare && !(payload->kind == WF_VAL_OPTION && !payload->of.cas.payload) &&
-               !(payload->kind == WF_VAL_BOOL && payload->of.b)) {
-        return fail(c, "case `%s` has no payload (give true or null)", name);
     }
+    /* a case without payload ignores what it is given ({none = true}) */
     wf_val out = wf_val_case((wf_val_kind)t->kind, (uint32_t)i, name, pt ? &p : NULL);
     wf_val_free(v);
     *v = out;

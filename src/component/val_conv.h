@@ -47,14 +47,18 @@ typedef struct wf_val_conv {
     wf_val_form form;     /* JSON: positions from 0; Lua: from 1 */
 } wf_val_conv;
 
+/* Is v a list of (key, value) tuples (the untyped form of a table with
+ * other keys than 1..n or strings)? */
+bool wf_val_is_pairs(const wf_val *v);
+
 /* Make *v a value of exactly type t, in place. On error *v is still a
  * value its owner frees as usual. */
 wf_error *wf_val_coerce(const wf_wit_type *t, wf_val *v, const wf_val_conv *c);
 
 /* A number for a core parameter of type t (i32 takes -2^31 .. 2^32-1, i64
  * likewise, f32/f64 any number in range): its bits in *bits (i32/f32 in the
- * low 32). `what` starts messages ("parameter 2"). */
-wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const char *what, uint64_t *bits);
+ * low 32). c->what starts messages ("parameter 2"). */
+wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const wf_val_conv *c, uint64_t *bits);
 
 /* The shortest decimal text that reads back as d, for messages. */
 void wf_val_float_str(char *buf, size_t n, double d);
