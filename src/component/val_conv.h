@@ -35,7 +35,7 @@
 
 #include "base/base.h"
 #include "component/val.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include "wasm/types.h"
 
 /* The outside form a value came from: messages speak its words ("an
