@@ -282,7 +282,7 @@ static void out_str(wf_buf *b, const char *s, size_t n)
     wf_buf_byte(b, '"');
 }
 
-static void out_float(wf_buf *b, double d, bool single)
+static void out_float(wf_buf *b, double d, bool single, unsigned flags)
 {
     if (isnan(d)) { wf_buf_str(b, "\"nan\""); return; }
     if (isinf(d)) { wf_buf_str(b, d > 0 ? "\"inf\"" : "\"-inf\""); return; }
@@ -292,10 +292,11 @@ static void out_float(wf_buf *b, double d, bool single)
         snprintf(s, sizeof s, "%.*g", prec, d);
         if (single ? strtof(s, NULL) == (float)d : strtod(s, NULL) == d) break;
     }
+    if ((flags & WF_JSON_FLOAT_FRACTION) && !strpbrk(s, ".eE")) strcat(s, ".0");
     wf_buf_str(b, s);
 }
 
-static void out_val(wf_buf *b, const wf_val *v)
+static void out_val(wf_buf *b, const wf_val *v, unsigned flags)
 {
     char num[32];
     switch (v->kind) {
@@ -308,8 +309,8 @@ static void out_val(wf_buf *b, const wf_val *v)
         snprintf(num, sizeof num, "%llu", (unsigned long long)v->of.u);
         wf_buf_str(b, num);
         return;
-    case WF_VAL_F32: out_float(b, v->of.f32, true); return;
-    case WF_VAL_F64: out_float(b, v->of.f64, false); return;
+    case WF_VAL_F32: out_float(b, v->of.f32, true, flags); return;
+    case WF_VAL_F64: out_float(b, v->of.f64, false, flags); return;
     case WF_VAL_CHAR: {
         wf_buf u = {0};
         wf_utf8_put(&u, (uint32_t)v->of.u);
@@ -322,7 +323,7 @@ static void out_val(wf_buf *b, const wf_val *v)
         wf_buf_byte(b, '[');
         for (size_t i = 0; i < v->of.agg.len; i++) {
             if (i) wf_buf_byte(b, ',');
-            out_val(b, &v->of.agg.items[i]);
+            out_val(b, &v->of.agg.items[i], flags);
         }
         wf_buf_byte(b, ']');
         return;
@@ -333,7 +334,7 @@ static void out_val(wf_buf *b, const wf_val *v)
             const char *n = v->of.agg.names && v->of.agg.names[i] ? v->of.agg.names[i] : "";
             out_str(b, n, strlen(n));
             wf_buf_byte(b, ':');
-            out_val(b, &v->of.agg.items[i]);
+            out_val(b, &v->of.agg.items[i], flags);
         }
         wf_buf_byte(b, '}');
         return;
@@ -352,7 +353,7 @@ static void out_val(wf_buf *b, const wf_val *v)
         return;
     }
     case WF_VAL_OPTION:
-        if (v->of.cas.payload) out_val(b, v->of.cas.payload);
+        if (v->of.cas.payload) out_val(b, v->of.cas.payload, flags);
         else wf_buf_str(b, "null");
         return;
     case WF_VAL_VARIANT: case WF_VAL_RESULT: {
@@ -361,7 +362,7 @@ static void out_val(wf_buf *b, const wf_val *v)
         wf_buf_byte(b, '{');
         out_str(b, n, strlen(n));
         wf_buf_byte(b, ':');
-        if (v->of.cas.payload) out_val(b, v->of.cas.payload);
+        if (v->of.cas.payload) out_val(b, v->of.cas.payload, flags);
         else wf_buf_str(b, v->kind == WF_VAL_RESULT ? "null" : "true");
         wf_buf_byte(b, '}');
         return;
@@ -372,8 +373,13 @@ static void out_val(wf_buf *b, const wf_val *v)
 
 char *wf_json_from_val(const wf_val *v)
 {
+    return wf_json_print(v, 0);
+}
+
+char *wf_json_print(const wf_val *v, unsigned flags)
+{
     wf_buf b = {0};
-    out_val(&b, v);
+    out_val(&b, v, flags);
     wf_buf_byte(&b, 0);
     size_t n;
     return (char *)wf_buf_take(&b, &n);

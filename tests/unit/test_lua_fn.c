@@ -170,7 +170,7 @@ static void test_errors(void **state)
     expect_call(fx, "l:raise", "error: TRAP: lua: l:raise:1: bad thing");
     expect_lua(fx, "return nil, 'plain'", "error: INTERNAL: plain");
     expect_lua(fx, "local _, e = require('json').decode('[') return nil, e",
-               "error: INVALID: json.decode: expected a value at end of input");
+               "error: INVALID: json.decode: invalid JSON at offset 1: unexpected end of input");
     add_lua(fx, "l:retfunc", "function main() return print end");
     expect_call(fx, "l:retfunc", "error: INVALID: l:retfunc: result: cannot pass a function");
     add_lua(fx, "l:oom", "function main() local t = {} while true do t[#t + 1] = string.rep('x', 1000) .. #t end end");
