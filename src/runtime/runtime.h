@@ -229,6 +229,12 @@ typedef struct wf_component_config {
 wf_error *wf_component_method_check(const struct wf_component *comp, const char *method,
                                     const struct wf_wit_func **out);
 
+/* Serve upstream Wippy's wippy:runtime/funcs@0.1.0 (call-string,
+ * call-bytes: call any function of rt by ID) to components linked with l
+ * (funcs_host.c). rt must outlive every instance linked with l. */
+struct wf_clinker;
+void wf_funcs_host_define(struct wf_clinker *l, wf_runtime *rt);
+
 /* Add a component's exported function as function `id`, its signature the
  * export's type. comp is borrowed: it must outlive the runtime. Every import
  * is linked to a stub that traps naming it and the `imports` word that

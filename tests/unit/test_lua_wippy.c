@@ -10,6 +10,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "base/file.h"
+#include "component/component.h"
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
 
@@ -29,6 +31,7 @@ static uint64_t now_ms(void)
 typedef struct fixture {
     wf_runtime *rt;
     wf_module *mod;
+    wf_component *relay;    /* tests/fixtures/components/relay.wasm */
 } fixture;
 
 static int setup(void **state)
@@ -49,6 +52,24 @@ static int setup(void **state)
     cfg.source = "return function(msg) return nil, errors.new{message = msg, kind = errors.CONFLICT} end";
     cfg.pool = (wf_pool_config){.type = WF_RT_POOL_LAZY, .max_size = 4};
     assert_null(wf_lua_add(fx->rt, "t:fail", &cfg));
+    cfg.source = "return function(name) return 'hello ' .. name end";
+    assert_null(wf_lua_add(fx->rt, "t:hello", &cfg));
+    /* A component importing wippy:runtime/funcs, with `funcs` enabled and not. */
+    uint8_t *bin;
+    size_t len;
+    assert_null(wf_file_read(WF_FIXTURES "/components/relay.wasm", &bin, &len));
+    assert_null(wf_component_new(bin, len, &fx->relay));
+    free(bin);
+    const char *funcs_word[] = {"funcs"};
+    const char *methods[] = {"relay", "relay-bytes"};
+    for (int enabled = 0; enabled < 2; enabled++)
+        for (int m = 0; m < 2; m++) {
+            char id[64];
+            snprintf(id, sizeof id, "t:%s%s", methods[m], enabled ? "" : "-off");
+            wf_component_config cc = {.method = methods[m], .pool = {.type = WF_RT_POOL_LAZY, .max_size = 4},
+                                      .imports = enabled ? funcs_word : NULL, .nimports = (size_t)enabled};
+            assert_null(wf_runtime_add_component(fx->rt, id, fx->relay, &cc));
+        }
     *state = fx;
     return 0;
 }
@@ -58,6 +79,7 @@ static int teardown(void **state)
     fixture *fx = *state;
     wf_runtime_free(fx->rt);
     wf_module_free(fx->mod);
+    wf_component_free(fx->relay);
     free(fx);
     return 0;
 }
@@ -414,6 +436,29 @@ static void test_thousand_sleeps(void **state)
     free(fs);
 }
 
+/* A component calls registry functions through wippy:runtime/funcs@0.1.0
+ * (call-string, call-bytes): a Lua function, a core WASM function with JSON
+ * arguments, errors as "KIND: message"; without `funcs` the import traps. */
+static void test_funcs_host(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local a = funcs.call('t:relay', 't:hello', 'Ann')\n"
+                   "local b = funcs.call('t:relay', 't:add', '[2, 3]')\n"
+                   "local c = funcs.call('t:relay', 't:nope', '')\n"
+                   "local d = funcs.call('t:relay', 't:add', '[1]')\n"
+                   "local e = funcs.call('t:relay-bytes', 't:hello', 'Bo')\n"
+                   "local f = funcs.call('t:relay', 't:fail', 'no')\n"
+                   "return {a, b, c, d, e, f}",
+               "[{\"ok\":\"hello Ann\"},{\"ok\":\"5\"},{\"err\":\"NOT_FOUND: no function t:nope\"},"
+               "{\"err\":\"INVALID: funcs: the target takes 2 arguments, the input has 1\"},"
+               "{\"ok\":\"hello Bo\"},{\"err\":\"INVALID: no\"}]");
+    expect_lua(fx, "local r, err = require('funcs').call('t:relay-off', 't:hello', 'x')\n"
+                   "return {err:kind(), err:message()}",
+               "[\"Internal\",\"t:relay-off: t:relay-off: import `wippy:runtime/funcs@0.1.0` function `call-string` "
+               "is not enabled: add `funcs` to the entry's `imports`\"]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_executors),
         cmocka_unit_test(test_env_logger),
         cmocka_unit_test(test_thousand_sleeps),
+        cmocka_unit_test(test_funcs_host),
         cmocka_unit_test(test_error_kinds),
         cmocka_unit_test(test_error_values),
         cmocka_unit_test(test_runtime_errors),
