@@ -377,20 +377,10 @@ static int exec_with_context(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_newtable(L);
     int merged = lua_gettop(L);
-    for (int src = 0; src < 2; src++) {
-        if (src == 0) lua_getiuservalue(L, 1, 1);
-        else lua_pushvalue(L, 2);
-        if (lua_istable(L, -1)) {
-            lua_pushnil(L);
-            while (lua_next(L, -2)) {
-                if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "with_context: context keys must be strings");
-                lua_pushvalue(L, -2);
-                lua_insert(L, -2);
-                lua_settable(L, merged);
-            }
-        }
-        lua_pop(L, 1);
-    }
+    lua_getiuservalue(L, 1, 1);
+    wf_lua_merge_into(L, merged, -1, "with_context: context");
+    wf_lua_merge_into(L, merged, 2, "with_context: context");
+    lua_pop(L, 1);
     push_executor(L, 1);
     lua_pushvalue(L, merged);
     lua_setiuservalue(L, -2, 1);

@@ -132,6 +132,11 @@ typedef struct wf_lua_ctx {
     bool interrupted;            /* the hook stopped the code (deadline or cancel) */
 } wf_lua_ctx;
 
+/* Copy the string-keyed pairs of the table at src (nothing when src is not
+ * a table) into the table at dst; another key raises "who: keys must be
+ * strings". */
+void wf_lua_merge_into(lua_State *L, int dst, int src, const char *who);
+
 /* A fresh sandboxed state: safe standard libraries, text-only `load`,
  * `require` limited to env's built-ins and imports, print to stderr. */
 wf_error *wf_lua_state_new(const wf_lua_env *env, lua_State **out);

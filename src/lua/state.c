@@ -241,6 +241,22 @@ static int safe_require(lua_State *L)
     return luaL_error(L, "module '%s' not found (available: %s)", name, lua_tostring(L, -1));
 }
 
+/* ---- tables -------------------------------------------------------------------- */
+
+void wf_lua_merge_into(lua_State *L, int dst, int src, const char *who)
+{
+    dst = lua_absindex(L, dst);
+    src = lua_absindex(L, src);
+    if (!lua_istable(L, src)) return;
+    lua_pushnil(L);
+    while (lua_next(L, src)) {
+        if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: keys must be strings", who);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_settable(L, dst);
+    }
+}
+
 /* ---- building a state ------------------------------------------------------------ */
 
 static void drop_fields(lua_State *L, const char *lib, const char *const *names)

@@ -380,7 +380,7 @@ static void test_executors(void **state)
                "[true,3,5]");
     expect_lua(fx, "local funcs = require('funcs') local ok, err = pcall(funcs.new().with_context, funcs.new(), {1})\n"
                    "return err",
-               "\"with_context: context keys must be strings\"");
+               "\"with_context: context: keys must be strings\"");
     expect_lua(fx, "local funcs = require('funcs') local ok, err = pcall(funcs.new().with_options, funcs.new(), {speed = 1})\n"
                    "return err",
                "\"with_options: unknown option `speed` (known: timeout, retries, retry_delay)\"");
