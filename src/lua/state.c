@@ -28,6 +28,7 @@ static const struct { const char *name; uint32_t bit; lua_CFunction open; } buil
     {"time", WF_LUA_MOD_TIME, wf_lua_open_time},
     {"env", WF_LUA_MOD_ENV, wf_lua_open_env},
     {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger},
+    {"ctx", WF_LUA_MOD_CTX, wf_lua_open_ctx},
 };
 
 uint32_t wf_lua_module_bit(const char *name)

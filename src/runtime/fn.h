@@ -49,6 +49,9 @@ typedef struct wf_fn_ctx {
     volatile uint32_t *interrupt;
     /* The call's deadline on CLOCK_MONOTONIC in ns, 0 = none. */
     uint64_t deadline_ns;
+    /* Values the caller passed along (wf_call_opts.context: a record, read
+     * by Lua's `ctx` module), or NULL. */
+    const wf_val *context;
 } wf_fn_ctx;
 
 typedef struct wf_fn_kind {

@@ -89,6 +89,10 @@ wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out);
 
 typedef struct wf_call_opts {
     uint32_t timeout_ms;    /* the caller's own wait, queue included; 0 = none */
+    /* Values for the callee and the calls it makes in turn (upstream
+     * Wippy's executor with_context): a record, copied. NULL: the running
+     * call's own context, if any. */
+    const wf_val *context;
 } wf_call_opts;
 
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */

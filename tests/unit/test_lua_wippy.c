@@ -19,7 +19,7 @@ static const char *TRAP_WAT =
     "(module (func (export \"boom\") unreachable)"
     " (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))";
 
-static const char *const ALL_MODS[] = {"funcs", "json", "time", "env", "logger"};
+static const char *const ALL_MODS[] = {"funcs", "json", "time", "env", "logger", "ctx"};
 
 static uint64_t now_ms(void)
 {
@@ -54,6 +54,16 @@ static int setup(void **state)
     assert_null(wf_lua_add(fx->rt, "t:fail", &cfg));
     cfg.source = "return function(name) return 'hello ' .. name end";
     assert_null(wf_lua_add(fx->rt, "t:hello", &cfg));
+    /* ctx readers: one reads, one sets a value and calls the first (its
+     * calls pass the context on, with what it set). */
+    cfg.source = "local ctx = require('ctx')\n"
+                 "return function(key) local v, err = ctx.get(key) if err then return err:kind() .. ': ' .. err:message() end return v end";
+    assert_null(wf_lua_add(fx->rt, "t:ctx", &cfg));
+    cfg.pool = (wf_pool_config){0};   /* inline */
+    cfg.source = "local ctx = require('ctx')\n"
+                 "return function() ctx.set('step', 'two') return {require('funcs').call('t:ctx', 'tenant'),\n"
+                 "  require('funcs').call('t:ctx', 'step')} end";
+    assert_null(wf_lua_add(fx->rt, "t:ctx2", &cfg));
     /* A component importing wippy:runtime/funcs, with `funcs` enabled and not. */
     uint8_t *bin;
     size_t len;
@@ -371,13 +381,20 @@ static void test_executors(void **state)
                    "return err:kind()",
                "\"Timeout\"");
     assert_true(now_ms() - t0 >= 80);
-    /* with_context: a new executor each time, the original unchanged. */
+    /* with_context: a new executor each time, the original unchanged; the
+     * values reach the callee (ctx.get) and the calls it makes in turn. */
     expect_lua(fx, "local funcs = require('funcs')\n"
                    "local base = funcs.new():with_context({tenant = '123'})\n"
                    "local e1 = base:with_context({user = 'john'})\n"
-                   "local f = e1:async('t:add', 2, 3)\n"
-                   "return {base ~= e1, e1:call('t:add', 1, 2), f:wait()}",
-               "[true,3,5]");
+                   "local f = e1:async('t:ctx', 'user')\n"
+                   "return {base ~= e1, e1:call('t:ctx', 'tenant'), f:wait(), base:call('t:ctx', 'user'),\n"
+                   "        funcs.call('t:ctx', 'tenant'), base:call('t:ctx2')}",
+               "[true,\"123\",\"john\",\"NotFound: no value found for key: user\","
+               "\"NotFound: no value found for key: tenant\",[\"123\",\"two\"]]");
+    expect_lua(fx, "local ctx = require('ctx')\n"
+                   "local v, err = ctx.get('') local ok, err2 = ctx.set('', 1) local ok3 = ctx.set('k', {1, 2})\n"
+                   "return {err:kind(), err:message(), ok, err2:message(), ok3, ctx.get('k')}",
+               "[\"Invalid\",\"empty key provided\",false,\"empty key provided\",true,[1,2]]");
     expect_lua(fx, "local funcs = require('funcs') local ok, err = pcall(funcs.new().with_context, funcs.new(), {1})\n"
                    "return err",
                "\"with_context: context: keys must be strings\"");
