@@ -187,6 +187,9 @@ typedef struct wf_wasi_config {
 
 typedef struct wf_wasm_config {
     const char *method;                 /* export to call (copied) */
+    /* `funcs` enabled: imports of wippy:runtime/funcs@0.1.0 call the
+     * runtime's functions (funcs_host.c); else they trap naming the word. */
+    bool funcs;
     /* The WIT signature of `method`, or NULL for core numbers. Borrowed: it
      * must outlive the runtime (the registry keeps the parsed WIT). */
     const struct wf_wit_func *wit;
@@ -238,6 +241,12 @@ wf_error *wf_component_method_check(const struct wf_component *comp, const char 
  * (funcs_host.c). rt must outlive every instance linked with l. */
 struct wf_clinker;
 void wf_funcs_host_define(struct wf_clinker *l, wf_runtime *rt);
+/* The core-module form (funcs_host.c): is module.name one of its imports;
+ * is its type the Canonical ABI lowering (UNLINKABLE otherwise); a host
+ * function serving it in store s. */
+bool wf_funcs_host_is_import(const char *module, size_t module_len, const char *name, size_t name_len);
+wf_error *wf_funcs_host_check_import(const char *name, size_t name_len, const wf_functype *type);
+wf_func *wf_funcs_host_core(wf_store *s, const char *name, size_t name_len, wf_runtime *rt);
 
 /* Add a component's exported function as function `id`, its signature the
  * export's type. comp is borrowed: it must outlive the runtime. Every import

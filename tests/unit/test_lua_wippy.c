@@ -12,6 +12,7 @@
 
 #include "base/file.h"
 #include "component/component.h"
+#include "component/wit/wit.h"
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
 
@@ -32,6 +33,8 @@ typedef struct fixture {
     wf_runtime *rt;
     wf_module *mod;
     wf_component *relay;    /* tests/fixtures/components/relay.wasm */
+    wf_module *core_relay;  /* its core module: the core-module form of funcs */
+    wf_wit *core_wit;
 } fixture;
 
 static int setup(void **state)
@@ -80,6 +83,21 @@ static int setup(void **state)
                                       .imports = enabled ? funcs_word : NULL, .nimports = (size_t)enabled};
             assert_null(wf_runtime_add_component(fx->rt, id, fx->relay, &cc));
         }
+    /* The same core module as a function.wasm with `wit`, funcs enabled and not. */
+    assert_null(wf_file_read(WF_FIXTURES "/components/relay.wat", &bin, &len));
+    assert_null(wf_module_from_wat((const char *)bin, len, &fx->core_relay));
+    free(bin);
+    const char *wit = "relay: func(target: string, input: string) -> result<string, string>;\n"
+                      "relay-bytes: func(target: string, input: list<u8>) -> result<list<u8>, string>;";
+    assert_null(wf_wit_parse(wit, strlen(wit), &fx->core_wit));
+    for (int enabled = 0; enabled < 2; enabled++)
+        for (int m = 0; m < 2; m++) {
+            char id[64];
+            snprintf(id, sizeof id, "t:core-%s%s", methods[m], enabled ? "" : "-off");
+            wf_wasm_config wc = {.method = methods[m], .funcs = enabled,
+                                 .wit = wf_wit_find_func(fx->core_wit, methods[m])};
+            assert_null(wf_runtime_add_wasm(fx->rt, id, fx->core_relay, &wc));
+        }
     *state = fx;
     return 0;
 }
@@ -90,6 +108,8 @@ static int teardown(void **state)
     wf_runtime_free(fx->rt);
     wf_module_free(fx->mod);
     wf_component_free(fx->relay);
+    wf_module_free(fx->core_relay);
+    wf_wit_free(fx->core_wit);
     free(fx);
     return 0;
 }
@@ -476,6 +496,20 @@ static void test_funcs_host(void **state)
                "is not enabled: add `funcs` to the entry's `imports`\"]");
 }
 
+/* The core-module form: the same imports lowered by the Canonical ABI. */
+static void test_funcs_host_core(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "return {funcs.call('t:core-relay', 't:hello', 'Ann'), funcs.call('t:core-relay', 't:add', '[2, 3]'),\n"
+                   "        funcs.call('t:core-relay', 't:nope', ''), funcs.call('t:core-relay-bytes', 't:hello', 'Bo')}",
+               "[{\"ok\":\"hello Ann\"},{\"ok\":\"5\"},{\"err\":\"NOT_FOUND: no function t:nope\"},"
+               "{\"ok\":\"hello Bo\"}]");
+    expect_lua(fx, "local r, err = require('funcs').call('t:core-relay-off', 't:hello', 'x') return err:message()",
+               "\"t:core-relay-off: import wippy:runtime/funcs@0.1.0::call-string is not enabled: add `funcs` "
+               "to the entry's `imports`\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_env_logger),
         cmocka_unit_test(test_thousand_sleeps),
         cmocka_unit_test(test_funcs_host),
+        cmocka_unit_test(test_funcs_host_core),
         cmocka_unit_test(test_error_kinds),
         cmocka_unit_test(test_error_values),
         cmocka_unit_test(test_runtime_errors),
