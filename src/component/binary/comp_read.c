@@ -71,7 +71,7 @@ bool wf_cread_name(cctx *x, char **out)
     if (n > wf_reader_left(&x->r)) return wf_cmalformed(x, at, "unexpected end-of-file");
     if (!wf_read_bytes(&x->r, n, &p)) return false;
     if (!wf_utf8_valid(p, n)) return wf_cmalformed(x, at, "malformed UTF-8 encoding");
-    *out = wf_carena_strndup(x->arena, (const char *)p, n);
+    *out = wf_arena_strndup(&x->arena->mem, (const char *)p, n);
     if (memchr(p, 0, n)) return wf_cinvalid(x, at, "name contains a NUL character");
     return true;
 }
