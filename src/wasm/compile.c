@@ -135,6 +135,99 @@ static const uint16_t g_iop_of[WF_OP_COUNT_] = {
 #undef WF_MAP
 };
 
+/* ---- instruction forms --------------------------------------------------
+ * One form of an instruction from another, by name (interp.h's families),
+ * never by the distance between enum values. WF_IOP_COUNT_: no such form. */
+
+static bool is_binop(wf_iop op)
+{
+    switch (op) {
+#define F(n, ...) case WF_IOP_##n:
+    WF_BINOPS(F)
+#undef F
+        return true;
+    default:
+        return false;
+    }
+}
+/* A comparison (0 or 1, written as a u64) in its slot or immediate form. */
+static bool is_compare(wf_iop op)
+{
+    switch (op) {
+#define F(n, ...) case WF_IOP_##n: case WF_IOP_##n##_K:
+    WF_CMPOPS(F)
+#undef F
+        return true;
+    default:
+        return false;
+    }
+}
+/* The immediate form of a binary operation. */
+static wf_iop k_form(wf_iop op)
+{
+    switch (op) {
+#define F(n, ...) case WF_IOP_##n: return WF_IOP_##n##_K;
+    WF_BINOPS(F)
+#undef F
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The form of a load or store taking an i32.add(slot, immediate) address. */
+static wf_iop a_form(wf_iop op)
+{
+    switch (op) {
+#define F(n, ...) case WF_IOP_##n: return WF_IOP_##n##_A;
+    WF_LOADOPS(F) WF_STOREOPS(F)
+#undef F
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The form of a load taking an i32.add(slot, slot) address. */
+static wf_iop x_form(wf_iop op)
+{
+    switch (op) {
+#define F(n, ...) case WF_IOP_##n: return WF_IOP_##n##_X;
+    WF_LOADOPS(F)
+#undef F
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* An i32 compare-and-branch of two slots (or, k_too, slot and immediate). */
+static bool is_br_i32(wf_iop op, bool k_too)
+{
+    switch (op) {
+#define F(n, ...) case WF_IOP_##n: return true; case WF_IOP_##n##_K: return k_too;
+    WF_BRCMP_I32(F)
+#undef F
+    default: return false;
+    }
+}
+/* An i32 compare-and-branch (slot or immediate form) merged after the
+ * i32.add that computed its first operand: with an immediate (addk) or of
+ * two slots. */
+static wf_iop add_br_form(bool addk, wf_iop op)
+{
+    switch (op) {
+#define F(n, ...)                                                             \
+    case WF_IOP_##n: return addk ? WF_IOP_ADDK_##n : WF_IOP_ADD_##n;          \
+    case WF_IOP_##n##_K: return addk ? WF_IOP_ADDK_##n##_K : WF_IOP_ADD_##n##_K;
+    WF_BRCMP_I32(F)
+#undef F
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The i32 compare-and-branch on swapped operands (a < b is b > a). */
+static wf_iop br_swapped(wf_iop op)
+{
+    switch (op) {
+#define P(a, b) case WF_IOP_BR_I32_##a: return WF_IOP_BR_I32_##b; \
+                case WF_IOP_BR_I32_##b: return WF_IOP_BR_I32_##a;
+    P(LT_S, GT_S) P(LT_U, GT_U) P(LE_S, GE_S) P(LE_U, GE_U)
+#undef P
+    default: return op;     /* EQ, NE */
+    }
+}
+
 static int16_t g_byte_op[256];  /* one-byte opcode -> wf_opcode, -1 when none */
 static int16_t g_fc_op[32];     /* 0xFC subopcode -> wf_opcode */
 static bool g_tables_ready;
@@ -275,17 +368,13 @@ static void move_to(cc *c, uint32_t dst, const sval *v)
 /* The fused branches for compare `cmp`: taken when true, and when false. */
 static bool fused_cmp(wf_iop cmp, wf_iop *yes, wf_iop *no)
 {
-    if (WF_IOP_IS_BINOP_K(cmp)) {
-        /* compare with an immediate: the immediate form of the branch */
-        if (!fused_cmp((wf_iop)(cmp - WF_IOP_BINOP_K_OFF), yes, no)) return false;
-        *yes = (wf_iop)(*yes + WF_IOP_BRCMP_K_OFF);
-        *no = (wf_iop)(*no + WF_IOP_BRCMP_K_OFF);
-        return true;
-    }
     switch (cmp) {
+    /* a compare with an immediate: the immediate form of the branch */
 #define P(a, b) \
     case WF_IOP_##a: *yes = WF_IOP_BR_##a; *no = WF_IOP_BR_##b; return true; \
-    case WF_IOP_##b: *yes = WF_IOP_BR_##b; *no = WF_IOP_BR_##a; return true;
+    case WF_IOP_##b: *yes = WF_IOP_BR_##b; *no = WF_IOP_BR_##a; return true; \
+    case WF_IOP_##a##_K: *yes = WF_IOP_BR_##a##_K; *no = WF_IOP_BR_##b##_K; return true; \
+    case WF_IOP_##b##_K: *yes = WF_IOP_BR_##b##_K; *no = WF_IOP_BR_##a##_K; return true;
     P(I32_EQ, I32_NE) P(I32_LT_S, I32_GE_S) P(I32_LT_U, I32_GE_U)
     P(I32_GT_S, I32_LE_S) P(I32_GT_U, I32_LE_U)
     P(I64_EQ, I64_NE) P(I64_LT_S, I64_GE_S) P(I64_LT_U, I64_GE_U)
@@ -317,8 +406,8 @@ static void take_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *
         c->code.len = at + 4;
         c->last_op = at;
         c->last_iop = WF_IOP_I32_ADD_K;
-        *yes = (wf_iop)(WF_IOP_BR_I32_LT_U + WF_IOP_BRCMP_K_OFF);
-        *no = (wf_iop)(WF_IOP_BR_I32_GE_U + WF_IOP_BRCMP_K_OFF);
+        *yes = WF_IOP_BR_I32_LT_U_K;
+        *no = WF_IOP_BR_I32_GE_U_K;
         no_prod(c);
         return;
     }
@@ -585,8 +674,8 @@ static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
         c->last_iop = (int)m;
         return;
     }
-    bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
-    if ((nz || z || slot_form || k_form) && can_merge(c, WF_IOP_ADD2_K, 7) &&
+    bool slot_form = is_br_i32(op, false), any_form = is_br_i32(op, true);
+    if ((nz || z || any_form) && can_merge(c, WF_IOP_ADD2_K, 7) &&
         c->code.data[c->last_op + 4] == ops[0]) {
         /* the branch tests the second add of an ADD2_K: split it off so
          * the branch merges with it (ADD_K, then ADDK_BR_*) */
@@ -606,8 +695,7 @@ static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
     if (slot_form && (addk || add) && nops == 2 && c->code.data[c->last_op + 1] == ops[1] &&
         ops[0] != ops[1]) {
         /* n != i with i just stepped: compare i with n, the compare reversed */
-        static const int8_t rev[] = { 0, 1, 4, 5, 2, 3, 8, 9, 6, 7 };  /* EQ NE LT_S LT_U GT_S GT_U LE_S LE_U GE_S GE_U */
-        op = (wf_iop)(WF_IOP_BR_I32_EQ + rev[op - WF_IOP_BR_I32_EQ]);
+        op = br_swapped(op);
         swapped[0] = ops[1];
         swapped[1] = ops[0];
         ops = swapped;
@@ -620,10 +708,8 @@ static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
         c->last_iop = (int)m;
         return;
     }
-    if ((slot_form || k_form) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
-        wf_iop base = addk ? (slot_form ? WF_IOP_ADDK_BR_I32_EQ : WF_IOP_ADDK_BR_I32_EQ_K)
-                           : (slot_form ? WF_IOP_ADD_BR_I32_EQ : WF_IOP_ADD_BR_I32_EQ_K);
-        wf_iop m = (wf_iop)(base + (op - (slot_form ? WF_IOP_BR_I32_EQ : WF_IOP_BR_I32_EQ_K)));
+    if (any_form && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
+        wf_iop m = add_br_form(addk, op);
         c->code.data[c->last_op] = (wf_word)c->lab[m];
         c->last_iop = (int)m;
         emit(c, ops[1]);
@@ -971,7 +1057,7 @@ static bool op_simple(cc *c, wf_opcode op)
     if (nin >= 1) {
         if (!pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
     }
-    if (nin == 2 && nout == 1 && WF_IOP_IS_BINOP(iop)) {
+    if (nin == 2 && nout == 1 && is_binop((wf_iop)iop)) {
         /* A constant operand becomes an immediate; integer operations that
          * commute take a constant first operand too. */
         bool imm = b.slot == IMM_SLOT;
@@ -983,8 +1069,8 @@ static bool op_simple(cc *c, wf_opcode op)
             push(c, kind_of_letter(oi->out[0]));
             uint32_t dst = c->st.data[c->st.len - 1].home;
             size_t at = c->code.len;
-            wf_iop k = (wf_iop)(iop + WF_IOP_BINOP_K_OFF);
-            if (k == (wf_iop)(WF_IOP_I32_LT_U + WF_IOP_BINOP_K_OFF) && is_prod(c, &a) &&
+            wf_iop k = k_form((wf_iop)iop);
+            if (k == WF_IOP_I32_LT_U_K && is_prod(c, &a) &&
                 c->prod_iop == WF_IOP_I32_ADD_K) {
                 /* (x + k1) <u k2, a range check: one instruction */
                 size_t add = c->prod_op;
@@ -1001,9 +1087,8 @@ static bool op_simple(cc *c, wf_opcode op)
                 note_prod(c, at, WF_IOP_I32_RANGE_K);
                 return true;
             }
-            wf_iop xr = k == (wf_iop)(WF_IOP_I32_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I32_XOR
-                      : k == (wf_iop)(WF_IOP_I64_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I64_XOR
-                                                                              : WF_IOP_COUNT_;
+            wf_iop xr = k == WF_IOP_I32_ROTL_K ? WF_IOP_I32_XOR
+                      : k == WF_IOP_I64_ROTL_K ? WF_IOP_I64_XOR : WF_IOP_COUNT_;
             if (xr != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == xr) {
                 /* rotl(x ^ y, k): a cipher round's step in one */
                 size_t x = c->prod_op;
@@ -1039,9 +1124,8 @@ static bool op_simple(cc *c, wf_opcode op)
                 note_prod(c, at, f);
                 return true;
             }
-            wf_iop mk = k == WF_IOP_I32_ADD_K ? (wf_iop)(WF_IOP_I32_MUL + WF_IOP_BINOP_K_OFF)
-                      : k == (wf_iop)(WF_IOP_I64_ADD + WF_IOP_BINOP_K_OFF)
-                          ? (wf_iop)(WF_IOP_I64_MUL + WF_IOP_BINOP_K_OFF) : WF_IOP_COUNT_;
+            wf_iop mk = k == WF_IOP_I32_ADD_K ? WF_IOP_I32_MUL_K
+                      : k == WF_IOP_I64_ADD_K ? WF_IOP_I64_MUL_K : WF_IOP_COUNT_;
             if (mk != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == mk) {
                 /* a * k1 + k2 */
                 size_t ml = c->prod_op;
@@ -1085,8 +1169,7 @@ static bool op_simple(cc *c, wf_opcode op)
     }
     /* x ^ rotl(y, k) or x ^ (y >> k), the shifted value used only here */
     if (nin == 2 && nout == 1 && iop == WF_IOP_I32_XOR) {
-        wf_iop rk = (wf_iop)(WF_IOP_I32_ROTL + WF_IOP_BINOP_K_OFF);
-        wf_iop sk = (wf_iop)(WF_IOP_I32_SHR_U + WF_IOP_BINOP_K_OFF);
+        wf_iop rk = WF_IOP_I32_ROTL_K, sk = WF_IOP_I32_SHR_U_K;
         bool bs = is_prod(c, &b) && (c->prod_iop == rk || c->prod_iop == sk);
         bool as = !bs && is_prod(c, &a) && (c->prod_iop == rk || c->prod_iop == sk);
         if (as) {
@@ -1113,9 +1196,7 @@ static bool op_simple(cc *c, wf_opcode op)
     /* i64.extend_i32_u of a comparison: compares write their 0 or 1 as a
      * u64 already (interp_ops.h), in the slot the result goes to */
     if (iop == WF_IOP_I64_EXTEND_I32_U && is_prod(c, &a) &&
-        ((c->prod_iop >= WF_IOP_I32_EQ && c->prod_iop <= WF_IOP_F64_GE) ||
-         (c->prod_iop >= WF_IOP_I32_EQ_K && c->prod_iop <= WF_IOP_F64_GE_K) ||
-         c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ ||
+        (is_compare(c->prod_iop) || c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ ||
          c->prod_iop == WF_IOP_I32_RANGE_K)) {
         push(c, vt(WF_I64));
         no_prod(c);
@@ -1123,7 +1204,7 @@ static bool op_simple(cc *c, wf_opcode op)
     }
     /* x + (y >> k) with the shifted value used only here (a carry) */
     if (nin == 2 && nout == 1 && iop == WF_IOP_I64_ADD) {
-        wf_iop sk = (wf_iop)(WF_IOP_I64_SHR_U + WF_IOP_BINOP_K_OFF);
+        wf_iop sk = WF_IOP_I64_SHR_U_K;
         bool bs = is_prod(c, &b) && c->prod_iop == sk;
         bool as = !bs && is_prod(c, &a) && c->prod_iop == sk;
         if (as) {
@@ -1230,8 +1311,8 @@ static bool op_simple(cc *c, wf_opcode op)
     uint32_t addx = 0;
     bool fuse_addr = oi->imm == WF_IMM_MEMARG && take_addk(c, &a, &addk);
     bool fuse_addx = !fuse_addr && nout == 1 && oi->imm == WF_IMM_MEMARG && take_addx(c, &a, &addx);
-    if (fuse_addr) iop += WF_IOP_MEM_A_OFF;
-    if (fuse_addx) iop += WF_IOP_LOAD_X_OFF;
+    if (fuse_addr) iop = a_form((wf_iop)iop);
+    if (fuse_addx) iop = x_form((wf_iop)iop);
     if (nout == 1) {
         push(c, kind_of_letter(oi->out[0]));
         uint32_t dst = c->st.data[c->st.len - 1].home;
@@ -1330,7 +1411,7 @@ static void push_const(cc *c, wf_valtype t, uint64_t bits)
      * and becomes its immediate: no constant slot (ENTER copies fewer). */
     if (c->r.p < c->r.end) {
         int next = g_byte_op[*c->r.p];
-        if (next >= 0 && g_iop_of[next] && WF_IOP_IS_BINOP(g_iop_of[next] - 1)) {
+        if (next >= 0 && g_iop_of[next] && is_binop((wf_iop)(g_iop_of[next] - 1))) {
             c->imm_bits = bits;
             push_at(c, t, IMM_SLOT);
             return;
