@@ -1,8 +1,8 @@
 /*
  * bench_sleep.c - 1,000 concurrent calls, each sleeping 100 ms inside a host
- * import (a WAT module importing `env.sleep_ms`, which calls the hook
- * wf_fiber_sleep_until that WASI's poll_oneoff uses), run by the scheduler
- * on 2 worker threads. A sleeping call frees its worker, so the whole batch
+ * import (a WAT module importing `env.sleep_ms`, which calls
+ * wf_sleep_until as WASI's poll_oneoff does), run as tasks of a scheduler
+ * group of 2 worker threads (runtime/sched.h, what pools are made of). A sleeping call frees its worker, so the whole batch
  * takes about one sleep, not 1,000 / 2 of them. Each call gets a fresh
  * instance, as the runtime gives every call.
  *
@@ -20,8 +20,6 @@
 
 #include "runtime/runtime.h"
 #include "runtime/sched.h"
-#include "runtime/timer.h"
-#include "wasm/fiber.h"
 #include "wasm/module.h"
 #include "wasm/runtime.h"
 #include "wasm/types.h"
@@ -35,19 +33,20 @@ static const char *WAT =
 static wf_error *sleep_ms(wf_caller *c, void *env, wf_slot *slots)
 {
     (void)c; (void)env;
-    return wf_fiber_sleep_until(wf_fiber_now_ns() + (uint64_t)slots[0].u32 * 1000000u);
+    return wf_sleep_until(wf_now_ns() + (uint64_t)slots[0].u32 * 1000000u);
 }
 
 typedef struct job {
+    wf_task task;
     const wf_module *m;
     int32_t arg, sleep, res;
     uint64_t start_ns, end_ns;
     wf_error *err;
 } job;
 
-static void one_call(void *arg)
+static void one_call(wf_task *t)
 {
-    job *j = arg;
+    job *j = (job *)t;
     j->start_ns = wf_now_ns();
     wf_store *s = wf_store_new();
     wf_valtype p = WF_TYPE_I32;
@@ -221,24 +220,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_sleep: %s\n", err->message);
         return 1;
     }
-    wf_sched *s = wf_sched_new(workers);
-    if (!s) {
-        fprintf(stderr, "bench_sleep: no worker threads\n");
+    wf_sched *s = wf_sched_new();
+    wf_sched_group *g;
+    wf_sched_group_config gc = { .min_workers = workers, .max_workers = workers,
+                                 .start_workers = workers };
+    if ((err = wf_sched_group_new(s, &gc, &g))) {
+        fprintf(stderr, "bench_sleep: %s\n", err->message);
         return 1;
     }
     job *jobs = wf_xcalloc((size_t)calls, sizeof *jobs);
     uint64_t t0 = wf_now_ns();
     for (int i = 0; i < calls; i++) {
-        jobs[i] = (job){ .m = m, .arg = i, .sleep = sleep };
-        if ((err = wf_sched_spawn(s, one_call, &jobs[i], 0))) {
-            fprintf(stderr, "bench_sleep: %s\n", err->message);
+        jobs[i] = (job){ .task.run = one_call, .m = m, .arg = i, .sleep = sleep };
+        if (wf_sched_submit(g, &jobs[i].task, 0) != WF_SUBMIT_OK) {
+            fprintf(stderr, "bench_sleep: cannot submit call %d\n", i);
             return 1;
         }
     }
-    wf_sched_wait_idle(s);
+    wf_sched_group_wait_idle(g);
     uint64_t total = wf_now_ns() - t0;
     wf_sched_stats st;
-    wf_sched_stats_get(s, &st);
+    wf_sched_group_stats(g, &st);
+    wf_sched_group_free(g);
     wf_sched_free(s);
 
     int failed = 0;
@@ -255,7 +258,7 @@ int main(int argc, char **argv)
            total / 1e6, serial);
     printf("  per call mean    %8.1f ms   worst %.1f ms\n", sum / 1e6 / calls, worst / 1e6);
     printf("  suspensions      %8llu      most calls alive at once %u\n",
-           (unsigned long long)st.sleeps, st.max_alive);
+           (unsigned long long)st.parks, st.max_alive);
     printf("  overhead/call    %8.1f us   (total - one sleep, per call)\n",
            total > (uint64_t)sleep * 1000000u ? (total - (uint64_t)sleep * 1000000u) / 1e3 / calls : 0.0);
     printf("  failed           %8d\n", failed);

@@ -10,9 +10,14 @@
  * sees the flag (wf_exec_set_interrupt) and traps, and rt_exec turns any
  * error of an interrupted call into TIMEOUT. A pooled call that sleeps
  * (pool.c) is woken at that deadline, and by a cancel, with TIMEOUT too.
+ *
+ * Nesting: a call made while a call runs (a Lua function's funcs.call) is
+ * one deeper in its chain (rt_call, kept in the scheduler's local slot);
+ * beyond WF_RT_MAX_DEPTH it fails with LIMIT before anything runs, so a
+ * function calling itself without end stops cleanly on any pool. Waiting
+ * for a call parks (wasm/wait.h): from a pooled call it frees the worker,
+ * so a call into its own pool never waits for a worker it holds.
  */
-#include <errno.h>
-#include <time.h>
 
 #include "runtime/rt_int.h"
 #include "wasm/code.h"
@@ -38,7 +43,8 @@ wf_runtime *wf_runtime_new(void)
 {
     wf_runtime *rt = wf_xcalloc(1, sizeof *rt);
     pthread_mutex_init(&rt->mu, NULL);
-    rt->timer = wf_timer_new();
+    rt->sched = wf_sched_new();
+    rt->timer = wf_sched_timer(rt->sched);
     return rt;
 }
 
@@ -53,7 +59,7 @@ void wf_runtime_free(wf_runtime *rt)
         free(f);
     }
     free(rt->fns);
-    wf_timer_free(rt->timer);
+    wf_sched_free(rt->sched);
     pthread_mutex_destroy(&rt->mu);
     free(rt);
 }
@@ -120,9 +126,19 @@ wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out)
 
 /* ---- One call on this thread ---------------------------------------------- */
 
+/* The depth of a call starting now (1 + its caller's), or LIMIT. */
+static wf_error *call_depth(const rt_fn *fn, uint32_t *depth)
+{
+    const rt_call *caller = *wf_sched_local();
+    *depth = caller ? caller->depth + 1 : 1;
+    if (*depth <= WF_RT_MAX_DEPTH) return NULL;
+    return wf_error_new(WF_ERR_LIMIT, "%s: call depth %u exceeds the limit of %u nested calls (called from %s)",
+                        fn->id, *depth, WF_RT_MAX_DEPTH, caller->fn->id);
+}
+
 wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns, uint64_t *deadline_out)
+                  uint64_t start_ns, uint32_t depth)
 {
     uint64_t exec_deadline = 0;
     if (fn->opts.max_execution_ms)
@@ -131,7 +147,23 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
     if (caller_deadline_ns && (!at || caller_deadline_ns < at)) at = caller_deadline_ns;
     wf_deadline d = { .at_ns = at, .flag = interrupt };
     if (at) wf_timer_add(fn->rt->timer, &d);
-    if (deadline_out) *deadline_out = at;
+
+    /* This call is the running one of its chain, and (on a task) what stops
+     * the task's waits: its flag and the earlier deadline. Both slots stay
+     * put when a task moves between workers. */
+    void **slot = wf_sched_local();
+    void *outer = *slot;
+    rt_call self = { .fn = fn, .depth = depth };
+    *slot = &self;
+    wf_task *task = wf_task_current();
+    volatile uint32_t *task_flag = NULL;
+    uint64_t task_deadline = 0;
+    if (task) {
+        task_flag = task->interrupt;
+        task_deadline = task->deadline_ns;
+        task->interrupt = interrupt;
+        if (at && (!task_deadline || at < task_deadline)) task->deadline_ns = at;
+    }
 
     wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at };
     /* The flag is the call's own: it lives in the call's fiber (exec.c), not
@@ -145,6 +177,11 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
     if (__atomic_load_n(interrupt, __ATOMIC_RELAXED)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
     else err = fn->kind->call(fn->fn, inst, args, nargs, result, &ctx);
     wf_exec_set_interrupt(prev);
+    if (task) {
+        task->interrupt = task_flag;
+        task->deadline_ns = task_deadline;
+    }
+    *slot = outer;
     if (at) wf_timer_remove(fn->rt->timer, &d);
 
     if (err && __atomic_load_n(interrupt, __ATOMIC_RELAXED)) {
@@ -164,7 +201,7 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
 }
 
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
-                            uint64_t caller_deadline_ns, uint64_t start_ns)
+                            uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth)
 {
     void *inst = NULL;
     memset(result, 0, sizeof *result);
@@ -172,7 +209,7 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
     if (err) return err;
     volatile uint32_t interrupt = 0;
     err = rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
-                 NULL);
+                  depth);
     fn->kind->release(fn->fn, inst);
     return err;
 }
@@ -180,10 +217,11 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
 /* ---- Jobs (pooled calls) and futures -------------------------------------- */
 
 static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t start_ns,
-                       const wf_call_opts *opts)
+                       const wf_call_opts *opts, uint32_t depth)
 {
     rt_job *job = wf_xcalloc(1, sizeof *job);
     job->fn = fn;
+    job->depth = depth;
     job->refs = 1;
     job->start_ns = start_ns;
     if (opts && opts->timeout_ms)
@@ -193,11 +231,6 @@ static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t sta
         job->args = wf_xcalloc(nargs, sizeof *job->args);
         for (size_t i = 0; i < nargs; i++) wf_val_copy(&job->args[i], &args[i]);
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&job->done_cv, &ca);
-    pthread_condattr_destroy(&ca);
     return job;
 }
 
@@ -210,15 +243,14 @@ void rt_job_unref_locked(rt_job *job)
         wf_val_free(&job->result);
         wf_error_free(job->err);
     }
-    pthread_cond_destroy(&job->done_cv);
     free(job);
 }
 
 void rt_job_finish_locked(rt_job *job, wf_error *err)
 {
     job->err = err;
-    job->state = JOB_DONE;
-    pthread_cond_broadcast(&job->done_cv);
+    job->done = true;
+    wf_waitq_wake_all(&job->waiters);
 }
 
 static pthread_mutex_t *job_mu(rt_job *job)
@@ -226,37 +258,37 @@ static pthread_mutex_t *job_mu(rt_job *job)
     return job->fn->pool ? rt_pool_mutex(job->fn->pool) : NULL;
 }
 
-/* With the mutex held: a queued job whose caller deadline passed leaves the
- * queue with TIMEOUT. */
+/* With the mutex held: a job still queued when its caller's deadline
+ * passed leaves the queue with TIMEOUT (a running one is interrupted at
+ * that deadline by rt_exec). */
 static void expire_locked(rt_job *job)
 {
-    if (job->state != JOB_QUEUED || !job->caller_deadline_ns || wf_now_ns() < job->caller_deadline_ns)
-        return;
-    rt_pool_unqueue(job->fn->pool, job);
-    rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
-        "%s: timed out after %llu ms waiting for a worker", job->fn->id,
-        (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u)));
+    if (job->done || !job->caller_deadline_ns || wf_now_ns() < job->caller_deadline_ns) return;
+    if (rt_pool_unqueue(job->fn->pool, job))
+        rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
+            "%s: timed out after %llu ms waiting for a worker", job->fn->id,
+            (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u)));
 }
 
-/* With the mutex held: wait until done, or until until_ns (0 = no bound). */
+/* With the mutex held: wait (parking) until done, or until until_ns (0 = no
+ * bound), or until the waiting call itself must stop; true when done. */
 static bool wait_locked(rt_job *job, pthread_mutex_t *mu, uint64_t until_ns)
 {
-    while (job->state != JOB_DONE) {
+    bool expiry_seen = false;
+    while (!job->done) {
         uint64_t at = until_ns;
-        if (job->state == JOB_QUEUED && job->caller_deadline_ns &&
-            (!at || job->caller_deadline_ns < at))
+        if (!expiry_seen && job->caller_deadline_ns && (!at || job->caller_deadline_ns < at))
             at = job->caller_deadline_ns;
-        if (!at) {
-            pthread_cond_wait(&job->done_cv, mu);
+        int r = wf_waitq_wait(&job->waiters, mu, at);
+        if (!expiry_seen && job->caller_deadline_ns && wf_now_ns() >= job->caller_deadline_ns) {
+            expiry_seen = true;
+            expire_locked(job);
             continue;
         }
-        struct timespec ts = { .tv_sec = (time_t)(at / 1000000000u),
-                               .tv_nsec = (long)(at % 1000000000u) };
-        int rc = pthread_cond_timedwait(&job->done_cv, mu, &ts);
-        expire_locked(job);
-        if (rc == ETIMEDOUT && until_ns && wf_now_ns() >= until_ns) break;
+        if (r == WF_PARK_STOPPED) break;
+        if (r == WF_PARK_TIMEOUT && until_ns && wf_now_ns() >= until_ns) break;
     }
-    return job->state == JOB_DONE;
+    return job->done;
 }
 
 wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *args,
@@ -266,14 +298,15 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     uint64_t start = wf_now_ns();
     rt_fn *fn = find(rt, id);
     if (!fn) return not_found(id);
-    if (fn->kind->check) {
-        wf_error *e = fn->kind->check(fn->fn, args, nargs);
-        if (e) return e;
-    }
-    rt_job *job = job_new(fn, args, nargs, start, opts);
+    uint32_t depth;
+    wf_error *e = call_depth(fn, &depth);
+    if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
+    if (e) return e;
+    rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
-        job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start);
-        job->state = JOB_DONE;
+        job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
+                              depth);
+        job->done = true;
     } else {
         wf_error *e = rt_pool_submit(fn->pool, job);
         if (e) {
@@ -292,7 +325,7 @@ bool wf_call_future_poll(wf_call_future *f)
     if (!mu) return true;
     pthread_mutex_lock(mu);
     expire_locked(job);
-    bool done = job->state == JOB_DONE;
+    bool done = job->done;
     pthread_mutex_unlock(mu);
     return done;
 }
@@ -315,7 +348,7 @@ wf_error *wf_call_future_take(wf_call_future *f, wf_val *result)
     memset(result, 0, sizeof *result);
     if (mu) pthread_mutex_lock(mu);
     wf_error *err;
-    if (job->state != JOB_DONE) {
+    if (!job->done) {
         err = wf_error_new(WF_ERR_INVALID, "%s: the call is still running", job->fn->id);
     } else if (job->taken) {
         err = wf_error_new(WF_ERR_INVALID, "%s: the call's outcome was already taken", job->fn->id);
@@ -332,15 +365,15 @@ wf_error *wf_call_future_take(wf_call_future *f, wf_val *result)
 
 static void cancel_locked(rt_job *job)
 {
-    if (job->state == JOB_QUEUED) {
-        rt_pool_unqueue(job->fn->pool, job);
+    if (job->done) return;
+    if (rt_pool_unqueue(job->fn->pool, job)) {
         rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT, "%s: the call was cancelled",
                                                job->fn->id));
-    } else if (job->state == JOB_RUNNING) {
-        __atomic_store_n(&job->cancelled, true, __ATOMIC_RELAXED);
-        __atomic_store_n(&job->interrupt, 1, __ATOMIC_RELAXED);
-        rt_job_wake_locked(job);   /* a sleeping call ends now, not at its wake-up */
+        return;
     }
+    __atomic_store_n(&job->cancelled, true, __ATOMIC_RELAXED);
+    __atomic_store_n(&job->interrupt, 1, __ATOMIC_RELAXED);
+    wf_task_wake(&job->task);   /* a waiting call ends now, not at its wake-up */
 }
 
 void wf_call_future_cancel(wf_call_future *f)
@@ -373,19 +406,25 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
     memset(result, 0, sizeof *result);
     rt_fn *fn = find(rt, id);
     if (!fn) return not_found(id);
-    if (fn->kind->check) {
-        wf_error *e = fn->kind->check(fn->fn, args, nargs);
-        if (e) return e;
-    }
     uint64_t deadline = opts && opts->timeout_ms ? start + (uint64_t)opts->timeout_ms * 1000000u : 0;
     /* Inline: no copies, no job. */
-    if (!fn->pool) return run_inline(fn, args, nargs, result, deadline, start);
+    if (!fn->pool) {
+        uint32_t depth;
+        wf_error *e = call_depth(fn, &depth);
+        if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
+        if (e) return e;
+        return run_inline(fn, args, nargs, result, deadline, start, depth);
+    }
 
     wf_call_future *f;
     wf_error *err = wf_call_future_start(rt, id, args, nargs, opts, &f);
     if (err) return err;
-    wf_call_future_wait(f, -1);
-    err = wf_call_future_take(f, result);
+    if (wf_call_future_wait(f, -1)) {
+        err = wf_call_future_take(f, result);
+    } else {
+        /* Only a waiting call that must stop gives up (freeing f cancels). */
+        err = wf_error_new(WF_ERR_TIMEOUT, "%s: the calling call was stopped while waiting for it", id);
+    }
     wf_call_future_free(f);
     return err;
 }

@@ -3,8 +3,10 @@
  * its kind (fn.h) and pool, and THE call path wf_runtime_call.
  *
  * Threads: every function here is thread-safe once the functions are added
- * (adding is done at load, before calls start). A wf_runtime owns one timer
- * thread (deadlines) and the worker threads of its pools.
+ * (adding is done at load, before calls start). A wf_runtime owns a
+ * scheduler (sched.h): one timer thread (deadlines) and the worker threads
+ * of its pools. A caller waiting for a pooled call parks (wasm/wait.h): a
+ * call made from inside a pooled call frees its worker while it waits.
  *
  * Values: arguments and results are wf_val (component/val.h). Arguments stay
  * the caller's; a result is the caller's to wf_val_free.
@@ -15,7 +17,8 @@
  *   TIMEOUT    the caller's timeout_ms or the function's max_execution_ms
  *              passed (while queued or while running: guest code is
  *              interrupted), or the call was cancelled;
- *   TRAP       the guest trapped; LIMIT: memory/stack limits at instantiation;
+ *   TRAP       the guest trapped; LIMIT: memory/stack limits at instantiation,
+ *              or a call nested deeper than WF_RT_MAX_DEPTH;
  *   UNSUPPORTED  a feature not implemented yet.
  */
 #ifndef WF_RUNTIME_RUNTIME_H
@@ -74,6 +77,12 @@ bool wf_runtime_has(wf_runtime *rt, const char *id);
 wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out);
 
 /* ---- Calling -------------------------------------------------------------- */
+
+/* Calls made from inside calls (a Lua function's funcs.call, directly or
+ * through other functions) nest at most this deep: the call that would be
+ * one deeper fails with LIMIT naming the function and the depth, before
+ * anything runs. It bounds the C stack an inline chain takes. */
+#define WF_RT_MAX_DEPTH 64
 
 typedef struct wf_call_opts {
     uint32_t timeout_ms;    /* the caller's own wait, queue included; 0 = none */

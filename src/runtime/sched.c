@@ -1,202 +1,516 @@
 /*
- * sched.c - the scheduler (sched.h): a FIFO run queue shared by the worker
- * threads, and the runtime's timer (timer.h) for wake-ups.
+ * sched.c - the scheduler (sched.h): groups of worker threads, their run
+ * queues, the task life cycle and the parker behind wf_park on a task.
  *
- * A task's life: spawned -> queued -> running on a worker -> either done
- * (the fiber ends, the task is freed), or asleep: the sleeper callback
- * (running on the task's fiber) records its wake-up time and suspends; only
- * once the fiber is off its stack does the worker hand the task to the
- * timer, so no other worker can resume a fiber that is still switching out.
- * The timer's fire callback moves the task back to the run queue.
+ * A task's life, under its group's lock:
+ *   QUEUED   submitted, not started (the new queue; counts against the cap)
+ *   RUNNABLE woken from a park (the resume queue, served first: it holds a
+ *            fiber and maybe an instance)
+ *   RUNNING  on a worker (or switching out to park)
+ *   PARKED   suspended, its fiber off every stack; a wake makes it RUNNABLE
+ * and it is freed by its owner (done) once its fiber ended.
+ *
+ * Parking without losing a wake: the task, on its fiber, sets `parking` and
+ * suspends; only once the fiber is off its stack does its worker arm the
+ * wake-up in the timer and mark it PARKED (unless a wake came meanwhile:
+ * that left a permit, and the task goes straight back to the resume queue).
+ * So no other worker can resume a fiber that is still switching out.
+ *
+ * Waiting for a group (room in its queue, its tasks' end, its workers'
+ * end) uses wait queues under a lock of their own, wmu, woken after mu is
+ * released: a waiter may be a task of the same group, whose wake takes mu.
+ *
+ * Worker threads are joinable; one that leaves puts itself on the zombie
+ * list, which the next start and the group's end join (so the group outlives
+ * every worker's last step).
  */
+#include <errno.h>
 #include <pthread.h>
-#include <unistd.h>
+#include <stddef.h>
+#include <time.h>
 
 #include "runtime/sched.h"
-#include "runtime/timer.h"
-#include "wasm/fiber.h"
 
-typedef struct task {
-    wf_deadline wake;           /* first: the timer's fire hands us the deadline */
-    wf_sched *s;
-    wf_fiber *fiber;
-    wf_sched_fn fn;
-    void *arg;
-    uint64_t deadline_ns;       /* the call's own deadline, 0 = none */
-    bool sleep_pending;         /* suspended to sleep: the worker arms the timer */
-    struct task *next;
-} task;
+enum { T_QUEUED = 1, T_RUNNABLE, T_RUNNING, T_PARKED };
 
 struct wf_sched {
-    pthread_mutex_t mu;
-    pthread_cond_t work_cv;     /* workers wait for runnable tasks */
-    pthread_cond_t idle_cv;     /* wait_idle waits for alive == 0 */
-    task *head, *tail;          /* the run queue */
-    uint32_t alive;             /* spawned and not yet done */
-    bool stopping;
     wf_timer *timer;
-    pthread_t *threads;
-    unsigned nthreads;
+};
+
+struct wf_sched_group {
+    wf_sched *s;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;     /* idle workers wait for tasks */
+    wf_sched_group_config c;
+    wf_task *qhead, *qtail;     /* QUEUED */
+    wf_task *rhead, *rtail;     /* RUNNABLE */
+    size_t queued, runnable;
+    uint32_t alive;             /* submitted and not ended */
+    uint32_t nworkers, nidle;
+    bool stopping;
+    pthread_mutex_t wmu;        /* guards the two wait queues */
+    wf_waitq space;             /* submitters waiting for room in the queue */
+    wf_waitq quiet;             /* waiting for alive == 0 or nworkers == 0 */
+    pthread_t *zombies;
+    size_t nzombies, zcap;
     wf_sched_stats stats;
 };
 
-static void enqueue_locked(wf_sched *s, task *t)
+static __thread wf_task *tls_task;
+static __thread void *tls_local;
+
+/* Out of line: a task's code may move between threads (fiber.c). */
+__attribute__((noinline)) wf_task *wf_task_current(void)
 {
-    t->next = NULL;
-    if (s->tail) s->tail->next = t; else s->head = t;
-    s->tail = t;
-    pthread_cond_signal(&s->work_cv);
+    return tls_task;
 }
 
-/* Timer thread: a sleeping task's time came. */
-static void on_wake(wf_deadline *d)
+__attribute__((noinline)) static void set_task(wf_task *t)
 {
-    task *t = (task *)d;
-    pthread_mutex_lock(&t->s->mu);
-    enqueue_locked(t->s, t);
-    pthread_mutex_unlock(&t->s->mu);
+    tls_task = t;
 }
 
-/* On the task's fiber: the hook behind wf_fiber_sleep_until. */
-static wf_error *task_sleep(void *ctx, wf_fiber *f, uint64_t until)
+__attribute__((noinline)) void **wf_sched_local(void)
 {
-    (void)f;
-    task *t = ctx;
-    bool by_deadline = t->deadline_ns && t->deadline_ns <= until;
-    uint64_t at = by_deadline ? t->deadline_ns : until;
-    if (!by_deadline || at > wf_now_ns()) {
-        t->wake.at_ns = at;
-        t->sleep_pending = true;
-        wf_fiber_suspend();
-    }
-    if (by_deadline)
-        return wf_error_new(WF_ERR_TIMEOUT, "the call's deadline passed while it slept");
-    return NULL;
+    wf_task *t = wf_task_current();
+    return t ? &t->local : &tls_local;
 }
 
-static void task_main(void *arg)
+/* ---- The scheduler ------------------------------------------------------- */
+
+wf_sched *wf_sched_new(void)
 {
-    task *t = arg;
-    t->fn(t->arg);
-}
-
-static void *worker_main(void *arg)
-{
-    wf_sched *s = arg;
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        while (!s->head && !s->stopping) pthread_cond_wait(&s->work_cv, &s->mu);
-        if (!s->head) break;    /* stopping, and every task has ended */
-        task *t = s->head;
-        s->head = t->next;
-        if (!s->head) s->tail = NULL;
-        pthread_mutex_unlock(&s->mu);
-
-        bool done = wf_fiber_resume(t->fiber);
-
-        if (!done && t->sleep_pending) {
-            t->sleep_pending = false;
-            pthread_mutex_lock(&s->mu);
-            s->stats.sleeps++;
-            pthread_mutex_unlock(&s->mu);
-            wf_timer_add(s->timer, &t->wake);   /* may fire at once: on_wake queues it */
-            pthread_mutex_lock(&s->mu);
-            continue;
-        }
-        pthread_mutex_lock(&s->mu);
-        if (!done) {            /* a plain wf_fiber_suspend: a yield */
-            enqueue_locked(s, t);
-            continue;
-        }
-        s->stats.tasks_done++;
-        if (--s->alive == 0) pthread_cond_broadcast(&s->idle_cv);
-        pthread_mutex_unlock(&s->mu);
-        wf_fiber_free(t->fiber);
-        free(t);
-        pthread_mutex_lock(&s->mu);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
-}
-
-wf_sched *wf_sched_new(unsigned nworkers)
-{
-    if (!nworkers) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        nworkers = n > 0 ? (unsigned)n : 1;
-    }
     wf_sched *s = wf_xcalloc(1, sizeof *s);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->work_cv, NULL);
-    pthread_cond_init(&s->idle_cv, NULL);
     s->timer = wf_timer_new();
-    s->threads = wf_xcalloc(nworkers, sizeof *s->threads);
-    for (unsigned i = 0; i < nworkers; i++) {
-        if (pthread_create(&s->threads[i], NULL, worker_main, s) != 0) break;
-        s->nthreads++;
-    }
-    if (!s->nthreads) {
-        wf_sched_free(s);
-        return NULL;
-    }
     return s;
 }
 
 void wf_sched_free(wf_sched *s)
 {
     if (!s) return;
-    wf_sched_wait_idle(s);
-    pthread_mutex_lock(&s->mu);
-    s->stopping = true;
-    pthread_cond_broadcast(&s->work_cv);
-    pthread_mutex_unlock(&s->mu);
-    for (unsigned i = 0; i < s->nthreads; i++) pthread_join(s->threads[i], NULL);
     wf_timer_free(s->timer);
-    free(s->threads);
-    pthread_cond_destroy(&s->work_cv);
-    pthread_cond_destroy(&s->idle_cv);
-    pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
-unsigned wf_sched_workers(const wf_sched *s)
+wf_timer *wf_sched_timer(wf_sched *s)
 {
-    return s->nthreads;
+    return s->timer;
 }
 
-wf_error *wf_sched_spawn(wf_sched *s, wf_sched_fn fn, void *arg, uint64_t deadline_ns)
+/* ---- Workers ------------------------------------------------------------------ */
+
+static void *worker_main(void *arg);
+
+static void join_zombies(wf_sched_group *g)
 {
-    task *t = wf_xcalloc(1, sizeof *t);
-    t->fiber = wf_fiber_new(task_main, t);
-    if (!t->fiber) {
-        free(t);
-        return wf_error_new(WF_ERR_LIMIT, "cannot map a fiber stack");
+    /* Each zombie released the lock for the last time before we could see
+     * it, and takes no lock on its way out: joining cannot deadlock. */
+    for (size_t i = 0; i < g->nzombies; i++) pthread_join(g->zombies[i], NULL);
+    g->nzombies = 0;
+}
+
+/* With mu held: start one worker; false when the system refuses a thread. */
+static bool spawn(wf_sched_group *g)
+{
+    join_zombies(g);
+    pthread_t th;
+    if (pthread_create(&th, NULL, worker_main, g) != 0) return false;
+    g->nworkers++;
+    return true;
+}
+
+/* Without mu: wake everyone waiting in q (they re-check). */
+static void notify(wf_sched_group *g, wf_waitq *q)
+{
+    pthread_mutex_lock(&g->wmu);
+    wf_waitq_wake_all(q);
+    pthread_mutex_unlock(&g->wmu);
+}
+
+/* With mu held (held again on return): wait in q until ready(g), until_ns
+ * or the waiter's stop. WF_PARK_WOKEN once ready, else why it gave up. */
+static int wait_for(wf_sched_group *g, wf_waitq *q, bool (*ready)(const wf_sched_group *),
+                    uint64_t until_ns)
+{
+    while (!ready(g)) {
+        wf_wait_node n = { .waker = wf_waker_current() };
+        pthread_mutex_unlock(&g->mu);
+        pthread_mutex_lock(&g->wmu);
+        wf_waitq_add(q, &n);
+        pthread_mutex_unlock(&g->wmu);
+        /* Queued first, checked second: a change after the check wakes us. */
+        pthread_mutex_lock(&g->mu);
+        bool ok = ready(g);
+        pthread_mutex_unlock(&g->mu);
+        int r = ok ? WF_PARK_WOKEN : wf_park(until_ns);
+        pthread_mutex_lock(&g->wmu);
+        wf_waitq_remove(q, &n);
+        pthread_mutex_unlock(&g->wmu);
+        pthread_mutex_lock(&g->mu);
+        if (r != WF_PARK_WOKEN && !ready(g)) return r;
     }
-    t->s = s;
-    t->fn = fn;
-    t->arg = arg;
-    t->deadline_ns = deadline_ns;
-    t->wake.fire = on_wake;
-    wf_fiber_sleeper sl = { .sleep_until = task_sleep, .ctx = t };
-    wf_fiber_set_sleeper(t->fiber, &sl);
-    pthread_mutex_lock(&s->mu);
-    s->alive++;
-    if (s->alive > s->stats.max_alive) s->stats.max_alive = s->alive;
-    enqueue_locked(s, t);
-    pthread_mutex_unlock(&s->mu);
+    return WF_PARK_WOKEN;
+}
+
+static bool has_room(const wf_sched_group *g)
+{
+    return g->stopping || !g->c.queue_cap || g->queued < g->c.queue_cap;
+}
+
+static bool no_task(const wf_sched_group *g)
+{
+    return g->alive == 0;
+}
+
+static bool no_worker(const wf_sched_group *g)
+{
+    return g->nworkers == 0;
+}
+
+/* With mu held: more runnable tasks than idle workers grows the group. */
+static void grow_locked(wf_sched_group *g)
+{
+    if (g->queued + g->runnable > g->nidle && g->nworkers < g->c.max_workers && !g->stopping)
+        spawn(g);
+}
+
+static void make_runnable_locked(wf_sched_group *g, wf_task *t)
+{
+    t->state = T_RUNNABLE;
+    t->next = NULL;
+    if (g->rtail) g->rtail->next = t; else g->rhead = t;
+    g->rtail = t;
+    g->runnable++;
+    pthread_cond_signal(&g->work_cv);
+    grow_locked(g);
+}
+
+static void task_wake(wf_waker *w)
+{
+    wf_task *t = (wf_task *)((char *)w - offsetof(wf_task, waker));
+    wf_sched_group *g = t->g;
+    pthread_mutex_lock(&g->mu);
+    if (t->state == T_PARKED) make_runnable_locked(g, t);
+    else if (t->state == T_RUNNING) t->permit = true;
+    pthread_mutex_unlock(&g->mu);
+}
+
+void wf_task_wake(wf_task *t)
+{
+    task_wake(&t->waker);
+}
+
+/* The timer thread (its lock held): a park's time came. */
+static void on_timer(wf_deadline *d)
+{
+    wf_task *t = (wf_task *)((char *)d - offsetof(wf_task, wake_at));
+    task_wake(&t->waker);
+}
+
+/* Must the task stop? Its deadline passing sets its flag: the call's code
+ * (wasm) stops on it too. */
+static bool stopped(wf_task *t, uint64_t now)
+{
+    if (t->interrupt && __atomic_load_n(t->interrupt, __ATOMIC_RELAXED)) return true;
+    if (t->deadline_ns && now >= t->deadline_ns) {
+        if (t->interrupt) __atomic_store_n(t->interrupt, 1, __ATOMIC_RELAXED);
+        return true;
+    }
+    return false;
+}
+
+/* The parker, on the task's fiber (wf_park). */
+static int task_park(void *ctx, uint64_t until_ns)
+{
+    wf_task *t = ctx;
+    wf_sched_group *g = t->g;
+    uint64_t now = wf_now_ns();
+    if (stopped(t, now)) return WF_PARK_STOPPED;
+    if (until_ns && now >= until_ns) return WF_PARK_TIMEOUT;
+    uint64_t at = until_ns;
+    if (t->deadline_ns && (!at || t->deadline_ns < at)) at = t->deadline_ns;
+    pthread_mutex_lock(&g->mu);
+    if (t->permit) {
+        t->permit = false;
+        pthread_mutex_unlock(&g->mu);
+        return WF_PARK_WOKEN;
+    }
+    t->parking = true;
+    t->park_until = at;
+    pthread_mutex_unlock(&g->mu);
+    wf_fiber_suspend();
+    /* Resumed, maybe on another worker, maybe before the time: no wake-up
+     * of this park may stay in the timer or still be firing once we go on. */
+    if (at) wf_timer_remove(g->s->timer, &t->wake_at);
+    now = wf_now_ns();
+    if (stopped(t, now)) return WF_PARK_STOPPED;
+    if (until_ns && now >= until_ns) return WF_PARK_TIMEOUT;
+    return WF_PARK_WOKEN;
+}
+
+static void task_main(void *arg)
+{
+    wf_task *t = arg;
+    t->run(t);
+}
+
+/* With mu held, dropped meanwhile: run t until it ends or suspends, then
+ * hand it on (ended, parked, or back to the resume queue for a yield). */
+static void run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
+{
+    t->state = T_RUNNING;
+    pthread_mutex_unlock(&g->mu);
+    if (from_queue) notify(g, &g->space);
+    if (!t->fiber && !t->no_stack) {
+        t->fiber = wf_fiber_new(task_main, t);
+        if (t->fiber) {
+            wf_fiber_parker p = { .park = task_park, .waker = &t->waker, .ctx = t };
+            wf_fiber_set_parker(t->fiber, &p);
+        } else {
+            t->no_stack = true;
+        }
+    }
+    set_task(t);
+    bool ended = !t->fiber || wf_fiber_resume(t->fiber);
+    set_task(NULL);
+    if (ended) {
+        if (t->fiber) wf_fiber_free(t->fiber);
+        t->fiber = NULL;
+        wf_task_fn done = t->done;
+        pthread_mutex_lock(&g->mu);
+        g->stats.tasks_done++;
+        t->state = 0;
+        pthread_mutex_unlock(&g->mu);
+        if (done) done(t);      /* t may be gone after this */
+        pthread_mutex_lock(&g->mu);
+        if (--g->alive == 0) {
+            pthread_cond_broadcast(&g->work_cv);    /* an ending group's workers leave */
+            pthread_mutex_unlock(&g->mu);
+            notify(g, &g->quiet);
+            pthread_mutex_lock(&g->mu);
+        }
+        return;
+    }
+    if (t->parking) {
+        t->parking = false;
+        if (t->park_until) {
+            t->wake_at.at_ns = t->park_until;
+            wf_timer_add(g->s->timer, &t->wake_at);    /* may fire at once: it wakes t */
+        }
+        pthread_mutex_lock(&g->mu);
+        g->stats.parks++;
+        if (t->permit) {
+            t->permit = false;
+            make_runnable_locked(g, t);
+        } else {
+            t->state = T_PARKED;
+        }
+        return;
+    }
+    /* A plain wf_fiber_suspend: a yield. */
+    pthread_mutex_lock(&g->mu);
+    make_runnable_locked(g, t);
+}
+
+/* With mu held: the next task to run, resumed ones first. */
+static wf_task *next_locked(wf_sched_group *g, bool *from_queue)
+{
+    wf_task *t = g->rhead;
+    *from_queue = false;
+    if (t) {
+        g->rhead = t->next;
+        if (!g->rhead) g->rtail = NULL;
+        g->runnable--;
+    } else if ((t = g->qhead)) {
+        g->qhead = t->next;
+        if (!g->qhead) g->qtail = NULL;
+        g->queued--;
+        *from_queue = true;
+    }
+    if (t) t->next = NULL;
+    return t;
+}
+
+/* With mu held: may an idle worker leave? Never the last one while tasks
+ * live (parked ones must be resumed). */
+static bool may_reap(const wf_sched_group *g)
+{
+    return g->nworkers > g->c.min_workers && (g->alive == 0 || g->nworkers > 1);
+}
+
+static void *worker_main(void *arg)
+{
+    wf_sched_group *g = arg;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        bool from_queue;
+        wf_task *t = next_locked(g, &from_queue);
+        if (t) {
+            run_locked(g, t, from_queue);
+            continue;
+        }
+        if (g->stopping && g->alive == 0) break;
+        if (g->c.idle && !g->stopping) {
+            uint32_t n = g->nworkers;
+            pthread_mutex_unlock(&g->mu);
+            bool did = g->c.idle(g->c.ud, n);
+            pthread_mutex_lock(&g->mu);
+            if (did) continue;
+            if (g->qhead || g->rhead) continue;
+        }
+        g->nidle++;
+        int rc = 0;
+        if (g->c.idle_ns && !g->stopping && may_reap(g)) {
+            uint64_t at = wf_now_ns() + g->c.idle_ns;
+            struct timespec ts = { .tv_sec = (time_t)(at / 1000000000u),
+                                   .tv_nsec = (long)(at % 1000000000u) };
+            rc = pthread_cond_timedwait(&g->work_cv, &g->mu, &ts);
+        } else {
+            pthread_cond_wait(&g->work_cv, &g->mu);
+        }
+        g->nidle--;
+        if (rc == ETIMEDOUT && !g->qhead && !g->rhead && may_reap(g)) break;
+    }
+    g->nworkers--;
+    if (g->nzombies == g->zcap) {
+        g->zcap = g->zcap ? g->zcap * 2 : 8;
+        g->zombies = wf_xrealloc(g->zombies, g->zcap * sizeof *g->zombies);
+    }
+    g->zombies[g->nzombies++] = pthread_self();
+    pthread_mutex_unlock(&g->mu);
+    notify(g, &g->quiet);   /* the group's end joins us before it goes away */
     return NULL;
 }
 
-void wf_sched_wait_idle(wf_sched *s)
+/* ---- Groups ------------------------------------------------------------------ */
+
+wf_error *wf_sched_group_new(wf_sched *s, const wf_sched_group_config *c, wf_sched_group **out)
 {
-    pthread_mutex_lock(&s->mu);
-    while (s->alive) pthread_cond_wait(&s->idle_cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
+    wf_sched_group *g = wf_xcalloc(1, sizeof *g);
+    g->s = s;
+    g->c = *c;
+    if (!g->c.max_workers) g->c.max_workers = 1;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_mutex_init(&g->wmu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g->work_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_lock(&g->mu);
+    for (uint32_t i = 0; i < c->start_workers; i++) {
+        if (!spawn(g)) {
+            pthread_mutex_unlock(&g->mu);
+            wf_sched_group_free(g);
+            return wf_error_new(WF_ERR_LIMIT, "cannot start worker thread %u of %u", i + 1,
+                                c->start_workers);
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+    *out = g;
+    return NULL;
 }
 
-void wf_sched_stats_get(wf_sched *s, wf_sched_stats *out)
+void wf_sched_group_free(wf_sched_group *g)
 {
-    pthread_mutex_lock(&s->mu);
-    *out = s->stats;
-    pthread_mutex_unlock(&s->mu);
+    if (!g) return;
+    pthread_mutex_lock(&g->mu);
+    g->stopping = true;
+    pthread_cond_broadcast(&g->work_cv);
+    /* Tasks left with no worker (one could not be started): try again. */
+    if (g->alive && !g->nworkers) spawn(g);
+    pthread_mutex_unlock(&g->mu);
+    notify(g, &g->space);
+    pthread_mutex_lock(&g->mu);
+    wait_for(g, &g->quiet, no_worker, 0);
+    join_zombies(g);
+    pthread_mutex_unlock(&g->mu);
+    free(g->zombies);
+    pthread_cond_destroy(&g->work_cv);
+    pthread_mutex_destroy(&g->wmu);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}
+
+uint32_t wf_sched_group_workers(wf_sched_group *g)
+{
+    pthread_mutex_lock(&g->mu);
+    uint32_t n = g->nworkers;
+    pthread_mutex_unlock(&g->mu);
+    return n;
+}
+
+void wf_sched_group_wait_idle(wf_sched_group *g)
+{
+    pthread_mutex_lock(&g->mu);
+    wait_for(g, &g->quiet, no_task, 0);
+    pthread_mutex_unlock(&g->mu);
+}
+
+void wf_sched_group_stats(wf_sched_group *g, wf_sched_stats *out)
+{
+    pthread_mutex_lock(&g->mu);
+    *out = g->stats;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* ---- Tasks --------------------------------------------------------------------- */
+
+int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns)
+{
+    pthread_mutex_lock(&g->mu);
+    if (wait_for(g, &g->space, has_room, until_ns) != WF_PARK_WOKEN) {
+        pthread_mutex_unlock(&g->mu);
+        return WF_SUBMIT_FULL;
+    }
+    if (g->stopping) {
+        pthread_mutex_unlock(&g->mu);
+        return WF_SUBMIT_STOPPED;
+    }
+    if (g->queued + g->runnable >= g->nidle && g->nworkers < g->c.max_workers && !spawn(g) &&
+        !g->nworkers) {
+        pthread_mutex_unlock(&g->mu);
+        return WF_SUBMIT_NO_WORKER;
+    }
+    t->g = g;
+    t->waker.wake = task_wake;
+    t->wake_at = (wf_deadline){ .fire = on_timer };
+    t->fiber = NULL;
+    t->no_stack = t->permit = t->parking = false;
+    t->state = T_QUEUED;
+    t->next = NULL;
+    if (g->qtail) g->qtail->next = t; else g->qhead = t;
+    g->qtail = t;
+    g->queued++;
+    if (++g->alive > g->stats.max_alive) g->stats.max_alive = g->alive;
+    pthread_cond_signal(&g->work_cv);
+    pthread_mutex_unlock(&g->mu);
+    return WF_SUBMIT_OK;
+}
+
+bool wf_sched_unqueue(wf_task *t)
+{
+    wf_sched_group *g = t->g;
+    pthread_mutex_lock(&g->mu);
+    bool found = false;
+    if (t->state == T_QUEUED) {
+        wf_task **pp = &g->qhead, *prev = NULL;
+        while (*pp != t) {
+            prev = *pp;
+            pp = &(*pp)->next;
+        }
+        *pp = t->next;
+        if (g->qtail == t) g->qtail = prev;
+        t->next = NULL;
+        t->state = 0;
+        g->queued--;
+        if (--g->alive == 0) pthread_cond_broadcast(&g->work_cv);
+        found = true;
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (found) {
+        notify(g, &g->space);
+        notify(g, &g->quiet);
+    }
+    return found;
 }

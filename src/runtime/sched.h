@@ -1,53 +1,135 @@
 /*
- * sched.h - the scheduler: worker threads running tasks on fibers, a run
- * queue, and a timer, so a call that sleeps (wf_fiber_sleep_until, e.g.
- * WASI poll_oneoff on clocks) frees its worker thread until a timer wakes
- * it, on whichever worker is free then.
+ * sched.h - the scheduler: tasks on fibers, run by groups of worker
+ * threads, parked and woken through wasm/wait.h, with one timer for every
+ * deadline and wake-up. Every pooled call runs on it (pool.c: a pool is a
+ * group); so do later waits that must not hold a worker: Lua channels and
+ * futures, WASI 0.2 pollables and streams, HTTP handlers (their event loop
+ * wakes, or is woken by, tasks through a wf_waker of its own).
  *
- * A task is fn(arg) on its own fiber (wasm/fiber.h). While a task runs under
- * the scheduler, wf_fiber_sleep_until suspends it: the worker moves on to
- * the next runnable task, and the timer puts it back on the run queue at its
- * wake-up time. A task's deadline (the call's max_execution_ms, CLOCK_
- * MONOTONIC ns) also bounds its sleeps: a task asleep when its deadline
- * passes is woken then and its sleep returns TIMEOUT, which fails the call.
+ * A task is work to run on a fiber of its own. Its owner embeds a wf_task,
+ * sets run (and done, interrupt), and submits it to a group. A worker of
+ * that group runs it; whenever it waits (wf_park, wf_waitq_wait,
+ * wf_sleep_until: e.g. a nested call's future, WASI poll_oneoff) its fiber
+ * is suspended and the worker takes other tasks. A wake, from any thread,
+ * puts it on its group's resume queue, ahead of tasks not yet started; it
+ * resumes on whichever worker is free. So a thousand sleeping calls need
+ * no more threads than their pool's workers, and a call that waits for
+ * another call of its own pool never holds the worker that call needs.
  *
- * Threads: wf_sched_spawn and wf_sched_wait_idle are thread-safe (and may
- * be called from tasks, except wait_idle). wf_sched_free waits for every
- * task to end.
+ * A group is a set of worker threads with bounds (a pool's, SPEC §5):
+ * min..max threads, started on demand (a task queued or woken with no idle
+ * worker), idle ones beyond min leaving after idle_ns; and a queue of
+ * tasks not yet started, bounded by queue_cap: submitting to a full queue
+ * waits for room (parking, so a task that submits frees its worker) until
+ * the submitter's deadline. Nothing queued is dropped: a group's end runs
+ * every task to its end first.
  *
- * The runtime's pools (pool.c) schedule calls the same way with their own
- * workers (a pool's bounds are per function, SPEC §5): each pooled call
- * runs on a fiber with a sleeper, a sleeping call frees its worker, and the
- * runtime's timer puts it on the pool's resume queue. This standalone
- * scheduler serves direct engine use (tests, bench_sleep's first figure).
+ * A task's stop: it parks only while its call may go on. Once *interrupt is
+ * set (a cancel: set it, then wf_task_wake) or deadline_ns passes (the
+ * scheduler then sets *interrupt), its parks return WF_PARK_STOPPED at once.
+ *
+ * Threads: everything here is thread-safe. Lock order: a waited object's
+ * mutex, then the timer's, then a group's (a wake takes its group's lock);
+ * done and the idle hook run with no scheduler lock held.
  */
 #ifndef WF_RUNTIME_SCHED_H
 #define WF_RUNTIME_SCHED_H
 
-#include "base/base.h"
-#include "base/error.h"
+#include "runtime/timer.h"
+#include "wasm/fiber.h"
+#include "wasm/wait.h"
 
 typedef struct wf_sched wf_sched;
-typedef void (*wf_sched_fn)(void *arg);
+typedef struct wf_sched_group wf_sched_group;
+typedef struct wf_task wf_task;
+typedef void (*wf_task_fn)(wf_task *t);
 
-/* nworkers 0: one per core. NULL when no worker thread can be started. */
-wf_sched *wf_sched_new(unsigned nworkers);
-/* Waits for all tasks, stops the workers and the timer, frees s. */
+struct wf_task {
+    /* Set by the owner before submitting (zero the rest). */
+    wf_task_fn run;                 /* on the task's fiber: the work */
+    /* On the worker, after run returned (the fiber is gone, the scheduler
+     * is done with t: the owner may free it). May be NULL. no_stack tells
+     * it that run never ran: no fiber stack could be mapped. */
+    wf_task_fn done;
+    volatile uint32_t *interrupt;   /* the stop flag, or NULL */
+    uint64_t deadline_ns;           /* parks end STOPPED from then; 0 = none.
+                                     * Changed only by the task itself. */
+    void *local;                    /* the task's slot (wf_sched_local) */
+    bool no_stack;
+    /* The scheduler's own. */
+    wf_waker waker;
+    wf_sched_group *g;
+    wf_fiber *fiber;
+    wf_deadline wake_at;            /* the timer's wake-up of a park */
+    uint64_t park_until;
+    wf_task *next;
+    int state;
+    bool permit, parking;
+};
+
+/* ---- The scheduler ------------------------------------------------------- */
+
+wf_sched *wf_sched_new(void);
+/* Every group must be freed first. */
 void wf_sched_free(wf_sched *s);
-unsigned wf_sched_workers(const wf_sched *s);
+/* The timer (deadlines of running calls set interrupt flags through it). */
+wf_timer *wf_sched_timer(wf_sched *s);
 
-/* Run fn(arg) as a task on a fiber; deadline_ns 0 = none. LIMIT when no
- * fiber stack can be mapped (nothing runs then). */
-wf_error *wf_sched_spawn(wf_sched *s, wf_sched_fn fn, void *arg, uint64_t deadline_ns);
-/* Block until no task is queued, running or asleep. */
-void wf_sched_wait_idle(wf_sched *s);
+/* ---- Groups ----------------------------------------------------------------- */
 
-/* Figures since wf_sched_new: tasks run to the end, suspensions, and the
- * most tasks alive at once. */
+typedef struct wf_sched_group_config {
+    uint32_t min_workers;       /* never fewer (once started) */
+    uint32_t max_workers;       /* never more; 0 means 1 */
+    uint32_t start_workers;     /* started by wf_sched_group_new */
+    uint64_t idle_ns;           /* idle workers beyond min leave after this; 0 = never */
+    size_t queue_cap;           /* tasks not yet started; 0 = no bound */
+    /* An idle worker calls it (no lock held) before it waits for work, with
+     * the number of workers then: true when it did some (a pool refills its
+     * ready instances). May be NULL. */
+    bool (*idle)(void *ud, uint32_t nworkers);
+    void *ud;
+} wf_sched_group_config;
+
+/* LIMIT when the start workers cannot be started. */
+wf_error *wf_sched_group_new(wf_sched *s, const wf_sched_group_config *c, wf_sched_group **out);
+/* Refuse new tasks, run every queued, running and parked task to its end,
+ * stop the workers. Called from a thread, not from one of its tasks. */
+void wf_sched_group_free(wf_sched_group *g);
+/* Worker threads alive now. */
+uint32_t wf_sched_group_workers(wf_sched_group *g);
+/* Wait (parking) until no task of g is queued, running or parked. */
+void wf_sched_group_wait_idle(wf_sched_group *g);
+
+/* Figures since the group started: tasks run to their end, parks, and the
+ * most tasks alive (queued, running or parked) at once. */
 typedef struct wf_sched_stats {
-    uint64_t tasks_done, sleeps;
+    uint64_t tasks_done, parks;
     uint32_t max_alive;
 } wf_sched_stats;
-void wf_sched_stats_get(wf_sched *s, wf_sched_stats *out);
+void wf_sched_group_stats(wf_sched_group *g, wf_sched_stats *out);
+
+/* ---- Tasks --------------------------------------------------------------------- */
+
+enum {
+    WF_SUBMIT_OK,
+    WF_SUBMIT_FULL,         /* the queue stayed full until until_ns (or the submitter's stop) */
+    WF_SUBMIT_STOPPED,      /* the group is ending */
+    WF_SUBMIT_NO_WORKER,    /* no worker thread could be started */
+};
+/* Queue t to run on g; with queue_cap tasks waiting, wait for room until
+ * until_ns (0 = no bound). The task is g's until its done runs. */
+int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns);
+/* Take back a task not started yet (its done is not called); false once it
+ * started (or ended). */
+bool wf_sched_unqueue(wf_task *t);
+/* Wake t (any thread): a parked task runs again, a running one's next park
+ * returns at once. */
+void wf_task_wake(wf_task *t);
+/* The task running on this thread, or NULL. */
+wf_task *wf_task_current(void);
+/* A slot that belongs to the running task, or to this thread when it runs
+ * none: the runtime keeps its call chain there (it follows the task when it
+ * moves to another worker). */
+void **wf_sched_local(void);
 
 #endif

@@ -17,13 +17,6 @@ struct wf_timer {
     size_t n, cap;
 };
 
-uint64_t wf_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void heap_set(wf_timer *t, size_t i, wf_deadline *d)
 {
     t->heap[i] = d;

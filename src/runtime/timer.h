@@ -12,6 +12,7 @@
 #define WF_RUNTIME_TIMER_H
 
 #include "base/base.h"
+#include "wasm/wait.h"   /* wf_now_ns: the deadlines' clock */
 
 typedef struct wf_deadline {
     uint64_t at_ns;
@@ -29,8 +30,5 @@ wf_timer *wf_timer_new(void);
 void wf_timer_free(wf_timer *t);   /* stops the thread; the heap must be empty */
 void wf_timer_add(wf_timer *t, wf_deadline *d);
 void wf_timer_remove(wf_timer *t, wf_deadline *d);
-
-/* CLOCK_MONOTONIC now, in ns. */
-uint64_t wf_now_ns(void);
 
 #endif

@@ -1,14 +1,14 @@
 /*
  * p1_poll.c - poll_oneoff: clock and fd subscriptions.
  *
- * Waiting only on clocks goes through wf_fiber_sleep_until, which suspends
+ * Waiting only on clocks goes through wf_sleep_until, which suspends
  * the call's fiber when the scheduler runs it (the worker thread is free
  * meanwhile) and sleeps the thread otherwise. Waiting on fds uses ppoll on
  * the host fds, bounded by the earliest clock. Regular files are always
  * ready, as in POSIX.
  */
 #include "wasi/p1_int.h"
-#include "wasm/fiber.h"
+#include "wasm/wait.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -127,7 +127,7 @@ P1_FN(poll_oneoff)
 again:
     if (npfd == 0 && !any_ready) {
         /* Only clocks: the one path that may suspend the call. */
-        err = wf_fiber_sleep_until(earliest);
+        err = wf_sleep_until(earliest);
     } else {
         err = poll_fds(pfds, npfd, earliest, !any_ready);
     }

@@ -1,6 +1,6 @@
 /*
  * fiber.c - fibers (fiber.h): the pooled stacks, resume/suspend around the
- * assembly switch, the sanitizer and valgrind notes, and sleeping.
+ * assembly switch, the sanitizer and valgrind notes, and the parker hook.
  *
  * Thread-local state and migration: a suspended fiber may resume on another
  * thread, and a compiler may keep the address of a thread-local variable in
@@ -60,7 +60,7 @@ struct wf_fiber {
     uint8_t *lo;                /* usable stack: [lo, lo + size) */
     size_t size;
     void *exec;                 /* exec.c's state, kept with the stack */
-    wf_fiber_sleeper sleeper;
+    wf_fiber_parker parker;
     wf_fiber *next_free;
 #if defined(WF_VALGRIND)
     unsigned vg_id;
@@ -185,7 +185,7 @@ wf_fiber *wf_fiber_new(wf_fiber_fn fn, void *arg)
     f->started = f->done = false;
     f->next_free = NULL;
     f->caller_sp = NULL;
-    memset(&f->sleeper, 0, sizeof f->sleeper);
+    memset(&f->parker, 0, sizeof f->parker);
 
     /* The initial frame, as wf_fiber_switch pops it, returning into
      * wf_fiber_boot with the entry function and its argument in
@@ -239,10 +239,16 @@ void **wf_fiber_exec_slot(wf_fiber *f)
     return &f->exec;
 }
 
-void wf_fiber_set_sleeper(wf_fiber *f, const wf_fiber_sleeper *s)
+void wf_fiber_set_parker(wf_fiber *f, const wf_fiber_parker *p)
 {
-    if (s) f->sleeper = *s;
-    else memset(&f->sleeper, 0, sizeof f->sleeper);
+    if (p) f->parker = *p;
+    else memset(&f->parker, 0, sizeof f->parker);
+}
+
+const wf_fiber_parker *wf_fiber_parker_current(void)
+{
+    wf_fiber *f = wf_fiber_current();
+    return f && f->parker.park ? &f->parker : NULL;
 }
 
 /* The first code on a new fiber's stack (through wf_fiber_boot). */
@@ -306,22 +312,4 @@ void wf_fiber_unwound_below(const void *addr)
 #else
     (void)addr;
 #endif
-}
-
-uint64_t wf_fiber_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-wf_error *wf_fiber_sleep_until(uint64_t deadline_ns)
-{
-    wf_fiber *f = wf_fiber_current();
-    if (f && f->sleeper.sleep_until) return f->sleeper.sleep_until(f->sleeper.ctx, f, deadline_ns);
-    struct timespec ts = { .tv_sec = (time_t)(deadline_ns / 1000000000u),
-                           .tv_nsec = (long)(deadline_ns % 1000000000u) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
-    }
-    return NULL;
 }

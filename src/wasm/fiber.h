@@ -20,10 +20,9 @@
  * AddressSanitizer (WF_SANITIZE) and valgrind are told about every switch
  * and every stack.
  *
- * Sleeping (the hook WASI's poll_oneoff and any host import use):
- * wf_fiber_sleep_until suspends the current call when it runs on a fiber
- * that has a sleeper (the runtime's scheduler sets one: the worker thread
- * is free meanwhile), else it sleeps the thread.
+ * Parking (wait.h): a scheduler gives the fibers it runs a parker, so a
+ * wait on such a fiber suspends it and frees the worker thread; a wait on
+ * a fiber without one (a thread's own call fiber) blocks the thread.
  */
 #ifndef WF_FIBER_H
 #define WF_FIBER_H
@@ -34,14 +33,16 @@
 typedef struct wf_fiber wf_fiber;
 typedef void (*wf_fiber_fn)(void *arg);
 
-/* How a scheduler suspends a fiber until a time: it must arrange a resume
- * at deadline_ns (CLOCK_MONOTONIC) or earlier, call wf_fiber_suspend, and
- * return NULL, or an error (TIMEOUT when the call's own deadline passed
- * first: the call then fails with it). */
-typedef struct wf_fiber_sleeper {
-    wf_error *(*sleep_until)(void *ctx, wf_fiber *f, uint64_t deadline_ns);
+struct wf_waker;
+
+/* How a scheduler parks the fibers it runs (wait.h's wf_park on them):
+ * park suspends the fiber until waker is woken or until_ns passes and
+ * returns a WF_PARK_* value; waker is the one that resumes this fiber. */
+typedef struct wf_fiber_parker {
+    int (*park)(void *ctx, uint64_t until_ns);
+    struct wf_waker *waker;
     void *ctx;
-} wf_fiber_sleeper;
+} wf_fiber_parker;
 
 /* A fiber that will run fn(arg); NULL when no stack can be mapped. */
 wf_fiber *wf_fiber_new(wf_fiber_fn fn, void *arg);
@@ -55,16 +56,10 @@ bool wf_fiber_done(const wf_fiber *f);
 /* Give f's stack back to the pool. f must be done or never started. */
 void wf_fiber_free(wf_fiber *f);
 
-/* The scheduler's hook on f (NULL: sleeping blocks the thread). */
-void wf_fiber_set_sleeper(wf_fiber *f, const wf_fiber_sleeper *s);
-
-/* Sleep until deadline_ns on CLOCK_MONOTONIC: suspends the current call's
- * fiber when a scheduler runs it (see above), else sleeps the thread.
- * Returns NULL when the time came, or the error that ends the call (TIMEOUT:
- * its max_execution_ms passed while it slept). */
-wf_error *wf_fiber_sleep_until(uint64_t deadline_ns);
-/* CLOCK_MONOTONIC now, in ns. */
-uint64_t wf_fiber_now_ns(void);
+/* The scheduler's parker of f (NULL: a wait blocks the thread). */
+void wf_fiber_set_parker(wf_fiber *f, const wf_fiber_parker *p);
+/* The parker of the running fiber, or NULL (no fiber, or none set). */
+const wf_fiber_parker *wf_fiber_parker_current(void);
 
 /* ---- Engine internals (exec.c) ------------------------------------------ */
 

@@ -1,6 +1,11 @@
-/* test_sched.c - the scheduler (src/runtime/sched.c): sleeping tasks free
- * their workers, a task's deadline wakes it with TIMEOUT, wasm calls that
- * sleep in a host import move between workers and still trap cleanly. */
+/* test_sched.c - the scheduler (src/runtime/sched.c) and parking
+ * (src/wasm/wait.c): sleeping tasks free their workers, a task's deadline
+ * and its stop flag end its waits, a task waiting on a queue is woken from
+ * another task or thread without holding its worker, a wake before the park
+ * is not lost, a full queue makes the submitter wait (parking, so a task
+ * may submit to its own group), the task's local slot follows it between
+ * workers, and wasm calls that sleep move between workers and still trap
+ * cleanly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,42 +14,66 @@
 #include <cmocka.h>
 
 #include "runtime/sched.h"
-#include "runtime/timer.h"
-#include "wasm/fiber.h"
 #include "wasm/module.h"
 #include "wasm/runtime.h"
 #include "wasm/types.h"
 
+/* A scheduler with one group of n fixed workers. */
+typedef struct fixture {
+    wf_sched *s;
+    wf_sched_group *g;
+} fixture;
+
+static fixture fixture_new(uint32_t n, size_t cap)
+{
+    fixture f = { .s = wf_sched_new() };
+    wf_sched_group_config c = { .min_workers = n, .max_workers = n, .start_workers = n,
+                                .queue_cap = cap };
+    assert_null(wf_sched_group_new(f.s, &c, &f.g));
+    return f;
+}
+
+static void fixture_free(fixture *f)
+{
+    wf_sched_group_free(f->g);
+    wf_sched_free(f->s);
+}
+
+/* ---- sleeping ------------------------------------------------------------------ */
+
 typedef struct nap {
-    uint64_t ms, deadline_ns, woke_ns;
+    wf_task task;
+    uint64_t ms, woke_ns;
     wf_error *err;
     int steps;
 } nap;
 
-static void nap_main(void *arg)
+static void nap_run(wf_task *t)
 {
-    nap *n = arg;
+    nap *n = (nap *)t;
     for (int i = 0; i < 2 && !n->err; i++) {
-        n->err = wf_fiber_sleep_until(wf_now_ns() + n->ms * 1000000u);
+        n->err = wf_sleep_until(wf_now_ns() + n->ms * 1000000u);
         n->steps++;
     }
     n->woke_ns = wf_now_ns();
+}
+
+static void submit_nap(fixture *f, nap *n, uint64_t ms, uint64_t deadline_ns)
+{
+    *n = (nap){ .task = { .run = nap_run, .deadline_ns = deadline_ns }, .ms = ms };
+    assert_int_equal(wf_sched_submit(f->g, &n->task, 0), WF_SUBMIT_OK);
 }
 
 static void test_sleepers_free_workers(void **state)
 {
     (void)state;
     enum { N = 200 };
-    wf_sched *s = wf_sched_new(2);
-    assert_non_null(s);
-    assert_int_equal(wf_sched_workers(s), 2);
+    fixture f = fixture_new(2, 0);
+    assert_int_equal(wf_sched_group_workers(f.g), 2);
     static nap naps[N];
     uint64_t t0 = wf_now_ns();
-    for (int i = 0; i < N; i++) {
-        naps[i] = (nap){ .ms = 200 };
-        assert_null(wf_sched_spawn(s, nap_main, &naps[i], 0));
-    }
-    wf_sched_wait_idle(s);
+    for (int i = 0; i < N; i++) submit_nap(&f, &naps[i], 200, 0);
+    wf_sched_group_wait_idle(f.g);
     uint64_t took = wf_now_ns() - t0;
     for (int i = 0; i < N; i++) {
         assert_null(naps[i].err);
@@ -55,40 +84,284 @@ static void test_sleepers_free_workers(void **state)
      * blocked in their sleeps would take 40 s. */
     assert_true(took < 4000000000u);
     wf_sched_stats st;
-    wf_sched_stats_get(s, &st);
+    wf_sched_group_stats(f.g, &st);
     assert_int_equal(st.tasks_done, N);
-    assert_int_equal(st.sleeps, 2 * N);
+    assert_int_equal(st.parks, 2 * N);
     /* Far more calls asleep at once than threads. (Not exactly N: on a
      * loaded machine the first tasks may finish before the last start.) */
     assert_true(st.max_alive >= N / 2);
-    wf_sched_free(s);
+    fixture_free(&f);
 }
 
 static void test_deadline_wakes_sleeper(void **state)
 {
     (void)state;
-    wf_sched *s = wf_sched_new(1);
+    fixture f = fixture_new(1, 0);
     uint64_t t0 = wf_now_ns();
-    nap n = { .ms = 5000 };
-    assert_null(wf_sched_spawn(s, nap_main, &n, t0 + 50000000u));
-    nap ok = { .ms = 10 };
-    assert_null(wf_sched_spawn(s, nap_main, &ok, t0 + 5000000000u));
-    wf_sched_wait_idle(s);
+    nap n, ok;
+    submit_nap(&f, &n, 5000, t0 + 50000000u);
+    submit_nap(&f, &ok, 10, t0 + 5000000000u);
+    wf_sched_group_wait_idle(f.g);
     assert_non_null(n.err);
     assert_int_equal(n.err->kind, WF_ERR_TIMEOUT);
+    assert_string_equal(n.err->message, "the call was stopped while it slept");
     assert_int_equal(n.steps, 1);
     assert_true(n.woke_ns - t0 >= 50000000u);
     assert_true(n.woke_ns - t0 < 2000000000u);
     wf_error_free(n.err);
     assert_null(ok.err);
+    assert_int_equal(ok.steps, 2);
     /* A deadline already past fails the sleep at once. */
-    n = (nap){ .ms = 10 };
-    assert_null(wf_sched_spawn(s, nap_main, &n, 1));
-    wf_sched_wait_idle(s);
+    submit_nap(&f, &n, 10, 1);
+    wf_sched_group_wait_idle(f.g);
     assert_non_null(n.err);
     assert_int_equal(n.err->kind, WF_ERR_TIMEOUT);
     wf_error_free(n.err);
-    wf_sched_free(s);
+    fixture_free(&f);
+}
+
+/* ---- waiting on a wait queue ---------------------------------------------------- */
+
+/* An event: a flag guarded by a mutex, waited for through a wait queue. */
+typedef struct event {
+    pthread_mutex_t mu;
+    wf_waitq q;
+    bool set;
+} event;
+
+static void event_set(event *e)
+{
+    pthread_mutex_lock(&e->mu);
+    e->set = true;
+    wf_waitq_wake_all(&e->q);
+    pthread_mutex_unlock(&e->mu);
+}
+
+typedef struct waiter {
+    wf_task task;
+    event *ev;
+    uint64_t until_ns;
+    int last;           /* the last WF_PARK_* seen */
+    bool saw_set;
+    long tid_before, tid_after;
+} waiter;
+
+static void waiter_run(wf_task *t)
+{
+    waiter *w = (waiter *)t;
+    pthread_mutex_lock(&w->ev->mu);
+    w->last = WF_PARK_WOKEN;
+    while (!w->ev->set && w->last == WF_PARK_WOKEN) w->last = wf_waitq_wait(&w->ev->q, &w->ev->mu, w->until_ns);
+    w->saw_set = w->ev->set;
+    pthread_mutex_unlock(&w->ev->mu);
+}
+
+typedef struct setter {
+    wf_task task;
+    event *ev;
+} setter;
+
+static void setter_run(wf_task *t)
+{
+    event_set(((setter *)t)->ev);
+}
+
+/* One worker: the waiter parks, the setter runs on the worker it freed and
+ * wakes it. A blocked worker would never run the setter. */
+static void test_waiter_frees_its_worker(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    event ev = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    waiter w = { .task.run = waiter_run, .ev = &ev };
+    setter st = { .task.run = setter_run, .ev = &ev };
+    assert_int_equal(wf_sched_submit(f.g, &w.task, 0), WF_SUBMIT_OK);
+    assert_int_equal(wf_sched_submit(f.g, &st.task, 0), WF_SUBMIT_OK);
+    wf_sched_group_wait_idle(f.g);
+    assert_true(w.saw_set);
+    assert_int_equal(w.last, WF_PARK_WOKEN);
+    fixture_free(&f);
+}
+
+/* Woken by a plain thread; and a bounded wait that nobody ends times out. */
+static void test_woken_from_a_thread(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    event ev = { .mu = PTHREAD_MUTEX_INITIALIZER }, never = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    waiter w = { .task.run = waiter_run, .ev = &ev };
+    waiter late = { .task.run = waiter_run, .ev = &never, .until_ns = wf_now_ns() + 30000000u };
+    assert_int_equal(wf_sched_submit(f.g, &w.task, 0), WF_SUBMIT_OK);
+    assert_int_equal(wf_sched_submit(f.g, &late.task, 0), WF_SUBMIT_OK);
+    wf_sleep_until(wf_now_ns() + 20000000u);    /* off a task: blocks this thread */
+    event_set(&ev);
+    wf_sched_group_wait_idle(f.g);
+    assert_true(w.saw_set);
+    assert_false(late.saw_set);
+    assert_int_equal(late.last, WF_PARK_TIMEOUT);
+    assert_true(wf_now_ns() >= late.until_ns);
+    fixture_free(&f);
+}
+
+/* A wake before the park leaves a permit: the park returns at once. */
+typedef struct self_waker {
+    wf_task task;
+    int r;
+    uint64_t took_ns;
+} self_waker;
+
+static void self_waker_run(wf_task *t)
+{
+    self_waker *s = (self_waker *)t;
+    assert_ptr_equal(wf_task_current(), t);
+    uint64_t t0 = wf_now_ns();
+    wf_task_wake(t);
+    s->r = wf_park(t0 + 5000000000u);
+    s->took_ns = wf_now_ns() - t0;
+}
+
+static void test_wake_before_park_kept(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    self_waker s = { .task.run = self_waker_run };
+    assert_int_equal(wf_sched_submit(f.g, &s.task, 0), WF_SUBMIT_OK);
+    wf_sched_group_wait_idle(f.g);
+    assert_int_equal(s.r, WF_PARK_WOKEN);
+    assert_true(s.took_ns < 1000000000u);
+    fixture_free(&f);
+}
+
+/* A stop (flag set, then a wake) ends a park with WF_PARK_STOPPED. */
+static void test_stop_ends_a_wait(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    event never = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    volatile uint32_t flag = 0;
+    waiter w = { .task = { .run = waiter_run, .interrupt = &flag }, .ev = &never };
+    assert_int_equal(wf_sched_submit(f.g, &w.task, 0), WF_SUBMIT_OK);
+    wf_sleep_until(wf_now_ns() + 20000000u);
+    __atomic_store_n(&flag, 1, __ATOMIC_RELAXED);
+    wf_task_wake(&w.task);
+    wf_sched_group_wait_idle(f.g);
+    assert_false(w.saw_set);
+    assert_int_equal(w.last, WF_PARK_STOPPED);
+    fixture_free(&f);
+}
+
+/* ---- a full queue ------------------------------------------------------------------ */
+
+typedef struct spawner {
+    wf_task task;
+    fixture *f;
+    setter kids[8];
+    event ev;
+    int results[8];
+} spawner;
+
+/* On the group's only worker, with a queue of 1: submitting the second kid
+ * waits for room, which only this worker can make; it parks, the worker
+ * runs the first kid, and so on. */
+static void spawner_run(wf_task *t)
+{
+    spawner *sp = (spawner *)t;
+    for (int i = 0; i < 8; i++) {
+        sp->kids[i] = (setter){ .task.run = setter_run, .ev = &sp->ev };
+        sp->results[i] = wf_sched_submit(sp->f->g, &sp->kids[i].task, 0);
+    }
+}
+
+static void test_full_queue_submitter_parks(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 1);
+    spawner sp = { .task.run = spawner_run, .f = &f, .ev = { .mu = PTHREAD_MUTEX_INITIALIZER } };
+    assert_int_equal(wf_sched_submit(f.g, &sp.task, 0), WF_SUBMIT_OK);
+    wf_sched_group_wait_idle(f.g);
+    for (int i = 0; i < 8; i++) assert_int_equal(sp.results[i], WF_SUBMIT_OK);
+    assert_true(sp.ev.set);
+    wf_sched_stats st;
+    wf_sched_group_stats(f.g, &st);
+    assert_int_equal(st.tasks_done, 9);
+    fixture_free(&f);
+}
+
+/* A task that holds its worker thread (no parking) until released. */
+typedef struct blocker {
+    wf_task task;
+    volatile int release, started;
+} blocker;
+
+static void blocker_run(wf_task *t)
+{
+    blocker *b = (blocker *)t;
+    __atomic_store_n(&b->started, 1, __ATOMIC_RELAXED);
+    while (!__atomic_load_n(&b->release, __ATOMIC_RELAXED)) usleep(1000);
+}
+
+/* From a thread: with the only worker held and the queue (of 1) full, a
+ * submit gives up at its deadline; a task taken back before it ran never
+ * runs, and one that ran cannot be taken back. */
+static void test_full_queue_times_out(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 1);
+    event ev = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    blocker hold = { .task.run = blocker_run };
+    setter a = { .task.run = setter_run, .ev = &ev }, b = a;
+    assert_int_equal(wf_sched_submit(f.g, &hold.task, 0), WF_SUBMIT_OK);
+    while (!__atomic_load_n(&hold.started, __ATOMIC_RELAXED)) usleep(1000);
+    assert_int_equal(wf_sched_submit(f.g, &a.task, 0), WF_SUBMIT_OK);
+    uint64_t t0 = wf_now_ns();
+    assert_int_equal(wf_sched_submit(f.g, &b.task, t0 + 20000000u), WF_SUBMIT_FULL);
+    assert_true(wf_now_ns() - t0 >= 20000000u);
+    assert_true(wf_sched_unqueue(&a.task));
+    assert_false(wf_sched_unqueue(&a.task));
+    __atomic_store_n(&hold.release, 1, __ATOMIC_RELAXED);
+    wf_sched_group_wait_idle(f.g);
+    assert_false(ev.set);
+    assert_false(wf_sched_unqueue(&hold.task));
+    wf_sched_stats st;
+    wf_sched_group_stats(f.g, &st);
+    assert_int_equal(st.tasks_done, 1);
+    fixture_free(&f);
+}
+
+/* ---- the task's local slot ----------------------------------------------------------- */
+
+typedef struct local_check {
+    wf_task task;
+    int ok;
+} local_check;
+
+static void local_run(wf_task *t)
+{
+    local_check *c = (local_check *)t;
+    *wf_sched_local() = c;
+    for (int i = 0; i < 4; i++) {
+        wf_sleep_until(wf_now_ns() + 2000000u);
+        c->ok += *wf_sched_local() == c && wf_task_current() == t;
+    }
+}
+
+static void test_local_follows_task(void **state)
+{
+    (void)state;
+    enum { N = 16 };
+    fixture f = fixture_new(2, 0);
+    void *mine = &f;
+    *wf_sched_local() = mine;   /* this thread's own slot */
+    static local_check cs[N];
+    for (int i = 0; i < N; i++) {
+        cs[i] = (local_check){ .task.run = local_run };
+        assert_int_equal(wf_sched_submit(f.g, &cs[i].task, 0), WF_SUBMIT_OK);
+    }
+    wf_sched_group_wait_idle(f.g);
+    for (int i = 0; i < N; i++) assert_int_equal(cs[i].ok, 4);
+    assert_ptr_equal(*wf_sched_local(), mine);
+    *wf_sched_local() = NULL;
+    fixture_free(&f);
 }
 
 /* ---- wasm on scheduler fibers ------------------------------------------------ */
@@ -108,21 +381,22 @@ static wf_error *sleep_ms(wf_caller *c, void *env, wf_slot *slots)
 {
     (void)c; (void)env;
     long before = syscall(SYS_gettid);
-    wf_error *e = wf_fiber_sleep_until(wf_now_ns() + (uint64_t)slots[0].u32 * 1000000u);
+    wf_error *e = wf_sleep_until(wf_now_ns() + (uint64_t)slots[0].u32 * 1000000u);
     slots[0].i32 = syscall(SYS_gettid) != before;
     return e;
 }
 
 typedef struct wcall {
+    wf_task task;
     wf_module *m;
     const char *name;
     int32_t arg, res;
     wf_error *err;
 } wcall;
 
-static void wcall_main(void *arg)
+static void wcall_run(wf_task *task)
 {
-    wcall *w = arg;
+    wcall *w = (wcall *)task;
     wf_store *s = wf_store_new();
     wf_valtype t = WF_TYPE_I32;
     wf_extern im = { .kind = WF_EXTERN_FUNC,
@@ -148,13 +422,14 @@ static void test_wasm_calls_migrate(void **state)
     wf_module *m;
     wf_error *err = wf_module_from_wat(WAT, strlen(WAT), &m);
     if (err) fail_msg("%s", err->message);
-    wf_sched *s = wf_sched_new(2);
+    fixture f = fixture_new(2, 0);
     static wcall calls[N];
     for (int i = 0; i < N; i++) {
-        calls[i] = (wcall){ .m = m, .name = i % 4 == 3 ? "oob" : "run", .arg = 1000 * i };
-        assert_null(wf_sched_spawn(s, wcall_main, &calls[i], 0));
+        calls[i] = (wcall){ .task.run = wcall_run, .m = m, .name = i % 4 == 3 ? "oob" : "run",
+                            .arg = 1000 * i };
+        assert_int_equal(wf_sched_submit(f.g, &calls[i].task, 0), WF_SUBMIT_OK);
     }
-    wf_sched_wait_idle(s);
+    wf_sched_group_wait_idle(f.g);
     int moved = 0;
     for (int i = 0; i < N; i++) {
         if (i % 4 == 3) {
@@ -170,7 +445,7 @@ static void test_wasm_calls_migrate(void **state)
     }
     /* With 48 calls sleeping twice on 2 workers, some resumed elsewhere. */
     assert_true(moved > 0);
-    wf_sched_free(s);
+    fixture_free(&f);
     wf_module_free(m);
 }
 
@@ -179,6 +454,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sleepers_free_workers),
         cmocka_unit_test(test_deadline_wakes_sleeper),
+        cmocka_unit_test(test_waiter_frees_its_worker),
+        cmocka_unit_test(test_woken_from_a_thread),
+        cmocka_unit_test(test_wake_before_park_kept),
+        cmocka_unit_test(test_stop_ends_a_wait),
+        cmocka_unit_test(test_full_queue_submitter_parks),
+        cmocka_unit_test(test_full_queue_times_out),
+        cmocka_unit_test(test_local_follows_task),
         cmocka_unit_test(test_wasm_calls_migrate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
