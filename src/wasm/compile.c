@@ -13,101 +13,14 @@
  * emitted only while reachable. Nothing recurses on the C stack, so deep
  * nesting is bounded only by the input's size.
  *
- * Fusion (interp.h lists the fused instructions): two kinds, both local.
- * A value consumed right after its producer (a stack temp: is_prod) lets
- * the consumer take the producer's operands and the producer be cut off
- * (a compare into its branch, an add into a load's address, a load into
- * f64 arithmetic, a multiply into an add, ...). An instruction whose
- * result stays live (a local) can instead have the next one merged into
- * it (can_merge: same opcode word, operands appended; never across a
- * label, and the merged form keeps both effects in order): moves, a
- * counter's add and its loop test, an argument and its call. Every
- * fusion gives exactly the unfused result (test_interp_fused.c).
+ * Fusion rules (fuse.c) may merge an instruction with the code just
+ * emitted; compile_int.h holds the state they share with this file.
  */
 #include <inttypes.h>
-#include "wasm/code.h"
-#include "wasm/interp.h"
-#include "wasm/leb.h"
-#include "wasm/opcodes.h"
-#include "wasm/types.h"
-#include "base/vec.h"
+#include "wasm/fuse.h"
 
 #define WF_MAX_FUNC_LOCALS 50000u
 #define WF_MAX_CONST_SLOTS 64u
-#define KIND_BOT 0xFF           /* the unknown type of the polymorphic stack */
-
-enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
-
-typedef struct sval {
-    wf_valtype t;
-    uint32_t slot;      /* where the value is now */
-    uint32_t home;      /* the slot of its stack position */
-} sval;
-
-typedef struct ctrl {
-    uint8_t kind;
-    bool unreachable;
-    bool live_entry;    /* code was reachable where the frame began */
-    bool has_one;       /* block type is a single result `one` */
-    wf_valtype one;
-    const wf_functype *ft;  /* block type given by a type index, or NULL */
-    uint32_t height;    /* operand stack height at entry (params included) */
-    uint32_t slot_base; /* home slot of stack position `height` */
-    uint32_t label_slot;/* where branches (and the end) put the values */
-    uint32_t init_height;
-    size_t loop_pc;     /* K_LOOP: code index of the loop head */
-    size_t patches;     /* forward branch sites (linked through the code), 0 = none */
-    size_t else_patch;  /* K_IF: the site of the branch to the else arm */
-} ctrl;
-
-typedef struct cc {
-    wf_module *m;
-    wf_reader r;
-    const wf_functype *ft;
-    uint32_t nlocals;
-    wf_valtype *locals;
-    uint8_t *linit;         /* per local: set (non-nullable locals start unset) */
-    uint32_t *pending;      /* per local: deferred stack entries reading it */
-    WF_VEC(uint32_t) inits; /* locals set inside the open blocks */
-    WF_VEC(sval) st;
-    WF_VEC(ctrl) cs;
-    WF_VEC(wf_word) code;
-    WF_VEC(size_t) relocs;  /* code words holding code indices */
-    WF_VEC(uint32_t) calls; /* code words of CALLs holding a function index */
-    bool live;
-    uint32_t max_slot;
-    size_t op_off;          /* binary offset of the current instruction */
-    const void *const *lab;
-    /* Constant slots [cbase, cbase + ccap): ENTER fills them, so a constant
-     * is an operand like a local (no instruction); deduplicated. */
-    uint32_t cbase, ccap;
-    WF_VEC(uint64_t) consts;
-    /* The last emitted instruction when it wrote one value to its home slot
-     * prod_slot (its dst operand at code index prod_op + 1) and nothing was
-     * emitted nor any label placed since (code.len == prod_end): local.set,
-     * return and branches may retarget it, br_if/if may fuse a compare. */
-    size_t prod_op, prod_end;
-    uint32_t prod_slot;
-    wf_iop prod_iop;
-    /* A constant pushed as the immediate of the binary operation that
-     * follows it: its stack entry's slot is IMM_SLOT, its bits imm_bits. */
-    uint64_t imm_bits;
-    /* The last instruction emitted (its opcode word at last_op), for
-     * merging the next one into it (MOVE2, ADD2_K); never across a label:
-     * label_at is the code index where a branch target was last placed. */
-    size_t last_op, label_at;
-    int last_iop;           /* wf_iop, or -1 when nothing may merge */
-    size_t prev_op;         /* the one before it (-1: unknown), restored */
-    int prev_iop;           /* when the last one is taken back */
-    /* Declared locals possibly nonzero (written with anything but a zero
-     * constant). Until the first loop, code runs once and in order, so a
-     * local not in this set still holds its initial zero. */
-    uint8_t *lnonzero;
-    uint64_t *lentry;       /* declared locals' initial values (ENTER's template) */
-    bool seen_loop;
-} cc;
-
-#define IMM_SLOT (UINT32_MAX - 1)
 
 /* ---- opcode tables ----------------------------------------------------- */
 
@@ -135,98 +48,6 @@ static const uint16_t g_iop_of[WF_OP_COUNT_] = {
 #undef WF_MAP
 };
 
-/* ---- instruction forms --------------------------------------------------
- * One form of an instruction from another, by name (interp.h's families),
- * never by the distance between enum values. WF_IOP_COUNT_: no such form. */
-
-static bool is_binop(wf_iop op)
-{
-    switch (op) {
-#define F(n, ...) case WF_IOP_##n:
-    WF_BINOPS(F)
-#undef F
-        return true;
-    default:
-        return false;
-    }
-}
-/* A comparison (0 or 1, written as a u64) in its slot or immediate form. */
-static bool is_compare(wf_iop op)
-{
-    switch (op) {
-#define F(n, ...) case WF_IOP_##n: case WF_IOP_##n##_K:
-    WF_CMPOPS(F)
-#undef F
-        return true;
-    default:
-        return false;
-    }
-}
-/* The immediate form of a binary operation. */
-static wf_iop k_form(wf_iop op)
-{
-    switch (op) {
-#define F(n, ...) case WF_IOP_##n: return WF_IOP_##n##_K;
-    WF_BINOPS(F)
-#undef F
-    default: return WF_IOP_COUNT_;
-    }
-}
-/* The form of a load or store taking an i32.add(slot, immediate) address. */
-static wf_iop a_form(wf_iop op)
-{
-    switch (op) {
-#define F(n, ...) case WF_IOP_##n: return WF_IOP_##n##_A;
-    WF_LOADOPS(F) WF_STOREOPS(F)
-#undef F
-    default: return WF_IOP_COUNT_;
-    }
-}
-/* The form of a load taking an i32.add(slot, slot) address. */
-static wf_iop x_form(wf_iop op)
-{
-    switch (op) {
-#define F(n, ...) case WF_IOP_##n: return WF_IOP_##n##_X;
-    WF_LOADOPS(F)
-#undef F
-    default: return WF_IOP_COUNT_;
-    }
-}
-/* An i32 compare-and-branch of two slots (or, k_too, slot and immediate). */
-static bool is_br_i32(wf_iop op, bool k_too)
-{
-    switch (op) {
-#define F(n, ...) case WF_IOP_##n: return true; case WF_IOP_##n##_K: return k_too;
-    WF_BRCMP_I32(F)
-#undef F
-    default: return false;
-    }
-}
-/* An i32 compare-and-branch (slot or immediate form) merged after the
- * i32.add that computed its first operand: with an immediate (addk) or of
- * two slots. */
-static wf_iop add_br_form(bool addk, wf_iop op)
-{
-    switch (op) {
-#define F(n, ...)                                                             \
-    case WF_IOP_##n: return addk ? WF_IOP_ADDK_##n : WF_IOP_ADD_##n;          \
-    case WF_IOP_##n##_K: return addk ? WF_IOP_ADDK_##n##_K : WF_IOP_ADD_##n##_K;
-    WF_BRCMP_I32(F)
-#undef F
-    default: return WF_IOP_COUNT_;
-    }
-}
-/* The i32 compare-and-branch on swapped operands (a < b is b > a). */
-static wf_iop br_swapped(wf_iop op)
-{
-    switch (op) {
-#define P(a, b) case WF_IOP_BR_I32_##a: return WF_IOP_BR_I32_##b; \
-                case WF_IOP_BR_I32_##b: return WF_IOP_BR_I32_##a;
-    P(LT_S, GT_S) P(LT_U, GT_U) P(LE_S, GE_S) P(LE_U, GE_U)
-#undef P
-    default: return op;     /* EQ, NE */
-    }
-}
 
 static int16_t g_byte_op[256];  /* one-byte opcode -> wf_opcode, -1 when none */
 static int16_t g_fc_op[32];     /* 0xFC subopcode -> wf_opcode */
@@ -252,7 +73,7 @@ static void init_tables(void)
 
 /* ---- errors -------------------------------------------------------------- */
 
-static bool WF_PRINTF(3, 4) fail(cc *c, wf_error_kind kind, const char *fmt, ...)
+bool wf_cc_fail(cc *c, wf_error_kind kind, const char *fmt, ...)
 {
     if (c->r.err) return false;
     char msg[256];
@@ -263,94 +84,16 @@ static bool WF_PRINTF(3, 4) fail(cc *c, wf_error_kind kind, const char *fmt, ...
     c->r.err = wf_error_at_offset(kind, (int64_t)c->op_off, "%s", msg);
     return false;
 }
-#define MISMATCH(c) fail((c), WF_ERR_INVALID, "type mismatch")
 
-/* ---- emission ------------------------------------------------------------ */
+/* ---- moves ----------------------------------------------------------------- */
 
-static inline void emit(cc *c, wf_word w)
-{
-    if (c->live) wf_vec_push(&c->code, w);
-}
-static inline void emit_op(cc *c, wf_iop op)
-{
-    if (!c->live) return;
-    c->prev_op = c->last_op;
-    c->prev_iop = c->last_iop;
-    c->last_op = c->code.len;
-    c->last_iop = (int)op;
-    emit(c, (wf_word)c->lab[op]);
-}
-/* The code is cut back to `at`: the last instruction is the one before
- * when the cut removed exactly the last, else unknown. */
-static inline void cut_code(cc *c, size_t at)
-{
-    if (at == c->last_op && c->last_iop >= 0) {
-        c->last_op = c->prev_op;
-        c->last_iop = c->prev_iop;
-    } else {
-        c->last_iop = -1;
-    }
-    c->prev_iop = -1;
-    c->code.len = at;
-}
-/* A branch target is placed here: nothing merges across it. */
-static inline void mark_label(cc *c)
-{
-    c->label_at = c->code.len;
-}
-/* The last instruction is `op`, `words` long, ends here, and no label
- * follows it: the next one may be merged into it. */
-static inline bool can_merge(const cc *c, wf_iop op, size_t words)
-{
-    return c->live && c->last_iop == (int)op && c->last_op + words == c->code.len &&
-           c->label_at != c->code.len;
-}
-/* A word that will hold the absolute address of code index `target`. */
-static inline void emit_addr(cc *c, size_t target)
-{
-    if (!c->live) return;
-    wf_vec_push(&c->relocs, c->code.len);
-    wf_vec_push(&c->code, (wf_word)target);
-}
-static inline void use_slot(cc *c, uint32_t slot_end)
-{
-    if (slot_end > c->max_slot) c->max_slot = slot_end;
-}
-static inline void emit_move(cc *c, uint32_t dst, uint32_t src)
+static void emit_move(cc *c, uint32_t dst, uint32_t src)
 {
     if (dst == src || !c->live) return;
-    if (can_merge(c, WF_IOP_MOVE, 3)) {
-        /* two moves in a row: one MOVE2 (still in order) */
-        c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE2];
-        c->last_iop = WF_IOP_MOVE2;
-        emit(c, dst);
-        emit(c, src);
-        return;
-    }
+    if (wf_fuse_move(c, dst, src)) return;
     emit_op(c, WF_IOP_MOVE);
     emit(c, dst);
     emit(c, src);
-}
-
-/* ---- producers: retargeting and fusion ----------------------------------- */
-
-/* Record the instruction just emitted at op_at (dst operand at op_at + 1). */
-static inline void note_prod(cc *c, size_t op_at, wf_iop iop)
-{
-    if (!c->live) return;
-    c->prod_op = op_at;
-    c->prod_end = c->code.len;
-    c->prod_slot = (uint32_t)c->code.data[op_at + 1];
-    c->prod_iop = iop;
-}
-/* A label is placed here: code may arrive from elsewhere. */
-static inline void no_prod(cc *c) { c->prod_end = SIZE_MAX; }
-
-/* v (just popped) is the value the last instruction wrote to its home. */
-static inline bool is_prod(const cc *c, const sval *v)
-{
-    return c->live && c->prod_end == c->code.len && v->slot == v->home
-        && v->slot == c->prod_slot;
 }
 
 /* Put the popped value v into dst: retarget its producer, else a move. */
@@ -365,84 +108,6 @@ static void move_to(cc *c, uint32_t dst, const sval *v)
     emit_move(c, dst, v->slot);
 }
 
-/* The fused branches for compare `cmp`: taken when true, and when false. */
-static bool fused_cmp(wf_iop cmp, wf_iop *yes, wf_iop *no)
-{
-    switch (cmp) {
-    /* a compare with an immediate: the immediate form of the branch */
-#define P(a, b) \
-    case WF_IOP_##a: *yes = WF_IOP_BR_##a; *no = WF_IOP_BR_##b; return true; \
-    case WF_IOP_##b: *yes = WF_IOP_BR_##b; *no = WF_IOP_BR_##a; return true; \
-    case WF_IOP_##a##_K: *yes = WF_IOP_BR_##a##_K; *no = WF_IOP_BR_##b##_K; return true; \
-    case WF_IOP_##b##_K: *yes = WF_IOP_BR_##b##_K; *no = WF_IOP_BR_##a##_K; return true;
-    P(I32_EQ, I32_NE) P(I32_LT_S, I32_GE_S) P(I32_LT_U, I32_GE_U)
-    P(I32_GT_S, I32_LE_S) P(I32_GT_U, I32_LE_U)
-    P(I64_EQ, I64_NE) P(I64_LT_S, I64_GE_S) P(I64_LT_U, I64_GE_U)
-    P(I64_GT_S, I64_LE_S) P(I64_GT_U, I64_LE_U)
-#undef P
-    case WF_IOP_I64_EQZ: *yes = WF_IOP_BR_I64_EQZ; *no = WF_IOP_BR_I64_NEZ; return true;
-    case WF_IOP_I32_EQZ: *yes = WF_IOP_BR_I32_EQZ; *no = WF_IOP_BR_IF; return true;
-    default: return false;
-    }
-}
-
-/* A branch on the popped i32 `cond`: when the last instruction computed it
- * with an integer compare, that compare is removed and its operands become
- * the branch's (ops, nops, yes and no set); else ops = { cond }. */
-static void take_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *yes, wf_iop *no)
-{
-    ops[0] = cond->slot;
-    *nops = 1;
-    *yes = WF_IOP_BR_IF;
-    *no = WF_IOP_BR_IF_NOT;
-    if (!is_prod(c, cond)) return;
-    if (c->prod_iop == WF_IOP_I32_RANGE_K) {
-        /* back to the add, then a compare-branch the add merges into */
-        size_t at = c->prod_op;
-        ops[0] = c->code.data[at + 1];
-        ops[1] = c->code.data[at + 4];
-        *nops = 2;
-        c->code.data[at] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        c->code.len = at + 4;
-        c->last_op = at;
-        c->last_iop = WF_IOP_I32_ADD_K;
-        *yes = WF_IOP_BR_I32_LT_U_K;
-        *no = WF_IOP_BR_I32_GE_U_K;
-        no_prod(c);
-        return;
-    }
-    if (c->prod_iop == WF_IOP_I32_AND_K) {
-        /* x & k as a condition: a bit test */
-        ops[0] = c->code.data[c->prod_op + 2];
-        ops[1] = c->code.data[c->prod_op + 3];
-        *nops = 2;
-        *yes = WF_IOP_BR_I32_TEST_K;
-        *no = WF_IOP_BR_I32_TESTZ_K;
-        cut_code(c, c->prod_op);
-        no_prod(c);
-        return;
-    }
-    if (!fused_cmp(c->prod_iop, yes, no)) return;
-    bool unary = c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ;
-    ops[0] = c->code.data[c->prod_op + 2];
-    ops[1] = unary ? 0 : c->code.data[c->prod_op + 3];
-    *nops = unary ? 1 : 2;
-    cut_code(c, c->prod_op);
-    no_prod(c);
-    /* (x & k) == 0: the and was the instruction before, into a temp */
-    if (*yes == WF_IOP_BR_I32_EQZ && c->last_iop == WF_IOP_I32_AND_K &&
-        c->last_op + 4 == c->code.len && c->label_at != c->code.len &&
-        c->code.data[c->last_op + 1] == ops[0] && ops[0] >= c->cbase + c->ccap) {
-        size_t at = c->last_op;
-        ops[0] = c->code.data[at + 2];
-        ops[1] = c->code.data[at + 3];
-        *nops = 2;
-        *yes = WF_IOP_BR_I32_TESTZ_K;
-        *no = WF_IOP_BR_I32_TEST_K;
-        cut_code(c, at);
-    }
-}
-
 /* ---- block types --------------------------------------------------------- */
 
 static inline uint32_t bt_nparams(const ctrl *f) { return f->ft ? f->ft->nparams : 0; }
@@ -454,25 +119,6 @@ static inline wf_valtype label_type(const ctrl *f, uint32_t i) { return f->kind 
 
 /* ---- operand stack ------------------------------------------------------- */
 
-static inline ctrl *top_ctrl(cc *c) { return &c->cs.data[c->cs.len - 1]; }
-
-static inline uint32_t home_at(cc *c, uint32_t pos)
-{
-    ctrl *f = top_ctrl(c);
-    return f->slot_base + (pos - f->height);
-}
-
-/* Push a value living in `slot` (its home when slot == UINT32_MAX). */
-static void push_at(cc *c, wf_valtype t, uint32_t slot)
-{
-    uint32_t home = home_at(c, (uint32_t)c->st.len);
-    use_slot(c, home + 1);
-    if (slot == UINT32_MAX) slot = home;
-    if (slot != home && slot < c->nlocals) c->pending[slot]++;
-    sval v = { t, slot, home };
-    wf_vec_push(&c->st, v);
-}
-static inline void push(cc *c, wf_valtype t) { push_at(c, t, UINT32_MAX); }
 
 static bool pop_any(cc *c, sval *out)
 {
@@ -582,22 +228,11 @@ static void emit_return(cc *c, const sval *vals, uint32_t n)
         }
         for (uint32_t i = 0; i < n; i++)
             emit_move(c, i, vals[i].slot < c->nlocals ? vals[i].home : vals[i].slot);
-    } else if (n == 1 && vals[0].slot != 0 && !is_prod(c, &vals[0])) {
-        /* the move and the return in one */
-        emit_op(c, WF_IOP_RETURN_S);
-        emit(c, vals[0].slot);
+    } else if (n == 1 && wf_fuse_return_slot(c, &vals[0])) {
         return;
     } else if (n == 1) {
         move_to(c, 0, &vals[0]);
-        /* the result's add, retargeted to slot 0, returns too */
-        bool add = can_merge(c, WF_IOP_I32_ADD, 4), addk = can_merge(c, WF_IOP_I32_ADD_K, 4);
-        if ((add || addk) && c->code.data[c->last_op + 1] == 0) {
-            wf_iop m = add ? WF_IOP_I32_ADD_RET : WF_IOP_I32_ADDK_RET;
-            c->code.data[c->last_op] = (wf_word)c->lab[m];
-            c->last_iop = (int)m;
-            no_prod(c);
-            return;
-        }
+        if (wf_fuse_return_add(c)) return;
     } else {
         for (uint32_t i = 0; i < n; i++) emit_move(c, i, vals[i].slot);
     }
@@ -629,16 +264,10 @@ static void emit_label_addr(cc *c, ctrl *L)
     target_label(c, c->code.len - 1, L);
 }
 
-/* BR's opcode; a move just before it (a value carried to the label) merges
- * into it. Its target follows. */
+/* BR's opcode (its target follows). */
 static void emit_br_op(cc *c)
 {
-    if (can_merge(c, WF_IOP_MOVE, 3)) {
-        c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE_BR];
-        c->last_iop = WF_IOP_MOVE_BR;
-        return;
-    }
-    emit_op(c, WF_IOP_BR);
+    if (!wf_fuse_br(c)) emit_op(c, WF_IOP_BR);
 }
 
 /* Unconditional branch to L carrying vals[0..n); `last` when the values are
@@ -658,63 +287,10 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
     emit_label_addr(c, L);
 }
 
-/* The opcode and operands of a conditional branch (its target follows).
- * An i32 compare-and-branch on the result of the i32.add with an
- * immediate just before merges into it (a loop counter step and test). */
+/* The opcode and operands of a conditional branch (its target follows). */
 static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
 {
-    if (!c->live) return;
-    bool nz = op == WF_IOP_BR_IF, z = op == WF_IOP_BR_IF_NOT || op == WF_IOP_BR_I32_EQZ;
-    bool ld8 = can_merge(c, WF_IOP_I32_LOAD8_U, 4), ld32 = can_merge(c, WF_IOP_I32_LOAD, 4);
-    if ((nz || z) && (ld8 || ld32) && c->code.data[c->last_op + 1] == ops[0]) {
-        /* a loaded value tested right away (a string scan's `while (*p)`) */
-        wf_iop m = ld8 ? (nz ? WF_IOP_I32_LOAD8_U_BR_NZ : WF_IOP_I32_LOAD8_U_BR_Z)
-                       : (nz ? WF_IOP_I32_LOAD_BR_NZ : WF_IOP_I32_LOAD_BR_Z);
-        c->code.data[c->last_op] = (wf_word)c->lab[m];
-        c->last_iop = (int)m;
-        return;
-    }
-    bool slot_form = is_br_i32(op, false), any_form = is_br_i32(op, true);
-    if ((nz || z || any_form) && can_merge(c, WF_IOP_ADD2_K, 7) &&
-        c->code.data[c->last_op + 4] == ops[0]) {
-        /* the branch tests the second add of an ADD2_K: split it off so
-         * the branch merges with it (ADD_K, then ADDK_BR_*) */
-        size_t op = c->last_op;
-        c->code.data[op] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        wf_word d2 = c->code.data[op + 4], a2 = c->code.data[op + 5], k2 = c->code.data[op + 6];
-        c->code.data[op + 4] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        c->code.data[op + 5] = d2;
-        c->code.data[op + 6] = a2;
-        wf_vec_push(&c->code, k2);
-        c->last_op = op + 4;
-        c->last_iop = WF_IOP_I32_ADD_K;
-        c->prev_iop = -1;
-    }
-    bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
-    wf_word swapped[2];
-    if (slot_form && (addk || add) && nops == 2 && c->code.data[c->last_op + 1] == ops[1] &&
-        ops[0] != ops[1]) {
-        /* n != i with i just stepped: compare i with n, the compare reversed */
-        op = br_swapped(op);
-        swapped[0] = ops[1];
-        swapped[1] = ops[0];
-        ops = swapped;
-    }
-    if ((nz || z) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
-        /* a counter stepped and tested for zero */
-        wf_iop m = addk ? (nz ? WF_IOP_ADDK_BR_NZ : WF_IOP_ADDK_BR_Z)
-                        : (nz ? WF_IOP_ADD_BR_NZ : WF_IOP_ADD_BR_Z);
-        c->code.data[c->last_op] = (wf_word)c->lab[m];
-        c->last_iop = (int)m;
-        return;
-    }
-    if (any_form && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
-        wf_iop m = add_br_form(addk, op);
-        c->code.data[c->last_op] = (wf_word)c->lab[m];
-        c->last_iop = (int)m;
-        emit(c, ops[1]);
-        return;
-    }
+    if (!c->live || wf_fuse_branch_head(c, op, ops, nops)) return;
     emit_op(c, op);
     for (int i = 0; i < nops; i++) emit(c, ops[i]);
 }
@@ -742,7 +318,7 @@ static bool read_label(cc *c, ctrl **out)
 {
     uint32_t d;
     if (!wf_read_u32(&c->r, &d)) return false;
-    if (d >= c->cs.len) return fail(c, WF_ERR_INVALID, "unknown label");
+    if (d >= c->cs.len) return wf_cc_fail(c, WF_ERR_INVALID, "unknown label");
     *out = &c->cs.data[c->cs.len - 1 - d];
     return true;
 }
@@ -751,9 +327,9 @@ static bool read_label(cc *c, ctrl **out)
 
 static bool type_index(cc *c, uint32_t idx, const wf_functype **out)
 {
-    if (idx >= c->m->ntypes) return fail(c, WF_ERR_INVALID, "unknown type");
+    if (idx >= c->m->ntypes) return wf_cc_fail(c, WF_ERR_INVALID, "unknown type");
     if (!c->m->types[idx].func)
-        return fail(c, WF_ERR_UNSUPPORTED, "GC types are not supported");
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC types are not supported");
     *out = c->m->types[idx].func;
     return true;
 }
@@ -775,9 +351,9 @@ static bool heaptype_from(cc *c, int64_t h, wf_valtype *t)
     case 0x73: t->heap = WF_HEAP_NOFUNC; return true;
     case 0x72: t->heap = WF_HEAP_NOEXTERN; return true;
     case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71: case 0x69: case 0x74:
-        return fail(c, WF_ERR_UNSUPPORTED, "GC and exception heap types are not supported");
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC and exception heap types are not supported");
     default:
-        return fail(c, WF_ERR_MALFORMED, "malformed heap type");
+        return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed heap type");
     }
 }
 
@@ -811,7 +387,7 @@ static bool read_valtype(cc *c, wf_valtype *t)
     case 0x7E: t->kind = WF_I64; return true;
     case 0x7D: t->kind = WF_F32; return true;
     case 0x7C: t->kind = WF_F64; return true;
-    case 0x7B: return fail(c, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
+    case 0x7B: return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
     case 0x64: case 0x63:
         if (!read_heaptype(c, t)) return false;
         t->nullable = b == 0x63;
@@ -823,7 +399,7 @@ static bool read_valtype(cc *c, wf_valtype *t)
             return true;
         }
         c->op_off = at;
-        return fail(c, WF_ERR_MALFORMED, "malformed value type");
+        return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed value type");
     }
 }
 
@@ -840,7 +416,7 @@ static bool read_blocktype(cc *c, ctrl *f)
     }
     int64_t idx;
     if (!wf_read_s33(&c->r, &idx)) return false;
-    if (idx < 0) return fail(c, WF_ERR_MALFORMED, "malformed block type");
+    if (idx < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed block type");
     return type_index(c, (uint32_t)idx, &f->ft);
 }
 
@@ -928,9 +504,9 @@ static uint32_t natural_align(wf_opcode op)
 
 static bool need_memory(cc *c, uint32_t idx)
 {
-    if (idx >= c->m->nmems) return fail(c, WF_ERR_INVALID, "unknown memory %u", idx);
-    if (idx != 0) return fail(c, WF_ERR_UNSUPPORTED, "multiple memories are not supported");
-    if (c->m->mems[0].limits.is64) return fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
+    if (idx >= c->m->nmems) return wf_cc_fail(c, WF_ERR_INVALID, "unknown memory %u", idx);
+    if (idx != 0) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "multiple memories are not supported");
+    if (c->m->mems[0].limits.is64) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
     return true;
 }
 
@@ -944,11 +520,10 @@ static bool read_memidx(cc *c)
 static bool read_table(cc *c, uint32_t *idx)
 {
     if (!wf_read_u32(&c->r, idx)) return false;
-    if (*idx >= c->m->ntables) return fail(c, WF_ERR_INVALID, "unknown table %u", *idx);
+    if (*idx >= c->m->ntables) return wf_cc_fail(c, WF_ERR_INVALID, "unknown table %u", *idx);
     return true;
 }
 
-static wf_valtype vt(wf_valkind k) { wf_valtype t = { k, 0, 0, 0 }; return t; }
 static wf_valtype kind_of_letter(char ch)
 {
     switch (ch) {
@@ -959,11 +534,6 @@ static wf_valtype kind_of_letter(char ch)
     }
 }
 
-/* slot holds a constant of the constant area (its bits: consts[slot - cbase]). */
-static inline bool is_const(const cc *c, uint32_t slot)
-{
-    return slot >= c->cbase && slot - c->cbase < c->consts.len;
-}
 static bool commutes(wf_iop op)
 {
     switch (op) {
@@ -977,63 +547,18 @@ static bool commutes(wf_iop op)
     }
 }
 
-/* The popped address *a of a load was just computed by an I32_ADD of two
- * slots: remove the add; *a becomes its first operand, *b its second. */
-static bool take_addx(cc *c, sval *a, uint32_t *b)
-{
-    if (!is_prod(c, a) || c->prod_iop != WF_IOP_I32_ADD) return false;
-    size_t at = c->prod_op;
-    a->slot = (uint32_t)c->code.data[at + 2];
-    *b = (uint32_t)c->code.data[at + 3];
-    cut_code(c, at);
-    no_prod(c);
-    return true;
-}
-
-/* The popped address *a was just computed by an I32_ADD_K (alone, or the
- * second half of an ADD2_K) into its stack slot: remove that add, make *a
- * its operand and *k its immediate. The value of a store, popped after the
- * address was pushed, emitted no code in between (else the add is not the
- * last instruction). */
-static bool take_addk(cc *c, sval *a, uint64_t *k)
-{
-    if (!is_prod(c, a)) return false;
-    if (c->prod_iop != WF_IOP_I32_ADD_K && c->prod_iop != WF_IOP_ADD2_K) return false;
-    size_t at = c->prod_op;
-    a->slot = (uint32_t)c->code.data[at + 2];
-    *k = c->code.data[at + 3];
-    if (c->prod_iop == WF_IOP_ADD2_K) {
-        /* keep the first half as an I32_ADD_K */
-        c->code.data[at - 3] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        c->code.len = at + 1;
-        c->last_iop = WF_IOP_I32_ADD_K;
-        c->prev_iop = -1;
-    } else {
-        cut_code(c, at);
-    }
-    no_prod(c);
-    return true;
-}
-
-/* v was just loaded by an f64.load (plain or with a folded add) into its
- * stack slot. */
-static bool is_f64_load(const cc *c, const sval *v)
-{
-    return is_prod(c, v) && (c->prod_iop == WF_IOP_F64_LOAD || c->prod_iop == WF_IOP_F64_LOAD_A);
-}
-
 /* Loads, stores and the simple numeric instructions of opcodes.h. */
 static bool op_simple(cc *c, wf_opcode op)
 {
     const opinfo *oi = &g_ops[op];
     uint32_t iop = g_iop_of[op];
-    if (!iop) return fail(c, WF_ERR_MALFORMED, "illegal opcode");
+    if (!iop) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
     iop--;
     uint64_t offset = 0;
     if (oi->imm == WF_IMM_MEMARG) {
         uint32_t align;
         if (!wf_read_u32(&c->r, &align)) return false;
-        if (align >= 0x80) return fail(c, WF_ERR_MALFORMED, "malformed memop flags");
+        if (align >= 0x80) return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed memop flags");
         uint32_t memidx = 0;
         if (align & 0x40) {
             if (!wf_read_u32(&c->r, &memidx)) return false;
@@ -1044,10 +569,10 @@ static bool op_simple(cc *c, wf_opcode op)
         if (!wf_read_u64(&c->r, &offset)) return false;
         if (!need_memory(c, memidx)) return false;
         if (align > natural_align(op))
-            return fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
-        if (offset > UINT32_MAX) return fail(c, WF_ERR_INVALID, "offset out of range");
+            return wf_cc_fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
+        if (offset > UINT32_MAX) return wf_cc_fail(c, WF_ERR_INVALID, "offset out of range");
     } else if (oi->imm != WF_IMM_NONE) {
-        return fail(c, WF_ERR_INTERNAL, "unexpected immediate");
+        return wf_cc_fail(c, WF_ERR_INTERNAL, "unexpected immediate");
     }
     size_t nin = strlen(oi->in), nout = strlen(oi->out);
     sval a = { 0 }, b = { 0 };
@@ -1057,7 +582,7 @@ static bool op_simple(cc *c, wf_opcode op)
     if (nin >= 1) {
         if (!pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
     }
-    if (nin == 2 && nout == 1 && is_binop((wf_iop)iop)) {
+    if (nin == 2 && nout == 1 && wf_iop_is_binop((wf_iop)iop)) {
         /* A constant operand becomes an immediate; integer operations that
          * commute take a constant first operand too. */
         bool imm = b.slot == IMM_SLOT;
@@ -1066,99 +591,10 @@ static bool op_simple(cc *c, wf_opcode op)
         }
         if (imm || is_const(c, b.slot)) {
             uint64_t bits = imm ? c->imm_bits : c->consts.data[b.slot - c->cbase];
-            push(c, kind_of_letter(oi->out[0]));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
+            uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
+            wf_iop k = wf_iop_k_form((wf_iop)iop);
+            if (wf_fuse_binop_k(c, k, &a, bits, dst)) return true;
             size_t at = c->code.len;
-            wf_iop k = k_form((wf_iop)iop);
-            if (k == WF_IOP_I32_LT_U_K && is_prod(c, &a) &&
-                c->prod_iop == WF_IOP_I32_ADD_K) {
-                /* (x + k1) <u k2, a range check: one instruction */
-                size_t add = c->prod_op;
-                uint32_t x = (uint32_t)c->code.data[add + 2];
-                wf_word k1 = c->code.data[add + 3];
-                cut_code(c, add);
-                no_prod(c);
-                at = c->code.len;
-                emit_op(c, WF_IOP_I32_RANGE_K);
-                emit(c, dst);
-                emit(c, x);
-                emit(c, k1);
-                emit(c, (wf_word)bits);
-                note_prod(c, at, WF_IOP_I32_RANGE_K);
-                return true;
-            }
-            wf_iop xr = k == WF_IOP_I32_ROTL_K ? WF_IOP_I32_XOR
-                      : k == WF_IOP_I64_ROTL_K ? WF_IOP_I64_XOR : WF_IOP_COUNT_;
-            if (xr != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == xr) {
-                /* rotl(x ^ y, k): a cipher round's step in one */
-                size_t x = c->prod_op;
-                wf_word s1 = c->code.data[x + 2], s2 = c->code.data[x + 3];
-                wf_iop f = xr == WF_IOP_I32_XOR ? WF_IOP_I32_XOR_ROTL_K : WF_IOP_I64_XOR_ROTL_K;
-                cut_code(c, x);
-                no_prod(c);
-                wf_iop add = xr == WF_IOP_I32_XOR ? WF_IOP_I32_ADD : WF_IOP_I64_ADD;
-                if (can_merge(c, add, 4)) {
-                    /* after the round's add (a += b): both in one */
-                    size_t op = c->last_op;
-                    wf_iop m = xr == WF_IOP_I32_XOR ? WF_IOP_I32_ADD_XOR_ROTL_K : WF_IOP_I64_ADD_XOR_ROTL_K;
-                    c->code.data[op] = (wf_word)c->lab[m];
-                    c->last_iop = (int)m;
-                    emit(c, dst);
-                    emit(c, s1);
-                    emit(c, s2);
-                    emit(c, (wf_word)bits);
-                    /* the second half stays the producer: laid out as an
-                     * instruction at op + 3 whose dst is op + 4 */
-                    c->prod_op = op + 3;
-                    c->prod_end = c->code.len;
-                    c->prod_slot = dst;
-                    c->prod_iop = m;
-                    return true;
-                }
-                at = c->code.len;
-                emit_op(c, f);
-                emit(c, dst);
-                emit(c, s1);
-                emit(c, s2);
-                emit(c, (wf_word)bits);
-                note_prod(c, at, f);
-                return true;
-            }
-            wf_iop mk = k == WF_IOP_I32_ADD_K ? WF_IOP_I32_MUL_K
-                      : k == WF_IOP_I64_ADD_K ? WF_IOP_I64_MUL_K : WF_IOP_COUNT_;
-            if (mk != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == mk) {
-                /* a * k1 + k2 */
-                size_t ml = c->prod_op;
-                wf_word x = c->code.data[ml + 2], k1 = c->code.data[ml + 3];
-                wf_iop f = k == WF_IOP_I32_ADD_K ? WF_IOP_I32_MULADD_KK : WF_IOP_I64_MULADD_KK;
-                cut_code(c, ml);
-                no_prod(c);
-                at = c->code.len;
-                emit_op(c, f);
-                emit(c, dst);
-                emit(c, x);
-                emit(c, k1);
-                emit(c, (wf_word)bits);
-                note_prod(c, at, f);
-                return true;
-            }
-            if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
-                /* two i32.add with immediates in a row: one ADD2_K; the
-                 * second half is laid out as an I32_ADD_K at op + 3, so it
-                 * stays the producer (retargeted, or split off again for a
-                 * load's address) */
-                size_t op = c->last_op;
-                c->code.data[op] = (wf_word)c->lab[WF_IOP_ADD2_K];
-                c->last_iop = WF_IOP_ADD2_K;
-                emit(c, dst);
-                emit(c, a.slot);
-                emit(c, (wf_word)bits);
-                c->prod_op = op + 3;
-                c->prod_end = c->code.len;
-                c->prod_slot = dst;
-                c->prod_iop = WF_IOP_ADD2_K;
-                return true;
-            }
             emit_op(c, k);
             emit(c, dst);
             emit(c, a.slot);
@@ -1166,187 +602,30 @@ static bool op_simple(cc *c, wf_opcode op)
             note_prod(c, at, k);
             return true;
         }
+        if (wf_fuse_binop(c, (wf_iop)iop, &a, &b)) return true;
     }
-    /* x ^ rotl(y, k) or x ^ (y >> k), the shifted value used only here */
-    if (nin == 2 && nout == 1 && iop == WF_IOP_I32_XOR) {
-        wf_iop rk = WF_IOP_I32_ROTL_K, sk = WF_IOP_I32_SHR_U_K;
-        bool bs = is_prod(c, &b) && (c->prod_iop == rk || c->prod_iop == sk);
-        bool as = !bs && is_prod(c, &a) && (c->prod_iop == rk || c->prod_iop == sk);
-        if (as) {
-            sval t = a; a = b; b = t;
-        }
-        if (as || bs) {
-            size_t sh = c->prod_op;
-            wf_iop m = c->prod_iop == rk ? WF_IOP_I32_XOR_ROTLK : WF_IOP_I32_XOR_SHRUK;
-            wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
-            cut_code(c, sh);
-            no_prod(c);
-            push(c, vt(WF_I32));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, m);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, y);
-            emit(c, k);
-            note_prod(c, at, m);
-            return true;
-        }
-    }
-    /* i64.extend_i32_u of a comparison: compares write their 0 or 1 as a
-     * u64 already (interp_ops.h), in the slot the result goes to */
-    if (iop == WF_IOP_I64_EXTEND_I32_U && is_prod(c, &a) &&
-        (is_compare(c->prod_iop) || c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ ||
-         c->prod_iop == WF_IOP_I32_RANGE_K)) {
-        push(c, vt(WF_I64));
-        no_prod(c);
-        return true;
-    }
-    /* x + (y >> k) with the shifted value used only here (a carry) */
-    if (nin == 2 && nout == 1 && iop == WF_IOP_I64_ADD) {
-        wf_iop sk = WF_IOP_I64_SHR_U_K;
-        bool bs = is_prod(c, &b) && c->prod_iop == sk;
-        bool as = !bs && is_prod(c, &a) && c->prod_iop == sk;
-        if (as) {
-            sval t = a; a = b; b = t;
-        }
-        if (as || bs) {
-            size_t sh = c->prod_op;
-            wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
-            cut_code(c, sh);
-            no_prod(c);
-            push(c, vt(WF_I64));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, WF_IOP_I64_ADD_SHRUK);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, y);
-            emit(c, k);
-            note_prod(c, at, WF_IOP_I64_ADD_SHRUK);
-            return true;
-        }
-    }
-    /* a + b + c with the first sum used only here */
-    if (nin == 2 && nout == 1 && iop == WF_IOP_I32_ADD) {
-        bool as = is_prod(c, &a) && c->prod_iop == WF_IOP_I32_ADD;
-        bool bs = !as && is_prod(c, &b) && c->prod_iop == WF_IOP_I32_ADD;
-        if (bs) {
-            sval t = a; a = b; b = t;
-        }
-        if (as || bs) {
-            size_t s1 = c->prod_op;
-            wf_word x = c->code.data[s1 + 2], y = c->code.data[s1 + 3];
-            cut_code(c, s1);
-            no_prod(c);
-            push(c, vt(WF_I32));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, WF_IOP_I32_ADD3);
-            emit(c, dst);
-            emit(c, x);
-            emit(c, y);
-            emit(c, b.slot);
-            note_prod(c, at, WF_IOP_I32_ADD3);
-            return true;
-        }
-    }
-    /* c + x * y with the product used only here: one multiply-add */
-    if (nin == 2 && nout == 1 && (iop == WF_IOP_I32_ADD || iop == WF_IOP_I64_ADD)) {
-        wf_iop mul = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MUL : WF_IOP_I64_MUL;
-        bool bm = is_prod(c, &b) && c->prod_iop == mul, am = !bm && is_prod(c, &a) && c->prod_iop == mul;
-        if (am) {
-            sval t = a; a = b; b = t;
-        }
-        if (am || bm) {
-            size_t ml = c->prod_op;
-            wf_word x = c->code.data[ml + 2], y = c->code.data[ml + 3];
-            cut_code(c, ml);
-            no_prod(c);
-            wf_iop m = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MADD : WF_IOP_I64_MADD;
-            push(c, kind_of_letter(oi->out[0]));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, m);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, x);
-            emit(c, y);
-            note_prod(c, at, m);
-            return true;
-        }
-    }
-    /* f64 arithmetic on a value just loaded (used only here): the load
-     * goes into it */
-    if (nin == 2 && nout == 1 && (iop == WF_IOP_F64_ADD || iop == WF_IOP_F64_SUB || iop == WF_IOP_F64_MUL)) {
-        bool comm = iop != WF_IOP_F64_SUB;
-        if (!is_f64_load(c, &b) && comm && is_f64_load(c, &a)) {
-            sval t = a; a = b; b = t;
-        }
-        if (is_f64_load(c, &b)) {
-            size_t ld = c->prod_op;
-            bool withk = c->prod_iop == WF_IOP_F64_LOAD_A;
-            wf_word addr = c->code.data[ld + 2], off = c->code.data[ld + 3];
-            wf_word k = withk ? c->code.data[ld + 4] : 0;
-            cut_code(c, ld);
-            no_prod(c);
-            wf_iop m = iop == WF_IOP_F64_ADD ? WF_IOP_F64_ADD_M
-                     : iop == WF_IOP_F64_SUB ? WF_IOP_F64_SUB_M : WF_IOP_F64_MUL_M;
-            push(c, vt(WF_F64));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, m);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, addr);
-            emit(c, off);
-            emit(c, k);
-            note_prod(c, at, m);
-            return true;
-        }
-    }
-    /* An address just computed by i32.add with an immediate (and used
-     * only here): the add goes into the load or store. */
-    uint64_t addk = 0;
-    uint32_t addx = 0;
-    bool fuse_addr = oi->imm == WF_IMM_MEMARG && take_addk(c, &a, &addk);
-    bool fuse_addx = !fuse_addr && nout == 1 && oi->imm == WF_IMM_MEMARG && take_addx(c, &a, &addx);
-    if (fuse_addr) iop = a_form((wf_iop)iop);
-    if (fuse_addx) iop = x_form((wf_iop)iop);
+    if (nin == 1 && wf_fuse_unop(c, (wf_iop)iop, &a)) return true;
+    wf_iop form = (wf_iop)iop;
+    wf_word extra = 0;
+    if (oi->imm == WF_IMM_MEMARG) form = wf_fuse_addr(c, form, nout == 1, &a, &extra);
     if (nout == 1) {
-        push(c, kind_of_letter(oi->out[0]));
-        uint32_t dst = c->st.data[c->st.len - 1].home;
+        uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
         size_t at = c->code.len;
-        emit_op(c, (wf_iop)iop);
+        emit_op(c, form);
         emit(c, dst);
         emit(c, a.slot);
         if (nin == 2) emit(c, b.slot);
         if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
-        if (fuse_addr) emit(c, (wf_word)addk);
-        if (fuse_addx) emit(c, addx);
-        note_prod(c, at, (wf_iop)iop);
+        if (form != (wf_iop)iop) emit(c, extra);
+        note_prod(c, at, form);
     } else {
         /* stores: address, value, offset */
-        if (iop == WF_IOP_F64_STORE && is_prod(c, &b) && c->prod_iop == WF_IOP_F64_ADD_M &&
-            c->code.data[c->prod_op + 3] == a.slot && c->code.data[c->prod_op + 4] == offset &&
-            c->code.data[c->prod_op + 5] == 0) {
-            /* x[i] += v: the sum goes back where its operand was loaded */
-            size_t am = c->prod_op;
-            wf_word v = c->code.data[am + 2], k = c->code.data[am + 5];
-            cut_code(c, am);
-            no_prod(c);
-            emit_op(c, WF_IOP_F64_ADD_M_ST);
-            emit(c, v);
-            emit(c, a.slot);
-            emit(c, offset);
-            emit(c, k);
-            return true;
-        }
-        emit_op(c, (wf_iop)iop);
+        if (wf_fuse_store(c, form, &a, &b, offset)) return true;
+        emit_op(c, form);
         emit(c, a.slot);
         emit(c, b.slot);
         emit(c, offset);
-        if (fuse_addr) emit(c, (wf_word)addk);
+        if (form != (wf_iop)iop) emit(c, extra);
     }
     return true;
 }
@@ -1380,7 +659,7 @@ static bool check_tail_results(cc *c, const wf_functype *callee)
 static bool func_index(cc *c, uint32_t *x)
 {
     if (!wf_read_u32(&c->r, x)) return false;
-    if (*x >= c->m->nfuncs) return fail(c, WF_ERR_INVALID, "unknown function %u", *x);
+    if (*x >= c->m->nfuncs) return wf_cc_fail(c, WF_ERR_INVALID, "unknown function %u", *x);
     return true;
 }
 
@@ -1411,7 +690,7 @@ static void push_const(cc *c, wf_valtype t, uint64_t bits)
      * and becomes its immediate: no constant slot (ENTER copies fewer). */
     if (c->r.p < c->r.end) {
         int next = g_byte_op[*c->r.p];
-        if (next >= 0 && g_iop_of[next] && is_binop((wf_iop)(g_iop_of[next] - 1))) {
+        if (next >= 0 && g_iop_of[next] && wf_iop_is_binop((wf_iop)(g_iop_of[next] - 1))) {
             c->imm_bits = bits;
             push_at(c, t, IMM_SLOT);
             return;
@@ -1441,25 +720,25 @@ static bool body(cc *c)
         if (c->cs.len == 0) {
             if (!wf_reader_eof(r)) {
                 c->op_off = wf_reader_offset(r);
-                return fail(c, WF_ERR_MALFORMED, "END opcode expected");
+                return wf_cc_fail(c, WF_ERR_MALFORMED, "END opcode expected");
             }
             return true;
         }
         c->op_off = wf_reader_offset(r);
         uint8_t byte;
-        if (wf_reader_eof(r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
+        if (wf_reader_eof(r)) return wf_cc_fail(c, WF_ERR_MALFORMED, "unexpected end");
         if (!wf_read_u8(r, &byte)) return false;
         int op;
         if (byte == 0xFC) {
             uint32_t sub;
             if (!wf_read_u32(r, &sub)) return false;
             op = sub < 32 ? g_fc_op[sub] : -1;
-            if (op < 0) return fail(c, WF_ERR_MALFORMED, "illegal opcode");
+            if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
         } else if (byte == 0xFB || byte == 0xFD || byte == 0xFE) {
-            return fail(c, WF_ERR_UNSUPPORTED, "GC, SIMD and threads instructions are not supported");
+            return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC, SIMD and threads instructions are not supported");
         } else {
             op = g_byte_op[byte];
-            if (op < 0) return fail(c, WF_ERR_MALFORMED, "illegal opcode %02x", byte);
+            if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode %02x", byte);
         }
         sval a, b, v;
         switch ((wf_opcode)op) {
@@ -1493,7 +772,7 @@ static bool body(cc *c)
             wf_word ops[2];
             int nops;
             wf_iop yes, no;
-            take_cond(c, &a, ops, &nops, &yes, &no);
+            wf_fuse_cond(c, &a, ops, &nops, &yes, &no);
             no_prod(c);
             if (!push_ctrl(c, &nf)) return false;
             ctrl *f = top_ctrl(c);
@@ -1518,7 +797,7 @@ static bool body(cc *c)
         }
         case WF_OP_ELSE: {
             ctrl *f = top_ctrl(c);
-            if (f->kind != K_IF) return fail(c, WF_ERR_MALFORMED, "else without if");
+            if (f->kind != K_IF) return wf_cc_fail(c, WF_ERR_MALFORMED, "else without if");
             if (!finish_arm(c, f)) return false;
             no_prod(c);
             if (c->live) {
@@ -1583,7 +862,7 @@ static bool body(cc *c)
             wf_word ops[2];
             int nops;
             wf_iop yes, no;
-            take_cond(c, &a, ops, &nops, &yes, &no);
+            wf_fuse_cond(c, &a, ops, &nops, &yes, &no);
             uint32_t n = label_arity(L);
             sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
             bool ok = pop_label_vals(c, L, n, vals);
@@ -1598,12 +877,12 @@ static bool body(cc *c)
         case WF_OP_BR_TABLE: {
             uint32_t n;
             if (!wf_read_u32(r, &n)) return false;
-            if (n > wf_reader_left(r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
+            if (n > wf_reader_left(r)) return wf_cc_fail(c, WF_ERR_MALFORMED, "unexpected end");
             uint32_t *depths = wf_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
             bool ok = true;
             for (uint32_t i = 0; i <= n && ok; i++) {
                 ok = wf_read_u32(r, &depths[i]);
-                if (ok && depths[i] >= c->cs.len) ok = fail(c, WF_ERR_INVALID, "unknown label");
+                if (ok && depths[i] >= c->cs.len) ok = wf_cc_fail(c, WF_ERR_INVALID, "unknown label");
             }
             if (ok) ok = pop_num(c, WF_I32, &a);
             ctrl *D = ok ? &c->cs.data[c->cs.len - 1 - depths[n]] : NULL;
@@ -1667,15 +946,7 @@ static bool body(cc *c)
                 bool direct = x >= c->m->nfunc_imports;
                 /* An argument just computed: one dispatch with the call,
                  * whose operands then follow the merged instruction's. */
-                if (direct && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
-                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_ADDK_CALL];
-                    c->last_iop = WF_IOP_ADDK_CALL;
-                } else if (direct && can_merge(c, WF_IOP_MOVE, 3)) {
-                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE_CALL];
-                    c->last_iop = WF_IOP_MOVE_CALL;
-                } else {
-                    emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
-                }
+                if (!(direct && wf_fuse_call(c))) emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
                 /* CALL's callee becomes its code's address (wf_code_link) */
                 if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
                 emit(c, x);
@@ -1727,7 +998,7 @@ static bool body(cc *c)
             if (op == WF_OP_SELECT_T) {
                 uint32_t n;
                 if (!wf_read_u32(r, &n)) return false;
-                if (n != 1) return fail(c, WF_ERR_INVALID, "invalid result arity");
+                if (n != 1) return wf_cc_fail(c, WF_ERR_INVALID, "invalid result arity");
                 if (!read_valtype(c, &t)) return false;
             }
             if (!pop_num(c, WF_I32, &v)) return false;
@@ -1753,24 +1024,19 @@ static bool body(cc *c)
         case WF_OP_LOCAL_GET: {
             uint32_t x;
             if (!wf_read_u32(r, &x)) return false;
-            if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
-            if (!c->linit[x]) return fail(c, WF_ERR_INVALID, "uninitialized local");
+            if (x >= c->nlocals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown local");
+            if (!c->linit[x]) return wf_cc_fail(c, WF_ERR_INVALID, "uninitialized local");
             push_at(c, c->locals[x], x);
             break;
         }
         case WF_OP_LOCAL_SET: case WF_OP_LOCAL_TEE: {
             uint32_t x;
             if (!wf_read_u32(r, &x)) return false;
-            if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
+            if (x >= c->nlocals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown local");
             if (!pop_expect(c, c->locals[x], &a)) return false;
             bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
-            if (c->live && c->code.len == 5 && !c->seen_loop && x >= c->ft->nparams &&
-                !c->pending[x] && is_const(c, a.slot)) {
-                /* nothing has run yet (only ENTER): the constant becomes
-                 * the local's initial value in ENTER's template */
-                c->lentry[x] = c->consts.data[a.slot - c->cbase];
-            } else if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
-                /* still its initial zero: nothing to do */
+            if (wf_fuse_local_set(c, x, &a)) {
+                /* nothing to emit */
             } else if (!c->pending[x]) {
                 /* with no deferred reads of x left, the producer writes x */
                 move_to(c, x, &a);
@@ -1789,7 +1055,7 @@ static bool body(cc *c)
         case WF_OP_GLOBAL_GET: case WF_OP_GLOBAL_SET: {
             uint32_t x;
             if (!wf_read_u32(r, &x)) return false;
-            if (x >= c->m->nglobals) return fail(c, WF_ERR_INVALID, "unknown global %u", x);
+            if (x >= c->m->nglobals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown global %u", x);
             const wf_globaltype *gt = &c->m->globals[x].type;
             if (op == WF_OP_GLOBAL_GET) {
                 push(c, gt->type);
@@ -1799,7 +1065,7 @@ static bool body(cc *c)
                 emit(c, x);
                 note_prod(c, at, WF_IOP_GLOBAL_GET);
             } else {
-                if (!gt->mut) return fail(c, WF_ERR_INVALID, "global is immutable");
+                if (!gt->mut) return wf_cc_fail(c, WF_ERR_INVALID, "global is immutable");
                 if (!pop_expect(c, gt->type, &a)) return false;
                 emit_op(c, WF_IOP_GLOBAL_SET);
                 emit(c, x);
@@ -1887,7 +1153,7 @@ static bool body(cc *c)
             uint32_t x;
             if (!func_index(c, &x)) return false;
             if (!c->m->func_declared || !c->m->func_declared[x])
-                return fail(c, WF_ERR_INVALID, "undeclared function reference");
+                return wf_cc_fail(c, WF_ERR_INVALID, "undeclared function reference");
             wf_valtype t = { WF_REF, WF_HEAP_TYPE, 0, c->m->funcs[x].type->id };
             push(c, t);
             emit_op(c, WF_IOP_REF_FUNC);
@@ -1945,10 +1211,10 @@ static bool body(cc *c)
             if (op == WF_OP_MEMORY_INIT && !read_memidx(c)) return false;
             if (!c->m->has_data_count) {
                 if (has_data_section(c->m))
-                    return fail(c, WF_ERR_MALFORMED, "data count section required");
-                return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+                    return wf_cc_fail(c, WF_ERR_MALFORMED, "data count section required");
+                return wf_cc_fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
             }
-            if (x >= c->m->ndatas) return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+            if (x >= c->m->ndatas) return wf_cc_fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
             if (op == WF_OP_DATA_DROP) {
                 emit_op(c, WF_IOP_DATA_DROP);
                 emit(c, x);
@@ -1977,7 +1243,7 @@ static bool body(cc *c)
             uint32_t x, tab = 0;
             if (!wf_read_u32(r, &x)) return false;
             if (op == WF_OP_TABLE_INIT && !read_table(c, &tab)) return false;
-            if (x >= c->m->nelems) return fail(c, WF_ERR_INVALID, "unknown elem segment %u", x);
+            if (x >= c->m->nelems) return wf_cc_fail(c, WF_ERR_INVALID, "unknown elem segment %u", x);
             if (op == WF_OP_ELEM_DROP) {
                 emit_op(c, WF_IOP_ELEM_DROP);
                 emit(c, x);
@@ -2038,9 +1304,9 @@ static bool body(cc *c)
             break;
         }
         case WF_OP_THROW: case WF_OP_THROW_REF: case WF_OP_TRY_TABLE:
-            return fail(c, WF_ERR_UNSUPPORTED, "exception handling is not supported");
+            return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "exception handling is not supported");
         case WF_OP_REF_EQ:
-            return fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
+            return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
         default:
             if (!op_simple(c, (wf_opcode)op)) return false;
             break;
@@ -2053,7 +1319,7 @@ static bool read_locals(cc *c)
     const wf_functype *ft = c->ft;
     uint32_t ngroups;
     if (!wf_read_u32(&c->r, &ngroups)) return false;
-    if (ngroups > wf_reader_left(&c->r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
+    if (ngroups > wf_reader_left(&c->r)) return wf_cc_fail(c, WF_ERR_MALFORMED, "unexpected end");
     uint64_t total = ft->nparams;
     const uint8_t *save = c->r.p;
     /* first pass: count, so the arrays are allocated once */
@@ -2063,7 +1329,7 @@ static bool read_locals(cc *c)
         c->op_off = wf_reader_offset(&c->r);
         if (!wf_read_u32(&c->r, &n)) return false;
         total += n;
-        if (total > WF_MAX_FUNC_LOCALS) return fail(c, WF_ERR_MALFORMED, "too many locals");
+        if (total > WF_MAX_FUNC_LOCALS) return wf_cc_fail(c, WF_ERR_MALFORMED, "too many locals");
         if (!read_valtype(c, &t)) return false;
     }
     c->nlocals = (uint32_t)total;

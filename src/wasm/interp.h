@@ -152,8 +152,8 @@ struct wf_code {
  *               d = a + k, then the branch compares d with b
  *   ADD_NAME[_K]   the same after an i32.add of two slots:
  *               s d, s a, s a2, s b | i b, L
- * Code that needs one form from another uses the mapping functions of
- * compile_int.h, never the distance between two enum values. */
+ * Code that needs one form from another uses the mapping functions below,
+ * never the distance between two enum values. */
 #define WF_IOP_PLAIN_(n, ...) WF_IOP_ENTRY(n)
 #define WF_IOP_K_(n, ...) WF_IOP_ENTRY(n##_K)
 #define WF_IOP_A_(n, ...) WF_IOP_ENTRY(n##_A)
@@ -180,6 +180,98 @@ typedef enum wf_iop {
 #undef WF_IOP_ENTRY
     WF_IOP_COUNT_
 } wf_iop;
+
+/* ---- instruction forms: one form of an instruction from another, by name
+ * (the families above); WF_IOP_COUNT_ where there is no such form. */
+
+static inline bool wf_iop_is_binop(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n:
+    WF_BINOPS(WF_F_)
+#undef WF_F_
+        return true;
+    default:
+        return false;
+    }
+}
+/* A comparison (0 or 1, written as a u64) in its slot or immediate form. */
+static inline bool wf_iop_is_compare(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: case WF_IOP_##n##_K:
+    WF_CMPOPS(WF_F_)
+#undef WF_F_
+        return true;
+    default:
+        return false;
+    }
+}
+/* The immediate form of a binary operation. */
+static inline wf_iop wf_iop_k_form(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return WF_IOP_##n##_K;
+    WF_BINOPS(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The form of a load or store taking an i32.add(slot, immediate) address. */
+static inline wf_iop wf_iop_a_form(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return WF_IOP_##n##_A;
+    WF_LOADOPS(WF_F_) WF_STOREOPS(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The form of a load taking an i32.add(slot, slot) address. */
+static inline wf_iop wf_iop_x_form(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return WF_IOP_##n##_X;
+    WF_LOADOPS(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* An i32 compare-and-branch of two slots (or, k_too, slot and immediate). */
+static inline bool wf_iop_is_br_i32(wf_iop op, bool k_too)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return true; case WF_IOP_##n##_K: return k_too;
+    WF_BRCMP_I32(WF_F_)
+#undef WF_F_
+    default: return false;
+    }
+}
+/* An i32 compare-and-branch (slot or immediate form) merged after the
+ * i32.add that computed its first operand: with an immediate (addk) or of
+ * two slots. */
+static inline wf_iop wf_iop_add_br_form(bool addk, wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...)                                                         \
+    case WF_IOP_##n: return addk ? WF_IOP_ADDK_##n : WF_IOP_ADD_##n;          \
+    case WF_IOP_##n##_K: return addk ? WF_IOP_ADDK_##n##_K : WF_IOP_ADD_##n##_K;
+    WF_BRCMP_I32(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The i32 compare-and-branch on swapped operands (a < b is b > a). */
+static inline wf_iop wf_iop_br_swapped(wf_iop op)
+{
+    switch (op) {
+#define WF_P_(a, b) case WF_IOP_BR_I32_##a: return WF_IOP_BR_I32_##b; \
+                    case WF_IOP_BR_I32_##b: return WF_IOP_BR_I32_##a;
+    WF_P_(LT_S, GT_S) WF_P_(LT_U, GT_U) WF_P_(LE_S, GE_S) WF_P_(LE_U, GE_U)
+#undef WF_P_
+    default: return op;     /* EQ, NE */
+    }
+}
 
 /* The handler addresses, indexed by wf_iop. */
 const void *const *wf_interp_labels(void);
