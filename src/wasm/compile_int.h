@@ -1,8 +1,8 @@
 /*
  * compile_int.h - the state of one function body's translation, shared by
  * the files of the compiler: compile.c (the single pass: decoding,
- * validation, slot allocation and emission) and fuse.c (the fusion rules).
- * Not for other users.
+ * validation, slot allocation and emission), compile_ctrl.c (control frames
+ * and branches) and fuse.c (the fusion rules). Not for other users.
  *
  * The emission primitives are here, inline, because every instruction uses
  * them; they also keep the facts the fusion rules look at: the last
@@ -99,6 +99,30 @@ typedef struct cc {
  * return false; only the first error of a body counts. */
 bool wf_cc_fail(cc *c, wf_error_kind kind, const char *fmt, ...) WF_PRINTF(3, 4);
 #define MISMATCH(c) wf_cc_fail((c), WF_ERR_INVALID, "type mismatch")
+
+/* ---- the operand stack (compile.c) ---------------------------------------- */
+
+/* Pop any value (the unknown type below an unreachable frame's stack). */
+bool wf_cc_pop_any(cc *c, sval *out);
+/* Pop a value of type t (or a subtype); out may be NULL. */
+bool wf_cc_pop_expect(cc *c, wf_valtype t, sval *out);
+bool wf_cc_pop_num(cc *c, wf_valkind k, sval *out);
+/* Move the innermost frame's deferred entries (local.get reads) home. */
+void wf_cc_materialize_frame(cc *c);
+/* The rest of the frame is unreachable: its stack goes, no code follows. */
+void wf_cc_set_unreachable(cc *c);
+/* MOVE dst src (nothing when they are equal). */
+void wf_cc_emit_move(cc *c, uint32_t dst, uint32_t src);
+/* Put the popped value v into dst: retarget its producer, else a move. */
+void wf_cc_move_to(cc *c, uint32_t dst, const sval *v);
+/* A block type: f->ft, or f->has_one and f->one, or neither. */
+bool wf_cc_read_blocktype(cc *c, ctrl *f);
+
+/* ---- control (compile_ctrl.c) ---------------------------------------------- */
+
+/* block, loop, if, else, end, br, br_if, br_table, return, br_on_null and
+ * br_on_non_null. */
+bool wf_cc_control(cc *c, wf_opcode op);
 
 /* ---- emission -------------------------------------------------------------- */
 
@@ -228,5 +252,6 @@ static inline uint32_t push_result(cc *c, wf_valtype t)
 }
 
 static inline wf_valtype vt(wf_valkind k) { wf_valtype t = { k, 0, 0, 0 }; return t; }
+static inline bool is_ref_or_bot(wf_valtype t) { return t.kind == WF_REF || t.kind == KIND_BOT; }
 
 #endif
