@@ -12,7 +12,7 @@
 
 #include "cli/cli.h"
 #include "component/json.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include "lua/wflua.h"
 #include "registry/registry.h"
 #include "runtime/runtime.h"

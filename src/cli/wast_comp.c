@@ -24,7 +24,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "component/component.h"
-#include "component/cwat.h"
+#include "cli/cwat.h"
 
 typedef enum cstate { C_OK, C_SKIPPED, C_FAILED } cstate;
 

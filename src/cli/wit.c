@@ -8,7 +8,7 @@
 
 #include "base/buf.h"
 #include "cli/cli.h"
-#include "component/wit_doc.h"
+#include "component/wit/wit_doc.h"
 
 static void help(FILE *out)
 {

@@ -26,7 +26,7 @@
 #include "base/base.h"
 #include "wasmfn.h"
 #include "component/val.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 
 typedef struct wf_component wf_component;
 typedef struct wf_cinstance wf_cinstance;

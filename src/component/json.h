@@ -31,7 +31,7 @@
 #include "base/base.h"
 #include "wasmfn.h"
 #include "component/val.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 
 #define WF_JSON_MAX_DEPTH 200
 

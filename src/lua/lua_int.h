@@ -13,7 +13,7 @@
 #include "base/error.h"
 #include "base/vec.h"
 #include "component/val.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include "runtime/fn.h"
 #include "runtime/runtime.h"
 

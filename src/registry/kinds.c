@@ -12,7 +12,7 @@
 #include "base/file.h"
 #include "base/sha256.h"
 #include "component/component.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include <unistd.h>
 
 static const char *const kind_names[WF_REG_KIND_COUNT] = {

@@ -16,10 +16,10 @@
 
 #include "base/file.h"
 #include "base/sha256.h"
-#include "component/cabi.h"
+#include "component/cabi/cabi.h"
 #include "component/component.h"
 #include "wasm/module.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include "runtime/runtime.h"
 
 /* The YAML line of line `l` of an inline text node. */

@@ -22,7 +22,7 @@
 
 #include "runtime/runtime.h"
 #include "base/buf.h"
-#include "component/cabi.h"
+#include "component/cabi/cabi.h"
 #include "wasi/wasi.h"
 #include "wasm/code.h"
 #include "wasm/runtime.h"

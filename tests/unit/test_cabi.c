@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "component/cabi.h"
+#include "component/cabi/cabi.h"
 #include "cabi_modules.h"
 
 typedef struct env {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "component/cabi_int.h"
+#include "component/cabi/cabi_int.h"
 #include "base/error.h"
 #include "wat_env.h"
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "component/cinst_int.h"
+#include "component/link/cinst_int.h"
 #include "base/error.h"
 
 /* M1: echo a utf16 string (f), with memory and a bump realloc. */

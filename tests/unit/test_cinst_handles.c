@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "component/component.h"
-#include "component/cwat.h"
+#include "cli/cwat.h"
 
 static const char *TEXT =
     "(component\n"

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
-#include "component/comp.h"
+#include "component/binary/comp.h"
 #include "wasm/wat.h"
 
 /* ---- A small component encoder ------------------------------------------- */

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "base/file.h"
-#include "component/comp.h"
+#include "component/binary/comp.h"
 
 static uint8_t *read_all(const char *path, size_t *len)
 {

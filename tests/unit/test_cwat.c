@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "component/cwat.h"
+#include "cli/cwat.h"
 
 #include <stdio.h>
 #include <string.h>

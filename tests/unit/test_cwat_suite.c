@@ -18,7 +18,7 @@
 #include "base/file.h"
 #include "base/vec.h"
 #include "component/component.h"
-#include "component/cwat.h"
+#include "cli/cwat.h"
 #include "wasm/wat_lex.h"
 
 #include <dirent.h>

@@ -11,7 +11,7 @@
 
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
-#include "component/cabi.h"
+#include "component/cabi/cabi.h"
 
 static const char *ADD_WAT =
     "(module (func (export \"add\") (param i32 i32) (result i32)"

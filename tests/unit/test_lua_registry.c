@@ -11,7 +11,7 @@
 
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
-#include "component/cabi.h"
+#include "component/cabi/cabi.h"
 
 void *const test_lua_registry_cabi_link = (void *)&wf_cabi_call;
 

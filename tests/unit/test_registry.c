@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include "registry/registry.h"
 
 static char root[64];

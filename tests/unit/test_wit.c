@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "component/wit.h"
+#include "component/wit/wit.h"
 
 static wf_wit *parse_ok(const char *text)
 {

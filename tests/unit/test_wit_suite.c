@@ -13,7 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "component/wit_doc.h"
+#include "component/wit/wit_doc.h"
 #include "base/vec.h"
 
 #include <dirent.h>

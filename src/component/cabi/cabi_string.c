@@ -11,7 +11,7 @@
  * worst-case allocation and the shrinking realloc, since a guest's realloc
  * may observe them.
  */
-#include "component/cabi_int.h"
+#include "component/cabi/cabi_int.h"
 #include "base/error.h"
 #include "base/utf8.h"
 

@@ -5,7 +5,7 @@
  * instance and resource types, extern types and type uses, and the core
  * types of components: function types and module types with their decls.
  */
-#include "component/cwat_int.h"
+#include "cli/cwat_int.h"
 
 static const struct { const char *name; uint8_t code; } prims[] = {
     { "bool", 0x7f }, { "s8", 0x7e }, { "u8", 0x7d }, { "s16", 0x7c }, { "u16", 0x7b },

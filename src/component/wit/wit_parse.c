@@ -6,9 +6,9 @@
  * blocks; feature gates (`@since`, `@unstable`, `@deprecated`) before items.
  * Only syntax is checked here; names are resolved by wit_resolve.c.
  */
-#include "component/wit_ast.h"
-#include "component/wit_lex.h"
-#include "component/wit.h"
+#include "component/wit/wit_ast.h"
+#include "component/wit/wit_lex.h"
+#include "component/wit/wit.h"
 #include "base/vec.h"
 
 #include <ctype.h>

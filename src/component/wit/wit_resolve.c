@@ -9,8 +9,8 @@
  * across interfaces and packages work in any order and a cycle shows up as
  * an interface met again while in progress.
  */
-#include "component/wit_doc.h"
-#include "component/wit.h"
+#include "component/wit/wit_doc.h"
+#include "component/wit/wit.h"
 #include "base/vec.h"
 
 #include <stdarg.h>

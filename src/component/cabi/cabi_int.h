@@ -15,7 +15,7 @@
 #ifndef WF_CABI_INT_H
 #define WF_CABI_INT_H
 
-#include "component/cabi.h"
+#include "component/cabi/cabi.h"
 #include "base/buf.h"
 #include "base/vec.h"
 

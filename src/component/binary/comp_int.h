@@ -17,7 +17,7 @@
 #include <inttypes.h>
 
 #include "base/vec.h"
-#include "component/comp.h"
+#include "component/binary/comp.h"
 #include "wasm/leb.h"
 
 /* ---- Pointer-pair hash (memo tables for walks over shared type DAGs) ----- */

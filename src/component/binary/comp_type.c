@@ -5,7 +5,7 @@
  * their declarators, core types (function and module types), extern types,
  * and the encoded values of value definitions.
  */
-#include "component/comp_int.h"
+#include "component/binary/comp_int.h"
 
 #include "base/utf8.h"
 

@@ -9,7 +9,7 @@
  * values built is capped (WF_CABI_MAX_ITEMS) so a guest cannot exhaust host
  * memory.
  */
-#include "component/cabi_int.h"
+#include "component/cabi/cabi_int.h"
 #include "base/error.h"
 
 

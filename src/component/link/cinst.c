@@ -13,7 +13,7 @@
  * to whatever runtime type was linked where the type entered (an import, an
  * instance, an alias).
  */
-#include "component/cinst_int.h"
+#include "component/link/cinst_int.h"
 #include "base/error.h"
 
 /* ---- The linker ---------------------------------------------------------------------- */

@@ -15,7 +15,7 @@
 
 #include "base/base.h"
 #include "base/buf.h"
-#include "component/wit_ast.h"
+#include "component/wit/wit_ast.h"
 
 typedef struct wit_group {       /* the files of one source location */
     wit_file **files;

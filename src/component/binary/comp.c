@@ -3,7 +3,7 @@
  * (component.h: is_binary, new/free, imports/exports as wf_cextern,
  * find_func), plus the type arena every component tree allocates from.
  */
-#include "component/comp_int.h"
+#include "component/binary/comp_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,8 +10,8 @@
  * is computed once per node, depth first, which also finds recursive
  * definitions (not allowed in WIT).
  */
-#include "component/wit.h"
-#include "component/wit_ast.h"
+#include "component/wit/wit.h"
+#include "component/wit/wit_ast.h"
 #include "base/buf.h"
 #include "base/vec.h"
 #include "base/error.h"

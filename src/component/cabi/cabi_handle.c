@@ -10,7 +10,7 @@
  * rep (low half). The registry maps ids to live types so that a value the
  * host kept cannot name a freed type: lowering it then traps.
  */
-#include "component/cabi_int.h"
+#include "component/cabi/cabi_int.h"
 #include "base/error.h"
 
 #include <pthread.h>

@@ -17,7 +17,7 @@
 #include "base/base.h"
 #include "wasmfn.h"
 #include "component/val.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 
 /* Call fn (the export `export_name` of inst) with typed args.
  *

@@ -4,7 +4,7 @@
  * built-ins): a component function called with wf_vals, the core functions
  * `canon lower` makes, and wf_cinstance_call for the host.
  */
-#include "component/cinst_int.h"
+#include "component/link/cinst_int.h"
 #include "base/error.h"
 
 static wf_error *check_args(const wf_wit_func *type, const wf_val *args, size_t nargs)

@@ -8,8 +8,8 @@
  * scratch buffers come from wat_tbuf: the context frees them whatever the
  * exit; freeing one early only returns its bytes sooner.
  */
-#include "component/cwat.h"
-#include "component/cwat_int.h"
+#include "cli/cwat.h"
+#include "cli/cwat_int.h"
 #include "wasm/wat.h"
 
 #include <stdio.h>

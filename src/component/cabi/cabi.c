@@ -3,7 +3,7 @@
  * argument checks, flattening with spilling, the call, result lifting and
  * post-return; and the untyped numeric call for modules without WIT.
  */
-#include "component/cabi_int.h"
+#include "component/cabi/cabi_int.h"
 #include "base/error.h"
 
 #include <math.h>

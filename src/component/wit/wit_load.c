@@ -5,7 +5,7 @@
  * directory of `.wit` files or a single `.wit` file; other files are
  * ignored). Files are read in name order so errors are deterministic.
  */
-#include "component/wit_doc.h"
+#include "component/wit/wit_doc.h"
 #include "base/file.h"
 #include "base/vec.h"
 

@@ -6,7 +6,7 @@
  * spaces as they stand and appended to the definition list. Also the
  * component's own type and its embedder view when it ends.
  */
-#include "component/comp_int.h"
+#include "component/binary/comp_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * wit_lex.c - the WIT lexer (wit_lex.h).
  */
-#include "component/wit_lex.h"
+#include "component/wit/wit_lex.h"
 
 void wit_lex_init(wit_lexer *lx, const char *text, size_t len)
 {

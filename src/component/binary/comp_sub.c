@@ -8,7 +8,7 @@
  * (imports by the given arguments, its own resources renamed fresh) and
  * when an instance type is imported (its abstract resources become fresh).
  */
-#include "component/comp_int.h"
+#include "component/binary/comp_int.h"
 
 #include <stdio.h>
 

@@ -14,8 +14,8 @@
 #ifndef WF_CINST_INT_H
 #define WF_CINST_INT_H
 
-#include "component/comp.h"
-#include "component/cabi_int.h"
+#include "component/binary/comp.h"
+#include "component/cabi/cabi_int.h"
 
 typedef struct cfunc cfunc;
 typedef struct crt crt;

@@ -7,7 +7,7 @@
  * Records match fields by name ('-' and '_' equal), variants by case name
  * when the value has one, else by index.
  */
-#include "component/cabi_int.h"
+#include "component/cabi/cabi_int.h"
 #include "base/error.h"
 #include "base/utf8.h"
 

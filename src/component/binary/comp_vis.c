@@ -7,7 +7,7 @@
  * exporting a type gives it a new node (wf_cvis_name), which is the visible
  * one; the type it names stays anonymous.
  */
-#include "component/comp_int.h"
+#include "component/binary/comp_int.h"
 
 static bool in(const cphash *v, const void *p) { return wf_cphash_get(v, p, NULL) != NULL; }
 static void put(cphash *v, const void *p) { wf_cphash_put(v, p, NULL, p); }

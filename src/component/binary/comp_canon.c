@@ -6,7 +6,7 @@
  * error-context and thread built-ins are decoded (so a binary using them is
  * well formed) and refused as not supported.
  */
-#include "component/comp_int.h"
+#include "component/binary/comp_int.h"
 
 #define OFF(x) wf_reader_offset(&(x)->r)
 

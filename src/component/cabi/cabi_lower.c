@@ -5,7 +5,7 @@
  * Values were shape-checked first (cabi_check.c), so only the guest can make
  * lowering fail here: a trapping or misbehaving cabi_realloc.
  */
-#include "component/cabi_int.h"
+#include "component/cabi/cabi_int.h"
 #include "base/error.h"
 
 #include <math.h>

@@ -47,7 +47,7 @@
 
 #include "base/base.h"
 #include "component/component.h"
-#include "component/wit.h"
+#include "component/wit/wit.h"
 #include "wasm/module.h"
 
 /* ---- Sorts (index spaces) ------------------------------------------------ */

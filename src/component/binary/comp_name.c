@@ -4,7 +4,7 @@
  * names, interface names with semver versions, strong uniqueness, and the
  * type rules annotated names impose.
  */
-#include "component/comp_int.h"
+#include "component/binary/comp_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
