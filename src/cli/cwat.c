@@ -83,47 +83,11 @@ cw_scope *cw_scope_new(cw *c, cw_scope *up, int kind, size_t idtok)
 
 void cw_scope_free(cw_scope *s)
 {
-    for (int k = 0; k < NS_COUNT; k++) {
-        free(s->names[k].ents);
-        free(s->names[k].slots);
-    }
+    for (int k = 0; k < NS_COUNT; k++) wf_map_free(&s->names[k]);
     wf_buf_free(&s->body);
     wf_buf_free(&s->sec);
     wf_buf_free(&s->tail);
     memset(s, 0, sizeof *s);
-}
-
-/* The map helpers of wat.c are private; a scope's maps use the same layout
- * and these few lines. */
-static uint64_t name_hash(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-    return h;
-}
-
-static void map_put(wat_map *m, const char *name, size_t len, uint32_t idx)
-{
-    if (m->count == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 16;
-        m->ents = wf_xrealloc(m->ents, m->cap * sizeof *m->ents);
-    }
-    m->ents[m->count++] = (wat_map_ent){ (char *)name, len, idx };
-    if (m->count * 2 > m->nslots) {
-        size_t n = m->nslots ? m->nslots * 2 : 32;
-        free(m->slots);
-        m->slots = wf_xcalloc(n, sizeof *m->slots);
-        m->nslots = n;
-        for (size_t i = 0; i < m->count; i++) {
-            size_t s = name_hash(m->ents[i].name, m->ents[i].len) & (n - 1);
-            while (m->slots[s]) s = (s + 1) & (n - 1);
-            m->slots[s] = (uint32_t)i + 1;
-        }
-    } else {
-        size_t s = name_hash(name, len) & (m->nslots - 1);
-        while (m->slots[s]) s = (s + 1) & (m->nslots - 1);
-        m->slots[s] = (uint32_t)m->count;
-    }
 }
 
 uint32_t cw_define(cw *c, cw_scope *s, int ns, size_t idtok)
@@ -132,10 +96,8 @@ uint32_t cw_define(cw *c, cw_scope *s, int ns, size_t idtok)
     if (idtok && cw_is_id(c, idtok)) {
         size_t len;
         const char *n = wat_id(&c->w, idtok, &len);
-        uint32_t old;
-        if (wat_map_find(&s->names[ns], n, len, &old))
+        if (!wf_map_add_index(&s->names[ns], n, len, idx))
             wat_malformed(&c->w, idtok, "duplicate %s identifier", ns_name[ns]);
-        map_put(&s->names[ns], n, len, idx);
     }
     return idx;
 }
@@ -144,7 +106,7 @@ static bool scope_find(cw *c, cw_scope *s, int ns, size_t tok, uint32_t *idx)
 {
     size_t len;
     const char *n = wat_id(&c->w, tok, &len);
-    return wat_map_find(&s->names[ns], n, len, idx);
+    return wf_map_find_index(&s->names[ns], n, len, idx);
 }
 
 /* An index at *pos resolved in s only (no outer alias). */

@@ -39,7 +39,7 @@ typedef struct cw_scope {
     struct cw_scope *up;
     int kind;
     size_t idtok;            /* token of the scope's $id, 0 when none */
-    wat_map names[NS_COUNT];
+    wf_map names[NS_COUNT];
     uint32_t count[NS_COUNT];
     wf_buf body;             /* finished sections, or the decls */
     uint32_t ndecls;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "base/error.h"
+#include "base/map.h"
 #include "base/vec.h"
 #include "registry/registry.h"
 
@@ -31,8 +32,12 @@ struct wf_registry {
     char *root;             /* absolute, no trailing slash */
     WF_VEC(reg_file *) files;
     WF_VEC(reg_entry *) all;        /* every entry parsed, files in order */
+    wf_map all_ids;                 /* id -> reg_entry *, over `all` */
+    /* public `variable` name -> the first env.variable in load order that
+     * checked clean, filled as they are checked (values.c find_var) */
+    wf_map var_names;
     WF_VEC(reg_entry *) entries;    /* loaded: entries of sound files */
-    WF_VEC(reg_entry *) by_id;      /* `entries` sorted by id */
+    wf_map ids;                     /* id -> reg_entry *, over `entries` */
     WF_VEC(wf_reg_diag) diags;
     pthread_mutex_t env_lock;       /* guards env.storage.memory values */
 };
@@ -57,6 +62,9 @@ void reg_entry_free_fields(reg_entry *e);
 void reg_expand_entry(wf_registry *r, reg_entry *e);
 /* Look up an entry among all parsed ones (bad files included). */
 reg_entry *reg_find_any(wf_registry *r, const char *id);
+/* e (an env.variable) checked clean: its public name now resolves to it,
+ * unless an earlier one has the name. */
+void reg_var_checked(wf_registry *r, reg_entry *e);
 /* A reference as written -> full ID (bare names in ns); the caller frees it. */
 char *reg_ref_resolve(const char *ns, const char *ref);
 /* Resolve path (relative) below base, confined to root; NULL + *why if it

@@ -210,15 +210,11 @@ static void load_file(wf_registry *r, reg_file *f)
         re->pub.line = en->line;
         re->pub.node = en;
         wf_vec_push(&r->all, re);
+        wf_map_add(&r->all_ids, re->pub.id, strlen(re->pub.id), re);
     }
 }
 
 /* ---- the whole load ---------------------------------------------------- */
-
-static int cmp_entry_id(const void *a, const void *b)
-{
-    return strcmp((*(reg_entry *const *)a)->pub.id, (*(reg_entry *const *)b)->pub.id);
-}
 
 static int cmp_diag(const void *a, const void *b)
 {
@@ -230,9 +226,7 @@ static int cmp_diag(const void *a, const void *b)
 
 reg_entry *reg_find_any(wf_registry *r, const char *id)
 {
-    for (size_t i = 0; i < r->all.len; i++)
-        if (!strcmp(r->all.data[i]->pub.id, id)) return r->all.data[i];
-    return NULL;
+    return wf_map_get(&r->all_ids, id);
 }
 
 static bool is_env_kind(wf_reg_kind k)
@@ -282,16 +276,19 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
             /* A value that failed to expand is not checked further: its
              * compile error would only repeat the first problem. */
             if (!expanded) e->checked = false;
+            if (e->checked && e->pub.kind == WF_REG_ENV_VARIABLE) reg_var_checked(r, e);
         }
     for (size_t i = 0; i < r->all.len; i++)
         if (r->all.data[i]->checked) reg_check_refs(r, r->all.data[i]);
     for (size_t i = 0; i < r->all.len; i++)
         if (r->all.data[i]->checked) reg_compile_entry(r, r->all.data[i]);
 
-    for (size_t i = 0; i < r->all.len; i++)
-        if (!r->all.data[i]->file->bad) wf_vec_push(&r->entries, r->all.data[i]);
-    for (size_t i = 0; i < r->entries.len; i++) wf_vec_push(&r->by_id, r->entries.data[i]);
-    if (r->by_id.len) qsort(r->by_id.data, r->by_id.len, sizeof *r->by_id.data, cmp_entry_id);
+    for (size_t i = 0; i < r->all.len; i++) {
+        reg_entry *e = r->all.data[i];
+        if (e->file->bad) continue;
+        wf_vec_push(&r->entries, e);
+        wf_map_add(&r->ids, e->pub.id, strlen(e->pub.id), e);
+    }
 
     /* Report in file order, then line order, whatever phase found them. */
     if (r->diags.len > 1) {
@@ -316,8 +313,10 @@ void wf_registry_free(wf_registry *r)
         free(e);
     }
     wf_vec_free(&r->all);
+    wf_map_free(&r->all_ids);
+    wf_map_free(&r->var_names);
     wf_vec_free(&r->entries);
-    wf_vec_free(&r->by_id);
+    wf_map_free(&r->ids);
     for (size_t i = 0; i < r->files.len; i++) {
         reg_file *f = r->files.data[i];
         reg_node_free(f->root);
@@ -353,13 +352,6 @@ const wf_reg_entry *wf_registry_at(const wf_registry *r, size_t i)
 
 const wf_reg_entry *wf_registry_get(const wf_registry *r, const char *id)
 {
-    size_t lo = 0, hi = r->by_id.len;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(r->by_id.data[mid]->pub.id, id);
-        if (!c) return &r->by_id.data[mid]->pub;
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return NULL;
+    reg_entry *e = wf_map_get(&r->ids, id);
+    return e ? &e->pub : NULL;
 }

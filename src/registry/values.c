@@ -131,12 +131,13 @@ static reg_entry *find_var(wf_registry *r, const char *ns, const char *name)
     reg_entry *e = reg_find_any(r, id);
     free(id);
     if (e && e->pub.kind == WF_REG_ENV_VARIABLE && e->checked) return e;
-    for (size_t i = 0; i < r->all.len; i++) {
-        reg_entry *v = r->all.data[i];
-        if (v->pub.kind == WF_REG_ENV_VARIABLE && v->checked && !strcmp(v->pub.u.var.variable, name))
-            return v;
-    }
-    return NULL;
+    return wf_map_get(&r->var_names, name);
+}
+
+void reg_var_checked(wf_registry *r, reg_entry *e)
+{
+    const char *name = e->pub.u.var.variable;
+    if (name) wf_map_add(&r->var_names, name, strlen(name), e);   /* an earlier one keeps it */
 }
 
 /* Expand placeholders in s; NULL + diag on an unresolvable one. */

@@ -48,14 +48,17 @@ static wf_reg_node *node_new(wf_reg_node_type t, const yaml_event_t *ev)
     return n;
 }
 
+/* The arrays' capacity is n rounded up to a power of two: they double when
+ * n reaches one, so a list of n entries costs O(n), not O(n^2), to build. */
 static void node_push(wf_reg_node *n, char *key, wf_reg_node *item)
 {
-    n->items = wf_xrealloc(n->items, (n->n + 1) * sizeof *n->items);
-    n->items[n->n] = item;
-    if (n->type == WF_NODE_MAP) {
-        n->keys = wf_xrealloc(n->keys, (n->n + 1) * sizeof *n->keys);
-        n->keys[n->n] = key;
+    if (!(n->n & (n->n - 1))) {
+        size_t cap = n->n ? n->n * 2 : 1;
+        n->items = wf_xrealloc(n->items, cap * sizeof *n->items);
+        if (n->type == WF_NODE_MAP) n->keys = wf_xrealloc(n->keys, cap * sizeof *n->keys);
     }
+    n->items[n->n] = item;
+    if (n->type == WF_NODE_MAP) n->keys[n->n] = key;
     n->n++;
 }
 

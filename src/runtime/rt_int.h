@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 
+#include "base/map.h"
 #include "runtime/runtime.h"
 #include "runtime/sched.h"
 
@@ -54,9 +55,10 @@ typedef struct rt_job {
 } rt_job;
 
 struct wf_runtime {
-    pthread_mutex_t mu;         /* the function table (adds vs lookups) */
-    rt_fn **fns;
+    pthread_mutex_t mu;         /* serializes adds (a call's lookup takes no lock) */
+    rt_fn **fns;                /* in add order, for free; guarded by mu */
     size_t nfns, cap;
+    wf_map by_id;               /* id -> rt_fn *: read lock-free, added to under mu */
     wf_sched *sched;            /* the pools' groups, the timer */
     wf_timer *timer;            /* the scheduler's */
 };

@@ -59,22 +59,18 @@ void wf_runtime_free(wf_runtime *rt)
         free(f);
     }
     free(rt->fns);
+    wf_map_free(&rt->by_id);
     wf_sched_free(rt->sched);
     pthread_mutex_destroy(&rt->mu);
     free(rt);
 }
 
+/* Every call looks its function up here: one hash probe, no lock, so calls
+ * on many threads never queue behind each other or behind an add (map.h
+ * says why a lookup may run beside the one adder). */
 static rt_fn *find(wf_runtime *rt, const char *id)
 {
-    rt_fn *found = NULL;
-    pthread_mutex_lock(&rt->mu);
-    for (size_t i = 0; i < rt->nfns; i++)
-        if (!strcmp(rt->fns[i]->id, id)) {
-            found = rt->fns[i];
-            break;
-        }
-    pthread_mutex_unlock(&rt->mu);
-    return found;
+    return wf_map_get(&rt->by_id, id);
 }
 
 wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
@@ -96,12 +92,22 @@ wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind,
         }
     }
     pthread_mutex_lock(&rt->mu);
-    if (rt->nfns == rt->cap) {
-        rt->cap = rt->cap ? rt->cap * 2 : 16;
-        rt->fns = wf_xrealloc(rt->fns, rt->cap * sizeof *rt->fns);
+    /* the key is f->id, which lives as long as the runtime */
+    bool added = wf_map_add(&rt->by_id, f->id, strlen(f->id), f);
+    if (added) {
+        if (rt->nfns == rt->cap) {
+            rt->cap = rt->cap ? rt->cap * 2 : 16;
+            rt->fns = wf_xrealloc(rt->fns, rt->cap * sizeof *rt->fns);
+        }
+        rt->fns[rt->nfns++] = f;
     }
-    rt->fns[rt->nfns++] = f;
     pthread_mutex_unlock(&rt->mu);
+    if (!added) {   /* another thread added the same ID meanwhile */
+        rt_pool_free(f->pool);
+        free(f->id);
+        free(f);
+        return wf_error_new(WF_ERR_INVALID, "duplicate function ID %s", id);
+    }
     return NULL;
 }
 

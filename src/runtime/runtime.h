@@ -2,11 +2,13 @@
  * runtime.h - the runtime: a set of functions by ID ("ns:name"), each with
  * its kind (fn.h) and pool, and THE call path wf_runtime_call.
  *
- * Threads: every function here is thread-safe once the functions are added
- * (adding is done at load, before calls start). A wf_runtime owns a
- * scheduler (sched.h): one timer thread (deadlines) and the worker threads
- * of its pools. A caller waiting for a pooled call parks (wasm/wait.h): a
- * call made from inside a pooled call frees its worker while it waits.
+ * Threads: every function here is thread-safe. Adds are serialized among
+ * themselves; finding a function (every call does) takes no lock, in time
+ * independent of how many functions there are, and may run beside an add.
+ * A wf_runtime owns a scheduler (sched.h): one timer thread (deadlines) and
+ * the worker threads of its pools. A caller waiting for a pooled call parks
+ * (wasm/wait.h): a call made from inside a pooled call frees its worker
+ * while it waits.
  *
  * Values: arguments and results are wf_val (component/val.h). Arguments stay
  * the caller's; a result is the caller's to wf_val_free.

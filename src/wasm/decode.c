@@ -11,6 +11,7 @@
  */
 #include "wasm/decode_int.h"
 
+#include "base/map.h"
 #include "wasm/code.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
@@ -519,23 +520,13 @@ void wf_dec_declare(wf_decoder *d, uint32_t func)
     if (func < d->m->nfuncs) d->m->func_declared[func] = 1;
 }
 
-static uint64_t name_hash(const char *s, uint32_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (uint32_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-    return h;
-}
-
 static bool sec_export(wf_decoder *d)
 {
     wf_module *m = d->m;
     uint32_t n;
     if (!wf_dec_count(d, &n)) return false;
     m->exports = wf_xcalloc(n ? n : 1, sizeof(wf_export));
-    size_t cap = 16;
-    while (cap < (size_t)n * 2) cap *= 2;
-    uint32_t *seen = wf_xmalloc(cap * sizeof *seen);  /* export index + 1, 0 = empty */
-    memset(seen, 0, cap * sizeof *seen);
+    wf_map seen = { 0 };   /* names so far; keys point into m->exports */
     bool ok = true;
     for (uint32_t i = 0; i < n && ok; i++) {
         wf_export *e = &m->exports[m->nexports];
@@ -563,17 +554,10 @@ static bool sec_export(wf_decoder *d)
             continue;
         }
         if (e->kind == WF_EXTERN_FUNC) wf_dec_declare(d, e->index);
-        size_t k = (size_t)name_hash(e->name, e->name_len) & (cap - 1);
-        for (; seen[k]; k = (k + 1) & (cap - 1)) {
-            const wf_export *o = &m->exports[seen[k] - 1];
-            if (o->name_len == e->name_len && !memcmp(o->name, e->name, e->name_len)) {
-                ok = wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "duplicate export name");
-                break;
-            }
-        }
-        if (ok) seen[k] = m->nexports;
+        if (!wf_map_add(&seen, e->name, e->name_len, e))
+            ok = wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "duplicate export name");
     }
-    free(seen);
+    wf_map_free(&seen);
     return ok;
 }
 

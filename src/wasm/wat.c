@@ -46,13 +46,7 @@ wf_buf *wat_tbuf(wat *w)
 
 void *wat_temp(wat *w, size_t n)
 {
-    if (w->ntemps == w->captemps) {
-        w->captemps = w->captemps ? w->captemps * 2 : 64;
-        w->temps = wf_xrealloc(w->temps, w->captemps * sizeof *w->temps);
-    }
-    void *p = wf_xmalloc(n ? n : 1);
-    w->temps[w->ntemps++] = p;
-    return p;
+    return wf_arena_alloc(&w->temps, n);
 }
 
 void wat_unexpected(wat *w, size_t at)
@@ -87,73 +81,6 @@ void wat_expect_rparen(wat *w, size_t *pos)
 
 /* ---- Names ------------------------------------------------------------- */
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-    return h;
-}
-
-bool wat_map_find(const wat_map *m, const char *name, size_t len, uint32_t *idx)
-{
-    if (!m->nslots) return false;
-    size_t mask = m->nslots - 1;
-    for (size_t s = hash_bytes(name, len) & mask;; s = (s + 1) & mask) {
-        uint32_t e = m->slots[s];
-        if (!e) return false;
-        const wat_map_ent *ent = &m->ents[e - 1];
-        if (ent->len == len && !memcmp(ent->name, name, len)) {
-            *idx = ent->idx;
-            return true;
-        }
-    }
-}
-
-static void map_rehash(wat_map *m, size_t nslots)
-{
-    free(m->slots);
-    m->slots = wf_xcalloc(nslots, sizeof *m->slots);
-    m->nslots = nslots;
-    for (size_t i = 0; i < m->count; i++) {
-        size_t s = hash_bytes(m->ents[i].name, m->ents[i].len) & (nslots - 1);
-        while (m->slots[s]) s = (s + 1) & (nslots - 1);
-        m->slots[s] = (uint32_t)i + 1;
-    }
-}
-
-/* Add name -> idx; false if the name is taken. name stays owned by caller
- * (context temps). */
-static bool map_add(wat_map *m, const char *name, size_t len, uint32_t idx)
-{
-    uint32_t old;
-    if (wat_map_find(m, name, len, &old)) return false;
-    if (m->count == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 16;
-        m->ents = wf_xrealloc(m->ents, m->cap * sizeof *m->ents);
-    }
-    m->ents[m->count++] = (wat_map_ent){ (char *)name, len, idx };
-    if (m->count * 2 > m->nslots) map_rehash(m, m->nslots ? m->nslots * 2 : 32);
-    else {
-        size_t s = hash_bytes(name, len) & (m->nslots - 1);
-        while (m->slots[s]) s = (s + 1) & (m->nslots - 1);
-        m->slots[s] = (uint32_t)m->count;
-    }
-    return true;
-}
-
-static void map_free(wat_map *m)
-{
-    free(m->ents);
-    free(m->slots);
-    memset(m, 0, sizeof *m);
-}
-
-static void map_clear(wat_map *m)
-{
-    m->count = 0;
-    if (m->slots) memset(m->slots, 0, m->nslots * sizeof *m->slots);
-}
-
 const char *wat_id(wat *w, size_t i, size_t *len)
 {
     wf_buf b = {0};
@@ -179,7 +106,7 @@ static uint32_t define(wat *w, size_t i, int space)
     if (w->tok[i].kind == WF_TOK_ID) {
         size_t len;
         const char *n = wat_id(w, i, &len);
-        if (!map_add(&w->names[space], n, len, idx))
+        if (!wf_map_add_index(&w->names[space], n, len, idx))
             wat_malformed(w, i, "duplicate %s", space_dup[space]);
     }
     return idx;
@@ -200,7 +127,7 @@ uint32_t wat_index(wat *w, size_t *pos, int space)
     if (t->kind == WF_TOK_ID) {
         size_t len;
         const char *n = wat_id(w, i, &len);
-        if (!wat_map_find(&w->names[space], n, len, &idx))
+        if (!wf_map_find_index(&w->names[space], n, len, &idx))
             wat_malformed(w, i, "unknown %s", space_name[space]);
     } else if (t->kind == WF_TOK_NUMBER && t->text[0] != '-' && t->text[0] != '+') {
         if (!wf_wat_num_u32(t->text, t->len, &idx)) {
@@ -357,7 +284,7 @@ static void parse_sig(wat *w, size_t *pos, bool locals, wf_buf *sig, uint32_t *n
             if (!locals) wat_unexpected(w, idt);
             size_t len;
             const char *n = wat_id(w, idt, &len);
-            if (!map_add(&w->locals, n, len, w->nlocals)) wat_malformed(w, idt, "duplicate local");
+            if (!wf_map_add_index(&w->locals, n, len, w->nlocals)) wat_malformed(w, idt, "duplicate local");
             w->nlocals++;
             wat_valtype(w, &i, pb);
             nparams++;
@@ -805,7 +732,7 @@ static void field_func(wat *w, mod *m, size_t open)
         return;
     }
     def_seen(m, SP_FUNC);
-    map_clear(&w->locals);
+    wf_map_clear(&w->locals);
     w->nlocals = 0;
     uint32_t type = wat_typeuse(w, &i, true, NULL);
     wf_buf_u32leb(&m->funcs, type);
@@ -821,7 +748,7 @@ static void field_func(wat *w, mod *m, size_t open)
         if (named) {
             size_t len;
             const char *n = wat_id(w, i, &len);
-            if (!map_add(&w->locals, n, len, w->nlocals)) wat_malformed(w, i, "duplicate local");
+            if (!wf_map_add_index(&w->locals, n, len, w->nlocals)) wat_malformed(w, i, "duplicate local");
             i++;
         }
         size_t count = 0;
@@ -1170,13 +1097,13 @@ static void type_def(wat *w, size_t open, bool in_group)
     size_t j = copen + 2;
     if (w->tok[j].kind == WF_TOK_ID) j++;
     /* param names in a type definition are allowed and ignored */
-    wat_map saved = w->locals;
+    wf_map saved = w->locals;
     uint32_t saved_n = w->nlocals;
     memset(&w->locals, 0, sizeof w->locals);
     wat_type *tt = &w->types[tindex];
     uint32_t np;
     parse_sig(w, &j, true, &tt->sig, &np, NULL);
-    map_free(&w->locals);
+    wf_map_free(&w->locals);
     w->locals = saved;
     w->nlocals = saved_n;
     t = &w->types[tindex];
@@ -1352,19 +1279,18 @@ void wat_ctx_free(wat *w)
 {
     free(w->tok);
     free(w->match);
-    for (int k = 0; k < SP_COUNT; k++) map_free(&w->names[k]);
-    map_free(&w->locals);
+    for (int k = 0; k < SP_COUNT; k++) wf_map_free(&w->names[k]);
+    wf_map_free(&w->locals);
     for (size_t k = 0; k < w->ntypes; k++) wf_buf_free(&w->types[k].sig);
     free(w->types);
     wf_buf_free(&w->sec_type);
     wat_instr_free(w);
-    for (size_t k = 0; k < w->ntemps; k++) free(w->temps[k]);
+    wf_arena_free(&w->temps);
     for (size_t k = 0; k < w->ntbufs; k++) {
         wf_buf_free(w->tbufs[k]);
         free(w->tbufs[k]);
     }
     free(w->tbufs);
-    free(w->temps);
 }
 
 /* Compile text; quote_ok allows (module quote ...). */

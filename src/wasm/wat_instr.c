@@ -135,7 +135,7 @@ static uint32_t local_index(wat *w, size_t *pos)
         size_t len;
         const char *n = wat_id(w, i, &len);
         uint32_t idx;
-        if (!w->in_func || !wat_map_find(&w->locals, n, len, &idx))
+        if (!w->in_func || !wf_map_find_index(&w->locals, n, len, &idx))
             wat_malformed(w, i, "unknown local");
         *pos = i + 1;
         return idx;

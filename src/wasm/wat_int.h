@@ -11,23 +11,11 @@
 
 #include <setjmp.h>
 
+#include "base/arena.h"
+#include "base/map.h"
 #include "wasm/wat_lex.h"
 
 enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_TAG, SP_ELEM, SP_DATA, SP_COUNT };
-
-/* A name -> index map (open addressing over an entry vector). */
-typedef struct wat_map_ent {
-    char *name;
-    size_t len;
-    uint32_t idx;
-} wat_map_ent;
-
-typedef struct wat_map {
-    wat_map_ent *ents;
-    size_t count, cap;   /* entries */
-    uint32_t *slots;     /* entry index + 1, 0 = empty */
-    size_t nslots;
-} wat_map;
 
 typedef struct wat_type {
     wf_buf sig;          /* the comptype's encoding: 0x60 vec(params) vec(results) */
@@ -60,7 +48,7 @@ typedef struct wat {
     uint32_t *match;     /* for "(": index of its ")" */
     size_t ntok;         /* including the trailing EOF tokens */
 
-    wat_map names[SP_COUNT];
+    wf_map names[SP_COUNT];   /* $id -> index; keys are context temps */
     uint32_t count[SP_COUNT]; /* running index in the pass that emits */
 
     wat_type *types;
@@ -68,7 +56,7 @@ typedef struct wat {
     uint32_t ntype_entries;   /* rec groups emitted in the type section */
     wf_buf sec_type;
 
-    wat_map locals;
+    wf_map locals;
     uint32_t nlocals;
     wat_label *labels;
     size_t nlabels, caplabels;
@@ -79,8 +67,7 @@ typedef struct wat {
     wf_buf *out;              /* where instructions go */
     bool uses_datacount;
 
-    void **temps;             /* allocations freed at the end */
-    size_t ntemps, captemps;
+    wf_arena temps;           /* allocations freed at the end */
     wf_buf **tbufs;           /* scratch buffers, their bytes freed at the end */
     size_t ntbufs, captbufs;
     bool in_func;             /* local names resolve only in a function body */
@@ -117,7 +104,6 @@ WF_NORETURN void wat_unexpected(wat *w, size_t at);
 /* Index resolution: an $id or a number; fails with "unknown <space>". */
 bool wat_is_index(wat *w, size_t i);
 uint32_t wat_index(wat *w, size_t *pos, int space);
-bool wat_map_find(const wat_map *m, const char *name, size_t len, uint32_t *idx);
 /* Decode an id token's name into a context-owned string. */
 const char *wat_id(wat *w, size_t i, size_t *len);
 

@@ -75,30 +75,9 @@ void wf_carena_flag(wf_carena *a, const wf_wit_type *t)
     if (f) wf_cphash_put(&a->flags, t, NULL, (const void *)(uintptr_t)f);
 }
 
-void *wf_carena_alloc(wf_carena *a, size_t n)
-{
-    void *p = wf_xcalloc(1, n ? n : 1);
-    wf_vec_push(&a->blocks, p);
-    return p;
-}
-
-char *wf_carena_strndup(wf_carena *a, const char *s, size_t n)
-{
-    char *p = wf_carena_alloc(a, n + 1);
-    memcpy(p, s, n);
-    return p;
-}
-
-void *wf_carena_dup(wf_carena *a, const void *src, size_t n)
-{
-    void *p = wf_carena_alloc(a, n + 1);
-    if (n) memcpy(p, src, n);
-    return p;
-}
-
 wf_wit_type *wf_carena_wit(wf_carena *a, wf_wit_kind k)
 {
-    wf_wit_type *t = wf_xcalloc(1, sizeof *t);
+    wf_wit_type *t = wf_arena_alloc(&a->mem, sizeof *t);
     t->kind = k;
     wf_vec_push(&a->wit, t);
     return t;
@@ -106,14 +85,14 @@ wf_wit_type *wf_carena_wit(wf_carena *a, wf_wit_kind k)
 
 wf_ctype *wf_carena_ctype(wf_carena *a, wf_ctype_kind k)
 {
-    wf_ctype *t = wf_carena_alloc(a, sizeof *t);
+    wf_ctype *t = wf_arena_alloc(&a->mem, sizeof *t);
     t->kind = (uint8_t)k;
     return t;
 }
 
 wf_cresource *wf_carena_resource(wf_carena *a, wf_cres_kind k, const char *name)
 {
-    wf_cresource *r = wf_carena_alloc(a, sizeof *r);
+    wf_cresource *r = wf_arena_alloc(&a->mem, sizeof *r);
     r->kind = (uint8_t)k;
     r->id = a->next_resource_id++;
     r->name = name;
@@ -124,12 +103,8 @@ wf_cresource *wf_carena_resource(wf_carena *a, wf_cres_kind k, const char *name)
 void wf_carena_free(wf_carena *a)
 {
     if (!a) return;
-    for (size_t i = 0; i < a->blocks.len; i++) free(a->blocks.data[i]);
-    for (size_t i = 0; i < a->wit.len; i++) {
-        free(a->wit.data[i]->flat);
-        free(a->wit.data[i]);
-    }
-    wf_vec_free(&a->blocks);
+    for (size_t i = 0; i < a->wit.len; i++) free(a->wit.data[i]->flat);
+    wf_arena_free(&a->mem);
     wf_vec_free(&a->wit);
     wf_cphash_free(&a->flags);
     free(a);

@@ -82,7 +82,7 @@ bool wf_cread_name(cctx *x, char **out)
     if (n > wf_reader_left(&x->r)) return wf_cmalformed(x, at, "unexpected end-of-file");
     if (!wf_read_bytes(&x->r, n, &p)) return false;
     if (!wf_utf8_valid(p, n)) return wf_cmalformed(x, at, "malformed UTF-8 encoding");
-    *out = wf_carena_strndup(x->arena, (const char *)p, n);
+    *out = wf_arena_strndup(&x->arena->mem, (const char *)p, n);
     if (memchr(p, 0, n)) return wf_cinvalid(x, at, "name contains a NUL character");
     return true;
 }
@@ -259,13 +259,13 @@ static void coredecl_of_export(const wf_module *m, uint8_t kind, uint32_t idx, w
 static const wf_ctype *module_type(cctx *x, const wf_module *m)
 {
     wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_CORE_MODULE);
-    t->core_imports = wf_carena_alloc(x->arena, (m->nimports + 1) * sizeof(wf_ccoredecl));
+    t->core_imports = wf_arena_alloc(&x->arena->mem, (m->nimports + 1) * sizeof(wf_ccoredecl));
     t->ncore_imports = m->nimports;
     for (uint32_t i = 0; i < m->nimports; i++) {
         const wf_import *im = &m->imports[i];
         wf_ccoredecl *c = &t->core_imports[i];
-        c->module = wf_carena_strndup(x->arena, im->module, im->module_len);
-        c->name = wf_carena_strndup(x->arena, im->name, im->name_len);
+        c->module = wf_arena_strndup(&x->arena->mem, im->module, im->module_len);
+        c->name = wf_arena_strndup(&x->arena->mem, im->name, im->name_len);
         c->kind = im->kind;
         switch (im->kind) {
         case WF_EXTERN_FUNC: case WF_EXTERN_TAG: c->type.func = im->type.func; break;
@@ -274,13 +274,13 @@ static const wf_ctype *module_type(cctx *x, const wf_module *m)
         case WF_EXTERN_GLOBAL: c->type.global = im->type.global; break;
         }
     }
-    t->core_exports = wf_carena_alloc(x->arena, (m->nexports + 1) * sizeof(wf_ccoredecl));
+    t->core_exports = wf_arena_alloc(&x->arena->mem, (m->nexports + 1) * sizeof(wf_ccoredecl));
     t->ncore_exports = m->nexports;
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wf_export *ex = &m->exports[i];
         wf_ccoredecl *c = &t->core_exports[i];
         coredecl_of_export(m, ex->kind, ex->index, c);
-        c->name = wf_carena_strndup(x->arena, ex->name, ex->name_len);
+        c->name = wf_arena_strndup(&x->arena->mem, ex->name, ex->name_len);
     }
     return t;
 }
@@ -405,7 +405,7 @@ static bool read_core_instance(cdecoder *d)
         uint32_t midx, n;
         size_t mat = OFF(x);
         if (!wf_read_u32(&x->r, &midx) || !wf_cread_count(x, &n)) return false;
-        wf_carg *args = wf_carena_alloc(x->arena, (n + 1) * sizeof *args);
+        wf_carg *args = wf_arena_alloc(&x->arena->mem, (n + 1) * sizeof *args);
         for (uint32_t i = 0; i < n; i++) {
             size_t aat = OFF(x);
             uint8_t b;
@@ -447,9 +447,9 @@ static bool read_core_instance(cdecoder *d)
     if (tag != 0x01) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for core instance", tag);
     uint32_t n;
     if (!wf_cread_count(x, &n)) return false;
-    wf_carg *args = wf_carena_alloc(x->arena, (n + 1) * sizeof *args);
+    wf_carg *args = wf_arena_alloc(&x->arena->mem, (n + 1) * sizeof *args);
     wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_CORE_INSTANCE);
-    t->core_exports = wf_carena_alloc(x->arena, (n + 1) * sizeof(wf_ccoredecl));
+    t->core_exports = wf_arena_alloc(&x->arena->mem, (n + 1) * sizeof(wf_ccoredecl));
     for (uint32_t i = 0; i < n; i++) {
         size_t aat = OFF(x);
         if (!wf_cread_name(x, &args[i].name) || !wf_cread_core_sort(x, &args[i].item.sort) ||
@@ -602,7 +602,7 @@ static bool read_instance(cdecoder *d)
         uint32_t cidx, n;
         size_t cat = OFF(x);
         if (!wf_read_u32(&x->r, &cidx) || !wf_cread_count(x, &n)) return false;
-        wf_carg *args = wf_carena_alloc(x->arena, (n + 1) * sizeof *args);
+        wf_carg *args = wf_arena_alloc(&x->arena->mem, (n + 1) * sizeof *args);
         for (uint32_t i = 0; i < n; i++) {
             size_t aat = OFF(x);
             if (!wf_cread_name(x, &args[i].name) || !wf_cread_sort(x, &args[i].item.sort) ||
@@ -640,9 +640,9 @@ static bool read_instance(cdecoder *d)
     if (tag != 0x01) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for instance", tag);
     uint32_t n;
     if (!wf_cread_count(x, &n)) return false;
-    wf_carg *args = wf_carena_alloc(x->arena, (n + 1) * sizeof *args);
+    wf_carg *args = wf_arena_alloc(&x->arena->mem, (n + 1) * sizeof *args);
     wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_INSTANCE);
-    wf_cdecl *ex = wf_carena_alloc(x->arena, (n + 1) * sizeof *ex);
+    wf_cdecl *ex = wf_arena_alloc(&x->arena->mem, (n + 1) * sizeof *ex);
     for (uint32_t i = 0; i < n; i++) {
         size_t aat = OFF(x);
         bool impl;
@@ -793,7 +793,7 @@ static bool sec_start(cdecoder *d)
     size_t at = OFF(x);
     uint32_t f, n, nres;
     if (!wf_read_u32(&x->r, &f) || !wf_cread_count(x, &n)) return false;
-    uint32_t *args = wf_carena_alloc(x->arena, (n + 1) * sizeof *args);
+    uint32_t *args = wf_arena_alloc(&x->arena->mem, (n + 1) * sizeof *args);
     for (uint32_t i = 0; i < n; i++)
         if (!wf_read_u32(&x->r, &args[i])) return false;
     if (!wf_read_u32(&x->r, &nres)) return false;
@@ -1077,7 +1077,7 @@ static void cextern_of(cctx *x, const wf_cdecl *d, wf_cextern *e)
     default: {
         e->kind = WF_CEXTERN_INSTANCE;
         const wf_ctype *t = d->type;
-        wf_cextern *ms = wf_carena_alloc(x->arena, (t->nexports + 1) * sizeof *ms);
+        wf_cextern *ms = wf_arena_alloc(&x->arena->mem, (t->nexports + 1) * sizeof *ms);
         for (size_t i = 0; i < t->nexports; i++) cextern_of(x, &t->exports[i], &ms[i]);
         e->members = ms;
         e->nmembers = t->nexports;
@@ -1096,11 +1096,11 @@ static bool finish(cdecoder *d, wf_component *c)
     /* the component's type: its imports and exports; the resources it
      * imports or defines are bound (renamed per instantiation) */
     wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_COMPONENT);
-    t->imports = wf_carena_dup(x->arena, s->imports.data, s->imports.len * sizeof(wf_cdecl));
+    t->imports = wf_arena_dup(&x->arena->mem, s->imports.data, s->imports.len * sizeof(wf_cdecl));
     t->nimports = s->imports.len;
-    t->exports = wf_carena_dup(x->arena, s->exports.data, s->exports.len * sizeof(wf_cdecl));
+    t->exports = wf_arena_dup(&x->arena->mem, s->exports.data, s->exports.len * sizeof(wf_cdecl));
     t->nexports = s->exports.len;
-    t->bound = wf_carena_dup(x->arena, s->bound.data, s->bound.len * sizeof(wf_cresource *));
+    t->bound = wf_arena_dup(&x->arena->mem, s->bound.data, s->bound.len * sizeof(wf_cresource *));
     t->nbound = s->bound.len;
     c->ctype = t;
 
@@ -1126,10 +1126,10 @@ static bool finish(cdecoder *d, wf_component *c)
         }
     }
     c->nimports = s->imports.len;
-    c->imports = wf_carena_alloc(x->arena, (c->nimports + 1) * sizeof(wf_cextern));
+    c->imports = wf_arena_alloc(&x->arena->mem, (c->nimports + 1) * sizeof(wf_cextern));
     for (size_t i = 0; i < c->nimports; i++) cextern_of(x, &s->imports.data[i], &c->imports[i]);
     c->nexports = s->exports.len;
-    c->exports = wf_carena_alloc(x->arena, (c->nexports + 1) * sizeof(wf_cextern));
+    c->exports = wf_arena_alloc(&x->arena->mem, (c->nexports + 1) * sizeof(wf_cextern));
     for (size_t i = 0; i < c->nexports; i++) cextern_of(x, &s->exports.data[i], &c->exports[i]);
     c->validated = true;
     return true;

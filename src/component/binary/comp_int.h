@@ -16,6 +16,7 @@
 
 #include <inttypes.h>
 
+#include "base/arena.h"
 #include "base/vec.h"
 #include "component/binary/comp.h"
 #include "wasm/leb.h"
@@ -35,8 +36,8 @@ void wf_cphash_free(cphash *h);
 /* ---- Arena: every type node of a component tree ------------------------- */
 
 typedef struct wf_carena {
-    WF_VEC(void *) blocks;           /* plain allocations, freed as is */
-    WF_VEC(wf_wit_type *) wit;       /* value type nodes (their flat arrays too) */
+    wf_arena mem;                    /* every node and string of the tree */
+    WF_VEC(wf_wit_type *) wit;       /* value type nodes: their flat arrays are malloc'd */
     uint32_t next_resource_id;
     /* value type nodes that contain own/borrow (resflag 1) and borrow (2),
      * recorded when built so the checks are O(1) on shared DAGs */
@@ -49,10 +50,7 @@ typedef struct wf_carena {
 void wf_carena_flag(wf_carena *a, const wf_wit_type *t);
 uint32_t wf_carena_flags(const wf_carena *a, const wf_wit_type *t);
 
-void *wf_carena_alloc(wf_carena *a, size_t n);           /* zeroed */
-char *wf_carena_strndup(wf_carena *a, const char *s, size_t n);
-/* A copy of n bytes at src (src may be NULL when n is 0); never NULL. */
-void *wf_carena_dup(wf_carena *a, const void *src, size_t n);
+/* Plain allocations: wf_arena_alloc / _dup / _strndup on &a->mem. */
 wf_wit_type *wf_carena_wit(wf_carena *a, wf_wit_kind k); /* a zeroed node */
 wf_ctype *wf_carena_ctype(wf_carena *a, wf_ctype_kind k);
 wf_cresource *wf_carena_resource(wf_carena *a, wf_cres_kind k, const char *name);

@@ -371,7 +371,7 @@ static const wf_wit_type *subst_val(subctx *s, const wf_wit_type *t, int depth)
             n->len = t->len;
             n->name = t->name;
             n->nfields = t->nfields;
-            n->fields = wf_carena_alloc(s->x->arena, (t->nfields + 1) * sizeof *n->fields);
+            n->fields = wf_arena_alloc(&s->x->arena->mem, (t->nfields + 1) * sizeof *n->fields);
             for (size_t i = 0; i < t->nfields; i++) {
                 n->fields[i].name = t->fields[i].name;
                 n->fields[i].type = fs[i];
@@ -404,10 +404,10 @@ static const wf_wit_func *subst_func(subctx *s, const wf_wit_func *f)
     }
     const wf_wit_func *res = f;
     if (changed) {
-        wf_wit_func *nf = wf_carena_alloc(s->x->arena, sizeof *nf);
+        wf_wit_func *nf = wf_arena_alloc(&s->x->arena->mem, sizeof *nf);
         *nf = *f;
-        nf->params = wf_carena_alloc(s->x->arena, (f->nparams + 1) * sizeof *nf->params);
-        nf->results = wf_carena_alloc(s->x->arena, (f->nresults + 1) * sizeof *nf->results);
+        nf->params = wf_arena_alloc(&s->x->arena->mem, (f->nparams + 1) * sizeof *nf->params);
+        nf->results = wf_arena_alloc(&s->x->arena->mem, (f->nresults + 1) * sizeof *nf->results);
         for (size_t i = 0; i < f->nparams; i++) {
             nf->params[i] = f->params[i];
             nf->params[i].type = ts[i];
@@ -452,7 +452,7 @@ static const wf_ctype *subst_ctype(subctx *s, const wf_ctype *t, int depth)
         /* rename the resources t binds (unless already mapped by the caller) */
         wf_ctype *n = wf_carena_ctype(s->x->arena, t->kind);
         n->nbound = t->nbound;
-        n->bound = wf_carena_alloc(s->x->arena, (t->nbound + 1) * sizeof *n->bound);
+        n->bound = wf_arena_alloc(&s->x->arena->mem, (t->nbound + 1) * sizeof *n->bound);
         for (size_t i = 0; i < t->nbound; i++) {
             const wf_cresource *old = t->bound[i];
             if (mapped(s->m, old)) {
@@ -466,13 +466,13 @@ static const wf_ctype *subst_ctype(subctx *s, const wf_ctype *t, int depth)
         /* memoized value nodes may predate the new mappings */
         wf_cphash_free(&s->memo);
         n->nimports = t->nimports;
-        n->imports = wf_carena_alloc(s->x->arena, (t->nimports + 1) * sizeof(wf_cdecl));
+        n->imports = wf_arena_alloc(&s->x->arena->mem, (t->nimports + 1) * sizeof(wf_cdecl));
         for (size_t i = 0; i < t->nimports; i++) {
             n->imports[i] = t->imports[i];
             n->imports[i].type = subst_ctype(s, t->imports[i].type, depth + 1);
         }
         n->nexports = t->nexports;
-        n->exports = wf_carena_alloc(s->x->arena, (t->nexports + 1) * sizeof(wf_cdecl));
+        n->exports = wf_arena_alloc(&s->x->arena->mem, (t->nexports + 1) * sizeof(wf_cdecl));
         for (size_t i = 0; i < t->nexports; i++) {
             n->exports[i] = t->exports[i];
             n->exports[i].type = subst_ctype(s, t->exports[i].type, depth + 1);

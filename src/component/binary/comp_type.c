@@ -246,7 +246,7 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
         if (n == 0) return wf_cinvalid(x, at, rec ? "record type must have at least one field"
                                                   : "tuple type must have at least one type");
         t = wf_carena_wit(a, rec ? WF_WIT_RECORD : WF_WIT_TUPLE);
-        t->fields = wf_carena_alloc(a, n * sizeof *t->fields);
+        t->fields = wf_arena_alloc(&a->mem, n * sizeof *t->fields);
         t->nfields = n;
         for (uint32_t i = 0; i < n; i++) {
             if (rec && !read_label(x, &t->fields[i].name)) return false;
@@ -259,7 +259,7 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
         if (!wf_cread_count(x, &n)) return false;
         if (n == 0) return wf_cinvalid(x, at, "variant type must have at least one case");
         t = wf_carena_wit(a, WF_WIT_VARIANT);
-        t->fields = wf_carena_alloc(a, n * sizeof *t->fields);
+        t->fields = wf_arena_alloc(&a->mem, n * sizeof *t->fields);
         t->nfields = n;
         for (uint32_t i = 0; i < n; i++) {
             size_t cat = OFF(x);
@@ -282,7 +282,7 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
         if (n == 0) return wf_cinvalid(x, at, flags ? "flags must have at least one entry" : "enum type must have at least one variant");
         if (flags && n > 32) return wf_cinvalid(x, at, "cannot have more than 32 flags");
         t = wf_carena_wit(a, flags ? WF_WIT_FLAGS : WF_WIT_ENUM);
-        t->fields = wf_carena_alloc(a, n * sizeof *t->fields);
+        t->fields = wf_arena_alloc(&a->mem, n * sizeof *t->fields);
         t->nfields = n;
         for (uint32_t i = 0; i < n; i++)
             if (!read_label(x, &t->fields[i].name)) return false;
@@ -316,7 +316,7 @@ static bool read_defvaltype(cctx *x, uint8_t b, size_t at, const wf_wit_type **o
     case 0x63: {
         /* map<K, V>: elem is the tuple<K, V> it despecializes to (wit.h) */
         wf_wit_type *kv = wf_carena_wit(a, WF_WIT_TUPLE);
-        kv->fields = wf_carena_alloc(a, 2 * sizeof *kv->fields);
+        kv->fields = wf_arena_alloc(&a->mem, 2 * sizeof *kv->fields);
         kv->nfields = 2;
         size_t kat = OFF(x);
         if (!wf_cread_valtype(x, &kv->fields[0].type) || !wf_cread_valtype(x, &kv->fields[1].type))
@@ -347,8 +347,8 @@ static bool read_functype(cctx *x, size_t at, const wf_wit_func **out)
     wf_carena *a = x->arena;
     uint32_t n;
     if (!wf_cread_count(x, &n)) return false;
-    wf_wit_func *f = wf_carena_alloc(a, sizeof *f);
-    f->params = wf_carena_alloc(a, (n + 1) * sizeof *f->params);
+    wf_wit_func *f = wf_arena_alloc(&a->mem, sizeof *f);
+    f->params = wf_arena_alloc(&a->mem, (n + 1) * sizeof *f->params);
     f->nparams = n;
     for (uint32_t i = 0; i < n; i++)
         if (!read_label(x, &f->params[i].name) || !wf_cread_valtype(x, &f->params[i].type)) return false;
@@ -356,7 +356,7 @@ static bool read_functype(cctx *x, size_t at, const wf_wit_func **out)
     size_t rat = OFF(x);
     uint8_t b;
     if (!wf_read_u8(&x->r, &b)) return false;
-    f->results = wf_carena_alloc(a, sizeof *f->results);
+    f->results = wf_arena_alloc(&a->mem, sizeof *f->results);
     if (b == 0x00) {
         f->nresults = 1;
         if (!wf_cread_valtype(x, &f->results[0].type)) return false;
@@ -558,9 +558,9 @@ static bool read_module_type(cctx *x, size_t at, const wf_ctype **out)
     x->scope = saved;
     if (ok) {
         wf_ctype *t = wf_carena_ctype(x->arena, WF_CTYPE_CORE_MODULE);
-        t->core_imports = wf_carena_dup(x->arena, s.core_imports.data, s.core_imports.len * sizeof(wf_ccoredecl));
+        t->core_imports = wf_arena_dup(&x->arena->mem, s.core_imports.data, s.core_imports.len * sizeof(wf_ccoredecl));
         t->ncore_imports = s.core_imports.len;
-        t->core_exports = wf_carena_dup(x->arena, s.core_exports.data, s.core_exports.len * sizeof(wf_ccoredecl));
+        t->core_exports = wf_arena_dup(&x->arena->mem, s.core_exports.data, s.core_exports.len * sizeof(wf_ccoredecl));
         t->ncore_exports = s.core_exports.len;
         *out = t;
     }
@@ -807,11 +807,11 @@ static bool read_decl_type(cctx *x, bool component, size_t at, const wf_ctype **
     x->scope = saved;
     if (ok) {
         wf_ctype *t = wf_carena_ctype(x->arena, component ? WF_CTYPE_COMPONENT : WF_CTYPE_INSTANCE);
-        t->imports = wf_carena_dup(x->arena, s.imports.data, s.imports.len * sizeof(wf_cdecl));
+        t->imports = wf_arena_dup(&x->arena->mem, s.imports.data, s.imports.len * sizeof(wf_cdecl));
         t->nimports = s.imports.len;
-        t->exports = wf_carena_dup(x->arena, s.exports.data, s.exports.len * sizeof(wf_cdecl));
+        t->exports = wf_arena_dup(&x->arena->mem, s.exports.data, s.exports.len * sizeof(wf_cdecl));
         t->nexports = s.exports.len;
-        t->bound = wf_carena_dup(x->arena, s.bound.data, s.bound.len * sizeof(wf_cresource *));
+        t->bound = wf_arena_dup(&x->arena->mem, s.bound.data, s.bound.len * sizeof(wf_cresource *));
         t->nbound = s.bound.len;
         /* component types are checked for visibility when defined */
         if (component && !wf_cvis_check_component_type(x, t, at)) ok = false;

@@ -171,7 +171,7 @@ const wf_ctype *wf_cvis_name(cctx *x, const wf_ctype *t, const char *name)
         c->err = o->err;
         c->fields = o->fields;
         c->nfields = o->nfields;
-        c->name = wf_carena_strndup(x->arena, name, strlen(name));
+        c->name = wf_arena_strndup(&x->arena->mem, name, strlen(name));
         wf_error *e = wf_wit_layout(c);
         if (e) wf_error_free(e); /* the same shape as o, which was laid out */
         wf_carena_flag(x->arena, c);

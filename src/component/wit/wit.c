@@ -462,7 +462,7 @@ static wf_error *resolve_all(builder *p)
 wf_error *wf_wit_parse(const char *text, size_t len, wf_wit **out)
 {
     builder p = {0};
-    wit_arena arena = {0};
+    wf_arena arena = {0};
     wit_iface *items;
     *out = NULL;
     wf_error *e = wit_parse_items(&arena, text, len, &items);
@@ -470,7 +470,7 @@ wf_error *wf_wit_parse(const char *text, size_t len, wf_wit **out)
         const wit_iitem *it = &items->items[i];
         e = it->kind == WIT_II_FUNC ? conv_func(&p, it->func) : conv_tdef(&p, it->type);
     }
-    wit_arena_free(&arena);
+    wf_arena_free(&arena);
     if (!e) e = resolve_all(&p);
     wf_wit *w = wf_xcalloc(1, sizeof *w);
     w->funcs = p.funcs.data;

@@ -4,24 +4,14 @@
  * tree per source file; wit_parse.c builds it and wit_resolve.c checks and
  * resolves a set of trees into packages.
  *
- * Every node lives in a wit_arena owned by the wit_doc (wit_doc.h), so there
- * is no per-node free: a tree dies with its document.
+ * Every node lives in an arena (base/arena.h) owned by the wit_doc
+ * (wit_doc.h), so there is no per-node free: a tree dies with its document.
  */
 #ifndef WF_WIT_AST_H
 #define WF_WIT_AST_H
 
-#include "base/base.h"
+#include "base/arena.h"
 #include "wasmfn.h"
-
-/* ---- Arena ------------------------------------------------------------- */
-
-typedef struct wit_arena_blk wit_arena_blk;
-typedef struct wit_arena { wit_arena_blk *head; } wit_arena;
-
-void *wit_alloc(wit_arena *a, size_t n);               /* zeroed */
-char *wit_strndup(wit_arena *a, const char *s, size_t n);
-void *wit_memdup(wit_arena *a, const void *p, size_t n);
-void wit_arena_free(wit_arena *a);
 
 /* ---- Tree -------------------------------------------------------------- */
 
@@ -188,7 +178,7 @@ typedef struct wit_file {
 
 /* Parse one file's text into a tree in arena a. Errors are WF_ERR_INVALID
  * "path:line:col: message". */
-wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_t len,
+wf_error *wit_parse_file(wf_arena *a, const char *path, const char *text, size_t len,
                          wit_file **out);
 
 /* Parse the text of a registry `wit` field: the items of one interface
@@ -196,9 +186,9 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
  * input, into *out. Also accepts the field's legacy forms (`float32`,
  * `float64`, named results). Errors are WF_ERR_INVALID with line and col set
  * and a message without a position. */
-wf_error *wit_parse_items(wit_arena *a, const char *text, size_t len, wit_iface **out);
+wf_error *wit_parse_items(wf_arena *a, const char *text, size_t len, wit_iface **out);
 
 /* A printable name of a package, "ns:name@ver" (arena string). */
-char *wit_pkgname_str(wit_arena *a, const wit_pkgname *n);
+char *wit_pkgname_str(wf_arena *a, const wit_pkgname *n);
 
 #endif

@@ -24,7 +24,7 @@ typedef struct wit_group {       /* the files of one source location */
 } wit_group;
 
 typedef struct wf_wit_doc {
-    wit_arena arena;
+    wf_arena arena;
     wit_group *groups;           /* groups[0] is the root; then deps */
     size_t ngroups;
     const char *const *features;

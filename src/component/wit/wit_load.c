@@ -29,7 +29,7 @@ void wf_wit_doc_free(wf_wit_doc *d)
     wit_resolved_free(d);
     for (size_t i = 0; i < d->ngroups; i++) free(d->groups[i].files);
     free(d->groups);
-    wit_arena_free(&d->arena);
+    wf_arena_free(&d->arena);
     free(d);
 }
 
@@ -45,7 +45,7 @@ static wf_error *parse_path(wf_wit_doc *d, const char *path, wit_file **out)
     size_t len;
     wf_error *e = wf_file_read(path, &data, &len);
     if (e) return e;
-    char *keep = wit_strndup(&d->arena, path, strlen(path));
+    char *keep = wf_arena_strndup(&d->arena, path, strlen(path));
     e = wit_parse_file(&d->arena, keep, (const char *)data, len, out);
     free(data);
     return e;
@@ -110,7 +110,7 @@ static wf_error *add_group(wf_wit_doc *d, const char *path)
     if (e) { wf_vec_free(&files); return e; }
     d->groups = wf_xrealloc(d->groups, (d->ngroups + 1) * sizeof *d->groups);
     d->groups[d->ngroups++] = (wit_group){ files.data, files.len,
-                                           wit_strndup(&d->arena, path, strlen(path)) };
+                                           wf_arena_strndup(&d->arena, path, strlen(path)) };
     return NULL;
 }
 
@@ -146,7 +146,7 @@ wf_error *wf_wit_doc_parse(const char *name, const char *text, size_t len, wf_wi
     *out = NULL;
     wf_wit_doc *d = doc_new();
     wit_file *f;
-    const char *keep = wit_strndup(&d->arena, name, strlen(name));
+    const char *keep = wf_arena_strndup(&d->arena, name, strlen(name));
     wf_error *e = wit_parse_file(&d->arena, keep, text, len, &f);
     if (!e) {
         d->groups = wf_xcalloc(1, sizeof *d->groups);

@@ -21,60 +21,20 @@
 typedef struct P {
     wit_lexer lx;
     wit_tok tok;
-    wit_arena *a;
+    wf_arena *a;
     const char *path;
     int depth;
     bool field;     /* a registry `wit` field (wit_parse_items) */
 } P;
 
-/* ---- Arena ------------------------------------------------------------- */
+/* ---- Names -------------------------------------------------------------- */
 
-struct wit_arena_blk { wit_arena_blk *next; size_t used, cap; _Alignas(16) unsigned char data[]; };
-
-void *wit_alloc(wit_arena *a, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    wit_arena_blk *b = a->head;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > 16384 ? n : 16384;
-        b = wf_xmalloc(sizeof *b + cap);
-        b->used = 0;
-        b->cap = cap;
-        b->next = a->head;
-        a->head = b;
-    }
-    void *p = b->data + b->used;
-    b->used += n;
-    memset(p, 0, n);
-    return p;
-}
-
-char *wit_strndup(wit_arena *a, const char *s, size_t n)
-{
-    char *p = wit_alloc(a, n + 1);
-    memcpy(p, s, n);
-    return p;
-}
-
-void *wit_memdup(wit_arena *a, const void *p, size_t n)
-{
-    if (!n) return NULL;
-    void *q = wit_alloc(a, n);
-    memcpy(q, p, n);
-    return q;
-}
-
-void wit_arena_free(wit_arena *a)
-{
-    while (a->head) { wit_arena_blk *n = a->head->next; free(a->head); a->head = n; }
-}
-
-char *wit_pkgname_str(wit_arena *a, const wit_pkgname *n)
+char *wit_pkgname_str(wf_arena *a, const wit_pkgname *n)
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s:%s%s%s", n->ns, n->name, n->version ? "@" : "",
              n->version ? n->version : "");
-    return wit_strndup(a, buf, strlen(buf));
+    return wf_arena_strndup(a, buf, strlen(buf));
 }
 
 /* ---- Tokens ------------------------------------------------------------ */
@@ -153,7 +113,7 @@ static wf_error *ident(P *p, char **out, wit_pos *pos)
     if (!(p->tok.kind == WIT_T_EXPLICIT_ID || (p->tok.kind == WIT_T_ID && !is_keyword(&p->tok))))
         return unexpected(p, "an identifier");
     if (pos) *pos = pos_of(p, &p->tok);
-    *out = wit_strndup(p->a, p->tok.text, p->tok.len);
+    *out = wf_arena_strndup(p->a, p->tok.text, p->tok.len);
     return next(p);
 }
 
@@ -183,7 +143,7 @@ static wf_error *version(P *p, char **out)
     }
     if (q < end && *q != '-' && *q != '+') goto bad;
     if (q < end && q + 1 >= end) goto bad;
-    *out = wit_strndup(p->a, s, n);
+    *out = wf_arena_strndup(p->a, s, n);
     return next(p);
 bad:
     return err_at(p, &at, "invalid semver `%.*s`", (int)n, s);
@@ -275,7 +235,7 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
         if (p->tok.kind == WIT_T_COMMA) {
             if ((e = next(p))) return e;
             if (p->tok.kind != WIT_T_INT) return unexpected(p, "fixed-length");
-            unsigned long long n = strtoull(wit_strndup(p->a, p->tok.text, p->tok.len), NULL, 10);
+            unsigned long long n = strtoull(wf_arena_strndup(p->a, p->tok.text, p->tok.len), NULL, 10);
             if (n == 0 || n > UINT32_MAX) return err_at(p, &p->tok, "invalid fixed-length list size");
             t->fixed_len = (uint32_t)n;
             if ((e = next(p))) return e;
@@ -324,7 +284,7 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
             if (p->tok.kind != WIT_T_COMMA) break;
             if ((e = next(p))) break;
         }
-        t->elems = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+        t->elems = wf_arena_dup(p->a, v.data, v.len * sizeof *v.data);
         t->nelems = v.len;
         wf_vec_free(&v);
         return e ? e : expect(p, WIT_T_GT);
@@ -338,7 +298,7 @@ static wf_error *texpr(P *p, wit_texpr **out)
 {
     if (++p->depth > MAX_TYPE_DEPTH)
         return err_at(p, &p->tok, "type nested too deeply (more than %d levels)", MAX_TYPE_DEPTH);
-    wit_texpr *t = wit_alloc(p->a, sizeof *t);
+    wit_texpr *t = wf_arena_alloc(p->a, sizeof *t);
     *out = t;
     wf_error *e = texpr_inner(p, t);
     p->depth--;
@@ -362,7 +322,7 @@ static wf_error *named_list(P *p, wit_field **out, size_t *n)
         if (p->tok.kind != WIT_T_COMMA) break;
         if ((e = next(p))) break;
     }
-    *out = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+    *out = wf_arena_dup(p->a, v.data, v.len * sizeof *v.data);
     *n = v.len;
     wf_vec_free(&v);
     return e ? e : expect(p, WIT_T_RPAREN);
@@ -419,7 +379,7 @@ static wf_error *fields(P *p, wit_tdef *d, bool typed, bool payload)
         if (p->tok.kind != WIT_T_COMMA) break;
         if ((e = next(p))) break;
     }
-    d->fields = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+    d->fields = wf_arena_dup(p->a, v.data, v.len * sizeof *v.data);
     d->nfields = v.len;
     wf_vec_free(&v);
     return e ? e : expect(p, WIT_T_RBRACE);
@@ -452,7 +412,7 @@ static wf_error *resource_body(P *p, wit_tdef *d)
         wf_vec_push(&v, f);
         if ((e = expect(p, WIT_T_SEMI))) break;
     }
-    d->funcs = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+    d->funcs = wf_arena_dup(p->a, v.data, v.len * sizeof *v.data);
     d->nfuncs = v.len;
     wf_vec_free(&v);
     if (e) return e;
@@ -471,7 +431,7 @@ static bool at_typedef(P *p)
 static wf_error *typedef_(P *p, wit_tdef **out)
 {
     wf_error *e;
-    wit_tdef *d = wit_alloc(p->a, sizeof *d);
+    wit_tdef *d = wf_arena_alloc(p->a, sizeof *d);
     *out = d;
     wit_tok kw = p->tok;
     if ((e = next(p)) || (e = ident(p, &d->name, &d->pos))) return e;
@@ -509,7 +469,7 @@ static wf_error *path(P *p, wit_path *out)
 static wf_error *use_(P *p, wit_use **out)
 {
     wf_error *e;
-    wit_use *u = wit_alloc(p->a, sizeof *u);
+    wit_use *u = wf_arena_alloc(p->a, sizeof *u);
     *out = u;
     if ((e = next(p)) || (e = path(p, &u->path)) || (e = expect(p, WIT_T_DOT)) ||
         (e = expect(p, WIT_T_LBRACE)))
@@ -523,7 +483,7 @@ static wf_error *use_(P *p, wit_use **out)
         if (p->tok.kind != WIT_T_COMMA) break;
         if ((e = next(p))) break;
     }
-    u->names = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+    u->names = wf_arena_dup(p->a, v.data, v.len * sizeof *v.data);
     u->nnames = v.len;
     wf_vec_free(&v);
     if (e || (e = expect(p, WIT_T_RBRACE))) return e;
@@ -567,7 +527,7 @@ static wf_error *iface_items(P *p, wit_iface *ifc, wit_tok_kind end)
             it.type->gate = g;
         } else if (p->tok.kind == WIT_T_EXPLICIT_ID || (p->tok.kind == WIT_T_ID && !is_keyword(&p->tok))) {
             it.kind = WIT_II_FUNC;
-            wit_func *f = wit_alloc(p->a, sizeof *f);
+            wit_func *f = wf_arena_alloc(p->a, sizeof *f);
             it.func = f;
             f->gate = g;
             if ((e = ident(p, &f->name, &f->pos)) || (e = expect(p, WIT_T_COLON)) ||
@@ -580,7 +540,7 @@ static wf_error *iface_items(P *p, wit_iface *ifc, wit_tok_kind end)
         }
         wf_vec_push(&v, it);
     }
-    ifc->items = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+    ifc->items = wf_arena_dup(p->a, v.data, v.len * sizeof *v.data);
     ifc->nitems = v.len;
     wf_vec_free(&v);
     return e;
@@ -594,11 +554,11 @@ static wf_error *iface_body(P *p, wit_iface *ifc)
     return expect(p, WIT_T_RBRACE);
 }
 
-wf_error *wit_parse_items(wit_arena *a, const char *text, size_t len, wit_iface **out)
+wf_error *wit_parse_items(wf_arena *a, const char *text, size_t len, wit_iface **out)
 {
     P p = { .a = a, .path = "wit", .field = true };
     wit_lex_init(&p.lx, text, len);
-    *out = wit_alloc(a, sizeof **out);
+    *out = wf_arena_alloc(a, sizeof **out);
     wf_error *e = next(&p);
     return e ? e : iface_items(&p, *out, WIT_T_EOF);
 }
@@ -621,7 +581,7 @@ static wf_error *extern_(P *p, wit_extern *x)
     if (at_kw(p, "interface")) {
         x->kind = WIT_EXT_IFACE;
         x->label = label;
-        x->iface = wit_alloc(p->a, sizeof *x->iface);
+        x->iface = wf_arena_alloc(p->a, sizeof *x->iface);
         x->iface->pos = pos_of(p, &first);
         if ((e = next(p)) || (e = iface_body(p, x->iface))) return e;
         if (p->tok.kind == WIT_T_SEMI) return next(p);
@@ -630,7 +590,7 @@ static wf_error *extern_(P *p, wit_extern *x)
     if (at_kw(p, "func") || at_kw(p, "async")) {
         x->kind = WIT_EXT_FUNC;
         x->label = label;
-        x->func = wit_alloc(p->a, sizeof *x->func);
+        x->func = wf_arena_alloc(p->a, sizeof *x->func);
         x->func->name = label;
         x->func->pos = lpos;
         if ((e = func_after_colon(p, x->func, false))) return e;
@@ -687,7 +647,7 @@ static wf_error *world_body(P *p, wit_world *w)
                     if (p->tok.kind != WIT_T_COMMA) break;
                     if ((e = next(p))) break;
                 }
-                it.with = wit_memdup(p->a, wv.data, wv.len * sizeof *wv.data);
+                it.with = wf_arena_dup(p->a, wv.data, wv.len * sizeof *wv.data);
                 it.nwith = wv.len;
                 wf_vec_free(&wv);
                 if (e || (e = expect(p, WIT_T_RBRACE))) break;
@@ -709,7 +669,7 @@ static wf_error *world_body(P *p, wit_world *w)
         }
         wf_vec_push(&v, it);
     }
-    w->items = wit_memdup(p->a, v.data, v.len * sizeof *v.data);
+    w->items = wf_arena_dup(p->a, v.data, v.len * sizeof *v.data);
     w->nitems = v.len;
     wf_vec_free(&v);
     return e ? e : expect(p, WIT_T_RBRACE);
@@ -735,11 +695,11 @@ typedef struct part_vecs {
 
 static void part_finish(P *p, wit_pkgpart *pp, part_vecs *v)
 {
-    pp->ifaces = wit_memdup(p->a, v->ifaces.data, v->ifaces.len * sizeof *v->ifaces.data);
+    pp->ifaces = wf_arena_dup(p->a, v->ifaces.data, v->ifaces.len * sizeof *v->ifaces.data);
     pp->nifaces = v->ifaces.len;
-    pp->worlds = wit_memdup(p->a, v->worlds.data, v->worlds.len * sizeof *v->worlds.data);
+    pp->worlds = wf_arena_dup(p->a, v->worlds.data, v->worlds.len * sizeof *v->worlds.data);
     pp->nworlds = v->worlds.len;
-    pp->uses = wit_memdup(p->a, v->uses.data, v->uses.len * sizeof *v->uses.data);
+    pp->uses = wf_arena_dup(p->a, v->uses.data, v->uses.len * sizeof *v->uses.data);
     pp->nuses = v->uses.len;
     wf_vec_free(&v->ifaces);
     wf_vec_free(&v->worlds);
@@ -754,7 +714,7 @@ static wf_error *toplevel_item(P *p, part_vecs *v)
     wit_gate g;
     if ((e = gate(p, &g))) return e;
     if (at_kw(p, "interface")) {
-        wit_iface *ifc = wit_alloc(p->a, sizeof *ifc);
+        wit_iface *ifc = wf_arena_alloc(p->a, sizeof *ifc);
         ifc->gate = g;
         if ((e = next(p)) || (e = ident(p, &ifc->name, &ifc->pos)) || (e = iface_body(p, ifc)))
             return e;
@@ -762,7 +722,7 @@ static wf_error *toplevel_item(P *p, part_vecs *v)
         return NULL;
     }
     if (at_kw(p, "world")) {
-        wit_world *w = wit_alloc(p->a, sizeof *w);
+        wit_world *w = wf_arena_alloc(p->a, sizeof *w);
         w->gate = g;
         if ((e = next(p)) || (e = ident(p, &w->name, &w->pos)) || (e = world_body(p, w))) return e;
         wf_vec_push(&v->worlds, w);
@@ -815,12 +775,12 @@ static bool docs_before(const char *src, const char *at)
     return false;
 }
 
-wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_t len,
+wf_error *wit_parse_file(wf_arena *a, const char *path, const char *text, size_t len,
                          wit_file **out)
 {
     P p = { .a = a, .path = path };
     wit_lex_init(&p.lx, text, len);
-    wit_file *f = wit_alloc(a, sizeof *f);
+    wit_file *f = wf_arena_alloc(a, sizeof *f);
     f->path = path;
     *out = f;
     part_vecs top = {0};
@@ -843,7 +803,7 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
         }
         if (0) {
         nested_block:;
-            wit_pkgpart *pp = wit_alloc(a, sizeof *pp);
+            wit_pkgpart *pp = wf_arena_alloc(a, sizeof *pp);
             pp->has_name = true;
             pp->name = f->top.name;
             memset(&f->top.name, 0, sizeof f->top.name);
@@ -855,7 +815,7 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
     while (!e && p.tok.kind != WIT_T_EOF) {
         if (at_kw(&p, "package")) {
             wit_tok kw = p.tok;
-            wit_pkgpart *pp = wit_alloc(a, sizeof *pp);
+            wit_pkgpart *pp = wf_arena_alloc(a, sizeof *pp);
             pp->has_name = true;
             pp->has_docs = docs_before(text, kw.text);
             if ((e = next(&p)) || (e = pkgname(&p, &pp->name))) break;
@@ -867,7 +827,7 @@ wf_error *wit_parse_file(wit_arena *a, const char *path, const char *text, size_
         e = toplevel_item(&p, &top);
     }
     part_finish(&p, &f->top, &top);
-    f->nested = wit_memdup(a, nested.data, nested.len * sizeof *nested.data);
+    f->nested = wf_arena_dup(a, nested.data, nested.len * sizeof *nested.data);
     f->nnested = nested.len;
     wf_vec_free(&nested);
     return e;

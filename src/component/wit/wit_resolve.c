@@ -162,7 +162,7 @@ static wf_error *add_part(R *r, size_t group, wit_pkgpart *part, const wit_pkgna
     if (p && (hdr || p->group != group))
         return err(hdr ? hdr : &name->pos, "package `%s` is defined in two different locations", key);
     if (!p) {
-        p = wit_alloc(&r->d->arena, sizeof *p);
+        p = wf_arena_alloc(&r->d->arena, sizeof *p);
         p->name = *name;
         p->key = key;
         p->group = group;
@@ -170,12 +170,12 @@ static wf_error *add_part(R *r, size_t group, wit_pkgpart *part, const wit_pkgna
         wf_vec_push(&r->pkgs, p);
     }
     wf_vec_push(&p->parts, part);
-    wit_arena *a = &r->d->arena;
+    wf_arena *a = &r->d->arena;
     for (size_t i = 0; i < part->nifaces; i++) {
         wit_iface *ast = part->ifaces[i];
         if (pkg_iface(p, ast->name) || pkg_world(p, ast->name))
             return err(&ast->pos, "duplicate item named `%s`", ast->name);
-        riface *f = wit_alloc(a, sizeof *f);
+        riface *f = wf_arena_alloc(a, sizeof *f);
         f->ast = ast;
         f->name = ast->name;
         f->pkg = p;
@@ -186,7 +186,7 @@ static wf_error *add_part(R *r, size_t group, wit_pkgpart *part, const wit_pkgna
         wit_world *ast = part->worlds[i];
         if (pkg_iface(p, ast->name) || pkg_world(p, ast->name))
             return err(&ast->pos, "duplicate item named `%s`", ast->name);
-        rworld *w = wit_alloc(a, sizeof *w);
+        rworld *w = wf_arena_alloc(a, sizeof *w);
         w->ast = ast;
         w->pkg = p;
         w->part = part;
@@ -619,7 +619,7 @@ static wf_error *world_extern(R *r, rworld *w, wit_witem *it, bool excluded)
         if (x->kind == WIT_EXT_PATH) { n.from_id = true; n.name = x->path.name; }
         else n.name = x->label;
     } else if (x->kind == WIT_EXT_IFACE) {
-        riface *f = wit_alloc(&r->d->arena, sizeof *f);
+        riface *f = wf_arena_alloc(&r->d->arena, sizeof *f);
         f->ast = x->iface;
         f->name = x->label;
         f->pkg = w->pkg;

@@ -1,0 +1,135 @@
+/*
+ * map.c - the one hash map (map.h). A table is a power-of-two array of
+ * slots; a slot's hash is 0 while it is empty, so a reader needs only that
+ * one word to know whether the rest of the slot is written.
+ */
+#include "base/map.h"
+
+typedef struct wf_map_slot {
+    uint64_t hash;           /* 0 = empty; written last when the slot fills */
+    const void *key;
+    size_t len;
+    void *val;
+} wf_map_slot;
+
+struct wf_map_table {
+    size_t mask;             /* slots - 1 */
+    wf_map_table *next;      /* chain of retired tables */
+    wf_map_slot slot[];
+};
+
+enum { FIRST_SLOTS = 16 };
+
+/* FNV-1a, then the high half folded into the low bits the mask keeps. Never
+ * 0, which marks an empty slot. */
+static uint64_t hash_key(const void *key, size_t len)
+{
+    const uint8_t *p = key;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 1099511628211ull;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
+static wf_map_table *table_new(size_t nslots)
+{
+    wf_map_table *t = wf_xcalloc(1, sizeof *t + nslots * sizeof(wf_map_slot));
+    t->mask = nslots - 1;
+    return t;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static wf_map_slot *probe(const wf_map_table *t, uint64_t h, const void *key, size_t len)
+{
+    for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
+        const wf_map_slot *s = &t->slot[i];
+        uint64_t sh = __atomic_load_n(&s->hash, __ATOMIC_ACQUIRE);
+        if (!sh || (sh == h && s->len == len && (!len || !memcmp(s->key, key, len))))
+            return (wf_map_slot *)s;
+    }
+}
+
+/* Fill an empty slot so that a concurrent reader sees all of it or none. */
+static void fill(wf_map_slot *s, uint64_t h, const void *key, size_t len, void *val)
+{
+    s->key = key;
+    s->len = len;
+    s->val = val;
+    __atomic_store_n(&s->hash, h, __ATOMIC_RELEASE);
+}
+
+/* Move every entry into a table twice as large and publish it; the old one
+ * is retired, not freed, since readers may still be probing it. */
+static void grow(wf_map *m)
+{
+    wf_map_table *old = m->table;
+    wf_map_table *t = table_new(old ? (old->mask + 1) * 2 : FIRST_SLOTS);
+    if (old) {
+        for (size_t i = 0; i <= old->mask; i++) {
+            const wf_map_slot *s = &old->slot[i];
+            if (s->hash) *probe(t, s->hash, s->key, s->len) = *s;
+        }
+        old->next = m->retired;
+        m->retired = old;
+    }
+    __atomic_store_n(&m->table, t, __ATOMIC_RELEASE);
+}
+
+bool wf_map_add(wf_map *m, const void *key, size_t len, void *val)
+{
+    uint64_t h = hash_key(key, len);
+    if (m->table) {
+        wf_map_slot *s = probe(m->table, h, key, len);
+        if (s->hash) return false;
+    }
+    /* at most half full: probes stay short and an empty slot always exists */
+    if (!m->table || (m->count + 1) * 2 > m->table->mask + 1) grow(m);
+    fill(probe(m->table, h, key, len), h, key, len, val);
+    __atomic_store_n(&m->count, m->count + 1, __ATOMIC_RELAXED);
+    return true;
+}
+
+bool wf_map_find(const wf_map *m, const void *key, size_t len, void **val)
+{
+    const wf_map_table *t = __atomic_load_n(&m->table, __ATOMIC_ACQUIRE);
+    if (!t) return false;
+    const wf_map_slot *s = probe(t, hash_key(key, len), key, len);
+    if (!__atomic_load_n(&s->hash, __ATOMIC_ACQUIRE)) return false;
+    if (val) *val = s->val;
+    return true;
+}
+
+void *wf_map_get(const wf_map *m, const char *key)
+{
+    void *v = NULL;
+    wf_map_find(m, key, strlen(key), &v);
+    return v;
+}
+
+size_t wf_map_count(const wf_map *m)
+{
+    return __atomic_load_n(&m->count, __ATOMIC_RELAXED);
+}
+
+static void free_retired(wf_map *m)
+{
+    while (m->retired) {
+        wf_map_table *n = m->retired->next;
+        free(m->retired);
+        m->retired = n;
+    }
+}
+
+void wf_map_clear(wf_map *m)
+{
+    if (m->table) memset(m->table->slot, 0, (m->table->mask + 1) * sizeof(wf_map_slot));
+    free_retired(m);
+    m->count = 0;
+}
+
+void wf_map_free(wf_map *m)
+{
+    free(m->table);
+    free_retired(m);
+    memset(m, 0, sizeof *m);
+}
