@@ -355,7 +355,9 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&g->mu);
             bool did = g->c.idle(g->c.ud, n);
             pthread_mutex_lock(&g->mu);
-            if (did) continue;
+            /* the group may have begun to stop while mu was free: its
+             * broadcast is gone, so look again before waiting */
+            if (did || g->stopping) continue;
             if (g->qhead || g->rhead) continue;
         }
         g->nidle++;
