@@ -1,4 +1,7 @@
--- Calls every demo function and returns a summary of what they answered.
+-- Calls every demo function and returns a summary of what they answered,
+-- written as for upstream Wippy: the chunk returns its handler, calls go
+-- through funcs (futures carry payloads on their response channel), and a
+-- failure is an error value (errors.new, err:kind()).
 local funcs = require("funcs")
 
 local users = {
@@ -8,14 +11,23 @@ local users = {
 }
 
 local function must(value, err)
-    if err then error(tostring(err)) end
+    if err then error(errors.wrap(err, "demo summary")) end
     return value
 end
 
-function summary()
+-- A call started now, its result read later from the future's channel.
+local function await(future, err)
+    must(nil, err)
+    local payload, ok = future:response():receive()
+    if not ok then must(nil, future:error()) end
+    return payload:data()
+end
+
+local function summary()
+    local compute = funcs.async("demo:compute", 6, 7)
     local answer = must(funcs.call("demo:answer"))
     local answer_file = must(funcs.call("demo:answer_file"))
-    local product = must(funcs.call("demo:compute", 6, 7))
+    local product = await(compute)
     local transformed = must(funcs.call("demo:transform_users", users))
     local active = must(funcs.call("demo:filter_active", users))
     local calc = must(funcs.call("demo:calc_eval", "6 * 7"))   -- a result: {ok = 42} or {err = "..."}
@@ -35,3 +47,5 @@ function summary()
         tag_counts = transformed[1]["tag-count"] + transformed[2]["tag-count"] + transformed[3]["tag-count"],
     }
 end
+
+return { summary = summary }

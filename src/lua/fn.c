@@ -1,7 +1,9 @@
 /*
  * fn.c - the function.lua kind (wflua.h): prepare makes a fresh sandboxed
  * state with the compiled source on its stack, call runs the source and its
- * `method` under the call's deadline, release closes the state. A state
+ * `method` under the call's deadline, release closes the state. The method
+ * is found as upstream Wippy finds it: the chunk's return value (a function,
+ * or a table holding `method`), then the global of that name. A state
  * serves exactly one call, so no globals, upvalues or required modules
  * survive from one call to the next.
  */
@@ -94,6 +96,26 @@ static wf_error *raised(lua_State *L, const char *id)
     return wf_error_new(WF_ERR_TRAP, "lua: %s", s);
 }
 
+/* The method, as upstream finds it: the chunk's return value (at the top)
+ * when it is a function, or its field `method` when it is a table; else
+ * the global `method`. Replaces the top with the function; false when there
+ * is none. */
+static bool find_method(lua_State *L, const char *method)
+{
+    if (lua_isfunction(L, -1)) return true;
+    if (lua_istable(L, -1)) {
+        if (lua_getfield(L, -1, method) == LUA_TFUNCTION) {
+            lua_remove(L, -2);
+            return true;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (lua_getglobal(L, method) == LUA_TFUNCTION) return true;
+    lua_pop(L, 1);
+    return false;
+}
+
 static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs,
                          wf_val *result, const wf_fn_ctx *ctx)
 {
@@ -106,13 +128,14 @@ static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs
         e = wf_error_new(WF_ERR_INTERNAL, "%s: Lua state used twice", fn->id);
         goto done;
     }
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+    if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
         e = raised(L, fn->id);
         goto done;
     }
-    if (lua_getglobal(L, fn->method) != LUA_TFUNCTION) {
-        e = wf_error_new(WF_ERR_NOT_FOUND, "%s: method `%s` is not a function defined by the source",
-                         fn->id, fn->method);
+    if (!find_method(L, fn->method)) {
+        e = wf_error_new(WF_ERR_NOT_FOUND, "%s: method `%s` is not a function the source returns "
+                         "(`return %s` or `return { %s = %s }`) or defines as a global",
+                         fn->id, fn->method, fn->method, fn->method, fn->method);
         goto done;
     }
     if (!lua_checkstack(L, (int)WF_MIN(nargs, (size_t)1000000) + 8)) {
@@ -164,13 +187,18 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
     fn->source = wf_xstrdup(cfg->source);
     fn->method = wf_xstrdup(cfg->method);
     fn->env.rt = rt;
-    fn->env.all_modules = !cfg->has_modules;
+    fn->env.id = fn->id;
+    fn->env.registry = cfg->registry;
+    /* Without `modules` no built-in may be required (as upstream). */
     wf_error *e = NULL;
     for (size_t i = 0; i < cfg->nmodules && !e; i++) {
         uint32_t bit = wf_lua_module_bit(cfg->modules[i]);
-        if (!bit)
-            e = wf_error_new(WF_ERR_INVALID, "unknown module `%s` in `modules` (built-ins: funcs, json)",
-                             cfg->modules[i]);
+        if (!bit) {
+            char *names = wf_lua_module_names();
+            e = wf_error_new(WF_ERR_INVALID, "unknown module `%s` in `modules` (built-ins: %s)",
+                             cfg->modules[i], names);
+            free(names);
+        }
         fn->env.modules |= bit;
     }
     fn->libs = wf_xcalloc(cfg->nimports ? cfg->nimports : 1, sizeof *fn->libs);

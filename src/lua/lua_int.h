@@ -16,6 +16,9 @@
 #include "component/wit/wit.h"
 #include "runtime/fn.h"
 #include "runtime/runtime.h"
+#include "wasm/wait.h"
+
+struct wf_registry;
 
 /* Deepest nesting that json and the value converters accept: tables nested
  * deeper (or cyclic ones) are errors, never a C stack overflow. */
@@ -23,12 +26,21 @@
 
 /* ---- error values (err.c) ---------------------------------------------- */
 
-/* Push an error value (userdata with :kind(), :message(), __tostring). */
+/* Push an error value of upstream's kind for a wasmfn kind (userdata with
+ * :kind(), :message(), :retryable(), :details(), __tostring). */
 void wf_lua_push_error(lua_State *L, wf_error_kind kind, const char *msg);
+/* The same for e; a trap is Internal with details.trap (and .trace). */
 void wf_lua_push_wf_error(lua_State *L, const wf_error *e);
+/* The error value's upstream kind string at idx, or NULL when not one. */
+const char *wf_lua_error_kind(lua_State *L, int idx);
+/* An error value of an upstream kind ("Canceled") that maps to wf. */
+void wf_lua_push_kind_error(lua_State *L, const char *kind, wf_error_kind wf, const char *msg);
+/* Set the `errors` global. */
+void wf_lua_open_errors(lua_State *L);
 /* Push nil and an error value: the (nil, err) return convention; returns 2. */
 int wf_lua_fail(lua_State *L, wf_error_kind kind, const char *fmt, ...) WF_PRINTF(3, 4);
-/* The error value at idx, or NULL when it is not one. kind/message out. */
+/* The error value at idx, or false when it is not one: kind gets the
+ * wasmfn kind it maps to (SPEC §9's KIND), msg its message. */
 bool wf_lua_to_error(lua_State *L, int idx, wf_error_kind *kind, const char **msg);
 /* Kind name ("INVALID", ...) back to a kind; false when unknown. */
 bool wf_lua_kind_from_name(const char *name, wf_error_kind *kind);
@@ -37,6 +49,44 @@ bool wf_lua_kind_from_name(const char *name, wf_error_kind *kind);
 
 int wf_lua_open_json(lua_State *L);    /* json.c: pushes the json table */
 int wf_lua_open_funcs(lua_State *L);   /* funcs.c: pushes the funcs table */
+int wf_lua_open_time(lua_State *L);    /* time.c */
+int wf_lua_open_env(lua_State *L);     /* env.c */
+int wf_lua_open_logger(lua_State *L);  /* logger.c: pushes the logger object */
+void wf_lua_open_channel(lua_State *L); /* chan.c: sets the `channel` global */
+
+/* ---- channels (chan.c) and what fills them ------------------------------- */
+
+/* A source fills a channel from outside the Lua code: a future's outcome,
+ * a timer. Its object is a userdata (the channel keeps it alive). */
+typedef struct wf_lua_source_ops {
+    /* On the Lua thread, whenever the channel is looked at: move what is
+     * ready into the channel at ch_idx (wf_lua_chan_put / _close). */
+    void (*pump)(lua_State *L, int src_idx, int ch_idx);
+    /* When it may next have something (CLOCK_MONOTONIC ns), 0 = not by
+     * time. May be NULL. */
+    uint64_t (*next_ns)(void *src);
+    /* on: have n's waker woken when it may have something, and return true
+     * (false when it never will); off: stop that. May be NULL. */
+    bool (*watch)(void *src, wf_wait_node *n, bool on);
+} wf_lua_source_ops;
+
+/* Push a new channel of cap buffered values (0: unbuffered), filled by the
+ * source at src_idx (src NULL, src_idx 0: none). */
+void wf_lua_chan_new(lua_State *L, lua_Integer cap, const wf_lua_source_ops *src, int src_idx);
+/* Append the value at the top (popped) to the channel at ch_idx. */
+void wf_lua_chan_put(lua_State *L, int ch_idx);
+void wf_lua_chan_close(lua_State *L, int ch_idx);
+/* True when the channel is open with room for one more value. */
+bool wf_lua_chan_has_room(lua_State *L, int ch_idx);
+
+/* ---- time (time.c) ---------------------------------------------------------- */
+
+/* A duration argument as upstream's time module takes it: an integer of
+ * nanoseconds, a string such as "1s", or a Duration. False with *why (what
+ * was expected) otherwise. */
+bool wf_lua_to_duration(lua_State *L, int idx, int64_t *ns, const char **why);
+/* Push a time.Time value. */
+void wf_lua_push_time(lua_State *L, int64_t unix_ns);
 
 /* json.null: a light userdata sentinel for JSON null inside arrays. */
 #define WF_LUA_JSON_NULL ((void *)0)
@@ -45,9 +95,14 @@ bool wf_lua_is_json_null(lua_State *L, int idx);
 /* ---- sandboxed states (state.c) ------------------------------------------ */
 
 /* Built-in modules, as bits of wf_lua_env.modules. */
-enum { WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1 };
+enum {
+    WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1, WF_LUA_MOD_TIME = 1u << 2,
+    WF_LUA_MOD_ENV = 1u << 3, WF_LUA_MOD_LOGGER = 1u << 4,
+};
 /* "funcs" -> WF_LUA_MOD_FUNCS, ...; 0 when not a built-in. */
 uint32_t wf_lua_module_bit(const char *name);
+/* "funcs, json, ...": every built-in's name (the caller frees it). */
+char *wf_lua_module_names(void);
 
 /* An `imports` entry: require(alias) runs the library's source once per state. */
 typedef struct wf_lua_lib {
@@ -58,9 +113,10 @@ typedef struct wf_lua_lib {
 
 /* What a state may reach; borrowed by every state made from it. */
 typedef struct wf_lua_env {
+    const char *id;              /* the function's ID (log lines), or NULL */
     wf_runtime *rt;              /* for funcs; NULL: funcs calls fail INTERNAL */
-    bool all_modules;            /* `modules` absent: every built-in */
-    uint32_t modules;            /* WF_LUA_MOD_* allowed when !all_modules */
+    struct wf_registry *registry; /* for env (env.variable entries), or NULL */
+    uint32_t modules;            /* WF_LUA_MOD_* that `require` may return */
     const wf_lua_lib *libs;
     size_t nlibs;
     size_t mem_limit;            /* bytes; 0 = WF_LUA_MEM_DEFAULT */

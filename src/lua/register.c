@@ -27,8 +27,7 @@ wf_error *wf_lua_register(wf_registry *r, wf_runtime *rt)
         }
         if (!e) {
             wf_lua_fn_config cfg = {
-                .source = lu->source, .method = lu->method,
-                .has_modules = lu->has_modules,
+                .registry = r, .source = lu->source, .method = lu->method,
                 .modules = (const char *const *)lu->modules, .nmodules = lu->nmodules,
                 .imports = imps, .nimports = lu->nimports,
                 .pool = {.type = (wf_pool_type)lu->pool.type, .max_size = lu->pool.max_size,

@@ -9,8 +9,8 @@
  *   - string (without string.dump), table, math, utf8, coroutine, and os
  *     reduced to clock/date/time/difftime; no io, debug or package;
  *   - `require` resolves only: the standard libraries above by name, the
- *     built-ins `funcs` and `json` allowed by `modules`, and the aliases of
- *     `imports` (library.lua sources, run once per state).
+ *     built-ins listed in `modules` (none without it, as upstream), and the
+ *     aliases of `imports` (library.lua sources, run once per state).
  * Memory is capped per state by the allocator; a count hook enforces the
  * call's deadline and cancellation.
  */
@@ -21,9 +21,13 @@
 
 #define LOADED_KEY "wasmfn.loaded"
 
-static const struct { const char *name; uint32_t bit; } builtins[] = {
-    {"funcs", WF_LUA_MOD_FUNCS},
-    {"json", WF_LUA_MOD_JSON},
+/* The built-in modules `require` may return when `modules` lists them. */
+static const struct { const char *name; uint32_t bit; lua_CFunction open; } builtins[] = {
+    {"funcs", WF_LUA_MOD_FUNCS, wf_lua_open_funcs},
+    {"json", WF_LUA_MOD_JSON, wf_lua_open_json},
+    {"time", WF_LUA_MOD_TIME, wf_lua_open_time},
+    {"env", WF_LUA_MOD_ENV, wf_lua_open_env},
+    {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger},
 };
 
 uint32_t wf_lua_module_bit(const char *name)
@@ -31,6 +35,17 @@ uint32_t wf_lua_module_bit(const char *name)
     for (size_t i = 0; i < WF_COUNT(builtins); i++)
         if (strcmp(builtins[i].name, name) == 0) return builtins[i].bit;
     return 0;
+}
+
+char *wf_lua_module_names(void)
+{
+    char *s = wf_xstrdup("");
+    for (size_t i = 0; i < WF_COUNT(builtins); i++) {
+        char *t = wf_xasprintf("%s%s%s", s, i ? ", " : "", builtins[i].name);
+        free(s);
+        s = t;
+    }
+    return s;
 }
 
 wf_lua_ctx *wf_lua_ctx_of(lua_State *L)
@@ -158,7 +173,7 @@ static int allowed_list(lua_State *L)
     luaL_buffinit(L, &b);
     bool any = false;
     for (size_t i = 0; i < WF_COUNT(builtins); i++)
-        if (c->env->all_modules || (c->env->modules & builtins[i].bit)) {
+        if (c->env->modules & builtins[i].bit) {
             if (any) luaL_addstring(&b, ", ");
             luaL_addstring(&b, builtins[i].name);
             any = true;
@@ -191,15 +206,14 @@ static int safe_require(lua_State *L)
             lua_getglobal(L, name);
             return 1;
         }
-    uint32_t bit = wf_lua_module_bit(name);
-    if (bit) {
-        if (!c->env->all_modules && !(c->env->modules & bit)) {
+    for (size_t i = 0; i < WF_COUNT(builtins); i++) {
+        if (strcmp(builtins[i].name, name) != 0) continue;
+        if (!(c->env->modules & builtins[i].bit)) {
             allowed_list(L);
-            return luaL_error(L, "module '%s' is not allowed: add it to `modules` (allowed: %s)",
-                              name, lua_tostring(L, -1));
+            return luaL_error(L, "module '%s' is not allowed: add it to the entry's `modules` "
+                              "(allowed: %s)", name, lua_tostring(L, -1));
         }
-        if (bit == WF_LUA_MOD_FUNCS) wf_lua_open_funcs(L);
-        else wf_lua_open_json(L);
+        builtins[i].open(L);
         lua_pushvalue(L, -1);
         lua_setfield(L, 2, name);
         return 1;
@@ -272,6 +286,8 @@ static int setup(lua_State *L)
     lua_setglobal(L, "print");
     lua_pushcfunction(L, safe_require);
     lua_setglobal(L, "require");
+    wf_lua_open_errors(L);     /* upstream's `errors` and `channel` globals */
+    wf_lua_open_channel(L);
 
     /* Our own loaded table: the standard _LOADED is not reachable from Lua
      * (no package library), this one only through require. */

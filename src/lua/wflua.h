@@ -4,8 +4,9 @@
  *
  * A Lua function is called like any other through wf_runtime_call. Each
  * call runs in a fresh sandboxed lua_State (state.c): the entry's source is
- * run, then its `method` global is called with the arguments and its first
- * return value is the result.
+ * run, then its method (the chunk's return value when it is a function, or
+ * its field `method` when it is a table, else the global `method`) is
+ * called with the arguments and its first return value is the result.
  *
  * Arguments (wf_val, untyped) -> Lua: bool -> boolean, integers -> integer
  * (u64 above 2^63-1 -> float), floats -> number, char -> one-character
@@ -32,10 +33,11 @@ typedef struct wf_lua_import { const char *alias, *id, *source; } wf_lua_import;
 
 /* A Lua function, as a function.lua entry describes it. Strings are copied. */
 typedef struct wf_lua_fn_config {
+    wf_registry *registry;            /* for `env` (env.variable entries); may be NULL */
     const char *source;
     const char *method;
-    bool has_modules;                 /* false: every built-in (`modules` absent) */
-    const char *const *modules;       /* built-in names: "funcs", "json" */
+    const char *const *modules;       /* built-ins `require` may return ("funcs", ...): */
+                                      /* none without `modules`, as upstream */
     size_t nmodules;
     const wf_lua_import *imports;     /* alias -> library.lua source */
     size_t nimports;

@@ -39,11 +39,15 @@ struct wf_registry {
     WF_VEC(reg_entry *) entries;    /* loaded: entries of sound files */
     wf_map ids;                     /* id -> reg_entry *, over `entries` */
     WF_VEC(wf_reg_diag) diags;
+    size_t nerrors;                 /* diags that are errors, not warnings */
     pthread_mutex_t env_lock;       /* guards env.storage.memory values */
 };
 
 /* Record a problem; marks the file bad. entry may be NULL. */
 void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+    WF_PRINTF(5, 6);
+/* Record a warning: the file still loads. */
+void reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
     WF_PRINTF(5, 6);
 
 /* yaml.c: parse a YAML document into a node tree (a missing document is an
@@ -54,6 +58,10 @@ const char *reg_node_type_name(const wf_reg_node *n);
 
 /* kinds.c */
 wf_reg_kind reg_kind_parse(const char *s, bool *ok);
+/* A kind upstream Wippy defines that wasmfn does not serve ("process.lua"). */
+bool reg_kind_upstream(const char *s);
+/* The known kind (served or upstream) closest to s, for "did you mean". */
+const char *reg_kind_closest(const char *s);
 void reg_check_entry(wf_registry *r, reg_entry *e);        /* fields -> pub.u */
 void reg_check_refs(wf_registry *r, reg_entry *e);         /* references exist */
 void reg_entry_free_fields(reg_entry *e);

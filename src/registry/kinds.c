@@ -36,6 +36,63 @@ const char *wf_reg_kind_name(wf_reg_kind k)
     return (unsigned)k < WF_REG_KIND_COUNT ? kind_names[k] : "?";
 }
 
+/* Kinds upstream Wippy defines that wasmfn does not serve: a project written
+ * for upstream loads with a warning for each such entry (SPEC §1). */
+static const char *const upstream_kinds[] = {
+    "registry.entry", "ns.definition", "ns.requirement", "ns.dependency",
+    "fs.embed", "env.storage.router", "http.static",
+    "process.lua", "process.wasm", "process.host", "process.service", "workflow.lua",
+    "db.sql.sqlite", "db.sql.postgres", "db.sql.mysql", "db.sql.mssql", "db.sql.oracle",
+    "store.memory", "store.sql", "queue.driver.memory", "queue.queue", "queue.consumer",
+    "security.policy", "security.policy.expr", "security.token_store",
+    "template.set", "template.jet", "cloudstorage.s3", "config.aws", "exec.native",
+    "contract.definition", "contract.binding", "temporal.client", "temporal.worker",
+    "terminal.host",
+};
+
+bool reg_kind_upstream(const char *s)
+{
+    for (size_t i = 0; i < WF_COUNT(upstream_kinds); i++)
+        if (!strcmp(upstream_kinds[i], s)) return true;
+    return false;
+}
+
+/* Edit distance with transpositions (optimal string alignment): "lau" is
+ * one step from "lua". Names longer than 63 bytes are far from all. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return SIZE_MAX;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+const char *reg_kind_closest(const char *s)
+{
+    const char *best = kind_names[0];
+    size_t bd = SIZE_MAX;
+    for (int k = 0; k < WF_REG_KIND_COUNT; k++) {
+        size_t d = edit_distance(s, kind_names[k]);
+        if (d < bd) bd = d, best = kind_names[k];
+    }
+    for (size_t i = 0; i < WF_COUNT(upstream_kinds); i++) {
+        size_t d = edit_distance(s, upstream_kinds[i]);
+        if (d < bd) bd = d, best = upstream_kinds[i];
+    }
+    return best;
+}
+
 wf_reg_kind reg_kind_parse(const char *s, bool *ok)
 {
     for (int k = 0; k < WF_REG_KIND_COUNT; k++)
@@ -56,6 +113,7 @@ typedef struct fctx {
 } fctx;
 
 #define DIAG(c, node, ...) reg_diag((c)->r, (c)->e->file, (node)->line, (c)->e->pub.id, __VA_ARGS__)
+#define WARN(c, node, ...) reg_warn((c)->r, (c)->e->file, (node)->line, (c)->e->pub.id, __VA_ARGS__)
 
 static const wf_reg_node *field(fctx *c, const wf_reg_node *m, const char *key, bool required)
 {
@@ -119,13 +177,16 @@ static uint32_t get_pos(fctx *c, const wf_reg_node *m, const char *key, bool *ba
     return 0;
 }
 
-/* Unknown fields are errors: a misspelt optional field would else be ignored. */
+/* Unknown fields are warnings, not errors: upstream Wippy ignores fields it
+ * does not know (`lifecycle`, `options`, ...), so its projects must load;
+ * the warning still catches a misspelt optional field (and `check --strict`
+ * makes it an error). */
 static void only_fields(fctx *c, const wf_reg_node *m, const char *const *allowed, const char *what)
 {
     for (size_t i = 0; i < m->n; i++) {
         bool ok = false;
         for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(*a, m->keys[i]);
-        if (!ok) DIAG(c, m->items[i], "unknown field '%s%s' for %s", c->where, m->keys[i], what);
+        if (!ok) WARN(c, m->items[i], "unknown field '%s%s' for %s (ignored)", c->where, m->keys[i], what);
     }
 }
 
@@ -157,6 +218,8 @@ static uint32_t get_pool_count(fctx *c, const wf_reg_node *m, const char *key, u
     return v;
 }
 
+/* SPEC §5. `type` may be omitted (as upstream): static when `size`,
+ * `workers` or `buffer` says so, else lazy. */
 static void parse_pool(fctx *c, const wf_reg_node *n, wf_reg_pool *p, bool *bad)
 {
     fctx pc = *c;
@@ -165,13 +228,18 @@ static void parse_pool(fctx *c, const wf_reg_node *n, wf_reg_pool *p, bool *bad)
         *bad = true;
         return;
     }
-    char *type = get_str(&pc, n, "type", true, bad);
+    char *type = get_str(&pc, n, "type", false, bad);
+    if (!type && !wf_reg_node_get(n, "type"))
+        type = wf_xstrdup(wf_reg_node_get(n, "size") || wf_reg_node_get(n, "workers") ||
+                                  wf_reg_node_get(n, "buffer")
+                              ? "static"
+                              : "lazy");
     if (!type) return;
     static const char *const f_inline[] = { "type", NULL };
     static const char *const f_lazy[] = { "type", "max_size", NULL };
     static const char *const f_static[] = { "type", "size", "workers", "buffer", NULL };
     static const char *const f_adaptive[] = { "type", "max_size", "warm_start", NULL };
-    size_t before = c->r->diags.len;
+    size_t before = c->r->nerrors;
     if (!strcmp(type, "inline")) {
         p->type = WF_POOL_INLINE;
         only_fields(&pc, n, f_inline, "pool type inline");
@@ -186,7 +254,7 @@ static void parse_pool(fctx *c, const wf_reg_node *n, wf_reg_pool *p, bool *bad)
         p->size = get_pool_count(&pc, n, "size", WF_POOL_MAX_WORKERS, bad);
         p->workers = get_pool_count(&pc, n, "workers", WF_POOL_MAX_WORKERS, bad);
         p->buffer = get_pool_count(&pc, n, "buffer", WF_POOL_MAX_BUFFER, bad);
-        if (!p->workers) p->workers = p->size ? p->size : 1;
+        if (!p->workers) p->workers = p->size ? p->size : 8;
         if (!p->size) p->size = p->workers;
         if (!p->buffer) p->buffer = p->workers * 64;
         if (p->workers > p->size) {
@@ -197,15 +265,24 @@ static void parse_pool(fctx *c, const wf_reg_node *n, wf_reg_pool *p, bool *bad)
         p->type = WF_POOL_ADAPTIVE;
         only_fields(&pc, n, f_adaptive, "pool type adaptive");
         p->max_size = get_pool_count(&pc, n, "max_size", WF_POOL_MAX_WORKERS, bad);
-        if (!p->max_size) p->max_size = 100;
+        if (!p->max_size) p->max_size = 16;
         p->warm_start = get_bool(&pc, n, "warm_start", false, bad);
     } else {
         DIAG(c, wf_reg_node_get(n, "type"),
              "unknown pool type '%s' (expected inline, lazy, static or adaptive)", type);
         *bad = true;
     }
-    if (c->r->diags.len != before) *bad = true;
+    if (c->r->nerrors != before) *bad = true;
     free(type);
+}
+
+/* An entry without `pool` gets upstream's default: an elastic pool of at
+ * most 100 workers (SPEC §5). */
+static void default_pool(wf_reg_pool *p)
+{
+    memset(p, 0, sizeof *p);
+    p->type = WF_POOL_LAZY;
+    p->max_size = 100;
 }
 
 static void parse_limits(fctx *c, const wf_reg_node *n, wf_reg_limits *l, bool *bad)
@@ -217,12 +294,12 @@ static void parse_limits(fctx *c, const wf_reg_node *n, wf_reg_limits *l, bool *
         return;
     }
     static const char *const f[] = { "max_execution_ms", "max_memory_mb", "max_stack_kb", NULL };
-    size_t before = c->r->diags.len;
+    size_t before = c->r->nerrors;
     only_fields(&lc, n, f, "limits");
     l->max_execution_ms = get_pos(&lc, n, "max_execution_ms", bad);
     l->max_memory_mb = get_pos(&lc, n, "max_memory_mb", bad);
     l->max_stack_kb = get_pos(&lc, n, "max_stack_kb", bad);
-    if (c->r->diags.len != before) *bad = true;
+    if (c->r->nerrors != before) *bad = true;
 }
 
 /* The `imports` words; the first word of a bit is its canonical one. */
@@ -232,7 +309,8 @@ static const struct { const char *w; uint32_t bit; } words[] = {
     { "wasi:random", WF_IMPORT_WASI_RANDOM }, { "wasi:filesystem", WF_IMPORT_WASI_FILESYSTEM },
     { "wasi:sockets", WF_IMPORT_WASI_SOCKETS }, { "wasi:http", WF_IMPORT_WASI_HTTP },
     { "wasi_snapshot_preview1", WF_IMPORT_WASI_P1 }, { "wasi1", WF_IMPORT_WASI_P1 },
-    { "preview1", WF_IMPORT_WASI_P1 },        { "funcs", WF_IMPORT_FUNCS },
+    { "preview1", WF_IMPORT_WASI_P1 },        { "wasi-preview1", WF_IMPORT_WASI_P1 },
+    { "funcs", WF_IMPORT_FUNCS },             { "wippy:runtime/funcs", WF_IMPORT_FUNCS },
 };
 
 size_t reg_import_words(uint32_t bits, const char **out, size_t cap)
@@ -244,10 +322,13 @@ size_t reg_import_words(uint32_t bits, const char **out, size_t cap)
     return n;
 }
 
-/* "wasi:io", "wasi:io@0.2.3", "wasi:io/streams@0.2.3" -> bit; 0 if unknown. */
+/* "wasi:io", "wasi:io@0.2.3", "wasi:io/streams@0.2.3" -> bit; 0 if unknown.
+ * "wippy:runtime/funcs" (upstream's interface name, also with @0.1.0) is
+ * one word. */
 static uint32_t import_bit(const char *s)
 {
     size_t n = strcspn(s, "@/");
+    if (!strncmp(s, "wippy:runtime/funcs", 19) && (s[19] == 0 || s[19] == '@')) n = 19;
     const char *at = strchr(s, '@');
     if (at) {
         /* a version: digits and dots, optionally a -pre/+build suffix */
@@ -288,7 +369,8 @@ static void parse_imports(fctx *c, const wf_reg_node *n, uint32_t *bits, bool *b
         if (!b) {
             DIAG(c, it,
                  "unknown import '%s' (known: wasi:cli, wasi:io, wasi:poll, wasi:clocks, wasi:random, "
-                 "wasi:filesystem, wasi:sockets, wasi:http, wasi_snapshot_preview1, wasi1, preview1, funcs)",
+                 "wasi:filesystem, wasi:sockets, wasi:http, wasi_snapshot_preview1, wasi1, preview1, "
+                 "wasi-preview1, funcs, wippy:runtime/funcs)",
                  it->str);
             *bad = true;
         }
@@ -305,7 +387,7 @@ static void parse_wasi(fctx *c, const wf_reg_node *n, wf_reg_wasi *w, bool *bad)
         return;
     }
     static const char *const f[] = { "args", "cwd", "env", "mounts", NULL };
-    size_t before = c->r->diags.len;
+    size_t before = c->r->nerrors;
     only_fields(&wc, n, f, "wasi");
     const wf_reg_node *args = wf_reg_node_get(n, "args");
     if (args && want(&wc, args, "args", WF_NODE_SEQ)) {
@@ -362,7 +444,7 @@ static void parse_wasi(fctx *c, const wf_reg_node *n, wf_reg_wasi *w, bool *bad)
                     DIAG(c, g, "wasi.mounts: guest path '%s' is mounted twice", m->guest);
         }
     }
-    if (c->r->diags.len != before) *bad = true;
+    if (c->r->nerrors != before) *bad = true;
 }
 
 /* ---- per kind ----------------------------------------------------------- */
@@ -526,7 +608,7 @@ static void check_wasm(fctx *c, const wf_reg_node *n, wf_reg_wasm *w, bool wat, 
     }
     const wf_reg_node *x;
     if ((x = wf_reg_node_get(n, "pool"))) parse_pool(c, x, &w->pool, bad);
-    else w->pool.type = WF_POOL_INLINE;
+    else default_pool(&w->pool);
     if ((x = wf_reg_node_get(n, "limits"))) parse_limits(c, x, &w->limits, bad);
     if ((x = wf_reg_node_get(n, "imports"))) parse_imports(c, x, &w->imports, bad);
     if ((x = wf_reg_node_get(n, "wasi"))) {
@@ -580,8 +662,8 @@ static void check_lua(fctx *c, const wf_reg_node *n, wf_reg_lua *l, bool fn, boo
         *bad = true;
     }
     const wf_reg_node *p = wf_reg_node_get(n, "pool");
-    l->pool.type = WF_POOL_INLINE;
     if (p) parse_pool(c, p, &l->pool, bad);
+    else default_pool(&l->pool);
 }
 
 static void check_http(fctx *c, const wf_reg_node *n, wf_reg_http *h, wf_reg_kind k, bool *bad)
@@ -596,10 +678,10 @@ static void check_http(fctx *c, const wf_reg_node *n, wf_reg_http *h, wf_reg_kin
             fctx tc = *c;
             tc.where = "timeouts.";
             static const char *const ft[] = { "read", "write", "idle", NULL };
-            size_t before = c->r->diags.len;
+            size_t before = c->r->nerrors;
             only_fields(&tc, t, ft, "timeouts");
             for (size_t i = 0; i < t->n; i++) want(&tc, t->items[i], t->keys[i], WF_NODE_SCALAR);
-            if (c->r->diags.len != before) *bad = true;
+            if (c->r->nerrors != before) *bad = true;
         } else if (t) {
             *bad = true;
         }
@@ -649,7 +731,7 @@ void reg_check_entry(wf_registry *r, reg_entry *e)
     };
     fctx c = { r, e, "" };
     const wf_reg_node *n = e->pub.node;
-    size_t before = r->diags.len;
+    size_t before = r->nerrors;
     bool bad = false;
 
     const char *allowed[20];
@@ -687,7 +769,7 @@ void reg_check_entry(wf_registry *r, reg_entry *e)
         break;
     default: check_http(&c, n, &e->pub.u.http, e->pub.kind, &bad); break;
     }
-    e->checked = !bad && r->diags.len == before;
+    e->checked = !bad && r->nerrors == before;
 }
 
 /* ---- references -------------------------------------------------------- */

@@ -15,19 +15,35 @@
 
 #include "base/file.h"
 
-void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+static void add_diag(wf_registry *r, reg_file *f, int line, const char *entry, bool warning,
+                     const char *fmt, va_list ap)
 {
     wf_reg_diag d = { 0 };
     d.file = wf_xstrdup(f ? f->rel : ".");
     d.file_index = f ? f->index : 0;
     d.line = line;
     d.entry = entry ? wf_xstrdup(entry) : NULL;
+    d.warning = warning;
+    if (vasprintf(&d.message, fmt, ap) < 0) d.message = wf_xstrdup(fmt);
+    wf_vec_push(&r->diags, d);
+}
+
+void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&d.message, fmt, ap) < 0) d.message = wf_xstrdup(fmt);
+    add_diag(r, f, line, entry, false, fmt, ap);
     va_end(ap);
-    wf_vec_push(&r->diags, d);
+    r->nerrors++;
     if (f) f->bad = true;
+}
+
+void reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_diag(r, f, line, entry, true, fmt, ap);
+    va_end(ap);
 }
 
 char *wf_reg_diag_format(const wf_reg_diag *d)
@@ -140,7 +156,7 @@ static void load_file(wf_registry *r, reg_file *f)
     for (size_t i = 0; i < root->n; i++) {
         const char *k = root->keys[i];
         if (strcmp(k, "version") && strcmp(k, "namespace") && strcmp(k, "entries") && strcmp(k, "meta"))
-            reg_diag(r, f, root->items[i]->line, NULL, "unknown top-level field '%s'", k);
+            reg_warn(r, f, root->items[i]->line, NULL, "unknown top-level field '%s' (ignored)", k);
     }
     const wf_reg_node *v = wf_reg_node_get(root, "version");
     if (v && v->type != WF_NODE_SCALAR)
@@ -186,8 +202,11 @@ static void load_file(wf_registry *r, reg_file *f)
             reg_diag(r, f, en->line, id, "missing required field 'kind'");
         else if (kind->type != WF_NODE_SCALAR)
             reg_diag(r, f, kind->line, id, "field 'kind' must be a string");
-        else if (k = reg_kind_parse(kind->str, &ok), !ok)
-            reg_diag(r, f, kind->line, id, "unknown kind '%s'", kind->str);
+        else if (k = reg_kind_parse(kind->str, &ok), !ok && reg_kind_upstream(kind->str))
+            reg_warn(r, f, kind->line, id, "kind '%s' is not served by wasmfn: entry skipped", kind->str);
+        else if (!ok)
+            reg_diag(r, f, kind->line, id, "unknown kind '%s' (did you mean '%s'?)", kind->str,
+                     reg_kind_closest(kind->str));
         reg_entry *prev = reg_find_any(r, id);
         if (prev) {
             reg_diag(r, f, en->line, id, "duplicate ID (first defined at %s:%d)", prev->file->rel,
@@ -269,9 +288,9 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
         for (size_t i = 0; i < r->all.len; i++) {
             reg_entry *e = r->all.data[i];
             if (is_env_kind(e->pub.kind) != (pass == 0)) continue;
-            size_t before = r->diags.len;
+            size_t before = r->nerrors;
             reg_expand_entry(r, e);
-            bool expanded = r->diags.len == before;
+            bool expanded = r->nerrors == before;
             reg_check_entry(r, e);
             /* A value that failed to expand is not checked further: its
              * compile error would only repeat the first problem. */
@@ -296,9 +315,9 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
         qsort(r->diags.data, r->diags.len, sizeof *r->diags.data, cmp_diag);
     }
     *out = r;
-    if (!r->diags.len) return NULL;
-    return wf_error_new(WF_ERR_INVALID, "%zu load error%s in %s", r->diags.len,
-                        r->diags.len == 1 ? "" : "s", dir);
+    if (!r->nerrors) return NULL;
+    return wf_error_new(WF_ERR_INVALID, "%zu load error%s in %s", r->nerrors,
+                        r->nerrors == 1 ? "" : "s", dir);
 }
 
 void wf_registry_free(wf_registry *r)
@@ -340,6 +359,7 @@ void wf_registry_free(wf_registry *r)
 
 const char *wf_registry_root(const wf_registry *r) { return r->root; }
 size_t wf_registry_diag_count(const wf_registry *r) { return r->diags.len; }
+size_t wf_registry_warning_count(const wf_registry *r) { return r->diags.len - r->nerrors; }
 const wf_reg_diag *wf_registry_diag(const wf_registry *r, size_t i)
 {
     return i < r->diags.len ? &r->diags.data[i] : NULL;

@@ -72,15 +72,16 @@ struct wf_reg_node {
 /* Map lookup; NULL when absent or when m is not a map. */
 const wf_reg_node *wf_reg_node_get(const wf_reg_node *m, const char *key);
 
-/* §5 pools; absent `pool` is inline. Unset numeric fields get the defaults. */
+/* §5 pools; absent `pool` is lazy with max_size 100 (upstream's elastic
+ * default). Unset numeric fields get the defaults. */
 typedef enum wf_reg_pool_type {
     WF_POOL_INLINE, WF_POOL_LAZY, WF_POOL_STATIC, WF_POOL_ADAPTIVE
 } wf_reg_pool_type;
 typedef struct wf_reg_pool {
     wf_reg_pool_type type;
-    uint32_t max_size;   /* lazy (16), adaptive (100) */
+    uint32_t max_size;   /* lazy (16), adaptive (16) */
     uint32_t size;       /* static: total instances (default: workers) */
-    uint32_t workers;    /* static: threads (default 1) */
+    uint32_t workers;    /* static: threads (default: size, else 8) */
     uint32_t buffer;     /* static: queue length (default workers*64) */
     bool warm_start;     /* adaptive */
 } wf_reg_pool;
@@ -208,24 +209,30 @@ typedef struct wf_reg_entry {
     } u;
 } wf_reg_entry;
 
-/* One load problem: `file:line: entry ID: message` (no entry: `file:line: message`). */
+/* One load problem: `file:line: entry ID: message` (no entry: `file:line: message`).
+ * A warning (an upstream Wippy kind wasmfn does not serve, a field wasmfn
+ * does not know) loads nothing of its entry or ignores its field, but leaves
+ * the rest of the file loaded; an error loads nothing of the file. */
 typedef struct wf_reg_diag {
     char *file;             /* relative to the project root */
     int line;
     char *entry;            /* entry ID, or NULL */
     char *message;
+    bool warning;
     size_t file_index, seq; /* for ordering: file load order, then report order */
 } wf_reg_diag;
 
 /* Load dir. *out always receives a registry (the sound files' entries) unless
- * dir itself cannot be read; the return is NULL when there was no error at
- * all, else a WF_ERR_INVALID (or WF_ERR_IO for an unreadable dir) summary
- * "N load errors" whose details are wf_registry_diags. Free both. */
+ * dir itself cannot be read; the return is NULL when there was no error
+ * (warnings may remain: wf_registry_diag with .warning), else a
+ * WF_ERR_INVALID (or WF_ERR_IO for an unreadable dir) summary "N load
+ * errors" whose details are the wf_registry_diags. Free both. */
 wf_error *wf_registry_load(const char *dir, wf_registry **out);
 void wf_registry_free(wf_registry *r);
 
 const char *wf_registry_root(const wf_registry *r);      /* absolute */
-size_t wf_registry_diag_count(const wf_registry *r);
+size_t wf_registry_diag_count(const wf_registry *r);     /* errors and warnings */
+size_t wf_registry_warning_count(const wf_registry *r);
 const wf_reg_diag *wf_registry_diag(const wf_registry *r, size_t i);
 /* "file:line: entry: message"; the caller frees it. */
 char *wf_reg_diag_format(const wf_reg_diag *d);

@@ -369,6 +369,26 @@ wf_error *wf_call_future_take(wf_call_future *f, wf_val *result)
     return err;
 }
 
+void wf_call_future_watch(wf_call_future *f, wf_wait_node *n, wf_waker *w)
+{
+    rt_job *job = (rt_job *)f;
+    pthread_mutex_t *mu = job_mu(job);
+    *n = (wf_wait_node){ .waker = w };
+    if (mu) pthread_mutex_lock(mu);
+    if (job->done) wf_wake(w);
+    else wf_waitq_add(&job->waiters, n);
+    if (mu) pthread_mutex_unlock(mu);
+}
+
+void wf_call_future_unwatch(wf_call_future *f, wf_wait_node *n)
+{
+    rt_job *job = (rt_job *)f;
+    pthread_mutex_t *mu = job_mu(job);
+    if (mu) pthread_mutex_lock(mu);
+    wf_waitq_remove(&job->waiters, n);
+    if (mu) pthread_mutex_unlock(mu);
+}
+
 static void cancel_locked(rt_job *job)
 {
     if (job->done) return;

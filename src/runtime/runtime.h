@@ -27,6 +27,7 @@
 #define WF_RUNTIME_RUNTIME_H
 
 #include "runtime/fn.h"
+#include "wasm/wait.h"
 
 typedef struct wf_runtime wf_runtime;
 
@@ -113,6 +114,13 @@ wf_error *wf_call_future_take(wf_call_future *f, wf_val *result);
 /* Stop the call: a queued call is removed, a running one interrupted; its
  * outcome becomes TIMEOUT "the call was cancelled" (unless already done). */
 void wf_call_future_cancel(wf_call_future *f);
+/* Have w woken once the call is done (at once when it already is), without
+ * blocking: how an event loop hears of a call it started (its waker writes
+ * to its eventfd, say), then polls and takes. n is the caller's and stays
+ * queued until the wake or wf_call_future_unwatch, which must come before
+ * n or the future goes away. */
+void wf_call_future_watch(wf_call_future *f, wf_wait_node *n, wf_waker *w);
+void wf_call_future_unwatch(wf_call_future *f, wf_wait_node *n);
 /* Free the future; a call still running is cancelled and cleans up alone. */
 void wf_call_future_free(wf_call_future *f);
 

@@ -355,8 +355,8 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&g->mu);
             bool did = g->c.idle(g->c.ud, n);
             pthread_mutex_lock(&g->mu);
-            /* the group may have begun to stop while mu was free: its
-             * broadcast is gone, so look again before waiting */
+            /* The group may have started to stop (its broadcast came while
+             * the lock was released): look again before waiting. */
             if (did || g->stopping) continue;
             if (g->qhead || g->rhead) continue;
         }

@@ -229,7 +229,7 @@ static wf_error *call_on_fiber(wf_func *f, wf_slot *slots)
     fiber_call c = { .f = f, .slots = slots };
     s->req = &c;
     /* A host function that suspends the fiber directly (not through
-     * wf_fiber_sleep_until, which blocks the thread here) just yields, and
+     * wf_park, which blocks the thread here: no parker) just yields, and
      * is resumed at once. */
     while (!wf_fiber_resume(s->fb) && !c.done) {
     }

@@ -35,11 +35,29 @@ for p in bad_yaml unknown_kind missing_field mistyped_field duplicate_id danglin
     [ -s "$tmp/out" ] && fail "check $p: unexpected stdout '$(cat "$tmp/out")'"
 done
 
+# A project written for upstream Wippy: kinds wasmfn does not serve and
+# unknown fields are warnings (exactly these), the rest loads and runs;
+# --strict turns the warnings into errors.
+expect_exit 0 "check upstream_kinds" "$WASMFN" check upstream_kinds
+diff -u upstream_kinds/expected.err "$tmp/err" || fail "check upstream_kinds: stderr differs"
+[ "$(cat "$tmp/out")" = "ok: 3 entries, 2 functions" ] || fail "check upstream_kinds: stdout '$(cat "$tmp/out")'"
+expect_exit 3 "check --strict upstream_kinds" "$WASMFN" check --strict upstream_kinds
+sed 's/^warning: //' upstream_kinds/expected.err >"$tmp/strict.err"
+echo "wasmfn check: 6 warnings (--strict) in upstream_kinds" >>"$tmp/strict.err"
+diff -u "$tmp/strict.err" "$tmp/err" || fail "check --strict upstream_kinds: stderr differs"
+expect_exit 0 "call upstream_kinds answer" "$WASMFN" call upstream_kinds app:answer
+[ "$(cat "$tmp/out")" = "42" ] || fail "call upstream_kinds app:answer: '$(cat "$tmp/out")'"
+diff -u upstream_kinds/expected.err "$tmp/err" || fail "call upstream_kinds: warnings differ"
+expect_exit 0 "call upstream_kinds hello" "$WASMFN" call upstream_kinds app:hello
+[ "$(cat "$tmp/out")" = '"hello"' ] || fail "call upstream_kinds app:hello: '$(cat "$tmp/out")'"
+expect_exit 1 "call a skipped kind" "$WASMFN" call upstream_kinds app:worker
+grep -q "^error: NOT_FOUND: " "$tmp/err" || fail "call a skipped kind: $(cat "$tmp/err")"
+
 # Usage and missing directories.
 expect_exit 2 "check without DIR" "$WASMFN" check
 expect_exit 2 "check with two DIRs" "$WASMFN" check sound sound
 expect_exit 0 "check --help" "$WASMFN" check --help
-grep -q "usage: wasmfn check DIR" "$tmp/out" || fail "check --help: no usage"
+grep -q "usage: wasmfn check \[--strict\] DIR" "$tmp/out" || fail "check --help: no usage"
 expect_exit 3 "check missing dir" "$WASMFN" check no-such-project
 grep -q "cannot open project directory no-such-project" "$tmp/err" || fail "check missing dir: '$(cat "$tmp/err")'"
 mkdir "$tmp/empty"

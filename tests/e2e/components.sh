@@ -103,7 +103,7 @@ check "max_execution_ms: exit status" 1 "$rc"
 contains "max_execution_ms: TIMEOUT" "TIMEOUT" "$out"
 check "max_memory_mb: a small list fits" '[{"id":1,"name":"A","age":2,"active":false}]' \
     "$("$wasmfn" call "$proj" comp:users-1mb '[{"id":1,"name":"a","age":1,"active":false}]')"
-check "max_memory_mb: 1.6 MB of users fail with a trap" '"TRAP"' "$("$wasmfn" call "$proj" comp:big_users)"
+check "max_memory_mb: 1.6 MB of users fail with a trap" '"Internal"' "$("$wasmfn" call "$proj" comp:big_users)"
 
 # Load errors: a method the component does not export, a `wit` field.
 bad=$tmp/bad

@@ -52,10 +52,14 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Every built-in module, for functions that use them. */
+static const char *const ALL_MODS[] = {"funcs", "json"};
+
 /* Add a Lua function `id` whose source defines `main`. */
 static void add_lua(fixture *fx, const char *id, const char *source)
 {
-    wf_lua_fn_config cfg = {.source = source, .method = "main"};
+    wf_lua_fn_config cfg = {.source = source, .method = "main", .modules = ALL_MODS,
+                            .nmodules = WF_COUNT(ALL_MODS)};
     wf_error *e = wf_lua_add(fx->rt, id, &cfg);
     if (e) fail_msg("%s: %s", id, e->message);
 }
@@ -167,13 +171,26 @@ static void test_errors(void **state)
     expect_lua(fx, "return nil, 'plain'", "error: INTERNAL: plain");
     expect_lua(fx, "local _, e = require('json').decode('[') return nil, e",
                "error: INVALID: json.decode: expected a value at end of input");
-    add_lua(fx, "l:retfn", "function main() return print end");
-    expect_call(fx, "l:retfn", "error: INVALID: l:retfn: result: cannot pass a function");
+    add_lua(fx, "l:retfunc", "function main() return print end");
+    expect_call(fx, "l:retfunc", "error: INVALID: l:retfunc: result: cannot pass a function");
     add_lua(fx, "l:oom", "function main() local t = {} while true do t[#t + 1] = string.rep('x', 1000) .. #t end end");
     expect_call(fx, "l:oom", "error: LIMIT: l:oom: lua: out of memory (the state's limit)");
 
     add_lua(fx, "l:nomain", "x = 1");
-    expect_call(fx, "l:nomain", "error: NOT_FOUND: l:nomain: method `main` is not a function defined by the source");
+    expect_call(fx, "l:nomain", "error: NOT_FOUND: l:nomain: method `main` is not a function the source "
+                                "returns (`return main` or `return { main = main }`) or defines as a global");
+    /* The method as upstream finds it: the chunk's return value first. */
+    add_lua(fx, "l:rettable", "local function main() return 'table' end\nreturn { main = main }");
+    expect_call(fx, "l:rettable", "\"table\"");
+    add_lua(fx, "l:chunkfn", "return function(a) return 'function' end");
+    expect_call(fx, "l:chunkfn", "\"function\"");
+    add_lua(fx, "l:shadow", "function main() return 'global' end\nreturn { main = function() return 'returned' end }");
+    expect_call(fx, "l:shadow", "\"returned\"");
+    add_lua(fx, "l:fallback", "function main() return 'global' end\nreturn { other = 1 }");
+    expect_call(fx, "l:fallback", "\"global\"");
+    add_lua(fx, "l:notfn", "return { main = 42 }");
+    expect_call(fx, "l:notfn", "error: NOT_FOUND: l:notfn: method `main` is not a function the source "
+                               "returns (`return main` or `return { main = main }`) or defines as a global");
     add_lua(fx, "l:toperr", "error('at load')");
     expect_call(fx, "l:toperr", "error: TRAP: lua: l:toperr:1: at load");
 
@@ -186,11 +203,11 @@ static void test_errors(void **state)
     assert_false(wf_runtime_has(fx->rt, "l:syntax"));
 
     const char *mods[] = {"json", "sockets"};
-    cfg = (wf_lua_fn_config){.source = "function main() end", .method = "main", .has_modules = true,
+    cfg = (wf_lua_fn_config){.source = "function main() end", .method = "main",
                              .modules = mods, .nmodules = 2};
     e = wf_lua_add(fx->rt, "l:badmod", &cfg);
     assert_non_null(e);
-    assert_string_equal(e->message, "unknown module `sockets` in `modules` (built-ins: funcs, json)");
+    assert_string_equal(e->message, "unknown module `sockets` in `modules` (built-ins: funcs, json, time, env, logger)");
     wf_error_free(e);
 }
 
@@ -209,17 +226,17 @@ static void test_modules_imports(void **state)
                   "  return {require('mathx').double(21), err, c1 == c2, c1.n,\n"
                   "          require('json').encode({})}\n"
                   "end",
-        .method = "main", .has_modules = true, .modules = only_json, .nmodules = 1,
+        .method = "main", .modules = only_json, .nmodules = 1,
         .imports = imps, .nimports = 2,
     };
     assert_null(wf_lua_add(fx->rt, "l:mods", &cfg));
-    expect_call(fx, "l:mods", "[42,\"module 'funcs' is not allowed: add it to `modules` "
+    expect_call(fx, "l:mods", "[42,\"module 'funcs' is not allowed: add it to the entry's `modules` "
                               "(allowed: json, mathx, counter)\",true,1,\"[]\"]");
-    /* Empty `modules`: no built-ins at all. */
+    /* No `modules`: no built-ins at all (as upstream), the error names the module. */
     cfg = (wf_lua_fn_config){.source = "function main() return require('json') end", .method = "main",
-                             .has_modules = true};
+                             };
     assert_null(wf_lua_add(fx->rt, "l:nomods", &cfg));
-    expect_call(fx, "l:nomods", "error: TRAP: lua: l:nomods:1: module 'json' is not allowed: add it to `modules` (allowed: none)");
+    expect_call(fx, "l:nomods", "error: TRAP: lua: l:nomods:1: module 'json' is not allowed: add it to the entry's `modules` (allowed: none)");
     /* A library with a syntax error is a load error of the function. */
     wf_lua_import bad[] = {{"b", "lib:bad", "return {"}};
     cfg = (wf_lua_fn_config){.source = "function main() end", .method = "main", .imports = bad, .nimports = 1};
@@ -268,19 +285,20 @@ static void test_funcs_call(void **state)
     expect_lua(fx, "local r, err = require('funcs').call('l:double', 21) return r", "42");
     expect_lua(fx, "local r, err = require('funcs').call('t:nope') "
                    "return {r == nil, err:kind(), err:message(), tostring(err)}",
-               "[true,\"NOT_FOUND\",\"no function t:nope\",\"NOT_FOUND: no function t:nope\"]");
+               "[true,\"NotFound\",\"no function t:nope\",\"NotFound: no function t:nope\"]");
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1) return {err:kind(), err:message()}",
-               "[\"INVALID\",\"t:add: expected 2 arguments, got 1\"]");
+               "[\"Invalid\",\"t:add: expected 2 arguments, got 1\"]");
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1, 2^40) return err:message()",
                "\"t:add: parameter 2: 1099511627776 is out of range for i32\"");
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1, 'x') return err:message()",
                "\"t:add: parameter 2: expected i32, got string\"");
     expect_lua(fx, "local r, err = require('funcs').call('t:boom') return {err:kind(), err:message()}",
-               "[\"TRAP\",\"t:boom: unreachable\"]");
+               "[\"Internal\",\"t:boom: unreachable\"]");
     expect_lua(fx, "local r, err = require('funcs').new():with_options{timeout = 30}:call('t:spin') "
-                   "return err:kind()", "\"TIMEOUT\"");
-    expect_lua(fx, "local ok, err = pcall(function() return require('funcs').new():with_options{retries = 1} end) "
-                   "return err:match('with_options.*')", "\"with_options: unknown option `retries` (known: timeout)\"");
+                   "return err:kind()", "\"Timeout\"");
+    expect_lua(fx, "local ok, err = pcall(function() return require('funcs').new():with_options{speed = 1} end) "
+                   "return err:match('with_options.*')",
+               "\"with_options: unknown option `speed` (known: timeout, retries, retry_delay)\"");
     expect_lua(fx, "return require('funcs').new():call('t:add', 40, 2)", "42");
 }
 
@@ -294,7 +312,7 @@ static void test_funcs_async(void **state)
                    "local f, err = funcs.async('l:busy', 200)\n"
                    "local early = f:result()\n"
                    "local r, e = f:wait()\n"
-                   "local r2 = f:result()\n"
+                   "local r2 = f:result():data()\n"
                    "return {early == nil, r, e == nil, r2}",
                "[true,200,true,200]");
     expect_lua(fx, "local funcs = require('funcs')\n"
@@ -304,13 +322,13 @@ static void test_funcs_async(void **state)
                    "local f = funcs.async('l:busy', 5000)\n"
                    "f:cancel()\n"
                    "local r, e = f:wait()\n"
-                   "return {r == nil, e:kind()}", "[true,\"TIMEOUT\"]");
+                   "return {r == nil, e:kind()}", "[true,\"Canceled\"]");
     expect_lua(fx, "local funcs = require('funcs')\n"
                    "local f = funcs.new():with_options{timeout = 50}:async('l:busy', 5000)\n"
                    "local r, e = f:wait()\n"
-                   "return e:kind()", "\"TIMEOUT\"");
+                   "return e:kind()", "\"Timeout\"");
     expect_lua(fx, "local f, err = require('funcs').async('t:add', 'x', 1) return {f == nil, err:kind()}",
-               "[true,\"INVALID\"]");
+               "[true,\"Invalid\"]");
     /* Several futures at once, then all waited. */
     expect_lua(fx, "local funcs = require('funcs') local fs = {}\n"
                    "for i = 1, 4 do fs[i] = funcs.async('l:busy', 50 + i) end\n"
@@ -375,7 +393,7 @@ static void test_funcs_wit(void **state)
         {"local r, err = funcs.call('w:safe-div', 1, 0) return {r, err == nil}",
          "[{\"err\":\"division by zero\"},true]"},
         {"local r, err = funcs.call('w:safe-div', -1, 2) return {r == nil, err:kind(), err:message()}",
-         "[true,\"INVALID\",\"w:safe-div: parameter `a`: -1 is out of range for u32\"]"},
+         "[true,\"Invalid\",\"w:safe-div: parameter `a`: -1 is out of range for u32\"]"},
         {"local r, err = funcs.call('w:safe-div', 1.5, 2) return err:message()",
          "\"w:safe-div: parameter `a`: 1.5 is not an integer, expected u32\""},
         {"local r, err = funcs.call('w:swap', {x = 1}) return err:message()",

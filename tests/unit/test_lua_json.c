@@ -67,10 +67,10 @@ static void test_encode_errors(void **state)
 {
     (void)state;
     expect("local v, e = json.encode(0/0) return tostring(v) .. ' ' .. tostring(e)",
-           "nil INVALID: json.encode: NaN has no JSON form");
+           "nil Invalid: json.encode: NaN has no JSON form");
     expect("local v, e = json.encode(1/0) return e:message()", "json.encode: infinity has no JSON form");
     expect("local v, e = json.encode({f = print}) return e:kind() .. ' ' .. e:message()",
-           "INVALID json.encode: cannot encode a function");
+           "Invalid json.encode: cannot encode a function");
     expect("local v, e = json.encode({[true] = 1}) return e:message()",
            "json.encode: object key must be a string, not a boolean");
     expect("local v, e = json.encode('\\255') return e:message()",
@@ -175,7 +175,7 @@ static void test_error_value(void **state)
     lua_setglobal(L, "e");
     assert_int_equal(luaL_dostring(L, "return e:kind() .. '|' .. e:message() .. '|' .. tostring(e) "
                                       ".. '|' .. getmetatable(e)"), LUA_OK);
-    assert_string_equal(lua_tostring(L, -1), "TIMEOUT|too slow|TIMEOUT: too slow|error");
+    assert_string_equal(lua_tostring(L, -1), "Timeout|too slow|Timeout: too slow|error");
     wf_error_kind k;
     assert_true(wf_lua_kind_from_name("NOT_FOUND", &k));
     assert_int_equal(k, WF_ERR_NOT_FOUND);

@@ -3,8 +3,9 @@
  * LIMIT naming the depth and the function, on the inline pool (no C stack
  * overflow), a lazy pool of 4 and a static pool of 1 (no deadlock: a nested
  * call waits by parking, freeing its worker); so does mutual recursion
- * A -> B -> A; and bounded recursion, alone and many at once, gets the
- * right results on every pool. */
+ * A -> B -> A; bounded recursion, alone and many at once, gets the right
+ * results on every pool; and a call waiting for a nested one is cancelled
+ * at once, not when the nested one ends. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,7 +73,28 @@ static const char *INDEX =
     REC("static", "{ type: static, workers: 1 }")
     PINGPONG("ping", "pong", "{ type: lazy, max_size: 4 }")
     PINGPONG("pong", "ping", "{ type: static, workers: 1 }")
-    PINGPONG("into_inline", "rec_inline", "{ type: static, workers: 1 }");
+    PINGPONG("into_inline", "rec_inline", "{ type: static, workers: 1 }")
+    /* nap(ms): sleeps in WASI poll_oneoff; waits(ms): calls nap(ms). */
+    "  - name: nap\n"
+    "    kind: function.wat\n"
+    "    method: run\n"
+    "    imports: [preview1]\n"
+    "    pool: { type: lazy, max_size: 2 }\n"
+    "    wit: 'run: func(ms: u32) -> u32;'\n"
+    "    source: |\n"
+    "      (module\n"
+    "        (import \"wasi_snapshot_preview1\" \"poll_oneoff\"\n"
+    "          (func $poll (param i32 i32 i32 i32) (result i32)))\n"
+    "        (memory (export \"memory\") 1)\n"
+    "        (func (export \"run\") (param i32) (result i32)\n"
+    "          (i32.store8 (i32.const 8) (i32.const 0))\n"
+    "          (i32.store (i32.const 16) (i32.const 1))\n"
+    "          (i64.store (i32.const 24) (i64.mul (i64.extend_i32_u (local.get 0)) (i64.const 1000000)))\n"
+    "          (i64.store (i32.const 32) (i64.const 0))\n"
+    "          (i32.store16 (i32.const 40) (i32.const 0))\n"
+    "          (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))\n"
+    "          (local.get 0)))\n"
+    PINGPONG("waits", "nap", "{ type: static, workers: 1 }");
 
 static int setup(void **state)
 {
@@ -198,6 +220,26 @@ static void test_many_at_once(void **state)
     }
 }
 
+/* Cancelling a call that waits for a nested one (parked) ends it at once
+ * with TIMEOUT, not when the nested one ends 5 s later. */
+static void test_cancel_while_waiting(void **state)
+{
+    (void)state;
+    wf_val a = wf_val_sint(WF_VAL_S64, 5000);
+    wf_call_future *f;
+    assert_null(wf_call_future_start(rt, "t:waits", &a, 1, NULL, &f));
+    assert_false(wf_call_future_wait(f, 100));
+    wf_call_future_cancel(f);
+    assert_true(wf_call_future_wait(f, 3000));
+    wf_val r;
+    wf_error *e = wf_call_future_take(f, &r);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+    assert_string_equal(e->message, "t:waits: the call was cancelled");
+    wf_error_free(e);
+    wf_call_future_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_inline_chain_on_a_worker),
         cmocka_unit_test(test_bounded_recursion),
         cmocka_unit_test(test_many_at_once),
+        cmocka_unit_test(test_cancel_while_waiting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -213,6 +213,68 @@ static void test_yaml_errors(void **state)
     wf_registry_free(r);
 }
 
+/* Upstream Wippy projects: kinds wasmfn does not serve and unknown fields
+ * are warnings (the file loads), a kind no Wippy defines is an error naming
+ * the closest kind; pools take upstream's defaults (SPEC §5). */
+static void test_upstream(void **state)
+{
+    (void)state;
+    put("_index.yaml",
+        "namespace: up\nentries:\n"
+        "  - name: proc\n    kind: process.lua\n    source: x\n"
+        "  - name: d\n    kind: fs.directory\n    directory: .\n    type: local\n"
+        "  - name: nopool\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
+        "  - name: typeless\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
+        "    pool: {size: 3}\n"
+        "  - name: static8\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
+        "    pool: {type: static}\n"
+        "  - name: lazy\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
+        "    pool: {max_size: 5}\n"
+        "  - name: adaptive\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
+        "    pool: {type: adaptive, workers: 2}\n"
+        "  - name: lua\n    kind: function.lua\n    source: return {}\n    method: main\n");
+    put("bad/_index.yaml", "namespace: bad\nentries:\n  - name: a\n    kind: function.lau\n"
+                           "  - name: b\n    kind: proces.wasm\n");
+    wf_registry *r = NULL;
+    wf_error *e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    assert_true(!strncmp(e->message, "2 load errors in ", 17));
+    wf_error_free(e);
+    char *d = diags(r);
+    assert_string_equal(d,
+                        "_index.yaml:4: up:proc: kind 'process.lua' is not served by wasmfn: entry skipped\n"
+                        "_index.yaml:9: up:d: unknown field 'type' for fs.directory (ignored)\n"
+                        "_index.yaml:33: up:adaptive: unknown field 'pool.workers' for pool type adaptive (ignored)\n"
+                        "bad/_index.yaml:4: bad:a: unknown kind 'function.lau' (did you mean 'function.lua'?)\n"
+                        "bad/_index.yaml:6: bad:b: unknown kind 'proces.wasm' (did you mean 'process.wasm'?)\n");
+    free(d);
+    assert_int_equal(wf_registry_warning_count(r), 3);
+    assert_true(wf_registry_diag(r, 0)->warning);
+    assert_false(wf_registry_diag(r, 3)->warning);
+    assert_null(wf_registry_get(r, "up:proc"));
+    const wf_reg_entry *x = wf_registry_get(r, "up:nopool");
+    assert_int_equal(x->u.wasm.pool.type, WF_POOL_LAZY);
+    assert_int_equal(x->u.wasm.pool.max_size, 100);
+    x = wf_registry_get(r, "up:typeless");
+    assert_int_equal(x->u.wasm.pool.type, WF_POOL_STATIC);
+    assert_int_equal(x->u.wasm.pool.workers, 3);
+    assert_int_equal(x->u.wasm.pool.size, 3);
+    x = wf_registry_get(r, "up:static8");
+    assert_int_equal(x->u.wasm.pool.workers, 8);
+    assert_int_equal(x->u.wasm.pool.size, 8);
+    assert_int_equal(x->u.wasm.pool.buffer, 512);
+    x = wf_registry_get(r, "up:lazy");
+    assert_int_equal(x->u.wasm.pool.type, WF_POOL_LAZY);
+    assert_int_equal(x->u.wasm.pool.max_size, 5);
+    x = wf_registry_get(r, "up:adaptive");
+    assert_int_equal(x->u.wasm.pool.max_size, 16);
+    x = wf_registry_get(r, "up:lua");
+    assert_int_equal(x->u.lua.pool.type, WF_POOL_LAZY);
+    assert_int_equal(x->u.lua.pool.max_size, 100);
+    assert_null(wf_registry_get(r, "bad:a"));
+    wf_registry_free(r);
+}
+
 static void test_missing_dir(void **state)
 {
     (void)state;
@@ -230,6 +292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_yaml_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upstream, setup, teardown),
         cmocka_unit_test(test_missing_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * path (wf_runtime_call and futures): a sleeping call frees its worker
  * thread and resumes on any worker when its timer fires; its deadlines
  * (max_execution_ms, the caller's timeout) and cancel still end it while it
- * sleeps, with TIMEOUT; a lazy pool keeps resuming sleepers after reaping.
+ * sleeps, with TIMEOUT; a lazy pool keeps resuming sleepers after reaping;
+ * a watched future wakes an event loop's waker when its call is done.
  *
  * The function kind here runs a WAT module whose host import `env.sleep_ms`
  * calls wf_sleep_until (the hook WASI's poll_oneoff uses), and records
@@ -13,6 +14,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -220,6 +223,56 @@ static void test_runtime_call_sleeps(void **state)
     assert_null(wf_runtime_call(rt, "t:sleep", a, 2, &r, NULL));
     assert_true(wf_now_ns() - t0 >= 40000000u);
     assert_int_equal(r.of.s, 42);
+    wf_runtime_free(rt);
+    sleeper_fini(&s);
+}
+
+/* An event loop's waker: it writes to an eventfd the loop polls. */
+typedef struct loop_waker {
+    wf_waker w;
+    int fd;
+} loop_waker;
+
+static void loop_wake(wf_waker *w)
+{
+    uint64_t one = 1;
+    assert_int_equal(write(((loop_waker *)w)->fd, &one, sizeof one), sizeof one);
+}
+
+/* A watched future wakes the loop once its call is done, and only then;
+ * one already done wakes it at once. Nobody blocks in wait. */
+static void test_future_watch_wakes_a_loop(void **state)
+{
+    (void)state;
+    sleeper s;
+    sleeper_init(&s);
+    wf_runtime *rt = runtime_with(&s, (wf_pool_config){ .type = WF_RT_POOL_LAZY, .max_size = 1 }, 0);
+    loop_waker lw = { .w.wake = loop_wake, .fd = eventfd(0, 0) };
+    assert_true(lw.fd >= 0);
+    wf_val a[2], r;
+    args_of(a, 6, 50);
+    wf_call_future *f;
+    uint64_t t0 = wf_now_ns();
+    assert_null(wf_call_future_start(rt, "t:sleep", a, 2, NULL, &f));
+    wf_wait_node n;
+    wf_call_future_watch(f, &n, &lw.w);
+    struct pollfd pfd = { .fd = lw.fd, .events = POLLIN };
+    assert_int_equal(poll(&pfd, 1, 10), 0);     /* still asleep */
+    assert_false(wf_call_future_poll(f));
+    assert_int_equal(poll(&pfd, 1, 5000), 1);
+    assert_true(wf_now_ns() - t0 >= 50000000u);
+    assert_true(wf_call_future_poll(f));
+    assert_null(wf_call_future_take(f, &r));
+    assert_int_equal(r.of.s, 7);
+    uint64_t count;
+    assert_int_equal(read(lw.fd, &count, sizeof count), sizeof count);
+    assert_int_equal(count, 1);
+    /* Done already: the watch wakes at once; unwatch after a wake is fine. */
+    wf_call_future_watch(f, &n, &lw.w);
+    assert_int_equal(poll(&pfd, 1, 0), 1);
+    wf_call_future_unwatch(f, &n);
+    wf_call_future_free(f);
+    close(lw.fd);
     wf_runtime_free(rt);
     sleeper_fini(&s);
 }
@@ -453,6 +506,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thousand_sleepers_two_workers),
         cmocka_unit_test(test_runtime_call_sleeps),
+        cmocka_unit_test(test_future_watch_wakes_a_loop),
         cmocka_unit_test(test_max_execution_while_asleep),
         cmocka_unit_test(test_caller_timeout_while_asleep),
         cmocka_unit_test(test_cancel_while_asleep),

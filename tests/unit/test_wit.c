@@ -145,7 +145,14 @@ static void test_errors(void **state)
     parse_err("record r { a: u8, a: u32 }", 1, 19, "duplicate field `a`");
     parse_err("f: func(a: u8, a: u8);", 1, 16, "duplicate parameter `a`");
     parse_err("enum e { x, y, x }", 1, 16, "duplicate case `x`");
-    parse_err("f: func(a: u8)", 1, 15, "expected `;`, found end of input");
+    /* Upstream Wippy's forms: the last `;` may be left out, `export` may
+     * prefix a function; a `;` missing between items is still an error. */
+    wf_wit *up = parse_ok("export f: func(a: u8) -> u32;\nexport g: func(a: string)");
+    assert_int_equal(up->nfuncs, 2);
+    assert_string_equal(up->funcs[1].name, "g");
+    assert_int_equal(up->funcs[1].nparams, 1);
+    wf_wit_free(up);
+    parse_err("f: func(a: u8)\ng: func();", 2, 1, "expected `;`, found `g`");
     parse_err("f: func(a: list<u8);", 1, 19, "expected `>`, found `)`");
     parse_err("record r { a: r }", 1, 8, "type `r` refers to itself");
     parse_err("type a = b;\ntype b = a;\nf: func(x: a);", 2, 10, "type `a` refers to itself");

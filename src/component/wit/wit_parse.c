@@ -516,6 +516,9 @@ static wf_error *iface_items(P *p, wit_iface *ifc, wit_tok_kind end)
         wit_gate g;
         wit_iitem it = {0};
         if ((e = gate(p, &g))) break;
+        /* A registry `wit` field in upstream Wippy's form may say
+         * `export name: func(...)`: the word adds nothing there. */
+        if (p->field && at_kw(p, "export") && (e = next(p))) break;
         if (p->field && (e = field_unsupported(p))) break;
         if (at_kw(p, "use")) {
             it.kind = WIT_II_USE;
@@ -531,8 +534,10 @@ static wf_error *iface_items(P *p, wit_iface *ifc, wit_tok_kind end)
             it.func = f;
             f->gate = g;
             if ((e = ident(p, &f->name, &f->pos)) || (e = expect(p, WIT_T_COLON)) ||
-                (e = func_after_colon(p, f, false)) || (e = expect(p, WIT_T_SEMI)))
+                (e = func_after_colon(p, f, false)))
                 break;
+            /* ... and may omit the `;` after its last function. */
+            if (!(p->field && p->tok.kind == WIT_T_EOF) && (e = expect(p, WIT_T_SEMI))) break;
         } else {
             e = unexpected(p, p->field ? "a function (`name: func(...)`) or a type definition"
                                        : "`use`, a type definition or a function");

@@ -80,13 +80,13 @@ local function pool_cases(ns, pool)
     if not core then
         ok(w "ops#greet", id "calc-greet", "Hello, wörld!", "wörld")
         ok(w "wasmfn:calc/ops#add", id "calc-add", 2.5, 0.5, 2)
-        fails(w "trap", id "calc-crash", "TRAP", "unreachable", "why")
-        fails(w "wrong argument count", id "calc-add", "INVALID", "argument", 1)
+        fails(w "trap", id "calc-crash", "Internal", "unreachable", "why")
+        fails(w "wrong argument count", id "calc-add", "Invalid", "argument", 1)
     end
-    fails(w "wrong argument type", id "calc-eval", "INVALID", "expr", 42)
-    fails(w "record field type", id "users-transform", "INVALID", "age",
+    fails(w "wrong argument type", id "calc-eval", "Invalid", "expr", 42)
+    fails(w "record field type", id "users-transform", "Invalid", "age",
           { { id = 1, name = "x", age = "old", active = true } })
-    fails(w "u8 out of range", id "users-filter", "INVALID", "min-age", {}, 256)
+    fails(w "u8 out of range", id "users-filter", "Invalid", "min-age", {}, 256)
 
     -- kinds: every kind of type
     ok(w "bump-scalars", id "kinds-bump-scalars",
@@ -96,7 +96,7 @@ local function pool_cases(ns, pool)
     ok(w "bump-scalars big u64", id "kinds-bump-scalars",
        { true, 1, 1, 1, 1, 1, 1, 1, 2 ^ 64 - 2048, 0, 0, "\u{10FFFF}" },
        false, 0, 0, 0, 0, 0, 0, 0, 2 ^ 64 - 2048, 0, 0, "\u{10FFFE}")
-    fails(w "invalid char result traps", id "kinds-bump-scalars", "TRAP", "char",
+    fails(w "invalid char result traps", id "kinds-bump-scalars", "Internal", "char",
           false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "\u{D7FF}")
     ok(w "next-color", id "kinds-next-color", "red", "blue")
     ok(w "toggle", id "kinds-toggle", { write = true, exec = true }, { "read" })
@@ -120,12 +120,12 @@ local function pool_cases(ns, pool)
          path = { { x = 1, y = 1, label = "a" }, { x = 2, y = 2, label = "b" }, { x = 3, y = -3, label = "😀" } },
          color = "green", perms = { "read", "exec" }, tags = { "x", "yy", "zzz" } })
     ok(w "shapes", id "kinds-shapes", { { circle = 1.5 }, { rect = { 2, 3 } }, { point = true } })
-    fails(w "unknown enum case", id "kinds-next-color", "INVALID", "purple", "purple")
+    fails(w "unknown enum case", id "kinds-next-color", "Invalid", "purple", "purple")
 
     if core then return end
     -- dice: an import nobody provides links to a stub that traps when called
     ok(w "import unused", id "dice-fair", 4)
-    fails(w "import not enabled", id "dice-roll", "TRAP",
+    fails(w "import not enabled", id "dice-roll", "Internal",
           "import `wasi:random/random@0.2.0` function `get-random-u64` is not enabled: add `wasi:random` to the entry's `imports`", 6)
 end
 
@@ -133,7 +133,7 @@ function run(ns)
     for _, pool in ipairs({ "inline", "lazy", "static", "adaptive" }) do pool_cases(ns, pool) end
     if ns == "comp" then
         -- the import enabled in `imports`, but no component host serves it yet
-        fails("enabled import without a host", "comp:dice-roll-enabled", "TRAP",
+        fails("enabled import without a host", "comp:dice-roll-enabled", "Internal",
               "`wasi:random` is enabled but wasmfn has no component host for it yet", 6)
     end
     return { passed = passed, failed = failed }

@@ -1,0 +1,62 @@
+#!/bin/sh
+# wippy.sh - a project written from upstream Wippy's documentation
+# (tests/e2e/wippy_project) through the real CLI: it loads with warnings
+# only (the kinds wasmfn does not serve are named and skipped), `check
+# --strict` refuses it, and its Lua functions in upstream's style (errors,
+# futures and payloads, channel.select with time.after, env, logger) and its
+# WASM functions run unchanged.
+# $1 = the wasmfn binary.
+set -u
+wasmfn=$1
+project=$(cd "$(dirname "$0")/wippy_project" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { # name expected actual
+    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
+}
+
+warnings="warning: src/_index.yaml:11: app:processes: kind 'process.host' is not served by wasmfn: entry skipped
+warning: src/_index.yaml:16: app:terminal: kind 'terminal.host' is not served by wasmfn: entry skipped
+warning: src/_index.yaml:21: app:worker: kind 'process.lua' is not served by wasmfn: entry skipped
+warning: src/_index.yaml:27: app:order_flow: kind 'workflow.lua' is not served by wasmfn: entry skipped"
+
+out=$("$wasmfn" check "$project" 2>"$tmp/err"); rc=$?
+check "check: exit status" 0 "$rc"
+check "check: summary" "ok: 10 entries, 7 functions" "$out"
+check "check: the warnings" "$warnings" "$(cat "$tmp/err")"
+"$wasmfn" check --strict "$project" >/dev/null 2>"$tmp/err"; rc=$?
+check "check --strict: exit status" 3 "$rc"
+check "check --strict: summary" "wasmfn check: 4 warnings (--strict) in $project" "$(tail -1 "$tmp/err")"
+
+out=$("$wasmfn" call "$project" app:orchestrate 2>"$tmp/err"); rc=$?
+check "orchestrate: exit status" 0 "$rc"
+check "orchestrate: stderr has the warnings only" "$warnings" "$(cat "$tmp/err")"
+field() { printf '%s' "$out" | python3 -c "import json,sys; v=json.load(sys.stdin)['$1']; print(json.dumps(v, sort_keys=True))"; }
+check "futures: response():receive() payloads, :data()" "[1, 4, 9, 16, 25]" "$(field squares)"
+check "executor with_context/with_options calls a WASM function" 42 "$(field compute)"
+check "funcs.call of a WAT function (wit in upstream's form)" 42 "$(field answer)"
+check "select with time.after: the timeout wins" '"timeout"' "$(field select)"
+check "cancel(): is_canceled()" true "$(field canceled)"
+check "error value from another Lua function" \
+    '{"invalid": true, "kind": "Invalid", "message": "user needs a name", "retryable": false}' "$(field error)"
+check "values between Lua functions keep their shape" '"{\"name\":\"ann\",\"tags\":[\"a\",\"b\"]}"' "$(field user)"
+check "a target that is not namespace:name" '"Invalid"' "$(field bad_target)"
+
+out=$("$wasmfn" call "$project" app:greet '"Ann"' 2>"$tmp/err")
+check "env.get over env.variable" '"Hello, Ann!"' "$out"
+check "logger: one line on the log" '[app:greet] INFO greeting who="Ann"' "$(grep -v '^warning: ' "$tmp/err")"
+
+"$wasmfn" call "$project" app:validate '{}' >/dev/null 2>"$tmp/err"; rc=$?
+check "an error value returned to the CLI: exit status" 1 "$rc"
+check "an error value returned to the CLI: KIND and message" "error: INVALID: user needs a name" \
+    "$(grep -v '^warning: ' "$tmp/err")"
+"$wasmfn" call "$project" app:restricted >/dev/null 2>"$tmp/err"
+check "no modules: no built-in may be required" \
+    "error: TRAP: lua: app:restricted:2: module 'json' is not allowed: add it to the entry's \`modules\` (allowed: none)" \
+    "$(grep -v '^warning: ' "$tmp/err")"
+check "a skipped kind is not callable" "error: NOT_FOUND: no function app:worker" \
+    "$("$wasmfn" call "$project" app:worker 2>&1 | grep -v '^warning: ')"
+
+[ $fails = 0 ] && echo "wippy.sh: all passed"
+exit $((fails != 0))

@@ -1,0 +1,49 @@
+local funcs = require("funcs")
+local time = require("time")
+local json = require("json")
+
+local function handler()
+    local r = {}
+    -- Futures, as upstream: response() is a channel of payloads.
+    local tasks = {}
+    for i = 1, 5 do
+        tasks[i] = funcs.async("app:slow_square", i, 20)
+    end
+    local squares = {}
+    for i, task in ipairs(tasks) do
+        local payload, ok = task:response():receive()
+        if ok then squares[i] = payload:data() else squares[i] = tostring(task:error()) end
+    end
+    r.squares = squares
+
+    -- An executor, a WASM function and a WAT function.
+    local exec = funcs.new():with_context({ tenant = "t1" }):with_options({ timeout = 5000 })
+    r.compute = exec:call("app:compute", 6, 7)
+    r.answer = funcs.call("app:answer")
+
+    -- select with a timeout: the slow call loses against time.after.
+    local slow = funcs.async("app:slow_square", 9, 2000)
+    local result = channel.select({
+        slow:response():case_receive(),
+        time.after("50ms"):case_receive(),
+    })
+    if result.channel == slow:response() then
+        r.select = "call"
+    else
+        slow:cancel()
+        r.select = "timeout"
+    end
+    r.canceled = slow:is_canceled()
+
+    -- Error values from other functions keep their kind and message.
+    local _, err = funcs.call("app:validate", { tags = { "x" } })
+    r.error = { kind = err:kind(), message = err:message(), retryable = err:retryable(),
+                invalid = errors.is(err, errors.INVALID) }
+    local user = funcs.call("app:validate", { name = "ann", tags = { "a", "b" } })
+    r.user = json.encode(user)
+    local _, bad = funcs.call("compute", 1, 2)
+    r.bad_target = bad:kind()
+    return r
+end
+
+return { handler = handler }

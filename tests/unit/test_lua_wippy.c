@@ -1,0 +1,433 @@
+/* test_lua_wippy.c - Lua code written for upstream Wippy (SPEC §8): the
+ * `errors` global and error values (err.c), channels and select (chan.c),
+ * the time module (time.c), futures, payloads and executors (funcs.c), env
+ * and logger, with the kinds, methods and messages upstream documents; and
+ * 1,000 sleeping Lua calls on 2 workers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "lua/lua_int.h"
+#include "lua/wflua.h"
+
+static const char *TRAP_WAT =
+    "(module (func (export \"boom\") unreachable)"
+    " (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))";
+
+static const char *const ALL_MODS[] = {"funcs", "json", "time", "env", "logger"};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+typedef struct fixture {
+    wf_runtime *rt;
+    wf_module *mod;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = wf_xcalloc(1, sizeof *fx);
+    fx->rt = wf_runtime_new();
+    assert_null(wf_module_from_wat(TRAP_WAT, strlen(TRAP_WAT), &fx->mod));
+    wf_wasm_config boom = {.method = "boom"}, add = {.method = "add"};
+    assert_null(wf_runtime_add_wasm(fx->rt, "t:boom", fx->mod, &boom));
+    assert_null(wf_runtime_add_wasm(fx->rt, "t:add", fx->mod, &add));
+    /* Lua callees: a sleeper on a pool of 2 workers, a failing one. */
+    const char *sleeper = "local time = require('time')\n"
+                          "return { main = function(ms) time.sleep(ms * time.MILLISECOND) return ms end }";
+    wf_lua_fn_config cfg = {.source = sleeper, .method = "main", .modules = ALL_MODS,
+                            .nmodules = WF_COUNT(ALL_MODS),
+                            .pool = {.type = WF_RT_POOL_STATIC, .workers = 2, .size = 2, .buffer = 2000}};
+    assert_null(wf_lua_add(fx->rt, "t:sleep", &cfg));
+    cfg.source = "return function(msg) return nil, errors.new{message = msg, kind = errors.CONFLICT} end";
+    cfg.pool = (wf_pool_config){.type = WF_RT_POOL_LAZY, .max_size = 4};
+    assert_null(wf_lua_add(fx->rt, "t:fail", &cfg));
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    wf_runtime_free(fx->rt);
+    wf_module_free(fx->mod);
+    free(fx);
+    return 0;
+}
+
+static void add_lua(fixture *fx, const char *id, const char *source)
+{
+    wf_lua_fn_config cfg = {.source = source, .method = "main", .modules = ALL_MODS,
+                            .nmodules = WF_COUNT(ALL_MODS)};
+    wf_error *e = wf_lua_add(fx->rt, id, &cfg);
+    if (e) fail_msg("%s: %s", id, e->message);
+}
+
+/* Call id; its result as JSON (Lua's json.encode), or "error: KIND: message". */
+static char *call_json(fixture *fx, const char *id)
+{
+    wf_val r = {0};
+    wf_error *e = wf_runtime_call(fx->rt, id, NULL, 0, &r, NULL);
+    if (e) {
+        char *s = wf_xasprintf("error: %s: %s", wf_error_kind_name(e->kind), e->message);
+        wf_error_free(e);
+        return s;
+    }
+    lua_State *L = luaL_newstate();
+    wf_lua_open_json(L);
+    lua_getfield(L, -1, "encode");
+    wf_lua_push_val(L, &r, NULL);
+    lua_call(L, 1, 2);
+    char *s = wf_xstrdup(lua_isstring(L, -2) ? lua_tostring(L, -2) : "(unencodable)");
+    lua_close(L);
+    wf_val_free(&r);
+    return s;
+}
+
+/* A Lua function whose main's body is `body`; its outcome must be want. */
+static void expect_lua(fixture *fx, const char *body, const char *want)
+{
+    static int n;
+    char id[32], src[8192];
+    snprintf(id, sizeof id, "w:e%d", ++n);
+    snprintf(src, sizeof src, "local function main()\n%s\nend\nreturn { main = main }", body);
+    add_lua(fx, id, src);
+    char *got = call_json(fx, id);
+    if (strcmp(got, want) != 0) fail_msg("%s\n  got:  %s\n  want: %s", body, got, want);
+    free(got);
+}
+
+static void test_error_kinds(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "return {errors.NOT_FOUND, errors.ALREADY_EXISTS, errors.INVALID, errors.PERMISSION_DENIED,"
+                   " errors.UNAVAILABLE, errors.INTERNAL, errors.CANCELED, errors.CONFLICT, errors.TIMEOUT,"
+                   " errors.RATE_LIMITED, errors.UNKNOWN}",
+               "[\"NotFound\",\"AlreadyExists\",\"Invalid\",\"PermissionDenied\",\"Unavailable\","
+               "\"Internal\",\"Canceled\",\"Conflict\",\"Timeout\",\"RateLimited\",\"\"]");
+}
+
+static void test_error_values(void **state)
+{
+    fixture *fx = *state;
+    /* errors.new with a message: unknown kind, unknown retryable, empty details. */
+    expect_lua(fx, "local e = errors.new('file not found')\n"
+                   "return {e:message(), e:kind(), e:retryable() == nil, next(e:details()) == nil, tostring(e)}",
+               "[\"file not found\",\"\",true,true,\"file not found\"]");
+    /* errors.new with a table. */
+    expect_lua(fx, "local e = errors.new{message = 'user not found', kind = errors.NOT_FOUND,\n"
+                   "  retryable = false, details = {user_id = '12345'}}\n"
+                   "return {e:message(), e:kind(), e:retryable(), e:details().user_id, tostring(e),\n"
+                   "        errors.is(e, errors.NOT_FOUND), errors.is(e, errors.INVALID)}",
+               "[\"user not found\",\"NotFound\",false,\"12345\",\"NotFound: user not found\",true,false]");
+    /* The builder form of errors.md: setters return a new error. */
+    expect_lua(fx, "local a = errors.new('x')\n"
+                   "local b = a:kind(errors.INVALID):retryable(true):details({field = 'name'})\n"
+                   "return {a:kind(), b:kind(), b:retryable(), b:details().field, b:message()}",
+               "[\"\",\"Invalid\",true,\"name\",\"x\"]");
+    /* Wrapping keeps kind, retryable and details; with an error, its kind wins. */
+    expect_lua(fx, "local e1 = errors.new{message = 'database connection failed', kind = errors.UNAVAILABLE,\n"
+                   "  retryable = true, details = {host = 'db'}}\n"
+                   "local e2 = errors.wrap(e1, 'failed to load user')\n"
+                   "local e3 = errors.wrap(e2, 'authentication failed')\n"
+                   "local e4 = errors.wrap(e1, errors.new{message = 'gave up', kind = errors.INTERNAL})\n"
+                   "return {e3:message(), e3:kind(), e3:retryable(), e3:details().host,\n"
+                   "        e4:message(), e4:kind(), e4:retryable(), e4:details().host}",
+               "[\"authentication failed: failed to load user: database connection failed\",\"Unavailable\","
+               "true,\"db\",\"gave up: database connection failed\",\"Internal\",true,\"db\"]");
+    expect_lua(fx, "local ok, err = pcall(errors.new, {message = 'm', kind = 'Nope'}) return err",
+               "\"unknown error kind 'Nope' (use the errors.* constants: errors.INVALID, "
+               "errors.NOT_FOUND, ...)\"");
+    expect_lua(fx, "local ok, err = pcall(errors.new, 42) return err",
+               "\"errors.new: expected a message or a table {message = ..., kind = ...}, got number\"");
+    expect_lua(fx, "local s = errors.call_stack(errors.new('x')) return type(s) == 'table' and #s > 0",
+               "true");
+    expect_lua(fx, "return type(errors.new('x'):stack())", "\"string\"");
+}
+
+/* Errors from the runtime, as upstream's kinds; a trap is Internal with the
+ * trap in its details. */
+static void test_runtime_errors(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local r, err = funcs.call('t:boom')\n"
+                   "return {r == nil, err:kind(), err:retryable(), err:details().trap, err:message()}",
+               "[true,\"Internal\",false,\"t:boom: unreachable\",\"t:boom: unreachable\"]");
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local r, err = funcs.call('t:nope')\n"
+                   "return {err:kind(), err:retryable(), err:message(), errors.is(err, errors.NOT_FOUND)}",
+               "[\"NotFound\",false,\"no function t:nope\",true]");
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local r, err = funcs.call('t:add', 1)\n"
+                   "return {err:kind(), err:message()}",
+               "[\"Invalid\",\"t:add: expected 2 arguments, got 1\"]");
+}
+
+/* A Lua function's error value reaches the runtime (and the CLI's
+ * `error: KIND: message`) with the matching wasmfn kind. */
+static void test_errors_out(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "return nil, errors.new{message = 'no user 7', kind = errors.NOT_FOUND}",
+               "error: NOT_FOUND: no user 7");
+    expect_lua(fx, "return nil, errors.new{message = 'bad name', kind = errors.INVALID}",
+               "error: INVALID: bad name");
+    expect_lua(fx, "return nil, errors.new{message = 'slow', kind = errors.TIMEOUT}", "error: TIMEOUT: slow");
+    expect_lua(fx, "return nil, errors.new('plain')", "error: INTERNAL: plain");
+    expect_lua(fx, "error(errors.new{message = 'raised', kind = errors.CONFLICT})", "error: INVALID: raised");
+    /* An error from a call passed on keeps its wasmfn kind. */
+    expect_lua(fx, "local r, err = require('funcs').call('t:boom') return nil, err",
+               "error: TRAP: t:boom: unreachable");
+    /* Between Lua functions: the callee's error value, as its kind. */
+    add_lua(fx, "w:callee", "return function() return nil, errors.new{message = 'gone', kind = errors.NOT_FOUND} end");
+    expect_lua(fx, "local r, err = require('funcs').call('w:callee')\n"
+                   "return {err:kind(), err:message()}",
+               "[\"NotFound\",\"gone\"]");
+}
+
+static void test_channels(void **state)
+{
+    fixture *fx = *state;
+    /* Buffered: values in order; close keeps buffered values, then nil, false. */
+    expect_lua(fx, "local ch = channel.new(2)\n"
+                   "local s1 = ch:send('a') ch:send('b') ch:close()\n"
+                   "local v1, ok1 = ch:receive() local v2, ok2 = ch:receive() local v3, ok3 = ch:receive()\n"
+                   "return {s1, v1, ok1, v2, ok2, v3 == nil, ok3}",
+               "[true,\"a\",true,\"b\",true,true,false]");
+    expect_lua(fx, "local ch = channel.new(1) ch:close() local ok, err = pcall(ch.send, ch, 1) return err",
+               "\"send on a closed channel\"");
+    expect_lua(fx, "local ch = channel.new(1) ch:close() local ok, err = pcall(ch.close, ch) return err",
+               "\"close of a closed channel\"");
+    /* Nothing else runs in the function to receive: an error, not a hang. */
+    expect_lua(fx, "local ch = channel.new() local ok, err = pcall(ch.send, ch, 1) return err",
+               "\"channel: this wait could never end (no value can arrive: nothing else runs in this "
+               "function to send or receive)\"");
+    /* select: the ready case; default when none is; a send case. */
+    expect_lua(fx, "local a, b = channel.new(1), channel.new(1)\n"
+                   "b:send('hello')\n"
+                   "local r = channel.select{a:case_receive(), b:case_receive()}\n"
+                   "local d = channel.select{a:case_receive(), default = true}\n"
+                   "local s = channel.select{a:case_send(7)}\n"
+                   "return {r.channel == b, r.value, r.ok, d.default, d.ok, d.channel == nil,\n"
+                   "        s.channel == a, s.value, s.ok, (a:receive())}",
+               "[true,\"hello\",true,true,true,true,true,7,true,7]");
+    expect_lua(fx, "local ok, err = pcall(channel.select, {42}) return err",
+               "\"channel.select: case 1 is not a case (use ch:case_receive() or ch:case_send(v))\"");
+    expect_lua(fx, "return tostring(channel.new(3))", "\"channel (0 of 3 buffered)\"");
+}
+
+/* select with a timeout: nothing else is ready, time.after fires. */
+static void test_select_timeout(void **state)
+{
+    fixture *fx = *state;
+    uint64_t t0 = now_ms();
+    expect_lua(fx, "local time = require('time')\n"
+                   "local ch = channel.new()\n"
+                   "local timeout = time.after('60ms')\n"
+                   "local r = channel.select{ch:case_receive(), timeout:case_receive()}\n"
+                   "local again, ok = timeout:receive()\n"
+                   "return {r.channel == timeout, r.ok, type(r.value:unix()), again == nil, ok}",
+               "[true,true,\"number\",true,false]");
+    uint64_t took = now_ms() - t0;
+    assert_true(took >= 60);
+    assert_true(took < 2000);
+}
+
+static void test_time(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "local time = require('time')\n"
+                   "return {time.NANOSECOND, time.MICROSECOND, time.MILLISECOND, time.SECOND, time.MINUTE, time.HOUR}",
+               "[1,1000,1000000,1000000000,60000000000,3600000000000]");
+    expect_lua(fx, "local time = require('time')\n"
+                   "local d = time.parse_duration('1h30m')\n"
+                   "return {d:minutes(), d:hours(), d:seconds(), d:nanoseconds(), tostring(d),\n"
+                   "        tostring(time.parse_duration('1.5s')), tostring(time.parse_duration('500ms')),\n"
+                   "        tostring(time.parse_duration(1500)), tostring(time.parse_duration('0'))}",
+               "[90.0,1.5,5400.0,5400000000000,\"1h30m0s\",\"1.5s\",\"500ms\",\"1.5\u00b5s\",\"0s\"]");
+    expect_lua(fx, "local time = require('time')\n"
+                   "local d, err = time.parse_duration('soon') return {d == nil, err:kind(), err:message()}",
+               "[true,\"Invalid\",\"time.parse_duration: expected a duration such as \\\"1s\\\", "
+               "\\\"1h30m\\\" or \\\"500ms\\\"\"]");
+    expect_lua(fx, "local time = require('time')\n"
+                   "local t = time.date(2024, 1, 15, 14, 30, 5, 0, time.utc)\n"
+                   "return {t:format('2006-01-02 15:04:05'), t:format_rfc3339(), t:format(time.KITCHEN),\n"
+                   "        t:format('Mon Jan _2 2006'), t:year(), t:month(), t:day(), t:hour(), t:minute(),\n"
+                   "        t:second(), t:weekday(), t:year_day(), t:unix(),\n"
+                   "        time.unix(0, 0):utc():format(time.RFC3339),\n"
+                   "        t:add('1h'):sub(t):seconds(), t:add(time.HOUR):after(t), t:before(t), t:equal(t),\n"
+                   "        t:add_date(0, 1, 1):format(time.DATE_ONLY)}",
+               "[\"2024-01-15 14:30:05\",\"2024-01-15T14:30:05Z\",\"2:30PM\",\"Mon Jan 15 2024\",2024,1,15,"
+               "14,30,5,1,15,1705329005,\"1970-01-01T00:00:00Z\",3600.0,true,false,true,\"2024-02-16\"]");
+    /* sleep: integers are nanoseconds, strings Go's form. */
+    uint64_t t0 = now_ms();
+    expect_lua(fx, "local time = require('time')\n"
+                   "local a = time.now() time.sleep(30 * time.MILLISECOND) time.sleep('30ms')\n"
+                   "return time.now():sub(a):milliseconds() >= 60",
+               "true");
+    assert_true(now_ms() - t0 >= 60);
+    expect_lua(fx, "local time = require('time') local ok, err = pcall(time.sleep, 'soon') return err",
+               "\"time.sleep: expected a duration such as \\\"1s\\\", \\\"1h30m\\\" or \\\"500ms\\\", got soon\"");
+    /* timers and tickers */
+    expect_lua(fx, "local time = require('time')\n"
+                   "local t = time.timer('20ms')\n"
+                   "local v, ok = t:channel():receive()\n"
+                   "local stopped = t:stop()\n"
+                   "local t2 = time.timer('1h') local s2 = t2:stop()\n"
+                   "local tk = time.ticker('10ms') local n = 0\n"
+                   "for i = 1, 3 do local tick = tk:response():receive() if tick then n = n + 1 end end\n"
+                   "tk:stop()\n"
+                   "return {ok, type(v:unix_nano()), stopped, s2, n}",
+               "[true,\"number\",false,true,3]");
+    expect_lua(fx, "local time = require('time') local ok, err = pcall(time.after, 0) return err",
+               "\"time.after: duration must be > 0\"");
+}
+
+static void test_futures(void **state)
+{
+    fixture *fx = *state;
+    /* response(): the channel receives a payload; result() is the same one. */
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local f, err = funcs.async('t:sleep', 30)\n"
+                   "local before = f:is_complete()\n"
+                   "local ch = f:response()\n"
+                   "local p, ok = ch:receive()\n"
+                   "local again, ok2 = ch:receive()\n"
+                   "local r, rerr = f:result()\n"
+                   "local e, failed = f:error()\n"
+                   "return {err == nil, before, ok, p:data(), p:get_format(), again == nil, ok2, r == p,\n"
+                   "        rerr == nil, e == nil, failed, f:is_complete(), f:is_canceled(), ch == f:channel()}",
+               "[true,false,true,30,\"lua\",true,false,true,true,true,false,true,false,true]");
+    /* A failed call: the channel closes empty, error() has it. */
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local f = funcs.async('t:fail', 'taken')\n"
+                   "local p, ok = f:response():receive()\n"
+                   "local e, failed = f:error()\n"
+                   "local r, rerr = f:result()\n"
+                   "return {p == nil, ok, failed, e:kind(), e:message(), r == nil, rerr:kind()}",
+               "[true,false,true,\"Invalid\",\"taken\",true,\"Invalid\"]");
+    /* cancel(): is_canceled, result is a Canceled error. */
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local f = funcs.async('t:sleep', 5000)\n"
+                   "local r0, e0 = f:result()\n"
+                   "local c = f:cancel()\n"
+                   "local p, ok = f:response():receive()\n"
+                   "local r, err = f:result()\n"
+                   "return {r0 == nil, e0 == nil, c == nil, f:is_canceled(), ok, r == nil, err:kind(),\n"
+                   "        errors.is(err, errors.CANCELED)}",
+               "[true,true,true,true,false,true,\"Canceled\",true]");
+    /* select on two futures: the faster one first. */
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local slow, fast = funcs.async('t:sleep', 400), funcs.async('t:sleep', 20)\n"
+                   "local r = channel.select{slow:channel():case_receive(), fast:channel():case_receive()}\n"
+                   "return {r.channel == fast:channel(), r.value:data()}",
+               "[true,20]");
+    /* wait(): ours, the plain value. */
+    expect_lua(fx, "local funcs = require('funcs') return {funcs.async('t:sleep', 1):wait()}", "[1]");
+}
+
+static void test_executors(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local r, err = funcs.new():with_options({timeout = 50}):call('t:sleep', 2000)\n"
+                   "local r2, err2 = funcs.new():with_options({timeout = '5s'}):call('t:sleep', 1)\n"
+                   "return {r == nil, err:kind(), err:retryable(), r2, err2 == nil}",
+               "[true,\"Timeout\",true,1,true]");
+    /* Retries repeat a retryable failure: two attempts of 40 ms each. */
+    uint64_t t0 = now_ms();
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local r, err = funcs.new():with_options({timeout = 40, retries = 1}):call('t:sleep', 2000)\n"
+                   "return err:kind()",
+               "\"Timeout\"");
+    assert_true(now_ms() - t0 >= 80);
+    /* with_context: a new executor each time, the original unchanged. */
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local base = funcs.new():with_context({tenant = '123'})\n"
+                   "local e1 = base:with_context({user = 'john'})\n"
+                   "local f = e1:async('t:add', 2, 3)\n"
+                   "return {base ~= e1, e1:call('t:add', 1, 2), f:wait()}",
+               "[true,3,5]");
+    expect_lua(fx, "local funcs = require('funcs') local ok, err = pcall(funcs.new().with_context, funcs.new(), {1})\n"
+                   "return err",
+               "\"with_context: context keys must be strings\"");
+    expect_lua(fx, "local funcs = require('funcs') local ok, err = pcall(funcs.new().with_options, funcs.new(), {speed = 1})\n"
+                   "return err",
+               "\"with_options: unknown option `speed` (known: timeout, retries, retry_delay)\"");
+    /* A target that is not namespace:name is Invalid, nothing runs. */
+    expect_lua(fx, "local funcs = require('funcs')\n"
+                   "local r, err = funcs.call('add') local f, ferr = funcs.new():async(':x')\n"
+                   "return {err:kind(), err:message(), f == nil, ferr:message()}",
+               "[\"Invalid\",\"invalid registry ID: namespace is required, got `add` (expected namespace:name)\","
+               "true,\"invalid registry ID: namespace is required, got `:x` (expected namespace:name)\"]");
+}
+
+static void test_env_logger(void **state)
+{
+    fixture *fx = *state;
+    expect_lua(fx, "local env = require('env')\n"
+                   "local v, err = env.get('') local v2, err2 = env.get('NOPE') local all = env.get_all()\n"
+                   "return {v == nil, err:kind(), err:message(), err2:kind(), err2:message(), next(all) == nil}",
+               "[true,\"Invalid\",\"empty key provided\",\"NotFound\","
+               "\"environment variable not found: NOPE\",true]");
+    expect_lua(fx, "local logger = require('logger')\n"
+                   "logger:info('started') logger:debug('req', {id = 'r-1', n = 2})\n"
+                   "local l = logger:with({request_id = 'r-2'}):named('auth'):named('db')\n"
+                   "l:warn('slow', {ms = 250}) l:error('failed', {error = 'boom'})\n"
+                   "local ok, err = pcall(logger.named, logger, '')\n"
+                   "local ok2, err2 = pcall(logger.info, logger, 42, 'x')\n"
+                   "return {err, ok2}",
+               "[\"logger:named: the name must not be empty\",false]");
+}
+
+/* The issue's figure: time.sleep in 1,000 concurrent Lua calls on a pool of
+ * 2 workers takes about one sleep, as a sleeping call holds no worker. */
+static void test_thousand_sleeps(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 1000 };
+    wf_call_future **fs = wf_xcalloc(N, sizeof *fs);
+    wf_val arg = {.kind = WF_VAL_S64, .of.s = 200};
+    uint64_t t0 = now_ms();
+    for (int i = 0; i < N; i++) assert_null(wf_call_future_start(fx->rt, "t:sleep", &arg, 1, NULL, &fs[i]));
+    for (int i = 0; i < N; i++) {
+        assert_true(wf_call_future_wait(fs[i], -1));
+        wf_val r = {0};
+        wf_error *e = wf_call_future_take(fs[i], &r);
+        if (e) fail_msg("call %d: %s", i, e->message);
+        assert_int_equal(r.of.s, 200);
+        wf_val_free(&r);
+        wf_call_future_free(fs[i]);
+    }
+    uint64_t took = now_ms() - t0;
+    print_message("1000 Lua calls x time.sleep(200 ms) on 2 workers: %llu ms\n", (unsigned long long)took);
+    assert_true(took >= 200);
+    assert_true(took < 1500);
+    free(fs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_select_timeout),
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_futures),
+        cmocka_unit_test(test_executors),
+        cmocka_unit_test(test_env_logger),
+        cmocka_unit_test(test_thousand_sleeps),
+        cmocka_unit_test(test_error_kinds),
+        cmocka_unit_test(test_error_values),
+        cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_errors_out),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
