@@ -225,6 +225,46 @@ uint64_t wf_memory_size(const wf_memory *m); /* bytes */
 wf_global *wf_global_new(wf_store *s, wf_valtype type, bool mut, wf_value init);
 wf_value wf_global_get(const wf_global *g);
 
+/* ---- Signals ------------------------------------------------------------
+ *
+ * An out-of-bounds access to a linear memory is caught by the hardware: the
+ * memory sits in a large reservation whose unused part is inaccessible, and
+ * the fault becomes a WF_ERR_TRAP ("out of bounds memory access"). So the
+ * engine handles SIGSEGV and SIGBUS, and only those.
+ *
+ * When: its handler is installed once per process, the first time any
+ * thread gets ready to run wasm (its first call, or an instantiation that
+ * runs a start function), or earlier by wf_signals_install. Flags
+ * SA_SIGINFO | SA_ONSTACK | SA_NODEFER. Each thread that runs wasm also gets
+ * a 64 KiB alternate signal stack (sigaltstack) if it has none, freed when
+ * the thread exits. Nothing is checked or installed per call.
+ *
+ * What it handles: a fault (si_code > 0) on a thread that is running wasm
+ * code, at an address inside the reservation of the memory that code is
+ * accessing. Everything else is passed to the handler that was installed
+ * before the engine's, as the kernel would have: a SA_SIGINFO handler with
+ * (sig, info, context), a plain one with (sig), each with its sa_mask
+ * blocked; under SIG_DFL the process dies by the signal; under SIG_IGN a
+ * signal sent by kill() is ignored and a fault kills (as it would anyway).
+ *
+ * An embedder with its own SIGSEGV/SIGBUS handler may install it
+ *  - before the engine's: nothing more to do, the engine chains to it;
+ *  - after: either pass the faults that are not its own to the handler it
+ *    replaced (the oldact sigaction returned, called the same way), or call
+ *    wf_signals_install afterwards, which puts the engine's back on top
+ *    chaining to the embedder's.
+ * It must not: replace the handler after the engine's without doing one of
+ * those (wasm out-of-bounds accesses would then reach its handler, not
+ * become traps); block SIGSEGV or SIGBUS on a thread while it runs wasm;
+ * remove the alternate signal stack of a thread that runs wasm; jump out of
+ * a wasm call from its own handler (longjmp over engine frames).
+ */
+
+/* Put the engine's SIGSEGV and SIGBUS handlers on top, each chaining to the
+ * handler found in its place. Idempotent and thread-safe: a handler that is
+ * already the engine's is left alone. */
+void wf_signals_install(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -462,19 +462,6 @@ static bool parse_mode(const wf_reg_node *n, uint32_t *mode)
     return true;
 }
 
-static void mkdirs(const char *path, mode_t mode)
-{
-    char *p = wf_xstrdup(path);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = 0;
-            mkdir(p, mode | 0700);
-            *s = '/';
-        }
-    mkdir(p, mode);
-    free(p);
-}
-
 static void check_fs(fctx *c, const wf_reg_node *n, wf_reg_fs *fs, bool *bad)
 {
     fs->directory = get_str(c, n, "directory", true, bad);
@@ -496,10 +483,16 @@ static void check_fs(fctx *c, const wf_reg_node *n, wf_reg_fs *fs, bool *bad)
         *bad = true;
         return;
     }
+    /* Loading never writes (`wasmfn check` must not): a missing auto_init
+     * directory is made when the project is registered to run
+     * (register.c). */
     struct stat st;
-    if (stat(fs->path, &st) != 0 && fs->auto_init) mkdirs(fs->path, (mode_t)fs->mode);
-    if (stat(fs->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (stat(fs->path, &st) != 0) {
+        if (fs->auto_init) return;
         DIAG(c, dn, "directory '%s' does not exist (set auto_init: true to create it)", fs->directory);
+        *bad = true;
+    } else if (!S_ISDIR(st.st_mode)) {
+        DIAG(c, dn, "directory '%s' is not a directory", fs->directory);
         *bad = true;
     }
 }

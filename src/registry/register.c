@@ -13,9 +13,48 @@
  * Only an explicit `imports` list without the word and no `wasi` block
  * leaves preview 1 disabled: its imports are then stubs that trap naming
  * the import and the word.
+ *
+ * Registering is also when the project starts to run, so it is where the
+ * missing fs.directory entries with auto_init are made (loading never
+ * writes: `wasmfn check` loads only).
  */
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "registry/internal.h"
 #include "runtime/runtime.h"
+
+/* mkdir -p path: the last level with mode, the levels above it with at
+ * least owner access (so the last can be made inside them). */
+static int mkdirs(const char *path, mode_t mode)
+{
+    char *p = wf_xstrdup(path);
+    int rc = 0;
+    for (char *s = p + 1; *s && !rc; s++)
+        if (*s == '/') {
+            *s = 0;
+            if (mkdir(p, mode | 0700) != 0 && errno != EEXIST) rc = -1;
+            *s = '/';
+        }
+    if (!rc && mkdir(p, mode) != 0 && errno != EEXIST) rc = -1;
+    free(p);
+    return rc;
+}
+
+/* Every fs.directory with auto_init that does not exist yet, made. */
+static wf_error *make_auto_dirs(wf_registry *r)
+{
+    for (size_t i = 0; i < r->entries.len; i++) {
+        const wf_reg_entry *e = &r->entries.data[i]->pub;
+        if (e->kind != WF_REG_FS_DIRECTORY || !e->u.fs.auto_init || !e->u.fs.path) continue;
+        struct stat st;
+        if (stat(e->u.fs.path, &st) == 0) continue;
+        if (mkdirs(e->u.fs.path, (mode_t)e->u.fs.mode) != 0)
+            return wf_error_new(WF_ERR_IO, "%s:%d: %s: cannot create directory '%s': %s", e->file,
+                                e->line, e->id, e->u.fs.directory, strerror(errno));
+    }
+    return NULL;
+}
 
 static wf_error *env_lookup(void *ud, const char *id, char **value)
 {
@@ -49,6 +88,8 @@ static void wasi_config(wf_registry *r, const wf_reg_entry *e, wf_wasi_config *c
 
 wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
 {
+    wf_error *derr = make_auto_dirs(r);
+    if (derr) return derr;
     for (size_t i = 0; i < r->entries.len; i++) {
         const wf_reg_entry *e = &r->entries.data[i]->pub;
         if (e->kind != WF_REG_FUNCTION_WAT && e->kind != WF_REG_FUNCTION_WASM) continue;

@@ -8,6 +8,8 @@
  * function.wasm hashes and compiles every WAT and WASM module once. Errors
  * are collected, not stopped at: each names file, line, entry ID and problem.
  * A file with any error contributes nothing; the other files still load.
+ * Loading only reads (it is all `wasmfn check` does); wf_registry_register
+ * makes what running needs (auto_init directories).
  *
  * Ownership: the registry owns every entry, string and compiled module it
  * holds until wf_registry_free. Entries are immutable after load and may be
@@ -163,7 +165,7 @@ typedef struct wf_reg_lua {
 typedef struct wf_reg_fs {
     char *directory;        /* as written */
     char *path;             /* absolute host path, inside the project root */
-    bool auto_init;         /* create it at load when missing */
+    bool auto_init;         /* create it when missing, at wf_registry_register */
     uint32_t mode;          /* for auto_init (default 0755) */
 } wf_reg_fs;
 
@@ -252,7 +254,9 @@ wf_error *wf_registry_env_set(wf_registry *r, const char *id, const char *value)
 
 /* Register every function.wat / function.wasm entry into rt (the Lua layer
  * registers function.lua itself). The registry must outlive rt's use of the
- * modules: rt borrows them. */
+ * modules: rt borrows them. First makes the missing fs.directory entries
+ * with auto_init (wf_registry_load never writes): WF_ERR_IO if one cannot be
+ * made. */
 wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt);
 
 #endif

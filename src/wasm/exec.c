@@ -249,7 +249,6 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     if (!t) return wf_error_new(WF_ERR_LIMIT, "cannot map the value stack");
     const wf_functype *ft = f->type;
     if (t->depth >= WF_MAX_NESTING) return wf_error_new(WF_ERR_TRAP, "call stack exhausted");
-    if (t->depth == 0) wf_trap_ensure();
     wf_slot *fp = t->sp;
     if ((size_t)(t->stack_end - fp) < (size_t)WF_MAX(ft->nparams, ft->nresults) + 1)
         return wf_error_new(WF_ERR_TRAP, "call stack exhausted");

@@ -1,108 +1,55 @@
 /*
  * trap.c - the SIGSEGV/SIGBUS handler that turns out-of-bounds accesses to
- * a linear memory (faults in its guard reservation) into traps, and keeping
- * it installed cheaply.
+ * a linear memory (faults in its guard reservation) into traps, and chains
+ * every other fault to the handler that was there before ours.
  *
- * Keeping it installed: a test framework (cmocka, around every test) or a
- * host program may replace our handler; each outermost call must find it
- * back in place (wf_trap_ensure, from wf_exec_call at nesting depth 0).
- * Asking the kernel costs a system call per signal and call (about 150 ns
- * each here, over the 50 ns a whole host -> wasm call may cost), so this
- * file also defines signal() and sigaction(): they pass every request on
- * to the C library's (through dlsym RTLD_NEXT, so a sanitizer's own
- * interceptor still sees it) and, after the change is made, count changes
- * to SIGSEGV/SIGBUS in a generation; wf_trap_ensure asks the kernel only
- * when the generation moved (reading it before asking, so a change made
- * meanwhile moves it again and the next call looks once more). A handler
- * replaced while a call runs is noticed by the next outermost call.
+ * The contract with an embedder is in include/wasmfn.h ("Signals"). In
+ * short: ours goes on top once per process (the first time a thread gets
+ * ready to run wasm, or when the embedder calls wf_signals_install), and is
+ * never checked again on the call path: a call costs no system call for
+ * signals. A fault is ours only when the faulting thread is inside the
+ * interpreter (its wf_thread.in_wasm, a thread-local marker) and the
+ * address lies in the reservation of the memory it is accessing; we then
+ * jump to the running call's trap point (wf_thread.trap_jmp). Anything
+ * else goes to the previous handler, with its own semantics (SA_SIGINFO or
+ * plain, its mask, SIG_DFL and SIG_IGN as the kernel would apply them).
  *
- * That holds only while these definitions are the ones the whole process
- * uses: the executable exports them (CMakeLists.txt), and the dynamic
- * linker then binds every library's signal()/sigaction() to them. install
- * checks that with dlsym and otherwise asks the kernel at every outermost
- * call. Not seen (documented limits): changes made by a raw system call,
- * sigset/sysv_signal/bsd_signal, or code bound to the C library's symbols
- * directly (a static libc, -Bsymbolic); a host doing those must not
- * replace the SIGSEGV/SIGBUS handlers while wasmfn runs calls.
- *
- * The real functions are looked up by a constructor, so the interposed
- * ones never call dlsym later (dlsym is not async-signal-safe, sigaction
- * is). Reinstalling keeps the handler found in place (to chain faults that
- * are not ours to it) under a lock; the fault handler reads it unlocked,
- * which a fault racing a reinstall could see half-written.
+ * The previous handler is read by the fault handler without a lock while
+ * wf_signals_install may replace it: each one is written to a fresh slot
+ * of a small ring and published by pointer, so a reader sees a whole one
+ * (a reader would have to stall across PREV_SLOTS reinstalls to see a slot
+ * rewritten).
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <ucontext.h>
 #include "wasm/trap.h"
+#include "wasmfn.h"
 
-static struct sigaction g_old_segv, g_old_bus;
+enum { NSIGS = 2, PREV_SLOTS = 16 };
+static const int k_sigs[NSIGS] = { SIGSEGV, SIGBUS };
+
+/* Zeroed: SIG_DFL, until install finds what was there. */
+static const struct sigaction k_default;
+static struct sigaction g_prev_slot[NSIGS][PREV_SLOTS];
+static unsigned g_prev_next[NSIGS];
+static const struct sigaction *g_prev[NSIGS] = { &k_default, &k_default };
+
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-
-typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
-typedef sighandler_t (*signal_fn)(int, sighandler_t);
-/* glibc's other names of its own (used if dlsym finds none). */
-extern int __sigaction(int, const struct sigaction *, struct sigaction *);
-extern sighandler_t bsd_signal(int, sighandler_t);
-static sigaction_fn g_real_sigaction;
-static signal_fn g_real_signal;
-
-/* Changes of the SIGSEGV/SIGBUS disposition made through signal() or
- * sigaction(); g_seen: the generation wf_trap_ensure last checked. */
-static unsigned g_gen = 1, g_seen;
-/* Whether this file's signal() and sigaction() are the process's. */
-static bool g_fast;
-
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static sigaction_fn real_sigaction_fn(void)
-{
-    sigaction_fn fn = __atomic_load_n(&g_real_sigaction, __ATOMIC_ACQUIRE);
-    if (WF_UNLIKELY(!fn)) {
-        fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-        if (!fn) fn = __sigaction;
-        __atomic_store_n(&g_real_sigaction, fn, __ATOMIC_RELEASE);
-    }
-    return fn;
-}
+static void on_fault(int sig, siginfo_t *si, void *uctx);
 
-static signal_fn real_signal_fn(void)
-{
-    signal_fn fn = __atomic_load_n(&g_real_signal, __ATOMIC_ACQUIRE);
-    if (WF_UNLIKELY(!fn)) {
-        fn = (signal_fn)dlsym(RTLD_NEXT, "signal");
-        if (!fn) fn = bsd_signal;
-        __atomic_store_n(&g_real_signal, fn, __ATOMIC_RELEASE);
-    }
-    return fn;
-}
+/* SA_NODEFER: the signal is not blocked while ours runs, so a trap that
+ * leaves by siglongjmp finds it unblocked when ours was called directly.
+ * SA_ONSTACK: a fault may come from a thread whose stack is exhausted. */
+enum { OUR_FLAGS = SA_SIGINFO | SA_ONSTACK | SA_NODEFER };
 
-/* Before main (and before any signal handler could call sigaction): the
- * real functions, so the interposed ones never need dlsym later. */
-__attribute__((constructor)) static void resolve_real(void)
+/* Ours, whatever the flags: a framework that saved our handler through
+ * signal() puts it back as a plain one (cmocka does, around each test). */
+static bool is_ours(const struct sigaction *sa)
 {
-    real_sigaction_fn();
-    real_signal_fn();
-}
-
-static void bump(int sig)
-{
-    if (sig == SIGSEGV || sig == SIGBUS) __atomic_add_fetch(&g_gen, 1, __ATOMIC_RELEASE);
-}
-
-int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
-{
-    int r = real_sigaction_fn()(sig, act, old);
-    if (act) bump(sig);
-    return r;
-}
-
-sighandler_t signal(int sig, sighandler_t handler)
-{
-    sighandler_t r = real_signal_fn()(sig, handler);
-    bump(sig);
-    return r;
+    return (void *)sa->sa_sigaction == (void *)on_fault;
 }
 
 /* Keep the interrupted registers for the backtrace (trace.c). */
@@ -122,82 +69,113 @@ static void save_registers(wf_thread *t, void *uctx)
     t->nfault_regs = n;
 }
 
+/* The default action of sig for the fault or signal si: death by sig. */
+static void die_by(int sig, const siginfo_t *si)
+{
+    struct sigaction dfl = k_default;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    /* A fault repeats when we return, now meeting the default; a signal
+     * sent by a process (si_code <= 0) does not, so send it again. */
+    if (si->si_code <= 0) raise(sig);
+}
+
+/* Pass a fault that is not ours to the handler that was there before. */
+static void chain(int i, int sig, siginfo_t *si, void *uctx)
+{
+    const struct sigaction *prev = __atomic_load_n(&g_prev[i], __ATOMIC_ACQUIRE);
+    bool info = prev->sa_flags & SA_SIGINFO;
+    /* One union: a NULL sa_sigaction is SIG_DFL too. */
+    if (prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN) {
+        /* The kernel ignores a sent signal under SIG_IGN but never a
+         * fault (it would only repeat): a fault dies either way. */
+        if (prev->sa_handler == SIG_IGN && si->si_code <= 0) return;
+        die_by(sig, si);
+        return;
+    }
+    /* What the kernel would block while their handler runs; returning
+     * restores the interrupted mask. */
+    sigset_t mask = prev->sa_mask;
+    if (!(prev->sa_flags & SA_NODEFER)) sigaddset(&mask, sig);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    if (info) {
+        void (*fn)(int, siginfo_t *, void *) = prev->sa_sigaction;
+        if (prev->sa_flags & SA_RESETHAND) __atomic_store_n(&g_prev[i], &k_default, __ATOMIC_RELEASE);
+        fn(sig, si, uctx);
+    } else {
+        void (*fn)(int) = prev->sa_handler;
+        if (prev->sa_flags & SA_RESETHAND) __atomic_store_n(&g_prev[i], &k_default, __ATOMIC_RELEASE);
+        fn(sig);
+    }
+}
+
+/* The trap point is set without saving the signal mask (that would be a
+ * system call per call), so put back the mask the fault interrupted before
+ * jumping there: the kernel blocked more for the handler that runs (the
+ * signal itself and its sa_mask, when an embedder's handler on top of ours
+ * passed the fault on). A system call per trap, none per call. */
+static void restore_mask(void *uctx)
+{
+    if (uctx) {
+        pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uctx)->uc_sigmask, NULL);
+        return;
+    }
+    sigset_t ours;
+    sigemptyset(&ours);
+    for (int i = 0; i < NSIGS; i++) sigaddset(&ours, k_sigs[i]);
+    pthread_sigmask(SIG_UNBLOCK, &ours, NULL);
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
     wf_thread *t = wf_thread_peek();
-    if (t && t->in_wasm && t->trap_jmp && t->mem && t->mem->reserved) {
+    /* si_code > 0: raised by the hardware, not sent by kill(). */
+    if (si->si_code > 0 && t && t->in_wasm && t->trap_jmp && t->mem && t->mem->reserved) {
         uintptr_t a = (uintptr_t)si->si_addr, b = (uintptr_t)t->mem->base;
         if (a >= b && a - b < t->mem->reserved) {
             save_registers(t, uctx);
+            restore_mask(uctx);
             siglongjmp(*t->trap_jmp, 1);
         }
     }
-    /* Not ours: a real crash. Hand it to whoever was there before (ASan's
-     * reporter, say), else restore the default so the fault repeats and
-     * kills the process with the right signal. */
-    struct sigaction *old = sig == SIGSEGV ? &g_old_segv : &g_old_bus;
-    if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
-        old->sa_sigaction(sig, si, uctx);
-        return;
-    }
-    if (!(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
-        old->sa_handler(sig);
-        return;
-    }
-    /* Resolved by install: no dlsym in a signal handler. */
-    g_real_signal(sig, SIG_DFL);
+    chain(sig == SIGSEGV ? 0 : 1, sig, si, uctx);
 }
 
-static void install(void)
+/* Under g_lock: ours on top of each signal, remembering the handler found
+ * there (unless it is ours) to chain to. */
+static void put_on_top(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    /* SA_NODEFER: we leave the handler by siglongjmp without restoring the
-     * signal mask, so the signal must not stay blocked. */
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    real_signal_fn();
-    g_seen = __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE);
-    real_sigaction_fn()(SIGSEGV, &sa, &g_old_segv);
-    real_sigaction_fn()(SIGBUS, &sa, &g_old_bus);
-    g_fast = dlsym(RTLD_DEFAULT, "sigaction") == (void *)sigaction &&
-             dlsym(RTLD_DEFAULT, "signal") == (void *)signal;
+    struct sigaction ours;
+    memset(&ours, 0, sizeof ours);
+    ours.sa_sigaction = on_fault;
+    ours.sa_flags = OUR_FLAGS;
+    sigemptyset(&ours.sa_mask);
+    for (int i = 0; i < NSIGS; i++) {
+        struct sigaction cur, prev;
+        if (sigaction(k_sigs[i], NULL, &cur) != 0) continue;
+        if (is_ours(&cur) && (cur.sa_flags & OUR_FLAGS) == OUR_FLAGS) continue;
+        if (sigaction(k_sigs[i], &ours, &prev) != 0 || is_ours(&prev)) continue;
+        struct sigaction *slot = &g_prev_slot[i][g_prev_next[i]++ % PREV_SLOTS];
+        *slot = prev;
+        __atomic_store_n(&g_prev[i], slot, __ATOMIC_RELEASE);
+    }
+}
+
+static void install_once(void)
+{
+    wf_signals_install();
 }
 
 void wf_trap_init(void)
 {
-    pthread_once(&g_once, install);
+    pthread_once(&g_once, install_once);
 }
 
-/* Our handler back for sig if someone (a test framework, say) replaced it,
- * chaining to theirs for faults that are not ours. */
-static void ensure_one(sigaction_fn real, int sig, struct sigaction *old)
+void wf_signals_install(void)
 {
-    struct sigaction cur;
-    if (real(sig, NULL, &cur) != 0) return;
-    if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fault) return;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
     pthread_mutex_lock(&g_lock);
-    struct sigaction prev;
-    if (real(sig, &sa, &prev) == 0 && !((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction == on_fault))
-        *old = prev;
+    put_on_top();
     pthread_mutex_unlock(&g_lock);
-}
-
-void wf_trap_ensure(void)
-{
-    unsigned gen = __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE);
-    if (WF_LIKELY(g_fast) && gen == __atomic_load_n(&g_seen, __ATOMIC_RELAXED)) return;
-    /* Read before looking: a change made meanwhile moves it again. */
-    __atomic_store_n(&g_seen, gen, __ATOMIC_RELAXED);
-    sigaction_fn real = real_sigaction_fn();
-    ensure_one(real, SIGSEGV, &g_old_segv);
-    ensure_one(real, SIGBUS, &g_old_bus);
 }
 
 void *wf_trap_thread_init(void)

@@ -5,21 +5,17 @@
  * faulting address lies in the reservation of the memory the current
  * thread's interpreter is accessing, it jumps to the running call's trap
  * point (wf_thread.trap_jmp); any other fault is passed on to the previous
- * handler or re-raised as the real crash it is.
+ * handler, or dies by the signal as the real crash it is. The embedder's
+ * side of this (wf_signals_install) is in include/wasmfn.h.
  */
 #ifndef WF_TRAP_H
 #define WF_TRAP_H
 
 #include "wasm/interp.h"
 
-/* Install the process-wide handler (idempotent, thread-safe). */
+/* Install the process-wide handler the first time (thread-safe; later
+ * calls cost a load: the call path never asks the kernel). */
 void wf_trap_init(void);
-/* Reinstall the SIGSEGV and SIGBUS handlers if something replaced them
- * since (checked at each outermost call: a load and a compare while nothing
- * changed a SIGSEGV or SIGBUS handler through signal()/sigaction(), which
- * trap.c interposes; else, or when those are not the process's, two system
- * calls). */
-void wf_trap_ensure(void);
 /* Give the calling thread an alternate signal stack if it has none.
  * Returns the stack to free at thread exit (or NULL). */
 void *wf_trap_thread_init(void);

@@ -35,6 +35,51 @@ for p in bad_yaml unknown_kind missing_field mistyped_field duplicate_id danglin
     [ -s "$tmp/out" ] && fail "check $p: unexpected stdout '$(cat "$tmp/out")'"
 done
 
+# check never writes: an fs.directory with auto_init that does not exist is
+# fine for check and left missing (the tree is unchanged, times included);
+# it is made when the project is loaded to call. Without auto_init, a
+# missing directory is an error.
+mkdir -p "$tmp/auto/data"
+cat >"$tmp/auto/_index.yaml" <<'EOF'
+namespace: t
+entries:
+  - name: out
+    kind: fs.directory
+    directory: out/nested
+    auto_init: true
+  - name: data
+    kind: fs.directory
+    directory: data
+  - name: answer
+    kind: function.wat
+    source: |
+      (module (func (export "answer") (result i32) i32.const 42))
+    method: answer
+    wasi:
+      mounts:
+        - fs: out
+          guest: /out
+EOF
+snapshot() { (cd "$tmp/auto" && find . -printf '%p %y %m %T@\n' | sort); }
+before=$(snapshot)
+expect_exit 0 "check auto_init" "$WASMFN" check "$tmp/auto"
+[ "$(cat "$tmp/out")" = "ok: 3 entries, 1 functions" ] || fail "check auto_init: stdout '$(cat "$tmp/out")'"
+[ "$(snapshot)" = "$before" ] || fail "check auto_init: the tree changed: $(snapshot)"
+[ -e "$tmp/auto/out" ] && fail "check auto_init: made the directory"
+expect_exit 0 "call auto_init" "$WASMFN" call "$tmp/auto" t:answer
+[ "$(cat "$tmp/out")" = "42" ] || fail "call auto_init: stdout '$(cat "$tmp/out")'"
+[ -d "$tmp/auto/out/nested" ] || fail "call auto_init: the directory was not made"
+rmdir "$tmp/auto/data"
+expect_exit 3 "check missing directory" "$WASMFN" check "$tmp/auto"
+[ "$(cat "$tmp/err")" = "_index.yaml:9: t:data: directory 'data' does not exist (set auto_init: true to create it)
+wasmfn check: 1 load error in $tmp/auto" ] ||
+    fail "check missing directory: '$(cat "$tmp/err")'"
+: >"$tmp/auto/data"
+expect_exit 3 "check file as directory" "$WASMFN" check "$tmp/auto"
+[ "$(cat "$tmp/err")" = "_index.yaml:9: t:data: directory 'data' is not a directory
+wasmfn check: 1 load error in $tmp/auto" ] ||
+    fail "check file as directory: '$(cat "$tmp/err")'"
+
 # A project written for upstream Wippy: kinds wasmfn does not serve and
 # unknown fields are warnings (exactly these), the rest loads and runs;
 # --strict turns the warnings into errors.

@@ -219,16 +219,6 @@ static void test_traps(void **state)
     unload(&e);
 }
 
-/* A SIGSEGV handler replaced in the middle of a test (sigaction, then
- * signal) is noticed by the next call, which puts ours back: the
- * out-of-bounds access still traps instead of reaching the stranger. */
-static sigjmp_buf g_stranger_jmp;
-static void stranger(int sig)
-{
-    (void)sig;
-    siglongjmp(g_stranger_jmp, 1);
-}
-
 static void expect_oob(env *e)
 {
     wf_value a = i32v(65536), r;
@@ -236,51 +226,6 @@ static void expect_oob(env *e)
     assert_non_null(err);
     assert_string_equal(err->message, "out of bounds memory access");
     wf_error_free(err);
-}
-
-static void test_handler_replaced(void **state)
-{
-    (void)state;
-    env e;
-    load(&e, TRAP_WAT, NULL, 0);
-    expect_oob(&e);
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = stranger;
-    sa.sa_flags = SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
-    if (sigsetjmp(g_stranger_jmp, 1) != 0) fail_msg("the replaced handler got the fault");
-    expect_oob(&e);
-    assert_int_equal(sigaction(SIGSEGV, &sa, NULL), 0);
-    void (*prev)(int) = signal(SIGSEGV, stranger);
-    assert_true(prev != SIG_ERR);
-    expect_oob(&e);
-    for (int i = 0; i < 1000; i++) expect_oob(&e);
-    assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
-    unload(&e);
-}
-
-/* Only the SIGBUS handler replaced: the next call puts ours back for it
- * too (a guard-page access may raise SIGBUS on some systems). */
-static void test_sigbus_handler_replaced(void **state)
-{
-    (void)state;
-    env e;
-    load(&e, TRAP_WAT, NULL, 0);
-    struct sigaction sa, old, cur;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = stranger;
-    sigemptyset(&sa.sa_mask);
-    assert_int_equal(sigaction(SIGBUS, &sa, &old), 0);
-    wf_value a = i32v(8), r;
-    assert_null(wf_func_call(fn(&e, "load"), &a, 1, &r, 1));
-    assert_int_equal(sigaction(SIGBUS, NULL, &cur), 0);
-    assert_true(cur.sa_flags & SA_SIGINFO);
-    assert_true(cur.sa_handler != stranger);
-    expect_oob(&e);
-    assert_int_equal(sigaction(SIGBUS, &old, NULL), 0);
-    unload(&e);
 }
 
 /* Each thread's top-level calls run on its own call fiber, ended when the
@@ -459,8 +404,6 @@ int main(void)
         cmocka_unit_test(test_reentry_depth),
         cmocka_unit_test(test_reentry_bound_on_fiber),
         cmocka_unit_test(test_traps),
-        cmocka_unit_test(test_handler_replaced),
-        cmocka_unit_test(test_sigbus_handler_replaced),
         cmocka_unit_test(test_call_fiber_per_thread),
         cmocka_unit_test(test_suspend_resume_other_thread),
         cmocka_unit_test(test_sleep_blocks_thread),

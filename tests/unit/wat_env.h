@@ -18,6 +18,10 @@ typedef struct env {
 
 static inline void load(env *e, const char *wat, const wf_extern *imports, size_t n)
 {
+    /* cmocka puts its own SIGSEGV/SIGBUS handlers in around every test
+     * without chaining to ours: as wasmfn.h asks of such an embedder, put
+     * the engine's back on top (chaining to cmocka's). */
+    wf_signals_install();
     wf_error *err = wf_module_from_wat(wat, strlen(wat), &e->m);
     if (err) fail_msg("module: %s", err->message);
     e->s = wf_store_new();
