@@ -18,13 +18,20 @@
  * Every fused instruction gives exactly the unfused result
  * (tests/unit/test_interp_fused.c checks each is used and agrees).
  *
- * Gains: instructions executed (callgrind, bench_wasi) with the rule off
- * (WF_FUSE_OFF=rule) against all rules on, at the commit that split this
- * file out, on the workloads where the rule counts most; kernels of
- * bench/wasi with reduced arguments (fib 30, sieve 2^20, matmul 100,
- * sha256 512, nbody 25000, hashtab 100000, parse 10000, loops 15000) and
- * sightglass modules without input files. "Commit" names where the rule
- * came in.
+ * Gain (each rule's comment): how many more instructions a workload's
+ * interpreted part executes with the rule off (WF_FUSE_OFF=rule) than with
+ * every rule on, counted by callgrind (repeatable on a shared machine; it
+ * counts instructions, not the mispredicted dispatches fusion also saves).
+ * Measured when this file was split out, on the kernels of bench/wasi with
+ * reduced arguments (fib 25, sieve 131072, matmul 40, sha256 64, nbody 3000,
+ * hashtab 15000, parse 1500, loops 2000; the interpreted part is the run
+ * less one with a trivial argument) and on the sightglass modules gimli and
+ * xblabla20 (whole run); workloads under 0.5% are not named. All rules off
+ * together: matmul 75%, hashtab 43%, fib 36%, xblabla20 33%, sieve 30%,
+ * nbody 29%, sha256 27%, loops 25%, parse 24%, gimli 1.4%. "Under 0.5%":
+ * the workload the rule was made for is not among these (sightglass
+ * modules that need input files, which callgrind cannot open, or too long
+ * to run under it); not measured there.
  */
 #include "wasm/fuse.h"
 #include <stdlib.h>
@@ -79,10 +86,20 @@ static inline bool on(int rule)
 }
 #define ON(rule) on(R_##rule)
 
+/* The producer's two operands after its dst (*x, *y); the producer is cut
+ * off (its result is used only by the instruction being fused). */
+static void take_prod(cc *c, wf_word *x, wf_word *y)
+{
+    *x = c->code.data[c->prod_op + 2];
+    *y = c->code.data[c->prod_op + 3];
+    cut_prod(c);
+}
+
 /* ---- moves, branches, returns and calls ------------------------------------ */
 
 /* move2 - MOVE a b; MOVE c d -> MOVE2 a b c d (commit 1c28cf0). The two
- * moves still happen in order, so c may read a. Gain: GAIN_move2 */
+ * moves still happen in order, so c may read a.
+ * Gain: sha256 1.4%, parse 0.8%. */
 bool wf_fuse_move(cc *c, uint32_t dst, uint32_t src)
 {
     if (!ON(move2) || !can_merge(c, WF_IOP_MOVE, 3)) return false;
@@ -93,7 +110,7 @@ bool wf_fuse_move(cc *c, uint32_t dst, uint32_t src)
 }
 
 /* move_br - MOVE a b; BR L -> MOVE_BR a b L (commit f580593): a value
- * carried to a label, then the jump. Gain: GAIN_move_br */
+ * carried to a label, then the jump. Gain: under 0.5%. */
 bool wf_fuse_br(cc *c)
 {
     if (!ON(move_br) || !can_merge(c, WF_IOP_MOVE, 3)) return false;
@@ -103,7 +120,7 @@ bool wf_fuse_br(cc *c)
 
 /* return_s - MOVE 0 s; RETURN -> RETURN_S s (commit 1c28cf0): returning a
  * local or constant. A value just computed is retargeted to slot 0
- * instead (no move at all). Gain: GAIN_return_s */
+ * instead (no move at all). Gain: under 0.5%. */
 bool wf_fuse_return_slot(cc *c, const sval *v)
 {
     if (!ON(return_s) || v->slot == 0 || is_prod(c, v)) return false;
@@ -114,7 +131,7 @@ bool wf_fuse_return_slot(cc *c, const sval *v)
 
 /* add_ret - I32_ADD[_K] 0 a b; RETURN -> I32_ADD[K]_RET 0 a b (commit
  * 9c134aa): the add computing the result, retargeted to slot 0, returns
- * too (fib's `fib(n-1) + fib(n-2)`). Gain: GAIN_add_ret */
+ * too (fib's `fib(n-1) + fib(n-2)`). Gain: fib 1.1%. */
 bool wf_fuse_return_add(cc *c)
 {
     if (!ON(add_ret)) return false;
@@ -128,7 +145,7 @@ bool wf_fuse_return_add(cc *c)
 /* call_arg - I32_ADD_K d a k; CALL f base -> ADDK_CALL d a k f base, and
  * MOVE d s; CALL -> MOVE_CALL (commit 9aadcd0): the last argument computed
  * or moved into place, then the call (recursive fib's `fib(n - 1)`). The
- * argument is written before the callee runs, as before. Gain: GAIN_call_arg */
+ * argument is written before the callee runs, as before. Gain: fib 1.1%. */
 bool wf_fuse_call(cc *c)
 {
     if (!ON(call_arg)) return false;
@@ -195,19 +212,19 @@ void wf_fuse_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *yes,
     if (ON(bit_test) && c->prod_iop == WF_IOP_I32_AND_K) {
         /* bit_test - I32_AND_K t x k; BR_IF t -> BR_I32_TEST_K x k (commit
          * 017c62b): x & k as a condition, the and used only there.
-         * Gain: GAIN_bit_test */
-        ops[0] = c->code.data[c->prod_op + 2];
-        ops[1] = c->code.data[c->prod_op + 3];
+         * Gain: parse 3.2%. */
+        take_prod(c, &ops[0], &ops[1]);
         *nops = 2;
         *yes = WF_IOP_BR_I32_TEST_K;
         *no = WF_IOP_BR_I32_TESTZ_K;
-        cut_prod(c);
         return;
     }
     /* cmp_br - an integer compare (or eqz) into a temp, then a branch on
      * it -> one compare-and-branch BR_<cmp>[_K] (commit 3762cc0, the
      * immediate forms db2a986): the compare's 0/1 is used only by the
-     * branch. Gain: GAIN_cmp_br */
+     * branch.
+     * Gain: hashtab 29%, sieve 24%, fib 24%, parse 19%, matmul 17%, loops
+     * 16%, sha256 5.6%, xblabla20 4.9%, nbody 2.2%. */
     if (!ON(cmp_br) || !cmp_branches(c->prod_iop, yes, no)) return;
     bool unary = c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ;
     ops[0] = c->code.data[c->prod_op + 2];
@@ -233,7 +250,7 @@ void wf_fuse_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *yes,
 /* load_br - I32_LOAD8_U d a off; BR_IF d (or its zero test) ->
  * I32_LOAD8_U_BR_NZ d a off L (_BR_Z), the same for I32_LOAD (commit
  * 9aadcd0): a loaded byte or word tested right away (a string scan's
- * `while (*p)`); d is still written. Gain: GAIN_load_br */
+ * `while (*p)`); d is still written. Gain: hashtab 3.9%, parse 0.5%. */
 static bool load_br(cc *c, bool nz, const wf_word *ops)
 {
     bool ld8 = can_merge(c, WF_IOP_I32_LOAD8_U, 4), ld32 = can_merge(c, WF_IOP_I32_LOAD, 4);
@@ -250,7 +267,8 @@ static bool load_br(cc *c, bool nz, const wf_word *ops)
  * still written (it is a local). Also (commit 023a2f4) the second add of
  * an ADD2_K is split off to merge so, and (commit de99940) a test written
  * bound-first (n != i, n > i) is turned round to compare i first.
- * Gain: GAIN_add_br */
+ * Gain: sieve 6.8%, matmul 5.0%, fib 3.4%, hashtab 2.6%, xblabla20 1.1%,
+ * gimli 1.0%, sha256 0.7%, nbody 0.7%. */
 static bool add_br(cc *c, wf_iop op, const wf_word *ops, int nops, bool nz, bool z)
 {
     bool slot_form = wf_iop_is_br_i32(op, false), any_form = wf_iop_is_br_i32(op, true);
@@ -321,10 +339,9 @@ bool wf_fuse_binop_k(cc *c, wf_iop k, const sval *a, uint64_t bits, uint32_t dst
         /* range - I32_ADD_K t x k1; I32_LT_U_K d t k2 -> I32_RANGE_K d x k1
          * k2 (commit 017c62b): (x + k1) <u k2, a range check (a character
          * class: c - 'a' < 26), the sum used only there.
-         * Gain: GAIN_range */
-        size_t add = c->prod_op;
-        wf_word x = c->code.data[add + 2], k1 = c->code.data[add + 3];
-        cut_prod(c);
+         * Gain: under 0.5%. */
+        wf_word x, k1;
+        take_prod(c, &x, &k1);
         emit4(c, WF_IOP_I32_RANGE_K, dst, x, k1, (wf_word)bits);
         return true;
     }
@@ -333,11 +350,10 @@ bool wf_fuse_binop_k(cc *c, wf_iop k, const sval *a, uint64_t bits, uint32_t dst
     if (ON(xor_rotl) && xr != WF_IOP_COUNT_ && is_prod_of(c, a, xr)) {
         /* xor_rotl - XOR t x y; ROTL_K d t k -> XOR_ROTL_K d x y k, i32 and
          * i64 (commit dad65a3): a cipher round's step (chacha, gimli), the
-         * xor used only there. Gain: GAIN_xor_rotl */
+         * xor used only there. Gain: xblabla20 27%. */
         bool w32 = xr == WF_IOP_I32_XOR;
-        size_t x = c->prod_op;
-        wf_word s1 = c->code.data[x + 2], s2 = c->code.data[x + 3];
-        cut_prod(c);
+        wf_word s1, s2;
+        take_prod(c, &s1, &s2);
         wf_iop add = w32 ? WF_IOP_I32_ADD : WF_IOP_I64_ADD;
         if (ON(add_xor_rotl) && can_merge(c, add, 4)) {
             /* add_xor_rotl - ADD a a b; XOR_ROTL_K d x y k ->
@@ -345,7 +361,7 @@ bool wf_fuse_binop_k(cc *c, wf_iop k, const sval *a, uint64_t bits, uint32_t dst
              * add (a += b) before it, whose result stays live; both in
              * order. The second half stays the producer: it is laid out as
              * an instruction at op + 3 whose dst is at op + 4.
-             * Gain: GAIN_add_xor_rotl */
+             * Gain: xblabla20 6.2%. */
             size_t op = c->last_op;
             wf_iop m = w32 ? WF_IOP_I32_ADD_XOR_ROTL_K : WF_IOP_I64_ADD_XOR_ROTL_K;
             retype_last(c, m);
@@ -367,10 +383,9 @@ bool wf_fuse_binop_k(cc *c, wf_iop k, const sval *a, uint64_t bits, uint32_t dst
     if (ON(muladd_kk) && mk != WF_IOP_COUNT_ && is_prod_of(c, a, mk)) {
         /* muladd_kk - MUL_K t x k1; ADD_K d t k2 -> MULADD_KK d x k1 k2,
          * i32 and i64 (commit 94f6b44): an LCG step, the product used
-         * only there. Gain: GAIN_muladd_kk */
-        size_t ml = c->prod_op;
-        wf_word x = c->code.data[ml + 2], k1 = c->code.data[ml + 3];
-        cut_prod(c);
+         * only there. Gain: loops 9.9%, hashtab 1.5%. */
+        wf_word x, k1;
+        take_prod(c, &x, &k1);
         emit4(c, k == WF_IOP_I32_ADD_K ? WF_IOP_I32_MULADD_KK : WF_IOP_I64_MULADD_KK,
               dst, x, k1, (wf_word)bits);
         return true;
@@ -381,7 +396,7 @@ bool wf_fuse_binop_k(cc *c, wf_iop k, const sval *a, uint64_t bits, uint32_t dst
          * and counter steps), both in order. The second half is laid out
          * as an I32_ADD_K at op + 3, so it stays the producer (retargeted,
          * or split off again for a load's address or a branch).
-         * Gain: GAIN_add2k */
+         * Gain: matmul 2.4%. */
         size_t op = c->last_op;
         retype_last(c, WF_IOP_ADD2_K);
         emit(c, dst);
@@ -415,11 +430,10 @@ bool wf_fuse_binop(cc *c, wf_iop iop, sval *a, sval *b)
         prod_second(c, a, b, WF_IOP_I32_ROTL_K, WF_IOP_I32_SHR_U_K, true)) {
         /* xor_shift - ROTL_K t y k; XOR d x t -> I32_XOR_ROTLK d x y k, and
          * SHR_U_K -> I32_XOR_SHRUK (commit 7dff919): SHA-256's sigmas, the
-         * shifted value used only there. Gain: GAIN_xor_shift */
-        size_t sh = c->prod_op;
+         * shifted value used only there. Gain: sha256 10%, hashtab 7.1%. */
         wf_iop m = c->prod_iop == WF_IOP_I32_ROTL_K ? WF_IOP_I32_XOR_ROTLK : WF_IOP_I32_XOR_SHRUK;
-        wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
-        cut_prod(c);
+        wf_word y, k;
+        take_prod(c, &y, &k);
         emit4(c, m, push_result(c, vt(WF_I32)), a->slot, y, k);
         return true;
     }
@@ -427,20 +441,19 @@ bool wf_fuse_binop(cc *c, wf_iop iop, sval *a, sval *b)
         prod_second(c, a, b, WF_IOP_I64_SHR_U_K, WF_IOP_I64_SHR_U_K, true)) {
         /* add_shru - I64_SHR_U_K t y k; I64_ADD d x t -> I64_ADD_SHRUK d x
          * y k (commit 758fad5): a carry added (bignum limbs), the shifted
-         * value used only there. Gain: GAIN_add_shru */
-        size_t sh = c->prod_op;
-        wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
-        cut_prod(c);
+         * value used only there. Gain: under 0.5%. */
+        wf_word y, k;
+        take_prod(c, &y, &k);
         emit4(c, WF_IOP_I64_ADD_SHRUK, push_result(c, vt(WF_I64)), a->slot, y, k);
         return true;
     }
     if (ON(add3) && iop == WF_IOP_I32_ADD &&
         prod_second(c, b, a, WF_IOP_I32_ADD, WF_IOP_I32_ADD, true)) {
         /* add3 - I32_ADD t x y; I32_ADD d t z -> I32_ADD3 d x y z (commit
-         * 36e0e02): a + b + c, the first sum used only there. Gain: GAIN_add3 */
-        size_t s1 = c->prod_op;
-        wf_word x = c->code.data[s1 + 2], y = c->code.data[s1 + 3];
-        cut_prod(c);
+         * 36e0e02): a + b + c, the first sum used only there.
+         * Gain: sha256 2.8%. */
+        wf_word x, y;
+        take_prod(c, &x, &y);
         emit4(c, WF_IOP_I32_ADD3, push_result(c, vt(WF_I32)), x, y, b->slot);
         return true;
     }
@@ -449,10 +462,9 @@ bool wf_fuse_binop(cc *c, wf_iop iop, sval *a, sval *b)
         prod_second(c, a, b, add32 ? WF_IOP_I32_MUL : WF_IOP_I64_MUL, WF_IOP_COUNT_, true)) {
         /* madd - MUL t x y; ADD d c t -> MADD d c x y, i32 and i64 (commit
          * 8a750f0): a multiply-add (an index i * n + j), the product used
-         * only there. Gain: GAIN_madd */
-        size_t ml = c->prod_op;
-        wf_word x = c->code.data[ml + 2], y = c->code.data[ml + 3];
-        cut_prod(c);
+         * only there. Gain: hashtab 0.5%. */
+        wf_word x, y;
+        take_prod(c, &x, &y);
         emit4(c, add32 ? WF_IOP_I32_MADD : WF_IOP_I64_MADD,
               push_result(c, vt(add32 ? WF_I32 : WF_I64)), a->slot, x, y);
         return true;
@@ -464,7 +476,7 @@ bool wf_fuse_binop(cc *c, wf_iop iop, sval *a, sval *b)
          * F64_ADD_M d a addr off k (k = 0 for a plain load), also SUB (the
          * loaded value second) and MUL (commit 55acb1e): arithmetic on a
          * value just loaded (matmul, nbody), used only there.
-         * Gain: GAIN_f64_m */
+         * Gain: matmul 48%, nbody 19%. */
         size_t ld = c->prod_op;
         bool withk = c->prod_iop == WF_IOP_F64_LOAD_A;
         wf_word addr = c->code.data[ld + 2], off = c->code.data[ld + 3];
@@ -491,7 +503,7 @@ bool wf_fuse_unop(cc *c, wf_iop iop, const sval *a)
     /* extend_cmp - a comparison, then i64.extend_i32_u of its result ->
      * the comparison alone (commit 758fad5): comparisons write their 0 or
      * 1 as a u64 (interp_ops.h), in the slot the result goes to.
-     * Gain: GAIN_extend_cmp */
+     * Gain: under 0.5%. */
     if (!ON(extend_cmp) || iop != WF_IOP_I64_EXTEND_I32_U || !is_prod(c, a)) return false;
     wf_iop p = c->prod_iop;
     if (!wf_iop_is_compare(p) && p != WF_IOP_I32_EQZ && p != WF_IOP_I64_EQZ && p != WF_IOP_I32_RANGE_K)
@@ -515,7 +527,8 @@ wf_iop wf_fuse_addr(cc *c, wf_iop iop, bool load, sval *a, wf_word *extra)
          * value of a store, popped after the address, emitted no code in
          * between (else the add is not the last instruction). The second
          * add of an ADD2_K works too: the first stays as an I32_ADD_K.
-         * Gain: GAIN_addr_k */
+         * Gain: nbody 6.7%, matmul 6.2%, sieve 4.5%, sha256 4.3%,
+         * hashtab 3.6%, parse 0.7%. */
         a->slot = (uint32_t)c->code.data[at + 2];
         *extra = c->code.data[at + 3];
         if (c->prod_iop == WF_IOP_ADD2_K) {
@@ -532,7 +545,8 @@ wf_iop wf_fuse_addr(cc *c, wf_iop iop, bool load, sval *a, wf_word *extra)
     if (ON(addr_x) && load && c->prod_iop == WF_IOP_I32_ADD) {
         /* addr_x - I32_ADD t a b; LOAD d t off -> LOAD_X d a off b (commit
          * dad65a3): an address computed by an add of two slots (base +
-         * index), used only there; wrapping kept. Gain: GAIN_addr_x */
+         * index), used only there; wrapping kept.
+         * Gain: sha256 1.8%, xblabla20 1.5%. */
         a->slot = (uint32_t)c->code.data[at + 2];
         *extra = c->code.data[at + 3];
         cut_prod(c);
@@ -546,7 +560,7 @@ bool wf_fuse_store(cc *c, wf_iop iop, const sval *a, const sval *b, uint64_t off
     /* f64_acc - F64_ADD_M t v addr off 0; F64_STORE addr t off ->
      * F64_ADD_M_ST v addr off k (commit de99940): x[i] += v, the sum
      * stored back where its operand was loaded (the same address slot and
-     * offset), used only there. Gain: GAIN_f64_acc */
+     * offset), used only there. Gain: matmul 24%, nbody 10%. */
     if (!ON(f64_acc) || iop != WF_IOP_F64_STORE || !is_prod_of(c, b, WF_IOP_F64_ADD_M)) return false;
     size_t am = c->prod_op;
     if (c->code.data[am + 3] != a->slot || c->code.data[am + 4] != offset ||
@@ -572,13 +586,13 @@ bool wf_fuse_local_set(cc *c, uint32_t x, const sval *a)
         /* entry_const - a constant stored into a declared local before any
          * code ran (only ENTER so far) -> the local's initial value in
          * ENTER's template, which ENTER copies anyway (commit 9aadcd0).
-         * Gain: GAIN_entry_const */
+         * Gain: under 0.5%. */
         c->lentry[x] = bits;
         return true;
     }
     /* zero_store - a zero stored into a declared local still holding its
      * initial zero (never written but with zero, before the first loop:
      * until then code runs once and in order) -> nothing (commit
-     * 1c28cf0). Gain: GAIN_zero_store */
+     * 1c28cf0). Gain: fib 4.2%. */
     return ON(zero_store) && bits == 0 && !c->lnonzero[x];
 }
