@@ -341,6 +341,7 @@ static bool may_reap(const wf_sched_group *g)
 static void *worker_main(void *arg)
 {
     wf_sched_group *g = arg;
+    bool idle_done = false;     /* the idle hook found nothing since the last wait */
     pthread_mutex_lock(&g->mu);
     for (;;) {
         bool from_queue;
@@ -350,27 +351,23 @@ static void *worker_main(void *arg)
             continue;
         }
         if (g->stopping && g->alive == 0) break;
-        if (g->c.idle && !g->stopping) {
+        if (g->c.idle && !g->stopping && !idle_done) {
+            /* Without mu: back at the top, what happened meanwhile (a task
+             * queued, the group stopping) is seen before any wait. */
             uint32_t n = g->nworkers;
             pthread_mutex_unlock(&g->mu);
-            bool did = g->c.idle(g->c.ud, n);
+            idle_done = !g->c.idle(g->c.ud, n);
             pthread_mutex_lock(&g->mu);
-            /* The group may have started to stop (its broadcast came while
-             * the lock was released): look again before waiting. */
-            if (did || g->stopping) continue;
-            if (g->qhead || g->rhead) continue;
+            continue;
         }
         g->nidle++;
         int rc = 0;
-        if (g->c.idle_ns && !g->stopping && may_reap(g)) {
-            uint64_t at = wf_now_ns() + g->c.idle_ns;
-            struct timespec ts = { .tv_sec = (time_t)(at / 1000000000u),
-                                   .tv_nsec = (long)(at % 1000000000u) };
-            rc = pthread_cond_timedwait(&g->work_cv, &g->mu, &ts);
-        } else {
+        if (g->c.idle_ns && !g->stopping && may_reap(g))
+            rc = wf_cond_wait_until(&g->work_cv, &g->mu, wf_now_ns() + g->c.idle_ns);
+        else
             pthread_cond_wait(&g->work_cv, &g->mu);
-        }
         g->nidle--;
+        idle_done = false;
         if (rc == ETIMEDOUT && !g->qhead && !g->rhead && may_reap(g)) break;
     }
     g->nworkers--;
@@ -394,11 +391,7 @@ wf_error *wf_sched_group_new(wf_sched *s, const wf_sched_group_config *c, wf_sch
     if (!g->c.max_workers) g->c.max_workers = 1;
     pthread_mutex_init(&g->mu, NULL);
     pthread_mutex_init(&g->wmu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&g->work_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    wf_cond_init(&g->work_cv);
     pthread_mutex_lock(&g->mu);
     for (uint32_t i = 0; i < c->start_workers; i++) {
         if (!spawn(g)) {

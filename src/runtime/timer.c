@@ -79,9 +79,7 @@ static void *timer_main(void *arg)
             else __atomic_store_n(d->flag, 1, __ATOMIC_RELAXED);
             continue;
         }
-        struct timespec ts = { .tv_sec = (time_t)(d->at_ns / 1000000000u),
-                               .tv_nsec = (long)(d->at_ns % 1000000000u) };
-        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+        wf_cond_wait_until(&t->cv, &t->mu, d->at_ns);
     }
     pthread_mutex_unlock(&t->mu);
     return NULL;
@@ -91,11 +89,7 @@ wf_timer *wf_timer_new(void)
 {
     wf_timer *t = wf_xcalloc(1, sizeof *t);
     pthread_mutex_init(&t->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&t->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    wf_cond_init(&t->cv);
     return t;
 }
 

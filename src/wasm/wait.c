@@ -16,6 +16,22 @@ uint64_t wf_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void wf_cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+int wf_cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t at_ns)
+{
+    struct timespec ts = { .tv_sec = (time_t)(at_ns / 1000000000u),
+                           .tv_nsec = (long)(at_ns % 1000000000u) };
+    return pthread_cond_timedwait(cv, mu, &ts);
+}
+
 /* ---- A thread's waker ------------------------------------------------------ */
 
 typedef struct thread_waker {
@@ -60,11 +76,7 @@ static thread_waker *thread_waker_get(void)
     t = wf_xcalloc(1, sizeof *t);
     t->w.wake = thread_wake;
     pthread_mutex_init(&t->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&t->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    wf_cond_init(&t->cv);
     pthread_once(&g_key_once, make_key);
     pthread_setspecific(g_key, t);
     tls_waker = t;
@@ -79,9 +91,7 @@ static int thread_park(thread_waker *t, uint64_t until_ns)
             pthread_cond_wait(&t->cv, &t->mu);
             continue;
         }
-        struct timespec ts = { .tv_sec = (time_t)(until_ns / 1000000000u),
-                               .tv_nsec = (long)(until_ns % 1000000000u) };
-        if (pthread_cond_timedwait(&t->cv, &t->mu, &ts) == ETIMEDOUT) break;
+        if (wf_cond_wait_until(&t->cv, &t->mu, until_ns) == ETIMEDOUT) break;
     }
     bool woken = t->permit;
     t->permit = false;

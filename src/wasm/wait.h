@@ -96,6 +96,10 @@ int wf_waitq_wait(wf_waitq *q, pthread_mutex_t *mu, uint64_t until_ns);
 
 /* CLOCK_MONOTONIC now, in ns: the clock of every deadline in wasmfn. */
 uint64_t wf_now_ns(void);
+/* A condition variable timed on that clock, and its wait until at_ns
+ * (0 or ETIMEDOUT, as pthread_cond_timedwait). */
+void wf_cond_init(pthread_cond_t *cv);
+int wf_cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t at_ns);
 
 /* Sleep until deadline_ns: parks (a task's worker is free meanwhile).
  * Returns NULL when the time came, or TIMEOUT when the running call was
