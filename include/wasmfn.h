@@ -1,10 +1,13 @@
 /*
- * wasmfn.h - the public embedding API of wasmfn's WebAssembly engine.
+ * wasmfn.h - the public embedding API of wasmfn.
  *
- * What a C program needs to load, validate and run WebAssembly modules
- * without the command line: modules (compiled once, immutable, shareable
- * between threads), stores (own the instances and runtime objects made in
- * them; one thread at a time), instances, host functions, values and errors.
+ * What a C program needs without the command line. The engine: load,
+ * validate and run WebAssembly modules: modules (compiled once, immutable,
+ * shareable between threads), stores (own the instances and runtime objects
+ * made in them; one thread at a time), instances, host functions, values
+ * and errors (examples/embed.c). The runtime: load a project directory and
+ * call its registry functions with values or JSON (examples/project.c).
+ * The engine's signal handling and what it asks of an embedder ("Signals").
  *
  * Every fallible function returns a wf_error * (NULL on success) that the
  * caller owns and frees with wf_error_free.
@@ -224,6 +227,138 @@ uint8_t *wf_memory_data(wf_memory *m);
 uint64_t wf_memory_size(const wf_memory *m); /* bytes */
 wf_global *wf_global_new(wf_store *s, wf_valtype type, bool mut, wf_value init);
 wf_value wf_global_get(const wf_global *g);
+
+/* ---- Values of registry functions (wf_val) --------------------------------
+ *
+ * The one value model of the runtime: what functions of a project take and
+ * return (WIT types: bool, integers, floats, char, string, list, tuple,
+ * record, variant, enum, option, result, flags). A wf_val is
+ * self-describing: records carry field names, variants and enums their case
+ * names, flags their set names.
+ *
+ * Ownership: a wf_val owns everything it points to; wf_val_free releases a
+ * whole tree (any depth). A zero-filled wf_val is `false` and owns nothing.
+ */
+
+typedef enum wf_val_kind {
+    WF_VAL_BOOL,
+    WF_VAL_S8, WF_VAL_S16, WF_VAL_S32, WF_VAL_S64,
+    WF_VAL_U8, WF_VAL_U16, WF_VAL_U32, WF_VAL_U64,
+    WF_VAL_F32, WF_VAL_F64,
+    WF_VAL_CHAR,     /* a Unicode scalar value */
+    WF_VAL_STRING,   /* UTF-8 bytes */
+    WF_VAL_LIST,     /* items */
+    WF_VAL_TUPLE,    /* items */
+    WF_VAL_RECORD,   /* items, with names */
+    WF_VAL_VARIANT,  /* case name + index, optional payload */
+    WF_VAL_ENUM,     /* case name + index */
+    WF_VAL_OPTION,   /* payload NULL = none */
+    WF_VAL_RESULT,   /* index 0 = ok, 1 = err; optional payload */
+    WF_VAL_FLAGS,    /* the names of the flags that are set */
+    WF_VAL_HANDLE,   /* a resource handle (own or borrow) */
+} wf_val_kind;
+
+typedef struct wf_val wf_val;
+
+struct wf_val {
+    uint8_t kind;           /* wf_val_kind */
+    union {
+        bool b;
+        int64_t s;          /* s8..s64 */
+        uint64_t u;         /* u8..u64, char, handle */
+        float f32;
+        double f64;
+        struct { char *data; size_t len; } str;   /* data NUL-terminated too */
+        /* list, tuple, record (names[i] is field i), flags (names only;
+         * items NULL). names is NULL for lists and tuples. */
+        struct { wf_val *items; char **names; size_t len; } agg;
+        /* variant, enum, option, result: case index and name, payload or NULL.
+         * Option: index 0 = none, 1 = some (name "none"/"some");
+         * result: index 0 = ok, 1 = err (name "ok"/"err"). */
+        struct { uint32_t index; char *name; wf_val *payload; } cas;
+    } of;
+};
+
+void wf_val_free(wf_val *v);   /* frees what v owns, not v itself; v becomes false */
+/* A deep copy of src into *dst (dst owns it). */
+void wf_val_copy(wf_val *dst, const wf_val *src);
+/* Short kind name for messages: "bool", "s32", "string", "record", ... */
+const char *wf_val_kind_name(wf_val_kind k);
+
+/* Constructors: they return the value; strings and names are copied. */
+wf_val wf_val_bool(bool b);
+wf_val wf_val_sint(wf_val_kind k, int64_t x);    /* WF_VAL_S8..S64 */
+wf_val wf_val_uint(wf_val_kind k, uint64_t x);   /* WF_VAL_U8..U64 */
+wf_val wf_val_f32(float x);
+wf_val wf_val_f64(double x);
+wf_val wf_val_char(uint32_t c);
+wf_val wf_val_string(const char *s, size_t len);
+/* list, tuple or record with len zero-filled items (records: names all NULL,
+ * to be set with wf_val_set_name); flags: len NULL names. */
+wf_val wf_val_agg(wf_val_kind k, size_t len);
+void wf_val_set_name(wf_val *agg, size_t i, const char *name);  /* copies */
+/* variant, enum, option, result. payload (may be NULL) is moved into a new
+ * heap slot: *payload becomes false and the caller keeps no ownership. */
+wf_val wf_val_case(wf_val_kind k, uint32_t index, const char *name, wf_val *payload);
+wf_val wf_val_none(void);
+wf_val wf_val_some(wf_val *payload);              /* moves *payload */
+wf_val wf_val_ok(wf_val *payload);                /* payload may be NULL */
+wf_val wf_val_err(wf_val *payload);               /* payload may be NULL */
+
+/* Record field by name (exact), or NULL. */
+const wf_val *wf_val_field(const wf_val *rec, const char *name);
+
+/* ---- Projects: the runtime ---------------------------------------------
+ *
+ * A project is a directory of `_index.yaml` files (the README, SPEC §1): the
+ * same thing `wasmfn call DIR ID` loads. Load it once, look functions up by
+ * ID ("namespace:name"), call them with wf_val values or with JSON text,
+ * any number of times, from any number of threads at once; close it when
+ * no call is running. Each call runs in a fresh instance drawn from the
+ * function's pool, with its limits (SPEC §5).
+ *
+ * Errors: every fallible function returns a wf_error * (NULL on success):
+ * e->kind (wf_error_kind_name for its name) and e->message, the same as
+ * `wasmfn call` prints as `error: KIND: message`. The caller frees it with
+ * wf_error_free.
+ */
+
+typedef struct wf_project wf_project;     /* a loaded project (opaque) */
+typedef struct wf_function wf_function;   /* one of its functions (opaque) */
+
+/* Load the project in dir: every `_index.yaml` below it, checked, WASM
+ * compiled, Lua compiled, missing `auto_init` directories made. On success
+ * *out is the caller's, to wf_project_close. On error *out is NULL and the
+ * error lists every problem, one `file:line: entry: message` a line
+ * (WF_ERR_INVALID; WF_ERR_IO when dir cannot be read). */
+wf_error *wf_project_load(const char *dir, wf_project **out);
+
+/* Stop the project's pools (waiting for calls still running) and free it,
+ * its functions included. p may be NULL. */
+void wf_project_close(wf_project *p);
+
+/* The function with full ID `id` ("demo:compute"): *out belongs to the
+ * project (valid until wf_project_close; never freed by the caller).
+ * WF_ERR_NOT_FOUND when there is none. */
+wf_error *wf_project_function(wf_project *p, const char *id, wf_function **out);
+
+/* Call f with nargs values, typed by its WIT signature (a core module
+ * without one takes numbers). timeout_ms: give up with WF_ERR_TIMEOUT after
+ * that long, queue included (0: only the function's own max_execution_ms).
+ * args stay the caller's. On success *result is the caller's, to
+ * wf_val_free (a function without results gives an empty tuple). Errors:
+ * WF_ERR_INVALID (arguments that do not fit, nothing ran), WF_ERR_TRAP,
+ * WF_ERR_TIMEOUT, WF_ERR_LIMIT. */
+wf_error *wf_function_call(wf_function *f, const wf_val *args, size_t nargs, uint32_t timeout_ms,
+                           wf_val *result);
+
+/* The same with each argument one JSON text (SPEC §9, as `wasmfn call`
+ * takes them: objects for records, arrays for lists and tuples, null for
+ * none, {"ok": v} for results...). On success *result_json is the result
+ * as one line of JSON (null for a function without results), the
+ * caller's to free(). */
+wf_error *wf_function_call_json(wf_function *f, const char *const *args_json, size_t nargs,
+                                uint32_t timeout_ms, char **result_json);
 
 /* ---- Signals ------------------------------------------------------------
  *

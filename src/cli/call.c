@@ -11,9 +11,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "component/json.h"
-#include "component/wit/wit.h"
 #include "lua/wflua.h"
+#include "project/project.h"
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 
@@ -63,22 +62,6 @@ static int load_error(wf_registry *reg, wf_error *e)
     }
     wf_error_free(e);
     return WF_EXIT_LOAD;
-}
-
-/* Parse ARG i (0-based) for the function's signature. */
-static wf_error *parse_arg(const wf_fn_sig *sig, size_t i, size_t nargs, const char *text,
-                           wf_val *out)
-{
-    if (sig->wit) {
-        const struct wf_wit_func *f = sig->wit;
-        if (nargs != f->nparams)
-            return wf_error_new(WF_ERR_INVALID, "%s takes %zu argument%s, got %zu", f->name,
-                                f->nparams, f->nparams == 1 ? "" : "s", nargs);
-        return wf_json_to_val(text, strlen(text), f->params[i].type, f->params[i].name, out);
-    }
-    char what[32];
-    snprintf(what, sizeof what, "parameter %zu", i + 1);
-    return wf_json_to_val_untyped(text, strlen(text), what, out);
 }
 
 int wf_cli_call(int argc, char **argv)
@@ -144,25 +127,19 @@ int wf_cli_call(int argc, char **argv)
         goto done;
     }
     wf_val *args = wf_xcalloc(nargs ? nargs : 1, sizeof *args);
-    size_t nparsed = 0;
-    for (; nparsed < nargs; nparsed++) {
-        e = parse_arg(&sig, nparsed, nargs, args_text[nparsed], &args[nparsed]);
-        if (e) break;
-    }
+    e = wf_project_json_args(&sig, (const char *const *)args_text, nargs, args);
     if (!e) {
         wf_val result;
         wf_call_opts opts = { .timeout_ms = timeout_ms };
         e = wf_runtime_call(rt, id, args, nargs, &result, &opts);
         if (!e) {
-            /* A function without results gives an empty tuple: print null. */
-            bool nothing = result.kind == WF_VAL_TUPLE && result.of.agg.len == 0;
-            char *json = nothing ? wf_xstrdup("null") : wf_json_from_val(&result);
+            char *json = wf_project_json_result(&result);
             printf("%s\n", json);
             free(json);
             wf_val_free(&result);
         }
+        for (size_t k = 0; k < nargs; k++) wf_val_free(&args[k]);
     }
-    for (size_t k = 0; k < nparsed; k++) wf_val_free(&args[k]);
     free(args);
     if (e) rc = call_error(e);
 done:

@@ -1,8 +1,8 @@
 #!/bin/sh
 # demo.sh - the README's demo (examples/demo/run) prints exactly what
 # tests/e2e/demo.expected holds: the original document's examples through
-# `wasmfn check` / `wasmfn call`, and the embedding example.
-# $1 = the wasmfn binary (example_embed is built beside it).
+# `wasmfn check` / `wasmfn call`, and the two embedding examples.
+# $1 = the wasmfn binary (example_embed and example_project are built beside it).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$(dirname "$1")" && pwd)
