@@ -28,7 +28,7 @@
 #include "base/error.h"
 #include "component/val.h"
 
-struct wf_wit_func;   /* component/wit.h: a parsed WIT function signature */
+struct wf_wit_func;   /* component/wit/wit.h: a parsed WIT function signature */
 
 /* What converters (Lua, JSON, HTTP) need to know to build arguments. */
 typedef struct wf_fn_sig {
