@@ -44,7 +44,9 @@ typedef struct wasm_fn {
     wf_wasi_env_lookup env_lookup; void *env_ud;
     wf_wasi_mount_config *mounts; size_t nmounts;
     wf_log_fn log; void *log_ud;
-    char **stub_msg;            /* per import, when preview 1 is not enabled */
+    char **stub_msg;            /* per import: the trap of one not enabled, or NULL */
+    wf_runtime *rt;             /* for the funcs imports */
+    bool funcs;                 /* `funcs` enabled */
 } wasm_fn;
 
 /* A call's captured stream: bytes since the last newline. */
@@ -118,11 +120,16 @@ wf_error *wf_wasm_check_imports(const wf_module *m)
     uint32_t n = wf_module_import_count(m);
     for (uint32_t i = 0; i < n; i++) {
         wf_import_desc d = wf_module_import(m, i);
+        if (wf_funcs_host_is_import(d.module, d.module_len, d.name, d.name_len)) {
+            wf_error *e = wf_funcs_host_check_import(d.name, d.name_len, d.func_type);
+            if (e) return e;
+            continue;
+        }
         if (!wf_wasi_p1_is_module(d.module, d.module_len))
             return wf_error_new(WF_ERR_UNLINKABLE, "the module imports `%.*s`.`%.*s`, which no "
                                 "host provides (core modules may import wasi_snapshot_preview1 "
-                                "functions only)", (int)d.module_len, d.module, (int)d.name_len,
-                                d.name);
+                                "and wippy:runtime/funcs@0.1.0 functions only)", (int)d.module_len,
+                                d.module, (int)d.name_len, d.name);
     }
     return wf_wasi_p1_check(m);
 }
@@ -183,29 +190,36 @@ static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
  * the trapping stubs. */
 static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *imports)
 {
-    if (!w->preview1) {
-        uint32_t n = wf_module_import_count(w->module);
-        for (uint32_t i = 0; i < n; i++) {
-            wf_import_desc d = wf_module_import(w->module, i);
+    uint32_t n = wf_module_import_count(w->module);
+    if (w->preview1) {
+        wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
+        const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
+        argv[0] = w->id;
+        for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
+        wf_wasi_ctx_set_args(wi->ctx, argv, w->nargs + 1);
+        free(argv);
+        wf_wasi_ctx_set_output(wi->ctx, 1, out_write, wi);
+        wf_wasi_ctx_set_output(wi->ctx, 2, out_write, wi);
+        for (size_t i = 0; i < w->nmounts; i++) {
+            wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->mounts[i].host, w->mounts[i].guest,
+                                            w->mounts[i].read_only);
+            if (e) return wf_error_wrap(e, "mount %s", w->mounts[i].guest);
+        }
+        wf_error *e = wf_wasi_p1_link(wi->store, w->module, wi->ctx, imports);
+        if (e) return e;
+    }
+    /* The funcs imports, and the trapping stubs of what is not enabled. */
+    for (uint32_t i = 0; i < n; i++) {
+        wf_import_desc d = wf_module_import(w->module, i);
+        if (w->stub_msg && w->stub_msg[i]) {
             imports[i].kind = WF_EXTERN_FUNC;
             imports[i].of.func = wf_func_new_host(wi->store, d.func_type, stub_trap, w->stub_msg[i]);
+        } else if (wf_funcs_host_is_import(d.module, d.module_len, d.name, d.name_len)) {
+            imports[i].kind = WF_EXTERN_FUNC;
+            imports[i].of.func = wf_funcs_host_core(wi->store, d.name, d.name_len, w->rt);
         }
-        return NULL;
     }
-    wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
-    const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
-    argv[0] = w->id;
-    for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
-    wf_wasi_ctx_set_args(wi->ctx, argv, w->nargs + 1);
-    free(argv);
-    wf_wasi_ctx_set_output(wi->ctx, 1, out_write, wi);
-    wf_wasi_ctx_set_output(wi->ctx, 2, out_write, wi);
-    for (size_t i = 0; i < w->nmounts; i++) {
-        wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->mounts[i].host, w->mounts[i].guest,
-                                        w->mounts[i].read_only);
-        if (e) return wf_error_wrap(e, "mount %s", w->mounts[i].guest);
-    }
-    return wf_wasi_p1_link(wi->store, w->module, wi->ctx, imports);
+    return NULL;
 }
 
 /* ---- Core numbers ---------------------------------------------------------- */
@@ -446,12 +460,17 @@ static void copy_wasi(wasm_fn *w, const wf_wasi_config *c)
     w->nmounts = c->nmounts;
     w->log = c->log;
     w->log_ud = c->log_ud;
-    if (w->p1 && !w->preview1) {
-        /* Every import is a preview 1 one here (wf_wasm_check_imports). */
-        uint32_t n = wf_module_import_count(w->module);
-        w->stub_msg = wf_xcalloc(n, sizeof *w->stub_msg);
-        for (uint32_t i = 0; i < n; i++) {
-            wf_import_desc d = wf_module_import(w->module, i);
+    /* Imports not enabled trap when called, saying which word enables them. */
+    uint32_t n = wf_module_import_count(w->module);
+    w->stub_msg = wf_xcalloc(n + 1, sizeof *w->stub_msg);
+    for (uint32_t i = 0; i < n; i++) {
+        wf_import_desc d = wf_module_import(w->module, i);
+        if (wf_funcs_host_is_import(d.module, d.module_len, d.name, d.name_len)) {
+            if (!w->funcs)
+                w->stub_msg[i] = wf_xasprintf("import %.*s::%.*s is not enabled: add `funcs` to the "
+                                              "entry's `imports`", (int)d.module_len, d.module,
+                                              (int)d.name_len, d.name);
+        } else if (!w->preview1) {
             w->stub_msg[i] = wf_xasprintf("import %.*s::%.*s is not enabled: add "
                                           "`wasi_snapshot_preview1` (or wasi1, preview1) to the "
                                           "entry's `imports`", (int)d.module_len, d.module,
@@ -487,6 +506,8 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     w->wit = cfg->wit;
     w->core = ft;
     w->limits = cfg->limits;
+    w->rt = rt;
+    w->funcs = cfg->funcs;
     copy_wasi(w, &cfg->wasi);
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
     wf_error *e = wf_runtime_add(rt, id, &wasm_kind, w, &opts);

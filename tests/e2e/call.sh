@@ -51,7 +51,7 @@ bad 1 'error: INVALID: app.call:add: parameter 2: expected a number (i32), got a
 bad 1 'error: INVALID: app.call:add: parameter 1: 4294967296 is out of range for i32' \
     $P app.call:add 4294967296 1
 bad 1 'error: INVALID: app.call:add: expected 2 arguments, got 1' $P app.call:add 6
-bad 1 'error: INVALID: answer takes 0 arguments, got 1' $P app.call:answer 1
+bad 1 'error: INVALID: `answer` takes 0 arguments, got 1' $P app.call:answer 1
 bad 1 'error: NOT_FOUND: no function app.call:nope' $P app.call:nope
 bad 1 'error: INVALID: parameter `text`: expected string, got a number' $P app.call:strlen 5
 bad 1 'error: TRAP: app.call:boom: unreachable' $P app.call:boom
