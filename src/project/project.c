@@ -144,12 +144,14 @@ wf_error *wf_function_call_json(wf_function *f, const char *const *args_json, si
 
 /* ---- The JSON rules shared with `wasmfn call` ---------------------------- */
 
+/* The count is checked first, in the Canonical ABI's words (cabi.c), so a
+ * missing argument is not reported as a bad one. */
 static wf_error *json_arg(const wf_fn_sig *sig, size_t i, size_t n, const char *text, wf_val *out)
 {
     if (sig->wit) {
         const struct wf_wit_func *f = sig->wit;
         if (n != f->nparams)
-            return wf_error_new(WF_ERR_INVALID, "%s takes %zu argument%s, got %zu", f->name,
+            return wf_error_new(WF_ERR_INVALID, "`%s` takes %zu argument%s, got %zu", f->name,
                                 f->nparams, f->nparams == 1 ? "" : "s", n);
         return wf_json_to_val(text, strlen(text), f->params[i].type, f->params[i].name, out);
     }
