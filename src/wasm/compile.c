@@ -13,101 +13,18 @@
  * emitted only while reachable. Nothing recurses on the C stack, so deep
  * nesting is bounded only by the input's size.
  *
- * Fusion (interp.h lists the fused instructions): two kinds, both local.
- * A value consumed right after its producer (a stack temp: is_prod) lets
- * the consumer take the producer's operands and the producer be cut off
- * (a compare into its branch, an add into a load's address, a load into
- * f64 arithmetic, a multiply into an add, ...). An instruction whose
- * result stays live (a local) can instead have the next one merged into
- * it (can_merge: same opcode word, operands appended; never across a
- * label, and the merged form keeps both effects in order): moves, a
- * counter's add and its loop test, an argument and its call. Every
- * fusion gives exactly the unfused result (test_interp_fused.c).
+ * Each instruction is one step (instr): its immediates read and checked,
+ * its operands popped and type-checked, its result pushed (which gives its
+ * slot), its code emitted. Control frames, labels and branches are in
+ * compile_ctrl.c; the fusion rules, which may merge an instruction with the
+ * code just emitted, in fuse.c; compile_int.h holds the state the three
+ * files share.
  */
 #include <inttypes.h>
-#include "wasm/code.h"
-#include "wasm/interp.h"
-#include "wasm/leb.h"
-#include "wasm/opcodes.h"
-#include "wasm/types.h"
-#include "base/vec.h"
+#include "wasm/fuse.h"
 
 #define WF_MAX_FUNC_LOCALS 50000u
 #define WF_MAX_CONST_SLOTS 64u
-#define KIND_BOT 0xFF           /* the unknown type of the polymorphic stack */
-
-enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
-
-typedef struct sval {
-    wf_valtype t;
-    uint32_t slot;      /* where the value is now */
-    uint32_t home;      /* the slot of its stack position */
-} sval;
-
-typedef struct ctrl {
-    uint8_t kind;
-    bool unreachable;
-    bool live_entry;    /* code was reachable where the frame began */
-    bool has_one;       /* block type is a single result `one` */
-    wf_valtype one;
-    const wf_functype *ft;  /* block type given by a type index, or NULL */
-    uint32_t height;    /* operand stack height at entry (params included) */
-    uint32_t slot_base; /* home slot of stack position `height` */
-    uint32_t label_slot;/* where branches (and the end) put the values */
-    uint32_t init_height;
-    size_t loop_pc;     /* K_LOOP: code index of the loop head */
-    size_t patches;     /* forward branch sites (linked through the code), 0 = none */
-    size_t else_patch;  /* K_IF: the site of the branch to the else arm */
-} ctrl;
-
-typedef struct cc {
-    wf_module *m;
-    wf_reader r;
-    const wf_functype *ft;
-    uint32_t nlocals;
-    wf_valtype *locals;
-    uint8_t *linit;         /* per local: set (non-nullable locals start unset) */
-    uint32_t *pending;      /* per local: deferred stack entries reading it */
-    WF_VEC(uint32_t) inits; /* locals set inside the open blocks */
-    WF_VEC(sval) st;
-    WF_VEC(ctrl) cs;
-    WF_VEC(wf_word) code;
-    WF_VEC(size_t) relocs;  /* code words holding code indices */
-    WF_VEC(uint32_t) calls; /* code words of CALLs holding a function index */
-    bool live;
-    uint32_t max_slot;
-    size_t op_off;          /* binary offset of the current instruction */
-    const void *const *lab;
-    /* Constant slots [cbase, cbase + ccap): ENTER fills them, so a constant
-     * is an operand like a local (no instruction); deduplicated. */
-    uint32_t cbase, ccap;
-    WF_VEC(uint64_t) consts;
-    /* The last emitted instruction when it wrote one value to its home slot
-     * prod_slot (its dst operand at code index prod_op + 1) and nothing was
-     * emitted nor any label placed since (code.len == prod_end): local.set,
-     * return and branches may retarget it, br_if/if may fuse a compare. */
-    size_t prod_op, prod_end;
-    uint32_t prod_slot;
-    wf_iop prod_iop;
-    /* A constant pushed as the immediate of the binary operation that
-     * follows it: its stack entry's slot is IMM_SLOT, its bits imm_bits. */
-    uint64_t imm_bits;
-    /* The last instruction emitted (its opcode word at last_op), for
-     * merging the next one into it (MOVE2, ADD2_K); never across a label:
-     * label_at is the code index where a branch target was last placed. */
-    size_t last_op, label_at;
-    int last_iop;           /* wf_iop, or -1 when nothing may merge */
-    size_t prev_op;         /* the one before it (-1: unknown), restored */
-    int prev_iop;           /* when the last one is taken back */
-    /* Declared locals possibly nonzero (written with anything but a zero
-     * constant). Until the first loop, code runs once and in order, so a
-     * local not in this set still holds its initial zero. */
-    uint8_t *lnonzero;
-    uint64_t *lentry;       /* declared locals' initial values (ENTER's template) */
-    bool seen_loop;
-} cc;
-
-#define IMM_SLOT (UINT32_MAX - 1)
 
 /* ---- opcode tables ----------------------------------------------------- */
 
@@ -135,6 +52,7 @@ static const uint16_t g_iop_of[WF_OP_COUNT_] = {
 #undef WF_MAP
 };
 
+
 static int16_t g_byte_op[256];  /* one-byte opcode -> wf_opcode, -1 when none */
 static int16_t g_fc_op[32];     /* 0xFC subopcode -> wf_opcode */
 static bool g_tables_ready;
@@ -159,7 +77,7 @@ static void init_tables(void)
 
 /* ---- errors -------------------------------------------------------------- */
 
-static bool WF_PRINTF(3, 4) fail(cc *c, wf_error_kind kind, const char *fmt, ...)
+bool wf_cc_fail(cc *c, wf_error_kind kind, const char *fmt, ...)
 {
     if (c->r.err) return false;
     char msg[256];
@@ -170,98 +88,20 @@ static bool WF_PRINTF(3, 4) fail(cc *c, wf_error_kind kind, const char *fmt, ...
     c->r.err = wf_error_at_offset(kind, (int64_t)c->op_off, "%s", msg);
     return false;
 }
-#define MISMATCH(c) fail((c), WF_ERR_INVALID, "type mismatch")
 
-/* ---- emission ------------------------------------------------------------ */
+/* ---- moves ----------------------------------------------------------------- */
 
-static inline void emit(cc *c, wf_word w)
-{
-    if (c->live) wf_vec_push(&c->code, w);
-}
-static inline void emit_op(cc *c, wf_iop op)
-{
-    if (!c->live) return;
-    c->prev_op = c->last_op;
-    c->prev_iop = c->last_iop;
-    c->last_op = c->code.len;
-    c->last_iop = (int)op;
-    emit(c, (wf_word)c->lab[op]);
-}
-/* The code is cut back to `at`: the last instruction is the one before
- * when the cut removed exactly the last, else unknown. */
-static inline void cut_code(cc *c, size_t at)
-{
-    if (at == c->last_op && c->last_iop >= 0) {
-        c->last_op = c->prev_op;
-        c->last_iop = c->prev_iop;
-    } else {
-        c->last_iop = -1;
-    }
-    c->prev_iop = -1;
-    c->code.len = at;
-}
-/* A branch target is placed here: nothing merges across it. */
-static inline void mark_label(cc *c)
-{
-    c->label_at = c->code.len;
-}
-/* The last instruction is `op`, `words` long, ends here, and no label
- * follows it: the next one may be merged into it. */
-static inline bool can_merge(const cc *c, wf_iop op, size_t words)
-{
-    return c->live && c->last_iop == (int)op && c->last_op + words == c->code.len &&
-           c->label_at != c->code.len;
-}
-/* A word that will hold the absolute address of code index `target`. */
-static inline void emit_addr(cc *c, size_t target)
-{
-    if (!c->live) return;
-    wf_vec_push(&c->relocs, c->code.len);
-    wf_vec_push(&c->code, (wf_word)target);
-}
-static inline void use_slot(cc *c, uint32_t slot_end)
-{
-    if (slot_end > c->max_slot) c->max_slot = slot_end;
-}
-static inline void emit_move(cc *c, uint32_t dst, uint32_t src)
+void wf_cc_emit_move(cc *c, uint32_t dst, uint32_t src)
 {
     if (dst == src || !c->live) return;
-    if (can_merge(c, WF_IOP_MOVE, 3)) {
-        /* two moves in a row: one MOVE2 (still in order) */
-        c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE2];
-        c->last_iop = WF_IOP_MOVE2;
-        emit(c, dst);
-        emit(c, src);
-        return;
-    }
+    if (wf_fuse_move(c, dst, src)) return;
     emit_op(c, WF_IOP_MOVE);
     emit(c, dst);
     emit(c, src);
 }
 
-/* ---- producers: retargeting and fusion ----------------------------------- */
-
-/* Record the instruction just emitted at op_at (dst operand at op_at + 1). */
-static inline void note_prod(cc *c, size_t op_at, wf_iop iop)
-{
-    if (!c->live) return;
-    c->prod_op = op_at;
-    c->prod_end = c->code.len;
-    c->prod_slot = (uint32_t)c->code.data[op_at + 1];
-    c->prod_iop = iop;
-}
-/* A label is placed here: code may arrive from elsewhere. */
-static inline void no_prod(cc *c) { c->prod_end = SIZE_MAX; }
-
-/* v (just popped) is the value the last instruction wrote to its home. */
-static inline bool is_prod(const cc *c, const sval *v)
-{
-    return c->live && c->prod_end == c->code.len && v->slot == v->home
-        && v->slot == c->prod_slot;
-}
-
 /* Put the popped value v into dst: retarget its producer, else a move. */
-static void move_to(cc *c, uint32_t dst, const sval *v)
+void wf_cc_move_to(cc *c, uint32_t dst, const sval *v)
 {
     if (v->slot == dst || !c->live) return;
     if (is_prod(c, v)) {
@@ -269,123 +109,13 @@ static void move_to(cc *c, uint32_t dst, const sval *v)
         no_prod(c);
         return;
     }
-    emit_move(c, dst, v->slot);
+    wf_cc_emit_move(c, dst, v->slot);
 }
-
-/* The fused branches for compare `cmp`: taken when true, and when false. */
-static bool fused_cmp(wf_iop cmp, wf_iop *yes, wf_iop *no)
-{
-    if (WF_IOP_IS_BINOP_K(cmp)) {
-        /* compare with an immediate: the immediate form of the branch */
-        if (!fused_cmp((wf_iop)(cmp - WF_IOP_BINOP_K_OFF), yes, no)) return false;
-        *yes = (wf_iop)(*yes + WF_IOP_BRCMP_K_OFF);
-        *no = (wf_iop)(*no + WF_IOP_BRCMP_K_OFF);
-        return true;
-    }
-    switch (cmp) {
-#define P(a, b) \
-    case WF_IOP_##a: *yes = WF_IOP_BR_##a; *no = WF_IOP_BR_##b; return true; \
-    case WF_IOP_##b: *yes = WF_IOP_BR_##b; *no = WF_IOP_BR_##a; return true;
-    P(I32_EQ, I32_NE) P(I32_LT_S, I32_GE_S) P(I32_LT_U, I32_GE_U)
-    P(I32_GT_S, I32_LE_S) P(I32_GT_U, I32_LE_U)
-    P(I64_EQ, I64_NE) P(I64_LT_S, I64_GE_S) P(I64_LT_U, I64_GE_U)
-    P(I64_GT_S, I64_LE_S) P(I64_GT_U, I64_LE_U)
-#undef P
-    case WF_IOP_I64_EQZ: *yes = WF_IOP_BR_I64_EQZ; *no = WF_IOP_BR_I64_NEZ; return true;
-    case WF_IOP_I32_EQZ: *yes = WF_IOP_BR_I32_EQZ; *no = WF_IOP_BR_IF; return true;
-    default: return false;
-    }
-}
-
-/* A branch on the popped i32 `cond`: when the last instruction computed it
- * with an integer compare, that compare is removed and its operands become
- * the branch's (ops, nops, yes and no set); else ops = { cond }. */
-static void take_cond(cc *c, const sval *cond, wf_word *ops, int *nops, wf_iop *yes, wf_iop *no)
-{
-    ops[0] = cond->slot;
-    *nops = 1;
-    *yes = WF_IOP_BR_IF;
-    *no = WF_IOP_BR_IF_NOT;
-    if (!is_prod(c, cond)) return;
-    if (c->prod_iop == WF_IOP_I32_RANGE_K) {
-        /* back to the add, then a compare-branch the add merges into */
-        size_t at = c->prod_op;
-        ops[0] = c->code.data[at + 1];
-        ops[1] = c->code.data[at + 4];
-        *nops = 2;
-        c->code.data[at] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        c->code.len = at + 4;
-        c->last_op = at;
-        c->last_iop = WF_IOP_I32_ADD_K;
-        *yes = (wf_iop)(WF_IOP_BR_I32_LT_U + WF_IOP_BRCMP_K_OFF);
-        *no = (wf_iop)(WF_IOP_BR_I32_GE_U + WF_IOP_BRCMP_K_OFF);
-        no_prod(c);
-        return;
-    }
-    if (c->prod_iop == WF_IOP_I32_AND_K) {
-        /* x & k as a condition: a bit test */
-        ops[0] = c->code.data[c->prod_op + 2];
-        ops[1] = c->code.data[c->prod_op + 3];
-        *nops = 2;
-        *yes = WF_IOP_BR_I32_TEST_K;
-        *no = WF_IOP_BR_I32_TESTZ_K;
-        cut_code(c, c->prod_op);
-        no_prod(c);
-        return;
-    }
-    if (!fused_cmp(c->prod_iop, yes, no)) return;
-    bool unary = c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ;
-    ops[0] = c->code.data[c->prod_op + 2];
-    ops[1] = unary ? 0 : c->code.data[c->prod_op + 3];
-    *nops = unary ? 1 : 2;
-    cut_code(c, c->prod_op);
-    no_prod(c);
-    /* (x & k) == 0: the and was the instruction before, into a temp */
-    if (*yes == WF_IOP_BR_I32_EQZ && c->last_iop == WF_IOP_I32_AND_K &&
-        c->last_op + 4 == c->code.len && c->label_at != c->code.len &&
-        c->code.data[c->last_op + 1] == ops[0] && ops[0] >= c->cbase + c->ccap) {
-        size_t at = c->last_op;
-        ops[0] = c->code.data[at + 2];
-        ops[1] = c->code.data[at + 3];
-        *nops = 2;
-        *yes = WF_IOP_BR_I32_TESTZ_K;
-        *no = WF_IOP_BR_I32_TEST_K;
-        cut_code(c, at);
-    }
-}
-
-/* ---- block types --------------------------------------------------------- */
-
-static inline uint32_t bt_nparams(const ctrl *f) { return f->ft ? f->ft->nparams : 0; }
-static inline uint32_t bt_nresults(const ctrl *f) { return f->ft ? f->ft->nresults : f->has_one; }
-static inline wf_valtype bt_param(const ctrl *f, uint32_t i) { return f->ft->params[i]; }
-static inline wf_valtype bt_result(const ctrl *f, uint32_t i) { return f->ft ? f->ft->results[i] : f->one; }
-static inline uint32_t label_arity(const ctrl *f) { return f->kind == K_LOOP ? bt_nparams(f) : bt_nresults(f); }
-static inline wf_valtype label_type(const ctrl *f, uint32_t i) { return f->kind == K_LOOP ? bt_param(f, i) : bt_result(f, i); }
 
 /* ---- operand stack ------------------------------------------------------- */
 
-static inline ctrl *top_ctrl(cc *c) { return &c->cs.data[c->cs.len - 1]; }
 
-static inline uint32_t home_at(cc *c, uint32_t pos)
-{
-    ctrl *f = top_ctrl(c);
-    return f->slot_base + (pos - f->height);
-}
-
-/* Push a value living in `slot` (its home when slot == UINT32_MAX). */
-static void push_at(cc *c, wf_valtype t, uint32_t slot)
-{
-    uint32_t home = home_at(c, (uint32_t)c->st.len);
-    use_slot(c, home + 1);
-    if (slot == UINT32_MAX) slot = home;
-    if (slot != home && slot < c->nlocals) c->pending[slot]++;
-    sval v = { t, slot, home };
-    wf_vec_push(&c->st, v);
-}
-static inline void push(cc *c, wf_valtype t) { push_at(c, t, UINT32_MAX); }
-
-static bool pop_any(cc *c, sval *out)
+bool wf_cc_pop_any(cc *c, sval *out)
 {
     ctrl *f = top_ctrl(c);
     if (c->st.len == f->height) {
@@ -400,19 +130,19 @@ static bool pop_any(cc *c, sval *out)
     return true;
 }
 
-static bool pop_expect(cc *c, wf_valtype t, sval *out)
+bool wf_cc_pop_expect(cc *c, wf_valtype t, sval *out)
 {
     sval v;
-    if (!pop_any(c, &v)) return false;
+    if (!wf_cc_pop_any(c, &v)) return false;
     if (v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
     if (out) *out = v;
     return true;
 }
 
-static bool pop_num(cc *c, wf_valkind k, sval *out)
+bool wf_cc_pop_num(cc *c, wf_valkind k, sval *out)
 {
     wf_valtype t = { k, 0, 0, 0 };
-    return pop_expect(c, t, out);
+    return wf_cc_pop_expect(c, t, out);
 }
 
 /* Move a deferred entry to its home slot. */
@@ -420,14 +150,14 @@ static void materialize(cc *c, size_t i)
 {
     sval *v = &c->st.data[i];
     if (v->slot == v->home) return;
-    emit_move(c, v->home, v->slot);
+    wf_cc_emit_move(c, v->home, v->slot);
     if (v->slot < c->nlocals) c->pending[v->slot]--;
     v->slot = v->home;
 }
 
 /* Deferred entries exist only in the innermost frame (every frame starts
  * with all of them materialized). */
-static void materialize_frame(cc *c)
+void wf_cc_materialize_frame(cc *c)
 {
     for (size_t i = top_ctrl(c)->height; i < c->st.len; i++) materialize(c, i);
 }
@@ -445,7 +175,7 @@ static void local_changes(cc *c, uint32_t x)
         if (c->st.data[i].slot == x) materialize(c, i);
 }
 
-static void set_unreachable(cc *c)
+void wf_cc_set_unreachable(cc *c)
 {
     ctrl *f = top_ctrl(c);
     for (size_t i = f->height; i < c->st.len; i++) {
@@ -457,217 +187,13 @@ static void set_unreachable(cc *c)
     c->live = false;
 }
 
-/* Pop n values of the given label's types (into vals[0..n)), checking them. */
-static bool pop_label_vals(cc *c, const ctrl *L, uint32_t n, sval *vals)
-{
-    for (uint32_t i = n; i-- > 0;)
-        if (!pop_expect(c, label_type(L, i), &vals[i])) return false;
-    return true;
-}
-static void repush(cc *c, const ctrl *L, uint32_t n, const sval *vals)
-{
-    for (uint32_t i = 0; i < n; i++) push_at(c, label_type(L, i), vals[i].slot);
-}
-/* Push back popped values as they were (the unknown type stays unknown). */
-static void repush_vals(cc *c, uint32_t n, const sval *vals)
-{
-    for (uint32_t i = 0; i < n; i++) push_at(c, vals[i].t, vals[i].slot);
-}
-
-/* ---- branches ------------------------------------------------------------ */
-
-/* The return sequence: the top nres values (vals) to slots 0.. then RETURN. */
-static void emit_return(cc *c, const sval *vals, uint32_t n)
-{
-    if (!c->live) return;
-    /* a source local below n would be overwritten by an earlier move */
-    bool clash = false;
-    for (uint32_t i = 0; i < n; i++)
-        if (vals[i].slot < n && vals[i].slot != i && vals[i].slot < c->nlocals) clash = true;
-    if (clash) {
-        /* copy the clashing ones to their homes first (homes are >= nlocals) */
-        for (uint32_t i = 0; i < n; i++) {
-            if (vals[i].slot < c->nlocals && vals[i].slot != vals[i].home) {
-                emit_move(c, vals[i].home, vals[i].slot);
-            }
-        }
-        for (uint32_t i = 0; i < n; i++)
-            emit_move(c, i, vals[i].slot < c->nlocals ? vals[i].home : vals[i].slot);
-    } else if (n == 1 && vals[0].slot != 0 && !is_prod(c, &vals[0])) {
-        /* the move and the return in one */
-        emit_op(c, WF_IOP_RETURN_S);
-        emit(c, vals[0].slot);
-        return;
-    } else if (n == 1) {
-        move_to(c, 0, &vals[0]);
-        /* the result's add, retargeted to slot 0, returns too */
-        bool add = can_merge(c, WF_IOP_I32_ADD, 4), addk = can_merge(c, WF_IOP_I32_ADD_K, 4);
-        if ((add || addk) && c->code.data[c->last_op + 1] == 0) {
-            wf_iop m = add ? WF_IOP_I32_ADD_RET : WF_IOP_I32_ADDK_RET;
-            c->code.data[c->last_op] = (wf_word)c->lab[m];
-            c->last_iop = (int)m;
-            no_prod(c);
-            return;
-        }
-    } else {
-        for (uint32_t i = 0; i < n; i++) emit_move(c, i, vals[i].slot);
-    }
-    emit_op(c, WF_IOP_RETURN);
-}
-
-static bool needs_moves(cc *c, const ctrl *L, const sval *vals, uint32_t n)
-{
-    if (L->kind == K_FUNC) return true;
-    for (uint32_t i = 0; i < n; i++)
-        if (vals[i].slot != L->label_slot + i) return true;
-    return false;
-}
-
-/* Make code word `site` jump to label L. */
-static void target_label(cc *c, size_t site, ctrl *L)
-{
-    if (L->kind == K_LOOP) {
-        c->code.data[site] = L->loop_pc;
-    } else {
-        c->code.data[site] = L->patches;
-        L->patches = site;
-    }
-}
-static void emit_label_addr(cc *c, ctrl *L)
-{
-    if (!c->live) return;
-    emit_addr(c, 0);
-    target_label(c, c->code.len - 1, L);
-}
-
-/* BR's opcode; a move just before it (a value carried to the label) merges
- * into it. Its target follows. */
-static void emit_br_op(cc *c)
-{
-    if (can_merge(c, WF_IOP_MOVE, 3)) {
-        c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE_BR];
-        c->last_iop = WF_IOP_MOVE_BR;
-        return;
-    }
-    emit_op(c, WF_IOP_BR);
-}
-
-/* Unconditional branch to L carrying vals[0..n); `last` when the values are
- * dead after it (not a stub of a conditional branch), so their producer may
- * be retargeted. */
-static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
-{
-    if (!c->live) return;
-    if (L->kind == K_FUNC) {
-        if (!last) no_prod(c);
-        emit_return(c, vals, n);
-        return;
-    }
-    if (n == 1 && last) move_to(c, L->label_slot, &vals[0]);
-    else for (uint32_t i = 0; i < n; i++) emit_move(c, L->label_slot + i, vals[i].slot);
-    emit_br_op(c);
-    emit_label_addr(c, L);
-}
-
-/* The opcode and operands of a conditional branch (its target follows).
- * An i32 compare-and-branch on the result of the i32.add with an
- * immediate just before merges into it (a loop counter step and test). */
-static void emit_branch_head(cc *c, wf_iop op, const wf_word *ops, int nops)
-{
-    if (!c->live) return;
-    bool nz = op == WF_IOP_BR_IF, z = op == WF_IOP_BR_IF_NOT || op == WF_IOP_BR_I32_EQZ;
-    bool ld8 = can_merge(c, WF_IOP_I32_LOAD8_U, 4), ld32 = can_merge(c, WF_IOP_I32_LOAD, 4);
-    if ((nz || z) && (ld8 || ld32) && c->code.data[c->last_op + 1] == ops[0]) {
-        /* a loaded value tested right away (a string scan's `while (*p)`) */
-        wf_iop m = ld8 ? (nz ? WF_IOP_I32_LOAD8_U_BR_NZ : WF_IOP_I32_LOAD8_U_BR_Z)
-                       : (nz ? WF_IOP_I32_LOAD_BR_NZ : WF_IOP_I32_LOAD_BR_Z);
-        c->code.data[c->last_op] = (wf_word)c->lab[m];
-        c->last_iop = (int)m;
-        return;
-    }
-    bool slot_form = WF_IOP_IS_BR_I32(op), k_form = WF_IOP_IS_BR_I32_K(op);
-    if ((nz || z || slot_form || k_form) && can_merge(c, WF_IOP_ADD2_K, 7) &&
-        c->code.data[c->last_op + 4] == ops[0]) {
-        /* the branch tests the second add of an ADD2_K: split it off so
-         * the branch merges with it (ADD_K, then ADDK_BR_*) */
-        size_t op = c->last_op;
-        c->code.data[op] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        wf_word d2 = c->code.data[op + 4], a2 = c->code.data[op + 5], k2 = c->code.data[op + 6];
-        c->code.data[op + 4] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        c->code.data[op + 5] = d2;
-        c->code.data[op + 6] = a2;
-        wf_vec_push(&c->code, k2);
-        c->last_op = op + 4;
-        c->last_iop = WF_IOP_I32_ADD_K;
-        c->prev_iop = -1;
-    }
-    bool addk = can_merge(c, WF_IOP_I32_ADD_K, 4), add = can_merge(c, WF_IOP_I32_ADD, 4);
-    wf_word swapped[2];
-    if (slot_form && (addk || add) && nops == 2 && c->code.data[c->last_op + 1] == ops[1] &&
-        ops[0] != ops[1]) {
-        /* n != i with i just stepped: compare i with n, the compare reversed */
-        static const int8_t rev[] = { 0, 1, 4, 5, 2, 3, 8, 9, 6, 7 };  /* EQ NE LT_S LT_U GT_S GT_U LE_S LE_U GE_S GE_U */
-        op = (wf_iop)(WF_IOP_BR_I32_EQ + rev[op - WF_IOP_BR_I32_EQ]);
-        swapped[0] = ops[1];
-        swapped[1] = ops[0];
-        ops = swapped;
-    }
-    if ((nz || z) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
-        /* a counter stepped and tested for zero */
-        wf_iop m = addk ? (nz ? WF_IOP_ADDK_BR_NZ : WF_IOP_ADDK_BR_Z)
-                        : (nz ? WF_IOP_ADD_BR_NZ : WF_IOP_ADD_BR_Z);
-        c->code.data[c->last_op] = (wf_word)c->lab[m];
-        c->last_iop = (int)m;
-        return;
-    }
-    if ((slot_form || k_form) && (addk || add) && c->code.data[c->last_op + 1] == ops[0]) {
-        wf_iop base = addk ? (slot_form ? WF_IOP_ADDK_BR_I32_EQ : WF_IOP_ADDK_BR_I32_EQ_K)
-                           : (slot_form ? WF_IOP_ADD_BR_I32_EQ : WF_IOP_ADD_BR_I32_EQ_K);
-        wf_iop m = (wf_iop)(base + (op - (slot_form ? WF_IOP_BR_I32_EQ : WF_IOP_BR_I32_EQ_K)));
-        c->code.data[c->last_op] = (wf_word)c->lab[m];
-        c->last_iop = (int)m;
-        emit(c, ops[1]);
-        return;
-    }
-    emit_op(c, op);
-    for (int i = 0; i < nops; i++) emit(c, ops[i]);
-}
-
-/* A conditional branch: `op` (BR_IF, BR_ON_NULL, ...) taken to L when
- * no values need moving, else the inverse `inv` skips a move+branch stub. */
-static void emit_cond_branch(cc *c, wf_iop op, wf_iop inv, const wf_word *ops, int nops,
-                             ctrl *L, const sval *vals, uint32_t n)
-{
-    if (!c->live) return;
-    if (!needs_moves(c, L, vals, n)) {
-        emit_branch_head(c, op, ops, nops);
-        emit_label_addr(c, L);
-        return;
-    }
-    emit_branch_head(c, inv, ops, nops);
-    emit_addr(c, 0);
-    size_t skip = c->code.len - 1;
-    emit_branch(c, L, vals, n, false);
-    c->code.data[skip] = c->code.len;
-    mark_label(c);
-}
-
-static bool read_label(cc *c, ctrl **out)
-{
-    uint32_t d;
-    if (!wf_read_u32(&c->r, &d)) return false;
-    if (d >= c->cs.len) return fail(c, WF_ERR_INVALID, "unknown label");
-    *out = &c->cs.data[c->cs.len - 1 - d];
-    return true;
-}
-
 /* ---- types from the binary ----------------------------------------------- */
 
 static bool type_index(cc *c, uint32_t idx, const wf_functype **out)
 {
-    if (idx >= c->m->ntypes) return fail(c, WF_ERR_INVALID, "unknown type");
+    if (idx >= c->m->ntypes) return wf_cc_fail(c, WF_ERR_INVALID, "unknown type");
     if (!c->m->types[idx].func)
-        return fail(c, WF_ERR_UNSUPPORTED, "GC types are not supported");
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC types are not supported");
     *out = c->m->types[idx].func;
     return true;
 }
@@ -689,9 +215,9 @@ static bool heaptype_from(cc *c, int64_t h, wf_valtype *t)
     case 0x73: t->heap = WF_HEAP_NOFUNC; return true;
     case 0x72: t->heap = WF_HEAP_NOEXTERN; return true;
     case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71: case 0x69: case 0x74:
-        return fail(c, WF_ERR_UNSUPPORTED, "GC and exception heap types are not supported");
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC and exception heap types are not supported");
     default:
-        return fail(c, WF_ERR_MALFORMED, "malformed heap type");
+        return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed heap type");
     }
 }
 
@@ -725,7 +251,7 @@ static bool read_valtype(cc *c, wf_valtype *t)
     case 0x7E: t->kind = WF_I64; return true;
     case 0x7D: t->kind = WF_F32; return true;
     case 0x7C: t->kind = WF_F64; return true;
-    case 0x7B: return fail(c, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
+    case 0x7B: return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
     case 0x64: case 0x63:
         if (!read_heaptype(c, t)) return false;
         t->nullable = b == 0x63;
@@ -737,11 +263,11 @@ static bool read_valtype(cc *c, wf_valtype *t)
             return true;
         }
         c->op_off = at;
-        return fail(c, WF_ERR_MALFORMED, "malformed value type");
+        return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed value type");
     }
 }
 
-static bool read_blocktype(cc *c, ctrl *f)
+bool wf_cc_read_blocktype(cc *c, ctrl *f)
 {
     uint8_t b;
     f->ft = NULL;
@@ -754,72 +280,8 @@ static bool read_blocktype(cc *c, ctrl *f)
     }
     int64_t idx;
     if (!wf_read_s33(&c->r, &idx)) return false;
-    if (idx < 0) return fail(c, WF_ERR_MALFORMED, "malformed block type");
+    if (idx < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed block type");
     return type_index(c, (uint32_t)idx, &f->ft);
-}
-
-/* ---- control frames ------------------------------------------------------ */
-
-/* Open a frame whose block type is in *nf (kind set); its params are popped
- * and pushed back as the frame's first values. */
-static bool push_ctrl(cc *c, ctrl *nf)
-{
-    uint32_t np = bt_nparams(nf);
-    sval small[8];
-    sval *vals = np <= 8 ? small : wf_xmalloc(np * sizeof(sval));
-    materialize_frame(c);
-    for (uint32_t i = np; i-- > 0;) {
-        if (!pop_expect(c, bt_param(nf, i), &vals[i])) {
-            if (vals != small) free(vals);
-            return false;
-        }
-    }
-    nf->height = (uint32_t)c->st.len;
-    nf->slot_base = nf->label_slot = home_at(c, nf->height);
-    nf->unreachable = false;
-    nf->live_entry = c->live;
-    nf->init_height = (uint32_t)c->inits.len;
-    nf->patches = 0;
-    nf->else_patch = 0;
-    nf->loop_pc = 0;
-    wf_vec_push(&c->cs, *nf);
-    for (uint32_t i = 0; i < np; i++) push_at(c, bt_param(nf, i), UINT32_MAX);
-    if (vals != small) free(vals);
-    return true;
-}
-
-static void resolve_patches(cc *c, size_t list, size_t here)
-{
-    while (list) {
-        size_t next = c->code.data[list];
-        c->code.data[list] = here;
-        list = next;
-    }
-}
-
-static void reset_inits(cc *c, uint32_t height)
-{
-    while (c->inits.len > height) c->linit[wf_vec_pop(&c->inits)] = 0;
-}
-
-/* Check the frame's results are exactly what is on the stack (an `end` or
- * `else`), and move them to the label slots when reachable. */
-static bool finish_arm(cc *c, ctrl *f)
-{
-    uint32_t n = bt_nresults(f);
-    sval small[8];
-    sval *vals = n <= 8 ? small : wf_xmalloc(n * sizeof(sval));
-    bool ok = true;
-    for (uint32_t i = n; i-- > 0;)
-        if (!pop_expect(c, bt_result(f, i), &vals[i])) { ok = false; break; }
-    if (ok && c->st.len != f->height) ok = MISMATCH(c);
-    if (ok && c->live) {
-        if (f->kind == K_FUNC) emit_return(c, vals, n);
-        else if (n == 1) move_to(c, f->label_slot, &vals[0]);
-        else for (uint32_t i = 0; i < n; i++) emit_move(c, f->label_slot + i, vals[i].slot);
-    }
-    if (vals != small) free(vals);
-    return ok;
 }
 
 /* ---- the instructions ---------------------------------------------------- */
@@ -842,9 +304,9 @@ static uint32_t natural_align(wf_opcode op)
 
 static bool need_memory(cc *c, uint32_t idx)
 {
-    if (idx >= c->m->nmems) return fail(c, WF_ERR_INVALID, "unknown memory %u", idx);
-    if (idx != 0) return fail(c, WF_ERR_UNSUPPORTED, "multiple memories are not supported");
-    if (c->m->mems[0].limits.is64) return fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
+    if (idx >= c->m->nmems) return wf_cc_fail(c, WF_ERR_INVALID, "unknown memory %u", idx);
+    if (idx != 0) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "multiple memories are not supported");
+    if (c->m->mems[0].limits.is64) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
     return true;
 }
 
@@ -858,11 +320,10 @@ static bool read_memidx(cc *c)
 static bool read_table(cc *c, uint32_t *idx)
 {
     if (!wf_read_u32(&c->r, idx)) return false;
-    if (*idx >= c->m->ntables) return fail(c, WF_ERR_INVALID, "unknown table %u", *idx);
+    if (*idx >= c->m->ntables) return wf_cc_fail(c, WF_ERR_INVALID, "unknown table %u", *idx);
     return true;
 }
 
-static wf_valtype vt(wf_valkind k) { wf_valtype t = { k, 0, 0, 0 }; return t; }
 static wf_valtype kind_of_letter(char ch)
 {
     switch (ch) {
@@ -873,11 +334,6 @@ static wf_valtype kind_of_letter(char ch)
     }
 }
 
-/* slot holds a constant of the constant area (its bits: consts[slot - cbase]). */
-static inline bool is_const(const cc *c, uint32_t slot)
-{
-    return slot >= c->cbase && slot - c->cbase < c->consts.len;
-}
 static bool commutes(wf_iop op)
 {
     switch (op) {
@@ -891,382 +347,100 @@ static bool commutes(wf_iop op)
     }
 }
 
-/* The popped address *a of a load was just computed by an I32_ADD of two
- * slots: remove the add; *a becomes its first operand, *b its second. */
-static bool take_addx(cc *c, sval *a, uint32_t *b)
+/* A load's or store's memarg: alignment (at most natural), memory index
+ * (0), offset (below 2^32 for a 32-bit memory). */
+static bool read_memarg(cc *c, wf_opcode op, uint64_t *offset)
 {
-    if (!is_prod(c, a) || c->prod_iop != WF_IOP_I32_ADD) return false;
-    size_t at = c->prod_op;
-    a->slot = (uint32_t)c->code.data[at + 2];
-    *b = (uint32_t)c->code.data[at + 3];
-    cut_code(c, at);
-    no_prod(c);
-    return true;
-}
-
-/* The popped address *a was just computed by an I32_ADD_K (alone, or the
- * second half of an ADD2_K) into its stack slot: remove that add, make *a
- * its operand and *k its immediate. The value of a store, popped after the
- * address was pushed, emitted no code in between (else the add is not the
- * last instruction). */
-static bool take_addk(cc *c, sval *a, uint64_t *k)
-{
-    if (!is_prod(c, a)) return false;
-    if (c->prod_iop != WF_IOP_I32_ADD_K && c->prod_iop != WF_IOP_ADD2_K) return false;
-    size_t at = c->prod_op;
-    a->slot = (uint32_t)c->code.data[at + 2];
-    *k = c->code.data[at + 3];
-    if (c->prod_iop == WF_IOP_ADD2_K) {
-        /* keep the first half as an I32_ADD_K */
-        c->code.data[at - 3] = (wf_word)c->lab[WF_IOP_I32_ADD_K];
-        c->code.len = at + 1;
-        c->last_iop = WF_IOP_I32_ADD_K;
-        c->prev_iop = -1;
-    } else {
-        cut_code(c, at);
+    uint32_t align;
+    if (!wf_read_u32(&c->r, &align)) return false;
+    if (align >= 0x80) return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed memop flags");
+    uint32_t memidx = 0;
+    if (align & 0x40) {
+        if (!wf_read_u32(&c->r, &memidx)) return false;
+        align &= ~0x40u;
     }
-    no_prod(c);
+    /* The offset is a u64 in the binary format; a 32-bit memory only
+     * accepts offsets below 2^32, which is a validation rule. */
+    if (!wf_read_u64(&c->r, offset)) return false;
+    if (!need_memory(c, memidx)) return false;
+    if (align > natural_align(op))
+        return wf_cc_fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
+    if (*offset > UINT32_MAX) return wf_cc_fail(c, WF_ERR_INVALID, "offset out of range");
     return true;
 }
 
-/* v was just loaded by an f64.load (plain or with a folded add) into its
- * stack slot. */
-static bool is_f64_load(const cc *c, const sval *v)
+/* Binary operation iop whose second operand is a constant: its immediate
+ * form (_K), the constant folded into the code. */
+static void emit_binop_k(cc *c, wf_iop iop, const sval *a, uint64_t bits, wf_valtype out)
 {
-    return is_prod(c, v) && (c->prod_iop == WF_IOP_F64_LOAD || c->prod_iop == WF_IOP_F64_LOAD_A);
+    uint32_t dst = push_result(c, out);
+    wf_iop k = wf_iop_k_form(iop);
+    if (wf_fuse_binop_k(c, k, a, bits, dst)) return;
+    size_t at = c->code.len;
+    emit_op(c, k);
+    emit(c, dst);
+    emit(c, a->slot);
+    emit(c, (wf_word)bits);
+    note_prod(c, at, k);
 }
 
 /* Loads, stores and the simple numeric instructions of opcodes.h. */
 static bool op_simple(cc *c, wf_opcode op)
 {
+    /* validation: the immediates, then the operands' types */
     const opinfo *oi = &g_ops[op];
-    uint32_t iop = g_iop_of[op];
-    if (!iop) return fail(c, WF_ERR_MALFORMED, "illegal opcode");
-    iop--;
+    if (!g_iop_of[op]) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
+    wf_iop iop = (wf_iop)(g_iop_of[op] - 1);
+    bool mem = oi->imm == WF_IMM_MEMARG;
     uint64_t offset = 0;
-    if (oi->imm == WF_IMM_MEMARG) {
-        uint32_t align;
-        if (!wf_read_u32(&c->r, &align)) return false;
-        if (align >= 0x80) return fail(c, WF_ERR_MALFORMED, "malformed memop flags");
-        uint32_t memidx = 0;
-        if (align & 0x40) {
-            if (!wf_read_u32(&c->r, &memidx)) return false;
-            align &= ~0x40u;
-        }
-        /* The offset is a u64 in the binary format; a 32-bit memory only
-         * accepts offsets below 2^32, which is a validation rule. */
-        if (!wf_read_u64(&c->r, &offset)) return false;
-        if (!need_memory(c, memidx)) return false;
-        if (align > natural_align(op))
-            return fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
-        if (offset > UINT32_MAX) return fail(c, WF_ERR_INVALID, "offset out of range");
-    } else if (oi->imm != WF_IMM_NONE) {
-        return fail(c, WF_ERR_INTERNAL, "unexpected immediate");
-    }
+    if (mem && !read_memarg(c, op, &offset)) return false;
+    if (!mem && oi->imm != WF_IMM_NONE) return wf_cc_fail(c, WF_ERR_INTERNAL, "unexpected immediate");
     size_t nin = strlen(oi->in), nout = strlen(oi->out);
     sval a = { 0 }, b = { 0 };
-    if (nin == 2) {
-        if (!pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
-    }
-    if (nin >= 1) {
-        if (!pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
-    }
-    if (nin == 2 && nout == 1 && WF_IOP_IS_BINOP(iop)) {
-        /* A constant operand becomes an immediate; integer operations that
-         * commute take a constant first operand too. */
+    if (nin == 2 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
+    if (nin >= 1 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
+
+    /* a binary operation with a constant operand takes it as an immediate
+     * (integer operations that commute take a constant first operand too);
+     * else a fused instruction may take over the operands' producers */
+    if (nin == 2 && nout == 1 && wf_iop_is_binop(iop)) {
         bool imm = b.slot == IMM_SLOT;
-        if (!imm && !is_const(c, b.slot) && is_const(c, a.slot) && commutes((wf_iop)iop)) {
+        if (!imm && !is_const(c, b.slot) && is_const(c, a.slot) && commutes(iop)) {
             sval t = a; a = b; b = t;
         }
         if (imm || is_const(c, b.slot)) {
             uint64_t bits = imm ? c->imm_bits : c->consts.data[b.slot - c->cbase];
-            push(c, kind_of_letter(oi->out[0]));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            wf_iop k = (wf_iop)(iop + WF_IOP_BINOP_K_OFF);
-            if (k == (wf_iop)(WF_IOP_I32_LT_U + WF_IOP_BINOP_K_OFF) && is_prod(c, &a) &&
-                c->prod_iop == WF_IOP_I32_ADD_K) {
-                /* (x + k1) <u k2, a range check: one instruction */
-                size_t add = c->prod_op;
-                uint32_t x = (uint32_t)c->code.data[add + 2];
-                wf_word k1 = c->code.data[add + 3];
-                cut_code(c, add);
-                no_prod(c);
-                at = c->code.len;
-                emit_op(c, WF_IOP_I32_RANGE_K);
-                emit(c, dst);
-                emit(c, x);
-                emit(c, k1);
-                emit(c, (wf_word)bits);
-                note_prod(c, at, WF_IOP_I32_RANGE_K);
-                return true;
-            }
-            wf_iop xr = k == (wf_iop)(WF_IOP_I32_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I32_XOR
-                      : k == (wf_iop)(WF_IOP_I64_ROTL + WF_IOP_BINOP_K_OFF) ? WF_IOP_I64_XOR
-                                                                              : WF_IOP_COUNT_;
-            if (xr != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == xr) {
-                /* rotl(x ^ y, k): a cipher round's step in one */
-                size_t x = c->prod_op;
-                wf_word s1 = c->code.data[x + 2], s2 = c->code.data[x + 3];
-                wf_iop f = xr == WF_IOP_I32_XOR ? WF_IOP_I32_XOR_ROTL_K : WF_IOP_I64_XOR_ROTL_K;
-                cut_code(c, x);
-                no_prod(c);
-                wf_iop add = xr == WF_IOP_I32_XOR ? WF_IOP_I32_ADD : WF_IOP_I64_ADD;
-                if (can_merge(c, add, 4)) {
-                    /* after the round's add (a += b): both in one */
-                    size_t op = c->last_op;
-                    wf_iop m = xr == WF_IOP_I32_XOR ? WF_IOP_I32_ADD_XOR_ROTL_K : WF_IOP_I64_ADD_XOR_ROTL_K;
-                    c->code.data[op] = (wf_word)c->lab[m];
-                    c->last_iop = (int)m;
-                    emit(c, dst);
-                    emit(c, s1);
-                    emit(c, s2);
-                    emit(c, (wf_word)bits);
-                    /* the second half stays the producer: laid out as an
-                     * instruction at op + 3 whose dst is op + 4 */
-                    c->prod_op = op + 3;
-                    c->prod_end = c->code.len;
-                    c->prod_slot = dst;
-                    c->prod_iop = m;
-                    return true;
-                }
-                at = c->code.len;
-                emit_op(c, f);
-                emit(c, dst);
-                emit(c, s1);
-                emit(c, s2);
-                emit(c, (wf_word)bits);
-                note_prod(c, at, f);
-                return true;
-            }
-            wf_iop mk = k == WF_IOP_I32_ADD_K ? (wf_iop)(WF_IOP_I32_MUL + WF_IOP_BINOP_K_OFF)
-                      : k == (wf_iop)(WF_IOP_I64_ADD + WF_IOP_BINOP_K_OFF)
-                          ? (wf_iop)(WF_IOP_I64_MUL + WF_IOP_BINOP_K_OFF) : WF_IOP_COUNT_;
-            if (mk != WF_IOP_COUNT_ && is_prod(c, &a) && c->prod_iop == mk) {
-                /* a * k1 + k2 */
-                size_t ml = c->prod_op;
-                wf_word x = c->code.data[ml + 2], k1 = c->code.data[ml + 3];
-                wf_iop f = k == WF_IOP_I32_ADD_K ? WF_IOP_I32_MULADD_KK : WF_IOP_I64_MULADD_KK;
-                cut_code(c, ml);
-                no_prod(c);
-                at = c->code.len;
-                emit_op(c, f);
-                emit(c, dst);
-                emit(c, x);
-                emit(c, k1);
-                emit(c, (wf_word)bits);
-                note_prod(c, at, f);
-                return true;
-            }
-            if (k == WF_IOP_I32_ADD_K && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
-                /* two i32.add with immediates in a row: one ADD2_K; the
-                 * second half is laid out as an I32_ADD_K at op + 3, so it
-                 * stays the producer (retargeted, or split off again for a
-                 * load's address) */
-                size_t op = c->last_op;
-                c->code.data[op] = (wf_word)c->lab[WF_IOP_ADD2_K];
-                c->last_iop = WF_IOP_ADD2_K;
-                emit(c, dst);
-                emit(c, a.slot);
-                emit(c, (wf_word)bits);
-                c->prod_op = op + 3;
-                c->prod_end = c->code.len;
-                c->prod_slot = dst;
-                c->prod_iop = WF_IOP_ADD2_K;
-                return true;
-            }
-            emit_op(c, k);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, (wf_word)bits);
-            note_prod(c, at, k);
+            emit_binop_k(c, iop, &a, bits, kind_of_letter(oi->out[0]));
             return true;
         }
+        if (wf_fuse_binop(c, iop, &a, &b)) return true;
     }
-    /* x ^ rotl(y, k) or x ^ (y >> k), the shifted value used only here */
-    if (nin == 2 && nout == 1 && iop == WF_IOP_I32_XOR) {
-        wf_iop rk = (wf_iop)(WF_IOP_I32_ROTL + WF_IOP_BINOP_K_OFF);
-        wf_iop sk = (wf_iop)(WF_IOP_I32_SHR_U + WF_IOP_BINOP_K_OFF);
-        bool bs = is_prod(c, &b) && (c->prod_iop == rk || c->prod_iop == sk);
-        bool as = !bs && is_prod(c, &a) && (c->prod_iop == rk || c->prod_iop == sk);
-        if (as) {
-            sval t = a; a = b; b = t;
-        }
-        if (as || bs) {
-            size_t sh = c->prod_op;
-            wf_iop m = c->prod_iop == rk ? WF_IOP_I32_XOR_ROTLK : WF_IOP_I32_XOR_SHRUK;
-            wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
-            cut_code(c, sh);
-            no_prod(c);
-            push(c, vt(WF_I32));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, m);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, y);
-            emit(c, k);
-            note_prod(c, at, m);
-            return true;
-        }
-    }
-    /* i64.extend_i32_u of a comparison: compares write their 0 or 1 as a
-     * u64 already (interp_ops.h), in the slot the result goes to */
-    if (iop == WF_IOP_I64_EXTEND_I32_U && is_prod(c, &a) &&
-        ((c->prod_iop >= WF_IOP_I32_EQ && c->prod_iop <= WF_IOP_F64_GE) ||
-         (c->prod_iop >= WF_IOP_I32_EQ_K && c->prod_iop <= WF_IOP_F64_GE_K) ||
-         c->prod_iop == WF_IOP_I32_EQZ || c->prod_iop == WF_IOP_I64_EQZ ||
-         c->prod_iop == WF_IOP_I32_RANGE_K)) {
-        push(c, vt(WF_I64));
-        no_prod(c);
-        return true;
-    }
-    /* x + (y >> k) with the shifted value used only here (a carry) */
-    if (nin == 2 && nout == 1 && iop == WF_IOP_I64_ADD) {
-        wf_iop sk = (wf_iop)(WF_IOP_I64_SHR_U + WF_IOP_BINOP_K_OFF);
-        bool bs = is_prod(c, &b) && c->prod_iop == sk;
-        bool as = !bs && is_prod(c, &a) && c->prod_iop == sk;
-        if (as) {
-            sval t = a; a = b; b = t;
-        }
-        if (as || bs) {
-            size_t sh = c->prod_op;
-            wf_word y = c->code.data[sh + 2], k = c->code.data[sh + 3];
-            cut_code(c, sh);
-            no_prod(c);
-            push(c, vt(WF_I64));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, WF_IOP_I64_ADD_SHRUK);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, y);
-            emit(c, k);
-            note_prod(c, at, WF_IOP_I64_ADD_SHRUK);
-            return true;
-        }
-    }
-    /* a + b + c with the first sum used only here */
-    if (nin == 2 && nout == 1 && iop == WF_IOP_I32_ADD) {
-        bool as = is_prod(c, &a) && c->prod_iop == WF_IOP_I32_ADD;
-        bool bs = !as && is_prod(c, &b) && c->prod_iop == WF_IOP_I32_ADD;
-        if (bs) {
-            sval t = a; a = b; b = t;
-        }
-        if (as || bs) {
-            size_t s1 = c->prod_op;
-            wf_word x = c->code.data[s1 + 2], y = c->code.data[s1 + 3];
-            cut_code(c, s1);
-            no_prod(c);
-            push(c, vt(WF_I32));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, WF_IOP_I32_ADD3);
-            emit(c, dst);
-            emit(c, x);
-            emit(c, y);
-            emit(c, b.slot);
-            note_prod(c, at, WF_IOP_I32_ADD3);
-            return true;
-        }
-    }
-    /* c + x * y with the product used only here: one multiply-add */
-    if (nin == 2 && nout == 1 && (iop == WF_IOP_I32_ADD || iop == WF_IOP_I64_ADD)) {
-        wf_iop mul = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MUL : WF_IOP_I64_MUL;
-        bool bm = is_prod(c, &b) && c->prod_iop == mul, am = !bm && is_prod(c, &a) && c->prod_iop == mul;
-        if (am) {
-            sval t = a; a = b; b = t;
-        }
-        if (am || bm) {
-            size_t ml = c->prod_op;
-            wf_word x = c->code.data[ml + 2], y = c->code.data[ml + 3];
-            cut_code(c, ml);
-            no_prod(c);
-            wf_iop m = iop == WF_IOP_I32_ADD ? WF_IOP_I32_MADD : WF_IOP_I64_MADD;
-            push(c, kind_of_letter(oi->out[0]));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, m);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, x);
-            emit(c, y);
-            note_prod(c, at, m);
-            return true;
-        }
-    }
-    /* f64 arithmetic on a value just loaded (used only here): the load
-     * goes into it */
-    if (nin == 2 && nout == 1 && (iop == WF_IOP_F64_ADD || iop == WF_IOP_F64_SUB || iop == WF_IOP_F64_MUL)) {
-        bool comm = iop != WF_IOP_F64_SUB;
-        if (!is_f64_load(c, &b) && comm && is_f64_load(c, &a)) {
-            sval t = a; a = b; b = t;
-        }
-        if (is_f64_load(c, &b)) {
-            size_t ld = c->prod_op;
-            bool withk = c->prod_iop == WF_IOP_F64_LOAD_A;
-            wf_word addr = c->code.data[ld + 2], off = c->code.data[ld + 3];
-            wf_word k = withk ? c->code.data[ld + 4] : 0;
-            cut_code(c, ld);
-            no_prod(c);
-            wf_iop m = iop == WF_IOP_F64_ADD ? WF_IOP_F64_ADD_M
-                     : iop == WF_IOP_F64_SUB ? WF_IOP_F64_SUB_M : WF_IOP_F64_MUL_M;
-            push(c, vt(WF_F64));
-            uint32_t dst = c->st.data[c->st.len - 1].home;
-            size_t at = c->code.len;
-            emit_op(c, m);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, addr);
-            emit(c, off);
-            emit(c, k);
-            note_prod(c, at, m);
-            return true;
-        }
-    }
-    /* An address just computed by i32.add with an immediate (and used
-     * only here): the add goes into the load or store. */
-    uint64_t addk = 0;
-    uint32_t addx = 0;
-    bool fuse_addr = oi->imm == WF_IMM_MEMARG && take_addk(c, &a, &addk);
-    bool fuse_addx = !fuse_addr && nout == 1 && oi->imm == WF_IMM_MEMARG && take_addx(c, &a, &addx);
-    if (fuse_addr) iop += WF_IOP_MEM_A_OFF;
-    if (fuse_addx) iop += WF_IOP_LOAD_X_OFF;
+    if (nin == 1 && wf_fuse_unop(c, iop, &a)) return true;
+    wf_iop form = iop;
+    wf_word extra = 0;
+    if (mem) form = wf_fuse_addr(c, iop, nout == 1, &a, &extra);
+
+    /* emission: dst (the result's slot), operands, offset, and the fused
+     * address form's operand */
     if (nout == 1) {
-        push(c, kind_of_letter(oi->out[0]));
-        uint32_t dst = c->st.data[c->st.len - 1].home;
+        uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
         size_t at = c->code.len;
-        emit_op(c, (wf_iop)iop);
+        emit_op(c, form);
         emit(c, dst);
         emit(c, a.slot);
         if (nin == 2) emit(c, b.slot);
-        if (oi->imm == WF_IMM_MEMARG) emit(c, offset);
-        if (fuse_addr) emit(c, (wf_word)addk);
-        if (fuse_addx) emit(c, addx);
-        note_prod(c, at, (wf_iop)iop);
-    } else {
-        /* stores: address, value, offset */
-        if (iop == WF_IOP_F64_STORE && is_prod(c, &b) && c->prod_iop == WF_IOP_F64_ADD_M &&
-            c->code.data[c->prod_op + 3] == a.slot && c->code.data[c->prod_op + 4] == offset &&
-            c->code.data[c->prod_op + 5] == 0) {
-            /* x[i] += v: the sum goes back where its operand was loaded */
-            size_t am = c->prod_op;
-            wf_word v = c->code.data[am + 2], k = c->code.data[am + 5];
-            cut_code(c, am);
-            no_prod(c);
-            emit_op(c, WF_IOP_F64_ADD_M_ST);
-            emit(c, v);
-            emit(c, a.slot);
-            emit(c, offset);
-            emit(c, k);
-            return true;
-        }
-        emit_op(c, (wf_iop)iop);
-        emit(c, a.slot);
-        emit(c, b.slot);
-        emit(c, offset);
-        if (fuse_addr) emit(c, (wf_word)addk);
+        if (mem) emit(c, offset);
+        if (form != iop) emit(c, extra);
+        note_prod(c, at, form);
+        return true;
     }
+    /* stores: address, value, offset */
+    if (wf_fuse_store(c, form, &a, &b, offset)) return true;
+    emit_op(c, form);
+    emit(c, a.slot);
+    emit(c, b.slot);
+    emit(c, offset);
+    if (form != iop) emit(c, extra);
     return true;
 }
 
@@ -1277,7 +451,7 @@ static bool pop_args(cc *c, const wf_functype *ft, uint32_t *argbase)
 {
     materialize_top(c, ft->nparams);
     for (uint32_t i = ft->nparams; i-- > 0;)
-        if (!pop_expect(c, ft->params[i], NULL)) return false;
+        if (!wf_cc_pop_expect(c, ft->params[i], NULL)) return false;
     *argbase = home_at(c, (uint32_t)c->st.len);
     use_slot(c, *argbase + WF_MAX(ft->nparams, ft->nresults));
     return true;
@@ -1299,7 +473,7 @@ static bool check_tail_results(cc *c, const wf_functype *callee)
 static bool func_index(cc *c, uint32_t *x)
 {
     if (!wf_read_u32(&c->r, x)) return false;
-    if (*x >= c->m->nfuncs) return fail(c, WF_ERR_INVALID, "unknown function %u", *x);
+    if (*x >= c->m->nfuncs) return wf_cc_fail(c, WF_ERR_INVALID, "unknown function %u", *x);
     return true;
 }
 
@@ -1330,7 +504,7 @@ static void push_const(cc *c, wf_valtype t, uint64_t bits)
      * and becomes its immediate: no constant slot (ENTER copies fewer). */
     if (c->r.p < c->r.end) {
         int next = g_byte_op[*c->r.p];
-        if (next >= 0 && g_iop_of[next] && WF_IOP_IS_BINOP(g_iop_of[next] - 1)) {
+        if (next >= 0 && g_iop_of[next] && wf_iop_is_binop((wf_iop)(g_iop_of[next] - 1))) {
             c->imm_bits = bits;
             push_at(c, t, IMM_SLOT);
             return;
@@ -1351,620 +525,487 @@ static void push_const(cc *c, wf_valtype t, uint64_t bits)
     push_at(c, t, c->cbase + k);
 }
 
-static bool is_ref_or_bot(wf_valtype t) { return t.kind == WF_REF || t.kind == KIND_BOT; }
-
-static bool body(cc *c)
+static bool op_const(cc *c, wf_opcode op)
 {
     wf_reader *r = &c->r;
-    for (;;) {
-        if (c->cs.len == 0) {
-            if (!wf_reader_eof(r)) {
-                c->op_off = wf_reader_offset(r);
-                return fail(c, WF_ERR_MALFORMED, "END opcode expected");
-            }
-            return true;
-        }
-        c->op_off = wf_reader_offset(r);
-        uint8_t byte;
-        if (wf_reader_eof(r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
-        if (!wf_read_u8(r, &byte)) return false;
-        int op;
-        if (byte == 0xFC) {
-            uint32_t sub;
-            if (!wf_read_u32(r, &sub)) return false;
-            op = sub < 32 ? g_fc_op[sub] : -1;
-            if (op < 0) return fail(c, WF_ERR_MALFORMED, "illegal opcode");
-        } else if (byte == 0xFB || byte == 0xFD || byte == 0xFE) {
-            return fail(c, WF_ERR_UNSUPPORTED, "GC, SIMD and threads instructions are not supported");
-        } else {
-            op = g_byte_op[byte];
-            if (op < 0) return fail(c, WF_ERR_MALFORMED, "illegal opcode %02x", byte);
-        }
-        sval a, b, v;
-        switch ((wf_opcode)op) {
-        case WF_OP_UNREACHABLE:
-            emit_op(c, WF_IOP_UNREACHABLE);
-            set_unreachable(c);
-            break;
-        case WF_OP_NOP:
-            break;
-        case WF_OP_BLOCK: case WF_OP_LOOP: {
-            no_prod(c);
-            ctrl nf;
-            memset(&nf, 0, sizeof nf);
-            nf.kind = op == WF_OP_BLOCK ? K_BLOCK : K_LOOP;
-            if (!read_blocktype(c, &nf) || !push_ctrl(c, &nf)) return false;
-            if (nf.kind == K_LOOP) {
-                top_ctrl(c)->loop_pc = c->code.len;
-                mark_label(c);
-                c->seen_loop = true;
-            }
-            break;
-        }
-        case WF_OP_IF: {
-            ctrl nf;
-            memset(&nf, 0, sizeof nf);
-            nf.kind = K_IF;
-            if (!read_blocktype(c, &nf)) return false;
-            if (!pop_num(c, WF_I32, &a)) return false;
-            /* A fused compare reads its operands after push_ctrl's moves:
-             * those only write homes below the compare's operands. */
-            wf_word ops[2];
-            int nops;
-            wf_iop yes, no;
-            take_cond(c, &a, ops, &nops, &yes, &no);
-            no_prod(c);
-            if (!push_ctrl(c, &nf)) return false;
-            ctrl *f = top_ctrl(c);
-            emit_branch_head(c, no, ops, nops);
-            if (c->live) {
-                emit_addr(c, 0);
-                f->else_patch = c->code.len - 1;
-            }
-            uint32_t np = bt_nparams(f);
-            if (np) {
-                /* The then arm works above a copy of the params so the else
-                 * arm still finds them in the label slots. */
-                f->slot_base = f->label_slot + np;
-                for (uint32_t i = 0; i < np; i++) {
-                    sval *p = &c->st.data[f->height + i];
-                    p->home = p->slot = f->slot_base + i;
-                    emit_move(c, p->slot, f->label_slot + i);
-                    use_slot(c, p->slot + 1);
-                }
-            }
-            break;
-        }
-        case WF_OP_ELSE: {
-            ctrl *f = top_ctrl(c);
-            if (f->kind != K_IF) return fail(c, WF_ERR_MALFORMED, "else without if");
-            if (!finish_arm(c, f)) return false;
-            no_prod(c);
-            if (c->live) {
-                emit_br_op(c);
-                emit_label_addr(c, f);
-            }
-            c->live = f->live_entry;
-            if (f->else_patch) c->code.data[f->else_patch] = c->code.len;
-            mark_label(c);
-            f->else_patch = 0;
-            f->kind = K_ELSE;
-            f->unreachable = false;
-            f->slot_base = f->label_slot;
-            reset_inits(c, f->init_height);
-            for (uint32_t i = 0; i < bt_nparams(f); i++) push(c, bt_param(f, i));
-            break;
-        }
-        case WF_OP_END: {
-            ctrl *f = top_ctrl(c);
-            if (f->kind == K_IF) {
-                /* no else: the params pass through as the results */
-                uint32_t np = bt_nparams(f), nr = bt_nresults(f);
-                if (np != nr) return MISMATCH(c);
-                for (uint32_t i = 0; i < np; i++)
-                    if (!wf_valtype_sub(bt_param(f, i), bt_result(f, i))) return MISMATCH(c);
-            }
-            if (!finish_arm(c, f)) return false;
-            no_prod(c);
-            if (f->kind == K_FUNC) {
-                c->cs.len--;
-                break;
-            }
-            ctrl done = *f;
-            c->cs.len--;
-            c->live = done.live_entry;
-            if (c->live) {
-                size_t here = c->code.len;
-                resolve_patches(c, done.patches, here);
-                if (done.else_patch) c->code.data[done.else_patch] = here;
-            }
-            mark_label(c);
-            reset_inits(c, done.init_height);
-            for (uint32_t i = 0; i < bt_nresults(&done); i++) push(c, bt_result(&done, i));
-            break;
-        }
-        case WF_OP_BR: {
-            ctrl *L;
-            if (!read_label(c, &L)) return false;
-            uint32_t n = label_arity(L);
-            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
-            bool ok = pop_label_vals(c, L, n, vals);
-            if (ok) emit_branch(c, L, vals, n, true);
-            free(vals);
-            if (!ok) return false;
-            set_unreachable(c);
-            break;
-        }
-        case WF_OP_BR_IF: {
-            ctrl *L;
-            if (!read_label(c, &L)) return false;
-            if (!pop_num(c, WF_I32, &a)) return false;
-            wf_word ops[2];
-            int nops;
-            wf_iop yes, no;
-            take_cond(c, &a, ops, &nops, &yes, &no);
-            uint32_t n = label_arity(L);
-            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
-            bool ok = pop_label_vals(c, L, n, vals);
-            if (ok) {
-                emit_cond_branch(c, yes, no, ops, nops, L, vals, n);
-                repush(c, L, n, vals);
-            }
-            free(vals);
-            if (!ok) return false;
-            break;
-        }
-        case WF_OP_BR_TABLE: {
-            uint32_t n;
-            if (!wf_read_u32(r, &n)) return false;
-            if (n > wf_reader_left(r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
-            uint32_t *depths = wf_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
-            bool ok = true;
-            for (uint32_t i = 0; i <= n && ok; i++) {
-                ok = wf_read_u32(r, &depths[i]);
-                if (ok && depths[i] >= c->cs.len) ok = fail(c, WF_ERR_INVALID, "unknown label");
-            }
-            if (ok) ok = pop_num(c, WF_I32, &a);
-            ctrl *D = ok ? &c->cs.data[c->cs.len - 1 - depths[n]] : NULL;
-            uint32_t arity = D ? label_arity(D) : 0;
-            sval *vals = wf_xmalloc((arity + 1) * sizeof(sval));
-            for (uint32_t i = 0; i <= n && ok; i++) {
-                ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
-                if (label_arity(L) != arity) { ok = MISMATCH(c); break; }
-                ok = pop_label_vals(c, L, arity, vals);
-                if (ok) repush_vals(c, arity, vals);
-            }
-            if (ok) ok = pop_label_vals(c, D, arity, vals);
-            if (ok && c->live) {
-                emit_op(c, WF_IOP_BR_TABLE);
-                emit(c, a.slot);
-                emit(c, n);
-                size_t first = c->code.len;
-                for (uint32_t i = 0; i <= n; i++) emit_addr(c, 0);
-                for (uint32_t i = 0; i <= n; i++) {
-                    ctrl *L = &c->cs.data[c->cs.len - 1 - depths[i]];
-                    if (needs_moves(c, L, vals, arity)) {
-                        c->code.data[first + i] = c->code.len;
-                        mark_label(c);
-                        emit_branch(c, L, vals, arity, false);
-                    } else {
-                        target_label(c, first + i, L);
-                    }
-                }
-            }
-            free(vals);
-            free(depths);
-            if (!ok) return false;
-            set_unreachable(c);
-            break;
-        }
-        case WF_OP_RETURN: {
-            uint32_t n = c->ft->nresults;
-            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
-            bool ok = true;
-            for (uint32_t i = n; i-- > 0 && ok;) ok = pop_expect(c, c->ft->results[i], &vals[i]);
-            if (ok) emit_return(c, vals, n);
-            free(vals);
-            if (!ok) return false;
-            set_unreachable(c);
-            break;
-        }
-        case WF_OP_CALL: case WF_OP_RETURN_CALL: {
-            uint32_t x, base;
-            if (!func_index(c, &x)) return false;
-            const wf_functype *ft = c->m->funcs[x].type;
-            bool tail = op == WF_OP_RETURN_CALL;
-            if (tail && !check_tail_results(c, ft)) return false;
-            if (!pop_args(c, ft, &base)) return false;
-            if (tail) {
-                emit_op(c, WF_IOP_RETURN_CALL);
-                emit(c, x);
-                emit(c, base);
-                emit(c, ft->nparams);
-                set_unreachable(c);
-            } else {
-                bool direct = x >= c->m->nfunc_imports;
-                /* An argument just computed: one dispatch with the call,
-                 * whose operands then follow the merged instruction's. */
-                if (direct && can_merge(c, WF_IOP_I32_ADD_K, 4)) {
-                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_ADDK_CALL];
-                    c->last_iop = WF_IOP_ADDK_CALL;
-                } else if (direct && can_merge(c, WF_IOP_MOVE, 3)) {
-                    c->code.data[c->last_op] = (wf_word)c->lab[WF_IOP_MOVE_CALL];
-                    c->last_iop = WF_IOP_MOVE_CALL;
-                } else {
-                    emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
-                }
-                /* CALL's callee becomes its code's address (wf_code_link) */
-                if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
-                emit(c, x);
-                emit(c, base);
-                push_results(c, ft);
-            }
-            break;
-        }
-        case WF_OP_CALL_INDIRECT: case WF_OP_RETURN_CALL_INDIRECT: {
-            uint32_t ti, tab, base;
-            const wf_functype *ft;
-            if (!wf_read_u32(r, &ti) || !read_table(c, &tab)) return false;
-            if (!type_index(c, ti, &ft)) return false;
-            if (!wf_valtype_sub(c->m->tables[tab].type.elem, WF_TYPE_FUNCREF)) return MISMATCH(c);
-            bool tail = op == WF_OP_RETURN_CALL_INDIRECT;
-            if (tail && !check_tail_results(c, ft)) return false;
-            if (!pop_num(c, WF_I32, &a)) return false;
-            if (!pop_args(c, ft, &base)) return false;
-            emit_op(c, tail ? WF_IOP_RETURN_CALL_INDIRECT : WF_IOP_CALL_INDIRECT);
-            emit(c, tab);
-            emit(c, (wf_word)ft);
-            emit(c, base);
-            emit(c, a.slot);
-            if (tail) set_unreachable(c);
-            else push_results(c, ft);
-            break;
-        }
-        case WF_OP_CALL_REF: case WF_OP_RETURN_CALL_REF: {
-            uint32_t ti, base;
-            const wf_functype *ft;
-            if (!wf_read_u32(r, &ti) || !type_index(c, ti, &ft)) return false;
-            wf_valtype rt = { WF_REF, WF_HEAP_TYPE, 1, ft->id };
-            bool tail = op == WF_OP_RETURN_CALL_REF;
-            if (tail && !check_tail_results(c, ft)) return false;
-            if (!pop_expect(c, rt, &a)) return false;
-            if (!pop_args(c, ft, &base)) return false;
-            emit_op(c, tail ? WF_IOP_RETURN_CALL_REF : WF_IOP_CALL_REF);
-            emit(c, a.slot);
-            emit(c, base);
-            if (tail) set_unreachable(c);
-            else push_results(c, ft);
-            break;
-        }
-        case WF_OP_DROP:
-            if (!pop_any(c, &a)) return false;
-            break;
-        case WF_OP_SELECT: case WF_OP_SELECT_T: {
-            wf_valtype t = { KIND_BOT, 0, 0, 0 };
-            if (op == WF_OP_SELECT_T) {
-                uint32_t n;
-                if (!wf_read_u32(r, &n)) return false;
-                if (n != 1) return fail(c, WF_ERR_INVALID, "invalid result arity");
-                if (!read_valtype(c, &t)) return false;
-            }
-            if (!pop_num(c, WF_I32, &v)) return false;
-            if (op == WF_OP_SELECT_T) {
-                if (!pop_expect(c, t, &b) || !pop_expect(c, t, &a)) return false;
-            } else {
-                if (!pop_any(c, &b) || !pop_any(c, &a)) return false;
-                if (a.t.kind == WF_REF || b.t.kind == WF_REF || a.t.kind == WF_V128) return MISMATCH(c);
-                if (a.t.kind != KIND_BOT && b.t.kind != KIND_BOT && a.t.kind != b.t.kind)
-                    return MISMATCH(c);
-                t = a.t.kind != KIND_BOT ? a.t : b.t;
-            }
-            push(c, t);
-            size_t at = c->code.len;
-            emit_op(c, WF_IOP_SELECT);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, a.slot);
-            emit(c, b.slot);
-            emit(c, v.slot);
-            note_prod(c, at, WF_IOP_SELECT);
-            break;
-        }
-        case WF_OP_LOCAL_GET: {
-            uint32_t x;
-            if (!wf_read_u32(r, &x)) return false;
-            if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
-            if (!c->linit[x]) return fail(c, WF_ERR_INVALID, "uninitialized local");
-            push_at(c, c->locals[x], x);
-            break;
-        }
-        case WF_OP_LOCAL_SET: case WF_OP_LOCAL_TEE: {
-            uint32_t x;
-            if (!wf_read_u32(r, &x)) return false;
-            if (x >= c->nlocals) return fail(c, WF_ERR_INVALID, "unknown local");
-            if (!pop_expect(c, c->locals[x], &a)) return false;
-            bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
-            if (c->live && c->code.len == 5 && !c->seen_loop && x >= c->ft->nparams &&
-                !c->pending[x] && is_const(c, a.slot)) {
-                /* nothing has run yet (only ENTER): the constant becomes
-                 * the local's initial value in ENTER's template */
-                c->lentry[x] = c->consts.data[a.slot - c->cbase];
-            } else if (zero && !c->seen_loop && x >= c->ft->nparams && !c->lnonzero[x]) {
-                /* still its initial zero: nothing to do */
-            } else if (!c->pending[x]) {
-                /* with no deferred reads of x left, the producer writes x */
-                move_to(c, x, &a);
-            } else {
-                local_changes(c, x);
-                emit_move(c, x, a.slot);
-            }
-            if (!zero) c->lnonzero[x] = 1;
-            if (!c->linit[x]) {
-                c->linit[x] = 1;
-                wf_vec_push(&c->inits, x);
-            }
-            if (op == WF_OP_LOCAL_TEE) push_at(c, c->locals[x], x);
-            break;
-        }
-        case WF_OP_GLOBAL_GET: case WF_OP_GLOBAL_SET: {
-            uint32_t x;
-            if (!wf_read_u32(r, &x)) return false;
-            if (x >= c->m->nglobals) return fail(c, WF_ERR_INVALID, "unknown global %u", x);
-            const wf_globaltype *gt = &c->m->globals[x].type;
-            if (op == WF_OP_GLOBAL_GET) {
-                push(c, gt->type);
-                size_t at = c->code.len;
-                emit_op(c, WF_IOP_GLOBAL_GET);
-                emit(c, c->st.data[c->st.len - 1].home);
-                emit(c, x);
-                note_prod(c, at, WF_IOP_GLOBAL_GET);
-            } else {
-                if (!gt->mut) return fail(c, WF_ERR_INVALID, "global is immutable");
-                if (!pop_expect(c, gt->type, &a)) return false;
-                emit_op(c, WF_IOP_GLOBAL_SET);
-                emit(c, x);
-                emit(c, a.slot);
-            }
-            break;
-        }
-        case WF_OP_TABLE_GET: case WF_OP_TABLE_SET: {
-            uint32_t x;
-            if (!read_table(c, &x)) return false;
-            wf_valtype et = c->m->tables[x].type.elem;
-            if (op == WF_OP_TABLE_GET) {
-                if (!pop_num(c, WF_I32, &a)) return false;
-                push(c, et);
-                emit_op(c, WF_IOP_TABLE_GET);
-                emit(c, c->st.data[c->st.len - 1].home);
-                emit(c, a.slot);
-                emit(c, x);
-            } else {
-                if (!pop_expect(c, et, &b) || !pop_num(c, WF_I32, &a)) return false;
-                emit_op(c, WF_IOP_TABLE_SET);
-                emit(c, a.slot);
-                emit(c, b.slot);
-                emit(c, x);
-            }
-            break;
-        }
-        case WF_OP_MEMORY_SIZE:
-            if (!read_memidx(c)) return false;
-            push(c, vt(WF_I32));
-            emit_op(c, WF_IOP_MEMORY_SIZE);
-            emit(c, c->st.data[c->st.len - 1].home);
-            break;
-        case WF_OP_MEMORY_GROW:
-            if (!read_memidx(c)) return false;
-            if (!pop_num(c, WF_I32, &a)) return false;
-            push(c, vt(WF_I32));
-            emit_op(c, WF_IOP_MEMORY_GROW);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, a.slot);
-            break;
-        case WF_OP_I32_CONST: {
-            int32_t x;
-            if (!wf_read_s32(r, &x)) return false;
-            push_const(c, vt(WF_I32), (uint32_t)x);
-            break;
-        }
-        case WF_OP_I64_CONST: {
-            int64_t x;
-            if (!wf_read_s64(r, &x)) return false;
-            push_const(c, vt(WF_I64), (uint64_t)x);
-            break;
-        }
-        case WF_OP_F32_CONST: {
-            uint32_t x;
-            if (!wf_read_f32(r, &x)) return false;
-            push_const(c, vt(WF_F32), x);
-            break;
-        }
-        case WF_OP_F64_CONST: {
-            uint64_t x;
-            if (!wf_read_f64(r, &x)) return false;
-            push_const(c, vt(WF_F64), x);
-            break;
-        }
-        case WF_OP_REF_NULL: {
-            wf_valtype t;
-            if (!read_heaptype(c, &t)) return false;
-            t.nullable = 1;
-            push(c, t);
-            emit_op(c, WF_IOP_CONST);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, 0);
-            break;
-        }
-        case WF_OP_REF_IS_NULL:
-            if (!pop_any(c, &a)) return false;
-            if (!is_ref_or_bot(a.t)) return MISMATCH(c);
-            push(c, vt(WF_I32));
-            emit_op(c, WF_IOP_REF_IS_NULL);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, a.slot);
-            break;
-        case WF_OP_REF_FUNC: {
-            uint32_t x;
-            if (!func_index(c, &x)) return false;
-            if (!c->m->func_declared || !c->m->func_declared[x])
-                return fail(c, WF_ERR_INVALID, "undeclared function reference");
-            wf_valtype t = { WF_REF, WF_HEAP_TYPE, 0, c->m->funcs[x].type->id };
-            push(c, t);
-            emit_op(c, WF_IOP_REF_FUNC);
-            emit(c, c->st.data[c->st.len - 1].home);
-            emit(c, x);
-            break;
-        }
-        case WF_OP_REF_AS_NON_NULL:
-            if (!pop_any(c, &a)) return false;
-            if (!is_ref_or_bot(a.t)) return MISMATCH(c);
-            a.t.nullable = 0;
-            emit_op(c, WF_IOP_REF_AS_NON_NULL);
-            emit(c, a.slot);
-            if (a.t.kind == KIND_BOT) push(c, a.t);
-            else push_at(c, a.t, a.slot);
-            break;
-        case WF_OP_BR_ON_NULL: case WF_OP_BR_ON_NON_NULL: {
-            ctrl *L;
-            if (!read_label(c, &L)) return false;
-            if (!pop_any(c, &a)) return false;
-            if (!is_ref_or_bot(a.t)) return MISMATCH(c);
-            wf_valtype nn = a.t;
-            nn.nullable = 0;
-            wf_word refop = a.slot;
-            uint32_t n = label_arity(L);
-            sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
-            bool ok = true;
-            if (op == WF_OP_BR_ON_NULL) {
-                ok = pop_label_vals(c, L, n, vals);
-                if (ok) {
-                    emit_cond_branch(c, WF_IOP_BR_ON_NULL, WF_IOP_BR_ON_NON_NULL, &refop, 1, L, vals, n);
-                    repush(c, L, n, vals);
-                    if (nn.kind == KIND_BOT) push(c, nn);
-                    else push_at(c, nn, a.slot);
-                }
-            } else {
-                if (n == 0) ok = MISMATCH(c);
-                if (ok) {
-                    if (nn.kind == KIND_BOT) push(c, nn);
-                    else push_at(c, nn, a.slot);
-                    ok = pop_label_vals(c, L, n, vals);
-                }
-                if (ok) {
-                    emit_cond_branch(c, WF_IOP_BR_ON_NON_NULL, WF_IOP_BR_ON_NULL, &refop, 1, L, vals, n);
-                    repush(c, L, n - 1, vals);
-                }
-            }
-            free(vals);
-            if (!ok) return false;
-            break;
-        }
-        case WF_OP_MEMORY_INIT: case WF_OP_DATA_DROP: {
-            uint32_t x;
-            if (!wf_read_u32(r, &x)) return false;
-            if (op == WF_OP_MEMORY_INIT && !read_memidx(c)) return false;
-            if (!c->m->has_data_count) {
-                if (has_data_section(c->m))
-                    return fail(c, WF_ERR_MALFORMED, "data count section required");
-                return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
-            }
-            if (x >= c->m->ndatas) return fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
-            if (op == WF_OP_DATA_DROP) {
-                emit_op(c, WF_IOP_DATA_DROP);
-                emit(c, x);
-                break;
-            }
-            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
-                return false;
-            emit_op(c, WF_IOP_MEMORY_INIT);
-            emit(c, x);
-            emit(c, a.slot);
-            emit(c, b.slot);
-            emit(c, v.slot);
-            break;
-        }
-        case WF_OP_MEMORY_COPY: case WF_OP_MEMORY_FILL:
-            if (!read_memidx(c)) return false;
-            if (op == WF_OP_MEMORY_COPY && !read_memidx(c)) return false;
-            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
-                return false;
-            emit_op(c, op == WF_OP_MEMORY_COPY ? WF_IOP_MEMORY_COPY : WF_IOP_MEMORY_FILL);
-            emit(c, a.slot);
-            emit(c, b.slot);
-            emit(c, v.slot);
-            break;
-        case WF_OP_TABLE_INIT: case WF_OP_ELEM_DROP: {
-            uint32_t x, tab = 0;
-            if (!wf_read_u32(r, &x)) return false;
-            if (op == WF_OP_TABLE_INIT && !read_table(c, &tab)) return false;
-            if (x >= c->m->nelems) return fail(c, WF_ERR_INVALID, "unknown elem segment %u", x);
-            if (op == WF_OP_ELEM_DROP) {
-                emit_op(c, WF_IOP_ELEM_DROP);
-                emit(c, x);
-                break;
-            }
-            if (!wf_valtype_sub(c->m->elems[x].type, c->m->tables[tab].type.elem)) return MISMATCH(c);
-            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
-                return false;
-            emit_op(c, WF_IOP_TABLE_INIT);
-            emit(c, x);
-            emit(c, tab);
-            emit(c, a.slot);
-            emit(c, b.slot);
-            emit(c, v.slot);
-            break;
-        }
-        case WF_OP_TABLE_COPY: {
-            uint32_t dt, st;
-            if (!read_table(c, &dt) || !read_table(c, &st)) return false;
-            if (!wf_valtype_sub(c->m->tables[st].type.elem, c->m->tables[dt].type.elem))
-                return MISMATCH(c);
-            if (!pop_num(c, WF_I32, &v) || !pop_num(c, WF_I32, &b) || !pop_num(c, WF_I32, &a))
-                return false;
-            emit_op(c, WF_IOP_TABLE_COPY);
-            emit(c, dt);
-            emit(c, st);
-            emit(c, a.slot);
-            emit(c, b.slot);
-            emit(c, v.slot);
-            break;
-        }
-        case WF_OP_TABLE_GROW: case WF_OP_TABLE_SIZE: case WF_OP_TABLE_FILL: {
-            uint32_t x;
-            if (!read_table(c, &x)) return false;
-            wf_valtype et = c->m->tables[x].type.elem;
-            if (op == WF_OP_TABLE_SIZE) {
-                push(c, vt(WF_I32));
-                emit_op(c, WF_IOP_TABLE_SIZE);
-                emit(c, c->st.data[c->st.len - 1].home);
-                emit(c, x);
-            } else if (op == WF_OP_TABLE_GROW) {
-                if (!pop_num(c, WF_I32, &b) || !pop_expect(c, et, &a)) return false;
-                push(c, vt(WF_I32));
-                emit_op(c, WF_IOP_TABLE_GROW);
-                emit(c, c->st.data[c->st.len - 1].home);
-                emit(c, a.slot);
-                emit(c, b.slot);
-                emit(c, x);
-            } else {
-                if (!pop_num(c, WF_I32, &v) || !pop_expect(c, et, &b) || !pop_num(c, WF_I32, &a))
-                    return false;
-                emit_op(c, WF_IOP_TABLE_FILL);
-                emit(c, x);
-                emit(c, a.slot);
-                emit(c, b.slot);
-                emit(c, v.slot);
-            }
-            break;
-        }
-        case WF_OP_THROW: case WF_OP_THROW_REF: case WF_OP_TRY_TABLE:
-            return fail(c, WF_ERR_UNSUPPORTED, "exception handling is not supported");
-        case WF_OP_REF_EQ:
-            return fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
-        default:
-            if (!op_simple(c, (wf_opcode)op)) return false;
-            break;
-        }
+    switch (op) {
+    case WF_OP_I32_CONST: {
+        int32_t x;
+        if (!wf_read_s32(r, &x)) return false;
+        push_const(c, vt(WF_I32), (uint32_t)x);
+        return true;
     }
+    case WF_OP_I64_CONST: {
+        int64_t x;
+        if (!wf_read_s64(r, &x)) return false;
+        push_const(c, vt(WF_I64), (uint64_t)x);
+        return true;
+    }
+    case WF_OP_F32_CONST: {
+        uint32_t x;
+        if (!wf_read_f32(r, &x)) return false;
+        push_const(c, vt(WF_F32), x);
+        return true;
+    }
+    default: {
+        uint64_t x;
+        if (!wf_read_f64(r, &x)) return false;
+        push_const(c, vt(WF_F64), x);
+        return true;
+    }
+    }
+}
+
+static bool op_call(cc *c, wf_opcode op)
+{
+    uint32_t x, base;
+    if (!func_index(c, &x)) return false;
+    const wf_functype *ft = c->m->funcs[x].type;
+    bool tail = op == WF_OP_RETURN_CALL;
+    if (tail && !check_tail_results(c, ft)) return false;
+    if (!pop_args(c, ft, &base)) return false;
+    if (tail) {
+        emit_op(c, WF_IOP_RETURN_CALL);
+        emit(c, x);
+        emit(c, base);
+        emit(c, ft->nparams);
+        wf_cc_set_unreachable(c);
+    } else {
+        bool direct = x >= c->m->nfunc_imports;
+        /* An argument just computed: one dispatch with the call,
+         * whose operands then follow the merged instruction's. */
+        if (!(direct && wf_fuse_call(c))) emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
+        /* CALL's callee becomes its code's address (wf_code_link) */
+        if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
+        emit(c, x);
+        emit(c, base);
+        push_results(c, ft);
+    }
+    return true;
+}
+
+static bool op_call_indirect(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    sval a;
+    uint32_t ti, tab, base;
+    const wf_functype *ft;
+    if (!wf_read_u32(r, &ti) || !read_table(c, &tab)) return false;
+    if (!type_index(c, ti, &ft)) return false;
+    if (!wf_valtype_sub(c->m->tables[tab].type.elem, WF_TYPE_FUNCREF)) return MISMATCH(c);
+    bool tail = op == WF_OP_RETURN_CALL_INDIRECT;
+    if (tail && !check_tail_results(c, ft)) return false;
+    if (!wf_cc_pop_num(c, WF_I32, &a)) return false;
+    if (!pop_args(c, ft, &base)) return false;
+    emit_op(c, tail ? WF_IOP_RETURN_CALL_INDIRECT : WF_IOP_CALL_INDIRECT);
+    emit(c, tab);
+    emit(c, (wf_word)ft);
+    emit(c, base);
+    emit(c, a.slot);
+    if (tail) wf_cc_set_unreachable(c);
+    else push_results(c, ft);
+    return true;
+}
+
+static bool op_call_ref(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    sval a;
+    uint32_t ti, base;
+    const wf_functype *ft;
+    if (!wf_read_u32(r, &ti) || !type_index(c, ti, &ft)) return false;
+    wf_valtype rt = { WF_REF, WF_HEAP_TYPE, 1, ft->id };
+    bool tail = op == WF_OP_RETURN_CALL_REF;
+    if (tail && !check_tail_results(c, ft)) return false;
+    if (!wf_cc_pop_expect(c, rt, &a)) return false;
+    if (!pop_args(c, ft, &base)) return false;
+    emit_op(c, tail ? WF_IOP_RETURN_CALL_REF : WF_IOP_CALL_REF);
+    emit(c, a.slot);
+    emit(c, base);
+    if (tail) wf_cc_set_unreachable(c);
+    else push_results(c, ft);
+    return true;
+}
+
+static bool op_select(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    sval a, b, v;
+    wf_valtype t = { KIND_BOT, 0, 0, 0 };
+    if (op == WF_OP_SELECT_T) {
+        uint32_t n;
+        if (!wf_read_u32(r, &n)) return false;
+        if (n != 1) return wf_cc_fail(c, WF_ERR_INVALID, "invalid result arity");
+        if (!read_valtype(c, &t)) return false;
+    }
+    if (!wf_cc_pop_num(c, WF_I32, &v)) return false;
+    if (op == WF_OP_SELECT_T) {
+        if (!wf_cc_pop_expect(c, t, &b) || !wf_cc_pop_expect(c, t, &a)) return false;
+    } else {
+        if (!wf_cc_pop_any(c, &b) || !wf_cc_pop_any(c, &a)) return false;
+        if (a.t.kind == WF_REF || b.t.kind == WF_REF || a.t.kind == WF_V128) return MISMATCH(c);
+        if (a.t.kind != KIND_BOT && b.t.kind != KIND_BOT && a.t.kind != b.t.kind)
+            return MISMATCH(c);
+        t = a.t.kind != KIND_BOT ? a.t : b.t;
+    }
+    push(c, t);
+    size_t at = c->code.len;
+    emit_op(c, WF_IOP_SELECT);
+    emit(c, c->st.data[c->st.len - 1].home);
+    emit(c, a.slot);
+    emit(c, b.slot);
+    emit(c, v.slot);
+    note_prod(c, at, WF_IOP_SELECT);
+    return true;
+}
+
+static bool op_local_get(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    uint32_t x;
+    if (!wf_read_u32(r, &x)) return false;
+    if (x >= c->nlocals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown local");
+    if (!c->linit[x]) return wf_cc_fail(c, WF_ERR_INVALID, "uninitialized local");
+    push_at(c, c->locals[x], x);
+    return true;
+}
+
+static bool op_local_set(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    sval a;
+    uint32_t x;
+    if (!wf_read_u32(r, &x)) return false;
+    if (x >= c->nlocals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown local");
+    if (!wf_cc_pop_expect(c, c->locals[x], &a)) return false;
+    bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
+    if (wf_fuse_local_set(c, x, &a)) {
+        /* nothing to emit */
+    } else if (!c->pending[x]) {
+        /* with no deferred reads of x left, the producer writes x */
+        wf_cc_move_to(c, x, &a);
+    } else {
+        local_changes(c, x);
+        wf_cc_emit_move(c, x, a.slot);
+    }
+    if (!zero) c->lnonzero[x] = 1;
+    if (!c->linit[x]) {
+        c->linit[x] = 1;
+        wf_vec_push(&c->inits, x);
+    }
+    if (op == WF_OP_LOCAL_TEE) push_at(c, c->locals[x], x);
+    return true;
+}
+
+static bool op_global(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    sval a;
+    uint32_t x;
+    if (!wf_read_u32(r, &x)) return false;
+    if (x >= c->m->nglobals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown global %u", x);
+    const wf_globaltype *gt = &c->m->globals[x].type;
+    if (op == WF_OP_GLOBAL_GET) {
+        push(c, gt->type);
+        size_t at = c->code.len;
+        emit_op(c, WF_IOP_GLOBAL_GET);
+        emit(c, c->st.data[c->st.len - 1].home);
+        emit(c, x);
+        note_prod(c, at, WF_IOP_GLOBAL_GET);
+    } else {
+        if (!gt->mut) return wf_cc_fail(c, WF_ERR_INVALID, "global is immutable");
+        if (!wf_cc_pop_expect(c, gt->type, &a)) return false;
+        emit_op(c, WF_IOP_GLOBAL_SET);
+        emit(c, x);
+        emit(c, a.slot);
+    }
+    return true;
+}
+
+static bool op_table_access(cc *c, wf_opcode op)
+{
+    sval a, b;
+    uint32_t x;
+    if (!read_table(c, &x)) return false;
+    wf_valtype et = c->m->tables[x].type.elem;
+    if (op == WF_OP_TABLE_GET) {
+        if (!wf_cc_pop_num(c, WF_I32, &a)) return false;
+        push(c, et);
+        emit_op(c, WF_IOP_TABLE_GET);
+        emit(c, c->st.data[c->st.len - 1].home);
+        emit(c, a.slot);
+        emit(c, x);
+    } else {
+        if (!wf_cc_pop_expect(c, et, &b) || !wf_cc_pop_num(c, WF_I32, &a)) return false;
+        emit_op(c, WF_IOP_TABLE_SET);
+        emit(c, a.slot);
+        emit(c, b.slot);
+        emit(c, x);
+    }
+    return true;
+}
+
+static bool op_ref_null(cc *c, wf_opcode op)
+{
+    wf_valtype t;
+    if (!read_heaptype(c, &t)) return false;
+    t.nullable = 1;
+    push(c, t);
+    emit_op(c, WF_IOP_CONST);
+    emit(c, c->st.data[c->st.len - 1].home);
+    emit(c, 0);
+    return true;
+}
+
+static bool op_ref_func(cc *c, wf_opcode op)
+{
+    uint32_t x;
+    if (!func_index(c, &x)) return false;
+    if (!c->m->func_declared || !c->m->func_declared[x])
+        return wf_cc_fail(c, WF_ERR_INVALID, "undeclared function reference");
+    wf_valtype t = { WF_REF, WF_HEAP_TYPE, 0, c->m->funcs[x].type->id };
+    push(c, t);
+    emit_op(c, WF_IOP_REF_FUNC);
+    emit(c, c->st.data[c->st.len - 1].home);
+    emit(c, x);
+    return true;
+}
+
+static bool op_memory_init(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    sval a, b, v;
+    uint32_t x;
+    if (!wf_read_u32(r, &x)) return false;
+    if (op == WF_OP_MEMORY_INIT && !read_memidx(c)) return false;
+    if (!c->m->has_data_count) {
+        if (has_data_section(c->m))
+            return wf_cc_fail(c, WF_ERR_MALFORMED, "data count section required");
+        return wf_cc_fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+    }
+    if (x >= c->m->ndatas) return wf_cc_fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+    if (op == WF_OP_DATA_DROP) {
+        emit_op(c, WF_IOP_DATA_DROP);
+        emit(c, x);
+        return true;
+    }
+    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+        return false;
+    emit_op(c, WF_IOP_MEMORY_INIT);
+    emit(c, x);
+    emit(c, a.slot);
+    emit(c, b.slot);
+    emit(c, v.slot);
+    return true;
+}
+
+static bool op_table_init(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    sval a, b, v;
+    uint32_t x, tab = 0;
+    if (!wf_read_u32(r, &x)) return false;
+    if (op == WF_OP_TABLE_INIT && !read_table(c, &tab)) return false;
+    if (x >= c->m->nelems) return wf_cc_fail(c, WF_ERR_INVALID, "unknown elem segment %u", x);
+    if (op == WF_OP_ELEM_DROP) {
+        emit_op(c, WF_IOP_ELEM_DROP);
+        emit(c, x);
+        return true;
+    }
+    if (!wf_valtype_sub(c->m->elems[x].type, c->m->tables[tab].type.elem)) return MISMATCH(c);
+    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+        return false;
+    emit_op(c, WF_IOP_TABLE_INIT);
+    emit(c, x);
+    emit(c, tab);
+    emit(c, a.slot);
+    emit(c, b.slot);
+    emit(c, v.slot);
+    return true;
+}
+
+static bool op_table_copy(cc *c, wf_opcode op)
+{
+    sval a, b, v;
+    uint32_t dt, st;
+    if (!read_table(c, &dt) || !read_table(c, &st)) return false;
+    if (!wf_valtype_sub(c->m->tables[st].type.elem, c->m->tables[dt].type.elem))
+        return MISMATCH(c);
+    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+        return false;
+    emit_op(c, WF_IOP_TABLE_COPY);
+    emit(c, dt);
+    emit(c, st);
+    emit(c, a.slot);
+    emit(c, b.slot);
+    emit(c, v.slot);
+    return true;
+}
+
+static bool op_table_grow_size_fill(cc *c, wf_opcode op)
+{
+    sval a, b, v;
+    uint32_t x;
+    if (!read_table(c, &x)) return false;
+    wf_valtype et = c->m->tables[x].type.elem;
+    if (op == WF_OP_TABLE_SIZE) {
+        push(c, vt(WF_I32));
+        emit_op(c, WF_IOP_TABLE_SIZE);
+        emit(c, c->st.data[c->st.len - 1].home);
+        emit(c, x);
+    } else if (op == WF_OP_TABLE_GROW) {
+        if (!wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_expect(c, et, &a)) return false;
+        push(c, vt(WF_I32));
+        emit_op(c, WF_IOP_TABLE_GROW);
+        emit(c, c->st.data[c->st.len - 1].home);
+        emit(c, a.slot);
+        emit(c, b.slot);
+        emit(c, x);
+    } else {
+        if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_expect(c, et, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+            return false;
+        emit_op(c, WF_IOP_TABLE_FILL);
+        emit(c, x);
+        emit(c, a.slot);
+        emit(c, b.slot);
+        emit(c, v.slot);
+    }
+    return true;
+}
+
+
+static bool op_memory_size_grow(cc *c, wf_opcode op)
+{
+    sval a = { 0 };
+    if (!read_memidx(c)) return false;
+    if (op == WF_OP_MEMORY_GROW && !wf_cc_pop_num(c, WF_I32, &a)) return false;
+    uint32_t dst = push_result(c, vt(WF_I32));
+    emit_op(c, op == WF_OP_MEMORY_GROW ? WF_IOP_MEMORY_GROW : WF_IOP_MEMORY_SIZE);
+    emit(c, dst);
+    if (op == WF_OP_MEMORY_GROW) emit(c, a.slot);
+    return true;
+}
+
+static bool op_memory_copy_fill(cc *c, wf_opcode op)
+{
+    sval a, b, v;
+    if (!read_memidx(c)) return false;
+    if (op == WF_OP_MEMORY_COPY && !read_memidx(c)) return false;
+    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+        return false;
+    emit_op(c, op == WF_OP_MEMORY_COPY ? WF_IOP_MEMORY_COPY : WF_IOP_MEMORY_FILL);
+    emit(c, a.slot);
+    emit(c, b.slot);
+    emit(c, v.slot);
+    return true;
+}
+
+static bool op_ref(cc *c, wf_opcode op)
+{
+    sval a;
+    if (!wf_cc_pop_any(c, &a)) return false;
+    if (!is_ref_or_bot(a.t)) return MISMATCH(c);
+    if (op == WF_OP_REF_IS_NULL) {
+        uint32_t dst = push_result(c, vt(WF_I32));
+        emit_op(c, WF_IOP_REF_IS_NULL);
+        emit(c, dst);
+        emit(c, a.slot);
+        return true;
+    }
+    /* ref.as_non_null: a check, the value stays where it is */
+    a.t.nullable = 0;
+    emit_op(c, WF_IOP_REF_AS_NON_NULL);
+    emit(c, a.slot);
+    if (a.t.kind == KIND_BOT) push(c, a.t);
+    else push_at(c, a.t, a.slot);
+    return true;
+}
+
+/* One instruction, in one pass: its immediates read and checked, its
+ * operands popped and type-checked (validation), its result pushed (the
+ * slot it goes to), its code emitted (fused with the code before when a
+ * rule of fuse.c applies). */
+static bool instr(cc *c, wf_opcode op)
+{
+    switch (op) {
+    case WF_OP_BLOCK: case WF_OP_LOOP: case WF_OP_IF: case WF_OP_ELSE: case WF_OP_END:
+    case WF_OP_BR: case WF_OP_BR_IF: case WF_OP_BR_TABLE: case WF_OP_RETURN:
+    case WF_OP_BR_ON_NULL: case WF_OP_BR_ON_NON_NULL:
+        return wf_cc_control(c, op);
+    case WF_OP_UNREACHABLE:
+        emit_op(c, WF_IOP_UNREACHABLE);
+        wf_cc_set_unreachable(c);
+        return true;
+    case WF_OP_NOP:
+        return true;
+    case WF_OP_DROP: {
+        sval a;
+        return wf_cc_pop_any(c, &a);
+    }
+    case WF_OP_CALL: case WF_OP_RETURN_CALL: return op_call(c, op);
+    case WF_OP_CALL_INDIRECT: case WF_OP_RETURN_CALL_INDIRECT: return op_call_indirect(c, op);
+    case WF_OP_CALL_REF: case WF_OP_RETURN_CALL_REF: return op_call_ref(c, op);
+    case WF_OP_SELECT: case WF_OP_SELECT_T: return op_select(c, op);
+    case WF_OP_LOCAL_GET: return op_local_get(c, op);
+    case WF_OP_LOCAL_SET: case WF_OP_LOCAL_TEE: return op_local_set(c, op);
+    case WF_OP_GLOBAL_GET: case WF_OP_GLOBAL_SET: return op_global(c, op);
+    case WF_OP_TABLE_GET: case WF_OP_TABLE_SET: return op_table_access(c, op);
+    case WF_OP_REF_NULL: return op_ref_null(c, op);
+    case WF_OP_REF_FUNC: return op_ref_func(c, op);
+    case WF_OP_MEMORY_INIT: case WF_OP_DATA_DROP: return op_memory_init(c, op);
+    case WF_OP_TABLE_INIT: case WF_OP_ELEM_DROP: return op_table_init(c, op);
+    case WF_OP_TABLE_COPY: return op_table_copy(c, op);
+    case WF_OP_TABLE_GROW: case WF_OP_TABLE_SIZE: case WF_OP_TABLE_FILL: return op_table_grow_size_fill(c, op);
+    case WF_OP_I32_CONST: case WF_OP_I64_CONST: case WF_OP_F32_CONST: case WF_OP_F64_CONST:
+        return op_const(c, op);
+    case WF_OP_MEMORY_SIZE: case WF_OP_MEMORY_GROW: return op_memory_size_grow(c, op);
+    case WF_OP_MEMORY_COPY: case WF_OP_MEMORY_FILL: return op_memory_copy_fill(c, op);
+    case WF_OP_REF_IS_NULL: case WF_OP_REF_AS_NON_NULL: return op_ref(c, op);
+    case WF_OP_THROW: case WF_OP_THROW_REF: case WF_OP_TRY_TABLE:
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "exception handling is not supported");
+    case WF_OP_REF_EQ:
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
+    default:
+        return op_simple(c, op);
+    }
+}
+
+/* The next opcode (one byte, or 0xFC and a subopcode). */
+static bool read_opcode(cc *c, wf_opcode *out)
+{
+    wf_reader *r = &c->r;
+    uint8_t byte;
+    if (wf_reader_eof(r)) return wf_cc_fail(c, WF_ERR_MALFORMED, "unexpected end");
+    if (!wf_read_u8(r, &byte)) return false;
+    int op;
+    if (byte == 0xFC) {
+        uint32_t sub;
+        if (!wf_read_u32(r, &sub)) return false;
+        op = sub < 32 ? g_fc_op[sub] : -1;
+        if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
+    } else if (byte == 0xFB || byte == 0xFD || byte == 0xFE) {
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC, SIMD and threads instructions are not supported");
+    } else {
+        op = g_byte_op[byte];
+        if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode %02x", byte);
+    }
+    *out = (wf_opcode)op;
+    return true;
+}
+
+/* The instructions up to the function's `end`, which must end the body. */
+static bool body(cc *c)
+{
+    while (c->cs.len) {
+        c->op_off = wf_reader_offset(&c->r);
+        wf_opcode op = WF_OP_NOP;
+        if (!read_opcode(c, &op) || !instr(c, op)) return false;
+    }
+    if (!wf_reader_eof(&c->r)) {
+        c->op_off = wf_reader_offset(&c->r);
+        return wf_cc_fail(c, WF_ERR_MALFORMED, "END opcode expected");
+    }
+    return true;
 }
 
 static bool read_locals(cc *c)
@@ -1972,7 +1013,7 @@ static bool read_locals(cc *c)
     const wf_functype *ft = c->ft;
     uint32_t ngroups;
     if (!wf_read_u32(&c->r, &ngroups)) return false;
-    if (ngroups > wf_reader_left(&c->r)) return fail(c, WF_ERR_MALFORMED, "unexpected end");
+    if (ngroups > wf_reader_left(&c->r)) return wf_cc_fail(c, WF_ERR_MALFORMED, "unexpected end");
     uint64_t total = ft->nparams;
     const uint8_t *save = c->r.p;
     /* first pass: count, so the arrays are allocated once */
@@ -1982,7 +1023,7 @@ static bool read_locals(cc *c)
         c->op_off = wf_reader_offset(&c->r);
         if (!wf_read_u32(&c->r, &n)) return false;
         total += n;
-        if (total > WF_MAX_FUNC_LOCALS) return fail(c, WF_ERR_MALFORMED, "too many locals");
+        if (total > WF_MAX_FUNC_LOCALS) return wf_cc_fail(c, WF_ERR_MALFORMED, "too many locals");
         if (!read_valtype(c, &t)) return false;
     }
     c->nlocals = (uint32_t)total;
@@ -2036,9 +1077,9 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         c.ccap = WF_MIN(nconst_ops, WF_MAX_CONST_SLOTS);
         c.max_slot = c.cbase + c.ccap;
         c.prod_end = SIZE_MAX;
-    c.last_iop = -1;
-    c.prev_iop = -1;
-    c.label_at = SIZE_MAX;
+        c.last_iop = -1;
+        c.prev_iop = -1;
+        c.label_at = SIZE_MAX;
         emit_op(&c, WF_IOP_ENTER);
         emit(&c, c.ft->nparams);
         emit(&c, 0); /* slots ENTER initializes, known at the end */

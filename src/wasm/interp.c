@@ -32,6 +32,17 @@ const void *const *wf_interp_labels(void)
     return l;
 }
 
+const char *wf_iop_name(wf_iop op)
+{
+    static const char *const names[] = {
+#define WF_IOP_ENTRY(n) #n,
+        WF_IOP_LIST
+#undef WF_IOP_ENTRY
+    };
+    _Static_assert(WF_COUNT(names) == WF_IOP_COUNT_, "a name per wf_iop");
+    return (unsigned)op < WF_IOP_COUNT_ ? names[op] : "?";
+}
+
 wf_error *wf_interp_run(wf_thread *t, wf_func *f, wf_slot *fp)
 {
     return interp(t, f, fp, false);
@@ -47,40 +58,9 @@ wf_error *wf_interp_run(wf_thread *t, wf_func *f, wf_slot *fp)
 static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
 {
     static const void *const labels[] = {
-#define WF_LABEL(n, ...) &&L_##n,
-        WF_IOPS_CONTROL(WF_LABEL)
-        WF_BRCMP2(WF_LABEL)
-        WF_BRCMP1(WF_LABEL)
-        WF_UNOPS(WF_LABEL)
-        WF_BINOPS(WF_LABEL)
-        WF_TRAPOPS(WF_LABEL)
-        WF_LOADOPS(WF_LABEL)
-        WF_STOREOPS(WF_LABEL)
-#define WF_LABEL_K(n, ...) &&L_##n##_K,
-        WF_BRCMP2(WF_LABEL_K)
-        WF_BINOPS(WF_LABEL_K)
-#undef WF_LABEL_K
-#define WF_LABEL_A(n, ...) &&L_##n##_A,
-        WF_LOADOPS(WF_LABEL_A)
-        WF_STOREOPS(WF_LABEL_A)
-#undef WF_LABEL_A
-        WF_IOPS_SUPER(WF_LABEL)
-#undef WF_LABEL
-#define WF_LABEL_AB(n, ...) &&L_ADDK_##n,
-        WF_BRCMP_I32(WF_LABEL_AB)
-#undef WF_LABEL_AB
-#define WF_LABEL_ABK(n, ...) &&L_ADDK_##n##_K,
-        WF_BRCMP_I32(WF_LABEL_ABK)
-#undef WF_LABEL_ABK
-#define WF_LABEL_AB(n, ...) &&L_ADD_##n,
-        WF_BRCMP_I32(WF_LABEL_AB)
-#undef WF_LABEL_AB
-#define WF_LABEL_ABK(n, ...) &&L_ADD_##n##_K,
-        WF_BRCMP_I32(WF_LABEL_ABK)
-#undef WF_LABEL_ABK
-#define WF_LABEL_X(n, ...) &&L_##n##_X,
-        WF_LOADOPS(WF_LABEL_X)
-#undef WF_LABEL_X
+#define WF_IOP_ENTRY(n) &&L_##n,
+        WF_IOP_LIST
+#undef WF_IOP_ENTRY
     };
     _Static_assert(WF_COUNT(labels) == WF_IOP_COUNT_, "label table matches wf_iop");
     if (init) {

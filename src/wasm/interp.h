@@ -134,70 +134,149 @@ struct wf_code {
     X(I32_ADDK_RET)   /* s d, s a, i k: d = a + k, then RETURN */ \
     X(MOVE_BR)        /* s dst, s src, L: a move, then BR */
 
+/* The instruction list: every internal instruction once, in enum order.
+ * Expanding WF_IOP_LIST calls WF_IOP_ENTRY(NAME) with each instruction's
+ * full name (define WF_IOP_ENTRY first, undefine it after). The enum below,
+ * interp.c's label table and the names (wf_iop_name) all come from this
+ * one list, so they cannot disagree; interp.c then fails to compile when a
+ * listed instruction has no handler or a handler is not listed. A family row
+ * (a line of WF_BINOPS, WF_LOADOPS, ...) yields each of its variants:
+ *   NAME_K      second operand an immediate (a constant folded into the
+ *               code: one load less, no dependency on a frame slot)
+ *   NAME_A      loads and stores whose address is i32.add(slot, immediate):
+ *               the add that computed it folded in (its wrap-around kept)
+ *   NAME_X      loads whose address is i32.add of two slots:
+ *               s dst, s a, i offset, s b
+ *   ADDK_NAME[_K]  an i32.add with an immediate, then a compare-and-branch
+ *               on its result (a loop counter): s d, s a, i k, s b | i b, L;
+ *               d = a + k, then the branch compares d with b
+ *   ADD_NAME[_K]   the same after an i32.add of two slots:
+ *               s d, s a, s a2, s b | i b, L
+ * Code that needs one form from another uses the mapping functions below,
+ * never the distance between two enum values. */
+#define WF_IOP_PLAIN_(n, ...) WF_IOP_ENTRY(n)
+#define WF_IOP_K_(n, ...) WF_IOP_ENTRY(n##_K)
+#define WF_IOP_A_(n, ...) WF_IOP_ENTRY(n##_A)
+#define WF_IOP_X_(n, ...) WF_IOP_ENTRY(n##_X)
+#define WF_IOP_ADDK_(n, ...) WF_IOP_ENTRY(ADDK_##n)
+#define WF_IOP_ADDK_K_(n, ...) WF_IOP_ENTRY(ADDK_##n##_K)
+#define WF_IOP_ADD_(n, ...) WF_IOP_ENTRY(ADD_##n)
+#define WF_IOP_ADD_K_(n, ...) WF_IOP_ENTRY(ADD_##n##_K)
+#define WF_IOP_LIST \
+    WF_IOPS_CONTROL(WF_IOP_PLAIN_) \
+    WF_BRCMP2(WF_IOP_PLAIN_) WF_BRCMP1(WF_IOP_PLAIN_) \
+    WF_UNOPS(WF_IOP_PLAIN_) WF_BINOPS(WF_IOP_PLAIN_) WF_TRAPOPS(WF_IOP_PLAIN_) \
+    WF_LOADOPS(WF_IOP_PLAIN_) WF_STOREOPS(WF_IOP_PLAIN_) \
+    WF_BRCMP2(WF_IOP_K_) WF_BINOPS(WF_IOP_K_) \
+    WF_LOADOPS(WF_IOP_A_) WF_STOREOPS(WF_IOP_A_) \
+    WF_IOPS_SUPER(WF_IOP_PLAIN_) \
+    WF_BRCMP_I32(WF_IOP_ADDK_) WF_BRCMP_I32(WF_IOP_ADDK_K_) \
+    WF_BRCMP_I32(WF_IOP_ADD_) WF_BRCMP_I32(WF_IOP_ADD_K_) \
+    WF_LOADOPS(WF_IOP_X_)
+
 typedef enum wf_iop {
-#define WF_IOP_ENUM(n, ...) WF_IOP_##n,
-    WF_IOPS_CONTROL(WF_IOP_ENUM)
-    WF_BRCMP2(WF_IOP_ENUM)
-    WF_BRCMP1(WF_IOP_ENUM)
-    WF_UNOPS(WF_IOP_ENUM)
-    WF_BINOPS(WF_IOP_ENUM)
-    WF_TRAPOPS(WF_IOP_ENUM)
-    WF_LOADOPS(WF_IOP_ENUM)
-    WF_STOREOPS(WF_IOP_ENUM)
-#undef WF_IOP_ENUM
-    /* Variants whose second operand is an immediate (a constant folded into
-     * the code: one load less, and no dependency on a frame slot). Same
-     * order as their slot forms, so X_K = X + the offsets below. */
-#define WF_IOP_ENUM_K(n, ...) WF_IOP_##n##_K,
-    WF_BRCMP2(WF_IOP_ENUM_K)
-    WF_BINOPS(WF_IOP_ENUM_K)
-#undef WF_IOP_ENUM_K
-    /* Loads and stores whose address is i32.add(slot, immediate): the add
-     * that computed it folded in (its wrap-around kept). Same order as the
-     * plain forms: X_A = X + WF_IOP_MEM_A_OFF. */
-#define WF_IOP_ENUM_A(n, ...) WF_IOP_##n##_A,
-    WF_LOADOPS(WF_IOP_ENUM_A)
-    WF_STOREOPS(WF_IOP_ENUM_A)
-#undef WF_IOP_ENUM_A
-#define WF_IOP_ENUM_S(n) WF_IOP_##n,
-    WF_IOPS_SUPER(WF_IOP_ENUM_S)
-#undef WF_IOP_ENUM_S
-    /* An i32.add with an immediate, then a compare-and-branch on its
-     * result (a loop counter): s d, s a, i k, s b | i b, L; d = a + k,
-     * then the branch compares d with b. Same order as WF_BRCMP_I32. */
-#define WF_IOP_ENUM_AB(n, ...) WF_IOP_ADDK_##n,
-    WF_BRCMP_I32(WF_IOP_ENUM_AB)
-#undef WF_IOP_ENUM_AB
-#define WF_IOP_ENUM_ABK(n, ...) WF_IOP_ADDK_##n##_K,
-    WF_BRCMP_I32(WF_IOP_ENUM_ABK)
-#undef WF_IOP_ENUM_ABK
-    /* The same after an i32.add of two slots: s d, s a, s a2, s b | i b, L. */
-#define WF_IOP_ENUM_AB(n, ...) WF_IOP_ADD_##n,
-    WF_BRCMP_I32(WF_IOP_ENUM_AB)
-#undef WF_IOP_ENUM_AB
-#define WF_IOP_ENUM_ABK(n, ...) WF_IOP_ADD_##n##_K,
-    WF_BRCMP_I32(WF_IOP_ENUM_ABK)
-#undef WF_IOP_ENUM_ABK
-    /* Loads whose address is i32.add of two slots: s dst, s a, i offset, s b. */
-#define WF_IOP_ENUM_X(n, ...) WF_IOP_##n##_X,
-    WF_LOADOPS(WF_IOP_ENUM_X)
-#undef WF_IOP_ENUM_X
+#define WF_IOP_ENTRY(n) WF_IOP_##n,
+    WF_IOP_LIST
+#undef WF_IOP_ENTRY
     WF_IOP_COUNT_
 } wf_iop;
 
-#define WF_IOP_BRCMP_K_OFF (WF_IOP_BR_I32_EQ_K - WF_IOP_BR_I32_EQ)
-#define WF_IOP_BINOP_K_OFF (WF_IOP_I32_EQ_K - WF_IOP_I32_EQ)
-#define WF_IOP_MEM_A_OFF (WF_IOP_I32_LOAD_A - WF_IOP_I32_LOAD)
-#define WF_IOP_LOAD_X_OFF (WF_IOP_I32_LOAD_X - WF_IOP_I32_LOAD)
-#define WF_IOP_IS_BR_I32(op) ((op) >= WF_IOP_BR_I32_EQ && (op) <= WF_IOP_BR_I32_GE_U)
-#define WF_IOP_IS_BR_I32_K(op) ((op) >= WF_IOP_BR_I32_EQ_K && (op) <= WF_IOP_BR_I32_GE_U_K)
-#define WF_IOP_IS_BINOP(op) ((op) >= WF_IOP_I32_EQ && (op) <= WF_IOP_F64_COPYSIGN)
-#define WF_IOP_IS_BINOP_K(op) ((op) >= WF_IOP_I32_EQ_K && (op) <= WF_IOP_F64_COPYSIGN_K)
-#define WF_IOP_IS_LOAD(op) ((op) >= WF_IOP_I32_LOAD && (op) <= WF_IOP_I64_LOAD32_U)
-#define WF_IOP_IS_STORE(op) ((op) >= WF_IOP_I32_STORE && (op) <= WF_IOP_I64_STORE32)
+/* ---- instruction forms: one form of an instruction from another, by name
+ * (the families above); WF_IOP_COUNT_ where there is no such form. */
+
+static inline bool wf_iop_is_binop(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n:
+    WF_BINOPS(WF_F_)
+#undef WF_F_
+        return true;
+    default:
+        return false;
+    }
+}
+/* A comparison (0 or 1, written as a u64) in its slot or immediate form. */
+static inline bool wf_iop_is_compare(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: case WF_IOP_##n##_K:
+    WF_CMPOPS(WF_F_)
+#undef WF_F_
+        return true;
+    default:
+        return false;
+    }
+}
+/* The immediate form of a binary operation. */
+static inline wf_iop wf_iop_k_form(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return WF_IOP_##n##_K;
+    WF_BINOPS(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The form of a load or store taking an i32.add(slot, immediate) address. */
+static inline wf_iop wf_iop_a_form(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return WF_IOP_##n##_A;
+    WF_LOADOPS(WF_F_) WF_STOREOPS(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The form of a load taking an i32.add(slot, slot) address. */
+static inline wf_iop wf_iop_x_form(wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return WF_IOP_##n##_X;
+    WF_LOADOPS(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* An i32 compare-and-branch of two slots (or, k_too, slot and immediate). */
+static inline bool wf_iop_is_br_i32(wf_iop op, bool k_too)
+{
+    switch (op) {
+#define WF_F_(n, ...) case WF_IOP_##n: return true; case WF_IOP_##n##_K: return k_too;
+    WF_BRCMP_I32(WF_F_)
+#undef WF_F_
+    default: return false;
+    }
+}
+/* An i32 compare-and-branch (slot or immediate form) merged after the
+ * i32.add that computed its first operand: with an immediate (addk) or of
+ * two slots. */
+static inline wf_iop wf_iop_add_br_form(bool addk, wf_iop op)
+{
+    switch (op) {
+#define WF_F_(n, ...)                                                         \
+    case WF_IOP_##n: return addk ? WF_IOP_ADDK_##n : WF_IOP_ADD_##n;          \
+    case WF_IOP_##n##_K: return addk ? WF_IOP_ADDK_##n##_K : WF_IOP_ADD_##n##_K;
+    WF_BRCMP_I32(WF_F_)
+#undef WF_F_
+    default: return WF_IOP_COUNT_;
+    }
+}
+/* The i32 compare-and-branch on swapped operands (a < b is b > a). */
+static inline wf_iop wf_iop_br_swapped(wf_iop op)
+{
+    switch (op) {
+#define WF_P_(a, b) case WF_IOP_BR_I32_##a: return WF_IOP_BR_I32_##b; \
+                    case WF_IOP_BR_I32_##b: return WF_IOP_BR_I32_##a;
+    WF_P_(LT_S, GT_S) WF_P_(LT_U, GT_U) WF_P_(LE_S, GE_S) WF_P_(LE_U, GE_U)
+#undef WF_P_
+    default: return op;     /* EQ, NE */
+    }
+}
 
 /* The handler addresses, indexed by wf_iop. */
 const void *const *wf_interp_labels(void);
+/* An instruction's name as listed ("I32_ADD_K"), for traces and profiles. */
+const char *wf_iop_name(wf_iop op);
 
 /* One activation record of the frame stack. */
 typedef struct wf_frame {

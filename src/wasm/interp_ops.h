@@ -4,7 +4,8 @@
  * interp.c expands them into handlers; compile.c into its opcode map.
  *
  *   WF_UNOPS(X):  X(NAME, in-field, out-field, expr over a)
- *   WF_BINOPS(X): X(NAME, in-field, out-field, expr over a, b)
+ *   WF_BINOPS(X): X(NAME, in-field, out-field, expr over a, b): the
+ *                 comparisons (WF_CMPOPS), then arithmetic (WF_ARITHOPS)
  *   WF_TRAPOPS:   binary ops that can trap, written out in interp.c
  *
  * Fields name the wf_slot member read or written (u32, i32, u64, i64, f32,
@@ -142,7 +143,9 @@ static inline uint64_t wf_sat_u64_f64(double x)
     X(I64_TRUNC_SAT_F64_S, f64, i64, wf_sat_i64_f64(a)) \
     X(I64_TRUNC_SAT_F64_U, f64, u64, wf_sat_u64_f64(a))
 
-#define WF_BINOPS(X) \
+/* Binary operations: the comparisons (result 0 or 1), then arithmetic. */
+#define WF_BINOPS(X) WF_CMPOPS(X) WF_ARITHOPS(X)
+#define WF_CMPOPS(X) \
     X(I32_EQ, u32, u64, a == b) \
     X(I32_NE, u32, u64, a != b) \
     X(I32_LT_S, i32, u64, a < b) \
@@ -174,7 +177,8 @@ static inline uint64_t wf_sat_u64_f64(double x)
     X(F64_LT, f64, u64, a < b) \
     X(F64_GT, f64, u64, a > b) \
     X(F64_LE, f64, u64, a <= b) \
-    X(F64_GE, f64, u64, a >= b) \
+    X(F64_GE, f64, u64, a >= b)
+#define WF_ARITHOPS(X) \
     X(I32_ADD, u32, u32, a + b) \
     X(I32_SUB, u32, u32, a - b) \
     X(I32_MUL, u32, u32, a * b) \

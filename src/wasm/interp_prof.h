@@ -9,35 +9,6 @@
 #define WF_INTERP_PROF_H
 #include <stdio.h>
 #include <stdlib.h>
-static const char *const prof_names[] = {
-#define PN(n, ...) #n,
-    WF_IOPS_CONTROL(PN) WF_BRCMP2(PN) WF_BRCMP1(PN) WF_UNOPS(PN) WF_BINOPS(PN) WF_TRAPOPS(PN) WF_LOADOPS(PN) WF_STOREOPS(PN)
-#undef PN
-#define PN(n, ...) #n "_K",
-    WF_BRCMP2(PN) WF_BINOPS(PN)
-#undef PN
-#define PN(n, ...) #n "_A",
-    WF_LOADOPS(PN) WF_STOREOPS(PN)
-#undef PN
-#define PN(n, ...) #n,
-    WF_IOPS_SUPER(PN)
-#undef PN
-#define PN(n, ...) "ADDK_" #n,
-    WF_BRCMP_I32(PN)
-#undef PN
-#define PN(n, ...) "ADDK_" #n "_K",
-    WF_BRCMP_I32(PN)
-#undef PN
-#define PN(n, ...) "ADD_" #n,
-    WF_BRCMP_I32(PN)
-#undef PN
-#define PN(n, ...) "ADD_" #n "_K",
-    WF_BRCMP_I32(PN)
-#undef PN
-#define PN(n, ...) #n "_X",
-    WF_LOADOPS(PN)
-#undef PN
-};
 #define PROF_N WF_IOP_COUNT_
 static unsigned long long prof_single[PROF_N], prof_pair[PROF_N][PROF_N];
 static int prof_prev = 0;
@@ -61,7 +32,7 @@ static void prof_dump(void)
         int b = -1;
         for (int i = 0; i < PROF_N; i++) if (prof_single[i] && (b < 0 || prof_single[i] > prof_single[b])) b = i;
         if (b < 0) break;
-        fprintf(stderr, "%6.2f%% %s\n", 100.0 * prof_single[b] / tot, prof_names[b]);
+        fprintf(stderr, "%6.2f%% %s\n", 100.0 * prof_single[b] / tot, wf_iop_name((wf_iop)b));
         prof_single[b] = 0;
     }
     fprintf(stderr, "== pairs\n");
@@ -69,7 +40,7 @@ static void prof_dump(void)
         int bi = -1, bj = -1; unsigned long long bv = 0;
         for (int i = 0; i < PROF_N; i++) for (int j = 0; j < PROF_N; j++) if (prof_pair[i][j] > bv) { bv = prof_pair[i][j]; bi = i; bj = j; }
         if (bi < 0) break;
-        fprintf(stderr, "%6.2f%% %s -> %s\n", 100.0 * bv / tot, prof_names[bi], prof_names[bj]);
+        fprintf(stderr, "%6.2f%% %s -> %s\n", 100.0 * bv / tot, wf_iop_name((wf_iop)bi), wf_iop_name((wf_iop)bj));
         prof_pair[bi][bj] = 0;
     }
 }
