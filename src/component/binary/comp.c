@@ -9,51 +9,27 @@
 
 /* ---- Pointer-pair hash ----------------------------------------------------- */
 
-static size_t ph_slot(const cphash *h, const void *a, const void *b)
-{
-    uint64_t k = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)b * 0xc2b2ae3d27d4eb4full;
-    k ^= k >> 29;
-    return (size_t)k & (h->cap - 1);
-}
-
 const void *wf_cphash_get(const cphash *h, const void *a, const void *b)
 {
-    if (!h->cap) return NULL;
-    for (size_t i = ph_slot(h, a, b);; i = (i + 1) & (h->cap - 1)) {
-        if (!h->k1[i] && !h->k2[i]) return NULL;
-        if (h->k1[i] == a && h->k2[i] == b) return h->val[i];
-    }
+    const void *key[2] = { a, b };
+    void *val;
+    return wf_map_find(&h->map, key, sizeof key, &val) ? val : NULL;
 }
 
 void wf_cphash_put(cphash *h, const void *a, const void *b, const void *val)
 {
-    if ((h->len + 1) * 2 > h->cap) {
-        cphash n = { 0 };
-        n.cap = h->cap ? h->cap * 2 : 64;
-        n.k1 = wf_xcalloc(n.cap, sizeof *n.k1);
-        n.k2 = wf_xcalloc(n.cap, sizeof *n.k2);
-        n.val = wf_xcalloc(n.cap, sizeof *n.val);
-        for (size_t i = 0; i < h->cap; i++)
-            if (h->k1[i] || h->k2[i]) wf_cphash_put(&n, h->k1[i], h->k2[i], h->val[i]);
-        wf_cphash_free(h);
-        *h = n;
+    const void *key[2] = { a, b };
+    if (wf_map_find(&h->map, key, sizeof key, NULL)) {
+        wf_map_set(&h->map, key, sizeof key, (void *)val);
+        return;
     }
-    size_t i = ph_slot(h, a, b);
-    for (;; i = (i + 1) & (h->cap - 1)) {
-        if (!h->k1[i] && !h->k2[i]) { h->len++; break; }
-        if (h->k1[i] == a && h->k2[i] == b) break;
-    }
-    h->k1[i] = a;
-    h->k2[i] = b;
-    h->val[i] = val;
+    wf_map_add(&h->map, wf_arena_dup(&h->keys, key, sizeof key), sizeof key, (void *)val);
 }
 
 void wf_cphash_free(cphash *h)
 {
-    free(h->k1);
-    free(h->k2);
-    free(h->val);
-    memset(h, 0, sizeof *h);
+    wf_map_free(&h->map);
+    wf_arena_free(&h->keys);
 }
 
 /* ---- Arena ---------------------------------------------------------------- */

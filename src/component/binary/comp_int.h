@@ -24,16 +24,18 @@
 #include <inttypes.h>
 
 #include "base/arena.h"
+#include "base/map.h"
 #include "base/vec.h"
 #include "component/binary/comp.h"
 #include "wasm/leb.h"
 
 /* ---- Pointer-pair hash (comp.c): memo tables for walks over type DAGs ---- */
 
+/* The one hash map (base/map.h) keyed by the bytes of two pointers, which
+ * live in `keys`. */
 typedef struct cphash {
-    const void **k1, **k2;
-    const void **val;
-    size_t cap, len;
+    wf_map map;
+    wf_arena keys;
 } cphash;
 /* The value stored for (a, b), or NULL. */
 const void *wf_cphash_get(const cphash *h, const void *a, const void *b);

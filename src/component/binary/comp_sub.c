@@ -488,7 +488,7 @@ static const wf_ctype *subst_ctype(subctx *s, const wf_ctype *t, int depth)
 
 const wf_ctype *wf_csubst(cctx *x, const wf_ctype *t, cresmap *m)
 {
-    subctx s = { x, m, { 0 } };
+    subctx s = { .x = x, .m = m };
     const wf_ctype *r = subst_ctype(&s, t, 0);
     wf_cphash_free(&s.memo);
     return r;
@@ -496,7 +496,7 @@ const wf_ctype *wf_csubst(cctx *x, const wf_ctype *t, cresmap *m)
 
 const wf_wit_type *wf_csubst_val(cctx *x, const wf_wit_type *t, cresmap *m)
 {
-    subctx s = { x, m, { 0 } };
+    subctx s = { .x = x, .m = m };
     const wf_wit_type *r = subst_val(&s, t, 0);
     wf_cphash_free(&s.memo);
     return r;
@@ -504,7 +504,7 @@ const wf_wit_type *wf_csubst_val(cctx *x, const wf_wit_type *t, cresmap *m)
 
 const wf_wit_func *wf_csubst_func(cctx *x, const wf_wit_func *f, cresmap *m)
 {
-    subctx s = { x, m, { 0 } };
+    subctx s = { .x = x, .m = m };
     const wf_wit_func *r = subst_func(&s, f);
     wf_cphash_free(&s.memo);
     return r;

@@ -74,7 +74,7 @@ static bool visit_ctype(const wf_carena *a, const wf_ctype *t, const binders *b,
 {
     if (!t || depth > CMAX_DEPTH) return true;
     fwalk f = { fn, env, b };
-    rwalk w = { a, { 0 }, free_fn, &f };
+    rwalk w = { .arena = a, .fn = free_fn, .env = &f };
     bool ok = true;
     switch (t->kind) {
     case WF_CTYPE_VALUE: ok = visit_val(&w, t->val); break;
