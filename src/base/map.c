@@ -75,12 +75,17 @@ static void grow(wf_map *m)
     __atomic_store_n(&m->table, t, __ATOMIC_RELEASE);
 }
 
-bool wf_map_add(wf_map *m, const void *key, size_t len, void *val)
+/* key's slot: filled with val when new; given val when present and replace
+ * is set. True when the key was new. */
+static bool put(wf_map *m, const void *key, size_t len, void *val, bool replace)
 {
     uint64_t h = hash_key(key, len);
     if (m->table) {
         wf_map_slot *s = probe(m->table, h, key, len);
-        if (s->hash) return false;
+        if (s->hash) {
+            if (replace) __atomic_store_n(&s->val, val, __ATOMIC_RELEASE);
+            return false;
+        }
     }
     /* at most half full: probes stay short and an empty slot always exists */
     if (!m->table || (m->count + 1) * 2 > m->table->mask + 1) grow(m);
@@ -89,13 +94,23 @@ bool wf_map_add(wf_map *m, const void *key, size_t len, void *val)
     return true;
 }
 
+bool wf_map_add(wf_map *m, const void *key, size_t len, void *val)
+{
+    return put(m, key, len, val, false);
+}
+
+void wf_map_set(wf_map *m, const void *key, size_t len, void *val)
+{
+    put(m, key, len, val, true);
+}
+
 bool wf_map_find(const wf_map *m, const void *key, size_t len, void **val)
 {
     const wf_map_table *t = __atomic_load_n(&m->table, __ATOMIC_ACQUIRE);
     if (!t) return false;
     const wf_map_slot *s = probe(t, hash_key(key, len), key, len);
     if (!__atomic_load_n(&s->hash, __ATOMIC_ACQUIRE)) return false;
-    if (val) *val = s->val;
+    if (val) *val = __atomic_load_n(&s->val, __ATOMIC_ACQUIRE);
     return true;
 }
 
@@ -109,6 +124,21 @@ void *wf_map_get(const wf_map *m, const char *key)
 size_t wf_map_count(const wf_map *m)
 {
     return __atomic_load_n(&m->count, __ATOMIC_RELAXED);
+}
+
+bool wf_map_next(const wf_map *m, size_t *pos, const void **key, size_t *len, void **val)
+{
+    const wf_map_table *t = m->table;
+    for (; t && *pos <= t->mask; (*pos)++) {
+        const wf_map_slot *s = &t->slot[*pos];
+        if (!s->hash) continue;
+        *key = s->key;
+        *len = s->len;
+        *val = s->val;
+        (*pos)++;
+        return true;
+    }
+    return false;
 }
 
 static void free_retired(wf_map *m)

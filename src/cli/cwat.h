@@ -9,6 +9,9 @@
  * its output (inline types become type definitions placed before their use,
  * inline `(export "n")` sugar becomes exports at the end of the component,
  * references to outer definitions become outer aliases, and so on).
+ *
+ * Tooling: its users are `wasmfn wast` (wast_comp.c) and tests; nothing that
+ * loads or runs functions reads component text, so it lives with the CLI.
  */
 #ifndef WF_CWAT_H
 #define WF_CWAT_H

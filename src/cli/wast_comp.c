@@ -13,7 +13,7 @@
  * core instances and memories live there) and one linker holding the
  * registered instances.
  *
- * Text goes through the component text compiler (component/cwat.h) to the
+ * Text goes through the component text compiler (cli/cwat.h) to the
  * binary and then the one component decoder, as core text does.
  */
 #include "cli/wast.h"

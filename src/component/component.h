@@ -5,18 +5,21 @@
  * wf_val values (docs/component-model/Explainer.md, Binary.md,
  * CanonicalABI.md).
  *
- * Layers behind it: comp.h is the decoded and validated component (the
- * decoder comp_decode*.c and validator comp_valid*.c); cinst*.c instantiate
- * it, wiring core instances through aliases and canonical lifts/lowers; the
- * Canonical ABI proper (lifting/lowering values, string encodings, handle
- * tables) is cabi*.c.
+ * The parts behind it, one sub-folder each, each using only those before it:
+ * wit/ the WIT types (wit.h) every other part describes values with;
+ * binary/ the decoder and validator, whose result is the component IR
+ * (binary/comp.h); cabi/ the Canonical ABI proper (lifting/lowering values,
+ * string encodings, handle tables); link/ instantiation and linking, wiring
+ * core instances through aliases and canonical lifts/lowers. The value
+ * model (val.h) sits below them all; JSON text <-> wf_val (json.h) uses it
+ * and wit/.
  *
  * Threads: a wf_component is immutable once made and may be shared by any
  * number of threads instantiating it; a wf_cinstance is used by one thread
  * at a time.
  *
  * Types: a component's function types are wf_wit_func and its value types
- * wf_wit_type (wit.h), the same nodes the `wit` field produces, so the Lua
+ * wf_wit_type (wit/wit.h), the same nodes the `wit` field produces, so the Lua
  * and JSON converters work unchanged. Resource handles are WF_WIT_OWN /
  * WF_WIT_BORROW types whose values are WF_VAL_HANDLE.
  */

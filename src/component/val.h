@@ -7,7 +7,7 @@
  * is self-describing enough to print as JSON without its WIT type: records
  * carry field names, variants and enums their case names, flags their set
  * names. Conversions that need a type (Lua/JSON -> WIT) take a wf_wit_type
- * (wit.h) and produce a wf_val of exactly that shape.
+ * (wit/wit.h) and produce a wf_val of exactly that shape.
  *
  * Ownership: a wf_val owns everything it points to; wf_val_free releases a
  * whole tree without recursion (an explicit stack), so any depth is safe.

@@ -6,7 +6,9 @@
  *   funcs.call(id, ...)    -> result, err
  *   funcs.async(id, ...)   -> future, err
  *   funcs.new()            -> executor
- *     executor:with_context{k = v}     -> a new executor with merged values
+ *     executor:with_context{k = v}     -> a new executor with merged values,
+ *                                         which its calls' callees read with
+ *                                         the `ctx` module (and pass on)
  *     executor:with_options{timeout = ms | "5s", retries = n, retry_delay = d}
  *                                      -> a new executor with those options
  *     executor:call(id, ...) / executor:async(id, ...)
@@ -113,6 +115,38 @@ static void free_args(wf_val *args, size_t n)
     free(args);
 }
 
+/* The context to pass along (*out set, the caller frees it): the running
+ * call's values (ctx.set included) under the executor's with_context ones.
+ * False (nothing to pass: the call's own context goes along) when neither
+ * has any. */
+static bool call_context(lua_State *L, int ex_idx, wf_val *out)
+{
+    lua_newtable(L);
+    int t = lua_gettop(L);
+    wf_lua_push_ctx_table(L);
+    wf_lua_merge_into(L, t, -1, "context");
+    lua_pop(L, 1);
+    if (ex_idx) {
+        lua_getiuservalue(L, ex_idx, 1);
+        wf_lua_merge_into(L, t, -1, "context");
+        lua_pop(L, 1);
+    }
+    bool any = false;
+    lua_pushnil(L);
+    if (lua_next(L, t)) {
+        lua_pop(L, 2);
+        any = true;
+    }
+    wf_error *e = any ? wf_lua_to_val_untyped(L, t, "context", out) : NULL;
+    lua_pop(L, 1);
+    if (e) {
+        lua_pushstring(L, e->message);
+        wf_error_free(e);
+        lua_error(L);
+    }
+    return any;
+}
+
 static bool retryable(const wf_error *e)
 {
     return e->kind == WF_ERR_TIMEOUT || e->kind == WF_ERR_LIMIT;
@@ -121,20 +155,27 @@ static bool retryable(const wf_error *e)
 static int do_call(lua_State *L, const executor *ex, int id_at)
 {
     const char *id = luaL_checkstring(L, id_at);
+    wf_val context = {0};
+    bool has_context = call_context(L, ex ? 1 : 0, &context);
     wf_fn_sig sig;
     wf_val *args;
     size_t nargs;
-    if (!prepare_args(L, id, id_at + 1, &sig, &args, &nargs)) return 2;
+    if (!prepare_args(L, id, id_at + 1, &sig, &args, &nargs)) {
+        wf_val_free(&context);
+        return 2;
+    }
     wf_val result = {0};
     wf_error *e = NULL;
     for (uint32_t attempt = 0;; attempt++) {
-        wf_call_opts opts = {.timeout_ms = effective_timeout(L, ex ? ex->timeout_ms : 0)};
+        wf_call_opts opts = {.timeout_ms = effective_timeout(L, ex ? ex->timeout_ms : 0),
+                             .context = has_context ? &context : NULL};
         e = wf_runtime_call(runtime_of(L), id, args, nargs, &result, &opts);
         if (!e || !ex || attempt >= ex->retries || !retryable(e) || wf_lua_should_stop(L)) break;
         wf_error_free(e);
         if (ex->retry_delay_ns > 0) wf_error_free(wf_sleep_until(wf_now_ns() + (uint64_t)ex->retry_delay_ns));
     }
     free_args(args, nargs);
+    wf_val_free(&context);
     if (e) return push_fail(L, e);
     wf_lua_push_result(L, &result, &sig);
     wf_val_free(&result);
@@ -332,17 +373,24 @@ static int future_tostring(lua_State *L)
 static int do_async(lua_State *L, const executor *ex, int id_at)
 {
     const char *id = luaL_checkstring(L, id_at);
+    wf_val context = {0};
+    bool has_context = call_context(L, ex ? 1 : 0, &context);
     wf_fn_sig sig;
     wf_val *args;
     size_t nargs;
-    if (!prepare_args(L, id, id_at + 1, &sig, &args, &nargs)) return 2;
+    if (!prepare_args(L, id, id_at + 1, &sig, &args, &nargs)) {
+        wf_val_free(&context);
+        return 2;
+    }
     future *fu = lua_newuserdatauv(L, sizeof *fu, 4);
     memset(fu, 0, sizeof *fu);
     fu->sig = sig;
     luaL_setmetatable(L, FUTURE_MT);
-    wf_call_opts opts = {.timeout_ms = effective_timeout(L, ex ? ex->timeout_ms : 0)};
+    wf_call_opts opts = {.timeout_ms = effective_timeout(L, ex ? ex->timeout_ms : 0),
+                         .context = has_context ? &context : NULL};
     wf_error *e = wf_call_future_start(runtime_of(L), id, args, nargs, &opts, &fu->f);
     free_args(args, nargs);
+    wf_val_free(&context);
     if (e) {
         fu->f = NULL;
         lua_pop(L, 1);
@@ -377,20 +425,10 @@ static int exec_with_context(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_newtable(L);
     int merged = lua_gettop(L);
-    for (int src = 0; src < 2; src++) {
-        if (src == 0) lua_getiuservalue(L, 1, 1);
-        else lua_pushvalue(L, 2);
-        if (lua_istable(L, -1)) {
-            lua_pushnil(L);
-            while (lua_next(L, -2)) {
-                if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "with_context: context keys must be strings");
-                lua_pushvalue(L, -2);
-                lua_insert(L, -2);
-                lua_settable(L, merged);
-            }
-        }
-        lua_pop(L, 1);
-    }
+    lua_getiuservalue(L, 1, 1);
+    wf_lua_merge_into(L, merged, -1, "with_context: context");
+    wf_lua_merge_into(L, merged, 2, "with_context: context");
+    lua_pop(L, 1);
     push_executor(L, 1);
     lua_pushvalue(L, merged);
     lua_setiuservalue(L, -2, 1);

@@ -78,19 +78,10 @@ static int log_at(lua_State *L, const char *level)
     /* The entry's fields: the logger's, then the call's (which win). */
     lua_newtable(L);
     int all = lua_gettop(L);
-    for (int src = 0; src < 2; src++) {
-        if (src == 0) lua_getiuservalue(L, 1, 1);
-        else lua_pushvalue(L, 3);
-        if (lua_istable(L, -1)) {
-            lua_pushnil(L);
-            while (lua_next(L, -2)) {
-                lua_pushvalue(L, -2);
-                lua_insert(L, -2);
-                lua_settable(L, all);
-            }
-        }
-        lua_pop(L, 1);
-    }
+    lua_getiuservalue(L, 1, 1);
+    wf_lua_merge_into(L, all, -1, "logger: field");
+    lua_pop(L, 1);
+    if (lua_istable(L, 3)) wf_lua_merge_into(L, all, 3, "logger: field");
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     const wf_lua_env *env = wf_lua_ctx_of(L)->env;
@@ -125,20 +116,10 @@ static int log_with(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_newtable(L);
     int merged = lua_gettop(L);
-    for (int src = 0; src < 2; src++) {
-        if (src == 0) lua_getiuservalue(L, 1, 1);
-        else lua_pushvalue(L, 2);
-        if (lua_istable(L, -1)) {
-            lua_pushnil(L);
-            while (lua_next(L, -2)) {
-                if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "logger:with: field names are strings");
-                lua_pushvalue(L, -2);
-                lua_insert(L, -2);
-                lua_settable(L, merged);
-            }
-        }
-        lua_pop(L, 1);
-    }
+    lua_getiuservalue(L, 1, 1);
+    wf_lua_merge_into(L, merged, -1, "logger:with: field");
+    lua_pop(L, 1);
+    wf_lua_merge_into(L, merged, 2, "logger:with: field");
     lua_getiuservalue(L, 1, 2);
     push_logger(L, merged, lua_isnil(L, -1) ? 0 : lua_gettop(L));
     return 1;

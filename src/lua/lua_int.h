@@ -52,6 +52,10 @@ int wf_lua_open_funcs(lua_State *L);   /* funcs.c: pushes the funcs table */
 int wf_lua_open_time(lua_State *L);    /* time.c */
 int wf_lua_open_env(lua_State *L);     /* env.c */
 int wf_lua_open_logger(lua_State *L);  /* logger.c: pushes the logger object */
+int wf_lua_open_ctx(lua_State *L);     /* ctx.c */
+/* Push the running call's context values as a table (ctx.c; made once per
+ * state from wf_fn_ctx.context, changed by ctx.set). */
+void wf_lua_push_ctx_table(lua_State *L);
 void wf_lua_open_channel(lua_State *L); /* chan.c: sets the `channel` global */
 
 /* ---- channels (chan.c) and what fills them ------------------------------- */
@@ -97,7 +101,7 @@ bool wf_lua_is_json_null(lua_State *L, int idx);
 /* Built-in modules, as bits of wf_lua_env.modules. */
 enum {
     WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1, WF_LUA_MOD_TIME = 1u << 2,
-    WF_LUA_MOD_ENV = 1u << 3, WF_LUA_MOD_LOGGER = 1u << 4,
+    WF_LUA_MOD_ENV = 1u << 3, WF_LUA_MOD_LOGGER = 1u << 4, WF_LUA_MOD_CTX = 1u << 5,
 };
 /* "funcs" -> WF_LUA_MOD_FUNCS, ...; 0 when not a built-in. */
 uint32_t wf_lua_module_bit(const char *name);
@@ -132,6 +136,11 @@ typedef struct wf_lua_ctx {
     bool interrupted;            /* the hook stopped the code (deadline or cancel) */
 } wf_lua_ctx;
 
+/* Copy the string-keyed pairs of the table at src (nothing when src is not
+ * a table) into the table at dst; another key raises "who: keys must be
+ * strings". */
+void wf_lua_merge_into(lua_State *L, int dst, int src, const char *who);
+
 /* A fresh sandboxed state: safe standard libraries, text-only `load`,
  * `require` limited to env's built-ins and imports, print to stderr. */
 wf_error *wf_lua_state_new(const wf_lua_env *env, lua_State **out);
@@ -154,8 +163,6 @@ bool wf_lua_seq_len(lua_State *L, int idx, size_t *n);
 wf_error *wf_lua_to_val(lua_State *L, int idx, const wf_wit_type *t, const char *what, wf_val *out);
 /* Untyped (Lua function arguments and results): see conv.c for the mapping. */
 wf_error *wf_lua_to_val_untyped(lua_State *L, int idx, const char *what, wf_val *out);
-/* A number to a core param type: i32 -> S32, i64 -> S64, f32, f64. */
-wf_error *wf_lua_to_core(lua_State *L, int idx, wf_valtype vt, const char *what, wf_val *out);
 /* nargs Lua values from stack index `first` -> a fresh array of wf_vals typed
  * by sig (NULL or no wit/core: untyped). Count checked first. The caller frees
  * each value and the array (wf_xcalloc'd, never NULL on success). */

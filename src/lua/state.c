@@ -28,6 +28,7 @@ static const struct { const char *name; uint32_t bit; lua_CFunction open; } buil
     {"time", WF_LUA_MOD_TIME, wf_lua_open_time},
     {"env", WF_LUA_MOD_ENV, wf_lua_open_env},
     {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger},
+    {"ctx", WF_LUA_MOD_CTX, wf_lua_open_ctx},
 };
 
 uint32_t wf_lua_module_bit(const char *name)
@@ -239,6 +240,22 @@ static int safe_require(lua_State *L)
     }
     allowed_list(L);
     return luaL_error(L, "module '%s' not found (available: %s)", name, lua_tostring(L, -1));
+}
+
+/* ---- tables -------------------------------------------------------------------- */
+
+void wf_lua_merge_into(lua_State *L, int dst, int src, const char *who)
+{
+    dst = lua_absindex(L, dst);
+    src = lua_absindex(L, src);
+    if (!lua_istable(L, src)) return;
+    lua_pushnil(L);
+    while (lua_next(L, src)) {
+        if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: keys must be strings", who);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_settable(L, dst);
+    }
 }
 
 /* ---- building a state ------------------------------------------------------------ */

@@ -112,6 +112,7 @@ wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
         if (!w->module) continue;   /* not loaded: its file reported an error */
         wf_wasm_config cfg = {
             .method = w->method,
+            .funcs = (w->imports & WF_IMPORT_FUNCS) != 0,
             .wit = w->wit_func,
             .pool = pool,
             .limits = limits,

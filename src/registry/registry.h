@@ -33,7 +33,7 @@
 
 typedef struct wf_registry wf_registry;
 typedef struct wf_runtime wf_runtime;   /* src/runtime/runtime.h */
-struct wf_wit;                          /* src/component/wit.h */
+struct wf_wit;                          /* src/component/wit/wit.h */
 
 typedef enum wf_reg_kind {
     WF_REG_FS_DIRECTORY,

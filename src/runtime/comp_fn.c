@@ -18,10 +18,10 @@
  * instance inside the component; max_stack_kb bounds the interpreter's stack;
  * max_execution_ms is the runtime's (rt_exec interrupts any core code).
  *
- * Imports (SPEC §4, issue 6): wasmfn has no component host interfaces yet,
- * so every function a component imports is linked to a stub that traps,
- * naming the import and the `imports` word that would enable it (or saying
- * that no word does, for a non-WASI interface).
+ * Imports (SPEC §4): with `funcs` enabled, wippy:runtime/funcs@0.1.0 is
+ * served (funcs_host.c); every other function a component imports is linked
+ * to a stub that traps, naming the import and the `imports` word that would
+ * enable it (or saying that no word does).
  */
 #include <stdio.h>
 
@@ -52,6 +52,7 @@ typedef struct comp_inst {
  * namespace, which no word enables. */
 static const char *import_word(const char *name, char *buf, size_t cap)
 {
+    if (!strncmp(name, "wippy:runtime/funcs", 19)) return "funcs";
     if (strncmp(name, "wasi:", 5)) return NULL;
     size_t n = strcspn(name, "/@");
     if (n >= cap) return NULL;
@@ -72,7 +73,7 @@ static char *missing_import(void *env, const char *import, const char *func)
     const char *word = import_word(import, wb, sizeof wb);
     if (!word)
         return wf_xasprintf("%s: %s is not provided: no `imports` word enables it (only WASI "
-                            "interfaces can be enabled)", c->id, what);
+                            "interfaces and wippy:runtime/funcs can be enabled)", c->id, what);
     for (size_t i = 0; i < c->nenabled; i++)
         if (!strcmp(c->enabled[i], word))
             return wf_xasprintf("%s: %s: `%s` is enabled but wasmfn has no component host for it "
@@ -208,6 +209,8 @@ wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_comp
     c->nenabled = cfg->nimports;
     c->linker = wf_clinker_new();
     wf_clinker_stub_missing(c->linker, missing_import, c);
+    for (size_t i = 0; i < cfg->nimports; i++)
+        if (!strcmp(cfg->imports[i], "funcs")) wf_funcs_host_define(c->linker, rt);
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
     e = wf_runtime_add(rt, id, &comp_kind, c, &opts);
     if (e) comp_destroy(c);

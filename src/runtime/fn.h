@@ -28,7 +28,7 @@
 #include "base/error.h"
 #include "component/val.h"
 
-struct wf_wit_func;   /* component/wit.h: a parsed WIT function signature */
+struct wf_wit_func;   /* component/wit/wit.h: a parsed WIT function signature */
 
 /* What converters (Lua, JSON, HTTP) need to know to build arguments. */
 typedef struct wf_fn_sig {
@@ -49,6 +49,9 @@ typedef struct wf_fn_ctx {
     volatile uint32_t *interrupt;
     /* The call's deadline on CLOCK_MONOTONIC in ns, 0 = none. */
     uint64_t deadline_ns;
+    /* Values the caller passed along (wf_call_opts.context: a record, read
+     * by Lua's `ctx` module), or NULL. */
+    const wf_val *context;
 } wf_fn_ctx;
 
 typedef struct wf_fn_kind {

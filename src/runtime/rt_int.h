@@ -34,6 +34,7 @@ typedef struct rt_fn {
 typedef struct rt_call {
     const rt_fn *fn;
     uint32_t depth;             /* 1 for a call nobody's call made */
+    const wf_val *context;      /* the values its caller passed along, or NULL */
 } rt_call;
 
 typedef struct rt_job {
@@ -50,6 +51,7 @@ typedef struct rt_job {
     uint64_t start_ns;          /* when the caller started it */
     uint64_t caller_deadline_ns; /* 0 = none */
     uint32_t depth;             /* its rt_call's */
+    wf_val *context;            /* owned copy of the call's context, or NULL */
     wf_waitq waiters;           /* waiting for done */
     wf_error *run_err;          /* the outcome, written on the task's fiber */
 } rt_job;
@@ -69,7 +71,7 @@ struct wf_runtime {
  * deadline) and inline calls. */
 wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns, uint32_t depth);
+                  uint64_t start_ns, uint32_t depth, const wf_val *context);
 
 /* The pool of fn (not inline): made at add, stopped (running every call
  * it holds to its end) at free. */

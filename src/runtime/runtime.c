@@ -142,9 +142,16 @@ static wf_error *call_depth(const rt_fn *fn, uint32_t *depth)
                         fn->id, *depth, WF_RT_MAX_DEPTH, caller->fn->id);
 }
 
+/* The context of the call running here (the chain's), or NULL. */
+static const wf_val *current_context(void)
+{
+    const rt_call *c = *wf_sched_local();
+    return c ? c->context : NULL;
+}
+
 wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns, uint32_t depth)
+                  uint64_t start_ns, uint32_t depth, const wf_val *context)
 {
     uint64_t exec_deadline = 0;
     if (fn->opts.max_execution_ms)
@@ -159,7 +166,8 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
      * put when a task moves between workers. */
     void **slot = wf_sched_local();
     void *outer = *slot;
-    rt_call self = { .fn = fn, .depth = depth };
+    rt_call self = { .fn = fn, .depth = depth,
+                     .context = context ? context : outer ? ((rt_call *)outer)->context : NULL };
     *slot = &self;
     wf_task *task = wf_task_current();
     volatile uint32_t *task_flag = NULL;
@@ -171,7 +179,7 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
         if (at && (!task_deadline || at < task_deadline)) task->deadline_ns = at;
     }
 
-    wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at };
+    wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at, .context = self.context };
     /* The flag is the call's own: it lives in the call's fiber (exec.c), not
      * in the thread, since a pooled call that sleeps may resume on another
      * worker. A nested inline call (a Lua function calling another function)
@@ -207,7 +215,8 @@ wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_va
 }
 
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
-                            uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth)
+                            uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth,
+                            const wf_val *context)
 {
     void *inst = NULL;
     memset(result, 0, sizeof *result);
@@ -215,7 +224,7 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
     if (err) return err;
     volatile uint32_t interrupt = 0;
     err = rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
-                  depth);
+                  depth, context);
     fn->kind->release(fn->fn, inst);
     return err;
 }
@@ -232,6 +241,12 @@ static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t sta
     job->start_ns = start_ns;
     if (opts && opts->timeout_ms)
         job->caller_deadline_ns = start_ns + (uint64_t)opts->timeout_ms * 1000000u;
+    /* A pooled call runs on another task: take the context along now. */
+    const wf_val *context = opts && opts->context ? opts->context : current_context();
+    if (context) {
+        job->context = wf_xmalloc(sizeof *job->context);
+        wf_val_copy(job->context, context);
+    }
     job->nargs = nargs;
     if (nargs) {
         job->args = wf_xcalloc(nargs, sizeof *job->args);
@@ -245,6 +260,8 @@ void rt_job_unref_locked(rt_job *job)
     if (--job->refs > 0) return;
     for (size_t i = 0; i < job->nargs; i++) wf_val_free(&job->args[i]);
     free(job->args);
+    if (job->context) wf_val_free(job->context);
+    free(job->context);
     if (!job->taken) {
         wf_val_free(&job->result);
         wf_error_free(job->err);
@@ -311,7 +328,7 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
         job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
-                              depth);
+                              depth, job->context);
         job->done = true;
     } else {
         wf_error *e = rt_pool_submit(fn->pool, job);
@@ -439,7 +456,7 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
         wf_error *e = call_depth(fn, &depth);
         if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
         if (e) return e;
-        return run_inline(fn, args, nargs, result, deadline, start, depth);
+        return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL);
     }
 
     wf_call_future *f;

@@ -89,6 +89,10 @@ wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out);
 
 typedef struct wf_call_opts {
     uint32_t timeout_ms;    /* the caller's own wait, queue included; 0 = none */
+    /* Values for the callee and the calls it makes in turn (upstream
+     * Wippy's executor with_context): a record, copied. NULL: the running
+     * call's own context, if any. */
+    const wf_val *context;
 } wf_call_opts;
 
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */
@@ -183,6 +187,9 @@ typedef struct wf_wasi_config {
 
 typedef struct wf_wasm_config {
     const char *method;                 /* export to call (copied) */
+    /* `funcs` enabled: imports of wippy:runtime/funcs@0.1.0 call the
+     * runtime's functions (funcs_host.c); else they trap naming the word. */
+    bool funcs;
     /* The WIT signature of `method`, or NULL for core numbers. Borrowed: it
      * must outlive the runtime (the registry keeps the parsed WIT). */
     const struct wf_wit_func *wit;
@@ -228,6 +235,18 @@ typedef struct wf_component_config {
  * wf_runtime_add_component and the registry's load check. */
 wf_error *wf_component_method_check(const struct wf_component *comp, const char *method,
                                     const struct wf_wit_func **out);
+
+/* Serve upstream Wippy's wippy:runtime/funcs@0.1.0 (call-string,
+ * call-bytes: call any function of rt by ID) to components linked with l
+ * (funcs_host.c). rt must outlive every instance linked with l. */
+struct wf_clinker;
+void wf_funcs_host_define(struct wf_clinker *l, wf_runtime *rt);
+/* The core-module form (funcs_host.c): is module.name one of its imports;
+ * is its type the Canonical ABI lowering (UNLINKABLE otherwise); a host
+ * function serving it in store s. */
+bool wf_funcs_host_is_import(const char *module, size_t module_len, const char *name, size_t name_len);
+wf_error *wf_funcs_host_check_import(const char *name, size_t name_len, const wf_functype *type);
+wf_func *wf_funcs_host_core(wf_store *s, const char *name, size_t name_len, wf_runtime *rt);
 
 /* Add a component's exported function as function `id`, its signature the
  * export's type. comp is borrowed: it must outlive the runtime. Every import

@@ -23,6 +23,7 @@
 #include "runtime/runtime.h"
 #include "base/buf.h"
 #include "component/cabi/cabi.h"
+#include "component/val_conv.h"
 #include "wasi/wasi.h"
 #include "wasm/code.h"
 #include "wasm/runtime.h"
@@ -43,7 +44,9 @@ typedef struct wasm_fn {
     wf_wasi_env_lookup env_lookup; void *env_ud;
     wf_wasi_mount_config *mounts; size_t nmounts;
     wf_log_fn log; void *log_ud;
-    char **stub_msg;            /* per import, when preview 1 is not enabled */
+    char **stub_msg;            /* per import: the trap of one not enabled, or NULL */
+    wf_runtime *rt;             /* for the funcs imports */
+    bool funcs;                 /* `funcs` enabled */
 } wasm_fn;
 
 /* A call's captured stream: bytes since the last newline. */
@@ -117,11 +120,16 @@ wf_error *wf_wasm_check_imports(const wf_module *m)
     uint32_t n = wf_module_import_count(m);
     for (uint32_t i = 0; i < n; i++) {
         wf_import_desc d = wf_module_import(m, i);
+        if (wf_funcs_host_is_import(d.module, d.module_len, d.name, d.name_len)) {
+            wf_error *e = wf_funcs_host_check_import(d.name, d.name_len, d.func_type);
+            if (e) return e;
+            continue;
+        }
         if (!wf_wasi_p1_is_module(d.module, d.module_len))
             return wf_error_new(WF_ERR_UNLINKABLE, "the module imports `%.*s`.`%.*s`, which no "
                                 "host provides (core modules may import wasi_snapshot_preview1 "
-                                "functions only)", (int)d.module_len, d.module, (int)d.name_len,
-                                d.name);
+                                "and wippy:runtime/funcs@0.1.0 functions only)", (int)d.module_len,
+                                d.module, (int)d.name_len, d.name);
     }
     return wf_wasi_p1_check(m);
 }
@@ -182,42 +190,39 @@ static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
  * the trapping stubs. */
 static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *imports)
 {
-    if (!w->preview1) {
-        uint32_t n = wf_module_import_count(w->module);
-        for (uint32_t i = 0; i < n; i++) {
-            wf_import_desc d = wf_module_import(w->module, i);
+    uint32_t n = wf_module_import_count(w->module);
+    if (w->preview1) {
+        wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
+        const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
+        argv[0] = w->id;
+        for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
+        wf_wasi_ctx_set_args(wi->ctx, argv, w->nargs + 1);
+        free(argv);
+        wf_wasi_ctx_set_output(wi->ctx, 1, out_write, wi);
+        wf_wasi_ctx_set_output(wi->ctx, 2, out_write, wi);
+        for (size_t i = 0; i < w->nmounts; i++) {
+            wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->mounts[i].host, w->mounts[i].guest,
+                                            w->mounts[i].read_only);
+            if (e) return wf_error_wrap(e, "mount %s", w->mounts[i].guest);
+        }
+        wf_error *e = wf_wasi_p1_link(wi->store, w->module, wi->ctx, imports);
+        if (e) return e;
+    }
+    /* The funcs imports, and the trapping stubs of what is not enabled. */
+    for (uint32_t i = 0; i < n; i++) {
+        wf_import_desc d = wf_module_import(w->module, i);
+        if (w->stub_msg && w->stub_msg[i]) {
             imports[i].kind = WF_EXTERN_FUNC;
             imports[i].of.func = wf_func_new_host(wi->store, d.func_type, stub_trap, w->stub_msg[i]);
+        } else if (wf_funcs_host_is_import(d.module, d.module_len, d.name, d.name_len)) {
+            imports[i].kind = WF_EXTERN_FUNC;
+            imports[i].of.func = wf_funcs_host_core(wi->store, d.name, d.name_len, w->rt);
         }
-        return NULL;
     }
-    wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
-    const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
-    argv[0] = w->id;
-    for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
-    wf_wasi_ctx_set_args(wi->ctx, argv, w->nargs + 1);
-    free(argv);
-    wf_wasi_ctx_set_output(wi->ctx, 1, out_write, wi);
-    wf_wasi_ctx_set_output(wi->ctx, 2, out_write, wi);
-    for (size_t i = 0; i < w->nmounts; i++) {
-        wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->mounts[i].host, w->mounts[i].guest,
-                                        w->mounts[i].read_only);
-        if (e) return wf_error_wrap(e, "mount %s", w->mounts[i].guest);
-    }
-    return wf_wasi_p1_link(wi->store, w->module, wi->ctx, imports);
+    return NULL;
 }
 
 /* ---- Core numbers ---------------------------------------------------------- */
-
-static bool is_int_kind(uint8_t k)
-{
-    return k >= WF_VAL_S8 && k <= WF_VAL_U64;
-}
-
-static bool is_signed_kind(uint8_t k)
-{
-    return k >= WF_VAL_S8 && k <= WF_VAL_S64;
-}
 
 static const char *core_name(wf_valkind k)
 {
@@ -230,65 +235,20 @@ static const char *core_name(wf_valkind k)
     }
 }
 
-/* Convert arg (parameter i, 1-based in messages) to a slot of type want. */
+/* Convert arg (parameter i, 1-based in messages) to a slot of type want,
+ * by the one number rule (component/val_conv.h). */
 static wf_error *to_core(const wasm_fn *w, size_t i, const wf_val *a, wf_valkind want, wf_slot *out)
 {
-    const char *tn = core_name(want);
     if (want != WF_I32 && want != WF_I64 && want != WF_F32 && want != WF_F64)
         return wf_error_new(WF_ERR_UNSUPPORTED, "%s: parameter %zu: %s parameters cannot be passed "
-                            "without a `wit` signature", w->id, i + 1, tn);
-    bool isint = is_int_kind(a->kind), isfloat = a->kind == WF_VAL_F32 || a->kind == WF_VAL_F64;
-    if (!isint && !isfloat && a->kind != WF_VAL_BOOL)
-        return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: expected a number (%s), got %s",
-                            w->id, i + 1, tn, wf_val_kind_name(a->kind));
-    if (want == WF_F32 || want == WF_F64) {
-        double d = a->kind == WF_VAL_F32 ? a->of.f32 : a->kind == WF_VAL_F64 ? a->of.f64
-                 : a->kind == WF_VAL_BOOL ? a->of.b
-                 : is_signed_kind(a->kind) ? (double)a->of.s : (double)a->of.u;
-        if (want == WF_F32) {
-            float f = a->kind == WF_VAL_F32 ? a->of.f32 : (float)d;
-            if (isfinite(d) && !isfinite(f))
-                return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: %g is out of range for f32",
-                                    w->id, i + 1, d);
-            out->u64 = 0;
-            out->f32 = f;
-        } else {
-            out->f64 = d;
-        }
-        return NULL;
-    }
-    /* Integers: a signed value, or an unsigned one, or an integral float. */
-    bool neg;
-    uint64_t mag;
-    if (a->kind == WF_VAL_BOOL) {
-        neg = false;
-        mag = a->of.b;
-    } else if (is_signed_kind(a->kind)) {
-        neg = a->of.s < 0;
-        mag = neg ? (uint64_t)0 - (uint64_t)a->of.s : (uint64_t)a->of.s;
-    } else if (isint) {
-        neg = false;
-        mag = a->of.u;
-    } else {
-        double d = a->kind == WF_VAL_F32 ? a->of.f32 : a->of.f64;
-        if (!isfinite(d) || d != floor(d) || d < -9223372036854775808.0 || d >= 18446744073709551616.0)
-            return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: %g is not an integer in range "
-                                "for %s", w->id, i + 1, d, tn);
-        neg = d < 0;
-        mag = neg ? (uint64_t)(-(d + 1)) + 1 : (uint64_t)d;
-    }
-    /* i32 takes -2^31 .. 2^32-1 (signed or unsigned readings), i64 likewise. */
-    uint64_t maxpos = want == WF_I32 ? UINT32_MAX : UINT64_MAX;
-    uint64_t maxneg = want == WF_I32 ? (uint64_t)1 << 31 : (uint64_t)1 << 63;
-    if ((neg && mag > maxneg) || (!neg && mag > maxpos)) {
-        if (neg)
-            return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: -%llu is out of range for %s",
-                                w->id, i + 1, (unsigned long long)mag, tn);
-        return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: %llu is out of range for %s",
-                            w->id, i + 1, (unsigned long long)mag, tn);
-    }
-    uint64_t bits = neg ? (uint64_t)0 - mag : mag;
-    out->u64 = want == WF_I32 ? (uint32_t)bits : bits;
+                            "without a `wit` signature", w->id, i + 1, core_name(want));
+    char what[300];
+    snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
+    wf_val_conv c = { .what = what, .form = WF_VAL_FORM_JSON };
+    uint64_t bits;
+    wf_error *e = wf_val_to_core(a, want, &c, &bits);
+    if (e) return e;
+    out->u64 = bits;
     return NULL;
 }
 
@@ -500,12 +460,17 @@ static void copy_wasi(wasm_fn *w, const wf_wasi_config *c)
     w->nmounts = c->nmounts;
     w->log = c->log;
     w->log_ud = c->log_ud;
-    if (w->p1 && !w->preview1) {
-        /* Every import is a preview 1 one here (wf_wasm_check_imports). */
-        uint32_t n = wf_module_import_count(w->module);
-        w->stub_msg = wf_xcalloc(n, sizeof *w->stub_msg);
-        for (uint32_t i = 0; i < n; i++) {
-            wf_import_desc d = wf_module_import(w->module, i);
+    /* Imports not enabled trap when called, saying which word enables them. */
+    uint32_t n = wf_module_import_count(w->module);
+    w->stub_msg = wf_xcalloc(n + 1, sizeof *w->stub_msg);
+    for (uint32_t i = 0; i < n; i++) {
+        wf_import_desc d = wf_module_import(w->module, i);
+        if (wf_funcs_host_is_import(d.module, d.module_len, d.name, d.name_len)) {
+            if (!w->funcs)
+                w->stub_msg[i] = wf_xasprintf("import %.*s::%.*s is not enabled: add `funcs` to the "
+                                              "entry's `imports`", (int)d.module_len, d.module,
+                                              (int)d.name_len, d.name);
+        } else if (!w->preview1) {
             w->stub_msg[i] = wf_xasprintf("import %.*s::%.*s is not enabled: add "
                                           "`wasi_snapshot_preview1` (or wasi1, preview1) to the "
                                           "entry's `imports`", (int)d.module_len, d.module,
@@ -541,6 +506,8 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     w->wit = cfg->wit;
     w->core = ft;
     w->limits = cfg->limits;
+    w->rt = rt;
+    w->funcs = cfg->funcs;
     copy_wasi(w, &cfg->wasi);
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
     wf_error *e = wf_runtime_add(rt, id, &wasm_kind, w, &opts);

@@ -83,7 +83,7 @@ void *wat_temp(wat *w, size_t n);               /* freed with the context */
 wf_buf *wat_tbuf(wat *w);                       /* an empty buffer freed with the context */
 
 /* Tokenize src into w->tok / w->match (parentheses matched), or fail. The
- * component text compiler (src/component/cwat*.c) uses the same context for
+ * component text compiler (src/cli/cwat*.c) uses the same context for
  * its tokens, errors and temporaries. */
 void wat_tokenize(wat *w, const char *src, size_t len);
 /* Free what the context owns (not w itself). */

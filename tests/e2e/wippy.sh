@@ -23,7 +23,7 @@ warning: src/_index.yaml:27: app:order_flow: kind 'workflow.lua' is not served b
 
 out=$("$wasmfn" check "$project" 2>"$tmp/err"); rc=$?
 check "check: exit status" 0 "$rc"
-check "check: summary" "ok: 10 entries, 7 functions" "$out"
+check "check: summary" "ok: 11 entries, 8 functions" "$out"
 check "check: the warnings" "$warnings" "$(cat "$tmp/err")"
 "$wasmfn" check --strict "$project" >/dev/null 2>"$tmp/err"; rc=$?
 check "check --strict: exit status" 3 "$rc"
@@ -35,6 +35,7 @@ check "orchestrate: stderr has the warnings only" "$warnings" "$(cat "$tmp/err")
 field() { printf '%s' "$out" | python3 -c "import json,sys; v=json.load(sys.stdin)['$1']; print(json.dumps(v, sort_keys=True))"; }
 check "futures: response():receive() payloads, :data()" "[1, 4, 9, 16, 25]" "$(field squares)"
 check "executor with_context/with_options calls a WASM function" 42 "$(field compute)"
+check "with_context values reach the callee (ctx.get)" '"t1"' "$(field tenant)"
 check "funcs.call of a WAT function (wit in upstream's form)" 42 "$(field answer)"
 check "select with time.after: the timeout wins" '"timeout"' "$(field select)"
 check "cancel(): is_canceled()" true "$(field canceled)"

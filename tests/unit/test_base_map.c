@@ -53,6 +53,41 @@ static void test_map_index_values(void **state)
     wf_map_free(&m);
 }
 
+static void test_map_set_and_iterate(void **state)
+{
+    (void)state;
+    wf_map m = { 0 };
+    char keys[40][8];
+    for (int i = 0; i < 40; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%d", i);
+        wf_map_set(&m, keys[i], strlen(keys[i]), (void *)(uintptr_t)(i + 1));  /* new: added */
+    }
+    wf_map_set(&m, "k3", 2, (void *)(uintptr_t)300);    /* present: replaced */
+    assert_int_equal(wf_map_count(&m), 40);
+    assert_int_equal((uintptr_t)wf_map_get(&m, "k3"), 300);
+    assert_int_equal((uintptr_t)wf_map_get(&m, "k4"), 5);
+    /* iteration meets every entry once, with its value */
+    int seen[40] = { 0 };
+    size_t pos = 0, n = 0, len;
+    const void *k;
+    void *v;
+    while (wf_map_next(&m, &pos, &k, &len, &v)) {
+        int i = atoi((const char *)k + 1);
+        assert_true(i >= 0 && i < 40);
+        assert_int_equal(len, strlen(keys[i]));
+        assert_ptr_equal(k, keys[i]);                   /* the stored key, not a copy */
+        assert_int_equal((uintptr_t)v, i == 3 ? 300 : (uintptr_t)(i + 1));
+        seen[i]++;
+        n++;
+    }
+    assert_int_equal(n, 40);
+    for (int i = 0; i < 40; i++) assert_int_equal(seen[i], 1);
+    assert_false(wf_map_next(&m, &pos, &k, &len, &v));  /* stays at the end */
+    wf_map_free(&m);
+    pos = 0;
+    assert_false(wf_map_next(&m, &pos, &k, &len, &v));  /* empty map */
+}
+
 /* Keys are bytes: embedded NULs and binary keys (a pointer's bytes) work. */
 static void test_map_binary_keys(void **state)
 {
@@ -206,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_add_find),
         cmocka_unit_test(test_map_index_values),
+        cmocka_unit_test(test_map_set_and_iterate),
         cmocka_unit_test(test_map_binary_keys),
         cmocka_unit_test(test_map_growth),
         cmocka_unit_test(test_map_clear),

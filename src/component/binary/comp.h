@@ -1,10 +1,11 @@
 /*
  * comp.h - the decoded and validated component (the component IR).
  *
- * Made by comp_decode*.c (the binary format, Binary.md) and checked and typed
- * by comp_valid*.c (the validation rules of Explainer.md and CanonicalABI.md
- * "Canonical definitions"); immutable afterwards and shared by every
- * instance, across threads. The instantiation code (cinst*.c) walks
+ * Made by the decoder/validator in this folder (comp_int.h lists its files):
+ * the binary format (Binary.md) decoded, checked and typed in one pass by the
+ * validation rules of Explainer.md and CanonicalABI.md "Canonical
+ * definitions"; immutable afterwards and shared by every instance, across
+ * threads. The instantiation code (link/cinst*.c) walks
  * `defs` in order, exactly as the binary lists them: every definition says
  * which index space (sort) it adds to and the index it gets there, so a
  * runtime needs one array per sort and appends as it goes.
@@ -16,7 +17,7 @@
  * may be shared between definitions and nested components (outer aliases,
  * type substitution), so pointers compare: two defs with the same
  * `const wf_wit_func *` have the same type, but equal types need not be the
- * same pointer (use the structural checks of comp_valid.c for subtyping).
+ * same pointer (use the structural checks of comp_sub.c for subtyping).
  * All type nodes of a whole component tree live in the ROOT component's
  * arena (wf_component.types), so nested components may point at their
  * parents' types freely.

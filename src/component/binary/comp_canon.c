@@ -8,8 +8,6 @@
  */
 #include "component/binary/comp_int.h"
 
-#define OFF(x) wf_reader_offset(&(x)->r)
-
 #define MAX_FLAT_PARAMS 16
 #define MAX_FLAT_RESULTS 1
 

@@ -5,214 +5,14 @@
  * start, imports, exports and values; each is checked against the index
  * spaces as they stand and appended to the definition list. Also the
  * component's own type and its embedder view when it ends.
+ *
+ * The top of the decoder's dependency order: it calls into every other
+ * comp_*.c file (reading and scopes, names, subtyping, visibility, types,
+ * canon) and none of them calls back; only comp_api.c calls it.
  */
 #include "component/binary/comp_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
-
-#include "base/utf8.h"
-
-/* ---- Errors and reading helpers ----------------------------------------- */
-
-static bool cfail(cctx *x, size_t at, wf_error_kind k, const char *fmt, va_list ap)
-{
-    if (x->r.err) return false;
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    x->r.err = wf_error_at_offset(k, (int64_t)at, "%s", msg);
-    return false;
-}
-
-bool wf_cinvalid(cctx *x, size_t at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    cfail(x, at, WF_ERR_INVALID, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-bool wf_cunsupported(cctx *x, size_t at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    cfail(x, at, WF_ERR_UNSUPPORTED, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    cfail(x, at, WF_ERR_MALFORMED, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-#define OFF(x) wf_reader_offset(&(x)->r)
-
-bool wf_ccheck_implements(cctx *x, bool impl, const cname *nm, const wf_cdecl *d, size_t at)
-{
-    if (!impl) return true;
-    if (d->sort != WF_CSORT_INSTANCE)
-        return wf_cinvalid(x, at, "only instances can have an `implements` attribute (`%s` is a %s)", d->name,
-                           wf_csort_name(d->sort));
-    if (nm->kind != CNAME_PLAIN)
-        return wf_cinvalid(x, at, "name `%s` is not valid with `implements`: it must be a plain name", d->name);
-    return true;
-}
-
-bool wf_cread_count(cctx *x, uint32_t *n)
-{
-    size_t at = OFF(x);
-    if (!wf_read_u32(&x->r, n)) return false;
-    if (*n > wf_reader_left(&x->r)) return wf_cmalformed(x, at, "unexpected end-of-file (length out of bounds)");
-    return true;
-}
-
-bool wf_cread_name(cctx *x, char **out)
-{
-    size_t at = OFF(x);
-    uint32_t n;
-    const uint8_t *p;
-    *out = NULL;
-    if (!wf_read_u32(&x->r, &n)) return false;
-    if (n > wf_reader_left(&x->r)) return wf_cmalformed(x, at, "unexpected end-of-file");
-    if (!wf_read_bytes(&x->r, n, &p)) return false;
-    if (!wf_utf8_valid(p, n)) return wf_cmalformed(x, at, "malformed UTF-8 encoding");
-    *out = wf_arena_strndup(&x->arena->mem, (const char *)p, n);
-    if (memchr(p, 0, n)) return wf_cinvalid(x, at, "name contains a NUL character");
-    return true;
-}
-
-bool wf_cread_core_sort(cctx *x, uint8_t *sort)
-{
-    size_t at = OFF(x);
-    uint8_t b;
-    if (!wf_read_u8(&x->r, &b)) return false;
-    switch (b) {
-    case 0x00: *sort = WF_CSORT_CORE_FUNC; return true;
-    case 0x01: *sort = WF_CSORT_CORE_TABLE; return true;
-    case 0x02: *sort = WF_CSORT_CORE_MEMORY; return true;
-    case 0x03: *sort = WF_CSORT_CORE_GLOBAL; return true;
-    case 0x04: *sort = WF_CSORT_CORE_TAG; return true;
-    case 0x10: *sort = WF_CSORT_CORE_TYPE; return true;
-    case 0x11: *sort = WF_CSORT_CORE_MODULE; return true;
-    case 0x12: *sort = WF_CSORT_CORE_INSTANCE; return true;
-    default: return wf_cmalformed(x, at, "invalid leading byte (0x%x) for core sort", b);
-    }
-}
-
-bool wf_cread_sort(cctx *x, uint8_t *sort)
-{
-    size_t at = OFF(x);
-    uint8_t b;
-    if (!wf_read_u8(&x->r, &b)) return false;
-    switch (b) {
-    case 0x00: return wf_cread_core_sort(x, sort);
-    case 0x01: *sort = WF_CSORT_FUNC; return true;
-    case 0x02: *sort = WF_CSORT_VALUE; return true;
-    case 0x03: *sort = WF_CSORT_TYPE; return true;
-    case 0x04: *sort = WF_CSORT_COMPONENT; return true;
-    case 0x05: *sort = WF_CSORT_INSTANCE; return true;
-    default: return wf_cmalformed(x, at, "invalid leading byte (0x%x) for component external kind", b);
-    }
-}
-
-/* nameattributes: 0x00/0x01 name | 0x02 name vec(attribute). Attributes
- * (implements, versionsuffix, external-id) are decoded and checked for
- * duplicates; `implements` is returned for the instance-type check. */
-bool wf_cread_extern_name(cctx *x, char **name, bool *implements)
-{
-    size_t at = OFF(x);
-    uint8_t b;
-    *implements = false;
-    if (!wf_read_u8(&x->r, &b)) return false;
-    if (b > 0x02) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for component name", b);
-    if (!wf_cread_name(x, name)) return false;
-    if (b != 0x02) return true;
-    uint32_t n;
-    if (!wf_cread_count(x, &n)) return false;
-    bool seen[3] = { false, false, false };
-    char *version_suffix = NULL;
-    for (uint32_t i = 0; i < n; i++) {
-        size_t aat = OFF(x);
-        uint8_t k;
-        char *v;
-        if (!wf_read_u8(&x->r, &k)) return false;
-        if (k > 0x02) return wf_cmalformed(x, aat, "invalid leading byte (0x%x) for name attribute", k);
-        if (!wf_cread_name(x, &v)) return false;
-        if (seen[k]) return wf_cinvalid(x, aat, "duplicate name attribute");
-        seen[k] = true;
-        if (k == 0x00) {
-            cname in;
-            if (!wf_cname_parse(x, v, &in, aat)) return false;
-            if (in.kind != CNAME_INTERFACE)
-                return wf_cinvalid(x, aat, "`implements` attribute `%s` must be an interface name", v);
-            *implements = true;
-        } else if (k == 0x01) {
-            version_suffix = v;
-        }
-    }
-    if (version_suffix) {
-        /* valid only after an interface name whose version is canonical */
-        const char *atv = strchr(*name, '@');
-        if (!atv) return wf_cinvalid(x, at, "`versionsuffix` attribute on name `%s` without a version", *name);
-        char *full = wf_xasprintf("%s%s", *name, version_suffix);
-        cname tmp;
-        bool ok = wf_cname_parse(x, full, &tmp, at);
-        free(full);
-        if (!ok) return false;
-    }
-    return true;
-}
-
-/* ---- Scopes --------------------------------------------------------------- */
-
-void wf_cscope_init(cscope *s, cscope_kind kind, cscope *parent)
-{
-    memset(s, 0, sizeof *s);
-    s->kind = (uint8_t)kind;
-    s->parent = parent;
-}
-
-void wf_cscope_fini(cscope *s)
-{
-    for (int i = 0; i < WF_CSORT_COUNT; i++) wf_vec_free(&s->space[i]);
-    wf_vec_free(&s->imports);
-    wf_vec_free(&s->exports);
-    wf_vec_free(&s->core_imports);
-    wf_vec_free(&s->core_exports);
-    wf_vec_free(&s->bound);
-    wf_cphash_free(&s->vis_imports);
-    wf_cphash_free(&s->vis_all);
-}
-
-citem *wf_cscope_push(cscope *s, uint8_t sort)
-{
-    citem z;
-    memset(&z, 0, sizeof z);
-    wf_vec_push(&s->space[sort], z);
-    return &wf_vec_last(&s->space[sort]);
-}
-
-const citem *wf_cscope_get(cctx *x, cscope *s, uint8_t sort, uint32_t idx, size_t at)
-{
-    if (sort >= WF_CSORT_COUNT || idx >= s->space[sort].len) {
-        wf_cinvalid(x, at, "%s index out of bounds: %u (%zu defined)", wf_csort_name(sort), idx,
-                    sort < WF_CSORT_COUNT ? s->space[sort].len : (size_t)0);
-        return NULL;
-    }
-    return &s->space[sort].data[idx];
-}
-
-void wf_citem_from_decl(cctx *x, citem *it, const wf_cdecl *d)
-{
-    it->type = d->type;
-    it->has_resource = d->type && wf_ctype_has_resource(x->arena, d->type);
-}
 
 /* ---- Definitions ---------------------------------------------------------- */
 
@@ -333,59 +133,9 @@ static bool sec_core_module(cdecoder *d, size_t size)
     return true;
 }
 
-/* Core extern subtyping: a (provided) matches b (imported). */
-static bool limits_sub(const wf_limits *a, const wf_limits *b)
-{
-    if (a->is64 != b->is64 || a->shared != b->shared) return false;
-    if (a->min < b->min) return false;
-    if (b->has_max && (!a->has_max || a->max > b->max)) return false;
-    return true;
-}
-
-static bool core_decl_sub(const wf_ccoredecl *a, const wf_ccoredecl *b)
-{
-    if (a->kind != b->kind) return false;
-    switch (a->kind) {
-    case WF_EXTERN_FUNC: return a->type.func == b->type.func || wf_functype_sub(a->type.func, b->type.func);
-    case WF_EXTERN_TAG: return a->type.func == b->type.func;
-    case WF_EXTERN_TABLE:
-        return wf_valtype_eq(a->type.table.elem, b->type.table.elem) &&
-               limits_sub(&a->type.table.limits, &b->type.table.limits);
-    case WF_EXTERN_MEMORY: return limits_sub(&a->type.mem.limits, &b->type.mem.limits);
-    case WF_EXTERN_GLOBAL:
-        if (a->type.global.mut != b->type.global.mut) return false;
-        return a->type.global.mut ? wf_valtype_eq(a->type.global.type, b->type.global.type)
-                                  : wf_valtype_sub(a->type.global.type, b->type.global.type);
-    }
-    return false;
-}
-
 static const char *core_kind_name(uint8_t k)
 {
     return wf_csort_name(core_sort_of_kind(k));
-}
-
-bool wf_csub_core_module(cctx *x, const wf_ctype *a, const wf_ctype *b, size_t at)
-{
-    /* a's imports must all be satisfied by b's; b's exports must all be in a */
-    for (size_t i = 0; i < a->ncore_imports; i++) {
-        const wf_ccoredecl *ai = &a->core_imports[i];
-        const wf_ccoredecl *bi = NULL;
-        for (size_t j = 0; j < b->ncore_imports && !bi; j++)
-            if (!strcmp(b->core_imports[j].module, ai->module) && !strcmp(b->core_imports[j].name, ai->name))
-                bi = &b->core_imports[j];
-        if (!bi) return wf_cinvalid(x, at, "type mismatch: module import `%s::%s` is not in the expected type", ai->module, ai->name);
-        if (!core_decl_sub(bi, ai)) return wf_cinvalid(x, at, "type mismatch in import `%s::%s`", ai->module, ai->name);
-    }
-    for (size_t i = 0; i < b->ncore_exports; i++) {
-        const wf_ccoredecl *be = &b->core_exports[i];
-        const wf_ccoredecl *ae = NULL;
-        for (size_t j = 0; j < a->ncore_exports && !ae; j++)
-            if (!strcmp(a->core_exports[j].name, be->name)) ae = &a->core_exports[j];
-        if (!ae) return wf_cinvalid(x, at, "type mismatch: module export `%s` is missing", be->name);
-        if (!core_decl_sub(ae, be)) return wf_cinvalid(x, at, "type mismatch in export `%s`", be->name);
-    }
-    return true;
 }
 
 static const wf_ccoredecl *find_core_export(const wf_ctype *t, const char *name)
@@ -430,7 +180,7 @@ static bool read_core_instance(cdecoder *d)
             const wf_ctype *it = d->scope.space[WF_CSORT_CORE_INSTANCE].data[arg->item.idx].type;
             const wf_ccoredecl *ex = find_core_export(it, im->name);
             if (!ex) return wf_cinvalid(x, at, "module instantiation argument `%s` does not export an item named `%s`", im->module, im->name);
-            if (!core_decl_sub(ex, im))
+            if (!wf_csub_core_decl(ex, im))
                 return wf_cinvalid(x, at, "type mismatch for export `%s` of module instantiation argument `%s`: expected %s", im->name, im->module, core_kind_name(im->kind));
         }
         wf_cdef *def = new_def(d, WF_CDEF_CORE_INSTANCE, at);
@@ -687,29 +437,6 @@ static bool outer_sort_ok(uint8_t s)
            s == WF_CSORT_COMPONENT;
 }
 
-/* Resolve an outer alias from scope `from`: the target item (or NULL). */
-const citem *wf_cresolve_outer(cctx *x, cscope *from, uint8_t sort, uint32_t count, uint32_t idx,
-                               size_t at)
-{
-    cscope *s = from;
-    bool crossed_component = false;
-    for (uint32_t i = 0; i < count; i++) {
-        if (s->kind == CSCOPE_COMPONENT) crossed_component = true;
-        s = s->parent;
-        if (!s) {
-            wf_cinvalid(x, at, "invalid outer alias count of %u", count);
-            return NULL;
-        }
-    }
-    const citem *it = wf_cscope_get(x, s, sort, idx, at);
-    if (!it) return NULL;
-    if (crossed_component && sort == WF_CSORT_TYPE && it->has_resource) {
-        wf_cinvalid(x, at, "refers to resources not defined in the current component");
-        return NULL;
-    }
-    return it;
-}
-
 static bool read_alias(cdecoder *d)
 {
     cctx *x = d->x;
@@ -949,8 +676,6 @@ static bool read_export(cdecoder *d)
     if (item.sort == WF_CSORT_VALUE) nit->consumed = true; /* the export consumed it */
     return true;
 }
-
-bool wf_cread_value(cctx *x, const wf_wit_type *t, size_t end);
 
 static bool read_value(cdecoder *d)
 {

@@ -1,9 +1,16 @@
 /*
  * comp_int.h - private state of the component decoder/validator, shared by
- * comp.c (life cycle, embedder view), comp_decode.c (sections and
- * definitions), comp_type.c (type definitions and declarators), comp_sub.c
- * (subtyping and substitution), comp_canon.c (canonical definitions) and
- * comp_name.c (extern names).
+ * its files. They depend one way, each on those listed before it:
+ *
+ *   comp.c         storage: type arena, pointer-pair hash, sort names, free
+ *   comp_read.c    errors, reading counts/names/sorts, scopes (index spaces)
+ *   comp_name.c    extern names (and reading them with their attributes)
+ *   comp_sub.c     subtyping and substitution, core module subtyping
+ *   comp_vis.c     external visibility of types
+ *   comp_type.c    type definitions and declarators, value definitions
+ *   comp_canon.c   canonical definitions
+ *   comp_decode.c  the preamble, sections and the other definitions
+ *   comp_api.c     wf_component_new and the embedder's view
  *
  * Decoding and validation are one pass over the binary, like the core
  * decoder: each definition is decoded, checked against the index spaces
@@ -17,23 +24,25 @@
 #include <inttypes.h>
 
 #include "base/arena.h"
+#include "base/map.h"
 #include "base/vec.h"
 #include "component/binary/comp.h"
 #include "wasm/leb.h"
 
-/* ---- Pointer-pair hash (memo tables for walks over shared type DAGs) ----- */
+/* ---- Pointer-pair hash (comp.c): memo tables for walks over type DAGs ---- */
 
+/* The one hash map (base/map.h) keyed by the bytes of two pointers, which
+ * live in `keys`. */
 typedef struct cphash {
-    const void **k1, **k2;
-    const void **val;
-    size_t cap, len;
+    wf_map map;
+    wf_arena keys;
 } cphash;
 /* The value stored for (a, b), or NULL. */
 const void *wf_cphash_get(const cphash *h, const void *a, const void *b);
 void wf_cphash_put(cphash *h, const void *a, const void *b, const void *val);
 void wf_cphash_free(cphash *h);
 
-/* ---- Arena: every type node of a component tree ------------------------- */
+/* ---- Arena (comp.c): every type node of a component tree ------------------ */
 
 typedef struct wf_carena {
     wf_arena mem;                    /* every node and string of the tree */
@@ -97,6 +106,11 @@ typedef struct cctx {
 
 #define CMAX_DEPTH 100               /* components/types nested deeper are refused */
 
+/* The byte offset the reader is at: where an error being read is reported. */
+#define OFF(x) wf_reader_offset(&(x)->r)
+
+/* ---- Errors, reading and scopes (comp_read.c) ------------------------------ */
+
 /* Record a validation error at `at` (returns false). */
 bool wf_cinvalid(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 /* Record a refusal of a feature this engine does not implement (async,
@@ -106,12 +120,10 @@ bool wf_cunsupported(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 /* Record a malformed-encoding error at `at` (returns false). */
 bool wf_cmalformed(cctx *x, size_t at, const char *fmt, ...) WF_PRINTF(3, 4);
 
-/* Reading helpers (comp_decode.c). */
+/* Reading. */
 bool wf_cread_count(cctx *x, uint32_t *n);
 bool wf_cread_name(cctx *x, char **out);                 /* arena-owned, UTF-8 checked */
 bool wf_cread_sort(cctx *x, uint8_t *sort);              /* a sort (0x00 core-sort | ...) */
-/* nameattributes: the extern name; *implements when it has that attribute. */
-bool wf_cread_extern_name(cctx *x, char **name, bool *implements);
 bool wf_cread_core_sort(cctx *x, uint8_t *sort);
 
 /* Scopes. */
@@ -120,6 +132,9 @@ void wf_cscope_fini(cscope *s);
 citem *wf_cscope_push(cscope *s, uint8_t sort);          /* a new zeroed entry */
 /* The entry at idx of sort, or NULL (error recorded: "... index out of bounds"). */
 const citem *wf_cscope_get(cctx *x, cscope *s, uint8_t sort, uint32_t idx, size_t at);
+/* The outer alias target `count` scopes out from `from` (NULL: error set). */
+const citem *wf_cresolve_outer(cctx *x, cscope *from, uint8_t sort, uint32_t count, uint32_t idx,
+                               size_t at);
 
 /* Types (comp_type.c). */
 /* A `type` (section 7 entry or declarator), appended to the type space. */
@@ -138,11 +153,10 @@ bool wf_wit_has_borrow(const wf_carena *a, const wf_wit_type *t);
  * and returns false when fn does). */
 bool wf_cvisit_resources(const wf_carena *a, const wf_ctype *t,
                          bool (*fn)(void *, const wf_cresource *), void *env);
-/* The outer alias target `count` scopes out from `from` (NULL: error set). */
-const citem *wf_cresolve_outer(cctx *x, cscope *from, uint8_t sort, uint32_t count, uint32_t idx,
-                               size_t at);
 /* The citem for a decl added to an index space (imports/exports/aliases). */
 void wf_citem_from_decl(cctx *x, citem *it, const wf_cdecl *d);
+/* The encoded value of type t that ends at byte `end` (a value definition). */
+bool wf_cread_value(cctx *x, const wf_wit_type *t, size_t end);
 
 /* Subtyping and substitution (comp_sub.c). A resource map is a list of
  * pairs: `from` resources are replaced by (or matched as) `to`. */
@@ -166,7 +180,10 @@ const wf_cresource *wf_cresmap_get(const cresmap *m, const wf_cresource *r);
  * bound by b are matched to a's as they are met (added to m). */
 bool wf_csub_decl(cctx *x, uint8_t sort, const wf_ctype *a, const wf_ctype *b, cresmap *m,
                   const char *what, size_t at);
+/* Core modules: a's imports are satisfied by b's and b's exports are in a. */
 bool wf_csub_core_module(cctx *x, const wf_ctype *a, const wf_ctype *b, size_t at);
+/* Core extern subtyping: does a (provided) match b (imported)? */
+bool wf_csub_core_decl(const wf_ccoredecl *a, const wf_ccoredecl *b);
 /* t with resources replaced per m; bound resources of nested instance and
  * component types are renamed to fresh ones (abstract). Unchanged parts are
  * shared. */
@@ -201,6 +218,8 @@ typedef struct cname {
     char resource[128];      /* constructor/method/static: the resource label */
     char label[128];         /* the plain label, or method/static's label */
 } cname;
+/* nameattributes: the extern name; *implements when it has that attribute. */
+bool wf_cread_extern_name(cctx *x, char **name, bool *implements);
 /* Validate an extern name; records an invalid error at `at`. */
 bool wf_cname_parse(cctx *x, const char *name, cname *out, size_t at);
 /* Is `name` a kebab-case label? */

@@ -2,7 +2,8 @@
  * comp_name.c - import and export names (Explainer.md "Import and Export
  * Definitions"): kebab-case labels, [constructor]/[method]/[static] plain
  * names, interface names with semver versions, strong uniqueness, and the
- * type rules annotated names impose.
+ * type rules annotated names impose; and reading a name from the binary
+ * with its attributes (`implements`, `versionsuffix`, external ids).
  */
 #include "component/binary/comp_int.h"
 
@@ -272,5 +273,66 @@ bool wf_cname_check_decl(cctx *x, const cname *nm, const wf_cdecl *d, const wf_c
             f->params[0].type->kind != WF_WIT_BORROW || f->params[0].type->resource != r)
             return wf_cinvalid(x, at, "function `%s` should have a first parameter `self` of type `(borrow %s)`", d->name, nm->resource);
     }
+    return true;
+}
+
+/* ---- Names in the binary ------------------------------------------------------ */
+
+/* nameattributes: 0x00/0x01 name | 0x02 name vec(attribute). Attributes
+ * (implements, versionsuffix, external-id) are decoded and checked for
+ * duplicates; `implements` is returned for the instance-type check. */
+bool wf_cread_extern_name(cctx *x, char **name, bool *implements)
+{
+    size_t at = OFF(x);
+    uint8_t b;
+    *implements = false;
+    if (!wf_read_u8(&x->r, &b)) return false;
+    if (b > 0x02) return wf_cmalformed(x, at, "invalid leading byte (0x%x) for component name", b);
+    if (!wf_cread_name(x, name)) return false;
+    if (b != 0x02) return true;
+    uint32_t n;
+    if (!wf_cread_count(x, &n)) return false;
+    bool seen[3] = { false, false, false };
+    char *version_suffix = NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t aat = OFF(x);
+        uint8_t k;
+        char *v;
+        if (!wf_read_u8(&x->r, &k)) return false;
+        if (k > 0x02) return wf_cmalformed(x, aat, "invalid leading byte (0x%x) for name attribute", k);
+        if (!wf_cread_name(x, &v)) return false;
+        if (seen[k]) return wf_cinvalid(x, aat, "duplicate name attribute");
+        seen[k] = true;
+        if (k == 0x00) {
+            cname in;
+            if (!wf_cname_parse(x, v, &in, aat)) return false;
+            if (in.kind != CNAME_INTERFACE)
+                return wf_cinvalid(x, aat, "`implements` attribute `%s` must be an interface name", v);
+            *implements = true;
+        } else if (k == 0x01) {
+            version_suffix = v;
+        }
+    }
+    if (version_suffix) {
+        /* valid only after an interface name whose version is canonical */
+        const char *atv = strchr(*name, '@');
+        if (!atv) return wf_cinvalid(x, at, "`versionsuffix` attribute on name `%s` without a version", *name);
+        char *full = wf_xasprintf("%s%s", *name, version_suffix);
+        cname tmp;
+        bool ok = wf_cname_parse(x, full, &tmp, at);
+        free(full);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool wf_ccheck_implements(cctx *x, bool impl, const cname *nm, const wf_cdecl *d, size_t at)
+{
+    if (!impl) return true;
+    if (d->sort != WF_CSORT_INSTANCE)
+        return wf_cinvalid(x, at, "only instances can have an `implements` attribute (`%s` is a %s)", d->name,
+                           wf_csort_name(d->sort));
+    if (nm->kind != CNAME_PLAIN)
+        return wf_cinvalid(x, at, "name `%s` is not valid with `implements`: it must be a plain name", d->name);
     return true;
 }

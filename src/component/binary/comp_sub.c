@@ -7,6 +7,8 @@
  * type with some resources replaced, used when a component is instantiated
  * (imports by the given arguments, its own resources renamed fresh) and
  * when an instance type is imported (its abstract resources become fresh).
+ * Also core module subtyping (imports and exports by two-level name), for
+ * module imports and core instantiation arguments.
  */
 #include "component/binary/comp_int.h"
 
@@ -486,7 +488,7 @@ static const wf_ctype *subst_ctype(subctx *s, const wf_ctype *t, int depth)
 
 const wf_ctype *wf_csubst(cctx *x, const wf_ctype *t, cresmap *m)
 {
-    subctx s = { x, m, { 0 } };
+    subctx s = { .x = x, .m = m };
     const wf_ctype *r = subst_ctype(&s, t, 0);
     wf_cphash_free(&s.memo);
     return r;
@@ -494,7 +496,7 @@ const wf_ctype *wf_csubst(cctx *x, const wf_ctype *t, cresmap *m)
 
 const wf_wit_type *wf_csubst_val(cctx *x, const wf_wit_type *t, cresmap *m)
 {
-    subctx s = { x, m, { 0 } };
+    subctx s = { .x = x, .m = m };
     const wf_wit_type *r = subst_val(&s, t, 0);
     wf_cphash_free(&s.memo);
     return r;
@@ -502,8 +504,60 @@ const wf_wit_type *wf_csubst_val(cctx *x, const wf_wit_type *t, cresmap *m)
 
 const wf_wit_func *wf_csubst_func(cctx *x, const wf_wit_func *f, cresmap *m)
 {
-    subctx s = { x, m, { 0 } };
+    subctx s = { .x = x, .m = m };
     const wf_wit_func *r = subst_func(&s, f);
     wf_cphash_free(&s.memo);
     return r;
+}
+
+/* ---- Core modules ------------------------------------------------------------ */
+
+/* Core extern subtyping: a (provided) matches b (imported). */
+static bool limits_sub(const wf_limits *a, const wf_limits *b)
+{
+    if (a->is64 != b->is64 || a->shared != b->shared) return false;
+    if (a->min < b->min) return false;
+    if (b->has_max && (!a->has_max || a->max > b->max)) return false;
+    return true;
+}
+
+bool wf_csub_core_decl(const wf_ccoredecl *a, const wf_ccoredecl *b)
+{
+    if (a->kind != b->kind) return false;
+    switch (a->kind) {
+    case WF_EXTERN_FUNC: return a->type.func == b->type.func || wf_functype_sub(a->type.func, b->type.func);
+    case WF_EXTERN_TAG: return a->type.func == b->type.func;
+    case WF_EXTERN_TABLE:
+        return wf_valtype_eq(a->type.table.elem, b->type.table.elem) &&
+               limits_sub(&a->type.table.limits, &b->type.table.limits);
+    case WF_EXTERN_MEMORY: return limits_sub(&a->type.mem.limits, &b->type.mem.limits);
+    case WF_EXTERN_GLOBAL:
+        if (a->type.global.mut != b->type.global.mut) return false;
+        return a->type.global.mut ? wf_valtype_eq(a->type.global.type, b->type.global.type)
+                                  : wf_valtype_sub(a->type.global.type, b->type.global.type);
+    }
+    return false;
+}
+
+bool wf_csub_core_module(cctx *x, const wf_ctype *a, const wf_ctype *b, size_t at)
+{
+    /* a's imports must all be satisfied by b's; b's exports must all be in a */
+    for (size_t i = 0; i < a->ncore_imports; i++) {
+        const wf_ccoredecl *ai = &a->core_imports[i];
+        const wf_ccoredecl *bi = NULL;
+        for (size_t j = 0; j < b->ncore_imports && !bi; j++)
+            if (!strcmp(b->core_imports[j].module, ai->module) && !strcmp(b->core_imports[j].name, ai->name))
+                bi = &b->core_imports[j];
+        if (!bi) return wf_cinvalid(x, at, "type mismatch: module import `%s::%s` is not in the expected type", ai->module, ai->name);
+        if (!wf_csub_core_decl(bi, ai)) return wf_cinvalid(x, at, "type mismatch in import `%s::%s`", ai->module, ai->name);
+    }
+    for (size_t i = 0; i < b->ncore_exports; i++) {
+        const wf_ccoredecl *be = &b->core_exports[i];
+        const wf_ccoredecl *ae = NULL;
+        for (size_t j = 0; j < a->ncore_exports && !ae; j++)
+            if (!strcmp(a->core_exports[j].name, be->name)) ae = &a->core_exports[j];
+        if (!ae) return wf_cinvalid(x, at, "type mismatch: module export `%s` is missing", be->name);
+        if (!wf_csub_core_decl(ae, be)) return wf_cinvalid(x, at, "type mismatch in export `%s`", be->name);
+    }
+    return true;
 }

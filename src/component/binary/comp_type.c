@@ -3,13 +3,12 @@
  * (built as wf_wit_type nodes with their Canonical ABI layout), function
  * types (wf_wit_func), resource types, component and instance types with
  * their declarators, core types (function and module types), extern types,
- * and the encoded values of value definitions.
+ * the index-space entry a typed import/export/alias makes, and the encoded
+ * values of value definitions.
  */
 #include "component/binary/comp_int.h"
 
 #include "base/utf8.h"
-
-#define OFF(x) wf_reader_offset(&(x)->r)
 
 /* ---- Resource walks -------------------------------------------------------- */
 
@@ -75,7 +74,7 @@ static bool visit_ctype(const wf_carena *a, const wf_ctype *t, const binders *b,
 {
     if (!t || depth > CMAX_DEPTH) return true;
     fwalk f = { fn, env, b };
-    rwalk w = { a, { 0 }, free_fn, &f };
+    rwalk w = { .arena = a, .fn = free_fn, .env = &f };
     bool ok = true;
     switch (t->kind) {
     case WF_CTYPE_VALUE: ok = visit_val(&w, t->val); break;
@@ -119,6 +118,12 @@ bool wf_ctype_has_resource(const wf_carena *a, const wf_ctype *t)
 bool wf_wit_has_borrow(const wf_carena *a, const wf_wit_type *t)
 {
     return (wf_carena_flags(a, t) & CFLAG_BORROW) != 0;
+}
+
+void wf_citem_from_decl(cctx *x, citem *it, const wf_cdecl *d)
+{
+    it->type = d->type;
+    it->has_resource = d->type && wf_ctype_has_resource(x->arena, d->type);
 }
 
 /* ---- Value types ------------------------------------------------------------ */

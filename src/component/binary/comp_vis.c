@@ -20,8 +20,13 @@ static bool named_kind(const wf_wit_type *t)
 
 static void copy_set(cphash *dst, const cphash *src)
 {
-    for (size_t i = 0; i < src->cap; i++)
-        if (src->k1[i]) wf_cphash_put(dst, src->k1[i], src->k2[i], src->val[i]);
+    size_t pos = 0, len;
+    const void *key;
+    void *val;
+    while (wf_map_next(&src->map, &pos, &key, &len, &val)) {
+        const void *const *pair = key;
+        wf_cphash_put(dst, pair[0], pair[1], val);
+    }
 }
 
 static bool val_children(const cphash *v, const wf_wit_type *t, int depth);

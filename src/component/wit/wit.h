@@ -58,7 +58,7 @@ typedef enum wf_wit_kind {
 #define WF_WIT_FLAT_MAX 4096u
 #define WF_WIT_FLAT_MANY (WF_WIT_FLAT_MAX + 1)
 
-/* A resource type, defined by the component layer (component/comp.h). */
+/* A resource type, defined by the component layer (component/binary/comp.h). */
 typedef struct wf_cresource wf_cresource;
 
 /* Core value types of the flattened form (the Canonical ABI's i32/i64/f32/f64). */

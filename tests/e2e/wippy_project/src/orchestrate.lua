@@ -20,6 +20,7 @@ local function handler()
     local exec = funcs.new():with_context({ tenant = "t1" }):with_options({ timeout = 5000 })
     r.compute = exec:call("app:compute", 6, 7)
     r.answer = funcs.call("app:answer")
+    r.tenant = exec:call("app:tenant")           -- with_context values reach the callee
 
     -- select with a timeout: the slow call loses against time.after.
     local slow = funcs.async("app:slow_square", 9, 2000)
