@@ -225,6 +225,7 @@ static void test_upstream(void **state)
         "  - name: proc\n    kind: process.lua\n    source: x\n"
         "  - name: d\n    kind: fs.directory\n    directory: .\n    type: local\n"
         "  - name: nopool\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
+        "    imports: [wasi-preview1, wippy:runtime/funcs, wippy:runtime/funcs@0.1.0]\n"
         "  - name: typeless\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
         "    pool: {size: 3}\n"
         "  - name: static8\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
@@ -245,7 +246,7 @@ static void test_upstream(void **state)
     assert_string_equal(d,
                         "_index.yaml:4: up:proc: kind 'process.lua' is not served by wasmfn: entry skipped\n"
                         "_index.yaml:9: up:d: unknown field 'type' for fs.directory (ignored)\n"
-                        "_index.yaml:33: up:adaptive: unknown field 'pool.workers' for pool type adaptive (ignored)\n"
+                        "_index.yaml:34: up:adaptive: unknown field 'pool.workers' for pool type adaptive (ignored)\n"
                         "bad/_index.yaml:4: bad:a: unknown kind 'function.lau' (did you mean 'function.lua'?)\n"
                         "bad/_index.yaml:6: bad:b: unknown kind 'proces.wasm' (did you mean 'process.wasm'?)\n");
     free(d);
@@ -256,6 +257,7 @@ static void test_upstream(void **state)
     const wf_reg_entry *x = wf_registry_get(r, "up:nopool");
     assert_int_equal(x->u.wasm.pool.type, WF_POOL_LAZY);
     assert_int_equal(x->u.wasm.pool.max_size, 100);
+    assert_int_equal(x->u.wasm.imports, WF_IMPORT_WASI_P1 | WF_IMPORT_FUNCS);
     x = wf_registry_get(r, "up:typeless");
     assert_int_equal(x->u.wasm.pool.type, WF_POOL_STATIC);
     assert_int_equal(x->u.wasm.pool.workers, 3);
