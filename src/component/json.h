@@ -47,4 +47,10 @@ wf_error *wf_json_to_val_untyped(const char *text, size_t len, const char *what,
 /* v as one line of JSON, NUL-terminated; the caller frees it. */
 char *wf_json_from_val(const wf_val *v);
 
+/* Printing options: an integral float keeps a fraction ("1.0"), so that it
+ * reads back as a float (Lua's json.encode). */
+#define WF_JSON_FLOAT_FRACTION 1u
+/* wf_json_from_val with options (WF_JSON_*). */
+char *wf_json_print(const wf_val *v, unsigned flags);
+
 #endif
