@@ -71,6 +71,7 @@ static wf_error *fail(const cx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (!c->len) return wf_error_new(WF_ERR_INVALID, "%s", msg);   /* the caller names the place */
     return wf_error_new(WF_ERR_INVALID, "%s: %s", c->path, msg);
 }
 
@@ -664,6 +665,6 @@ wf_error *wf_val_coerce(const wf_wit_type *t, wf_val *v, const wf_val_conv *conv
 {
     cx c = { .len = 0, .lua = conv && conv->form == WF_VAL_FORM_LUA };
     c.path[0] = 0;
-    push(&c, "%s", conv && conv->what ? conv->what : "value");
+    if (conv && conv->what) push(&c, "%s", conv->what);
     return coerce(&c, t, v);
 }

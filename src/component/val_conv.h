@@ -52,7 +52,8 @@ typedef struct wf_val_conv {
 bool wf_val_is_pairs(const wf_val *v);
 
 /* Make *v a value of exactly type t, in place. On error *v is still a
- * value its owner frees as usual. */
+ * value its owner frees as usual. c NULL (or c->what NULL): messages of a
+ * scalar carry no place, for a caller that adds its own. */
 wf_error *wf_val_coerce(const wf_wit_type *t, wf_val *v, const wf_val_conv *c);
 
 /* A number for a core parameter of type t (i32 takes -2^31 .. 2^32-1, i64

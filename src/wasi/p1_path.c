@@ -16,7 +16,7 @@ static int dir_of(wf_wasi_ctx *c, uint32_t fd, wf_sbx_dir *out)
     p1_fd *e = p1_fd_get(c, fd);
     if (!e) return P1_BADF;
     if (e->type != P1_FT_DIR) return P1_NOTDIR;
-    *out = (wf_sbx_dir){ e->host, e->ro };
+    *out = p1_sbx(c, e);
     return P1_SUCCESS;
 }
 
