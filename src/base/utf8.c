@@ -1,8 +1,9 @@
 /*
  * utf8.c - decoding and checking well-formed UTF-8 (one copy for every
- * layer: decoder, text format, JSON, Lua).
+ * layer: decoder, text format, JSON, Lua), and encoding code points.
  */
 #include "base/utf8.h"
+#include "base/buf.h"
 
 size_t wf_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
 {
@@ -36,4 +37,34 @@ bool wf_utf8_valid(const uint8_t *s, size_t n)
         i += len;
     }
     return true;
+}
+
+size_t wf_utf8_encode(uint32_t cp, uint8_t out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xc0 | cp >> 6);
+        out[1] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xe0 | cp >> 12);
+        out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xf0 | cp >> 18);
+    out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
+    out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+void wf_utf8_put(wf_buf *b, uint32_t cp)
+{
+    uint8_t u[4];
+    wf_buf_bytes(b, u, wf_utf8_encode(cp, u));
 }

@@ -27,7 +27,8 @@ static void usage(FILE *out)
         "and an environment holding only the --env variables.\n"
         "\n"
         "  --dir HOST[::GUEST][::ro]  give the guest the host directory HOST as GUEST\n"
-        "                             (default: HOST itself); ::ro makes it read-only\n"
+        "                             (an absolute path; default: HOST as written);\n"
+        "                             ::ro makes it read-only\n"
         "  --env NAME=VALUE           set an environment variable for the guest\n"
         "\n"
         "exit status: the guest's (proc_exit, or 0 when _start returns), 134 after a\n"
@@ -43,24 +44,43 @@ static int load_error(const char *file, wf_error *e)
     return WF_EXIT_LOAD;
 }
 
-/* "HOST[::GUEST][::ro]" -> a mount. */
+/* "HOST[::GUEST][::ro]" -> a mount. Anything else is a usage error: a mode
+ * other than exactly `ro` (a typo must not mount writable), an empty host,
+ * an explicit guest path that is empty or relative (GUEST defaults to HOST
+ * as written). */
 static wf_error *add_dir(wf_wasi_ctx *c, const char *spec)
 {
-    char *host = wf_xstrdup(spec);
-    bool ro = false;
-    size_t n = strlen(host);
-    if (n > 4 && !strcmp(host + n - 4, "::ro")) {
-        host[n - 4] = 0;
-        ro = true;
-    }
-    char *sep = strstr(host, "::");
-    const char *guest = host;
-    if (sep) {
+    char *parts[3] = { 0 };
+    size_t n = 0;
+    char *copy = wf_xstrdup(spec), *p = copy;
+    wf_error *e = NULL;
+    for (;;) {
+        char *sep = strstr(p, "::");
+        if (n == 3) {
+            e = wf_error_new(WF_ERR_INVALID, "too many '::' (HOST[::GUEST][::ro])");
+            break;
+        }
+        parts[n++] = p;
+        if (!sep) break;
         *sep = 0;
-        guest = sep + 2;
+        p = sep + 2;
     }
-    wf_error *e = wf_wasi_ctx_mount(c, host, guest, ro);
-    free(host);
+    bool ro = false;
+    const char *host = parts[0], *guest = parts[0];
+    if (!e && n == 3) {
+        guest = parts[1];
+        if (strcmp(parts[2], "ro"))
+            e = wf_error_new(WF_ERR_INVALID, "unknown mode '%s': the only one is ::ro", parts[2]);
+        ro = true;
+    } else if (!e && n == 2) {
+        ro = !strcmp(parts[1], "ro");
+        if (!ro) guest = parts[1];
+    }
+    if (!e && !*host) e = wf_error_new(WF_ERR_INVALID, "empty host directory");
+    if (!e && guest != host && guest[0] != '/')
+        e = wf_error_new(WF_ERR_INVALID, "the guest path must be absolute, not '%s'", guest);
+    if (!e) e = wf_wasi_ctx_mount(c, host, guest, ro);
+    free(copy);
     return e;
 }
 

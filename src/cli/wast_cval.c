@@ -405,13 +405,8 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
         if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
             bprintf(b, "(char.const \"\\u{%x}\")", c);
         } else {
-            char u[4];
-            size_t n = c < 0x80 ? (u[0] = (char)c, 1)
-                     : c < 0x800 ? (u[0] = (char)(0xc0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3f)), 2)
-                     : c < 0x10000 ? (u[0] = (char)(0xe0 | c >> 12), u[1] = (char)(0x80 | ((c >> 6) & 0x3f)),
-                                      u[2] = (char)(0x80 | (c & 0x3f)), 3)
-                     : (u[0] = (char)(0xf0 | c >> 18), u[1] = (char)(0x80 | ((c >> 12) & 0x3f)),
-                        u[2] = (char)(0x80 | ((c >> 6) & 0x3f)), u[3] = (char)(0x80 | (c & 0x3f)), 4);
+            uint8_t u[4];
+            size_t n = wf_utf8_encode(c, u);
             bprintf(b, "(char.const \"");
             wf_buf_bytes(b, u, n);
             bprintf(b, "\")");

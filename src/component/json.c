@@ -1,13 +1,15 @@
 /*
  * json.c - JSON text <-> wf_val (json.h).
  *
- * Input is parsed first into an untyped wf_val tree (objects as RECORD,
- * arrays as LIST, numbers as S64/U64/F64, null as none), with nesting
- * bounded by WF_JSON_MAX_DEPTH; the typed conversion then walks that tree
- * along the WIT type. Output prints any wf_val without its type.
+ * Input is parsed into an untyped wf_val tree (objects as RECORD, arrays
+ * as LIST, numbers as S64/U64/F64, null as none), with nesting bounded by
+ * WF_JSON_MAX_DEPTH; a typed argument is then made of its WIT type by the
+ * one conversion, wf_val_coerce (val_conv.h). Output prints any wf_val
+ * without its type.
  */
 #include "base/utf8.h"
 #include "component/json.h"
+#include "component/val_conv.h"
 #include "base/buf.h"
 #include "base/vec.h"
 #include "base/error.h"
@@ -63,18 +65,6 @@ static int hex4(const char *p)
     return x;
 }
 
-static void put_utf8(wf_buf *b, uint32_t c)
-{
-    if (c < 0x80) wf_buf_byte(b, (uint8_t)c);
-    else if (c < 0x800) { wf_buf_byte(b, 0xC0 | c >> 6); wf_buf_byte(b, 0x80 | (c & 0x3F)); }
-    else if (c < 0x10000) {
-        wf_buf_byte(b, 0xE0 | c >> 12); wf_buf_byte(b, 0x80 | (c >> 6 & 0x3F)); wf_buf_byte(b, 0x80 | (c & 0x3F));
-    } else {
-        wf_buf_byte(b, 0xF0 | c >> 18); wf_buf_byte(b, 0x80 | (c >> 12 & 0x3F));
-        wf_buf_byte(b, 0x80 | (c >> 6 & 0x3F)); wf_buf_byte(b, 0x80 | (c & 0x3F));
-    }
-}
-
 static wf_error *parse_string(jp *j, wf_val *out)
 {
     wf_buf b = {0};
@@ -112,29 +102,35 @@ static wf_error *parse_string(jp *j, wf_val *out)
             wf_buf_free(&b);
             return jerr(j, "unpaired surrogate in \\u escape");
         }
-        put_utf8(&b, cp);
+        wf_utf8_put(&b, cp);
     }
     *out = wf_val_string(b.data ? (const char *)b.data : "", b.len);
     wf_buf_free(&b);
     return NULL;
 }
 
+/* Numbers keep what the text says: integers exactly (S64, U64 above
+ * INT64_MAX), -0 as the float -0, an integer written with a zero fraction
+ * ("9223372036854775807.0") exactly when a double cannot hold it, other
+ * numbers as F64. A number no 64-bit integer (when written as one) or no
+ * double can hold is an error here, where its text is still at hand. */
 static wf_error *parse_number(jp *j, wf_val *out)
 {
     const char *start = j->p;
-    bool is_int = true;
+    bool is_int = true, zero_frac = true;
     if (j->p < j->end && *j->p == '-') j->p++;
     if (j->p >= j->end || !(*j->p >= '0' && *j->p <= '9')) return jerr(j, "invalid number");
     if (*j->p == '0') j->p++;
     else while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
+    size_t int_len = (size_t)(j->p - start);
     if (j->p < j->end && *j->p == '.') {
         is_int = false;
         j->p++;
         if (j->p >= j->end || !(*j->p >= '0' && *j->p <= '9')) return jerr(j, "invalid number");
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
+        while (j->p < j->end && *j->p >= '0' && *j->p <= '9') zero_frac &= *j->p++ == '0';
     }
     if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-        is_int = false;
+        is_int = zero_frac = false;
         j->p++;
         if (j->p < j->end && (*j->p == '+' || *j->p == '-')) j->p++;
         if (j->p >= j->end || !(*j->p >= '0' && *j->p <= '9')) return jerr(j, "invalid number");
@@ -145,18 +141,29 @@ static wf_error *parse_number(jp *j, wf_val *out)
     if (n >= sizeof buf) return jerr(j, "number too long");
     memcpy(buf, start, n);
     buf[n] = 0;
-    errno = 0;
-    if (is_int && buf[0] == '-') {
-        long long x = strtoll(buf, NULL, 10);
-        if (!errno) { *out = wf_val_sint(WF_VAL_S64, x); return NULL; }
-    } else if (is_int) {
-        unsigned long long x = strtoull(buf, NULL, 10);
-        if (!errno) {
-            *out = x <= INT64_MAX ? wf_val_sint(WF_VAL_S64, (int64_t)x) : wf_val_uint(WF_VAL_U64, x);
+    if (is_int || zero_frac) {
+        char digits[400];
+        memcpy(digits, buf, int_len);
+        digits[int_len] = 0;
+        bool neg = digits[0] == '-';
+        errno = 0;
+        long long s = neg ? strtoll(digits, NULL, 10) : 0;
+        unsigned long long u = neg ? 0 : strtoull(digits, NULL, 10);
+        if (errno && is_int)
+            return wf_error_new(WF_ERR_INVALID, "%s: %s is out of range (integers are 64-bit)", j->what, buf);
+        bool exact_double = neg ? (s >= -(1LL << 53)) : (u <= (1ULL << 53));
+        if (!errno && (is_int || !exact_double)) {
+            if (neg && s == 0) *out = wf_val_f64(-0.0);   /* "-0": the sign is kept */
+            else if (neg) *out = wf_val_sint(WF_VAL_S64, s);
+            else *out = u <= INT64_MAX ? wf_val_sint(WF_VAL_S64, (int64_t)u) : wf_val_uint(WF_VAL_U64, u);
             return NULL;
         }
     }
-    *out = wf_val_f64(strtod(buf, NULL));
+    errno = 0;
+    double d = strtod(buf, NULL);
+    if (errno == ERANGE && isinf(d))
+        return wf_error_new(WF_ERR_INVALID, "%s: %s is out of range for f64", j->what, buf);
+    *out = wf_val_f64(d);
     return NULL;
 }
 
@@ -240,336 +247,14 @@ wf_error *wf_json_to_val_untyped(const char *text, size_t len, const char *what,
     return parse_doc(text, len, what, out);
 }
 
-/* ---- Typed conversion ----------------------------------------------------- */
-
-typedef struct conv {
-    wf_buf path;   /* "parameter `x`[1].name", NUL-terminated */
-} conv;
-
-static size_t cpush(conv *c, const char *fmt, ...) WF_PRINTF(2, 3);
-static size_t cpush(conv *c, const char *fmt, ...)
-{
-    size_t old = c->path.len;
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (old) c->path.len--;
-    wf_buf_bytes(&c->path, tmp, (size_t)WF_MIN(n, (int)sizeof tmp - 1));
-    wf_buf_byte(&c->path, 0);
-    return old;
-}
-
-static void cpop(conv *c, size_t len)
-{
-    c->path.len = len;
-    if (len) c->path.data[len - 1] = 0;
-}
-
-static const char *jkind(const wf_val *j)
-{
-    switch (j->kind) {
-    case WF_VAL_BOOL: return "a boolean";
-    case WF_VAL_S64: case WF_VAL_U64: case WF_VAL_F64: return "a number";
-    case WF_VAL_STRING: return "a string";
-    case WF_VAL_LIST: return "an array";
-    case WF_VAL_RECORD: return "an object";
-    default: return "null";
-    }
-}
-
-static wf_error *cerr(conv *c, const char *fmt, ...) WF_PRINTF(2, 3);
-static wf_error *cerr(conv *c, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return wf_error_new(WF_ERR_INVALID, "%s: %s", (const char *)c->path.data, msg);
-}
-
-static wf_error *expected(conv *c, const wf_wit_type *t, const wf_val *j, const char *form)
-{
-    char *ts = wf_wit_type_str(t);
-    wf_error *e = cerr(c, "expected %s%s, got %s", form ? form : ts, form ? "" : "", jkind(j));
-    free(ts);
-    return e;
-}
-
-static bool key_eq(const char *key, const char *name)
-{
-    for (; *key && *name; key++, name++)
-        if ((*key == '_' ? '-' : *key) != *name) return false;
-    return *key == *name;
-}
-
-static bool is_null(const wf_val *j) { return j->kind == WF_VAL_OPTION; }
-
-static wf_error *to_typed(conv *c, const wf_wit_type *t, const wf_val *j, wf_val *out);
-
-static wf_error *to_int(conv *c, const wf_wit_type *t, const wf_val *j, wf_val *out)
-{
-    static const struct { int64_t lo; uint64_t hi; } range[] = {
-        [WF_WIT_S8] = { INT8_MIN, INT8_MAX }, [WF_WIT_S16] = { INT16_MIN, INT16_MAX },
-        [WF_WIT_S32] = { INT32_MIN, INT32_MAX }, [WF_WIT_S64] = { INT64_MIN, INT64_MAX },
-        [WF_WIT_U8] = { 0, UINT8_MAX }, [WF_WIT_U16] = { 0, UINT16_MAX },
-        [WF_WIT_U32] = { 0, UINT32_MAX }, [WF_WIT_U64] = { 0, UINT64_MAX },
-    };
-    const char *tn = wf_val_kind_name((wf_val_kind)t->kind);
-    bool neg;
-    int64_t s = 0;
-    uint64_t u = 0;
-    if (j->kind == WF_VAL_S64) { neg = j->of.s < 0; s = j->of.s; u = (uint64_t)j->of.s; }
-    else if (j->kind == WF_VAL_U64) { neg = false; u = j->of.u; }
-    else if (j->kind == WF_VAL_F64) {
-        double d = j->of.f64;
-        if (d != floor(d) || !isfinite(d)) return cerr(c, "%g is not an integer (expected %s)", d, tn);
-        if (d < -9223372036854775808.0 || d >= 18446744073709551616.0)
-            return cerr(c, "%g is out of range for %s", d, tn);
-        neg = d < 0;
-        if (neg) s = (int64_t)d; else u = (uint64_t)d;
-    } else {
-        return expected(c, t, j, NULL);
-    }
-    bool ok = neg ? s >= range[t->kind].lo : u <= range[t->kind].hi;
-    if (!ok) {
-        if (neg) return cerr(c, "%lld is out of range for %s", (long long)s, tn);
-        return cerr(c, "%llu is out of range for %s", (unsigned long long)u, tn);
-    }
-    bool is_signed = t->kind <= WF_WIT_S64;
-    *out = is_signed ? wf_val_sint((wf_val_kind)t->kind, neg ? s : (int64_t)u)
-                     : wf_val_uint((wf_val_kind)t->kind, u);
-    return NULL;
-}
-
-static wf_error *to_float(conv *c, const wf_wit_type *t, const wf_val *j, wf_val *out)
-{
-    double d;
-    if (j->kind == WF_VAL_S64) d = (double)j->of.s;
-    else if (j->kind == WF_VAL_U64) d = (double)j->of.u;
-    else if (j->kind == WF_VAL_F64) d = j->of.f64;
-    else if (j->kind == WF_VAL_STRING && strcmp(j->of.str.data, "nan") == 0) d = NAN;
-    else if (j->kind == WF_VAL_STRING && strcmp(j->of.str.data, "inf") == 0) d = INFINITY;
-    else if (j->kind == WF_VAL_STRING && strcmp(j->of.str.data, "-inf") == 0) d = -INFINITY;
-    else return expected(c, t, j, NULL);
-    *out = t->kind == WF_WIT_F32 ? wf_val_f32((float)d) : wf_val_f64(d);
-    return NULL;
-}
-
-/* Payload of case i of a variant-like type. */
-static const wf_wit_type *payload_type(const wf_wit_type *t, size_t i)
-{
-    if (t->kind == WF_WIT_RESULT) return i == 0 ? t->elem : t->err;
-    return t->fields[i].type;
-}
-
-static wf_error *to_case(conv *c, const wf_wit_type *t, uint32_t i, const char *name,
-                         const wf_val *payload, wf_val *out)
-{
-    const wf_wit_type *pt = payload_type(t, i);
-    if (!pt) {
-        if (payload && !is_null(payload) && !(payload->kind == WF_VAL_BOOL && payload->of.b))
-            return cerr(c, "case `%s` has no payload (give true or null)", name);
-        *out = wf_val_case((wf_val_kind)t->kind, i, name, NULL);
-        return NULL;
-    }
-    wf_val p = {0};
-    size_t old = cpush(c, ".%s", name);
-    wf_error *e = to_typed(c, pt, payload, &p);
-    cpop(c, old);
-    if (e) return e;
-    *out = wf_val_case((wf_val_kind)t->kind, i, name, &p);
-    return NULL;
-}
-
-static wf_error *to_typed(conv *c, const wf_wit_type *t, const wf_val *j, wf_val *out)
-{
-    wf_error *e = NULL;
-    switch (t->kind) {
-    case WF_WIT_BOOL:
-        if (j->kind != WF_VAL_BOOL) return expected(c, t, j, NULL);
-        *out = wf_val_bool(j->of.b);
-        return NULL;
-    case WF_WIT_S8: case WF_WIT_S16: case WF_WIT_S32: case WF_WIT_S64:
-    case WF_WIT_U8: case WF_WIT_U16: case WF_WIT_U32: case WF_WIT_U64:
-        return to_int(c, t, j, out);
-    case WF_WIT_F32: case WF_WIT_F64:
-        return to_float(c, t, j, out);
-    case WF_WIT_CHAR: {
-        uint32_t cp = 0;
-        if (j->kind != WF_VAL_STRING) return expected(c, t, j, NULL);
-        size_t n = j->of.str.len ? wf_utf8_decode((const uint8_t *)j->of.str.data, j->of.str.len, &cp) : 0;
-        if (!n || n != j->of.str.len) return cerr(c, "expected a string of exactly one character");
-        *out = wf_val_char(cp);
-        return NULL;
-    }
-    case WF_WIT_STRING:
-        if (j->kind != WF_VAL_STRING) return expected(c, t, j, NULL);
-        *out = wf_val_string(j->of.str.data, j->of.str.len);
-        return NULL;
-    case WF_WIT_MAP:
-        if (j->kind == WF_VAL_RECORD && t->elem->fields[0].type->kind == WF_WIT_STRING) {
-            /* map<string, V> from an object: one (key, value) entry a member, in order */
-            *out = wf_val_agg(WF_VAL_LIST, j->of.agg.len);
-            for (size_t i = 0; !e && i < j->of.agg.len; i++) {
-                wf_val *kv = &out->of.agg.items[i];
-                *kv = wf_val_agg(WF_VAL_TUPLE, 2);
-                const char *k = j->of.agg.names[i] ? j->of.agg.names[i] : "";
-                kv->of.agg.items[0] = wf_val_string(k, strlen(k));
-                size_t old = cpush(c, ".%s", k);
-                e = to_typed(c, t->elem->fields[1].type, &j->of.agg.items[i], &kv->of.agg.items[1]);
-                cpop(c, old);
-            }
-            if (e) wf_val_free(out);
-            return e;
-        }
-        /* else an array of [key, value] pairs, as list<tuple<K, V>> */
-        if (j->kind != WF_VAL_LIST) return expected(c, t, j, "an array of [key, value] pairs");
-        /* fall through */
-    case WF_WIT_LIST:
-        if (t->kind == WF_WIT_LIST && j->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8 &&
-            (!t->len || j->of.str.len == t->len)) {
-            *out = wf_val_agg(WF_VAL_LIST, j->of.str.len);
-            for (size_t i = 0; i < j->of.str.len; i++)
-                out->of.agg.items[i] = wf_val_uint(WF_VAL_U8, (uint8_t)j->of.str.data[i]);
-            return NULL;
-        }
-        /* fall through */
-    case WF_WIT_TUPLE: {
-        if (j->kind != WF_VAL_LIST) return expected(c, t, j, t->kind == WF_WIT_LIST ? "an array" : NULL);
-        if (t->kind == WF_WIT_TUPLE && j->of.agg.len != t->nfields)
-            return cerr(c, "expected an array of %zu items, got %zu", t->nfields, j->of.agg.len);
-        if (t->kind == WF_WIT_LIST && t->len && j->of.agg.len != t->len)
-            return cerr(c, "expected an array of %u items, got %zu", t->len, j->of.agg.len);
-        *out = wf_val_agg(t->kind == WF_WIT_TUPLE ? WF_VAL_TUPLE : WF_VAL_LIST, j->of.agg.len);
-        for (size_t i = 0; !e && i < j->of.agg.len; i++) {
-            size_t old = cpush(c, "[%zu]", i);
-            e = to_typed(c, t->kind != WF_WIT_TUPLE ? t->elem : t->fields[i].type, &j->of.agg.items[i],
-                         &out->of.agg.items[i]);
-            cpop(c, old);
-        }
-        if (e) wf_val_free(out);
-        return e;
-    }
-    case WF_WIT_RECORD: {
-        if (j->kind != WF_VAL_RECORD) return expected(c, t, j, NULL);
-        for (size_t k = 0; k < j->of.agg.len; k++) {
-            bool known = false;
-            for (size_t i = 0; i < t->nfields && !known; i++) known = key_eq(j->of.agg.names[k], t->fields[i].name);
-            if (!known) return cerr(c, "unknown field \"%s\" for %s", j->of.agg.names[k], t->name);
-        }
-        *out = wf_val_agg(WF_VAL_RECORD, t->nfields);
-        for (size_t i = 0; !e && i < t->nfields; i++) {
-            wf_val_set_name(out, i, t->fields[i].name);
-            const wf_val *f = NULL;
-            for (size_t k = 0; k < j->of.agg.len && !f; k++)
-                if (key_eq(j->of.agg.names[k], t->fields[i].name)) f = &j->of.agg.items[k];
-            if (!f && t->fields[i].type->kind == WF_WIT_OPTION) {
-                out->of.agg.items[i] = wf_val_none();   /* an absent optional field is none */
-                continue;
-            }
-            if (!f) { e = cerr(c, "missing field \"%s\" of %s", t->fields[i].name, t->name); break; }
-            size_t old = cpush(c, ".%s", t->fields[i].name);
-            e = to_typed(c, t->fields[i].type, f, &out->of.agg.items[i]);
-            cpop(c, old);
-        }
-        if (e) wf_val_free(out);
-        return e;
-    }
-    case WF_WIT_ENUM:
-        if (j->kind != WF_VAL_STRING) return expected(c, t, j, NULL);
-        for (size_t i = 0; i < t->nfields; i++)
-            if (key_eq(j->of.str.data, t->fields[i].name)) {
-                *out = wf_val_case(WF_VAL_ENUM, (uint32_t)i, t->fields[i].name, NULL);
-                return NULL;
-            }
-        return cerr(c, "\"%s\" is not a case of %s", j->of.str.data, t->name);
-    case WF_WIT_VARIANT: case WF_WIT_RESULT: {
-        const char *key;
-        const wf_val *payload = NULL;
-        if (j->kind == WF_VAL_STRING) key = j->of.str.data;      /* a case without payload */
-        else if (j->kind == WF_VAL_RECORD && j->of.agg.len == 1) {
-            key = j->of.agg.names[0];
-            payload = &j->of.agg.items[0];
-        } else {
-            return expected(c, t, j, t->kind == WF_WIT_RESULT ? "{\"ok\": ...} or {\"err\": ...}"
-                                                               : "an object with one case");
-        }
-        if (t->kind == WF_WIT_RESULT) {
-            if (strcmp(key, "ok") && strcmp(key, "err"))
-                return cerr(c, "expected {\"ok\": ...} or {\"err\": ...}, got \"%s\"", key);
-            uint32_t i = strcmp(key, "ok") ? 1 : 0;
-            if (!payload && payload_type(t, i)) return cerr(c, "case `%s` needs a payload", key);
-            return to_case(c, t, i, i ? "err" : "ok", payload, out);
-        }
-        for (size_t i = 0; i < t->nfields; i++)
-            if (key_eq(key, t->fields[i].name)) {
-                if (!payload && t->fields[i].type) return cerr(c, "case `%s` needs a payload", t->fields[i].name);
-                return to_case(c, t, (uint32_t)i, t->fields[i].name, payload, out);
-            }
-        return cerr(c, "\"%s\" is not a case of %s", key, t->name);
-    }
-    case WF_WIT_OPTION: {
-        if (is_null(j)) { *out = wf_val_none(); return NULL; }
-        wf_val p = {0};
-        if ((e = to_typed(c, t->elem, j, &p))) return e;
-        *out = wf_val_some(&p);
-        return NULL;
-    }
-    case WF_WIT_FLAGS: {
-        WF_VEC(const char *) set = {0};
-        if (j->kind == WF_VAL_RECORD) {
-            for (size_t k = 0; k < j->of.agg.len; k++) {
-                const wf_val *b = &j->of.agg.items[k];
-                if (b->kind != WF_VAL_BOOL) { e = cerr(c, "flag \"%s\": expected true or false", j->of.agg.names[k]); break; }
-                if (b->of.b) wf_vec_push(&set, j->of.agg.names[k]);
-            }
-        } else if (j->kind == WF_VAL_LIST) {
-            for (size_t k = 0; k < j->of.agg.len && !e; k++) {
-                if (j->of.agg.items[k].kind != WF_VAL_STRING) e = cerr(c, "expected flag names");
-                else wf_vec_push(&set, j->of.agg.items[k].of.str.data);
-            }
-        } else {
-            return expected(c, t, j, "an object of true (flags)");
-        }
-        uint32_t bits = 0;
-        for (size_t k = 0; !e && k < set.len; k++) {
-            size_t i = 0;
-            while (i < t->nfields && !key_eq(set.data[k], t->fields[i].name)) i++;
-            if (i == t->nfields) e = cerr(c, "\"%s\" is not a flag of %s", set.data[k], t->name);
-            else bits |= 1u << i;
-        }
-        wf_vec_free(&set);
-        if (e) return e;
-        size_t n = 0;
-        for (size_t i = 0; i < t->nfields; i++) n += bits >> i & 1;
-        *out = wf_val_agg(WF_VAL_FLAGS, n);
-        n = 0;
-        for (size_t i = 0; i < t->nfields; i++)
-            if (bits >> i & 1) wf_val_set_name(out, n++, t->fields[i].name);
-        return NULL;
-    }
-    case WF_WIT_OWN: case WF_WIT_BORROW:
-        /* a handle only means something inside the instance that made it */
-        return cerr(c, "resource handles cannot be given as JSON");
-    }
-    return cerr(c, "unsupported type kind %d", t->kind);
-}
-
 wf_error *wf_json_to_val(const char *text, size_t len, const wf_wit_type *type, const char *what, wf_val *out)
 {
     char *w = wf_xasprintf("parameter `%s`", what ? what : "?");
-    wf_val j;
-    wf_error *e = parse_doc(text, len, w, &j);
-    memset(out, 0, sizeof *out);
+    wf_error *e = parse_doc(text, len, w, out);
     if (!e) {
-        conv c = {0};
-        cpush(&c, "%s", w);
-        e = to_typed(&c, type, &j, out);
-        wf_buf_free(&c.path);
-        wf_val_free(&j);
+        wf_val_conv c = { .what = w, .form = WF_VAL_FORM_JSON };
+        e = wf_val_coerce(type, out, &c);
+        if (e) wf_val_free(out);
     }
     free(w);
     return e;
@@ -597,7 +282,7 @@ static void out_str(wf_buf *b, const char *s, size_t n)
     wf_buf_byte(b, '"');
 }
 
-static void out_float(wf_buf *b, double d, bool single)
+static void out_float(wf_buf *b, double d, bool single, unsigned flags)
 {
     if (isnan(d)) { wf_buf_str(b, "\"nan\""); return; }
     if (isinf(d)) { wf_buf_str(b, d > 0 ? "\"inf\"" : "\"-inf\""); return; }
@@ -607,10 +292,11 @@ static void out_float(wf_buf *b, double d, bool single)
         snprintf(s, sizeof s, "%.*g", prec, d);
         if (single ? strtof(s, NULL) == (float)d : strtod(s, NULL) == d) break;
     }
+    if ((flags & WF_JSON_FLOAT_FRACTION) && !strpbrk(s, ".eE")) strcat(s, ".0");
     wf_buf_str(b, s);
 }
 
-static void out_val(wf_buf *b, const wf_val *v)
+static void out_val(wf_buf *b, const wf_val *v, unsigned flags)
 {
     char num[32];
     switch (v->kind) {
@@ -623,11 +309,11 @@ static void out_val(wf_buf *b, const wf_val *v)
         snprintf(num, sizeof num, "%llu", (unsigned long long)v->of.u);
         wf_buf_str(b, num);
         return;
-    case WF_VAL_F32: out_float(b, v->of.f32, true); return;
-    case WF_VAL_F64: out_float(b, v->of.f64, false); return;
+    case WF_VAL_F32: out_float(b, v->of.f32, true, flags); return;
+    case WF_VAL_F64: out_float(b, v->of.f64, false, flags); return;
     case WF_VAL_CHAR: {
         wf_buf u = {0};
-        put_utf8(&u, (uint32_t)v->of.u);
+        wf_utf8_put(&u, (uint32_t)v->of.u);
         out_str(b, (const char *)u.data, u.len);
         wf_buf_free(&u);
         return;
@@ -637,7 +323,7 @@ static void out_val(wf_buf *b, const wf_val *v)
         wf_buf_byte(b, '[');
         for (size_t i = 0; i < v->of.agg.len; i++) {
             if (i) wf_buf_byte(b, ',');
-            out_val(b, &v->of.agg.items[i]);
+            out_val(b, &v->of.agg.items[i], flags);
         }
         wf_buf_byte(b, ']');
         return;
@@ -648,7 +334,7 @@ static void out_val(wf_buf *b, const wf_val *v)
             const char *n = v->of.agg.names && v->of.agg.names[i] ? v->of.agg.names[i] : "";
             out_str(b, n, strlen(n));
             wf_buf_byte(b, ':');
-            out_val(b, &v->of.agg.items[i]);
+            out_val(b, &v->of.agg.items[i], flags);
         }
         wf_buf_byte(b, '}');
         return;
@@ -667,7 +353,7 @@ static void out_val(wf_buf *b, const wf_val *v)
         return;
     }
     case WF_VAL_OPTION:
-        if (v->of.cas.payload) out_val(b, v->of.cas.payload);
+        if (v->of.cas.payload) out_val(b, v->of.cas.payload, flags);
         else wf_buf_str(b, "null");
         return;
     case WF_VAL_VARIANT: case WF_VAL_RESULT: {
@@ -676,7 +362,7 @@ static void out_val(wf_buf *b, const wf_val *v)
         wf_buf_byte(b, '{');
         out_str(b, n, strlen(n));
         wf_buf_byte(b, ':');
-        if (v->of.cas.payload) out_val(b, v->of.cas.payload);
+        if (v->of.cas.payload) out_val(b, v->of.cas.payload, flags);
         else wf_buf_str(b, v->kind == WF_VAL_RESULT ? "null" : "true");
         wf_buf_byte(b, '}');
         return;
@@ -687,8 +373,13 @@ static void out_val(wf_buf *b, const wf_val *v)
 
 char *wf_json_from_val(const wf_val *v)
 {
+    return wf_json_print(v, 0);
+}
+
+char *wf_json_print(const wf_val *v, unsigned flags)
+{
     wf_buf b = {0};
-    out_val(&b, v);
+    out_val(&b, v, flags);
     wf_buf_byte(&b, 0);
     size_t n;
     return (char *)wf_buf_take(&b, &n);

@@ -2,17 +2,14 @@
  * json.h - JSON text <-> wf_val (SPEC §9, the `wasmfn call` arguments and
  * result).
  *
- * Typed input follows a wf_wit_type: objects → records (kebab-case field
- * names; snake_case accepted), arrays → lists and tuples, null → none,
- * {"ok": v} / {"err": e} → results, {"case": payload} → variants (a case
- * without payload takes {"case": true} or {"case": null} or the string
- * "case"), strings → enums, chars (exactly one scalar) and strings, objects
- * of true / arrays of names → flags, a string → list<u8> (its bytes) as well
- * as an array of numbers, arrays of [key, value] pairs → maps (and, for
- * map<string, V>, also an object: one entry a member), an array of exactly N
- * items → list<T, N>. Integers are range-checked against their type;
- * errors are WF_ERR_INVALID naming `what` (the parameter) and the path:
- * "parameter `users`[1].name: expected string, got number".
+ * Input is parsed into an untyped wf_val; a typed argument is then made of
+ * its WIT type by the one conversion, wf_val_coerce (val_conv.h, which
+ * lists the forms: objects for records, [key, value] pairs or objects for
+ * maps, case names or indexes for enums, ...). Numbers keep what the text
+ * says: integers exactly, -0 as the float -0; an integer beyond 64 bits or a
+ * number beyond f64 is an error. Errors are WF_ERR_INVALID naming `what`
+ * (the parameter) and the path: "parameter `users`[1].name: expected
+ * string, got a number".
  *
  * Output is one line, no spaces: records objects, lists and tuples arrays
  * (a map, a list of (key, value) tuples in wf_val, prints as an array of
@@ -46,5 +43,11 @@ wf_error *wf_json_to_val_untyped(const char *text, size_t len, const char *what,
 
 /* v as one line of JSON, NUL-terminated; the caller frees it. */
 char *wf_json_from_val(const wf_val *v);
+
+/* Printing options: an integral float keeps a fraction ("1.0"), so that it
+ * reads back as a float (Lua's json.encode). */
+#define WF_JSON_FLOAT_FRACTION 1u
+/* wf_json_from_val with options (WF_JSON_*). */
+char *wf_json_print(const wf_val *v, unsigned flags);
 
 #endif

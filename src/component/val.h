@@ -6,8 +6,8 @@
  * What Lua, JSON, HTTP and the Canonical ABI convert to and from. A wf_val
  * is self-describing enough to print as JSON without its WIT type: records
  * carry field names, variants and enums their case names, flags their set
- * names. Conversions that need a type (Lua/JSON -> WIT) take a wf_wit_type
- * (wit/wit.h) and produce a wf_val of exactly that shape.
+ * names. Lua and JSON convert into untyped values; the one conversion to a
+ * WIT type, wf_val_coerce (val_conv.h), makes them exactly that shape.
  *
  * Ownership: a wf_val owns everything it points to; wf_val_free releases a
  * whole tree without recursion (an explicit stack), so any depth is safe.

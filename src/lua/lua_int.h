@@ -163,8 +163,6 @@ bool wf_lua_seq_len(lua_State *L, int idx, size_t *n);
 wf_error *wf_lua_to_val(lua_State *L, int idx, const wf_wit_type *t, const char *what, wf_val *out);
 /* Untyped (Lua function arguments and results): see conv.c for the mapping. */
 wf_error *wf_lua_to_val_untyped(lua_State *L, int idx, const char *what, wf_val *out);
-/* A number to a core param type: i32 -> S32, i64 -> S64, f32, f64. */
-wf_error *wf_lua_to_core(lua_State *L, int idx, wf_valtype vt, const char *what, wf_val *out);
 /* nargs Lua values from stack index `first` -> a fresh array of wf_vals typed
  * by sig (NULL or no wit/core: untyped). Count checked first. The caller frees
  * each value and the array (wf_xcalloc'd, never NULL on success). */

@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "component/component.h"
 #include "component/wit/wit.h"
+#include "wasi/wasi.h"
 #include <unistd.h>
 
 static const char *const kind_names[WF_REG_KIND_COUNT] = {
@@ -790,6 +791,27 @@ static int line_of(const wf_reg_node *m, const char *key, int dflt)
     return n ? n->line : dflt;
 }
 
+/* A read-only mount inside a writable mount of the same entry would be
+ * writable through it (src/wasi/sandbox.c): a load error at the mount. */
+static void check_mount_overlap(wf_registry *r, reg_entry *e, const wf_reg_node *mounts)
+{
+    const wf_reg_wasm *w = &e->pub.u.wasm;
+    for (size_t i = 0; i < w->wasi.nmounts; i++) {
+        const wf_reg_wasi_mount *ro = &w->wasi.mounts[i];
+        if (!ro->read_only || !ro->host || !ro->guest) continue;
+        for (size_t j = 0; j < w->wasi.nmounts; j++) {
+            const wf_reg_wasi_mount *rw = &w->wasi.mounts[j];
+            if (rw->read_only || !rw->host || !rw->guest ||
+                !wf_wasi_mounts_overlap(ro->host, rw->host))
+                continue;
+            int line = mounts && i < mounts->n ? mounts->items[i]->line : e->pub.line;
+            reg_diag(r, e->file, line, e->pub.id,
+                     "wasi.mounts: read-only mount %s lies within writable mount %s, which "
+                     "would make it writable", ro->guest, rw->guest);
+        }
+    }
+}
+
 void reg_check_refs(wf_registry *r, reg_entry *e)
 {
     const wf_reg_node *n = e->pub.node;
@@ -819,6 +841,7 @@ void reg_check_refs(wf_registry *r, reg_entry *e)
                                    WF_REG_FS_DIRECTORY, "an fs.directory");
             if (fs && fs->checked) w->wasi.mounts[i].host = wf_xstrdup(fs->pub.u.fs.path);
         }
+        check_mount_overlap(r, e, mounts);
         break;
     }
     case WF_REG_FUNCTION_LUA:

@@ -131,6 +131,24 @@ static bool valid_name(const char *s)
     return true;
 }
 
+/* The first scalar beneath n holding a NUL character (libyaml takes "\0"
+ * in a quoted string), or NULL. Every string of the registry is a C
+ * string, so such a value would be cut short silently: it is an error. */
+static const wf_reg_node *find_nul(const wf_reg_node *n)
+{
+    if (n->type == WF_NODE_SCALAR) return memchr(n->str, 0, n->len) ? n : NULL;
+    for (size_t i = 0; i < n->n; i++) {
+        const wf_reg_node *bad = find_nul(n->items[i]);
+        if (bad) return bad;
+    }
+    return NULL;
+}
+
+static void nul_diag(wf_registry *r, reg_file *f, const wf_reg_node *bad, const char *id)
+{
+    reg_diag(r, f, bad->line, id, "a string holds a NUL character (\\0), which is not allowed");
+}
+
 static void load_file(wf_registry *r, reg_file *f)
 {
     uint8_t *text = NULL;
@@ -152,6 +170,10 @@ static void load_file(wf_registry *r, reg_file *f)
     if (root->type != WF_NODE_MAP) {
         reg_diag(r, f, root->line, NULL, "the file must be a map with namespace and entries");
         return;
+    }
+    for (size_t i = 0; i < root->n; i++) {
+        const wf_reg_node *bad = strcmp(root->keys[i], "entries") ? find_nul(root->items[i]) : NULL;
+        if (bad) nul_diag(r, f, bad, NULL);
     }
     for (size_t i = 0; i < root->n; i++) {
         const char *k = root->keys[i];
@@ -195,6 +217,8 @@ static void load_file(wf_registry *r, reg_file *f)
             continue;
         }
         char *id = wf_xasprintf("%s:%s", f->ns, name->str);
+        const wf_reg_node *bad = find_nul(en);
+        if (bad) nul_diag(r, f, bad, id);
         const wf_reg_node *kind = wf_reg_node_get(en, "kind");
         bool ok = false;
         wf_reg_kind k = 0;

@@ -210,6 +210,11 @@ static void expand_file(wf_registry *r, reg_entry *e, wf_reg_node *n)
     } else if ((ferr = wf_file_read(full, &data, &len)) != NULL) {
         reg_diag(r, e->file, n->line, e->pub.id, "cannot read %s", n->str);
         wf_error_free(ferr);
+    } else if (memchr(data, 0, len)) {
+        /* a field is a C string: the NUL would silently cut it short */
+        reg_diag(r, e->file, n->line, e->pub.id, "%s holds a NUL character, which is not allowed",
+                 n->str);
+        free(data);
     } else {
         n->file_ref = wf_xstrdup(path);
         free(n->str);

@@ -106,6 +106,10 @@ static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
                                          (int)ev->start_mark.column + 1, "map keys must be plain strings");
                 } else {
                     key = wf_xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+                    if (strlen(key) != ev->data.scalar.length)
+                        e = wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
+                                             (int)ev->start_mark.column + 1,
+                                             "a map key holds a NUL character");
                     for (size_t i = 0; i < n->n && !e; i++)
                         if (!strcmp(n->keys[i], key))
                             e = wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,

@@ -23,6 +23,7 @@
 #include "runtime/runtime.h"
 #include "base/buf.h"
 #include "component/cabi/cabi.h"
+#include "component/val_conv.h"
 #include "wasi/wasi.h"
 #include "wasm/code.h"
 #include "wasm/runtime.h"
@@ -223,16 +224,6 @@ static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *import
 
 /* ---- Core numbers ---------------------------------------------------------- */
 
-static bool is_int_kind(uint8_t k)
-{
-    return k >= WF_VAL_S8 && k <= WF_VAL_U64;
-}
-
-static bool is_signed_kind(uint8_t k)
-{
-    return k >= WF_VAL_S8 && k <= WF_VAL_S64;
-}
-
 static const char *core_name(wf_valkind k)
 {
     switch (k) {
@@ -244,65 +235,20 @@ static const char *core_name(wf_valkind k)
     }
 }
 
-/* Convert arg (parameter i, 1-based in messages) to a slot of type want. */
+/* Convert arg (parameter i, 1-based in messages) to a slot of type want,
+ * by the one number rule (component/val_conv.h). */
 static wf_error *to_core(const wasm_fn *w, size_t i, const wf_val *a, wf_valkind want, wf_slot *out)
 {
-    const char *tn = core_name(want);
     if (want != WF_I32 && want != WF_I64 && want != WF_F32 && want != WF_F64)
         return wf_error_new(WF_ERR_UNSUPPORTED, "%s: parameter %zu: %s parameters cannot be passed "
-                            "without a `wit` signature", w->id, i + 1, tn);
-    bool isint = is_int_kind(a->kind), isfloat = a->kind == WF_VAL_F32 || a->kind == WF_VAL_F64;
-    if (!isint && !isfloat && a->kind != WF_VAL_BOOL)
-        return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: expected a number (%s), got %s",
-                            w->id, i + 1, tn, wf_val_kind_name(a->kind));
-    if (want == WF_F32 || want == WF_F64) {
-        double d = a->kind == WF_VAL_F32 ? a->of.f32 : a->kind == WF_VAL_F64 ? a->of.f64
-                 : a->kind == WF_VAL_BOOL ? a->of.b
-                 : is_signed_kind(a->kind) ? (double)a->of.s : (double)a->of.u;
-        if (want == WF_F32) {
-            float f = a->kind == WF_VAL_F32 ? a->of.f32 : (float)d;
-            if (isfinite(d) && !isfinite(f))
-                return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: %g is out of range for f32",
-                                    w->id, i + 1, d);
-            out->u64 = 0;
-            out->f32 = f;
-        } else {
-            out->f64 = d;
-        }
-        return NULL;
-    }
-    /* Integers: a signed value, or an unsigned one, or an integral float. */
-    bool neg;
-    uint64_t mag;
-    if (a->kind == WF_VAL_BOOL) {
-        neg = false;
-        mag = a->of.b;
-    } else if (is_signed_kind(a->kind)) {
-        neg = a->of.s < 0;
-        mag = neg ? (uint64_t)0 - (uint64_t)a->of.s : (uint64_t)a->of.s;
-    } else if (isint) {
-        neg = false;
-        mag = a->of.u;
-    } else {
-        double d = a->kind == WF_VAL_F32 ? a->of.f32 : a->of.f64;
-        if (!isfinite(d) || d != floor(d) || d < -9223372036854775808.0 || d >= 18446744073709551616.0)
-            return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: %g is not an integer in range "
-                                "for %s", w->id, i + 1, d, tn);
-        neg = d < 0;
-        mag = neg ? (uint64_t)(-(d + 1)) + 1 : (uint64_t)d;
-    }
-    /* i32 takes -2^31 .. 2^32-1 (signed or unsigned readings), i64 likewise. */
-    uint64_t maxpos = want == WF_I32 ? UINT32_MAX : UINT64_MAX;
-    uint64_t maxneg = want == WF_I32 ? (uint64_t)1 << 31 : (uint64_t)1 << 63;
-    if ((neg && mag > maxneg) || (!neg && mag > maxpos)) {
-        if (neg)
-            return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: -%llu is out of range for %s",
-                                w->id, i + 1, (unsigned long long)mag, tn);
-        return wf_error_new(WF_ERR_INVALID, "%s: parameter %zu: %llu is out of range for %s",
-                            w->id, i + 1, (unsigned long long)mag, tn);
-    }
-    uint64_t bits = neg ? (uint64_t)0 - mag : mag;
-    out->u64 = want == WF_I32 ? (uint32_t)bits : bits;
+                            "without a `wit` signature", w->id, i + 1, core_name(want));
+    char what[300];
+    snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
+    wf_val_conv c = { .what = what, .form = WF_VAL_FORM_JSON };
+    uint64_t bits;
+    wf_error *e = wf_val_to_core(a, want, &c, &bits);
+    if (e) return e;
+    out->u64 = bits;
     return NULL;
 }
 

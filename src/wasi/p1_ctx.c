@@ -44,6 +44,7 @@ void wf_wasi_ctx_free(wf_wasi_ctx *c)
     free(c->env);
     for (uint32_t i = 0; i < c->nfds; i++) p1_fd_close(&c->fds[i]);
     free(c->fds);
+    free(c->ro_devs);
     free(c);
 }
 
@@ -75,12 +76,38 @@ void wf_wasi_ctx_set_output(wf_wasi_ctx *c, int fd, wf_wasi_out_fn out, void *ud
     c->out_ud = ud;
 }
 
+/* A read-only mount inside (or equal to) a writable one would be writable
+ * through it (sandbox.c): the error naming the pair, or NULL. */
+static wf_error *overlap(wf_wasi_ctx *c, int fd, const char *guest, bool read_only)
+{
+    for (uint32_t i = 0; i < c->nfds; i++) {
+        const p1_fd *e = &c->fds[i];
+        if (!e->used || !e->preopen || e->ro == read_only) continue;
+        int r = read_only ? wf_sbx_within(fd, e->host) : wf_sbx_within(e->host, fd);
+        if (r == 1)
+            return wf_error_new(WF_ERR_INVALID,
+                                "read-only mount %s lies within writable mount %s, which "
+                                "would make it writable",
+                                read_only ? guest : e->preopen, read_only ? e->preopen : guest);
+        if (r < 0) return wf_error_new(WF_ERR_IO, "cannot compare mounts: %s", strerror(-r));
+    }
+    return NULL;
+}
+
 wf_error *wf_wasi_ctx_mount(wf_wasi_ctx *c, const char *host_path, const char *guest_path,
                             bool read_only)
 {
     int fd, r = wf_sbx_mount_open(host_path, &fd);
     if (r) return wf_error_new(WF_ERR_IO, "cannot open directory %s: %s", host_path,
                                strerror(-r));
+    struct stat st;
+    wf_error *err = fstat(fd, &st) ? wf_error_new(WF_ERR_IO, "cannot stat directory %s: %s",
+                                                  host_path, strerror(errno))
+                                   : overlap(c, fd, guest_path, read_only);
+    if (err) {
+        close(fd);
+        return err;
+    }
     uint32_t got;
     p1_fd e = { .used = true, .host = fd, .type = P1_FT_DIR, .ro = read_only,
                 .rights = P1_R_DIR, .inherit = P1_R_ALL, .preopen = wf_xstrdup(guest_path) };
@@ -88,7 +115,33 @@ wf_error *wf_wasi_ctx_mount(wf_wasi_ctx *c, const char *host_path, const char *g
         p1_fd_close(&e);
         return wf_error_new(WF_ERR_LIMIT, "too many mounts");
     }
+    if (read_only) {
+        size_t i = 0;
+        while (i < c->nro_devs && c->ro_devs[i] != st.st_dev) i++;
+        if (i == c->nro_devs) {
+            c->ro_devs = wf_xrealloc(c->ro_devs, (c->nro_devs + 1) * sizeof *c->ro_devs);
+            c->ro_devs[c->nro_devs++] = st.st_dev;
+        }
+    }
     return NULL;
+}
+
+bool wf_wasi_mounts_overlap(const char *ro_host, const char *rw_host)
+{
+    int a, b;
+    if (wf_sbx_mount_open(ro_host, &a)) return false;
+    bool r = false;
+    if (!wf_sbx_mount_open(rw_host, &b)) {
+        r = wf_sbx_within(a, b) == 1;
+        close(b);
+    }
+    close(a);
+    return r;
+}
+
+wf_sbx_dir p1_sbx(const wf_wasi_ctx *c, const p1_fd *e)
+{
+    return (wf_sbx_dir){ e->host, e->ro, c->ro_devs, c->nro_devs };
 }
 
 p1_fd *p1_fd_get(wf_wasi_ctx *c, uint32_t fd)

@@ -91,6 +91,8 @@ struct wf_wasi_ctx {
     uint32_t nfds;              /* entries allocated */
     wf_wasi_out_fn out;         /* for sink fds (wf_wasi_ctx_set_output) */
     void *out_ud;
+    dev_t *ro_devs;             /* devices of the read-only mounts (wf_sbx_dir) */
+    size_t nro_devs;
 };
 
 /* A host function's view of the caller's memory. */
@@ -125,6 +127,10 @@ int p1_store_u64(p1_mem m, uint32_t ptr, uint64_t v);
 /* Host errno (positive) -> WASI errno. EXDEV (an escape from the sandbox
  * refused by RESOLVE_BENEATH) is `perm`. */
 int p1_errno(int host_errno);
+
+/* The sandbox's view of fd entry e of c (its host fd, read-only or not,
+ * and the context's read-only devices). */
+wf_sbx_dir p1_sbx(const wf_wasi_ctx *c, const p1_fd *e);
 
 /* The fd entry, or NULL (`badf`). */
 p1_fd *p1_fd_get(wf_wasi_ctx *c, uint32_t fd);

@@ -18,7 +18,7 @@ static int dir_of(wf_wasi_ctx *c, uint32_t fd, uint64_t need, wf_sbx_dir *out)
     if (!e) return P1_BADF;
     if (e->type != P1_FT_DIR) return P1_NOTDIR;
     if ((e->rights & need) != need) return P1_NOTCAPABLE;
-    *out = (wf_sbx_dir){ e->host, e->ro };
+    *out = p1_sbx(c, e);
     return P1_SUCCESS;
 }
 

@@ -6,6 +6,34 @@
  * "parent" and "last component" so that operations on a directory entry act
  * on the entry itself (never following a last-component symlink outside),
  * after the parent was opened beneath the mount.
+ *
+ * A read-only mount stays read-only by every route:
+ *  - Names: every operation that writes an entry (create, truncate, unlink,
+ *    mkdir, rmdir, rename from or to, symlink, times) refuses a read-only
+ *    mount with EROFS, and files there are only ever opened O_RDONLY, so
+ *    the kernel also refuses data writes, truncation and fallocate on them.
+ *  - Symlinks: each mount resolves beneath itself, so a symlink in a
+ *    writable mount cannot reach into a read-only one (it would leave its
+ *    own mount: EXDEV).
+ *  - Hard links made by the guest: a link's *source* in a read-only mount
+ *    is refused too (EROFS), whatever the destination: a new name for the
+ *    inode in a writable mount would make its data writable there.
+ *  - Inodes shared by the host: a file of a read-only mount may also have a
+ *    name in a writable one (a hard link made outside the guest). A shared
+ *    inode needs a second link on the same device, so the rule is: a
+ *    non-directory with st_nlink > 1 on the device of any read-only mount of
+ *    the same guest is never opened for writing, truncated or given new
+ *    times through a writable mount (EROFS). It is decided on the inode
+ *    itself, opened O_PATH first and only then reopened with the guest's
+ *    flags through /proc/self/fd, so O_TRUNC cannot act before the check,
+ *    and a rename racing the lookup cannot swap the inode. The price: a file
+ *    the guest linked twice itself in a writable mount is read-only to it
+ *    while a read-only mount shares its device. Checking whether the inode
+ *    is really reachable from the read-only mount would mean walking it.
+ *  - Whole directories: a read-only mount inside (or equal to) a writable
+ *    one would be writable through it; the WASI context refuses to mount
+ *    such a pair (wf_sbx_within). Mount points the host placed inside a
+ *    granted directory (bind mounts) are part of that grant.
  */
 #include "wasi/sandbox.h"
 
@@ -61,9 +89,91 @@ int wf_sbx_mount_open(const char *host_path, int *out_fd)
     return 0;
 }
 
+int wf_sbx_within(int inner, int outer)
+{
+    struct stat o, st;
+    if (fstat(outer, &o) || fstat(inner, &st)) return -errno;
+    int fd = dup(inner);
+    if (fd < 0) return -errno;
+    int r = 0;
+    for (int depth = 0; depth < 4096; depth++) {
+        if (st.st_dev == o.st_dev && st.st_ino == o.st_ino) {
+            r = 1;
+            break;
+        }
+        int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (up < 0) {
+            r = -errno;
+            break;
+        }
+        struct stat ust;
+        if (fstat(up, &ust)) {
+            r = -errno;
+            close(up);
+            break;
+        }
+        close(fd);
+        fd = up;
+        if (ust.st_dev == st.st_dev && ust.st_ino == st.st_ino) break;   /* "/" */
+        st = ust;
+    }
+    close(fd);
+    return r;
+}
+
+/* The shared-inode rule of the header on a stat of the inode. */
+static int shared_check(wf_sbx_dir d, const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode) || st->st_nlink < 2) return 0;
+    for (size_t i = 0; i < d.nro_devs; i++)
+        if (d.ro_devs[i] == st->st_dev) return -EROFS;
+    return 0;
+}
+
+int wf_sbx_fd_writable(wf_sbx_dir d, int fd)
+{
+    if (d.ro) return -EROFS;
+    if (!d.nro_devs) return 0;
+    struct stat st;
+    if (fstat(fd, &st)) return -errno;
+    return shared_check(d, &st);
+}
+
 static bool write_like(int flags)
 {
-    return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) || creates(flags);
+    return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_APPEND)) || creates(flags);
+}
+
+/* A write-like open through a writable mount while a read-only mount shares
+ * a device: check the inode (opened O_PATH, no side effect) before the open
+ * that may truncate it, then reopen that very inode. A file that does not
+ * exist yet is created with O_EXCL, so it is new (one link). */
+static int guarded_open(wf_sbx_dir d, const char *p, int flags, int mode, bool follow)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        int pfd = raw_openat2(d.fd, p, O_PATH | (follow ? 0 : O_NOFOLLOW), 0, SBX_RESOLVE);
+        if (pfd == -ENOENT && creates(flags)) {
+            int fd = raw_openat2(d.fd, p, flags | O_EXCL | (follow ? 0 : O_NOFOLLOW), mode,
+                                 SBX_RESOLVE);
+            if (fd == -EEXIST && !(flags & O_EXCL)) continue;   /* raced a creation */
+            return fd;
+        }
+        if (pfd < 0) return pfd;
+        struct stat st;
+        int r = fstat(pfd, &st) ? -errno : 0;
+        if (!r && S_ISLNK(st.st_mode)) r = -ELOOP;     /* O_NOFOLLOW on a link */
+        if (!r && (flags & O_CREAT) && (flags & O_EXCL)) r = -EEXIST;
+        if (!r) r = shared_check(d, &st);
+        if (!r) {
+            char proc[64];
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+            r = open(proc, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+            if (r < 0) r = -errno;
+        }
+        close(pfd);
+        return r;
+    }
+    return -EAGAIN;
 }
 
 int wf_sbx_open(wf_sbx_dir d, const char *path, size_t len, int flags, int mode, bool follow,
@@ -72,9 +182,14 @@ int wf_sbx_open(wf_sbx_dir d, const char *path, size_t len, int flags, int mode,
     char p[PATH_MAX];
     int r = cpath(path, len, p);
     if (r) return r;
-    if (d.ro && write_like(flags)) return -EROFS;
-    if (!follow) flags |= O_NOFOLLOW;
-    r = raw_openat2(d.fd, p, flags, mode, SBX_RESOLVE);
+    bool writes = write_like(flags);
+    if (d.ro && writes) return -EROFS;
+    if (writes && d.nro_devs) {
+        r = guarded_open(d, p, flags, mode, follow);
+    } else {
+        if (!follow) flags |= O_NOFOLLOW;
+        r = raw_openat2(d.fd, p, flags, mode, SBX_RESOLVE);
+    }
     if (r < 0) return r;
     *out_fd = r;
     return 0;
@@ -151,7 +266,8 @@ int wf_sbx_utimens(wf_sbx_dir d, const char *path, size_t len, bool follow,
     if (r) return r;
     /* AT_EMPTY_PATH on the O_PATH fd: the inode resolved beneath d, never a
      * fresh lookup that could follow a link elsewhere. */
-    r = utimensat(fd, "", ts, AT_EMPTY_PATH) ? -errno : 0;
+    r = wf_sbx_fd_writable(d, fd);
+    if (!r) r = utimensat(fd, "", ts, AT_EMPTY_PATH) ? -errno : 0;
     close(fd);
     return r;
 }
@@ -217,7 +333,7 @@ int wf_sbx_rename(wf_sbx_dir from, const char *p1, size_t l1, wf_sbx_dir to, con
 int wf_sbx_link(wf_sbx_dir from, const char *p1, size_t l1, bool follow, wf_sbx_dir to,
                 const char *p2, size_t l2)
 {
-    if (to.ro) return -EROFS;
+    if (from.ro || to.ro) return -EROFS;
     sbx_parent b;
     int r = open_parent(to, p2, l2, &b);
     if (r) return r;

@@ -10,6 +10,9 @@
  *
  * Functions return 0 or a negative host errno (-EXDEV for an attempted
  * escape, -EROFS for a write on a read-only mount); the WASI layers map it.
+ * How a read-only mount stays read-only against every route (links,
+ * renames, open flags, symlinks, inodes shared with a writable mount) is
+ * said in sandbox.c's header.
  */
 #ifndef WF_SANDBOX_H
 #define WF_SANDBOX_H
@@ -20,19 +23,36 @@
 #include <time.h>
 
 /* A directory the guest may reach: dirfd is beneath a mount (or the mount
- * itself); ro is the mount's read_only. */
+ * itself); ro is the mount's read_only. ro_devs (nro_devs of them) are the
+ * devices of every read-only mount of the same guest: a non-directory with
+ * more than one link on one of them may be a file of a read-only mount, so
+ * it is never written through a writable one (sandbox.c). */
 typedef struct wf_sbx_dir {
     int fd;
     bool ro;
+    const dev_t *ro_devs;
+    size_t nro_devs;
 } wf_sbx_dir;
 
 /* Open a host directory as a mount root (O_DIRECTORY, read only fd). */
 int wf_sbx_mount_open(const char *host_path, int *out_fd);
 
+/* 1 when directory fd inner is directory fd outer or lies beneath it (its
+ * chain of `..` reaches outer), 0 when not, or a negative errno. A read-only
+ * mount within a writable one of the same guest would be writable through
+ * it: the WASI context refuses that pair. */
+int wf_sbx_within(int inner, int outer);
+
+/* 0 when the inode open as fd may be written (data, size or times) by a
+ * guest reaching it through d: -EROFS when d is read-only, or when the
+ * inode may also be a file of a read-only mount (a shared inode, above). */
+int wf_sbx_fd_writable(wf_sbx_dir d, int fd);
+
 /* Open path beneath d with open(2) flags and mode. follow: follow a symlink
  * in the last component (otherwise O_NOFOLLOW: opening a symlink fails with
  * ELOOP, or gives the link itself with O_PATH). A write-like open (access
- * other than O_RDONLY, O_CREAT, O_TRUNC) on a read-only mount is -EROFS. */
+ * other than O_RDONLY, O_CREAT, O_TRUNC, O_APPEND) on a read-only mount, or
+ * of a shared inode through a writable one, is -EROFS. */
 int wf_sbx_open(wf_sbx_dir d, const char *path, size_t len, int flags, int mode, bool follow,
                 int *out_fd);
 
@@ -47,6 +67,9 @@ int wf_sbx_rmdir(wf_sbx_dir d, const char *path, size_t len);
 int wf_sbx_unlink(wf_sbx_dir d, const char *path, size_t len);
 int wf_sbx_rename(wf_sbx_dir from, const char *p1, size_t l1, wf_sbx_dir to, const char *p2,
                   size_t l2);
+/* A hard link at p2 beneath `to` to the file p1 beneath `from`: -EROFS when
+ * either mount is read-only (a link to a read-only file would make it
+ * writable through `to`). */
 int wf_sbx_link(wf_sbx_dir from, const char *p1, size_t l1, bool follow, wf_sbx_dir to,
                 const char *p2, size_t l2);
 /* Create a symlink at path holding target (any text: it is only ever

@@ -31,6 +31,13 @@ void wf_wasi_ctx_add_env(wf_wasi_ctx *c, const char *name_eq_value);
 wf_error *wf_wasi_ctx_mount(wf_wasi_ctx *c, const char *host_path, const char *guest_path,
                             bool read_only);
 
+/* A read-only mount at ro_host inside (or equal to) a writable mount at
+ * rw_host would be writable through it, so wf_wasi_ctx_mount refuses the
+ * pair (WF_ERR_INVALID). This says in advance whether it will: true when
+ * ro_host is rw_host or lies beneath it (false when either cannot be
+ * opened: the mount itself will say so). */
+bool wf_wasi_mounts_overlap(const char *ro_host, const char *rw_host);
+
 /* Make the guest's fd `fd` (1 or 2) a stream whose writes go to out(ud,
  * fd, bytes, len) instead of a host fd: a character device to the guest
  * (so wasi-libc line-buffers it), writable only, not seekable. Used by the

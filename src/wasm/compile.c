@@ -1059,6 +1059,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     c.m = m;
     c.ft = m->funcs[func_index].type;
     c.lab = wf_interp_labels();
+    c.fuse_off = wf_fuse_off();
     c.live = true;
     c.op_off = offset;
     wf_reader_init(&c.r, body_bytes, len, offset);

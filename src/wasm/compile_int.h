@@ -91,6 +91,7 @@ typedef struct cc {
     uint8_t *lnonzero;
     uint64_t *lentry;       /* declared locals' initial values (ENTER's template) */
     bool seen_loop;
+    uint32_t fuse_off;      /* fusion rules switched off (fuse.h) */
 } cc;
 
 /* ---- errors (compile.c) --------------------------------------------------- */

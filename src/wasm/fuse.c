@@ -56,35 +56,32 @@ _Static_assert(R_COUNT_ <= 32, "one bit a rule");
 static uint32_t g_off;          /* rules switched off */
 static int g_off_ready;
 
-static uint32_t read_off(void)
+uint32_t wf_fuse_off(void)
 {
-    static const char *const names[] = {
+    if (!__atomic_load_n(&g_off_ready, __ATOMIC_ACQUIRE)) {
+        static const char *const names[] = {
 #define R(n) #n,
-        WF_FUSE_RULES(R)
+            WF_FUSE_RULES(R)
 #undef R
-    };
-    const char *s = getenv("WF_FUSE_OFF");
-    uint32_t off = 0;
-    while (s && *s) {
-        size_t n = strcspn(s, ",");
-        for (int i = 0; i < R_COUNT_; i++)
-            if ((n == 3 && !strncmp(s, "all", 3)) ||
-                (strlen(names[i]) == n && !strncmp(s, names[i], n)))
-                off |= 1u << i;
-        s += n + (s[n] == ',');
-    }
-    return off;
-}
-
-static inline bool on(int rule)
-{
-    if (WF_UNLIKELY(!__atomic_load_n(&g_off_ready, __ATOMIC_ACQUIRE))) {
-        __atomic_store_n(&g_off, read_off(), __ATOMIC_RELAXED);
+        };
+        const char *s = getenv("WF_FUSE_OFF");
+        uint32_t off = 0;
+        while (s && *s) {
+            size_t n = strcspn(s, ",");
+            for (int i = 0; i < R_COUNT_; i++)
+                if ((n == 3 && !strncmp(s, "all", 3)) ||
+                    (strlen(names[i]) == n && !strncmp(s, names[i], n)))
+                    off |= 1u << i;
+            s += n + (s[n] == ',');
+        }
+        __atomic_store_n(&g_off, off, __ATOMIC_RELAXED);
         __atomic_store_n(&g_off_ready, 1, __ATOMIC_RELEASE);
     }
-    return !(__atomic_load_n(&g_off, __ATOMIC_RELAXED) & (1u << rule));
+    return __atomic_load_n(&g_off, __ATOMIC_RELAXED);
 }
-#define ON(rule) on(R_##rule)
+
+/* The body being compiled has `rule` on (c->fuse_off, read when it began). */
+#define ON(rule) (!(c->fuse_off & (1u << R_##rule)))
 
 /* The producer's two operands after its dst (*x, *y); the producer is cut
  * off (its result is used only by the instruction being fused). */

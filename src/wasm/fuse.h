@@ -15,6 +15,9 @@
 
 #include "wasm/compile_int.h"
 
+/* The rules WF_FUSE_OFF switches off, one bit a rule (read once). */
+uint32_t wf_fuse_off(void);
+
 /* A move (dst <- src) right after another move: one MOVE2. */
 bool wf_fuse_move(cc *c, uint32_t dst, uint32_t src);
 /* An unconditional branch right after a move: MOVE_BR (target follows). */

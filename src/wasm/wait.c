@@ -59,6 +59,7 @@ static void thread_wake(wf_waker *w)
 static void thread_waker_free(void *p)
 {
     thread_waker *t = p;
+    tls_waker = NULL;   /* a later destructor that waits makes a new one */
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->mu);
     free(t);

@@ -308,7 +308,7 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         memarg(w, &i, op, out);
         break;
     case WF_IMM_I32: {
-        uint32_t v;
+        uint32_t v = 0;   /* num_error reports; decoding goes on */
         t = &w->tok[i];
         if (t->kind != WF_TOK_NUMBER || !wf_wat_num_i32(t->text, t->len, &v))
             num_error(w, i, t->kind == WF_TOK_NUMBER && wf_wat_is_int(t->text, t->len));
@@ -317,7 +317,7 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         break;
     }
     case WF_IMM_I64: {
-        uint64_t v;
+        uint64_t v = 0;   /* num_error reports; decoding goes on */
         t = &w->tok[i];
         if (t->kind != WF_TOK_NUMBER || !wf_wat_num_i64(t->text, t->len, &v))
             num_error(w, i, t->kind == WF_TOK_NUMBER && wf_wat_is_int(t->text, t->len));
@@ -326,7 +326,7 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         break;
     }
     case WF_IMM_F32: {
-        uint32_t v;
+        uint32_t v = 0;   /* num_error reports; decoding goes on */
         t = &w->tok[i];
         if (t->kind != WF_TOK_NUMBER || !wf_wat_num_f32(t->text, t->len, &v))
             num_error(w, i, t->kind == WF_TOK_NUMBER);
@@ -335,7 +335,7 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         break;
     }
     case WF_IMM_F64: {
-        uint64_t v;
+        uint64_t v = 0;   /* num_error reports; decoding goes on */
         t = &w->tok[i];
         if (t->kind != WF_TOK_NUMBER || !wf_wat_num_f64(t->text, t->len, &v))
             num_error(w, i, t->kind == WF_TOK_NUMBER);

@@ -340,25 +340,6 @@ bool wf_wat_tok_is(const wf_wat_token *t, const char *kw)
 
 /* ---- Strings ----------------------------------------------------------- */
 
-static void put_utf8(wf_buf *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        wf_buf_byte(out, (uint8_t)cp);
-    } else if (cp < 0x800) {
-        wf_buf_byte(out, (uint8_t)(0xC0 | (cp >> 6)));
-        wf_buf_byte(out, (uint8_t)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        wf_buf_byte(out, (uint8_t)(0xE0 | (cp >> 12)));
-        wf_buf_byte(out, (uint8_t)(0x80 | ((cp >> 6) & 0x3F)));
-        wf_buf_byte(out, (uint8_t)(0x80 | (cp & 0x3F)));
-    } else {
-        wf_buf_byte(out, (uint8_t)(0xF0 | (cp >> 18)));
-        wf_buf_byte(out, (uint8_t)(0x80 | ((cp >> 12) & 0x3F)));
-        wf_buf_byte(out, (uint8_t)(0x80 | ((cp >> 6) & 0x3F)));
-        wf_buf_byte(out, (uint8_t)(0x80 | (cp & 0x3F)));
-    }
-}
-
 bool wf_wat_string_decode(const char *text, size_t len, wf_buf *out)
 {
     if (len < 2 || text[0] != '"' || text[len - 1] != '"') return false;
@@ -393,7 +374,7 @@ bool wf_wat_string_decode(const char *text, size_t len, wf_buf *out)
             }
             if (p >= end || !any || v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return false;
             p++;
-            put_utf8(out, v);
+            wf_utf8_put(out, v);
             continue;
         }
         default: {

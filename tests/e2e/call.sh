@@ -46,7 +46,7 @@ ok 1 app.call:grow 0
 ok 100 app.call:deep 100
 ok 6 app.call:strlen '"héllo"'    # through the Canonical ABI (wit: string -> u32)
 
-bad 1 'error: INVALID: app.call:add: parameter 2: expected a number (i32), got string' \
+bad 1 'error: INVALID: app.call:add: parameter 2: expected a number (i32), got a string' \
     $P app.call:add 6 '"x"'
 bad 1 'error: INVALID: app.call:add: parameter 1: 4294967296 is out of range for i32' \
     $P app.call:add 4294967296 1
@@ -58,6 +58,24 @@ bad 1 'error: TRAP: app.call:boom: unreachable' $P app.call:boom
 bad 1 'error: TRAP: app.call:imports: import wasi_snapshot_preview1::sched_yield is not enabled: add `wasi_snapshot_preview1` (or wasi1, preview1) to the entry'"'"'s `imports`' \
     $P app.call:imports
 bad 1 'error: TRAP: app.call:deep: call stack exhausted' $P app.call:deep 5000
+
+# Numbers are never converted silently (issue 15): out of range is an error
+# naming the parameter; integers are exact; -0 keeps its sign.
+ok 9223372036854775807 app.call:s64-id 9223372036854775807.0
+ok -9223372036854775808 app.call:s64-id -9223372036854775808
+bad 1 'error: INVALID: parameter `x`: -9223372036854775809 is out of range (integers are 64-bit)' \
+    $P app.call:s64-id -9223372036854775809
+bad 1 'error: INVALID: parameter `x`: 9223372036854775808 is out of range for s64' $P app.call:s64-id 9223372036854775808
+bad 1 'error: INVALID: parameter `x`: 1.5 is not an integer, expected s64' $P app.call:s64-id 1.5
+bad 1 'error: INVALID: parameter `x`: expected s64, got a boolean' $P app.call:s64-id true
+bad 1 'error: INVALID: parameter `x`: 1e+39 is out of range for f32' $P app.call:f32-id 1e39
+bad 1 'error: INVALID: parameter `x`: 1e400 is out of range for f64' $P app.call:f64-id 1e400
+ok 3.4028235e+38 app.call:f32-id 3.4028235e38
+ok -0 app.call:f64-id -0
+ok -0 app.call:f32-id -0
+ok '"inf"' app.call:f64-id '"inf"'
+# ... and from Lua
+ok '{"bool":"app.call:s64-id: parameter `x`: expected s64, got a boolean","f32":"app.call:f32-id: parameter `x`: 1e+39 is out of range for f32","frac":"app.call:s64-id: parameter `x`: 1.5 is not an integer, expected s64","max":9223372036854775807,"neg_zero":"-inf","s64":"app.call:s64-id: parameter `x`: 9.223372036854776e+18 is out of range for s64"}' app.call:lua-edges
 
 # memory.grow past max_memory_mb (16 pages) fails with -1, not an error.
 ok -1 app.call:grow 16

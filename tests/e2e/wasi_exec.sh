@@ -129,5 +129,23 @@ code=0; "$WASMFN" exec >/dev/null 2>&1 || code=$?
 [ "$code" -eq 2 ] || fail "no file: exit $code"
 code=0; "$WASMFN" exec --dir "$T/nonexistent" "$T/exit.wat" >/dev/null 2>&1 || code=$?
 [ "$code" -eq 2 ] || fail "bad --dir: exit $code"
+# Bad --dir values (issue 15): usage errors saying why, never a mount.
+mkdir -p "$T/d" "$T/d2" "$T/d3"
+baddir() {
+    code=0
+    "$WASMFN" exec --dir "$1" "$T/exit.wat" >/dev/null 2>"$T/stderr" || code=$?
+    [ "$code" -eq 2 ] || fail "--dir $1: exit $code"
+    grep -qF -- "wasmfn exec: --dir $1: $2" "$T/stderr" || fail "--dir $1: $(cat "$T/stderr")"
+}
+baddir "$T/d::/a::RO" "unknown mode 'RO': the only one is ::ro"
+baddir "$T/d::/a::rw" "unknown mode 'rw': the only one is ::ro"
+baddir "$T/d::/a::ro::x" "too many '::' (HOST[::GUEST][::ro])"
+baddir "$T/d::a" "the guest path must be absolute, not 'a'"
+baddir "$T/d::" "the guest path must be absolute, not ''"
+baddir "$T/d::::ro" "the guest path must be absolute, not ''"
+baddir "::/a" "empty host directory"
+code=0
+"$WASMFN" exec --dir "$T/d::/a::ro" --dir "$T/d2::ro" --dir "$T/d3" "$T/exit.wat" >/dev/null 2>&1 || code=$?
+[ "$code" -eq 42 ] || fail "good --dir values: exit $code"
 "$WASMFN" exec --help | grep -q "usage: wasmfn exec" || fail "--help"
 echo "wasi_exec: ok"

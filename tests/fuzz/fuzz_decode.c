@@ -1,12 +1,9 @@
 /*
- * fuzz_decode.c - libFuzzer target for the binary decoder (not part of
- * CTest). Build by hand, e.g.:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Isrc \
- *     tests/fuzz/fuzz_decode.c src/wasm/*.c src/base/*.c -lcrypto -lpthread -lm
+ * fuzz_decode.c - libFuzzer target for the core binary decoder and
+ * validator: any bytes give a module or an error, never a crash.
  */
+#include "fuzz.h"
 #include "wasm/module.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -312,11 +312,11 @@ static void test_type_checks_and_core(void **state)
     assert_int_equal(out.of.s, 42);
     two[1] = wf_val_f64(2.5);
     e = wf_cabi_call_core(export_fn("add"), two, 2, &out);
-    assert_string_equal(e->message, "argument 2: 2.5 is not an integer in range for i32");
+    assert_string_equal(e->message, "argument 2: 2.5 is not an integer, expected i32");
     wf_error_free(e);
     two[1] = wf_val_sint(WF_VAL_S64, 5000000000);
     e = wf_cabi_call_core(export_fn("add"), two, 2, &out);
-    assert_string_equal(e->message, "argument 2: out of range for i32");
+    assert_string_equal(e->message, "argument 2: 5000000000 is out of range for i32");
     wf_error_free(e);
     e = wf_cabi_call_core(export_fn("add"), two, 1, &out);
     assert_string_equal(e->message, "the function takes 2 arguments, got 1");

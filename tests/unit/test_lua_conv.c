@@ -125,7 +125,7 @@ static void test_integers(void **state)
     expect("ints", "0, 0, 0, 0, 0, 0, 0, 2^64", "error: parameter `h`: 1.8446744073709552e+19 is out of range for u64");
     expect("ints", "1.5, 0, 0, 0, 0, 0, 0, 0", "error: parameter `a`: 1.5 is not an integer, expected s8");
     expect("ints", "0/0, 0, 0, 0, 0, 0, 0, 0", "error: parameter `a`: -nan is not an integer, expected s8");
-    expect("ints", "'1', 0, 0, 0, 0, 0, 0, 0", "error: parameter `a`: expected s8, got string");
+    expect("ints", "'1', 0, 0, 0, 0, 0, 0, 0", "error: parameter `a`: expected s8, got a string");
     expect("ints", "0, 0, 0, 0, 0, 0, 0", "error: expected 8 arguments, got 7");
     expect("ints", "0, 0, 0, 0, 0, 0, 0, 0, 0", "error: expected 8 arguments, got 9");
 
@@ -162,8 +162,8 @@ static void test_floats(void **state)
     (void)state;
     expect("floats", "1, 0.5", "[1.0,0.5]");
     expect("floats", "1e39, 0", "error: parameter `a`: 1e+39 is out of range for f32");
-    expect("floats", "0, 'x'", "error: parameter `b`: expected f64, got string");
-    expect("floats", "0, true", "error: parameter `b`: expected f64, got boolean");
+    expect("floats", "0, 'x'", "error: parameter `b`: expected f64, got a string");
+    expect("floats", "0, true", "error: parameter `b`: expected f64, got a boolean");
 }
 
 static void test_text(void **state)
@@ -174,8 +174,12 @@ static void test_text(void **state)
     expect("text", "'a', 'xy', ''", "error: parameter `c`: expected char (a string of one character), got a string of 2 bytes");
     expect("text", "'a', '', ''", "error: parameter `c`: expected char (a string of one character), got a string of 0 bytes");
     expect("text", "'\\255', 'x', ''", "error: parameter `s`: string is not valid UTF-8");
-    expect("text", "1, 'x', ''", "error: parameter `s`: expected string, got integer");
+    expect("text", "1, 'x', ''", "error: parameter `s`: expected string, got an integer");
     expect("text", "'a', 'x', {256}", "error: parameter `b`[1]: 256 is out of range for u8");
+    /* upstream's form: a char as its code point */
+    expect("text", "'a', 0x1F600, ''", "[\"a\",\"\U0001F600\",\"\"]");
+    expect("text", "'a', 0xD800, ''", "error: parameter `c`: 55296 is not a Unicode scalar value");
+    expect("text", "'a', -1, ''", "error: parameter `c`: -1 is not a Unicode scalar value");
     /* list<u8> comes back as a string, even empty. */
     wf_val *v;
     size_t n;
@@ -209,10 +213,10 @@ static void test_lists_tuples(void **state)
            "error: parameter `l`: expected a list (a table with keys 1..n)");
     expect("lists", "{x = 1}, {'a', true}, {}", "error: parameter `l`: expected a list (a table with keys 1..n)");
     expect("lists", "{1, -2}, {'a', true}, {}", "error: parameter `l`[2]: -2 is out of range for u32");
-    expect("lists", "'abc', {'a', true}, {}", "error: parameter `l`: expected list<u32>, got string");
+    expect("lists", "'abc', {'a', true}, {}", "error: parameter `l`: expected list<u32>, got a string");
     expect("lists", "{}, {'a'}, {}", "error: parameter `t`: expected a tuple of 2 values, got 1");
-    expect("lists", "{}, {'a', 1}, {}", "error: parameter `t`[2]: expected bool, got integer");
-    expect("lists", "{}, {'a', true}, {'x', 5}", "error: parameter `e`[2]: expected list<u8>, got integer");
+    expect("lists", "{}, {'a', 1}, {}", "error: parameter `t`[2]: expected bool, got an integer");
+    expect("lists", "{}, {'a', true}, {'x', 5}", "error: parameter `e`[2]: expected list<u8>, got an integer");
 }
 
 /* map<K, V>: a Lua table {[key] = value}, entries sorted by key in the
@@ -240,10 +244,10 @@ static void test_maps_fixed_lists(void **state)
     free(vals);
     expect("maps", "{}, {}, {0, 0, 65535}", "[[],[],[0,0,65535]]");
     expect("maps", "{a = -1}, {}, {1, 2, 3}", "error: parameter `m`[a]: -1 is out of range for u32");
-    expect("maps", "{[1] = 1}, {}, {1, 2, 3}", "error: parameter `m`[key 1]: expected string, got integer");
+    expect("maps", "{[1] = 1}, {}, {1, 2, 3}", "error: parameter `m`[key 1]: expected string, got an integer");
     expect("maps", "{}, {[300] = {}}, {1, 2, 3}", "error: parameter `n`[key 1]: 300 is out of range for u8");
     expect("maps", "{}, {}, {1, 2}", "error: parameter `v`: expected a list of exactly 3 values, got 2");
-    expect("maps", "{}, {}, 'abc'", "error: parameter `v`: expected list<u16, 3>, got string");
+    expect("maps", "{}, {}, 'abc'", "error: parameter `v`: expected list<u16, 3>, got a string");
 }
 
 static void test_records(void **state)
@@ -257,16 +261,18 @@ static void test_records(void **state)
            "{\"active\":false,\"display-name\":\"B\",\"id\":2,\"name\":\"Bob\",\"tags\":[]},"
            "{\"active\":true,\"display-name\":\"Cee\",\"id\":3,\"name\":\"C\",\"tags\":[\"x\"]}]]");
     expect("users", "{{id = 1, name = 'A', tags = {}}}", "error: parameter `u`[1].active: missing field");
-    expect("users", "{{id = 1, name = 'A', tags = {}, active = true, nmae = 'x'}}",
-           "error: parameter `u`[1]: unknown field `nmae`");
+    /* keys the record lacks are ignored (upstream's form) */
+    expect("users", "{{id = 1, name = 'A', tags = {}, active = true, nmae = 'x', [5] = 0}}",
+           "[[{\"active\":true,\"id\":1,\"name\":\"A\",\"tags\":[]}]]");
+    expect("users", "{{id = 1, nmae = 'A', tags = {}, active = true}}", "error: parameter `u`[1].name: missing field");
     expect("users", "{{id = 1, name = 2, tags = {}, active = true}}",
-           "error: parameter `u`[1].name: expected string, got integer");
+           "error: parameter `u`[1].name: expected string, got an integer");
     expect("users", "{{id = -1, name = 'x', tags = {}, active = true}}",
            "error: parameter `u`[1].id: -1 is out of range for u32");
     expect("users", "{{id = 1, name = 'x', tags = {3}, active = true}}",
-           "error: parameter `u`[1].tags[1]: expected string, got integer");
-    expect("users", "{{1, 2}}", "error: parameter `u`[1]: a record takes string keys, got a integer key");
-    expect("users", "{'x'}", "error: parameter `u`[1]: expected user, got string");
+           "error: parameter `u`[1].tags[1]: expected string, got an integer");
+    expect("users", "{{1, 2}}", "error: parameter `u`[1]: expected user, got a table");
+    expect("users", "{'x'}", "error: parameter `u`[1]: expected user, got a string");
     /* Record field names come back kebab-case, as WIT spells them. */
     wf_val *v;
     size_t n;
@@ -290,23 +296,33 @@ static void test_cases(void **state)
     expect("cases", "'none', 'dark-green', {exec_all = true}, json.null, {ok = 1}, {ok = 0}",
            "[{\"none\":true},\"dark-green\",{\"exec-all\":true},null,{\"ok\":1},{\"ok\":true}]");
     expect("cases", "{}, 'red', {}, nil, {ok = 1}, {ok = 1}",
-           "error: parameter `s`: expected a variant {case = payload}, got an empty table");
+           "error: parameter `s`: expected a variant {case = payload}, got a table with no keys");
     expect("cases", "{circle = 1, square = 2}, 'red', {}, nil, {ok = 1}, {ok = 1}",
            "error: parameter `s`: expected a variant {case = payload}, got a table with several keys");
-    expect("cases", "{triangle = 1}, 'red', {}, nil, {ok = 1}, {ok = 1}", "error: parameter `s`: unknown case `triangle`");
+    expect("cases", "{triangle = 1}, 'red', {}, nil, {ok = 1}, {ok = 1}", "error: parameter `s`: unknown case `triangle` of shape");
     expect("cases", "'circle', 'red', {}, nil, {ok = 1}, {ok = 1}",
            "error: parameter `s`: case `circle` needs a payload: {circle = value}");
     expect("cases", "{square = -1}, 'red', {}, nil, {ok = 1}, {ok = 1}",
            "error: parameter `s`.square: -1 is out of range for u32");
-    expect("cases", "'none', 'blue', {}, nil, {ok = 1}, {ok = 1}", "error: parameter `c`: unknown case `blue`");
-    expect("cases", "'none', 1, {}, nil, {ok = 1}, {ok = 1}", "error: parameter `c`: expected color, got integer");
-    expect("cases", "'none', 'red', {'delete'}, nil, {ok = 1}, {ok = 1}", "error: parameter `p`: unknown flag `delete`");
+    expect("cases", "'none', 'blue', {}, nil, {ok = 1}, {ok = 1}", "error: parameter `c`: unknown case `blue` of color");
+    expect("cases", "'none', true, {}, nil, {ok = 1}, {ok = 1}", "error: parameter `c`: expected color, got a boolean");
+    /* upstream's forms: an enum by case index, flags as a bit mask or a list */
+    expect("cases", "'none', 1, 5, nil, {ok = 1}, {ok = 1}",
+           "[{\"none\":true},\"dark-green\",{\"exec-all\":true,\"read\":true},null,{\"ok\":1},{\"ok\":true}]");
+    expect("cases", "'none', 0, 0, nil, {ok = 1}, {ok = 1}",
+           "[{\"none\":true},\"red\",[],null,{\"ok\":1},{\"ok\":true}]");
+    expect("cases", "'none', 2, {}, nil, {ok = 1}, {ok = 1}",
+           "error: parameter `c`: case index 2 out of range for color (2 cases)");
+    expect("cases", "'none', 1.5, {}, nil, {ok = 1}, {ok = 1}", "error: parameter `c`: expected color, got a float");
+    expect("cases", "'none', 0, 8, nil, {ok = 1}, {ok = 1}",
+           "error: parameter `p`: bit mask 8 has bits beyond the 3 flags of perms");
+    expect("cases", "'none', 'red', {'delete'}, nil, {ok = 1}, {ok = 1}", "error: parameter `p`: unknown flag `delete` of perms");
     expect("cases", "'none', 'red', {read = 1}, nil, {ok = 1}, {ok = 1}",
-           "error: parameter `p`: a flags set takes booleans, got integer for `read`");
-    expect("cases", "'none', 'red', {}, 'x', {ok = 1}, {ok = 1}", "error: parameter `o`: expected u32, got string");
+           "error: parameter `p`: a flags set takes booleans, got an integer for `read`");
+    expect("cases", "'none', 'red', {}, 'x', {ok = 1}, {ok = 1}", "error: parameter `o`: expected u32, got a string");
     expect("cases", "'none', 'red', {}, nil, {value = 1}, {ok = 1}",
            "error: parameter `r`: expected a result {ok = v} or {err = e}, got key `value`");
-    expect("cases", "'none', 'red', {}, nil, {err = 1}, {ok = 1}", "error: parameter `r`.err: expected string, got integer");
+    expect("cases", "'none', 'red', {}, nil, {err = 1}, {ok = 1}", "error: parameter `r`.err: expected string, got an integer");
     expect("cases", "'none', 'red', {}, nil, {ok = 1, err = 'x'}, {ok = 1}",
            "error: parameter `r`: expected a result {ok = v} or {err = e}, got a table with several keys");
 }
@@ -315,7 +331,7 @@ static void test_bool_and_depth(void **state)
 {
     (void)state;
     expect("flag", "true", "[true]");
-    expect("flag", "1", "error: parameter `b`: expected bool, got integer");
+    expect("flag", "1", "error: parameter `b`: expected bool, got an integer");
     expect("flag", "nil", "error: parameter `b`: expected bool, got nil");
     expect("nothing", "", "[]");
     expect("nothing", "1", "error: expected 0 arguments, got 1");
@@ -342,9 +358,15 @@ static void test_untyped(void **state)
     assert_non_null(e);
     assert_string_equal(e->message, "result.f: cannot pass a function");
     wf_error_free(e);
-    assert_int_equal(luaL_dostring(L, "return {[true] = 1}"), LUA_OK);
+    assert_int_equal(luaL_dostring(L, "return {[{}] = 1}"), LUA_OK);
     e = wf_lua_to_val_untyped(L, -1, "result", &v);
-    assert_string_equal(e->message, "result: a table with keys other than 1..n must have string keys, got a boolean key");
+    assert_non_null(e);
+    assert_string_equal(e->message, "result: a table key cannot be a table");
+    wf_error_free(e);
+    assert_int_equal(luaL_dostring(L, "return {co = coroutine.create(print)}"), LUA_OK);
+    e = wf_lua_to_val_untyped(L, -1, "result", &v);
+    assert_non_null(e);
+    assert_string_equal(e->message, "result.co: cannot pass a thread");
     wf_error_free(e);
     assert_int_equal(luaL_dostring(L, "local t = {} t[1] = t return t"), LUA_OK);
     e = wf_lua_to_val_untyped(L, -1, "result", &v);
@@ -392,8 +414,8 @@ static void test_core(void **state)
         {"return 4294967296, 0, 0, 0", "parameter 1: 4294967296 is out of range for i32"},
         {"return -2147483649, 0, 0, 0", "parameter 1: -2147483649 is out of range for i32"},
         {"return 0.5, 0, 0, 0", "parameter 1: 0.5 is not an integer, expected i32"},
-        {"return 0, 'x', 0, 0", "parameter 2: expected i64, got string"},
-        {"return 0, 0, 0, {}", "parameter 4: expected f64, got table"},
+        {"return 0, 'x', 0, 0", "parameter 2: expected a number (i64), got a string"},
+        {"return 0, 0, 0, {}", "parameter 4: expected a number (f64), got a table"},
     };
     for (size_t i = 0; i < WF_COUNT(bad); i++) {
         assert_int_equal(luaL_dostring(L, bad[i].args), LUA_OK);

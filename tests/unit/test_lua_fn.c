@@ -170,7 +170,7 @@ static void test_errors(void **state)
     expect_call(fx, "l:raise", "error: TRAP: lua: l:raise:1: bad thing");
     expect_lua(fx, "return nil, 'plain'", "error: INTERNAL: plain");
     expect_lua(fx, "local _, e = require('json').decode('[') return nil, e",
-               "error: INVALID: json.decode: expected a value at end of input");
+               "error: INVALID: json.decode: invalid JSON at offset 1: unexpected end of input");
     add_lua(fx, "l:retfunc", "function main() return print end");
     expect_call(fx, "l:retfunc", "error: INVALID: l:retfunc: result: cannot pass a function");
     add_lua(fx, "l:oom", "function main() local t = {} while true do t[#t + 1] = string.rep('x', 1000) .. #t end end");
@@ -291,7 +291,7 @@ static void test_funcs_call(void **state)
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1, 2^40) return err:message()",
                "\"t:add: parameter 2: 1099511627776 is out of range for i32\"");
     expect_lua(fx, "local r, err = require('funcs').call('t:add', 1, 'x') return err:message()",
-               "\"t:add: parameter 2: expected i32, got string\"");
+               "\"t:add: parameter 2: expected a number (i32), got a string\"");
     expect_lua(fx, "local r, err = require('funcs').call('t:boom') return {err:kind(), err:message()}",
                "[\"Internal\",\"t:boom: unreachable\"]");
     expect_lua(fx, "local r, err = require('funcs').new():with_options{timeout = 30}:call('t:spin') "
@@ -300,6 +300,31 @@ static void test_funcs_call(void **state)
                    "return err:match('with_options.*')",
                "\"with_options: unknown option `speed` (known: timeout, retries, retry_delay)\"");
     expect_lua(fx, "return require('funcs').new():call('t:add', 40, 2)", "42");
+}
+
+/* Values between Lua functions keep their shape: mixed tables, sparse
+ * arrays, nested tables, integer and float keys; only functions, threads
+ * and userdata are refused. */
+static void test_lua_shapes(void **state)
+{
+    fixture *fx = *state;
+    add_lua(fx, "l:shape-echo", "function main(...) return ... end");
+    expect_lua(fx, "local t = {1, 2, x = 3, [10] = 'ten', [2.5] = 'half', [true] = 'yes',"
+                   " nested = {a = {1, nil, 3}, b = {}, c = {{}, {y = {z = 'deep'}}}}}"
+                   " local r, err = require('funcs').call('l:shape-echo', t)"
+                   " return {err == nil, r[1], r[2], r.x, r[10], r[2.5], r[true], math.type(r[1]),"
+                   " r.nested.a[1], r.nested.a[2] == nil, r.nested.a[3], next(r.nested.b) == nil,"
+                   " r.nested.c[2].y.z, #r.nested.c}",
+               "[true,1,2,3,\"ten\",\"half\",\"yes\",\"integer\",1,true,3,true,\"deep\",2]");
+    expect_lua(fx, "local r = require('funcs').call('l:shape-echo', {[-1] = 'neg', [0] = 'zero', [1] = 'one'})"
+                   " return {r[-1], r[0], r[1]}", "[\"neg\",\"zero\",\"one\"]");
+    expect_lua(fx, "local r = require('funcs').call('l:shape-echo', 1.0) return math.type(r)", "\"float\"");
+    expect_lua(fx, "local r, err = require('funcs').call('l:shape-echo', {f = print}) return err:message()",
+               "\"l:shape-echo: argument 1.f: cannot pass a function\"");
+    expect_lua(fx, "local r, err = require('funcs').call('l:shape-echo', {coroutine.create(print)}) return err:message()",
+               "\"l:shape-echo: argument 1[1]: cannot pass a thread\"");
+    expect_lua(fx, "local r, err = require('funcs').call('l:shape-echo', {[{}] = 1}) return err:message()",
+               "\"l:shape-echo: argument 1: a table key cannot be a table\"");
 }
 
 static void test_funcs_async(void **state)
@@ -401,7 +426,7 @@ static void test_funcs_wit(void **state)
         {"local r, err = funcs.call('w:strlen') return err:message()",
          "\"w:strlen: expected 1 argument, got 0\""},
         {"local r, err = funcs.call('w:strlen', 1) return err:message()",
-         "\"w:strlen: parameter `s`: expected string, got integer\""},
+         "\"w:strlen: parameter `s`: expected string, got an integer\""},
         {"local f = funcs.async('w:swap', {x = 5, y = 6}) return f:wait()", "{\"x\":6,\"y\":5}"},
     };
     for (size_t i = 0; i < WF_COUNT(cases); i++) {
@@ -426,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_modules_imports),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_funcs_call),
+        cmocka_unit_test(test_lua_shapes),
         cmocka_unit_test(test_funcs_async),
         cmocka_unit_test(test_funcs_wit),
     };

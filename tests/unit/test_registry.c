@@ -1,7 +1,7 @@
 /* test_registry.c - loading projects: entries and their parsed fields,
  * references, env placeholders, partial loads (a bad file loads nothing, the
- * others load), env get/set, YAML positions. Projects are written to a
- * temporary directory. */
+ * others load), env get/set, YAML positions, IDs at scale. Projects are
+ * written to a temporary directory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "component/wit/wit.h"
 #include "registry/registry.h"
 
@@ -213,6 +214,44 @@ static void test_yaml_errors(void **state)
     wf_registry_free(r);
 }
 
+/* Issue 15: a NUL inside a YAML string ("\0" in a quoted scalar, or in a
+ * file:// file) is a load error naming file, line and entry, never a
+ * string silently cut short. */
+static void test_yaml_nul(void **state)
+{
+    (void)state;
+    put("_index.yaml",
+        "namespace: a\nentries:\n  - name: f\n    kind: function.wat\n"
+        "    source: \"(module (func (export \\\"run\\\")))\\0 garbage\"\n    method: run\n"
+        "  - name: g\n    kind: env.storage.os\n");
+    put("key/_index.yaml", "namespace: k\n\"na\\0me\": x\n");
+    put("top/_index.yaml", "namespace: t\nmeta: {note: \"a\\0b\"}\n");
+    put("file/_index.yaml",
+        "namespace: fi\nentries:\n  - name: f\n    kind: function.wat\n"
+        "    source: file://m.wat\n    method: run\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/file/m.wat", root);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fwrite("(module)\0x", 1, 10, f);
+    fclose(f);
+    wf_registry *r = NULL;
+    wf_error *e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    wf_error_free(e);
+    char *d = diags(r);
+    assert_string_equal(d,
+                        "_index.yaml:5: a:f: a string holds a NUL character (\\0), which is not "
+                        "allowed\n"
+                        "file/_index.yaml:5: fi:f: file://m.wat holds a NUL character, which is not "
+                        "allowed\n"
+                        "key/_index.yaml:2: bad YAML (column 1): a map key holds a NUL character\n"
+                        "top/_index.yaml:2: a string holds a NUL character (\\0), which is not "
+                        "allowed\n");
+    free(d);
+    wf_registry_free(r);
+}
+
 /* Upstream Wippy projects: kinds wasmfn does not serve and unknown fields
  * are warnings (the file loads), a kind no Wippy defines is an error naming
  * the closest kind; pools take upstream's defaults (SPEC §5). */
@@ -224,6 +263,7 @@ static void test_upstream(void **state)
         "  - name: proc\n    kind: process.lua\n    source: x\n"
         "  - name: d\n    kind: fs.directory\n    directory: .\n    type: local\n"
         "  - name: nopool\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
+        "    imports: [wasi-preview1, wippy:runtime/funcs, wippy:runtime/funcs@0.1.0]\n"
         "  - name: typeless\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
         "    pool: {size: 3}\n"
         "  - name: static8\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
@@ -244,7 +284,7 @@ static void test_upstream(void **state)
     assert_string_equal(d,
                         "_index.yaml:4: up:proc: kind 'process.lua' is not served by wasmfn: entry skipped\n"
                         "_index.yaml:9: up:d: unknown field 'type' for fs.directory (ignored)\n"
-                        "_index.yaml:33: up:adaptive: unknown field 'pool.workers' for pool type adaptive (ignored)\n"
+                        "_index.yaml:34: up:adaptive: unknown field 'pool.workers' for pool type adaptive (ignored)\n"
                         "bad/_index.yaml:4: bad:a: unknown kind 'function.lau' (did you mean 'function.lua'?)\n"
                         "bad/_index.yaml:6: bad:b: unknown kind 'proces.wasm' (did you mean 'process.wasm'?)\n");
     free(d);
@@ -255,6 +295,7 @@ static void test_upstream(void **state)
     const wf_reg_entry *x = wf_registry_get(r, "up:nopool");
     assert_int_equal(x->u.wasm.pool.type, WF_POOL_LAZY);
     assert_int_equal(x->u.wasm.pool.max_size, 100);
+    assert_int_equal(x->u.wasm.imports, WF_IMPORT_WASI_P1 | WF_IMPORT_FUNCS);
     x = wf_registry_get(r, "up:typeless");
     assert_int_equal(x->u.wasm.pool.type, WF_POOL_STATIC);
     assert_int_equal(x->u.wasm.pool.workers, 3);
@@ -286,14 +327,104 @@ static void test_missing_dir(void **state)
     wf_error_free(e);
 }
 
+/* IDs at scale: thousands of entries over several files each found by
+ * wf_registry_get (and nothing else), entries of a bad file not found, a
+ * duplicate ID in a later file reported against the first, and
+ * ${env:NAME} by public variable name taking the first such variable in
+ * load order. */
+enum { FILES = 4, PER_FILE = 1500 };
+
+static void test_many_ids(void **state)
+{
+    (void)state;
+    for (int f = 0; f < FILES; f++) {
+        wf_buf b = { 0 };
+        char line[160];
+        snprintf(line, sizeof line, "namespace: ns%d\nentries:\n", f);
+        wf_buf_str(&b, line);
+        for (int i = 0; i < PER_FILE; i++) {
+            snprintf(line, sizeof line,
+                     "  - name: v%d\n    kind: env.variable\n    storage: st\n    variable: V%d\n",
+                     i, i);
+            wf_buf_str(&b, line);
+        }
+        /* `pub` names one variable, defined in every file: the first wins */
+        snprintf(line, sizeof line,
+                 "  - name: st\n    kind: env.storage.static\n    values: {PUB: \"from ns%d\"}\n"
+                 "  - name: pub\n    kind: env.variable\n    storage: st\n    variable: PUB\n", f);
+        wf_buf_str(&b, line);
+        wf_buf_byte(&b, 0);
+        char rel[32];
+        snprintf(rel, sizeof rel, "f%d/_index.yaml", f);
+        put(rel, (char *)b.data);
+        wf_buf_free(&b);
+    }
+    /* a user of PUB in a later file, and a bad file (duplicate ID) */
+    put("g/_index.yaml",
+        "namespace: user\n"
+        "entries:\n"
+        "  - name: d\n"
+        "    kind: library.lua\n"
+        "    source: return {}\n"
+        "    meta: {note: \"data-${env:PUB}\"}\n");
+    put("h/_index.yaml",
+        "namespace: late\n"
+        "entries:\n"
+        "  - name: ok\n"
+        "    kind: env.storage.memory\n"
+        "  - name: v7\n"
+        "    kind: env.storage.memory\n"
+        "    meta: {x: 1}\n"
+        "  - name: again\n"
+        "    kind: env.storage.memory\n");
+    put("h/sub/_index.yaml",
+        "namespace: ns2\n"
+        "entries:\n"
+        "  - name: v7\n"
+        "    kind: env.storage.memory\n");
+    wf_registry *r;
+    wf_error *e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    assert_int_equal(wf_registry_diag_count(r), 1);
+    char *d = wf_reg_diag_format(wf_registry_diag(r, 0));
+    assert_string_equal(d, "h/sub/_index.yaml:3: ns2:v7: duplicate ID (first defined at f2/_index.yaml:31)");
+    free(d);
+    wf_error_free(e);
+    for (int f = 0; f < FILES; f++)
+        for (int i = 0; i < PER_FILE; i += 3) {
+            char id[32];
+            snprintf(id, sizeof id, "ns%d:v%d", f, i);
+            const wf_reg_entry *en = wf_registry_get(r, id);
+            assert_non_null(en);
+            assert_string_equal(en->id, id);
+            assert_int_equal(en->kind, WF_REG_ENV_VARIABLE);
+        }
+    assert_null(wf_registry_get(r, "ns0:v1500"));
+    assert_null(wf_registry_get(r, "ns9:v1"));
+    assert_null(wf_registry_get(r, "ns0:v"));
+    assert_null(wf_registry_get(r, "h/sub:v7"));
+    assert_null(wf_registry_get(r, "ns2:ok"));
+    /* h/sub is bad: nothing of it loads; late (h) is sound */
+    assert_non_null(wf_registry_get(r, "late:ok"));
+    assert_non_null(wf_registry_get(r, "late:v7"));
+    /* PUB: the first `pub` in load order (f0 sorts first) */
+    const wf_reg_entry *dir = wf_registry_get(r, "user:d");
+    assert_non_null(dir);
+    assert_string_equal(wf_reg_node_get(dir->meta, "note")->str, "data-from ns0");
+    assert_int_equal(wf_registry_count(r), FILES * (PER_FILE + 2) + 1 + 3);
+    wf_registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_yaml_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_yaml_nul, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upstream, setup, teardown),
         cmocka_unit_test(test_missing_dir),
+        cmocka_unit_test_setup_teardown(test_many_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

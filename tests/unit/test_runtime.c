@@ -167,7 +167,12 @@ static void test_core_values(void **state)
     args[0] = wf_val_sint(WF_VAL_S64, 1);
     args[1] = wf_val_string("x", 1);
     expect_err(call_err(rt, "t:add", args, 2, 0), WF_ERR_INVALID,
-               "parameter 2: expected a number (i32), got string");
+               "parameter 2: expected a number (i32), got a string");
+    /* a boolean is not a number (the one number rule) */
+    args[1] = wf_val_bool(true);
+    expect_err(call_err(rt, "t:add", args, 2, 0), WF_ERR_INVALID,
+               "parameter 2: expected a number (i32), got a boolean");
+    args[1] = wf_val_string("x", 1);
     wf_val_free(&args[1]);
     expect_err(call_err(rt, "t:add", args, 1, 0), WF_ERR_INVALID, "expected 2 arguments, got 1");
     expect_err(call_err(rt, "t:nope", args, 1, 0), WF_ERR_NOT_FOUND, "no function t:nope");

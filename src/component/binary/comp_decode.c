@@ -631,8 +631,10 @@ static bool read_export(cdecoder *d)
             snprintf(what, sizeof what, "type mismatch in ascribed type of export `%s`", name);
             ok = wf_csub_decl(x, item.sort, it->type, asc.type, &m, what, at);
         }
-        const wf_ctype *t;
-        if (fresh) {
+        /* Nothing to bind when the item is not what the ascription says
+         * (for a (sub resource), not a resource: it has none). */
+        const wf_ctype *t = NULL;
+        if (ok && fresh) {
             /* (sub resource): outside, a new abstract type; at run time the
              * item's (same owner and type index) */
             const wf_cresource *root = wf_cresource_root(it->type->resource);
@@ -643,8 +645,8 @@ static bool read_export(cdecoder *d)
             fresh->dtor = root->dtor;
             wf_vec_push(&d->scope.bound, fresh);
             t = asc.type;
-        } else {
-            t = ok ? wf_csubst(x, asc.type, &m) : NULL;
+        } else if (ok) {
+            t = wf_csubst(x, asc.type, &m);
         }
         wf_cresmap_free(&m);
         if (!ok) return false;

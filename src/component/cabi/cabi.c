@@ -4,9 +4,11 @@
  * post-return; and the untyped numeric call for modules without WIT.
  */
 #include "component/cabi/cabi_int.h"
+#include "component/val_conv.h"
 #include "base/error.h"
 
 #include <math.h>
+#include <stdio.h>
 
 static const wf_valtype flat_valtype[] = {
     [WF_FLAT_I32] = { WF_I32, 0, 0, 0 }, [WF_FLAT_I64] = { WF_I64, 0, 0, 0 },
@@ -285,44 +287,27 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
 
 /* ---- Core modules without WIT ------------------------------------------ */
 
+/* Argument i by the one number rule (val_conv.h). */
 static wf_error *number_to_core(const wf_val *v, wf_valtype t, size_t i, wf_value *out)
 {
     out->type = t;
-    bool is_s = v->kind >= WF_VAL_S8 && v->kind <= WF_VAL_S64;
-    bool is_u = v->kind >= WF_VAL_U8 && v->kind <= WF_VAL_U64;
-    bool is_f = v->kind == WF_VAL_F32 || v->kind == WF_VAL_F64;
-    if (!is_s && !is_u && !is_f)
-        return wf_error_new(WF_ERR_INVALID, "argument %zu: expected a number, got %s", i + 1,
-                            wf_val_kind_name((wf_val_kind)v->kind));
-    double d = v->kind == WF_VAL_F32 ? v->of.f32 : v->of.f64;
-    switch (t.kind) {
-    case WF_F32: out->of.f32 = is_f ? (float)d : is_s ? (float)v->of.s : (float)v->of.u; return NULL;
-    case WF_F64: out->of.f64 = is_f ? d : is_s ? (double)v->of.s : (double)v->of.u; return NULL;
-    case WF_I32: case WF_I64: {
-        int64_t s = 0;
-        uint64_t u = 0;
-        bool neg;
-        if (is_f) {
-            if (!(d == floor(d)) || d < -9223372036854775808.0 || d >= 18446744073709551616.0)
-                return wf_error_new(WF_ERR_INVALID, "argument %zu: %g is not an integer in range for %s",
-                                    i + 1, d, valtype_name(t));
-            neg = d < 0;
-            if (neg) s = (int64_t)d; else u = (uint64_t)d;
-        } else {
-            neg = is_s && v->of.s < 0;
-            if (neg) s = v->of.s; else u = is_s ? (uint64_t)v->of.s : v->of.u;
-        }
-        /* i32 takes s32 or u32 values (the core type has no sign) */
-        if (t.kind == WF_I32 && (neg ? s < INT32_MIN : u > UINT32_MAX))
-            return wf_error_new(WF_ERR_INVALID, "argument %zu: out of range for i32", i + 1);
-        if (t.kind == WF_I32) out->of.i32 = neg ? (int32_t)s : (int32_t)(uint32_t)u;
-        else out->of.i64 = neg ? s : (int64_t)u;
-        return NULL;
-    }
-    default:
+    if (t.kind > WF_F64)
         return wf_error_new(WF_ERR_UNSUPPORTED, "argument %zu: %s parameters cannot be passed "
                             "without WIT", i + 1, valtype_name(t));
+    char what[32];
+    snprintf(what, sizeof what, "argument %zu", i + 1);
+    wf_val_conv c = { .what = what, .form = WF_VAL_FORM_JSON };
+    uint64_t bits;
+    wf_error *e = wf_val_to_core(v, t.kind, &c, &bits);
+    if (e) return e;
+    uint32_t lo = (uint32_t)bits;
+    switch (t.kind) {
+    case WF_I32: out->of.i32 = (int32_t)lo; break;
+    case WF_I64: out->of.i64 = (int64_t)bits; break;
+    case WF_F32: memcpy(&out->of.f32, &lo, 4); break;
+    default: memcpy(&out->of.f64, &bits, 8); break;
     }
+    return NULL;
 }
 
 wf_error *wf_cabi_call_core(wf_func *fn, const wf_val *args, size_t nargs, wf_val *result)

@@ -10,6 +10,7 @@
 #include "component/cabi/cabi_int.h"
 #include "base/error.h"
 #include "base/utf8.h"
+#include "component/val_conv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,7 +150,6 @@ long cabi_case_index(const wf_wit_type *t, const wf_val *v)
 }
 
 static bool is_int_kind(uint8_t k) { return k >= WF_VAL_S8 && k <= WF_VAL_U64; }
-static bool is_signed_kind(uint8_t k) { return k >= WF_VAL_S8 && k <= WF_VAL_S64; }
 
 static wf_error *mismatch(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
 {
@@ -160,24 +160,22 @@ static wf_error *mismatch(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
     return e;
 }
 
+/* A number against a numeric type by the one number rule (val_conv.h), on
+ * a copy (a number owns nothing); the path is rendered only for an error. */
+static wf_error *check_number(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
+{
+    wf_val tmp = *v;
+    wf_error *e = wf_val_coerce(t, &tmp, NULL);
+    if (!e) return NULL;
+    wf_error *r = wf_error_new(WF_ERR_INVALID, "%s: %s", cabi_path(cx), e->message);
+    wf_error_free(e);
+    return r;
+}
+
 static wf_error *check_int(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
 {
-    static const struct { int64_t lo; uint64_t hi; } range[] = {
-        [WF_WIT_S8] = { INT8_MIN, INT8_MAX }, [WF_WIT_S16] = { INT16_MIN, INT16_MAX },
-        [WF_WIT_S32] = { INT32_MIN, INT32_MAX }, [WF_WIT_S64] = { INT64_MIN, INT64_MAX },
-        [WF_WIT_U8] = { 0, UINT8_MAX }, [WF_WIT_U16] = { 0, UINT16_MAX },
-        [WF_WIT_U32] = { 0, UINT32_MAX }, [WF_WIT_U64] = { 0, UINT64_MAX },
-    };
     if (!is_int_kind(v->kind)) return mismatch(cx, t, v);
-    bool ok = is_signed_kind(v->kind)
-        ? v->of.s >= range[t->kind].lo && (v->of.s < 0 || (uint64_t)v->of.s <= range[t->kind].hi)
-        : v->of.u <= range[t->kind].hi;
-    if (ok) return NULL;
-    if (is_signed_kind(v->kind))
-        return wf_error_new(WF_ERR_INVALID, "%s: %lld is out of range for %s", cabi_path(cx),
-                            (long long)v->of.s, wf_val_kind_name((wf_val_kind)t->kind));
-    return wf_error_new(WF_ERR_INVALID, "%s: %llu is out of range for %s", cabi_path(cx),
-                        (unsigned long long)v->of.u, wf_val_kind_name((wf_val_kind)t->kind));
+    return check_number(cx, t, v);
 }
 
 wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
@@ -190,7 +188,7 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
     case WF_WIT_U8: case WF_WIT_U16: case WF_WIT_U32: case WF_WIT_U64:
         return check_int(cx, t, v);
     case WF_WIT_F32: case WF_WIT_F64:
-        return v->kind == WF_VAL_F32 || v->kind == WF_VAL_F64 || is_int_kind(v->kind) ? NULL
+        return v->kind == WF_VAL_F32 || v->kind == WF_VAL_F64 || is_int_kind(v->kind) ? check_number(cx, t, v)
              : mismatch(cx, t, v);
     case WF_WIT_CHAR:
         if (v->kind != WF_VAL_CHAR) return mismatch(cx, t, v);

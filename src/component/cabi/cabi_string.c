@@ -34,22 +34,6 @@ static const char *utf8_problem(const uint8_t *s, size_t n, size_t *at)
     return NULL;
 }
 
-static void put_utf8(wf_buf *b, uint32_t cp)
-{
-    uint8_t u[4];
-    size_t n;
-    if (cp < 0x80) { u[0] = (uint8_t)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (uint8_t)(0xc0 | cp >> 6); u[1] = (uint8_t)(0x80 | (cp & 0x3f)); n = 2; }
-    else if (cp < 0x10000) {
-        u[0] = (uint8_t)(0xe0 | cp >> 12); u[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-        u[2] = (uint8_t)(0x80 | (cp & 0x3f)); n = 3;
-    } else {
-        u[0] = (uint8_t)(0xf0 | cp >> 18); u[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
-        u[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f)); u[3] = (uint8_t)(0x80 | (cp & 0x3f)); n = 4;
-    }
-    wf_buf_bytes(b, u, n);
-}
-
 wf_error *cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *out)
 {
     wf_error *e = cabi_need_memory(cx, "to pass a string");
@@ -82,7 +66,7 @@ wf_error *cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *o
     }
     wf_buf b = {0};
     if (src == LATIN1) {
-        for (uint64_t i = 0; i < bytes; i++) put_utf8(&b, s[i]);
+        for (uint64_t i = 0; i < bytes; i++) wf_utf8_put(&b, s[i]);
     } else {
         uint64_t n = bytes / 2;
         for (uint64_t i = 0; i < n; i++) {
@@ -90,7 +74,7 @@ wf_error *cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *o
             if (u >= 0xd800 && u <= 0xdbff && i + 1 < n) {
                 uint32_t lo = s[2 * i + 2] | (uint32_t)s[2 * i + 3] << 8;
                 if (lo >= 0xdc00 && lo <= 0xdfff) {
-                    put_utf8(&b, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
+                    wf_utf8_put(&b, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
                     i++;
                     continue;
                 }
@@ -100,7 +84,7 @@ wf_error *cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *o
                 return cabi_trap(cx, "invalid utf-16", "unpaired surrogate 0x%x at code unit %llu",
                                  u, (unsigned long long)i);
             }
-            put_utf8(&b, u);
+            wf_utf8_put(&b, u);
         }
     }
     *out = wf_val_string(b.len ? (const char *)b.data : "", b.len);
