@@ -11,6 +11,7 @@
 
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
+#include "lua_call.h"
 #include "component/cabi/cabi.h"
 
 static const char *ADD_WAT =
@@ -64,31 +65,9 @@ static void add_lua(fixture *fx, const char *id, const char *source)
     if (e) fail_msg("%s: %s", id, e->message);
 }
 
-/* Call id with no args; return its result as JSON text via a Lua json.encode
- * of the untyped result pushed back (or "error: KIND: message"). */
-static char *call_json(fixture *fx, const char *id, const wf_val *args, size_t nargs)
-{
-    wf_val r = {0};
-    wf_error *e = wf_runtime_call(fx->rt, id, args, nargs, &r, NULL);
-    if (e) {
-        char *s = wf_xasprintf("error: %s: %s", wf_error_kind_name(e->kind), e->message);
-        wf_error_free(e);
-        return s;
-    }
-    lua_State *L = luaL_newstate();
-    wf_lua_open_json(L);
-    lua_getfield(L, -1, "encode");
-    wf_lua_push_val(L, &r, NULL);
-    lua_call(L, 1, 2);
-    char *s = wf_xstrdup(lua_isstring(L, -2) ? lua_tostring(L, -2) : "(unencodable)");
-    lua_close(L);
-    wf_val_free(&r);
-    return s;
-}
-
 static void expect_call(fixture *fx, const char *id, const char *want)
 {
-    char *got = call_json(fx, id, NULL, 0);
+    char *got = lua_call_json(fx->rt, id, NULL, 0);
     if (strcmp(got, want) != 0) fail_msg("%s\n  got:  %s\n  want: %s", id, got, want);
     free(got);
 }
@@ -144,7 +123,7 @@ static void test_args_results(void **state)
     args[2] = wf_val_case(WF_VAL_ENUM, 1, "green", NULL);
     wf_val p = wf_val_f64(0.5);
     args[3] = wf_val_ok(&p);
-    char *got = call_json(fx, "l:echo", args, 4);
+    char *got = lua_call_json(fx->rt, "l:echo", args, 4);
     assert_string_equal(got, "[-5,{\"name\":\"Al\",\"tags\":[\"x\"]},\"green\",{\"ok\":0.5}]");
     free(got);
     for (int i = 0; i < 4; i++) wf_val_free(&args[i]);

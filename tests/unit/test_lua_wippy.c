@@ -15,6 +15,7 @@
 #include "component/wit/wit.h"
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
+#include "lua_call.h"
 
 static const char *TRAP_WAT =
     "(module (func (export \"boom\") unreachable)"
@@ -122,27 +123,6 @@ static void add_lua(fixture *fx, const char *id, const char *source)
     if (e) fail_msg("%s: %s", id, e->message);
 }
 
-/* Call id; its result as JSON (Lua's json.encode), or "error: KIND: message". */
-static char *call_json(fixture *fx, const char *id)
-{
-    wf_val r = {0};
-    wf_error *e = wf_runtime_call(fx->rt, id, NULL, 0, &r, NULL);
-    if (e) {
-        char *s = wf_xasprintf("error: %s: %s", wf_error_kind_name(e->kind), e->message);
-        wf_error_free(e);
-        return s;
-    }
-    lua_State *L = luaL_newstate();
-    wf_lua_open_json(L);
-    lua_getfield(L, -1, "encode");
-    wf_lua_push_val(L, &r, NULL);
-    lua_call(L, 1, 2);
-    char *s = wf_xstrdup(lua_isstring(L, -2) ? lua_tostring(L, -2) : "(unencodable)");
-    lua_close(L);
-    wf_val_free(&r);
-    return s;
-}
-
 /* A Lua function whose main's body is `body`; its outcome must be want. */
 static void expect_lua(fixture *fx, const char *body, const char *want)
 {
@@ -151,7 +131,7 @@ static void expect_lua(fixture *fx, const char *body, const char *want)
     snprintf(id, sizeof id, "w:e%d", ++n);
     snprintf(src, sizeof src, "local function main()\n%s\nend\nreturn { main = main }", body);
     add_lua(fx, id, src);
-    char *got = call_json(fx, id);
+    char *got = lua_call_json(fx->rt, id, NULL, 0);
     if (strcmp(got, want) != 0) fail_msg("%s\n  got:  %s\n  want: %s", body, got, want);
     free(got);
 }
