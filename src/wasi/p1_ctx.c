@@ -70,7 +70,8 @@ void wf_wasi_ctx_set_output(wf_wasi_ctx *c, int fd, wf_wasi_out_fn out, void *ud
     /* No seek/tell rights and a char-device type: wasi-libc's isatty is
      * true, so the guest flushes its stdio per line. */
     c->fds[fd] = (p1_fd){ .used = true, .host = -1, .borrowed = true, .type = P1_FT_CHAR,
-                          .sink = true, .rights = P1_R_FD_WRITE | P1_R(21) | P1_R(27) };
+                          .sink = true,
+                          .rights = P1_R_FD_WRITE | P1_R_FD_FDSTAT_SET_FLAGS | P1_R(21) | P1_R(27) };
     c->out = out;
     c->out_ud = ud;
 }

@@ -23,6 +23,11 @@
     p1_fd *e = p1_fd_get((c), (n));                                           \
     if (!e) P1_RET(P1_BADF)
 
+/* An operation needs the right `r` on fd entry `e`: rights only restrict,
+ * as in the WASI spec, so lacking one is `notcapable`. */
+#define NEED_RIGHT(r)                                                         \
+    if (!(e->rights & (r))) P1_RET(P1_NOTCAPABLE)
+
 /* Guest iovec array (ptr, n) -> host iovecs into guest memory. */
 static int load_iovs(p1_mem m, uint32_t ptr, uint32_t n, struct iovec *out)
 {
@@ -66,6 +71,13 @@ static int do_io(wf_caller *caller, wf_wasi_ctx *c, wf_slot *s, bool write, int6
         if (!write) return P1_BADF;
         if (offset >= 0) return P1_SPIPE;
         return sink_write(c, (int)s[0].u32, p1_memory(caller), s[1].u32, s[2].u32, result_ptr);
+    }
+    if (!(e->rights & (write ? P1_R_FD_WRITE : P1_R_FD_READ))) {
+        /* A right the fd was never opened with is `badf`, as the kernel
+         * (and POSIX programs) say for a file opened the other way; a right
+         * dropped from a host fd that still allows it is `notcapable`. */
+        int acc = fcntl(e->host, F_GETFL) & O_ACCMODE;
+        return acc == O_RDWR || acc == (write ? O_WRONLY : O_RDONLY) ? P1_NOTCAPABLE : P1_BADF;
     }
     p1_mem m = p1_memory(caller);
     struct iovec iov[P1_MAX_IOVS];
@@ -152,6 +164,7 @@ P1_FN(fd_fdstat_set_flags)
     /* Linux cannot change the sync flags of an open file. */
     if (f & ~(uint32_t)(P1_FDFLAG_APPEND | P1_FDFLAG_NONBLOCK)) P1_RET(P1_NOTSUP);
     if ((f & P1_FDFLAG_APPEND) && e->ro) P1_RET(P1_ROFS);
+    NEED_RIGHT(P1_R_FD_FDSTAT_SET_FLAGS);
     if (e->sink) P1_RET(P1_SUCCESS);   /* a sink always appends and never blocks */
     int fl = fcntl(e->host, F_GETFL);
     if (fl < 0) P1_RET(p1_errno(errno));
@@ -175,6 +188,7 @@ P1_FN(fd_fdstat_set_rights)
 P1_FN(fd_filestat_get)
 {
     GET_FD(env, s[0].u32);
+    NEED_RIGHT(P1_R_FD_FILESTAT_GET);
     uint8_t *p = p1_ptr(p1_memory(caller), s[1].u32, 64);
     if (!p) P1_RET(P1_FAULT);
     struct stat st;
@@ -192,6 +206,7 @@ P1_FN(fd_filestat_set_size)
 {
     GET_FD(env, s[0].u32);
     if (e->ro) P1_RET(P1_ROFS);
+    NEED_RIGHT(P1_R_FD_FILESTAT_SET_SIZE);
     if (s[1].u64 > INT64_MAX) P1_RET(P1_INVAL);
     if (ftruncate(e->host, (off_t)s[1].i64)) P1_RET(p1_errno(errno));
     P1_RET(P1_SUCCESS);
@@ -224,6 +239,7 @@ P1_FN(fd_filestat_set_times)
      * decides whether this inode may change. */
     int r = wf_sbx_fd_writable(p1_sbx(env, e), e->host);
     if (r) P1_RET(p1_errno(-r));
+    NEED_RIGHT(P1_R_FD_FILESTAT_SET_TIMES);
     if (futimens(e->host, ts)) P1_RET(p1_errno(errno));
     P1_RET(P1_SUCCESS);
 }
@@ -236,6 +252,7 @@ P1_FN(fd_advise)
     if (s[3].u32 >= WF_COUNT(adv) || s[1].u64 > INT64_MAX || s[2].u64 > INT64_MAX)
         P1_RET(P1_INVAL);
     if (e->type == P1_FT_DIR) P1_RET(P1_BADF);
+    NEED_RIGHT(P1_R_FD_ADVISE);
     int r = posix_fadvise(e->host, (off_t)s[1].i64, (off_t)s[2].i64, adv[s[3].u32]);
     P1_RET(p1_errno(r));
 }
@@ -245,6 +262,7 @@ P1_FN(fd_allocate)
     GET_FD(env, s[0].u32);
     if (e->type == P1_FT_DIR) P1_RET(P1_BADF);
     if (e->ro) P1_RET(P1_ROFS);
+    NEED_RIGHT(P1_R_FD_ALLOCATE);
     if (s[1].u64 > INT64_MAX || s[2].u64 > INT64_MAX || s[2].u64 == 0) P1_RET(P1_INVAL);
     int r = posix_fallocate(e->host, (off_t)s[1].i64, (off_t)s[2].i64);
     P1_RET(p1_errno(r));
@@ -253,12 +271,14 @@ P1_FN(fd_allocate)
 P1_FN(fd_datasync)
 {
     GET_FD(env, s[0].u32);
+    NEED_RIGHT(P1_R_FD_DATASYNC);
     P1_RET(fdatasync(e->host) ? p1_errno(errno) : P1_SUCCESS);
 }
 
 P1_FN(fd_sync)
 {
     GET_FD(env, s[0].u32);
+    NEED_RIGHT(P1_R_FD_SYNC);
     P1_RET(fsync(e->host) ? p1_errno(errno) : P1_SUCCESS);
 }
 
@@ -312,6 +332,7 @@ P1_FN(fd_readdir)
 {
     GET_FD(env, s[0].u32);
     if (e->type != P1_FT_DIR) P1_RET(P1_NOTDIR);
+    NEED_RIGHT(P1_R_FD_READDIR);
     p1_mem m = p1_memory(caller);
     uint32_t cap = s[2].u32;
     uint8_t *out = p1_ptr(m, s[1].u32, cap);

@@ -1,0 +1,166 @@
+#!/bin/sh
+# rust_p1.sh - Rust programs on preview 1, built here with Debian's Rust 1.63
+# (/usr/bin/rustc --target wasm32-wasi): rust/std_p1.rs (std::fs, env, io,
+# time, sleep, exit) and rust/raw_p1.rs (the preview 1 imports called
+# directly as the `wasi` crate does: a preopen re-opened with every right,
+# rights dropped and then refused with `notcapable`, fd_renumber). Each runs
+# through `wasmfn exec` (stdout, stderr, files left on the host, exit
+# status) and as a registry function of rust_project/ (its log lines).
+set -eu
+WASMFN=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "rust_p1: $*"; exit 1; }
+RUSTC=/usr/bin/rustc
+[ -x "$RUSTC" ] || fail "$RUSTC missing: run scripts/setup (packages rustc, libstd-rust-dev-wasm32)"
+
+P=$T/proj
+cp -r "$HERE/rust_project" "$P"
+mkdir -p "$P/bin" "$P/rw"
+for prog in std_p1 raw_p1; do
+    "$RUSTC" --edition 2021 --target wasm32-wasi -O -o "$P/bin/$prog.wasm" "$HERE/rust/$prog.rs" ||
+        fail "cannot build $prog.rs"
+done
+
+# The lines std_p1 prints (args x, "y z"; GREETING=hey; stdin abc, xyz).
+cat >"$T/std.want" <<'OUT'
+args: ["x", "y z"]
+GREETING=hey
+HOME set: false
+stdin: ABC
+stdin: XYZ
+a.txt: "one\ntwo\n"
+a.txt exists: false
+b.txt: len=8 file=true dir=false
+link -> b.txt
+via link: "one\ntwo\n"
+link is symlink: true
+/w: ["b.txt", "d", "link"]
+d exists: false
+remove missing: NotFound
+ro read: "hi\n"
+ro write: Read-only file system (os error 69)
+ro append: Read-only file system (os error 69)
+ro remove: Read-only file system (os error 69)
+ro rename: Read-only file system (os error 69)
+ro mkdir: Read-only file system (os error 69)
+ro greeting still there: true
+wall clock after 2020: true
+slept >= 50ms: true
+OUT
+# ... and raw_p1 (errno values: 8 badf, 69 rofs, 76 notcapable).
+cat >"$T/raw.want" <<'OUT'
+reopen . with every right: 0
+dir: type=3 path_open=1 readdir=1 fd_read=0 fd_write=0 inherit_write=1
+readdir: 0
+create raw.txt: 0
+file: type=4 fd_read=1 fd_write=1 readdir=0
+write: 0
+drop fd_write: 0
+write without the right: 76
+take fd_write back: 76
+seek: 0
+create other.txt: 0
+renumber: 0
+close the old number: 8
+read at the new number: 0
+read: hello raw
+write at the new number: 76
+close: 0
+drop path_create_directory: 0
+mkdir without the right: 76
+mkdir through the preopen: 0
+drop path_open: 0
+open without the right: 76
+close dir: 0
+reopen read-only . with every right: 0
+create beneath it: 69
+open for writing beneath it: 69
+open greeting.txt: 0
+read greeting.txt: 0
+read: hi
+write greeting.txt: 69
+take fd_write: 76
+done
+OUT
+
+# What std_p1 leaves in the writable mount (the link and d/ removed) and the
+# read-only one.
+check_std_files() {
+    [ "$(ls -A "$1")" = b.txt ] || fail "$2: rw mount holds: $(ls "$1")"
+    [ "$(cat "$1/b.txt")" = "one
+two" ] || fail "$2: b.txt: $(cat "$1/b.txt")"
+    [ "$(ls "$P/ro")" = greeting.txt ] || fail "$2: the read-only mount changed: $(ls "$P/ro")"
+}
+
+# --- wasmfn exec ---------------------------------------------------------
+W=$T/w
+mkdir -p "$W"
+ln -s b.txt "$W/link"
+code=0
+printf 'abc\nxyz\n' | "$WASMFN" exec --dir "$W::/w" --dir "$P/ro::/ro::ro" --env GREETING=hey \
+    "$P/bin/std_p1.wasm" x "y z" >"$T/stdout" 2>"$T/stderr" || code=$?
+[ "$code" -eq 0 ] || fail "exec std: exit $code: $(cat "$T/stderr")"
+diff -u "$T/std.want" "$T/stdout" || fail "exec std: stdout differs"
+[ "$(cat "$T/stderr")" = "read 2 lines" ] || fail "exec std: stderr: $(cat "$T/stderr")"
+check_std_files "$W" "exec std"
+echo "ok   exec std_p1: fs, env, stdio, clocks, sleep"
+
+code=0
+"$WASMFN" exec --dir "$W::/w" --dir "$P/ro::/ro::ro" "$P/bin/std_p1.wasm" fail \
+    </dev/null >"$T/stdout" 2>"$T/stderr" || code=$?
+[ "$code" -eq 3 ] || fail "exec std fail: exit $code, want 3: $(cat "$T/stderr")"
+grep -qx 'GREETING=(unset)' "$T/stdout" || fail "exec std fail: $(cat "$T/stdout")"
+echo "ok   exec std_p1: std::process::exit(3) is exit status 3"
+
+rm -rf "$W" && mkdir -p "$W"
+code=0
+"$WASMFN" exec --dir "$W::/w" --dir "$P/ro::/ro::ro" "$P/bin/raw_p1.wasm" /w /ro \
+    >"$T/stdout" 2>"$T/stderr" || code=$?
+[ "$code" -eq 0 ] || fail "exec raw: exit $code: $(cat "$T/stderr")"
+diff -u "$T/raw.want" "$T/stdout" || fail "exec raw: stdout differs"
+[ "$(ls "$W")" = "other.txt
+raw.txt
+sub" ] || fail "exec raw: rw mount holds: $(ls "$W")"
+[ "$(cat "$W/raw.txt")" = "hello raw" ] || fail "exec raw: raw.txt: $(cat "$W/raw.txt")"
+[ -d "$W/sub" ] || fail "exec raw: sub is not a directory"
+[ "$(ls "$P/ro")" = greeting.txt ] || fail "exec raw: the read-only mount changed"
+echo "ok   exec raw_p1: re-open with every right, dropped rights refused, renumber"
+
+# --- registry functions --------------------------------------------------
+sed -e "s/@STD@/$("$WASMFN" hash "$P/bin/std_p1.wasm")/" \
+    -e "s/@RAW@/$("$WASMFN" hash "$P/bin/raw_p1.wasm")/" \
+    "$HERE/rust_project/_index.yaml" >"$P/_index.yaml"
+"$WASMFN" check "$P" >/dev/null || fail "check of the project failed"
+call() {
+    code=0
+    "$WASMFN" call "$P" "$@" >"$T/stdout" 2>"$T/stderr" || code=$?
+}
+# The log: every line prefixed with the entry ID; no stdin (none read).
+log() { sed "s/^/[rs:$1] /" "$2"; }
+
+ln -s b.txt "$P/rw/link"
+call rs:std
+[ "$code" -eq 0 ] || fail "call std: exit $code: $(cat "$T/stderr")"
+grep -v '^stdin:' "$T/std.want" | log std - >"$T/want"
+grep -v '(stderr)' "$T/stderr" | diff -u "$T/want" - || fail "call std: log differs"
+[ "$(grep -c '^\[rs:std\] (stderr) read 0 lines$' "$T/stderr")" -eq 1 ] ||
+    fail "call std: stderr line: $(cat "$T/stderr")"
+check_std_files "$P/rw" "call std"
+echo "ok   registry std_p1: fs, env, log, clocks, sleep"
+
+call rs:std_fail
+[ "$code" -eq 1 ] || fail "call std_fail: exit $code"
+grep -qx 'error: TRAP: rs:std_fail: exited with status 3' "$T/stderr" ||
+    fail "call std_fail: $(cat "$T/stderr")"
+echo "ok   registry std_p1: exit(3) is a TRAP naming the status"
+
+rm -rf "$P/rw" && mkdir -p "$P/rw"
+call rs:raw
+[ "$code" -eq 0 ] || fail "call raw: exit $code: $(cat "$T/stderr")"
+log raw "$T/raw.want" >"$T/want"
+diff -u "$T/want" "$T/stderr" || fail "call raw: log differs"
+[ "$(cat "$P/rw/raw.txt")" = "hello raw" ] || fail "call raw: raw.txt not written"
+[ "$(ls "$P/ro")" = greeting.txt ] || fail "call raw: the read-only mount changed"
+echo "ok   registry raw_p1: re-open with every right, dropped rights refused, renumber"
