@@ -5,7 +5,7 @@
  * scopes), and every component field except types (cwat_type.c).
  *
  * Errors leave by longjmp (as in the core text compiler, wat_int.h), so
- * scratch buffers come from wat_tbuf: the context frees them whatever the
+ * scratch buffers come from wf_wat_tbuf: the context frees them whatever the
  * exit; freeing one early only returns its bytes sooner.
  */
 #include "cli/cwat.h"
@@ -16,44 +16,44 @@
 
 /* ---- Tokens ------------------------------------------------------------ */
 
-void cw_unexpected(cw *c, size_t at)
+void wf_cwat_unexpected(cw *c, size_t at)
 {
-    wat_unexpected(&c->w, at);
+    wf_wat_unexpected(&c->w, at);
 }
 
-void cw_rparen(cw *c, size_t *pos)
+void wf_cwat_rparen(cw *c, size_t *pos)
 {
-    wat_expect_rparen(&c->w, pos);
+    wf_wat_expect_rparen(&c->w, pos);
 }
 
-bool cw_kw(cw *c, size_t i, const char *kw)
+bool wf_cwat_kw(cw *c, size_t i, const char *kw)
 {
-    return wat_kw(&c->w, i, kw);
+    return wf_wat_kw(&c->w, i, kw);
 }
 
-bool cw_lkw(cw *c, size_t i, const char *kw)
+bool wf_cwat_lkw(cw *c, size_t i, const char *kw)
 {
-    return wat_lkw(&c->w, i, kw);
+    return wf_wat_lkw(&c->w, i, kw);
 }
 
-bool cw_is_id(cw *c, size_t i)
+bool wf_cwat_is_id(cw *c, size_t i)
 {
     return c->w.tok[i].kind == WF_TOK_ID;
 }
 
-void cw_name(cw *c, size_t *pos, wf_buf *out)
+void wf_cwat_name(cw *c, size_t *pos, wf_buf *out)
 {
-    wat_name_string(&c->w, *pos, out);
+    wf_wat_name_string(&c->w, *pos, out);
     (*pos)++;
 }
 
-uint32_t cw_u32(cw *c, size_t *pos)
+uint32_t wf_cwat_u32(cw *c, size_t *pos)
 {
     const wf_wat_token *t = &c->w.tok[*pos];
     uint32_t v;
     if (t->kind != WF_TOK_NUMBER || t->text[0] == '+' || t->text[0] == '-' ||
         !wf_wat_num_u32(t->text, t->len, &v))
-        cw_unexpected(c, *pos);
+        wf_cwat_unexpected(c, *pos);
     (*pos)++;
     return v;
 }
@@ -65,9 +65,9 @@ static const char *const ns_name[NS_COUNT] = {
     "core module", "core instance", "func", "value", "type", "component", "instance",
 };
 
-cw_scope *cw_scope_new(cw *c, cw_scope *up, int kind, size_t idtok)
+cw_scope *wf_cwat_scope_new(cw *c, cw_scope *up, int kind, size_t idtok)
 {
-    cw_scope *s = wat_temp(&c->w, sizeof *s);
+    cw_scope *s = wf_wat_temp(&c->w, sizeof *s);
     if (c->nscopes == c->capscopes) {
         c->capscopes = c->capscopes ? c->capscopes * 2 : 16;
         c->scopes = wf_xrealloc(c->scopes, c->capscopes * sizeof *c->scopes);
@@ -81,7 +81,7 @@ cw_scope *cw_scope_new(cw *c, cw_scope *up, int kind, size_t idtok)
     return s;
 }
 
-void cw_scope_free(cw_scope *s)
+void wf_cwat_scope_free(cw_scope *s)
 {
     for (int k = 0; k < NS_COUNT; k++) wf_map_free(&s->names[k]);
     wf_buf_free(&s->body);
@@ -90,12 +90,12 @@ void cw_scope_free(cw_scope *s)
     memset(s, 0, sizeof *s);
 }
 
-uint32_t cw_define(cw *c, cw_scope *s, int ns, size_t idtok)
+uint32_t wf_cwat_define(cw *c, cw_scope *s, int ns, size_t idtok)
 {
     uint32_t idx = s->count[ns]++;
-    if (idtok && cw_is_id(c, idtok)) {
+    if (idtok && wf_cwat_is_id(c, idtok)) {
         size_t len;
-        const char *n = wat_id(&c->w, idtok, &len);
+        const char *n = wf_wat_id(&c->w, idtok, &len);
         if (!wf_map_add_index(&s->names[ns], n, len, idx))
             wat_malformed(&c->w, idtok, "duplicate %s identifier", ns_name[ns]);
     }
@@ -105,15 +105,15 @@ uint32_t cw_define(cw *c, cw_scope *s, int ns, size_t idtok)
 static bool scope_find(cw *c, cw_scope *s, int ns, size_t tok, uint32_t *idx)
 {
     size_t len;
-    const char *n = wat_id(&c->w, tok, &len);
+    const char *n = wf_wat_id(&c->w, tok, &len);
     return wf_map_find_index(&s->names[ns], n, len, idx);
 }
 
 /* An index at *pos resolved in s only (no outer alias). */
-uint32_t cw_ref_local(cw *c, cw_scope *s, int ns, size_t *pos)
+uint32_t wf_cwat_ref_local(cw *c, cw_scope *s, int ns, size_t *pos)
 {
     size_t i = *pos;
-    if (!cw_is_id(c, i)) return cw_u32(c, pos);
+    if (!wf_cwat_is_id(c, i)) return wf_cwat_u32(c, pos);
     uint32_t idx;
     if (!scope_find(c, s, ns, i, &idx))
         wat_malformed(&c->w, i, "unknown %s %.*s", ns_name[ns], (int)c->w.tok[i].len,
@@ -122,7 +122,7 @@ uint32_t cw_ref_local(cw *c, cw_scope *s, int ns, size_t *pos)
     return idx;
 }
 
-void cw_sort(wf_buf *out, int ns)
+void wf_cwat_sort(wf_buf *out, int ns)
 {
     static const uint8_t core[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x12 };
     static const uint8_t comp[] = { 0x01, 0x02, 0x03, 0x04, 0x05 };
@@ -134,15 +134,15 @@ void cw_sort(wf_buf *out, int ns)
     }
 }
 
-uint32_t cw_ref(cw *c, cw_scope *s, int ns, size_t *pos)
+uint32_t wf_cwat_ref(cw *c, cw_scope *s, int ns, size_t *pos)
 {
     size_t i = *pos;
     if (c->mode == MODE_EXPAND) {
-        if (!cw_is_id(c, i)) return cw_u32(c, pos);
+        if (!wf_cwat_is_id(c, i)) return wf_cwat_u32(c, pos);
         *pos = i + 1;
         return 0;
     }
-    if (!cw_is_id(c, i)) return cw_u32(c, pos);
+    if (!wf_cwat_is_id(c, i)) return wf_cwat_u32(c, pos);
     uint32_t idx;
     if (scope_find(c, s, ns, i, &idx)) {
         *pos = i + 1;
@@ -157,16 +157,16 @@ uint32_t cw_ref(cw *c, cw_scope *s, int ns, size_t *pos)
         if (ns != NS_TYPE && ns != NS_COMPONENT && ns != NS_CMODULE && ns != NS_CTYPE)
             wat_malformed(&c->w, i, "outer item `%.*s` is not a module, type, or component",
                           (int)c->w.tok[i].len - 1, c->w.tok[i].text + 1);
-        wf_buf *a = wat_tbuf(&c->w);
-        cw_sort(a, ns);
+        wf_buf *a = wf_wat_tbuf(&c->w);
+        wf_cwat_sort(a, ns);
         wf_buf_byte(a, 0x02);
         wf_buf_u32leb(a, depth);
         wf_buf_u32leb(a, idx);
-        cw_emit(c, s, SEC_ALIAS, a);
+        wf_cwat_emit(c, s, SEC_ALIAS, a);
         *pos = i + 1;
-        return cw_define(c, s, ns, 0);
+        return wf_cwat_define(c, s, ns, 0);
     }
-    return cw_ref_local(c, s, ns, pos);
+    return wf_cwat_ref_local(c, s, ns, pos);
 }
 
 /* ---- Emitting ---------------------------------------------------------- */
@@ -178,7 +178,7 @@ static void put_section(wf_buf *out, uint8_t id, const uint8_t *body, size_t len
     wf_buf_bytes(out, body, len);
 }
 
-void cw_flush(cw_scope *s)
+void wf_cwat_flush(cw_scope *s)
 {
     if (s->cur < 0) return;
     wf_buf tmp = {0};
@@ -191,15 +191,15 @@ void cw_flush(cw_scope *s)
     s->cur = -1;
 }
 
-void cw_emit(cw *c, cw_scope *s, int sec, const wf_buf *item)
+void wf_cwat_emit(cw *c, cw_scope *s, int sec, const wf_buf *item)
 {
     if (s->kind == SC_COMP) {
         if (sec == SEC_CMODULE || sec == SEC_COMPONENT || sec == SEC_START || sec == SEC_CUSTOM) {
-            cw_flush(s);
+            wf_cwat_flush(s);
             put_section(&s->body, (uint8_t)sec, item->data, item->len);
             return;
         }
-        if (s->cur != sec) cw_flush(s);
+        if (s->cur != sec) wf_cwat_flush(s);
         s->cur = sec;
         wf_buf_bytes(&s->sec, item->data, item->len);
         s->nsec++;
@@ -224,7 +224,7 @@ static int core_sort_kw(cw *c, size_t i)
     static const char *const kw[] = { "func", "table", "memory", "global", "tag", "type",
                                       "module", "instance" };
     for (int k = 0; k < 8; k++)
-        if (cw_kw(c, i, kw[k])) return NS_CFUNC + k;
+        if (wf_cwat_kw(c, i, kw[k])) return NS_CFUNC + k;
     return -1;
 }
 
@@ -232,14 +232,14 @@ static int comp_sort_kw(cw *c, size_t i)
 {
     static const char *const kw[] = { "func", "value", "type", "component", "instance" };
     for (int k = 0; k < 5; k++)
-        if (cw_kw(c, i, kw[k])) return NS_FUNC + k;
+        if (wf_cwat_kw(c, i, kw[k])) return NS_FUNC + k;
     return -1;
 }
 
-int cw_parse_sort(cw *c, size_t *pos)
+int wf_cwat_parse_sort(cw *c, size_t *pos)
 {
     int ns;
-    if (cw_kw(c, *pos, "core")) {
+    if (wf_cwat_kw(c, *pos, "core")) {
         ns = core_sort_kw(c, *pos + 1);
         if (ns >= 0) *pos += 2;
         return ns;
@@ -249,41 +249,41 @@ int cw_parse_sort(cw *c, size_t *pos)
     return ns;
 }
 
-bool cw_is_attr(cw *c, size_t i)
+bool wf_cwat_is_attr(cw *c, size_t i)
 {
-    return cw_lkw(c, i, "versionsuffix") || cw_lkw(c, i, "implements") ||
-           cw_lkw(c, i, "external-id");
+    return wf_cwat_lkw(c, i, "versionsuffix") || wf_cwat_lkw(c, i, "implements") ||
+           wf_cwat_lkw(c, i, "external-id");
 }
 
-void cw_nameattrs(cw *c, size_t *pos, wf_buf *out)
+void wf_cwat_nameattrs(cw *c, size_t *pos, wf_buf *out)
 {
     size_t i = *pos;
     size_t name = i++;
-    if (c->w.tok[name].kind != WF_TOK_STRING) cw_unexpected(c, name);
+    if (c->w.tok[name].kind != WF_TOK_STRING) wf_cwat_unexpected(c, name);
     /* at most one attribute of each kind, in any order; encoded in the
      * order of the binary format */
     size_t at[3] = { 0, 0, 0 };
     static const char *const kw[3] = { "implements", "versionsuffix", "external-id" };
-    while (cw_is_attr(c, i)) {
-        int k = cw_kw(c, i + 1, "implements") ? 0 : cw_kw(c, i + 1, "versionsuffix") ? 1 : 2;
-        if (at[k]) cw_unexpected(c, i);
+    while (wf_cwat_is_attr(c, i)) {
+        int k = wf_cwat_kw(c, i + 1, "implements") ? 0 : wf_cwat_kw(c, i + 1, "versionsuffix") ? 1 : 2;
+        if (at[k]) wf_cwat_unexpected(c, i);
         at[k] = i + 2;
-        if (c->w.tok[i + 2].kind != WF_TOK_STRING) cw_unexpected(c, i + 2);
+        if (c->w.tok[i + 2].kind != WF_TOK_STRING) wf_cwat_unexpected(c, i + 2);
         i += 3;
-        cw_rparen(c, &i);
+        wf_cwat_rparen(c, &i);
     }
     (void)kw;
     uint32_t n = (at[0] != 0) + (at[1] != 0) + (at[2] != 0);
     wf_buf_byte(out, n ? 0x02 : 0x00);
     size_t p = name;
-    cw_name(c, &p, out);
+    wf_cwat_name(c, &p, out);
     if (n) {
         wf_buf_u32leb(out, n);
         for (int k = 0; k < 3; k++) {
             if (!at[k]) continue;
             wf_buf_byte(out, (uint8_t)k);
             p = at[k];
-            cw_name(c, &p, out);
+            wf_cwat_name(c, &p, out);
         }
     }
     *pos = i;
@@ -296,55 +296,55 @@ static uint32_t outer_depth(cw *c, cw_scope *s, size_t *pos, cw_scope **target)
     size_t i = *pos;
     uint32_t depth = 0;
     cw_scope *t = s;
-    if (cw_is_id(c, i)) {
+    if (wf_cwat_is_id(c, i)) {
         size_t len;
-        const char *n = wat_id(&c->w, i, &len);
+        const char *n = wf_wat_id(&c->w, i, &len);
         for (; t; t = t->up, depth++) {
-            if (!t->idtok || !cw_is_id(c, t->idtok)) continue;
+            if (!t->idtok || !wf_cwat_is_id(c, t->idtok)) continue;
             size_t l2;
-            const char *n2 = wat_id(&c->w, t->idtok, &l2);
+            const char *n2 = wf_wat_id(&c->w, t->idtok, &l2);
             if (l2 == len && !memcmp(n, n2, len)) break;
         }
         if (!t) wat_malformed(&c->w, i, "outer component %.*s not found", (int)c->w.tok[i].len,
                               c->w.tok[i].text);
         (*pos)++;
     } else {
-        depth = cw_u32(c, pos);
+        depth = wf_cwat_u32(c, pos);
         for (uint32_t k = 0; k < depth && t; k++) t = t->up;
     }
     *target = t;
     return depth;
 }
 
-uint32_t cw_alias(cw *c, cw_scope *s, size_t open, int defsort, size_t idtok)
+uint32_t wf_cwat_alias(cw *c, cw_scope *s, size_t open, int defsort, size_t idtok)
 {
     size_t end = c->w.match[open];
     size_t i = open + 2;
-    wf_buf *a = wat_tbuf(&c->w);
+    wf_buf *a = wf_wat_tbuf(&c->w);
     int ns;
-    if (cw_kw(c, i, "export") || (cw_kw(c, i, "core") && cw_kw(c, i + 1, "export"))) {
-        bool core = cw_kw(c, i, "core");
+    if (wf_cwat_kw(c, i, "export") || (wf_cwat_kw(c, i, "core") && wf_cwat_kw(c, i + 1, "export"))) {
+        bool core = wf_cwat_kw(c, i, "core");
         i += core ? 2 : 1;
-        uint32_t inst = cw_ref(c, s, core ? NS_CINSTANCE : NS_INSTANCE, &i);
+        uint32_t inst = wf_cwat_ref(c, s, core ? NS_CINSTANCE : NS_INSTANCE, &i);
         size_t name = i++;
-        if (c->w.tok[name].kind != WF_TOK_STRING) cw_unexpected(c, name);
+        if (c->w.tok[name].kind != WF_TOK_STRING) wf_cwat_unexpected(c, name);
         if (defsort >= 0) {
             ns = defsort;
         } else {
-            if (c->w.tok[i].kind != WF_TOK_LPAREN) cw_unexpected(c, i);
+            if (c->w.tok[i].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, i);
             size_t so = i;
             i++;
-            ns = cw_parse_sort(c, &i);
-            if (ns < 0 || (NS_IS_CORE(ns) && ns != NS_CMODULE) != core) cw_unexpected(c, so + 1);
-            if (cw_is_id(c, i)) idtok = i++;
-            cw_rparen(c, &i);
+            ns = wf_cwat_parse_sort(c, &i);
+            if (ns < 0 || (NS_IS_CORE(ns) && ns != NS_CMODULE) != core) wf_cwat_unexpected(c, so + 1);
+            if (wf_cwat_is_id(c, i)) idtok = i++;
+            wf_cwat_rparen(c, &i);
         }
-        cw_sort(a, ns);
+        wf_cwat_sort(a, ns);
         wf_buf_byte(a, core ? 0x01 : 0x00);
         wf_buf_u32leb(a, inst);
         size_t p = name;
-        cw_name(c, &p, a);
-    } else if (cw_kw(c, i, "outer")) {
+        wf_cwat_name(c, &p, a);
+    } else if (wf_cwat_kw(c, i, "outer")) {
         i++;
         cw_scope *t;
         uint32_t depth = outer_depth(c, s, &i, &t);
@@ -353,43 +353,43 @@ uint32_t cw_alias(cw *c, cw_scope *s, size_t open, int defsort, size_t idtok)
             ns = defsort;
         } else {
             i++;
-            if (c->w.tok[i].kind != WF_TOK_LPAREN) cw_unexpected(c, i);
+            if (c->w.tok[i].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, i);
             size_t so = i;
             i++;
-            ns = cw_parse_sort(c, &i);
-            if (ns < 0) cw_unexpected(c, so + 1);
-            if (cw_is_id(c, i)) idtok = i++;
-            cw_rparen(c, &i);
+            ns = wf_cwat_parse_sort(c, &i);
+            if (ns < 0) wf_cwat_unexpected(c, so + 1);
+            if (wf_cwat_is_id(c, i)) idtok = i++;
+            wf_cwat_rparen(c, &i);
         }
         if (s->kind == SC_MTYPE && ns == NS_TYPE) ns = NS_CTYPE; /* module types: core types */
         uint32_t idx;
         if (!t) {
             size_t q = ix;
-            idx = cw_u32(c, &q);
+            idx = wf_cwat_u32(c, &q);
         } else {
             size_t q = ix;
-            idx = cw_ref_local(c, t, ns, &q);
+            idx = wf_cwat_ref_local(c, t, ns, &q);
         }
         if (defsort >= 0) i = ix + 1;
-        cw_sort(a, ns);
+        wf_cwat_sort(a, ns);
         wf_buf_byte(a, 0x02);
         wf_buf_u32leb(a, depth);
         wf_buf_u32leb(a, idx);
     } else {
-        cw_unexpected(c, i);
+        wf_cwat_unexpected(c, i);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     if (s->kind == SC_MTYPE) {
         /* core:alias of a module type: (alias outer ct idx (type)) */
-        wf_buf *b = wat_tbuf(&c->w);
+        wf_buf *b = wf_wat_tbuf(&c->w);
         wf_buf_byte(b, 0x10);
         wf_buf_byte(b, 0x01);
         wf_buf_bytes(b, a->data + 3, a->len - 3);
-        cw_emit(c, s, SEC_ALIAS, b);
+        wf_cwat_emit(c, s, SEC_ALIAS, b);
     } else {
-        cw_emit(c, s, SEC_ALIAS, a);
+        wf_cwat_emit(c, s, SEC_ALIAS, a);
     }
-    return cw_define(c, s, ns, idtok);
+    return wf_cwat_define(c, s, ns, idtok);
 }
 
 /* Inline export aliases: (sort idx "name"+) after the sort keyword; emits
@@ -398,21 +398,21 @@ static uint32_t export_aliases(cw *c, cw_scope *s, int ns, size_t *pos, size_t e
 {
     /* core modules are exports of component instances */
     bool core = NS_IS_CORE(ns) && ns != NS_CMODULE;
-    uint32_t idx = cw_ref(c, s, core ? NS_CINSTANCE : NS_INSTANCE, pos);
+    uint32_t idx = wf_cwat_ref(c, s, core ? NS_CINSTANCE : NS_INSTANCE, pos);
     while (*pos < end) {
         size_t name = (*pos)++;
-        if (c->w.tok[name].kind != WF_TOK_STRING) cw_unexpected(c, name);
+        if (c->w.tok[name].kind != WF_TOK_STRING) wf_cwat_unexpected(c, name);
         bool last = *pos == end;
         if (c->mode == MODE_EXPAND) continue;
         int sort = last ? ns : core ? NS_CINSTANCE : NS_INSTANCE;
-        wf_buf *a = wat_tbuf(&c->w);
-        cw_sort(a, sort);
+        wf_buf *a = wf_wat_tbuf(&c->w);
+        wf_cwat_sort(a, sort);
         wf_buf_byte(a, core ? 0x01 : 0x00);
         wf_buf_u32leb(a, idx);
         size_t p = name;
-        cw_name(c, &p, a);
-        cw_emit(c, s, SEC_ALIAS, a);
-        idx = cw_define(c, s, sort, 0);
+        wf_cwat_name(c, &p, a);
+        wf_cwat_emit(c, s, SEC_ALIAS, a);
+        idx = wf_cwat_define(c, s, sort, 0);
     }
     return idx;
 }
@@ -422,17 +422,17 @@ static uint32_t export_aliases(cw *c, cw_scope *s, int ns, size_t *pos, size_t e
 static uint32_t sort_ref(cw *c, cw_scope *s, int ns, size_t *pos)
 {
     size_t i = *pos;
-    if (c->w.tok[i].kind != WF_TOK_LPAREN) return cw_ref(c, s, ns, pos);
+    if (c->w.tok[i].kind != WF_TOK_LPAREN) return wf_cwat_ref(c, s, ns, pos);
     size_t end = c->w.match[i];
     i++;
-    int got = cw_parse_sort(c, &i);
+    int got = wf_cwat_parse_sort(c, &i);
     if (got < 0 && NS_IS_CORE(ns)) { /* inside core forms the `core` is implied */
         got = core_sort_kw(c, i);
         if (got >= 0) i++;
     }
-    if (got != ns) cw_unexpected(c, *pos + 1);
-    uint32_t idx = i + 1 < end ? export_aliases(c, s, ns, &i, end) : cw_ref(c, s, ns, &i);
-    cw_rparen(c, &i);
+    if (got != ns) wf_cwat_unexpected(c, *pos + 1);
+    uint32_t idx = i + 1 < end ? export_aliases(c, s, ns, &i, end) : wf_cwat_ref(c, s, ns, &i);
+    wf_cwat_rparen(c, &i);
     *pos = i;
     return idx;
 }
@@ -443,14 +443,14 @@ static uint32_t sort_ref(cw *c, cw_scope *s, int ns, size_t *pos)
 static uint32_t externidx(cw *c, cw_scope *s, size_t *pos, int *nsout, bool core_ctx)
 {
     size_t i = *pos;
-    if (c->w.tok[i].kind != WF_TOK_LPAREN) cw_unexpected(c, i);
+    if (c->w.tok[i].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, i);
     size_t end = c->w.match[i];
     i++;
-    int ns = core_ctx ? core_sort_kw(c, i) : cw_parse_sort(c, &i);
-    if (ns < 0) cw_unexpected(c, i);
+    int ns = core_ctx ? core_sort_kw(c, i) : wf_cwat_parse_sort(c, &i);
+    if (ns < 0) wf_cwat_unexpected(c, i);
     if (core_ctx) i++;
-    uint32_t idx = i + 1 < end ? export_aliases(c, s, ns, &i, end) : cw_ref(c, s, ns, &i);
-    cw_rparen(c, &i);
+    uint32_t idx = i + 1 < end ? export_aliases(c, s, ns, &i, end) : wf_cwat_ref(c, s, ns, &i);
+    wf_cwat_rparen(c, &i);
     *pos = i;
     *nsout = ns;
     return idx;
@@ -460,11 +460,11 @@ static uint32_t externidx(cw *c, cw_scope *s, size_t *pos, int *nsout, bool core
 
 static bool is_inline_export(cw *c, size_t i)
 {
-    if (!cw_lkw(c, i, "export")) return false;
+    if (!wf_cwat_lkw(c, i, "export")) return false;
     size_t j = i + 2;
     if (c->w.tok[j].kind != WF_TOK_STRING) return false;
     j++;
-    while (cw_is_attr(c, j)) j = c->w.match[j] + 1;
+    while (wf_cwat_is_attr(c, j)) j = c->w.match[j] + 1;
     return j == c->w.match[i];
 }
 
@@ -476,12 +476,12 @@ static void inline_exports(cw *c, cw_scope *s, size_t *pos, int ns, uint32_t idx
     while (is_inline_export(c, *pos)) {
         size_t i = *pos + 2;
         size_t end = c->w.match[*pos];
-        wf_buf *tmp = wat_tbuf(&c->w);
-        cw_nameattrs(c, &i, tmp);
-        if (i != end) cw_unexpected(c, i);
+        wf_buf *tmp = wf_wat_tbuf(&c->w);
+        wf_cwat_nameattrs(c, &i, tmp);
+        if (i != end) wf_cwat_unexpected(c, i);
         if (c->mode == MODE_EMIT) {
             wf_buf_bytes(&s->tail, tmp->data, tmp->len);
-            cw_sort(&s->tail, ns);
+            wf_cwat_sort(&s->tail, ns);
             wf_buf_u32leb(&s->tail, idx);
             wf_buf_byte(&s->tail, 0x00);
             s->ntail++;
@@ -500,11 +500,11 @@ static void skip_inline_exports(cw *c, size_t *pos)
  * component's or module's own first import field has more after the name. */
 static size_t inline_import(cw *c, size_t *pos)
 {
-    if (!cw_lkw(c, *pos, "import")) return 0;
+    if (!wf_cwat_lkw(c, *pos, "import")) return 0;
     size_t j = *pos + 2;
     if (c->w.tok[j].kind != WF_TOK_STRING) return 0;
     j++;
-    while (cw_is_attr(c, j)) j = c->w.match[j] + 1;
+    while (wf_cwat_is_attr(c, j)) j = c->w.match[j] + 1;
     if (j != c->w.match[*pos]) return 0;
     size_t at = *pos;
     *pos = c->w.match[at] + 1;
@@ -517,13 +517,13 @@ static void import_sugar(cw *c, cw_scope *s, size_t open, size_t imp, int ns, si
 {
     size_t end = c->w.match[open];
     bool core = ns == NS_CMODULE;
-    uint32_t t = cw_typeuse(c, s, open, kw, pos, end, core);
-    if (*pos != end) cw_unexpected(c, *pos);
+    uint32_t t = wf_cwat_typeuse(c, s, open, kw, pos, end, core);
+    if (*pos != end) wf_cwat_unexpected(c, *pos);
     if (c->mode == MODE_EXPAND) return;
-    wf_buf *b = wat_tbuf(&c->w);
+    wf_buf *b = wf_wat_tbuf(&c->w);
     size_t i = imp + 2;
-    cw_nameattrs(c, &i, b);
-    if (i != c->w.match[imp]) cw_unexpected(c, i);
+    wf_cwat_nameattrs(c, &i, b);
+    if (i != c->w.match[imp]) wf_cwat_unexpected(c, i);
     static const uint8_t kind[NS_COUNT] = { [NS_FUNC] = 0x01, [NS_COMPONENT] = 0x04,
                                             [NS_INSTANCE] = 0x05 };
     if (core) {
@@ -533,8 +533,8 @@ static void import_sugar(cw *c, cw_scope *s, size_t open, size_t imp, int ns, si
         wf_buf_byte(b, kind[ns]);
     }
     wf_buf_u32leb(b, t);
-    cw_emit(c, s, SEC_IMPORT, b);
-    cw_define(c, s, ns, idtok);
+    wf_cwat_emit(c, s, SEC_IMPORT, b);
+    wf_cwat_define(c, s, ns, idtok);
 }
 
 /* ---- Fields ------------------------------------------------------------ */
@@ -565,26 +565,26 @@ static void core_module(cw *c, cw_scope *s, size_t open, size_t i, size_t idtok)
     size_t close = c->w.tok[c->w.match[open]].offset;
     size_t pad = (size_t)(o->line - 1) + (size_t)(o->col - 1);
     size_t n = pad + close + 1 - o->offset;
-    char *text = wat_temp(&c->w, n);
+    char *text = wf_wat_temp(&c->w, n);
     memset(text, '\n', (size_t)(o->line - 1));
     memset(text + o->line - 1, ' ', (size_t)(o->col - 1));
     memcpy(text + pad, c->w.src + o->offset, close + 1 - o->offset);
     /* blank `core` and the inline exports */
     const wf_wat_token *k = &c->w.tok[open + 1];
     memset(text + pad + (k->offset - o->offset), ' ', k->len);
-    for (size_t e = start; e < i && cw_lkw(c, e, "export"); e = c->w.match[e] + 1) {
+    for (size_t e = start; e < i && wf_cwat_lkw(c, e, "export"); e = c->w.match[e] + 1) {
         size_t a = c->w.tok[e].offset, b = c->w.tok[c->w.match[e]].offset + 1;
         for (size_t q = a; q < b; q++)
             if (text[pad + q - o->offset] != '\n') text[pad + q - o->offset] = ' ';
     }
-    wf_buf *bin = wat_tbuf(&c->w);
+    wf_buf *bin = wf_wat_tbuf(&c->w);
     wf_error *e = wf_wat_compile(text, n, bin);
     if (e) {
         c->w.err = e;
         longjmp(c->w.jb, 1);
     }
-    cw_emit(c, s, SEC_CMODULE, bin);
-    cw_define(c, s, NS_CMODULE, idtok);
+    wf_cwat_emit(c, s, SEC_CMODULE, bin);
+    wf_cwat_define(c, s, NS_CMODULE, idtok);
 }
 
 static void encode_component(cw *c, cw_scope *s, wf_buf *out)
@@ -592,12 +592,12 @@ static void encode_component(cw *c, cw_scope *s, wf_buf *out)
     static const uint8_t pre[] = { 0x00, 0x61, 0x73, 0x6D, 0x0D, 0x00, 0x01, 0x00 };
     if (s->ntail) {
         /* the inline-export sugar, as exports at the end */
-        if (s->cur != SEC_EXPORT) cw_flush(s);
+        if (s->cur != SEC_EXPORT) wf_cwat_flush(s);
         s->cur = SEC_EXPORT;
         wf_buf_bytes(&s->sec, s->tail.data, s->tail.len);
         s->nsec += s->ntail;
     }
-    cw_flush(s);
+    wf_cwat_flush(s);
     wf_buf_bytes(out, pre, sizeof pre);
     wf_buf_bytes(out, s->body.data, s->body.len);
 }
@@ -618,18 +618,18 @@ static void nested_component(cw *c, cw_scope *s, size_t open, size_t i, size_t i
     if (c->mode == MODE_EXPAND) return;
     size_t j = start;
     inline_exports(c, s, &j, NS_COMPONENT, idx);
-    wf_buf *bin = wat_tbuf(&c->w);
-    if (cw_kw(c, i, "binary")) {
+    wf_buf *bin = wf_wat_tbuf(&c->w);
+    if (wf_cwat_kw(c, i, "binary")) {
         i++;
-        wat_strings(&c->w, &i, end, bin);
+        wf_wat_strings(&c->w, &i, end, bin);
     } else {
-        cw_scope *in = cw_scope_new(c, s, SC_COMP, idtok);
+        cw_scope *in = wf_cwat_scope_new(c, s, SC_COMP, idtok);
         compile_fields(c, in, i, end);
         encode_component(c, in, bin);
-        cw_scope_free(in);
+        wf_cwat_scope_free(in);
     }
-    cw_emit(c, s, SEC_COMPONENT, bin);
-    cw_define(c, s, NS_COMPONENT, idtok);
+    wf_cwat_emit(c, s, SEC_COMPONENT, bin);
+    wf_cwat_define(c, s, NS_COMPONENT, idtok);
 }
 
 /* (with "n" (instance idx)) / (with "n" (instance (export ...)*)) of a core
@@ -639,31 +639,31 @@ static void bundle(cw *c, size_t open, wf_buf *out, bool core);
 static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idtok)
 {
     size_t end = c->w.match[open];
-    wf_buf *b = wat_tbuf(&c->w);
-    if (cw_lkw(c, i, "instantiate")) {
+    wf_buf *b = wf_wat_tbuf(&c->w);
+    if (wf_cwat_lkw(c, i, "instantiate")) {
         size_t ie = c->w.match[i];
         size_t j = i + 2;
         wf_buf_byte(b, 0x00);
         wf_buf_u32leb(b, sort_ref(c, s, NS_CMODULE, &j));
-        wf_buf *args = wat_tbuf(&c->w);
+        wf_buf *args = wf_wat_tbuf(&c->w);
         uint32_t nargs = 0;
         while (j < ie) {
-            if (!cw_lkw(c, j, "with")) cw_unexpected(c, j);
+            if (!wf_cwat_lkw(c, j, "with")) wf_cwat_unexpected(c, j);
             size_t we = c->w.match[j];
             size_t k = j + 2;
-            cw_name(c, &k, args);
-            if (!cw_lkw(c, k, "instance")) cw_unexpected(c, k);
+            wf_cwat_name(c, &k, args);
+            if (!wf_cwat_lkw(c, k, "instance")) wf_cwat_unexpected(c, k);
             wf_buf_byte(args, 0x12);
             size_t ke = c->w.match[k];
             if (k + 2 < ke && c->w.tok[k + 2].kind != WF_TOK_LPAREN) {
                 size_t q = k + 2;
-                wf_buf_u32leb(args, k + 3 == ke ? cw_ref(c, s, NS_CINSTANCE, &q)
+                wf_buf_u32leb(args, k + 3 == ke ? wf_cwat_ref(c, s, NS_CINSTANCE, &q)
                                                  : export_aliases(c, s, NS_CINSTANCE, &q, ke));
             } else {
                 bundle(c, k, args, true);
             }
             k = ke + 1;
-            if (k != we) cw_unexpected(c, k);
+            if (k != we) wf_cwat_unexpected(c, k);
             j = we + 1;
             nargs++;
         }
@@ -673,17 +673,17 @@ static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         i = ie + 1;
     } else {
         wf_buf_byte(b, 0x01);
-        wf_buf *items = wat_tbuf(&c->w);
+        wf_buf *items = wf_wat_tbuf(&c->w);
         uint32_t n = 0;
-        while (i < end && cw_lkw(c, i, "export")) {
+        while (i < end && wf_cwat_lkw(c, i, "export")) {
             size_t k = i + 2;
-            cw_name(c, &k, items);
+            wf_cwat_name(c, &k, items);
             int ns;
             uint32_t idx = externidx(c, s, &k, &ns, true);
             wf_buf_byte(items, (uint8_t)(ns == NS_CTYPE ? 0x10 : ns == NS_CMODULE ? 0x11
                                           : ns == NS_CINSTANCE ? 0x12 : ns - NS_CFUNC));
             wf_buf_u32leb(items, idx);
-            if (k != c->w.match[i]) cw_unexpected(c, k);
+            if (k != c->w.match[i]) wf_cwat_unexpected(c, k);
             i = c->w.match[i] + 1;
             n++;
         }
@@ -691,10 +691,10 @@ static void core_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         wf_buf_bytes(b, items->data, items->len);
         wf_buf_free(items);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     if (c->mode == MODE_EXPAND) return;
-    cw_emit(c, s, SEC_CINSTANCE, b);
-    cw_define(c, s, NS_CINSTANCE, idtok);
+    wf_cwat_emit(c, s, SEC_CINSTANCE, b);
+    wf_cwat_define(c, s, NS_CINSTANCE, idtok);
 }
 
 /* A bundle argument `(instance (export ...)*)`: EXPAND records it (it
@@ -727,30 +727,30 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         import_sugar(c, s, open, imp, NS_INSTANCE, open + 1, idtok, &i);
         return;
     }
-    wf_buf *b = wat_tbuf(&c->w);
-    if (cw_lkw(c, i, "instantiate")) {
+    wf_buf *b = wf_wat_tbuf(&c->w);
+    if (wf_cwat_lkw(c, i, "instantiate")) {
         size_t ie = c->w.match[i];
         size_t j = i + 2;
         wf_buf_byte(b, 0x00);
         wf_buf_u32leb(b, sort_ref(c, s, NS_COMPONENT, &j));
-        wf_buf *args = wat_tbuf(&c->w);
+        wf_buf *args = wf_wat_tbuf(&c->w);
         uint32_t nargs = 0;
         while (j < ie) {
-            if (!cw_lkw(c, j, "with")) cw_unexpected(c, j);
+            if (!wf_cwat_lkw(c, j, "with")) wf_cwat_unexpected(c, j);
             size_t we = c->w.match[j];
             size_t k = j + 2;
-            cw_name(c, &k, args);
-            if (cw_lkw(c, k, "instance") && (k + 2 == c->w.match[k] || cw_lkw(c, k + 2, "export"))) {
+            wf_cwat_name(c, &k, args);
+            if (wf_cwat_lkw(c, k, "instance") && (k + 2 == c->w.match[k] || wf_cwat_lkw(c, k + 2, "export"))) {
                 wf_buf_byte(args, 0x05);
                 bundle(c, k, args, false);
                 k = c->w.match[k] + 1;
             } else {
                 int ns;
                 uint32_t idx = externidx(c, s, &k, &ns, false);
-                cw_sort(args, ns);
+                wf_cwat_sort(args, ns);
                 wf_buf_u32leb(args, idx);
             }
-            if (k != we) cw_unexpected(c, k);
+            if (k != we) wf_cwat_unexpected(c, k);
             j = we + 1;
             nargs++;
         }
@@ -760,16 +760,16 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         i = ie + 1;
     } else {
         wf_buf_byte(b, 0x01);
-        wf_buf *items = wat_tbuf(&c->w);
+        wf_buf *items = wf_wat_tbuf(&c->w);
         uint32_t n = 0;
-        while (i < end && cw_lkw(c, i, "export")) {
+        while (i < end && wf_cwat_lkw(c, i, "export")) {
             size_t k = i + 2;
-            cw_nameattrs(c, &k, items);
+            wf_cwat_nameattrs(c, &k, items);
             int ns;
             uint32_t idx = externidx(c, s, &k, &ns, false);
-            cw_sort(items, ns);
+            wf_cwat_sort(items, ns);
             wf_buf_u32leb(items, idx);
-            if (k != c->w.match[i]) cw_unexpected(c, k);
+            if (k != c->w.match[i]) wf_cwat_unexpected(c, k);
             i = c->w.match[i] + 1;
             n++;
         }
@@ -777,46 +777,46 @@ static void comp_instance(cw *c, cw_scope *s, size_t open, size_t i, size_t idto
         wf_buf_bytes(b, items->data, items->len);
         wf_buf_free(items);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     if (c->mode == MODE_EXPAND) return;
     size_t j = start;
     inline_exports(c, s, &j, NS_INSTANCE, myidx);
-    cw_emit(c, s, SEC_INSTANCE, b);
-    cw_define(c, s, NS_INSTANCE, idtok);
+    wf_cwat_emit(c, s, SEC_INSTANCE, b);
+    wf_cwat_define(c, s, NS_INSTANCE, idtok);
 }
 
 /* ---- Canonical definitions ---------------------------------------------- */
 
 /* core-prefix(core:Xidx) inside an option: `idx`, `idx "name"`, or
  * `(core X idx name?)`. */
-uint32_t cw_core_ref(cw *c, cw_scope *s, int ns, size_t *pos, size_t end)
+uint32_t wf_cwat_core_ref(cw *c, cw_scope *s, int ns, size_t *pos, size_t end)
 {
     if (c->w.tok[*pos].kind == WF_TOK_LPAREN) return sort_ref(c, s, ns, pos);
     if (*pos + 1 < end) return export_aliases(c, s, ns, pos, end);
-    return cw_ref(c, s, ns, pos);
+    return wf_cwat_ref(c, s, ns, pos);
 }
 
 static bool canon_opts(cw *c, cw_scope *s, size_t *pos, size_t end, wf_buf *out, uint32_t *n)
 {
     size_t i = *pos;
     for (;;) {
-        if (cw_kw(c, i, "string-encoding=utf8")) wf_buf_byte(out, 0x00), i++;
-        else if (cw_kw(c, i, "string-encoding=utf16")) wf_buf_byte(out, 0x01), i++;
-        else if (cw_kw(c, i, "string-encoding=latin1+utf16")) wf_buf_byte(out, 0x02), i++;
-        else if (cw_kw(c, i, "async")) wf_buf_byte(out, 0x06), i++;
-        else if (cw_lkw(c, i, "memory") || cw_lkw(c, i, "realloc") || cw_lkw(c, i, "post-return") ||
-                 cw_lkw(c, i, "callback")) {
+        if (wf_cwat_kw(c, i, "string-encoding=utf8")) wf_buf_byte(out, 0x00), i++;
+        else if (wf_cwat_kw(c, i, "string-encoding=utf16")) wf_buf_byte(out, 0x01), i++;
+        else if (wf_cwat_kw(c, i, "string-encoding=latin1+utf16")) wf_buf_byte(out, 0x02), i++;
+        else if (wf_cwat_kw(c, i, "async")) wf_buf_byte(out, 0x06), i++;
+        else if (wf_cwat_lkw(c, i, "memory") || wf_cwat_lkw(c, i, "realloc") || wf_cwat_lkw(c, i, "post-return") ||
+                 wf_cwat_lkw(c, i, "callback")) {
             size_t oe = c->w.match[i];
-            bool mem = cw_kw(c, i + 1, "memory");
-            wf_buf_byte(out, mem ? 0x03 : cw_kw(c, i + 1, "realloc") ? 0x04
-                             : cw_kw(c, i + 1, "post-return") ? 0x05 : 0x07);
+            bool mem = wf_cwat_kw(c, i + 1, "memory");
+            wf_buf_byte(out, mem ? 0x03 : wf_cwat_kw(c, i + 1, "realloc") ? 0x04
+                             : wf_cwat_kw(c, i + 1, "post-return") ? 0x05 : 0x07);
             size_t q = i + 2;
-            wf_buf_u32leb(out, cw_core_ref(c, s, mem ? NS_CMEM : NS_CFUNC, &q, oe));
-            if (q != oe) cw_unexpected(c, q);
+            wf_buf_u32leb(out, wf_cwat_core_ref(c, s, mem ? NS_CMEM : NS_CFUNC, &q, oe));
+            if (q != oe) wf_cwat_unexpected(c, q);
             i = oe + 1;
         } else break;
         (*n)++;
-        if (i > end) cw_unexpected(c, end);
+        if (i > end) wf_cwat_unexpected(c, end);
     }
     *pos = i;
     return true;
@@ -824,7 +824,7 @@ static bool canon_opts(cw *c, cw_scope *s, size_t *pos, size_t end, wf_buf *out,
 
 static void opts_vec(cw *c, cw_scope *s, size_t *pos, size_t end, wf_buf *out)
 {
-    wf_buf *tmp = wat_tbuf(&c->w);
+    wf_buf *tmp = wf_wat_tbuf(&c->w);
     uint32_t n = 0;
     canon_opts(c, s, pos, end, tmp, &n);
     wf_buf_u32leb(out, n);
@@ -872,84 +872,84 @@ static const struct { const char *name; uint8_t op; uint8_t args; } builtins[] =
 static int canon_body(cw *c, cw_scope *s, size_t i, size_t end, wf_buf *b, bool inline_form,
                       uint32_t liftty, size_t *idtok)
 {
-    if (cw_kw(c, i, "lift")) {
+    if (wf_cwat_kw(c, i, "lift")) {
         i++;
         wf_buf_byte(b, 0x00);
         wf_buf_byte(b, 0x00);
-        wf_buf_u32leb(b, cw_core_ref(c, s, NS_CFUNC, &i, i + 1));
+        wf_buf_u32leb(b, wf_cwat_core_ref(c, s, NS_CFUNC, &i, i + 1));
         opts_vec(c, s, &i, end, b);
         uint32_t t = liftty;
         if (!inline_form) {
-            if (!cw_lkw(c, i, "func")) cw_unexpected(c, i);
+            if (!wf_cwat_lkw(c, i, "func")) wf_cwat_unexpected(c, i);
             size_t fo = i;
             i += 2;
-            if (cw_is_id(c, i)) *idtok = i++;
-            t = cw_typeuse(c, s, fo, fo + 1, &i, c->w.match[fo], false);
-            cw_rparen(c, &i);
+            if (wf_cwat_is_id(c, i)) *idtok = i++;
+            t = wf_cwat_typeuse(c, s, fo, fo + 1, &i, c->w.match[fo], false);
+            wf_cwat_rparen(c, &i);
         }
         wf_buf_u32leb(b, t);
-        if (i != end) cw_unexpected(c, i);
+        if (i != end) wf_cwat_unexpected(c, i);
         return NS_FUNC;
     }
-    if (cw_kw(c, i, "lower")) {
+    if (wf_cwat_kw(c, i, "lower")) {
         i++;
         wf_buf_byte(b, 0x01);
         wf_buf_byte(b, 0x00);
         wf_buf_u32leb(b, c->w.tok[i].kind == WF_TOK_LPAREN ? sort_ref(c, s, NS_FUNC, &i)
-                                                           : cw_ref(c, s, NS_FUNC, &i));
+                                                           : wf_cwat_ref(c, s, NS_FUNC, &i));
         opts_vec(c, s, &i, end, b);
     } else {
         size_t k;
         for (k = 0; k < WF_COUNT(builtins); k++)
-            if (cw_kw(c, i, builtins[k].name)) break;
-        if (k == WF_COUNT(builtins)) cw_unexpected(c, i);
+            if (wf_cwat_kw(c, i, builtins[k].name)) break;
+        if (k == WF_COUNT(builtins)) wf_cwat_unexpected(c, i);
         i++;
         wf_buf_byte(b, builtins[k].op);
         int a = builtins[k].args;
         if (a == A_SHARED || a == A_SHARED_CTYPE || a == A_SHARED_CTYPE_TABLE) {
-            bool sh = cw_kw(c, i, "shared");
+            bool sh = wf_cwat_kw(c, i, "shared");
             if (sh) i++;
             wf_buf_byte(b, sh);
         }
         if (a == A_TYPE || a == A_TYPE_OPTS || a == A_TYPE_ASYNC)
             wf_buf_u32leb(b, c->w.tok[i].kind == WF_TOK_LPAREN ? sort_ref(c, s, NS_TYPE, &i)
-                                                               : cw_ref(c, s, NS_TYPE, &i));
+                                                               : wf_cwat_ref(c, s, NS_TYPE, &i));
         if (a == A_CTYPE_TABLE || a == A_SHARED_CTYPE || a == A_SHARED_CTYPE_TABLE)
-            wf_buf_u32leb(b, cw_core_ref(c, s, NS_CTYPE, &i, i + 1));
+            wf_buf_u32leb(b, wf_cwat_core_ref(c, s, NS_CTYPE, &i, i + 1));
         if (a == A_CTYPE_TABLE || a == A_SHARED_CTYPE_TABLE)
-            wf_buf_u32leb(b, cw_core_ref(c, s, NS_CTABLE, &i, i + 1));
+            wf_buf_u32leb(b, wf_cwat_core_ref(c, s, NS_CTABLE, &i, i + 1));
         if (a == A_TYPE_ASYNC || a == A_ASYNC) {
-            bool as = cw_kw(c, i, "async");
+            bool as = wf_cwat_kw(c, i, "async");
             if (as) i++;
             wf_buf_byte(b, as);
         }
         if (a == A_CANCEL || a == A_CANCEL_MEM) {
-            bool can = cw_kw(c, i, "cancellable");
+            bool can = wf_cwat_kw(c, i, "cancellable");
             if (can) i++;
             wf_buf_byte(b, can);
         }
         if (a == A_CANCEL_MEM) {
-            if (!cw_lkw(c, i, "memory")) cw_unexpected(c, i);
+            if (!wf_cwat_lkw(c, i, "memory")) wf_cwat_unexpected(c, i);
             size_t oe = c->w.match[i];
             size_t q = i + 2;
-            wf_buf_u32leb(b, cw_core_ref(c, s, NS_CMEM, &q, oe));
-            if (q != oe) cw_unexpected(c, q);
+            wf_buf_u32leb(b, wf_cwat_core_ref(c, s, NS_CMEM, &q, oe));
+            if (q != oe) wf_cwat_unexpected(c, q);
             i = oe + 1;
         }
         if (a == A_VALTYPE_U32) {
-            if (cw_kw(c, i, "i32")) wf_buf_byte(b, 0x7f);
-            else if (cw_kw(c, i, "i64")) wf_buf_byte(b, 0x7e);
-            else cw_unexpected(c, i);
+            if (wf_cwat_kw(c, i, "i32")) wf_buf_byte(b, 0x7f);
+            else if (wf_cwat_kw(c, i, "i64")) wf_buf_byte(b, 0x7e);
+            else wf_cwat_unexpected(c, i);
             i++;
-            wf_buf_u32leb(b, cw_u32(c, &i));
+            wf_buf_u32leb(b, wf_cwat_u32(c, &i));
         }
         if (a == A_RESULT_OPTS) {
-            if (cw_lkw(c, i, "result")) {
+            if (wf_cwat_lkw(c, i, "result")) {
                 size_t re = c->w.match[i];
                 size_t q = i + 2;
                 wf_buf_byte(b, 0x00);
-                cw_valtype(c, s, &q, b);
-                if (q != re) cw_unexpected(c, q);
+                wf_cwat_valtype(c, s, &q, b);
+                if (q != re) wf_cwat_unexpected(c, q);
                 i = re + 1;
             } else {
                 wf_buf_byte(b, 0x01);
@@ -959,25 +959,25 @@ static int canon_body(cw *c, cw_scope *s, size_t i, size_t end, wf_buf *b, bool 
         if (a == A_TYPE_OPTS || a == A_OPTS || a == A_RESULT_OPTS) opts_vec(c, s, &i, end, b);
     }
     if (!inline_form) {
-        if (!(c->w.tok[i].kind == WF_TOK_LPAREN && cw_kw(c, i + 1, "core") && cw_kw(c, i + 2, "func")))
-            cw_unexpected(c, i);
+        if (!(c->w.tok[i].kind == WF_TOK_LPAREN && wf_cwat_kw(c, i + 1, "core") && wf_cwat_kw(c, i + 2, "func")))
+            wf_cwat_unexpected(c, i);
         i += 3;
-        if (cw_is_id(c, i)) *idtok = i++;
-        cw_rparen(c, &i);
+        if (wf_cwat_is_id(c, i)) *idtok = i++;
+        wf_cwat_rparen(c, &i);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     return NS_CFUNC;
 }
 
 static void canon_field(cw *c, cw_scope *s, size_t open)
 {
     size_t end = c->w.match[open];
-    wf_buf *b = wat_tbuf(&c->w);
+    wf_buf *b = wf_wat_tbuf(&c->w);
     size_t idtok = 0;
     int ns = canon_body(c, s, open + 2, end, b, false, 0, &idtok);
     if (c->mode == MODE_EXPAND) return;
-    cw_emit(c, s, SEC_CANON, b);
-    cw_define(c, s, ns, idtok);
+    wf_cwat_emit(c, s, SEC_CANON, b);
+    wf_cwat_define(c, s, ns, idtok);
 }
 
 /* (func $id? (export ..)* ...) / (core func $id? ...) and the other sorts
@@ -986,17 +986,17 @@ static void sort_def(cw *c, cw_scope *s, size_t open, size_t i, int ns)
 {
     size_t end = c->w.match[open];
     size_t idtok = 0;
-    if (cw_is_id(c, i)) idtok = i++;
+    if (wf_cwat_is_id(c, i)) idtok = i++;
     uint32_t myidx = s->count[ns];
     size_t start = i;
     skip_inline_exports(c, &i);
-    if (cw_lkw(c, i, "alias")) {
+    if (wf_cwat_lkw(c, i, "alias")) {
         size_t ae = c->w.match[i];
-        if (ae + 1 != end) cw_unexpected(c, ae + 1);
+        if (ae + 1 != end) wf_cwat_unexpected(c, ae + 1);
         if (c->mode == MODE_EXPAND) return;
         size_t j = start;
         inline_exports(c, s, &j, ns, myidx);
-        cw_alias(c, s, i, ns, idtok);
+        wf_cwat_alias(c, s, i, ns, idtok);
         return;
     }
     if (ns == NS_FUNC) {
@@ -1009,40 +1009,40 @@ static void sort_def(cw *c, cw_scope *s, size_t open, size_t i, int ns)
         }
         /* typeuse then (canon lift ...) */
         size_t cl = i;
-        while (cl < end && !cw_lkw(c, cl, "canon"))
+        while (cl < end && !wf_cwat_lkw(c, cl, "canon"))
             cl = c->w.tok[cl].kind == WF_TOK_LPAREN ? c->w.match[cl] + 1 : cl + 1;
-        if (cl >= end) cw_unexpected(c, end);
+        if (cl >= end) wf_cwat_unexpected(c, end);
         size_t q = i;
         uint32_t t;
         /* the typeuse ends where the canon starts: compile it with the canon
          * form standing in for the closing parenthesis */
-        t = cw_typeuse(c, s, open, open + 1, &q, cl, false);
-        if (q != cl) cw_unexpected(c, q);
-        wf_buf *b = wat_tbuf(&c->w);
+        t = wf_cwat_typeuse(c, s, open, open + 1, &q, cl, false);
+        if (q != cl) wf_cwat_unexpected(c, q);
+        wf_buf *b = wf_wat_tbuf(&c->w);
         size_t dummy = 0;
-        if (!cw_kw(c, cl + 2, "lift")) cw_unexpected(c, cl + 2);
+        if (!wf_cwat_kw(c, cl + 2, "lift")) wf_cwat_unexpected(c, cl + 2);
         canon_body(c, s, cl + 2, c->w.match[cl], b, true, t, &dummy);
-        if (c->w.match[cl] + 1 != end) cw_unexpected(c, c->w.match[cl] + 1);
+        if (c->w.match[cl] + 1 != end) wf_cwat_unexpected(c, c->w.match[cl] + 1);
         if (c->mode == MODE_EXPAND) return;
         size_t j = start;
         inline_exports(c, s, &j, ns, myidx);
-        cw_emit(c, s, SEC_CANON, b);
-        cw_define(c, s, NS_FUNC, idtok);
+        wf_cwat_emit(c, s, SEC_CANON, b);
+        wf_cwat_define(c, s, NS_FUNC, idtok);
         return;
     }
-    if (ns == NS_CFUNC && cw_lkw(c, i, "canon")) {
+    if (ns == NS_CFUNC && wf_cwat_lkw(c, i, "canon")) {
         size_t ce = c->w.match[i];
-        if (ce + 1 != end) cw_unexpected(c, ce + 1);
-        wf_buf *b = wat_tbuf(&c->w);
+        if (ce + 1 != end) wf_cwat_unexpected(c, ce + 1);
+        wf_buf *b = wf_wat_tbuf(&c->w);
         size_t dummy = 0;
-        if (cw_kw(c, i + 2, "lift")) cw_unexpected(c, i + 2);
+        if (wf_cwat_kw(c, i + 2, "lift")) wf_cwat_unexpected(c, i + 2);
         canon_body(c, s, i + 2, ce, b, true, 0, &dummy);
         if (c->mode == MODE_EXPAND) return;
-        cw_emit(c, s, SEC_CANON, b);
-        cw_define(c, s, NS_CFUNC, idtok);
+        wf_cwat_emit(c, s, SEC_CANON, b);
+        wf_cwat_define(c, s, NS_CFUNC, idtok);
         return;
     }
-    cw_unexpected(c, i);
+    wf_cwat_unexpected(c, i);
 }
 
 /* (import "n" attr* externtype) */
@@ -1050,15 +1050,15 @@ static void import_field(cw *c, cw_scope *s, size_t open)
 {
     size_t end = c->w.match[open];
     size_t i = open + 2;
-    wf_buf *b = wat_tbuf(&c->w);
-    cw_nameattrs(c, &i, b);
+    wf_buf *b = wf_wat_tbuf(&c->w);
+    wf_cwat_nameattrs(c, &i, b);
     int ns;
     size_t idtok;
-    cw_externtype(c, s, &i, b, &ns, &idtok);
-    if (i != end) cw_unexpected(c, i);
+    wf_cwat_externtype(c, s, &i, b, &ns, &idtok);
+    if (i != end) wf_cwat_unexpected(c, i);
     if (c->mode == MODE_EXPAND) return;
-    cw_emit(c, s, SEC_IMPORT, b);
-    cw_define(c, s, ns, idtok);
+    wf_cwat_emit(c, s, SEC_IMPORT, b);
+    wf_cwat_define(c, s, ns, idtok);
 }
 
 /* (export $id? "n" attr* externidx externtype?) */
@@ -1067,25 +1067,25 @@ static void export_field(cw *c, cw_scope *s, size_t open)
     size_t end = c->w.match[open];
     size_t i = open + 2;
     size_t idtok = 0;
-    if (cw_is_id(c, i)) idtok = i++;
-    wf_buf *b = wat_tbuf(&c->w);
-    cw_nameattrs(c, &i, b);
+    if (wf_cwat_is_id(c, i)) idtok = i++;
+    wf_buf *b = wf_wat_tbuf(&c->w);
+    wf_cwat_nameattrs(c, &i, b);
     int ns;
     uint32_t idx = externidx(c, s, &i, &ns, false);
-    cw_sort(b, ns);
+    wf_cwat_sort(b, ns);
     wf_buf_u32leb(b, idx);
     if (i < end) {
         wf_buf_byte(b, 0x01);
         int ns2;
         size_t id2;
-        cw_externtype(c, s, &i, b, &ns2, &id2);
+        wf_cwat_externtype(c, s, &i, b, &ns2, &id2);
     } else {
         wf_buf_byte(b, 0x00);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     if (c->mode == MODE_EXPAND) return;
-    cw_emit(c, s, SEC_EXPORT, b);
-    cw_define(c, s, ns, idtok);
+    wf_cwat_emit(c, s, SEC_EXPORT, b);
+    wf_cwat_define(c, s, ns, idtok);
 }
 
 /* (start f (value v)* (result (value $id?))*) */
@@ -1094,69 +1094,69 @@ static void start_field(cw *c, cw_scope *s, size_t open)
     size_t end = c->w.match[open];
     size_t i = open + 2;
     if (c->mode == MODE_EXPAND) return;
-    wf_buf *b = wat_tbuf(&c->w);
+    wf_buf *b = wf_wat_tbuf(&c->w);
     wf_buf_u32leb(b, sort_ref(c, s, NS_FUNC, &i));
-    wf_buf *args = wat_tbuf(&c->w);
+    wf_buf *args = wf_wat_tbuf(&c->w);
     uint32_t n = 0, nres = 0;
-    while (cw_lkw(c, i, "value")) {
+    while (wf_cwat_lkw(c, i, "value")) {
         size_t q = i + 2;
-        wf_buf_u32leb(args, cw_ref(c, s, NS_VALUE, &q));
+        wf_buf_u32leb(args, wf_cwat_ref(c, s, NS_VALUE, &q));
         i = c->w.match[i] + 1;
         n++;
     }
     wf_buf_u32leb(b, n);
     wf_buf_bytes(b, args->data, args->len);
     wf_buf_free(args);
-    size_t *ids = wat_temp(&c->w, sizeof *ids * (end - i + 1));
-    while (cw_lkw(c, i, "result")) {
+    size_t *ids = wf_wat_temp(&c->w, sizeof *ids * (end - i + 1));
+    while (wf_cwat_lkw(c, i, "result")) {
         size_t q = i + 2;
         ids[nres] = 0;
-        if (cw_lkw(c, q, "value") && cw_is_id(c, q + 2)) ids[nres] = q + 2;
+        if (wf_cwat_lkw(c, q, "value") && wf_cwat_is_id(c, q + 2)) ids[nres] = q + 2;
         nres++;
         i = c->w.match[i] + 1;
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     wf_buf_u32leb(b, nres);
-    cw_emit(c, s, SEC_START, b);
-    for (uint32_t k = 0; k < nres; k++) cw_define(c, s, NS_VALUE, ids[k]);
+    wf_cwat_emit(c, s, SEC_START, b);
+    for (uint32_t k = 0; k < nres; k++) wf_cwat_define(c, s, NS_VALUE, ids[k]);
 }
 
 static void field(cw *c, cw_scope *s, size_t open)
 {
-    if (c->w.tok[open].kind != WF_TOK_LPAREN) cw_unexpected(c, open);
+    if (c->w.tok[open].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, open);
     size_t kw = open + 1;
     size_t i = kw + 1;
-    if (cw_kw(c, kw, "core")) {
+    if (wf_cwat_kw(c, kw, "core")) {
         i++;
         int ns = core_sort_kw(c, kw + 1);
-        size_t idtok = cw_is_id(c, i) ? i : 0;
+        size_t idtok = wf_cwat_is_id(c, i) ? i : 0;
         if (ns == NS_CMODULE) core_module(c, s, open, idtok ? i + 1 : i, idtok);
         else if (ns == NS_CINSTANCE) core_instance(c, s, open, idtok ? i + 1 : i, idtok);
-        else if (ns == NS_CTYPE) cw_type_field(c, s, open, true);
+        else if (ns == NS_CTYPE) wf_cwat_type_field(c, s, open, true);
         else if (ns >= 0) sort_def(c, s, open, i, ns);
-        else if (cw_kw(c, kw + 1, "rec"))
-            wat_fail(&c->w, kw + 1, WF_ERR_UNSUPPORTED, "core rec types in components are not supported");
-        else cw_unexpected(c, kw + 1);
+        else if (wf_cwat_kw(c, kw + 1, "rec"))
+            wf_wat_fail(&c->w, kw + 1, WF_ERR_UNSUPPORTED, "core rec types in components are not supported");
+        else wf_cwat_unexpected(c, kw + 1);
         return;
     }
-    size_t idtok = cw_is_id(c, i) ? i : 0;
-    if (cw_kw(c, kw, "component")) nested_component(c, s, open, idtok ? i + 1 : i, idtok);
-    else if (cw_kw(c, kw, "instance")) comp_instance(c, s, open, idtok ? i + 1 : i, idtok);
-    else if (cw_kw(c, kw, "type")) cw_type_field(c, s, open, false);
-    else if (cw_kw(c, kw, "alias")) {
-        if (c->mode == MODE_EMIT) cw_alias(c, s, open, -1, 0);
-    } else if (cw_kw(c, kw, "canon")) canon_field(c, s, open);
-    else if (cw_kw(c, kw, "func")) sort_def(c, s, open, i, NS_FUNC);
-    else if (cw_kw(c, kw, "import")) import_field(c, s, open);
-    else if (cw_kw(c, kw, "export")) export_field(c, s, open);
-    else if (cw_kw(c, kw, "start")) start_field(c, s, open);
-    else if (cw_kw(c, kw, "value"))
-        wat_fail(&c->w, kw, WF_ERR_UNSUPPORTED, "value definitions are not supported");
-    else cw_unexpected(c, kw);
+    size_t idtok = wf_cwat_is_id(c, i) ? i : 0;
+    if (wf_cwat_kw(c, kw, "component")) nested_component(c, s, open, idtok ? i + 1 : i, idtok);
+    else if (wf_cwat_kw(c, kw, "instance")) comp_instance(c, s, open, idtok ? i + 1 : i, idtok);
+    else if (wf_cwat_kw(c, kw, "type")) wf_cwat_type_field(c, s, open, false);
+    else if (wf_cwat_kw(c, kw, "alias")) {
+        if (c->mode == MODE_EMIT) wf_cwat_alias(c, s, open, -1, 0);
+    } else if (wf_cwat_kw(c, kw, "canon")) canon_field(c, s, open);
+    else if (wf_cwat_kw(c, kw, "func")) sort_def(c, s, open, i, NS_FUNC);
+    else if (wf_cwat_kw(c, kw, "import")) import_field(c, s, open);
+    else if (wf_cwat_kw(c, kw, "export")) export_field(c, s, open);
+    else if (wf_cwat_kw(c, kw, "start")) start_field(c, s, open);
+    else if (wf_cwat_kw(c, kw, "value"))
+        wf_wat_fail(&c->w, kw, WF_ERR_UNSUPPORTED, "value definitions are not supported");
+    else wf_cwat_unexpected(c, kw);
 }
 
 /* One field (or decl) in both modes: what goes before it, then itself. */
-void cw_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t))
+void wf_cwat_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t))
 {
     size_t npend0 = c->npend;
     int mode0 = c->mode;
@@ -1169,35 +1169,35 @@ void cw_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t
         bool core = c->pendcore[k];
         size_t end = c->w.match[o];
         size_t i = o + 2;
-        wf_buf *b = wat_tbuf(&c->w);
+        wf_buf *b = wf_wat_tbuf(&c->w);
         wf_buf_byte(b, 0x01);
-        wf_buf *items = wat_tbuf(&c->w);
+        wf_buf *items = wf_wat_tbuf(&c->w);
         uint32_t n = 0;
         while (i < end) {
-            if (!cw_lkw(c, i, "export")) cw_unexpected(c, i);
+            if (!wf_cwat_lkw(c, i, "export")) wf_cwat_unexpected(c, i);
             size_t q = i + 2;
             int ns;
             if (core) {
-                cw_name(c, &q, items);
+                wf_cwat_name(c, &q, items);
                 uint32_t idx = externidx(c, s, &q, &ns, true);
                 wf_buf_byte(items, (uint8_t)(ns == NS_CTYPE ? 0x10 : ns == NS_CMODULE ? 0x11
                                               : ns == NS_CINSTANCE ? 0x12 : ns - NS_CFUNC));
                 wf_buf_u32leb(items, idx);
             } else {
-                cw_nameattrs(c, &q, items);
+                wf_cwat_nameattrs(c, &q, items);
                 uint32_t idx = externidx(c, s, &q, &ns, false);
-                cw_sort(items, ns);
+                wf_cwat_sort(items, ns);
                 wf_buf_u32leb(items, idx);
             }
-            if (q != c->w.match[i]) cw_unexpected(c, q);
+            if (q != c->w.match[i]) wf_cwat_unexpected(c, q);
             i = c->w.match[i] + 1;
             n++;
         }
         wf_buf_u32leb(b, n);
         wf_buf_bytes(b, items->data, items->len);
         wf_buf_free(items);
-        cw_emit(c, s, core ? SEC_CINSTANCE : SEC_INSTANCE, b);
-        c->inl[o] = cw_define(c, s, core ? NS_CINSTANCE : NS_INSTANCE, 0);
+        wf_cwat_emit(c, s, core ? SEC_CINSTANCE : SEC_INSTANCE, b);
+        c->inl[o] = wf_cwat_define(c, s, core ? NS_CINSTANCE : NS_INSTANCE, 0);
     }
     c->npend = npend0;
     fn(c, s, open);
@@ -1207,8 +1207,8 @@ void cw_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t
 static void compile_fields(cw *c, cw_scope *s, size_t start, size_t stop)
 {
     for (size_t i = start; i < stop; i = c->w.match[i] + 1) {
-        if (c->w.tok[i].kind != WF_TOK_LPAREN) cw_unexpected(c, i);
-        cw_run(c, s, i, field);
+        if (c->w.tok[i].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, i);
+        wf_cwat_run(c, s, i, field);
     }
 }
 
@@ -1220,22 +1220,22 @@ static void compile_top(cw *c, wf_buf *out, bool quote_ok)
 {
     wat *w = &c->w;
     size_t start = 0, stop = w->ntok - 1, idtok = 0;
-    if (wat_lkw(w, 0, "component")) {
-        if (w->match[0] != w->ntok - 2) wat_unexpected(w, w->match[0] + 1);
+    if (wf_wat_lkw(w, 0, "component")) {
+        if (w->match[0] != w->ntok - 2) wf_wat_unexpected(w, w->match[0] + 1);
         start = 2;
         stop = w->match[0];
-        if (wat_kw(w, start, "definition")) start++;
+        if (wf_wat_kw(w, start, "definition")) start++;
         if (w->tok[start].kind == WF_TOK_ID) idtok = start++;
-        if (wat_kw(w, start, "binary") || wat_kw(w, start, "quote")) {
-            bool quote = wat_kw(w, start, "quote");
-            wf_buf *bytes = wat_tbuf(w);
+        if (wf_wat_kw(w, start, "binary") || wf_wat_kw(w, start, "quote")) {
+            bool quote = wf_wat_kw(w, start, "quote");
+            wf_buf *bytes = wf_wat_tbuf(w);
             size_t i = start + 1;
-            wat_strings(w, &i, stop, bytes);
+            wf_wat_strings(w, &i, stop, bytes);
             if (!quote) {
                 wf_buf_bytes(out, bytes->data, bytes->len);
                 return;
             }
-            if (!quote_ok) wat_unexpected(w, start);
+            if (!quote_ok) wf_wat_unexpected(w, start);
             wf_error *e = compile((const char *)bytes->data, bytes->len, out, false);
             if (e) {
                 w->err = e;
@@ -1244,10 +1244,10 @@ static void compile_top(cw *c, wf_buf *out, bool quote_ok)
             return;
         }
     }
-    cw_scope *s = cw_scope_new(c, NULL, SC_COMP, idtok);
+    cw_scope *s = wf_cwat_scope_new(c, NULL, SC_COMP, idtok);
     compile_fields(c, s, start, stop);
     encode_component(c, s, out);
-    cw_scope_free(s);
+    wf_cwat_scope_free(s);
 }
 
 static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_ok)
@@ -1258,7 +1258,7 @@ static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_o
     size_t out_len = out->len;
     wf_error *err = NULL;
     if (setjmp(c->w.jb) == 0) {
-        wat_tokenize(&c->w, text, len);
+        wf_wat_tokenize(&c->w, text, len);
         c->inl = wf_xmalloc((c->w.ntok + 4) * sizeof *c->inl);
         memset(c->inl, 0xff, (c->w.ntok + 4) * sizeof *c->inl);
         compile_top(c, out, quote_ok);
@@ -1266,12 +1266,12 @@ static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_o
         err = c->w.err;
         out->len = out_len;
     }
-    for (size_t k = 0; k < c->nscopes; k++) cw_scope_free(c->scopes[k]);
+    for (size_t k = 0; k < c->nscopes; k++) wf_cwat_scope_free(c->scopes[k]);
     free(c->scopes);
     free(c->inl);
     free(c->pend);
     free(c->pendcore);
-    wat_ctx_free(&c->w);
+    wf_wat_ctx_free(&c->w);
     free(c);
     return err;
 }

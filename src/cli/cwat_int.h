@@ -66,63 +66,63 @@ typedef struct cw {
 #define CW_NONE UINT32_MAX
 
 /* ---- cwat.c ---- */
-WF_NORETURN void cw_unexpected(cw *c, size_t at);
-void cw_rparen(cw *c, size_t *pos);
-bool cw_kw(cw *c, size_t i, const char *kw);
-bool cw_lkw(cw *c, size_t i, const char *kw);
-bool cw_is_id(cw *c, size_t i);
+WF_NORETURN void wf_cwat_unexpected(cw *c, size_t at);
+void wf_cwat_rparen(cw *c, size_t *pos);
+bool wf_cwat_kw(cw *c, size_t i, const char *kw);
+bool wf_cwat_lkw(cw *c, size_t i, const char *kw);
+bool wf_cwat_is_id(cw *c, size_t i);
 /* Name string at *pos encoded as a name (len + UTF-8); advances. */
-void cw_name(cw *c, size_t *pos, wf_buf *out);
+void wf_cwat_name(cw *c, size_t *pos, wf_buf *out);
 /* A u32 literal at *pos. */
-uint32_t cw_u32(cw *c, size_t *pos);
+uint32_t wf_cwat_u32(cw *c, size_t *pos);
 
 /* A new definition in ns of scope s, bound to the $id at idtok (0: none). */
-uint32_t cw_define(cw *c, cw_scope *s, int ns, size_t idtok);
+uint32_t wf_cwat_define(cw *c, cw_scope *s, int ns, size_t idtok);
 /* An index of ns at *pos ($id or number): resolved in s or, with an outer
  * alias emitted into s, in an enclosing scope. EXPAND mode resolves nothing. */
-uint32_t cw_ref(cw *c, cw_scope *s, int ns, size_t *pos);
+uint32_t wf_cwat_ref(cw *c, cw_scope *s, int ns, size_t *pos);
 /* An index at *pos resolved in s only. */
-uint32_t cw_ref_local(cw *c, cw_scope *s, int ns, size_t *pos);
+uint32_t wf_cwat_ref_local(cw *c, cw_scope *s, int ns, size_t *pos);
 /* core-prefix(core:Xidx) in an option-like form ending at end: `idx`,
  * `idx "name"` (inline export alias) or `(core X idx name?)`. */
-uint32_t cw_core_ref(cw *c, cw_scope *s, int ns, size_t *pos, size_t end);
+uint32_t wf_cwat_core_ref(cw *c, cw_scope *s, int ns, size_t *pos, size_t end);
 /* Append an item of section sec to s (a decl when s is a type). */
-void cw_emit(cw *c, cw_scope *s, int sec, const wf_buf *item);
+void wf_cwat_emit(cw *c, cw_scope *s, int sec, const wf_buf *item);
 /* Encode the sort of ns (alias / sortidx / export form). */
-void cw_sort(wf_buf *out, int ns);
+void wf_cwat_sort(wf_buf *out, int ns);
 /* Parse a sort at *pos: `core X` or `X`; -1 when not a sort keyword. */
-int cw_parse_sort(cw *c, size_t *pos);
+int wf_cwat_parse_sort(cw *c, size_t *pos);
 /* An alias form (alias ...) at open: defined in s; returns the index. When
  * defsort >= 0 it is the sugar `(sort $id (alias ...))` whose sort and id
  * come from outside (idtok). */
-uint32_t cw_alias(cw *c, cw_scope *s, size_t open, int defsort, size_t idtok);
+uint32_t wf_cwat_alias(cw *c, cw_scope *s, size_t open, int defsort, size_t idtok);
 /* nameattributes: "name" then (versionsuffix|implements|external-id ...)* */
-void cw_nameattrs(cw *c, size_t *pos, wf_buf *out);
-bool cw_is_attr(cw *c, size_t i);
+void wf_cwat_nameattrs(cw *c, size_t *pos, wf_buf *out);
+bool wf_cwat_is_attr(cw *c, size_t i);
 
-cw_scope *cw_scope_new(cw *c, cw_scope *up, int kind, size_t idtok);
+cw_scope *wf_cwat_scope_new(cw *c, cw_scope *up, int kind, size_t idtok);
 /* Run fn on the field/decl at open in EXPAND then EMIT mode. */
-void cw_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t));
-void cw_scope_free(cw_scope *s);
-void cw_flush(cw_scope *s);
+void wf_cwat_run(cw *c, cw_scope *s, size_t open, void (*fn)(cw *, cw_scope *, size_t));
+void wf_cwat_scope_free(cw_scope *s);
+void wf_cwat_flush(cw_scope *s);
 
 /* ---- cwat_type.c ---- */
-bool cw_is_prim(cw *c, size_t i);
+bool wf_cwat_is_prim(cw *c, size_t i);
 /* valtype at *pos: primitive, index, or inline defvaltype. */
-void cw_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out);
+void wf_cwat_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out);
 /* A deftype whose keyword is at kw and body runs from i to end (the `)`). */
-void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idtok, wf_buf *out);
+void wf_cwat_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idtok, wf_buf *out);
 /* A core type body: kw is func/module/..., body from i to end. */
-void cw_core_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, wf_buf *out);
+void wf_cwat_core_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, wf_buf *out);
 /* A type use from *pos to end: `(type idx)` or an inline body of the kind
  * named by the keyword at kw (func/component/instance; module when core),
  * which becomes a type defined before the field (keyed by token key).
  * Returns the type index (a core type index when core). */
-uint32_t cw_typeuse(cw *c, cw_scope *s, size_t key, size_t kw, size_t *pos, size_t end, bool core);
+uint32_t wf_cwat_typeuse(cw *c, cw_scope *s, size_t key, size_t kw, size_t *pos, size_t end, bool core);
 /* externtype form at *pos `(sort $id? ...)`: encodes it, returns its ns and
  * the token of its $id (0 none). */
-void cw_externtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out, int *ns, size_t *idtok);
+void wf_cwat_externtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out, int *ns, size_t *idtok);
 /* A type definition (type $id? (export "n")* deftype) at open, in s. */
-void cw_type_field(cw *c, cw_scope *s, size_t open, bool core);
+void wf_cwat_type_field(cw *c, cw_scope *s, size_t open, bool core);
 
 #endif

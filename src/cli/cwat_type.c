@@ -18,11 +18,11 @@ static int prim_code(cw *c, size_t i)
 {
     if (c->w.tok[i].kind != WF_TOK_KEYWORD) return -1;
     for (size_t k = 0; k < WF_COUNT(prims); k++)
-        if (cw_kw(c, i, prims[k].name)) return prims[k].code;
+        if (wf_cwat_kw(c, i, prims[k].name)) return prims[k].code;
     return -1;
 }
 
-bool cw_is_prim(cw *c, size_t i)
+bool wf_cwat_is_prim(cw *c, size_t i)
 {
     return prim_code(c, i) >= 0;
 }
@@ -33,18 +33,18 @@ bool cw_is_prim(cw *c, size_t i)
 static uint32_t prepend(cw *c, cw_scope *s, size_t key, size_t kw, size_t i, size_t end,
                         bool core)
 {
-    wf_buf *scratch = wat_tbuf(&c->w);
+    wf_buf *scratch = wf_wat_tbuf(&c->w);
     if (core) {
-        cw_core_deftype(c, s, kw, i, end, scratch);
+        wf_cwat_core_deftype(c, s, kw, i, end, scratch);
     } else {
-        cw_deftype(c, s, kw, i, end, 0, scratch);
+        wf_cwat_deftype(c, s, kw, i, end, 0, scratch);
     }
     c->mode = MODE_EMIT;
-    wf_buf *b = wat_tbuf(&c->w);
-    if (core) cw_core_deftype(c, s, kw, i, end, b);
-    else cw_deftype(c, s, kw, i, end, 0, b);
-    cw_emit(c, s, core ? SEC_CTYPE : SEC_TYPE, b);
-    uint32_t idx = cw_define(c, s, core ? NS_CTYPE : NS_TYPE, 0);
+    wf_buf *b = wf_wat_tbuf(&c->w);
+    if (core) wf_cwat_core_deftype(c, s, kw, i, end, b);
+    else wf_cwat_deftype(c, s, kw, i, end, 0, b);
+    wf_cwat_emit(c, s, core ? SEC_CTYPE : SEC_TYPE, b);
+    uint32_t idx = wf_cwat_define(c, s, core ? NS_CTYPE : NS_TYPE, 0);
     c->inl[key] = idx;
     c->mode = MODE_EXPAND;
     return idx;
@@ -56,7 +56,7 @@ static void typeidx_val(wf_buf *out, uint32_t idx)
     wf_buf_s64leb(out, idx);
 }
 
-void cw_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
+void wf_cwat_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
 {
     size_t i = *pos;
     int p = prim_code(c, i);
@@ -74,17 +74,17 @@ void cw_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
     }
     if (c->w.tok[i].kind == WF_TOK_KEYWORD)
         wat_malformed(&c->w, i, "unknown type %.*s", (int)c->w.tok[i].len, c->w.tok[i].text);
-    typeidx_val(out, cw_ref(c, s, NS_TYPE, pos));
+    typeidx_val(out, wf_cwat_ref(c, s, NS_TYPE, pos));
 }
 
 /* label strings from i to end */
 static void labels(cw *c, size_t i, size_t end, wf_buf *out)
 {
-    wf_buf *tmp = wat_tbuf(&c->w);
+    wf_buf *tmp = wf_wat_tbuf(&c->w);
     uint32_t n = 0;
     while (i < end) {
-        if (c->w.tok[i].kind != WF_TOK_STRING) cw_unexpected(c, i);
-        cw_name(c, &i, tmp);
+        if (c->w.tok[i].kind != WF_TOK_STRING) wf_cwat_unexpected(c, i);
+        wf_cwat_name(c, &i, tmp);
         n++;
     }
     wf_buf_u32leb(out, n);
@@ -99,48 +99,48 @@ static void type_decls(cw *c, cw_scope *s, int kind, size_t i, size_t end, size_
                        wf_buf *out)
 {
     if (c->mode == MODE_EXPAND) return; /* expanded within its own scope */
-    cw_scope *in = cw_scope_new(c, s, kind, idtok);
+    cw_scope *in = wf_cwat_scope_new(c, s, kind, idtok);
     for (; i < end; i = c->w.match[i] + 1) {
-        if (c->w.tok[i].kind != WF_TOK_LPAREN) cw_unexpected(c, i);
-        cw_run(c, in, i, decl);
+        if (c->w.tok[i].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, i);
+        wf_cwat_run(c, in, i, decl);
     }
     wf_buf_byte(out, kind == SC_CTYPE ? 0x41 : 0x42);
     wf_buf_u32leb(out, in->ndecls);
     wf_buf_bytes(out, in->body.data, in->body.len);
-    cw_scope_free(in);
+    wf_cwat_scope_free(in);
 }
 
 static void functype(cw *c, cw_scope *s, size_t i, size_t end, wf_buf *out)
 {
-    bool async = cw_kw(c, i, "async");
+    bool async = wf_cwat_kw(c, i, "async");
     if (async) i++;
     wf_buf_byte(out, async ? 0x43 : 0x40);
-    wf_buf *params = wat_tbuf(&c->w);
+    wf_buf *params = wf_wat_tbuf(&c->w);
     uint32_t n = 0;
-    while (cw_lkw(c, i, "param")) {
+    while (wf_cwat_lkw(c, i, "param")) {
         size_t pe = c->w.match[i];
         size_t q = i + 2;
-        cw_name(c, &q, params);
-        cw_valtype(c, s, &q, params);
-        if (q != pe) cw_unexpected(c, q);
+        wf_cwat_name(c, &q, params);
+        wf_cwat_valtype(c, s, &q, params);
+        if (q != pe) wf_cwat_unexpected(c, q);
         n++;
         i = pe + 1;
     }
     wf_buf_u32leb(out, n);
     wf_buf_bytes(out, params->data, params->len);
     wf_buf_free(params);
-    if (cw_lkw(c, i, "result")) {
+    if (wf_cwat_lkw(c, i, "result")) {
         size_t re = c->w.match[i];
         size_t q = i + 2;
         wf_buf_byte(out, 0x00);
-        cw_valtype(c, s, &q, out);
-        if (q != re) cw_unexpected(c, q);
+        wf_cwat_valtype(c, s, &q, out);
+        if (q != re) wf_cwat_unexpected(c, q);
         i = re + 1;
     } else {
         wf_buf_byte(out, 0x01);
         wf_buf_byte(out, 0x00);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
 }
 
 /* An optional valtype: present when i < end. */
@@ -148,59 +148,59 @@ static void opt_valtype(cw *c, cw_scope *s, size_t *i, size_t end, wf_buf *out)
 {
     if (*i < end) {
         wf_buf_byte(out, 0x01);
-        cw_valtype(c, s, i, out);
+        wf_cwat_valtype(c, s, i, out);
     } else {
         wf_buf_byte(out, 0x00);
     }
 }
 
-void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idtok, wf_buf *out)
+void wf_cwat_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idtok, wf_buf *out)
 {
-    if (cw_kw(c, kw, "record")) {
+    if (wf_cwat_kw(c, kw, "record")) {
         wf_buf_byte(out, 0x72);
-        wf_buf *tmp = wat_tbuf(&c->w);
+        wf_buf *tmp = wf_wat_tbuf(&c->w);
         uint32_t n = 0;
         for (; i < end; i = c->w.match[i] + 1) {
-            if (!cw_lkw(c, i, "field")) cw_unexpected(c, i);
+            if (!wf_cwat_lkw(c, i, "field")) wf_cwat_unexpected(c, i);
             size_t q = i + 2;
-            cw_name(c, &q, tmp);
-            cw_valtype(c, s, &q, tmp);
-            if (q != c->w.match[i]) cw_unexpected(c, q);
+            wf_cwat_name(c, &q, tmp);
+            wf_cwat_valtype(c, s, &q, tmp);
+            if (q != c->w.match[i]) wf_cwat_unexpected(c, q);
             n++;
         }
         wf_buf_u32leb(out, n);
         wf_buf_bytes(out, tmp->data, tmp->len);
         wf_buf_free(tmp);
-    } else if (cw_kw(c, kw, "variant")) {
+    } else if (wf_cwat_kw(c, kw, "variant")) {
         wf_buf_byte(out, 0x71);
-        wf_buf *tmp = wat_tbuf(&c->w);
+        wf_buf *tmp = wf_wat_tbuf(&c->w);
         uint32_t n = 0;
         for (; i < end; i = c->w.match[i] + 1) {
-            if (!cw_lkw(c, i, "case")) cw_unexpected(c, i);
+            if (!wf_cwat_lkw(c, i, "case")) wf_cwat_unexpected(c, i);
             size_t ce = c->w.match[i];
             size_t q = i + 2;
-            if (cw_is_id(c, q)) q++;
-            cw_name(c, &q, tmp);
-            if (q < ce && !cw_lkw(c, q, "refines")) {
+            if (wf_cwat_is_id(c, q)) q++;
+            wf_cwat_name(c, &q, tmp);
+            if (q < ce && !wf_cwat_lkw(c, q, "refines")) {
                 wf_buf_byte(tmp, 0x01);
-                cw_valtype(c, s, &q, tmp);
+                wf_cwat_valtype(c, s, &q, tmp);
             } else {
                 wf_buf_byte(tmp, 0x00);
             }
-            if (cw_lkw(c, q, "refines")) q = c->w.match[q] + 1;
+            if (wf_cwat_lkw(c, q, "refines")) q = c->w.match[q] + 1;
             wf_buf_byte(tmp, 0x00);
-            if (q != ce) cw_unexpected(c, q);
+            if (q != ce) wf_cwat_unexpected(c, q);
             n++;
         }
         wf_buf_u32leb(out, n);
         wf_buf_bytes(out, tmp->data, tmp->len);
         wf_buf_free(tmp);
-    } else if (cw_kw(c, kw, "list")) {
-        wf_buf *tmp = wat_tbuf(&c->w);
+    } else if (wf_cwat_kw(c, kw, "list")) {
+        wf_buf *tmp = wf_wat_tbuf(&c->w);
         size_t q = i;
-        cw_valtype(c, s, &q, tmp);
+        wf_cwat_valtype(c, s, &q, tmp);
         if (q < end) {
-            uint32_t len = cw_u32(c, &q);
+            uint32_t len = wf_cwat_u32(c, &q);
             wf_buf_byte(out, 0x67);
             wf_buf_bytes(out, tmp->data, tmp->len);
             wf_buf_u32leb(out, len);
@@ -209,88 +209,88 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
             wf_buf_bytes(out, tmp->data, tmp->len);
         }
         wf_buf_free(tmp);
-        if (q != end) cw_unexpected(c, q);
-    } else if (cw_kw(c, kw, "tuple")) {
+        if (q != end) wf_cwat_unexpected(c, q);
+    } else if (wf_cwat_kw(c, kw, "tuple")) {
         wf_buf_byte(out, 0x6f);
-        wf_buf *tmp = wat_tbuf(&c->w);
+        wf_buf *tmp = wf_wat_tbuf(&c->w);
         uint32_t n = 0;
         while (i < end) {
-            cw_valtype(c, s, &i, tmp);
+            wf_cwat_valtype(c, s, &i, tmp);
             n++;
         }
         wf_buf_u32leb(out, n);
         wf_buf_bytes(out, tmp->data, tmp->len);
         wf_buf_free(tmp);
-    } else if (cw_kw(c, kw, "flags") || cw_kw(c, kw, "enum")) {
-        wf_buf_byte(out, cw_kw(c, kw, "flags") ? 0x6e : 0x6d);
+    } else if (wf_cwat_kw(c, kw, "flags") || wf_cwat_kw(c, kw, "enum")) {
+        wf_buf_byte(out, wf_cwat_kw(c, kw, "flags") ? 0x6e : 0x6d);
         labels(c, i, end, out);
-    } else if (cw_kw(c, kw, "option")) {
+    } else if (wf_cwat_kw(c, kw, "option")) {
         wf_buf_byte(out, 0x6b);
-        cw_valtype(c, s, &i, out);
-        if (i != end) cw_unexpected(c, i);
-    } else if (cw_kw(c, kw, "result")) {
+        wf_cwat_valtype(c, s, &i, out);
+        if (i != end) wf_cwat_unexpected(c, i);
+    } else if (wf_cwat_kw(c, kw, "result")) {
         wf_buf_byte(out, 0x6a);
-        if (i < end && !cw_lkw(c, i, "error")) {
+        if (i < end && !wf_cwat_lkw(c, i, "error")) {
             wf_buf_byte(out, 0x01);
-            cw_valtype(c, s, &i, out);
+            wf_cwat_valtype(c, s, &i, out);
         } else {
             wf_buf_byte(out, 0x00);
         }
-        if (cw_lkw(c, i, "error")) {
+        if (wf_cwat_lkw(c, i, "error")) {
             size_t ee = c->w.match[i];
             size_t q = i + 2;
             wf_buf_byte(out, 0x01);
-            cw_valtype(c, s, &q, out);
-            if (q != ee) cw_unexpected(c, q);
+            wf_cwat_valtype(c, s, &q, out);
+            if (q != ee) wf_cwat_unexpected(c, q);
             i = ee + 1;
         } else {
             wf_buf_byte(out, 0x00);
         }
-        if (i != end) cw_unexpected(c, i);
-    } else if (cw_kw(c, kw, "own") || cw_kw(c, kw, "borrow")) {
-        wf_buf_byte(out, cw_kw(c, kw, "own") ? 0x69 : 0x68);
-        wf_buf_u32leb(out, cw_ref(c, s, NS_TYPE, &i));
-        if (i != end) cw_unexpected(c, i);
-    } else if (cw_kw(c, kw, "stream") || cw_kw(c, kw, "future")) {
-        wf_buf_byte(out, cw_kw(c, kw, "stream") ? 0x66 : 0x65);
+        if (i != end) wf_cwat_unexpected(c, i);
+    } else if (wf_cwat_kw(c, kw, "own") || wf_cwat_kw(c, kw, "borrow")) {
+        wf_buf_byte(out, wf_cwat_kw(c, kw, "own") ? 0x69 : 0x68);
+        wf_buf_u32leb(out, wf_cwat_ref(c, s, NS_TYPE, &i));
+        if (i != end) wf_cwat_unexpected(c, i);
+    } else if (wf_cwat_kw(c, kw, "stream") || wf_cwat_kw(c, kw, "future")) {
+        wf_buf_byte(out, wf_cwat_kw(c, kw, "stream") ? 0x66 : 0x65);
         opt_valtype(c, s, &i, end, out);
-        if (i != end) cw_unexpected(c, i);
-    } else if (cw_kw(c, kw, "map")) {
+        if (i != end) wf_cwat_unexpected(c, i);
+    } else if (wf_cwat_kw(c, kw, "map")) {
         wf_buf_byte(out, 0x63);
-        cw_valtype(c, s, &i, out);
-        cw_valtype(c, s, &i, out);
-        if (i != end) cw_unexpected(c, i);
-    } else if (cw_kw(c, kw, "func")) {
+        wf_cwat_valtype(c, s, &i, out);
+        wf_cwat_valtype(c, s, &i, out);
+        if (i != end) wf_cwat_unexpected(c, i);
+    } else if (wf_cwat_kw(c, kw, "func")) {
         functype(c, s, i, end, out);
-    } else if (cw_kw(c, kw, "component")) {
+    } else if (wf_cwat_kw(c, kw, "component")) {
         type_decls(c, s, SC_CTYPE, i, end, idtok, out);
-    } else if (cw_kw(c, kw, "instance")) {
+    } else if (wf_cwat_kw(c, kw, "instance")) {
         type_decls(c, s, SC_ITYPE, i, end, idtok, out);
-    } else if (cw_kw(c, kw, "resource")) {
+    } else if (wf_cwat_kw(c, kw, "resource")) {
         wf_buf_byte(out, 0x3f);
-        if (!cw_lkw(c, i, "rep")) cw_unexpected(c, i);
+        if (!wf_cwat_lkw(c, i, "rep")) wf_cwat_unexpected(c, i);
         size_t q = i + 2;
-        if (cw_kw(c, q, "i32")) wf_buf_byte(out, 0x7f);
-        else if (cw_kw(c, q, "i64")) wf_buf_byte(out, 0x7e);
-        else cw_unexpected(c, q);
+        if (wf_cwat_kw(c, q, "i32")) wf_buf_byte(out, 0x7f);
+        else if (wf_cwat_kw(c, q, "i64")) wf_buf_byte(out, 0x7e);
+        else wf_cwat_unexpected(c, q);
         q++;
-        cw_rparen(c, &q);
+        wf_cwat_rparen(c, &q);
         i = q;
-        if (cw_lkw(c, i, "dtor")) {
+        if (wf_cwat_lkw(c, i, "dtor")) {
             size_t de = c->w.match[i];
             q = i + 2;
             wf_buf_byte(out, 0x01);
-            uint32_t f = cw_core_ref(c, s, NS_CFUNC, &q, de);
+            uint32_t f = wf_cwat_core_ref(c, s, NS_CFUNC, &q, de);
             wf_buf_u32leb(out, f);
-            if (q != de) cw_unexpected(c, q);
+            if (q != de) wf_cwat_unexpected(c, q);
             i = de + 1;
         } else {
             wf_buf_byte(out, 0x00);
         }
-        if (i != end) cw_unexpected(c, i);
+        if (i != end) wf_cwat_unexpected(c, i);
     } else {
         int p = prim_code(c, kw);
-        if (p < 0 || i != end) cw_unexpected(c, kw);
+        if (p < 0 || i != end) wf_cwat_unexpected(c, kw);
         wf_buf_byte(out, (uint8_t)p);
     }
 }
@@ -300,15 +300,15 @@ void cw_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idto
 static void core_results(cw *c, size_t *pos, size_t end, wf_buf *out, bool params)
 {
     const char *kw = params ? "param" : "result";
-    wf_buf *tmp = wat_tbuf(&c->w);
+    wf_buf *tmp = wf_wat_tbuf(&c->w);
     uint32_t n = 0;
     size_t i = *pos;
-    while (i < end && cw_lkw(c, i, kw)) {
+    while (i < end && wf_cwat_lkw(c, i, kw)) {
         size_t pe = c->w.match[i];
         size_t q = i + 2;
-        if (params && cw_is_id(c, q)) q++;
+        if (params && wf_cwat_is_id(c, q)) q++;
         while (q < pe) {
-            wat_valtype(&c->w, &q, tmp);
+            wf_wat_valtype(&c->w, &q, tmp);
             n++;
         }
         i = pe + 1;
@@ -328,61 +328,61 @@ static void core_functype(cw *c, size_t *pos, size_t end, wf_buf *out)
 
 static void module_decl(cw *c, cw_scope *s, size_t open);
 
-void cw_core_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, wf_buf *out)
+void wf_cwat_core_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, wf_buf *out)
 {
-    if (cw_kw(c, kw, "func")) {
+    if (wf_cwat_kw(c, kw, "func")) {
         core_functype(c, &i, end, out);
-        if (i != end) cw_unexpected(c, i);
+        if (i != end) wf_cwat_unexpected(c, i);
         return;
     }
-    if (cw_kw(c, kw, "module")) {
+    if (wf_cwat_kw(c, kw, "module")) {
         if (c->mode == MODE_EXPAND) return;
-        cw_scope *in = cw_scope_new(c, s, SC_MTYPE, 0);
+        cw_scope *in = wf_cwat_scope_new(c, s, SC_MTYPE, 0);
         for (; i < end; i = c->w.match[i] + 1) {
-            if (c->w.tok[i].kind != WF_TOK_LPAREN) cw_unexpected(c, i);
+            if (c->w.tok[i].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, i);
             module_decl(c, in, i);
         }
         wf_buf_byte(out, 0x50);
         wf_buf_u32leb(out, in->ndecls);
         wf_buf_bytes(out, in->body.data, in->body.len);
-        cw_scope_free(in);
+        wf_cwat_scope_free(in);
         return;
     }
-    if (cw_kw(c, kw, "struct") || cw_kw(c, kw, "array") || cw_kw(c, kw, "sub") || cw_kw(c, kw, "rec"))
-        wat_fail(&c->w, kw, WF_ERR_UNSUPPORTED, "GC core types in components are not supported");
-    cw_unexpected(c, kw);
+    if (wf_cwat_kw(c, kw, "struct") || wf_cwat_kw(c, kw, "array") || wf_cwat_kw(c, kw, "sub") || wf_cwat_kw(c, kw, "rec"))
+        wf_wat_fail(&c->w, kw, WF_ERR_UNSUPPORTED, "GC core types in components are not supported");
+    wf_cwat_unexpected(c, kw);
 }
 
 /* A module type's func type written inline: declared right before its use
  * (wasm-tools declares one per use, without reuse). */
 static uint32_t module_sig(cw *c, cw_scope *s, size_t *pos, size_t end)
 {
-    wf_buf *sig = wat_tbuf(&c->w);
+    wf_buf *sig = wf_wat_tbuf(&c->w);
     core_functype(c, pos, end, sig);
-    cw_emit(c, s, SEC_CTYPE, sig);
-    return cw_define(c, s, NS_CTYPE, 0);
+    wf_cwat_emit(c, s, SEC_CTYPE, sig);
+    return wf_cwat_define(c, s, NS_CTYPE, 0);
 }
 
 static void core_limits(cw *c, size_t *pos, size_t end, wf_buf *out, bool mem)
 {
     size_t i = *pos;
     uint8_t flags = 0;
-    if (mem && cw_kw(c, i, "i64")) {
+    if (mem && wf_cwat_kw(c, i, "i64")) {
         flags |= 0x04;
         i++;
     }
     const wf_wat_token *t = &c->w.tok[i];
     uint64_t min = 0, max = 0;
-    if (t->kind != WF_TOK_NUMBER || !wf_wat_num_u64(t->text, t->len, &min)) cw_unexpected(c, i);
+    if (t->kind != WF_TOK_NUMBER || !wf_wat_num_u64(t->text, t->len, &min)) wf_cwat_unexpected(c, i);
     i++;
     t = &c->w.tok[i];
     bool has_max = t->kind == WF_TOK_NUMBER;
     if (has_max) {
-        if (!wf_wat_num_u64(t->text, t->len, &max)) cw_unexpected(c, i);
+        if (!wf_wat_num_u64(t->text, t->len, &max)) wf_cwat_unexpected(c, i);
         i++;
         flags |= 0x01;
     }
-    if (mem && i < end && cw_kw(c, i, "shared")) {
+    if (mem && i < end && wf_cwat_kw(c, i, "shared")) {
         flags |= 0x02;
         i++;
     }
@@ -397,53 +397,53 @@ static void core_limits(cw *c, size_t *pos, size_t end, wf_buf *out, bool mem)
 static void core_externtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
 {
     size_t open = *pos;
-    if (c->w.tok[open].kind != WF_TOK_LPAREN) cw_unexpected(c, open);
+    if (c->w.tok[open].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, open);
     size_t end = c->w.match[open];
     size_t kw = open + 1;
     size_t i = kw + 1;
-    if (cw_is_id(c, i)) i++;
-    if (cw_kw(c, kw, "func") || cw_kw(c, kw, "tag")) {
-        bool tag = cw_kw(c, kw, "tag");
+    if (wf_cwat_is_id(c, i)) i++;
+    if (wf_cwat_kw(c, kw, "func") || wf_cwat_kw(c, kw, "tag")) {
+        bool tag = wf_cwat_kw(c, kw, "tag");
         wf_buf_byte(out, tag ? 0x04 : 0x00);
         if (tag) wf_buf_byte(out, 0x00);
         uint32_t t;
-        if (cw_lkw(c, i, "type")) {
+        if (wf_cwat_lkw(c, i, "type")) {
             size_t q = i + 2;
-            t = cw_ref_local(c, s, NS_CTYPE, &q);
-            cw_rparen(c, &q);
+            t = wf_cwat_ref_local(c, s, NS_CTYPE, &q);
+            wf_cwat_rparen(c, &q);
             /* a (param)/(result) after (type) only restates it */
             i = end;
         } else {
             t = module_sig(c, s, &i, end);
         }
         wf_buf_u32leb(out, t);
-    } else if (cw_kw(c, kw, "table")) {
+    } else if (wf_cwat_kw(c, kw, "table")) {
         /* text order is limits then reftype, binary the reverse */
-        wf_buf *lim = wat_tbuf(&c->w);
+        wf_buf *lim = wf_wat_tbuf(&c->w);
         wf_buf_byte(out, 0x01);
         core_limits(c, &i, end, lim, false);
-        wat_valtype(&c->w, &i, out);
+        wf_wat_valtype(&c->w, &i, out);
         wf_buf_bytes(out, lim->data, lim->len);
         wf_buf_free(lim);
-    } else if (cw_kw(c, kw, "memory")) {
+    } else if (wf_cwat_kw(c, kw, "memory")) {
         wf_buf_byte(out, 0x02);
         core_limits(c, &i, end, out, true);
-    } else if (cw_kw(c, kw, "global")) {
+    } else if (wf_cwat_kw(c, kw, "global")) {
         wf_buf_byte(out, 0x03);
-        if (cw_lkw(c, i, "mut")) {
+        if (wf_cwat_lkw(c, i, "mut")) {
             size_t q = i + 2;
-            wat_valtype(&c->w, &q, out);
-            cw_rparen(c, &q);
+            wf_wat_valtype(&c->w, &q, out);
+            wf_cwat_rparen(c, &q);
             wf_buf_byte(out, 0x01);
             i = q;
         } else {
-            wat_valtype(&c->w, &i, out);
+            wf_wat_valtype(&c->w, &i, out);
             wf_buf_byte(out, 0x00);
         }
     } else {
-        cw_unexpected(c, kw);
+        wf_cwat_unexpected(c, kw);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     *pos = end + 1;
 }
 
@@ -452,44 +452,44 @@ static void module_decl(cw *c, cw_scope *s, size_t open)
     size_t end = c->w.match[open];
     size_t kw = open + 1;
     size_t i = kw + 1;
-    wf_buf *b = wat_tbuf(&c->w);
-    if (cw_kw(c, kw, "import")) {
-        cw_name(c, &i, b);
-        cw_name(c, &i, b);
+    wf_buf *b = wf_wat_tbuf(&c->w);
+    if (wf_cwat_kw(c, kw, "import")) {
+        wf_cwat_name(c, &i, b);
+        wf_cwat_name(c, &i, b);
         core_externtype(c, s, &i, b);
-        if (i != end) cw_unexpected(c, i);
-        cw_emit(c, s, SEC_IMPORT, b);
-    } else if (cw_kw(c, kw, "export")) {
-        cw_name(c, &i, b);
+        if (i != end) wf_cwat_unexpected(c, i);
+        wf_cwat_emit(c, s, SEC_IMPORT, b);
+    } else if (wf_cwat_kw(c, kw, "export")) {
+        wf_cwat_name(c, &i, b);
         core_externtype(c, s, &i, b);
-        if (i != end) cw_unexpected(c, i);
-        cw_emit(c, s, SEC_EXPORT, b);
-    } else if (cw_kw(c, kw, "type")) {
+        if (i != end) wf_cwat_unexpected(c, i);
+        wf_cwat_emit(c, s, SEC_EXPORT, b);
+    } else if (wf_cwat_kw(c, kw, "type")) {
         size_t idtok = 0;
-        if (cw_is_id(c, i)) idtok = i++;
-        if (!cw_lkw(c, i, "func")) cw_unexpected(c, i);
+        if (wf_cwat_is_id(c, i)) idtok = i++;
+        if (!wf_cwat_lkw(c, i, "func")) wf_cwat_unexpected(c, i);
         size_t q = i + 2;
         core_functype(c, &q, c->w.match[i], b);
-        if (q != c->w.match[i]) cw_unexpected(c, q);
-        if (c->w.match[i] + 1 != end) cw_unexpected(c, c->w.match[i] + 1);
-        cw_emit(c, s, SEC_CTYPE, b);
-        cw_define(c, s, NS_CTYPE, idtok);
-    } else if (cw_kw(c, kw, "alias")) {
-        cw_alias(c, s, open, -1, 0);
+        if (q != c->w.match[i]) wf_cwat_unexpected(c, q);
+        if (c->w.match[i] + 1 != end) wf_cwat_unexpected(c, c->w.match[i] + 1);
+        wf_cwat_emit(c, s, SEC_CTYPE, b);
+        wf_cwat_define(c, s, NS_CTYPE, idtok);
+    } else if (wf_cwat_kw(c, kw, "alias")) {
+        wf_cwat_alias(c, s, open, -1, 0);
     } else {
-        cw_unexpected(c, kw);
+        wf_cwat_unexpected(c, kw);
     }
 }
 
 /* ---- Type uses, extern types, decls ------------------------------------ */
 
-uint32_t cw_typeuse(cw *c, cw_scope *s, size_t key, size_t kw, size_t *pos, size_t end, bool core)
+uint32_t wf_cwat_typeuse(cw *c, cw_scope *s, size_t key, size_t kw, size_t *pos, size_t end, bool core)
 {
     size_t i = *pos;
-    if (cw_lkw(c, i, "type") && c->w.match[i] + 1 == end) {
+    if (wf_cwat_lkw(c, i, "type") && c->w.match[i] + 1 == end) {
         size_t q = i + 2;
-        uint32_t t = cw_ref(c, s, core ? NS_CTYPE : NS_TYPE, &q);
-        cw_rparen(c, &q);
+        uint32_t t = wf_cwat_ref(c, s, core ? NS_CTYPE : NS_TYPE, &q);
+        wf_cwat_rparen(c, &q);
         *pos = q;
         return t;
     }
@@ -498,61 +498,61 @@ uint32_t cw_typeuse(cw *c, cw_scope *s, size_t key, size_t kw, size_t *pos, size
     return c->inl[key];
 }
 
-void cw_externtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out, int *nsout, size_t *idtok)
+void wf_cwat_externtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out, int *nsout, size_t *idtok)
 {
     size_t open = *pos;
-    if (c->w.tok[open].kind != WF_TOK_LPAREN) cw_unexpected(c, open);
+    if (c->w.tok[open].kind != WF_TOK_LPAREN) wf_cwat_unexpected(c, open);
     size_t end = c->w.match[open];
     size_t i = open + 1;
-    int ns = cw_parse_sort(c, &i);
+    int ns = wf_cwat_parse_sort(c, &i);
     *idtok = 0;
-    if (cw_is_id(c, i)) *idtok = i++;
+    if (wf_cwat_is_id(c, i)) *idtok = i++;
     switch (ns) {
     case NS_CMODULE:
         wf_buf_byte(out, 0x00);
         wf_buf_byte(out, 0x11);
-        wf_buf_u32leb(out, cw_typeuse(c, s, open, open + 2, &i, end, true));
+        wf_buf_u32leb(out, wf_cwat_typeuse(c, s, open, open + 2, &i, end, true));
         break;
     case NS_FUNC:
     case NS_COMPONENT:
     case NS_INSTANCE:
         wf_buf_byte(out, ns == NS_FUNC ? 0x01 : ns == NS_COMPONENT ? 0x04 : 0x05);
-        wf_buf_u32leb(out, cw_typeuse(c, s, open, open + 1, &i, end, false));
+        wf_buf_u32leb(out, wf_cwat_typeuse(c, s, open, open + 1, &i, end, false));
         break;
     case NS_VALUE:
         wf_buf_byte(out, 0x02);
-        if (cw_lkw(c, i, "eq")) {
+        if (wf_cwat_lkw(c, i, "eq")) {
             size_t q = i + 2;
             wf_buf_byte(out, 0x00);
-            wf_buf_u32leb(out, cw_ref(c, s, NS_VALUE, &q));
-            cw_rparen(c, &q);
+            wf_buf_u32leb(out, wf_cwat_ref(c, s, NS_VALUE, &q));
+            wf_cwat_rparen(c, &q);
             i = q;
         } else {
             wf_buf_byte(out, 0x01);
-            cw_valtype(c, s, &i, out);
+            wf_cwat_valtype(c, s, &i, out);
         }
         break;
     case NS_TYPE:
         wf_buf_byte(out, 0x03);
-        if (cw_lkw(c, i, "eq")) {
+        if (wf_cwat_lkw(c, i, "eq")) {
             size_t q = i + 2;
             wf_buf_byte(out, 0x00);
-            wf_buf_u32leb(out, cw_ref(c, s, NS_TYPE, &q));
-            cw_rparen(c, &q);
+            wf_buf_u32leb(out, wf_cwat_ref(c, s, NS_TYPE, &q));
+            wf_cwat_rparen(c, &q);
             i = q;
-        } else if (cw_lkw(c, i, "sub") && cw_kw(c, i + 2, "resource")) {
+        } else if (wf_cwat_lkw(c, i, "sub") && wf_cwat_kw(c, i + 2, "resource")) {
             size_t q = i + 3;
-            cw_rparen(c, &q);
+            wf_cwat_rparen(c, &q);
             wf_buf_byte(out, 0x01);
             i = q;
         } else {
-            cw_unexpected(c, i);
+            wf_cwat_unexpected(c, i);
         }
         break;
     default:
-        cw_unexpected(c, open + 1);
+        wf_cwat_unexpected(c, open + 1);
     }
-    if (i != end) cw_unexpected(c, i);
+    if (i != end) wf_cwat_unexpected(c, i);
     *nsout = ns;
     *pos = end + 1;
 }
@@ -561,70 +561,70 @@ static void decl(cw *c, cw_scope *s, size_t open)
 {
     size_t end = c->w.match[open];
     size_t kw = open + 1;
-    if (cw_kw(c, kw, "core") && cw_kw(c, kw + 1, "type")) {
-        cw_type_field(c, s, open, true);
-    } else if (cw_kw(c, kw, "type")) {
-        cw_type_field(c, s, open, false);
-    } else if (cw_kw(c, kw, "alias")) {
-        if (c->mode == MODE_EMIT) cw_alias(c, s, open, -1, 0);
-    } else if ((cw_kw(c, kw, "import") && s->kind == SC_CTYPE) || cw_kw(c, kw, "export")) {
-        bool imp = cw_kw(c, kw, "import");
+    if (wf_cwat_kw(c, kw, "core") && wf_cwat_kw(c, kw + 1, "type")) {
+        wf_cwat_type_field(c, s, open, true);
+    } else if (wf_cwat_kw(c, kw, "type")) {
+        wf_cwat_type_field(c, s, open, false);
+    } else if (wf_cwat_kw(c, kw, "alias")) {
+        if (c->mode == MODE_EMIT) wf_cwat_alias(c, s, open, -1, 0);
+    } else if ((wf_cwat_kw(c, kw, "import") && s->kind == SC_CTYPE) || wf_cwat_kw(c, kw, "export")) {
+        bool imp = wf_cwat_kw(c, kw, "import");
         size_t i = kw + 1;
-        wf_buf *b = wat_tbuf(&c->w);
-        cw_nameattrs(c, &i, b);
+        wf_buf *b = wf_wat_tbuf(&c->w);
+        wf_cwat_nameattrs(c, &i, b);
         int ns;
         size_t idtok;
-        cw_externtype(c, s, &i, b, &ns, &idtok);
-        if (i != end) cw_unexpected(c, i);
+        wf_cwat_externtype(c, s, &i, b, &ns, &idtok);
+        if (i != end) wf_cwat_unexpected(c, i);
         if (c->mode == MODE_EXPAND) return;
-        cw_emit(c, s, imp ? SEC_IMPORT : SEC_EXPORT, b);
-        cw_define(c, s, ns, idtok);
+        wf_cwat_emit(c, s, imp ? SEC_IMPORT : SEC_EXPORT, b);
+        wf_cwat_define(c, s, ns, idtok);
     } else {
-        cw_unexpected(c, kw);
+        wf_cwat_unexpected(c, kw);
     }
 }
 
 /* (type $id? (export "n")* deftype) / (core type $id? coredeftype), also
  * the alias sugar (type $id (alias ...)). */
-void cw_type_field(cw *c, cw_scope *s, size_t open, bool core)
+void wf_cwat_type_field(cw *c, cw_scope *s, size_t open, bool core)
 {
     size_t end = c->w.match[open];
     size_t i = open + (core ? 3 : 2);
     size_t idtok = 0;
-    if (cw_is_id(c, i)) idtok = i++;
+    if (wf_cwat_is_id(c, i)) idtok = i++;
     int ns = core ? NS_CTYPE : NS_TYPE;
     uint32_t myidx = s->count[ns];
     size_t exports = i;
-    while (cw_lkw(c, i, "export")) i = c->w.match[i] + 1;
-    if (cw_lkw(c, i, "alias")) {
-        if (c->w.match[i] + 1 != end) cw_unexpected(c, c->w.match[i] + 1);
-        if (c->mode == MODE_EMIT) cw_alias(c, s, i, ns, idtok);
+    while (wf_cwat_lkw(c, i, "export")) i = c->w.match[i] + 1;
+    if (wf_cwat_lkw(c, i, "alias")) {
+        if (c->w.match[i] + 1 != end) wf_cwat_unexpected(c, c->w.match[i] + 1);
+        if (c->mode == MODE_EMIT) wf_cwat_alias(c, s, i, ns, idtok);
         return;
     }
-    wf_buf *b = wat_tbuf(&c->w);
+    wf_buf *b = wf_wat_tbuf(&c->w);
     size_t kw, body, bend;
     if (c->w.tok[i].kind == WF_TOK_LPAREN) {
         kw = i + 1;
         body = i + 2;
         bend = c->w.match[i];
-        if (bend + 1 != end) cw_unexpected(c, bend + 1);
+        if (bend + 1 != end) wf_cwat_unexpected(c, bend + 1);
     } else {
         kw = i;
         body = i + 1;
         bend = body;
-        if (body != end) cw_unexpected(c, body);
+        if (body != end) wf_cwat_unexpected(c, body);
     }
-    if (core) cw_core_deftype(c, s, kw, body, bend, b);
-    else cw_deftype(c, s, kw, body, bend, idtok, b);
+    if (core) wf_cwat_core_deftype(c, s, kw, body, bend, b);
+    else wf_cwat_deftype(c, s, kw, body, bend, idtok, b);
     if (c->mode == MODE_EXPAND) return;
-    cw_emit(c, s, core ? SEC_CTYPE : SEC_TYPE, b);
-    cw_define(c, s, ns, idtok);
+    wf_cwat_emit(c, s, core ? SEC_CTYPE : SEC_TYPE, b);
+    wf_cwat_define(c, s, ns, idtok);
     /* (export "n") sugar on a type: exports at the end of the component */
-    for (size_t e = exports; cw_lkw(c, e, "export"); e = c->w.match[e] + 1) {
+    for (size_t e = exports; wf_cwat_lkw(c, e, "export"); e = c->w.match[e] + 1) {
         size_t q = e + 2;
-        cw_nameattrs(c, &q, &s->tail);
-        if (q != c->w.match[e]) cw_unexpected(c, q);
-        cw_sort(&s->tail, ns);
+        wf_cwat_nameattrs(c, &q, &s->tail);
+        if (q != c->w.match[e]) wf_cwat_unexpected(c, q);
+        wf_cwat_sort(&s->tail, ns);
         wf_buf_u32leb(&s->tail, myidx);
         wf_buf_byte(&s->tail, 0x00);
         s->ntail++;

@@ -45,7 +45,7 @@ static void make(wast_spectest *st, wf_store *s)
     st->memory = wf_memory_new(s, 1, 2, true);
 }
 
-bool wast_spectest_lookup(wast_spectest *st, wf_store *s, const char *name, size_t len,
+bool wf_wast_spectest_lookup(wast_spectest *st, wf_store *s, const char *name, size_t len,
                           wf_extern *out)
 {
     if (st->store != s) make(st, s);

@@ -63,7 +63,7 @@ typedef struct script {
 
 /* ---- Reporting ---------------------------------------------------------------- */
 
-void wast_pass(wast_report *r)
+void wf_wast_pass(wast_report *r)
 {
     r->tot->passed++;
 }
@@ -88,7 +88,7 @@ static void vfail(wast_report *r, const wast_node *at, const char *fmt, va_list 
     r->tot->failed++;
 }
 
-void wast_fail(wast_report *r, const wast_node *at, const char *fmt, ...)
+void wf_wast_fail(wast_report *r, const wast_node *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -96,7 +96,7 @@ void wast_fail(wast_report *r, const wast_node *at, const char *fmt, ...)
     va_end(ap);
 }
 
-void wast_skip(wast_report *r, const wast_node *at, const char *why)
+void wf_wast_skip(wast_report *r, const wast_node *at, const char *why)
 {
     /* A known failure skipped for another reason did not pass either. */
     for (size_t i = 0; i < r->nknown; i++)
@@ -107,7 +107,7 @@ void wast_skip(wast_report *r, const wast_node *at, const char *why)
 
 static void pass(script *sc)
 {
-    wast_pass(&sc->rep);
+    wf_wast_pass(&sc->rep);
 }
 
 static void fail(script *sc, const wast_node *at, const char *fmt, ...) WF_PRINTF(3, 4);
@@ -121,10 +121,10 @@ static void fail(script *sc, const wast_node *at, const char *fmt, ...)
 
 static void skip(script *sc, const wast_node *at, const char *why)
 {
-    wast_skip(&sc->rep, at, why);
+    wf_wast_skip(&sc->rep, at, why);
 }
 
-char *wast_error_str(const wf_error *e)
+char *wf_wast_error_str(const wf_error *e)
 {
     if (e->kind == WF_ERR_TRAP) return wf_xasprintf("trap \"%s\"", e->message);
     char *m = wf_error_format(e);
@@ -188,14 +188,14 @@ static module_form split_module(const wast_node *n)
 {
     module_form f = { 0 };
     size_t k = 1;
-    if (k < n->nitems && wast_is_atom(n->items[k], "definition")) f.definition = true, k++;
-    else if (k < n->nitems && wast_is_atom(n->items[k], "instance")) f.instance = true, k++;
-    if (k < n->nitems && wast_is_id(n->items[k])) f.id = n->items[k++];
+    if (k < n->nitems && wf_wast_is_atom(n->items[k], "definition")) f.definition = true, k++;
+    else if (k < n->nitems && wf_wast_is_atom(n->items[k], "instance")) f.instance = true, k++;
+    if (k < n->nitems && wf_wast_is_id(n->items[k])) f.id = n->items[k++];
     f.rest = k;
     return f;
 }
 
-char *wast_concat_strings(const wast_node *n, size_t from, size_t *len, wf_error **err)
+char *wf_wast_concat_strings(const wast_node *n, size_t from, size_t *len, wf_error **err)
 {
     WF_VEC(char) b = {0};
     for (size_t i = from; i < n->nitems; i++) {
@@ -223,11 +223,11 @@ static wf_error *compile_module(script *sc, const wast_node *n, wf_module **out)
     wf_error *err = NULL;
     wf_module *m = NULL;
     const wast_node *kw = f.rest < n->nitems ? n->items[f.rest] : NULL;
-    if (wast_is_atom(kw, "binary") || wast_is_atom(kw, "quote")) {
+    if (wf_wast_is_atom(kw, "binary") || wf_wast_is_atom(kw, "quote")) {
         size_t len = 0;
-        char *bytes = wast_concat_strings(n, f.rest + 1, &len, &err);
+        char *bytes = wf_wast_concat_strings(n, f.rest + 1, &len, &err);
         if (err) return err;
-        if (wast_is_atom(kw, "binary")) err = wf_module_new((const uint8_t *)bytes, len, &m);
+        if (wf_wast_is_atom(kw, "binary")) err = wf_module_new((const uint8_t *)bytes, len, &m);
         else err = wf_module_from_wat(bytes, len, &m);
         free(bytes);
     } else if (!f.definition) {
@@ -277,7 +277,7 @@ static wf_error *instantiate(script *sc, const wf_module *m, wf_instance **out)
         if (r && r->entry->state == MOD_OK)
             found = wf_instance_export(r->entry->inst, d.name, d.name_len, &imports[i]);
         else if (!r && d.module_len == 8 && !memcmp(d.module, "spectest", 8))
-            found = wast_spectest_lookup(&sc->spectest, sc->store, d.name, d.name_len,
+            found = wf_wast_spectest_lookup(&sc->spectest, sc->store, d.name, d.name_len,
                                          &imports[i]);
         if (!found)
             err = wf_error_new(WF_ERR_UNLINKABLE, "unknown import \"%.*s\" \"%.*s\"",
@@ -327,7 +327,7 @@ static void cmd_module(script *sc, const wast_node *n)
         wf_vec_push(&sc->defs, d);
         wf_error *err = compile_module(sc, n, &d->module);
         if (err) {
-            char *s = wast_error_str(err);
+            char *s = wf_wast_error_str(err);
             d->why = s;
             if (err->kind == WF_ERR_UNSUPPORTED) {
                 d->state = MOD_SKIPPED;
@@ -342,10 +342,10 @@ static void cmd_module(script *sc, const wast_node *n)
     }
     inst_entry *e = add_inst(sc, f.id, n->line);
     sc->current = e;
-    wast_comp_drop_current(sc->comp);
+    wf_wast_comp_drop_current(sc->comp);
     wf_error *err = load_module(sc, n, &e->inst);
     if (!err) return;
-    e->why = wast_error_str(err);
+    e->why = wf_wast_error_str(err);
     if (err->kind == WF_ERR_UNSUPPORTED) {
         e->state = MOD_SKIPPED;
         if (sc->rep.verbose) printf("%s:%d: skipped module: %s\n", sc->rep.file, n->line, e->why);
@@ -359,7 +359,7 @@ static void cmd_module(script *sc, const wast_node *n)
 static void cmd_register(script *sc, const wast_node *n)
 {
     if (n->nitems < 2 || n->items[1]->kind != WAST_STRING || n->nitems > 3 ||
-        (n->nitems == 3 && !wast_is_id(n->items[2]))) {
+        (n->nitems == 3 && !wf_wast_is_id(n->items[2]))) {
         fail(sc, n, "expected (register \"name\" $id?), got a malformed command");
         return;
     }
@@ -442,11 +442,11 @@ static bool action_instance(script *sc, const wast_node *id, inst_entry **out, o
 
 static outcome run_action(script *sc, const wast_node *n)
 {
-    bool invoke = wast_head_is(n, "invoke");
-    if (!invoke && !wast_head_is(n, "get")) return broken("an action (invoke or get)");
+    bool invoke = wf_wast_head_is(n, "invoke");
+    if (!invoke && !wf_wast_head_is(n, "get")) return broken("an action (invoke or get)");
     size_t k = 1;
     const wast_node *id = NULL;
-    if (k < n->nitems && wast_is_id(n->items[k])) id = n->items[k++];
+    if (k < n->nitems && wf_wast_is_id(n->items[k])) id = n->items[k++];
     if (k >= n->nitems || n->items[k]->kind != WAST_STRING) return broken("an export name");
     const wast_node *name = n->items[k++];
     outcome o = { 0 };
@@ -473,7 +473,7 @@ static outcome run_action(script *sc, const wast_node *n)
                       name->str, nargs);
     wf_value *args = wf_xcalloc(nargs ? nargs : 1, sizeof *args);
     for (size_t i = 0; i < nargs; i++) {
-        wf_error *err = wast_parse_const(n->items[k + i], extern_ref, sc, &args[i]);
+        wf_error *err = wf_wast_parse_const(n->items[k + i], extern_ref, sc, &args[i]);
         if (err) {
             free(args);
             if (err->kind == WF_ERR_UNSUPPORTED) return from_error(err);
@@ -504,7 +504,7 @@ static outcome run_action(script *sc, const wast_node *n)
 static char *outcome_str(const outcome *o)
 {
     switch (o->kind) {
-    case OUT_ERROR: return wast_error_str(o->err);
+    case OUT_ERROR: return wf_wast_error_str(o->err);
     case OUT_SKIP: return wf_xasprintf("skipped (%s)", o->why);
     case OUT_BROKEN: return wf_xasprintf("a failure to run: expected %s", o->why);
     case OUT_VALUES: break;
@@ -512,7 +512,7 @@ static char *outcome_str(const outcome *o)
     if (!o->nvals) return wf_xstrdup("no results");
     char *acc = NULL;
     for (size_t i = 0; i < o->nvals; i++) {
-        char *v = wast_value_str(&o->vals[i]);
+        char *v = wf_wast_value_str(&o->vals[i]);
         char *n = acc ? wf_xasprintf("%s %s", acc, v) : wf_xstrdup(v);
         free(v);
         free(acc);
@@ -555,7 +555,7 @@ static void cmd_assert_return(script *sc, const wast_node *n)
     size_t parsed = 0;
     wf_error *err = NULL;
     for (; parsed < nexp && !err; parsed++)
-        err = wast_parse_expect(n->items[2 + parsed], extern_ref, sc, &exp[parsed]);
+        err = wf_wast_parse_expect(n->items[2 + parsed], extern_ref, sc, &exp[parsed]);
     if (err) {
         parsed--;
         if (err->kind == WF_ERR_UNSUPPORTED) skip(sc, n, err->message);
@@ -565,7 +565,7 @@ static void cmd_assert_return(script *sc, const wast_node *n)
     }
     char *want = NULL;
     for (size_t i = 0; i < nexp; i++) {
-        char *e = wast_expect_str(&exp[i]);
+        char *e = wf_wast_expect_str(&exp[i]);
         char *w = want ? wf_xasprintf("%s %s", want, e) : wf_xstrdup(e);
         free(e);
         free(want);
@@ -575,7 +575,7 @@ static void cmd_assert_return(script *sc, const wast_node *n)
     outcome o = run_action(sc, n->items[1]);
     if (o.kind == OUT_VALUES) {
         bool ok = o.nvals == nexp;
-        for (size_t i = 0; ok && i < nexp; i++) ok = wast_expect_match(&exp[i], &o.vals[i]);
+        for (size_t i = 0; ok && i < nexp; i++) ok = wf_wast_expect_match(&exp[i], &o.vals[i]);
         if (ok) {
             pass(sc);
         } else {
@@ -589,7 +589,7 @@ static void cmd_assert_return(script *sc, const wast_node *n)
     free(want);
     outcome_fini(&o);
 done:
-    for (size_t i = 0; i < parsed; i++) wast_expect_fini(&exp[i]);
+    for (size_t i = 0; i < parsed; i++) wf_wast_expect_fini(&exp[i]);
     free(exp);
 }
 
@@ -634,7 +634,7 @@ static void judge_error(script *sc, const wast_node *n, outcome *o, wf_error_kin
 /* An assertion about a module: load (and when instantiate, instantiate) it. */
 static outcome try_module(script *sc, const wast_node *m, bool instantiate_too)
 {
-    if (!wast_head_is(m, "module")) return broken("a module");
+    if (!wf_wast_head_is(m, "module")) return broken("a module");
     module_form f = split_module(m);
     wf_error *err;
     wf_module *mod = NULL;
@@ -665,7 +665,7 @@ static void cmd_assert_trap(script *sc, const wast_node *n)
         return;
     }
     const wast_node *msg = n->nitems > 2 ? n->items[2] : NULL;
-    outcome o = wast_head_is(n->items[1], "module") ? try_module(sc, n->items[1], true)
+    outcome o = wf_wast_head_is(n->items[1], "module") ? try_module(sc, n->items[1], true)
                                                      : run_action(sc, n->items[1]);
     judge_error(sc, n, &o, WF_ERR_TRAP, msg);
     outcome_fini(&o);
@@ -680,19 +680,19 @@ static bool is_module_field(const wast_node *n)
         "start", "elem", "data", "rec", "tag",
     };
     for (size_t i = 0; i < WF_COUNT(fields); i++)
-        if (wast_head_is(n, fields[i])) return true;
+        if (wf_wast_head_is(n, fields[i])) return true;
     return false;
 }
 
 static void run_command(script *sc, const wast_node *n)
 {
-    switch (wast_comp_command(sc->comp, n)) {
+    switch (wf_wast_comp_command(sc->comp, n)) {
     case WAST_COMP_NOT_MINE: break;
     case WAST_COMP_NEW_CURRENT: sc->current = NULL; return;
     case WAST_COMP_DONE: return;
     }
     size_t hl;
-    const char *h = wast_head(n, &hl);
+    const char *h = wf_wast_head(n, &hl);
     char head[40];
     snprintf(head, sizeof head, "%.*s", (int)WF_MIN(hl, sizeof head - 1), h);
 
@@ -717,7 +717,7 @@ static void run_command(script *sc, const wast_node *n)
 
 static void script_free(script *sc)
 {
-    wast_comp_free(sc->comp);      /* its instances live in the store */
+    wf_wast_comp_free(sc->comp);      /* its instances live in the store */
     wf_store_free(sc->store);
     for (size_t i = 0; i < sc->modules.len; i++) wf_module_free(sc->modules.data[i]);
     wf_vec_free(&sc->modules);
@@ -792,7 +792,7 @@ static void run_file(const char *path, bool verbose, wast_totals *tot, known_vec
         return;
     }
     wast_node *root;
-    err = wast_parse((const char *)text, len, &root);
+    err = wf_wast_parse((const char *)text, len, &root);
     if (err) {
         printf("%s:%d:%d: expected a well-formed script, got %s\n", path, err->line, err->col,
                err->message);
@@ -809,7 +809,7 @@ static void run_file(const char *path, bool verbose, wast_totals *tot, known_vec
         if (path_ends_with(path, known->data[i].path)) wf_vec_push(&mine, known->data[i]);
     sc.rep.known = mine.data;
     sc.rep.nknown = mine.len;
-    sc.comp = wast_comp_new(sc.store, &sc.rep);
+    sc.comp = wf_wast_comp_new(sc.store, &sc.rep);
     for (size_t i = 0; i < root->nitems; i++) {
         const wast_node *n = root->items[i];
         if (n->kind != WAST_LIST) {
@@ -826,7 +826,7 @@ static void run_file(const char *path, bool verbose, wast_totals *tot, known_vec
             whole.len = (size_t)(last->start + last->len - n->start);
             inst_entry *e = add_inst(&sc, NULL, n->line);
             sc.current = e;
-            wast_comp_drop_current(sc.comp);
+            wf_wast_comp_drop_current(sc.comp);
             wf_module *m = NULL;
             err = wf_module_from_wat(whole.start, whole.len, &m);
             if (!err) {
@@ -834,7 +834,7 @@ static void run_file(const char *path, bool verbose, wast_totals *tot, known_vec
                 err = instantiate(&sc, m, &e->inst);
             }
             if (err) {
-                e->why = wast_error_str(err);
+                e->why = wf_wast_error_str(err);
                 e->state = err->kind == WF_ERR_UNSUPPORTED ? MOD_SKIPPED : MOD_FAILED;
                 if (e->state == MOD_FAILED)
                     fail(&sc, n, "expected module to load, got %s", e->why);
@@ -854,7 +854,7 @@ static void run_file(const char *path, bool verbose, wast_totals *tot, known_vec
         }
     wf_vec_free(&mine);
     script_free(&sc);
-    wast_node_free(root);
+    wf_wast_node_free(root);
     free(text);
 }
 

@@ -33,17 +33,17 @@ typedef struct wast_node {
 } wast_node;
 
 /* Parse a whole script into a list node (the top-level forms). The text must
- * outlive the tree; the caller frees the tree with wast_node_free. Errors are
+ * outlive the tree; the caller frees the tree with wf_wast_node_free. Errors are
  * WF_ERR_MALFORMED with line:col. */
-wf_error *wast_parse(const char *text, size_t len, wast_node **out);
-void wast_node_free(wast_node *n);
+wf_error *wf_wast_parse(const char *text, size_t len, wast_node **out);
+void wf_wast_node_free(wast_node *n);
 
 /* Helpers over nodes (NULL-safe). */
-bool wast_is_atom(const wast_node *n, const char *word);
-bool wast_is_id(const wast_node *n);       /* an atom starting with '$' */
+bool wf_wast_is_atom(const wast_node *n, const char *word);
+bool wf_wast_is_id(const wast_node *n);       /* an atom starting with '$' */
 /* The head keyword of a list, or "" when it is not a list led by an atom. */
-const char *wast_head(const wast_node *n, size_t *len);
-bool wast_head_is(const wast_node *n, const char *word);
+const char *wf_wast_head(const wast_node *n, size_t *len);
+bool wf_wast_head_is(const wast_node *n, const char *word);
 
 /* ---- Values (wast_value.c) ------------------------------------------------ */
 
@@ -52,7 +52,7 @@ bool wast_head_is(const wast_node *n, const char *word);
  * literal and WF_ERR_UNSUPPORTED on out-of-scope values (v128, GC refs).
  * extern_ref maps N of (ref.extern N) to a stable host pointer. */
 typedef void *(*wast_extern_ref_fn)(void *ctx, uint32_t n);
-wf_error *wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+wf_error *wf_wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
                            wf_value *out);
 
 typedef enum wast_expect_kind {
@@ -74,24 +74,24 @@ typedef struct wast_expect {
     size_t nalts;
 } wast_expect;
 
-/* Parse an expected result of assert_return. Same errors as wast_parse_const.
- * The caller releases out with wast_expect_fini. */
-wf_error *wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+/* Parse an expected result of assert_return. Same errors as wf_wast_parse_const.
+ * The caller releases out with wf_wast_expect_fini. */
+wf_error *wf_wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
                             wast_expect *out);
-void wast_expect_fini(wast_expect *e);
-bool wast_expect_match(const wast_expect *e, const wf_value *v);
+void wf_wast_expect_fini(wast_expect *e);
+bool wf_wast_expect_match(const wast_expect *e, const wf_value *v);
 
 /* Text forms for failure lines; the caller frees the strings. */
-char *wast_value_str(const wf_value *v);
-char *wast_expect_str(const wast_expect *e);
+char *wf_wast_value_str(const wf_value *v);
+char *wf_wast_expect_str(const wast_expect *e);
 
 /* Number literals of the text format (underscores, hex, nan:0x, inf). */
-bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out);
-bool wast_parse_f32(const char *s, size_t len, uint32_t *bits);
-bool wast_parse_f64(const char *s, size_t len, uint64_t *bits);
+bool wf_wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out);
+bool wf_wast_parse_f32(const char *s, size_t len, uint32_t *bits);
+bool wf_wast_parse_f64(const char *s, size_t len, uint64_t *bits);
 /* A float's text form (nan:0x.. for NaNs); the caller frees it. */
-char *wast_f32_str(uint32_t bits);
-char *wast_f64_str(uint64_t bits);
+char *wf_wast_f32_str(uint32_t bits);
+char *wf_wast_f64_str(uint64_t bits);
 
 /* ---- Reporting (wast.c) --------------------------------------------------- */
 
@@ -119,16 +119,16 @@ typedef struct wast_report {
     size_t nknown;
 } wast_report;
 
-void wast_pass(wast_report *r);
+void wf_wast_pass(wast_report *r);
 /* Count a failure and print `file:line: ` and the message. */
-void wast_fail(wast_report *r, const wast_node *at, const char *fmt, ...) WF_PRINTF(3, 4);
+void wf_wast_fail(wast_report *r, const wast_node *at, const char *fmt, ...) WF_PRINTF(3, 4);
 /* Count a skip; printed (with why) only when verbose. */
-void wast_skip(wast_report *r, const wast_node *at, const char *why);
+void wf_wast_skip(wast_report *r, const wast_node *at, const char *why);
 /* `KIND "message"` for an error, `trap "..."` for a trap; the caller frees it. */
-char *wast_error_str(const wf_error *e);
+char *wf_wast_error_str(const wf_error *e);
 /* The bytes of string items n->items[from..] concatenated (NUL added),
  * as `binary` and `quote` forms hold them; caller frees. */
-char *wast_concat_strings(const wast_node *n, size_t from, size_t *len, wf_error **err);
+char *wf_wast_concat_strings(const wast_node *n, size_t from, size_t *len, wf_error **err);
 
 /* ---- Component values (wast_cval.c) ----------------------------------------- */
 
@@ -138,13 +138,13 @@ char *wast_concat_strings(const wast_node *n, size_t from, size_t *len, wf_error
  * "a"*), ... With expect (an assert_return result) the NaN patterns
  * nan:canonical / nan:arithmetic are allowed. Variant and enum values carry
  * their case name (index 0). Errors are WF_ERR_MALFORMED with line:col. */
-wf_error *wast_cval_parse(const wast_node *n, bool expect, wf_val *out);
+wf_error *wf_wast_cval_parse(const wast_node *n, bool expect, wf_val *out);
 /* Exactly equal: same kinds, integers, bitwise floats, byte-wise strings,
  * record field names in order, case names of variants and enums, case
  * indices of options and results, the same set of flags. */
-bool wast_cval_equal(const wf_val *want, const wf_val *got);
+bool wf_wast_cval_equal(const wf_val *want, const wf_val *got);
 /* The value in the script's syntax; the caller frees it. */
-char *wast_cval_str(const wf_val *v);
+char *wf_wast_cval_str(const wf_val *v);
 
 /* ---- Component commands (wast_comp.c) ---------------------------------------- */
 
@@ -152,9 +152,9 @@ char *wast_cval_str(const wf_val *v);
  * definitions and registered instances (a linker). */
 typedef struct wast_comp wast_comp;
 
-wast_comp *wast_comp_new(wf_store *store, wast_report *rep);
+wast_comp *wf_wast_comp_new(wf_store *store, wast_report *rep);
 /* Frees instances and components; call before freeing the store. */
-void wast_comp_free(wast_comp *cc);
+void wf_wast_comp_free(wast_comp *cc);
 
 typedef enum wast_comp_claim {
     WAST_COMP_NOT_MINE,     /* not about components: the core runner runs it */
@@ -165,9 +165,9 @@ typedef enum wast_comp_claim {
 /* Run n when it concerns components: a (component ...) command, register or
  * an action on a component instance (named by $id, or the current one), an
  * assertion on a component form or on such an action. */
-wast_comp_claim wast_comp_command(wast_comp *cc, const wast_node *n);
+wast_comp_claim wf_wast_comp_command(wast_comp *cc, const wast_node *n);
 /* A core module instance became the current one. */
-void wast_comp_drop_current(wast_comp *cc);
+void wf_wast_comp_drop_current(wast_comp *cc);
 
 /* ---- The spectest module (spectest.c) ------------------------------------- */
 
@@ -183,7 +183,7 @@ typedef struct wast_spectest {
     wf_memory *memory;
 } wast_spectest;
 
-bool wast_spectest_lookup(wast_spectest *st, wf_store *s, const char *name, size_t len,
+bool wf_wast_spectest_lookup(wast_spectest *st, wf_store *s, const char *name, size_t len,
                           wf_extern *out);
 
 #endif

@@ -8,7 +8,7 @@
  * assert_uninstantiable.
  *
  * wast.c's command loop offers every command here first
- * (wast_comp_command); what does not concern components goes back to the
+ * (wf_wast_comp_command); what does not concern components goes back to the
  * core runner. The component instances of a script share its store (their
  * core instances and memories live there) and one linker holding the
  * registered instances.
@@ -51,7 +51,7 @@ struct wast_comp {
     centry *current;
 };
 
-wast_comp *wast_comp_new(wf_store *store, wast_report *rep)
+wast_comp *wf_wast_comp_new(wf_store *store, wast_report *rep)
 {
     wast_comp *cc = wf_xcalloc(1, sizeof *cc);
     cc->store = store;
@@ -68,7 +68,7 @@ static void centry_free(centry *e)
     free(e);
 }
 
-void wast_comp_free(wast_comp *cc)
+void wf_wast_comp_free(wast_comp *cc)
 {
     if (!cc) return;
     /* Instances first: later ones may import earlier ones, and instances
@@ -81,7 +81,7 @@ void wast_comp_free(wast_comp *cc)
     free(cc);
 }
 
-void wast_comp_drop_current(wast_comp *cc)
+void wf_wast_comp_drop_current(wast_comp *cc)
 {
     cc->current = NULL;
 }
@@ -122,9 +122,9 @@ static cform split(const wast_node *n)
 {
     cform f = { 0 };
     size_t k = 1;
-    if (k < n->nitems && wast_is_atom(n->items[k], "definition")) f.definition = true, k++;
-    else if (k < n->nitems && wast_is_atom(n->items[k], "instance")) f.instance = true, k++;
-    if (k < n->nitems && wast_is_id(n->items[k])) f.id = n->items[k++];
+    if (k < n->nitems && wf_wast_is_atom(n->items[k], "definition")) f.definition = true, k++;
+    else if (k < n->nitems && wf_wast_is_atom(n->items[k], "instance")) f.instance = true, k++;
+    if (k < n->nitems && wf_wast_is_id(n->items[k])) f.id = n->items[k++];
     f.rest = k;
     return f;
 }
@@ -145,15 +145,15 @@ static wf_error *compile(const wast_node *n, wf_component **out)
     const wast_node *kw = f.rest < n->nitems ? n->items[f.rest] : NULL;
     wf_error *err = NULL;
     wf_buf bin = {0};
-    if (wast_is_atom(kw, "binary")) {
+    if (wf_wast_is_atom(kw, "binary")) {
         size_t len = 0;
-        char *bytes = wast_concat_strings(n, f.rest + 1, &len, &err);
+        char *bytes = wf_wast_concat_strings(n, f.rest + 1, &len, &err);
         if (err) return err;
         wf_buf_bytes(&bin, bytes, len);
         free(bytes);
-    } else if (wast_is_atom(kw, "quote")) {
+    } else if (wf_wast_is_atom(kw, "quote")) {
         size_t len = 0;
-        char *fields = wast_concat_strings(n, f.rest + 1, &len, &err);
+        char *fields = wf_wast_concat_strings(n, f.rest + 1, &len, &err);
         if (err) return err;
         /* The strings are the component's fields. */
         char *text = wf_xasprintf("(component %s)", fields);
@@ -204,11 +204,11 @@ static void entry_failed(wast_comp *cc, centry *e, const wast_node *n, wf_error 
     if (err->kind == WF_ERR_UNSUPPORTED) {
         e->why = wf_xstrdup(err->message);
         e->state = C_SKIPPED;
-        wast_skip(cc->rep, n, e->why);
+        wf_wast_skip(cc->rep, n, e->why);
     } else {
-        e->why = wast_error_str(err);
+        e->why = wf_wast_error_str(err);
         e->state = C_FAILED;
-        wast_fail(cc->rep, n, "expected the component to load, got %s", e->why);
+        wf_wast_fail(cc->rep, n, "expected the component to load, got %s", e->why);
     }
     wf_error_free(err);
 }
@@ -223,7 +223,7 @@ static wast_comp_claim cmd_component(wast_comp *cc, const wast_node *n)
         wf_vec_push(&cc->defs, e);
         wf_error *err = compile(n, &e->comp);
         if (err) entry_failed(cc, e, n, err);
-        else e->owns_comp = true, wast_pass(cc->rep);
+        else e->owns_comp = true, wf_wast_pass(cc->rep);
         return WAST_COMP_DONE;
     }
     wf_vec_push(&cc->insts, e);
@@ -234,7 +234,7 @@ static wast_comp_claim cmd_component(wast_comp *cc, const wast_node *n)
     e->comp = comp;
     e->owns_comp = owns;
     if (err) entry_failed(cc, e, n, err);
-    else wast_pass(cc->rep);
+    else wf_wast_pass(cc->rep);
     return WAST_COMP_NEW_CURRENT;
 }
 
@@ -243,11 +243,11 @@ static void cmd_register(wast_comp *cc, const wast_node *n, centry *e)
     const wast_node *name = n->items[1];
     if (e->state != C_OK) {
         /* What imports it will be unlinkable; say so there. */
-        if (e->state == C_SKIPPED) wast_skip(cc->rep, n, e->why);
+        if (e->state == C_SKIPPED) wf_wast_skip(cc->rep, n, e->why);
         return;
     }
     if (memchr(name->str, 0, name->str_len)) {
-        wast_fail(cc->rep, n, "expected a register name without NUL, got one");
+        wf_wast_fail(cc->rep, n, "expected a register name without NUL, got one");
         return;
     }
     wf_clinker_define_instance(cc->linker, name->str, e->inst);
@@ -309,19 +309,19 @@ static outcome from_error(wf_error *err)
 /* The $id and export name of (invoke $id? "name" args...), *k past them. */
 static const wast_node *action_id(const wast_node *n)
 {
-    return n->nitems > 1 && wast_is_id(n->items[1]) ? n->items[1] : NULL;
+    return n->nitems > 1 && wf_wast_is_id(n->items[1]) ? n->items[1] : NULL;
 }
 
 static bool is_action_on_component(wast_comp *cc, const wast_node *n)
 {
-    if (!wast_head_is(n, "invoke") && !wast_head_is(n, "get")) return false;
+    if (!wf_wast_head_is(n, "invoke") && !wf_wast_head_is(n, "get")) return false;
     const wast_node *id = action_id(n);
     return target(cc, id) != NULL;
 }
 
 static outcome run_action(wast_comp *cc, const wast_node *n)
 {
-    if (!wast_head_is(n, "invoke")) return broken("an invoke (components export no globals)");
+    if (!wf_wast_head_is(n, "invoke")) return broken("an invoke (components export no globals)");
     const wast_node *id = action_id(n);
     size_t k = id ? 2 : 1;
     if (k >= n->nitems || n->items[k]->kind != WAST_STRING) return broken("an export name");
@@ -340,7 +340,7 @@ static outcome run_action(wast_comp *cc, const wast_node *n)
     outcome o = { 0 };
     size_t parsed = 0;
     for (; parsed < nargs; parsed++) {
-        wf_error *err = wast_cval_parse(n->items[k + parsed], false, &args[parsed]);
+        wf_error *err = wf_wast_cval_parse(n->items[k + parsed], false, &args[parsed]);
         if (err) {
             o = broken("a valid argument (%s)", err->message);
             wf_error_free(err);
@@ -368,7 +368,7 @@ static outcome run_action(wast_comp *cc, const wast_node *n)
 static char *outcome_str(const outcome *o)
 {
     switch (o->kind) {
-    case O_ERROR: return wast_error_str(o->err);
+    case O_ERROR: return wf_wast_error_str(o->err);
     case O_SKIP: return wf_xasprintf("skipped (%s)", o->why);
     case O_BROKEN: return wf_xasprintf("a failure to run: expected %s", o->why);
     case O_VALUES: break;
@@ -378,7 +378,7 @@ static char *outcome_str(const outcome *o)
     if (!nvals) return wf_xstrdup("no results");
     char *acc = NULL;
     for (size_t i = 0; i < nvals; i++) {
-        char *v = wast_cval_str(&vals[i]);
+        char *v = wf_wast_cval_str(&vals[i]);
         char *n = acc ? wf_xasprintf("%s %s", acc, v) : wf_xstrdup(v);
         free(v);
         free(acc);
@@ -391,11 +391,11 @@ static char *outcome_str(const outcome *o)
 static void judge_other(wast_comp *cc, const wast_node *n, const outcome *o, const char *expected)
 {
     if (o->kind == O_SKIP) {
-        wast_skip(cc->rep, n, o->why);
+        wf_wast_skip(cc->rep, n, o->why);
         return;
     }
     char *got = outcome_str(o);
-    wast_fail(cc->rep, n, "expected %s, got %s", expected, got);
+    wf_wast_fail(cc->rep, n, "expected %s, got %s", expected, got);
     free(got);
 }
 
@@ -404,7 +404,7 @@ static void judge_other(wast_comp *cc, const wast_node *n, const outcome *o, con
 static void cmd_action(wast_comp *cc, const wast_node *n)
 {
     outcome o = run_action(cc, n);
-    if (o.kind == O_VALUES) wast_pass(cc->rep);
+    if (o.kind == O_VALUES) wf_wast_pass(cc->rep);
     else judge_other(cc, n, &o, "success");
     outcome_fini(&o);
 }
@@ -415,16 +415,16 @@ static void cmd_assert_return(wast_comp *cc, const wast_node *n)
     wf_val *exp = wf_xcalloc(nexp ? nexp : 1, sizeof *exp);
     size_t parsed = 0;
     for (; parsed < nexp; parsed++) {
-        wf_error *err = wast_cval_parse(n->items[2 + parsed], true, &exp[parsed]);
+        wf_error *err = wf_wast_cval_parse(n->items[2 + parsed], true, &exp[parsed]);
         if (err) {
-            wast_fail(cc->rep, n, "expected a valid result, got %s", err->message);
+            wf_wast_fail(cc->rep, n, "expected a valid result, got %s", err->message);
             wf_error_free(err);
             goto done;
         }
     }
     char *want = NULL;
     for (size_t i = 0; i < nexp; i++) {
-        char *s = wast_cval_str(&exp[i]);
+        char *s = wf_wast_cval_str(&exp[i]);
         char *w = want ? wf_xasprintf("%s %s", want, s) : wf_xstrdup(s);
         free(s);
         free(want);
@@ -436,12 +436,12 @@ static void cmd_assert_return(wast_comp *cc, const wast_node *n)
         size_t nvals;
         const wf_val *vals = outcome_vals(&o, &nvals);
         bool ok = nvals == nexp;
-        for (size_t i = 0; ok && i < nexp; i++) ok = wast_cval_equal(&exp[i], &vals[i]);
+        for (size_t i = 0; ok && i < nexp; i++) ok = wf_wast_cval_equal(&exp[i], &vals[i]);
         if (ok) {
-            wast_pass(cc->rep);
+            wf_wast_pass(cc->rep);
         } else {
             char *got = outcome_str(&o);
-            wast_fail(cc->rep, n, "expected %s, got %s", want, got);
+            wf_wast_fail(cc->rep, n, "expected %s, got %s", want, got);
             free(got);
         }
     } else {
@@ -483,10 +483,10 @@ static void judge_error(wast_comp *cc, const wast_node *n, outcome *o, wf_error_
                                           : wf_xstrndup(msg->start, msg->len);
     if (o->kind == O_ERROR && o->err->kind == want &&
         (want != WF_ERR_TRAP || trap_matches(o->err->message, text))) {
-        wast_pass(cc->rep);
+        wf_wast_pass(cc->rep);
     } else {
         char *exp = wf_xasprintf("%s \"%s\"", kind_word(want), text);
-        if (o->kind == O_VALUES && !o->single && !o->result.of.agg.len) wast_fail(cc->rep, n, "expected %s, got success", exp);
+        if (o->kind == O_VALUES && !o->single && !o->result.of.agg.len) wf_wast_fail(cc->rep, n, "expected %s, got success", exp);
         else judge_other(cc, n, o, exp);
         free(exp);
     }
@@ -528,7 +528,7 @@ static void cmd_assert_component(wast_comp *cc, const wast_node *n, wf_error_kin
 static void cmd_assert_trap(wast_comp *cc, const wast_node *n)
 {
     const wast_node *msg = n->nitems > 2 ? n->items[2] : NULL;
-    outcome o = wast_head_is(n->items[1], "component") ? try_component(cc, n->items[1], true)
+    outcome o = wf_wast_head_is(n->items[1], "component") ? try_component(cc, n->items[1], true)
                                                         : run_action(cc, n->items[1]);
     judge_error(cc, n, &o, WF_ERR_TRAP, msg);
     outcome_fini(&o);
@@ -536,10 +536,10 @@ static void cmd_assert_trap(wast_comp *cc, const wast_node *n)
 
 /* ---- Dispatch ------------------------------------------------------------------------ */
 
-wast_comp_claim wast_comp_command(wast_comp *cc, const wast_node *n)
+wast_comp_claim wf_wast_comp_command(wast_comp *cc, const wast_node *n)
 {
-    if (wast_head_is(n, "component")) return cmd_component(cc, n);
-    if (wast_head_is(n, "register")) {
+    if (wf_wast_head_is(n, "component")) return cmd_component(cc, n);
+    if (wf_wast_head_is(n, "register")) {
         /* (register "name" $id?): ours when it names a component instance. */
         if (n->nitems < 2 || n->items[1]->kind != WAST_STRING) return WAST_COMP_NOT_MINE;
         centry *e = target(cc, n->nitems > 2 ? n->items[2] : NULL);
@@ -547,21 +547,21 @@ wast_comp_claim wast_comp_command(wast_comp *cc, const wast_node *n)
         cmd_register(cc, n, e);
         return WAST_COMP_DONE;
     }
-    if (wast_head_is(n, "invoke") || wast_head_is(n, "get")) {
+    if (wf_wast_head_is(n, "invoke") || wf_wast_head_is(n, "get")) {
         if (!is_action_on_component(cc, n)) return WAST_COMP_NOT_MINE;
         cmd_action(cc, n);
         return WAST_COMP_DONE;
     }
     if (n->nitems < 2) return WAST_COMP_NOT_MINE;
     const wast_node *what = n->items[1];
-    bool comp_form = wast_head_is(what, "component");
+    bool comp_form = wf_wast_head_is(what, "component");
     if (!comp_form && !is_action_on_component(cc, what)) return WAST_COMP_NOT_MINE;
-    if (wast_head_is(n, "assert_return") && !comp_form) cmd_assert_return(cc, n);
-    else if (wast_head_is(n, "assert_trap") || wast_head_is(n, "assert_exhaustion")) cmd_assert_trap(cc, n);
-    else if (wast_head_is(n, "assert_invalid") && comp_form) cmd_assert_component(cc, n, WF_ERR_INVALID, false);
-    else if (wast_head_is(n, "assert_malformed") && comp_form) cmd_assert_component(cc, n, WF_ERR_MALFORMED, false);
-    else if (wast_head_is(n, "assert_unlinkable") && comp_form) cmd_assert_component(cc, n, WF_ERR_UNLINKABLE, true);
-    else if (wast_head_is(n, "assert_uninstantiable") && comp_form) cmd_assert_component(cc, n, WF_ERR_TRAP, true);
+    if (wf_wast_head_is(n, "assert_return") && !comp_form) cmd_assert_return(cc, n);
+    else if (wf_wast_head_is(n, "assert_trap") || wf_wast_head_is(n, "assert_exhaustion")) cmd_assert_trap(cc, n);
+    else if (wf_wast_head_is(n, "assert_invalid") && comp_form) cmd_assert_component(cc, n, WF_ERR_INVALID, false);
+    else if (wf_wast_head_is(n, "assert_malformed") && comp_form) cmd_assert_component(cc, n, WF_ERR_MALFORMED, false);
+    else if (wf_wast_head_is(n, "assert_unlinkable") && comp_form) cmd_assert_component(cc, n, WF_ERR_UNLINKABLE, true);
+    else if (wf_wast_head_is(n, "assert_uninstantiable") && comp_form) cmd_assert_component(cc, n, WF_ERR_TRAP, true);
     else return WAST_COMP_NOT_MINE;
     return WAST_COMP_DONE;
 }

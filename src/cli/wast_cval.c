@@ -91,12 +91,12 @@ static wf_error *parse_float(const wast_node *a, bool f64, bool expect, wf_val *
     if (pattern && !expect) return bad(a, "a NaN pattern is only valid in a result");
     if (f64) {
         uint64_t b = 0x7ff8000000000000ull;
-        if (!pattern && !wast_parse_f64(a->start, a->len, &b)) return bad(a, "malformed float");
+        if (!pattern && !wf_wast_parse_f64(a->start, a->len, &b)) return bad(a, "malformed float");
         out->kind = WF_VAL_F64;
         memcpy(&out->of.f64, &b, 8);
     } else {
         uint32_t b = 0x7fc00000u;
-        if (!pattern && !wast_parse_f32(a->start, a->len, &b)) return bad(a, "malformed float");
+        if (!pattern && !wf_wast_parse_f32(a->start, a->len, &b)) return bad(a, "malformed float");
         out->kind = WF_VAL_F32;
         memcpy(&out->of.f32, &b, 4);
     }
@@ -125,8 +125,8 @@ static wf_error *parse_form(const wast_node *const *items, size_t n, const wast_
 
     if (IS("bool.const")) {
         ARITY(1, 1);
-        if (wast_is_atom(a1, "true")) *out = wf_val_bool(true);
-        else if (!wast_is_atom(a1, "false")) return bad(a1, "expected true or false");
+        if (wf_wast_is_atom(a1, "true")) *out = wf_val_bool(true);
+        else if (!wf_wast_is_atom(a1, "false")) return bad(a1, "expected true or false");
         return NULL;
     }
     for (size_t i = 0; i < WF_COUNT(int_kinds); i++) {
@@ -172,7 +172,7 @@ static wf_error *parse_form(const wast_node *const *items, size_t n, const wast_
         for (size_t i = 1; i < n; i++) {
             const wast_node *f = items[i];
             wf_error *e = NULL;
-            if (!wast_head_is(f, "field") || f->nitems < 3 || f->items[1]->kind != WAST_STRING)
+            if (!wf_wast_head_is(f, "field") || f->nitems < 3 || f->items[1]->kind != WAST_STRING)
                 e = bad(f, "expected (field \"name\" VALUE)");
             else if (memchr(f->items[1]->str, 0, f->items[1]->str_len))
                 e = bad(f->items[1], "a field name cannot hold NUL");
@@ -254,7 +254,7 @@ static wf_error *parse_list(const wast_node *n, bool expect, int depth, wf_val *
     return parse_form((const wast_node *const *)n->items, n->nitems, n, expect, depth, out);
 }
 
-wf_error *wast_cval_parse(const wast_node *n, bool expect, wf_val *out)
+wf_error *wf_wast_cval_parse(const wast_node *n, bool expect, wf_val *out)
 {
     return parse_list(n, expect, 0, out);
 }
@@ -313,7 +313,7 @@ static bool equal(const wf_val *w, const wf_val *g, int depth)
     return false;
 }
 
-bool wast_cval_equal(const wf_val *want, const wf_val *got)
+bool wf_wast_cval_equal(const wf_val *want, const wf_val *got)
 {
     return equal(want, got, 0);
 }
@@ -387,7 +387,7 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
         uint32_t bits;
         memcpy(&bits, &v->of.f32, 4);
         /* the canonical NaN, the only one a lift makes, reads as `nan` */
-        s = bits == 0x7fc00000u ? wf_xstrdup("nan") : wast_f32_str(bits);
+        s = bits == 0x7fc00000u ? wf_xstrdup("nan") : wf_wast_f32_str(bits);
         bprintf(b, "(f32.const %s)", s);
         free(s);
         return;
@@ -395,7 +395,7 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
     case WF_VAL_F64: {
         uint64_t bits;
         memcpy(&bits, &v->of.f64, 8);
-        s = bits == 0x7ff8000000000000ull ? wf_xstrdup("nan") : wast_f64_str(bits);
+        s = bits == 0x7ff8000000000000ull ? wf_xstrdup("nan") : wf_wast_f64_str(bits);
         bprintf(b, "(f64.const %s)", s);
         free(s);
         return;
@@ -456,7 +456,7 @@ static void put_val(wf_buf *b, const wf_val *v, int depth)
     bprintf(b, "(?)");
 }
 
-char *wast_cval_str(const wf_val *v)
+char *wf_wast_cval_str(const wf_val *v)
 {
     wf_buf b = {0};
     put_val(&b, v, 0);

@@ -39,7 +39,7 @@ static void frame_close(frame *f)
     f->list->nitems = f->items.len;
 }
 
-wf_error *wast_parse(const char *text, size_t len, wast_node **out)
+wf_error *wf_wast_parse(const char *text, size_t len, wast_node **out)
 {
     node_vec pool = {0};
     WF_VEC(frame) stack = {0};
@@ -94,14 +94,14 @@ wf_error *wast_parse(const char *text, size_t len, wast_node **out)
     root->pool = pool.data;
     root->npool = pool.len;
     if (err) {
-        wast_node_free(root);
+        wf_wast_node_free(root);
         return err;
     }
     *out = root;
     return NULL;
 }
 
-void wast_node_free(wast_node *root)
+void wf_wast_node_free(wast_node *root)
 {
     if (!root) return;
     wast_node **pool = root->pool;
@@ -118,18 +118,18 @@ void wast_node_free(wast_node *root)
     free(root);
 }
 
-bool wast_is_atom(const wast_node *n, const char *word)
+bool wf_wast_is_atom(const wast_node *n, const char *word)
 {
     size_t l = strlen(word);
     return n && n->kind == WAST_ATOM && n->len == l && !memcmp(n->start, word, l);
 }
 
-bool wast_is_id(const wast_node *n)
+bool wf_wast_is_id(const wast_node *n)
 {
     return n && n->kind == WAST_ATOM && n->len > 1 && n->start[0] == '$';
 }
 
-const char *wast_head(const wast_node *n, size_t *len)
+const char *wf_wast_head(const wast_node *n, size_t *len)
 {
     if (!n || n->kind != WAST_LIST || !n->nitems || n->items[0]->kind != WAST_ATOM) {
         *len = 0;
@@ -139,7 +139,7 @@ const char *wast_head(const wast_node *n, size_t *len)
     return n->items[0]->start;
 }
 
-bool wast_head_is(const wast_node *n, const char *word)
+bool wf_wast_head_is(const wast_node *n, const char *word)
 {
-    return n && n->kind == WAST_LIST && n->nitems && wast_is_atom(n->items[0], word);
+    return n && n->kind == WAST_LIST && n->nitems && wf_wast_is_atom(n->items[0], word);
 }

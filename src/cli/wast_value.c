@@ -12,7 +12,7 @@
 
 /* ---- Number literals ------------------------------------------------------ */
 
-bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out)
+bool wf_wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out)
 {
     if (bits == 64) return wf_wat_num_i64(s, len, out);
     uint32_t v;
@@ -21,12 +21,12 @@ bool wast_parse_int(const char *s, size_t len, unsigned bits, uint64_t *out)
     return true;
 }
 
-bool wast_parse_f32(const char *s, size_t len, uint32_t *bits)
+bool wf_wast_parse_f32(const char *s, size_t len, uint32_t *bits)
 {
     return wf_wat_num_f32(s, len, bits);
 }
 
-bool wast_parse_f64(const char *s, size_t len, uint64_t *bits)
+bool wf_wast_parse_f64(const char *s, size_t len, uint64_t *bits)
 {
     return wf_wat_num_f64(s, len, bits);
 }
@@ -60,7 +60,7 @@ static bool heap_by_name(const wast_node *a, wf_heaptype *out)
         { "funcref", WF_HEAP_FUNC },  { "externref", WF_HEAP_EXTERN },
     };
     for (size_t i = 0; i < WF_COUNT(names); i++)
-        if (wast_is_atom(a, names[i].name)) {
+        if (wf_wast_is_atom(a, names[i].name)) {
             *out = names[i].heap;
             return true;
         }
@@ -94,26 +94,26 @@ static wf_error *parse_number_const(const wast_node *n, const char *h, size_t hl
     *special = 0;
     if (head_eq(h, hl, "i32.const")) {
         uint64_t v;
-        if (!wast_parse_int(a->start, a->len, 32, &v)) return bad_at(a, "bad i32 literal");
+        if (!wf_wast_parse_int(a->start, a->len, 32, &v)) return bad_at(a, "bad i32 literal");
         out->type = WF_TYPE_I32;
         out->of.i32 = (int32_t)(uint32_t)v;
         return NULL;
     }
     if (head_eq(h, hl, "i64.const")) {
         uint64_t v;
-        if (!wast_parse_int(a->start, a->len, 64, &v)) return bad_at(a, "bad i64 literal");
+        if (!wf_wast_parse_int(a->start, a->len, 64, &v)) return bad_at(a, "bad i64 literal");
         out->type = WF_TYPE_I64;
         out->of.i64 = (int64_t)v;
         return NULL;
     }
     bool f32 = head_eq(h, hl, "f32.const");
     out->type = f32 ? WF_TYPE_F32 : WF_TYPE_F64;
-    if (allow_nan_pat && (wast_is_atom(a, "nan:canonical") || wast_is_atom(a, "nan:arithmetic"))) {
-        *special = wast_is_atom(a, "nan:canonical") ? 1 : 2;
+    if (allow_nan_pat && (wf_wast_is_atom(a, "nan:canonical") || wf_wast_is_atom(a, "nan:arithmetic"))) {
+        *special = wf_wast_is_atom(a, "nan:canonical") ? 1 : 2;
         return NULL;
     }
-    bool ok = f32 ? wast_parse_f32(a->start, a->len, &out->of.f32_bits)
-                  : wast_parse_f64(a->start, a->len, &out->of.f64_bits);
+    bool ok = f32 ? wf_wast_parse_f32(a->start, a->len, &out->of.f32_bits)
+                  : wf_wast_parse_f64(a->start, a->len, &out->of.f64_bits);
     return ok ? NULL : bad_at(a, f32 ? "bad f32 literal" : "bad f64 literal");
 }
 
@@ -144,17 +144,17 @@ static bool parse_u32(const wast_node *a, uint32_t *out)
 {
     uint64_t v;
     if (!a || a->kind != WAST_ATOM || a->start[0] == '-' ||
-        !wast_parse_int(a->start, a->len, 32, &v))
+        !wf_wast_parse_int(a->start, a->len, 32, &v))
         return false;
     *out = (uint32_t)v;
     return true;
 }
 
-wf_error *wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+wf_error *wf_wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
                            wf_value *out)
 {
     size_t hl;
-    const char *h = wast_head(n, &hl);
+    const char *h = wf_wast_head(n, &hl);
     memset(out, 0, sizeof *out);
     if (is_number_head(h, hl)) {
         int special;
@@ -179,21 +179,21 @@ wf_error *wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx
     return bad_at(n, "bad constant");
 }
 
-wf_error *wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
+wf_error *wf_wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
                             wast_expect *out)
 {
     size_t hl;
-    const char *h = wast_head(n, &hl);
+    const char *h = wf_wast_head(n, &hl);
     memset(out, 0, sizeof *out);
     if (head_eq(h, hl, "either")) {
         out->kind = WAST_EXP_EITHER;
         out->nalts = n->nitems - 1;
         out->alts = wf_xcalloc(out->nalts ? out->nalts : 1, sizeof *out->alts);
         for (size_t i = 0; i < out->nalts; i++) {
-            wf_error *e = wast_parse_expect(n->items[i + 1], ext, ctx, &out->alts[i]);
+            wf_error *e = wf_wast_parse_expect(n->items[i + 1], ext, ctx, &out->alts[i]);
             if (e) {
                 out->nalts = i;
-                wast_expect_fini(out);
+                wf_wast_expect_fini(out);
                 return e;
             }
         }
@@ -216,7 +216,7 @@ wf_error *wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ct
         wf_heaptype heap;
         if (n->nitems != 2) return bad_at(n, "bad ref.null");
         if (!heap_by_name(n->items[1], &heap)) {
-            if (!wast_is_id(n->items[1])) return bad_at(n, "bad ref.null");
+            if (!wf_wast_is_id(n->items[1])) return bad_at(n, "bad ref.null");
             heap = WF_HEAP_TYPE;
         }
         out->value.type = (wf_valtype){ WF_REF, heap, 1, 0 };
@@ -241,9 +241,9 @@ wf_error *wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void *ct
     return bad_at(n, "bad expected result");
 }
 
-void wast_expect_fini(wast_expect *e)
+void wf_wast_expect_fini(wast_expect *e)
 {
-    for (size_t i = 0; i < e->nalts; i++) wast_expect_fini(&e->alts[i]);
+    for (size_t i = 0; i < e->nalts; i++) wf_wast_expect_fini(&e->alts[i]);
     free(e->alts);
     e->alts = NULL;
     e->nalts = 0;
@@ -255,13 +255,13 @@ static bool is_nan64(uint64_t b)
     return (b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (b & 0xfffffffffffffull);
 }
 
-bool wast_expect_match(const wast_expect *e, const wf_value *v)
+bool wf_wast_expect_match(const wast_expect *e, const wf_value *v)
 {
     const wf_valtype *t = &e->value.type;
     switch (e->kind) {
     case WAST_EXP_EITHER:
         for (size_t i = 0; i < e->nalts; i++)
-            if (wast_expect_match(&e->alts[i], v)) return true;
+            if (wf_wast_expect_match(&e->alts[i], v)) return true;
         return false;
     case WAST_EXP_VALUE:
         if (v->type.kind != t->kind) return false;
@@ -308,7 +308,7 @@ static const char *heap_name(wf_heaptype h)
     return h < WF_COUNT(names) && names[h] ? names[h] : "?";
 }
 
-char *wast_f32_str(uint32_t b)
+char *wf_wast_f32_str(uint32_t b)
 {
     if (is_nan32(b))
         return wf_xasprintf("%snan:0x%x", b >> 31 ? "-" : "", b & 0x7fffffu);
@@ -317,7 +317,7 @@ char *wast_f32_str(uint32_t b)
     return wf_xasprintf("%.9g", (double)f);
 }
 
-char *wast_f64_str(uint64_t b)
+char *wf_wast_f64_str(uint64_t b)
 {
     if (is_nan64(b))
         return wf_xasprintf("%snan:0x%llx", b >> 63 ? "-" : "",
@@ -327,19 +327,19 @@ char *wast_f64_str(uint64_t b)
     return wf_xasprintf("%.17g", d);
 }
 
-char *wast_value_str(const wf_value *v)
+char *wf_wast_value_str(const wf_value *v)
 {
     char *s, *r;
     switch (v->type.kind) {
     case WF_I32: return wf_xasprintf("(i32.const %d)", v->of.i32);
     case WF_I64: return wf_xasprintf("(i64.const %lld)", (long long)v->of.i64);
     case WF_F32:
-        s = wast_f32_str(v->of.f32_bits);
+        s = wf_wast_f32_str(v->of.f32_bits);
         r = wf_xasprintf("(f32.const %s)", s);
         free(s);
         return r;
     case WF_F64:
-        s = wast_f64_str(v->of.f64_bits);
+        s = wf_wast_f64_str(v->of.f64_bits);
         r = wf_xasprintf("(f64.const %s)", s);
         free(s);
         return r;
@@ -352,11 +352,11 @@ char *wast_value_str(const wf_value *v)
     }
 }
 
-char *wast_expect_str(const wast_expect *e)
+char *wf_wast_expect_str(const wast_expect *e)
 {
     const char *ty = e->value.type.kind == WF_F32 ? "f32" : "f64";
     switch (e->kind) {
-    case WAST_EXP_VALUE: return wast_value_str(&e->value);
+    case WAST_EXP_VALUE: return wf_wast_value_str(&e->value);
     case WAST_EXP_NAN_CANON: return wf_xasprintf("(%s.const nan:canonical)", ty);
     case WAST_EXP_NAN_ARITH: return wf_xasprintf("(%s.const nan:arithmetic)", ty);
     case WAST_EXP_REF_NULL:
@@ -367,7 +367,7 @@ char *wast_expect_str(const wast_expect *e)
     case WAST_EXP_EITHER: {
         char *acc = wf_xstrdup("(either");
         for (size_t i = 0; i < e->nalts; i++) {
-            char *a = wast_expect_str(&e->alts[i]);
+            char *a = wf_wast_expect_str(&e->alts[i]);
             char *n = wf_xasprintf("%s %s", acc, a);
             free(a);
             free(acc);

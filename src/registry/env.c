@@ -18,7 +18,7 @@ wf_error *wf_registry_env_get(wf_registry *r, const char *id, char **value)
     if (!v) return wf_error_new(WF_ERR_NOT_FOUND, "no entry %s", id);
     if (v->pub.kind != WF_REG_ENV_VARIABLE)
         return wf_error_new(WF_ERR_INVALID, "%s is a %s, not an env.variable", id, wf_reg_kind_name(v->pub.kind));
-    *value = reg_var_value(r, v);
+    *value = wf_reg_var_value(r, v);
     return NULL;
 }
 

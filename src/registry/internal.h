@@ -44,47 +44,47 @@ struct wf_registry {
 };
 
 /* Record a problem; marks the file bad. entry may be NULL. */
-void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+void wf_reg_diagf(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
     WF_PRINTF(5, 6);
 /* Record a warning: the file still loads. */
-void reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+void wf_reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
     WF_PRINTF(5, 6);
 
 /* yaml.c: parse a YAML document into a node tree (a missing document is an
  * empty map). Errors carry line and col. */
-wf_error *reg_yaml_parse(const char *text, size_t len, wf_reg_node **out);
-void reg_node_free(wf_reg_node *n);
-const char *reg_node_type_name(const wf_reg_node *n);
+wf_error *wf_reg_yaml_parse(const char *text, size_t len, wf_reg_node **out);
+void wf_reg_node_free(wf_reg_node *n);
+const char *wf_reg_node_type_name(const wf_reg_node *n);
 
 /* kinds.c */
-wf_reg_kind reg_kind_parse(const char *s, bool *ok);
+wf_reg_kind wf_reg_kind_parse(const char *s, bool *ok);
 /* A kind upstream Wippy defines that wasmfn does not serve ("process.lua"). */
-bool reg_kind_upstream(const char *s);
+bool wf_reg_kind_upstream(const char *s);
 /* The known kind (served or upstream) closest to s, for "did you mean". */
-const char *reg_kind_closest(const char *s);
-void reg_check_entry(wf_registry *r, reg_entry *e);        /* fields -> pub.u */
-void reg_check_refs(wf_registry *r, reg_entry *e);         /* references exist */
-void reg_entry_free_fields(reg_entry *e);
+const char *wf_reg_kind_closest(const char *s);
+void wf_reg_check_entry(wf_registry *r, reg_entry *e);        /* fields -> pub.u */
+void wf_reg_check_refs(wf_registry *r, reg_entry *e);         /* references exist */
+void wf_reg_entry_free_fields(reg_entry *e);
 
 /* values.c: ${env:..} and file:// on an entry's string values */
-void reg_expand_entry(wf_registry *r, reg_entry *e);
+void wf_reg_expand_entry(wf_registry *r, reg_entry *e);
 /* Look up an entry among all parsed ones (bad files included). */
-reg_entry *reg_find_any(wf_registry *r, const char *id);
+reg_entry *wf_reg_find_any(wf_registry *r, const char *id);
 /* e (an env.variable) checked clean: its public name now resolves to it,
  * unless an earlier one has the name. */
-void reg_var_checked(wf_registry *r, reg_entry *e);
+void wf_reg_var_checked(wf_registry *r, reg_entry *e);
 /* A reference as written -> full ID (bare names in ns); the caller frees it. */
-char *reg_ref_resolve(const char *ns, const char *ref);
+char *wf_reg_ref_resolve(const char *ns, const char *ref);
 /* Resolve path (relative) below base, confined to root; NULL + *why if it
  * escapes or is absolute. The caller frees the result. */
 /* The canonical `imports` words of bits ("wasi:cli", "wasi_snapshot_preview1",
  * ...) into out, at most cap; returns how many. */
-size_t reg_import_words(uint32_t bits, const char **out, size_t cap);
-char *reg_path_confined(const char *root, const char *base, const char *path, const char **why);
+size_t wf_reg_import_words(uint32_t bits, const char **out, size_t cap);
+char *wf_reg_path_confined(const char *root, const char *base, const char *path, const char **why);
 /* The value of an env.variable entry (storage, then default); NULL if none. */
-char *reg_var_value(wf_registry *r, reg_entry *var);
+char *wf_reg_var_value(wf_registry *r, reg_entry *var);
 
 /* modules.c: compile function.wat / verify and compile function.wasm */
-void reg_compile_entry(wf_registry *r, reg_entry *e);
+void wf_reg_compile_entry(wf_registry *r, reg_entry *e);
 
 #endif

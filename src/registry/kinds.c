@@ -51,7 +51,7 @@ static const char *const upstream_kinds[] = {
     "terminal.host",
 };
 
-bool reg_kind_upstream(const char *s)
+bool wf_reg_kind_upstream(const char *s)
 {
     for (size_t i = 0; i < WF_COUNT(upstream_kinds); i++)
         if (!strcmp(upstream_kinds[i], s)) return true;
@@ -79,7 +79,7 @@ static size_t edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-const char *reg_kind_closest(const char *s)
+const char *wf_reg_kind_closest(const char *s)
 {
     const char *best = kind_names[0];
     size_t bd = SIZE_MAX;
@@ -94,7 +94,7 @@ const char *reg_kind_closest(const char *s)
     return best;
 }
 
-wf_reg_kind reg_kind_parse(const char *s, bool *ok)
+wf_reg_kind wf_reg_kind_parse(const char *s, bool *ok)
 {
     for (int k = 0; k < WF_REG_KIND_COUNT; k++)
         if (!strcmp(kind_names[k], s)) {
@@ -113,8 +113,8 @@ typedef struct fctx {
     const char *where;      /* "" or "pool: " etc, prefixed to field names */
 } fctx;
 
-#define DIAG(c, node, ...) reg_diag((c)->r, (c)->e->file, (node)->line, (c)->e->pub.id, __VA_ARGS__)
-#define WARN(c, node, ...) reg_warn((c)->r, (c)->e->file, (node)->line, (c)->e->pub.id, __VA_ARGS__)
+#define DIAG(c, node, ...) wf_reg_diagf((c)->r, (c)->e->file, (node)->line, (c)->e->pub.id, __VA_ARGS__)
+#define WARN(c, node, ...) wf_reg_warn((c)->r, (c)->e->file, (node)->line, (c)->e->pub.id, __VA_ARGS__)
 
 static const wf_reg_node *field(fctx *c, const wf_reg_node *m, const char *key, bool required)
 {
@@ -127,7 +127,7 @@ static bool want(fctx *c, const wf_reg_node *n, const char *key, wf_reg_node_typ
 {
     if (n->type == t) return true;
     static const char *const names[] = { "a string", "a list", "a map" };
-    DIAG(c, n, "field '%s%s' must be %s, not %s", c->where, key, names[t], reg_node_type_name(n));
+    DIAG(c, n, "field '%s%s' must be %s, not %s", c->where, key, names[t], wf_reg_node_type_name(n));
     return false;
 }
 
@@ -195,7 +195,7 @@ static char *get_ref(fctx *c, const wf_reg_node *m, const char *key, bool requir
 {
     char *s = get_str(c, m, key, required, bad);
     if (!s) return NULL;
-    char *id = reg_ref_resolve(c->e->pub.ns, s);
+    char *id = wf_reg_ref_resolve(c->e->pub.ns, s);
     free(s);
     return id;
 }
@@ -314,7 +314,7 @@ static const struct { const char *w; uint32_t bit; } words[] = {
     { "funcs", WF_IMPORT_FUNCS },             { "wippy:runtime/funcs", WF_IMPORT_FUNCS },
 };
 
-size_t reg_import_words(uint32_t bits, const char **out, size_t cap)
+size_t wf_reg_import_words(uint32_t bits, const char **out, size_t cap)
 {
     size_t n = 0;
     for (size_t i = 0; i < WF_COUNT(words) && n < cap; i++)
@@ -477,7 +477,7 @@ static void check_fs(fctx *c, const wf_reg_node *n, wf_reg_fs *fs, bool *bad)
     const char *why = NULL;
     const char *d = fs->directory;
     while (d[0] == '.' && d[1] == '/') d += 2;     /* "./wasm" */
-    fs->path = reg_path_confined(c->r->root, c->r->root, *d ? d : ".", &why);
+    fs->path = wf_reg_path_confined(c->r->root, c->r->root, *d ? d : ".", &why);
     const wf_reg_node *dn = wf_reg_node_get(n, "directory");
     if (!fs->path) {
         DIAG(c, dn, "directory '%s': %s", fs->directory, why);
@@ -556,7 +556,7 @@ static void check_storage(fctx *c, const wf_reg_node *n, wf_reg_storage *st, wf_
         const wf_reg_node *fn = wf_reg_node_get(n, "file_path");
         const char *rel = fp;
         while (rel[0] == '.' && rel[1] == '/') rel += 2;
-        st->file_path = reg_path_confined(c->r->root, c->r->root, rel, &why);
+        st->file_path = wf_reg_path_confined(c->r->root, c->r->root, rel, &why);
         if (!st->file_path) {
             DIAG(c, fn, "file_path '%s': %s", fp, why);
             *bad = true;
@@ -650,7 +650,7 @@ static void check_lua(fctx *c, const wf_reg_node *n, wf_reg_lua *l, bool fn, boo
                 continue;
             }
             l->imports[l->nimports].alias = wf_xstrdup(im->keys[i]);
-            l->imports[l->nimports++].id = reg_ref_resolve(c->e->pub.ns, im->items[i]->str);
+            l->imports[l->nimports++].id = wf_reg_ref_resolve(c->e->pub.ns, im->items[i]->str);
         }
     } else if (im) {
         *bad = true;
@@ -704,7 +704,7 @@ static void check_http(fctx *c, const wf_reg_node *n, wf_reg_http *h, wf_reg_kin
     }
 }
 
-void reg_check_entry(wf_registry *r, reg_entry *e)
+void wf_reg_check_entry(wf_registry *r, reg_entry *e)
 {
     static const char *const common[] = { "name", "kind", "meta" };
     static const char *const fields[WF_REG_KIND_COUNT][14] = {
@@ -772,13 +772,13 @@ static reg_entry *ref_to(wf_registry *r, reg_entry *e, int line, const char *fie
                          wf_reg_kind lo, wf_reg_kind hi, const char *want_what)
 {
     if (!id) return NULL;
-    reg_entry *t = reg_find_any(r, id);
+    reg_entry *t = wf_reg_find_any(r, id);
     if (!t) {
-        reg_diag(r, e->file, line, e->pub.id, "%s '%s': no such entry", field, id);
+        wf_reg_diagf(r, e->file, line, e->pub.id, "%s '%s': no such entry", field, id);
         return NULL;
     }
     if (t->pub.kind < lo || t->pub.kind > hi) {
-        reg_diag(r, e->file, line, e->pub.id, "%s '%s' has kind %s, not %s", field, id,
+        wf_reg_diagf(r, e->file, line, e->pub.id, "%s '%s' has kind %s, not %s", field, id,
                  wf_reg_kind_name(t->pub.kind), want_what);
         return NULL;
     }
@@ -805,14 +805,14 @@ static void check_mount_overlap(wf_registry *r, reg_entry *e, const wf_reg_node 
                 !wf_wasi_mounts_overlap(ro->host, rw->host))
                 continue;
             int line = mounts && i < mounts->n ? mounts->items[i]->line : e->pub.line;
-            reg_diag(r, e->file, line, e->pub.id,
+            wf_reg_diagf(r, e->file, line, e->pub.id,
                      "wasi.mounts: read-only mount %s lies within writable mount %s, which "
                      "would make it writable", ro->guest, rw->guest);
         }
     }
 }
 
-void reg_check_refs(wf_registry *r, reg_entry *e)
+void wf_reg_check_refs(wf_registry *r, reg_entry *e)
 {
     const wf_reg_node *n = e->pub.node;
     switch (e->pub.kind) {
@@ -875,7 +875,7 @@ static void free_strv(char **v, size_t n)
     free(v);
 }
 
-void reg_entry_free_fields(reg_entry *re)
+void wf_reg_entry_free_fields(reg_entry *re)
 {
     wf_reg_entry *e = &re->pub;
     switch (e->kind) {

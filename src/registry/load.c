@@ -28,7 +28,7 @@ static void add_diag(wf_registry *r, reg_file *f, int line, const char *entry, b
     wf_vec_push(&r->diags, d);
 }
 
-void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+void wf_reg_diagf(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -38,7 +38,7 @@ void reg_diag(wf_registry *r, reg_file *f, int line, const char *entry, const ch
     if (f) f->bad = true;
 }
 
-void reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
+void wf_reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -146,7 +146,7 @@ static const wf_reg_node *find_nul(const wf_reg_node *n)
 
 static void nul_diag(wf_registry *r, reg_file *f, const wf_reg_node *bad, const char *id)
 {
-    reg_diag(r, f, bad->line, id, "a string holds a NUL character (\\0), which is not allowed");
+    wf_reg_diagf(r, f, bad->line, id, "a string holds a NUL character (\\0), which is not allowed");
 }
 
 static void load_file(wf_registry *r, reg_file *f)
@@ -155,20 +155,20 @@ static void load_file(wf_registry *r, reg_file *f)
     size_t len = 0;
     wf_error *e = wf_file_read(f->abs, &text, &len);
     if (e) {
-        reg_diag(r, f, 0, NULL, "cannot read the file: %s", e->message);
+        wf_reg_diagf(r, f, 0, NULL, "cannot read the file: %s", e->message);
         wf_error_free(e);
         return;
     }
-    e = reg_yaml_parse((const char *)text, len, &f->root);
+    e = wf_reg_yaml_parse((const char *)text, len, &f->root);
     free(text);
     if (e) {
-        reg_diag(r, f, e->line, NULL, "bad YAML (column %d): %s", e->col, e->message);
+        wf_reg_diagf(r, f, e->line, NULL, "bad YAML (column %d): %s", e->col, e->message);
         wf_error_free(e);
         return;
     }
     wf_reg_node *root = f->root;
     if (root->type != WF_NODE_MAP) {
-        reg_diag(r, f, root->line, NULL, "the file must be a map with namespace and entries");
+        wf_reg_diagf(r, f, root->line, NULL, "the file must be a map with namespace and entries");
         return;
     }
     for (size_t i = 0; i < root->n; i++) {
@@ -178,18 +178,18 @@ static void load_file(wf_registry *r, reg_file *f)
     for (size_t i = 0; i < root->n; i++) {
         const char *k = root->keys[i];
         if (strcmp(k, "version") && strcmp(k, "namespace") && strcmp(k, "entries") && strcmp(k, "meta"))
-            reg_warn(r, f, root->items[i]->line, NULL, "unknown top-level field '%s' (ignored)", k);
+            wf_reg_warn(r, f, root->items[i]->line, NULL, "unknown top-level field '%s' (ignored)", k);
     }
     const wf_reg_node *v = wf_reg_node_get(root, "version");
     if (v && v->type != WF_NODE_SCALAR)
-        reg_diag(r, f, v->line, NULL, "field 'version' must be a string");
+        wf_reg_diagf(r, f, v->line, NULL, "field 'version' must be a string");
     const wf_reg_node *ns = wf_reg_node_get(root, "namespace");
     if (!ns) {
-        reg_diag(r, f, root->line, NULL, "missing required field 'namespace'");
+        wf_reg_diagf(r, f, root->line, NULL, "missing required field 'namespace'");
         return;
     }
     if (ns->type != WF_NODE_SCALAR || !valid_namespace(ns->str)) {
-        reg_diag(r, f, ns->line, NULL,
+        wf_reg_diagf(r, f, ns->line, NULL,
                  "field 'namespace' must be a dotted name such as app.test (letters, digits, '_', '-')");
         return;
     }
@@ -197,22 +197,22 @@ static void load_file(wf_registry *r, reg_file *f)
     const wf_reg_node *list = wf_reg_node_get(root, "entries");
     if (!list) return;
     if (list->type != WF_NODE_SEQ) {
-        reg_diag(r, f, list->line, NULL, "field 'entries' must be a list");
+        wf_reg_diagf(r, f, list->line, NULL, "field 'entries' must be a list");
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
         const wf_reg_node *en = list->items[i];
         if (en->type != WF_NODE_MAP) {
-            reg_diag(r, f, en->line, NULL, "entry %zu must be a map", i + 1);
+            wf_reg_diagf(r, f, en->line, NULL, "entry %zu must be a map", i + 1);
             continue;
         }
         const wf_reg_node *name = wf_reg_node_get(en, "name");
         if (!name) {
-            reg_diag(r, f, en->line, NULL, "entry %zu: missing required field 'name'", i + 1);
+            wf_reg_diagf(r, f, en->line, NULL, "entry %zu: missing required field 'name'", i + 1);
             continue;
         }
         if (name->type != WF_NODE_SCALAR || !valid_name(name->str)) {
-            reg_diag(r, f, name->line, NULL,
+            wf_reg_diagf(r, f, name->line, NULL,
                      "entry %zu: field 'name' must be a name (letters, digits, '_', '-', '.')", i + 1);
             continue;
         }
@@ -223,17 +223,17 @@ static void load_file(wf_registry *r, reg_file *f)
         bool ok = false;
         wf_reg_kind k = 0;
         if (!kind)
-            reg_diag(r, f, en->line, id, "missing required field 'kind'");
+            wf_reg_diagf(r, f, en->line, id, "missing required field 'kind'");
         else if (kind->type != WF_NODE_SCALAR)
-            reg_diag(r, f, kind->line, id, "field 'kind' must be a string");
-        else if (k = reg_kind_parse(kind->str, &ok), !ok && reg_kind_upstream(kind->str))
-            reg_warn(r, f, kind->line, id, "kind '%s' is not served by wasmfn: entry skipped", kind->str);
+            wf_reg_diagf(r, f, kind->line, id, "field 'kind' must be a string");
+        else if (k = wf_reg_kind_parse(kind->str, &ok), !ok && wf_reg_kind_upstream(kind->str))
+            wf_reg_warn(r, f, kind->line, id, "kind '%s' is not served by wasmfn: entry skipped", kind->str);
         else if (!ok)
-            reg_diag(r, f, kind->line, id, "unknown kind '%s' (did you mean '%s'?)", kind->str,
-                     reg_kind_closest(kind->str));
-        reg_entry *prev = reg_find_any(r, id);
+            wf_reg_diagf(r, f, kind->line, id, "unknown kind '%s' (did you mean '%s'?)", kind->str,
+                     wf_reg_kind_closest(kind->str));
+        reg_entry *prev = wf_reg_find_any(r, id);
         if (prev) {
-            reg_diag(r, f, en->line, id, "duplicate ID (first defined at %s:%d)", prev->file->rel,
+            wf_reg_diagf(r, f, en->line, id, "duplicate ID (first defined at %s:%d)", prev->file->rel,
                      prev->pub.line);
             free(id);
             continue;
@@ -267,7 +267,7 @@ static int cmp_diag(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-reg_entry *reg_find_any(wf_registry *r, const char *id)
+reg_entry *wf_reg_find_any(wf_registry *r, const char *id)
 {
     return wf_map_get(&r->all_ids, id);
 }
@@ -305,7 +305,7 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
     }
     wf_vec_free(&rels);
     if (!r->files.len)
-        reg_diag(r, NULL, 0, NULL, "no _index.yaml found below %s", dir);
+        wf_reg_diagf(r, NULL, 0, NULL, "no _index.yaml found below %s", dir);
 
     /* Env entries first: placeholders in the others resolve through them. */
     for (int pass = 0; pass < 2; pass++)
@@ -313,18 +313,18 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
             reg_entry *e = r->all.data[i];
             if (is_env_kind(e->pub.kind) != (pass == 0)) continue;
             size_t before = r->nerrors;
-            reg_expand_entry(r, e);
+            wf_reg_expand_entry(r, e);
             bool expanded = r->nerrors == before;
-            reg_check_entry(r, e);
+            wf_reg_check_entry(r, e);
             /* A value that failed to expand is not checked further: its
              * compile error would only repeat the first problem. */
             if (!expanded) e->checked = false;
-            if (e->checked && e->pub.kind == WF_REG_ENV_VARIABLE) reg_var_checked(r, e);
+            if (e->checked && e->pub.kind == WF_REG_ENV_VARIABLE) wf_reg_var_checked(r, e);
         }
     for (size_t i = 0; i < r->all.len; i++)
-        if (r->all.data[i]->checked) reg_check_refs(r, r->all.data[i]);
+        if (r->all.data[i]->checked) wf_reg_check_refs(r, r->all.data[i]);
     for (size_t i = 0; i < r->all.len; i++)
-        if (r->all.data[i]->checked) reg_compile_entry(r, r->all.data[i]);
+        if (r->all.data[i]->checked) wf_reg_compile_entry(r, r->all.data[i]);
 
     for (size_t i = 0; i < r->all.len; i++) {
         reg_entry *e = r->all.data[i];
@@ -349,7 +349,7 @@ void wf_registry_free(wf_registry *r)
     if (!r) return;
     for (size_t i = 0; i < r->all.len; i++) {
         reg_entry *e = r->all.data[i];
-        reg_entry_free_fields(e);
+        wf_reg_entry_free_fields(e);
         free(e->pub.id);
         free(e->pub.ns);
         free(e->pub.name);
@@ -362,7 +362,7 @@ void wf_registry_free(wf_registry *r)
     wf_map_free(&r->ids);
     for (size_t i = 0; i < r->files.len; i++) {
         reg_file *f = r->files.data[i];
-        reg_node_free(f->root);
+        wf_reg_node_free(f->root);
         free(f->rel);
         free(f->abs);
         free(f->dir);

@@ -59,7 +59,7 @@ static void check_imports(wf_registry *r, reg_entry *e)
     wf_error *err = wf_wasm_check_imports(e->pub.u.wasm.module);
     if (!err) return;
     const wf_reg_node *n = wf_reg_node_get(e->pub.node, e->pub.kind == WF_REG_FUNCTION_WAT ? "source" : "path");
-    reg_diag(r, e->file, n ? n->line : e->pub.line, e->pub.id, "%s", err->message);
+    wf_reg_diagf(r, e->file, n ? n->line : e->pub.line, e->pub.id, "%s", err->message);
     wf_error_free(err);
 }
 
@@ -73,11 +73,11 @@ static void check_method_and_wit(wf_registry *r, reg_entry *e)
     if (w->module && !strchr(w->method, '#')) {
         char list[512];
         if (!export_func(w->module, w->method, list, sizeof list))
-            reg_diag(r, e->file, mline, e->pub.id,
+            wf_reg_diagf(r, e->file, mline, e->pub.id,
                      "method '%s' is not an exported function of the module (exported functions: %s)",
                      w->method, list[0] ? list : "none");
     } else if (w->module) {
-        reg_diag(r, e->file, mline, e->pub.id,
+        wf_reg_diagf(r, e->file, mline, e->pub.id,
                  "method '%s': interface methods (iface#func) need a component, and this is a core module",
                  w->method);
     }
@@ -86,7 +86,7 @@ static void check_method_and_wit(wf_registry *r, reg_entry *e)
     wf_error *err = wf_wit_parse(w->wit, strlen(w->wit), &w->wit_doc);
     if (err) {
         char *pos = text_pos(wn, "wit", wn->file_ref, err->line, err->col);
-        reg_diag(r, e->file, wn->from_file ? wn->line : text_line(wn, err->line), e->pub.id,
+        wf_reg_diagf(r, e->file, wn->from_file ? wn->line : text_line(wn, err->line), e->pub.id,
                  "WIT error at %s: %s", pos, err->message);
         free(pos);
         wf_error_free(err);
@@ -95,7 +95,7 @@ static void check_method_and_wit(wf_registry *r, reg_entry *e)
     const char *fname = strchr(w->method, '#') ? strchr(w->method, '#') + 1 : w->method;
     w->wit_func = wf_wit_find_func(w->wit_doc, fname);
     if (!w->wit_func) {
-        reg_diag(r, e->file, mline, e->pub.id, "method '%s' is not declared in the wit", w->method);
+        wf_reg_diagf(r, e->file, mline, e->pub.id, "method '%s' is not declared in the wit", w->method);
         return;
     }
     /* The core export must have the flattened type of its WIT signature. */
@@ -104,7 +104,7 @@ static void check_method_and_wit(wf_registry *r, reg_entry *e)
     if (ft) {
         wf_error *ce = wf_cabi_check_type(ft, w->wit_func);
         if (ce) {
-            reg_diag(r, e->file, wn->line, e->pub.id, "method '%s' does not match its wit: %s", w->method,
+            wf_reg_diagf(r, e->file, wn->line, e->pub.id, "method '%s' does not match its wit: %s", w->method,
                      ce->message);
             wf_error_free(ce);
         }
@@ -120,7 +120,7 @@ static void compile_wat(wf_registry *r, reg_entry *e)
         int line = sn->from_file ? sn->line : text_line(sn, err->line);
         char *pos = err->line > 0 ? text_pos(sn, "source", sn->file_ref, err->line, err->col)
                                   : wf_xstrdup("the source");
-        reg_diag(r, e->file, line, e->pub.id, "WAT error at %s: %s", pos, err->message);
+        wf_reg_diagf(r, e->file, line, e->pub.id, "WAT error at %s: %s", pos, err->message);
         free(pos);
         wf_error_free(err);
         w->module = NULL;
@@ -138,10 +138,10 @@ static void compile_component(wf_registry *r, reg_entry *e, const uint8_t *bytes
     wf_error *err = wf_component_new(bytes, len, &w->component);
     if (err) {
         if (err->offset >= 0)
-            reg_diag(r, e->file, pline, e->pub.id, "invalid component %s at byte offset %lld: %s",
+            wf_reg_diagf(r, e->file, pline, e->pub.id, "invalid component %s at byte offset %lld: %s",
                      w->path, (long long)err->offset, err->message);
         else
-            reg_diag(r, e->file, pline, e->pub.id, "invalid component %s: %s", w->path,
+            wf_reg_diagf(r, e->file, pline, e->pub.id, "invalid component %s: %s", w->path,
                      err->message);
         wf_error_free(err);
         w->component = NULL;
@@ -149,12 +149,12 @@ static void compile_component(wf_registry *r, reg_entry *e, const uint8_t *bytes
     }
     const wf_reg_node *wn = wf_reg_node_get(e->pub.node, "wit");
     if (wn)
-        reg_diag(r, e->file, wn->line, e->pub.id, "%s is a component: it carries its own types, "
+        wf_reg_diagf(r, e->file, wn->line, e->pub.id, "%s is a component: it carries its own types, "
                  "remove the `wit` field (it is for core modules)", w->path);
     err = wf_component_method_check(w->component, w->method, NULL);
     if (err) {
         const wf_reg_node *mn = wf_reg_node_get(e->pub.node, "method");
-        reg_diag(r, e->file, mn ? mn->line : e->pub.line, e->pub.id, "%s", err->message);
+        wf_reg_diagf(r, e->file, mn ? mn->line : e->pub.line, e->pub.id, "%s", err->message);
         wf_error_free(err);
     }
 }
@@ -164,14 +164,14 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
     wf_reg_wasm *w = &e->pub.u.wasm;
     const wf_reg_node *n = e->pub.node;
     int pline = wf_reg_node_get(n, "path")->line;
-    reg_entry *fs = reg_find_any(r, w->fs);
+    reg_entry *fs = wf_reg_find_any(r, w->fs);
     if (!fs || fs->pub.kind != WF_REG_FS_DIRECTORY || !fs->checked) return;  /* reported */
     const char *rel = w->path;
     while (*rel == '/') rel++;           /* "/x.wasm" is at the fs root */
     const char *why = NULL;
-    w->file = *rel ? reg_path_confined(fs->pub.u.fs.path, fs->pub.u.fs.path, rel, &why) : NULL;
+    w->file = *rel ? wf_reg_path_confined(fs->pub.u.fs.path, fs->pub.u.fs.path, rel, &why) : NULL;
     if (!w->file) {
-        reg_diag(r, e->file, pline, e->pub.id, "path '%s': %s", w->path,
+        wf_reg_diagf(r, e->file, pline, e->pub.id, "path '%s': %s", w->path,
                  why ? (strstr(why, "project") ? "the path escapes the fs.directory" : why) : "empty path");
         return;
     }
@@ -179,20 +179,20 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
     size_t len = 0;
     struct stat st;
     if (stat(w->file, &st) != 0 || !S_ISREG(st.st_mode)) {
-        reg_diag(r, e->file, pline, e->pub.id, "cannot read %s in %s: %s", w->path, w->fs,
+        wf_reg_diagf(r, e->file, pline, e->pub.id, "cannot read %s in %s: %s", w->path, w->fs,
                  errno && stat(w->file, &st) != 0 ? strerror(errno) : "not a regular file");
         return;
     }
     wf_error *err = wf_file_read(w->file, &bytes, &len);
     if (err) {
-        reg_diag(r, e->file, pline, e->pub.id, "cannot read %s in %s", w->path, w->fs);
+        wf_reg_diagf(r, e->file, pline, e->pub.id, "cannot read %s in %s", w->path, w->fs);
         wf_error_free(err);
         return;
     }
     uint8_t actual[WF_SHA256_LEN];
     err = wf_sha256(bytes, len, actual);
     if (err) {
-        reg_diag(r, e->file, pline, e->pub.id, "%s", err->message);
+        wf_reg_diagf(r, e->file, pline, e->pub.id, "%s", err->message);
         wf_error_free(err);
         free(bytes);
         return;
@@ -201,7 +201,7 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
         char exp[WF_SHA256_TEXT_LEN], act[WF_SHA256_TEXT_LEN];
         wf_sha256_format(w->hash, exp);
         wf_sha256_format(actual, act);
-        reg_diag(r, e->file, wf_reg_node_get(n, "hash")->line, e->pub.id,
+        wf_reg_diagf(r, e->file, wf_reg_node_get(n, "hash")->line, e->pub.id,
                  "hash mismatch for %s: expected %s, actual %s", w->path, exp, act);
         free(bytes);
         return;
@@ -215,10 +215,10 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
     free(bytes);
     if (err) {
         if (err->offset >= 0)
-            reg_diag(r, e->file, pline, e->pub.id, "invalid module %s at byte offset %lld: %s", w->path,
+            wf_reg_diagf(r, e->file, pline, e->pub.id, "invalid module %s at byte offset %lld: %s", w->path,
                      (long long)err->offset, err->message);
         else
-            reg_diag(r, e->file, pline, e->pub.id, "invalid module %s: %s", w->path, err->message);
+            wf_reg_diagf(r, e->file, pline, e->pub.id, "invalid module %s: %s", w->path, err->message);
         wf_error_free(err);
         w->module = NULL;
         return;
@@ -226,7 +226,7 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
     check_method_and_wit(r, e);
 }
 
-void reg_compile_entry(wf_registry *r, reg_entry *e)
+void wf_reg_compile_entry(wf_registry *r, reg_entry *e)
 {
     if (e->pub.kind == WF_REG_FUNCTION_WAT) compile_wat(r, e);
     else if (e->pub.kind == WF_REG_FUNCTION_WASM) compile_wasm(r, e);

@@ -104,7 +104,7 @@ wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
             const char *words[16];
             wf_component_config cc = { .method = w->method, .pool = pool, .limits = limits,
                                         .imports = words };
-            cc.nimports = reg_import_words(w->imports, words, WF_COUNT(words));
+            cc.nimports = wf_reg_import_words(w->imports, words, WF_COUNT(words));
             wf_error *err = wf_runtime_add_component(rt, e->id, w->component, &cc);
             if (err) return wf_error_wrap(err, "%s:%d", e->file, e->line);
             continue;

@@ -16,7 +16,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 
-char *reg_ref_resolve(const char *ns, const char *ref)
+char *wf_reg_ref_resolve(const char *ns, const char *ref)
 {
     if (strchr(ref, ':')) return wf_xstrdup(ref);
     return wf_xasprintf("%s:%s", ns, ref);
@@ -55,7 +55,7 @@ static bool has_prefix_dir(const char *path, const char *root)
     return !strncmp(path, root, n) && (path[n] == 0 || path[n] == '/');
 }
 
-char *reg_path_confined(const char *root, const char *base, const char *path, const char **why)
+char *wf_reg_path_confined(const char *root, const char *base, const char *path, const char **why)
 {
     if (path[0] == '/') {
         *why = "an absolute path is not allowed";
@@ -96,11 +96,11 @@ static void kv_lookup(const wf_reg_kv *kv, size_t n, const char *key, char **out
         }
 }
 
-char *reg_var_value(wf_registry *r, reg_entry *var)
+char *wf_reg_var_value(wf_registry *r, reg_entry *var)
 {
     const wf_reg_variable *v = &var->pub.u.var;
     char *val = NULL;
-    reg_entry *st = v->storage ? reg_find_any(r, v->storage) : NULL;
+    reg_entry *st = v->storage ? wf_reg_find_any(r, v->storage) : NULL;
     if (st && st->checked) {
         switch (st->pub.kind) {
         case WF_REG_ENV_STORAGE_OS: {
@@ -127,14 +127,14 @@ char *reg_var_value(wf_registry *r, reg_entry *var)
  * then bare name in ns, then public `variable` name (first in load order). */
 static reg_entry *find_var(wf_registry *r, const char *ns, const char *name)
 {
-    char *id = reg_ref_resolve(ns, name);
-    reg_entry *e = reg_find_any(r, id);
+    char *id = wf_reg_ref_resolve(ns, name);
+    reg_entry *e = wf_reg_find_any(r, id);
     free(id);
     if (e && e->pub.kind == WF_REG_ENV_VARIABLE && e->checked) return e;
     return wf_map_get(&r->var_names, name);
 }
 
-void reg_var_checked(wf_registry *r, reg_entry *e)
+void wf_reg_var_checked(wf_registry *r, reg_entry *e)
 {
     const char *name = e->pub.u.var.variable;
     if (name) wf_map_add(&r->var_names, name, strlen(name), e);   /* an earlier one keeps it */
@@ -155,7 +155,7 @@ static char *expand_env(wf_registry *r, reg_entry *e, const wf_reg_node *n)
         wf_buf_bytes(&out, s, (size_t)(p - s));
         const char *close = strchr(p, '}');
         if (!close) {
-            reg_diag(r, e->file, n->line, e->pub.id, "unterminated placeholder '%s'", p);
+            wf_reg_diagf(r, e->file, n->line, e->pub.id, "unterminated placeholder '%s'", p);
             wf_buf_free(&out);
             return NULL;
         }
@@ -164,14 +164,14 @@ static char *expand_env(wf_registry *r, reg_entry *e, const wf_reg_node *n)
         char *name = wf_xstrndup(body, (size_t)((bar ? bar : close) - body));
         char *val = NULL;
         reg_entry *var = *name ? find_var(r, e->pub.ns, name) : NULL;
-        if (var) val = reg_var_value(r, var);
+        if (var) val = wf_reg_var_value(r, var);
         if (!val && bar) val = wf_xstrndup(bar + 1, (size_t)(close - bar - 1));
         if (!val) {
             if (var)
-                reg_diag(r, e->file, n->line, e->pub.id,
+                wf_reg_diagf(r, e->file, n->line, e->pub.id,
                          "${env:%s}: env variable %s has no value and no default", name, var->pub.id);
             else
-                reg_diag(r, e->file, n->line, e->pub.id,
+                wf_reg_diagf(r, e->file, n->line, e->pub.id,
                          "${env:%s}: no env.variable entry named '%s' and no |default", name, name);
             free(name);
             wf_buf_free(&out);
@@ -192,9 +192,9 @@ static void expand_file(wf_registry *r, reg_entry *e, wf_reg_node *n)
     if (strncmp(n->str, "file://", 7) != 0) return;
     const char *path = n->str + 7;
     const char *why = NULL;
-    char *full = *path ? reg_path_confined(r->root, e->file->dir, path, &why) : NULL;
+    char *full = *path ? wf_reg_path_confined(r->root, e->file->dir, path, &why) : NULL;
     if (!full) {
-        reg_diag(r, e->file, n->line, e->pub.id, "%s: %s", n->str, why ? why : "empty path");
+        wf_reg_diagf(r, e->file, n->line, e->pub.id, "%s: %s", n->str, why ? why : "empty path");
         return;
     }
     uint8_t *data = NULL;
@@ -202,17 +202,17 @@ static void expand_file(wf_registry *r, reg_entry *e, wf_reg_node *n)
     struct stat st;
     wf_error *ferr;
     if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-        reg_diag(r, e->file, n->line, e->pub.id, "cannot read %s: it is a directory", n->str);
+        wf_reg_diagf(r, e->file, n->line, e->pub.id, "cannot read %s: it is a directory", n->str);
     } else if (access(full, R_OK) != 0) {
         /* Name the reference as written (what the user can fix), not the
          * absolute path wf_file_read would. */
-        reg_diag(r, e->file, n->line, e->pub.id, "cannot read %s: %s", n->str, strerror(errno));
+        wf_reg_diagf(r, e->file, n->line, e->pub.id, "cannot read %s: %s", n->str, strerror(errno));
     } else if ((ferr = wf_file_read(full, &data, &len)) != NULL) {
-        reg_diag(r, e->file, n->line, e->pub.id, "cannot read %s", n->str);
+        wf_reg_diagf(r, e->file, n->line, e->pub.id, "cannot read %s", n->str);
         wf_error_free(ferr);
     } else if (memchr(data, 0, len)) {
         /* a field is a C string: the NUL would silently cut it short */
-        reg_diag(r, e->file, n->line, e->pub.id, "%s holds a NUL character, which is not allowed",
+        wf_reg_diagf(r, e->file, n->line, e->pub.id, "%s holds a NUL character, which is not allowed",
                  n->str);
         free(data);
     } else {
@@ -243,7 +243,7 @@ static void expand_node(wf_registry *r, reg_entry *e, wf_reg_node *n, bool env)
     for (size_t i = 0; i < n->n; i++) expand_node(r, e, n->items[i], env);
 }
 
-void reg_expand_entry(wf_registry *r, reg_entry *e)
+void wf_reg_expand_entry(wf_registry *r, reg_entry *e)
 {
     /* Env entries take their values literally: a variable defined through
      * another variable would need an order between them. */

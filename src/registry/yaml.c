@@ -121,7 +121,7 @@ static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
             if (!e) e = parse_node(y, depth + 1, &item);
             if (e) {
                 free(key);
-                reg_node_free(n);
+                wf_reg_node_free(n);
                 return e;
             }
             node_push(n, key, item);
@@ -135,7 +135,7 @@ static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
     }
 }
 
-wf_error *reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
+wf_error *wf_reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
 {
     yreader y = { .have = false };
     if (!yaml_parser_initialize(&y.parser))
@@ -158,7 +158,7 @@ wf_error *reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
     if (y.have) yaml_event_delete(&y.ev);
     yaml_parser_delete(&y.parser);
     if (e) {
-        reg_node_free(root);
+        wf_reg_node_free(root);
         return e;
     }
     if (!root) {
@@ -170,11 +170,11 @@ wf_error *reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
     return NULL;
 }
 
-void reg_node_free(wf_reg_node *n)
+void wf_reg_node_free(wf_reg_node *n)
 {
     if (!n) return;
     for (size_t i = 0; i < n->n; i++) {
-        reg_node_free(n->items[i]);
+        wf_reg_node_free(n->items[i]);
         if (n->keys) free(n->keys[i]);
     }
     free(n->items);
@@ -184,7 +184,7 @@ void reg_node_free(wf_reg_node *n)
     free(n);
 }
 
-const char *reg_node_type_name(const wf_reg_node *n)
+const char *wf_reg_node_type_name(const wf_reg_node *n)
 {
     switch (n->type) {
     case WF_NODE_MAP: return "a map";

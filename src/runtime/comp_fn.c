@@ -16,7 +16,7 @@
  *
  * Limits: max_memory_mb caps every memory of the store, hence of every core
  * instance inside the component; max_stack_kb bounds the interpreter's stack;
- * max_execution_ms is the runtime's (rt_exec interrupts any core code).
+ * max_execution_ms is the runtime's (wf_rt_exec interrupts any core code).
  *
  * Imports (SPEC §4): with `funcs` enabled, wippy:runtime/funcs@0.1.0 is
  * served (funcs_host.c); every other function a component imports is linked
@@ -106,7 +106,7 @@ static wf_error *comp_call(void *fn, void *inst, const wf_val *args, size_t narg
 {
     comp_fn *c = fn;
     comp_inst *ci = inst;
-    (void)ctx;   /* the interrupt flag is already set on this thread (rt_exec) */
+    (void)ctx;   /* the interrupt flag is already set on this thread (wf_rt_exec) */
     wf_exec_set_stack_limit((size_t)c->limits.max_stack_kb * 1024);
     wf_error *err = wf_cinstance_call(ci->inst, c->method, args, nargs, result);
     wf_exec_set_stack_limit(0);

@@ -199,8 +199,8 @@ static wf_error *call_bytes(void *env, const wf_wit_func *type, const wf_val *ar
  * type (target_ptr, target_len, input_ptr, input_len, ret_ptr: i32) -> ();
  * at ret_ptr the result<_, string> is written as (u8 discriminant 0 ok / 1
  * err, i32 pointer at +4, i32 length at +8), the bytes in memory the module's
- * exported `cabi_realloc` gave. The module must export `memory` and
- * `cabi_realloc` (a call without them traps saying so). */
+ * exported `wf_cabi_realloc` gave. The module must export `memory` and
+ * `wf_cabi_realloc` (a call without them traps saying so). */
 static const wf_functype *core_type(void)
 {
     static const wf_valtype i32[5] = {{.kind = WF_I32}, {.kind = WF_I32}, {.kind = WF_I32},
@@ -252,7 +252,7 @@ static wf_error *core_call(wf_caller *caller, void *env, wf_slot *slots, bool by
     funcs_call(env, target, in, il, bytes, &ok, &out, &outlen);
     free(target);
     free(in);
-    /* cabi_realloc(0, 0, 1, len) for the bytes, as canon lower does. */
+    /* wf_cabi_realloc(0, 0, 1, len) for the bytes, as canon lower does. */
     wf_value args[4] = {{.type = {.kind = WF_I32}, .of.i32 = 0}, {.type = {.kind = WF_I32}, .of.i32 = 0},
                         {.type = {.kind = WF_I32}, .of.i32 = 1},
                         {.type = {.kind = WF_I32}, .of.i32 = (int32_t)outlen}};

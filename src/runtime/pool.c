@@ -39,7 +39,7 @@ struct rt_pool {
     bool prepare_failed;        /* stop refilling until a call succeeds in preparing */
 };
 
-pthread_mutex_t *rt_pool_mutex(rt_pool *p)
+pthread_mutex_t *wf_rt_pool_mutex(rt_pool *p)
 {
     return &p->mu;
 }
@@ -99,7 +99,7 @@ static void job_run(wf_task *t)
     wf_error *err = inst ? NULL : fn->kind->prepare(fn->fn, &inst);
     wf_val result = { 0 };
     if (!err) {
-        err = rt_exec(fn, inst, job->args, job->nargs, &result, &job->interrupt, &job->cancelled,
+        err = wf_rt_exec(fn, inst, job->args, job->nargs, &result, &job->interrupt, &job->cancelled,
                       job->caller_deadline_ns, job->start_ns, job->depth, job->context);
         fn->kind->release(fn->fn, inst);
     }
@@ -116,13 +116,13 @@ static void job_done(wf_task *t)
     if (t->no_stack)
         job->run_err = wf_error_new(WF_ERR_LIMIT, "%s: cannot map a fiber stack", job->fn->id);
     if (!job->run_err) p->prepare_failed = false;
-    rt_job_finish_locked(job, job->run_err);
+    wf_rt_job_finish_locked(job, job->run_err);
     job->run_err = NULL;
-    rt_job_unref_locked(job);   /* the task's ref */
+    wf_rt_job_unref_locked(job);   /* the task's ref */
     pthread_mutex_unlock(&p->mu);
 }
 
-wf_error *rt_pool_new(rt_fn *fn, rt_pool **out)
+wf_error *wf_rt_pool_new(rt_fn *fn, rt_pool **out)
 {
     const wf_pool_config *c = &fn->opts.pool;
     rt_pool *p = wf_xcalloc(1, sizeof *p);
@@ -163,7 +163,7 @@ wf_error *rt_pool_new(rt_fn *fn, rt_pool **out)
     return NULL;
 }
 
-void rt_pool_free(rt_pool *p)
+void wf_rt_pool_free(rt_pool *p)
 {
     if (!p) return;
     wf_sched_group_free(p->g);  /* every call ends first */
@@ -173,7 +173,7 @@ void rt_pool_free(rt_pool *p)
     free(p);
 }
 
-wf_error *rt_pool_submit(rt_pool *p, rt_job *job)
+wf_error *wf_rt_pool_submit(rt_pool *p, rt_job *job)
 {
     /* Nobody else sees the job yet: its refs need no lock here. */
     job->task = (wf_task){ .run = job_run, .done = job_done, .interrupt = &job->interrupt };
@@ -194,10 +194,10 @@ wf_error *rt_pool_submit(rt_pool *p, rt_job *job)
     return wf_error_new(WF_ERR_LIMIT, "%s: cannot start a worker thread", p->fn->id);
 }
 
-bool rt_pool_unqueue(rt_pool *p, rt_job *job)
+bool wf_rt_pool_unqueue(rt_pool *p, rt_job *job)
 {
     (void)p;
     if (!wf_sched_unqueue(&job->task)) return false;
-    rt_job_unref_locked(job);   /* the task's ref */
+    wf_rt_job_unref_locked(job);   /* the task's ref */
     return true;
 }

@@ -69,24 +69,24 @@ struct wf_runtime {
  * of its chain; the outcome goes to *result / the return. Used by pooled
  * jobs (on their task's fiber, whose parks it bounds by the call's
  * deadline) and inline calls. */
-wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
+wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
                   uint64_t start_ns, uint32_t depth, const wf_val *context);
 
 /* The pool of fn (not inline): made at add, stopped (running every call
  * it holds to its end) at free. */
-wf_error *rt_pool_new(rt_fn *fn, rt_pool **out);
-void rt_pool_free(rt_pool *p);
+wf_error *wf_rt_pool_new(rt_fn *fn, rt_pool **out);
+void wf_rt_pool_free(rt_pool *p);
 /* Submit job (its task takes a ref); waits for room until the job's caller
  * deadline (TIMEOUT), parking when called from a task. */
-wf_error *rt_pool_submit(rt_pool *p, rt_job *job);
-pthread_mutex_t *rt_pool_mutex(rt_pool *p);
+wf_error *wf_rt_pool_submit(rt_pool *p, rt_job *job);
+pthread_mutex_t *wf_rt_pool_mutex(rt_pool *p);
 /* With the pool mutex held: take a job not started yet back (dropping the
  * task's ref); false once it started. */
-bool rt_pool_unqueue(rt_pool *p, rt_job *job);
+bool wf_rt_pool_unqueue(rt_pool *p, rt_job *job);
 /* With the pool mutex held: finish job with err (no result) and wake its waiters. */
-void rt_job_finish_locked(rt_job *job, wf_error *err);
+void wf_rt_job_finish_locked(rt_job *job, wf_error *err);
 /* With the pool mutex held (or no pool): drop one ref, freeing at zero. */
-void rt_job_unref_locked(rt_job *job);
+void wf_rt_job_unref_locked(rt_job *job);
 
 #endif

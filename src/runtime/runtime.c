@@ -1,13 +1,13 @@
 /*
  * runtime.c - the function table (IDs -> kind, fn, options, pool), THE call
- * path wf_runtime_call, its async form (futures), and rt_exec: one call on
+ * path wf_runtime_call, its async form (futures), and wf_rt_exec: one call on
  * the current thread with its deadline and interrupt flag.
  *
  * Deadlines: a call's deadline is the earlier of the caller's timeout
  * (counted from the call's start, queue included) and the function's
  * max_execution_ms (counted from when it starts running). While it runs, the
  * runtime's timer sets the call's interrupt flag at that deadline; wasm code
- * sees the flag (wf_exec_set_interrupt) and traps, and rt_exec turns any
+ * sees the flag (wf_exec_set_interrupt) and traps, and wf_rt_exec turns any
  * error of an interrupted call into TIMEOUT. A pooled call that sleeps
  * (pool.c) is woken at that deadline, and by a cancel, with TIMEOUT too.
  *
@@ -51,7 +51,7 @@ wf_runtime *wf_runtime_new(void)
 void wf_runtime_free(wf_runtime *rt)
 {
     if (!rt) return;
-    for (size_t i = 0; i < rt->nfns; i++) rt_pool_free(rt->fns[i]->pool);
+    for (size_t i = 0; i < rt->nfns; i++) wf_rt_pool_free(rt->fns[i]->pool);
     for (size_t i = 0; i < rt->nfns; i++) {
         rt_fn *f = rt->fns[i];
         if (f->kind->destroy) f->kind->destroy(f->fn);
@@ -84,7 +84,7 @@ wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind,
     f->rt = rt;
     if (opts) f->opts = *opts;
     if (f->opts.pool.type != WF_RT_POOL_INLINE) {
-        wf_error *e = rt_pool_new(f, &f->pool);
+        wf_error *e = wf_rt_pool_new(f, &f->pool);
         if (e) {
             free(f->id);
             free(f);
@@ -103,7 +103,7 @@ wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind,
     }
     pthread_mutex_unlock(&rt->mu);
     if (!added) {   /* another thread added the same ID meanwhile */
-        rt_pool_free(f->pool);
+        wf_rt_pool_free(f->pool);
         free(f->id);
         free(f);
         return wf_error_new(WF_ERR_INVALID, "duplicate function ID %s", id);
@@ -149,7 +149,7 @@ static const wf_val *current_context(void)
     return c ? c->context : NULL;
 }
 
-wf_error *rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
+wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
                   uint64_t start_ns, uint32_t depth, const wf_val *context)
 {
@@ -223,7 +223,7 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
     wf_error *err = fn->kind->prepare(fn->fn, &inst);
     if (err) return err;
     volatile uint32_t interrupt = 0;
-    err = rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
+    err = wf_rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
                   depth, context);
     fn->kind->release(fn->fn, inst);
     return err;
@@ -255,7 +255,7 @@ static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t sta
     return job;
 }
 
-void rt_job_unref_locked(rt_job *job)
+void wf_rt_job_unref_locked(rt_job *job)
 {
     if (--job->refs > 0) return;
     for (size_t i = 0; i < job->nargs; i++) wf_val_free(&job->args[i]);
@@ -269,7 +269,7 @@ void rt_job_unref_locked(rt_job *job)
     free(job);
 }
 
-void rt_job_finish_locked(rt_job *job, wf_error *err)
+void wf_rt_job_finish_locked(rt_job *job, wf_error *err)
 {
     job->err = err;
     job->done = true;
@@ -278,17 +278,17 @@ void rt_job_finish_locked(rt_job *job, wf_error *err)
 
 static pthread_mutex_t *job_mu(rt_job *job)
 {
-    return job->fn->pool ? rt_pool_mutex(job->fn->pool) : NULL;
+    return job->fn->pool ? wf_rt_pool_mutex(job->fn->pool) : NULL;
 }
 
 /* With the mutex held: a job still queued when its caller's deadline
  * passed leaves the queue with TIMEOUT (a running one is interrupted at
- * that deadline by rt_exec). */
+ * that deadline by wf_rt_exec). */
 static void expire_locked(rt_job *job)
 {
     if (job->done || !job->caller_deadline_ns || wf_now_ns() < job->caller_deadline_ns) return;
-    if (rt_pool_unqueue(job->fn->pool, job))
-        rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
+    if (wf_rt_pool_unqueue(job->fn->pool, job))
+        wf_rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT,
             "%s: timed out after %llu ms waiting for a worker", job->fn->id,
             (unsigned long long)((job->caller_deadline_ns - job->start_ns) / 1000000u)));
 }
@@ -331,9 +331,9 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
                               depth, job->context);
         job->done = true;
     } else {
-        wf_error *e = rt_pool_submit(fn->pool, job);
+        wf_error *e = wf_rt_pool_submit(fn->pool, job);
         if (e) {
-            rt_job_unref_locked(job);
+            wf_rt_job_unref_locked(job);
             return e;
         }
     }
@@ -409,8 +409,8 @@ void wf_call_future_unwatch(wf_call_future *f, wf_wait_node *n)
 static void cancel_locked(rt_job *job)
 {
     if (job->done) return;
-    if (rt_pool_unqueue(job->fn->pool, job)) {
-        rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT, "%s: the call was cancelled",
+    if (wf_rt_pool_unqueue(job->fn->pool, job)) {
+        wf_rt_job_finish_locked(job, wf_error_new(WF_ERR_TIMEOUT, "%s: the call was cancelled",
                                                job->fn->id));
         return;
     }
@@ -436,7 +436,7 @@ void wf_call_future_free(wf_call_future *f)
     pthread_mutex_t *mu = job_mu(job);
     if (mu) pthread_mutex_lock(mu);
     cancel_locked(job);
-    rt_job_unref_locked(job);
+    wf_rt_job_unref_locked(job);
     if (mu) pthread_mutex_unlock(mu);
 }
 

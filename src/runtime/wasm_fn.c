@@ -7,7 +7,7 @@
  * Limits: max_memory_mb caps every memory of the call's store (memory.grow
  * fails beyond it, an initial size beyond it fails instantiation with
  * LIMIT); max_stack_kb bounds the interpreter's stack on the calling thread
- * (wf_exec_set_stack_limit); max_execution_ms is the runtime's (rt_exec).
+ * (wf_exec_set_stack_limit); max_execution_ms is the runtime's (wf_rt_exec).
  *
  * Imports (SPEC §4): the only host for core modules is WASI preview 1, so a
  * module may import wasi_snapshot_preview1 functions and nothing else (an
@@ -351,7 +351,7 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
 {
     wasm_fn *w = fn;
     wasm_inst *wi = inst;
-    (void)ctx;   /* the interrupt flag is already set on this thread (rt_exec) */
+    (void)ctx;   /* the interrupt flag is already set on this thread (wf_rt_exec) */
     if (wi->ctx) {
         wf_error *e = wasi_env(w, wi->ctx);
         if (e) return e;

@@ -16,7 +16,7 @@ static uint8_t stdio_type(int fd)
 {
     struct stat st;
     if (fd < 0 || fstat(fd, &st)) return P1_FT_UNKNOWN;
-    return p1_filetype(st.st_mode);
+    return wf_p1_filetype(st.st_mode);
 }
 
 wf_wasi_ctx *wf_wasi_ctx_new(int stdin_fd, int stdout_fd, int stderr_fd)
@@ -42,7 +42,7 @@ void wf_wasi_ctx_free(wf_wasi_ctx *c)
     free(c->argv);
     for (size_t i = 0; i < c->nenv; i++) free(c->env[i]);
     free(c->env);
-    for (uint32_t i = 0; i < c->nfds; i++) p1_fd_close(&c->fds[i]);
+    for (uint32_t i = 0; i < c->nfds; i++) wf_p1_fd_close(&c->fds[i]);
     free(c->fds);
     free(c->ro_devs);
     free(c);
@@ -66,7 +66,7 @@ void wf_wasi_ctx_add_env(wf_wasi_ctx *c, const char *name_eq_value)
 void wf_wasi_ctx_set_output(wf_wasi_ctx *c, int fd, wf_wasi_out_fn out, void *ud)
 {
     if (fd != 1 && fd != 2) return;
-    p1_fd_close(&c->fds[fd]);
+    wf_p1_fd_close(&c->fds[fd]);
     /* No seek/tell rights and a char-device type: wasi-libc's isatty is
      * true, so the guest flushes its stdio per line. */
     c->fds[fd] = (p1_fd){ .used = true, .host = -1, .borrowed = true, .type = P1_FT_CHAR,
@@ -111,8 +111,8 @@ wf_error *wf_wasi_ctx_mount(wf_wasi_ctx *c, const char *host_path, const char *g
     uint32_t got;
     p1_fd e = { .used = true, .host = fd, .type = P1_FT_DIR, .ro = read_only,
                 .rights = P1_R_DIR, .inherit = P1_R_ALL, .preopen = wf_xstrdup(guest_path) };
-    if (!p1_fd_add(c, e, &got)) {
-        p1_fd_close(&e);
+    if (!wf_p1_fd_add(c, e, &got)) {
+        wf_p1_fd_close(&e);
         return wf_error_new(WF_ERR_LIMIT, "too many mounts");
     }
     if (read_only) {
@@ -139,18 +139,18 @@ bool wf_wasi_mounts_overlap(const char *ro_host, const char *rw_host)
     return r;
 }
 
-wf_sbx_dir p1_sbx(const wf_wasi_ctx *c, const p1_fd *e)
+wf_sbx_dir wf_p1_sbx(const wf_wasi_ctx *c, const p1_fd *e)
 {
     return (wf_sbx_dir){ e->host, e->ro, c->ro_devs, c->nro_devs };
 }
 
-p1_fd *p1_fd_get(wf_wasi_ctx *c, uint32_t fd)
+p1_fd *wf_p1_fd_get(wf_wasi_ctx *c, uint32_t fd)
 {
     if (fd >= c->nfds || !c->fds[fd].used) return NULL;
     return &c->fds[fd];
 }
 
-bool p1_fd_add(wf_wasi_ctx *c, p1_fd e, uint32_t *out)
+bool wf_p1_fd_add(wf_wasi_ctx *c, p1_fd e, uint32_t *out)
 {
     /* 0-2 are the streams' numbers even when a stream is closed: new
      * descriptors start at 3, as every WASI guest expects of preopens. */
@@ -169,7 +169,7 @@ bool p1_fd_add(wf_wasi_ctx *c, p1_fd e, uint32_t *out)
     return true;
 }
 
-void p1_fd_close(p1_fd *e)
+void wf_p1_fd_close(p1_fd *e)
 {
     if (!e->used) return;
     if (!e->borrowed && e->host >= 0) close(e->host);
@@ -177,7 +177,7 @@ void p1_fd_close(p1_fd *e)
     memset(e, 0, sizeof *e);
 }
 
-int p1_store_u32(p1_mem m, uint32_t ptr, uint32_t v)
+int wf_p1_store_u32(p1_mem m, uint32_t ptr, uint32_t v)
 {
     void *p = p1_ptr(m, ptr, 4);
     if (!p) return P1_FAULT;
@@ -185,7 +185,7 @@ int p1_store_u32(p1_mem m, uint32_t ptr, uint32_t v)
     return P1_SUCCESS;
 }
 
-int p1_store_u64(p1_mem m, uint32_t ptr, uint64_t v)
+int wf_p1_store_u64(p1_mem m, uint32_t ptr, uint64_t v)
 {
     void *p = p1_ptr(m, ptr, 8);
     if (!p) return P1_FAULT;
@@ -193,7 +193,7 @@ int p1_store_u64(p1_mem m, uint32_t ptr, uint64_t v)
     return P1_SUCCESS;
 }
 
-int p1_errno(int e)
+int wf_p1_errno(int e)
 {
     switch (e) {
     case 0: return P1_SUCCESS;
@@ -276,7 +276,7 @@ int p1_errno(int e)
     }
 }
 
-uint8_t p1_filetype(unsigned mode)
+uint8_t wf_p1_filetype(unsigned mode)
 {
     switch (mode & S_IFMT) {
     case S_IFREG: return P1_FT_REG;
@@ -294,12 +294,12 @@ static uint64_t ts_ns(struct timespec t)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-void p1_filestat(uint8_t *out, const struct stat *st)
+void wf_p1_filestat(uint8_t *out, const struct stat *st)
 {
     memset(out, 0, 64);
     p1_put_u64(out + 0, st->st_dev);
     p1_put_u64(out + 8, st->st_ino);
-    out[16] = p1_filetype(st->st_mode);
+    out[16] = wf_p1_filetype(st->st_mode);
     p1_put_u64(out + 24, st->st_nlink);
     p1_put_u64(out + 32, (uint64_t)st->st_size);
     p1_put_u64(out + 40, ts_ns(st->st_atim));

@@ -20,7 +20,7 @@
 #define P1_MAX_IOVS 1024   /* IOV_MAX: more is `inval` */
 
 #define GET_FD(c, n)                                                          \
-    p1_fd *e = p1_fd_get((c), (n));                                           \
+    p1_fd *e = wf_p1_fd_get((c), (n));                                           \
     if (!e) P1_RET(P1_BADF)
 
 /* An operation needs the right `r` on fd entry `e`: rights only restrict,
@@ -56,14 +56,14 @@ static int sink_write(wf_wasi_ctx *c, int fd, p1_mem m, uint32_t iovs, uint32_t 
     if (total > UINT32_MAX) return P1_INVAL;
     for (uint32_t i = 0; i < n; i++)
         if (iov[i].iov_len && c->out) c->out(c->out_ud, fd, iov[i].iov_base, iov[i].iov_len);
-    return p1_store_u32(m, result_ptr, (uint32_t)total);
+    return wf_p1_store_u32(m, result_ptr, (uint32_t)total);
 }
 
 /* Shared by read/write/pread/pwrite: offset < 0 means the fd's position. */
 static int do_io(wf_caller *caller, wf_wasi_ctx *c, wf_slot *s, bool write, int64_t offset,
                  uint32_t result_ptr)
 {
-    p1_fd *e = p1_fd_get(c, s[0].u32);
+    p1_fd *e = wf_p1_fd_get(c, s[0].u32);
     if (!e) return P1_BADF;
     if (write && e->ro) return P1_ROFS;
     if (e->type == P1_FT_DIR) return P1_ISDIR;
@@ -92,8 +92,8 @@ static int do_io(wf_caller *caller, wf_wasi_ctx *c, wf_slot *s, bool write, int6
             n = write ? pwritev(e->host, iov, (int)s[2].u32, offset)
                       : preadv(e->host, iov, (int)s[2].u32, offset);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) return p1_errno(errno);
-    return p1_store_u32(m, result_ptr, (uint32_t)n);
+    if (n < 0) return wf_p1_errno(errno);
+    return wf_p1_store_u32(m, result_ptr, (uint32_t)n);
 }
 
 P1_FN(fd_read) { P1_RET(do_io(caller, env, s, false, -1, s[3].u32)); }
@@ -121,8 +121,8 @@ P1_FN(fd_seek)
     p1_mem m = p1_memory(caller);
     if (!p1_ptr(m, s[3].u32, 8)) P1_RET(P1_FAULT);
     off_t pos = lseek(e->host, (off_t)s[1].i64, whence[s[2].u32]);
-    if (pos < 0) P1_RET(p1_errno(errno));
-    P1_RET(p1_store_u64(m, s[3].u32, (uint64_t)pos));
+    if (pos < 0) P1_RET(wf_p1_errno(errno));
+    P1_RET(wf_p1_store_u64(m, s[3].u32, (uint64_t)pos));
 }
 
 P1_FN(fd_tell)
@@ -133,8 +133,8 @@ P1_FN(fd_tell)
     p1_mem m = p1_memory(caller);
     if (!p1_ptr(m, s[1].u32, 8)) P1_RET(P1_FAULT);
     off_t pos = lseek(e->host, 0, SEEK_CUR);
-    if (pos < 0) P1_RET(p1_errno(errno));
-    P1_RET(p1_store_u64(m, s[1].u32, (uint64_t)pos));
+    if (pos < 0) P1_RET(wf_p1_errno(errno));
+    P1_RET(wf_p1_store_u64(m, s[1].u32, (uint64_t)pos));
 }
 
 P1_FN(fd_fdstat_get)
@@ -143,7 +143,7 @@ P1_FN(fd_fdstat_get)
     uint8_t *p = p1_ptr(p1_memory(caller), s[1].u32, 24);
     if (!p) P1_RET(P1_FAULT);
     int fl = e->sink ? 0 : fcntl(e->host, F_GETFL);
-    if (fl < 0) P1_RET(p1_errno(errno));
+    if (fl < 0) P1_RET(wf_p1_errno(errno));
     uint16_t flags = 0;
     if (fl & O_APPEND) flags |= P1_FDFLAG_APPEND;
     if (fl & O_DSYNC) flags |= P1_FDFLAG_DSYNC;
@@ -167,11 +167,11 @@ P1_FN(fd_fdstat_set_flags)
     NEED_RIGHT(P1_R_FD_FDSTAT_SET_FLAGS);
     if (e->sink) P1_RET(P1_SUCCESS);   /* a sink always appends and never blocks */
     int fl = fcntl(e->host, F_GETFL);
-    if (fl < 0) P1_RET(p1_errno(errno));
+    if (fl < 0) P1_RET(wf_p1_errno(errno));
     fl &= ~(O_APPEND | O_NONBLOCK);
     if (f & P1_FDFLAG_APPEND) fl |= O_APPEND;
     if (f & P1_FDFLAG_NONBLOCK) fl |= O_NONBLOCK;
-    if (fcntl(e->host, F_SETFL, fl)) P1_RET(p1_errno(errno));
+    if (fcntl(e->host, F_SETFL, fl)) P1_RET(wf_p1_errno(errno));
     P1_RET(P1_SUCCESS);
 }
 
@@ -196,9 +196,9 @@ P1_FN(fd_filestat_get)
         memset(&st, 0, sizeof st);
         st.st_mode = S_IFCHR;
     } else if (fstat(e->host, &st)) {
-        P1_RET(p1_errno(errno));
+        P1_RET(wf_p1_errno(errno));
     }
-    p1_filestat(p, &st);
+    wf_p1_filestat(p, &st);
     P1_RET(P1_SUCCESS);
 }
 
@@ -208,13 +208,13 @@ P1_FN(fd_filestat_set_size)
     if (e->ro) P1_RET(P1_ROFS);
     NEED_RIGHT(P1_R_FD_FILESTAT_SET_SIZE);
     if (s[1].u64 > INT64_MAX) P1_RET(P1_INVAL);
-    if (ftruncate(e->host, (off_t)s[1].i64)) P1_RET(p1_errno(errno));
+    if (ftruncate(e->host, (off_t)s[1].i64)) P1_RET(wf_p1_errno(errno));
     P1_RET(P1_SUCCESS);
 }
 
 /* WASI timestamps + fstflags -> utimensat times; false when both "set" and
  * "now" are asked for one time (`inval`). */
-bool p1_times(uint64_t atim, uint64_t mtim, uint32_t fl, struct timespec ts[2])
+bool wf_p1_times(uint64_t atim, uint64_t mtim, uint32_t fl, struct timespec ts[2])
 {
     if (((fl & P1_FST_ATIM) && (fl & P1_FST_ATIM_NOW)) ||
         ((fl & P1_FST_MTIM) && (fl & P1_FST_MTIM_NOW)) || (fl & ~15u))
@@ -234,13 +234,13 @@ P1_FN(fd_filestat_set_times)
 {
     GET_FD(env, s[0].u32);
     struct timespec ts[2];
-    if (!p1_times(s[1].u64, s[2].u64, s[3].u32, ts)) P1_RET(P1_INVAL);
+    if (!wf_p1_times(s[1].u64, s[2].u64, s[3].u32, ts)) P1_RET(P1_INVAL);
     /* Any fd may set times, even one opened for reading: the sandbox
      * decides whether this inode may change. */
-    int r = wf_sbx_fd_writable(p1_sbx(env, e), e->host);
-    if (r) P1_RET(p1_errno(-r));
+    int r = wf_sbx_fd_writable(wf_p1_sbx(env, e), e->host);
+    if (r) P1_RET(wf_p1_errno(-r));
     NEED_RIGHT(P1_R_FD_FILESTAT_SET_TIMES);
-    if (futimens(e->host, ts)) P1_RET(p1_errno(errno));
+    if (futimens(e->host, ts)) P1_RET(wf_p1_errno(errno));
     P1_RET(P1_SUCCESS);
 }
 
@@ -254,7 +254,7 @@ P1_FN(fd_advise)
     if (e->type == P1_FT_DIR) P1_RET(P1_BADF);
     NEED_RIGHT(P1_R_FD_ADVISE);
     int r = posix_fadvise(e->host, (off_t)s[1].i64, (off_t)s[2].i64, adv[s[3].u32]);
-    P1_RET(p1_errno(r));
+    P1_RET(wf_p1_errno(r));
 }
 
 P1_FN(fd_allocate)
@@ -265,37 +265,37 @@ P1_FN(fd_allocate)
     NEED_RIGHT(P1_R_FD_ALLOCATE);
     if (s[1].u64 > INT64_MAX || s[2].u64 > INT64_MAX || s[2].u64 == 0) P1_RET(P1_INVAL);
     int r = posix_fallocate(e->host, (off_t)s[1].i64, (off_t)s[2].i64);
-    P1_RET(p1_errno(r));
+    P1_RET(wf_p1_errno(r));
 }
 
 P1_FN(fd_datasync)
 {
     GET_FD(env, s[0].u32);
     NEED_RIGHT(P1_R_FD_DATASYNC);
-    P1_RET(fdatasync(e->host) ? p1_errno(errno) : P1_SUCCESS);
+    P1_RET(fdatasync(e->host) ? wf_p1_errno(errno) : P1_SUCCESS);
 }
 
 P1_FN(fd_sync)
 {
     GET_FD(env, s[0].u32);
     NEED_RIGHT(P1_R_FD_SYNC);
-    P1_RET(fsync(e->host) ? p1_errno(errno) : P1_SUCCESS);
+    P1_RET(fsync(e->host) ? wf_p1_errno(errno) : P1_SUCCESS);
 }
 
 P1_FN(fd_close)
 {
     GET_FD(env, s[0].u32);
-    p1_fd_close(e);
+    wf_p1_fd_close(e);
     P1_RET(P1_SUCCESS);
 }
 
 P1_FN(fd_renumber)
 {
     wf_wasi_ctx *c = env;
-    p1_fd *from = p1_fd_get(c, s[0].u32), *to = p1_fd_get(c, s[1].u32);
+    p1_fd *from = wf_p1_fd_get(c, s[0].u32), *to = wf_p1_fd_get(c, s[1].u32);
     if (!from || !to) P1_RET(P1_BADF);
     if (from == to) P1_RET(P1_SUCCESS);
-    p1_fd_close(to);
+    wf_p1_fd_close(to);
     *to = *from;
     memset(from, 0, sizeof *from);
     P1_RET(P1_SUCCESS);
@@ -338,12 +338,12 @@ P1_FN(fd_readdir)
     uint8_t *out = p1_ptr(m, s[1].u32, cap);
     if (!out || !p1_ptr(m, s[4].u32, 4)) P1_RET(P1_FAULT);
     if (s[3].u64 > INT64_MAX) P1_RET(P1_INVAL);
-    if (lseek(e->host, (off_t)s[3].i64, SEEK_SET) < 0) P1_RET(p1_errno(errno));
+    if (lseek(e->host, (off_t)s[3].i64, SEEK_SET) < 0) P1_RET(wf_p1_errno(errno));
     uint32_t used = 0;
     char hbuf[16384] __attribute__((aligned(8)));
     while (used < cap) {
         long n = syscall(SYS_getdents64, e->host, hbuf, sizeof hbuf);
-        if (n < 0) P1_RET(p1_errno(errno));
+        if (n < 0) P1_RET(wf_p1_errno(errno));
         if (n == 0) break;
         for (long at = 0; at < n && used < cap;) {
             struct {
@@ -367,7 +367,7 @@ P1_FN(fd_readdir)
             case DT_UNKNOWN: {
                 struct stat st;
                 t = fstatat(e->host, d->name, &st, AT_SYMLINK_NOFOLLOW) ? P1_FT_UNKNOWN
-                                                                        : p1_filetype(st.st_mode);
+                                                                        : wf_p1_filetype(st.st_mode);
                 break;
             }
             default: t = P1_FT_UNKNOWN;
@@ -384,5 +384,5 @@ P1_FN(fd_readdir)
             used += k;
         }
     }
-    P1_RET(p1_store_u32(m, s[4].u32, used));
+    P1_RET(wf_p1_store_u32(m, s[4].u32, used));
 }

@@ -121,35 +121,35 @@ static inline uint32_t p1_get_u32(const void *p) { uint32_t v; memcpy(&v, p, 4);
 static inline uint64_t p1_get_u64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 /* Store a u32/u64 result at a guest address: P1_SUCCESS or P1_FAULT. */
-int p1_store_u32(p1_mem m, uint32_t ptr, uint32_t v);
-int p1_store_u64(p1_mem m, uint32_t ptr, uint64_t v);
+int wf_p1_store_u32(p1_mem m, uint32_t ptr, uint32_t v);
+int wf_p1_store_u64(p1_mem m, uint32_t ptr, uint64_t v);
 
 /* Host errno (positive) -> WASI errno. EXDEV (an escape from the sandbox
  * refused by RESOLVE_BENEATH) is `perm`. */
-int p1_errno(int host_errno);
+int wf_p1_errno(int host_errno);
 
 /* The sandbox's view of fd entry e of c (its host fd, read-only or not,
  * and the context's read-only devices). */
-wf_sbx_dir p1_sbx(const wf_wasi_ctx *c, const p1_fd *e);
+wf_sbx_dir wf_p1_sbx(const wf_wasi_ctx *c, const p1_fd *e);
 
 /* The fd entry, or NULL (`badf`). */
-p1_fd *p1_fd_get(wf_wasi_ctx *c, uint32_t fd);
+p1_fd *wf_p1_fd_get(wf_wasi_ctx *c, uint32_t fd);
 /* Add an entry at the lowest free number from 3; false when the table is
  * full. */
-bool p1_fd_add(wf_wasi_ctx *c, p1_fd e, uint32_t *out);
-void p1_fd_close(p1_fd *e);
+bool wf_p1_fd_add(wf_wasi_ctx *c, p1_fd e, uint32_t *out);
+void wf_p1_fd_close(p1_fd *e);
 /* The filetype of a host stat mode. */
-uint8_t p1_filetype(unsigned mode);
+uint8_t wf_p1_filetype(unsigned mode);
 /* Write a 64-byte filestat from a host stat. */
-void p1_filestat(uint8_t *out, const struct stat *st);
+void wf_p1_filestat(uint8_t *out, const struct stat *st);
 
 /* WASI timestamps + fstflags -> utimensat times; false (`inval`) when a
  * time is both set and "now", or unknown flags are given. */
-bool p1_times(uint64_t atim, uint64_t mtim, uint32_t fstflags, struct timespec ts[2]);
+bool wf_p1_times(uint64_t atim, uint64_t mtim, uint32_t fstflags, struct timespec ts[2]);
 
 /* The host functions, grouped by file; each is a wf_host_fn with the
  * witx signature (see p1_link.c for the table). */
-#define P1_FN(name) wf_error *p1h_##name(wf_caller *caller, void *env, wf_slot *s)
+#define P1_FN(name) wf_error *wf_p1h_##name(wf_caller *caller, void *env, wf_slot *s)
 P1_FN(args_get); P1_FN(args_sizes_get); P1_FN(environ_get); P1_FN(environ_sizes_get);
 P1_FN(clock_res_get); P1_FN(clock_time_get); P1_FN(random_get);
 P1_FN(proc_exit); P1_FN(proc_raise); P1_FN(sched_yield); P1_FN(poll_oneoff);

@@ -15,7 +15,7 @@ static const struct {
     const char *sig;
     wf_host_fn fn;
 } p1_funcs[] = {
-#define F(n, sig) { #n, sig, p1h_##n }
+#define F(n, sig) { #n, sig, wf_p1h_##n }
     F(args_get, "ii:i"),
     F(args_sizes_get, "ii:i"),
     F(environ_get, "ii:i"),

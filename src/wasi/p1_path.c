@@ -14,16 +14,16 @@
  * `need` on it. */
 static int dir_of(wf_wasi_ctx *c, uint32_t fd, uint64_t need, wf_sbx_dir *out)
 {
-    p1_fd *e = p1_fd_get(c, fd);
+    p1_fd *e = wf_p1_fd_get(c, fd);
     if (!e) return P1_BADF;
     if (e->type != P1_FT_DIR) return P1_NOTDIR;
     if ((e->rights & need) != need) return P1_NOTCAPABLE;
-    *out = p1_sbx(c, e);
+    *out = wf_p1_sbx(c, e);
     return P1_SUCCESS;
 }
 
 /* Sandbox result (0 or -errno) -> WASI errno. */
-static int sbx(int r) { return r ? p1_errno(-r) : P1_SUCCESS; }
+static int sbx(int r) { return r ? wf_p1_errno(-r) : P1_SUCCESS; }
 
 #define DIR_PATH(fdslot, pslot, lslot, need)                                  \
     wf_wasi_ctx *c = env;                                                     \
@@ -38,7 +38,7 @@ static int sbx(int r) { return r ? p1_errno(-r) : P1_SUCCESS; }
 P1_FN(path_open)
 {
     DIR_PATH(0, 2, 3, P1_R_PATH_OPEN);
-    p1_fd *parent = p1_fd_get(c, s[0].u32);
+    p1_fd *parent = wf_p1_fd_get(c, s[0].u32);
     uint32_t oflags = s[4].u32, fdflags = s[7].u32;
     /* Rights beyond what the parent passes on are dropped, not refused. */
     uint64_t want = s[5].u64 & parent->inherit, want_inh = s[6].u64 & parent->inherit;
@@ -73,20 +73,20 @@ P1_FN(path_open)
     if (r) P1_RET(sbx(r));
     struct stat st;
     if (fstat(fd, &st)) {
-        r = p1_errno(errno);
+        r = wf_p1_errno(errno);
         close(fd);
         P1_RET(r);
     }
-    uint8_t type = p1_filetype(st.st_mode);
+    uint8_t type = wf_p1_filetype(st.st_mode);
     uint64_t max = type == P1_FT_DIR ? P1_R_DIR : P1_R_FILE;
     p1_fd ne = { .host = fd, .type = type, .ro = d.ro,
                  .rights = want & max, .inherit = want_inh };
     uint32_t got;
-    if (!p1_fd_add(c, ne, &got)) {
+    if (!wf_p1_fd_add(c, ne, &got)) {
         close(fd);
         P1_RET(P1_MFILE);
     }
-    P1_RET(p1_store_u32(m, s[8].u32, got));
+    P1_RET(wf_p1_store_u32(m, s[8].u32, got));
 }
 
 P1_FN(path_create_directory)
@@ -115,7 +115,7 @@ P1_FN(path_filestat_get)
     struct stat st;
     int r = wf_sbx_stat(d, path, plen, s[1].u32 & P1_LOOKUP_FOLLOW, &st);
     if (r) P1_RET(sbx(r));
-    p1_filestat(out, &st);
+    wf_p1_filestat(out, &st);
     P1_RET(P1_SUCCESS);
 }
 
@@ -123,7 +123,7 @@ P1_FN(path_filestat_set_times)
 {
     DIR_PATH(0, 2, 3, P1_R_PATH_FILESTAT_SET_TIMES);
     struct timespec ts[2];
-    if (!p1_times(s[4].u64, s[5].u64, s[6].u32, ts)) P1_RET(P1_INVAL);
+    if (!wf_p1_times(s[4].u64, s[5].u64, s[6].u32, ts)) P1_RET(P1_INVAL);
     P1_RET(sbx(wf_sbx_utimens(d, path, plen, s[1].u32 & P1_LOOKUP_FOLLOW, ts)));
 }
 
@@ -136,7 +136,7 @@ P1_FN(path_readlink)
     size_t n = 0;
     int r = wf_sbx_readlink(d, path, plen, buf, cap, &n);
     if (r) P1_RET(sbx(r));
-    P1_RET(p1_store_u32(m, s[5].u32, (uint32_t)n));
+    P1_RET(wf_p1_store_u32(m, s[5].u32, (uint32_t)n));
 }
 
 P1_FN(path_rename)

@@ -98,7 +98,7 @@ P1_FN(poll_oneoff)
             if (r) u->error = (uint16_t)r, u->ready = true;
             else if (u->deadline < earliest) earliest = u->deadline;
         } else if (u->tag == EV_FD_READ || u->tag == EV_FD_WRITE) {
-            p1_fd *e = p1_fd_get(c, p1_get_u32(sp + 16));
+            p1_fd *e = wf_p1_fd_get(c, p1_get_u32(sp + 16));
             struct stat st;
             if (!e) {
                 u->error = P1_BADF, u->ready = true;
@@ -168,5 +168,5 @@ again:
     if (nev == 0) goto again;   /* woken before any deadline: wait on */
     free(subs);
     free(pfds);
-    P1_RET(p1_store_u32(m, s[3].u32, nev));
+    P1_RET(wf_p1_store_u32(m, s[3].u32, nev));
 }

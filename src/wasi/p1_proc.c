@@ -35,8 +35,8 @@ static int put_sizes(p1_mem m, char **strs, size_t n, uint32_t count_ptr, uint32
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) total += strlen(strs[i]) + 1;
     if (total > UINT32_MAX) return P1_OVERFLOW;
-    int r = p1_store_u32(m, count_ptr, (uint32_t)n);
-    return r ? r : p1_store_u32(m, size_ptr, (uint32_t)total);
+    int r = wf_p1_store_u32(m, count_ptr, (uint32_t)n);
+    return r ? r : wf_p1_store_u32(m, size_ptr, (uint32_t)total);
 }
 
 P1_FN(args_get)
@@ -77,9 +77,9 @@ P1_FN(clock_res_get)
     clockid_t id;
     struct timespec ts;
     if (!host_clock(s[0].u32, &id)) P1_RET(P1_INVAL);
-    if (clock_getres(id, &ts)) P1_RET(p1_errno(errno));
+    if (clock_getres(id, &ts)) P1_RET(wf_p1_errno(errno));
     uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    P1_RET(p1_store_u64(p1_memory(caller), s[1].u32, ns ? ns : 1));
+    P1_RET(wf_p1_store_u64(p1_memory(caller), s[1].u32, ns ? ns : 1));
 }
 
 P1_FN(clock_time_get)
@@ -87,9 +87,9 @@ P1_FN(clock_time_get)
     clockid_t id;
     struct timespec ts;
     if (!host_clock(s[0].u32, &id)) P1_RET(P1_INVAL);
-    if (clock_gettime(id, &ts)) P1_RET(p1_errno(errno));
+    if (clock_gettime(id, &ts)) P1_RET(wf_p1_errno(errno));
     uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    P1_RET(p1_store_u64(p1_memory(caller), s[2].u32, ns));
+    P1_RET(wf_p1_store_u64(p1_memory(caller), s[2].u32, ns));
 }
 
 P1_FN(random_get)
@@ -101,7 +101,7 @@ P1_FN(random_get)
         ssize_t n = getrandom(p, len, 0);
         if (n < 0) {
             if (errno == EINTR) continue;
-            P1_RET(p1_errno(errno));
+            P1_RET(wf_p1_errno(errno));
         }
         p += n;
         len -= (uint32_t)n;
@@ -147,7 +147,7 @@ P1_FN(sched_yield)
  * invalid (`badf`) or not a socket (`notsock`). */
 static int sock_check(wf_wasi_ctx *c, uint32_t fd)
 {
-    p1_fd *e = p1_fd_get(c, fd);
+    p1_fd *e = wf_p1_fd_get(c, fd);
     if (!e) return P1_BADF;
     if (e->type != P1_FT_SOCK_STREAM && e->type != P1_FT_SOCK_DGRAM) return P1_NOTSOCK;
     return P1_NOTSUP;

@@ -16,7 +16,7 @@
 
 /* ---- Context, errors --------------------------------------------------- */
 
-void wat_fail(wat *w, size_t at, wf_error_kind kind, const char *fmt, ...)
+void wf_wat_fail(wat *w, size_t at, wf_error_kind kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -33,7 +33,7 @@ void wat_fail(wat *w, size_t at, wf_error_kind kind, const char *fmt, ...)
     longjmp(w->jb, 1);
 }
 
-wf_buf *wat_tbuf(wat *w)
+wf_buf *wf_wat_tbuf(wat *w)
 {
     if (w->ntbufs == w->captbufs) {
         w->captbufs = w->captbufs ? w->captbufs * 2 : 64;
@@ -44,12 +44,12 @@ wf_buf *wat_tbuf(wat *w)
     return b;
 }
 
-void *wat_temp(wat *w, size_t n)
+void *wf_wat_temp(wat *w, size_t n)
 {
     return wf_arena_alloc(&w->temps, n);
 }
 
-void wat_unexpected(wat *w, size_t at)
+void wf_wat_unexpected(wat *w, size_t at)
 {
     if (w->tok[at].kind == WF_TOK_EOF) wat_malformed(w, at, "unexpected end");
     /* the reference parser reads a reserved token where it wants an
@@ -58,34 +58,34 @@ void wat_unexpected(wat *w, size_t at)
     wat_malformed(w, at, "unexpected token");
 }
 
-bool wat_kw(wat *w, size_t i, const char *kw)
+bool wf_wat_kw(wat *w, size_t i, const char *kw)
 {
     return i < w->ntok && wf_wat_tok_is(&w->tok[i], kw);
 }
 
-bool wat_lkw(wat *w, size_t i, const char *kw)
+bool wf_wat_lkw(wat *w, size_t i, const char *kw)
 {
     return i + 1 < w->ntok && w->tok[i].kind == WF_TOK_LPAREN && wf_wat_tok_is(&w->tok[i + 1], kw);
 }
 
-void wat_expect(wat *w, size_t *pos, wf_wat_tok_kind kind)
+void wf_wat_expect(wat *w, size_t *pos, wf_wat_tok_kind kind)
 {
-    if (w->tok[*pos].kind != kind) wat_unexpected(w, *pos);
+    if (w->tok[*pos].kind != kind) wf_wat_unexpected(w, *pos);
     (*pos)++;
 }
 
-void wat_expect_rparen(wat *w, size_t *pos)
+void wf_wat_expect_rparen(wat *w, size_t *pos)
 {
-    wat_expect(w, pos, WF_TOK_RPAREN);
+    wf_wat_expect(w, pos, WF_TOK_RPAREN);
 }
 
 /* ---- Names ------------------------------------------------------------- */
 
-const char *wat_id(wat *w, size_t i, size_t *len)
+const char *wf_wat_id(wat *w, size_t i, size_t *len)
 {
     wf_buf b = {0};
     wf_wat_id_name(&w->tok[i], &b);
-    char *p = wat_temp(w, b.len);
+    char *p = wf_wat_temp(w, b.len);
     if (b.len) memcpy(p, b.data, b.len);
     *len = b.len;
     wf_buf_free(&b);
@@ -105,37 +105,37 @@ static uint32_t define(wat *w, size_t i, int space)
     uint32_t idx = w->count[space]++;
     if (w->tok[i].kind == WF_TOK_ID) {
         size_t len;
-        const char *n = wat_id(w, i, &len);
+        const char *n = wf_wat_id(w, i, &len);
         if (!wf_map_add_index(&w->names[space], n, len, idx))
             wat_malformed(w, i, "duplicate %s", space_dup[space]);
     }
     return idx;
 }
 
-bool wat_is_index(wat *w, size_t i)
+bool wf_wat_is_index(wat *w, size_t i)
 {
     return w->tok[i].kind == WF_TOK_ID ||
            (w->tok[i].kind == WF_TOK_NUMBER && wf_wat_is_int(w->tok[i].text, w->tok[i].len) &&
             w->tok[i].text[0] != '-' && w->tok[i].text[0] != '+');
 }
 
-uint32_t wat_index(wat *w, size_t *pos, int space)
+uint32_t wf_wat_index(wat *w, size_t *pos, int space)
 {
     size_t i = *pos;
     const wf_wat_token *t = &w->tok[i];
     uint32_t idx;
     if (t->kind == WF_TOK_ID) {
         size_t len;
-        const char *n = wat_id(w, i, &len);
+        const char *n = wf_wat_id(w, i, &len);
         if (!wf_map_find_index(&w->names[space], n, len, &idx))
             wat_malformed(w, i, "unknown %s", space_name[space]);
     } else if (t->kind == WF_TOK_NUMBER && t->text[0] != '-' && t->text[0] != '+') {
         if (!wf_wat_num_u32(t->text, t->len, &idx)) {
             if (wf_wat_is_int(t->text, t->len)) wat_malformed(w, i, "constant out of range");
-            wat_unexpected(w, i);
+            wf_wat_unexpected(w, i);
         }
     } else {
-        wat_unexpected(w, i);
+        wf_wat_unexpected(w, i);
     }
     *pos = i + 1;
     return idx;
@@ -143,7 +143,7 @@ uint32_t wat_index(wat *w, size_t *pos, int space)
 
 /* ---- Tokens ------------------------------------------------------------ */
 
-void wat_tokenize(wat *w, const char *src, size_t len)
+void wf_wat_tokenize(wat *w, const char *src, size_t len)
 {
     wf_wat_lexer lx;
     wf_wat_lex_init(&lx, src, len);
@@ -204,58 +204,58 @@ static const struct { const char *name; uint8_t code; } val_kw[] = {
     { "nullref", 0x71 }, { "exnref", 0x69 }, { "nullexnref", 0x74 },
 };
 
-void wat_heaptype(wat *w, size_t *pos, wf_buf *out)
+void wf_wat_heaptype(wat *w, size_t *pos, wf_buf *out)
 {
     size_t i = *pos;
     if (w->tok[i].kind == WF_TOK_KEYWORD) {
         for (size_t k = 0; k < WF_COUNT(heap_kw); k++)
-            if (wat_kw(w, i, heap_kw[k].name)) {
+            if (wf_wat_kw(w, i, heap_kw[k].name)) {
                 wf_buf_byte(out, heap_kw[k].code);
                 *pos = i + 1;
                 return;
             }
-        wat_unexpected(w, i);
+        wf_wat_unexpected(w, i);
     }
-    uint32_t idx = wat_index(w, pos, SP_TYPE);
+    uint32_t idx = wf_wat_index(w, pos, SP_TYPE);
     wf_buf_s64leb(out, idx);
 }
 
-bool wat_is_valtype(wat *w, size_t i)
+bool wf_wat_is_valtype(wat *w, size_t i)
 {
-    if (wat_lkw(w, i, "ref")) return true;
+    if (wf_wat_lkw(w, i, "ref")) return true;
     if (w->tok[i].kind != WF_TOK_KEYWORD) return false;
-    if (wat_kw(w, i, "v128")) return true;
+    if (wf_wat_kw(w, i, "v128")) return true;
     for (size_t k = 0; k < WF_COUNT(val_kw); k++)
-        if (wat_kw(w, i, val_kw[k].name)) return true;
+        if (wf_wat_kw(w, i, val_kw[k].name)) return true;
     return false;
 }
 
-void wat_valtype(wat *w, size_t *pos, wf_buf *out)
+void wf_wat_valtype(wat *w, size_t *pos, wf_buf *out)
 {
     size_t i = *pos;
-    if (wat_lkw(w, i, "ref")) {
+    if (wf_wat_lkw(w, i, "ref")) {
         i += 2;
         bool null = false;
-        if (wat_kw(w, i, "null")) {
+        if (wf_wat_kw(w, i, "null")) {
             null = true;
             i++;
         }
         wf_buf_byte(out, null ? 0x63 : 0x64);
-        wat_heaptype(w, &i, out);
-        wat_expect_rparen(w, &i);
+        wf_wat_heaptype(w, &i, out);
+        wf_wat_expect_rparen(w, &i);
         *pos = i;
         return;
     }
-    if (wat_kw(w, i, "v128")) wat_fail(w, i, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
+    if (wf_wat_kw(w, i, "v128")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
     for (size_t k = 0; k < WF_COUNT(val_kw); k++)
-        if (wat_kw(w, i, val_kw[k].name)) {
+        if (wf_wat_kw(w, i, val_kw[k].name)) {
             wf_buf_byte(out, val_kw[k].code);
             *pos = i + 1;
             return;
         }
     if (w->tok[i].kind == WF_TOK_KEYWORD)
         wat_malformed(w, i, "unknown operator %.*s", (int)w->tok[i].len, w->tok[i].text);
-    wat_unexpected(w, i);
+    wf_wat_unexpected(w, i);
 }
 
 static wat_type *new_type(wat *w)
@@ -275,40 +275,40 @@ static void parse_sig(wat *w, size_t *pos, bool locals, wf_buf *sig, uint32_t *n
 {
     uint32_t nparams = 0, nresults = 0;
     size_t i = *pos;
-    wf_buf *pb = wat_tbuf(w), *rb = wat_tbuf(w);
-    while (wat_lkw(w, i, "param")) {
+    wf_buf *pb = wf_wat_tbuf(w), *rb = wf_wat_tbuf(w);
+    while (wf_wat_lkw(w, i, "param")) {
         size_t open = i;
         i += 2;
         if (w->tok[i].kind == WF_TOK_ID) {
             size_t idt = i++;
-            if (!locals) wat_unexpected(w, idt);
+            if (!locals) wf_wat_unexpected(w, idt);
             size_t len;
-            const char *n = wat_id(w, idt, &len);
+            const char *n = wf_wat_id(w, idt, &len);
             if (!wf_map_add_index(&w->locals, n, len, w->nlocals)) wat_malformed(w, idt, "duplicate local");
             w->nlocals++;
-            wat_valtype(w, &i, pb);
+            wf_wat_valtype(w, &i, pb);
             nparams++;
         } else {
             while (w->tok[i].kind != WF_TOK_RPAREN) {
-                wat_valtype(w, &i, pb);
+                wf_wat_valtype(w, &i, pb);
                 nparams++;
                 if (locals) w->nlocals++;
             }
         }
-        if (i != w->match[open]) wat_unexpected(w, i);
+        if (i != w->match[open]) wf_wat_unexpected(w, i);
         i++;
     }
-    while (wat_lkw(w, i, "result")) {
+    while (wf_wat_lkw(w, i, "result")) {
         size_t open = i;
         i += 2;
         while (w->tok[i].kind != WF_TOK_RPAREN) {
-            wat_valtype(w, &i, rb);
+            wf_wat_valtype(w, &i, rb);
             nresults++;
         }
-        if (i != w->match[open]) wat_unexpected(w, i);
+        if (i != w->match[open]) wf_wat_unexpected(w, i);
         i++;
     }
-    if (wat_lkw(w, i, "param")) wat_unexpected(w, i);
+    if (wf_wat_lkw(w, i, "param")) wf_wat_unexpected(w, i);
     wf_buf_byte(sig, 0x60);
     wf_buf_u32leb(sig, nparams);
     wf_buf_bytes(sig, pb->data, pb->len);
@@ -337,22 +337,22 @@ static uint32_t find_or_add_type(wat *w, const wf_buf *sig, uint32_t nparams)
     return (uint32_t)(w->ntypes - 1);
 }
 
-uint32_t wat_typeuse(wat *w, size_t *pos, bool locals, uint32_t *nparams)
+uint32_t wf_wat_typeuse(wat *w, size_t *pos, bool locals, uint32_t *nparams)
 {
     size_t i = *pos;
     bool explicit = false;
     uint32_t idx = 0;
     size_t at = i;
-    if (wat_lkw(w, i, "type")) {
+    if (wf_wat_lkw(w, i, "type")) {
         size_t open = i;
         i += 2;
-        idx = wat_index(w, &i, SP_TYPE);
-        if (i != w->match[open]) wat_unexpected(w, i);
+        idx = wf_wat_index(w, &i, SP_TYPE);
+        if (i != w->match[open]) wf_wat_unexpected(w, i);
         i++;
         explicit = true;
     }
     size_t sig_at = i;
-    wf_buf *sig = wat_tbuf(w);
+    wf_buf *sig = wf_wat_tbuf(w);
     uint32_t np, nr;
     uint32_t locals_before = w->nlocals;
     parse_sig(w, &i, locals, sig, &np, &nr);
@@ -380,34 +380,34 @@ uint32_t wat_typeuse(wat *w, size_t *pos, bool locals, uint32_t *nparams)
     return idx;
 }
 
-void wat_blocktype(wat *w, size_t *pos, wf_buf *out)
+void wf_wat_blocktype(wat *w, size_t *pos, wf_buf *out)
 {
     size_t i = *pos;
-    if (!wat_lkw(w, i, "type") && !wat_lkw(w, i, "param")) {
-        if (!wat_lkw(w, i, "result")) {
+    if (!wf_wat_lkw(w, i, "type") && !wf_wat_lkw(w, i, "param")) {
+        if (!wf_wat_lkw(w, i, "result")) {
             wf_buf_byte(out, 0x40);
             return;
         }
         /* one result, no params: the value type itself */
         size_t j = i + 2;
-        if (wat_is_valtype(w, j)) {
+        if (wf_wat_is_valtype(w, j)) {
             size_t k = j;
-            wf_buf *tp = wat_tbuf(w);
-            wat_valtype(w, &k, tp);
-            if (w->tok[k].kind == WF_TOK_RPAREN && !wat_lkw(w, k + 1, "result")) {
+            wf_buf *tp = wf_wat_tbuf(w);
+            wf_wat_valtype(w, &k, tp);
+            if (w->tok[k].kind == WF_TOK_RPAREN && !wf_wat_lkw(w, k + 1, "result")) {
                 wf_buf_bytes(out, tp->data, tp->len);
                 wf_buf_free(tp);
                 *pos = k + 1;
                 return;
             }
             wf_buf_free(tp);
-        } else if (w->tok[j].kind == WF_TOK_RPAREN && !wat_lkw(w, j + 1, "result")) {
+        } else if (w->tok[j].kind == WF_TOK_RPAREN && !wf_wat_lkw(w, j + 1, "result")) {
             wf_buf_byte(out, 0x40);
             *pos = j + 1;
             return;
         }
     }
-    uint32_t idx = wat_typeuse(w, pos, false, NULL);
+    uint32_t idx = wf_wat_typeuse(w, pos, false, NULL);
     wf_buf_s64leb(out, idx);
 }
 
@@ -428,9 +428,9 @@ static void check_import_order(wat *w, mod *m, size_t at)
     if (m->first_def >= 0) wat_malformed(w, at, "import after %s", what[m->first_def]);
 }
 
-void wat_name_string(wat *w, size_t i, wf_buf *out)
+void wf_wat_name_string(wat *w, size_t i, wf_buf *out)
 {
-    if (w->tok[i].kind != WF_TOK_STRING) wat_unexpected(w, i);
+    if (w->tok[i].kind != WF_TOK_STRING) wf_wat_unexpected(w, i);
     wf_buf b = {0};
     wf_wat_string_decode(w->tok[i].text, w->tok[i].len, &b);
     bool ok = wf_utf8_valid(b.data, b.len);
@@ -442,14 +442,14 @@ void wat_name_string(wat *w, size_t i, wf_buf *out)
 /* Inline (export "n")* after a definition's id. */
 static void inline_exports(wat *w, mod *m, size_t *pos, uint8_t kind, uint32_t idx)
 {
-    while (wat_lkw(w, *pos, "export")) {
+    while (wf_wat_lkw(w, *pos, "export")) {
         size_t i = *pos + 2;
-        wat_name_string(w, i, &m->exports);
+        wf_wat_name_string(w, i, &m->exports);
         wf_buf_byte(&m->exports, kind);
         wf_buf_u32leb(&m->exports, idx);
         m->nexports++;
         i++;
-        wat_expect_rparen(w, &i);
+        wf_wat_expect_rparen(w, &i);
         *pos = i;
     }
 }
@@ -457,12 +457,12 @@ static void inline_exports(wat *w, mod *m, size_t *pos, uint8_t kind, uint32_t i
 /* Inline (import "m" "n"): true if present (emits module and field names). */
 static bool inline_import(wat *w, mod *m, size_t *pos)
 {
-    if (!wat_lkw(w, *pos, "import")) return false;
+    if (!wf_wat_lkw(w, *pos, "import")) return false;
     size_t i = *pos + 2;
     check_import_order(w, m, *pos);
-    wat_name_string(w, i++, &m->imports);
-    wat_name_string(w, i++, &m->imports);
-    wat_expect_rparen(w, &i);
+    wf_wat_name_string(w, i++, &m->imports);
+    wf_wat_name_string(w, i++, &m->imports);
+    wf_wat_expect_rparen(w, &i);
     *pos = i;
     m->nimports++;
     return true;
@@ -471,13 +471,13 @@ static bool inline_import(wat *w, mod *m, size_t *pos)
 static void limits(wat *w, size_t *pos, wf_buf *out, bool mem)
 {
     size_t i = *pos;
-    if (wat_kw(w, i, "i64")) wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit tables and memories are not supported");
-    if (wat_kw(w, i, "i32")) i++;
+    if (wf_wat_kw(w, i, "i64")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit tables and memories are not supported");
+    if (wf_wat_kw(w, i, "i32")) i++;
     /* limits are u64 in the binary format; the validator checks the range
      * ("memory size", "table size") */
     uint64_t min, max = 0;
     const wf_wat_token *t = &w->tok[i];
-    if (t->kind != WF_TOK_NUMBER || !wf_wat_is_int(t->text, t->len)) wat_unexpected(w, i);
+    if (t->kind != WF_TOK_NUMBER || !wf_wat_is_int(t->text, t->len)) wf_wat_unexpected(w, i);
     if (!wf_wat_num_u64(t->text, t->len, &min)) wat_malformed(w, i, "constant out of range");
     i++;
     bool has_max = false;
@@ -488,14 +488,14 @@ static void limits(wat *w, size_t *pos, wf_buf *out, bool mem)
         i++;
     }
     bool shared = false;
-    if (mem && wat_kw(w, i, "shared")) {
+    if (mem && wf_wat_kw(w, i, "shared")) {
         shared = true;
         i++;
-    } else if (mem && wat_kw(w, i, "unshared")) {
+    } else if (mem && wf_wat_kw(w, i, "unshared")) {
         i++;
     }
-    if (mem && wat_lkw(w, i, "pagesize"))
-        wat_fail(w, i, WF_ERR_UNSUPPORTED, "custom page sizes are not supported");
+    if (mem && wf_wat_lkw(w, i, "pagesize"))
+        wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "custom page sizes are not supported");
     wf_buf_byte(out, (uint8_t)((has_max ? 1 : 0) | (shared ? 2 : 0)));
     wf_buf_u64leb(out, min);
     if (has_max) wf_buf_u64leb(out, max);
@@ -505,16 +505,16 @@ static void limits(wat *w, size_t *pos, wf_buf *out, bool mem)
 static void globaltype(wat *w, size_t *pos, wf_buf *out)
 {
     size_t i = *pos;
-    if (wat_lkw(w, i, "mut")) {
+    if (wf_wat_lkw(w, i, "mut")) {
         size_t open = i;
         i += 2;
-        wat_valtype(w, &i, out);
-        if (i != w->match[open]) wat_unexpected(w, i);
+        wf_wat_valtype(w, &i, out);
+        if (i != w->match[open]) wf_wat_unexpected(w, i);
         wf_buf_byte(out, 1);
         *pos = i + 1;
         return;
     }
-    wat_valtype(w, &i, out);
+    wf_wat_valtype(w, &i, out);
     wf_buf_byte(out, 0);
     *pos = i;
 }
@@ -524,14 +524,14 @@ static void elem_exprs(wat *w, size_t *pos, size_t end, wf_buf *out, uint32_t *n
 {
     size_t i = *pos;
     while (i < end) {
-        if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
+        if (w->tok[i].kind != WF_TOK_LPAREN) wf_wat_unexpected(w, i);
         size_t close = w->match[i];
-        if (wat_kw(w, i + 1, "item")) {
+        if (wf_wat_kw(w, i + 1, "item")) {
             size_t j = i + 2;
-            wat_expr(w, &j, close, out);
+            wf_wat_expr(w, &j, close, out);
         } else {
             size_t j = i;
-            wat_expr(w, &j, close + 1, out);
+            wf_wat_expr(w, &j, close + 1, out);
         }
         (*n)++;
         i = close + 1;
@@ -543,7 +543,7 @@ static void func_indices(wat *w, size_t *pos, size_t end, wf_buf *out, uint32_t 
 {
     size_t i = *pos;
     while (i < end) {
-        uint32_t f = wat_index(w, &i, SP_FUNC);
+        uint32_t f = wf_wat_index(w, &i, SP_FUNC);
         wf_buf_u32leb(out, f);
         (*n)++;
     }
@@ -558,14 +558,14 @@ static void elem_list(wat *w, size_t *pos, size_t end, wf_buf *head, wf_buf *bod
 {
     size_t i = *pos;
     *n = 0;
-    if (wat_kw(w, i, "func")) {
+    if (wf_wat_kw(w, i, "func")) {
         i++;
         *exprs = false;
         wf_buf_byte(head, 0x00);
         func_indices(w, &i, end, body, n);
-    } else if (wat_is_valtype(w, i)) {
+    } else if (wf_wat_is_valtype(w, i)) {
         *exprs = true;
-        wat_valtype(w, &i, head);
+        wf_wat_valtype(w, &i, head);
         elem_exprs(w, &i, end, body, n);
     } else {
         /* legacy: bare function indices */
@@ -580,15 +580,15 @@ static void elem_list(wat *w, size_t *pos, size_t end, wf_buf *head, wf_buf *bod
 static bool offset_expr(wat *w, size_t *pos, wf_buf *out)
 {
     size_t i = *pos;
-    if (wat_lkw(w, i, "offset")) {
+    if (wf_wat_lkw(w, i, "offset")) {
         size_t j = i + 2;
-        wat_expr(w, &j, w->match[i], out);
+        wf_wat_expr(w, &j, w->match[i], out);
         *pos = w->match[i] + 1;
         return true;
     }
-    if (w->tok[i].kind == WF_TOK_LPAREN && !wat_lkw(w, i, "item") && !wat_lkw(w, i, "ref")) {
+    if (w->tok[i].kind == WF_TOK_LPAREN && !wf_wat_lkw(w, i, "item") && !wf_wat_lkw(w, i, "ref")) {
         size_t j = i;
-        wat_expr(w, &j, w->match[i] + 1, out);
+        wf_wat_expr(w, &j, w->match[i] + 1, out);
         *pos = w->match[i] + 1;
         return true;
     }
@@ -601,25 +601,25 @@ static void field_elem(wat *w, mod *m, size_t open)
     size_t i = open + 2;
     if (w->tok[i].kind == WF_TOK_ID) i++;
     w->count[SP_ELEM]++;
-    wf_buf *head = wat_tbuf(w), *body = wat_tbuf(w),
-           *off = wat_tbuf(w);
+    wf_buf *head = wf_wat_tbuf(w), *body = wf_wat_tbuf(w),
+           *off = wf_wat_tbuf(w);
     uint32_t n;
     bool exprs;
-    if (wat_kw(w, i, "declare")) {
+    if (wf_wat_kw(w, i, "declare")) {
         i++;
         elem_list(w, &i, end, head, body, &n, &exprs);
         wf_buf_byte(&m->elems, exprs ? 7 : 3);
     } else {
         bool has_table = false;
         uint32_t table = 0;
-        if (wat_lkw(w, i, "table")) {
+        if (wf_wat_lkw(w, i, "table")) {
             size_t j = i + 2;
-            table = wat_index(w, &j, SP_TABLE);
-            if (j != w->match[i]) wat_unexpected(w, j);
+            table = wf_wat_index(w, &j, SP_TABLE);
+            if (j != w->match[i]) wf_wat_unexpected(w, j);
             i = j + 1;
             has_table = true;
-        } else if (wat_is_index(w, i)) {
-            table = wat_index(w, &i, SP_TABLE);
+        } else if (wf_wat_is_index(w, i)) {
+            table = wf_wat_index(w, &i, SP_TABLE);
             has_table = true;
         }
         if (offset_expr(w, &i, off)) {
@@ -636,7 +636,7 @@ static void field_elem(wat *w, mod *m, size_t open)
             }
             head->len = 0;
         } else {
-            if (has_table) wat_unexpected(w, i);
+            if (has_table) wf_wat_unexpected(w, i);
             elem_list(w, &i, end, head, body, &n, &exprs);
             wf_buf_byte(&m->elems, exprs ? 5 : 1);
         }
@@ -645,17 +645,17 @@ static void field_elem(wat *w, mod *m, size_t open)
     wf_buf_u32leb(&m->elems, n);
     wf_buf_bytes(&m->elems, body->data, body->len);
     m->nelems++;
-    if (i != end) wat_unexpected(w, i);
+    if (i != end) wf_wat_unexpected(w, i);
     wf_buf_free(head);
     wf_buf_free(body);
     wf_buf_free(off);
 }
 
-void wat_strings(wat *w, size_t *pos, size_t end, wf_buf *out)
+void wf_wat_strings(wat *w, size_t *pos, size_t end, wf_buf *out)
 {
     size_t i = *pos;
     while (i < end) {
-        if (w->tok[i].kind != WF_TOK_STRING) wat_unexpected(w, i);
+        if (w->tok[i].kind != WF_TOK_STRING) wf_wat_unexpected(w, i);
         wf_wat_string_decode(w->tok[i].text, w->tok[i].len, out);
         i++;
     }
@@ -668,17 +668,17 @@ static void field_data(wat *w, mod *m, size_t open)
     size_t i = open + 2;
     if (w->tok[i].kind == WF_TOK_ID) i++;
     w->count[SP_DATA]++;
-    wf_buf *bytes = wat_tbuf(w), *off = wat_tbuf(w);
+    wf_buf *bytes = wf_wat_tbuf(w), *off = wf_wat_tbuf(w);
     bool has_mem = false;
     uint32_t mem = 0;
-    if (wat_lkw(w, i, "memory")) {
+    if (wf_wat_lkw(w, i, "memory")) {
         size_t j = i + 2;
-        mem = wat_index(w, &j, SP_MEM);
-        if (j != w->match[i]) wat_unexpected(w, j);
+        mem = wf_wat_index(w, &j, SP_MEM);
+        if (j != w->match[i]) wf_wat_unexpected(w, j);
         i = j + 1;
         has_mem = true;
-    } else if (wat_is_index(w, i)) {
-        mem = wat_index(w, &i, SP_MEM);
+    } else if (wf_wat_is_index(w, i)) {
+        mem = wf_wat_index(w, &i, SP_MEM);
         has_mem = true;
     }
     if (offset_expr(w, &i, off)) {
@@ -690,10 +690,10 @@ static void field_data(wat *w, mod *m, size_t open)
         }
         wf_buf_bytes(&m->datas, off->data, off->len);
     } else {
-        if (has_mem) wat_unexpected(w, i);
+        if (has_mem) wf_wat_unexpected(w, i);
         wf_buf_byte(&m->datas, 1);
     }
-    wat_strings(w, &i, end, bytes);
+    wf_wat_strings(w, &i, end, bytes);
     wf_buf_u32leb(&m->datas, (uint32_t)bytes->len);
     wf_buf_bytes(&m->datas, bytes->data, bytes->len);
     m->ndatas++;
@@ -710,7 +710,7 @@ static void add_func_name(wat *w, mod *m, size_t idtok, uint32_t idx)
 {
     if (w->tok[idtok].kind != WF_TOK_ID) return;
     size_t len;
-    const char *n = wat_id(w, idtok, &len);
+    const char *n = wf_wat_id(w, idtok, &len);
     wf_buf_u32leb(&m->names, idx);
     wf_buf_name(&m->names, n, len);
     m->nnames++;
@@ -727,34 +727,34 @@ static void field_func(wat *w, mod *m, size_t open)
     inline_exports(w, m, &i, 0, idx);
     if (inline_import(w, m, &i)) {
         wf_buf_byte(&m->imports, 0);
-        wf_buf_u32leb(&m->imports, wat_typeuse(w, &i, false, NULL));
-        if (i != end) wat_unexpected(w, i);
+        wf_buf_u32leb(&m->imports, wf_wat_typeuse(w, &i, false, NULL));
+        if (i != end) wf_wat_unexpected(w, i);
         return;
     }
     def_seen(m, SP_FUNC);
     wf_map_clear(&w->locals);
     w->nlocals = 0;
-    uint32_t type = wat_typeuse(w, &i, true, NULL);
+    uint32_t type = wf_wat_typeuse(w, &i, true, NULL);
     wf_buf_u32leb(&m->funcs, type);
     m->nfuncs++;
     /* locals: runs of equal types */
-    wf_buf *locals = wat_tbuf(w), *body = wat_tbuf(w),
-           *cur = wat_tbuf(w), *prev = wat_tbuf(w);
+    wf_buf *locals = wf_wat_tbuf(w), *body = wf_wat_tbuf(w),
+           *cur = wf_wat_tbuf(w), *prev = wf_wat_tbuf(w);
     uint32_t nruns = 0, runlen = 0;
-    while (wat_lkw(w, i, "local")) {
+    while (wf_wat_lkw(w, i, "local")) {
         size_t lopen = i;
         i += 2;
         bool named = w->tok[i].kind == WF_TOK_ID;
         if (named) {
             size_t len;
-            const char *n = wat_id(w, i, &len);
+            const char *n = wf_wat_id(w, i, &len);
             if (!wf_map_add_index(&w->locals, n, len, w->nlocals)) wat_malformed(w, i, "duplicate local");
             i++;
         }
         size_t count = 0;
         while (w->tok[i].kind != WF_TOK_RPAREN) {
             cur->len = 0;
-            wat_valtype(w, &i, cur);
+            wf_wat_valtype(w, &i, cur);
             count++;
             w->nlocals++;
             if (runlen && cur->len == prev->len && !memcmp(cur->data, prev->data, cur->len)) {
@@ -770,8 +770,8 @@ static void field_func(wat *w, mod *m, size_t open)
                 runlen = 1;
             }
         }
-        if (named && count != 1) wat_unexpected(w, i);
-        if (i != w->match[lopen]) wat_unexpected(w, i);
+        if (named && count != 1) wf_wat_unexpected(w, i);
+        if (i != w->match[lopen]) wf_wat_unexpected(w, i);
         i++;
     }
     if (runlen) {
@@ -783,7 +783,7 @@ static void field_func(wat *w, mod *m, size_t open)
     wf_buf_bytes(body, locals->data, locals->len);
     w->out = body;
     w->in_func = true;
-    wat_instrs(w, &i, end);
+    wf_wat_instrs(w, &i, end);
     w->in_func = false;
     wf_buf_byte(body, 0x0B);
     wf_buf_u32leb(&m->code, (uint32_t)body->len);
@@ -804,23 +804,23 @@ static void field_table(wat *w, mod *m, size_t open)
     if (inline_import(w, m, &i)) {
         wf_buf_byte(&m->imports, 1);
         size_t j = i;
-        wf_buf *tt = wat_tbuf(w);
+        wf_buf *tt = wf_wat_tbuf(w);
         limits(w, &j, tt, false);
-        wat_valtype(w, &j, &m->imports);
+        wf_wat_valtype(w, &j, &m->imports);
         wf_buf_bytes(&m->imports, tt->data, tt->len);
         wf_buf_free(tt);
-        if (j != end) wat_unexpected(w, j);
+        if (j != end) wf_wat_unexpected(w, j);
         return;
     }
     def_seen(m, SP_TABLE);
     m->ntables++;
-    if (wat_is_valtype(w, i) || wat_kw(w, i, "i64") || wat_kw(w, i, "i32")) {
-        if (wat_kw(w, i, "i64")) wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit tables are not supported");
-        if (wat_kw(w, i, "i32")) i++;
+    if (wf_wat_is_valtype(w, i) || wf_wat_kw(w, i, "i64") || wf_wat_kw(w, i, "i32")) {
+        if (wf_wat_kw(w, i, "i64")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit tables are not supported");
+        if (wf_wat_kw(w, i, "i32")) i++;
         /* reftype (elem ...) */
-        wf_buf *rt = wat_tbuf(w), *body = wat_tbuf(w);
-        wat_valtype(w, &i, rt);
-        if (!wat_lkw(w, i, "elem")) wat_unexpected(w, i);
+        wf_buf *rt = wf_wat_tbuf(w), *body = wf_wat_tbuf(w);
+        wf_wat_valtype(w, &i, rt);
+        if (!wf_wat_lkw(w, i, "elem")) wf_wat_unexpected(w, i);
         size_t eopen = i, eend = w->match[i];
         i += 2;
         uint32_t n = 0;
@@ -833,7 +833,7 @@ static void field_table(wat *w, mod *m, size_t open)
             exprs = true;
             while (i < eend) {
                 wf_buf_byte(body, 0xD2);
-                wf_buf_u32leb(body, wat_index(w, &i, SP_FUNC));
+                wf_buf_u32leb(body, wf_wat_index(w, &i, SP_FUNC));
                 wf_buf_byte(body, 0x0B);
                 n++;
             }
@@ -867,16 +867,16 @@ static void field_table(wat *w, mod *m, size_t open)
         wf_buf_free(rt);
         wf_buf_free(body);
     } else {
-        wf_buf *tt = wat_tbuf(w), *rt = wat_tbuf(w);
+        wf_buf *tt = wf_wat_tbuf(w), *rt = wf_wat_tbuf(w);
         limits(w, &i, tt, false);
-        wat_valtype(w, &i, rt);
+        wf_wat_valtype(w, &i, rt);
         if (i != end) {
             /* an init expression */
             wf_buf_byte(&m->tables, 0x40);
             wf_buf_byte(&m->tables, 0x00);
             wf_buf_bytes(&m->tables, rt->data, rt->len);
             wf_buf_bytes(&m->tables, tt->data, tt->len);
-            wat_expr(w, &i, end, &m->tables);
+            wf_wat_expr(w, &i, end, &m->tables);
         } else {
             wf_buf_bytes(&m->tables, rt->data, rt->len);
             wf_buf_bytes(&m->tables, tt->data, tt->len);
@@ -884,7 +884,7 @@ static void field_table(wat *w, mod *m, size_t open)
         wf_buf_free(tt);
         wf_buf_free(rt);
     }
-    if (i != end) wat_unexpected(w, i);
+    if (i != end) wf_wat_unexpected(w, i);
 }
 
 static void field_memory(wat *w, mod *m, size_t open)
@@ -897,18 +897,18 @@ static void field_memory(wat *w, mod *m, size_t open)
     if (inline_import(w, m, &i)) {
         wf_buf_byte(&m->imports, 2);
         limits(w, &i, &m->imports, true);
-        if (i != end) wat_unexpected(w, i);
+        if (i != end) wf_wat_unexpected(w, i);
         return;
     }
     def_seen(m, SP_MEM);
     m->nmems++;
-    if (wat_kw(w, i, "i64")) wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit memories are not supported");
-    if (wat_kw(w, i, "i32") && wat_lkw(w, i + 1, "data")) i++;
-    if (wat_lkw(w, i, "data")) {
+    if (wf_wat_kw(w, i, "i64")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit memories are not supported");
+    if (wf_wat_kw(w, i, "i32") && wf_wat_lkw(w, i + 1, "data")) i++;
+    if (wf_wat_lkw(w, i, "data")) {
         size_t dend = w->match[i];
         i += 2;
-        wf_buf *bytes = wat_tbuf(w);
-        wat_strings(w, &i, dend, bytes);
+        wf_buf *bytes = wf_wat_tbuf(w);
+        wf_wat_strings(w, &i, dend, bytes);
         i = dend + 1;
         uint64_t pages = (bytes->len + 65535) / 65536;
         wf_buf_byte(&m->mems, 1);
@@ -929,7 +929,7 @@ static void field_memory(wat *w, mod *m, size_t open)
     } else {
         limits(w, &i, &m->mems, true);
     }
-    if (i != end) wat_unexpected(w, i);
+    if (i != end) wf_wat_unexpected(w, i);
 }
 
 static void field_global(wat *w, mod *m, size_t open)
@@ -942,13 +942,13 @@ static void field_global(wat *w, mod *m, size_t open)
     if (inline_import(w, m, &i)) {
         wf_buf_byte(&m->imports, 3);
         globaltype(w, &i, &m->imports);
-        if (i != end) wat_unexpected(w, i);
+        if (i != end) wf_wat_unexpected(w, i);
         return;
     }
     def_seen(m, SP_GLOBAL);
     m->nglobals++;
     globaltype(w, &i, &m->globals);
-    wat_expr(w, &i, end, &m->globals);
+    wf_wat_expr(w, &i, end, &m->globals);
 }
 
 static void field_tag(wat *w, mod *m, size_t open)
@@ -968,8 +968,8 @@ static void field_tag(wat *w, mod *m, size_t open)
         dst = &m->tags;
     }
     wf_buf_byte(dst, 0);
-    wf_buf_u32leb(dst, wat_typeuse(w, &i, false, NULL));
-    if (i != end) wat_unexpected(w, i);
+    wf_buf_u32leb(dst, wf_wat_typeuse(w, &i, false, NULL));
+    if (i != end) wf_wat_unexpected(w, i);
 }
 
 static void field_import(wat *w, mod *m, size_t open)
@@ -977,78 +977,78 @@ static void field_import(wat *w, mod *m, size_t open)
     size_t end = w->match[open];
     size_t i = open + 2;
     check_import_order(w, m, open);
-    wat_name_string(w, i++, &m->imports);
-    wat_name_string(w, i++, &m->imports);
+    wf_wat_name_string(w, i++, &m->imports);
+    wf_wat_name_string(w, i++, &m->imports);
     m->nimports++;
-    if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
+    if (w->tok[i].kind != WF_TOK_LPAREN) wf_wat_unexpected(w, i);
     size_t dopen = i, dend = w->match[i];
     i += 2;
     size_t idtok = i;
     if (w->tok[i].kind == WF_TOK_ID) i++;
-    if (wat_kw(w, dopen + 1, "func")) {
+    if (wf_wat_kw(w, dopen + 1, "func")) {
         uint32_t idx = w->count[SP_FUNC]++;
         add_func_name(w, m, idtok, idx);
         wf_buf_byte(&m->imports, 0);
-        wf_buf_u32leb(&m->imports, wat_typeuse(w, &i, false, NULL));
-    } else if (wat_kw(w, dopen + 1, "table")) {
+        wf_buf_u32leb(&m->imports, wf_wat_typeuse(w, &i, false, NULL));
+    } else if (wf_wat_kw(w, dopen + 1, "table")) {
         w->count[SP_TABLE]++;
         wf_buf_byte(&m->imports, 1);
-        wf_buf *tt = wat_tbuf(w);
+        wf_buf *tt = wf_wat_tbuf(w);
         limits(w, &i, tt, false);
-        wat_valtype(w, &i, &m->imports);
+        wf_wat_valtype(w, &i, &m->imports);
         wf_buf_bytes(&m->imports, tt->data, tt->len);
         wf_buf_free(tt);
-    } else if (wat_kw(w, dopen + 1, "memory")) {
+    } else if (wf_wat_kw(w, dopen + 1, "memory")) {
         w->count[SP_MEM]++;
         wf_buf_byte(&m->imports, 2);
         limits(w, &i, &m->imports, true);
-    } else if (wat_kw(w, dopen + 1, "global")) {
+    } else if (wf_wat_kw(w, dopen + 1, "global")) {
         w->count[SP_GLOBAL]++;
         wf_buf_byte(&m->imports, 3);
         globaltype(w, &i, &m->imports);
-    } else if (wat_kw(w, dopen + 1, "tag")) {
+    } else if (wf_wat_kw(w, dopen + 1, "tag")) {
         w->count[SP_TAG]++;
         wf_buf_byte(&m->imports, 4);
         wf_buf_byte(&m->imports, 0);
-        wf_buf_u32leb(&m->imports, wat_typeuse(w, &i, false, NULL));
+        wf_buf_u32leb(&m->imports, wf_wat_typeuse(w, &i, false, NULL));
     } else {
-        wat_unexpected(w, dopen + 1);
+        wf_wat_unexpected(w, dopen + 1);
     }
-    if (i != dend) wat_unexpected(w, i);
+    if (i != dend) wf_wat_unexpected(w, i);
     i++;
-    if (i != end) wat_unexpected(w, i);
+    if (i != end) wf_wat_unexpected(w, i);
 }
 
 static void field_export(wat *w, mod *m, size_t open)
 {
     size_t end = w->match[open];
     size_t i = open + 2;
-    wat_name_string(w, i++, &m->exports);
-    if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
+    wf_wat_name_string(w, i++, &m->exports);
+    if (w->tok[i].kind != WF_TOK_LPAREN) wf_wat_unexpected(w, i);
     size_t dend = w->match[i];
     static const char *const kinds[] = { "func", "table", "memory", "global", "tag" };
     static const int spaces[] = { SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_TAG };
     size_t k;
     for (k = 0; k < 5; k++)
-        if (wat_kw(w, i + 1, kinds[k])) break;
-    if (k == 5) wat_unexpected(w, i + 1);
+        if (wf_wat_kw(w, i + 1, kinds[k])) break;
+    if (k == 5) wf_wat_unexpected(w, i + 1);
     i += 2;
-    uint32_t idx = wat_index(w, &i, spaces[k]);
-    if (i != dend) wat_unexpected(w, i);
+    uint32_t idx = wf_wat_index(w, &i, spaces[k]);
+    if (i != dend) wf_wat_unexpected(w, i);
     wf_buf_byte(&m->exports, (uint8_t)k);
     wf_buf_u32leb(&m->exports, idx);
     m->nexports++;
     i++;
-    if (i != end) wat_unexpected(w, i);
+    if (i != end) wf_wat_unexpected(w, i);
 }
 
 static void field_start(wat *w, mod *m, size_t open)
 {
     size_t i = open + 2;
     if (m->has_start) wat_malformed(w, open, "multiple start sections");
-    m->start = wat_index(w, &i, SP_FUNC);
+    m->start = wf_wat_index(w, &i, SP_FUNC);
     m->has_start = true;
-    if (i != w->match[open]) wat_unexpected(w, i);
+    if (i != w->match[open]) wf_wat_unexpected(w, i);
 }
 
 /* ---- Pass 1: indices and names; explicit types ------------------------ */
@@ -1058,7 +1058,7 @@ static int field_space(wat *w, size_t kw)
     static const char *const kws[] = { "func", "table", "memory", "global", "tag" };
     static const int sp[] = { SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_TAG };
     for (int k = 0; k < 5; k++)
-        if (wat_kw(w, kw, kws[k])) return sp[k];
+        if (wf_wat_kw(w, kw, kws[k])) return sp[k];
     return -1;
 }
 
@@ -1070,30 +1070,30 @@ static void type_def(wat *w, size_t open, bool in_group)
     if (w->tok[i].kind == WF_TOK_ID) i++;
     wat_type *t = new_type(w);
     size_t tindex = w->ntypes - 1;
-    if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
+    if (w->tok[i].kind != WF_TOK_LPAREN) wf_wat_unexpected(w, i);
     size_t copen = i, sub_open = i;
     bool sub = false, final = true;
-    wf_buf *supers = wat_tbuf(w);
+    wf_buf *supers = wf_wat_tbuf(w);
     uint32_t nsupers = 0;
-    if (wat_kw(w, i + 1, "sub")) {
+    if (wf_wat_kw(w, i + 1, "sub")) {
         sub = true;
         final = false;
         i += 2;
-        if (wat_kw(w, i, "final")) {
+        if (wf_wat_kw(w, i, "final")) {
             final = true;
             i++;
         }
-        while (wat_is_index(w, i)) {
-            wf_buf_u32leb(supers, wat_index(w, &i, SP_TYPE));
+        while (wf_wat_is_index(w, i)) {
+            wf_buf_u32leb(supers, wf_wat_index(w, &i, SP_TYPE));
             nsupers++;
         }
-        if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
+        if (w->tok[i].kind != WF_TOK_LPAREN) wf_wat_unexpected(w, i);
         copen = i;
     }
     size_t cend = w->match[copen];
-    if (wat_kw(w, copen + 1, "struct") || wat_kw(w, copen + 1, "array") || wat_kw(w, copen + 1, "cont"))
-        wat_fail(w, copen + 1, WF_ERR_UNSUPPORTED, "GC struct and array types are not supported");
-    if (!wat_kw(w, copen + 1, "func")) wat_unexpected(w, copen + 1);
+    if (wf_wat_kw(w, copen + 1, "struct") || wf_wat_kw(w, copen + 1, "array") || wf_wat_kw(w, copen + 1, "cont"))
+        wf_wat_fail(w, copen + 1, WF_ERR_UNSUPPORTED, "GC struct and array types are not supported");
+    if (!wf_wat_kw(w, copen + 1, "func")) wf_wat_unexpected(w, copen + 1);
     size_t j = copen + 2;
     if (w->tok[j].kind == WF_TOK_ID) j++;
     /* param names in a type definition are allowed and ignored */
@@ -1110,16 +1110,16 @@ static void type_def(wat *w, size_t open, bool in_group)
     t->is_func = true;
     t->nparams = np;
     t->plain = final && nsupers == 0 && !in_group;
-    if (j != cend) wat_unexpected(w, j);
+    if (j != cend) wf_wat_unexpected(w, j);
     i = cend + 1;
     if (sub) {
-        if (i != w->match[sub_open]) wat_unexpected(w, i);
+        if (i != w->match[sub_open]) wf_wat_unexpected(w, i);
         i++;
         wf_buf_byte(&w->sec_type, final ? 0x4F : 0x50);
         wf_buf_u32leb(&w->sec_type, nsupers);
         wf_buf_bytes(&w->sec_type, supers->data, supers->len);
     }
-    if (i != end) wat_unexpected(w, i);
+    if (i != end) wf_wat_unexpected(w, i);
     wf_buf_bytes(&w->sec_type, t->sig.data, t->sig.len);
     wf_buf_free(supers);
 }
@@ -1128,7 +1128,7 @@ static void collect(wat *w, size_t start, size_t stop, mod *m)
 {
     (void)m;
     for (size_t i = start; i < stop; i = w->match[i] + 1) {
-        if (w->tok[i].kind != WF_TOK_LPAREN) wat_unexpected(w, i);
+        if (w->tok[i].kind != WF_TOK_LPAREN) wf_wat_unexpected(w, i);
         size_t kw = i + 1;
         int sp = field_space(w, kw);
         if (sp >= 0) {
@@ -1136,47 +1136,47 @@ static void collect(wat *w, size_t start, size_t stop, mod *m)
             /* inline elem / data segments take the next segment index */
             size_t j = kw + 1;
             if (w->tok[j].kind == WF_TOK_ID) j++;
-            while (wat_lkw(w, j, "export")) j = w->match[j] + 1;
-            if (sp == SP_TABLE && !wat_lkw(w, j, "import")) {
-                if (wat_kw(w, j, "i32") || wat_kw(w, j, "i64")) j++;
-                if (wat_is_valtype(w, j)) {
-                    j = wat_lkw(w, j, "ref") ? w->match[j] + 1 : j + 1;
-                    if (wat_lkw(w, j, "elem")) w->count[SP_ELEM]++;
+            while (wf_wat_lkw(w, j, "export")) j = w->match[j] + 1;
+            if (sp == SP_TABLE && !wf_wat_lkw(w, j, "import")) {
+                if (wf_wat_kw(w, j, "i32") || wf_wat_kw(w, j, "i64")) j++;
+                if (wf_wat_is_valtype(w, j)) {
+                    j = wf_wat_lkw(w, j, "ref") ? w->match[j] + 1 : j + 1;
+                    if (wf_wat_lkw(w, j, "elem")) w->count[SP_ELEM]++;
                 }
             }
             if (sp == SP_MEM) {
-                if (wat_kw(w, j, "i32") || wat_kw(w, j, "i64")) j++;
-                if (wat_lkw(w, j, "data")) w->count[SP_DATA]++;
+                if (wf_wat_kw(w, j, "i32") || wf_wat_kw(w, j, "i64")) j++;
+                if (wf_wat_lkw(w, j, "data")) w->count[SP_DATA]++;
             }
-        } else if (wat_kw(w, kw, "import")) {
+        } else if (wf_wat_kw(w, kw, "import")) {
             size_t d = kw + 3;
-            if (w->tok[d].kind != WF_TOK_LPAREN) wat_unexpected(w, d);
+            if (w->tok[d].kind != WF_TOK_LPAREN) wf_wat_unexpected(w, d);
             int dsp = field_space(w, d + 1);
-            if (dsp < 0) wat_unexpected(w, d + 1);
+            if (dsp < 0) wf_wat_unexpected(w, d + 1);
             define(w, d + 2, dsp);
-        } else if (wat_kw(w, kw, "type")) {
+        } else if (wf_wat_kw(w, kw, "type")) {
             define(w, kw + 1, SP_TYPE);
-        } else if (wat_kw(w, kw, "rec")) {
+        } else if (wf_wat_kw(w, kw, "rec")) {
             for (size_t j = kw + 1; j < w->match[i]; j = w->match[j] + 1) {
-                if (!wat_lkw(w, j, "type")) wat_unexpected(w, j);
+                if (!wf_wat_lkw(w, j, "type")) wf_wat_unexpected(w, j);
                 define(w, j + 2, SP_TYPE);
             }
-        } else if (wat_kw(w, kw, "elem")) {
+        } else if (wf_wat_kw(w, kw, "elem")) {
             define(w, kw + 1, SP_ELEM);
-        } else if (wat_kw(w, kw, "data")) {
+        } else if (wf_wat_kw(w, kw, "data")) {
             define(w, kw + 1, SP_DATA);
-        } else if (wat_kw(w, kw, "export") || wat_kw(w, kw, "start")) {
+        } else if (wf_wat_kw(w, kw, "export") || wf_wat_kw(w, kw, "start")) {
         } else {
-            wat_unexpected(w, kw);
+            wf_wat_unexpected(w, kw);
         }
     }
     /* the explicit types, in order */
     for (size_t i = start; i < stop; i = w->match[i] + 1) {
         size_t kw = i + 1;
-        if (wat_kw(w, kw, "type")) {
+        if (wf_wat_kw(w, kw, "type")) {
             type_def(w, i, false);
             w->ntype_entries++;
-        } else if (wat_kw(w, kw, "rec")) {
+        } else if (wf_wat_kw(w, kw, "rec")) {
             size_t n = 0;
             for (size_t j = kw + 1; j < w->match[i]; j = w->match[j] + 1) n++;
             wf_buf_byte(&w->sec_type, 0x4E);
@@ -1214,16 +1214,16 @@ static void compile_fields(wat *w, size_t start, size_t stop, wf_buf *out, mod *
     collect(w, start, stop, m);
     for (size_t i = start; i < stop; i = w->match[i] + 1) {
         size_t kw = i + 1;
-        if (wat_kw(w, kw, "func")) field_func(w, m, i);
-        else if (wat_kw(w, kw, "table")) field_table(w, m, i);
-        else if (wat_kw(w, kw, "memory")) field_memory(w, m, i);
-        else if (wat_kw(w, kw, "global")) field_global(w, m, i);
-        else if (wat_kw(w, kw, "tag")) field_tag(w, m, i);
-        else if (wat_kw(w, kw, "import")) field_import(w, m, i);
-        else if (wat_kw(w, kw, "export")) field_export(w, m, i);
-        else if (wat_kw(w, kw, "start")) field_start(w, m, i);
-        else if (wat_kw(w, kw, "elem")) field_elem(w, m, i);
-        else if (wat_kw(w, kw, "data")) field_data(w, m, i);
+        if (wf_wat_kw(w, kw, "func")) field_func(w, m, i);
+        else if (wf_wat_kw(w, kw, "table")) field_table(w, m, i);
+        else if (wf_wat_kw(w, kw, "memory")) field_memory(w, m, i);
+        else if (wf_wat_kw(w, kw, "global")) field_global(w, m, i);
+        else if (wf_wat_kw(w, kw, "tag")) field_tag(w, m, i);
+        else if (wf_wat_kw(w, kw, "import")) field_import(w, m, i);
+        else if (wf_wat_kw(w, kw, "export")) field_export(w, m, i);
+        else if (wf_wat_kw(w, kw, "start")) field_start(w, m, i);
+        else if (wf_wat_kw(w, kw, "elem")) field_elem(w, m, i);
+        else if (wf_wat_kw(w, kw, "data")) field_data(w, m, i);
     }
     static const uint8_t header[] = { 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00 };
     wf_buf_bytes(out, header, sizeof header);
@@ -1275,7 +1275,7 @@ static void compile_fields(wat *w, size_t start, size_t stop, wf_buf *out, mod *
 
 /* ---- Entry ------------------------------------------------------------- */
 
-void wat_ctx_free(wat *w)
+void wf_wat_ctx_free(wat *w)
 {
     free(w->tok);
     free(w->match);
@@ -1284,7 +1284,7 @@ void wat_ctx_free(wat *w)
     for (size_t k = 0; k < w->ntypes; k++) wf_buf_free(&w->types[k].sig);
     free(w->types);
     wf_buf_free(&w->sec_type);
-    wat_instr_free(w);
+    wf_wat_instr_free(w);
     wf_arena_free(&w->temps);
     for (size_t k = 0; k < w->ntbufs; k++) {
         wf_buf_free(w->tbufs[k]);
@@ -1299,18 +1299,18 @@ static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_o
 static void compile_module(wat *w, wf_buf *out, bool quote_ok, mod *m)
 {
     size_t start = 0, stop = w->ntok - 1;
-    if (wat_lkw(w, 0, "module")) {
-        if (w->match[0] != w->ntok - 2) wat_unexpected(w, w->match[0] + 1);
+    if (wf_wat_lkw(w, 0, "module")) {
+        if (w->match[0] != w->ntok - 2) wf_wat_unexpected(w, w->match[0] + 1);
         start = 2;
         stop = w->match[0];
         /* a .wast module definition reads as the module */
-        if (wat_kw(w, start, "definition")) start++;
+        if (wf_wat_kw(w, start, "definition")) start++;
         if (w->tok[start].kind == WF_TOK_ID) start++;
-        if (wat_kw(w, start, "binary") || (wat_kw(w, start, "quote"))) {
-            bool quote = wat_kw(w, start, "quote");
-            wf_buf *bytes = wat_tbuf(w);
+        if (wf_wat_kw(w, start, "binary") || (wf_wat_kw(w, start, "quote"))) {
+            bool quote = wf_wat_kw(w, start, "quote");
+            wf_buf *bytes = wf_wat_tbuf(w);
             size_t i = start + 1;
-            wat_strings(w, &i, stop, bytes);
+            wf_wat_strings(w, &i, stop, bytes);
             if (!quote) {
                 wf_buf_bytes(out, bytes->data, bytes->len);
                 wf_buf_free(bytes);
@@ -1318,7 +1318,7 @@ static void compile_module(wat *w, wf_buf *out, bool quote_ok, mod *m)
             }
             if (!quote_ok) {
                 wf_buf_free(bytes);
-                wat_unexpected(w, start);
+                wf_wat_unexpected(w, start);
             }
             wf_error *e = compile((const char *)bytes->data, bytes->len, out, false);
             wf_buf_free(bytes);
@@ -1342,7 +1342,7 @@ static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_o
     size_t out_len = out->len;
     wf_error *err = NULL;
     if (setjmp(w->jb) == 0) {
-        wat_tokenize(w, text, len);
+        wf_wat_tokenize(w, text, len);
         compile_module(w, out, quote_ok, m);
     } else {
         err = w->err;
@@ -1350,7 +1350,7 @@ static wf_error *compile(const char *text, size_t len, wf_buf *out, bool quote_o
     }
     mod_free(m);
     free(m);
-    wat_ctx_free(w);
+    wf_wat_ctx_free(w);
     free(w);
     return err;
 }

@@ -93,7 +93,7 @@ static void push_label(wat *w, size_t idtok, bool flat, bool is_if)
     memset(l, 0, sizeof *l);
     l->flat = flat;
     l->is_if = is_if;
-    if (idtok && w->tok[idtok].kind == WF_TOK_ID) l->name = wat_id(w, idtok, &l->len);
+    if (idtok && w->tok[idtok].kind == WF_TOK_ID) l->name = wf_wat_id(w, idtok, &l->len);
 }
 
 static wat_frame *push_frame(wat *w, int kind, size_t open, size_t end)
@@ -115,7 +115,7 @@ static uint32_t label_index(wat *w, size_t *pos)
     size_t i = *pos;
     if (w->tok[i].kind == WF_TOK_ID) {
         size_t len;
-        const char *n = wat_id(w, i, &len);
+        const char *n = wf_wat_id(w, i, &len);
         for (size_t k = w->nlabels; k-- > 0;) {
             wat_label *l = &w->labels[k];
             if (l->name && l->len == len && !memcmp(l->name, n, len)) {
@@ -125,7 +125,7 @@ static uint32_t label_index(wat *w, size_t *pos)
         }
         wat_malformed(w, i, "unknown label");
     }
-    return wat_index(w, pos, SP_TYPE /* numbers only reach here */);
+    return wf_wat_index(w, pos, SP_TYPE /* numbers only reach here */);
 }
 
 static uint32_t local_index(wat *w, size_t *pos)
@@ -133,14 +133,14 @@ static uint32_t local_index(wat *w, size_t *pos)
     size_t i = *pos;
     if (w->tok[i].kind == WF_TOK_ID) {
         size_t len;
-        const char *n = wat_id(w, i, &len);
+        const char *n = wf_wat_id(w, i, &len);
         uint32_t idx;
         if (!w->in_func || !wf_map_find_index(&w->locals, n, len, &idx))
             wat_malformed(w, i, "unknown local");
         *pos = i + 1;
         return idx;
     }
-    return wat_index(w, pos, SP_TYPE);
+    return wf_wat_index(w, pos, SP_TYPE);
 }
 
 /* The label id after block/loop/if, if any: returns its token or 0. */
@@ -156,7 +156,7 @@ static void check_label_id(wat *w, size_t *pos, const wat_label *l)
     size_t i = *pos;
     if (w->tok[i].kind != WF_TOK_ID) return;
     size_t len;
-    const char *n = wat_id(w, i, &len);
+    const char *n = wf_wat_id(w, i, &len);
     if (!l->name || l->len != len || memcmp(l->name, n, len))
         wat_malformed(w, i, "mismatching label");
     *pos = i + 1;
@@ -179,17 +179,17 @@ static void num_error(wat *w, size_t i, bool syntax_ok)
 {
     if (syntax_ok) wat_malformed(w, i, "constant out of range");
     /* nan:canonical / nan:arithmetic are script patterns, not literals */
-    if (w->tok[i].kind == WF_TOK_KEYWORD && !wat_kw(w, i, "nan:canonical") &&
-        !wat_kw(w, i, "nan:arithmetic"))
+    if (w->tok[i].kind == WF_TOK_KEYWORD && !wf_wat_kw(w, i, "nan:canonical") &&
+        !wf_wat_kw(w, i, "nan:arithmetic"))
         wat_malformed(w, i, "unknown operator");
-    wat_unexpected(w, i);
+    wf_wat_unexpected(w, i);
 }
 
 static void memarg(wat *w, size_t *pos, const op_info *op, wf_buf *out)
 {
     size_t i = *pos;
     uint32_t mem = 0;
-    if (wat_is_index(w, i)) mem = wat_index(w, &i, SP_MEM);
+    if (wf_wat_is_index(w, i)) mem = wf_wat_index(w, &i, SP_MEM);
     uint64_t offset = 0;
     uint64_t align = natural_align(op->name);
     const wf_wat_token *t = &w->tok[i];
@@ -235,14 +235,14 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
     switch (op->imm) {
     case WF_IMM_NONE:
         if (op->op == WF_OP_SELECT) {
-            if (wat_lkw(w, i, "result")) {
-                wf_buf *tys = wat_tbuf(w);
+            if (wf_wat_lkw(w, i, "result")) {
+                wf_buf *tys = wf_wat_tbuf(w);
                 uint32_t n = 0;
-                while (wat_lkw(w, i, "result")) {
+                while (wf_wat_lkw(w, i, "result")) {
                     size_t close = w->match[i];
                     i += 2;
                     while (i < close) {
-                        wat_valtype(w, &i, tys);
+                        wf_wat_valtype(w, &i, tys);
                         n++;
                     }
                     i = close + 1;
@@ -260,47 +260,47 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         wf_buf_u32leb(out, label_index(w, &i));
         break;
     case WF_IMM_BR_TABLE: {
-        wf_buf *ls = wat_tbuf(w);
+        wf_buf *ls = wf_wat_tbuf(w);
         uint32_t n = 0;
-        while (wat_is_index(w, i)) {
+        while (wf_wat_is_index(w, i)) {
             wf_buf_u32leb(ls, label_index(w, &i));
             n++;
         }
-        if (!n) wat_unexpected(w, i);
+        if (!n) wf_wat_unexpected(w, i);
         wf_buf_u32leb(out, n - 1);
         wf_buf_bytes(out, ls->data, ls->len);
         wf_buf_free(ls);
         break;
     }
     case WF_IMM_FUNC:
-        wf_buf_u32leb(out, wat_index(w, &i, SP_FUNC));
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_FUNC));
         break;
     case WF_IMM_CALL_INDIRECT: {
         uint32_t table = 0;
-        if (wat_is_index(w, i)) table = wat_index(w, &i, SP_TABLE);
-        uint32_t type = wat_typeuse(w, &i, false, NULL);
+        if (wf_wat_is_index(w, i)) table = wf_wat_index(w, &i, SP_TABLE);
+        uint32_t type = wf_wat_typeuse(w, &i, false, NULL);
         wf_buf_u32leb(out, type);
         wf_buf_u32leb(out, table);
         break;
     }
     case WF_IMM_TYPE:
-        wf_buf_u32leb(out, wat_index(w, &i, SP_TYPE));
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TYPE));
         break;
     case WF_IMM_LOCAL:
         wf_buf_u32leb(out, local_index(w, &i));
         break;
     case WF_IMM_GLOBAL:
-        wf_buf_u32leb(out, wat_index(w, &i, SP_GLOBAL));
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_GLOBAL));
         break;
     case WF_IMM_TABLE: {
         uint32_t table = 0;
-        if (wat_is_index(w, i)) table = wat_index(w, &i, SP_TABLE);
+        if (wf_wat_is_index(w, i)) table = wf_wat_index(w, &i, SP_TABLE);
         wf_buf_u32leb(out, table);
         break;
     }
     case WF_IMM_MEMORY: {
         uint32_t mem = 0;
-        if (wat_is_index(w, i)) mem = wat_index(w, &i, SP_MEM);
+        if (wf_wat_is_index(w, i)) mem = wf_wat_index(w, &i, SP_MEM);
         wf_buf_u32leb(out, mem);
         break;
     }
@@ -344,26 +344,26 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         break;
     }
     case WF_IMM_HEAPTYPE:
-        wat_heaptype(w, &i, out);
+        wf_wat_heaptype(w, &i, out);
         break;
     case WF_IMM_MEMORY_INIT: {
         uint32_t mem = 0, data;
-        if (wat_is_index(w, i + 1) && wat_is_index(w, i)) mem = wat_index(w, &i, SP_MEM);
-        data = wat_index(w, &i, SP_DATA);
+        if (wf_wat_is_index(w, i + 1) && wf_wat_is_index(w, i)) mem = wf_wat_index(w, &i, SP_MEM);
+        data = wf_wat_index(w, &i, SP_DATA);
         wf_buf_u32leb(out, data);
         wf_buf_u32leb(out, mem);
         w->uses_datacount = true;
         break;
     }
     case WF_IMM_DATA:
-        wf_buf_u32leb(out, wat_index(w, &i, SP_DATA));
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_DATA));
         w->uses_datacount = true;
         break;
     case WF_IMM_MEMORY_COPY: {
         uint32_t d = 0, s = 0;
-        if (wat_is_index(w, i)) {
-            d = wat_index(w, &i, SP_MEM);
-            s = wat_index(w, &i, SP_MEM);
+        if (wf_wat_is_index(w, i)) {
+            d = wf_wat_index(w, &i, SP_MEM);
+            s = wf_wat_index(w, &i, SP_MEM);
         }
         wf_buf_u32leb(out, d);
         wf_buf_u32leb(out, s);
@@ -371,20 +371,20 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
     }
     case WF_IMM_TABLE_INIT: {
         uint32_t table = 0, elem;
-        if (wat_is_index(w, i + 1) && wat_is_index(w, i)) table = wat_index(w, &i, SP_TABLE);
-        elem = wat_index(w, &i, SP_ELEM);
+        if (wf_wat_is_index(w, i + 1) && wf_wat_is_index(w, i)) table = wf_wat_index(w, &i, SP_TABLE);
+        elem = wf_wat_index(w, &i, SP_ELEM);
         wf_buf_u32leb(out, elem);
         wf_buf_u32leb(out, table);
         break;
     }
     case WF_IMM_ELEM:
-        wf_buf_u32leb(out, wat_index(w, &i, SP_ELEM));
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_ELEM));
         break;
     case WF_IMM_TABLE_COPY: {
         uint32_t d = 0, s = 0;
-        if (wat_is_index(w, i)) {
-            d = wat_index(w, &i, SP_TABLE);
-            s = wat_index(w, &i, SP_TABLE);
+        if (wf_wat_is_index(w, i)) {
+            d = wf_wat_index(w, &i, SP_TABLE);
+            s = wf_wat_index(w, &i, SP_TABLE);
         }
         wf_buf_u32leb(out, d);
         wf_buf_u32leb(out, s);
@@ -394,7 +394,7 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
     case WF_IMM_BLOCK:
     case WF_IMM_TAG:
     case WF_IMM_TRY_TABLE:
-        wat_fail(w, *pos, WF_ERR_UNSUPPORTED, "instruction %s is not supported", op->name);
+        wf_wat_fail(w, *pos, WF_ERR_UNSUPPORTED, "instruction %s is not supported", op->name);
     }
     *pos = i;
 }
@@ -408,16 +408,16 @@ static const op_info *lookup(wat *w, size_t i)
     };
     for (size_t k = 0; k < WF_COUNT(structural); k++)
         if (w->tok[i - 1].kind == WF_TOK_LPAREN && wf_wat_tok_is(t, structural[k]))
-            wat_unexpected(w, i);
+            wf_wat_unexpected(w, i);
     if (t->kind != WF_TOK_KEYWORD) {
         if (t->kind == WF_TOK_RESERVED) wat_malformed(w, i, "unknown operator");
-        wat_unexpected(w, i);
+        wf_wat_unexpected(w, i);
     }
     const op_info *op = op_find(t->text, t->len);
     if (!op) {
         if (is_unsupported_op(t->text, t->len) && !memchr(t->text, '/', t->len) &&
             !memchr(t->text, ':', t->len))
-            wat_fail(w, i, WF_ERR_UNSUPPORTED, "instruction %.*s is not supported", (int)t->len, t->text);
+            wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "instruction %.*s is not supported", (int)t->len, t->text);
         wat_malformed(w, i, "unknown operator %.*s", (int)t->len, t->text);
     }
     return op;
@@ -435,7 +435,7 @@ static void folded(wat *w, size_t *pos)
         wf_buf_byte(w->out, (uint8_t)op->code);
         i++;
         size_t lab = opt_label(w, &i);
-        wat_blocktype(w, &i, w->out);
+        wf_wat_blocktype(w, &i, w->out);
         push_label(w, lab, false, false);
         wat_frame *f = push_frame(w, F_BLOCK, open, close);
         f->nlabels = w->nlabels;
@@ -447,12 +447,12 @@ static void folded(wat *w, size_t *pos)
         size_t lab = opt_label(w, &i);
         size_t off = w->pend.len;
         wf_buf_byte(&w->pend, 0x04);
-        wat_blocktype(w, &i, &w->pend);
+        wf_wat_blocktype(w, &i, &w->pend);
         /* find (then ...) among the children */
         size_t j = i;
-        while (j < close && w->tok[j].kind == WF_TOK_LPAREN && !wat_lkw(w, j, "then"))
+        while (j < close && w->tok[j].kind == WF_TOK_LPAREN && !wf_wat_lkw(w, j, "then"))
             j = w->match[j] + 1;
-        if (!wat_lkw(w, j, "then")) wat_unexpected(w, j);
+        if (!wf_wat_lkw(w, j, "then")) wf_wat_unexpected(w, j);
         wat_frame *f = push_frame(w, F_IF_COND, open, j);
         f->pend_off = off;
         f->pend_len = w->pend.len - off;
@@ -460,7 +460,7 @@ static void folded(wat *w, size_t *pos)
         *pos = i;
         return;
     }
-    if (op->op == WF_OP_END || op->op == WF_OP_ELSE) wat_unexpected(w, i);
+    if (op->op == WF_OP_END || op->op == WF_OP_ELSE) wf_wat_unexpected(w, i);
     size_t off = w->pend.len;
     plain(w, &i, op, &w->pend);
     wat_frame *f = push_frame(w, F_ARGS, open, close);
@@ -481,14 +481,14 @@ static void flat(wat *w, size_t *pos)
         wf_buf_byte(w->out, (uint8_t)op->code);
         i++;
         size_t lab = opt_label(w, &i);
-        wat_blocktype(w, &i, w->out);
+        wf_wat_blocktype(w, &i, w->out);
         push_label(w, lab, true, op->op == WF_OP_IF);
         break;
     }
     case WF_OP_ELSE: {
         if (!w->nlabels || !w->labels[w->nlabels - 1].flat || !w->labels[w->nlabels - 1].is_if ||
             w->labels[w->nlabels - 1].seen_else)
-            wat_unexpected(w, i);
+            wf_wat_unexpected(w, i);
         wat_label *l = &w->labels[w->nlabels - 1];
         i++;
         check_label_id(w, &i, l);
@@ -497,7 +497,7 @@ static void flat(wat *w, size_t *pos)
         break;
     }
     case WF_OP_END: {
-        if (!w->nlabels || !w->labels[w->nlabels - 1].flat) wat_unexpected(w, i);
+        if (!w->nlabels || !w->labels[w->nlabels - 1].flat) wf_wat_unexpected(w, i);
         i++;
         check_label_id(w, &i, &w->labels[w->nlabels - 1]);
         w->nlabels--;
@@ -524,7 +524,7 @@ static void finish(wat *w, size_t *pos)
         *pos = i + 1;
         return;
     case F_BLOCK:
-        if (w->nlabels != f->nlabels) wat_unexpected(w, i);
+        if (w->nlabels != f->nlabels) wf_wat_unexpected(w, i);
         wf_buf_byte(w->out, 0x0B);
         w->nlabels--;
         w->nframes--;
@@ -541,16 +541,16 @@ static void finish(wat *w, size_t *pos)
         return;
     case F_IF_THEN:
     case F_IF_ELSE:
-        if (w->nlabels != f->nlabels) wat_unexpected(w, i);
+        if (w->nlabels != f->nlabels) wf_wat_unexpected(w, i);
         i++;
-        if (f->kind == F_IF_THEN && wat_lkw(w, i, "else")) {
+        if (f->kind == F_IF_THEN && wf_wat_lkw(w, i, "else")) {
             wf_buf_byte(w->out, 0x05);
             f->kind = F_IF_ELSE;
             f->end = w->match[i];
             *pos = i + 2;
             return;
         }
-        if (i != w->match[f->open]) wat_unexpected(w, i);
+        if (i != w->match[f->open]) wf_wat_unexpected(w, i);
         wf_buf_byte(w->out, 0x0B);
         w->nlabels--;
         w->nframes--;
@@ -559,7 +559,7 @@ static void finish(wat *w, size_t *pos)
     }
 }
 
-void wat_instrs(wat *w, size_t *pos, size_t end)
+void wf_wat_instrs(wat *w, size_t *pos, size_t end)
 {
     size_t base = w->nframes, label_base = w->nlabels;
     size_t i = *pos;
@@ -571,33 +571,33 @@ void wat_instrs(wat *w, size_t *pos, size_t end)
             finish(w, &i);
             continue;
         }
-        if (i > stop) wat_unexpected(w, stop);
+        if (i > stop) wf_wat_unexpected(w, stop);
         int kind = in_frame ? w->frames[w->nframes - 1].kind : -1;
         if (w->tok[i].kind == WF_TOK_LPAREN) {
             folded(w, &i);
         } else if (kind == F_ARGS || kind == F_IF_COND) {
-            wat_unexpected(w, i);
+            wf_wat_unexpected(w, i);
         } else {
             flat(w, &i);
         }
     }
-    if (w->nlabels != label_base) wat_unexpected(w, i);
+    if (w->nlabels != label_base) wf_wat_unexpected(w, i);
     *pos = i;
 }
 
-void wat_expr(wat *w, size_t *pos, size_t end, wf_buf *out)
+void wf_wat_expr(wat *w, size_t *pos, size_t end, wf_buf *out)
 {
     wf_buf *saved = w->out;
     bool saved_in = w->in_func;
     w->out = out;
     w->in_func = false;
-    wat_instrs(w, pos, end);
+    wf_wat_instrs(w, pos, end);
     wf_buf_byte(out, 0x0B);
     w->out = saved;
     w->in_func = saved_in;
 }
 
-void wat_instr_free(wat *w)
+void wf_wat_instr_free(wat *w)
 {
     free(w->labels);
     free(w->frames);

@@ -76,52 +76,52 @@ typedef struct wat {
     jmp_buf jb;
 } wat;
 
-WF_NORETURN void wat_fail(wat *w, size_t at, wf_error_kind kind, const char *fmt, ...) WF_PRINTF(4, 5);
-#define wat_malformed(w, at, ...) wat_fail(w, at, WF_ERR_MALFORMED, __VA_ARGS__)
+WF_NORETURN void wf_wat_fail(wat *w, size_t at, wf_error_kind kind, const char *fmt, ...) WF_PRINTF(4, 5);
+#define wat_malformed(w, at, ...) wf_wat_fail(w, at, WF_ERR_MALFORMED, __VA_ARGS__)
 
-void *wat_temp(wat *w, size_t n);               /* freed with the context */
-wf_buf *wat_tbuf(wat *w);                       /* an empty buffer freed with the context */
+void *wf_wat_temp(wat *w, size_t n);               /* freed with the context */
+wf_buf *wf_wat_tbuf(wat *w);                       /* an empty buffer freed with the context */
 
 /* Tokenize src into w->tok / w->match (parentheses matched), or fail. The
  * component text compiler (src/cli/cwat*.c) uses the same context for
  * its tokens, errors and temporaries. */
-void wat_tokenize(wat *w, const char *src, size_t len);
+void wf_wat_tokenize(wat *w, const char *src, size_t len);
 /* Free what the context owns (not w itself). */
-void wat_ctx_free(wat *w);
+void wf_wat_ctx_free(wat *w);
 /* A string token decoded as a name (must be UTF-8), appended to out with its
  * length prefix. */
-void wat_name_string(wat *w, size_t i, wf_buf *out);
+void wf_wat_name_string(wat *w, size_t i, wf_buf *out);
 /* The decoded bytes of string tokens from *pos up to end, appended to out. */
-void wat_strings(wat *w, size_t *pos, size_t end, wf_buf *out);
+void wf_wat_strings(wat *w, size_t *pos, size_t end, wf_buf *out);
 
 /* Token tests. */
-bool wat_kw(wat *w, size_t i, const char *kw);   /* tok[i] is keyword kw */
-bool wat_lkw(wat *w, size_t i, const char *kw);  /* tok[i] is "(" and tok[i+1] is kw */
-void wat_expect(wat *w, size_t *pos, wf_wat_tok_kind kind);
-void wat_expect_rparen(wat *w, size_t *pos);
-WF_NORETURN void wat_unexpected(wat *w, size_t at);
+bool wf_wat_kw(wat *w, size_t i, const char *kw);   /* tok[i] is keyword kw */
+bool wf_wat_lkw(wat *w, size_t i, const char *kw);  /* tok[i] is "(" and tok[i+1] is kw */
+void wf_wat_expect(wat *w, size_t *pos, wf_wat_tok_kind kind);
+void wf_wat_expect_rparen(wat *w, size_t *pos);
+WF_NORETURN void wf_wat_unexpected(wat *w, size_t at);
 
 /* Index resolution: an $id or a number; fails with "unknown <space>". */
-bool wat_is_index(wat *w, size_t i);
-uint32_t wat_index(wat *w, size_t *pos, int space);
+bool wf_wat_is_index(wat *w, size_t i);
+uint32_t wf_wat_index(wat *w, size_t *pos, int space);
 /* Decode an id token's name into a context-owned string. */
-const char *wat_id(wat *w, size_t i, size_t *len);
+const char *wf_wat_id(wat *w, size_t i, size_t *len);
 
 /* Types. */
-void wat_valtype(wat *w, size_t *pos, wf_buf *out);
-bool wat_is_valtype(wat *w, size_t i);
-void wat_heaptype(wat *w, size_t *pos, wf_buf *out);
+void wf_wat_valtype(wat *w, size_t *pos, wf_buf *out);
+bool wf_wat_is_valtype(wat *w, size_t i);
+void wf_wat_heaptype(wat *w, size_t *pos, wf_buf *out);
 /* A typeuse: (type x)? (param ..)* (result ..)*; returns the type index,
  * adding an implicit type when needed. With locals, param ids become local
  * names and *nparams is set. */
-uint32_t wat_typeuse(wat *w, size_t *pos, bool locals, uint32_t *nparams);
+uint32_t wf_wat_typeuse(wat *w, size_t *pos, bool locals, uint32_t *nparams);
 /* A block type, appended to out. */
-void wat_blocktype(wat *w, size_t *pos, wf_buf *out);
+void wf_wat_blocktype(wat *w, size_t *pos, wf_buf *out);
 
 /* Instructions (wat_instr.c): compile instrs from *pos up to token end. */
-void wat_instrs(wat *w, size_t *pos, size_t end);
+void wf_wat_instrs(wat *w, size_t *pos, size_t end);
 /* A constant expression: instructions then `end`. */
-void wat_expr(wat *w, size_t *pos, size_t end, wf_buf *out);
-void wat_instr_free(wat *w);
+void wf_wat_expr(wat *w, size_t *pos, size_t end, wf_buf *out);
+void wf_wat_instr_free(wat *w);
 
 #endif

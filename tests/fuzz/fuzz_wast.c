@@ -13,9 +13,9 @@ static void atoms(const wast_node *n)
     if (n->kind == WAST_ATOM) {
         uint64_t u;
         uint32_t b32;
-        for (unsigned bits = 8; bits <= 64; bits *= 2) (void)wast_parse_int(n->start, n->len, bits, &u);
-        if (wast_parse_f32(n->start, n->len, &b32)) free(wast_f32_str(b32));
-        if (wast_parse_f64(n->start, n->len, &u)) free(wast_f64_str(u));
+        for (unsigned bits = 8; bits <= 64; bits *= 2) (void)wf_wast_parse_int(n->start, n->len, bits, &u);
+        if (wf_wast_parse_f32(n->start, n->len, &b32)) free(wf_wast_f32_str(b32));
+        if (wf_wast_parse_f64(n->start, n->len, &u)) free(wf_wast_f64_str(u));
         return;
     }
     for (size_t i = 0; i < n->nitems; i++) atoms(n->items[i]);
@@ -31,7 +31,7 @@ static void *no_ref(void *ctx, uint32_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wast_node *root = NULL;
-    wf_error *e = wast_parse((const char *)data, size, &root);
+    wf_error *e = wf_wast_parse((const char *)data, size, &root);
     if (e) {
         wf_error_free(e);
         return 0;
@@ -44,25 +44,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const wast_node *a = cmd->items[k];
             if (a->kind != WAST_LIST) continue;
             wf_value v;
-            wf_error *ce = wast_parse_const(a, no_ref, NULL, &v);
-            if (!ce) free(wast_value_str(&v));
+            wf_error *ce = wf_wast_parse_const(a, no_ref, NULL, &v);
+            if (!ce) free(wf_wast_value_str(&v));
             wf_error_free(ce);
             wast_expect x;
-            ce = wast_parse_expect(a, no_ref, NULL, &x);
+            ce = wf_wast_parse_expect(a, no_ref, NULL, &x);
             if (!ce) {
-                free(wast_expect_str(&x));
-                wast_expect_fini(&x);
+                free(wf_wast_expect_str(&x));
+                wf_wast_expect_fini(&x);
             }
             wf_error_free(ce);
             wf_val cv;
-            ce = wast_cval_parse(a, true, &cv);
+            ce = wf_wast_cval_parse(a, true, &cv);
             if (!ce) {
-                free(wast_cval_str(&cv));
+                free(wf_wast_cval_str(&cv));
                 wf_val_free(&cv);
             }
             wf_error_free(ce);
         }
     }
-    wast_node_free(root);
+    wf_wast_node_free(root);
     return 0;
 }

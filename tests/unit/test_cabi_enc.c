@@ -86,7 +86,7 @@ static void expect_call(uint32_t n, uint32_t old, uint32_t os, uint32_t al, uint
 static void cx_make(cabi_cx *cx, wf_cabi_enc enc, cabi_inst *ci)
 {
     wf_cabi_opts o = { .memory = mem, .realloc = fn(&E, "realloc"), .enc = enc };
-    cabi_cx_init(cx, &o, ci);
+    wf_cabi_cx_init(cx, &o, ci);
 }
 
 static void store(wf_cabi_enc enc, const char *s, uint32_t *ptr, uint32_t *units)
@@ -95,10 +95,10 @@ static void store(wf_cabi_enc enc, const char *s, uint32_t *ptr, uint32_t *units
     cx_make(&cx, enc, NULL);
     wf_val v = wf_val_string(s, strlen(s));
     reset();
-    wf_error *e = cabi_store_string(&cx, &v, ptr, units);
+    wf_error *e = wf_cabi_store_string(&cx, &v, ptr, units);
     if (e) fail_msg("store: %s", e->message);
     wf_val_free(&v);
-    cabi_cx_fini(&cx);
+    wf_cabi_cx_fini(&cx);
 }
 
 static void expect_bytes(uint32_t ptr, const char *bytes, size_t n)
@@ -166,8 +166,8 @@ static wf_error *load_str(wf_cabi_enc enc, uint32_t ptr, uint32_t units, wf_val 
 {
     cabi_cx cx;
     cx_make(&cx, enc, NULL);
-    wf_error *e = cabi_load_string(&cx, ptr, units, out);
-    cabi_cx_fini(&cx);
+    wf_error *e = wf_cabi_load_string(&cx, ptr, units, out);
+    wf_cabi_cx_fini(&cx);
     return e;
 }
 
@@ -226,14 +226,14 @@ static void test_realloc_result_checked(void **state)
     (void)state;
     cabi_cx cx;
     wf_cabi_opts o = { .memory = mem, .realloc = fn(&E, "bad-realloc"), .enc = WF_CABI_UTF16 };
-    cabi_cx_init(&cx, &o, NULL);
+    wf_cabi_cx_init(&cx, &o, NULL);
     wf_val v = wf_val_string("x", 1);
     uint32_t p, u;
-    expect_trap(cabi_store_string(&cx, &v, &p, &u), "realloc return: result not aligned");
+    expect_trap(wf_cabi_store_string(&cx, &v, &p, &u), "realloc return: result not aligned");
     cx.adapter = true;   /* between components the message names what was stored */
-    expect_trap(cabi_store_string(&cx, &v, &p, &u), "unaligned pointer");
+    expect_trap(wf_cabi_store_string(&cx, &v, &p, &u), "unaligned pointer");
     wf_val_free(&v);
-    cabi_cx_fini(&cx);
+    wf_cabi_cx_fini(&cx);
 }
 
 /* ---- Handles ----------------------------------------------------------------------- */
@@ -249,30 +249,30 @@ static void test_handle_table(void **state)
 {
     (void)state;
     cabi_inst ci;
-    cabi_inst_init(&ci, NULL);
-    cabi_rtype *rt = cabi_rtype_new(&ci, NULL), *other = cabi_rtype_new(&ci, NULL);
+    wf_cabi_inst_init(&ci, NULL);
+    cabi_rtype *rt = wf_cabi_rtype_new(&ci, NULL), *other = wf_cabi_rtype_new(&ci, NULL);
     uint32_t h[4], rep;
     for (int i = 0; i < 3; i++) {
-        assert_null(cabi_resource_new(&ci, rt, 100 * (uint32_t)(i + 1), &h[i]));
+        assert_null(wf_cabi_resource_new(&ci, rt, 100 * (uint32_t)(i + 1), &h[i]));
         assert_int_equal(h[i], i + 1);                  /* index 0 is reserved */
     }
-    assert_null(cabi_resource_drop(&ci, rt, 2));
-    assert_null(cabi_resource_new(&ci, rt, 400, &h[3]));
+    assert_null(wf_cabi_resource_drop(&ci, rt, 2));
+    assert_null(wf_cabi_resource_new(&ci, rt, 400, &h[3]));
     assert_int_equal(h[3], 2);                          /* freed index reused */
-    assert_null(cabi_resource_rep(&ci, rt, 2, &rep));
+    assert_null(wf_cabi_resource_rep(&ci, rt, 2, &rep));
     assert_int_equal(rep, 400);
-    assert_null(cabi_resource_drop(&ci, rt, 1));
-    assert_null(cabi_resource_drop(&ci, rt, 2));
-    assert_null(cabi_resource_new(&ci, rt, 1, &h[0]));
+    assert_null(wf_cabi_resource_drop(&ci, rt, 1));
+    assert_null(wf_cabi_resource_drop(&ci, rt, 2));
+    assert_null(wf_cabi_resource_new(&ci, rt, 1, &h[0]));
     assert_int_equal(h[0], 2);                          /* last freed, first reused */
 
-    expect_trap(cabi_resource_drop(&ci, rt, 1), "unknown handle index 1");
-    expect_trap(cabi_resource_drop(&ci, rt, 0), "unknown handle index 0");
-    expect_trap(cabi_resource_rep(&ci, rt, 0xffffffffu, &rep), "unknown handle index 4294967295");
-    expect_trap(cabi_resource_rep(&ci, other, 3, &rep), "handle index 3 used with the wrong type");
+    expect_trap(wf_cabi_resource_drop(&ci, rt, 1), "unknown handle index 1");
+    expect_trap(wf_cabi_resource_drop(&ci, rt, 0), "unknown handle index 0");
+    expect_trap(wf_cabi_resource_rep(&ci, rt, 0xffffffffu, &rep), "unknown handle index 4294967295");
+    expect_trap(wf_cabi_resource_rep(&ci, other, 3, &rep), "handle index 3 used with the wrong type");
     ci.may_leave = false;
-    expect_trap(cabi_resource_new(&ci, rt, 5, &h[1]), "cannot leave component instance");
-    expect_trap(cabi_resource_drop(&ci, rt, 3), "cannot leave component instance");
+    expect_trap(wf_cabi_resource_new(&ci, rt, 5, &h[1]), "cannot leave component instance");
+    expect_trap(wf_cabi_resource_drop(&ci, rt, 3), "cannot leave component instance");
     ci.may_leave = true;
 
     /* lifting a borrow lends the handle: it cannot be dropped or moved until released */
@@ -283,73 +283,73 @@ static void test_handle_table(void **state)
     cabi_lends lends = {0};
     cabi_cx cx;
     wf_cabi_opts o = {0};
-    cabi_cx_init(&cx, &o, &ci);
+    wf_cabi_cx_init(&cx, &o, &ci);
     cx.lends = &lends;
     wf_val v;
-    assert_null(cabi_lift_handle(&cx, &bor, 3, &v));
+    assert_null(wf_cabi_lift_handle(&cx, &bor, 3, &v));
     assert_int_equal(v.kind, WF_VAL_HANDLE);
-    expect_trap(cabi_resource_drop(&ci, rt, 3), "cannot remove owned resource while borrowed");
-    expect_trap(cabi_lift_handle(&cx, &own, 3, &v), "cannot remove owned resource while borrowed");
-    cabi_lends_release(&lends);
+    expect_trap(wf_cabi_resource_drop(&ci, rt, 3), "cannot remove owned resource while borrowed");
+    expect_trap(wf_cabi_lift_handle(&cx, &own, 3, &v), "cannot remove owned resource while borrowed");
+    wf_cabi_lends_release(&lends);
     /* lifting the own moves it out: the index is gone, lowering makes a new one */
-    assert_null(cabi_lift_handle(&cx, &own, 3, &v));
-    expect_trap(cabi_resource_rep(&ci, rt, 3, &rep), "unknown handle index 3");
+    assert_null(wf_cabi_lift_handle(&cx, &own, 3, &v));
+    expect_trap(wf_cabi_resource_rep(&ci, rt, 3, &rep), "unknown handle index 3");
     uint32_t idx;
-    assert_null(cabi_lower_handle(&cx, &own, &v, &idx));
+    assert_null(wf_cabi_lower_handle(&cx, &own, &v, &idx));
     assert_int_equal(idx, 3);
-    assert_null(cabi_resource_rep(&ci, rt, idx, &rep));
+    assert_null(wf_cabi_resource_rep(&ci, rt, idx, &rep));
     assert_int_equal(rep, 300);
     /* a borrow lowered into the implementing instance is the rep itself */
-    assert_null(cabi_lower_handle(&cx, &bor, &v, &idx));
+    assert_null(wf_cabi_lower_handle(&cx, &bor, &v, &idx));
     assert_int_equal(idx, 300);
     /* into another instance it is a borrow handle counted in the callee's task */
     cabi_inst other_ci;
-    cabi_inst_init(&other_ci, NULL);
+    wf_cabi_inst_init(&other_ci, NULL);
     other_ci.resource = resolve;
     cabi_task task = {0};
     cabi_cx cx2;
-    cabi_cx_init(&cx2, &o, &other_ci);
+    wf_cabi_cx_init(&cx2, &o, &other_ci);
     cx2.task = &task;
-    assert_null(cabi_lower_handle(&cx2, &bor, &v, &idx));
+    assert_null(wf_cabi_lower_handle(&cx2, &bor, &v, &idx));
     assert_int_equal(idx, 1);
     assert_int_equal(task.borrows, 1);
-    assert_null(cabi_resource_drop(&other_ci, rt, idx));
+    assert_null(wf_cabi_resource_drop(&other_ci, rt, idx));
     assert_int_equal(task.borrows, 0);
     /* a handle of a freed type cannot be lowered */
-    cabi_rtype_free(other);
-    wf_val stale = cabi_handle_val(rt, 1);
+    wf_cabi_rtype_free(other);
+    wf_val stale = wf_cabi_handle_val(rt, 1);
     stale.of.u = (stale.of.u & 0xffffffffu) | (uint64_t)0x7fffffff << 32;
-    expect_trap(cabi_lower_handle(&cx2, &own, &stale, &idx), "unknown handle");
-    cabi_cx_fini(&cx2);
-    cabi_cx_fini(&cx);
-    cabi_inst_fini(&other_ci);
-    cabi_rtype_free(rt);
-    cabi_inst_fini(&ci);
+    expect_trap(wf_cabi_lower_handle(&cx2, &own, &stale, &idx), "unknown handle");
+    wf_cabi_cx_fini(&cx2);
+    wf_cabi_cx_fini(&cx);
+    wf_cabi_inst_fini(&other_ci);
+    wf_cabi_rtype_free(rt);
+    wf_cabi_inst_fini(&ci);
 }
 
 static void test_reentrance(void **state)
 {
     (void)state;
     cabi_inst p, c1, c2;
-    cabi_inst_init(&p, NULL);
-    cabi_inst_init(&c1, &p);
-    cabi_inst_init(&c2, &p);
-    assert_true(cabi_may_enter(&p, NULL));
-    cabi_enter(&p, NULL, true);                         /* host -> P */
-    assert_false(cabi_may_enter(&p, NULL));
-    assert_true(cabi_may_enter(&c1, &p));               /* P -> C1: only C1 is entered */
-    cabi_enter(&c1, &p, true);
+    wf_cabi_inst_init(&p, NULL);
+    wf_cabi_inst_init(&c1, &p);
+    wf_cabi_inst_init(&c2, &p);
+    assert_true(wf_cabi_may_enter(&p, NULL));
+    wf_cabi_enter(&p, NULL, true);                         /* host -> P */
+    assert_false(wf_cabi_may_enter(&p, NULL));
+    assert_true(wf_cabi_may_enter(&c1, &p));               /* P -> C1: only C1 is entered */
+    wf_cabi_enter(&c1, &p, true);
     assert_true(p.may_enter == false && c1.may_enter == false);
-    assert_true(cabi_may_enter(&c2, &c1));              /* C1 -> C2 */
-    assert_true(cabi_may_enter(&p, &c2));               /* C2 -> P: donut wrapping */
-    assert_false(cabi_may_enter(&c1, &p));              /* P -> C1 again: reentrance */
-    assert_false(cabi_may_enter(&c2, NULL));            /* host -> C2 while P is entered */
-    cabi_enter(&c1, &p, false);
-    cabi_enter(&p, NULL, false);
-    assert_true(cabi_may_enter(&c2, NULL));
-    cabi_inst_fini(&c2);
-    cabi_inst_fini(&c1);
-    cabi_inst_fini(&p);
+    assert_true(wf_cabi_may_enter(&c2, &c1));              /* C1 -> C2 */
+    assert_true(wf_cabi_may_enter(&p, &c2));               /* C2 -> P: donut wrapping */
+    assert_false(wf_cabi_may_enter(&c1, &p));              /* P -> C1 again: reentrance */
+    assert_false(wf_cabi_may_enter(&c2, NULL));            /* host -> C2 while P is entered */
+    wf_cabi_enter(&c1, &p, false);
+    wf_cabi_enter(&p, NULL, false);
+    assert_true(wf_cabi_may_enter(&c2, NULL));
+    wf_cabi_inst_fini(&c2);
+    wf_cabi_inst_fini(&c1);
+    wf_cabi_inst_fini(&p);
 }
 
 int main(void)

@@ -17,11 +17,11 @@
 static wf_error *parse_as(const char *text, bool expect, wf_val *v)
 {
     wast_node *root;
-    wf_error *e = wast_parse(text, strlen(text), &root);
+    wf_error *e = wf_wast_parse(text, strlen(text), &root);
     assert_null(e);
     assert_int_equal(root->nitems, 1);
-    e = wast_cval_parse(root->items[0], expect, v);
-    wast_node_free(root);
+    e = wf_wast_cval_parse(root->items[0], expect, v);
+    wf_wast_node_free(root);
     return e;
 }
 
@@ -49,11 +49,11 @@ static void refused(const char *text, const char *why)
 static void round_trip(const char *text, const char *printed)
 {
     wf_val v = parse(text);
-    char *s = wast_cval_str(&v);
+    char *s = wf_wast_cval_str(&v);
     assert_string_equal(s, printed);
     /* and what is printed parses to an equal value */
     wf_val w = parse(s);
-    assert_true(wast_cval_equal(&v, &w));
+    assert_true(wf_wast_cval_equal(&v, &w));
     free(s);
     wf_val_free(&v);
     wf_val_free(&w);
@@ -265,7 +265,7 @@ static void test_equal(void **state)
     };
     for (size_t i = 0; i < WF_COUNT(cases); i++) {
         wf_val a = parse(cases[i].a), b = parse(cases[i].b);
-        if (wast_cval_equal(&a, &b) != cases[i].eq || wast_cval_equal(&b, &a) != cases[i].eq)
+        if (wf_wast_cval_equal(&a, &b) != cases[i].eq || wf_wast_cval_equal(&b, &a) != cases[i].eq)
             fail_msg("%s vs %s: expected %s", cases[i].a, cases[i].b, cases[i].eq ? "equal" : "different");
         wf_val_free(&a);
         wf_val_free(&b);
@@ -274,17 +274,17 @@ static void test_equal(void **state)
     /* Expected NaN patterns read as the canonical NaN, the only one a lift makes. */
     wf_val w, g = parse("(f32.const nan)");
     assert_null(parse_as("(f32.const nan:canonical)", true, &w));
-    assert_true(wast_cval_equal(&w, &g));
+    assert_true(wf_wast_cval_equal(&w, &g));
     assert_null(parse_as("(f64.const nan:arithmetic)", true, &w));
     g = parse("(f64.const nan)");
-    assert_true(wast_cval_equal(&w, &g));
+    assert_true(wf_wast_cval_equal(&w, &g));
     g = parse("(f64.const -nan)");
-    assert_false(wast_cval_equal(&w, &g));   /* floats own nothing: no frees needed */
+    assert_false(wf_wast_cval_equal(&w, &g));   /* floats own nothing: no frees needed */
 
     /* A lifted result carries the case index too; names decide. */
     wf_val lifted = wf_val_case(WF_VAL_ENUM, 2, "blue", NULL);
     wf_val want = parse("(enum.const \"blue\")");
-    assert_true(wast_cval_equal(&want, &lifted));
+    assert_true(wf_wast_cval_equal(&want, &lifted));
     wf_val_free(&lifted);
     wf_val_free(&want);
 }

@@ -19,7 +19,7 @@ static void *ext_ref(void *ctx, uint32_t n)
 /* Parse `text` as a one-form script and return its only form. */
 static wast_node *one(const char *text, wast_node **root)
 {
-    wf_error *e = wast_parse(text, strlen(text), root);
+    wf_error *e = wf_wast_parse(text, strlen(text), root);
     assert_null(e);
     assert_int_equal((*root)->nitems, 1);
     return (*root)->items[0];
@@ -30,24 +30,24 @@ static void test_reader(void **state)
     (void)state;
     wast_node *root;
     const char *src = ";; c\n(module $m (@a x) (func))\n(; (( ;)\n(register \"a\\41\\u{62}\" $m)";
-    assert_null(wast_parse(src, strlen(src), &root));
+    assert_null(wf_wast_parse(src, strlen(src), &root));
     assert_int_equal(root->nitems, 2);
     wast_node *m = root->items[0];
     assert_int_equal(m->line, 2);
     assert_int_equal(m->nitems, 3); /* the annotation is gone */
-    assert_true(wast_is_id(m->items[1]));
+    assert_true(wf_wast_is_id(m->items[1]));
     assert_int_equal(m->len, strlen("(module $m (@a x) (func))"));
     wast_node *r = root->items[1];
-    assert_true(wast_head_is(r, "register"));
+    assert_true(wf_wast_head_is(r, "register"));
     assert_string_equal(r->items[1]->str, "aAb");
-    wast_node_free(root);
+    wf_wast_node_free(root);
 
-    wf_error *e = wast_parse("(module\n  (func", 15, &root);
+    wf_error *e = wf_wast_parse("(module\n  (func", 15, &root);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_MALFORMED);
     assert_int_equal(e->line, 2);
     wf_error_free(e);
-    e = wast_parse("(a))", 4, &root);
+    e = wf_wast_parse("(a))", 4, &root);
     assert_non_null(e);
     assert_int_equal(e->col, 4);
     wf_error_free(e);
@@ -57,7 +57,7 @@ static void check_const(const char *text, wf_valkind kind, uint64_t bits)
 {
     wast_node *root;
     wf_value v;
-    wf_error *e = wast_parse_const(one(text, &root), ext_ref, NULL, &v);
+    wf_error *e = wf_wast_parse_const(one(text, &root), ext_ref, NULL, &v);
     assert_null(e);
     assert_int_equal(v.type.kind, kind);
     switch (kind) {
@@ -66,7 +66,7 @@ static void check_const(const char *text, wf_valkind kind, uint64_t bits)
     case WF_F32: assert_int_equal(v.of.f32_bits, bits); break;
     default: assert_int_equal(v.of.f64_bits, bits); break;
     }
-    wast_node_free(root);
+    wf_wast_node_free(root);
 }
 
 static void test_consts(void **state)
@@ -87,34 +87,34 @@ static void test_consts(void **state)
 
     wast_node *root;
     wf_value v;
-    wf_error *e = wast_parse_const(one("(ref.extern 3)", &root), ext_ref, NULL, &v);
+    wf_error *e = wf_wast_parse_const(one("(ref.extern 3)", &root), ext_ref, NULL, &v);
     assert_null(e);
     assert_ptr_equal(v.of.ref, ext_ref(NULL, 3));
-    wast_node_free(root);
-    e = wast_parse_const(one("(v128.const i32x4 0 0 0 0)", &root), ext_ref, NULL, &v);
+    wf_wast_node_free(root);
+    e = wf_wast_parse_const(one("(v128.const i32x4 0 0 0 0)", &root), ext_ref, NULL, &v);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_UNSUPPORTED);
     wf_error_free(e);
-    wast_node_free(root);
-    e = wast_parse_const(one("(i32.const 0x1_0000_0000)", &root), ext_ref, NULL, &v);
+    wf_wast_node_free(root);
+    e = wf_wast_parse_const(one("(i32.const 0x1_0000_0000)", &root), ext_ref, NULL, &v);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_MALFORMED);
     wf_error_free(e);
-    wast_node_free(root);
+    wf_wast_node_free(root);
 }
 
 static bool matches(const char *text, wf_value v)
 {
     wast_node *root;
     wast_expect x;
-    wf_error *e = wast_parse_expect(one(text, &root), ext_ref, NULL, &x);
+    wf_error *e = wf_wast_parse_expect(one(text, &root), ext_ref, NULL, &x);
     assert_null(e);
-    bool r = wast_expect_match(&x, &v);
-    char *s = wast_expect_str(&x);
+    bool r = wf_wast_expect_match(&x, &v);
+    char *s = wf_wast_expect_str(&x);
     assert_non_null(s);
     free(s);
-    wast_expect_fini(&x);
-    wast_node_free(root);
+    wf_wast_expect_fini(&x);
+    wf_wast_node_free(root);
     return r;
 }
 

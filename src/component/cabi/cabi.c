@@ -30,19 +30,19 @@ static void tuple_layout(const wf_wit_field *fs, size_t n, uint32_t *offs, uint3
     *size = (off + al - 1) / al * al;
 }
 
-uint32_t cabi_count_flat(const wf_wit_field *fs, size_t n)
+uint32_t wf_cabi_count_flat(const wf_wit_field *fs, size_t n)
 {
     uint32_t k = 0;
     for (size_t i = 0; i < n; i++) k += fs[i].type->nflat;
     return k;
 }
 
-wf_valtype cabi_flat_valtype(wf_flat f) { return flat_valtype[f]; }
+wf_valtype wf_cabi_flat_valtype(wf_flat f) { return flat_valtype[f]; }
 
-void cabi_core_sig(const wf_wit_func *sig, bool lower, wf_flat *params, uint32_t *np,
+void wf_cabi_core_sig(const wf_wit_func *sig, bool lower, wf_flat *params, uint32_t *np,
                    wf_flat *results, uint32_t *nr)
 {
-    uint32_t fp = cabi_count_flat(sig->params, sig->nparams), fr = cabi_count_flat(sig->results, sig->nresults);
+    uint32_t fp = wf_cabi_count_flat(sig->params, sig->nparams), fr = wf_cabi_count_flat(sig->results, sig->nresults);
     if (fp > WF_CABI_MAX_FLAT_PARAMS) {
         params[0] = WF_FLAT_I32;
         *np = 1;
@@ -94,7 +94,7 @@ wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
 {
     wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
     uint32_t np, nr;
-    cabi_core_sig(sig, false, ps, &np, rs, &nr);
+    wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
     bool ok = ft->nparams == np && ft->nresults == nr;
     for (uint32_t i = 0; ok && i < np; i++) ok = ft->params[i].kind == flat_valtype[ps[i]].kind;
     for (uint32_t i = 0; ok && i < nr; i++) ok = ft->results[i].kind == flat_valtype[rs[i]].kind;
@@ -113,7 +113,7 @@ wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
     return e;
 }
 
-wf_value cabi_to_value(wf_flat f, uint64_t raw)
+wf_value wf_cabi_to_value(wf_flat f, uint64_t raw)
 {
     wf_value v = { .type = flat_valtype[f] };
     switch (f) {
@@ -125,7 +125,7 @@ wf_value cabi_to_value(wf_flat f, uint64_t raw)
     return v;
 }
 
-uint64_t cabi_from_value(const wf_value *v)
+uint64_t wf_cabi_from_value(const wf_value *v)
 {
     switch (v->type.kind) {
     case WF_I32: return (uint32_t)v->of.i32;
@@ -139,57 +139,57 @@ static const char *field_label(const wf_wit_field *f, const char *label)
     return f->name ? f->name : label;
 }
 
-wf_error *cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32_t max_flat,
+wf_error *wf_cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32_t max_flat,
                             const wf_val *vs, const char *label, uint64_t *raw, uint32_t *nraw,
                             const uint32_t *out_param)
 {
     wf_error *e = NULL;
     bool params = !strcmp(label, "parameter");
     *nraw = 0;
-    if (cabi_count_flat(fs, n) <= max_flat) {
+    if (wf_cabi_count_flat(fs, n) <= max_flat) {
         for (size_t i = 0; !e && i < n; i++) {
-            size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
-                              : cabi_path_label(cx, field_label(&fs[i], label));
-            e = cabi_lower_flat(cx, fs[i].type, &vs[i], raw + *nraw);
-            cabi_path_pop(cx, p);
+            size_t p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
+                              : wf_cabi_path_label(cx, field_label(&fs[i], label));
+            e = wf_cabi_lower_flat(cx, fs[i].type, &vs[i], raw + *nraw);
+            wf_cabi_path_pop(cx, p);
             *nraw += fs[i].type->nflat;
         }
         return e;
     }
     uint32_t *offs = wf_xcalloc(WF_MAX(n, 1), sizeof *offs), size, align, ptr = 0;
     tuple_layout(fs, n, offs, &size, &align);
-    size_t p = cabi_path_plural(cx, label);
+    size_t p = wf_cabi_path_plural(cx, label);
     if (out_param) {
         ptr = *out_param;
-        if (!(e = cabi_need_memory(cx, "to return results in memory")))
-            e = cabi_check_range(cx, ptr, size, align, "unaligned pointer", "pointer out of bounds of memory");
-    } else if (!(e = cabi_need_realloc(cx, "to pass more than 16 flat parameters"))) {
-        e = cabi_alloc(cx, align, size, "tuple", &ptr);
+        if (!(e = wf_cabi_need_memory(cx, "to return results in memory")))
+            e = wf_cabi_check_range(cx, ptr, size, align, "unaligned pointer", "pointer out of bounds of memory");
+    } else if (!(e = wf_cabi_need_realloc(cx, "to pass more than 16 flat parameters"))) {
+        e = wf_cabi_alloc(cx, align, size, "tuple", &ptr);
         raw[(*nraw)++] = ptr;
     }
-    cabi_path_pop(cx, p);
+    wf_cabi_path_pop(cx, p);
     for (size_t i = 0; !e && i < n; i++) {
-        p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
-                   : cabi_path_label(cx, field_label(&fs[i], label));
-        e = cabi_store(cx, fs[i].type, &vs[i], ptr + offs[i]);
-        cabi_path_pop(cx, p);
+        p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
+                   : wf_cabi_path_label(cx, field_label(&fs[i], label));
+        e = wf_cabi_store(cx, fs[i].type, &vs[i], ptr + offs[i]);
+        wf_cabi_path_pop(cx, p);
     }
     free(offs);
     return e;
 }
 
-wf_error *cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32_t max_flat,
+wf_error *wf_cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32_t max_flat,
                            const uint64_t *raw, const char *label, wf_val *vals)
 {
     wf_error *e = NULL;
     bool params = !strcmp(label, "parameter");
-    if (cabi_count_flat(fs, n) <= max_flat) {
+    if (wf_cabi_count_flat(fs, n) <= max_flat) {
         uint32_t k = 0;
         for (size_t i = 0; !e && i < n; i++) {
-            size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
-                              : cabi_path_label(cx, field_label(&fs[i], label));
-            e = cabi_lift_flat(cx, fs[i].type, raw + k, &vals[i]);
-            cabi_path_pop(cx, p);
+            size_t p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
+                              : wf_cabi_path_label(cx, field_label(&fs[i], label));
+            e = wf_cabi_lift_flat(cx, fs[i].type, raw + k, &vals[i]);
+            wf_cabi_path_pop(cx, p);
             k += fs[i].type->nflat;
         }
         return e;
@@ -197,16 +197,16 @@ wf_error *cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32
     uint32_t *offs = wf_xcalloc(WF_MAX(n, 1), sizeof *offs), size, align;
     tuple_layout(fs, n, offs, &size, &align);
     uint32_t ptr = (uint32_t)raw[0];
-    if (!(e = cabi_need_memory(cx, "to pass values in memory"))) {
-        size_t p = cabi_path_plural(cx, label);
-        e = cabi_check_range(cx, ptr, size, align, "unaligned pointer", "pointer out of bounds of memory");
-        cabi_path_pop(cx, p);
+    if (!(e = wf_cabi_need_memory(cx, "to pass values in memory"))) {
+        size_t p = wf_cabi_path_plural(cx, label);
+        e = wf_cabi_check_range(cx, ptr, size, align, "unaligned pointer", "pointer out of bounds of memory");
+        wf_cabi_path_pop(cx, p);
     }
     for (size_t i = 0; !e && i < n; i++) {
-        size_t p = params ? cabi_path_param(cx, field_label(&fs[i], "?"))
-                          : cabi_path_label(cx, field_label(&fs[i], label));
-        e = cabi_load(cx, fs[i].type, ptr + offs[i], &vals[i]);
-        cabi_path_pop(cx, p);
+        size_t p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
+                          : wf_cabi_path_label(cx, field_label(&fs[i], label));
+        e = wf_cabi_load(cx, fs[i].type, ptr + offs[i], &vals[i]);
+        wf_cabi_path_pop(cx, p);
     }
     if (e)
         for (size_t i = 0; i < n; i++) wf_val_free(&vals[i]);
@@ -245,27 +245,27 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     if (e) return e;
     cabi_cx cx = { .inst = inst };
     for (size_t i = 0; !e && i < nargs; i++) {
-        size_t p = cabi_path_param(&cx, sig->params[i].name);
-        e = cabi_check_val(&cx, sig->params[i].type, &args[i]);
-        cabi_path_pop(&cx, p);
+        size_t p = wf_cabi_path_param(&cx, sig->params[i].name);
+        e = wf_cabi_check_val(&cx, sig->params[i].type, &args[i]);
+        wf_cabi_path_pop(&cx, p);
     }
     wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
     uint32_t np, nr, nraw;
-    cabi_core_sig(sig, false, ps, &np, rs, &nr);
-    uint32_t nflat = cabi_count_flat(sig->params, sig->nparams);
+    wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
+    uint32_t nflat = wf_cabi_count_flat(sig->params, sig->nparams);
     uint64_t *raw = wf_xcalloc(WF_MAX(nflat, 1), sizeof *raw);
     wf_value core_args[WF_CABI_MAX_FLAT_PARAMS], core_res[WF_CABI_MAX_FLAT_RESULTS + 1];
     wf_val *vals = wf_xcalloc(WF_MAX(sig->nresults, 1), sizeof *vals);
-    if (!e) e = cabi_lower_values(&cx, sig->params, sig->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
+    if (!e) e = wf_cabi_lower_values(&cx, sig->params, sig->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
                                   "parameter", raw, &nraw, NULL);
     if (!e) {
-        for (uint32_t i = 0; i < np; i++) core_args[i] = cabi_to_value(ps[i], raw[i]);
+        for (uint32_t i = 0; i < np; i++) core_args[i] = wf_cabi_to_value(ps[i], raw[i]);
         e = wf_func_call(fn, core_args, np, core_res, nr);
     }
     if (!e) {
         uint64_t rraw[WF_CABI_MAX_FLAT_RESULTS + 1] = {0};
-        for (uint32_t i = 0; i < nr; i++) rraw[i] = cabi_from_value(&core_res[i]);
-        e = cabi_lift_values(&cx, sig->results, sig->nresults, WF_CABI_MAX_FLAT_RESULTS, rraw,
+        for (uint32_t i = 0; i < nr; i++) rraw[i] = wf_cabi_from_value(&core_res[i]);
+        e = wf_cabi_lift_values(&cx, sig->results, sig->nresults, WF_CABI_MAX_FLAT_RESULTS, rraw,
                              "result", vals);
     }
     if (!e) e = post_return(&cx, export_name, core_res, nr);
@@ -281,7 +281,7 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     }
     free(vals);
     free(raw);
-    cabi_cx_fini(&cx);
+    wf_cabi_cx_fini(&cx);
     return e;
 }
 

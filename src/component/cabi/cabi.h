@@ -4,7 +4,7 @@
  * strings and a 32-bit memory).
  *
  * The host lowers wf_val arguments into core values (strings and lists go
- * into guest memory allocated by the exported `cabi_realloc`; more than 16
+ * into guest memory allocated by the exported `wf_cabi_realloc`; more than 16
  * flat params are spilled to memory and passed by pointer), calls the core
  * export, lifts the result (more than 1 flat result: the callee returned a
  * pointer to them), validating every pointer, length, char, discriminant and

@@ -25,13 +25,13 @@ static size_t frame(cabi_cx *cx, uint8_t kind, const char *s, size_t i)
     return old;
 }
 
-size_t cabi_path_index(cabi_cx *cx, size_t i) { return frame(cx, CABI_FRAME_INDEX, NULL, i); }
-size_t cabi_path_field(cabi_cx *cx, const char *name) { return frame(cx, CABI_FRAME_FIELD, name, 0); }
-size_t cabi_path_param(cabi_cx *cx, const char *name) { return frame(cx, CABI_FRAME_PARAM, name, 0); }
-size_t cabi_path_label(cabi_cx *cx, const char *s) { return frame(cx, CABI_FRAME_LABEL, s, 0); }
-size_t cabi_path_plural(cabi_cx *cx, const char *s) { return frame(cx, CABI_FRAME_PLURAL, s, 0); }
+size_t wf_cabi_path_index(cabi_cx *cx, size_t i) { return frame(cx, CABI_FRAME_INDEX, NULL, i); }
+size_t wf_cabi_path_field(cabi_cx *cx, const char *name) { return frame(cx, CABI_FRAME_FIELD, name, 0); }
+size_t wf_cabi_path_param(cabi_cx *cx, const char *name) { return frame(cx, CABI_FRAME_PARAM, name, 0); }
+size_t wf_cabi_path_label(cabi_cx *cx, const char *s) { return frame(cx, CABI_FRAME_LABEL, s, 0); }
+size_t wf_cabi_path_plural(cabi_cx *cx, const char *s) { return frame(cx, CABI_FRAME_PLURAL, s, 0); }
 
-size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...)
+size_t wf_cabi_path_push(cabi_cx *cx, const char *fmt, ...)
 {
     char tmp[256];
     va_list ap;
@@ -41,7 +41,7 @@ size_t cabi_path_push(cabi_cx *cx, const char *fmt, ...)
     return frame(cx, CABI_FRAME_OWNED, wf_xstrdup(tmp), 0);
 }
 
-void cabi_path_pop(cabi_cx *cx, size_t depth)
+void wf_cabi_path_pop(cabi_cx *cx, size_t depth)
 {
     while (cx->frames.len > depth) {
         cabi_frame *f = &cx->frames.data[--cx->frames.len];
@@ -49,7 +49,7 @@ void cabi_path_pop(cabi_cx *cx, size_t depth)
     }
 }
 
-const char *cabi_path(cabi_cx *cx)
+const char *wf_cabi_path(cabi_cx *cx)
 {
     if (!cx->frames.len) return "value";
     cx->path.len = 0;
@@ -76,7 +76,7 @@ const char *cabi_path(cabi_cx *cx)
     return (const char *)cx->path.data;
 }
 
-wf_error *cabi_trap(cabi_cx *cx, const char *what, const char *detail_fmt, ...)
+wf_error *wf_cabi_trap(cabi_cx *cx, const char *what, const char *detail_fmt, ...)
 {
     char detail[256] = "";
     if (detail_fmt) {
@@ -85,10 +85,10 @@ wf_error *cabi_trap(cabi_cx *cx, const char *what, const char *detail_fmt, ...)
         vsnprintf(detail, sizeof detail, detail_fmt, ap);
         va_end(ap);
     }
-    return wf_error_new(WF_ERR_TRAP, "%s (%s%s%s)", what, cabi_path(cx), *detail ? ": " : "", detail);
+    return wf_error_new(WF_ERR_TRAP, "%s (%s%s%s)", what, wf_cabi_path(cx), *detail ? ": " : "", detail);
 }
 
-void cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci)
+void wf_cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci)
 {
     memset(cx, 0, sizeof *cx);
     cx->mem = o->memory;
@@ -97,9 +97,9 @@ void cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci)
     cx->ci = ci;
 }
 
-void cabi_cx_fini(cabi_cx *cx)
+void wf_cabi_cx_fini(cabi_cx *cx)
 {
-    cabi_path_pop(cx, 0);
+    wf_cabi_path_pop(cx, 0);
     wf_vec_free(&cx->frames);
     wf_buf_free(&cx->path);
 }
@@ -112,7 +112,7 @@ static bool name_eq(const char *a, const char *b)
     return *a == *b;
 }
 
-const wf_val *cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i)
+const wf_val *wf_cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i)
 {
     const char *want = t->fields[i].name;
     if (v->kind == WF_VAL_TUPLE) return i < v->of.agg.len ? &v->of.agg.items[i] : NULL;
@@ -123,7 +123,7 @@ const wf_val *cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i)
     return NULL;
 }
 
-const wf_wit_type *cabi_case_type(const wf_wit_type *t, size_t i)
+const wf_wit_type *wf_cabi_case_type(const wf_wit_type *t, size_t i)
 {
     switch (t->kind) {
     case WF_WIT_OPTION: return i == 1 ? t->elem : NULL;
@@ -133,14 +133,14 @@ const wf_wit_type *cabi_case_type(const wf_wit_type *t, size_t i)
     }
 }
 
-size_t cabi_case_count(const wf_wit_type *t)
+size_t wf_cabi_case_count(const wf_wit_type *t)
 {
     return t->kind == WF_WIT_OPTION || t->kind == WF_WIT_RESULT ? 2 : t->nfields;
 }
 
-long cabi_case_index(const wf_wit_type *t, const wf_val *v)
+long wf_cabi_case_index(const wf_wit_type *t, const wf_val *v)
 {
-    size_t n = cabi_case_count(t);
+    size_t n = wf_cabi_case_count(t);
     if ((t->kind == WF_WIT_VARIANT || t->kind == WF_WIT_ENUM) && v->of.cas.name) {
         for (size_t i = 0; i < n; i++)
             if (name_eq(t->fields[i].name, v->of.cas.name)) return (long)i;
@@ -154,7 +154,7 @@ static bool is_int_kind(uint8_t k) { return k >= WF_VAL_S8 && k <= WF_VAL_U64; }
 static wf_error *mismatch(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
 {
     char *ts = wf_wit_type_str(t);
-    wf_error *e = wf_error_new(WF_ERR_INVALID, "%s: expected %s, got %s", cabi_path(cx), ts,
+    wf_error *e = wf_error_new(WF_ERR_INVALID, "%s: expected %s, got %s", wf_cabi_path(cx), ts,
                                wf_val_kind_name((wf_val_kind)v->kind));
     free(ts);
     return e;
@@ -167,7 +167,7 @@ static wf_error *check_number(cabi_cx *cx, const wf_wit_type *t, const wf_val *v
     wf_val tmp = *v;
     wf_error *e = wf_val_coerce(t, &tmp, NULL);
     if (!e) return NULL;
-    wf_error *r = wf_error_new(WF_ERR_INVALID, "%s: %s", cabi_path(cx), e->message);
+    wf_error *r = wf_error_new(WF_ERR_INVALID, "%s: %s", wf_cabi_path(cx), e->message);
     wf_error_free(e);
     return r;
 }
@@ -178,7 +178,7 @@ static wf_error *check_int(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
     return check_number(cx, t, v);
 }
 
-wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
+wf_error *wf_cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
 {
     wf_error *e = NULL;
     switch (t->kind) {
@@ -194,12 +194,12 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
         if (v->kind != WF_VAL_CHAR) return mismatch(cx, t, v);
         if (v->of.u >= 0x110000 || (v->of.u >= 0xD800 && v->of.u <= 0xDFFF))
             return wf_error_new(WF_ERR_INVALID, "%s: 0x%llx is not a Unicode scalar value",
-                                cabi_path(cx), (unsigned long long)v->of.u);
+                                wf_cabi_path(cx), (unsigned long long)v->of.u);
         return NULL;
     case WF_WIT_STRING:
         if (v->kind != WF_VAL_STRING) return mismatch(cx, t, v);
         if (!wf_utf8_valid((const uint8_t *)v->of.str.data, v->of.str.len))
-            return wf_error_new(WF_ERR_INVALID, "%s: the string is not valid UTF-8", cabi_path(cx));
+            return wf_error_new(WF_ERR_INVALID, "%s: the string is not valid UTF-8", wf_cabi_path(cx));
         return NULL;
     case WF_WIT_LIST: case WF_WIT_MAP:
         if (v->kind == WF_VAL_STRING && t->kind == WF_WIT_LIST && t->elem->kind == WF_WIT_U8 && !t->len)
@@ -207,34 +207,34 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
         if (v->kind != WF_VAL_LIST) return mismatch(cx, t, v);
         if (t->len && v->of.agg.len != t->len)
             return wf_error_new(WF_ERR_INVALID, "%s: expected a list of exactly %u items, got %zu",
-                                cabi_path(cx), t->len, v->of.agg.len);
+                                wf_cabi_path(cx), t->len, v->of.agg.len);
         for (size_t i = 0; !e && i < v->of.agg.len; i++) {
-            size_t p = cabi_path_index(cx, i);
-            e = cabi_check_val(cx, t->elem, &v->of.agg.items[i]);
-            cabi_path_pop(cx, p);
+            size_t p = wf_cabi_path_index(cx, i);
+            e = wf_cabi_check_val(cx, t->elem, &v->of.agg.items[i]);
+            wf_cabi_path_pop(cx, p);
         }
         return e;
     case WF_WIT_TUPLE:
         if (v->kind != WF_VAL_TUPLE && v->kind != WF_VAL_LIST) return mismatch(cx, t, v);
         if (v->of.agg.len != t->nfields)
             return wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu, got %zu items",
-                                cabi_path(cx), t->nfields, v->of.agg.len);
+                                wf_cabi_path(cx), t->nfields, v->of.agg.len);
         for (size_t i = 0; !e && i < t->nfields; i++) {
-            size_t p = cabi_path_index(cx, i);
-            e = cabi_check_val(cx, t->fields[i].type, &v->of.agg.items[i]);
-            cabi_path_pop(cx, p);
+            size_t p = wf_cabi_path_index(cx, i);
+            e = wf_cabi_check_val(cx, t->fields[i].type, &v->of.agg.items[i]);
+            wf_cabi_path_pop(cx, p);
         }
         return e;
     case WF_WIT_RECORD:
         if (v->kind != WF_VAL_RECORD) return mismatch(cx, t, v);
         for (size_t i = 0; !e && i < t->nfields; i++) {
-            const wf_val *f = cabi_record_item(t, v, i);
+            const wf_val *f = wf_cabi_record_item(t, v, i);
             if (!f)
-                return wf_error_new(WF_ERR_INVALID, "%s: missing field `%s` of %s", cabi_path(cx),
+                return wf_error_new(WF_ERR_INVALID, "%s: missing field `%s` of %s", wf_cabi_path(cx),
                                     t->fields[i].name, t->name);
-            size_t p = cabi_path_field(cx, t->fields[i].name);
-            e = cabi_check_val(cx, t->fields[i].type, f);
-            cabi_path_pop(cx, p);
+            size_t p = wf_cabi_path_field(cx, t->fields[i].name);
+            e = wf_cabi_check_val(cx, t->fields[i].type, f);
+            wf_cabi_path_pop(cx, p);
         }
         if (!e && v->of.agg.len != t->nfields) {
             for (size_t j = 0; j < v->of.agg.len; j++) {
@@ -242,35 +242,35 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
                 for (size_t i = 0; i < t->nfields; i++)
                     known |= name_eq(v->of.agg.names[j], t->fields[i].name);
                 if (!known)
-                    return wf_error_new(WF_ERR_INVALID, "%s: unknown field `%s` for %s", cabi_path(cx),
+                    return wf_error_new(WF_ERR_INVALID, "%s: unknown field `%s` for %s", wf_cabi_path(cx),
                                         v->of.agg.names[j] ? v->of.agg.names[j] : "?", t->name);
             }
-            return wf_error_new(WF_ERR_INVALID, "%s: duplicate fields for %s", cabi_path(cx), t->name);
+            return wf_error_new(WF_ERR_INVALID, "%s: duplicate fields for %s", wf_cabi_path(cx), t->name);
         }
         return e;
     case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
         if (v->kind != (uint8_t)t->kind) return mismatch(cx, t, v);
-        long i = cabi_case_index(t, v);
+        long i = wf_cabi_case_index(t, v);
         if (i < 0) {
             if (v->of.cas.name && (t->kind == WF_WIT_VARIANT || t->kind == WF_WIT_ENUM))
-                return wf_error_new(WF_ERR_INVALID, "%s: `%s` is not a case of %s", cabi_path(cx),
+                return wf_error_new(WF_ERR_INVALID, "%s: `%s` is not a case of %s", wf_cabi_path(cx),
                                     v->of.cas.name, t->name);
-            return wf_error_new(WF_ERR_INVALID, "%s: case index %u out of range for %s", cabi_path(cx),
+            return wf_error_new(WF_ERR_INVALID, "%s: case index %u out of range for %s", wf_cabi_path(cx),
                                 v->of.cas.index, t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind));
         }
-        const wf_wit_type *ct = cabi_case_type(t, (size_t)i);
+        const wf_wit_type *ct = wf_cabi_case_type(t, (size_t)i);
         const char *cn = t->kind == WF_WIT_OPTION ? (i ? "some" : "none")
                        : t->kind == WF_WIT_RESULT ? (i ? "err" : "ok") : t->fields[i].name;
         if (!ct) {
             if (v->of.cas.payload)
-                return wf_error_new(WF_ERR_INVALID, "%s: case `%s` has no payload", cabi_path(cx), cn);
+                return wf_error_new(WF_ERR_INVALID, "%s: case `%s` has no payload", wf_cabi_path(cx), cn);
             return NULL;
         }
         if (!v->of.cas.payload)
-            return wf_error_new(WF_ERR_INVALID, "%s: case `%s` needs a payload", cabi_path(cx), cn);
-        size_t p = cabi_path_field(cx, cn);
-        e = cabi_check_val(cx, ct, v->of.cas.payload);
-        cabi_path_pop(cx, p);
+            return wf_error_new(WF_ERR_INVALID, "%s: case `%s` needs a payload", wf_cabi_path(cx), cn);
+        size_t p = wf_cabi_path_field(cx, cn);
+        e = wf_cabi_check_val(cx, ct, v->of.cas.payload);
+        wf_cabi_path_pop(cx, p);
         return e;
     }
     case WF_WIT_FLAGS:
@@ -279,12 +279,12 @@ wf_error *cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v)
             bool known = false;
             for (size_t i = 0; i < t->nfields; i++) known |= name_eq(v->of.agg.names[j], t->fields[i].name);
             if (!known)
-                return wf_error_new(WF_ERR_INVALID, "%s: `%s` is not a flag of %s", cabi_path(cx),
+                return wf_error_new(WF_ERR_INVALID, "%s: `%s` is not a flag of %s", wf_cabi_path(cx),
                                     v->of.agg.names[j] ? v->of.agg.names[j] : "?", t->name);
         }
         return NULL;
     case WF_WIT_OWN: case WF_WIT_BORROW:
         return v->kind == WF_VAL_HANDLE ? NULL : mismatch(cx, t, v);
     }
-    return wf_error_new(WF_ERR_INTERNAL, "%s: unknown WIT type kind %d", cabi_path(cx), t->kind);
+    return wf_error_new(WF_ERR_INTERNAL, "%s: unknown WIT type kind %d", wf_cabi_path(cx), t->kind);
 }

@@ -21,7 +21,7 @@ static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static WF_VEC(cabi_rtype *) reg;       /* [id - 1] */
 static WF_VEC(uint32_t) reg_free;
 
-cabi_rtype *cabi_rtype_new(cabi_inst *impl, wf_func *dtor)
+cabi_rtype *wf_cabi_rtype_new(cabi_inst *impl, wf_func *dtor)
 {
     cabi_rtype *rt = wf_xcalloc(1, sizeof *rt);
     rt->impl = impl;
@@ -38,7 +38,7 @@ cabi_rtype *cabi_rtype_new(cabi_inst *impl, wf_func *dtor)
     return rt;
 }
 
-void cabi_rtype_free(cabi_rtype *rt)
+void wf_cabi_rtype_free(cabi_rtype *rt)
 {
     if (!rt) return;
     pthread_mutex_lock(&reg_mu);
@@ -48,7 +48,7 @@ void cabi_rtype_free(cabi_rtype *rt)
     free(rt);
 }
 
-wf_val cabi_handle_val(const cabi_rtype *rt, uint32_t rep)
+wf_val wf_cabi_handle_val(const cabi_rtype *rt, uint32_t rep)
 {
     wf_val v = {0};
     v.kind = WF_VAL_HANDLE;
@@ -56,7 +56,7 @@ wf_val cabi_handle_val(const cabi_rtype *rt, uint32_t rep)
     return v;
 }
 
-bool cabi_handle_parse(const wf_val *v, cabi_rtype **rt, uint32_t *rep)
+bool wf_cabi_handle_parse(const wf_val *v, cabi_rtype **rt, uint32_t *rep)
 {
     uint64_t id = v->of.u >> 32;
     *rep = (uint32_t)v->of.u;
@@ -68,7 +68,7 @@ bool cabi_handle_parse(const wf_val *v, cabi_rtype **rt, uint32_t *rep)
 
 /* ---- Instances and their tables ----------------------------------------------- */
 
-void cabi_inst_init(cabi_inst *ci, cabi_inst *parent)
+void wf_cabi_inst_init(cabi_inst *ci, cabi_inst *parent)
 {
     memset(ci, 0, sizeof *ci);
     ci->parent = parent;
@@ -76,7 +76,7 @@ void cabi_inst_init(cabi_inst *ci, cabi_inst *parent)
     wf_vec_push(&ci->handles, (cabi_handle){0});   /* index 0 is never a handle */
 }
 
-void cabi_inst_fini(cabi_inst *ci)
+void wf_cabi_inst_fini(cabi_inst *ci)
 {
     wf_vec_free(&ci->handles);
     wf_vec_free(&ci->free);
@@ -133,32 +133,32 @@ static bool in_chain(const cabi_inst *x, const cabi_inst *chain)
     return false;
 }
 
-bool cabi_may_enter(cabi_inst *ci, cabi_inst *caller)
+bool wf_cabi_may_enter(cabi_inst *ci, cabi_inst *caller)
 {
     for (cabi_inst *x = ci; x; x = x->parent)
         if (!in_chain(x, caller) && !x->may_enter) return false;
     return true;
 }
 
-bool cabi_is_poisoned(const cabi_inst *ci)
+bool wf_cabi_is_poisoned(const cabi_inst *ci)
 {
     for (; ci; ci = ci->parent)
         if (ci->poisoned) return true;
     return false;
 }
 
-void cabi_poison(cabi_inst *ci)
+void wf_cabi_poison(cabi_inst *ci)
 {
     for (; ci; ci = ci->parent) ci->poisoned = true;
 }
 
-wf_error *cabi_poisoned_trap(void)
+wf_error *wf_cabi_poisoned_trap(void)
 {
     return wf_error_new(WF_ERR_TRAP, "cannot enter component instance: it trapped in an earlier call "
                         "(a trap poisons the instance)");
 }
 
-void cabi_enter(cabi_inst *ci, cabi_inst *caller, bool enter)
+void wf_cabi_enter(cabi_inst *ci, cabi_inst *caller, bool enter)
 {
     for (cabi_inst *x = ci; x; x = x->parent)
         if (!in_chain(x, caller)) x->may_enter = !enter;
@@ -166,13 +166,13 @@ void cabi_enter(cabi_inst *ci, cabi_inst *caller, bool enter)
 
 /* ---- Built-ins -------------------------------------------------------------------- */
 
-wf_error *cabi_resource_new(cabi_inst *ci, cabi_rtype *rt, uint32_t rep, uint32_t *out)
+wf_error *wf_cabi_resource_new(cabi_inst *ci, cabi_rtype *rt, uint32_t rep, uint32_t *out)
 {
     if (!ci->may_leave) return leave_trap();
     return table_add(ci, (cabi_handle){ .rt = rt, .rep = rep, .own = true }, out);
 }
 
-wf_error *cabi_resource_rep(cabi_inst *ci, cabi_rtype *rt, uint32_t i, uint32_t *out)
+wf_error *wf_cabi_resource_rep(cabi_inst *ci, cabi_rtype *rt, uint32_t i, uint32_t *out)
 {
     cabi_handle *h = table_get(ci, i);
     if (!h) return unknown(i);
@@ -181,7 +181,7 @@ wf_error *cabi_resource_rep(cabi_inst *ci, cabi_rtype *rt, uint32_t i, uint32_t 
     return NULL;
 }
 
-wf_error *cabi_resource_drop(cabi_inst *ci, cabi_rtype *rt, uint32_t i)
+wf_error *wf_cabi_resource_drop(cabi_inst *ci, cabi_rtype *rt, uint32_t i)
 {
     if (!ci->may_leave) return leave_trap();
     cabi_handle *h = table_get(ci, i);
@@ -194,25 +194,25 @@ wf_error *cabi_resource_drop(cabi_inst *ci, cabi_rtype *rt, uint32_t i)
         if (d.scope) d.scope->borrows--;
         return NULL;
     }
-    return cabi_run_dtor(rt, d.rep, ci);
+    return wf_cabi_run_dtor(rt, d.rep, ci);
 }
 
-wf_error *cabi_run_dtor(cabi_rtype *rt, uint32_t rep, cabi_inst *ci)
+wf_error *wf_cabi_run_dtor(cabi_rtype *rt, uint32_t rep, cabi_inst *ci)
 {
     if (!rt->dtor) return NULL;
     /* the destructor is called like a lifted export of rt->impl lowered into ci */
-    if (cabi_is_poisoned(rt->impl)) return cabi_poisoned_trap();
-    if (!cabi_may_enter(rt->impl, ci))
+    if (wf_cabi_is_poisoned(rt->impl)) return wf_cabi_poisoned_trap();
+    if (!wf_cabi_may_enter(rt->impl, ci))
         return wf_error_new(WF_ERR_TRAP, "cannot enter component instance (resource destructor)");
-    cabi_enter(rt->impl, ci, true);
+    wf_cabi_enter(rt->impl, ci, true);
     wf_value arg = { .type = WF_TYPE_I32, .of.i32 = (int32_t)rep };
     wf_error *e = wf_func_call(rt->dtor, &arg, 1, NULL, 0);
-    cabi_enter(rt->impl, ci, false);
-    if (e) cabi_poison(rt->impl);
+    wf_cabi_enter(rt->impl, ci, false);
+    if (e) wf_cabi_poison(rt->impl);
     return e;
 }
 
-void cabi_lends_release(cabi_lends *l)
+void wf_cabi_lends_release(cabi_lends *l)
 {
     for (size_t i = 0; i < l->len; i++) {
         cabi_handle *h = table_get(l->data[i].inst, l->data[i].index);
@@ -226,13 +226,13 @@ void cabi_lends_release(cabi_lends *l)
 static wf_error *need_inst(cabi_cx *cx, const wf_wit_type *t, cabi_rtype **rt)
 {
     if (!cx->ci || !t->resource)
-        return wf_error_new(WF_ERR_INVALID, "%s: resource handles need a component instance", cabi_path(cx));
+        return wf_error_new(WF_ERR_INVALID, "%s: resource handles need a component instance", wf_cabi_path(cx));
     *rt = cx->ci->resource(cx->ci, t->resource);
-    if (!*rt) return wf_error_new(WF_ERR_INTERNAL, "%s: resource type not instantiated", cabi_path(cx));
+    if (!*rt) return wf_error_new(WF_ERR_INTERNAL, "%s: resource type not instantiated", wf_cabi_path(cx));
     return NULL;
 }
 
-wf_error *cabi_lift_handle(cabi_cx *cx, const wf_wit_type *t, uint32_t i, wf_val *out)
+wf_error *wf_cabi_lift_handle(cabi_cx *cx, const wf_wit_type *t, uint32_t i, wf_val *out)
 {
     cabi_rtype *rt;
     wf_error *e = need_inst(cx, t, &rt);
@@ -242,8 +242,8 @@ wf_error *cabi_lift_handle(cabi_cx *cx, const wf_wit_type *t, uint32_t i, wf_val
     if (h->rt != rt) return wrong_type(i);
     if (t->kind == WF_WIT_OWN) {   /* lift_own: ownership moves out */
         if (h->lends) return wf_error_new(WF_ERR_TRAP, "cannot remove owned resource while borrowed");
-        if (!h->own) return cabi_trap(cx, "cannot lift an owned handle from a borrowed one", "index %u", i);
-        *out = cabi_handle_val(rt, h->rep);
+        if (!h->own) return wf_cabi_trap(cx, "cannot lift an owned handle from a borrowed one", "index %u", i);
+        *out = wf_cabi_handle_val(rt, h->rep);
         table_remove(cx->ci, i);
         return NULL;
     }
@@ -251,21 +251,21 @@ wf_error *cabi_lift_handle(cabi_cx *cx, const wf_wit_type *t, uint32_t i, wf_val
         h->lends++;
         wf_vec_push(cx->lends, ((cabi_lend){ cx->ci, i }));
     }
-    *out = cabi_handle_val(rt, h->rep);
+    *out = wf_cabi_handle_val(rt, h->rep);
     return NULL;
 }
 
-wf_error *cabi_lower_handle(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_t *out)
+wf_error *wf_cabi_lower_handle(cabi_cx *cx, const wf_wit_type *t, const wf_val *v, uint32_t *out)
 {
     cabi_rtype *rt, *vrt;
     uint32_t rep;
     wf_error *e = need_inst(cx, t, &rt);
     if (e) return e;
-    if (!cabi_handle_parse(v, &vrt, &rep))
-        return cabi_trap(cx, "unknown handle", "0x%llx names no live resource type",
+    if (!wf_cabi_handle_parse(v, &vrt, &rep))
+        return wf_cabi_trap(cx, "unknown handle", "0x%llx names no live resource type",
                          (unsigned long long)v->of.u);
     if (vrt != rt)
-        return cabi_trap(cx, "handle used with the wrong type", "expected a different resource type");
+        return wf_cabi_trap(cx, "handle used with the wrong type", "expected a different resource type");
     if (t->kind == WF_WIT_OWN)
         return table_add(cx->ci, (cabi_handle){ .rt = rt, .rep = rep, .own = true }, out);
     if (cx->ci == rt->impl) {      /* the implementation only needs the rep */

@@ -18,35 +18,35 @@ static wf_error *count(cabi_cx *cx, uint64_t n)
     cx->items += n;
     if (cx->items > WF_CABI_MAX_ITEMS)
         return wf_error_new(WF_ERR_LIMIT, "%s: the result is too large (more than %u values)",
-                            cabi_path(cx), WF_CABI_MAX_ITEMS);
+                            wf_cabi_path(cx), WF_CABI_MAX_ITEMS);
     return NULL;
 }
 
-wf_error *cabi_count_items(cabi_cx *cx, uint64_t n) { return count(cx, n); }
+wf_error *wf_cabi_count_items(cabi_cx *cx, uint64_t n) { return count(cx, n); }
 
 static wf_error *lift_char(cabi_cx *cx, uint32_t c, wf_val *out)
 {
     if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF))
-        return cabi_trap(cx, "invalid `char` bit pattern", "0x%x is not a Unicode scalar value", c);
+        return wf_cabi_trap(cx, "invalid `char` bit pattern", "0x%x is not a Unicode scalar value", c);
     *out = wf_val_char(c);
     return NULL;
 }
 
 static wf_error *load_list(cabi_cx *cx, const wf_wit_type *et, uint32_t ptr, uint32_t len, wf_val *out)
 {
-    wf_error *e = cabi_need_memory(cx, "to return a list");
+    wf_error *e = wf_cabi_need_memory(cx, "to return a list");
     if (e) return e;
     const char *oob = cx->adapter ? "list content out-of-bounds" : "list pointer/length out of bounds of memory";
     if ((uint64_t)len * et->size > WF_CABI_MAX_BYTES)
-        return cabi_trap(cx, oob, "%u elements of %u bytes is more than the maximum list size", len, et->size);
-    if ((e = cabi_check_range(cx, ptr, (uint64_t)len * et->size, et->align, "unaligned pointer", oob)))
+        return wf_cabi_trap(cx, oob, "%u elements of %u bytes is more than the maximum list size", len, et->size);
+    if ((e = wf_cabi_check_range(cx, ptr, (uint64_t)len * et->size, et->align, "unaligned pointer", oob)))
         return e;
     if ((e = count(cx, len))) return e;
     *out = wf_val_agg(WF_VAL_LIST, len);
     for (uint32_t i = 0; i < len; i++) {
-        size_t p = cabi_path_index(cx, i);
-        e = cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
-        cabi_path_pop(cx, p);
+        size_t p = wf_cabi_path_index(cx, i);
+        e = wf_cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
+        wf_cabi_path_pop(cx, p);
         if (e) { wf_val_free(out); return e; }
     }
     return NULL;
@@ -61,10 +61,10 @@ static wf_error *lift_fixed(cabi_cx *cx, const wf_wit_type *t, wf_val *out, cons
     if (e) return e;
     *out = wf_val_agg(WF_VAL_LIST, t->len);
     for (uint32_t i = 0; i < t->len; i++) {
-        size_t p = cabi_path_index(cx, i);
-        e = in ? cabi_lift_flat(cx, et, in + (size_t)i * et->nflat, &out->of.agg.items[i])
-               : cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
-        cabi_path_pop(cx, p);
+        size_t p = wf_cabi_path_index(cx, i);
+        e = in ? wf_cabi_lift_flat(cx, et, in + (size_t)i * et->nflat, &out->of.agg.items[i])
+               : wf_cabi_load(cx, et, ptr + i * et->size, &out->of.agg.items[i]);
+        wf_cabi_path_pop(cx, p);
         if (e) { wf_val_free(out); return e; }
     }
     return NULL;
@@ -95,20 +95,20 @@ static wf_error *lift_case(cabi_cx *cx, const wf_wit_type *t, uint64_t disc, wf_
                            wf_error *(*lift)(cabi_cx *, const wf_wit_type *, const void *, wf_val *),
                            const void *src)
 {
-    if (disc >= cabi_case_count(t))
-        return cabi_trap(cx, "invalid variant discriminant", "%llu for %s of %zu cases",
+    if (disc >= wf_cabi_case_count(t))
+        return wf_cabi_trap(cx, "invalid variant discriminant", "%llu for %s of %zu cases",
                          (unsigned long long)disc,
-                         t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind), cabi_case_count(t));
-    const wf_wit_type *ct = cabi_case_type(t, disc);
+                         t->name ? t->name : wf_val_kind_name((wf_val_kind)t->kind), wf_cabi_case_count(t));
+    const wf_wit_type *ct = wf_cabi_case_type(t, disc);
     const char *cn = case_name(t, disc);
     if (!ct) {
         *out = wf_val_case((wf_val_kind)t->kind, (uint32_t)disc, cn, NULL);
         return NULL;
     }
     wf_val payload = {0};
-    size_t p = cabi_path_field(cx, cn);
+    size_t p = wf_cabi_path_field(cx, cn);
     wf_error *e = lift(cx, ct, src, &payload);
-    cabi_path_pop(cx, p);
+    wf_cabi_path_pop(cx, p);
     if (e) return e;
     *out = wf_val_case((wf_val_kind)t->kind, (uint32_t)disc, cn, &payload);
     return NULL;
@@ -116,12 +116,12 @@ static wf_error *lift_case(cabi_cx *cx, const wf_wit_type *t, uint64_t disc, wf_
 
 static wf_error *lift_flat_cb(cabi_cx *cx, const wf_wit_type *t, const void *src, wf_val *out)
 {
-    return cabi_lift_flat(cx, t, src, out);
+    return wf_cabi_lift_flat(cx, t, src, out);
 }
 
 static wf_error *load_cb(cabi_cx *cx, const wf_wit_type *t, const void *src, wf_val *out)
 {
-    return cabi_load(cx, t, *(const uint32_t *)src, out);
+    return wf_cabi_load(cx, t, *(const uint32_t *)src, out);
 }
 
 static wf_val int_val(wf_wit_kind k, uint64_t x)
@@ -147,20 +147,20 @@ static wf_error *lift_record(cabi_cx *cx, const wf_wit_type *t, wf_val *out, con
         size_t p;
         if (t->kind == WF_WIT_RECORD) {
             wf_val_set_name(out, i, t->fields[i].name);
-            p = cabi_path_field(cx, t->fields[i].name);
+            p = wf_cabi_path_field(cx, t->fields[i].name);
         } else {
-            p = cabi_path_index(cx, i);
+            p = wf_cabi_path_index(cx, i);
         }
-        wf_error *e = in ? cabi_lift_flat(cx, ft, in + k, &out->of.agg.items[i])
-                         : cabi_load(cx, ft, ptr + t->fields[i].offset, &out->of.agg.items[i]);
-        cabi_path_pop(cx, p);
+        wf_error *e = in ? wf_cabi_lift_flat(cx, ft, in + k, &out->of.agg.items[i])
+                         : wf_cabi_load(cx, ft, ptr + t->fields[i].offset, &out->of.agg.items[i]);
+        wf_cabi_path_pop(cx, p);
         if (e) { wf_val_free(out); return e; }
         k += ft->nflat;
     }
     return count(cx, t->nfields);
 }
 
-wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, wf_val *out)
+wf_error *wf_cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, wf_val *out)
 {
     uint32_t f32;
     switch (t->kind) {
@@ -184,7 +184,7 @@ wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, 
         return NULL;
     }
     case WF_WIT_CHAR: return lift_char(cx, (uint32_t)in[0], out);
-    case WF_WIT_STRING: return cabi_load_string(cx, (uint32_t)in[0], (uint32_t)in[1], out);
+    case WF_WIT_STRING: return wf_cabi_load_string(cx, (uint32_t)in[0], (uint32_t)in[1], out);
     case WF_WIT_LIST: case WF_WIT_MAP:
         if (t->len) return lift_fixed(cx, t, out, in, 0);
         return load_list(cx, t->elem, (uint32_t)in[0], (uint32_t)in[1], out);
@@ -193,14 +193,14 @@ wf_error *cabi_lift_flat(cabi_cx *cx, const wf_wit_type *t, const uint64_t *in, 
         /* coerce the joined slots back to the case's own flat types: with
          * zero-extended raw bits that is keeping the low half for 32-bit ones */
         uint64_t disc = (uint32_t)in[0];
-        const wf_wit_type *ct = disc < cabi_case_count(t) ? cabi_case_type(t, disc) : NULL;
+        const wf_wit_type *ct = disc < wf_cabi_case_count(t) ? wf_cabi_case_type(t, disc) : NULL;
         uint64_t tmp[t->nflat > 1 ? t->nflat - 1 : 1];
         for (uint32_t j = 0; ct && j < ct->nflat; j++)
             tmp[j] = ct->flat[j] == WF_FLAT_I32 || ct->flat[j] == WF_FLAT_F32 ? (uint32_t)in[1 + j] : in[1 + j];
         return lift_case(cx, t, disc, out, lift_flat_cb, tmp);
     }
     case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)in[0]); return NULL;
-    case WF_WIT_OWN: case WF_WIT_BORROW: return cabi_lift_handle(cx, t, (uint32_t)in[0], out);
+    case WF_WIT_OWN: case WF_WIT_BORROW: return wf_cabi_lift_handle(cx, t, (uint32_t)in[0], out);
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }
@@ -213,7 +213,7 @@ static uint64_t get(cabi_cx *cx, uint32_t ptr, uint32_t n)
     return x;
 }
 
-wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out)
+wf_error *wf_cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out)
 {
     uint64_t x;
     switch (t->kind) {
@@ -224,21 +224,21 @@ wf_error *cabi_load(cabi_cx *cx, const wf_wit_type *t, uint32_t ptr, wf_val *out
         return NULL;
     case WF_WIT_F32: case WF_WIT_F64: case WF_WIT_CHAR:
         x = get(cx, ptr, t->size);
-        return cabi_lift_flat(cx, t, &x, out);
+        return wf_cabi_lift_flat(cx, t, &x, out);
     case WF_WIT_STRING:
-        return cabi_load_string(cx, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
+        return wf_cabi_load_string(cx, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
     case WF_WIT_LIST: case WF_WIT_MAP:
         if (t->len) return lift_fixed(cx, t, out, NULL, ptr);
         return load_list(cx, t->elem, (uint32_t)get(cx, ptr, 4), (uint32_t)get(cx, ptr + 4, 4), out);
     case WF_WIT_RECORD: case WF_WIT_TUPLE: return lift_record(cx, t, out, NULL, ptr);
     case WF_WIT_VARIANT: case WF_WIT_ENUM: case WF_WIT_OPTION: case WF_WIT_RESULT: {
-        size_t n = cabi_case_count(t);
+        size_t n = wf_cabi_case_count(t);
         uint64_t disc = get(cx, ptr, n <= 256 ? 1 : n <= 65536 ? 2 : 4);
         uint32_t pp = ptr + t->payload_offset;
         return lift_case(cx, t, disc, out, load_cb, &pp);
     }
     case WF_WIT_FLAGS: *out = flags_val(t, (uint32_t)get(cx, ptr, t->size)); return NULL;
-    case WF_WIT_OWN: case WF_WIT_BORROW: return cabi_lift_handle(cx, t, (uint32_t)get(cx, ptr, 4), out);
+    case WF_WIT_OWN: case WF_WIT_BORROW: return wf_cabi_lift_handle(cx, t, (uint32_t)get(cx, ptr, 4), out);
     }
     return wf_error_new(WF_ERR_INTERNAL, "unknown WIT type kind %d", t->kind);
 }

@@ -4,7 +4,7 @@
  * code units, 2-aligned) and latin1+utf16 (Latin-1 bytes, or UTF-16 when the
  * length has WF_CABI_UTF16_TAG set).
  *
- * Host strings (wf_val) are always UTF-8 (cabi_check_val checks), so a stored string's source is
+ * Host strings (wf_val) are always UTF-8 (wf_cabi_check_val checks), so a stored string's source is
  * UTF-8 of n bytes: the spec's allocation sequence for a utf8 source is
  * followed exactly (store_string_copy, store_utf8_to_utf16 and
  * store_string_to_latin1_or_utf16 with src_code_units = n), including the
@@ -34,9 +34,9 @@ static const char *utf8_problem(const uint8_t *s, size_t n, size_t *at)
     return NULL;
 }
 
-wf_error *cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *out)
+wf_error *wf_cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *out)
 {
-    wf_error *e = cabi_need_memory(cx, "to pass a string");
+    wf_error *e = wf_cabi_need_memory(cx, "to pass a string");
     if (e) return e;
     uint32_t align = 1;
     uint64_t bytes = tagged;
@@ -53,14 +53,14 @@ wf_error *cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *o
     const char *oob = cx->adapter ? "string content out-of-bounds"
                                   : "string pointer/length out of bounds of memory";
     if (bytes > WF_CABI_MAX_BYTES)
-        return cabi_trap(cx, oob, "%llu bytes is more than the maximum string size", (unsigned long long)bytes);
-    if ((e = cabi_check_range(cx, ptr, bytes, align, "unaligned pointer", oob))) return e;
-    if ((e = cabi_count_items(cx, 1 + bytes / 32))) return e;
+        return wf_cabi_trap(cx, oob, "%llu bytes is more than the maximum string size", (unsigned long long)bytes);
+    if ((e = wf_cabi_check_range(cx, ptr, bytes, align, "unaligned pointer", oob))) return e;
+    if ((e = wf_cabi_count_items(cx, 1 + bytes / 32))) return e;
     const uint8_t *s = wf_memory_data(cx->mem) + ptr;
     if (src == UTF8) {
         size_t at;
         const char *why = utf8_problem(s, bytes, &at);
-        if (why) return cabi_trap(cx, why, "at byte %zu of the string", at);
+        if (why) return wf_cabi_trap(cx, why, "at byte %zu of the string", at);
         *out = wf_val_string((const char *)s, bytes);
         return NULL;
     }
@@ -81,7 +81,7 @@ wf_error *cabi_load_string(cabi_cx *cx, uint32_t ptr, uint32_t tagged, wf_val *o
             }
             if (u >= 0xd800 && u <= 0xdfff) {
                 wf_buf_free(&b);
-                return cabi_trap(cx, "invalid utf-16", "unpaired surrogate 0x%x at code unit %llu",
+                return wf_cabi_trap(cx, "invalid utf-16", "unpaired surrogate 0x%x at code unit %llu",
                                  u, (unsigned long long)i);
             }
             wf_utf8_put(&b, u);
@@ -117,10 +117,10 @@ static uint32_t write_utf16(uint8_t *dst, const uint8_t *src, size_t from, size_
 static wf_error *store_utf16(cabi_cx *cx, const uint8_t *src, uint32_t n, uint32_t *ptr, uint32_t *units)
 {
     uint32_t worst = 2 * n, p;
-    wf_error *e = cabi_alloc(cx, 2, worst, "string", &p);
+    wf_error *e = wf_cabi_alloc(cx, 2, worst, "string", &p);
     if (e) return e;
     uint32_t len = write_utf16(wf_memory_data(cx->mem) + p, src, 0, n);
-    if (len < worst && (e = cabi_realloc(cx, p, worst, 2, len, "string", &p))) return e;
+    if (len < worst && (e = wf_cabi_realloc(cx, p, worst, 2, len, "string", &p))) return e;
     *ptr = p;
     *units = len / 2;
     return NULL;
@@ -131,7 +131,7 @@ static wf_error *store_latin1_or_utf16(cabi_cx *cx, const uint8_t *src, uint32_t
                                        uint32_t *units)
 {
     uint32_t p, dst = 0;
-    wf_error *e = cabi_alloc(cx, 2, n, "string", &p);
+    wf_error *e = wf_cabi_alloc(cx, 2, n, "string", &p);
     if (e) return e;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
@@ -144,37 +144,37 @@ static wf_error *store_latin1_or_utf16(cabi_cx *cx, const uint8_t *src, uint32_t
         /* a code point outside Latin-1: inflate what was copied in place to
          * UTF-16 in a worst-case buffer, then encode the rest */
         uint32_t worst = 2 * n;
-        if ((e = cabi_realloc(cx, p, n, 2, worst, "string", &p))) return e;
+        if ((e = wf_cabi_realloc(cx, p, n, 2, worst, "string", &p))) return e;
         uint8_t *m = wf_memory_data(cx->mem) + p;
         for (uint32_t j = dst; j-- > 0;) {
             m[2 * j] = m[j];
             m[2 * j + 1] = 0;
         }
         uint32_t total = 2 * dst + write_utf16(m + 2 * dst, src, i, n);
-        if (worst > total && (e = cabi_realloc(cx, p, worst, 2, total, "string", &p))) return e;
+        if (worst > total && (e = wf_cabi_realloc(cx, p, worst, 2, total, "string", &p))) return e;
         *ptr = p;
         *units = total / 2 | WF_CABI_UTF16_TAG;
         return NULL;
     }
-    if (dst < n && (e = cabi_realloc(cx, p, n, 2, dst, "string", &p))) return e;
+    if (dst < n && (e = wf_cabi_realloc(cx, p, n, 2, dst, "string", &p))) return e;
     *ptr = p;
     *units = dst;
     return NULL;
 }
 
-wf_error *cabi_store_string(cabi_cx *cx, const wf_val *v, uint32_t *ptr, uint32_t *units)
+wf_error *wf_cabi_store_string(cabi_cx *cx, const wf_val *v, uint32_t *ptr, uint32_t *units)
 {
     const uint8_t *src = (const uint8_t *)v->of.str.data;
     if (v->of.str.len > WF_CABI_MAX_BYTES)
         return wf_error_new(WF_ERR_LIMIT, "%s: string of %zu bytes is longer than the Canonical ABI "
-                            "allows", cabi_path(cx), v->of.str.len);
+                            "allows", wf_cabi_path(cx), v->of.str.len);
     uint32_t n = (uint32_t)v->of.str.len;
     switch (cx->enc) {
     case WF_CABI_UTF16: return store_utf16(cx, src, n, ptr, units);
     case WF_CABI_LATIN1_UTF16: return store_latin1_or_utf16(cx, src, n, ptr, units);
     case WF_CABI_UTF8: break;
     }
-    wf_error *e = cabi_alloc(cx, 1, n, "string", ptr);   /* store_string_copy */
+    wf_error *e = wf_cabi_alloc(cx, 1, n, "string", ptr);   /* store_string_copy */
     if (e) return e;
     if (n) memcpy(wf_memory_data(cx->mem) + *ptr, src, n);
     *units = n;

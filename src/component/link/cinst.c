@@ -98,7 +98,7 @@ static bool same_resource(const wf_cresource *a, const wf_cresource *b)
            a->type_index == b->type_index;
 }
 
-void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
+void wf_crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
 {
     res = wf_cresource_root(res);
     if (!res || !rt) return;
@@ -113,7 +113,7 @@ void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt)
     r->res.len++;
 }
 
-cabi_rtype *crt_lookup(crt *r, const wf_cresource *res)
+cabi_rtype *wf_crt_lookup(crt *r, const wf_cresource *res)
 {
     res = wf_cresource_root(res);
     if (!res) return NULL;
@@ -123,7 +123,7 @@ cabi_rtype *crt_lookup(crt *r, const wf_cresource *res)
     return NULL;
 }
 
-static cabi_rtype *resolve(cabi_inst *ci, const wf_cresource *res) { return crt_lookup((crt *)ci, res); }
+static cabi_rtype *resolve(cabi_inst *ci, const wf_cresource *res) { return wf_crt_lookup((crt *)ci, res); }
 
 /* ---- Instantiation --------------------------------------------------------------------- */
 
@@ -175,7 +175,7 @@ static void bind_instance_type(crt *r, const wf_ctype *it, const cexports *ex)
         const citem *x = find_named(ex->items, ex->n, d->name);
         if (!x || !d->type) continue;
         if (d->sort == WF_CSORT_TYPE && d->type->kind == WF_CTYPE_RESOURCE && x->sort == WF_CSORT_TYPE)
-            crt_bind(r, d->type->resource, x->of.rt);
+            wf_crt_bind(r, d->type->resource, x->of.rt);
         else if (d->sort == WF_CSORT_INSTANCE && x->sort == WF_CSORT_INSTANCE)
             bind_instance_type(r, d->type, x->of.inst);
     }
@@ -185,7 +185,7 @@ static void bind_instance_type(crt *r, const wf_ctype *it, const cexports *ex)
 static void bind_item(crt *r, const wf_ctype *type, const citem *it)
 {
     if (!type) return;
-    if (it->sort == WF_CSORT_TYPE && type->kind == WF_CTYPE_RESOURCE) crt_bind(r, type->resource, it->of.rt);
+    if (it->sort == WF_CSORT_TYPE && type->kind == WF_CTYPE_RESOURCE) wf_crt_bind(r, type->resource, it->of.rt);
     else if (it->sort == WF_CSORT_INSTANCE) bind_instance_type(r, type, it->of.inst);
 }
 
@@ -257,7 +257,7 @@ static bool same_val_type(const resbind *rb, const wf_wit_type *a, const wf_wit_
     if (a == b && !(a->kind == WF_WIT_OWN || a->kind == WF_WIT_BORROW)) return true;
     if (a->kind != b->kind || a->nfields != b->nfields || a->len != b->len) return false;
     if (a->kind == WF_WIT_OWN || a->kind == WF_WIT_BORROW) {
-        cabi_rtype *w = want_rt(rb, b->resource), *h = rb->have ? crt_lookup(rb->have, a->resource) : NULL;
+        cabi_rtype *w = want_rt(rb, b->resource), *h = rb->have ? wf_crt_lookup(rb->have, a->resource) : NULL;
         return !w || !h || w == h;
     }
     if (!same_val_type(rb, a->elem, b->elem) || !same_val_type(rb, a->err, b->err)) return false;
@@ -339,7 +339,7 @@ static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type,
             e = host_func(s, name, d->name, d->type, &it->item);
         } else if (d->sort == WF_CSORT_TYPE) {
             if (d->type && d->type->kind == WF_CTYPE_RESOURCE) {
-                cabi_rtype *rt = cabi_rtype_new(NULL, NULL);
+                cabi_rtype *rt = wf_cabi_rtype_new(NULL, NULL);
                 wf_vec_push(&s->root->rts, rt);
                 it->item.of.rt = rt;
             }
@@ -368,7 +368,7 @@ static wf_error *do_import(scope *s, const wf_cdef *d)
     } else if (decl->sort == WF_CSORT_INSTANCE) {
         e = host_instance(s, decl->name, type, &it);
     } else if (decl->sort == WF_CSORT_TYPE && type && type->kind == WF_CTYPE_RESOURCE) {
-        cabi_rtype *rt = cabi_rtype_new(NULL, NULL);   /* a host resource */
+        cabi_rtype *rt = wf_cabi_rtype_new(NULL, NULL);   /* a host resource */
         wf_vec_push(&s->root->rts, rt);
         it.of.rt = rt;
     } else if (decl->sort != WF_CSORT_TYPE) {
@@ -495,7 +495,7 @@ static wf_error *do_alias(scope *s, const wf_cdef *d)
         } else if (d->sort == WF_CSORT_COMPONENT && d->u.alias.outer_component) {
             it.of.component.c = d->u.alias.outer_component;
         } else if (d->sort == WF_CSORT_TYPE || d->sort == WF_CSORT_CORE_TYPE) {
-            if (d->type && d->type->kind == WF_CTYPE_RESOURCE) it.of.rt = crt_lookup(s->r, d->type->resource);
+            if (d->type && d->type->kind == WF_CTYPE_RESOURCE) it.of.rt = wf_crt_lookup(s->r, d->type->resource);
         } else {
             return wf_error_new(WF_ERR_INTERNAL, "outer alias of %s %u out of reach", wf_csort_name(d->sort),
                                 d->u.alias.outer_index);
@@ -546,14 +546,14 @@ static wf_error *do_canon(scope *s, const wf_cdef *d)
     case WF_CANON_LOWER: {
         if ((e = space_get(s, WF_CSORT_FUNC, d->u.canon.func, &x)) || (e = canon_opts(s, &d->u.canon.opts, &o)))
             return e;
-        wf_func *cf = cinst_lower(s->root, s->r, x.of.func, d->u.canon.func_type, &o, d->u.canon.opts.async);
+        wf_func *cf = wf_cinst_lower(s->root, s->r, x.of.func, d->u.canon.func_type, &o, d->u.canon.opts.async);
         push(s, WF_CSORT_CORE_FUNC, (citem){ .of.core = { .kind = WF_EXTERN_FUNC, .of.func = cf } });
         return NULL;
     }
     case WF_CANON_RESOURCE_NEW: case WF_CANON_RESOURCE_DROP: case WF_CANON_RESOURCE_REP: {
-        cabi_rtype *rt = crt_lookup(s->r, d->u.canon.resource);
+        cabi_rtype *rt = wf_crt_lookup(s->r, d->u.canon.resource);
         if (!rt) return wf_error_new(WF_ERR_INTERNAL, "resource type %u is not instantiated", d->u.canon.type);
-        wf_func *cf = cinst_builtin(s->root, s->r, d->u.canon.kind, rt);
+        wf_func *cf = wf_cinst_builtin(s->root, s->r, d->u.canon.kind, rt);
         push(s, WF_CSORT_CORE_FUNC, (citem){ .of.core = { .kind = WF_EXTERN_FUNC, .of.func = cf } });
         return NULL;
     }
@@ -576,11 +576,11 @@ static wf_error *do_type(scope *s, const wf_cdef *d)
                 if ((e = space_get(s, WF_CSORT_CORE_FUNC, res->dtor, &x))) return e;
                 dtor = x.of.core.of.func;
             }
-            it.of.rt = cabi_rtype_new(&s->r->ci, dtor);
+            it.of.rt = wf_cabi_rtype_new(&s->r->ci, dtor);
             wf_vec_push(&s->root->rts, it.of.rt);
-            crt_bind(s->r, res, it.of.rt);
+            wf_crt_bind(s->r, res, it.of.rt);
         } else {
-            it.of.rt = crt_lookup(s->r, res);
+            it.of.rt = wf_crt_lookup(s->r, res);
         }
     }
     push(s, d->kind == WF_CDEF_CORE_TYPE ? WF_CSORT_CORE_TYPE : WF_CSORT_TYPE, it);
@@ -615,7 +615,7 @@ static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
         if (d->u.start.nargs || d->u.start.nresults)
             return wf_error_new(WF_ERR_UNSUPPORTED, "start functions with values are not supported");
         if ((e = space_get(s, WF_CSORT_FUNC, d->u.start.func, &x))) return e;
-        return cfunc_call(x.of.func, NULL, NULL, NULL);
+        return wf_cfunc_call(x.of.func, NULL, NULL, NULL);
     }
     case WF_CDEF_VALUE:
         return wf_error_new(WF_ERR_UNSUPPORTED, "value definitions are not supported");
@@ -627,7 +627,7 @@ static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *par
                              const cnamed *args, size_t nargs, const wf_clinker *l, cexports *out)
 {
     crt *r = wf_xcalloc(1, sizeof *r);
-    cabi_inst_init(&r->ci, parent ? &parent->ci : NULL);
+    wf_cabi_inst_init(&r->ci, parent ? &parent->ci : NULL);
     r->ci.resource = resolve;
     r->parent = parent;
     r->lex = lex;
@@ -672,23 +672,23 @@ wf_error *wf_cinstance_drop_handle(wf_cinstance *inst, const wf_val *handle)
     cabi_rtype *rt;
     uint32_t rep;
     bool ours = false;
-    if (cabi_handle_parse(handle, &rt, &rep))
+    if (wf_cabi_handle_parse(handle, &rt, &rep))
         for (size_t i = 0; i < inst->rts.len && !ours; i++) ours = inst->rts.data[i] == rt;
     if (!ours)
         return wf_error_new(WF_ERR_INVALID, "the handle is not of a resource type of this instance");
-    return cabi_run_dtor(rt, rep, NULL);
+    return wf_cabi_run_dtor(rt, rep, NULL);
 }
 
 void wf_cinstance_free(wf_cinstance *inst)
 {
     if (!inst) return;
     for (size_t i = 0; i < inst->crts.len; i++) {
-        cabi_inst_fini(&inst->crts.data[i]->ci);
+        wf_cabi_inst_fini(&inst->crts.data[i]->ci);
         wf_vec_free(&inst->crts.data[i]->res);
         for (int k = 0; k < WF_CSORT_COUNT; k++) wf_vec_free(&inst->crts.data[i]->sp[k]);
         free(inst->crts.data[i]);
     }
-    for (size_t i = 0; i < inst->rts.len; i++) cabi_rtype_free(inst->rts.data[i]);
+    for (size_t i = 0; i < inst->rts.len; i++) wf_cabi_rtype_free(inst->rts.data[i]);
     for (size_t i = 0; i < inst->allocs.len; i++) free(inst->allocs.data[i]);
     wf_vec_free(&inst->crts);
     wf_vec_free(&inst->rts);

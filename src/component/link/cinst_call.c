@@ -16,11 +16,11 @@ static wf_error *check_args(const wf_wit_func *type, const wf_val *args, size_t 
     cabi_cx cx = {0};
     wf_error *e = NULL;
     for (size_t i = 0; !e && i < nargs; i++) {
-        size_t p = cabi_path_param(&cx, type->params[i].name ? type->params[i].name : "?");
-        e = cabi_check_val(&cx, type->params[i].type, &args[i]);
-        cabi_path_pop(&cx, p);
+        size_t p = wf_cabi_path_param(&cx, type->params[i].name ? type->params[i].name : "?");
+        e = wf_cabi_check_val(&cx, type->params[i].type, &args[i]);
+        wf_cabi_path_pop(&cx, p);
     }
-    cabi_cx_fini(&cx);
+    wf_cabi_cx_fini(&cx);
     return e;
 }
 
@@ -29,30 +29,30 @@ static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *
 {
     cabi_inst *ci = &f->inst->ci, *from = caller ? &caller->ci : NULL;
     const wf_wit_func *t = f->type;
-    if (cabi_is_poisoned(ci)) return cabi_poisoned_trap();
-    if (!cabi_may_enter(ci, from)) return wf_error_new(WF_ERR_TRAP, "cannot enter component instance");
-    cabi_enter(ci, from, true);
+    if (wf_cabi_is_poisoned(ci)) return wf_cabi_poisoned_trap();
+    if (!wf_cabi_may_enter(ci, from)) return wf_error_new(WF_ERR_TRAP, "cannot enter component instance");
+    wf_cabi_enter(ci, from, true);
     cabi_task task = {0};
     cabi_cx cx;
-    cabi_cx_init(&cx, &f->opts, ci);
+    wf_cabi_cx_init(&cx, &f->opts, ci);
     cx.task = &task;
     cx.adapter = caller != NULL;
-    uint32_t nflat = cabi_count_flat(t->params, t->nparams), nraw = 0;
+    uint32_t nflat = wf_cabi_count_flat(t->params, t->nparams), nraw = 0;
     uint64_t *raw = wf_xcalloc(WF_MAX(nflat, 1), sizeof *raw);
     wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
     uint32_t np, nr;
-    cabi_core_sig(t, false, ps, &np, rs, &nr);
+    wf_cabi_core_sig(t, false, ps, &np, rs, &nr);
     wf_value cargs[WF_CABI_MAX_FLAT_PARAMS + 1], cres[WF_CABI_MAX_FLAT_RESULTS];
-    wf_error *e = cabi_lower_values(&cx, t->params, t->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
+    wf_error *e = wf_cabi_lower_values(&cx, t->params, t->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
                                     "parameter", raw, &nraw, NULL);
     if (!e) {
-        for (uint32_t i = 0; i < np; i++) cargs[i] = cabi_to_value(ps[i], raw[i]);
+        for (uint32_t i = 0; i < np; i++) cargs[i] = wf_cabi_to_value(ps[i], raw[i]);
         e = wf_func_call(f->core, cargs, np, cres, nr);
     }
     if (!e) {
         uint64_t rraw[WF_CABI_MAX_FLAT_RESULTS] = {0};
-        for (uint32_t i = 0; i < nr; i++) rraw[i] = cabi_from_value(&cres[i]);
-        e = cabi_lift_values(&cx, t->results, t->nresults, WF_CABI_MAX_FLAT_RESULTS, rraw, "result", results);
+        for (uint32_t i = 0; i < nr; i++) rraw[i] = wf_cabi_from_value(&cres[i]);
+        e = wf_cabi_lift_values(&cx, t->results, t->nresults, WF_CABI_MAX_FLAT_RESULTS, rraw, "result", results);
     }
     if (!e && task.borrows)   /* Task.return_: every borrow lent in must be dropped */
         e = wf_error_new(WF_ERR_TRAP, "borrow handles still remain at the end of the call");
@@ -65,15 +65,15 @@ static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *
         for (size_t i = 0; i < t->nresults; i++) wf_val_free(&results[i]);
         /* whatever failed once the call began (a guest trap, a Canonical ABI
          * trap, an interrupt) may have left the instance half-updated */
-        cabi_poison(ci);
+        wf_cabi_poison(ci);
     }
-    cabi_enter(ci, from, false);
+    wf_cabi_enter(ci, from, false);
     free(raw);
-    cabi_cx_fini(&cx);
+    wf_cabi_cx_fini(&cx);
     return e;
 }
 
-wf_error *cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *results)
+wf_error *wf_cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *results)
 {
     if (f->lifted) return call_lifted(f, caller, args, results);
     if (f->stub) return wf_error_new(WF_ERR_TRAP, "%s", f->stub);
@@ -89,23 +89,23 @@ wf_error *cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *results)
     }
     /* a host result is checked like an argument: it is lowered next */
     cabi_cx cx = {0};
-    size_t p = cabi_path_push(&cx, "result of host function `%s`", f->type->name ? f->type->name : "?");
+    size_t p = wf_cabi_path_push(&cx, "result of host function `%s`", f->type->name ? f->type->name : "?");
     if (f->type->nresults == 1) {
-        e = cabi_check_val(&cx, f->type->results[0].type, &r);
+        e = wf_cabi_check_val(&cx, f->type->results[0].type, &r);
         if (!e) results[0] = r;
     } else if (r.kind != WF_VAL_TUPLE || r.of.agg.len != f->type->nresults) {
-        e = wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu results", cabi_path(&cx),
+        e = wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu results", wf_cabi_path(&cx),
                          f->type->nresults);
     } else {
         for (size_t i = 0; !e && i < f->type->nresults; i++)
-            e = cabi_check_val(&cx, f->type->results[i].type, &r.of.agg.items[i]);
+            e = wf_cabi_check_val(&cx, f->type->results[i].type, &r.of.agg.items[i]);
         for (size_t i = 0; !e && i < f->type->nresults; i++) {
             results[i] = r.of.agg.items[i];
             r.of.agg.items[i] = (wf_val){0};
         }
     }
-    cabi_path_pop(&cx, p);
-    cabi_cx_fini(&cx);
+    wf_cabi_path_pop(&cx, p);
+    wf_cabi_cx_fini(&cx);
     if (e || f->type->nresults != 1) wf_val_free(&r);
     return e;
 }
@@ -142,43 +142,43 @@ static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
         raw[i] = l->ps[i] == WF_FLAT_I32 || l->ps[i] == WF_FLAT_F32 ? slots[i].u32 : slots[i].u64;
     cabi_lends lends = {0};
     cabi_cx cx;
-    cabi_cx_init(&cx, &l->opts, ci);
+    wf_cabi_cx_init(&cx, &l->opts, ci);
     cx.lends = &lends;
     cx.adapter = l->callee->lifted;
     wf_val *args = wf_xcalloc(WF_MAX(t->nparams, 1), sizeof *args);
     wf_val *res = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *res);
     uint32_t max_params = l->async ? CABI_MAX_FLAT_ASYNC_PARAMS : WF_CABI_MAX_FLAT_PARAMS;
     uint32_t max_results = l->async ? 0 : WF_CABI_MAX_FLAT_RESULTS;
-    wf_error *e = cabi_lift_values(&cx, t->params, t->nparams, max_params, raw, "parameter", args);
-    if (!e) e = cfunc_call(l->callee, l->inst, args, res);
+    wf_error *e = wf_cabi_lift_values(&cx, t->params, t->nparams, max_params, raw, "parameter", args);
+    if (!e) e = wf_cfunc_call(l->callee, l->inst, args, res);
     if (!e) {
         uint64_t out[WF_CABI_MAX_FLAT_RESULTS];
         uint32_t nout = 0, retptr;
-        bool spill = cabi_count_flat(t->results, t->nresults) > max_results;
+        bool spill = wf_cabi_count_flat(t->results, t->nresults) > max_results;
         if (spill) retptr = (uint32_t)raw[l->np - 1];
-        e = cabi_lower_values(&cx, t->results, t->nresults, max_results, res, "result",
+        e = wf_cabi_lower_values(&cx, t->results, t->nresults, max_results, res, "result",
                               out, &nout, spill ? &retptr : NULL);
         if (l->async) slots[0].u64 = CABI_SUBTASK_RETURNED;
         else for (uint32_t i = 0; !e && i < l->nr; i++) slots[i].u64 = out[i];
     }
-    cabi_lends_release(&lends);   /* Subtask.deliver_resolve */
+    wf_cabi_lends_release(&lends);   /* Subtask.deliver_resolve */
     for (size_t i = 0; i < t->nparams; i++) wf_val_free(&args[i]);
     for (size_t i = 0; i < t->nresults; i++) wf_val_free(&res[i]);
     free(args);
     free(res);
-    cabi_cx_fini(&cx);
+    wf_cabi_cx_fini(&cx);
     return e;
 }
 
 static const wf_functype *functype_of(const wf_flat *ps, uint32_t np, const wf_flat *rs, uint32_t nr)
 {
     wf_valtype p[WF_CABI_MAX_FLAT_PARAMS + 1], r[WF_CABI_MAX_FLAT_RESULTS + 1];
-    for (uint32_t i = 0; i < np; i++) p[i] = cabi_flat_valtype(ps[i]);
-    for (uint32_t i = 0; i < nr; i++) r[i] = cabi_flat_valtype(rs[i]);
+    for (uint32_t i = 0; i < np; i++) p[i] = wf_cabi_flat_valtype(ps[i]);
+    for (uint32_t i = 0; i < nr; i++) r[i] = wf_cabi_flat_valtype(rs[i]);
     return wf_functype_get(p, np, r, nr);
 }
 
-wf_func *cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_func *type,
+wf_func *wf_cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_func *type,
                      const wf_cabi_opts *opts, bool async)
 {
     lowered *l = wf_xcalloc(1, sizeof *l);
@@ -189,18 +189,18 @@ wf_func *cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_fun
     l->opts = *opts;
     l->async = async;
     if (async) {   /* flatten_functype(opts, ft, 'lower') with async */
-        uint32_t fp = cabi_count_flat(type->params, type->nparams);
+        uint32_t fp = wf_cabi_count_flat(type->params, type->nparams);
         l->np = 0;
         if (fp > CABI_MAX_FLAT_ASYNC_PARAMS) l->ps[l->np++] = WF_FLAT_I32;
         else
             for (size_t i = 0; i < type->nparams; i++)
                 for (uint32_t j = 0; j < type->params[i].type->nflat; j++)
                     l->ps[l->np++] = type->params[i].type->flat[j];
-        if (cabi_count_flat(type->results, type->nresults)) l->ps[l->np++] = WF_FLAT_I32;
+        if (wf_cabi_count_flat(type->results, type->nresults)) l->ps[l->np++] = WF_FLAT_I32;
         l->rs[0] = WF_FLAT_I32;
         l->nr = 1;
     } else {
-        cabi_core_sig(type, true, l->ps, &l->np, l->rs, &l->nr);
+        wf_cabi_core_sig(type, true, l->ps, &l->np, l->rs, &l->nr);
     }
     return wf_func_new_host(root->store, functype_of(l->ps, l->np, l->rs, l->nr), lower_trampoline, l);
 }
@@ -217,7 +217,7 @@ static wf_error *res_new(wf_caller *c, void *env, wf_slot *slots)
     (void)c;
     builtin *b = env;
     uint32_t h;
-    wf_error *e = cabi_resource_new(&b->inst->ci, b->rt, slots[0].u32, &h);
+    wf_error *e = wf_cabi_resource_new(&b->inst->ci, b->rt, slots[0].u32, &h);
     if (!e) slots[0].u64 = h;
     return e;
 }
@@ -226,7 +226,7 @@ static wf_error *res_drop(wf_caller *c, void *env, wf_slot *slots)
 {
     (void)c;
     builtin *b = env;
-    return cabi_resource_drop(&b->inst->ci, b->rt, slots[0].u32);
+    return wf_cabi_resource_drop(&b->inst->ci, b->rt, slots[0].u32);
 }
 
 static wf_error *res_rep(wf_caller *c, void *env, wf_slot *slots)
@@ -234,12 +234,12 @@ static wf_error *res_rep(wf_caller *c, void *env, wf_slot *slots)
     (void)c;
     builtin *b = env;
     uint32_t rep;
-    wf_error *e = cabi_resource_rep(&b->inst->ci, b->rt, slots[0].u32, &rep);
+    wf_error *e = wf_cabi_resource_rep(&b->inst->ci, b->rt, slots[0].u32, &rep);
     if (!e) slots[0].u64 = rep;
     return e;
 }
 
-wf_func *cinst_builtin(wf_cinstance *root, crt *r, uint8_t canon_kind, cabi_rtype *rt)
+wf_func *wf_cinst_builtin(wf_cinstance *root, crt *r, uint8_t canon_kind, cabi_rtype *rt)
 {
     builtin *b = wf_xcalloc(1, sizeof *b);
     wf_vec_push(&root->allocs, b);
@@ -266,7 +266,7 @@ static bool iface_matches(const char *full, const char *want, size_t wlen)
     return slash && base - (size_t)(slash + 1 - full) == wlen && !memcmp(slash + 1, want, wlen);
 }
 
-cfunc *cinst_find_func(const cexports *ex, const char *name)
+cfunc *wf_cinst_find_func(const cexports *ex, const char *name)
 {
     const char *hash = strchr(name, '#');
     for (size_t i = 0; i < ex->n; i++) {
@@ -277,7 +277,7 @@ cfunc *cinst_find_func(const cexports *ex, const char *name)
         }
         if (e->item.sort != WF_CSORT_INSTANCE || !iface_matches(e->name, name, (size_t)(hash - name)))
             continue;
-        cfunc *f = cinst_find_func(e->item.of.inst, hash + 1);
+        cfunc *f = wf_cinst_find_func(e->item.of.inst, hash + 1);
         if (f) return f;
     }
     return NULL;
@@ -287,13 +287,13 @@ wf_error *wf_cinstance_call(wf_cinstance *inst, const char *name, const wf_val *
                             wf_val *result)
 {
     memset(result, 0, sizeof *result);
-    cfunc *f = cinst_find_func(&inst->exports, name);
+    cfunc *f = wf_cinst_find_func(&inst->exports, name);
     if (!f) return wf_error_new(WF_ERR_NOT_FOUND, "the component exports no function `%s`", name);
     const wf_wit_func *t = f->type;
     wf_error *e = check_args(t, args, nargs);
     if (e) return e;
     wf_val *vals = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *vals);
-    e = cfunc_call(f, NULL, args, vals);
+    e = wf_cfunc_call(f, NULL, args, vals);
     if (!e) {
         if (t->nresults == 1 && !t->named_results) {
             *result = vals[0];

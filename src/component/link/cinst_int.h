@@ -5,7 +5,7 @@
  *
  * Instantiation (cinst.c) walks a component's definitions in order and
  * appends one runtime item per definition to the index space it names
- * (comp.h); calls (cinst_call.c) go through cfunc_call, which is the spec's
+ * (comp.h); calls (cinst_call.c) go through wf_cfunc_call, which is the spec's
  * FuncInst: canon_lift for lifted functions, a plain call for host ones.
  * Component-to-component calls are a lowered core function (a host function
  * of the core engine) that lifts its arguments to wf_val, calls the callee
@@ -109,20 +109,20 @@ struct wf_clinker {
 
 /* Bind a resource node to its runtime type in r; look one up (through the
  * enclosing instances, for outer aliases). */
-void crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt);
-cabi_rtype *crt_lookup(crt *r, const wf_cresource *res);
+void wf_crt_bind(crt *r, const wf_cresource *res, cabi_rtype *rt);
+cabi_rtype *wf_crt_lookup(crt *r, const wf_cresource *res);
 
 /* FuncInst call: caller is NULL from the host, else the calling instance.
  * args are checked (from the host: by wf_cinstance_call). results has
  * type->nresults slots; they are owned by the caller on success. */
-wf_error *cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *results);
+wf_error *wf_cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *results);
 
 /* Core functions made by `canon lower` and the resource built-ins. */
-wf_func *cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_func *type,
+wf_func *wf_cinst_lower(wf_cinstance *root, crt *r, cfunc *callee, const wf_wit_func *type,
                      const wf_cabi_opts *opts, bool async);
-wf_func *cinst_builtin(wf_cinstance *root, crt *r, uint8_t canon_kind, cabi_rtype *rt);
+wf_func *wf_cinst_builtin(wf_cinstance *root, crt *r, uint8_t canon_kind, cabi_rtype *rt);
 
 /* A named export (by `method` rules, see wf_component_find_func). */
-cfunc *cinst_find_func(const cexports *ex, const char *name);
+cfunc *wf_cinst_find_func(const cexports *ex, const char *name);
 
 #endif

@@ -2,7 +2,7 @@
  * wit.c - a registry `wit` field (wit.h) from the WIT syntax tree, name
  * resolution and the Canonical ABI layout of every type.
  *
- * The text is parsed by the full WIT parser (wit_parse.c, wit_parse_items:
+ * The text is parsed by the full WIT parser (wit_parse.c, wf_wit_parse_items:
  * the items of one interface body); this file turns that tree into type
  * nodes. A use of a name becomes a REF node and `type x = T` an ALIAS node.
  * Resolution then rewrites every type pointer to its final structural node,
@@ -465,7 +465,7 @@ wf_error *wf_wit_parse(const char *text, size_t len, wf_wit **out)
     wf_arena arena = {0};
     wit_iface *items;
     *out = NULL;
-    wf_error *e = wit_parse_items(&arena, text, len, &items);
+    wf_error *e = wf_wit_parse_items(&arena, text, len, &items);
     for (size_t i = 0; !e && i < items->nitems; i++) {
         const wit_iitem *it = &items->items[i];
         e = it->kind == WIT_II_FUNC ? conv_func(&p, it->func) : conv_tdef(&p, it->type);

@@ -1,7 +1,7 @@
 /*
  * wit_ast.h - the syntax tree of full WIT documents (packages, interfaces,
  * worlds, `use`, type definitions, resources, feature gates) as written, one
- * tree per source file; wit_parse.c builds it and wit_resolve.c checks and
+ * tree per source file; wit_parse.c builds it and wf_wit_resolve.c checks and
  * resolves a set of trees into packages.
  *
  * Every node lives in an arena (base/arena.h) owned by the wit_doc
@@ -81,7 +81,7 @@ typedef struct wit_tdef {
     size_t nfuncs;
     wit_pos pos;
     wit_gate gate;
-    int state;                  /* wit_resolve.c: cycle search */
+    int state;                  /* wf_wit_resolve.c: cycle search */
 } wit_tdef;
 
 typedef struct wit_use_name { char *name, *as; wit_pos pos; } wit_use_name;
@@ -178,7 +178,7 @@ typedef struct wit_file {
 
 /* Parse one file's text into a tree in arena a. Errors are WF_ERR_INVALID
  * "path:line:col: message". */
-wf_error *wit_parse_file(wf_arena *a, const char *path, const char *text, size_t len,
+wf_error *wf_wit_parse_file(wf_arena *a, const char *path, const char *text, size_t len,
                          wit_file **out);
 
 /* Parse the text of a registry `wit` field: the items of one interface
@@ -186,9 +186,9 @@ wf_error *wit_parse_file(wf_arena *a, const char *path, const char *text, size_t
  * input, into *out. Also accepts the field's legacy forms (`float32`,
  * `float64`, named results). Errors are WF_ERR_INVALID with line and col set
  * and a message without a position. */
-wf_error *wit_parse_items(wf_arena *a, const char *text, size_t len, wit_iface **out);
+wf_error *wf_wit_parse_items(wf_arena *a, const char *text, size_t len, wit_iface **out);
 
 /* A printable name of a package, "ns:name@ver" (arena string). */
-char *wit_pkgname_str(wf_arena *a, const wit_pkgname *n);
+char *wf_wit_pkgname_str(wf_arena *a, const wit_pkgname *n);
 
 #endif

@@ -3,7 +3,7 @@
  */
 #include "component/wit/wit_lex.h"
 
-void wit_lex_init(wit_lexer *lx, const char *text, size_t len)
+void wf_wit_lex_init(wit_lexer *lx, const char *text, size_t len)
 {
     lx->src = lx->p = text;
     lx->end = text + len;
@@ -45,7 +45,7 @@ static wf_error *skip(wit_lexer *lx)
     return NULL;
 }
 
-wf_error *wit_lex_next(wit_lexer *lx, wit_tok *out)
+wf_error *wf_wit_lex_next(wit_lexer *lx, wit_tok *out)
 {
     wf_error *e = skip(lx);
     if (e) return e;
@@ -98,7 +98,7 @@ wf_error *wit_lex_next(wit_lexer *lx, wit_tok *out)
                             (unsigned char)c);
 }
 
-const char *wit_tok_name(wit_tok_kind k)
+const char *wf_wit_tok_name(wit_tok_kind k)
 {
     static const char *const names[] = {
         "end of input", "identifier", "identifier", "integer", "`(`", "`)`", "`{`", "`}`",
@@ -108,7 +108,7 @@ const char *wit_tok_name(wit_tok_kind k)
     return (size_t)k < WF_COUNT(names) ? names[k] : "?";
 }
 
-bool wit_tok_is(const wit_tok *t, const char *word)
+bool wf_wit_tok_is(const wit_tok *t, const char *word)
 {
     return t->kind == WIT_T_ID && strlen(word) == t->len && memcmp(t->text, word, t->len) == 0;
 }

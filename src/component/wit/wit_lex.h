@@ -34,11 +34,11 @@ typedef struct wit_lexer {
     int line, col;
 } wit_lexer;
 
-void wit_lex_init(wit_lexer *lx, const char *text, size_t len);
+void wf_wit_lex_init(wit_lexer *lx, const char *text, size_t len);
 /* The next token; an unexpected character or an unterminated comment is a
  * WF_ERR_INVALID at its position. */
-wf_error *wit_lex_next(wit_lexer *lx, wit_tok *out);
-const char *wit_tok_name(wit_tok_kind k);   /* "`(`", "identifier", ... */
-bool wit_tok_is(const wit_tok *t, const char *word);  /* a (non-%) identifier equal to word */
+wf_error *wf_wit_lex_next(wit_lexer *lx, wit_tok *out);
+const char *wf_wit_tok_name(wit_tok_kind k);   /* "`(`", "identifier", ... */
+bool wf_wit_tok_is(const wit_tok *t, const char *word);  /* a (non-%) identifier equal to word */
 
 #endif

@@ -26,7 +26,7 @@ static wf_wit_doc *doc_new(void)
 void wf_wit_doc_free(wf_wit_doc *d)
 {
     if (!d) return;
-    wit_resolved_free(d);
+    wf_wit_resolved_free(d);
     for (size_t i = 0; i < d->ngroups; i++) free(d->groups[i].files);
     free(d->groups);
     wf_arena_free(&d->arena);
@@ -46,7 +46,7 @@ static wf_error *parse_path(wf_wit_doc *d, const char *path, wit_file **out)
     wf_error *e = wf_file_read(path, &data, &len);
     if (e) return e;
     char *keep = wf_arena_strndup(&d->arena, path, strlen(path));
-    e = wit_parse_file(&d->arena, keep, (const char *)data, len, out);
+    e = wf_wit_parse_file(&d->arena, keep, (const char *)data, len, out);
     free(data);
     return e;
 }
@@ -135,7 +135,7 @@ wf_error *wf_wit_doc_load(const char *path, wf_wit_doc **out)
         }
         free(deps);
     }
-    if (!e) e = wit_resolve(d);
+    if (!e) e = wf_wit_resolve(d);
     if (e) { wf_wit_doc_free(d); return e; }
     *out = d;
     return NULL;
@@ -147,7 +147,7 @@ wf_error *wf_wit_doc_parse(const char *name, const char *text, size_t len, wf_wi
     wf_wit_doc *d = doc_new();
     wit_file *f;
     const char *keep = wf_arena_strndup(&d->arena, name, strlen(name));
-    wf_error *e = wit_parse_file(&d->arena, keep, text, len, &f);
+    wf_error *e = wf_wit_parse_file(&d->arena, keep, text, len, &f);
     if (!e) {
         d->groups = wf_xcalloc(1, sizeof *d->groups);
         d->groups[0].files = wf_xmalloc(sizeof(wit_file *));
@@ -155,7 +155,7 @@ wf_error *wf_wit_doc_parse(const char *name, const char *text, size_t len, wf_wi
         d->groups[0].nfiles = 1;
         d->groups[0].where = keep;
         d->ngroups = 1;
-        e = wit_resolve(d);
+        e = wf_wit_resolve(d);
     }
     if (e) { wf_wit_doc_free(d); return e; }
     *out = d;

@@ -4,7 +4,7 @@
  * Grammar per docs/component-model/WIT.md: an optional `package` header,
  * then `interface`, `world`, file-level `use` and nested `package x:y { }`
  * blocks; feature gates (`@since`, `@unstable`, `@deprecated`) before items.
- * Only syntax is checked here; names are resolved by wit_resolve.c.
+ * Only syntax is checked here; names are resolved by wf_wit_resolve.c.
  */
 #include "component/wit/wit_ast.h"
 #include "component/wit/wit_lex.h"
@@ -24,12 +24,12 @@ typedef struct P {
     wf_arena *a;
     const char *path;
     int depth;
-    bool field;     /* a registry `wit` field (wit_parse_items) */
+    bool field;     /* a registry `wit` field (wf_wit_parse_items) */
 } P;
 
 /* ---- Names -------------------------------------------------------------- */
 
-char *wit_pkgname_str(wf_arena *a, const wit_pkgname *n)
+char *wf_wit_pkgname_str(wf_arena *a, const wit_pkgname *n)
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s:%s%s%s", n->ns, n->name, n->version ? "@" : "",
@@ -51,7 +51,7 @@ static bool is_keyword(const wit_tok *t)
 {
     if (t->kind != WIT_T_ID) return false;
     for (size_t i = 0; i < WF_COUNT(keywords); i++)
-        if (wit_tok_is(t, keywords[i])) return true;
+        if (wf_wit_tok_is(t, keywords[i])) return true;
     return false;
 }
 
@@ -75,12 +75,12 @@ static wf_error *unexpected(P *p, const char *want)
     if (t->kind == WIT_T_ID || t->kind == WIT_T_EXPLICIT_ID || t->kind == WIT_T_INT)
         return err_at(p, t, "expected %s, found %s`%.*s`", want, is_keyword(t) ? "keyword " : "",
                       (int)t->len, t->text);
-    return err_at(p, t, "expected %s, found %s", want, wit_tok_name(t->kind));
+    return err_at(p, t, "expected %s, found %s", want, wf_wit_tok_name(t->kind));
 }
 
 static wf_error *next(P *p)
 {
-    wf_error *e = wit_lex_next(&p->lx, &p->tok);
+    wf_error *e = wf_wit_lex_next(&p->lx, &p->tok);
     if (e && !p->field) {
         wf_error *w = wf_error_new(WF_ERR_INVALID, "%s:%s", p->path, e->message);
         wf_error_free(e);
@@ -91,11 +91,11 @@ static wf_error *next(P *p)
 
 static wf_error *expect(P *p, wit_tok_kind k)
 {
-    if (p->tok.kind != k) return unexpected(p, wit_tok_name(k));
+    if (p->tok.kind != k) return unexpected(p, wf_wit_tok_name(k));
     return next(p);
 }
 
-static bool at_kw(P *p, const char *w) { return wit_tok_is(&p->tok, w); }
+static bool at_kw(P *p, const char *w) { return wf_wit_tok_is(&p->tok, w); }
 
 static wf_error *expect_kw(P *p, const char *w)
 {
@@ -218,7 +218,7 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
     wit_tok at = p->tok;
     t->pos = pos_of(p, &at);
     for (size_t i = 0; i < WF_COUNT(prims); i++)
-        if (wit_tok_is(&at, prims[i].name) && (prims[i].kind >= 0 || p->field)) {
+        if (wf_wit_tok_is(&at, prims[i].name) && (prims[i].kind >= 0 || p->field)) {
             t->kind = WIT_TE_PRIM;
             t->prim = prims[i].kind < 0 ? -prims[i].kind : prims[i].kind;
             return next(p);
@@ -229,7 +229,7 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
     }
     if (at.kind != WIT_T_ID) return unexpected(p, "a type");
     if ((e = next(p))) return e;
-    if (wit_tok_is(&at, "list")) {
+    if (wf_wit_tok_is(&at, "list")) {
         t->kind = WIT_TE_LIST;
         if ((e = expect(p, WIT_T_LT)) || (e = texpr(p, &t->a))) return e;
         if (p->tok.kind == WIT_T_COMMA) {
@@ -242,26 +242,26 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
         }
         return expect(p, WIT_T_GT);
     }
-    if (wit_tok_is(&at, "option")) { t->kind = WIT_TE_OPTION; return one_arg(p, &t->a); }
-    if (wit_tok_is(&at, "own") || wit_tok_is(&at, "borrow")) {
-        t->kind = wit_tok_is(&at, "own") ? WIT_TE_OWN : WIT_TE_BORROW;
+    if (wf_wit_tok_is(&at, "option")) { t->kind = WIT_TE_OPTION; return one_arg(p, &t->a); }
+    if (wf_wit_tok_is(&at, "own") || wf_wit_tok_is(&at, "borrow")) {
+        t->kind = wf_wit_tok_is(&at, "own") ? WIT_TE_OWN : WIT_TE_BORROW;
         if ((e = expect(p, WIT_T_LT)) || (e = ident(p, &t->name, NULL))) return e;
         return expect(p, WIT_T_GT);
     }
-    if (wit_tok_is(&at, "future") || wit_tok_is(&at, "stream")) {
-        t->kind = wit_tok_is(&at, "future") ? WIT_TE_FUTURE : WIT_TE_STREAM;
+    if (wf_wit_tok_is(&at, "future") || wf_wit_tok_is(&at, "stream")) {
+        t->kind = wf_wit_tok_is(&at, "future") ? WIT_TE_FUTURE : WIT_TE_STREAM;
         if (p->tok.kind != WIT_T_LT) return NULL;
         return one_arg(p, &t->a);
     }
-    if (wit_tok_is(&at, "error-context")) { t->kind = WIT_TE_ERROR_CONTEXT; return NULL; }
-    if (wit_tok_is(&at, "map")) {
+    if (wf_wit_tok_is(&at, "error-context")) { t->kind = WIT_TE_ERROR_CONTEXT; return NULL; }
+    if (wf_wit_tok_is(&at, "map")) {
         t->kind = WIT_TE_MAP;
         if ((e = expect(p, WIT_T_LT)) || (e = texpr(p, &t->a)) || (e = expect(p, WIT_T_COMMA)) ||
             (e = texpr(p, &t->b)))
             return e;
         return expect(p, WIT_T_GT);
     }
-    if (wit_tok_is(&at, "result")) {
+    if (wf_wit_tok_is(&at, "result")) {
         t->kind = WIT_TE_RESULT;
         if (p->tok.kind != WIT_T_LT) return NULL;
         if ((e = next(p))) return e;
@@ -273,7 +273,7 @@ static wf_error *texpr_inner(P *p, wit_texpr *t)
         }
         return expect(p, WIT_T_GT);
     }
-    if (wit_tok_is(&at, "tuple")) {
+    if (wf_wit_tok_is(&at, "tuple")) {
         t->kind = WIT_TE_TUPLE;
         if ((e = expect(p, WIT_T_LT))) return e;
         WF_VEC(wit_texpr *) v = {0};
@@ -435,15 +435,15 @@ static wf_error *typedef_(P *p, wit_tdef **out)
     *out = d;
     wit_tok kw = p->tok;
     if ((e = next(p)) || (e = ident(p, &d->name, &d->pos))) return e;
-    if (wit_tok_is(&kw, "type")) {
+    if (wf_wit_tok_is(&kw, "type")) {
         d->kind = WIT_TD_ALIAS;
         if ((e = expect(p, WIT_T_EQ)) || (e = texpr(p, &d->alias))) return e;
         return expect(p, WIT_T_SEMI);
     }
-    if (wit_tok_is(&kw, "record")) { d->kind = WIT_TD_RECORD; return fields(p, d, true, false); }
-    if (wit_tok_is(&kw, "variant")) { d->kind = WIT_TD_VARIANT; return fields(p, d, false, true); }
-    if (wit_tok_is(&kw, "enum")) { d->kind = WIT_TD_ENUM; return fields(p, d, false, false); }
-    if (wit_tok_is(&kw, "flags")) { d->kind = WIT_TD_FLAGS; return fields(p, d, false, false); }
+    if (wf_wit_tok_is(&kw, "record")) { d->kind = WIT_TD_RECORD; return fields(p, d, true, false); }
+    if (wf_wit_tok_is(&kw, "variant")) { d->kind = WIT_TD_VARIANT; return fields(p, d, false, true); }
+    if (wf_wit_tok_is(&kw, "enum")) { d->kind = WIT_TD_ENUM; return fields(p, d, false, false); }
+    if (wf_wit_tok_is(&kw, "flags")) { d->kind = WIT_TD_FLAGS; return fields(p, d, false, false); }
     d->kind = WIT_TD_RESOURCE;
     return resource_body(p, d);
 }
@@ -559,10 +559,10 @@ static wf_error *iface_body(P *p, wit_iface *ifc)
     return expect(p, WIT_T_RBRACE);
 }
 
-wf_error *wit_parse_items(wf_arena *a, const char *text, size_t len, wit_iface **out)
+wf_error *wf_wit_parse_items(wf_arena *a, const char *text, size_t len, wit_iface **out)
 {
     P p = { .a = a, .path = "wit", .field = true };
-    wit_lex_init(&p.lx, text, len);
+    wf_wit_lex_init(&p.lx, text, len);
     *out = wf_arena_alloc(a, sizeof **out);
     wf_error *e = next(&p);
     return e ? e : iface_items(&p, *out, WIT_T_EOF);
@@ -780,11 +780,11 @@ static bool docs_before(const char *src, const char *at)
     return false;
 }
 
-wf_error *wit_parse_file(wf_arena *a, const char *path, const char *text, size_t len,
+wf_error *wf_wit_parse_file(wf_arena *a, const char *path, const char *text, size_t len,
                          wit_file **out)
 {
     P p = { .a = a, .path = path };
-    wit_lex_init(&p.lx, text, len);
+    wf_wit_lex_init(&p.lx, text, len);
     wit_file *f = wf_arena_alloc(a, sizeof *f);
     f->path = path;
     *out = f;

@@ -1,5 +1,5 @@
 /*
- * wit_resolve.c - name resolution and checks over parsed WIT files
+ * wf_wit_resolve.c - name resolution and checks over parsed WIT files
  * (wit_doc.h): packages from groups of files, `use` of interfaces and types
  * within and across packages (with versions and `as`), type references,
  * handles, cycles (types, interfaces, worlds, packages), duplicate names,
@@ -153,7 +153,7 @@ static rworld *pkg_world(rpkg *p, const char *name)
 static wf_error *add_part(R *r, size_t group, wit_pkgpart *part, const wit_pkgname *name,
                           const wit_pos *hdr)
 {
-    char *key = wit_pkgname_str(&r->d->arena, name);
+    char *key = wf_wit_pkgname_str(&r->d->arena, name);
     rpkg *p = NULL;
     for (size_t i = 0; i < r->pkgs.len; i++)
         if (strcmp(r->pkgs.data[i]->key, key) == 0) p = r->pkgs.data[i];
@@ -800,8 +800,8 @@ static wf_error *collect(R *r)
                          (!main->version) != (!f->top.name.version) ||
                          (main->version && strcmp(main->version, f->top.name.version))))
                 return err(&f->top.name.pos, "package identifier `%s` does not match previous package "
-                           "name of `%s`", wit_pkgname_str(&d->arena, &f->top.name),
-                           wit_pkgname_str(&d->arena, main));
+                           "name of `%s`", wf_wit_pkgname_str(&d->arena, &f->top.name),
+                           wf_wit_pkgname_str(&d->arena, main));
             if (f->top.has_docs) {
                 if (docs) return err(&f->top.name.pos, "found doc comments on multiple 'package' items");
                 docs = true;
@@ -826,7 +826,7 @@ static wf_error *collect(R *r)
     return NULL;
 }
 
-wf_error *wit_resolve(wf_wit_doc *d)
+wf_error *wf_wit_resolve(wf_wit_doc *d)
 {
     resolved *rs = wf_xcalloc(1, sizeof *rs);
     d->resolved = rs;
@@ -861,7 +861,7 @@ wf_error *wit_resolve(wf_wit_doc *d)
 
 static void free_scope(riface *f) { wf_vec_free(&f->names); wf_vec_free(&f->deps); }
 
-void wit_resolved_free(wf_wit_doc *d)
+void wf_wit_resolved_free(wf_wit_doc *d)
 {
     resolved *rs = d->resolved;
     if (!rs) return;
