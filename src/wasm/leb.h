@@ -44,7 +44,7 @@ typedef struct wf_reader {
 static inline void wf_reader_init(wf_reader *r, const uint8_t *data, size_t len, size_t origin)
 {
     r->p = r->start = data;
-    r->end = data + len;
+    r->end = len ? data + len : data;   /* data may be NULL when len is 0 (no pointer arithmetic on NULL) */
     r->origin = origin;
     r->eof_msg = WF_MSG_EOF;
     r->err = NULL;
