@@ -19,7 +19,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-        "usage: wasmfn call [--timeout MS] DIR ID [ARG...]\n"
+        "usage: wasmfn call [--timeout MS] [--tier=T] DIR ID [ARG...]\n"
         "\n"
         "Load the project in DIR, call function ID (namespace:name) once and print\n"
         "its result as one line of JSON. Each ARG is one JSON value: numbers, strings\n"
@@ -28,6 +28,7 @@ static void usage(FILE *out)
         "{\"case\": v} for variants.\n"
         "\n"
         "  --timeout MS   give up (TIMEOUT) after MS milliseconds, queue included\n"
+        WF_CLI_TIER_HELP
         "\n"
         "exit status: 0 success, 1 call error, 2 usage error, 3 load error\n");
 }
@@ -72,6 +73,11 @@ int wf_cli_call(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return WF_EXIT_OK;
+        }
+        int tr = wf_cli_tier_option("call", argc, argv, &i);
+        if (tr) {
+            if (tr > 0) continue;
+            return WF_EXIT_USAGE;
         }
         if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
             char *end;

@@ -16,4 +16,13 @@ int wf_cli_call(int argc, char **argv);
 int wf_cli_exec(int argc, char **argv);
 int wf_cli_wit(int argc, char **argv);
 
+/* argv[*i] is `--tier=T` or `--tier T` (then *i moves past T): set the
+ * engine tier. 1 when it was the option, 0 when not, -1 on a bad value
+ * (said on stderr). */
+int wf_cli_tier_option(const char *cmd, int argc, char **argv, int *i);
+#define WF_CLI_TIER_HELP "  --tier=auto|interp|compiled\n" \
+    "                 the engine tier: interp (the default) interprets, compiled compiles\n" \
+    "                 each module with LLVM before it runs, auto compiles where available\n"
+
 #endif
+

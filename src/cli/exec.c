@@ -20,7 +20,7 @@ enum { EXEC_TRAP = 134 };
 static void usage(FILE *out)
 {
     fprintf(out,
-        "usage: wasmfn exec [--dir HOST[::GUEST][::ro]]... [--env NAME=VALUE]... FILE [ARG...]\n"
+        "usage: wasmfn exec [--dir HOST[::GUEST][::ro]]... [--env NAME=VALUE]... [--tier=T] FILE [ARG...]\n"
         "\n"
         "Run the WASI preview 1 command module FILE (.wasm, or .wat text): its _start,\n"
         "with ARG... as arguments after FILE, this process's stdin, stdout and stderr,\n"
@@ -30,6 +30,7 @@ static void usage(FILE *out)
         "                             (an absolute path; default: HOST as written);\n"
         "                             ::ro makes it read-only\n"
         "  --env NAME=VALUE           set an environment variable for the guest\n"
+        WF_CLI_TIER_HELP
         "\n"
         "exit status: the guest's (proc_exit, or 0 when _start returns), 134 after a\n"
         "trap, 2 usage error, 3 the module cannot be loaded or linked\n");
@@ -104,6 +105,12 @@ int wf_cli_exec(int argc, char **argv)
         if (!strcmp(a, "--")) {
             i++;
             break;
+        }
+        int tr = wf_cli_tier_option("exec", argc, argv, &i);
+        if (tr) {
+            if (tr > 0) continue;
+            wf_wasi_ctx_free(ctx);
+            return WF_EXIT_USAGE;
         }
         if ((!strcmp(a, "--dir") || !strcmp(a, "--env")) && i + 1 < argc) {
             const char *v = argv[++i];

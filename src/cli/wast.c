@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "base/file.h"
+#include "wasm/jit.h"
 
 typedef enum mod_state { MOD_OK, MOD_SKIPPED, MOD_FAILED } mod_state;
 
@@ -861,7 +862,7 @@ static void run_file(const char *path, bool verbose, wast_totals *tot, known_vec
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: wasmfn wast [-v] [--known-failures LIST] FILE...\n"
+            "usage: wasmfn wast [-v] [--tier=T] [--known-failures LIST] FILE...\n"
             "\n"
             "Run WebAssembly spec scripts (.wast): modules, register, invoke/get and\n"
             "the assert_* commands. Component scripts too: (component ...) in text,\n"
@@ -874,7 +875,9 @@ static void usage(FILE *out)
             "need a proposal wasmfn does not implement are skipped.\n"
             "\n"
             "options:\n"
-            "  -v, --verbose  also print each skipped command with its reason\n"
+            "  -v, --verbose  also print each skipped command with its reason (and\n"
+            "                 each function the compiled tier leaves interpreted)\n"
+            WF_CLI_TIER_HELP
             "  --known-failures LIST\n"
             "                 commands known to fail, one `PATH:LINE REASON` a line:\n"
             "                 counted as skipped with their reason when they fail,\n"
@@ -922,7 +925,14 @@ int wf_cli_wast(int argc, char **argv)
         }
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbose = true;
+            wf_jit_set_verbose(true);
             continue;
+        }
+        int tr = wf_cli_tier_option("wast", argc, argv, &first);
+        if (tr) {
+            if (tr > 0) continue;
+            known_free(&known);
+            return WF_EXIT_USAGE;
         }
         known_free(&known);
         fprintf(stderr, "wasmfn wast: unknown option '%s'\n", a);

@@ -1086,6 +1086,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         emit(&c, 0); /* slots ENTER initializes, known at the end */
         emit(&c, 0); /* frame size, known at the end */
         emit(&c, 0); /* the init template */
+        emit(&c, 0); /* the compiled tier's entry, set by JIT_ENTER's maker */
         ctrl f;
         memset(&f, 0, sizeof f);
         f.kind = K_FUNC;
@@ -1124,6 +1125,8 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
         code->words[2] = ninit;
         code->words[4] = (wf_word)code->init;
         code->func_index = func_index;
+        code->body = body_bytes;
+        code->body_len = len;
         code->ncalls = (uint32_t)c.calls.len;
         code->calls = c.calls.data;
         c.calls.data = NULL;

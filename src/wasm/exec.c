@@ -27,6 +27,7 @@
 #define WF_MAX_FRAMES    100000u
 #define WF_MAX_NESTING   200          /* host -> wasm re-entry depth */
 #define WF_FRAME_COST    64u          /* bytes one call counts against a stack limit */
+#define WF_JIT_STACK_MARGIN (128u << 10) /* fiber stack compiled code leaves free */
 
 #define STATE_MAP_LEN ((size_t)WF_STACK_SLOTS * sizeof(wf_slot) + (size_t)WF_MAX_FRAMES * sizeof(wf_frame))
 
@@ -262,11 +263,23 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     const int old_in_wasm = t->in_wasm;
     sigjmp_buf jb;
     wf_error *err;
+    if (t->depth == 0) {
+        /* Compiled code (jit/) runs on this fiber's stack: it traps when
+         * less than WF_JIT_STACK_MARGIN is left, room kept for the host
+         * functions, helpers and interpreted calls it makes. */
+        t->jit_stack_limit = (uintptr_t)wf_fiber_stack_lo(fb) + WF_JIT_STACK_MARGIN;
+    }
     t->depth++;
     t->trap_jmp = &jb;
+    t->jit_err = NULL;
     if (sigsetjmp(jb, 0) == 0) {
         t->in_wasm = 1;
         err = wf_interp_run(t, f, fp);
+    } else if (t->jit_err) {
+        /* A trap raised by compiled code, or an error it passed on. */
+        wf_fiber_unwound_below(__builtin_frame_address(0));
+        err = t->jit_err;
+        t->jit_err = NULL;
     } else {
         /* The frames below this one were left by siglongjmp. */
         wf_fiber_unwound_below(__builtin_frame_address(0));

@@ -121,6 +121,8 @@ WF_OUT_OF_LINE static void thread_ready(void)
     pthread_setspecific(g_key, (void *)1);
 }
 
+const void *wf_fiber_stack_lo(const wf_fiber *f) { return f->lo; }
+
 size_t wf_fiber_stack_size(void)
 {
     return FIBER_STACK;

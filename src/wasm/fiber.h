@@ -74,6 +74,8 @@ void wf_exec_state_reset(void *state);
  * the current fiber's stack below addr (the frames given up), as a reused
  * stack must not carry them into later calls. No-op unless sanitized. */
 void wf_fiber_unwound_below(const void *addr);
+/* The lowest usable address of f's stack (it grows down towards it). */
+const void *wf_fiber_stack_lo(const wf_fiber *f);
 /* Bytes of usable C stack per fiber. */
 size_t wf_fiber_stack_size(void);
 

@@ -152,8 +152,20 @@ L_ENTER: {
     wf_slot *d = fp + pc[1];
     const wf_slot *src = (const wf_slot *)pc[4];
     for (wf_word n = pc[2]; n; n--) *d++ = *src++;
-    pc += 5;
+    pc += 6;
     NEXT();
+}
+L_JIT_ENTER: {
+    /* The function was compiled (jit/): run it natively on this frame's
+     * slots (arguments in, results out), then return as the interpreted
+     * body would. A trap inside leaves by the call's trap point. */
+    if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
+    if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
+    t->fsp = fsp;
+    t->sp = fp + pc[3];
+    ((wf_jit_entry_fn)pc[5])(t, inst, fp);
+    t->mem = mem;
+    goto L_RETURN;
 }
 L_LOOP_HEAD:
     if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");

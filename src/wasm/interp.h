@@ -31,13 +31,16 @@ struct wf_code {
     uint32_t func_index;
     wf_slot *init;          /* ENTER's template: zeros for the declared locals, then the constants; owned */
     uint32_t *calls;        /* until wf_code_link: where CALLs hold a function index */
+    const uint8_t *body;    /* the validated body (in the module's bytes), for the compiled tier */
+    size_t body_len;
     uint32_t ncalls;
 };
 
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
  * Operands in brackets: s = slot, i = immediate, L = code address. */
 #define WF_IOPS_CONTROL(X) \
-    X(ENTER)          /* i nparams, i ninit, i frame_slots, i init template */ \
+    X(ENTER)          /* i nparams, i ninit, i frame_slots, i init template, i jit entry (unused here) */ \
+    X(JIT_ENTER)      /* ENTER's operands; the function runs compiled (jit/): its entry is the last */ \
     X(LOOP_HEAD)      /* interrupt check at loop headers */ \
     X(UNREACHABLE) \
     X(NOP) \
@@ -299,9 +302,19 @@ typedef struct wf_thread {
      * backtrace (the interpreter keeps its pc and frame pointer there). */
     uintptr_t fault_regs[40];
     int nfault_regs;
+    /* The compiled tier (jit/): compiled code traps when the native stack
+     * pointer goes below jit_stack_limit; a trap it raises leaves its error
+     * in jit_err before jumping to trap_jmp (NULL there: a guard-page
+     * fault, "out of bounds memory access"). */
+    uintptr_t jit_stack_limit;
+    wf_error *jit_err;
 } wf_thread;
 
 wf_thread *wf_thread_get(void);
+
+/* A compiled function's entry (jit/): arguments in fp[0..nparams), results
+ * written to fp[0..nresults); traps leave through t->trap_jmp. */
+typedef void (*wf_jit_entry_fn)(wf_thread *t, wf_instance *inst, wf_slot *fp);
 
 /* Run f with its arguments in fp[0..nparams); results in fp[0..nresults).
  * The frame stack and value stack of t are used from t->fsp and fp up. */

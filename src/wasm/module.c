@@ -2,8 +2,11 @@
  * module.c - the life cycle of a wf_module (made from a binary or from text,
  * freed with everything it owns) and its import/export accessors.
  */
+#include <stdio.h>
+
 #include "wasm/code.h"
 #include "wasm/decode.h"
+#include "wasm/jit.h"
 
 /* The module owns a private copy of the bytes; *out is the caller's. */
 wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
@@ -18,6 +21,14 @@ wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
         wf_module_free(m);
         return e;
     }
+    if (wf_jit_tier() != WF_TIER_INTERP) {
+        /* A module the tier fails on still runs, interpreted. */
+        e = wf_jit_compile_module(m);
+        if (e) {
+            fprintf(stderr, "wasmfn: compiled tier: %s (the module stays interpreted)\n", e->message);
+            wf_error_free(e);
+        }
+    }
     *out = m;
     return NULL;
 }
@@ -30,6 +41,7 @@ static void free_const(wf_constexpr *c)
 void wf_module_free(wf_module *m)
 {
     if (!m) return;
+    wf_jit_module_free(m);
     free(m->types);
     for (uint32_t i = 0; i < m->nimports; i++) {
         free(m->imports[i].module);

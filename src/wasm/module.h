@@ -141,6 +141,7 @@ struct wf_module {
     /* Functions that may be referenced by ref.func in code: those in element
      * segments, exports and global initialisers ("declared" references). */
     uint8_t *func_declared;     /* one flag per function */
+    void *jit;                  /* the compiled tier's code for the module (jit/), or NULL */
 };
 
 /* Find an export by name; NULL when absent. */

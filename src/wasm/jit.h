@@ -1,0 +1,48 @@
+/*
+ * jit.h - the engine's second tier: function bodies compiled to native code
+ * with LLVM (jit/), beside the interpreter, sharing its instance layout,
+ * trap path (trap.c's guard pages and trap point), interrupt flag and fibers.
+ *
+ * The tier is chosen per process (wf_jit_set_tier) and applied to each
+ * module as it is decoded (wf_module_new): under WF_TIER_COMPILED every
+ * function body is compiled before the module is returned; a function the
+ * tier cannot compile stays interpreted. A compiled function is entered
+ * from the interpreter through its JIT_ENTER instruction (interp.h), so the
+ * tiers meet at call boundaries in both directions.
+ *
+ * Built only where LLVM 19 is found (CMake's WF_JIT); elsewhere
+ * jit/jit_none.c answers that the tier is unavailable.
+ */
+#ifndef WF_JIT_H
+#define WF_JIT_H
+
+#include "wasm/module.h"
+
+typedef enum wf_tier {
+    WF_TIER_INTERP,     /* the interpreter only */
+    WF_TIER_COMPILED,   /* compile each module whole before it runs */
+    WF_TIER_AUTO,       /* the compiled tier where it is available */
+} wf_tier;
+
+/* Whether this build has the compiled tier. */
+bool wf_jit_available(void);
+/* "auto", "interp" or "compiled"; false for anything else. */
+bool wf_tier_parse(const char *s, wf_tier *out);
+/* The tier for modules decoded from now on (process-wide). WF_TIER_COMPILED
+ * without the tier built is an error (WF_ERR_UNSUPPORTED). */
+wf_error *wf_jit_set_tier(wf_tier t);
+wf_tier wf_jit_tier(void);
+/* Print one line on stderr for each function left interpreted, and the
+ * compile time of each module. */
+void wf_jit_set_verbose(bool on);
+/* LLVM's optimisation level for later compilations (0..3, default 2). */
+void wf_jit_set_opt_level(int level);
+
+/* Compile every defined function of m (already validated and linked); the
+ * functions that compile run natively from now on. Errors are internal
+ * (LLVM failed); m then stays fully interpreted. */
+wf_error *wf_jit_compile_module(wf_module *m);
+/* Called by wf_module_free: release m's native code. */
+void wf_jit_module_free(wf_module *m);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * jit_int.h - the compiled tier's internals, shared by its files:
+ * jit.c (the LLVM JIT, module compilation, installing compiled functions),
+ * translate.c (a validated function body to LLVM IR) and rt.c (the
+ * runtime helpers compiled code calls).
+ *
+ * The native calling convention of a compiled function of a module:
+ *   results f<i>(wf_thread *t, wf_instance *inst, uint8_t *mem_base, params...)
+ * with results void, one value or a struct of them (multi-value); i32 and
+ * i64 as LLVM integers, f32/f64 as floats, references as pointers (a
+ * funcref is a wf_func *). Calls within the module are direct native calls;
+ * everything else goes through the helpers below. Each compiled function
+ * also gets an entry e<i> of the wf_jit_entry_fn shape (interp.h) that
+ * moves its arguments and results between slots and registers.
+ */
+#ifndef WF_JIT_INT_H
+#define WF_JIT_INT_H
+
+#include "wasm/interp.h"
+#include "wasm/jit.h"
+#include "wasm/runtime.h"
+#include "wasm/types.h"
+
+/* Trap codes compiled code passes to wf_jit_rt_trap. */
+enum {
+    WF_JIT_TRAP_UNREACHABLE, WF_JIT_TRAP_DIVZ, WF_JIT_TRAP_OVERFLOW, WF_JIT_TRAP_INVCONV,
+    WF_JIT_TRAP_OOB_MEM, WF_JIT_TRAP_OOB_TABLE, WF_JIT_TRAP_UNDEF_ELEM, WF_JIT_TRAP_SIG,
+    WF_JIT_TRAP_NULL_FUNC, WF_JIT_TRAP_NULL_REF, WF_JIT_TRAP_EXHAUSTED, WF_JIT_TRAP_INTERRUPTED,
+    WF_JIT_TRAP_COUNT_
+};
+
+/* ---- rt.c: helpers called from compiled code ---------------------------- */
+_Noreturn void wf_jit_rt_trap(wf_thread *t, uint32_t code);
+_Noreturn void wf_jit_rt_trap_uninit(wf_thread *t, uint32_t index);
+void wf_jit_rt_sig_check(wf_thread *t, const wf_func *f, const wf_functype *want);
+void wf_jit_rt_call(wf_thread *t, wf_instance *inst, uint32_t func, wf_slot *slots);
+void wf_jit_rt_call_ref(wf_thread *t, wf_instance *inst, wf_func *f, wf_slot *slots);
+uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta);
+void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n);
+void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n);
+void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
+                           uint32_t n);
+void wf_jit_rt_data_drop(wf_instance *inst, uint32_t seg);
+void wf_jit_rt_elem_drop(wf_instance *inst, uint32_t seg);
+void *wf_jit_rt_table_get(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t i);
+void wf_jit_rt_table_set(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t i, void *v);
+uint32_t wf_jit_rt_table_size(wf_instance *inst, uint32_t table);
+uint32_t wf_jit_rt_table_grow(wf_instance *inst, uint32_t table, void *init, uint32_t n);
+void wf_jit_rt_table_fill(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t d, void *v,
+                          uint32_t n);
+void wf_jit_rt_table_copy(wf_thread *t, wf_instance *inst, uint32_t dt, uint32_t st, uint32_t d,
+                          uint32_t s, uint32_t n);
+void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t table, uint32_t d,
+                          uint32_t s, uint32_t n);
+
+/* Every helper with its name, for the JIT's symbol table (jit.c) and the
+ * translator's declarations (translate.c). X(name, llvm signature): the
+ * signature letters are v void, i i32, p pointer; the first letter is the
+ * result. */
+#define WF_JIT_RT_HELPERS(X) \
+    X(wf_jit_rt_trap, "vpi") \
+    X(wf_jit_rt_trap_uninit, "vpi") \
+    X(wf_jit_rt_sig_check, "vppp") \
+    X(wf_jit_rt_call, "vppip") \
+    X(wf_jit_rt_call_ref, "vpppp") \
+    X(wf_jit_rt_memory_grow, "ipi") \
+    X(wf_jit_rt_memory_fill, "vppiii") \
+    X(wf_jit_rt_memory_copy, "vppiii") \
+    X(wf_jit_rt_memory_init, "vppiiii") \
+    X(wf_jit_rt_data_drop, "vpi") \
+    X(wf_jit_rt_elem_drop, "vpi") \
+    X(wf_jit_rt_table_get, "pppii") \
+    X(wf_jit_rt_table_set, "vppiip") \
+    X(wf_jit_rt_table_size, "ipi") \
+    X(wf_jit_rt_table_grow, "ipipi") \
+    X(wf_jit_rt_table_fill, "vppiipi") \
+    X(wf_jit_rt_table_copy, "vppiiiii") \
+    X(wf_jit_rt_table_init, "vppiiiii")
+
+enum {
+#define WF_JIT_RT_ENUM_(n, sig) WF_JIT_RT_##n,
+    WF_JIT_RT_HELPERS(WF_JIT_RT_ENUM_)
+#undef WF_JIT_RT_ENUM_
+    WF_JIT_RT_COUNT_
+};
+
+
+/* ---- translate.c --------------------------------------------------------- */
+#include <llvm-c/Core.h>
+
+/* Translate every defined function of m into M (made in C): f<i> and, for
+ * each function that compiled, e<i>, named with prefix (unique per module
+ * in the JIT). compiled[i - m->nfunc_imports] tells which did; a function
+ * that did not gets a stub f<i> that calls it through the helpers, and
+ * why[i - nfunc_imports] a malloc'd reason. */
+void wf_jit_translate_module(const wf_module *m, LLVMContextRef C, LLVMModuleRef M,
+                             const char *prefix, bool *compiled, char **why);
+
+#endif

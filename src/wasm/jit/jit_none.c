@@ -1,0 +1,30 @@
+/*
+ * jit_none.c - the compiled tier's interface in a build without LLVM
+ * (CMake found no llvm-config-19): the tier is unavailable, every module
+ * runs interpreted.
+ */
+#include "wasm/jit.h"
+
+bool wf_jit_available(void) { return false; }
+
+bool wf_tier_parse(const char *s, wf_tier *out)
+{
+    if (!strcmp(s, "interp")) *out = WF_TIER_INTERP;
+    else if (!strcmp(s, "compiled")) *out = WF_TIER_COMPILED;
+    else if (!strcmp(s, "auto")) *out = WF_TIER_AUTO;
+    else return false;
+    return true;
+}
+
+wf_error *wf_jit_set_tier(wf_tier t)
+{
+    if (t == WF_TIER_COMPILED)
+        return wf_error_new(WF_ERR_UNSUPPORTED, "this build has no compiled tier (LLVM 19 was not found)");
+    return NULL;
+}
+
+wf_tier wf_jit_tier(void) { return WF_TIER_INTERP; }
+void wf_jit_set_verbose(bool on) { (void)on; }
+void wf_jit_set_opt_level(int level) { (void)level; }
+wf_error *wf_jit_compile_module(wf_module *m) { (void)m; return NULL; }
+void wf_jit_module_free(wf_module *m) { (void)m; }

@@ -1,0 +1,176 @@
+/*
+ * rt.c - the runtime helpers compiled code calls (jit/): traps, calls that
+ * leave the compiled module (imports, host functions, other instances,
+ * functions left interpreted), and the table and bulk-memory instructions
+ * that are not worth inlining. Each helper works on the same instance
+ * layout and thread state as the interpreter (interp.h), and a trap leaves
+ * the same way a guard-page fault does: siglongjmp to the call's trap point
+ * (wf_exec_call), with the error in t->jit_err.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+
+#include "wasm/jit/jit_int.h"
+
+static const char *const k_trap_msgs[] = {
+    [WF_JIT_TRAP_UNREACHABLE] = "unreachable",
+    [WF_JIT_TRAP_DIVZ] = "integer divide by zero",
+    [WF_JIT_TRAP_OVERFLOW] = "integer overflow",
+    [WF_JIT_TRAP_INVCONV] = "invalid conversion to integer",
+    [WF_JIT_TRAP_OOB_MEM] = "out of bounds memory access",
+    [WF_JIT_TRAP_OOB_TABLE] = "out of bounds table access",
+    [WF_JIT_TRAP_UNDEF_ELEM] = "undefined element",
+    [WF_JIT_TRAP_SIG] = "indirect call type mismatch",
+    [WF_JIT_TRAP_NULL_FUNC] = "null function reference",
+    [WF_JIT_TRAP_NULL_REF] = "null reference",
+    [WF_JIT_TRAP_EXHAUSTED] = "call stack exhausted",
+    [WF_JIT_TRAP_INTERRUPTED] = "interrupted",
+};
+
+/* Leave compiled code with err: to the trap point of the running call. */
+static _Noreturn void raise_error(wf_thread *t, wf_error *err)
+{
+    t->jit_err = err;
+    siglongjmp(*t->trap_jmp, 1);
+}
+
+void wf_jit_rt_trap(wf_thread *t, uint32_t code)
+{
+    const char *msg = code < WF_COUNT(k_trap_msgs) && k_trap_msgs[code] ? k_trap_msgs[code] : "trap";
+    raise_error(t, wf_error_new(WF_ERR_TRAP, "%s", msg));
+}
+
+void wf_jit_rt_trap_uninit(wf_thread *t, uint32_t index)
+{
+    raise_error(t, wf_error_new(WF_ERR_TRAP, "uninitialized element %u", index));
+}
+
+void wf_jit_rt_sig_check(wf_thread *t, const wf_func *f, const wf_functype *want)
+{
+    if (!wf_functype_sub(f->type, want)) wf_jit_rt_trap(t, WF_JIT_TRAP_SIG);
+}
+
+static wf_memory *memory0(const wf_instance *inst)
+{
+    return inst && inst->module->nmems ? inst->mems[0] : NULL;
+}
+
+/* Call f (any kind) with its arguments in slots; results come back there. */
+static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *slots)
+{
+    wf_slot *const sp = t->sp;
+    wf_frame *const fsp = t->fsp;
+    wf_memory *const mem = t->mem;
+    wf_error *err = NULL;
+    if (f->host) {
+        wf_caller c = { .inst = caller };
+        t->in_wasm = 0;
+        err = f->host(&c, f->env, slots);
+        t->in_wasm = 1;
+    } else if (f->code->words[0] == (wf_word)wf_interp_labels()[WF_IOP_JIT_ENTER]) {
+        t->mem = memory0(f->inst);
+        ((wf_jit_entry_fn)f->code->words[5])(t, f->inst, slots);
+    } else {
+        /* Interpreted: a frame on the value stack above everything in use,
+         * as a nested call of the interpreter would get. */
+        const struct wf_code *code = f->code;
+        wf_slot *fp = sp;
+        if ((size_t)(t->stack_end - fp) < (size_t)code->frame_slots + 1)
+            wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
+        for (uint32_t i = 0; i < code->nparams; i++) fp[i] = slots[i];
+        err = wf_interp_run(t, f, fp);
+        if (!err)
+            for (uint32_t i = 0; i < code->nresults; i++) slots[i] = fp[i];
+    }
+    t->sp = sp;
+    t->fsp = fsp;
+    t->mem = mem;
+    if (err) raise_error(t, err);
+}
+
+void wf_jit_rt_call(wf_thread *t, wf_instance *inst, uint32_t func, wf_slot *slots)
+{
+    call_func(t, inst, inst->funcs[func], slots);
+}
+
+void wf_jit_rt_call_ref(wf_thread *t, wf_instance *inst, wf_func *f, wf_slot *slots)
+{
+    call_func(t, inst, f, slots);
+}
+
+uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta)
+{
+    return (uint32_t)(int32_t)wf_memory_grow(inst->mems[0], delta);
+}
+
+void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n)
+{
+    wf_memory *m = inst->mems[0];
+    if ((uint64_t)d + n > m->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_MEM);
+    memset(m->base + d, (int)(val & 0xff), n);
+}
+
+void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n)
+{
+    wf_memory *m = inst->mems[0];
+    if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_MEM);
+    memmove(m->base + d, m->base + s, n);
+}
+
+void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
+                           uint32_t n)
+{
+    if (!inst->module->nmems || !wf_instance_memory_init(inst, inst->mems[0], seg, d, s, n))
+        wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_MEM);
+}
+
+void wf_jit_rt_data_drop(wf_instance *inst, uint32_t seg) { inst->data_dropped[seg] = 1; }
+
+void wf_jit_rt_elem_drop(wf_instance *inst, uint32_t seg) { inst->elem_len[seg] = 0; }
+
+void *wf_jit_rt_table_get(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t i)
+{
+    wf_table *tb = inst->tables[table];
+    if (i >= tb->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
+    return tb->elems[i];
+}
+
+void wf_jit_rt_table_set(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t i, void *v)
+{
+    wf_table *tb = inst->tables[table];
+    if (i >= tb->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
+    tb->elems[i] = v;
+}
+
+uint32_t wf_jit_rt_table_size(wf_instance *inst, uint32_t table) { return inst->tables[table]->size; }
+
+uint32_t wf_jit_rt_table_grow(wf_instance *inst, uint32_t table, void *init, uint32_t n)
+{
+    return (uint32_t)(int32_t)wf_table_grow(inst->tables[table], n, init);
+}
+
+void wf_jit_rt_table_fill(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t d, void *v,
+                          uint32_t n)
+{
+    wf_table *tb = inst->tables[table];
+    if ((uint64_t)d + n > tb->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
+    for (uint32_t i = 0; i < n; i++) tb->elems[d + i] = v;
+}
+
+void wf_jit_rt_table_copy(wf_thread *t, wf_instance *inst, uint32_t dt, uint32_t st, uint32_t d,
+                          uint32_t s, uint32_t n)
+{
+    wf_table *dtb = inst->tables[dt], *stb = inst->tables[st];
+    if ((uint64_t)d + n > dtb->size || (uint64_t)s + n > stb->size)
+        wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
+    if (n) memmove(dtb->elems + d, stb->elems + s, (size_t)n * sizeof(void *));
+}
+
+void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t table, uint32_t d,
+                          uint32_t s, uint32_t n)
+{
+    wf_table *tb = inst->tables[table];
+    if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > tb->size)
+        wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
+    if (n) memcpy(tb->elems + d, inst->elem_items[seg] + s, (size_t)n * sizeof(void *));
+}

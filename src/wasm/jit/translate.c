@@ -1,0 +1,1613 @@
+/*
+ * translate.c - validated WebAssembly function bodies to LLVM IR (the
+ * compiled tier's front end; jit_int.h has the calling convention).
+ *
+ * The body is read again from the module's bytes: it was validated when the
+ * module was decoded, so this reader trusts it and keeps only what code
+ * generation needs: a stack of LLVM values and a stack of control frames.
+ * Locals, block results and loop parameters live in allocas, which LLVM's
+ * mem2reg turns into SSA values. Code after an unconditional branch is
+ * skipped up to the end of its block.
+ *
+ * Memory accesses are not bounds checked: the instance's memory lies in a
+ * guard reservation (runtime.h), base + 33-bit address, so an access past
+ * the end faults and trap.c turns the fault into a trap, as for the
+ * interpreter. Interrupts are checked at function entries and loop headers,
+ * the native stack at function entries.
+ *
+ * What the tier does not translate (a v128 value, an unsupported tail
+ * call, an unknown opcode) makes the function fail here: it stays
+ * interpreted and callers reach it through a stub calling wf_jit_rt_call.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "base/vec.h"
+#include "wasm/jit/jit_int.h"
+#include "wasm/leb.h"
+
+enum { K_BLOCK, K_LOOP, K_IF, K_FUNC };
+
+typedef struct ctl {
+    uint8_t kind;
+    uint32_t nparams, nresults;
+    LLVMTypeRef *ptypes, *rtypes;   /* owned */
+    LLVMValueRef *res;              /* allocas: results (branch to a block, its end) */
+    LLVMValueRef *lvars;            /* allocas: a loop's parameters (branch to a loop) */
+    LLVMValueRef *if_params;        /* an if's parameters, for its else arm */
+    LLVMBasicBlockRef head, end, els;
+    uint32_t height;                /* value stack height under the parameters */
+    bool unreachable;               /* the rest of the current arm is dead code */
+    uint32_t skip;                  /* nested blocks opened inside dead code */
+    bool end_reached;
+} ctl;
+
+/* Module-wide translation state. */
+typedef struct tmod {
+    const wf_module *m;
+    LLVMContextRef C;
+    LLVMModuleRef M;
+    LLVMBuilderRef B;
+    LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vd;
+    LLVMTypeRef *fty;               /* per function index: native type (NULL: v128) */
+    LLVMValueRef *fn;               /* per function index: native function (defined only) */
+    LLVMValueRef natives;           /* [ndefined x ptr]: the defined functions */
+    LLVMValueRef rt[WF_JIT_RT_COUNT_];
+    LLVMTypeRef rt_ty[WF_JIT_RT_COUNT_];
+} tmod;
+
+/* Per-function state. */
+typedef struct tfn {
+    tmod *tm;
+    const wf_functype *ft;
+    uint32_t index;
+    LLVMValueRef fn, t, inst, mb;
+    LLVMBasicBlockRef allocas;      /* the entry block: allocas only, then a branch */
+    LLVMBuilderRef AB;              /* positioned in allocas */
+    LLVMValueRef callbuf;           /* placeholder for the slots buffer of helper calls */
+    uint32_t callbuf_slots;
+    LLVMValueRef *locals;
+    LLVMTypeRef *local_ty;
+    uint32_t nlocals;
+    LLVMBasicBlockRef traps[WF_JIT_TRAP_COUNT_];
+    WF_VEC(LLVMValueRef) st;
+    WF_VEC(ctl) cs;
+    wf_reader r;
+    char why[160];
+} tfn;
+
+/* An inline-asm operand in a float register, tied to the result. */
+#if defined(__aarch64__)
+#define WF_FREG_CONSTRAINT "=w,0"
+#else
+#define WF_FREG_CONSTRAINT "=x,0"
+#endif
+
+#define FAIL(f, ...) do { snprintf((f)->why, sizeof (f)->why, __VA_ARGS__); return false; } while (0)
+
+/* ---- types ----------------------------------------------------------- */
+
+static LLVMTypeRef val_type(tmod *tm, wf_valtype v)
+{
+    switch (v.kind) {
+    case WF_I32: return tm->i32;
+    case WF_I64: return tm->i64;
+    case WF_F32: return tm->f32;
+    case WF_F64: return tm->f64;
+    case WF_REF: return tm->ptr;
+    default: return NULL;
+    }
+}
+
+static LLVMTypeRef ret_type(tmod *tm, const wf_functype *ft)
+{
+    if (ft->nresults == 0) return tm->vd;
+    LLVMTypeRef el[ft->nresults];
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        if (!(el[i] = val_type(tm, ft->results[i]))) return NULL;
+    if (ft->nresults == 1) return el[0];
+    return LLVMStructTypeInContext(tm->C, el, ft->nresults, 0);
+}
+
+/* The native type of functions of type ft; NULL when a value is v128. */
+static LLVMTypeRef native_type(tmod *tm, const wf_functype *ft)
+{
+    LLVMTypeRef ret = ret_type(tm, ft);
+    if (!ret) return NULL;
+    uint32_t n = 3 + ft->nparams;
+    LLVMTypeRef ps[n];
+    ps[0] = ps[1] = ps[2] = tm->ptr;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        if (!(ps[3 + i] = val_type(tm, ft->params[i]))) return NULL;
+    return LLVMFunctionType(ret, ps, n, 0);
+}
+
+/* ---- small builders ---------------------------------------------------- */
+
+static LLVMValueRef k32(tmod *tm, uint64_t v) { return LLVMConstInt(tm->i32, v, 0); }
+static LLVMValueRef k64(tmod *tm, uint64_t v) { return LLVMConstInt(tm->i64, v, 0); }
+
+/* base + off, as a pointer. */
+static LLVMValueRef at(tfn *f, LLVMValueRef base, uint64_t off)
+{
+    if (!off) return base;
+    LLVMValueRef idx = k64(f->tm, off);
+    return LLVMBuildInBoundsGEP2(f->tm->B, f->tm->i8, base, &idx, 1, "");
+}
+
+static LLVMValueRef load_at(tfn *f, LLVMTypeRef ty, LLVMValueRef base, uint64_t off)
+{
+    return LLVMBuildLoad2(f->tm->B, ty, at(f, base, off), "");
+}
+
+/* ptrs[i] of an array of pointers at base + off. */
+static LLVMValueRef load_elem(tfn *f, LLVMValueRef base, uint64_t off, LLVMValueRef i)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef arr = load_at(f, tm->ptr, base, off);
+    LLVMValueRef p = LLVMBuildInBoundsGEP2(tm->B, tm->ptr, arr, &i, 1, "");
+    return LLVMBuildLoad2(tm->B, tm->ptr, p, "");
+}
+
+static LLVMValueRef call_rt(tfn *f, int which, LLVMValueRef *args, unsigned n)
+{
+    tmod *tm = f->tm;
+    return LLVMBuildCall2(tm->B, tm->rt_ty[which], tm->rt[which], args, n, "");
+}
+
+static LLVMValueRef intrinsic(tfn *f, const char *name, LLVMTypeRef *tys, unsigned ntys,
+                              LLVMValueRef *args, unsigned nargs)
+{
+    tmod *tm = f->tm;
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(tm->M, id, tys, ntys);
+    LLVMTypeRef fty = LLVMIntrinsicGetType(tm->C, id, tys, ntys);
+    return LLVMBuildCall2(tm->B, fty, fn, args, nargs, "");
+}
+
+static LLVMValueRef new_alloca(tfn *f, LLVMTypeRef ty)
+{
+    return LLVMBuildAlloca(f->AB, ty, "");
+}
+
+static LLVMBasicBlockRef new_block(tfn *f, const char *name)
+{
+    return LLVMAppendBasicBlockInContext(f->tm->C, f->fn, name);
+}
+
+/* A block that raises trap `code` (one per function and code). */
+static LLVMBasicBlockRef trap_block(tfn *f, int code)
+{
+    if (f->traps[code]) return f->traps[code];
+    tmod *tm = f->tm;
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(tm->B);
+    LLVMBasicBlockRef bb = new_block(f, "trap");
+    LLVMPositionBuilderAtEnd(tm->B, bb);
+    LLVMValueRef args[2] = { f->t, k32(tm, (uint64_t)code) };
+    call_rt(f, WF_JIT_RT_wf_jit_rt_trap, args, 2);
+    LLVMBuildUnreachable(tm->B);
+    LLVMPositionBuilderAtEnd(tm->B, cur);
+    f->traps[code] = bb;
+    return bb;
+}
+
+/* Trap with `code` when cond holds; continue in a fresh block. */
+static void trap_if(tfn *f, LLVMValueRef cond, int code)
+{
+    LLVMBasicBlockRef ok = new_block(f, "ok");
+    LLVMBuildCondBr(f->tm->B, cond, trap_block(f, code), ok);
+    LLVMPositionBuilderAtEnd(f->tm->B, ok);
+}
+
+static void check_interrupt(tfn *f)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef flagp = load_at(f, tm->ptr, f->t, offsetof(wf_thread, interrupt));
+    LLVMValueRef v = LLVMBuildLoad2(tm->B, tm->i32, flagp, "");
+    LLVMSetOrdering(v, LLVMAtomicOrderingMonotonic);
+    LLVMSetAlignment(v, 4);
+    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntNE, v, k32(tm, 0), ""), WF_JIT_TRAP_INTERRUPTED);
+}
+
+/* ---- the value stack --------------------------------------------------- */
+
+static void push(tfn *f, LLVMValueRef v) { wf_vec_push(&f->st, v); }
+static LLVMValueRef pop(tfn *f) { return f->st.data[--f->st.len]; }
+static LLVMValueRef top(tfn *f) { return f->st.data[f->st.len - 1]; }
+
+/* Values as engine slots (8 bytes each) and back, for helper calls. */
+static void to_slot(tfn *f, LLVMValueRef v, LLVMValueRef slotp)
+{
+    tmod *tm = f->tm;
+    LLVMTypeRef ty = LLVMTypeOf(v);
+    if (ty == tm->i32) v = LLVMBuildZExt(tm->B, v, tm->i64, "");
+    else if (ty == tm->f32) v = LLVMBuildZExt(tm->B, LLVMBuildBitCast(tm->B, v, tm->i32, ""), tm->i64, "");
+    else if (ty == tm->f64) v = LLVMBuildBitCast(tm->B, v, tm->i64, "");
+    LLVMBuildStore(tm->B, v, slotp);
+}
+
+static LLVMValueRef from_slot(tfn *f, LLVMTypeRef ty, LLVMValueRef slotp)
+{
+    return LLVMBuildLoad2(f->tm->B, ty, slotp, "");
+}
+
+static LLVMValueRef slot_ptr(tfn *f, LLVMValueRef base, uint32_t i)
+{
+    return at(f, base, (uint64_t)i * 8);
+}
+
+/* The shared slots buffer of helper calls, with room for n slots. */
+static LLVMValueRef callbuf(tfn *f, uint32_t n)
+{
+    if (n > f->callbuf_slots) f->callbuf_slots = n;
+    return f->callbuf;
+}
+
+/* Results of a native call (void, a value or a struct) onto the stack. */
+static void push_results(tfn *f, LLVMValueRef call, uint32_t n)
+{
+    if (n == 1) push(f, call);
+    else
+        for (uint32_t i = 0; i < n; i++) push(f, LLVMBuildExtractValue(f->tm->B, call, i, ""));
+}
+
+/* Call through the slots buffer: arguments from the stack, the helper
+ * called by emit_helper, results back onto the stack. */
+static void slots_call(tfn *f, const wf_functype *ft, int helper, LLVMValueRef arg3)
+{
+    tmod *tm = f->tm;
+    uint32_t np = ft->nparams, nr = ft->nresults;
+    LLVMValueRef buf = callbuf(f, WF_MAX(np, nr));
+    for (uint32_t i = np; i-- > 0;) to_slot(f, pop(f), slot_ptr(f, buf, i));
+    LLVMValueRef args[4] = { f->t, f->inst, arg3, buf };
+    call_rt(f, helper, args, 4);
+    for (uint32_t i = 0; i < nr; i++)
+        push(f, from_slot(f, val_type(tm, ft->results[i]), slot_ptr(f, buf, i)));
+}
+
+/* ---- control ------------------------------------------------------------- */
+
+static bool read_blocktype(tfn *f, const wf_functype **ft_out, wf_valtype *single, int *kind)
+{
+    /* kind 0: empty, 1: one value type, 2: a type index */
+    uint8_t b;
+    if (!wf_peek_u8(&f->r, &b)) return false;
+    if (b == 0x40) {
+        f->r.p++;
+        *kind = 0;
+        return true;
+    }
+    if (b == 0x7F || b == 0x7E || b == 0x7D || b == 0x7C || b == 0x7B || b == 0x70 ||
+        b == 0x6F || b == 0x63 || b == 0x64 || (b >= 0x69 && b <= 0x74)) {
+        f->r.p++;
+        *kind = 1;
+        switch (b) {
+        case 0x7F: *single = WF_TYPE_I32; break;
+        case 0x7E: *single = WF_TYPE_I64; break;
+        case 0x7D: *single = WF_TYPE_F32; break;
+        case 0x7C: *single = WF_TYPE_F64; break;
+        case 0x7B: FAIL(f, "v128 values are not compiled");
+        case 0x63: case 0x64: {
+            int64_t ht;
+            if (!wf_read_s33(&f->r, &ht)) return false;
+            *single = WF_TYPE_FUNCREF;
+            break;
+        }
+        default: *single = WF_TYPE_FUNCREF; break;     /* any reference: a pointer */
+        }
+        return true;
+    }
+    int64_t idx;
+    if (!wf_read_s33(&f->r, &idx)) return false;
+    *kind = 2;
+    *ft_out = f->tm->m->types[idx].func;
+    return true;
+}
+
+static ctl *push_ctl(tfn *f, uint8_t kind, const wf_functype *ft, int bkind, wf_valtype single)
+{
+    tmod *tm = f->tm;
+    ctl c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    if (bkind == 2) {
+        c.nparams = ft->nparams;
+        c.nresults = ft->nresults;
+    } else {
+        c.nresults = bkind == 1;
+    }
+    c.ptypes = wf_xcalloc(c.nparams + 1, sizeof *c.ptypes);
+    c.rtypes = wf_xcalloc(c.nresults + 1, sizeof *c.rtypes);
+    for (uint32_t i = 0; i < c.nparams; i++) c.ptypes[i] = val_type(tm, ft->params[i]);
+    if (bkind == 2)
+        for (uint32_t i = 0; i < c.nresults; i++) c.rtypes[i] = val_type(tm, ft->results[i]);
+    else if (bkind == 1)
+        c.rtypes[0] = val_type(tm, single);
+    c.res = wf_xcalloc(c.nresults + 1, sizeof *c.res);
+    for (uint32_t i = 0; i < c.nresults; i++) c.res[i] = new_alloca(f, c.rtypes[i]);
+    c.height = (uint32_t)f->st.len - c.nparams;
+    wf_vec_push(&f->cs, c);
+    return &f->cs.data[f->cs.len - 1];
+}
+
+static void free_ctl(ctl *c)
+{
+    free(c->ptypes);
+    free(c->rtypes);
+    free(c->res);
+    free(c->lvars);
+    free(c->if_params);
+}
+
+static bool types_ok(tfn *f, LLVMTypeRef *tys, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!tys[i]) FAIL(f, "v128 values are not compiled");
+    return true;
+}
+
+/* Return the top nresults values of the stack from the function. */
+static void build_return(tfn *f)
+{
+    tmod *tm = f->tm;
+    uint32_t n = f->ft->nresults;
+    if (n == 0) {
+        LLVMBuildRetVoid(tm->B);
+        return;
+    }
+    LLVMValueRef *v = &f->st.data[f->st.len - n];
+    if (n == 1) {
+        LLVMBuildRet(tm->B, v[0]);
+        return;
+    }
+    LLVMBuildAggregateRet(tm->B, v, n);
+}
+
+/* Branch to label depth d with the values on top of the stack (they stay
+ * there: br_if and br_table continue with them). */
+static void branch_to(tfn *f, uint32_t d)
+{
+    tmod *tm = f->tm;
+    ctl *c = &f->cs.data[f->cs.len - 1 - d];
+    if (c->kind == K_FUNC) {
+        build_return(f);
+        return;
+    }
+    if (c->kind == K_LOOP) {
+        for (uint32_t i = 0; i < c->nparams; i++)
+            LLVMBuildStore(tm->B, f->st.data[f->st.len - c->nparams + i], c->lvars[i]);
+        LLVMBuildBr(tm->B, c->head);
+        return;
+    }
+    for (uint32_t i = 0; i < c->nresults; i++)
+        LLVMBuildStore(tm->B, f->st.data[f->st.len - c->nresults + i], c->res[i]);
+    c->end_reached = true;
+    LLVMBuildBr(tm->B, c->end);
+}
+
+static ctl *cur(tfn *f) { return &f->cs.data[f->cs.len - 1]; }
+
+/* The rest of the current arm is dead. */
+static void set_unreachable(tfn *f)
+{
+    cur(f)->unreachable = true;
+    cur(f)->skip = 0;
+}
+
+static bool op_block(tfn *f, uint8_t op)
+{
+    tmod *tm = f->tm;
+    const wf_functype *bft = NULL;
+    wf_valtype single = WF_TYPE_I32;
+    int bkind;
+    if (!read_blocktype(f, &bft, &single, &bkind)) return false;
+    if (cur(f)->unreachable) {
+        cur(f)->skip++;
+        return true;
+    }
+    LLVMValueRef cond = op == 0x04 ? pop(f) : NULL;
+    ctl *c = push_ctl(f, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, bft, bkind, single);
+    if (!types_ok(f, c->ptypes, c->nparams) || !types_ok(f, c->rtypes, c->nresults)) return false;
+    c->end = new_block(f, "end");
+    if (op == 0x03) {
+        c->lvars = wf_xcalloc(c->nparams + 1, sizeof *c->lvars);
+        for (uint32_t i = 0; i < c->nparams; i++) {
+            c->lvars[i] = new_alloca(f, c->ptypes[i]);
+            LLVMBuildStore(tm->B, f->st.data[c->height + i], c->lvars[i]);
+        }
+        c->head = new_block(f, "loop");
+        LLVMBuildBr(tm->B, c->head);
+        LLVMPositionBuilderAtEnd(tm->B, c->head);
+        f->st.len = c->height;
+        for (uint32_t i = 0; i < c->nparams; i++)
+            push(f, LLVMBuildLoad2(tm->B, c->ptypes[i], c->lvars[i], ""));
+        check_interrupt(f);
+    } else if (op == 0x04) {
+        c->if_params = wf_xcalloc(c->nparams + 1, sizeof *c->if_params);
+        for (uint32_t i = 0; i < c->nparams; i++) c->if_params[i] = f->st.data[c->height + i];
+        LLVMBasicBlockRef then = new_block(f, "then");
+        c->els = new_block(f, "else");
+        LLVMValueRef b = LLVMBuildICmp(tm->B, LLVMIntNE, cond, k32(tm, 0), "");
+        LLVMBuildCondBr(tm->B, b, then, c->els);
+        LLVMPositionBuilderAtEnd(tm->B, then);
+    }
+    return true;
+}
+
+/* Fall out of the current arm into its end block with the results. */
+static void fall_to_end(tfn *f, ctl *c)
+{
+    tmod *tm = f->tm;
+    if (c->unreachable) return;
+    for (uint32_t i = 0; i < c->nresults; i++)
+        LLVMBuildStore(tm->B, f->st.data[f->st.len - c->nresults + i], c->res[i]);
+    c->end_reached = true;
+    LLVMBuildBr(tm->B, c->end);
+}
+
+static bool op_else(tfn *f)
+{
+    tmod *tm = f->tm;
+    ctl *c = cur(f);
+    if (c->unreachable && c->skip) return true;     /* a nested dead if's */
+    fall_to_end(f, c);
+    f->st.len = c->height;
+    for (uint32_t i = 0; i < c->nparams; i++) push(f, c->if_params[i]);
+    LLVMPositionBuilderAtEnd(tm->B, c->els);
+    c->els = NULL;
+    c->unreachable = false;
+    return true;
+}
+
+/* `end`; *done when it ended the function. */
+static bool op_end(tfn *f, bool *done)
+{
+    tmod *tm = f->tm;
+    ctl *c = cur(f);
+    if (c->unreachable && c->skip) {
+        c->skip--;
+        return true;
+    }
+    fall_to_end(f, c);
+    if (c->els) {
+        /* An if without else passes its parameters through. */
+        LLVMPositionBuilderAtEnd(tm->B, c->els);
+        for (uint32_t i = 0; i < c->nresults; i++) LLVMBuildStore(tm->B, c->if_params[i], c->res[i]);
+        c->end_reached = true;
+        LLVMBuildBr(tm->B, c->end);
+    }
+    LLVMPositionBuilderAtEnd(tm->B, c->end);
+    f->st.len = c->height;
+    bool reached = c->end_reached;
+    if (reached)
+        for (uint32_t i = 0; i < c->nresults; i++)
+            push(f, LLVMBuildLoad2(tm->B, c->rtypes[i], c->res[i], ""));
+    bool is_func = c->kind == K_FUNC;
+    ctl done_c = *c;
+    f->cs.len--;
+    free_ctl(&done_c);
+    if (is_func) {
+        if (reached) build_return(f);
+        else LLVMBuildUnreachable(tm->B);
+        *done = true;
+        return true;
+    }
+    if (!reached) {
+        LLVMBuildUnreachable(tm->B);
+        set_unreachable(f);
+    }
+    return true;
+}
+
+static void op_br_if(tfn *f, uint32_t d)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef cond = pop(f);
+    LLVMBasicBlockRef taken = new_block(f, "br"), cont = new_block(f, "cont");
+    LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntNE, cond, k32(tm, 0), ""), taken, cont);
+    LLVMPositionBuilderAtEnd(tm->B, taken);
+    branch_to(f, d);
+    LLVMPositionBuilderAtEnd(tm->B, cont);
+}
+
+static bool op_br_table(tfn *f)
+{
+    tmod *tm = f->tm;
+    uint32_t n;
+    if (!wf_read_u32(&f->r, &n)) return false;
+    uint32_t *labels = wf_xmalloc(((size_t)n + 1) * sizeof *labels);
+    for (uint32_t i = 0; i <= n; i++)
+        if (!wf_read_u32(&f->r, &labels[i])) {
+            free(labels);
+            return false;
+        }
+    if (cur(f)->unreachable) {
+        free(labels);
+        return true;
+    }
+    LLVMValueRef idx = pop(f);
+    /* One block per distinct depth. */
+    uint32_t ndepth = (uint32_t)f->cs.len;
+    LLVMBasicBlockRef *per = wf_xcalloc(ndepth, sizeof *per);
+    LLVMBasicBlockRef here = LLVMGetInsertBlock(tm->B);
+    for (uint32_t i = 0; i <= n; i++) {
+        uint32_t d = labels[i];
+        if (per[d]) continue;
+        per[d] = new_block(f, "brt");
+        LLVMPositionBuilderAtEnd(tm->B, per[d]);
+        branch_to(f, d);
+    }
+    LLVMPositionBuilderAtEnd(tm->B, here);
+    LLVMValueRef sw = LLVMBuildSwitch(tm->B, idx, per[labels[n]], n);
+    for (uint32_t i = 0; i < n; i++) LLVMAddCase(sw, k32(tm, i), per[labels[i]]);
+    free(per);
+    free(labels);
+    set_unreachable(f);
+    return true;
+}
+
+/* ---- calls ---------------------------------------------------------------- */
+
+static LLVMValueRef *pop_args(tfn *f, uint32_t np, LLVMValueRef *args)
+{
+    args[0] = f->t;
+    args[1] = f->inst;
+    args[2] = f->mb;
+    for (uint32_t i = np; i-- > 0;) args[3 + i] = pop(f);
+    return args;
+}
+
+static bool same_native(tfn *f, const wf_functype *ft)
+{
+    return native_type(f->tm, ft) == native_type(f->tm, f->ft);
+}
+
+static bool op_call(tfn *f, uint32_t fi, bool tail)
+{
+    tmod *tm = f->tm;
+    const wf_module *m = tm->m;
+    const wf_functype *ft = m->funcs[fi].type;
+    if (!tm->fty[fi]) FAIL(f, "calls a function with v128 values");
+    if (fi < m->nfunc_imports) {
+        if (tail) FAIL(f, "return_call of an import");
+        slots_call(f, ft, WF_JIT_RT_wf_jit_rt_call, k32(tm, fi));
+        return true;
+    }
+    if (tail && !same_native(f, ft)) FAIL(f, "return_call to a function of another signature");
+    LLVMValueRef args[3 + ft->nparams];
+    pop_args(f, ft->nparams, args);
+    LLVMValueRef call = LLVMBuildCall2(tm->B, tm->fty[fi], tm->fn[fi], args, 3 + ft->nparams, "");
+    /* A wasm call takes stack: never let LLVM turn it into a jump (a
+     * recursion must still exhaust the stack). */
+    if (!tail) LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    if (tail) {
+        LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);
+        if (ft->nresults) LLVMBuildRet(tm->B, call);
+        else LLVMBuildRetVoid(tm->B);
+        set_unreachable(f);
+        return true;
+    }
+    push_results(f, call, ft->nresults);
+    return true;
+}
+
+/* A call to the wf_func * callee of type ft (checked): natively when it is
+ * a function of this instance, else through wf_jit_rt_call_ref. */
+static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, bool tail)
+{
+    tmod *tm = f->tm;
+    LLVMTypeRef nty = native_type(tm, ft);
+    if (!nty) FAIL(f, "an indirect call with v128 values");
+    if (tail && !same_native(f, ft)) FAIL(f, "a tail call to a function of another signature");
+    uint32_t np = ft->nparams, nr = ft->nresults;
+    LLVMValueRef args[3 + np];
+    pop_args(f, np, args);
+    LLVMValueRef finst = load_at(f, tm->ptr, callee, offsetof(wf_func, inst));
+    LLVMBasicBlockRef fast = new_block(f, "local"), slow = new_block(f, "far"),
+                      join = new_block(f, "called");
+    LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, finst, f->inst, ""), fast, slow);
+
+    LLVMPositionBuilderAtEnd(tm->B, fast);
+    LLVMValueRef idx = load_at(f, tm->i32, callee, offsetof(wf_func, index));
+    idx = LLVMBuildSub(tm->B, idx, k32(tm, tm->m->nfunc_imports), "");
+    idx = LLVMBuildZExt(tm->B, idx, tm->i64, "");
+    LLVMValueRef fp = LLVMBuildLoad2(tm->B, tm->ptr,
+                                     LLVMBuildInBoundsGEP2(tm->B, tm->ptr, tm->natives, &idx, 1, ""), "");
+    LLVMValueRef fres = LLVMBuildCall2(tm->B, nty, fp, args, 3 + np, "");
+    if (!tail) LLVMSetTailCallKind(fres, LLVMTailCallKindNoTail);
+    if (tail) {
+        LLVMSetTailCallKind(fres, LLVMTailCallKindMustTail);
+        if (nr) LLVMBuildRet(tm->B, fres);
+        else LLVMBuildRetVoid(tm->B);
+    } else {
+        LLVMBuildBr(tm->B, join);
+    }
+    LLVMBasicBlockRef fast_end = LLVMGetInsertBlock(tm->B);
+
+    LLVMPositionBuilderAtEnd(tm->B, slow);
+    for (uint32_t i = 0; i < np; i++) push(f, args[3 + i]);
+    slots_call(f, ft, WF_JIT_RT_wf_jit_rt_call_ref, callee);
+    LLVMValueRef sres[nr + 1];
+    for (uint32_t i = nr; i-- > 0;) sres[i] = pop(f);
+    if (tail) {
+        for (uint32_t i = 0; i < nr; i++) push(f, sres[i]);
+        build_return(f);
+        f->st.len -= nr;
+        LLVMDeleteBasicBlock(join);
+        set_unreachable(f);
+        return true;
+    }
+    LLVMBuildBr(tm->B, join);
+    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(tm->B);
+
+    LLVMPositionBuilderAtEnd(tm->B, join);
+    /* The fast results are read in the fast block (extractvalue there). */
+    LLVMValueRef fvals[nr + 1];
+    if (nr) {
+        LLVMBasicBlockRef save = LLVMGetInsertBlock(tm->B);
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(fast_end);
+        LLVMPositionBuilderBefore(tm->B, term);
+        for (uint32_t i = 0; i < nr; i++)
+            fvals[i] = nr == 1 ? fres : LLVMBuildExtractValue(tm->B, fres, i, "");
+        LLVMPositionBuilderAtEnd(tm->B, save);
+    }
+    for (uint32_t i = 0; i < nr; i++) {
+        LLVMValueRef phi = LLVMBuildPhi(tm->B, val_type(tm, ft->results[i]), "");
+        LLVMValueRef vals[2] = { fvals[i], sres[i] };
+        LLVMBasicBlockRef bbs[2] = { fast_end, slow_end };
+        LLVMAddIncoming(phi, vals, bbs, 2);
+        push(f, phi);
+    }
+    return true;
+}
+
+static bool op_call_indirect(tfn *f, bool tail)
+{
+    tmod *tm = f->tm;
+    uint32_t ti, table;
+    if (!wf_read_u32(&f->r, &ti) || !wf_read_u32(&f->r, &table)) return false;
+    if (cur(f)->unreachable) return true;
+    const wf_functype *want = tm->m->types[ti].func;
+    LLVMValueRef i = pop(f);
+    LLVMValueRef tb = load_elem(f, f->inst, offsetof(wf_instance, tables), k64(tm, table));
+    LLVMValueRef size = load_at(f, tm->i32, tb, offsetof(wf_table, size));
+    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntUGE, i, size, ""), WF_JIT_TRAP_UNDEF_ELEM);
+    LLVMValueRef callee = load_elem(f, tb, offsetof(wf_table, elems), LLVMBuildZExt(tm->B, i, tm->i64, ""));
+    /* null: "uninitialized element N" */
+    LLVMBasicBlockRef null_bb = new_block(f, "uninit"), ok = new_block(f, "elem");
+    LLVMBuildCondBr(tm->B, LLVMBuildIsNull(tm->B, callee, ""), null_bb, ok);
+    LLVMPositionBuilderAtEnd(tm->B, null_bb);
+    LLVMValueRef a[2] = { f->t, i };
+    call_rt(f, WF_JIT_RT_wf_jit_rt_trap_uninit, a, 2);
+    LLVMBuildUnreachable(tm->B);
+    LLVMPositionBuilderAtEnd(tm->B, ok);
+    /* The type: canonical, so equal types are one pointer; else subtyping. */
+    LLVMValueRef have = load_at(f, tm->ptr, callee, offsetof(wf_func, type));
+    LLVMValueRef wantp = LLVMConstIntToPtr(k64(tm, (uint64_t)(uintptr_t)want), tm->ptr);
+    LLVMBasicBlockRef check = new_block(f, "sub"), typed = new_block(f, "typed");
+    LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, have, wantp, ""), typed, check);
+    LLVMPositionBuilderAtEnd(tm->B, check);
+    LLVMValueRef sa[3] = { f->t, callee, wantp };
+    call_rt(f, WF_JIT_RT_wf_jit_rt_sig_check, sa, 3);
+    LLVMBuildBr(tm->B, typed);
+    LLVMPositionBuilderAtEnd(tm->B, typed);
+    return call_funcref(f, callee, want, tail);
+}
+
+static bool op_call_ref(tfn *f, bool tail)
+{
+    tmod *tm = f->tm;
+    uint32_t ti;
+    if (!wf_read_u32(&f->r, &ti)) return false;
+    if (cur(f)->unreachable) return true;
+    LLVMValueRef callee = pop(f);
+    trap_if(f, LLVMBuildIsNull(tm->B, callee, ""), WF_JIT_TRAP_NULL_FUNC);
+    return call_funcref(f, callee, tm->m->types[ti].func, tail);
+}
+
+/* ---- memory --------------------------------------------------------------- */
+
+static bool read_memarg(tfn *f, uint64_t *offset)
+{
+    uint32_t align, mem = 0, off;
+    if (!wf_read_u32(&f->r, &align)) return false;
+    if (align & 0x40) {
+        if (!wf_read_u32(&f->r, &mem)) return false;
+    }
+    if (!wf_read_u32(&f->r, &off)) return false;
+    if (mem != 0) FAIL(f, "multiple memories");
+    *offset = off;
+    return true;
+}
+
+/* mem_base + zext(addr) + offset: inside the guard reservation. */
+static LLVMValueRef effective(tfn *f, LLVMValueRef addr, uint64_t offset)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef a = LLVMBuildZExt(tm->B, addr, tm->i64, "");
+    if (offset) a = LLVMBuildAdd(tm->B, a, k64(tm, offset), "");
+    return LLVMBuildGEP2(tm->B, tm->i8, f->mb, &a, 1, "");
+}
+
+static bool op_load(tfn *f, LLVMTypeRef mty, LLVMTypeRef rty, bool sign)
+{
+    tmod *tm = f->tm;
+    uint64_t off;
+    if (!read_memarg(f, &off)) return false;
+    if (cur(f)->unreachable) return true;
+    LLVMValueRef p = effective(f, pop(f), off);
+    LLVMValueRef v = LLVMBuildLoad2(tm->B, mty, p, "");
+    LLVMSetAlignment(v, 1);
+    if (mty != rty) v = sign ? LLVMBuildSExt(tm->B, v, rty, "") : LLVMBuildZExt(tm->B, v, rty, "");
+    push(f, v);
+    return true;
+}
+
+static bool op_store(tfn *f, LLVMTypeRef mty)
+{
+    tmod *tm = f->tm;
+    uint64_t off;
+    if (!read_memarg(f, &off)) return false;
+    if (cur(f)->unreachable) return true;
+    LLVMValueRef v = pop(f);
+    LLVMValueRef p = effective(f, pop(f), off);
+    if (LLVMTypeOf(v) != mty) v = LLVMBuildTrunc(tm->B, v, mty, "");
+    LLVMValueRef s = LLVMBuildStore(tm->B, v, p);
+    LLVMSetAlignment(s, 1);
+    return true;
+}
+
+static LLVMValueRef memory0(tfn *f)
+{
+    return load_elem(f, f->inst, offsetof(wf_instance, mems), k64(f->tm, 0));
+}
+
+/* ---- numbers -------------------------------------------------------------- */
+
+static LLVMValueRef bool32(tfn *f, LLVMValueRef b) { return LLVMBuildZExt(f->tm->B, b, f->tm->i32, ""); }
+
+static void icmp(tfn *f, LLVMIntPredicate p)
+{
+    LLVMValueRef b = pop(f), a = pop(f);
+    push(f, bool32(f, LLVMBuildICmp(f->tm->B, p, a, b, "")));
+}
+
+static void fcmp(tfn *f, LLVMRealPredicate p)
+{
+    LLVMValueRef b = pop(f), a = pop(f);
+    push(f, bool32(f, LLVMBuildFCmp(f->tm->B, p, a, b, "")));
+}
+
+static void unary_intr(tfn *f, const char *name)
+{
+    LLVMValueRef a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    push(f, intrinsic(f, name, &ty, 1, &a, 1));
+}
+
+static void binary_intr(tfn *f, const char *name)
+{
+    LLVMValueRef b = pop(f), a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef args[2] = { a, b };
+    push(f, intrinsic(f, name, &ty, 1, args, 2));
+}
+
+static void bit_count(tfn *f, const char *name)
+{
+    LLVMValueRef a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef args[2] = { a, LLVMConstInt(f->tm->i1, 0, 0) };
+    push(f, intrinsic(f, name, &ty, 1, args, 2));
+}
+
+static void shift(tfn *f, LLVMOpcode op)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef b = pop(f), a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    b = LLVMBuildAnd(tm->B, b, LLVMConstInt(ty, ty == tm->i32 ? 31 : 63, 0), "");
+    push(f, LLVMBuildBinOp(tm->B, op, a, b, ""));
+}
+
+static void rotate(tfn *f, const char *name)
+{
+    LLVMValueRef b = pop(f), a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef args[3] = { a, a, b };
+    push(f, intrinsic(f, name, &ty, 1, args, 3));
+}
+
+static void divide(tfn *f, LLVMOpcode op)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef b = pop(f), a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    unsigned bits = ty == tm->i32 ? 32 : 64;
+    LLVMValueRef zero = LLVMConstInt(ty, 0, 0), minus1 = LLVMConstAllOnes(ty);
+    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntEQ, b, zero, ""), WF_JIT_TRAP_DIVZ);
+    if (op == LLVMSDiv) {
+        LLVMValueRef min = LLVMConstInt(ty, 1ull << (bits - 1), 0);
+        LLVMValueRef ovf = LLVMBuildAnd(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, a, min, ""),
+                                        LLVMBuildICmp(tm->B, LLVMIntEQ, b, minus1, ""), "");
+        trap_if(f, ovf, WF_JIT_TRAP_OVERFLOW);
+    } else if (op == LLVMSRem) {
+        /* x rem -1 is 0; INT_MIN srem -1 would fault. */
+        b = LLVMBuildSelect(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, b, minus1, ""),
+                            LLVMConstInt(ty, 1, 0), b, "");
+    }
+    push(f, LLVMBuildBinOp(tm->B, op, a, b, ""));
+}
+
+/* A trapping float-to-int conversion: NaN is an invalid conversion, a value
+ * outside (lo, hi) an overflow (lo_incl: lo itself is in range). */
+static void trunc_checked(tfn *f, LLVMTypeRef rty, bool sign, double lo, bool lo_incl, double hi)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef a = pop(f);
+    LLVMTypeRef fty = LLVMTypeOf(a);
+    trap_if(f, LLVMBuildFCmp(tm->B, LLVMRealUNO, a, a, ""), WF_JIT_TRAP_INVCONV);
+    LLVMValueRef in_lo = LLVMBuildFCmp(tm->B, lo_incl ? LLVMRealOGE : LLVMRealOGT, a,
+                                       LLVMConstReal(fty, lo), "");
+    LLVMValueRef in_hi = LLVMBuildFCmp(tm->B, LLVMRealOLT, a, LLVMConstReal(fty, hi), "");
+    trap_if(f, LLVMBuildNot(tm->B, LLVMBuildAnd(tm->B, in_lo, in_hi, ""), ""), WF_JIT_TRAP_OVERFLOW);
+    push(f, sign ? LLVMBuildFPToSI(tm->B, a, rty, "") : LLVMBuildFPToUI(tm->B, a, rty, ""));
+}
+
+static void trunc_sat(tfn *f, LLVMTypeRef rty, bool sign)
+{
+    LLVMValueRef a = pop(f);
+    LLVMTypeRef tys[2] = { rty, LLVMTypeOf(a) };
+    push(f, intrinsic(f, sign ? "llvm.fptosi.sat" : "llvm.fptoui.sat", tys, 2, &a, 1));
+}
+
+static void sext_from(tfn *f, LLVMTypeRef narrow)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    push(f, LLVMBuildSExt(tm->B, LLVMBuildTrunc(tm->B, a, narrow, ""), ty, ""));
+}
+
+static LLVMValueRef fconst_bits(tfn *f, LLVMTypeRef ity, LLVMTypeRef fty, uint64_t bits)
+{
+    return LLVMConstBitCast(LLVMConstInt(ity, bits, 0), fty);
+}
+
+/* ---- the 0xFC prefix -------------------------------------------------------- */
+
+static bool op_prefix_fc(tfn *f)
+{
+    tmod *tm = f->tm;
+    uint32_t sub, a = 0, b = 0;
+    if (!wf_read_u32(&f->r, &sub)) return false;
+    /* immediates first, so dead code is skipped the same way */
+    switch (sub) {
+    case 8: case 12: case 14:
+        if (!wf_read_u32(&f->r, &a) || !wf_read_u32(&f->r, &b)) return false;
+        break;
+    case 9: case 10: case 11: case 13: case 15: case 16: case 17:
+        if (!wf_read_u32(&f->r, &a)) return false;
+        if (sub == 10 && !wf_read_u32(&f->r, &b)) return false;
+        break;
+    default:
+        if (sub > 7) FAIL(f, "instruction 0xFC %u", sub);
+    }
+    if (cur(f)->unreachable) return true;
+    LLVMBuilderRef B = tm->B;
+    switch (sub) {
+    case 0: trunc_sat(f, tm->i32, true); break;
+    case 1: trunc_sat(f, tm->i32, false); break;
+    case 2: trunc_sat(f, tm->i32, true); break;
+    case 3: trunc_sat(f, tm->i32, false); break;
+    case 4: trunc_sat(f, tm->i64, true); break;
+    case 5: trunc_sat(f, tm->i64, false); break;
+    case 6: trunc_sat(f, tm->i64, true); break;
+    case 7: trunc_sat(f, tm->i64, false); break;
+    case 8: { /* memory.init seg mem */
+        if (b != 0) FAIL(f, "multiple memories");
+        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef args[6] = { f->t, f->inst, k32(tm, a), d, s, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_init, args, 6);
+        break;
+    }
+    case 9: {
+        LLVMValueRef args[2] = { f->inst, k32(tm, a) };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_data_drop, args, 2);
+        break;
+    }
+    case 10: {
+        if (a != 0 || b != 0) FAIL(f, "multiple memories");
+        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef args[5] = { f->t, f->inst, d, s, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_copy, args, 5);
+        break;
+    }
+    case 11: {
+        if (a != 0) FAIL(f, "multiple memories");
+        LLVMValueRef n = pop(f), v = pop(f), d = pop(f);
+        LLVMValueRef args[5] = { f->t, f->inst, d, v, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_fill, args, 5);
+        break;
+    }
+    case 12: { /* table.init seg table */
+        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_table_init, args, 7);
+        break;
+    }
+    case 13: {
+        LLVMValueRef args[2] = { f->inst, k32(tm, a) };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_elem_drop, args, 2);
+        break;
+    }
+    case 14: {
+        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_table_copy, args, 7);
+        break;
+    }
+    case 15: {
+        LLVMValueRef n = pop(f), init = pop(f);
+        LLVMValueRef args[4] = { f->inst, k32(tm, a), init, n };
+        push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_table_grow, args, 4));
+        break;
+    }
+    case 16: {
+        LLVMValueRef args[2] = { f->inst, k32(tm, a) };
+        push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_table_size, args, 2));
+        break;
+    }
+    case 17: {
+        LLVMValueRef n = pop(f), v = pop(f), d = pop(f);
+        LLVMValueRef args[6] = { f->t, f->inst, k32(tm, a), d, v, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_table_fill, args, 6);
+        break;
+    }
+    }
+    (void)B;
+    return true;
+}
+
+/* A float constant LLVM cannot see: x - 0.0, x * 1.0, x / -1.0 and the
+ * like fold to x or -x in LLVM, which passes a signalling NaN through
+ * where WebAssembly's arithmetic must give a quiet one. */
+static LLVMValueRef opaque_identity(tfn *f, LLVMValueRef v)
+{
+    if (!LLVMIsAConstantFP(v)) return v;
+    LLVMBool lost;
+    double d = LLVMConstRealGetDouble(v, &lost);
+    if (d != 0.0 && d != 1.0 && d != -1.0) return v;
+    LLVMTypeRef ty = LLVMTypeOf(v);
+    LLVMTypeRef fty = LLVMFunctionType(ty, &ty, 1, 0);
+    LLVMValueRef asm_ = LLVMGetInlineAsm(fty, "", 0, WF_FREG_CONSTRAINT, 4, 0, 0, LLVMInlineAsmDialectATT, 0);
+    return LLVMBuildCall2(f->tm->B, fty, asm_, &v, 1, "");
+}
+
+static void float_bin(tfn *f, LLVMOpcode op)
+{
+    LLVMValueRef b = pop(f), a = pop(f);
+    a = opaque_identity(f, a);
+    b = opaque_identity(f, b);
+    push(f, LLVMBuildBinOp(f->tm->B, op, a, b, ""));
+}
+
+/* min/max: x86 passes a NaN operand through as it is; WebAssembly wants a
+ * quiet NaN, which an addition of the operands gives. */
+static void min_max(tfn *f, const char *name)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef b = pop(f), a = pop(f);
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef args[2] = { a, b };
+    LLVMValueRef r = intrinsic(f, name, &ty, 1, args, 2);
+    LLVMValueRef nan = LLVMBuildFCmp(tm->B, LLVMRealUNO, a, b, "");
+    push(f, LLVMBuildSelect(tm->B, nan, LLVMBuildFAdd(tm->B, a, b, ""), r, ""));
+}
+
+/* The numeric instructions 0x45 .. 0xC4 (no immediates). */
+static bool numeric(tfn *f, uint8_t op)
+{
+    tmod *tm = f->tm;
+    LLVMBuilderRef B = tm->B;
+    LLVMValueRef a, b;
+#define BIN(llop) do { b = pop(f); a = pop(f); push(f, LLVMBuildBinOp(B, llop, a, b, "")); } while (0)
+    switch (op) {
+    case 0x45: case 0x50:
+        a = pop(f);
+        push(f, bool32(f, LLVMBuildICmp(B, LLVMIntEQ, a, LLVMConstInt(LLVMTypeOf(a), 0, 0), "")));
+        break;
+    case 0x46: case 0x51: icmp(f, LLVMIntEQ); break;
+    case 0x47: case 0x52: icmp(f, LLVMIntNE); break;
+    case 0x48: case 0x53: icmp(f, LLVMIntSLT); break;
+    case 0x49: case 0x54: icmp(f, LLVMIntULT); break;
+    case 0x4A: case 0x55: icmp(f, LLVMIntSGT); break;
+    case 0x4B: case 0x56: icmp(f, LLVMIntUGT); break;
+    case 0x4C: case 0x57: icmp(f, LLVMIntSLE); break;
+    case 0x4D: case 0x58: icmp(f, LLVMIntULE); break;
+    case 0x4E: case 0x59: icmp(f, LLVMIntSGE); break;
+    case 0x4F: case 0x5A: icmp(f, LLVMIntUGE); break;
+    case 0x5B: case 0x61: fcmp(f, LLVMRealOEQ); break;
+    case 0x5C: case 0x62: fcmp(f, LLVMRealUNE); break;
+    case 0x5D: case 0x63: fcmp(f, LLVMRealOLT); break;
+    case 0x5E: case 0x64: fcmp(f, LLVMRealOGT); break;
+    case 0x5F: case 0x65: fcmp(f, LLVMRealOLE); break;
+    case 0x60: case 0x66: fcmp(f, LLVMRealOGE); break;
+    case 0x67: case 0x79: bit_count(f, "llvm.ctlz"); break;
+    case 0x68: case 0x7A: bit_count(f, "llvm.cttz"); break;
+    case 0x69: case 0x7B: unary_intr(f, "llvm.ctpop"); break;
+    case 0x6A: case 0x7C: BIN(LLVMAdd); break;
+    case 0x6B: case 0x7D: BIN(LLVMSub); break;
+    case 0x6C: case 0x7E: BIN(LLVMMul); break;
+    case 0x6D: case 0x7F: divide(f, LLVMSDiv); break;
+    case 0x6E: case 0x80: divide(f, LLVMUDiv); break;
+    case 0x6F: case 0x81: divide(f, LLVMSRem); break;
+    case 0x70: case 0x82: divide(f, LLVMURem); break;
+    case 0x71: case 0x83: BIN(LLVMAnd); break;
+    case 0x72: case 0x84: BIN(LLVMOr); break;
+    case 0x73: case 0x85: BIN(LLVMXor); break;
+    case 0x74: case 0x86: shift(f, LLVMShl); break;
+    case 0x75: case 0x87: shift(f, LLVMAShr); break;
+    case 0x76: case 0x88: shift(f, LLVMLShr); break;
+    case 0x77: case 0x89: rotate(f, "llvm.fshl"); break;
+    case 0x78: case 0x8A: rotate(f, "llvm.fshr"); break;
+    case 0x8B: case 0x99: unary_intr(f, "llvm.fabs"); break;
+    case 0x8C: case 0x9A: push(f, LLVMBuildFNeg(B, pop(f), "")); break;
+    case 0x8D: case 0x9B: unary_intr(f, "llvm.ceil"); break;
+    case 0x8E: case 0x9C: unary_intr(f, "llvm.floor"); break;
+    case 0x8F: case 0x9D: unary_intr(f, "llvm.trunc"); break;
+    case 0x90: case 0x9E: unary_intr(f, "llvm.roundeven"); break;
+    case 0x91: case 0x9F: unary_intr(f, "llvm.sqrt"); break;
+    case 0x92: case 0xA0: float_bin(f, LLVMFAdd); break;
+    case 0x93: case 0xA1: float_bin(f, LLVMFSub); break;
+    case 0x94: case 0xA2: float_bin(f, LLVMFMul); break;
+    case 0x95: case 0xA3: float_bin(f, LLVMFDiv); break;
+    case 0x96: case 0xA4: min_max(f, "llvm.minimum"); break;
+    case 0x97: case 0xA5: min_max(f, "llvm.maximum"); break;
+    case 0x98: case 0xA6: binary_intr(f, "llvm.copysign"); break;
+    case 0xA7: push(f, LLVMBuildTrunc(B, pop(f), tm->i32, "")); break;
+    /* trapping truncations: the open or half-open range of each */
+    case 0xA8: trunc_checked(f, tm->i32, true, -2147483648.0, true, 2147483648.0); break;
+    case 0xA9: trunc_checked(f, tm->i32, false, -1.0, false, 4294967296.0); break;
+    case 0xAA: trunc_checked(f, tm->i32, true, -2147483649.0, false, 2147483648.0); break;
+    case 0xAB: trunc_checked(f, tm->i32, false, -1.0, false, 4294967296.0); break;
+    case 0xAC: push(f, LLVMBuildSExt(B, pop(f), tm->i64, "")); break;
+    case 0xAD: push(f, LLVMBuildZExt(B, pop(f), tm->i64, "")); break;
+    case 0xAE: trunc_checked(f, tm->i64, true, -9223372036854775808.0, true, 9223372036854775808.0); break;
+    case 0xAF: trunc_checked(f, tm->i64, false, -1.0, false, 18446744073709551616.0); break;
+    case 0xB0: trunc_checked(f, tm->i64, true, -9223372036854775808.0, true, 9223372036854775808.0); break;
+    case 0xB1: trunc_checked(f, tm->i64, false, -1.0, false, 18446744073709551616.0); break;
+    case 0xB2: case 0xB4: push(f, LLVMBuildSIToFP(B, pop(f), tm->f32, "")); break;
+    case 0xB3: case 0xB5: push(f, LLVMBuildUIToFP(B, pop(f), tm->f32, "")); break;
+    case 0xB6: { /* demote: LLVM folds demote(promote(x)) to x, NaNs unquieted */
+        a = pop(f);
+        if (LLVMIsAFPExtInst(a)) {
+            LLVMTypeRef ty = tm->f64, fty = LLVMFunctionType(ty, &ty, 1, 0);
+            a = LLVMBuildCall2(B, fty, LLVMGetInlineAsm(fty, "", 0, WF_FREG_CONSTRAINT, 4, 0, 0, LLVMInlineAsmDialectATT, 0),
+                               &a, 1, "");
+        }
+        push(f, LLVMBuildFPTrunc(B, a, tm->f32, ""));
+        break;
+    }
+    case 0xB7: case 0xB9: push(f, LLVMBuildSIToFP(B, pop(f), tm->f64, "")); break;
+    case 0xB8: case 0xBA: push(f, LLVMBuildUIToFP(B, pop(f), tm->f64, "")); break;
+    case 0xBB: push(f, LLVMBuildFPExt(B, pop(f), tm->f64, "")); break;
+    case 0xBC: push(f, LLVMBuildBitCast(B, pop(f), tm->i32, "")); break;
+    case 0xBD: push(f, LLVMBuildBitCast(B, pop(f), tm->i64, "")); break;
+    case 0xBE: push(f, LLVMBuildBitCast(B, pop(f), tm->f32, "")); break;
+    case 0xBF: push(f, LLVMBuildBitCast(B, pop(f), tm->f64, "")); break;
+    case 0xC0: case 0xC2: sext_from(f, tm->i8); break;
+    case 0xC1: case 0xC3: sext_from(f, tm->i16); break;
+    case 0xC4: sext_from(f, tm->i32); break;
+    default: FAIL(f, "instruction 0x%02X", op);
+    }
+#undef BIN
+    return true;
+}
+
+/* ---- the instruction loop ------------------------------------------------ */
+
+static bool read_valtype_skip(tfn *f, LLVMTypeRef *out)
+{
+    uint8_t b;
+    if (!wf_read_u8(&f->r, &b)) return false;
+    switch (b) {
+    case 0x7F: *out = f->tm->i32; return true;
+    case 0x7E: *out = f->tm->i64; return true;
+    case 0x7D: *out = f->tm->f32; return true;
+    case 0x7C: *out = f->tm->f64; return true;
+    case 0x7B: FAIL(f, "v128 values are not compiled");
+    case 0x63: case 0x64: {
+        int64_t ht;
+        if (!wf_read_s33(&f->r, &ht)) return false;
+        *out = f->tm->ptr;
+        return true;
+    }
+    default: *out = f->tm->ptr; return true;
+    }
+}
+
+static bool body(tfn *f)
+{
+    tmod *tm = f->tm;
+    LLVMBuilderRef B = tm->B;
+    for (;;) {
+        uint8_t op;
+        if (!wf_read_u8(&f->r, &op)) FAIL(f, "unexpected end of the body");
+        bool dead = cur(f)->unreachable;
+        uint32_t u;
+        switch (op) {
+        case 0x00: /* unreachable */
+            if (dead) break;
+            LLVMBuildBr(B, trap_block(f, WF_JIT_TRAP_UNREACHABLE));
+            set_unreachable(f);
+            break;
+        case 0x01: break;
+        case 0x02: case 0x03: case 0x04:
+            if (!op_block(f, op)) return false;
+            break;
+        case 0x05:
+            if (!op_else(f)) return false;
+            break;
+        case 0x0B: {
+            bool done = false;
+            if (!op_end(f, &done)) return false;
+            if (done) return true;
+            break;
+        }
+        case 0x0C:
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            branch_to(f, u);
+            set_unreachable(f);
+            break;
+        case 0x0D:
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            op_br_if(f, u);
+            break;
+        case 0x0E:
+            if (!op_br_table(f)) return false;
+            break;
+        case 0x0F:
+            if (dead) break;
+            build_return(f);
+            set_unreachable(f);
+            break;
+        case 0x10: case 0x12:
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            if (!op_call(f, u, op == 0x12)) return false;
+            break;
+        case 0x11: case 0x13:
+            if (!op_call_indirect(f, op == 0x13)) return false;
+            break;
+        case 0x14: case 0x15:
+            if (!op_call_ref(f, op == 0x15)) return false;
+            break;
+        case 0x1A: /* drop */
+            if (dead) break;
+            {
+                /* A load dropped at once still has to trap when out of
+                 * bounds: keep it from being deleted. */
+                LLVMValueRef v = pop(f);
+                if (LLVMIsALoadInst(v)) LLVMSetVolatile(v, 1);
+                else if ((LLVMIsASExtInst(v) || LLVMIsAZExtInst(v)) && LLVMIsALoadInst(LLVMGetOperand(v, 0)))
+                    LLVMSetVolatile(LLVMGetOperand(v, 0), 1);
+            }
+            break;
+        case 0x1B: case 0x1C: {
+            if (op == 0x1C) {
+                uint32_t n;
+                LLVMTypeRef ty;
+                if (!wf_read_u32(&f->r, &n)) return false;
+                for (uint32_t i = 0; i < n; i++)
+                    if (!read_valtype_skip(f, &ty)) return false;
+            }
+            if (dead) break;
+            LLVMValueRef c = pop(f), b = pop(f), a = pop(f);
+            push(f, LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntNE, c, k32(tm, 0), ""), a, b, ""));
+            break;
+        }
+        case 0x20: case 0x21: case 0x22:
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            if (op == 0x20) push(f, LLVMBuildLoad2(B, f->local_ty[u], f->locals[u], ""));
+            else LLVMBuildStore(B, op == 0x21 ? pop(f) : top(f), f->locals[u]);
+            break;
+        case 0x23: case 0x24: {
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            LLVMValueRef g = load_elem(f, f->inst, offsetof(wf_instance, globals), k64(tm, u));
+            LLVMValueRef vp = at(f, g, offsetof(wf_global, value));
+            LLVMTypeRef ty = val_type(tm, tm->m->globals[u].type.type);
+            if (!ty) FAIL(f, "a v128 global");
+            if (op == 0x23) push(f, LLVMBuildLoad2(B, ty, vp, ""));
+            else to_slot(f, pop(f), vp);
+            break;
+        }
+        case 0x25: case 0x26: {
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            if (op == 0x25) {
+                LLVMValueRef i = pop(f);
+                LLVMValueRef args[4] = { f->t, f->inst, k32(tm, u), i };
+                push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_table_get, args, 4));
+            } else {
+                LLVMValueRef v = pop(f), i = pop(f);
+                LLVMValueRef args[5] = { f->t, f->inst, k32(tm, u), i, v };
+                call_rt(f, WF_JIT_RT_wf_jit_rt_table_set, args, 5);
+            }
+            break;
+        }
+        case 0x28: if (!op_load(f, tm->i32, tm->i32, false)) return false; break;
+        case 0x29: if (!op_load(f, tm->i64, tm->i64, false)) return false; break;
+        case 0x2A: if (!op_load(f, tm->f32, tm->f32, false)) return false; break;
+        case 0x2B: if (!op_load(f, tm->f64, tm->f64, false)) return false; break;
+        case 0x2C: if (!op_load(f, tm->i8, tm->i32, true)) return false; break;
+        case 0x2D: if (!op_load(f, tm->i8, tm->i32, false)) return false; break;
+        case 0x2E: if (!op_load(f, tm->i16, tm->i32, true)) return false; break;
+        case 0x2F: if (!op_load(f, tm->i16, tm->i32, false)) return false; break;
+        case 0x30: if (!op_load(f, tm->i8, tm->i64, true)) return false; break;
+        case 0x31: if (!op_load(f, tm->i8, tm->i64, false)) return false; break;
+        case 0x32: if (!op_load(f, tm->i16, tm->i64, true)) return false; break;
+        case 0x33: if (!op_load(f, tm->i16, tm->i64, false)) return false; break;
+        case 0x34: if (!op_load(f, tm->i32, tm->i64, true)) return false; break;
+        case 0x35: if (!op_load(f, tm->i32, tm->i64, false)) return false; break;
+        case 0x36: if (!op_store(f, tm->i32)) return false; break;
+        case 0x37: if (!op_store(f, tm->i64)) return false; break;
+        case 0x38: if (!op_store(f, tm->f32)) return false; break;
+        case 0x39: if (!op_store(f, tm->f64)) return false; break;
+        case 0x3A: if (!op_store(f, tm->i8)) return false; break;
+        case 0x3B: if (!op_store(f, tm->i16)) return false; break;
+        case 0x3C: if (!op_store(f, tm->i8)) return false; break;
+        case 0x3D: if (!op_store(f, tm->i16)) return false; break;
+        case 0x3E: if (!op_store(f, tm->i32)) return false; break;
+        case 0x3F: case 0x40:
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (u != 0) FAIL(f, "multiple memories");
+            if (dead) break;
+            if (op == 0x3F) {
+                LLVMValueRef size = load_at(f, tm->i64, memory0(f), offsetof(wf_memory, size));
+                push(f, LLVMBuildTrunc(B, LLVMBuildLShr(B, size, k64(tm, 16), ""), tm->i32, ""));
+            } else {
+                LLVMValueRef args[2] = { f->inst, pop(f) };
+                push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_memory_grow, args, 2));
+            }
+            break;
+        case 0x41: {
+            int32_t v;
+            if (!wf_read_s32(&f->r, &v)) return false;
+            if (!dead) push(f, k32(tm, (uint32_t)v));
+            break;
+        }
+        case 0x42: {
+            int64_t v;
+            if (!wf_read_s64(&f->r, &v)) return false;
+            if (!dead) push(f, k64(tm, (uint64_t)v));
+            break;
+        }
+        case 0x43: {
+            uint32_t bits;
+            if (!wf_read_f32(&f->r, &bits)) return false;
+            if (!dead) push(f, fconst_bits(f, tm->i32, tm->f32, bits));
+            break;
+        }
+        case 0x44: {
+            uint64_t bits;
+            if (!wf_read_f64(&f->r, &bits)) return false;
+            if (!dead) push(f, fconst_bits(f, tm->i64, tm->f64, bits));
+            break;
+        }
+        case 0xD0: { /* ref.null ht */
+            int64_t ht;
+            if (!wf_read_s33(&f->r, &ht)) return false;
+            if (!dead) push(f, LLVMConstNull(tm->ptr));
+            break;
+        }
+        case 0xD1:
+            if (!dead) push(f, bool32(f, LLVMBuildIsNull(B, pop(f), "")));
+            break;
+        case 0xD2:
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (!dead) push(f, load_elem(f, f->inst, offsetof(wf_instance, funcs), k64(tm, u)));
+            break;
+        case 0xD3:
+            if (!dead) icmp(f, LLVMIntEQ);
+            break;
+        case 0xD4:
+            if (!dead) trap_if(f, LLVMBuildIsNull(B, top(f), ""), WF_JIT_TRAP_NULL_REF);
+            break;
+        case 0xD5: case 0xD6: {
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            /* br_on_null: branch without the ref; br_on_non_null: with it. */
+            LLVMValueRef ref = top(f);
+            LLVMBasicBlockRef taken = new_block(f, "br"), cont = new_block(f, "cont");
+            LLVMValueRef isnull = LLVMBuildIsNull(B, ref, "");
+            LLVMBuildCondBr(B, isnull, op == 0xD5 ? taken : cont, op == 0xD5 ? cont : taken);
+            LLVMPositionBuilderAtEnd(B, taken);
+            if (op == 0xD5) {
+                pop(f);
+                branch_to(f, u);
+                push(f, ref);
+            } else {
+                branch_to(f, u);
+            }
+            LLVMPositionBuilderAtEnd(B, cont);
+            if (op == 0xD6) pop(f);
+            break;
+        }
+        case 0xFC:
+            if (!op_prefix_fc(f)) return false;
+            break;
+        default:
+            if (op >= 0x45 && op <= 0xC4) {
+                if (dead) break;
+                if (!numeric(f, op)) return false;
+                break;
+            }
+            FAIL(f, "instruction 0x%02X", op);
+        }
+    }
+}
+
+/* ---- functions ---------------------------------------------------------------- */
+
+/* Locals: params from the arguments, declared ones zero. */
+static bool setup_locals(tfn *f)
+{
+    tmod *tm = f->tm;
+    uint32_t ngroups;
+    if (!wf_read_u32(&f->r, &ngroups)) return false;
+    uint32_t np = f->ft->nparams;
+    uint32_t total = np;
+    const uint8_t *save = f->r.p;
+    for (uint32_t g = 0; g < ngroups; g++) {
+        uint32_t n;
+        LLVMTypeRef ty;
+        if (!wf_read_u32(&f->r, &n) || !read_valtype_skip(f, &ty)) return false;
+        total += n;
+    }
+    f->nlocals = total;
+    f->locals = wf_xcalloc(total + 1, sizeof *f->locals);
+    f->local_ty = wf_xcalloc(total + 1, sizeof *f->local_ty);
+    for (uint32_t i = 0; i < np; i++) {
+        f->local_ty[i] = val_type(tm, f->ft->params[i]);
+        f->locals[i] = new_alloca(f, f->local_ty[i]);
+        LLVMBuildStore(f->AB, LLVMGetParam(f->fn, 3 + i), f->locals[i]);
+    }
+    f->r.p = save;
+    uint32_t k = np;
+    for (uint32_t g = 0; g < ngroups; g++) {
+        uint32_t n;
+        LLVMTypeRef ty;
+        if (!wf_read_u32(&f->r, &n) || !read_valtype_skip(f, &ty)) return false;
+        for (uint32_t i = 0; i < n; i++, k++) {
+            f->local_ty[k] = ty;
+            f->locals[k] = new_alloca(f, ty);
+            LLVMBuildStore(f->AB, LLVMConstNull(ty), f->locals[k]);
+        }
+    }
+    return true;
+}
+
+static void free_fn(tfn *f)
+{
+    for (size_t i = 0; i < f->cs.len; i++) free_ctl(&f->cs.data[i]);
+    wf_vec_free(&f->cs);
+    wf_vec_free(&f->st);
+    free(f->locals);
+    free(f->local_ty);
+    if (f->AB) LLVMDisposeBuilder(f->AB);
+    wf_reader_dispose(&f->r);
+}
+
+static bool translate_body(tfn *f, const struct wf_code *code)
+{
+    tmod *tm = f->tm;
+    f->allocas = new_block(f, "entry");
+    f->AB = LLVMCreateBuilderInContext(tm->C);
+    LLVMPositionBuilderAtEnd(f->AB, f->allocas);
+    f->t = LLVMGetParam(f->fn, 0);
+    f->inst = LLVMGetParam(f->fn, 1);
+    f->mb = LLVMGetParam(f->fn, 2);
+    f->callbuf = LLVMBuildAlloca(f->AB, tm->i64, "slots");
+    wf_reader_init(&f->r, code->body, code->body_len, 0);
+    if (!setup_locals(f)) {
+        if (!f->why[0]) snprintf(f->why, sizeof f->why, "unreadable locals");
+        return false;
+    }
+    LLVMBasicBlockRef start = new_block(f, "start");
+    LLVMPositionBuilderAtEnd(tm->B, start);
+    /* Native stack and interrupt checks at every entry. */
+    LLVMValueRef lim = load_at(f, tm->i64, f->t, offsetof(wf_thread, jit_stack_limit));
+    LLVMValueRef zero = k32(tm, 0);
+    LLVMValueRef fa = intrinsic(f, "llvm.frameaddress", &tm->ptr, 1, &zero, 1);
+    LLVMValueRef sp = LLVMBuildPtrToInt(tm->B, fa, tm->i64, "");
+    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntULT, sp, lim, ""), WF_JIT_TRAP_EXHAUSTED);
+    check_interrupt(f);
+    ctl *c = push_ctl(f, K_FUNC, f->ft, 2, WF_TYPE_I32);
+    c->nparams = 0;     /* the function's parameters are locals, not on the stack */
+    c->height = 0;
+    c->end = new_block(f, "ret");
+    if (!body(f)) {
+        if (!f->why[0]) snprintf(f->why, sizeof f->why, "unreadable body");
+        return false;
+    }
+    /* The slots buffer, now that its size is known. */
+    LLVMValueRef buf = LLVMBuildArrayAlloca(f->AB, tm->i64, k32(tm, WF_MAX(f->callbuf_slots, 1u)), "slots");
+    LLVMSetAlignment(buf, 16);
+    LLVMReplaceAllUsesWith(f->callbuf, buf);
+    LLVMInstructionEraseFromParent(f->callbuf);
+    LLVMBuildBr(f->AB, start);
+    return true;
+}
+
+/* f<i> of a function left interpreted: its arguments through the slots
+ * to wf_jit_rt_call, which runs it wherever it is. */
+static void build_stub(tmod *tm, uint32_t fi)
+{
+    const wf_functype *ft = tm->m->funcs[fi].type;
+    tfn f;
+    memset(&f, 0, sizeof f);
+    f.tm = tm;
+    f.ft = ft;
+    f.fn = tm->fn[fi];
+    LLVMBasicBlockRef bb = new_block(&f, "stub");
+    LLVMPositionBuilderAtEnd(tm->B, bb);
+    f.t = LLVMGetParam(f.fn, 0);
+    f.inst = LLVMGetParam(f.fn, 1);
+    uint32_t n = WF_MAX(ft->nparams, ft->nresults);
+    f.callbuf = LLVMBuildArrayAlloca(tm->B, tm->i64, k32(tm, WF_MAX(n, 1u)), "slots");
+    for (uint32_t i = 0; i < ft->nparams; i++) push(&f, LLVMGetParam(f.fn, 3 + i));
+    slots_call(&f, ft, WF_JIT_RT_wf_jit_rt_call, k32(tm, fi));
+    build_return(&f);
+    wf_vec_free(&f.st);
+}
+
+/* e<i>: the wf_jit_entry_fn of f<i>. */
+static void build_entry(tmod *tm, uint32_t fi, const char *name)
+{
+    const wf_functype *ft = tm->m->funcs[fi].type;
+    LLVMTypeRef ps[3] = { tm->ptr, tm->ptr, tm->ptr };
+    LLVMValueRef e = LLVMAddFunction(tm->M, name, LLVMFunctionType(tm->vd, ps, 3, 0));
+    tfn f;
+    memset(&f, 0, sizeof f);
+    f.tm = tm;
+    f.fn = e;
+    LLVMPositionBuilderAtEnd(tm->B, new_block(&f, "entry"));
+    LLVMValueRef t = LLVMGetParam(e, 0), inst = LLVMGetParam(e, 1), fp = LLVMGetParam(e, 2);
+    LLVMValueRef mb = LLVMConstNull(tm->ptr);
+    if (tm->m->nmems) {
+        f.inst = inst;
+        mb = load_at(&f, tm->ptr, memory0(&f), offsetof(wf_memory, base));
+    }
+    uint32_t np = ft->nparams, nr = ft->nresults;
+    LLVMValueRef args[3 + np];
+    args[0] = t;
+    args[1] = inst;
+    args[2] = mb;
+    for (uint32_t i = 0; i < np; i++)
+        args[3 + i] = from_slot(&f, val_type(tm, ft->params[i]), slot_ptr(&f, fp, i));
+    LLVMValueRef r = LLVMBuildCall2(tm->B, tm->fty[fi], tm->fn[fi], args, 3 + np, "");
+    for (uint32_t i = 0; i < nr; i++) {
+        LLVMValueRef v = nr == 1 ? r : LLVMBuildExtractValue(tm->B, r, i, "");
+        to_slot(&f, v, slot_ptr(&f, fp, i));
+    }
+    LLVMBuildRetVoid(tm->B);
+}
+
+static void declare_helpers(tmod *tm)
+{
+    static const char *const names[] = {
+#define WF_N_(n, sig) #n,
+        WF_JIT_RT_HELPERS(WF_N_)
+#undef WF_N_
+    };
+    static const char *const sigs[] = {
+#define WF_S_(n, sig) sig,
+        WF_JIT_RT_HELPERS(WF_S_)
+#undef WF_S_
+    };
+    for (int i = 0; i < WF_JIT_RT_COUNT_; i++) {
+        const char *s = sigs[i];
+        LLVMTypeRef ps[8];
+        unsigned n = 0;
+        for (const char *c = s + 1; *c; c++) ps[n++] = *c == 'i' ? tm->i32 : tm->ptr;
+        LLVMTypeRef ret = s[0] == 'v' ? tm->vd : s[0] == 'i' ? tm->i32 : tm->ptr;
+        tm->rt_ty[i] = LLVMFunctionType(ret, ps, n, 0);
+        tm->rt[i] = LLVMAddFunction(tm->M, names[i], tm->rt_ty[i]);
+    }
+    /* Traps never return and are cold: LLVM lays them out of the way. */
+    const char *attrs[] = { "noreturn", "cold", "nounwind" };
+    for (size_t a = 0; a < WF_COUNT(attrs); a++) {
+        unsigned kind = LLVMGetEnumAttributeKindForName(attrs[a], strlen(attrs[a]));
+        LLVMAttributeRef at = LLVMCreateEnumAttribute(tm->C, kind, 0);
+        LLVMAddAttributeAtIndex(tm->rt[WF_JIT_RT_wf_jit_rt_trap], LLVMAttributeFunctionIndex, at);
+        LLVMAddAttributeAtIndex(tm->rt[WF_JIT_RT_wf_jit_rt_trap_uninit], LLVMAttributeFunctionIndex, at);
+    }
+}
+
+void wf_jit_translate_module(const wf_module *m, LLVMContextRef C, LLVMModuleRef M,
+                             const char *prefix, bool *compiled, char **why)
+{
+    tmod tm;
+    memset(&tm, 0, sizeof tm);
+    tm.m = m;
+    tm.C = C;
+    tm.M = M;
+    tm.B = LLVMCreateBuilderInContext(C);
+    tm.i1 = LLVMInt1TypeInContext(C);
+    tm.i8 = LLVMInt8TypeInContext(C);
+    tm.i16 = LLVMInt16TypeInContext(C);
+    tm.i32 = LLVMInt32TypeInContext(C);
+    tm.i64 = LLVMInt64TypeInContext(C);
+    tm.f32 = LLVMFloatTypeInContext(C);
+    tm.f64 = LLVMDoubleTypeInContext(C);
+    tm.ptr = LLVMPointerTypeInContext(C, 0);
+    tm.vd = LLVMVoidTypeInContext(C);
+    declare_helpers(&tm);
+
+    uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    tm.fty = wf_xcalloc(m->nfuncs + 1, sizeof *tm.fty);
+    tm.fn = wf_xcalloc(m->nfuncs + 1, sizeof *tm.fn);
+    char name[96];
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        tm.fty[i] = native_type(&tm, m->funcs[i].type);
+        if (i < m->nfunc_imports) continue;
+        snprintf(name, sizeof name, "%sf%u", prefix, i);
+        LLVMTypeRef ty = tm.fty[i] ? tm.fty[i] : LLVMFunctionType(tm.vd, NULL, 0, 0);
+        tm.fn[i] = LLVMAddFunction(M, name, ty);
+        LLVMSetLinkage(tm.fn[i], LLVMInternalLinkage);
+    }
+    /* The table of this module's functions, for calls through references. */
+    LLVMTypeRef arr_ty = LLVMArrayType2(tm.ptr, ndef);
+    snprintf(name, sizeof name, "%snatives", prefix);
+    tm.natives = LLVMAddGlobal(M, arr_ty, name);
+    LLVMValueRef *elems = wf_xcalloc(ndef + 1, sizeof *elems);
+    for (uint32_t i = 0; i < ndef; i++) elems[i] = tm.fn[m->nfunc_imports + i];
+    LLVMSetInitializer(tm.natives, LLVMConstArray2(tm.ptr, elems, ndef));
+    LLVMSetGlobalConstant(tm.natives, 1);
+    LLVMSetLinkage(tm.natives, LLVMInternalLinkage);
+    free(elems);
+
+    for (uint32_t k = 0; k < ndef; k++) {
+        uint32_t fi = m->nfunc_imports + k;
+        compiled[k] = false;
+        why[k] = NULL;
+        if (!tm.fty[fi]) {
+            /* A placeholder body: its natives entry is never called, as
+             * only calls of a matching native type go through it. */
+            why[k] = wf_xstrdup("v128 values are not compiled");
+            LLVMPositionBuilderAtEnd(tm.B, LLVMAppendBasicBlockInContext(C, tm.fn[fi], "none"));
+            LLVMBuildUnreachable(tm.B);
+            continue;
+        }
+        tfn f;
+        memset(&f, 0, sizeof f);
+        f.tm = &tm;
+        f.ft = m->funcs[fi].type;
+        f.index = fi;
+        f.fn = tm.fn[fi];
+        bool ok = translate_body(&f, m->funcs[fi].code);
+        free_fn(&f);
+        if (ok) {
+            compiled[k] = true;
+            continue;
+        }
+        why[k] = wf_xstrdup(f.why[0] ? f.why : "not translated");
+        /* Start again with an empty body: the stub. */
+        LLVMBasicBlockRef bb;
+        while ((bb = LLVMGetFirstBasicBlock(tm.fn[fi]))) LLVMDeleteBasicBlock(bb);
+        build_stub(&tm, fi);
+    }
+    for (uint32_t k = 0; k < ndef; k++) {
+        if (!compiled[k]) continue;
+        snprintf(name, sizeof name, "%se%u", prefix, m->nfunc_imports + k);
+        build_entry(&tm, m->nfunc_imports + k, name);
+    }
+    free(tm.fty);
+    free(tm.fn);
+    LLVMDisposeBuilder(tm.B);
+}
