@@ -1,0 +1,100 @@
+#!/bin/sh
+# tier.sh - the compiled tier (src/wasm/jit) end to end through the CLI:
+# real C programs (bench/wasi kernels built with clang --target=wasm32-wasi)
+# give the same output interpreted and compiled, and native gcc's; a trap,
+# a deep recursion, an import called from compiled code and a CPU loop
+# stopped by `call --timeout`; `wast -v` names the functions left
+# interpreted; bad --tier values are usage errors.
+# Skipped (77) in a build without the tier.
+set -eu
+WASMFN=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "tier: $*"; exit 1; }
+
+if "$WASMFN" wast --tier=compiled /dev/null 2>&1 | grep -q "no compiled tier"; then
+    echo "tier: this build has no compiled tier"; exit 77
+fi
+
+# --tier values
+rc=0; "$WASMFN" wast --tier=fast /dev/null 2>"$T/err" || rc=$?
+[ $rc -eq 2 ] || fail "--tier=fast: exit $rc, expected 2"
+grep -q "takes auto, interp or compiled, got 'fast'" "$T/err" || fail "--tier=fast: $(cat "$T/err")"
+
+# C kernels: interpreted == compiled == native
+for k in sha256:2 nbody:20000 hashtab:20000 parse:200; do
+    name=${k%%:*} arg=${k#*:}
+    clang --target=wasm32-wasi -O2 -o "$T/$name.wasm" "$ROOT/bench/wasi/$name.c" -lm || fail "clang $name"
+    gcc -O2 -o "$T/$name" "$ROOT/bench/wasi/$name.c" -lm || fail "gcc $name"
+    "$T/$name" "$arg" >"$T/$name.native"
+    "$WASMFN" exec --tier=interp "$T/$name.wasm" "$arg" >"$T/$name.interp" || fail "$name interpreted"
+    "$WASMFN" exec --tier=compiled "$T/$name.wasm" "$arg" >"$T/$name.compiled" || fail "$name compiled"
+    [ -s "$T/$name.native" ] || fail "$name: no output"
+    cmp -s "$T/$name.native" "$T/$name.interp" || fail "$name: interpreted output differs from native"
+    cmp -s "$T/$name.native" "$T/$name.compiled" || fail "$name: compiled output differs from native"
+done
+
+# Traps, recursion, an import (spectest's print_i32, silent) and the
+# functions left interpreted. (The kernels above call WASI imports from
+# compiled code: their output.)
+cat >"$T/t.wast" <<'W'
+(module
+  (import "spectest" "print_i32" (func $print (param i32)))
+  (memory 1)
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (i32.const 1) (call $deep (local.get 0))))
+  (func (export "oob") (param i32) (result i32) (i32.load offset=8 (local.get 0)))
+  (func (export "print") (param i32) (result i32)
+    (call $print (local.get 0)) (i32.mul (local.get 0) (i32.const 2)))
+  (func $even (param i64) (result i32)
+    (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 1))
+      (else (return_call $odd (i64.sub (local.get 0) (i64.const 1))))))
+  (func $odd (param i64) (result i32)
+    (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 0))
+      (else (return_call $even (i64.sub (local.get 0) (i64.const 1))))))
+  (func $tail_other (export "tail_other") (param i32) (result i64)
+    (return_call $fac (i64.extend_i32_u (local.get 0))))
+  (func (export "even") (param i64) (result i32) (call $even (local.get 0)))
+)
+(assert_return (invoke "fac" (i64.const 20)) (i64.const 2432902008176640000))
+(assert_exhaustion (invoke "deep" (i32.const 0)) "call stack exhausted")
+(assert_trap (invoke "oob" (i32.const 65528)) "out of bounds memory access")
+(assert_return (invoke "oob" (i32.const 65520)) (i32.const 0))
+(assert_return (invoke "print" (i32.const 21)) (i32.const 42))
+(assert_return (invoke "even" (i64.const 1000001)) (i32.const 0))
+(assert_return (invoke "tail_other" (i32.const 5)) (i64.const 120))
+W
+"$WASMFN" wast -v --tier=compiled "$T/t.wast" >"$T/out" 2>"$T/err" || fail "t.wast: $(cat "$T/out" "$T/err")"
+grep -q "^7 passed, 0 failed, 0 skipped" "$T/out" || fail "t.wast: $(cat "$T/out")"
+grep -q "function 7 tail_other stays interpreted: return_call to a function of another signature" "$T/err" ||
+    fail "-v: $(cat "$T/err")"
+grep -q "compiled tier: 7 of 8 functions compiled" "$T/err" || fail "-v: $(cat "$T/err")"
+
+# A compiled CPU loop stops at the deadline.
+P=$T/proj
+mkdir -p "$P"
+cat >"$P/_index.yaml" <<'Y'
+namespace: t
+entries:
+  - name: spin
+    kind: function.wat
+    source: |
+      (module (func (export "spin") (result i32) (loop (br 0)) (i32.const 0)))
+    wit: |
+      spin: func() -> s32;
+    method: spin
+    pool:
+      type: inline
+Y
+start=$(date +%s%N)
+rc=0; "$WASMFN" call --timeout 300 --tier=compiled "$P" t:spin >"$T/out" 2>"$T/err" || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $rc -eq 1 ] || fail "spin: exit $rc: $(cat "$T/out" "$T/err")"
+grep -qi "timeout\|interrupted" "$T/err" "$T/out" || fail "spin: $(cat "$T/out" "$T/err")"
+[ "$ms" -lt 5000 ] || fail "spin: stopped after $ms ms"
+echo "tier: ok"
