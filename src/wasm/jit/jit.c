@@ -164,6 +164,9 @@ static const char *func_name(const wf_module *m, uint32_t fi)
  * compiled. */
 static wf_error *compile_locked(wf_module *m)
 {
+    /* WASMFN_JIT_VERBOSE=1: -v for the commands that have no -v. */
+    const char *ev = getenv("WASMFN_JIT_VERBOSE");
+    if (ev && *ev && *ev != '0') g_verbose = true;
     if (!jit_ready())
         return wf_error_new(WF_ERR_INTERNAL, "the LLVM JIT is unavailable: %s",
                             g_init_error ? g_init_error : "unknown reason");
