@@ -4,7 +4,7 @@
  * through the Canonical ABI when the function has a `wit` signature, else
  * with numbers converted to its core parameter types.
  *
- * Slots (slots.h): without WASI preview 1, an instance is made once per
+ * Slots (slots.h): unless it imports WASI preview 1, an instance is made once per
  * slot and reset to a snapshot of the first one (wasm/image.h) when its
  * call ends; a module with a start function gets a fresh instance per call
  * unless the entry asks for `preinit` (the start function, then an
@@ -208,7 +208,9 @@ static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
 static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *imports)
 {
     uint32_t n = wf_module_import_count(w->module);
-    if (w->preview1) {
+    /* A module importing nothing of preview 1 needs a context only for the
+     * check of required env variables. */
+    if (w->preview1 && (w->p1 || w->nenv)) {
         wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
         const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
         argv[0] = w->id;
@@ -438,7 +440,9 @@ static wf_error *ensure_template(wasm_fn *w)
 static wf_error *wasm_prepare(void *fn, void **out)
 {
     wasm_fn *w = fn;
-    bool pooled = !w->preview1;
+    /* A preview 1 context holds host handles: only a module that imports
+     * nothing of preview 1 (and needs no env check) can share slots. */
+    bool pooled = !w->preview1 || (!w->p1 && !w->nenv);
     wf_error *err = pooled ? ensure_template(w) : NULL;
     if (err) return err;
     bool slot = pooled && w->tmpl;
@@ -628,7 +632,7 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     w->preinit = cfg->preinit;
     pthread_mutex_init(&w->tmpl_mu, NULL);
     wf_slots_init(&w->idle);
-    if (w->preinit && w->preview1) {
+    if (w->preinit && w->preview1 && w->p1) {
         wasm_destroy(w);
         return wf_error_new(WF_ERR_UNSUPPORTED, "%s: preinit cannot be combined with WASI preview 1: "
                             "the snapshot would hold host handles (open files, arguments, "
