@@ -286,10 +286,15 @@ static void test_preinit(void **state)
         /* one run, g = 1 (start only), memory[64] = 0 + 1 */
         assert_int_equal(call_get(rt, "t:plain"), 100000 + 1 + 100);
     }
-    /* Refused at add: with WASI preview 1; an initialiser that traps. */
+    /* Refused at add: a module importing WASI preview 1 with it enabled;
+     * an initialiser that traps. */
+    wf_module *wasi;
+    const char *wasi_wat = "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func (param i32)))"
+                           " (func (export \"get\") (result i32) i32.const 1))";
+    if ((e = wf_module_from_wat(wasi_wat, strlen(wasi_wat), &wasi))) fail_msg("%s", e->message);
     wf_wasm_config p1 = pre;
     p1.wasi.preview1 = true;
-    e = wf_runtime_add_wasm(rt, "t:p1", m, &p1);
+    e = wf_runtime_add_wasm(rt, "t:p1", wasi, &p1);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_UNSUPPORTED);
     assert_non_null(strstr(e->message, "preinit cannot be combined with WASI preview 1"));
@@ -305,6 +310,7 @@ static void test_preinit(void **state)
     wf_error_free(e);
     wf_runtime_free(rt);
     wf_module_free(bad);
+    wf_module_free(wasi);
     wf_module_free(m);
 }
 
