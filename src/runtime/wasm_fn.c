@@ -402,6 +402,7 @@ static wf_error *run_initializer(wasm_fn *w, wasm_inst *wi)
  * the first idle slot. */
 static wf_error *ensure_template(wasm_fn *w)
 {
+    if (__atomic_load_n(&w->tmpl_done, __ATOMIC_ACQUIRE)) return NULL;   /* the common case: no lock */
     pthread_mutex_lock(&w->tmpl_mu);
     if (w->tmpl_done) {
         pthread_mutex_unlock(&w->tmpl_mu);
@@ -432,7 +433,7 @@ static wf_error *ensure_template(wasm_fn *w)
     if (w->tmpl && !err && wf_slots_put(&w->idle, wi)) wi = NULL;
     wf_error_free(err);
     if (wi) inst_free(wi);
-    w->tmpl_done = true;
+    __atomic_store_n(&w->tmpl_done, true, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&w->tmpl_mu);
     return NULL;
 }
