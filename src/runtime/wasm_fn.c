@@ -261,12 +261,19 @@ static wf_error *to_core(const wasm_fn *w, size_t i, const wf_val *a, wf_valkind
     if (want != WF_I32 && want != WF_I64 && want != WF_F32 && want != WF_F64)
         return wf_error_new(WF_ERR_UNSUPPORTED, "%s: parameter %zu: %s parameters cannot be passed "
                             "without a `wit` signature", w->id, i + 1, core_name(want));
-    char what[300];
-    snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
-    wf_val_conv c = { .what = what, .form = WF_VAL_FORM_JSON };
+    /* The message's label is only formatted for a failure: a call's
+     * arguments are converted on every call. */
+    wf_val_conv c = { .form = WF_VAL_FORM_JSON };
     uint64_t bits;
     wf_error *e = wf_val_to_core(a, want, &c, &bits);
-    if (e) return e;
+    if (e) {
+        wf_error_free(e);
+        char what[300];
+        snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
+        c.what = what;
+        e = wf_val_to_core(a, want, &c, &bits);
+        if (e) return e;
+    }
     out->u64 = bits;
     return NULL;
 }

@@ -14,9 +14,13 @@
  *   tables    size and elements;
  *   segments  which data segments are dropped, the items of element
  *             segments.
- * References are recorded as indices in the instance's function space
- * (FUNC_NULL for null), so a snapshot applies to any store instantiated
- * from the same modules in the same order.
+ * References are recorded by position, not address: a function of
+ * instance k of the store as (k, its index in k's function space), a host
+ * function (canon lower, a resource built-in, an import the host made) as
+ * its index among the store's host functions, null as REF_NULL; so a
+ * snapshot applies to any store instantiated from the same modules in the
+ * same order, and a table one module fills with another's functions (an
+ * adapter's fixup module filling the shim's table) is recorded too.
  */
 #include <sys/mman.h>
 
@@ -25,7 +29,9 @@
 #include "wasm/image_int.h"
 
 #define SMALL_MEMORY ((uint64_t)256 << 10)
-#define FUNC_NULL UINT32_MAX
+#define REF_NULL UINT64_MAX
+#define REF_HOST (1ull << 63)          /* | index in the store's host functions */
+/* else: instance index << 32 | function index */
 
 typedef struct snap_mem {
     wf_memimage *img;           /* owned, or NULL */
@@ -37,11 +43,11 @@ typedef struct snap_mem {
 
 typedef struct snap_table {
     uint32_t size;
-    uint32_t *funcs;            /* per element: function index or FUNC_NULL */
+    uint64_t *refs;             /* per element, encoded (above) */
 } snap_table;
 
 typedef struct snap_global {
-    wf_slot value, hi;          /* refs: value.u32 is a function index */
+    wf_slot value, hi;          /* refs: value.u64 is the encoded reference */
 } snap_global;
 
 typedef struct snap_inst {
@@ -51,35 +57,49 @@ typedef struct snap_inst {
     snap_global *globals;       /* per defined global */
     uint8_t *data_dropped;      /* per data segment */
     uint32_t *elem_len;         /* per element segment */
-    uint32_t **elem_funcs;      /* per element segment: its items as indices */
+    uint64_t **elem_refs;       /* per element segment: its items, encoded */
 } snap_inst;
 
 struct wf_snapshot {
     snap_inst *insts;
     size_t n;
-    size_t nmemories, ntables, nglobals;   /* the store's, to check a reset store */
+    size_t nmemories, ntables, nglobals, nfuncs;   /* the store's, to check a reset store */
 };
 
 /* ---- Taking ----------------------------------------------------------------------- */
 
-/* The index of reference r in inst's function space; false when it is not
- * one of its functions. */
-static bool encode_ref(const wf_instance *inst, const void *r, uint32_t *out)
+/* How a store's references are found by position while taking. */
+typedef struct ref_ctx {
+    const wf_store *s;
+    const wf_instance *last;    /* the instance of the last function found, and its index */
+    uint32_t last_k;
+} ref_ctx;
+
+/* The position of reference r in the store; false when it is neither a
+ * function of one of its instances nor one of its host functions. */
+static bool encode_ref(ref_ctx *rc, const void *r, uint64_t *out)
 {
     if (!r) {
-        *out = FUNC_NULL;
+        *out = REF_NULL;
         return true;
     }
     const wf_func *f = r;
-    const wf_module *m = inst->module;
-    uint32_t ndef = m->nfuncs - m->nfunc_imports;
-    if (f >= inst->func_block && f < inst->func_block + ndef) {
-        *out = f->index;
+    const wf_store *s = rc->s;
+    if (f->inst) {
+        if (f->inst != rc->last) {
+            size_t k = 0;
+            while (k < s->instances.len && s->instances.data[k] != f->inst) k++;
+            if (k == s->instances.len) return false;
+            rc->last = f->inst;
+            rc->last_k = (uint32_t)k;
+        }
+        if (f->index >= f->inst->module->nfuncs || f->inst->funcs[f->index] != f) return false;
+        *out = (uint64_t)rc->last_k << 32 | f->index;
         return true;
     }
-    for (uint32_t i = 0; i < m->nfunc_imports; i++)
-        if (inst->funcs[i] == f) {
-            *out = i;
+    for (size_t i = 0; i < s->funcs.len; i++)
+        if (s->funcs.data[i] == f) {
+            *out = REF_HOST | i;
             return true;
         }
     return false;
@@ -88,8 +108,8 @@ static bool encode_ref(const wf_instance *inst, const void *r, uint32_t *out)
 static wf_error *unrecordable(const wf_instance *inst, const char *what, uint32_t idx)
 {
     return wf_error_new(WF_ERR_UNSUPPORTED, "the state of instance of a module with %u functions "
-                        "cannot be recorded: %s %u holds a reference that is not one of the "
-                        "instance's functions (an externref or another instance's function)",
+                        "cannot be recorded: %s %u holds a reference that is no function of "
+                        "the store (an externref, or a function of another store)",
                         inst->module->nfuncs, what, idx);
 }
 
@@ -119,6 +139,7 @@ static wf_error *take_mem(const wf_store *s, const wf_module *m, uint32_t idx, c
 
 static wf_error *take_inst(const wf_store *s, const wf_instance *inst, snap_inst *si)
 {
+    ref_ctx rc = { .s = s };
     const wf_module *m = inst->module;
     wf_error *e;
     si->module = m;
@@ -132,9 +153,9 @@ static wf_error *take_inst(const wf_store *s, const wf_instance *inst, snap_inst
         sg->value = g->value;
         sg->hi = g->hi;
         if (g->type.type.kind == WF_REF) {
-            uint32_t fi;
-            if (!encode_ref(inst, g->value.ref, &fi)) return unrecordable(inst, "global", i);
-            sg->value.u64 = fi;
+            uint64_t code;
+            if (!encode_ref(&rc, g->value.ref, &code)) return unrecordable(inst, "global", i);
+            sg->value.u64 = code;
         }
     }
     si->tables = wf_xcalloc(m->ntables - m->ntable_imports + 1, sizeof *si->tables);
@@ -142,21 +163,21 @@ static wf_error *take_inst(const wf_store *s, const wf_instance *inst, snap_inst
         const wf_table *t = inst->tables[i];
         snap_table *st = &si->tables[i - m->ntable_imports];
         st->size = t->size;
-        st->funcs = wf_xmalloc(((size_t)t->size + 1) * sizeof *st->funcs);
+        st->refs = wf_xmalloc(((size_t)t->size + 1) * sizeof *st->refs);
         for (uint32_t k = 0; k < t->size; k++)
-            if (!encode_ref(inst, t->elems[k], &st->funcs[k])) return unrecordable(inst, "table", i);
+            if (!encode_ref(&rc, t->elems[k], &st->refs[k])) return unrecordable(inst, "table", i);
     }
     si->data_dropped = wf_xmalloc(m->ndatas + 1);
     if (m->ndatas) memcpy(si->data_dropped, inst->data_dropped, m->ndatas);
     si->elem_len = wf_xcalloc(m->nelems + 1, sizeof *si->elem_len);
-    si->elem_funcs = wf_xcalloc(m->nelems + 1, sizeof *si->elem_funcs);
+    si->elem_refs = wf_xcalloc(m->nelems + 1, sizeof *si->elem_refs);
     for (uint32_t i = 0; i < m->nelems; i++) {
         uint32_t n = inst->elem_items[i] ? inst->elem_len[i] : 0;
         si->elem_len[i] = n;
         if (!n) continue;
-        si->elem_funcs[i] = wf_xmalloc(n * sizeof **si->elem_funcs);
+        si->elem_refs[i] = wf_xmalloc(n * sizeof **si->elem_refs);
         for (uint32_t k = 0; k < n; k++)
-            if (!encode_ref(inst, inst->elem_items[i][k], &si->elem_funcs[i][k]))
+            if (!encode_ref(&rc, inst->elem_items[i][k], &si->elem_refs[i][k]))
                 return unrecordable(inst, "element segment", i);
     }
     return NULL;
@@ -182,6 +203,7 @@ wf_error *wf_snapshot_take(wf_store *s, wf_snapshot **out)
     snap->nmemories = nm;
     snap->ntables = nt;
     snap->nglobals = ng;
+    snap->nfuncs = s->funcs.len;
     for (size_t i = 0; i < snap->n; i++) {
         wf_error *e = take_inst(s, s->instances.data[i], &snap->insts[i]);
         if (e) {
@@ -206,15 +228,15 @@ void wf_snapshot_free(wf_snapshot *snap)
                 free(si->mems[k].bytes);
             }
         if (si->tables)
-            for (uint32_t k = 0; k < m->ntables - m->ntable_imports; k++) free(si->tables[k].funcs);
-        if (si->elem_funcs)
-            for (uint32_t k = 0; k < m->nelems; k++) free(si->elem_funcs[k]);
+            for (uint32_t k = 0; k < m->ntables - m->ntable_imports; k++) free(si->tables[k].refs);
+        if (si->elem_refs)
+            for (uint32_t k = 0; k < m->nelems; k++) free(si->elem_refs[k]);
         free(si->mems);
         free(si->tables);
         free(si->globals);
         free(si->data_dropped);
         free(si->elem_len);
-        free(si->elem_funcs);
+        free(si->elem_refs);
     }
     free(snap->insts);
     free(snap);
@@ -233,9 +255,11 @@ uint64_t wf_snapshot_image_bytes(const wf_snapshot *snap)
 
 /* ---- Resetting ---------------------------------------------------------------------- */
 
-static void *decode_ref(const wf_instance *inst, uint32_t fi)
+static void *decode_ref(const wf_store *s, uint64_t code)
 {
-    return fi == FUNC_NULL ? NULL : inst->funcs[fi];
+    if (code == REF_NULL) return NULL;
+    if (code & REF_HOST) return s->funcs.data[code & ~REF_HOST];
+    return s->instances.data[code >> 32]->funcs[(uint32_t)code];
 }
 
 /* A memory back to bytes[0, nbytes) followed by zeros, size bytes long. */
@@ -267,7 +291,7 @@ static bool reset_small(wf_memory *m, const snap_mem *sm)
     return true;
 }
 
-static wf_error *reset_inst(const snap_inst *si, wf_instance *inst)
+static wf_error *reset_inst(const snap_inst *si, const wf_store *s, wf_instance *inst)
 {
     const wf_module *m = si->module;
     for (uint32_t i = m->nmem_imports; i < m->nmems; i++) {
@@ -282,7 +306,7 @@ static wf_error *reset_inst(const snap_inst *si, wf_instance *inst)
         const snap_global *sg = &si->globals[i - m->nglobal_imports];
         wf_global *g = inst->globals[i];
         g->hi = sg->hi;
-        if (g->type.type.kind == WF_REF) g->value.ref = decode_ref(inst, sg->value.u32);
+        if (g->type.type.kind == WF_REF) g->value.ref = decode_ref(s, sg->value.u64);
         else g->value = sg->value;
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
@@ -292,7 +316,7 @@ static wf_error *reset_inst(const snap_inst *si, wf_instance *inst)
             t->elems = wf_xrealloc(t->elems, (size_t)st->size * sizeof *t->elems);
             t->cap = st->size;
         }
-        for (uint32_t k = 0; k < st->size; k++) t->elems[k] = decode_ref(inst, st->funcs[k]);
+        for (uint32_t k = 0; k < st->size; k++) t->elems[k] = decode_ref(s, st->refs[k]);
         t->size = st->size;
         t->type.limits.min = st->size;
     }
@@ -309,7 +333,7 @@ static wf_error *reset_inst(const snap_inst *si, wf_instance *inst)
             free(inst->elem_items[i]);
             inst->elem_items[i] = wf_xmalloc(n * sizeof **inst->elem_items);
         }
-        for (uint32_t k = 0; k < n; k++) inst->elem_items[i][k] = decode_ref(inst, si->elem_funcs[i][k]);
+        for (uint32_t k = 0; k < n; k++) inst->elem_items[i][k] = decode_ref(s, si->elem_refs[i][k]);
         inst->elem_len[i] = n;
     }
     return NULL;
@@ -318,7 +342,8 @@ static wf_error *reset_inst(const snap_inst *si, wf_instance *inst)
 wf_error *wf_snapshot_reset(const wf_snapshot *snap, wf_store *s)
 {
     if (s->instances.len != snap->n || s->memories.len != snap->nmemories ||
-        s->tables.len != snap->ntables || s->globals.len != snap->nglobals)
+        s->tables.len != snap->ntables || s->globals.len != snap->nglobals ||
+        s->funcs.len != snap->nfuncs)
         return wf_error_new(WF_ERR_INTERNAL, "the store does not match the snapshot (%zu instances, "
                             "snapshot of %zu)", s->instances.len, snap->n);
     for (size_t i = 0; i < snap->n; i++)
@@ -326,7 +351,7 @@ wf_error *wf_snapshot_reset(const wf_snapshot *snap, wf_store *s)
             return wf_error_new(WF_ERR_INTERNAL, "instance %zu of the store is not of the "
                                 "snapshot's module", i);
     for (size_t i = 0; i < snap->n; i++) {
-        wf_error *e = reset_inst(&snap->insts[i], s->instances.data[i]);
+        wf_error *e = reset_inst(&snap->insts[i], s, s->instances.data[i]);
         if (e) return e;
     }
     s->ran_code = false;

@@ -244,6 +244,62 @@ static void test_snapshot_reset(void **state)
     wf_module_free(m);
 }
 
+/* A table that one module fills with its functions and another defines
+ * (the fixup pattern of WASI adapters): recorded by position in the store,
+ * so a bare instance of the component calls the right function after a reset. */
+static const char *SHARED_TABLE =
+    "(component\n"
+    "  (core module $A (table (export \"t\") 2 funcref) (type $r (func (result i32)))\n"
+    "    (func (export \"call0\") (result i32) (call_indirect (type $r) (i32.const 0))))\n"
+    "  (core instance $a (instantiate $A))\n"
+    "  (core module $B (import \"a\" \"t\" (table 2 funcref))\n"
+    "    (func $f (result i32) i32.const 7) (elem (i32.const 0) $f))\n"
+    "  (core instance $b (instantiate $B (with \"a\" (instance $a))))\n"
+    "  (func (export \"call0\") (result u32) (canon lift (core func $a \"call0\"))))\n";
+
+static uint32_t call0(wf_cinstance *ci)
+{
+    wf_val r;
+    wf_error *e = wf_cinstance_call(ci, "call0", NULL, 0, &r);
+    if (e) fail_msg("call0: %s", e->message);
+    return r.of.u;
+}
+
+static void test_snapshot_shared_table(void **state)
+{
+    (void)state;
+    wf_buf b = {0};
+    wf_error *e = wf_cwat_compile(SHARED_TABLE, strlen(SHARED_TABLE), &b);
+    if (e) fail_msg("compile: %s", e->message);
+    wf_component *c;
+    if ((e = wf_component_new(b.data, b.len, &c))) fail_msg("decode: %s", e->message);
+    wf_buf_free(&b);
+    wf_store *s = wf_store_new();
+    wf_cinstance *ci;
+    if ((e = wf_cinstance_new(s, c, NULL, &ci))) fail_msg("instantiate: %s", e->message);
+    wf_snapshot *snap;
+    if ((e = wf_snapshot_take(s, &snap))) fail_msg("snapshot: %s", e->message);
+    assert_int_equal(call0(ci), 7);
+    wf_store *s2 = wf_store_new();
+    s2->bare = true;
+    wf_cinstance *ci2;
+    if ((e = wf_cinstance_new(s2, c, NULL, &ci2))) fail_msg("bare: %s", e->message);
+    s2->bare = false;
+    wf_error *u = wf_cinstance_call(ci2, "call0", NULL, 0, &(wf_val){0});   /* no segment: null entry */
+    assert_non_null(u);
+    assert_int_equal(u->kind, WF_ERR_TRAP);
+    wf_error_free(u);
+    wf_cinstance_reset(ci2);
+    if ((e = wf_snapshot_reset(snap, s2))) fail_msg("reset: %s", e->message);
+    assert_int_equal(call0(ci2), 7);
+    wf_cinstance_free(ci2);
+    wf_store_free(s2);
+    wf_snapshot_free(snap);
+    wf_cinstance_free(ci);
+    wf_store_free(s);
+    wf_component_free(c);
+}
+
 /* preinit: the start function and `_initialize` run once, at add; every
  * call starts from what they left. Without preinit, the start function runs
  * in every call's fresh instance and `_initialize` not at all. */
@@ -318,6 +374,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshot_reset),
+        cmocka_unit_test(test_snapshot_shared_table),
         cmocka_unit_test(test_core_slots),
         cmocka_unit_test(test_component_slots),
         cmocka_unit_test(test_preinit),
