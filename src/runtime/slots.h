@@ -14,8 +14,12 @@
 
 #include "base/base.h"
 
-/* Idle slots kept per function; more are freed on release. */
-#define WF_SLOTS_MAX 256
+/* Idle slots kept per function; more are freed on release. Each holds its
+ * memories' address-space reservations (8 GiB per memory, memory.c): the
+ * bound keeps many functions after a burst of concurrent calls from
+ * exhausting the address space; a slot made anew costs a bare
+ * instantiation and a reset. */
+#define WF_SLOTS_MAX 32
 
 typedef struct wf_slots {
     pthread_mutex_t mu;
