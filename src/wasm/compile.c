@@ -118,10 +118,10 @@ void wf_cc_move_to(cc *c, uint32_t dst, const sval *v)
 /* ---- operand stack ------------------------------------------------------- */
 
 
-bool wf_cc_pop_any(cc *c, sval *out)
+static inline bool pop_any(cc *c, sval *out)
 {
     ctrl *f = top_ctrl(c);
-    if (c->st.len == f->height) {
+    if (WF_UNLIKELY(c->st.len == f->height)) {
         if (!f->unreachable) return MISMATCH(c);
         uint32_t home = home_at(c, (uint32_t)c->st.len);
         out->t.kind = KIND_BOT;
@@ -133,10 +133,15 @@ bool wf_cc_pop_any(cc *c, sval *out)
     return true;
 }
 
+bool wf_cc_pop_any(cc *c, sval *out)
+{
+    return pop_any(c, out);
+}
+
 bool wf_cc_pop_expect(cc *c, wf_valtype t, sval *out)
 {
     sval v;
-    if (!wf_cc_pop_any(c, &v)) return false;
+    if (!pop_any(c, &v)) return false;
     /* the common case, a number of the expected kind, without a call */
     bool same_num = v.t.kind == t.kind && t.kind != WF_REF;
     if (!same_num && v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
@@ -404,6 +409,12 @@ static bool op_simple(cc *c, wf_opcode op)
     sval a = { 0 }, b = { 0 };
     if (nin == 2 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
     if (nin >= 1 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
+    if (!c->live) {
+        /* nothing to emit (validation only, or unreachable code): the
+         * result's type is all that matters */
+        if (nout == 1) push(c, kind_of_letter(oi->out[0]));
+        return true;
+    }
 
     /* a binary operation with a constant operand takes it as an immediate
      * (integer operations that commute take a constant first operand too);
@@ -907,7 +918,7 @@ static bool op_memory_copy_fill(cc *c, wf_opcode op)
 
 static bool op_ref(cc *c, wf_opcode op)
 {
-    sval a;
+    sval a = { 0 };
     if (!wf_cc_pop_any(c, &a)) return false;
     if (!is_ref_or_bot(a.t)) return MISMATCH(c);
     if (op == WF_OP_REF_IS_NULL) {
