@@ -40,8 +40,25 @@ NORMALIZE='
       exit_code: ($wait.exit_code // 0), stdout: reads("stdout"), stderr: reads("stderr") }
   else . end'
 
+# What the adapter itself cannot do, the same under jco's own host
+# (`jco run`, node): these tests fail there exactly as here, so they are
+# checked to fail that way (a change is reported).
+# - args_get, environ_get (AssemblyScript): the adapter keeps its state in
+#   a page it grows the guest's memory by, and AssemblyScript's allocator
+#   owns all memory up to memory.size: its allocations overwrite that state
+#   ("assertion failed at adapter line N" in args_get / environ_get).
+# - fd_write-to-invalid-fd (AssemblyScript): aborts the same way.
+known_failure() { # name -> the symptom (a stderr substring), or nothing
+    case $1 in
+    assemblyscript/args_get-multiple-arguments) echo "assertion failed at adapter line" ;;
+    assemblyscript/environ_get-multiple-variables) echo "assertion failed at adapter line" ;;
+    assemblyscript/fd_write-to-invalid-fd) echo "abort:  in src_input.ts(11:1)" ;;
+    esac
+}
+
 pass=0
 fail=0
+known=0
 for wasm in "$TMP"/suite/*/*.wasm; do
     dir=$(dirname "$wasm")
     base=$(basename "$wasm" .wasm)
@@ -60,7 +77,9 @@ for wasm in "$TMP"/suite/*/*.wasm; do
         (if .root then "--dir\u0000\(.root)::/\u0000" else "" end),
         "\($wasm)\u0000",
         ((.args // []) | map("\(.)\u0000") | join(""))' "$spec" >"$TMP/argv"
-    want_code=$(jq -r '.exit_code // 0' "$spec")
+    # The adapter's proc_exit is wasi:cli/exit's exit(err) for any status
+    # but 0 (preview 2 has no status), so the runner sees 1.
+    want_code=$(jq -r 'if (.exit_code // 0) == 0 then 0 else 1 end' "$spec")
     jq -j '.stdout // ""' "$spec" >"$TMP/want_out"
     jq -j '.stderr // ""' "$spec" >"$TMP/want_err"
     # xargs folds exit statuses: the inner shell records the real one.
@@ -73,7 +92,17 @@ for wasm in "$TMP"/suite/*/*.wasm; do
     if [ -s "$TMP/want_err" ] && ! cmp -s "$TMP/err" "$TMP/want_err"; then
         why="$why; stderr differs"
     fi
-    if [ -z "$why" ]; then
+    symptom=$(known_failure "$name")
+    if [ -n "$symptom" ]; then
+        if [ -n "$why" ] && grep -qF "$symptom" "$TMP/err"; then
+            known=$((known + 1))
+            echo "known $name: fails in the adapter, as under jco's host ($symptom)"
+        else
+            fail=$((fail + 1))
+            echo "FAIL $name: expected the adapter's known failure ($symptom): ${why:-it passed}"
+            sed 's/^/  stderr: /' "$TMP/err" | head -5
+        fi
+    elif [ -z "$why" ]; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
@@ -82,5 +111,5 @@ for wasm in "$TMP"/suite/*/*.wasm; do
     fi
     find "$TMP/suite" -name '*.cleanup' -exec rm -rf {} +
 done
-echo "wasi-p2 (adapted p1 suite): $pass passed, $fail failed"
+echo "wasi-p2 (adapted p1 suite): $pass passed, $fail failed, $known known adapter failures"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
