@@ -7,7 +7,10 @@
 # files left on the host as under preview 1 (exit(3) is 1: the adapter's). raw_p1 runs with
 # `adapted`, which leaves out the steps that change rights (preview 2 has
 # none: the adapter's fd_fdstat_set_rights is a trap), and its fdstat
-# lines are the adapter's (rights from the descriptor's flags).
+# lines are the adapter's (rights from the descriptor's flags). Then the
+# same components as registry functions (rust_project/ with
+# `method: wasi:cli/run#run` and the WASI 0.2 `imports`): the entry's
+# `wasi` block through preview 2, the output in the log.
 set -eu
 WASMFN=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -66,3 +69,47 @@ sub" ] || fail "raw: rw mount holds: $(ls "$W")"
 [ -d "$W/sub" ] || fail "raw: sub is not a directory"
 [ "$(ls "$T/ro")" = greeting.txt ] || fail "raw: the read-only mount changed"
 echo "ok   raw_p1 adapted: re-open with every right, renumber, read-only mount"
+
+# --- registry functions ------------------------------------------------------
+P=$T/proj
+cp -r "$HERE/rust_project" "$P"
+mkdir -p "$P/bin" "$P/rw"
+cp "$STD" "$P/bin/std_p1.wasm"
+cp "$RAW" "$P/bin/raw_p1.wasm"
+sed -e "s/@STD@/$("$WASMFN" hash "$P/bin/std_p1.wasm")/" \
+    -e "s/@RAW@/$("$WASMFN" hash "$P/bin/raw_p1.wasm")/" \
+    -e 's|^    method: _start$|    method: "wasi:cli/run#run"\n    imports: [wasi:cli, wasi:filesystem, wasi:clocks, wasi:random]|' \
+    -e 's|args: \[/w, /ro\]|args: [/w, /ro, adapted]|' \
+    "$HERE/rust_project/_index.yaml" >"$P/_index.yaml"
+"$WASMFN" check "$P" >/dev/null || fail "check of the project failed"
+call() {
+    code=0
+    "$WASMFN" call "$P" "$@" >"$T/stdout" 2>"$T/stderr" || code=$?
+}
+log() { sed "s/^/[rs:$1] /" "$2"; }
+
+ln -s b.txt "$P/rw/link"
+call rs:std
+[ "$code" -eq 0 ] || fail "call std: exit $code: $(cat "$T/stderr")"
+grep -v '^stdin:' "$HERE/rust/std_p1.want" | log std - >"$T/want"
+grep -v '(stderr)' "$T/stderr" | diff -u "$T/want" - || fail "call std: log differs"
+[ "$(grep -c '^\[rs:std\] (stderr) read 0 lines$' "$T/stderr")" -eq 1 ] ||
+    fail "call std: stderr line: $(cat "$T/stderr")"
+[ "$(ls -A "$P/rw")" = b.txt ] || fail "call std: rw mount holds: $(ls "$P/rw")"
+[ "$(ls "$P/ro")" = greeting.txt ] || fail "call std: the read-only mount changed"
+echo "ok   registry std_p1 adapted: fs, env, log, clocks, sleep"
+
+call rs:std_fail
+[ "$code" -eq 1 ] || fail "call std_fail: exit $code"
+grep -qx 'error: TRAP: rs:std_fail: exited with status 1' "$T/stderr" ||
+    fail "call std_fail: $(cat "$T/stderr")"
+echo "ok   registry std_p1 adapted: exit(3) is a TRAP naming status 1 (the adapter's exit(err))"
+
+rm -rf "$P/rw" && mkdir -p "$P/rw"
+call rs:raw
+[ "$code" -eq 0 ] || fail "call raw: exit $code: $(cat "$T/stderr")"
+log raw "$HERE/rust/raw_p1.adapted.want" >"$T/want"
+diff -u "$T/want" "$T/stderr" || fail "call raw: log differs"
+[ "$(cat "$P/rw/raw.txt")" = "hello raw" ] || fail "call raw: raw.txt not written"
+[ "$(ls "$P/ro")" = greeting.txt ] || fail "call raw: the read-only mount changed"
+echo "ok   registry raw_p1 adapted: re-open with every right, renumber, read-only mount"
