@@ -209,7 +209,8 @@ P2FS_FN(read)
         return NULL;
     }
     wf_val t = wf_val_agg(WF_VAL_TUPLE, 2);
-    t.of.agg.items[0] = wf_p2_bytes(buf, got);
+    /* list<u8> as a byte string: lowered by one copy, not a value per byte */
+    t.of.agg.items[0] = wf_val_string((const char *)buf, got);
     t.of.agg.items[1] = wf_val_bool(!err && got < want);
     free(buf);
     *result = wf_p2_ok(t);
