@@ -25,6 +25,7 @@
 /* ---- File streams ------------------------------------------------------------ */
 
 typedef struct file_stream {
+    wf_p2_fs *fs;
     int fd;                       /* a dup of the descriptor's */
     uint64_t pos;
     bool append;                  /* every write goes to the end */
@@ -34,6 +35,7 @@ static void stream_free(void *p)
 {
     file_stream *s = p;
     close(s->fd);
+    s->fs->nfds--;
     free(s);
 }
 
@@ -136,6 +138,7 @@ static wf_error *open_stream(wf_cinstance *inst, const wf_wit_func *type, const 
         (n == 2 && (e = wf_p2_arg_u64(type, args, 1, &off))))
         return e;
     int err = data_check(d, write ? P2FS_WRITE : P2FS_READ);
+    if (!err && d->fs->nfds >= P2FS_MAX_FDS) err = EMFILE;
     if (err) {
         *result = wf_p2_fs_err(err);
         return NULL;
@@ -146,7 +149,8 @@ static wf_error *open_stream(wf_cinstance *inst, const wf_wit_func *type, const 
         return NULL;
     }
     file_stream *s = wf_xcalloc(1, sizeof *s);
-    *s = (file_stream){ fd, off, append };
+    *s = (file_stream){ d->fs, fd, off, append };
+    d->fs->nfds++;
     wf_val h;
     e = write ? wf_p2_output_new(cx, &file_out, s, 0, &h) : wf_p2_input_new(cx, &file_in, s, 0, &h);
     if (!e) *result = wf_p2_ok(h);
@@ -398,6 +402,7 @@ P2FS_FN(metadata_hash)
 /* ---- Directory listing ------------------------------------------------------------ */
 
 typedef struct dirent_stream {
+    wf_p2_fs *fs;
     DIR *dir;                     /* its own open of the directory: its own position */
 } dirent_stream;
 
@@ -405,6 +410,7 @@ static void dirent_stream_free(void *p)
 {
     dirent_stream *s = p;
     if (s->dir) closedir(s->dir);
+    s->fs->nfds--;
     free(s);
 }
 
@@ -417,8 +423,8 @@ P2FS_FN(read_directory)
     wf_p2_fs_desc *d;
     wf_error *e = wf_p2_fs_self(inst, type, args, nargs, 1, &cx, &d);
     if (e) return e;
-    if (d->type != P2FS_T_DIR) {
-        *result = wf_p2_fs_err(ENOTDIR);
+    if (d->type != P2FS_T_DIR || d->fs->nfds >= P2FS_MAX_FDS) {
+        *result = wf_p2_fs_err(d->type != P2FS_T_DIR ? ENOTDIR : EMFILE);
         return NULL;
     }
     int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -430,7 +436,9 @@ P2FS_FN(read_directory)
         return NULL;
     }
     dirent_stream *s = wf_xcalloc(1, sizeof *s);
+    s->fs = d->fs;
     s->dir = dir;
+    d->fs->nfds++;
     wf_val h;
     e = wf_p2_new_handle(cx, &wf_p2_kind_dirent_stream, s, 0, &h);
     if (!e) *result = wf_p2_ok(h);

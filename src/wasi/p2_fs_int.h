@@ -46,6 +46,7 @@ typedef struct wf_p2_fs {
     dev_t *ro_devs;               /* devices of the read-only mounts (sandbox.h) */
     size_t nro_devs;
     char *error;                  /* why the mounts cannot be given, or NULL */
+    size_t nfds;                  /* host fds held by descriptors and streams */
     uint64_t hash_key[2];         /* metadata-hash's key, random per instance */
 } wf_p2_fs;
 
@@ -59,6 +60,11 @@ typedef struct wf_p2_fs_desc {
 } wf_p2_fs_desc;
 
 extern const wf_p2_kind wf_p2_kind_descriptor, wf_p2_kind_dirent_stream;
+
+/* Host fds one instance may hold at once through wasi:filesystem (as
+ * preview 1's table): more is EMFILE (`insufficient-memory`), so a guest
+ * cannot exhaust the process's fds. */
+#define P2FS_MAX_FDS 4096u
 
 /* The instance's mounts (opened on first use). */
 wf_p2_fs *wf_p2_fs_of(wf_p2_ctx *cx);

@@ -77,6 +77,7 @@ static void desc_free(void *p)
 {
     wf_p2_fs_desc *d = p;
     if (d->fd >= 0) close(d->fd);
+    d->fs->nfds--;
     free(d);
 }
 
@@ -87,6 +88,7 @@ wf_error *wf_p2_fs_desc_new(wf_p2_ctx *cx, wf_p2_fs *fs, int fd, uint8_t type, b
 {
     wf_p2_fs_desc *d = wf_xcalloc(1, sizeof *d);
     *d = (wf_p2_fs_desc){ fd, type, ro, flags, fs };
+    fs->nfds++;
     return wf_p2_new_handle(cx, &wf_p2_kind_descriptor, d, 0, out);
 }
 
@@ -113,6 +115,9 @@ static WF_P2_FN(get_directories)
     if ((e = wf_p2_nargs(type, nargs, 0)) || (e = wf_p2_cx(inst, &cx))) return e;
     wf_p2_fs *fs = wf_p2_fs_of(cx);
     if (fs->error) return wf_p2_trap(type, "%s", fs->error);
+    if (fs->nfds + fs->nmounts > P2FS_MAX_FDS)
+        return wf_p2_trap(type, "%zu descriptors open already: the guest does not drop them",
+                          fs->nfds);
     wf_val list = wf_val_agg(WF_VAL_LIST, fs->nmounts);
     for (size_t i = 0; i < fs->nmounts && !e; i++) {
         int fd = fcntl(fs->mounts[i].fd, F_DUPFD_CLOEXEC, 0);

@@ -85,6 +85,7 @@ static WF_P2_FN(open_at)
     if ((of & P2FS_O_DIRECTORY) && c.d->ro) df &= ~(uint32_t)P2FS_WRITE;
     bool changes = (df & (P2FS_WRITE | P2FS_MUTATE_DIR)) || (of & (P2FS_O_CREATE | P2FS_O_TRUNC));
     if (!err && changes && c.d->ro) err = EROFS;
+    if (!err && c.d->fs->nfds >= P2FS_MAX_FDS) err = EMFILE;
     if (err) {
         *result = wf_p2_fs_err(err);
         return NULL;
