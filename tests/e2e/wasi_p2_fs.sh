@@ -48,3 +48,15 @@ diff -u "$T/before" "$T/after" || fail "something outside /w changed"
 [ "$(stat -c %Y "$T/fs/w/a.txt")" = 1600000000 ] || fail "a.txt's mtime: $(stat -c %Y "$T/fs/w/a.txt")"
 [ "$(readlink "$T/fs/w/l")" = a.txt ] || fail "l: $(readlink "$T/fs/w/l")"
 echo "wasi_p2_fs: $(wc -l <"$HERE/wasi/p2fs.want") checks of wasi:filesystem, the read-only mount and the outside untouched"
+
+# exec of components that are not commands, and mounts it refuses.
+code=0
+"$WASMFN" exec "$HERE/../fixtures/components/calc.wasm" >/dev/null 2>"$T/err" || code=$?
+[ "$code" -eq 3 ] || fail "exec of a non-command component: exit $code"
+grep -qF "no wasi:cli/run export: not a WASI 0.2 command component" "$T/err" || fail "non-command: $(cat "$T/err")"
+COMP=$(p2_component "$CACHE" "$T/p2fs.emb.wasm")
+code=0
+"$WASMFN" exec --dir "$T/fs/ro::/ro::ro" --dir "$T/fs::/all" "$COMP" >/dev/null 2>"$T/err" || code=$?
+[ "$code" -eq 2 ] || fail "overlapping mounts: exit $code"
+grep -qF "read-only mount /ro lies within writable mount /all" "$T/err" || fail "overlap: $(cat "$T/err")"
+echo "ok   exec: a component without wasi:cli/run (3), a read-only mount inside a writable one (2)"
