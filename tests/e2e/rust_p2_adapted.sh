@@ -81,6 +81,21 @@ sed -e "s/@STD@/$("$WASMFN" hash "$P/bin/std_p1.wasm")/" \
     -e 's|^    method: _start$|    method: "wasi:cli/run#run"\n    imports: [wasi:cli, wasi:filesystem, wasi:clocks, wasi:random]|' \
     -e 's|args: \[/w, /ro\]|args: [/w, /ro, adapted]|' \
     "$HERE/rust_project/_index.yaml" >"$P/_index.yaml"
+# The same program without the `wasi:filesystem` word: its filesystem
+# imports are stubs that trap naming the word.
+cat >>"$P/_index.yaml" <<YAML
+
+  - name: std_nofs
+    kind: function.wasm
+    fs: bin
+    path: std_p1.wasm
+    hash: "$("$WASMFN" hash "$P/bin/std_p1.wasm")"
+    method: "wasi:cli/run#run"
+    imports: [wasi:cli, wasi:clocks, wasi:random]
+    wasi:
+      mounts:
+        - {fs: rw, guest: /w}
+YAML
 "$WASMFN" check "$P" >/dev/null || fail "check of the project failed"
 call() {
     code=0
@@ -113,3 +128,9 @@ diff -u "$T/want" "$T/stderr" || fail "call raw: log differs"
 [ "$(cat "$P/rw/raw.txt")" = "hello raw" ] || fail "call raw: raw.txt not written"
 [ "$(ls "$P/ro")" = greeting.txt ] || fail "call raw: the read-only mount changed"
 echo "ok   registry raw_p1 adapted: re-open with every right, renumber, read-only mount"
+
+call rs:std_nofs
+[ "$code" -eq 1 ] || fail "call std_nofs: exit $code"
+grep -q '^error: TRAP: rs:std_nofs: .*wasi:filesystem.* is not enabled: add `wasi:filesystem` to the entry.s `imports`' "$T/stderr" ||
+    fail "call std_nofs: $(cat "$T/stderr")"
+echo "ok   registry std_p1 adapted without wasi:filesystem: a trap naming the word"
