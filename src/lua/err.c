@@ -134,6 +134,12 @@ void wf_lua_push_kind_error(lua_State *L, const char *kind, wf_error_kind wf, co
     push_new(L, kind, (int)wf, default_retryable(wf), msg, strlen(msg));
 }
 
+void wf_lua_push_kind_error_retry(lua_State *L, const char *kind, wf_error_kind wf, bool retryable,
+                                  const char *msg)
+{
+    push_new(L, kind, (int)wf, retryable ? RETRY_YES : RETRY_NO, msg, strlen(msg));
+}
+
 void wf_lua_push_wf_error(lua_State *L, const wf_error *e)
 {
     const char *msg = e->message ? e->message : "";
