@@ -46,7 +46,7 @@ struct wf_http_client_call {
     bool head, done, owner_gone, aborting;
     bool send_paused, recv_paused, unpause_queued;
     wf_error *err;
-    wf_http_fail fail;
+    wf_http_client_fail fail;
     int status;
     char **hname, **hvalue;
     size_t nh, caph;
@@ -73,7 +73,7 @@ static void notify(wf_http_client_call *c)
     wf_waitq_wake_all(&c->waiters);
 }
 
-static void fail_locked(wf_http_client_call *c, wf_http_fail fail, wf_error *e)
+static void fail_locked(wf_http_client_call *c, wf_http_client_fail fail, wf_error *e)
 {
     if (c->err) {
         wf_error_free(e);
@@ -226,32 +226,32 @@ static size_t on_send(char *dst, size_t size, size_t nitems, void *ud)
 
 /* ---- the loop ---------------------------------------------------------------------- */
 
-static void classify(CURLcode rc, CURL *easy, wf_http_fail *fail, wf_error_kind *kind)
+static void classify(CURLcode rc, CURL *easy, wf_http_client_fail *fail, wf_error_kind *kind)
 {
     *kind = WF_ERR_IO;
     switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST: *fail = WF_HTTP_FAIL_DNS; break;
-    case CURLE_COULDNT_CONNECT: *fail = WF_HTTP_FAIL_REFUSED; break;
+    case CURLE_COULDNT_RESOLVE_HOST: *fail = WF_HTTP_CLIENT_FAIL_DNS; break;
+    case CURLE_COULDNT_CONNECT: *fail = WF_HTTP_CLIENT_FAIL_REFUSED; break;
     case CURLE_OPERATION_TIMEDOUT: {
         long connect = 0;
         curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect);
-        *fail = connect ? WF_HTTP_FAIL_TIMEOUT : WF_HTTP_FAIL_CONNECT_TIMEOUT;
+        *fail = connect ? WF_HTTP_CLIENT_FAIL_TIMEOUT : WF_HTTP_CLIENT_FAIL_CONNECT_TIMEOUT;
         *kind = WF_ERR_TIMEOUT;
         break;
     }
     case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE:
-        *fail = WF_HTTP_FAIL_TLS; break;
+        *fail = WF_HTTP_CLIENT_FAIL_TLS; break;
     case CURLE_WEIRD_SERVER_REPLY: case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_BAD_CONTENT_ENCODING: case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
-        *fail = WF_HTTP_FAIL_PROTOCOL; break;
+        *fail = WF_HTTP_CLIENT_FAIL_PROTOCOL; break;
     case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-        *fail = WF_HTTP_FAIL_TERMINATED; break;
+        *fail = WF_HTTP_CLIENT_FAIL_TERMINATED; break;
     case CURLE_ABORTED_BY_CALLBACK:
-        *fail = WF_HTTP_FAIL_CANCELED; *kind = WF_ERR_TIMEOUT; break;
+        *fail = WF_HTTP_CLIENT_FAIL_CANCELED; *kind = WF_ERR_TIMEOUT; break;
     default:
-        *fail = WF_HTTP_FAIL_INTERNAL; *kind = WF_ERR_INTERNAL; break;
+        *fail = WF_HTTP_CLIENT_FAIL_INTERNAL; *kind = WF_ERR_INTERNAL; break;
     }
 }
 
@@ -271,7 +271,7 @@ static void complete(wf_http_client *cl, wf_http_client_call *c, CURLcode rc)
     pthread_mutex_lock(&cl->mu);
     c->done = true;
     if (rc != CURLE_OK) {
-        wf_http_fail fail;
+        wf_http_client_fail fail;
         wf_error_kind kind;
         classify(rc, c->easy, &fail, &kind);
         const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
@@ -422,9 +422,9 @@ static bool is_field_value(const char *s)
 }
 
 /* Check scheme, host and policy of url. */
-static wf_error *check_url(const char *url, const wf_http_policy *policy, wf_http_fail *fail)
+static wf_error *check_url(const char *url, const wf_http_client_policy *policy, wf_http_client_fail *fail)
 {
-    *fail = WF_HTTP_FAIL_BAD_REQUEST;
+    *fail = WF_HTTP_CLIENT_FAIL_BAD_REQUEST;
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL;
     wf_error *e = NULL;
@@ -450,8 +450,8 @@ static wf_error *check_url(const char *url, const wf_http_policy *policy, wf_htt
         h++;
     }
     unsigned p = port ? (unsigned)atoi(port) : 0;
-    if (!wf_http_policy_allows(policy, h, p)) {
-        *fail = WF_HTTP_FAIL_DENIED;
+    if (!wf_http_client_policy_allows(policy, h, p)) {
+        *fail = WF_HTTP_CLIENT_FAIL_DENIED;
         e = wf_error_new(WF_ERR_INVALID, "not allowed: %s (host %s:%u is not in wasi.network)",
                          url, h, p);
     }
@@ -460,14 +460,14 @@ out:
     curl_free(host);
     curl_free(port);
     curl_url_cleanup(u);
-    if (!e) *fail = WF_HTTP_FAIL_NONE;
+    if (!e) *fail = WF_HTTP_CLIENT_FAIL_NONE;
     return e;
 }
 
-static wf_error *check_request(const wf_http_client_req *rq, wf_http_fail *fail)
+static wf_error *check_request(const wf_http_client_req *rq, wf_http_client_fail *fail)
 {
     const char *method = rq->method ? rq->method : "GET";
-    *fail = WF_HTTP_FAIL_BAD_REQUEST;
+    *fail = WF_HTTP_CLIENT_FAIL_BAD_REQUEST;
     if (!is_token(method)) return wf_error_new(WF_ERR_INVALID, "invalid HTTP method `%s`", method);
     if (!rq->url || !*rq->url) return wf_error_new(WF_ERR_INVALID, "URL required");
     for (size_t i = 0; i < rq->nheaders; i++) {
@@ -533,7 +533,7 @@ static void setup_easy(wf_http_client_call *c, const wf_http_client_req *rq)
 wf_error *wf_http_client_start(wf_http_client *cl, const wf_http_client_req *rq,
                                wf_http_client_call **out)
 {
-    wf_http_fail fail;
+    wf_http_client_fail fail;
     wf_error *e = check_request(rq, &fail);
     if (e) return e;
     wf_http_client_call *c = wf_xcalloc(1, sizeof *c);
@@ -714,9 +714,9 @@ size_t wf_http_client_header_count(wf_http_client_call *c)
     return c->nh;
 }
 
-wf_http_header wf_http_client_header_at(wf_http_client_call *c, size_t i)
+wf_http_client_field wf_http_client_header_at(wf_http_client_call *c, size_t i)
 {
-    return (wf_http_header){c->hname[i], c->hvalue[i]};
+    return (wf_http_client_field){c->hname[i], c->hvalue[i]};
 }
 
 const char *wf_http_client_header(wf_http_client_call *c, const char *name)
@@ -777,10 +777,10 @@ wf_error *wf_http_client_error(wf_http_client_call *c)
     return e;
 }
 
-wf_http_fail wf_http_client_failure(wf_http_client_call *c)
+wf_http_client_fail wf_http_client_failure(wf_http_client_call *c)
 {
     pthread_mutex_lock(&c->cl->mu);
-    wf_http_fail f = c->fail;
+    wf_http_client_fail f = c->fail;
     pthread_mutex_unlock(&c->cl->mu);
     return f;
 }

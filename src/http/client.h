@@ -44,7 +44,7 @@
  * Errors: INVALID for a malformed request (bad URL, scheme other than http
  * and https, bad header); the policy's refusal is INVALID with a message
  * starting "not allowed: " and wf_http_client_failure() ==
- * WF_HTTP_FAIL_DENIED; network failures are IO, a passed timeout or
+ * WF_HTTP_CLIENT_FAIL_DENIED; network failures are IO, a passed timeout or
  * deadline TIMEOUT, each with libcurl's words and a failure class
  * (wf_http_client_failure) that wasi:http maps to its error-code.
  *
@@ -64,27 +64,27 @@
 typedef struct wf_http_client wf_http_client;
 typedef struct wf_http_client_call wf_http_client_call;
 
-typedef struct wf_http_header {
+typedef struct wf_http_client_field {
     const char *name, *value;
-} wf_http_header;
+} wf_http_client_field;
 
 /* The `wasi.network` policy: host:port patterns a request may reach. A
  * pattern is `host:port`, `host` (any port) or `[v6]:port`; `*` in either
  * part matches any run of characters ("*.example.com:443", "127.0.0.1:*").
  * Hosts compare without case. NULL policy: everything allowed (the host
  * code's own requests, Lua functions). A policy with no pattern denies all. */
-typedef struct wf_http_policy {
+typedef struct wf_http_client_policy {
     const char *const *allow;
     size_t nallow;
-} wf_http_policy;
+} wf_http_client_policy;
 
 /* True when policy allows host:port (host without brackets). */
-bool wf_http_policy_allows(const wf_http_policy *policy, const char *host, unsigned port);
+bool wf_http_client_policy_allows(const wf_http_client_policy *policy, const char *host, unsigned port);
 
 typedef struct wf_http_client_req {
     const char *method;          /* "GET", ...; NULL = GET */
     const char *url;             /* absolute http:// or https:// URL */
-    const wf_http_header *headers;
+    const wf_http_client_field *headers;
     size_t nheaders;
     /* The body: given whole (body, body_len; borrowed, see above), or
      * streamed (body_streamed: wf_http_client_send, then _finish) with
@@ -96,26 +96,26 @@ typedef struct wf_http_client_req {
     /* Bounds in ms, 0 = none: connecting, and the whole transfer. */
     uint32_t connect_timeout_ms;
     uint32_t timeout_ms;
-    const wf_http_policy *policy;   /* NULL: no restriction */
+    const wf_http_client_policy *policy;   /* NULL: no restriction */
 } wf_http_client_req;
 
 /* Why a call failed, for callers that must say it in their own words
  * (wasi:http's error-code). */
-typedef enum wf_http_fail {
-    WF_HTTP_FAIL_NONE,
-    WF_HTTP_FAIL_DENIED,           /* the policy refused the host */
-    WF_HTTP_FAIL_BAD_REQUEST,      /* malformed URL, method or header */
-    WF_HTTP_FAIL_DNS,              /* the name did not resolve */
-    WF_HTTP_FAIL_REFUSED,          /* connection refused */
-    WF_HTTP_FAIL_CONNECT_TIMEOUT,
-    WF_HTTP_FAIL_TIMEOUT,          /* the transfer's timeout or the caller's deadline */
-    WF_HTTP_FAIL_TLS,              /* TLS handshake or certificate */
-    WF_HTTP_FAIL_PROTOCOL,         /* the response was not valid HTTP */
-    WF_HTTP_FAIL_TERMINATED,       /* the connection broke mid-transfer */
-    WF_HTTP_FAIL_TOO_LARGE,        /* the response body exceeded a fetch limit */
-    WF_HTTP_FAIL_CANCELED,
-    WF_HTTP_FAIL_INTERNAL,
-} wf_http_fail;
+typedef enum wf_http_client_fail {
+    WF_HTTP_CLIENT_FAIL_NONE,
+    WF_HTTP_CLIENT_FAIL_DENIED,           /* the policy refused the host */
+    WF_HTTP_CLIENT_FAIL_BAD_REQUEST,      /* malformed URL, method or header */
+    WF_HTTP_CLIENT_FAIL_DNS,              /* the name did not resolve */
+    WF_HTTP_CLIENT_FAIL_REFUSED,          /* connection refused */
+    WF_HTTP_CLIENT_FAIL_CONNECT_TIMEOUT,
+    WF_HTTP_CLIENT_FAIL_TIMEOUT,          /* the transfer's timeout or the caller's deadline */
+    WF_HTTP_CLIENT_FAIL_TLS,              /* TLS handshake or certificate */
+    WF_HTTP_CLIENT_FAIL_PROTOCOL,         /* the response was not valid HTTP */
+    WF_HTTP_CLIENT_FAIL_TERMINATED,       /* the connection broke mid-transfer */
+    WF_HTTP_CLIENT_FAIL_TOO_LARGE,        /* the response body exceeded a fetch limit */
+    WF_HTTP_CLIENT_FAIL_CANCELED,
+    WF_HTTP_CLIENT_FAIL_INTERNAL,
+} wf_http_client_fail;
 
 /* ---- The client ----------------------------------------------------------- */
 
@@ -152,7 +152,7 @@ bool wf_http_client_head_ready(wf_http_client_call *c);
  * sent; valid until the call is freed). */
 int wf_http_client_status(wf_http_client_call *c);
 size_t wf_http_client_header_count(wf_http_client_call *c);
-wf_http_header wf_http_client_header_at(wf_http_client_call *c, size_t i);
+wf_http_client_field wf_http_client_header_at(wf_http_client_call *c, size_t i);
 /* The first header named name (any case), or NULL. */
 const char *wf_http_client_header(wf_http_client_call *c, const char *name);
 
@@ -167,7 +167,7 @@ size_t wf_http_client_readable(wf_http_client_call *c, bool *ended);
 /* The call's error so far (a copy for the caller, NULL when none), and
  * its class. */
 wf_error *wf_http_client_error(wf_http_client_call *c);
-wf_http_fail wf_http_client_failure(wf_http_client_call *c);
+wf_http_client_fail wf_http_client_failure(wf_http_client_call *c);
 
 /* Have w woken once when the call's state changes (at once when it did
  * since the last watch). n is the caller's; unwatch before freeing n. */
@@ -179,7 +179,7 @@ void wf_http_client_unwatch(wf_http_client_call *c, wf_wait_node *n);
 typedef struct wf_http_client_resp {
     int status;
     char *url;                  /* the final URL, after redirects */
-    wf_http_header *headers;    /* owned strings */
+    wf_http_client_field *headers;    /* owned strings */
     size_t nheaders;
     uint8_t *body;              /* NUL-terminated beyond body_len */
     size_t body_len;
@@ -191,7 +191,7 @@ typedef struct wf_http_client_resp {
  * until_ns bounds the whole (0 = none). *fail (may be NULL) gets the class. */
 wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq,
                                unsigned max_redirects, size_t max_body, uint64_t until_ns,
-                               wf_http_client_resp *out, wf_http_fail *fail);
+                               wf_http_client_resp *out, wf_http_client_fail *fail);
 void wf_http_client_resp_free(wf_http_client_resp *r);
 
 #endif

@@ -59,7 +59,7 @@ static void take_head(wf_http_client_call *c, wf_http_client_resp *out)
     out->nheaders = wf_http_client_header_count(c);
     out->headers = wf_xcalloc(out->nheaders ? out->nheaders : 1, sizeof *out->headers);
     for (size_t i = 0; i < out->nheaders; i++) {
-        wf_http_header h = wf_http_client_header_at(c, i);
+        wf_http_client_field h = wf_http_client_header_at(c, i);
         out->headers[i].name = wf_xstrdup(h.name);
         out->headers[i].value = wf_xstrdup(h.value);
     }
@@ -67,7 +67,7 @@ static void take_head(wf_http_client_call *c, wf_http_client_resp *out)
 
 wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0,
                                unsigned max_redirects, size_t max_body, uint64_t until_ns,
-                               wf_http_client_resp *out, wf_http_fail *fail)
+                               wf_http_client_resp *out, wf_http_client_fail *fail)
 {
     memset(out, 0, sizeof *out);
     if (!max_body) max_body = FETCH_MAX_BODY;
@@ -75,11 +75,11 @@ wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0
     rq.body_streamed = false;
     char *url = wf_xstrdup(rq0->url ? rq0->url : "");
     char *method = wf_xstrdup(rq0->method ? rq0->method : "GET");
-    wf_http_header *hdrs = wf_xcalloc(rq0->nheaders ? rq0->nheaders : 1, sizeof *hdrs);
+    wf_http_client_field *hdrs = wf_xcalloc(rq0->nheaders ? rq0->nheaders : 1, sizeof *hdrs);
     if (rq0->nheaders) memcpy(hdrs, rq0->headers, rq0->nheaders * sizeof *hdrs);
     size_t nh = rq0->nheaders;
     wf_error *e = NULL;
-    wf_http_fail f = WF_HTTP_FAIL_NONE;
+    wf_http_client_fail f = WF_HTTP_CLIENT_FAIL_NONE;
     for (unsigned hop = 0;; hop++) {
         rq.url = url;
         rq.method = method;
@@ -87,12 +87,12 @@ wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0
         rq.nheaders = nh;
         wf_http_client_call *c;
         if ((e = wf_http_client_start(cl, &rq, &c))) {
-            f = strncmp(e->message, "not allowed", 11) ? WF_HTTP_FAIL_BAD_REQUEST : WF_HTTP_FAIL_DENIED;
+            f = strncmp(e->message, "not allowed", 11) ? WF_HTTP_CLIENT_FAIL_BAD_REQUEST : WF_HTTP_CLIENT_FAIL_DENIED;
             break;
         }
         if ((e = wf_http_client_wait_head(c, until_ns))) {
             f = wf_http_client_failure(c);
-            if (f == WF_HTTP_FAIL_NONE) f = WF_HTTP_FAIL_TIMEOUT;
+            if (f == WF_HTTP_CLIENT_FAIL_NONE) f = WF_HTTP_CLIENT_FAIL_TIMEOUT;
             wf_http_client_call_free(c);
             break;
         }
@@ -104,7 +104,7 @@ wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0
             wf_http_client_call_free(c);
             if (!next) {
                 e = wf_error_new(WF_ERR_IO, "%s %s: redirect to an invalid URL `%s`", method, url, loc);
-                f = WF_HTTP_FAIL_PROTOCOL;
+                f = WF_HTTP_CLIENT_FAIL_PROTOCOL;
                 break;
             }
             if (st != 307 && st != 308 && strcasecmp(method, "HEAD")) {
@@ -132,13 +132,13 @@ wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0
             size_t n;
             if ((e = wf_http_client_read(c, chunk, sizeof chunk, &n, until_ns))) {
                 f = wf_http_client_failure(c);
-                if (f == WF_HTTP_FAIL_NONE) f = WF_HTTP_FAIL_TIMEOUT;
+                if (f == WF_HTTP_CLIENT_FAIL_NONE) f = WF_HTTP_CLIENT_FAIL_TIMEOUT;
                 break;
             }
             if (!n) break;
             if (body.len + n > max_body) {
                 e = wf_error_new(WF_ERR_LIMIT, "%s %s: response body over %zu bytes", method, url, max_body);
-                f = WF_HTTP_FAIL_TOO_LARGE;
+                f = WF_HTTP_CLIENT_FAIL_TOO_LARGE;
                 break;
             }
             wf_buf_bytes(&body, chunk, n);

@@ -55,7 +55,7 @@ static void split(const char *pat, const char **host, size_t *hn, const char **p
     }
 }
 
-bool wf_http_policy_allows(const wf_http_policy *policy, const char *host, unsigned port)
+bool wf_http_client_policy_allows(const wf_http_client_policy *policy, const char *host, unsigned port)
 {
     if (!policy) return true;
     char portstr[16];

@@ -109,7 +109,7 @@ static int hc_decode_uri(lua_State *L)
 typedef struct hc_opts {
     wf_buf url;
     char *method;
-    wf_http_header *hdrs;       /* strings owned */
+    wf_http_client_field *hdrs;       /* strings owned */
     size_t nh, caph;
     wf_buf body;
     bool has_body;
@@ -124,7 +124,7 @@ static void add_hdr(hc_opts *o, const char *name, const char *value)
         o->caph = o->caph ? o->caph * 2 : 8;
         o->hdrs = wf_xrealloc(o->hdrs, o->caph * sizeof *o->hdrs);
     }
-    o->hdrs[o->nh++] = (wf_http_header){wf_xstrdup(name), wf_xstrdup(value)};
+    o->hdrs[o->nh++] = (wf_http_client_field){wf_xstrdup(name), wf_xstrdup(value)};
 }
 
 static bool has_hdr(const hc_opts *o, const char *name)
@@ -287,18 +287,18 @@ static bool parse_opts(lua_State *L, int idx, hc_opts *o, const char *url)
 /* ---- errors and responses ------------------------------------------------------------------ */
 
 /* nil, error value for a failed request. */
-static int push_failure(lua_State *L, const wf_error *e, wf_http_fail f, const char *method, const char *url)
+static int push_failure(lua_State *L, const wf_error *e, wf_http_client_fail f, const char *method, const char *url)
 {
     lua_pushnil(L);
     switch (f) {
-    case WF_HTTP_FAIL_DENIED:
+    case WF_HTTP_CLIENT_FAIL_DENIED:
         wf_lua_push_kind_error_retry(L, "PermissionDenied", WF_ERR_INVALID, false, e->message);
         return 2;
-    case WF_HTTP_FAIL_BAD_REQUEST:
+    case WF_HTTP_CLIENT_FAIL_BAD_REQUEST:
         wf_lua_push_kind_error_retry(L, "Invalid", WF_ERR_INVALID, false, e->message);
         return 2;
-    case WF_HTTP_FAIL_TOO_LARGE:
-    case WF_HTTP_FAIL_INTERNAL:
+    case WF_HTTP_CLIENT_FAIL_TOO_LARGE:
+    case WF_HTTP_CLIENT_FAIL_INTERNAL:
         wf_lua_push_kind_error_retry(L, "Internal", WF_ERR_INTERNAL, false, e->message);
         break;
     default:
@@ -328,7 +328,7 @@ static void push_canonical(lua_State *L, const char *name)
 }
 
 /* headers and cookies tables from a head. */
-static void push_head_tables(lua_State *L, const wf_http_header *h, size_t n)
+static void push_head_tables(lua_State *L, const wf_http_client_field *h, size_t n)
 {
     lua_createtable(L, 0, (int)n);
     for (size_t i = 0; i < n; i++) {
@@ -467,15 +467,15 @@ static int do_stream(lua_State *L, hc_opts *o)
     wf_http_client_call *c;
     wf_error *e = wf_http_client_start(wf_http_client_shared(), &rq, &c);
     if (e) {
-        int r = push_failure(L, e, strncmp(e->message, "not allowed", 11) ? WF_HTTP_FAIL_BAD_REQUEST
-                                                                         : WF_HTTP_FAIL_DENIED,
+        int r = push_failure(L, e, strncmp(e->message, "not allowed", 11) ? WF_HTTP_CLIENT_FAIL_BAD_REQUEST
+                                                                         : WF_HTTP_CLIENT_FAIL_DENIED,
                              o->method, rq.url);
         wf_error_free(e);
         return r;
     }
     e = wf_http_client_wait_head(c, until_of(L));
     if (e) {
-        wf_http_fail f = wf_http_client_failure(c);
+        wf_http_client_fail f = wf_http_client_failure(c);
         wf_http_client_call_free(c);
         if (wf_lua_should_stop(L)) {
             wf_error_free(e);
@@ -489,7 +489,7 @@ static int do_stream(lua_State *L, hc_opts *o)
     lua_pushinteger(L, wf_http_client_status(c));
     lua_setfield(L, -2, "status_code");
     size_t n = wf_http_client_header_count(c);
-    wf_http_header *h = wf_xcalloc(n ? n : 1, sizeof *h);
+    wf_http_client_field *h = wf_xcalloc(n ? n : 1, sizeof *h);
     for (size_t i = 0; i < n; i++) h[i] = wf_http_client_header_at(c, i);
     push_head_tables(L, h, n);
     free(h);
@@ -523,7 +523,7 @@ static int do_request(lua_State *L, const char *method, const char *url, int opt
     wf_http_client_req rq;
     make_req(&o, &rq);
     wf_http_client_resp resp;
-    wf_http_fail f;
+    wf_http_client_fail f;
     wf_error *e = wf_http_client_fetch(wf_http_client_shared(), &rq, MAX_REDIRECTS, o.max_body,
                                        until_of(L), &resp, &f);
     if (e) {

@@ -201,3 +201,16 @@ bool wf_rt_pool_unqueue(rt_pool *p, rt_job *job)
     wf_rt_job_unref_locked(job);   /* the task's ref */
     return true;
 }
+
+void wf_rt_pool_gauges_of(wf_runtime *rt, const char *id, wf_rt_pool_gauges *out)
+{
+    memset(out, 0, sizeof *out);
+    void *v = NULL;
+    if (!wf_map_find(&rt->by_id, id, strlen(id), &v)) return;
+    rt_pool *p = ((rt_fn *)v)->pool;
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    out->ready = p->nstash;
+    pthread_mutex_unlock(&p->mu);
+    out->workers = wf_sched_group_workers(p->g);
+}

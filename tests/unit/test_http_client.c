@@ -167,30 +167,30 @@ static char *url(const char *path)
 static void test_policy(void **state)
 {
     const char *pats[] = {"*.example.com:443", "127.0.0.1:*", "api.test", "[::1]:8080"};
-    wf_http_policy p = {pats, 4};
-    assert_true(wf_http_policy_allows(&p, "a.example.com", 443));
-    assert_true(wf_http_policy_allows(&p, "A.B.Example.COM", 443));
-    assert_false(wf_http_policy_allows(&p, "a.example.com", 80));
-    assert_false(wf_http_policy_allows(&p, "example.com", 443));
-    assert_true(wf_http_policy_allows(&p, "127.0.0.1", 1));
-    assert_false(wf_http_policy_allows(&p, "127.0.0.2", 1));
-    assert_true(wf_http_policy_allows(&p, "api.test", 8443));
-    assert_true(wf_http_policy_allows(&p, "::1", 8080));
-    assert_false(wf_http_policy_allows(&p, "::1", 8081));
-    wf_http_policy none = {NULL, 0};
-    assert_false(wf_http_policy_allows(&none, "127.0.0.1", 80));
-    assert_true(wf_http_policy_allows(NULL, "anything", 1));
+    wf_http_client_policy p = {pats, 4};
+    assert_true(wf_http_client_policy_allows(&p, "a.example.com", 443));
+    assert_true(wf_http_client_policy_allows(&p, "A.B.Example.COM", 443));
+    assert_false(wf_http_client_policy_allows(&p, "a.example.com", 80));
+    assert_false(wf_http_client_policy_allows(&p, "example.com", 443));
+    assert_true(wf_http_client_policy_allows(&p, "127.0.0.1", 1));
+    assert_false(wf_http_client_policy_allows(&p, "127.0.0.2", 1));
+    assert_true(wf_http_client_policy_allows(&p, "api.test", 8443));
+    assert_true(wf_http_client_policy_allows(&p, "::1", 8080));
+    assert_false(wf_http_client_policy_allows(&p, "::1", 8081));
+    wf_http_client_policy none = {NULL, 0};
+    assert_false(wf_http_client_policy_allows(&none, "127.0.0.1", 80));
+    assert_true(wf_http_client_policy_allows(NULL, "anything", 1));
 }
 
 static void test_fetch_basic(void **state)
 {
     wf_http_client *cl = wf_http_client_shared();
     assert_non_null(cl);
-    wf_http_header h[] = {{"X-Test", "hello"}};
+    wf_http_client_field h[] = {{"X-Test", "hello"}};
     wf_http_client_req rq = {.method = "put", .url = url("/echo"), .headers = h, .nheaders = 1,
                              .body = "payload", .body_len = 7};
     wf_http_client_resp r;
-    wf_http_fail f;
+    wf_http_client_fail f;
     wf_error *e = wf_http_client_fetch(cl, &rq, 10, 0, 0, &r, &f);
     assert_null(e);
     assert_int_equal(r.status, 201);
@@ -316,11 +316,11 @@ static void test_parks_on_fibers(void **state)
 static void test_redirects(void **state)
 {
     wf_http_client *cl = wf_http_client_shared();
-    wf_http_header h[] = {{"X-Test", "r"}};
+    wf_http_client_field h[] = {{"X-Test", "r"}};
     wf_http_client_req rq = {.method = "POST", .url = url("/redirect"), .headers = h, .nheaders = 1,
                              .body = "x", .body_len = 1};
     wf_http_client_resp r;
-    wf_http_fail f;
+    wf_http_client_fail f;
     assert_null(wf_http_client_fetch(cl, &rq, 10, 0, 0, &r, &f));
     assert_int_equal(r.status, 201);
     assert_string_equal((char *)r.body, "GET r chunked=0\n");   /* 302: GET, body dropped */
@@ -335,11 +335,11 @@ static void test_redirects(void **state)
 
     /* a redirect to a host the policy does not allow */
     const char *pats[] = {"127.0.0.1:*"};
-    wf_http_policy p = {pats, 1};
+    wf_http_client_policy p = {pats, 1};
     rq = (wf_http_client_req){.url = url("/away"), .policy = &p};
     wf_error *e = wf_http_client_fetch(cl, &rq, 10, 0, 0, &r, &f);
     assert_non_null(e);
-    assert_int_equal(f, WF_HTTP_FAIL_DENIED);
+    assert_int_equal(f, WF_HTTP_CLIENT_FAIL_DENIED);
     assert_non_null(strstr(e->message, "not allowed: http://elsewhere.invalid:9/x"));
     wf_error_free(e);
 }
@@ -348,24 +348,24 @@ static void test_failures(void **state)
 {
     wf_http_client *cl = wf_http_client_shared();
     wf_http_client_resp r;
-    wf_http_fail f;
+    wf_http_client_fail f;
     const char *pats[] = {"example.com:443"};
-    wf_http_policy p = {pats, 1};
+    wf_http_client_policy p = {pats, 1};
     wf_http_client_req rq = {.url = url("/echo"), .policy = &p};
     wf_error *e = wf_http_client_fetch(cl, &rq, 0, 0, 0, &r, &f);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_INVALID);
-    assert_int_equal(f, WF_HTTP_FAIL_DENIED);
+    assert_int_equal(f, WF_HTTP_CLIENT_FAIL_DENIED);
     wf_error_free(e);
 
     rq = (wf_http_client_req){.url = "ftp://127.0.0.1/x"};
     e = wf_http_client_fetch(cl, &rq, 0, 0, 0, &r, &f);
     assert_non_null(e);
     assert_non_null(strstr(e->message, "only http and https"));
-    assert_int_equal(f, WF_HTTP_FAIL_BAD_REQUEST);
+    assert_int_equal(f, WF_HTTP_CLIENT_FAIL_BAD_REQUEST);
     wf_error_free(e);
 
-    wf_http_header bad[] = {{"X-Bad", "a\r\nInjected: 1"}};
+    wf_http_client_field bad[] = {{"X-Bad", "a\r\nInjected: 1"}};
     rq = (wf_http_client_req){.url = url("/echo"), .headers = bad, .nheaders = 1};
     e = wf_http_client_fetch(cl, &rq, 0, 0, 0, &r, &f);
     assert_non_null(e);
@@ -385,7 +385,7 @@ static void test_failures(void **state)
     e = wf_http_client_fetch(cl, &rq, 0, 0, 0, &r, &f);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_IO);
-    assert_int_equal(f, WF_HTTP_FAIL_REFUSED);
+    assert_int_equal(f, WF_HTTP_CLIENT_FAIL_REFUSED);
     wf_error_free(e);
 
     /* the transfer's timeout, then the caller's own deadline */
@@ -394,7 +394,7 @@ static void test_failures(void **state)
     e = wf_http_client_fetch(cl, &rq, 0, 0, 0, &r, &f);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_TIMEOUT);
-    assert_int_equal(f, WF_HTTP_FAIL_TIMEOUT);
+    assert_int_equal(f, WF_HTTP_CLIENT_FAIL_TIMEOUT);
     assert_true(wf_now_ns() - t0 < 1000000000u);
     wf_error_free(e);
     rq = (wf_http_client_req){.url = url("/hang")};
@@ -407,7 +407,7 @@ static void test_failures(void **state)
     rq = (wf_http_client_req){.url = url("/big")};
     e = wf_http_client_fetch(cl, &rq, 0, 1000, 0, &r, &f);
     assert_non_null(e);
-    assert_int_equal(f, WF_HTTP_FAIL_TOO_LARGE);
+    assert_int_equal(f, WF_HTTP_CLIENT_FAIL_TOO_LARGE);
     wf_error_free(e);
 }
 
