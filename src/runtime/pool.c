@@ -100,7 +100,7 @@ static void job_run(wf_task *t)
     wf_val result = { 0 };
     if (!err) {
         err = wf_rt_exec(fn, inst, job->args, job->nargs, &result, &job->interrupt, &job->cancelled,
-                      job->caller_deadline_ns, job->start_ns, job->depth, job->context);
+                      job->caller_deadline_ns, job->start_ns, job->depth, job->context, job->host);
         fn->kind->release(fn->fn, inst);
     }
     job->result = result;   /* nobody reads it before done */

@@ -54,6 +54,7 @@ typedef struct rt_job {
     uint64_t caller_deadline_ns; /* 0 = none */
     uint32_t depth;             /* its rt_call's */
     wf_val *context;            /* owned copy of the call's context, or NULL */
+    void *host;                 /* wf_call_opts.host, borrowed */
     wf_waitq waiters;           /* waiting for done */
     wf_error *run_err;          /* the outcome, written on the task's fiber */
 } rt_job;
@@ -82,7 +83,7 @@ void wf_rt_pool_gauges_of(wf_runtime *rt, const char *id, wf_rt_pool_gauges *out
  * deadline) and inline calls. */
 wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns, uint32_t depth, const wf_val *context);
+                  uint64_t start_ns, uint32_t depth, const wf_val *context, void *host);
 
 /* The pool of fn (not inline): made at add, stopped (running every call
  * it holds to its end) at free. */

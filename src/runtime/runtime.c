@@ -167,7 +167,7 @@ static const wf_val *current_context(void)
 
 wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns, uint32_t depth, const wf_val *context)
+                  uint64_t start_ns, uint32_t depth, const wf_val *context, void *host)
 {
     uint64_t exec_deadline = 0;
     if (fn->opts.max_execution_ms)
@@ -195,7 +195,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
         if (at && (!task_deadline || at < task_deadline)) task->deadline_ns = at;
     }
 
-    wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at, .context = self.context };
+    wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at, .context = self.context, .host = host };
     wf_metrics_call_begin(fn->metrics);
     /* The flag is the call's own: it lives in the call's fiber (exec.c), not
      * in the thread, since a pooled call that sleeps may resume on another
@@ -234,7 +234,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
 
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
                             uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth,
-                            const wf_val *context)
+                            const wf_val *context, void *host)
 {
     void *inst = NULL;
     memset(result, 0, sizeof *result);
@@ -242,7 +242,7 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
     if (!err) {
         volatile uint32_t interrupt = 0;
         err = wf_rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
-                         depth, context);
+                         depth, context, host);
         fn->kind->release(fn->fn, inst);
     }
     wf_metrics_call_end(fn->metrics, err, start_ns);
@@ -267,6 +267,7 @@ static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t sta
         job->context = wf_xmalloc(sizeof *job->context);
         wf_val_copy(job->context, context);
     }
+    job->host = opts ? opts->host : NULL;
     job->nargs = nargs;
     if (nargs) {
         job->args = wf_xcalloc(nargs, sizeof *job->args);
@@ -352,7 +353,7 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
         job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
-                              depth, job->context);
+                              depth, job->context, job->host);
         job->done = true;
     } else {
         wf_error *e = wf_rt_pool_submit(fn->pool, job);
@@ -484,7 +485,8 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
             wf_metrics_call_end(fn->metrics, e, start);
             return e;
         }
-        return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL);
+        return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL,
+                          opts ? opts->host : NULL);
     }
 
     wf_call_future *f;

@@ -100,6 +100,9 @@ typedef struct wf_call_opts {
      * Wippy's executor with_context): a record, copied. NULL: the running
      * call's own context, if any. */
     const wf_val *context;
+    /* Host data for the callee alone (wf_fn_ctx.host), borrowed: it must
+     * live until the call ended. NULL: none. */
+    void *host;
 } wf_call_opts;
 
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */
