@@ -96,6 +96,49 @@ bool wf_lua_to_duration(lua_State *L, int idx, int64_t *ns, const char **why);
 /* Push a time.Time value. */
 void wf_lua_push_time(lua_State *L, int64_t unix_ns);
 
+/* ---- time zones and layouts (time_zone.c, time_layout.c) ------------------- */
+
+enum { WF_LUA_ZONE_UTC, WF_LUA_ZONE_LOCAL, WF_LUA_ZONE_FIXED, WF_LUA_ZONE_NAMED };
+
+/* A location of the time module, as Go's: UTC, the local zone, a fixed
+ * offset, or a named zone of the system's zoneinfo. */
+typedef struct wf_lua_zone {
+    uint8_t kind;                         /* WF_LUA_ZONE_* */
+    int32_t offset;                       /* FIXED: seconds east of UTC */
+    char name[64];                        /* FIXED, NAMED: its name */
+    const struct wf_lua_tzdata *tz;       /* NAMED: read once per process */
+} wf_lua_zone;
+
+/* "UTC" (or ""), "Local", or a zoneinfo name ("America/New_York"); false
+ * when there is no such zone. */
+bool wf_lua_zone_load(const char *name, wf_lua_zone *z);
+void wf_lua_zone_fixed(wf_lua_zone *z, const char *name, int32_t offset);
+const char *wf_lua_zone_name(const wf_lua_zone *z);
+/* The zone's offset (s east of UTC) at a Unix second; abbr (may be NULL)
+ * gets its abbreviation ("EST"). */
+int32_t wf_lua_zone_offset(const wf_lua_zone *z, int64_t unix_s, char *abbr, size_t n);
+/* The Unix second of a wall-clock second of the zone (wall_s counts as if
+ * the wall clock were UTC). */
+int64_t wf_lua_zone_unix(const wf_lua_zone *z, int64_t wall_s);
+
+/* A time as its zone shows it. */
+typedef struct wf_lua_wall {
+    int64_t year;
+    int month, day, hour, min, sec, nsec, wday, yday;   /* month 1-12, wday 0 = Sunday */
+    int32_t offset;
+    char abbr[16];
+} wf_lua_wall;
+
+void wf_lua_time_wall(int64_t unix_ns, const wf_lua_zone *z, wf_lua_wall *w);
+/* A wall-clock date as seconds counted as if it were UTC; months and days
+ * out of range carry over (Go's Date). */
+int64_t wf_lua_time_wall_secs(int64_t year, int month, int day, int hour, int min, int sec);
+/* Go's Time.Format of w by layout, appended to b. */
+void wf_lua_time_format(const wf_lua_wall *w, const char *layout, luaL_Buffer *b);
+/* Go's time.Parse: false with Go's message in err. */
+bool wf_lua_time_parse(const char *layout, const char *value, int64_t *unix_ns, wf_lua_zone *zone,
+                       char *err, size_t n);
+
 /* json.null: a light userdata sentinel for JSON null inside arrays. */
 #define WF_LUA_JSON_NULL ((void *)0)
 bool wf_lua_is_json_null(lua_State *L, int idx);

@@ -49,6 +49,8 @@ check "an error value raised by an async callee, whole through the future" \
     "$(field raised)"
 check "future:wait() gets the error value whole" '{"holder": "ann", "kind": "Conflict"}' "$(field waited)"
 check "the same function without an error" '"reserved 3C"' "$(field reserved)"
+check "time.parse, load_location (the hour DST ends), truncate, fixed_zone" \
+    '["2024-11-03 01:30 EST", "5:00AM", "CET"]' "$(field time)"
 check "values between Lua functions keep their shape" '"{\"name\":\"ann\",\"tags\":[\"a\",\"b\"]}"' "$(field user)"
 check "a target that is not namespace:name" '"Invalid"' "$(field bad_target)"
 

@@ -299,6 +299,62 @@ static void test_time(void **state)
                    "        t:add_date(0, 1, 1):format(time.DATE_ONLY)}",
                "[\"2024-01-15 14:30:05\",\"2024-01-15T14:30:05Z\",\"2:30PM\",\"Mon Jan 15 2024\",2024,1,15,"
                "14,30,5,1,15,1705329005,\"1970-01-01T00:00:00Z\",3600.0,true,false,true,\"2024-02-16\"]");
+    /* time.parse: Go's layouts, zones and messages. */
+    expect_lua(fx, "local time = require('time')\n"
+                   "local a = time.parse(time.RFC3339, '2024-03-10T07:30:00-05:00')\n"
+                   "local b = time.parse('2006-01-02 15:04:05', '2024-01-15 14:30:00')\n"
+                   "local c = time.parse('Jan _2 2006 3:04PM', 'Feb  5 2024 9:07PM')\n"
+                   "local d = time.parse(time.RFC3339NANO, '2024-01-15T14:30:00.123456789Z')\n"
+                   "local e = time.parse(time.DATE_TIME, '2024-01-15 14:30:00.5')\n"
+                   "local f = time.parse(time.RFC1123, 'Mon, 02 Jan 2006 15:04:05 PST')\n"
+                   "return {a:unix(), a:format(time.RFC3339), a:utc():format(time.RFC3339), a:location():string(),\n"
+                   "        b:unix(), b:location():string(), c:format(time.DATE_TIME), d:nanosecond(),\n"
+                   "        d:format(time.RFC3339NANO), e:nanosecond(), f:unix(), f:format(time.RFC1123),\n"
+                   "        tostring(a)}",
+               "[1710073800,\"2024-03-10T07:30:00-05:00\",\"2024-03-10T12:30:00Z\",\"\",1705329000,\"UTC\","
+               "\"2024-02-05 21:07:00\",123456789,\"2024-01-15T14:30:00.123456789Z\",500000000,1136214245,"
+               "\"Mon, 02 Jan 2006 15:04:05 PST\",\"2024-03-10 07:30:00 -0500 -0500\"]");
+    expect_lua(fx, "local time = require('time')\n"
+                   "local out = {}\n"
+                   "for _, v in ipairs({'2024-13-01', '2024/01/02', '2024-02-30', '2024-01-02x', '24-01-02'}) do\n"
+                   "  local t, err = time.parse(time.DATE_ONLY, v)\n"
+                   "  out[#out + 1] = err:kind() .. ': ' .. err:message()\n"
+                   "end\n"
+                   "local t, err = time.parse('15:04', '24:00') out[#out + 1] = err:message()\n"
+                   "return out",
+               "[\"Invalid: parsing time \\\"2024-13-01\\\": month out of range\","
+               "\"Invalid: parsing time \\\"2024/01/02\\\" as \\\"2006-01-02\\\": cannot parse \\\"/01/02\\\" as \\\"-\\\"\","
+               "\"Invalid: parsing time \\\"2024-02-30\\\": day out of range\","
+               "\"Invalid: parsing time \\\"2024-01-02x\\\": extra text: \\\"x\\\"\","
+               "\"Invalid: parsing time \\\"24-01-02\\\" as \\\"2006-01-02\\\": cannot parse \\\"24-01-02\\\" as \\\"2006\\\"\","
+               "\"parsing time \\\"24:00\\\": hour out of range\"]");
+    /* locations: zoneinfo names (daylight saving from the file), fixed zones */
+    expect_lua(fx, "local time = require('time')\n"
+                   "local ny, err = time.load_location('America/New_York')\n"
+                   "local summer = time.date(2024, 7, 4, 12, 0, 0, 0, ny)\n"
+                   "local winter = time.date(2024, 1, 15, 12, 0, 0, 0, ny)\n"
+                   "local gap = time.date(2024, 3, 10, 2, 30, 0, 0, ny)\n"
+                   "local none, nerr = time.load_location('Mars/Base')\n"
+                   "local ist = time.fixed_zone('IST', 19800)\n"
+                   "local e = time.unix(0, 0):in_location(ist)\n"
+                   "return {err == nil, ny:string(), tostring(ny), summer:unix(), summer:format(time.RFC3339 .. ' MST'),\n"
+                   "        winter:unix(), winter:format('15:04 MST -07:00'), gap:format('15:04 MST'),\n"
+                   "        summer:utc():format(time.KITCHEN), none == nil, nerr:kind(), nerr:message(),\n"
+                   "        e:format(time.RFC3339), e:format('MST'), e:location():string(), e:hour(),\n"
+                   "        time.load_location('UTC'):string(), time.load_location('Local'):string()}",
+               "[true,\"America/New_York\",\"America/New_York\",1720108800,\"2024-07-04T12:00:00-04:00 EDT\","
+               "1705338000,\"12:00 EST -05:00\",\"03:30 EDT\",\"4:00PM\",true,\"NotFound\","
+               "\"unknown time zone Mars/Base\",\"1970-01-01T05:30:00+05:30\",\"IST\",\"IST\",5,\"UTC\",\"Local\"]");
+    /* round and truncate: multiples since Go's zero time (a week starts on Monday) */
+    expect_lua(fx, "local time = require('time')\n"
+                   "local t = time.date(2024, 1, 18, 14, 37, 29, 600000000, time.utc)\n"
+                   "local f = function(x) return x:format('2006-01-02 15:04:05.999') end\n"
+                   "return {f(t:truncate(time.HOUR)), f(t:round(time.HOUR)), f(t:round(time.SECOND)),\n"
+                   "        f(t:truncate('15m')), f(t:round(0)), f(t:truncate(24 * time.HOUR)),\n"
+                   "        f(t:truncate(7 * 24 * time.HOUR)), f(t:round('500ms')), f(t:truncate(-1))}",
+               "[\"2024-01-18 14:00:00\",\"2024-01-18 15:00:00\",\"2024-01-18 14:37:30\",\"2024-01-18 14:30:00\","
+               "\"2024-01-18 14:37:29.6\",\"2024-01-18 00:00:00\",\"2024-01-15 00:00:00\",\"2024-01-18 14:37:29.5\","
+               "\"2024-01-18 14:37:29.6\"]");
     /* sleep: integers are nanoseconds, strings Go's form. */
     uint64_t t0 = now_ms();
     expect_lua(fx, "local time = require('time')\n"

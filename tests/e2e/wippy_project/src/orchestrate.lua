@@ -60,6 +60,13 @@ local function handler()
     r.waited = { value = waited, kind = werr:kind(), holder = werr:details().holder.name }
     r.reserved = funcs.call("app:reserve", "3C")
 
+    -- time as upstream's (Go's): parse a layout, zones from the zoneinfo.
+    local due = time.parse(time.RFC3339, "2024-11-03T01:30:00-04:00")
+    local ny = time.load_location("America/New_York")
+    r.time = { due:in_location(ny):add("1h"):format("2006-01-02 15:04 MST"),
+               due:truncate(time.HOUR):utc():format(time.KITCHEN),
+               tostring(time.fixed_zone("CET", 3600)) }
+
     local _, bad = funcs.call("compute", 1, 2)
     r.bad_target = bad:kind()
     return r
