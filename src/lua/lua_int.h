@@ -52,6 +52,11 @@ bool wf_lua_kind_from_name(const char *name, wf_error_kind *kind);
 /* ---- built-in modules --------------------------------------------------- */
 
 int wf_lua_open_json(lua_State *L);    /* json.c: pushes the json table */
+/* v against the JSON Schema schema (both untyped wf_vals, json_schema.c):
+ * NULL when it matches, else INVALID naming the first failure by its JSON
+ * pointer, with every failure in e->details ({"errors": [...]}); a schema
+ * that is not one is INVALID "invalid schema: ...". */
+wf_error *wf_lua_json_validate(const wf_val *schema, const wf_val *v);
 int wf_lua_open_funcs(lua_State *L);   /* funcs.c: pushes the funcs table */
 int wf_lua_open_time(lua_State *L);    /* time.c */
 int wf_lua_open_env(lua_State *L);     /* env.c */

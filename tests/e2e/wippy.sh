@@ -67,6 +67,9 @@ check "an upstream kind to the CLI: its wasmfn KIND (Conflict is INVALID)" "1 er
     "$rc $(grep -v '^warning: ' "$tmp/err")"
 "$wasmfn" call "$project" app:reserve '"1B"' '"raise"' >/dev/null 2>"$tmp/err"
 check "a raised RateLimited to the CLI: LIMIT" "error: LIMIT: slow down" "$(grep -v '^warning: ' "$tmp/err")"
+"$wasmfn" call "$project" app:validate '{"name": "ann", "tags": ["a", 7]}' >/dev/null 2>"$tmp/err"; rc=$?
+check "json.validate against a schema: the failure to the CLI" "1 error: INVALID: json.validate: /tags/1: expected string, got integer" \
+    "$rc $(grep -v '^warning: ' "$tmp/err")"
 "$wasmfn" call "$project" app:restricted >/dev/null 2>"$tmp/err"
 check "no modules: no built-in may be required" \
     "error: TRAP: lua: app:restricted:2: module 'json' is not allowed: add it to the entry's \`modules\` (allowed: none)" \
