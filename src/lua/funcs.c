@@ -323,9 +323,40 @@ static int future_response(lua_State *L)
     return 1;
 }
 
+static int future_wait(lua_State *L);
+
+static int wait_again(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    lua_settop(L, (int)ctx);
+    return future_wait(L);
+}
+
 static int future_wait(lua_State *L)
 {
     future *fu = check_future(L, 1);
+    if (!settle(L, 1, fu) && (wf_lua_in_spawned(L) || wf_lua_sched_any(L))) {
+        /* beside spawned coroutines: wait on the response channel's source */
+        int top0 = lua_gettop(L);
+        lua_pushcfunction(L, future_response);
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        int ch = lua_gettop(L);
+        if (wf_lua_in_spawned(L)) return wf_lua_yield_wait(L, 0, 0, &ch, 1, wait_again, top0);
+        while (!settle(L, 1, fu)) {
+            if (wf_lua_sched_round(L)) continue;
+            wf_lua_wakes w = {0};
+            wf_lua_chan_wake(L, ch, &w);
+            wf_lua_sched_wakes(L, &w);
+            int r = w.runnable ? WF_PARK_WOKEN : wf_lua_park_wakes(L, &w);
+            wf_vec_free(&w.srcs);
+            if (r == WF_PARK_STOPPED || wf_lua_should_stop(L)) {
+                wf_call_future_cancel(fu->f);
+                return luaL_error(L, "the call was stopped while waiting for a future");
+            }
+        }
+        lua_settop(L, top0);
+    }
     while (!settle(L, 1, fu)) {
         /* Parked until the call ends (its end wakes us), or the running
          * call's own stop: a task's park ends at its stop, and an inline

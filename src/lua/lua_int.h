@@ -91,6 +91,54 @@ void wf_lua_chan_put(lua_State *L, int ch_idx);
 void wf_lua_chan_close(lua_State *L, int ch_idx);
 /* True when the channel is open with room for one more value. */
 bool wf_lua_chan_has_room(lua_State *L, int ch_idx);
+/* Count a flow as waiting to receive on the channel (delta +1), or no
+ * longer (-1): an unbuffered send goes on when a receiver waits. */
+void wf_lua_chan_waiting(lua_State *L, int ch_idx, int delta);
+/* Add what may fill the channel at ch_idx (its source) to w. */
+struct wf_lua_wakes;
+void wf_lua_chan_wake(lua_State *L, int ch_idx, struct wf_lua_wakes *w);
+
+/* ---- coroutine.spawn and the scheduler (spawn.c) --------------------------- */
+
+typedef struct wf_lua_sched wf_lua_sched;
+
+/* What may end a wait: the earliest time, the sources to watch, or a
+ * coroutine that can run at once. */
+typedef struct wf_lua_wakes {
+    uint64_t until;                    /* CLOCK_MONOTONIC ns; 0 = none */
+    WF_VEC(struct wf_lua_wake { const wf_lua_source_ops *ops; void *src; }) srcs;
+    bool runnable;
+} wf_lua_wakes;
+
+/* The first value a spawned coroutine yields when it waits (spawn.c's
+ * yield protocol). */
+extern const char wf_lua_waiting_tag;
+#define WF_LUA_WAITING ((void *)&wf_lua_waiting_tag)
+
+/* Add coroutine.spawn to the coroutine library. */
+void wf_lua_open_spawn(lua_State *L);
+/* Is L a spawned coroutine (whose waits yield to the scheduler)? */
+bool wf_lua_in_spawned(lua_State *L);
+/* Are there spawned coroutines that have not ended? */
+bool wf_lua_sched_any(lua_State *L);
+/* Something happened that a waiting flow may wait for (a channel operation). */
+void wf_lua_sched_moved(lua_State *L);
+/* Resume every spawned coroutine once, from the waiting flow L; true when
+ * anything moved. Raises in L the error a coroutine failed with. */
+bool wf_lua_sched_round(lua_State *L);
+/* Rounds until nothing moves (when the function returns). */
+void wf_lua_sched_drain(lua_State *L);
+/* Add what may end the waits of the spawned coroutines to w. */
+void wf_lua_sched_wakes(lua_State *L, wf_lua_wakes *w);
+void wf_lua_sched_free(wf_lua_sched *s);
+/* From a spawned coroutine: wait by yielding to the scheduler (deadline 0:
+ * none; the first nrecv of the channels at ch_idx[0..n) are received on,
+ * the rest watched). When resumed, k(L, status, ctx) runs. */
+int wf_lua_yield_wait(lua_State *L, uint64_t deadline, int nrecv, const int *ch_idx, int n,
+                      lua_KFunction k, lua_KContext ctx);
+/* Park the flow L until one of w may end its wait, or the call's stop:
+ * WF_PARK_*, or -1 (nothing parked) when nothing in w could ever end it. */
+int wf_lua_park_wakes(lua_State *L, wf_lua_wakes *w);
 
 /* ---- time (time.c) ---------------------------------------------------------- */
 
@@ -186,6 +234,8 @@ typedef struct wf_lua_ctx {
     const wf_fn_ctx *call;       /* the running call's deadline/interrupt, or NULL */
     size_t mem_used, mem_limit;
     bool interrupted;            /* the hook stopped the code (deadline or cancel) */
+    struct wf_lua_sched *sched;  /* spawned coroutines (spawn.c), or NULL */
+    uint64_t sched_epoch;        /* counts channel operations, spawns and ends */
 } wf_lua_ctx;
 
 /* Copy the string-keyed pairs of the table at src (nothing when src is not

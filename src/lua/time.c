@@ -480,11 +480,40 @@ static int tm_lt(lua_State *L) { lua_pushboolean(L, check_time(L, 1)->ns < check
 
 /* ---- sleep ---------------------------------------------------------------------------- */
 
+/* time.sleep in a spawned coroutine: wait by yielding until the deadline
+ * (ctx) came. */
+static int sleep_again(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    uint64_t until = (uint64_t)ctx;
+    if (wf_lua_should_stop(L)) return luaL_error(L, "time.sleep: the call was stopped while sleeping");
+    if (wf_now_ns() >= until) return 0;
+    return wf_lua_yield_wait(L, until, 0, NULL, 0, sleep_again, ctx);
+}
+
+/* time.sleep in the function's own flow while it has spawned coroutines:
+ * they run meanwhile. */
+static int sleep_beside_coroutines(lua_State *L, uint64_t until)
+{
+    for (;;) {
+        if (wf_now_ns() >= until) return 0;
+        if (wf_lua_sched_round(L)) continue;
+        wf_lua_wakes w = {.until = until};
+        wf_lua_sched_wakes(L, &w);
+        int r = w.runnable ? WF_PARK_WOKEN : wf_lua_park_wakes(L, &w);
+        wf_vec_free(&w.srcs);
+        if (r == WF_PARK_STOPPED || wf_lua_should_stop(L))
+            return luaL_error(L, "time.sleep: the call was stopped while sleeping");
+    }
+}
+
 static int time_sleep(lua_State *L)
 {
     int64_t ns = check_duration(L, 1, "time.sleep");
     if (ns <= 0) return 0;
     uint64_t until = wf_now_ns() + (uint64_t)ns;
+    if (wf_lua_in_spawned(L)) return sleep_again(L, LUA_OK, (lua_KContext)until);
+    if (wf_lua_sched_any(L)) return sleep_beside_coroutines(L, until);
     /* An inline call parks its own thread, which knows nothing of the
      * call's deadline: bound the sleep by it. */
     uint32_t left = wf_lua_ms_left(L);

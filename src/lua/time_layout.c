@@ -217,6 +217,17 @@ typedef struct parsed {
     char name[16];
 } parsed;
 
+/* A number of min..2 digits into *out; outside lo..hi it is out of range
+ * (named, for the message; NULL: checked later, as the day). */
+static bool field(const char **s, int min, int lo, int hi, const char *name, int *out, const char **range_err)
+{
+    int x;
+    if (!digits_at(s, min, 2, &x)) return false;
+    if (name && (x < lo || x > hi)) *range_err = name;
+    *out = x;
+    return true;
+}
+
 /* One part of the layout from the value at *s. */
 static bool parse_part(int kind, bool zulu, const char **s, parsed *r, const char **range_err)
 {
@@ -237,38 +248,15 @@ static bool parse_part(int kind, bool zulu, const char **s, parsed *r, const cha
         return true;
     case T_LONG_WEEKDAY: case T_WEEKDAY:   /* read, and not used (as Go) */
         return name_at(s, days, 7, kind == T_LONG_WEEKDAY) >= 0;
-    case T_ZERO_MONTH: case T_NUM_MONTH:
-        if (!digits_at(s, kind == T_ZERO_MONTH ? 2 : 1, 2, &x)) return false;
-        if (x < 1 || x > 12) *range_err = "month";
-        r->month = x;
-        return true;
     case T_UNDER_DAY:
         if (**s == ' ') ++*s;
-        /* fallthrough */
-    case T_ZERO_DAY: case T_DAY:
-        if (!digits_at(s, kind == T_ZERO_DAY ? 2 : 1, 2, &x)) return false;
-        r->day = x;
-        return true;
-    case T_HOUR:
-        if (!digits_at(s, 1, 2, &x)) return false;
-        if (x > 23) *range_err = "hour";
-        r->hour = x;
-        return true;
-    case T_ZERO_HOUR12: case T_HOUR12:
-        if (!digits_at(s, kind == T_ZERO_HOUR12 ? 2 : 1, 2, &x)) return false;
-        if (x > 12) *range_err = "hour";
-        r->hour = x;
-        return true;
-    case T_ZERO_MINUTE: case T_MINUTE:
-        if (!digits_at(s, kind == T_ZERO_MINUTE ? 2 : 1, 2, &x)) return false;
-        if (x > 59) *range_err = "minute";
-        r->min = x;
-        return true;
-    case T_ZERO_SECOND: case T_SECOND:
-        if (!digits_at(s, kind == T_ZERO_SECOND ? 2 : 1, 2, &x)) return false;
-        if (x > 59) *range_err = "second";
-        r->sec = x;
-        return true;
+        return field(s, 1, 1, 31, NULL, &r->day, range_err);
+    case T_ZERO_MONTH: case T_NUM_MONTH: return field(s, kind == T_ZERO_MONTH ? 2 : 1, 1, 12, "month", &r->month, range_err);
+    case T_ZERO_DAY: case T_DAY: return field(s, kind == T_ZERO_DAY ? 2 : 1, 0, 99, NULL, &r->day, range_err);
+    case T_HOUR: return field(s, 1, 0, 23, "hour", &r->hour, range_err);
+    case T_ZERO_HOUR12: case T_HOUR12: return field(s, kind == T_ZERO_HOUR12 ? 2 : 1, 0, 12, "hour", &r->hour, range_err);
+    case T_ZERO_MINUTE: case T_MINUTE: return field(s, kind == T_ZERO_MINUTE ? 2 : 1, 0, 59, "minute", &r->min, range_err);
+    case T_ZERO_SECOND: case T_SECOND: return field(s, kind == T_ZERO_SECOND ? 2 : 1, 0, 59, "second", &r->sec, range_err);
     case T_PM_UPPER: case T_PM_LOWER: {
         const char *pm = kind == T_PM_UPPER ? "PM" : "pm", *am = kind == T_PM_UPPER ? "AM" : "am";
         if (!strncmp(v, pm, 2)) r->pm = 1;

@@ -3,7 +3,8 @@
 # (tests/e2e/wippy_project) through the real CLI: it loads with warnings
 # only (the kinds wasmfn does not serve are named and skipped), `check
 # --strict` refuses it, and its Lua functions in upstream's style (errors,
-# futures and payloads, channel.select with time.after, env, logger) and its
+# futures and payloads, channel.select with time.after, coroutine.spawn,
+# env, logger, time.parse and zones, json.validate) and its
 # WASM functions run unchanged.
 # $1 = the wasmfn binary.
 set -u
@@ -51,6 +52,7 @@ check "future:wait() gets the error value whole" '{"holder": "ann", "kind": "Con
 check "the same function without an error" '"reserved 3C"' "$(field reserved)"
 check "time.parse, load_location (the hour DST ends), truncate, fixed_zone" \
     '["2024-11-03 01:30 EST", "5:00AM", "CET"]' "$(field time)"
+check "coroutine.spawn: producer and consumer over channels" 30 "$(field spawned)"
 check "values between Lua functions keep their shape" '"{\"name\":\"ann\",\"tags\":[\"a\",\"b\"]}"' "$(field user)"
 check "a target that is not namespace:name" '"Invalid"' "$(field bad_target)"
 

@@ -240,8 +240,8 @@ static void test_channels(void **state)
                "\"close of a closed channel\"");
     /* Nothing else runs in the function to receive: an error, not a hang. */
     expect_lua(fx, "local ch = channel.new() local ok, err = pcall(ch.send, ch, 1) return err",
-               "\"channel: this wait could never end (no value can arrive: nothing else runs in this "
-               "function to send or receive)\"");
+               "\"channel: this wait could never end (no timer or future behind its channels, and no "
+               "spawned coroutine left to send or receive)\"");
     /* select: the ready case; default when none is; a send case. */
     expect_lua(fx, "local a, b = channel.new(1), channel.new(1)\n"
                    "b:send('hello')\n"
@@ -257,6 +257,73 @@ static void test_channels(void **state)
 }
 
 /* select with a timeout: nothing else is ready, time.after fires. */
+/* coroutine.spawn as upstream's engine spec: managed coroutines that run
+ * while the function waits, unbuffered channels as rendezvous, the spec's
+ * producer-consumer example, sleeps and futures inside coroutines, errors,
+ * and waits nothing could end. */
+static void test_spawn(void **state)
+{
+    fixture *fx = *state;
+    /* the spec's first example: an unbuffered channel, the receiver spawned */
+    expect_lua(fx, "local ch = channel.new(0) local got\n"
+                   "local co = coroutine.spawn(function() got = ch:receive() end)\n"
+                   "local sent = ch:send('hello')\n"
+                   "require('time').sleep(1000)\n"   /* a wait: the receiver runs on */
+                   "return {sent, got, type(co)}",
+               "[true,\"hello\",\"thread\"]");
+    /* producer-consumer (the spec's example): 55 */
+    expect_lua(fx, "local ch, done = channel.new(5), channel.new(1)\n"
+                   "coroutine.spawn(function() for i = 1, 10 do ch:send(i) end ch:close() end)\n"
+                   "coroutine.spawn(function() local sum = 0\n"
+                   "  while true do local v, ok = ch:receive() if not ok then break end sum = sum + v end\n"
+                   "  done:send(sum) end)\n"
+                   "return (done:receive())",
+               "55");
+    /* select over two spawned senders; unbuffered ping-pong between flows */
+    expect_lua(fx, "local fast, slow = channel.new(1), channel.new(1)\n"
+                   "local time = require('time')\n"
+                   "coroutine.spawn(function() time.sleep('30ms') slow:send('slow result') end)\n"
+                   "coroutine.spawn(function() fast:send('fast result') end)\n"
+                   "local r = channel.select{fast:case_receive(), slow:case_receive()}\n"
+                   "local ping, pong = channel.new(), channel.new() local trace = {}\n"
+                   "coroutine.spawn(function() for i = 1, 3 do local v = ping:receive() pong:send(v * 10) end end)\n"
+                   "for i = 1, 3 do ping:send(i) trace[i] = pong:receive() end\n"
+                   "return {r.value, slow:receive(), trace}",
+               "[\"fast result\",\"slow result\",[10,20,30]]");
+    /* sleeping coroutines overlap: 20 of them sleeping 50 ms end in about 50 ms */
+    expect_lua(fx, "local time = require('time') local done = channel.new(20) local t0 = time.now()\n"
+                   "for i = 1, 20 do coroutine.spawn(function() time.sleep('50ms') done:send(i) end) end\n"
+                   "local sum = 0 for i = 1, 20 do sum = sum + done:receive() end\n"
+                   "local ms = time.now():sub(t0):milliseconds()\n"
+                   "return {sum, ms >= 50 and ms < 500}",
+               "[210,true]");
+    /* a future waited on inside a coroutine; the function's own sleep runs them */
+    expect_lua(fx, "local funcs, time = require('funcs'), require('time') local out = {}\n"
+                   "coroutine.spawn(function() out.a = funcs.async('t:sleep', 20):wait() end)\n"
+                   "coroutine.spawn(function() local p = funcs.async('t:sleep', 10):response():receive() out.b = p:data() end)\n"
+                   "time.sleep('200ms')\n"
+                   "return out",
+               "{\"a\":20,\"b\":10}");
+    /* the function returns: coroutines that can run to their end do; an
+     * error in one fails the call */
+    expect_lua(fx, "local n = 0 coroutine.spawn(function() n = n + 1 end) return n", "0");
+    expect_lua(fx, "coroutine.spawn(function() error('boom in a coroutine') end)\n"
+                   "local ok, err = pcall(function() require('time').sleep('1ms') end)\n"
+                   "return {ok, tostring(err):match('boom in a coroutine') ~= nil}",
+               "[false,true]");
+    /* all flows waiting on each other: an error naming it, not a hang */
+    expect_lua(fx, "local a, b = channel.new(), channel.new()\n"
+                   "coroutine.spawn(function() a:receive() end)\n"
+                   "local ok, err = pcall(b.receive, b) return {ok, err}",
+               "[false,\"channel: this wait could never end (no timer or future behind its channels, and no "
+               "spawned coroutine left to send or receive)\"]");
+    /* the code's own coroutines still work, and spawn needs a function */
+    expect_lua(fx, "local co = coroutine.wrap(function() coroutine.yield(1) return 2 end)\n"
+                   "local ok, err = pcall(coroutine.spawn, 42)\n"
+                   "return {co(), co(), ok}",
+               "[1,2,false]");
+}
+
 static void test_select_timeout(void **state)
 {
     fixture *fx = *state;
@@ -595,6 +662,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_spawn),
         cmocka_unit_test(test_select_timeout),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_futures),

@@ -67,6 +67,24 @@ local function handler()
                due:truncate(time.HOUR):utc():format(time.KITCHEN),
                tostring(time.fixed_zone("CET", 3600)) }
 
+    -- coroutine.spawn: a producer and a consumer over channels, as in
+    -- upstream's engine spec; they run while this function waits.
+    local jobs, total = channel.new(2), channel.new(1)
+    coroutine.spawn(function()
+        for i = 1, 4 do jobs:send(i * i) end
+        jobs:close()
+    end)
+    coroutine.spawn(function()
+        local sum = 0
+        while true do
+            local v, ok = jobs:receive()
+            if not ok then break end
+            sum = sum + v
+        end
+        total:send(sum)
+    end)
+    r.spawned = total:receive()
+
     local _, bad = funcs.call("compute", 1, 2)
     r.bad_target = bad:kind()
     return r
