@@ -233,6 +233,12 @@ static int again(lua_State *L, int status, lua_KContext ctx)
     }
 }
 
+static int run_round(lua_State *L)
+{
+    lua_pushboolean(L, wf_lua_sched_round(L));
+    return 1;
+}
+
 static void mark_receivers(lua_State *L, const op *ops, int n, int delta)
 {
     for (int i = 0; i < n; i++)
@@ -260,10 +266,16 @@ static int wait_any(lua_State *L, const op *ops, int n, bool allow_default, int 
             return wf_lua_yield_wait(L, 0, nrecv, idx, nr, again, ((lua_KContext)top0 << 2) | kind);
         }
         if (wf_lua_sched_any(L)) {
-            /* the spawned coroutines run while this flow waits */
+            /* the spawned coroutines run while this flow waits, counting it
+             * as a receiver; protected, so an error in one (raised here
+             * after) leaves no count behind */
             mark_receivers(L, ops, n, +1);
-            bool moved = wf_lua_sched_round(L);
+            lua_pushcfunction(L, run_round);
+            int rc = lua_pcall(L, 0, 1, 0);
             mark_receivers(L, ops, n, -1);
+            if (rc != LUA_OK) return lua_error(L);
+            bool moved = lua_toboolean(L, -1);
+            lua_pop(L, 1);
             if (moved) continue;
         }
         wf_lua_wakes w = {0};

@@ -26,9 +26,10 @@
  * started (a bad one is an Invalid err and nothing runs). A WIT `result`
  * err case is a value, not an err. An error value the callee returns or
  * raises reaches the caller whole (kind, message, retryable, details).
- * Retries (with_options) repeat a call that failed with a retryable error
- * (its retryable(), else Timeout, Unavailable, RateLimited), waiting
- * retry_delay between attempts. Inside a Lua function with a deadline,
+ * Retries (with_options) repeat a call (executor:call; upstream's funcs
+ * has no retries, and executor:async does not retry) that failed with a
+ * retryable error (its retryable(), else Timeout, Unavailable,
+ * RateLimited), waiting retry_delay between attempts. Inside a Lua function with a deadline,
  * nested calls get at most the time left, and every wait parks the call
  * (no worker held) and ends when the call must stop.
  */

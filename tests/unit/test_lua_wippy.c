@@ -311,6 +311,15 @@ static void test_spawn(void **state)
                    "local ok, err = pcall(function() require('time').sleep('1ms') end)\n"
                    "return {ok, tostring(err):match('boom in a coroutine') ~= nil}",
                "[false,true]");
+    /* an error in a coroutine while the function waits on a channel: the
+     * waiting receiver is no longer counted (a later unbuffered send with
+     * nobody receiving cannot go on) */
+    expect_lua(fx, "local ch = channel.new()\n"
+                   "coroutine.spawn(function() error('bad') end)\n"
+                   "local ok = pcall(ch.receive, ch)\n"
+                   "local ok2, err = pcall(ch.send, ch, 1)\n"
+                   "return {ok, ok2, err:match('could never end') ~= nil}",
+               "[false,false,true]");
     /* all flows waiting on each other: an error naming it, not a hang */
     expect_lua(fx, "local a, b = channel.new(), channel.new()\n"
                    "coroutine.spawn(function() a:receive() end)\n"
