@@ -77,7 +77,7 @@ wf_error *wf_cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *resul
     if (f->lifted) return call_lifted(f, caller, args, results);
     if (f->stub) return wf_error_new(WF_ERR_TRAP, "%s", f->stub);
     wf_val r = {0};
-    wf_error *e = f->fn(f->env, f->type, args, f->type->nparams, &r);
+    wf_error *e = f->fn(f->env, f->root, f->type, args, f->type->nparams, &r);
     if (e) {
         wf_val_free(&r);
         return e;
@@ -142,6 +142,7 @@ static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
     wf_cabi_cx_init(&cx, &l->opts, ci);
     cx.lends = &lends;
     cx.adapter = l->callee->lifted;
+    cx.bytes_as_string = !l->callee->lifted;   /* a host function's arguments */
     wf_val *args = wf_xcalloc(WF_MAX(t->nparams, 1), sizeof *args);
     wf_val *res = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *res);
     uint32_t max_params = l->async ? CABI_MAX_FLAT_ASYNC_PARAMS : WF_CABI_MAX_FLAT_PARAMS;
