@@ -387,7 +387,7 @@ static void parse_wasi(fctx *c, const wf_reg_node *n, wf_reg_wasi *w, bool *bad)
         *bad = true;
         return;
     }
-    static const char *const f[] = { "args", "cwd", "env", "mounts", NULL };
+    static const char *const f[] = { "args", "cwd", "env", "mounts", "network", NULL };
     size_t before = c->r->nerrors;
     only_fields(&wc, n, f, "wasi");
     const wf_reg_node *args = wf_reg_node_get(n, "args");
@@ -399,6 +399,19 @@ static void parse_wasi(fctx *c, const wf_reg_node *n, wf_reg_wasi *w, bool *bad)
                 continue;
             }
             w->args[w->nargs++] = wf_xstrdup(args->items[i]->str);
+        }
+    }
+    /* network: host:port patterns (`*` wildcards) that wasi:sockets and
+     * outgoing HTTP may reach (SPEC §4); the default grants nothing */
+    const wf_reg_node *net = wf_reg_node_get(n, "network");
+    if (net && want(&wc, net, "network", WF_NODE_SEQ)) {
+        w->network = wf_xcalloc(net->n + 1, sizeof *w->network);
+        for (size_t i = 0; i < net->n; i++) {
+            if (net->items[i]->type != WF_NODE_SCALAR || !net->items[i]->len) {
+                DIAG(c, net->items[i], "wasi.network: item %zu must be a host:port pattern", i + 1);
+                continue;
+            }
+            w->network[w->nnetwork++] = wf_xstrdup(net->items[i]->str);
         }
     }
     w->cwd = get_str(&wc, n, "cwd", false, bad);
@@ -600,6 +613,7 @@ static void check_wasm(fctx *c, const wf_reg_node *n, wf_reg_wasm *w, bool wat, 
     } else if (wit) {
         *bad = true;
     }
+    w->preinit = get_bool(c, n, "preinit", false, bad);
     const wf_reg_node *x;
     if ((x = wf_reg_node_get(n, "pool"))) parse_pool(c, x, &w->pool, bad);
     else default_pool(&w->pool);
@@ -714,9 +728,10 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         [WF_REG_ENV_STORAGE_MEMORY] = { "values" },
         [WF_REG_ENV_STORAGE_FILE] = { "file_path" },
         [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly" },
-        [WF_REG_FUNCTION_WAT] = { "source", "method", "wit", "pool", "transport", "imports", "wasi", "limits" },
+        [WF_REG_FUNCTION_WAT] = { "source", "method", "wit", "pool", "transport", "imports", "wasi", "limits",
+                                  "preinit" },
         [WF_REG_FUNCTION_WASM] = { "fs", "path", "hash", "method", "wit", "pool", "transport", "imports",
-                                   "wasi", "limits" },
+                                   "wasi", "limits", "preinit" },
         [WF_REG_FUNCTION_LUA] = { "source", "method", "modules", "imports", "pool" },
         [WF_REG_LIBRARY_LUA] = { "source", "modules", "imports" },
         [WF_REG_HTTP_SERVICE] = { "addr", "timeouts" },
@@ -902,8 +917,8 @@ void wf_reg_entry_free_fields(reg_entry *re)
     case WF_REG_FUNCTION_WAT:
     case WF_REG_FUNCTION_WASM: {
         wf_reg_wasm *w = &e->u.wasm;
-        if (w->module) wf_module_free(w->module);
-        if (w->component) wf_component_free(w->component);
+        if (w->module && !w->shared) wf_module_free(w->module);
+        if (w->component && !w->shared) wf_component_free(w->component);
         if (w->wit_doc) wf_wit_free(w->wit_doc);
         free(w->method);
         free(w->wit);
@@ -912,6 +927,7 @@ void wf_reg_entry_free_fields(reg_entry *re)
         free(w->path);
         free(w->file);
         free_strv(w->wasi.args, w->wasi.nargs);
+        free_strv(w->wasi.network, w->wasi.nnetwork);
         free(w->wasi.cwd);
         for (size_t i = 0; i < w->wasi.nenv; i++) {
             free(w->wasi.env[i].id);

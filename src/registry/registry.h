@@ -70,6 +70,7 @@ struct wf_reg_node {
     size_t n;                /* seq / map: number of items */
     wf_reg_node **items;     /* seq items / map values */
     char **keys;             /* map keys (NULL for seq) */
+    struct wf_arena *arena;  /* the root's: holds the tree's nodes, arrays and keys */
 };
 /* Map lookup; NULL when absent or when m is not a map. */
 const wf_reg_node *wf_reg_node_get(const wf_reg_node *m, const char *key);
@@ -123,6 +124,7 @@ typedef struct wf_reg_wasi {
     char *cwd;                       /* absolute, or NULL */
     wf_reg_wasi_env *env; size_t nenv;
     wf_reg_wasi_mount *mounts; size_t nmounts;
+    char **network; size_t nnetwork; /* host:port patterns sockets/HTTP may reach */
 } wf_reg_wasi;
 
 typedef enum wf_reg_transport { WF_TRANSPORT_PAYLOAD, WF_TRANSPORT_WASI_HTTP } wf_reg_transport;
@@ -143,12 +145,14 @@ typedef struct wf_reg_wasm {
     char *path;             /* function.wasm: path inside it, as written */
     char *file;             /* function.wasm: absolute host path of the .wasm */
     uint8_t hash[32];       /* function.wasm: the verified sha256 */
+    bool shared;            /* module/component borrowed from an earlier entry with the same hash */
     wf_reg_pool pool;
     wf_reg_limits limits;
     uint32_t imports;       /* WF_IMPORT_* bits */
     wf_reg_transport transport;
     wf_reg_wasi wasi;
     bool has_wasi;
+    bool preinit;           /* `preinit: true`: initialise once at load (runtime.h) */
 } wf_reg_wasm;
 
 /* function.lua (for the Lua layer, which registers these itself) */

@@ -68,7 +68,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         return NULL;
     }
 
-    const wf_word *pc = f->code->words;
+    const wf_word *pc = __atomic_load_n(&f->code->words, __ATOMIC_ACQUIRE);
     wf_slot *fp = fp0;
     wf_instance *inst = f->inst;
     wf_memory *mem;
@@ -119,6 +119,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         t->fsp = fsp;                                                         \
         t->sp = (at) + WF_MAX(ht_->nparams, ht_->nresults);                   \
         t->in_wasm = 0;                                                       \
+        inst->store->host_calls++;                                            \
         err = callee->host(&caller_, callee->env, (at));                      \
         t->in_wasm = 1;                                                       \
         t->mem = mem;                                                         \
@@ -152,20 +153,42 @@ L_ENTER: {
     wf_slot *d = fp + pc[1];
     const wf_slot *src = (const wf_slot *)pc[4];
     for (wf_word n = pc[2]; n; n--) *d++ = *src++;
-    pc += 6;
+    pc += 5;
     NEXT();
 }
+/* The stub of a function not yet translated (its ENTER set up nothing but
+ * the arguments): translate it, and make the CALL that came here (the
+ * caller's return address follows its operands: callee, argbase) call the
+ * translated words directly from now on. Calls through tables and imports
+ * read the code's words, which now are the translated ones. */
 L_JIT_ENTER: {
-    /* The function was compiled (jit/): run it natively on this frame's
-     * slots (arguments in, results out), then return as the interpreted
-     * body would. A trap inside leaves by the call's trap point. */
+    /* The function was compiled (jit/) before anything ran: run it
+     * natively on this frame's slots (arguments in, results out), then
+     * return as the interpreted body would. A trap inside leaves by the
+     * call's trap point. */
     if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
     t->fsp = fsp;
     t->sp = fp + pc[3];
-    ((wf_jit_entry_fn)pc[5])(t, inst, fp);
+    ((wf_jit_entry_fn)pc[1])(t, inst, fp);
     t->mem = mem;
     goto L_RETURN;
+}
+L_LAZY: {
+    struct wf_code *code = (struct wf_code *)pc[1];
+    const wf_word *stub = pc - 5;
+    npc = wf_code_translated(code, &err);
+    if (!npc) goto fail;
+    if (fsp != fbase) {
+        /* Other returns (calls through tables, imports and references)
+         * hold a slot or index there, never a stub's address. */
+        wf_word *site = (wf_word *)fsp[-1].pc - 2;
+        if (__atomic_load_n(site, __ATOMIC_RELAXED) == (wf_word)stub)
+            __atomic_store_n(site, (wf_word)npc, __ATOMIC_RELEASE);
+    }
+    pc = npc;
+    /* ENTER, or JIT_ENTER when the module was compiled (jit/) */
+    NEXT();
 }
 L_LOOP_HEAD:
     if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
@@ -276,7 +299,7 @@ do_call:
     fsp++;
     fp = nfp;
     if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
-    pc = callee->code->words;
+    pc = __atomic_load_n(&callee->code->words, __ATOMIC_ACQUIRE);
     NEXT();
 
 L_RETURN_CALL:
@@ -301,7 +324,7 @@ do_tail_call:
     }
     memmove(fp, nfp, callee->type->nparams * sizeof(wf_slot));
     if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
-    pc = callee->code->words;
+    pc = __atomic_load_n(&callee->code->words, __ATOMIC_ACQUIRE);
     NEXT();
 
 L_SELECT:

@@ -142,6 +142,8 @@ struct wf_module {
      * segments, exports and global initialisers ("declared" references). */
     uint8_t *func_declared;     /* one flag per function */
     void *jit;                  /* the compiled tier's code for the module (jit/), or NULL */
+    /* Data images of the defined memories (image.c), made on first use. */
+    struct wf_modimages *images;
 };
 
 /* Find an export by name; NULL when absent. */

@@ -50,9 +50,13 @@ typedef struct cabi_inst cabi_inst;
  * component instance; compared by identity. `id` names it in the wf_val of a
  * handle the host holds (see wf_cabi_handle_val). */
 typedef struct cabi_rtype {
-    cabi_inst *impl;           /* the instance that defined it */
+    cabi_inst *impl;           /* the instance that defined it (NULL: the host) */
     wf_func *dtor;             /* (func (param i32)), or NULL */
     uint32_t id;
+    /* A host resource's destructor (impl and dtor NULL), called with the
+     * instance dropping the handle (NULL: the host itself). */
+    wf_error *(*host_dtor)(void *env, cabi_inst *from, uint32_t rep);
+    void *host_env;
 } cabi_rtype;
 
 /* A callee's borrow scope (the spec's Task): borrow handles lowered into it
@@ -139,6 +143,11 @@ typedef struct cabi_cx {
     /* Lowering into a callee from another component rather than from the
      * host: the messages of some traps differ (see wf_cabi_alloc). */
     bool adapter;
+    /* Lifting the arguments of a host function: a list<u8> becomes one byte
+     * string (WF_VAL_STRING, which every list<u8> accepts back) rather than
+     * a wf_val per byte, so a guest writing a megabyte to a file or stream
+     * costs one copy. */
+    bool bytes_as_string;
     size_t items;            /* wf_vals made while lifting */
     WF_VEC(cabi_frame) frames;
     wf_buf path;             /* the frames rendered, by wf_cabi_path */
@@ -171,9 +180,6 @@ wf_error *wf_cabi_need_realloc(cabi_cx *cx, const char *why);
 wf_error *wf_cabi_realloc(cabi_cx *cx, uint32_t old, uint32_t old_size, uint32_t align, uint32_t size,
                        const char *what, uint32_t *ptr);
 wf_error *wf_cabi_alloc(cabi_cx *cx, uint32_t align, uint32_t size, const char *what, uint32_t *ptr);
-
-/* Check that v has the shape of t (before anything runs). */
-wf_error *wf_cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v);
 /* Helpers shared by check and lower: the value of field i of record t, and
  * the case index of a variant-like value (-1 when there is none). */
 const wf_val *wf_cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i);

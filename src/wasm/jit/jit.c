@@ -263,11 +263,21 @@ static wf_error *compile_locked(wf_module *m)
         free(compiled);
         return err;
     }
+    /* Install: each body's ENTER becomes JIT_ENTER with the entry in its
+     * first operand. Nothing of m has run yet (it is being decoded), so
+     * no interpreter reads these words meanwhile. Bodies are translated
+     * lazily (code.h): translate each first, so that every way in (its
+     * words, or the stub that translates) ends at JIT_ENTER. */
     const wf_word enter = (wf_word)wf_interp_labels()[WF_IOP_JIT_ENTER];
     for (uint32_t k = 0; k < ndef; k++) {
         if (!compiled[k]) continue;
-        wf_word *w = m->funcs[m->nfunc_imports + k].code->words;
-        w[5] = entries[k];
+        wf_error *te = NULL;
+        wf_word *w = (wf_word *)wf_code_translated(m->funcs[m->nfunc_imports + k].code, &te);
+        if (!w) {
+            wf_error_free(te);
+            continue;
+        }
+        w[1] = entries[k];
         __atomic_store_n(&w[0], enter, __ATOMIC_RELEASE);
     }
     jit_module *jm = wf_xcalloc(1, sizeof *jm);
