@@ -56,12 +56,6 @@ static void print_diags(wf_registry *reg)
     }
 }
 
-static void quiet_log(void *ud, const char *line)
-{
-    (void)ud;
-    (void)line;
-}
-
 static bool parse_u32(const char *s, uint32_t *out)
 {
     char *end;
@@ -136,7 +130,7 @@ int wf_cli_run(int argc, char **argv)
     e = wf_registry_register(reg, rt);
     if (!e) e = wf_lua_register(reg, rt);
     wf_http_serve_options opts = { .default_addr = addr, .handler_workers = workers,
-                                   .access_log = quiet ? quiet_log : NULL };
+                                   .access_log_off = quiet };
     size_t nservices = 0;
     if (!e) e = wf_http_serve_project(reg, rt, &opts, &srv, &nservices);
     if (!e && !nservices)

@@ -34,15 +34,21 @@ static void exchange_done(wf_task *t)
 {
     wf_http_exchange *x = (wf_http_exchange *)t;
     pthread_mutex_lock(&x->mu);
+    /* The loop looks at task_done again when the request ends (and frees x
+     * then): it must be told only when that already happened, or when
+     * there is a response it has not heard of. Under load this saves the
+     * loop one wake-up per request. */
+    bool tell = x->gone;
     if (t->no_stack && !x->finished) {
         /* No fiber stack could be mapped: the handler never ran. */
         x->status = 503;
         x->head_ready = x->finished = true;
         static const char msg[] = "out of memory for handlers\n";
         wf_buf_bytes(&x->pending, msg, sizeof msg - 1);
+        tell = true;
     }
     x->task_done = true;
-    x->notify(x);
+    if (tell) x->notify(x);
     pthread_mutex_unlock(&x->mu);
 }
 

@@ -52,6 +52,7 @@ typedef struct wf_http_server_config {
     /* One line per request (no newline); NULL: stderr. Called on the loop. */
     void (*access_log)(void *ud, const char *line);
     void *access_log_ud;
+    bool access_log_off;           /* no access log at all (not even formatted) */
     bool reuse_port;               /* SO_REUSEPORT on every listener [true when set] */
 } wf_http_server_config;
 

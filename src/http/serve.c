@@ -174,6 +174,7 @@ wf_error *wf_http_serve_project(wf_registry *reg, wf_runtime *rt, const wf_http_
     if (!err && builds.len) {
         wf_http_server_config sc = { .sched = wf_runtime_sched(rt), .handler_workers = opts->handler_workers,
                                      .access_log = opts->access_log, .access_log_ud = opts->access_log_ud,
+                                     .access_log_off = opts->access_log_off,
                                      .reuse_port = true };
         err = wf_http_server_new(&sc, &srv);
     }

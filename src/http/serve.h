@@ -18,6 +18,7 @@ typedef struct wf_http_serve_options {
     uint32_t handler_workers;      /* [2] */
     void (*access_log)(void *ud, const char *line);   /* NULL: stderr */
     void *access_log_ud;
+    bool access_log_off;
     /* Where handlers log failures (a trap's details); NULL: stderr. */
     void (*error_log)(void *ud, const char *line);
     void *error_log_ud;

@@ -133,7 +133,15 @@ const char *wf_http_reason(int status)
 
 static void h2x_free_if_done(h2x *hx)
 {
-    if (hx->req_alive || hx->handler_alive || hx->busy) return;
+    if (hx->req_alive || hx->busy) return;
+    if (hx->handler_alive) {
+        /* exchange_done tells the loop only when the request was gone; a
+         * message still queued will come back here through pump. */
+        pthread_mutex_lock(&hx->x.mu);
+        if (hx->x.task_done && !hx->queued) hx->handler_alive = false;
+        pthread_mutex_unlock(&hx->x.mu);
+        if (hx->handler_alive) return;
+    }
     h2o_linklist_unlink(&hx->link);
     hx->srv->nlive--;
     wf_http_routes_unref(hx->x.routes);
@@ -274,12 +282,26 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     char remote[NI_MAXHOST + 8] = "";
     struct sockaddr_storage ss;
     socklen_t sl = req->conn->callbacks->get_peername ? req->conn->callbacks->get_peername(req->conn, (void *)&ss) : 0;
-    if (sl) {
-        char host[NI_MAXHOST];
-        size_t hl = h2o_socket_getnumerichost((void *)&ss, sl, host);
-        int port = h2o_socket_getport((void *)&ss);
-        if (hl != SIZE_MAX) snprintf(remote, sizeof remote, ss.ss_family == AF_INET6 ? "[%.*s]:%d" : "%.*s:%d",
-                                     (int)hl, host, port);
+    if (sl && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+        /* inet_ntop, not a printf: this runs for every request. */
+        bool v6 = ss.ss_family == AF_INET6;
+        char *p = remote + v6;
+        const void *a = v6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                           : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+        if (inet_ntop(ss.ss_family, a, p, INET6_ADDRSTRLEN)) {
+            if (v6) remote[0] = '[';
+            p += strlen(p);
+            if (v6) *p++ = ']';
+            *p++ = ':';
+            unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+            char digits[8];
+            int nd = 0;
+            do digits[nd++] = (char)('0' + port % 10); while ((port /= 10));
+            while (nd) *p++ = digits[--nd];
+            *p = 0;
+        } else {
+            remote[0] = 0;
+        }
     }
     const char *query = "";
     size_t query_len = 0;
@@ -394,6 +416,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 static void log_access(h2o_logger_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_logger *)self)->svc;
+    if (svc->srv->cfg.access_log_off) return;
     /* From the request's first byte (h2o's clock) to now, the response sent. */
     int64_t us = 0;
     if (!h2o_timeval_is_null(&req->timestamps.request_begin_at)) {

@@ -5,8 +5,8 @@ max_body_bytes 64KB, read timeout 2s): a malformed request line (400),
 headers over the limit (431), a body over the limit by Content-Length and
 by chunks (413), a chunked body within it, pipelined requests answered in
 order on one connection, 300 idle or half-sent connections (slowloris) that
-do not stop a normal request from being served at once, and after all of
-it the server still serving. Prints ok/FAIL lines; exits 1 on a failure."""
+do not stop a normal request from being served at once, 200 clients that
+go away mid-request, and after all of it the server still serving. Prints ok/FAIL lines; exits 1 on a failure."""
 import socket
 import sys
 import time
@@ -131,6 +131,17 @@ for c in held:
         pass
     c.close()
 check("stalled connections closed by the read timeout", 300, closed)
+
+# Clients that go away mid-request: 200 connections each send a request
+# (some to a sleeping function) and close without reading the answer.
+for i in range(200):
+    c = connect()
+    if i % 4 == 0:
+        c.sendall(b"POST /api/sleep HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n50")
+    else:
+        c.sendall(GREET)
+    c.close()
+time.sleep(0.3)
 
 check("still serving after all of it", (200, b"Hello, World"), exchange(GREET)[0::2])
 sys.exit(1 if fails else 0)
