@@ -76,6 +76,7 @@ struct wf_http_server {
     bool draining;
     uint64_t drain_deadline_ns;
     h2o_linklist_t live;                    /* every h2x alive (loop thread) */
+    wf_http_server *retired_next;           /* wf_http_server_free's list */
     size_t nlive;
 };
 
@@ -93,6 +94,9 @@ struct h2x {
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
 };
+
+/* Servers freed (see wf_http_server_free). */
+static wf_http_server *retired;
 
 /* ---- the exchange's loop side ------------------------------------------------- */
 
@@ -671,13 +675,13 @@ void wf_http_server_free(wf_http_server *s)
     if (!s->stopped) wf_http_server_stop(s, 0);
     for (size_t i = 0; i < s->svcs.len; i++) {
         wf_http_service *svc = s->svcs.data[i];
-        if (svc->listener) h2o_socket_close(svc->listener);
         wf_http_routes_unref(svc->routes);
-        pthread_mutex_destroy(&svc->mu);
-        free(svc->name);
-        free(svc->addr);
-        /* The h2o context and configuration stay: connections still open
-         * at the end hold pointers into them, and the process is ending. */
+        svc->routes = NULL;
     }
-    wf_vec_free(&s->svcs);
+    /* The loop, the services' h2o contexts and configurations stay, and
+     * so does s: connections still open hold pointers into them, and h2o
+     * 2.2 cannot close them from outside nor dispose a context with
+     * timers pending. Kept reachable (not leaked) until the process ends. */
+    s->retired_next = retired;
+    retired = s;
 }
