@@ -48,7 +48,14 @@ typedef struct wf_error {
     int64_t offset;  /* byte offset in a binary input, -1 when none */
     char *trace;     /* for traps: a backtrace of function names, or NULL */
     int exit_code;   /* for WF_ERR_EXIT: the guest's exit status */
+    /* What an error value of upstream Wippy's carries from one function to
+     * the next (a Lua function's `errors` value; kept by the runtime): */
+    char *wippy_kind; /* its kind string ("Conflict"), NULL: the one kind maps to */
+    int retryable;    /* WF_RETRY_*: whether trying again may help */
+    char *details;    /* its details as one JSON object text, or NULL */
 } wf_error;
+
+enum { WF_RETRY_DEFAULT = 0 /* not said: the kind's default */, WF_RETRY_YES, WF_RETRY_NO };
 
 wf_error *wf_error_new(wf_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -68,6 +68,8 @@ void wf_error_free(wf_error *e)
     free(e->message);
     free(e->file);
     free(e->trace);
+    free(e->wippy_kind);
+    free(e->details);
     free(e);
 }
 

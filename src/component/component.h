@@ -83,17 +83,66 @@ const wf_wit_func *wf_component_find_func(const wf_component *c, const char *nam
 /* A host function called with lifted wf_val arguments (args[i] has type
  * type->params[i].type); it sets *result when type->nresults is 1 (a value
  * of type->results[0].type, moved out of the callee) and returns NULL, or
- * returns an error (WF_ERR_TRAP usually) that aborts the whole call. */
-typedef wf_error *(*wf_chost_fn)(void *env, const wf_wit_func *type,
+ * returns an error (WF_ERR_TRAP usually) that aborts the whole call. inst
+ * is the (root) instance whose guest called it: wf_cinstance_data(inst) is
+ * the per-instance state the host gave wf_cinstance_new_with. Arguments come
+ * from guest code: a host function checks their kinds (the import's type is
+ * the component's, not the host's), while its result is checked against the
+ * import's type before it is lowered (a wrong one is WF_ERR_INVALID). */
+typedef wf_error *(*wf_chost_fn)(void *env, wf_cinstance *inst, const wf_wit_func *type,
                                  const wf_val *args, size_t nargs, wf_val *result);
 
 wf_clinker *wf_clinker_new(void);
 void wf_clinker_free(wf_clinker *l);
 /* A host function for import `name` (top-level func import) or for member
  * `func` of instance import `name` (func != NULL). Its type comes from the
- * component's import; a later definition of the same name replaces it. */
+ * component's import; a later definition of the same name replaces it.
+ *
+ * Names and versions: an import matches a definition of the same name, or
+ * of its name without `@version`, or (both versioned) a definition whose
+ * version is semver-compatible with the import's: the same major version
+ * when it is 1 or more, else the same major.minor (0.2.x matches any other
+ * 0.2.y: `wasi:io/streams@0.2.0` links to a host defining
+ * `wasi:io/streams@0.2.12`, `@0.3.0` does not). Pre-release versions match
+ * only exactly. Resource method names are the component model's:
+ * `[constructor]R`, `[method]R.f`, `[static]R.f`. */
 void wf_clinker_define_func(wf_clinker *l, const char *name, const char *func,
                             wf_chost_fn fn, void *env);
+
+/* ---- Host resources ---------------------------------------------------- */
+
+/* A resource type the host implements, exported by an instance import (WASI
+ * 0.2's `output-stream` of `wasi:io/streams`, `pollable` of `wasi:io/poll`).
+ * A handle of it names a representation the host chose (a u32 `rep`: an
+ * index into the host's own per-instance table, typically); the guest holds
+ * it in its handle table like any handle, passes it as `own`/`borrow` to host
+ * functions (which receive WF_VAL_HANDLE values: wf_chost_handle_rep gives
+ * the rep back, checking the type) and gets new ones from host results
+ * (wf_chost_handle makes the value; returning it as `own` hands the handle
+ * to the guest). When the guest drops an owned handle (resource.drop, or an
+ * own handle the host received and drops itself with
+ * wf_cinstance_drop_handle), dtor(env, inst, rep) runs: the host frees what
+ * rep names; an error from it (WF_ERR_TRAP: "resource has children") traps
+ * the guest's drop. Handles left when the instance is freed get no dtor call:
+ * the host frees its per-instance table with its own state.
+ *
+ * The type is made once by the linker and shared by every instance linked
+ * with it (the handle table is per instance, so instances never see each
+ * other's handles). It lives until wf_clinker_free. */
+typedef struct wf_chost_resource wf_chost_resource;
+typedef wf_error *(*wf_chost_dtor)(void *env, wf_cinstance *inst, uint32_t rep);
+/* Define resource type `resource` of instance import `name` (matched as for
+ * functions). dtor may be NULL. A second definition of the same names
+ * returns the first (dtor and env replaced). */
+wf_chost_resource *wf_clinker_define_resource(wf_clinker *l, const char *name,
+                                              const char *resource, wf_chost_dtor dtor,
+                                              void *env);
+/* The handle value of rep, to return to a guest (own or borrow). */
+wf_val wf_chost_handle(const wf_chost_resource *r, uint32_t rep);
+/* The rep of handle v when it is a handle of r; false otherwise (another
+ * type's handle, not a handle at all). */
+bool wf_chost_handle_rep(const wf_chost_resource *r, const wf_val *v, uint32_t *rep);
+
 /* Everything `inst` exports, offered as import `name` (an instance import;
  * also how the wast runner's `register` works). inst must outlive every
  * instance linked with it. */
@@ -113,6 +162,12 @@ void wf_clinker_stub_missing(wf_clinker *l, wf_cmissing_fn fn, void *env);
  * (a trap in a core start function or the component start). */
 wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker *l,
                            wf_cinstance **out);
+/* The same with per-instance host state `data` (wf_cinstance_data; the
+ * caller owns it and frees it after wf_cinstance_free), set before anything
+ * of the component runs (start functions may call host functions). */
+wf_error *wf_cinstance_new_with(wf_store *s, const wf_component *c, const wf_clinker *l,
+                                void *data, wf_cinstance **out);
+void *wf_cinstance_data(const wf_cinstance *inst);
 void wf_cinstance_free(wf_cinstance *inst);
 
 /* Call an exported function by `method` name (see wf_component_find_func).

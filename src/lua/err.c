@@ -20,10 +20,14 @@
  * message), and an error value a Lua function returns becomes a wf_error of
  * the matching wasmfn kind, so the CLI still prints `error: KIND: message`
  * (SPEC §9). An error value made from a wf_error keeps that wf_error's kind.
+ * Across a call (funcs.call, futures) an error value keeps all it has: the
+ * wf_error carries its kind string, retryable and details (as JSON text),
+ * and the receiving function gets the same error value back.
  */
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "component/json.h"
 #include "lua/lua_int.h"
 
 #define ERR_MT "wasmfn.error"
@@ -134,9 +138,34 @@ void wf_lua_push_kind_error(lua_State *L, const char *kind, wf_error_kind wf, co
     push_new(L, kind, (int)wf, default_retryable(wf), msg, strlen(msg));
 }
 
+/* Details as JSON text (what a wf_error carries) -> a table at the top of
+ * the stack; false (nothing pushed) when the text is not an object. */
+static bool push_details_json(lua_State *L, const char *json)
+{
+    wf_val v;
+    wf_error *e = wf_json_to_val_untyped(json, strlen(json), "details", &v);
+    if (e) {
+        wf_error_free(e);
+        return false;
+    }
+    bool ok = v.kind == WF_VAL_RECORD || v.kind == WF_VAL_LIST;
+    if (ok) wf_lua_push_val(L, &v, NULL);
+    wf_val_free(&v);
+    return ok;
+}
+
 void wf_lua_push_wf_error(lua_State *L, const wf_error *e)
 {
     const char *msg = e->message ? e->message : "";
+    if (e->wippy_kind || e->retryable != WF_RETRY_DEFAULT || e->details) {
+        /* an error value of another function: as it was made */
+        int retry = e->retryable == WF_RETRY_YES ? RETRY_YES : e->retryable == WF_RETRY_NO ? RETRY_NO
+                  : e->wippy_kind ? RETRY_UNKNOWN : default_retryable(e->kind);
+        push_new(L, e->wippy_kind ? e->wippy_kind : upstream_kind(e->kind), (int)e->kind, retry, msg,
+                 strlen(msg));
+        if (e->details && push_details_json(L, e->details)) lua_setiuservalue(L, -2, 1);
+        return;
+    }
     wf_lua_push_error(L, e->kind, msg);
     if (e->kind != WF_ERR_TRAP && e->kind != WF_ERR_EXIT && e->kind != WF_ERR_LIMIT) return;
     /* A trap is Internal with the trap in its details. */
@@ -181,6 +210,32 @@ bool wf_lua_to_error(lua_State *L, int idx, wf_error_kind *kind, const char **ms
     }
     if (msg) *msg = e->msg;
     return true;
+}
+
+wf_error *wf_lua_error_to_wf(lua_State *L, int idx)
+{
+    wf_error_kind kind;
+    const char *msg;
+    if (!wf_lua_to_error(L, idx, &kind, &msg)) return NULL;
+    lerr *le = lua_touserdata(L, idx);
+    wf_error *e = wf_error_new(kind, "%s", msg);
+    e->wippy_kind = wf_xstrdup(le->kind);
+    e->retryable = le->retryable == RETRY_YES ? WF_RETRY_YES : le->retryable == RETRY_NO ? WF_RETRY_NO
+                 : WF_RETRY_DEFAULT;
+    idx = lua_absindex(L, idx);
+    if (lua_getiuservalue(L, idx, 1) == LUA_TTABLE) {
+        /* details that do not convert (a function in them) are left out:
+         * the error itself still goes across */
+        wf_val v;
+        wf_error *ce = wf_lua_to_val_untyped(L, -1, "details", &v);
+        if (!ce) {
+            e->details = wf_json_print(&v, WF_JSON_FLOAT_FRACTION);
+            wf_val_free(&v);
+        }
+        wf_error_free(ce);
+    }
+    lua_pop(L, 1);
+    return e;
 }
 
 const char *wf_lua_error_kind(lua_State *L, int idx)

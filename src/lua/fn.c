@@ -83,12 +83,10 @@ static void fn_signature(void *vfn, wf_fn_sig *out)
 /* The error a failed pcall left on the stack, as a wf_error. */
 static wf_error *raised(lua_State *L, const char *id)
 {
-    wf_error_kind kind;
-    const char *msg;
     if (wf_lua_ctx_of(L)->interrupted)
         return wf_error_new(WF_ERR_TIMEOUT, "%s: stopped: the deadline passed or the call was cancelled", id);
-    if (wf_lua_to_error(L, -1, &kind, &msg))    /* error(err_value) keeps its kind */
-        return wf_error_new(kind, "%s", msg);
+    wf_error *e = wf_lua_error_to_wf(L, -1);    /* error(err_value) keeps what it has */
+    if (e) return e;
     const char *s = lua_tostring(L, -1);
     if (!s) s = luaL_typename(L, -1);
     if (strstr(s, "not enough memory"))
@@ -150,11 +148,8 @@ static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs
     wf_lua_state_watch(L, NULL);
     /* result, err: a non-nil second value is an error. */
     if (!lua_isnil(L, -1)) {
-        wf_error_kind kind;
-        const char *msg;
-        if (wf_lua_to_error(L, -1, &kind, &msg)) {
-            e = wf_error_new(kind, "%s", msg);
-        } else {
+        e = wf_lua_error_to_wf(L, -1);
+        if (!e) {
             const char *s = luaL_tolstring(L, -1, NULL);
             e = wf_error_new(WF_ERR_INTERNAL, "%s", s);
         }

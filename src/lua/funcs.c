@@ -24,8 +24,10 @@
  * A target that is not `namespace:name` is Invalid, with nothing run.
  * Arguments are converted with the target's signature before anything is
  * started (a bad one is an Invalid err and nothing runs). A WIT `result`
- * err case is a value, not an err. Retries (with_options) repeat a call
- * that failed with a retryable error (Timeout, Unavailable), waiting
+ * err case is a value, not an err. An error value the callee returns or
+ * raises reaches the caller whole (kind, message, retryable, details).
+ * Retries (with_options) repeat a call that failed with a retryable error
+ * (its retryable(), else Timeout, Unavailable, RateLimited), waiting
  * retry_delay between attempts. Inside a Lua function with a deadline,
  * nested calls get at most the time left, and every wait parks the call
  * (no worker held) and ends when the call must stop.
@@ -147,8 +149,11 @@ static bool call_context(lua_State *L, int ex_idx, wf_val *out)
     return any;
 }
 
+/* As the error says (an error value's retryable()), else by its kind:
+ * Timeout, Unavailable and RateLimited (LIMIT) are worth another try. */
 static bool retryable(const wf_error *e)
 {
+    if (e->retryable != WF_RETRY_DEFAULT) return e->retryable == WF_RETRY_YES;
     return e->kind == WF_ERR_TIMEOUT || e->kind == WF_ERR_LIMIT;
 }
 
@@ -296,9 +301,12 @@ static int future_wait(lua_State *L)
 {
     future *fu = check_future(L, 1);
     while (!settle(L, 1, fu)) {
-        /* Park in slices, so the running call's own stop ends the wait (the
-         * inner call is cancelled with the future). */
-        wf_call_future_wait(fu->f, 50);
+        /* Parked until the call ends (its end wakes us), or the running
+         * call's own stop: a task's park ends at its stop, and an inline
+         * call (parked on its thread) is bounded by its deadline. The inner
+         * call is cancelled with the future. */
+        uint32_t left = wf_lua_ms_left(L);
+        wf_call_future_wait(fu->f, left ? (int64_t)left : -1);
         if (wf_lua_should_stop(L)) {
             wf_call_future_cancel(fu->f);
             return luaL_error(L, "the call was stopped while waiting for a future");

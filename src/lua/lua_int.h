@@ -42,6 +42,10 @@ int wf_lua_fail(lua_State *L, wf_error_kind kind, const char *fmt, ...) WF_PRINT
 /* The error value at idx, or false when it is not one: kind gets the
  * wasmfn kind it maps to (SPEC §9's KIND), msg its message. */
 bool wf_lua_to_error(lua_State *L, int idx, wf_error_kind *kind, const char **msg);
+/* The error value at idx as a wf_error keeping everything it has (kind
+ * string, message, retryable, details), for the runtime to carry to the
+ * caller; NULL when it is not an error value. */
+wf_error *wf_lua_error_to_wf(lua_State *L, int idx);
 /* Kind name ("INVALID", ...) back to a kind; false when unknown. */
 bool wf_lua_kind_from_name(const char *name, wf_error_kind *kind);
 

@@ -391,7 +391,7 @@ static void parse_wasi(fctx *c, const wf_reg_node *n, wf_reg_wasi *w, bool *bad)
         *bad = true;
         return;
     }
-    static const char *const f[] = { "args", "cwd", "env", "mounts", NULL };
+    static const char *const f[] = { "args", "cwd", "env", "mounts", "network", NULL };
     size_t before = c->r->nerrors;
     only_fields(&wc, n, f, "wasi");
     const wf_reg_node *args = wf_reg_node_get(n, "args");
@@ -403,6 +403,19 @@ static void parse_wasi(fctx *c, const wf_reg_node *n, wf_reg_wasi *w, bool *bad)
                 continue;
             }
             w->args[w->nargs++] = wf_xstrdup(args->items[i]->str);
+        }
+    }
+    /* network: host:port patterns (`*` wildcards) that wasi:sockets and
+     * outgoing HTTP may reach (SPEC §4); the default grants nothing */
+    const wf_reg_node *net = wf_reg_node_get(n, "network");
+    if (net && want(&wc, net, "network", WF_NODE_SEQ)) {
+        w->network = wf_xcalloc(net->n + 1, sizeof *w->network);
+        for (size_t i = 0; i < net->n; i++) {
+            if (net->items[i]->type != WF_NODE_SCALAR || !net->items[i]->len) {
+                DIAG(c, net->items[i], "wasi.network: item %zu must be a host:port pattern", i + 1);
+                continue;
+            }
+            w->network[w->nnetwork++] = wf_xstrdup(net->items[i]->str);
         }
     }
     w->cwd = get_str(&wc, n, "cwd", false, bad);
@@ -1070,6 +1083,7 @@ void wf_reg_entry_free_fields(reg_entry *re)
         free(w->path);
         free(w->file);
         free_strv(w->wasi.args, w->wasi.nargs);
+        free_strv(w->wasi.network, w->wasi.nnetwork);
         free(w->wasi.cwd);
         for (size_t i = 0; i < w->wasi.nenv; i++) {
             free(w->wasi.env[i].id);

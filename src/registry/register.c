@@ -14,6 +14,9 @@
  * leaves preview 1 disabled: its imports are then stubs that trap naming
  * the import and the word.
  *
+ * Components get the same `wasi` block (args, cwd, env, mounts, network)
+ * for WASI 0.2 (runtime/comp_fn.c).
+ *
  * Registering is also when the project starts to run, so it is where the
  * missing fs.directory entries with auto_init are made (loading never
  * writes: `wasmfn check` loads only).
@@ -84,6 +87,8 @@ static void wasi_config(wf_registry *r, const wf_reg_entry *e, wf_wasi_config *c
                                        w->wasi.mounts[i].read_only };
     cfg->mounts = m;
     cfg->nmounts = w->wasi.nmounts;
+    cfg->network = (const char *const *)w->wasi.network;
+    cfg->nnetwork = w->wasi.nnetwork;
 }
 
 wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
@@ -105,7 +110,10 @@ wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
             wf_component_config cc = { .method = w->method, .pool = pool, .limits = limits,
                                         .imports = words };
             cc.nimports = wf_reg_import_words(w->imports, words, WF_COUNT(words));
+            wasi_config(r, e, &cc.wasi);
             wf_error *err = wf_runtime_add_component(rt, e->id, w->component, &cc);
+            free((void *)cc.wasi.env);
+            free((void *)cc.wasi.mounts);
             if (err) return wf_error_wrap(err, "%s:%d", e->file, e->line);
             continue;
         }

@@ -124,6 +124,7 @@ typedef struct wf_reg_wasi {
     char *cwd;                       /* absolute, or NULL */
     wf_reg_wasi_env *env; size_t nenv;
     wf_reg_wasi_mount *mounts; size_t nmounts;
+    char **network; size_t nnetwork; /* host:port patterns sockets/HTTP may reach */
 } wf_reg_wasi;
 
 typedef enum wf_reg_transport { WF_TRANSPORT_PAYLOAD, WF_TRANSPORT_WASI_HTTP } wf_reg_transport;

@@ -19,14 +19,24 @@
  * max_execution_ms is the runtime's (wf_rt_exec interrupts any core code).
  *
  * Imports (SPEC §4): with `funcs` enabled, wippy:runtime/funcs@0.1.0 is
- * served (funcs_host.c); every other function a component imports is linked
- * to a stub that traps, naming the import and the `imports` word that would
- * enable it (or saying that no word does).
+ * served (funcs_host.c); WASI 0.2 (wasi/p2.h) defines every WASI resource
+ * type and the functions of the enabled WASI packages, over a context per
+ * instance made from the entry's `wasi` block (args with the ID as argv[0],
+ * cwd, env looked up per call, mounts, network) whose stdout and stderr go
+ * to the log as `[ns:name] line`, as for core modules. Every other function
+ * a component imports is linked to a stub that traps, naming the import and
+ * the `imports` word that would enable it (or saying that no word does).
+ *
+ * wasi:cli/exit ends the call as preview 1's proc_exit does: status 0 from a
+ * function without results is a normal return, anything else a TRAP
+ * "exited with status N" carrying exit_code N.
  */
 #include <stdio.h>
 
 #include "runtime/runtime.h"
+#include "runtime/wasi_cfg.h"
 #include "component/component.h"
+#include "wasi/p2.h"
 #include "wasm/code.h"
 #include "wasm/runtime.h"
 
@@ -38,11 +48,15 @@ typedef struct comp_fn {
     wf_wasm_limits limits;
     char **enabled; size_t nenabled;   /* `imports` words, e.g. "wasi:cli" */
     wf_clinker *linker;
+    wf_p2_host *p2;                     /* WASI 0.2 (always: its types grant nothing) */
+    wf_rt_wasi wasi;                    /* the entry's `wasi` block */
 } comp_fn;
 
 typedef struct comp_inst {
     wf_store *store;
     wf_cinstance *inst;
+    wf_p2_ctx *p2;
+    wf_rt_outlog out;                   /* the guest's stdout, stderr */
 } comp_inst;
 
 /* ---- Imports ------------------------------------------------------------- */
@@ -75,26 +89,66 @@ static char *missing_import(void *env, const char *import, const char *func)
         return wf_xasprintf("%s: %s is not provided: no `imports` word enables it (only WASI "
                             "interfaces and wippy:runtime/funcs can be enabled)", c->id, what);
     for (size_t i = 0; i < c->nenabled; i++)
-        if (!strcmp(c->enabled[i], word))
+        if (!strcmp(c->enabled[i], word)) {
+            if (!strncmp(import, "wasi:", 5) && strstr(import, "@0.2.") &&
+                wf_p2_host_provides(c->p2, import))
+                return wf_xasprintf("%s: %s: WASI 0.2 has no such function", c->id, what);
             return wf_xasprintf("%s: %s: `%s` is enabled but wasmfn has no component host for it "
                                 "yet", c->id, what, word);
+        }
     return wf_xasprintf("%s: %s is not enabled: add `%s` to the entry's `imports`", c->id, what,
                         word);
 }
 
 /* ---- The kind ------------------------------------------------------------ */
 
+static void comp_inst_free(comp_inst *ci)
+{
+    wf_cinstance_free(ci->inst);
+    wf_store_free(ci->store);
+    wf_p2_ctx_free(ci->p2);
+    wf_rt_outlog_flush(&ci->out);
+    wf_rt_outlog_free(&ci->out);
+    free(ci);
+}
+
+/* The instance's WASI 0.2 context: the entry's `wasi` block (env comes per
+ * call), stdio to the log. */
+static wf_p2_ctx *p2_context(comp_fn *c, comp_inst *ci)
+{
+    const wf_rt_wasi *w = &c->wasi;
+    const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
+    argv[0] = c->id;
+    for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
+    wf_p2_mount_config *m = wf_xcalloc(w->nmounts + 1, sizeof *m);
+    for (size_t i = 0; i < w->nmounts; i++)
+        m[i] = (wf_p2_mount_config){ w->mounts[i].host, w->mounts[i].guest, w->mounts[i].read_only };
+    wf_p2_config pc = {
+        .argv = argv, .argc = w->nargs + 1,
+        .cwd = w->cwd,
+        .mounts = m, .nmounts = w->nmounts,
+        .network = (const char *const *)w->network, .nnetwork = w->nnetwork,
+        .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+        .out = wf_rt_outlog_write, .out_ud = &ci->out,
+    };
+    wf_p2_ctx *cx = wf_p2_ctx_new(c->p2, &pc);
+    free(argv);
+    free(m);
+    return cx;
+}
+
 static wf_error *comp_prepare(void *fn, void **out)
 {
     comp_fn *c = fn;
     comp_inst *ci = wf_xcalloc(1, sizeof *ci);
+    ci->out = (wf_rt_outlog){ .id = c->id, .log = c->wasi.log, .log_ud = c->wasi.log_ud };
     ci->store = wf_store_new();
     if (c->limits.max_memory_mb)
         ci->store->memory_limit_pages = (uint64_t)c->limits.max_memory_mb * 16;
-    wf_error *err = wf_cinstance_new(ci->store, c->comp, c->linker, &ci->inst);
+    ci->p2 = p2_context(c, ci);
+    wf_error *err = wf_cinstance_new_with(ci->store, c->comp, c->linker, ci->p2, &ci->inst);
     if (err) {
-        wf_store_free(ci->store);
-        free(ci);
+        comp_inst_free(ci);
         return wf_error_wrap(err, "%s: instantiation", c->id);
     }
     *out = ci;
@@ -107,9 +161,28 @@ static wf_error *comp_call(void *fn, void *inst, const wf_val *args, size_t narg
     comp_fn *c = fn;
     comp_inst *ci = inst;
     (void)ctx;   /* the interrupt flag is already set on this thread (wf_rt_exec) */
+    char **env;
+    size_t nenv;
+    wf_error *err = wf_rt_wasi_env(&c->wasi, c->id, &env, &nenv);
+    if (err) return err;
+    wf_p2_ctx_set_env(ci->p2, (const char *const *)env, nenv);
+    wf_rt_wasi_env_free(env, nenv);
     wf_exec_set_stack_limit((size_t)c->limits.max_stack_kb * 1024);
-    wf_error *err = wf_cinstance_call(ci->inst, c->method, args, nargs, result);
+    err = wf_cinstance_call(ci->inst, c->method, args, nargs, result);
     wf_exec_set_stack_limit(0);
+    wf_rt_outlog_flush(&ci->out);
+    if (err && err->kind == WF_ERR_EXIT) {
+        int code = err->exit_code;
+        wf_error_free(err);
+        if (code == 0 && c->func->nresults == 0) {
+            *result = wf_val_agg(WF_VAL_TUPLE, 0);
+            return NULL;
+        }
+        err = wf_error_new(WF_ERR_TRAP, "%s: exited with status %d%s", c->id, code,
+                           code == 0 ? " before returning its result" : "");
+        err->exit_code = code;
+        return err;
+    }
     if (err && (err->kind == WF_ERR_TRAP || err->kind == WF_ERR_INVALID))
         err = wf_error_wrap(err, "%s", c->id);
     return err;
@@ -120,9 +193,7 @@ static void comp_release(void *fn, void *inst)
     (void)fn;
     comp_inst *ci = inst;
     if (!ci) return;
-    wf_cinstance_free(ci->inst);
-    wf_store_free(ci->store);
-    free(ci);
+    comp_inst_free(ci);
 }
 
 static void comp_signature(void *fn, wf_fn_sig *out)
@@ -136,6 +207,8 @@ static void comp_destroy(void *fn)
 {
     comp_fn *c = fn;
     wf_clinker_free(c->linker);
+    wf_p2_host_free(c->p2);
+    wf_rt_wasi_free(&c->wasi);
     for (size_t i = 0; i < c->nenabled; i++) free(c->enabled[i]);
     free(c->enabled);
     free(c->id);
@@ -209,6 +282,9 @@ wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_comp
     c->nenabled = cfg->nimports;
     c->linker = wf_clinker_new();
     wf_clinker_stub_missing(c->linker, missing_import, c);
+    wf_rt_wasi_copy(&c->wasi, &cfg->wasi);
+    c->p2 = wf_p2_host_new(cfg->imports, cfg->nimports);
+    wf_p2_host_define(c->p2, c->linker);
     for (size_t i = 0; i < cfg->nimports; i++)
         if (!strcmp(cfg->imports[i], "funcs")) wf_funcs_host_define(c->linker, rt);
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };

@@ -180,15 +180,17 @@ static wf_error *host_call(void *env, const wf_wit_func *type, const wf_val *arg
     return NULL;
 }
 
-static wf_error *call_string(void *env, const wf_wit_func *type, const wf_val *args, size_t nargs,
-                             wf_val *result)
+static wf_error *call_string(void *env, wf_cinstance *inst, const wf_wit_func *type,
+                             const wf_val *args, size_t nargs, wf_val *result)
 {
+    (void)inst;
     return host_call(env, type, args, nargs, result, false);
 }
 
-static wf_error *call_bytes(void *env, const wf_wit_func *type, const wf_val *args, size_t nargs,
-                            wf_val *result)
+static wf_error *call_bytes(void *env, wf_cinstance *inst, const wf_wit_func *type,
+                            const wf_val *args, size_t nargs, wf_val *result)
 {
+    (void)inst;
     return host_call(env, type, args, nargs, result, true);
 }
 

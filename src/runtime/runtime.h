@@ -185,6 +185,9 @@ typedef struct wf_wasi_config {
     const wf_wasi_env_var *env; size_t nenv;
     wf_wasi_env_lookup env_lookup; void *env_ud;   /* NULL: every variable is missing */
     const wf_wasi_mount_config *mounts; size_t nmounts;
+    /* host:port patterns (`*` wildcards) WASI 0.2 sockets and outgoing HTTP
+     * may reach (components only); none: no network */
+    const char *const *network; size_t nnetwork;
     wf_log_fn log; void *log_ud;                /* NULL: the process's stderr */
 } wf_wasi_config;
 
@@ -227,10 +230,14 @@ typedef struct wf_component_config {
     const char *method;
     wf_pool_config pool;
     wf_wasm_limits limits;      /* applied to every core instance inside */
-    /* The entry's enabled `imports` words ("wasi:cli", ...; copied): they
-     * only change the message of the trapping stub an import gets, as no
-     * component host interface exists yet. */
+    /* The entry's enabled `imports` words ("wasi:cli", ...; copied): `funcs`
+     * serves wippy:runtime/funcs, each WASI word the functions of its WASI
+     * 0.2 package (wasi/p2.h); an import not enabled, or enabled but without
+     * a host yet, is a stub that traps naming the word. */
     const char *const *imports; size_t nimports;
+    /* The `wasi` block (args, cwd, env, mounts, network, log), as core
+     * modules get it through preview 1 (`preview1` is ignored); deep-copied. */
+    wf_wasi_config wasi;
 } wf_component_config;
 
 /* `method` names a function comp exports: *out (may be NULL) gets its type.

@@ -87,7 +87,7 @@ passed=$(printf '%s' "$out" | python3 -c "import json,sys; print(json.load(sys.s
 failed=$(printf '%s' "$out" | python3 -c "import json,sys; f=json.load(sys.stdin)['failed']; print('\n'.join(f) if f else '')" 2>/dev/null)
 [ -n "$failed" ] && printf '%s\n' "$failed"
 check "Lua calls, 4 pools: none failed" "" "$failed"
-check "Lua calls, 4 pools: all ran" 153 "${passed:-$out}"
+check "Lua calls, 4 pools: all ran" 154 "${passed:-$out}"
 
 # From the command line, JSON arguments and results.
 check "cli eval" '{"ok":7}' "$("$wasmfn" call "$proj" comp:calc-eval-inline '"1 + 2 * 3"')"

@@ -23,7 +23,7 @@ warning: src/_index.yaml:27: app:order_flow: kind 'workflow.lua' is not served b
 
 out=$("$wasmfn" check "$project" 2>"$tmp/err"); rc=$?
 check "check: exit status" 0 "$rc"
-check "check: summary" "ok: 11 entries, 8 functions" "$out"
+check "check: summary" "ok: 12 entries, 9 functions" "$out"
 check "check: the warnings" "$warnings" "$(cat "$tmp/err")"
 "$wasmfn" check --strict "$project" >/dev/null 2>"$tmp/err"; rc=$?
 check "check --strict: exit status" 3 "$rc"
@@ -41,6 +41,14 @@ check "select with time.after: the timeout wins" '"timeout"' "$(field select)"
 check "cancel(): is_canceled()" true "$(field canceled)"
 check "error value from another Lua function" \
     '{"invalid": true, "kind": "Invalid", "message": "user needs a name", "retryable": false}' "$(field error)"
+check "an error value returned by another function, whole (upstream kind, retryable, details)" \
+    '{"details": {"holder": {"id": 7, "name": "ann"}, "ratio": 0.5, "rows": [1, 2], "seat": "12A"}, "kind": "Conflict", "message": "seat 12A is taken", "retryable": false, "text": "Conflict: seat 12A is taken"}' \
+    "$(field conflict)"
+check "an error value raised by an async callee, whole through the future" \
+    '{"err": {"details": {"retry_after_ms": 250}, "kind": "RateLimited", "message": "slow down", "retryable": true, "text": "RateLimited: slow down"}, "failed": true, "limited": true, "received": true, "same": true}' \
+    "$(field raised)"
+check "future:wait() gets the error value whole" '{"holder": "ann", "kind": "Conflict"}' "$(field waited)"
+check "the same function without an error" '"reserved 3C"' "$(field reserved)"
 check "values between Lua functions keep their shape" '"{\"name\":\"ann\",\"tags\":[\"a\",\"b\"]}"' "$(field user)"
 check "a target that is not namespace:name" '"Invalid"' "$(field bad_target)"
 
@@ -52,6 +60,11 @@ check "logger: one line on the log" '[app:greet] INFO greeting who="Ann"' "$(gre
 check "an error value returned to the CLI: exit status" 1 "$rc"
 check "an error value returned to the CLI: KIND and message" "error: INVALID: user needs a name" \
     "$(grep -v '^warning: ' "$tmp/err")"
+"$wasmfn" call "$project" app:reserve '"12A"' >/dev/null 2>"$tmp/err"; rc=$?
+check "an upstream kind to the CLI: its wasmfn KIND (Conflict is INVALID)" "1 error: INVALID: seat 12A is taken" \
+    "$rc $(grep -v '^warning: ' "$tmp/err")"
+"$wasmfn" call "$project" app:reserve '"1B"' '"raise"' >/dev/null 2>"$tmp/err"
+check "a raised RateLimited to the CLI: LIMIT" "error: LIMIT: slow down" "$(grep -v '^warning: ' "$tmp/err")"
 "$wasmfn" call "$project" app:restricted >/dev/null 2>"$tmp/err"
 check "no modules: no built-in may be required" \
     "error: TRAP: lua: app:restricted:2: module 'json' is not allowed: add it to the entry's \`modules\` (allowed: none)" \

@@ -224,9 +224,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static wf_error *host_add(void *env, const wf_wit_func *type, const wf_val *args, size_t nargs, wf_val *result)
+static wf_error *host_add(void *env, wf_cinstance *inst, const wf_wit_func *type, const wf_val *args,
+                          size_t nargs, wf_val *result)
 {
     (void)type;
+    (void)inst;
     assert_int_equal(nargs, 2);
     *(int *)env += 1;
     *result = wf_val_uint(WF_VAL_U32, args[0].of.u + args[1].of.u);

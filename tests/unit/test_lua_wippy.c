@@ -338,14 +338,15 @@ static void test_futures(void **state)
                    "return {err == nil, before, ok, p:data(), p:get_format(), again == nil, ok2, r == p,\n"
                    "        rerr == nil, e == nil, failed, f:is_complete(), f:is_canceled(), ch == f:channel()}",
                "[true,false,true,30,\"lua\",true,false,true,true,true,false,true,false,true]");
-    /* A failed call: the channel closes empty, error() has it. */
+    /* A failed call: the channel closes empty, error() has it, of the
+     * callee's own kind (upstream's Conflict, not the Invalid it maps to). */
     expect_lua(fx, "local funcs = require('funcs')\n"
                    "local f = funcs.async('t:fail', 'taken')\n"
                    "local p, ok = f:response():receive()\n"
                    "local e, failed = f:error()\n"
                    "local r, rerr = f:result()\n"
                    "return {p == nil, ok, failed, e:kind(), e:message(), r == nil, rerr:kind()}",
-               "[true,false,true,\"Invalid\",\"taken\",true,\"Invalid\"]");
+               "[true,false,true,\"Conflict\",\"taken\",true,\"Conflict\"]");
     /* cancel(): is_canceled, result is a Canceled error. */
     expect_lua(fx, "local funcs = require('funcs')\n"
                    "local f = funcs.async('t:sleep', 5000)\n"
@@ -364,6 +365,35 @@ static void test_futures(void **state)
                "[true,20]");
     /* wait(): ours, the plain value. */
     expect_lua(fx, "local funcs = require('funcs') return {funcs.async('t:sleep', 1):wait()}", "[1]");
+
+    /* wait() parks until the call ends, and a waiting caller's deadline ends
+     * the wait at that deadline (inline: its thread parked; lazy: its task
+     * parked), the inner call cancelled with it. */
+    const char *waiter = "return { main = function(ms) local t0 = require('time').now()\n"
+                         "  local v, err = require('funcs').async('t:sleep', ms):wait()\n"
+                         "  return {v, math.floor((require('time').now():sub(t0)):milliseconds())} end }";
+    wf_pool_config pools[] = {{0}, {.type = WF_RT_POOL_LAZY, .max_size = 2}};
+    for (int p = 0; p < 2; p++) {
+        char id[32];
+        snprintf(id, sizeof id, "w:waiter%d", p);
+        wf_lua_fn_config cfg = {.source = waiter, .method = "main", .modules = ALL_MODS,
+                                .nmodules = WF_COUNT(ALL_MODS), .pool = pools[p], .max_execution_ms = 300};
+        assert_null(wf_lua_add(fx->rt, id, &cfg));
+        wf_val ms = wf_val_sint(WF_VAL_S64, 40);
+        wf_val r = {0};
+        assert_null(wf_runtime_call(fx->rt, id, &ms, 1, &r, NULL));
+        assert_int_equal(r.of.agg.items[0].of.s, 40);
+        assert_in_range(r.of.agg.items[1].of.s, 40, 250);
+        wf_val_free(&r);
+        ms = wf_val_sint(WF_VAL_S64, 5000);
+        uint64_t t0 = now_ms();
+        wf_error *e = wf_runtime_call(fx->rt, id, &ms, 1, &r, NULL);
+        uint64_t took = now_ms() - t0;
+        assert_non_null(e);
+        assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+        assert_in_range(took, 290, 1500);
+        wf_error_free(e);
+    }
 }
 
 static void test_executors(void **state)

@@ -199,6 +199,7 @@ wf_error *wf_cabi_resource_drop(cabi_inst *ci, cabi_rtype *rt, uint32_t i)
 
 wf_error *wf_cabi_run_dtor(cabi_rtype *rt, uint32_t rep, cabi_inst *ci)
 {
+    if (rt->host_dtor) return rt->host_dtor(rt->host_env, ci, rep);
     if (!rt->dtor) return NULL;
     /* the destructor is called like a lifted export of rt->impl lowered into ci */
     if (wf_cabi_is_poisoned(rt->impl)) return wf_cabi_poisoned_trap();

@@ -50,9 +50,13 @@ typedef struct cabi_inst cabi_inst;
  * component instance; compared by identity. `id` names it in the wf_val of a
  * handle the host holds (see wf_cabi_handle_val). */
 typedef struct cabi_rtype {
-    cabi_inst *impl;           /* the instance that defined it */
+    cabi_inst *impl;           /* the instance that defined it (NULL: the host) */
     wf_func *dtor;             /* (func (param i32)), or NULL */
     uint32_t id;
+    /* A host resource's destructor (impl and dtor NULL), called with the
+     * instance dropping the handle (NULL: the host itself). */
+    wf_error *(*host_dtor)(void *env, cabi_inst *from, uint32_t rep);
+    void *host_env;
 } cabi_rtype;
 
 /* A callee's borrow scope (the spec's Task): borrow handles lowered into it

@@ -16,6 +16,8 @@
 #include "component/link/cinst_int.h"
 #include "base/error.h"
 
+#include <ctype.h>
+
 /* ---- The linker ---------------------------------------------------------------------- */
 
 wf_clinker *wf_clinker_new(void) { return wf_xcalloc(1, sizeof(wf_clinker)); }
@@ -28,8 +30,16 @@ void wf_clinker_free(wf_clinker *l)
         free(l->funcs.data[i].func);
     }
     for (size_t i = 0; i < l->insts.len; i++) free(l->insts.data[i].name);
+    for (size_t i = 0; i < l->res.len; i++) {
+        wf_chost_resource *r = l->res.data[i];
+        wf_cabi_rtype_free(r->rt);
+        free(r->name);
+        free(r->resource);
+        free(r);
+    }
     wf_vec_free(&l->funcs);
     wf_vec_free(&l->insts);
+    wf_vec_free(&l->res);
     free(l);
 }
 
@@ -64,12 +74,47 @@ void wf_clinker_stub_missing(wf_clinker *l, wf_cmissing_fn fn, void *env)
     l->missing_env = env;
 }
 
-/* An import name matches a linker name exactly or without its `@version`. */
-static bool name_matches(const char *import, const char *defined)
+/* "MAJOR.MINOR.PATCH" without pre-release or build parts; false otherwise. */
+static bool parse_version(const char *v, unsigned long out[3])
+{
+    for (int k = 0; k < 3; k++) {
+        if (!isdigit((unsigned char)*v)) return false;
+        char *end;
+        out[k] = strtoul(v, &end, 10);
+        v = end;
+        if (k < 2 && *v++ != '.') return false;
+    }
+    return *v == 0;
+}
+
+/* Can a definition of version `have` serve an import of version `want`
+ * (semver: the same major, or the same 0.minor, or exactly the same)? */
+static bool versions_compatible(const char *want, const char *have)
+{
+    if (!strcmp(want, have)) return true;
+    unsigned long w[3], h[3];
+    if (!parse_version(want, w) || !parse_version(have, h) || w[0] != h[0]) return false;
+    if (w[0] > 0) return true;
+    return w[1] > 0 && w[1] == h[1];
+}
+
+/* An import name matches a linker name exactly, without its `@version`, or
+ * with a compatible version (component.h). Used for host functions and
+ * resources; registered instances (the wast runner's) match exactly or
+ * without the version only. */
+static bool name_matches_exact(const char *import, const char *defined)
 {
     if (!strcmp(import, defined)) return true;
     const char *at = strchr(import, '@');
     return at && strlen(defined) == (size_t)(at - import) && !strncmp(import, defined, (size_t)(at - import));
+}
+
+static bool name_matches(const char *import, const char *defined)
+{
+    if (name_matches_exact(import, defined)) return true;
+    const char *ai = strchr(import, '@'), *ad = strchr(defined, '@');
+    return ai && ad && ai - import == ad - defined && !strncmp(import, defined, (size_t)(ai - import)) &&
+           versions_compatible(ai + 1, ad + 1);
 }
 
 static const struct lfunc *linker_func(const wf_clinker *l, const char *name, const char *func)
@@ -84,7 +129,60 @@ static bool linker_has_funcs_of(const wf_clinker *l, const char *name)
 {
     for (size_t i = 0; l && i < l->funcs.len; i++)
         if (l->funcs.data[i].func && name_matches(name, l->funcs.data[i].name)) return true;
+    for (size_t i = 0; l && i < l->res.len; i++)
+        if (name_matches(name, l->res.data[i]->name)) return true;
     return false;
+}
+
+static const wf_chost_resource *linker_resource(const wf_clinker *l, const char *name, const char *res)
+{
+    for (size_t i = 0; l && i < l->res.len; i++)
+        if (name_matches(name, l->res.data[i]->name) && !strcmp(l->res.data[i]->resource, res))
+            return l->res.data[i];
+    return NULL;
+}
+
+/* ---- Host resources ---------------------------------------------------------------- */
+
+/* The runtime type's destructor: the guest instance dropping the handle
+ * (from, a crt) is told to the host as its root wf_cinstance. */
+static wf_error *host_dtor(void *env, cabi_inst *from, uint32_t rep)
+{
+    wf_chost_resource *r = env;
+    if (!r->dtor) return NULL;
+    return r->dtor(r->env, from ? ((crt *)from)->root : NULL, rep);
+}
+
+wf_chost_resource *wf_clinker_define_resource(wf_clinker *l, const char *name, const char *resource,
+                                              wf_chost_dtor dtor, void *env)
+{
+    for (size_t i = 0; i < l->res.len; i++) {
+        wf_chost_resource *r = l->res.data[i];
+        if (!strcmp(r->name, name) && !strcmp(r->resource, resource)) {
+            r->dtor = dtor;
+            r->env = env;
+            return r;
+        }
+    }
+    wf_chost_resource *r = wf_xcalloc(1, sizeof *r);
+    r->name = wf_xstrdup(name);
+    r->resource = wf_xstrdup(resource);
+    r->dtor = dtor;
+    r->env = env;
+    r->rt = wf_cabi_rtype_new(NULL, NULL);
+    r->rt->host_dtor = host_dtor;
+    r->rt->host_env = r;
+    wf_vec_push(&l->res, r);
+    return r;
+}
+
+wf_val wf_chost_handle(const wf_chost_resource *r, uint32_t rep) { return wf_cabi_handle_val(r->rt, rep); }
+
+bool wf_chost_handle_rep(const wf_chost_resource *r, const wf_val *v, uint32_t *rep)
+{
+    if (!v || v->kind != WF_VAL_HANDLE || v->of.u >> 32 != r->rt->id) return false;
+    *rep = (uint32_t)v->of.u;
+    return true;
 }
 
 /* ---- Resource bindings -------------------------------------------------------------- */
@@ -196,6 +294,7 @@ static cfunc *new_host_func(wf_cinstance *root, const wf_wit_func *type, wf_chos
     f->type = type;
     f->fn = fn;
     f->env = env;
+    f->root = root;
     f->stub = stub ? own(root, stub) : NULL;
     return f;
 }
@@ -298,7 +397,7 @@ static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type,
         return wf_error_new(WF_ERR_UNLINKABLE, "import `%s`: not an instance type", name);
     out->sort = WF_CSORT_INSTANCE;
     for (size_t i = 0; s->linker && i < s->linker->insts.len; i++) {
-        if (!name_matches(name, s->linker->insts.data[i].name)) continue;
+        if (!name_matches_exact(name, s->linker->insts.data[i].name)) continue;
         const cexports *ex = &s->linker->insts.data[i].inst->exports;
         size_t nx = WF_MAX(type->nexports, 1);
         resbind rb = { wf_xcalloc(nx, sizeof *rb.want), wf_xcalloc(nx, sizeof *rb.rt), 0, NULL };
@@ -339,8 +438,18 @@ static wf_error *host_instance(scope *s, const char *name, const wf_ctype *type,
             e = host_func(s, name, d->name, d->type, &it->item);
         } else if (d->sort == WF_CSORT_TYPE) {
             if (d->type && d->type->kind == WF_CTYPE_RESOURCE) {
-                cabi_rtype *rt = wf_cabi_rtype_new(NULL, NULL);
-                wf_vec_push(&s->root->rts, rt);
+                /* A type equal to one bound before (`(eq N)` of an outer
+                 * alias: wasi:io/streams' `error` is wasi:io/error's) is
+                 * that one; a fresh `(sub resource)` is the host's
+                 * definition of it, or a new type nothing implements. */
+                cabi_rtype *rt = wf_crt_lookup(s->r, d->type->resource);
+                const wf_chost_resource *hr = rt ? NULL : linker_resource(s->linker, name, d->name);
+                if (hr) {
+                    rt = hr->rt;
+                } else if (!rt) {
+                    rt = wf_cabi_rtype_new(NULL, NULL);
+                    wf_vec_push(&s->root->rts, rt);
+                }
                 it->item.of.rt = rt;
             }
         } else {
@@ -630,6 +739,7 @@ static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *par
     wf_cabi_inst_init(&r->ci, parent ? &parent->ci : NULL);
     r->ci.resource = resolve;
     r->parent = parent;
+    r->root = root;
     r->lex = lex;
     r->comp = c;
     wf_vec_push(&root->crts, r);
@@ -649,11 +759,20 @@ static wf_error *instantiate(wf_cinstance *root, const wf_component *c, crt *par
 
 wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker *l, wf_cinstance **out)
 {
+    return wf_cinstance_new_with(s, c, l, NULL, out);
+}
+
+void *wf_cinstance_data(const wf_cinstance *inst) { return inst ? inst->data : NULL; }
+
+wf_error *wf_cinstance_new_with(wf_store *s, const wf_component *c, const wf_clinker *l, void *data,
+                                wf_cinstance **out)
+{
     *out = NULL;
     if (!c->validated) return wf_error_new(WF_ERR_INVALID, "the component was not validated");
     wf_cinstance *inst = wf_xcalloc(1, sizeof *inst);
     inst->store = s;
     inst->comp = c;
+    inst->data = data;
     static const wf_clinker empty;
     wf_error *e = instantiate(inst, c, NULL, NULL, NULL, 0, l ? l : &empty, &inst->exports);
     if (e) {
@@ -674,6 +793,10 @@ wf_error *wf_cinstance_drop_handle(wf_cinstance *inst, const wf_val *handle)
     bool ours = false;
     if (wf_cabi_handle_parse(handle, &rt, &rep))
         for (size_t i = 0; i < inst->rts.len && !ours; i++) ours = inst->rts.data[i] == rt;
+    if (!ours && rt && rt->host_dtor) {   /* a host resource: its dtor, told which instance */
+        wf_chost_resource *r = rt->host_env;
+        return r->dtor ? r->dtor(r->env, inst, rep) : NULL;
+    }
     if (!ours)
         return wf_error_new(WF_ERR_INVALID, "the handle is not of a resource type of this instance");
     return wf_cabi_run_dtor(rt, rep, NULL);

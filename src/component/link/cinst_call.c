@@ -78,7 +78,7 @@ wf_error *wf_cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *resul
     if (f->lifted) return call_lifted(f, caller, args, results);
     if (f->stub) return wf_error_new(WF_ERR_TRAP, "%s", f->stub);
     wf_val r = {0};
-    wf_error *e = f->fn(f->env, f->type, args, f->type->nparams, &r);
+    wf_error *e = f->fn(f->env, f->root, f->type, args, f->type->nparams, &r);
     if (e) {
         wf_val_free(&r);
         return e;

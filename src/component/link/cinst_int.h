@@ -67,10 +67,11 @@ struct cfunc {
     wf_func *core;
     wf_cabi_opts opts;
     crt *inst;
-    /* host: fn(env, ...), or stub: trap with `stub` */
+    /* host: fn(env, root, ...), or stub: trap with `stub` */
     wf_chost_fn fn;
     void *env;
     char *stub;
+    wf_cinstance *root;              /* host: the instance tree it was linked into */
 };
 
 /* The runtime state of one component instance (the root or a nested one):
@@ -79,6 +80,7 @@ struct cfunc {
 struct crt {
     cabi_inst ci;
     crt *parent;                     /* the instance that instantiated it */
+    wf_cinstance *root;              /* the tree it belongs to */
     crt *lex;                        /* the instance its component was defined in:
                                       * what its outer aliases name */
     const wf_component *comp;
@@ -95,14 +97,24 @@ struct wf_cinstance {
     WF_VEC(void *) allocs;           /* freed with the instance */
     WF_VEC(crt *) crts;
     WF_VEC(cabi_rtype *) rts;
+    void *data;                      /* the host's (wf_cinstance_new_with) */
 };
 
 struct lfunc { char *name, *func; wf_chost_fn fn; void *env; };
 struct linst { char *name; wf_cinstance *inst; };
 
+/* A host resource type: one runtime type (rt) shared by every instance. */
+struct wf_chost_resource {
+    char *name, *resource;
+    wf_chost_dtor dtor;
+    void *env;
+    cabi_rtype *rt;
+};
+
 struct wf_clinker {
     WF_VEC(struct lfunc) funcs;
     WF_VEC(struct linst) insts;
+    WF_VEC(wf_chost_resource *) res;
     wf_cmissing_fn missing;
     void *missing_env;
 };

@@ -42,6 +42,24 @@ local function handler()
                 invalid = errors.is(err, errors.INVALID) }
     local user = funcs.call("app:validate", { name = "ann", tags = { "a", "b" } })
     r.user = json.encode(user)
+    -- ... and everything else they carry: upstream's own kinds,
+    -- retryable and details, returned or raised, through calls and futures.
+    local function whole(e)
+        return { kind = e:kind(), message = e:message(), retryable = e:retryable(),
+                 details = e:details(), text = tostring(e) }
+    end
+    local _, conflict = funcs.call("app:reserve", "12A")
+    r.conflict = whole(conflict)
+    local task = funcs.async("app:reserve", "1B", "raise")
+    local value, ok = task:response():receive()
+    local ferr, failed = task:error()
+    local _, rerr = task:result()
+    r.raised = { received = value == nil and not ok, failed = failed, same = ferr == rerr,
+                 err = whole(ferr), limited = errors.is(rerr, errors.RATE_LIMITED) }
+    local waited, werr = funcs.async("app:reserve", "12A"):wait()
+    r.waited = { value = waited, kind = werr:kind(), holder = werr:details().holder.name }
+    r.reserved = funcs.call("app:reserve", "3C")
+
     local _, bad = funcs.call("compute", 1, 2)
     r.bad_target = bad:kind()
     return r

@@ -1,0 +1,81 @@
+/*
+ * p2_wait.c - blocking in WASI 0.2 is suspension: pollable.block, poll and
+ * the blocking stream operations wait here for any of a set of pollables.
+ *
+ * Each pollable says what it waits on (wf_p2_wait: a time, an fd's
+ * readiness, a wait queue). The waiter registers its waker (the running
+ * task's, wasm/wait.h) on every queue and fd (p2_reactor.c), re-checks
+ * readiness (a change between the first check and the registration woke
+ * the registered waker, or is seen now), then parks until the earliest
+ * time: on a scheduler task the fiber is suspended and its worker runs
+ * other calls; elsewhere the thread sleeps. A call stopped meanwhile (its
+ * deadline, a cancel) ends the wait with TIMEOUT, as poll_oneoff does.
+ */
+#include "wasi/p2_int.h"
+
+#include <poll.h>
+
+static bool any_ready(wf_p2_pollable *const *ps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ps[i]->ops->ready(ps[i]->obj)) return true;
+    return false;
+}
+
+wf_error *wf_p2_block(wf_p2_pollable *const *ps, size_t n)
+{
+    if (any_ready(ps, n)) return NULL;
+    wf_p2_wait *ws = wf_xcalloc(WF_MAX(n, 1), sizeof *ws);
+    wf_wait_node *nodes = wf_xcalloc(WF_MAX(n, 1), sizeof *nodes);
+    wf_p2_fdwatch *fds = wf_xcalloc(WF_MAX(n, 1), sizeof *fds);
+    wf_error *err = NULL;
+    for (;;) {
+        wf_waker *wk = wf_waker_current();
+        uint64_t earliest = 0;
+        for (size_t i = 0; i < n; i++) {
+            ws[i] = (wf_p2_wait){ .fd = -1 };
+            ps[i]->ops->wait(ps[i]->obj, &ws[i]);
+            if (ws[i].until_ns && (!earliest || ws[i].until_ns < earliest)) earliest = ws[i].until_ns;
+            if (ws[i].mu) {
+                pthread_mutex_lock(ws[i].mu);
+                nodes[i] = (wf_wait_node){ .waker = wk };
+                wf_waitq_add(ws[i].q, &nodes[i]);
+                pthread_mutex_unlock(ws[i].mu);
+            }
+            if (ws[i].fd >= 0) {
+                fds[i] = (wf_p2_fdwatch){ .fd = ws[i].fd, .events = ws[i].events, .waker = wk };
+                wf_p2_fdwatch_add(&fds[i]);
+            }
+        }
+        bool ready = any_ready(ps, n);
+        int r = WF_PARK_WOKEN;
+        if (!ready) {
+            if (earliest && wf_now_ns() >= earliest) r = WF_PARK_TIMEOUT;
+            else r = wf_park(earliest);
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (ws[i].mu) {
+                pthread_mutex_lock(ws[i].mu);
+                wf_waitq_remove(ws[i].q, &nodes[i]);
+                pthread_mutex_unlock(ws[i].mu);
+            }
+            if (ws[i].fd >= 0) wf_p2_fdwatch_remove(&fds[i]);
+        }
+        if (ready || any_ready(ps, n)) break;
+        if (r == WF_PARK_STOPPED) {
+            err = wf_error_new(WF_ERR_TIMEOUT, "the call was stopped while it waited (wasi:io/poll)");
+            break;
+        }
+    }
+    free(ws);
+    free(nodes);
+    free(fds);
+    return err;
+}
+
+wf_error *wf_p2_block_on(const wf_p2_poll_ops *ops, void *obj)
+{
+    wf_p2_pollable p = { ops, obj, NULL };
+    wf_p2_pollable *pp = &p;
+    return wf_p2_block(&pp, 1);
+}
