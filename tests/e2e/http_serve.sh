@@ -10,8 +10,11 @@
 set -u
 wasmfn=$1
 here=$(cd "$(dirname "$0")" && pwd)
-project=$here/http_project
 tmp=$(mktemp -d)
+# A copy, with a large file for the static tree (streamed with flow control).
+cp -r "$here/http_project" "$tmp/project"
+project=$tmp/project
+head -c 3000000 /dev/urandom > "$project/public/big.bin"
 fails=0
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
@@ -63,6 +66,18 @@ check "Range past the end -> 416" "416 bytes */26" "$(req -H 'Range: bytes=100-'
 check "missing file -> 404" "404" "$(req "$B/files/nope.txt")"
 check "escape by %2e%2e -> 404" "404" "$(req --path-as-is "$B/files/%2e%2e/_index.yaml")"
 check "HEAD" "200 13" "$(req -I "$B/files/hello.txt") $(hdr content-length)"
+
+# A large file to a slow client (2 MB/s): streamed, and meanwhile others are served.
+curl -s --limit-rate 2M -o "$tmp/big" -w '%{http_code} %{size_download}' "$B/files/big.bin" > "$tmp/big_code" &
+bpid=$!
+sleep 0.3
+t0=$(date +%s%N)
+check "served during the slow download" "204" "$(req "$B/ping")"
+check "... at once" "yes" "$([ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 500 ] && echo yes)"
+wait "$bpid"
+check "large file to a slow client" "200 3000000" "$(cat "$tmp/big_code")"
+check "large file intact" "" "$(cmp "$project/public/big.bin" "$tmp/big")"
+check "large file head" "200 application/octet-stream 3000000" "$(req -I "$B/files/big.bin") $(hdr content-type) $(hdr content-length)"
 
 # HTTP/2 cleartext (prior knowledge), keep-alive
 check "HTTP/2 cleartext" "2 200 Hello, h2" \
