@@ -49,6 +49,8 @@ check "bad JSON -> 400 naming the parameter" "400" "$(req -X POST --data '{bad' 
 check "400 body" "bad request: parameter \`p\`: invalid JSON at offset 1: expected a string key" "$(cat "$tmp/body")"
 check "sleeping function" "200 150" "$(req -X POST --data 150 "$B/sleep") $(cat "$tmp/body")"
 check "past the write timeout -> 504" "504 the function timed out" "$(req -X POST --data 5000 "$B/sleep") $(cat "$tmp/body")"
+check "Lua function endpoint" "200 application/json {\"length\":3,\"upper\":\"ABC\"}" \
+    "$(req -X POST --data abc "$B/shout") $(hdr content-type) $(cat "$tmp/body")"
 check "unknown route -> 404" "404" "$(req "$B/nope")"
 check "wrong method -> 405 + Allow" "405 POST" "$(req "$B/greet") $(hdr allow)"
 
