@@ -35,6 +35,10 @@ void wf_lua_push_wf_error(lua_State *L, const wf_error *e);
 const char *wf_lua_error_kind(lua_State *L, int idx);
 /* An error value of an upstream kind ("Canceled") that maps to wf. */
 void wf_lua_push_kind_error(lua_State *L, const char *kind, wf_error_kind wf, const char *msg);
+/* The same with retryable stated (http_client's Unavailable is retryable).
+ * Details go in with lua_setiuservalue(L, -2, 1) on a table. */
+void wf_lua_push_kind_error_retry(lua_State *L, const char *kind, wf_error_kind wf, bool retryable,
+                                  const char *msg);
 /* Set the `errors` global. */
 void wf_lua_open_errors(lua_State *L);
 /* Push nil and an error value: the (nil, err) return convention; returns 2. */
@@ -62,6 +66,8 @@ int wf_lua_open_time(lua_State *L);    /* time.c */
 int wf_lua_open_env(lua_State *L);     /* env.c */
 int wf_lua_open_logger(lua_State *L);  /* logger.c: pushes the logger object */
 int wf_lua_open_ctx(lua_State *L);     /* ctx.c */
+int wf_lua_open_http_client(lua_State *L); /* http_client.c */
+int wf_lua_open_http(lua_State *L);    /* http.c: Lua endpoints' request and response */
 /* Push the running call's context values as a table (ctx.c; made once per
  * state from wf_fn_ctx.context, changed by ctx.set). */
 void wf_lua_push_ctx_table(lua_State *L);
@@ -202,6 +208,7 @@ bool wf_lua_is_json_null(lua_State *L, int idx);
 enum {
     WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1, WF_LUA_MOD_TIME = 1u << 2,
     WF_LUA_MOD_ENV = 1u << 3, WF_LUA_MOD_LOGGER = 1u << 4, WF_LUA_MOD_CTX = 1u << 5,
+    WF_LUA_MOD_HTTP_CLIENT = 1u << 6, WF_LUA_MOD_HTTP = 1u << 7,
 };
 /* "funcs" -> WF_LUA_MOD_FUNCS, ...; 0 when not a built-in. */
 uint32_t wf_lua_module_bit(const char *name);

@@ -30,6 +30,8 @@ static const struct { const char *name; uint32_t bit; lua_CFunction open; } buil
     {"env", WF_LUA_MOD_ENV, wf_lua_open_env},
     {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger},
     {"ctx", WF_LUA_MOD_CTX, wf_lua_open_ctx},
+    {"http", WF_LUA_MOD_HTTP, wf_lua_open_http},
+    {"http_client", WF_LUA_MOD_HTTP_CLIENT, wf_lua_open_http_client},
 };
 
 uint32_t wf_lua_module_bit(const char *name)
