@@ -17,8 +17,12 @@
  *   call(fn, inst, ...)      run the one call in that instance, on the
  *                            current thread (a worker, or the caller's for
  *                            the inline pool);
- *   release(fn, inst)        discard the instance after its one call (or
- *                            unused, at shutdown). Instances are never reused.
+ *   release(fn, inst)        done with the instance after its one call (or
+ *                            unused, at shutdown). No instance serves two
+ *                            calls in the state the first left: a kind
+ *                            either frees it or resets it to its pristine
+ *                            state before anyone can take it again (WASM
+ *                            kinds: slots.h).
  *   destroy(fn)              when the runtime drops the function.
  */
 #ifndef WF_RUNTIME_FN_H
@@ -52,6 +56,10 @@ typedef struct wf_fn_ctx {
     /* Values the caller passed along (wf_call_opts.context: a record, read
      * by Lua's `ctx` module), or NULL. */
     const wf_val *context;
+    /* What the caller's host code hands this one call (wf_call_opts.host:
+     * the HTTP exchange a Lua endpoint answers), or NULL. Not passed on to
+     * the calls it makes. */
+    void *host;
 } wf_fn_ctx;
 
 typedef struct wf_fn_kind {
