@@ -82,6 +82,9 @@ bool wf_runtime_has(wf_runtime *rt, const char *id);
 struct wf_metrics;
 void wf_runtime_set_metrics(wf_runtime *rt, struct wf_metrics *m);
 struct wf_metrics *wf_runtime_metrics(wf_runtime *rt);
+/* The scheduler the runtime's pools run on: other layers run their own
+ * tasks on it (the HTTP server's handlers). */
+struct wf_sched *wf_runtime_sched(wf_runtime *rt);
 /* The signature of `id` for converters; NOT_FOUND when there is none. The
  * pointers stay valid as long as the runtime. */
 wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out);
