@@ -2,6 +2,8 @@
  * exec.c - `wasmfn exec [--dir HOST[::GUEST[::ro]]]... [--env NAME=VALUE]...
  * FILE.wasm [ARG...]`: run a WASI preview 1 command module's `_start` with
  * the process's stdin, stdout and stderr, and exit with the guest's status.
+ * A WASI 0.2 command component (wasi:cli/run) goes to exec_comp.c with the
+ * same options, its mounts checked here by the preview 1 context first.
  *
  * Exit: the guest's proc_exit status (0 when _start returns); 134 after a
  * trap (printed with its backtrace when there is one); 2 usage error;
@@ -13,6 +15,8 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "cli/cli.h"
+#include "cli/exec.h"
+#include "component/component.h"
 #include "wasi/wasi.h"
 
 enum { EXEC_TRAP = 134 };
@@ -23,8 +27,9 @@ static void usage(FILE *out)
         "usage: wasmfn exec [--dir HOST[::GUEST][::ro]]... [--env NAME=VALUE]... FILE [ARG...]\n"
         "\n"
         "Run the WASI preview 1 command module FILE (.wasm, or .wat text): its _start,\n"
-        "with ARG... as arguments after FILE, this process's stdin, stdout and stderr,\n"
-        "and an environment holding only the --env variables.\n"
+        "or the WASI 0.2 command component FILE: its wasi:cli/run, with ARG... as\n"
+        "arguments after FILE, this process's stdin, stdout and stderr, and an\n"
+        "environment holding only the --env variables.\n"
         "\n"
         "  --dir HOST[::GUEST][::ro]  give the guest the host directory HOST as GUEST\n"
         "                             (an absolute path; default: HOST as written);\n"
@@ -48,7 +53,7 @@ static int load_error(const char *file, wf_error *e)
  * other than exactly `ro` (a typo must not mount writable), an empty host,
  * an explicit guest path that is empty or relative (GUEST defaults to HOST
  * as written). */
-static wf_error *add_dir(wf_wasi_ctx *c, const char *spec)
+static wf_error *add_dir(wf_wasi_ctx *c, const char *spec, wf_cli_mount *out)
 {
     char *parts[3] = { 0 };
     size_t n = 0;
@@ -80,6 +85,7 @@ static wf_error *add_dir(wf_wasi_ctx *c, const char *spec)
     if (!e && guest != host && guest[0] != '/')
         e = wf_error_new(WF_ERR_INVALID, "the guest path must be absolute, not '%s'", guest);
     if (!e) e = wf_wasi_ctx_mount(c, host, guest, ro);
+    if (!e) *out = (wf_cli_mount){ wf_xstrdup(host), wf_xstrdup(guest), ro };
     free(copy);
     return e;
 }
@@ -90,9 +96,24 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-int wf_cli_exec(int argc, char **argv)
+/* The options as exec_comp.c takes them (freed by opts_free). */
+static void opts_free(wf_cli_exec_opts *o)
+{
+    for (size_t k = 0; k < o->nmounts; k++) {
+        free(o->mounts[k].host);
+        free(o->mounts[k].guest);
+    }
+    free((void *)o->mounts);
+    free((void *)o->env);
+}
+
+static int exec_main(int argc, char **argv, wf_cli_exec_opts *o)
 {
     wf_wasi_ctx *ctx = wf_wasi_ctx_new(0, 1, 2);
+    wf_cli_mount *mounts = wf_xcalloc((size_t)argc, sizeof *mounts);
+    const char **env = wf_xcalloc((size_t)argc, sizeof *env);
+    o->mounts = mounts;
+    o->env = env;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -114,9 +135,11 @@ int wf_cli_exec(int argc, char **argv)
                     return WF_EXIT_USAGE;
                 }
                 wf_wasi_ctx_add_env(ctx, v);
+                env[o->nenv++] = v;
                 continue;
             }
-            wf_error *e = add_dir(ctx, v);
+            wf_error *e = add_dir(ctx, v, &mounts[o->nmounts]);
+            if (!e) o->nmounts++;
             if (e) {
                 fprintf(stderr, "wasmfn exec: --dir %s: %s\n", v, e->message);
                 wf_error_free(e);
@@ -142,6 +165,14 @@ int wf_cli_exec(int argc, char **argv)
     size_t len = 0;
     wf_module *m = NULL;
     wf_error *e = wf_file_read(file, &bytes, &len);
+    if (!e && wf_component_is_binary(bytes, len)) {
+        o->argv = (const char *const *)argv + i;
+        o->argc = (size_t)(argc - i);
+        int status = wf_cli_exec_component(file, bytes, len, o);
+        free(bytes);
+        wf_wasi_ctx_free(ctx);
+        return status;
+    }
     if (!e) {
         e = ends_with(file, ".wat") ? wf_module_from_wat((const char *)bytes, len, &m)
                                     : wf_module_new(bytes, len, &m);
@@ -189,5 +220,13 @@ int wf_cli_exec(int argc, char **argv)
     wf_store_free(store);
     wf_module_free(m);
     wf_wasi_ctx_free(ctx);
+    return status;
+}
+
+int wf_cli_exec(int argc, char **argv)
+{
+    wf_cli_exec_opts o = { 0 };
+    int status = exec_main(argc, argv, &o);
+    opts_free(&o);
     return status;
 }

@@ -173,15 +173,17 @@ static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
     pthread_mutex_unlock(&hx->x.mu);
 }
 
-/* Move what the handler has to h2o, as far as h2o can take it now. */
-static void pump(h2x *hx)
+/* Move what the handler has to h2o, as far as h2o can take it now.
+ * from_msg: called for hx's message, which has left the queue (only then
+ * may another be sent; proceed pumps too, with the message maybe queued). */
+static void pump(h2x *hx, bool from_msg)
 {
     wf_http_exchange *x = &hx->x;
     h2o_req_t *req = hx->req;
     bool do_start = false, do_send = false, final = false, drop = false;
     hx->busy++;
     pthread_mutex_lock(&x->mu);
-    hx->queued = false;
+    if (from_msg) hx->queued = false;
     if (req && !hx->final_sent && !x->gone) {
         if (!hx->started && x->head_ready) {
             req->res.status = x->status;
@@ -217,7 +219,7 @@ static void pump(h2x *hx)
             wf_waitq_wake_all(&x->writers);
         }
     }
-    if (x->task_done && hx->handler_alive) {
+    if (x->task_done && hx->handler_alive && !hx->queued) {
         hx->handler_alive = false;
         drop = true;
     }
@@ -241,7 +243,7 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, gen, gen);
     hx->in_send = false;
     hx->sending.len = 0;
-    pump(hx);
+    pump(hx, false);
 }
 
 /* The request's memory pool is being freed: the request is over for h2o. */
@@ -261,7 +263,7 @@ static void on_exchange_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *
     while (!h2o_linklist_is_empty(messages)) {
         h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
         h2o_linklist_unlink(&m->link);
-        pump(H2O_STRUCT_FROM_MEMBER(h2x, msg, m));
+        pump(H2O_STRUCT_FROM_MEMBER(h2x, msg, m), true);
     }
 }
 
