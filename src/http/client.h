@@ -193,5 +193,11 @@ wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq,
                                unsigned max_redirects, size_t max_body, uint64_t until_ns,
                                wf_http_client_resp *out, wf_http_client_fail *fail);
 void wf_http_client_resp_free(wf_http_client_resp *r);
+/* n fetches at once: every first hop starts before any is waited for
+ * (redirects are then followed one after another), outcomes in order:
+ * errs[i] NULL and outs[i] set, or errs[i] with fails[i]. */
+void wf_http_client_fetch_many(wf_http_client *cl, const wf_http_client_req *rqs, size_t n,
+                               unsigned max_redirects, size_t max_body, uint64_t until_ns,
+                               wf_http_client_resp *outs, wf_error **errs, wf_http_client_fail *fails);
 
 #endif

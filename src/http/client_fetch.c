@@ -65,9 +65,11 @@ static void take_head(wf_http_client_call *c, wf_http_client_resp *out)
     }
 }
 
-wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0,
-                               unsigned max_redirects, size_t max_body, uint64_t until_ns,
-                               wf_http_client_resp *out, wf_http_client_fail *fail)
+/* A fetch whose first hop may have been started already (first, or the
+ * error starting it gave: first_err); NULL and NULL: start it here. */
+static wf_error *run_fetch(wf_http_client *cl, const wf_http_client_req *rq0, wf_http_client_call *first,
+                           wf_error *first_err, unsigned max_redirects, size_t max_body, uint64_t until_ns,
+                           wf_http_client_resp *out, wf_http_client_fail *fail)
 {
     memset(out, 0, sizeof *out);
     if (!max_body) max_body = FETCH_MAX_BODY;
@@ -85,8 +87,14 @@ wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0
         rq.method = method;
         rq.headers = hdrs;
         rq.nheaders = nh;
-        wf_http_client_call *c;
-        if ((e = wf_http_client_start(cl, &rq, &c))) {
+        wf_http_client_call *c = NULL;
+        if (hop == 0 && (first || first_err)) {
+            c = first;
+            e = first_err;
+        } else {
+            e = wf_http_client_start(cl, &rq, &c);
+        }
+        if (e) {
             f = strncmp(e->message, "not allowed", 11) ? WF_HTTP_CLIENT_FAIL_BAD_REQUEST : WF_HTTP_CLIENT_FAIL_DENIED;
             break;
         }
@@ -161,4 +169,29 @@ wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq0
     free(hdrs);
     if (fail) *fail = f;
     return e;
+}
+
+wf_error *wf_http_client_fetch(wf_http_client *cl, const wf_http_client_req *rq,
+                               unsigned max_redirects, size_t max_body, uint64_t until_ns,
+                               wf_http_client_resp *out, wf_http_client_fail *fail)
+{
+    return run_fetch(cl, rq, NULL, NULL, max_redirects, max_body, until_ns, out, fail);
+}
+
+void wf_http_client_fetch_many(wf_http_client *cl, const wf_http_client_req *rqs, size_t n,
+                               unsigned max_redirects, size_t max_body, uint64_t until_ns,
+                               wf_http_client_resp *outs, wf_error **errs, wf_http_client_fail *fails)
+{
+    wf_http_client_call **first = wf_xcalloc(n ? n : 1, sizeof *first);
+    wf_error **start_err = wf_xcalloc(n ? n : 1, sizeof *start_err);
+    for (size_t i = 0; i < n; i++) {
+        wf_http_client_req rq = rqs[i];
+        rq.body_streamed = false;
+        start_err[i] = wf_http_client_start(cl, &rq, &first[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        errs[i] = run_fetch(cl, &rqs[i], first[i], start_err[i], max_redirects, max_body, until_ns, &outs[i],
+                            &fails[i]);
+    free(first);
+    free(start_err);
 }

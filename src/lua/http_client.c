@@ -448,6 +448,8 @@ static void push_stream(lua_State *L, wf_http_client_call *c)
 
 /* ---- requests ------------------------------------------------------------------------------------ */
 
+static void push_response(lua_State *L, wf_http_client_resp *resp);
+
 static void make_req(hc_opts *o, wf_http_client_req *rq)
 {
     wf_buf_byte(&o->url, 0);
@@ -538,16 +540,7 @@ static int do_request(lua_State *L, const char *method, const char *url, int opt
         return r;
     }
     opts_free(&o);
-    lua_createtable(L, 0, 7);
-    lua_pushinteger(L, resp.status);
-    lua_setfield(L, -2, "status_code");
-    push_head_tables(L, resp.headers, resp.nheaders);
-    lua_pushstring(L, resp.url);
-    lua_setfield(L, -2, "url");
-    lua_pushlstring(L, (const char *)resp.body, resp.body_len);
-    lua_setfield(L, -2, "body");
-    lua_pushinteger(L, (lua_Integer)resp.body_len);
-    lua_setfield(L, -2, "body_size");
+    push_response(L, &resp);
     wf_http_client_resp_free(&resp);
     lua_pushnil(L);
     return 2;
@@ -569,14 +562,31 @@ static int hc_request(lua_State *L)
     return do_request(L, method, url, 3);
 }
 
-/* Each request in turn through do_request; results in order. The requests
- * park one after another (concurrency is upstream's optimisation, the
- * results and errors are the same). */
+/* The response table of a whole fetch (status, headers, cookies, url, body). */
+static void push_response(lua_State *L, wf_http_client_resp *resp)
+{
+    lua_createtable(L, 0, 7);
+    lua_pushinteger(L, resp->status);
+    lua_setfield(L, -2, "status_code");
+    push_head_tables(L, resp->headers, resp->nheaders);
+    lua_pushstring(L, resp->url);
+    lua_setfield(L, -2, "url");
+    lua_pushlstring(L, (const char *)resp->body, resp->body_len);
+    lua_setfield(L, -2, "body");
+    lua_pushinteger(L, (lua_Integer)resp->body_len);
+    lua_setfield(L, -2, "body_size");
+}
+
+/* Every request starts before any is waited for (the client's
+ * fetch_many); results and errors in order. A `stream` option is ignored
+ * here: a batch returns whole bodies. */
 static int hc_request_batch(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
     if (n == 0) return luaL_argerror(L, 1, "requests table cannot be empty");
+    if (!wf_http_client_shared())
+        return wf_lua_fail(L, WF_ERR_INTERNAL, "http_client: the HTTP client could not start");
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, 1, i);
         if (!lua_istable(L, -1)) return wf_lua_fail(L, WF_ERR_INVALID, "each request must be a table");
@@ -586,23 +596,55 @@ static int hc_request_batch(lua_State *L)
         if (lua_type(L, -1) != LUA_TSTRING) return wf_lua_fail(L, WF_ERR_INVALID, "URL must be a string");
         lua_pop(L, 3);
     }
-    lua_createtable(L, (int)n, 0);   /* responses */
-    lua_createtable(L, (int)n, 0);   /* errors */
-    int res = lua_gettop(L) - 1, errs = res + 1;
-    bool any_err = false;
-    for (lua_Integer i = 1; i <= n; i++) {
+    hc_opts *opts = wf_xcalloc((size_t)n, sizeof *opts);
+    wf_http_client_req *rqs = wf_xcalloc((size_t)n, sizeof *rqs);
+    wf_http_client_resp *resps = wf_xcalloc((size_t)n, sizeof *resps);
+    wf_error **errs = wf_xcalloc((size_t)n, sizeof *errs);
+    wf_http_client_fail *fails = wf_xcalloc((size_t)n, sizeof *fails);
+    const char *bad = NULL;
+    for (lua_Integer i = 1; i <= n && !bad; i++) {
+        hc_opts *o = &opts[i - 1];
         lua_rawgeti(L, 1, i);
         int t = lua_gettop(L);
         lua_rawgeti(L, t, 1);
+        o->method = wf_xstrdup(lua_tostring(L, -1));
+        for (char *p = o->method; *p; p++) *p = (char)toupper((unsigned char)*p);
         lua_rawgeti(L, t, 2);
         lua_rawgeti(L, t, 3);
-        int top = lua_gettop(L);
-        do_request(L, lua_tostring(L, top - 2), lua_tostring(L, top - 1), top);
-        if (!lua_isnil(L, -1)) any_err = true;
-        lua_rawseti(L, errs, i);
-        lua_rawseti(L, res, i);
-        lua_settop(L, errs);
+        if (!parse_opts(L, t + 3, o, lua_tostring(L, t + 2))) bad = lua_tostring(L, -1);
+        else make_req(o, &rqs[i - 1]);
+        if (!bad) lua_settop(L, t - 1);
     }
+    if (bad) {
+        char *msg = wf_xstrdup(bad);
+        for (lua_Integer i = 0; i < n; i++) opts_free(&opts[i]);
+        free(opts), free(rqs), free(resps), free(errs), free(fails);
+        int r = wf_lua_fail(L, WF_ERR_INVALID, "%s", msg);
+        free(msg);
+        return r;
+    }
+    wf_http_client_fetch_many(wf_http_client_shared(), rqs, (size_t)n, MAX_REDIRECTS, 0, until_of(L), resps,
+                              errs, fails);
+    lua_createtable(L, (int)n, 0);   /* responses */
+    lua_createtable(L, (int)n, 0);   /* errors */
+    int res = lua_gettop(L) - 1, errt = res + 1;
+    bool any_err = false;
+    for (lua_Integer i = 0; i < n; i++) {
+        if (errs[i]) {
+            any_err = true;
+            push_failure(L, errs[i], fails[i], opts[i].method, rqs[i].url);   /* nil, err */
+            lua_rawseti(L, errt, i + 1);
+            lua_pop(L, 1);
+            wf_error_free(errs[i]);
+        } else {
+            push_response(L, &resps[i]);
+            lua_rawseti(L, res, i + 1);
+            wf_http_client_resp_free(&resps[i]);
+        }
+        opts_free(&opts[i]);
+    }
+    free(opts), free(rqs), free(resps), free(errs), free(fails);
+    if (wf_lua_should_stop(L)) return luaL_error(L, "http_client: the call was stopped during a batch");
     if (!any_err) {
         lua_pop(L, 1);
         lua_pushnil(L);

@@ -52,6 +52,11 @@ check "too big" "Internal|false|GET" "$(field too_big | cut -d'|' -f1-3)"
 check "unknown host" "Unavailable|true|GET" "$(field no_host | cut -d'|' -f1-3)"
 check "empty URL raises" "false bad argument #1 to '?' (URL required)" "$(field empty_url)"
 
+out=$("$wasmfn" call "$project" app.http:batch "$base" "$dead")
+check "batch runs at once" True "$(field fast)"
+check "batch results in order" "slow done slow done 200" "$(field s1) $(field s4) $(field r5)"
+check "batch error in place" "Unavailable nilnil" "$(field e3) $(field none)"
+
 out=$("$wasmfn" call "$project" app.http:stream "$base" 1000000)
 check "stream body nil" nil "$(field body)"
 check "stream body_size" -1 "$(field body_size)"
