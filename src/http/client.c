@@ -35,6 +35,28 @@ struct wf_http_client {
     wf_http_client_call *live;
 };
 
+/* Header lines as received, in order. */
+typedef struct fields {
+    char **name, **value;
+    size_t n, cap;
+} fields;
+
+static void fields_clear(fields *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->name[i]);
+        free(f->value[i]);
+    }
+    f->n = 0;
+}
+
+static void fields_free(fields *f)
+{
+    fields_clear(f);
+    free(f->name);
+    free(f->value);
+}
+
 struct wf_http_client_call {
     wf_http_client *cl;
     CURL *easy;
@@ -48,8 +70,7 @@ struct wf_http_client_call {
     wf_error *err;
     wf_http_client_fail fail;
     int status;
-    char **hname, **hvalue;
-    size_t nh, caph;
+    fields head_fields, trailers;
     wf_buf recv;              /* received body bytes, recv.data[roff..len) unread */
     size_t roff;
     const uint8_t *fixed;     /* a body given whole */
@@ -97,12 +118,8 @@ static void destroy(wf_http_client_call *c)
 {
     if (c->easy) curl_easy_cleanup(c->easy);
     curl_slist_free_all(c->hdrs);
-    for (size_t i = 0; i < c->nh; i++) {
-        free(c->hname[i]);
-        free(c->hvalue[i]);
-    }
-    free(c->hname);
-    free(c->hvalue);
+    fields_free(&c->head_fields);
+    fields_free(&c->trailers);
     wf_buf_free(&c->recv);
     wf_buf_free(&c->sendq);
     wf_error_free(c->err);
@@ -122,14 +139,14 @@ static void unref(wf_http_client_call *c)
 
 /* ---- libcurl's callbacks (loop thread) --------------------------------------------- */
 
-static void add_header(wf_http_client_call *c, const char *line, size_t n)
+static void add_field(fields *f, const char *line, size_t n)
 {
     while (n && (line[n - 1] == '\r' || line[n - 1] == '\n')) n--;
-    if (n && (line[0] == ' ' || line[0] == '\t') && c->nh) {   /* folded continuation */
+    if (n && (line[0] == ' ' || line[0] == '\t') && f->n) {   /* folded continuation */
         size_t s = 0;
         while (s < n && (line[s] == ' ' || line[s] == '\t')) s++;
-        char *old = c->hvalue[c->nh - 1];
-        c->hvalue[c->nh - 1] = wf_xasprintf("%s %.*s", old, (int)(n - s), line + s);
+        char *old = f->value[f->n - 1];
+        f->value[f->n - 1] = wf_xasprintf("%s %.*s", old, (int)(n - s), line + s);
         free(old);
         return;
     }
@@ -138,14 +155,14 @@ static void add_header(wf_http_client_call *c, const char *line, size_t n)
     size_t vs = (size_t)(colon - line) + 1, ve = n;
     while (vs < ve && (line[vs] == ' ' || line[vs] == '\t')) vs++;
     while (ve > vs && (line[ve - 1] == ' ' || line[ve - 1] == '\t')) ve--;
-    if (c->nh == c->caph) {
-        c->caph = c->caph ? c->caph * 2 : 16;
-        c->hname = wf_xrealloc(c->hname, c->caph * sizeof *c->hname);
-        c->hvalue = wf_xrealloc(c->hvalue, c->caph * sizeof *c->hvalue);
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 16;
+        f->name = wf_xrealloc(f->name, f->cap * sizeof *f->name);
+        f->value = wf_xrealloc(f->value, f->cap * sizeof *f->value);
     }
-    c->hname[c->nh] = wf_xstrndup(line, (size_t)(colon - line));
-    c->hvalue[c->nh] = wf_xstrndup(line + vs, ve - vs);
-    c->nh++;
+    f->name[f->n] = wf_xstrndup(line, (size_t)(colon - line));
+    f->value[f->n] = wf_xstrndup(line + vs, ve - vs);
+    f->n++;
 }
 
 static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
@@ -157,19 +174,17 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
         /* a status line: a new head (after a 1xx one, say) */
         const char *sp = memchr(buf, ' ', n);
         c->status = sp ? atoi(sp + 1) : 0;
-        for (size_t i = 0; i < c->nh; i++) {
-            free(c->hname[i]);
-            free(c->hvalue[i]);
-        }
-        c->nh = 0;
+        fields_clear(&c->head_fields);
     } else if ((n == 2 && buf[0] == '\r') || (n == 1 && buf[0] == '\n')) {
         if (c->status >= 200 && !c->head) {
             c->head = true;
             notify(c);
         }
     } else if (!c->head) {
-        add_header(c, buf, n);
-    }   /* else: a trailer (not kept) */
+        add_field(&c->head_fields, buf, n);
+    } else {
+        add_field(&c->trailers, buf, n);   /* after a chunked body */
+    }
     pthread_mutex_unlock(&c->cl->mu);
     return n;
 }
@@ -711,19 +726,34 @@ int wf_http_client_status(wf_http_client_call *c)
 
 size_t wf_http_client_header_count(wf_http_client_call *c)
 {
-    return c->nh;
+    return c->head_fields.n;
 }
 
 wf_http_client_field wf_http_client_header_at(wf_http_client_call *c, size_t i)
 {
-    return (wf_http_client_field){c->hname[i], c->hvalue[i]};
+    return (wf_http_client_field){c->head_fields.name[i], c->head_fields.value[i]};
 }
 
 const char *wf_http_client_header(wf_http_client_call *c, const char *name)
 {
-    for (size_t i = 0; i < c->nh; i++)
-        if (!strcasecmp(c->hname[i], name)) return c->hvalue[i];
+    for (size_t i = 0; i < c->head_fields.n; i++)
+        if (!strcasecmp(c->head_fields.name[i], name)) return c->head_fields.value[i];
     return NULL;
+}
+
+/* Trailers are complete once the body ended: read them then, under the
+ * lock once more for the ordering with the loop's writes. */
+size_t wf_http_client_trailer_count(wf_http_client_call *c)
+{
+    pthread_mutex_lock(&c->cl->mu);
+    size_t n = c->done ? c->trailers.n : 0;
+    pthread_mutex_unlock(&c->cl->mu);
+    return n;
+}
+
+wf_http_client_field wf_http_client_trailer_at(wf_http_client_call *c, size_t i)
+{
+    return (wf_http_client_field){c->trailers.name[i], c->trailers.value[i]};
 }
 
 wf_error *wf_http_client_read(wf_http_client_call *c, void *p, size_t cap, size_t *n,

@@ -156,6 +156,11 @@ wf_http_client_field wf_http_client_header_at(wf_http_client_call *c, size_t i);
 /* The first header named name (any case), or NULL. */
 const char *wf_http_client_header(wf_http_client_call *c, const char *name);
 
+/* The trailers after a chunked body: none until the body ended (read
+ * returned 0), then in arrival order (valid until the call is freed). */
+size_t wf_http_client_trailer_count(wf_http_client_call *c);
+wf_http_client_field wf_http_client_trailer_at(wf_http_client_call *c, size_t i);
+
 /* Read up to cap body bytes into p, parking until some arrived; *n = 0 at
  * the end of the body. An error when the transfer failed. */
 wf_error *wf_http_client_read(wf_http_client_call *c, void *p, size_t cap, size_t *n,

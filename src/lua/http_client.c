@@ -13,7 +13,9 @@
  * body and its Content-Type; a string is sent as is), query ({k = v} appended
  * to the URL, encoded; a string replaces the query), cookies {k = v},
  * timeout (number of seconds, or a duration string "1.5s"; default 90 s),
- * auth {user, pass} (Basic), stream (true or a table: the body is read
+ * auth {user, pass} (Basic), files ({name, filename, content_type,
+ * content}...: a multipart/form-data body, with the form's fields beside
+ * the files), stream (true or a table: the body is read
  * through response.stream), max_response_body (bytes; default 64 MiB).
  *
  * response: status_code, headers {Canonical-Name = first value}, cookies
@@ -32,6 +34,7 @@
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <sys/random.h>
 
 #include "base/buf.h"
 #include "http/client.h"
@@ -186,6 +189,91 @@ static void encode_pairs(lua_State *L, int idx, wf_buf *b, const char *sep, bool
     free(pairs);
 }
 
+/* `files` (and `form` fields beside them) as a multipart/form-data body,
+ * upstream's upload: each file {name, filename, content_type
+ * (application/octet-stream), content}. Entries without a name or content
+ * are skipped, as upstream does. False (nothing changed) when no file. */
+static bool multipart_body(lua_State *L, int idx, hc_opts *o)
+{
+    if (lua_getfield(L, idx, "files") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return false;
+    }
+    int files = lua_gettop(L);
+    uint8_t rnd[12];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        for (size_t i = 0; i < sizeof rnd; i++) rnd[i] = (uint8_t)(wf_now_ns() >> (i % 8 * 8));
+    char boundary[48];
+    int bl = snprintf(boundary, sizeof boundary, "wasmfn-");
+    for (size_t i = 0; i < sizeof rnd; i++) bl += snprintf(boundary + bl, sizeof boundary - (size_t)bl, "%02x", rnd[i]);
+    wf_buf b = {0};
+    size_t nparts = 0;
+    if (lua_getfield(L, idx, "form") == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+                char *head = wf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n", boundary,
+                                          lua_tostring(L, -2));
+                wf_buf_str(&b, head);
+                free(head);
+                size_t n;
+                const char *v = lua_tolstring(L, -1, &n);
+                wf_buf_bytes(&b, v, n);
+                wf_buf_str(&b, "\r\n");
+                nparts++;
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    for (lua_Integer i = 1, n = (lua_Integer)lua_rawlen(L, files); i <= n; i++) {
+        if (lua_rawgeti(L, files, i) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_getfield(L, -1, "name");
+        lua_getfield(L, -2, "filename");
+        lua_getfield(L, -3, "content_type");
+        lua_getfield(L, -4, "content");
+        if (lua_type(L, -4) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+            const char *fname = lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "";
+            const char *ct = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "application/octet-stream";
+            char *head = wf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                                      "Content-Type: %s\r\n\r\n", boundary, lua_tostring(L, -4), fname, ct);
+            wf_buf_str(&b, head);
+            free(head);
+            size_t n;
+            const char *v = lua_tolstring(L, -1, &n);
+            wf_buf_bytes(&b, v, n);
+            wf_buf_str(&b, "\r\n");
+            nparts++;
+        }
+        lua_pop(L, 5);
+    }
+    lua_pop(L, 1);
+    if (!nparts) {
+        wf_buf_free(&b);
+        return false;
+    }
+    wf_buf_str(&b, "--");
+    wf_buf_str(&b, boundary);
+    wf_buf_str(&b, "--\r\n");
+    wf_buf_free(&o->body);
+    o->body = b;
+    o->has_body = true;
+    /* the boundary's Content-Type replaces any other */
+    for (size_t i = 0; i < o->nh; i++)
+        if (!strcasecmp(o->hdrs[i].name, "Content-Type")) {
+            free((char *)o->hdrs[i].name);
+            free((char *)o->hdrs[i].value);
+            o->hdrs[i--] = o->hdrs[--o->nh];
+        }
+    char *ct = wf_xasprintf("multipart/form-data; boundary=%s", boundary);
+    add_hdr(o, "Content-Type", ct);
+    free(ct);
+    return true;
+}
+
 /* The option at idx (a table or nil) into o; false with a message pushed
  * on error. */
 static bool parse_opts(lua_State *L, int idx, hc_opts *o, const char *url)
@@ -247,6 +335,7 @@ static bool parse_opts(lua_State *L, int idx, hc_opts *o, const char *url)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    multipart_body(L, idx, o);
     int tt = lua_getfield(L, idx, "timeout");
     if (tt == LUA_TNUMBER) {
         double s = lua_tonumber(L, -1);

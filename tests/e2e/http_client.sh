@@ -37,6 +37,8 @@ check "404 is a response" "404 status 404" "$(field not_found)"
 check "redirects followed" "200 /echo" "$(field redirect)"
 check "cookies" "abc123 dark" "$(field cookies)"
 check "request_batch" "201 b nil" "$(field batch)"
+check "multipart upload (form + files)" "report|a.txt|text/plain|line1
+line2|application/octet-stream|3" "$(field upload)"
 check "encode_uri" "a+b%2Fc%3Fd%3D%C3%A9" "$(field encode)"
 check "decode_uri" "a b/c" "$(field decode)"
 check "decode_uri error" Invalid "$(field decode_err)"

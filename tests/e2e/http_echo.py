@@ -3,7 +3,8 @@
 client tests: it answers every method with what it received as JSON
 (method, path, query, headers, body), and a few paths shape the answer:
 /status/N, /redirect/N (N hops, then /echo), /slow/MS, /big/N (N bytes of
-a known pattern), /cookie (Set-Cookie). Binds 127.0.0.1 on a free port and
+a known pattern), /cookie (Set-Cookie), /upload (a multipart/form-data
+body parsed by Python's email package, as JSON). Binds 127.0.0.1 on a free port and
 writes the port to the file named by argv[1]."""
 import json
 import sys
@@ -53,6 +54,16 @@ class Handler(BaseHTTPRequestHandler):
         if parts[0] == "slow":
             time.sleep(int(parts[1]) / 1000)
             return self.send(200, b"slow done", "text/plain")
+        if parts[0] == "upload":   # multipart/form-data, parsed by the email package
+            from email.parser import BytesParser
+            from email.policy import HTTP
+            raw = b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body
+            out = {}
+            for part in BytesParser(policy=HTTP).parsebytes(raw).iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                out[name] = {"filename": part.get_filename(), "type": part.get_content_type(),
+                             "data": part.get_payload(decode=True).decode("latin-1")}
+            return self.send(200, json.dumps(out, sort_keys=True).encode())
         if parts[0] == "big":
             n = int(parts[1])
             return self.send(200, bytes((i * 7) % 251 for i in range(n)), "application/octet-stream")

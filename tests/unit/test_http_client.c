@@ -5,7 +5,7 @@
  * arrives whole (the transfer pauses and resumes); a slow answer parks its
  * caller: 16 requests waiting 300 ms each on a scheduler group of 2 workers
  * take about 300 ms, not 16 x 300 / 2; redirects are followed and checked
- * against the policy; the policy's patterns; refused connections, timeouts
+ * against the policy; the policy's patterns; trailers after a chunked body; refused connections, timeouts
  * and bad URLs give their error kinds and classes. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -115,6 +115,10 @@ static void *serve_one(void *arg)
         respond(fd, "200 OK", "", "late", 4);
     } else if (!strcmp(path, "/hang")) {
         usleep(1500 * 1000);
+    } else if (!strcmp(path, "/trailers")) {
+        const char *r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n"
+                        "Connection: close\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 42\r\n\r\n";
+        write_all(fd, r, strlen(r));
     } else if (!strcmp(path, "/redirect")) {
         respond(fd, "302 Found", "Location: /echo\r\n", "", 0);
     } else if (!strcmp(path, "/away")) {
@@ -411,6 +415,25 @@ static void test_failures(void **state)
     wf_error_free(e);
 }
 
+static void test_trailers(void **state)
+{
+    wf_http_client_req rq = {.url = url("/trailers")};
+    wf_http_client_call *c;
+    assert_null(wf_http_client_start(wf_http_client_shared(), &rq, &c));
+    assert_null(wf_http_client_wait_head(c, 0));
+    assert_int_equal(wf_http_client_trailer_count(c), 0);
+    char buf[64];
+    size_t n, total = 0;
+    while (!wf_http_client_read(c, buf, sizeof buf, &n, 0) && n) total += n;
+    assert_int_equal(total, 5);
+    assert_int_equal(wf_http_client_trailer_count(c), 1);
+    wf_http_client_field t = wf_http_client_trailer_at(c, 0);
+    assert_string_equal(t.name, "X-Sum");
+    assert_string_equal(t.value, "42");
+    assert_null(wf_http_client_header(c, "X-Sum"));   /* not a header */
+    wf_http_client_call_free(c);
+}
+
 /* A call freed mid-transfer, and a private client freed with nothing left. */
 static void test_abort_and_free(void **state)
 {
@@ -437,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_parks_on_fibers),
         cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_failures),
+        cmocka_unit_test(test_trailers),
         cmocka_unit_test(test_abort_and_free),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -54,6 +54,15 @@ function run(base)
     })
     out.batch = rs[1].status_code .. " " .. json.decode(rs[2].body).body .. " " .. tostring(errs)
 
+    r, err = http_client.post(base .. "/upload", {
+        form = { title = "report" },
+        files = { { name = "doc", filename = "a.txt", content_type = "text/plain", content = "line1\nline2" },
+                  { name = "bin", filename = "b.bin", content = "\0\1\2" } },
+    })
+    local up = json.decode(r.body)
+    out.upload = up.title.data .. "|" .. up.doc.filename .. "|" .. up.doc.type .. "|" .. up.doc.data ..
+        "|" .. up.bin.type .. "|" .. #up.bin.data
+
     out.encode = http_client.encode_uri("a b/c?d=é")
     out.decode = http_client.decode_uri("a+b%2Fc")
     local _, derr = http_client.decode_uri("%zz")
