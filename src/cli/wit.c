@@ -22,14 +22,8 @@ static void help(FILE *out)
 
 int wf_cli_wit(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        help(stdout);
-        return WF_EXIT_OK;
-    }
-    if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
-        help(stderr);
-        return WF_EXIT_USAGE;
-    }
+    int rc = wf_cli_one_operand(argc, argv, help);
+    if (rc >= 0) return rc;
     wf_wit_doc *d;
     wf_error *e = wf_wit_doc_load(argv[1], &d);
     if (e) {

@@ -118,6 +118,7 @@ typedef struct hc_opts {
     bool has_body;
     uint32_t timeout_ms;
     bool stream;
+    size_t stream_chunk;        /* stream.buffer_size: read()'s default size */
     size_t max_body;
 } hc_opts;
 
@@ -366,6 +367,9 @@ static bool parse_opts(lua_State *L, int idx, hc_opts *o, const char *url)
     lua_pop(L, 1);
     int st = lua_getfield(L, idx, "stream");
     o->stream = st == LUA_TTABLE || (st == LUA_TBOOLEAN && lua_toboolean(L, -1));
+    if (st == LUA_TTABLE && lua_getfield(L, -1, "buffer_size") == LUA_TNUMBER && lua_tointeger(L, -1) > 0)
+        o->stream_chunk = (size_t)lua_tointeger(L, -1);
+    if (st == LUA_TTABLE) lua_pop(L, 1);
     lua_pop(L, 1);
     if (lua_getfield(L, idx, "max_response_body") == LUA_TNUMBER && lua_tointeger(L, -1) > 0)
         o->max_body = (size_t)lua_tointeger(L, -1);
@@ -518,11 +522,11 @@ static int stream_call(lua_State *L)
     return 1;
 }
 
-static void push_stream(lua_State *L, wf_http_client_call *c)
+static void push_stream(lua_State *L, wf_http_client_call *c, size_t chunk)
 {
     hc_stream *s = lua_newuserdatauv(L, sizeof *s, 0);
     s->call = c;
-    s->chunk = 32768;
+    s->chunk = chunk ? chunk : 32768;
     if (luaL_newmetatable(L, STREAM_MT)) {
         static const luaL_Reg m[] = {{"read", stream_read}, {"close", stream_close}, {NULL, NULL}};
         luaL_newlib(L, m);
@@ -588,7 +592,7 @@ static int do_stream(lua_State *L, hc_opts *o)
     lua_setfield(L, -2, "url");
     lua_pushinteger(L, -1);
     lua_setfield(L, -2, "body_size");
-    push_stream(L, c);
+    push_stream(L, c, o->stream_chunk);
     lua_setfield(L, -2, "stream");
     lua_pushnil(L);
     return 2;

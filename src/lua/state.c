@@ -6,8 +6,9 @@
  *   - base functions minus dofile/loadfile; `load` only takes text chunks
  *     (a binary chunk can break the VM's invariants); print writes to
  *     stderr (stdout belongs to the CLI's JSON result);
- *   - string (without string.dump), table, math, utf8, coroutine, and os
- *     reduced to clock/date/time/difftime; no io, debug or package;
+ *   - string (without string.dump), table, math, utf8, coroutine (with
+ *     upstream's coroutine.spawn, spawn.c), and os reduced to
+ *     clock/date/time/difftime; no io, debug or package;
  *   - `require` resolves only: the standard libraries above by name, the
  *     built-ins listed in `modules` (none without it, as upstream), and the
  *     aliases of `imports` (library.lua sources, run once per state).
@@ -307,6 +308,7 @@ static int setup(lua_State *L)
     lua_setglobal(L, "require");
     wf_lua_open_errors(L);     /* upstream's `errors` and `channel` globals */
     wf_lua_open_channel(L);
+    wf_lua_open_spawn(L);      /* and coroutine.spawn */
 
     /* Our own loaded table: the standard _LOADED is not reachable from Lua
      * (no package library), this one only through require. */
@@ -343,5 +345,6 @@ void wf_lua_state_free(lua_State *L)
     if (!L) return;
     wf_lua_ctx *c = wf_lua_ctx_of(L);
     lua_close(L);
+    wf_lua_sched_free(c->sched);
     free(c);
 }

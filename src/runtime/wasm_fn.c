@@ -4,6 +4,15 @@
  * through the Canonical ABI when the function has a `wit` signature, else
  * with numbers converted to its core parameter types.
  *
+ * Slots (slots.h): unless it imports WASI preview 1, an instance is made once per
+ * slot and reset to a snapshot of the first one (wasm/image.h) when its
+ * call ends; a module with a start function gets a fresh instance per call
+ * unless the entry asks for `preinit` (the start function, then an
+ * exported `_initialize` or `wizer.initialize`, run once at add time, and
+ * every call starts from the state they leave). With preview 1 each call
+ * gets a fresh instance and context (the context holds host handles), whose
+ * memory still maps the module's data image.
+ *
  * Limits: max_memory_mb caps every memory of the call's store (memory.grow
  * fails beyond it, an initial size beyond it fails instantiation with
  * LIMIT); max_stack_kb bounds the interpreter's stack on the calling thread
@@ -21,11 +30,13 @@
 #include <stdio.h>
 
 #include "runtime/runtime.h"
+#include "runtime/slots.h"
 #include "base/buf.h"
 #include "component/cabi/cabi.h"
 #include "component/val_conv.h"
 #include "wasi/wasi.h"
 #include "wasm/code.h"
+#include "wasm/image.h"
 #include "wasm/runtime.h"
 
 typedef struct wasm_fn {
@@ -47,6 +58,11 @@ typedef struct wasm_fn {
     char **stub_msg;            /* per import: the trap of one not enabled, or NULL */
     wf_runtime *rt;             /* for the funcs imports */
     bool funcs;                 /* `funcs` enabled */
+    bool preinit;
+    pthread_mutex_t tmpl_mu;    /* making the template */
+    bool tmpl_done;             /* tried: tmpl is the outcome */
+    wf_snapshot *tmpl;          /* NULL: a fresh instance per call */
+    wf_slots idle;
 } wasm_fn;
 
 /* A call's captured stream: bytes since the last newline. */
@@ -61,6 +77,7 @@ typedef struct wasm_inst {
     wf_func *func;
     wf_wasi_ctx *ctx;           /* preview 1 enabled and imported, else NULL */
     out_line out[2];            /* guest stdout, stderr */
+    bool slot;                  /* reset to the template and kept on release */
 } wasm_inst;
 
 /* ---- The log ------------------------------------------------------------------ */
@@ -191,7 +208,9 @@ static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
 static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *imports)
 {
     uint32_t n = wf_module_import_count(w->module);
-    if (w->preview1) {
+    /* A module importing nothing of preview 1 needs a context only for the
+     * check of required env variables. */
+    if (w->preview1 && (w->p1 || w->nenv)) {
         wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
         const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
         argv[0] = w->id;
@@ -242,12 +261,19 @@ static wf_error *to_core(const wasm_fn *w, size_t i, const wf_val *a, wf_valkind
     if (want != WF_I32 && want != WF_I64 && want != WF_F32 && want != WF_F64)
         return wf_error_new(WF_ERR_UNSUPPORTED, "%s: parameter %zu: %s parameters cannot be passed "
                             "without a `wit` signature", w->id, i + 1, core_name(want));
-    char what[300];
-    snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
-    wf_val_conv c = { .what = what, .form = WF_VAL_FORM_JSON };
+    /* The message's label is only formatted for a failure: a call's
+     * arguments are converted on every call. */
+    wf_val_conv c = { .form = WF_VAL_FORM_JSON };
     uint64_t bits;
     wf_error *e = wf_val_to_core(a, want, &c, &bits);
-    if (e) return e;
+    if (e) {
+        wf_error_free(e);
+        char what[300];
+        snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
+        c.what = what;
+        e = wf_val_to_core(a, want, &c, &bits);
+        if (e) return e;
+    }
     out->u64 = bits;
     return NULL;
 }
@@ -313,12 +339,28 @@ static wf_error *wasm_check(void *fn, const wf_val *args, size_t nargs)
     return check_core(w, args, nargs, NULL);
 }
 
-static wf_error *wasm_prepare(void *fn, void **out)
+static void inst_free(wasm_inst *wi)
 {
-    wasm_fn *w = fn;
+    out_flush(wi);
+    wf_store_free(wi->store);
+    wf_wasi_ctx_free(wi->ctx);
+    for (int k = 0; k < 2; k++) wf_buf_free(&wi->out[k].pending);
+    free(wi);
+}
+
+static void slot_free(void *ud, void *slot)
+{
+    (void)ud;
+    inst_free(slot);
+}
+
+/* Instantiate in a new store; bare: to be reset to the template. */
+static wf_error *inst_new(wasm_fn *w, bool bare, wasm_inst **out)
+{
     wasm_inst *wi = wf_xcalloc(1, sizeof *wi);
     wi->fn = w;
     wi->store = wf_store_new();
+    wi->store->bare = bare;
     if (w->limits.max_memory_mb)
         wi->store->memory_limit_pages = (uint64_t)w->limits.max_memory_mb * 16;
     uint32_t nim = wf_module_import_count(w->module);
@@ -326,6 +368,7 @@ static wf_error *wasm_prepare(void *fn, void **out)
     wf_error *err = nim ? link_imports(w, wi, imports) : NULL;
     if (!err) err = wf_instance_new(wi->store, w->module, imports, nim, &wi->inst);
     free(imports);
+    wi->store->bare = false;
     if (!err) {
         wf_extern x;
         if (!wf_instance_export(wi->inst, w->method, strlen(w->method), &x) ||
@@ -335,12 +378,90 @@ static wf_error *wasm_prepare(void *fn, void **out)
             wi->func = x.of.func;
     }
     if (err) {
-        out_flush(wi);
-        wf_wasi_ctx_free(wi->ctx);
-        wf_store_free(wi->store);
-        for (int k = 0; k < 2; k++) wf_buf_free(&wi->out[k].pending);
-        free(wi);
+        inst_free(wi);
         return wf_error_wrap(err, "%s: instantiation", w->id);
+    }
+    *out = wi;
+    return NULL;
+}
+
+/* preinit: after the start function, the module's exported initialiser. */
+static wf_error *run_initializer(wasm_fn *w, wasm_inst *wi)
+{
+    static const char *const names[] = { "_initialize", "wizer.initialize" };
+    for (size_t i = 0; i < WF_COUNT(names); i++) {
+        wf_extern x;
+        if (!wf_instance_export(wi->inst, names[i], strlen(names[i]), &x) || x.kind != WF_EXTERN_FUNC)
+            continue;
+        const wf_functype *ft = x.of.func->type;
+        if (ft->nparams || ft->nresults)
+            return wf_error_new(WF_ERR_INVALID, "%s: preinit: `%s` must take and return nothing",
+                                w->id, names[i]);
+        wf_slot none[1] = { { .u64 = 0 } };
+        wf_error *e = wf_exec_call(x.of.func, none);
+        if (e) return wf_error_wrap(e, "%s: preinit: `%s`", w->id, names[i]);
+        return NULL;
+    }
+    return NULL;
+}
+
+/* The template, made once: instantiate, snapshot, and keep the instance as
+ * the first idle slot. */
+static wf_error *ensure_template(wasm_fn *w)
+{
+    if (__atomic_load_n(&w->tmpl_done, __ATOMIC_ACQUIRE)) return NULL;   /* the common case: no lock */
+    pthread_mutex_lock(&w->tmpl_mu);
+    if (w->tmpl_done) {
+        pthread_mutex_unlock(&w->tmpl_mu);
+        return NULL;
+    }
+    wasm_inst *wi;
+    wf_error *err = inst_new(w, false, &wi);
+    if (err) {
+        pthread_mutex_unlock(&w->tmpl_mu);
+        return w->preinit ? wf_error_wrap(err, "preinit") : err;
+    }
+    if (w->preinit) {
+        wf_exec_set_stack_limit((size_t)w->limits.max_stack_kb * 1024);
+        err = run_initializer(w, wi);
+        wf_exec_set_stack_limit(0);
+        if (!err) err = wf_snapshot_take(wi->store, &w->tmpl);
+        if (err) {
+            inst_free(wi);
+            pthread_mutex_unlock(&w->tmpl_mu);
+            return err->kind == WF_ERR_UNSUPPORTED ? wf_error_wrap(err, "%s: preinit", w->id) : err;
+        }
+    } else if (!wi->store->ran_code) {
+        err = wf_snapshot_take(wi->store, &w->tmpl);
+        wf_error_free(err);   /* no snapshot: fresh instances */
+        err = NULL;
+    }
+    if (w->tmpl) err = wf_snapshot_reset(w->tmpl, wi->store);
+    if (w->tmpl && !err && wf_slots_put(&w->idle, wi)) wi = NULL;
+    wf_error_free(err);
+    if (wi) inst_free(wi);
+    __atomic_store_n(&w->tmpl_done, true, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&w->tmpl_mu);
+    return NULL;
+}
+
+static wf_error *wasm_prepare(void *fn, void **out)
+{
+    wasm_fn *w = fn;
+    /* A preview 1 context holds host handles: only a module that imports
+     * nothing of preview 1 (and needs no env check) can share slots. */
+    bool pooled = !w->preview1 || (!w->p1 && !w->nenv);
+    wf_error *err = pooled ? ensure_template(w) : NULL;
+    if (err) return err;
+    bool slot = pooled && w->tmpl;
+    wasm_inst *wi = slot ? wf_slots_take(&w->idle) : NULL;
+    if (!wi) {
+        if ((err = inst_new(w, slot, &wi))) return err;
+        if (slot && (err = wf_snapshot_reset(w->tmpl, wi->store))) {
+            inst_free(wi);
+            return wf_error_wrap(err, "%s: instantiation", w->id);
+        }
+        wi->slot = slot;
     }
     *out = wi;
     return NULL;
@@ -383,16 +504,20 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
     return err;
 }
 
+/* A slot is reset here, at the end of its call (a trap or a timeout
+ * included), so an idle slot is never dirty; one that cannot be reset is freed. */
 static void wasm_release(void *fn, void *inst)
 {
-    (void)fn;
+    wasm_fn *w = fn;
     wasm_inst *wi = inst;
     if (!wi) return;
-    out_flush(wi);
-    wf_store_free(wi->store);
-    wf_wasi_ctx_free(wi->ctx);
-    for (int k = 0; k < 2; k++) wf_buf_free(&wi->out[k].pending);
-    free(wi);
+    if (wi->slot) {
+        out_flush(wi);
+        wf_error *e = wf_snapshot_reset(w->tmpl, wi->store);
+        if (!e && wf_slots_put(&w->idle, wi)) return;
+        wf_error_free(e);
+    }
+    inst_free(wi);
 }
 
 static void wasm_signature(void *fn, wf_fn_sig *out)
@@ -405,6 +530,9 @@ static void wasm_signature(void *fn, wf_fn_sig *out)
 static void wasm_destroy(void *fn)
 {
     wasm_fn *w = fn;
+    wf_slots_fini(&w->idle, slot_free, NULL);
+    wf_snapshot_free(w->tmpl);
+    pthread_mutex_destroy(&w->tmpl_mu);
     free(w->id);
     free(w->method);
     for (size_t i = 0; i < w->nargs; i++) free(w->args[i]);
@@ -509,6 +637,22 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     w->rt = rt;
     w->funcs = cfg->funcs;
     copy_wasi(w, &cfg->wasi);
+    w->preinit = cfg->preinit;
+    pthread_mutex_init(&w->tmpl_mu, NULL);
+    wf_slots_init(&w->idle);
+    if (w->preinit && w->preview1 && w->p1) {
+        wasm_destroy(w);
+        return wf_error_new(WF_ERR_UNSUPPORTED, "%s: preinit cannot be combined with WASI preview 1: "
+                            "the snapshot would hold host handles (open files, arguments, "
+                            "environment)", id);
+    }
+    if (w->preinit) {
+        wf_error *pe = ensure_template(w);
+        if (pe) {
+            wasm_destroy(w);
+            return pe;
+        }
+    }
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
     wf_error *e = wf_runtime_add(rt, id, &wasm_kind, w, &opts);
     if (e) wasm_destroy(w);

@@ -65,6 +65,7 @@ check "stream body_size" -1 "$(field body_size)"
 check "stream total" 1000000 "$(field total)"
 check "stream bytes" 0 "$(field bad)"
 check "stream in chunks" True "$(field many)"
+check "stream chunks of buffer_size" 4096 "$(field biggest)"
 
 start=$(date +%s%N)
 check "12 slow requests on 2 workers" 12 "$("$wasmfn" call "$project" app.http:fanout "$base")"

@@ -421,7 +421,6 @@ static void test_trailers(void **state)
     wf_http_client_call *c;
     assert_null(wf_http_client_start(wf_http_client_shared(), &rq, &c));
     assert_null(wf_http_client_wait_head(c, 0));
-    assert_int_equal(wf_http_client_trailer_count(c), 0);
     char buf[64];
     size_t n, total = 0;
     while (!wf_http_client_read(c, buf, sizeof buf, &n, 0) && n) total += n;
