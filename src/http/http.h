@@ -52,7 +52,13 @@ typedef struct wf_http_server_config {
     /* One line per request (no newline); NULL: stderr. Called on the loop. */
     void (*access_log)(void *ud, const char *line);
     void *access_log_ud;
-    bool access_log_off;           /* no access log at all (not even formatted) */
+    bool access_log_off;
+    /* Every answered request (after its last byte, on the loop): the
+     * service, the route's name (NULL when no route matched: 404, 405, a
+     * bad request), the status and the time from its first byte, in ns.
+     * How /metrics counts requests per endpoint. May be NULL. */
+    void (*on_response)(void *ud, const char *service, const char *route, int status, uint64_t ns);
+    void *on_response_ud;           /* no access log at all (not even formatted) */
     bool reuse_port;               /* SO_REUSEPORT on every listener [true when set] */
 } wf_http_server_config;
 

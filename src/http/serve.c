@@ -10,6 +10,7 @@
  * opts->default_addr, prefix "". An endpoint calls its function through
  * transport.c; a static tree is GET prefix + path + "/{rest...}".
  */
+#include <pthread.h>
 #include <stdio.h>
 
 #include "base/vec.h"
@@ -19,6 +20,7 @@
 /* What a route table owns: its endpoints and static trees. */
 typedef struct svc_build {
     const char *service_id;        /* NULL: the implicit service */
+    wf_http_serve_owner owner;     /* released when the table is freed */
     wf_http_routes *routes;
     WF_VEC(wf_http_endpoint *) endpoints;
     WF_VEC(wf_http_static *) statics;
@@ -41,10 +43,13 @@ static void free_build(void *ud)
     }
     wf_vec_free(&b->endpoints);
     wf_vec_free(&b->statics);
+    if (b->owner.release) b->owner.release(b->owner.ud);
     free(b);
 }
 
 typedef WF_VEC(svc_build *) build_vec;
+
+static const wf_http_serve_owner *build_owner;   /* set while building (serialized by callers) */
 
 static svc_build *build_for(build_vec *v, const char *service_id)
 {
@@ -54,6 +59,10 @@ static svc_build *build_for(build_vec *v, const char *service_id)
     }
     svc_build *b = wf_xcalloc(1, sizeof *b);
     b->service_id = service_id;
+    if (build_owner) {
+        b->owner = *build_owner;
+        if (b->owner.retain) b->owner.retain(b->owner.ud);
+    }
     b->routes = wf_http_routes_new(free_build, b);
     wf_vec_push(v, b);
     return b;
@@ -156,25 +165,99 @@ static wf_error *add_static(wf_registry *reg, const wf_reg_entry *e, build_vec *
     return NULL;
 }
 
-wf_error *wf_http_serve_project(wf_registry *reg, wf_runtime *rt, const wf_http_serve_options *opts,
-                                wf_http_server **out, size_t *nservices)
+/* Route tables of every service of reg, one build each. */
+static wf_error *build_all(wf_registry *reg, wf_runtime *rt, const wf_http_serve_options *opts,
+                           const wf_http_serve_owner *owner, build_vec *builds)
 {
-    *out = NULL;
-    *nservices = 0;
-    build_vec builds = { 0 };
+    static pthread_mutex_t building = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&building);
+    build_owner = owner;
     wf_error *err = NULL;
     size_t n = wf_registry_count(reg);
     for (size_t i = 0; i < n && !err; i++) {
         const wf_reg_entry *e = wf_registry_at(reg, i);
-        if (e->kind == WF_REG_HTTP_SERVICE) build_for(&builds, e->id);
-        else if (e->kind == WF_REG_HTTP_ENDPOINT) err = add_endpoint(reg, rt, opts, e, &builds);
-        else if (e->kind == WF_REG_HTTP_STATIC) err = add_static(reg, e, &builds);
+        if (e->kind == WF_REG_HTTP_SERVICE) build_for(builds, e->id);
+        else if (e->kind == WF_REG_HTTP_ENDPOINT) err = add_endpoint(reg, rt, opts, e, builds);
+        else if (e->kind == WF_REG_HTTP_STATIC) err = add_static(reg, e, builds);
     }
+    build_owner = NULL;
+    pthread_mutex_unlock(&building);
+    return err;
+}
+
+static void free_builds(build_vec *builds)
+{
+    for (size_t k = 0; k < builds->len; k++)
+        if (builds->data[k]->routes) wf_http_routes_free(builds->data[k]->routes);
+    wf_vec_free(builds);
+}
+
+static const char *build_name(wf_registry *reg, const svc_build *b)
+{
+    const wf_reg_entry *se = b->service_id ? wf_registry_get(reg, b->service_id) : NULL;
+    return se ? se->id : "(implicit service)";
+}
+
+wf_error *wf_http_serve_reload(wf_http_server *srv, wf_registry *reg, wf_runtime *rt,
+                               const wf_http_serve_options *opts, const wf_http_serve_owner *owner)
+{
+    build_vec builds = { 0 };
+    wf_error *err = build_all(reg, rt, opts, owner, &builds);
+    size_t nsvc = wf_http_server_service_count(srv);
+    wf_http_service **target = wf_xcalloc(builds.len ? builds.len : 1, sizeof *target);
+    for (size_t i = 0; !err && i < builds.len; i++) {
+        const char *name = build_name(reg, builds.data[i]);
+        const wf_reg_entry *se = builds.data[i]->service_id ? wf_registry_get(reg, builds.data[i]->service_id) : NULL;
+        for (size_t k = 0; k < nsvc && !target[i]; k++) {
+            wf_http_service *svc = wf_http_server_service(srv, k);
+            if (!strcmp(wf_http_service_name(svc), name)) target[i] = svc;
+        }
+        if (!target[i])
+            err = wf_error_new(WF_ERR_INVALID, "service %s is new: restart wasmfn run to listen on it", name);
+        else if (se && se->u.http.addr && strcmp(se->u.http.addr, wf_http_service_addr(target[i])))
+            err = wf_error_new(WF_ERR_INVALID, "service %s moved from %s to %s: restart wasmfn run to listen there",
+                               name, wf_http_service_addr(target[i]), se->u.http.addr);
+    }
+    if (!err) {
+        /* Services the new version does not declare: empty tables. */
+        for (size_t k = 0; k < nsvc; k++) {
+            wf_http_service *svc = wf_http_server_service(srv, k);
+            bool kept = false;
+            for (size_t i = 0; i < builds.len && !kept; i++) kept = target[i] == svc;
+            if (!kept && strcmp(wf_http_service_name(svc), WF_HTTP_ADMIN_SERVICE) != 0)
+                wf_http_service_set_routes(svc, wf_http_routes_new(NULL, NULL));
+        }
+        for (size_t i = 0; i < builds.len; i++) {
+            wf_http_service_set_routes(target[i], builds.data[i]->routes);
+            builds.data[i]->routes = NULL;
+        }
+    }
+    free(target);
+    free_builds(&builds);
+    return err;
+}
+
+wf_error *wf_http_serve_project(wf_registry *reg, wf_runtime *rt, const wf_http_serve_options *opts,
+                                wf_http_server **out, size_t *nservices)
+{
+    return wf_http_serve_project_owned(reg, rt, opts, NULL, out, nservices);
+}
+
+wf_error *wf_http_serve_project_owned(wf_registry *reg, wf_runtime *rt, const wf_http_serve_options *opts,
+                                      const wf_http_serve_owner *owner, wf_http_server **out,
+                                      size_t *nservices)
+{
+    *out = NULL;
+    *nservices = 0;
+    build_vec builds = { 0 };
+    wf_error *err = build_all(reg, rt, opts, owner, &builds);
     wf_http_server *srv = NULL;
     if (!err && builds.len) {
-        wf_http_server_config sc = { .sched = wf_runtime_sched(rt), .handler_workers = opts->handler_workers,
+        wf_http_server_config sc = { .sched = opts->sched ? opts->sched : wf_runtime_sched(rt),
+                                     .handler_workers = opts->handler_workers,
                                      .access_log = opts->access_log, .access_log_ud = opts->access_log_ud,
                                      .access_log_off = opts->access_log_off,
+                                     .on_response = opts->on_response, .on_response_ud = opts->on_response_ud,
                                      .reuse_port = true };
         err = wf_http_server_new(&sc, &srv);
     }
@@ -205,10 +288,8 @@ wf_error *wf_http_serve_project(wf_registry *reg, wf_runtime *rt, const wf_http_
         b->routes = NULL;
     }
     /* Tables not handed to a service free their builds. */
-    for (size_t k = 0; k < builds.len; k++)
-        if (builds.data[k]->routes) wf_http_routes_free(builds.data[k]->routes);
     size_t count = builds.len;
-    wf_vec_free(&builds);
+    free_builds(&builds);
     if (err) {
         if (srv) wf_http_server_free(srv);
         return err;

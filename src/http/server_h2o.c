@@ -398,6 +398,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     copy_request(hx, req, method, path, path_len);
     hx->x.req.route = wf_http_route_pattern(m.route);
     hx->x.req.name = wf_http_route_name(m.route);
+    if (srv->cfg.on_response) {
+        /* The route's name for on_response (the table may be gone by then). */
+        const char *rn = hx->x.req.name ? hx->x.req.name : "";
+        h2o_vector_reserve(&req->pool, &req->env, req->env.size + 2);
+        req->env.entries[req->env.size++] = h2o_iovec_init(H2O_STRLIT("wf-route"));
+        req->env.entries[req->env.size++] = h2o_strdup(&req->pool, rn, strlen(rn));
+    }
     hx->x.start_ns = wf_now_ns();
     hx->x.deadline_ns = hx->x.start_ns + (uint64_t)svc->cfg.write_timeout_ms * 1000000u;
     hx->req = req;
@@ -422,7 +429,6 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 static void log_access(h2o_logger_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_logger *)self)->svc;
-    if (svc->srv->cfg.access_log_off) return;
     /* From the request's first byte (h2o's clock) to now, the response sent. */
     int64_t us = 0;
     if (!h2o_timeval_is_null(&req->timestamps.request_begin_at)) {
@@ -431,6 +437,15 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
         us = h2o_timeval_subtract(&req->timestamps.request_begin_at, &now);
         if (us < 0) us = 0;
     }
+    if (svc->srv->cfg.on_response) {
+        const char *route = NULL;
+        for (size_t i = 0; i + 1 < req->env.size; i += 2)
+            if (h2o_memis(req->env.entries[i].base, req->env.entries[i].len, H2O_STRLIT("wf-route")))
+                route = req->env.entries[i + 1].base;   /* h2o_strdup'd: NUL-terminated */
+        svc->srv->cfg.on_response(svc->srv->cfg.on_response_ud, svc->name, route, req->res.status,
+                                  (uint64_t)us * 1000u);
+    }
+    if (svc->srv->cfg.access_log_off) return;
     char line[512];
     int pl = req->path.len > 200 ? 200 : (int)req->path.len;
     snprintf(line, sizeof line, "access: %s %.*s %.*s%s %d %zu %lldus", svc->name, (int)req->method.len,

@@ -10,6 +10,9 @@
  *                     does not fit); a core function without `wit` takes
  *                     a JSON number; a Lua function gets the body as a
  *                     string (no argument when empty).
+ * A function.lua endpoint may instead answer through upstream's `http`
+ * module (http.response(): status, headers, writes, chunked, SSE); once
+ * it wrote anything, that is the response and its result is ignored.
  * The result is the response, status 200: nothing -> 204, list<u8> ->
  * application/octet-stream, string -> text/plain; charset=utf-8, anything
  * else -> its JSON (application/json). Failures: arguments that do not fit
@@ -160,9 +163,31 @@ void wf_http_call_handler(wf_http_exchange *x, void *ud)
     uint64_t now = wf_now_ns(), deadline = wf_http_deadline_ns(x);
     uint64_t left_ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 1;
     wf_call_opts opts = { .timeout_ms = left_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)left_ms };
+    /* A Lua function may answer through upstream's `http` module. */
+    wf_lua_http_host host;
+    if (ep->func_kind == WF_REG_FUNCTION_LUA) {
+        wf_http_lua_host_init(&host, x);
+        opts.host = &host;
+    }
     wf_val result;
     e = wf_runtime_call(ep->rt, ep->func, nargs ? &arg : NULL, nargs, &result, &opts);
     if (nargs) wf_val_free(&arg);
+    if (opts.host && host.wrote) {
+        /* It answered itself: what it wrote is the response. A failure
+         * after that is logged; the client gets what was sent. */
+        if (e) {
+            const wf_http_request *r = wf_http_request_of(x);
+            char *line = wf_xasprintf("error: %s %s %s: %s failed after answering: %s: %s", ep->id, r->method,
+                                      r->path, ep->func, wf_error_kind_name(e->kind), e->message);
+            log_line(ep, line);
+            free(line);
+            wf_error_free(e);
+        } else {
+            wf_val_free(&result);
+        }
+        wf_http_finish(x);
+        return;
+    }
     if (e) {
         /* Even an INVALID here is the function's failure, not the client's:
          * only a body that did not convert is a 400. */
