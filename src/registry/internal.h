@@ -38,6 +38,9 @@ struct wf_registry {
     wf_map var_names;
     WF_VEC(reg_entry *) entries;    /* loaded: entries of sound files */
     wf_map ids;                     /* id -> reg_entry *, over `entries` */
+    /* sha256 of a function.wasm binary -> the entry that compiled it: the
+     * entries after it with the same binary share its module or component */
+    wf_map binaries;
     WF_VEC(wf_reg_diag) diags;
     size_t nerrors;                 /* diags that are errors, not warnings */
     pthread_mutex_t env_lock;       /* guards env.storage.memory values */

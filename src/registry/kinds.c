@@ -915,8 +915,8 @@ void wf_reg_entry_free_fields(reg_entry *re)
     case WF_REG_FUNCTION_WAT:
     case WF_REG_FUNCTION_WASM: {
         wf_reg_wasm *w = &e->u.wasm;
-        if (w->module) wf_module_free(w->module);
-        if (w->component) wf_component_free(w->component);
+        if (w->module && !w->shared) wf_module_free(w->module);
+        if (w->component && !w->shared) wf_component_free(w->component);
         if (w->wit_doc) wf_wit_free(w->wit_doc);
         free(w->method);
         free(w->wit);

@@ -360,6 +360,7 @@ void wf_registry_free(wf_registry *r)
     wf_map_free(&r->var_names);
     wf_vec_free(&r->entries);
     wf_map_free(&r->ids);
+    wf_map_free(&r->binaries);
     for (size_t i = 0; i < r->files.len; i++) {
         reg_file *f = r->files.data[i];
         wf_reg_node_free(f->root);

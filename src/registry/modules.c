@@ -131,6 +131,21 @@ static void compile_wat(wf_registry *r, reg_entry *e)
 
 /* A component: its own types replace `wit` (so a `wit` field is an error,
  * not silently ignored), and `method` must be one of its functions. */
+static void check_component_entry(wf_registry *r, reg_entry *e)
+{
+    wf_reg_wasm *w = &e->pub.u.wasm;
+    const wf_reg_node *wn = wf_reg_node_get(e->pub.node, "wit");
+    if (wn)
+        wf_reg_diagf(r, e->file, wn->line, e->pub.id, "%s is a component: it carries its own types, "
+                 "remove the `wit` field (it is for core modules)", w->path);
+    wf_error *err = wf_component_method_check(w->component, w->method, NULL);
+    if (err) {
+        const wf_reg_node *mn = wf_reg_node_get(e->pub.node, "method");
+        wf_reg_diagf(r, e->file, mn ? mn->line : e->pub.line, e->pub.id, "%s", err->message);
+        wf_error_free(err);
+    }
+}
+
 static void compile_component(wf_registry *r, reg_entry *e, const uint8_t *bytes, size_t len,
                               int pline)
 {
@@ -147,16 +162,26 @@ static void compile_component(wf_registry *r, reg_entry *e, const uint8_t *bytes
         w->component = NULL;
         return;
     }
-    const wf_reg_node *wn = wf_reg_node_get(e->pub.node, "wit");
-    if (wn)
-        wf_reg_diagf(r, e->file, wn->line, e->pub.id, "%s is a component: it carries its own types, "
-                 "remove the `wit` field (it is for core modules)", w->path);
-    err = wf_component_method_check(w->component, w->method, NULL);
-    if (err) {
-        const wf_reg_node *mn = wf_reg_node_get(e->pub.node, "method");
-        wf_reg_diagf(r, e->file, mn ? mn->line : e->pub.line, e->pub.id, "%s", err->message);
-        wf_error_free(err);
-    }
+    wf_map_add(&r->binaries, w->hash, sizeof w->hash, e);
+    check_component_entry(r, e);
+}
+
+/* An earlier entry compiled the same binary (same sha256): e borrows its
+ * module or component (compiled once, freed with that entry) and gets its
+ * own checks. False when there is none (or it failed: e then reports the
+ * same error itself). */
+static bool share_compiled(wf_registry *r, reg_entry *e)
+{
+    wf_reg_wasm *w = &e->pub.u.wasm;
+    void *v;
+    if (!wf_map_find(&r->binaries, w->hash, sizeof w->hash, &v)) return false;
+    const wf_reg_wasm *first = &((reg_entry *)v)->pub.u.wasm;
+    w->module = first->module;
+    w->component = first->component;
+    w->shared = true;
+    if (w->component) check_component_entry(r, e);
+    else check_method_and_wit(r, e);
+    return true;
 }
 
 static void compile_wasm(wf_registry *r, reg_entry *e)
@@ -206,6 +231,10 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
         free(bytes);
         return;
     }
+    if (share_compiled(r, e)) {
+        free(bytes);
+        return;
+    }
     if (wf_component_is_binary(bytes, len)) {
         compile_component(r, e, bytes, len, pline);
         free(bytes);
@@ -223,6 +252,7 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
         w->module = NULL;
         return;
     }
+    wf_map_add(&r->binaries, w->hash, sizeof w->hash, e);
     check_method_and_wit(r, e);
 }
 

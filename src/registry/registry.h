@@ -144,6 +144,7 @@ typedef struct wf_reg_wasm {
     char *path;             /* function.wasm: path inside it, as written */
     char *file;             /* function.wasm: absolute host path of the .wasm */
     uint8_t hash[32];       /* function.wasm: the verified sha256 */
+    bool shared;            /* module/component borrowed from an earlier entry with the same hash */
     wf_reg_pool pool;
     wf_reg_limits limits;
     uint32_t imports;       /* WF_IMPORT_* bits */

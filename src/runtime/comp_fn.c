@@ -178,6 +178,13 @@ static wf_error *comp_call(void *fn, void *inst, const wf_val *args, size_t narg
             *result = wf_val_agg(WF_VAL_TUPLE, 0);
             return NULL;
         }
+        /* A command's `run: func() -> result` (wasi:cli/run, the preview 1
+         * adapter's: a program that ends with exit(0)) succeeded. */
+        const wf_wit_type *rt = c->func->nresults == 1 ? c->func->results[0].type : NULL;
+        if (code == 0 && rt && rt->kind == WF_WIT_RESULT && !rt->elem && !rt->err) {
+            *result = wf_val_ok(NULL);
+            return NULL;
+        }
         err = wf_error_new(WF_ERR_TRAP, "%s: exited with status %d%s", c->id, code,
                            code == 0 ? " before returning its result" : "");
         err->exit_code = code;

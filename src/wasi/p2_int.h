@@ -256,7 +256,7 @@ wf_error *wf_p2_arg_bytes(const wf_wit_func *type, const wf_val *args, size_t i,
 wf_error *wf_p2_trap(const wf_wit_func *type, const char *fmt, ...) WF_PRINTF(2, 3);
 
 /* Result builders. */
-wf_val wf_p2_bytes(const uint8_t *data, size_t len);   /* list<u8> */
+wf_val wf_p2_bytes(const uint8_t *data, size_t len);   /* list<u8> (as a byte string) */
 wf_val wf_p2_u64(uint64_t x);
 wf_val wf_p2_ok(wf_val v);                             /* result::ok(v) */
 wf_val wf_p2_ok_empty(void);                           /* result<_, E>::ok */

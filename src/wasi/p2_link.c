@@ -16,6 +16,7 @@ extern const wf_p2_iface wf_p2_iface_cli_environment, wf_p2_iface_cli_exit, wf_p
     wf_p2_iface_cli_stdout, wf_p2_iface_cli_stderr, wf_p2_iface_cli_terminal_input,
     wf_p2_iface_cli_terminal_output, wf_p2_iface_cli_terminal_stdin, wf_p2_iface_cli_terminal_stdout,
     wf_p2_iface_cli_terminal_stderr;
+extern const wf_p2_iface wf_p2_iface_fs_types, wf_p2_iface_fs_preopens;
 
 static const wf_p2_iface *const ifaces[] = {
     /* wasi:io */
@@ -30,6 +31,7 @@ static const wf_p2_iface *const ifaces[] = {
     &wf_p2_iface_cli_terminal_output, &wf_p2_iface_cli_terminal_stdin,
     &wf_p2_iface_cli_terminal_stdout, &wf_p2_iface_cli_terminal_stderr,
     /* wasi:filesystem */
+    &wf_p2_iface_fs_types, &wf_p2_iface_fs_preopens,
     /* wasi:sockets */
     /* wasi:http */
 };

@@ -19,17 +19,17 @@
 #include "wasm/runtime.h"
 
 /* Validate the body of defined function func_index (an index in the
- * module's function space, so >= m->nfunc_imports) and translate it;
- * stores the result in m->funcs[func_index].code. body/len is the body after
- * its size field; offset is its position in the binary, for error offsets.
+ * module's function space, so >= m->nfunc_imports) and give it its code:
+ * m->funcs[func_index].code, whose translation to the interpreter's code
+ * waits for the function's first call (interp.h: wf_code_translated), so a
+ * large module loads at the cost of validating it. body/len is the body
+ * after its size field, inside m->bytes (kept for the translation); offset
+ * is its position in the binary, for error offsets.
  * Errors: WF_ERR_MALFORMED for encoding errors, WF_ERR_INVALID for type
  * errors (spec messages: "type mismatch", "unknown local", ...). */
 wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
                           const uint8_t *body, size_t len, size_t offset);
 void wf_code_free(struct wf_code *code);
-/* After every body is compiled (the module is valid): direct calls get
- * their callee's code address instead of its index. */
-void wf_code_link(wf_module *m);
 
 /* Run f: arguments in slots[0..nparams), results written to
  * slots[0..nresults); slots has room for max(nparams, nresults). Returns NULL

@@ -21,6 +21,7 @@
  * files share.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include "wasm/fuse.h"
 
 #define WF_MAX_FUNC_LOCALS 50000u
@@ -32,11 +33,13 @@ typedef struct opinfo {
     uint8_t prefix;
     uint32_t code;
     uint8_t imm;
+    uint8_t nin, nout;      /* strlen(in), strlen(out) */
     const char *in, *out;
 } opinfo;
 
 static const opinfo g_ops[] = {
-#define WF_OPI(e, name, prefix, code, imm, in, out) { prefix, code, WF_IMM_##imm, in, out },
+#define WF_OPI(e, name, prefix, code, imm, in, out) \
+    { prefix, code, WF_IMM_##imm, sizeof(in) - 1, sizeof(out) - 1, in, out },
     WF_OPCODES(WF_OPI)
 #undef WF_OPI
 };
@@ -115,10 +118,10 @@ void wf_cc_move_to(cc *c, uint32_t dst, const sval *v)
 /* ---- operand stack ------------------------------------------------------- */
 
 
-bool wf_cc_pop_any(cc *c, sval *out)
+static inline bool pop_any(cc *c, sval *out)
 {
     ctrl *f = top_ctrl(c);
-    if (c->st.len == f->height) {
+    if (WF_UNLIKELY(c->st.len == f->height)) {
         if (!f->unreachable) return MISMATCH(c);
         uint32_t home = home_at(c, (uint32_t)c->st.len);
         out->t.kind = KIND_BOT;
@@ -130,11 +133,18 @@ bool wf_cc_pop_any(cc *c, sval *out)
     return true;
 }
 
+bool wf_cc_pop_any(cc *c, sval *out)
+{
+    return pop_any(c, out);
+}
+
 bool wf_cc_pop_expect(cc *c, wf_valtype t, sval *out)
 {
     sval v;
-    if (!wf_cc_pop_any(c, &v)) return false;
-    if (v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
+    if (!pop_any(c, &v)) return false;
+    /* the common case, a number of the expected kind, without a call */
+    bool same_num = v.t.kind == t.kind && t.kind != WF_REF;
+    if (!same_num && v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
     if (out) *out = v;
     return true;
 }
@@ -395,10 +405,16 @@ static bool op_simple(cc *c, wf_opcode op)
     uint64_t offset = 0;
     if (mem && !read_memarg(c, op, &offset)) return false;
     if (!mem && oi->imm != WF_IMM_NONE) return wf_cc_fail(c, WF_ERR_INTERNAL, "unexpected immediate");
-    size_t nin = strlen(oi->in), nout = strlen(oi->out);
+    size_t nin = oi->nin, nout = oi->nout;
     sval a = { 0 }, b = { 0 };
     if (nin == 2 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
     if (nin >= 1 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
+    if (!c->live) {
+        /* nothing to emit (validation only, or unreachable code): the
+         * result's type is all that matters */
+        if (nout == 1) push(c, kind_of_letter(oi->out[0]));
+        return true;
+    }
 
     /* a binary operation with a constant operand takes it as an immediate
      * (integer operations that commute take a constant first operand too);
@@ -575,7 +591,7 @@ static bool op_call(cc *c, wf_opcode op)
         /* An argument just computed: one dispatch with the call,
          * whose operands then follow the merged instruction's. */
         if (!(direct && wf_fuse_call(c))) emit_op(c, direct ? WF_IOP_CALL : WF_IOP_CALL_ANY);
-        /* CALL's callee becomes its code's address (wf_code_link) */
+        /* CALL's callee becomes its code's address (translate) */
         if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
         emit(c, x);
         emit(c, base);
@@ -902,7 +918,7 @@ static bool op_memory_copy_fill(cc *c, wf_opcode op)
 
 static bool op_ref(cc *c, wf_opcode op)
 {
-    sval a;
+    sval a = { 0 };
     if (!wf_cc_pop_any(c, &a)) return false;
     if (!is_ref_or_bot(a.t)) return MISMATCH(c);
     if (op == WF_OP_REF_IS_NULL) {
@@ -1008,6 +1024,76 @@ static bool body(cc *c)
     return true;
 }
 
+/* Per-thread buffers reused by every body (validation at load runs
+ * through thousands of bodies; a translation copies its code out at the
+ * end): no allocation per body once they have grown. */
+typedef struct scratch {
+    WF_VEC(sval) st;
+    WF_VEC(ctrl) cs;
+    WF_VEC(wf_word) code;
+    WF_VEC(size_t) relocs;
+    WF_VEC(uint32_t) calls;
+    WF_VEC(uint32_t) inits;
+    WF_VEC(uint64_t) consts;
+    uint8_t *locals;        /* the per-local arrays of read_locals, in one block */
+    size_t locals_cap;
+    bool claimed;           /* registered for freeing at the thread's exit */
+} scratch;
+
+static __thread scratch g_scratch;
+static pthread_key_t g_scratch_key;
+static pthread_once_t g_scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *arg)
+{
+    scratch *s = arg;
+    wf_vec_free(&s->st);
+    wf_vec_free(&s->cs);
+    wf_vec_free(&s->code);
+    wf_vec_free(&s->relocs);
+    wf_vec_free(&s->calls);
+    wf_vec_free(&s->inits);
+    wf_vec_free(&s->consts);
+    free(s->locals);
+    s->locals = NULL;
+    s->locals_cap = 0;
+}
+static void scratch_key_init(void) { pthread_key_create(&g_scratch_key, scratch_free); }
+
+/* The thread's buffers, freed when the thread exits. */
+static void scratch_claim(void)
+{
+    if (g_scratch.claimed) return;
+    pthread_once(&g_scratch_once, scratch_key_init);
+    pthread_setspecific(g_scratch_key, &g_scratch);
+    g_scratch.claimed = true;
+}
+
+/* A buffer grown past this (a huge body) is given back after use. */
+#define SCRATCH_KEEP_BYTES (4u << 20)
+#define TRIM(v) do { if (g_scratch.v.cap * sizeof *g_scratch.v.data > SCRATCH_KEEP_BYTES) \
+                         wf_vec_free(&g_scratch.v); } while (0)
+
+/* The per-local arrays, zeroed, for n locals (+1). */
+static void alloc_locals(cc *c, size_t n)
+{
+    scratch *s = &g_scratch;
+    size_t per = sizeof(wf_valtype) + 1 + sizeof(uint32_t) + 1 + sizeof(uint64_t);
+    size_t need = (n + 1) * per;
+    if (need > s->locals_cap) {
+        free(s->locals);
+        s->locals_cap = need > 2 * s->locals_cap ? need : 2 * s->locals_cap;
+        s->locals = wf_xmalloc(s->locals_cap);
+    }
+    memset(s->locals, 0, need);
+    uint8_t *p = s->locals;
+    c->lentry = (uint64_t *)p;          p += (n + 1) * sizeof(uint64_t);
+    c->locals = (wf_valtype *)p;        p += (n + 1) * sizeof(wf_valtype);
+    c->pending = (uint32_t *)p;         p += (n + 1) * sizeof(uint32_t);
+    c->linit = p;                       p += n + 1;
+    c->lnonzero = p;
+}
+
 static bool read_locals(cc *c)
 {
     const wf_functype *ft = c->ft;
@@ -1027,11 +1113,7 @@ static bool read_locals(cc *c)
         if (!read_valtype(c, &t)) return false;
     }
     c->nlocals = (uint32_t)total;
-    c->locals = wf_xcalloc(total + 1, sizeof(wf_valtype));
-    c->linit = wf_xcalloc(total + 1, 1);
-    c->pending = wf_xcalloc(total + 1, sizeof(uint32_t));
-    c->lnonzero = wf_xcalloc(total + 1, 1);
-    c->lentry = wf_xcalloc(total + 1, sizeof(uint64_t));
+    alloc_locals(c, total);
     for (uint32_t i = 0; i < ft->nparams; i++) {
         c->locals[i] = ft->params[i];
         c->linit[i] = 1;
@@ -1050,120 +1132,181 @@ static bool read_locals(cc *c)
     return true;
 }
 
-wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
-                          const uint8_t *body_bytes, size_t len, size_t offset)
+/* The scratch vectors lent to c (empty, their capacity kept). */
+#define LEND(v) (c->v.data = g_scratch.v.data, c->v.cap = g_scratch.v.cap, c->v.len = 0)
+#define KEEP(v) (g_scratch.v.data = c->v.data, g_scratch.v.cap = c->v.cap)
+
+/* One pass over a body: validation, and translation when `translate`
+ * (else nothing is emitted: c->live stays false, which every emission
+ * step checks, while every validation step runs as when translating).
+ * Returns NULL or the body's first error. */
+static wf_error *run_body(cc *c, wf_module *m, uint32_t func_index, const uint8_t *body_bytes,
+                          size_t len, size_t offset, bool translate)
 {
     init_tables();
-    cc c;
-    memset(&c, 0, sizeof c);
-    c.m = m;
-    c.ft = m->funcs[func_index].type;
-    c.lab = wf_interp_labels();
-    c.fuse_off = wf_fuse_off();
-    c.live = true;
-    c.op_off = offset;
-    wf_reader_init(&c.r, body_bytes, len, offset);
-    c.r.eof_msg = WF_MSG_EOF_SECTION;
+    scratch_claim();
+    memset(c, 0, sizeof *c);
+    LEND(st); LEND(cs); LEND(code); LEND(relocs); LEND(calls); LEND(inits); LEND(consts);
+    c->m = m;
+    c->ft = m->funcs[func_index].type;
+    c->lab = wf_interp_labels();
+    c->fuse_off = wf_fuse_off();
+    c->live = translate;
+    c->op_off = offset;
+    wf_reader_init(&c->r, body_bytes, len, offset);
+    c->r.eof_msg = WF_MSG_EOF_SECTION;
 
-    bool ok = read_locals(&c);
+    bool ok = read_locals(c);
     if (ok) {
-        c.r.eof_msg = WF_MSG_EOF;
+        c->r.eof_msg = WF_MSG_EOF;
         /* Constant slots sit above the locals and the result slots (so
          * returning never overwrites one still to be read); their number is
          * bounded by the const opcode bytes in the body. */
         uint32_t nconst_ops = 0;
-        for (const uint8_t *p = c.r.p; p < body_bytes + len; p++)
-            nconst_ops += *p >= 0x41 && *p <= 0x44;
-        c.cbase = WF_MAX(c.nlocals, c.ft->nresults);
-        c.ccap = WF_MIN(nconst_ops, WF_MAX_CONST_SLOTS);
-        c.max_slot = c.cbase + c.ccap;
-        c.prod_end = SIZE_MAX;
-        c.last_iop = -1;
-        c.prev_iop = -1;
-        c.label_at = SIZE_MAX;
-        emit_op(&c, WF_IOP_ENTER);
-        emit(&c, c.ft->nparams);
-        emit(&c, 0); /* slots ENTER initializes, known at the end */
-        emit(&c, 0); /* frame size, known at the end */
-        emit(&c, 0); /* the init template */
+        if (translate)
+            for (const uint8_t *p = c->r.p; p < body_bytes + len; p++)
+                nconst_ops += *p >= 0x41 && *p <= 0x44;
+        c->cbase = WF_MAX(c->nlocals, c->ft->nresults);
+        c->ccap = WF_MIN(nconst_ops, WF_MAX_CONST_SLOTS);
+        c->max_slot = c->cbase + c->ccap;
+        c->prod_end = SIZE_MAX;
+        c->last_iop = -1;
+        c->prev_iop = -1;
+        c->label_at = SIZE_MAX;
+        if (translate) wf_vec_reserve(&c->code, len * 2 + 16);
+        emit_op(c, WF_IOP_ENTER);
+        emit(c, c->ft->nparams);
+        emit(c, 0); /* slots ENTER initializes, known at the end */
+        emit(c, 0); /* frame size, known at the end */
+        emit(c, 0); /* the init template */
         ctrl f;
         memset(&f, 0, sizeof f);
         f.kind = K_FUNC;
-        f.ft = c.ft;
+        f.ft = c->ft;
         f.height = 0;
-        f.slot_base = f.label_slot = c.cbase + c.ccap;
-        f.live_entry = true;
-        wf_vec_push(&c.cs, f);
-        ok = body(&c);
+        f.slot_base = f.label_slot = c->cbase + c->ccap;
+        f.live_entry = translate;
+        wf_vec_push(&c->cs, f);
+        ok = body(c);
     }
     wf_error *err = NULL;
     if (!ok) {
-        err = wf_reader_take_error(&c.r);
-        if (!err) err = wf_error_at_offset(WF_ERR_INTERNAL, (int64_t)c.op_off, "validation failed");
-        wf_vec_free(&c.code);
-    } else {
-        struct wf_code *code = wf_xcalloc(1, sizeof *code);
-        code->len = c.code.len;
-        code->words = c.code.data;
-        c.code.data = NULL;
-        for (size_t i = 0; i < c.relocs.len; i++) {
-            size_t at = c.relocs.data[i];
-            code->words[at] = (wf_word)(code->words + code->words[at]);
-        }
-        code->nparams = c.ft->nparams;
-        code->nresults = c.ft->nresults;
-        code->nlocals = c.nlocals;
-        code->frame_slots = c.max_slot + 1;
-        code->words[3] = code->frame_slots;
-        uint32_t ninit = c.cbase - c.ft->nparams + (uint32_t)c.consts.len;
-        code->init = wf_xcalloc(ninit + 1, sizeof(wf_slot));
-        for (size_t k = 0; k < c.consts.len; k++)
-            code->init[c.cbase - c.ft->nparams + k].u64 = c.consts.data[k];
-        for (uint32_t x = c.ft->nparams; x < c.nlocals; x++)
-            code->init[x - c.ft->nparams].u64 = c.lentry[x];
-        code->words[2] = ninit;
-        code->words[4] = (wf_word)code->init;
-        code->func_index = func_index;
-        code->ncalls = (uint32_t)c.calls.len;
-        code->calls = c.calls.data;
-        c.calls.data = NULL;
-        m->funcs[func_index].code = code;
+        err = wf_reader_take_error(&c->r);
+        if (!err) err = wf_error_at_offset(WF_ERR_INTERNAL, (int64_t)c->op_off, "validation failed");
     }
-    wf_reader_dispose(&c.r);
-    wf_vec_free(&c.st);
-    wf_vec_free(&c.cs);
-    wf_vec_free(&c.relocs);
-    wf_vec_free(&c.calls);
-    wf_vec_free(&c.inits);
-    wf_vec_free(&c.consts);
-    free(c.locals);
-    free(c.linit);
-    free(c.pending);
-    free(c.lnonzero);
-    free(c.lentry);
+    wf_reader_dispose(&c->r);
+    KEEP(st); KEEP(cs); KEEP(code); KEEP(relocs); KEEP(calls); KEEP(inits); KEEP(consts);
     return err;
 }
 
-void wf_code_link(wf_module *m)
+/* After a translation has copied its code out: huge buffers go back. */
+static void scratch_trim(void)
 {
-    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
-        struct wf_code *code = (struct wf_code *)m->funcs[i].code;
-        if (!code) continue;
-        for (uint32_t k = 0; k < code->ncalls; k++) {
-            wf_word *w = &code->words[code->calls[k]];
-            w[0] = (wf_word)m->funcs[w[0]].code->words;
-        }
-        free(code->calls);
-        code->calls = NULL;
-        code->ncalls = 0;
+    TRIM(st); TRIM(cs); TRIM(code); TRIM(relocs); TRIM(calls); TRIM(inits); TRIM(consts);
+    if (g_scratch.locals_cap > SCRATCH_KEEP_BYTES) {
+        free(g_scratch.locals);
+        g_scratch.locals = NULL;
+        g_scratch.locals_cap = 0;
     }
+}
+
+/* ---- lazy translation --------------------------------------------------- */
+
+/* Translations are rare (once per function) and short: one lock for all. */
+static pthread_mutex_t g_translate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Translate code's body (validated at load) into its final words. Called
+ * with g_translate_lock held, code not yet translated. */
+static wf_error *translate(struct wf_code *code)
+{
+    wf_module *m = code->module;
+    cc c;
+    wf_error *err = run_body(&c, m, code->func_index, code->body, code->body_len,
+                             code->body_off, true);
+    if (err) return err;
+    wf_word *words = wf_xmalloc(c.code.len * sizeof(wf_word));
+    memcpy(words, c.code.data, c.code.len * sizeof(wf_word));
+    for (size_t i = 0; i < c.relocs.len; i++) {
+        size_t at = c.relocs.data[i];
+        words[at] = (wf_word)(words + words[at]);
+    }
+    /* Direct calls: the callee's code as it is now, its stub until it is
+     * translated (the stub's LAZY then patches the call site). */
+    for (size_t k = 0; k < c.calls.len; k++) {
+        wf_word *w = &words[c.calls.data[k]];
+        struct wf_code *callee = m->funcs[w[0]].code;
+        w[0] = (wf_word)__atomic_load_n(&callee->words, __ATOMIC_ACQUIRE);
+    }
+    code->frame_slots = c.max_slot + 1;
+    words[3] = code->frame_slots;
+    uint32_t ninit = c.cbase - c.ft->nparams + (uint32_t)c.consts.len;
+    code->init = wf_xcalloc(ninit + 1, sizeof(wf_slot));
+    for (size_t k = 0; k < c.consts.len; k++)
+        code->init[c.cbase - c.ft->nparams + k].u64 = c.consts.data[k];
+    for (uint32_t x = c.ft->nparams; x < c.nlocals; x++)
+        code->init[x - c.ft->nparams].u64 = c.lentry[x];
+    words[2] = ninit;
+    words[4] = (wf_word)code->init;
+    scratch_trim();
+    code->nlocals = c.nlocals;
+    __atomic_store_n(&code->len, c.code.len, __ATOMIC_RELAXED);
+    /* the words complete before anyone can see them */
+    __atomic_store_n(&code->words, words, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+const wf_word *wf_code_translated(struct wf_code *code, wf_error **err)
+{
+    *err = NULL;
+    wf_word *w = __atomic_load_n(&code->words, __ATOMIC_ACQUIRE);
+    if (w != code->stub) return w;
+    pthread_mutex_lock(&g_translate_lock);
+    if (code->words == code->stub) *err = translate(code);
+    w = code->words;
+    pthread_mutex_unlock(&g_translate_lock);
+    return *err ? NULL : w;
+}
+
+bool wf_code_is_translated(const struct wf_code *code)
+{
+    return __atomic_load_n(&code->words, __ATOMIC_ACQUIRE) != code->stub;
+}
+
+wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
+                          const uint8_t *body_bytes, size_t len, size_t offset)
+{
+    cc c;
+    wf_error *err = run_body(&c, m, func_index, body_bytes, len, offset, false);
+    scratch_trim();
+    if (err) return err;
+    struct wf_code *code = wf_xcalloc(1, sizeof *code);
+    code->module = m;
+    code->body = body_bytes;
+    code->body_len = len;
+    code->body_off = offset;
+    code->func_index = func_index;
+    code->nparams = c.ft->nparams;
+    code->nresults = c.ft->nresults;
+    code->nlocals = c.nlocals;
+    /* The stub: an ENTER that sets up nothing beyond the arguments, then
+     * LAZY, which translates the body and continues in it. */
+    code->stub[0] = (wf_word)c.lab[WF_IOP_ENTER];
+    code->stub[1] = c.ft->nparams;
+    code->stub[2] = 0;
+    code->stub[3] = WF_MAX(c.ft->nparams, c.ft->nresults);
+    code->stub[4] = 0;
+    code->stub[5] = (wf_word)c.lab[WF_IOP_LAZY];
+    code->stub[6] = (wf_word)code;
+    code->words = code->stub;
+    code->len = WF_COUNT(code->stub);
+    m->funcs[func_index].code = code;
+    return NULL;
 }
 
 void wf_code_free(struct wf_code *code)
 {
     if (!code) return;
-    free(code->calls);
-    free(code->words);
+    if (code->words != code->stub) free(code->words);
     free(code->init);
     free(code);
 }

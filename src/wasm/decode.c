@@ -13,6 +13,7 @@
 
 #include "base/map.h"
 #include "wasm/code.h"
+#include "wasm/compile_par.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -792,33 +793,57 @@ static bool sec_code(wf_decoder *d)
     d->seen_code = true;
     d->ncode = n;
     before_code(d);
-    for (uint32_t i = 0; i < n; i++) {
+    /* First the bodies' framing and locals, in order, up to the first
+     * error; then the bodies before it are validated (compile_par.c, on
+     * several threads when they are large). A body's validation error
+     * comes first when it precedes the framing error. */
+    wf_code_job *jobs = wf_xmalloc((n ? n : 1) * sizeof *jobs);
+    uint32_t nok = 0;
+    bool framed = true;
+    for (; nok < n; nok++) {
         size_t sat = wf_reader_offset(&d->r);
         uint32_t size;
         const uint8_t *body;
-        if (!wf_read_u32(&d->r, &size)) return false;
-        if (size > wf_reader_left(&d->r))
-            return wf_reader_fail_at(&d->r, sat, WF_ERR_MALFORMED, "length out of bounds");
-        size_t bat = wf_reader_offset(&d->r);
-        if (!wf_read_bytes(&d->r, size, &body)) return false;
-        uint32_t fi = m->nfunc_imports + i;
-        if (!check_locals(d, body, size, bat, m->funcs[fi].type->nparams)) return false;
-        wf_error *e = wf_code_compile(m, fi, body, size, bat);
-        if (e && (size == 0 || body[size - 1] != 0x0b) && !strncmp(e->message, "unexpected end", 14)) {
-            /* A body without its final `end`: the reference decoder reads
-             * on into what follows, so say what it would have met there. */
-            const char *msg = wf_reader_eof(&d->r) ? WF_MSG_EOF_SECTION
-                              : *d->r.p == 0x0b ? "section size mismatch" : "END opcode expected";
-            wf_error_free(e);
-            e = wf_error_at_offset(WF_ERR_MALFORMED, (int64_t)(bat + size), "%s", msg);
+        if (!wf_read_u32(&d->r, &size)) { framed = false; break; }
+        if (size > wf_reader_left(&d->r)) {
+            framed = wf_reader_fail_at(&d->r, sat, WF_ERR_MALFORMED, "length out of bounds");
+            break;
         }
-        if (e) {
-            if (d->r.err) wf_error_free(e);
-            else d->r.err = e;
+        size_t bat = wf_reader_offset(&d->r);
+        if (!wf_read_bytes(&d->r, size, &body)) { framed = false; break; }
+        uint32_t fi = m->nfunc_imports + nok;
+        if (!check_locals(d, body, size, bat, m->funcs[fi].type->nparams)) { framed = false; break; }
+        jobs[nok] = (wf_code_job){ .func_index = fi, .body = body, .len = size, .offset = bat };
+    }
+    wf_error *framing = framed ? NULL : wf_reader_take_error(&d->r);
+    size_t bad = wf_code_compile_all(m, jobs, nok);
+    if (bad == nok) {
+        free(jobs);
+        if (framing) {
+            d->r.err = framing;
             return false;
         }
+        return true;
     }
-    return true;
+    wf_error *e = jobs[bad].err;
+    for (size_t i = bad + 1; i < nok; i++) wf_error_free(jobs[i].err);
+    wf_error_free(framing);
+    const uint8_t *body = jobs[bad].body;
+    uint32_t size = (uint32_t)jobs[bad].len;
+    size_t bat = jobs[bad].offset;
+    free(jobs);
+    /* where a sequential pass would stand: after the failing body */
+    d->r.p = body + size;
+    if ((size == 0 || body[size - 1] != 0x0b) && !strncmp(e->message, "unexpected end", 14)) {
+        /* A body without its final `end`: the reference decoder reads
+         * on into what follows, so say what it would have met there. */
+        const char *msg = wf_reader_eof(&d->r) ? WF_MSG_EOF_SECTION
+                          : *d->r.p == 0x0b ? "section size mismatch" : "END opcode expected";
+        wf_error_free(e);
+        e = wf_error_at_offset(WF_ERR_MALFORMED, (int64_t)(bat + size), "%s", msg);
+    }
+    d->r.err = e;
+    return false;
 }
 
 /* ---- Custom sections ----------------------------------------------------- */
@@ -951,7 +976,6 @@ static bool module_body(wf_decoder *d)
         return wf_reader_fail(r, WF_ERR_MALFORMED,
                               "data count and data section have inconsistent lengths");
     before_code(d);
-    wf_code_link(m);
     return true;
 }
 

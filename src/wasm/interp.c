@@ -68,7 +68,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         return NULL;
     }
 
-    const wf_word *pc = f->code->words;
+    const wf_word *pc = __atomic_load_n(&f->code->words, __ATOMIC_ACQUIRE);
     wf_slot *fp = fp0;
     wf_instance *inst = f->inst;
     wf_memory *mem;
@@ -154,6 +154,26 @@ L_ENTER: {
     for (wf_word n = pc[2]; n; n--) *d++ = *src++;
     pc += 5;
     NEXT();
+}
+/* The stub of a function not yet translated (its ENTER set up nothing but
+ * the arguments): translate it, and make the CALL that came here (the
+ * caller's return address follows its operands: callee, argbase) call the
+ * translated words directly from now on. Calls through tables and imports
+ * read the code's words, which now are the translated ones. */
+L_LAZY: {
+    struct wf_code *code = (struct wf_code *)pc[1];
+    const wf_word *stub = pc - 5;
+    npc = wf_code_translated(code, &err);
+    if (!npc) goto fail;
+    if (fsp != fbase) {
+        /* Other returns (calls through tables, imports and references)
+         * hold a slot or index there, never a stub's address. */
+        wf_word *site = (wf_word *)fsp[-1].pc - 2;
+        if (__atomic_load_n(site, __ATOMIC_RELAXED) == (wf_word)stub)
+            __atomic_store_n(site, (wf_word)npc, __ATOMIC_RELEASE);
+    }
+    pc = npc;
+    goto L_ENTER;
 }
 L_LOOP_HEAD:
     if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
@@ -264,7 +284,7 @@ do_call:
     fsp++;
     fp = nfp;
     if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
-    pc = callee->code->words;
+    pc = __atomic_load_n(&callee->code->words, __ATOMIC_ACQUIRE);
     NEXT();
 
 L_RETURN_CALL:
@@ -289,7 +309,7 @@ do_tail_call:
     }
     memmove(fp, nfp, callee->type->nparams * sizeof(wf_slot));
     if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
-    pc = callee->code->words;
+    pc = __atomic_load_n(&callee->code->words, __ATOMIC_ACQUIRE);
     NEXT();
 
 L_SELECT:

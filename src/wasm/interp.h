@@ -23,21 +23,36 @@
 typedef uintptr_t wf_word;
 
 struct wf_code {
-    wf_word *words;         /* the code stream; owned */
+    /* The code stream: the stub below until the body is translated (on
+     * its first call, wf_code_translated), then its own words (owned).
+     * Read and published atomically: calls on other threads follow it. */
+    wf_word *words;
     size_t len;
     uint32_t nparams, nresults;
     uint32_t nlocals;       /* params + declared locals */
-    uint32_t frame_slots;   /* locals + the deepest operand stack (>= nresults) */
+    uint32_t frame_slots;   /* locals + the deepest operand stack (>= nresults); once translated */
     uint32_t func_index;
     wf_slot *init;          /* ENTER's template: zeros for the declared locals, then the constants; owned */
-    uint32_t *calls;        /* until wf_code_link: where CALLs hold a function index */
-    uint32_t ncalls;
+    /* What translation needs: the validated body inside module->bytes. */
+    wf_module *module;
+    const uint8_t *body;
+    size_t body_len, body_off;
+    /* ENTER (nothing but the arguments) then LAZY (this code): a call
+     * before translation lands here. */
+    wf_word stub[7];
 };
+
+/* The translated words of code, translating its body first when nobody
+ * has yet (thread-safe: one translation, every caller gets its words).
+ * NULL and *err only if translation fails, which validation rules out. */
+const wf_word *wf_code_translated(struct wf_code *code, wf_error **err);
+bool wf_code_is_translated(const struct wf_code *code);
 
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
  * Operands in brackets: s = slot, i = immediate, L = code address. */
 #define WF_IOPS_CONTROL(X) \
     X(ENTER)          /* i nparams, i ninit, i frame_slots, i init template */ \
+    X(LAZY)           /* i struct wf_code: translate, patch the CALL, continue there */ \
     X(LOOP_HEAD)      /* interrupt check at loop headers */ \
     X(UNREACHABLE) \
     X(NOP) \

@@ -5,8 +5,16 @@
 # a read-only mount, bad guest pointers. Every attempt must fail with the
 # right WASI errno, and nothing outside the mounts (or inside the read-only
 # one) may change.
+#
+# With a third argument `adapted` (wasi_hostile_p2_adapted.sh) the guest
+# runs as a WASI 0.2 command component made by jco's preview 1 adapter
+# (adapt/adapt.sh): every attempt then reaches wasi:filesystem, and must
+# give the same errno through the adapter's mapping, except fd_allocate
+# (the adapter's `notsup`: preview 2 has no allocate) and the bad-pointer
+# lines (the adapter's own memory accesses: left out).
 set -eu
 WASMFN=$1
+MODE=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(mktemp -d)
 trap 'rm -rf "$ROOT"' EXIT
@@ -14,7 +22,15 @@ W=$ROOT/work          # the script's own files
 TMP=$ROOT/fs          # what the guest must not change
 mkdir -p "$W" "$TMP"
 
-clang --target=wasm32-wasi -O1 -o "$W/hostile.wasm" "$HERE/wasi/hostile.c"
+if [ "$MODE" = adapted ]; then
+    CACHE=$(cd "$(dirname "$WASMFN")" && pwd)/p2-components
+    . "$HERE/adapt/adapt.sh"
+    clang --target=wasm32-wasi -O1 -DWF_ADAPTED -o "$W/hostile.core.wasm" "$HERE/wasi/hostile.c"
+    p2_adapt "$CACHE" "$W/hostile.core.wasm" || { echo "wasi_hostile: adapting failed"; exit 1; }
+    cp "$(p2_component "$CACHE" "$W/hostile.core.wasm")" "$W/hostile.wasm"
+else
+    clang --target=wasm32-wasi -O1 -o "$W/hostile.wasm" "$HERE/wasi/hostile.c"
+fi
 
 # $TMP/outside.txt and $TMP/outlink are outside; $TMP/box is the writable
 # mount, $TMP/robox the read-only one.
@@ -82,6 +98,9 @@ fault-iovs 21
 fault-iov-buf 21
 fault-path 21
 EOF
+if [ "$MODE" = adapted ]; then
+    sed -i -e '/^fault-/d' -e 's/^ro-fd-allocate 69$/ro-fd-allocate 58/' "$W/want"
+fi
 if ! diff -u "$W/want" "$W/out"; then
     echo "wasi_hostile: errnos differ"
     exit 1
@@ -91,4 +110,4 @@ if ! diff -u "$W/before" "$W/after"; then
     echo "wasi_hostile: something outside the sandbox changed"
     exit 1
 fi
-echo "wasi_hostile: $(wc -l <"$W/want") attempts refused or confined, nothing outside touched"
+echo "wasi_hostile${MODE:+ ($MODE)}: $(wc -l <"$W/want") attempts refused or confined, nothing outside touched"

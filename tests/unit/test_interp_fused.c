@@ -23,13 +23,17 @@ static wf_value f64v(double v)
     return x;
 }
 
-/* The exported function's code contains instruction op. */
+/* The exported function's code (translated now when it has not run yet)
+ * contains instruction op. */
 static bool uses(env *e, const char *name, wf_iop op)
 {
-    const struct wf_code *c = fn(e, name)->code;
+    struct wf_code *c = (struct wf_code *)fn(e, name)->code;
+    wf_error *err;
+    const wf_word *words = wf_code_translated(c, &err);
+    if (!words) fail_msg("%s: %s", name, err->message);
     const void *h = wf_interp_labels()[op];
     for (size_t i = 0; i < c->len; i++)
-        if ((const void *)c->words[i] == h) return true;
+        if ((const void *)words[i] == h) return true;
     return false;
 }
 

@@ -1,5 +1,6 @@
 /* test_registry_register.c - loaded function.wat / function.wasm entries
- * registered into a runtime and called through it. */
+ * registered into a runtime and called through it; entries with the same
+ * binary share one compiled module or component. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "base/file.h"
+#include "base/sha256.h"
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 
@@ -77,10 +80,115 @@ static void test_register_and_call(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Entries whose binaries have the same sha256 (the same file, or a copy
+ * under another path) share one compiled module or component: compiled
+ * once, each entry still checked on its own (a bad method is its error),
+ * every one callable, freed once. */
+static void test_same_binary_compiled_once(void **state)
+{
+    (void)state;
+    strcpy(root, "/tmp/wf_regrt_XXXXXX");
+    assert_non_null(mkdtemp(root));
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/wasm", root);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    static const unsigned char wasm[] = {   /* compute(a, b) = a * b */
+        0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 7, 1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 3, 2, 1, 0,
+        7, 11, 1, 7, 'c', 'o', 'm', 'p', 'u', 't', 'e', 0, 0,
+        10, 9, 1, 7, 0, 0x20, 0, 0x20, 1, 0x6c, 0x0b,
+    };
+    put("wasm/compute.wasm", wasm, sizeof wasm);
+    put("wasm/copy.wasm", wasm, sizeof wasm);
+    uint8_t *comp;
+    size_t comp_len;
+    assert_null(wf_file_read(WF_FIXTURES "/components/calc.wasm", &comp, &comp_len));
+    put("wasm/calc.wasm", comp, comp_len);
+    put("wasm/calc2.wasm", comp, comp_len);
+    uint8_t digest[WF_SHA256_LEN];
+    char chash[WF_SHA256_TEXT_LEN];
+    assert_null(wf_sha256(comp, comp_len, digest));
+    wf_sha256_format(digest, chash);
+    free(comp);
+    const char *mhash = "sha256:c62dfd508eb753f7d8af19c28a31ed9e9ddcc396cd6f2c44aa61b53b18f4de9c";
+    char *yaml = wf_xasprintf(
+        "namespace: t\n"
+        "entries:\n"
+        "  - name: assets\n    kind: fs.directory\n    directory: wasm\n"
+        "  - name: a\n    kind: function.wasm\n    fs: assets\n    path: compute.wasm\n"
+        "    hash: %s\n    method: compute\n    pool: {type: inline}\n"
+        "  - name: b\n    kind: function.wasm\n    fs: assets\n    path: compute.wasm\n"
+        "    hash: %s\n    method: compute\n    pool: {type: lazy, max_size: 2}\n"
+        "  - name: c\n    kind: function.wasm\n    fs: assets\n    path: copy.wasm\n"
+        "    hash: %s\n    method: compute\n    pool: {type: inline}\n"
+        "  - name: x\n    kind: function.wasm\n    fs: assets\n    path: calc.wasm\n"
+        "    hash: %s\n    method: ops#add\n    pool: {type: inline}\n"
+        "  - name: y\n    kind: function.wasm\n    fs: assets\n    path: calc2.wasm\n"
+        "    hash: %s\n    method: ops#add\n    pool: {type: inline}\n",
+        mhash, mhash, mhash, chash, chash);
+    put("_index.yaml", yaml, strlen(yaml));
+
+    wf_registry *r = NULL;
+    assert_null(wf_registry_load(root, &r));
+    const wf_reg_entry *a = wf_registry_get(r, "t:a"), *b = wf_registry_get(r, "t:b"),
+                       *c = wf_registry_get(r, "t:c"), *x = wf_registry_get(r, "t:x"),
+                       *y = wf_registry_get(r, "t:y");
+    assert_non_null(a->u.wasm.module);
+    assert_ptr_equal(a->u.wasm.module, b->u.wasm.module);
+    assert_ptr_equal(a->u.wasm.module, c->u.wasm.module);
+    assert_non_null(x->u.wasm.component);
+    assert_ptr_equal(x->u.wasm.component, y->u.wasm.component);
+
+    wf_runtime *rt = wf_runtime_new();
+    assert_null(wf_registry_register(r, rt));
+    wf_val args[2] = { { .kind = WF_VAL_S32, .of.s = 6 }, { .kind = WF_VAL_S32, .of.s = 7 } };
+    const char *ids[] = { "t:a", "t:b", "t:c" };
+    for (size_t i = 0; i < 3; i++) {
+        wf_val res;
+        wf_error *e = wf_runtime_call(rt, ids[i], args, 2, &res, NULL);
+        if (e) fail_msg("%s: %s", ids[i], e->message);
+        assert_int_equal(res.of.s, 42);
+        wf_val_free(&res);
+    }
+    wf_val fargs[2] = { wf_val_f64(1.5), wf_val_f64(2.25) };
+    const char *cids[] = { "t:x", "t:y" };
+    for (size_t i = 0; i < 2; i++) {
+        wf_val res;
+        wf_error *e = wf_runtime_call(rt, cids[i], fargs, 2, &res, NULL);
+        if (e) fail_msg("%s: %s", cids[i], e->message);
+        assert_true(res.kind == WF_VAL_F64);
+        assert_true(res.of.f64 == 3.75);
+        wf_val_free(&res);
+    }
+    wf_runtime_free(rt);
+    wf_registry_free(r);
+
+    /* a later entry with a method the shared module lacks: its own error */
+    char *bad = wf_xasprintf("%s  - name: d\n    kind: function.wasm\n    fs: assets\n"
+                             "    path: copy.wasm\n    hash: %s\n    method: nope\n", yaml, mhash);
+    put("_index.yaml", bad, strlen(bad));
+    r = NULL;
+    wf_error *e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    wf_error_free(e);
+    bool found = false;
+    for (size_t i = 0; i < wf_registry_diag_count(r); i++) {
+        const wf_reg_diag *d = wf_registry_diag(r, i);
+        if (strstr(d->message, "method 'nope' is not an exported function of the module")) found = true;
+    }
+    assert_true(found);
+    wf_registry_free(r);
+    free(bad);
+    free(yaml);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_register_and_call),
+        cmocka_unit_test(test_same_binary_compiled_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

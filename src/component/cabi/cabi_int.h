@@ -143,6 +143,11 @@ typedef struct cabi_cx {
     /* Lowering into a callee from another component rather than from the
      * host: the messages of some traps differ (see wf_cabi_alloc). */
     bool adapter;
+    /* Lifting the arguments of a host function: a list<u8> becomes one byte
+     * string (WF_VAL_STRING, which every list<u8> accepts back) rather than
+     * a wf_val per byte, so a guest writing a megabyte to a file or stream
+     * costs one copy. */
+    bool bytes_as_string;
     size_t items;            /* wf_vals made while lifting */
     WF_VEC(cabi_frame) frames;
     wf_buf path;             /* the frames rendered, by wf_cabi_path */

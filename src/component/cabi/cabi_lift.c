@@ -41,6 +41,11 @@ static wf_error *load_list(cabi_cx *cx, const wf_wit_type *et, uint32_t ptr, uin
         return wf_cabi_trap(cx, oob, "%u elements of %u bytes is more than the maximum list size", len, et->size);
     if ((e = wf_cabi_check_range(cx, ptr, (uint64_t)len * et->size, et->align, "unaligned pointer", oob)))
         return e;
+    if (et->kind == WF_WIT_U8 && cx->bytes_as_string) {
+        if ((e = count(cx, 1))) return e;
+        *out = wf_val_string((const char *)wf_memory_data(cx->mem) + ptr, len);
+        return NULL;
+    }
     if ((e = count(cx, len))) return e;
     *out = wf_val_agg(WF_VAL_LIST, len);
     for (uint32_t i = 0; i < len; i++) {

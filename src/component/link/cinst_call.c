@@ -145,6 +145,7 @@ static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
     wf_cabi_cx_init(&cx, &l->opts, ci);
     cx.lends = &lends;
     cx.adapter = l->callee->lifted;
+    cx.bytes_as_string = !l->callee->lifted;   /* a host function's arguments */
     wf_val *args = wf_xcalloc(WF_MAX(t->nparams, 1), sizeof *args);
     wf_val *res = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *res);
     uint32_t max_params = l->async ? CABI_MAX_FLAT_ASYNC_PARAMS : WF_CABI_MAX_FLAT_PARAMS;
