@@ -45,6 +45,7 @@ entry() { # name component method imports [extra YAML lines]
     printf 'namespace: p2\nentries:\n'
     printf '  - name: wasm\n    kind: fs.directory\n    directory: wasm\n'
     printf '  - name: sleepers\n    kind: function.lua\n    source: file://sleepers.lua\n    method: run\n    modules: [funcs, time]\n'
+    printf '  - name: cancel\n    kind: function.lua\n    source: file://sleepers.lua\n    method: cancel\n    modules: [funcs, time]\n'
     printf '  - name: os\n    kind: env.storage.os\n'
     printf '  - name: WHO\n    kind: env.variable\n    variable: WASMFN_P2_TEST_WHO\n    storage: os\n'
     entry sleep_ms sleep "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]" "    pool: { type: inline }"
@@ -119,6 +120,18 @@ ms=$(echo "$out" | sed -n 's/.*"ms":\([0-9.]*\).*/\1/p' | cut -d. -f1)
 check "200 sleepers on 2 workers: all slept" 0 "${bad:-x}"
 [ -n "$ms" ] && [ "$ms" -lt 3000 ] && echo "ok   200 sleepers x 100 ms on 2 workers took ${ms} ms" ||
     { echo "FAIL 200 sleepers: [$out] [$err]"; fails=$((fails + 1)); }
+
+# a cancel reaches the suspended call: it ends at once (the process, which
+# waits for every call at exit, too)
+start=$(date +%s%N)
+call p2:cancel
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$took" -lt 3000 ] && echo "ok   cancel while blocked: the process ended after ${took} ms" ||
+    { echo "FAIL cancel while blocked: the process took ${took} ms"; fails=$((fails + 1)); }
+ms=$(echo "$out" | sed -n 's/.*"ms":\([0-9.]*\).*/\1/p' | cut -d. -f1)
+contains "cancel while blocked: the future is cancelled" '"canceled":true' "$out"
+[ -n "$ms" ] && [ "$ms" -lt 2000 ] && echo "ok   cancel while blocked: done after ${ms} ms" ||
+    { echo "FAIL cancel while blocked: [$out] [$err]"; fails=$((fails + 1)); }
 
 # ---- wasi:cli + wasi:io/streams -------------------------------------------------
 call p2:greet '"Bob"'
