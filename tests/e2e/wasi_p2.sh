@@ -165,5 +165,16 @@ call p2:quit true
 check "exit(err): exit" 1 "$code"
 contains "exit(err): a TRAP naming the status" "error: TRAP: p2:quit: exited with status 1" "$err"
 
+# an import no host provides (not WASI 0.2, not wippy:runtime/funcs) is a load error
+bad=$tmp/bad
+mkdir -p "$bad"
+sed 's|wasi:io/poll@0\.2\.0|wasx:io/poll@0.2.0|g' "$fixtures/sleep.wasm" >"$bad/x.wasm"
+printf 'namespace: bad\nentries:\n  - name: wasm\n    kind: fs.directory\n    directory: .\n  - name: s\n    kind: function.wasm\n    fs: wasm\n    path: x.wasm\n    hash: %s\n    method: "test-sleep#sleep-ms"\n    imports: [wasi:io, wasi:clocks]\n' \
+    "$("$wasmfn" hash "$bad/x.wasm")" >"$bad/_index.yaml"
+code=0
+err=$("$wasmfn" check "$bad" 2>&1) || code=$?
+check "an unknown import: load error (exit 3)" 3 "$code"
+contains "an unknown import: named" 'unknown import `wasx:io/poll@0.2.0`' "$err"
+
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
