@@ -55,6 +55,8 @@ entry() { # name component method imports [extra YAML lines]
     entry no_clocks sleep "test-sleep#sleep-ms" "[wasi:io]"
     entry short sleep "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]" "    limits: { max_execution_ms: 100 }
     pool: { type: lazy, max_size: 2 }"
+    entry short_inline sleep "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]" "    limits: { max_execution_ms: 100 }
+    pool: { type: inline }"
     entry v029 sleep029 "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]"
     entry v030 sleep030 "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]"
     entry greet p2cli greet "[wasi:cli]"
@@ -111,6 +113,14 @@ check "max_execution_ms 100 while blocked: exit" 1 "$code"
 contains "max_execution_ms 100 while blocked: TIMEOUT" "error: TIMEOUT" "$err"
 [ "$took" -lt 2000 ] && echo "ok   the blocked call ended after ${took} ms" ||
     { echo "FAIL the blocked call took ${took} ms"; fails=$((fails + 1)); }
+
+# the same on the inline pool (the caller's thread waits, not a task)
+start=$(date +%s%N)
+call p2:short_inline 5000
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+contains "max_execution_ms 100 while blocked inline: TIMEOUT" "error: TIMEOUT" "$err"
+[ "$took" -lt 2000 ] && echo "ok   the blocked inline call ended after ${took} ms" ||
+    { echo "FAIL the blocked inline call took ${took} ms"; fails=$((fails + 1)); }
 
 # 200 calls sleeping 100 ms on a pool of 2 workers: suspended, they take
 # about one sleep (10 s if each held its worker)
