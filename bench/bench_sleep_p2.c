@@ -9,7 +9,8 @@
  * instantiating N components, on W threads.
  *
  * Prints the wall time, the most threads the process had at once (sampled
- * from /proc/self/status every millisecond), and the peak RSS.
+ * from /proc/self/status every millisecond), the peak RSS and the CPU time
+ * (which a busy machine inflates less than the wall time).
  *
  * Usage: bench_sleep_p2 COMPONENT.wasm [calls [workers [sleep_ms]]]
  */
@@ -118,6 +119,8 @@ int main(int argc, char **argv)
     printf("  threads          %8d      at most (main and this sampler included), %d before the batch\n",
            max_threads, base_threads);
     printf("  peak RSS         %8.1f MB\n", ru.ru_maxrss / 1024.0);
+    printf("  CPU time         %8.1f ms   (user + system, all threads: the cost under a loaded machine)\n",
+           (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
     printf("  failed           %8d      (shortest sleep %.1f ms)\n", failed,
            slept_min == UINT64_MAX ? 0.0 : slept_min / 1e6);
     free(fs);
