@@ -174,7 +174,17 @@ wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker 
 wf_error *wf_cinstance_new_with(wf_store *s, const wf_component *c, const wf_clinker *l,
                                 void *data, wf_cinstance **out);
 void *wf_cinstance_data(const wf_cinstance *inst);
+/* Replace the host state (a pooled instance gets a new one when it is
+ * reset; the caller frees the old one). */
+void wf_cinstance_set_data(wf_cinstance *inst, void *data);
 void wf_cinstance_free(wf_cinstance *inst);
+/* Put the instance's Canonical ABI state back as instantiation left it:
+ * empty handle tables, reentrance flags up, not poisoned. The core state
+ * (memories, globals, tables) is the store's: wf_snapshot_reset
+ * (wasm/image.h). Handles the host still holds from inst become invalid. */
+void wf_cinstance_reset(wf_cinstance *inst);
+/* How many resource handles inst's handle tables hold. */
+size_t wf_cinstance_open_handles(const wf_cinstance *inst);
 
 /* Call an exported function by `method` name (see wf_component_find_func).
  * args are checked against its type first (WF_ERR_INVALID naming the

@@ -613,6 +613,7 @@ static void check_wasm(fctx *c, const wf_reg_node *n, wf_reg_wasm *w, bool wat, 
     } else if (wit) {
         *bad = true;
     }
+    w->preinit = get_bool(c, n, "preinit", false, bad);
     const wf_reg_node *x;
     if ((x = wf_reg_node_get(n, "pool"))) parse_pool(c, x, &w->pool, bad);
     else default_pool(&w->pool);
@@ -727,9 +728,10 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         [WF_REG_ENV_STORAGE_MEMORY] = { "values" },
         [WF_REG_ENV_STORAGE_FILE] = { "file_path" },
         [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly" },
-        [WF_REG_FUNCTION_WAT] = { "source", "method", "wit", "pool", "transport", "imports", "wasi", "limits" },
+        [WF_REG_FUNCTION_WAT] = { "source", "method", "wit", "pool", "transport", "imports", "wasi", "limits",
+                                  "preinit" },
         [WF_REG_FUNCTION_WASM] = { "fs", "path", "hash", "method", "wit", "pool", "transport", "imports",
-                                   "wasi", "limits" },
+                                   "wasi", "limits", "preinit" },
         [WF_REG_FUNCTION_LUA] = { "source", "method", "modules", "imports", "pool" },
         [WF_REG_LIBRARY_LUA] = { "source", "modules", "imports" },
         [WF_REG_HTTP_SERVICE] = { "addr", "timeouts" },

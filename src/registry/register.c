@@ -108,7 +108,7 @@ wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
         if (w->component) {
             const char *words[16];
             wf_component_config cc = { .method = w->method, .pool = pool, .limits = limits,
-                                        .imports = words };
+                                        .imports = words, .preinit = w->preinit };
             cc.nimports = wf_reg_import_words(w->imports, words, WF_COUNT(words));
             wasi_config(r, e, &cc.wasi);
             wf_error *err = wf_runtime_add_component(rt, e->id, w->component, &cc);
@@ -124,6 +124,7 @@ wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
             .wit = w->wit_func,
             .pool = pool,
             .limits = limits,
+            .preinit = w->preinit,
         };
         wasi_config(r, e, &cfg.wasi);
         wf_error *err = wf_runtime_add_wasm(rt, e->id, w->module, &cfg);

@@ -151,6 +151,7 @@ typedef struct wf_reg_wasm {
     wf_reg_transport transport;
     wf_reg_wasi wasi;
     bool has_wasi;
+    bool preinit;           /* `preinit: true`: initialise once at load (runtime.h) */
 } wf_reg_wasm;
 
 /* function.lua (for the Lua layer, which registers these itself) */

@@ -5,9 +5,19 @@
  * called in a fresh component instance per call.
  *
  * The component is decoded, validated and compiled once by the caller (the
- * registry) and borrowed; `prepare` instantiates it in a new store, so no
- * state survives a call, and pools may prepare instances ahead of time like
- * for core modules.
+ * registry) and borrowed. Instances live in slots (slots.h): the first
+ * instantiation is the template, its state is snapshotted (wasm/image.h), and
+ * every call gets a slot reset to that snapshot, made bare (no segments, no
+ * start) and reset the first time, reset again when its call ends (memories
+ * back to their copy-on-write images, globals, tables, handle tables, a new
+ * WASI 0.2 context). So no
+ * state survives a call, and an instance costs a reset, not an
+ * instantiation. A component whose instantiation runs code (a core start
+ * function, a component start) gets a fresh instance per call instead,
+ * unless the entry asks for `preinit`: then that code runs once, in the
+ * template, and its result is what every call starts from. The template is
+ * made at the first call, or at add time with preinit (its errors are load
+ * errors).
  *
  * Values: the export's own type (a wf_wit_func from the component) is the
  * function's signature, so the Lua, JSON and HTTP converters build
@@ -34,10 +44,12 @@
 #include <stdio.h>
 
 #include "runtime/runtime.h"
+#include "runtime/slots.h"
 #include "runtime/wasi_cfg.h"
 #include "component/component.h"
 #include "wasi/p2.h"
 #include "wasm/code.h"
+#include "wasm/image.h"
 #include "wasm/runtime.h"
 
 typedef struct comp_fn {
@@ -50,6 +62,11 @@ typedef struct comp_fn {
     wf_clinker *linker;
     wf_p2_host *p2;                     /* WASI 0.2 (always: its types grant nothing) */
     wf_rt_wasi wasi;                    /* the entry's `wasi` block */
+    bool preinit;
+    pthread_mutex_t tmpl_mu;            /* making the template */
+    bool tmpl_done;                     /* tried: tmpl is the outcome */
+    wf_snapshot *tmpl;                  /* NULL: a fresh instance per call */
+    wf_slots idle;
 } comp_fn;
 
 typedef struct comp_inst {
@@ -57,6 +74,7 @@ typedef struct comp_inst {
     wf_cinstance *inst;
     wf_p2_ctx *p2;
     wf_rt_outlog out;                   /* the guest's stdout, stderr */
+    bool slot;                          /* reset to the template and kept on release */
 } comp_inst;
 
 /* ---- Imports ------------------------------------------------------------- */
@@ -163,19 +181,113 @@ static wf_p2_ctx *p2_context(comp_fn *c, comp_inst *ci)
     return cx;
 }
 
-static wf_error *comp_prepare(void *fn, void **out)
+static void slot_free(void *ud, void *slot)
 {
-    comp_fn *c = fn;
+    (void)ud;
+    comp_inst_free(slot);
+}
+
+/* Instantiate in a new store; bare: to be reset to the template. */
+static wf_error *inst_new(comp_fn *c, bool bare, comp_inst **out)
+{
     comp_inst *ci = wf_xcalloc(1, sizeof *ci);
     ci->out = (wf_rt_outlog){ .id = c->id, .log = c->wasi.log, .log_ud = c->wasi.log_ud };
     ci->store = wf_store_new();
+    ci->store->bare = bare;
     if (c->limits.max_memory_mb)
         ci->store->memory_limit_pages = (uint64_t)c->limits.max_memory_mb * 16;
     ci->p2 = p2_context(c, ci);
     wf_error *err = wf_cinstance_new_with(ci->store, c->comp, c->linker, ci->p2, &ci->inst);
+    ci->store->bare = false;
     if (err) {
         comp_inst_free(ci);
         return wf_error_wrap(err, "%s: instantiation", c->id);
+    }
+    *out = ci;
+    return NULL;
+}
+
+/* Back to pristine: the template's core state, empty handle tables, and a
+ * new WASI 0.2 context (the old one's files, streams and output go). */
+static wf_error *slot_reset(comp_fn *c, comp_inst *ci)
+{
+    wf_cinstance_reset(ci->inst);
+    wf_error *e = wf_snapshot_reset(c->tmpl, ci->store);
+    if (e) return e;
+    wf_rt_outlog_flush(&ci->out);
+    wf_p2_ctx_free(ci->p2);
+    ci->p2 = p2_context(c, ci);
+    wf_cinstance_set_data(ci->inst, ci->p2);
+    return NULL;
+}
+
+/* What a preinit snapshot may not hold: resources handed out (WASI
+ * streams, files; the guest's own), whose handles would point at state of
+ * the one template instance and its host context. */
+static wf_error *preinit_check(comp_fn *c, comp_inst *ci)
+{
+    size_t open = wf_cinstance_open_handles(ci->inst);
+    if (open)
+        return wf_error_new(WF_ERR_UNSUPPORTED, "%s: preinit: the initialisation left %zu resource "
+                            "handle%s open (host handles such as WASI streams or files, or the "
+                            "component's own resources); a snapshot cannot hold resources", c->id,
+                            open, open == 1 ? "" : "s");
+    return NULL;
+}
+
+/* The template, made once: instantiate, snapshot, and keep the instance as
+ * the first idle slot. A component that runs code while instantiating has
+ * no template unless preinit (then the snapshot is taken after that code). */
+static wf_error *ensure_template(comp_fn *c)
+{
+    if (__atomic_load_n(&c->tmpl_done, __ATOMIC_ACQUIRE)) return NULL;   /* the common case: no lock */
+    pthread_mutex_lock(&c->tmpl_mu);
+    if (c->tmpl_done) {
+        pthread_mutex_unlock(&c->tmpl_mu);
+        return NULL;
+    }
+    comp_inst *ci;
+    wf_error *err = inst_new(c, false, &ci);
+    if (err) {
+        pthread_mutex_unlock(&c->tmpl_mu);
+        return c->preinit ? wf_error_wrap(err, "preinit") : err;
+    }
+    if (!ci->store->ran_code || c->preinit) {
+        if (c->preinit) err = preinit_check(c, ci);
+        if (!err) err = wf_snapshot_take(ci->store, &c->tmpl);
+        if (err && c->preinit) {
+            comp_inst_free(ci);
+            pthread_mutex_unlock(&c->tmpl_mu);
+            return wf_error_wrap(err, "%s: preinit", c->id);
+        }
+        wf_error_free(err);   /* no snapshot: fresh instances */
+        err = NULL;
+    }
+    if (c->tmpl) {
+        err = slot_reset(c, ci);
+        ci->slot = true;
+    }
+    if (c->tmpl && !err && wf_slots_put(&c->idle, ci)) ci = NULL;
+    wf_error_free(err);
+    if (ci) comp_inst_free(ci);
+    __atomic_store_n(&c->tmpl_done, true, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&c->tmpl_mu);
+    return NULL;
+}
+
+static wf_error *comp_prepare(void *fn, void **out)
+{
+    comp_fn *c = fn;
+    wf_error *err = ensure_template(c);
+    if (err) return err;
+    comp_inst *ci = c->tmpl ? wf_slots_take(&c->idle) : NULL;
+    if (!ci) {
+        if ((err = inst_new(c, c->tmpl != NULL, &ci))) return err;
+        if (c->tmpl && (err = wf_snapshot_reset(c->tmpl, ci->store))) {
+            comp_inst_free(ci);
+            return wf_error_wrap(err, "%s: instantiation", c->id);
+        }
+        ci->slot = c->tmpl != NULL;
     }
     *out = ci;
     return NULL;
@@ -221,11 +333,18 @@ static wf_error *comp_call(void *fn, void *inst, const wf_val *args, size_t narg
     return err;
 }
 
+/* A slot is reset here, at the end of its call (a trap or a timeout
+ * included), so an idle slot is never dirty; one that cannot be reset is freed. */
 static void comp_release(void *fn, void *inst)
 {
-    (void)fn;
+    comp_fn *c = fn;
     comp_inst *ci = inst;
     if (!ci) return;
+    if (ci->slot) {
+        wf_error *e = slot_reset(c, ci);
+        if (!e && wf_slots_put(&c->idle, ci)) return;
+        wf_error_free(e);
+    }
     comp_inst_free(ci);
 }
 
@@ -239,6 +358,9 @@ static void comp_signature(void *fn, wf_fn_sig *out)
 static void comp_destroy(void *fn)
 {
     comp_fn *c = fn;
+    wf_slots_fini(&c->idle, slot_free, NULL);
+    wf_snapshot_free(c->tmpl);
+    pthread_mutex_destroy(&c->tmpl_mu);
     wf_clinker_free(c->linker);
     wf_p2_host_free(c->p2);
     wf_rt_wasi_free(&c->wasi);
@@ -321,6 +443,13 @@ wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_comp
     wf_p2_host_define(c->p2, c->linker);
     for (size_t i = 0; i < cfg->nimports; i++)
         if (!strcmp(cfg->imports[i], "funcs")) wf_funcs_host_define(c->linker, rt);
+    c->preinit = cfg->preinit;
+    pthread_mutex_init(&c->tmpl_mu, NULL);
+    wf_slots_init(&c->idle);
+    if (c->preinit && (e = ensure_template(c))) {
+        comp_destroy(c);
+        return e;
+    }
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
     e = wf_runtime_add(rt, id, &comp_kind, c, &opts);
     if (e) comp_destroy(c);

@@ -17,8 +17,12 @@
  *   call(fn, inst, ...)      run the one call in that instance, on the
  *                            current thread (a worker, or the caller's for
  *                            the inline pool);
- *   release(fn, inst)        discard the instance after its one call (or
- *                            unused, at shutdown). Instances are never reused.
+ *   release(fn, inst)        done with the instance after its one call (or
+ *                            unused, at shutdown). No instance serves two
+ *                            calls in the state the first left: a kind
+ *                            either frees it or resets it to its pristine
+ *                            state before anyone can take it again (WASM
+ *                            kinds: slots.h).
  *   destroy(fn)              when the runtime drops the function.
  */
 #ifndef WF_RUNTIME_FN_H

@@ -199,6 +199,13 @@ typedef struct wf_wasm_config {
     wf_pool_config pool;
     wf_wasm_limits limits;
     wf_wasi_config wasi;
+    /* Run the module's initialisation once, now: its start function, then
+     * its exported `_initialize` or `wizer.initialize` ([] -> []); every
+     * call starts from the memory, globals and tables it leaves
+     * (wasm/image.h). Refused (an error now) with WASI preview 1 enabled
+     * (the snapshot would hold host handles: files, arguments, environment)
+     * and when the state holds references a snapshot cannot record. */
+    bool preinit;
 } wf_wasm_config;
 
 /* Every import of m is one a host provides: a wasi_snapshot_preview1
@@ -235,6 +242,11 @@ typedef struct wf_component_config {
     /* The `wasi` block (args, cwd, env, mounts, network, log), as core
      * modules get it through preview 1 (`preview1` is ignored); deep-copied. */
     wf_wasi_config wasi;
+    /* Run the component's instantiation (core start functions, the
+     * component start) once, now, and start every call from the state it
+     * leaves (wasm/image.h); refused (an error now) when that state holds
+     * resource handles or references a snapshot cannot record. */
+    bool preinit;
 } wf_component_config;
 
 /* `method` names a function comp exports: *out (may be NULL) gets its type.

@@ -4,6 +4,15 @@
  * through the Canonical ABI when the function has a `wit` signature, else
  * with numbers converted to its core parameter types.
  *
+ * Slots (slots.h): unless it imports WASI preview 1, an instance is made once per
+ * slot and reset to a snapshot of the first one (wasm/image.h) when its
+ * call ends; a module with a start function gets a fresh instance per call
+ * unless the entry asks for `preinit` (the start function, then an
+ * exported `_initialize` or `wizer.initialize`, run once at add time, and
+ * every call starts from the state they leave). With preview 1 each call
+ * gets a fresh instance and context (the context holds host handles), whose
+ * memory still maps the module's data image.
+ *
  * Limits: max_memory_mb caps every memory of the call's store (memory.grow
  * fails beyond it, an initial size beyond it fails instantiation with
  * LIMIT); max_stack_kb bounds the interpreter's stack on the calling thread
@@ -21,12 +30,13 @@
 #include <stdio.h>
 
 #include "runtime/runtime.h"
-#include "runtime/wasi_cfg.h"
+#include "runtime/slots.h"
 #include "base/buf.h"
 #include "component/cabi/cabi.h"
 #include "component/val_conv.h"
 #include "wasi/wasi.h"
 #include "wasm/code.h"
+#include "wasm/image.h"
 #include "wasm/runtime.h"
 
 typedef struct wasm_fn {
@@ -39,11 +49,26 @@ typedef struct wasm_fn {
     bool p1;                    /* the module imports wasi_snapshot_preview1 */
     /* the WASI config, deep-copied (env_ud, log_ud borrowed) */
     bool preview1;
-    wf_rt_wasi wasi;
+    char **args; size_t nargs;
+    char *cwd;
+    wf_wasi_env_var *env; size_t nenv;
+    wf_wasi_env_lookup env_lookup; void *env_ud;
+    wf_wasi_mount_config *mounts; size_t nmounts;
+    wf_log_fn log; void *log_ud;
     char **stub_msg;            /* per import: the trap of one not enabled, or NULL */
     wf_runtime *rt;             /* for the funcs imports */
     bool funcs;                 /* `funcs` enabled */
+    bool preinit;
+    pthread_mutex_t tmpl_mu;    /* making the template */
+    bool tmpl_done;             /* tried: tmpl is the outcome */
+    wf_snapshot *tmpl;          /* NULL: a fresh instance per call */
+    wf_slots idle;
 } wasm_fn;
+
+/* A call's captured stream: bytes since the last newline. */
+typedef struct out_line {
+    wf_buf pending;
+} out_line;
 
 typedef struct wasm_inst {
     const wasm_fn *fn;
@@ -51,8 +76,59 @@ typedef struct wasm_inst {
     wf_instance *inst;
     wf_func *func;
     wf_wasi_ctx *ctx;           /* preview 1 enabled and imported, else NULL */
-    wf_rt_outlog out;           /* guest stdout, stderr */
+    out_line out[2];            /* guest stdout, stderr */
+    bool slot;                  /* reset to the template and kept on release */
 } wasm_inst;
+
+/* ---- The log ------------------------------------------------------------------ */
+
+/* A line longer than this is logged in pieces: a guest cannot grow the
+ * buffer without bound by never writing a newline. */
+#define OUT_LINE_MAX 16384
+
+static void log_stderr(void *ud, const char *line)
+{
+    (void)ud;
+    /* One locked fprintf: a whole line per write, whatever other calls log. */
+    flockfile(stderr);
+    fprintf(stderr, "%s\n", line);
+    funlockfile(stderr);
+}
+
+static void log_emit(wasm_inst *wi, int stream, const uint8_t *text, size_t len)
+{
+    const wasm_fn *w = wi->fn;
+    char *line = wf_xasprintf("[%s] %s%.*s", w->id, stream == 2 ? "(stderr) " : "", (int)len,
+                              (const char *)text);
+    (w->log ? w->log : log_stderr)(w->log_ud, line);
+    free(line);
+}
+
+static void out_write(void *ud, int fd, const uint8_t *data, size_t len)
+{
+    wasm_inst *wi = ud;
+    wf_buf *b = &wi->out[fd == 2].pending;
+    wf_buf_bytes(b, data, len);
+    size_t start = 0;
+    for (size_t i = 0; i < b->len; i++) {
+        if (b->data[i] == '\n' || i - start >= OUT_LINE_MAX) {
+            log_emit(wi, fd, b->data + start, i - start);
+            start = b->data[i] == '\n' ? i + 1 : i;
+        }
+    }
+    memmove(b->data, b->data + start, b->len - start);
+    b->len -= start;
+}
+
+/* The call ended: log what is left of each stream as a last line. */
+static void out_flush(wasm_inst *wi)
+{
+    for (int k = 0; k < 2; k++) {
+        wf_buf *b = &wi->out[k].pending;
+        if (b->len) log_emit(wi, k + 1, b->data, b->len);
+        b->len = 0;
+    }
+}
 
 /* ---- Imports ------------------------------------------------------------------ */
 
@@ -87,12 +163,43 @@ static wf_error *stub_trap(wf_caller *caller, void *env, wf_slot *slots)
  * that has no value (the call does not run). */
 static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
 {
-    char **env;
-    size_t n;
-    wf_error *e = wf_rt_wasi_env(&w->wasi, w->id, &env, &n);
-    if (e) return e;
-    for (size_t i = 0; i < n; i++) wf_wasi_ctx_add_env(c, env[i]);
-    wf_rt_wasi_env_free(env, n);
+    wf_buf missing = { 0 };
+    for (size_t i = 0; i < w->nenv; i++) {
+        char *v = NULL;
+        if (w->env_lookup) {
+            wf_error *e = w->env_lookup(w->env_ud, w->env[i].id, &v);
+            if (e) {
+                wf_buf_free(&missing);
+                return wf_error_wrap(e, "%s: env variable %s", w->id, w->env[i].name);
+            }
+        }
+        if (!v) {
+            if (w->env[i].required) {
+                if (missing.len) wf_buf_str(&missing, ", ");
+                wf_buf_str(&missing, w->env[i].name);
+                wf_buf_str(&missing, " (");
+                wf_buf_str(&missing, w->env[i].id);
+                wf_buf_str(&missing, ")");
+            }
+            continue;
+        }
+        char *kv = wf_xasprintf("%s=%s", w->env[i].name, v);
+        wf_wasi_ctx_add_env(c, kv);
+        free(kv);
+        free(v);
+    }
+    if (missing.len) {
+        wf_buf_byte(&missing, 0);
+        wf_error *e = wf_error_new(WF_ERR_NOT_FOUND, "%s: required env variable not set: %s",
+                                   w->id, (char *)missing.data);
+        wf_buf_free(&missing);
+        return e;
+    }
+    if (w->cwd) {
+        char *kv = wf_xasprintf("PWD=%s", w->cwd);
+        wf_wasi_ctx_add_env(c, kv);
+        free(kv);
+    }
     return NULL;
 }
 
@@ -101,20 +208,21 @@ static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
 static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *imports)
 {
     uint32_t n = wf_module_import_count(w->module);
-    if (w->preview1) {
+    /* A module importing nothing of preview 1 needs a context only for the
+     * check of required env variables. */
+    if (w->preview1 && (w->p1 || w->nenv)) {
         wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
-        const wf_rt_wasi *cfg = &w->wasi;
-        const char **argv = wf_xcalloc(cfg->nargs + 1, sizeof *argv);
+        const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
         argv[0] = w->id;
-        for (size_t i = 0; i < cfg->nargs; i++) argv[i + 1] = cfg->args[i];
-        wf_wasi_ctx_set_args(wi->ctx, argv, cfg->nargs + 1);
+        for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
+        wf_wasi_ctx_set_args(wi->ctx, argv, w->nargs + 1);
         free(argv);
-        wf_wasi_ctx_set_output(wi->ctx, 1, wf_rt_outlog_write, &wi->out);
-        wf_wasi_ctx_set_output(wi->ctx, 2, wf_rt_outlog_write, &wi->out);
-        for (size_t i = 0; i < cfg->nmounts; i++) {
-            wf_error *e = wf_wasi_ctx_mount(wi->ctx, cfg->mounts[i].host, cfg->mounts[i].guest,
-                                            cfg->mounts[i].read_only);
-            if (e) return wf_error_wrap(e, "mount %s", cfg->mounts[i].guest);
+        wf_wasi_ctx_set_output(wi->ctx, 1, out_write, wi);
+        wf_wasi_ctx_set_output(wi->ctx, 2, out_write, wi);
+        for (size_t i = 0; i < w->nmounts; i++) {
+            wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->mounts[i].host, w->mounts[i].guest,
+                                            w->mounts[i].read_only);
+            if (e) return wf_error_wrap(e, "mount %s", w->mounts[i].guest);
         }
         wf_error *e = wf_wasi_p1_link(wi->store, w->module, wi->ctx, imports);
         if (e) return e;
@@ -153,12 +261,19 @@ static wf_error *to_core(const wasm_fn *w, size_t i, const wf_val *a, wf_valkind
     if (want != WF_I32 && want != WF_I64 && want != WF_F32 && want != WF_F64)
         return wf_error_new(WF_ERR_UNSUPPORTED, "%s: parameter %zu: %s parameters cannot be passed "
                             "without a `wit` signature", w->id, i + 1, core_name(want));
-    char what[300];
-    snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
-    wf_val_conv c = { .what = what, .form = WF_VAL_FORM_JSON };
+    /* The message's label is only formatted for a failure: a call's
+     * arguments are converted on every call. */
+    wf_val_conv c = { .form = WF_VAL_FORM_JSON };
     uint64_t bits;
     wf_error *e = wf_val_to_core(a, want, &c, &bits);
-    if (e) return e;
+    if (e) {
+        wf_error_free(e);
+        char what[300];
+        snprintf(what, sizeof what, "%s: parameter %zu", w->id, i + 1);
+        c.what = what;
+        e = wf_val_to_core(a, want, &c, &bits);
+        if (e) return e;
+    }
     out->u64 = bits;
     return NULL;
 }
@@ -224,13 +339,28 @@ static wf_error *wasm_check(void *fn, const wf_val *args, size_t nargs)
     return check_core(w, args, nargs, NULL);
 }
 
-static wf_error *wasm_prepare(void *fn, void **out)
+static void inst_free(wasm_inst *wi)
 {
-    wasm_fn *w = fn;
+    out_flush(wi);
+    wf_store_free(wi->store);
+    wf_wasi_ctx_free(wi->ctx);
+    for (int k = 0; k < 2; k++) wf_buf_free(&wi->out[k].pending);
+    free(wi);
+}
+
+static void slot_free(void *ud, void *slot)
+{
+    (void)ud;
+    inst_free(slot);
+}
+
+/* Instantiate in a new store; bare: to be reset to the template. */
+static wf_error *inst_new(wasm_fn *w, bool bare, wasm_inst **out)
+{
     wasm_inst *wi = wf_xcalloc(1, sizeof *wi);
     wi->fn = w;
-    wi->out = (wf_rt_outlog){ .id = w->id, .log = w->wasi.log, .log_ud = w->wasi.log_ud };
     wi->store = wf_store_new();
+    wi->store->bare = bare;
     if (w->limits.max_memory_mb)
         wi->store->memory_limit_pages = (uint64_t)w->limits.max_memory_mb * 16;
     uint32_t nim = wf_module_import_count(w->module);
@@ -238,6 +368,7 @@ static wf_error *wasm_prepare(void *fn, void **out)
     wf_error *err = nim ? link_imports(w, wi, imports) : NULL;
     if (!err) err = wf_instance_new(wi->store, w->module, imports, nim, &wi->inst);
     free(imports);
+    wi->store->bare = false;
     if (!err) {
         wf_extern x;
         if (!wf_instance_export(wi->inst, w->method, strlen(w->method), &x) ||
@@ -247,12 +378,90 @@ static wf_error *wasm_prepare(void *fn, void **out)
             wi->func = x.of.func;
     }
     if (err) {
-        wf_rt_outlog_flush(&wi->out);
-        wf_wasi_ctx_free(wi->ctx);
-        wf_store_free(wi->store);
-        wf_rt_outlog_free(&wi->out);
-        free(wi);
+        inst_free(wi);
         return wf_error_wrap(err, "%s: instantiation", w->id);
+    }
+    *out = wi;
+    return NULL;
+}
+
+/* preinit: after the start function, the module's exported initialiser. */
+static wf_error *run_initializer(wasm_fn *w, wasm_inst *wi)
+{
+    static const char *const names[] = { "_initialize", "wizer.initialize" };
+    for (size_t i = 0; i < WF_COUNT(names); i++) {
+        wf_extern x;
+        if (!wf_instance_export(wi->inst, names[i], strlen(names[i]), &x) || x.kind != WF_EXTERN_FUNC)
+            continue;
+        const wf_functype *ft = x.of.func->type;
+        if (ft->nparams || ft->nresults)
+            return wf_error_new(WF_ERR_INVALID, "%s: preinit: `%s` must take and return nothing",
+                                w->id, names[i]);
+        wf_slot none[1] = { { .u64 = 0 } };
+        wf_error *e = wf_exec_call(x.of.func, none);
+        if (e) return wf_error_wrap(e, "%s: preinit: `%s`", w->id, names[i]);
+        return NULL;
+    }
+    return NULL;
+}
+
+/* The template, made once: instantiate, snapshot, and keep the instance as
+ * the first idle slot. */
+static wf_error *ensure_template(wasm_fn *w)
+{
+    if (__atomic_load_n(&w->tmpl_done, __ATOMIC_ACQUIRE)) return NULL;   /* the common case: no lock */
+    pthread_mutex_lock(&w->tmpl_mu);
+    if (w->tmpl_done) {
+        pthread_mutex_unlock(&w->tmpl_mu);
+        return NULL;
+    }
+    wasm_inst *wi;
+    wf_error *err = inst_new(w, false, &wi);
+    if (err) {
+        pthread_mutex_unlock(&w->tmpl_mu);
+        return w->preinit ? wf_error_wrap(err, "preinit") : err;
+    }
+    if (w->preinit) {
+        wf_exec_set_stack_limit((size_t)w->limits.max_stack_kb * 1024);
+        err = run_initializer(w, wi);
+        wf_exec_set_stack_limit(0);
+        if (!err) err = wf_snapshot_take(wi->store, &w->tmpl);
+        if (err) {
+            inst_free(wi);
+            pthread_mutex_unlock(&w->tmpl_mu);
+            return err->kind == WF_ERR_UNSUPPORTED ? wf_error_wrap(err, "%s: preinit", w->id) : err;
+        }
+    } else if (!wi->store->ran_code) {
+        err = wf_snapshot_take(wi->store, &w->tmpl);
+        wf_error_free(err);   /* no snapshot: fresh instances */
+        err = NULL;
+    }
+    if (w->tmpl) err = wf_snapshot_reset(w->tmpl, wi->store);
+    if (w->tmpl && !err && wf_slots_put(&w->idle, wi)) wi = NULL;
+    wf_error_free(err);
+    if (wi) inst_free(wi);
+    __atomic_store_n(&w->tmpl_done, true, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&w->tmpl_mu);
+    return NULL;
+}
+
+static wf_error *wasm_prepare(void *fn, void **out)
+{
+    wasm_fn *w = fn;
+    /* A preview 1 context holds host handles: only a module that imports
+     * nothing of preview 1 (and needs no env check) can share slots. */
+    bool pooled = !w->preview1 || (!w->p1 && !w->nenv);
+    wf_error *err = pooled ? ensure_template(w) : NULL;
+    if (err) return err;
+    bool slot = pooled && w->tmpl;
+    wasm_inst *wi = slot ? wf_slots_take(&w->idle) : NULL;
+    if (!wi) {
+        if ((err = inst_new(w, slot, &wi))) return err;
+        if (slot && (err = wf_snapshot_reset(w->tmpl, wi->store))) {
+            inst_free(wi);
+            return wf_error_wrap(err, "%s: instantiation", w->id);
+        }
+        wi->slot = slot;
     }
     *out = wi;
     return NULL;
@@ -276,7 +485,7 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
         err = call_core(w, wi->func, args, nargs, result);
     }
     wf_exec_set_stack_limit(0);
-    wf_rt_outlog_flush(&wi->out);
+    out_flush(wi);
     if (err && err->kind == WF_ERR_EXIT) {
         /* proc_exit(0) from a function that owes no result is a normal
          * return; anything else failed (runtime.h). */
@@ -295,16 +504,20 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
     return err;
 }
 
+/* A slot is reset here, at the end of its call (a trap or a timeout
+ * included), so an idle slot is never dirty; one that cannot be reset is freed. */
 static void wasm_release(void *fn, void *inst)
 {
-    (void)fn;
+    wasm_fn *w = fn;
     wasm_inst *wi = inst;
     if (!wi) return;
-    wf_rt_outlog_flush(&wi->out);
-    wf_store_free(wi->store);
-    wf_wasi_ctx_free(wi->ctx);
-    wf_rt_outlog_free(&wi->out);
-    free(wi);
+    if (wi->slot) {
+        out_flush(wi);
+        wf_error *e = wf_snapshot_reset(w->tmpl, wi->store);
+        if (!e && wf_slots_put(&w->idle, wi)) return;
+        wf_error_free(e);
+    }
+    inst_free(wi);
 }
 
 static void wasm_signature(void *fn, wf_fn_sig *out)
@@ -317,9 +530,24 @@ static void wasm_signature(void *fn, wf_fn_sig *out)
 static void wasm_destroy(void *fn)
 {
     wasm_fn *w = fn;
+    wf_slots_fini(&w->idle, slot_free, NULL);
+    wf_snapshot_free(w->tmpl);
+    pthread_mutex_destroy(&w->tmpl_mu);
     free(w->id);
     free(w->method);
-    wf_rt_wasi_free(&w->wasi);
+    for (size_t i = 0; i < w->nargs; i++) free(w->args[i]);
+    free(w->args);
+    free(w->cwd);
+    for (size_t i = 0; i < w->nenv; i++) {
+        free((char *)w->env[i].id);
+        free((char *)w->env[i].name);
+    }
+    free(w->env);
+    for (size_t i = 0; i < w->nmounts; i++) {
+        free((char *)w->mounts[i].host);
+        free((char *)w->mounts[i].guest);
+    }
+    free(w->mounts);
     if (w->stub_msg) {
         for (uint32_t i = 0; i < wf_module_import_count(w->module); i++) free(w->stub_msg[i]);
         free(w->stub_msg);
@@ -341,7 +569,25 @@ static void copy_wasi(wasm_fn *w, const wf_wasi_config *c)
 {
     w->p1 = wf_wasi_p1_imported(w->module);
     w->preview1 = c->preview1;
-    wf_rt_wasi_copy(&w->wasi, c);
+    w->args = wf_xcalloc(c->nargs + 1, sizeof *w->args);
+    for (size_t i = 0; i < c->nargs; i++) w->args[i] = wf_xstrdup(c->args[i]);
+    w->nargs = c->nargs;
+    w->cwd = c->cwd ? wf_xstrdup(c->cwd) : NULL;
+    w->env = wf_xcalloc(c->nenv + 1, sizeof *w->env);
+    for (size_t i = 0; i < c->nenv; i++)
+        w->env[i] = (wf_wasi_env_var){ wf_xstrdup(c->env[i].id), wf_xstrdup(c->env[i].name),
+                                       c->env[i].required };
+    w->nenv = c->nenv;
+    w->env_lookup = c->env_lookup;
+    w->env_ud = c->env_ud;
+    w->mounts = wf_xcalloc(c->nmounts + 1, sizeof *w->mounts);
+    for (size_t i = 0; i < c->nmounts; i++)
+        w->mounts[i] = (wf_wasi_mount_config){ wf_xstrdup(c->mounts[i].host),
+                                               wf_xstrdup(c->mounts[i].guest),
+                                               c->mounts[i].read_only };
+    w->nmounts = c->nmounts;
+    w->log = c->log;
+    w->log_ud = c->log_ud;
     /* Imports not enabled trap when called, saying which word enables them. */
     uint32_t n = wf_module_import_count(w->module);
     w->stub_msg = wf_xcalloc(n + 1, sizeof *w->stub_msg);
@@ -391,6 +637,22 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     w->rt = rt;
     w->funcs = cfg->funcs;
     copy_wasi(w, &cfg->wasi);
+    w->preinit = cfg->preinit;
+    pthread_mutex_init(&w->tmpl_mu, NULL);
+    wf_slots_init(&w->idle);
+    if (w->preinit && w->preview1 && w->p1) {
+        wasm_destroy(w);
+        return wf_error_new(WF_ERR_UNSUPPORTED, "%s: preinit cannot be combined with WASI preview 1: "
+                            "the snapshot would hold host handles (open files, arguments, "
+                            "environment)", id);
+    }
+    if (w->preinit) {
+        wf_error *pe = ensure_template(w);
+        if (pe) {
+            wasm_destroy(w);
+            return pe;
+        }
+    }
     wf_fn_options opts = { .pool = cfg->pool, .max_execution_ms = cfg->limits.max_execution_ms };
     wf_error *e = wf_runtime_add(rt, id, &wasm_kind, w, &opts);
     if (e) wasm_destroy(w);

@@ -4,11 +4,17 @@
  * memories and tags, element and data segment initialisation, the start
  * function; export lookup; the segment state (table.init, memory.init,
  * elem.drop, data.drop) shared with the interpreter.
+ *
+ * A defined memory whose module has a data image (image.h) is mapped from
+ * it instead of being filled segment by segment. A "bare" store (wf_store.bare)
+ * gets instances without segments applied and without start functions: they
+ * are about to be reset to a snapshot.
  */
 #include <stdio.h>
 
 #include "base/error.h"
 #include "wasm/code.h"
+#include "wasm/image.h"
 #include "wasm/runtime.h"
 
 static const char *const kind_names[] = {
@@ -93,7 +99,10 @@ bool wf_instance_memory_init(wf_instance *inst, wf_memory *m, uint32_t seg,
     const wf_dataseg *d = &inst->module->datas[seg];
     uint64_t len = inst->data_dropped[seg] ? 0 : d->len;
     if (src > len || n > len - src || dst > m->size || n > m->size - dst) return false;
-    if (n) memcpy(m->base + dst, d->bytes + src, (size_t)n);
+    if (n) {
+        memcpy(m->base + dst, d->bytes + src, (size_t)n);
+        m->written = true;
+    }
     return true;
 }
 
@@ -173,8 +182,12 @@ static wf_error *create_objects(wf_store *s, wf_instance *inst)
             return e;
         if ((e = wf_table_create(s, &m->tables[i].type, init.ref, &inst->tables[i]))) return e;
     }
-    for (uint32_t i = m->nmem_imports; i < m->nmems; i++)
+    for (uint32_t i = m->nmem_imports; i < m->nmems; i++) {
         if ((e = wf_memory_create(s, &m->mems[i], &inst->mems[i]))) return e;
+        const wf_memimage *img = s->bare ? NULL : wf_module_data_image(m, i);
+        if (img && !wf_memory_map_image(inst->mems[i], img))
+            return wf_error_new(WF_ERR_LIMIT, "cannot map the memory image of memory %u", i);
+    }
     for (uint32_t i = m->ntag_imports; i < m->ntags; i++)
         inst->tags[i] = wf_tag_create(s, m->tags[i]);
     return NULL;
@@ -227,6 +240,10 @@ static wf_error *init_segments(wf_instance *inst)
         if ((e = wf_constexpr_eval(inst, &seg->offset, &off))) return e;
         if (seg->memory >= m->nmems)
             return wf_error_new(WF_ERR_INTERNAL, "data segment %u: unknown memory", i);
+        if (seg->memory >= m->nmem_imports && inst->mems[seg->memory]->image_len) {
+            wf_instance_data_drop(inst, i);   /* in the memory's image already */
+            continue;
+        }
         if (!wf_instance_memory_init(inst, inst->mems[seg->memory], i, off.u32, 0, seg->len))
             return trap("out of bounds memory access");
         wf_instance_data_drop(inst, i);
@@ -238,6 +255,7 @@ static wf_error *run_start(wf_instance *inst)
 {
     const wf_module *m = inst->module;
     if (!m->has_start) return NULL;
+    inst->store->ran_code = true;
     if (m->start >= m->nfuncs)
         return wf_error_new(WF_ERR_INTERNAL, "unknown start function %u", m->start);
     wf_func *f = inst->funcs[m->start];
@@ -264,9 +282,9 @@ wf_error *wf_instance_new(wf_store *s, const wf_module *m,
     }
     wf_instance *inst = instance_alloc(s, m, imports);
     wf_error *e = create_objects(s, inst);
-    if (!e) e = eval_elems(inst);
-    if (!e) e = init_segments(inst);
-    if (!e) e = run_start(inst);
+    if (!e && !s->bare) e = eval_elems(inst);
+    if (!e && !s->bare) e = init_segments(inst);
+    if (!e && !s->bare) e = run_start(inst);
     if (e) return e;
     *out = inst;
     return NULL;

@@ -17,6 +17,10 @@
  * its reservation, still accessible up to its old size, waits in a small
  * process-wide cache; the next memory adjusts the accessible part with one
  * mprotect, or none when the sizes match.
+ *
+ * A memory may instead start from an image (image.h), mapped over the first
+ * part of its reservation; wf_memory_release turns that part back into
+ * anonymous, inaccessible pages before the reservation is cached.
  */
 #include <pthread.h>
 #include <sys/mman.h>
@@ -160,10 +164,22 @@ uint8_t *wf_memory_data(wf_memory *m) { return m->base; }
 
 uint64_t wf_memory_size(const wf_memory *m) { return m->size; }
 
-/* Called by wf_store_free only. */
+/* Called by wf_store_free only. A memory mapped from an image (image.h)
+ * gets anonymous, inaccessible pages back over the mapping first: a
+ * reservation in the cache is anonymous and zero throughout. */
 void wf_memory_release(wf_memory *m)
 {
     if (!m) return;
-    if (m->base) unreserve(m->base, m->size);
+    if (m->base && m->image_len) {
+        uint64_t len = WF_MAX(m->image_len, m->size);
+        if (mmap(m->base, (size_t)len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                 -1, 0) == MAP_FAILED) {
+            munmap(m->base, WF_MEM_RESERVE + WF_MEM_GUARD);
+        } else {
+            unreserve(m->base, 0);
+        }
+    } else if (m->base) {
+        unreserve(m->base, m->size);
+    }
     free(m);
 }

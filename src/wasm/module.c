@@ -4,6 +4,7 @@
  */
 #include "wasm/code.h"
 #include "wasm/decode.h"
+#include "wasm/image.h"
 
 /* The module owns a private copy of the bytes; *out is the caller's. */
 wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
@@ -58,6 +59,7 @@ void wf_module_free(wf_module *m)
     for (uint32_t i = 0; i < m->ndatas; i++) free_const(&m->datas[i].offset);
     free(m->datas);
     free(m->func_declared);
+    wf_module_images_free(m);
     free(m->bytes);
     free(m);
 }

@@ -141,6 +141,8 @@ struct wf_module {
     /* Functions that may be referenced by ref.func in code: those in element
      * segments, exports and global initialisers ("declared" references). */
     uint8_t *func_declared;     /* one flag per function */
+    /* Data images of the defined memories (image.c), made on first use. */
+    struct wf_modimages *images;
 };
 
 /* Find an export by name; NULL when absent. */

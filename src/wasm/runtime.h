@@ -35,6 +35,12 @@ struct wf_memory {
     size_t reserved;        /* bytes of address space reserved at base */
     wf_memtype type;        /* limits.min is the current page count */
     uint64_t limit_pages;   /* host-imposed cap (max_memory_mb), 0 = none */
+    /* Memory images (image.h): [0, image_len) is a copy-on-write mapping
+     * of image image_id (0: none, all anonymous); written is set once a
+     * data segment is copied in after the mapping. */
+    uint64_t image_id;
+    uint64_t image_len;
+    bool written;
 };
 
 struct wf_table {
@@ -96,6 +102,12 @@ struct wf_store {
     WF_VEC(wf_global *) globals;
     WF_VEC(wf_tag *) tags;
     uint64_t memory_limit_pages; /* cap for every memory made here, 0 = none */
+    /* Instantiate "bare": no element or data segment applied, no start
+     * function run; for stores about to be reset to a snapshot (image.h). */
+    bool bare;
+    /* Set once code ran while instantiating (a start function): the state
+     * is then no longer the modules' initial one. */
+    bool ran_code;
 };
 
 struct wf_caller {

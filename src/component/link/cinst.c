@@ -15,6 +15,7 @@
  */
 #include "component/link/cinst_int.h"
 #include "base/error.h"
+#include "wasm/runtime.h"
 
 #include <ctype.h>
 
@@ -724,6 +725,8 @@ static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
         if (d->u.start.nargs || d->u.start.nresults)
             return wf_error_new(WF_ERR_UNSUPPORTED, "start functions with values are not supported");
         if ((e = space_get(s, WF_CSORT_FUNC, d->u.start.func, &x))) return e;
+        if (s->root->store->bare) return NULL;   /* about to be reset to a snapshot */
+        s->root->store->ran_code = true;
         return wf_cfunc_call(x.of.func, NULL, NULL, NULL);
     }
     case WF_CDEF_VALUE:
@@ -764,6 +767,8 @@ wf_error *wf_cinstance_new(wf_store *s, const wf_component *c, const wf_clinker 
 
 void *wf_cinstance_data(const wf_cinstance *inst) { return inst ? inst->data : NULL; }
 
+void wf_cinstance_set_data(wf_cinstance *inst, void *data) { inst->data = data; }
+
 wf_error *wf_cinstance_new_with(wf_store *s, const wf_component *c, const wf_clinker *l, void *data,
                                 wf_cinstance **out)
 {
@@ -800,6 +805,27 @@ wf_error *wf_cinstance_drop_handle(wf_cinstance *inst, const wf_val *handle)
     if (!ours)
         return wf_error_new(WF_ERR_INVALID, "the handle is not of a resource type of this instance");
     return wf_cabi_run_dtor(rt, rep, NULL);
+}
+
+size_t wf_cinstance_open_handles(const wf_cinstance *inst)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < inst->crts.len; i++) {
+        const cabi_inst *ci = &inst->crts.data[i]->ci;
+        for (size_t k = 1; k < ci->handles.len; k++) n += ci->handles.data[k].rt != NULL;
+    }
+    return n;
+}
+
+void wf_cinstance_reset(wf_cinstance *inst)
+{
+    for (size_t i = 0; i < inst->crts.len; i++) {
+        cabi_inst *ci = &inst->crts.data[i]->ci;
+        ci->handles.len = 1;   /* [0] is never a handle */
+        ci->free.len = 0;
+        ci->may_enter = ci->may_leave = true;
+        ci->poisoned = false;
+    }
 }
 
 void wf_cinstance_free(wf_cinstance *inst)

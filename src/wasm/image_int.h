@@ -1,0 +1,28 @@
+/*
+ * image_int.h - the memory image itself, shared by image.c (images, module
+ * data images, mapping) and snapshot.c (snapshots holding images).
+ */
+#ifndef WF_IMAGE_INT_H
+#define WF_IMAGE_INT_H
+
+#include "wasm/image.h"
+
+struct wf_memimage {
+    int fd;                     /* a sealed memfd of len bytes */
+    uint64_t len;               /* the memory's size with this image: whole wasm pages */
+    uint64_t id;                /* unique in the process: wf_memory.image_id */
+};
+
+/* A sealed memfd of len bytes (> 0) filled by fill through a shared
+ * mapping, or the content of bytes[0, len) (all-zero host pages left as
+ * holes); NULL when the kernel refuses. */
+wf_memimage *wf_memimage_make(uint64_t len, void (*fill)(void *ud, uint8_t *dst), void *ud);
+wf_memimage *wf_memimage_from_bytes(const uint8_t *bytes, uint64_t len);
+void wf_memimage_free(wf_memimage *img);
+uint64_t wf_memimage_len(const wf_memimage *img);
+
+/* Back to img: a memory already mapped from it drops its own pages
+ * (madvise), another one maps it; false when the kernel refuses. */
+bool wf_memory_reset_image(wf_memory *m, const wf_memimage *img);
+
+#endif

@@ -1,0 +1,383 @@
+/* test_slots.c - memory images, snapshots and pooled instance slots
+ * (wasm/image.h, runtime/slots.h): no state survives a call.
+ *
+ * One function, `step(mode)`, reports how far its instance is from pristine
+ * (0: pristine) and then dirties it: a mutable global, a byte of the data
+ * segment (whose 70,000 bytes make the memory start from a memfd image), a
+ * byte past the data, a table slot, memory.grow plus a write into the new
+ * page, and in the component a resource handle left in its handle table;
+ * mode 1 then traps, mode 2 spins until the deadline stops it. Called again
+ * on the same function (the inline pool: one slot, reused), it must report
+ * 0 every time: after a normal return, after a trap, after a timeout. The
+ * engine-level tests show the same instance is reset (and that without the
+ * reset the state would be seen), and that `preinit` snapshots the state
+ * an initialiser leaves, refusing what cannot be snapshotted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "cli/cwat.h"
+#include "component/component.h"
+#include "runtime/runtime.h"
+#include "wasm/code.h"
+#include "wasm/image.h"
+#include "wasm/runtime.h"
+
+#define DATA_LEN 70000
+
+/* The stateful core: memory 2 pages, DATA_LEN bytes of 'a' at 0, global $g,
+ * table [$one, $one]. $new_handle is spliced in by the component. */
+static char *step_module(const char *imports, const char *handle_check)
+{
+    char *data = wf_xmalloc(DATA_LEN + 1);
+    memset(data, 'a', DATA_LEN);
+    data[DATA_LEN] = 0;
+    char *m = wf_xasprintf(
+        "(module\n%s"
+        "  (type $r (func (result i32)))\n"
+        "  (memory (export \"memory\") 2)\n"
+        "  (data (i32.const 0) \"%s\")\n"
+        "  (global $g (mut i32) (i32.const 0))\n"
+        "  (table 2 funcref) (elem (i32.const 0) $one $one) (elem declare func $two)\n"
+        "  (func $one (result i32) i32.const 1)\n"
+        "  (func $two (result i32) i32.const 2)\n"
+        "  (func $state (result i32)\n"
+        "    (i32.add (i32.add (i32.add (global.get $g)\n"
+        "      (i32.mul (i32.ne (i32.load8_u (i32.const 0)) (i32.const 97)) (i32.const 10)))\n"
+        "      (i32.add (i32.mul (i32.ne (i32.load8_u (i32.const 69999)) (i32.const 97)) (i32.const 10))\n"
+        "               (i32.mul (i32.ne (i32.load8_u (i32.const 100000)) (i32.const 0)) (i32.const 100))))\n"
+        "      (i32.add (i32.mul (i32.ne (call_indirect (type $r) (i32.const 0)) (i32.const 1)) (i32.const 1000))\n"
+        "               (i32.mul (i32.ne (memory.size) (i32.const 2)) (i32.const 10000)))))\n"
+        "  (func (export \"step\") (param $mode i32) (result i32) (local $s i32)\n"
+        "    (local.set $s (call $state))\n%s"
+        "    (drop (memory.grow (i32.const 1)))\n"
+        "    (if (i32.load8_u (i32.const 140000)) (then (local.set $s (i32.add (local.get $s) (i32.const 200000)))))\n"
+        "    (i32.store8 (i32.const 140000) (i32.const 9))\n"
+        "    (global.set $g (i32.const 5))\n"
+        "    (i32.store8 (i32.const 0) (i32.const 1))\n"
+        "    (i32.store8 (i32.const 100000) (i32.const 1))\n"
+        "    (table.set (i32.const 0) (ref.func $two))\n"
+        "    (if (i32.eq (local.get $mode) (i32.const 1)) (then unreachable))\n"
+        "    (if (i32.eq (local.get $mode) (i32.const 2)) (then (loop (br 0))))\n"
+        "    (local.get $s)))\n",
+        imports, data, handle_check);
+    free(data);
+    return m;
+}
+
+static wf_module *core_module(void)
+{
+    char *wat = step_module("", "");
+    wf_module *m;
+    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
+    free(wat);
+    if (e) fail_msg("module: %s", e->message);
+    return m;
+}
+
+static wf_component *component(void)
+{
+    char *core = step_module("  (import \"\" \"new\" (func $new (param i32) (result i32)))\n",
+        "    (if (i32.ne (call $new (i32.const 7)) (i32.const 1))\n"
+        "      (then (local.set $s (i32.add (local.get $s) (i32.const 100000)))))\n");
+    char *text = wf_xasprintf(
+        "(component\n"
+        "  (core module $Dtor (func (export \"dtor\") (param i32)))\n"
+        "  (core instance $d (instantiate $Dtor))\n"
+        "  (type $R (resource (rep i32) (dtor (core func $d \"dtor\"))))\n"
+        "  (core func $new (canon resource.new $R))\n"
+        "  (core module $M %s\n"
+        "  (core instance $m (instantiate $M (with \"\" (instance (export \"new\" (func $new))))))\n"
+        "  (func (export \"step\") (param \"mode\" u32) (result u32)\n"
+        "    (canon lift (core func $m \"step\"))))\n", core + strlen("(module"));
+    free(core);
+    /* the module's text without its "(module" opener: the closing paren ends $M */
+    wf_buf b = {0};
+    wf_error *e = wf_cwat_compile(text, strlen(text), &b);
+    free(text);
+    if (e) fail_msg("compile: %s", e->message);
+    wf_component *c;
+    e = wf_component_new(b.data, b.len, &c);
+    wf_buf_free(&b);
+    if (e) fail_msg("decode: %s", e->message);
+    return c;
+}
+
+static wf_error *step(wf_runtime *rt, const char *id, uint32_t mode, int64_t *out)
+{
+    wf_val arg = wf_val_uint(WF_VAL_U32, mode), r;
+    wf_error *e = wf_runtime_call(rt, id, &arg, 1, &r, NULL);
+    if (!e) {
+        *out = r.kind == WF_VAL_U32 ? (int64_t)r.of.u : r.of.s;
+        wf_val_free(&r);
+    }
+    return e;
+}
+
+static void expect_pristine(wf_runtime *rt, const char *id)
+{
+    int64_t v = -1;
+    wf_error *e = step(rt, id, 0, &v);
+    if (e) fail_msg("%s: %s", id, e->message);
+    assert_int_equal(v, 0);
+}
+
+static void expect_kind(wf_runtime *rt, const char *id, uint32_t mode, wf_error_kind kind)
+{
+    int64_t v;
+    wf_error *e = step(rt, id, mode, &v);
+    if (!e) fail_msg("%s: step(%u) succeeded", id, mode);
+    assert_int_equal(e->kind, kind);
+    wf_error_free(e);
+}
+
+/* The same function again and again: returns, a trap, a timeout. */
+static void no_leaks(wf_runtime *rt, const char *id)
+{
+    for (int i = 0; i < 5; i++) expect_pristine(rt, id);
+    expect_kind(rt, id, 1, WF_ERR_TRAP);
+    expect_pristine(rt, id);
+    expect_kind(rt, id, 2, WF_ERR_TIMEOUT);
+    expect_pristine(rt, id);
+    expect_pristine(rt, id);
+}
+
+static void test_core_slots(void **state)
+{
+    (void)state;
+    wf_module *m = core_module();
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_limits lim = { .max_execution_ms = 100 };
+    wf_wasm_config inl = { .method = "step", .pool = { .type = WF_RT_POOL_INLINE }, .limits = lim };
+    wf_wasm_config sta = { .method = "step", .pool = { .type = WF_RT_POOL_STATIC, .workers = 2 },
+                           .limits = lim };
+    wf_error *e = wf_runtime_add_wasm(rt, "t:inline", m, &inl);
+    if (!e) e = wf_runtime_add_wasm(rt, "t:static", m, &sta);
+    if (e) fail_msg("add: %s", e->message);
+    no_leaks(rt, "t:inline");
+    no_leaks(rt, "t:static");
+    wf_runtime_free(rt);
+    wf_module_free(m);
+}
+
+static void test_component_slots(void **state)
+{
+    (void)state;
+    wf_component *c = component();
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_limits lim = { .max_execution_ms = 100 };
+    wf_component_config inl = { .method = "step", .pool = { .type = WF_RT_POOL_INLINE }, .limits = lim };
+    wf_component_config sta = { .method = "step", .pool = { .type = WF_RT_POOL_STATIC, .workers = 2 },
+                                .limits = lim };
+    wf_error *e = wf_runtime_add_component(rt, "c:inline", c, &inl);
+    if (!e) e = wf_runtime_add_component(rt, "c:static", c, &sta);
+    if (e) fail_msg("add: %s", e->message);
+    no_leaks(rt, "c:inline");
+    no_leaks(rt, "c:static");
+    wf_runtime_free(rt);
+    wf_component_free(c);
+}
+
+static int32_t exec_step(wf_instance *inst, uint32_t mode)
+{
+    wf_extern x;
+    assert_true(wf_instance_export(inst, "step", 4, &x));
+    wf_slot s[1] = { { .u32 = mode } };
+    wf_error *e = wf_exec_call(x.of.func, s);
+    if (e) fail_msg("step: %s", e->message);
+    return s[0].i32;
+}
+
+/* The engine alone: the memory maps the module's image, a second call sees
+ * the first one's state, a reset puts the same instance back, and the
+ * snapshot also turns a bare instance of another store into a pristine one. */
+static void test_snapshot_reset(void **state)
+{
+    (void)state;
+    wf_module *m = core_module();
+    wf_store *s = wf_store_new();
+    wf_instance *inst;
+    wf_error *e = wf_instance_new(s, m, NULL, 0, &inst);
+    if (e) fail_msg("instantiate: %s", e->message);
+    wf_memory *mem = inst->mems[0];
+    assert_true(mem->image_len == 2 * WF_PAGE_SIZE);   /* mapped from the data image */
+    assert_int_equal(mem->base[DATA_LEN - 1], 'a');
+    wf_snapshot *snap;
+    if ((e = wf_snapshot_take(s, &snap))) fail_msg("snapshot: %s", e->message);
+    assert_int_equal(exec_step(inst, 0), 0);
+    assert_int_equal(exec_step(inst, 0), 5 + 10 + 100 + 1000 + 10000 + 200000);   /* seen without reset */
+    uint8_t *base = mem->base;
+    if ((e = wf_snapshot_reset(snap, s))) fail_msg("reset: %s", e->message);
+    assert_ptr_equal(inst->mems[0], mem);
+    assert_ptr_equal(mem->base, base);
+    assert_int_equal(mem->size, 2 * WF_PAGE_SIZE);
+    assert_int_equal(exec_step(inst, 0), 0);
+
+    wf_store *bare = wf_store_new();
+    bare->bare = true;
+    wf_instance *b;
+    if ((e = wf_instance_new(bare, m, NULL, 0, &b))) fail_msg("bare: %s", e->message);
+    bare->bare = false;
+    assert_int_equal(b->mems[0]->base[0], 0);   /* no segment applied */
+    if ((e = wf_snapshot_reset(snap, bare))) fail_msg("reset bare: %s", e->message);
+    assert_int_equal(exec_step(b, 0), 0);
+    wf_store_free(bare);
+
+    /* A store of another module does not match. */
+    wf_module *other;
+    const char *wat = "(module (memory 1))";
+    if ((e = wf_module_from_wat(wat, strlen(wat), &other))) fail_msg("%s", e->message);
+    wf_store *s2 = wf_store_new();
+    if ((e = wf_instance_new(s2, other, NULL, 0, &b))) fail_msg("%s", e->message);
+    e = wf_snapshot_reset(snap, s2);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_INTERNAL);
+    wf_error_free(e);
+    wf_store_free(s2);
+    wf_module_free(other);
+
+    wf_snapshot_free(snap);
+    wf_store_free(s);
+    wf_module_free(m);
+}
+
+/* A table that one module fills with its functions and another defines
+ * (the fixup pattern of WASI adapters): recorded by position in the store,
+ * so a bare instance of the component calls the right function after a reset. */
+static const char *SHARED_TABLE =
+    "(component\n"
+    "  (core module $A (table (export \"t\") 2 funcref) (type $r (func (result i32)))\n"
+    "    (func (export \"call0\") (result i32) (call_indirect (type $r) (i32.const 0))))\n"
+    "  (core instance $a (instantiate $A))\n"
+    "  (core module $B (import \"a\" \"t\" (table 2 funcref))\n"
+    "    (func $f (result i32) i32.const 7) (elem (i32.const 0) $f))\n"
+    "  (core instance $b (instantiate $B (with \"a\" (instance $a))))\n"
+    "  (func (export \"call0\") (result u32) (canon lift (core func $a \"call0\"))))\n";
+
+static uint32_t call0(wf_cinstance *ci)
+{
+    wf_val r;
+    wf_error *e = wf_cinstance_call(ci, "call0", NULL, 0, &r);
+    if (e) fail_msg("call0: %s", e->message);
+    return r.of.u;
+}
+
+static void test_snapshot_shared_table(void **state)
+{
+    (void)state;
+    wf_buf b = {0};
+    wf_error *e = wf_cwat_compile(SHARED_TABLE, strlen(SHARED_TABLE), &b);
+    if (e) fail_msg("compile: %s", e->message);
+    wf_component *c;
+    if ((e = wf_component_new(b.data, b.len, &c))) fail_msg("decode: %s", e->message);
+    wf_buf_free(&b);
+    wf_store *s = wf_store_new();
+    wf_cinstance *ci;
+    if ((e = wf_cinstance_new(s, c, NULL, &ci))) fail_msg("instantiate: %s", e->message);
+    wf_snapshot *snap;
+    if ((e = wf_snapshot_take(s, &snap))) fail_msg("snapshot: %s", e->message);
+    assert_int_equal(call0(ci), 7);
+    wf_store *s2 = wf_store_new();
+    s2->bare = true;
+    wf_cinstance *ci2;
+    if ((e = wf_cinstance_new(s2, c, NULL, &ci2))) fail_msg("bare: %s", e->message);
+    s2->bare = false;
+    wf_error *u = wf_cinstance_call(ci2, "call0", NULL, 0, &(wf_val){0});   /* no segment: null entry */
+    assert_non_null(u);
+    assert_int_equal(u->kind, WF_ERR_TRAP);
+    wf_error_free(u);
+    wf_cinstance_reset(ci2);
+    if ((e = wf_snapshot_reset(snap, s2))) fail_msg("reset: %s", e->message);
+    assert_int_equal(call0(ci2), 7);
+    wf_cinstance_free(ci2);
+    wf_store_free(s2);
+    wf_snapshot_free(snap);
+    wf_cinstance_free(ci);
+    wf_store_free(s);
+    wf_component_free(c);
+}
+
+/* preinit: the start function and `_initialize` run once, at add; every
+ * call starts from what they left. Without preinit, the start function runs
+ * in every call's fresh instance and `_initialize` not at all. */
+static const char *INIT_WAT =
+    "(module (memory 1) (global $g (mut i32) (i32.const 0)) (global $runs (mut i32) (i32.const 0))\n"
+    "  (func $start (global.set $g (i32.add (global.get $g) (i32.const 1))))\n"
+    "  (start $start)\n"
+    "  (func (export \"_initialize\") (global.set $g (i32.add (global.get $g) (i32.const 10)))\n"
+    "    (i32.store (i32.const 64) (i32.const 1234)))\n"
+    "  (func (export \"get\") (result i32)\n"
+    "    (global.set $runs (i32.add (global.get $runs) (i32.const 1)))\n"
+    "    (i32.store (i32.const 64) (i32.add (i32.load (i32.const 64)) (i32.const 1)))\n"
+    "    (i32.add (i32.mul (global.get $runs) (i32.const 100000))\n"
+    "      (i32.add (global.get $g) (i32.mul (i32.load (i32.const 64)) (i32.const 100))))))";
+
+static int64_t call_get(wf_runtime *rt, const char *id)
+{
+    wf_val r;
+    wf_error *e = wf_runtime_call(rt, id, NULL, 0, &r, NULL);
+    if (e) fail_msg("%s: %s", id, e->message);
+    int64_t v = r.of.s;
+    wf_val_free(&r);
+    return v;
+}
+
+static void test_preinit(void **state)
+{
+    (void)state;
+    wf_module *m;
+    wf_error *e = wf_module_from_wat(INIT_WAT, strlen(INIT_WAT), &m);
+    if (e) fail_msg("%s", e->message);
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_config pre = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true };
+    wf_wasm_config plain = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE } };
+    if ((e = wf_runtime_add_wasm(rt, "t:pre", m, &pre))) fail_msg("%s", e->message);
+    if ((e = wf_runtime_add_wasm(rt, "t:plain", m, &plain))) fail_msg("%s", e->message);
+    for (int i = 0; i < 3; i++) {
+        /* one run, g = 1 + 10, memory[64] = 1234 + 1 */
+        assert_int_equal(call_get(rt, "t:pre"), 100000 + 11 + 123500);
+        /* one run, g = 1 (start only), memory[64] = 0 + 1 */
+        assert_int_equal(call_get(rt, "t:plain"), 100000 + 1 + 100);
+    }
+    /* Refused at add: a module importing WASI preview 1 with it enabled;
+     * an initialiser that traps. */
+    wf_module *wasi;
+    const char *wasi_wat = "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func (param i32)))"
+                           " (func (export \"get\") (result i32) i32.const 1))";
+    if ((e = wf_module_from_wat(wasi_wat, strlen(wasi_wat), &wasi))) fail_msg("%s", e->message);
+    wf_wasm_config p1 = pre;
+    p1.wasi.preview1 = true;
+    e = wf_runtime_add_wasm(rt, "t:p1", wasi, &p1);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_UNSUPPORTED);
+    assert_non_null(strstr(e->message, "preinit cannot be combined with WASI preview 1"));
+    wf_error_free(e);
+    wf_module *bad;
+    const char *trap = "(module (func (export \"_initialize\") unreachable) (func (export \"f\")))";
+    if ((e = wf_module_from_wat(trap, strlen(trap), &bad))) fail_msg("%s", e->message);
+    wf_wasm_config bc = { .method = "f", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true };
+    e = wf_runtime_add_wasm(rt, "t:bad", bad, &bc);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TRAP);
+    assert_non_null(strstr(e->message, "preinit: `_initialize`"));
+    wf_error_free(e);
+    wf_runtime_free(rt);
+    wf_module_free(bad);
+    wf_module_free(wasi);
+    wf_module_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_snapshot_reset),
+        cmocka_unit_test(test_snapshot_shared_table),
+        cmocka_unit_test(test_core_slots),
+        cmocka_unit_test(test_component_slots),
+        cmocka_unit_test(test_preinit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
