@@ -7,7 +7,14 @@
 #ifndef WF_CLI_H
 #define WF_CLI_H
 
+#include <stdio.h>
+
 enum { WF_EXIT_OK = 0, WF_EXIT_FAIL = 1, WF_EXIT_USAGE = 2, WF_EXIT_LOAD = 3 };
+
+/* For a subcommand of exactly one operand (hash FILE, wit PATH): -1 when
+ * argv holds one, so the command goes on; else the exit status, help
+ * printed (--help / -h: on stdout, 0; any other use: on stderr, 2). */
+int wf_cli_one_operand(int argc, char **argv, void (*help)(FILE *out));
 
 int wf_cli_wast(int argc, char **argv);
 int wf_cli_check(int argc, char **argv);

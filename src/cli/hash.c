@@ -19,14 +19,8 @@ static void help(FILE *out)
 
 int wf_cli_hash(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        help(stdout);
-        return WF_EXIT_OK;
-    }
-    if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
-        help(stderr);
-        return WF_EXIT_USAGE;
-    }
+    int rc = wf_cli_one_operand(argc, argv, help);
+    if (rc >= 0) return rc;
     uint8_t d[WF_SHA256_LEN];
     wf_error *e = wf_sha256_file(argv[1], d);
     if (e) {

@@ -27,6 +27,19 @@ static void usage(FILE *out)
     fprintf(out, "\n`wasmfn COMMAND --help` describes a command.\n");
 }
 
+int wf_cli_one_operand(int argc, char **argv, void (*help)(FILE *out))
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        help(stdout);
+        return WF_EXIT_OK;
+    }
+    if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
+        help(stderr);
+        return WF_EXIT_USAGE;
+    }
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

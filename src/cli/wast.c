@@ -133,12 +133,6 @@ char *wf_wast_error_str(const wf_error *e)
     return r;
 }
 
-static char *node_text(const wast_node *n)
-{
-    return n->kind == WAST_STRING ? wf_xstrndup(n->str, n->str_len)
-                                  : wf_xstrndup(n->start, n->len);
-}
-
 /* ---- Externrefs: stable distinct non-null pointers per N ----------------------- */
 
 static void *extern_ref(void *ctx, uint32_t n)
@@ -153,16 +147,11 @@ static void *extern_ref(void *ctx, uint32_t n)
 
 /* ---- Finding instances ----------------------------------------------------------- */
 
-static bool same_id(const wast_node *a, const wast_node *b)
-{
-    return a && b && a->len == b->len && !memcmp(a->start, b->start, a->len);
-}
-
 static inst_entry *find_inst(script *sc, const wast_node *id)
 {
     if (!id) return sc->current;
     for (size_t i = sc->insts.len; i-- > 0;)
-        if (same_id(sc->insts.data[i]->id, id)) return sc->insts.data[i];
+        if (wf_wast_same_id(sc->insts.data[i]->id, id)) return sc->insts.data[i];
     return NULL;
 }
 
@@ -300,7 +289,7 @@ static wf_error *load_module(script *sc, const wast_node *n, wf_instance **out)
         const wast_node *def_id = f.rest < n->nitems ? n->items[f.rest] : NULL;
         def_entry *d = NULL;
         for (size_t i = sc->defs.len; i-- > 0;)
-            if (!def_id || same_id(sc->defs.data[i]->id, def_id)) {
+            if (!def_id || wf_wast_same_id(sc->defs.data[i]->id, def_id)) {
                 d = sc->defs.data[i];
                 break;
             }
@@ -593,17 +582,6 @@ done:
     free(exp);
 }
 
-static const char *kind_word(wf_error_kind k)
-{
-    switch (k) {
-    case WF_ERR_INVALID: return "invalid";
-    case WF_ERR_MALFORMED: return "malformed";
-    case WF_ERR_UNLINKABLE: return "unlinkable";
-    case WF_ERR_TRAP: return "trap";
-    default: return "error";
-    }
-}
-
 static bool starts_with(const char *s, const char *prefix)
 {
     return !strncmp(s, prefix, strlen(prefix));
@@ -614,13 +592,13 @@ static bool starts_with(const char *s, const char *prefix)
 static void judge_error(script *sc, const wast_node *n, outcome *o, wf_error_kind want,
                         const wast_node *msg)
 {
-    char *text = msg ? node_text(msg) : wf_xstrdup("");
+    char *text = msg ? wf_wast_node_text(msg) : wf_xstrdup("");
     bool prefix = want == WF_ERR_TRAP;
     if (o->kind == OUT_ERROR && o->err->kind == want &&
         (!prefix || starts_with(o->err->message, text))) {
         pass(sc);
     } else {
-        char *exp = wf_xasprintf("%s \"%s\"", kind_word(want), text);
+        char *exp = wf_xasprintf("%s \"%s\"", wf_wast_kind_word(want), text);
         if (o->kind == OUT_VALUES && !o->nvals) {
             fail(sc, n, "expected %s, got success", exp);
         } else {

@@ -44,6 +44,13 @@ bool wf_wast_is_id(const wast_node *n);       /* an atom starting with '$' */
 /* The head keyword of a list, or "" when it is not a list led by an atom. */
 const char *wf_wast_head(const wast_node *n, size_t *len);
 bool wf_wast_head_is(const wast_node *n, const char *word);
+/* Two $ids (atoms) written the same. */
+bool wf_wast_same_id(const wast_node *a, const wast_node *b);
+/* A string's contents or an atom's text, as a new string. */
+char *wf_wast_node_text(const wast_node *n);
+/* The script's word for an error kind: "invalid", "malformed",
+ * "unlinkable", "trap" (else "error"). */
+const char *wf_wast_kind_word(wf_error_kind k);
 
 /* ---- Values (wast_value.c) ------------------------------------------------ */
 

@@ -88,15 +88,10 @@ void wf_wast_comp_drop_current(wast_comp *cc)
 
 /* ---- Finding entries ------------------------------------------------------------ */
 
-static bool same_id(const wast_node *a, const wast_node *b)
-{
-    return a && b && a->len == b->len && !memcmp(a->start, b->start, a->len);
-}
-
 static centry *find_id(const centry_vec *v, const wast_node *id)
 {
     for (size_t i = v->len; i-- > 0;)
-        if (same_id(v->data[i]->id, id)) return v->data[i];
+        if (wf_wast_same_id(v->data[i]->id, id)) return v->data[i];
     return NULL;
 }
 
@@ -454,17 +449,6 @@ done:
     free(exp);
 }
 
-static const char *kind_word(wf_error_kind k)
-{
-    switch (k) {
-    case WF_ERR_INVALID: return "invalid";
-    case WF_ERR_MALFORMED: return "malformed";
-    case WF_ERR_UNLINKABLE: return "unlinkable";
-    case WF_ERR_TRAP: return "trap";
-    default: return "error";
-    }
-}
-
 /* Does a trap message say what the script expects? The reference suite's
  * texts are substrings of its engine's messages, some with that engine's
  * "wasm trap: " prefix, which is not part of the reason. */
@@ -478,14 +462,12 @@ static bool trap_matches(const char *message, const char *want)
 static void judge_error(wast_comp *cc, const wast_node *n, outcome *o, wf_error_kind want,
                         const wast_node *msg)
 {
-    char *text = !msg ? wf_xstrdup("")
-               : msg->kind == WAST_STRING ? wf_xstrndup(msg->str, msg->str_len)
-                                          : wf_xstrndup(msg->start, msg->len);
+    char *text = msg ? wf_wast_node_text(msg) : wf_xstrdup("");
     if (o->kind == O_ERROR && o->err->kind == want &&
         (want != WF_ERR_TRAP || trap_matches(o->err->message, text))) {
         wf_wast_pass(cc->rep);
     } else {
-        char *exp = wf_xasprintf("%s \"%s\"", kind_word(want), text);
+        char *exp = wf_xasprintf("%s \"%s\"", wf_wast_kind_word(want), text);
         if (o->kind == O_VALUES && !o->single && !o->result.of.agg.len) wf_wast_fail(cc->rep, n, "expected %s, got success", exp);
         else judge_other(cc, n, o, exp);
         free(exp);

@@ -23,6 +23,7 @@
 
 #include "base/buf.h"
 #include "base/utf8.h"
+#include "component/val_conv.h"
 #include "wasm/wat_lex.h"
 
 #define WAST_CVAL_DEPTH 200
@@ -38,21 +39,18 @@ static bool atom_eq(const wast_node *n, const char *word, size_t wl)
     return n->kind == WAST_ATOM && n->len == wl && !memcmp(n->start, word, wl);
 }
 
-/* The integer kinds by their script names, with their ranges. */
+/* The integer kinds by their script names. */
 static const struct {
     const char *name;
-    wf_val_kind kind;
-    int64_t lo;
-    uint64_t hi;
+    wf_wit_kind kind;
 } int_kinds[] = {
-    { "s8", WF_VAL_S8, INT8_MIN, INT8_MAX },     { "s16", WF_VAL_S16, INT16_MIN, INT16_MAX },
-    { "s32", WF_VAL_S32, INT32_MIN, INT32_MAX }, { "s64", WF_VAL_S64, INT64_MIN, INT64_MAX },
-    { "u8", WF_VAL_U8, 0, UINT8_MAX },           { "u16", WF_VAL_U16, 0, UINT16_MAX },
-    { "u32", WF_VAL_U32, 0, UINT32_MAX },        { "u64", WF_VAL_U64, 0, UINT64_MAX },
+    { "s8", WF_WIT_S8 }, { "s16", WF_WIT_S16 }, { "s32", WF_WIT_S32 }, { "s64", WF_WIT_S64 },
+    { "u8", WF_WIT_U8 }, { "u16", WF_WIT_U16 }, { "u32", WF_WIT_U32 }, { "u64", WF_WIT_U64 },
 };
 
 /* An integer literal of kind int_kinds[k]: optional sign, then what the
- * text format allows for a magnitude (decimal or 0x hex, underscores). */
+ * text format allows for a magnitude (decimal or 0x hex, underscores). Its
+ * range is the one number rule's (val_conv.h); -0 is 0 for every kind. */
 static wf_error *parse_int(const wast_node *a, size_t k, wf_val *out)
 {
     if (!a || a->kind != WAST_ATOM) return bad(a, "expected an integer");
@@ -66,18 +64,15 @@ static wf_error *parse_int(const wast_node *a, size_t k, wf_val *out)
     uint64_t mag;
     if (!len || s[0] == '-' || s[0] == '+' || !wf_wat_num_u64(s, len, &mag))
         return bad(a, "malformed integer");
-    bool is_signed = int_kinds[k].lo < 0;
-    if (neg) {
-        /* -0 is 0 for every kind; any other negative needs a signed kind. */
-        if (mag && (!is_signed || mag > (uint64_t)-(int64_t)(int_kinds[k].lo + 1) + 1))
-            return bad(a, "integer out of range");
-        *out = wf_val_sint(int_kinds[k].kind, mag ? (int64_t)(0 - mag) : 0);
-    } else {
-        if (mag > int_kinds[k].hi) return bad(a, "integer out of range");
-        *out = is_signed ? wf_val_sint(int_kinds[k].kind, (int64_t)mag)
-                         : wf_val_uint(int_kinds[k].kind, mag);
-    }
-    return NULL;
+    if (neg && mag > (uint64_t)1 << 63) return bad(a, "integer out of range (beyond 64 bits)");
+    *out = neg && mag ? wf_val_sint(WF_VAL_S64, -(int64_t)(mag - 1) - 1) : wf_val_uint(WF_VAL_U64, mag);
+    wf_wit_type t = { .kind = int_kinds[k].kind };
+    wf_error *e = wf_val_coerce(&t, out, NULL);
+    if (!e) return NULL;
+    wf_error *r = wf_error_at_line(WF_ERR_MALFORMED, a->line, a->col, "%s", e->message);
+    wf_error_free(e);
+    *out = wf_val_bool(false);   /* a number owns nothing */
+    return r;
 }
 
 /* A float literal. In an expected result the NaN patterns nan:canonical and

@@ -143,3 +143,24 @@ bool wf_wast_head_is(const wast_node *n, const char *word)
 {
     return n && n->kind == WAST_LIST && n->nitems && wf_wast_is_atom(n->items[0], word);
 }
+
+bool wf_wast_same_id(const wast_node *a, const wast_node *b)
+{
+    return a && b && a->len == b->len && !memcmp(a->start, b->start, a->len);
+}
+
+char *wf_wast_node_text(const wast_node *n)
+{
+    return n->kind == WAST_STRING ? wf_xstrndup(n->str, n->str_len) : wf_xstrndup(n->start, n->len);
+}
+
+const char *wf_wast_kind_word(wf_error_kind k)
+{
+    switch (k) {
+    case WF_ERR_INVALID: return "invalid";
+    case WF_ERR_MALFORMED: return "malformed";
+    case WF_ERR_UNLINKABLE: return "unlinkable";
+    case WF_ERR_TRAP: return "trap";
+    default: return "error";
+    }
+}

@@ -1,11 +1,16 @@
 /*
- * val_conv.c - untyped wf_val -> a value of a WIT type, and the one number
- * rule (val_conv.h).
+ * val_conv.c - a wf_val against a WIT type, in one walk (val_conv.h): the
+ * conversion of untyped values (Lua, JSON) into values of the type, and the
+ * check of typed ones before they are lowered into a guest; the one number
+ * rule; and the paths that messages point with.
  *
  * The conversion works in place: numbers change kind, strings and items are
  * moved, not copied, so turning a Lua or JSON argument into its typed value
- * costs one walk. The path for messages is a fixed buffer that positions are
- * appended to and cut back from, formatted only as far as needed.
+ * costs one walk. The check is the same walk over the typed form: it takes
+ * exactly what the Canonical ABI lowers (val.h's kinds, any integer kind in
+ * range for an integer type, a STRING for list<u8>, records with exactly
+ * their fields) and changes nothing; every step that would convert first
+ * returns when checking.
  */
 #include "component/val_conv.h"
 #include "base/error.h"
@@ -16,64 +21,106 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-typedef struct cx {
-    char path[256];
-    size_t len;
-    bool lua;   /* the form is Lua (else JSON) */
-} cx;
+/* ---- paths ------------------------------------------------------------------ */
 
-static size_t push(cx *c, const char *fmt, ...) WF_PRINTF(2, 3);
-static size_t push(cx *c, const char *fmt, ...)
+enum { STEP_INDEX, STEP_FIELD, STEP_KEY, STEP_INT, STEP_UINT, STEP_FLOAT, STEP_KEY_INDEX };
+
+void wf_val_path_init(wf_val_path *p, const char *what, bool one_based)
 {
-    size_t old = c->len;
-    if (c->len < sizeof c->path - 1) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(c->path + c->len, sizeof c->path - c->len, fmt, ap);
-        va_end(ap);
-        if (n > 0) c->len = WF_MIN(c->len + (size_t)n, sizeof c->path - 1);
+    p->what = what;
+    p->param = NULL;
+    p->one_based = one_based;
+    p->depth = 0;
+    p->text[0] = 0;
+}
+
+static size_t step(wf_val_path *p, uint8_t kind, const char *s, uint64_t u)
+{
+    size_t old = p->depth;
+    if (p->depth < WF_VAL_PATH_DEPTH) {
+        struct wf_val_step *st = &p->step[p->depth];
+        st->kind = kind;
+        st->s = s;
+        st->n.u = u;
     }
+    p->depth++;
     return old;
 }
 
-/* ".name" and "[i]": pushed for every field and item, so without printf. */
-static size_t push_str(cx *c, const char *pre, const char *s, const char *post)
+size_t wf_val_path_index(wf_val_path *p, size_t i) { return step(p, STEP_INDEX, NULL, i); }
+size_t wf_val_path_field(wf_val_path *p, const char *name) { return step(p, STEP_FIELD, name, 0); }
+size_t wf_val_path_key(wf_val_path *p, const char *key) { return step(p, STEP_KEY, key, 0); }
+size_t wf_val_path_int(wf_val_path *p, int64_t k) { return step(p, STEP_INT, NULL, (uint64_t)k); }
+size_t wf_val_path_uint(wf_val_path *p, uint64_t k) { return step(p, STEP_UINT, NULL, k); }
+size_t wf_val_path_key_index(wf_val_path *p, size_t i) { return step(p, STEP_KEY_INDEX, NULL, i); }
+
+size_t wf_val_path_float(wf_val_path *p, double k)
 {
-    size_t old = c->len;
-    const char *parts[3] = { pre, s, post };
-    for (int k = 0; k < 3; k++)
-        for (const char *p = parts[k]; *p && c->len < sizeof c->path - 1; p++) c->path[c->len++] = *p;
-    c->path[c->len] = 0;
+    size_t old = step(p, STEP_FLOAT, NULL, 0);
+    if (old < WF_VAL_PATH_DEPTH) p->step[old].n.d = k;
     return old;
 }
 
-static size_t push_index(cx *c, size_t i)
+void wf_val_path_pop(wf_val_path *p, size_t depth)
 {
-    char d[24];
-    size_t n = sizeof d;
-    i += c->lua;
-    d[--n] = 0;
-    do d[--n] = (char)('0' + i % 10); while ((i /= 10) && n > 1);
-    return push_str(c, "[", d + n, "]");
+    p->depth = depth;
 }
 
-static void pop(cx *c, size_t old)
+const char *wf_val_path_str(wf_val_path *p)
 {
-    c->len = old;
-    c->path[old] = 0;
+    size_t cap = sizeof p->text, len = 0;
+    char *t = p->text;
+#define ADD(...) do { if (len < cap) { int n_ = snprintf(t + len, cap - len, __VA_ARGS__); \
+                                       if (n_ > 0) len = WF_MIN(len + (size_t)n_, cap - 1); } } while (0)
+    t[0] = 0;
+    if (p->param) ADD("parameter `%s`", p->param);
+    else if (p->what) ADD("%s", p->what);
+    size_t base = p->one_based;
+    for (size_t k = 0; k < p->depth && k < WF_VAL_PATH_DEPTH; k++) {
+        const struct wf_val_step *st = &p->step[k];
+        const char *s = st->s ? st->s : "?";
+        switch (st->kind) {
+        case STEP_INDEX: ADD("[%llu]", (unsigned long long)(st->n.u + base)); break;
+        case STEP_FIELD: ADD(".%s", s); break;
+        case STEP_KEY: ADD("[%s]", s); break;
+        case STEP_INT: ADD("[%lld]", (long long)st->n.i); break;
+        case STEP_UINT: ADD("[%llu]", (unsigned long long)st->n.u); break;
+        case STEP_FLOAT: {   /* as Lua shows a float key: 1.5, 2.0 */
+            char f[40];
+            snprintf(f, sizeof f, "%.14g", st->n.d);
+            if (!strpbrk(f, ".eni")) strcat(f, ".0");
+            ADD("[%s]", f);
+            break;
+        }
+        default: ADD("[key %llu]", (unsigned long long)(st->n.u + base)); break;
+        }
+    }
+    if (p->depth > WF_VAL_PATH_DEPTH) ADD("...");
+#undef ADD
+    return t;
 }
 
-static wf_error *fail(const cx *c, const char *fmt, ...) WF_PRINTF(2, 3);
-static wf_error *fail(const cx *c, const char *fmt, ...)
+wf_error *wf_val_path_fail(wf_val_path *p, const char *fmt, ...)
 {
     char msg[384];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (!c->len) return wf_error_new(WF_ERR_INVALID, "%s", msg);   /* the caller names the place */
-    return wf_error_new(WF_ERR_INVALID, "%s: %s", c->path, msg);
+    const char *where = wf_val_path_str(p);
+    if (!*where) return wf_error_new(WF_ERR_INVALID, "%s", msg);   /* the caller names the place */
+    return wf_error_new(WF_ERR_INVALID, "%s: %s", where, msg);
 }
+
+/* ---- the walk's state ----------------------------------------------------------- */
+
+typedef struct cx {
+    wf_val_path path;
+    bool lua;     /* the form is Lua (else JSON or typed) */
+    bool typed;   /* checking a typed value: change nothing, convert nothing */
+} cx;
+
+#define fail(c, ...) wf_val_path_fail(&(c)->path, __VA_ARGS__)
 
 bool wf_val_is_pairs(const wf_val *v)
 {
@@ -83,9 +130,10 @@ bool wf_val_is_pairs(const wf_val *v)
     return true;
 }
 
-/* What an untyped value is, in its form's words, for "expected X, got Y". */
+/* What a value is, in its form's words, for "expected X, got Y". */
 static const char *got(const cx *c, const wf_val *v)
 {
+    if (c->typed) return wf_val_kind_name((wf_val_kind)v->kind);
     switch ((wf_val_kind)v->kind) {
     case WF_VAL_BOOL: return "a boolean";
     case WF_VAL_S8: case WF_VAL_S16: case WF_VAL_S32: case WF_VAL_S64:
@@ -103,10 +151,11 @@ static const char *got(const cx *c, const wf_val *v)
     }
 }
 
-static wf_error *mismatch(const cx *c, const wf_wit_type *t, const wf_val *v, const char *form)
+/* "expected T, got Y"; form: how the outside form writes T (typed: the type). */
+static wf_error *mismatch(cx *c, const wf_wit_type *t, const wf_val *v, const char *form)
 {
-    char *ts = form ? NULL : wf_wit_type_str(t);
-    wf_error *e = fail(c, "expected %s, got %s", form ? form : ts, got(c, v));
+    char *ts = form && !c->typed ? NULL : wf_wit_type_str(t);
+    wf_error *e = fail(c, "expected %s, got %s", ts ? ts : form, got(c, v));
     free(ts);
     return e;
 }
@@ -193,9 +242,11 @@ static void int_range(wf_val_kind k, uint64_t *neg, uint64_t *pos)
     }
 }
 
-static wf_error *to_int(const cx *c, const wf_wit_type *t, wf_val *v)
+/* An integer type takes integers in range, and (not when checking a typed
+ * value) integral floats. */
+static wf_error *to_int(cx *c, const wf_wit_type *t, wf_val *v)
 {
-    if (!is_sint(v->kind) && !is_uint(v->kind) && !is_float(v->kind)) return mismatch(c, t, v, NULL);
+    if (!is_sint(v->kind) && !is_uint(v->kind) && (c->typed || !is_float(v->kind))) return mismatch(c, t, v, NULL);
     wf_val_kind k = (wf_val_kind)t->kind;
     num n;
     const char *why = int_of(v, &n);
@@ -206,6 +257,7 @@ static wf_error *to_int(const cx *c, const wf_wit_type *t, wf_val *v)
         if (!strcmp(why, "is not an integer")) return fail(c, "%s is not an integer, expected %s", n.shown, wf_val_kind_name(k));
         return fail(c, "%s is out of range for %s", n.shown, wf_val_kind_name(k));
     }
+    if (c->typed) return NULL;
     if (is_sint((uint8_t)k)) *v = wf_val_sint(k, n.neg ? (int64_t)((uint64_t)0 - n.mag) : (int64_t)n.mag);
     else *v = wf_val_uint(k, n.mag);
     return NULL;
@@ -234,14 +286,16 @@ static const char *float_of(const wf_val *v, bool f32, double *out, char *shown,
     return NULL;
 }
 
-static wf_error *to_float(const cx *c, const wf_wit_type *t, wf_val *v)
+static wf_error *to_float(cx *c, const wf_wit_type *t, wf_val *v)
 {
     double d;
     char shown[40];
     bool f32 = t->kind == WF_WIT_F32;
+    if (c->typed && v->kind == WF_VAL_STRING) return mismatch(c, t, v, NULL);   /* "nan" is JSON's form */
     const char *why = float_of(v, f32, &d, shown, sizeof shown);
     if (why && !strcmp(why, "mismatch")) return mismatch(c, t, v, NULL);
     if (why) return fail(c, "%s %s", shown, why);
+    if (c->typed) return NULL;
     wf_val_free(v);
     *v = f32 ? wf_val_f32((float)d) : wf_val_f64(d);
     return NULL;
@@ -290,20 +344,29 @@ static wf_error *coerce(cx *c, const wf_wit_type *t, wf_val *v);
 /* Coerce item i of an aggregate, its position in the path. */
 static wf_error *coerce_item(cx *c, const wf_wit_type *t, wf_val *v, size_t i)
 {
-    size_t old = push_index(c, i);
+    size_t old = wf_val_path_index(&c->path, i);
     wf_error *e = coerce(c, t, v);
-    pop(c, old);
+    wf_val_path_pop(&c->path, old);
     return e;
 }
 
-static wf_error *to_char(const cx *c, const wf_wit_type *t, wf_val *v)
+/* Coerce v as the value at .name. */
+static wf_error *coerce_field(cx *c, const wf_wit_type *t, wf_val *v, const char *name)
+{
+    size_t old = wf_val_path_field(&c->path, name);
+    wf_error *e = coerce(c, t, v);
+    wf_val_path_pop(&c->path, old);
+    return e;
+}
+
+static wf_error *to_char(cx *c, const wf_wit_type *t, wf_val *v)
 {
     uint32_t cp = 0;
-    if (v->kind == WF_VAL_STRING) {
+    if (v->kind == WF_VAL_STRING && !c->typed) {
         size_t n = v->of.str.len ? wf_utf8_decode((const uint8_t *)v->of.str.data, v->of.str.len, &cp) : 0;
         if (!n || n != v->of.str.len)
             return fail(c, "expected char (a string of one character), got a string of %zu bytes", v->of.str.len);
-    } else if (is_sint(v->kind) || is_uint(v->kind) || v->kind == WF_VAL_CHAR) {
+    } else if (v->kind == WF_VAL_CHAR || (!c->typed && (is_sint(v->kind) || is_uint(v->kind)))) {
         /* upstream's form: the code point */
         if (is_sint(v->kind) && v->of.s < 0) return fail(c, "%lld is not a Unicode scalar value", (long long)v->of.s);
         if (v->of.u > 0x10ffff || (v->of.u >= 0xd800 && v->of.u <= 0xdfff))
@@ -312,6 +375,7 @@ static wf_error *to_char(const cx *c, const wf_wit_type *t, wf_val *v)
     } else {
         return mismatch(c, t, v, NULL);
     }
+    if (c->typed) return NULL;
     wf_val_free(v);
     *v = wf_val_char(cp);
     return NULL;
@@ -319,9 +383,11 @@ static wf_error *to_char(const cx *c, const wf_wit_type *t, wf_val *v)
 
 static wf_error *to_list(cx *c, const wf_wit_type *t, wf_val *v)
 {
-    if (v->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8) {
+    if (v->kind == WF_VAL_STRING && t->elem->kind == WF_WIT_U8 && (!c->typed || !t->len)) {
+        /* list<u8> from a string: its bytes */
         if (t->len && v->of.str.len != t->len)
             return fail(c, "expected %u bytes, got a string of %zu", t->len, v->of.str.len);
+        if (c->typed) return NULL;   /* lowered as it is */
         wf_val l = wf_val_agg(WF_VAL_LIST, v->of.str.len);
         for (size_t i = 0; i < v->of.str.len; i++) l.of.agg.items[i] = wf_val_uint(WF_VAL_U8, (uint8_t)v->of.str.data[i]);
         wf_val_free(v);
@@ -347,7 +413,7 @@ static wf_error *to_tuple(cx *c, const wf_wit_type *t, wf_val *v)
     if (v->kind != WF_VAL_LIST && v->kind != WF_VAL_TUPLE) return mismatch(c, t, v, NULL);
     if (v->of.agg.len != t->nfields)
         return fail(c, "expected a tuple of %zu values, got %zu", t->nfields, v->of.agg.len);
-    v->kind = WF_VAL_TUPLE;
+    if (!c->typed) v->kind = WF_VAL_TUPLE;
     for (size_t i = 0; i < t->nfields; i++) {
         wf_error *e = coerce_item(c, t->fields[i].type, &v->of.agg.items[i], i);
         if (e) return e;
@@ -355,33 +421,41 @@ static wf_error *to_tuple(cx *c, const wf_wit_type *t, wf_val *v)
     return NULL;
 }
 
+/* A record given for a map<string, V>: its (key, value) pairs. */
+static void record_to_pairs(wf_val *v)
+{
+    size_t n = v->of.agg.len;
+    wf_val m = wf_val_agg(WF_VAL_LIST, n);
+    for (size_t i = 0; i < n; i++) {
+        wf_val *kv = &m.of.agg.items[i];
+        *kv = wf_val_agg(WF_VAL_TUPLE, 2);
+        const char *k = v->of.agg.names[i] ? v->of.agg.names[i] : "";
+        kv->of.agg.items[0] = wf_val_string(k, strlen(k));
+        kv->of.agg.items[1] = v->of.agg.items[i];
+        v->of.agg.items[i] = (wf_val){0};
+    }
+    wf_val_free(v);
+    *v = m;
+}
+
 /* map<K, V>: a list of (key, value) pairs, or a record when K is string. */
 static wf_error *to_map(cx *c, const wf_wit_type *t, wf_val *v)
 {
     const wf_wit_type *kt = t->elem->fields[0].type, *vt = t->elem->fields[1].type;
-    if (v->kind == WF_VAL_RECORD && kt->kind == WF_WIT_STRING) {
-        size_t n = v->of.agg.len;
-        wf_val m = wf_val_agg(WF_VAL_LIST, n);
-        for (size_t i = 0; i < n; i++) {
-            wf_val *kv = &m.of.agg.items[i];
-            *kv = wf_val_agg(WF_VAL_TUPLE, 2);
-            const char *k = v->of.agg.names[i] ? v->of.agg.names[i] : "";
-            kv->of.agg.items[0] = wf_val_string(k, strlen(k));
-            kv->of.agg.items[1] = v->of.agg.items[i];
-            v->of.agg.items[i] = (wf_val){0};
-        }
-        wf_val_free(v);
-        *v = m;
-        for (size_t i = 0; i < n; i++) {
+    wf_val_path *p = &c->path;
+    if (v->kind == WF_VAL_RECORD && kt->kind == WF_WIT_STRING && !c->typed) {
+        record_to_pairs(v);
+        for (size_t i = 0; i < v->of.agg.len; i++) {
             wf_val *kv = &v->of.agg.items[i];
-            size_t old = push_str(c, "[", kv->of.agg.items[0].of.str.data, "]");
+            size_t old = wf_val_path_key(p, kv->of.agg.items[0].of.str.data);
             wf_error *e = coerce(c, vt, &kv->of.agg.items[1]);
-            pop(c, old);
+            wf_val_path_pop(p, old);
             if (e) return e;
         }
         return NULL;
     }
-    if (v->kind != WF_VAL_LIST) return mismatch(c, t, v, c->lua ? "a table" : "a map (a list of [key, value] pairs)");
+    if (v->kind != WF_VAL_LIST)
+        return mismatch(c, t, v, c->lua ? "a table" : "a map (a list of [key, value] pairs)");
     if (c->lua && !wf_val_is_pairs(v)) {
         /* a Lua table with keys 1..n: those are its keys */
         for (size_t i = 0; i < v->of.agg.len; i++) {
@@ -394,54 +468,77 @@ static wf_error *to_map(cx *c, const wf_wit_type *t, wf_val *v)
     for (size_t i = 0; i < v->of.agg.len; i++) {
         wf_val *kv = &v->of.agg.items[i];
         wf_error *e = NULL;
-        char at[48];
-        snprintf(at, sizeof at, "%zu", i + c->lua);
-        size_t old = push_index(c, i);
+        size_t old = wf_val_path_index(p, i);
         if ((kv->kind != WF_VAL_LIST && kv->kind != WF_VAL_TUPLE) || kv->of.agg.len != 2)
             e = fail(c, "expected a [key, value] pair, got %s", got(c, kv));
-        pop(c, old);
+        wf_val_path_pop(p, old);
         if (e) return e;
-        kv->kind = WF_VAL_TUPLE;
-        old = push_str(c, "[key ", at, "]");
+        if (!c->typed) kv->kind = WF_VAL_TUPLE;
+        old = wf_val_path_key_index(p, i);
         e = coerce(c, kt, &kv->of.agg.items[0]);
-        pop(c, old);
+        wf_val_path_pop(p, old);
+        if (e) return e;
         /* the value's position: its key when the key reads as one */
         const wf_val *k = &kv->of.agg.items[0];
-        if (!e && k->kind == WF_VAL_STRING) old = push_str(c, "[", k->of.str.data, "]");
-        else if (!e && is_sint(k->kind)) old = push(c, "[%lld]", (long long)k->of.s);
-        else if (!e && is_uint(k->kind)) old = push(c, "[%llu]", (unsigned long long)k->of.u);
-        else old = push_index(c, i);
-        if (!e) e = coerce(c, vt, &kv->of.agg.items[1]);
-        pop(c, old);
+        if (k->kind == WF_VAL_STRING) old = wf_val_path_key(p, k->of.str.data);
+        else if (is_sint(k->kind)) old = wf_val_path_int(p, k->of.s);
+        else if (is_uint(k->kind)) old = wf_val_path_uint(p, k->of.u);
+        else old = wf_val_path_index(p, i);
+        e = coerce(c, vt, &kv->of.agg.items[1]);
+        wf_val_path_pop(p, old);
         if (e) return e;
     }
     return NULL;
 }
 
+/* A typed record: exactly the type's fields, by name, each checked. */
+static wf_error *check_record(cx *c, const wf_wit_type *t, wf_val *v)
+{
+    for (size_t i = 0; i < t->nfields; i++) {
+        const wf_wit_field *f = &t->fields[i];
+        wf_val *given = NULL;
+        if (i < v->of.agg.len && name_eq(f->name, v->of.agg.names[i])) given = &v->of.agg.items[i];
+        for (size_t k = 0; k < v->of.agg.len && !given; k++)
+            if (name_eq(f->name, v->of.agg.names[k])) given = &v->of.agg.items[k];
+        if (!given) return fail(c, "missing field `%s` of %s", f->name, tname(t));
+        wf_error *e = coerce_field(c, f->type, given, f->name);
+        if (e) return e;
+    }
+    if (v->of.agg.len == t->nfields) return NULL;
+    for (size_t k = 0; k < v->of.agg.len; k++)
+        if (find_case(t, v->of.agg.names[k]) < 0)
+            return fail(c, "unknown field `%s` for %s", v->of.agg.names[k] ? v->of.agg.names[k] : "?", tname(t));
+    return fail(c, "duplicate fields for %s", tname(t));
+}
+
+/* A table with string and other keys, given for a record: the other keys
+ * are ones the record lacks, so they are ignored. */
+static void pairs_to_record(wf_val *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->of.agg.len; i++) n += v->of.agg.items[i].of.agg.items[0].kind == WF_VAL_STRING;
+    wf_val r = wf_val_agg(WF_VAL_RECORD, n);
+    n = 0;
+    for (size_t i = 0; i < v->of.agg.len; i++) {
+        wf_val *kv = v->of.agg.items[i].of.agg.items;
+        if (kv[0].kind != WF_VAL_STRING) continue;
+        wf_val_set_name(&r, n, kv[0].of.str.data);
+        r.of.agg.items[n++] = kv[1];
+        kv[1] = (wf_val){0};
+    }
+    wf_val_free(v);
+    *v = r;
+}
+
 static wf_error *to_record(cx *c, const wf_wit_type *t, wf_val *v)
 {
+    if (c->typed) return v->kind == WF_VAL_RECORD ? check_record(c, t, v) : mismatch(c, t, v, NULL);
     if (v->kind == WF_VAL_LIST && v->of.agg.len == 0) {
         /* an empty table or array: a record with no keys given */
         wf_val_free(v);
         *v = wf_val_agg(WF_VAL_RECORD, 0);
     }
-    if (wf_val_is_pairs(v)) {
-        /* a table with string and other keys: the other keys are ones the
-         * record lacks, so they are ignored */
-        size_t n = 0;
-        for (size_t i = 0; i < v->of.agg.len; i++) n += v->of.agg.items[i].of.agg.items[0].kind == WF_VAL_STRING;
-        wf_val r = wf_val_agg(WF_VAL_RECORD, n);
-        n = 0;
-        for (size_t i = 0; i < v->of.agg.len; i++) {
-            wf_val *kv = v->of.agg.items[i].of.agg.items;
-            if (kv[0].kind != WF_VAL_STRING) continue;
-            wf_val_set_name(&r, n, kv[0].of.str.data);
-            r.of.agg.items[n++] = kv[1];
-            kv[1] = (wf_val){0};
-        }
-        wf_val_free(v);
-        *v = r;
-    }
+    if (wf_val_is_pairs(v)) pairs_to_record(v);
     if (v->kind != WF_VAL_RECORD) return mismatch(c, t, v, NULL);
     wf_val r = wf_val_agg(WF_VAL_RECORD, t->nfields);
     wf_error *e = NULL;
@@ -453,22 +550,51 @@ static wf_error *to_record(cx *c, const wf_wit_type *t, wf_val *v)
         if (i < v->of.agg.len && name_eq(f->name, v->of.agg.names[i])) given = &v->of.agg.items[i];
         for (size_t k = 0; k < v->of.agg.len && !given; k++)
             if (name_eq(f->name, v->of.agg.names[k])) given = &v->of.agg.items[k];
-        size_t old = push_str(c, ".", f->name, "");
         if (!given && f->type->kind == WF_WIT_OPTION) {
             r.of.agg.items[i] = wf_val_none();   /* an absent optional field is none */
         } else if (!given) {
+            size_t old = wf_val_path_field(&c->path, f->name);
             e = fail(c, "missing field");
+            wf_val_path_pop(&c->path, old);
         } else {
             r.of.agg.items[i] = *given;
             *given = (wf_val){0};
-            e = coerce(c, f->type, &r.of.agg.items[i]);
+            e = coerce_field(c, f->type, &r.of.agg.items[i], f->name);
         }
-        pop(c, old);
     }
     /* keys the record lacks are dropped with the rest of the given table */
     wf_val_free(v);
     *v = r;
     return e;
+}
+
+/* Case i of a variant, result, option or enum: its payload type (NULL: none)
+ * and name. */
+static const wf_wit_type *case_type(const wf_wit_type *t, long i, const char **name)
+{
+    switch (t->kind) {
+    case WF_WIT_OPTION: *name = i ? "some" : "none"; return i ? t->elem : NULL;
+    case WF_WIT_RESULT: *name = i ? "err" : "ok"; return i ? t->err : t->elem;
+    case WF_WIT_ENUM: *name = t->fields[i].name; return NULL;
+    default: *name = t->fields[i].name; return t->fields[i].type;
+    }
+}
+
+/* A typed case value (variant, enum, option, result): its case by name when
+ * it has one (variant, enum), else by index, and its payload. */
+static wf_error *check_case(cx *c, const wf_wit_type *t, wf_val *v)
+{
+    if (v->kind != (uint8_t)t->kind) return mismatch(c, t, v, NULL);
+    bool named = (t->kind == WF_WIT_VARIANT || t->kind == WF_WIT_ENUM) && v->of.cas.name;
+    size_t n = t->kind == WF_WIT_OPTION || t->kind == WF_WIT_RESULT ? 2 : t->nfields;
+    long i = named ? find_case(t, v->of.cas.name) : v->of.cas.index < n ? (long)v->of.cas.index : -1;
+    if (i < 0 && named) return fail(c, "`%s` is not a case of %s", v->of.cas.name, tname(t));
+    if (i < 0) return fail(c, "case index %u out of range for %s", v->of.cas.index, tname(t));
+    const char *name;
+    const wf_wit_type *pt = case_type(t, i, &name);
+    if (!pt && v->of.cas.payload) return fail(c, "case `%s` has no payload", name);
+    if (pt && !v->of.cas.payload) return fail(c, "case `%s` needs a payload", name);
+    return pt ? coerce_field(c, pt, v->of.cas.payload, name) : NULL;
 }
 
 /* A case given as {name: payload} (payload may be absent: a bare name). */
@@ -482,9 +608,7 @@ static wf_error *to_case(cx *c, const wf_wit_type *t, wf_val *v, long i, const c
                                         : "case `%s` needs a payload: {\"%s\": value}", name, name);
         p = *payload;
         *payload = (wf_val){0};
-        size_t old = push_str(c, ".", name, "");
-        wf_error *e = coerce(c, pt, &p);
-        pop(c, old);
+        wf_error *e = coerce_field(c, pt, &p, name);
         if (e) {
             wf_val_free(&p);
             return e;
@@ -499,6 +623,7 @@ static wf_error *to_case(cx *c, const wf_wit_type *t, wf_val *v, long i, const c
 
 static wf_error *to_variant(cx *c, const wf_wit_type *t, wf_val *v)
 {
+    if (c->typed) return check_case(c, t, v);
     bool result = t->kind == WF_WIT_RESULT;
     const char *form = result ? (c->lua ? "a result {ok = v} or {err = e}" : "a result {\"ok\": v} or {\"err\": e}")
                               : (c->lua ? "a variant {case = payload}" : "a variant {\"case\": payload}");
@@ -540,8 +665,9 @@ static wf_error *to_variant(cx *c, const wf_wit_type *t, wf_val *v)
     return to_case(c, t, v, i, name, payload, !payload);
 }
 
-static wf_error *to_enum(const cx *c, const wf_wit_type *t, wf_val *v)
+static wf_error *to_enum(cx *c, const wf_wit_type *t, wf_val *v)
 {
+    if (c->typed) return check_case(c, t, v);
     long i;
     if (v->kind == WF_VAL_STRING || v->kind == WF_VAL_ENUM) {
         const char *name = v->kind == WF_VAL_STRING ? v->of.str.data : v->of.cas.name;
@@ -562,7 +688,25 @@ static wf_error *to_enum(const cx *c, const wf_wit_type *t, wf_val *v)
     return NULL;
 }
 
-static wf_error *set_flag(const cx *c, const wf_wit_type *t, const char *name, bool *set)
+static wf_error *to_option(cx *c, const wf_wit_type *t, wf_val *v)
+{
+    if (c->typed) return check_case(c, t, v);
+    if (v->kind == WF_VAL_OPTION && !v->of.cas.payload) return NULL;   /* none */
+    wf_val p;
+    if (v->kind == WF_VAL_OPTION) {   /* typed already: some(payload) */
+        p = *v->of.cas.payload;
+        *v->of.cas.payload = (wf_val){0};
+        wf_val_free(v);
+    } else {
+        p = *v;
+    }
+    *v = (wf_val){0};
+    wf_error *e = coerce(c, t->elem, &p);
+    *v = wf_val_some(&p);
+    return e;
+}
+
+static wf_error *set_flag(cx *c, const wf_wit_type *t, const char *name, bool *set)
 {
     long i = find_case(t, name);
     if (i < 0) return fail(c, "unknown flag `%s` of %s", name ? name : "?", tname(t));
@@ -570,8 +714,9 @@ static wf_error *set_flag(const cx *c, const wf_wit_type *t, const char *name, b
     return NULL;
 }
 
-static wf_error *to_flags(const cx *c, const wf_wit_type *t, wf_val *v)
+static wf_error *to_flags(cx *c, const wf_wit_type *t, wf_val *v)
 {
+    if (c->typed && v->kind != WF_VAL_FLAGS) return mismatch(c, t, v, NULL);
     bool *set = wf_xcalloc(t->nfields ? t->nfields : 1, sizeof *set);
     wf_error *e = NULL;
     if (v->kind == WF_VAL_RECORD) {
@@ -601,7 +746,7 @@ static wf_error *to_flags(const cx *c, const wf_wit_type *t, wf_val *v)
     } else {
         e = mismatch(c, t, v, "flags (a list of names, a set of booleans or a bit mask)");
     }
-    if (!e) {
+    if (!e && !c->typed) {
         size_t n = 0;
         for (size_t i = 0; i < t->nfields; i++) n += set[i];
         wf_val f = wf_val_agg(WF_VAL_FLAGS, n);
@@ -638,33 +783,35 @@ static wf_error *coerce(cx *c, const wf_wit_type *t, wf_val *v)
     case WF_WIT_RECORD: return to_record(c, t, v);
     case WF_WIT_VARIANT: case WF_WIT_RESULT: return to_variant(c, t, v);
     case WF_WIT_ENUM: return to_enum(c, t, v);
-    case WF_WIT_OPTION: {
-        if (v->kind == WF_VAL_OPTION && !v->of.cas.payload) return NULL;   /* none */
-        wf_val p;
-        if (v->kind == WF_VAL_OPTION) {   /* typed already: some(payload) */
-            p = *v->of.cas.payload;
-            *v->of.cas.payload = (wf_val){0};
-            wf_val_free(v);
-        } else {
-            p = *v;
-        }
-        *v = (wf_val){0};
-        wf_error *e = coerce(c, t->elem, &p);
-        *v = wf_val_some(&p);
-        return e;
-    }
+    case WF_WIT_OPTION: return to_option(c, t, v);
     case WF_WIT_FLAGS: return to_flags(c, t, v);
     case WF_WIT_OWN: case WF_WIT_BORROW:
         /* a handle only means something inside the instance that made it */
-        return v->kind == WF_VAL_HANDLE ? NULL : fail(c, "resource handles cannot be passed in");
+        if (v->kind == WF_VAL_HANDLE) return NULL;
+        return c->typed ? mismatch(c, t, v, NULL) : fail(c, "resource handles cannot be passed in");
     }
-    return fail(c, "unsupported type");
+    return wf_error_new(WF_ERR_INTERNAL, "%s: unknown WIT type kind %d", wf_val_path_str(&c->path), t->kind);
+}
+
+static void cx_init(cx *c, const wf_val_conv *conv, bool typed)
+{
+    c->lua = conv && conv->form == WF_VAL_FORM_LUA;
+    c->typed = typed;
+    wf_val_path_init(&c->path, conv ? conv->what : NULL, c->lua);
+    if (conv) c->path.param = conv->param;
 }
 
 wf_error *wf_val_coerce(const wf_wit_type *t, wf_val *v, const wf_val_conv *conv)
 {
-    cx c = { .len = 0, .lua = conv && conv->form == WF_VAL_FORM_LUA };
-    c.path[0] = 0;
-    if (conv && conv->what) push(&c, "%s", conv->what);
+    cx c;
+    cx_init(&c, conv, false);
     return coerce(&c, t, v);
+}
+
+wf_error *wf_val_check(const wf_wit_type *t, const wf_val *v, const wf_val_conv *conv)
+{
+    cx c;
+    cx_init(&c, conv, true);
+    /* the typed walk only reads: every step that would change v returns first */
+    return coerce(&c, t, (wf_val *)v);
 }

@@ -28,7 +28,10 @@
  *     (bit i = flag i);
  *   resource handles only as handles.
  * Errors are WF_ERR_INVALID, "PATH: what": PATH is `what` and the position
- * inside it ("parameter `users`[1].name").
+ * inside it ("parameter `users`[1].name"), kept by a wf_val_path (below),
+ * which the Lua conversion uses too.
+ *
+ * The check (wf_val_check) is the same walk over values already typed.
  */
 #ifndef WF_VAL_CONV_H
 #define WF_VAL_CONV_H
@@ -44,6 +47,8 @@ typedef enum wf_val_form { WF_VAL_FORM_JSON, WF_VAL_FORM_LUA } wf_val_form;
 
 typedef struct wf_val_conv {
     const char *what;     /* starts every message: "parameter `x`" */
+    const char *param;    /* or, instead of what: "parameter `param`", made
+                           * only for a message */
     wf_val_form form;     /* JSON: positions from 0; Lua: from 1 */
 } wf_val_conv;
 
@@ -56,10 +61,55 @@ bool wf_val_is_pairs(const wf_val *v);
  * scalar carry no place, for a caller that adds its own. */
 wf_error *wf_val_coerce(const wf_wit_type *t, wf_val *v, const wf_val_conv *c);
 
+/* Check that v is a value of exactly type t in the typed form that
+ * embedders, spec scripts and host functions give and the Canonical ABI
+ * lowers (val.h's kinds; any integer kind in range for an integer type, any
+ * number for a float; a STRING also for list<u8>; records with exactly the
+ * type's fields by name; cases by name or index), changing nothing: the
+ * same walk as wf_val_coerce, and the one check before a value enters a
+ * guest. Messages name kinds ("expected string, got u32"). */
+wf_error *wf_val_check(const wf_wit_type *t, const wf_val *v, const wf_val_conv *c);
+
 /* A number for a core parameter of type t (i32 takes -2^31 .. 2^32-1, i64
  * likewise, f32/f64 any number in range): its bits in *bits (i32/f32 in the
  * low 32). c->what starts messages ("parameter 2"). */
 wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const wf_val_conv *c, uint64_t *bits);
+
+/* ---- paths: where in a value a message points ----------------------------- */
+
+/* "parameter `users`[2].name": a start (`what`) and a stack of steps,
+ * formatted only when a message needs them (a walk pushes a step for every
+ * item and field, and formatting each at once cost more than the walk).
+ * Each push returns the depth to pop back to. Steps deeper than
+ * WF_VAL_PATH_DEPTH are counted, not kept, and show as "...". */
+#define WF_VAL_PATH_DEPTH 48
+
+typedef struct wf_val_path {
+    const char *what;       /* the start: "parameter `x`"; NULL: none */
+    const char *param;      /* instead of what: "parameter `param`" */
+    bool one_based;         /* positions count from 1 (Lua), else 0 */
+    size_t depth;
+    struct wf_val_step {
+        uint8_t kind;
+        const char *s;
+        union { uint64_t u; int64_t i; double d; } n;
+    } step[WF_VAL_PATH_DEPTH];
+    char text[320];         /* the last rendering */
+} wf_val_path;
+
+void wf_val_path_init(wf_val_path *p, const char *what, bool one_based);
+size_t wf_val_path_index(wf_val_path *p, size_t i);         /* [i], i counted from 0 */
+size_t wf_val_path_field(wf_val_path *p, const char *name); /* .name */
+size_t wf_val_path_key(wf_val_path *p, const char *key);    /* [key] */
+size_t wf_val_path_int(wf_val_path *p, int64_t k);          /* [k] */
+size_t wf_val_path_uint(wf_val_path *p, uint64_t k);        /* [k] */
+size_t wf_val_path_float(wf_val_path *p, double k);         /* [1.5] */
+size_t wf_val_path_key_index(wf_val_path *p, size_t i);     /* [key i], i from 0 */
+void wf_val_path_pop(wf_val_path *p, size_t depth);
+/* The path as text (valid until the next call); "" when it has nothing. */
+const char *wf_val_path_str(wf_val_path *p);
+/* WF_ERR_INVALID "PATH: message" ("message" for an empty path). */
+wf_error *wf_val_path_fail(wf_val_path *p, const char *fmt, ...) WF_PRINTF(2, 3);
 
 /* The shortest decimal text that reads back as d, for messages. */
 void wf_val_float_str(char *buf, size_t n, double d);

@@ -12,12 +12,16 @@
  * whenever the channel is looked at, and it tells when it may next have
  * something: a time (timers) or a wait node its producer wakes (futures).
  *
- * Waiting: when no case can go on, the call parks (wasm/wait.h) until the
- * earliest timer of the channels it waits on, a watched future's end, or
- * the call's own stop; a parked call holds no worker thread. A wait that
- * nothing could ever end (no source behind any of its channels: e.g. an
- * unbuffered send with nobody else to receive, as this runtime has no
- * coroutine.spawn) is an error, not a hang.
+ * Waiting: when no case can go on, a spawned coroutine yields to the
+ * scheduler (spawn.c) and tries again when resumed; the function's own flow
+ * lets the spawned coroutines run, and when they move nothing it parks
+ * (wasm/wait.h) until the earliest timer of the channels waited on (its own
+ * and the coroutines'), a watched future's end, or the call's own stop; a
+ * parked call holds no worker thread. A wait that nothing could ever end
+ * (no source behind any channel and no coroutine to act: e.g. an unbuffered
+ * send with nobody to receive) is an error, not a hang. An unbuffered send
+ * goes on when a flow waits to receive on the channel: the value is handed
+ * to that receiver.
  */
 #include "lua/lua_int.h"
 
@@ -28,6 +32,7 @@ typedef struct lchan {
     lua_Integer cap;        /* buffer size; 0 = unbuffered */
     lua_Integer head, tail; /* buffered values: uservalue 1 [head, tail) */
     bool closed;
+    lua_Integer receivers;  /* flows waiting to receive (an unbuffered send may go on) */
     const wf_lua_source_ops *src;   /* uservalue 2 is the source object */
 } lchan;
 
@@ -142,13 +147,31 @@ static bool ready(lua_State *L, const op *o)
     pump(L, o->ch_idx, c);
     if (!o->send) return count(c) > 0 || c->closed;
     if (c->closed) luaL_error(L, "send on a closed channel");
-    return count(c) < c->cap;
+    return count(c) < c->cap || count(c) < c->receivers;
+}
+
+void wf_lua_chan_waiting(lua_State *L, int ch_idx, int delta)
+{
+    check_chan(L, ch_idx)->receivers += delta;
+}
+
+void wf_lua_chan_wake(lua_State *L, int ch_idx, wf_lua_wakes *w)
+{
+    lchan *c = check_chan(L, ch_idx);
+    if (!c->src) return;
+    lua_getiuservalue(L, ch_idx, 2);
+    void *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    uint64_t at = c->src->next_ns ? c->src->next_ns(s) : 0;
+    if (at && (!w->until || at < w->until)) w->until = at;
+    if (c->src->watch) wf_vec_push(&w->srcs, ((struct wf_lua_wake){c->src, s}));
 }
 
 /* Do op (ready): a send appends its value; a receive pushes value, ok. */
 static void perform(lua_State *L, const op *o)
 {
     lchan *c = check_chan(L, o->ch_idx);
+    wf_lua_sched_moved(L);
     if (o->send) {
         lua_pushvalue(L, o->val_idx);
         put(L, o->ch_idx, c);
@@ -163,66 +186,110 @@ static void perform(lua_State *L, const op *o)
     }
 }
 
-/* Stop watching the sources of ops that watch (nodes[0..nw) in order). */
-static void unwatch(lua_State *L, const op *ops, int n, wf_wait_node *nodes, int nw)
+int wf_lua_park_wakes(lua_State *L, wf_lua_wakes *w)
 {
-    for (int i = 0, k = 0; i < n && k < nw; i++) {
-        lchan *c = check_chan(L, ops[i].ch_idx);
-        if (!c->src || !c->src->watch) continue;
-        lua_getiuservalue(L, ops[i].ch_idx, 2);
-        if (c->src->watch(lua_touserdata(L, -1), &nodes[k], false)) k++;
-        lua_pop(L, 1);
+    size_t n = w->srcs.len;
+    wf_wait_node *nodes = wf_xcalloc(n ? n : 1, sizeof *nodes);
+    bool *on = wf_xcalloc(n ? n : 1, sizeof *on);
+    bool can_end = w->until != 0;
+    for (size_t i = 0; i < n; i++) {
+        nodes[i].waker = wf_waker_current();
+        on[i] = w->srcs.data[i].ops->watch(w->srcs.data[i].src, &nodes[i], true);
+        can_end |= on[i];
     }
-}
-
-/* Wait until one of ops[0..n) can go on; returns its index, or -1 when
- * none can and allow_default is set. Raises when the wait could never end
- * or the call is stopped. */
-static int wait_any(lua_State *L, const op *ops, int n, bool allow_default)
-{
-    enum { MAX_WATCH = 64 };
-    wf_wait_node nodes[MAX_WATCH];
-    for (;;) {
-        for (int i = 0; i < n; i++)
-            if (ready(L, &ops[i])) return i;
-        if (allow_default) return -1;
-        /* Watch the sources, then park: a source that got something since
-         * the look above wakes the park at once. */
-        int nw = 0;
-        uint64_t until = 0;
-        bool can_end = false;
-        for (int i = 0; i < n; i++) {
-            lchan *c = check_chan(L, ops[i].ch_idx);
-            if (!c->src) continue;
-            lua_getiuservalue(L, ops[i].ch_idx, 2);
-            void *s = lua_touserdata(L, -1);
-            lua_pop(L, 1);
-            uint64_t at = c->src->next_ns ? c->src->next_ns(s) : 0;
-            if (at) {
-                can_end = true;
-                if (!until || at < until) until = at;
-            }
-            if (c->src->watch && nw < MAX_WATCH) {
-                memset(&nodes[nw], 0, sizeof nodes[nw]);
-                nodes[nw].waker = wf_waker_current();
-                if (c->src->watch(s, &nodes[nw], true)) {
-                    can_end = true;
-                    nw++;
-                }
-            }
-        }
-        if (!can_end)
-            return luaL_error(L, "channel: this wait could never end (no value can arrive: nothing "
-                                 "else runs in this function to send or receive)");
+    int r = -1;
+    if (can_end) {
         /* Bound the park by the call's own deadline, so an inline call
          * (parked on its thread) still stops in time. */
+        uint64_t until = w->until;
         uint32_t left = wf_lua_ms_left(L);
         if (left) {
             uint64_t dl = wf_now_ns() + (uint64_t)left * 1000000u;
             if (!until || dl < until) until = dl;
         }
-        int r = wf_park(until);
-        unwatch(L, ops, n, nodes, nw);
+        r = wf_park(until);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (on[i]) w->srcs.data[i].ops->watch(w->srcs.data[i].src, &nodes[i], false);
+    free(nodes);
+    free(on);
+    return r;
+}
+
+static int chan_send(lua_State *L);
+static int chan_receive(lua_State *L);
+static int chan_select(lua_State *L);
+
+/* A spawned coroutine resumed after its wait: the operation again, from its
+ * arguments (ctx: the stack top it had, and which one). */
+static int again(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    lua_settop(L, (int)(ctx >> 2));
+    switch (ctx & 3) {
+    case 0: return chan_send(L);
+    case 1: return chan_receive(L);
+    default: return chan_select(L);
+    }
+}
+
+static int run_round(lua_State *L)
+{
+    lua_pushboolean(L, wf_lua_sched_round(L));
+    return 1;
+}
+
+static void mark_receivers(lua_State *L, const op *ops, int n, int delta)
+{
+    for (int i = 0; i < n; i++)
+        if (!ops[i].send) wf_lua_chan_waiting(L, ops[i].ch_idx, delta);
+}
+
+/* Wait until one of ops[0..n) can go on; returns its index, or -1 when
+ * none can and allow_default is set. Raises when the wait could never end
+ * or the call is stopped. In a spawned coroutine it yields instead, and
+ * the operation (again: `kind`, with the stack top `top0` it began with)
+ * starts over when the coroutine is resumed. */
+static int wait_any(lua_State *L, const op *ops, int n, bool allow_default, int kind, int top0)
+{
+    for (;;) {
+        for (int i = 0; i < n; i++)
+            if (ready(L, &ops[i])) return i;
+        if (allow_default) return -1;
+        if (wf_lua_in_spawned(L)) {
+            int idx[64], nr = 0;
+            for (int i = 0; i < n; i++)
+                if (!ops[i].send) idx[nr++] = ops[i].ch_idx;
+            int nrecv = nr;
+            for (int i = 0; i < n; i++)
+                if (ops[i].send) idx[nr++] = ops[i].ch_idx;
+            return wf_lua_yield_wait(L, 0, nrecv, idx, nr, again, ((lua_KContext)top0 << 2) | kind);
+        }
+        if (wf_lua_sched_any(L)) {
+            /* the spawned coroutines run while this flow waits, counting it
+             * as a receiver; protected, so an error in one (raised here
+             * after) leaves no count behind */
+            mark_receivers(L, ops, n, +1);
+            lua_pushcfunction(L, run_round);
+            int rc = lua_pcall(L, 0, 1, 0);
+            mark_receivers(L, ops, n, -1);
+            if (rc != LUA_OK) return lua_error(L);
+            bool moved = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+            if (moved) continue;
+        }
+        wf_lua_wakes w = {0};
+        for (int i = 0; i < n; i++) wf_lua_chan_wake(L, ops[i].ch_idx, &w);
+        wf_lua_sched_wakes(L, &w);
+        if (w.runnable) {
+            wf_vec_free(&w.srcs);
+            continue;
+        }
+        int r = wf_lua_park_wakes(L, &w);
+        wf_vec_free(&w.srcs);
+        if (r < 0)
+            return luaL_error(L, "channel: this wait could never end (no timer or future behind its "
+                                 "channels, and no spawned coroutine left to send or receive)");
         if (r == WF_PARK_STOPPED || wf_lua_should_stop(L))
             return luaL_error(L, "the call was stopped while waiting on a channel");
     }
@@ -235,7 +302,7 @@ static int chan_send(lua_State *L)
     check_chan(L, 1);
     luaL_checkany(L, 2);
     op o = {.ch_idx = 1, .val_idx = 2, .send = true};
-    wait_any(L, &o, 1, false);
+    wait_any(L, &o, 1, false, 0, lua_gettop(L));
     perform(L, &o);
     lua_pushboolean(L, 1);
     return 1;
@@ -245,7 +312,7 @@ static int chan_receive(lua_State *L)
 {
     check_chan(L, 1);
     op o = {.ch_idx = 1};
-    wait_any(L, &o, 1, false);
+    wait_any(L, &o, 1, false, 1, lua_gettop(L));
     perform(L, &o);
     return 2;
 }
@@ -288,6 +355,7 @@ static int chan_tostring(lua_State *L)
 /* channel.select{cases..., default = true} */
 static int chan_select(lua_State *L)
 {
+    int top0 = lua_gettop(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_getfield(L, 1, "default");
     bool dflt = lua_toboolean(L, -1);
@@ -310,7 +378,7 @@ static int chan_select(lua_State *L)
             ops[i - 1].val_idx = lua_gettop(L);
         }
     }
-    int found = wait_any(L, ops, (int)n, dflt);
+    int found = wait_any(L, ops, (int)n, dflt, 2, top0);
     lua_createtable(L, 0, 4);
     int res = lua_gettop(L);
     if (found < 0) {

@@ -30,42 +30,7 @@
 #include "component/val_conv.h"
 #include "lua/lua_int.h"
 
-/* The path of the value being converted, for messages: `param`[2].name */
-typedef struct path {
-    char buf[256];
-    size_t len;
-} path;
-
-static size_t path_push(path *p, const char *fmt, ...) WF_PRINTF(2, 3);
-static size_t path_push(path *p, const char *fmt, ...)
-{
-    size_t old = p->len;
-    if (p->len < sizeof p->buf - 1) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, ap);
-        va_end(ap);
-        if (n > 0) p->len = WF_MIN(p->len + (size_t)n, sizeof p->buf - 1);
-    }
-    return old;
-}
-
-static void path_pop(path *p, size_t old)
-{
-    p->len = old;
-    p->buf[old] = 0;
-}
-
-static wf_error *fail(const path *p, const char *fmt, ...) WF_PRINTF(2, 3);
-static wf_error *fail(const path *p, const char *fmt, ...)
-{
-    char msg[384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return wf_error_new(WF_ERR_INVALID, "%s: %s", p->buf, msg);
-}
+#define fail(p, ...) wf_val_path_fail(p, __VA_ARGS__)
 
 static const char *lua_kind(lua_State *L, int idx)
 {
@@ -96,7 +61,7 @@ bool wf_lua_seq_len(lua_State *L, int idx, size_t *n)
 
 /* ---- Lua -> wf_val -------------------------------------------------------- */
 
-static wf_error *untyped(lua_State *L, int idx, path *p, int depth, wf_val *out);
+static wf_error *untyped(lua_State *L, int idx, wf_val_path *p, int depth, wf_val *out);
 
 /* The order of map keys: numbers, then strings, then booleans, each in
  * their own order; so the same table always gives the same value. */
@@ -130,14 +95,14 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static wf_error *untyped_seq(lua_State *L, int idx, size_t n, path *p, int depth, wf_val *out)
+static wf_error *untyped_seq(lua_State *L, int idx, size_t n, wf_val_path *p, int depth, wf_val *out)
 {
     *out = wf_val_agg(WF_VAL_LIST, n);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
-        size_t old = path_push(p, "[%zu]", i + 1);
+        size_t old = wf_val_path_index(p, i);
         wf_error *e = untyped(L, lua_gettop(L), p, depth + 1, &out->of.agg.items[i]);
-        path_pop(p, old);
+        wf_val_path_pop(p, old);
         lua_pop(L, 1);
         if (e) return e;
     }
@@ -161,7 +126,7 @@ static bool string_keys(lua_State *L, int idx, size_t *n)
     return true;
 }
 
-static wf_error *untyped_record(lua_State *L, int idx, size_t n, path *p, int depth, wf_val *out)
+static wf_error *untyped_record(lua_State *L, int idx, size_t n, wf_val_path *p, int depth, wf_val *out)
 {
     const char **keys = wf_xmalloc((n ? n : 1) * sizeof *keys);
     size_t k = 0;
@@ -176,9 +141,9 @@ static wf_error *untyped_record(lua_State *L, int idx, size_t n, path *p, int de
     for (size_t i = 0; i < n && !e; i++) {
         wf_val_set_name(out, i, keys[i]);
         lua_getfield(L, idx, keys[i]);
-        size_t old = path_push(p, ".%s", keys[i]);
+        size_t old = wf_val_path_field(p, keys[i]);
         e = untyped(L, lua_gettop(L), p, depth + 1, &out->of.agg.items[i]);
-        path_pop(p, old);
+        wf_val_path_pop(p, old);
         lua_pop(L, 1);
     }
     free(keys);
@@ -186,7 +151,7 @@ static wf_error *untyped_record(lua_State *L, int idx, size_t n, path *p, int de
 }
 
 /* Any other table: (key, value) pairs sorted by key. */
-static wf_error *untyped_pairs(lua_State *L, int idx, path *p, int depth, wf_val *out)
+static wf_error *untyped_pairs(lua_State *L, int idx, wf_val_path *p, int depth, wf_val *out)
 {
     size_t n = 0;
     lua_pushnil(L);
@@ -207,11 +172,12 @@ static wf_error *untyped_pairs(lua_State *L, int idx, path *p, int depth, wf_val
             e = fail(p, "a table key cannot be a %s", lua_kind(L, top - 1));
         if (!e) e = untyped(L, top - 1, p, depth + 1, &kv->of.agg.items[0]);
         if (!e) {
-            size_t old = kt == LUA_TSTRING ? path_push(p, ".%s", lua_tostring(L, top - 1))
-                       : path_push(p, "[%s]", luaL_tolstring(L, top - 1, NULL));
-            if (kt != LUA_TSTRING) lua_pop(L, 1);
+            size_t old = kt == LUA_TSTRING ? wf_val_path_field(p, lua_tostring(L, top - 1))
+                       : kt == LUA_TBOOLEAN ? wf_val_path_key(p, lua_toboolean(L, top - 1) ? "true" : "false")
+                       : lua_isinteger(L, top - 1) ? wf_val_path_int(p, lua_tointeger(L, top - 1))
+                       : wf_val_path_float(p, lua_tonumber(L, top - 1));
             e = untyped(L, top, p, depth + 1, &kv->of.agg.items[1]);
-            path_pop(p, old);
+            wf_val_path_pop(p, old);
         }
         lua_settop(L, e ? top - 2 : top - 1);
     }
@@ -219,7 +185,7 @@ static wf_error *untyped_pairs(lua_State *L, int idx, path *p, int depth, wf_val
     return e;
 }
 
-static wf_error *untyped(lua_State *L, int idx, path *p, int depth, wf_val *out)
+static wf_error *untyped(lua_State *L, int idx, wf_val_path *p, int depth, wf_val *out)
 {
     memset(out, 0, sizeof *out);
     if (depth > WF_LUA_MAX_DEPTH) return fail(p, "nesting deeper than %d (or a cyclic table)", WF_LUA_MAX_DEPTH);
@@ -261,8 +227,8 @@ static wf_error *untyped(lua_State *L, int idx, path *p, int depth, wf_val *out)
 
 wf_error *wf_lua_to_val_untyped(lua_State *L, int idx, const char *what, wf_val *out)
 {
-    path p = {.len = 0};
-    path_push(&p, "%s", what);
+    wf_val_path p;
+    wf_val_path_init(&p, what, true);
     wf_error *e = untyped(L, lua_absindex(L, idx), &p, 0, out);
     if (e) wf_val_free(out);
     return e;

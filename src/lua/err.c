@@ -138,6 +138,12 @@ void wf_lua_push_kind_error(lua_State *L, const char *kind, wf_error_kind wf, co
     push_new(L, kind, (int)wf, default_retryable(wf), msg, strlen(msg));
 }
 
+void wf_lua_push_kind_error_retry(lua_State *L, const char *kind, wf_error_kind wf, bool retryable,
+                                  const char *msg)
+{
+    push_new(L, kind, (int)wf, retryable ? RETRY_YES : RETRY_NO, msg, strlen(msg));
+}
+
 /* Details as JSON text (what a wf_error carries) -> a table at the top of
  * the stack; false (nothing pushed) when the text is not an object. */
 static bool push_details_json(lua_State *L, const char *json)

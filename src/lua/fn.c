@@ -94,6 +94,12 @@ static wf_error *raised(lua_State *L, const char *id)
     return wf_error_new(WF_ERR_TRAP, "lua: %s", s);
 }
 
+static int drain(lua_State *L)
+{
+    wf_lua_sched_drain(L);
+    return 0;
+}
+
 /* The method, as upstream finds it: the chunk's return value (at the top)
  * when it is a function, or its field `method` when it is a table; else
  * the global `method`. Replaces the top with the function; false when there
@@ -144,6 +150,15 @@ static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs
     if (lua_pcall(L, (int)nargs, 2, 0) != LUA_OK) {
         e = raised(L, fn->id);
         goto done;
+    }
+    /* The spawned coroutines run on until each ends or waits (an error in
+     * one fails the call); those still waiting stop with the call. */
+    if (wf_lua_sched_any(L)) {
+        lua_pushcfunction(L, drain);
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+            e = raised(L, fn->id);
+            goto done;
+        }
     }
     wf_lua_state_watch(L, NULL);
     /* result, err: a non-nil second value is an error. */

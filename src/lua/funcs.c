@@ -26,9 +26,10 @@
  * started (a bad one is an Invalid err and nothing runs). A WIT `result`
  * err case is a value, not an err. An error value the callee returns or
  * raises reaches the caller whole (kind, message, retryable, details).
- * Retries (with_options) repeat a call that failed with a retryable error
- * (its retryable(), else Timeout, Unavailable, RateLimited), waiting
- * retry_delay between attempts. Inside a Lua function with a deadline,
+ * Retries (with_options) repeat a call (executor:call; upstream's funcs
+ * has no retries, and executor:async does not retry) that failed with a
+ * retryable error (its retryable(), else Timeout, Unavailable,
+ * RateLimited), waiting retry_delay between attempts. Inside a Lua function with a deadline,
  * nested calls get at most the time left, and every wait parks the call
  * (no worker held) and ends when the call must stop.
  */
@@ -157,30 +158,56 @@ static bool retryable(const wf_error *e)
     return e->kind == WF_ERR_TIMEOUT || e->kind == WF_ERR_LIMIT;
 }
 
-static int do_call(lua_State *L, const executor *ex, int id_at)
-{
-    const char *id = luaL_checkstring(L, id_at);
-    wf_val context = {0};
-    bool has_context = call_context(L, ex ? 1 : 0, &context);
+/* What funcs.call and funcs.async both start with: the target (at id_at),
+ * the context to pass along and the arguments (after it) converted by the
+ * target's signature. */
+typedef struct pending {
+    const char *id;
+    wf_val context;
+    bool has_context;
     wf_fn_sig sig;
     wf_val *args;
     size_t nargs;
-    if (!prepare_args(L, id, id_at + 1, &sig, &args, &nargs)) {
-        wf_val_free(&context);
-        return 2;
-    }
+} pending;
+
+/* False (with nil, err pushed) when the call cannot start. */
+static bool begin_call(lua_State *L, const executor *ex, int id_at, pending *pc)
+{
+    pc->id = luaL_checkstring(L, id_at);
+    pc->context = (wf_val){0};
+    pc->has_context = call_context(L, ex ? 1 : 0, &pc->context);
+    if (prepare_args(L, pc->id, id_at + 1, &pc->sig, &pc->args, &pc->nargs)) return true;
+    wf_val_free(&pc->context);
+    return false;
+}
+
+static wf_call_opts call_opts(lua_State *L, const executor *ex, pending *pc)
+{
+    return (wf_call_opts){.timeout_ms = effective_timeout(L, ex ? ex->timeout_ms : 0),
+                          .context = pc->has_context ? &pc->context : NULL};
+}
+
+static void end_call(pending *pc)
+{
+    free_args(pc->args, pc->nargs);
+    wf_val_free(&pc->context);
+}
+
+static int do_call(lua_State *L, const executor *ex, int id_at)
+{
+    pending pc;
+    if (!begin_call(L, ex, id_at, &pc)) return 2;
     wf_val result = {0};
     wf_error *e = NULL;
     for (uint32_t attempt = 0;; attempt++) {
-        wf_call_opts opts = {.timeout_ms = effective_timeout(L, ex ? ex->timeout_ms : 0),
-                             .context = has_context ? &context : NULL};
-        e = wf_runtime_call(runtime_of(L), id, args, nargs, &result, &opts);
+        wf_call_opts opts = call_opts(L, ex, &pc);
+        e = wf_runtime_call(runtime_of(L), pc.id, pc.args, pc.nargs, &result, &opts);
         if (!e || !ex || attempt >= ex->retries || !retryable(e) || wf_lua_should_stop(L)) break;
         wf_error_free(e);
         if (ex->retry_delay_ns > 0) wf_error_free(wf_sleep_until(wf_now_ns() + (uint64_t)ex->retry_delay_ns));
     }
-    free_args(args, nargs);
-    wf_val_free(&context);
+    wf_fn_sig sig = pc.sig;
+    end_call(&pc);
     if (e) return push_fail(L, e);
     wf_lua_push_result(L, &result, &sig);
     wf_val_free(&result);
@@ -297,9 +324,40 @@ static int future_response(lua_State *L)
     return 1;
 }
 
+static int future_wait(lua_State *L);
+
+static int wait_again(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    lua_settop(L, (int)ctx);
+    return future_wait(L);
+}
+
 static int future_wait(lua_State *L)
 {
     future *fu = check_future(L, 1);
+    if (!settle(L, 1, fu) && (wf_lua_in_spawned(L) || wf_lua_sched_any(L))) {
+        /* beside spawned coroutines: wait on the response channel's source */
+        int top0 = lua_gettop(L);
+        lua_pushcfunction(L, future_response);
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        int ch = lua_gettop(L);
+        if (wf_lua_in_spawned(L)) return wf_lua_yield_wait(L, 0, 0, &ch, 1, wait_again, top0);
+        while (!settle(L, 1, fu)) {
+            if (wf_lua_sched_round(L)) continue;
+            wf_lua_wakes w = {0};
+            wf_lua_chan_wake(L, ch, &w);
+            wf_lua_sched_wakes(L, &w);
+            int r = w.runnable ? WF_PARK_WOKEN : wf_lua_park_wakes(L, &w);
+            wf_vec_free(&w.srcs);
+            if (r == WF_PARK_STOPPED || wf_lua_should_stop(L)) {
+                wf_call_future_cancel(fu->f);
+                return luaL_error(L, "the call was stopped while waiting for a future");
+            }
+        }
+        lua_settop(L, top0);
+    }
     while (!settle(L, 1, fu)) {
         /* Parked until the call ends (its end wakes us), or the running
          * call's own stop: a task's park ends at its stop, and an inline
@@ -380,25 +438,15 @@ static int future_tostring(lua_State *L)
 
 static int do_async(lua_State *L, const executor *ex, int id_at)
 {
-    const char *id = luaL_checkstring(L, id_at);
-    wf_val context = {0};
-    bool has_context = call_context(L, ex ? 1 : 0, &context);
-    wf_fn_sig sig;
-    wf_val *args;
-    size_t nargs;
-    if (!prepare_args(L, id, id_at + 1, &sig, &args, &nargs)) {
-        wf_val_free(&context);
-        return 2;
-    }
+    pending pc;
+    if (!begin_call(L, ex, id_at, &pc)) return 2;
     future *fu = lua_newuserdatauv(L, sizeof *fu, 4);
     memset(fu, 0, sizeof *fu);
-    fu->sig = sig;
+    fu->sig = pc.sig;
     luaL_setmetatable(L, FUTURE_MT);
-    wf_call_opts opts = {.timeout_ms = effective_timeout(L, ex ? ex->timeout_ms : 0),
-                         .context = has_context ? &context : NULL};
-    wf_error *e = wf_call_future_start(runtime_of(L), id, args, nargs, &opts, &fu->f);
-    free_args(args, nargs);
-    wf_val_free(&context);
+    wf_call_opts opts = call_opts(L, ex, &pc);
+    wf_error *e = wf_call_future_start(runtime_of(L), pc.id, pc.args, pc.nargs, &opts, &fu->f);
+    end_call(&pc);
     if (e) {
         fu->f = NULL;
         lua_pop(L, 1);

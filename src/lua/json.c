@@ -19,6 +19,10 @@
  *   arrays (so positions survive) and to a missing key inside objects; a
  *   top-level null to json.null.
  * Nesting is bounded both ways (a cyclic table is reported as too deep).
+ *
+ * json.validate(schema, value) and json.validate_string(schema, text)
+ * check against a JSON Schema (json_schema.c): true, or false and an
+ * Invalid error.
  */
 #include <math.h>
 #include <stdio.h>
@@ -173,10 +177,55 @@ static int json_decode(lua_State *L)
     return 1;
 }
 
+/* ---- validate ---------------------------------------------------------- */
+
+/* The value at idx as an untyped wf_val: JSON text when text, else a Lua
+ * value (a table, or any other value; nil and json.null are null). */
+static wf_error *to_json_val(lua_State *L, int idx, bool text, const char *what, wf_val *out)
+{
+    if (!text) return wf_lua_to_val_untyped(L, idx, what, out);
+    if (lua_type(L, idx) != LUA_TSTRING)
+        return wf_error_new(WF_ERR_INVALID, "%s: expected JSON text, got %s", what, luaL_typename(L, idx));
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    return wf_json_to_val_untyped(s, n, what, out);
+}
+
+/* json.validate(schema, value) / json.validate_string(schema, text): true,
+ * or false and an Invalid error naming the first failure (details.errors
+ * lists them all). The schema is a table or JSON text. */
+static int validate_common(lua_State *L, bool text, const char *fn)
+{
+    lua_settop(L, 2);
+    char what[64];
+    wf_val schema = {0}, data = {0};
+    wf_error *e = NULL;
+    snprintf(what, sizeof what, "%s: schema", fn);
+    if (lua_isnil(L, 1)) e = wf_error_new(WF_ERR_INVALID, "%s: no schema given", fn);
+    else e = to_json_val(L, 1, lua_type(L, 1) == LUA_TSTRING, what, &schema);
+    snprintf(what, sizeof what, "%s: %s", fn, text ? "text" : "value");
+    if (!e) e = to_json_val(L, 2, text, what, &data);
+    if (!e && (e = wf_lua_json_validate(&schema, &data))) e = wf_error_wrap(e, "%s", fn);
+    wf_val_free(&schema);
+    wf_val_free(&data);
+    if (!e) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushboolean(L, 0);
+    wf_lua_push_wf_error(L, e);
+    wf_error_free(e);
+    return 2;
+}
+
+static int json_validate(lua_State *L) { return validate_common(L, false, "json.validate"); }
+static int json_validate_string(lua_State *L) { return validate_common(L, true, "json.validate_string"); }
+
 int wf_lua_open_json(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"encode", json_encode}, {"decode", json_decode}, {NULL, NULL},
+        {"encode", json_encode}, {"decode", json_decode}, {"validate", json_validate},
+        {"validate_string", json_validate_string}, {NULL, NULL},
     };
     luaL_newlib(L, fns);
     lua_pushlightuserdata(L, WF_LUA_JSON_NULL);

@@ -35,6 +35,10 @@ void wf_lua_push_wf_error(lua_State *L, const wf_error *e);
 const char *wf_lua_error_kind(lua_State *L, int idx);
 /* An error value of an upstream kind ("Canceled") that maps to wf. */
 void wf_lua_push_kind_error(lua_State *L, const char *kind, wf_error_kind wf, const char *msg);
+/* The same with retryable stated (http_client's Unavailable is retryable).
+ * Details go in with lua_setiuservalue(L, -2, 1) on a table. */
+void wf_lua_push_kind_error_retry(lua_State *L, const char *kind, wf_error_kind wf, bool retryable,
+                                  const char *msg);
 /* Set the `errors` global. */
 void wf_lua_open_errors(lua_State *L);
 /* Push nil and an error value: the (nil, err) return convention; returns 2. */
@@ -52,11 +56,18 @@ bool wf_lua_kind_from_name(const char *name, wf_error_kind *kind);
 /* ---- built-in modules --------------------------------------------------- */
 
 int wf_lua_open_json(lua_State *L);    /* json.c: pushes the json table */
+/* v against the JSON Schema schema (both untyped wf_vals, json_schema.c):
+ * NULL when it matches, else INVALID naming the first failure by its JSON
+ * pointer, with every failure in e->details ({"errors": [...]}); a schema
+ * that is not one is INVALID "invalid schema: ...". */
+wf_error *wf_lua_json_validate(const wf_val *schema, const wf_val *v);
 int wf_lua_open_funcs(lua_State *L);   /* funcs.c: pushes the funcs table */
 int wf_lua_open_time(lua_State *L);    /* time.c */
 int wf_lua_open_env(lua_State *L);     /* env.c */
 int wf_lua_open_logger(lua_State *L);  /* logger.c: pushes the logger object */
 int wf_lua_open_ctx(lua_State *L);     /* ctx.c */
+int wf_lua_open_http_client(lua_State *L); /* http_client.c */
+int wf_lua_open_http(lua_State *L);    /* http.c: Lua endpoints' request and response */
 /* Push the running call's context values as a table (ctx.c; made once per
  * state from wf_fn_ctx.context, changed by ctx.set). */
 void wf_lua_push_ctx_table(lua_State *L);
@@ -86,6 +97,54 @@ void wf_lua_chan_put(lua_State *L, int ch_idx);
 void wf_lua_chan_close(lua_State *L, int ch_idx);
 /* True when the channel is open with room for one more value. */
 bool wf_lua_chan_has_room(lua_State *L, int ch_idx);
+/* Count a flow as waiting to receive on the channel (delta +1), or no
+ * longer (-1): an unbuffered send goes on when a receiver waits. */
+void wf_lua_chan_waiting(lua_State *L, int ch_idx, int delta);
+/* Add what may fill the channel at ch_idx (its source) to w. */
+struct wf_lua_wakes;
+void wf_lua_chan_wake(lua_State *L, int ch_idx, struct wf_lua_wakes *w);
+
+/* ---- coroutine.spawn and the scheduler (spawn.c) --------------------------- */
+
+typedef struct wf_lua_sched wf_lua_sched;
+
+/* What may end a wait: the earliest time, the sources to watch, or a
+ * coroutine that can run at once. */
+typedef struct wf_lua_wakes {
+    uint64_t until;                    /* CLOCK_MONOTONIC ns; 0 = none */
+    WF_VEC(struct wf_lua_wake { const wf_lua_source_ops *ops; void *src; }) srcs;
+    bool runnable;
+} wf_lua_wakes;
+
+/* The first value a spawned coroutine yields when it waits (spawn.c's
+ * yield protocol). */
+extern const char wf_lua_waiting_tag;
+#define WF_LUA_WAITING ((void *)&wf_lua_waiting_tag)
+
+/* Add coroutine.spawn to the coroutine library. */
+void wf_lua_open_spawn(lua_State *L);
+/* Is L a spawned coroutine (whose waits yield to the scheduler)? */
+bool wf_lua_in_spawned(lua_State *L);
+/* Are there spawned coroutines that have not ended? */
+bool wf_lua_sched_any(lua_State *L);
+/* Something happened that a waiting flow may wait for (a channel operation). */
+void wf_lua_sched_moved(lua_State *L);
+/* Resume every spawned coroutine once, from the waiting flow L; true when
+ * anything moved. Raises in L the error a coroutine failed with. */
+bool wf_lua_sched_round(lua_State *L);
+/* Rounds until nothing moves (when the function returns). */
+void wf_lua_sched_drain(lua_State *L);
+/* Add what may end the waits of the spawned coroutines to w. */
+void wf_lua_sched_wakes(lua_State *L, wf_lua_wakes *w);
+void wf_lua_sched_free(wf_lua_sched *s);
+/* From a spawned coroutine: wait by yielding to the scheduler (deadline 0:
+ * none; the first nrecv of the channels at ch_idx[0..n) are received on,
+ * the rest watched). When resumed, k(L, status, ctx) runs. */
+int wf_lua_yield_wait(lua_State *L, uint64_t deadline, int nrecv, const int *ch_idx, int n,
+                      lua_KFunction k, lua_KContext ctx);
+/* Park the flow L until one of w may end its wait, or the call's stop:
+ * WF_PARK_*, or -1 (nothing parked) when nothing in w could ever end it. */
+int wf_lua_park_wakes(lua_State *L, wf_lua_wakes *w);
 
 /* ---- time (time.c) ---------------------------------------------------------- */
 
@@ -95,6 +154,49 @@ bool wf_lua_chan_has_room(lua_State *L, int ch_idx);
 bool wf_lua_to_duration(lua_State *L, int idx, int64_t *ns, const char **why);
 /* Push a time.Time value. */
 void wf_lua_push_time(lua_State *L, int64_t unix_ns);
+
+/* ---- time zones and layouts (time_zone.c, time_layout.c) ------------------- */
+
+enum { WF_LUA_ZONE_UTC, WF_LUA_ZONE_LOCAL, WF_LUA_ZONE_FIXED, WF_LUA_ZONE_NAMED };
+
+/* A location of the time module, as Go's: UTC, the local zone, a fixed
+ * offset, or a named zone of the system's zoneinfo. */
+typedef struct wf_lua_zone {
+    uint8_t kind;                         /* WF_LUA_ZONE_* */
+    int32_t offset;                       /* FIXED: seconds east of UTC */
+    char name[64];                        /* FIXED, NAMED: its name */
+    const struct wf_lua_tzdata *tz;       /* NAMED: read once per process */
+} wf_lua_zone;
+
+/* "UTC" (or ""), "Local", or a zoneinfo name ("America/New_York"); false
+ * when there is no such zone. */
+bool wf_lua_zone_load(const char *name, wf_lua_zone *z);
+void wf_lua_zone_fixed(wf_lua_zone *z, const char *name, int32_t offset);
+const char *wf_lua_zone_name(const wf_lua_zone *z);
+/* The zone's offset (s east of UTC) at a Unix second; abbr (may be NULL)
+ * gets its abbreviation ("EST"). */
+int32_t wf_lua_zone_offset(const wf_lua_zone *z, int64_t unix_s, char *abbr, size_t n);
+/* The Unix second of a wall-clock second of the zone (wall_s counts as if
+ * the wall clock were UTC). */
+int64_t wf_lua_zone_unix(const wf_lua_zone *z, int64_t wall_s);
+
+/* A time as its zone shows it. */
+typedef struct wf_lua_wall {
+    int64_t year;
+    int month, day, hour, min, sec, nsec, wday, yday;   /* month 1-12, wday 0 = Sunday */
+    int32_t offset;
+    char abbr[16];
+} wf_lua_wall;
+
+void wf_lua_time_wall(int64_t unix_ns, const wf_lua_zone *z, wf_lua_wall *w);
+/* A wall-clock date as seconds counted as if it were UTC; months and days
+ * out of range carry over (Go's Date). */
+int64_t wf_lua_time_wall_secs(int64_t year, int month, int day, int hour, int min, int sec);
+/* Go's Time.Format of w by layout, appended to b. */
+void wf_lua_time_format(const wf_lua_wall *w, const char *layout, luaL_Buffer *b);
+/* Go's time.Parse: false with Go's message in err. */
+bool wf_lua_time_parse(const char *layout, const char *value, int64_t *unix_ns, wf_lua_zone *zone,
+                       char *err, size_t n);
 
 /* json.null: a light userdata sentinel for JSON null inside arrays. */
 #define WF_LUA_JSON_NULL ((void *)0)
@@ -106,6 +208,7 @@ bool wf_lua_is_json_null(lua_State *L, int idx);
 enum {
     WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1, WF_LUA_MOD_TIME = 1u << 2,
     WF_LUA_MOD_ENV = 1u << 3, WF_LUA_MOD_LOGGER = 1u << 4, WF_LUA_MOD_CTX = 1u << 5,
+    WF_LUA_MOD_HTTP_CLIENT = 1u << 6, WF_LUA_MOD_HTTP = 1u << 7,
 };
 /* "funcs" -> WF_LUA_MOD_FUNCS, ...; 0 when not a built-in. */
 uint32_t wf_lua_module_bit(const char *name);
@@ -138,6 +241,8 @@ typedef struct wf_lua_ctx {
     const wf_fn_ctx *call;       /* the running call's deadline/interrupt, or NULL */
     size_t mem_used, mem_limit;
     bool interrupted;            /* the hook stopped the code (deadline or cancel) */
+    struct wf_lua_sched *sched;  /* spawned coroutines (spawn.c), or NULL */
+    uint64_t sched_epoch;        /* counts channel operations, spawns and ends */
 } wf_lua_ctx;
 
 /* Copy the string-keyed pairs of the table at src (nothing when src is not

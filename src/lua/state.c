@@ -6,8 +6,9 @@
  *   - base functions minus dofile/loadfile; `load` only takes text chunks
  *     (a binary chunk can break the VM's invariants); print writes to
  *     stderr (stdout belongs to the CLI's JSON result);
- *   - string (without string.dump), table, math, utf8, coroutine, and os
- *     reduced to clock/date/time/difftime; no io, debug or package;
+ *   - string (without string.dump), table, math, utf8, coroutine (with
+ *     upstream's coroutine.spawn, spawn.c), and os reduced to
+ *     clock/date/time/difftime; no io, debug or package;
  *   - `require` resolves only: the standard libraries above by name, the
  *     built-ins listed in `modules` (none without it, as upstream), and the
  *     aliases of `imports` (library.lua sources, run once per state).
@@ -29,6 +30,8 @@ static const struct { const char *name; uint32_t bit; lua_CFunction open; } buil
     {"env", WF_LUA_MOD_ENV, wf_lua_open_env},
     {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger},
     {"ctx", WF_LUA_MOD_CTX, wf_lua_open_ctx},
+    {"http", WF_LUA_MOD_HTTP, wf_lua_open_http},
+    {"http_client", WF_LUA_MOD_HTTP_CLIENT, wf_lua_open_http_client},
 };
 
 uint32_t wf_lua_module_bit(const char *name)
@@ -305,6 +308,7 @@ static int setup(lua_State *L)
     lua_setglobal(L, "require");
     wf_lua_open_errors(L);     /* upstream's `errors` and `channel` globals */
     wf_lua_open_channel(L);
+    wf_lua_open_spawn(L);      /* and coroutine.spawn */
 
     /* Our own loaded table: the standard _LOADED is not reachable from Lua
      * (no package library), this one only through require. */
@@ -341,5 +345,6 @@ void wf_lua_state_free(lua_State *L)
     if (!L) return;
     wf_lua_ctx *c = wf_lua_ctx_of(L);
     lua_close(L);
+    wf_lua_sched_free(c->sched);
     free(c);
 }

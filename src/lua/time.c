@@ -11,8 +11,11 @@
  *     :add_date(y, m, d), :after(t), :before(t), :equal(t), :format(layout)
  *     (Go's layouts: time.RFC3339, "2006-01-02 15:04:05", ...),
  *     :format_rfc3339(), :year() .. :nanosecond(), :weekday(), :year_day(),
- *     :date(), :clock(), :is_zero(), :utc(), :in_local(), :location();
- *     time.utc and time.localtz locations;
+ *     :date(), :clock(), :is_zero(), :utc(), :in_local(), :in_location(loc),
+ *     :location(), :round(d), :truncate(d);
+ *   time.parse(layout, value) -> Time (Go's layouts, time_layout.c);
+ *   locations: time.utc, time.localtz, time.load_location(name) (the
+ *     system's zoneinfo), time.fixed_zone(name, offset_s) (time_zone.c);
  *   time.sleep(d) parks the call (no worker held) and returns nil, or an
  *     error when the call was stopped first;
  *   time.after(d) -> a channel that receives the time once, then closes;
@@ -21,8 +24,6 @@
  *     each period, dropped when the previous one is still unread (as Go).
  * Timers are channel sources (chan.c): they fire when the channel is looked
  * at after their time, and a wait on them parks until then.
- * Not provided: time.parse, time.load_location, time.fixed_zone, round and
- * truncate (a call raises naming the function).
  */
 #include <stdio.h>
 #include <time.h>
@@ -206,17 +207,25 @@ static int time_parse_duration(lua_State *L)
 
 typedef struct ltime {
     int64_t ns;             /* since the Unix epoch */
-    bool local;             /* shown in the local zone, else UTC */
+    wf_lua_zone zone;       /* where it is shown */
 } ltime;
 
-typedef struct lloc { bool local; } lloc;
+typedef struct lloc { wf_lua_zone zone; } lloc;
+
+static ltime *push_time_in(lua_State *L, int64_t ns, const wf_lua_zone *z)
+{
+    ltime *t = lua_newuserdatauv(L, sizeof *t, 0);
+    t->ns = ns;
+    t->zone = *z;
+    luaL_setmetatable(L, TIME_MT);
+    return t;
+}
 
 void wf_lua_push_time(lua_State *L, int64_t unix_ns)
 {
-    ltime *t = lua_newuserdatauv(L, sizeof *t, 0);
-    t->ns = unix_ns;
-    t->local = true;
-    luaL_setmetatable(L, TIME_MT);
+    wf_lua_zone local;
+    wf_lua_zone_load("Local", &local);
+    push_time_in(L, unix_ns, &local);
 }
 
 static ltime *check_time(lua_State *L, int idx)
@@ -224,31 +233,9 @@ static ltime *check_time(lua_State *L, int idx)
     return luaL_checkudata(L, idx, TIME_MT);
 }
 
-static ltime *push_time_loc(lua_State *L, int64_t ns, bool local)
-{
-    wf_lua_push_time(L, ns);
-    ltime *t = lua_touserdata(L, -1);
-    t->local = local;
-    return t;
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Broken-down time of t in its zone; *off gets the zone offset in s. */
-static void broken(const ltime *t, struct tm *tm, long *off, int *nsec)
-{
-    time_t secs = (time_t)floor_div(t->ns, NS_PER_S);
-    *nsec = (int)(t->ns - (int64_t)secs * NS_PER_S);
-    if (t->local) {
-        localtime_r(&secs, tm);
-        *off = tm->tm_gmtoff;
-    } else {
-        gmtime_r(&secs, tm);
-        *off = 0;
-    }
 }
 
 static int64_t now_unix_ns(void)
@@ -273,27 +260,74 @@ static int time_unix(lua_State *L)
     return 1;
 }
 
-static bool loc_is_local(lua_State *L, int idx)
+static void push_loc(lua_State *L, const wf_lua_zone *z)
 {
-    if (lua_isnoneornil(L, idx)) return true;
-    lloc *l = luaL_checkudata(L, idx, LOC_MT);
-    return l->local;
+    lloc *l = lua_newuserdatauv(L, sizeof *l, 0);
+    l->zone = *z;
+    luaL_setmetatable(L, LOC_MT);
+}
+
+/* The location at idx (absent: Local). */
+static wf_lua_zone check_loc(lua_State *L, int idx)
+{
+    wf_lua_zone z;
+    if (lua_isnoneornil(L, idx)) wf_lua_zone_load("Local", &z);
+    else z = ((lloc *)luaL_checkudata(L, idx, LOC_MT))->zone;
+    return z;
+}
+
+/* A wall-clock time in zone z as an instant: the offset in force then. */
+static void push_wall(lua_State *L, int64_t wall_s, int64_t nsec, const wf_lua_zone *z)
+{
+    int64_t secs = wf_lua_zone_unix(z, wall_s);
+    if (secs > INT64_MAX / NS_PER_S - 1 || secs < INT64_MIN / NS_PER_S + 1)
+        luaL_error(L, "time: the date is out of range");
+    push_time_in(L, secs * NS_PER_S + nsec, z);
 }
 
 static int time_date(lua_State *L)
 {
-    struct tm tm = {0};
-    tm.tm_year = (int)luaL_checkinteger(L, 1) - 1900;
-    tm.tm_mon = (int)luaL_checkinteger(L, 2) - 1;
-    tm.tm_mday = (int)luaL_checkinteger(L, 3);
-    tm.tm_hour = (int)luaL_optinteger(L, 4, 0);
-    tm.tm_min = (int)luaL_optinteger(L, 5, 0);
-    tm.tm_sec = (int)luaL_optinteger(L, 6, 0);
-    lua_Integer nsec = luaL_optinteger(L, 7, 0);
-    bool local = loc_is_local(L, 8);
-    tm.tm_isdst = -1;
-    time_t secs = local ? mktime(&tm) : timegm(&tm);
-    push_time_loc(L, (int64_t)secs * NS_PER_S + nsec, local);
+    lua_Integer f[7];
+    for (int i = 0; i < 7; i++) f[i] = i < 3 ? luaL_checkinteger(L, i + 1) : luaL_optinteger(L, i + 1, 0);
+    for (int i = 0; i < 7; i++)
+        if (f[i] > INT32_MAX || f[i] < INT32_MIN) return luaL_error(L, "time.date: argument %d is out of range", i + 1);
+    wf_lua_zone z = check_loc(L, 8);
+    push_wall(L, wf_lua_time_wall_secs(f[0], (int)f[1], (int)f[2], (int)f[3], (int)f[4], (int)f[5]), f[6], &z);
+    return 1;
+}
+
+/* time.parse(layout, value) -> Time, or nil and an Invalid error with Go's
+ * message. */
+static int time_parse(lua_State *L)
+{
+    const char *layout = luaL_checkstring(L, 1), *value = luaL_checkstring(L, 2);
+    int64_t ns;
+    wf_lua_zone z;
+    char err[512];
+    if (!wf_lua_time_parse(layout, value, &ns, &z, err, sizeof err))
+        return wf_lua_fail(L, WF_ERR_INVALID, "%s", err);
+    push_time_in(L, ns, &z);
+    return 1;
+}
+
+static int time_load_location(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    wf_lua_zone z;
+    if (!wf_lua_zone_load(name, &z)) return wf_lua_fail(L, WF_ERR_NOT_FOUND, "unknown time zone %s", name);
+    push_loc(L, &z);
+    return 1;
+}
+
+static int time_fixed_zone(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_Integer off = luaL_checkinteger(L, 2);
+    if (off < -86400 * 7 || off > 86400 * 7)
+        return luaL_error(L, "time.fixed_zone: offset %d s is out of range", (int)off);
+    wf_lua_zone z;
+    wf_lua_zone_fixed(&z, name, (int32_t)off);
+    push_loc(L, &z);
     return 1;
 }
 
@@ -303,7 +337,7 @@ static int tm_unix_nano(lua_State *L) { lua_pushinteger(L, check_time(L, 1)->ns)
 static int tm_add(lua_State *L)
 {
     ltime *t = check_time(L, 1);
-    push_time_loc(L, t->ns + check_duration(L, 2, "time:add"), t->local);
+    push_time_in(L, t->ns + check_duration(L, 2, "time:add"), &t->zone);
     return 1;
 }
 
@@ -316,16 +350,41 @@ static int tm_sub(lua_State *L)
 static int tm_add_date(lua_State *L)
 {
     ltime *t = check_time(L, 1);
-    struct tm tm;
-    long off;
-    int nsec;
-    broken(t, &tm, &off, &nsec);
-    tm.tm_year += (int)luaL_checkinteger(L, 2);
-    tm.tm_mon += (int)luaL_checkinteger(L, 3);
-    tm.tm_mday += (int)luaL_checkinteger(L, 4);
-    tm.tm_isdst = -1;
-    time_t secs = t->local ? mktime(&tm) : timegm(&tm);
-    push_time_loc(L, (int64_t)secs * NS_PER_S + nsec, t->local);
+    wf_lua_wall w;
+    wf_lua_time_wall(t->ns, &t->zone, &w);
+    lua_Integer y = luaL_checkinteger(L, 2), m = luaL_checkinteger(L, 3), d = luaL_checkinteger(L, 4);
+    if (y > 100000 || y < -100000 || m > 1200000 || m < -1200000 || d > 36500000 || d < -36500000)
+        return luaL_error(L, "time:add_date: out of range");
+    wf_lua_zone z = t->zone;
+    push_wall(L, wf_lua_time_wall_secs(w.year + y, w.month + (int)m, w.day + (int)d, w.hour, w.min, w.sec),
+              w.nsec, &z);
+    return 1;
+}
+
+/* Go's Round and Truncate: multiples of d since Go's zero time (January 1,
+ * year 1, UTC), which for days and shorter are the Unix multiples too. */
+static __int128 since_zero(int64_t ns)
+{
+    return (__int128)ns + (__int128)62135596800LL * NS_PER_S;
+}
+
+static int tm_truncate(lua_State *L)
+{
+    ltime *t = check_time(L, 1);
+    int64_t d = check_duration(L, 2, "time:truncate");
+    int64_t r = d > 0 ? (int64_t)(since_zero(t->ns) % d) : 0;
+    push_time_in(L, t->ns - r, &t->zone);
+    return 1;
+}
+
+static int tm_round(lua_State *L)
+{
+    ltime *t = check_time(L, 1);
+    int64_t d = check_duration(L, 2, "time:round");
+    int64_t r = d > 0 ? (int64_t)(since_zero(t->ns) % d) : 0;
+    /* halfway rounds up, as Go */
+    int64_t ns = d <= 0 ? t->ns : (uint64_t)r + (uint64_t)r < (uint64_t)d ? t->ns - r : t->ns + (d - r);
+    push_time_in(L, ns, &t->zone);
     return 1;
 }
 
@@ -333,39 +392,43 @@ static int tm_after(lua_State *L) { lua_pushboolean(L, check_time(L, 1)->ns > ch
 static int tm_before(lua_State *L) { lua_pushboolean(L, check_time(L, 1)->ns < check_time(L, 2)->ns); return 1; }
 static int tm_equal(lua_State *L) { lua_pushboolean(L, check_time(L, 1)->ns == check_time(L, 2)->ns); return 1; }
 static int tm_is_zero(lua_State *L) { lua_pushboolean(L, check_time(L, 1)->ns == INT64_MIN); return 1; }
-static int tm_utc(lua_State *L) { push_time_loc(L, check_time(L, 1)->ns, false); return 1; }
-static int tm_in_local(lua_State *L) { push_time_loc(L, check_time(L, 1)->ns, true); return 1; }
 
 static int tm_in_location(lua_State *L)
 {
-    push_time_loc(L, check_time(L, 1)->ns, loc_is_local(L, 2));
+    wf_lua_zone z = check_loc(L, 2);
+    push_time_in(L, check_time(L, 1)->ns, &z);
     return 1;
 }
 
-static void push_loc(lua_State *L, bool local)
+static int tm_utc(lua_State *L)
 {
-    lloc *l = lua_newuserdatauv(L, sizeof *l, 0);
-    l->local = local;
-    luaL_setmetatable(L, LOC_MT);
+    wf_lua_zone z;
+    wf_lua_zone_load("UTC", &z);
+    push_time_in(L, check_time(L, 1)->ns, &z);
+    return 1;
 }
 
-static int tm_location(lua_State *L) { push_loc(L, check_time(L, 1)->local); return 1; }
+static int tm_in_local(lua_State *L)
+{
+    wf_lua_push_time(L, check_time(L, 1)->ns);
+    return 1;
+}
+
+static int tm_location(lua_State *L) { push_loc(L, &check_time(L, 1)->zone); return 1; }
 
 static int loc_string(lua_State *L)
 {
-    lua_pushstring(L, ((lloc *)luaL_checkudata(L, 1, LOC_MT))->local ? "Local" : "UTC");
+    lua_pushstring(L, wf_lua_zone_name(&((lloc *)luaL_checkudata(L, 1, LOC_MT))->zone));
     return 1;
 }
 
 /* The fields: 0 year .. 5 second, 6 nanosecond, 7 weekday, 8 year day. */
 static int tm_field(lua_State *L, int which)
 {
-    struct tm tm;
-    long off;
-    int nsec;
-    broken(check_time(L, 1), &tm, &off, &nsec);
-    const int v[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, nsec, tm.tm_wday, tm.tm_yday + 1};
+    ltime *t = check_time(L, 1);
+    wf_lua_wall w;
+    wf_lua_time_wall(t->ns, &t->zone, &w);
+    const int64_t v[] = {w.year, w.month, w.day, w.hour, w.min, w.sec, w.nsec, w.wday, w.yday};
     lua_pushinteger(L, v[which]);
     return 1;
 }
@@ -395,127 +458,62 @@ static int tm_clock(lua_State *L)
     return 3;
 }
 
-/* A zone token of Go's layouts at *p ("Z07:00", "-07:00", "Z0700", "-0700"):
- * moves past it; zulu: "Z" stands for UTC, colon: "hh:mm". */
-static bool zone_token(const char **p, bool *zulu, bool *colon)
+static int push_format(lua_State *L, int idx, const char *layout)
 {
-    static const char *const toks[] = {"Z07:00", "-07:00", "Z0700", "-0700"};
-    for (size_t i = 0; i < WF_COUNT(toks); i++)
-        if (!strncmp(*p, toks[i], strlen(toks[i]))) {
-            *zulu = toks[i][0] == 'Z';
-            *colon = strchr(toks[i], ':') != NULL;
-            *p += strlen(toks[i]);
-            return true;
-        }
-    return false;
-}
-
-/* Go's Time.Format: the reference time's parts in `layout` are replaced by
- * t's (Mon Jan 2 15:04:05 MST 2006, zone -0700). */
-static void format_go(const ltime *t, const char *layout, luaL_Buffer *b)
-{
-    static const char *const months[] = {"January", "February", "March", "April", "May", "June", "July",
-                                         "August", "September", "October", "November", "December"};
-    static const char *const days[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
-                                       "Friday", "Saturday"};
-    struct tm tm;
-    long off;
-    int nsec;
-    broken(t, &tm, &off, &nsec);
-    char tmp[64];
-    bool zulu, colon;
-    const char *p = layout;
-    while (*p) {
-#define TOK(s) (!strncmp(p, s, strlen(s)) && (p += strlen(s), 1))
-        tmp[0] = 0;
-        if (TOK("2006")) snprintf(tmp, sizeof tmp, "%04d", tm.tm_year + 1900);
-        else if (TOK("January")) snprintf(tmp, sizeof tmp, "%s", months[tm.tm_mon]);
-        else if (TOK("Jan")) snprintf(tmp, sizeof tmp, "%.3s", months[tm.tm_mon]);
-        else if (TOK("Monday")) snprintf(tmp, sizeof tmp, "%s", days[tm.tm_wday]);
-        else if (TOK("Mon")) snprintf(tmp, sizeof tmp, "%.3s", days[tm.tm_wday]);
-        else if (TOK("MST")) snprintf(tmp, sizeof tmp, "%s", t->local ? tm.tm_zone : "UTC");
-        else if (TOK("01")) snprintf(tmp, sizeof tmp, "%02d", tm.tm_mon + 1);
-        else if (TOK("02")) snprintf(tmp, sizeof tmp, "%02d", tm.tm_mday);
-        else if (TOK("_2")) snprintf(tmp, sizeof tmp, "%2d", tm.tm_mday);
-        else if (TOK("06")) snprintf(tmp, sizeof tmp, "%02d", tm.tm_year % 100);
-        else if (TOK("15")) snprintf(tmp, sizeof tmp, "%02d", tm.tm_hour);
-        else if (TOK("03")) snprintf(tmp, sizeof tmp, "%02d", tm.tm_hour % 12 ? tm.tm_hour % 12 : 12);
-        else if (TOK("04")) snprintf(tmp, sizeof tmp, "%02d", tm.tm_min);
-        else if (TOK("05")) snprintf(tmp, sizeof tmp, "%02d", tm.tm_sec);
-        else if (TOK("PM")) snprintf(tmp, sizeof tmp, "%s", tm.tm_hour >= 12 ? "PM" : "AM");
-        else if (TOK("pm")) snprintf(tmp, sizeof tmp, "%s", tm.tm_hour >= 12 ? "pm" : "am");
-        else if (zone_token(&p, &zulu, &colon)) {
-            if (zulu && off == 0) snprintf(tmp, sizeof tmp, "Z");
-            else
-                snprintf(tmp, sizeof tmp, "%c%02ld%s%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
-                         colon ? ":" : "", labs(off) / 60 % 60);
-        } else if (*p == '.' && (p[1] == '0' || p[1] == '9')) {
-            char d = p[1];
-            int n = 0;
-            while (p[1 + n] == d) n++;
-            p += 1 + n;
-            snprintf(tmp, sizeof tmp, ".%09d", nsec);
-            tmp[1 + (n > 9 ? 9 : n)] = 0;
-            if (d == '9') {
-                size_t len = strlen(tmp);
-                while (len > 1 && tmp[len - 1] == '0') tmp[--len] = 0;
-                if (len == 1) tmp[0] = 0;
-            }
-        } else if (TOK("1")) snprintf(tmp, sizeof tmp, "%d", tm.tm_mon + 1);
-        else if (TOK("2")) snprintf(tmp, sizeof tmp, "%d", tm.tm_mday);
-        else if (TOK("3")) snprintf(tmp, sizeof tmp, "%d", tm.tm_hour % 12 ? tm.tm_hour % 12 : 12);
-        else if (TOK("4")) snprintf(tmp, sizeof tmp, "%d", tm.tm_min);
-        else if (TOK("5")) snprintf(tmp, sizeof tmp, "%d", tm.tm_sec);
-        else {
-            luaL_addchar(b, *p++);
-            continue;
-        }
-#undef TOK
-        luaL_addstring(b, tmp);
-    }
-}
-
-static int tm_format(lua_State *L)
-{
-    ltime *t = check_time(L, 1);
-    const char *layout = luaL_checkstring(L, 2);
+    ltime *t = check_time(L, idx);
+    wf_lua_wall w;
+    wf_lua_time_wall(t->ns, &t->zone, &w);
+    if (t->zone.kind == WF_LUA_ZONE_UTC) snprintf(w.abbr, sizeof w.abbr, "UTC");
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    format_go(t, layout, &b);
+    wf_lua_time_format(&w, layout, &b);
     luaL_pushresult(&b);
     return 1;
 }
 
-static int tm_format_rfc3339(lua_State *L)
-{
-    ltime *t = check_time(L, 1);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    format_go(t, "2006-01-02T15:04:05Z07:00", &b);
-    luaL_pushresult(&b);
-    return 1;
-}
-
-static int tm_tostring(lua_State *L)
-{
-    ltime *t = check_time(L, 1);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    format_go(t, "2006-01-02 15:04:05.999999999 -0700 MST", &b);
-    luaL_pushresult(&b);
-    return 1;
-}
+static int tm_format(lua_State *L) { return push_format(L, 1, luaL_checkstring(L, 2)); }
+static int tm_format_rfc3339(lua_State *L) { return push_format(L, 1, "2006-01-02T15:04:05Z07:00"); }
+static int tm_tostring(lua_State *L) { return push_format(L, 1, "2006-01-02 15:04:05.999999999 -0700 MST"); }
 
 static int tm_eq(lua_State *L) { lua_pushboolean(L, check_time(L, 1)->ns == check_time(L, 2)->ns); return 1; }
 static int tm_lt(lua_State *L) { lua_pushboolean(L, check_time(L, 1)->ns < check_time(L, 2)->ns); return 1; }
 
 /* ---- sleep ---------------------------------------------------------------------------- */
 
+/* time.sleep in a spawned coroutine: wait by yielding until the deadline
+ * (ctx) came. */
+static int sleep_again(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    uint64_t until = (uint64_t)ctx;
+    if (wf_lua_should_stop(L)) return luaL_error(L, "time.sleep: the call was stopped while sleeping");
+    if (wf_now_ns() >= until) return 0;
+    return wf_lua_yield_wait(L, until, 0, NULL, 0, sleep_again, ctx);
+}
+
+/* time.sleep in the function's own flow while it has spawned coroutines:
+ * they run meanwhile. */
+static int sleep_beside_coroutines(lua_State *L, uint64_t until)
+{
+    for (;;) {
+        if (wf_now_ns() >= until) return 0;
+        if (wf_lua_sched_round(L)) continue;
+        wf_lua_wakes w = {.until = until};
+        wf_lua_sched_wakes(L, &w);
+        int r = w.runnable ? WF_PARK_WOKEN : wf_lua_park_wakes(L, &w);
+        wf_vec_free(&w.srcs);
+        if (r == WF_PARK_STOPPED || wf_lua_should_stop(L))
+            return luaL_error(L, "time.sleep: the call was stopped while sleeping");
+    }
+}
+
 static int time_sleep(lua_State *L)
 {
     int64_t ns = check_duration(L, 1, "time.sleep");
     if (ns <= 0) return 0;
     uint64_t until = wf_now_ns() + (uint64_t)ns;
+    if (wf_lua_in_spawned(L)) return sleep_again(L, LUA_OK, (lua_KContext)until);
+    if (wf_lua_sched_any(L)) return sleep_beside_coroutines(L, until);
     /* An inline call parks its own thread, which knows nothing of the
      * call's deadline: bound the sleep by it. */
     uint32_t left = wf_lua_ms_left(L);
@@ -627,11 +625,6 @@ static int timer_reset(lua_State *L)
     return 1;
 }
 
-static int not_provided(lua_State *L)
-{
-    return luaL_error(L, "time.%s is not provided by wasmfn", lua_tostring(L, lua_upvalueindex(1)));
-}
-
 /* ---- the module -------------------------------------------------------------------------- */
 
 static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction tostr)
@@ -663,7 +656,7 @@ int wf_lua_open_time(lua_State *L)
         {"second", tm_second}, {"nanosecond", tm_nanosecond}, {"weekday", tm_weekday},
         {"year_day", tm_year_day}, {"date", tm_date}, {"clock", tm_clock}, {"is_zero", tm_is_zero},
         {"utc", tm_utc}, {"in_local", tm_in_local}, {"in_location", tm_in_location},
-        {"location", tm_location}, {NULL, NULL},
+        {"location", tm_location}, {"round", tm_round}, {"truncate", tm_truncate}, {NULL, NULL},
     };
     new_mt(L, TIME_MT, tm, tm_tostring);
     lua_pushcfunction(L, tm_eq);
@@ -684,7 +677,8 @@ int wf_lua_open_time(lua_State *L)
     static const luaL_Reg fns[] = {
         {"now", time_now}, {"unix", time_unix}, {"date", time_date}, {"sleep", time_sleep},
         {"after", time_after}, {"timer", time_timer}, {"ticker", time_ticker},
-        {"parse_duration", time_parse_duration}, {NULL, NULL},
+        {"parse_duration", time_parse_duration}, {"parse", time_parse},
+        {"load_location", time_load_location}, {"fixed_zone", time_fixed_zone}, {NULL, NULL},
     };
     luaL_newlib(L, fns);
     static const struct { const char *k; lua_Integer v; } ints[] = {
@@ -712,15 +706,12 @@ int wf_lua_open_time(lua_State *L)
         lua_pushstring(L, layouts[i].v);
         lua_setfield(L, -2, layouts[i].k);
     }
-    push_loc(L, false);
+    wf_lua_zone z;
+    wf_lua_zone_load("UTC", &z);
+    push_loc(L, &z);
     lua_setfield(L, -2, "utc");
-    push_loc(L, true);
+    wf_lua_zone_load("Local", &z);
+    push_loc(L, &z);
     lua_setfield(L, -2, "localtz");
-    static const char *const missing[] = {"parse", "load_location", "fixed_zone"};
-    for (size_t i = 0; i < WF_COUNT(missing); i++) {
-        lua_pushstring(L, missing[i]);
-        lua_pushcclosure(L, not_provided, 1);
-        lua_setfield(L, -2, missing[i]);
-    }
     return 1;
 }

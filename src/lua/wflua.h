@@ -59,4 +59,34 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
  * even when others fail (the error then lists all problems). */
 wf_error *wf_lua_register(wf_registry *r, wf_runtime *rt);
 
+/* ---- Lua endpoints: the HTTP exchange behind `require("http")` ------------
+ *
+ * The HTTP layer (above this one) calls a function.lua endpoint with
+ * wf_call_opts.host pointing at a wf_lua_http_host: the request as the
+ * server parsed it and the response writer, as callbacks on its exchange
+ * x. Upstream's `http` module (http.c) reads and writes through it; without
+ * one, http.request() and http.response() return nil and an error. */
+typedef struct wf_lua_http_host_ops {
+    const char *(*method)(void *x);
+    const char *(*path)(void *x);                  /* percent-encoded, as sent */
+    const char *(*query)(void *x);                 /* raw, "" when none */
+    const char *(*remote)(void *x);                /* "127.0.0.1:51234" */
+    size_t (*header_count)(void *x);
+    void (*header_at)(void *x, size_t i, const char **name, const char **value);
+    const uint8_t *(*body)(void *x, size_t *len);
+    size_t (*param_count)(void *x);                /* the route's {params}, decoded */
+    void (*param_at)(void *x, size_t i, const char **name, const char **value);
+    void (*set_status)(void *x, int status);
+    void (*add_header)(void *x, const char *name, const char *value);
+    wf_error *(*write)(void *x, const void *p, size_t n);
+    wf_error *(*flush)(void *x);                   /* head now, then the body streams */
+} wf_lua_http_host_ops;
+
+typedef struct wf_lua_http_host {
+    const wf_lua_http_host_ops *ops;
+    void *x;
+    /* Filled by the module for the caller: what the handler did. */
+    bool wrote;          /* a status, header or body byte went to the writer */
+} wf_lua_http_host;
+
 #endif

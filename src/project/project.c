@@ -55,7 +55,7 @@ static wf_error *load_error(wf_registry *reg, wf_error *e)
     return out;
 }
 
-wf_error *wf_project_load(const char *dir, wf_project **out)
+wf_error *wf_project_load_into(const char *dir, wf_runtime *rt, wf_registry **out)
 {
     *out = NULL;
     wf_registry *reg = NULL;
@@ -65,12 +65,24 @@ wf_error *wf_project_load(const char *dir, wf_project **out)
         wf_registry_free(reg);
         return e;
     }
+    e = wf_registry_register(reg, rt);
+    if (!e) e = wf_lua_register(reg, rt);
+    if (e) {
+        /* the caller frees rt first: functions added may borrow reg */
+        *out = reg;
+        return e;
+    }
+    *out = reg;
+    return NULL;
+}
+
+wf_error *wf_project_load(const char *dir, wf_project **out)
+{
+    *out = NULL;
     wf_project *p = wf_xcalloc(1, sizeof *p);
-    p->reg = reg;
     p->rt = wf_runtime_new();
     pthread_mutex_init(&p->lock, NULL);
-    e = wf_registry_register(reg, p->rt);
-    if (!e) e = wf_lua_register(reg, p->rt);
+    wf_error *e = wf_project_load_into(dir, p->rt, &p->reg);
     if (e) {
         wf_project_close(p);
         return e;

@@ -15,6 +15,13 @@
 #include "runtime/runtime.h"
 #include "wasmfn.h"
 
+struct wf_registry;
+/* Load dir's registry and register its WASM and Lua functions into rt
+ * (wf_project_load's steps). On a load error *out is NULL and the error
+ * lists every problem, one a line; on a registration error *out is the
+ * registry, which the caller frees after rt (rt's functions borrow it). */
+wf_error *wf_project_load_into(const char *dir, wf_runtime *rt, struct wf_registry **out);
+
 /* texts[0..n), one JSON value per argument, converted for sig: typed by
  * its WIT (an argument count that differs is INVALID), else numbers for a
  * core function. On success args[0..n) are the caller's to wf_val_free; on

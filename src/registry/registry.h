@@ -70,6 +70,7 @@ struct wf_reg_node {
     size_t n;                /* seq / map: number of items */
     wf_reg_node **items;     /* seq items / map values */
     char **keys;             /* map keys (NULL for seq) */
+    struct wf_arena *arena;  /* the root's: holds the tree's nodes, arrays and keys */
 };
 /* Map lookup; NULL when absent or when m is not a map. */
 const wf_reg_node *wf_reg_node_get(const wf_reg_node *m, const char *key);

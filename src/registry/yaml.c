@@ -6,10 +6,17 @@
  * registry has no use for them and they invite billion-laughs expansions);
  * so are duplicate map keys and non-scalar keys. Nesting is bounded so a
  * hostile file cannot exhaust the stack.
+ *
+ * A tree's nodes, item arrays and map keys live in one arena owned by its
+ * root (a registry of 100,000 entries has millions of them: one malloc and
+ * one free each cost more than the parse); scalar strings stay on the heap,
+ * as values.c replaces them (file://, ${env:}).
  */
 #include "registry/internal.h"
 
 #include <yaml.h>
+
+#include "base/arena.h"
 
 #define MAX_DEPTH 64
 
@@ -17,6 +24,7 @@ typedef struct yreader {
     yaml_parser_t parser;
     yaml_event_t ev;
     bool have;
+    wf_arena *arena;        /* the tree's, handed to its root */
 } yreader;
 
 static wf_error *yaml_fail(yreader *y)
@@ -39,9 +47,9 @@ static wf_error *next(yreader *y)
     return NULL;
 }
 
-static wf_reg_node *node_new(wf_reg_node_type t, const yaml_event_t *ev)
+static wf_reg_node *node_new(yreader *y, wf_reg_node_type t, const yaml_event_t *ev)
 {
-    wf_reg_node *n = wf_xcalloc(1, sizeof *n);
+    wf_reg_node *n = wf_arena_alloc(y->arena, sizeof *n);
     n->type = t;
     n->line = (int)ev->start_mark.line + 1;
     n->col = (int)ev->start_mark.column + 1;
@@ -50,12 +58,19 @@ static wf_reg_node *node_new(wf_reg_node_type t, const yaml_event_t *ev)
 
 /* The arrays' capacity is n rounded up to a power of two: they double when
  * n reaches one, so a list of n entries costs O(n), not O(n^2), to build. */
-static void node_push(wf_reg_node *n, char *key, wf_reg_node *item)
+static void node_push(yreader *y, wf_reg_node *n, char *key, wf_reg_node *item)
 {
     if (!(n->n & (n->n - 1))) {
+        /* the old arrays stay in the arena: at most as much again */
         size_t cap = n->n ? n->n * 2 : 1;
-        n->items = wf_xrealloc(n->items, cap * sizeof *n->items);
-        if (n->type == WF_NODE_MAP) n->keys = wf_xrealloc(n->keys, cap * sizeof *n->keys);
+        wf_reg_node **items = wf_arena_alloc(y->arena, cap * sizeof *items);
+        if (n->n) memcpy(items, n->items, n->n * sizeof *items);
+        n->items = items;
+        if (n->type == WF_NODE_MAP) {
+            char **keys = wf_arena_alloc(y->arena, cap * sizeof *keys);
+            if (n->n) memcpy(keys, n->keys, n->n * sizeof *keys);
+            n->keys = keys;
+        }
     }
     n->items[n->n] = item;
     if (n->type == WF_NODE_MAP) n->keys[n->n] = key;
@@ -79,7 +94,7 @@ static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
         if (ev->data.scalar.anchor)
             return wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
                                     (int)ev->start_mark.column + 1, "anchors are not supported");
-        wf_reg_node *n = node_new(WF_NODE_SCALAR, ev);
+        wf_reg_node *n = node_new(y, WF_NODE_SCALAR, ev);
         n->len = ev->data.scalar.length;
         n->str = wf_xstrndup((const char *)ev->data.scalar.value, n->len);
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -95,7 +110,7 @@ static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
         if (anchor)
             return wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
                                     (int)ev->start_mark.column + 1, "anchors are not supported");
-        wf_reg_node *n = node_new(map ? WF_NODE_MAP : WF_NODE_SEQ, ev);
+        wf_reg_node *n = node_new(y, map ? WF_NODE_MAP : WF_NODE_SEQ, ev);
         for (;;) {
             wf_error *e = next(y);
             if (!e && (ev->type == YAML_SEQUENCE_END_EVENT || ev->type == YAML_MAPPING_END_EVENT)) break;
@@ -105,7 +120,8 @@ static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
                     e = wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
                                          (int)ev->start_mark.column + 1, "map keys must be plain strings");
                 } else {
-                    key = wf_xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+                    key = wf_arena_strndup(y->arena, (const char *)ev->data.scalar.value,
+                                           ev->data.scalar.length);
                     if (strlen(key) != ev->data.scalar.length)
                         e = wf_error_at_line(WF_ERR_INVALID, (int)ev->start_mark.line + 1,
                                              (int)ev->start_mark.column + 1,
@@ -120,11 +136,10 @@ static wf_error *parse_node(yreader *y, int depth, wf_reg_node **out)
             wf_reg_node *item = NULL;
             if (!e) e = parse_node(y, depth + 1, &item);
             if (e) {
-                free(key);
-                wf_reg_node_free(n);
+                wf_reg_node_free(n);    /* its strings; the arena goes with the parse */
                 return e;
             }
-            node_push(n, key, item);
+            node_push(y, n, key, item);
         }
         *out = n;
         return NULL;
@@ -140,6 +155,7 @@ wf_error *wf_reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
     yreader y = { .have = false };
     if (!yaml_parser_initialize(&y.parser))
         return wf_error_new(WF_ERR_INTERNAL, "libyaml cannot initialise a parser");
+    y.arena = wf_xcalloc(1, sizeof *y.arena);
     yaml_parser_set_input_string(&y.parser, (const unsigned char *)text, len);
     wf_reg_node *root = NULL;
     wf_error *e = next(&y);                         /* STREAM-START */
@@ -159,13 +175,16 @@ wf_error *wf_reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
     yaml_parser_delete(&y.parser);
     if (e) {
         wf_reg_node_free(root);
+        wf_arena_free(y.arena);
+        free(y.arena);
         return e;
     }
     if (!root) {
-        root = wf_xcalloc(1, sizeof *root);
+        root = wf_arena_alloc(y.arena, sizeof *root);
         root->type = WF_NODE_MAP;
         root->line = root->col = 1;
     }
+    root->arena = y.arena;
     *out = root;
     return NULL;
 }
@@ -173,15 +192,15 @@ wf_error *wf_reg_yaml_parse(const char *text, size_t len, wf_reg_node **out)
 void wf_reg_node_free(wf_reg_node *n)
 {
     if (!n) return;
-    for (size_t i = 0; i < n->n; i++) {
-        wf_reg_node_free(n->items[i]);
-        if (n->keys) free(n->keys[i]);
-    }
-    free(n->items);
-    free(n->keys);
+    for (size_t i = 0; i < n->n; i++) wf_reg_node_free(n->items[i]);
     free(n->str);
     free(n->file_ref);
-    free(n);
+    n->str = n->file_ref = NULL;
+    if (n->arena) {
+        wf_arena *a = n->arena;
+        wf_arena_free(a);   /* n itself is in it */
+        free(a);
+    }
 }
 
 const char *wf_reg_node_type_name(const wf_reg_node *n)

@@ -12,10 +12,12 @@
  * back to their copy-on-write images, globals, tables, handle tables, a new
  * WASI 0.2 context). So no
  * state survives a call, and an instance costs a reset, not an
- * instantiation. A component whose instantiation runs code (a core start
- * function, a component start) gets a fresh instance per call instead,
- * unless the entry asks for `preinit`: then that code runs once, in the
- * template, and its result is what every call starts from. The template is
+ * instantiation. Code run while instantiating (a core start function, a
+ * component start; WASI adapters have one) is part of the template when it
+ * called no host function (it computes the same in every fresh instance);
+ * one that did makes every call get a fresh instance instead, unless the
+ * entry asks for `preinit`: then that code runs once, in the template, and
+ * its result is what every call starts from. The template is
  * made at the first call, or at add time with preinit (its errors are load
  * errors).
  *
@@ -252,7 +254,9 @@ static wf_error *ensure_template(comp_fn *c)
         pthread_mutex_unlock(&c->tmpl_mu);
         return c->preinit ? wf_error_wrap(err, "preinit") : err;
     }
-    if (!ci->store->ran_code || c->preinit) {
+    /* Start code that called no host function is deterministic: its result
+     * is what every fresh instance would compute, so it may be the template. */
+    if (!ci->store->ran_code || !ci->store->host_calls || c->preinit) {
         if (c->preinit) err = preinit_check(c, ci);
         if (!err) err = wf_snapshot_take(ci->store, &c->tmpl);
         if (err && c->preinit) {

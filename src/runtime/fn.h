@@ -56,6 +56,10 @@ typedef struct wf_fn_ctx {
     /* Values the caller passed along (wf_call_opts.context: a record, read
      * by Lua's `ctx` module), or NULL. */
     const wf_val *context;
+    /* What the caller's host code hands this one call (wf_call_opts.host:
+     * the HTTP exchange a Lua endpoint answers), or NULL. Not passed on to
+     * the calls it makes. */
+    void *host;
 } wf_fn_ctx;
 
 typedef struct wf_fn_kind {

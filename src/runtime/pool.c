@@ -100,7 +100,7 @@ static void job_run(wf_task *t)
     wf_val result = { 0 };
     if (!err) {
         err = wf_rt_exec(fn, inst, job->args, job->nargs, &result, &job->interrupt, &job->cancelled,
-                      job->caller_deadline_ns, job->start_ns, job->depth, job->context);
+                      job->caller_deadline_ns, job->start_ns, job->depth, job->context, job->host);
         fn->kind->release(fn->fn, inst);
     }
     job->result = result;   /* nobody reads it before done */
@@ -200,4 +200,17 @@ bool wf_rt_pool_unqueue(rt_pool *p, rt_job *job)
     if (!wf_sched_unqueue(&job->task)) return false;
     wf_rt_job_unref_locked(job);   /* the task's ref */
     return true;
+}
+
+void wf_rt_pool_gauges_of(wf_runtime *rt, const char *id, wf_rt_pool_gauges *out)
+{
+    memset(out, 0, sizeof *out);
+    void *v = NULL;
+    if (!wf_map_find(&rt->by_id, id, strlen(id), &v)) return;
+    rt_pool *p = ((rt_fn *)v)->pool;
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    out->ready = p->nstash;
+    pthread_mutex_unlock(&p->mu);
+    out->workers = wf_sched_group_workers(p->g);
 }

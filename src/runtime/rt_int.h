@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include "base/map.h"
+#include "runtime/metrics.h"
 #include "runtime/runtime.h"
 #include "runtime/sched.h"
 
@@ -27,6 +28,7 @@ typedef struct rt_fn {
     wf_fn_options opts;
     rt_pool *pool;              /* NULL for the inline pool */
     struct wf_runtime *rt;
+    wf_metrics_fn *metrics;     /* its series in the runtime's metrics */
 } rt_fn;
 
 /* A running call, in the scheduler's local slot (wf_sched_local) while it
@@ -52,6 +54,7 @@ typedef struct rt_job {
     uint64_t caller_deadline_ns; /* 0 = none */
     uint32_t depth;             /* its rt_call's */
     wf_val *context;            /* owned copy of the call's context, or NULL */
+    void *host;                 /* wf_call_opts.host, borrowed */
     wf_waitq waiters;           /* waiting for done */
     wf_error *run_err;          /* the outcome, written on the task's fiber */
 } rt_job;
@@ -63,7 +66,16 @@ struct wf_runtime {
     wf_map by_id;               /* id -> rt_fn *: read lock-free, added to under mu */
     wf_sched *sched;            /* the pools' groups, the timer */
     wf_timer *timer;            /* the scheduler's */
+    wf_metrics *metrics;        /* where calls are counted (metrics.h) */
+    bool own_metrics;           /* made by the runtime: freed with it */
 };
+
+/* A pool's gauges for /metrics: ready instances and worker threads (zero
+ * for an inline function or an unknown ID). */
+typedef struct wf_rt_pool_gauges {
+    uint32_t ready, workers;
+} wf_rt_pool_gauges;
+void wf_rt_pool_gauges_of(wf_runtime *rt, const char *id, wf_rt_pool_gauges *out);
 
 /* Run one call of fn in inst, with its deadlines, as call number `depth`
  * of its chain; the outcome goes to *result / the return. Used by pooled
@@ -71,7 +83,7 @@ struct wf_runtime {
  * deadline) and inline calls. */
 wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns, uint32_t depth, const wf_val *context);
+                  uint64_t start_ns, uint32_t depth, const wf_val *context, void *host);
 
 /* The pool of fn (not inline): made at add, stopped (running every call
  * it holds to its end) at free. */

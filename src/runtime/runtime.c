@@ -45,6 +45,8 @@ wf_runtime *wf_runtime_new(void)
     pthread_mutex_init(&rt->mu, NULL);
     rt->sched = wf_sched_new();
     rt->timer = wf_sched_timer(rt->sched);
+    rt->metrics = wf_metrics_new();
+    rt->own_metrics = true;
     return rt;
 }
 
@@ -61,6 +63,7 @@ void wf_runtime_free(wf_runtime *rt)
     free(rt->fns);
     wf_map_free(&rt->by_id);
     wf_sched_free(rt->sched);
+    if (rt->own_metrics) wf_metrics_free(rt->metrics);
     pthread_mutex_destroy(&rt->mu);
     free(rt);
 }
@@ -82,6 +85,7 @@ wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind,
     f->kind = kind;
     f->fn = fn;
     f->rt = rt;
+    f->metrics = wf_metrics_function(rt->metrics, id);
     if (opts) f->opts = *opts;
     if (f->opts.pool.type != WF_RT_POOL_INLINE) {
         wf_error *e = wf_rt_pool_new(f, &f->pool);
@@ -109,6 +113,18 @@ wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind,
         return wf_error_new(WF_ERR_INVALID, "duplicate function ID %s", id);
     }
     return NULL;
+}
+
+void wf_runtime_set_metrics(wf_runtime *rt, wf_metrics *m)
+{
+    if (rt->own_metrics) wf_metrics_free(rt->metrics);
+    rt->metrics = m;
+    rt->own_metrics = false;
+}
+
+wf_metrics *wf_runtime_metrics(wf_runtime *rt)
+{
+    return rt->metrics;
 }
 
 bool wf_runtime_has(wf_runtime *rt, const char *id)
@@ -151,7 +167,7 @@ static const wf_val *current_context(void)
 
 wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf_val *result,
                   volatile uint32_t *interrupt, bool *cancelled, uint64_t caller_deadline_ns,
-                  uint64_t start_ns, uint32_t depth, const wf_val *context)
+                  uint64_t start_ns, uint32_t depth, const wf_val *context, void *host)
 {
     uint64_t exec_deadline = 0;
     if (fn->opts.max_execution_ms)
@@ -179,7 +195,8 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
         if (at && (!task_deadline || at < task_deadline)) task->deadline_ns = at;
     }
 
-    wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at, .context = self.context };
+    wf_fn_ctx ctx = { .interrupt = interrupt, .deadline_ns = at, .context = self.context, .host = host };
+    wf_metrics_call_begin(fn->metrics);
     /* The flag is the call's own: it lives in the call's fiber (exec.c), not
      * in the thread, since a pooled call that sleeps may resume on another
      * worker. A nested inline call (a Lua function calling another function)
@@ -191,6 +208,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     if (__atomic_load_n(interrupt, __ATOMIC_RELAXED)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
     else err = fn->kind->call(fn->fn, inst, args, nargs, result, &ctx);
     wf_exec_set_interrupt(prev);
+    wf_metrics_call_running_end(fn->metrics);
     if (task) {
         task->interrupt = task_flag;
         task->deadline_ns = task_deadline;
@@ -216,16 +234,18 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
 
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
                             uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth,
-                            const wf_val *context)
+                            const wf_val *context, void *host)
 {
     void *inst = NULL;
     memset(result, 0, sizeof *result);
     wf_error *err = fn->kind->prepare(fn->fn, &inst);
-    if (err) return err;
-    volatile uint32_t interrupt = 0;
-    err = wf_rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
-                  depth, context);
-    fn->kind->release(fn->fn, inst);
+    if (!err) {
+        volatile uint32_t interrupt = 0;
+        err = wf_rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
+                         depth, context, host);
+        fn->kind->release(fn->fn, inst);
+    }
+    wf_metrics_call_end(fn->metrics, err, start_ns);
     return err;
 }
 
@@ -247,6 +267,7 @@ static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t sta
         job->context = wf_xmalloc(sizeof *job->context);
         wf_val_copy(job->context, context);
     }
+    job->host = opts ? opts->host : NULL;
     job->nargs = nargs;
     if (nargs) {
         job->args = wf_xcalloc(nargs, sizeof *job->args);
@@ -271,6 +292,7 @@ void wf_rt_job_unref_locked(rt_job *job)
 
 void wf_rt_job_finish_locked(rt_job *job, wf_error *err)
 {
+    wf_metrics_call_end(job->fn->metrics, err, job->start_ns);
     job->err = err;
     job->done = true;
     wf_waitq_wake_all(&job->waiters);
@@ -324,15 +346,19 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     uint32_t depth;
     wf_error *e = call_depth(fn, &depth);
     if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
-    if (e) return e;
+    if (e) {
+        wf_metrics_call_end(fn->metrics, e, start);
+        return e;
+    }
     rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
         job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
-                              depth, job->context);
+                              depth, job->context, job->host);
         job->done = true;
     } else {
         wf_error *e = wf_rt_pool_submit(fn->pool, job);
         if (e) {
+            wf_metrics_call_end(fn->metrics, e, start);
             wf_rt_job_unref_locked(job);
             return e;
         }
@@ -455,8 +481,12 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
         uint32_t depth;
         wf_error *e = call_depth(fn, &depth);
         if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
-        if (e) return e;
-        return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL);
+        if (e) {
+            wf_metrics_call_end(fn->metrics, e, start);
+            return e;
+        }
+        return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL,
+                          opts ? opts->host : NULL);
     }
 
     wf_call_future *f;

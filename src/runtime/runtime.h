@@ -75,6 +75,13 @@ void wf_runtime_free(wf_runtime *rt);
 wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
                          const wf_fn_options *opts);
 bool wf_runtime_has(wf_runtime *rt, const char *id);
+
+/* Where the runtime counts its calls (metrics.h): its own unless another,
+ * shared one is set (before any add; the caller keeps it alive longer than
+ * rt: how runtimes of successive reloads feed the same series). */
+struct wf_metrics;
+void wf_runtime_set_metrics(wf_runtime *rt, struct wf_metrics *m);
+struct wf_metrics *wf_runtime_metrics(wf_runtime *rt);
 /* The signature of `id` for converters; NOT_FOUND when there is none. The
  * pointers stay valid as long as the runtime. */
 wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out);
@@ -93,6 +100,9 @@ typedef struct wf_call_opts {
      * Wippy's executor with_context): a record, copied. NULL: the running
      * call's own context, if any. */
     const wf_val *context;
+    /* Host data for the callee alone (wf_fn_ctx.host), borrowed: it must
+     * live until the call ended. NULL: none. */
+    void *host;
 } wf_call_opts;
 
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */

@@ -6,8 +6,9 @@
  *
  * Slots (slots.h): unless it imports WASI preview 1, an instance is made once per
  * slot and reset to a snapshot of the first one (wasm/image.h) when its
- * call ends; a module with a start function gets a fresh instance per call
- * unless the entry asks for `preinit` (the start function, then an
+ * call ends; a module whose start function calls a host function gets a
+ * fresh instance per call (one calling none is part of the template: it
+ * computes the same in every instance) unless the entry asks for `preinit` (the start function, then an
  * exported `_initialize` or `wizer.initialize`, run once at add time, and
  * every call starts from the state they leave). With preview 1 each call
  * gets a fresh instance and context (the context holds host handles), whose
@@ -431,7 +432,9 @@ static wf_error *ensure_template(wasm_fn *w)
             pthread_mutex_unlock(&w->tmpl_mu);
             return err->kind == WF_ERR_UNSUPPORTED ? wf_error_wrap(err, "%s: preinit", w->id) : err;
         }
-    } else if (!wi->store->ran_code) {
+    } else if (!wi->store->ran_code || !wi->store->host_calls) {
+        /* Start code that called no host function is deterministic: its
+         * result is what every fresh instance would compute. */
         err = wf_snapshot_take(wi->store, &w->tmpl);
         wf_error_free(err);   /* no snapshot: fresh instances */
         err = NULL;

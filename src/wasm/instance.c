@@ -259,6 +259,7 @@ static wf_error *run_start(wf_instance *inst)
     if (m->start >= m->nfuncs)
         return wf_error_new(WF_ERR_INTERNAL, "unknown start function %u", m->start);
     wf_func *f = inst->funcs[m->start];
+    if (f->host) inst->store->host_calls++;
     /* The validator requires [] -> []; keep room for a slot anyway. */
     uint32_t n = WF_MAX(f->type->nparams, f->type->nresults);
     wf_slot small[4] = { { .u64 = 0 } };

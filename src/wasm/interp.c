@@ -119,6 +119,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         t->fsp = fsp;                                                         \
         t->sp = (at) + WF_MAX(ht_->nparams, ht_->nresults);                   \
         t->in_wasm = 0;                                                       \
+        inst->store->host_calls++;                                            \
         err = callee->host(&caller_, callee->env, (at));                      \
         t->in_wasm = 1;                                                       \
         t->mem = mem;                                                         \

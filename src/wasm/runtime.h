@@ -108,6 +108,10 @@ struct wf_store {
     /* Set once code ran while instantiating (a start function): the state
      * is then no longer the modules' initial one. */
     bool ran_code;
+    /* Calls of host functions from wasm code of this store's instances (or
+     * as a start function): code that called none computed its result from
+     * the store's own state alone, so running it again gives the same. */
+    uint64_t host_calls;
 };
 
 struct wf_caller {

@@ -89,7 +89,7 @@ component_fail.wast:13: expected (u8.const 0), got trap "unreachable"
 component_fail.wast:14: expected trap "out of bounds", got trap "cannot enter component instance: it trapped in an earlier call (a trap poisons the instance)"
 component_fail.wast:15: expected no results, got a failure to run: expected an exported function "missing"
 component_fail.wast:16: expected (u8.const 0), got a failure to run: expected arguments that fit "u8" (*)
-component_fail.wast:17: expected (u8.const 0), got a failure to run: expected a valid argument (integer out of range: 300)
+component_fail.wast:17: expected (u8.const 0), got a failure to run: expected a valid argument (300 is out of range for u8)
 component_fail.wast:18: expected invalid "duplicate", got success
 component_fail.wast:19: expected malformed "malformed", got success
 component_fail.wast:20: expected unlinkable "missing", got success

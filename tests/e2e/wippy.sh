@@ -3,7 +3,8 @@
 # (tests/e2e/wippy_project) through the real CLI: it loads with warnings
 # only (the kinds wasmfn does not serve are named and skipped), `check
 # --strict` refuses it, and its Lua functions in upstream's style (errors,
-# futures and payloads, channel.select with time.after, env, logger) and its
+# futures and payloads, channel.select with time.after, coroutine.spawn,
+# env, logger, time.parse and zones, json.validate) and its
 # WASM functions run unchanged.
 # $1 = the wasmfn binary.
 set -u
@@ -49,6 +50,9 @@ check "an error value raised by an async callee, whole through the future" \
     "$(field raised)"
 check "future:wait() gets the error value whole" '{"holder": "ann", "kind": "Conflict"}' "$(field waited)"
 check "the same function without an error" '"reserved 3C"' "$(field reserved)"
+check "time.parse, load_location (the hour DST ends), truncate, fixed_zone" \
+    '["2024-11-03 01:30 EST", "5:00AM", "CET"]' "$(field time)"
+check "coroutine.spawn: producer and consumer over channels" 30 "$(field spawned)"
 check "values between Lua functions keep their shape" '"{\"name\":\"ann\",\"tags\":[\"a\",\"b\"]}"' "$(field user)"
 check "a target that is not namespace:name" '"Invalid"' "$(field bad_target)"
 
@@ -65,6 +69,9 @@ check "an upstream kind to the CLI: its wasmfn KIND (Conflict is INVALID)" "1 er
     "$rc $(grep -v '^warning: ' "$tmp/err")"
 "$wasmfn" call "$project" app:reserve '"1B"' '"raise"' >/dev/null 2>"$tmp/err"
 check "a raised RateLimited to the CLI: LIMIT" "error: LIMIT: slow down" "$(grep -v '^warning: ' "$tmp/err")"
+"$wasmfn" call "$project" app:validate '{"name": "ann", "tags": ["a", 7]}' >/dev/null 2>"$tmp/err"; rc=$?
+check "json.validate against a schema: the failure to the CLI" "1 error: INVALID: json.validate: /tags/1: expected string, got integer" \
+    "$rc $(grep -v '^warning: ' "$tmp/err")"
 "$wasmfn" call "$project" app:restricted >/dev/null 2>"$tmp/err"
 check "no modules: no built-in may be required" \
     "error: TRAP: lua: app:restricted:2: module 'json' is not allowed: add it to the entry's \`modules\` (allowed: none)" \

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "component/cabi/cabi.h"
+#include "component/val_conv.h"
 #include "cabi_modules.h"
 
 typedef struct env {
@@ -293,6 +294,82 @@ static void test_guest_faults_trap(void **state)
     call_err("bad-char", "bad-char", NULL, 0, WF_ERR_TRAP, "invalid `char` bit pattern (result: 0xd800 is not a Unicode scalar value)");
 }
 
+/* The typed check (wf_val_check, the walk that also converts Lua and JSON
+ * values): what a typed value may not be, with the path to it, and that
+ * it changes nothing. */
+static void check_typed(const wf_wit_type *t, const wf_val *v, const char *want)
+{
+    wf_error *e = wf_val_check(t, v, &(wf_val_conv){ .param = "x" });
+    if (!want) {
+        if (e) fail_msg("unexpected: %s", e->message);
+        return;
+    }
+    if (!e) fail_msg("expected an error `%s`", want);
+    if (e->kind != WF_ERR_INVALID || strcmp(e->message, want))
+        fail_msg("got %s: %s, want INVALID: %s", wf_error_kind_name(e->kind), e->message, want);
+    wf_error_free(e);
+}
+
+static void test_typed_check(void **state)
+{
+    const wf_wit_func *users = wf_wit_find_func(E.wit, "echo-users");
+    const wf_wit_type *ulist = users->params[0].type, *user = ulist->elem;
+    const wf_wit_type *shape = wf_wit_find_func(E.wit, "echo-shape")->params[0].type;
+    const wf_wit_type *perms = wf_wit_find_func(E.wit, "id-flags")->results[0].type;
+    const wf_wit_type *opt = wf_wit_find_func(E.wit, "echo-opt")->params[0].type;
+    wf_val u = wf_val_agg(WF_VAL_RECORD, 6);
+    const char *names[] = {"id", "name", "tags", "active", "score", "tag"};
+    for (size_t i = 0; i < 6; i++) wf_val_set_name(&u, i, names[i]);
+    u.of.agg.items[0] = wf_val_sint(WF_VAL_S64, 7);          /* any integer kind in range */
+    u.of.agg.items[1] = wf_val_string("ann", 3);
+    u.of.agg.items[2] = wf_val_agg(WF_VAL_LIST, 0);
+    u.of.agg.items[3] = wf_val_bool(true);
+    u.of.agg.items[4] = wf_val_uint(WF_VAL_U8, 3);           /* any number for a float */
+    u.of.agg.items[5] = wf_val_none();
+    wf_val list = wf_val_agg(WF_VAL_LIST, 1);
+    list.of.agg.items[0] = u;
+    check_typed(ulist, &list, NULL);
+    assert_int_equal(list.of.agg.items[0].of.agg.items[0].kind, WF_VAL_S64);   /* unchanged */
+    wf_val *f = list.of.agg.items[0].of.agg.items;
+    f[0] = wf_val_f64(7);   /* a float is not a typed integer */
+    check_typed(ulist, &list, "parameter `x`[0].id: expected u32, got f64");
+    f[0] = wf_val_uint(WF_VAL_U32, 7);
+    wf_val c = wf_val_char(0xd800);
+    wf_val_free(&f[5]);
+    f[5] = wf_val_some(&c);
+    check_typed(ulist, &list, "parameter `x`[0].tag.some: 55296 is not a Unicode scalar value");
+    wf_val_free(&f[5]);
+    f[5] = wf_val_string("x", 1);
+    check_typed(ulist, &list, "parameter `x`[0].tag: expected option<char>, got string");
+    wf_val_free(&f[5]);
+    f[5] = wf_val_none();
+    wf_val_set_name(&list.of.agg.items[0], 5, "colour");
+    check_typed(ulist, &list, "parameter `x`[0]: missing field `tag` of user");
+    wf_val_free(&list);
+
+    wf_val r = wf_val_agg(WF_VAL_RECORD, 0);
+    check_typed(user, &r, "parameter `x`: missing field `id` of user");
+    wf_val_free(&r);
+    wf_val p = wf_val_uint(WF_VAL_U64, 1);
+    wf_val s = wf_val_case(WF_VAL_VARIANT, 2, "none", &p);
+    check_typed(shape, &s, "parameter `x`: case `none` has no payload");
+    wf_val_free(&s);
+    s = wf_val_case(WF_VAL_VARIANT, 5, NULL, NULL);
+    check_typed(shape, &s, "parameter `x`: case index 5 out of range for shape");
+    wf_val_free(&s);
+    p = wf_val_string("big", 3);
+    s = wf_val_case(WF_VAL_VARIANT, 1, "square", &p);
+    check_typed(shape, &s, "parameter `x`.square: expected u64, got string");
+    wf_val_free(&s);
+    wf_val fl = wf_val_agg(WF_VAL_FLAGS, 2);
+    wf_val_set_name(&fl, 0, "read");
+    wf_val_set_name(&fl, 1, "delete");
+    check_typed(perms, &fl, "parameter `x`: unknown flag `delete` of perms");
+    wf_val_free(&fl);
+    wf_val n = wf_val_uint(WF_VAL_U32, 1);   /* a bare payload is an untyped option */
+    check_typed(opt, &n, "parameter `x`: expected option<u32>, got u32");
+}
+
 static void test_type_checks_and_core(void **state)
 {
     wf_val arg = wf_val_uint(WF_VAL_U32, 1), out;
@@ -332,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_spill_and_multiple_results),
         cmocka_unit_test(test_guest_faults_trap),
         cmocka_unit_test(test_type_checks_and_core),
+        cmocka_unit_test(test_typed_check),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -186,7 +186,7 @@ static void test_errors(void **state)
                              .modules = mods, .nmodules = 2};
     e = wf_lua_add(fx->rt, "l:badmod", &cfg);
     assert_non_null(e);
-    assert_string_equal(e->message, "unknown module `sockets` in `modules` (built-ins: funcs, json, time, env, logger, ctx)");
+    assert_string_equal(e->message, "unknown module `sockets` in `modules` (built-ins: funcs, json, time, env, logger, ctx, http, http_client)");
     wf_error_free(e);
 }
 

@@ -190,6 +190,62 @@ static void test_error_value(void **state)
     lua_close(L);
 }
 
+/* json.validate / validate_string: JSON Schema keywords, every failure
+ * listed in details, the first in the message; schema errors. */
+static void test_validate(void **state)
+{
+    (void)state;
+    const char *schema =
+        "local schema = {type = 'object', required = {'name'}, additionalProperties = false,\n"
+        "  properties = {name = {type = 'string', minLength = 2}, age = {type = 'integer', minimum = 0},\n"
+        "    tags = {type = 'array', items = {type = 'string', pattern = '^\\\\w+$'}, uniqueItems = true},\n"
+        "    role = {enum = {'admin', 'user'}}, email = {['$ref'] = '#/$defs/email'}},\n"
+        "  ['$defs'] = {email = {type = 'string', pattern = '^[^@]+@[^@]+$'}}}\n";
+    char code[4096];
+    snprintf(code, sizeof code, "%s"
+             "local ok, err = json.validate(schema, {name = 'Ann', age = 30, tags = {'a', 'b'}, role = 'user',\n"
+             "  email = 'ann@example.com'})\n"
+             "local ok2 = json.validate(schema, {name = 'Bo', tags = {}})\n"
+             "return json.encode({ok, err == nil, ok2})", schema);
+    expect(code, "[true,true,true]");
+    snprintf(code, sizeof code, "%s"
+             "local ok, err = json.validate(schema, {name = 'A', age = -1.5, tags = {'a', 'a', 'b c'},\n"
+             "  role = 'root', email = 'nope', extra = 1})\n"
+             "local lines = {}\n"
+             "for i, e in ipairs(err:details().errors) do lines[i] = e.path .. ' ' .. e.message end\n"
+             "return json.encode({ok, err:kind(), err:message(), lines})", schema);
+    expect(code, "[false,\"Invalid\",\"json.validate: /age: expected integer, got number (and 6 more)\","
+                 "[\"/age expected integer, got number\",\"/email \\\"nope\\\" does not match the pattern `^[^@]+@[^@]+$`\","
+                 "\"/ property `extra` is not allowed (additionalProperties)\","
+                 "\"/name a string of 1 characters is shorter than the minimum length 2\","
+                 "\"/role the value is not one of the `enum` values\","
+                 "\"/tags/2 \\\"b c\\\" does not match the pattern `^\\\\w+$`\","
+                 "\"/tags items 0 and 1 are equal (uniqueItems)\"]]");
+    snprintf(code, sizeof code, "%s"
+             "local ok, err = json.validate(schema, {age = 3})\n"
+             "return err:message()", schema);
+    expect(code, "json.validate: /: missing required property `name`");
+    /* JSON text both ways; combinators; nil is null */
+    expect("local s = '{\"oneOf\": [{\"type\": \"integer\"}, {\"type\": \"number\", \"maximum\": 2}]}'\n"
+           "local a = json.validate_string(s, '7')\n"
+           "local b, e = json.validate_string(s, '1')\n"
+           "local c, e2 = json.validate_string(s, '[1')\n"
+           "local d = json.validate({type = {'string', 'null'}}, nil)\n"
+           "local f, e3 = json.validate({type = 'object'}, nil)\n"
+           "return json.encode({a, b, e:message(), c, e2:message(), d, f, e3:message()})",
+           "[true,false,\"json.validate_string: /: the value matches 2 of `oneOf` (exactly one wanted)\",false,"
+           "\"json.validate_string: text: invalid JSON at offset 2: expected `,` or `]`\",true,false,"
+           "\"json.validate: /: expected object, got null\"]");
+    /* a schema that is not one */
+    expect("local a, e1 = json.validate(nil, {})\n"
+           "local b, e2 = json.validate({minimum = 'x'}, 1)\n"
+           "local c, e3 = json.validate({['$ref'] = '#/nope'}, 1)\n"
+           "local d, e4 = json.validate('{bad', 1)\n"
+           "return json.encode({e1:message(), e2:message(), e3:message(), e4:kind()})",
+           "[\"json.validate: no schema given\",\"json.validate: invalid schema: `minimum` must be a number\","
+           "\"json.validate: invalid schema: $ref `#/nope` points at nothing\",\"Invalid\"]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_decode_errors),
         cmocka_unit_test(test_decode_depth),
         cmocka_unit_test(test_error_value),
+        cmocka_unit_test(test_validate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,8 +240,8 @@ static void test_channels(void **state)
                "\"close of a closed channel\"");
     /* Nothing else runs in the function to receive: an error, not a hang. */
     expect_lua(fx, "local ch = channel.new() local ok, err = pcall(ch.send, ch, 1) return err",
-               "\"channel: this wait could never end (no value can arrive: nothing else runs in this "
-               "function to send or receive)\"");
+               "\"channel: this wait could never end (no timer or future behind its channels, and no "
+               "spawned coroutine left to send or receive)\"");
     /* select: the ready case; default when none is; a send case. */
     expect_lua(fx, "local a, b = channel.new(1), channel.new(1)\n"
                    "b:send('hello')\n"
@@ -257,6 +257,82 @@ static void test_channels(void **state)
 }
 
 /* select with a timeout: nothing else is ready, time.after fires. */
+/* coroutine.spawn as upstream's engine spec: managed coroutines that run
+ * while the function waits, unbuffered channels as rendezvous, the spec's
+ * producer-consumer example, sleeps and futures inside coroutines, errors,
+ * and waits nothing could end. */
+static void test_spawn(void **state)
+{
+    fixture *fx = *state;
+    /* the spec's first example: an unbuffered channel, the receiver spawned */
+    expect_lua(fx, "local ch = channel.new(0) local got\n"
+                   "local co = coroutine.spawn(function() got = ch:receive() end)\n"
+                   "local sent = ch:send('hello')\n"
+                   "require('time').sleep(1000)\n"   /* a wait: the receiver runs on */
+                   "return {sent, got, type(co)}",
+               "[true,\"hello\",\"thread\"]");
+    /* producer-consumer (the spec's example): 55 */
+    expect_lua(fx, "local ch, done = channel.new(5), channel.new(1)\n"
+                   "coroutine.spawn(function() for i = 1, 10 do ch:send(i) end ch:close() end)\n"
+                   "coroutine.spawn(function() local sum = 0\n"
+                   "  while true do local v, ok = ch:receive() if not ok then break end sum = sum + v end\n"
+                   "  done:send(sum) end)\n"
+                   "return (done:receive())",
+               "55");
+    /* select over two spawned senders; unbuffered ping-pong between flows */
+    expect_lua(fx, "local fast, slow = channel.new(1), channel.new(1)\n"
+                   "local time = require('time')\n"
+                   "coroutine.spawn(function() time.sleep('30ms') slow:send('slow result') end)\n"
+                   "coroutine.spawn(function() fast:send('fast result') end)\n"
+                   "local r = channel.select{fast:case_receive(), slow:case_receive()}\n"
+                   "local ping, pong = channel.new(), channel.new() local trace = {}\n"
+                   "coroutine.spawn(function() for i = 1, 3 do local v = ping:receive() pong:send(v * 10) end end)\n"
+                   "for i = 1, 3 do ping:send(i) trace[i] = pong:receive() end\n"
+                   "return {r.value, slow:receive(), trace}",
+               "[\"fast result\",\"slow result\",[10,20,30]]");
+    /* sleeping coroutines overlap: 20 of them sleeping 50 ms end in about 50 ms */
+    expect_lua(fx, "local time = require('time') local done = channel.new(20) local t0 = time.now()\n"
+                   "for i = 1, 20 do coroutine.spawn(function() time.sleep('50ms') done:send(i) end) end\n"
+                   "local sum = 0 for i = 1, 20 do sum = sum + done:receive() end\n"
+                   "local ms = time.now():sub(t0):milliseconds()\n"
+                   "return {sum, ms >= 50 and ms < 500}",
+               "[210,true]");
+    /* a future waited on inside a coroutine; the function's own sleep runs them */
+    expect_lua(fx, "local funcs, time = require('funcs'), require('time') local out = {}\n"
+                   "coroutine.spawn(function() out.a = funcs.async('t:sleep', 20):wait() end)\n"
+                   "coroutine.spawn(function() local p = funcs.async('t:sleep', 10):response():receive() out.b = p:data() end)\n"
+                   "time.sleep('200ms')\n"
+                   "return out",
+               "{\"a\":20,\"b\":10}");
+    /* the function returns: coroutines that can run to their end do; an
+     * error in one fails the call */
+    expect_lua(fx, "local n = 0 coroutine.spawn(function() n = n + 1 end) return n", "0");
+    expect_lua(fx, "coroutine.spawn(function() error('boom in a coroutine') end)\n"
+                   "local ok, err = pcall(function() require('time').sleep('1ms') end)\n"
+                   "return {ok, tostring(err):match('boom in a coroutine') ~= nil}",
+               "[false,true]");
+    /* an error in a coroutine while the function waits on a channel: the
+     * waiting receiver is no longer counted (a later unbuffered send with
+     * nobody receiving cannot go on) */
+    expect_lua(fx, "local ch = channel.new()\n"
+                   "coroutine.spawn(function() error('bad') end)\n"
+                   "local ok = pcall(ch.receive, ch)\n"
+                   "local ok2, err = pcall(ch.send, ch, 1)\n"
+                   "return {ok, ok2, err:match('could never end') ~= nil}",
+               "[false,false,true]");
+    /* all flows waiting on each other: an error naming it, not a hang */
+    expect_lua(fx, "local a, b = channel.new(), channel.new()\n"
+                   "coroutine.spawn(function() a:receive() end)\n"
+                   "local ok, err = pcall(b.receive, b) return {ok, err}",
+               "[false,\"channel: this wait could never end (no timer or future behind its channels, and no "
+               "spawned coroutine left to send or receive)\"]");
+    /* the code's own coroutines still work, and spawn needs a function */
+    expect_lua(fx, "local co = coroutine.wrap(function() coroutine.yield(1) return 2 end)\n"
+                   "local ok, err = pcall(coroutine.spawn, 42)\n"
+                   "return {co(), co(), ok}",
+               "[1,2,false]");
+}
+
 static void test_select_timeout(void **state)
 {
     fixture *fx = *state;
@@ -299,6 +375,62 @@ static void test_time(void **state)
                    "        t:add_date(0, 1, 1):format(time.DATE_ONLY)}",
                "[\"2024-01-15 14:30:05\",\"2024-01-15T14:30:05Z\",\"2:30PM\",\"Mon Jan 15 2024\",2024,1,15,"
                "14,30,5,1,15,1705329005,\"1970-01-01T00:00:00Z\",3600.0,true,false,true,\"2024-02-16\"]");
+    /* time.parse: Go's layouts, zones and messages. */
+    expect_lua(fx, "local time = require('time')\n"
+                   "local a = time.parse(time.RFC3339, '2024-03-10T07:30:00-05:00')\n"
+                   "local b = time.parse('2006-01-02 15:04:05', '2024-01-15 14:30:00')\n"
+                   "local c = time.parse('Jan _2 2006 3:04PM', 'Feb  5 2024 9:07PM')\n"
+                   "local d = time.parse(time.RFC3339NANO, '2024-01-15T14:30:00.123456789Z')\n"
+                   "local e = time.parse(time.DATE_TIME, '2024-01-15 14:30:00.5')\n"
+                   "local f = time.parse(time.RFC1123, 'Mon, 02 Jan 2006 15:04:05 PST')\n"
+                   "return {a:unix(), a:format(time.RFC3339), a:utc():format(time.RFC3339), a:location():string(),\n"
+                   "        b:unix(), b:location():string(), c:format(time.DATE_TIME), d:nanosecond(),\n"
+                   "        d:format(time.RFC3339NANO), e:nanosecond(), f:unix(), f:format(time.RFC1123),\n"
+                   "        tostring(a)}",
+               "[1710073800,\"2024-03-10T07:30:00-05:00\",\"2024-03-10T12:30:00Z\",\"\",1705329000,\"UTC\","
+               "\"2024-02-05 21:07:00\",123456789,\"2024-01-15T14:30:00.123456789Z\",500000000,1136214245,"
+               "\"Mon, 02 Jan 2006 15:04:05 PST\",\"2024-03-10 07:30:00 -0500 -0500\"]");
+    expect_lua(fx, "local time = require('time')\n"
+                   "local out = {}\n"
+                   "for _, v in ipairs({'2024-13-01', '2024/01/02', '2024-02-30', '2024-01-02x', '24-01-02'}) do\n"
+                   "  local t, err = time.parse(time.DATE_ONLY, v)\n"
+                   "  out[#out + 1] = err:kind() .. ': ' .. err:message()\n"
+                   "end\n"
+                   "local t, err = time.parse('15:04', '24:00') out[#out + 1] = err:message()\n"
+                   "return out",
+               "[\"Invalid: parsing time \\\"2024-13-01\\\": month out of range\","
+               "\"Invalid: parsing time \\\"2024/01/02\\\" as \\\"2006-01-02\\\": cannot parse \\\"/01/02\\\" as \\\"-\\\"\","
+               "\"Invalid: parsing time \\\"2024-02-30\\\": day out of range\","
+               "\"Invalid: parsing time \\\"2024-01-02x\\\": extra text: \\\"x\\\"\","
+               "\"Invalid: parsing time \\\"24-01-02\\\" as \\\"2006-01-02\\\": cannot parse \\\"24-01-02\\\" as \\\"2006\\\"\","
+               "\"parsing time \\\"24:00\\\": hour out of range\"]");
+    /* locations: zoneinfo names (daylight saving from the file), fixed zones */
+    expect_lua(fx, "local time = require('time')\n"
+                   "local ny, err = time.load_location('America/New_York')\n"
+                   "local summer = time.date(2024, 7, 4, 12, 0, 0, 0, ny)\n"
+                   "local winter = time.date(2024, 1, 15, 12, 0, 0, 0, ny)\n"
+                   "local gap = time.date(2024, 3, 10, 2, 30, 0, 0, ny)\n"
+                   "local none, nerr = time.load_location('Mars/Base')\n"
+                   "local ist = time.fixed_zone('IST', 19800)\n"
+                   "local e = time.unix(0, 0):in_location(ist)\n"
+                   "return {err == nil, ny:string(), tostring(ny), summer:unix(), summer:format(time.RFC3339 .. ' MST'),\n"
+                   "        winter:unix(), winter:format('15:04 MST -07:00'), gap:format('15:04 MST'),\n"
+                   "        summer:utc():format(time.KITCHEN), none == nil, nerr:kind(), nerr:message(),\n"
+                   "        e:format(time.RFC3339), e:format('MST'), e:location():string(), e:hour(),\n"
+                   "        time.load_location('UTC'):string(), time.load_location('Local'):string()}",
+               "[true,\"America/New_York\",\"America/New_York\",1720108800,\"2024-07-04T12:00:00-04:00 EDT\","
+               "1705338000,\"12:00 EST -05:00\",\"03:30 EDT\",\"4:00PM\",true,\"NotFound\","
+               "\"unknown time zone Mars/Base\",\"1970-01-01T05:30:00+05:30\",\"IST\",\"IST\",5,\"UTC\",\"Local\"]");
+    /* round and truncate: multiples since Go's zero time (a week starts on Monday) */
+    expect_lua(fx, "local time = require('time')\n"
+                   "local t = time.date(2024, 1, 18, 14, 37, 29, 600000000, time.utc)\n"
+                   "local f = function(x) return x:format('2006-01-02 15:04:05.999') end\n"
+                   "return {f(t:truncate(time.HOUR)), f(t:round(time.HOUR)), f(t:round(time.SECOND)),\n"
+                   "        f(t:truncate('15m')), f(t:round(0)), f(t:truncate(24 * time.HOUR)),\n"
+                   "        f(t:truncate(7 * 24 * time.HOUR)), f(t:round('500ms')), f(t:truncate(-1))}",
+               "[\"2024-01-18 14:00:00\",\"2024-01-18 15:00:00\",\"2024-01-18 14:37:30\",\"2024-01-18 14:30:00\","
+               "\"2024-01-18 14:37:29.6\",\"2024-01-18 00:00:00\",\"2024-01-15 00:00:00\",\"2024-01-18 14:37:29.5\","
+               "\"2024-01-18 14:37:29.6\"]");
     /* sleep: integers are nanoseconds, strings Go's form. */
     uint64_t t0 = now_ms();
     expect_lua(fx, "local time = require('time')\n"
@@ -539,6 +671,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_spawn),
         cmocka_unit_test(test_select_timeout),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_futures),

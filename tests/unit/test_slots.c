@@ -10,7 +10,8 @@
  * on the same function (the inline pool: one slot, reused), it must report
  * 0 every time: after a normal return, after a trap, after a timeout. The
  * engine-level tests show the same instance is reset (and that without the
- * reset the state would be seen), and that `preinit` snapshots the state
+ * reset the state would be seen), that start code calling no host function
+ * may be snapshotted, and that `preinit` snapshots the state
  * an initialiser leaves, refusing what cannot be snapshotted. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -300,6 +301,43 @@ static void test_snapshot_shared_table(void **state)
     wf_component_free(c);
 }
 
+/* Start code that calls no host function can be snapshotted without
+ * preinit (it computes the same thing in every fresh instance); the store
+ * counts host calls so the runtime can tell. */
+static wf_error *host_noop(wf_caller *c, void *env, wf_slot *slots)
+{
+    (void)c; (void)env; (void)slots;
+    return NULL;
+}
+
+static void test_start_host_calls(void **state)
+{
+    (void)state;
+    const char *pure = "(module (global $g (mut i32) (i32.const 0))"
+                       " (func $s (global.set $g (i32.const 3))) (start $s))";
+    const char *host = "(module (import \"env\" \"f\" (func $f))"
+                       " (func $s (call $f) (call $f)) (start $s))";
+    wf_module *mp, *mh;
+    wf_error *e = wf_module_from_wat(pure, strlen(pure), &mp);
+    if (!e) e = wf_module_from_wat(host, strlen(host), &mh);
+    if (e) fail_msg("%s", e->message);
+    wf_store *s = wf_store_new();
+    wf_instance *inst;
+    if ((e = wf_instance_new(s, mp, NULL, 0, &inst))) fail_msg("%s", e->message);
+    assert_true(s->ran_code);
+    assert_int_equal(s->host_calls, 0);
+    wf_store_free(s);
+    s = wf_store_new();
+    wf_extern im = { .kind = WF_EXTERN_FUNC,
+                     .of.func = wf_func_new_host(s, wf_functype_get(NULL, 0, NULL, 0), host_noop, NULL) };
+    if ((e = wf_instance_new(s, mh, &im, 1, &inst))) fail_msg("%s", e->message);
+    assert_true(s->ran_code);
+    assert_int_equal(s->host_calls, 2);
+    wf_store_free(s);
+    wf_module_free(mp);
+    wf_module_free(mh);
+}
+
 /* preinit: the start function and `_initialize` run once, at add; every
  * call starts from what they left. Without preinit, the start function runs
  * in every call's fresh instance and `_initialize` not at all. */
@@ -377,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_shared_table),
         cmocka_unit_test(test_core_slots),
         cmocka_unit_test(test_component_slots),
+        cmocka_unit_test(test_start_host_calls),
         cmocka_unit_test(test_preinit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -244,11 +244,8 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     wf_error *e = wf_cabi_check_type(wf_func_type(fn), sig);
     if (e) return e;
     cabi_cx cx = { .inst = inst };
-    for (size_t i = 0; !e && i < nargs; i++) {
-        size_t p = wf_cabi_path_param(&cx, sig->params[i].name);
-        e = wf_cabi_check_val(&cx, sig->params[i].type, &args[i]);
-        wf_cabi_path_pop(&cx, p);
-    }
+    for (size_t i = 0; !e && i < nargs; i++)
+        e = wf_val_check(sig->params[i].type, &args[i], &(wf_val_conv){ .param = sig->params[i].name });
     wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
     uint32_t np, nr, nraw;
     wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);

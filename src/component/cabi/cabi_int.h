@@ -180,9 +180,6 @@ wf_error *wf_cabi_need_realloc(cabi_cx *cx, const char *why);
 wf_error *wf_cabi_realloc(cabi_cx *cx, uint32_t old, uint32_t old_size, uint32_t align, uint32_t size,
                        const char *what, uint32_t *ptr);
 wf_error *wf_cabi_alloc(cabi_cx *cx, uint32_t align, uint32_t size, const char *what, uint32_t *ptr);
-
-/* Check that v has the shape of t (before anything runs). */
-wf_error *wf_cabi_check_val(cabi_cx *cx, const wf_wit_type *t, const wf_val *v);
 /* Helpers shared by check and lower: the value of field i of record t, and
  * the case index of a variant-like value (-1 when there is none). */
 const wf_val *wf_cabi_record_item(const wf_wit_type *t, const wf_val *v, size_t i);

@@ -4,7 +4,7 @@
  * code units, 2-aligned) and latin1+utf16 (Latin-1 bytes, or UTF-16 when the
  * length has WF_CABI_UTF16_TAG set).
  *
- * Host strings (wf_val) are always UTF-8 (wf_cabi_check_val checks), so a stored string's source is
+ * Host strings (wf_val) are always UTF-8 (wf_val_check checks), so a stored string's source is
  * UTF-8 of n bytes: the spec's allocation sequence for a utf8 source is
  * followed exactly (store_string_copy, store_utf8_to_utf16 and
  * store_string_to_latin1_or_utf16 with src_code_units = n), including the

@@ -727,6 +727,7 @@ static wf_error *do_def(scope *s, const wf_cdef *d, cnamed_vec *out)
         if ((e = space_get(s, WF_CSORT_FUNC, d->u.start.func, &x))) return e;
         if (s->root->store->bare) return NULL;   /* about to be reset to a snapshot */
         s->root->store->ran_code = true;
+        if (!x.of.func->lifted) s->root->store->host_calls++;
         return wf_cfunc_call(x.of.func, NULL, NULL, NULL);
     }
     case WF_CDEF_VALUE:

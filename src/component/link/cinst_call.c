@@ -7,20 +7,19 @@
 #include "component/link/cinst_int.h"
 #include "base/error.h"
 
+#include <stdio.h>
+#include "component/val_conv.h"
+
 static wf_error *check_args(const wf_wit_func *type, const wf_val *args, size_t nargs)
 {
     if (nargs != type->nparams)
         return wf_error_new(WF_ERR_INVALID, "`%s` takes %zu argument%s, got %zu",
                             type->name ? type->name : "function", type->nparams,
                             type->nparams == 1 ? "" : "s", nargs);
-    cabi_cx cx = {0};
     wf_error *e = NULL;
-    for (size_t i = 0; !e && i < nargs; i++) {
-        size_t p = wf_cabi_path_param(&cx, type->params[i].name ? type->params[i].name : "?");
-        e = wf_cabi_check_val(&cx, type->params[i].type, &args[i]);
-        wf_cabi_path_pop(&cx, p);
-    }
-    wf_cabi_cx_fini(&cx);
+    for (size_t i = 0; !e && i < nargs; i++)
+        e = wf_val_check(type->params[i].type, &args[i],
+                         &(wf_val_conv){ .param = type->params[i].name ? type->params[i].name : "?" });
     return e;
 }
 
@@ -88,24 +87,22 @@ wf_error *wf_cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *resul
         return NULL;
     }
     /* a host result is checked like an argument: it is lowered next */
-    cabi_cx cx = {0};
-    size_t p = wf_cabi_path_push(&cx, "result of host function `%s`", f->type->name ? f->type->name : "?");
+    char what[300];
+    snprintf(what, sizeof what, "result of host function `%s`", f->type->name ? f->type->name : "?");
+    wf_val_conv rc = { .what = what };
     if (f->type->nresults == 1) {
-        e = wf_cabi_check_val(&cx, f->type->results[0].type, &r);
+        e = wf_val_check(f->type->results[0].type, &r, &rc);
         if (!e) results[0] = r;
     } else if (r.kind != WF_VAL_TUPLE || r.of.agg.len != f->type->nresults) {
-        e = wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu results", wf_cabi_path(&cx),
-                         f->type->nresults);
+        e = wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu results", what, f->type->nresults);
     } else {
         for (size_t i = 0; !e && i < f->type->nresults; i++)
-            e = wf_cabi_check_val(&cx, f->type->results[i].type, &r.of.agg.items[i]);
+            e = wf_val_check(f->type->results[i].type, &r.of.agg.items[i], &rc);
         for (size_t i = 0; !e && i < f->type->nresults; i++) {
             results[i] = r.of.agg.items[i];
             r.of.agg.items[i] = (wf_val){0};
         }
     }
-    wf_cabi_path_pop(&cx, p);
-    wf_cabi_cx_fini(&cx);
     if (e || f->type->nresults != 1) wf_val_free(&r);
     return e;
 }

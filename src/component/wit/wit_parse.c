@@ -39,19 +39,23 @@ char *wf_wit_pkgname_str(wf_arena *a, const wit_pkgname *n)
 
 /* ---- Tokens ------------------------------------------------------------ */
 
-static const char *const keywords[] = {
-    "use", "type", "func", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f32", "f64",
-    "char", "bool", "string", "option", "result", "future", "stream", "error-context", "list",
-    "map", "record", "flags", "variant", "enum", "interface", "world", "import", "export",
-    "package", "include", "with", "constructor", "static", "own", "borrow", "resource", "as",
-    "async", "tuple", "_",
+#define KW(s) { s, sizeof(s) - 1 }
+static const struct { const char *word; size_t len; } keywords[] = {
+    KW("use"), KW("type"), KW("func"), KW("u8"), KW("u16"), KW("u32"), KW("u64"), KW("s8"),
+    KW("s16"), KW("s32"), KW("s64"), KW("f32"), KW("f64"), KW("char"), KW("bool"), KW("string"),
+    KW("option"), KW("result"), KW("future"), KW("stream"), KW("error-context"), KW("list"),
+    KW("map"), KW("record"), KW("flags"), KW("variant"), KW("enum"), KW("interface"),
+    KW("world"), KW("import"), KW("export"), KW("package"), KW("include"), KW("with"),
+    KW("constructor"), KW("static"), KW("own"), KW("borrow"), KW("resource"), KW("as"),
+    KW("async"), KW("tuple"), KW("_"),
 };
+#undef KW
 
 static bool is_keyword(const wit_tok *t)
 {
     if (t->kind != WIT_T_ID) return false;
     for (size_t i = 0; i < WF_COUNT(keywords); i++)
-        if (wf_wit_tok_is(t, keywords[i])) return true;
+        if (keywords[i].len == t->len && !memcmp(t->text, keywords[i].word, t->len)) return true;
     return false;
 }
 

@@ -60,6 +60,31 @@ local function handler()
     r.waited = { value = waited, kind = werr:kind(), holder = werr:details().holder.name }
     r.reserved = funcs.call("app:reserve", "3C")
 
+    -- time as upstream's (Go's): parse a layout, zones from the zoneinfo.
+    local due = time.parse(time.RFC3339, "2024-11-03T01:30:00-04:00")
+    local ny = time.load_location("America/New_York")
+    r.time = { due:in_location(ny):add("1h"):format("2006-01-02 15:04 MST"),
+               due:truncate(time.HOUR):utc():format(time.KITCHEN),
+               tostring(time.fixed_zone("CET", 3600)) }
+
+    -- coroutine.spawn: a producer and a consumer over channels, as in
+    -- upstream's engine spec; they run while this function waits.
+    local jobs, total = channel.new(2), channel.new(1)
+    coroutine.spawn(function()
+        for i = 1, 4 do jobs:send(i * i) end
+        jobs:close()
+    end)
+    coroutine.spawn(function()
+        local sum = 0
+        while true do
+            local v, ok = jobs:receive()
+            if not ok then break end
+            sum = sum + v
+        end
+        total:send(sum)
+    end)
+    r.spawned = total:receive()
+
     local _, bad = funcs.call("compute", 1, 2)
     r.bad_target = bad:kind()
     return r

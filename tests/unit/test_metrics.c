@@ -1,0 +1,169 @@
+/* test_metrics.c - the runtime's metrics (src/runtime/metrics.c): calls,
+ * errors by kind (traps, bad arguments, timeouts), the latency histogram,
+ * busy instances while calls run and idle (ready) ones of a static pool,
+ * HTTP request counters; the Prometheus text format (cumulative buckets,
+ * escaped labels); and one metrics object fed by two runtimes (a reload). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "runtime/metrics.h"
+#include "runtime/runtime.h"
+
+static const char *WAT =
+    "(module"
+    "  (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)"
+    "  (func (export \"boom\") unreachable)"
+    "  (func (export \"spin\") (loop (br 0)))"
+    ")";
+
+static wf_module *g_mod;
+
+static int setup(void **state)
+{
+    return wf_module_from_wat(WAT, strlen(WAT), &g_mod) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    wf_module_free(g_mod);
+    return 0;
+}
+
+static void add(wf_runtime *rt, const char *id, const char *method, wf_pool_type pt, uint32_t n)
+{
+    wf_wasm_config cfg = {.method = method, .pool = {.type = pt, .max_size = n, .workers = n}};
+    wf_error *e = wf_runtime_add_wasm(rt, id, g_mod, &cfg);
+    if (e) fail_msg("add: %s", e->message);
+}
+
+static wf_error *call(wf_runtime *rt, const char *id, size_t nargs, uint32_t timeout_ms)
+{
+    wf_val args[2] = {wf_val_sint(WF_VAL_S32, 2), wf_val_sint(WF_VAL_S32, 3)}, r;
+    wf_call_opts o = {.timeout_ms = timeout_ms};
+    wf_error *e = wf_runtime_call(rt, id, args, nargs, &r, &o);
+    if (!e) wf_val_free(&r);
+    return e;
+}
+
+/* The value of the exposition line that starts with `prefix ` (-1: none). */
+static double value_of(const char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, prefix, n) && p[n] == ' ') return atof(p + n + 1);
+    return -1;
+}
+
+static void test_counts(void **state)
+{
+    wf_runtime *rt = wf_runtime_new();
+    add(rt, "t:add", "add", WF_RT_POOL_INLINE, 0);
+    add(rt, "t:boom", "boom", WF_RT_POOL_LAZY, 2);
+    add(rt, "t:spin", "spin", WF_RT_POOL_STATIC, 2);
+    for (int i = 0; i < 5; i++) assert_null(call(rt, "t:add", 2, 0));
+    wf_error *e = call(rt, "t:add", 1, 0);   /* argument count: nothing runs */
+    assert_int_equal(e->kind, WF_ERR_INVALID);
+    wf_error_free(e);
+    for (int i = 0; i < 3; i++) {
+        e = call(rt, "t:boom", 0, 0);
+        assert_int_equal(e->kind, WF_ERR_TRAP);
+        wf_error_free(e);
+    }
+    e = call(rt, "t:spin", 0, 50);
+    assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+    wf_error_free(e);
+
+    wf_metrics *m = wf_runtime_metrics(rt);
+    wf_metrics_fn *add_m = wf_metrics_function(m, "t:add");
+    assert_int_equal(wf_metrics_calls(add_m), 6);
+    assert_int_equal(wf_metrics_errors(add_m, WF_ERR_INVALID), 1);
+    assert_int_equal(wf_metrics_busy(add_m), 0);
+
+    usleep(100 * 1000);   /* the static pool refills its ready instances */
+    char *text = wf_metrics_render(m, rt);
+    assert_int_equal(value_of(text, "wasmfn_function_calls_total{function=\"t:add\"}"), 6);
+    assert_int_equal(value_of(text, "wasmfn_function_errors_total{function=\"t:boom\",kind=\"TRAP\"}"), 3);
+    assert_int_equal(value_of(text, "wasmfn_function_errors_total{function=\"t:boom\",kind=\"TIMEOUT\"}"), 0);
+    assert_int_equal(value_of(text, "wasmfn_function_errors_total{function=\"t:spin\",kind=\"TIMEOUT\"}"), 1);
+    /* cumulative buckets: every call is at or under +Inf, and the count matches */
+    assert_int_equal(value_of(text, "wasmfn_function_duration_seconds_bucket{function=\"t:add\",le=\"+Inf\"}"), 6);
+    assert_int_equal(value_of(text, "wasmfn_function_duration_seconds_count{function=\"t:add\"}"), 6);
+    assert_true(value_of(text, "wasmfn_function_duration_seconds_bucket{function=\"t:spin\",le=\"0.01\"}") == 0);
+    assert_true(value_of(text, "wasmfn_function_duration_seconds_bucket{function=\"t:spin\",le=\"0.1\"}") == 1);
+    assert_true(value_of(text, "wasmfn_function_duration_seconds_sum{function=\"t:spin\"}") >= 0.05);
+    assert_int_equal(value_of(text, "wasmfn_function_instances{function=\"t:spin\",state=\"idle\"}"), 2);
+    assert_int_equal(value_of(text, "wasmfn_pool_workers{function=\"t:spin\"}"), 2);
+    assert_int_equal(value_of(text, "wasmfn_pool_workers{function=\"t:add\"}"), 0);
+    assert_non_null(strstr(text, "# TYPE wasmfn_function_duration_seconds histogram\n"));
+    free(text);
+    wf_runtime_free(rt);
+}
+
+typedef struct spin_call {
+    wf_runtime *rt;
+    pthread_t th;
+} spin_call;
+
+static void *spin_thread(void *arg)
+{
+    spin_call *s = arg;
+    wf_error_free(call(s->rt, "t:spin", 0, 300));
+    return NULL;
+}
+
+static void test_busy(void **state)
+{
+    wf_runtime *rt = wf_runtime_new();
+    add(rt, "t:spin", "spin", WF_RT_POOL_LAZY, 4);
+    spin_call c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i].rt = rt;
+        pthread_create(&c[i].th, NULL, spin_thread, &c[i]);
+    }
+    usleep(150 * 1000);
+    wf_metrics_fn *f = wf_metrics_function(wf_runtime_metrics(rt), "t:spin");
+    assert_int_equal(wf_metrics_busy(f), 3);
+    for (int i = 0; i < 3; i++) pthread_join(c[i].th, NULL);
+    assert_int_equal(wf_metrics_busy(f), 0);
+    assert_int_equal(wf_metrics_errors(f, WF_ERR_TIMEOUT), 3);
+    wf_runtime_free(rt);
+}
+
+static void test_shared_and_http(void **state)
+{
+    wf_metrics *m = wf_metrics_new();
+    for (int v = 0; v < 2; v++) {   /* two versions of the registry, one after the other */
+        wf_runtime *rt = wf_runtime_new();
+        wf_runtime_set_metrics(rt, m);
+        add(rt, "t:add", "add", WF_RT_POOL_INLINE, 0);
+        assert_null(call(rt, "t:add", 2, 0));
+        wf_runtime_free(rt);
+    }
+    wf_metrics_http_request(m, "app:hello", 200, 1500000);
+    wf_metrics_http_request(m, "app:hello", 200, 2000000);
+    wf_metrics_http_request(m, "app:hello", 500, 100);
+    wf_metrics_http_request(m, "we\"ird\\name\n", 404, 100);
+    char *text = wf_metrics_render(m, NULL);
+    assert_int_equal(value_of(text, "wasmfn_function_calls_total{function=\"t:add\"}"), 2);
+    assert_int_equal(value_of(text, "wasmfn_http_requests_total{endpoint=\"app:hello\",status=\"200\"}"), 2);
+    assert_int_equal(value_of(text, "wasmfn_http_requests_total{endpoint=\"app:hello\",status=\"500\"}"), 1);
+    assert_int_equal(value_of(text, "wasmfn_http_request_duration_seconds_bucket{endpoint=\"app:hello\",status=\"200\",le=\"0.001\"}"), 0);
+    assert_int_equal(value_of(text, "wasmfn_http_request_duration_seconds_bucket{endpoint=\"app:hello\",status=\"200\",le=\"0.0025\"}"), 2);
+    assert_int_equal(value_of(text, "wasmfn_http_requests_total{endpoint=\"we\\\"ird\\\\name\\n\",status=\"404\"}"), 1);
+    free(text);
+    wf_metrics_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_busy),
+        cmocka_unit_test(test_shared_and_http),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
