@@ -32,7 +32,6 @@ local function summary()
     local active = must(funcs.call("demo:filter_active", users))
     local calc = must(funcs.call("demo:calc_eval", "6 * 7"))   -- a result: {ok = 42} or {err = "..."}
     local greeting = must(funcs.call("demo:greet", "Lua"))
-    local slept = must(funcs.call("demo:sleep_ms", 20))         -- ns, through wasi:clocks
 
     local displays, active_names = {}, {}
     for i, view in ipairs(transformed) do displays[i] = view.display end
@@ -43,7 +42,6 @@ local function summary()
         compute = product,
         calc = calc.ok,
         greeting = greeting,
-        slept_20ms = slept >= 20000000,
         displays = displays,
         active = active_names,
         tag_counts = transformed[1]["tag-count"] + transformed[2]["tag-count"] + transformed[3]["tag-count"],

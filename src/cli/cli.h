@@ -22,5 +22,6 @@ int wf_cli_hash(int argc, char **argv);
 int wf_cli_call(int argc, char **argv);
 int wf_cli_exec(int argc, char **argv);
 int wf_cli_wit(int argc, char **argv);
+int wf_cli_run(int argc, char **argv);
 
 #endif

@@ -75,6 +75,9 @@ void wf_runtime_free(wf_runtime *rt);
 wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
                          const wf_fn_options *opts);
 bool wf_runtime_has(wf_runtime *rt, const char *id);
+/* The scheduler the runtime's pools run on: other layers run their own
+ * tasks on it (the HTTP server's handlers). */
+struct wf_sched *wf_runtime_sched(wf_runtime *rt);
 
 /* Where the runtime counts its calls (metrics.h): its own unless another,
  * shared one is set (before any add; the caller keeps it alive longer than

@@ -1,0 +1,219 @@
+/*
+ * serve.c - wf_http_serve_project: the registry's http.* entries turned
+ * into listening services and their route tables.
+ *
+ * Each http.service listens on its addr with its timeouts and limits. A
+ * router's endpoints and static trees are routed on its service at
+ * prefix + path. References left out resolve at load (registry.h: the only
+ * router, the only service); when the project declares no router (or no
+ * service) at all, its endpoints go to an implicit one: the service at
+ * opts->default_addr, prefix "". An endpoint calls its function through
+ * transport.c; a static tree is GET prefix + path + "/{rest...}".
+ */
+#include <stdio.h>
+
+#include "base/vec.h"
+#include "component/wit/wit.h"
+#include "http/serve.h"
+
+/* What a route table owns: its endpoints and static trees. */
+typedef struct svc_build {
+    const char *service_id;        /* NULL: the implicit service */
+    wf_http_routes *routes;
+    WF_VEC(wf_http_endpoint *) endpoints;
+    WF_VEC(wf_http_static *) statics;
+    size_t nroutes;
+} svc_build;
+
+static void free_build(void *ud)
+{
+    svc_build *b = ud;
+    for (size_t i = 0; i < b->endpoints.len; i++) {
+        free(b->endpoints.data[i]->id);
+        free(b->endpoints.data[i]->func);
+        free(b->endpoints.data[i]);
+    }
+    for (size_t i = 0; i < b->statics.len; i++) {
+        free(b->statics.data[i]->id);
+        free(b->statics.data[i]->root);
+        free(b->statics.data[i]->index);
+        free(b->statics.data[i]);
+    }
+    wf_vec_free(&b->endpoints);
+    wf_vec_free(&b->statics);
+    free(b);
+}
+
+typedef WF_VEC(svc_build *) build_vec;
+
+static svc_build *build_for(build_vec *v, const char *service_id)
+{
+    for (size_t i = 0; i < v->len; i++) {
+        const char *s = v->data[i]->service_id;
+        if ((!s && !service_id) || (s && service_id && !strcmp(s, service_id))) return v->data[i];
+    }
+    svc_build *b = wf_xcalloc(1, sizeof *b);
+    b->service_id = service_id;
+    b->routes = wf_http_routes_new(free_build, b);
+    wf_vec_push(v, b);
+    return b;
+}
+
+/* prefix + path: "/api" + "/greet"; "" or "/" + "/x" = "/x"; "/api" + "/" = "/api/". */
+static char *join_path(const char *prefix, const char *path)
+{
+    size_t pl = prefix ? strlen(prefix) : 0;
+    while (pl && prefix[pl - 1] == '/') pl--;
+    return wf_xasprintf("%.*s%s", (int)pl, prefix ? prefix : "", path);
+}
+
+/* Where an endpoint or static tree goes: its service ID (NULL: implicit)
+ * and the router's prefix. */
+static void place(wf_registry *reg, const wf_reg_http *h, const char **service, const char **prefix)
+{
+    *service = NULL;
+    *prefix = NULL;
+    if (h->router) {
+        const wf_reg_entry *r = wf_registry_get(reg, h->router);
+        if (r) {
+            *service = r->u.http.server;
+            *prefix = r->u.http.prefix;
+        }
+    } else if (h->server) {
+        *service = h->server;
+    }
+    if (*service) return;
+    /* No router (or one without a service): the project's only service, if any. */
+    const char *only = NULL;
+    for (size_t i = 0, n = wf_registry_count(reg); i < n; i++) {
+        const wf_reg_entry *e = wf_registry_at(reg, i);
+        if (e->kind != WF_REG_HTTP_SERVICE) continue;
+        if (only) return;
+        only = e->id;
+    }
+    *service = only;
+}
+
+static wf_error *entry_error(const wf_reg_entry *e, wf_error *why)
+{
+    wf_error *out = wf_error_new(why->kind, "%s:%d: %s: %s", e->file, e->line, e->id, why->message);
+    wf_error_free(why);
+    return out;
+}
+
+static wf_error *add_endpoint(wf_registry *reg, wf_runtime *rt, const wf_http_serve_options *opts,
+                              const wf_reg_entry *e, build_vec *builds)
+{
+    const wf_reg_http *h = &e->u.http;
+    const wf_reg_entry *fe = wf_registry_get(reg, h->func);
+    if (!fe) return entry_error(e, wf_error_new(WF_ERR_NOT_FOUND, "func '%s' did not load", h->func));
+    wf_fn_sig sig = { 0 };
+    wf_error *err = wf_runtime_signature(rt, h->func, &sig);
+    if (err) return entry_error(e, err);
+    size_t nparams = sig.wit ? sig.wit->nparams : sig.core ? sig.core->nparams : 1;
+    if (nparams > 1)
+        return entry_error(e, wf_error_new(WF_ERR_INVALID,
+            "func %s takes %zu parameters; an endpoint passes at most one (the request body)", h->func, nparams));
+    const char *service, *prefix;
+    place(reg, h, &service, &prefix);
+    svc_build *b = build_for(builds, service);
+    wf_http_endpoint *ep = wf_xcalloc(1, sizeof *ep);
+    ep->id = wf_xstrdup(e->id);
+    ep->func = wf_xstrdup(h->func);
+    ep->func_kind = fe->kind;
+    ep->rt = rt;
+    ep->sig = sig;
+    ep->opts = opts;
+    wf_vec_push(&b->endpoints, ep);
+    char *path = join_path(prefix, h->path);
+    err = wf_http_routes_add(b->routes, h->method, path, e->id, wf_http_call_handler, ep);
+    free(path);
+    if (err) return entry_error(e, err);
+    b->nroutes++;
+    return NULL;
+}
+
+static wf_error *add_static(wf_registry *reg, const wf_reg_entry *e, build_vec *builds)
+{
+    const wf_reg_http *h = &e->u.http;
+    if (!h->root) return entry_error(e, wf_error_new(WF_ERR_NOT_FOUND, "its fs.directory did not load"));
+    const char *service, *prefix;
+    place(reg, h, &service, &prefix);
+    svc_build *b = build_for(builds, service);
+    wf_http_static *st = wf_xcalloc(1, sizeof *st);
+    st->id = wf_xstrdup(e->id);
+    st->root = wf_xstrdup(h->root);
+    st->index = wf_xstrdup(h->index ? h->index : "index.html");
+    wf_vec_push(&b->statics, st);
+    char *base = join_path(prefix, h->path);
+    size_t bl = strlen(base);
+    char *pattern = wf_xasprintf("%s%s{path...}", base, bl && base[bl - 1] == '/' ? "" : "/");
+    free(base);
+    wf_error *err = wf_http_routes_add(b->routes, "GET", pattern, e->id, wf_http_static_handler, st);
+    free(pattern);
+    if (err) return entry_error(e, err);
+    b->nroutes++;
+    return NULL;
+}
+
+wf_error *wf_http_serve_project(wf_registry *reg, wf_runtime *rt, const wf_http_serve_options *opts,
+                                wf_http_server **out, size_t *nservices)
+{
+    *out = NULL;
+    *nservices = 0;
+    build_vec builds = { 0 };
+    wf_error *err = NULL;
+    size_t n = wf_registry_count(reg);
+    for (size_t i = 0; i < n && !err; i++) {
+        const wf_reg_entry *e = wf_registry_at(reg, i);
+        if (e->kind == WF_REG_HTTP_SERVICE) build_for(&builds, e->id);
+        else if (e->kind == WF_REG_HTTP_ENDPOINT) err = add_endpoint(reg, rt, opts, e, &builds);
+        else if (e->kind == WF_REG_HTTP_STATIC) err = add_static(reg, e, &builds);
+    }
+    wf_http_server *srv = NULL;
+    if (!err && builds.len) {
+        wf_http_server_config sc = { .sched = wf_runtime_sched(rt), .handler_workers = opts->handler_workers,
+                                     .access_log = opts->access_log, .access_log_ud = opts->access_log_ud,
+                                     .access_log_off = opts->access_log_off,
+                                     .reuse_port = true };
+        err = wf_http_server_new(&sc, &srv);
+    }
+    size_t i = 0;
+    for (; !err && i < builds.len; i++) {
+        svc_build *b = builds.data[i];
+        wf_http_service_config c = { 0 };
+        const wf_reg_entry *se = b->service_id ? wf_registry_get(reg, b->service_id) : NULL;
+        if (se) {
+            c.name = se->id;
+            c.addr = se->u.http.addr;
+            c.read_timeout_ms = se->u.http.read_timeout_ms;
+            c.write_timeout_ms = se->u.http.write_timeout_ms;
+            c.idle_timeout_ms = se->u.http.idle_timeout_ms;
+            c.max_header_bytes = se->u.http.max_header_bytes;
+            c.max_body_bytes = se->u.http.max_body_bytes;
+        } else {
+            c.name = "(implicit service)";
+            c.addr = opts->default_addr ? opts->default_addr : "127.0.0.1:8080";
+        }
+        wf_http_service *svc;
+        err = wf_http_server_listen(srv, &c, &svc);
+        if (err) {
+            if (se) err = entry_error(se, err);
+            break;
+        }
+        wf_http_service_set_routes(svc, b->routes);
+        b->routes = NULL;
+    }
+    /* Tables not handed to a service free their builds. */
+    for (size_t k = 0; k < builds.len; k++)
+        if (builds.data[k]->routes) wf_http_routes_free(builds.data[k]->routes);
+    size_t count = builds.len;
+    wf_vec_free(&builds);
+    if (err) {
+        if (srv) wf_http_server_free(srv);
+        return err;
+    }
+    *out = srv;
+    *nservices = count;
+    return NULL;
+}
