@@ -268,6 +268,12 @@ typedef struct wf_component_config {
 wf_error *wf_component_method_check(const struct wf_component *comp, const char *method,
                                     const struct wf_wit_func **out);
 
+/* Every import of comp is one a host may provide: a WASI 0.2 package's
+ * interface (enabled or not: a disabled one is a trapping stub) or
+ * wippy:runtime/funcs. Otherwise UNLINKABLE naming it (SPEC §4: a load
+ * error). Shared by wf_runtime_add_component and the registry's load check. */
+wf_error *wf_component_check_imports(const struct wf_component *comp);
+
 /* Serve upstream Wippy's wippy:runtime/funcs@0.1.0 (call-string,
  * call-bytes: call any function of rt by ID) to components linked with l
  * (funcs_host.c). rt must outlive every instance linked with l. */
