@@ -22,6 +22,7 @@ int wf_cli_hash(int argc, char **argv);
 int wf_cli_call(int argc, char **argv);
 int wf_cli_exec(int argc, char **argv);
 int wf_cli_wit(int argc, char **argv);
+int wf_cli_run(int argc, char **argv);
 
 /* argv[*i] is `--tier=T` or `--tier T` (then *i moves past T): set the
  * engine tier. 1 when it was the option, 0 when not, -1 on a bad value

@@ -15,6 +15,7 @@ static const struct {
     { "check", wf_cli_check, "validate a project's registry without running it" },
     { "hash", wf_cli_hash, "print a file's sha256: value for a function.wasm entry" },
     { "call", wf_cli_call, "call a function of a project once: wasmfn call DIR ID [ARG...]" },
+    { "run", wf_cli_run, "serve a project's HTTP endpoints: wasmfn run DIR" },
     { "exec", wf_cli_exec, "run a WASI command module: wasmfn exec [--dir D] FILE.wasm [ARG...]" },
     { "wit", wf_cli_wit, "parse and resolve a WIT file or directory, print a summary" },
 };

@@ -72,6 +72,12 @@ const wf_cextern *wf_component_import(const wf_component *c, size_t i);
 size_t wf_component_export_count(const wf_component *c);
 const wf_cextern *wf_component_export(const wf_component *c, size_t i);
 
+/* The component's type as WIT text (`wasmfn wit FILE.wasm`): its world
+ * (imports and exports) and each imported or exported interface with its
+ * types and functions, appended to out. */
+struct wf_buf;
+void wf_component_wit(const wf_component *c, struct wf_buf *out);
+
 /* An exported function by the name a user writes in `method`: "f" for a
  * top-level export, "iface#f" for function f of an exported instance
  * (iface is the export's full name, "ns:pkg/iface@1.0.0", or it without its

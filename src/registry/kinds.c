@@ -5,10 +5,13 @@
  */
 #include "registry/internal.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <strings.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "base/buf.h"
 #include "base/file.h"
 #include "base/sha256.h"
 #include "component/component.h"
@@ -30,6 +33,7 @@ static const char *const kind_names[WF_REG_KIND_COUNT] = {
     [WF_REG_HTTP_SERVICE] = "http.service",
     [WF_REG_HTTP_ROUTER] = "http.router",
     [WF_REG_HTTP_ENDPOINT] = "http.endpoint",
+    [WF_REG_HTTP_STATIC] = "http.static",
 };
 
 const char *wf_reg_kind_name(wf_reg_kind k)
@@ -41,7 +45,7 @@ const char *wf_reg_kind_name(wf_reg_kind k)
  * for upstream loads with a warning for each such entry (SPEC §1). */
 static const char *const upstream_kinds[] = {
     "registry.entry", "ns.definition", "ns.requirement", "ns.dependency",
-    "fs.embed", "env.storage.router", "http.static",
+    "fs.embed", "env.storage.router",
     "process.lua", "process.wasm", "process.host", "process.service", "workflow.lua",
     "db.sql.sqlite", "db.sql.postgres", "db.sql.mysql", "db.sql.mssql", "db.sql.oracle",
     "store.memory", "store.sql", "queue.driver.memory", "queue.queue", "queue.consumer",
@@ -674,42 +678,136 @@ static void check_lua(fctx *c, const wf_reg_node *n, wf_reg_lua *l, bool fn, boo
     else default_pool(&l->pool);
 }
 
+/* A duration as upstream writes them ("5s", "250ms", "1m", "1m30s", "2h");
+ * *ms = 0 when absent. A bare number has no unit and is refused. */
+static uint32_t get_duration_ms(fctx *c, const wf_reg_node *m, const char *key, bool *bad)
+{
+    const wf_reg_node *n = wf_reg_node_get(m, key);
+    if (!n) return 0;
+    if (n->type == WF_NODE_SCALAR && n->len) {
+        const char *p = n->str;
+        double total = 0;
+        bool ok = true;
+        while (*p && ok) {
+            char *end;
+            errno = 0;
+            double v = strtod(p, &end);
+            if (end == p || errno || v < 0) {
+                ok = false;
+                break;
+            }
+            p = end;
+            double unit;
+            if (!strncmp(p, "ms", 2)) unit = 1, p += 2;
+            else if (!strncmp(p, "us", 2)) unit = 0.001, p += 2;
+            else if (*p == 's') unit = 1000, p++;
+            else if (*p == 'm') unit = 60000, p++;
+            else if (*p == 'h') unit = 3600000, p++;
+            else ok = false;
+            total += v * unit;
+        }
+        if (ok && total >= 1 && total <= 0x7fffffff) return (uint32_t)total;
+    }
+    DIAG(c, n, "field '%s%s' must be a duration of at least 1ms such as 5s, 250ms or 1m (got '%s')", c->where,
+         key, n->type == WF_NODE_SCALAR ? n->str : wf_reg_node_type_name(n));
+    *bad = true;
+    return 0;
+}
+
+/* A byte count: 65536, or with a unit 64KB, 10MB, 1GB (also K, M, G, KiB,
+ * MiB, GiB; powers of 1024). 0 when absent. */
+static uint64_t get_size(fctx *c, const wf_reg_node *m, const char *key, bool *bad)
+{
+    const wf_reg_node *n = wf_reg_node_get(m, key);
+    if (!n) return 0;
+    if (n->type == WF_NODE_SCALAR && n->len && n->str[0] >= '0' && n->str[0] <= '9') {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(n->str, &end, 10);
+        while (*end == ' ') end++;
+        uint64_t mul = 0;
+        if (!*end || !strcasecmp(end, "B")) mul = 1;
+        else if (!strcasecmp(end, "K") || !strcasecmp(end, "KB") || !strcasecmp(end, "KiB")) mul = 1u << 10;
+        else if (!strcasecmp(end, "M") || !strcasecmp(end, "MB") || !strcasecmp(end, "MiB")) mul = 1u << 20;
+        else if (!strcasecmp(end, "G") || !strcasecmp(end, "GB") || !strcasecmp(end, "GiB")) mul = 1u << 30;
+        if (mul && !errno && v >= 1 && v <= (1ull << 40) / mul) return v * mul;
+    }
+    DIAG(c, n, "field '%s%s' must be a size in bytes such as 65536, 64KB or 10MB", c->where, key);
+    *bad = true;
+    return 0;
+}
+
 static void check_http(fctx *c, const wf_reg_node *n, wf_reg_http *h, wf_reg_kind k, bool *bad)
 {
     const wf_reg_node *meta = wf_reg_node_get(n, "meta");
+    if (meta && meta->type != WF_NODE_MAP) meta = NULL;    /* reported by the caller */
     fctx mc = *c;
     mc.where = "meta.";
     if (k == WF_REG_HTTP_SERVICE) {
         h->addr = get_str(c, n, "addr", true, bad);
+        if (h->addr && (!strchr(h->addr, ':') || !strrchr(h->addr, ':')[1])) {
+            DIAG(c, wf_reg_node_get(n, "addr"), "field 'addr' must be host:port or :port (got '%s')", h->addr);
+            *bad = true;
+        }
         const wf_reg_node *t = wf_reg_node_get(n, "timeouts");
         if (t && want(c, t, "timeouts", WF_NODE_MAP)) {
             fctx tc = *c;
             tc.where = "timeouts.";
             static const char *const ft[] = { "read", "write", "idle", NULL };
-            size_t before = c->r->nerrors;
             only_fields(&tc, t, ft, "timeouts");
-            for (size_t i = 0; i < t->n; i++) want(&tc, t->items[i], t->keys[i], WF_NODE_SCALAR);
-            if (c->r->nerrors != before) *bad = true;
+            h->read_timeout_ms = get_duration_ms(&tc, t, "read", bad);
+            h->write_timeout_ms = get_duration_ms(&tc, t, "write", bad);
+            h->idle_timeout_ms = get_duration_ms(&tc, t, "idle", bad);
         } else if (t) {
+            *bad = true;
+        }
+        const wf_reg_node *l = wf_reg_node_get(n, "limits");
+        if (l && want(c, l, "limits", WF_NODE_MAP)) {
+            fctx lc = *c;
+            lc.where = "limits.";
+            static const char *const fl[] = { "max_header_bytes", "max_body_bytes", NULL };
+            only_fields(&lc, l, fl, "limits");
+            h->max_header_bytes = get_size(&lc, l, "max_header_bytes", bad);
+            h->max_body_bytes = get_size(&lc, l, "max_body_bytes", bad);
+        } else if (l) {
             *bad = true;
         }
     } else if (k == WF_REG_HTTP_ROUTER) {
         h->prefix = get_str(c, n, "prefix", false, bad);
-        if (!meta) {
-            DIAG(c, n, "missing required field 'meta.server'");
+        if (meta) h->server = get_ref(&mc, meta, "server", false, bad);
+        if (h->prefix && h->prefix[0] && h->prefix[0] != '/') {
+            DIAG(c, wf_reg_node_get(n, "prefix"), "field 'prefix' must start with '/' (got '%s')", h->prefix);
             *bad = true;
-        } else {
-            h->server = get_ref(&mc, meta, "server", true, bad);
         }
     } else {
-        h->method = get_str(c, n, "method", true, bad);
         h->path = get_str(c, n, "path", true, bad);
-        h->func = get_ref(c, n, "func", true, bad);
-        if (!meta) {
-            DIAG(c, n, "missing required field 'meta.router'");
-            *bad = true;
+        if (meta) h->router = get_ref(&mc, meta, "router", false, bad);
+        if (k == WF_REG_HTTP_ENDPOINT) {
+            h->method = get_str(c, n, "method", true, bad);
+            h->func = get_ref(c, n, "func", true, bad);
+            if (h->method) {
+                for (char *p = h->method; *p; p++) *p = (char)toupper((unsigned char)*p);
+                if (!strcmp(h->method, "ANY")) strcpy(h->method, "*");
+                static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
+                                                       "OPTIONS", "*", NULL };
+                bool ok = false;
+                for (const char *const *m = methods; *m && !ok; m++) ok = !strcmp(*m, h->method);
+                if (!ok) {
+                    DIAG(c, wf_reg_node_get(n, "method"),
+                         "field 'method' must be GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY (got '%s')",
+                         h->method);
+                    *bad = true;
+                }
+            }
         } else {
-            h->router = get_ref(&mc, meta, "router", true, bad);
+            h->fs = get_ref(c, n, "fs", true, bad);
+            h->directory = get_str(c, n, "directory", false, bad);
+            h->index = get_str(c, n, "index", false, bad);
+            if (meta) h->server = get_ref(&mc, meta, "server", false, bad);
+            if (h->server && h->router) {
+                DIAG(c, meta, "give meta.router or meta.server, not both");
+                *bad = true;
+            }
         }
         if (h->path && h->path[0] != '/') {
             DIAG(c, wf_reg_node_get(n, "path"), "field 'path' must start with '/'");
@@ -734,9 +832,10 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
                                    "wasi", "limits", "preinit" },
         [WF_REG_FUNCTION_LUA] = { "source", "method", "modules", "imports", "pool" },
         [WF_REG_LIBRARY_LUA] = { "source", "modules", "imports" },
-        [WF_REG_HTTP_SERVICE] = { "addr", "timeouts" },
+        [WF_REG_HTTP_SERVICE] = { "addr", "timeouts", "limits" },
         [WF_REG_HTTP_ROUTER] = { "prefix" },
         [WF_REG_HTTP_ENDPOINT] = { "method", "path", "func" },
+        [WF_REG_HTTP_STATIC] = { "path", "fs", "directory", "index" },
     };
     fctx c = { r, e, "" };
     const wf_reg_node *n = e->pub.node;
@@ -827,6 +926,34 @@ static void check_mount_overlap(wf_registry *r, reg_entry *e, const wf_reg_node 
     }
 }
 
+/* The one entry of kind k in the whole project, for a reference left out
+ * (`meta.router` of an endpoint, `meta.server` of a router): its ID, or
+ * NULL when there is none (the implicit one of `wasmfn run` serves it);
+ * several are a load error naming them. */
+static char *only_one(wf_registry *r, reg_entry *e, wf_reg_kind k, const char *field, const char *what)
+{
+    reg_entry *found = NULL;
+    size_t count = 0;
+    wf_buf names = { 0 };
+    for (size_t i = 0; i < r->all.len; i++) {
+        reg_entry *o = r->all.data[i];
+        if (o->pub.kind != k) continue;
+        if (!found) found = o;
+        if (count++) wf_buf_str(&names, ", ");
+        wf_buf_str(&names, o->pub.id);
+    }
+    char *id = NULL;
+    if (count > 1) {
+        wf_buf_byte(&names, 0);
+        wf_reg_diagf(r, e->file, e->pub.line, e->pub.id, "no %s given and the project has %zu %s entries (%s): "
+                     "name one", field, count, what, (const char *)names.data);
+    } else if (found) {
+        id = wf_xstrdup(found->pub.id);
+    }
+    wf_buf_free(&names);
+    return id;
+}
+
 void wf_reg_check_refs(wf_registry *r, reg_entry *e)
 {
     const wf_reg_node *n = e->pub.node;
@@ -868,15 +995,46 @@ void wf_reg_check_refs(wf_registry *r, reg_entry *e)
         break;
     }
     case WF_REG_HTTP_ROUTER:
-        ref_to(r, e, line_of(e->pub.meta, "server", e->pub.line), "meta.server", e->pub.u.http.server,
-               WF_REG_HTTP_SERVICE, WF_REG_HTTP_SERVICE, "an http.service");
+        if (e->pub.u.http.server)
+            ref_to(r, e, line_of(e->pub.meta, "server", e->pub.line), "meta.server", e->pub.u.http.server,
+                   WF_REG_HTTP_SERVICE, WF_REG_HTTP_SERVICE, "an http.service");
+        else
+            e->pub.u.http.server = only_one(r, e, WF_REG_HTTP_SERVICE, "meta.server", "http.service");
         break;
     case WF_REG_HTTP_ENDPOINT:
-        ref_to(r, e, line_of(e->pub.meta, "router", e->pub.line), "meta.router", e->pub.u.http.router,
-               WF_REG_HTTP_ROUTER, WF_REG_HTTP_ROUTER, "an http.router");
-        ref_to(r, e, line_of(n, "func", e->pub.line), "func", e->pub.u.http.func, WF_REG_FUNCTION_WAT,
-               WF_REG_FUNCTION_LUA, "a function");
+    case WF_REG_HTTP_STATIC: {
+        wf_reg_http *h = &e->pub.u.http;
+        if (h->router)
+            ref_to(r, e, line_of(e->pub.meta, "router", e->pub.line), "meta.router", h->router,
+                   WF_REG_HTTP_ROUTER, WF_REG_HTTP_ROUTER, "an http.router");
+        else if (h->server)
+            ref_to(r, e, line_of(e->pub.meta, "server", e->pub.line), "meta.server", h->server,
+                   WF_REG_HTTP_SERVICE, WF_REG_HTTP_SERVICE, "an http.service");
+        else
+            h->router = only_one(r, e, WF_REG_HTTP_ROUTER, "meta.router", "http.router");
+        if (e->pub.kind == WF_REG_HTTP_ENDPOINT) {
+            ref_to(r, e, line_of(n, "func", e->pub.line), "func", h->func, WF_REG_FUNCTION_WAT,
+                   WF_REG_FUNCTION_LUA, "a function");
+            break;
+        }
+        reg_entry *fs = ref_to(r, e, line_of(n, "fs", e->pub.line), "fs", h->fs, WF_REG_FS_DIRECTORY,
+                               WF_REG_FS_DIRECTORY, "an fs.directory");
+        if (fs && fs->checked && fs->pub.u.fs.path) {
+            const char *why = NULL;
+            if (h->directory && h->directory[0]) {
+                const char *sub = h->directory;
+                while (*sub == '/') sub++;
+                h->root = *sub ? wf_reg_path_confined(fs->pub.u.fs.path, fs->pub.u.fs.path, sub, &why)
+                               : wf_xstrdup(fs->pub.u.fs.path);
+                if (!h->root)
+                    wf_reg_diagf(r, e->file, line_of(n, "directory", e->pub.line), e->pub.id,
+                                 "directory '%s' %s", h->directory, why ? why : "is outside the fs.directory");
+            } else {
+                h->root = wf_xstrdup(fs->pub.u.fs.path);
+            }
+        }
         break;
+    }
     default:
         break;
     }
@@ -961,6 +1119,10 @@ void wf_reg_entry_free_fields(reg_entry *re)
         free(e->u.http.method);
         free(e->u.http.path);
         free(e->u.http.func);
+        free(e->u.http.fs);
+        free(e->u.http.directory);
+        free(e->u.http.root);
+        free(e->u.http.index);
         break;
     }
 }

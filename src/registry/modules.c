@@ -144,6 +144,10 @@ static void check_component_entry(wf_registry *r, reg_entry *e)
         wf_reg_diagf(r, e->file, mn ? mn->line : e->pub.line, e->pub.id, "%s", err->message);
         wf_error_free(err);
     }
+    if ((err = wf_component_check_imports(w->component))) {
+        wf_reg_diagf(r, e->file, e->pub.line, e->pub.id, "%s: %s", w->path, err->message);
+        wf_error_free(err);
+    }
 }
 
 static void compile_component(wf_registry *r, reg_entry *e, const uint8_t *bytes, size_t len,

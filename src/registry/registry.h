@@ -49,6 +49,7 @@ typedef enum wf_reg_kind {
     WF_REG_HTTP_SERVICE,
     WF_REG_HTTP_ROUTER,
     WF_REG_HTTP_ENDPOINT,
+    WF_REG_HTTP_STATIC,
     WF_REG_KIND_COUNT
 } wf_reg_kind;
 
@@ -186,14 +187,26 @@ typedef struct wf_reg_variable {
     bool readonly;
 } wf_reg_variable;
 
-/* http.*: references resolved to full IDs; the rest stays in `node`. */
+/* http.*: references resolved to full IDs (SPEC §7).
+ * A router without meta.server gets the only http.service, an endpoint or
+ * static without meta.router the only http.router; with none at all the
+ * field stays NULL and `wasmfn run` serves it on an implicit service and
+ * router (the original document's endpoint example declares neither);
+ * with several it is a load error naming them. */
 typedef struct wf_reg_http {
-    char *addr;             /* service */
-    char *server;           /* router: meta.server */
-    char *prefix;           /* router */
-    char *router;           /* endpoint: meta.router */
-    char *method, *path;    /* endpoint */
+    char *addr;             /* service: "host:port" or ":port" */
+    uint32_t read_timeout_ms, write_timeout_ms, idle_timeout_ms;  /* service; 0 = default */
+    uint64_t max_header_bytes, max_body_bytes;                     /* service `limits`; 0 = default */
+    char *server;           /* router: meta.server; static: meta.server (mounted without a router) */
+    char *prefix;           /* router: "/api" or NULL */
+    char *router;           /* endpoint, static: meta.router */
+    char *method;           /* endpoint: upper case, or "*" */
+    char *path;             /* endpoint, static: below the router's prefix */
     char *func;             /* endpoint: full ID */
+    char *fs;               /* static: full ID of the fs.directory */
+    char *directory;        /* static: sub-directory inside it, or NULL */
+    char *root;             /* static: absolute host directory served (after references) */
+    char *index;            /* static: file served for a directory ("index.html") */
 } wf_reg_http;
 
 typedef struct wf_reg_entry {

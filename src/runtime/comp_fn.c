@@ -120,6 +120,32 @@ static char *missing_import(void *env, const char *import, const char *func)
                         word);
 }
 
+/* The WASI 0.2 packages the `imports` words name (SPEC §4). */
+static bool known_wasi_package(const char *name)
+{
+    static const char *const pkgs[] = { "wasi:cli/", "wasi:io/", "wasi:poll/", "wasi:clocks/",
+                                        "wasi:random/", "wasi:filesystem/", "wasi:sockets/",
+                                        "wasi:http/" };
+    for (size_t i = 0; i < WF_COUNT(pkgs); i++)
+        if (!strncmp(name, pkgs[i], strlen(pkgs[i]))) return true;
+    return false;
+}
+
+wf_error *wf_component_check_imports(const wf_component *comp)
+{
+    for (size_t i = 0; i < wf_component_import_count(comp); i++) {
+        const wf_cextern *x = wf_component_import(comp, i);
+        const char *n = x->name;
+        if (x->kind == WF_CEXTERN_TYPE) continue;   /* a type import is its bound (an `eq` type) */
+        if (!strncmp(n, "wippy:runtime/funcs", 19) && (n[19] == 0 || n[19] == '@')) continue;
+        if (known_wasi_package(n)) continue;
+        return wf_error_new(WF_ERR_UNLINKABLE, "unknown import `%s`: components may import WASI 0.2 "
+                            "(wasi:cli, io, clocks, random, filesystem, sockets, http) and "
+                            "wippy:runtime/funcs", n);
+    }
+    return NULL;
+}
+
 /* ---- The kind ------------------------------------------------------------ */
 
 static void comp_inst_free(comp_inst *ci)
@@ -404,6 +430,7 @@ wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_comp
     const wf_wit_func *f;
     wf_error *e = wf_component_method_check(comp, cfg->method, &f);
     if (e) return wf_error_wrap(e, "%s", id);
+    if ((e = wf_component_check_imports(comp))) return wf_error_wrap(e, "%s", id);
     comp_fn *c = wf_xcalloc(1, sizeof *c);
     c->id = wf_xstrdup(id);
     c->comp = comp;

@@ -132,6 +132,11 @@ bool wf_runtime_has(wf_runtime *rt, const char *id)
     return find(rt, id) != NULL;
 }
 
+wf_sched *wf_runtime_sched(wf_runtime *rt)
+{
+    return rt->sched;
+}
+
 static wf_error *not_found(const char *id)
 {
     return wf_error_new(WF_ERR_NOT_FOUND, "no function %s", id);

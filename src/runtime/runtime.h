@@ -75,6 +75,9 @@ void wf_runtime_free(wf_runtime *rt);
 wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
                          const wf_fn_options *opts);
 bool wf_runtime_has(wf_runtime *rt, const char *id);
+/* The scheduler the runtime's pools run on: other layers run their own
+ * tasks on it (the HTTP server's handlers). */
+struct wf_sched *wf_runtime_sched(wf_runtime *rt);
 
 /* Where the runtime counts its calls (metrics.h): its own unless another,
  * shared one is set (before any add; the caller keeps it alive longer than
@@ -264,6 +267,12 @@ typedef struct wf_component_config {
  * wf_runtime_add_component and the registry's load check. */
 wf_error *wf_component_method_check(const struct wf_component *comp, const char *method,
                                     const struct wf_wit_func **out);
+
+/* Every import of comp is one a host may provide: a WASI 0.2 package's
+ * interface (enabled or not: a disabled one is a trapping stub) or
+ * wippy:runtime/funcs. Otherwise UNLINKABLE naming it (SPEC §4: a load
+ * error). Shared by wf_runtime_add_component and the registry's load check. */
+wf_error *wf_component_check_imports(const struct wf_component *comp);
 
 /* Serve upstream Wippy's wippy:runtime/funcs@0.1.0 (call-string,
  * call-bytes: call any function of rt by ID) to components linked with l

@@ -8,12 +8,22 @@
  * readiness (a change between the first check and the registration woke
  * the registered waker, or is seen now), then parks until the earliest
  * time: on a scheduler task the fiber is suspended and its worker runs
- * other calls; elsewhere the thread sleeps. A call stopped meanwhile (its
- * deadline, a cancel) ends the wait with TIMEOUT, as poll_oneoff does.
+ * other calls; elsewhere the thread sleeps (looking at the call's interrupt
+ * flag every 10 ms: nothing else tells it of a deadline). A call stopped
+ * meanwhile (its deadline, a cancel) ends the wait with TIMEOUT, as
+ * poll_oneoff does.
  */
 #include "wasi/p2_int.h"
 
 #include <poll.h>
+
+#include "wasm/code.h"
+#include "wasm/fiber.h"
+
+/* Off the scheduler (an inline call parks its own thread) nothing wakes a
+ * wait when the call's deadline passes or it is cancelled: such a wait
+ * looks at the call's interrupt flag this often. */
+#define P2_STOP_POLL_NS 10000000u
 
 static bool any_ready(wf_p2_pollable *const *ps, size_t n)
 {
@@ -49,9 +59,18 @@ wf_error *wf_p2_block(wf_p2_pollable *const *ps, size_t n)
         }
         bool ready = any_ready(ps, n);
         int r = WF_PARK_WOKEN;
-        if (!ready) {
-            if (earliest && wf_now_ns() >= earliest) r = WF_PARK_TIMEOUT;
-            else r = wf_park(earliest);
+        volatile uint32_t *stop = wf_fiber_parker_current() ? NULL : wf_exec_get_interrupt();
+        if (!ready && stop && *stop) {
+            r = WF_PARK_STOPPED;
+        } else if (!ready) {
+            uint64_t until = earliest;
+            if (stop) {
+                uint64_t slice = wf_now_ns() + P2_STOP_POLL_NS;
+                if (!until || slice < until) until = slice;
+            }
+            if (until && wf_now_ns() >= until) r = WF_PARK_TIMEOUT;
+            else r = wf_park(until);
+            if (stop && *stop) r = WF_PARK_STOPPED;
         }
         for (size_t i = 0; i < n; i++) {
             if (ws[i].mu) {

@@ -26,7 +26,7 @@ expect_exit 0 "check sound" "$WASMFN" check sound
 
 # One broken project per error class: exit 3, every error, exactly.
 for p in bad_yaml unknown_kind missing_field mistyped_field duplicate_id dangling_ref bad_hash \
-         unreadable_file wat_error invalid_module hostile_path bad_config bad_method; do
+         unreadable_file wat_error invalid_module hostile_path bad_config bad_method http_ambiguous; do
     expect_exit 3 "check $p" "$WASMFN" check "$p"
     if ! diff -u "$p/expected.err" "$tmp/err" >"$tmp/diff"; then
         fail "check $p: stderr differs"

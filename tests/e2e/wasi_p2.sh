@@ -45,6 +45,7 @@ entry() { # name component method imports [extra YAML lines]
     printf 'namespace: p2\nentries:\n'
     printf '  - name: wasm\n    kind: fs.directory\n    directory: wasm\n'
     printf '  - name: sleepers\n    kind: function.lua\n    source: file://sleepers.lua\n    method: run\n    modules: [funcs, time]\n'
+    printf '  - name: cancel\n    kind: function.lua\n    source: file://sleepers.lua\n    method: cancel\n    modules: [funcs, time]\n'
     printf '  - name: os\n    kind: env.storage.os\n'
     printf '  - name: WHO\n    kind: env.variable\n    variable: WASMFN_P2_TEST_WHO\n    storage: os\n'
     entry sleep_ms sleep "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]" "    pool: { type: inline }"
@@ -54,6 +55,8 @@ entry() { # name component method imports [extra YAML lines]
     entry no_clocks sleep "test-sleep#sleep-ms" "[wasi:io]"
     entry short sleep "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]" "    limits: { max_execution_ms: 100 }
     pool: { type: lazy, max_size: 2 }"
+    entry short_inline sleep "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]" "    limits: { max_execution_ms: 100 }
+    pool: { type: inline }"
     entry v029 sleep029 "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]"
     entry v030 sleep030 "test-sleep#sleep-ms" "[wasi:io, wasi:clocks]"
     entry greet p2cli greet "[wasi:cli]"
@@ -111,6 +114,14 @@ contains "max_execution_ms 100 while blocked: TIMEOUT" "error: TIMEOUT" "$err"
 [ "$took" -lt 2000 ] && echo "ok   the blocked call ended after ${took} ms" ||
     { echo "FAIL the blocked call took ${took} ms"; fails=$((fails + 1)); }
 
+# the same on the inline pool (the caller's thread waits, not a task)
+start=$(date +%s%N)
+call p2:short_inline 5000
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+contains "max_execution_ms 100 while blocked inline: TIMEOUT" "error: TIMEOUT" "$err"
+[ "$took" -lt 2000 ] && echo "ok   the blocked inline call ended after ${took} ms" ||
+    { echo "FAIL the blocked inline call took ${took} ms"; fails=$((fails + 1)); }
+
 # 200 calls sleeping 100 ms on a pool of 2 workers: suspended, they take
 # about one sleep (10 s if each held its worker)
 call p2:sleepers 200 100
@@ -119,6 +130,18 @@ ms=$(echo "$out" | sed -n 's/.*"ms":\([0-9.]*\).*/\1/p' | cut -d. -f1)
 check "200 sleepers on 2 workers: all slept" 0 "${bad:-x}"
 [ -n "$ms" ] && [ "$ms" -lt 3000 ] && echo "ok   200 sleepers x 100 ms on 2 workers took ${ms} ms" ||
     { echo "FAIL 200 sleepers: [$out] [$err]"; fails=$((fails + 1)); }
+
+# a cancel reaches the suspended call: it ends at once (the process, which
+# waits for every call at exit, too)
+start=$(date +%s%N)
+call p2:cancel
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$took" -lt 3000 ] && echo "ok   cancel while blocked: the process ended after ${took} ms" ||
+    { echo "FAIL cancel while blocked: the process took ${took} ms"; fails=$((fails + 1)); }
+ms=$(echo "$out" | sed -n 's/.*"ms":\([0-9.]*\).*/\1/p' | cut -d. -f1)
+contains "cancel while blocked: the future is cancelled" '"canceled":true' "$out"
+[ -n "$ms" ] && [ "$ms" -lt 2000 ] && echo "ok   cancel while blocked: done after ${ms} ms" ||
+    { echo "FAIL cancel while blocked: [$out] [$err]"; fails=$((fails + 1)); }
 
 # ---- wasi:cli + wasi:io/streams -------------------------------------------------
 call p2:greet '"Bob"'
@@ -151,6 +174,17 @@ check "exit(ok) from a function without results: a normal return" "0" "$code"
 call p2:quit true
 check "exit(err): exit" 1 "$code"
 contains "exit(err): a TRAP naming the status" "error: TRAP: p2:quit: exited with status 1" "$err"
+
+# an import no host provides (not WASI 0.2, not wippy:runtime/funcs) is a load error
+bad=$tmp/bad
+mkdir -p "$bad"
+sed 's|wasi:io/poll@0\.2\.0|wasx:io/poll@0.2.0|g' "$fixtures/sleep.wasm" >"$bad/x.wasm"
+printf 'namespace: bad\nentries:\n  - name: wasm\n    kind: fs.directory\n    directory: .\n  - name: s\n    kind: function.wasm\n    fs: wasm\n    path: x.wasm\n    hash: %s\n    method: "test-sleep#sleep-ms"\n    imports: [wasi:io, wasi:clocks]\n' \
+    "$("$wasmfn" hash "$bad/x.wasm")" >"$bad/_index.yaml"
+code=0
+err=$("$wasmfn" check "$bad" 2>&1) || code=$?
+check "an unknown import: load error (exit 3)" 3 "$code"
+contains "an unknown import: named" 'unknown import `wasx:io/poll@0.2.0`' "$err"
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"

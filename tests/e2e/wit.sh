@@ -59,6 +59,31 @@ case "$err" in *"type \`t\` depends on itself"*) ;; *) fail "cycle error: $err" 
 printf 'interface i {}\n' > "$tmp/nopkg.wit"
 "$W" wit "$tmp/nopkg.wit" 2>/dev/null && fail "no package header accepted"
 
+# a component's world: imports, exports, each interface's types and functions
+fx=$(cd "$(dirname "$0")/../fixtures/components" && pwd)
+out=$("$W" wit "$fx/p2cli.wasm") || fail "p2cli.wasm exit $?"
+for want in 'world root {' '  import wasi:cli/stdin@0.2.0;' '  export env-entry: func(i: u32) -> tuple<string, string>;' \
+            '  export wasi:cli/run@0.2.0;' 'interface wasi:io/streams@0.2.0 {' \
+            '    blocking-read: func(len: u64) -> result<list<u8>, stream-error>;' \
+            '  use wasi:io/error@0.2.0.{error};' '  variant stream-error { last-operation-failed(error), closed }' \
+            '  use wasi:io/streams@0.2.0.{input-stream};' '  get-stdin: func() -> input-stream;' \
+            '  run: func() -> result;'; do
+    printf '%s\n' "$out" | grep -qxF -- "$want" || fail "p2cli.wasm world lacks [$want]: $out"
+done
+out=$("$W" wit "$fx/sleep.wasm") || fail "sleep.wasm exit $?"
+for want in '  resource pollable {' '    ready: func() -> bool;' '  poll: func(in: list<borrow<pollable>>) -> list<u32>;' \
+            '  use wasi:io/poll@0.2.0.{pollable};' '  subscribe-duration: func(when: u64) -> pollable;' \
+            '  type instant = u64;' 'interface wasmfn:sleep/test-sleep {' '  sleep-ms: func(ms: u32) -> u64;'; do
+    printf '%s\n' "$out" | grep -qxF -- "$want" || fail "sleep.wasm world lacks [$want]: $out"
+done
+printf '\0asm\1\0\0\0' > "$tmp/core.wasm"
+err=$("$W" wit "$tmp/core.wasm" 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] || fail "core module: exit $rc"
+case "$err" in *"a core module, not a component"*) ;; *) fail "core module: $err" ;; esac
+printf '\0asm\15\0\1\0\7' > "$tmp/bad.wasm"
+err=$("$W" wit "$tmp/bad.wasm" 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] || fail "malformed component: exit $rc ($err)"
+
 # usage
 "$W" wit 2>/dev/null; [ $? -eq 2 ] || fail "no argument: not exit 2"
 "$W" wit --help | grep -q 'usage: wasmfn wit' || fail "--help"

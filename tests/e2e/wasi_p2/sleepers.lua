@@ -19,3 +19,16 @@ function run(n, ms)
     end
     return { ms = time.now():sub(t0):milliseconds(), bad = bad }
 end
+
+-- A 5 s sleep cancelled after 50 ms: the suspended call ends at once with
+-- the cancel (ms = how long until the future was done).
+function cancel()
+    local t0 = time.now()
+    local f, err = funcs.async("p2:sleep", 5000)
+    if err then return { err = err:kind() } end
+    time.sleep("50ms")
+    f:cancel()
+    local v, werr = f:wait()
+    return { ms = time.now():sub(t0):milliseconds(), canceled = f:is_canceled(), value = v,
+             err = werr and werr:kind() or nil }
+end

@@ -1,0 +1,226 @@
+/*
+ * exchange.c - the handler's side of an exchange: reading the request,
+ * writing the response. The handler runs on a scheduler task; what it
+ * writes goes to x->pending under x->mu, and x->notify tells the loop
+ * (server_h2o.c) to take it. A writer too far ahead of the client parks in
+ * x->writers (its fiber suspended, its worker free) until the loop has
+ * taken what was pending, so a slow client costs memory of at most
+ * WF_HTTP_HIGH_WATER bytes and no thread.
+ */
+#include <stddef.h>
+#include <strings.h>
+
+#include "http/http_int.h"
+
+/* The task's run: the handler, then the end it did not write itself. */
+static void exchange_run(wf_task *t)
+{
+    wf_http_exchange *x = (wf_http_exchange *)t;
+    x->fn(x, x->ud);
+    pthread_mutex_lock(&x->mu);
+    bool finished = x->finished, started = x->head_ready;
+    pthread_mutex_unlock(&x->mu);
+    if (finished) return;
+    if (!started) {
+        static const char msg[] = "the handler sent no response\n";
+        wf_http_respond(x, 500, "text/plain; charset=utf-8", msg, sizeof msg - 1);
+    } else {
+        wf_http_finish(x);
+    }
+}
+
+/* The task's end: the loop may now free x. */
+static void exchange_done(wf_task *t)
+{
+    wf_http_exchange *x = (wf_http_exchange *)t;
+    pthread_mutex_lock(&x->mu);
+    /* The loop looks at task_done again when the request ends (and frees x
+     * then): it must be told only when that already happened, or when
+     * there is a response it has not heard of. Under load this saves the
+     * loop one wake-up per request. */
+    bool tell = x->gone;
+    if (t->no_stack && !x->finished) {
+        /* No fiber stack could be mapped: the handler never ran. */
+        x->status = 503;
+        x->head_ready = x->finished = true;
+        static const char msg[] = "out of memory for handlers\n";
+        wf_buf_bytes(&x->pending, msg, sizeof msg - 1);
+        tell = true;
+    }
+    x->task_done = true;
+    if (tell) x->notify(x);
+    pthread_mutex_unlock(&x->mu);
+}
+
+void wf_http_exchange_init(wf_http_exchange *x, http_notify_fn notify)
+{
+    pthread_mutex_init(&x->mu, NULL);
+    x->status = 200;
+    x->notify = notify;
+    x->task.run = exchange_run;
+    x->task.done = exchange_done;
+    x->task.interrupt = &x->interrupt;
+}
+
+void wf_http_exchange_destroy(wf_http_exchange *x)
+{
+    for (size_t i = 0; i < x->res_headers.len; i++) {
+        free(x->res_headers.data[i].name);
+        free(x->res_headers.data[i].value);
+    }
+    wf_vec_free(&x->res_headers);
+    wf_buf_free(&x->pending);
+    wf_http_match_free(&x->match);
+    pthread_mutex_destroy(&x->mu);
+    free(x->blob);
+}
+
+void wf_http_exchange_gone_locked(wf_http_exchange *x)
+{
+    x->gone = true;
+    x->pending.len = 0;
+    wf_waitq_wake_all(&x->writers);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+const wf_http_request *wf_http_request_of(wf_http_exchange *x)
+{
+    return &x->req;
+}
+
+const char *wf_http_header_get(const wf_http_request *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (!strcasecmp(r->headers[i].name, name)) return r->headers[i].value;
+    return NULL;
+}
+
+const char *wf_http_param(wf_http_exchange *x, const char *name)
+{
+    for (size_t i = 0; i < x->match.nparams; i++)
+        if (!strcmp(x->match.param_names[i], name)) return x->match.param_values[i];
+    return NULL;
+}
+
+size_t wf_http_param_count(wf_http_exchange *x)
+{
+    return x->match.nparams;
+}
+
+void wf_http_param_at(wf_http_exchange *x, size_t i, const char **name, const char **value)
+{
+    *name = x->match.param_names[i];
+    *value = x->match.param_values[i];
+}
+
+uint64_t wf_http_deadline_ns(wf_http_exchange *x)
+{
+    return x->deadline_ns;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+void wf_http_set_status(wf_http_exchange *x, int status)
+{
+    pthread_mutex_lock(&x->mu);
+    if (!x->head_ready) x->status = status;
+    pthread_mutex_unlock(&x->mu);
+}
+
+void wf_http_add_header(wf_http_exchange *x, const char *name, const char *value)
+{
+    pthread_mutex_lock(&x->mu);
+    if (!x->head_ready) {
+        http_kv kv = { wf_xstrdup(name), wf_xstrdup(value) };
+        wf_vec_push(&x->res_headers, kv);
+    }
+    pthread_mutex_unlock(&x->mu);
+}
+
+static wf_error *gone_error(void)
+{
+    return wf_error_new(WF_ERR_IO, "the client went away");
+}
+
+wf_error *wf_http_write(wf_http_exchange *x, const void *data, size_t len)
+{
+    wf_error *e = NULL;
+    pthread_mutex_lock(&x->mu);
+    if (x->gone) {
+        e = gone_error();
+    } else if (x->finished) {
+        e = wf_error_new(WF_ERR_INVALID, "the response is finished");
+    } else {
+        wf_buf_bytes(&x->pending, data, len);
+        x->body_bytes += len;
+        /* Too far ahead of the client: stream what we have, wait for the loop. */
+        while (!x->gone && x->pending.len > WF_HTTP_HIGH_WATER) {
+            if (!x->head_ready) x->head_ready = x->streaming = true;
+            x->notify(x);
+            if (wf_waitq_wait(&x->writers, &x->mu, 0) == WF_PARK_STOPPED) {
+                e = wf_error_new(WF_ERR_TIMEOUT, "the response was stopped");
+                break;
+            }
+        }
+        if (!e && x->gone) e = gone_error();
+    }
+    pthread_mutex_unlock(&x->mu);
+    return e;
+}
+
+wf_error *wf_http_flush(wf_http_exchange *x)
+{
+    wf_error *e = NULL;
+    pthread_mutex_lock(&x->mu);
+    if (x->gone) {
+        e = gone_error();
+    } else if (!x->finished) {
+        if (!x->head_ready) x->head_ready = x->streaming = true;
+        x->notify(x);
+    }
+    pthread_mutex_unlock(&x->mu);
+    return e;
+}
+
+void wf_http_finish(wf_http_exchange *x)
+{
+    pthread_mutex_lock(&x->mu);
+    if (!x->finished) {
+        x->finished = true;
+        x->head_ready = true;
+        x->notify(x);
+    }
+    pthread_mutex_unlock(&x->mu);
+}
+
+void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, const void *body,
+                     size_t len)
+{
+    pthread_mutex_lock(&x->mu);
+    bool fresh = !x->head_ready;
+    pthread_mutex_unlock(&x->mu);
+    if (fresh) {
+        wf_http_set_status(x, status);
+        if (content_type) wf_http_add_header(x, "content-type", content_type);
+    }
+    wf_error *e = len ? wf_http_write(x, body, len) : NULL;
+    wf_error_free(e);
+    wf_http_finish(x);
+}
+
+bool wf_http_client_gone(wf_http_exchange *x)
+{
+    pthread_mutex_lock(&x->mu);
+    bool g = x->gone;
+    pthread_mutex_unlock(&x->mu);
+    return g;
+}
+
+bool wf_http_started(wf_http_exchange *x)
+{
+    pthread_mutex_lock(&x->mu);
+    bool s = x->head_ready;
+    pthread_mutex_unlock(&x->mu);
+    return s;
+}

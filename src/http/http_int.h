@@ -1,0 +1,91 @@
+/*
+ * http_int.h - what the files of src/http share behind http.h: the route
+ * table's matcher (route.c) and the exchange as both sides see it
+ * (exchange.c: the handler's side; server_h2o.c: the loop's side).
+ */
+#ifndef WF_HTTP_INT_H
+#define WF_HTTP_INT_H
+
+#include <pthread.h>
+
+#include "base/buf.h"
+#include "base/vec.h"
+#include "http/http.h"
+#include "runtime/sched.h"
+
+/* ---- Routes (route.c) ------------------------------------------------------ */
+
+typedef struct http_route http_route;
+
+/* The outcome of matching a method and path. */
+typedef struct http_match {
+    const http_route *route;       /* NULL: status says why */
+    int status;                    /* 404 (no pattern matches), 405 (no method does) */
+    char allow[128];               /* 405: the methods that would match, "GET, POST" */
+    /* params: name and decoded value, in pattern order (malloc'd values) */
+    size_t nparams;
+    const char *param_names[16];
+    char *param_values[16];
+} http_match;
+
+void wf_http_routes_match(wf_http_routes *r, const char *method, const char *path, size_t path_len,
+                          http_match *m);
+void wf_http_match_free(http_match *m);
+const char *wf_http_route_pattern(const http_route *rt);
+const char *wf_http_route_name(const http_route *rt);
+wf_http_handler_fn wf_http_route_fn(const http_route *rt, void **ud);
+/* Reference counting: a service's current table, and each exchange routed by it. */
+void wf_http_routes_ref(wf_http_routes *r);
+void wf_http_routes_unref(wf_http_routes *r);
+
+/* Percent-decode s[0..n) into a new string; NULL for a bad escape. '+' stays '+'. */
+char *wf_http_pct_decode(const char *s, size_t n);
+
+/* "OK", "Not Found", ... (server_h2o.c). */
+const char *wf_http_reason(int status);
+
+/* ---- The exchange ----------------------------------------------------------- */
+
+/* The loop's side of the exchange (server_h2o.c): told when the handler has
+ * something new (a flush, a finish, its end). Called with x->mu held. */
+typedef void (*http_notify_fn)(wf_http_exchange *x);
+
+typedef struct http_kv { char *name, *value; } http_kv;
+
+struct wf_http_exchange {
+    wf_task task;                  /* the handler's run (first: the task's owner) */
+    wf_http_request req;           /* points into blob */
+    char *blob;                    /* the request's copied strings, headers array and body */
+    wf_http_header *headers;
+    http_match match;
+    wf_http_routes *routes;        /* referenced while x lives */
+    wf_http_handler_fn fn;
+    void *ud;
+    uint64_t start_ns, deadline_ns;
+    volatile uint32_t interrupt;   /* the task's stop flag */
+
+    /* Shared between the handler and the loop, under mu. */
+    pthread_mutex_t mu;
+    wf_waitq writers;              /* a writer waiting for the loop to send */
+    int status;
+    WF_VEC(http_kv) res_headers;
+    wf_buf pending;                /* written, not yet taken by the loop */
+    size_t body_bytes;             /* everything written */
+    bool head_ready;               /* flushed (stream) or finished: the loop may start */
+    bool streaming;                /* flushed before the end: no Content-Length */
+    bool finished;                 /* wf_http_finish ran */
+    bool task_done;                /* the task ended: the handler is done with x */
+    bool gone;                     /* the client (or the server) is gone */
+    bool loop_started;             /* the head went out (read by the handler too) */
+    http_notify_fn notify;
+    void *loop;                    /* the loop's state for x (server_h2o.c) */
+};
+
+/* Set up x (zeroed by the caller, request fields filled) to run fn(ud). */
+void wf_http_exchange_init(wf_http_exchange *x, http_notify_fn notify);
+/* Tear down what init and the handler made (the loop's side is the caller's). */
+void wf_http_exchange_destroy(wf_http_exchange *x);
+/* With x->mu held, from the loop: the client went away; wakes writers. */
+void wf_http_exchange_gone_locked(wf_http_exchange *x);
+
+#endif

@@ -1,0 +1,704 @@
+/*
+ * server_h2o.c - the HTTP server of http.h on h2o's event loop (Debian's
+ * libh2o-evloop; docs/http-server.md says why). One loop thread owns every
+ * listener and connection of a server; h2o parses HTTP/1.x (keep-alive,
+ * pipelining, chunked bodies, 413 over max_request_entity_size, 400 for
+ * malformed requests) and HTTP/2 cleartext. This file routes each request
+ * (route.c), answers what needs no handler (404, 405, 431, 503) on the
+ * loop, and turns the rest into exchanges whose handlers run as tasks of
+ * the scheduler (exchange.c). A handler's output comes back through one
+ * h2o multithread message per exchange (set when it is not queued yet);
+ * the loop sends it, and h2o's `proceed` says when the client took it.
+ *
+ * Lifetime of an exchange (h2x): it lives while its request lives (h2o
+ * frees the request's memory pool when the response is sent or the
+ * connection closes; a shared allocation with a dispose callback tells us)
+ * and while its handler task runs (exchange_done's message). Both ends are
+ * seen on the loop thread only, which frees it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+#include "http/http_int.h"
+
+typedef struct h2x h2x;
+
+typedef struct svc_handler {
+    h2o_handler_t super;
+    wf_http_service *svc;
+} svc_handler;
+
+typedef struct svc_logger {
+    h2o_logger_t super;
+    wf_http_service *svc;
+} svc_logger;
+
+struct wf_http_service {
+    wf_http_server *srv;
+    char *name, *addr;
+    wf_http_service_config cfg;
+    h2o_globalconf_t conf;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t actx;
+    bool ctx_ready;
+    int fd, port;
+    h2o_socket_t *listener;
+    pthread_mutex_t mu;            /* routes */
+    wf_http_routes *routes;
+};
+
+struct wf_http_server {
+    wf_http_server_config cfg;
+    wf_sched_group *group;
+    h2o_evloop_t *loop;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t exchanges;   /* handlers' news */
+    h2o_multithread_receiver_t control;     /* stop */
+    h2o_multithread_message_t stop_msg;
+    WF_VEC(wf_http_service *) svcs;
+    pthread_t thread;
+    bool started, stopped;
+    atomic_bool quit;
+    uint32_t drain_ms;
+    bool draining;
+    uint64_t drain_deadline_ns;
+    h2o_linklist_t live;                    /* every h2x alive (loop thread) */
+    wf_http_server *retired_next;           /* wf_http_server_free's list */
+    size_t nlive;
+};
+
+struct h2x {
+    wf_http_exchange x;            /* first: the task is its first member */
+    wf_http_server *srv;
+    wf_http_service *svc;
+    h2o_multithread_message_t msg;
+    bool queued;                   /* msg is in the queue (under x.mu) */
+    h2o_generator_t gen;
+    h2o_req_t *req;                /* NULL once h2o freed it */
+    wf_buf sending;                /* handed to h2o_send, until proceed */
+    bool in_send, started, final_sent;
+    bool handler_alive, req_alive;
+    int busy;                      /* pump frames on the stack */
+    h2o_linklist_t link;           /* srv->live */
+};
+
+/* Servers freed (see wf_http_server_free). */
+static wf_http_server *retired;
+
+/* ---- the exchange's loop side ------------------------------------------------- */
+
+/* The reason phrase of a status line (HTTP/1.1 still prints one). */
+const char *wf_http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 416: return "Range Not Satisfiable";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return status < 300 ? "OK" : status < 400 ? "Redirect" : status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+static void h2x_free_if_done(h2x *hx)
+{
+    if (hx->req_alive || hx->busy) return;
+    if (hx->handler_alive) {
+        /* exchange_done tells the loop only when the request was gone; a
+         * message still queued will come back here through pump. */
+        pthread_mutex_lock(&hx->x.mu);
+        if (hx->x.task_done && !hx->queued) hx->handler_alive = false;
+        pthread_mutex_unlock(&hx->x.mu);
+        if (hx->handler_alive) return;
+    }
+    h2o_linklist_unlink(&hx->link);
+    hx->srv->nlive--;
+    wf_http_routes_unref(hx->x.routes);
+    wf_http_exchange_destroy(&hx->x);
+    wf_buf_free(&hx->sending);
+    free(hx);
+}
+
+/* exchange.c's notify, under x.mu, from any thread. */
+static void h2x_notify(wf_http_exchange *x)
+{
+    h2x *hx = (h2x *)x;
+    if (hx->queued) return;
+    hx->queued = true;
+    h2o_multithread_send_message(&hx->srv->exchanges, &hx->msg);
+}
+
+static void on_proceed(h2o_generator_t *gen, h2o_req_t *req);
+
+static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
+{
+    h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, gen, gen);
+    pthread_mutex_lock(&hx->x.mu);
+    wf_http_exchange_gone_locked(&hx->x);
+    pthread_mutex_unlock(&hx->x.mu);
+}
+
+/* Move what the handler has to h2o, as far as h2o can take it now.
+ * from_msg: called for hx's message, which has left the queue (only then
+ * may another be sent; proceed pumps too, with the message maybe queued). */
+static void pump(h2x *hx, bool from_msg)
+{
+    wf_http_exchange *x = &hx->x;
+    h2o_req_t *req = hx->req;
+    bool do_start = false, do_send = false, final = false, drop = false;
+    hx->busy++;
+    pthread_mutex_lock(&x->mu);
+    if (from_msg) hx->queued = false;
+    if (req && !hx->final_sent && !x->gone) {
+        if (!hx->started && x->head_ready) {
+            req->res.status = x->status;
+            req->res.reason = wf_http_reason(x->status);
+            size_t content_length = x->streaming ? SIZE_MAX : x->pending.len;
+            for (size_t i = 0; i < x->res_headers.len; i++) {
+                const http_kv *kv = &x->res_headers.data[i];
+                size_t nl = strlen(kv->name), vl = strlen(kv->value);
+                if (!strcasecmp(kv->name, "content-length")) {
+                    /* The handler knows the length of what it streams (a file). */
+                    char *end;
+                    unsigned long long v = strtoull(kv->value, &end, 10);
+                    if (!*end && end != kv->value) content_length = (size_t)v;
+                    continue;
+                }
+                h2o_iovec_t name = h2o_strdup(&req->pool, kv->name, nl);
+                h2o_strtolower(name.base, name.len);
+                h2o_iovec_t value = h2o_strdup(&req->pool, kv->value, vl);
+                h2o_add_header_by_str(&req->pool, &req->res.headers, name.base, name.len, 1, NULL, value.base,
+                                      value.len);
+            }
+            req->res.content_length = content_length;
+            hx->started = x->loop_started = do_start = true;
+        }
+        if (hx->started && !hx->in_send && (x->pending.len || x->finished || do_start)) {
+            wf_buf t = hx->sending;
+            hx->sending = x->pending;
+            x->pending = t;
+            x->pending.len = 0;
+            final = x->finished;
+            hx->in_send = do_send = true;
+            if (final) hx->final_sent = true;
+            wf_waitq_wake_all(&x->writers);
+        }
+    }
+    if (x->task_done && hx->handler_alive && !hx->queued) {
+        hx->handler_alive = false;
+        drop = true;
+    }
+    pthread_mutex_unlock(&x->mu);
+    if (do_start) {
+        hx->gen.proceed = on_proceed;
+        hx->gen.stop = on_stop;
+        h2o_start_response(req, &hx->gen);
+    }
+    if (do_send) {
+        h2o_iovec_t body = h2o_iovec_init(hx->sending.data, hx->sending.len);
+        h2o_send(req, &body, body.len ? 1 : 0, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+    }
+    hx->busy--;
+    (void)drop;
+    h2x_free_if_done(hx);
+}
+
+static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
+{
+    h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, gen, gen);
+    hx->in_send = false;
+    hx->sending.len = 0;
+    pump(hx, false);
+}
+
+/* The request's memory pool is being freed: the request is over for h2o. */
+static void on_req_dispose(void *p)
+{
+    h2x *hx = *(h2x **)p;
+    hx->req = NULL;
+    pthread_mutex_lock(&hx->x.mu);
+    wf_http_exchange_gone_locked(&hx->x);
+    pthread_mutex_unlock(&hx->x.mu);
+    hx->req_alive = false;
+    h2x_free_if_done(hx);
+}
+
+static void on_exchange_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
+{
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&m->link);
+        pump(H2O_STRUCT_FROM_MEMBER(h2x, msg, m), true);
+    }
+}
+
+/* ---- requests ------------------------------------------------------------------- */
+
+static void send_plain_error(h2o_req_t *req, int status, const char *reason, const char *body, bool keep)
+{
+    h2o_send_error_generic(req, status, reason, body, keep ? H2O_SEND_ERROR_KEEP_HEADERS : 0);
+}
+
+static size_t head_bytes(h2o_req_t *req)
+{
+    size_t n = req->method.len + req->path.len + req->authority.len + 16;
+    for (size_t i = 0; i < req->headers.size; i++)
+        n += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    return n;
+}
+
+/* Copy what the handler reads out of h2o's memory into one block. */
+static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char *path, size_t path_len)
+{
+    char remote[NI_MAXHOST + 8] = "";
+    struct sockaddr_storage ss;
+    socklen_t sl = req->conn->callbacks->get_peername ? req->conn->callbacks->get_peername(req->conn, (void *)&ss) : 0;
+    if (sl && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+        /* inet_ntop, not a printf: this runs for every request. */
+        bool v6 = ss.ss_family == AF_INET6;
+        char *p = remote + v6;
+        const void *a = v6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                           : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+        if (inet_ntop(ss.ss_family, a, p, INET6_ADDRSTRLEN)) {
+            if (v6) remote[0] = '[';
+            p += strlen(p);
+            if (v6) *p++ = ']';
+            *p++ = ':';
+            unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+            char digits[8];
+            int nd = 0;
+            do digits[nd++] = (char)('0' + port % 10); while ((port /= 10));
+            while (nd) *p++ = digits[--nd];
+            *p = 0;
+        } else {
+            remote[0] = 0;
+        }
+    }
+    const char *query = "";
+    size_t query_len = 0;
+    if (req->query_at != SIZE_MAX) {
+        query = req->path.base + req->query_at + 1;
+        query_len = req->path.len - req->query_at - 1;
+    }
+    size_t nh = req->headers.size;
+    size_t size = nh * sizeof(wf_http_header) + strlen(method) + 1 + path_len + 1 + query_len + 1 +
+                  strlen(remote) + 1 + req->entity.len + 1;
+    for (size_t i = 0; i < nh; i++)
+        size += req->headers.entries[i].name->len + 1 + req->headers.entries[i].value.len + 1;
+    char *blob = wf_xmalloc(size), *p = blob + nh * sizeof(wf_http_header);
+    wf_http_header *hs = (wf_http_header *)blob;
+#define COPY(dst, s, n) do { memcpy(p, (s), (n)); p[(n)] = 0; (dst) = p; p += (n) + 1; } while (0)
+    for (size_t i = 0; i < nh; i++) {
+        const h2o_header_t *h = &req->headers.entries[i];
+        COPY(hs[i].name, h->name->base, h->name->len);
+        COPY(hs[i].value, h->value.base, h->value.len);
+        hs[i].value_len = h->value.len;
+    }
+    wf_http_request *r = &hx->x.req;
+    COPY(r->method, method, strlen(method));
+    COPY(r->path, path, path_len);
+    COPY(r->query, query, query_len);
+    COPY(r->remote, remote, strlen(remote));
+    char *body;
+    COPY(body, req->entity.base ? req->entity.base : "", req->entity.len);
+#undef COPY
+    r->body = (const uint8_t *)body;
+    r->body_len = req->entity.len;
+    r->headers = hs;
+    r->nheaders = nh;
+    r->version = req->version;
+    hx->x.blob = blob;
+    hx->x.headers = hs;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    wf_http_service *svc = ((svc_handler *)self)->svc;
+    wf_http_server *srv = svc->srv;
+    if (srv->draining) req->http1_is_persistent = 0;
+    if (head_bytes(req) > svc->cfg.max_header_bytes) {
+        send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
+        return 0;
+    }
+    char method[24];
+    if (req->method.len >= sizeof method) {
+        send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);
+        return 0;
+    }
+    memcpy(method, req->method.base, req->method.len);
+    method[req->method.len] = 0;
+
+    pthread_mutex_lock(&svc->mu);
+    wf_http_routes *routes = svc->routes;
+    if (routes) wf_http_routes_ref(routes);
+    pthread_mutex_unlock(&svc->mu);
+    if (!routes) {
+        send_plain_error(req, 404, "Not Found", "not found\n", false);
+        return 0;
+    }
+    const char *path = req->path_normalized.base;
+    size_t path_len = req->path_normalized.len;
+    http_match m;
+    wf_http_routes_match(routes, method, path, path_len, &m);
+    if (!m.route) {
+        wf_http_routes_unref(routes);
+        if (m.status == 405) {
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, m.allow, strlen(m.allow));
+            send_plain_error(req, 405, "Method Not Allowed", "method not allowed\n", true);
+        } else if (m.status == 400) {
+            send_plain_error(req, 400, "Bad Request", "bad percent-encoding in the path\n", false);
+        } else {
+            send_plain_error(req, 404, "Not Found", "not found\n", false);
+        }
+        return 0;
+    }
+
+    h2x *hx = wf_xcalloc(1, sizeof *hx);
+    hx->srv = srv;
+    hx->svc = svc;
+    wf_http_exchange_init(&hx->x, h2x_notify);
+    hx->x.match = m;
+    hx->x.routes = routes;
+    hx->x.fn = wf_http_route_fn(m.route, &hx->x.ud);
+    copy_request(hx, req, method, path, path_len);
+    hx->x.req.route = wf_http_route_pattern(m.route);
+    hx->x.req.name = wf_http_route_name(m.route);
+    if (srv->cfg.on_response) {
+        /* The route's name for on_response (the table may be gone by then). */
+        const char *rn = hx->x.req.name ? hx->x.req.name : "";
+        h2o_vector_reserve(&req->pool, &req->env, req->env.size + 2);
+        req->env.entries[req->env.size++] = h2o_iovec_init(H2O_STRLIT("wf-route"));
+        req->env.entries[req->env.size++] = h2o_strdup(&req->pool, rn, strlen(rn));
+    }
+    hx->x.start_ns = wf_now_ns();
+    hx->x.deadline_ns = hx->x.start_ns + (uint64_t)svc->cfg.write_timeout_ms * 1000000u;
+    hx->req = req;
+    hx->req_alive = hx->handler_alive = true;
+    h2x **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_req_dispose);
+    *slot = hx;
+    h2o_linklist_insert(&srv->live, &hx->link);
+    srv->nlive++;
+    int rc = wf_sched_submit(srv->group, &hx->x.task, 0);
+    if (rc != WF_SUBMIT_OK) {
+        hx->handler_alive = false;
+        pthread_mutex_lock(&hx->x.mu);
+        hx->x.task_done = true;
+        pthread_mutex_unlock(&hx->x.mu);
+        send_plain_error(req, 503, "Service Unavailable", "no handler could run\n", false);
+    }
+    return 0;
+}
+
+/* ---- the access log ---------------------------------------------------------------- */
+
+static void log_access(h2o_logger_t *self, h2o_req_t *req)
+{
+    wf_http_service *svc = ((svc_logger *)self)->svc;
+    /* From the request's first byte (h2o's clock) to now, the response sent. */
+    int64_t us = 0;
+    if (!h2o_timeval_is_null(&req->timestamps.request_begin_at)) {
+        struct timeval now;
+        gettimeofday(&now, NULL);
+        us = h2o_timeval_subtract(&req->timestamps.request_begin_at, &now);
+        if (us < 0) us = 0;
+    }
+    if (svc->srv->cfg.on_response) {
+        const char *route = NULL;
+        for (size_t i = 0; i + 1 < req->env.size; i += 2)
+            if (h2o_memis(req->env.entries[i].base, req->env.entries[i].len, H2O_STRLIT("wf-route")))
+                route = req->env.entries[i + 1].base;   /* h2o_strdup'd: NUL-terminated */
+        svc->srv->cfg.on_response(svc->srv->cfg.on_response_ud, svc->name, route, req->res.status,
+                                  (uint64_t)us * 1000u);
+    }
+    if (svc->srv->cfg.access_log_off) return;
+    char line[512];
+    int pl = req->path.len > 200 ? 200 : (int)req->path.len;
+    snprintf(line, sizeof line, "access: %s %.*s %.*s%s %d %zu %lldus", svc->name, (int)req->method.len,
+             req->method.base, pl, req->path.base, (size_t)pl < req->path.len ? "..." : "", req->res.status,
+             req->bytes_sent, (long long)us);
+    wf_http_server *srv = svc->srv;
+    if (srv->cfg.access_log) srv->cfg.access_log(srv->cfg.access_log_ud, line);
+    else fprintf(stderr, "%s\n", line);
+}
+
+/* ---- services ------------------------------------------------------------------------- */
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    wf_http_service *svc = listener->data;
+    if (err) return;
+    h2o_socket_t *sock;
+    /* Take what is waiting, a bounded batch per readiness. */
+    for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)); i++) h2o_accept(&svc->actx, sock);
+}
+
+/* "host:port", ":port", "[v6]:port" -> a bound, listening socket. */
+static wf_error *open_listener(const char *addr, bool reuse_port, int *fd_out, int *port_out)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || !colon[1])
+        return wf_error_new(WF_ERR_INVALID, "address '%s': expected host:port or :port", addr);
+    char host[256];
+    size_t hl = (size_t)(colon - addr);
+    if (hl >= sizeof host) return wf_error_new(WF_ERR_INVALID, "address '%s': host too long", addr);
+    memcpy(host, addr, hl);
+    host[hl] = 0;
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = 0;
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return wf_error_new(WF_ERR_INVALID, "address '%s': bad port '%s'", addr, colon + 1);
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res = NULL;
+    int gr = getaddrinfo(host[0] ? host : "0.0.0.0", colon + 1, &hints, &res);
+    if (gr) return wf_error_new(WF_ERR_INVALID, "address '%s': %s", addr, gai_strerror(gr));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        freeaddrinfo(res);
+        return wf_error_new(WF_ERR_IO, "address '%s': socket: %s", addr, strerror(errno));
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 1024)) {
+        int er = errno;
+        freeaddrinfo(res);
+        close(fd);
+        return wf_error_new(WF_ERR_IO, "cannot listen on %s: %s", addr, strerror(er));
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (void *)&ss, &sl);
+    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    *fd_out = fd;
+    return NULL;
+}
+
+wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **out)
+{
+    if (!cfg->sched) return wf_error_new(WF_ERR_INVALID, "http server: no scheduler");
+    wf_http_server *s = wf_xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    uint32_t workers = cfg->handler_workers ? cfg->handler_workers : 2;
+    wf_sched_group_config gc = { .min_workers = workers, .max_workers = workers, .start_workers = workers };
+    wf_error *e = wf_sched_group_new(cfg->sched, &gc, &s->group);
+    if (e) {
+        free(s);
+        return e;
+    }
+    s->loop = h2o_evloop_create();
+    s->queue = h2o_multithread_create_queue(s->loop);
+    h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
+    h2o_linklist_init_anchor(&s->live);
+    *out = s;
+    return NULL;
+}
+
+wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config *cfg, wf_http_service **out)
+{
+    int fd, port;
+    wf_error *e = open_listener(cfg->addr, s->cfg.reuse_port, &fd, &port);
+    if (e) return e;
+    wf_http_service *svc = wf_xcalloc(1, sizeof *svc);
+    svc->srv = s;
+    svc->cfg = *cfg;
+    svc->name = wf_xstrdup(cfg->name ? cfg->name : cfg->addr);
+    svc->addr = wf_xstrdup(cfg->addr);
+    svc->cfg.name = svc->name;
+    svc->cfg.addr = svc->addr;
+    if (!svc->cfg.read_timeout_ms) svc->cfg.read_timeout_ms = 10000;
+    if (!svc->cfg.write_timeout_ms) svc->cfg.write_timeout_ms = 60000;
+    if (!svc->cfg.idle_timeout_ms) svc->cfg.idle_timeout_ms = 60000;
+    if (!svc->cfg.max_header_bytes) svc->cfg.max_header_bytes = 65536;
+    if (!svc->cfg.max_body_bytes) svc->cfg.max_body_bytes = 10u << 20;
+    svc->fd = fd;
+    svc->port = port;
+    pthread_mutex_init(&svc->mu, NULL);
+
+    h2o_config_init(&svc->conf);
+    svc->conf.max_request_entity_size = svc->cfg.max_body_bytes;
+    svc->conf.http1.req_timeout = svc->cfg.read_timeout_ms;
+    svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
+    svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
+    h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    svc_handler *h = (svc_handler *)h2o_create_handler(path, sizeof *h);
+    h->super.on_req = on_req;
+    h->svc = svc;
+    svc_logger *lg = (svc_logger *)h2o_create_logger(path, sizeof *lg);
+    lg->super.log_access = log_access;
+    lg->svc = svc;
+    h2o_context_init(&svc->ctx, s->loop, &svc->conf);
+    svc->ctx_ready = true;
+    svc->actx.ctx = &svc->ctx;
+    svc->actx.hosts = svc->conf.hosts;
+    svc->listener = h2o_evloop_socket_create(s->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    svc->listener->data = svc;
+    wf_vec_push(&s->svcs, svc);
+    if (out) *out = svc;
+    return NULL;
+}
+
+int wf_http_service_port(const wf_http_service *svc)
+{
+    return svc->port;
+}
+
+const char *wf_http_service_name(const wf_http_service *svc)
+{
+    return svc->name;
+}
+
+const char *wf_http_service_addr(const wf_http_service *svc)
+{
+    return svc->addr;
+}
+
+size_t wf_http_server_service_count(const wf_http_server *s)
+{
+    return s->svcs.len;
+}
+
+wf_http_service *wf_http_server_service(wf_http_server *s, size_t i)
+{
+    return s->svcs.data[i];
+}
+
+void wf_http_service_set_routes(wf_http_service *svc, wf_http_routes *r)
+{
+    pthread_mutex_lock(&svc->mu);
+    wf_http_routes *old = svc->routes;
+    svc->routes = r;
+    pthread_mutex_unlock(&svc->mu);
+    wf_http_routes_unref(old);
+}
+
+/* ---- the loop thread ---------------------------------------------------------------------- */
+
+static void on_control(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
+{
+    wf_http_server *s = H2O_STRUCT_FROM_MEMBER(wf_http_server, control, r);
+    while (!h2o_linklist_is_empty(messages)) h2o_linklist_unlink(messages->next);
+    if (s->draining) return;
+    /* Stop accepting; ask open connections to close once their requests end. */
+    s->draining = true;
+    s->drain_deadline_ns = wf_now_ns() + (uint64_t)s->drain_ms * 1000000u;
+    for (size_t i = 0; i < s->svcs.len; i++) {
+        wf_http_service *svc = s->svcs.data[i];
+        if (svc->listener) {
+            h2o_socket_read_stop(svc->listener);
+            h2o_socket_close(svc->listener);
+            svc->listener = NULL;
+        }
+        h2o_context_request_shutdown(&svc->ctx);
+    }
+}
+
+static void *loop_main(void *arg)
+{
+    wf_http_server *s = arg;
+    for (size_t i = 0; i < s->svcs.len; i++) h2o_socket_read_start(s->svcs.data[i]->listener, on_accept);
+    while (!atomic_load(&s->quit)) {
+        h2o_evloop_run(s->loop, 100);
+        if (s->draining && (!s->nlive || wf_now_ns() >= s->drain_deadline_ns)) break;
+    }
+    /* Whatever is still running is talking to nobody from now on. */
+    for (h2o_linklist_t *l = s->live.next; l != &s->live; l = l->next) {
+        h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, l);
+        pthread_mutex_lock(&hx->x.mu);
+        wf_http_exchange_gone_locked(&hx->x);
+        pthread_mutex_unlock(&hx->x.mu);
+    }
+    return NULL;
+}
+
+wf_error *wf_http_server_start(wf_http_server *s)
+{
+    h2o_multithread_register_receiver(s->queue, &s->control, on_control);
+    int rc = pthread_create(&s->thread, NULL, loop_main, s);
+    if (rc) return wf_error_new(WF_ERR_LIMIT, "http server: cannot start its thread: %s", strerror(rc));
+    s->started = true;
+    return NULL;
+}
+
+void wf_http_server_stop(wf_http_server *s, uint32_t drain_ms)
+{
+    if (s->stopped) return;
+    s->stopped = true;
+    if (s->started) {
+        s->drain_ms = drain_ms;
+        h2o_multithread_send_message(&s->control, &s->stop_msg);
+        pthread_join(s->thread, NULL);
+    }
+    /* Every handler runs to its end (each within its own deadline), then
+     * the exchanges go; their requests belong to connections that are
+     * closed with the loop. */
+    wf_sched_group_free(s->group);
+    s->group = NULL;
+    while (!h2o_linklist_is_empty(&s->live)) {
+        h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, s->live.next);
+        h2o_linklist_unlink(&hx->link);
+        wf_http_routes_unref(hx->x.routes);
+        wf_http_exchange_destroy(&hx->x);
+        wf_buf_free(&hx->sending);
+        free(hx);
+    }
+}
+
+void wf_http_server_free(wf_http_server *s)
+{
+    if (!s) return;
+    if (!s->stopped) wf_http_server_stop(s, 0);
+    for (size_t i = 0; i < s->svcs.len; i++) {
+        wf_http_service *svc = s->svcs.data[i];
+        wf_http_routes_unref(svc->routes);
+        svc->routes = NULL;
+    }
+    /* The loop, the services' h2o contexts and configurations stay, and
+     * so does s: connections still open hold pointers into them, and h2o
+     * 2.2 cannot close them from outside nor dispose a context with
+     * timers pending. Kept reachable (not leaked) until the process ends. */
+    s->retired_next = retired;
+    retired = s;
+}

@@ -1,0 +1,111 @@
+#!/bin/sh
+# http_serve.sh - `wasmfn run` through real sockets (tests/e2e/http_project):
+# every result mapping of the wasi-http transport (text, JSON, bytes, 204),
+# a {param} route, a JSON body, static files (ETag / If-None-Match, Range,
+# index, content types), a trap (500, details in the log, not in the body),
+# a timed-out function (504), HTTP/2 cleartext, the access log; the
+# bad-input cases by a raw-socket client (http_bad_input.py); then SIGTERM
+# with a request in flight: it is answered, the process exits 0 and no
+# longer accepts. $1 = the wasmfn binary.
+set -u
+wasmfn=$1
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+# A copy, with a large file for the static tree (streamed with flow control).
+cp -r "$here/http_project" "$tmp/project"
+project=$tmp/project
+head -c 3000000 /dev/urandom > "$project/public/big.bin"
+fails=0
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+check() { # name expected actual
+    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
+}
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+WF_TEST_ADDR=127.0.0.1:$port "$wasmfn" run "$project" 2>"$tmp/log" &
+pid=$!
+for i in $(seq 1 100); do grep -q '^listening:' "$tmp/log" && break; sleep 0.05; done
+check "listening line" "listening: app:gateway on 127.0.0.1:$port (port $port)" "$(grep '^listening:' "$tmp/log")"
+B=http://127.0.0.1:$port/api
+req() { curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' "$@"; }
+hdr() { grep -i "^$1:" "$tmp/head" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+
+check "string -> text/plain" "200 text/plain; charset=utf-8 Hello, World" \
+    "$(req -X POST --data World "$B/greet") $(hdr content-type) $(cat "$tmp/body")"
+check "{param} route, empty body -> none" "200 Hello, stranger" "$(req "$B/users/7/greet") $(cat "$tmp/body")"
+check "JSON body -> record, s32 -> JSON" "200 application/json 42" \
+    "$(req -X POST --data '{"x": 2, "y": 40}' "$B/add") $(hdr content-type) $(cat "$tmp/body")"
+check "nothing -> 204" "204" "$(req "$B/ping")"
+check "ANY method" "204" "$(req -X DELETE "$B/ping")"
+printf 'bytes\000\001\002' > "$tmp/bin"
+check "list<u8> -> octet-stream" "200 application/octet-stream" \
+    "$(req -X POST --data-binary @"$tmp/bin" "$B/echo") $(hdr content-type)"
+check "bytes round trip" "" "$(cmp "$tmp/bin" "$tmp/body")"
+check "trap -> 500, short body" "500 internal error: the function failed" "$(req "$B/crash") $(cat "$tmp/body")"
+check "trap details in the log" "error: app:crash_endpoint GET /api/crash -> 500: app:crash: TRAP: app:crash: unreachable" \
+    "$(grep 'crash_endpoint' "$tmp/log")"
+check "bad JSON -> 400 naming the parameter" "400" "$(req -X POST --data '{bad' "$B/add")"
+check "400 body" "bad request: parameter \`p\`: invalid JSON at offset 1: expected a string key" "$(cat "$tmp/body")"
+check "sleeping function" "200 150" "$(req -X POST --data 150 "$B/sleep") $(cat "$tmp/body")"
+check "past the write timeout -> 504" "504 the function timed out" "$(req -X POST --data 5000 "$B/sleep") $(cat "$tmp/body")"
+check "Lua function endpoint" "200 application/json {\"length\":3,\"upper\":\"ABC\"}" \
+    "$(req -X POST --data abc "$B/shout") $(hdr content-type) $(cat "$tmp/body")"
+check "unknown route -> 404" "404" "$(req "$B/nope")"
+check "wrong method -> 405 + Allow" "405 POST" "$(req "$B/greet") $(hdr allow)"
+
+# static files
+check "static file" "200 text/plain; charset=utf-8 hello static" \
+    "$(req "$B/files/hello.txt") $(hdr content-type) $(cat "$tmp/body")"
+etag=$(hdr etag)
+check "ETag is strong and quoted" "yes" "$(printf '%s' "$etag" | grep -q '^"[0-9a-f]*-[0-9a-f]*"$' && echo yes)"
+check "If-None-Match -> 304" "304" "$(req -H "If-None-Match: $etag" "$B/files/hello.txt")"
+check "other ETag -> 200" "200" "$(req -H 'If-None-Match: "x"' "$B/files/hello.txt")"
+check "index" "200 text/html; charset=utf-8 <h1>index</h1>" "$(req "$B/files/") $(hdr content-type) $(cat "$tmp/body")"
+check "Range" "206 bytes 2-5/26 cdef" "$(req -H 'Range: bytes=2-5' "$B/files/sub/alpha.txt") $(hdr content-range) $(cat "$tmp/body")"
+check "suffix Range" "206 xyz" "$(req -H 'Range: bytes=-3' "$B/files/sub/alpha.txt") $(cat "$tmp/body")"
+check "Range past the end -> 416" "416 bytes */26" "$(req -H 'Range: bytes=100-' "$B/files/sub/alpha.txt") $(hdr content-range)"
+check "missing file -> 404" "404" "$(req "$B/files/nope.txt")"
+check "escape by %2e%2e -> 404" "404" "$(req --path-as-is "$B/files/%2e%2e/_index.yaml")"
+check "HEAD" "200 13" "$(req -I "$B/files/hello.txt") $(hdr content-length)"
+
+# A large file to a slow client (2 MB/s): streamed, and meanwhile others are served.
+curl -s --limit-rate 2M -o "$tmp/big" -w '%{http_code} %{size_download}' "$B/files/big.bin" > "$tmp/big_code" &
+bpid=$!
+sleep 0.3
+t0=$(date +%s%N)
+check "served during the slow download" "204" "$(req "$B/ping")"
+check "... at once" "yes" "$([ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 500 ] && echo yes)"
+wait "$bpid"
+check "large file to a slow client" "200 3000000" "$(cat "$tmp/big_code")"
+check "large file intact" "" "$(cmp "$project/public/big.bin" "$tmp/big")"
+check "large file head" "200 application/octet-stream 3000000" "$(req -I "$B/files/big.bin") $(hdr content-type) $(hdr content-length)"
+
+# HTTP/2 cleartext (prior knowledge), keep-alive
+check "HTTP/2 cleartext" "2 200 Hello, h2" \
+    "$(curl -s --http2-prior-knowledge -o "$tmp/body" -w '%{http_version} %{http_code}' -X POST --data h2 "$B/greet") $(cat "$tmp/body")"
+check "keep-alive: 3 requests, 1 connection" "1" \
+    "$(curl -s -o /dev/null -w '%{num_connects}\n' "$B/ping" "$B/ping" "$B/ping" | awk '{s += $1} END {print s}')"
+
+# bad input through raw sockets
+python3 "$here/http_bad_input.py" 127.0.0.1 "$port" || fails=$((fails + 1))
+
+check "access log line" "yes" \
+    "$(grep -q "^access: app:gateway POST /api/greet 200 12 [0-9]*us$" "$tmp/log" && echo yes)"
+
+# SIGTERM with a request in flight: answered, exit 0, then nothing accepts.
+curl -s -o "$tmp/inflight" -w '%{http_code}' -X POST --data 700 "$B/sleep" > "$tmp/inflight_code" &
+cpid=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$cpid"
+wait "$pid"
+rc=$?
+pid=
+check "in-flight request finished" "200 700" "$(cat "$tmp/inflight_code") $(cat "$tmp/inflight")"
+check "exit 0 after SIGTERM" 0 "$rc"
+check "stopped accepting" "000" "$(curl -s -o /dev/null -w '%{http_code}' "$B/ping")"
+check "drain logged" "1" "$(grep -c "^stopped$" "$tmp/log")"
+
+[ "$fails" -eq 0 ] || { echo "--- server log"; cat "$tmp/log"; }
+[ "$fails" -eq 0 ]
