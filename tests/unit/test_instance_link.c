@@ -8,6 +8,7 @@
 
 #include "wasm/runtime.h"
 #include "wasm/types.h"
+#include "wasm/image.h"
 
 #define C1(op, imm) ((wf_constexpr){ (wf_cinstr[]){ { op, imm } }, 1 })
 #define I32(v) C1(WF_COP_I32_CONST, (uint32_t)(v))
@@ -69,6 +70,8 @@ static void test_import_count_and_kind(void **state)
     assert_non_null(inst);
     assert_ptr_equal(inst->funcs[0], ex.of.func);
     wf_store_free(s);
+    /* built by hand, not by wf_module_new: free the image cache as wf_module_free does */
+    wf_module_images_free(&m);
 }
 
 static void test_import_table_memory_limits(void **state)
@@ -131,6 +134,8 @@ static void test_import_table_memory_limits(void **state)
     assert_ptr_equal(inst->mems[0], g);
     assert_ptr_equal(inst->tables[0], t);
     wf_store_free(s);
+    /* built by hand, not by wf_module_new: free the image cache as wf_module_free does */
+    wf_module_images_free(&m);
 }
 
 static void test_import_globals(void **state)
@@ -168,6 +173,8 @@ static void test_import_globals(void **state)
         }
     }
     wf_store_free(s);
+    /* built by hand, not by wf_module_new: free the image cache as wf_module_free does */
+    wf_module_images_free(&m);
 }
 
 /* A module with an imported table (10) and memory (1 page), two defined
@@ -257,6 +264,8 @@ static void test_segments_partial_init(void **state)
     wf_instance_data_drop(inst, 2);
     assert_false(wf_instance_memory_init(inst, mem, 2, 0, 0, 1));
     wf_store_free(s);
+    /* built by hand, not by wf_module_new: free the image cache as wf_module_free does */
+    wf_module_images_free(&m);
 }
 
 static void test_elem_trap_stops_data(void **state)
@@ -297,6 +306,8 @@ static void test_elem_trap_stops_data(void **state)
     ds[0].offset = I32(WF_PAGE_SIZE);
     assert_null(wf_instance_new(s, &m, &ex, 1, &inst));
     wf_store_free(s);
+    /* built by hand, not by wf_module_new: free the image cache as wf_module_free does */
+    wf_module_images_free(&m);
 }
 
 static void test_globals_tables_start_exports(void **state)
@@ -375,6 +386,8 @@ static void test_globals_tables_start_exports(void **state)
     assert_int_equal(calls, 2);
     assert_null(inst);
     wf_store_free(s);
+    /* built by hand, not by wf_module_new: free the image cache as wf_module_free does */
+    wf_module_images_free(&m);
 }
 
 static void test_limits_at_instantiation(void **state)
@@ -393,6 +406,9 @@ static void test_limits_at_instantiation(void **state)
     assert_null(wf_instance_new(s, &m2, NULL, 0, &inst));
     assert_int_equal(inst->mems[0]->size, 3 * WF_PAGE_SIZE);
     wf_store_free(s);
+    /* built by hand, not by wf_module_new: free the image cache as wf_module_free does */
+    wf_module_images_free(&m);
+    wf_module_images_free(&m2);
 }
 
 int main(void)
