@@ -703,7 +703,10 @@ static uint32_t get_duration_ms(fctx *c, const wf_reg_node *m, const char *key, 
             else if (*p == 's') unit = 1000, p++;
             else if (*p == 'm') unit = 60000, p++;
             else if (*p == 'h') unit = 3600000, p++;
-            else ok = false;
+            else {
+                ok = false;   /* no unit: nothing to add */
+                break;
+            }
             total += v * unit;
         }
         if (ok && total >= 1 && total <= 0x7fffffff) return (uint32_t)total;
