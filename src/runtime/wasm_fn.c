@@ -37,6 +37,7 @@
 #include "component/val_conv.h"
 #include "wasi/wasi.h"
 #include "wasm/code.h"
+#include "runtime/wasi_cfg.h"
 #include "wasm/image.h"
 #include "wasm/runtime.h"
 
@@ -48,14 +49,8 @@ typedef struct wasm_fn {
     const wf_functype *core;
     wf_wasm_limits limits;
     bool p1;                    /* the module imports wasi_snapshot_preview1 */
-    /* the WASI config, deep-copied (env_ud, log_ud borrowed) */
     bool preview1;
-    char **args; size_t nargs;
-    char *cwd;
-    wf_wasi_env_var *env; size_t nenv;
-    wf_wasi_env_lookup env_lookup; void *env_ud;
-    wf_wasi_mount_config *mounts; size_t nmounts;
-    wf_log_fn log; void *log_ud;
+    wf_rt_wasi wasi;            /* the WASI config, deep-copied (env_ud, log_ud borrowed) */
     char **stub_msg;            /* per import: the trap of one not enabled, or NULL */
     wf_runtime *rt;             /* for the funcs imports */
     bool funcs;                 /* `funcs` enabled */
@@ -66,70 +61,15 @@ typedef struct wasm_fn {
     wf_slots idle;
 } wasm_fn;
 
-/* A call's captured stream: bytes since the last newline. */
-typedef struct out_line {
-    wf_buf pending;
-} out_line;
-
 typedef struct wasm_inst {
     const wasm_fn *fn;
     wf_store *store;
     wf_instance *inst;
     wf_func *func;
     wf_wasi_ctx *ctx;           /* preview 1 enabled and imported, else NULL */
-    out_line out[2];            /* guest stdout, stderr */
+    wf_rt_outlog out;           /* guest stdout, stderr */
     bool slot;                  /* reset to the template and kept on release */
 } wasm_inst;
-
-/* ---- The log ------------------------------------------------------------------ */
-
-/* A line longer than this is logged in pieces: a guest cannot grow the
- * buffer without bound by never writing a newline. */
-#define OUT_LINE_MAX 16384
-
-static void log_stderr(void *ud, const char *line)
-{
-    (void)ud;
-    /* One locked fprintf: a whole line per write, whatever other calls log. */
-    flockfile(stderr);
-    fprintf(stderr, "%s\n", line);
-    funlockfile(stderr);
-}
-
-static void log_emit(wasm_inst *wi, int stream, const uint8_t *text, size_t len)
-{
-    const wasm_fn *w = wi->fn;
-    char *line = wf_xasprintf("[%s] %s%.*s", w->id, stream == 2 ? "(stderr) " : "", (int)len,
-                              (const char *)text);
-    (w->log ? w->log : log_stderr)(w->log_ud, line);
-    free(line);
-}
-
-static void out_write(void *ud, int fd, const uint8_t *data, size_t len)
-{
-    wasm_inst *wi = ud;
-    wf_buf *b = &wi->out[fd == 2].pending;
-    wf_buf_bytes(b, data, len);
-    size_t start = 0;
-    for (size_t i = 0; i < b->len; i++) {
-        if (b->data[i] == '\n' || i - start >= OUT_LINE_MAX) {
-            log_emit(wi, fd, b->data + start, i - start);
-            start = b->data[i] == '\n' ? i + 1 : i;
-        }
-    }
-    memmove(b->data, b->data + start, b->len - start);
-    b->len -= start;
-}
-
-/* The call ended: log what is left of each stream as a last line. */
-static void out_flush(wasm_inst *wi)
-{
-    for (int k = 0; k < 2; k++) {
-        wf_buf *b = &wi->out[k].pending;
-        if (b->len) log_emit(wi, k + 1, b->data, b->len);
-        b->len = 0;
-    }
-}
 
 /* ---- Imports ------------------------------------------------------------------ */
 
@@ -164,43 +104,12 @@ static wf_error *stub_trap(wf_caller *caller, void *env, wf_slot *slots)
  * that has no value (the call does not run). */
 static wf_error *wasi_env(const wasm_fn *w, wf_wasi_ctx *c)
 {
-    wf_buf missing = { 0 };
-    for (size_t i = 0; i < w->nenv; i++) {
-        char *v = NULL;
-        if (w->env_lookup) {
-            wf_error *e = w->env_lookup(w->env_ud, w->env[i].id, &v);
-            if (e) {
-                wf_buf_free(&missing);
-                return wf_error_wrap(e, "%s: env variable %s", w->id, w->env[i].name);
-            }
-        }
-        if (!v) {
-            if (w->env[i].required) {
-                if (missing.len) wf_buf_str(&missing, ", ");
-                wf_buf_str(&missing, w->env[i].name);
-                wf_buf_str(&missing, " (");
-                wf_buf_str(&missing, w->env[i].id);
-                wf_buf_str(&missing, ")");
-            }
-            continue;
-        }
-        char *kv = wf_xasprintf("%s=%s", w->env[i].name, v);
-        wf_wasi_ctx_add_env(c, kv);
-        free(kv);
-        free(v);
-    }
-    if (missing.len) {
-        wf_buf_byte(&missing, 0);
-        wf_error *e = wf_error_new(WF_ERR_NOT_FOUND, "%s: required env variable not set: %s",
-                                   w->id, (char *)missing.data);
-        wf_buf_free(&missing);
-        return e;
-    }
-    if (w->cwd) {
-        char *kv = wf_xasprintf("PWD=%s", w->cwd);
-        wf_wasi_ctx_add_env(c, kv);
-        free(kv);
-    }
+    char **env;
+    size_t n;
+    wf_error *e = wf_rt_wasi_env(&w->wasi, w->id, &env, &n);
+    if (e) return e;
+    for (size_t i = 0; i < n; i++) wf_wasi_ctx_add_env(c, env[i]);
+    wf_rt_wasi_env_free(env, n);
     return NULL;
 }
 
@@ -211,19 +120,19 @@ static wf_error *link_imports(const wasm_fn *w, wasm_inst *wi, wf_extern *import
     uint32_t n = wf_module_import_count(w->module);
     /* A module importing nothing of preview 1 needs a context only for the
      * check of required env variables. */
-    if (w->preview1 && (w->p1 || w->nenv)) {
+    if (w->preview1 && (w->p1 || w->wasi.nenv)) {
         wi->ctx = wf_wasi_ctx_new(-1, -1, -1);
-        const char **argv = wf_xcalloc(w->nargs + 1, sizeof *argv);
+        const char **argv = wf_xcalloc(w->wasi.nargs + 1, sizeof *argv);
         argv[0] = w->id;
-        for (size_t i = 0; i < w->nargs; i++) argv[i + 1] = w->args[i];
-        wf_wasi_ctx_set_args(wi->ctx, argv, w->nargs + 1);
+        for (size_t i = 0; i < w->wasi.nargs; i++) argv[i + 1] = w->wasi.args[i];
+        wf_wasi_ctx_set_args(wi->ctx, argv, w->wasi.nargs + 1);
         free(argv);
-        wf_wasi_ctx_set_output(wi->ctx, 1, out_write, wi);
-        wf_wasi_ctx_set_output(wi->ctx, 2, out_write, wi);
-        for (size_t i = 0; i < w->nmounts; i++) {
-            wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->mounts[i].host, w->mounts[i].guest,
-                                            w->mounts[i].read_only);
-            if (e) return wf_error_wrap(e, "mount %s", w->mounts[i].guest);
+        wf_wasi_ctx_set_output(wi->ctx, 1, wf_rt_outlog_write, &wi->out);
+        wf_wasi_ctx_set_output(wi->ctx, 2, wf_rt_outlog_write, &wi->out);
+        for (size_t i = 0; i < w->wasi.nmounts; i++) {
+            wf_error *e = wf_wasi_ctx_mount(wi->ctx, w->wasi.mounts[i].host, w->wasi.mounts[i].guest,
+                                            w->wasi.mounts[i].read_only);
+            if (e) return wf_error_wrap(e, "mount %s", w->wasi.mounts[i].guest);
         }
         wf_error *e = wf_wasi_p1_link(wi->store, w->module, wi->ctx, imports);
         if (e) return e;
@@ -342,10 +251,10 @@ static wf_error *wasm_check(void *fn, const wf_val *args, size_t nargs)
 
 static void inst_free(wasm_inst *wi)
 {
-    out_flush(wi);
+    wf_rt_outlog_flush(&wi->out);
     wf_store_free(wi->store);
     wf_wasi_ctx_free(wi->ctx);
-    for (int k = 0; k < 2; k++) wf_buf_free(&wi->out[k].pending);
+    wf_rt_outlog_free(&wi->out);
     free(wi);
 }
 
@@ -360,6 +269,7 @@ static wf_error *inst_new(wasm_fn *w, bool bare, wasm_inst **out)
 {
     wasm_inst *wi = wf_xcalloc(1, sizeof *wi);
     wi->fn = w;
+    wi->out = (wf_rt_outlog){ .id = w->id, .log = w->wasi.log, .log_ud = w->wasi.log_ud };
     wi->store = wf_store_new();
     wi->store->bare = bare;
     if (w->limits.max_memory_mb)
@@ -453,7 +363,7 @@ static wf_error *wasm_prepare(void *fn, void **out)
     wasm_fn *w = fn;
     /* A preview 1 context holds host handles: only a module that imports
      * nothing of preview 1 (and needs no env check) can share slots. */
-    bool pooled = !w->preview1 || (!w->p1 && !w->nenv);
+    bool pooled = !w->preview1 || (!w->p1 && !w->wasi.nenv);
     wf_error *err = pooled ? ensure_template(w) : NULL;
     if (err) return err;
     bool slot = pooled && w->tmpl;
@@ -488,7 +398,7 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
         err = call_core(w, wi->func, args, nargs, result);
     }
     wf_exec_set_stack_limit(0);
-    out_flush(wi);
+    wf_rt_outlog_flush(&wi->out);
     if (err && err->kind == WF_ERR_EXIT) {
         /* proc_exit(0) from a function that owes no result is a normal
          * return; anything else failed (runtime.h). */
@@ -515,7 +425,7 @@ static void wasm_release(void *fn, void *inst)
     wasm_inst *wi = inst;
     if (!wi) return;
     if (wi->slot) {
-        out_flush(wi);
+        wf_rt_outlog_flush(&wi->out);
         wf_error *e = wf_snapshot_reset(w->tmpl, wi->store);
         if (!e && wf_slots_put(&w->idle, wi)) return;
         wf_error_free(e);
@@ -538,19 +448,7 @@ static void wasm_destroy(void *fn)
     pthread_mutex_destroy(&w->tmpl_mu);
     free(w->id);
     free(w->method);
-    for (size_t i = 0; i < w->nargs; i++) free(w->args[i]);
-    free(w->args);
-    free(w->cwd);
-    for (size_t i = 0; i < w->nenv; i++) {
-        free((char *)w->env[i].id);
-        free((char *)w->env[i].name);
-    }
-    free(w->env);
-    for (size_t i = 0; i < w->nmounts; i++) {
-        free((char *)w->mounts[i].host);
-        free((char *)w->mounts[i].guest);
-    }
-    free(w->mounts);
+    wf_rt_wasi_free(&w->wasi);
     if (w->stub_msg) {
         for (uint32_t i = 0; i < wf_module_import_count(w->module); i++) free(w->stub_msg[i]);
         free(w->stub_msg);
@@ -572,25 +470,7 @@ static void copy_wasi(wasm_fn *w, const wf_wasi_config *c)
 {
     w->p1 = wf_wasi_p1_imported(w->module);
     w->preview1 = c->preview1;
-    w->args = wf_xcalloc(c->nargs + 1, sizeof *w->args);
-    for (size_t i = 0; i < c->nargs; i++) w->args[i] = wf_xstrdup(c->args[i]);
-    w->nargs = c->nargs;
-    w->cwd = c->cwd ? wf_xstrdup(c->cwd) : NULL;
-    w->env = wf_xcalloc(c->nenv + 1, sizeof *w->env);
-    for (size_t i = 0; i < c->nenv; i++)
-        w->env[i] = (wf_wasi_env_var){ wf_xstrdup(c->env[i].id), wf_xstrdup(c->env[i].name),
-                                       c->env[i].required };
-    w->nenv = c->nenv;
-    w->env_lookup = c->env_lookup;
-    w->env_ud = c->env_ud;
-    w->mounts = wf_xcalloc(c->nmounts + 1, sizeof *w->mounts);
-    for (size_t i = 0; i < c->nmounts; i++)
-        w->mounts[i] = (wf_wasi_mount_config){ wf_xstrdup(c->mounts[i].host),
-                                               wf_xstrdup(c->mounts[i].guest),
-                                               c->mounts[i].read_only };
-    w->nmounts = c->nmounts;
-    w->log = c->log;
-    w->log_ud = c->log_ud;
+    wf_rt_wasi_copy(&w->wasi, c);
     /* Imports not enabled trap when called, saying which word enables them. */
     uint32_t n = wf_module_import_count(w->module);
     w->stub_msg = wf_xcalloc(n + 1, sizeof *w->stub_msg);
