@@ -38,12 +38,15 @@ static wf_map_table *table_new(size_t nslots)
     return t;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
-static wf_map_slot *probe(const wf_map_table *t, uint64_t h, const void *key, size_t len)
+/* The slot holding key, or the empty slot where it would go; *found says
+ * which, as seen by this probe (a reader must not look at the slot's hash
+ * again: a writer may fill that empty slot with another key meanwhile). */
+static wf_map_slot *probe(const wf_map_table *t, uint64_t h, const void *key, size_t len, bool *found)
 {
     for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
         const wf_map_slot *s = &t->slot[i];
         uint64_t sh = __atomic_load_n(&s->hash, __ATOMIC_ACQUIRE);
+        *found = sh != 0;
         if (!sh || (sh == h && s->len == len && (!len || !memcmp(s->key, key, len))))
             return (wf_map_slot *)s;
     }
@@ -67,7 +70,8 @@ static void grow(wf_map *m)
     if (old) {
         for (size_t i = 0; i <= old->mask; i++) {
             const wf_map_slot *s = &old->slot[i];
-            if (s->hash) *probe(t, s->hash, s->key, s->len) = *s;
+            bool taken;
+            if (s->hash) *probe(t, s->hash, s->key, s->len, &taken) = *s;
         }
         old->next = m->retired;
         m->retired = old;
@@ -80,16 +84,17 @@ static void grow(wf_map *m)
 static bool put(wf_map *m, const void *key, size_t len, void *val, bool replace)
 {
     uint64_t h = hash_key(key, len);
+    bool found;
     if (m->table) {
-        wf_map_slot *s = probe(m->table, h, key, len);
-        if (s->hash) {
+        wf_map_slot *s = probe(m->table, h, key, len, &found);
+        if (found) {
             if (replace) __atomic_store_n(&s->val, val, __ATOMIC_RELEASE);
             return false;
         }
     }
     /* at most half full: probes stay short and an empty slot always exists */
     if (!m->table || (m->count + 1) * 2 > m->table->mask + 1) grow(m);
-    fill(probe(m->table, h, key, len), h, key, len, val);
+    fill(probe(m->table, h, key, len, &found), h, key, len, val);
     __atomic_store_n(&m->count, m->count + 1, __ATOMIC_RELAXED);
     return true;
 }
@@ -108,8 +113,9 @@ bool wf_map_find(const wf_map *m, const void *key, size_t len, void **val)
 {
     const wf_map_table *t = __atomic_load_n(&m->table, __ATOMIC_ACQUIRE);
     if (!t) return false;
-    const wf_map_slot *s = probe(t, hash_key(key, len), key, len);
-    if (!__atomic_load_n(&s->hash, __ATOMIC_ACQUIRE)) return false;
+    bool found;
+    const wf_map_slot *s = probe(t, hash_key(key, len), key, len, &found);
+    if (!found) return false;
     if (val) *val = __atomic_load_n(&s->val, __ATOMIC_ACQUIRE);
     return true;
 }
