@@ -62,6 +62,9 @@ check "ETag is strong and quoted" "yes" "$(printf '%s' "$etag" | grep -q '^"[0-9
 check "If-None-Match -> 304" "304" "$(req -H "If-None-Match: $etag" "$B/files/hello.txt")"
 check "other ETag -> 200" "200" "$(req -H 'If-None-Match: "x"' "$B/files/hello.txt")"
 check "index" "200 text/html; charset=utf-8 <h1>index</h1>" "$(req "$B/files/") $(hdr content-type) $(cat "$tmp/body")"
+# The tree's root without its slash read before the path and crashed the
+# server (issue 15, found by fuzz_http): no route, and still serving.
+check "static root without its slash -> 404, still serving" "404 204" "$(req "$B/files") $(req "$B/ping")"
 check "Range" "206 bytes 2-5/26 cdef" "$(req -H 'Range: bytes=2-5' "$B/files/sub/alpha.txt") $(hdr content-range) $(cat "$tmp/body")"
 check "suffix Range" "206 xyz" "$(req -H 'Range: bytes=-3' "$B/files/sub/alpha.txt") $(cat "$tmp/body")"
 check "Range past the end -> 416" "416 bytes */26" "$(req -H 'Range: bytes=100-' "$B/files/sub/alpha.txt") $(hdr content-range)"
