@@ -355,6 +355,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
         return 0;
     }
+    /* h2o hands an obs-fold continuation line ("X: a\r\n b") on as a header
+     * without a name: RFC 9112 5.2 has a server reject it (found by
+     * fuzz_http: the nameless header reached copy_request). */
+    for (size_t i = 0; i < req->headers.size; i++)
+        if (!req->headers.entries[i].name->len) {
+            send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
+            return 0;
+        }
     char method[24];
     if (req->method.len >= sizeof method) {
         send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);
