@@ -113,11 +113,14 @@ contains "... the guest saw an error" "fetch failed:" "$(cat "$tmp/body")"
 check "... and nothing reached the denied host" "0" "$(grep -c "GET /js/probe" "$tmp/log")"
 
 # Concurrent requests (a pool of 4 instances, more requests than that).
+: >"$tmp/par"
+cpids=
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
     curl -s --max-time 60 -o /dev/null -w '%{http_code}\n' -X POST --data "n$i" "$B/echo" >>"$tmp/par" &
+    cpids="$cpids $!"
 done
-wait_n=0
-while [ "$(wc -l <"$tmp/par")" -lt 12 ] && [ $wait_n -lt 600 ]; do sleep 0.1; wait_n=$((wait_n + 1)); done
+# shellcheck disable=SC2086
+wait $cpids
 check "12 concurrent POSTs" "12" "$(grep -c '^201$' "$tmp/par")"
 
 kill "$pid"
