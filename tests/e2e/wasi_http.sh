@@ -73,6 +73,7 @@ entries:
     path: /{rest...}
     func: app:proxy
 YAML
+: >"$tmp/log"
 "$wasmfn" run "$proj" 2>"$tmp/log" &
 pid=$!
 for _ in $(seq 200); do grep -q '^listening:' "$tmp/log" && break; sleep 0.05; done

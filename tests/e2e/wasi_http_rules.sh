@@ -41,6 +41,7 @@ entry() { # name imports
     printf '  - { name: rules_endpoint, kind: http.endpoint, method: "*", path: /rules, func: app:rules }\n'
     printf '  - { name: off_endpoint, kind: http.endpoint, method: "*", path: /off, func: app:rules_off }\n'
 } >"$proj/_index.yaml"
+: >"$tmp/log"
 "$wasmfn" run "$proj" 2>"$tmp/log" &
 pid=$!
 for _ in $(seq 200); do grep -q '^listening:' "$tmp/log" && break; sleep 0.05; done
