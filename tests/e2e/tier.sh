@@ -4,7 +4,8 @@
 # give the same output interpreted and compiled, and native gcc's; a trap,
 # a deep recursion, an import called from compiled code and a CPU loop
 # stopped by `call --timeout`; `wast -v` names the functions left
-# interpreted; bad --tier values are usage errors.
+# interpreted; bad --tier values are usage errors; max_stack_kb bounds
+# compiled recursion as it does interpreted.
 # Skipped (77) in a build without the tier.
 set -eu
 WASMFN=$1
@@ -75,7 +76,7 @@ grep -q "function 7 tail_other stays interpreted: return_call to a function of a
     fail "-v: $(cat "$T/err")"
 grep -q "compiled tier: 7 of 8 functions compiled" "$T/err" || fail "-v: $(cat "$T/err")"
 
-# A compiled CPU loop stops at the deadline.
+# A project: a CPU loop, a recursion with and without max_stack_kb.
 P=$T/proj
 mkdir -p "$P"
 cat >"$P/_index.yaml" <<'Y'
@@ -90,7 +91,50 @@ entries:
     method: spin
     pool:
       type: inline
+  - name: rec
+    kind: function.wat
+    source: |
+      (module
+        (func $rec (export "rec") (param i32) (result i32)
+          (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+            (else (i32.add (local.get 0) (call $rec (i32.sub (local.get 0) (i32.const 1))))))))
+    wit: |
+      rec: func(n: s32) -> s32;
+    method: rec
+    limits:
+      max_stack_kb: 64
+    pool:
+      type: inline
+  - name: rec-default
+    kind: function.wat
+    source: |
+      (module
+        (func $rec (export "rec") (param i32) (result i32)
+          (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+            (else (i32.add (local.get 0) (call $rec (i32.sub (local.get 0) (i32.const 1))))))))
+    wit: |
+      rec: func(n: s32) -> s32;
+    method: rec
+    pool:
+      type: inline
 Y
+
+# The configured stack limit (max_stack_kb) bounds compiled code too: 5,000
+# frames fit in the default stack but not in 64 KB, on either tier.
+for tier in interp compiled; do
+    out=$("$WASMFN" call --tier=$tier "$P" t:rec 200 2>&1) || fail "rec 200 $tier: $out"
+    [ "$out" = 20100 ] || fail "rec 200 $tier: $out"
+    out=$("$WASMFN" call --tier=$tier "$P" t:rec-default 5000 2>&1) || fail "rec-default 5000 $tier: $out"
+    [ "$out" = 12502500 ] || fail "rec-default 5000 $tier: $out"
+    rc=0; "$WASMFN" call --tier=$tier "$P" t:rec 5000 >"$T/out" 2>"$T/err" || rc=$?
+    [ $rc -eq 1 ] || fail "rec 5000 $tier under 64 KB: exit $rc: $(cat "$T/out" "$T/err")"
+    grep -q "^error: TRAP: t:rec: call stack exhausted" "$T/err" || fail "rec 5000 $tier: $(cat "$T/err")"
+    # the instance still serves after the trap
+    out=$("$WASMFN" call --tier=$tier "$P" t:rec 10 2>&1) || fail "rec 10 $tier: $out"
+    [ "$out" = 55 ] || fail "rec 10 $tier: $out"
+done
+
+# A compiled CPU loop stops at the deadline.
 start=$(date +%s%N)
 rc=0; "$WASMFN" call --timeout 300 --tier=compiled "$P" t:spin >"$T/out" 2>"$T/err" || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
