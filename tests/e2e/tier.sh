@@ -13,6 +13,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# the code cache of these runs, never the user's
+export WASMFN_CACHE_DIR="$T/cache"
 fail() { echo "tier: $*"; exit 1; }
 
 if "$WASMFN" wast --tier=compiled /dev/null 2>&1 | grep -q "no compiled tier"; then

@@ -687,7 +687,13 @@ static bool op_call_indirect(tfn *f, bool tail)
     LLVMPositionBuilderAtEnd(tm->B, ok);
     /* The type: canonical, so equal types are one pointer; else subtyping. */
     LLVMValueRef have = load_at(f, tm->ptr, callee, offsetof(wf_func, type));
-    LLVMValueRef wantp = LLVMConstIntToPtr(k64(tm, (uint64_t)(uintptr_t)want), tm->ptr);
+    /* The canonical type is read from the running instance's module, not
+     * baked in as a constant: the code does not depend on this process's
+     * addresses, so it can be cached on disk (jit/cache.c) and shared by
+     * every module with the same bytes. */
+    _Static_assert(sizeof(wf_typedef) == sizeof(void *), "wf_typedef is one pointer");
+    LLVMValueRef mod = load_at(f, tm->ptr, f->inst, offsetof(wf_instance, module));
+    LLVMValueRef wantp = load_elem(f, mod, offsetof(wf_module, types), k64(tm, ti));
     LLVMBasicBlockRef check = new_block(f, "sub"), typed = new_block(f, "typed");
     LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, have, wantp, ""), typed, check);
     LLVMPositionBuilderAtEnd(tm->B, check);
