@@ -5,7 +5,7 @@
 # a deep recursion, an import called from compiled code and a CPU loop
 # stopped by `call --timeout`; `wast -v` names the functions left
 # interpreted; bad --tier values are usage errors; max_stack_kb bounds
-# compiled recursion as it does interpreted.
+# compiled recursion as it does interpreted; `run --tier=compiled` serves.
 # Skipped (77) in a build without the tier.
 set -eu
 WASMFN=$1
@@ -143,4 +143,19 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $rc -eq 1 ] || fail "spin: exit $rc: $(cat "$T/out" "$T/err")"
 grep -qi "timeout\|interrupted" "$T/err" "$T/out" || fail "spin: $(cat "$T/out" "$T/err")"
 [ "$ms" -lt 5000 ] || fail "spin: stopped after $ms ms"
+# wasmfn run --tier=compiled serves through compiled code (the project of
+# http_serve.sh): a result, a trap, a bad --tier.
+rc=0; "$WASMFN" run --tier=fast "$HERE/http_project" 2>"$T/err" || rc=$?
+[ $rc -eq 2 ] && grep -q "takes auto, interp or compiled, got 'fast'" "$T/err" || fail "run --tier=fast: exit $rc: $(cat "$T/err")"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+WASMFN_JIT_VERBOSE=1 WF_TEST_ADDR=127.0.0.1:$port "$WASMFN" run --tier=compiled "$HERE/http_project" 2>"$T/runlog" &
+pid=$!
+for i in $(seq 1 600); do grep -q '^listening:' "$T/runlog" && break; sleep 0.1; done
+body=$(curl -s -X POST --data '{"x": 2, "y": 40}' "http://127.0.0.1:$port/api/add")
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/crash")
+kill $pid; wait $pid || true
+[ "$body" = 42 ] || fail "run --tier=compiled: add gave '$body': $(tail -5 "$T/runlog")"
+[ "$code" = 500 ] || fail "run --tier=compiled: crash gave $code"
+grep -q "functions compiled in\|functions loaded from the code cache in" "$T/runlog" || fail "run --tier=compiled compiled nothing: $(head -5 "$T/runlog")"
+
 echo "tier: ok"
