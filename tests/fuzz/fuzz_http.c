@@ -132,7 +132,14 @@ static int connect_server(void)
     FUZZ_CHECK(fd >= 0, "socket: %s", strerror(errno));
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    FUZZ_CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect: %s", strerror(errno));
+    /* libFuzzer's SIGALRM (its -timeout watch) may interrupt a connect:
+     * the attempt then goes on in the background, so start afresh. */
+    int rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+    if (rc != 0 && errno == EINTR) {
+        close(fd);
+        return connect_server();
+    }
+    FUZZ_CHECK(rc == 0, "connect: %s", strerror(errno));
     return fd;
 }
 
@@ -146,6 +153,7 @@ static size_t exchange(const uint8_t *data, size_t size, char *out, size_t cap)
     uint64_t end = wf_now_ns() + 25000000000ull;
     while (sent < size) {
         ssize_t w = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
         if (w <= 0) break;              /* the server closed: it has answered */
         sent += (size_t)w;
     }
@@ -157,6 +165,7 @@ static size_t exchange(const uint8_t *data, size_t size, char *out, size_t cap)
         if (poll(&p, 1, (int)((end - now) / 1000000u) + 1) <= 0) continue;
         char tmp[4096];
         ssize_t r = recv(fd, tmp, sizeof tmp, 0);
+        if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;              /* closed (or reset) */
         size_t take = (size_t)r < cap - 1 - got ? (size_t)r : cap - 1 - got;
         memcpy(out + got, tmp, take);
