@@ -11,6 +11,7 @@
 #   - two listeners on ONE worker listening at once (accept suspends);
 #   - refusals: access-denied for a port, a name, a listen not granted, and
 #     nothing reaches the peer; connection-refused; the probe's error codes;
+#   - `wasmfn exec` of the component as a command (wasi:cli/run) with --net;
 #   - a deadline while blocked in accept; wasi:sockets not enabled (stubs);
 #     an unknown wasi:sockets interface (load error).
 # $1 = the wasmfn binary.
@@ -164,6 +165,27 @@ took=$(( ($(date +%s%N) - start) / 1000000 ))
 contains "max_execution_ms 300 while blocked in accept: TIMEOUT" "error: TIMEOUT" "$err"
 [ "$took" -lt 5000 ] && echo "ok   the blocked call ended after ${took} ms" ||
     { echo "FAIL the blocked call took ${took} ms"; fails=$((fails + 1)); }
+
+# ---- wasmfn exec of the component as a command: --net grants ---------------------------
+n0=$(wc -l <"$tmp/tcp.log" | tr -d ' ')
+code=0
+out=$("$wasmfn" exec --net "127.0.0.1:$tport" "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "from exec" 2>"$tmp/err") || code=$?
+check "exec --net HOST:PORT: the exchange on stdout" "pong:from exec" "$out"
+check "exec --net HOST:PORT: exit" 0 "$code"
+code=0
+out=$("$wasmfn" exec --net "localhost:$tport" "$fixtures/sockets.wasm" localhost "$tport" "exec by name" 2>"$tmp/err") || code=$?
+check "exec --net localhost:PORT: by name" "pong:exec by name" "$out"
+code=0
+out=$("$wasmfn" exec "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "leak" 2>"$tmp/err") || code=$?
+check "exec without --net: run returns err (exit 1)" 1 "$code"
+code=0
+out=$("$wasmfn" exec --net "127.0.0.1:$closed" "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "leak" 2>"$tmp/err") || code=$?
+check "exec --net for another port: exit 1" 1 "$code"
+sleep 0.3
+check "the peer saw the two granted exec connections only" $((n0 + 2)) "$(wc -l <"$tmp/tcp.log" | tr -d ' ')"
+code=0
+"$wasmfn" exec --net "" "$fixtures/sockets.wasm" >/dev/null 2>"$tmp/err" || code=$?
+check "exec --net '': usage error" 2 "$code"
 
 # ---- not enabled, unknown ------------------------------------------------------------------
 call sk:echo_off '"127.0.0.1"' "$tport" '"x"'
