@@ -72,6 +72,8 @@ lim='    limits: { max_execution_ms: 20000 }'
     entry echo_no_grant tcp-echo "[wasi:sockets]" "[]" "$lim"
     entry udp udp-echo "[wasi:sockets]" "[\"127.0.0.1:$uport\"]" "$lim"
     entry udp_refused udp-echo "[wasi:sockets]" "[\"127.0.0.1:$tport\"]" "$lim"
+    entry udp_to udp-send-to "[wasi:sockets]" "[\"127.0.0.1:$uport\"]" "$lim"
+    entry udp_to_refused udp-send-to "[wasi:sockets]" "[\"127.0.0.1:$tport\"]" "$lim"
     entry resolve resolve "[wasi:sockets]" "[\"localhost:80\", \"10.*:*\"]"
     entry probe probe "[wasi:sockets]" "[\"127.0.0.1:$tport\"]"
     entry serve tcp-serve "[wasi:sockets]" "[\"127.0.0.1:$lport\"]" "$lim"
@@ -112,6 +114,8 @@ call sk:echo '"localhost"' "$tport" '"leak"'
 check "a name no pattern grants is not even looked up: access-denied" '{"err":"access-denied"}' "$out"
 call sk:udp_refused '"127.0.0.1"' "$uport" '"leak"'
 check "udp: a destination no pattern grants: access-denied" '{"err":"access-denied"}' "$out"
+call sk:udp_to_refused '"127.0.0.1"' "$uport" '"leak"'
+check "udp: a datagram addressed where no pattern grants: access-denied" '{"err":"access-denied"}' "$out"
 sleep 0.3
 check "the TCP peer got nothing from the refused calls" 3 "$(wc -l <"$tmp/tcp.log" | tr -d ' ')"
 check "the UDP peer got nothing from the refused call" "" "$(cat "$tmp/udp.log")"
@@ -120,6 +124,10 @@ check "the UDP peer got nothing from the refused call" "" "$(cat "$tmp/udp.log")
 call sk:udp '"127.0.0.1"' "$uport" '"one datagram"'
 check "udp: bind, stream(remote), check-send, send, receive" '{"ok":"pong:one datagram"}' "$out"
 check "the UDP peer got one datagram" "datagram 12" "$(cat "$tmp/udp.log")"
+call sk:udp_to '"127.0.0.1"' "$uport" '"addressed"'
+check "udp: stream(none), the datagram names its destination" '{"ok":"pong:addressed"}' "$out"
+check "the UDP peer got the addressed datagram" "datagram 12
+datagram 9" "$(cat "$tmp/udp.log")"
 
 # ---- ip-name-lookup ---------------------------------------------------------------------
 call sk:resolve '"localhost"'
