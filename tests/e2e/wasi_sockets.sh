@@ -4,7 +4,7 @@
 # components/sockets.wat: a TCP client, a TCP server, a UDP client, name
 # lookups, a probe of misuse and refusals) as function.wasm entries talking
 # to python peers on 127.0.0.1 (wasi_sockets/peer.py, free ports):
-#   - TCP and UDP round trips (connect, stream writes, shutdown, reads to EOF;
+#   - TCP and UDP round trips, a peer's reset (network-error-code), (connect, stream writes, shutdown, reads to EOF;
 #     bind, stream, check-send/send, receive), by IP and by `localhost`
 #     resolved through ip-name-lookup and granted by a `localhost:PORT` pattern;
 #   - a listener granted its port: accept, read, answer;
@@ -38,9 +38,11 @@ contains() { # name needle haystack
 # the peers: a TCP server and a UDP server answering "pong:" + what came
 $peer tcp-server "$tmp/tcp.port" "$tmp/tcp.log" & pids="$pids $!"
 $peer udp-server "$tmp/udp.port" "$tmp/udp.log" & pids="$pids $!"
-for i in $(seq 1 200); do [ -f "$tmp/tcp.port" ] && [ -f "$tmp/udp.port" ] && break; sleep 0.1; done
+$peer tcp-reset "$tmp/rst.port" "$tmp/rst.log" & pids="$pids $!"
+for i in $(seq 1 200); do [ -f "$tmp/tcp.port" ] && [ -f "$tmp/udp.port" ] && [ -f "$tmp/rst.port" ] && break; sleep 0.1; done
 tport=$(cat "$tmp/tcp.port") || { echo "FAIL the TCP peer did not start"; exit 1; }
 uport=$(cat "$tmp/udp.port") || { echo "FAIL the UDP peer did not start"; exit 1; }
+rport=$(cat "$tmp/rst.port") || { echo "FAIL the resetting peer did not start"; exit 1; }
 : >"$tmp/tcp.log"
 : >"$tmp/udp.log"
 closed=$($peer free-port)      # nothing listens there
@@ -67,6 +69,7 @@ lim='    limits: { max_execution_ms: 20000 }'
     printf '  - name: wasm\n    kind: fs.directory\n    directory: wasm\n'
     printf '  - name: two_servers\n    kind: function.lua\n    source: file://servers.lua\n    method: two\n    modules: [funcs]\n'
     entry echo tcp-echo "[wasi:sockets]" "[\"127.0.0.1:$tport\", \"127.0.0.1:$closed\"]" "$lim"
+    entry echo_reset tcp-echo "[wasi:sockets]" "[\"127.0.0.1:$rport\"]" "$lim"
     entry echo_by_name tcp-echo "[wasi:sockets]" "[\"localhost:$tport\"]" "$lim"
     entry echo_other_port tcp-echo "[wasi:sockets]" "[\"127.0.0.1:$closed\"]" "$lim"
     entry echo_no_grant tcp-echo "[wasi:sockets]" "[]" "$lim"
@@ -100,6 +103,9 @@ call sk:echo_by_name '"localhost"' "$tport" '"by name"'
 check "tcp: localhost resolved by ip-name-lookup, granted by localhost:PORT" '{"ok":"pong:by name"}' "$out"
 call sk:echo '"127.0.0.1"' "$closed" '"x"'
 check "tcp: nothing listens: connection-refused" '{"err":"connection-refused"}' "$out"
+call sk:echo_reset '"127.0.0.1"' "$rport" '"hello"'
+check "tcp: the peer resets: the read's error is connection-reset (network-error-code)" \
+    '{"err":"connection-reset"}' "$out"
 sleep 0.3
 check "the peer saw exactly the three granted connections" "conn 14
 conn 20000

@@ -5,6 +5,9 @@
                                      PORTFILE), read each until EOF, answer
                                      "pong:" + what came, close; one LOG line
                                      per connection ("conn <bytes>")
+  peer.py tcp-reset PORTFILE LOG     accept connections, read what comes first,
+                                     then reset them (RST: SO_LINGER 0); one
+                                     LOG line per connection
   peer.py udp-server PORTFILE LOG    answer each datagram with "pong:" + it;
                                      one LOG line per datagram
   peer.py tcp-client PORT MSG        connect (retrying for 20 s while nothing
@@ -49,6 +52,28 @@ def tcp_server(portfile, logpath):
             c.sendall(b"pong:" + data)
         except OSError as e:
             log(logpath, "conn error %s" % e)
+        c.close()
+
+
+def tcp_reset(portfile, logpath):
+    import os
+    import struct
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(s.getsockname()[1]))
+    os.rename(portfile + ".tmp", portfile)
+    while True:
+        c, _ = s.accept()
+        c.settimeout(30)
+        try:
+            data = c.recv(65536)
+            log(logpath, "reset after %d" % len(data))
+        except OSError as e:
+            log(logpath, "reset error %s" % e)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         c.close()
 
 
@@ -116,6 +141,8 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "tcp-server":
         tcp_server(sys.argv[2], sys.argv[3])
+    elif mode == "tcp-reset":
+        tcp_reset(sys.argv[2], sys.argv[3])
     elif mode == "udp-server":
         udp_server(sys.argv[2], sys.argv[3])
     elif mode == "tcp-client":
