@@ -67,7 +67,8 @@ lim='    limits: { max_execution_ms: 20000 }'
 {
     printf 'namespace: sk\nentries:\n'
     printf '  - name: wasm\n    kind: fs.directory\n    directory: wasm\n'
-    printf '  - name: two_servers\n    kind: function.lua\n    source: file://servers.lua\n    method: two\n    modules: [funcs]\n'
+    printf '  - name: two_servers\n    kind: function.lua\n    source: file://servers.lua\n    method: two\n    modules: [funcs, time]\n'
+    printf '  - name: cancel_accept\n    kind: function.lua\n    source: file://servers.lua\n    method: cancel\n    modules: [funcs, time]\n'
     entry echo tcp-echo "[wasi:sockets]" "[\"127.0.0.1:$tport\", \"127.0.0.1:$closed\"]" "$lim"
     entry echo_reset tcp-echo "[wasi:sockets]" "[\"127.0.0.1:$rport\"]" "$lim"
     entry echo_by_name tcp-echo "[wasi:sockets]" "[\"localhost:$tport\"]" "$lim"
@@ -179,6 +180,16 @@ took=$(( ($(date +%s%N) - start) / 1000000 ))
 contains "max_execution_ms 300 while blocked in accept: TIMEOUT" "error: TIMEOUT" "$err"
 [ "$took" -lt 5000 ] && echo "ok   the blocked call ended after ${took} ms" ||
     { echo "FAIL the blocked call took ${took} ms"; fails=$((fails + 1)); }
+
+# a cancel reaches the call suspended in accept: it ends at once, and its
+# listener is closed with it
+start=$(date +%s%N)
+call sk:cancel_accept "$lport"
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+contains "cancel while blocked in accept: the call was canceled" '"canceled":true' "$out"
+[ "$took" -lt 10000 ] && echo "ok   cancel while blocked in accept: the process ended after ${took} ms" ||
+    { echo "FAIL cancel while blocked in accept: the process took ${took} ms"; fails=$((fails + 1)); }
+contains "the cancelled call's listener was closed: the port listens again (then TIMEOUT)" '"again":"Timeout"' "$out"
 
 # ---- wasmfn exec of the component as a command: --net grants ---------------------------
 n0=$(wc -l <"$tmp/tcp.log" | tr -d ' ')
