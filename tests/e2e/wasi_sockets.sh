@@ -151,7 +151,7 @@ check "resolve a malformed name: invalid-argument" '{"err":"invalid-argument"}' 
 # ---- the probe: state machine, argument checks, options, policy ------------------------
 call sk:probe
 check "probe: the error code of each step" \
-    '["not-in-progress","not-in-progress","invalid-state","invalid-state","invalid-argument",null,null,"invalid-argument","invalid-argument","access-denied","invalid-argument","invalid-state",null,null,"invalid-state","invalid-argument","access-denied","invalid-argument","access-denied"]' \
+    '["not-in-progress","not-in-progress","invalid-state","invalid-state","invalid-argument",null,null,"invalid-argument","invalid-argument","access-denied","invalid-argument","invalid-state",null,null,"invalid-state","invalid-argument","access-denied","invalid-argument","access-denied",null,null,null,null,"invalid-argument"]' \
     "$out"
 
 # ---- TCP server ---------------------------------------------------------------------------
