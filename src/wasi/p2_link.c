@@ -20,6 +20,8 @@ extern const wf_p2_iface wf_p2_iface_fs_types, wf_p2_iface_fs_preopens;
 extern const wf_p2_iface wf_p2_iface_sockets_network, wf_p2_iface_sockets_instance_network,
     wf_p2_iface_sockets_tcp, wf_p2_iface_sockets_tcp_create, wf_p2_iface_sockets_udp,
     wf_p2_iface_sockets_udp_create, wf_p2_iface_sockets_ip_name_lookup;
+extern const wf_p2_iface wf_p2_iface_http_types, wf_p2_iface_http_fields, wf_p2_iface_http_future,
+    wf_p2_iface_http_outgoing;
 
 static const wf_p2_iface *const ifaces[] = {
     /* wasi:io */
@@ -39,7 +41,8 @@ static const wf_p2_iface *const ifaces[] = {
     &wf_p2_iface_sockets_network, &wf_p2_iface_sockets_instance_network, &wf_p2_iface_sockets_tcp,
     &wf_p2_iface_sockets_tcp_create, &wf_p2_iface_sockets_udp, &wf_p2_iface_sockets_udp_create,
     &wf_p2_iface_sockets_ip_name_lookup,
-    /* wasi:http */
+    /* wasi:http (types is three tables: fields, the rest, the outgoing future) */
+    &wf_p2_iface_http_types, &wf_p2_iface_http_fields, &wf_p2_iface_http_future, &wf_p2_iface_http_outgoing,
 };
 
 wf_p2_host *wf_p2_host_new(const char *const *enabled, size_t n)
