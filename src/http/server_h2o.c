@@ -22,6 +22,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <strings.h>
@@ -33,6 +34,17 @@
 #include <h2o.h>
 
 #include "http/http_int.h"
+#include "wasm/code.h"
+
+/* How long a handler's slice may run on the loop before it is asked to
+ * yield (and goes on on the workers). */
+#define INLINE_SLICE_NS (2u * 1000000u)
+/* The watchdog's tick; it sleeps for good after this many ticks without a slice. */
+#define WATCHDOG_TICK_NS (1u * 1000000u)
+#define WATCHDOG_IDLE_TICKS 1000
+/* The signal the watchdog sends the loop thread (ignored by default, so a
+ * stray one harms nothing). */
+#define YIELD_SIGNAL SIGURG
 
 typedef struct h2x h2x;
 
@@ -78,6 +90,18 @@ struct wf_http_server {
     h2o_linklist_t live;                    /* every h2x alive (loop thread) */
     wf_http_server *retired_next;           /* wf_http_server_free's list */
     size_t nlive;
+    bool inline_handlers;                   /* handlers start on the loop (wf_sched_run_here) */
+    /* The watchdog: a handler's slice on the loop that runs past
+     * INLINE_SLICE_NS gets a signal, whose handler asks the running call
+     * to yield (wf_exec_request_yield): its fiber then goes on on the
+     * workers and the loop serves again. Written by the loop, read by it. */
+    _Atomic uint64_t slice_start_ns;        /* 0: no slice running */
+    _Atomic uint64_t slice_seq;             /* slices started */
+    atomic_bool wd_asleep;
+    pthread_mutex_t wd_mu;
+    pthread_cond_t wd_cv;
+    pthread_t wd_thread;
+    bool wd_started;
 };
 
 struct h2x {
@@ -93,7 +117,13 @@ struct h2x {
     bool handler_alive, req_alive;
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
+    bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
 };
+
+/* The exchange whose handler runs on this (loop) thread now, if any. */
+static __thread h2x *tls_inline;
+/* Set while this loop thread runs a handler's slice (the signal handler's test). */
+static __thread volatile sig_atomic_t tls_in_slice;
 
 /* Servers freed (see wf_http_server_free). */
 static wf_http_server *retired;
@@ -155,10 +185,16 @@ static void h2x_free_if_done(h2x *hx)
 }
 
 /* exchange.c's notify, under x.mu, from any thread. */
-static void h2x_notify(wf_http_exchange *x)
+__attribute__((noinline)) static void h2x_notify(wf_http_exchange *x)
 {
     h2x *hx = (h2x *)x;
     if (hx->queued) return;
+    if (tls_inline == hx) {
+        /* The handler runs on the loop thread right now: the loop pumps
+         * when the slice ends, no need to wake it. */
+        hx->loop_pump = true;
+        return;
+    }
     hx->queued = true;
     h2o_multithread_send_message(&hx->srv->exchanges, &hx->msg);
 }
@@ -346,6 +382,60 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     hx->x.headers = hs;
 }
 
+/* ---- handlers' slices on the loop, and their watchdog ------------------------------ */
+
+static void on_yield_signal(int sig)
+{
+    (void)sig;
+    /* On the loop thread, maybe inside a call: only a slice is asked. */
+    if (tls_in_slice) wf_exec_request_yield();
+}
+
+static void *watchdog_main(void *arg)
+{
+    wf_http_server *s = arg;
+    uint64_t last_seq = 0;
+    int idle = 0;
+    pthread_mutex_lock(&s->wd_mu);
+    while (!atomic_load(&s->quit)) {
+        uint64_t seq = atomic_load(&s->slice_seq), start = atomic_load(&s->slice_start_ns);
+        uint64_t now = wf_now_ns();
+        if (start && now > start && now - start >= INLINE_SLICE_NS) pthread_kill(s->thread, YIELD_SIGNAL);
+        idle = seq == last_seq && !start ? idle + 1 : 0;
+        last_seq = seq;
+        if (idle >= WATCHDOG_IDLE_TICKS) {
+            /* Nothing ran for a while: sleep until the loop starts a slice. */
+            atomic_store(&s->wd_asleep, true);
+            if (atomic_load(&s->slice_seq) == seq && !atomic_load(&s->quit))
+                pthread_cond_wait(&s->wd_cv, &s->wd_mu);
+            atomic_store(&s->wd_asleep, false);
+            idle = 0;
+            continue;
+        }
+        wf_cond_wait_until(&s->wd_cv, &s->wd_mu, now + WATCHDOG_TICK_NS);
+    }
+    pthread_mutex_unlock(&s->wd_mu);
+    return NULL;
+}
+
+static void slice_begin(wf_http_server *s, uint64_t now)
+{
+    atomic_store_explicit(&s->slice_start_ns, now ? now : 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->slice_seq, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&s->wd_asleep, memory_order_relaxed)) {
+        pthread_mutex_lock(&s->wd_mu);
+        pthread_cond_signal(&s->wd_cv);
+        pthread_mutex_unlock(&s->wd_mu);
+    }
+    tls_in_slice = 1;
+}
+
+static void slice_end(wf_http_server *s)
+{
+    tls_in_slice = 0;
+    atomic_store_explicit(&s->slice_start_ns, 0, memory_order_relaxed);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
@@ -413,7 +503,26 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     *slot = hx;
     h2o_linklist_insert(&srv->live, &hx->link);
     srv->nlive++;
-    int rc = wf_sched_submit(srv->group, &hx->x.task, 0);
+    int rc;
+    if (srv->inline_handlers) {
+        /* The handler's first slice runs here, on the loop: a call that
+         * ends without waiting costs no thread hand-off. One that parks
+         * (sleeps, waits for a call, a slow client) leaves the loop at
+         * once and goes on on the workers. */
+        hx->busy++;
+        tls_inline = hx;
+        slice_begin(srv, hx->x.start_ns);
+        rc = wf_sched_run_here(srv->group, &hx->x.task, NULL);
+        slice_end(srv);
+        tls_inline = NULL;
+        hx->busy--;
+        if (rc == WF_SUBMIT_OK) {
+            pump(hx, false);
+            return 0;
+        }
+    } else {
+        rc = wf_sched_submit(srv->group, &hx->x.task, 0);
+    }
     if (rc != WF_SUBMIT_OK) {
         hx->handler_alive = false;
         pthread_mutex_lock(&hx->x.mu);
@@ -527,6 +636,12 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
         free(s);
         return e;
     }
+    /* WF_HTTP_INLINE=0: every handler starts on the workers (for
+     * comparison: bench/http measures both). */
+    const char *il = getenv("WF_HTTP_INLINE");
+    s->inline_handlers = !(il && !strcmp(il, "0"));
+    pthread_mutex_init(&s->wd_mu, NULL);
+    wf_cond_init(&s->wd_cv);
     s->loop = h2o_evloop_create();
     s->queue = h2o_multithread_create_queue(s->loop);
     h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
@@ -653,12 +768,29 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+static void install_yield_signal(void)
+{
+    struct sigaction sa = { .sa_handler = on_yield_signal, .sa_flags = SA_RESTART };
+    sigemptyset(&sa.sa_mask);
+    sigaction(YIELD_SIGNAL, &sa, NULL);
+}
+
 wf_error *wf_http_server_start(wf_http_server *s)
 {
     h2o_multithread_register_receiver(s->queue, &s->control, on_control);
+    if (s->inline_handlers) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, install_yield_signal);
+    }
     int rc = pthread_create(&s->thread, NULL, loop_main, s);
     if (rc) return wf_error_new(WF_ERR_LIMIT, "http server: cannot start its thread: %s", strerror(rc));
     s->started = true;
+    if (s->inline_handlers) {
+        rc = pthread_create(&s->wd_thread, NULL, watchdog_main, s);
+        /* Without it a long handler could hold the loop: start none on it. */
+        if (rc) s->inline_handlers = false;
+        else s->wd_started = true;
+    }
     return NULL;
 }
 
@@ -670,6 +802,14 @@ void wf_http_server_stop(wf_http_server *s, uint32_t drain_ms)
         s->drain_ms = drain_ms;
         h2o_multithread_send_message(&s->control, &s->stop_msg);
         pthread_join(s->thread, NULL);
+    }
+    if (s->wd_started) {
+        atomic_store(&s->quit, true);
+        pthread_mutex_lock(&s->wd_mu);
+        pthread_cond_signal(&s->wd_cv);
+        pthread_mutex_unlock(&s->wd_mu);
+        pthread_join(s->wd_thread, NULL);
+        s->wd_started = false;
     }
     /* Every handler runs to its end (each within its own deadline), then
      * the exchanges go; their requests belong to connections that are

@@ -210,7 +210,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     wf_exec_set_interrupt(interrupt);
     wf_error *err = NULL;
     memset(result, 0, sizeof *result);
-    if (__atomic_load_n(interrupt, __ATOMIC_RELAXED)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
+    if (wf_interrupt_stops(interrupt)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
     else err = fn->kind->call(fn->fn, inst, args, nargs, result, &ctx);
     wf_exec_set_interrupt(prev);
     wf_metrics_call_running_end(fn->metrics);
@@ -221,7 +221,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     *slot = outer;
     if (at) wf_timer_remove(fn->rt->timer, &d);
 
-    if (err && __atomic_load_n(interrupt, __ATOMIC_RELAXED)) {
+    if (err && wf_interrupt_stops(interrupt)) {
         /* The guest stopped because we asked it to: say why. */
         wf_error_free(err);
         if (cancelled && __atomic_load_n(cancelled, __ATOMIC_RELAXED))

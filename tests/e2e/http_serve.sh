@@ -49,6 +49,23 @@ check "bad JSON -> 400 naming the parameter" "400" "$(req -X POST --data '{bad' 
 check "400 body" "bad request: parameter \`p\`: invalid JSON at offset 1: expected a string key" "$(cat "$tmp/body")"
 check "sleeping function" "200 150" "$(req -X POST --data 150 "$B/sleep") $(cat "$tmp/body")"
 check "past the write timeout -> 504" "504 the function timed out" "$(req -X POST --data 5000 "$B/sleep") $(cat "$tmp/body")"
+# A handler that runs long without waiting starts on the event loop, is
+# asked to yield and goes on on the workers: others are served meanwhile
+# (it is still running when they are answered), and the write timeout
+# (3 s) still stops it.
+check "short spin" "200 application/json 1000" "$(req -X POST --data 1000 "$B/spin") $(hdr content-type) $(cat "$tmp/body")"
+check "short Lua spin" "200 1000" "$(req -X POST --data 1000 "$B/lua_spin") $(cat "$tmp/body")"
+for what in spin lua_spin; do
+    arg=0   # spin: 2^32 rounds; lua_spin: an empty body, forever
+    [ "$what" = lua_spin ] && arg=
+    curl -s -o "$tmp/spin_body" -w '%{http_code}' -X POST --data "$arg" "$B/$what" > "$tmp/spin_code" &
+    spid=$!
+    sleep 0.2
+    check "$what: served while it runs" "204" "$(req "$B/ping")"
+    check "$what: ... it still runs" "yes" "$(kill -0 "$spid" 2>/dev/null && echo yes)"
+    wait "$spid"
+    check "$what: stopped by the write timeout" "504 the function timed out" "$(cat "$tmp/spin_code") $(cat "$tmp/spin_body")"
+done
 check "Lua function endpoint" "200 application/json {\"length\":3,\"upper\":\"ABC\"}" \
     "$(req -X POST --data abc "$B/shout") $(hdr content-type) $(cat "$tmp/body")"
 check "unknown route -> 404" "404" "$(req "$B/nope")"
