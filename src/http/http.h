@@ -164,5 +164,10 @@ bool wf_http_started(wf_http_exchange *x);
 /* When the response must be ready (the service's write timeout from the
  * request's arrival, CLOCK_MONOTONIC ns): a handler's calls end by then. */
 uint64_t wf_http_deadline_ns(wf_http_exchange *x);
+/* The exchange's stop flag: the server sets it (and wakes the handler)
+ * when it cuts the request (its drain timeout passed). Pass it as the
+ * call's wf_call_opts.stop; it is also the handler task's own flag, so the
+ * handler's waits end then too. */
+volatile uint32_t *wf_http_stop_flag(wf_http_exchange *x);
 
 #endif

@@ -497,6 +497,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     hx->x.start_ns = wf_now_ns();
     hx->x.deadline_ns = hx->x.start_ns + (uint64_t)svc->cfg.write_timeout_ms * 1000000u;
+    /* Draining: nothing may outlast the drain. */
+    if (srv->draining && srv->drain_deadline_ns < hx->x.deadline_ns) hx->x.deadline_ns = srv->drain_deadline_ns;
     hx->req = req;
     hx->req_alive = hx->handler_alive = true;
     h2x **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_req_dispose);
@@ -758,12 +760,19 @@ static void *loop_main(void *arg)
         h2o_evloop_run(s->loop, 100);
         if (s->draining && (!s->nlive || wf_now_ns() >= s->drain_deadline_ns)) break;
     }
-    /* Whatever is still running is talking to nobody from now on. */
+    /* Whatever is still running is talking to nobody from now on, and is
+     * cut now (its call stops as at its deadline): the drain timeout caps
+     * the stop, not each handler's own deadline. */
     for (h2o_linklist_t *l = s->live.next; l != &s->live; l = l->next) {
         h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, l);
         pthread_mutex_lock(&hx->x.mu);
         wf_http_exchange_gone_locked(&hx->x);
+        bool running = !hx->x.task_done && hx->handler_alive;
         pthread_mutex_unlock(&hx->x.mu);
+        if (running) {
+            __atomic_store_n(&hx->x.interrupt, 1, __ATOMIC_RELAXED);
+            wf_task_wake(&hx->x.task);
+        }
     }
     return NULL;
 }

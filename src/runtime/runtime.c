@@ -239,15 +239,15 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
 
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
                             uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth,
-                            const wf_val *context, void *host)
+                            const wf_val *context, void *host, volatile uint32_t *stop)
 {
     void *inst = NULL;
     memset(result, 0, sizeof *result);
     wf_error *err = fn->kind->prepare(fn->fn, &inst);
     if (!err) {
         volatile uint32_t interrupt = 0;
-        err = wf_rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
-                         depth, context, host);
+        err = wf_rt_exec(fn, inst, args, nargs, result, stop ? stop : &interrupt, NULL, caller_deadline_ns,
+                         start_ns, depth, context, host);
         fn->kind->release(fn->fn, inst);
     }
     wf_metrics_call_end(fn->metrics, err, start_ns);
@@ -358,7 +358,7 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
         job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
-                              depth, job->context, job->host);
+                              depth, job->context, job->host, NULL);
         job->done = true;
     } else {
         wf_error *e = wf_rt_pool_submit(fn->pool, job);
@@ -491,7 +491,7 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
             return e;
         }
         return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL,
-                          opts ? opts->host : NULL);
+                          opts ? opts->host : NULL, opts ? opts->stop : NULL);
     }
 
     wf_call_future *f;

@@ -106,6 +106,13 @@ typedef struct wf_call_opts {
     /* Host data for the callee alone (wf_fn_ctx.host), borrowed: it must
      * live until the call ended. NULL: none. */
     void *host;
+    /* The caller's stop flag, or NULL. Setting it (any thread; then wake
+     * the calling task, if any) stops the call as its deadline would
+     * (TIMEOUT): an inline call runs with it as its interrupt flag (so its
+     * own deadline sets it too: give each call a fresh one); a pooled call
+     * is cancelled when it is the calling task's flag (its wait stops).
+     * How a server cuts a request's call at its drain timeout. */
+    volatile uint32_t *stop;
 } wf_call_opts;
 
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */

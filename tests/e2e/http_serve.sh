@@ -124,5 +124,27 @@ check "exit 0 after SIGTERM" 0 "$rc"
 check "stopped accepting" "000" "$(curl -s -o /dev/null -w '%{http_code}' "$B/ping")"
 check "drain logged" "1" "$(grep -c "^stopped$" "$tmp/log")"
 
-[ "$fails" -eq 0 ] || { echo "--- server log"; cat "$tmp/log"; }
+# SIGTERM with --drain-timeout 500 and calls in flight that would take
+# 2.5 s (pooled, and on the handler's own fiber): the drain timeout cuts
+# them (TIMEOUT, logged), the process exits 0 without waiting for them.
+WF_TEST_ADDR=127.0.0.1:$port "$wasmfn" run --drain-timeout 500 "$project" 2>"$tmp/log2" &
+pid=$!
+for i in $(seq 1 100); do grep -q '^listening:' "$tmp/log2" && break; sleep 0.05; done
+curl -s -o /dev/null -w '%{http_code}' -X POST --data 2500 "$B/sleep" > "$tmp/cut1" &
+c1=$!
+curl -s -o /dev/null -w '%{http_code}' -X POST --data 2500 "$B/sleep_inline" > "$tmp/cut2" &
+c2=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+wait "$c1" "$c2"
+check "drain timeout: exit 0" 0 "$rc"
+check "drain timeout: pooled call cut" "1 yes" \
+    "$(grep -c 'sleep_endpoint POST /api/sleep -> 504: app:sleep: TIMEOUT' "$tmp/log2") $([ "$(cat "$tmp/cut1")" != 200 ] && echo yes)"
+check "drain timeout: call on the handler's fiber cut" "1 yes" \
+    "$(grep -c 'sleep_inline_endpoint POST /api/sleep_inline -> 504: app:sleep_inline: TIMEOUT' "$tmp/log2") $([ "$(cat "$tmp/cut2")" != 200 ] && echo yes)"
+
+[ "$fails" -eq 0 ] || { echo "--- server log"; cat "$tmp/log"; echo "--- second server's log"; cat "$tmp/log2" 2>/dev/null; }
 [ "$fails" -eq 0 ]
