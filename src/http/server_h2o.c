@@ -58,6 +58,28 @@ typedef struct svc_logger {
     wf_http_service *svc;
 } svc_logger;
 
+/* A connection as the timeouts see it (h2o 2.2 has one timer for HTTP/1.1,
+ * `req_timeout`, from the end of a response to the next request's head,
+ * so it cannot tell keep-alive idling from a slow head). Made at accept,
+ * freed when h2o closes the socket (its on_close) and no request of it
+ * lives. The loop's sweep (sweep_conns) closes, by shutdown(2) of the
+ * socket (h2o then sees the end and closes it itself):
+ *   - one with no request in flight that received nothing for
+ *     timeouts.idle since its last response (keep-alive idling);
+ *   - one whose next request (head and body) is still arriving after
+ *     timeouts.read (a slow or stalled client).
+ * h2o's req_timeout stays as a backstop at the larger of the two. */
+typedef struct conn_track {
+    wf_http_service *svc;
+    h2o_socket_t *sock;            /* NULL once h2o closed it */
+    h2o_linklist_t link;           /* svc->conns */
+    uint64_t since_ns;             /* last response's end (or accept) */
+    uint64_t arriving_ns;          /* first byte of the next request seen (0: none yet) */
+    size_t seen_read;              /* sock->bytes_read at the last sweep */
+    uint32_t inflight;             /* requests routed and not disposed */
+    bool served, shut, h2;
+} conn_track;
+
 struct wf_http_service {
     wf_http_server *srv;
     char *name, *addr;
@@ -70,6 +92,7 @@ struct wf_http_service {
     h2o_socket_t *listener;
     pthread_mutex_t mu;            /* routes */
     wf_http_routes *routes;
+    h2o_linklist_t conns;          /* conn_track (loop thread) */
 };
 
 struct wf_http_server {
@@ -124,6 +147,8 @@ struct h2x {
 static __thread h2x *tls_inline;
 /* Set while this loop thread runs a handler's slice (the signal handler's test). */
 static __thread volatile sig_atomic_t tls_in_slice;
+
+static void conn_track_request(h2o_req_t *req);
 
 /* Servers freed (see wf_http_server_free). */
 static wf_http_server *retired;
@@ -440,6 +465,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
     wf_http_server *srv = svc->srv;
+    conn_track_request(req);
     if (srv->draining) req->http1_is_persistent = 0;
     if (head_bytes(req) > svc->cfg.max_header_bytes) {
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
@@ -569,13 +595,84 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
 
 /* ---- services ------------------------------------------------------------------------- */
 
+static void conn_track_free_if_done(conn_track *ct)
+{
+    if (ct->sock || ct->inflight) return;
+    h2o_linklist_unlink(&ct->link);
+    free(ct);
+}
+
+static void on_conn_close(void *data)
+{
+    conn_track *ct = data;
+    ct->sock = NULL;
+    conn_track_free_if_done(ct);
+}
+
+/* The request's memory pool is going: one request of ct less. */
+static void on_conn_req_dispose(void *p)
+{
+    conn_track *ct = *(conn_track **)p;
+    if (!--ct->inflight) {
+        ct->since_ns = wf_now_ns();
+        ct->arriving_ns = 0;
+        ct->seen_read = ct->sock ? ct->sock->bytes_read : 0;
+    }
+    conn_track_free_if_done(ct);
+}
+
+/* on_req: the request belongs to its connection's tracker until disposed. */
+static void conn_track_request(h2o_req_t *req)
+{
+    h2o_socket_t *sock = req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (!sock || sock->on_close.cb != on_conn_close) return;
+    conn_track *ct = sock->on_close.data;
+    ct->inflight++;
+    ct->served = true;
+    if (req->version >= 0x200) ct->h2 = true;
+    conn_track **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_conn_req_dispose);
+    *slot = ct;
+}
+
+/* Every few hundred ms on the loop: the timeouts of conn_track's comment. */
+static void sweep_conns(wf_http_service *svc, uint64_t now)
+{
+    uint64_t idle_ns = (uint64_t)svc->cfg.idle_timeout_ms * 1000000u;
+    uint64_t read_ns = (uint64_t)svc->cfg.read_timeout_ms * 1000000u;
+    for (h2o_linklist_t *l = svc->conns.next; l != &svc->conns; l = l->next) {
+        conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, link, l);
+        /* HTTP/2 has its own idle timeout in h2o; busy ones are the handlers'. */
+        if (!ct->sock || ct->shut || ct->inflight || ct->h2) continue;
+        size_t got = ct->sock->bytes_read;
+        if (got != ct->seen_read) {
+            ct->seen_read = got;
+            if (!ct->arriving_ns) ct->arriving_ns = now;     /* the next request is coming */
+        }
+        bool cut = ct->arriving_ns ? now - ct->arriving_ns >= read_ns
+                                   : ct->served && now - ct->since_ns >= idle_ns;
+        if (cut) {
+            ct->shut = true;
+            shutdown(h2o_socket_get_fd(ct->sock), SHUT_RDWR);
+        }
+    }
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     wf_http_service *svc = listener->data;
     if (err) return;
     h2o_socket_t *sock;
     /* Take what is waiting, a bounded batch per readiness. */
-    for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)); i++) h2o_accept(&svc->actx, sock);
+    for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)); i++) {
+        conn_track *ct = wf_xcalloc(1, sizeof *ct);
+        ct->svc = svc;
+        ct->sock = sock;
+        ct->since_ns = ct->arriving_ns = wf_now_ns();
+        h2o_linklist_insert(&svc->conns, &ct->link);
+        sock->on_close.cb = on_conn_close;
+        sock->on_close.data = ct;
+        h2o_accept(&svc->actx, sock);
+    }
 }
 
 /* "host:port", ":port", "[v6]:port" -> a bound, listening socket. */
@@ -675,7 +772,9 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
 
     h2o_config_init(&svc->conf);
     svc->conf.max_request_entity_size = svc->cfg.max_body_bytes;
-    svc->conf.http1.req_timeout = svc->cfg.read_timeout_ms;
+    /* The backstop: our sweep applies each of the two (conn_track). */
+    svc->conf.http1.req_timeout = WF_MAX(svc->cfg.read_timeout_ms, svc->cfg.idle_timeout_ms) + 1000;
+    h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
     svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
     h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -756,8 +855,14 @@ static void *loop_main(void *arg)
 {
     wf_http_server *s = arg;
     for (size_t i = 0; i < s->svcs.len; i++) h2o_socket_read_start(s->svcs.data[i]->listener, on_accept);
+    uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
         h2o_evloop_run(s->loop, 100);
+        uint64_t now = wf_now_ns();
+        if (now - swept >= 200000000u) {
+            swept = now;
+            for (size_t i = 0; i < s->svcs.len; i++) sweep_conns(s->svcs.data[i], now);
+        }
         if (s->draining && (!s->nlive || wf_now_ns() >= s->drain_deadline_ns)) break;
     }
     /* Whatever is still running is talking to nobody from now on, and is

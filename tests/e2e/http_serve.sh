@@ -106,6 +106,8 @@ check "keep-alive: 3 requests, 1 connection" "1" \
 
 # bad input through raw sockets
 python3 "$here/http_bad_input.py" 127.0.0.1 "$port" || fails=$((fails + 1))
+# an idle keep-alive connection outlives the read timeout (2 s < idle 30 s)
+python3 "$here/http_idle.py" 127.0.0.1 "$port" stays /api/ping || fails=$((fails + 1))
 
 check "access log line" "yes" \
     "$(grep -q "^access: app:gateway POST /api/greet 200 12 [0-9]*us$" "$tmp/log" && echo yes)"
@@ -123,6 +125,37 @@ check "in-flight request finished" "200 700" "$(cat "$tmp/inflight_code") $(cat 
 check "exit 0 after SIGTERM" 0 "$rc"
 check "stopped accepting" "000" "$(curl -s -o /dev/null -w '%{http_code}' "$B/ping")"
 check "drain logged" "1" "$(grep -c "^stopped$" "$tmp/log")"
+
+# timeouts.idle (1 s, read 30 s): an idle keep-alive connection is closed.
+mkdir "$tmp/idle"
+cat > "$tmp/idle/_index.yaml" <<EOF
+namespace: idle
+entries:
+  - name: web
+    kind: http.service
+    addr: 127.0.0.1:$port
+    timeouts:
+      read: 30s
+      idle: 1s
+  - name: ping
+    kind: function.wat
+    source: |
+      (module (func (export "ping")))
+    method: ping
+    transport: wasi-http
+  - name: ping_endpoint
+    kind: http.endpoint
+    method: GET
+    path: /ping
+    func: ping
+EOF
+"$wasmfn" run --quiet "$tmp/idle" 2>"$tmp/log3" &
+pid=$!
+for i in $(seq 1 100); do grep -q '^listening:' "$tmp/log3" && break; sleep 0.05; done
+python3 "$here/http_idle.py" 127.0.0.1 "$port" closes || fails=$((fails + 1))
+kill -TERM "$pid"
+wait "$pid"
+pid=
 
 # SIGTERM with --drain-timeout 500 and calls in flight that would take
 # 2.5 s (pooled, and on the handler's own fiber): the drain timeout cuts
