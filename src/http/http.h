@@ -5,20 +5,16 @@
  * library that speaks HTTP (h2o's event loop, server_h2o.c) stays behind
  * them so it can be replaced (docs/http-server.md says why it was chosen).
  *
- * Model: event-loop threads (one per CPU by default) each own the sockets
- * they accepted (accepting, parsing, keep-alive, pipelining, chunked
- * bodies, HTTP/2 cleartext). A request that matches a route becomes an
- * EXCHANGE: the request copied out of the loop's memory, and a response
- * writer. Its handler runs as a task of the scheduler (runtime/sched.h) on
- * a fiber of its own: its first slice on the loop thread itself (no
- * hand-off for a call that just answers), and as soon as it waits (calls
- * a pooled function, sleeps, writes to a slow client) or runs past 2 ms
- * (the loop's watchdog asks the running call to yield), it goes on on the
- * scheduler's workers: a waiting handler holds no thread and no loop. What
- * a handler on a worker writes is handed to its loop (a message that
- * wakes it), which sends it; a writer that is more than WF_HTTP_HIGH_WATER
- * bytes ahead of the client parks until the loop has sent it (flow
- * control, bounded memory).
+ * Model: one event-loop thread owns every socket of a server (accepting,
+ * parsing, keep-alive, pipelining, chunked bodies, HTTP/2 cleartext). A
+ * request that matches a route becomes an EXCHANGE: the request copied out
+ * of the loop's memory, and a response writer. Its handler runs as a task
+ * of the scheduler (runtime/sched.h) on a fiber of its own, never on the
+ * loop: a handler that calls a function, sleeps, or writes to a slow
+ * client parks its fiber and holds no thread. What the handler writes is
+ * handed to the loop (a message that wakes it), which sends it; a writer
+ * that is more than WF_HTTP_HIGH_WATER bytes ahead of the client parks
+ * until the loop has sent it (flow control, bounded memory).
  *
  * Threads: the exchange functions are for the handler's task (or any one
  * thread at a time, until wf_http_finish); everything else is thread-safe
@@ -64,10 +60,6 @@ typedef struct wf_http_server_config {
     void (*on_response)(void *ud, const char *service, const char *route, int status, uint64_t ns);
     void *on_response_ud;           /* no access log at all (not even formatted) */
     bool reuse_port;               /* SO_REUSEPORT on every listener [true when set] */
-    /* Event-loop threads, each with its own listening socket per service
-     * (SO_REUSEPORT: the kernel spreads connections) [one per CPU, at most
-     * 8; WF_HTTP_LOOPS in the environment overrides]. */
-    uint32_t loops;
 } wf_http_server_config;
 
 wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **out);

@@ -1,10 +1,7 @@
 /*
  * server_h2o.c - the HTTP server of http.h on h2o's event loop (Debian's
- * libh2o-evloop; docs/http-server.md says why). A server runs several
- * event loops (one per core by default), each a thread with its own h2o
- * loop, its own listening socket for every service (SO_REUSEPORT on one
- * port: the kernel spreads connections over them) and the connections it
- * accepted; nothing of a loop is touched by another. h2o parses HTTP/1.x (keep-alive,
+ * libh2o-evloop; docs/http-server.md says why). One loop thread owns every
+ * listener and connection of a server; h2o parses HTTP/1.x (keep-alive,
  * pipelining, chunked bodies, 413 over max_request_entity_size, 400 for
  * malformed requests) and HTTP/2 cleartext. This file routes each request
  * (route.c), answers what needs no handler (404, 405, 431, 503) on the
@@ -72,12 +69,10 @@ typedef struct svc_logger {
  *   - one whose next request (head and body) is still arriving after
  *     timeouts.read (a slow or stalled client).
  * h2o's req_timeout stays as a backstop at the larger of the two. */
-typedef struct svc_loop svc_loop;
-
 typedef struct conn_track {
-    svc_loop *sl;
+    wf_http_service *svc;
     h2o_socket_t *sock;            /* NULL once h2o closed it */
-    h2o_linklist_t link;           /* sl->conns */
+    h2o_linklist_t link;           /* svc->conns */
     uint64_t since_ns;             /* last response's end (or accept) */
     uint64_t arriving_ns;          /* first byte of the next request seen (0: none yet) */
     size_t seen_read;              /* sock->bytes_read at the last sweep */
@@ -85,62 +80,46 @@ typedef struct conn_track {
     bool served, shut, h2;
 } conn_track;
 
-/* One event loop: its thread and everything it owns. */
-typedef struct http_loop {
-    wf_http_server *srv;
-    h2o_evloop_t *loop;
-    h2o_multithread_queue_t *queue;
-    h2o_multithread_receiver_t exchanges;   /* handlers' news */
-    h2o_multithread_receiver_t control;     /* stop */
-    h2o_multithread_message_t stop_msg;
-    pthread_t thread;
-    bool started;
-    bool draining;
-    uint64_t drain_deadline_ns;
-    h2o_linklist_t live;                    /* every h2x alive of this loop */
-    size_t nlive;
-    /* The watchdog's view of this loop's handler slices (see wf_http_server). */
-    _Atomic uint64_t slice_start_ns;        /* 0: no slice running */
-    _Atomic uint64_t slice_seq;             /* slices started */
-} http_loop;
-
-/* A service on one loop: its listening socket, h2o context, connections. */
-struct svc_loop {
-    wf_http_service *svc;
-    http_loop *lp;
-    h2o_context_t ctx;
-    h2o_accept_ctx_t actx;
-    int fd;
-    h2o_socket_t *listener;
-    h2o_linklist_t conns;          /* conn_track */
-};
-
 struct wf_http_service {
     wf_http_server *srv;
     char *name, *addr;
     wf_http_service_config cfg;
-    h2o_globalconf_t conf;         /* shared by its contexts, one per loop */
-    int port;
-    svc_loop *per_loop;            /* [srv->nloops] */
+    h2o_globalconf_t conf;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t actx;
+    bool ctx_ready;
+    int fd, port;
+    h2o_socket_t *listener;
     pthread_mutex_t mu;            /* routes */
     wf_http_routes *routes;
+    h2o_linklist_t conns;          /* conn_track (loop thread) */
 };
 
 struct wf_http_server {
     wf_http_server_config cfg;
     wf_sched_group *group;
-    http_loop *loops;
-    uint32_t nloops;
+    h2o_evloop_t *loop;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t exchanges;   /* handlers' news */
+    h2o_multithread_receiver_t control;     /* stop */
+    h2o_multithread_message_t stop_msg;
     WF_VEC(wf_http_service *) svcs;
+    pthread_t thread;
     bool started, stopped;
     atomic_bool quit;
     uint32_t drain_ms;
+    bool draining;
+    uint64_t drain_deadline_ns;
+    h2o_linklist_t live;                    /* every h2x alive (loop thread) */
     wf_http_server *retired_next;           /* wf_http_server_free's list */
+    size_t nlive;
     bool inline_handlers;                   /* handlers start on the loop (wf_sched_run_here) */
-    /* The watchdog: a handler's slice on a loop that runs past
+    /* The watchdog: a handler's slice on the loop that runs past
      * INLINE_SLICE_NS gets a signal, whose handler asks the running call
      * to yield (wf_exec_request_yield): its fiber then goes on on the
-     * workers and the loop serves again. */
+     * workers and the loop serves again. Written by the loop, read by it. */
+    _Atomic uint64_t slice_start_ns;        /* 0: no slice running */
+    _Atomic uint64_t slice_seq;             /* slices started */
     atomic_bool wd_asleep;
     pthread_mutex_t wd_mu;
     pthread_cond_t wd_cv;
@@ -152,7 +131,6 @@ struct h2x {
     wf_http_exchange x;            /* first: the task is its first member */
     wf_http_server *srv;
     wf_http_service *svc;
-    http_loop *lp;                 /* the loop of its connection */
     h2o_multithread_message_t msg;
     bool queued;                   /* msg is in the queue (under x.mu) */
     h2o_generator_t gen;
@@ -161,7 +139,7 @@ struct h2x {
     bool in_send, started, final_sent;
     bool handler_alive, req_alive;
     int busy;                      /* pump frames on the stack */
-    h2o_linklist_t link;           /* lp->live */
+    h2o_linklist_t link;           /* srv->live */
     bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
 };
 
@@ -224,7 +202,7 @@ static void h2x_free_if_done(h2x *hx)
         if (hx->handler_alive) return;
     }
     h2o_linklist_unlink(&hx->link);
-    hx->lp->nlive--;
+    hx->srv->nlive--;
     wf_http_routes_unref(hx->x.routes);
     wf_http_exchange_destroy(&hx->x);
     wf_buf_free(&hx->sending);
@@ -243,7 +221,7 @@ __attribute__((noinline)) static void h2x_notify(wf_http_exchange *x)
         return;
     }
     hx->queued = true;
-    h2o_multithread_send_message(&hx->lp->exchanges, &hx->msg);
+    h2o_multithread_send_message(&hx->srv->exchanges, &hx->msg);
 }
 
 static void on_proceed(h2o_generator_t *gen, h2o_req_t *req);
@@ -445,23 +423,16 @@ static void *watchdog_main(void *arg)
     int idle = 0;
     pthread_mutex_lock(&s->wd_mu);
     while (!atomic_load(&s->quit)) {
-        uint64_t seq = 0, now = wf_now_ns();
-        bool running = false;
-        for (uint32_t i = 0; i < s->nloops; i++) {
-            http_loop *lp = &s->loops[i];
-            uint64_t start = atomic_load(&lp->slice_start_ns);
-            seq += atomic_load(&lp->slice_seq);
-            running |= start != 0;
-            if (start && now > start && now - start >= INLINE_SLICE_NS) pthread_kill(lp->thread, YIELD_SIGNAL);
-        }
-        idle = seq == last_seq && !running ? idle + 1 : 0;
+        uint64_t seq = atomic_load(&s->slice_seq), start = atomic_load(&s->slice_start_ns);
+        uint64_t now = wf_now_ns();
+        if (start && now > start && now - start >= INLINE_SLICE_NS) pthread_kill(s->thread, YIELD_SIGNAL);
+        idle = seq == last_seq && !start ? idle + 1 : 0;
         last_seq = seq;
         if (idle >= WATCHDOG_IDLE_TICKS) {
             /* Nothing ran for a while: sleep until the loop starts a slice. */
             atomic_store(&s->wd_asleep, true);
-            uint64_t again = 0;
-            for (uint32_t i = 0; i < s->nloops; i++) again += atomic_load(&s->loops[i].slice_seq);
-            if (again == seq && !atomic_load(&s->quit)) pthread_cond_wait(&s->wd_cv, &s->wd_mu);
+            if (atomic_load(&s->slice_seq) == seq && !atomic_load(&s->quit))
+                pthread_cond_wait(&s->wd_cv, &s->wd_mu);
             atomic_store(&s->wd_asleep, false);
             idle = 0;
             continue;
@@ -472,11 +443,10 @@ static void *watchdog_main(void *arg)
     return NULL;
 }
 
-static void slice_begin(http_loop *lp, uint64_t now)
+static void slice_begin(wf_http_server *s, uint64_t now)
 {
-    wf_http_server *s = lp->srv;
-    atomic_store_explicit(&lp->slice_start_ns, now ? now : 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&lp->slice_seq, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->slice_start_ns, now ? now : 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->slice_seq, 1, memory_order_relaxed);
     if (atomic_load_explicit(&s->wd_asleep, memory_order_relaxed)) {
         pthread_mutex_lock(&s->wd_mu);
         pthread_cond_signal(&s->wd_cv);
@@ -485,20 +455,18 @@ static void slice_begin(http_loop *lp, uint64_t now)
     tls_in_slice = 1;
 }
 
-static void slice_end(http_loop *lp)
+static void slice_end(wf_http_server *s)
 {
     tls_in_slice = 0;
-    atomic_store_explicit(&lp->slice_start_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->slice_start_ns, 0, memory_order_relaxed);
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
     wf_http_server *srv = svc->srv;
-    /* The loop: the one whose context took the connection. */
-    http_loop *lp = H2O_STRUCT_FROM_MEMBER(svc_loop, ctx, req->conn->ctx)->lp;
     conn_track_request(req);
-    if (lp->draining) req->http1_is_persistent = 0;
+    if (srv->draining) req->http1_is_persistent = 0;
     if (head_bytes(req) > svc->cfg.max_header_bytes) {
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
         return 0;
@@ -539,7 +507,6 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     h2x *hx = wf_xcalloc(1, sizeof *hx);
     hx->srv = srv;
     hx->svc = svc;
-    hx->lp = lp;
     wf_http_exchange_init(&hx->x, h2x_notify);
     hx->x.match = m;
     hx->x.routes = routes;
@@ -557,13 +524,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->x.start_ns = wf_now_ns();
     hx->x.deadline_ns = hx->x.start_ns + (uint64_t)svc->cfg.write_timeout_ms * 1000000u;
     /* Draining: nothing may outlast the drain. */
-    if (lp->draining && lp->drain_deadline_ns < hx->x.deadline_ns) hx->x.deadline_ns = lp->drain_deadline_ns;
+    if (srv->draining && srv->drain_deadline_ns < hx->x.deadline_ns) hx->x.deadline_ns = srv->drain_deadline_ns;
     hx->req = req;
     hx->req_alive = hx->handler_alive = true;
     h2x **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_req_dispose);
     *slot = hx;
-    h2o_linklist_insert(&lp->live, &hx->link);
-    lp->nlive++;
+    h2o_linklist_insert(&srv->live, &hx->link);
+    srv->nlive++;
     int rc;
     if (srv->inline_handlers) {
         /* The handler's first slice runs here, on the loop: a call that
@@ -572,9 +539,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
          * once and goes on on the workers. */
         hx->busy++;
         tls_inline = hx;
-        slice_begin(lp, hx->x.start_ns);
+        slice_begin(srv, hx->x.start_ns);
         rc = wf_sched_run_here(srv->group, &hx->x.task, NULL);
-        slice_end(lp);
+        slice_end(srv);
         tls_inline = NULL;
         hx->busy--;
         if (rc == WF_SUBMIT_OK) {
@@ -668,12 +635,11 @@ static void conn_track_request(h2o_req_t *req)
 }
 
 /* Every few hundred ms on the loop: the timeouts of conn_track's comment. */
-static void sweep_conns(svc_loop *sl, uint64_t now)
+static void sweep_conns(wf_http_service *svc, uint64_t now)
 {
-    wf_http_service *svc = sl->svc;
     uint64_t idle_ns = (uint64_t)svc->cfg.idle_timeout_ms * 1000000u;
     uint64_t read_ns = (uint64_t)svc->cfg.read_timeout_ms * 1000000u;
-    for (h2o_linklist_t *l = sl->conns.next; l != &sl->conns; l = l->next) {
+    for (h2o_linklist_t *l = svc->conns.next; l != &svc->conns; l = l->next) {
         conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, link, l);
         /* HTTP/2 has its own idle timeout in h2o; busy ones are the handlers'. */
         if (!ct->sock || ct->shut || ct->inflight || ct->h2) continue;
@@ -693,19 +659,19 @@ static void sweep_conns(svc_loop *sl, uint64_t now)
 
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
-    svc_loop *sl = listener->data;
+    wf_http_service *svc = listener->data;
     if (err) return;
     h2o_socket_t *sock;
     /* Take what is waiting, a bounded batch per readiness. */
     for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)); i++) {
         conn_track *ct = wf_xcalloc(1, sizeof *ct);
-        ct->sl = sl;
+        ct->svc = svc;
         ct->sock = sock;
         ct->since_ns = ct->arriving_ns = wf_now_ns();
-        h2o_linklist_insert(&sl->conns, &ct->link);
+        h2o_linklist_insert(&svc->conns, &ct->link);
         sock->on_close.cb = on_conn_close;
         sock->on_close.data = ct;
-        h2o_accept(&sl->actx, sock);
+        h2o_accept(&svc->actx, sock);
     }
 }
 
@@ -775,49 +741,19 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
     s->inline_handlers = !(il && !strcmp(il, "0"));
     pthread_mutex_init(&s->wd_mu, NULL);
     wf_cond_init(&s->wd_cv);
-    uint32_t nloops = cfg->loops;
-    const char *nl = getenv("WF_HTTP_LOOPS");
-    if (nl && atoi(nl) > 0) nloops = (uint32_t)atoi(nl);
-    if (!nloops) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        nloops = cpus < 1 ? 1 : cpus > 8 ? 8 : (uint32_t)cpus;
-    }
-    if (nloops > 64) nloops = 64;
-    s->nloops = nloops;
-    s->loops = wf_xcalloc(nloops, sizeof *s->loops);
-    for (uint32_t i = 0; i < nloops; i++) {
-        http_loop *lp = &s->loops[i];
-        lp->srv = s;
-        lp->loop = h2o_evloop_create();
-        lp->queue = h2o_multithread_create_queue(lp->loop);
-        h2o_multithread_register_receiver(lp->queue, &lp->exchanges, on_exchange_messages);
-        h2o_linklist_init_anchor(&lp->live);
-    }
+    s->loop = h2o_evloop_create();
+    s->queue = h2o_multithread_create_queue(s->loop);
+    h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
+    h2o_linklist_init_anchor(&s->live);
     *out = s;
     return NULL;
 }
 
 wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config *cfg, wf_http_service **out)
 {
-    /* One listening socket per loop on one port: SO_REUSEPORT is needed
-     * for a second (and is what lets other processes share it too). */
-    int fds[64], port;
-    uint32_t nloops = s->nloops < 64 ? s->nloops : 64;
-    bool reuse = s->cfg.reuse_port || nloops > 1;
-    wf_error *e = open_listener(cfg->addr, reuse, &fds[0], &port);
+    int fd, port;
+    wf_error *e = open_listener(cfg->addr, s->cfg.reuse_port, &fd, &port);
     if (e) return e;
-    for (uint32_t i = 1; i < nloops && !e; i++) {
-        /* The others on the port the first got (the address may say :0). */
-        char again[300];
-        const char *colon = strrchr(cfg->addr, ':');
-        snprintf(again, sizeof again, "%.*s:%d", (int)(colon - cfg->addr), cfg->addr, port);
-        int p2;
-        e = open_listener(again, true, &fds[i], &p2);
-        if (e) {
-            for (uint32_t k = 0; k < i; k++) close(fds[k]);
-            return e;
-        }
-    }
     wf_http_service *svc = wf_xcalloc(1, sizeof *svc);
     svc->srv = s;
     svc->cfg = *cfg;
@@ -830,6 +766,7 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     if (!svc->cfg.idle_timeout_ms) svc->cfg.idle_timeout_ms = 60000;
     if (!svc->cfg.max_header_bytes) svc->cfg.max_header_bytes = 65536;
     if (!svc->cfg.max_body_bytes) svc->cfg.max_body_bytes = 10u << 20;
+    svc->fd = fd;
     svc->port = port;
     pthread_mutex_init(&svc->mu, NULL);
 
@@ -837,6 +774,7 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     svc->conf.max_request_entity_size = svc->cfg.max_body_bytes;
     /* The backstop: our sweep applies each of the two (conn_track). */
     svc->conf.http1.req_timeout = WF_MAX(svc->cfg.read_timeout_ms, svc->cfg.idle_timeout_ms) + 1000;
+    h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
     svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
     h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -847,19 +785,12 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     svc_logger *lg = (svc_logger *)h2o_create_logger(path, sizeof *lg);
     lg->super.log_access = log_access;
     lg->svc = svc;
-    svc->per_loop = wf_xcalloc(nloops, sizeof *svc->per_loop);
-    for (uint32_t i = 0; i < nloops; i++) {
-        svc_loop *sl = &svc->per_loop[i];
-        sl->svc = svc;
-        sl->lp = &s->loops[i];
-        h2o_linklist_init_anchor(&sl->conns);
-        h2o_context_init(&sl->ctx, sl->lp->loop, &svc->conf);
-        sl->actx.ctx = &sl->ctx;
-        sl->actx.hosts = svc->conf.hosts;
-        sl->fd = fds[i];
-        sl->listener = h2o_evloop_socket_create(sl->lp->loop, fds[i], H2O_SOCKET_FLAG_DONT_READ);
-        sl->listener->data = sl;
-    }
+    h2o_context_init(&svc->ctx, s->loop, &svc->conf);
+    svc->ctx_ready = true;
+    svc->actx.ctx = &svc->ctx;
+    svc->actx.hosts = svc->conf.hosts;
+    svc->listener = h2o_evloop_socket_create(s->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    svc->listener->data = svc;
     wf_vec_push(&s->svcs, svc);
     if (out) *out = svc;
     return NULL;
@@ -903,45 +834,41 @@ void wf_http_service_set_routes(wf_http_service *svc, wf_http_routes *r)
 
 static void on_control(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
 {
-    http_loop *lp = H2O_STRUCT_FROM_MEMBER(http_loop, control, r);
-    wf_http_server *s = lp->srv;
+    wf_http_server *s = H2O_STRUCT_FROM_MEMBER(wf_http_server, control, r);
     while (!h2o_linklist_is_empty(messages)) h2o_linklist_unlink(messages->next);
-    if (lp->draining) return;
+    if (s->draining) return;
     /* Stop accepting; ask open connections to close once their requests end. */
-    lp->draining = true;
-    lp->drain_deadline_ns = wf_now_ns() + (uint64_t)s->drain_ms * 1000000u;
-    uint32_t li = (uint32_t)(lp - s->loops);
+    s->draining = true;
+    s->drain_deadline_ns = wf_now_ns() + (uint64_t)s->drain_ms * 1000000u;
     for (size_t i = 0; i < s->svcs.len; i++) {
-        svc_loop *sl = &s->svcs.data[i]->per_loop[li];
-        if (sl->listener) {
-            h2o_socket_read_stop(sl->listener);
-            h2o_socket_close(sl->listener);
-            sl->listener = NULL;
+        wf_http_service *svc = s->svcs.data[i];
+        if (svc->listener) {
+            h2o_socket_read_stop(svc->listener);
+            h2o_socket_close(svc->listener);
+            svc->listener = NULL;
         }
-        h2o_context_request_shutdown(&sl->ctx);
+        h2o_context_request_shutdown(&svc->ctx);
     }
 }
 
 static void *loop_main(void *arg)
 {
-    http_loop *lp = arg;
-    wf_http_server *s = lp->srv;
-    uint32_t li = (uint32_t)(lp - s->loops);
-    for (size_t i = 0; i < s->svcs.len; i++) h2o_socket_read_start(s->svcs.data[i]->per_loop[li].listener, on_accept);
+    wf_http_server *s = arg;
+    for (size_t i = 0; i < s->svcs.len; i++) h2o_socket_read_start(s->svcs.data[i]->listener, on_accept);
     uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
-        h2o_evloop_run(lp->loop, 100);
+        h2o_evloop_run(s->loop, 100);
         uint64_t now = wf_now_ns();
         if (now - swept >= 200000000u) {
             swept = now;
-            for (size_t i = 0; i < s->svcs.len; i++) sweep_conns(&s->svcs.data[i]->per_loop[li], now);
+            for (size_t i = 0; i < s->svcs.len; i++) sweep_conns(s->svcs.data[i], now);
         }
-        if (lp->draining && (!lp->nlive || wf_now_ns() >= lp->drain_deadline_ns)) break;
+        if (s->draining && (!s->nlive || wf_now_ns() >= s->drain_deadline_ns)) break;
     }
     /* Whatever is still running is talking to nobody from now on, and is
      * cut now (its call stops as at its deadline): the drain timeout caps
      * the stop, not each handler's own deadline. */
-    for (h2o_linklist_t *l = lp->live.next; l != &lp->live; l = l->next) {
+    for (h2o_linklist_t *l = s->live.next; l != &s->live; l = l->next) {
         h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, l);
         pthread_mutex_lock(&hx->x.mu);
         wf_http_exchange_gone_locked(&hx->x);
@@ -964,25 +891,20 @@ static void install_yield_signal(void)
 
 wf_error *wf_http_server_start(wf_http_server *s)
 {
+    h2o_multithread_register_receiver(s->queue, &s->control, on_control);
     if (s->inline_handlers) {
         static pthread_once_t once = PTHREAD_ONCE_INIT;
         pthread_once(&once, install_yield_signal);
-        /* Without the watchdog a long handler could hold a loop: start none on it. */
-        if (pthread_create(&s->wd_thread, NULL, watchdog_main, s)) s->inline_handlers = false;
+    }
+    int rc = pthread_create(&s->thread, NULL, loop_main, s);
+    if (rc) return wf_error_new(WF_ERR_LIMIT, "http server: cannot start its thread: %s", strerror(rc));
+    s->started = true;
+    if (s->inline_handlers) {
+        rc = pthread_create(&s->wd_thread, NULL, watchdog_main, s);
+        /* Without it a long handler could hold the loop: start none on it. */
+        if (rc) s->inline_handlers = false;
         else s->wd_started = true;
     }
-    for (uint32_t i = 0; i < s->nloops; i++) {
-        http_loop *lp = &s->loops[i];
-        h2o_multithread_register_receiver(lp->queue, &lp->control, on_control);
-        int rc = pthread_create(&lp->thread, NULL, loop_main, lp);
-        if (rc) {
-            /* The ones started serve; stop joins them. */
-            s->started = i > 0;
-            return wf_error_new(WF_ERR_LIMIT, "http server: cannot start its thread: %s", strerror(rc));
-        }
-        lp->started = true;
-    }
-    s->started = true;
     return NULL;
 }
 
@@ -992,10 +914,8 @@ void wf_http_server_stop(wf_http_server *s, uint32_t drain_ms)
     s->stopped = true;
     if (s->started) {
         s->drain_ms = drain_ms;
-        for (uint32_t i = 0; i < s->nloops; i++)
-            if (s->loops[i].started) h2o_multithread_send_message(&s->loops[i].control, &s->loops[i].stop_msg);
-        for (uint32_t i = 0; i < s->nloops; i++)
-            if (s->loops[i].started) pthread_join(s->loops[i].thread, NULL);
+        h2o_multithread_send_message(&s->control, &s->stop_msg);
+        pthread_join(s->thread, NULL);
     }
     if (s->wd_started) {
         atomic_store(&s->quit, true);
@@ -1010,16 +930,13 @@ void wf_http_server_stop(wf_http_server *s, uint32_t drain_ms)
      * closed with the loop. */
     wf_sched_group_free(s->group);
     s->group = NULL;
-    for (uint32_t i = 0; i < s->nloops; i++) {
-        http_loop *lp = &s->loops[i];
-        while (!h2o_linklist_is_empty(&lp->live)) {
-            h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, lp->live.next);
-            h2o_linklist_unlink(&hx->link);
-            wf_http_routes_unref(hx->x.routes);
-            wf_http_exchange_destroy(&hx->x);
-            wf_buf_free(&hx->sending);
-            free(hx);
-        }
+    while (!h2o_linklist_is_empty(&s->live)) {
+        h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, s->live.next);
+        h2o_linklist_unlink(&hx->link);
+        wf_http_routes_unref(hx->x.routes);
+        wf_http_exchange_destroy(&hx->x);
+        wf_buf_free(&hx->sending);
+        free(hx);
     }
 }
 
