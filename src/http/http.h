@@ -9,12 +9,16 @@
  * parsing, keep-alive, pipelining, chunked bodies, HTTP/2 cleartext). A
  * request that matches a route becomes an EXCHANGE: the request copied out
  * of the loop's memory, and a response writer. Its handler runs as a task
- * of the scheduler (runtime/sched.h) on a fiber of its own, never on the
- * loop: a handler that calls a function, sleeps, or writes to a slow
- * client parks its fiber and holds no thread. What the handler writes is
- * handed to the loop (a message that wakes it), which sends it; a writer
- * that is more than WF_HTTP_HIGH_WATER bytes ahead of the client parks
- * until the loop has sent it (flow control, bounded memory).
+ * of the scheduler (runtime/sched.h) on a fiber of its own: its first
+ * slice on the loop thread itself (no hand-off for a call that just
+ * answers), and as soon as it waits (a pooled call, a sleep, a write to a
+ * slow client) or runs past 2 ms (the loop's watchdog asks the running
+ * call to yield: WF_INTERRUPT_YIELD), it goes on on the scheduler's
+ * workers, so a waiting or long handler holds neither a thread nor the
+ * loop. What a handler on a worker writes is handed to the loop (a message
+ * that wakes it), which sends it; a writer that is more than
+ * WF_HTTP_HIGH_WATER bytes ahead of the client parks until the loop has
+ * sent it (flow control, bounded memory).
  *
  * Threads: the exchange functions are for the handler's task (or any one
  * thread at a time, until wf_http_finish); everything else is thread-safe
