@@ -6,9 +6,12 @@
  * malformed requests) and HTTP/2 cleartext. This file routes each request
  * (route.c), answers what needs no handler (404, 405, 431, 503) on the
  * loop, and turns the rest into exchanges whose handlers run as tasks of
- * the scheduler (exchange.c). A handler's output comes back through one
- * h2o multithread message per exchange (set when it is not queued yet);
- * the loop sends it, and h2o's `proceed` says when the client took it.
+ * the scheduler (exchange.c): the first slice here, on the loop
+ * (wf_sched_run_here; what it wrote is pumped when the slice ends), the
+ * rest, once it waits or the watchdog made it yield after INLINE_SLICE_NS,
+ * on the workers. A worker's output comes back through one h2o
+ * multithread message per exchange (set when it is not queued yet); the
+ * loop sends it, and h2o's `proceed` says when the client took it.
  *
  * Lifetime of an exchange (h2x): it lives while its request lives (h2o
  * frees the request's memory pool when the response is sent or the
