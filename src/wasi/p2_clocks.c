@@ -16,30 +16,6 @@ static uint64_t ts_ns(const struct timespec *ts)
     return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
-static WF_P2_FN(mono_now)
-{
-    (void)env;
-    (void)inst;
-    (void)args;
-    wf_error *e = wf_p2_nargs(type, nargs, 0);
-    if (e) return e;
-    *result = wf_p2_u64(wf_now_ns());
-    return NULL;
-}
-
-static WF_P2_FN(mono_resolution)
-{
-    (void)env;
-    (void)inst;
-    (void)args;
-    wf_error *e = wf_p2_nargs(type, nargs, 0);
-    if (e) return e;
-    struct timespec ts;
-    clock_getres(CLOCK_MONOTONIC, &ts);
-    *result = wf_p2_u64(ts_ns(&ts));
-    return NULL;
-}
-
 static wf_error *subscribe(wf_cinstance *inst, const wf_wit_func *type, const wf_val *args, size_t nargs,
                            bool relative, wf_val *result)
 {
@@ -69,31 +45,32 @@ static wf_val datetime(const struct timespec *ts)
     return r;
 }
 
-static WF_P2_FN(wall_now)
+/* now and resolution of either clock: no arguments; the monotonic clock in
+ * ns (an instant or a duration), the wall clock as a datetime. */
+static wf_error *clock_value(const wf_wit_func *type, size_t nargs, clockid_t clock,
+                             bool resolution, wf_val *result)
 {
-    (void)env;
-    (void)inst;
-    (void)args;
     wf_error *e = wf_p2_nargs(type, nargs, 0);
     if (e) return e;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    *result = datetime(&ts);
+    struct timespec ts;   /* CLOCK_MONOTONIC's now is wf_now_ns */
+    if (resolution) clock_getres(clock, &ts);
+    else clock_gettime(clock, &ts);
+    *result = clock == CLOCK_MONOTONIC ? wf_p2_u64(ts_ns(&ts)) : datetime(&ts);
     return NULL;
 }
 
-static WF_P2_FN(wall_resolution)
-{
-    (void)env;
-    (void)inst;
-    (void)args;
-    wf_error *e = wf_p2_nargs(type, nargs, 0);
-    if (e) return e;
-    struct timespec ts;
-    clock_getres(CLOCK_REALTIME, &ts);
-    *result = datetime(&ts);
-    return NULL;
-}
+#define CLOCK_FN(name, clock, resolution)                                    \
+    static WF_P2_FN(name)                                                    \
+    {                                                                        \
+        (void)env;                                                           \
+        (void)inst;                                                          \
+        (void)args;                                                          \
+        return clock_value(type, nargs, clock, resolution, result);          \
+    }
+CLOCK_FN(mono_now, CLOCK_MONOTONIC, false)
+CLOCK_FN(mono_resolution, CLOCK_MONOTONIC, true)
+CLOCK_FN(wall_now, CLOCK_REALTIME, false)
+CLOCK_FN(wall_resolution, CLOCK_REALTIME, true)
 
 static const wf_p2_res_def no_res[] = { { NULL, NULL } };
 static const wf_p2_fn_def mono_fns[] = {

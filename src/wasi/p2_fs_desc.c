@@ -139,15 +139,9 @@ static wf_error *open_stream(wf_cinstance *inst, const wf_wit_func *type, const 
         return e;
     int err = data_check(d, write ? P2FS_WRITE : P2FS_READ);
     if (!err && d->fs->nfds >= P2FS_MAX_FDS) err = EMFILE;
-    if (err) {
-        *result = wf_p2_fs_err(err);
-        return NULL;
-    }
+    if (err) return wf_p2_fs_fail(result, err);
     int fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) {
-        *result = wf_p2_fs_err(errno);
-        return NULL;
-    }
+    if (fd < 0) return wf_p2_fs_fail(result, errno);
     file_stream *s = wf_xcalloc(1, sizeof *s);
     *s = (file_stream){ d->fs, fd, off, append };
     d->fs->nfds++;
@@ -191,10 +185,7 @@ P2FS_FN(read)
         return e;
     int err = data_check(d, P2FS_READ);
     if (!err && off > (uint64_t)INT64_MAX) err = EINVAL;
-    if (err) {
-        *result = wf_p2_fs_err(err);
-        return NULL;
-    }
+    if (err) return wf_p2_fs_fail(result, err);
     size_t want = (size_t)WF_MIN(len, (uint64_t)WF_P2_MAX_IO), got = 0;
     uint8_t *buf = wf_xmalloc(WF_MAX(want, 1));
     while (got < want) {
@@ -209,8 +200,7 @@ P2FS_FN(read)
     }
     if (err && got == 0) {
         free(buf);
-        *result = wf_p2_fs_err(err);
-        return NULL;
+        return wf_p2_fs_fail(result, err);
     }
     wf_val t = wf_val_agg(WF_VAL_TUPLE, 2);
     /* list<u8> as a byte string: lowered by one copy, not a value per byte */
@@ -235,10 +225,7 @@ P2FS_FN(write)
         return e;
     int err = data_check(d, P2FS_WRITE);
     if (!err && off > (uint64_t)INT64_MAX) err = EINVAL;
-    if (err) {
-        *result = wf_p2_fs_err(err);
-        return NULL;
-    }
+    if (err) return wf_p2_fs_fail(result, err);
     if ((e = wf_p2_arg_bytes(type, args, 1, &buf, &len))) return e;
     ssize_t w;
     do w = pwrite(d->fd, buf, len, (off_t)off);
@@ -250,17 +237,23 @@ P2FS_FN(write)
 
 /* ---- Metadata ------------------------------------------------------------------ */
 
-P2FS_FN(stat)
+/* stat and metadata-hash: the descriptor's fstat as a descriptor-stat or
+ * as its hash. */
+static wf_error *stat_as(wf_cinstance *inst, const wf_wit_func *type, const wf_val *args,
+                         size_t nargs, bool hash, wf_val *result)
 {
-    (void)env;
     wf_p2_ctx *cx;
     wf_p2_fs_desc *d;
     wf_error *e = wf_p2_fs_self(inst, type, args, nargs, 1, &cx, &d);
     if (e) return e;
     struct stat st;
-    *result = fstat(d->fd, &st) ? wf_p2_fs_err(errno) : wf_p2_ok(wf_p2_fs_stat_val(&st));
+    if (fstat(d->fd, &st)) return wf_p2_fs_fail(result, errno);
+    *result = wf_p2_ok(hash ? wf_p2_fs_hash_val(d->fs, &st) : wf_p2_fs_stat_val(&st));
     return NULL;
 }
+
+P2FS_FN(stat) { (void)env; return stat_as(inst, type, args, nargs, false, result); }
+P2FS_FN(metadata_hash) { (void)env; return stat_as(inst, type, args, nargs, true, result); }
 
 P2FS_FN(get_type)
 {
@@ -303,7 +296,7 @@ P2FS_FN(set_size)
     int err = data_check(d, P2FS_WRITE);
     if (!err && size > (uint64_t)INT64_MAX) err = EFBIG;
     if (!err && ftruncate(d->fd, (off_t)size)) err = errno;
-    *result = err ? wf_p2_fs_err(err) : wf_p2_ok_empty();
+    *result = wf_p2_fs_unit(err);
     return NULL;
 }
 
@@ -322,7 +315,7 @@ P2FS_FN(set_times)
      * or a file it shares with one, may not). */
     int r = wf_sbx_fd_writable(wf_p2_fs_sbx(d), d->fd);
     if (!r && futimens(d->fd, ts)) r = -errno;
-    *result = r ? wf_p2_fs_err(-r) : wf_p2_ok_empty();
+    *result = wf_p2_fs_unit(-r);
     return NULL;
 }
 
@@ -350,7 +343,7 @@ P2FS_FN(advise)
     int err = d->type == P2FS_T_DIR ? EBADF : 0;
     if (!err && (off > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX)) err = EINVAL;
     if (!err) err = posix_fadvise(d->fd, (off_t)off, (off_t)len, adv[k]);
-    *result = err ? wf_p2_fs_err(err) : wf_p2_ok_empty();
+    *result = wf_p2_fs_unit(err);
     return NULL;
 }
 
@@ -387,18 +380,6 @@ P2FS_FN(is_same_object)
     return NULL;
 }
 
-P2FS_FN(metadata_hash)
-{
-    (void)env;
-    wf_p2_ctx *cx;
-    wf_p2_fs_desc *d;
-    wf_error *e = wf_p2_fs_self(inst, type, args, nargs, 1, &cx, &d);
-    if (e) return e;
-    struct stat st;
-    *result = fstat(d->fd, &st) ? wf_p2_fs_err(errno) : wf_p2_ok(wf_p2_fs_hash_val(d->fs, &st));
-    return NULL;
-}
-
 /* ---- Directory listing ------------------------------------------------------------ */
 
 typedef struct dirent_stream {
@@ -423,17 +404,14 @@ P2FS_FN(read_directory)
     wf_p2_fs_desc *d;
     wf_error *e = wf_p2_fs_self(inst, type, args, nargs, 1, &cx, &d);
     if (e) return e;
-    if (d->type != P2FS_T_DIR || d->fs->nfds >= P2FS_MAX_FDS) {
-        *result = wf_p2_fs_err(d->type != P2FS_T_DIR ? ENOTDIR : EMFILE);
-        return NULL;
-    }
+    if (d->type != P2FS_T_DIR) return wf_p2_fs_fail(result, ENOTDIR);
+    if (d->fs->nfds >= P2FS_MAX_FDS) return wf_p2_fs_fail(result, EMFILE);
     int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *dir = fd < 0 ? NULL : fdopendir(fd);
     if (!dir) {
         int err = errno;
         if (fd >= 0) close(fd);
-        *result = wf_p2_fs_err(err);
-        return NULL;
+        return wf_p2_fs_fail(result, err);
     }
     dirent_stream *s = wf_xcalloc(1, sizeof *s);
     s->fs = d->fs;
@@ -469,10 +447,7 @@ P2FS_FN(read_directory_entry)
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) break;
     }
     size_t nl = strlen(de->d_name);
-    if (!wf_utf8_valid((const uint8_t *)de->d_name, nl)) {
-        *result = wf_p2_fs_err(EILSEQ);
-        return NULL;
-    }
+    if (!wf_utf8_valid((const uint8_t *)de->d_name, nl)) return wf_p2_fs_fail(result, EILSEQ);
     uint8_t t;
     switch (de->d_type) {
     case DT_REG: t = P2FS_T_REG; break;

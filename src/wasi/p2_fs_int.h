@@ -86,6 +86,11 @@ wf_error *wf_p2_fs_self(wf_cinstance *inst, const wf_wit_func *type, const wf_va
 wf_val wf_p2_fs_code(int host_errno);
 /* result::err(error-code) for a host errno (positive). */
 wf_val wf_p2_fs_err(int host_errno);
+/* result<_, error-code>: ok for 0, else wf_p2_fs_err(host_errno). */
+wf_val wf_p2_fs_unit(int host_errno);
+/* A method's answer for a failure the guest sees (not a trap): *result =
+ * wf_p2_fs_err(host_errno), returns NULL, as `return wf_p2_fs_fail(...)`. */
+wf_error *wf_p2_fs_fail(wf_val *result, int host_errno);
 /* descriptor-type of a host st_mode. */
 uint8_t wf_p2_fs_type(unsigned mode);
 wf_val wf_p2_fs_type_val(uint8_t t);

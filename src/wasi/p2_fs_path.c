@@ -48,7 +48,7 @@ static wf_error *begin(wf_cinstance *inst, const wf_wit_func *type, const wf_val
 }
 
 /* result<_, error-code> of a sandbox result (0 or -errno). */
-static wf_val unit(int r) { return r ? wf_p2_fs_err(-r) : wf_p2_ok_empty(); }
+static wf_val unit(int r) { return wf_p2_fs_unit(-r); }
 
 /* A directory argument other than self (link-at's and rename-at's target). */
 static wf_error *other_dir(wf_p2_ctx *cx, const wf_val *v, wf_p2_fs_desc **out, int *err)
@@ -86,10 +86,7 @@ static WF_P2_FN(open_at)
     bool changes = (df & (P2FS_WRITE | P2FS_MUTATE_DIR)) || (of & (P2FS_O_CREATE | P2FS_O_TRUNC));
     if (!err && changes && c.d->ro) err = EROFS;
     if (!err && c.d->fs->nfds >= P2FS_MAX_FDS) err = EMFILE;
-    if (err) {
-        *result = wf_p2_fs_err(err);
-        return NULL;
-    }
+    if (err) return wf_p2_fs_fail(result, err);
     int flags = O_CLOEXEC;
     if (of & P2FS_O_CREATE) flags |= O_CREAT;
     if (of & P2FS_O_EXCL) flags |= O_EXCL;
@@ -102,15 +99,12 @@ static WF_P2_FN(open_at)
     if (df & P2FS_RSYNC) flags |= O_RSYNC;
     int fd;
     int r = wf_sbx_open(wf_p2_fs_sbx(c.d), c.path, c.len, flags, 0666, follow, &fd);
-    if (r) {
-        *result = wf_p2_fs_err(-r);
-        return NULL;
-    }
+    if (r) return wf_p2_fs_fail(result, -r);
     struct stat st;
     if (fstat(fd, &st)) {
-        *result = wf_p2_fs_err(errno);
+        int err = errno;
         close(fd);
-        return NULL;
+        return wf_p2_fs_fail(result, err);
     }
     uint8_t t = wf_p2_fs_type(st.st_mode);
     uint8_t got = (uint8_t)(df & (P2FS_READ | P2FS_FILE_SYNC | P2FS_DATA_SYNC | P2FS_RSYNC));
@@ -125,9 +119,11 @@ static WF_P2_FN(open_at)
     return e;
 }
 
-static WF_P2_FN(stat_at)
+/* stat-at(path-flags, path) and metadata-hash-at: the entry's stat as a
+ * descriptor-stat or as its hash. */
+static wf_error *stat_at_as(wf_cinstance *inst, const wf_wit_func *type, const wf_val *args,
+                            size_t nargs, bool hash, wf_val *result)
 {
-    (void)env;
     at_call c;
     bool follow;
     wf_error *e;
@@ -136,23 +132,16 @@ static WF_P2_FN(stat_at)
         return e;
     struct stat st;
     int r = c.err ? -c.err : wf_sbx_stat(wf_p2_fs_sbx(c.d), c.path, c.len, follow, &st);
-    *result = r ? wf_p2_fs_err(-r) : wf_p2_ok(wf_p2_fs_stat_val(&st));
+    if (r) return wf_p2_fs_fail(result, -r);
+    *result = wf_p2_ok(hash ? wf_p2_fs_hash_val(c.d->fs, &st) : wf_p2_fs_stat_val(&st));
     return NULL;
 }
 
+static WF_P2_FN(stat_at) { (void)env; return stat_at_as(inst, type, args, nargs, false, result); }
 static WF_P2_FN(metadata_hash_at)
 {
     (void)env;
-    at_call c;
-    bool follow;
-    wf_error *e;
-    if ((e = begin(inst, type, args, nargs, 3, 2, &c)) ||
-        (e = wf_p2_fs_arg_follow(type, args, 1, &follow)))
-        return e;
-    struct stat st;
-    int r = c.err ? -c.err : wf_sbx_stat(wf_p2_fs_sbx(c.d), c.path, c.len, follow, &st);
-    *result = r ? wf_p2_fs_err(-r) : wf_p2_ok(wf_p2_fs_hash_val(c.d->fs, &st));
-    return NULL;
+    return stat_at_as(inst, type, args, nargs, true, result);
 }
 
 static WF_P2_FN(set_times_at)

@@ -46,6 +46,14 @@ wf_val wf_p2_fs_err(int err)
     return wf_p2_err(c);
 }
 
+wf_val wf_p2_fs_unit(int err) { return err ? wf_p2_fs_err(err) : wf_p2_ok_empty(); }
+
+wf_error *wf_p2_fs_fail(wf_val *result, int err)
+{
+    *result = wf_p2_fs_err(err);
+    return NULL;
+}
+
 static const char *const type_names[] = {
     "unknown", "block-device", "character-device", "directory", "fifo", "symbolic-link",
     "regular-file", "socket",

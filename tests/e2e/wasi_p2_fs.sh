@@ -32,9 +32,11 @@ node "$P2_HERE/embed.mjs" "$P2_JCO_OLD" "$T/p2fs.core.wasm" "$T/wit" probe "$T/p
     fail "embedding the world failed"
 p2_adapt "$CACHE" "$T/p2fs.emb.wasm" || fail "adapting failed"
 
+mkdir -p "$T/fs/ro/sub" "$T/fs/ro/empty"
 echo hi >"$T/fs/ro/greeting.txt"
+echo in >"$T/fs/ro/sub/in.txt"
 echo secret >"$T/fs/outside"
-snapshot() { (cd "$T/fs" && find . -path ./w -prune -o -printf '%p %y %s %m %T@\n' | sort && cat ro/greeting.txt outside); }
+snapshot() { (cd "$T/fs" && find . -path ./w -prune -o -printf '%p %y %s %m %T@\n' | sort && cat ro/greeting.txt ro/sub/in.txt outside); }
 snapshot >"$T/before"
 code=0
 "$WASMFN" exec --dir "$T/fs/w::/w" --dir "$T/fs/ro::/ro::ro" "$(p2_component "$CACHE" "$T/p2fs.emb.wasm")" \
