@@ -19,6 +19,7 @@ int wf_cli_one_operand(int argc, char **argv, void (*help)(FILE *out));
 int wf_cli_wast(int argc, char **argv);
 int wf_cli_check(int argc, char **argv);
 int wf_cli_hash(int argc, char **argv);
+int wf_cli_compile(int argc, char **argv);
 int wf_cli_call(int argc, char **argv);
 int wf_cli_exec(int argc, char **argv);
 int wf_cli_wit(int argc, char **argv);
