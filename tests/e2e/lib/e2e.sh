@@ -1,6 +1,5 @@
-# e2e.sh - what the end-to-end scripts share (the WASI ones so far); sourced
-# right after `set -u` / `set -eu`, with the script's own arguments ($1 the
-# wasmfn under test), as
+# e2e.sh - what the end-to-end scripts share; sourced right after `set -u`
+# / `set -eu`, with the script's own arguments ($1 the wasmfn under test), as
 #     . "$(dirname "$0")/lib/e2e.sh"
 # (lib/, not tests/e2e/: every tests/e2e/*.sh is a ctest test). It gives:
 #   E2E_NAME    the script's name: the first word of its failure messages
