@@ -14,12 +14,14 @@
  * The third is the issue's own case: a WASM function (wf_runtime_add_wasm,
  * WASI preview 1 linked) sleeping through poll_oneoff on one clock.
  *
- * Usage: bench_sleep [calls [workers [sleep_ms]]]
+ * Usage: bench_sleep [calls [workers [sleep_ms [tier]]]]; tier interp
+ * (default) or compiled (wasm/jit.h: every module compiled with LLVM).
  */
 #include <stdio.h>
 
 #include "runtime/runtime.h"
 #include "runtime/sched.h"
+#include "wasm/jit.h"
 #include "wasm/module.h"
 #include "wasm/runtime.h"
 #include "wasm/types.h"
@@ -214,6 +216,12 @@ int main(int argc, char **argv)
     int calls = argc > 1 ? atoi(argv[1]) : 1000;
     unsigned workers = argc > 2 ? (unsigned)atoi(argv[2]) : 2;
     int sleep = argc > 3 ? atoi(argv[3]) : 100;
+    wf_tier tier = WF_TIER_INTERP;
+    if (argc > 4 && (!wf_tier_parse(argv[4], &tier) || wf_jit_set_tier(tier))) {
+        fprintf(stderr, "bench_sleep: tier '%s' is not available\n", argv[4]);
+        return 2;
+    }
+    printf("tier: %s\n", tier == WF_TIER_INTERP ? "interpreted" : "compiled");
     wf_module *m;
     wf_error *err = wf_module_from_wat(WAT, strlen(WAT), &m);
     if (err) {

@@ -25,6 +25,7 @@ size_t wf_cli_print_diags(struct wf_registry *reg);
 int wf_cli_wast(int argc, char **argv);
 int wf_cli_check(int argc, char **argv);
 int wf_cli_hash(int argc, char **argv);
+int wf_cli_compile(int argc, char **argv);
 int wf_cli_call(int argc, char **argv);
 int wf_cli_exec(int argc, char **argv);
 int wf_cli_wit(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct {
     { "call", wf_cli_call, "call a function of a project once: wasmfn call DIR ID [ARG...]" },
     { "run", wf_cli_run, "serve a project's HTTP endpoints: wasmfn run DIR" },
     { "exec", wf_cli_exec, "run a WASI command module: wasmfn exec [--dir D] FILE.wasm [ARG...]" },
+    { "compile", wf_cli_compile, "fill the compiled tier's code cache: wasmfn compile FILE..." },
     { "wit", wf_cli_wit, "parse and resolve a WIT file or directory, print a summary" },
 };
 

@@ -55,6 +55,9 @@ static void usage(FILE *out)
         "  --admin ADDR         also serve GET /metrics (Prometheus text) and GET /healthz\n"
         "                       on ADDR\n"
         "  --no-reload          do not watch the project's files (SIGHUP still reloads)\n"
+        "  --tier=T             engine tier: interp (default), compiled (every module\n"
+        "                       compiled with LLVM at load, or loaded from the code\n"
+        "                       cache `wasmfn compile` fills) or auto\n"
         "\n"
         "Edits of the project's files reload it while it serves: requests in flight\n"
         "finish on the old version, new ones get the new one; a version that fails\n"
@@ -177,6 +180,13 @@ int wf_cli_run(int argc, char **argv)
             }
         } else if (!strcmp(a, "--quiet")) {
             quiet = true;
+        } else if (!strncmp(a, "--tier", 6)) {
+            int tr = wf_cli_tier_option("run", argc, argv, &i);
+            if (tr < 0) return WF_EXIT_USAGE;
+            if (tr == 0) {
+                fprintf(stderr, "wasmfn run: --tier takes auto, interp or compiled\n");
+                return WF_EXIT_USAGE;
+            }
         } else {
             fprintf(stderr, "wasmfn run: unknown option '%s'\n", a);
             usage(stderr);

@@ -1,6 +1,6 @@
 /*
  * tier.c - the `--tier=auto|interp|compiled` option shared by the commands
- * that run wasm (exec, call, wast): which engine tier runs the modules
+ * that run wasm (exec, call, run, wast): which engine tier runs the modules
  * they load (wasm/jit.h).
  */
 #include <stdio.h>

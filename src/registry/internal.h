@@ -20,6 +20,9 @@ typedef struct reg_file {
     char *ns;
     bool bad;               /* an error in this file: it loads nothing */
     size_t index;           /* position in load order */
+    /* set by the parallel read and parse, reported in file order after it */
+    wf_error *parse_err;
+    bool read_failed;       /* parse_err is the read's, not the YAML's */
 } reg_file;
 
 typedef struct reg_entry {
@@ -52,6 +55,18 @@ void wf_reg_diagf(wf_registry *r, reg_file *f, int line, const char *entry, cons
 /* Record a warning: the file still loads. */
 void wf_reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
     WF_PRINTF(5, 6);
+
+/* Diagnostics recorded on a thread between wf_reg_diag_capture(v) and
+ * wf_reg_diag_capture(NULL) go to v instead of the registry; then
+ * wf_reg_diag_merge adds them (file `f`, marking it bad for an error) in
+ * the order the items would have been loaded one by one. */
+typedef WF_VEC(wf_reg_diag) wf_reg_diag_vec;
+void wf_reg_diag_capture(wf_reg_diag_vec *v);
+void wf_reg_diag_merge(wf_registry *r, reg_file *f, wf_reg_diag_vec *v);
+
+/* par.c: fn(ctx, i) for every i < n, on several threads when
+ * worth_threads (and the machine has cores), in no particular order. */
+void wf_reg_par_for(size_t n, bool worth_threads, void (*fn)(void *ctx, size_t i), void *ctx);
 
 /* yaml.c: parse a YAML document into a node tree (a missing document is an
  * empty map). Errors carry line and col. */

@@ -15,6 +15,10 @@
 
 #include "base/file.h"
 
+/* Where this thread's diagnostics go instead of the registry (see
+ * wf_reg_diag_capture), or NULL. */
+static _Thread_local wf_reg_diag_vec *tl_capture;
+
 static void add_diag(wf_registry *r, reg_file *f, int line, const char *entry, bool warning,
                      const char *fmt, va_list ap)
 {
@@ -25,7 +29,8 @@ static void add_diag(wf_registry *r, reg_file *f, int line, const char *entry, b
     d.entry = entry ? wf_xstrdup(entry) : NULL;
     d.warning = warning;
     if (vasprintf(&d.message, fmt, ap) < 0) d.message = wf_xstrdup(fmt);
-    wf_vec_push(&r->diags, d);
+    if (tl_capture) wf_vec_push(tl_capture, d);
+    else wf_vec_push(&r->diags, d);
 }
 
 void wf_reg_diagf(wf_registry *r, reg_file *f, int line, const char *entry, const char *fmt, ...)
@@ -34,6 +39,7 @@ void wf_reg_diagf(wf_registry *r, reg_file *f, int line, const char *entry, cons
     va_start(ap, fmt);
     add_diag(r, f, line, entry, false, fmt, ap);
     va_end(ap);
+    if (tl_capture) return;         /* counted by wf_reg_diag_merge */
     r->nerrors++;
     if (f) f->bad = true;
 }
@@ -44,6 +50,19 @@ void wf_reg_warn(wf_registry *r, reg_file *f, int line, const char *entry, const
     va_start(ap, fmt);
     add_diag(r, f, line, entry, true, fmt, ap);
     va_end(ap);
+}
+
+void wf_reg_diag_capture(wf_reg_diag_vec *v) { tl_capture = v; }
+
+void wf_reg_diag_merge(wf_registry *r, reg_file *f, wf_reg_diag_vec *v)
+{
+    for (size_t i = 0; i < v->len; i++) {
+        wf_vec_push(&r->diags, v->data[i]);
+        if (v->data[i].warning) continue;
+        r->nerrors++;
+        if (f) f->bad = true;
+    }
+    wf_vec_free(v);
 }
 
 char *wf_reg_diag_format(const wf_reg_diag *d)
@@ -149,20 +168,28 @@ static void nul_diag(wf_registry *r, reg_file *f, const wf_reg_node *bad, const 
     wf_reg_diagf(r, f, bad->line, id, "a string holds a NUL character (\\0), which is not allowed");
 }
 
-static void load_file(wf_registry *r, reg_file *f)
+/* Read and parse one file (on any thread): its tree, or its error. */
+static void parse_file(reg_file *f)
 {
     uint8_t *text = NULL;
     size_t len = 0;
-    wf_error *e = wf_file_read(f->abs, &text, &len);
-    if (e) {
-        wf_reg_diagf(r, f, 0, NULL, "cannot read the file: %s", e->message);
-        wf_error_free(e);
+    f->parse_err = wf_file_read(f->abs, &text, &len);
+    if (f->parse_err) {
+        f->read_failed = true;
         return;
     }
-    e = wf_reg_yaml_parse((const char *)text, len, &f->root);
+    f->parse_err = wf_reg_yaml_parse((const char *)text, len, &f->root);
     free(text);
+}
+
+/* The header and entries of a parsed file, in load order. */
+static void load_file(wf_registry *r, reg_file *f)
+{
+    wf_error *e = f->parse_err;
+    f->parse_err = NULL;
     if (e) {
-        wf_reg_diagf(r, f, e->line, NULL, "bad YAML (column %d): %s", e->col, e->message);
+        if (f->read_failed) wf_reg_diagf(r, f, 0, NULL, "cannot read the file: %s", e->message);
+        else wf_reg_diagf(r, f, e->line, NULL, "bad YAML (column %d): %s", e->col, e->message);
         wf_error_free(e);
         return;
     }
@@ -277,6 +304,55 @@ static bool is_env_kind(wf_reg_kind k)
     return k >= WF_REG_ENV_STORAGE_OS && k <= WF_REG_ENV_VARIABLE;
 }
 
+/* ---- the parallel phases ---------------------------------------------- */
+
+/* Below this many bytes of YAML (~20 ms of parsing), or inline modules
+ * (~5 us each to compile), threads cost more than they save. */
+#define PAR_MIN_BYTES (512u << 10)
+#define PAR_MIN_MODULES 2000
+
+static void parse_one(void *ctx, size_t i)
+{
+    wf_registry *r = ctx;
+    parse_file(r->files.data[i]);
+}
+
+typedef struct compile_job {
+    wf_registry *r;
+    reg_entry **entries;        /* the inline modules to compile */
+    wf_reg_diag_vec *diags;     /* each one's diagnostics */
+} compile_job;
+
+static void compile_one(void *ctx, size_t i)
+{
+    compile_job *j = ctx;
+    wf_reg_diag_capture(&j->diags[i]);
+    wf_reg_compile_entry(j->r, j->entries[i]);
+    wf_reg_diag_capture(NULL);
+}
+
+/* Compile every checked entry: inline modules (function.wat, independent
+ * of each other) on several threads, then the others in order (a
+ * function.wasm may share an earlier one's compiled binary). Full
+ * validation of every module either way: a check finds every error. */
+static void compile_all(wf_registry *r)
+{
+    WF_VEC(reg_entry *) wat = { 0 };
+    for (size_t i = 0; i < r->all.len; i++)
+        if (r->all.data[i]->checked && r->all.data[i]->pub.kind == WF_REG_FUNCTION_WAT)
+            wf_vec_push(&wat, r->all.data[i]);
+    if (wat.len) {
+        compile_job j = { r, wat.data, wf_xcalloc(wat.len, sizeof *j.diags) };
+        wf_reg_par_for(wat.len, wat.len >= PAR_MIN_MODULES, compile_one, &j);
+        for (size_t i = 0; i < wat.len; i++) wf_reg_diag_merge(r, wat.data[i]->file, &j.diags[i]);
+        free(j.diags);
+    }
+    wf_vec_free(&wat);
+    for (size_t i = 0; i < r->all.len; i++)
+        if (r->all.data[i]->checked && r->all.data[i]->pub.kind != WF_REG_FUNCTION_WAT)
+            wf_reg_compile_entry(r, r->all.data[i]);
+}
+
 wf_error *wf_registry_load(const char *dir, wf_registry **out)
 {
     *out = NULL;
@@ -292,6 +368,7 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
     r->root = wf_xstrdup(real);
 
     strvec rels = { 0 };
+    size_t yaml_bytes = 0;
     walk(r->root, "", &rels, 0);
     for (size_t i = 0; i < rels.len; i++) {
         reg_file *f = wf_xcalloc(1, sizeof *f);
@@ -301,9 +378,13 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
         char *slash = strrchr(f->abs, '/');
         f->dir = wf_xstrndup(f->abs, (size_t)(slash - f->abs));
         wf_vec_push(&r->files, f);
-        load_file(r, f);
+        if (stat(f->abs, &st) == 0) yaml_bytes += (size_t)st.st_size;
     }
     wf_vec_free(&rels);
+    /* The files parse independently (most of a large project's load);
+     * their headers and entries are then taken in order. */
+    wf_reg_par_for(r->files.len, r->files.len > 1 && yaml_bytes >= PAR_MIN_BYTES, parse_one, r);
+    for (size_t i = 0; i < r->files.len; i++) load_file(r, r->files.data[i]);
     if (!r->files.len)
         wf_reg_diagf(r, NULL, 0, NULL, "no _index.yaml found below %s", dir);
 
@@ -323,8 +404,7 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
         }
     for (size_t i = 0; i < r->all.len; i++)
         if (r->all.data[i]->checked) wf_reg_check_refs(r, r->all.data[i]);
-    for (size_t i = 0; i < r->all.len; i++)
-        if (r->all.data[i]->checked) wf_reg_compile_entry(r, r->all.data[i]);
+    compile_all(r);
 
     for (size_t i = 0; i < r->all.len; i++) {
         reg_entry *e = r->all.data[i];

@@ -56,6 +56,7 @@ void wf_exec_state_reset(void *p)
 {
     wf_thread *t = p;
     t->stack_end = t->stack + WF_STACK_SLOTS;
+    t->stack_limit_bytes = 0;
     t->sp = t->stack;
     t->frames_end = t->frames + WF_MAX_FRAMES;
     t->fsp = t->frames;
@@ -106,6 +107,7 @@ static void set_stack_limit(wf_thread *t, size_t bytes)
     }
     t->stack_end = t->stack + slots;
     t->frames_end = t->frames + frames;
+    t->stack_limit_bytes = bytes;
 }
 
 void wf_exec_set_interrupt(volatile uint32_t *flag)
@@ -238,6 +240,20 @@ static wf_error *call_on_fiber(wf_func *f, wf_slot *slots)
     return c.err;
 }
 
+/* Where compiled code's native stack ends for a top-level call starting
+ * here: the configured limit (wf_exec_set_stack_limit) below this frame,
+ * but never closer to the fiber stack's end than WF_JIT_STACK_MARGIN,
+ * room kept for the host functions, helpers and interpreted calls it
+ * makes. */
+static uintptr_t jit_stack_limit(const wf_thread *t, wf_fiber *fb)
+{
+    uintptr_t floor = (uintptr_t)wf_fiber_stack_lo(fb) + WF_JIT_STACK_MARGIN;
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    size_t bytes = t->stack_limit_bytes;
+    if (bytes && here > floor && here - floor > bytes) return here - bytes;
+    return floor;
+}
+
 wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
 {
     if (f->host) {
@@ -265,9 +281,8 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     wf_error *err;
     if (t->depth == 0) {
         /* Compiled code (jit/) runs on this fiber's stack: it traps when
-         * less than WF_JIT_STACK_MARGIN is left, room kept for the host
-         * functions, helpers and interpreted calls it makes. */
-        t->jit_stack_limit = (uintptr_t)wf_fiber_stack_lo(fb) + WF_JIT_STACK_MARGIN;
+         * its native stack passes the limit. */
+        t->jit_stack_limit = jit_stack_limit(t, fb);
     }
     t->depth++;
     t->trap_jmp = &jb;

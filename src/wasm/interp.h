@@ -321,6 +321,10 @@ typedef struct wf_thread {
      * fault, "out of bounds memory access"). */
     uintptr_t jit_stack_limit;
     wf_error *jit_err;
+    /* The configured stack limit (wf_exec_set_stack_limit, 0: none): for
+     * the interpreter stack_end and frames_end, for compiled code
+     * jit_stack_limit, set from it at each top-level call. */
+    size_t stack_limit_bytes;
 } wf_thread;
 
 wf_thread *wf_thread_get(void);

@@ -38,6 +38,29 @@ void wf_jit_set_verbose(bool on);
 /* LLVM's optimisation level for later compilations (0..3, default 2). */
 void wf_jit_set_opt_level(int level);
 
+/* The on-disk code cache (jit/cache.c): dir, or NULL for none. Without a
+ * call: $WASMFN_CACHE_DIR ("off": none), else $XDG_CACHE_HOME/wasmfn,
+ * else $HOME/.cache/wasmfn. */
+void wf_jit_set_cache_dir(const char *dir);
+/* The cache directory in force (malloc'd), NULL when there is none. */
+char *wf_jit_cache_dir(void);
+
+/* What the tier did with a module (wf_jit_module_stats). */
+typedef struct wf_jit_stats {
+    uint32_t ndefined;      /* defined functions */
+    uint32_t ncompiled;     /* of them, running natively */
+    double ms;              /* wall time to compile or load its code */
+    bool cached;            /* loaded from the code cache (disk or this process) */
+} wf_jit_stats;
+/* false when m has no native code. */
+bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out);
+
+/* Progress of long compilations, for a terminal's progress line: called
+ * from the compiling thread with the phase ("translate", "optimise",
+ * "codegen"), and for translate the functions done of total. */
+typedef void (*wf_jit_progress_fn)(void *ctx, const char *phase, uint32_t done, uint32_t total);
+void wf_jit_set_progress(wf_jit_progress_fn fn, void *ctx);
+
 /* Compile every defined function of m (already validated and linked); the
  * functions that compile run natively from now on. Errors are internal
  * (LLVM failed); m then stays fully interpreted. */

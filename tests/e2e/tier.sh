@@ -4,7 +4,8 @@
 # give the same output interpreted and compiled, and native gcc's; a trap,
 # a deep recursion, an import called from compiled code and a CPU loop
 # stopped by `call --timeout`; `wast -v` names the functions left
-# interpreted; bad --tier values are usage errors.
+# interpreted; bad --tier values are usage errors; max_stack_kb bounds
+# compiled recursion as it does interpreted; `run --tier=compiled` serves.
 # Skipped (77) in a build without the tier.
 set -eu
 WASMFN=$1
@@ -12,6 +13,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# the code cache of these runs, never the user's
+export WASMFN_CACHE_DIR="$T/cache"
 fail() { echo "tier: $*"; exit 1; }
 
 if "$WASMFN" wast --tier=compiled /dev/null 2>&1 | grep -q "no compiled tier"; then
@@ -75,7 +78,7 @@ grep -q "function 7 tail_other stays interpreted: return_call to a function of a
     fail "-v: $(cat "$T/err")"
 grep -q "compiled tier: 7 of 8 functions compiled" "$T/err" || fail "-v: $(cat "$T/err")"
 
-# A compiled CPU loop stops at the deadline.
+# A project: a CPU loop, a recursion with and without max_stack_kb.
 P=$T/proj
 mkdir -p "$P"
 cat >"$P/_index.yaml" <<'Y'
@@ -90,11 +93,69 @@ entries:
     method: spin
     pool:
       type: inline
+  - name: rec
+    kind: function.wat
+    source: |
+      (module
+        (func $rec (export "rec") (param i32) (result i32)
+          (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+            (else (i32.add (local.get 0) (call $rec (i32.sub (local.get 0) (i32.const 1))))))))
+    wit: |
+      rec: func(n: s32) -> s32;
+    method: rec
+    limits:
+      max_stack_kb: 64
+    pool:
+      type: inline
+  - name: rec-default
+    kind: function.wat
+    source: |
+      (module
+        (func $rec (export "rec") (param i32) (result i32)
+          (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+            (else (i32.add (local.get 0) (call $rec (i32.sub (local.get 0) (i32.const 1))))))))
+    wit: |
+      rec: func(n: s32) -> s32;
+    method: rec
+    pool:
+      type: inline
 Y
+
+# The configured stack limit (max_stack_kb) bounds compiled code too: 5,000
+# frames fit in the default stack but not in 64 KB, on either tier.
+for tier in interp compiled; do
+    out=$("$WASMFN" call --tier=$tier "$P" t:rec 200 2>&1) || fail "rec 200 $tier: $out"
+    [ "$out" = 20100 ] || fail "rec 200 $tier: $out"
+    out=$("$WASMFN" call --tier=$tier "$P" t:rec-default 5000 2>&1) || fail "rec-default 5000 $tier: $out"
+    [ "$out" = 12502500 ] || fail "rec-default 5000 $tier: $out"
+    rc=0; "$WASMFN" call --tier=$tier "$P" t:rec 5000 >"$T/out" 2>"$T/err" || rc=$?
+    [ $rc -eq 1 ] || fail "rec 5000 $tier under 64 KB: exit $rc: $(cat "$T/out" "$T/err")"
+    grep -q "^error: TRAP: t:rec: call stack exhausted" "$T/err" || fail "rec 5000 $tier: $(cat "$T/err")"
+    # the instance still serves after the trap
+    out=$("$WASMFN" call --tier=$tier "$P" t:rec 10 2>&1) || fail "rec 10 $tier: $out"
+    [ "$out" = 55 ] || fail "rec 10 $tier: $out"
+done
+
+# A compiled CPU loop stops at the deadline.
 start=$(date +%s%N)
 rc=0; "$WASMFN" call --timeout 300 --tier=compiled "$P" t:spin >"$T/out" 2>"$T/err" || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $rc -eq 1 ] || fail "spin: exit $rc: $(cat "$T/out" "$T/err")"
 grep -qi "timeout\|interrupted" "$T/err" "$T/out" || fail "spin: $(cat "$T/out" "$T/err")"
 [ "$ms" -lt 5000 ] || fail "spin: stopped after $ms ms"
+# wasmfn run --tier=compiled serves through compiled code (the project of
+# http_serve.sh): a result, a trap, a bad --tier.
+rc=0; "$WASMFN" run --tier=fast "$HERE/http_project" 2>"$T/err" || rc=$?
+[ $rc -eq 2 ] && grep -q "takes auto, interp or compiled, got 'fast'" "$T/err" || fail "run --tier=fast: exit $rc: $(cat "$T/err")"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+WASMFN_JIT_VERBOSE=1 WF_TEST_ADDR=127.0.0.1:$port "$WASMFN" run --tier=compiled "$HERE/http_project" 2>"$T/runlog" &
+pid=$!
+for i in $(seq 1 600); do grep -q '^listening:' "$T/runlog" && break; sleep 0.1; done
+body=$(curl -s -X POST --data '{"x": 2, "y": 40}' "http://127.0.0.1:$port/api/add")
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/crash")
+kill $pid; wait $pid || true
+[ "$body" = 42 ] || fail "run --tier=compiled: add gave '$body': $(tail -5 "$T/runlog")"
+[ "$code" = 500 ] || fail "run --tier=compiled: crash gave $code"
+grep -q "functions compiled in\|functions loaded from the code cache in" "$T/runlog" || fail "run --tier=compiled compiled nothing: $(head -5 "$T/runlog")"
+
 echo "tier: ok"

@@ -29,9 +29,11 @@ node "$P2_HERE/embed.mjs" "$P2_JCO_OLD" "$T/p2fs.core.wasm" "$T/wit" probe "$T/p
 e2e_adapt "$T/p2fs.emb.wasm"
 COMP=$(e2e_component "$T/p2fs.emb.wasm")
 
+mkdir -p "$T/fs/ro/sub" "$T/fs/ro/empty"
 echo hi >"$T/fs/ro/greeting.txt"
+echo in >"$T/fs/ro/sub/in.txt"
 echo secret >"$T/fs/outside"
-snapshot() { (cd "$T/fs" && find . -path ./w -prune -o -printf '%p %y %s %m %T@\n' | sort && cat ro/greeting.txt outside); }
+snapshot() { (cd "$T/fs" && find . -path ./w -prune -o -printf '%p %y %s %m %T@\n' | sort && cat ro/greeting.txt ro/sub/in.txt outside); }
 snapshot >"$T/before"
 code=0
 "$WASMFN" exec --dir "$T/fs/w::/w" --dir "$T/fs/ro::/ro::ro" "$COMP" \

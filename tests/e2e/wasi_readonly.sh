@@ -68,7 +68,7 @@ YAML
 FS=$P/fs
 fresh() {
     rm -rf "$FS"
-    mkdir -p "$FS/rw" "$FS/ro/sub"
+    mkdir -p "$FS/rw" "$FS/ro/sub/empty"
     echo outside >"$FS/outside.txt"
     echo data >"$FS/ro/data.txt"
     echo inner >"$FS/ro/sub/inner.txt"
@@ -133,6 +133,24 @@ ro-open-subdir 0
 ro-subdir-write 69
 ro-subdir-link-out 69
 ro-subdir-create 69
+ro-subdir-trunc 69
+ro-subdir-unlink 69
+ro-subdir-mkdir 69
+ro-subdir-rmdir 69
+ro-subdir-symlink 69
+ro-subdir-rename-out 69
+ro-subdir-rename-within 69
+ro-subdir-times 69
+ro-unlink 69
+ro-unlink-symlink 69
+ro-mkdir 69
+ro-rmdir 69
+ro-symlink 69
+ro-times 69
+ro-times-follow 69
+ro-rename-within 69
+link-rw-to-ro 69
+symlink-rw-to-ro 69
 sym-host-rel 63
 sym-host-abs 63
 sym-host-nofollow 32

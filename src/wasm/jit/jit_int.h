@@ -85,6 +85,22 @@ enum {
 };
 
 
+/* ---- cache.c: the on-disk code cache --------------------------------------- */
+#include "base/sha256.h"
+
+typedef enum { WF_JIT_CACHE_OFF, WF_JIT_CACHE_MISS, WF_JIT_CACHE_BAD, WF_JIT_CACHE_HIT } wf_jit_cache_status;
+
+/* m's cache key; false when there can be no cache entry (no build id). */
+bool wf_jit_cache_key(const wf_module *m, const char *cpu, const char *features, int opt_level,
+                      uint8_t key[WF_SHA256_LEN]);
+/* HIT: *obj (malloc'd, *objlen bytes) and compiled[0..nfuncs) from the
+ * entry of key. BAD: an entry is there but damaged or of another format. */
+wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, bool *compiled,
+                                      uint8_t **obj, size_t *objlen);
+/* Write the entry of key atomically (temporary file, rename). */
+wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const bool *compiled,
+                             const uint8_t *obj, size_t objlen);
+
 /* ---- translate.c --------------------------------------------------------- */
 #include <llvm-c/Core.h>
 

@@ -12,7 +12,11 @@
  * Memory accesses are not bounds checked: the instance's memory lies in a
  * guard reservation (runtime.h), base + 33-bit address, so an access past
  * the end faults and trap.c turns the fault into a trap, as for the
- * interpreter. Interrupts are checked at function entries and loop headers,
+ * interpreter. That makes every access a possible trap, which LLVM does not
+ * know of a plain load or store: it deletes a load whose value is unused and
+ * moves accesses across each other, so an out-of-bounds access would not
+ * trap, or trap after a store that follows it. Every access is therefore
+ * volatile: LLVM keeps each one and their order (access_observable). Interrupts are checked at function entries and loop headers,
  * the native stack at function entries.
  *
  * What the tier does not translate (a v128 value, an unsupported tail
@@ -683,7 +687,13 @@ static bool op_call_indirect(tfn *f, bool tail)
     LLVMPositionBuilderAtEnd(tm->B, ok);
     /* The type: canonical, so equal types are one pointer; else subtyping. */
     LLVMValueRef have = load_at(f, tm->ptr, callee, offsetof(wf_func, type));
-    LLVMValueRef wantp = LLVMConstIntToPtr(k64(tm, (uint64_t)(uintptr_t)want), tm->ptr);
+    /* The canonical type is read from the running instance's module, not
+     * baked in as a constant: the code does not depend on this process's
+     * addresses, so it can be cached on disk (jit/cache.c) and shared by
+     * every module with the same bytes. */
+    _Static_assert(sizeof(wf_typedef) == sizeof(void *), "wf_typedef is one pointer");
+    LLVMValueRef mod = load_at(f, tm->ptr, f->inst, offsetof(wf_instance, module));
+    LLVMValueRef wantp = load_elem(f, mod, offsetof(wf_module, types), k64(tm, ti));
     LLVMBasicBlockRef check = new_block(f, "sub"), typed = new_block(f, "typed");
     LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, have, wantp, ""), typed, check);
     LLVMPositionBuilderAtEnd(tm->B, check);
@@ -729,6 +739,15 @@ static LLVMValueRef effective(tfn *f, LLVMValueRef addr, uint64_t offset)
     return LLVMBuildGEP2(tm->B, tm->i8, f->mb, &a, 1, "");
 }
 
+/* A wasm memory access may trap: LLVM must neither delete it (a load
+ * whose value goes unused) nor reorder it with another access (a store
+ * done before an earlier access traps). Volatile gives both; the guard
+ * reservation still does the bounds check, for nothing. */
+static void access_observable(LLVMValueRef access)
+{
+    LLVMSetVolatile(access, 1);
+}
+
 static bool op_load(tfn *f, LLVMTypeRef mty, LLVMTypeRef rty, bool sign)
 {
     tmod *tm = f->tm;
@@ -738,6 +757,7 @@ static bool op_load(tfn *f, LLVMTypeRef mty, LLVMTypeRef rty, bool sign)
     LLVMValueRef p = effective(f, pop(f), off);
     LLVMValueRef v = LLVMBuildLoad2(tm->B, mty, p, "");
     LLVMSetAlignment(v, 1);
+    access_observable(v);
     if (mty != rty) v = sign ? LLVMBuildSExt(tm->B, v, rty, "") : LLVMBuildZExt(tm->B, v, rty, "");
     push(f, v);
     return true;
@@ -754,6 +774,7 @@ static bool op_store(tfn *f, LLVMTypeRef mty)
     if (LLVMTypeOf(v) != mty) v = LLVMBuildTrunc(tm->B, v, mty, "");
     LLVMValueRef s = LLVMBuildStore(tm->B, v, p);
     LLVMSetAlignment(s, 1);
+    access_observable(s);
     return true;
 }
 
@@ -1186,15 +1207,7 @@ static bool body(tfn *f)
             if (!op_call_ref(f, op == 0x15)) return false;
             break;
         case 0x1A: /* drop */
-            if (dead) break;
-            {
-                /* A load dropped at once still has to trap when out of
-                 * bounds: keep it from being deleted. */
-                LLVMValueRef v = pop(f);
-                if (LLVMIsALoadInst(v)) LLVMSetVolatile(v, 1);
-                else if ((LLVMIsASExtInst(v) || LLVMIsAZExtInst(v)) && LLVMIsALoadInst(LLVMGetOperand(v, 0)))
-                    LLVMSetVolatile(LLVMGetOperand(v, 0), 1);
-            }
+            if (!dead) pop(f);   /* a dropped load stays: access_observable */
             break;
         case 0x1B: case 0x1C: {
             if (op == 0x1C) {

@@ -3,7 +3,8 @@
  * tests/e2e/wasi_hostile.sh. It calls the preview 1 functions directly
  * (not through wasi-libc's path lookup, which would refuse some of these
  * before the host sees them) and prints one line per attempt:
- * "NAME ERRNO" with WASI's errno number (0 = success).
+ * "NAME ERRNO" with WASI's errno number (0 = success). Every path-taking
+ * call is tried against the outside by "..", absolute path and symlink.
  *
  * fd 3 is a writable mount, fd 4 a read-only one (see the script).
  * Built with -DWF_ADAPTED for the run as a component through jco's preview
@@ -95,6 +96,39 @@ int main(void)
         report("ro-fd-allocate", __wasi_fd_allocate(fd, 0, 100));
         (void)__wasi_fd_close(fd);
     }
+    /* Every path-taking call against the outside by each route: "..", an
+     * absolute path, and the host's symlink `dirlink` (to the mount's
+     * parent). */
+    static const char *const how[] = { "dotdot", "abs", "dirlink" };
+    static const char *const out_file[] = { "../outside.txt", "/outside.txt", "dirlink/outside.txt" };
+    static const char *const out_new[] = { "../evil", "/evil", "dirlink/evil" };
+    static const char *const out_dir[] = { "../robox/empty", "/robox/empty", "dirlink/robox/empty" };
+    char name[64];
+#define OUT(what, call) (snprintf(name, sizeof name, "out-%s-%s", what, how[i]), report(name, call))
+    for (int i = 0; i < 3; i++) {
+        const char *f = out_file[i], *nw = out_new[i], *dir = out_dir[i];
+        OUT("open-trunc", open_at(RW, 1, f, __WASI_OFLAGS_TRUNC, WR));
+        OUT("open-write-nofollow", open_at(RW, 0, f, 0, WR));
+        OUT("create", open_at(RW, 1, nw, __WASI_OFLAGS_CREAT, WR));
+        OUT("open-dir", open_at(RW, 1, dir, __WASI_OFLAGS_DIRECTORY, RD));
+        OUT("mkdir", __wasi_path_create_directory(RW, nw));
+        OUT("rmdir", __wasi_path_remove_directory(RW, dir));
+        OUT("unlink", __wasi_path_unlink_file(RW, f));
+        OUT("symlink-new", __wasi_path_symlink("inside.txt", RW, nw));
+        OUT("link-from", __wasi_path_link(RW, 0, f, RW, "hard3"));
+        OUT("link-from-follow", __wasi_path_link(RW, 1, f, RW, "hard3"));
+        OUT("link-to", __wasi_path_link(RW, 0, "inside.txt", RW, nw));
+        OUT("rename-from", __wasi_path_rename(RW, f, RW, "taken2.txt"));
+        OUT("rename-to", __wasi_path_rename(RW, "inside.txt", RW, nw));
+        OUT("times", __wasi_path_filestat_set_times(RW, 1, f, 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
+        OUT("times-nofollow", __wasi_path_filestat_set_times(RW, 0, f, 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
+        OUT("stat", __wasi_path_filestat_get(RW, 1, f, &st));
+        OUT("readlink", __wasi_path_readlink(RW, f, buf, sizeof buf, &n));
+        /* from the read-only mount, by the same routes */
+        OUT("ro-link-from", __wasi_path_link(RO, 0, f, RW, "hard4"));
+        OUT("ro-rename-to", __wasi_path_rename(RO, "data.txt", RO, nw));
+    }
+#undef OUT
 #ifndef WF_ADAPTED
     /* Bad guest pointers are `fault`, never a crash. (Through the preview 1
      * adapter they are the adapter's own accesses: a trap in the guest.) */

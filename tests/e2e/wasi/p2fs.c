@@ -10,7 +10,10 @@
  * through preview 1 and the adapter), the world p2fs.wit embedded, then
  * jco's preview 1 adapter makes the command component. Preopens: /w
  * (writable, empty) and /ro (read-only, holding greeting.txt). Prints one
- * line per check: "name value".
+ * line per check: "name value". Every path-taking call is tried against
+ * the outside (by "..", absolute path, symlink) and the read-only mount
+ * (directly, into and within it, through a subdirectory, through a symlink
+ * in /w): none may succeed (issue 15).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -387,6 +390,116 @@ int main(void)
     line("ro-append-stream", res(r, 4));
     set_times_at(ro, 0, "greeting.txt", 12, NOW, 0, 0, NOW, 0, 0, r);
     line("ro-set-times-at", res(r, 1));
+
+    /* Every path-taking call against what lies outside /w: by "..", by an
+     * absolute path, and through the guest's symlink `up` (the mounts'
+     * parent's parent). Any "ok" is an escape; the script also checks that
+     * nothing outside /w changed. */
+    static const char *const how[] = { "dotdot", "abs", "symlink" };
+    static const char *const out_file[] = { "../outside", "/outside", "up/fs/outside" };
+    static const char *const out_new[] = { "../new", "/new", "up/fs/new" };
+    static const char *const out_dir[] = { "..", "/", "up/fs" };
+    char name[64];
+#define OUT(what, v) (snprintf(name, sizeof name, "out-%s-%s", what, how[i]), line(name, v))
+    for (int i = 0; i < 3; i++) {
+        const char *f = out_file[i], *nw = out_new[i], *dir = out_dir[i];
+        int32_t h = open(w, FOLLOW, f, 0, F_READ, &why);
+        OUT("open-read", why);
+        if (h >= 0) drop_desc(h);
+        open(w, FOLLOW, f, O_TRUNC, F_READ | F_WRITE, &why);
+        OUT("open-trunc", why);
+        open(w, 0, f, 0, F_WRITE, &why);
+        OUT("open-write-nofollow", why);
+        open(w, FOLLOW, nw, O_CREATE, F_WRITE, &why);
+        OUT("open-create", why);
+        open(w, FOLLOW, dir, O_DIRECTORY, F_READ | F_MUTATE, &why);
+        OUT("open-dir-mutate", why);
+        OUT("mkdir", unit_at(mkdir_at, w, nw));
+        OUT("rmdir", unit_at(rmdir_at, w, dir));
+        OUT("unlink", unit_at(unlink_at, w, f));
+        symlink_at(w, "a.txt", 5, nw, strlen(nw), r);
+        OUT("symlink-new", res(r, 1));
+        link_at(w, 0, f, strlen(f), w, "stolen", 6, r);
+        OUT("link-from", res(r, 1));
+        link_at(w, FOLLOW, f, strlen(f), w, "stolen", 6, r);
+        OUT("link-from-follow", res(r, 1));
+        link_at(w, 0, "a.txt", 5, w, nw, strlen(nw), r);
+        OUT("link-to", res(r, 1));
+        rename_at(w, f, strlen(f), w, "taken", 5, r);
+        OUT("rename-from", res(r, 1));
+        rename_at(w, "a.txt", 5, w, nw, strlen(nw), r);
+        OUT("rename-to", res(r, 1));
+        set_times_at(w, FOLLOW, f, strlen(f), NOW, 0, 0, NOW, 0, 0, r);
+        OUT("set-times-at", res(r, 1));
+        set_times_at(w, 0, f, strlen(f), NOW, 0, 0, NOW, 0, 0, r);
+        OUT("set-times-at-nofollow", res(r, 1));
+        readlink_at(w, f, strlen(f), r);
+        OUT("readlink", res(r, 4));
+        OUT("stat", stat_line(w, FOLLOW, f, NULL, NULL));
+        mhash_at(w, FOLLOW, f, strlen(f), r);
+        OUT("hash-at", res(r, 8));
+    }
+#undef OUT
+
+    /* The read-only mount by every other route: calls that name two
+     * directories (into it, within it), its subdirectory's descriptor (with
+     * "..", back to its root), a stream on a read-only file, and a
+     * symlink in /w pointing into it. */
+    line("ro-rmdir", unit_at(rmdir_at, ro, "empty"));
+    line("ro-rmdir-full", unit_at(rmdir_at, ro, "sub"));
+    rename_at(ro, "greeting.txt", 12, ro, "moved", 5, r);
+    line("ro-rename-within", res(r, 1));
+    rename_at(w, "a.txt", 5, ro, "a.txt", 5, r);
+    line("ro-rename-into", res(r, 1));
+    rename_at(w, "a.txt", 5, ro, "greeting.txt", 12, r);
+    line("ro-rename-over", res(r, 1));
+    link_at(w, 0, "a.txt", 5, ro, "hard", 4, r);
+    line("ro-link-into", res(r, 1));
+    link_at(ro, 0, "greeting.txt", 12, ro, "hard", 4, r);
+    line("ro-link-within", res(r, 1));
+    symlink_at(ro, "../w/a.txt", 10, "l2", 2, r);
+    line("ro-symlink-out", res(r, 1));
+    open(ro, 0, "new.txt", O_CREATE | O_EXCL, F_READ, &why);
+    line("ro-open-create-excl", why);
+    open(ro, 0, "greeting.txt", O_CREATE, F_READ, &why);
+    line("ro-open-create-existing", why);
+    open(ro, 0, "sub", O_DIRECTORY, F_READ | F_MUTATE, &why);
+    line("ro-open-sub-mutate", why);
+    write_stream(g, 0, r);
+    line("ro-write-stream", res(r, 4));
+    int32_t sub = open(ro, 0, "sub", O_DIRECTORY, F_READ, &why);
+    line("ro-open-sub", why);
+    line("ro-sub-mkdir", unit_at(mkdir_at, sub, "x"));
+    line("ro-sub-unlink", unit_at(unlink_at, sub, "in.txt"));
+    line("ro-sub-rmdir-dotdot", unit_at(rmdir_at, sub, "../empty"));
+    symlink_at(sub, "in.txt", 6, "l", 1, r);
+    line("ro-sub-symlink", res(r, 1));
+    link_at(sub, 0, "in.txt", 6, w, "stolen", 6, r);
+    line("ro-sub-link-out", res(r, 1));
+    rename_at(sub, "in.txt", 6, w, "stolen", 6, r);
+    line("ro-sub-rename-out", res(r, 1));
+    set_times_at(sub, 0, "in.txt", 6, NOW, 0, 0, NOW, 0, 0, r);
+    line("ro-sub-set-times-at", res(r, 1));
+    open(sub, 0, "in.txt", O_TRUNC, F_READ | F_WRITE, &why);
+    line("ro-sub-open-trunc", why);
+    open(sub, 0, "in.txt", 0, F_WRITE, &why);
+    line("ro-sub-open-write", why);
+    open(sub, 0, "new.txt", O_CREATE, F_WRITE, &why);
+    line("ro-sub-open-create", why);
+    open(sub, 0, "../greeting.txt", 0, F_WRITE, &why);
+    line("ro-sub-dotdot-write", why);
+    open(sub, 0, "../../w/a.txt", 0, F_READ, &why);
+    line("ro-sub-dotdot-out", why);
+    drop_desc(sub);
+    symlink_at(w, "../ro/greeting.txt", 18, "to-ro", 5, r);
+    line("rw-symlink-to-ro", res(r, 1));
+    open(w, FOLLOW, "to-ro", O_TRUNC, F_WRITE, &why);
+    line("rw-symlink-to-ro-trunc", why);
+    set_times_at(w, FOLLOW, "to-ro", 5, NOW, 0, 0, NOW, 0, 0, r);
+    line("rw-symlink-to-ro-set-times", res(r, 1));
+    link_at(w, FOLLOW, "to-ro", 5, w, "stolen", 6, r);
+    line("rw-symlink-to-ro-link", res(r, 1));
+    line("rw-symlink-to-ro-unlink", unit_at(unlink_at, w, "to-ro"));
 
     /* A guest that never drops its descriptors runs out of them, not the
      * host out of fds; dropped, they are back. */

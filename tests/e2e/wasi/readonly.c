@@ -2,8 +2,10 @@
  * readonly.c - a WASI guest that tries every route to write a read-only
  * mount, compiled by tests/e2e/wasi_readonly.sh: hard links out of it,
  * renames, open flags, fd operations on a file opened for reading, fd
- * renumbering, symlinks from the writable mount into it, and a file the
- * host linked into both mounts. It calls the preview 1 functions directly
+ * renumbering, symlinks from the writable mount into it, a file the host
+ * linked into both mounts, and every other path-taking call (unlink,
+ * create/remove directory, symlink, set-times, renames) on the mount and
+ * through a subdirectory's fd. It calls the preview 1 functions directly
  * (wasi-libc would refuse some paths before the host sees them) and prints
  * one line per attempt: "NAME ERRNO" with WASI's errno number (0 = success).
  *
@@ -118,7 +120,29 @@ int main(void)
     report("ro-subdir-write", write_file(dir, 1, "inner.txt", 0));
     report("ro-subdir-link-out", __wasi_path_link(dir, 0, "inner.txt", RW, "stolen"));
     report("ro-subdir-create", write_file(dir, 1, "new.txt", __WASI_OFLAGS_CREAT));
+    report("ro-subdir-trunc", open_at(dir, "inner.txt", __WASI_OFLAGS_TRUNC, RD));
+    report("ro-subdir-unlink", __wasi_path_unlink_file(dir, "inner.txt"));
+    report("ro-subdir-mkdir", __wasi_path_create_directory(dir, "d"));
+    report("ro-subdir-rmdir", __wasi_path_remove_directory(dir, "empty"));
+    report("ro-subdir-symlink", __wasi_path_symlink("inner.txt", dir, "l"));
+    report("ro-subdir-rename-out", __wasi_path_rename(dir, "inner.txt", RW, "moved"));
+    report("ro-subdir-rename-within", __wasi_path_rename(dir, "inner.txt", dir, "moved"));
+    report("ro-subdir-times", __wasi_path_filestat_set_times(dir, 0, "inner.txt", 0, 0,
+                                                             __WASI_FSTFLAGS_MTIM_NOW));
     (void)__wasi_fd_close(dir);
+    /* Every other path-taking call on the read-only mount itself, and the
+     * two-directory ones from the writable mount into it. */
+    report("ro-unlink", __wasi_path_unlink_file(RO, "data.txt"));
+    report("ro-unlink-symlink", __wasi_path_unlink_file(RO, "alias"));
+    report("ro-mkdir", __wasi_path_create_directory(RO, "d"));
+    report("ro-rmdir", __wasi_path_remove_directory(RO, "sub/empty"));
+    report("ro-symlink", __wasi_path_symlink("data.txt", RO, "l"));
+    report("ro-times", __wasi_path_filestat_set_times(RO, 0, "data.txt", 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
+    report("ro-times-follow", __wasi_path_filestat_set_times(RO, 1, "alias", 0, 0,
+                                                             __WASI_FSTFLAGS_MTIM_NOW));
+    report("ro-rename-within", __wasi_path_rename(RO, "data.txt", RO, "moved"));
+    report("link-rw-to-ro", __wasi_path_link(RW, 0, "own.txt", RO, "own.txt"));
+    report("symlink-rw-to-ro", __wasi_path_symlink("../rw/own.txt", RO, "own"));
     /* Symlinks in the writable mount pointing into the read-only one: made
      * by the host (relative and absolute host path) and by the guest. */
     report("sym-host-rel", write_file(RW, 1, "to-ro-rel", __WASI_OFLAGS_TRUNC));

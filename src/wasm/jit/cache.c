@@ -1,0 +1,264 @@
+/*
+ * cache.c - the compiled tier's on-disk code cache: a module's native
+ * object code, kept in one file per key so that a later process loads it
+ * instead of compiling again (jit.c).
+ *
+ * Directory: wf_jit_set_cache_dir, else $WASMFN_CACHE_DIR ("off" or empty:
+ * no cache), else $XDG_CACHE_HOME/wasmfn, else $HOME/.cache/wasmfn; made
+ * on first use.
+ *
+ * Key: SHA-256 of the module's bytes' digest, this engine's build (the
+ * executable's GNU build id: a rebuilt engine never reads an older
+ * engine's code; without a build id there is no cache), LLVM's version, the
+ * optimisation level and the host CPU's name and features. The file is
+ * <key hex>.wfjit:
+ *   "WFJITC01" | SHA-256 of everything after it | the key | u32 nfuncs |
+ *   u32 objlen | the compiled-function bitmap (nfuncs bits) | the object file
+ * A file that is short, of another format or whose checksum does not match
+ * (damaged, or another key's entry under this name) is ignored and
+ * replaced after the next compilation: never executed.
+ *
+ * Writes are atomic: a temporary file in the same directory, then
+ * rename(2), so concurrent processes each see a whole file or none; two
+ * that compile the same module at once both write it, the last rename
+ * wins, both files are equal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <llvm-c/Core.h>
+
+#include "base/buf.h"
+#include "base/file.h"
+#include "base/sha256.h"
+#include "wasm/jit/jit_int.h"
+
+#define MAGIC "WFJITC01"
+#define MAGIC_LEN 8
+#define SUM_AT MAGIC_LEN
+#define KEY_AT (SUM_AT + WF_SHA256_LEN)
+#define NFUNCS_AT (KEY_AT + WF_SHA256_LEN)
+#define HEADER_LEN (NFUNCS_AT + 8)
+
+static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool g_dir_set;          /* wf_jit_set_cache_dir was called */
+static char *g_dir;             /* NULL: no cache */
+
+void wf_jit_set_cache_dir(const char *dir)
+{
+    pthread_mutex_lock(&g_dir_lock);
+    free(g_dir);
+    g_dir = dir && *dir ? wf_xstrdup(dir) : NULL;
+    g_dir_set = true;
+    pthread_mutex_unlock(&g_dir_lock);
+}
+
+/* mkdir -p path (0700: another user must not plant code there). */
+static bool make_dirs(const char *path)
+{
+    char *p = wf_xstrdup(path);
+    bool ok = true;
+    for (char *s = p + 1; ok; s++) {
+        if (*s != '/' && *s) continue;
+        char c = *s;
+        *s = 0;
+        if (mkdir(p, 0700) && errno != EEXIST) ok = false;
+        *s = c;
+        if (!c) break;
+    }
+    free(p);
+    return ok;
+}
+
+char *wf_jit_cache_dir(void)
+{
+    pthread_mutex_lock(&g_dir_lock);
+    if (!g_dir_set) {
+        g_dir_set = true;
+        const char *env = getenv("WASMFN_CACHE_DIR");
+        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        if (env) g_dir = *env && strcmp(env, "off") ? wf_xstrdup(env) : NULL;
+        else if (xdg && *xdg) g_dir = wf_xasprintf("%s/wasmfn", xdg);
+        else if (home && *home) g_dir = wf_xasprintf("%s/.cache/wasmfn", home);
+    }
+    char *d = g_dir ? wf_xstrdup(g_dir) : NULL;
+    pthread_mutex_unlock(&g_dir_lock);
+    return d;
+}
+
+/* The GNU build id of the executable (the first object dl_iterate_phdr
+ * reports), found once. */
+static uint8_t g_build_id[64];
+static size_t g_build_id_len;
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *unused)
+{
+    (void)size;
+    (void)unused;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE) continue;
+        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(const void *)p;
+            const uint8_t *name = p + sizeof *n;
+            const uint8_t *desc = name + ((n->n_namesz + 3u) & ~3u);
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
+                desc + n->n_descsz <= end && n->n_descsz <= sizeof g_build_id) {
+                memcpy(g_build_id, desc, n->n_descsz);
+                g_build_id_len = n->n_descsz;
+                return 1;
+            }
+            p = desc + ((n->n_descsz + 3u) & ~3u);
+        }
+    }
+    return 1;
+}
+
+static void init_build_id(void)
+{
+    dl_iterate_phdr(find_build_id, NULL);
+}
+
+bool wf_jit_cache_key(const wf_module *m, const char *cpu, const char *features, int opt_level,
+                      uint8_t key[WF_SHA256_LEN])
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_build_id);
+    if (!g_build_id_len) return false;
+    uint8_t digest[WF_SHA256_LEN];
+    wf_error *e = wf_sha256(m->bytes, m->len, digest);
+    if (e) {
+        wf_error_free(e);
+        return false;
+    }
+    unsigned major, minor, patch;
+    LLVMGetVersion(&major, &minor, &patch);
+    char *tail = wf_xasprintf("|llvm %u.%u.%u|O%d|%s|%s", major, minor, patch, opt_level, cpu, features);
+    wf_buf b = { 0 };
+    wf_buf_bytes(&b, digest, sizeof digest);
+    wf_buf_bytes(&b, g_build_id, g_build_id_len);
+    wf_buf_str(&b, tail);
+    free(tail);
+    e = wf_sha256(b.data, b.len, key);
+    wf_buf_free(&b);
+    if (e) wf_error_free(e);
+    return !e;
+}
+
+static char *entry_path(const char *dir, const uint8_t key[WF_SHA256_LEN])
+{
+    char hex[2 * WF_SHA256_LEN + 1];
+    for (int i = 0; i < WF_SHA256_LEN; i++) snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    return wf_xasprintf("%s/%s.wfjit", dir, hex);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, bool *compiled,
+                                      uint8_t **obj, size_t *objlen)
+{
+    char *dir = wf_jit_cache_dir();
+    if (!dir) return WF_JIT_CACHE_OFF;
+    char *path = entry_path(dir, key);
+    free(dir);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    wf_error *e = wf_file_read(path, &data, &len);
+    free(path);
+    if (e) {
+        wf_error_free(e);
+        return WF_JIT_CACHE_MISS;
+    }
+    size_t bitmap = (nfuncs + 7u) / 8u;
+    uint8_t sum[WF_SHA256_LEN];
+    bool ok = len >= HEADER_LEN && !memcmp(data, MAGIC, MAGIC_LEN) &&
+              !memcmp(data + KEY_AT, key, WF_SHA256_LEN) && get_u32(data + NFUNCS_AT) == nfuncs &&
+              len == HEADER_LEN + bitmap + get_u32(data + NFUNCS_AT + 4);
+    if (ok) {
+        e = wf_sha256(data + KEY_AT, len - KEY_AT, sum);
+        if (e) wf_error_free(e);
+        ok = !e && !memcmp(sum, data + SUM_AT, WF_SHA256_LEN);
+    }
+    if (!ok) {
+        free(data);
+        return WF_JIT_CACHE_BAD;
+    }
+    const uint8_t *bits = data + HEADER_LEN;
+    for (uint32_t i = 0; i < nfuncs; i++) compiled[i] = bits[i / 8] >> (i % 8) & 1;
+    *objlen = len - HEADER_LEN - bitmap;
+    *obj = wf_xmalloc(*objlen ? *objlen : 1);
+    memcpy(*obj, bits + bitmap, *objlen);
+    free(data);
+    return WF_JIT_CACHE_HIT;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const bool *compiled,
+                             const uint8_t *obj, size_t objlen)
+{
+    char *dir = wf_jit_cache_dir();
+    if (!dir) return NULL;
+    if (!make_dirs(dir)) {
+        wf_error *e = wf_error_new(WF_ERR_IO, "code cache %s: %s", dir, strerror(errno));
+        free(dir);
+        return e;
+    }
+    wf_buf b = { 0 };
+    wf_buf_bytes(&b, MAGIC, MAGIC_LEN);
+    uint8_t zero[WF_SHA256_LEN] = { 0 };
+    wf_buf_bytes(&b, zero, sizeof zero);
+    wf_buf_bytes(&b, key, WF_SHA256_LEN);
+    wf_buf_u32le(&b, nfuncs);
+    wf_buf_u32le(&b, (uint32_t)objlen);
+    size_t bits_at = b.len, bitmap = (nfuncs + 7u) / 8u;
+    wf_buf_reserve(&b, bitmap + objlen);
+    for (size_t i = 0; i < bitmap; i++) wf_buf_byte(&b, 0);
+    for (uint32_t i = 0; i < nfuncs; i++)
+        if (compiled[i]) b.data[bits_at + i / 8] |= (uint8_t)(1u << (i % 8));
+    wf_buf_bytes(&b, obj, objlen);
+    wf_error *e = wf_sha256(b.data + KEY_AT, b.len - KEY_AT, b.data + SUM_AT);
+    char *path = entry_path(dir, key);
+    static unsigned serial;
+    char *tmp = wf_xasprintf("%s.%ld.%u.tmp", path, (long)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED));
+    if (!e) {
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        bool ok = fd >= 0 && write_all(fd, b.data, b.len);
+        int err = errno;
+        if (fd >= 0 && close(fd)) ok = false;
+        if (ok && rename(tmp, path)) {
+            ok = false;
+            err = errno;
+        }
+        if (!ok) {
+            unlink(tmp);
+            e = wf_error_new(WF_ERR_IO, "code cache %s: %s", path, strerror(err));
+        }
+    }
+    free(tmp);
+    free(path);
+    free(dir);
+    wf_buf_free(&b);
+    return e;
+}
