@@ -677,6 +677,14 @@ size_t wf_http_client_send_room(wf_http_client_call *c)
     return room;
 }
 
+bool wf_http_client_done(wf_http_client_call *c)
+{
+    pthread_mutex_lock(&c->cl->mu);
+    bool done = c->done || c->err;
+    pthread_mutex_unlock(&c->cl->mu);
+    return done;
+}
+
 wf_error *wf_http_client_finish(wf_http_client_call *c)
 {
     wf_http_client *cl = c->cl;

@@ -141,6 +141,9 @@ void wf_http_client_call_free(wf_http_client_call *c);
 wf_error *wf_http_client_send(wf_http_client_call *c, const void *p, size_t n, uint64_t until_ns);
 /* Bytes send may take now without parking (0 when full or failed). */
 size_t wf_http_client_send_room(wf_http_client_call *c);
+/* True once the transfer is over (the whole response is in, unread bytes
+ * aside, or it failed): the request body then takes nothing more. */
+bool wf_http_client_done(wf_http_client_call *c);
 /* The body is complete. INVALID when body_length was given and not met. */
 wf_error *wf_http_client_finish(wf_http_client_call *c);
 

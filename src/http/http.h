@@ -123,6 +123,7 @@ typedef struct wf_http_request {
     const wf_http_header *headers; size_t nheaders;
     const uint8_t *body; size_t body_len;   /* whole (read before the handler runs) */
     const char *remote;            /* "127.0.0.1:51234" */
+    const char *authority;         /* Host (HTTP/1) or :authority (HTTP/2); "" when none */
     int version;                   /* 0x100, 0x101, 0x200 */
     const char *route;             /* the matched pattern */
     const char *name;              /* the route's name */

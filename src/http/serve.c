@@ -8,7 +8,8 @@
  * router, the only service); when the project declares no router (or no
  * service) at all, its endpoints go to an implicit one: the service at
  * opts->default_addr, prefix "". An endpoint calls its function through
- * transport.c; a static tree is GET prefix + path + "/{rest...}".
+ * transport.c, or serves it as a wasi:http proxy (proxy.c) when it is a
+ * component whose method is wasi:http/incoming-handler#handle; a static tree is GET prefix + path + "/{rest...}".
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "base/vec.h"
 #include "component/wit/wit.h"
 #include "http/serve.h"
+#include "wasi/p2_http.h"
 
 /* What a route table owns: its endpoints and static trees. */
 typedef struct svc_build {
@@ -119,8 +121,12 @@ static wf_error *add_endpoint(wf_registry *reg, wf_runtime *rt, const wf_http_se
     wf_fn_sig sig = { 0 };
     wf_error *err = wf_runtime_signature(rt, h->func, &sig);
     if (err) return entry_error(e, err);
+    /* A component exporting wasi:http/incoming-handler serves as a proxy
+     * (proxy.c): it gets the request itself, not the body as an argument. */
+    bool proxy = (fe->kind == WF_REG_FUNCTION_WASM || fe->kind == WF_REG_FUNCTION_WAT) &&
+                 fe->u.wasm.component && wf_p2_http_is_proxy_method(fe->u.wasm.method);
     size_t nparams = sig.wit ? sig.wit->nparams : sig.core ? sig.core->nparams : 1;
-    if (nparams > 1)
+    if (nparams > 1 && !proxy)
         return entry_error(e, wf_error_new(WF_ERR_INVALID,
             "func %s takes %zu parameters; an endpoint passes at most one (the request body)", h->func, nparams));
     const char *service, *prefix;
@@ -135,7 +141,8 @@ static wf_error *add_endpoint(wf_registry *reg, wf_runtime *rt, const wf_http_se
     ep->opts = opts;
     wf_vec_push(&b->endpoints, ep);
     char *path = join_path(prefix, h->path);
-    err = wf_http_routes_add(b->routes, h->method, path, e->id, wf_http_call_handler, ep);
+    err = wf_http_routes_add(b->routes, h->method, path, e->id,
+                             proxy ? wf_http_proxy_handler : wf_http_call_handler, ep);
     free(path);
     if (err) return entry_error(e, err);
     b->nroutes++;

@@ -97,6 +97,8 @@ void wf_http_lua_host_init(wf_lua_http_host *h, wf_http_exchange *x);
 /* The handlers (ud: wf_http_endpoint, wf_http_static). */
 void wf_http_call_handler(wf_http_exchange *x, void *ud);
 void wf_http_static_handler(wf_http_exchange *x, void *ud);
+/* An endpoint whose function is a wasi:http proxy (proxy.c). */
+void wf_http_proxy_handler(wf_http_exchange *x, void *ud);
 
 /* The Content-Type for a file name, by its extension. */
 const char *wf_http_content_type(const char *name);

@@ -317,7 +317,7 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     }
     size_t nh = req->headers.size;
     size_t size = nh * sizeof(wf_http_header) + strlen(method) + 1 + path_len + 1 + query_len + 1 +
-                  strlen(remote) + 1 + req->entity.len + 1;
+                  strlen(remote) + 1 + req->authority.len + 1 + req->entity.len + 1;
     for (size_t i = 0; i < nh; i++)
         size += req->headers.entries[i].name->len + 1 + req->headers.entries[i].value.len + 1;
     char *blob = wf_xmalloc(size), *p = blob + nh * sizeof(wf_http_header);
@@ -334,6 +334,7 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     COPY(r->path, path, path_len);
     COPY(r->query, query, query_len);
     COPY(r->remote, remote, strlen(remote));
+    COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
     char *body;
     COPY(body, req->entity.base ? req->entity.base : "", req->entity.len);
 #undef COPY
@@ -355,6 +356,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
         return 0;
     }
+    /* h2o hands an obs-fold continuation line ("X: a\r\n b") on as a header
+     * without a name: RFC 9112 5.2 has a server reject it (found by
+     * fuzz_http: the nameless header reached copy_request). */
+    for (size_t i = 0; i < req->headers.size; i++)
+        if (!req->headers.entries[i].name->len) {
+            send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
+            return 0;
+        }
     char method[24];
     if (req->method.len >= sizeof method) {
         send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);

@@ -39,6 +39,11 @@
  * a component imports is linked to a stub that traps, naming the import and
  * the `imports` word that would enable it (or saying that no word does).
  *
+ * A `method` that is wasi:http/incoming-handler#handle (any 0.2.x) makes
+ * the function an HTTP proxy: its caller (http/proxy.c) passes the
+ * exchange as wf_call_opts.host (a wf_p2_http_incoming) and the call gets
+ * the incoming-request and response-outparam made from it (wasi/p2_http.h).
+ *
  * wasi:cli/exit ends the call as preview 1's proc_exit does: status 0 from a
  * function without results is a normal return, anything else a TRAP
  * "exited with status N" carrying exit_code N.
@@ -50,6 +55,7 @@
 #include "runtime/wasi_cfg.h"
 #include "component/component.h"
 #include "wasi/p2.h"
+#include "wasi/p2_http.h"
 #include "wasm/code.h"
 #include "wasm/image.h"
 #include "wasm/runtime.h"
@@ -65,6 +71,7 @@ typedef struct comp_fn {
     wf_p2_host *p2;                     /* WASI 0.2 (always: its types grant nothing) */
     wf_rt_wasi wasi;                    /* the entry's `wasi` block */
     bool preinit;
+    bool proxy;                         /* method is wasi:http/incoming-handler#handle */
     pthread_mutex_t tmpl_mu;            /* making the template */
     bool tmpl_done;                     /* tried: tmpl is the outcome */
     wf_snapshot *tmpl;                  /* NULL: a fresh instance per call */
@@ -279,6 +286,8 @@ static wf_error *ensure_template(comp_fn *c)
     return NULL;
 }
 
+static wf_error *template_now(void *c) { return ensure_template(c); }
+
 static wf_error *comp_prepare(void *fn, void **out)
 {
     comp_fn *c = fn;
@@ -309,6 +318,17 @@ static wf_error *comp_call(void *fn, void *inst, const wf_val *args, size_t narg
     if (err) return err;
     wf_p2_ctx_set_env(ci->p2, (const char *const *)env, nenv);
     wf_rt_wasi_env_free(env, nenv);
+    /* A proxy is called with the request and the response-outparam of the
+     * exchange its HTTP endpoint hands over (wf_p2_http_incoming). */
+    wf_val proxy_args[2];
+    if (c->proxy) {
+        if (!ctx || !ctx->host)
+            return wf_error_new(WF_ERR_INVALID, "%s serves HTTP (wasi:http/incoming-handler): call it "
+                                "through an http.endpoint of `wasmfn run`", c->id);
+        if ((err = wf_p2_http_proxy_args(ci->p2, ctx->host, proxy_args))) return err;
+        args = proxy_args;
+        nargs = 2;
+    }
     wf_exec_set_stack_limit((size_t)c->limits.max_stack_kb * 1024);
     err = wf_cinstance_call(ci->inst, c->method, args, nargs, result);
     wf_exec_set_stack_limit(0);
@@ -448,9 +468,11 @@ wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_comp
     for (size_t i = 0; i < cfg->nimports; i++)
         if (!strcmp(cfg->imports[i], "funcs")) wf_funcs_host_define(c->linker, rt);
     c->preinit = cfg->preinit;
+    c->proxy = wf_p2_http_is_proxy_method(cfg->method);
     pthread_mutex_init(&c->tmpl_mu, NULL);
     wf_slots_init(&c->idle);
-    if (c->preinit && (e = ensure_template(c))) {
+    if (c->preinit &&
+        (e = wf_runtime_preinit(rt, id, cfg->limits.max_execution_ms, template_now, c))) {
         comp_destroy(c);
         return e;
     }

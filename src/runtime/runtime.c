@@ -237,6 +237,28 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     return err;
 }
 
+wf_error *wf_runtime_preinit(wf_runtime *rt, const char *id, uint32_t max_ms,
+                             wf_error *(*init)(void *ud), void *ud)
+{
+    uint32_t ms = max_ms ? max_ms : WF_RT_PREINIT_DEFAULT_MS;
+    volatile uint32_t interrupt = 0;
+    wf_deadline d = { .at_ns = wf_now_ns() + (uint64_t)ms * 1000000u, .flag = &interrupt };
+    wf_timer_add(rt->timer, &d);
+    volatile uint32_t *prev = wf_exec_get_interrupt();
+    wf_exec_set_interrupt(&interrupt);
+    wf_error *err = init(ud);
+    wf_exec_set_interrupt(prev);
+    wf_timer_remove(rt->timer, &d);
+    if (err && __atomic_load_n(&interrupt, __ATOMIC_RELAXED)) {
+        wf_error_free(err);
+        err = wf_error_new(WF_ERR_TIMEOUT, "%s: preinit: the initialisation ran longer than %u ms "
+                           "(%s) and was stopped", id, ms,
+                           max_ms ? "the entry's limits.max_execution_ms"
+                                  : "the limit of an entry without limits.max_execution_ms");
+    }
+    return err;
+}
+
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
                             uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth,
                             const wf_val *context, void *host)

@@ -75,6 +75,13 @@ void wf_runtime_free(wf_runtime *rt);
 wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
                          const wf_fn_options *opts);
 bool wf_runtime_has(wf_runtime *rt, const char *id);
+/* Run a kind's `preinit` initialisation init(ud) (at add, on this thread)
+ * under a deadline max_ms from now (0: WF_RT_PREINIT_DEFAULT_MS): wasm code
+ * it runs stops there, and the outcome is a TIMEOUT load error naming id and
+ * the limit instead of init's own, never a hang. */
+#define WF_RT_PREINIT_DEFAULT_MS 10000
+wf_error *wf_runtime_preinit(wf_runtime *rt, const char *id, uint32_t max_ms,
+                             wf_error *(*init)(void *ud), void *ud);
 /* The scheduler the runtime's pools run on: other layers run their own
  * tasks on it (the HTTP server's handlers). */
 struct wf_sched *wf_runtime_sched(wf_runtime *rt);

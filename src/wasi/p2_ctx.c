@@ -181,6 +181,22 @@ wf_error *wf_p2_get(wf_p2_ctx *cx, const wf_p2_kind *k, const wf_val *v, const c
     return wf_p2_get_rep(cx, k, v, what, obj, NULL);
 }
 
+wf_error *wf_p2_take(wf_p2_ctx *cx, const wf_p2_kind *k, const wf_val *v, const char *what, void **obj)
+{
+    uint32_t rep;
+    wf_error *e = wf_p2_get_rep(cx, k, v, what, obj, &rep);
+    if (e) return e;
+    wf_p2_entry *en = &cx->table.data[rep];
+    if (en->children)
+        return wf_error_new(WF_ERR_TRAP, "wasi: resource has children: %s %u still has %u (drop "
+                            "its streams or headers first)", k->name, rep, en->children);
+    uint32_t parent = en->parent;
+    *en = (wf_p2_entry){0};
+    wf_vec_push(&cx->free, rep);
+    if (parent && parent < cx->table.len && cx->table.data[parent].kind) cx->table.data[parent].children--;
+    return NULL;
+}
+
 wf_error *wf_p2_drop(void *env, wf_cinstance *inst, uint32_t rep)
 {
     const wf_p2_kind *k = env;

@@ -120,6 +120,11 @@ wf_val wf_p2_handle(wf_p2_ctx *cx, const wf_p2_kind *k, uint32_t rep);
 /* Add obj and make its handle in one step (*out a handle value). */
 wf_error *wf_p2_new_handle(wf_p2_ctx *cx, const wf_p2_kind *k, void *obj, uint32_t parent,
                            wf_val *out);
+/* Take the object of own handle v (kind k) out of the table, as a host
+ * function that consumes an own argument does: the entry goes without
+ * kind->free, the object is the caller's. A trap when v is not a live
+ * handle of k, or when it still has children (its streams or headers). */
+wf_error *wf_p2_take(wf_p2_ctx *cx, const wf_p2_kind *k, const wf_val *v, const char *what, void **obj);
 /* The host destructor of every kind: drop rep (trap when it has children). */
 wf_error *wf_p2_drop(void *env, wf_cinstance *inst, uint32_t rep);
 
@@ -131,13 +136,18 @@ void *wf_p2_ext(wf_p2_ctx *cx, const void *key, void *(*make)(wf_p2_ctx *cx), vo
 
 /* What a pollable that is not ready waits on: any of a time (ready at
  * until_ns on CLOCK_MONOTONIC), an fd's readiness (events POLLIN/POLLOUT),
- * or a wait queue that whoever changes its state wakes (guarded by mu). */
+ * a wait queue that whoever changes its state wakes (guarded by mu), or a
+ * source with its own watch (an outgoing HTTP call, http/client.h):
+ * watch(wobj, n, w) has w woken once when wobj changes, unwatch removes n. */
 typedef struct wf_p2_wait {
     uint64_t until_ns;            /* 0: no time */
     int fd;                       /* -1: no fd */
     short events;
     pthread_mutex_t *mu;          /* NULL: no queue */
     wf_waitq *q;
+    void (*watch)(void *wobj, wf_wait_node *n, wf_waker *w);   /* NULL: none */
+    void (*unwatch)(void *wobj, wf_wait_node *n);
+    void *wobj;
 } wf_p2_wait;
 
 /* A pollable source: ready now (never blocks), and what to wait on when

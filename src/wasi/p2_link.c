@@ -17,6 +17,8 @@ extern const wf_p2_iface wf_p2_iface_cli_environment, wf_p2_iface_cli_exit, wf_p
     wf_p2_iface_cli_terminal_output, wf_p2_iface_cli_terminal_stdin, wf_p2_iface_cli_terminal_stdout,
     wf_p2_iface_cli_terminal_stderr;
 extern const wf_p2_iface wf_p2_iface_fs_types, wf_p2_iface_fs_preopens;
+extern const wf_p2_iface wf_p2_iface_http_types, wf_p2_iface_http_fields, wf_p2_iface_http_future,
+    wf_p2_iface_http_outgoing;
 
 static const wf_p2_iface *const ifaces[] = {
     /* wasi:io */
@@ -33,7 +35,8 @@ static const wf_p2_iface *const ifaces[] = {
     /* wasi:filesystem */
     &wf_p2_iface_fs_types, &wf_p2_iface_fs_preopens,
     /* wasi:sockets */
-    /* wasi:http */
+    /* wasi:http (types is three tables: fields, the rest, the outgoing future) */
+    &wf_p2_iface_http_types, &wf_p2_iface_http_fields, &wf_p2_iface_http_future, &wf_p2_iface_http_outgoing,
 };
 
 wf_p2_host *wf_p2_host_new(const char *const *enabled, size_t n)

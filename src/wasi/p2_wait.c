@@ -3,7 +3,7 @@
  * the blocking stream operations wait here for any of a set of pollables.
  *
  * Each pollable says what it waits on (wf_p2_wait: a time, an fd's
- * readiness, a wait queue). The waiter registers its waker (the running
+ * readiness, a wait queue, a watch of its own). The waiter registers its waker (the running
  * task's, wasm/wait.h) on every queue and fd (p2_reactor.c), re-checks
  * readiness (a change between the first check and the registration woke
  * the registered waker, or is seen now), then parks until the earliest
@@ -56,6 +56,10 @@ wf_error *wf_p2_block(wf_p2_pollable *const *ps, size_t n)
                 fds[i] = (wf_p2_fdwatch){ .fd = ws[i].fd, .events = ws[i].events, .waker = wk };
                 wf_p2_fdwatch_add(&fds[i]);
             }
+            if (ws[i].watch) {
+                nodes[i] = (wf_wait_node){ .waker = wk };
+                ws[i].watch(ws[i].wobj, &nodes[i], wk);
+            }
         }
         bool ready = any_ready(ps, n);
         int r = WF_PARK_WOKEN;
@@ -79,6 +83,7 @@ wf_error *wf_p2_block(wf_p2_pollable *const *ps, size_t n)
                 pthread_mutex_unlock(ws[i].mu);
             }
             if (ws[i].fd >= 0) wf_p2_fdwatch_remove(&fds[i]);
+            if (ws[i].watch) ws[i].unwatch(ws[i].wobj, &nodes[i]);
         }
         if (ready || any_ready(ps, n)) break;
         if (r == WF_PARK_STOPPED) {

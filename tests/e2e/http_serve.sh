@@ -62,6 +62,17 @@ check "ETag is strong and quoted" "yes" "$(printf '%s' "$etag" | grep -q '^"[0-9
 check "If-None-Match -> 304" "304" "$(req -H "If-None-Match: $etag" "$B/files/hello.txt")"
 check "other ETag -> 200" "200" "$(req -H 'If-None-Match: "x"' "$B/files/hello.txt")"
 check "index" "200 text/html; charset=utf-8 <h1>index</h1>" "$(req "$B/files/") $(hdr content-type) $(cat "$tmp/body")"
+# The tree's root without its slash read before the path and crashed the
+# server (issue 15, found by fuzz_http): no route, and still serving.
+check "static root without its slash -> 404, still serving" "404 204" "$(req "$B/files") $(req "$B/ping")"
+# A header folded onto a second line (obs-fold) reached handlers as a header
+# without a name (found by fuzz_http): 400, RFC 9112 5.2.
+folded=$(python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /api/ping HTTP/1.1\r\nHost: a\r\nX-A: one\r\n two\r\nConnection: close\r\n\r\n")
+print(s.recv(4096).split(b"\r\n")[0].decode())' "$port")
+check "obs-fold header -> 400, still serving" "HTTP/1.1 400 Bad Request 204" "$folded $(req "$B/ping")"
 check "Range" "206 bytes 2-5/26 cdef" "$(req -H 'Range: bytes=2-5' "$B/files/sub/alpha.txt") $(hdr content-range) $(cat "$tmp/body")"
 check "suffix Range" "206 xyz" "$(req -H 'Range: bytes=-3' "$B/files/sub/alpha.txt") $(cat "$tmp/body")"
 check "Range past the end -> 416" "416 bytes */26" "$(req -H 'Range: bytes=100-' "$B/files/sub/alpha.txt") $(hdr content-range)"

@@ -1,0 +1,120 @@
+/*
+ * proxy.c - an endpoint whose function is a wasi:http proxy (a component
+ * whose `method` is wasi:http/incoming-handler#handle, any 0.2.x): the
+ * exchange becomes the guest's incoming-request and response-outparam
+ * (wasi/p2_http.h), and what the guest does with them is the response.
+ *
+ * The call runs on the handler's fiber like any endpoint's (transport.c):
+ * the guest's writes go to wf_http_write, which parks the call (not a
+ * thread) while the client is behind; a guest that flushes makes the body
+ * stream (chunked) instead of being sent whole at the end. The request
+ * body is what the server read (bounded by the service's body limit).
+ *
+ * Failures as the wasi-http transport's: a trap or a limit before the
+ * response was set is a 500, a timeout (max_execution_ms, the service's
+ * write timeout) a 504, a response-outparam set to an error-code a 500
+ * naming it; a guest that returns without setting the response is a 500.
+ * After the head went out the status cannot change: the failure is logged
+ * and the response ends with what was sent. Details go to the error log
+ * with the endpoint's ID; the client gets a short body.
+ */
+#include <stdio.h>
+
+#include "http/serve.h"
+#include "wasi/p2_http.h"
+
+static void sink_head(void *ud, unsigned status, const wf_p2_http_header *h, size_t n)
+{
+    wf_http_exchange *x = ud;
+    wf_http_set_status(x, (int)status);
+    for (size_t i = 0; i < n; i++) {
+        /* The server frames the body: a guest's transfer-encoding is not
+         * ours to send (fields refuse it; an incoming one copied over could
+         * carry it). */
+        if (!strcmp(h[i].name, "transfer-encoding")) continue;
+        char *v = wf_xmalloc(h[i].value_len + 1);
+        memcpy(v, h[i].value, h[i].value_len);
+        v[h[i].value_len] = 0;
+        wf_http_add_header(x, h[i].name, v);
+        free(v);
+    }
+}
+
+static wf_error *sink_write(void *ud, const void *p, size_t n) { return wf_http_write(ud, p, n); }
+static wf_error *sink_flush(void *ud) { return wf_http_flush(ud); }
+static void sink_end(void *ud) { wf_http_finish(ud); }
+
+static const wf_p2_http_sink sink = { sink_head, sink_write, sink_flush, sink_end };
+
+static void log_line(const wf_http_endpoint *ep, const char *line)
+{
+    if (ep->opts && ep->opts->error_log) ep->opts->error_log(ep->opts->error_log_ud, line);
+    else fprintf(stderr, "%s\n", line);
+}
+
+static void log_failure(const wf_http_endpoint *ep, const wf_http_request *rq, int status, const char *what)
+{
+    char *line = wf_xasprintf("error: %s %s %s -> %d: %s: %s", ep->id, rq->method, rq->path, status, ep->func,
+                              what);
+    log_line(ep, line);
+    free(line);
+}
+
+void wf_http_proxy_handler(wf_http_exchange *x, void *ud)
+{
+    const wf_http_endpoint *ep = ud;
+    const wf_http_request *rq = wf_http_request_of(x);
+    wf_p2_http_header *hs = wf_xcalloc(rq->nheaders + 1, sizeof *hs);
+    for (size_t i = 0; i < rq->nheaders; i++)
+        hs[i] = (wf_p2_http_header){ rq->headers[i].name, rq->headers[i].value, rq->headers[i].value_len };
+    char *pq = rq->query[0] ? wf_xasprintf("%s?%s", rq->path, rq->query) : wf_xstrdup(rq->path);
+    wf_p2_http_incoming in = {
+        .method = rq->method,
+        .scheme = "http",
+        .authority = rq->authority && rq->authority[0] ? rq->authority : NULL,
+        .path_with_query = pq,
+        .headers = hs, .nheaders = rq->nheaders,
+        .body = rq->body, .body_len = rq->body_len,
+        .sink = &sink, .ud = x,
+    };
+    uint64_t now = wf_now_ns(), deadline = wf_http_deadline_ns(x);
+    uint64_t left_ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 1;
+    wf_call_opts opts = { .timeout_ms = left_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)left_ms, .host = &in };
+    wf_val result;
+    wf_error *e = wf_runtime_call(ep->rt, ep->func, NULL, 0, &result, &opts);
+    if (!e) wf_val_free(&result);
+    free(pq);
+    free(hs);
+    if (in.ended) {   /* answered whole: x is gone */
+        if (e) {
+            char *what = wf_xasprintf("failed after its response: %s: %s", wf_error_kind_name(e->kind), e->message);
+            log_failure(ep, rq, (int)in.status, what);
+            free(what);
+        }
+        wf_error_free(e);
+        return;
+    }
+    if (in.responded) {
+        char *what = e ? wf_xasprintf("failed in its response body: %s: %s", wf_error_kind_name(e->kind), e->message)
+                       : wf_xstrdup("returned without finishing its response body");
+        log_failure(ep, rq, (int)in.status, what);
+        free(what);
+        wf_error_free(e);
+        wf_http_finish(x);
+        return;
+    }
+    int status = 500;
+    const char *body = "internal error: the proxy failed\n";
+    char *what;
+    if (e && e->kind == WF_ERR_TIMEOUT) {
+        status = 504;
+        body = "the function timed out\n";
+    }
+    if (e) what = wf_xasprintf("%s: %s", wf_error_kind_name(e->kind), e->message);
+    else if (in.failed) what = wf_xasprintf("the proxy answered error-code %s", in.error_code);
+    else what = wf_xstrdup("the proxy returned without setting a response");
+    log_failure(ep, rq, status, what);
+    free(what);
+    wf_error_free(e);
+    wf_http_respond(x, status, "text/plain; charset=utf-8", body, strlen(body));
+}

@@ -1,0 +1,65 @@
+/*
+ * p2_http.h - the server side of wasi:http for the one who serves a proxy
+ * (http/proxy.c) and the component kind that calls it (runtime/comp_fn.c):
+ * a component exporting wasi:http/incoming-handler is called with an
+ * incoming-request and a response-outparam made from a
+ * wf_p2_http_incoming, and answers through its sink.
+ *
+ *   wf_p2_http_incoming in = { .method = "GET", ..., .sink = &ops, .ud = x };
+ *   wf_val args[2];
+ *   wf_p2_http_proxy_args(cx, &in, args);     // in the instance's context
+ *   wf_cinstance_call(inst, "wasi:http/incoming-handler@0.2.0#handle", args, 2, &r);
+ *   in.responded / in.ended / in.error_code say what the guest did.
+ *
+ * The sink runs on the call's thread, during the call: head once (when
+ * the guest sets the outparam), then write/flush any number of times, then
+ * end once (when it finishes the body). `in` and everything it points to
+ * must outlive the call; after it nothing touches `in`.
+ */
+#ifndef WF_P2_HTTP_H
+#define WF_P2_HTTP_H
+
+#include "wasi/p2.h"
+
+typedef struct wf_p2_http_header {
+    const char *name;              /* lower case */
+    const char *value;
+    size_t value_len;
+} wf_p2_http_header;
+
+typedef struct wf_p2_http_sink {
+    void (*head)(void *ud, unsigned status, const wf_p2_http_header *h, size_t n);
+    /* IO once the client is gone: the guest's stream then fails. */
+    wf_error *(*write)(void *ud, const void *p, size_t n);
+    wf_error *(*flush)(void *ud);
+    void (*end)(void *ud);
+} wf_p2_http_sink;
+
+typedef struct wf_p2_http_incoming {
+    /* the request, borrowed */
+    const char *method;            /* "GET" */
+    const char *scheme;            /* "http" */
+    const char *authority;         /* the Host header, or NULL */
+    const char *path_with_query;   /* "/a/b?x=1" */
+    const wf_p2_http_header *headers; size_t nheaders;
+    const uint8_t *body; size_t body_len;   /* the whole body */
+    /* the response */
+    const wf_p2_http_sink *sink;
+    void *ud;
+    /* what the guest did (set by the host) */
+    bool responded;                /* head sent (outparam set with a response) ... */
+    unsigned status;               /* ... with this status */
+    bool ended;                    /* its body finished (end called) */
+    bool failed;                   /* outparam set with an error-code ... */
+    char error_code[64];           /* ... this one ("HTTP-request-denied") */
+} wf_p2_http_incoming;
+
+/* The two arguments of incoming-handler.handle for `in`: an own
+ * incoming-request and an own response-outparam, in cx's table. */
+wf_error *wf_p2_http_proxy_args(wf_p2_ctx *cx, wf_p2_http_incoming *in, wf_val args[2]);
+
+/* True for an export name that is incoming-handler's handle, any 0.2.x
+ * version or none: "wasi:http/incoming-handler@0.2.3#handle". */
+bool wf_p2_http_is_proxy_method(const char *method);
+
+#endif
