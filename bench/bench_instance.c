@@ -2,7 +2,8 @@
  * bench_instance.c - what a pristine instance per call costs for a large
  * component (DESIGN.md "Pristine instance per call, made cheap"): a
  * componentize-js component (SpiderMonkey, ~12 MB, `add(a, b) -> s32`, built
- * by bench/instance/js-fixture) beside a trivial WAT module.
+ * by bench/js-component, as bench/instance/run does) beside a trivial WAT
+ * module.
  *
  * Per function, in one run:
  *   load          decode + validate + compile (wf_component_new), ms;
