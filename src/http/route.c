@@ -226,6 +226,10 @@ static long score_route(const http_route *rt, const char *path, size_t len, http
     for (size_t i = 0; i < rt->nsegs; i++) {
         const seg *s = &rt->segs[i];
         if (s->kind == SEG_REST) {
+            /* "/files" for "/files/{rest...}": the path ended before the
+             * rest's slash (end - p would be -1). The rest may be empty,
+             * its slash may not be missing. */
+            if (p > end) return -1;
             if (keep) {
                 m->param_names[m->nparams] = s->text;
                 m->param_values[m->nparams++] = wf_http_pct_decode(p, (size_t)(end - p));

@@ -289,6 +289,8 @@ static wf_error *ensure_template(comp_fn *c)
     return NULL;
 }
 
+static wf_error *template_now(void *c) { return ensure_template(c); }
+
 static wf_error *comp_prepare(void *fn, void **out)
 {
     comp_fn *c = fn;
@@ -472,7 +474,8 @@ wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_comp
     c->proxy = wf_p2_http_is_proxy_method(cfg->method);
     pthread_mutex_init(&c->tmpl_mu, NULL);
     wf_slots_init(&c->idle);
-    if (c->preinit && (e = ensure_template(c))) {
+    if (c->preinit &&
+        (e = wf_runtime_preinit(rt, id, cfg->limits.max_execution_ms, template_now, c))) {
         comp_destroy(c);
         return e;
     }
