@@ -2,35 +2,47 @@
  * bench_instance.c - what a pristine instance per call costs for a large
  * component (DESIGN.md "Pristine instance per call, made cheap"): a
  * componentize-js component (SpiderMonkey, ~12 MB, `add(a, b) -> s32`, built
- * by bench/instance/js-fixture) beside a trivial WAT module.
+ * by bench/js-component, as bench/instance/run does) beside a trivial WAT
+ * module.
  *
  * Per function, in one run:
  *   load          decode + validate + compile (wf_component_new), ms;
  *   call          one call through wf_runtime_call on the inline pool (a
  *                 pristine instance per call: a slot reset to the snapshot),
  *                 median CPU µs, without and with `preinit`;
- *   reset         the instance part of a call alone: putting a used slot
- *                 back to its snapshot (what release does), median µs;
- *   warm call     the guest's own work: the same instance called again
- *                 without a reset (what no fresh instance would cost);
+ *   fresh call    split on a slot: the call on a freshly reset slot (the
+ *                 guest's work: the interpreter running SpiderMonkey's first
+ *                 call after a reset, plus the page faults its first touches
+ *                 take, counted) and the reset (the host's part: putting the
+ *                 slot back to its snapshot, what release does), median CPU
+ *                 µs each; with the pages a call wrote copied back from the
+ *                 image (the default) and dropped with madvise (before);
+ *   warm call     the guest's work without a fresh instance: the same
+ *                 instance called again without a reset;
  *   fresh         a full instantiation with the module's memory image and
  *                 its free, no slot (the cost slots avoid);
  *   memory        Pss (/proc/self/smaps_rollup: shared pages counted once)
- *                 per idle slot and per in-flight instance (a slot after its
- *                 call, before its reset), measured on N slots held at once
- *                 (default 1,000), plus the template's images.
+ *                 per idle slot (new, and once used: a reset keeps the pages
+ *                 its call wrote) and per in-flight instance (a slot after
+ *                 its call, before its reset), measured on N slots held at
+ *                 once (default 1,000), plus the template's images.
+ * --tier=compiled runs the guest on the compiled tier (src/wasm/jit).
  *
- * Usage: bench_instance COMPONENT.wasm [N]
+ * Usage: bench_instance [--tier=interp|compiled|auto] COMPONENT.wasm [N]
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/file.h"
+#include "cli/cwat.h"
 #include "component/component.h"
 #include "runtime/runtime.h"
 #include "runtime/timer.h"
 #include "wasm/image.h"
+#include "wasm/jit.h"
 #include "wasm/runtime.h"
 
 static uint64_t cpu_ns(void)
@@ -72,6 +84,14 @@ static void die(const char *what, wf_error *e)
 {
     fprintf(stderr, "bench_instance: %s: %s\n", what, e ? e->message : "failed");
     exit(1);
+}
+
+/* Minor page faults of this thread so far. */
+static long faults_now(void)
+{
+    struct rusage r;
+    getrusage(RUSAGE_THREAD, &r);
+    return r.ru_minflt;
 }
 
 static const wf_val ARGS[2] = { { .kind = WF_VAL_S32, .of.s = 6 }, { .kind = WF_VAL_S32, .of.s = 7 } };
@@ -139,14 +159,37 @@ static void component_figures(const char *label, const wf_component *c, int call
     if (e) die("snapshot", e);
     uint64_t *ns = wf_xcalloc((size_t)calls, sizeof *ns);
 
-    /* reset after a call */
-    for (int i = 0; i < calls; i++) {
+    /* a fresh call split: the call on a reset slot (the guest's first call
+     * after a reset, and the faults its first touches of pages take), then
+     * the reset (the host's part); with the written pages copied back (the
+     * default), then dropped with madvise as before PAGEMAP_SCAN */
+    const char *how[2] = { "pages copied back", "pages dropped (madvise)" };
+    for (int k = 0; k < 2; k++) {
+        uint64_t old = wf_memimage_keep_resident(k ? 0 : WF_IMAGE_KEEP_RESIDENT);
         slot_call(&t);
-        uint64_t t0 = cpu_ns();
         slot_reset(&t, snap);
-        ns[i] = cpu_ns() - t0;
+        uint64_t *cns = wf_xcalloc((size_t)calls, sizeof *cns);
+        long cf = 0, rf = 0;
+        for (int i = 0; i < calls; i++) {
+            long f0 = faults_now();
+            uint64_t t0 = cpu_ns();
+            slot_call(&t);
+            uint64_t t1 = cpu_ns();
+            long f1 = faults_now();
+            slot_reset(&t, snap);
+            uint64_t t2 = cpu_ns();
+            rf += faults_now() - f1;
+            cf += f1 - f0;
+            cns[i] = t1 - t0;
+            ns[i] = t2 - t1;
+        }
+        double call = median_us(cns, (size_t)calls), rst = median_us(ns, (size_t)calls);
+        printf("%-26s fresh call %8.2f us = call on a reset slot %8.2f us (%ld faults) + reset "
+               "%7.2f us (%ld faults), %s\n", label, call + rst, call, cf / calls, rst, rf / calls,
+               how[k]);
+        free(cns);
+        wf_memimage_keep_resident(old);
     }
-    double reset = median_us(ns, (size_t)calls);
     /* the guest's work alone */
     for (int i = 0; i < calls; i++) {
         uint64_t t0 = cpu_ns();
@@ -164,8 +207,8 @@ static void component_figures(const char *label, const wf_component *c, int call
         ns[i] = cpu_ns() - t0;
     }
     double fresh = median_us(ns, (size_t)nfresh);
-    printf("%-26s reset after a call %8.2f us   warm call (guest work) %8.2f us   "
-           "fresh instantiation %8.2f us\n", label, reset, warm, fresh);
+    printf("%-26s warm call (guest work, no reset) %8.2f us   fresh instantiation (no slot) "
+           "%8.2f us\n", label, warm, fresh);
 
     /* memory: nslots slots idle, then each after its call */
     slot *slots = wf_xcalloc((size_t)nslots, sizeof *slots);
@@ -174,10 +217,12 @@ static void component_figures(const char *label, const wf_component *c, int call
     long p1 = pss_kb();
     for (int i = 0; i < nslots; i++) slot_call(&slots[i]);
     long p2 = pss_kb();
-    printf("%-26s memory: images %.1f MB shared; per idle slot %.1f kB, per in-flight instance "
-           "%.1f kB (%d held: %.2f GB in all)\n", label,
-           wf_snapshot_image_bytes(snap) / 1048576.0, (double)(p1 - p0) / nslots,
-           (double)(p2 - p0) / nslots, nslots, (p2 - p0) / 1048576.0);
+    for (int i = 0; i < nslots; i++) slot_reset(&slots[i], snap);
+    long p3 = pss_kb();
+    printf("%-26s memory: images %.1f MB shared; per idle slot %.1f kB new, %.1f kB once used "
+           "(its written pages kept), per in-flight instance %.1f kB (%d held: %.2f GB in all)\n",
+           label, wf_snapshot_image_bytes(snap) / 1048576.0, (double)(p1 - p0) / nslots,
+           (double)(p3 - p0) / nslots, (double)(p2 - p0) / nslots, nslots, (p2 - p0) / 1048576.0);
     for (int i = 0; i < nslots; i++) slot_free(&slots[i]);
     free(slots);
     free(ns);
@@ -187,8 +232,21 @@ static void component_figures(const char *label, const wf_component *c, int call
 
 int main(int argc, char **argv)
 {
+    const char *tier_name = "interp";
+    if (argc > 1 && !strncmp(argv[1], "--tier=", 7)) {
+        wf_tier tier;
+        tier_name = argv[1] + 7;
+        if (!wf_tier_parse(tier_name, &tier)) {
+            fprintf(stderr, "bench_instance: unknown tier %s\n", tier_name);
+            return 2;
+        }
+        wf_error *e = wf_jit_set_tier(tier);
+        if (e) die("tier", e);
+        argc--;
+        argv++;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_instance COMPONENT.wasm [N]\n");
+        fprintf(stderr, "usage: bench_instance [--tier=T] COMPONENT.wasm [N]\n");
         return 2;
     }
     int nslots = argc > 2 ? atoi(argv[2]) : 1000;
@@ -207,6 +265,18 @@ int main(int argc, char **argv)
     wf_module *triv;
     if ((e = wf_module_from_wat(wat, strlen(wat), &triv))) die("wat", e);
 
+    /* the same add as a component: what a component call costs the host */
+    const char *cwat =
+        "(component (core module $M (func (export \"add\") (param i32 i32) (result i32)"
+        " local.get 0 local.get 1 i32.add)) (core instance $m (instantiate $M))"
+        " (func (export \"add\") (param \"a\" s32) (param \"b\" s32) (result s32)"
+        " (canon lift (core func $m \"add\"))))";
+    wf_buf cb = { 0 };
+    wf_component *tcomp;
+    if ((e = wf_cwat_compile(cwat, strlen(cwat), &cb))) die("component wat", e);
+    if ((e = wf_component_new(cb.data, cb.len, &tcomp))) die("component", e);
+    wf_buf_free(&cb);
+
     wf_runtime *rt = wf_runtime_new();
     wf_component_config cc = { .method = "add", .pool = { .type = WF_RT_POOL_INLINE } };
     if ((e = wf_runtime_add_component(rt, "js:add", js, &cc))) die("add", e);
@@ -218,17 +288,22 @@ int main(int argc, char **argv)
     if ((e = wf_runtime_add_wasm(rt, "wat:add", triv, &wc))) die("add wat", e);
     wc.preinit = true;
     if ((e = wf_runtime_add_wasm(rt, "wat:add_preinit", triv, &wc))) die("add wat preinit", e);
+    cc.preinit = false;
+    if ((e = wf_runtime_add_component(rt, "watc:add", tcomp, &cc))) die("add wat component", e);
 
-    printf("componentize-js add (%.1f MB): load %.1f ms (CPU), preinit at add %.1f ms\n",
-           len / 1048576.0, load_ms, preinit_ms);
+    printf("tier %s; componentize-js add (%.1f MB): load %.1f ms (CPU), preinit at add %.1f ms\n",
+           tier_name, len / 1048576.0, load_ms, preinit_ms);
     printf("%-26s %8.2f us   with preinit %8.2f us   (median CPU per call, inline pool)\n",
            "js add via wf_runtime_call", runtime_call_us(rt, "js:add", 200),
            runtime_call_us(rt, "js:add_preinit", 200));
     printf("%-26s %8.2f us   with preinit %8.2f us\n", "wat add via wf_runtime_call",
            runtime_call_us(rt, "wat:add", 20000), runtime_call_us(rt, "wat:add_preinit", 20000));
+    printf("%-26s %8.2f us   (the host's part of a component call: slot reset, WASI context, "
+           "lift and lower)\n", "wat component add", runtime_call_us(rt, "watc:add", 20000));
     wf_runtime_free(rt);
     component_figures("js add slot", js, 200, nslots);
     wf_component_free(js);
+    wf_component_free(tcomp);
     wf_module_free(triv);
     return 0;
 }

@@ -160,7 +160,7 @@ int main(int argc, char **argv)
         if (mkdir(cdir, 0755) != 0 || !component_project(cdir, argv[1])) { status = 1; goto out; }
         status |= time_loads("componentize-js component (12 MB)", cdir, 9, NULL);
     } else {
-        printf("componentize-js component: not built (bench/jscalc/build needs scripts/setup)\n");
+        printf("componentize-js component: not built (bench/js-component needs scripts/setup)\n");
     }
 out:
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);

@@ -1,5 +1,5 @@
-// The JavaScript component (js-fixture): StarlingMonkey/SpiderMonkey inside,
-// so the component is ~12 MB, most of it data segments.
+// The JavaScript component (built by bench/js-component): StarlingMonkey/
+// SpiderMonkey inside, so the component is ~12 MB, most of it data segments.
 export function add(a, b) {
   return a + b;
 }

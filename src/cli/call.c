@@ -40,23 +40,9 @@ static int call_error(wf_error *e)
     return WF_EXIT_FAIL;
 }
 
-/* Every load problem on stderr, `error: ` or `warning: ` first; returns
- * how many were errors. */
-static size_t print_diags(wf_registry *reg)
-{
-    size_t n = reg ? wf_registry_diag_count(reg) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const wf_reg_diag *d = wf_registry_diag(reg, i);
-        char *s = wf_reg_diag_format(d);
-        fprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", s);
-        free(s);
-    }
-    return n - (reg ? wf_registry_warning_count(reg) : 0);
-}
-
 static int load_error(wf_registry *reg, wf_error *e)
 {
-    if (!print_diags(reg)) {
+    if (!wf_cli_print_diags(reg)) {
         char *s = wf_error_format(e);
         fprintf(stderr, "error: %s\n", s);
         free(s);
@@ -116,7 +102,7 @@ int wf_cli_call(int argc, char **argv)
         wf_registry_free(reg);
         return rc;
     }
-    print_diags(reg);   /* warnings only */
+    wf_cli_print_diags(reg);   /* warnings only */
     wf_runtime *rt = wf_runtime_new();
     int rc = WF_EXIT_OK;
     e = wf_registry_register(reg, rt);

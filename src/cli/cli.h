@@ -7,6 +7,7 @@
 #ifndef WF_CLI_H
 #define WF_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 enum { WF_EXIT_OK = 0, WF_EXIT_FAIL = 1, WF_EXIT_USAGE = 2, WF_EXIT_LOAD = 3 };
@@ -15,6 +16,11 @@ enum { WF_EXIT_OK = 0, WF_EXIT_FAIL = 1, WF_EXIT_USAGE = 2, WF_EXIT_LOAD = 3 };
  * argv holds one, so the command goes on; else the exit status, help
  * printed (--help / -h: on stdout, 0; any other use: on stderr, 2). */
 int wf_cli_one_operand(int argc, char **argv, void (*help)(FILE *out));
+
+/* Every load problem of a project on stderr, `error: ` or `warning: `
+ * first (none for NULL); returns how many were errors. */
+struct wf_registry;
+size_t wf_cli_print_diags(struct wf_registry *reg);
 
 int wf_cli_wast(int argc, char **argv);
 int wf_cli_check(int argc, char **argv);

@@ -1,6 +1,6 @@
 /*
  * exec.c - `wasmfn exec [--dir HOST[::GUEST[::ro]]]... [--env NAME=VALUE]...
- * FILE.wasm [ARG...]`: run a WASI preview 1 command module's `_start` with
+ * [--net HOST:PORT]... FILE.wasm [ARG...]`: run a WASI preview 1 command module's `_start` with
  * the process's stdin, stdout and stderr, and exit with the guest's status.
  * A WASI 0.2 command component (wasi:cli/run) goes to exec_comp.c with the
  * same options, its mounts checked here by the preview 1 context first.
@@ -24,7 +24,8 @@ enum { EXEC_TRAP = 134 };
 static void usage(FILE *out)
 {
     fprintf(out,
-        "usage: wasmfn exec [--dir HOST[::GUEST][::ro]]... [--env NAME=VALUE]... [--tier=T] FILE [ARG...]\n"
+        "usage: wasmfn exec [--dir HOST[::GUEST][::ro]]... [--env NAME=VALUE]... [--net HOST:PORT]...\n"
+        "                   [--tier=T] FILE [ARG...]\n"
         "\n"
         "Run the WASI preview 1 command module FILE (.wasm, or .wat text): its _start,\n"
         "or the WASI 0.2 command component FILE: its wasi:cli/run, with ARG... as\n"
@@ -35,6 +36,9 @@ static void usage(FILE *out)
         "                             (an absolute path; default: HOST as written);\n"
         "                             ::ro makes it read-only\n"
         "  --env NAME=VALUE           set an environment variable for the guest\n"
+        "  --net HOST:PORT            let a component's wasi:sockets reach (or serve on)\n"
+        "                             HOST:PORT, `*` wildcards allowed (wasi.network);\n"
+        "                             without it no network is reachable\n"
         WF_CLI_TIER_HELP
         "\n"
         "exit status: the guest's (proc_exit, or 0 when _start returns), 134 after a\n"
@@ -106,6 +110,7 @@ static void opts_free(wf_cli_exec_opts *o)
     }
     free((void *)o->mounts);
     free((void *)o->env);
+    free((void *)o->network);
 }
 
 static int exec_main(int argc, char **argv, wf_cli_exec_opts *o)
@@ -113,8 +118,10 @@ static int exec_main(int argc, char **argv, wf_cli_exec_opts *o)
     wf_wasi_ctx *ctx = wf_wasi_ctx_new(0, 1, 2);
     wf_cli_mount *mounts = wf_xcalloc((size_t)argc, sizeof *mounts);
     const char **env = wf_xcalloc((size_t)argc, sizeof *env);
+    const char **net = wf_xcalloc((size_t)argc, sizeof *net);
     o->mounts = mounts;
     o->env = env;
+    o->network = net;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -132,6 +139,16 @@ static int exec_main(int argc, char **argv, wf_cli_exec_opts *o)
             if (tr > 0) continue;
             wf_wasi_ctx_free(ctx);
             return WF_EXIT_USAGE;
+        }
+        if (!strcmp(a, "--net") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!*v || strchr(v, ' ')) {
+                fprintf(stderr, "wasmfn exec: --net wants a HOST:PORT pattern, got '%s'\n", v);
+                wf_wasi_ctx_free(ctx);
+                return WF_EXIT_USAGE;
+            }
+            net[o->nnetwork++] = v;
+            continue;
         }
         if ((!strcmp(a, "--dir") || !strcmp(a, "--env")) && i + 1 < argc) {
             const char *v = argv[++i];

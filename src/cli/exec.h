@@ -21,6 +21,8 @@ typedef struct wf_cli_exec_opts {
     size_t nenv;
     const wf_cli_mount *mounts;   /* checked already (exec.c: the preview 1 context) */
     size_t nmounts;
+    const char *const *network;   /* --net host:port patterns (wasi.network, SPEC §4) */
+    size_t nnetwork;
 } wf_cli_exec_opts;
 
 /* Run the command component FILE (bytes): the exit status. */

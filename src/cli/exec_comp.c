@@ -2,7 +2,8 @@
  * exec_comp.c - `wasmfn exec` of a WASI 0.2 command component (exec.c
  * hands it over when FILE is a component): its `wasi:cli/run` export's
  * `run`, with every WASI 0.2 package the host has, the --dir mounts as
- * wasi:filesystem preopens, the --env variables, ARG... after FILE, and
+ * wasi:filesystem preopens, the --env variables, the --net patterns as its
+ * wasi:sockets grants (nothing else is reachable), ARG... after FILE, and
  * this process's stdin, stdout and stderr.
  *
  * Exit status as for a preview 1 module: wasi:cli/exit's status (exit(ok)
@@ -55,6 +56,7 @@ int wf_cli_exec_component(const char *file, const uint8_t *bytes, size_t len,
         .argv = o->argv, .argc = o->argc,
         .env = o->env, .nenv = o->nenv,
         .mounts = mounts, .nmounts = o->nmounts,
+        .network = o->network, .nnetwork = o->nnetwork,
         .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2,
     };
     wf_p2_ctx *cx = wf_p2_ctx_new(host, &cfg);

@@ -1,10 +1,13 @@
 /*
- * main.c - the wasmfn command: dispatches to a subcommand.
+ * main.c - the wasmfn command: dispatches to a subcommand; the helpers
+ * several subcommands share (cli.h: one-operand usage, load diagnostics).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "registry/registry.h"
 
 static const struct {
     const char *name;
@@ -40,6 +43,18 @@ int wf_cli_one_operand(int argc, char **argv, void (*help)(FILE *out))
         return WF_EXIT_USAGE;
     }
     return -1;
+}
+
+size_t wf_cli_print_diags(struct wf_registry *reg)
+{
+    size_t n = reg ? wf_registry_diag_count(reg) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const wf_reg_diag *d = wf_registry_diag(reg, i);
+        char *s = wf_reg_diag_format(d);
+        fprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", s);
+        free(s);
+    }
+    return n - (reg ? wf_registry_warning_count(reg) : 0);
 }
 
 int main(int argc, char **argv)

@@ -69,17 +69,6 @@ static void usage(FILE *out)
         "exit status: 0 stopped by a signal, 2 usage error, 3 load error\n");
 }
 
-static void print_diags(wf_registry *reg)
-{
-    size_t n = reg ? wf_registry_diag_count(reg) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const wf_reg_diag *d = wf_registry_diag(reg, i);
-        char *s = wf_reg_diag_format(d);
-        fprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", s);
-        free(s);
-    }
-}
-
 static bool parse_u32(const char *s, uint32_t *out)
 {
     char *end;
@@ -229,7 +218,7 @@ int wf_cli_run(int argc, char **argv)
         return WF_EXIT_LOAD;
     }
     wf_project_version *v = wf_project_live_acquire(st.lp);
-    print_diags(v->reg);   /* warnings */
+    wf_cli_print_diags(v->reg);   /* warnings */
     wf_sched *sched = wf_sched_new();   /* the handlers', outliving every version */
     wf_http_serve_options opts = { .default_addr = addr, .handler_workers = workers,
                                    .access_log_off = quiet, .sched = sched,

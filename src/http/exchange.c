@@ -119,6 +119,11 @@ uint64_t wf_http_deadline_ns(wf_http_exchange *x)
     return x->deadline_ns;
 }
 
+volatile uint32_t *wf_http_stop_flag(wf_http_exchange *x)
+{
+    return &x->interrupt;
+}
+
 /* ---- writing ------------------------------------------------------------- */
 
 void wf_http_set_status(wf_http_exchange *x, int status)

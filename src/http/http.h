@@ -9,12 +9,16 @@
  * parsing, keep-alive, pipelining, chunked bodies, HTTP/2 cleartext). A
  * request that matches a route becomes an EXCHANGE: the request copied out
  * of the loop's memory, and a response writer. Its handler runs as a task
- * of the scheduler (runtime/sched.h) on a fiber of its own, never on the
- * loop: a handler that calls a function, sleeps, or writes to a slow
- * client parks its fiber and holds no thread. What the handler writes is
- * handed to the loop (a message that wakes it), which sends it; a writer
- * that is more than WF_HTTP_HIGH_WATER bytes ahead of the client parks
- * until the loop has sent it (flow control, bounded memory).
+ * of the scheduler (runtime/sched.h) on a fiber of its own: its first
+ * slice on the loop thread itself (no hand-off for a call that just
+ * answers), and as soon as it waits (a pooled call, a sleep, a write to a
+ * slow client) or runs past 2 ms (the loop's watchdog asks the running
+ * call to yield: WF_INTERRUPT_YIELD), it goes on on the scheduler's
+ * workers, so a waiting or long handler holds neither a thread nor the
+ * loop. What a handler on a worker writes is handed to the loop (a message
+ * that wakes it), which sends it; a writer that is more than
+ * WF_HTTP_HIGH_WATER bytes ahead of the client parks until the loop has
+ * sent it (flow control, bounded memory).
  *
  * Threads: the exchange functions are for the handler's task (or any one
  * thread at a time, until wf_http_finish); everything else is thread-safe
@@ -165,5 +169,10 @@ bool wf_http_started(wf_http_exchange *x);
 /* When the response must be ready (the service's write timeout from the
  * request's arrival, CLOCK_MONOTONIC ns): a handler's calls end by then. */
 uint64_t wf_http_deadline_ns(wf_http_exchange *x);
+/* The exchange's stop flag: the server sets it (and wakes the handler)
+ * when it cuts the request (its drain timeout passed). Pass it as the
+ * call's wf_call_opts.stop; it is also the handler task's own flag, so the
+ * handler's waits end then too. */
+volatile uint32_t *wf_http_stop_flag(wf_http_exchange *x);
 
 #endif

@@ -6,9 +6,12 @@
  * malformed requests) and HTTP/2 cleartext. This file routes each request
  * (route.c), answers what needs no handler (404, 405, 431, 503) on the
  * loop, and turns the rest into exchanges whose handlers run as tasks of
- * the scheduler (exchange.c). A handler's output comes back through one
- * h2o multithread message per exchange (set when it is not queued yet);
- * the loop sends it, and h2o's `proceed` says when the client took it.
+ * the scheduler (exchange.c): the first slice here, on the loop
+ * (wf_sched_run_here; what it wrote is pumped when the slice ends), the
+ * rest, once it waits or the watchdog made it yield after INLINE_SLICE_NS,
+ * on the workers. A worker's output comes back through one h2o
+ * multithread message per exchange (set when it is not queued yet); the
+ * loop sends it, and h2o's `proceed` says when the client took it.
  *
  * Lifetime of an exchange (h2x): it lives while its request lives (h2o
  * frees the request's memory pool when the response is sent or the
@@ -22,6 +25,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <strings.h>
@@ -33,6 +37,17 @@
 #include <h2o.h>
 
 #include "http/http_int.h"
+#include "wasm/code.h"
+
+/* How long a handler's slice may run on the loop before it is asked to
+ * yield (and goes on on the workers). */
+#define INLINE_SLICE_NS (2u * 1000000u)
+/* The watchdog's tick; it sleeps for good after this many ticks without a slice. */
+#define WATCHDOG_TICK_NS (1u * 1000000u)
+#define WATCHDOG_IDLE_TICKS 1000
+/* The signal the watchdog sends the loop thread (ignored by default, so a
+ * stray one harms nothing). */
+#define YIELD_SIGNAL SIGURG
 
 typedef struct h2x h2x;
 
@@ -46,6 +61,28 @@ typedef struct svc_logger {
     wf_http_service *svc;
 } svc_logger;
 
+/* A connection as the timeouts see it (h2o 2.2 has one timer for HTTP/1.1,
+ * `req_timeout`, from the end of a response to the next request's head,
+ * so it cannot tell keep-alive idling from a slow head). Made at accept,
+ * freed when h2o closes the socket (its on_close) and no request of it
+ * lives. The loop's sweep (sweep_conns) closes, by shutdown(2) of the
+ * socket (h2o then sees the end and closes it itself):
+ *   - one with no request in flight that received nothing for
+ *     timeouts.idle since its last response (keep-alive idling);
+ *   - one whose next request (head and body) is still arriving after
+ *     timeouts.read (a slow or stalled client).
+ * h2o's req_timeout stays as a backstop at the larger of the two. */
+typedef struct conn_track {
+    wf_http_service *svc;
+    h2o_socket_t *sock;            /* NULL once h2o closed it */
+    h2o_linklist_t link;           /* svc->conns */
+    uint64_t since_ns;             /* last response's end (or accept) */
+    uint64_t arriving_ns;          /* first byte of the next request seen (0: none yet) */
+    size_t seen_read;              /* sock->bytes_read at the last sweep */
+    uint32_t inflight;             /* requests routed and not disposed */
+    bool served, shut, h2;
+} conn_track;
+
 struct wf_http_service {
     wf_http_server *srv;
     char *name, *addr;
@@ -58,6 +95,7 @@ struct wf_http_service {
     h2o_socket_t *listener;
     pthread_mutex_t mu;            /* routes */
     wf_http_routes *routes;
+    h2o_linklist_t conns;          /* conn_track (loop thread) */
 };
 
 struct wf_http_server {
@@ -78,6 +116,18 @@ struct wf_http_server {
     h2o_linklist_t live;                    /* every h2x alive (loop thread) */
     wf_http_server *retired_next;           /* wf_http_server_free's list */
     size_t nlive;
+    bool inline_handlers;                   /* handlers start on the loop (wf_sched_run_here) */
+    /* The watchdog: a handler's slice on the loop that runs past
+     * INLINE_SLICE_NS gets a signal, whose handler asks the running call
+     * to yield (wf_exec_request_yield): its fiber then goes on on the
+     * workers and the loop serves again. Written by the loop, read by it. */
+    _Atomic uint64_t slice_start_ns;        /* 0: no slice running */
+    _Atomic uint64_t slice_seq;             /* slices started */
+    atomic_bool wd_asleep;
+    pthread_mutex_t wd_mu;
+    pthread_cond_t wd_cv;
+    pthread_t wd_thread;
+    bool wd_started;
 };
 
 struct h2x {
@@ -93,7 +143,15 @@ struct h2x {
     bool handler_alive, req_alive;
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
+    bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
 };
+
+/* The exchange whose handler runs on this (loop) thread now, if any. */
+static __thread h2x *tls_inline;
+/* Set while this loop thread runs a handler's slice (the signal handler's test). */
+static __thread volatile sig_atomic_t tls_in_slice;
+
+static void conn_track_request(h2o_req_t *req);
 
 /* Servers freed (see wf_http_server_free). */
 static wf_http_server *retired;
@@ -155,10 +213,16 @@ static void h2x_free_if_done(h2x *hx)
 }
 
 /* exchange.c's notify, under x.mu, from any thread. */
-static void h2x_notify(wf_http_exchange *x)
+__attribute__((noinline)) static void h2x_notify(wf_http_exchange *x)
 {
     h2x *hx = (h2x *)x;
     if (hx->queued) return;
+    if (tls_inline == hx) {
+        /* The handler runs on the loop thread right now: the loop pumps
+         * when the slice ends, no need to wake it. */
+        hx->loop_pump = true;
+        return;
+    }
     hx->queued = true;
     h2o_multithread_send_message(&hx->srv->exchanges, &hx->msg);
 }
@@ -347,10 +411,65 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     hx->x.headers = hs;
 }
 
+/* ---- handlers' slices on the loop, and their watchdog ------------------------------ */
+
+static void on_yield_signal(int sig)
+{
+    (void)sig;
+    /* On the loop thread, maybe inside a call: only a slice is asked. */
+    if (tls_in_slice) wf_exec_request_yield();
+}
+
+static void *watchdog_main(void *arg)
+{
+    wf_http_server *s = arg;
+    uint64_t last_seq = 0;
+    int idle = 0;
+    pthread_mutex_lock(&s->wd_mu);
+    while (!atomic_load(&s->quit)) {
+        uint64_t seq = atomic_load(&s->slice_seq), start = atomic_load(&s->slice_start_ns);
+        uint64_t now = wf_now_ns();
+        if (start && now > start && now - start >= INLINE_SLICE_NS) pthread_kill(s->thread, YIELD_SIGNAL);
+        idle = seq == last_seq && !start ? idle + 1 : 0;
+        last_seq = seq;
+        if (idle >= WATCHDOG_IDLE_TICKS) {
+            /* Nothing ran for a while: sleep until the loop starts a slice. */
+            atomic_store(&s->wd_asleep, true);
+            if (atomic_load(&s->slice_seq) == seq && !atomic_load(&s->quit))
+                pthread_cond_wait(&s->wd_cv, &s->wd_mu);
+            atomic_store(&s->wd_asleep, false);
+            idle = 0;
+            continue;
+        }
+        wf_cond_wait_until(&s->wd_cv, &s->wd_mu, now + WATCHDOG_TICK_NS);
+    }
+    pthread_mutex_unlock(&s->wd_mu);
+    return NULL;
+}
+
+static void slice_begin(wf_http_server *s, uint64_t now)
+{
+    atomic_store_explicit(&s->slice_start_ns, now ? now : 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->slice_seq, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&s->wd_asleep, memory_order_relaxed)) {
+        pthread_mutex_lock(&s->wd_mu);
+        pthread_cond_signal(&s->wd_cv);
+        pthread_mutex_unlock(&s->wd_mu);
+    }
+    tls_in_slice = 1;
+}
+
+static void slice_end(wf_http_server *s)
+{
+    tls_in_slice = 0;
+    atomic_store_explicit(&s->slice_start_ns, 0, memory_order_relaxed);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
     wf_http_server *srv = svc->srv;
+    conn_track_request(req);
     if (srv->draining) req->http1_is_persistent = 0;
     if (head_bytes(req) > svc->cfg.max_header_bytes) {
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
@@ -416,13 +535,34 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     hx->x.start_ns = wf_now_ns();
     hx->x.deadline_ns = hx->x.start_ns + (uint64_t)svc->cfg.write_timeout_ms * 1000000u;
+    /* Draining: nothing may outlast the drain. */
+    if (srv->draining && srv->drain_deadline_ns < hx->x.deadline_ns) hx->x.deadline_ns = srv->drain_deadline_ns;
     hx->req = req;
     hx->req_alive = hx->handler_alive = true;
     h2x **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_req_dispose);
     *slot = hx;
     h2o_linklist_insert(&srv->live, &hx->link);
     srv->nlive++;
-    int rc = wf_sched_submit(srv->group, &hx->x.task, 0);
+    int rc;
+    if (srv->inline_handlers) {
+        /* The handler's first slice runs here, on the loop: a call that
+         * ends without waiting costs no thread hand-off. One that parks
+         * (sleeps, waits for a call, a slow client) leaves the loop at
+         * once and goes on on the workers. */
+        hx->busy++;
+        tls_inline = hx;
+        slice_begin(srv, hx->x.start_ns);
+        rc = wf_sched_run_here(srv->group, &hx->x.task, NULL);
+        slice_end(srv);
+        tls_inline = NULL;
+        hx->busy--;
+        if (rc == WF_SUBMIT_OK) {
+            pump(hx, false);
+            return 0;
+        }
+    } else {
+        rc = wf_sched_submit(srv->group, &hx->x.task, 0);
+    }
     if (rc != WF_SUBMIT_OK) {
         hx->handler_alive = false;
         pthread_mutex_lock(&hx->x.mu);
@@ -467,13 +607,84 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
 
 /* ---- services ------------------------------------------------------------------------- */
 
+static void conn_track_free_if_done(conn_track *ct)
+{
+    if (ct->sock || ct->inflight) return;
+    h2o_linklist_unlink(&ct->link);
+    free(ct);
+}
+
+static void on_conn_close(void *data)
+{
+    conn_track *ct = data;
+    ct->sock = NULL;
+    conn_track_free_if_done(ct);
+}
+
+/* The request's memory pool is going: one request of ct less. */
+static void on_conn_req_dispose(void *p)
+{
+    conn_track *ct = *(conn_track **)p;
+    if (!--ct->inflight) {
+        ct->since_ns = wf_now_ns();
+        ct->arriving_ns = 0;
+        ct->seen_read = ct->sock ? ct->sock->bytes_read : 0;
+    }
+    conn_track_free_if_done(ct);
+}
+
+/* on_req: the request belongs to its connection's tracker until disposed. */
+static void conn_track_request(h2o_req_t *req)
+{
+    h2o_socket_t *sock = req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (!sock || sock->on_close.cb != on_conn_close) return;
+    conn_track *ct = sock->on_close.data;
+    ct->inflight++;
+    ct->served = true;
+    if (req->version >= 0x200) ct->h2 = true;
+    conn_track **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_conn_req_dispose);
+    *slot = ct;
+}
+
+/* Every few hundred ms on the loop: the timeouts of conn_track's comment. */
+static void sweep_conns(wf_http_service *svc, uint64_t now)
+{
+    uint64_t idle_ns = (uint64_t)svc->cfg.idle_timeout_ms * 1000000u;
+    uint64_t read_ns = (uint64_t)svc->cfg.read_timeout_ms * 1000000u;
+    for (h2o_linklist_t *l = svc->conns.next; l != &svc->conns; l = l->next) {
+        conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, link, l);
+        /* HTTP/2 has its own idle timeout in h2o; busy ones are the handlers'. */
+        if (!ct->sock || ct->shut || ct->inflight || ct->h2) continue;
+        size_t got = ct->sock->bytes_read;
+        if (got != ct->seen_read) {
+            ct->seen_read = got;
+            if (!ct->arriving_ns) ct->arriving_ns = now;     /* the next request is coming */
+        }
+        bool cut = ct->arriving_ns ? now - ct->arriving_ns >= read_ns
+                                   : ct->served && now - ct->since_ns >= idle_ns;
+        if (cut) {
+            ct->shut = true;
+            shutdown(h2o_socket_get_fd(ct->sock), SHUT_RDWR);
+        }
+    }
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     wf_http_service *svc = listener->data;
     if (err) return;
     h2o_socket_t *sock;
     /* Take what is waiting, a bounded batch per readiness. */
-    for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)); i++) h2o_accept(&svc->actx, sock);
+    for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)); i++) {
+        conn_track *ct = wf_xcalloc(1, sizeof *ct);
+        ct->svc = svc;
+        ct->sock = sock;
+        ct->since_ns = ct->arriving_ns = wf_now_ns();
+        h2o_linklist_insert(&svc->conns, &ct->link);
+        sock->on_close.cb = on_conn_close;
+        sock->on_close.data = ct;
+        h2o_accept(&svc->actx, sock);
+    }
 }
 
 /* "host:port", ":port", "[v6]:port" -> a bound, listening socket. */
@@ -536,6 +747,12 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
         free(s);
         return e;
     }
+    /* WF_HTTP_INLINE=0: every handler starts on the workers (for
+     * comparison: bench/http measures both). */
+    const char *il = getenv("WF_HTTP_INLINE");
+    s->inline_handlers = !(il && !strcmp(il, "0"));
+    pthread_mutex_init(&s->wd_mu, NULL);
+    wf_cond_init(&s->wd_cv);
     s->loop = h2o_evloop_create();
     s->queue = h2o_multithread_create_queue(s->loop);
     h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
@@ -567,7 +784,9 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
 
     h2o_config_init(&svc->conf);
     svc->conf.max_request_entity_size = svc->cfg.max_body_bytes;
-    svc->conf.http1.req_timeout = svc->cfg.read_timeout_ms;
+    /* The backstop: our sweep applies each of the two (conn_track). */
+    svc->conf.http1.req_timeout = WF_MAX(svc->cfg.read_timeout_ms, svc->cfg.idle_timeout_ms) + 1000;
+    h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
     svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
     h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -648,26 +867,56 @@ static void *loop_main(void *arg)
 {
     wf_http_server *s = arg;
     for (size_t i = 0; i < s->svcs.len; i++) h2o_socket_read_start(s->svcs.data[i]->listener, on_accept);
+    uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
         h2o_evloop_run(s->loop, 100);
+        uint64_t now = wf_now_ns();
+        if (now - swept >= 200000000u) {
+            swept = now;
+            for (size_t i = 0; i < s->svcs.len; i++) sweep_conns(s->svcs.data[i], now);
+        }
         if (s->draining && (!s->nlive || wf_now_ns() >= s->drain_deadline_ns)) break;
     }
-    /* Whatever is still running is talking to nobody from now on. */
+    /* Whatever is still running is talking to nobody from now on, and is
+     * cut now (its call stops as at its deadline): the drain timeout caps
+     * the stop, not each handler's own deadline. */
     for (h2o_linklist_t *l = s->live.next; l != &s->live; l = l->next) {
         h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, l);
         pthread_mutex_lock(&hx->x.mu);
         wf_http_exchange_gone_locked(&hx->x);
+        bool running = !hx->x.task_done && hx->handler_alive;
         pthread_mutex_unlock(&hx->x.mu);
+        if (running) {
+            __atomic_store_n(&hx->x.interrupt, 1, __ATOMIC_RELAXED);
+            wf_task_wake(&hx->x.task);
+        }
     }
     return NULL;
+}
+
+static void install_yield_signal(void)
+{
+    struct sigaction sa = { .sa_handler = on_yield_signal, .sa_flags = SA_RESTART };
+    sigemptyset(&sa.sa_mask);
+    sigaction(YIELD_SIGNAL, &sa, NULL);
 }
 
 wf_error *wf_http_server_start(wf_http_server *s)
 {
     h2o_multithread_register_receiver(s->queue, &s->control, on_control);
+    if (s->inline_handlers) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, install_yield_signal);
+    }
     int rc = pthread_create(&s->thread, NULL, loop_main, s);
     if (rc) return wf_error_new(WF_ERR_LIMIT, "http server: cannot start its thread: %s", strerror(rc));
     s->started = true;
+    if (s->inline_handlers) {
+        rc = pthread_create(&s->wd_thread, NULL, watchdog_main, s);
+        /* Without it a long handler could hold the loop: start none on it. */
+        if (rc) s->inline_handlers = false;
+        else s->wd_started = true;
+    }
     return NULL;
 }
 
@@ -679,6 +928,14 @@ void wf_http_server_stop(wf_http_server *s, uint32_t drain_ms)
         s->drain_ms = drain_ms;
         h2o_multithread_send_message(&s->control, &s->stop_msg);
         pthread_join(s->thread, NULL);
+    }
+    if (s->wd_started) {
+        atomic_store(&s->quit, true);
+        pthread_mutex_lock(&s->wd_mu);
+        pthread_cond_signal(&s->wd_cv);
+        pthread_mutex_unlock(&s->wd_mu);
+        pthread_join(s->wd_thread, NULL);
+        s->wd_started = false;
     }
     /* Every handler runs to its end (each within its own deadline), then
      * the exchanges go; their requests belong to connections that are

@@ -162,7 +162,8 @@ void wf_http_call_handler(wf_http_exchange *x, void *ud)
     }
     uint64_t now = wf_now_ns(), deadline = wf_http_deadline_ns(x);
     uint64_t left_ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 1;
-    wf_call_opts opts = { .timeout_ms = left_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)left_ms };
+    wf_call_opts opts = { .timeout_ms = left_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)left_ms,
+                          .stop = wf_http_stop_flag(x) };
     /* A Lua function may answer through upstream's `http` module. */
     wf_lua_http_host host;
     if (ep->func_kind == WF_REG_FUNCTION_LUA) {

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "lua/lua_int.h"
+#include "wasm/code.h"
 
 #define LOADED_KEY "wasmfn.loaded"
 
@@ -88,7 +89,7 @@ bool wf_lua_should_stop(lua_State *L)
     /* The runtime's timer raises the flag at the deadline (and its message
      * then says which limit passed); the clock is only the fallback for a
      * caller that gives no flag. */
-    if (c->call->interrupt) return *c->call->interrupt != 0;
+    if (c->call->interrupt) return wf_interrupt_stops(c->call->interrupt);
     return c->call->deadline_ns && now_ns() >= c->call->deadline_ns;
 }
 
@@ -105,6 +106,12 @@ uint32_t wf_lua_ms_left(lua_State *L)
 static void hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
+    wf_lua_ctx *cx = wf_lua_ctx_of(L);
+    /* A yield request (an event loop handing a long call to its workers):
+     * the fiber is suspended right here and goes on elsewhere. */
+    if (cx->call && cx->call->interrupt &&
+        __atomic_load_n(cx->call->interrupt, __ATOMIC_RELAXED) == WF_INTERRUPT_YIELD)
+        wf_exec_interrupt_hit(cx->call->interrupt);
     if (!wf_lua_should_stop(L)) return;
     wf_lua_ctx *c = wf_lua_ctx_of(L);
     if (!c->interrupted) {

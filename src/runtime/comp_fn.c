@@ -133,6 +133,9 @@ static bool known_wasi_package(const char *name)
     static const char *const pkgs[] = { "wasi:cli/", "wasi:io/", "wasi:poll/", "wasi:clocks/",
                                         "wasi:random/", "wasi:filesystem/", "wasi:sockets/",
                                         "wasi:http/" };
+    /* wasi:sockets is complete: an interface it does not have is a typo or
+     * a newer WASI, not a package left disabled */
+    if (!strncmp(name, "wasi:sockets/", 13)) return wf_p2_host_knows(name);
     for (size_t i = 0; i < WF_COUNT(pkgs); i++)
         if (!strncmp(name, pkgs[i], strlen(pkgs[i]))) return true;
     return false;
@@ -285,6 +288,8 @@ static wf_error *ensure_template(comp_fn *c)
     pthread_mutex_unlock(&c->tmpl_mu);
     return NULL;
 }
+
+static wf_error *template_now(void *c) { return ensure_template(c); }
 
 static wf_error *comp_prepare(void *fn, void **out)
 {
@@ -469,7 +474,8 @@ wf_error *wf_runtime_add_component(wf_runtime *rt, const char *id, const wf_comp
     c->proxy = wf_p2_http_is_proxy_method(cfg->method);
     pthread_mutex_init(&c->tmpl_mu, NULL);
     wf_slots_init(&c->idle);
-    if (c->preinit && (e = ensure_template(c))) {
+    if (c->preinit &&
+        (e = wf_runtime_preinit(rt, id, cfg->limits.max_execution_ms, template_now, c))) {
         comp_destroy(c);
         return e;
     }

@@ -126,9 +126,18 @@ void wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_n
 void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, uint64_t dur_ns)
 {
     if (!m) return;
+    /* "endpoint\0status", built by hand: this runs for every request. */
     char key[512];
-    int n = snprintf(key, sizeof key, "%s%c%d", endpoint, 0, status);
-    if (n < 0 || (size_t)n >= sizeof key) return;
+    size_t el = strlen(endpoint);
+    if (el + 1 + 11 >= sizeof key || status < 0) return;
+    memcpy(key, endpoint, el);
+    key[el] = 0;
+    char digits[12];
+    int nd = 0;
+    unsigned st = (unsigned)status;
+    do digits[nd++] = (char)('0' + st % 10); while ((st /= 10));
+    int n = (int)el + 1;
+    while (nd) key[n++] = digits[--nd];
     void *v = NULL;
     pthread_mutex_lock(&m->mu);
     if (!wf_map_find(&m->by_ep, key, (size_t)n, &v)) {

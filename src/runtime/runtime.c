@@ -210,7 +210,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     wf_exec_set_interrupt(interrupt);
     wf_error *err = NULL;
     memset(result, 0, sizeof *result);
-    if (__atomic_load_n(interrupt, __ATOMIC_RELAXED)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
+    if (wf_interrupt_stops(interrupt)) err = wf_error_new(WF_ERR_TIMEOUT, "interrupted before it ran");
     else err = fn->kind->call(fn->fn, inst, args, nargs, result, &ctx);
     wf_exec_set_interrupt(prev);
     wf_metrics_call_running_end(fn->metrics);
@@ -221,7 +221,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     *slot = outer;
     if (at) wf_timer_remove(fn->rt->timer, &d);
 
-    if (err && __atomic_load_n(interrupt, __ATOMIC_RELAXED)) {
+    if (err && wf_interrupt_stops(interrupt)) {
         /* The guest stopped because we asked it to: say why. */
         wf_error_free(err);
         if (cancelled && __atomic_load_n(cancelled, __ATOMIC_RELAXED))
@@ -237,17 +237,39 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     return err;
 }
 
+wf_error *wf_runtime_preinit(wf_runtime *rt, const char *id, uint32_t max_ms,
+                             wf_error *(*init)(void *ud), void *ud)
+{
+    uint32_t ms = max_ms ? max_ms : WF_RT_PREINIT_DEFAULT_MS;
+    volatile uint32_t interrupt = 0;
+    wf_deadline d = { .at_ns = wf_now_ns() + (uint64_t)ms * 1000000u, .flag = &interrupt };
+    wf_timer_add(rt->timer, &d);
+    volatile uint32_t *prev = wf_exec_get_interrupt();
+    wf_exec_set_interrupt(&interrupt);
+    wf_error *err = init(ud);
+    wf_exec_set_interrupt(prev);
+    wf_timer_remove(rt->timer, &d);
+    if (err && __atomic_load_n(&interrupt, __ATOMIC_RELAXED)) {
+        wf_error_free(err);
+        err = wf_error_new(WF_ERR_TIMEOUT, "%s: preinit: the initialisation ran longer than %u ms "
+                           "(%s) and was stopped", id, ms,
+                           max_ms ? "the entry's limits.max_execution_ms"
+                                  : "the limit of an entry without limits.max_execution_ms");
+    }
+    return err;
+}
+
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
                             uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth,
-                            const wf_val *context, void *host)
+                            const wf_val *context, void *host, volatile uint32_t *stop)
 {
     void *inst = NULL;
     memset(result, 0, sizeof *result);
     wf_error *err = fn->kind->prepare(fn->fn, &inst);
     if (!err) {
         volatile uint32_t interrupt = 0;
-        err = wf_rt_exec(fn, inst, args, nargs, result, &interrupt, NULL, caller_deadline_ns, start_ns,
-                         depth, context, host);
+        err = wf_rt_exec(fn, inst, args, nargs, result, stop ? stop : &interrupt, NULL, caller_deadline_ns,
+                         start_ns, depth, context, host);
         fn->kind->release(fn->fn, inst);
     }
     wf_metrics_call_end(fn->metrics, err, start_ns);
@@ -358,7 +380,7 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
         job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
-                              depth, job->context, job->host);
+                              depth, job->context, job->host, NULL);
         job->done = true;
     } else {
         wf_error *e = wf_rt_pool_submit(fn->pool, job);
@@ -491,7 +513,7 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
             return e;
         }
         return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL,
-                          opts ? opts->host : NULL);
+                          opts ? opts->host : NULL, opts ? opts->stop : NULL);
     }
 
     wf_call_future *f;

@@ -75,6 +75,13 @@ void wf_runtime_free(wf_runtime *rt);
 wf_error *wf_runtime_add(wf_runtime *rt, const char *id, const wf_fn_kind *kind, void *fn,
                          const wf_fn_options *opts);
 bool wf_runtime_has(wf_runtime *rt, const char *id);
+/* Run a kind's `preinit` initialisation init(ud) (at add, on this thread)
+ * under a deadline max_ms from now (0: WF_RT_PREINIT_DEFAULT_MS): wasm code
+ * it runs stops there, and the outcome is a TIMEOUT load error naming id and
+ * the limit instead of init's own, never a hang. */
+#define WF_RT_PREINIT_DEFAULT_MS 10000
+wf_error *wf_runtime_preinit(wf_runtime *rt, const char *id, uint32_t max_ms,
+                             wf_error *(*init)(void *ud), void *ud);
 /* The scheduler the runtime's pools run on: other layers run their own
  * tasks on it (the HTTP server's handlers). */
 struct wf_sched *wf_runtime_sched(wf_runtime *rt);
@@ -106,6 +113,13 @@ typedef struct wf_call_opts {
     /* Host data for the callee alone (wf_fn_ctx.host), borrowed: it must
      * live until the call ended. NULL: none. */
     void *host;
+    /* The caller's stop flag, or NULL. Setting it (any thread; then wake
+     * the calling task, if any) stops the call as its deadline would
+     * (TIMEOUT): an inline call runs with it as its interrupt flag (so its
+     * own deadline sets it too: give each call a fresh one); a pooled call
+     * is cancelled when it is the calling task's flag (its wait stops).
+     * How a server cuts a request's call at its drain timeout. */
+    volatile uint32_t *stop;
 } wf_call_opts;
 
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "runtime/sched.h"
+#include "wasm/code.h"
 
 enum { T_QUEUED = 1, T_RUNNABLE, T_RUNNING, T_PARKED };
 
@@ -211,7 +212,14 @@ static void on_timer(wf_deadline *d)
  * (wasm) stops on it too. */
 static bool stopped(wf_task *t, uint64_t now)
 {
-    if (t->interrupt && __atomic_load_n(t->interrupt, __ATOMIC_RELAXED)) return true;
+    if (t->interrupt) {
+        uint32_t v = __atomic_load_n(t->interrupt, __ATOMIC_RELAXED), yield = WF_INTERRUPT_YIELD;
+        /* A yield request is met by the park itself (it frees the thread). */
+        if (v == WF_INTERRUPT_YIELD)
+            __atomic_compare_exchange_n(t->interrupt, &yield, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+        else if (v)
+            return true;
+    }
     if (t->deadline_ns && now >= t->deadline_ns) {
         if (t->interrupt) __atomic_store_n(t->interrupt, 1, __ATOMIC_RELAXED);
         return true;
@@ -256,7 +264,7 @@ static void task_main(void *arg)
 
 /* With mu held, dropped meanwhile: run t until it ends or suspends, then
  * hand it on (ended, parked, or back to the resume queue for a yield). */
-static void run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
+static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
 {
     t->state = T_RUNNING;
     pthread_mutex_unlock(&g->mu);
@@ -284,12 +292,15 @@ static void run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
         if (done) done(t);      /* t may be gone after this */
         pthread_mutex_lock(&g->mu);
         if (--g->alive == 0) {
-            pthread_cond_broadcast(&g->work_cv);    /* an ending group's workers leave */
+            /* An ending group's workers leave; idle ones of a live group
+             * have nothing to do (waking them for nothing would cost a
+             * context switch per task run by wf_sched_run_here). */
+            if (g->stopping) pthread_cond_broadcast(&g->work_cv);
             pthread_mutex_unlock(&g->mu);
             notify(g, &g->quiet);
             pthread_mutex_lock(&g->mu);
         }
-        return;
+        return true;
     }
     if (t->parking) {
         t->parking = false;
@@ -305,11 +316,12 @@ static void run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
         } else {
             t->state = T_PARKED;
         }
-        return;
+        return false;
     }
     /* A plain wf_fiber_suspend: a yield. */
     pthread_mutex_lock(&g->mu);
     make_runnable_locked(g, t);
+    return false;
 }
 
 /* With mu held: the next task to run, resumed ones first. */
@@ -451,6 +463,37 @@ void wf_sched_group_stats(wf_sched_group *g, wf_sched_stats *out)
 
 /* ---- Tasks --------------------------------------------------------------------- */
 
+/* With mu held: t becomes g's (alive, not queued yet). */
+static void adopt_locked(wf_sched_group *g, wf_task *t)
+{
+    t->g = g;
+    t->waker.wake = task_wake;
+    t->wake_at = (wf_deadline){ .fire = on_timer };
+    t->fiber = NULL;
+    t->no_stack = t->permit = t->parking = false;
+    t->next = NULL;
+    if (++g->alive > g->stats.max_alive) g->stats.max_alive = g->alive;
+}
+
+int wf_sched_run_here(wf_sched_group *g, wf_task *t, bool *ended)
+{
+    if (ended) *ended = false;
+    pthread_mutex_lock(&g->mu);
+    if (g->stopping) {
+        pthread_mutex_unlock(&g->mu);
+        return WF_SUBMIT_STOPPED;
+    }
+    adopt_locked(g, t);
+    /* This thread may itself be running a task (never the case on a loop,
+     * kept right anyway): it is that task's again afterwards. */
+    wf_task *outer = wf_task_current();
+    bool done = run_locked(g, t, false);
+    pthread_mutex_unlock(&g->mu);
+    set_task(outer);
+    if (ended) *ended = done;
+    return WF_SUBMIT_OK;
+}
+
 int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns)
 {
     pthread_mutex_lock(&g->mu);
@@ -467,17 +510,11 @@ int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns)
         pthread_mutex_unlock(&g->mu);
         return WF_SUBMIT_NO_WORKER;
     }
-    t->g = g;
-    t->waker.wake = task_wake;
-    t->wake_at = (wf_deadline){ .fire = on_timer };
-    t->fiber = NULL;
-    t->no_stack = t->permit = t->parking = false;
+    adopt_locked(g, t);
     t->state = T_QUEUED;
-    t->next = NULL;
     if (g->qtail) g->qtail->next = t; else g->qhead = t;
     g->qtail = t;
     g->queued++;
-    if (++g->alive > g->stats.max_alive) g->stats.max_alive = g->alive;
     pthread_cond_signal(&g->work_cv);
     pthread_mutex_unlock(&g->mu);
     return WF_SUBMIT_OK;
@@ -499,7 +536,7 @@ bool wf_sched_unqueue(wf_task *t)
         t->next = NULL;
         t->state = 0;
         g->queued--;
-        if (--g->alive == 0) pthread_cond_broadcast(&g->work_cv);
+        if (--g->alive == 0 && g->stopping) pthread_cond_broadcast(&g->work_cv);
         found = true;
     }
     pthread_mutex_unlock(&g->mu);

@@ -119,6 +119,13 @@ enum {
 /* Queue t to run on g; with queue_cap tasks waiting, wait for room until
  * until_ns (0 = no bound). The task is g's until its done runs. */
 int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns);
+/* Run t now, on this thread (one that is none of g's workers: an event
+ * loop), on a fiber of its own, as a task of g. Returns once it ended (its
+ * done ran here, before the return), parked or yielded: from then on it is
+ * g's like any task (a wake resumes it on g's workers), so a task that
+ * waits never holds this thread. WF_SUBMIT_STOPPED when g is ending
+ * (nothing ran). *ended (may be NULL) tells whether it ended here. */
+int wf_sched_run_here(wf_sched_group *g, wf_task *t, bool *ended);
 /* Take back a task not started yet (its done is not called); false once it
  * started (or ended). */
 bool wf_sched_unqueue(wf_task *t);

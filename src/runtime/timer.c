@@ -13,6 +13,11 @@ struct wf_timer {
     pthread_cond_t cv;
     pthread_t thread;
     bool started, stopping;
+    /* What the thread sleeps until while it waits (UINT64_MAX: for an add;
+     * 0: not waiting yet). An add wakes it only for an earlier deadline:
+     * calls whose deadlines come after the one it waits for (the common
+     * case: each request's call has one, seconds away) cost it no wake-up. */
+    uint64_t sleeping_until;
     wf_deadline **heap;
     size_t n, cap;
 };
@@ -66,6 +71,7 @@ static void *timer_main(void *arg)
     pthread_mutex_lock(&t->mu);
     while (!t->stopping) {
         if (t->n == 0) {
+            t->sleeping_until = UINT64_MAX;
             pthread_cond_wait(&t->cv, &t->mu);
             continue;
         }
@@ -79,6 +85,9 @@ static void *timer_main(void *arg)
             else __atomic_store_n(d->flag, 1, __ATOMIC_RELAXED);
             continue;
         }
+        /* A deadline removed meanwhile makes this a wake-up for nothing,
+         * which is cheap: it then sleeps until the next. */
+        t->sleeping_until = d->at_ns;
         wf_cond_wait_until(&t->cv, &t->mu, d->at_ns);
     }
     pthread_mutex_unlock(&t->mu);
@@ -122,7 +131,7 @@ void wf_timer_add(wf_timer *t, wf_deadline *d)
     }
     t->heap[t->n++] = d;
     sift_up(t, t->n - 1);
-    if (d->pos == 1) pthread_cond_signal(&t->cv);   /* a new earliest deadline */
+    if (d->pos == 1 && d->at_ns < t->sleeping_until) pthread_cond_signal(&t->cv);   /* due before its wake-up */
     pthread_mutex_unlock(&t->mu);
 }
 

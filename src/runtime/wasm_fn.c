@@ -358,6 +358,8 @@ static wf_error *ensure_template(wasm_fn *w)
     return NULL;
 }
 
+static wf_error *template_now(void *w) { return ensure_template(w); }
+
 static wf_error *wasm_prepare(void *fn, void **out)
 {
     wasm_fn *w = fn;
@@ -530,7 +532,7 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
                             "environment)", id);
     }
     if (w->preinit) {
-        wf_error *pe = ensure_template(w);
+        wf_error *pe = wf_runtime_preinit(rt, id, cfg->limits.max_execution_ms, template_now, w);
         if (pe) {
             wasm_destroy(w);
             return pe;

@@ -41,6 +41,10 @@ void wf_p2_host_define(wf_p2_host *h, wf_clinker *l);
 /* True when the p2 host implements interface `name` (any 0.2.x version) and
  * its package is enabled in h. */
 bool wf_p2_host_provides(const wf_p2_host *h, const char *name);
+/* True when the p2 host implements interface `name` (any 0.2.x version),
+ * enabled or not: a load check tells a misspelt interface from one the
+ * entry did not enable. */
+bool wf_p2_host_knows(const char *name);
 
 typedef struct wf_p2_mount_config {
     const char *host;      /* host directory */

@@ -9,7 +9,8 @@
  * p2_link.c the interface tables and the linker; p2_wait.c blocking (park
  * on deadlines, fds, wait queues); p2_reactor.c fd readiness; p2_vals.c the
  * argument and result helpers; p2_io_*.c wasi:io (error, poll, streams);
- * p2_stdio.c the stdio streams; p2_clocks.c, p2_random.c, p2_cli.c.
+ * p2_stdio.c the stdio streams; p2_clocks.c, p2_random.c, p2_cli.c;
+ * p2_fs_*.c wasi:filesystem (p2_fs_int.h).
  *
  * ADDING AN INTERFACE (wasi:filesystem, wasi:sockets, wasi:http): write
  * p2_<pkg>_<what>.c with a `const wf_p2_iface wf_p2_iface_<name>` table

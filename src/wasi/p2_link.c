@@ -17,6 +17,9 @@ extern const wf_p2_iface wf_p2_iface_cli_environment, wf_p2_iface_cli_exit, wf_p
     wf_p2_iface_cli_terminal_output, wf_p2_iface_cli_terminal_stdin, wf_p2_iface_cli_terminal_stdout,
     wf_p2_iface_cli_terminal_stderr;
 extern const wf_p2_iface wf_p2_iface_fs_types, wf_p2_iface_fs_preopens;
+extern const wf_p2_iface wf_p2_iface_sockets_network, wf_p2_iface_sockets_instance_network,
+    wf_p2_iface_sockets_tcp, wf_p2_iface_sockets_tcp_create, wf_p2_iface_sockets_udp,
+    wf_p2_iface_sockets_udp_create, wf_p2_iface_sockets_ip_name_lookup;
 extern const wf_p2_iface wf_p2_iface_http_types, wf_p2_iface_http_fields, wf_p2_iface_http_future,
     wf_p2_iface_http_outgoing;
 
@@ -35,6 +38,9 @@ static const wf_p2_iface *const ifaces[] = {
     /* wasi:filesystem */
     &wf_p2_iface_fs_types, &wf_p2_iface_fs_preopens,
     /* wasi:sockets */
+    &wf_p2_iface_sockets_network, &wf_p2_iface_sockets_instance_network, &wf_p2_iface_sockets_tcp,
+    &wf_p2_iface_sockets_tcp_create, &wf_p2_iface_sockets_udp, &wf_p2_iface_sockets_udp_create,
+    &wf_p2_iface_sockets_ip_name_lookup,
     /* wasi:http (types is three tables: fields, the rest, the outgoing future) */
     &wf_p2_iface_http_types, &wf_p2_iface_http_fields, &wf_p2_iface_http_future, &wf_p2_iface_http_outgoing,
 };
@@ -89,6 +95,15 @@ bool wf_p2_host_provides(const wf_p2_host *h, const char *name)
     if (at && strncmp(at + 1, "0.2.", 4)) return false;
     for (size_t i = 0; i < WF_COUNT(ifaces); i++)
         if (same_iface(ifaces[i]->name, name)) return iface_enabled(h, ifaces[i]);
+    return false;
+}
+
+bool wf_p2_host_knows(const char *name)
+{
+    const char *at = strchr(name, '@');
+    if (at && strncmp(at + 1, "0.2.", 4)) return false;
+    for (size_t i = 0; i < WF_COUNT(ifaces); i++)
+        if (same_iface(ifaces[i]->name, name)) return true;
     return false;
 }
 

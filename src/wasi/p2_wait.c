@@ -64,7 +64,7 @@ wf_error *wf_p2_block(wf_p2_pollable *const *ps, size_t n)
         bool ready = any_ready(ps, n);
         int r = WF_PARK_WOKEN;
         volatile uint32_t *stop = wf_fiber_parker_current() ? NULL : wf_exec_get_interrupt();
-        if (!ready && stop && *stop) {
+        if (!ready && stop && wf_interrupt_stops(stop)) {
             r = WF_PARK_STOPPED;
         } else if (!ready) {
             uint64_t until = earliest;
@@ -74,7 +74,7 @@ wf_error *wf_p2_block(wf_p2_pollable *const *ps, size_t n)
             }
             if (until && wf_now_ns() >= until) r = WF_PARK_TIMEOUT;
             else r = wf_park(until);
-            if (stop && *stop) r = WF_PARK_STOPPED;
+            if (stop && wf_interrupt_stops(stop)) r = WF_PARK_STOPPED;
         }
         for (size_t i = 0; i < n; i++) {
             if (ws[i].mu) {

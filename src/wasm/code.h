@@ -42,6 +42,26 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots);
  * ("interrupted") as soon as *flag becomes nonzero; checked at function
  * entries and loop headers. NULL removes the flag. */
 void wf_exec_set_interrupt(volatile uint32_t *flag);
+/* A flag's values: 0 runs on; WF_INTERRUPT_YIELD asks the code to let its
+ * thread go once: at its next check it clears the flag and, on a fiber a
+ * scheduler runs (one with a parker), suspends it (a yield: the scheduler
+ * resumes it on one of its workers), then goes on; anything else stops it.
+ * How an event loop that ran a call's first slice itself hands a call that
+ * runs long to the workers (http/server_h2o.c). A yield is only ever asked
+ * with a compare-and-swap from 0, so it never hides a stop. */
+#define WF_INTERRUPT_YIELD 2u
+/* Whether *flag asks the call to stop (a yield request does not). */
+static inline bool wf_interrupt_stops(const volatile uint32_t *flag)
+{
+    uint32_t v = __atomic_load_n(flag, __ATOMIC_RELAXED);
+    return v && v != WF_INTERRUPT_YIELD;
+}
+/* The slow path of a check that found *flag nonzero: yields for a yield
+ * request (see above), then tells whether the code must stop now. */
+bool wf_exec_interrupt_hit(volatile uint32_t *flag);
+/* Ask the call running on this thread, if any, to yield (a signal handler
+ * may call it: it takes no lock). */
+void wf_exec_request_yield(void);
 /* The flag set by wf_exec_set_interrupt for the current call (kept with the
  * call's fiber, so it follows a call that moves between threads), or NULL. */
 volatile uint32_t *wf_exec_get_interrupt(void);

@@ -584,6 +584,7 @@ static bool read_func_items(wf_decoder *d, wf_elemseg *s)
     uint32_t n;
     if (!wf_dec_count(d, &n)) return false;
     s->items = wf_xcalloc(n ? n : 1, sizeof(wf_constexpr));
+    s->funcs = wf_xmalloc((n ? n : 1) * sizeof *s->funcs);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t f;
         size_t at = wf_reader_offset(&d->r);
@@ -591,6 +592,7 @@ static bool read_func_items(wf_decoder *d, wf_elemseg *s)
         if (f >= m->nfuncs)
             return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "unknown function %u", f);
         wf_dec_declare(d, f);
+        s->funcs[s->nitems] = f;
         wf_constexpr *c = &s->items[s->nitems++];
         c->code = wf_xmalloc(sizeof(wf_cinstr));
         c->code[0] = (wf_cinstr){ .op = WF_COP_REF_FUNC, .imm = f };
@@ -610,6 +612,17 @@ static bool read_expr_items(wf_decoder *d, wf_elemseg *s)
             return false;
         }
         s->nitems++;
+    }
+    /* Items that are all one ref.func or ref.null: the index form. */
+    uint32_t k = 0;
+    while (k < n && s->items[k].len == 1 &&
+           (s->items[k].code[0].op == WF_COP_REF_FUNC || s->items[k].code[0].op == WF_COP_REF_NULL))
+        k++;
+    if (k == n && n) {
+        s->funcs = wf_xmalloc(n * sizeof *s->funcs);
+        for (k = 0; k < n; k++)
+            s->funcs[k] = s->items[k].code[0].op == WF_COP_REF_NULL ? WF_ELEM_NULL
+                                                                    : (uint32_t)s->items[k].code[0].imm;
     }
     return true;
 }

@@ -121,6 +121,26 @@ void wf_exec_set_interrupt(volatile uint32_t *flag)
     if (t) t->interrupt = flag ? flag : &g_no_interrupt;
 }
 
+bool wf_exec_interrupt_hit(volatile uint32_t *flag)
+{
+    uint32_t v = WF_INTERRUPT_YIELD;
+    if (__atomic_load_n(flag, __ATOMIC_RELAXED) != WF_INTERRUPT_YIELD ||
+        !__atomic_compare_exchange_n(flag, &v, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
+    /* Only a scheduler's fiber may be suspended here: it resumes it. A
+     * thread's own call fiber would return to its caller mid-call. */
+    if (wf_fiber_parker_current()) wf_fiber_suspend();
+    return wf_interrupt_stops(flag);
+}
+
+void wf_exec_request_yield(void)
+{
+    volatile uint32_t *flag = wf_exec_get_interrupt();
+    uint32_t zero = 0;
+    if (flag && flag != &g_no_interrupt)
+        __atomic_compare_exchange_n(flag, &zero, WF_INTERRUPT_YIELD, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 volatile uint32_t *wf_exec_get_interrupt(void)
 {
     wf_fiber *f = wf_fiber_current();

@@ -8,8 +8,23 @@
  * madvise(MADV_DONTNEED) on a private file mapping drops only the instance's
  * own copies, so the next access reads the image again. Pages of the image
  * that are all zero are left as holes (they cost no page cache).
+ *
+ * Resetting a memory to its image: dropping every page (madvise) makes the
+ * next call fault each page it touches in again, a copy-on-write copy for
+ * each one it writes; for a large guest (SpiderMonkey touches ~100 pages per
+ * call) those faults cost more than the call itself. So a reset asks the
+ * kernel which pages of the mapping are the instance's own copies (the
+ * PAGEMAP_SCAN ioctl of /proc/self/pagemap, Linux 6.7: present or swapped
+ * pages that are not the file's) and copies the image's bytes back into just
+ * those, up to WF_IMAGE_KEEP_RESIDENT bytes per memory: the pages stay mapped and
+ * private, the pages only read stay mapped to the image, and the next call
+ * takes no fault on either. What is over the budget, and everything when the
+ * kernel has no PAGEMAP_SCAN, is dropped with madvise as before. The cost:
+ * an idle slot keeps its written pages (its Pss grows by them).
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -41,6 +56,8 @@ wf_memimage *wf_memimage_make(uint64_t len, void (*fill)(void *ud, uint8_t *dst)
     wf_memimage *img = wf_xcalloc(1, sizeof *img);
     img->fd = fd;
     img->len = len;
+    void *view = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, fd, 0);
+    img->view = view == MAP_FAILED ? NULL : view;
     img->id = __atomic_fetch_add(&g_next_id, 1, __ATOMIC_RELAXED);
     return img;
 }
@@ -48,6 +65,7 @@ wf_memimage *wf_memimage_make(uint64_t len, void (*fill)(void *ud, uint8_t *dst)
 void wf_memimage_free(wf_memimage *img)
 {
     if (!img) return;
+    if (img->view) munmap((void *)img->view, (size_t)img->len);
     close(img->fd);
     free(img);
 }
@@ -98,12 +116,104 @@ bool wf_memory_map_image(wf_memory *m, const wf_memimage *img)
     return true;
 }
 
+/* ---- Copying written pages back ------------------------------------------------ */
+
+static uint64_t g_keep_resident = WF_IMAGE_KEEP_RESIDENT;
+
+uint64_t wf_memimage_keep_resident(uint64_t bytes)
+{
+    return __atomic_exchange_n(&g_keep_resident, bytes, __ATOMIC_RELAXED);
+}
+
+/* PAGEMAP_SCAN (linux/fs.h of Linux 6.7; the build's headers may be older). */
+#define SCAN_IOCTL _IOWR('f', 16, struct scan_arg)
+#define PAGE_IS_FILE (1u << 2)
+#define PAGE_IS_PRESENT (1u << 3)
+#define PAGE_IS_SWAPPED (1u << 4)
+#define PAGE_IS_PFNZERO (1u << 5)
+
+struct scan_region { uint64_t start, end, categories; };
+struct scan_arg {
+    uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+    uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+
+/* /proc/self/pagemap, opened once; -1 when missing or without the ioctl. */
+static int g_pagemap = -2;
+
+static int pagemap_fd(void)
+{
+    int fd = __atomic_load_n(&g_pagemap, __ATOMIC_ACQUIRE);
+    if (fd != -2) return fd;
+    fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        /* an empty scan tells whether the kernel knows the ioctl */
+        struct scan_arg a = { .size = sizeof a, .start = 0, .end = 0 };
+        if (ioctl(fd, SCAN_IOCTL, &a) < 0 && (errno == ENOTTY || errno == EINVAL)) {
+            close(fd);
+            fd = -1;
+        }
+    } else {
+        fd = -1;
+    }
+    int none = -2;
+    if (!__atomic_compare_exchange_n(&g_pagemap, &none, fd, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (fd >= 0) close(fd);
+        fd = none;
+    }
+    return fd;
+}
+
+/* The image's bytes back into the pages of [0, end) that m's instance wrote
+ * (m is mapped from img over at least end bytes): copied while the budget
+ * lasts, dropped beyond. false (nothing or part done) when the kernel cannot
+ * say which pages those are: the caller drops the whole range. */
+static bool restore_written(wf_memory *m, const wf_memimage *img, uint64_t end)
+{
+    uint64_t budget = __atomic_load_n(&g_keep_resident, __ATOMIC_RELAXED);
+    int fd = img->view && budget ? pagemap_fd() : -1;
+    if (fd < 0) return false;
+    struct scan_region r[64];
+    uint64_t at = (uint64_t)(uintptr_t)m->base, stop = at + end, kept = 0;
+    while (at < stop) {
+        /* the instance's own pages: neither the file's nor the zero page,
+         * present or swapped out */
+        struct scan_arg a = {
+            .size = sizeof a, .start = at, .end = stop, .vec = (uint64_t)(uintptr_t)r,
+            .vec_len = WF_COUNT(r),
+            .category_inverted = PAGE_IS_FILE | PAGE_IS_PFNZERO,
+            .category_mask = PAGE_IS_FILE | PAGE_IS_PFNZERO,
+            .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+        };
+        long n = ioctl(fd, SCAN_IOCTL, &a);
+        if (n < 0) return false;
+        for (long i = 0; i < n; i++) {
+            uint64_t off = r[i].start - (uint64_t)(uintptr_t)m->base, len = r[i].end - r[i].start;
+            if (kept + len <= budget) {
+                memcpy(m->base + off, img->view + off, (size_t)len);
+                kept += len;
+            } else if (madvise(m->base + off, (size_t)len, MADV_DONTNEED) != 0) {
+                return false;
+            }
+        }
+        if (a.walk_end <= at) return false;
+        at = a.walk_end;
+    }
+    return true;
+}
+
 bool wf_memory_reset_image(wf_memory *m, const wf_memimage *img)
 {
     if (m->image_id != img->id || m->image_len != img->len) return wf_memory_map_image(m, img);
     uint64_t len = img->len;
-    /* The instance's own copies go; the image shows through again. */
-    if (m->size && madvise(m->base, (size_t)m->size, MADV_DONTNEED) != 0) return false;
+    /* The instance's own copies get the image's bytes back (or go, and the
+     * image shows through again); what grew past the image goes. */
+    uint64_t in_image = WF_MIN(m->size, len);
+    if (in_image && !restore_written(m, img, in_image) &&
+        madvise(m->base, (size_t)in_image, MADV_DONTNEED) != 0)
+        return false;
+    if (m->size > len && madvise(m->base + len, (size_t)(m->size - len), MADV_DONTNEED) != 0)
+        return false;
     if (m->size > len && mprotect(m->base + len, (size_t)(m->size - len), PROT_NONE) != 0)
         return false;
     if (m->size < len && mprotect(m->base + m->size, (size_t)(len - m->size), PROT_READ | PROT_WRITE) != 0)

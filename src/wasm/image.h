@@ -6,7 +6,8 @@
  * mapped copy-on-write (MAP_PRIVATE) at the start of a memory's reservation:
  * a fresh memory costs one mmap whatever the size of its data, the pages are
  * shared by every instance until one writes them, and a memory goes back to
- * its image with one madvise(MADV_DONTNEED).
+ * its image by getting the image's bytes copied into the pages it wrote
+ * (which the kernel lists) or, past a budget, with madvise(MADV_DONTNEED).
  *
  * A module's data image is the initial content of one of its defined
  * memories (its active data segments applied), made once per module on the
@@ -34,6 +35,10 @@
 #include "wasm/runtime.h"
 
 #define WF_IMAGE_MIN_DATA ((uint64_t)64 << 10)
+/* At a reset, up to this many bytes of the pages an instance wrote in a
+ * memory mapped from an image get the image's bytes copied back and stay
+ * mapped (no fault at the next call); the rest are dropped (image.c). */
+#define WF_IMAGE_KEEP_RESIDENT ((uint64_t)8 << 20)
 
 typedef struct wf_memimage wf_memimage;
 
@@ -48,6 +53,11 @@ void wf_module_images_free(wf_module *m);
  * bytes accessible (m->size becomes the image's size); false when the
  * kernel refuses (m is then unusable: the caller fails). */
 bool wf_memory_map_image(wf_memory *m, const wf_memimage *img);
+
+/* Change the WF_IMAGE_KEEP_RESIDENT budget for the whole process (0: drop
+ * every written page, as without PAGEMAP_SCAN); returns the old one. For
+ * tests and benches. */
+uint64_t wf_memimage_keep_resident(uint64_t bytes);
 
 typedef struct wf_snapshot wf_snapshot;
 

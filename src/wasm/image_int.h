@@ -11,6 +11,8 @@ struct wf_memimage {
     int fd;                     /* a sealed memfd of len bytes */
     uint64_t len;               /* the memory's size with this image: whole wasm pages */
     uint64_t id;                /* unique in the process: wf_memory.image_id */
+    const uint8_t *view;        /* a read-only shared mapping of it (NULL: none), the
+                                 * source of pages copied back at a reset */
 };
 
 /* A sealed memfd of len bytes (> 0) filled by fill through a shared
@@ -21,8 +23,9 @@ wf_memimage *wf_memimage_from_bytes(const uint8_t *bytes, uint64_t len);
 void wf_memimage_free(wf_memimage *img);
 uint64_t wf_memimage_len(const wf_memimage *img);
 
-/* Back to img: a memory already mapped from it drops its own pages
- * (madvise), another one maps it; false when the kernel refuses. */
+/* Back to img: a memory already mapped from it gets the image's content
+ * back in the pages it wrote (copied, or dropped with madvise), another one
+ * maps it; false when the kernel refuses. */
 bool wf_memory_reset_image(wf_memory *m, const wf_memimage *img);
 
 #endif

@@ -204,6 +204,18 @@ static wf_error *eval_elems(wf_instance *inst)
         void **items = wf_xmalloc(seg->nitems * sizeof *items);
         inst->elem_items[i] = items;
         inst->elem_len[i] = seg->nitems;
+        if (seg->funcs) {
+            for (uint32_t j = 0; j < seg->nitems; j++) {
+                uint32_t f = seg->funcs[j];
+                if (f == WF_ELEM_NULL) {
+                    items[j] = NULL;
+                } else if (f >= m->nfuncs || !(items[j] = inst->funcs[f])) {
+                    return wf_error_new(WF_ERR_INTERNAL, "element segment %u: unknown function %u",
+                                        i, f);
+                }
+            }
+            continue;
+        }
         for (uint32_t j = 0; j < seg->nitems; j++) {
             wf_slot v;
             wf_error *e = wf_constexpr_eval(inst, &seg->items[j], &v);

@@ -100,7 +100,8 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
 #define JUMP(to)                                                              \
     do {                                                                      \
         pc = (const wf_word *)(to);                                           \
-        if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");                  \
+        if (WF_UNLIKELY(INTERRUPTED()) && wf_exec_interrupt_hit(intr))        \
+            TRAP("interrupted");                                              \
         NEXT();                                                               \
     } while (0)
 #define TRAP(msg)  do { trapmsg = (msg); goto trap; } while (0)
@@ -147,7 +148,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     NEXT();
 
 L_ENTER: {
-    if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
+    if (WF_UNLIKELY(INTERRUPTED()) && wf_exec_interrupt_hit(intr)) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
     /* declared locals start at zero; the constant slots get their values */
     wf_slot *d = fp + pc[1];
@@ -166,7 +167,7 @@ L_JIT_ENTER: {
      * natively on this frame's slots (arguments in, results out), then
      * return as the interpreted body would. A trap inside leaves by the
      * call's trap point. */
-    if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
+    if (WF_UNLIKELY(INTERRUPTED()) && wf_exec_interrupt_hit(intr)) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
     t->fsp = fsp;
     t->sp = fp + pc[3];
@@ -191,7 +192,7 @@ L_LAZY: {
     NEXT();
 }
 L_LOOP_HEAD:
-    if (WF_UNLIKELY(INTERRUPTED())) TRAP("interrupted");
+    if (WF_UNLIKELY(INTERRUPTED()) && wf_exec_interrupt_hit(intr)) TRAP("interrupted");
     pc += 1;
     NEXT();
 L_UNREACHABLE:

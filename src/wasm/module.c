@@ -66,6 +66,7 @@ void wf_module_free(wf_module *m)
         free_const(&m->elems[i].offset);
         for (uint32_t k = 0; k < m->elems[i].nitems; k++) free_const(&m->elems[i].items[k]);
         free(m->elems[i].items);
+        free(m->elems[i].funcs);
     }
     free(m->elems);
     for (uint32_t i = 0; i < m->ndatas; i++) free_const(&m->datas[i].offset);

@@ -105,7 +105,13 @@ typedef struct wf_elemseg {
     wf_valtype type;
     wf_constexpr *items;        /* each yields one reference */
     uint32_t nitems;
+    uint32_t *funcs;            /* every item a ref.func or a ref.null: the
+                                 * function indices (WF_ELEM_NULL: null), read
+                                 * without evaluating an expression per item;
+                                 * else NULL */
 } wf_elemseg;
+
+#define WF_ELEM_NULL UINT32_MAX
 
 typedef struct wf_dataseg {
     uint8_t mode;               /* WF_SEG_ACTIVE or WF_SEG_PASSIVE */

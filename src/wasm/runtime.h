@@ -49,6 +49,13 @@ struct wf_table {
     uint32_t max;           /* the type's maximum, capped by the engine limit */
     wf_tabletype type;      /* limits.min is the current size */
     uint32_t cap;           /* allocated entries of elems (>= size) */
+    /* A slot's table reset again and again to one snapshot (image.h) keeps
+     * that snapshot's elements decoded for its store: pristine[0, npristine)
+     * is what elems must hold after a reset to snapshot pristine_of (0:
+     * none), copied instead of decoded. */
+    void **pristine;
+    uint32_t npristine;
+    uint64_t pristine_of;
 };
 
 struct wf_global {

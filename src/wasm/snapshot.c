@@ -11,7 +11,8 @@
  *             SMALL_MEMORY bytes) is kept as bytes and copied back instead,
  *             cheaper than a mapping;
  *   globals   their values;
- *   tables    size and elements;
+ *   tables    size and elements (a table keeps them decoded for its store
+ *             after its first reset: later resets copy them);
  *   segments  which data segments are dropped, the items of element
  *             segments.
  * References are recorded by position, not address: a function of
@@ -61,6 +62,7 @@ typedef struct snap_inst {
 } snap_inst;
 
 struct wf_snapshot {
+    uint64_t id;                /* unique in the process: wf_table.pristine_of */
     snap_inst *insts;
     size_t n;
     size_t nmemories, ntables, nglobals, nfuncs;   /* the store's, to check a reset store */
@@ -197,7 +199,9 @@ wf_error *wf_snapshot_take(wf_store *s, wf_snapshot **out)
     if (nm != s->memories.len || nt != s->tables.len || ng != s->globals.len)
         return wf_error_new(WF_ERR_UNSUPPORTED, "the store holds memories, tables or globals the "
                             "host made: their state cannot be recorded");
+    static uint64_t next_id = 1;
     wf_snapshot *snap = wf_xcalloc(1, sizeof *snap);
+    snap->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
     snap->n = s->instances.len;
     snap->insts = wf_xcalloc(snap->n + 1, sizeof *snap->insts);
     snap->nmemories = nm;
@@ -291,7 +295,30 @@ static bool reset_small(wf_memory *m, const snap_mem *sm)
     return true;
 }
 
-static wf_error *reset_inst(const snap_inst *si, const wf_store *s, wf_instance *inst)
+/* Table t back to st: the elements decoded once per store (references are
+ * positions in the store, the same at every reset of it), copied after. */
+static void reset_table(const wf_snapshot *snap, const snap_table *st, const wf_store *s, wf_table *t)
+{
+    if (st->size > t->cap) {
+        t->elems = wf_xrealloc(t->elems, (size_t)st->size * sizeof *t->elems);
+        t->cap = st->size;
+    }
+    if (t->pristine_of == snap->id && t->npristine == st->size) {
+        if (st->size) memcpy(t->elems, t->pristine, (size_t)st->size * sizeof *t->elems);
+    } else {
+        for (uint32_t k = 0; k < st->size; k++) t->elems[k] = decode_ref(s, st->refs[k]);
+        free(t->pristine);
+        t->pristine = wf_xmalloc(((size_t)st->size + 1) * sizeof *t->pristine);
+        if (st->size) memcpy(t->pristine, t->elems, (size_t)st->size * sizeof *t->elems);
+        t->npristine = st->size;
+        t->pristine_of = snap->id;
+    }
+    t->size = st->size;
+    t->type.limits.min = st->size;
+}
+
+static wf_error *reset_inst(const wf_snapshot *snap, const snap_inst *si, const wf_store *s,
+                            wf_instance *inst)
 {
     const wf_module *m = si->module;
     for (uint32_t i = m->nmem_imports; i < m->nmems; i++) {
@@ -309,17 +336,8 @@ static wf_error *reset_inst(const snap_inst *si, const wf_store *s, wf_instance 
         if (g->type.type.kind == WF_REF) g->value.ref = decode_ref(s, sg->value.u64);
         else g->value = sg->value;
     }
-    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
-        const snap_table *st = &si->tables[i - m->ntable_imports];
-        wf_table *t = inst->tables[i];
-        if (st->size > t->cap) {
-            t->elems = wf_xrealloc(t->elems, (size_t)st->size * sizeof *t->elems);
-            t->cap = st->size;
-        }
-        for (uint32_t k = 0; k < st->size; k++) t->elems[k] = decode_ref(s, st->refs[k]);
-        t->size = st->size;
-        t->type.limits.min = st->size;
-    }
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
+        reset_table(snap, &si->tables[i - m->ntable_imports], s, inst->tables[i]);
     if (m->ndatas) memcpy(inst->data_dropped, si->data_dropped, m->ndatas);
     for (uint32_t i = 0; i < m->nelems; i++) {
         uint32_t n = si->elem_len[i];
@@ -351,7 +369,7 @@ wf_error *wf_snapshot_reset(const wf_snapshot *snap, wf_store *s)
             return wf_error_new(WF_ERR_INTERNAL, "instance %zu of the store is not of the "
                                 "snapshot's module", i);
     for (size_t i = 0; i < snap->n; i++) {
-        wf_error *e = reset_inst(&snap->insts[i], s, s->instances.data[i]);
+        wf_error *e = reset_inst(snap, &snap->insts[i], s, s->instances.data[i]);
         if (e) return e;
     }
     s->ran_code = false;

@@ -76,5 +76,6 @@ void wf_table_release(wf_table *t)
 {
     if (!t) return;
     free(t->elems);
+    free(t->pristine);
     free(t);
 }

@@ -5,18 +5,11 @@
 # with limits, and the load errors of a bad `method` or a `wit` field.
 # $1 = the wasmfn binary.
 set -u
+. "$(dirname "$0")/lib/e2e.sh"
 wasmfn=$1
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$here/../fixtures/components
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
-contains() { # name needle haystack
-    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
-}
+tmp=$T
 
 # The project: the fixtures in an fs.directory, one entry per (function, pool).
 proj=$tmp/proj

@@ -2,12 +2,9 @@
 # The embedding example and the demo WAT files: results, host imports, errors.
 # $1: the wasmfn binary (example_embed is built beside it).
 set -u
+. "$(dirname "$0")/lib/e2e.sh"
 bin=$(dirname "$1")/example_embed
 demo=$(cd "$(dirname "$0")/../../examples/demo" && pwd)
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 
 check answer 42 "$("$bin" "$demo/answer.wat" answer)"
 check compute "log: 6
@@ -15,8 +12,7 @@ log: 7
 42" "$("$bin" "$demo/compute.wat" compute 6 7)"
 check fac 2432902008176640000 "$("$bin" "$demo/fac.wat" fac 20)"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T
 printf '(module (func (export "f") (result i32) (i32.div_s (i32.const 1) (i32.const 0))))' > "$tmp/div.wat"
 out=$("$bin" "$tmp/div.wat" f 2>&1); rc=$?
 check "trap status" 1 "$rc"

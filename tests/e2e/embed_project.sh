@@ -4,12 +4,9 @@
 # errors it shows; a project that does not load (every problem listed).
 # $1: the wasmfn binary (example_project is built beside it).
 set -u
+. "$(dirname "$0")/lib/e2e.sh"
 bin=$(dirname "$1")/example_project
 demo=$(cd "$(dirname "$0")/../../examples/demo" && pwd)
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 
 out=$("$bin" "$demo" 2>&1); rc=$?
 check "demo status" 0 "$rc"
@@ -21,8 +18,7 @@ demo:calc_eval "1 / 0" = {"err":"division by zero"}
 demo:transform_users -> error: INVALID: parameter `users`[0].id: expected u32, got a string
 demo:nope -> error: NOT_FOUND: no function demo:nope' "$out"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T
 printf 'namespace: x\nentries:\n  - name: f\n    kind: function.nope\n  - name: g\n    kind: function.wat\n    source: "(module"\n    method: g\n' >"$tmp/_index.yaml"
 out=$("$bin" "$tmp" 2>&1); rc=$?
 check "load error status" 3 "$rc"

@@ -8,15 +8,11 @@
 # same code as components).
 # $1 = the wasmfn binary.
 set -u
+. "$(dirname "$0")/lib/e2e.sh"
 wasmfn=$1
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$here/../fixtures/components
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
+tmp=$T
 
 cp "$fixtures/users.wat" "$fixtures/kinds.wat" "$fixtures/calc.wat" "$here/components/calls.lua" "$tmp/"
 # A world's body as a `wit` field: its types and exported functions

@@ -49,6 +49,23 @@ check "bad JSON -> 400 naming the parameter" "400" "$(req -X POST --data '{bad' 
 check "400 body" "bad request: parameter \`p\`: invalid JSON at offset 1: expected a string key" "$(cat "$tmp/body")"
 check "sleeping function" "200 150" "$(req -X POST --data 150 "$B/sleep") $(cat "$tmp/body")"
 check "past the write timeout -> 504" "504 the function timed out" "$(req -X POST --data 5000 "$B/sleep") $(cat "$tmp/body")"
+# A handler that runs long without waiting starts on the event loop, is
+# asked to yield and goes on on the workers: others are served meanwhile
+# (it is still running when they are answered), and the write timeout
+# (3 s) still stops it.
+check "short spin" "200 application/json 1000" "$(req -X POST --data 1000 "$B/spin") $(hdr content-type) $(cat "$tmp/body")"
+check "short Lua spin" "200 1000" "$(req -X POST --data 1000 "$B/lua_spin") $(cat "$tmp/body")"
+for what in spin lua_spin; do
+    arg=0   # spin: 2^32 rounds; lua_spin: an empty body, forever
+    [ "$what" = lua_spin ] && arg=
+    curl -s -o "$tmp/spin_body" -w '%{http_code}' -X POST --data "$arg" "$B/$what" > "$tmp/spin_code" &
+    spid=$!
+    sleep 0.2
+    check "$what: served while it runs" "204" "$(req "$B/ping")"
+    check "$what: ... it still runs" "yes" "$(kill -0 "$spid" 2>/dev/null && echo yes)"
+    wait "$spid"
+    check "$what: stopped by the write timeout" "504 the function timed out" "$(cat "$tmp/spin_code") $(cat "$tmp/spin_body")"
+done
 check "Lua function endpoint" "200 application/json {\"length\":3,\"upper\":\"ABC\"}" \
     "$(req -X POST --data abc "$B/shout") $(hdr content-type) $(cat "$tmp/body")"
 check "unknown route -> 404" "404" "$(req "$B/nope")"
@@ -100,6 +117,8 @@ check "keep-alive: 3 requests, 1 connection" "1" \
 
 # bad input through raw sockets
 python3 "$here/http_bad_input.py" 127.0.0.1 "$port" || fails=$((fails + 1))
+# an idle keep-alive connection outlives the read timeout (2 s < idle 30 s)
+python3 "$here/http_idle.py" 127.0.0.1 "$port" stays /api/ping || fails=$((fails + 1))
 
 check "access log line" "yes" \
     "$(grep -q "^access: app:gateway POST /api/greet 200 12 [0-9]*us$" "$tmp/log" && echo yes)"
@@ -118,5 +137,58 @@ check "exit 0 after SIGTERM" 0 "$rc"
 check "stopped accepting" "000" "$(curl -s -o /dev/null -w '%{http_code}' "$B/ping")"
 check "drain logged" "1" "$(grep -c "^stopped$" "$tmp/log")"
 
-[ "$fails" -eq 0 ] || { echo "--- server log"; cat "$tmp/log"; }
+# timeouts.idle (1 s, read 30 s): an idle keep-alive connection is closed.
+mkdir "$tmp/idle"
+cat > "$tmp/idle/_index.yaml" <<EOF
+namespace: idle
+entries:
+  - name: web
+    kind: http.service
+    addr: 127.0.0.1:$port
+    timeouts:
+      read: 30s
+      idle: 1s
+  - name: ping
+    kind: function.wat
+    source: |
+      (module (func (export "ping")))
+    method: ping
+    transport: wasi-http
+  - name: ping_endpoint
+    kind: http.endpoint
+    method: GET
+    path: /ping
+    func: ping
+EOF
+"$wasmfn" run --quiet "$tmp/idle" 2>"$tmp/log3" &
+pid=$!
+for i in $(seq 1 100); do grep -q '^listening:' "$tmp/log3" && break; sleep 0.05; done
+python3 "$here/http_idle.py" 127.0.0.1 "$port" closes || fails=$((fails + 1))
+kill -TERM "$pid"
+wait "$pid"
+pid=
+
+# SIGTERM with --drain-timeout 500 and calls in flight that would take
+# 2.5 s (pooled, and on the handler's own fiber): the drain timeout cuts
+# them (TIMEOUT, logged), the process exits 0 without waiting for them.
+WF_TEST_ADDR=127.0.0.1:$port "$wasmfn" run --drain-timeout 500 "$project" 2>"$tmp/log2" &
+pid=$!
+for i in $(seq 1 100); do grep -q '^listening:' "$tmp/log2" && break; sleep 0.05; done
+curl -s -o /dev/null -w '%{http_code}' -X POST --data 2500 "$B/sleep" > "$tmp/cut1" &
+c1=$!
+curl -s -o /dev/null -w '%{http_code}' -X POST --data 2500 "$B/sleep_inline" > "$tmp/cut2" &
+c2=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+wait "$c1" "$c2"
+check "drain timeout: exit 0" 0 "$rc"
+check "drain timeout: pooled call cut" "1 yes" \
+    "$(grep -c 'sleep_endpoint POST /api/sleep -> 504: app:sleep: TIMEOUT' "$tmp/log2") $([ "$(cat "$tmp/cut1")" != 200 ] && echo yes)"
+check "drain timeout: call on the handler's fiber cut" "1 yes" \
+    "$(grep -c 'sleep_inline_endpoint POST /api/sleep_inline -> 504: app:sleep_inline: TIMEOUT' "$tmp/log2") $([ "$(cat "$tmp/cut2")" != 200 ] && echo yes)"
+
+[ "$fails" -eq 0 ] || { echo "--- server log"; cat "$tmp/log"; echo "--- second server's log"; cat "$tmp/log2" 2>/dev/null; }
 [ "$fails" -eq 0 ]

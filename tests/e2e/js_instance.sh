@@ -1,7 +1,7 @@
 #!/bin/sh
 # js_instance.sh - a real componentize-js component (bench/instance/add.js,
 # SpiderMonkey inside, ~12 MB, built once into the build directory by
-# bench/instance/js-fixture) called again and again in one process: every
+# bench/js-component as bench/instance/run does) called again and again in one process: every
 # call starts from a pristine instance (memory image, pooled slot reset),
 # state kept in the JS heap included, after a normal return, after a thrown
 # exception (a trap) and after a timeout, on the inline and a static pool;
@@ -11,7 +11,9 @@ set -u
 wasmfn=$1
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$(dirname "$wasmfn")" && pwd)
-wasm=$("$here/../../bench/instance/js-fixture" "$build") || { echo "FAIL js-fixture"; exit 1; }
+bench=$here/../../bench
+wasm=$("$bench/js-component" "$build" "$bench/instance/add.js" "$bench/instance/add.wit" \
+    -d stdio random clocks http fetch-event) || { echo "FAIL js-component"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/wasm"

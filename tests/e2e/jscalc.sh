@@ -1,7 +1,7 @@
 #!/bin/sh
 # jscalc.sh - a real 12 MB component end to end: bench/jscalc (calc.js
-# built by the pinned componentize-js, SpiderMonkey inside; cached in the
-# build directory) is checked, then called: once (its functions translated
+# built by the pinned componentize-js through bench/js-component,
+# SpiderMonkey inside; cached in the build directory) is checked, then called: once (its functions translated
 # on their first call), through Lua on a static pool of 4 with 40 calls in
 # flight (the same functions' first calls racing on several workers), and
 # with a wrapping sum. $1 = the wasmfn binary, $2 = the shared folder (unused).
@@ -13,8 +13,9 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-wasm=$("$here/../../bench/jscalc/build" "$(dirname "$WASMFN")/bench/jscalc") || {
-    echo "FAIL: bench/jscalc/build (componentize-js from scripts/setup) did not build the component"
+bench=$here/../../bench
+wasm=$("$bench/js-component" "$(dirname "$WASMFN")" "$bench/jscalc/calc.js" "$bench/jscalc/calc.wit") || {
+    echo "FAIL: bench/js-component (componentize-js from scripts/setup) did not build the component"
     exit 1
 }
 mkdir -p "$tmp/p/wasm"

@@ -5,12 +5,9 @@
 # library imports, the json module and the `modules` restriction.
 # $1 = the wasmfn binary.
 set -u
+. "$(dirname "$0")/lib/e2e.sh"
 wasmfn=$1
 project=$(cd "$(dirname "$0")/lua_project" && pwd)
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 
 check "check" "ok: 7 entries, 6 functions" "$("$wasmfn" check "$project")"
 check "64 async callers on a pool of 4" 64 "$("$wasmfn" call "$project" app.lua:pool64)"

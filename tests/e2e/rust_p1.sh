@@ -8,10 +8,8 @@
 # status) and as a registry function of rust_project/ (its log lines).
 set -eu
 WASMFN=$1
-HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "rust_p1: $*"; exit 1; }
+. "$(dirname "$0")/lib/e2e.sh"
+HERE=$E2E_HERE
 RUSTC=/usr/bin/rustc
 [ -x "$RUSTC" ] || fail "$RUSTC missing: run scripts/setup (packages rustc, libstd-rust-dev-wasm32)"
 
@@ -76,10 +74,7 @@ sed -e "s/@STD@/$("$WASMFN" hash "$P/bin/std_p1.wasm")/" \
     -e "s/@RAW@/$("$WASMFN" hash "$P/bin/raw_p1.wasm")/" \
     "$HERE/rust_project/_index.yaml" >"$P/_index.yaml"
 "$WASMFN" check "$P" >/dev/null || fail "check of the project failed"
-call() {
-    code=0
-    "$WASMFN" call "$P" "$@" >"$T/stdout" 2>"$T/stderr" || code=$?
-}
+call() { e2e_call "$P" "$@"; }
 # The log: every line prefixed with the entry ID; no stdin (none read).
 log() { sed "s/^/[rs:$1] /" "$2"; }
 

@@ -13,12 +13,8 @@
 # `wasi` block through preview 2, the output in the log.
 set -eu
 WASMFN=$1
-HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE=$(cd "$(dirname "$WASMFN")" && pwd)/p2-components
-. "$HERE/adapt/adapt.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "rust_p2_adapted: $*"; exit 1; }
+. "$(dirname "$0")/lib/e2e.sh"
+HERE=$E2E_HERE
 RUSTC=/usr/bin/rustc
 [ -x "$RUSTC" ] || fail "$RUSTC missing: run scripts/setup (packages rustc, libstd-rust-dev-wasm32)"
 
@@ -28,9 +24,9 @@ for prog in std_p1 raw_p1; do
     "$RUSTC" --edition 2021 --target wasm32-wasi -O -o "$T/bin/$prog.wasm" "$HERE/rust/$prog.rs" ||
         fail "cannot build $prog.rs"
 done
-p2_adapt "$CACHE" "$T/bin/std_p1.wasm" "$T/bin/raw_p1.wasm" || fail "adapting failed"
-STD=$(p2_component "$CACHE" "$T/bin/std_p1.wasm")
-RAW=$(p2_component "$CACHE" "$T/bin/raw_p1.wasm")
+e2e_adapt "$T/bin/std_p1.wasm" "$T/bin/raw_p1.wasm"
+STD=$(e2e_component "$T/bin/std_p1.wasm")
+RAW=$(e2e_component "$T/bin/raw_p1.wasm")
 
 W=$T/w
 mkdir -p "$W"
@@ -97,10 +93,7 @@ cat >>"$P/_index.yaml" <<YAML
         - {fs: rw, guest: /w}
 YAML
 "$WASMFN" check "$P" >/dev/null || fail "check of the project failed"
-call() {
-    code=0
-    "$WASMFN" call "$P" "$@" >"$T/stdout" 2>"$T/stderr" || code=$?
-}
+call() { e2e_call "$P" "$@"; }
 log() { sed "s/^/[rs:$1] /" "$2"; }
 
 ln -s b.txt "$P/rw/link"

@@ -6,10 +6,8 @@
 # an unknown import (UNLINKABLE) and proc_exit from a WAT module.
 set -eu
 WASMFN=$1
-HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "wasi_exec: $*"; exit 1; }
+. "$(dirname "$0")/lib/e2e.sh"
+HERE=$E2E_HERE
 
 clang --target=wasm32-wasi -O1 -o "$T/demo.wasm" "$HERE/wasi/demo.c"
 mkdir -p "$T/data/list" "$T/out"

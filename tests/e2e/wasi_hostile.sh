@@ -15,19 +15,17 @@
 set -eu
 WASMFN=$1
 MODE=${3:-}
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(mktemp -d)
-trap 'rm -rf "$ROOT"' EXIT
+. "$(dirname "$0")/lib/e2e.sh"
+HERE=$E2E_HERE
+ROOT=$T
 W=$ROOT/work          # the script's own files
 TMP=$ROOT/fs          # what the guest must not change
 mkdir -p "$W" "$TMP"
 
 if [ "$MODE" = adapted ]; then
-    CACHE=$(cd "$(dirname "$WASMFN")" && pwd)/p2-components
-    . "$HERE/adapt/adapt.sh"
     clang --target=wasm32-wasi -O1 -DWF_ADAPTED -o "$W/hostile.core.wasm" "$HERE/wasi/hostile.c"
-    p2_adapt "$CACHE" "$W/hostile.core.wasm" || { echo "wasi_hostile: adapting failed"; exit 1; }
-    cp "$(p2_component "$CACHE" "$W/hostile.core.wasm")" "$W/hostile.wasm"
+    e2e_adapt "$W/hostile.core.wasm"
+    cp "$(e2e_component "$W/hostile.core.wasm")" "$W/hostile.wasm"
 else
     clang --target=wasm32-wasi -O1 -o "$W/hostile.wasm" "$HERE/wasi/hostile.c"
 fi

@@ -11,17 +11,10 @@
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/lib/e2e.sh"
+here=$E2E_HERE
 fixtures=$here/../fixtures/components
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
-contains() { # name needle haystack
-    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
-}
+tmp=$T
 
 proj=$tmp/proj
 mkdir -p "$proj/wasm"
@@ -186,5 +179,4 @@ err=$("$wasmfn" check "$bad" 2>&1) || code=$?
 check "an unknown import: load error (exit 3)" 3 "$code"
 contains "an unknown import: named" 'unknown import `wasx:io/poll@0.2.0`' "$err"
 
-[ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
-echo "all passed"
+e2e_finish

@@ -9,19 +9,12 @@
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=$(cd "$(dirname "$wasmfn")" && pwd)
+. "$(dirname "$0")/lib/e2e.sh"
+here=$E2E_HERE
+root=$E2E_ROOT
+build=$E2E_BUILD
 fixtures=$here/../fixtures/components
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
-contains() { # name needle haystack
-    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
-}
+tmp=$T
 run() { # stdin-text ARGS... -> $out $err $code
     input=$1
     shift
@@ -83,5 +76,4 @@ stdin: from stdin" "$out"
     esac
 fi
 
-[ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
-echo "all passed"
+e2e_finish

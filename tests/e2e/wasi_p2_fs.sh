@@ -14,12 +14,8 @@
 set -eu
 WASMFN=$1
 SHARED=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE=$(cd "$(dirname "$WASMFN")" && pwd)/p2-components
-. "$HERE/adapt/adapt.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "wasi_p2_fs: $*"; exit 1; }
+. "$(dirname "$0")/lib/e2e.sh"
+HERE=$E2E_HERE
 
 mkdir -p "$T/wit/deps" "$T/fs/w" "$T/fs/ro"
 cp "$HERE/wasi/p2fs.wit" "$T/wit/"
@@ -30,7 +26,8 @@ done
 clang --target=wasm32-wasi -O1 -o "$T/p2fs.core.wasm" "$HERE/wasi/p2fs.c"
 node "$P2_HERE/embed.mjs" "$P2_JCO_OLD" "$T/p2fs.core.wasm" "$T/wit" probe "$T/p2fs.emb.wasm" ||
     fail "embedding the world failed"
-p2_adapt "$CACHE" "$T/p2fs.emb.wasm" || fail "adapting failed"
+e2e_adapt "$T/p2fs.emb.wasm"
+COMP=$(e2e_component "$T/p2fs.emb.wasm")
 
 mkdir -p "$T/fs/ro/sub" "$T/fs/ro/empty"
 echo hi >"$T/fs/ro/greeting.txt"
@@ -39,7 +36,7 @@ echo secret >"$T/fs/outside"
 snapshot() { (cd "$T/fs" && find . -path ./w -prune -o -printf '%p %y %s %m %T@\n' | sort && cat ro/greeting.txt ro/sub/in.txt outside); }
 snapshot >"$T/before"
 code=0
-"$WASMFN" exec --dir "$T/fs/w::/w" --dir "$T/fs/ro::/ro::ro" "$(p2_component "$CACHE" "$T/p2fs.emb.wasm")" \
+"$WASMFN" exec --dir "$T/fs/w::/w" --dir "$T/fs/ro::/ro::ro" "$COMP" \
     </dev/null >"$T/out" 2>"$T/err" || code=$?
 [ "$code" -eq 0 ] || fail "exit $code: $(cat "$T/err")"
 diff -u "$HERE/wasi/p2fs.want" "$T/out" || fail "the guest's lines differ"
@@ -56,7 +53,6 @@ code=0
 "$WASMFN" exec "$HERE/../fixtures/components/calc.wasm" >/dev/null 2>"$T/err" || code=$?
 [ "$code" -eq 3 ] || fail "exec of a non-command component: exit $code"
 grep -qF "no wasi:cli/run export: not a WASI 0.2 command component" "$T/err" || fail "non-command: $(cat "$T/err")"
-COMP=$(p2_component "$CACHE" "$T/p2fs.emb.wasm")
 code=0
 "$WASMFN" exec --dir "$T/fs/ro::/ro::ro" --dir "$T/fs::/all" "$COMP" >/dev/null 2>"$T/err" || code=$?
 [ "$code" -eq 2 ] || fail "overlapping mounts: exit $code"

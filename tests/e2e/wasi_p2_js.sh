@@ -5,40 +5,22 @@
 # writes to stdout, so wasi:filesystem is enabled too) whose functions use console.log, Date.now() and
 # Math.random(), called through the registry from Lua and the command line:
 # the log line, the host's wall clock, dice in 1..6. The component (12 MB,
-# ~40 s to build) is made here from wasi_p2_js/hello.{js,wit} into the build
-# directory, cached by the hash of its inputs and of componentize-js's
-# version; it is not committed. Exit 77 (skip) without componentize-js.
+# ~40 s to build) is made from wasi_p2_js/hello.{js,wit} into the build
+# directory by bench/js-component, cached by the hash of its inputs and of
+# componentize-js; it is not committed. Exit 77 (skip) without componentize-js.
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=$(cd "$(dirname "$wasmfn")" && pwd)
+. "$(dirname "$0")/lib/e2e.sh"
+here=$E2E_HERE
+root=$E2E_ROOT
+build=$E2E_BUILD
 cjs=$root/tools/jco/node_modules/.bin/componentize-js
 [ -x "$cjs" ] && command -v node >/dev/null 2>&1 || { echo "skip: componentize-js missing (scripts/setup)"; exit 77; }
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
-contains() { # name needle haystack
-    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
-}
 
-# ---- the component, built once per input -----------------------------------------
-ver=$(cat "$root/tools/jco/node_modules/@bytecodealliance/componentize-js/package.json" | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' | head -1)
-key=$(cat "$here/wasi_p2_js/hello.js" "$here/wasi_p2_js/hello.wit" | sha256sum | cut -c1-16)
-cache=$build/cache
-comp=$cache/jshello-$ver-$key.wasm
-if [ ! -f "$comp" ]; then
-    mkdir -p "$cache"
-    echo "building $comp with componentize-js $ver"
-    "$cjs" "$here/wasi_p2_js/hello.js" --wit "$here/wasi_p2_js/hello.wit" -o "$comp.tmp" >"$cache/jshello.log" 2>&1 ||
-        { echo "FAIL componentize-js: $(tail -5 "$cache/jshello.log")"; exit 1; }
-    mv "$comp.tmp" "$comp"
-fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T
+comp=$("$root/bench/js-component" "$build" "$here/wasi_p2_js/hello.js" "$here/wasi_p2_js/hello.wit" \
+    2>"$tmp/cjs.log") || { echo "FAIL componentize-js: $(tail -5 "$tmp/cjs.log")"; exit 1; }
 proj=$tmp/proj
 mkdir -p "$proj/wasm"
 cp "$comp" "$proj/wasm/hello.wasm"
@@ -89,5 +71,4 @@ call js:from_lua
 check "from Lua: greet, 60 rolls in 1..6 showing every face" '{"bad":0,"faces":6,"greet":"hi Lua","rolls":60}' "$out"
 contains "from Lua: console.log in the log" "[js:greet] hello from js, Lua" "$err"
 
-[ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
-echo "all passed"
+e2e_finish

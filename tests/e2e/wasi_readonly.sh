@@ -24,20 +24,17 @@
 set -eu
 WASMFN=$1
 MODE=${3:-}
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(mktemp -d)
-trap 'rm -rf "$ROOT"' EXIT
+. "$(dirname "$0")/lib/e2e.sh"
+HERE=$E2E_HERE
+ROOT=$T
 chmod 755 "$ROOT"
-fail() { echo "wasi_readonly: $*"; exit 1; }
 P=$ROOT/proj          # the registry project; its fs/ is what the guest sees
 W=$ROOT/work          # the script's own files
 mkdir -p "$P/bin" "$W"
 if [ "$MODE" = adapted ]; then
-    CACHE=$(cd "$(dirname "$WASMFN")" && pwd)/p2-components
-    . "$HERE/adapt/adapt.sh"
     clang --target=wasm32-wasi -O1 -DWF_ADAPTED -o "$W/readonly.core.wasm" "$HERE/wasi/readonly.c"
-    p2_adapt "$CACHE" "$W/readonly.core.wasm" || fail "adapting failed"
-    cp "$(p2_component "$CACHE" "$W/readonly.core.wasm")" "$P/bin/readonly.wasm"
+    e2e_adapt "$W/readonly.core.wasm"
+    cp "$(e2e_component "$W/readonly.core.wasm")" "$P/bin/readonly.wasm"
 else
     clang --target=wasm32-wasi -O1 -o "$P/bin/readonly.wasm" "$HERE/wasi/readonly.c"
 fi
@@ -196,9 +193,9 @@ if [ "$MODE" = adapted ]; then
         -e 's/^shared-fd-set-size .*/shared-fd-set-size 8/' "$W/want"
 fi
 
-# check NAME: the guest's lines in $W/out against want, the host's files
+# verify NAME: the guest's lines in $W/out against want, the host's files
 # against the snapshot, and the writable mount really written.
-check() {
+verify() {
     diff -u "$W/want" "$W/out" || fail "$1: errnos differ"
     snapshot >"$W/after"
     diff -u "$W/before" "$W/after" || fail "$1: something outside the writable mount changed"
@@ -215,12 +212,12 @@ run() {
     snapshot >"$W/before"
     "$@" "$WASMFN" exec --dir "$FS/rw::/rw" --dir "$FS/ro::/ro::ro" "$P/bin/readonly.wasm" \
         >"$W/out" || fail "exec as $as: exit $?"
-    check "exec as $as"
+    verify "exec as $as"
     fresh "$as"
     snapshot >"$W/before"
     "$@" "$WASMFN" call "$P" t:probe >/dev/null 2>"$W/log" || fail "call as $as: $(cat "$W/log")"
     sed -n 's/^\[t:probe\] //p' "$W/log" >"$W/out"
-    check "registry read_only as $as"
+    verify "registry read_only as $as"
 }
 
 run root env

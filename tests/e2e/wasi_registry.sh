@@ -11,10 +11,8 @@
 # and imports no host provides (load errors, exit 3, with file:line).
 set -eu
 WASMFN=$1
-HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "wasi_registry: $*"; exit 1; }
+. "$(dirname "$0")/lib/e2e.sh"
+HERE=$E2E_HERE
 P=$T/proj
 
 cp -r "$HERE/wasi_project" "$P"
@@ -25,10 +23,7 @@ sed "s/@HASH@/$hash/" "$HERE/wasi_project/_index.yaml" >"$P/_index.yaml"
 "$WASMFN" check "$P" >/dev/null || fail "check of the project failed"
 
 # call ID -> $T/stdout, $T/stderr, $code
-call() {
-    code=0
-    "$WASMFN" call "$P" "$@" >"$T/stdout" 2>"$T/stderr" || code=$?
-}
+call() { e2e_call "$P" "$@"; }
 
 call app:demo
 [ "$code" -eq 0 ] || fail "demo: exit $code: $(cat "$T/stderr")"

@@ -8,14 +8,10 @@
 # WASM functions run unchanged.
 # $1 = the wasmfn binary.
 set -u
+. "$(dirname "$0")/lib/e2e.sh"
 wasmfn=$1
 project=$(cd "$(dirname "$0")/wippy_project" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
+tmp=$T
 
 warnings="warning: src/_index.yaml:11: app:processes: kind 'process.host' is not served by wasmfn: entry skipped
 warning: src/_index.yaml:16: app:terminal: kind 'terminal.host' is not served by wasmfn: entry skipped

@@ -10,9 +10,11 @@
  * on the same function (the inline pool: one slot, reused), it must report
  * 0 every time: after a normal return, after a trap, after a timeout. The
  * engine-level tests show the same instance is reset (and that without the
- * reset the state would be seen), that start code calling no host function
+ * reset the state would be seen), that the pages a call wrote get the image
+ * back however the reset restores them, that start code calling no host function
  * may be snapshotted, and that `preinit` snapshots the state
- * an initialiser leaves, refusing what cannot be snapshotted. */
+ * an initialiser leaves, refusing what cannot be snapshotted and an
+ * initialisation that runs past its time limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +81,18 @@ static wf_module *core_module(void)
     return m;
 }
 
+static wf_component *component_of(const char *text)
+{
+    wf_buf b = {0};
+    wf_error *e = wf_cwat_compile(text, strlen(text), &b);
+    if (e) fail_msg("compile: %s", e->message);
+    wf_component *c;
+    e = wf_component_new(b.data, b.len, &c);
+    wf_buf_free(&b);
+    if (e) fail_msg("decode: %s", e->message);
+    return c;
+}
+
 static wf_component *component(void)
 {
     char *core = step_module("  (import \"\" \"new\" (func $new (param i32) (result i32)))\n",
@@ -96,14 +110,8 @@ static wf_component *component(void)
         "    (canon lift (core func $m \"step\"))))\n", core + strlen("(module"));
     free(core);
     /* the module's text without its "(module" opener: the closing paren ends $M */
-    wf_buf b = {0};
-    wf_error *e = wf_cwat_compile(text, strlen(text), &b);
+    wf_component *c = component_of(text);
     free(text);
-    if (e) fail_msg("compile: %s", e->message);
-    wf_component *c;
-    e = wf_component_new(b.data, b.len, &c);
-    wf_buf_free(&b);
-    if (e) fail_msg("decode: %s", e->message);
     return c;
 }
 
@@ -402,9 +410,112 @@ static void test_preinit(void **state)
     assert_int_equal(e->kind, WF_ERR_TRAP);
     assert_non_null(strstr(e->message, "preinit: `_initialize`"));
     wf_error_free(e);
+    /* An initialiser or a start function that never ends: a load error
+     * once the entry's max_execution_ms has passed, the runtime serving. */
+    wf_module *spin;
+    const char *spin_wat = "(module (func (export \"_initialize\") (loop (br 0))) (func (export \"f\")))";
+    if ((e = wf_module_from_wat(spin_wat, strlen(spin_wat), &spin))) fail_msg("%s", e->message);
+    bc.limits.max_execution_ms = 100;
+    e = wf_runtime_add_wasm(rt, "t:spin", spin, &bc);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+    assert_string_equal(e->message, "t:spin: preinit: the initialisation ran longer than 100 ms "
+                        "(the entry's limits.max_execution_ms) and was stopped");
+    wf_error_free(e);
+    wf_module_free(spin);
+    wf_component *cspin = component_of("(component\n"
+        "  (core module $M (func $s (loop (br 0))) (start $s) (func (export \"f\")))\n"
+        "  (core instance $m (instantiate $M))\n"
+        "  (func (export \"f\") (canon lift (core func $m \"f\"))))\n");
+    wf_component_config cc = { .method = "f", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true,
+                               .limits = { .max_execution_ms = 100 } };
+    e = wf_runtime_add_component(rt, "t:cspin", cspin, &cc);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+    assert_non_null(strstr(e->message, "t:cspin: preinit: the initialisation ran longer than 100 ms"));
+    wf_error_free(e);
+    wf_component_free(cspin);
+    assert_int_equal(call_get(rt, "t:pre"), 100000 + 11 + 123500);
     wf_runtime_free(rt);
     wf_module_free(bad);
     wf_module_free(wasi);
+    wf_module_free(m);
+}
+
+/* The pages a call wrote get the image back at a reset, whichever way the
+ * reset takes: copied back into pages kept mapped (the default budget, 8 MiB,
+ * smaller than the 10 MiB written here, every other page of 20 MiB: the rest
+ * dropped), a small budget (nearly all dropped), none (every page dropped). The memory is compared
+ * byte for byte with what the segments make, twice in a row (the second
+ * time the written pages are the slot's own from the start). */
+#define BIG_PAGES 320
+#define BIG_B_AT (5u << 20)
+
+static void test_reset_written_pages(void **state)
+{
+    (void)state;
+    char *a = wf_xmalloc(DATA_LEN + 1);
+    memset(a, 'a', DATA_LEN);
+    a[DATA_LEN] = 0;
+    char *wat = wf_xasprintf(
+        "(module (memory %d)\n"
+        "  (data (i32.const 0) \"%s\") (data (i32.const %u) \"bbbbbbbb\")\n"
+        "  (func (export \"dirty\") (param $pages i32) (local $i i32)\n"
+        "    (loop (i32.store8 (i32.add (i32.mul (local.get $i) (i32.const 8192)) (i32.const 3))\n"
+        "                      (i32.const 0xee))\n"
+        "          (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+        "          (br_if 0 (i32.lt_u (local.get $i) (local.get $pages))))\n"
+        "    (drop (memory.grow (i32.const 2)))\n"
+        "    (i32.store8 (i32.const %u) (i32.const 3))))\n",
+        BIG_PAGES, a, BIG_B_AT, BIG_PAGES * WF_PAGE_SIZE + 100);
+    free(a);
+    wf_module *m;
+    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
+    free(wat);
+    if (e) fail_msg("module: %s", e->message);
+    uint64_t size = (uint64_t)BIG_PAGES * WF_PAGE_SIZE;
+    uint8_t *want = wf_xcalloc(size, 1);
+    memset(want, 'a', DATA_LEN);
+    memcpy(want + BIG_B_AT, "bbbbbbbb", 8);
+
+    wf_store *s = wf_store_new();
+    wf_instance *inst;
+    if ((e = wf_instance_new(s, m, NULL, 0, &inst))) fail_msg("instantiate: %s", e->message);
+    wf_memory *mem = inst->mems[0];
+    assert_true(mem->image_len == size);
+    wf_snapshot *snap;
+    if ((e = wf_snapshot_take(s, &snap))) fail_msg("snapshot: %s", e->message);
+    wf_extern x;
+    assert_true(wf_instance_export(inst, "dirty", 5, &x));
+    const uint64_t budgets[] = { WF_IMAGE_KEEP_RESIDENT, 64 << 10, 0 };
+    for (size_t b = 0; b < WF_COUNT(budgets); b++) {
+        uint64_t old = wf_memimage_keep_resident(budgets[b]);
+        for (int round = 0; round < 2; round++) {
+            wf_slot arg[1] = { { .u32 = (uint32_t)(size / 8192) } };
+            if ((e = wf_exec_call(x.of.func, arg))) fail_msg("dirty: %s", e->message);
+            assert_int_equal(mem->base[3], 0xee);
+            assert_int_equal(mem->size, size + 2 * WF_PAGE_SIZE);
+            if ((e = wf_snapshot_reset(snap, s))) fail_msg("reset: %s", e->message);
+            assert_int_equal(mem->size, size);
+            if (memcmp(mem->base, want, size)) {
+                uint64_t i = 0;
+                while (mem->base[i] == want[i]) i++;
+                fail_msg("budget %llu, round %d: byte %llu is %u after the reset, not %u",
+                         (unsigned long long)budgets[b], round, (unsigned long long)i,
+                         mem->base[i], want[i]);
+            }
+            /* the grown pages come back zero */
+            arg[0].u32 = 0;
+            if ((e = wf_exec_call(x.of.func, arg))) fail_msg("dirty: %s", e->message);
+            assert_int_equal(mem->base[size + 99], 0);
+            assert_int_equal(mem->base[size + 100], 3);
+            if ((e = wf_snapshot_reset(snap, s))) fail_msg("reset: %s", e->message);
+        }
+        wf_memimage_keep_resident(old);
+    }
+    free(want);
+    wf_snapshot_free(snap);
+    wf_store_free(s);
     wf_module_free(m);
 }
 
@@ -413,6 +524,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshot_reset),
         cmocka_unit_test(test_snapshot_shared_table),
+        cmocka_unit_test(test_reset_written_pages),
         cmocka_unit_test(test_core_slots),
         cmocka_unit_test(test_component_slots),
         cmocka_unit_test(test_start_host_calls),

@@ -1,7 +1,7 @@
 /*
  * wit_ast.h - the syntax tree of full WIT documents (packages, interfaces,
  * worlds, `use`, type definitions, resources, feature gates) as written, one
- * tree per source file; wit_parse.c builds it and wf_wit_resolve.c checks and
+ * tree per source file; wit_parse.c builds it and wit_resolve.c checks and
  * resolves a set of trees into packages.
  *
  * Every node lives in an arena (base/arena.h) owned by the wit_doc
@@ -81,7 +81,7 @@ typedef struct wit_tdef {
     size_t nfuncs;
     wit_pos pos;
     wit_gate gate;
-    int state;                  /* wf_wit_resolve.c: cycle search */
+    int state;                  /* wit_resolve.c: cycle search */
 } wit_tdef;
 
 typedef struct wit_use_name { char *name, *as; wit_pos pos; } wit_use_name;

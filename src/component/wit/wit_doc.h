@@ -5,7 +5,7 @@
  * registry `wit` fields use wit.h, whose text goes through the same parser
  * (wf_wit_parse_items).
  *
- * Loading is wit_load.c, parsing wit_parse.c, resolution wf_wit_resolve.c.
+ * Loading is wit_load.c, parsing wit_parse.c, resolution wit_resolve.c.
  * Feature gates: `@unstable(feature = F)` items are kept only when F is an
  * active feature (the list given to the loader; NULL means just "active",
  * the convention of the WIT test suite).
@@ -29,7 +29,7 @@ typedef struct wf_wit_doc {
     size_t ngroups;
     const char *const *features;
     size_t nfeatures;
-    void *resolved;              /* wf_wit_resolve.c's package table */
+    void *resolved;              /* wit_resolve.c's package table */
 } wf_wit_doc;
 
 /* Load a `.wit` file or a directory (its `.wit` files plus `deps/`). */
@@ -43,7 +43,7 @@ void wf_wit_doc_summary(const wf_wit_doc *d, wf_buf *out);
 /* Counts over all packages. */
 void wf_wit_doc_counts(const wf_wit_doc *d, size_t *packages, size_t *interfaces, size_t *worlds);
 
-/* wf_wit_resolve.c: resolve d->groups; fills d->resolved. */
+/* wit_resolve.c: resolve d->groups; fills d->resolved. */
 wf_error *wf_wit_resolve(wf_wit_doc *d);
 void wf_wit_resolved_free(wf_wit_doc *d);
 

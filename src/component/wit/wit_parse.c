@@ -4,7 +4,7 @@
  * Grammar per docs/component-model/WIT.md: an optional `package` header,
  * then `interface`, `world`, file-level `use` and nested `package x:y { }`
  * blocks; feature gates (`@since`, `@unstable`, `@deprecated`) before items.
- * Only syntax is checked here; names are resolved by wf_wit_resolve.c.
+ * Only syntax is checked here; names are resolved by wit_resolve.c.
  */
 #include "component/wit/wit_ast.h"
 #include "component/wit/wit_lex.h"

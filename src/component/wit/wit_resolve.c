@@ -1,5 +1,5 @@
 /*
- * wf_wit_resolve.c - name resolution and checks over parsed WIT files
+ * wit_resolve.c - name resolution and checks over parsed WIT files
  * (wit_doc.h): packages from groups of files, `use` of interfaces and types
  * within and across packages (with versions and `as`), type references,
  * handles, cycles (types, interfaces, worlds, packages), duplicate names,

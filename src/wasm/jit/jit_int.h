@@ -32,6 +32,9 @@ enum {
 /* ---- rt.c: helpers called from compiled code ---------------------------- */
 _Noreturn void wf_jit_rt_trap(wf_thread *t, uint32_t code);
 _Noreturn void wf_jit_rt_trap_uninit(wf_thread *t, uint32_t index);
+/* The interrupt flag was nonzero: nonzero when the code must stop (a yield
+ * request yields here and goes on: wf_exec_interrupt_hit). */
+uint32_t wf_jit_rt_interrupt(wf_thread *t);
 void wf_jit_rt_sig_check(wf_thread *t, const wf_func *f, const wf_functype *want);
 void wf_jit_rt_call(wf_thread *t, wf_instance *inst, uint32_t func, wf_slot *slots);
 void wf_jit_rt_call_ref(wf_thread *t, wf_instance *inst, wf_func *f, wf_slot *slots);
@@ -60,6 +63,7 @@ void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_
 #define WF_JIT_RT_HELPERS(X) \
     X(wf_jit_rt_trap, "vpi") \
     X(wf_jit_rt_trap_uninit, "vpi") \
+    X(wf_jit_rt_interrupt, "ip") \
     X(wf_jit_rt_sig_check, "vppp") \
     X(wf_jit_rt_call, "vppip") \
     X(wf_jit_rt_call_ref, "vpppp") \

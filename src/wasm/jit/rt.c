@@ -40,6 +40,11 @@ void wf_jit_rt_trap(wf_thread *t, uint32_t code)
     raise_error(t, wf_error_new(WF_ERR_TRAP, "%s", msg));
 }
 
+uint32_t wf_jit_rt_interrupt(wf_thread *t)
+{
+    return wf_exec_interrupt_hit(t->interrupt);
+}
+
 void wf_jit_rt_trap_uninit(wf_thread *t, uint32_t index)
 {
     raise_error(t, wf_error_new(WF_ERR_TRAP, "uninitialized element %u", index));

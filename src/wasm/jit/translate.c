@@ -210,7 +210,14 @@ static void check_interrupt(tfn *f)
     LLVMValueRef v = LLVMBuildLoad2(tm->B, tm->i32, flagp, "");
     LLVMSetOrdering(v, LLVMAtomicOrderingMonotonic);
     LLVMSetAlignment(v, 4);
-    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntNE, v, k32(tm, 0), ""), WF_JIT_TRAP_INTERRUPTED);
+    /* Nonzero: the runtime decides (a yield request goes on after it). */
+    LLVMBasicBlockRef slow = new_block(f, "interrupt"), ok = new_block(f, "ok");
+    LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntNE, v, k32(tm, 0), ""), slow, ok);
+    LLVMPositionBuilderAtEnd(tm->B, slow);
+    LLVMValueRef stop = call_rt(f, WF_JIT_RT_wf_jit_rt_interrupt, &f->t, 1);
+    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntNE, stop, k32(tm, 0), ""), WF_JIT_TRAP_INTERRUPTED);
+    LLVMBuildBr(tm->B, ok);
+    LLVMPositionBuilderAtEnd(tm->B, ok);
 }
 
 /* ---- the value stack --------------------------------------------------- */

@@ -1,0 +1,52 @@
+# e2e.sh - what the end-to-end scripts share; sourced right after `set -u`
+# / `set -eu`, with the script's own arguments ($1 the wasmfn under test), as
+#     . "$(dirname "$0")/lib/e2e.sh"
+# (lib/, not tests/e2e/: every tests/e2e/*.sh is a ctest test). It gives:
+#   E2E_NAME    the script's name: the first word of its failure messages
+#   E2E_HERE    tests/e2e (absolute), E2E_ROOT the repository
+#   E2E_BUILD   the directory of the wasmfn under test: caches live there,
+#               never in the source tree
+#   T           a temporary directory, removed when the script exits
+#   fail MSG    print "NAME: MSG" and exit 1 (scripts that stop at the first
+#               failure)
+#   check NAME EXPECTED ACTUAL, contains NAME NEEDLE HAYSTACK
+#               print "ok   NAME" or "FAIL NAME: ..." and count failures in
+#               $fails; e2e_finish ends such a script (exit 1 on any)
+#   e2e_call DIR ID [ARG...]
+#               `wasmfn call` of a project's function: its stdout and
+#               stderr in $T/stdout and $T/stderr, its exit status in $code
+#   e2e_adapt FILE.wasm...
+#               preview 1 command modules made WASI 0.2 command components
+#               by jco's preview 1 adapter (adapt/adapt.sh), cached in
+#               $E2E_BUILD/p2-components; e2e_component FILE.wasm prints
+#               the path of FILE's component
+E2E_NAME=$(basename "$0" .sh)
+E2E_HERE=$(cd "$(dirname "$0")" && pwd)
+E2E_ROOT=$(cd "$E2E_HERE/../.." && pwd)
+E2E_WASMFN=$1
+E2E_BUILD=$(cd "$(dirname "$1")" && pwd)
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT
+
+fail() { echo "$E2E_NAME: $*"; exit 1; }
+
+fails=0
+check() { # name expected actual
+    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
+}
+contains() { # name needle haystack
+    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
+}
+e2e_finish() {
+    [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
+    echo "all passed"
+}
+
+e2e_call() {
+    code=0
+    "$E2E_WASMFN" call "$@" >"$T/stdout" 2>"$T/stderr" || code=$?
+}
+
+. "$E2E_HERE/adapt/adapt.sh"
+e2e_adapt() { p2_adapt "$E2E_BUILD/p2-components" "$@" || fail "adapting failed"; }
+e2e_component() { p2_component "$E2E_BUILD/p2-components" "$1"; }
