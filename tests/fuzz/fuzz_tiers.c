@@ -69,7 +69,7 @@ static wf_value arg(wf_valtype t, uint32_t k)
     uint32_t i = k % 10;
     switch (t.kind) {
     case WF_I32: v.of.i32 = (int32_t)ints[i]; break;
-    case WF_I64: v.of.i64 = ints[i] * (k > 10 ? 4294967296LL : 1); break;
+    case WF_I64: v.of.i64 = (int64_t)((uint64_t)ints[i] * (k > 10 ? 4294967296ull : 1)); break; /* wraps */
     case WF_F32: v.of.f32 = (float)floats[i]; break;
     default: v.of.f64 = floats[i]; break;
     }
