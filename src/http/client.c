@@ -23,6 +23,7 @@
 
 #include "base/buf.h"
 #include "http/client.h"
+#include "http/syntax.h"
 
 struct wf_http_client {
     pthread_t thread;
@@ -421,14 +422,6 @@ wf_http_client *wf_http_client_shared(void)
 
 /* ---- starting a call ------------------------------------------------------------------- */
 
-static bool is_token(const char *s)
-{
-    if (!*s) return false;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s)) return false;
-    return true;
-}
-
 static bool is_field_value(const char *s)
 {
     for (; *s; s++)
@@ -483,10 +476,10 @@ static wf_error *check_request(const wf_http_client_req *rq, wf_http_client_fail
 {
     const char *method = rq->method ? rq->method : "GET";
     *fail = WF_HTTP_CLIENT_FAIL_BAD_REQUEST;
-    if (!is_token(method)) return wf_error_new(WF_ERR_INVALID, "invalid HTTP method `%s`", method);
+    if (!wf_http_token(method, strlen(method))) return wf_error_new(WF_ERR_INVALID, "invalid HTTP method `%s`", method);
     if (!rq->url || !*rq->url) return wf_error_new(WF_ERR_INVALID, "URL required");
     for (size_t i = 0; i < rq->nheaders; i++) {
-        if (!rq->headers[i].name || !is_token(rq->headers[i].name))
+        if (!rq->headers[i].name || !wf_http_token(rq->headers[i].name, strlen(rq->headers[i].name)))
             return wf_error_new(WF_ERR_INVALID, "invalid header name `%s`",
                                 rq->headers[i].name ? rq->headers[i].name : "");
         if (!rq->headers[i].value || !is_field_value(rq->headers[i].value))

@@ -33,6 +33,7 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "http/syntax.h"
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
 
@@ -415,10 +416,7 @@ static int rs_set_status(lua_State *L)
 
 static bool valid_header(const char *k, const char *v)
 {
-    if (!*k) return false;
-    for (const char *p = k; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("!#$%&'*+-.^_`|~", *p)) return false;
-    return !strpbrk(v, "\r\n");
+    return wf_http_token(k, strlen(k)) && !strpbrk(v, "\r\n");
 }
 
 static int set_header(lua_State *L, hstate *s, const char *k, const char *v)

@@ -140,7 +140,7 @@ static bool bytes_of(const wf_val *v, uint8_t **out, size_t *len)
 /* Check a name for set/append/delete/from-list: -1 ok, else the header-error. */
 static int check_name(const char *n, size_t len)
 {
-    if (!wf_p2h_token(n, len)) return HE_SYNTAX;
+    if (!wf_http_token(n, len)) return HE_SYNTAX;
     if (wf_p2h_forbidden(n, len)) return HE_FORBIDDEN;
     return -1;
 }

@@ -20,6 +20,7 @@
 
 #include "base/buf.h"
 #include "http/client.h"
+#include "http/syntax.h"
 #include "wasi/p2_http.h"
 #include "wasi/p2_int.h"
 
@@ -78,8 +79,6 @@ wf_val wf_p2h_scheme_val(const char *s);
 /* The method/scheme a guest gave (copied), NULL when v is not one. */
 char *wf_p2h_method_str(const wf_val *v);
 char *wf_p2h_scheme_str(const wf_val *v);
-/* RFC 9110 token (a method or a header name). */
-bool wf_p2h_token(const char *s, size_t n);
 
 /* ---- outgoing client calls (p2_http_out.c) ------------------------------------- */
 

@@ -588,7 +588,7 @@ static WF_P2_FN(oreq_set_method)
     if (e) return e;
     char *m = wf_p2h_method_str(&args[1]);
     if (!m) return wf_p2_trap(type, "method must be a method variant");
-    if (!wf_p2h_token(m, strlen(m))) {
+    if (!wf_http_token(m, strlen(m))) {
         free(m);
         *result = wf_val_err(NULL);
         return NULL;
@@ -659,7 +659,7 @@ static wf_error *set_part(wf_cinstance *inst, const wf_wit_func *type, const wf_
         if (which == 1) {
             s = wf_p2h_scheme_str(p);
             if (!s) return wf_p2_trap(type, "expects a scheme");
-            ok = wf_p2h_token(s, strlen(s)) && !strchr(s, '/');
+            ok = wf_http_token(s, strlen(s)) && !strchr(s, '/');
         } else {
             if (p->kind != WF_VAL_STRING) return wf_p2_trap(type, "expects a string");
             s = wf_xstrdup(p->of.str.data);

@@ -3,7 +3,6 @@
  * and reads: error-code (every case, with its payload's shape), method and
  * scheme, and the RFC 9110 token rule names and methods follow.
  */
-#include <ctype.h>
 #include <strings.h>
 
 #include "wasi/p2_http_int.h"
@@ -129,17 +128,6 @@ char *wf_p2h_scheme_str(const wf_val *v)
     if (v->of.cas.index < 2) return wf_xstrdup(v->of.cas.index ? "https" : "http");
     const wf_val *p = v->of.cas.payload;
     return p && p->kind == WF_VAL_STRING ? wf_xstrdup(p->of.str.data) : NULL;
-}
-
-bool wf_p2h_token(const char *s, size_t n)
-{
-    if (!n) return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && !strchr("!#$%&'*+-.^_`|~", c)) return false;
-        if (!c) return false;
-    }
-    return true;
 }
 
 bool wf_p2_http_is_proxy_method(const char *m)
