@@ -24,30 +24,7 @@
 #include "runtime/runtime.h"
 #include "wasm/wait.h"
 
-static volatile int sampling = 1;
-static int max_threads;
-
-static int threads_now(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    int n = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Threads: %d", &n) == 1) break;
-    if (f) fclose(f);
-    return n;
-}
-
-static void *sampler(void *arg)
-{
-    (void)arg;
-    while (sampling) {
-        int n = threads_now();
-        if (n > max_threads) max_threads = n;
-        usleep(1000);
-    }
-    return NULL;
-}
+#include "thread_peak.h"
 
 int main(int argc, char **argv)
 {
@@ -80,8 +57,8 @@ int main(int argc, char **argv)
         return 1;
     }
     pthread_t mon;
-    pthread_create(&mon, NULL, sampler, NULL);
-    int base_threads = threads_now();
+    pthread_create(&mon, NULL, thread_peak_sampler, NULL);
+    int base_threads = thread_peak_now();
 
     wf_call_future **fs = wf_xcalloc((size_t)calls, sizeof *fs);
     int failed = 0;
@@ -108,7 +85,7 @@ int main(int argc, char **argv)
         wf_call_future_free(fs[i]);
     }
     uint64_t total = wf_now_ns() - t0;
-    sampling = 0;
+    thread_peak_stop = 1;
     pthread_join(mon, NULL);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -117,7 +94,7 @@ int main(int argc, char **argv)
     printf("  wall time        %8.1f ms   (all started after %.1f ms; blocking workers would take %.1f s)\n",
            total / 1e6, started / 1e6, (double)calls * sleep_ms / 1000.0 / workers);
     printf("  threads          %8d      at most (main and this sampler included), %d before the batch\n",
-           max_threads, base_threads);
+           thread_peak_max, base_threads);
     printf("  peak RSS         %8.1f MB\n", ru.ru_maxrss / 1024.0);
     printf("  CPU time         %8.1f ms   (user + system, all threads: the cost under a loaded machine)\n",
            (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
