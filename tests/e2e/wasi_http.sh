@@ -4,7 +4,8 @@
 # directory by wasi_http/build with bench/js-component, ~40 s, cached by
 # hash) served by `wasmfn run`
 # as an http.endpoint and hit with curl: status, headers, query, a POST
-# echoed (small, and 600 KB), a body streamed chunked, the request headers
+# echoed (small, and 600 KB), a request body piped back as the guest reads
+# it, a body streamed chunked, the request headers
 # as the guest sees them, a thrown error (500, the guest's stderr in the
 # log), concurrent requests; and its fetch() through
 # wasi:http/outgoing-handler to a Python server on loopback (GET, POST with
@@ -76,6 +77,10 @@ check "POST echo: 201, content type, length, body" "201 text/x-test 10 hello bod
 head -c 450000 /dev/urandom | base64 -w 0 > "$T/big"
 check "POST echo of 600 KB" "201 600000" "$(e2e_req -X POST --data-binary @"$T/big" "$B/echo") $(e2e_hdr x-echo-length)"
 check "... the same bytes back" "" "$(cmp "$T/big" "$T/body" 2>&1)"
+check "request body piped to the response (600 KB, chunked upload)" "200" \
+    "$(e2e_req -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "$B/pipe")"
+check "... the same bytes back" "" "$(cmp "$T/big" "$T/body" 2>&1)"
+check "... streamed: chunked" "chunked" "$(e2e_hdr transfer-encoding)"
 check "streamed body: chunked" "200 chunked" "$(e2e_req "$B/stream?n=5") $(e2e_hdr transfer-encoding)"
 check "... every chunk in order" "chunk 0 chunk 1 chunk 2 chunk 3 chunk 4" "$(cat "$T/body" | tr '\n' ' ' | sed 's/ $//')"
 check "request headers seen by the guest" "200 bar" \
