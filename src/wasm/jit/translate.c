@@ -627,6 +627,10 @@ static bool op_call(tfn *f, uint32_t fi, bool tail)
         return true;
     }
     if (tail && !same_native(f, ft)) FAIL(f, "return_call to a function of another signature");
+    /* A tail call must not grow the stack: natively it can only jump to
+     * compiled code, which another unit's function may not be (yet); the
+     * interpreter's tail calls reach both tiers. */
+    if (tail && !tm->fn[fi]) FAIL(f, "return_call to a function of another unit");
     if (!tm->fn[fi]) {
         /* Another unit's function: natively once it is compiled, else
          * through the helper. */
