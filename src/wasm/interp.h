@@ -40,11 +40,20 @@ struct wf_code {
     /* ENTER (nothing but the arguments) then LAZY (this code): a call
      * before translation lands here. */
     wf_word stub[7];
+#ifdef WF_INTERP_PROF
+    unsigned long long prof_instr, prof_enter;   /* interp_prof.h */
+#endif
 };
 
 /* The translated words of code, translating its body first when nobody
  * has yet (thread-safe: one translation, every caller gets its words).
  * NULL and *err only if translation fails, which validation rules out. */
+#ifdef WF_INTERP_PROF
+/* Print the profile gathered since the last report (interp_prof.h) under
+ * title, and clear it. Only in a build with -DWF_INTERP_PROF. */
+void wf_interp_prof_report(const char *title);
+#endif
+
 const wf_word *wf_code_translated(struct wf_code *code, wf_error **err);
 bool wf_code_is_translated(const struct wf_code *code);
 
