@@ -36,6 +36,7 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include "http/head_guard.h"
 #include "http/http_int.h"
 #include "wasm/code.h"
 
@@ -73,6 +74,8 @@ typedef struct svc_logger {
  *     timeouts.read (a slow or stalled client).
  * h2o's req_timeout stays as a backstop at the larger of the two. */
 typedef struct conn_track {
+    wf_http_head_guard guard;      /* first: the guard finds itself in sock->on_close.data */
+    h2o_linklist_t rearm;          /* srv->rearm: the guard goes back on after the loop's round */
     wf_http_service *svc;
     h2o_socket_t *sock;            /* NULL once h2o closed it */
     h2o_linklist_t link;           /* svc->conns */
@@ -114,6 +117,7 @@ struct wf_http_server {
     bool draining;
     uint64_t drain_deadline_ns;
     h2o_linklist_t live;                    /* every h2x alive (loop thread) */
+    h2o_linklist_t rearm;                   /* conn_track whose request ended (loop thread) */
     wf_http_server *retired_next;           /* wf_http_server_free's list */
     size_t nlive;
     bool inline_handlers;                   /* handlers start on the loop (wf_sched_run_here) */
@@ -139,6 +143,13 @@ struct h2x {
     h2o_generator_t gen;
     h2o_req_t *req;                /* NULL once h2o freed it */
     wf_buf sending;                /* handed to h2o_send, until proceed */
+    /* A streamed HTTP/1.1 body is framed here, not by h2o's chunked filter
+     * (which cannot send trailers, and ends even a broken body with its
+     * last chunk): each send's chunk head, and the last chunk with the
+     * trailers. Valid until proceed, like sending. */
+    bool own_chunks;
+    char chunk_head[24];
+    wf_buf last_chunk;
     bool in_send, started, final_sent;
     bool handler_alive, req_alive;
     int busy;                      /* pump frames on the stack */
@@ -209,6 +220,7 @@ static void h2x_free_if_done(h2x *hx)
     wf_http_routes_unref(hx->x.routes);
     wf_http_exchange_destroy(&hx->x);
     wf_buf_free(&hx->sending);
+    wf_buf_free(&hx->last_chunk);
     free(hx);
 }
 
@@ -237,6 +249,39 @@ static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
     pthread_mutex_unlock(&hx->x.mu);
 }
 
+/* The last chunk of an own-chunked body: its trailers (x.mu held; the
+ * handler adds none once finished). Framing fields are the server's. */
+static void frame_last_chunk(h2x *hx)
+{
+    wf_buf *b = &hx->last_chunk;
+    b->len = 0;
+    wf_buf_str(b, "0\r\n");
+    for (size_t i = 0; i < hx->x.trailers.len; i++) {
+        const http_kv *kv = &hx->x.trailers.data[i];
+        if (!strcasecmp(kv->name, "transfer-encoding") || !strcasecmp(kv->name, "content-length")) continue;
+        wf_buf_str(b, kv->name);
+        wf_buf_str(b, ": ");
+        wf_buf_str(b, kv->value);
+        wf_buf_str(b, "\r\n");
+    }
+    wf_buf_str(b, "\r\n");
+}
+
+/* The handler failed after the head went out: the client must not take
+ * what it got for the whole response. HTTP/1.x: the socket is shut first
+ * (everything sent before is in the kernel: the last proceed came back),
+ * so nothing h2o writes after, the last chunk of a chunked body included,
+ * reaches the client, who sees the connection end short of the body.
+ * HTTP/2: h2o resets the stream on the error state. */
+static void cut_response(h2o_req_t *req)
+{
+    h2o_socket_t *sock = req->version < 0x200 && req->conn->callbacks->get_socket
+                             ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (sock) shutdown(h2o_socket_get_fd(sock), SHUT_RDWR);
+    req->http1_is_persistent = 0;
+    h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
+}
+
 /* Move what the handler has to h2o, as far as h2o can take it now.
  * from_msg: called for hx's message, which has left the queue (only then
  * may another be sent; proceed pumps too, with the message maybe queued). */
@@ -244,7 +289,7 @@ static void pump(h2x *hx, bool from_msg)
 {
     wf_http_exchange *x = &hx->x;
     h2o_req_t *req = hx->req;
-    bool do_start = false, do_send = false, final = false, drop = false;
+    bool do_start = false, do_send = false, final = false, drop = false, cut = false;
     hx->busy++;
     pthread_mutex_lock(&x->mu);
     if (from_msg) hx->queued = false;
@@ -270,6 +315,12 @@ static void pump(h2x *hx, bool from_msg)
                                       value.len);
             }
             req->res.content_length = content_length;
+            if (content_length == SIZE_MAX && req->version == 0x101 && x->status >= 200 && x->status != 204 &&
+                x->status != 304 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+                hx->own_chunks = true;
+                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_TRANSFER_ENCODING, NULL,
+                               H2O_STRLIT("chunked"));
+            }
             hx->started = x->loop_started = do_start = true;
         }
         if (hx->started && !hx->in_send && (x->pending.len || x->finished || do_start)) {
@@ -278,6 +329,11 @@ static void pump(h2x *hx, bool from_msg)
             x->pending = t;
             x->pending.len = 0;
             final = x->finished;
+            cut = x->aborted;
+            /* A broken body: what was written before goes out first, the
+             * cut follows at its proceed. */
+            if (cut && hx->sending.len) final = cut = false;
+            if (final && !cut && hx->own_chunks) frame_last_chunk(hx);
             hx->in_send = do_send = true;
             if (final) hx->final_sent = true;
             wf_waitq_wake_all(&x->writers);
@@ -293,9 +349,21 @@ static void pump(h2x *hx, bool from_msg)
         hx->gen.stop = on_stop;
         h2o_start_response(req, &hx->gen);
     }
-    if (do_send) {
-        h2o_iovec_t body = h2o_iovec_init(hx->sending.data, hx->sending.len);
-        h2o_send(req, &body, body.len ? 1 : 0, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+    if (do_send && cut) {
+        cut_response(req);
+    } else if (do_send) {
+        h2o_iovec_t v[4];
+        size_t nv = 0;
+        if (hx->own_chunks && hx->sending.len) {
+            int k = snprintf(hx->chunk_head, sizeof hx->chunk_head, "%zx\r\n", hx->sending.len);
+            v[nv++] = h2o_iovec_init(hx->chunk_head, (size_t)k);
+            v[nv++] = h2o_iovec_init(hx->sending.data, hx->sending.len);
+            v[nv++] = h2o_iovec_init(H2O_STRLIT("\r\n"));
+        } else if (hx->sending.len) {
+            v[nv++] = h2o_iovec_init(hx->sending.data, hx->sending.len);
+        }
+        if (final && hx->own_chunks) v[nv++] = h2o_iovec_init(hx->last_chunk.data, hx->last_chunk.len);
+        h2o_send(req, v, nv, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
     }
     hx->busy--;
     (void)drop;
@@ -611,6 +679,7 @@ static void conn_track_free_if_done(conn_track *ct)
 {
     if (ct->sock || ct->inflight) return;
     h2o_linklist_unlink(&ct->link);
+    if (h2o_linklist_is_linked(&ct->rearm)) h2o_linklist_unlink(&ct->rearm);
     free(ct);
 }
 
@@ -625,6 +694,10 @@ static void on_conn_close(void *data)
 static void on_conn_req_dispose(void *p)
 {
     conn_track *ct = *(conn_track **)p;
+    /* h2o puts its own request reader back once the response is out:
+     * the head guard goes in front of it again after this loop round. */
+    if (ct->sock && !ct->h2 && !h2o_linklist_is_linked(&ct->rearm))
+        h2o_linklist_insert(&ct->svc->srv->rearm, &ct->rearm);
     if (!--ct->inflight) {
         ct->since_ns = wf_now_ns();
         ct->arriving_ns = 0;
@@ -684,6 +757,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         sock->on_close.cb = on_conn_close;
         sock->on_close.data = ct;
         h2o_accept(&svc->actx, sock);
+        wf_http_head_guard_attach(sock, &ct->guard, svc->cfg.max_header_bytes);
     }
 }
 
@@ -757,6 +831,7 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
     s->queue = h2o_multithread_create_queue(s->loop);
     h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
     h2o_linklist_init_anchor(&s->live);
+    h2o_linklist_init_anchor(&s->rearm);
     *out = s;
     return NULL;
 }
@@ -870,6 +945,11 @@ static void *loop_main(void *arg)
     uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
         h2o_evloop_run(s->loop, 100);
+        while (!h2o_linklist_is_empty(&s->rearm)) {
+            conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, rearm, s->rearm.next);
+            h2o_linklist_unlink(&ct->rearm);
+            if (ct->sock) wf_http_head_guard_attach(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
+        }
         uint64_t now = wf_now_ns();
         if (now - swept >= 200000000u) {
             swept = now;
@@ -948,6 +1028,7 @@ void wf_http_server_stop(wf_http_server *s, uint32_t drain_ms)
         wf_http_routes_unref(hx->x.routes);
         wf_http_exchange_destroy(&hx->x);
         wf_buf_free(&hx->sending);
+        wf_buf_free(&hx->last_chunk);
         free(hx);
     }
 }

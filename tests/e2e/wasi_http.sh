@@ -3,7 +3,8 @@
 # (wasi_http/proxy.js, a fetch-event handler; built once into the build
 # directory by wasi_http/build, ~40 s, cached by hash) served by `wasmfn run`
 # as an http.endpoint and hit with curl: status, headers, query, a POST
-# echoed (small, and 600 KB), a body streamed chunked, the request headers
+# echoed (small, and 600 KB), a request body piped back as the guest reads
+# it, a body streamed chunked, the request headers
 # as the guest sees them, a thrown error (500, the guest's stderr in the
 # log), concurrent requests; and its fetch() through
 # wasi:http/outgoing-handler to a Python server on loopback (GET, POST with
@@ -89,6 +90,10 @@ check "POST echo: 201, content type, length, body" "201 text/x-test 10 hello bod
 head -c 450000 /dev/urandom | base64 -w 0 > "$tmp/big"
 check "POST echo of 600 KB" "201 600000" "$(req -X POST --data-binary @"$tmp/big" "$B/echo") $(hdr x-echo-length)"
 check "... the same bytes back" "" "$(cmp "$tmp/big" "$tmp/body" 2>&1)"
+check "request body piped to the response (600 KB, chunked upload)" "200" \
+    "$(req -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/big" "$B/pipe")"
+check "... the same bytes back" "" "$(cmp "$tmp/big" "$tmp/body" 2>&1)"
+check "... streamed: chunked" "chunked" "$(hdr transfer-encoding)"
 check "streamed body: chunked" "200 chunked" "$(req "$B/stream?n=5") $(hdr transfer-encoding)"
 check "... every chunk in order" "chunk 0 chunk 1 chunk 2 chunk 3 chunk 4" "$(cat "$tmp/body" | tr '\n' ' ' | sed 's/ $//')"
 check "request headers seen by the guest" "200 bar" \
