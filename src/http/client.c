@@ -82,6 +82,9 @@ struct wf_http_client_call {
     wf_buf sendq;             /* streamed body bytes, sendq.data[soff..len) unsent */
     size_t soff;
     bool send_eof;
+    /* The between-bytes timeout (loop only): the body's last arrival, or
+     * its last unpause (a paused body waits for its reader, not the wire). */
+    uint64_t between_ns, last_rx_ns;
     wf_waitq waiters;
     /* Queue links. */
     wf_http_client_call *next_add, *next_unpause, *next_abort;
@@ -179,6 +182,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
     } else if ((n == 2 && buf[0] == '\r') || (n == 1 && buf[0] == '\n')) {
         if (c->status >= 200 && !c->head) {
             c->head = true;
+            c->last_rx_ns = wf_now_ns();
             notify(c);
         }
     } else if (!c->head) {
@@ -208,6 +212,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
         return CURL_WRITEFUNC_PAUSE;
     }
     if (!c->head) c->head = true;
+    c->last_rx_ns = wf_now_ns();
     wf_buf_bytes(&c->recv, ptr, n);
     notify(c);
     pthread_mutex_unlock(&c->cl->mu);
@@ -299,6 +304,36 @@ static void complete(wf_http_client *cl, wf_http_client_call *c, CURLcode rc)
     unref(c);
 }
 
+/* Fail the calls whose body stalled past their between-bytes timeout;
+ * the ms until the next one may (at most a second: the loop's tick). */
+static long expire_stalled(wf_http_client *cl)
+{
+    long wait_ms = 1000;
+    uint64_t now = wf_now_ns();
+    wf_http_client_call *next;
+    for (wf_http_client_call *c = cl->live; c; c = next) {
+        next = c->live_next;
+        if (!c->between_ns) continue;
+        pthread_mutex_lock(&cl->mu);
+        bool watched = c->head && !c->done && !c->aborting && !c->recv_paused && !c->unpause_queued;
+        pthread_mutex_unlock(&cl->mu);
+        if (!watched) continue;
+        uint64_t due = c->last_rx_ns + c->between_ns;
+        if (now < due) {
+            uint64_t ms = (due - now + 999999u) / 1000000u;
+            if ((long)ms < wait_ms) wait_ms = (long)ms;
+            continue;
+        }
+        pthread_mutex_lock(&cl->mu);
+        fail_locked(c, WF_HTTP_CLIENT_FAIL_READ_TIMEOUT,
+                    wf_error_new(WF_ERR_TIMEOUT, "%s %s: no response body bytes for %llu ms (between-bytes timeout)",
+                                 c->method, c->url, (unsigned long long)(c->between_ns / 1000000u)));
+        pthread_mutex_unlock(&cl->mu);
+        complete(cl, c, CURLE_OPERATION_TIMEDOUT);
+    }
+    return wait_ms;
+}
+
 static void *loop(void *arg)
 {
     wf_http_client *cl = arg;
@@ -336,7 +371,10 @@ static void *loop(void *arg)
             bool gone = c->done || c->aborting;
             c->send_paused = c->recv_paused = false;
             pthread_mutex_unlock(&cl->mu);
-            if (!gone) curl_easy_pause(c->easy, CURLPAUSE_CONT);
+            if (!gone) {
+                c->last_rx_ns = wf_now_ns();
+                curl_easy_pause(c->easy, CURLPAUSE_CONT);
+            }
             unref(c);
         }
         if (stop) {
@@ -354,7 +392,7 @@ static void *loop(void *arg)
             CURLcode rc = m->data.result;
             complete(cl, c, rc);
         }
-        curl_multi_poll(cl->multi, NULL, 0, 1000, NULL);
+        curl_multi_poll(cl->multi, NULL, 0, (int)expire_stalled(cl), NULL);
     }
 }
 
@@ -551,6 +589,7 @@ wf_error *wf_http_client_start(wf_http_client *cl, const wf_http_client_req *rq,
     for (char *p = c->method; *p; p++) *p = (char)toupper((unsigned char)*p);
     c->url = wf_xstrdup(rq->url);
     c->streamed = rq->body_streamed;
+    c->between_ns = (uint64_t)rq->between_bytes_ms * 1000000u;
     c->body_length = rq->body_streamed ? rq->body_length : (int64_t)rq->body_len;
     if (!rq->body_streamed) {
         c->fixed = rq->body ? rq->body : (const uint8_t *)"";

@@ -96,6 +96,11 @@ typedef struct wf_http_client_req {
     /* Bounds in ms, 0 = none: connecting, and the whole transfer. */
     uint32_t connect_timeout_ms;
     uint32_t timeout_ms;
+    /* The longest silence between two pieces of the response body, from
+     * the head on (wasi:http's between-bytes-timeout), 0 = none: the call
+     * then fails TIMEOUT (WF_HTTP_CLIENT_FAIL_READ_TIMEOUT). Time the body
+     * waits for its reader (paused, its buffer full) does not count. */
+    uint32_t between_bytes_ms;
     const wf_http_client_policy *policy;   /* NULL: no restriction */
 } wf_http_client_req;
 
@@ -109,6 +114,7 @@ typedef enum wf_http_client_fail {
     WF_HTTP_CLIENT_FAIL_REFUSED,          /* connection refused */
     WF_HTTP_CLIENT_FAIL_CONNECT_TIMEOUT,
     WF_HTTP_CLIENT_FAIL_TIMEOUT,          /* the transfer's timeout or the caller's deadline */
+    WF_HTTP_CLIENT_FAIL_READ_TIMEOUT,     /* the body stalled past between_bytes_ms */
     WF_HTTP_CLIENT_FAIL_TLS,              /* TLS handshake or certificate */
     WF_HTTP_CLIENT_FAIL_PROTOCOL,         /* the response was not valid HTTP */
     WF_HTTP_CLIENT_FAIL_TERMINATED,       /* the connection broke mid-transfer */

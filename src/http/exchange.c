@@ -69,6 +69,11 @@ void wf_http_exchange_destroy(wf_http_exchange *x)
         free(x->res_headers.data[i].value);
     }
     wf_vec_free(&x->res_headers);
+    for (size_t i = 0; i < x->trailers.len; i++) {
+        free(x->trailers.data[i].name);
+        free(x->trailers.data[i].value);
+    }
+    wf_vec_free(&x->trailers);
     wf_buf_free(&x->pending);
     wf_http_match_free(&x->match);
     pthread_mutex_destroy(&x->mu);
@@ -188,15 +193,51 @@ wf_error *wf_http_flush(wf_http_exchange *x)
     return e;
 }
 
+void wf_http_add_trailer(wf_http_exchange *x, const char *name, const char *value)
+{
+    pthread_mutex_lock(&x->mu);
+    if (!x->finished) {
+        http_kv kv = { wf_xstrdup(name), wf_xstrdup(value) };
+        wf_vec_push(&x->trailers, kv);
+    }
+    pthread_mutex_unlock(&x->mu);
+}
+
 void wf_http_finish(wf_http_exchange *x)
 {
     pthread_mutex_lock(&x->mu);
     if (!x->finished) {
         x->finished = true;
+        /* Trailers need the chunked framing, never a Content-Length. */
+        if (!x->head_ready && x->trailers.len) x->streaming = true;
         x->head_ready = true;
         x->notify(x);
     }
     pthread_mutex_unlock(&x->mu);
+}
+
+void wf_http_abort(wf_http_exchange *x)
+{
+    pthread_mutex_lock(&x->mu);
+    bool started = x->head_ready, done = x->finished;
+    if (started && !done) {
+        x->aborted = x->finished = true;
+        x->notify(x);
+    }
+    pthread_mutex_unlock(&x->mu);
+    if (started || done) return;
+    /* Nothing went out: the client gets a plain failure instead. */
+    pthread_mutex_lock(&x->mu);
+    for (size_t i = 0; i < x->res_headers.len; i++) {
+        free(x->res_headers.data[i].name);
+        free(x->res_headers.data[i].value);
+    }
+    x->res_headers.len = 0;
+    x->pending.len = 0;
+    x->body_bytes = 0;
+    pthread_mutex_unlock(&x->mu);
+    static const char msg[] = "internal error: the response failed\n";
+    wf_http_respond(x, 500, "text/plain; charset=utf-8", msg, sizeof msg - 1);
 }
 
 void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, const void *body,
@@ -204,6 +245,22 @@ void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, 
 {
     pthread_mutex_lock(&x->mu);
     bool fresh = !x->head_ready;
+    if (fresh && !x->gone && !x->finished && x->pending.len + len <= WF_HTTP_HIGH_WATER) {
+        /* The common whole response, under one lock (this runs for nearly
+         * every request): what the steps below would do, none of which
+         * would wait here. */
+        x->status = status;
+        if (content_type) {
+            http_kv kv = { wf_xstrdup("content-type"), wf_xstrdup(content_type) };
+            wf_vec_push(&x->res_headers, kv);
+        }
+        if (len) wf_buf_bytes(&x->pending, body, len);
+        x->body_bytes += len;
+        x->finished = x->head_ready = true;
+        x->notify(x);
+        pthread_mutex_unlock(&x->mu);
+        return;
+    }
     pthread_mutex_unlock(&x->mu);
     if (fresh) {
         wf_http_set_status(x, status);

@@ -157,8 +157,20 @@ wf_error *wf_http_write(wf_http_exchange *x, const void *data, size_t len);
 /* Send the head and what is queued now: the body is then streamed
  * (chunked on HTTP/1.1) instead of sent with a Content-Length. */
 wf_error *wf_http_flush(wf_http_exchange *x);
+/* A trailer field, sent after the body when it ends (before
+ * wf_http_finish). A response with trailers is sent chunked on HTTP/1.1
+ * (the trailers in its last chunk); HTTP/1.0 and HTTP/2 clients do not get
+ * them (h2o 2.2 cannot send HTTP/2 trailers): RFC 9110 6.5 lets a sender
+ * drop trailers a recipient cannot take. */
+void wf_http_add_trailer(wf_http_exchange *x, const char *name, const char *value);
 /* End the response; x is gone afterwards. */
 void wf_http_finish(wf_http_exchange *x);
+/* End the response as broken (the handler failed mid-body): before the
+ * head went out it becomes a 500 with a short body; after, the loop cuts
+ * the stream (HTTP/1.x: the connection closes without the last chunk, so
+ * the client sees a truncated body, never a complete-looking one;
+ * HTTP/2: the stream is reset). x is gone afterwards. */
+void wf_http_abort(wf_http_exchange *x);
 /* A whole response at once: status, Content-Type (NULL: none), body. Finishes x. */
 void wf_http_respond(wf_http_exchange *x, int status, const char *content_type,
                      const void *body, size_t len);

@@ -69,11 +69,13 @@ struct wf_http_exchange {
     wf_waitq writers;              /* a writer waiting for the loop to send */
     int status;
     WF_VEC(http_kv) res_headers;
+    WF_VEC(http_kv) trailers;      /* sent after a chunked body (HTTP/1.1) */
     wf_buf pending;                /* written, not yet taken by the loop */
     size_t body_bytes;             /* everything written */
     bool head_ready;               /* flushed (stream) or finished: the loop may start */
     bool streaming;                /* flushed before the end: no Content-Length */
-    bool finished;                 /* wf_http_finish ran */
+    bool finished;                 /* wf_http_finish ran (or wf_http_abort) */
+    bool aborted;                  /* ... the response is broken: the loop cuts it, no end */
     bool task_done;                /* the task ended: the handler is done with x */
     bool gone;                     /* the client (or the server) is gone */
     bool loop_started;             /* the head went out (read by the handler too) */

@@ -14,8 +14,10 @@
  * response was set is a 500, a timeout (max_execution_ms, the service's
  * write timeout) a 504, a response-outparam set to an error-code a 500
  * naming it; a guest that returns without setting the response is a 500.
- * After the head went out the status cannot change: the failure is logged
- * and the response ends with what was sent. Details go to the error log
+ * A guest that fails (or drops its body unfinished) after the response
+ * was set aborts it (wf_http_abort): a 500 when nothing went out yet, else
+ * the connection is cut short of the body's end, so no client takes a
+ * truncated body for a whole one. Details go to the error log
  * with the endpoint's ID; the client gets a short body.
  */
 #include <stdio.h>
@@ -44,7 +46,16 @@ static wf_error *sink_write(void *ud, const void *p, size_t n) { return wf_http_
 static wf_error *sink_flush(void *ud) { return wf_http_flush(ud); }
 static void sink_end(void *ud) { wf_http_finish(ud); }
 
-static const wf_p2_http_sink sink = { sink_head, sink_write, sink_flush, sink_end };
+static void sink_trailers(void *ud, const wf_p2_http_header *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *v = wf_xstrndup(h[i].value, h[i].value_len);
+        wf_http_add_trailer(ud, h[i].name, v);
+        free(v);
+    }
+}
+
+static const wf_p2_http_sink sink = { sink_head, sink_write, sink_flush, sink_trailers, sink_end };
 
 static void log_line(const wf_http_endpoint *ep, const char *line)
 {
@@ -100,7 +111,7 @@ void wf_http_proxy_handler(wf_http_exchange *x, void *ud)
         log_failure(ep, rq, (int)in.status, what);
         free(what);
         wf_error_free(e);
-        wf_http_finish(x);
+        wf_http_abort(x);
         return;
     }
     int status = 500;

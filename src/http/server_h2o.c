@@ -36,13 +36,15 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include "http/head_guard.h"
 #include "http/http_int.h"
 #include "wasm/code.h"
 
 /* How long a handler's slice may run on the loop before it is asked to
  * yield (and goes on on the workers). */
 #define INLINE_SLICE_NS (2u * 1000000u)
-/* The watchdog's tick; it sleeps for good after this many ticks without a slice. */
+/* The watchdog's retry tick for a slice that did not yield yet; it sleeps
+ * for good after this many ticks without a slice. */
 #define WATCHDOG_TICK_NS (1u * 1000000u)
 #define WATCHDOG_IDLE_TICKS 1000
 /* The signal the watchdog sends the loop thread (ignored by default, so a
@@ -73,6 +75,8 @@ typedef struct svc_logger {
  *     timeouts.read (a slow or stalled client).
  * h2o's req_timeout stays as a backstop at the larger of the two. */
 typedef struct conn_track {
+    wf_http_head_guard guard;      /* first: the guard finds itself in sock->on_close.data */
+    h2o_linklist_t rearm;          /* srv->rearm: the guard goes back on after the loop's round */
     wf_http_service *svc;
     h2o_socket_t *sock;            /* NULL once h2o closed it */
     h2o_linklist_t link;           /* svc->conns */
@@ -114,6 +118,7 @@ struct wf_http_server {
     bool draining;
     uint64_t drain_deadline_ns;
     h2o_linklist_t live;                    /* every h2x alive (loop thread) */
+    h2o_linklist_t rearm;                   /* conn_track whose request ended (loop thread) */
     wf_http_server *retired_next;           /* wf_http_server_free's list */
     size_t nlive;
     bool inline_handlers;                   /* handlers start on the loop (wf_sched_run_here) */
@@ -139,6 +144,13 @@ struct h2x {
     h2o_generator_t gen;
     h2o_req_t *req;                /* NULL once h2o freed it */
     wf_buf sending;                /* handed to h2o_send, until proceed */
+    /* A streamed HTTP/1.1 body is framed here, not by h2o's chunked filter
+     * (which cannot send trailers, and ends even a broken body with its
+     * last chunk): each send's chunk head, and the last chunk with the
+     * trailers. Valid until proceed, like sending. */
+    bool own_chunks;
+    char chunk_head[24];
+    wf_buf last_chunk;
     bool in_send, started, final_sent;
     bool handler_alive, req_alive;
     int busy;                      /* pump frames on the stack */
@@ -209,6 +221,7 @@ static void h2x_free_if_done(h2x *hx)
     wf_http_routes_unref(hx->x.routes);
     wf_http_exchange_destroy(&hx->x);
     wf_buf_free(&hx->sending);
+    wf_buf_free(&hx->last_chunk);
     free(hx);
 }
 
@@ -237,6 +250,39 @@ static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
     pthread_mutex_unlock(&hx->x.mu);
 }
 
+/* The last chunk of an own-chunked body: its trailers (x.mu held; the
+ * handler adds none once finished). Framing fields are the server's. */
+static void frame_last_chunk(h2x *hx)
+{
+    wf_buf *b = &hx->last_chunk;
+    b->len = 0;
+    wf_buf_str(b, "0\r\n");
+    for (size_t i = 0; i < hx->x.trailers.len; i++) {
+        const http_kv *kv = &hx->x.trailers.data[i];
+        if (!strcasecmp(kv->name, "transfer-encoding") || !strcasecmp(kv->name, "content-length")) continue;
+        wf_buf_str(b, kv->name);
+        wf_buf_str(b, ": ");
+        wf_buf_str(b, kv->value);
+        wf_buf_str(b, "\r\n");
+    }
+    wf_buf_str(b, "\r\n");
+}
+
+/* The handler failed after the head went out: the client must not take
+ * what it got for the whole response. HTTP/1.x: the socket is shut first
+ * (everything sent before is in the kernel: the last proceed came back),
+ * so nothing h2o writes after, the last chunk of a chunked body included,
+ * reaches the client, who sees the connection end short of the body.
+ * HTTP/2: h2o resets the stream on the error state. */
+static void cut_response(h2o_req_t *req)
+{
+    h2o_socket_t *sock = req->version < 0x200 && req->conn->callbacks->get_socket
+                             ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (sock) shutdown(h2o_socket_get_fd(sock), SHUT_RDWR);
+    req->http1_is_persistent = 0;
+    h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
+}
+
 /* Move what the handler has to h2o, as far as h2o can take it now.
  * from_msg: called for hx's message, which has left the queue (only then
  * may another be sent; proceed pumps too, with the message maybe queued). */
@@ -244,7 +290,7 @@ static void pump(h2x *hx, bool from_msg)
 {
     wf_http_exchange *x = &hx->x;
     h2o_req_t *req = hx->req;
-    bool do_start = false, do_send = false, final = false, drop = false;
+    bool do_start = false, do_send = false, final = false, drop = false, cut = false;
     hx->busy++;
     pthread_mutex_lock(&x->mu);
     if (from_msg) hx->queued = false;
@@ -270,6 +316,12 @@ static void pump(h2x *hx, bool from_msg)
                                       value.len);
             }
             req->res.content_length = content_length;
+            if (content_length == SIZE_MAX && req->version == 0x101 && x->status >= 200 && x->status != 204 &&
+                x->status != 304 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+                hx->own_chunks = true;
+                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_TRANSFER_ENCODING, NULL,
+                               H2O_STRLIT("chunked"));
+            }
             hx->started = x->loop_started = do_start = true;
         }
         if (hx->started && !hx->in_send && (x->pending.len || x->finished || do_start)) {
@@ -278,6 +330,11 @@ static void pump(h2x *hx, bool from_msg)
             x->pending = t;
             x->pending.len = 0;
             final = x->finished;
+            cut = x->aborted;
+            /* A broken body: what was written before goes out first, the
+             * cut follows at its proceed. */
+            if (cut && hx->sending.len) final = cut = false;
+            if (final && !cut && hx->own_chunks) frame_last_chunk(hx);
             hx->in_send = do_send = true;
             if (final) hx->final_sent = true;
             wf_waitq_wake_all(&x->writers);
@@ -293,9 +350,21 @@ static void pump(h2x *hx, bool from_msg)
         hx->gen.stop = on_stop;
         h2o_start_response(req, &hx->gen);
     }
-    if (do_send) {
-        h2o_iovec_t body = h2o_iovec_init(hx->sending.data, hx->sending.len);
-        h2o_send(req, &body, body.len ? 1 : 0, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+    if (do_send && cut) {
+        cut_response(req);
+    } else if (do_send) {
+        h2o_iovec_t v[4];
+        size_t nv = 0;
+        if (hx->own_chunks && hx->sending.len) {
+            int k = snprintf(hx->chunk_head, sizeof hx->chunk_head, "%zx\r\n", hx->sending.len);
+            v[nv++] = h2o_iovec_init(hx->chunk_head, (size_t)k);
+            v[nv++] = h2o_iovec_init(hx->sending.data, hx->sending.len);
+            v[nv++] = h2o_iovec_init(H2O_STRLIT("\r\n"));
+        } else if (hx->sending.len) {
+            v[nv++] = h2o_iovec_init(hx->sending.data, hx->sending.len);
+        }
+        if (final && hx->own_chunks) v[nv++] = h2o_iovec_init(hx->last_chunk.data, hx->last_chunk.len);
+        h2o_send(req, v, nv, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
     }
     hx->busy--;
     (void)drop;
@@ -338,12 +407,27 @@ static void send_plain_error(h2o_req_t *req, int status, const char *reason, con
     h2o_send_error_generic(req, status, reason, body, keep ? H2O_SEND_ERROR_KEEP_HEADERS : 0);
 }
 
-static size_t head_bytes(h2o_req_t *req)
+/* The request head's size; *folded: a header without a name (below). */
+static size_t head_bytes(h2o_req_t *req, bool *folded)
 {
     size_t n = req->method.len + req->path.len + req->authority.len + 16;
-    for (size_t i = 0; i < req->headers.size; i++)
-        n += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    *folded = false;
+    for (size_t i = 0; i < req->headers.size; i++) {
+        size_t nl = req->headers.entries[i].name->len;
+        if (!nl) *folded = true;
+        n += nl + req->headers.entries[i].value.len + 4;
+    }
     return n;
+}
+
+/* n in decimal at p; returns the end. */
+static char *put_decimal(char *p, unsigned n)
+{
+    char digits[10];
+    int nd = 0;
+    do digits[nd++] = (char)('0' + n % 10); while ((n /= 10));
+    while (nd) *p++ = digits[--nd];
+    return p;
 }
 
 /* Copy what the handler reads out of h2o's memory into one block. */
@@ -353,22 +437,27 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     struct sockaddr_storage ss;
     socklen_t sl = req->conn->callbacks->get_peername ? req->conn->callbacks->get_peername(req->conn, (void *)&ss) : 0;
     if (sl && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
-        /* inet_ntop, not a printf: this runs for every request. */
+        /* By hand, not inet_ntop's sprintf (IPv4) nor a printf: this runs
+         * for every request. */
         bool v6 = ss.ss_family == AF_INET6;
-        char *p = remote + v6;
-        const void *a = v6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                           : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-        if (inet_ntop(ss.ss_family, a, p, INET6_ADDRSTRLEN)) {
-            if (v6) remote[0] = '[';
+        char *p = remote;
+        unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+        if (!v6) {
+            const uint8_t *a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
+            for (int i = 0; i < 4; i++) {
+                if (i) *p++ = '.';
+                p = put_decimal(p, a[i]);
+            }
+        } else if (inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, p + 1, INET6_ADDRSTRLEN)) {
+            *p = '[';
             p += strlen(p);
-            if (v6) *p++ = ']';
+            *p++ = ']';
+        } else {
+            p = NULL;
+        }
+        if (p) {
             *p++ = ':';
-            unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
-            char digits[8];
-            int nd = 0;
-            do digits[nd++] = (char)('0' + port % 10); while ((port /= 10));
-            while (nd) *p++ = digits[--nd];
-            *p = 0;
+            *put_decimal(p, port) = 0;
         } else {
             remote[0] = 0;
         }
@@ -420,28 +509,38 @@ static void on_yield_signal(int sig)
     if (tls_in_slice) wf_exec_request_yield();
 }
 
+/* The watchdog sleeps until the running slice's INLINE_SLICE_NS is up (not
+ * on a fixed tick: under load a slice always runs, and a tick would wake
+ * it, and disturb the loop's core, twice as often); a slice still running
+ * then gets the signal, again every WATCHDOG_TICK_NS until it yields. */
 static void *watchdog_main(void *arg)
 {
     wf_http_server *s = arg;
-    uint64_t last_seq = 0;
-    int idle = 0;
+    uint64_t last_seq = 0, quiet_since = wf_now_ns();
     pthread_mutex_lock(&s->wd_mu);
     while (!atomic_load(&s->quit)) {
         uint64_t seq = atomic_load(&s->slice_seq), start = atomic_load(&s->slice_start_ns);
-        uint64_t now = wf_now_ns();
-        if (start && now > start && now - start >= INLINE_SLICE_NS) pthread_kill(s->thread, YIELD_SIGNAL);
-        idle = seq == last_seq && !start ? idle + 1 : 0;
+        uint64_t now = wf_now_ns(), wake;
+        if (start && now > start && now - start >= INLINE_SLICE_NS) {
+            pthread_kill(s->thread, YIELD_SIGNAL);
+            wake = now + WATCHDOG_TICK_NS;
+        } else if (start) {
+            wake = start + INLINE_SLICE_NS;
+        } else {
+            wake = now + INLINE_SLICE_NS;
+        }
+        if (seq != last_seq || start) quiet_since = now;
         last_seq = seq;
-        if (idle >= WATCHDOG_IDLE_TICKS) {
+        if (now - quiet_since >= (uint64_t)WATCHDOG_IDLE_TICKS * WATCHDOG_TICK_NS) {
             /* Nothing ran for a while: sleep until the loop starts a slice. */
             atomic_store(&s->wd_asleep, true);
             if (atomic_load(&s->slice_seq) == seq && !atomic_load(&s->quit))
                 pthread_cond_wait(&s->wd_cv, &s->wd_mu);
             atomic_store(&s->wd_asleep, false);
-            idle = 0;
+            quiet_since = wf_now_ns();
             continue;
         }
-        wf_cond_wait_until(&s->wd_cv, &s->wd_mu, now + WATCHDOG_TICK_NS);
+        wf_cond_wait_until(&s->wd_cv, &s->wd_mu, wake);
     }
     pthread_mutex_unlock(&s->wd_mu);
     return NULL;
@@ -471,18 +570,18 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     wf_http_server *srv = svc->srv;
     conn_track_request(req);
     if (srv->draining) req->http1_is_persistent = 0;
-    if (head_bytes(req) > svc->cfg.max_header_bytes) {
+    bool folded;
+    if (head_bytes(req, &folded) > svc->cfg.max_header_bytes) {
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
         return 0;
     }
     /* h2o hands an obs-fold continuation line ("X: a\r\n b") on as a header
      * without a name: RFC 9112 5.2 has a server reject it (found by
      * fuzz_http: the nameless header reached copy_request). */
-    for (size_t i = 0; i < req->headers.size; i++)
-        if (!req->headers.entries[i].name->len) {
-            send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
-            return 0;
-        }
+    if (folded) {
+        send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
+        return 0;
+    }
     char method[24];
     if (req->method.len >= sizeof method) {
         send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);
@@ -611,6 +710,7 @@ static void conn_track_free_if_done(conn_track *ct)
 {
     if (ct->sock || ct->inflight) return;
     h2o_linklist_unlink(&ct->link);
+    if (h2o_linklist_is_linked(&ct->rearm)) h2o_linklist_unlink(&ct->rearm);
     free(ct);
 }
 
@@ -625,6 +725,10 @@ static void on_conn_close(void *data)
 static void on_conn_req_dispose(void *p)
 {
     conn_track *ct = *(conn_track **)p;
+    /* h2o puts its own request reader back once the response is out:
+     * the head guard goes in front of it again after this loop round. */
+    if (ct->sock && !ct->h2 && !h2o_linklist_is_linked(&ct->rearm))
+        h2o_linklist_insert(&ct->svc->srv->rearm, &ct->rearm);
     if (!--ct->inflight) {
         ct->since_ns = wf_now_ns();
         ct->arriving_ns = 0;
@@ -684,6 +788,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         sock->on_close.cb = on_conn_close;
         sock->on_close.data = ct;
         h2o_accept(&svc->actx, sock);
+        wf_http_head_guard_attach(sock, &ct->guard, svc->cfg.max_header_bytes);
     }
 }
 
@@ -757,6 +862,7 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
     s->queue = h2o_multithread_create_queue(s->loop);
     h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
     h2o_linklist_init_anchor(&s->live);
+    h2o_linklist_init_anchor(&s->rearm);
     *out = s;
     return NULL;
 }
@@ -870,6 +976,11 @@ static void *loop_main(void *arg)
     uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
         h2o_evloop_run(s->loop, 100);
+        while (!h2o_linklist_is_empty(&s->rearm)) {
+            conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, rearm, s->rearm.next);
+            h2o_linklist_unlink(&ct->rearm);
+            if (ct->sock) wf_http_head_guard_attach(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
+        }
         uint64_t now = wf_now_ns();
         if (now - swept >= 200000000u) {
             swept = now;
@@ -948,6 +1059,7 @@ void wf_http_server_stop(wf_http_server *s, uint32_t drain_ms)
         wf_http_routes_unref(hx->x.routes);
         wf_http_exchange_destroy(&hx->x);
         wf_buf_free(&hx->sending);
+        wf_buf_free(&hx->last_chunk);
         free(hx);
     }
 }

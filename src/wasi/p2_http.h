@@ -13,7 +13,8 @@
  *
  * The sink runs on the call's thread, during the call: head once (when
  * the guest sets the outparam), then write/flush any number of times, then
- * end once (when it finishes the body). `in` and everything it points to
+ * trailers (if the guest finished with some) and end once (when it
+ * finishes the body). `in` and everything it points to
  * must outlive the call; after it nothing touches `in`.
  */
 #ifndef WF_P2_HTTP_H
@@ -32,6 +33,8 @@ typedef struct wf_p2_http_sink {
     /* IO once the client is gone: the guest's stream then fails. */
     wf_error *(*write)(void *ud, const void *p, size_t n);
     wf_error *(*flush)(void *ud);
+    /* The body's trailers, just before end (only when the guest gave some). */
+    void (*trailers)(void *ud, const wf_p2_http_header *h, size_t n);
     void (*end)(void *ud);
 } wf_p2_http_sink;
 

@@ -17,7 +17,8 @@
  * pollable while its send buffer is full. request-options: the connect
  * timeout goes to the client; the first-byte timeout makes the future an
  * HTTP-response-timeout when no head came in time; the between-bytes
- * timeout is kept and reported but not enforced.
+ * timeout goes to the client, whose body read then fails with
+ * connection-read-timeout when the server stalls mid-body.
  */
 #include <stdio.h>
 
@@ -320,6 +321,7 @@ static WF_P2_FN(handle)
         .url = c->url,
         .headers = hs, .nheaders = nh,
         .connect_timeout_ms = opts.connect ? (uint32_t)WF_MIN(opts.connect / 1000000u + 1, UINT32_MAX) : 0,
+        .between_bytes_ms = opts.between_bytes ? (uint32_t)WF_MIN((opts.between_bytes + 999999u) / 1000000u, UINT32_MAX) : 0,
         .policy = &policy,
     };
     if (o->body_taken && o->finished) {

@@ -12,9 +12,10 @@
  * A Content-Length header is held to: writing past it fails the stream,
  * finishing short of it fails `finish` (HTTP-request-body-size or
  * HTTP-response-body-size, as wasmtime). Trailers are received (a
- * response's, from the client) but not sent: the server interface and the
- * client send none, so `finish` with non-empty trailers is an
- * internal-error saying so rather than dropping them silently.
+ * response's, from the client) and sent on a served response (the sink's
+ * trailers: HTTP/1.1's last chunk); the client sends none, so a request's
+ * `finish` with non-empty trailers is an internal-error saying so rather
+ * than dropping them silently.
  *
  * Headers of a message are immutable (`headers()` gives an immutable copy
  * that is the message's child); a body's stream is the body's child, and
@@ -471,28 +472,40 @@ static WF_P2_FN(obody_finish)
     if (args[1].kind != WF_VAL_OPTION) return wf_p2_trap(type, "trailers must be an option");
     if ((e = wf_p2_take(cx, &wf_p2h_kind_outgoing_body, &args[0], "this", &obj))) return e;
     wf_p2h_out *o = obj;
-    size_t ntrailers = 0;
+    wf_p2h_fields *trailers = NULL;
     if (args[1].of.cas.payload) {
         void *t;
         if ((e = wf_p2_take(cx, &wf_p2h_kind_fields, args[1].of.cas.payload, "trailers", &t))) {
             wf_p2h_out_unref(o);
             return e;
         }
-        ntrailers = ((wf_p2h_fields *)t)->v.len;
-        wf_p2h_fields_free(t);
+        trailers = t;
     }
+    size_t ntrailers = trailers ? trailers->v.len : 0;
     o->finished = true;
-    if (o->length >= 0 && o->written != (uint64_t)o->length) {
+    bool short_body = o->length >= 0 && o->written != (uint64_t)o->length;
+    if (short_body) {
         wf_val code = wf_p2h_code(o->is_request ? P2H_HTTP_REQUEST_BODY_SIZE : P2H_HTTP_RESPONSE_BODY_SIZE,
                                   true, o->written, NULL);
         *result = wf_p2_err(code);
-    } else if (ntrailers) {
+    } else if (ntrailers && !o->server) {
+        /* A request's body (or a response never set on an outparam). */
         wf_val code = wf_p2h_code(P2H_INTERNAL_ERROR, false, 0,
-                                  "wasmfn does not send trailers (the body itself is complete)");
+                                  "wasmfn sends trailers on responses only (the body itself is complete)");
         *result = wf_p2_err(code);
     } else {
         *result = wf_p2_ok_empty();
     }
+    if (o->server && !o->server->ended && ntrailers && !short_body) {
+        wf_p2_http_header *h = wf_xcalloc(ntrailers, sizeof *h);
+        for (size_t i = 0; i < ntrailers; i++) {
+            const wf_p2h_field *f = &trailers->v.data[i];
+            h[i] = (wf_p2_http_header){ f->name, (const char *)f->value, f->len };
+        }
+        o->server->sink->trailers(o->server->ud, h, ntrailers);
+        free(h);
+    }
+    wf_p2h_fields_free(trailers);
     if (o->server && !o->server->ended) {
         o->server->ended = true;
         o->server->sink->end(o->server->ud);

@@ -3,7 +3,14 @@
  * preview 2): every path a guest names is resolved by the kernel beneath a
  * directory file descriptor with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_MAGICLINKS), so `..`, absolute paths and symlinks cannot leave
- * the mount, whatever the string looks like. Operations that act on a name
+ * the mount, whatever the string looks like. The directory is the guest's
+ * descriptor itself, never its mount's root: a descriptor is a capability
+ * for what lies beneath it, so a `..` (or a symlink) climbing above it is an
+ * escape even when the result is inside the mount or the path comes back
+ * down ("../sub/f" through the descriptor of sub), as in wasmtime (cap-std
+ * pops `..` off the stack of directories it opened from the descriptor and
+ * refuses an empty stack); "sub/../f" through the mount's descriptor stays
+ * beneath it and is allowed. Operations that act on a name
  * in a directory (unlink, mkdir, rename, link, symlink, readlink) open the
  * parent directory that way and then use the *at system call with the last
  * component only.

@@ -2,9 +2,11 @@
 # wasi_hostile.sh - a guest (wasi/hostile.c, compiled here with clang for
 # wasm32-wasi) tries to leave its mounts: `..`, absolute paths, symlinks
 # pointing out (made by the host and by the guest), symlink loops, writes to
-# a read-only mount, bad guest pointers. Every attempt must fail with the
-# right WASI errno, and nothing outside the mounts (or inside the read-only
-# one) may change.
+# a read-only mount, bad guest pointers, and `..` or a symlink climbing
+# above a subdirectory's descriptor (to its parent, inside the mount: a
+# descriptor grants what lies beneath it, as in wasmtime). Every attempt must
+# fail with the right WASI errno, and nothing outside the mounts (or inside
+# the read-only one, or above the subdirectory) may change.
 #
 # With a third argument `adapted` (wasi_hostile_p2_adapted.sh) the guest
 # runs as a WASI 0.2 command component made by jco's preview 1 adapter
@@ -42,8 +44,17 @@ ln -s /etc/passwd "$TMP/box/link-abs"
 ln -s loop2 "$TMP/box/loop1"
 ln -s loop1 "$TMP/box/loop2"
 ln -s .. "$TMP/box/dirlink"
+# box/cap/sub is opened by the guest as a descriptor of its own; box/cap is
+# above it.
+mkdir -p "$TMP/box/cap/sub/deeper" "$TMP/box/cap/pdir"
+echo parent >"$TMP/box/cap/parent.txt"
+echo f >"$TMP/box/cap/sub/f.txt"
+ln -s ../parent.txt "$TMP/box/cap/sub/up"
+touch -d '2001-01-01' "$TMP/box/cap/parent.txt" "$TMP/box/cap/pdir"
 touch -d '2001-01-01' "$TMP/outside.txt"
-snapshot() { (cd "$TMP" && find . -path ./box -prune -o -print | sort && ls -l --time-style=+%s outside.txt robox robox/data.txt && cat outside.txt robox/data.txt); }
+snapshot() { (cd "$TMP" && find . -path ./box -prune -o -print | sort && find box/cap | sort &&
+    ls -l --time-style=+%s outside.txt robox robox/data.txt box/cap box/cap/sub &&
+    cat outside.txt robox/data.txt box/cap/parent.txt); }
 snapshot >"$W/before"
 
 "$WASMFN" exec --dir "$TMP/box::/box" --dir "$TMP/robox::/ro::ro" "$W/hostile.wasm" >"$W/out"
@@ -92,6 +103,21 @@ ro-fd-write 69
 ro-fd-truncate 69
 ro-fd-times 69
 ro-fd-allocate 69
+sub-open 0
+sub-dotdot 63
+sub-dotdot-slash 63
+sub-dotdot-file 63
+sub-dot-dotdot 63
+sub-deep-dotdot 63
+sub-dotdot-back 63
+sub-deep-inside 0
+sub-uplink 63
+sub-uplink-deep 63
+sub-uplink-nofollow 0
+sub-stat-dotdot 63
+sub-stat-dotdot-file 63
+mount-sub-uplink 0
+mount-sub-dotdot 0
 out-open-trunc-dotdot 63
 out-open-write-nofollow-dotdot 63
 out-create-dotdot 63
@@ -149,6 +175,25 @@ out-stat-dirlink 63
 out-readlink-dirlink 63
 out-ro-link-from-dirlink 69
 out-ro-rename-to-dirlink 69
+out-open-trunc-subfd 63
+out-open-write-nofollow-subfd 63
+out-create-subfd 63
+out-open-dir-subfd 63
+out-mkdir-subfd 63
+out-rmdir-subfd 63
+out-unlink-subfd 63
+out-symlink-new-subfd 63
+out-link-from-subfd 63
+out-link-from-follow-subfd 63
+out-link-to-subfd 63
+out-rename-from-subfd 63
+out-rename-to-subfd 63
+out-times-subfd 63
+out-times-nofollow-subfd 63
+out-stat-subfd 63
+out-readlink-subfd 63
+out-ro-link-from-subfd 69
+out-ro-rename-to-subfd 69
 fault-iovs 21
 fault-iov-buf 21
 fault-path 21

@@ -9,8 +9,9 @@
 # ../shared/docs/wasi-0.2) by jco, made a command component by jco's
 # preview 1 adapter (adapt/, cached in the build directory), run by
 # `wasmfn exec` with a writable mount /w and a read-only one /ro. Every
-# line must be what wasi/p2fs.want says, the read-only mount and what lies
-# outside the mounts unchanged, and /w left as the guest made it.
+# line must be what wasi/p2fs.want says, the read-only mount, what lies
+# outside the mounts and /w/cap (above the guest's descriptor of
+# /w/cap/sub) unchanged, and /w left as the guest made it.
 set -eu
 WASMFN=$1
 SHARED=$2
@@ -33,7 +34,14 @@ mkdir -p "$T/fs/ro/sub" "$T/fs/ro/empty"
 echo hi >"$T/fs/ro/greeting.txt"
 echo in >"$T/fs/ro/sub/in.txt"
 echo secret >"$T/fs/outside"
-snapshot() { (cd "$T/fs" && find . -path ./w -prune -o -printf '%p %y %s %m %T@\n' | sort && cat ro/greeting.txt ro/sub/in.txt outside); }
+# /w/cap/sub: a descriptor of its own in the guest; /w/cap lies above it.
+mkdir -p "$T/fs/w/cap/sub/deeper" "$T/fs/w/cap/pdir"
+echo parent >"$T/fs/w/cap/parent.txt"
+echo f >"$T/fs/w/cap/sub/f.txt"
+ln -s ../parent.txt "$T/fs/w/cap/sub/up"
+touch -d '2001-01-01' "$T/fs/w/cap/parent.txt" "$T/fs/w/cap/pdir" "$T/fs/w/cap/sub" "$T/fs/w/cap"
+snapshot() { (cd "$T/fs" && find . -path ./w -prune -o -printf '%p %y %s %m %T@\n' | sort &&
+    find w/cap -printf '%p %y %s %m %T@\n' | sort && cat ro/greeting.txt ro/sub/in.txt outside w/cap/parent.txt); }
 snapshot >"$T/before"
 code=0
 "$WASMFN" exec --dir "$T/fs/w::/w" --dir "$T/fs/ro::/ro::ro" "$COMP" \
@@ -42,7 +50,7 @@ code=0
 diff -u "$HERE/wasi/p2fs.want" "$T/out" || fail "the guest's lines differ"
 snapshot >"$T/after"
 diff -u "$T/before" "$T/after" || fail "something outside /w changed"
-[ "$(cd "$T/fs/w" && ls -A | tr '\n' ' ')" = "a.txt e l up " ] || fail "/w holds: $(ls -A "$T/fs/w")"
+[ "$(cd "$T/fs/w" && ls -A | tr '\n' ' ')" = "a.txt cap e l up " ] || fail "/w holds: $(ls -A "$T/fs/w")"
 [ "$(cat "$T/fs/w/a.txt")" = hel ] || fail "a.txt: $(cat "$T/fs/w/a.txt")"
 [ "$(stat -c %Y "$T/fs/w/a.txt")" = 1600000000 ] || fail "a.txt's mtime: $(stat -c %Y "$T/fs/w/a.txt")"
 [ "$(readlink "$T/fs/w/l")" = a.txt ] || fail "l: $(readlink "$T/fs/w/l")"

@@ -6,7 +6,8 @@
  * caller: 16 requests waiting 300 ms each on a scheduler group of 2 workers
  * take about 300 ms, not 16 x 300 / 2; redirects are followed and checked
  * against the policy; the policy's patterns; trailers after a chunked body; refused connections, timeouts
- * and bad URLs give their error kinds and classes. */
+ * (the transfer's, the caller's, between bytes of the body) and bad URLs give their error kinds and
+ * classes. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -114,6 +115,20 @@ static void *serve_one(void *arg)
     } else if (!strcmp(path, "/slow")) {
         usleep(300 * 1000);
         respond(fd, "200 OK", "", "late", 4);
+    } else if (!strcmp(path, "/stall")) {
+        /* half the body, then silence far past the case's between-bytes timeout */
+        const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello";
+        write_all(fd, r, strlen(r));
+        usleep(3000 * 1000);
+        write_all(fd, "world", 5);
+    } else if (!strcmp(path, "/dribble")) {
+        /* ten bytes, one every 50 ms */
+        const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n";
+        write_all(fd, r, strlen(r));
+        for (int i = 0; i < 10; i++) {
+            usleep(50 * 1000);
+            write_all(fd, &"0123456789"[i], 1);
+        }
     } else if (!strcmp(path, "/hang")) {
         usleep(1500 * 1000);
     } else if (!strcmp(path, "/trailers")) {
@@ -437,6 +452,53 @@ static void test_trailers(void **state)
     wf_http_client_call_free(c);
 }
 
+/* Read the whole body of c into *total bytes; the read's error, if any. */
+static wf_error *read_all(wf_http_client_call *c, size_t *total, int sleep_ms_first)
+{
+    char buf[4096];
+    size_t n;
+    wf_error *e;
+    *total = 0;
+    if (sleep_ms_first) usleep((useconds_t)sleep_ms_first * 1000);
+    while (!(e = wf_http_client_read(c, buf, sizeof buf, &n, 0)) && n) *total += n;
+    return e;
+}
+
+/* between_bytes_ms: a body that stalls mid-way fails TIMEOUT (READ_TIMEOUT)
+ * after the bytes that came; one that dribbles within it, and one waiting
+ * for its slow reader (paused: not the server's silence), arrive whole. */
+static void test_between_bytes(void **state)
+{
+    wf_http_client_req rq = {.url = url("/stall"), .between_bytes_ms = 200};
+    wf_http_client_call *c;
+    size_t total;
+    assert_null(wf_http_client_start(wf_http_client_shared(), &rq, &c));
+    assert_null(wf_http_client_wait_head(c, 0));
+    assert_int_equal(wf_http_client_status(c), 200);
+    wf_error *e = read_all(c, &total, 0);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_TIMEOUT);
+    assert_non_null(strstr(e->message, "no response body bytes for 200 ms (between-bytes timeout)"));
+    assert_int_equal(wf_http_client_failure(c), WF_HTTP_CLIENT_FAIL_READ_TIMEOUT);
+    assert_int_equal(total, 5);
+    wf_error_free(e);
+    wf_http_client_call_free(c);
+
+    rq = (wf_http_client_req){.url = url("/dribble"), .between_bytes_ms = 1000};
+    assert_null(wf_http_client_start(wf_http_client_shared(), &rq, &c));
+    assert_null(read_all(c, &total, 0));
+    assert_int_equal(total, 10);
+    assert_int_equal(wf_http_client_failure(c), WF_HTTP_CLIENT_FAIL_NONE);
+    wf_http_client_call_free(c);
+
+    rq = (wf_http_client_req){.url = url("/big"), .between_bytes_ms = 100};
+    assert_null(wf_http_client_start(wf_http_client_shared(), &rq, &c));
+    assert_null(wf_http_client_wait_head(c, 0));
+    assert_null(read_all(c, &total, 600));
+    assert_int_equal(total, 3 * WF_HTTP_CLIENT_BUFFER + 12345);
+    wf_http_client_call_free(c);
+}
+
 /* A call freed mid-transfer, and a private client freed with nothing left. */
 static void test_abort_and_free(void **state)
 {
@@ -464,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_trailers),
+        cmocka_unit_test(test_between_bytes),
         cmocka_unit_test(test_abort_and_free),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

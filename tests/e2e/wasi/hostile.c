@@ -96,34 +96,61 @@ int main(void)
         report("ro-fd-allocate", __wasi_fd_allocate(fd, 0, 100));
         (void)__wasi_fd_close(fd);
     }
+    /* A directory descriptor is a capability for what lies beneath it, not
+     * for its whole mount (wasmtime's rule, from cap-std: a `..` that
+     * climbs above the descriptor a path is resolved against is an escape,
+     * even when it would come back down or stay inside the mount). SUB is
+     * box/cap/sub; box/cap holds parent.txt and pdir, which the guest must
+     * not reach through SUB. */
+    __wasi_fd_t SUB = 0;
+    report("sub-open", __wasi_path_open(RW, 0, "cap/sub", __WASI_OFLAGS_DIRECTORY,
+                                        (__wasi_rights_t)-1, (__wasi_rights_t)-1, 0, &SUB));
+    report("sub-dotdot", open_at(SUB, 1, "..", __WASI_OFLAGS_DIRECTORY, RD));
+    report("sub-dotdot-slash", open_at(SUB, 1, "../", __WASI_OFLAGS_DIRECTORY, RD));
+    report("sub-dotdot-file", open_at(SUB, 1, "../parent.txt", 0, RD));
+    report("sub-dot-dotdot", open_at(SUB, 1, "./../parent.txt", 0, RD));
+    report("sub-deep-dotdot", open_at(SUB, 1, "deeper/../../parent.txt", 0, RD));
+    report("sub-dotdot-back", open_at(SUB, 1, "../sub/f.txt", 0, RD));
+    report("sub-deep-inside", open_at(SUB, 1, "deeper/../f.txt", 0, RD));
+    report("sub-uplink", open_at(SUB, 1, "up", 0, RD));
+    report("sub-uplink-deep", open_at(SUB, 1, "deeper/../up", 0, RD));
+    report("sub-uplink-nofollow", __wasi_path_filestat_get(SUB, 0, "up", &st));
+    report("sub-stat-dotdot", __wasi_path_filestat_get(SUB, 1, "..", &st));
+    report("sub-stat-dotdot-file", __wasi_path_filestat_get(SUB, 0, "../parent.txt", &st));
+    report("mount-sub-uplink", open_at(RW, 1, "cap/sub/up", 0, RD));
+    report("mount-sub-dotdot", open_at(RW, 1, "cap/sub/../parent.txt", 0, RD));
     /* Every path-taking call against the outside by each route: "..", an
-     * absolute path, and the host's symlink `dirlink` (to the mount's
-     * parent). */
-    static const char *const how[] = { "dotdot", "abs", "dirlink" };
-    static const char *const out_file[] = { "../outside.txt", "/outside.txt", "dirlink/outside.txt" };
-    static const char *const out_new[] = { "../evil", "/evil", "dirlink/evil" };
-    static const char *const out_dir[] = { "../robox/empty", "/robox/empty", "dirlink/robox/empty" };
+     * absolute path, the host's symlink `dirlink` (to the mount's parent),
+     * and `..` from SUB to what lies in its parent, inside the mount. */
+    static const char *const how[] = { "dotdot", "abs", "dirlink", "subfd" };
+    const __wasi_fd_t at[] = { RW, RW, RW, SUB };
+    static const char *const out_file[] = { "../outside.txt", "/outside.txt", "dirlink/outside.txt",
+                                            "../parent.txt" };
+    static const char *const out_new[] = { "../evil", "/evil", "dirlink/evil", "../evil" };
+    static const char *const out_dir[] = { "../robox/empty", "/robox/empty", "dirlink/robox/empty",
+                                           "../pdir" };
     char name[64];
 #define OUT(what, call) (snprintf(name, sizeof name, "out-%s-%s", what, how[i]), report(name, call))
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         const char *f = out_file[i], *nw = out_new[i], *dir = out_dir[i];
-        OUT("open-trunc", open_at(RW, 1, f, __WASI_OFLAGS_TRUNC, WR));
-        OUT("open-write-nofollow", open_at(RW, 0, f, 0, WR));
-        OUT("create", open_at(RW, 1, nw, __WASI_OFLAGS_CREAT, WR));
-        OUT("open-dir", open_at(RW, 1, dir, __WASI_OFLAGS_DIRECTORY, RD));
-        OUT("mkdir", __wasi_path_create_directory(RW, nw));
-        OUT("rmdir", __wasi_path_remove_directory(RW, dir));
-        OUT("unlink", __wasi_path_unlink_file(RW, f));
-        OUT("symlink-new", __wasi_path_symlink("inside.txt", RW, nw));
-        OUT("link-from", __wasi_path_link(RW, 0, f, RW, "hard3"));
-        OUT("link-from-follow", __wasi_path_link(RW, 1, f, RW, "hard3"));
-        OUT("link-to", __wasi_path_link(RW, 0, "inside.txt", RW, nw));
-        OUT("rename-from", __wasi_path_rename(RW, f, RW, "taken2.txt"));
-        OUT("rename-to", __wasi_path_rename(RW, "inside.txt", RW, nw));
-        OUT("times", __wasi_path_filestat_set_times(RW, 1, f, 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
-        OUT("times-nofollow", __wasi_path_filestat_set_times(RW, 0, f, 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
-        OUT("stat", __wasi_path_filestat_get(RW, 1, f, &st));
-        OUT("readlink", __wasi_path_readlink(RW, f, buf, sizeof buf, &n));
+        __wasi_fd_t D = at[i];
+        OUT("open-trunc", open_at(D, 1, f, __WASI_OFLAGS_TRUNC, WR));
+        OUT("open-write-nofollow", open_at(D, 0, f, 0, WR));
+        OUT("create", open_at(D, 1, nw, __WASI_OFLAGS_CREAT, WR));
+        OUT("open-dir", open_at(D, 1, dir, __WASI_OFLAGS_DIRECTORY, RD));
+        OUT("mkdir", __wasi_path_create_directory(D, nw));
+        OUT("rmdir", __wasi_path_remove_directory(D, dir));
+        OUT("unlink", __wasi_path_unlink_file(D, f));
+        OUT("symlink-new", __wasi_path_symlink("inside.txt", D, nw));
+        OUT("link-from", __wasi_path_link(D, 0, f, RW, "hard3"));
+        OUT("link-from-follow", __wasi_path_link(D, 1, f, RW, "hard3"));
+        OUT("link-to", __wasi_path_link(RW, 0, "inside.txt", D, nw));
+        OUT("rename-from", __wasi_path_rename(D, f, RW, "taken2.txt"));
+        OUT("rename-to", __wasi_path_rename(RW, "inside.txt", D, nw));
+        OUT("times", __wasi_path_filestat_set_times(D, 1, f, 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
+        OUT("times-nofollow", __wasi_path_filestat_set_times(D, 0, f, 0, 0, __WASI_FSTFLAGS_MTIM_NOW));
+        OUT("stat", __wasi_path_filestat_get(D, 1, f, &st));
+        OUT("readlink", __wasi_path_readlink(D, f, buf, sizeof buf, &n));
         /* from the read-only mount, by the same routes */
         OUT("ro-link-from", __wasi_path_link(RO, 0, f, RW, "hard4"));
         OUT("ro-rename-to", __wasi_path_rename(RO, "data.txt", RO, nw));

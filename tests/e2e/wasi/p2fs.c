@@ -13,7 +13,8 @@
  * line per check: "name value". Every path-taking call is tried against
  * the outside (by "..", absolute path, symlink) and the read-only mount
  * (directly, into and within it, through a subdirectory, through a symlink
- * in /w): none may succeed (issue 15).
+ * in /w): none may succeed (issue 15); nor may `..` climbing above a
+ * subdirectory's descriptor.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -391,55 +392,87 @@ int main(void)
     set_times_at(ro, 0, "greeting.txt", 12, NOW, 0, 0, NOW, 0, 0, r);
     line("ro-set-times-at", res(r, 1));
 
+    /* A descriptor grants what lies beneath it, not its whole mount
+     * (wasmtime's rule, from cap-std): through the descriptor of
+     * /w/cap/sub, a `..` climbing above it is `not-permitted` even when the
+     * result is inside /w or comes back down, and so is a symlink in it
+     * pointing above it. /w/cap (parent.txt, pdir) is the host's. */
+    int32_t capsub = open(w, 0, "cap/sub", O_DIRECTORY, F_READ | F_MUTATE, &why);
+    line("sub-open", why);
+    open(capsub, FOLLOW, "..", O_DIRECTORY, F_READ, &why);
+    line("sub-dotdot", why);
+    open(capsub, FOLLOW, "../parent.txt", 0, F_READ, &why);
+    line("sub-dotdot-file", why);
+    open(capsub, FOLLOW, "./../parent.txt", 0, F_READ, &why);
+    line("sub-dot-dotdot", why);
+    open(capsub, FOLLOW, "deeper/../../parent.txt", 0, F_READ, &why);
+    line("sub-deep-dotdot", why);
+    open(capsub, FOLLOW, "../sub/f.txt", 0, F_READ, &why);
+    line("sub-dotdot-back", why);
+    int32_t inside = open(capsub, FOLLOW, "deeper/../f.txt", 0, F_READ, &why);
+    line("sub-deep-inside", why);
+    if (inside >= 0) drop_desc(inside);
+    open(capsub, FOLLOW, "up", 0, F_READ, &why);
+    line("sub-uplink", why);
+    printf("sub-uplink-nofollow %s\n", stat_line(capsub, 0, "up", NULL, NULL));
+    printf("sub-stat-dotdot %s\n", stat_line(capsub, FOLLOW, "..", NULL, NULL));
+    inside = open(w, FOLLOW, "cap/sub/up", 0, F_READ, &why);
+    line("mount-sub-uplink", why);
+    if (inside >= 0) drop_desc(inside);
+
     /* Every path-taking call against what lies outside /w: by "..", by an
      * absolute path, and through the guest's symlink `up` (the mounts'
-     * parent's parent). Any "ok" is an escape; the script also checks that
-     * nothing outside /w changed. */
-    static const char *const how[] = { "dotdot", "abs", "symlink" };
-    static const char *const out_file[] = { "../outside", "/outside", "up/fs/outside" };
-    static const char *const out_new[] = { "../new", "/new", "up/fs/new" };
-    static const char *const out_dir[] = { "..", "/", "up/fs" };
+     * parent's parent); and against /w/cap through `..` from sub. Any "ok"
+     * is an escape; the script also checks that nothing outside /w, and
+     * nothing in /w/cap, changed. */
+    static const char *const how[] = { "dotdot", "abs", "symlink", "subfd" };
+    const int32_t base[] = { w, w, w, capsub };
+    static const char *const out_file[] = { "../outside", "/outside", "up/fs/outside", "../parent.txt" };
+    static const char *const out_new[] = { "../new", "/new", "up/fs/new", "../new" };
+    static const char *const out_dir[] = { "..", "/", "up/fs", "../pdir" };
     char name[64];
 #define OUT(what, v) (snprintf(name, sizeof name, "out-%s-%s", what, how[i]), line(name, v))
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         const char *f = out_file[i], *nw = out_new[i], *dir = out_dir[i];
-        int32_t h = open(w, FOLLOW, f, 0, F_READ, &why);
+        int32_t at = base[i];
+        int32_t h = open(at, FOLLOW, f, 0, F_READ, &why);
         OUT("open-read", why);
         if (h >= 0) drop_desc(h);
-        open(w, FOLLOW, f, O_TRUNC, F_READ | F_WRITE, &why);
+        open(at, FOLLOW, f, O_TRUNC, F_READ | F_WRITE, &why);
         OUT("open-trunc", why);
-        open(w, 0, f, 0, F_WRITE, &why);
+        open(at, 0, f, 0, F_WRITE, &why);
         OUT("open-write-nofollow", why);
-        open(w, FOLLOW, nw, O_CREATE, F_WRITE, &why);
+        open(at, FOLLOW, nw, O_CREATE, F_WRITE, &why);
         OUT("open-create", why);
-        open(w, FOLLOW, dir, O_DIRECTORY, F_READ | F_MUTATE, &why);
+        open(at, FOLLOW, dir, O_DIRECTORY, F_READ | F_MUTATE, &why);
         OUT("open-dir-mutate", why);
-        OUT("mkdir", unit_at(mkdir_at, w, nw));
-        OUT("rmdir", unit_at(rmdir_at, w, dir));
-        OUT("unlink", unit_at(unlink_at, w, f));
-        symlink_at(w, "a.txt", 5, nw, strlen(nw), r);
+        OUT("mkdir", unit_at(mkdir_at, at, nw));
+        OUT("rmdir", unit_at(rmdir_at, at, dir));
+        OUT("unlink", unit_at(unlink_at, at, f));
+        symlink_at(at, "a.txt", 5, nw, strlen(nw), r);
         OUT("symlink-new", res(r, 1));
-        link_at(w, 0, f, strlen(f), w, "stolen", 6, r);
+        link_at(at, 0, f, strlen(f), w, "stolen", 6, r);
         OUT("link-from", res(r, 1));
-        link_at(w, FOLLOW, f, strlen(f), w, "stolen", 6, r);
+        link_at(at, FOLLOW, f, strlen(f), w, "stolen", 6, r);
         OUT("link-from-follow", res(r, 1));
-        link_at(w, 0, "a.txt", 5, w, nw, strlen(nw), r);
+        link_at(w, 0, "a.txt", 5, at, nw, strlen(nw), r);
         OUT("link-to", res(r, 1));
-        rename_at(w, f, strlen(f), w, "taken", 5, r);
+        rename_at(at, f, strlen(f), w, "taken", 5, r);
         OUT("rename-from", res(r, 1));
-        rename_at(w, "a.txt", 5, w, nw, strlen(nw), r);
+        rename_at(w, "a.txt", 5, at, nw, strlen(nw), r);
         OUT("rename-to", res(r, 1));
-        set_times_at(w, FOLLOW, f, strlen(f), NOW, 0, 0, NOW, 0, 0, r);
+        set_times_at(at, FOLLOW, f, strlen(f), NOW, 0, 0, NOW, 0, 0, r);
         OUT("set-times-at", res(r, 1));
-        set_times_at(w, 0, f, strlen(f), NOW, 0, 0, NOW, 0, 0, r);
+        set_times_at(at, 0, f, strlen(f), NOW, 0, 0, NOW, 0, 0, r);
         OUT("set-times-at-nofollow", res(r, 1));
-        readlink_at(w, f, strlen(f), r);
+        readlink_at(at, f, strlen(f), r);
         OUT("readlink", res(r, 4));
-        OUT("stat", stat_line(w, FOLLOW, f, NULL, NULL));
-        mhash_at(w, FOLLOW, f, strlen(f), r);
+        OUT("stat", stat_line(at, FOLLOW, f, NULL, NULL));
+        mhash_at(at, FOLLOW, f, strlen(f), r);
         OUT("hash-at", res(r, 8));
     }
 #undef OUT
+    drop_desc(capsub);
 
     /* The read-only mount by every other route: calls that name two
      * directories (into it, within it), its subdirectory's descriptor (with

@@ -10,6 +10,7 @@
 //                         with the error's message
 //   GET  .../status?code=C an empty response with that status
 //   GET  .../trap         throws (the server answers 500)
+//   POST .../pipe         the request body streamed back as it is read
 addEventListener('fetch', (event) => event.respondWith(handle(event.request)));
 
 async function handle(req) {
@@ -43,6 +44,9 @@ async function handle(req) {
       },
     });
     return new Response(stream, { headers: { 'content-type': 'text/plain' } });
+  }
+  if (path.endsWith('/pipe')) {
+    return new Response(req.body, { headers: { 'content-type': 'application/octet-stream' } });
   }
   if (path.endsWith('/headers')) {
     const seen = {};

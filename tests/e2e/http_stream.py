@@ -1,0 +1,89 @@
+"""http_stream.py - raw-socket cases of http_stream.sh against a running
+`wasmfn run` serving tests/fixtures/components/p2stream.wasm at /.
+Prints one line per case, "ok NAME" or "FAIL NAME: why", and exits 1 on a
+failure. argv: port."""
+import socket
+import sys
+
+PORT = int(sys.argv[1])
+fails = 0
+
+
+def check(name, cond, why=""):
+    global fails
+    if cond:
+        print("ok   " + name)
+    else:
+        fails += 1
+        print("FAIL %s: %s" % (name, why))
+
+
+def exchange(data, chunk=None, shut=False):
+    """Send data (in pieces of chunk bytes), read until the server closes."""
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+    if chunk:
+        for i in range(0, len(data), chunk):
+            s.sendall(data[i:i + chunk])
+    else:
+        s.sendall(data)
+    if shut:
+        s.shutdown(socket.SHUT_WR)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError as e:
+        out += ("<%s>" % e).encode()
+    s.close()
+    return out
+
+
+def statuses(out):
+    return [l.decode() for l in out.split(b"\r\n") if l.startswith(b"HTTP/1.")]
+
+
+GET = b"GET /x HTTP/1.1\r\nHost: t\r\nx-mode: r\r\n"
+CLOSE = b"GET /x HTTP/1.1\r\nHost: t\r\nx-mode: r\r\nconnection: close\r\n\r\n"
+
+# Trailers: the last chunk carries them; the connection stays usable.
+out = exchange(GET + b"\r\n" + CLOSE)
+want = b"transfer-encoding: chunked\r\n\r\n8\r\npartial\n\r\n0\r\nx-sum: 42\r\nx-note: done\r\n\r\n"
+check("trailers in the last chunk", out.count(want) == 2, repr(out[:400]))
+check("... keep-alive: two responses on one connection", statuses(out) == ["HTTP/1.1 200 OK"] * 2, statuses(out))
+out = exchange(b"GET /x HTTP/1.0\r\nx-mode: r\r\n\r\n")
+check("HTTP/1.0: the body, no chunks, no trailers", out.endswith(b"\r\n\r\npartial\n") and b"x-sum" not in out,
+      repr(out[-200:]))
+
+# A guest failing after its head went out: cut, no last chunk.
+for mode, what in ((b"t", "trap"), (b"d", "body dropped unfinished")):
+    out = exchange(b"GET /x HTTP/1.1\r\nHost: t\r\nx-mode: " + mode + b"\r\n\r\n" + CLOSE)
+    check("%s after the head: the chunk sent, then the end of the connection" % what,
+          out.endswith(b"\r\n\r\n8\r\npartial\n\r\n") and statuses(out) == ["HTTP/1.1 200 OK"], repr(out[-200:]))
+
+# Heads over the limit (8 KB here): 431 from wasmfn, never h2o's 400.
+many = b"".join(b"x-h%d: v\r\n" % i for i in range(120))
+out = exchange(GET + many + b"\r\n")
+check("120 header fields -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
+check("... with its body", out.endswith(b"request headers too large\n"), repr(out[-60:]))
+out = exchange(GET + b"".join(b"x-h%d: v\r\n" % i for i in range(90)) + b"connection: close\r\n\r\n")
+check("90 header fields (under the limit) -> 200", statuses(out) == ["HTTP/1.1 200 OK"], statuses(out))
+out = exchange(GET + b"x-big: " + b"a" * 20000 + b"\r\n\r\n")
+check("a 20 KB head -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
+out = exchange(GET + b"x-big: " + b"a" * 600000 + b"\r\n\r\n")
+check("a 600 KB head (past h2o's own limit) -> 431",
+      statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
+out = exchange(GET + b"x-big: " + b"a" * 100000 + b"\r\n\r\n", chunk=1000)
+check("a 100 KB head sent in 1000-byte pieces -> 431",
+      statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
+out = exchange(GET + b"\r\n" + GET + b"x-big: " + b"a" * 30000 + b"\r\n\r\n")
+check("pipelined: a good request, then an oversized head -> 200, 431",
+      statuses(out) == ["HTTP/1.1 200 OK", "HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
+out = exchange(GET + b"x-big: " + b"a" * 30000, shut=True)
+check("an oversized head that never ends -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"],
+      statuses(out))
+out = exchange(CLOSE)
+check("still serving", statuses(out) == ["HTTP/1.1 200 OK"], statuses(out))
+sys.exit(1 if fails else 0)
