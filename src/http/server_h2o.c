@@ -540,6 +540,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     conn_track_request(req);
     if (srv->draining) req->http1_is_persistent = 0;
     if (head_bytes(req) > svc->cfg.max_header_bytes) {
+        /* As the head guard's 431s: such a client gets no more of this connection. */
+        req->http1_is_persistent = 0;
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
         return 0;
     }
