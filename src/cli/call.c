@@ -136,6 +136,6 @@ int wf_cli_call(int argc, char **argv)
     if (e) rc = call_error(e);
 done:
     wf_runtime_free(rt);
-    wf_registry_free(reg);
+    wf_cli_registry_done(reg);
     return rc;
 }

@@ -86,6 +86,6 @@ int wf_cli_check(int argc, char **argv)
         }
         printf("ok: %zu entries, %zu functions\n", wf_registry_count(r), funcs);
     }
-    wf_registry_free(r);
+    wf_cli_registry_done(r);
     return status;
 }

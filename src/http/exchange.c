@@ -245,6 +245,22 @@ void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, 
 {
     pthread_mutex_lock(&x->mu);
     bool fresh = !x->head_ready;
+    if (fresh && !x->gone && !x->finished && x->pending.len + len <= WF_HTTP_HIGH_WATER) {
+        /* The common whole response, under one lock (this runs for nearly
+         * every request): what the steps below would do, none of which
+         * would wait here. */
+        x->status = status;
+        if (content_type) {
+            http_kv kv = { wf_xstrdup("content-type"), wf_xstrdup(content_type) };
+            wf_vec_push(&x->res_headers, kv);
+        }
+        if (len) wf_buf_bytes(&x->pending, body, len);
+        x->body_bytes += len;
+        x->finished = x->head_ready = true;
+        x->notify(x);
+        pthread_mutex_unlock(&x->mu);
+        return;
+    }
     pthread_mutex_unlock(&x->mu);
     if (fresh) {
         wf_http_set_status(x, status);

@@ -43,7 +43,8 @@
 /* How long a handler's slice may run on the loop before it is asked to
  * yield (and goes on on the workers). */
 #define INLINE_SLICE_NS (2u * 1000000u)
-/* The watchdog's tick; it sleeps for good after this many ticks without a slice. */
+/* The watchdog's retry tick for a slice that did not yield yet; it sleeps
+ * for good after this many ticks without a slice. */
 #define WATCHDOG_TICK_NS (1u * 1000000u)
 #define WATCHDOG_IDLE_TICKS 1000
 /* The signal the watchdog sends the loop thread (ignored by default, so a
@@ -406,12 +407,27 @@ static void send_plain_error(h2o_req_t *req, int status, const char *reason, con
     h2o_send_error_generic(req, status, reason, body, keep ? H2O_SEND_ERROR_KEEP_HEADERS : 0);
 }
 
-static size_t head_bytes(h2o_req_t *req)
+/* The request head's size; *folded: a header without a name (below). */
+static size_t head_bytes(h2o_req_t *req, bool *folded)
 {
     size_t n = req->method.len + req->path.len + req->authority.len + 16;
-    for (size_t i = 0; i < req->headers.size; i++)
-        n += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    *folded = false;
+    for (size_t i = 0; i < req->headers.size; i++) {
+        size_t nl = req->headers.entries[i].name->len;
+        if (!nl) *folded = true;
+        n += nl + req->headers.entries[i].value.len + 4;
+    }
     return n;
+}
+
+/* n in decimal at p; returns the end. */
+static char *put_decimal(char *p, unsigned n)
+{
+    char digits[10];
+    int nd = 0;
+    do digits[nd++] = (char)('0' + n % 10); while ((n /= 10));
+    while (nd) *p++ = digits[--nd];
+    return p;
 }
 
 /* Copy what the handler reads out of h2o's memory into one block. */
@@ -421,22 +437,27 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     struct sockaddr_storage ss;
     socklen_t sl = req->conn->callbacks->get_peername ? req->conn->callbacks->get_peername(req->conn, (void *)&ss) : 0;
     if (sl && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
-        /* inet_ntop, not a printf: this runs for every request. */
+        /* By hand, not inet_ntop's sprintf (IPv4) nor a printf: this runs
+         * for every request. */
         bool v6 = ss.ss_family == AF_INET6;
-        char *p = remote + v6;
-        const void *a = v6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                           : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-        if (inet_ntop(ss.ss_family, a, p, INET6_ADDRSTRLEN)) {
-            if (v6) remote[0] = '[';
+        char *p = remote;
+        unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+        if (!v6) {
+            const uint8_t *a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
+            for (int i = 0; i < 4; i++) {
+                if (i) *p++ = '.';
+                p = put_decimal(p, a[i]);
+            }
+        } else if (inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, p + 1, INET6_ADDRSTRLEN)) {
+            *p = '[';
             p += strlen(p);
-            if (v6) *p++ = ']';
+            *p++ = ']';
+        } else {
+            p = NULL;
+        }
+        if (p) {
             *p++ = ':';
-            unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
-            char digits[8];
-            int nd = 0;
-            do digits[nd++] = (char)('0' + port % 10); while ((port /= 10));
-            while (nd) *p++ = digits[--nd];
-            *p = 0;
+            *put_decimal(p, port) = 0;
         } else {
             remote[0] = 0;
         }
@@ -488,28 +509,38 @@ static void on_yield_signal(int sig)
     if (tls_in_slice) wf_exec_request_yield();
 }
 
+/* The watchdog sleeps until the running slice's INLINE_SLICE_NS is up (not
+ * on a fixed tick: under load a slice always runs, and a tick would wake
+ * it, and disturb the loop's core, twice as often); a slice still running
+ * then gets the signal, again every WATCHDOG_TICK_NS until it yields. */
 static void *watchdog_main(void *arg)
 {
     wf_http_server *s = arg;
-    uint64_t last_seq = 0;
-    int idle = 0;
+    uint64_t last_seq = 0, quiet_since = wf_now_ns();
     pthread_mutex_lock(&s->wd_mu);
     while (!atomic_load(&s->quit)) {
         uint64_t seq = atomic_load(&s->slice_seq), start = atomic_load(&s->slice_start_ns);
-        uint64_t now = wf_now_ns();
-        if (start && now > start && now - start >= INLINE_SLICE_NS) pthread_kill(s->thread, YIELD_SIGNAL);
-        idle = seq == last_seq && !start ? idle + 1 : 0;
+        uint64_t now = wf_now_ns(), wake;
+        if (start && now > start && now - start >= INLINE_SLICE_NS) {
+            pthread_kill(s->thread, YIELD_SIGNAL);
+            wake = now + WATCHDOG_TICK_NS;
+        } else if (start) {
+            wake = start + INLINE_SLICE_NS;
+        } else {
+            wake = now + INLINE_SLICE_NS;
+        }
+        if (seq != last_seq || start) quiet_since = now;
         last_seq = seq;
-        if (idle >= WATCHDOG_IDLE_TICKS) {
+        if (now - quiet_since >= (uint64_t)WATCHDOG_IDLE_TICKS * WATCHDOG_TICK_NS) {
             /* Nothing ran for a while: sleep until the loop starts a slice. */
             atomic_store(&s->wd_asleep, true);
             if (atomic_load(&s->slice_seq) == seq && !atomic_load(&s->quit))
                 pthread_cond_wait(&s->wd_cv, &s->wd_mu);
             atomic_store(&s->wd_asleep, false);
-            idle = 0;
+            quiet_since = wf_now_ns();
             continue;
         }
-        wf_cond_wait_until(&s->wd_cv, &s->wd_mu, now + WATCHDOG_TICK_NS);
+        wf_cond_wait_until(&s->wd_cv, &s->wd_mu, wake);
     }
     pthread_mutex_unlock(&s->wd_mu);
     return NULL;
@@ -539,7 +570,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     wf_http_server *srv = svc->srv;
     conn_track_request(req);
     if (srv->draining) req->http1_is_persistent = 0;
-    if (head_bytes(req) > svc->cfg.max_header_bytes) {
+    bool folded;
+    if (head_bytes(req, &folded) > svc->cfg.max_header_bytes) {
         /* As the head guard's 431s: such a client gets no more of this connection. */
         req->http1_is_persistent = 0;
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
@@ -548,11 +580,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     /* h2o hands an obs-fold continuation line ("X: a\r\n b") on as a header
      * without a name: RFC 9112 5.2 has a server reject it (found by
      * fuzz_http: the nameless header reached copy_request). */
-    for (size_t i = 0; i < req->headers.size; i++)
-        if (!req->headers.entries[i].name->len) {
-            send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
-            return 0;
-        }
+    if (folded) {
+        send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
+        return 0;
+    }
     char method[24];
     if (req->method.len >= sizeof method) {
         send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);

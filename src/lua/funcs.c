@@ -444,6 +444,7 @@ static int do_async(lua_State *L, const executor *ex, int id_at)
     memset(fu, 0, sizeof *fu);
     fu->sig = pc.sig;
     luaL_setmetatable(L, FUTURE_MT);
+    wf_lua_ctx_of(L)->finalizers = true;   /* its __gc cancels the call */
     wf_call_opts opts = call_opts(L, ex, &pc);
     wf_error *e = wf_call_future_start(runtime_of(L), pc.id, pc.args, pc.nargs, &opts, &fu->f);
     end_call(&pc);

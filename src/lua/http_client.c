@@ -525,6 +525,7 @@ static int stream_call(lua_State *L)
 static void push_stream(lua_State *L, wf_http_client_call *c, size_t chunk)
 {
     hc_stream *s = lua_newuserdatauv(L, sizeof *s, 0);
+    wf_lua_ctx_of(L)->finalizers = true;   /* its __gc closes the transfer */
     s->call = c;
     s->chunk = chunk ? chunk : 32768;
     if (luaL_newmetatable(L, STREAM_MT)) {

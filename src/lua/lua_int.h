@@ -243,7 +243,29 @@ typedef struct wf_lua_ctx {
     bool interrupted;            /* the hook stopped the code (deadline or cancel) */
     struct wf_lua_sched *sched;  /* spawned coroutines (spawn.c), or NULL */
     uint64_t sched_epoch;        /* counts channel operations, spawns and ends */
+    struct wf_lua_arena *arena;  /* the state's memory (arena.c), or NULL: malloc */
+    /* An object with a finalizer (__gc) was made: only closing the state
+     * runs it, so the state may not be reset by copying its snapshot back
+     * (fn.c). Set by setmetatable and by every C module whose userdata has
+     * a __gc. */
+    bool finalizers;
 } wf_lua_ctx;
+
+/* ---- a state's memory at a fixed address (arena.c) ------------------------ */
+
+typedef struct wf_lua_arena wf_lua_arena;
+/* A region for a state of at most mem_limit bytes; NULL when it cannot be
+ * reserved (the caller then uses malloc). */
+wf_lua_arena *wf_lua_arena_new(size_t mem_limit);
+void wf_lua_arena_free(wf_lua_arena *a);
+/* The lua_Alloc of a state in a (ud = a). */
+void *wf_lua_arena_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+/* The state's wf_lua_ctx, inside the region (zeroed at first). */
+wf_lua_ctx *wf_lua_arena_ctx(wf_lua_arena *a);
+/* Remember the region as it is now (no Lua code may be running in it)... */
+void wf_lua_arena_snapshot(wf_lua_arena *a);
+/* ...and put it back so: the state is exactly as it was at the snapshot. */
+void wf_lua_arena_restore(wf_lua_arena *a);
 
 /* Copy the string-keyed pairs of the table at src (nothing when src is not
  * a table) into the table at dst; another key raises "who: keys must be
@@ -253,6 +275,13 @@ void wf_lua_merge_into(lua_State *L, int dst, int src, const char *who);
 /* A fresh sandboxed state: safe standard libraries, text-only `load`,
  * `require` limited to env's built-ins and imports, print to stderr. */
 wf_error *wf_lua_state_new(const wf_lua_env *env, lua_State **out);
+/* The same with its memory in arena a, which the state then owns (freed
+ * with it). */
+wf_error *wf_lua_state_new_in(const wf_lua_env *env, wf_lua_arena *a, lua_State **out);
+/* Open now the allowed built-ins whose tables depend on nothing of a call
+ * (json, http), as `require` would: for a state snapshotted afterwards
+ * (fn.c), whose every call then finds them opened and pristine. */
+void wf_lua_state_preload(lua_State *L);
 void wf_lua_state_free(lua_State *L);
 wf_lua_ctx *wf_lua_ctx_of(lua_State *L);
 /* Arm (call != NULL) or disarm the deadline/interrupt hook. */

@@ -1,7 +1,8 @@
 /*
  * state.c - sandboxed Lua 5.4 states (SPEC §8).
  *
- * Each call of a Lua function gets a state of its own from here, so nothing
+ * Each call of a Lua function gets a pristine state from here (fn.c: a
+ * state in an arena, reset to its snapshot after each call), so nothing
  * leaks between calls. What the code can reach:
  *   - base functions minus dofile/loadfile; `load` only takes text chunks
  *     (a binary chunk can break the VM's invariants); print writes to
@@ -23,16 +24,17 @@
 
 #define LOADED_KEY "wasmfn.loaded"
 
-/* The built-in modules `require` may return when `modules` lists them. */
-static const struct { const char *name; uint32_t bit; lua_CFunction open; } builtins[] = {
-    {"funcs", WF_LUA_MOD_FUNCS, wf_lua_open_funcs},
-    {"json", WF_LUA_MOD_JSON, wf_lua_open_json},
-    {"time", WF_LUA_MOD_TIME, wf_lua_open_time},
-    {"env", WF_LUA_MOD_ENV, wf_lua_open_env},
-    {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger},
-    {"ctx", WF_LUA_MOD_CTX, wf_lua_open_ctx},
-    {"http", WF_LUA_MOD_HTTP, wf_lua_open_http},
-    {"http_client", WF_LUA_MOD_HTTP_CLIENT, wf_lua_open_http_client},
+/* The built-in modules `require` may return when `modules` lists them.
+ * pure: its table depends on nothing of a call (wf_lua_state_preload). */
+static const struct { const char *name; uint32_t bit; lua_CFunction open; bool pure; } builtins[] = {
+    {"funcs", WF_LUA_MOD_FUNCS, wf_lua_open_funcs, false},
+    {"json", WF_LUA_MOD_JSON, wf_lua_open_json, true},
+    {"time", WF_LUA_MOD_TIME, wf_lua_open_time, false},
+    {"env", WF_LUA_MOD_ENV, wf_lua_open_env, false},
+    {"logger", WF_LUA_MOD_LOGGER, wf_lua_open_logger, false},
+    {"ctx", WF_LUA_MOD_CTX, wf_lua_open_ctx, false},
+    {"http", WF_LUA_MOD_HTTP, wf_lua_open_http, true},
+    {"http_client", WF_LUA_MOD_HTTP_CLIENT, wf_lua_open_http_client, false},
 };
 
 uint32_t wf_lua_module_bit(const char *name)
@@ -146,6 +148,21 @@ static int safe_print(lua_State *L)
     }
     fputc('\n', stderr);
     return 0;
+}
+
+/* setmetatable(t, mt), noting a finalizer (ctx->finalizers): Lua marks an
+ * object for finalization only when its metatable has __gc as it is set. */
+static int watched_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) wf_lua_ctx_of(L)->finalizers = true;
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
 }
 
 /* load(chunk [, chunkname [, mode [, env]]]) with mode forced to "t". */
@@ -309,6 +326,9 @@ static int setup(lua_State *L)
     lua_getglobal(L, "load");
     lua_pushcclosure(L, safe_load, 1);
     lua_setglobal(L, "load");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, watched_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
     lua_pushcfunction(L, safe_print);
     lua_setglobal(L, "print");
     lua_pushcfunction(L, safe_require);
@@ -324,15 +344,17 @@ static int setup(lua_State *L)
     return 0;
 }
 
-wf_error *wf_lua_state_new(const wf_lua_env *env, lua_State **out)
+static wf_error *state_new(const wf_lua_env *env, wf_lua_arena *arena, lua_State **out)
 {
     *out = NULL;
-    wf_lua_ctx *c = wf_xcalloc(1, sizeof *c);
+    wf_lua_ctx *c = arena ? wf_lua_arena_ctx(arena) : wf_xcalloc(1, sizeof *c);
     c->env = env;
+    c->arena = arena;
     c->mem_limit = env->mem_limit ? env->mem_limit : WF_LUA_MEM_DEFAULT;
-    lua_State *L = lua_newstate(limited_alloc, c);
+    lua_State *L = arena ? lua_newstate(wf_lua_arena_alloc, arena) : lua_newstate(limited_alloc, c);
     if (!L) {
-        free(c);
+        if (arena) wf_lua_arena_free(arena);
+        else free(c);
         return wf_error_new(WF_ERR_LIMIT, "cannot create a Lua state: out of memory");
     }
     *(wf_lua_ctx **)lua_getextraspace(L) = c;
@@ -347,11 +369,37 @@ wf_error *wf_lua_state_new(const wf_lua_env *env, lua_State **out)
     return NULL;
 }
 
+wf_error *wf_lua_state_new(const wf_lua_env *env, lua_State **out)
+{
+    return state_new(env, NULL, out);
+}
+
+wf_error *wf_lua_state_new_in(const wf_lua_env *env, wf_lua_arena *a, lua_State **out)
+{
+    return state_new(env, a, out);
+}
+
+void wf_lua_state_preload(lua_State *L)
+{
+    wf_lua_ctx *c = wf_lua_ctx_of(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
+    for (size_t i = 0; i < WF_COUNT(builtins); i++) {
+        if (!builtins[i].pure || !(c->env->modules & builtins[i].bit)) continue;
+        lua_pushcfunction(L, builtins[i].open);
+        if (lua_pcall(L, 0, 1, 0) == LUA_OK) lua_setfield(L, -2, builtins[i].name);
+        else lua_pop(L, 1);   /* out of memory: require opens it then */
+    }
+    lua_pop(L, 1);
+}
+
 void wf_lua_state_free(lua_State *L)
 {
     if (!L) return;
     wf_lua_ctx *c = wf_lua_ctx_of(L);
     lua_close(L);
+    /* c may live in the arena: read it before the arena goes. */
+    wf_lua_arena *arena = c->arena;
     wf_lua_sched_free(c->sched);
-    free(c);
+    if (arena) wf_lua_arena_free(arena);
+    else free(c);
 }

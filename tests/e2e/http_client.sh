@@ -7,18 +7,12 @@
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
-here=$(cd "$(dirname "$0")" && pwd)
-project=$here/http_client_project
-tmp=$(mktemp -d)
-python3 "$here/http_echo.py" "$tmp/port" &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-base="\"http://127.0.0.1:$(cat "$tmp/port")\""
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/lib/e2e.sh"
+project=$E2E_HERE/http_client_project
+python3 "$E2E_HERE/http_echo.py" "$T/port" &
+e2e_kill_at_exit $!
+e2e_wait 30 test -s "$T/port"
+base="\"http://127.0.0.1:$(cat "$T/port")\""
 field() { printf '%s' "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 out=$("$wasmfn" call "$project" app.http:basics "$base")

@@ -17,22 +17,11 @@
 # serving. $1 = the wasmfn binary.
 set -u
 wasmfn=$1
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
-contains() { # name needle haystack
-    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
-}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-proj=$tmp/proj
+. "$(dirname "$0")/lib/e2e.sh"
+port=$(e2e_free_port)
+proj=$T/proj
 mkdir -p "$proj/wasm"
-cp "$here/../fixtures/components/p2stream.wasm" "$proj/wasm/"
+cp "$E2E_HERE/../fixtures/components/p2stream.wasm" "$proj/wasm/"
 hash=$("$wasmfn" hash "$proj/wasm/p2stream.wasm")
 cat >"$proj/_index.yaml" <<YAML
 namespace: app
@@ -58,59 +47,58 @@ entries:
     path: /{rest...}
     func: app:proxy
 YAML
-: >"$tmp/log"
-"$wasmfn" run "$proj" 2>"$tmp/log" &
+: >"$T/log"
+"$wasmfn" run "$proj" 2>"$T/log" &
 pid=$!
-for _ in $(seq 200); do grep -q '^listening:' "$tmp/log" && break; sleep 0.05; done
-check "listening" "listening: app:gateway on 127.0.0.1:$port (port $port)" "$(grep '^listening:' "$tmp/log")"
+e2e_kill_at_exit $pid
+e2e_wait 30 grep -q '^listening:' "$T/log"
+check "listening" "listening: app:gateway on 127.0.0.1:$port (port $port)" "$(grep '^listening:' "$T/log")"
 B=http://127.0.0.1:$port
-req() { curl -s --max-time 60 -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' "$@"; }
 
 # Trailers
-check "trailers: 200" "200" "$(req -H 'x-mode: r' "$B/t")"
-check "... the body" "partial" "$(cat "$tmp/body")"
-contains "... chunked" "transfer-encoding: chunked" "$(tr -d '\r' <"$tmp/head")"
-contains "... the trailers after the body (curl shows them with the head)" "x-sum: 42" "$(tr -d '\r' <"$tmp/head")"
-contains "... both" "x-note: done" "$(tr -d '\r' <"$tmp/head")"
+check "trailers: 200" "200" "$(e2e_req -H 'x-mode: r' "$B/t")"
+check "... the body" "partial" "$(cat "$T/body")"
+contains "... chunked" "transfer-encoding: chunked" "$(tr -d '\r' <"$T/head")"
+contains "... the trailers after the body (curl shows them with the head)" "x-sum: 42" "$(tr -d '\r' <"$T/head")"
+contains "... both" "x-note: done" "$(tr -d '\r' <"$T/head")"
 check "trailers over HTTP/2: the body (h2o 2.2 sends no HTTP/2 trailers)" "200 partial" \
-    "$(req --http2-prior-knowledge -H 'x-mode: r' "$B/t") $(cat "$tmp/body")"
+    "$(e2e_req --http2-prior-knowledge -H 'x-mode: r' "$B/t") $(cat "$T/body")"
 
 # Failures after the head
-curl -s --max-time 60 -o "$tmp/body" -H 'x-mode: t' "$B/t"
+curl -s --max-time 60 -o "$T/body" -H 'x-mode: t' "$B/t"
 check "a trap after the head: curl sees the transfer cut (18)" "18" "$?"
-check "... after what was sent" "partial" "$(cat "$tmp/body")"
-contains "... the log says why" "error: app:stream GET /t -> 200: app:proxy: failed in its response body: TRAP: app:proxy: unreachable" "$(cat "$tmp/log")"
-curl -s --max-time 60 -o "$tmp/body" -H 'x-mode: d' "$B/d"
+check "... after what was sent" "partial" "$(cat "$T/body")"
+contains "... the log says why" "error: app:stream GET /t -> 200: app:proxy: failed in its response body: TRAP: app:proxy: unreachable" "$(cat "$T/log")"
+curl -s --max-time 60 -o "$T/body" -H 'x-mode: d' "$B/d"
 check "a body dropped unfinished: cut (18)" "18" "$?"
-contains "... the log says why" "error: app:stream GET /d -> 200: app:proxy: returned without finishing its response body" "$(cat "$tmp/log")"
-curl -s --max-time 60 -o "$tmp/body" --http2-prior-knowledge -H 'x-mode: t' "$B/t"
+contains "... the log says why" "error: app:stream GET /d -> 200: app:proxy: returned without finishing its response body" "$(cat "$T/log")"
+curl -s --max-time 60 -o "$T/body" --http2-prior-knowledge -H 'x-mode: t' "$B/t"
 check "a trap after the head over HTTP/2: the stream reset (92)" "92" "$?"
-check "still serving" "200" "$(req -H 'x-mode: r' "$B/t")"
+check "still serving" "200" "$(e2e_req -H 'x-mode: r' "$B/t")"
 
 # Request bodies through the guest, chunk by chunk
-head -c 1500000 /dev/urandom | base64 -w 0 >"$tmp/up"
-check "a 2 MB chunked upload echoed" "200" "$(req -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/up" "$B/e")"
-check "... the same bytes" "" "$(cmp "$tmp/up" "$tmp/body" 2>&1)"
-check "... sent chunked" "chunked" "$(grep -i '^transfer-encoding:' "$tmp/head" | cut -d' ' -f2 | tr -d '\r')"
-head -c 5000000 /dev/zero >"$tmp/huge"
-check "a body over max_body_bytes -> 413" "413" "$(req --data-binary @"$tmp/huge" "$B/e")"
-check "... chunked too" "413" "$(req -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/huge" "$B/e")"
+head -c 1500000 /dev/urandom | base64 -w 0 >"$T/up"
+check "a 2 MB chunked upload echoed" "200" "$(e2e_req -H 'Transfer-Encoding: chunked' --data-binary @"$T/up" "$B/e")"
+check "... the same bytes" "" "$(cmp "$T/up" "$T/body" 2>&1)"
+check "... sent chunked" "chunked" "$(grep -i '^transfer-encoding:' "$T/head" | cut -d' ' -f2 | tr -d '\r')"
+head -c 5000000 /dev/zero >"$T/huge"
+check "a body over max_body_bytes -> 413" "413" "$(e2e_req --data-binary @"$T/huge" "$B/e")"
+check "... chunked too" "413" "$(e2e_req -H 'Transfer-Encoding: chunked' --data-binary @"$T/huge" "$B/e")"
 
 # Heads over the limit
 hs=
 for i in $(seq 130); do hs="$hs -H x-h$i:v"; done
 # shellcheck disable=SC2086
-check "130 header fields (curl) -> 431" "431" "$(req $hs "$B/e")"
-check "an 80 KB header field (curl) -> 431" "431" "$(req -H "x-big: $(head -c 80000 /dev/zero | tr '\0' a)" "$B/e")"
-python3 "$here/http_stream.py" "$port" "$pid" || fails=$((fails + 1))
-check "still serving" "200" "$(req -H 'x-mode: r' "$B/t")"
+check "130 header fields (curl) -> 431" "431" "$(e2e_req $hs "$B/e")"
+check "an 80 KB header field (curl) -> 431" "431" "$(e2e_req -H "x-big: $(head -c 80000 /dev/zero | tr '\0' a)" "$B/e")"
+python3 "$E2E_HERE/http_stream.py" "$port" "$pid" || fails=$((fails + 1))
+check "still serving" "200" "$(e2e_req -H 'x-mode: r' "$B/t")"
 
 kill "$pid"
 wait "$pid"
 check "SIGTERM: exit 0" "0" "$?"
-pid=
 if [ $fails -ne 0 ]; then
-    echo "--- log"; tail -30 "$tmp/log"
+    echo "--- log"; tail -30 "$T/log"
 fi
 echo "$fails failed"
 [ $fails -eq 0 ]

@@ -12,22 +12,11 @@
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
-contains() { # name needle haystack
-    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
-}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-proj=$tmp/proj
+. "$(dirname "$0")/lib/e2e.sh"
+port=$(e2e_free_port)
+proj=$T/proj
 mkdir -p "$proj/wasm"
-cp "$here/../fixtures/components/p2http.wasm" "$proj/wasm/"
+cp "$E2E_HERE/../fixtures/components/p2http.wasm" "$proj/wasm/"
 hash=$("$wasmfn" hash "$proj/wasm/p2http.wasm")
 entry() { # name imports
     printf '  - name: %s\n    kind: function.wasm\n    fs: wasm\n    path: p2http.wasm\n    hash: %s\n    method: wasi:http/incoming-handler@0.2.0#handle\n    imports: [%s]\n' "$1" "$hash" "$2"
@@ -41,28 +30,28 @@ entry() { # name imports
     printf '  - { name: rules_endpoint, kind: http.endpoint, method: "*", path: /rules, func: app:rules }\n'
     printf '  - { name: off_endpoint, kind: http.endpoint, method: "*", path: /off, func: app:rules_off }\n'
 } >"$proj/_index.yaml"
-: >"$tmp/log"
-"$wasmfn" run "$proj" 2>"$tmp/log" &
+: >"$T/log"
+"$wasmfn" run "$proj" 2>"$T/log" &
 pid=$!
-for _ in $(seq 200); do grep -q '^listening:' "$tmp/log" && break; sleep 0.05; done
+e2e_kill_at_exit $pid
+e2e_wait 30 grep -q '^listening:' "$T/log"
 B=http://127.0.0.1:$port
-req() { curl -s --max-time 30 -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' "$@"; }
-hdrs() { grep -i "^$1:" "$tmp/head" | cut -d' ' -f2- | tr -d '\r' | tr '\n' ' ' | sed 's/ $//'; }
+hdrs() { grep -i "^$1:" "$T/head" | cut -d' ' -f2- | tr -d '\r' | tr '\n' ' ' | sed 's/ $//'; }
 
-check "status set by the guest" "207" "$(req -X POST --data 'echo me' "$B/rules")"
-check "the rules it saw" "a=k f=1 s=0 c=0 i=2 n=2 b=1 l=28 t=38" "$(head -1 "$tmp/body")"
-check "the request body echoed" "echo me" "$(tail -n +2 "$tmp/body")"
+check "status set by the guest" "207" "$(e2e_req -X POST --data 'echo me' "$B/rules")"
+check "the rules it saw" "a=k f=1 s=0 c=0 i=2 n=2 b=1 l=28 t=38" "$(head -1 "$T/body")"
+check "the request body echoed" "echo me" "$(tail -n +2 "$T/body")"
 check "its headers, a repeated name twice" "1 | a b" "$(hdrs x-ok) | $(hdrs x-multi)"
 check "no forbidden header went out" "" "$(hdrs host)"
-head -c 150000 /dev/urandom | base64 -w 0 >"$tmp/big"
-check "200 KB echoed" "207" "$(req -X POST --data-binary @"$tmp/big" "$B/rules")"
-tail -n +2 "$tmp/body" >"$tmp/back"
-check "... the same bytes" "" "$(cmp "$tmp/big" "$tmp/back" 2>&1)"
-check "GET without a body" "207 1" "$(req "$B/rules") $(wc -l <"$tmp/body" | tr -d ' ')"
+head -c 150000 /dev/urandom | base64 -w 0 >"$T/big"
+check "200 KB echoed" "207" "$(e2e_req -X POST --data-binary @"$T/big" "$B/rules")"
+tail -n +2 "$T/body" >"$T/back"
+check "... the same bytes" "" "$(cmp "$T/big" "$T/back" 2>&1)"
+check "GET without a body" "207 1" "$(e2e_req "$B/rules") $(wc -l <"$T/body" | tr -d ' ')"
 
-check "wasi:http not enabled -> 500" "500" "$(req "$B/off")"
-contains "... the log names the word to add" "add \`wasi:http\` to the entry's \`imports\`" "$(cat "$tmp/log")"
-check "still serving" "207" "$(req "$B/rules")"
+check "wasi:http not enabled -> 500" "500" "$(e2e_req "$B/off")"
+contains "... the log names the word to add" "add \`wasi:http\` to the entry's \`imports\`" "$(cat "$T/log")"
+check "still serving" "207" "$(e2e_req "$B/rules")"
 
 code=0
 out=$("$wasmfn" call "$proj" app:rules 2>&1) || code=$?
@@ -72,7 +61,6 @@ contains "... saying how it is served" "serves HTTP (wasi:http/incoming-handler)
 kill "$pid"
 wait "$pid"
 check "SIGTERM: exit 0" "0" "$?"
-pid=
-[ $fails -ne 0 ] && { echo "--- log"; tail -20 "$tmp/log"; }
+[ $fails -ne 0 ] && { echo "--- log"; tail -20 "$T/log"; }
 echo "$fails failed"
 [ $fails -eq 0 ]

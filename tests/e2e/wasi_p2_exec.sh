@@ -3,16 +3,15 @@
 # wasi:cli/run export) with the flags of preview-1 modules: the p2cli
 # fixture (arguments, stdin copied to stdout, run's ok/err as exit 0/1, a
 # trap as 134), load errors (no run export: exit 3), and a C program made a command component by jco's preview-1
-# adapter (args, --env, clocks, stdin, stderr, exit status), cached in the
-# build directory by the hash of its inputs. (exec.c hands components to
-# exec_comp.c.)
+# adapter (args, --env, clocks, stdin, stderr, exit status; adapt/adapt.sh,
+# cached in the build directory by the hash of its inputs). (exec.c hands
+# components to exec_comp.c.)
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
 . "$(dirname "$0")/lib/e2e.sh"
 here=$E2E_HERE
 root=$E2E_ROOT
-build=$E2E_BUILD
 fixtures=$here/../fixtures/components
 tmp=$T
 run() { # stdin-text ARGS... -> $out $err $code
@@ -46,18 +45,15 @@ run "" --dir /nonexistent-dir "$cli"
 check "--dir of a missing directory: usage error" 2 "$code"
 
 # ---- a wasi-libc program through jco's preview-1 command adapter ------------------
-jco=$root/tools/jco/node_modules/.bin/jco
-if ! command -v clang >/dev/null 2>&1 || [ ! -x "$jco" ]; then
+# (the directly pinned jco's: adapt/adapt.sh, cached in the build directory)
+if ! command -v clang >/dev/null 2>&1 || [ ! -x "$root/tools/jco/node_modules/.bin/jco" ]; then
     echo "skip: clang or jco missing: the adapted C command"
 else
-    key=$(cat "$here/wasi_p2/command.c" "$root/tools/jco/node_modules/@bytecodealliance/jco/package.json" | sha256sum | cut -c1-16)
-    comp=$build/cache/command-$key.wasm
-    if [ ! -f "$comp" ]; then
-        mkdir -p "$build/cache"
-        clang --target=wasm32-wasi -O1 -o "$tmp/command.wasm" "$here/wasi_p2/command.c" &&
-            "$jco" new "$tmp/command.wasm" --wasi-command -o "$comp.tmp" >"$tmp/jco.log" 2>&1 &&
-            mv "$comp.tmp" "$comp" || { echo "FAIL building the command component: $(cat "$tmp/jco.log")"; exit 1; }
-    fi
+    clang --target=wasm32-wasi -O1 -o "$tmp/command.wasm" "$here/wasi_p2/command.c" ||
+        fail "clang failed on wasi_p2/command.c"
+    P2_JCO=$P2_JCO_OLD
+    e2e_adapt "$tmp/command.wasm"
+    comp=$(e2e_component "$tmp/command.wasm")
     run "from stdin
 " --env WHO=tester "$comp" 7 "two words"
     case "$err" in

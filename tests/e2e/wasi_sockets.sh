@@ -17,44 +17,30 @@
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
-here=$(cd "$(dirname "$0")" && pwd)
-fixtures=$here/../fixtures/components
-peer="python3 $here/wasi_sockets/peer.py"
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
-contains() { # name needle haystack
-    case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$2] not in [$3]"; fails=$((fails + 1)) ;; esac
-}
+. "$(dirname "$0")/lib/e2e.sh"
+fixtures=$E2E_HERE/../fixtures/components
+peer="python3 $E2E_HERE/wasi_sockets/peer.py"
 
 # the peers: a TCP server and a UDP server answering "pong:" + what came
-$peer tcp-server "$tmp/tcp.port" "$tmp/tcp.log" & pids="$pids $!"
-$peer udp-server "$tmp/udp.port" "$tmp/udp.log" & pids="$pids $!"
-$peer tcp-reset "$tmp/rst.port" "$tmp/rst.log" & pids="$pids $!"
-for i in $(seq 1 200); do [ -f "$tmp/tcp.port" ] && [ -f "$tmp/udp.port" ] && [ -f "$tmp/rst.port" ] && break; sleep 0.1; done
-tport=$(cat "$tmp/tcp.port") || { echo "FAIL the TCP peer did not start"; exit 1; }
-uport=$(cat "$tmp/udp.port") || { echo "FAIL the UDP peer did not start"; exit 1; }
-rport=$(cat "$tmp/rst.port") || { echo "FAIL the resetting peer did not start"; exit 1; }
-: >"$tmp/tcp.log"
-: >"$tmp/udp.log"
+$peer tcp-server "$T/tcp.port" "$T/tcp.log" & e2e_kill_at_exit $!
+$peer udp-server "$T/udp.port" "$T/udp.log" & e2e_kill_at_exit $!
+$peer tcp-reset "$T/rst.port" "$T/rst.log" & e2e_kill_at_exit $!
+for i in $(seq 1 200); do [ -f "$T/tcp.port" ] && [ -f "$T/udp.port" ] && [ -f "$T/rst.port" ] && break; sleep 0.1; done
+tport=$(cat "$T/tcp.port") || { echo "FAIL the TCP peer did not start"; exit 1; }
+uport=$(cat "$T/udp.port") || { echo "FAIL the UDP peer did not start"; exit 1; }
+rport=$(cat "$T/rst.port") || { echo "FAIL the resetting peer did not start"; exit 1; }
+: >"$T/tcp.log"
+: >"$T/udp.log"
 closed=$($peer free-port)      # nothing listens there
 lport=$($peer free-port)       # tcp-serve's port
 la=$($peer free-port)
 lb=$($peer free-port)
 while [ "$lb" = "$la" ] || [ "$lb" = "$lport" ]; do lb=$($peer free-port); done
 
-proj=$tmp/proj
+proj=$T/proj
 mkdir -p "$proj/wasm"
 cp "$fixtures/sockets.wasm" "$proj/wasm/"
-cp "$here/wasi_sockets/servers.lua" "$proj/"
+cp "$E2E_HERE/wasi_sockets/servers.lua" "$proj/"
 hash=$("$wasmfn" hash "$proj/wasm/sockets.wasm")
 
 entry() { # name method imports network [extra YAML lines]
@@ -90,8 +76,8 @@ lim='    limits: { max_execution_ms: 20000 }'
 
 call() { # ID ARGS... -> $out (stdout), $err (stderr), $code
     code=0
-    out=$("$wasmfn" call "$proj" "$@" 2>"$tmp/err") || code=$?
-    err=$(cat "$tmp/err")
+    out=$("$wasmfn" call "$proj" "$@" 2>"$T/err") || code=$?
+    err=$(cat "$T/err")
 }
 
 # ---- TCP client -------------------------------------------------------------------
@@ -110,7 +96,7 @@ check "tcp: the peer resets: the read's error is connection-reset (network-error
 sleep 0.3
 check "the peer saw exactly the three granted connections" "conn 14
 conn 20000
-conn 7" "$(cat "$tmp/tcp.log")"
+conn 7" "$(cat "$T/tcp.log")"
 
 # ---- refusals: access-denied, and nothing reaches the peer ----------------------------
 call sk:echo_other_port '"127.0.0.1"' "$tport" '"leak"'
@@ -124,17 +110,17 @@ check "udp: a destination no pattern grants: access-denied" '{"err":"access-deni
 call sk:udp_to_refused '"127.0.0.1"' "$uport" '"leak"'
 check "udp: a datagram addressed where no pattern grants: access-denied" '{"err":"access-denied"}' "$out"
 sleep 0.3
-check "the TCP peer got nothing from the refused calls" 3 "$(wc -l <"$tmp/tcp.log" | tr -d ' ')"
-check "the UDP peer got nothing from the refused call" "" "$(cat "$tmp/udp.log")"
+check "the TCP peer got nothing from the refused calls" 3 "$(wc -l <"$T/tcp.log" | tr -d ' ')"
+check "the UDP peer got nothing from the refused call" "" "$(cat "$T/udp.log")"
 
 # ---- UDP ----------------------------------------------------------------------------------
 call sk:udp '"127.0.0.1"' "$uport" '"one datagram"'
 check "udp: bind, stream(remote), check-send, send, receive" '{"ok":"pong:one datagram"}' "$out"
-check "the UDP peer got one datagram" "datagram 12" "$(cat "$tmp/udp.log")"
+check "the UDP peer got one datagram" "datagram 12" "$(cat "$T/udp.log")"
 call sk:udp_to '"127.0.0.1"' "$uport" '"addressed"'
 check "udp: stream(none), the datagram names its destination" '{"ok":"pong:addressed"}' "$out"
 check "the UDP peer got the addressed datagram" "datagram 12
-datagram 9" "$(cat "$tmp/udp.log")"
+datagram 9" "$(cat "$T/udp.log")"
 
 # ---- ip-name-lookup ---------------------------------------------------------------------
 call sk:resolve '"localhost"'
@@ -155,21 +141,21 @@ check "probe: the error code of each step" \
     "$out"
 
 # ---- TCP server ---------------------------------------------------------------------------
-($peer tcp-client "$lport" "client says hi" >"$tmp/client.out" 2>&1) & cpid=$!
-pids="$pids $cpid"
+($peer tcp-client "$lport" "client says hi" >"$T/client.out" 2>&1) & cpid=$!
+e2e_kill_at_exit $cpid
 call sk:serve "$lport"
 wait "$cpid"
 check "listen, accept (suspended until the client came), read to EOF" '{"ok":"client says hi"}' "$out"
-check "the client read the answer, then EOF (the output stream dropped)" "echo:client says hi" "$(cat "$tmp/client.out")"
+check "the client read the answer, then EOF (the output stream dropped)" "echo:client says hi" "$(cat "$T/client.out")"
 
 # two listeners on a pool of ONE worker: both listen at the same time only
 # when a call blocked in accept frees its worker
-($peer both-listen "$la" "$lb" && $peer tcp-client "$la" "to a" >"$tmp/a.out" &&
-    $peer tcp-client "$lb" "to b" >"$tmp/b.out") >"$tmp/both.out" 2>&1 & cpid=$!
-pids="$pids $cpid"
+($peer both-listen "$la" "$lb" && $peer tcp-client "$la" "to a" >"$T/a.out" &&
+    $peer tcp-client "$lb" "to b" >"$T/b.out") >"$T/both.out" 2>&1 & cpid=$!
+e2e_kill_at_exit $cpid
 call sk:two_servers "$la" "$lb"
 wait "$cpid"
-check "one worker, two calls in accept: both listened at once" "" "$(cat "$tmp/both.out")"
+check "one worker, two calls in accept: both listened at once" "" "$(cat "$T/both.out")"
 contains "one worker: the first call's answer" '"a":{"ok":"to a"}' "$out"
 contains "one worker: the second call's answer" '"b":{"ok":"to b"}' "$out"
 
@@ -192,24 +178,24 @@ contains "cancel while blocked in accept: the call was canceled" '"canceled":tru
 contains "the cancelled call's listener was closed: the port listens again (then TIMEOUT)" '"again":"Timeout"' "$out"
 
 # ---- wasmfn exec of the component as a command: --net grants ---------------------------
-n0=$(wc -l <"$tmp/tcp.log" | tr -d ' ')
+n0=$(wc -l <"$T/tcp.log" | tr -d ' ')
 code=0
-out=$("$wasmfn" exec --net "127.0.0.1:$tport" "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "from exec" 2>"$tmp/err") || code=$?
+out=$("$wasmfn" exec --net "127.0.0.1:$tport" "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "from exec" 2>"$T/err") || code=$?
 check "exec --net HOST:PORT: the exchange on stdout" "pong:from exec" "$out"
 check "exec --net HOST:PORT: exit" 0 "$code"
 code=0
-out=$("$wasmfn" exec --net "localhost:$tport" "$fixtures/sockets.wasm" localhost "$tport" "exec by name" 2>"$tmp/err") || code=$?
+out=$("$wasmfn" exec --net "localhost:$tport" "$fixtures/sockets.wasm" localhost "$tport" "exec by name" 2>"$T/err") || code=$?
 check "exec --net localhost:PORT: by name" "pong:exec by name" "$out"
 code=0
-out=$("$wasmfn" exec "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "leak" 2>"$tmp/err") || code=$?
+out=$("$wasmfn" exec "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "leak" 2>"$T/err") || code=$?
 check "exec without --net: run returns err (exit 1)" 1 "$code"
 code=0
-out=$("$wasmfn" exec --net "127.0.0.1:$closed" "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "leak" 2>"$tmp/err") || code=$?
+out=$("$wasmfn" exec --net "127.0.0.1:$closed" "$fixtures/sockets.wasm" 127.0.0.1 "$tport" "leak" 2>"$T/err") || code=$?
 check "exec --net for another port: exit 1" 1 "$code"
 sleep 0.3
-check "the peer saw the two granted exec connections only" $((n0 + 2)) "$(wc -l <"$tmp/tcp.log" | tr -d ' ')"
+check "the peer saw the two granted exec connections only" $((n0 + 2)) "$(wc -l <"$T/tcp.log" | tr -d ' ')"
 code=0
-"$wasmfn" exec --net "" "$fixtures/sockets.wasm" >/dev/null 2>"$tmp/err" || code=$?
+"$wasmfn" exec --net "" "$fixtures/sockets.wasm" >/dev/null 2>"$T/err" || code=$?
 check "exec --net '': usage error" 2 "$code"
 
 # ---- not enabled, unknown ------------------------------------------------------------------
@@ -218,7 +204,7 @@ check "wasi:sockets not enabled: exit" 1 "$code"
 contains "wasi:sockets not enabled: the stub names the word" \
     'is not enabled: add `wasi:sockets` to the entry'"'"'s `imports`' "$err"
 # the component importing a wasi:sockets interface that does not exist
-bad=$tmp/bad
+bad=$T/bad
 mkdir -p "$bad"
 sed 's|wasi:sockets/tcp@0\.2\.0|wasi:sockets/tcz@0.2.0|g' "$fixtures/sockets.wasm" >"$bad/x.wasm"
 printf 'namespace: bad\nentries:\n  - name: wasm\n    kind: fs.directory\n    directory: .\n  - name: s\n    kind: function.wasm\n    fs: wasm\n    path: x.wasm\n    hash: %s\n    method: probe\n    imports: [wasi:sockets]\n' \

@@ -1,9 +1,19 @@
-/* lua_call.h - for the Lua unit tests: call a function through the runtime
- * and see its outcome as text. */
+/* lua_call.h - for the Lua unit tests: a Lua state with the standard
+ * libraries and the json module as the global `json`; call a function
+ * through the runtime and see its outcome as text. */
 #ifndef WF_TEST_LUA_CALL_H
 #define WF_TEST_LUA_CALL_H
 
 #include "lua/lua_int.h"
+
+static inline lua_State *lua_json_state(void)
+{
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    wf_lua_open_json(L);
+    lua_setglobal(L, "json");
+    return L;
+}
 
 /* Call id with args; its result as JSON (Lua's json.encode of the untyped
  * result pushed back), or "error: KIND: message". The caller frees it. */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "component/component.h"
 #include "cli/cwat.h"
 
@@ -45,14 +47,7 @@ static wf_component *compile(const char *import)
 {
     char text[4096];
     snprintf(text, sizeof text, TEXT, import);
-    wf_buf b = {0};
-    wf_error *e = wf_cwat_compile(text, strlen(text), &b);
-    if (e) fail_msg("compile: %s", e->message);
-    wf_component *c;
-    e = wf_component_new(b.data, b.len, &c);
-    if (e) fail_msg("decode: %s", e->message);
-    wf_buf_free(&b);
-    return c;
+    return component_of(text);
 }
 
 /* The host's per-instance state: what its functions and destructor saw. */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "component/component.h"
 #include "cli/cwat.h"
 
@@ -35,18 +37,6 @@ static const char *TEXT =
     "  (func (export \"dropped\") (result u32) (canon lift (core func $m \"dropped\")))\n"
     "  (func (export \"boom\") (canon lift (core func $m \"boom\"))))\n";
 
-static wf_component *compile(void)
-{
-    wf_buf b = {0};
-    wf_error *e = wf_cwat_compile(TEXT, strlen(TEXT), &b);
-    if (e) fail_msg("compile: %s", e->message);
-    wf_component *c;
-    e = wf_component_new(b.data, b.len, &c);
-    if (e) fail_msg("decode: %s", e->message);
-    wf_buf_free(&b);
-    return c;
-}
-
 static wf_val call1(wf_cinstance *ci, const char *name, uint32_t arg)
 {
     wf_val a = wf_val_uint(WF_VAL_U32, arg), out;
@@ -58,7 +48,7 @@ static wf_val call1(wf_cinstance *ci, const char *name, uint32_t arg)
 static void test_drop_runs_dtor(void **state)
 {
     (void)state;
-    wf_component *c = compile();
+    wf_component *c = component_of(TEXT);
     wf_store *s = wf_store_new();
     wf_cinstance *ci, *other;
     assert_null(wf_cinstance_new(s, c, NULL, &ci));

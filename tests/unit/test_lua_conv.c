@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "lua/lua_int.h"
+#include "lua_call.h"
 
 static const char *WIT =
     "record user { id: u32, name: string, tags: list<string>, active: bool, display-name: option<string> }\n"
@@ -42,15 +42,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static lua_State *new_state(void)
-{
-    lua_State *L = luaL_newstate();
-    luaL_openlibs(L);
-    wf_lua_open_json(L);
-    lua_setglobal(L, "json");
-    return L;
-}
-
 /* Convert the Lua expression list `args` for function fname. On success
  * returns the values pushed back to Lua as a JSON array (caller frees);
  * on error returns "error: message". vals_out, if set, receives the values. */
@@ -59,7 +50,7 @@ static char *convert(const char *fname, const char *args, wf_val **vals_out, siz
     const wf_wit_func *f = wf_wit_find_func(wit, fname);
     if (!f) fail_msg("no function %s", fname);
     wf_fn_sig sig = {.wit = f};
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     char code[2048];
     snprintf(code, sizeof code, "return %s", args);
     if (luaL_loadstring(L, code) != LUA_OK || lua_pcall(L, 0, LUA_MULTRET, 0) != LUA_OK)
@@ -145,7 +136,7 @@ static void test_integers(void **state)
 static void test_u64_to_lua(void **state)
 {
     (void)state;
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     wf_val v = wf_val_uint(WF_VAL_U64, UINT64_MAX);
     wf_lua_push_val(L, &v, NULL);
     assert_false(lua_isinteger(L, -1));
@@ -187,7 +178,7 @@ static void test_text(void **state)
     assert_int_equal(v[2].kind, WF_VAL_LIST);
     assert_int_equal(v[2].of.agg.len, 2);
     assert_int_equal(v[2].of.agg.items[1].of.u, 255);
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     wf_lua_push_val(L, &v[2], wf_wit_find_func(wit, "text")->params[2].type);
     size_t len;
     const char *str = lua_tolstring(L, -1, &len);
@@ -340,7 +331,7 @@ static void test_bool_and_depth(void **state)
 static void test_untyped(void **state)
 {
     (void)state;
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     assert_int_equal(luaL_dostring(L, "return {n = 1, f = 2.5, s = 'x', b = true, l = {1, {}}, z = json.null}"), LUA_OK);
     wf_val v;
     wf_error *e = wf_lua_to_val_untyped(L, -1, "result", &v);
@@ -398,7 +389,7 @@ static void test_core(void **state)
     wf_valtype params[] = {WF_TYPE_I32, WF_TYPE_I64, WF_TYPE_F32, WF_TYPE_F64};
     const wf_functype *ft = wf_functype_get(params, 4, NULL, 0);
     wf_fn_sig sig = {.core = ft};
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     wf_val *v;
     assert_int_equal(luaL_dostring(L, "return 4294967295, -1, 1.5, 2"), LUA_OK);
     assert_null(wf_lua_args(L, 1, 4, &sig, &v));
@@ -435,7 +426,7 @@ static void test_core(void **state)
 static void test_results(void **state)
 {
     (void)state;
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     wf_fn_sig none = {.wit = wf_wit_find_func(wit, "nothing")};
     wf_val empty = wf_val_agg(WF_VAL_TUPLE, 0);
     wf_lua_push_result(L, &empty, &none);

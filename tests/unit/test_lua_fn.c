@@ -106,6 +106,35 @@ static void test_fresh_state(void **state)
                              "string.leak = (string.leak or 0) + 1\n"
                              "function main() return {count, string.leak} end");
     for (int i = 0; i < 3; i++) expect_call(fx, "l:counter", "[1,1]");
+
+    /* A state is reused by copying its snapshot back (fn.c, arena.c): a
+     * module opened before the snapshot (json), one opened by the call
+     * (funcs), a big allocation, and a state closed instead (a finalizer)
+     * leave nothing for the next call either. */
+    add_lua(fx, "l:modleak", "local json = require('json')\n"
+                             "json.leak = (json.leak or 0) + 1\n"
+                             "local funcs = require('funcs')\n"
+                             "funcs.leak = (funcs.leak or 0) + 1\n"
+                             "big = string.rep('x', 3 << 20) .. tostring(json.leak)\n"
+                             "function main() return {json.leak, funcs.leak, #big} end");
+    add_lua(fx, "l:finalizer", "seen = (seen or 0) + 1\n"
+                               "local t = setmetatable({}, {__gc = function() end})\n"
+                               "function main() return seen end");
+    for (int i = 0; i < 3; i++) {
+        expect_call(fx, "l:modleak", "[1,1,3145729]");
+        expect_call(fx, "l:finalizer", "1");
+    }
+    /* Out of memory, then served again from the same slot. */
+    add_lua(fx, "l:oom_then", "n = (n or 0) + 1\n"
+                              "function main(grow) if grow then local t = {} while true do "
+                              "t[#t + 1] = string.rep('x', 1000) .. #t end end return n end");
+    for (int i = 0; i < 2; i++) {
+        wf_val yes = wf_val_bool(true);
+        char *got = lua_call_json(fx->rt, "l:oom_then", &yes, 1);
+        assert_string_equal(got, "error: LIMIT: l:oom_then: lua: out of memory (the state's limit)");
+        free(got);
+        expect_call(fx, "l:oom_then", "1");
+    }
 }
 
 static void test_args_results(void **state)

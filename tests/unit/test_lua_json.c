@@ -6,21 +6,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "lua/lua_int.h"
-
-static lua_State *new_state(void)
-{
-    lua_State *L = luaL_newstate();
-    luaL_openlibs(L);
-    wf_lua_open_json(L);
-    lua_setglobal(L, "json");
-    return L;
-}
+#include "lua_call.h"
 
 /* Run code (a chunk that returns one string) and return a copy of it. */
 static char *run(const char *code)
 {
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     if (luaL_dostring(L, code) != LUA_OK) fail_msg("lua error: %s", lua_tostring(L, -1));
     const char *s = lua_tostring(L, -1);
     if (!s) fail_msg("chunk returned %s", luaL_typename(L, -1));
@@ -147,7 +138,7 @@ static void test_decode_errors(void **state)
         {"1e400", "json.decode: 1e400 is out of range for f64"},
     };
     for (size_t i = 0; i < WF_COUNT(cases); i++) {
-        lua_State *L = new_state();
+        lua_State *L = lua_json_state();
         lua_getglobal(L, "json");
         lua_getfield(L, -1, "decode");
         lua_pushstring(L, cases[i].in);
@@ -175,7 +166,7 @@ static void test_decode_depth(void **state)
 static void test_error_value(void **state)
 {
     (void)state;
-    lua_State *L = new_state();
+    lua_State *L = lua_json_state();
     wf_lua_push_error(L, WF_ERR_TIMEOUT, "too slow");
     lua_setglobal(L, "e");
     assert_int_equal(luaL_dostring(L, "return e:kind() .. '|' .. e:message() .. '|' .. tostring(e) "

@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "lua/wflua.h"
 #include "registry/registry.h"
 #include "runtime/runtime.h"
@@ -100,12 +102,7 @@ static int setup(void **state)
 {
     (void)state;
     assert_non_null(mkdtemp(dir));
-    char path[512];
-    snprintf(path, sizeof path, "%s/_index.yaml", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(INDEX, f);
-    fclose(f);
+    put(dir, "_index.yaml", INDEX);
     wf_error *e = wf_registry_load(dir, &reg);
     if (e) fail_msg("load: %s", e->message);
     rt = wf_runtime_new();
@@ -120,9 +117,7 @@ static int teardown(void **state)
     (void)state;
     wf_runtime_free(rt);
     wf_registry_free(reg);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rm_tree(dir), 0);
     return 0;
 }
 

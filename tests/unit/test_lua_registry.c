@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
 #include "component/cabi/cabi.h"
@@ -16,16 +18,6 @@
 void *const test_lua_registry_cabi_link = (void *)&wf_cabi_call;
 
 static char dir[] = "/tmp/wf_lua_regXXXXXX";
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static const char *INDEX =
     "namespace: app\n"
@@ -64,8 +56,8 @@ static void test_register(void **state)
 {
     (void)state;
     assert_non_null(mkdtemp(dir));
-    write_file("_index.yaml", INDEX);
-    write_file("util.lua", "return { twice = function(x) return 2 * x end }\n");
+    put(dir, "_index.yaml", INDEX);
+    put(dir, "util.lua", "return { twice = function(x) return 2 * x end }\n");
 
     wf_registry *reg;
     wf_error *e = wf_registry_load(dir, &reg);
@@ -106,9 +98,7 @@ static void test_register(void **state)
 
     wf_runtime_free(rt);
     wf_registry_free(reg);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rm_tree(dir), 0);
 }
 
 int main(void)

@@ -14,19 +14,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "wasmfn.h"
 
 static char root[64];
-
-static void put(const char *dir, const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static const char PROJECT[] =
     "namespace: t\n"
@@ -58,9 +50,7 @@ static wf_project *load_project(void)
 
 static void remove_project(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rm_tree(root), 0);
 }
 
 static void expect_error(wf_error *e, wf_error_kind kind, const char *message)

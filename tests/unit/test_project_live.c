@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "project/live.h"
 #include "wasm/wait.h"
 
@@ -75,9 +77,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return rm_tree(dir);
 }
 
 static void test_reload(void **state)
@@ -179,11 +179,7 @@ static void test_watch(void **state)
     wf_project_version_release(v);
 
     /* a file the registry never reads changes nothing */
-    char path[300];
-    snprintf(path, sizeof path, "%s/notes.txt", dir);
-    FILE *f = fopen(path, "w");
-    fputs("hello", f);
-    fclose(f);
+    put(dir, "notes.txt", "hello");
     usleep(400 * 1000);
     assert_true(wait_for(&s, 2, 1));
 

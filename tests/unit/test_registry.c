@@ -10,27 +10,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "base/buf.h"
 #include "component/wit/wit.h"
 #include "registry/registry.h"
 
 static char root[64];
-
-static void put(const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    char *slash = strrchr(path, '/');
-    *slash = 0;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
-    assert_int_equal(system(cmd), 0);
-    *slash = '/';
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static int setup(void **state)
 {
@@ -42,9 +28,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd);
+    return rm_tree(root);
 }
 
 static char *diags(const wf_registry *r)
@@ -62,7 +46,7 @@ static char *diags(const wf_registry *r)
 static void test_sound(void **state)
 {
     (void)state;
-    put("_index.yaml",
+    put(root, "_index.yaml",
         "namespace: app\n"
         "entries:\n"
         "  - name: st\n"
@@ -91,7 +75,7 @@ static void test_sound(void **state)
         "    limits: {max_execution_ms: 100}\n"
         "    imports: [wasi:io/streams@0.2.3, preview1]\n"
         "    meta: {note: \"n=${env:N} x=${env:missing|fallback}\"}\n");
-    put("lib/_index.yaml",
+    put(root, "lib/_index.yaml",
         "namespace: app.lib\n"
         "entries:\n"
         "  - name: l\n"
@@ -167,9 +151,9 @@ static void test_partial(void **state)
 {
     (void)state;
     /* An error in b/ loads nothing of that file; a/ loads. */
-    put("a/_index.yaml",
+    put(root, "a/_index.yaml",
         "namespace: a\nentries:\n  - name: x\n    kind: env.storage.os\n");
-    put("b/_index.yaml",
+    put(root, "b/_index.yaml",
         "namespace: b\nentries:\n  - name: ok\n    kind: env.storage.os\n"
         "  - name: bad\n    kind: env.variable\n    storage: a:nope\n");
     wf_registry *r = NULL;
@@ -193,10 +177,10 @@ static void test_partial(void **state)
 static void test_yaml_errors(void **state)
 {
     (void)state;
-    put("_index.yaml", "namespace: a\nentries:\n  - &x {name: a, kind: env.storage.os}\n");
-    put("dup/_index.yaml", "namespace: b\nnamespace: c\n");
-    put("ns/_index.yaml", "namespace: \"bad ns\"\nentries: []\n");
-    put("top/_index.yaml", "- a\n- b\n");
+    put(root, "_index.yaml", "namespace: a\nentries:\n  - &x {name: a, kind: env.storage.os}\n");
+    put(root, "dup/_index.yaml", "namespace: b\nnamespace: c\n");
+    put(root, "ns/_index.yaml", "namespace: \"bad ns\"\nentries: []\n");
+    put(root, "top/_index.yaml", "- a\n- b\n");
     wf_registry *r = NULL;
     wf_error *e = wf_registry_load(root, &r);
     assert_non_null(e);
@@ -220,21 +204,16 @@ static void test_yaml_errors(void **state)
 static void test_yaml_nul(void **state)
 {
     (void)state;
-    put("_index.yaml",
+    put(root, "_index.yaml",
         "namespace: a\nentries:\n  - name: f\n    kind: function.wat\n"
         "    source: \"(module (func (export \\\"run\\\")))\\0 garbage\"\n    method: run\n"
         "  - name: g\n    kind: env.storage.os\n");
-    put("key/_index.yaml", "namespace: k\n\"na\\0me\": x\n");
-    put("top/_index.yaml", "namespace: t\nmeta: {note: \"a\\0b\"}\n");
-    put("file/_index.yaml",
+    put(root, "key/_index.yaml", "namespace: k\n\"na\\0me\": x\n");
+    put(root, "top/_index.yaml", "namespace: t\nmeta: {note: \"a\\0b\"}\n");
+    put(root, "file/_index.yaml",
         "namespace: fi\nentries:\n  - name: f\n    kind: function.wat\n"
         "    source: file://m.wat\n    method: run\n");
-    char path[512];
-    snprintf(path, sizeof path, "%s/file/m.wat", root);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fwrite("(module)\0x", 1, 10, f);
-    fclose(f);
+    put_bytes(root, "file/m.wat", "(module)\0x", 10);
     wf_registry *r = NULL;
     wf_error *e = wf_registry_load(root, &r);
     assert_non_null(e);
@@ -258,7 +237,7 @@ static void test_yaml_nul(void **state)
 static void test_upstream(void **state)
 {
     (void)state;
-    put("_index.yaml",
+    put(root, "_index.yaml",
         "namespace: up\nentries:\n"
         "  - name: proc\n    kind: process.lua\n    source: x\n"
         "  - name: d\n    kind: fs.directory\n    directory: .\n    type: local\n"
@@ -273,7 +252,7 @@ static void test_upstream(void **state)
         "  - name: adaptive\n    kind: function.wat\n    source: (module (func (export \"f\")))\n    method: f\n"
         "    pool: {type: adaptive, workers: 2}\n"
         "  - name: lua\n    kind: function.lua\n    source: return {}\n    method: main\n");
-    put("bad/_index.yaml", "namespace: bad\nentries:\n  - name: a\n    kind: function.lau\n"
+    put(root, "bad/_index.yaml", "namespace: bad\nentries:\n  - name: a\n    kind: function.lau\n"
                            "  - name: b\n    kind: proces.wasm\n");
     wf_registry *r = NULL;
     wf_error *e = wf_registry_load(root, &r);
@@ -356,18 +335,18 @@ static void test_many_ids(void **state)
         wf_buf_byte(&b, 0);
         char rel[32];
         snprintf(rel, sizeof rel, "f%d/_index.yaml", f);
-        put(rel, (char *)b.data);
+        put(root, rel, (char *)b.data);
         wf_buf_free(&b);
     }
     /* a user of PUB in a later file, and a bad file (duplicate ID) */
-    put("g/_index.yaml",
+    put(root, "g/_index.yaml",
         "namespace: user\n"
         "entries:\n"
         "  - name: d\n"
         "    kind: library.lua\n"
         "    source: return {}\n"
         "    meta: {note: \"data-${env:PUB}\"}\n");
-    put("h/_index.yaml",
+    put(root, "h/_index.yaml",
         "namespace: late\n"
         "entries:\n"
         "  - name: ok\n"
@@ -377,7 +356,7 @@ static void test_many_ids(void **state)
         "    meta: {x: 1}\n"
         "  - name: again\n"
         "    kind: env.storage.memory\n");
-    put("h/sub/_index.yaml",
+    put(root, "h/sub/_index.yaml",
         "namespace: ns2\n"
         "entries:\n"
         "  - name: v7\n"
@@ -448,7 +427,7 @@ static void test_parallel_load(void **state)
         if (f == 3) wf_buf_str(&b, "  - name: [unclosed\n");
         wf_buf_byte(&b, 0);
         snprintf(text, sizeof text, "f%d/_index.yaml", f);
-        put(text, (char *)b.data);
+        put(root, text, (char *)b.data);
         wf_buf_free(&b);
     }
     wf_registry *r;

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "base/file.h"
 #include "base/sha256.h"
 #include "registry/registry.h"
@@ -15,15 +17,12 @@
 
 static char root[64];
 
-static void put(const char *rel, const void *data, size_t len)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fwrite(data, 1, len, f);
-    fclose(f);
-}
+/* compute(a, b) = a * b */
+static const unsigned char compute_wasm[] = {
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 7, 1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 3, 2, 1, 0,
+    7, 11, 1, 7, 'c', 'o', 'm', 'p', 'u', 't', 'e', 0, 0,
+    10, 9, 1, 7, 0, 0x20, 0, 0x20, 1, 0x6c, 0x0b,
+};
 
 static void test_register_and_call(void **state)
 {
@@ -33,13 +32,7 @@ static void test_register_and_call(void **state)
     char sub[128];
     snprintf(sub, sizeof sub, "%s/wasm", root);
     assert_int_equal(mkdir(sub, 0755), 0);
-    /* compute(a, b) = a * b */
-    static const unsigned char wasm[] = {
-        0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 7, 1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 3, 2, 1, 0,
-        7, 11, 1, 7, 'c', 'o', 'm', 'p', 'u', 't', 'e', 0, 0,
-        10, 9, 1, 7, 0, 0x20, 0, 0x20, 1, 0x6c, 0x0b,
-    };
-    put("wasm/compute.wasm", wasm, sizeof wasm);
+    put_bytes(root, "wasm/compute.wasm", compute_wasm, sizeof compute_wasm);
     const char *yaml =
         "namespace: t\n"
         "entries:\n"
@@ -51,7 +44,7 @@ static void test_register_and_call(void **state)
         "    source: (module (func (export \"answer\") (result i32) i32.const 42))\n"
         "    method: answer\n"
         "  - name: lua\n    kind: function.lua\n    source: function f() end\n    method: f\n";
-    put("_index.yaml", yaml, strlen(yaml));
+    put(root, "_index.yaml", yaml);
 
     wf_registry *r = NULL;
     assert_null(wf_registry_load(root, &r));
@@ -75,9 +68,7 @@ static void test_register_and_call(void **state)
 
     wf_runtime_free(rt);
     wf_registry_free(r);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rm_tree(root), 0);
 }
 
 /* Entries whose binaries have the same sha256 (the same file, or a copy
@@ -92,18 +83,13 @@ static void test_same_binary_compiled_once(void **state)
     char sub[128];
     snprintf(sub, sizeof sub, "%s/wasm", root);
     assert_int_equal(mkdir(sub, 0755), 0);
-    static const unsigned char wasm[] = {   /* compute(a, b) = a * b */
-        0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 7, 1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 3, 2, 1, 0,
-        7, 11, 1, 7, 'c', 'o', 'm', 'p', 'u', 't', 'e', 0, 0,
-        10, 9, 1, 7, 0, 0x20, 0, 0x20, 1, 0x6c, 0x0b,
-    };
-    put("wasm/compute.wasm", wasm, sizeof wasm);
-    put("wasm/copy.wasm", wasm, sizeof wasm);
+    put_bytes(root, "wasm/compute.wasm", compute_wasm, sizeof compute_wasm);
+    put_bytes(root, "wasm/copy.wasm", compute_wasm, sizeof compute_wasm);
     uint8_t *comp;
     size_t comp_len;
     assert_null(wf_file_read(WF_FIXTURES "/components/calc.wasm", &comp, &comp_len));
-    put("wasm/calc.wasm", comp, comp_len);
-    put("wasm/calc2.wasm", comp, comp_len);
+    put_bytes(root, "wasm/calc.wasm", comp, comp_len);
+    put_bytes(root, "wasm/calc2.wasm", comp, comp_len);
     uint8_t digest[WF_SHA256_LEN];
     char chash[WF_SHA256_TEXT_LEN];
     assert_null(wf_sha256(comp, comp_len, digest));
@@ -125,7 +111,7 @@ static void test_same_binary_compiled_once(void **state)
         "  - name: y\n    kind: function.wasm\n    fs: assets\n    path: calc2.wasm\n"
         "    hash: %s\n    method: ops#add\n    pool: {type: inline}\n",
         mhash, mhash, mhash, chash, chash);
-    put("_index.yaml", yaml, strlen(yaml));
+    put(root, "_index.yaml", yaml);
 
     wf_registry *r = NULL;
     assert_null(wf_registry_load(root, &r));
@@ -165,7 +151,7 @@ static void test_same_binary_compiled_once(void **state)
     /* a later entry with a method the shared module lacks: its own error */
     char *bad = wf_xasprintf("%s  - name: d\n    kind: function.wasm\n    fs: assets\n"
                              "    path: copy.wasm\n    hash: %s\n    method: nope\n", yaml, mhash);
-    put("_index.yaml", bad, strlen(bad));
+    put(root, "_index.yaml", bad);
     r = NULL;
     wf_error *e = wf_registry_load(root, &r);
     assert_non_null(e);
@@ -179,9 +165,7 @@ static void test_same_binary_compiled_once(void **state)
     wf_registry_free(r);
     free(bad);
     free(yaml);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rm_tree(root), 0);
 }
 
 int main(void)

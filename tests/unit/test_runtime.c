@@ -11,6 +11,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "runtime/runtime.h"
 #include "runtime/timer.h"
 
@@ -95,15 +97,6 @@ static wf_error *call_err(wf_runtime *rt, const char *id, const wf_val *args, si
     wf_error *e = wf_runtime_call(rt, id, args, nargs, &r, &o);
     if (!e) wf_val_free(&r);
     return e;
-}
-
-static void expect_err(wf_error *e, wf_error_kind kind, const char *needle)
-{
-    assert_non_null(e);
-    if (e->kind != kind || !strstr(e->message, needle))
-        fail_msg("got %s: %s; want %s containing '%s'", wf_error_kind_name(e->kind), e->message,
-                 wf_error_kind_name(kind), needle);
-    wf_error_free(e);
 }
 
 static const wf_pool_type all_pools[] = { WF_RT_POOL_INLINE, WF_RT_POOL_LAZY, WF_RT_POOL_STATIC,

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "base/buf.h"
 #include "cli/cwat.h"
 #include "component/component.h"
@@ -79,18 +81,6 @@ static wf_module *core_module(void)
     free(wat);
     if (e) fail_msg("module: %s", e->message);
     return m;
-}
-
-static wf_component *component_of(const char *text)
-{
-    wf_buf b = {0};
-    wf_error *e = wf_cwat_compile(text, strlen(text), &b);
-    if (e) fail_msg("compile: %s", e->message);
-    wf_component *c;
-    e = wf_component_new(b.data, b.len, &c);
-    wf_buf_free(&b);
-    if (e) fail_msg("decode: %s", e->message);
-    return c;
 }
 
 static wf_component *component(void)
@@ -277,12 +267,8 @@ static uint32_t call0(wf_cinstance *ci)
 static void test_snapshot_shared_table(void **state)
 {
     (void)state;
-    wf_buf b = {0};
-    wf_error *e = wf_cwat_compile(SHARED_TABLE, strlen(SHARED_TABLE), &b);
-    if (e) fail_msg("compile: %s", e->message);
-    wf_component *c;
-    if ((e = wf_component_new(b.data, b.len, &c))) fail_msg("decode: %s", e->message);
-    wf_buf_free(&b);
+    wf_component *c = component_of(SHARED_TABLE);
+    wf_error *e;
     wf_store *s = wf_store_new();
     wf_cinstance *ci;
     if ((e = wf_cinstance_new(s, c, NULL, &ci))) fail_msg("instantiate: %s", e->message);

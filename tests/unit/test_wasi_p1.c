@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,9 +88,7 @@ static int teardown(void **state)
     wf_store_free(E.s);
     wf_module_free(E.m);
     wf_wasi_ctx_free(E.ctx);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", E.dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rm_tree(E.dir), 0);
     return 0;
 }
 

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 
@@ -128,15 +130,6 @@ static int64_t call_i(wf_runtime *rt)
     int64_t v = r.of.s;
     wf_val_free(&r);
     return v;
-}
-
-static void expect_err(wf_error *e, wf_error_kind kind, const char *needle)
-{
-    assert_non_null(e);
-    if (e->kind != kind || !strstr(e->message, needle))
-        fail_msg("got %s: %s; want %s containing '%s'", wf_error_kind_name(e->kind), e->message,
-                 wf_error_kind_name(kind), needle);
-    wf_error_free(e);
 }
 
 static const wf_wasi_env_var env3[] = {
@@ -315,16 +308,6 @@ static void test_bad_mount(void **state)
 
 /* ---- from the registry ---------------------------------------------------- */
 
-static void put(const char *dir, const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_registry(void **state)
 {
     (void)state;
@@ -384,9 +367,7 @@ static void test_registry(void **state)
                "t:gated: import wasi_snapshot_preview1::args_sizes_get is not enabled");
     wf_runtime_free(rt);
     wf_registry_free(r);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rm_tree(root), 0);
 }
 
 int main(void)

@@ -156,7 +156,8 @@ wf_error *wf_cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, ui
         }
         return e;
     }
-    uint32_t *offs = wf_xcalloc(WF_MAX(n, 1), sizeof *offs), size, align, ptr = 0;
+    uint32_t offs_small[8], size, align, ptr = 0;
+    uint32_t *offs = n <= WF_COUNT(offs_small) ? offs_small : wf_xcalloc(n, sizeof *offs);
     tuple_layout(fs, n, offs, &size, &align);
     size_t p = wf_cabi_path_plural(cx, label);
     if (out_param) {
@@ -174,7 +175,7 @@ wf_error *wf_cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, ui
         e = wf_cabi_store(cx, fs[i].type, &vs[i], ptr + offs[i]);
         wf_cabi_path_pop(cx, p);
     }
-    free(offs);
+    if (offs != offs_small) free(offs);
     return e;
 }
 
@@ -194,7 +195,8 @@ wf_error *wf_cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uin
         }
         return e;
     }
-    uint32_t *offs = wf_xcalloc(WF_MAX(n, 1), sizeof *offs), size, align;
+    uint32_t offs_small[8], size, align;
+    uint32_t *offs = n <= WF_COUNT(offs_small) ? offs_small : wf_xcalloc(n, sizeof *offs);
     tuple_layout(fs, n, offs, &size, &align);
     uint32_t ptr = (uint32_t)raw[0];
     if (!(e = wf_cabi_need_memory(cx, "to pass values in memory"))) {
@@ -210,7 +212,7 @@ wf_error *wf_cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uin
     }
     if (e)
         for (size_t i = 0; i < n; i++) wf_val_free(&vals[i]);
-    free(offs);
+    if (offs != offs_small) free(offs);
     return e;
 }
 
@@ -218,7 +220,15 @@ wf_error *wf_cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uin
 static wf_error *post_return(cabi_cx *cx, const char *export_name, const wf_value *res, uint32_t nres)
 {
     if (!export_name) return NULL;
-    char *name = wf_xasprintf("cabi_post_%s", export_name);
+    /* On the stack when it fits: this runs for every call. */
+    char small[128], *name = small;
+    size_t el = strlen(export_name);
+    if (el + sizeof "cabi_post_" <= sizeof small) {
+        memcpy(small, "cabi_post_", sizeof "cabi_post_" - 1);
+        memcpy(small + sizeof "cabi_post_" - 1, export_name, el + 1);
+    } else {
+        name = wf_xasprintf("cabi_post_%s", export_name);
+    }
     wf_extern ex;
     wf_error *e = NULL;
     if (wf_instance_export(cx->inst, name, strlen(name), &ex) && ex.kind == WF_EXTERN_FUNC) {
@@ -230,7 +240,7 @@ static wf_error *post_return(cabi_cx *cx, const char *export_name, const wf_valu
                               "return nothing", name);
         if (e && ok) e = wf_error_wrap(e, "%s", name);
     }
-    free(name);
+    if (name != small) free(name);
     return e;
 }
 
@@ -250,9 +260,14 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     uint32_t np, nr, nraw;
     wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
     uint32_t nflat = wf_cabi_count_flat(sig->params, sig->nparams);
-    uint64_t *raw = wf_xcalloc(WF_MAX(nflat, 1), sizeof *raw);
+    /* On the stack for the usual few parameters and results: this runs for every call. */
+    uint64_t raw_small[WF_CABI_MAX_FLAT_PARAMS + 1] = {0};
+    wf_val vals_small[4];
+    uint64_t *raw = nflat <= WF_COUNT(raw_small) ? raw_small : wf_xcalloc(nflat, sizeof *raw);
+    wf_val *vals = sig->nresults <= WF_COUNT(vals_small) ? vals_small
+                                                         : wf_xcalloc(sig->nresults, sizeof *vals);
+    if (vals == vals_small) memset(vals_small, 0, sizeof vals_small);
     wf_value core_args[WF_CABI_MAX_FLAT_PARAMS], core_res[WF_CABI_MAX_FLAT_RESULTS + 1];
-    wf_val *vals = wf_xcalloc(WF_MAX(sig->nresults, 1), sizeof *vals);
     if (!e) e = wf_cabi_lower_values(&cx, sig->params, sig->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
                                   "parameter", raw, &nraw, NULL);
     if (!e) {
@@ -276,8 +291,8 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
     } else {
         for (size_t i = 0; i < sig->nresults; i++) wf_val_free(&vals[i]);
     }
-    free(vals);
-    free(raw);
+    if (vals != vals_small) free(vals);
+    if (raw != raw_small) free(raw);
     wf_cabi_cx_fini(&cx);
     return e;
 }

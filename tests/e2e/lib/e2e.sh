@@ -15,6 +15,18 @@
 #   e2e_call DIR ID [ARG...]
 #               `wasmfn call` of a project's function: its stdout and
 #               stderr in $T/stdout and $T/stderr, its exit status in $code
+#   e2e_free_port
+#               print a TCP port free on 127.0.0.1 (the kernel's pick)
+#   e2e_kill_at_exit PID...
+#               processes (servers) killed and waited for when the script
+#               exits, before $T is removed
+#   e2e_wait SECONDS COMMAND [ARG...]
+#               run COMMAND every 50 ms until it succeeds (0) or SECONDS
+#               have passed (1)
+#   e2e_req CURL-ARG...
+#               a curl request (at most 60 s): prints the status code, the
+#               body in $T/body, the headers in $T/head; e2e_hdr NAME prints
+#               that response's first NAME header
 #   e2e_adapt FILE.wasm...
 #               preview 1 command modules made WASI 0.2 command components
 #               by jco's preview 1 adapter (adapt/adapt.sh), cached in
@@ -26,7 +38,14 @@ E2E_ROOT=$(cd "$E2E_HERE/../.." && pwd)
 E2E_WASMFN=$1
 E2E_BUILD=$(cd "$(dirname "$1")" && pwd)
 T=$(mktemp -d) || exit 1
-trap 'rm -rf "$T"' EXIT
+E2E_PIDS=
+e2e_cleanup() {
+    for p in $E2E_PIDS; do kill "$p" 2>/dev/null; done
+    for p in $E2E_PIDS; do wait "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap e2e_cleanup EXIT
+e2e_kill_at_exit() { E2E_PIDS="$E2E_PIDS $*"; }
 
 fail() { echo "$E2E_NAME: $*"; exit 1; }
 
@@ -46,6 +65,22 @@ e2e_call() {
     code=0
     "$E2E_WASMFN" call "$@" >"$T/stdout" 2>"$T/stderr" || code=$?
 }
+
+e2e_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+e2e_wait() {
+    e2e_wait_n=$(($1 * 20))
+    shift
+    while [ "$e2e_wait_n" -gt 0 ]; do
+        "$@" && return 0
+        e2e_wait_n=$((e2e_wait_n - 1))
+        sleep 0.05
+    done
+    return 1
+}
+e2e_req() { curl -s --max-time 60 -o "$T/body" -D "$T/head" -w '%{http_code}' "$@"; }
+e2e_hdr() { grep -i "^$1:" "$T/head" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
 . "$E2E_HERE/adapt/adapt.sh"
 e2e_adapt() { p2_adapt "$E2E_BUILD/p2-components" "$@" || fail "adapting failed"; }
