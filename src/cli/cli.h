@@ -45,7 +45,8 @@ int wf_cli_run(int argc, char **argv);
 int wf_cli_tier_option(const char *cmd, int argc, char **argv, int *i);
 #define WF_CLI_TIER_HELP "  --tier=auto|interp|compiled\n" \
     "                 the engine tier: interp (the default) interprets, compiled compiles\n" \
-    "                 each module with LLVM before it runs, auto compiles where available\n"
+    "                 each module with LLVM before it runs, auto interprets at once and\n" \
+    "                 switches functions to compiled code as a background thread compiles them\n"
 
 #endif
 

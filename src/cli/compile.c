@@ -87,11 +87,12 @@ static void *ticker(void *arg)
         }
         double secs = (now_ms() - p->module_start) / 1e3;
         if (p->phase && secs > 1.0) {
-            const char *what = !strcmp(p->phase, "translate") ? "translating"
-                               : !strcmp(p->phase, "optimise") ? "optimising"
-                                                               : "generating code";
-            fprintf(stderr, "\r\033[K%s: module %u: %s (%u functions), %.1f s", p->file, p->module, what,
-                    p->total, secs);
+            if (!strcmp(p->phase, "units"))
+                fprintf(stderr, "\r\033[K%s: module %u: %u of %u units compiled, %.1f s", p->file, p->module,
+                        p->done, p->total, secs);
+            else
+                fprintf(stderr, "\r\033[K%s: module %u: translating (%u functions), %.1f s", p->file, p->module,
+                        p->total, secs);
             p->shown = true;
         }
         pthread_mutex_unlock(&p->mu);

@@ -20,8 +20,8 @@ int wf_cli_tier_option(const char *cmd, int argc, char **argv, int *i)
         fprintf(stderr, "wasmfn %s: --tier takes auto, interp or compiled, got '%s'\n", cmd, v);
         return -1;
     }
-    /* auto: the compiled tier where this build has it. */
-    if (t == WF_TIER_AUTO) t = wf_jit_available() ? WF_TIER_COMPILED : WF_TIER_INTERP;
+    /* auto: the interpreter alone where this build has no compiled tier. */
+    if (t == WF_TIER_AUTO && !wf_jit_available()) t = WF_TIER_INTERP;
     wf_error *e = wf_jit_set_tier(t);
     if (e) {
         fprintf(stderr, "wasmfn %s: --tier=%s: %s\n", cmd, v, e->message);

@@ -1179,6 +1179,7 @@ static wf_error *run_body(cc *c, wf_module *m, uint32_t func_index, const uint8_
         emit(c, 0); /* slots ENTER initializes, known at the end */
         emit(c, 0); /* frame size, known at the end */
         emit(c, 0); /* the init template */
+        emit(c, 0); /* JIT_ENTER's native entry, once compiled (jit/) */
         ctrl f;
         memset(&f, 0, sizeof f);
         f.kind = K_FUNC;
@@ -1249,6 +1250,11 @@ static wf_error *translate(struct wf_code *code)
     words[4] = (wf_word)code->init;
     scratch_trim();
     code->nlocals = c.nlocals;
+    if (code->native_entry) {
+        /* Compiled before its first call (wf_code_set_native). */
+        words[5] = code->native_entry;
+        words[0] = (wf_word)c.lab[WF_IOP_JIT_ENTER];
+    }
     __atomic_store_n(&code->len, c.code.len, __ATOMIC_RELAXED);
     /* the words complete before anyone can see them */
     __atomic_store_n(&code->words, words, __ATOMIC_RELEASE);
@@ -1265,6 +1271,16 @@ const wf_word *wf_code_translated(struct wf_code *code, wf_error **err)
     w = code->words;
     pthread_mutex_unlock(&g_translate_lock);
     return *err ? NULL : w;
+}
+
+void wf_code_set_native(struct wf_code *code, wf_word entry)
+{
+    pthread_mutex_lock(&g_translate_lock);
+    code->native_entry = entry;
+    wf_word *w = code->words;
+    __atomic_store_n(&w[5], entry, __ATOMIC_RELEASE);
+    __atomic_store_n(&w[0], (wf_word)wf_interp_labels()[WF_IOP_JIT_ENTER], __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&g_translate_lock);
 }
 
 bool wf_code_is_translated(const struct wf_code *code)
@@ -1295,8 +1311,9 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     code->stub[2] = 0;
     code->stub[3] = WF_MAX(c.ft->nparams, c.ft->nresults);
     code->stub[4] = 0;
-    code->stub[5] = (wf_word)c.lab[WF_IOP_LAZY];
-    code->stub[6] = (wf_word)code;
+    code->stub[5] = 0;
+    code->stub[WF_ENTER_WORDS] = (wf_word)c.lab[WF_IOP_LAZY];
+    code->stub[WF_ENTER_WORDS + 1] = (wf_word)code;
     code->words = code->stub;
     code->len = WF_COUNT(code->stub);
     m->funcs[func_index].code = code;

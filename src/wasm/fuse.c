@@ -579,7 +579,7 @@ bool wf_fuse_local_set(cc *c, uint32_t x, const sval *a)
 {
     if (x < c->ft->nparams || c->seen_loop || !is_const(c, a->slot)) return false;
     uint64_t bits = c->consts.data[a->slot - c->cbase];
-    if (ON(entry_const) && c->live && c->code.len == 5 && !c->pending[x]) {
+    if (ON(entry_const) && c->live && c->code.len == WF_ENTER_WORDS && !c->pending[x]) {
         /* entry_const - a constant stored into a declared local before any
          * code ran (only ENTER so far) -> the local's initial value in
          * ENTER's template, which ENTER copies anyway (commit 9aadcd0).

@@ -154,7 +154,7 @@ L_ENTER: {
     wf_slot *d = fp + pc[1];
     const wf_slot *src = (const wf_slot *)pc[4];
     for (wf_word n = pc[2]; n; n--) *d++ = *src++;
-    pc += 5;
+    pc += WF_ENTER_WORDS;
     NEXT();
 }
 /* The stub of a function not yet translated (its ENTER set up nothing but
@@ -163,21 +163,23 @@ L_ENTER: {
  * translated words directly from now on. Calls through tables and imports
  * read the code's words, which now are the translated ones. */
 L_JIT_ENTER: {
-    /* The function was compiled (jit/) before anything ran: run it
-     * natively on this frame's slots (arguments in, results out), then
+    /* The function was compiled (jit/), maybe while this code ran: run
+     * it natively on this frame's slots (arguments in, results out), then
      * return as the interpreted body would. A trap inside leaves by the
-     * call's trap point. */
+     * call's trap point. The entry was stored before this opcode was
+     * (jit.c): the acquire orders the read of the opcode before it. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (WF_UNLIKELY(INTERRUPTED()) && wf_exec_interrupt_hit(intr)) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
     t->fsp = fsp;
     t->sp = fp + pc[3];
-    ((wf_jit_entry_fn)pc[1])(t, inst, fp);
+    ((wf_jit_entry_fn)pc[5])(t, inst, fp);
     t->mem = mem;
     goto L_RETURN;
 }
 L_LAZY: {
     struct wf_code *code = (struct wf_code *)pc[1];
-    const wf_word *stub = pc - 5;
+    const wf_word *stub = pc - WF_ENTER_WORDS;
     npc = wf_code_translated(code, &err);
     if (!npc) goto fail;
     if (fsp != fbase) {
@@ -269,7 +271,8 @@ L_CALL:
     fsp++;
     fp += pc[2];
     pc = (const wf_word *)pc[1];
-    goto L_ENTER;
+    /* ENTER, or JIT_ENTER once the callee is compiled */
+    NEXT();
 L_CALL_ANY:
     callee = inst->funcs[pc[1]];
     nfp = fp + pc[2];

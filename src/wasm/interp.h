@@ -22,6 +22,10 @@
 
 typedef uintptr_t wf_word;
 
+/* Words of ENTER and JIT_ENTER (the opcode and five operands): the
+ * compiled tier turns one into the other in place (jit/jit.c). */
+#define WF_ENTER_WORDS 6
+
 struct wf_code {
     /* The code stream: the stub below until the body is translated (on
      * its first call, wf_code_translated), then its own words (owned).
@@ -39,7 +43,10 @@ struct wf_code {
     size_t body_len, body_off;
     /* ENTER (nothing but the arguments) then LAZY (this code): a call
      * before translation lands here. */
-    wf_word stub[7];
+    wf_word stub[WF_ENTER_WORDS + 2];
+    /* The compiled tier's entry (wf_jit_entry_fn), 0 while there is none:
+     * set once by wf_code_set_native, under the translation lock. */
+    wf_word native_entry;
 };
 
 /* The translated words of code, translating its body first when nobody
@@ -47,12 +54,18 @@ struct wf_code {
  * NULL and *err only if translation fails, which validation rules out. */
 const wf_word *wf_code_translated(struct wf_code *code, wf_error **err);
 bool wf_code_is_translated(const struct wf_code *code);
+/* Run code natively from now on: its current words (the translated ones,
+ * else the stub) get JIT_ENTER with entry, and a translation after this
+ * one too. Safe while other threads run or call code: the entry is
+ * written before the opcode, each one word, atomically; a call already
+ * inside the interpreted body finishes there. */
+void wf_code_set_native(struct wf_code *code, wf_word entry);
 
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
  * Operands in brackets: s = slot, i = immediate, L = code address. */
 #define WF_IOPS_CONTROL(X) \
-    X(ENTER)          /* i nparams, i ninit, i frame_slots, i init template */ \
-    X(JIT_ENTER)      /* ENTER's place once compiled (jit/): i entry, -, i frame_slots, - */ \
+    X(ENTER)          /* i nparams, i ninit, i frame_slots, i init template, - */ \
+    X(JIT_ENTER)      /* ENTER once compiled (jit/): ENTER's operands, i entry */ \
     X(LAZY)           /* i struct wf_code: translate, patch the CALL, continue there */ \
     X(LOOP_HEAD)      /* interrupt check at loop headers */ \
     X(UNREACHABLE) \

@@ -21,7 +21,7 @@
 typedef enum wf_tier {
     WF_TIER_INTERP,     /* the interpreter only */
     WF_TIER_COMPILED,   /* compile each module whole before it runs */
-    WF_TIER_AUTO,       /* the compiled tier where it is available */
+    WF_TIER_AUTO,       /* interpret at once, compile in the background, switch per function */
 } wf_tier;
 
 /* Whether this build has the compiled tier. */
@@ -51,19 +51,25 @@ typedef struct wf_jit_stats {
     uint32_t ncompiled;     /* of them, running natively */
     double ms;              /* wall time to compile or load its code */
     bool cached;            /* loaded from the code cache (disk or this process) */
+    uint32_t pending;       /* units still to compile (the auto tier's background) */
 } wf_jit_stats;
 /* false when m has no native code. */
 bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out);
 
 /* Progress of long compilations, for a terminal's progress line: called
- * from the compiling thread with the phase ("translate", "optimise",
- * "codegen"), and for translate the functions done of total. */
+ * from the compiling thread with the phase: "translate" (0 of the module's
+ * functions: it begins), "units" (units done of total), then "compiled"
+ * or "loaded" (all from the cache) with the functions compiled of
+ * defined. */
 typedef void (*wf_jit_progress_fn)(void *ctx, const char *phase, uint32_t done, uint32_t total);
 void wf_jit_set_progress(wf_jit_progress_fn fn, void *ctx);
 
 /* Compile every defined function of m (already validated and linked); the
- * functions that compile run natively from now on. Errors are internal
- * (LLVM failed); m then stays fully interpreted. */
+ * functions that compile run natively from now on. Under WF_TIER_AUTO only
+ * what the code cache has is loaded here, the rest is compiled by a
+ * background thread and each function switches to native code when its
+ * unit is ready. Errors are internal (LLVM failed); m then stays fully
+ * interpreted. */
 wf_error *wf_jit_compile_module(wf_module *m);
 /* Called by wf_module_free: release m's native code. */
 void wf_jit_module_free(wf_module *m);

@@ -148,6 +148,10 @@ struct wf_module {
      * segments, exports and global initialisers ("declared" references). */
     uint8_t *func_declared;     /* one flag per function */
     void *jit;                  /* the compiled tier's code for the module (jit/), or NULL */
+    /* Per defined function its compiled native function, NULL while it
+     * is not (yet) compiled; entries are set atomically while code runs
+     * (jit/jit.c). NULL without the compiled tier. */
+    void **jit_natives;
     /* Data images of the defined memories (image.c), made on first use. */
     struct wf_modimages *images;
 };

@@ -73,5 +73,17 @@ out=$("$WASMFN" call "$tmp/p" js:add 2147483647 1 2>&1)
 out=$("$WASMFN" call "$tmp/p" js:fan 40 '"js:pooled"' 2>&1)
 [ "$out" = "40820" ] || fail "40 pooled calls: $out"
 
+# The auto tier (src/wasm/jit), with a cache of its own: the calls start
+# interpreted at once while a background thread compiles the component's
+# units, and functions switch to native code as the 40 calls run on 4
+# workers; the process ends without waiting for the compilation.
+if ! "$WASMFN" wast --tier=compiled /dev/null 2>&1 | grep -q "no compiled tier"; then
+    out=$(WASMFN_CACHE_DIR="$tmp/cache" WASMFN_JIT_VERBOSE=1 "$WASMFN" call --tier=auto "$tmp/p" js:fan 40 '"js:pooled"' 2>"$tmp/err")
+    [ "$out" = "40820" ] || fail "40 pooled calls, auto tier: $out $(cat "$tmp/err")"
+    grep -q "units in the background" "$tmp/err" || fail "auto tier: nothing compiled in the background: $(cat "$tmp/err")"
+    out=$(WASMFN_CACHE_DIR="$tmp/cache" "$WASMFN" call --tier=auto "$tmp/p" js:add 40 2 2>&1)
+    [ "$out" = "42" ] || fail "add 40 2, auto tier: $out"
+fi
+
 if [ "$fails" -ne 0 ]; then echo "jscalc: $fails failed"; exit 1; fi
-echo "jscalc: 4 passed, 0 failed"
+echo "jscalc: 6 passed, 0 failed"

@@ -22,6 +22,17 @@
  * rename(2), so concurrent processes each see a whole file or none; two
  * that compile the same module at once both write it, the last rename
  * wins, both files are equal.
+ *
+ * Bound: the directory's entries stay under a size cap ($WASMFN_CACHE_MAX_MB,
+ * default 1024; WASMFN_CACHE_MAX_KB for tests). A hit sets the entry's
+ * modification time to now, so that time is its last use; after each
+ * write, when the entries pass the cap, the least recently used ones are
+ * deleted until they fill at most 3/4 of it (so a full cache is not
+ * scanned on every write). One process trims at a time (flock on
+ * .trim.lock; another that finds it taken skips its turn); deleting an
+ * entry another process is reading is harmless (its open file stays
+ * whole), and one it was about to read is a miss, compiled again.
+ * Temporary files left by a killed writer are deleted after an hour.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <llvm-c/Core.h>
@@ -38,6 +52,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/sha256.h"
+#include "base/vec.h"
 #include "wasm/jit/jit_int.h"
 
 #define MAGIC "WFJITC01"
@@ -153,6 +168,24 @@ bool wf_jit_cache_key(const wf_module *m, const char *cpu, const char *features,
     return !e;
 }
 
+void wf_jit_cache_unit_key(const uint8_t module_key[WF_SHA256_LEN], const wf_jit_unit *u,
+                           uint8_t key[WF_SHA256_LEN])
+{
+    wf_buf b = { 0 };
+    wf_buf_bytes(&b, module_key, WF_SHA256_LEN);
+    char *tail = wf_xasprintf("|unit of %u|level %d|", u->count, u->level);
+    wf_buf_str(&b, tail);
+    free(tail);
+    for (uint32_t k = 0; k < u->count; k++) wf_buf_u32le(&b, u->funcs[k]);
+    wf_error *e = wf_sha256(b.data, b.len, key);
+    wf_buf_free(&b);
+    if (e) {
+        /* never: a key that matches no entry */
+        wf_error_free(e);
+        memset(key, 0, WF_SHA256_LEN);
+    }
+}
+
 static char *entry_path(const char *dir, const uint8_t key[WF_SHA256_LEN])
 {
     char hex[2 * WF_SHA256_LEN + 1];
@@ -165,6 +198,74 @@ static uint32_t get_u32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+uint64_t wf_jit_cache_max_bytes(void)
+{
+    const char *kb = getenv("WASMFN_CACHE_MAX_KB"), *mb = getenv("WASMFN_CACHE_MAX_MB");
+    if (kb && *kb) return strtoull(kb, NULL, 10) << 10;
+    if (mb && *mb) return strtoull(mb, NULL, 10) << 20;
+    return (uint64_t)1024 << 20;
+}
+
+typedef struct cached_file {
+    char *name;
+    uint64_t size;
+    struct timespec used;
+} cached_file;
+
+static int older_first(const void *a, const void *b)
+{
+    const cached_file *x = a, *y = b;
+    if (x->used.tv_sec != y->used.tv_sec) return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+    if (x->used.tv_nsec != y->used.tv_nsec) return x->used.tv_nsec < y->used.tv_nsec ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && !strcmp(s + n - t, tail);
+}
+
+void wf_jit_cache_trim(const char *dir, uint64_t max)
+{
+    char *lockpath = wf_xasprintf("%s/.trim.lock", dir);
+    int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    free(lockpath);
+    if (lock < 0) return;
+    if (flock(lock, LOCK_EX | LOCK_NB)) {
+        close(lock);
+        return;
+    }
+    DIR *d = opendir(dir);
+    WF_VEC(cached_file) files = { 0 };
+    uint64_t total = 0;
+    time_t now = time(NULL);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        bool entry = ends_with(de->d_name, ".wfjit"), tmp = ends_with(de->d_name, ".tmp");
+        if (!entry && !tmp) continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode)) continue;
+        if (tmp) {
+            if (now - st.st_mtime > 3600) unlinkat(dirfd(d), de->d_name, 0);
+            continue;
+        }
+        cached_file f = { wf_xstrdup(de->d_name), (uint64_t)st.st_size, st.st_mtim };
+        wf_vec_push(&files, f);
+        total += f.size;
+    }
+    if (total > max) {
+        qsort(files.data, files.len, sizeof *files.data, older_first);
+        for (size_t i = 0; i < files.len && total > max / 4 * 3; i++)
+            if (!unlinkat(dirfd(d), files.data[i].name, 0) || errno == ENOENT) total -= files.data[i].size;
+    }
+    for (size_t i = 0; i < files.len; i++) free(files.data[i].name);
+    wf_vec_free(&files);
+    if (d) closedir(d);
+    flock(lock, LOCK_UN);
+    close(lock);
+}
+
 wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, bool *compiled,
                                       uint8_t **obj, size_t *objlen)
 {
@@ -175,8 +276,8 @@ wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t
     uint8_t *data = NULL;
     size_t len = 0;
     wf_error *e = wf_file_read(path, &data, &len);
-    free(path);
     if (e) {
+        free(path);
         wf_error_free(e);
         return WF_JIT_CACHE_MISS;
     }
@@ -191,15 +292,19 @@ wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t
         ok = !e && !memcmp(sum, data + SUM_AT, WF_SHA256_LEN);
     }
     if (!ok) {
+        free(path);
         free(data);
         return WF_JIT_CACHE_BAD;
     }
+    /* Used now: the trim deletes the least recently used entries. */
+    utimensat(AT_FDCWD, path, NULL, 0);
     const uint8_t *bits = data + HEADER_LEN;
     for (uint32_t i = 0; i < nfuncs; i++) compiled[i] = bits[i / 8] >> (i % 8) & 1;
     *objlen = len - HEADER_LEN - bitmap;
     *obj = wf_xmalloc(*objlen ? *objlen : 1);
     memcpy(*obj, bits + bitmap, *objlen);
     free(data);
+    free(path);
     return WF_JIT_CACHE_HIT;
 }
 
@@ -256,6 +361,7 @@ wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, 
             e = wf_error_new(WF_ERR_IO, "code cache %s: %s", path, strerror(err));
         }
     }
+    if (!e) wf_jit_cache_trim(dir, wf_jit_cache_max_bytes());
     free(tmp);
     free(path);
     free(dir);

@@ -1,21 +1,33 @@
 /*
  * jit.c - the compiled tier's driver: the process-wide tier setting, one
  * LLVM ORC LLJIT for the process (made on first use, with the host CPU's
- * features and the helpers of rt.c as absolute symbols), and per module:
- * translation (translate.c), LLVM's -O2 pipeline, an object file (PIC),
- * the on-disk code cache (cache.c), linking the object into the JIT and
- * installing each compiled function in the interpreter's code (JIT_ENTER,
- * interp.h), so both tiers reach it.
+ * features and the helpers of rt.c as absolute symbols), and per module
+ * its units of compilation (unit.c): each from the on-disk code cache
+ * (cache.c) or compiled, linked into the JIT and installed, function by
+ * function, in the module's table of native functions (wf_module.
+ * jit_natives, which compiled code calls through) and in the interpreter's
+ * code (JIT_ENTER, wf_code_set_native), so both tiers reach it.
+ *
+ * The tiers:
+ *   compiled  wf_jit_compile_module compiles every unit before it returns,
+ *             on one thread per CPU;
+ *   auto      it loads the cached units at once and leaves the others to
+ *             one background thread, which compiles them while the module
+ *             runs interpreted, the units holding the most functions
+ *             called so far first (a function's interpreter code is
+ *             translated on its first call). A function switches to native
+ *             code when its unit is installed: calls in flight finish in
+ *             the tier they started in.
  *
  * A module's native code (jit_code) is named after its cache key and
  * shared by every module of the process with the same bytes; it is owned
  * by a resource tracker of the JIT and released with the last of them
- * (wf_jit_module_free). Compilations are serialised by one lock: LLVM's
- * memory per compilation stays bounded and modules are compiled once,
- * when decoded.
+ * (wf_jit_module_free). g_lock guards the list of codes and their state;
+ * LLVM work runs outside it.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,10 +47,11 @@ static bool g_verbose;
 static int g_opt_level = 2;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;  /* a unit done, a module no longer read */
+static pthread_mutex_t g_link_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_ready;
 static char *g_init_error;             /* why the JIT could not be made */
 static LLVMOrcLLJITRef g_jit;
-static LLVMTargetMachineRef g_tm;      /* for the optimisation pipeline */
 static unsigned g_serial;
 
 struct jit_code;
@@ -82,39 +95,6 @@ static char *take_message(LLVMErrorRef e)
     return s;
 }
 
-static LLVMCodeGenOptLevel codegen_level(void)
-{
-    switch (g_opt_level) {
-    case 0: return LLVMCodeGenLevelNone;
-    case 1: return LLVMCodeGenLevelLess;
-    case 3: return LLVMCodeGenLevelAggressive;
-    default: return LLVMCodeGenLevelDefault;
-    }
-}
-
-/* A target machine for this host (its CPU and features). */
-static LLVMTargetMachineRef host_machine(void)
-{
-    char *triple = LLVMGetDefaultTargetTriple();
-    char *cpu = LLVMGetHostCPUName();
-    char *features = LLVMGetHostCPUFeatures();
-    LLVMTargetRef target;
-    char *err = NULL;
-    LLVMTargetMachineRef tm = NULL;
-    if (!LLVMGetTargetFromTriple(triple, &target, &err))
-        tm = LLVMCreateTargetMachine(target, triple, cpu, features, codegen_level(), LLVMRelocPIC,
-                                     LLVMCodeModelSmall);
-    if (!g_cpu) {
-        g_cpu = wf_xstrdup(cpu);
-        g_features = wf_xstrdup(features);
-    }
-    if (err) LLVMDisposeMessage(err);
-    LLVMDisposeMessage(triple);
-    LLVMDisposeMessage(cpu);
-    LLVMDisposeMessage(features);
-    return tm;
-}
-
 /* Under g_lock: the JIT, made once. */
 static bool jit_ready(void)
 {
@@ -124,12 +104,16 @@ static bool jit_ready(void)
         g_init_error = wf_xstrdup("LLVM has no native target");
         return false;
     }
-    LLVMTargetMachineRef codegen = host_machine();
-    g_tm = host_machine();
-    if (!codegen || !g_tm) {
+    LLVMTargetMachineRef codegen = wf_jit_host_machine(LLVMCodeGenLevelDefault);
+    if (!codegen) {
         g_init_error = wf_xstrdup("LLVM cannot target this host");
         return false;
     }
+    char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+    g_cpu = wf_xstrdup(cpu);
+    g_features = wf_xstrdup(features);
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
     LLVMOrcLLJITBuilderRef b = LLVMOrcCreateLLJITBuilder();
     LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(b, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(codegen));
     LLVMErrorRef e = LLVMOrcCreateLLJIT(&g_jit, b);
@@ -169,10 +153,27 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static double thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static const char *func_name(const wf_module *m, uint32_t fi)
 {
     return m->funcs[fi].name ? m->funcs[fi].name : "";
 }
+
+enum { UNIT_PENDING, UNIT_BUSY, UNIT_DONE };
+
+/* A module using a code, and how many workers are translating from it
+ * (it is not freed meanwhile). */
+typedef struct user {
+    struct user *next;
+    wf_module *m;
+    unsigned readers;
+} user;
 
 /* A module's native code in the JIT, shared by every module of this
  * process with the same bytes (the same key): its symbols are named after
@@ -181,253 +182,466 @@ typedef struct jit_code {
     struct jit_code *next;
     uint8_t key[WF_SHA256_LEN];
     bool keyed;                 /* key is a cache key (else a serial prefix) */
-    unsigned refs;
+    char prefix[40];
+    unsigned refs;              /* users and workers */
+    user *users;
     LLVMOrcResourceTrackerRef rt;
-    uint32_t ndef;
-    wf_word *entries;           /* per defined function, 0: left interpreted */
+    uint32_t ndef, nimports;
+    void **natives;             /* per defined function: f<i>, NULL: interpreted (wf_module.jit_natives) */
+    wf_word *entries;           /* per defined function: e<i>, 0: interpreted */
+    wf_jit_unit *units;
+    uint8_t *state;             /* per unit */
+    uint32_t nunits, npending, nbusy;
+    uint32_t ncompiled;         /* functions installed */
+    uint32_t nloaded;           /* units from the disk cache */
+    bool background;            /* its pending units are the background thread's */
 } jit_code;
 
 static jit_code *g_codes;
+static bool g_bg_started, g_exiting;
+static unsigned g_bg_busy;      /* the background thread is inside LLVM */
 
 static void report(const char *phase, uint32_t done, uint32_t total)
 {
     if (g_progress) g_progress(g_progress_ctx, phase, done, total);
 }
 
-/* Translate, verify and optimise m into an object file (*obj). */
-static wf_error *build_object(wf_module *m, const char *prefix, bool *compiled, uint32_t *ncompiled,
-                              LLVMMemoryBufferRef *obj)
+static char *unit_why(const wf_jit_unit *u)
 {
-    uint32_t ndef = m->nfuncs - m->nfunc_imports;
-    LLVMContextRef C = LLVMContextCreate();
-    LLVMModuleRef M = LLVMModuleCreateWithNameInContext(prefix, C);
-    char *triple = LLVMGetTargetMachineTriple(g_tm);
-    LLVMSetTarget(M, triple);
-    LLVMDisposeMessage(triple);
-    LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(g_tm);
-    LLVMSetModuleDataLayout(M, dl);
-    LLVMDisposeTargetData(dl);
-
-    char **why = wf_xcalloc(ndef + 1, sizeof *why);
-    report("translate", 0, ndef);
-    wf_jit_translate_module(m, C, M, prefix, compiled, why);
-    *ncompiled = 0;
-    for (uint32_t k = 0; k < ndef; k++) {
-        *ncompiled += compiled[k];
-        if (why[k] && g_verbose)
-            fprintf(stderr, "wasmfn: compiled tier: function %u %s stays interpreted: %s\n",
-                    m->nfunc_imports + k, func_name(m, m->nfunc_imports + k), why[k]);
-        free(why[k]);
-    }
-    free(why);
-    report("translate", ndef, ndef);
-
-    wf_error *err = NULL;
-    char *msg = NULL;
-    if (LLVMVerifyModule(M, LLVMReturnStatusAction, &msg)) {
-        err = wf_error_new(WF_ERR_INTERNAL, "invalid LLVM IR: %.300s", msg ? msg : "?");
-        if (g_verbose) LLVMDumpModule(M);
-    }
-    if (msg) LLVMDisposeMessage(msg);
-    /* For debugging the tier: WASMFN_JIT_DUMP=1 prints the module's IR
-     * before optimisation, =2 after. */
-    const char *dump = getenv("WASMFN_JIT_DUMP");
-    if (!err && dump && *dump == '1') LLVMDumpModule(M);
-    if (!err && *ncompiled) {
-        report("optimise", 0, 0);
-        char passes[32];
-        snprintf(passes, sizeof passes, "default<O%d>", g_opt_level);
-        LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-        LLVMErrorRef e = LLVMRunPasses(M, passes, g_tm, po);
-        LLVMDisposePassBuilderOptions(po);
-        if (e) {
-            char *s = take_message(e);
-            err = wf_error_new(WF_ERR_INTERNAL, "LLVM optimisation failed: %s", s);
-            free(s);
-        }
-        if (!err && dump && *dump == '2') LLVMDumpModule(M);
-    }
-    if (!err && *ncompiled) {
-        report("codegen", 0, 0);
-        char *e = NULL;
-        if (LLVMTargetMachineEmitToMemoryBuffer(g_tm, M, LLVMObjectFile, &e, obj)) {
-            err = wf_error_new(WF_ERR_INTERNAL, "LLVM code generation failed: %s", e ? e : "?");
-            *obj = NULL;
-        }
-        if (e) LLVMDisposeMessage(e);
-    }
-    LLVMDisposeModule(M);
-    LLVMContextDispose(C);
-    return err;
+    return wf_xasprintf("too big for the compiled tier (%u bytes of code)", u->bytes);
 }
 
-/* Add the object to the JIT and look its entries up. */
-static wf_error *link_object(const char *prefix, uint32_t nfunc_imports, uint32_t ndef, const bool *compiled,
-                             LLVMMemoryBufferRef obj, jit_code *c)
+/* Under g_lock: unit u's functions run natively in every module using c
+ * (addresses from the unit's table). */
+static void install_unit(jit_code *c, const wf_jit_unit *u, void *const *table)
 {
-    LLVMOrcResourceTrackerRef rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(g_jit));
-    LLVMErrorRef e = LLVMOrcLLJITAddObjectFileWithRT(g_jit, rt, obj);
-    wf_error *err = NULL;
+    for (uint32_t k = 0; k < u->count; k++) {
+        uint32_t d = u->funcs[k];
+        void *fn = table[2 * k], *entry = table[2 * k + 1];
+        if (!fn || !entry) continue;
+        c->entries[d] = (wf_word)entry;
+        __atomic_store_n(&c->natives[d], fn, __ATOMIC_RELEASE);
+        c->ncompiled++;
+        for (user *us = c->users; us; us = us->next)
+            wf_code_set_native(us->m->funcs[us->m->nfunc_imports + d].code, (wf_word)entry);
+    }
+}
+
+/* Add unit u's object to the JIT and find its table. */
+static wf_error *link_unit(jit_code *c, const wf_jit_unit *u, LLVMMemoryBufferRef obj, void *const **table)
+{
+    pthread_mutex_lock(&g_link_lock);
+    LLVMErrorRef e = LLVMOrcLLJITAddObjectFileWithRT(g_jit, c->rt, obj);
+    LLVMOrcExecutorAddress addr = 0;
+    if (!e) {
+        /* The lookup links the object. */
+        char name[64];
+        snprintf(name, sizeof name, "%su%u", c->prefix, u->funcs[0]);
+        e = LLVMOrcLLJITLookup(g_jit, &addr, name);
+    }
+    pthread_mutex_unlock(&g_link_lock);
     if (e) {
         char *s = take_message(e);
-        LLVMOrcReleaseResourceTracker(rt);
-        err = wf_error_new(WF_ERR_INTERNAL, "LLVM JIT: %s", s);
+        wf_error *err = wf_error_new(WF_ERR_INTERNAL, "LLVM JIT: %s", s);
         free(s);
         return err;
     }
-    /* The first lookup links the code. */
-    c->entries = wf_xcalloc(ndef + 1, sizeof *c->entries);
-    for (uint32_t k = 0; k < ndef && !err; k++) {
-        if (!compiled[k]) continue;
-        char name[64];
-        snprintf(name, sizeof name, "%se%u", prefix, nfunc_imports + k);
-        LLVMOrcExecutorAddress addr = 0;
-        e = LLVMOrcLLJITLookup(g_jit, &addr, name);
-        if (e) {
-            char *s = take_message(e);
-            err = wf_error_new(WF_ERR_INTERNAL, "LLVM JIT: %s", s);
-            free(s);
-        }
-        c->entries[k] = (wf_word)addr;
-    }
-    if (err) {
-        LLVMErrorRef e2 = LLVMOrcResourceTrackerRemove(rt);
-        if (e2) LLVMConsumeError(e2);
-        LLVMOrcReleaseResourceTracker(rt);
-        free(c->entries);
-        c->entries = NULL;
-        return err;
-    }
-    c->rt = rt;
-    c->ndef = ndef;
+    *table = (void *const *)(uintptr_t)addr;
     return NULL;
 }
 
-/* Install: each body's ENTER becomes JIT_ENTER with the entry in its
- * first operand. Nothing of m has run yet (it is being decoded), so no
- * interpreter reads these words meanwhile. Bodies are translated lazily
- * (code.h): translate each first, so that every way in (its words, or the
- * stub that translates) ends at JIT_ENTER. */
-static uint32_t install(wf_module *m, const jit_code *c)
+/* Unit u of c from the disk cache, linked; false when it is not there. */
+static bool load_cached(jit_code *c, const wf_jit_unit *u, void *const **table)
 {
-    const wf_word enter = (wf_word)wf_interp_labels()[WF_IOP_JIT_ENTER];
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < c->ndef; k++) {
-        if (!c->entries[k]) continue;
-        wf_error *te = NULL;
-        wf_word *w = (wf_word *)wf_code_translated(m->funcs[m->nfunc_imports + k].code, &te);
-        if (!w) {
-            wf_error_free(te);
-            continue;
-        }
-        w[1] = c->entries[k];
-        __atomic_store_n(&w[0], enter, __ATOMIC_RELEASE);
-        n++;
+    if (!c->keyed) return false;
+    uint8_t ukey[WF_SHA256_LEN];
+    wf_jit_cache_unit_key(c->key, u, ukey);
+    bool *compiled = wf_xcalloc(u->count + 1, sizeof *compiled);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    wf_jit_cache_status cs = wf_jit_cache_load(ukey, u->count, compiled, &bytes, &len);
+    free(compiled);
+    if (cs == WF_JIT_CACHE_BAD && g_verbose)
+        fprintf(stderr, "wasmfn: compiled tier: a damaged code cache entry is ignored and rebuilt\n");
+    if (cs != WF_JIT_CACHE_HIT) return false;
+    LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)bytes, len, c->prefix);
+    free(bytes);
+    wf_error *e = link_unit(c, u, obj, table);
+    if (e) {
+        if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: a cached unit: %s\n", e->message);
+        wf_error_free(e);
+        return false;
     }
+    return true;
+}
+
+typedef struct reading {
+    user *us;
+    bool done;
+} reading;
+
+/* The unit's translation no longer reads the module. */
+static void translated(void *ctx)
+{
+    reading *r = ctx;
+    if (r->done) return;
+    r->done = true;
+    pthread_mutex_lock(&g_lock);
+    r->us->readers--;
+    pthread_cond_broadcast(&g_cv);
+    pthread_mutex_unlock(&g_lock);
+}
+
+static void code_release(jit_code *c);
+
+/* How many of unit u's functions have run (their interpreter code is
+ * translated at the first call). */
+static uint32_t unit_heat(const jit_code *c, const wf_jit_unit *u)
+{
+    const wf_module *m = c->users->m;
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < u->count; k++)
+        n += wf_code_is_translated(m->funcs[m->nfunc_imports + u->funcs[k]].code);
     return n;
 }
 
-/* Under g_lock: m's code, from this process, the disk cache or a
- * compilation; installed. */
-static wf_error *compile_locked(wf_module *m)
+/* Under g_lock: take a pending unit of c and compile (or load) it, then
+ * install it; false when c has none or no module to read it from.
+ * hot: the unit with the most functions run so far first. */
+static bool work_one(jit_code *c, bool hot)
 {
-    /* WASMFN_JIT_VERBOSE=1: -v for the commands that have no -v. */
-    const char *ev = getenv("WASMFN_JIT_VERBOSE");
-    if (ev && *ev && *ev != '0') g_verbose = true;
-    if (!jit_ready())
-        return wf_error_new(WF_ERR_INTERNAL, "the LLVM JIT is unavailable: %s",
-                            g_init_error ? g_init_error : "unknown reason");
-    double t0 = now_ms();
+    if (!c->npending || !c->users) return false;
+    uint32_t pick = UINT32_MAX, best = 0;
+    for (uint32_t i = 0; i < c->nunits; i++) {
+        if (c->state[i] != UNIT_PENDING) continue;
+        if (!hot) {
+            pick = i;
+            break;
+        }
+        uint32_t h = unit_heat(c, &c->units[i]);
+        if (pick == UINT32_MAX || h > best) {
+            pick = i;
+            best = h;
+        }
+    }
+    const wf_jit_unit *u = &c->units[pick];
+    c->state[pick] = UNIT_BUSY;
+    c->npending--;
+    c->nbusy++;
+    c->refs++;
+    reading r = { .us = c->users, .done = false };
+    r.us->readers++;
+    wf_module *m = r.us->m;
+    bool verbose = g_verbose;
+    int opt = g_opt_level;
+    pthread_mutex_unlock(&g_lock);
+
+    void *const *table = NULL;
+    wf_error *err = NULL;
+    bool cached = load_cached(c, u, &table);
+    uint32_t ncompiled = 0;
+    if (cached) {
+        translated(&r);
+    } else {
+        bool *compiled = wf_xcalloc(u->count + 1, sizeof *compiled);
+        char **why = wf_xcalloc(u->count + 1, sizeof *why);
+        LLVMMemoryBufferRef obj = NULL;
+        double t0 = now_ms(), c0 = thread_cpu_ms();
+        err = wf_jit_build_unit(m, u, c->prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj);
+        translated(&r);
+        if (getenv("WASMFN_JIT_TRACE"))
+            fprintf(stderr, "wasmfn: compiled tier: unit of %u functions from %u (%u bytes, level %d): %.0f ms, %.0f ms CPU\n",
+                    u->count, u->funcs[0], u->bytes, u->level, now_ms() - t0, thread_cpu_ms() - c0);
+        for (uint32_t k = 0; k < u->count; k++) {
+            if (why[k] && verbose)
+                fprintf(stderr, "wasmfn: compiled tier: %s\n", why[k]);
+            free(why[k]);
+        }
+        free(why);
+        if (!err && c->keyed) {
+            uint8_t ukey[WF_SHA256_LEN];
+            wf_jit_cache_unit_key(c->key, u, ukey);
+            wf_error *se = wf_jit_cache_store(ukey, u->count, compiled, (const uint8_t *)LLVMGetBufferStart(obj),
+                                              LLVMGetBufferSize(obj));
+            if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
+            wf_error_free(se);
+        }
+        free(compiled);
+        if (!err) err = link_unit(c, u, obj, &table);
+        else if (obj) LLVMDisposeMemoryBuffer(obj);
+    }
+    if (err) {
+        fprintf(stderr, "wasmfn: compiled tier: %u functions from %u on stay interpreted: %s\n", u->count,
+                c->nimports + u->funcs[0], err->message);
+        wf_error_free(err);
+    }
+
+    pthread_mutex_lock(&g_lock);
+    if (table) install_unit(c, u, table);
+    if (cached) c->nloaded++;
+    c->state[pick] = UNIT_DONE;
+    c->nbusy--;
+    pthread_cond_broadcast(&g_cv);
+    code_release(c);
+    return true;
+}
+
+/* Under g_lock: drop a reference; the last one frees c's code. */
+static void code_release(jit_code *c)
+{
+    if (--c->refs) return;
+    for (jit_code **p = &g_codes; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    if (c->rt) {
+        pthread_mutex_lock(&g_link_lock);
+        LLVMErrorRef e = LLVMOrcResourceTrackerRemove(c->rt);
+        if (e) LLVMConsumeError(e);
+        LLVMOrcReleaseResourceTracker(c->rt);
+        pthread_mutex_unlock(&g_link_lock);
+    }
+    free(c->natives);
+    free(c->entries);
+    wf_jit_units_free(c->units, c->nunits);
+    free(c->state);
+    free(c);
+}
+
+/* The background thread of the auto tier: the pending units of every
+ * code marked background, hottest first, one at a time. */
+static void *background(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&g_lock);
+    for (;;) {
+        jit_code *c = NULL;
+        if (!g_exiting)
+            for (c = g_codes; c; c = c->next)
+                if (c->background && c->npending && c->users) break;
+        if (!c) {
+            pthread_cond_wait(&g_cv, &g_lock);
+            continue;
+        }
+        g_bg_busy++;
+        work_one(c, true);  /* unlocks and locks again */
+        g_bg_busy--;
+        pthread_cond_broadcast(&g_cv);
+    }
+    return NULL;
+}
+
+/* At exit: LLVM's static objects are destroyed after this runs (they
+ * were made before it was registered); the background thread must not be
+ * inside LLVM then. It takes no other unit; when it is inside one, the
+ * process ends here, after flushing its streams, with the status exit was
+ * given: waiting for the unit would make a short run as slow as the
+ * compilation it did not need. (A cache entry being written is a
+ * temporary file, never a partial entry.) */
+static void stop_background(int status, void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&g_lock);
+    g_exiting = true;
+    bool busy = g_bg_busy > 0;
+    pthread_mutex_unlock(&g_lock);
+    if (busy) {
+        fflush(NULL);
+        _exit(status);
+    }
+}
+
+/* Under g_lock. */
+static void start_background(void)
+{
+    if (g_bg_started) return;
+    pthread_t th;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    if (!pthread_create(&th, &a, background, NULL)) {
+        g_bg_started = true;
+        on_exit(stop_background, NULL);
+    }
+    pthread_attr_destroy(&a);
+}
+
+typedef struct helper_arg {
+    jit_code *c;
+} helper_arg;
+
+static void *compile_helper(void *arg)
+{
+    jit_code *c = ((helper_arg *)arg)->c;
+    pthread_mutex_lock(&g_lock);
+    while (work_one(c, false)) {}
+    pthread_mutex_unlock(&g_lock);
+    return NULL;
+}
+
+static unsigned cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+/* Under g_lock: the code for m's bytes, made (its units pending) or
+ * shared; m is one of its users. */
+static jit_code *attach(wf_module *m, const char **how)
+{
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
     uint8_t key[WF_SHA256_LEN];
     bool keyed = wf_jit_cache_key(m, g_cpu, g_features, g_opt_level, key);
-    char prefix[40];
-    if (keyed) {
-        snprintf(prefix, sizeof prefix, "w");
-        for (int i = 0; i < 12; i++) snprintf(prefix + 1 + 2 * i, 3, "%02x", key[i]);
-        strcat(prefix, "_");
-    } else {
-        snprintf(prefix, sizeof prefix, "w%u_", ++g_serial);
-    }
-    const char *how = "compiled";
     jit_code *c = NULL;
     if (keyed)
         for (c = g_codes; c; c = c->next)
             if (c->keyed && !memcmp(c->key, key, sizeof key) && c->ndef == ndef) break;
-    wf_error *err = NULL;
-    if (c) {
-        how = "shared with an equal module";
-    } else {
+    *how = c ? "shared with an equal module" : NULL;
+    if (!c) {
         c = wf_xcalloc(1, sizeof *c);
         memcpy(c->key, key, sizeof key);
         c->keyed = keyed;
-        bool *compiled = wf_xcalloc(ndef + 1, sizeof *compiled);
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        wf_jit_cache_status cs = keyed ? wf_jit_cache_load(key, ndef, compiled, &bytes, &len) : WF_JIT_CACHE_OFF;
-        LLVMMemoryBufferRef obj = NULL;
-        uint32_t ncompiled = 0;
-        if (cs == WF_JIT_CACHE_HIT) {
-            how = "loaded from the code cache";
-            for (uint32_t k = 0; k < ndef; k++) ncompiled += compiled[k];
-            if (ncompiled) obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)bytes, len, prefix);
-            free(bytes);
+        if (keyed) {
+            snprintf(c->prefix, sizeof c->prefix, "w");
+            for (int i = 0; i < 12; i++) snprintf(c->prefix + 1 + 2 * i, 3, "%02x", key[i]);
+            strcat(c->prefix, "_");
         } else {
-            if (cs == WF_JIT_CACHE_BAD && g_verbose)
-                fprintf(stderr, "wasmfn: compiled tier: a damaged code cache entry is ignored and rebuilt\n");
-            memset(compiled, 0, ndef * sizeof *compiled);
-            err = build_object(m, prefix, compiled, &ncompiled, &obj);
-            if (!err && keyed) {
-                wf_error *se = wf_jit_cache_store(key, ndef, compiled,
-                                                  obj ? (const uint8_t *)LLVMGetBufferStart(obj) : NULL,
-                                                  obj ? LLVMGetBufferSize(obj) : 0);
-                if (se && g_verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
-                wf_error_free(se);
-            }
+            snprintf(c->prefix, sizeof c->prefix, "w%u_", ++g_serial);
         }
-        if (!err && obj) err = link_object(prefix, m->nfunc_imports, ndef, compiled, obj, c);
-        else if (obj) LLVMDisposeMemoryBuffer(obj);
-        free(compiled);
-        if (err || !ncompiled) {
-            free(c);
-            if (!err) report(cs == WF_JIT_CACHE_HIT ? "loaded" : "compiled", 0, ndef);
-            if (!err && g_verbose)
-                fprintf(stderr, "wasmfn: compiled tier: 0 of %u functions compiled\n", ndef);
-            return err;
+        c->ndef = ndef;
+        c->nimports = m->nfunc_imports;
+        c->natives = wf_xcalloc(ndef + 1, sizeof *c->natives);
+        c->entries = wf_xcalloc(ndef + 1, sizeof *c->entries);
+        c->nunits = wf_jit_partition(m, &c->units);
+        c->state = wf_xcalloc(c->nunits + 1, 1);
+        c->rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(g_jit));
+        for (uint32_t i = 0; i < c->nunits; i++) {
+            if (c->units[i].level == WF_JIT_LEVEL_NONE) {
+                c->state[i] = UNIT_DONE;
+                if (g_verbose) {
+                    char *why = unit_why(&c->units[i]);
+                    uint32_t fi = m->nfunc_imports + c->units[i].funcs[0];
+                    fprintf(stderr, "wasmfn: compiled tier: function %u %s stays interpreted: %s\n", fi,
+                            func_name(m, fi), why);
+                    free(why);
+                }
+            } else {
+                c->npending++;
+            }
         }
         c->next = g_codes;
         g_codes = c;
     }
+    user *us = wf_xcalloc(1, sizeof *us);
+    us->m = m;
+    us->next = c->users;
+    c->users = us;
     c->refs++;
-    uint32_t n = install(m, c);
-    jit_module *jm = wf_xcalloc(1, sizeof *jm);
-    jm->code = c;
-    jm->stats.ndefined = ndef;
-    jm->stats.ncompiled = n;
-    jm->stats.ms = now_ms() - t0;
-    jm->stats.cached = strcmp(how, "compiled") != 0;
-    m->jit = jm;
-    report(jm->stats.cached ? "loaded" : "compiled", n, ndef);
-    if (g_verbose)
-        fprintf(stderr, "wasmfn: compiled tier: %u of %u functions %s in %.1f ms\n", n, ndef, how,
-                jm->stats.ms);
-    return NULL;
+    m->jit_natives = c->natives;
+    /* What is compiled already runs natively in m too. */
+    for (uint32_t d = 0; d < ndef; d++)
+        if (c->entries[d]) wf_code_set_native(m->funcs[m->nfunc_imports + d].code, c->entries[d]);
+    return c;
+}
+
+/* Under g_lock: every unit of c that the disk cache has, installed now. */
+static void load_cached_units(jit_code *c)
+{
+    for (uint32_t i = 0; i < c->nunits; i++) {
+        if (c->state[i] != UNIT_PENDING) continue;
+        c->state[i] = UNIT_BUSY;
+        c->npending--;
+        c->nbusy++;
+        pthread_mutex_unlock(&g_lock);
+        void *const *table = NULL;
+        bool hit = load_cached(c, &c->units[i], &table);
+        pthread_mutex_lock(&g_lock);
+        c->nbusy--;
+        if (hit) {
+            install_unit(c, &c->units[i], table);
+            c->state[i] = UNIT_DONE;
+            c->nloaded++;
+        } else {
+            c->state[i] = UNIT_PENDING;
+            c->npending++;
+        }
+    }
+    pthread_cond_broadcast(&g_cv);
 }
 
 wf_error *wf_jit_compile_module(wf_module *m)
 {
     if (m->jit || m->nfuncs == m->nfunc_imports) return NULL;
+    /* WASMFN_JIT_VERBOSE=1: -v for the commands that have no -v. */
+    const char *ev = getenv("WASMFN_JIT_VERBOSE");
+    if (ev && *ev && *ev != '0') g_verbose = true;
     pthread_mutex_lock(&g_lock);
-    wf_error *e = compile_locked(m);
+    if (!jit_ready()) {
+        pthread_mutex_unlock(&g_lock);
+        return wf_error_new(WF_ERR_INTERNAL, "the LLVM JIT is unavailable: %s",
+                            g_init_error ? g_init_error : "unknown reason");
+    }
+    double t0 = now_ms();
+    uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    report("translate", 0, ndef);
+    const char *how;
+    jit_code *c = attach(m, &how);
+    jit_module *jm = wf_xcalloc(1, sizeof *jm);
+    jm->code = c;
+    jm->stats.ndefined = ndef;
+    m->jit = jm;
+    if (!how) load_cached_units(c);
+    if (g_tier == WF_TIER_AUTO) {
+        /* The rest in the background. */
+        if (c->npending) {
+            c->background = true;
+            start_background();
+            pthread_cond_broadcast(&g_cv);
+        }
+    } else {
+        /* Everything before m runs: this thread and one helper per other
+         * CPU; units the background thread took are waited for. */
+        unsigned nhelpers = WF_MIN(cpu_count(), c->npending) - (c->npending > 0);
+        pthread_t th[64];
+        helper_arg ha = { c };
+        unsigned started = 0;
+        for (unsigned i = 0; i < nhelpers && i < 64; i++)
+            if (!pthread_create(&th[started], NULL, compile_helper, &ha)) started++;
+        uint32_t total = c->nunits;
+        while (work_one(c, false)) report("units", total - c->npending - c->nbusy, total);
+        while (c->nbusy) pthread_cond_wait(&g_cv, &g_lock);
+        pthread_mutex_unlock(&g_lock);
+        for (unsigned i = 0; i < started; i++) pthread_join(th[i], NULL);
+        pthread_mutex_lock(&g_lock);
+    }
+    bool all_cached = c->nloaded == c->nunits;
+    if (!how) how = all_cached ? "loaded from the code cache" : g_tier == WF_TIER_AUTO ? "loaded" : "compiled";
+    jm->stats.ncompiled = c->ncompiled;
+    jm->stats.ms = now_ms() - t0;
+    jm->stats.cached = all_cached || strcmp(how, "compiled") != 0;
+    report(all_cached ? "loaded" : "compiled", c->ncompiled, ndef);
+    if (g_verbose) {
+        if (g_tier == WF_TIER_AUTO)
+            fprintf(stderr, "wasmfn: compiled tier: %u of %u functions %s in %.1f ms, %u units in the background\n",
+                    c->ncompiled, ndef, how, jm->stats.ms, c->npending);
+        else
+            fprintf(stderr, "wasmfn: compiled tier: %u of %u functions %s in %.1f ms\n", c->ncompiled, ndef, how,
+                    jm->stats.ms);
+    }
     pthread_mutex_unlock(&g_lock);
-    return e;
+    return NULL;
 }
 
 bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out)
 {
     const jit_module *jm = m->jit;
     if (!jm) return false;
+    pthread_mutex_lock(&g_lock);
     *out = jm->stats;
+    out->ncompiled = jm->code->ncompiled;
+    out->pending = jm->code->npending + jm->code->nbusy;
+    pthread_mutex_unlock(&g_lock);
     return true;
 }
 
@@ -445,19 +659,16 @@ void wf_jit_module_free(wf_module *m)
     if (!jm) return;
     pthread_mutex_lock(&g_lock);
     jit_code *c = jm->code;
-    if (--c->refs == 0) {
-        for (jit_code **p = &g_codes; *p; p = &(*p)->next)
-            if (*p == c) {
-                *p = c->next;
-                break;
-            }
-        LLVMErrorRef e = LLVMOrcResourceTrackerRemove(c->rt);
-        if (e) LLVMConsumeError(e);
-        LLVMOrcReleaseResourceTracker(c->rt);
-        free(c->entries);
-        free(c);
-    }
+    user **p = &c->users;
+    while (*p && (*p)->m != m) p = &(*p)->next;
+    user *us = *p;
+    /* A worker translating from m finishes first. */
+    while (us->readers) pthread_cond_wait(&g_cv, &g_lock);
+    *p = us->next;
+    free(us);
+    code_release(c);
     pthread_mutex_unlock(&g_lock);
     free(jm);
     m->jit = NULL;
+    m->jit_natives = NULL;
 }

@@ -8,8 +8,10 @@
  *   results f<i>(wf_thread *t, wf_instance *inst, uint8_t *mem_base, params...)
  * with results void, one value or a struct of them (multi-value); i32 and
  * i64 as LLVM integers, f32/f64 as floats, references as pointers (a
- * funcref is a wf_func *). Calls within the module are direct native calls;
- * everything else goes through the helpers below. Each compiled function
+ * funcref is a wf_func *). Calls within a unit of compilation (unit.c)
+ * are direct native calls, calls to the module's other functions go
+ * through wf_module.jit_natives while they are compiled; everything else
+ * goes through the helpers below. Each compiled function
  * also gets an entry e<i> of the wf_jit_entry_fn shape (interp.h) that
  * moves its arguments and results between slots and registers.
  */
@@ -97,23 +99,64 @@ typedef enum { WF_JIT_CACHE_OFF, WF_JIT_CACHE_MISS, WF_JIT_CACHE_BAD, WF_JIT_CAC
 /* m's cache key; false when there can be no cache entry (no build id). */
 bool wf_jit_cache_key(const wf_module *m, const char *cpu, const char *features, int opt_level,
                       uint8_t key[WF_SHA256_LEN]);
+struct wf_jit_unit;
+/* The key of unit u of the module with key module_key. */
+void wf_jit_cache_unit_key(const uint8_t module_key[WF_SHA256_LEN], const struct wf_jit_unit *u,
+                           uint8_t key[WF_SHA256_LEN]);
 /* HIT: *obj (malloc'd, *objlen bytes) and compiled[0..nfuncs) from the
  * entry of key. BAD: an entry is there but damaged or of another format. */
 wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, bool *compiled,
                                       uint8_t **obj, size_t *objlen);
-/* Write the entry of key atomically (temporary file, rename). */
+/* The cache's size cap in bytes ($WASMFN_CACHE_MAX_MB, default 1 GiB). */
+uint64_t wf_jit_cache_max_bytes(void);
+/* Over max bytes of entries in dir: delete the least recently used. */
+void wf_jit_cache_trim(const char *dir, uint64_t max);
+/* Write the entry of key atomically (temporary file, rename), then trim
+ * the cache to its cap. */
 wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const bool *compiled,
                              const uint8_t *obj, size_t objlen);
 
-/* ---- translate.c --------------------------------------------------------- */
+/* ---- unit.c: units of compilation ------------------------------------------ */
 #include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 
-/* Translate every defined function of m into M (made in C): f<i> and, for
- * each function that compiled, e<i>, named with prefix (unique per module
- * in the JIT). compiled[i - m->nfunc_imports] tells which did; a function
- * that did not gets a stub f<i> that calls it through the helpers, and
- * why[i - nfunc_imports] a malloc'd reason. */
-void wf_jit_translate_module(const wf_module *m, LLVMContextRef C, LLVMModuleRef M,
-                             const char *prefix, bool *compiled, char **why);
+enum { WF_JIT_LEVEL_FULL, WF_JIT_LEVEL_CHEAP, WF_JIT_LEVEL_NONE };
+
+/* Defined functions funcs[0..count) (counted from the first defined
+ * function, ascending), bytes of wasm code, compiled at level (NONE: left
+ * interpreted, too big). */
+typedef struct wf_jit_unit {
+    uint32_t *funcs;
+    uint32_t count, bytes;
+    int level;
+} wf_jit_unit;
+
+/* m's units (*out malloc'd, with wf_jit_units_free); their number. */
+uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out);
+void wf_jit_units_free(wf_jit_unit *u, uint32_t n);
+/* A target machine for this host's CPU and features. */
+LLVMTargetMachineRef wf_jit_host_machine(LLVMCodeGenOptLevel level);
+/* Unit u of m as an object file (*obj); translated(ctx) is called once m
+ * is no longer read (the rest runs on LLVM's copy). compiled and why as
+ * for wf_jit_translate_unit; *ncompiled counts the compiled functions. */
+wf_error *wf_jit_build_unit(const wf_module *m, const wf_jit_unit *u, const char *prefix, int opt_level,
+                            bool verbose, void (*translated)(void *), void *ctx, bool *compiled,
+                            char **why, uint32_t *ncompiled, LLVMMemoryBufferRef *obj);
+/* (why[k] then reads "function N NAME stays interpreted: reason".) */
+
+/* ---- translate.c --------------------------------------------------------- */
+
+/* Translate the defined functions funcs[0..count) (counted from the
+ * first defined function, ascending) of m into M (made in C), one unit of
+ * compilation: f<i> for each, and for each that compiled an entry e<i>;
+ * symbols named with prefix (unique per module in the JIT). Calls within
+ * the unit are direct; calls to other functions of the module go through
+ * wf_module.jit_natives (NULL entry: not compiled yet, through the
+ * helpers). The unit exports one table, <prefix>u<funcs[0]>: per function
+ * the addresses of f<i> and e<i>, NULL for one left interpreted.
+ * compiled[k] tells which did; for one that did not, why[k] a malloc'd
+ * reason. */
+void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
+                           const uint32_t *funcs, uint32_t count, bool *compiled, char **why);
 
 #endif

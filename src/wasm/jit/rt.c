@@ -72,10 +72,10 @@ static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *sl
         t->in_wasm = 0;
         err = f->host(&c, f->env, slots);
         t->in_wasm = 1;
-    } else if (__atomic_load_n(&f->code->words, __ATOMIC_ACQUIRE)[0] ==
+    } else if (__atomic_load_n(&__atomic_load_n(&f->code->words, __ATOMIC_ACQUIRE)[0], __ATOMIC_ACQUIRE) ==
                (wf_word)wf_interp_labels()[WF_IOP_JIT_ENTER]) {
         t->mem = memory0(f->inst);
-        ((wf_jit_entry_fn)f->code->words[1])(t, f->inst, slots);
+        ((wf_jit_entry_fn)f->code->words[5])(t, f->inst, slots);
     } else {
         /* Interpreted: a frame on the value stack above everything in use,
          * as a nested call of the interpreter would get. */

@@ -19,6 +19,13 @@
  * volatile: LLVM keeps each one and their order (access_observable). Interrupts are checked at function entries and loop headers,
  * the native stack at function entries.
  *
+ * A module is translated in units (unit.c): calls to a function of the
+ * unit are direct; calls to another defined function load its native
+ * entry from wf_module.jit_natives (atomically: it is set when that
+ * function's unit is installed, maybe while this code runs) and go
+ * through wf_jit_rt_call while it is NULL. call_indirect and call_ref do
+ * the same for a callee of the same instance.
+ *
  * What the tier does not translate (a v128 value, an unsupported tail
  * call, an unknown opcode) makes the function fail here: it stays
  * interpreted and callers reach it through a stub calling wf_jit_rt_call.
@@ -54,8 +61,7 @@ typedef struct tmod {
     LLVMBuilderRef B;
     LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vd;
     LLVMTypeRef *fty;               /* per function index: native type (NULL: v128) */
-    LLVMValueRef *fn;               /* per function index: native function (defined only) */
-    LLVMValueRef natives;           /* [ndefined x ptr]: the defined functions */
+    LLVMValueRef *fn;               /* per function index: native function (this unit's only) */
     LLVMValueRef rt[WF_JIT_RT_COUNT_];
     LLVMTypeRef rt_ty[WF_JIT_RT_COUNT_];
 } tmod;
@@ -69,6 +75,7 @@ typedef struct tfn {
     LLVMBasicBlockRef allocas;      /* the entry block: allocas only, then a branch */
     LLVMBuilderRef AB;              /* positioned in allocas */
     LLVMValueRef callbuf;           /* placeholder for the slots buffer of helper calls */
+    LLVMValueRef natives;           /* the module's wf_module.jit_natives, loaded at entry */
     uint32_t callbuf_slots;
     LLVMValueRef *locals;
     LLVMTypeRef *local_ty;
@@ -137,6 +144,14 @@ static LLVMValueRef at(tfn *f, LLVMValueRef base, uint64_t off)
     if (!off) return base;
     LLVMValueRef idx = k64(f->tm, off);
     return LLVMBuildInBoundsGEP2(f->tm->B, f->tm->i8, base, &idx, 1, "");
+}
+
+/* The same with builder b. */
+static LLVMValueRef at_in(tfn *f, LLVMBuilderRef b, LLVMValueRef base, uint64_t off)
+{
+    if (!off) return base;
+    LLVMValueRef idx = k64(f->tm, off);
+    return LLVMBuildInBoundsGEP2(b, f->tm->i8, base, &idx, 1, "");
 }
 
 static LLVMValueRef load_at(tfn *f, LLVMTypeRef ty, LLVMValueRef base, uint64_t off)
@@ -573,6 +588,33 @@ static bool same_native(tfn *f, const wf_functype *ft)
     return native_type(f->tm, ft) == native_type(f->tm, f->ft);
 }
 
+static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const wf_functype *ft, int helper,
+                           LLVMValueRef arg3, bool tail);
+
+/* The module's table of native functions (wf_module.jit_natives), loaded
+ * once in the entry block on first use. */
+static LLVMValueRef natives(tfn *f)
+{
+    tmod *tm = f->tm;
+    if (!f->natives) {
+        LLVMValueRef mod = LLVMBuildLoad2(f->AB, tm->ptr, at_in(f, f->AB, f->inst, offsetof(wf_instance, module)), "");
+        f->natives = LLVMBuildLoad2(f->AB, tm->ptr, at_in(f, f->AB, mod, offsetof(wf_module, jit_natives)), "natives");
+    }
+    return f->natives;
+}
+
+/* natives[k]: another thread may install the entry while this code runs
+ * (jit.c): an atomic (unordered) load, NULL until then. */
+static LLVMValueRef native_entry(tfn *f, LLVMValueRef k)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef p = LLVMBuildInBoundsGEP2(tm->B, tm->ptr, natives(f), &k, 1, "");
+    LLVMValueRef v = LLVMBuildLoad2(tm->B, tm->ptr, p, "");
+    LLVMSetOrdering(v, LLVMAtomicOrderingUnordered);
+    LLVMSetAlignment(v, 8);
+    return v;
+}
+
 static bool op_call(tfn *f, uint32_t fi, bool tail)
 {
     tmod *tm = f->tm;
@@ -585,6 +627,13 @@ static bool op_call(tfn *f, uint32_t fi, bool tail)
         return true;
     }
     if (tail && !same_native(f, ft)) FAIL(f, "return_call to a function of another signature");
+    if (!tm->fn[fi]) {
+        /* Another unit's function: natively once it is compiled, else
+         * through the helper. */
+        LLVMValueRef fp = native_entry(f, k64(tm, fi - m->nfunc_imports));
+        return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, WF_JIT_RT_wf_jit_rt_call,
+                              k32(tm, fi), tail);
+    }
     LLVMValueRef args[3 + ft->nparams];
     pop_args(f, ft->nparams, args);
     LLVMValueRef call = LLVMBuildCall2(tm->B, tm->fty[fi], tm->fn[fi], args, 3 + ft->nparams, "");
@@ -602,28 +651,21 @@ static bool op_call(tfn *f, uint32_t fi, bool tail)
     return true;
 }
 
-/* A call to the wf_func * callee of type ft (checked): natively when it is
- * a function of this instance, else through wf_jit_rt_call_ref. */
-static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, bool tail)
+/* A call of type ft: natively to fp where `native` holds, else through
+ * the helper (wf_jit_rt_call or wf_jit_rt_call_ref, with arg3). */
+static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const wf_functype *ft, int helper,
+                           LLVMValueRef arg3, bool tail)
 {
     tmod *tm = f->tm;
     LLVMTypeRef nty = native_type(tm, ft);
-    if (!nty) FAIL(f, "an indirect call with v128 values");
-    if (tail && !same_native(f, ft)) FAIL(f, "a tail call to a function of another signature");
     uint32_t np = ft->nparams, nr = ft->nresults;
     LLVMValueRef args[3 + np];
     pop_args(f, np, args);
-    LLVMValueRef finst = load_at(f, tm->ptr, callee, offsetof(wf_func, inst));
-    LLVMBasicBlockRef fast = new_block(f, "local"), slow = new_block(f, "far"),
+    LLVMBasicBlockRef fast = new_block(f, "native"), slow = new_block(f, "helper"),
                       join = new_block(f, "called");
-    LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, finst, f->inst, ""), fast, slow);
+    LLVMBuildCondBr(tm->B, native, fast, slow);
 
     LLVMPositionBuilderAtEnd(tm->B, fast);
-    LLVMValueRef idx = load_at(f, tm->i32, callee, offsetof(wf_func, index));
-    idx = LLVMBuildSub(tm->B, idx, k32(tm, tm->m->nfunc_imports), "");
-    idx = LLVMBuildZExt(tm->B, idx, tm->i64, "");
-    LLVMValueRef fp = LLVMBuildLoad2(tm->B, tm->ptr,
-                                     LLVMBuildInBoundsGEP2(tm->B, tm->ptr, tm->natives, &idx, 1, ""), "");
     LLVMValueRef fres = LLVMBuildCall2(tm->B, nty, fp, args, 3 + np, "");
     if (!tail) LLVMSetTailCallKind(fres, LLVMTailCallKindNoTail);
     if (tail) {
@@ -637,7 +679,7 @@ static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, boo
 
     LLVMPositionBuilderAtEnd(tm->B, slow);
     for (uint32_t i = 0; i < np; i++) push(f, args[3 + i]);
-    slots_call(f, ft, WF_JIT_RT_wf_jit_rt_call_ref, callee);
+    slots_call(f, ft, helper, arg3);
     LLVMValueRef sres[nr + 1];
     for (uint32_t i = nr; i-- > 0;) sres[i] = pop(f);
     if (tail) {
@@ -670,6 +712,31 @@ static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, boo
         push(f, phi);
     }
     return true;
+}
+
+/* A call to the wf_func * callee of type ft (checked): natively when it is
+ * a compiled function of this instance, else through wf_jit_rt_call_ref. */
+static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, bool tail)
+{
+    tmod *tm = f->tm;
+    if (!native_type(tm, ft)) FAIL(f, "an indirect call with v128 values");
+    if (tail && !same_native(f, ft)) FAIL(f, "a tail call to a function of another signature");
+    LLVMValueRef finst = load_at(f, tm->ptr, callee, offsetof(wf_func, inst));
+    LLVMBasicBlockRef local = new_block(f, "local"), decided = new_block(f, "decided");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(tm->B);
+    LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntEQ, finst, f->inst, ""), local, decided);
+    LLVMPositionBuilderAtEnd(tm->B, local);
+    LLVMValueRef idx = load_at(f, tm->i32, callee, offsetof(wf_func, index));
+    idx = LLVMBuildSub(tm->B, idx, k32(tm, tm->m->nfunc_imports), "");
+    LLVMValueRef fp_local = native_entry(f, LLVMBuildZExt(tm->B, idx, tm->i64, ""));
+    LLVMBuildBr(tm->B, decided);
+    LLVMPositionBuilderAtEnd(tm->B, decided);
+    LLVMValueRef fp = LLVMBuildPhi(tm->B, tm->ptr, "");
+    LLVMValueRef vals[2] = { LLVMConstNull(tm->ptr), fp_local };
+    LLVMBasicBlockRef bbs[2] = { from, local };
+    LLVMAddIncoming(fp, vals, bbs, 2);
+    return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, WF_JIT_RT_wf_jit_rt_call_ref, callee,
+                          tail);
 }
 
 static bool op_call_indirect(tfn *f, bool tail)
@@ -1487,11 +1554,12 @@ static void build_stub(tmod *tm, uint32_t fi)
 }
 
 /* e<i>: the wf_jit_entry_fn of f<i>. */
-static void build_entry(tmod *tm, uint32_t fi, const char *name)
+static LLVMValueRef build_entry(tmod *tm, uint32_t fi, const char *name)
 {
     const wf_functype *ft = tm->m->funcs[fi].type;
     LLVMTypeRef ps[3] = { tm->ptr, tm->ptr, tm->ptr };
     LLVMValueRef e = LLVMAddFunction(tm->M, name, LLVMFunctionType(tm->vd, ps, 3, 0));
+    LLVMSetLinkage(e, LLVMInternalLinkage);
     tfn f;
     memset(&f, 0, sizeof f);
     f.tm = tm;
@@ -1516,6 +1584,7 @@ static void build_entry(tmod *tm, uint32_t fi, const char *name)
         to_slot(&f, v, slot_ptr(&f, fp, i));
     }
     LLVMBuildRetVoid(tm->B);
+    return e;
 }
 
 static void declare_helpers(tmod *tm)
@@ -1549,8 +1618,8 @@ static void declare_helpers(tmod *tm)
     }
 }
 
-void wf_jit_translate_module(const wf_module *m, LLVMContextRef C, LLVMModuleRef M,
-                             const char *prefix, bool *compiled, char **why)
+void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
+                           const uint32_t *funcs, uint32_t count, bool *compiled, char **why)
 {
     tmod tm;
     memset(&tm, 0, sizeof tm);
@@ -1569,36 +1638,26 @@ void wf_jit_translate_module(const wf_module *m, LLVMContextRef C, LLVMModuleRef
     tm.vd = LLVMVoidTypeInContext(C);
     declare_helpers(&tm);
 
-    uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    /* Native types of every function; bodies of this unit's only. */
     tm.fty = wf_xcalloc(m->nfuncs + 1, sizeof *tm.fty);
     tm.fn = wf_xcalloc(m->nfuncs + 1, sizeof *tm.fn);
     char name[96];
-    for (uint32_t i = 0; i < m->nfuncs; i++) {
-        tm.fty[i] = native_type(&tm, m->funcs[i].type);
-        if (i < m->nfunc_imports) continue;
-        snprintf(name, sizeof name, "%sf%u", prefix, i);
-        LLVMTypeRef ty = tm.fty[i] ? tm.fty[i] : LLVMFunctionType(tm.vd, NULL, 0, 0);
-        tm.fn[i] = LLVMAddFunction(M, name, ty);
-        LLVMSetLinkage(tm.fn[i], LLVMInternalLinkage);
+    for (uint32_t i = 0; i < m->nfuncs; i++) tm.fty[i] = native_type(&tm, m->funcs[i].type);
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t fi = m->nfunc_imports + funcs[k];
+        snprintf(name, sizeof name, "%sf%u", prefix, fi);
+        LLVMTypeRef ty = tm.fty[fi] ? tm.fty[fi] : LLVMFunctionType(tm.vd, NULL, 0, 0);
+        tm.fn[fi] = LLVMAddFunction(M, name, ty);
+        LLVMSetLinkage(tm.fn[fi], LLVMInternalLinkage);
     }
-    /* The table of this module's functions, for calls through references. */
-    LLVMTypeRef arr_ty = LLVMArrayType2(tm.ptr, ndef);
-    snprintf(name, sizeof name, "%snatives", prefix);
-    tm.natives = LLVMAddGlobal(M, arr_ty, name);
-    LLVMValueRef *elems = wf_xcalloc(ndef + 1, sizeof *elems);
-    for (uint32_t i = 0; i < ndef; i++) elems[i] = tm.fn[m->nfunc_imports + i];
-    LLVMSetInitializer(tm.natives, LLVMConstArray2(tm.ptr, elems, ndef));
-    LLVMSetGlobalConstant(tm.natives, 1);
-    LLVMSetLinkage(tm.natives, LLVMInternalLinkage);
-    free(elems);
 
-    for (uint32_t k = 0; k < ndef; k++) {
-        uint32_t fi = m->nfunc_imports + k;
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t fi = m->nfunc_imports + funcs[k];
         compiled[k] = false;
         why[k] = NULL;
         if (!tm.fty[fi]) {
-            /* A placeholder body: its natives entry is never called, as
-             * only calls of a matching native type go through it. */
+            /* A placeholder body, never called: the unit's table has no
+             * entry for it. */
             why[k] = wf_xstrdup("v128 values are not compiled");
             LLVMPositionBuilderAtEnd(tm.B, LLVMAppendBasicBlockInContext(C, tm.fn[fi], "none"));
             LLVMBuildUnreachable(tm.B);
@@ -1622,11 +1681,22 @@ void wf_jit_translate_module(const wf_module *m, LLVMContextRef C, LLVMModuleRef
         while ((bb = LLVMGetFirstBasicBlock(tm.fn[fi]))) LLVMDeleteBasicBlock(bb);
         build_stub(&tm, fi);
     }
-    for (uint32_t k = 0; k < ndef; k++) {
+    /* The unit's table: per function, f<i> and e<i>, NULL for one left
+     * interpreted. */
+    LLVMValueRef *elems = wf_xcalloc(2 * (size_t)count + 1, sizeof *elems);
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t fi = m->nfunc_imports + funcs[k];
+        elems[2 * k] = elems[2 * k + 1] = LLVMConstNull(tm.ptr);
         if (!compiled[k]) continue;
-        snprintf(name, sizeof name, "%se%u", prefix, m->nfunc_imports + k);
-        build_entry(&tm, m->nfunc_imports + k, name);
+        snprintf(name, sizeof name, "%se%u", prefix, fi);
+        elems[2 * k] = tm.fn[fi];
+        elems[2 * k + 1] = build_entry(&tm, fi, name);
     }
+    snprintf(name, sizeof name, "%su%u", prefix, funcs[0]);
+    LLVMValueRef table = LLVMAddGlobal(M, LLVMArrayType2(tm.ptr, 2 * (uint64_t)count), name);
+    LLVMSetInitializer(table, LLVMConstArray2(tm.ptr, elems, 2 * (uint64_t)count));
+    LLVMSetGlobalConstant(table, 1);
+    free(elems);
     free(tm.fty);
     free(tm.fn);
     LLVMDisposeBuilder(tm.B);
