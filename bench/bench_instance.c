@@ -25,15 +25,22 @@
  *                 per idle slot (new, and once used: a reset keeps the pages
  *                 its call wrote) and per in-flight instance (a slot after
  *                 its call, before its reset), measured on N slots held at
- *                 once (default 1,000), plus the template's images.
+ *                 once (default 1,000), plus the template's images; and
+ *                 the N in-flight instances in all, Pss and Rss, against
+ *                 the machine's RAM.
  * --tier=compiled runs the guest on the compiled tier (src/wasm/jit).
+ * --profile (a build with -DWF_INTERP_PROF, interp_prof.h) prints instead
+ * the interpreter's profile of the first call on a freshly reset slot, then
+ * of a second call on the same instance: which guest functions ran and how
+ * many instructions each.
  *
- * Usage: bench_instance [--tier=interp|compiled|auto] COMPONENT.wasm [N]
+ * Usage: bench_instance [--tier=interp|compiled|auto] [--profile] COMPONENT.wasm [N]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/file.h"
@@ -42,6 +49,9 @@
 #include "runtime/runtime.h"
 #include "runtime/timer.h"
 #include "wasm/image.h"
+#ifdef WF_INTERP_PROF
+#include "wasm/interp.h"
+#endif
 #include "wasm/jit.h"
 #include "wasm/runtime.h"
 
@@ -64,21 +74,25 @@ static double median_us(uint64_t *ns, size_t n)
     return ns[n / 2] / 1000.0;
 }
 
-/* Pss of the whole process, kB. */
-static long pss_kb(void)
+/* A field of the whole process's /proc/self/smaps_rollup ("Pss:", "Rss:"), kB. */
+static long rollup_kb(const char *field)
 {
     FILE *f = fopen("/proc/self/smaps_rollup", "r");
     if (!f) return -1;
     char line[256];
     long kb = -1;
+    size_t n = strlen(field);
     while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "Pss:", 4)) {
-            kb = strtol(line + 4, NULL, 10);
+        if (!strncmp(line, field, n)) {
+            kb = strtol(line + n, NULL, 10);
             break;
         }
     fclose(f);
     return kb;
 }
+
+static long pss_kb(void) { return rollup_kb("Pss:"); }
+static long rss_kb(void) { return rollup_kb("Rss:"); }
 
 static void die(const char *what, wf_error *e)
 {
@@ -212,23 +226,53 @@ static void component_figures(const char *label, const wf_component *c, int call
 
     /* memory: nslots slots idle, then each after its call */
     slot *slots = wf_xcalloc((size_t)nslots, sizeof *slots);
-    long p0 = pss_kb();
+    long p0 = pss_kb(), r0 = rss_kb();
     for (int i = 0; i < nslots; i++) slots[i] = slot_new(c, snap);
     long p1 = pss_kb();
     for (int i = 0; i < nslots; i++) slot_call(&slots[i]);
-    long p2 = pss_kb();
+    long p2 = pss_kb(), r2 = rss_kb();
     for (int i = 0; i < nslots; i++) slot_reset(&slots[i], snap);
     long p3 = pss_kb();
     printf("%-26s memory: images %.1f MB shared; per idle slot %.1f kB new, %.1f kB once used "
            "(its written pages kept), per in-flight instance %.1f kB (%d held: %.2f GB in all)\n",
            label, wf_snapshot_image_bytes(snap) / 1048576.0, (double)(p1 - p0) / nslots,
            (double)(p3 - p0) / nslots, (double)(p2 - p0) / nslots, nslots, (p2 - p0) / 1048576.0);
+    /* Rss beside it counts a shared page once per mapping, so it overstates
+     * what they take; Pss is the figure to hold against the machine's RAM */
+    double ram_kb = (double)sysconf(_SC_PHYS_PAGES) * (double)(sysconf(_SC_PAGESIZE) / 1024);
+    printf("%-26s memory: %d in-flight instances: Pss %.2f GB (%.1f%% of the machine's %.1f GB), "
+           "Rss %.2f GB\n", label, nslots, (p2 - p0) / 1048576.0,
+           100.0 * (double)(p2 - p0) / ram_kb, ram_kb / 1048576.0, (r2 - r0) / 1048576.0);
     for (int i = 0; i < nslots; i++) slot_free(&slots[i]);
     free(slots);
     free(ns);
     wf_snapshot_free(snap);
     slot_free(&t);
 }
+
+#ifdef WF_INTERP_PROF
+/* The guest functions of a fresh instance's first call, then of a warm one. */
+static void profile(const wf_component *c)
+{
+    slot t = slot_new(c, NULL);
+    wf_snapshot *snap;
+    wf_error *e = wf_snapshot_take(t.store, &snap);
+    if (e) die("snapshot", e);
+    slot_call(&t);   /* every function the call needs translated */
+    slot_reset(&t, snap);
+    wf_interp_prof_report("setup (instantiation, translation call)");
+    uint64_t h0 = t.store->host_calls;
+    slot_call(&t);
+    uint64_t h1 = t.store->host_calls;
+    wf_interp_prof_report("first call on a freshly reset slot");
+    slot_call(&t);
+    wf_interp_prof_report("second call on the same instance");
+    fprintf(stderr, "host functions called: %llu by the first call, %llu by the second\n",
+            (unsigned long long)(h1 - h0), (unsigned long long)(t.store->host_calls - h1));
+    wf_snapshot_free(snap);
+    slot_free(&t);
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -245,8 +289,13 @@ int main(int argc, char **argv)
         argc--;
         argv++;
     }
+    bool prof = argc > 1 && !strcmp(argv[1], "--profile");
+    if (prof) {
+        argc--;
+        argv++;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_instance [--tier=T] COMPONENT.wasm [N]\n");
+        fprintf(stderr, "usage: bench_instance [--tier=T] [--profile] COMPONENT.wasm [N]\n");
         return 2;
     }
     int nslots = argc > 2 ? atoi(argv[2]) : 1000;
@@ -259,6 +308,16 @@ int main(int argc, char **argv)
     if ((e = wf_component_new(bytes, len, &js))) die("load", e);
     double load_ms = (cpu_ns() - t0) / 1e6;
     free(bytes);
+    if (prof) {
+#ifdef WF_INTERP_PROF
+        profile(js);
+        wf_component_free(js);
+        return 0;
+#else
+        fprintf(stderr, "bench_instance: --profile needs a build with -DWF_INTERP_PROF\n");
+        return 2;
+#endif
+    }
 
     const char *wat = "(module (func (export \"add\") (param i32 i32) (result i32)"
                       " local.get 0 local.get 1 i32.add))";

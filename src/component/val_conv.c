@@ -199,25 +199,33 @@ static bool is_float(uint8_t k) { return k == WF_VAL_F32 || k == WF_VAL_F64; }
 typedef struct num {
     bool neg;
     uint64_t mag;
-    char shown[40];   /* the value as messages show it */
+    char shown[40];   /* the value as messages show it: filled by num_shown */
 } num;
+
+/* Fill n->shown from v, for a message (only on the error path: every
+ * argument of every call comes through int_of, and formatting it there
+ * was a measurable part of a trivial component call). */
+static const char *num_shown(const wf_val *v, num *n)
+{
+    if (is_sint(v->kind)) snprintf(n->shown, sizeof n->shown, "%lld", (long long)v->of.s);
+    else if (is_uint(v->kind)) snprintf(n->shown, sizeof n->shown, "%llu", (unsigned long long)v->of.u);
+    else wf_val_float_str(n->shown, sizeof n->shown, v->kind == WF_VAL_F32 ? v->of.f32 : v->of.f64);
+    return n->shown;
+}
 
 static const char *int_of(const wf_val *v, num *n)
 {
     if (is_sint(v->kind)) {
         n->neg = v->of.s < 0;
         n->mag = n->neg ? (uint64_t)0 - (uint64_t)v->of.s : (uint64_t)v->of.s;
-        snprintf(n->shown, sizeof n->shown, "%lld", (long long)v->of.s);
         return NULL;
     }
     if (is_uint(v->kind)) {
         n->neg = false;
         n->mag = v->of.u;
-        snprintf(n->shown, sizeof n->shown, "%llu", (unsigned long long)v->of.u);
         return NULL;
     }
     double d = v->kind == WF_VAL_F32 ? v->of.f32 : v->of.f64;
-    wf_val_float_str(n->shown, sizeof n->shown, d);
     if (!isfinite(d) || d != floor(d)) return "is not an integer";
     n->neg = d < 0;
     double a = fabs(d);
@@ -254,8 +262,8 @@ static wf_error *to_int(cx *c, const wf_wit_type *t, wf_val *v)
     int_range(k, &maxneg, &maxpos);
     if (!why && (n.neg ? n.mag > maxneg : n.mag > maxpos)) why = "is out of range";
     if (why) {
-        if (!strcmp(why, "is not an integer")) return fail(c, "%s is not an integer, expected %s", n.shown, wf_val_kind_name(k));
-        return fail(c, "%s is out of range for %s", n.shown, wf_val_kind_name(k));
+        if (!strcmp(why, "is not an integer")) return fail(c, "%s is not an integer, expected %s", num_shown(v, &n), wf_val_kind_name(k));
+        return fail(c, "%s is out of range for %s", num_shown(v, &n), wf_val_kind_name(k));
     }
     if (c->typed) return NULL;
     if (is_sint((uint8_t)k)) *v = wf_val_sint(k, n.neg ? (int64_t)((uint64_t)0 - n.mag) : (int64_t)n.mag);
@@ -330,8 +338,8 @@ wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const wf_val_conv *conv,
     uint64_t maxpos = t == WF_I32 ? UINT32_MAX : UINT64_MAX;
     if (!why && (n.neg ? n.mag > maxneg : n.mag > maxpos)) why = "is out of range";
     if (why && !strcmp(why, "is not an integer"))
-        return wf_error_new(WF_ERR_INVALID, "%s: %s is not an integer, expected %s", what, n.shown, tn);
-    if (why) return wf_error_new(WF_ERR_INVALID, "%s: %s is out of range for %s", what, n.shown, tn);
+        return wf_error_new(WF_ERR_INVALID, "%s: %s is not an integer, expected %s", what, num_shown(v, &n), tn);
+    if (why) return wf_error_new(WF_ERR_INVALID, "%s: %s is out of range for %s", what, num_shown(v, &n), tn);
     uint64_t x = n.neg ? (uint64_t)0 - n.mag : n.mag;
     *bits = t == WF_I32 ? (uint32_t)x : x;
     return NULL;

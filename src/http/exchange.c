@@ -256,6 +256,8 @@ void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, 
         }
         if (len) wf_buf_bytes(&x->pending, body, len);
         x->body_bytes += len;
+        /* As wf_http_finish: trailers need the chunked framing. */
+        if (x->trailers.len) x->streaming = true;
         x->finished = x->head_ready = true;
         x->notify(x);
         pthread_mutex_unlock(&x->mu);

@@ -572,6 +572,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (srv->draining) req->http1_is_persistent = 0;
     bool folded;
     if (head_bytes(req, &folded) > svc->cfg.max_header_bytes) {
+        /* As the head guard's 431s: such a client gets no more of this connection. */
+        req->http1_is_persistent = 0;
         send_plain_error(req, 431, "Request Header Fields Too Large", "request headers too large\n", false);
         return 0;
     }

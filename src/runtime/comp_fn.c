@@ -220,16 +220,16 @@ static wf_error *inst_new(comp_fn *c, bool bare, comp_inst **out)
 }
 
 /* Back to pristine: the template's core state, empty handle tables, and a
- * new WASI 0.2 context (the old one's files, streams and output go). */
+ * WASI 0.2 context as new (the old one's files, streams, timers and output
+ * go; wf_p2_ctx_reset keeps its configuration and its table's memory, so a
+ * call allocates nothing for it). */
 static wf_error *slot_reset(comp_fn *c, comp_inst *ci)
 {
     wf_cinstance_reset(ci->inst);
     wf_error *e = wf_snapshot_reset(c->tmpl, ci->store);
     if (e) return e;
     wf_rt_outlog_flush(&ci->out);
-    wf_p2_ctx_free(ci->p2);
-    ci->p2 = p2_context(c, ci);
-    wf_cinstance_set_data(ci->inst, ci->p2);
+    wf_p2_ctx_reset(ci->p2);
     return NULL;
 }
 

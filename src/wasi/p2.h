@@ -68,6 +68,12 @@ typedef struct wf_p2_config {
 /* A context for one instance (everything copied). */
 wf_p2_ctx *wf_p2_ctx_new(wf_p2_host *h, const wf_p2_config *cfg);
 void wf_p2_ctx_free(wf_p2_ctx *cx);
+/* Make cx what wf_p2_ctx_new made it, for a reset instance: every resource
+ * and every interface's per-instance state freed (the guest's handles are
+ * gone with its handle tables), no environment (set per call), a new
+ * insecure seed; the configuration (arguments, cwd, mounts, network, stdio
+ * sinks) kept. Cheaper than a free and a new: the table's memory stays. */
+void wf_p2_ctx_reset(wf_p2_ctx *cx);
 /* Replace the environment ("NAME=VALUE", copied): the runtime looks the
  * entry's variables up per call, after the instance was made. */
 void wf_p2_ctx_set_env(wf_p2_ctx *cx, const char *const *env, size_t n);

@@ -25,6 +25,33 @@ static void free_strs(char **v, size_t n)
     free(v);
 }
 
+/* splitmix64's finaliser: a well-mixed 64-bit value from a counter. */
+static uint64_t mix64(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* insecure-seed: the same two values for the instance's life (the WIT asks
+ * for a per-instance constant), different per instance (a reset instance is
+ * a new one): a counter over a base taken from the clock once per process,
+ * mixed (no clock read per instance: a reset happens at every call). */
+static void new_seed(wf_p2_ctx *cx)
+{
+    static uint64_t base, made;
+    uint64_t b = __atomic_load_n(&base, __ATOMIC_RELAXED);
+    if (!b) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        b = mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)&base) | 1;
+        __atomic_store_n(&base, b, __ATOMIC_RELAXED);   /* two threads racing here both store a fine base */
+    }
+    uint64_t n = __atomic_add_fetch(&made, 2, __ATOMIC_RELAXED);
+    cx->insecure_seed[0] = mix64(b + n * 0x9E3779B97F4A7C15ull);
+    cx->insecure_seed[1] = mix64(b + (n + 1) * 0x9E3779B97F4A7C15ull);
+}
+
 wf_p2_ctx *wf_p2_ctx_new(wf_p2_host *h, const wf_p2_config *cfg)
 {
     wf_p2_ctx *cx = wf_xcalloc(1, sizeof *cx);
@@ -47,13 +74,7 @@ wf_p2_ctx *wf_p2_ctx_new(wf_p2_host *h, const wf_p2_config *cfg)
     cx->stdio_fd[2] = cfg->stderr_fd;
     cx->out = cfg->out;
     cx->out_ud = cfg->out_ud;
-    /* insecure-seed: the same two values for the instance's life (the WIT
-     * asks for a per-instance constant), different per instance */
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)cx;
-    cx->insecure_seed[0] = x;
-    cx->insecure_seed[1] = x * 0xBF58476D1CE4E5B9ull + (uint64_t)ts.tv_sec;
+    new_seed(cx);
     return cx;
 }
 
@@ -68,9 +89,11 @@ static void entry_free(wf_p2_ctx *cx, uint32_t i)
     if (e.kind && e.kind->free) e.kind->free(e.obj);
 }
 
-void wf_p2_ctx_free(wf_p2_ctx *cx)
+/* Free every resource of the table and the interfaces' per-instance state
+ * (what a guest took: streams, files, timers, preopens, sockets), keeping
+ * the memory of the table itself. */
+static void drop_all(wf_p2_ctx *cx)
 {
-    if (!cx) return;
     /* children first (pollables before their streams): every child was made
      * after its parent, so from the highest rep down... except reused
      * slots; loop until no entry with children is left to free. */
@@ -87,10 +110,19 @@ void wf_p2_ctx_free(wf_p2_ctx *cx)
             entry_free(cx, (uint32_t)i);
         }
     }
-    wf_vec_free(&cx->table);
-    wf_vec_free(&cx->free);
+    cx->table.len = 1;   /* rep 0 stays: never a resource */
+    cx->free.len = 0;
     for (size_t i = cx->ext.len; i-- > 0;)
         if (cx->ext.data[i].free) cx->ext.data[i].free(cx->ext.data[i].val);
+    cx->ext.len = 0;
+}
+
+void wf_p2_ctx_free(wf_p2_ctx *cx)
+{
+    if (!cx) return;
+    drop_all(cx);
+    wf_vec_free(&cx->table);
+    wf_vec_free(&cx->free);
     wf_vec_free(&cx->ext);
     free_strs(cx->argv, cx->argc);
     free_strs(cx->env, cx->nenv);
@@ -102,6 +134,15 @@ void wf_p2_ctx_free(wf_p2_ctx *cx)
     free(cx->mounts);
     free_strs(cx->network, cx->nnetwork);
     free(cx);
+}
+
+void wf_p2_ctx_reset(wf_p2_ctx *cx)
+{
+    drop_all(cx);
+    free_strs(cx->env, cx->nenv);
+    cx->env = copy_strs(NULL, 0);
+    cx->nenv = 0;
+    new_seed(cx);
 }
 
 void wf_p2_ctx_set_env(wf_p2_ctx *cx, const char *const *env, size_t n)

@@ -47,7 +47,16 @@ struct wf_code {
     /* The compiled tier's entry (wf_jit_entry_fn), 0 while there is none:
      * set once by wf_code_set_native, under the translation lock. */
     wf_word native_entry;
+#ifdef WF_INTERP_PROF
+    unsigned long long prof_instr, prof_enter;   /* interp_prof.h */
+#endif
 };
+
+#ifdef WF_INTERP_PROF
+/* Print the profile gathered since the last report (interp_prof.h) under
+ * title, and clear it. Only in a build with -DWF_INTERP_PROF. */
+void wf_interp_prof_report(const char *title);
+#endif
 
 /* The translated words of code, translating its body first when nobody
  * has yet (thread-safe: one translation, every caller gets its words).

@@ -80,11 +80,13 @@ ok '{"bool":"app.call:s64-id: parameter `x`: expected s64, got a boolean","f32":
 # memory.grow past max_memory_mb (16 pages) fails with -1, not an error.
 ok -1 app.call:grow 16
 
-# An infinite loop stops soon after max_execution_ms.
+# An infinite loop stops soon after max_execution_ms. The bound counts the
+# whole process (start, load, exit) on a loaded CI machine, where that alone
+# took 2 s once: generous, the point is that a spinning call ends.
 start=$(date +%s%N)
 bad 1 'error: TIMEOUT: app.call:spin: execution exceeded max_execution_ms (100 ms)' $P app.call:spin
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$ms" -lt 2000 ] || fail "spin took $ms ms"
+[ "$ms" -lt 10000 ] || fail "spin took $ms ms"
 # ... and the caller's own --timeout stops it too.
 # The 50 ms may also pass before the lazy pool's new worker takes the call
 # (a loaded machine): that message says so, the same TIMEOUT.

@@ -3,7 +3,8 @@
 client tests: it answers every method with what it received as JSON
 (method, path, query, headers, body), and a few paths shape the answer:
 /status/N, /redirect/N (N hops, then /echo), /slow/MS, /big/N (N bytes of
-a known pattern), /cookie (Set-Cookie), /upload (a multipart/form-data
+a known pattern), /stall (half of a 10-byte body, then 3 s of silence,
+then the rest), /cookie (Set-Cookie), /upload (a multipart/form-data
 body parsed by Python's email package, as JSON). Binds 127.0.0.1 on a free port and
 writes the port to the file named by argv[1]."""
 import json
@@ -54,6 +55,18 @@ class Handler(BaseHTTPRequestHandler):
         if parts[0] == "slow":
             time.sleep(int(parts[1]) / 1000)
             return self.send(200, b"slow done", "text/plain")
+        if parts[0] == "stall":
+            self.send_response(200)
+            self.send_header("Content-Length", "10")
+            self.end_headers()
+            self.wfile.write(b"hello")
+            self.wfile.flush()
+            time.sleep(3)
+            try:
+                self.wfile.write(b"world")
+            except OSError:
+                pass   # the client gave up on the silence
+            return None
         if parts[0] == "upload":   # multipart/form-data, parsed by the email package
             from email.parser import BytesParser
             from email.policy import HTTP

@@ -1,11 +1,13 @@
 """http_stream.py - raw-socket cases of http_stream.sh against a running
 `wasmfn run` serving tests/fixtures/components/p2stream.wasm at /.
 Prints one line per case, "ok NAME" or "FAIL NAME: why", and exits 1 on a
-failure. argv: port."""
+failure. argv: port, the server's pid."""
 import socket
 import sys
+import time
 
 PORT = int(sys.argv[1])
+PID = int(sys.argv[2])
 fails = 0
 
 
@@ -84,6 +86,48 @@ check("pipelined: a good request, then an oversized head -> 200, 431",
 out = exchange(GET + b"x-big: " + b"a" * 30000, shut=True)
 check("an oversized head that never ends -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"],
       statuses(out))
+
+
+def rss_kib():
+    with open("/proc/%d/status" % PID) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# Back-pressure: a client that does not read holds the guest's 32 MiB
+# back (its writes park), so the server's memory does not grow by it.
+exchange(CLOSE)  # the instance and its code are warm: the baseline holds them
+base = rss_kib()
+s = socket.create_connection(("127.0.0.1", PORT), timeout=60)
+s.sendall(b"GET /x HTTP/1.1\r\nHost: t\r\nx-mode: b\r\nconnection: close\r\n\r\n")
+first = s.recv(1)
+time.sleep(2)
+grown = rss_kib() - base
+check("a client that does not read: the server grew %d KiB, not by the 32 MiB" % grown, grown < 12 * 1024,
+      "%d KiB" % grown)
+parts = [first]
+while True:
+    b = s.recv(1 << 20)
+    if not b:
+        break
+    parts.append(b)
+s.close()
+raw = b"".join(parts)
+body = raw[raw.index(b"\r\n\r\n") + 4:]
+decoded, ok = [], False
+while body:
+    line, body = body.split(b"\r\n", 1)
+    n = int(line, 16)
+    if n == 0:
+        ok = body == b"\r\n"
+        break
+    decoded.append(body[:n])
+    body = body[n + 2:]
+data = b"".join(decoded)
+check("... then it reads all of it: 32 MiB of zeros, chunked to the end",
+      ok and len(data) == 32 << 20 and data.count(0) == len(data), "%d bytes, end %s" % (len(data), ok))
 out = exchange(CLOSE)
 check("still serving", statuses(out) == ["HTTP/1.1 200 OK"], statuses(out))
 sys.exit(1 if fails else 0)

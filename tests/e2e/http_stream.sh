@@ -8,7 +8,12 @@
 # has its response cut (curl: exit 18 on HTTP/1.1, 92 on HTTP/2), never
 # ended as if complete, and the log says why; a request body streamed
 # through the guest chunk by chunk (2 MB, chunked upload) comes back the
-# same, one over max_body_bytes is 413; heads over max_header_bytes are
+# same, one over max_body_bytes is 413; a client that does not read holds
+# a guest writing 32 MiB back (the server's memory does not grow by it)
+# and then gets all of it; a guest's fetch with a between-bytes timeout
+# of 300 ms from a server that stalls mid-body (http_echo.py /stall) gets
+# its first 5 bytes, then connection-read-timeout (error-code case 9),
+# long before the server's 3 s silence ends; heads over max_header_bytes are
 # 431 (curl with 130 fields and with an 80 KB field; http_stream.py: too
 # many fields, 20 KB, 600 KB past h2o's own limit, sent in pieces,
 # pipelined behind a good request, never ended) and the server keeps
@@ -16,6 +21,11 @@
 set -u
 wasmfn=$1
 . "$(dirname "$0")/lib/e2e.sh"
+# The upstream the guest fetches from.
+python3 "$E2E_HERE/http_echo.py" "$T/echo_port" &
+e2e_kill_at_exit $!
+e2e_wait 10 test -s "$T/echo_port"
+echo_port=$(cat "$T/echo_port")
 port=$(e2e_free_port)
 proj=$T/proj
 mkdir -p "$proj/wasm"
@@ -34,6 +44,8 @@ entries:
     hash: $hash
     method: wasi:http/incoming-handler@0.2.0#handle
     imports: [wasi:io, wasi:http]
+    wasi:
+      network: ["127.0.0.1:$echo_port"]
   - name: gateway
     kind: http.service
     addr: 127.0.0.1:$port
@@ -83,13 +95,19 @@ head -c 5000000 /dev/zero >"$T/huge"
 check "a body over max_body_bytes -> 413" "413" "$(e2e_req --data-binary @"$T/huge" "$B/e")"
 check "... chunked too" "413" "$(e2e_req -H 'Transfer-Encoding: chunked' --data-binary @"$T/huge" "$B/e")"
 
+# The between-bytes timeout of a guest's fetch
+check "a fetch whose body stalls past its between-bytes timeout" "200" \
+    "$(e2e_req -H 'x-mode: f' -H "x-target: 127.0.0.1:$echo_port" "$B/f")"
+check "... the guest read the first bytes, then connection-read-timeout" "read 05, then error-code 09" \
+    "$(cat "$T/body")"
+
 # Heads over the limit
 hs=
 for i in $(seq 130); do hs="$hs -H x-h$i:v"; done
 # shellcheck disable=SC2086
 check "130 header fields (curl) -> 431" "431" "$(e2e_req $hs "$B/e")"
 check "an 80 KB header field (curl) -> 431" "431" "$(e2e_req -H "x-big: $(head -c 80000 /dev/zero | tr '\0' a)" "$B/e")"
-python3 "$E2E_HERE/http_stream.py" "$port" || fails=$((fails + 1))
+python3 "$E2E_HERE/http_stream.py" "$port" "$pid" || fails=$((fails + 1))
 check "still serving" "200" "$(e2e_req -H 'x-mode: r' "$B/t")"
 
 kill "$pid"
