@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/jit.h"
 #include "cli/cli.h"
 #include "registry/registry.h"
 
@@ -78,7 +79,13 @@ int main(int argc, char **argv)
         return WF_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) {
+            int status = commands[i].run(argc - 1, argv + 1);
+            /* The auto tier's background compilation must not run into
+             * exit's destructors. */
+            wf_jit_exit(status);
+            return status;
+        }
     fprintf(stderr, "wasmfn: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return WF_EXIT_USAGE;

@@ -73,5 +73,13 @@ void wf_jit_set_progress(wf_jit_progress_fn fn, void *ctx);
 wf_error *wf_jit_compile_module(wf_module *m);
 /* Called by wf_module_free: release m's native code. */
 void wf_jit_module_free(wf_module *m);
+/* Call before the process exits with status (main returning): the auto
+ * tier's background thread takes no more work, and when it is inside LLVM
+ * the process ends here (_exit, streams flushed). exit() alone is not
+ * enough: it destroys LLVM's objects made after the tier's own exit
+ * handler was registered (function-local statics first used by the
+ * background compilation) before that handler runs, under the thread
+ * still using them ("LLVM ERROR", a crash at exit). */
+void wf_jit_exit(int status);
 
 #endif

@@ -186,5 +186,7 @@ int main(void)
         cmocka_unit_test(test_tier_up_while_running),
         cmocka_unit_test(test_free_while_compiling),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int status = cmocka_run_group_tests(tests, NULL, NULL);
+    wf_jit_exit(status);
+    return status;
 }

@@ -452,6 +452,11 @@ static void stop_background(int status, void *unused)
     }
 }
 
+void wf_jit_exit(int status)
+{
+    stop_background(status, NULL);
+}
+
 /* Under g_lock. */
 static void start_background(void)
 {

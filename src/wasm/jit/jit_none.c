@@ -28,6 +28,7 @@ void wf_jit_set_verbose(bool on) { (void)on; }
 void wf_jit_set_opt_level(int level) { (void)level; }
 wf_error *wf_jit_compile_module(wf_module *m) { (void)m; return NULL; }
 void wf_jit_module_free(wf_module *m) { (void)m; }
+void wf_jit_exit(int status) { (void)status; }
 void wf_jit_set_cache_dir(const char *dir) { (void)dir; }
 bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out) { (void)m; (void)out; return false; }
 void wf_jit_set_progress(wf_jit_progress_fn fn, void *ctx) { (void)fn; (void)ctx; }
