@@ -203,16 +203,21 @@ void wf_http_add_trailer(wf_http_exchange *x, const char *name, const char *valu
     pthread_mutex_unlock(&x->mu);
 }
 
+/* Under x->mu: the response is complete; tell the loop. */
+static void finish_locked(wf_http_exchange *x)
+{
+    if (x->finished) return;
+    x->finished = true;
+    /* Trailers need the chunked framing, never a Content-Length. */
+    if (!x->head_ready && x->trailers.len) x->streaming = true;
+    x->head_ready = true;
+    x->notify(x);
+}
+
 void wf_http_finish(wf_http_exchange *x)
 {
     pthread_mutex_lock(&x->mu);
-    if (!x->finished) {
-        x->finished = true;
-        /* Trailers need the chunked framing, never a Content-Length. */
-        if (!x->head_ready && x->trailers.len) x->streaming = true;
-        x->head_ready = true;
-        x->notify(x);
-    }
+    finish_locked(x);
     pthread_mutex_unlock(&x->mu);
 }
 
@@ -256,10 +261,7 @@ void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, 
         }
         if (len) wf_buf_bytes(&x->pending, body, len);
         x->body_bytes += len;
-        /* As wf_http_finish: trailers need the chunked framing. */
-        if (x->trailers.len) x->streaming = true;
-        x->finished = x->head_ready = true;
-        x->notify(x);
+        finish_locked(x);
         pthread_mutex_unlock(&x->mu);
         return;
     }
