@@ -202,6 +202,51 @@ static bool restore_written(wf_memory *m, const wf_memimage *img, uint64_t end)
     return true;
 }
 
+/* Zero [from, end) of anonymous memory m (no image mapped there) on the
+ * pages that may hold anything but zeros: the ones the kernel has as m's
+ * own (present or swapped, not the shared zero page); a page never written
+ * since it was mapped reads as zeros already. With drop, whole pages found
+ * are given back (MADV_DONTNEED) instead of cleared: a recycled memory
+ * comes with every page present (memory.c clears small ones with memset),
+ * so its first reset drops them, and from then on the pages found are the
+ * ones its calls wrote. false (nothing or part done) when the kernel cannot
+ * say: the caller then clears the whole range. */
+bool wf_memory_zero_written(wf_memory *m, uint64_t from, uint64_t end, bool drop)
+{
+    int fd = pagemap_fd();
+    if (fd < 0) return false;
+    if (from >= end) return true;
+    struct scan_region r[32];
+    uint64_t base = (uint64_t)(uintptr_t)m->base;
+    uint64_t at = base + (from & ~(uint64_t)4095), stop = base + end;
+    while (at < stop) {
+        struct scan_arg a = {
+            .size = sizeof a, .start = at, .end = (stop + 4095) & ~(uint64_t)4095,
+            .vec = (uint64_t)(uintptr_t)r, .vec_len = WF_COUNT(r),
+            .category_inverted = PAGE_IS_PFNZERO,
+            .category_mask = PAGE_IS_PFNZERO,
+            .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+        };
+        long n = ioctl(fd, SCAN_IOCTL, &a);
+        if (n < 0) return false;
+        for (long i = 0; i < n; i++) {
+            uint64_t lo = WF_MAX(r[i].start, base + from), hi = WF_MIN(r[i].end, stop);
+            if (lo >= hi) continue;
+            /* Whole pages may go; a page only partly in range is cleared. */
+            uint64_t plo = (lo + 4095) & ~(uint64_t)4095, phi = hi & ~(uint64_t)4095;
+            if (drop && plo < phi && madvise((void *)(uintptr_t)plo, (size_t)(phi - plo), MADV_DONTNEED) == 0) {
+                if (lo < plo) memset((void *)(uintptr_t)lo, 0, (size_t)(plo - lo));
+                if (phi < hi) memset((void *)(uintptr_t)phi, 0, (size_t)(hi - phi));
+            } else {
+                memset((void *)(uintptr_t)lo, 0, (size_t)(hi - lo));
+            }
+        }
+        if (a.walk_end <= at) return false;
+        at = a.walk_end;
+    }
+    return true;
+}
+
 bool wf_memory_reset_image(wf_memory *m, const wf_memimage *img)
 {
     if (m->image_id != img->id || m->image_len != img->len) return wf_memory_map_image(m, img);

@@ -28,4 +28,10 @@ uint64_t wf_memimage_len(const wf_memimage *img);
  * maps it; false when the kernel refuses. */
 bool wf_memory_reset_image(wf_memory *m, const wf_memimage *img);
 
+/* Zero [from, end) of an anonymous memory on the pages m's calls wrote
+ * (the kernel's own pages of it, PAGEMAP_SCAN; with drop, whole pages are
+ * given back instead); false when the kernel cannot say (the caller zeroes
+ * the whole range). */
+bool wf_memory_zero_written(wf_memory *m, uint64_t from, uint64_t end, bool drop);
+
 #endif

@@ -41,6 +41,10 @@ struct wf_memory {
     uint64_t image_id;
     uint64_t image_len;
     bool written;
+    /* The pages the kernel has as this memory's own are only those its
+     * calls wrote since its first reset to a small snapshot (which dropped
+     * the rest; snapshot.c): later resets clear just those. */
+    bool pages_written_only;
 };
 
 struct wf_table {

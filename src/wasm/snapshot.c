@@ -9,7 +9,8 @@
  *             exactly that (mapped from it, nothing written, no code ran),
  *             else a new one of its content; a small memory (up to
  *             SMALL_MEMORY bytes) is kept as bytes and copied back instead,
- *             cheaper than a mapping;
+ *             cheaper than a mapping (the zeros after them only on the
+ *             pages the calls wrote, image.c's wf_memory_zero_written);
  *   globals   their values;
  *   tables    size and elements (a table keeps them decoded for its store
  *             after its first reset: later resets copy them);
@@ -288,7 +289,11 @@ static bool reset_small(wf_memory *m, const snap_mem *sm)
     }
     uint64_t dirty = WF_MIN(m->size, sm->size);   /* what was accessible may hold anything */
     if (sm->nbytes) memcpy(m->base, sm->bytes, (size_t)sm->nbytes);
-    if (dirty > sm->nbytes) memset(m->base + sm->nbytes, 0, (size_t)(dirty - sm->nbytes));
+    /* Past the snapshot's bytes: zeros, on the pages written only (a page
+     * never written reads as zeros already). */
+    if (dirty > sm->nbytes && !wf_memory_zero_written(m, sm->nbytes, dirty, !m->pages_written_only))
+        memset(m->base + sm->nbytes, 0, (size_t)(dirty - sm->nbytes));
+    m->pages_written_only = true;
     m->size = sm->size;
     m->type.limits.min = sm->size / WF_PAGE_SIZE;
     m->written = false;

@@ -27,6 +27,17 @@ static const char *WAT =
     "    global.get $g i32.const 1 i32.add global.set $g"
     "    i32.const 0 i32.const 0 i32.load i32.const 1 i32.add i32.store"
     "    global.get $g i32.const 0 i32.load i32.add)"
+    "  (data (i32.const 100) \"\\01\")"
+    /* What a fresh instance holds (the data byte, zeros on pages 0, 4, 6
+     * and the last), then garbage left there for the next call. */
+    "  (func (export \"scribble\") (result i32)"
+    "    (i32.add (i32.add (i32.load8_u (i32.const 100)) (i32.load (i32.const 20000)))"
+    "             (i32.add (i32.load (i32.const 65532)) (i32.load (i32.const 40000))))"
+    "    (i32.store8 (i32.const 100) (i32.const 7))"
+    "    (i32.store (i32.const 104) (i32.const 3))"
+    "    (i32.store (i32.const 20000) (i32.const -1))"
+    "    (i32.store (i32.const 65532) (i32.const 5))"
+    "    (memory.fill (i32.const 36000) (i32.const 9) (i32.const 8000)))"
     "  (func (export \"none\"))"
     "  (func (export \"two\") (result i32 f32) i32.const 7 f32.const 1.5)"
     "  (func (export \"spin\") (loop (br 0)))"
@@ -109,6 +120,19 @@ static void test_fresh_instance_per_call(void **state)
     for (size_t p = 0; p < WF_COUNT(all_pools); p++) {
         wf_runtime *rt = rt_with("t:bump", "bump", all_pools[p], 2, (wf_wasm_limits){ 0 });
         for (int i = 0; i < 5; i++) assert_int_equal(call_i(rt, "t:bump", 0, 0, 0), 2);
+        wf_runtime_free(rt);
+    }
+}
+
+/* A call that writes a few pages of its memory far from its data (the
+ * reset clears the pages written, not the whole memory) finds the data
+ * and zeros again at the next call, in every pool. */
+static void test_fresh_memory_per_call(void **state)
+{
+    (void)state;
+    for (size_t p = 0; p < WF_COUNT(all_pools); p++) {
+        wf_runtime *rt = rt_with("t:scribble", "scribble", all_pools[p], 2, (wf_wasm_limits){ 0 });
+        for (int i = 0; i < 5; i++) assert_int_equal(call_i(rt, "t:scribble", 0, 0, 0), 1);
         wf_runtime_free(rt);
     }
 }
@@ -406,6 +430,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fresh_instance_per_call),
+        cmocka_unit_test(test_fresh_memory_per_call),
         cmocka_unit_test(test_core_values),
         cmocka_unit_test(test_add_errors),
         cmocka_unit_test(test_trap_and_imports),
