@@ -8,6 +8,7 @@
  * WF_HTTP_HIGH_WATER bytes and no thread.
  */
 #include <stddef.h>
+#include <string.h>
 #include <strings.h>
 
 #include "http/http_int.h"
@@ -255,7 +256,10 @@ void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, 
          * every request): what the steps below would do, none of which
          * would wait here. */
         x->status = status;
-        if (content_type) {
+        size_t cl = content_type ? strlen(content_type) : 0;
+        if (cl && cl < sizeof x->content_type) {
+            memcpy(x->content_type, content_type, cl + 1);
+        } else if (content_type) {
             http_kv kv = { wf_xstrdup("content-type"), wf_xstrdup(content_type) };
             wf_vec_push(&x->res_headers, kv);
         }

@@ -69,6 +69,9 @@ struct wf_http_exchange {
     wf_waitq writers;              /* a writer waiting for the loop to send */
     int status;
     WF_VEC(http_kv) res_headers;
+    /* wf_http_respond's Content-Type, sent after res_headers: kept here,
+     * not copied into a header pair (two allocations per request). */
+    char content_type[72];
     WF_VEC(http_kv) trailers;      /* sent after a chunked body (HTTP/1.1) */
     wf_buf pending;                /* written, not yet taken by the loop */
     size_t body_bytes;             /* everything written */

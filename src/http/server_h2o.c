@@ -283,6 +283,13 @@ static void cut_response(h2o_req_t *req)
     h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
 }
 
+/* "server: wasmfn" as a header of ours: h2o's own (its server_name, left
+ * empty) costs a second sprintf per response. */
+static void add_server_header(h2o_req_t *req)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SERVER, NULL, H2O_STRLIT("wasmfn"));
+}
+
 /* Move what the handler has to h2o, as far as h2o can take it now.
  * from_msg: called for hx's message, which has left the queue (only then
  * may another be sent; proceed pumps too, with the message maybe queued). */
@@ -315,6 +322,10 @@ static void pump(h2x *hx, bool from_msg)
                 h2o_add_header_by_str(&req->pool, &req->res.headers, name.base, name.len, 1, NULL, value.base,
                                       value.len);
             }
+            if (x->content_type[0])
+                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, x->content_type,
+                               strlen(x->content_type));
+            add_server_header(req);
             req->res.content_length = content_length;
             if (content_length == SIZE_MAX && req->version == 0x101 && x->status >= 200 && x->status != 204 &&
                 x->status != 304 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
@@ -404,7 +415,9 @@ static void on_exchange_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *
 
 static void send_plain_error(h2o_req_t *req, int status, const char *reason, const char *body, bool keep)
 {
-    h2o_send_error_generic(req, status, reason, body, keep ? H2O_SEND_ERROR_KEEP_HEADERS : 0);
+    if (!keep) memset(&req->res.headers, 0, sizeof req->res.headers);
+    add_server_header(req);
+    h2o_send_error_generic(req, status, reason, body, H2O_SEND_ERROR_KEEP_HEADERS);
 }
 
 /* The request head's size; *folded: a header without a name (below). */
@@ -628,11 +641,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->x.req.route = wf_http_route_pattern(m.route);
     hx->x.req.name = wf_http_route_name(m.route);
     if (srv->cfg.on_response) {
-        /* The route's name for on_response (the table may be gone by then). */
+        /* The route's name for on_response: the table stays while hx
+         * holds it (h2o logs before it frees the request's pool, whose
+         * disposal lets hx go). */
         const char *rn = hx->x.req.name ? hx->x.req.name : "";
         h2o_vector_reserve(&req->pool, &req->env, req->env.size + 2);
         req->env.entries[req->env.size++] = h2o_iovec_init(H2O_STRLIT("wf-route"));
-        req->env.entries[req->env.size++] = h2o_strdup(&req->pool, rn, strlen(rn));
+        req->env.entries[req->env.size++] = h2o_iovec_init(rn, strlen(rn));
     }
     hx->x.start_ns = wf_now_ns();
     hx->x.deadline_ns = hx->x.start_ns + (uint64_t)svc->cfg.write_timeout_ms * 1000000u;
@@ -691,7 +706,7 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
         const char *route = NULL;
         for (size_t i = 0; i + 1 < req->env.size; i += 2)
             if (h2o_memis(req->env.entries[i].base, req->env.entries[i].len, H2O_STRLIT("wf-route")))
-                route = req->env.entries[i + 1].base;   /* h2o_strdup'd: NUL-terminated */
+                route = req->env.entries[i + 1].base;   /* the route table's: NUL-terminated */
         svc->srv->cfg.on_response(svc->srv->cfg.on_response_ud, svc->name, route, req->res.status,
                                   (uint64_t)us * 1000u);
     }
@@ -896,7 +911,8 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     svc->conf.http1.req_timeout = WF_MAX(svc->cfg.read_timeout_ms, svc->cfg.idle_timeout_ms) + 1000;
     h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
-    svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
+    /* None from h2o: pump and send_plain_error add ours (add_server_header). */
+    svc->conf.server_name = h2o_iovec_init(H2O_STRLIT(""));
     h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     svc_handler *h = (svc_handler *)h2o_create_handler(path, sizeof *h);
