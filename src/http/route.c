@@ -31,6 +31,11 @@ struct http_route {
     char *name;
     seg *segs;
     size_t nsegs;
+    /* Every segment literal: the route matches exactly its pattern's
+     * bytes, with this score (score_route's shortcut). */
+    bool literal;
+    size_t pattern_len;
+    long literal_score;
     wf_http_handler_fn fn;
     void *ud;
 };
@@ -157,6 +162,8 @@ static wf_error *parse_pattern(const char *pattern, seg **out, size_t *nout)
     return NULL;
 }
 
+static long score_route(const http_route *rt, const char *path, size_t len, http_match *m, bool keep);
+
 wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *pattern,
                              const char *name, wf_http_handler_fn fn, void *ud)
 {
@@ -180,6 +187,15 @@ wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *
     rt.name = wf_xstrdup(name ? name : pattern);
     rt.fn = fn;
     rt.ud = ud;
+    rt.pattern_len = strlen(pattern);
+    bool literal = true;
+    for (size_t i = 0; i < rt.nsegs; i++) literal = literal && rt.segs[i].kind == SEG_LITERAL;
+    if (literal) {
+        /* Literal segments match their bytes only, separated by the same
+         * slashes: exactly the pattern. Scored once, the long way. */
+        rt.literal_score = score_route(&rt, rt.pattern, rt.pattern_len, NULL, false);
+        rt.literal = true;
+    }
     wf_vec_push(&r->routes, rt);
     return NULL;
 }
@@ -221,6 +237,8 @@ char *wf_http_pct_decode(const char *s, size_t n)
  * building a number in base 3). Params are recorded into m when keep. */
 static long score_route(const http_route *rt, const char *path, size_t len, http_match *m, bool keep)
 {
+    if (rt->literal)
+        return len == rt->pattern_len && !memcmp(path, rt->pattern, len) ? rt->literal_score : -1;
     const char *p = path + 1, *end = path + len;
     long score = 0;
     for (size_t i = 0; i < rt->nsegs; i++) {

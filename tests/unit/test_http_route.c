@@ -82,6 +82,32 @@ static void test_not_found_and_method(void **state)
     wf_http_routes_free(r);
 }
 
+/* Routes of literal segments only match their exact bytes (matched by a
+ * shortcut): no trailing slash, prefix, longer path or doubled slash, and
+ * they still beat a param and count for 405's Allow. */
+static void test_literal_routes(void **state)
+{
+    (void)state;
+    wf_http_routes *r = table();
+    assert_null(wf_http_routes_add(r, "PUT", "/users/me", "me-put", h_a, (void *)8));
+    assert_null(wf_http_routes_add(r, "GET", "/a//b", "doubled", h_a, (void *)9));
+    http_match m;
+    assert_int_equal(tag_of(r, "GET", "/any", &m), 5);
+    assert_int_equal(tag_of(r, "GET", "/any/", &m), -404);
+    assert_int_equal(tag_of(r, "GET", "/an", &m), -404);
+    assert_int_equal(tag_of(r, "GET", "/anyx", &m), -404);
+    assert_int_equal(tag_of(r, "GET", "//any", &m), -404);
+    assert_int_equal(tag_of(r, "GET", "/a//b", &m), 9);
+    assert_int_equal(tag_of(r, "GET", "/a/b", &m), -404);
+    assert_int_equal(tag_of(r, "PUT", "/users/me", &m), 8);     /* literal beats {id} for PUT too */
+    assert_int_equal(tag_of(r, "GET", "/users/me", &m), 2);
+    assert_int_equal(tag_of(r, "DELETE", "/users/me", &m), -405);
+    assert_string_equal(m.allow, "GET, PUT");                   /* the best match's methods */
+    assert_int_equal(tag_of(r, "GET", "/", &m), 6);
+    assert_int_equal(tag_of(r, "GET", "", &m), -404);
+    wf_http_routes_free(r);
+}
+
 static void test_bad_patterns(void **state)
 {
     (void)state;
@@ -141,6 +167,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_specificity_and_params),
         cmocka_unit_test(test_not_found_and_method),
+        cmocka_unit_test(test_literal_routes),
         cmocka_unit_test(test_bad_patterns),
         cmocka_unit_test(test_refcount),
         cmocka_unit_test(test_pct_decode),
