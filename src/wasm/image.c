@@ -1,7 +1,9 @@
 /*
  * image.c - memory images (image.h): sealed memfds holding a memory's
- * content, mapped copy-on-write into memory reservations; and each module's
- * data images, made once on first use.
+ * content, mapped copy-on-write into memory reservations; each module's
+ * data images, made once on first use; and, with the same PAGEMAP_SCAN
+ * as below, clearing just the written pages of an anonymous memory
+ * (wf_memory_zero_written, a small snapshot's reset).
  *
  * Why a memfd and not a private copy: MAP_PRIVATE of one file shares the
  * unwritten pages of every instance in the page cache, and
