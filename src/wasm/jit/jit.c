@@ -13,9 +13,9 @@
  *             on one thread per CPU;
  *   auto      it loads the cached units at once and leaves the others to
  *             one background thread, which compiles them while the module
- *             runs interpreted, the units holding the most functions
- *             called so far first (a function's interpreter code is
- *             translated on its first call). A function switches to native
+ *             runs interpreted, the units whose functions were called
+ *             the most so far first (the interpreter counts the calls of
+ *             each function, ENTER_COUNTED). A function switches to native
  *             code when its unit is installed: calls in flight finish in
  *             the tier they started in.
  *
@@ -78,6 +78,8 @@ bool wf_tier_parse(const char *s, wf_tier *out)
 wf_error *wf_jit_set_tier(wf_tier t)
 {
     g_tier = t;
+    /* auto compiles the most called units first: the interpreter counts */
+    wf_code_count_calls(t == WF_TIER_AUTO);
     return NULL;
 }
 
@@ -194,6 +196,7 @@ typedef struct jit_code {
     uint32_t nunits, npending, nbusy;
     uint32_t ncompiled;         /* functions installed */
     uint32_t nloaded;           /* units from the disk cache */
+    double t_attach;            /* when it was made (now_ms), for WASMFN_JIT_TRACE */
     bool background;            /* its pending units are the background thread's */
 } jit_code;
 
@@ -294,37 +297,49 @@ static void translated(void *ctx)
 
 static void code_release(jit_code *c);
 
-/* How many of unit u's functions have run (their interpreter code is
- * translated at the first call). */
-static uint32_t unit_heat(const jit_code *c, const wf_jit_unit *u)
+/* How hot unit u is: the interpreted calls of its functions counted so
+ * far (ENTER_COUNTED, interp.c), plus one per function called at all
+ * (translated at its first call, which is not counted). */
+static uint64_t unit_heat(const jit_code *c, const wf_jit_unit *u)
 {
     const wf_module *m = c->users->m;
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < u->count; k++)
-        n += wf_code_is_translated(m->funcs[m->nfunc_imports + u->funcs[k]].code);
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < u->count; k++) {
+        const struct wf_code *code = m->funcs[m->nfunc_imports + u->funcs[k]].code;
+        n += wf_code_is_translated(code) + wf_code_calls(code);
+    }
     return n;
+}
+
+/* Under g_lock: c's pending unit to take next (UINT32_MAX: none); hot:
+ * the hottest (its heat in *heat), else the first. */
+static uint32_t pick_unit(const jit_code *c, bool hot, uint64_t *heat)
+{
+    uint32_t pick = UINT32_MAX;
+    *heat = 0;
+    if (!c->npending || !c->users) return pick;
+    for (uint32_t i = 0; i < c->nunits; i++) {
+        if (c->state[i] != UNIT_PENDING) continue;
+        if (!hot) return i;
+        uint64_t h = unit_heat(c, &c->units[i]);
+        if (pick == UINT32_MAX || h > *heat) {
+            pick = i;
+            *heat = h;
+        }
+    }
+    return pick;
 }
 
 /* Under g_lock: take a pending unit of c and compile (or load) it, then
  * install it; false when c has none or no module to read it from.
- * hot: the unit with the most functions run so far first. */
+ * hot: the unit whose functions were called the most so far first. */
 static bool work_one(jit_code *c, bool hot)
 {
-    if (!c->npending || !c->users) return false;
-    uint32_t pick = UINT32_MAX, best = 0;
-    for (uint32_t i = 0; i < c->nunits; i++) {
-        if (c->state[i] != UNIT_PENDING) continue;
-        if (!hot) {
-            pick = i;
-            break;
-        }
-        uint32_t h = unit_heat(c, &c->units[i]);
-        if (pick == UINT32_MAX || h > best) {
-            pick = i;
-            best = h;
-        }
-    }
+    uint64_t best;
+    uint32_t pick = pick_unit(c, hot, &best);
+    if (pick == UINT32_MAX) return false;
     const wf_jit_unit *u = &c->units[pick];
+    double t_attach = c->t_attach;
     c->state[pick] = UNIT_BUSY;
     c->npending--;
     c->nbusy++;
@@ -350,8 +365,10 @@ static bool work_one(jit_code *c, bool hot)
         err = wf_jit_build_unit(m, u, c->prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj);
         translated(&r);
         if (getenv("WASMFN_JIT_TRACE"))
-            fprintf(stderr, "wasmfn: compiled tier: unit of %u functions from %u (%u bytes, level %d): %.0f ms, %.0f ms CPU\n",
-                    u->count, u->funcs[0], u->bytes, u->level, now_ms() - t0, thread_cpu_ms() - c0);
+            fprintf(stderr, "wasmfn: compiled tier: unit of %u functions from %u (%u bytes, level %d, heat %llu): "
+                    "%.0f ms, %.0f ms CPU, done %.0f ms after the module's load\n",
+                    u->count, u->funcs[0], u->bytes, u->level, (unsigned long long)best, now_ms() - t0,
+                    thread_cpu_ms() - c0, now_ms() - t_attach);
         for (uint32_t k = 0; k < u->count; k++) {
             if (why[k] && verbose)
                 fprintf(stderr, "wasmfn: compiled tier: %s\n", why[k]);
@@ -410,16 +427,21 @@ static void code_release(jit_code *c)
 }
 
 /* The background thread of the auto tier: the pending units of every
- * code marked background, hottest first, one at a time. */
+ * code marked background, one at a time, the hottest of them all first
+ * (the modules of a component compete). */
 static void *background(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&g_lock);
     for (;;) {
         jit_code *c = NULL;
+        uint64_t best = 0, h;
         if (!g_exiting)
-            for (c = g_codes; c; c = c->next)
-                if (c->background && c->npending && c->users) break;
+            for (jit_code *k = g_codes; k; k = k->next)
+                if (k->background && pick_unit(k, true, &h) != UINT32_MAX && (!c || h > best)) {
+                    c = k;
+                    best = h;
+                }
         if (!c) {
             pthread_cond_wait(&g_cv, &g_lock);
             continue;
@@ -515,6 +537,7 @@ static jit_code *attach(wf_module *m, const char **how)
             snprintf(c->prefix, sizeof c->prefix, "w%u_", ++g_serial);
         }
         c->ndef = ndef;
+        c->t_attach = now_ms();
         c->nimports = m->nfunc_imports;
         c->natives = wf_xcalloc(ndef + 1, sizeof *c->natives);
         c->entries = wf_xcalloc(ndef + 1, sizeof *c->entries);
