@@ -9,7 +9,9 @@
  * h2o takes, is answered 431 by the guard itself (the connection then
  * closes: what follows the head cannot be parsed); the rest the client
  * sends is swallowed, nothing kept, until it closes (or the server's read
- * timeout cuts it). Loop thread only.
+ * timeout cuts it). A head whose body framing is ambiguous (differing
+ * Content-Length values, or one beside Transfer-Encoding) is answered 400
+ * the same way. Loop thread only.
  */
 #ifndef WF_HTTP_HEAD_GUARD_H
 #define WF_HTTP_HEAD_GUARD_H

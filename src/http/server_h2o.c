@@ -38,6 +38,7 @@
 
 #include "http/head_guard.h"
 #include "http/http_int.h"
+#include "http/syntax.h"
 #include "wasm/code.h"
 
 /* How long a handler's slice may run on the loop before it is asked to
@@ -50,6 +51,9 @@
 /* The signal the watchdog sends the loop thread (ignored by default, so a
  * stray one harms nothing). */
 #define YIELD_SIGNAL SIGURG
+/* The name of each service's one h2o host entry: h2o gives it as the
+ * authority of a request that names none (no Host header). */
+#define NO_HOST "wasmfn.no-host.invalid"
 
 typedef struct h2x h2x;
 
@@ -149,6 +153,7 @@ struct h2x {
      * last chunk): each send's chunk head, and the last chunk with the
      * trailers. Valid until proceed, like sending. */
     bool own_chunks;
+    bool head_only;                /* HEAD: the head goes out, the body the handler writes does not */
     char chunk_head[24];
     wf_buf last_chunk;
     bool in_send, started, final_sent;
@@ -315,6 +320,10 @@ static void pump(h2x *hx, bool from_msg)
                 h2o_add_header_by_str(&req->pool, &req->res.headers, name.base, name.len, 1, NULL, value.base,
                                       value.len);
             }
+            /* RFC 9110 8.6: no Content-Length in a 1xx or 204; in a 304
+             * only the length a 200 would have had, which the handler did
+             * not give us. */
+            if (x->status < 200 || x->status == 204 || x->status == 304) content_length = SIZE_MAX;
             req->res.content_length = content_length;
             if (content_length == SIZE_MAX && req->version == 0x101 && x->status >= 200 && x->status != 204 &&
                 x->status != 304 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
@@ -355,7 +364,9 @@ static void pump(h2x *hx, bool from_msg)
     } else if (do_send) {
         h2o_iovec_t v[4];
         size_t nv = 0;
-        if (hx->own_chunks && hx->sending.len) {
+        if (hx->head_only) {
+            /* nothing of the body (RFC 9110 9.3.2) */
+        } else if (hx->own_chunks && hx->sending.len) {
             int k = snprintf(hx->chunk_head, sizeof hx->chunk_head, "%zx\r\n", hx->sending.len);
             v[nv++] = h2o_iovec_init(hx->chunk_head, (size_t)k);
             v[nv++] = h2o_iovec_init(hx->sending.data, hx->sending.len);
@@ -431,7 +442,8 @@ static char *put_decimal(char *p, unsigned n)
 }
 
 /* Copy what the handler reads out of h2o's memory into one block. */
-static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char *path, size_t path_len)
+static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char *path, size_t path_len,
+                         bool no_host)
 {
     char remote[NI_MAXHOST + 8] = "";
     struct sockaddr_storage ss;
@@ -487,7 +499,8 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     COPY(r->path, path, path_len);
     COPY(r->query, query, query_len);
     COPY(r->remote, remote, strlen(remote));
-    COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
+    if (no_host) COPY(r->authority, "", 0);
+    else COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
     char *body;
     COPY(body, req->entity.base ? req->entity.base : "", req->entity.len);
 #undef COPY
@@ -584,6 +597,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
         return 0;
     }
+    /* h2o takes any bytes up to a space for the method: RFC 9110 9.1 has
+     * a token. */
+    if (!wf_http_token(req->method.base, req->method.len)) {
+        send_plain_error(req, 400, "Bad Request", "the method is not a token\n", false);
+        return 0;
+    }
     char method[24];
     if (req->method.len >= sizeof method) {
         send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);
@@ -591,20 +610,40 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     memcpy(method, req->method.base, req->method.len);
     method[req->method.len] = 0;
+    /* h2o names the host of a request without Host after its host entry
+     * (NO_HOST): RFC 9112 3.2 has an HTTP/1.1 server answer 400. */
+    bool no_host = h2o_memis(req->authority.base, req->authority.len, H2O_STRLIT(NO_HOST));
+    if (no_host && req->version == 0x101) {
+        send_plain_error(req, 400, "Bad Request", "no Host header\n", false);
+        return 0;
+    }
+    /* The path routed by and handed on: the target as sent, normalized
+     * (target.c), not h2o's path_normalized, which decodes every escape. */
+    char *path = NULL;
+    size_t path_len = 0;
+    bool asterisk = h2o_memis(req->path.base, req->path.len, H2O_STRLIT("*"));
+    if (!asterisk && wf_http_target_path(req->path.base, req->path.len, &path, &path_len)) {
+        send_plain_error(req, 400, "Bad Request", "bad request-target\n", false);
+        return 0;
+    }
+    if (asterisk) {
+        send_plain_error(req, 404, "Not Found", "not found\n", false);
+        return 0;
+    }
 
     pthread_mutex_lock(&svc->mu);
     wf_http_routes *routes = svc->routes;
     if (routes) wf_http_routes_ref(routes);
     pthread_mutex_unlock(&svc->mu);
     if (!routes) {
+        free(path);
         send_plain_error(req, 404, "Not Found", "not found\n", false);
         return 0;
     }
-    const char *path = req->path_normalized.base;
-    size_t path_len = req->path_normalized.len;
     http_match m;
     wf_http_routes_match(routes, method, path, path_len, &m);
     if (!m.route) {
+        free(path);
         wf_http_routes_unref(routes);
         if (m.status == 405) {
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, m.allow, strlen(m.allow));
@@ -624,7 +663,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->x.match = m;
     hx->x.routes = routes;
     hx->x.fn = wf_http_route_fn(m.route, &hx->x.ud);
-    copy_request(hx, req, method, path, path_len);
+    copy_request(hx, req, method, path, path_len, no_host);
+    free(path);
+    hx->head_only = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
     hx->x.req.route = wf_http_route_pattern(m.route);
     hx->x.req.name = wf_http_route_name(m.route);
     if (srv->cfg.on_response) {
@@ -897,7 +938,7 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
     svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
-    h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT(NO_HOST)), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     svc_handler *h = (svc_handler *)h2o_create_handler(path, sizeof *h);
     h->super.on_req = on_req;
