@@ -8,7 +8,10 @@
  * the guest's writes go to wf_http_write, which parks the call (not a
  * thread) while the client is behind; a guest that flushes makes the body
  * stream (chunked) instead of being sent whole at the end. The request
- * body is what the server read (bounded by the service's body limit).
+ * body streams to the guest's incoming-body as the server reads it off
+ * the socket (HTTP/1.x; HTTP/2 bodies come whole), with its trailers, and
+ * fails the guest's stream past the service's body limit (a guest that
+ * then answers nothing gets a 413).
  *
  * Failures as the wasi-http transport's: a trap or a limit before the
  * response was set is a 500, a timeout (max_execution_ms, the service's

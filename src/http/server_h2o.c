@@ -13,6 +13,14 @@
  * multithread message per exchange (set when it is not queued yet); the
  * loop sends it, and h2o's `proceed` says when the client took it.
  *
+ * HTTP/1.x request bodies are read here, not by h2o (which would read all
+ * of one first): the head guard shows each head to on_head, which renames
+ * its framing fields so that h2o hands the request over at once; on_req
+ * then reads the body off the socket itself (body_pull, decoding with
+ * body_in.c) into the exchange: streamed to handlers that read it as it
+ * comes, up to a window ahead of them, else whole before the handler
+ * starts (docs/http-server.md, "Request bodies").
+ *
  * Lifetime of an exchange (h2x): it lives while its request lives (h2o
  * frees the request's memory pool when the response is sent or the
  * connection closes; a shared allocation with a dispose callback tells us)

@@ -17,6 +17,12 @@
  * `finish` with non-empty trailers is an internal-error saying so rather
  * than dropping them silently.
  *
+ * A served request's body is the server's whole body, or a source
+ * (wf_p2_http_source) that streams it as it arrives: reads take what came,
+ * the pollable waits on the server's queue, future-trailers resolves once
+ * the body ended (what the guest left unread is dropped) to its trailers
+ * or the error-code it failed with.
+ *
  * Headers of a message are immutable (`headers()` gives an immutable copy
  * that is the message's child); a body's stream is the body's child, and
  * `finish` traps while it is alive, as the WIT says.
