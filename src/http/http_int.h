@@ -40,7 +40,13 @@ bool wf_http_route_streaming(const http_route *rt);
 void wf_http_routes_ref(wf_http_routes *r);
 void wf_http_routes_unref(wf_http_routes *r);
 
-/* Percent-decode s[0..n) into a new string; NULL for a bad escape. '+' stays '+'. */
+/* The path to route a request-target by (target.c): origin- or
+ * absolute-form, the query cut off, escapes of unreserved characters
+ * decoded and dot segments removed, other escapes kept. 0 and a new
+ * string in *out, or 400 for a target that is no path. */
+int wf_http_target_path(const char *target, size_t n, char **out, size_t *out_len);
+
+/* Percent-decode s[0..n) into a new string; NULL for a bad escape or %00. '+' stays '+'. */
 char *wf_http_pct_decode(const char *s, size_t n);
 
 /* "OK", "Not Found", ... (server_h2o.c). */

@@ -224,7 +224,7 @@ char *wf_http_pct_decode(const char *s, size_t n)
             return NULL;
         }
         int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
-        if (a < 0 || b < 0) {
+        if (a < 0 || b < 0 || (a == 0 && b == 0)) {   /* %00 would cut the C string short */
             free(out);
             return NULL;
         }

@@ -46,6 +46,7 @@
 
 #include "http/head_guard.h"
 #include "http/http_int.h"
+#include "http/syntax.h"
 #include "wasm/code.h"
 
 /* How long a handler's slice may run on the loop before it is asked to
@@ -58,6 +59,9 @@
 /* The signal the watchdog sends the loop thread (ignored by default, so a
  * stray one harms nothing). */
 #define YIELD_SIGNAL SIGURG
+/* The name of each service's one h2o host entry: h2o gives it as the
+ * authority of a request that names none (no Host header). */
+#define NO_HOST "wasmfn.no-host.invalid"
 
 typedef struct h2x h2x;
 
@@ -162,6 +166,7 @@ struct h2x {
      * last chunk): each send's chunk head, and the last chunk with the
      * trailers. Valid until proceed, like sending. */
     bool own_chunks;
+    bool head_only;                /* HEAD: the head goes out, the body the handler writes does not */
     char chunk_head[24];
     wf_buf last_chunk;
     bool in_send, started, final_sent;
@@ -344,6 +349,10 @@ static void pump(h2x *hx, bool from_msg)
                 h2o_add_header_by_str(&req->pool, &req->res.headers, name.base, name.len, 1, NULL, value.base,
                                       value.len);
             }
+            /* RFC 9110 8.6: no Content-Length in a 1xx or 204; in a 304
+             * only the length a 200 would have had, which the handler did
+             * not give us. */
+            if (x->status < 200 || x->status == 204 || x->status == 304) content_length = SIZE_MAX;
             req->res.content_length = content_length;
             if (content_length == SIZE_MAX && req->version == 0x101 && x->status >= 200 && x->status != 204 &&
                 x->status != 304 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
@@ -388,7 +397,9 @@ static void pump(h2x *hx, bool from_msg)
     } else if (do_send) {
         h2o_iovec_t v[4];
         size_t nv = 0;
-        if (hx->own_chunks && hx->sending.len) {
+        if (hx->head_only) {
+            /* nothing of the body (RFC 9110 9.3.2) */
+        } else if (hx->own_chunks && hx->sending.len) {
             int k = snprintf(hx->chunk_head, sizeof hx->chunk_head, "%zx\r\n", hx->sending.len);
             v[nv++] = h2o_iovec_init(hx->chunk_head, (size_t)k);
             v[nv++] = h2o_iovec_init(hx->sending.data, hx->sending.len);
@@ -479,7 +490,7 @@ static bool renamed_framing(const h2o_header_t *h)
  * framing of a body the loop reads itself (its renamed fields are not the
  * client's; a Content-Length is given back as such), or NULL. */
 static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char *path, size_t path_len,
-                         const http_body_head *bh)
+                         bool no_host, const http_body_head *bh)
 {
     char remote[NI_MAXHOST + 8] = "";
     struct sockaddr_storage ss;
@@ -549,7 +560,8 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     COPY(r->path, path, path_len);
     COPY(r->query, query, query_len);
     COPY(r->remote, remote, strlen(remote));
-    COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
+    if (no_host) COPY(r->authority, "", 0);
+    else COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
     char *body;
     COPY(body, req->entity.base ? req->entity.base : "", req->entity.len);
 #undef COPY
@@ -685,6 +697,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
         return 0;
     }
+    /* h2o takes any bytes up to a space for the method: RFC 9110 9.1 has
+     * a token. */
+    if (!wf_http_token(req->method.base, req->method.len)) {
+        send_plain_error(req, 400, "Bad Request", "the method is not a token\n", false);
+        return 0;
+    }
     char method[24];
     if (req->method.len >= sizeof method) {
         send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);
@@ -692,20 +710,40 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     memcpy(method, req->method.base, req->method.len);
     method[req->method.len] = 0;
+    /* h2o names the host of a request without Host after its host entry
+     * (NO_HOST): RFC 9112 3.2 has an HTTP/1.1 server answer 400. */
+    bool no_host = h2o_memis(req->authority.base, req->authority.len, H2O_STRLIT(NO_HOST));
+    if (no_host && req->version == 0x101) {
+        send_plain_error(req, 400, "Bad Request", "no Host header\n", false);
+        return 0;
+    }
+    /* The path routed by and handed on: the target as sent, normalized
+     * (target.c), not h2o's path_normalized, which decodes every escape. */
+    char *path = NULL;
+    size_t path_len = 0;
+    bool asterisk = h2o_memis(req->path.base, req->path.len, H2O_STRLIT("*"));
+    if (!asterisk && wf_http_target_path(req->path.base, req->path.len, &path, &path_len)) {
+        send_plain_error(req, 400, "Bad Request", "bad request-target\n", false);
+        return 0;
+    }
+    if (asterisk) {
+        send_plain_error(req, 404, "Not Found", "not found\n", false);
+        return 0;
+    }
 
     pthread_mutex_lock(&svc->mu);
     wf_http_routes *routes = svc->routes;
     if (routes) wf_http_routes_ref(routes);
     pthread_mutex_unlock(&svc->mu);
     if (!routes) {
+        free(path);
         send_plain_error(req, 404, "Not Found", "not found\n", false);
         return 0;
     }
-    const char *path = req->path_normalized.base;
-    size_t path_len = req->path_normalized.len;
     http_match m;
     wf_http_routes_match(routes, method, path, path_len, &m);
     if (!m.route) {
+        free(path);
         wf_http_routes_unref(routes);
         if (m.status == 405) {
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, m.allow, strlen(m.allow));
@@ -725,7 +763,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->x.match = m;
     hx->x.routes = routes;
     hx->x.fn = wf_http_route_fn(m.route, &hx->x.ud);
-    copy_request(hx, req, method, path, path_len, own_body ? &bh : NULL);
+    copy_request(hx, req, method, path, path_len, no_host, own_body ? &bh : NULL);
+    free(path);
+    hx->head_only = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
     hx->x.req.route = wf_http_route_pattern(m.route);
     hx->x.req.name = wf_http_route_name(m.route);
     if (srv->cfg.on_response) {
@@ -943,6 +983,14 @@ static int on_head(wf_http_head_guard *g, h2o_socket_t *sock, size_t head_len)
 
 /* ---- the access log ---------------------------------------------------------------- */
 
+static bool printable(const char *s, size_t n)
+{
+    if (!s || !n) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}
+
 /* One access-log line (and on_response) for an answered request. */
 static void access_line(wf_http_service *svc, const char *route, const char *method, size_t mlen, const char *path,
                         size_t plen, int status, size_t bytes, int64_t us)
@@ -950,6 +998,15 @@ static void access_line(wf_http_service *svc, const char *route, const char *met
     if (svc->srv->cfg.on_response)
         svc->srv->cfg.on_response(svc->srv->cfg.on_response_ud, svc->name, route, status, (uint64_t)us * 1000u);
     if (svc->srv->cfg.access_log_off) return;
+    /* What h2o could not parse (its own 400s) is shown as "-". */
+    if (!printable(method, mlen)) {
+        method = "-";
+        mlen = 1;
+    }
+    if (!printable(path, plen)) {
+        path = "-";
+        plen = 1;
+    }
     char line[512];
     int pl = plen > 200 ? 200 : (int)plen, ml = mlen > 32 ? 32 : (int)mlen;
     snprintf(line, sizeof line, "access: %s %.*s %.*s%s %d %zu %lldus", svc->name, ml, method, pl, path,
@@ -974,10 +1031,6 @@ static void on_guard_reject(wf_http_head_guard *g, int status, const char *head,
             plen = (size_t)(tend - tstart);
         }
     }
-    for (size_t i = 0; i < mlen; i++)
-        if ((unsigned char)method[i] <= ' ' || (unsigned char)method[i] >= 0x7f) { method = "-"; mlen = 1; break; }
-    for (size_t i = 0; i < plen; i++)
-        if ((unsigned char)path[i] <= ' ' || (unsigned char)path[i] >= 0x7f) { path = "-"; plen = 1; break; }
     uint64_t since = ct->arriving_ns ? ct->arriving_ns : ct->since_ns, now = wf_now_ns();
     access_line(ct->svc, NULL, method, mlen, path, plen, status, bytes_sent,
                 now > since ? (int64_t)((now - since) / 1000u) : 0);
@@ -1209,12 +1262,18 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
     svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
-    h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT(NO_HOST)), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     svc_handler *h = (svc_handler *)h2o_create_handler(path, sizeof *h);
     h->super.on_req = on_req;
     h->svc = svc;
     svc_logger *lg = (svc_logger *)h2o_create_logger(path, sizeof *lg);
+    lg->super.log_access = log_access;
+    lg->svc = svc;
+    /* h2o's own answers to what never reached on_req (a 400 for a head it
+     * cannot parse, an HTTP/2 body over the limit, a 417) are bound to the
+     * host's fallback path: their access-log line comes from there. */
+    lg = (svc_logger *)h2o_create_logger(&host->fallback_path, sizeof *lg);
     lg->super.log_access = log_access;
     lg->svc = svc;
     h2o_context_init(&svc->ctx, s->loop, &svc->conf);

@@ -221,7 +221,8 @@ static int rq_content_length(lua_State *L)
 static int rq_host(lua_State *L)
 {
     hstate *s = check_state(L, 1, REQ_MT);
-    const char *v = header_of(s, "host");
+    const char *v = s->host->ops->authority ? s->host->ops->authority(s->host->x) : NULL;
+    if (!v || !*v) v = header_of(s, "host");
     if (!v) v = header_of(s, ":authority");
     lua_pushstring(L, v ? v : "");
     return 1;

@@ -9,7 +9,7 @@
 # Content-Length (--data-binary), chunked (-T) and over HTTP/2 (read whole
 # by h2o, then given to the guest) come whole to the guest, the echo mode
 # sends them back the same; a body over max_body_bytes is 413 before it is
-# sent (with its access-log line, as a 431's); a 64 MiB upload to a guest
+# sent (with its access-log line, as a 431's and h2o's own 417); a 64 MiB upload to a guest
 # that holds its reading for 2 s costs the server a bounded buffer, not
 # the body (RSS); http_upload.py: a slow chunked upload with trailers read
 # as it comes, keep-alive and pipelining after a streamed body,
@@ -55,6 +55,15 @@ for i in $(seq 130); do hs="$hs -H x-h$i:v"; done
 # shellcheck disable=SC2086
 check "130 header fields -> 431" "431" "$(e2e_req $hs "$B/fields")"
 contains "... with its access-log line" "access: app:gateway GET /fields 431 " "$(cat "$T/log")"
+python3 - "$port" >"$T/bad" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.sendall(b"POST /expect HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 200-ok\r\n\r\nabc")
+print(s.recv(4096).split(b"\r\n")[0].decode())
+PY
+check "an unknown expectation -> 417 (h2o's own, before any handler)" "HTTP/1.1 417 Expectation Failed" "$(cat "$T/bad")"
+e2e_wait 10 grep -q "^access: app:gateway POST /expect 417 " "$T/log"
+contains "... with its access-log line" "access: app:gateway POST /expect 417 " "$(cat "$T/log")"
 
 # Back-pressure: the guest holds its reading 2 s after the first read
 # while curl sends 64 MiB as fast as it can; the server reads a window
