@@ -330,6 +330,12 @@ static void pump(h2x *hx, bool from_msg)
     }
     if (req && !hx->final_sent && !x->gone) {
         if (!hx->started && x->head_ready) {
+            /* A 1xx cannot end a response (a client would wait on for the
+             * final one); 204 and 304 end at their head: what the handler
+             * wrote for them is dropped, as for HEAD, or it would be read
+             * as the next response on the connection. */
+            if (x->status < 200 || x->status > 999) x->status = 500;
+            if (x->status == 204 || x->status == 304) hx->head_only = true;
             req->res.status = x->status;
             req->res.reason = wf_http_reason(x->status);
             size_t content_length = x->streaming ? SIZE_MAX : x->pending.len;
