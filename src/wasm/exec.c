@@ -282,6 +282,9 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
         wf_caller c = { .inst = NULL };
         return f->host(&c, f->env, slots);
     }
+    /* its state is no longer what instantiation made: a snapshot must
+     * record its memories' content, not their data images (snapshot.c) */
+    f->inst->store->ran_code = true;
     wf_fiber *fb = wf_fiber_current();
     if (!fb) return call_on_fiber(f, slots);
     wf_thread *t = fiber_state(fb);

@@ -376,6 +376,7 @@ L_TABLE_SET: {
     uint32_t i = S(1).u32;
     if (i >= tb->size) TRAP(MSG_OOB_TABLE);
     tb->elems[i] = S(2).ref;
+    tb->dirty = true;
     pc += 4;
     NEXT();
 }
@@ -395,6 +396,7 @@ L_TABLE_FILL: {
     void *v = S(3).ref;
     if (d + n > tb->size) TRAP(MSG_OOB_TABLE);
     for (uint64_t i = 0; i < n; i++) tb->elems[d + i] = v;
+    tb->dirty = true;
     pc += 5;
     NEXT();
 }
@@ -403,6 +405,7 @@ L_TABLE_COPY: {
     uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
     if (d + n > dt->size || s + n > st->size) TRAP(MSG_OOB_TABLE);
     if (n) memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+    dt->dirty = true;
     pc += 6;
     NEXT();
 }
@@ -411,6 +414,7 @@ L_TABLE_INIT: {
     uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
     if (s + n > inst->elem_len[pc[1]] || d + n > tb->size) TRAP(MSG_OOB_TABLE);
     if (n) memcpy(tb->elems + d, inst->elem_items[pc[1]] + s, n * sizeof(void *));
+    tb->dirty = true;
     pc += 6;
     NEXT();
 }

@@ -207,6 +207,7 @@ void wf_jit_rt_table_set(wf_thread *t, wf_instance *inst, uint32_t table, uint32
     wf_table *tb = inst->tables[table];
     if (i >= tb->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
     tb->elems[i] = v;
+    tb->dirty = true;
 }
 
 uint32_t wf_jit_rt_table_size(wf_instance *inst, uint32_t table) { return inst->tables[table]->size; }
@@ -222,6 +223,7 @@ void wf_jit_rt_table_fill(wf_thread *t, wf_instance *inst, uint32_t table, uint3
     wf_table *tb = inst->tables[table];
     if ((uint64_t)d + n > tb->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
     for (uint32_t i = 0; i < n; i++) tb->elems[d + i] = v;
+    tb->dirty = true;
 }
 
 void wf_jit_rt_table_copy(wf_thread *t, wf_instance *inst, uint32_t dt, uint32_t st, uint32_t d,
@@ -231,6 +233,7 @@ void wf_jit_rt_table_copy(wf_thread *t, wf_instance *inst, uint32_t dt, uint32_t
     if ((uint64_t)d + n > dtb->size || (uint64_t)s + n > stb->size)
         wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
     if (n) memmove(dtb->elems + d, stb->elems + s, (size_t)n * sizeof(void *));
+    dtb->dirty = true;
 }
 
 void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t table, uint32_t d,
@@ -240,4 +243,5 @@ void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_
     if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > tb->size)
         wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_TABLE);
     if (n) memcpy(tb->elems + d, inst->elem_items[seg] + s, (size_t)n * sizeof(void *));
+    tb->dirty = true;
 }
