@@ -409,7 +409,8 @@ static int rs_set_status(lua_State *L)
     hstate *s = check_state(L, 1, RES_MT);
     lua_Integer code = luaL_checkinteger(L, 2);
     if (s->head_sent) return state_error(L, "cannot set status: headers already sent");
-    if (code < 100 || code > 999) return state_error(L, "invalid status code");
+    /* A 1xx is informational, never a response's own status. */
+    if (code < 200 || code > 999) return state_error(L, "invalid status code (200 to 999)");
     s->host->ops->set_status(s->host->x, (int)code);
     s->host->wrote = true;
     return 0;

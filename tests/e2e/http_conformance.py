@@ -16,6 +16,10 @@ through raw sockets so nothing is smoothed over by a client library:
 - A method that is not a token is 400; Content-Length values that differ
   are 400 (request smuggling); HTTP/1.1 without Host is 400.
 - If-Range naming another version gets the whole file (200).
+- 204 and 304 end at their head even when the handler wrote a body (it
+  would be read as the next response); a 1xx is no final status.
+- A Lua handler that writes nothing and returns nothing is a 204 (not a
+  JSON `null`).
 
 Prints ok/FAIL lines; exits 1 on a failure."""
 import json
@@ -131,6 +135,19 @@ etag = hs.get("etag")
 st, hs, body = one(b"/api/files/hello.txt", headers=b"Host: x\r\nIf-None-Match: " + etag.encode() + b"\r\n")
 check("304: no body, no Content-Length but the file's", (304, b""), (st, body))
 check("304 Content-Length absent or the 200's", True, hs.get("content-length") in (None, "13"))
+
+st, hs, body = one(b"/api/quiet", method=b"POST", headers=b"Host: x\r\nContent-Length: 0\r\n")
+check("a Lua handler that answers and returns nothing -> 204, no body", (204, None, b""),
+      (st, hs.get("content-type"), body))
+
+for code in (204, 304):
+    raw = (b"GET /api/status?code=%d HTTP/1.1\r\nHost: x\r\n\r\n"
+           b"GET /api/status?code=201 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % code)
+    check("a body written for a %d is dropped: the next response parses" % code,
+          [(code, b""), (201, b"set_status: nil")], [(r[0], r[2]) for r in parse(send(raw))])
+st, _, body = one(b"/api/status?code=100")
+check("set_status(100): an error, the response stays 200", (200, b"set_status: Invalid: invalid status code (200 to 999)"),
+      (st, body))
 
 # ---- request-targets ------------------------------------------------------------
 check("absolute-form is routed by its path", 204, status(b"http://x/api/ping?a=1"))
