@@ -38,6 +38,7 @@ struct http_route {
     long literal_score;
     wf_http_handler_fn fn;
     void *ud;
+    bool streaming;                /* reads its request body as it arrives */
 };
 
 struct wf_http_routes {
@@ -164,8 +165,8 @@ static wf_error *parse_pattern(const char *pattern, seg **out, size_t *nout)
 
 static long score_route(const http_route *rt, const char *path, size_t len, http_match *m, bool keep);
 
-wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *pattern,
-                             const char *name, wf_http_handler_fn fn, void *ud)
+static wf_error *add_route(wf_http_routes *r, const char *method, const char *pattern, const char *name,
+                           wf_http_handler_fn fn, void *ud, bool streaming)
 {
     http_route rt = { 0 };
     wf_error *e = parse_pattern(pattern, &rt.segs, &rt.nsegs);
@@ -187,6 +188,7 @@ wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *
     rt.name = wf_xstrdup(name ? name : pattern);
     rt.fn = fn;
     rt.ud = ud;
+    rt.streaming = streaming;
     rt.pattern_len = strlen(pattern);
     bool literal = true;
     for (size_t i = 0; i < rt.nsegs; i++) literal = literal && rt.segs[i].kind == SEG_LITERAL;
@@ -198,6 +200,23 @@ wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *
     }
     wf_vec_push(&r->routes, rt);
     return NULL;
+}
+
+wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *pattern,
+                             const char *name, wf_http_handler_fn fn, void *ud)
+{
+    return add_route(r, method, pattern, name, fn, ud, false);
+}
+
+wf_error *wf_http_routes_add_streaming(wf_http_routes *r, const char *method, const char *pattern,
+                                       const char *name, wf_http_handler_fn fn, void *ud)
+{
+    return add_route(r, method, pattern, name, fn, ud, true);
+}
+
+bool wf_http_route_streaming(const http_route *rt)
+{
+    return rt->streaming;
 }
 
 static int hexval(char c)
