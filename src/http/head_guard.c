@@ -15,7 +15,8 @@
  * fields and Transfer-Encoding over Content-Length, silently. A proxy in
  * front that reads the same bytes the other way sees different requests
  * (request smuggling), so a head with Content-Length values that differ,
- * or with both fields, is refused: 400, and the connection closes.
+ * or with both fields, is refused: 400, and the connection closes; so is
+ * a head with more than one Host (RFC 9112 3.2).
  *
  * A tripped connection is the guard's alone: h2o's reader is not called
  * again but to be told of the end (an error), when it closes the socket;
@@ -57,13 +58,23 @@ static const char *head_end(const char *p, size_t n)
     return NULL;
 }
 
-/* Whether the head p[0..end) frames its body ambiguously: Content-Length
- * values that differ, or Content-Length beside Transfer-Encoding. */
-static bool framing_ambiguous(const char *p, const char *end)
+static const char two_hosts[] = "HTTP/1.1 400 Bad Request\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Length: 26\r\n"
+                                "Connection: close\r\n"
+                                "Server: wasmfn\r\n"
+                                "\r\n"
+                                "more than one Host header\n";
+
+/* The answer for a head p[0..end) that says two things at once: its body's
+ * framing (Content-Length values that differ, or Content-Length beside
+ * Transfer-Encoding) or its host (RFC 9112 3.2: Host more than once). */
+static const char *head_ambiguous(const char *p, const char *end)
 {
     const char *cl = NULL;
     size_t cl_len = 0;
     bool te = false;
+    int hosts = 0;
     const char *line = memchr(p, '\n', (size_t)(end - p));   /* past the request line */
     for (line = line ? line + 1 : end; line < end;) {
         const char *eol = memchr(line, '\n', (size_t)(end - line));
@@ -75,16 +86,18 @@ static bool framing_ambiguous(const char *p, const char *end)
             while (v < ve && (*v == ' ' || *v == '\t')) v++;
             while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
             if (nl == 14 && !strncasecmp(line, "content-length", 14)) {
-                if (cl && (cl_len != (size_t)(ve - v) || memcmp(cl, v, cl_len))) return true;
+                if (cl && (cl_len != (size_t)(ve - v) || memcmp(cl, v, cl_len))) return ambiguous;
                 cl = v;
                 cl_len = (size_t)(ve - v);
             } else if (nl == 17 && !strncasecmp(line, "transfer-encoding", 17)) {
                 te = true;
+            } else if (nl == 4 && !strncasecmp(line, "host", 4) && ++hosts > 1) {
+                return two_hosts;
             }
         }
         line = eol + 1;
     }
-    return cl && te;
+    return cl && te ? ambiguous : NULL;
 }
 
 /* The answer for the head at the start of p[0..n), NULL when h2o may
@@ -98,7 +111,7 @@ static const char *head_verdict(const wf_http_head_guard *g, const char *p, size
     size_t lines = 0;
     for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         if (++lines > H2O_MAX_HEADERS + 2) return too_large;   /* the request line and the blank line aside */
-    return framing_ambiguous(p, end) ? ambiguous : NULL;
+    return head_ambiguous(p, end);
 }
 
 static void on_answered(h2o_socket_t *sock, const char *err)
