@@ -18,6 +18,12 @@
  * or with both fields, is refused: 400, and the connection closes; so is
  * a head with more than one Host (RFC 9112 3.2).
  *
+ * A head within the limit is shown to on_head (once per request) before
+ * h2o parses it: the server reads request bodies itself that way, and may
+ * have it answered 413 (a Content-Length over the limit). Every answer of
+ * the guard is told to on_reject (the server's access log), since h2o
+ * never sees a request for it.
+ *
  * A tripped connection is the guard's alone: h2o's reader is not called
  * again but to be told of the end (an error), when it closes the socket;
  * h2o has no request on it, so nothing else writes there.
@@ -39,6 +45,14 @@ static const char too_large[] = "HTTP/1.1 431 Request Header Fields Too Large\r\
                                 "\r\n"
                                 "request headers too large\n";
 
+static const char body_too_large[] = "HTTP/1.1 413 Payload Too Large\r\n"
+                                     "Content-Type: text/plain; charset=utf-8\r\n"
+                                     "Content-Length: 28\r\n"
+                                     "Connection: close\r\n"
+                                     "Server: wasmfn\r\n"
+                                     "\r\n"
+                                     "request entity is too large\n";
+
 static const char ambiguous[] = "HTTP/1.1 400 Bad Request\r\n"
                                 "Content-Type: text/plain; charset=utf-8\r\n"
                                 "Content-Length: 48\r\n"
@@ -46,6 +60,14 @@ static const char ambiguous[] = "HTTP/1.1 400 Bad Request\r\n"
                                 "Server: wasmfn\r\n"
                                 "\r\n"
                                 "conflicting Content-Length or Transfer-Encoding\n";
+
+static const char two_hosts[] = "HTTP/1.1 400 Bad Request\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Length: 26\r\n"
+                                "Connection: close\r\n"
+                                "Server: wasmfn\r\n"
+                                "\r\n"
+                                "more than one Host header\n";
 
 /* The end of the head at p[0..n) (past its blank line, CRLF or a bare LF
  * as h2o takes), or NULL when it has not all arrived. */
@@ -58,17 +80,10 @@ static const char *head_end(const char *p, size_t n)
     return NULL;
 }
 
-static const char two_hosts[] = "HTTP/1.1 400 Bad Request\r\n"
-                                "Content-Type: text/plain; charset=utf-8\r\n"
-                                "Content-Length: 26\r\n"
-                                "Connection: close\r\n"
-                                "Server: wasmfn\r\n"
-                                "\r\n"
-                                "more than one Host header\n";
-
-/* The answer for a head p[0..end) that says two things at once: its body's
- * framing (Content-Length values that differ, or Content-Length beside
- * Transfer-Encoding) or its host (RFC 9112 3.2: Host more than once). */
+/* The 400 answer for a head p[0..end) that says two things at once, or
+ * NULL: its body's framing (Content-Length values that differ, or
+ * Content-Length beside Transfer-Encoding) or its host (RFC 9112 3.2: Host
+ * more than once). */
 static const char *head_ambiguous(const char *p, const char *end)
 {
     const char *cl = NULL;
@@ -100,24 +115,50 @@ static const char *head_ambiguous(const char *p, const char *end)
     return cl && te ? ambiguous : NULL;
 }
 
-/* The answer for the head at the start of p[0..n), NULL when h2o may
- * have it: too large (no end within the limit, or more field lines than
- * h2o's parser takes) or ambiguously framed. */
-static const char *head_verdict(const wf_http_head_guard *g, const char *p, size_t n)
+/* The status the guard answers the head at the start of p[0..n) with, 0
+ * when h2o may have it: 431 when too large (no end within the limit, or
+ * more field lines than h2o's parser takes), 400 when ambiguous (*answer
+ * says how). *head_len: where the head ends (0: not all arrived). */
+static int head_verdict(const wf_http_head_guard *g, const char *p, size_t n, size_t *head_len,
+                        const char **answer)
 {
     size_t scan = n < g->limit + 4 ? n : g->limit + 4;
     const char *end = head_end(p, scan);
-    if (!end) return n > g->limit ? too_large : NULL;
+    *head_len = end ? (size_t)(end - p) : 0;
+    if (!end) return n > g->limit ? 431 : 0;
     size_t lines = 0;
     for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
-        if (++lines > H2O_MAX_HEADERS + 2) return too_large;   /* the request line and the blank line aside */
-    return head_ambiguous(p, end);
+        if (++lines > H2O_MAX_HEADERS + 2) return 431;   /* the request line and the blank line aside */
+    *answer = head_ambiguous(p, end);
+    return *answer ? 400 : 0;
 }
+
+/* How much of a rejected head's first line on_reject gets. */
+#define WF_HEAD_LOG_MAX 512
 
 static void on_answered(h2o_socket_t *sock, const char *err)
 {
     /* The answer is out: end our side; the client's close ends the rest. */
     if (!err) shutdown(h2o_socket_get_fd(sock), SHUT_WR);
+}
+
+/* Answer the request at the start of input with status (431, 413, 400;
+ * answer: its text, NULL for the status's usual one) and swallow the rest
+ * of the connection. */
+static void trip(wf_http_head_guard *g, h2o_socket_t *sock, int status, const char *answer)
+{
+    if (!answer) answer = status == 413 ? body_too_large : status == 400 ? ambiguous : too_large;
+    size_t len = strlen(answer);
+    g->tripped = true;
+    if (g->on_reject) {
+        /* The request line, for the access log. */
+        size_t n = sock->input->size < WF_HEAD_LOG_MAX ? sock->input->size : WF_HEAD_LOG_MAX;
+        const char *eol = memchr(sock->input->bytes, '\n', n);
+        g->on_reject(g, status, sock->input->bytes, eol ? (size_t)(eol - sock->input->bytes) : 0, len);
+    }
+    h2o_buffer_consume(&sock->input, sock->input->size);
+    h2o_iovec_t buf = h2o_iovec_init(answer, len);
+    h2o_socket_write(sock, &buf, 1, on_answered);
 }
 
 static void guarded_read(h2o_socket_t *sock, const char *err)
@@ -127,12 +168,15 @@ static void guarded_read(h2o_socket_t *sock, const char *err)
         h2o_buffer_consume(&sock->input, sock->input->size);
         return;
     }
-    const char *verdict = err ? NULL : head_verdict(g, sock->input->bytes, sock->input->size);
-    if (verdict) {
-        g->tripped = true;
-        h2o_buffer_consume(&sock->input, sock->input->size);
-        h2o_iovec_t buf = h2o_iovec_init(verdict, strlen(verdict));
-        h2o_socket_write(sock, &buf, 1, on_answered);
+    size_t head_len = 0;
+    const char *answer = NULL;
+    int status = err ? 0 : head_verdict(g, sock->input->bytes, sock->input->size, &head_len, &answer);
+    if (!status && head_len && g->on_head && !g->head_seen) {
+        g->head_seen = true;
+        status = g->on_head(g, sock, head_len);
+    }
+    if (status) {
+        trip(g, sock, status, answer);
         return;
     }
     sock->_cb.read = h1_read;
@@ -147,5 +191,8 @@ void wf_http_head_guard_attach(h2o_socket_t *sock, wf_http_head_guard *g, size_t
 {
     if (!h1_read && sock->_cb.read != guarded_read) h1_read = sock->_cb.read;
     g->limit = limit < H2O_MAX_REQLEN - 1 ? limit : H2O_MAX_REQLEN - 1;
+    /* Bytes already in were seen by h2o's reader (a request pipelined
+     * behind the last one, parsed as that one ended): its head is h2o's. */
+    g->head_seen = sock->input->size != 0;
     if (h1_read && sock->_cb.read == h1_read) sock->_cb.read = guarded_read;
 }
