@@ -52,9 +52,11 @@ static wf_thread *state_new(void)
     return t;
 }
 
-void wf_exec_state_reset(void *p)
+bool wf_exec_state_reset(void *p)
 {
     wf_thread *t = p;
+    bool deep = t->jit_stack_deep;
+    t->jit_stack_deep = false;
     t->stack_end = t->stack + WF_STACK_SLOTS;
     t->stack_limit_bytes = 0;
     t->sp = t->stack;
@@ -65,6 +67,7 @@ void wf_exec_state_reset(void *p)
     t->trap_jmp = NULL;
     t->in_wasm = 0;
     t->depth = 0;
+    return deep;
 }
 
 void wf_exec_state_free(void *p)
@@ -302,7 +305,8 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     if (t->depth == 0) {
         /* Compiled code (jit/) runs on this fiber's stack: it traps when
          * its native stack passes the limit. */
-        t->jit_stack_limit = jit_stack_limit(t, fb);
+        t->jit_stack_floor = jit_stack_limit(t, fb);
+        t->jit_stack_limit = WF_MAX(t->jit_stack_floor, (uintptr_t)wf_fiber_stack_kept_lo(fb));
     }
     t->depth++;
     t->trap_jmp = &jb;

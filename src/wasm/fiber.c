@@ -36,14 +36,26 @@
 #define WF_OUT_OF_LINE __attribute__((noinline, noipa))
 #endif
 
-/* The interpreter never recurses on the C stack; what a fiber's stack holds
- * is host -> wasm re-entry (bounded by exec.c) and host functions. Pages are
- * only committed when touched. Sanitized frames are several times larger. */
+/* A fiber's stack is a reservation whose pages are committed only when
+ * touched (MAP_NORESERVE). The interpreter never recurses on the C stack;
+ * what grows it is host -> wasm re-entry (bounded by exec.c), host
+ * functions and compiled code (jit/), whose recursion runs on it: it is
+ * reserved large enough for compiled code to recurse at least as deep as
+ * the interpreter's frame limit (exec.c's WF_MAX_FRAMES). A pooled stack
+ * keeps the pages of its top FIBER_STACK_KEPT committed for the next call;
+ * a call that went deeper (compiled code says so: exec.c's
+ * wf_exec_state_reset) has the rest given back to the kernel when its stack
+ * returns to the pool, so memory per idle or sleeping call does not grow
+ * with the depth one call once reached. Sanitized C frames are several
+ * times larger. */
 #if defined(WF_ASAN)
-#define FIBER_STACK (4u << 20)
+#define FIBER_STACK (32u << 20)
+#define FIBER_STACK_KEPT (4u << 20)
 #else
-#define FIBER_STACK (1u << 20)
+#define FIBER_STACK (16u << 20)
+#define FIBER_STACK_KEPT (1u << 20)
 #endif
+
 #define POOL_KEEP 256   /* idle stacks kept for reuse; beyond, unmapped */
 
 void wf_fiber_switch(void **save_sp, void *new_sp);
@@ -127,6 +139,8 @@ size_t wf_fiber_stack_size(void)
 {
     return FIBER_STACK;
 }
+
+const void *wf_fiber_stack_kept_lo(const wf_fiber *f) { return f->lo + f->size - FIBER_STACK_KEPT; }
 
 static void unmap(wf_fiber *f)
 {
@@ -219,7 +233,10 @@ wf_fiber *wf_fiber_new(wf_fiber_fn fn, void *arg)
 void wf_fiber_free(wf_fiber *f)
 {
     if (!f) return;
-    if (f->exec) wf_exec_state_reset(f->exec);
+    /* A call that went below the kept part of the stack: those pages go
+     * back (zero-filled again when touched). */
+    if (f->exec && wf_exec_state_reset(f->exec))
+        madvise(f->lo, f->size - FIBER_STACK_KEPT, MADV_DONTNEED);
     pthread_mutex_lock(&g_pool_mu);
     if (g_pool_n < POOL_KEEP) {
         f->next_free = g_pool;

@@ -343,6 +343,14 @@ typedef struct wf_thread {
      * fault, "out of bounds memory access"). */
     uintptr_t jit_stack_limit;
     wf_error *jit_err;
+    /* The hard end of compiled code's native stack: jit_stack_limit starts
+     * above it, at the bottom of the part of the fiber's stack kept
+     * committed; compiled code that passes that calls wf_jit_rt_stack,
+     * which lowers jit_stack_limit to jit_stack_floor and sets
+     * jit_stack_deep (the stack's deep pages are released when the fiber
+     * returns to the pool), or traps at the floor. */
+    uintptr_t jit_stack_floor;
+    bool jit_stack_deep;
     /* The configured stack limit (wf_exec_set_stack_limit, 0: none): for
      * the interpreter stack_end and frames_end, for compiled code
      * jit_stack_limit, set from it at each top-level call. */

@@ -45,6 +45,17 @@ uint32_t wf_jit_rt_interrupt(wf_thread *t)
     return wf_exec_interrupt_hit(t->interrupt);
 }
 
+void wf_jit_rt_stack(wf_thread *t)
+{
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    if (t->jit_stack_limit > t->jit_stack_floor && here >= t->jit_stack_floor) {
+        t->jit_stack_limit = t->jit_stack_floor;
+        t->jit_stack_deep = true;
+        return;
+    }
+    wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
+}
+
 void wf_jit_rt_trap_uninit(wf_thread *t, uint32_t index)
 {
     raise_error(t, wf_error_new(WF_ERR_TRAP, "uninitialized element %u", index));

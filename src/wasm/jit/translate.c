@@ -1598,7 +1598,12 @@ static bool translate_body(tfn *f, const struct wf_code *code)
     LLVMPositionBuilderAtEnd(tm->B, start);
     /* Native stack and interrupt checks at every entry. */
     LLVMValueRef lim = load_at(f, tm->i64, f->t, offsetof(wf_thread, jit_stack_limit));
-    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntULT, stack_pointer(f), lim, ""), WF_JIT_TRAP_EXHAUSTED);
+    LLVMBasicBlockRef deep = new_block(f, "deep"), shallow = new_block(f, "ok");
+    LLVMBuildCondBr(tm->B, LLVMBuildICmp(tm->B, LLVMIntULT, stack_pointer(f), lim, ""), deep, shallow);
+    LLVMPositionBuilderAtEnd(tm->B, deep);
+    call_rt(f, WF_JIT_RT_wf_jit_rt_stack, &f->t, 1);
+    LLVMBuildBr(tm->B, shallow);
+    LLVMPositionBuilderAtEnd(tm->B, shallow);
     check_interrupt(f);
     ctl *c = push_ctl(f, K_FUNC, f->ft, 2, WF_TYPE_I32);
     c->nparams = 0;     /* the function's parameters are locals, not on the stack */
@@ -1702,6 +1707,10 @@ static void declare_helpers(tmod *tm)
         LLVMAddAttributeAtIndex(tm->rt[WF_JIT_RT_wf_jit_rt_trap], LLVMAttributeFunctionIndex, at);
         LLVMAddAttributeAtIndex(tm->rt[WF_JIT_RT_wf_jit_rt_trap_uninit], LLVMAttributeFunctionIndex, at);
     }
+    /* Passing the kept part of the stack is rare. */
+    unsigned cold = LLVMGetEnumAttributeKindForName("cold", 4);
+    LLVMAddAttributeAtIndex(tm->rt[WF_JIT_RT_wf_jit_rt_stack], LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(tm->C, cold, 0));
 }
 
 static void setup_alias_classes(tmod *tm)
