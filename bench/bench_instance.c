@@ -21,6 +21,18 @@
  *                 instance called again without a reset;
  *   fresh         a full instantiation with the module's memory image and
  *                 its free, no slot (the cost slots avoid);
+ *   pages         how many host pages of the guest's memory a fresh call
+ *                 changes (what a reset must put back), and a warm one;
+ *   warm image    for comparison only, never what the runtime does: the
+ *                 fresh call as it would cost if the snapshot were taken
+ *                 after a first call (SpiderMonkey's lazy setup done), which
+ *                 would carry that call's state into every later call;
+ *   page costs    what the kernel charges on this machine per host page: a
+ *                 read fault and a write (copy-on-write) fault on a memfd
+ *                 mapped MAP_PRIVATE, a write fault on anonymous memory,
+ *                 MADV_POPULATE_WRITE, copying a page back, and mapping the
+ *                 image again over a used memory (the alternatives to the
+ *                 reset's copy-back);
  *   memory        Pss (/proc/self/smaps_rollup: shared pages counted once)
  *                 per idle slot (new, and once used: a reset keeps the pages
  *                 its call wrote) and per in-flight instance (a slot after
@@ -36,8 +48,10 @@
  *
  * Usage: bench_instance [--tier=interp|compiled|auto] [--profile] COMPONENT.wasm [N]
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -165,6 +179,72 @@ static void slot_reset(slot *s, const wf_snapshot *snap)
     if (e) die("reset", e);
 }
 
+/* Host pages of s's memories that differ from before, counted then
+ * remembered in before (one buffer per memory, made on first use). */
+static size_t pages_changed(slot *s, uint8_t **before)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = 0;
+    for (size_t k = 0; k < s->store->memories.len; k++) {
+        wf_memory *m = s->store->memories.data[k];
+        if (!before[k]) before[k] = wf_xcalloc(1, (size_t)m->size + 1);
+        for (uint64_t o = 0; o < m->size; o += pg)
+            if (memcmp(before[k] + o, m->base + o, pg)) {
+                n++;
+                memcpy(before[k] + o, m->base + o, pg);
+            }
+    }
+    return n;
+}
+
+static void page_figures(const char *label, slot *t, const wf_snapshot *snap)
+{
+    uint8_t *before[16] = { 0 };
+    if (t->store->memories.len > 16) return;
+    uint64_t total = 0;
+    for (size_t k = 0; k < t->store->memories.len; k++) total += t->store->memories.data[k]->size;
+    pages_changed(t, before);
+    slot_call(t);
+    size_t fresh = pages_changed(t, before);
+    slot_call(t);
+    size_t warm = pages_changed(t, before);
+    slot_reset(t, snap);
+    printf("%-26s pages (%zu B): memory %llu pages; a fresh call changes %zu (the reset puts "
+           "them back), a warm call %zu\n", label, (size_t)sysconf(_SC_PAGESIZE),
+           (unsigned long long)(total / (uint64_t)sysconf(_SC_PAGESIZE)), fresh, warm);
+    for (size_t k = 0; k < t->store->memories.len; k++) free(before[k]);
+}
+
+/* For comparison only (see the header): a snapshot taken after one call,
+ * the fresh call from it split as above. */
+static void warm_image_figures(const char *label, const wf_component *c, int calls)
+{
+    slot t = slot_new(c, NULL);
+    slot_call(&t);
+    wf_snapshot *warm;
+    wf_error *e = wf_snapshot_take(t.store, &warm);
+    if (e) die("snapshot", e);
+    slot_reset(&t, warm);
+    slot_call(&t);
+    slot_reset(&t, warm);
+    uint64_t *cns = wf_xcalloc((size_t)calls, sizeof *cns), *rns = wf_xcalloc((size_t)calls, sizeof *rns);
+    for (int i = 0; i < calls; i++) {
+        uint64_t t0 = cpu_ns();
+        slot_call(&t);
+        uint64_t t1 = cpu_ns();
+        slot_reset(&t, warm);
+        cns[i] = t1 - t0;
+        rns[i] = cpu_ns() - t1;
+    }
+    double call = median_us(cns, (size_t)calls), rst = median_us(rns, (size_t)calls);
+    printf("%-26s NOT DONE, for comparison: from a snapshot taken after a first call (it would "
+           "leak that call's state): fresh call %8.2f us = call %8.2f us + reset %7.2f us\n",
+           label, call + rst, call, rst);
+    free(cns);
+    free(rns);
+    wf_snapshot_free(warm);
+    slot_free(&t);
+}
+
 static void component_figures(const char *label, const wf_component *c, int calls, int nslots)
 {
     slot t = slot_new(c, NULL);
@@ -223,6 +303,8 @@ static void component_figures(const char *label, const wf_component *c, int call
     double fresh = median_us(ns, (size_t)nfresh);
     printf("%-26s warm call (guest work, no reset) %8.2f us   fresh instantiation (no slot) "
            "%8.2f us\n", label, warm, fresh);
+    page_figures(label, &t, snap);
+    warm_image_figures(label, c, calls);
 
     /* memory: nslots slots idle, then each after its call */
     slot *slots = wf_xcalloc((size_t)nslots, sizeof *slots);
@@ -248,6 +330,72 @@ static void component_figures(const char *label, const wf_component *c, int call
     free(ns);
     wf_snapshot_free(snap);
     slot_free(&t);
+}
+
+/* ---- What the kernel charges per page ------------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Per host page, the best of 5 rounds over 8 MB (ns): see the header. */
+static void page_costs(void)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)8 << 20, np = len / pg;
+    int fd = memfd_create("bench-image", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0) return;
+    uint8_t *w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (w == MAP_FAILED) return;
+    for (size_t i = 0; i < len; i++) w[i] = (uint8_t)(i | 1);
+    enum { READ, COW, COW_READ, ANON, POPULATE, COPY, REMAP, N };
+    double best[N];
+    for (int k = 0; k < N; k++) best[k] = 1e30;
+    volatile uint8_t sink = 0;
+    for (int round = 0; round < 5; round++) {
+        double t[N];
+        uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        uint64_t t0 = mono_ns();
+        for (size_t i = 0; i < len; i += pg) sink += m[i];
+        t[READ] = (double)(mono_ns() - t0);
+        t0 = mono_ns();
+        for (size_t i = 0; i < len; i += pg) m[i] = 1;
+        t[COW_READ] = (double)(mono_ns() - t0);
+        t0 = mono_ns();
+        memcpy(m, w, len);   /* the reset's copy-back: pages present and private */
+        t[COPY] = (double)(mono_ns() - t0);
+        t0 = mono_ns();
+        mmap(m, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+        t[REMAP] = (double)(mono_ns() - t0);
+        t0 = mono_ns();
+        for (size_t i = 0; i < len; i += pg) m[i] = 1;
+        t[COW] = (double)(mono_ns() - t0);
+        munmap(m, len);
+        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        t0 = mono_ns();
+        t[POPULATE] = madvise(m, len, MADV_POPULATE_WRITE) ? 0 : (double)(mono_ns() - t0);
+        munmap(m, len);
+        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        t0 = mono_ns();
+        for (size_t i = 0; i < len; i += pg) m[i] = 1;
+        t[ANON] = (double)(mono_ns() - t0);
+        munmap(m, len);
+        for (int k = 0; k < N; k++)
+            if (t[k] / (double)np < best[k]) best[k] = t[k] / (double)np;
+    }
+    munmap(w, len);
+    close(fd);
+    printf("page costs (ns per %zu B page, memfd MAP_PRIVATE unless said): read fault %.0f "
+           "(with the kernel's fault-around), write fault %.0f (copy-on-write), write after a "
+           "read %.0f, anonymous write fault %.0f, MADV_POPULATE_WRITE %.0f, copy back %.0f, "
+           "mmap the image again over written pages %.0f\n", pg, best[READ], best[COW],
+           best[COW_READ], best[ANON], best[POPULATE], best[COPY], best[REMAP]);
 }
 
 #ifdef WF_INTERP_PROF
@@ -361,6 +509,7 @@ int main(int argc, char **argv)
            "lift and lower)\n", "wat component add", runtime_call_us(rt, "watc:add", 20000));
     wf_runtime_free(rt);
     component_figures("js add slot", js, 200, nslots);
+    page_costs();
     wf_component_free(js);
     wf_component_free(tcomp);
     wf_module_free(triv);

@@ -74,6 +74,12 @@ void wf_http_exchange_destroy(wf_http_exchange *x)
         free(x->trailers.data[i].value);
     }
     wf_vec_free(&x->trailers);
+    for (size_t i = 0; i < x->body_trailers.len; i++) {
+        free(x->body_trailers.data[i].name);
+        free(x->body_trailers.data[i].value);
+    }
+    wf_vec_free(&x->body_trailers);
+    wf_buf_free(&x->body_in);
     wf_buf_free(&x->pending);
     wf_http_match_free(&x->match);
     pthread_mutex_destroy(&x->mu);
@@ -85,6 +91,8 @@ void wf_http_exchange_gone_locked(wf_http_exchange *x)
     x->gone = true;
     x->pending.len = 0;
     wf_waitq_wake_all(&x->writers);
+    if (x->body_own && !x->body_ended && !x->body_fail) x->body_fail = WF_HTTP_BODY_CUT;
+    wf_waitq_wake_all(&x->readers);
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -127,6 +135,102 @@ uint64_t wf_http_deadline_ns(wf_http_exchange *x)
 volatile uint32_t *wf_http_stop_flag(wf_http_exchange *x)
 {
     return &x->interrupt;
+}
+
+/* ---- the request body as a stream ------------------------------------------ */
+
+bool wf_http_body_streaming(wf_http_exchange *x)
+{
+    return x->body_streaming;   /* set before the handler starts */
+}
+
+wf_http_body_state wf_http_body_read(wf_http_exchange *x, void *buf, size_t len, size_t *n,
+                                     wf_http_body_fail *why)
+{
+    *n = 0;
+    *why = WF_HTTP_BODY_OK;
+    pthread_mutex_lock(&x->mu);
+    size_t avail = x->body_in.len - x->body_off;
+    wf_http_body_state st;
+    if (avail && len) {
+        *n = WF_MIN(avail, len);
+        memcpy(buf, x->body_in.data + x->body_off, *n);
+        x->body_off += *n;
+        if (x->body_off == x->body_in.len) {
+            x->body_in.len = x->body_off = 0;
+        } else if (x->body_off >= WF_HTTP_BODY_WINDOW / 2) {
+            /* Keep the buffer a window, not everything that passed. */
+            memmove(x->body_in.data, x->body_in.data + x->body_off, x->body_in.len - x->body_off);
+            x->body_in.len -= x->body_off;
+            x->body_off = 0;
+        }
+        /* Read down to half the window: the loop may read the socket again. */
+        if (x->body_paused && !x->body_resume && x->body_in.len - x->body_off <= WF_HTTP_BODY_WINDOW / 2) {
+            x->body_resume = true;
+            x->notify(x);
+        }
+        st = WF_HTTP_BODY_DATA;
+    } else if (avail) {
+        st = WF_HTTP_BODY_WAIT;   /* a read of nothing */
+    } else if (x->body_fail) {
+        *why = x->body_fail;
+        st = WF_HTTP_BODY_FAILED;
+    } else if (x->body_ended || !x->body_own) {
+        st = WF_HTTP_BODY_END;
+    } else {
+        st = WF_HTTP_BODY_WAIT;
+    }
+    pthread_mutex_unlock(&x->mu);
+    return st;
+}
+
+bool wf_http_body_ready(wf_http_exchange *x)
+{
+    pthread_mutex_lock(&x->mu);
+    bool r = x->body_in.len > x->body_off || x->body_ended || x->body_fail || !x->body_own;
+    pthread_mutex_unlock(&x->mu);
+    return r;
+}
+
+void wf_http_body_wait_on(wf_http_exchange *x, pthread_mutex_t **mu, struct wf_waitq **q)
+{
+    *mu = &x->mu;
+    *q = &x->readers;
+}
+
+size_t wf_http_body_trailer_count(wf_http_exchange *x)
+{
+    pthread_mutex_lock(&x->mu);
+    size_t n = x->body_ended ? x->body_trailers.len : 0;
+    pthread_mutex_unlock(&x->mu);
+    return n;
+}
+
+void wf_http_body_trailer(wf_http_exchange *x, size_t i, const char **name, const char **value)
+{
+    /* Fixed once the body ended: the loop adds none after. */
+    *name = x->body_trailers.data[i].name;
+    *value = x->body_trailers.data[i].value;
+}
+
+wf_http_body_fail wf_http_body_failure(wf_http_exchange *x)
+{
+    pthread_mutex_lock(&x->mu);
+    wf_http_body_fail f = x->body_fail;
+    pthread_mutex_unlock(&x->mu);
+    return f;
+}
+
+const char *wf_http_body_fail_text(wf_http_body_fail f)
+{
+    switch (f) {
+    case WF_HTTP_BODY_OK: return "complete";
+    case WF_HTTP_BODY_TOO_LARGE: return "the request body is over the service's body limit";
+    case WF_HTTP_BODY_MALFORMED: return "the request body's chunked framing is broken";
+    case WF_HTTP_BODY_CUT: return "the client closed before the end of its request body";
+    case WF_HTTP_BODY_TIMEOUT: return "the request body stalled past the read timeout";
+    }
+    return "?";
 }
 
 /* ---- writing ------------------------------------------------------------- */

@@ -9,7 +9,12 @@
  * h2o takes, is answered 431 by the guard itself (the connection then
  * closes: what follows the head cannot be parsed); the rest the client
  * sends is swallowed, nothing kept, until it closes (or the server's read
- * timeout cuts it). Loop thread only.
+ * timeout cuts it). A head whose body framing is ambiguous (differing
+ * Content-Length values, or one beside Transfer-Encoding) is answered 400
+ * the same way. Loop thread only. on_reject tells the server of each such
+ * answer (its access-log line); on_head lets it look at each head that
+ * is within the limit before h2o does (server_h2o.c reads request bodies
+ * itself that way).
  */
 #ifndef WF_HTTP_HEAD_GUARD_H
 #define WF_HTTP_HEAD_GUARD_H
@@ -20,9 +25,20 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+typedef struct wf_http_head_guard wf_http_head_guard;
+
 typedef struct wf_http_head_guard {
     size_t limit;                  /* head bytes allowed (request line and fields) */
-    bool tripped;                  /* answered 431: swallowing until the end */
+    bool tripped;                  /* answered: swallowing until the end */
+    /* Called once per request, when its whole head (within the limit) is
+     * at the start of sock->input, before h2o parses it (it may rewrite
+     * it in place, same length). Returns 0, or 413: the guard answers
+     * that and closes, as for its 431s. NULL: none. */
+    int (*on_head)(wf_http_head_guard *g, h2o_socket_t *sock, size_t head_len);
+    /* Called when the guard answered itself (431, 413, 400: h2o saw no
+     * request): the head's first line, as far as it came. */
+    void (*on_reject)(wf_http_head_guard *g, int status, const char *head, size_t len, size_t bytes_sent);
+    bool head_seen;                /* on_head ran for this request */
 } wf_http_head_guard;
 
 /* Put g in front of h2o's HTTP/1 reader on sock (right after h2o_accept,

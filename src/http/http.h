@@ -27,10 +27,13 @@
 #ifndef WF_HTTP_H
 #define WF_HTTP_H
 
+#include <pthread.h>
+
 #include "base/base.h"
 #include "wasmfn.h"
 
 struct wf_sched;
+struct wf_waitq;
 
 typedef struct wf_http_server wf_http_server;
 typedef struct wf_http_service wf_http_service;
@@ -108,6 +111,11 @@ wf_http_routes *wf_http_routes_new(void (*on_free)(void *ud), void *ud);
  * is copied, for the access log and messages. */
 wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *pattern,
                              const char *name, wf_http_handler_fn fn, void *ud);
+/* As wf_http_routes_add, for a handler that reads the request body as it
+ * arrives (wf_http_body_read) instead of whole, so an upload of any size
+ * (within the service's body limit) costs the server a bounded buffer. */
+wf_error *wf_http_routes_add_streaming(wf_http_routes *r, const char *method, const char *pattern,
+                                       const char *name, wf_http_handler_fn fn, void *ud);
 void wf_http_routes_free(wf_http_routes *r);   /* one never handed to a service */
 /* Serve r from now on (requests already routed finish with the old table). */
 void wf_http_service_set_routes(wf_http_service *svc, wf_http_routes *r);
@@ -125,7 +133,8 @@ typedef struct wf_http_request {
     const char *path;              /* normalised ("/a/../b" -> "/b"), still percent-encoded */
     const char *query;             /* after '?', raw; "" when none */
     const wf_http_header *headers; size_t nheaders;
-    const uint8_t *body; size_t body_len;   /* whole (read before the handler runs) */
+    const uint8_t *body; size_t body_len;   /* whole (read before the handler runs); empty
+                                               when streamed (wf_http_body_streaming) */
     const char *remote;            /* "127.0.0.1:51234" */
     const char *authority;         /* Host (HTTP/1) or :authority (HTTP/2); "" when none */
     int version;                   /* 0x100, 0x101, 0x200 */
@@ -141,6 +150,53 @@ const char *wf_http_param(wf_http_exchange *x, const char *name);
 /* Names and values of every param, in pattern order. */
 size_t wf_http_param_count(wf_http_exchange *x);
 void wf_http_param_at(wf_http_exchange *x, size_t i, const char **name, const char **value);
+
+/* ---- The request body as a stream ----------------------------------------
+ * A route added with wf_http_routes_add_streaming gets an HTTP/1.x
+ * request's body as it arrives: the server reads at most
+ * WF_HTTP_BODY_WINDOW bytes ahead of the handler (then it stops reading
+ * the socket: TCP holds the client back), and fails the body once it is
+ * over the service's max_body_bytes. HTTP/2 bodies (h2o 2.2 reads them
+ * whole) and a request pipelined behind another on its connection come
+ * whole, in wf_http_request.body, as for every other route. */
+
+#define WF_HTTP_BODY_WINDOW (256u * 1024u)
+
+/* Why a streamed body failed. */
+typedef enum wf_http_body_fail {
+    WF_HTTP_BODY_OK = 0,
+    WF_HTTP_BODY_TOO_LARGE,        /* over max_body_bytes */
+    WF_HTTP_BODY_MALFORMED,        /* bad chunked framing or trailer */
+    WF_HTTP_BODY_CUT,              /* the client closed before its end */
+    WF_HTTP_BODY_TIMEOUT,          /* nothing arrived for timeouts.read */
+} wf_http_body_fail;
+
+/* What a read found. */
+typedef enum wf_http_body_state {
+    WF_HTTP_BODY_DATA,             /* *n > 0 bytes */
+    WF_HTTP_BODY_WAIT,             /* nothing now: wait (wf_http_body_wait_on) */
+    WF_HTTP_BODY_END,              /* the body is over (trailers, if any, are in) */
+    WF_HTTP_BODY_FAILED,           /* *why says why */
+} wf_http_body_state;
+
+/* Whether x's body is streamed (else it is whole in the request). */
+bool wf_http_body_streaming(wf_http_exchange *x);
+/* Take up to len bytes of what arrived, without waiting. */
+wf_http_body_state wf_http_body_read(wf_http_exchange *x, void *buf, size_t len, size_t *n,
+                                     wf_http_body_fail *why);
+/* True when a read would not answer WAIT. */
+bool wf_http_body_ready(wf_http_exchange *x);
+/* The lock and queue a waiter for news of the body registers on (news:
+ * bytes, the end, a failure, the client gone). */
+void wf_http_body_wait_on(wf_http_exchange *x, pthread_mutex_t **mu, struct wf_waitq **q);
+/* The trailer fields of a chunked body, once it ended (END): count, and
+ * each (name lower case). Whole bodies have none. */
+size_t wf_http_body_trailer_count(wf_http_exchange *x);
+void wf_http_body_trailer(wf_http_exchange *x, size_t i, const char **name, const char **value);
+/* Why the body failed (OK: it did not, or not yet). */
+wf_http_body_fail wf_http_body_failure(wf_http_exchange *x);
+/* "over the body limit", ... */
+const char *wf_http_body_fail_text(wf_http_body_fail f);
 
 /* ---- The response -------------------------------------------------------- */
 

@@ -34,11 +34,19 @@ void wf_http_match_free(http_match *m);
 const char *wf_http_route_pattern(const http_route *rt);
 const char *wf_http_route_name(const http_route *rt);
 wf_http_handler_fn wf_http_route_fn(const http_route *rt, void **ud);
+/* Whether the route's handler reads its request body as a stream. */
+bool wf_http_route_streaming(const http_route *rt);
 /* Reference counting: a service's current table, and each exchange routed by it. */
 void wf_http_routes_ref(wf_http_routes *r);
 void wf_http_routes_unref(wf_http_routes *r);
 
-/* Percent-decode s[0..n) into a new string; NULL for a bad escape. '+' stays '+'. */
+/* The path to route a request-target by (target.c): origin- or
+ * absolute-form, the query cut off, escapes of unreserved characters
+ * decoded and dot segments removed, other escapes kept. 0 and a new
+ * string in *out, or 400 for a target that is no path. */
+int wf_http_target_path(const char *target, size_t n, char **out, size_t *out_len);
+
+/* Percent-decode s[0..n) into a new string; NULL for a bad escape or %00. '+' stays '+'. */
 char *wf_http_pct_decode(const char *s, size_t n);
 
 /* "OK", "Not Found", ... (server_h2o.c). */
@@ -81,6 +89,22 @@ struct wf_http_exchange {
     bool loop_started;             /* the head went out (read by the handler too) */
     http_notify_fn notify;
     void *loop;                    /* the loop's state for x (server_h2o.c) */
+
+    /* The request body when the server reads it itself (body_in.c, on the
+     * loop): what arrived and was not read yet is body_in[body_off..len).
+     * Streamed, the handler reads it as it comes; else the handler starts
+     * once it is whole (req.body points into it). Under mu. */
+    bool body_own;                 /* the loop reads the body (else: whole in req.body) */
+    bool body_streaming;           /* ... and the handler reads it as it comes */
+    wf_buf body_in;
+    size_t body_off;
+    uint64_t body_received;        /* body bytes the loop has taken in */
+    bool body_ended;
+    wf_http_body_fail body_fail;
+    bool body_paused;              /* the loop stopped reading: a window is waiting */
+    bool body_resume;              /* the handler read it down: the loop should read again */
+    WF_VEC(http_kv) body_trailers;
+    wf_waitq readers;              /* handlers waiting for body news */
 };
 
 /* Set up x (zeroed by the caller, request fields filled) to run fn(ud). */
@@ -89,5 +113,56 @@ void wf_http_exchange_init(wf_http_exchange *x, http_notify_fn notify);
 void wf_http_exchange_destroy(wf_http_exchange *x);
 /* With x->mu held, from the loop: the client went away; wakes writers. */
 void wf_http_exchange_gone_locked(wf_http_exchange *x);
+
+/* ---- The request body off an HTTP/1.x socket (body_in.c) ------------------ */
+
+/* What a request head says of its body. */
+typedef struct http_body_head {
+    size_t head_len;               /* the head's bytes, up to its blank line */
+    bool chunked;                  /* Transfer-Encoding: chunked */
+    bool has_length;               /* Content-Length: length */
+    uint64_t length;
+    bool expect_continue;          /* Expect: 100-continue */
+    size_t framing_at[2];          /* where the framing field names are in the head */
+    size_t nframing;
+} http_body_head;
+
+/* The prefix the framing field names of a head are renamed to (same
+ * length, so nothing moves) when the server reads the body itself: h2o
+ * then takes the request for one without a body and hands it over at once.
+ * wf-streamed-cl stands for content-length, wf-streamed-te-xx for
+ * transfer-encoding. */
+#define WF_HTTP_BODY_MARK "wf-streamed-"
+
+/* Whether the HTTP/1.x head p[0..head_len) (its end found) frames a body
+ * the server can read itself: one Content-Length of more than 0, or a
+ * chunked Transfer-Encoding (HTTP/1.1), never both, no Upgrade, and an
+ * Expect of 100-continue or none. Anything else h2o judges (and answers). */
+bool wf_http_body_head_scan(const char *p, size_t head_len, http_body_head *h);
+/* Rename the framing fields of a head that scanned true (in place). */
+void wf_http_body_head_rename(char *p, const http_body_head *h);
+
+/* The body's framing, decoded as bytes arrive. */
+typedef struct http_body_reader {
+    bool chunked;
+    uint64_t left;                 /* Content-Length: bytes to come; chunked: of this chunk */
+    uint64_t limit;                /* max body bytes */
+    size_t max_trailer_bytes;
+    int state;                     /* chunked: where in the framing */
+    size_t line_len;               /* chunked: bytes of the current size or extension line */
+    size_t trailer_bytes;
+    bool saw_digit;
+    wf_buf line;                   /* a trailer field line being read */
+} http_body_reader;
+
+void wf_http_body_reader_init(http_body_reader *r, const http_body_head *h, uint64_t limit,
+                              size_t max_trailer_bytes);
+void wf_http_body_reader_free(http_body_reader *r);
+/* Under x->mu: decode in[0..n), the body bytes going to x->body_in (no
+ * more than `room`), trailers to x->body_trailers; sets x->body_ended or
+ * x->body_fail (TOO_LARGE, MALFORMED). Returns the bytes of `in` used
+ * (what follows the body, a pipelined request, is left). */
+size_t wf_http_body_feed_locked(http_body_reader *r, wf_http_exchange *x, const uint8_t *in, size_t n,
+                                size_t room);
 
 #endif

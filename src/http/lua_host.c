@@ -9,6 +9,7 @@ static const char *h_method(void *x) { return wf_http_request_of(x)->method; }
 static const char *h_path(void *x) { return wf_http_request_of(x)->path; }
 static const char *h_query(void *x) { return wf_http_request_of(x)->query; }
 static const char *h_remote(void *x) { return wf_http_request_of(x)->remote; }
+static const char *h_authority(void *x) { return wf_http_request_of(x)->authority; }
 static size_t h_header_count(void *x) { return wf_http_request_of(x)->nheaders; }
 
 static void h_header_at(void *x, size_t i, const char **name, const char **value)
@@ -34,7 +35,7 @@ static wf_error *h_flush(void *x) { return wf_http_flush(x); }
 
 static const wf_lua_http_host_ops ops = {
     h_method, h_path, h_query, h_remote, h_header_count, h_header_at, h_body,
-    h_param_count, h_param_at, h_set_status, h_add_header, h_write, h_flush,
+    h_param_count, h_param_at, h_set_status, h_add_header, h_write, h_flush, h_authority,
 };
 
 void wf_http_lua_host_init(wf_lua_http_host *h, wf_http_exchange *x)

@@ -8,7 +8,10 @@
  * the guest's writes go to wf_http_write, which parks the call (not a
  * thread) while the client is behind; a guest that flushes makes the body
  * stream (chunked) instead of being sent whole at the end. The request
- * body is what the server read (bounded by the service's body limit).
+ * body streams to the guest's incoming-body as the server reads it off
+ * the socket (HTTP/1.x; HTTP/2 bodies come whole), with its trailers, and
+ * fails the guest's stream past the service's body limit (a guest that
+ * then answers nothing gets a 413).
  *
  * Failures as the wasi-http transport's: a trap or a limit before the
  * response was set is a 500, a timeout (max_execution_ms, the service's
@@ -57,6 +60,37 @@ static void sink_trailers(void *ud, const wf_p2_http_header *h, size_t n)
 
 static const wf_p2_http_sink sink = { sink_head, sink_write, sink_flush, sink_trailers, sink_end };
 
+/* The request body as the guest's incoming-body reads it: streamed from
+ * the exchange as the server reads it off the socket. */
+static wf_p2_http_source_state source_read(void *ud, uint8_t *buf, size_t len, size_t *n,
+                                           wf_p2_http_source_fail *why, const char **msg)
+{
+    wf_http_body_fail f;
+    switch (wf_http_body_read(ud, buf, len, n, &f)) {
+    case WF_HTTP_BODY_DATA: return WF_P2_SOURCE_DATA;
+    case WF_HTTP_BODY_WAIT: return WF_P2_SOURCE_WAIT;
+    case WF_HTTP_BODY_END: return WF_P2_SOURCE_END;
+    case WF_HTTP_BODY_FAILED: break;
+    }
+    *msg = wf_http_body_fail_text(f);
+    *why = f == WF_HTTP_BODY_TOO_LARGE ? WF_P2_SOURCE_TOO_LARGE
+         : f == WF_HTTP_BODY_MALFORMED ? WF_P2_SOURCE_MALFORMED
+         : f == WF_HTTP_BODY_TIMEOUT   ? WF_P2_SOURCE_TIMEOUT
+                                       : WF_P2_SOURCE_CUT;
+    return WF_P2_SOURCE_FAILED;
+}
+
+static bool source_ready(void *ud) { return wf_http_body_ready(ud); }
+static void source_wait_on(void *ud, pthread_mutex_t **mu, struct wf_waitq **q) { wf_http_body_wait_on(ud, mu, q); }
+static size_t source_trailer_count(void *ud) { return wf_http_body_trailer_count(ud); }
+static void source_trailer(void *ud, size_t i, const char **name, const char **value)
+{
+    wf_http_body_trailer(ud, i, name, value);
+}
+
+static const wf_p2_http_source source = { source_read, source_ready, source_wait_on, source_trailer_count,
+                                          source_trailer };
+
 static void log_line(const wf_http_endpoint *ep, const char *line)
 {
     if (ep->opts && ep->opts->error_log) ep->opts->error_log(ep->opts->error_log_ud, line);
@@ -86,6 +120,7 @@ void wf_http_proxy_handler(wf_http_exchange *x, void *ud)
         .path_with_query = pq,
         .headers = hs, .nheaders = rq->nheaders,
         .body = rq->body, .body_len = rq->body_len,
+        .source = wf_http_body_streaming(x) ? &source : NULL, .source_ud = x,
         .sink = &sink, .ud = x,
     };
     uint64_t now = wf_now_ns(), deadline = wf_http_deadline_ns(x);
@@ -117,12 +152,19 @@ void wf_http_proxy_handler(wf_http_exchange *x, void *ud)
     int status = 500;
     const char *body = "internal error: the proxy failed\n";
     char *what;
+    wf_http_body_fail body_fail = wf_http_body_failure(x);
     if (e && e->kind == WF_ERR_TIMEOUT) {
         status = 504;
         body = "the function timed out\n";
+    } else if (body_fail == WF_HTTP_BODY_TOO_LARGE) {
+        /* The guest failed over a body it could not have whole. */
+        status = 413;
+        body = "request entity is too large\n";
     }
     if (e) what = wf_xasprintf("%s: %s", wf_error_kind_name(e->kind), e->message);
     else if (in.failed) what = wf_xasprintf("the proxy answered error-code %s", in.error_code);
+    else if (body_fail) what = wf_xasprintf("the proxy returned without a response (its request body: %s)",
+                                            wf_http_body_fail_text(body_fail));
     else what = wf_xstrdup("the proxy returned without setting a response");
     log_failure(ep, rq, status, what);
     free(what);

@@ -33,6 +33,7 @@ struct http_route {
     size_t nsegs;
     wf_http_handler_fn fn;
     void *ud;
+    bool streaming;                /* reads its request body as it arrives */
 };
 
 struct wf_http_routes {
@@ -157,8 +158,8 @@ static wf_error *parse_pattern(const char *pattern, seg **out, size_t *nout)
     return NULL;
 }
 
-wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *pattern,
-                             const char *name, wf_http_handler_fn fn, void *ud)
+static wf_error *add_route(wf_http_routes *r, const char *method, const char *pattern, const char *name,
+                           wf_http_handler_fn fn, void *ud, bool streaming)
 {
     http_route rt = { 0 };
     wf_error *e = parse_pattern(pattern, &rt.segs, &rt.nsegs);
@@ -180,8 +181,26 @@ wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *
     rt.name = wf_xstrdup(name ? name : pattern);
     rt.fn = fn;
     rt.ud = ud;
+    rt.streaming = streaming;
     wf_vec_push(&r->routes, rt);
     return NULL;
+}
+
+wf_error *wf_http_routes_add(wf_http_routes *r, const char *method, const char *pattern,
+                             const char *name, wf_http_handler_fn fn, void *ud)
+{
+    return add_route(r, method, pattern, name, fn, ud, false);
+}
+
+wf_error *wf_http_routes_add_streaming(wf_http_routes *r, const char *method, const char *pattern,
+                                       const char *name, wf_http_handler_fn fn, void *ud)
+{
+    return add_route(r, method, pattern, name, fn, ud, true);
+}
+
+bool wf_http_route_streaming(const http_route *rt)
+{
+    return rt->streaming;
 }
 
 static int hexval(char c)
@@ -205,7 +224,7 @@ char *wf_http_pct_decode(const char *s, size_t n)
             return NULL;
         }
         int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
-        if (a < 0 || b < 0) {
+        if (a < 0 || b < 0 || (a == 0 && b == 0)) {   /* %00 would cut the C string short */
             free(out);
             return NULL;
         }

@@ -141,8 +141,10 @@ static wf_error *add_endpoint(wf_registry *reg, wf_runtime *rt, const wf_http_se
     ep->opts = opts;
     wf_vec_push(&b->endpoints, ep);
     char *path = join_path(prefix, h->path);
-    err = wf_http_routes_add(b->routes, h->method, path, e->id,
-                             proxy ? wf_http_proxy_handler : wf_http_call_handler, ep);
+    /* A proxy reads its request body as a stream (incoming-body); the
+     * wasi-http transport passes the body whole. */
+    err = proxy ? wf_http_routes_add_streaming(b->routes, h->method, path, e->id, wf_http_proxy_handler, ep)
+                : wf_http_routes_add(b->routes, h->method, path, e->id, wf_http_call_handler, ep);
     free(path);
     if (err) return entry_error(e, err);
     b->nroutes++;

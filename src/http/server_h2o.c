@@ -13,6 +13,14 @@
  * multithread message per exchange (set when it is not queued yet); the
  * loop sends it, and h2o's `proceed` says when the client took it.
  *
+ * HTTP/1.x request bodies are read here, not by h2o (which would read all
+ * of one first): the head guard shows each head to on_head, which renames
+ * its framing fields so that h2o hands the request over at once; on_req
+ * then reads the body off the socket itself (body_pull, decoding with
+ * body_in.c) into the exchange: streamed to handlers that read it as it
+ * comes, up to a window ahead of them, else whole before the handler
+ * starts (docs/http-server.md, "Request bodies").
+ *
  * Lifetime of an exchange (h2x): it lives while its request lives (h2o
  * frees the request's memory pool when the response is sent or the
  * connection closes; a shared allocation with a dispose callback tells us)
@@ -38,6 +46,7 @@
 
 #include "http/head_guard.h"
 #include "http/http_int.h"
+#include "http/syntax.h"
 #include "wasm/code.h"
 
 /* How long a handler's slice may run on the loop before it is asked to
@@ -50,6 +59,9 @@
 /* The signal the watchdog sends the loop thread (ignored by default, so a
  * stray one harms nothing). */
 #define YIELD_SIGNAL SIGURG
+/* The name of each service's one h2o host entry: h2o gives it as the
+ * authority of a request that names none (no Host header). */
+#define NO_HOST "wasmfn.no-host.invalid"
 
 typedef struct h2x h2x;
 
@@ -85,6 +97,11 @@ typedef struct conn_track {
     size_t seen_read;              /* sock->bytes_read at the last sweep */
     uint32_t inflight;             /* requests routed and not disposed */
     bool served, shut, h2;
+    /* A head whose body the server reads itself (on_head): its framing,
+     * for the on_req that h2o calls with that head right after. */
+    http_body_head next_body;
+    bool next_body_set;
+    struct h2x *body_hx;           /* the request whose body is being read */
 } conn_track;
 
 struct wf_http_service {
@@ -149,6 +166,7 @@ struct h2x {
      * last chunk): each send's chunk head, and the last chunk with the
      * trailers. Valid until proceed, like sending. */
     bool own_chunks;
+    bool head_only;                /* HEAD: the head goes out, the body the handler writes does not */
     char chunk_head[24];
     wf_buf last_chunk;
     bool in_send, started, final_sent;
@@ -156,6 +174,14 @@ struct h2x {
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
     bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
+    /* The request body the loop reads off the socket (body_pull): the
+     * request's head stays at the start of sock->input until h2o is done
+     * with it (head_len bytes), the body's bytes are taken from behind it. */
+    bool body_active;
+    conn_track *ct;
+    size_t head_len;
+    http_body_reader body;
+    uint64_t body_progress_ns;     /* when it last took bytes in */
 };
 
 /* The exchange whose handler runs on this (loop) thread now, if any. */
@@ -163,7 +189,10 @@ static __thread h2x *tls_inline;
 /* Set while this loop thread runs a handler's slice (the signal handler's test). */
 static __thread volatile sig_atomic_t tls_in_slice;
 
-static void conn_track_request(h2o_req_t *req);
+static conn_track *conn_track_request(h2o_req_t *req);
+static void body_pull(h2x *hx);
+static void start_handler(h2x *hx);
+static void no_handler(h2x *hx, int status, const char *reason, const char *body);
 
 /* Servers freed (see wf_http_server_free). */
 static wf_http_server *retired;
@@ -222,6 +251,7 @@ static void h2x_free_if_done(h2x *hx)
     wf_http_exchange_destroy(&hx->x);
     wf_buf_free(&hx->sending);
     wf_buf_free(&hx->last_chunk);
+    wf_http_body_reader_free(&hx->body);
     free(hx);
 }
 
@@ -290,12 +320,22 @@ static void pump(h2x *hx, bool from_msg)
 {
     wf_http_exchange *x = &hx->x;
     h2o_req_t *req = hx->req;
-    bool do_start = false, do_send = false, final = false, drop = false, cut = false;
+    bool do_start = false, do_send = false, final = false, drop = false, cut = false, resume = false;
     hx->busy++;
     pthread_mutex_lock(&x->mu);
     if (from_msg) hx->queued = false;
+    if (x->body_resume) {
+        x->body_resume = false;
+        resume = true;
+    }
     if (req && !hx->final_sent && !x->gone) {
         if (!hx->started && x->head_ready) {
+            /* A 1xx cannot end a response (a client would wait on for the
+             * final one); 204 and 304 end at their head: what the handler
+             * wrote for them is dropped, as for HEAD, or it would be read
+             * as the next response on the connection. */
+            if (x->status < 200 || x->status > 999) x->status = 500;
+            if (x->status == 204 || x->status == 304) hx->head_only = true;
             req->res.status = x->status;
             req->res.reason = wf_http_reason(x->status);
             size_t content_length = x->streaming ? SIZE_MAX : x->pending.len;
@@ -315,6 +355,10 @@ static void pump(h2x *hx, bool from_msg)
                 h2o_add_header_by_str(&req->pool, &req->res.headers, name.base, name.len, 1, NULL, value.base,
                                       value.len);
             }
+            /* RFC 9110 8.6: no Content-Length in a 1xx or 204; in a 304
+             * only the length a 200 would have had, which the handler did
+             * not give us. */
+            if (x->status < 200 || x->status == 204 || x->status == 304) content_length = SIZE_MAX;
             req->res.content_length = content_length;
             if (content_length == SIZE_MAX && req->version == 0x101 && x->status >= 200 && x->status != 204 &&
                 x->status != 304 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
@@ -345,6 +389,10 @@ static void pump(h2x *hx, bool from_msg)
         drop = true;
     }
     pthread_mutex_unlock(&x->mu);
+    if (resume && hx->body_active) body_pull(hx);
+    /* A response that ends before its request body did: the rest of the
+     * body is still on its way, no next request can be read after it. */
+    if (do_send && final && hx->body_active && req) req->http1_is_persistent = 0;
     if (do_start) {
         hx->gen.proceed = on_proceed;
         hx->gen.stop = on_stop;
@@ -355,7 +403,9 @@ static void pump(h2x *hx, bool from_msg)
     } else if (do_send) {
         h2o_iovec_t v[4];
         size_t nv = 0;
-        if (hx->own_chunks && hx->sending.len) {
+        if (hx->head_only) {
+            /* nothing of the body (RFC 9110 9.3.2) */
+        } else if (hx->own_chunks && hx->sending.len) {
             int k = snprintf(hx->chunk_head, sizeof hx->chunk_head, "%zx\r\n", hx->sending.len);
             v[nv++] = h2o_iovec_init(hx->chunk_head, (size_t)k);
             v[nv++] = h2o_iovec_init(hx->sending.data, hx->sending.len);
@@ -384,6 +434,12 @@ static void on_req_dispose(void *p)
 {
     h2x *hx = *(h2x **)p;
     hx->req = NULL;
+    if (hx->body_active) {
+        /* The connection closes (the body was not all read: not persistent). */
+        hx->body_active = false;
+        if (hx->ct && hx->ct->body_hx == hx) hx->ct->body_hx = NULL;
+        hx->ct = NULL;
+    }
     pthread_mutex_lock(&hx->x.mu);
     wf_http_exchange_gone_locked(&hx->x);
     pthread_mutex_unlock(&hx->x.mu);
@@ -430,8 +486,17 @@ static char *put_decimal(char *p, unsigned n)
     return p;
 }
 
-/* Copy what the handler reads out of h2o's memory into one block. */
-static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char *path, size_t path_len)
+static bool renamed_framing(const h2o_header_t *h)
+{
+    return h->name->len >= sizeof WF_HTTP_BODY_MARK - 1 &&
+           !memcmp(h->name->base, WF_HTTP_BODY_MARK, sizeof WF_HTTP_BODY_MARK - 1);
+}
+
+/* Copy what the handler reads out of h2o's memory into one block. bh: the
+ * framing of a body the loop reads itself (its renamed fields are not the
+ * client's; a Content-Length is given back as such), or NULL. */
+static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char *path, size_t path_len,
+                         bool no_host, const http_body_head *bh)
 {
     char remote[NI_MAXHOST + 8] = "";
     struct sockaddr_storage ss;
@@ -468,26 +533,41 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
         query = req->path.base + req->query_at + 1;
         query_len = req->path.len - req->query_at - 1;
     }
-    size_t nh = req->headers.size;
-    size_t size = nh * sizeof(wf_http_header) + strlen(method) + 1 + path_len + 1 + query_len + 1 +
-                  strlen(remote) + 1 + req->authority.len + 1 + req->entity.len + 1;
-    for (size_t i = 0; i < nh; i++)
+    size_t nh = 0;
+    char length[24] = "";
+    if (bh && bh->has_length) snprintf(length, sizeof length, "%llu", (unsigned long long)bh->length);
+    size_t size = strlen(method) + 1 + path_len + 1 + query_len + 1 + strlen(remote) + 1 + req->authority.len + 1 +
+                  req->entity.len + 1 + sizeof "content-length" + strlen(length) + 1;
+    for (size_t i = 0; i < req->headers.size; i++) {
+        if (bh && renamed_framing(&req->headers.entries[i])) continue;
         size += req->headers.entries[i].name->len + 1 + req->headers.entries[i].value.len + 1;
+        nh++;
+    }
+    if (length[0]) nh++;
+    size += nh * sizeof(wf_http_header);
     char *blob = wf_xmalloc(size), *p = blob + nh * sizeof(wf_http_header);
     wf_http_header *hs = (wf_http_header *)blob;
 #define COPY(dst, s, n) do { memcpy(p, (s), (n)); p[(n)] = 0; (dst) = p; p += (n) + 1; } while (0)
-    for (size_t i = 0; i < nh; i++) {
+    size_t k = 0;
+    for (size_t i = 0; i < req->headers.size; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
-        COPY(hs[i].name, h->name->base, h->name->len);
-        COPY(hs[i].value, h->value.base, h->value.len);
-        hs[i].value_len = h->value.len;
+        if (bh && renamed_framing(h)) continue;
+        COPY(hs[k].name, h->name->base, h->name->len);
+        COPY(hs[k].value, h->value.base, h->value.len);
+        hs[k++].value_len = h->value.len;
+    }
+    if (length[0]) {
+        COPY(hs[k].name, "content-length", strlen("content-length"));
+        COPY(hs[k].value, length, strlen(length));
+        hs[k++].value_len = strlen(length);
     }
     wf_http_request *r = &hx->x.req;
     COPY(r->method, method, strlen(method));
     COPY(r->path, path, path_len);
     COPY(r->query, query, query_len);
     COPY(r->remote, remote, strlen(remote));
-    COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
+    if (no_host) COPY(r->authority, "", 0);
+    else COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
     char *body;
     COPY(body, req->entity.base ? req->entity.base : "", req->entity.len);
 #undef COPY
@@ -564,12 +644,51 @@ static void slice_end(wf_http_server *s)
     atomic_store_explicit(&s->slice_start_ns, 0, memory_order_relaxed);
 }
 
+/* A request whose body the loop reads: what h2o keeps pointing into the
+ * socket's input (a request without a body is not copied out of it) goes
+ * to the request's pool, since the body's reads may move that buffer. */
+static void own_head(h2o_req_t *req)
+{
+    h2o_mem_pool_t *pool = &req->pool;
+#define OWN(v) do { if ((v).base) (v) = h2o_strdup(pool, (v).base, (v).len); } while (0)
+    OWN(req->input.method);
+    OWN(req->input.path);
+    OWN(req->input.authority);
+    OWN(req->method);
+    OWN(req->path);
+    OWN(req->path_normalized);
+    OWN(req->authority);
+    OWN(req->upgrade);
+    for (size_t i = 0; i < req->headers.size; i++) {
+        h2o_header_t *h = &req->headers.entries[i];
+        if (!h2o_iovec_is_token(h->name)) {
+            h2o_iovec_t *name = h2o_mem_alloc_pool(pool, sizeof *name);
+            *name = h2o_strdup(pool, h->name->base, h->name->len);
+            h->name = name;
+        }
+        OWN(h->value);
+    }
+#undef OWN
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
     wf_http_server *srv = svc->srv;
-    conn_track_request(req);
+    conn_track *ct = conn_track_request(req);
     if (srv->draining) req->http1_is_persistent = 0;
+    /* A body the loop reads itself (on_head)? Until a handler takes it,
+     * it is still on the wire behind the head: any answer but a handler's
+     * closes the connection. */
+    http_body_head bh;
+    bool own_body = ct && ct->next_body_set;
+    unsigned persistent = req->http1_is_persistent;
+    if (own_body) {
+        bh = ct->next_body;
+        ct->next_body_set = false;
+        own_head(req);
+        req->http1_is_persistent = 0;
+    }
     bool folded;
     if (head_bytes(req, &folded) > svc->cfg.max_header_bytes) {
         /* As the head guard's 431s: such a client gets no more of this connection. */
@@ -584,6 +703,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_plain_error(req, 400, "Bad Request", "obsolete line folding in a header\n", false);
         return 0;
     }
+    /* h2o takes any bytes up to a space for the method: RFC 9110 9.1 has
+     * a token. */
+    if (!wf_http_token(req->method.base, req->method.len)) {
+        send_plain_error(req, 400, "Bad Request", "the method is not a token\n", false);
+        return 0;
+    }
     char method[24];
     if (req->method.len >= sizeof method) {
         send_plain_error(req, 501, "Not Implemented", "unknown method\n", false);
@@ -591,20 +716,40 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     memcpy(method, req->method.base, req->method.len);
     method[req->method.len] = 0;
+    /* h2o names the host of a request without Host after its host entry
+     * (NO_HOST): RFC 9112 3.2 has an HTTP/1.1 server answer 400. */
+    bool no_host = h2o_memis(req->authority.base, req->authority.len, H2O_STRLIT(NO_HOST));
+    if (no_host && req->version == 0x101) {
+        send_plain_error(req, 400, "Bad Request", "no Host header\n", false);
+        return 0;
+    }
+    /* The path routed by and handed on: the target as sent, normalized
+     * (target.c), not h2o's path_normalized, which decodes every escape. */
+    char *path = NULL;
+    size_t path_len = 0;
+    bool asterisk = h2o_memis(req->path.base, req->path.len, H2O_STRLIT("*"));
+    if (!asterisk && wf_http_target_path(req->path.base, req->path.len, &path, &path_len)) {
+        send_plain_error(req, 400, "Bad Request", "bad request-target\n", false);
+        return 0;
+    }
+    if (asterisk) {
+        send_plain_error(req, 404, "Not Found", "not found\n", false);
+        return 0;
+    }
 
     pthread_mutex_lock(&svc->mu);
     wf_http_routes *routes = svc->routes;
     if (routes) wf_http_routes_ref(routes);
     pthread_mutex_unlock(&svc->mu);
     if (!routes) {
+        free(path);
         send_plain_error(req, 404, "Not Found", "not found\n", false);
         return 0;
     }
-    const char *path = req->path_normalized.base;
-    size_t path_len = req->path_normalized.len;
     http_match m;
     wf_http_routes_match(routes, method, path, path_len, &m);
     if (!m.route) {
+        free(path);
         wf_http_routes_unref(routes);
         if (m.status == 405) {
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, m.allow, strlen(m.allow));
@@ -624,7 +769,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->x.match = m;
     hx->x.routes = routes;
     hx->x.fn = wf_http_route_fn(m.route, &hx->x.ud);
-    copy_request(hx, req, method, path, path_len);
+    copy_request(hx, req, method, path, path_len, no_host, own_body ? &bh : NULL);
+    free(path);
+    hx->head_only = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
     hx->x.req.route = wf_http_route_pattern(m.route);
     hx->x.req.name = wf_http_route_name(m.route);
     if (srv->cfg.on_response) {
@@ -644,6 +791,33 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     *slot = hx;
     h2o_linklist_insert(&srv->live, &hx->link);
     srv->nlive++;
+    if (own_body) {
+        /* The loop reads the body from now on: streamed to a handler that
+         * reads it as it comes (started now), else whole before the
+         * handler starts (body_done starts it). */
+        req->http1_is_persistent = persistent;
+        hx->ct = ct;
+        ct->body_hx = hx;
+        hx->head_len = bh.head_len;
+        wf_http_body_reader_init(&hx->body, &bh, svc->cfg.max_body_bytes, svc->cfg.max_header_bytes);
+        hx->x.body_own = true;
+        hx->x.body_streaming = wf_http_route_streaming(m.route);
+        hx->body_active = true;
+        hx->body_progress_ns = hx->x.start_ns;
+        hx->busy++;
+        body_pull(hx);
+        hx->busy--;
+        if (!hx->x.body_streaming) return 0;
+    }
+    start_handler(hx);
+    return 0;
+}
+
+/* Run hx's handler: its first slice here (inline handlers), the rest on
+ * the workers. */
+static void start_handler(h2x *hx)
+{
+    wf_http_server *srv = hx->srv;
     int rc;
     if (srv->inline_handlers) {
         /* The handler's first slice runs here, on the loop: a call that
@@ -659,22 +833,214 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         hx->busy--;
         if (rc == WF_SUBMIT_OK) {
             pump(hx, false);
-            return 0;
+            return;
         }
     } else {
         rc = wf_sched_submit(srv->group, &hx->x.task, 0);
     }
-    if (rc != WF_SUBMIT_OK) {
-        hx->handler_alive = false;
-        pthread_mutex_lock(&hx->x.mu);
-        hx->x.task_done = true;
-        pthread_mutex_unlock(&hx->x.mu);
-        send_plain_error(req, 503, "Service Unavailable", "no handler could run\n", false);
+    if (rc != WF_SUBMIT_OK) no_handler(hx, 503, "Service Unavailable", "no handler could run\n");
+}
+
+/* ---- request bodies the loop reads ------------------------------------------------- */
+
+/* hx's handler will not run: answer for it (and close: what is left of
+ * the body stays unread). */
+static void no_handler(h2x *hx, int status, const char *reason, const char *body)
+{
+    hx->handler_alive = false;
+    pthread_mutex_lock(&hx->x.mu);
+    hx->x.task_done = true;
+    pthread_mutex_unlock(&hx->x.mu);
+    if (hx->body_active || hx->x.body_fail) hx->req->http1_is_persistent = 0;
+    send_plain_error(hx->req, status, reason, body, false);
+}
+
+/* The body ended or failed: the reader lets go of the connection. A body
+ * read whole now starts its handler (or is answered: 413, 400, 408). */
+static void body_done(h2x *hx)
+{
+    wf_http_exchange *x = &hx->x;
+    hx->body_active = false;
+    if (hx->ct && hx->ct->body_hx == hx) hx->ct->body_hx = NULL;
+    hx->ct = NULL;
+    wf_http_body_reader_free(&hx->body);
+    pthread_mutex_lock(&x->mu);
+    wf_http_body_fail fail = x->body_fail;
+    pthread_mutex_unlock(&x->mu);
+    if (!hx->req) return;
+    if (fail) hx->req->http1_is_persistent = 0;
+    if (x->body_streaming) return;
+    if (!fail) {
+        /* Written by the loop only, and complete: the handler reads it unlocked. */
+        x->req.body = x->body_in.data ? x->body_in.data : (const uint8_t *)"";
+        x->req.body_len = x->body_in.len;
+        start_handler(hx);
+    } else if (fail == WF_HTTP_BODY_TOO_LARGE) {
+        no_handler(hx, 413, "Payload Too Large", "request entity is too large\n");
+    } else if (fail == WF_HTTP_BODY_TIMEOUT) {
+        no_handler(hx, 408, "Request Timeout", "the request body stalled\n");
+    } else {
+        no_handler(hx, 400, "Bad Request", fail == WF_HTTP_BODY_MALFORMED ? "broken chunked encoding\n"
+                                                                          : "the request body was cut short\n");
     }
+}
+
+static void body_on_read(h2o_socket_t *sock, const char *err);
+
+/* Take what the socket read of hx's body into the exchange (a streamed
+ * one up to WF_HTTP_BODY_WINDOW ahead of its reader), and read on, or
+ * stop: at its end, when it failed, or while the window is full (TCP then
+ * holds the client back; a read of the handler's starts it again). */
+static void body_pull(h2x *hx)
+{
+    if (!hx->body_active) return;
+    wf_http_exchange *x = &hx->x;
+    h2o_socket_t *sock = hx->ct ? hx->ct->sock : NULL;
+    if (!sock) {
+        pthread_mutex_lock(&x->mu);
+        if (!x->body_ended && !x->body_fail) x->body_fail = WF_HTTP_BODY_CUT;
+        wf_waitq_wake_all(&x->readers);
+        pthread_mutex_unlock(&x->mu);
+        body_done(hx);
+        return;
+    }
+    size_t n = sock->input->size > hx->head_len ? sock->input->size - hx->head_len : 0;
+    uint8_t *p = (uint8_t *)sock->input->bytes + hx->head_len;
+    pthread_mutex_lock(&x->mu);
+    size_t unread = x->body_in.len - x->body_off;
+    size_t room = !x->body_streaming ? SIZE_MAX : unread < WF_HTTP_BODY_WINDOW ? WF_HTTP_BODY_WINDOW - unread : 0;
+    size_t used = n ? wf_http_body_feed_locked(&hx->body, x, p, n, room) : 0;
+    bool over = x->body_ended || x->body_fail;
+    bool full = !over && x->body_streaming && x->body_in.len - x->body_off >= WF_HTTP_BODY_WINDOW;
+    x->body_paused = full;
+    x->body_resume = false;
+    if (used || over) wf_waitq_wake_all(&x->readers);
+    pthread_mutex_unlock(&x->mu);
+    if (used) {
+        memmove(p, p + used, n - used);
+        sock->input->size -= used;
+        hx->body_progress_ns = wf_now_ns();
+    }
+    if (over || full) h2o_socket_read_stop(sock);
+    else h2o_socket_read_start(sock, body_on_read);
+    if (over) body_done(hx);
+}
+
+/* The body failed for a reason of the loop's (the client, the clock). */
+static void body_fail(h2x *hx, wf_http_body_fail why)
+{
+    wf_http_exchange *x = &hx->x;
+    pthread_mutex_lock(&x->mu);
+    if (!x->body_ended && !x->body_fail) x->body_fail = why;
+    wf_waitq_wake_all(&x->readers);
+    pthread_mutex_unlock(&x->mu);
+    if (hx->ct && hx->ct->sock) h2o_socket_read_stop(hx->ct->sock);
+    hx->busy++;
+    body_done(hx);
+    hx->busy--;
+    h2x_free_if_done(hx);
+}
+
+static void body_on_read(h2o_socket_t *sock, const char *err)
+{
+    conn_track *ct = sock->on_close.data;
+    h2x *hx = ct->body_hx;
+    if (!hx) {
+        h2o_socket_read_stop(sock);
+        return;
+    }
+    if (err) {
+        body_fail(hx, WF_HTTP_BODY_CUT);
+        return;
+    }
+    hx->busy++;
+    body_pull(hx);
+    hx->busy--;
+    h2x_free_if_done(hx);
+}
+
+/* The head guard's look at a whole head before h2o's: a body the server
+ * can read itself has its framing fields renamed, so that h2o hands the
+ * request over at once (h2o 2.2 would read all of it first), and is read
+ * by body_pull from the request's on_req. A Content-Length over the limit
+ * is answered 413 by the guard, before a byte of the body (h2o's own 413
+ * would come before any request the access log sees). */
+static int on_head(wf_http_head_guard *g, h2o_socket_t *sock, size_t head_len)
+{
+    conn_track *ct = (conn_track *)g;
+    http_body_head h;
+    char *p = sock->input->bytes;
+    ct->next_body_set = false;
+    if (!wf_http_body_head_scan(p, head_len, &h)) return 0;
+    if (h.has_length && h.length > ct->svc->cfg.max_body_bytes) return 413;
+    if (h.expect_continue) {
+        /* h2o would have sent it (it does for bodies it reads): the client
+         * waits for it before the body. No response is on its way on an
+         * HTTP/1 connection while a head is read, so its send buffer takes
+         * these few bytes at once. */
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (write(h2o_socket_get_fd(sock), cont, sizeof cont - 1) != (ssize_t)(sizeof cont - 1)) return 0;
+    }
+    wf_http_body_head_rename(p, &h);
+    ct->next_body = h;
+    ct->next_body_set = true;
     return 0;
 }
 
 /* ---- the access log ---------------------------------------------------------------- */
+
+static bool printable(const char *s, size_t n)
+{
+    if (!s || !n) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}
+
+/* One access-log line (and on_response) for an answered request. */
+static void access_line(wf_http_service *svc, const char *route, const char *method, size_t mlen, const char *path,
+                        size_t plen, int status, size_t bytes, int64_t us)
+{
+    if (svc->srv->cfg.on_response)
+        svc->srv->cfg.on_response(svc->srv->cfg.on_response_ud, svc->name, route, status, (uint64_t)us * 1000u);
+    if (svc->srv->cfg.access_log_off) return;
+    /* What h2o could not parse (its own 400s) is shown as "-". */
+    if (!printable(method, mlen)) {
+        method = "-";
+        mlen = 1;
+    }
+    if (!printable(path, plen)) {
+        path = "-";
+        plen = 1;
+    }
+    char line[512];
+    int pl = plen > 200 ? 200 : (int)plen, ml = mlen > 32 ? 32 : (int)mlen;
+    snprintf(line, sizeof line, "access: %s %.*s %.*s%s %d %zu %lldus", svc->name, ml, method, pl, path,
+             (size_t)pl < plen ? "..." : "", status, bytes, (long long)us);
+    wf_http_server *srv = svc->srv;
+    if (srv->cfg.access_log) srv->cfg.access_log(srv->cfg.access_log_ud, line);
+    else fprintf(stderr, "%s\n", line);
+}
+
+/* The head guard answered (431) a head h2o never saw: its line too. */
+static void on_guard_reject(wf_http_head_guard *g, int status, const char *head, size_t len, size_t bytes_sent)
+{
+    conn_track *ct = (conn_track *)g;
+    /* "METHOD TARGET HTTP/1.1", as far as it came; "-" for what is missing. */
+    const char *sp = memchr(head, ' ', len);
+    const char *method = sp ? head : "-", *path = "-";
+    size_t mlen = sp ? (size_t)(sp - head) : 1, plen = 1;
+    if (sp) {
+        const char *tstart = sp + 1, *tend = memchr(tstart, ' ', len - (size_t)(tstart - head));
+        if (tend && tend > tstart) {
+            path = tstart;
+            plen = (size_t)(tend - tstart);
+        }
+    }
+    uint64_t since = ct->arriving_ns ? ct->arriving_ns : ct->since_ns, now = wf_now_ns();
+    access_line(ct->svc, NULL, method, mlen, path, plen, status, bytes_sent,
+                now > since ? (int64_t)((now - since) / 1000u) : 0);
+}
 
 static void log_access(h2o_logger_t *self, h2o_req_t *req)
 {
@@ -687,23 +1053,14 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
         us = h2o_timeval_subtract(&req->timestamps.request_begin_at, &now);
         if (us < 0) us = 0;
     }
+    const char *route = NULL;
     if (svc->srv->cfg.on_response) {
-        const char *route = NULL;
         for (size_t i = 0; i + 1 < req->env.size; i += 2)
             if (h2o_memis(req->env.entries[i].base, req->env.entries[i].len, H2O_STRLIT("wf-route")))
                 route = req->env.entries[i + 1].base;   /* h2o_strdup'd: NUL-terminated */
-        svc->srv->cfg.on_response(svc->srv->cfg.on_response_ud, svc->name, route, req->res.status,
-                                  (uint64_t)us * 1000u);
     }
-    if (svc->srv->cfg.access_log_off) return;
-    char line[512];
-    int pl = req->path.len > 200 ? 200 : (int)req->path.len;
-    snprintf(line, sizeof line, "access: %s %.*s %.*s%s %d %zu %lldus", svc->name, (int)req->method.len,
-             req->method.base, pl, req->path.base, (size_t)pl < req->path.len ? "..." : "", req->res.status,
-             req->bytes_sent, (long long)us);
-    wf_http_server *srv = svc->srv;
-    if (srv->cfg.access_log) srv->cfg.access_log(srv->cfg.access_log_ud, line);
-    else fprintf(stderr, "%s\n", line);
+    access_line(svc, route, req->method.base, req->method.len, req->path.base, req->path.len, req->res.status,
+                req->bytes_sent, us);
 }
 
 /* ---- services ------------------------------------------------------------------------- */
@@ -740,16 +1097,17 @@ static void on_conn_req_dispose(void *p)
 }
 
 /* on_req: the request belongs to its connection's tracker until disposed. */
-static void conn_track_request(h2o_req_t *req)
+static conn_track *conn_track_request(h2o_req_t *req)
 {
     h2o_socket_t *sock = req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
-    if (!sock || sock->on_close.cb != on_conn_close) return;
+    if (!sock || sock->on_close.cb != on_conn_close) return NULL;
     conn_track *ct = sock->on_close.data;
     ct->inflight++;
     ct->served = true;
     if (req->version >= 0x200) ct->h2 = true;
     conn_track **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_conn_req_dispose);
     *slot = ct;
+    return ct;
 }
 
 /* Every few hundred ms on the loop: the timeouts of conn_track's comment. */
@@ -759,6 +1117,17 @@ static void sweep_conns(wf_http_service *svc, uint64_t now)
     uint64_t read_ns = (uint64_t)svc->cfg.read_timeout_ms * 1000000u;
     for (h2o_linklist_t *l = svc->conns.next; l != &svc->conns; l = l->next) {
         conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, link, l);
+        h2x *body = ct->body_hx;
+        if (body && ct->sock && now - body->body_progress_ns >= read_ns) {
+            /* A request body that stalls (not one its reader holds back)
+             * fails after timeouts.read: its handler sees why. */
+            pthread_mutex_lock(&body->x.mu);
+            bool held = body->x.body_paused;
+            pthread_mutex_unlock(&body->x.mu);
+            if (held) body->body_progress_ns = now;
+            else body_fail(body, WF_HTTP_BODY_TIMEOUT);
+            continue;
+        }
         /* HTTP/2 has its own idle timeout in h2o; busy ones are the handlers'. */
         if (!ct->sock || ct->shut || ct->inflight || ct->h2) continue;
         size_t got = ct->sock->bytes_read;
@@ -789,6 +1158,8 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         h2o_linklist_insert(&svc->conns, &ct->link);
         sock->on_close.cb = on_conn_close;
         sock->on_close.data = ct;
+        ct->guard.on_head = on_head;
+        ct->guard.on_reject = on_guard_reject;
         h2o_accept(&svc->actx, sock);
         wf_http_head_guard_attach(sock, &ct->guard, svc->cfg.max_header_bytes);
     }
@@ -897,12 +1268,18 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
     svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
-    h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT(NO_HOST)), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     svc_handler *h = (svc_handler *)h2o_create_handler(path, sizeof *h);
     h->super.on_req = on_req;
     h->svc = svc;
     svc_logger *lg = (svc_logger *)h2o_create_logger(path, sizeof *lg);
+    lg->super.log_access = log_access;
+    lg->svc = svc;
+    /* h2o's own answers to what never reached on_req (a 400 for a head it
+     * cannot parse, an HTTP/2 body over the limit, a 417) are bound to the
+     * host's fallback path: their access-log line comes from there. */
+    lg = (svc_logger *)h2o_create_logger(&host->fallback_path, sizeof *lg);
     lg->super.log_access = log_access;
     lg->svc = svc;
     h2o_context_init(&svc->ctx, s->loop, &svc->conf);
@@ -981,6 +1358,7 @@ static void *loop_main(void *arg)
         while (!h2o_linklist_is_empty(&s->rearm)) {
             conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, rearm, s->rearm.next);
             h2o_linklist_unlink(&ct->rearm);
+            ct->next_body_set = false;
             if (ct->sock) wf_http_head_guard_attach(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
         }
         uint64_t now = wf_now_ns();

@@ -7,7 +7,8 @@
  * Content-Length, Last-Modified, Accept-Ranges and a strong ETag made of
  * the file's size and modification time: If-None-Match with it gives 304,
  * a single `Range: bytes=...` 206 with Content-Range (416 when it lies
- * past the end; several ranges get the whole file, as RFC 9110 allows).
+ * past the end; several ranges get the whole file, as RFC 9110 allows;
+ * so does an If-Range naming another version).
  * The file is read on the handler's worker in blocks and streamed, so a
  * large file costs one block of memory per request.
  */
@@ -172,7 +173,11 @@ void wf_http_static_handler(wf_http_exchange *x, void *ud)
         return;
     }
     uint64_t from = 0, to = size ? size - 1 : 0;
-    int r = parse_range(wf_http_header_get(rq, "range"), size, &from, &to);
+    /* If-Range (RFC 9110 13.1.5): the range only for the version named
+     * (strong ETag or the exact Last-Modified), else the whole file. */
+    const char *if_range = wf_http_header_get(rq, "if-range");
+    bool same_version = !if_range || !strcmp(if_range, etag) || !strcmp(if_range, lm);
+    int r = same_version ? parse_range(wf_http_header_get(rq, "range"), size, &from, &to) : 0;
     if (r < 0) {
         char cr[64];
         snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)size);

@@ -13,7 +13,8 @@
  * A function.lua endpoint may instead answer through upstream's `http`
  * module (http.response(): status, headers, writes, chunked, SSE); once
  * it wrote anything, that is the response and its result is ignored.
- * The result is the response, status 200: nothing -> 204, list<u8> ->
+ * The result is the response, status 200: nothing (a Lua function's nil
+ * too) -> 204, list<u8> ->
  * application/octet-stream, string -> text/plain; charset=utf-8, anything
  * else -> its JSON (application/json). Failures: arguments that do not fit
  * 400; TIMEOUT 504 (max_execution_ms, or the service's write timeout);
@@ -120,7 +121,10 @@ static const wf_wit_type *result_type(const wf_http_endpoint *ep)
 
 static void respond_value(wf_http_exchange *x, const wf_http_endpoint *ep, const wf_val *v)
 {
-    if (v->kind == WF_VAL_TUPLE && v->of.agg.len == 0) {
+    /* A Lua function that returns nothing (or nil) and answered nothing
+     * itself has nothing to say: 204, not a JSON `null`. */
+    bool lua_nothing = ep->func_kind == WF_REG_FUNCTION_LUA && v->kind == WF_VAL_OPTION && !v->of.cas.payload;
+    if (lua_nothing || (v->kind == WF_VAL_TUPLE && v->of.agg.len == 0)) {
         wf_http_respond(x, 204, NULL, NULL, 0);
         return;
     }

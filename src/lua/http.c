@@ -221,7 +221,8 @@ static int rq_content_length(lua_State *L)
 static int rq_host(lua_State *L)
 {
     hstate *s = check_state(L, 1, REQ_MT);
-    const char *v = header_of(s, "host");
+    const char *v = s->host->ops->authority ? s->host->ops->authority(s->host->x) : NULL;
+    if (!v || !*v) v = header_of(s, "host");
     if (!v) v = header_of(s, ":authority");
     lua_pushstring(L, v ? v : "");
     return 1;
@@ -408,7 +409,8 @@ static int rs_set_status(lua_State *L)
     hstate *s = check_state(L, 1, RES_MT);
     lua_Integer code = luaL_checkinteger(L, 2);
     if (s->head_sent) return state_error(L, "cannot set status: headers already sent");
-    if (code < 100 || code > 999) return state_error(L, "invalid status code");
+    /* A 1xx is informational, never a response's own status. */
+    if (code < 200 || code > 999) return state_error(L, "invalid status code (200 to 999)");
     s->host->ops->set_status(s->host->x, (int)code);
     s->host->wrote = true;
     return 0;

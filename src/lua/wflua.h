@@ -80,6 +80,9 @@ typedef struct wf_lua_http_host_ops {
     void (*add_header)(void *x, const char *name, const char *value);
     wf_error *(*write)(void *x, const void *p, size_t n);
     wf_error *(*flush)(void *x);                   /* head now, then the body streams */
+    /* Host (HTTP/1, which servers take out of the headers) or :authority
+     * (HTTP/2); "" when none. NULL: host() reads the headers. */
+    const char *(*authority)(void *x);
 } wf_lua_http_host_ops;
 
 typedef struct wf_lua_http_host {

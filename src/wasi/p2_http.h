@@ -38,6 +38,36 @@ typedef struct wf_p2_http_sink {
     void (*end)(void *ud);
 } wf_p2_http_sink;
 
+/* Why a streamed request body failed (the guest's stream error and
+ * future-trailers carry the matching error-code). */
+typedef enum wf_p2_http_source_fail {
+    WF_P2_SOURCE_CUT,              /* connection-terminated */
+    WF_P2_SOURCE_TOO_LARGE,        /* HTTP-request-body-size */
+    WF_P2_SOURCE_MALFORMED,        /* HTTP-protocol-error */
+    WF_P2_SOURCE_TIMEOUT,          /* connection-read-timeout */
+} wf_p2_http_source_fail;
+
+typedef enum wf_p2_http_source_state {
+    WF_P2_SOURCE_DATA,             /* *n bytes */
+    WF_P2_SOURCE_WAIT,             /* nothing now */
+    WF_P2_SOURCE_END,              /* the body ended: trailers are in */
+    WF_P2_SOURCE_FAILED,           /* *why, *msg */
+} wf_p2_http_source_state;
+
+/* A request body the server streams to the guest (http/proxy.c over the
+ * server's exchange). Called on the call's thread. */
+typedef struct wf_p2_http_source {
+    /* Up to len bytes of what arrived, without waiting. */
+    wf_p2_http_source_state (*read)(void *ud, uint8_t *buf, size_t len, size_t *n,
+                                    wf_p2_http_source_fail *why, const char **msg);
+    bool (*ready)(void *ud);       /* a read would not be WAIT */
+    /* The lock and queue to wait on for news. */
+    void (*wait_on)(void *ud, pthread_mutex_t **mu, struct wf_waitq **q);
+    /* The trailers, once the body ended. */
+    size_t (*trailer_count)(void *ud);
+    void (*trailer)(void *ud, size_t i, const char **name, const char **value);
+} wf_p2_http_source;
+
 typedef struct wf_p2_http_incoming {
     /* the request, borrowed */
     const char *method;            /* "GET" */
@@ -45,7 +75,9 @@ typedef struct wf_p2_http_incoming {
     const char *authority;         /* the Host header, or NULL */
     const char *path_with_query;   /* "/a/b?x=1" */
     const wf_p2_http_header *headers; size_t nheaders;
-    const uint8_t *body; size_t body_len;   /* the whole body */
+    const uint8_t *body; size_t body_len;   /* the whole body ... */
+    const struct wf_p2_http_source *source; /* ... or, when set, a body that arrives as */
+    void *source_ud;                        /*     the guest reads it (with trailers) */
     /* the response */
     const wf_p2_http_sink *sink;
     void *ud;

@@ -17,6 +17,12 @@
  * `finish` with non-empty trailers is an internal-error saying so rather
  * than dropping them silently.
  *
+ * A served request's body is the server's whole body, or a source
+ * (wf_p2_http_source) that streams it as it arrives: reads take what came,
+ * the pollable waits on the server's queue, future-trailers resolves once
+ * the body ended (what the guest left unread is dropped) to its trailers
+ * or the error-code it failed with.
+ *
  * Headers of a message are immutable (`headers()` gives an immutable copy
  * that is the message's child); a body's stream is the body's child, and
  * `finish` traps while it is alive, as the WIT says.
@@ -117,11 +123,45 @@ static wf_error *headers_of(hcall *c, const wf_p2h_fields *f, wf_val *result)
 
 /* ---- incoming bodies (served requests, client responses) --------------------------------- */
 
+/* The error-code case for a served request body that failed. */
+static unsigned code_of_body_fail(wf_p2_http_source_fail f)
+{
+    switch (f) {
+    case WF_P2_SOURCE_TOO_LARGE: return P2H_HTTP_REQUEST_BODY_SIZE;
+    case WF_P2_SOURCE_MALFORMED: return P2H_HTTP_PROTOCOL_ERROR;
+    case WF_P2_SOURCE_TIMEOUT: return P2H_CONNECTION_READ_TIMEOUT;
+    case WF_P2_SOURCE_CUT: break;
+    }
+    return P2H_CONNECTION_TERMINATED;
+}
+
+/* A served body streamed from the server's exchange (as the client's
+ * response body: what arrived, without waiting). */
+static wf_p2_status served_read(const wf_p2_http_incoming *srv, uint8_t *buf, size_t len, size_t *n,
+                                wf_p2_ioerr *err)
+{
+    wf_p2_http_source_fail why = WF_P2_SOURCE_CUT;
+    const char *msg = "";
+    switch (srv->source->read(srv->source_ud, buf, len, n, &why, &msg)) {
+    case WF_P2_SOURCE_DATA:
+    case WF_P2_SOURCE_WAIT:
+        return WF_P2_OK;
+    case WF_P2_SOURCE_END:
+        return len ? WF_P2_CLOSED : WF_P2_OK;
+    case WF_P2_SOURCE_FAILED:
+        break;
+    }
+    err->code = -(P2H_ERRNO_BASE + (int)code_of_body_fail(why));
+    snprintf(err->msg, sizeof err->msg, "%s", msg);
+    return WF_P2_FAILED;
+}
+
 static wf_p2_status in_read(void *obj, uint8_t *buf, size_t len, size_t *n, wf_p2_ioerr *err)
 {
     wf_p2h_in *in = obj;
     *n = 0;
     if (in->call) return wf_p2h_call_read(in->call, buf, len, n, err);
+    if (in->server->source) return served_read(in->server, buf, len, n, err);
     size_t left = in->server->body_len - in->off;
     if (!left) return len ? WF_P2_CLOSED : WF_P2_OK;
     *n = WF_MIN(left, len);
@@ -133,13 +173,33 @@ static wf_p2_status in_read(void *obj, uint8_t *buf, size_t len, size_t *n, wf_p
 static bool in_ready(void *obj)
 {
     wf_p2h_in *in = obj;
-    return in->call ? wf_p2h_call_body_ready(in->call) : true;
+    if (in->call) return wf_p2h_call_body_ready(in->call);
+    return in->server->source ? in->server->source->ready(in->server->source_ud) : true;
 }
 
 static void in_wait(void *obj, wf_p2_wait *w)
 {
     wf_p2h_in *in = obj;
     if (in->call) wf_p2h_call_wait(in->call, w);
+    else if (in->server->source) in->server->source->wait_on(in->server->source_ud, &w->mu, &w->q);
+}
+
+/* A streamed served body's end: what the guest left unread goes (the
+ * trailers come after it); true once it ended or failed (*why). */
+static bool served_over(const wf_p2_http_incoming *srv, bool *failed, wf_p2_http_source_fail *why)
+{
+    uint8_t scratch[16384];
+    size_t n;
+    const char *msg;
+    *failed = false;
+    for (;;) {
+        switch (srv->source->read(srv->source_ud, scratch, sizeof scratch, &n, why, &msg)) {
+        case WF_P2_SOURCE_DATA: continue;
+        case WF_P2_SOURCE_WAIT: return false;
+        case WF_P2_SOURCE_END: return true;
+        case WF_P2_SOURCE_FAILED: *failed = true; return true;
+        }
+    }
 }
 
 static const wf_p2_input_ops in_ops = { in_read, in_ready, in_wait, NULL };
@@ -179,7 +239,9 @@ static WF_P2_FN(body_finish)
 static bool trailers_ready(void *obj)
 {
     p2h_trailers *t = obj;
-    if (!t->in->call) return true;
+    bool failed;
+    wf_p2_http_source_fail why;
+    if (!t->in->call) return !t->in->server || !t->in->server->source || served_over(t->in->server, &failed, &why);
     wf_p2h_fields *f = NULL;
     wf_val err = {0};
     bool ready = wf_p2h_call_trailers(t->in->call, &f, &err);
@@ -191,7 +253,7 @@ static bool trailers_ready(void *obj)
 static void trailers_wait(void *obj, wf_p2_wait *w)
 {
     p2h_trailers *t = obj;
-    if (t->in->call) wf_p2h_call_wait(t->in->call, w);
+    in_wait(t->in, w);
 }
 
 static const wf_p2_poll_ops trailers_poll = { trailers_ready, trailers_wait };
@@ -227,6 +289,26 @@ static WF_P2_FN(trailers_get)
             return NULL;
         }
         have_code = code.kind == WF_VAL_VARIANT;
+    } else if (t->in->server && t->in->server->source) {
+        const wf_p2_http_incoming *srv = t->in->server;
+        bool failed;
+        wf_p2_http_source_fail why;
+        if (!served_over(srv, &failed, &why)) {
+            *result = wf_val_none();
+            return NULL;
+        }
+        size_t nt = failed ? 0 : srv->source->trailer_count(srv->source_ud);
+        if (failed) {
+            code = wf_p2h_code(code_of_body_fail(why), false, 0, NULL);
+            have_code = true;
+        } else if (nt) {
+            f = wf_p2h_fields_new(true);
+            for (size_t i = 0; i < nt; i++) {
+                const char *name, *value;
+                srv->source->trailer(srv->source_ud, i, &name, &value);
+                wf_p2h_fields_append(f, name, strlen(name), value, strlen(value));
+            }
+        }
     }
     t->taken = true;
     wf_val inner;

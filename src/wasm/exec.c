@@ -52,11 +52,9 @@ static wf_thread *state_new(void)
     return t;
 }
 
-bool wf_exec_state_reset(void *p)
+void wf_exec_state_reset(void *p)
 {
     wf_thread *t = p;
-    bool deep = t->jit_stack_deep;
-    t->jit_stack_deep = false;
     t->stack_end = t->stack + WF_STACK_SLOTS;
     t->stack_limit_bytes = 0;
     t->sp = t->stack;
@@ -67,7 +65,7 @@ bool wf_exec_state_reset(void *p)
     t->trap_jmp = NULL;
     t->in_wasm = 0;
     t->depth = 0;
-    return deep;
+    t->tail_callee = NULL;
 }
 
 void wf_exec_state_free(void *p)
@@ -75,6 +73,7 @@ void wf_exec_state_free(void *p)
     wf_thread *t = p;
     if (!t) return;
     munmap(t->stack, STATE_MAP_LEN);
+    free(t->tail_args);
     free(t);
 }
 
@@ -283,6 +282,9 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
         wf_caller c = { .inst = NULL };
         return f->host(&c, f->env, slots);
     }
+    /* its state is no longer what instantiation made: a snapshot must
+     * record its memories' content, not their data images (snapshot.c) */
+    f->inst->store->ran_code = true;
     wf_fiber *fb = wf_fiber_current();
     if (!fb) return call_on_fiber(f, slots);
     wf_thread *t = fiber_state(fb);
@@ -305,8 +307,7 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     if (t->depth == 0) {
         /* Compiled code (jit/) runs on this fiber's stack: it traps when
          * its native stack passes the limit. */
-        t->jit_stack_floor = jit_stack_limit(t, fb);
-        t->jit_stack_limit = WF_MAX(t->jit_stack_floor, (uintptr_t)wf_fiber_stack_kept_lo(fb));
+        t->jit_stack_limit = jit_stack_limit(t, fb);
     }
     t->depth++;
     t->trap_jmp = &jb;

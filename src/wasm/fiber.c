@@ -36,26 +36,22 @@
 #define WF_OUT_OF_LINE __attribute__((noinline, noipa))
 #endif
 
-/* A fiber's stack is a reservation whose pages are committed only when
- * touched (MAP_NORESERVE). The interpreter never recurses on the C stack;
- * what grows it is host -> wasm re-entry (bounded by exec.c), host
- * functions and compiled code (jit/), whose recursion runs on it: it is
- * reserved large enough for compiled code to recurse at least as deep as
- * the interpreter's frame limit (exec.c's WF_MAX_FRAMES). A pooled stack
- * keeps the pages of its top FIBER_STACK_KEPT committed for the next call;
- * a call that went deeper (compiled code says so: exec.c's
- * wf_exec_state_reset) has the rest given back to the kernel when its stack
- * returns to the pool, so memory per idle or sleeping call does not grow
- * with the depth one call once reached. Sanitized C frames are several
- * times larger. */
+/* The interpreter never recurses on the C stack; what a fiber's stack holds
+ * is host -> wasm re-entry (bounded by exec.c), host functions and compiled
+ * code (jit/), whose wasm calls are native calls: its recursion must reach
+ * as deep as the interpreter's (100,000 frames of its own stack), or a
+ * program that runs interpreted would trap once `auto` swapped its
+ * functions for compiled ones. Pages are only committed when touched (and
+ * a deep stack is given back before it is pooled: trim_deep). Sanitized
+ * frames are several times larger. */
 #if defined(WF_ASAN)
 #define FIBER_STACK (32u << 20)
-#define FIBER_STACK_KEPT (4u << 20)
 #else
-#define FIBER_STACK (16u << 20)
-#define FIBER_STACK_KEPT (1u << 20)
+#define FIBER_STACK (8u << 20)
 #endif
-
+/* The stack every call may keep committed while pooled; below it, pages a
+ * deep recursion touched are dropped. */
+#define STACK_SHALLOW (512u << 10)
 #define POOL_KEEP 256   /* idle stacks kept for reuse; beyond, unmapped */
 
 void wf_fiber_switch(void **save_sp, void *new_sp);
@@ -139,8 +135,6 @@ size_t wf_fiber_stack_size(void)
 {
     return FIBER_STACK;
 }
-
-const void *wf_fiber_stack_kept_lo(const wf_fiber *f) { return f->lo + f->size - FIBER_STACK_KEPT; }
 
 static void unmap(wf_fiber *f)
 {
@@ -230,13 +224,33 @@ wf_fiber *wf_fiber_new(wf_fiber_fn fn, void *arg)
     return f;
 }
 
+/* Give back the pages of f's stack deeper than STACK_SHALLOW when a call
+ * went there. The probe page at that depth tells: a recursion passing
+ * through left return addresses in it (frames are smaller than a page),
+ * and reading it when untouched maps the zero page, committing nothing. */
+static void trim_deep(wf_fiber *f)
+{
+#if defined(WF_ASAN)
+    (void)f;   /* the probe would read redzones; sanitized runs are short */
+#else
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (f->size <= STACK_SHALLOW + page) return;
+    const uint8_t *probe = f->lo + f->size - STACK_SHALLOW - page;
+    const uint64_t *w = (const uint64_t *)probe;
+    for (size_t i = 0; i < page / sizeof *w; i++) {
+        if (w[i]) {
+            madvise(f->lo, (size_t)(probe + page - f->lo), MADV_DONTNEED);
+            return;
+        }
+    }
+#endif
+}
+
 void wf_fiber_free(wf_fiber *f)
 {
     if (!f) return;
-    /* A call that went below the kept part of the stack: those pages go
-     * back (zero-filled again when touched). */
-    if (f->exec && wf_exec_state_reset(f->exec))
-        madvise(f->lo, f->size - FIBER_STACK_KEPT, MADV_DONTNEED);
+    if (f->exec) wf_exec_state_reset(f->exec);
+    trim_deep(f);
     pthread_mutex_lock(&g_pool_mu);
     if (g_pool_n < POOL_KEEP) {
         f->next_free = g_pool;

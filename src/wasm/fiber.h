@@ -68,9 +68,8 @@ const wf_fiber_parker *wf_fiber_parker_current(void);
 void **wf_fiber_exec_slot(wf_fiber *f);
 void wf_exec_state_free(void *state);
 /* Back to defaults (no interrupt flag, full stack limits) when the stack
- * returns to the pool; true when a call on it used the stack below
- * wf_fiber_stack_kept_lo (its pages there are then given back). */
-bool wf_exec_state_reset(void *state);
+ * returns to the pool. */
+void wf_exec_state_reset(void *state);
 /* After a trap left frames by siglongjmp: forget the sanitizer's marks on
  * the current fiber's stack below addr (the frames given up), as a reused
  * stack must not carry them into later calls. No-op unless sanitized. */
@@ -79,8 +78,5 @@ void wf_fiber_unwound_below(const void *addr);
 const void *wf_fiber_stack_lo(const wf_fiber *f);
 /* Bytes of usable C stack per fiber. */
 size_t wf_fiber_stack_size(void);
-/* The bottom of the top part of f's stack that stays committed while f is
- * pooled; below it, compiled code reports its use (exec.c, jit/rt.c). */
-const void *wf_fiber_stack_kept_lo(const wf_fiber *f);
 
 #endif

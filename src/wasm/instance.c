@@ -90,6 +90,7 @@ bool wf_instance_table_init(wf_instance *inst, wf_table *t, uint32_t seg,
     uint64_t len = inst->elem_len[seg];
     if (src > len || n > len - src || dst > t->size || n > t->size - dst) return false;
     if (n) memcpy(&t->elems[dst], &inst->elem_items[seg][src], (size_t)n * sizeof(void *));
+    t->dirty = true;
     return true;
 }
 

@@ -147,6 +147,13 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     LOAD_MEM();
     NEXT();
 
+L_ENTER_COUNTED: {
+    /* The call counter sits before the template (compile.c): a relaxed
+     * load and store, a plain increment (a lost count is allowed). */
+    wf_slot *calls = (wf_slot *)pc[4] - 1;
+    __atomic_store_n(&calls->u64, __atomic_load_n(&calls->u64, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+    /* fall through */
 L_ENTER: {
     if (WF_UNLIKELY(INTERRUPTED()) && wf_exec_interrupt_hit(intr)) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
@@ -175,6 +182,18 @@ L_JIT_ENTER: {
     t->sp = fp + pc[3];
     ((wf_jit_entry_fn)pc[5])(t, inst, fp);
     t->mem = mem;
+    if (WF_UNLIKELY(t->tail_callee != NULL)) {
+        /* It ended with a tail call it could not make natively (to an
+         * interpreted or host function, ...): made here, from this frame,
+         * as the interpreter's own tail calls are. */
+        callee = t->tail_callee;
+        t->tail_callee = NULL;
+        uint32_t np = callee->type->nparams;
+        if (WF_UNLIKELY(fp + np > send)) TRAP(MSG_EXHAUSTED);
+        memcpy(fp, t->tail_args, np * sizeof *fp);
+        nfp = fp;
+        goto do_tail_call;
+    }
     goto L_RETURN;
 }
 L_LAZY: {
@@ -357,6 +376,7 @@ L_TABLE_SET: {
     uint32_t i = S(1).u32;
     if (i >= tb->size) TRAP(MSG_OOB_TABLE);
     tb->elems[i] = S(2).ref;
+    tb->dirty = true;
     pc += 4;
     NEXT();
 }
@@ -376,6 +396,7 @@ L_TABLE_FILL: {
     void *v = S(3).ref;
     if (d + n > tb->size) TRAP(MSG_OOB_TABLE);
     for (uint64_t i = 0; i < n; i++) tb->elems[d + i] = v;
+    tb->dirty = true;
     pc += 5;
     NEXT();
 }
@@ -384,6 +405,7 @@ L_TABLE_COPY: {
     uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
     if (d + n > dt->size || s + n > st->size) TRAP(MSG_OOB_TABLE);
     if (n) memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+    dt->dirty = true;
     pc += 6;
     NEXT();
 }
@@ -392,6 +414,7 @@ L_TABLE_INIT: {
     uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
     if (s + n > inst->elem_len[pc[1]] || d + n > tb->size) TRAP(MSG_OOB_TABLE);
     if (n) memcpy(tb->elems + d, inst->elem_items[pc[1]] + s, n * sizeof(void *));
+    tb->dirty = true;
     pc += 6;
     NEXT();
 }

@@ -56,6 +56,11 @@ struct wf_table {
     void **pristine;
     uint32_t npristine;
     uint64_t pristine_of;
+    /* Set by every write of an element (table.set, fill, copy, init, grow,
+     * wf_instance_table_init; the interpreter's ops and the compiled tier's
+     * runtime functions alike): a reset copies pristine back only into a
+     * table written since the last one. A new writer must set it. */
+    bool dirty;
 };
 
 struct wf_global {
@@ -112,8 +117,9 @@ struct wf_store {
     /* Instantiate "bare": no element or data segment applied, no start
      * function run; for stores about to be reset to a snapshot (image.h). */
     bool bare;
-    /* Set once code ran while instantiating (a start function): the state
-     * is then no longer the modules' initial one. */
+    /* Set once code ran: a start function while instantiating, or a call
+     * (wf_exec_call; a preinit's `_initialize`); the state is then no longer
+     * the modules' initial one. A reset to a snapshot clears it. */
     bool ran_code;
     /* Calls of host functions from wasm code of this store's instances (or
      * as a start function): code that called none computed its result from

@@ -304,7 +304,10 @@ static void reset_table(const wf_snapshot *snap, const snap_table *st, const wf_
         t->cap = st->size;
     }
     if (t->pristine_of == snap->id && t->npristine == st->size) {
-        if (st->size) memcpy(t->elems, t->pristine, (size_t)st->size * sizeof *t->elems);
+        /* unwritten since the last reset: it still holds pristine (a
+         * large guest's function table is tens of kB, copied per call) */
+        if (st->size && (t->dirty || t->size != st->size))
+            memcpy(t->elems, t->pristine, (size_t)st->size * sizeof *t->elems);
     } else {
         for (uint32_t k = 0; k < st->size; k++) t->elems[k] = decode_ref(s, st->refs[k]);
         free(t->pristine);
@@ -315,6 +318,7 @@ static void reset_table(const wf_snapshot *snap, const snap_table *st, const wf_
     }
     t->size = st->size;
     t->type.limits.min = st->size;
+    t->dirty = false;
 }
 
 static wf_error *reset_inst(const wf_snapshot *snap, const snap_inst *si, const wf_store *s,

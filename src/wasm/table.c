@@ -65,6 +65,7 @@ int64_t wf_table_grow(wf_table *t, uint64_t delta, void *init)
         t->cap = (uint32_t)cap;
     }
     for (uint32_t i = old; i < n; i++) t->elems[i] = init;
+    t->dirty = true;
     t->size = n;
     t->type.limits.min = n;
     return old;

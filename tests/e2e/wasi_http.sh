@@ -20,33 +20,10 @@ rc=$?
 [ $rc -eq 77 ] && { echo "skip: componentize-js missing (scripts/setup)"; exit 77; }
 [ $rc -eq 0 ] || { echo "FAIL building the proxy"; exit 1; }
 
-# The upstream the proxy fetches from.
-python3 "$E2E_HERE/http_echo.py" "$T/echo_port" &
-e2e_kill_at_exit $!
-e2e_wait 30 test -s "$T/echo_port"
-echo_port=$(cat "$T/echo_port")
-
-port=$(e2e_free_port)
-proj=$T/proj
-mkdir -p "$proj/wasm"
-cp "$comp" "$proj/wasm/proxy.wasm"
-hash=$("$wasmfn" hash "$proj/wasm/proxy.wasm")
-cat >"$proj/_index.yaml" <<YAML
-namespace: app
-entries:
-  - name: wasm
-    kind: fs.directory
-    directory: wasm
-  - name: proxy
-    kind: function.wasm
-    fs: wasm
-    path: proxy.wasm
-    hash: $hash
-    method: wasi:http/incoming-handler@0.2.10#handle
-    imports: [wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:http]
-    wasi:
-      network: ["127.0.0.1:$echo_port"]
-    pool: { type: lazy, max_size: 4 }
+e2e_proxy_project "$comp" "wasi:http/incoming-handler@0.2.10#handle" \
+    "[wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:http]" \
+    "    pool: { type: lazy, max_size: 4 }"
+cat >>"$proj/_index.yaml" <<YAML
   - name: gateway
     kind: http.service
     addr: 127.0.0.1:$port
@@ -62,11 +39,7 @@ entries:
     path: /{rest...}
     func: app:proxy
 YAML
-: >"$T/log"
-"$wasmfn" run "$proj" 2>"$T/log" &
-pid=$!
-e2e_kill_at_exit $pid
-e2e_wait 30 grep -q '^listening:' "$T/log"
+e2e_serve
 check "listening" "listening: app:gateway on 127.0.0.1:$port (port $port)" "$(grep '^listening:' "$T/log")"
 B=http://127.0.0.1:$port/js
 
@@ -77,6 +50,14 @@ check "POST echo: 201, content type, length, body" "201 text/x-test 10 hello bod
 head -c 450000 /dev/urandom | base64 -w 0 > "$T/big"
 check "POST echo of 600 KB" "201 600000" "$(e2e_req -X POST --data-binary @"$T/big" "$B/echo") $(e2e_hdr x-echo-length)"
 check "... the same bytes back" "" "$(cmp "$T/big" "$T/body" 2>&1)"
+# request.text() of an upload the server streams to the guest as it arrives
+head -c 3000000 /dev/urandom | base64 -w 0 > "$T/big4"
+check "POST echo of 4 MB (request.text() of a streamed body)" "201 4000000" \
+    "$(e2e_req -X POST --data-binary @"$T/big4" "$B/echo") $(e2e_hdr x-echo-length)"
+check "... the same bytes back" "" "$(cmp "$T/big4" "$T/body" 2>&1)"
+check "... uploaded chunked (curl -T)" "201 4000000" \
+    "$(e2e_req -X POST -T "$T/big4" "$B/echo") $(e2e_hdr x-echo-length)"
+check "... the same bytes back" "" "$(cmp "$T/big4" "$T/body" 2>&1)"
 check "request body piped to the response (600 KB, chunked upload)" "200" \
     "$(e2e_req -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "$B/pipe")"
 check "... the same bytes back" "" "$(cmp "$T/big" "$T/body" 2>&1)"

@@ -2,21 +2,19 @@
  * many fibers switching, host -> wasm re-entry nested deep on one fiber,
  * traps inside fibers, a call suspended in a host import and resumed on
  * another thread, the guard page below a fiber's stack, sleeping off a
- * scheduler, the deep part of a pooled stack given back. */
+ * scheduler. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "wasm/fiber.h"
-#include "wasm/interp.h"
 #include "wasm/wait.h"
 #include "wasm/module.h"
 #include "wasm/runtime.h"
@@ -398,56 +396,6 @@ static void test_guard_page(void **state)
                 (WIFEXITED(st) && WEXITSTATUS(st) != 0));
 }
 
-/* ---- the deep part of a pooled stack ------------------------------------ */
-
-typedef struct deep_use {
-    bool report;                /* say the stack went deep, as compiled code does */
-    uint8_t *lo, *kept;
-} deep_use;
-
-/* Dirty the pages of this fiber's stack below its kept part (unused: this
- * frame is near the top), as deep compiled recursion would. */
-static void pooled_deep_main(void *arg)
-{
-    deep_use *u = arg;
-    wf_fiber *self = wf_fiber_current();
-    u->lo = (uint8_t *)wf_fiber_stack_lo(self);
-    u->kept = (uint8_t *)wf_fiber_stack_kept_lo(self);
-    for (volatile uint8_t *p = u->lo; p < u->kept; p += 4096) *p = 1;
-    if (u->report) wf_thread_get()->jit_stack_deep = true;
-}
-
-/* Resident pages of [lo, end). */
-static size_t resident(uint8_t *lo, uint8_t *end)
-{
-    size_t n = (size_t)(end - lo) / 4096, count = 0;
-    unsigned char *v = malloc(n);
-    assert_int_equal(mincore(lo, (size_t)(end - lo), v), 0);
-    for (size_t i = 0; i < n; i++) count += v[i] & 1;
-    free(v);
-    return count;
-}
-
-static void test_deep_stack_released(void **state)
-{
-    (void)state;
-    for (int report = 0; report <= 1; report++) {
-        deep_use u = { .report = report };
-        wf_fiber *f = wf_fiber_new(pooled_deep_main, &u);
-        assert_non_null(f);
-        assert_true(wf_fiber_resume(f));
-        size_t pages = (size_t)(u.kept - u.lo) / 4096;
-        assert_true(pages >= 1024);
-        assert_true(resident(u.lo, u.kept) >= pages / 2);
-        /* Back to the pool (it stays mapped): given back only when the call
-         * said it went deep. */
-        wf_fiber_free(f);
-        size_t left = resident(u.lo, u.kept);
-        if (report) assert_int_equal(left, 0);
-        else assert_true(left >= pages / 2);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,7 +408,6 @@ int main(void)
         cmocka_unit_test(test_suspend_resume_other_thread),
         cmocka_unit_test(test_sleep_blocks_thread),
         cmocka_unit_test(test_guard_page),
-        cmocka_unit_test(test_deep_stack_released),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

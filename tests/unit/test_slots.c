@@ -29,6 +29,7 @@
 #include "runtime/runtime.h"
 #include "wasm/code.h"
 #include "wasm/image.h"
+#include "wasm/jit.h"
 #include "wasm/runtime.h"
 
 #define DATA_LEN 70000
@@ -428,6 +429,121 @@ static void test_preinit(void **state)
     wf_module_free(m);
 }
 
+/* Every way a call can write a table is undone by the reset (a reset
+ * copies a table back only when it was written: each writer marks it),
+ * after a return and after a trap, on the interpreter and, when the build
+ * has it, the compiled tier. state() is 4004 for the pristine table
+ * [$one x4]: the sum of its functions' results plus 1000 per element. */
+static const char *TABLE_WAT =
+    "(module (type $r (func (result i32)))\n"
+    "  (table $t 4 8 funcref) (elem (table $t) (i32.const 0) func $one $one $one $one)\n"
+    "  (table $u 2 funcref) (elem (table $u) (i32.const 0) func $two $two)\n"
+    "  (elem $e funcref (ref.func $two) (ref.func $two))\n"
+    "  (func $one (result i32) i32.const 1) (func $two (result i32) i32.const 2)\n"
+    "  (func $state (result i32) (local $i i32) (local $s i32)\n"
+    "    (block $done (loop $l\n"
+    "      (br_if $done (i32.ge_u (local.get $i) (table.size $t)))\n"
+    "      (local.set $s (i32.add (local.get $s) (i32.add (i32.const 1000)\n"
+    "        (call_indirect $t (type $r) (local.get $i)))))\n"
+    "      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))\n"
+    "    (local.get $s))\n"
+    "  (func (export \"mut\") (param $mode i32) (result i32) (local $s i32)\n"
+    "    (local.set $s (call $state))\n"
+    "    (if (i32.eq (local.get $mode) (i32.const 0)) (then (table.set $t (i32.const 1) (ref.func $two))))\n"
+    "    (if (i32.eq (local.get $mode) (i32.const 1))\n"
+    "      (then (table.fill $t (i32.const 0) (ref.func $two) (i32.const 3))))\n"
+    "    (if (i32.eq (local.get $mode) (i32.const 2))\n"
+    "      (then (table.copy $t $u (i32.const 1) (i32.const 0) (i32.const 2))))\n"
+    "    (if (i32.eq (local.get $mode) (i32.const 3)) (then (table.init $t $e (i32.const 2) (i32.const 0) (i32.const 2))))\n"
+    "    (if (i32.eq (local.get $mode) (i32.const 4))\n"
+    "      (then (drop (table.grow $t (ref.func $two) (i32.const 3)))))\n"
+    "    (if (i32.eq (local.get $mode) (i32.const 5))\n"
+    "      (then (table.set $t (i32.const 3) (ref.func $two)) unreachable))\n"
+    "    (local.get $s)))";
+
+static void table_writes_on(wf_tier tier)
+{
+    wf_module *m;
+    wf_error *e = wf_module_from_wat(TABLE_WAT, strlen(TABLE_WAT), &m);
+    if (e) fail_msg("%s", e->message);
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_config c = { .method = "mut", .pool = { .type = WF_RT_POOL_INLINE } };
+    if ((e = wf_runtime_add_wasm(rt, "t:tab", m, &c))) fail_msg("%s", e->message);
+    for (int round = 0; round < 2; round++)
+        for (uint32_t mode = 0; mode <= 5; mode++) {
+            int64_t r = -1;
+            e = step(rt, "t:tab", mode, &r);
+            if (mode == 5) {
+                assert_non_null(e);
+                assert_int_equal(e->kind, WF_ERR_TRAP);
+                wf_error_free(e);
+                continue;
+            }
+            if (e) fail_msg("tier %d mode %u: %s", (int)tier, mode, e->message);
+            assert_int_equal(r, 4004);
+        }
+    int64_t r = -1;
+    if ((e = step(rt, "t:tab", 9, &r))) fail_msg("%s", e->message);
+    assert_int_equal(r, 4004);
+    wf_runtime_free(rt);
+    wf_module_free(m);
+}
+
+static void test_table_writes(void **state)
+{
+    (void)state;
+    table_writes_on(WF_TIER_INTERP);
+    wf_jit_set_cache_dir(NULL);
+    wf_error *e = wf_jit_set_tier(WF_TIER_COMPILED);
+    if (e) {
+        wf_error_free(e);   /* a build without the compiled tier */
+        return;
+    }
+    table_writes_on(WF_TIER_COMPILED);
+    assert_null(wf_jit_set_tier(WF_TIER_INTERP));
+}
+
+/* preinit of a module whose memory starts from its data image (70,000
+ * bytes of segments) and that has no start function: what `_initialize`
+ * writes into memory is part of the snapshot, not only its globals (the
+ * snapshot once took the module's data image for a memory no start function
+ * had touched, dropping the initialiser's writes). */
+static void test_preinit_image(void **state)
+{
+    (void)state;
+    char *a = wf_xmalloc(DATA_LEN + 1);
+    memset(a, 'a', DATA_LEN);
+    a[DATA_LEN] = 0;
+    char *wat = wf_xasprintf(
+        "(module (memory 2) (data (i32.const 0) \"%s\") (global $g (mut i32) (i32.const 0))\n"
+        "  (func (export \"_initialize\") (global.set $g (i32.const 7))\n"
+        "    (i32.store8 (i32.const 5) (i32.const 98)) (i32.store (i32.const 80000) (i32.const 1234)))\n"
+        "  (func (export \"get\") (result i32) (local $r i32)\n"
+        "    (local.set $r (i32.add (i32.add (i32.mul (global.get $g) (i32.const 100000))\n"
+        "      (i32.mul (i32.load8_u (i32.const 5)) (i32.const 10000))) (i32.load (i32.const 80000))))\n"
+        "    (global.set $g (i32.const 1)) (i32.store8 (i32.const 5) (i32.const 1))\n"
+        "    (i32.store (i32.const 80000) (i32.const 1))\n"
+        "    (local.get $r)))", a);
+    free(a);
+    wf_module *m;
+    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
+    free(wat);
+    if (e) fail_msg("%s", e->message);
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_config pre = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true };
+    wf_wasm_config plain = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE } };
+    if ((e = wf_runtime_add_wasm(rt, "t:pre", m, &pre))) fail_msg("%s", e->message);
+    if ((e = wf_runtime_add_wasm(rt, "t:plain", m, &plain))) fail_msg("%s", e->message);
+    for (int i = 0; i < 3; i++) {
+        /* g = 7, memory[5] = 'b' (98), memory[80000] = 1234: the initialiser's */
+        assert_int_equal(call_get(rt, "t:pre"), 700000 + 980000 + 1234);
+        /* g = 0, memory[5] = 'a' (97), memory[80000] = 0: the segments' */
+        assert_int_equal(call_get(rt, "t:plain"), 970000);
+    }
+    wf_runtime_free(rt);
+    wf_module_free(m);
+}
+
 /* The pages a call wrote get the image back at a reset, whichever way the
  * reset takes: copied back into pages kept mapped (the default budget, 8 MiB,
  * smaller than the 10 MiB written here, every other page of 20 MiB: the rest
@@ -515,6 +631,8 @@ int main(void)
         cmocka_unit_test(test_component_slots),
         cmocka_unit_test(test_start_host_calls),
         cmocka_unit_test(test_preinit),
+        cmocka_unit_test(test_preinit_image),
+        cmocka_unit_test(test_table_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

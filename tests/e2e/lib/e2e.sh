@@ -27,6 +27,18 @@
 #               a curl request (at most 60 s): prints the status code, the
 #               body in $T/body, the headers in $T/head; e2e_hdr NAME prints
 #               that response's first NAME header
+#   e2e_proxy_project FILE.wasm METHOD IMPORTS [FUNCTION-YAML]
+#               a project in $proj serving a wasi:http proxy: the upstream
+#               its fetches may reach started (http_echo.py, killed at
+#               exit; its port in $echo_port), FILE copied in as
+#               wasm/proxy.wasm and _index.yaml begun with its
+#               fs.directory and the function app:proxy (METHOD, IMPORTS a
+#               YAML list, wasi.network granting the upstream, then the
+#               FUNCTION-YAML lines, indented as its fields); the caller
+#               appends the service, routers and endpoints (listening on
+#               $port, a free port). e2e_serve then runs `wasmfn run $proj`
+#               (its stderr in $T/log, pid in $pid, killed at exit) until
+#               it listens
 #   e2e_adapt FILE.wasm...
 #               preview 1 command modules made WASI 0.2 command components
 #               by jco's preview 1 adapter (adapt/adapt.sh), cached in
@@ -79,6 +91,47 @@ e2e_wait() {
     done
     return 1
 }
+e2e_proxy_project() { # FILE.wasm METHOD IMPORTS [FUNCTION-YAML]
+    python3 "$E2E_HERE/http_echo.py" "$T/echo_port" &
+    e2e_kill_at_exit $!
+    e2e_wait 30 test -s "$T/echo_port" || fail "the upstream (http_echo.py) did not start"
+    echo_port=$(cat "$T/echo_port")
+    port=$(e2e_free_port)
+    proj=$T/proj
+    mkdir -p "$proj/wasm"
+    cp "$1" "$proj/wasm/proxy.wasm"
+    cat >"$proj/_index.yaml" <<YAML
+namespace: app
+entries:
+  - name: wasm
+    kind: fs.directory
+    directory: wasm
+  - name: proxy
+    kind: function.wasm
+    fs: wasm
+    path: proxy.wasm
+    hash: $("$E2E_WASMFN" hash "$proj/wasm/proxy.wasm")
+    method: $2
+    imports: $3
+    wasi:
+      network: ["127.0.0.1:$echo_port"]
+YAML
+    [ -n "${4:-}" ] && printf '%s\n' "$4" >>"$proj/_index.yaml"
+    return 0
+}
+e2e_serve() {
+    : >"$T/log"
+    # Under ASan, freed memory waits in a quarantine (256 MB by default)
+    # before it is reused, so the server's RSS would grow by every buffer a
+    # big body passed through even when they are freed at once; a small
+    # quarantine keeps memory checks about what is held. (Without ASan the
+    # option is unread.)
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1" "$E2E_WASMFN" run "$proj" 2>"$T/log" &
+    pid=$!
+    e2e_kill_at_exit $pid
+    e2e_wait 30 grep -q '^listening:' "$T/log"
+}
+
 e2e_req() { curl -s --max-time 60 -o "$T/body" -D "$T/head" -w '%{http_code}' "$@"; }
 e2e_hdr() { grep -i "^$1:" "$T/head" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
