@@ -579,6 +579,7 @@ static bool op_call(cc *c, wf_opcode op)
     const wf_functype *ft = c->m->funcs[x].type;
     bool tail = op == WF_OP_RETURN_CALL;
     if (tail && !check_tail_results(c, ft)) return false;
+    c->tail_calls |= tail;
     if (!pop_args(c, ft, &base)) return false;
     if (tail) {
         emit_op(c, WF_IOP_RETURN_CALL);
@@ -611,6 +612,7 @@ static bool op_call_indirect(cc *c, wf_opcode op)
     if (!wf_valtype_sub(c->m->tables[tab].type.elem, WF_TYPE_FUNCREF)) return MISMATCH(c);
     bool tail = op == WF_OP_RETURN_CALL_INDIRECT;
     if (tail && !check_tail_results(c, ft)) return false;
+    c->tail_calls |= tail;
     if (!wf_cc_pop_num(c, WF_I32, &a)) return false;
     if (!pop_args(c, ft, &base)) return false;
     emit_op(c, tail ? WF_IOP_RETURN_CALL_INDIRECT : WF_IOP_CALL_INDIRECT);
@@ -633,6 +635,7 @@ static bool op_call_ref(cc *c, wf_opcode op)
     wf_valtype rt = { WF_REF, WF_HEAP_TYPE, 1, ft->id };
     bool tail = op == WF_OP_RETURN_CALL_REF;
     if (tail && !check_tail_results(c, ft)) return false;
+    c->tail_calls |= tail;
     if (!wf_cc_pop_expect(c, rt, &a)) return false;
     if (!pop_args(c, ft, &base)) return false;
     emit_op(c, tail ? WF_IOP_RETURN_CALL_REF : WF_IOP_CALL_REF);
@@ -1136,6 +1139,9 @@ static bool read_locals(cc *c)
 #define LEND(v) (c->v.data = g_scratch.v.data, c->v.cap = g_scratch.v.cap, c->v.len = 0)
 #define KEEP(v) (g_scratch.v.data = c->v.data, g_scratch.v.cap = c->v.cap)
 
+/* Translations emit ENTER_COUNTED instead of ENTER (wf_code_count_calls). */
+static bool g_count_calls;
+
 /* One pass over a body: validation, and translation when `translate`
  * (else nothing is emitted: c->live stays false, which every emission
  * step checks, while every validation step runs as when translating).
@@ -1174,7 +1180,7 @@ static wf_error *run_body(cc *c, wf_module *m, uint32_t func_index, const uint8_
         c->prev_iop = -1;
         c->label_at = SIZE_MAX;
         if (translate) wf_vec_reserve(&c->code, len * 2 + 16);
-        emit_op(c, WF_IOP_ENTER);
+        emit_op(c, __atomic_load_n(&g_count_calls, __ATOMIC_RELAXED) ? WF_IOP_ENTER_COUNTED : WF_IOP_ENTER);
         emit(c, c->ft->nparams);
         emit(c, 0); /* slots ENTER initializes, known at the end */
         emit(c, 0); /* frame size, known at the end */
@@ -1241,7 +1247,8 @@ static wf_error *translate(struct wf_code *code)
     code->frame_slots = c.max_slot + 1;
     words[3] = code->frame_slots;
     uint32_t ninit = c.cbase - c.ft->nparams + (uint32_t)c.consts.len;
-    code->init = wf_xcalloc(ninit + 1, sizeof(wf_slot));
+    /* The call counter (ENTER_COUNTED) in the slot before the template. */
+    code->init = (wf_slot *)wf_xcalloc(ninit + 2, sizeof(wf_slot)) + 1;
     for (size_t k = 0; k < c.consts.len; k++)
         code->init[c.cbase - c.ft->nparams + k].u64 = c.consts.data[k];
     for (uint32_t x = c.ft->nparams; x < c.nlocals; x++)
@@ -1288,6 +1295,18 @@ bool wf_code_is_translated(const struct wf_code *code)
     return __atomic_load_n(&code->words, __ATOMIC_ACQUIRE) != code->stub;
 }
 
+void wf_code_count_calls(bool on)
+{
+    __atomic_store_n(&g_count_calls, on, __ATOMIC_RELAXED);
+}
+
+uint64_t wf_code_calls(const struct wf_code *code)
+{
+    if (!wf_code_is_translated(code)) return 0;
+    /* init is set before the words are published (translate) */
+    return __atomic_load_n(&code->init[-1].u64, __ATOMIC_RELAXED);
+}
+
 wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
                           const uint8_t *body_bytes, size_t len, size_t offset)
 {
@@ -1304,6 +1323,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     code->nparams = c.ft->nparams;
     code->nresults = c.ft->nresults;
     code->nlocals = c.nlocals;
+    code->tail_calls = c.tail_calls;
     /* The stub: an ENTER that sets up nothing beyond the arguments, then
      * LAZY, which translates the body and continues in it. */
     code->stub[0] = (wf_word)c.lab[WF_IOP_ENTER];
@@ -1324,6 +1344,6 @@ void wf_code_free(struct wf_code *code)
 {
     if (!code) return;
     if (code->words != code->stub) free(code->words);
-    free(code->init);
+    if (code->init) free(code->init - 1);
     free(code);
 }

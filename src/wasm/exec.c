@@ -65,6 +65,7 @@ void wf_exec_state_reset(void *p)
     t->trap_jmp = NULL;
     t->in_wasm = 0;
     t->depth = 0;
+    t->tail_callee = NULL;
 }
 
 void wf_exec_state_free(void *p)
@@ -72,6 +73,7 @@ void wf_exec_state_free(void *p)
     wf_thread *t = p;
     if (!t) return;
     munmap(t->stack, STATE_MAP_LEN);
+    free(t->tail_args);
     free(t);
 }
 

@@ -147,6 +147,13 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     LOAD_MEM();
     NEXT();
 
+L_ENTER_COUNTED: {
+    /* The call counter sits before the template (compile.c): a relaxed
+     * load and store, a plain increment (a lost count is allowed). */
+    wf_slot *calls = (wf_slot *)pc[4] - 1;
+    __atomic_store_n(&calls->u64, __atomic_load_n(&calls->u64, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+    /* fall through */
 L_ENTER: {
     if (WF_UNLIKELY(INTERRUPTED()) && wf_exec_interrupt_hit(intr)) TRAP("interrupted");
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
@@ -175,6 +182,18 @@ L_JIT_ENTER: {
     t->sp = fp + pc[3];
     ((wf_jit_entry_fn)pc[5])(t, inst, fp);
     t->mem = mem;
+    if (WF_UNLIKELY(t->tail_callee != NULL)) {
+        /* It ended with a tail call it could not make natively (to an
+         * interpreted or host function, ...): made here, from this frame,
+         * as the interpreter's own tail calls are. */
+        callee = t->tail_callee;
+        t->tail_callee = NULL;
+        uint32_t np = callee->type->nparams;
+        if (WF_UNLIKELY(fp + np > send)) TRAP(MSG_EXHAUSTED);
+        memcpy(fp, t->tail_args, np * sizeof *fp);
+        nfp = fp;
+        goto do_tail_call;
+    }
     goto L_RETURN;
 }
 L_LAZY: {

@@ -47,6 +47,10 @@ struct wf_code {
     /* The compiled tier's entry (wf_jit_entry_fn), 0 while there is none:
      * set once by wf_code_set_native, under the translation lock. */
     wf_word native_entry;
+    /* The body has a return_call, return_call_indirect or return_call_ref
+     * (set at validation): a native call of its compiled code may return
+     * with a tail call pending (wf_thread.tail_callee). */
+    bool tail_calls;
 #ifdef WF_INTERP_PROF
     unsigned long long prof_instr, prof_enter;   /* interp_prof.h */
 #endif
@@ -63,6 +67,14 @@ void wf_interp_prof_report(const char *title);
  * NULL and *err only if translation fails, which validation rules out. */
 const wf_word *wf_code_translated(struct wf_code *code, wf_error **err);
 bool wf_code_is_translated(const struct wf_code *code);
+/* From now on, functions translated count their interpreted calls (the
+ * auto tier compiles the most called first: jit/jit.c): their ENTER is
+ * ENTER_COUNTED, one increment of a counter beside ENTER's template. */
+void wf_code_count_calls(bool on);
+/* The calls of code counted so far (0 when it does not count): racy
+ * increments from several threads may lose a few, which a measure of heat
+ * allows. */
+uint64_t wf_code_calls(const struct wf_code *code);
 /* Run code natively from now on: its current words (the translated ones,
  * else the stub) get JIT_ENTER with entry, and a translation after this
  * one too. Safe while other threads run or call code: the entry is
@@ -75,6 +87,7 @@ void wf_code_set_native(struct wf_code *code, wf_word entry);
 #define WF_IOPS_CONTROL(X) \
     X(ENTER)          /* i nparams, i ninit, i frame_slots, i init template, - */ \
     X(JIT_ENTER)      /* ENTER once compiled (jit/): ENTER's operands, i entry */ \
+    X(ENTER_COUNTED)  /* ENTER counting its calls (wf_code_count_calls) */ \
     X(LAZY)           /* i struct wf_code: translate, patch the CALL, continue there */ \
     X(LOOP_HEAD)      /* interrupt check at loop headers */ \
     X(UNREACHABLE) \
@@ -347,6 +360,17 @@ typedef struct wf_thread {
      * the interpreter stack_end and frames_end, for compiled code
      * jit_stack_limit, set from it at each top-level call. */
     size_t stack_limit_bytes;
+    /* A tail call compiled code could not make as a native jump (to an
+     * interpreted or host function, a function of another signature or
+     * instance): it leaves the callee here and its arguments in
+     * tail_args, and returns; whoever called it natively makes the call
+     * in its place (interp.c's JIT_ENTER as an interpreted tail call,
+     * jit/rt.c otherwise), so a chain of tail calls across the tiers
+     * grows neither stack. NULL at every other time. */
+    struct wf_func *tail_callee;
+    wf_instance *tail_caller;   /* the instance making it (a host callee's caller) */
+    wf_slot *tail_args;         /* malloc'd, tail_cap slots */
+    uint32_t tail_cap;
 } wf_thread;
 
 wf_thread *wf_thread_get(void);

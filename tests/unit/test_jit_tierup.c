@@ -4,7 +4,8 @@
  * a call in flight across the switch included, and in the end every
  * function runs natively. Units of one function each (WASMFN_JIT_UNIT_BYTES)
  * so that compiled code also calls functions not compiled yet, and the
- * reverse. Skipped in a build without the tier. */
+ * reverse. The background compilation takes the most called units first
+ * (the interpreter's call counts). Skipped in a build without the tier. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,9 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "wasm/interp.h"
 #include "wasm/jit.h"
+#include "wasm/module.h"
 #include "wasm/runtime.h"
 #include "wat_env.h"
 
@@ -176,6 +179,78 @@ static void test_free_while_compiling(void **state)
     }
 }
 
+/* Function fi of m runs natively. */
+static bool native(const wf_module *m, uint32_t fi)
+{
+    const wf_word *w = __atomic_load_n(&m->funcs[fi].code->words, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&w[0], __ATOMIC_ACQUIRE) == (wf_word)wf_interp_labels()[WF_IOP_JIT_ENTER];
+}
+
+/* The most called unit compiles first: cold (never called), warm (30
+ * calls) and hot (300), a unit each, in that index order (a heat of
+ * "called at all" would take warm first). */
+static void test_hottest_first(void **state)
+{
+    (void)state;
+    setenv("WASMFN_JIT_UNIT_BYTES", "1", 1);
+    wf_jit_set_cache_dir(NULL);
+    /* Loaded uncompiled; counted once the tier is auto. */
+    assert_null(wf_jit_set_tier(WF_TIER_INTERP));
+    /* cold is big (500 branches): its unit takes long enough to
+     * compile that the order is seen before it is done. */
+    size_t cap = 200 * 1000, len = 0;
+    char *wat = malloc(cap);
+    len += (size_t)snprintf(wat + len, cap - len, "(module (func (export \"cold\") (param i32) (result i32)");
+    for (int i = 0; i < 500; i++)
+        len += (size_t)snprintf(wat + len, cap - len,
+                                " (if (i32.gt_s (local.get 0) (i32.const %d))"
+                                " (then (local.set 0 (i32.mul (local.get 0) (i32.const %d)))))",
+                                i, i + 3);
+    snprintf(wat + len, cap - len,
+             " (i32.add (local.get 0) (i32.const 11)))"
+             " (func (export \"warm\") (param i32) (result i32) (i32.add (local.get 0) (i32.const 22)))"
+             " (func (export \"hot\") (param i32) (result i32) (i32.add (local.get 0) (i32.const 33))))");
+    env en;
+    load(&en, wat, NULL, 0);
+    free(wat);
+    assert_null(wf_jit_set_tier(WF_TIER_AUTO));
+    const char *names[3] = { "cold", "warm", "hot" };
+    int ncalls[3] = { 0, 30, 300 };
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < ncalls[k]; i++) {
+            wf_value a = { .type = WF_TYPE_I32 }, r[1];
+            a.of.i32 = i;
+            assert_null(wf_func_call(fn(&en, names[k]), &a, 1, r, 1));
+            assert_int_equal(r[0].of.i32, i + 11 * (k + 1));
+        }
+    for (int k = 0; k < 3; k++) assert_int_equal(wf_code_calls(en.m->funcs[k].code), ncalls[k]);
+    assert_null(wf_jit_compile_module(en.m));
+    /* Watch the units arrive (generous bound: a loaded CI machine). */
+    wf_jit_stats st = { 0 };
+    double t0 = now_s();
+    bool seen1 = false, seen2 = false;
+    while (now_s() - t0 < 300) {
+        assert_true(wf_jit_module_stats(en.m, &st));
+        bool n[3] = { native(en.m, 0), native(en.m, 1), native(en.m, 2) };
+        if (st.ncompiled >= 1 && st.ncompiled < 3) {
+            /* hot first, then warm: never cold before them, nor warm before hot */
+            assert_true(n[2]);
+            assert_false(n[0]);
+            if (st.ncompiled == 2) assert_true(n[1]);
+            seen1 |= st.ncompiled == 1;
+            seen2 |= st.ncompiled == 2;
+        }
+        if (!st.pending) break;
+        struct timespec ts = { 0, 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.ncompiled, 3);
+    assert_true(seen1 || seen2);
+    for (int k = 0; k < 3; k++) assert_true(native(en.m, k));
+    unload(&en);
+}
+
 int main(void)
 {
     if (!wf_jit_available()) {
@@ -185,6 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tier_up_while_running),
         cmocka_unit_test(test_free_while_compiling),
+        cmocka_unit_test(test_hottest_first),
     };
     int status = cmocka_run_group_tests(tests, NULL, NULL);
     wf_jit_exit(status);

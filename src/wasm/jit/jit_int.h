@@ -40,6 +40,13 @@ uint32_t wf_jit_rt_interrupt(wf_thread *t);
 void wf_jit_rt_sig_check(wf_thread *t, const wf_func *f, const wf_functype *want);
 void wf_jit_rt_call(wf_thread *t, wf_instance *inst, uint32_t func, wf_slot *slots);
 void wf_jit_rt_call_ref(wf_thread *t, wf_instance *inst, wf_func *f, wf_slot *slots);
+/* A tail call to f that cannot be a native jump: its arguments (f's
+ * parameters) saved, left pending in t (wf_thread.tail_callee); the
+ * compiled code then returns at once. */
+void wf_jit_rt_tail(wf_thread *t, wf_instance *inst, wf_func *f, const wf_slot *args);
+/* After a native call returned with a tail call pending: make it (and
+ * the ones it leaves), its results into slots. */
+void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots);
 uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta);
 void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n);
 void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n);
@@ -69,6 +76,8 @@ void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_
     X(wf_jit_rt_sig_check, "vppp") \
     X(wf_jit_rt_call, "vppip") \
     X(wf_jit_rt_call_ref, "vpppp") \
+    X(wf_jit_rt_tail, "vpppp") \
+    X(wf_jit_rt_tail_finish, "vppp") \
     X(wf_jit_rt_memory_grow, "ipi") \
     X(wf_jit_rt_memory_fill, "vppiii") \
     X(wf_jit_rt_memory_copy, "vppiii") \

@@ -9,6 +9,8 @@
  */
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "wasm/jit/jit_int.h"
 
@@ -60,12 +62,11 @@ static wf_memory *memory0(const wf_instance *inst)
     return inst && inst->module->nmems ? inst->mems[0] : NULL;
 }
 
-/* Call f (any kind) with its arguments in slots; results come back there. */
-static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *slots)
+/* Call f (any kind) once with its arguments in slots, which have room for
+ * its results, which come back there; NULL or its error. It may leave a
+ * tail call pending (t->tail_callee). */
+static wf_error *call_once(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *slots)
 {
-    wf_slot *const sp = t->sp;
-    wf_frame *const fsp = t->fsp;
-    wf_memory *const mem = t->mem;
     wf_error *err = NULL;
     if (f->host) {
         wf_caller c = { .inst = caller };
@@ -80,7 +81,7 @@ static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *sl
         /* Interpreted: a frame on the value stack above everything in use,
          * as a nested call of the interpreter would get. */
         const struct wf_code *code = f->code;
-        wf_slot *fp = sp;
+        wf_slot *fp = t->sp;
         if ((size_t)(t->stack_end - fp) < (size_t)code->frame_slots + 1)
             wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
         for (uint32_t i = 0; i < code->nparams; i++) fp[i] = slots[i];
@@ -88,6 +89,35 @@ static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *sl
         if (!err)
             for (uint32_t i = 0; i < code->nresults; i++) slots[i] = fp[i];
     }
+    return err;
+}
+
+/* Call f (any kind) with its arguments in slots; results come back there.
+ * A tail call f leaves pending is made here, and the one that leaves, and
+ * so on (their arguments on the value stack above everything in use): a
+ * chain of tail calls runs in this one native frame. */
+static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *slots)
+{
+    wf_slot *const sp = t->sp;
+    wf_frame *const fsp = t->fsp;
+    wf_memory *const mem = t->mem;
+    uint32_t nresults = f->type->nresults;
+    wf_error *err = call_once(t, caller, f, slots);
+    wf_slot *at = slots;
+    while (!err && t->tail_callee) {
+        f = t->tail_callee;
+        caller = t->tail_caller;
+        t->tail_callee = NULL;
+        uint32_t np = f->type->nparams, n = WF_MAX(np, nresults);
+        if ((size_t)(t->stack_end - sp) < (size_t)n + 1) wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
+        at = sp;
+        memcpy(at, t->tail_args, np * sizeof *at);
+        t->sp = sp + n;
+        t->fsp = fsp;
+        t->mem = mem;
+        err = call_once(t, caller, f, at);
+    }
+    if (!err && at != slots) memcpy(slots, at, nresults * sizeof *slots);
     t->sp = sp;
     t->fsp = fsp;
     t->mem = mem;
@@ -102,6 +132,37 @@ void wf_jit_rt_call(wf_thread *t, wf_instance *inst, uint32_t func, wf_slot *slo
 void wf_jit_rt_call_ref(wf_thread *t, wf_instance *inst, wf_func *f, wf_slot *slots)
 {
     call_func(t, inst, f, slots);
+}
+
+void wf_jit_rt_tail(wf_thread *t, wf_instance *inst, wf_func *f, const wf_slot *args)
+{
+    uint32_t np = f->type->nparams;
+    if (np > t->tail_cap) {
+        uint32_t cap = WF_MAX(np, 16u);
+        wf_slot *a = realloc(t->tail_args, cap * sizeof *a);
+        if (!a) wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
+        t->tail_args = a;
+        t->tail_cap = cap;
+    }
+    memcpy(t->tail_args, args, np * sizeof *args);
+    t->tail_caller = inst;
+    t->tail_callee = f;
+}
+
+void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots)
+{
+    wf_func *f = t->tail_callee;
+    (void)inst;     /* the caller is the instance that made the tail call */
+    inst = t->tail_caller;
+    t->tail_callee = NULL;
+    wf_slot *const sp = t->sp;
+    uint32_t np = f->type->nparams, n = WF_MAX(np, f->type->nresults);
+    if ((size_t)(t->stack_end - sp) < (size_t)n + 1) wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
+    memcpy(sp, t->tail_args, np * sizeof *sp);
+    t->sp = sp + n;
+    call_func(t, inst, f, sp);
+    t->sp = sp;
+    memcpy(slots, sp, f->type->nresults * sizeof *slots);
 }
 
 uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta)

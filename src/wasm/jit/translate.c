@@ -27,9 +27,21 @@
  * through wf_jit_rt_call while it is NULL. call_indirect and call_ref do
  * the same for a callee of the same instance.
  *
- * What the tier does not translate (a v128 value, an unsupported tail
- * call, an unknown opcode) makes the function fail here: it stays
- * interpreted and callers reach it through a stub calling wf_jit_rt_call.
+ * Tail calls: to a compiled function of the same native type (of this
+ * unit, or another's once installed, or through a table or reference of
+ * this instance) a native jump (musttail). Any other (to a function still
+ * interpreted, a host function, another instance's, another signature)
+ * cannot be a jump: the function leaves it pending (wf_jit_rt_tail, the
+ * callee and its arguments in the thread) and returns at once; whoever
+ * called it natively makes the call in its place: the interpreter's
+ * JIT_ENTER as one of its own tail calls, rt.c's call helpers, and a
+ * compiled call site of a function with tail calls (finish_pending). So a
+ * chain of tail calls crossing the tiers runs in constant stack, and code
+ * without tail calls pays nothing.
+ *
+ * What the tier does not translate (a v128 value, an unknown opcode)
+ * makes the function fail here: it stays interpreted and callers reach it
+ * through a stub calling wf_jit_rt_call.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -72,6 +84,7 @@ typedef struct tmod {
     unsigned md_tbaa, md_invariant;
     LLVMValueRef tbaa_heap, tbaa_engine, md_empty;
     LLVMValueRef intr_slow;         /* the interrupt slow path (interrupt_slow_path) */
+    bool any_tail;                  /* a function of the module has tail calls (wf_code.tail_calls) */
 } tmod;
 
 /* Per-function state. */
@@ -341,14 +354,6 @@ static LLVMValueRef callbuf(tfn *f, uint32_t n)
 {
     if (n > f->callbuf_slots) f->callbuf_slots = n;
     return f->callbuf;
-}
-
-/* Results of a native call (void, a value or a struct) onto the stack. */
-static void push_results(tfn *f, LLVMValueRef call, uint32_t n)
-{
-    if (n == 1) push(f, call);
-    else
-        for (uint32_t i = 0; i < n; i++) push(f, LLVMBuildExtractValue(f->tm->B, call, i, ""));
 }
 
 /* Call through the slots buffer: arguments from the stack, the helper
@@ -662,8 +667,8 @@ static bool same_native(tfn *f, const wf_functype *ft)
     return native_type(f->tm, ft) == native_type(f->tm, f->ft);
 }
 
-static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const wf_functype *ft, int helper,
-                           LLVMValueRef arg3, bool tail);
+static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const wf_functype *ft, uint32_t fi,
+                           LLVMValueRef ref, bool tail);
 
 /* The module's table of native functions (wf_module.jit_natives), loaded
  * once in the entry block on first use. */
@@ -689,28 +694,95 @@ static LLVMValueRef native_entry(tfn *f, LLVMValueRef k)
     return v;
 }
 
+/* Whether a native call of function fi may return with a tail call
+ * pending (its body has tail calls). */
+static bool may_pend(tmod *tm, uint32_t fi)
+{
+    return fi >= tm->m->nfunc_imports && tm->m->funcs[fi].code->tail_calls;
+}
+
+/* vals[0..nr): the results of a native call just made (in the current
+ * block). When it left a tail call pending (wf_thread.tail_callee), make
+ * that call (wf_jit_rt_tail_finish) and take its results instead; vals
+ * then hold the joined values. */
+static void finish_pending(tfn *f, const wf_functype *ft, LLVMValueRef *vals)
+{
+    tmod *tm = f->tm;
+    uint32_t nr = ft->nresults;
+    LLVMValueRef pend = load_at(f, tm->ptr, f->t, offsetof(wf_thread, tail_callee));
+    LLVMBasicBlockRef done = new_block(f, "returned"), finish = new_block(f, "tail_pending");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(tm->B);
+    LLVMValueRef br = LLVMBuildCondBr(tm->B, LLVMBuildIsNull(tm->B, pend, ""), done, finish);
+    (void)br;
+    LLVMPositionBuilderAtEnd(tm->B, finish);
+    LLVMValueRef buf = callbuf(f, nr);
+    LLVMValueRef args[3] = { f->t, f->inst, buf };
+    call_rt(f, WF_JIT_RT_wf_jit_rt_tail_finish, args, 3);
+    LLVMValueRef svals[nr + 1];
+    for (uint32_t i = 0; i < nr; i++) svals[i] = from_slot(f, val_type(tm, ft->results[i]), slot_ptr(f, buf, i));
+    LLVMBasicBlockRef finish_end = LLVMGetInsertBlock(tm->B);
+    LLVMBuildBr(tm->B, done);
+    LLVMPositionBuilderAtEnd(tm->B, done);
+    for (uint32_t i = 0; i < nr; i++) {
+        LLVMValueRef phi = LLVMBuildPhi(tm->B, val_type(tm, ft->results[i]), "");
+        LLVMValueRef v[2] = { vals[i], svals[i] };
+        LLVMBasicBlockRef bbs[2] = { from, finish_end };
+        LLVMAddIncoming(phi, v, bbs, 2);
+        vals[i] = phi;
+    }
+}
+
+/* The results of a native call as values (void, a value or a struct). */
+static void call_results(tfn *f, LLVMValueRef call, uint32_t nr, LLVMValueRef *vals)
+{
+    for (uint32_t i = 0; i < nr; i++) vals[i] = nr == 1 ? call : LLVMBuildExtractValue(f->tm->B, call, i, "");
+}
+
+/* A tail call of the wf_func * callee (of type ft, its arguments on the
+ * stack) that cannot be a native jump: left pending (wf_jit_rt_tail) for
+ * this function's native caller to make, and return. */
+static void pend_tail(tfn *f, LLVMValueRef callee, const wf_functype *ft)
+{
+    tmod *tm = f->tm;
+    uint32_t np = ft->nparams;
+    LLVMValueRef buf = callbuf(f, np);
+    for (uint32_t i = np; i-- > 0;) to_slot(f, pop(f), slot_ptr(f, buf, i));
+    LLVMValueRef args[4] = { f->t, f->inst, callee, buf };
+    call_rt(f, WF_JIT_RT_wf_jit_rt_tail, args, 4);
+    /* The results are the callee's, delivered by whoever makes the call. */
+    uint32_t nr = f->ft->nresults;
+    for (uint32_t i = 0; i < nr; i++) push(f, LLVMConstNull(val_type(tm, f->ft->results[i])));
+    build_return(f);
+    f->st.len -= nr;
+    set_unreachable(f);
+}
+
+/* inst->funcs[fi], the wf_func * of function fi. */
+static LLVMValueRef func_object(tfn *f, uint32_t fi)
+{
+    return load_elem(f, f->inst, offsetof(wf_instance, funcs), k64(f->tm, fi), true);
+}
+
 static bool op_call(tfn *f, uint32_t fi, bool tail)
 {
     tmod *tm = f->tm;
     const wf_module *m = tm->m;
     const wf_functype *ft = m->funcs[fi].type;
     if (!tm->fty[fi]) FAIL(f, "calls a function with v128 values");
+    if (tail && (fi < m->nfunc_imports || !same_native(f, ft))) {
+        /* An import or another signature: never a native jump. */
+        pend_tail(f, func_object(f, fi), ft);
+        return true;
+    }
     if (fi < m->nfunc_imports) {
-        if (tail) FAIL(f, "return_call of an import");
         slots_call(f, ft, WF_JIT_RT_wf_jit_rt_call, k32(tm, fi));
         return true;
     }
-    if (tail && !same_native(f, ft)) FAIL(f, "return_call to a function of another signature");
-    /* A tail call must not grow the stack: natively it can only jump to
-     * compiled code, which another unit's function may not be (yet); the
-     * interpreter's tail calls reach both tiers. */
-    if (tail && !tm->fn[fi]) FAIL(f, "return_call to a function of another unit");
     if (!tm->fn[fi]) {
         /* Another unit's function: natively once it is compiled, else
          * through the helper. */
         LLVMValueRef fp = native_entry(f, k64(tm, fi - m->nfunc_imports));
-        return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, WF_JIT_RT_wf_jit_rt_call,
-                              k32(tm, fi), tail);
+        return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, fi, NULL, tail);
     }
     LLVMValueRef args[3 + ft->nparams];
     pop_args(f, ft->nparams, args);
@@ -730,14 +802,19 @@ static bool op_call(tfn *f, uint32_t fi, bool tail)
         set_unreachable(f);
         return true;
     }
-    push_results(f, call, ft->nresults);
+    LLVMValueRef vals[ft->nresults + 1];
+    call_results(f, call, ft->nresults, vals);
+    if (may_pend(tm, fi)) finish_pending(f, ft, vals);
+    for (uint32_t i = 0; i < ft->nresults; i++) push(f, vals[i]);
     return true;
 }
 
 /* A call of type ft: natively to fp where `native` holds, else through
- * the helper (wf_jit_rt_call or wf_jit_rt_call_ref, with arg3). */
-static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const wf_functype *ft, int helper,
-                           LLVMValueRef arg3, bool tail)
+ * the helper: wf_jit_rt_call of function fi, or (fi UINT32_MAX)
+ * wf_jit_rt_call_ref of the wf_func * ref. A tail call jumps natively
+ * (same native type: checked by the caller) or is left pending. */
+static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const wf_functype *ft, uint32_t fi,
+                           LLVMValueRef ref, bool tail)
 {
     tmod *tm = f->tm;
     LLVMTypeRef nty = native_type(tm, ft);
@@ -750,43 +827,36 @@ static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const w
 
     LLVMPositionBuilderAtEnd(tm->B, fast);
     LLVMValueRef fres = LLVMBuildCall2(tm->B, nty, fp, args, 3 + np, "");
-    if (!tail) LLVMSetTailCallKind(fres, LLVMTailCallKindNoTail);
+    LLVMValueRef fvals[nr + 1];
     if (tail) {
         LLVMSetTailCallKind(fres, LLVMTailCallKindMustTail);
         if (nr) LLVMBuildRet(tm->B, fres);
         else LLVMBuildRetVoid(tm->B);
     } else {
+        LLVMSetTailCallKind(fres, LLVMTailCallKindNoTail);
+        call_results(f, fres, nr, fvals);
+        /* The callee's tail calls may be left pending: any function of the
+         * module's when the callee is not known. */
+        if (fi == UINT32_MAX ? tm->any_tail : may_pend(tm, fi)) finish_pending(f, ft, fvals);
         LLVMBuildBr(tm->B, join);
     }
     LLVMBasicBlockRef fast_end = LLVMGetInsertBlock(tm->B);
 
     LLVMPositionBuilderAtEnd(tm->B, slow);
     for (uint32_t i = 0; i < np; i++) push(f, args[3 + i]);
-    slots_call(f, ft, helper, arg3);
-    LLVMValueRef sres[nr + 1];
-    for (uint32_t i = nr; i-- > 0;) sres[i] = pop(f);
     if (tail) {
-        for (uint32_t i = 0; i < nr; i++) push(f, sres[i]);
-        build_return(f);
-        f->st.len -= nr;
+        pend_tail(f, fi == UINT32_MAX ? ref : func_object(f, fi), ft);
         LLVMDeleteBasicBlock(join);
-        set_unreachable(f);
         return true;
     }
+    if (fi == UINT32_MAX) slots_call(f, ft, WF_JIT_RT_wf_jit_rt_call_ref, ref);
+    else slots_call(f, ft, WF_JIT_RT_wf_jit_rt_call, k32(tm, fi));
+    LLVMValueRef sres[nr + 1];
+    for (uint32_t i = nr; i-- > 0;) sres[i] = pop(f);
     LLVMBuildBr(tm->B, join);
     LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(tm->B);
 
     LLVMPositionBuilderAtEnd(tm->B, join);
-    /* The fast results are read in the fast block (extractvalue there). */
-    LLVMValueRef fvals[nr + 1];
-    if (nr) {
-        LLVMBasicBlockRef save = LLVMGetInsertBlock(tm->B);
-        LLVMValueRef term = LLVMGetBasicBlockTerminator(fast_end);
-        LLVMPositionBuilderBefore(tm->B, term);
-        for (uint32_t i = 0; i < nr; i++)
-            fvals[i] = nr == 1 ? fres : LLVMBuildExtractValue(tm->B, fres, i, "");
-        LLVMPositionBuilderAtEnd(tm->B, save);
-    }
     for (uint32_t i = 0; i < nr; i++) {
         LLVMValueRef phi = LLVMBuildPhi(tm->B, val_type(tm, ft->results[i]), "");
         LLVMValueRef vals[2] = { fvals[i], sres[i] };
@@ -803,7 +873,11 @@ static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, boo
 {
     tmod *tm = f->tm;
     if (!native_type(tm, ft)) FAIL(f, "an indirect call with v128 values");
-    if (tail && !same_native(f, ft)) FAIL(f, "a tail call to a function of another signature");
+    if (tail && !same_native(f, ft)) {
+        /* Never a native jump: left pending. */
+        pend_tail(f, callee, ft);
+        return true;
+    }
     LLVMValueRef finst = load_fixed(f, tm->ptr, callee, offsetof(wf_func, inst));
     LLVMBasicBlockRef local = new_block(f, "local"), decided = new_block(f, "decided");
     LLVMBasicBlockRef from = LLVMGetInsertBlock(tm->B);
@@ -818,8 +892,7 @@ static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, boo
     LLVMValueRef vals[2] = { LLVMConstNull(tm->ptr), fp_local };
     LLVMBasicBlockRef bbs[2] = { from, local };
     LLVMAddIncoming(fp, vals, bbs, 2);
-    return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, WF_JIT_RT_wf_jit_rt_call_ref, callee,
-                          tail);
+    return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, UINT32_MAX, callee, tail);
 }
 
 static bool op_call_indirect(tfn *f, bool tail)
@@ -1787,6 +1860,48 @@ static void unroll_recursion(tmod *tm, uint32_t fi, const char *prefix)
     }
 }
 
+/* The bodies of the unit's functions funcs[0..count); one that does not
+ * translate stays interpreted, its f<i> a stub calling the interpreter
+ * (validation leaves no such function today: v128 and multiple memories
+ * are rejected at load). */
+static void translate_functions(tmod *tm, const uint32_t *funcs, uint32_t count, const char *prefix,
+                                bool *compiled, char **why)
+{
+    const wf_module *m = tm->m;
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t fi = m->nfunc_imports + funcs[k];
+        compiled[k] = false;
+        why[k] = NULL;
+        if (!tm->fty[fi]) {
+            /* A placeholder body, never called: the unit's table has no
+             * entry for it. */
+            why[k] = wf_xstrdup("v128 values are not compiled");
+            LLVMPositionBuilderAtEnd(tm->B, LLVMAppendBasicBlockInContext(tm->C, tm->fn[fi], "none"));
+            LLVMBuildUnreachable(tm->B);
+            continue;
+        }
+        tfn f;
+        memset(&f, 0, sizeof f);
+        f.tm = tm;
+        f.ft = m->funcs[fi].type;
+        f.index = fi;
+        f.fn = tm->fn[fi];
+        bool ok = translate_body(&f, m->funcs[fi].code);
+        free_fn(&f);
+        if (ok) {
+            compiled[k] = true;
+            if (f.self_calls && m->funcs[fi].code->body_len <= WF_JIT_RECURSION_BODY_MAX)
+                unroll_recursion(tm, fi, prefix);
+            continue;
+        }
+        why[k] = wf_xstrdup(f.why[0] ? f.why : "not translated");
+        /* Start again with an empty body: the stub. */
+        LLVMBasicBlockRef bb;
+        while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
+        build_stub(tm, fi);
+    }
+}
+
 void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
                            const uint32_t *funcs, uint32_t count, bool *compiled, char **why)
 {
@@ -1822,38 +1937,8 @@ void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M
         LLVMSetLinkage(tm.fn[fi], LLVMInternalLinkage);
     }
 
-    for (uint32_t k = 0; k < count; k++) {
-        uint32_t fi = m->nfunc_imports + funcs[k];
-        compiled[k] = false;
-        why[k] = NULL;
-        if (!tm.fty[fi]) {
-            /* A placeholder body, never called: the unit's table has no
-             * entry for it. */
-            why[k] = wf_xstrdup("v128 values are not compiled");
-            LLVMPositionBuilderAtEnd(tm.B, LLVMAppendBasicBlockInContext(C, tm.fn[fi], "none"));
-            LLVMBuildUnreachable(tm.B);
-            continue;
-        }
-        tfn f;
-        memset(&f, 0, sizeof f);
-        f.tm = &tm;
-        f.ft = m->funcs[fi].type;
-        f.index = fi;
-        f.fn = tm.fn[fi];
-        bool ok = translate_body(&f, m->funcs[fi].code);
-        free_fn(&f);
-        if (ok) {
-            compiled[k] = true;
-            if (f.self_calls && m->funcs[fi].code->body_len <= WF_JIT_RECURSION_BODY_MAX)
-                unroll_recursion(&tm, fi, prefix);
-            continue;
-        }
-        why[k] = wf_xstrdup(f.why[0] ? f.why : "not translated");
-        /* Start again with an empty body: the stub. */
-        LLVMBasicBlockRef bb;
-        while ((bb = LLVMGetFirstBasicBlock(tm.fn[fi]))) LLVMDeleteBasicBlock(bb);
-        build_stub(&tm, fi);
-    }
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs && !tm.any_tail; i++) tm.any_tail = may_pend(&tm, i);
+    translate_functions(&tm, funcs, count, prefix, compiled, why);
     /* The unit's table: per function, f<i> and e<i>, NULL for one left
      * interpreted. */
     LLVMValueRef *elems = wf_xcalloc(2 * (size_t)count + 1, sizeof *elems);
