@@ -7,12 +7,20 @@
 
 #include "wasm/image.h"
 
+/* The pages a function's calls write in a memory mapped from an image:
+ * runs of [off, off + len), recorded once (image.c). */
+typedef struct wf_memhint {
+    uint32_t n;
+    struct { uint64_t off, len; } runs[];
+} wf_memhint;
+
 struct wf_memimage {
     int fd;                     /* a sealed memfd of len bytes */
     uint64_t len;               /* the memory's size with this image: whole wasm pages */
     uint64_t id;                /* unique in the process: wf_memory.image_id */
     const uint8_t *view;        /* a read-only shared mapping of it (NULL: none), the
                                  * source of pages copied back at a reset */
+    wf_memhint *hint;           /* set once (atomically), freed with the image */
 };
 
 /* A sealed memfd of len bytes (> 0) filled by fill through a shared

@@ -15,10 +15,12 @@
  * may be snapshotted, and that `preinit` snapshots the state
  * an initialiser leaves, refusing what cannot be snapshotted and an
  * initialisation that runs past its time limit. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "helpers.h"
@@ -191,6 +193,18 @@ static int32_t exec_step(wf_instance *inst, uint32_t mode)
     return s[0].i32;
 }
 
+/* Is the host page holding p a private (anonymous) page of this process:
+ * present, neither a file's nor shared (/proc/self/pagemap bits 63, 61)? */
+static bool own_page(const void *p)
+{
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    uint64_t e = 0;
+    long pg = sysconf(_SC_PAGESIZE);
+    bool ok = fd >= 0 && pread(fd, &e, 8, (off_t)((uintptr_t)p / (uintptr_t)pg * 8)) == 8;
+    if (fd >= 0) close(fd);
+    return ok && (e >> 63 & 1) && !(e >> 61 & 1);
+}
+
 /* The engine alone: the memory maps the module's image, a second call sees
  * the first one's state, a reset puts the same instance back, and the
  * snapshot also turns a bare instance of another store into a pristine one. */
@@ -223,6 +237,13 @@ static void test_snapshot_reset(void **state)
     bare->bare = false;
     assert_int_equal(b->mems[0]->base[0], 0);   /* no segment applied */
     if ((e = wf_snapshot_reset(snap, bare))) fail_msg("reset bare: %s", e->message);
+    /* the pages the first store's call wrote (its reset recorded them with
+     * the image: bytes 0 and 100,000) are this memory's own already, with
+     * the image's bytes in them */
+    assert_true(own_page(b->mems[0]->base) && own_page(b->mems[0]->base + 100000));
+    assert_false(own_page(b->mems[0]->base + 50000));
+    assert_int_equal(b->mems[0]->base[0], 'a');
+    assert_int_equal(b->mems[0]->base[100000], 0);
     assert_int_equal(exec_step(b, 0), 0);
     wf_store_free(bare);
 
