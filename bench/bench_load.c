@@ -7,7 +7,11 @@
  * bodies are translated on their first call, not at load: for the trivial
  * module the first call after a load (translation included) is timed too.
  *
- *   bench_load [COMPONENT.wasm]     (without it, the trivial module only)
+ *   bench_load [--tier=compiled] [COMPONENT.wasm]   (without it, the trivial module only)
+ *
+ * --tier=compiled: the compiled tier (src/wasm/jit) with the code cache in
+ * force ($WASMFN_CACHE_DIR...): the first load compiles what the cache
+ * lacks (timed alone), the later ones load it from the cache.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 #include "runtime/timer.h"
+#include "wasm/jit.h"
 
 static uint64_t cpu_ns(void)
 {
@@ -152,13 +157,31 @@ int main(int argc, char **argv)
         return 1;
     }
     int status = 1;
+    const char *tier = "interp";
+    if (argc > 1 && !strncmp(argv[1], "--tier=", 7)) {
+        wf_tier t;
+        tier = argv[1] + 7;
+        wf_error *e = wf_tier_parse(tier, &t) ? wf_jit_set_tier(t)
+                                              : wf_error_new(WF_ERR_INVALID, "unknown tier %s", tier);
+        if (e) {
+            fprintf(stderr, "bench_load: %s\n", e->message);
+            wf_error_free(e);
+            return 1;
+        }
+        argc--;
+        argv++;
+    }
+    bool compiled = strcmp(tier, "interp") != 0;
     char *tdir = wf_xasprintf("%s/trivial", dir), *cdir = wf_xasprintf("%s/component", dir);
     char *tyaml = wf_xasprintf("%s/_index.yaml", tdir);
     if (mkdir(tdir, 0755) != 0 || !write_text(tyaml, TRIVIAL)) goto out;
-    status = time_loads("trivial WAT module", tdir, 401, "bench:add");
+    if (compiled) printf("tier %s\n", tier);
+    status = time_loads("trivial WAT module", tdir, compiled ? 41 : 401, "bench:add");
     if (argc > 1) {
         if (mkdir(cdir, 0755) != 0 || !component_project(cdir, argv[1])) { status = 1; goto out; }
-        status |= time_loads("componentize-js component (12 MB)", cdir, 9, NULL);
+        if (compiled) status |= time_loads("component, first (compiles)", cdir, 1, NULL);
+        status |= time_loads(compiled ? "component (12 MB), from the cache" : "componentize-js component (12 MB)",
+                             cdir, 9, NULL);
     } else {
         printf("componentize-js component: not built (bench/js-component needs scripts/setup)\n");
     }

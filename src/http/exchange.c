@@ -185,12 +185,31 @@ wf_http_body_state wf_http_body_read(wf_http_exchange *x, void *buf, size_t len,
     return st;
 }
 
+static bool body_ready_locked(wf_http_exchange *x)
+{
+    return x->body_in.len > x->body_off || x->body_ended || x->body_fail || !x->body_own;
+}
+
 bool wf_http_body_ready(wf_http_exchange *x)
 {
     pthread_mutex_lock(&x->mu);
-    bool r = x->body_in.len > x->body_off || x->body_ended || x->body_fail || !x->body_own;
+    bool r = body_ready_locked(x);
     pthread_mutex_unlock(&x->mu);
     return r;
+}
+
+wf_error *wf_http_body_wait(wf_http_exchange *x)
+{
+    wf_error *e = NULL;
+    pthread_mutex_lock(&x->mu);
+    while (!body_ready_locked(x)) {
+        if (wf_waitq_wait(&x->readers, &x->mu, 0) == WF_PARK_STOPPED) {
+            e = wf_error_new(WF_ERR_TIMEOUT, "the request was stopped while its body was awaited");
+            break;
+        }
+    }
+    pthread_mutex_unlock(&x->mu);
+    return e;
 }
 
 void wf_http_body_wait_on(wf_http_exchange *x, pthread_mutex_t **mu, struct wf_waitq **q)

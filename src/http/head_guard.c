@@ -15,7 +15,8 @@
  * fields and Transfer-Encoding over Content-Length, silently. A proxy in
  * front that reads the same bytes the other way sees different requests
  * (request smuggling), so a head with Content-Length values that differ,
- * or with both fields, is refused: 400, and the connection closes.
+ * or with both fields, is refused: 400, and the connection closes; so is
+ * a head with more than one Host (RFC 9112 3.2).
  *
  * A head within the limit is shown to on_head (once per request) before
  * h2o parses it: the server reads request bodies itself that way, and may
@@ -60,6 +61,14 @@ static const char ambiguous[] = "HTTP/1.1 400 Bad Request\r\n"
                                 "\r\n"
                                 "conflicting Content-Length or Transfer-Encoding\n";
 
+static const char two_hosts[] = "HTTP/1.1 400 Bad Request\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Length: 26\r\n"
+                                "Connection: close\r\n"
+                                "Server: wasmfn\r\n"
+                                "\r\n"
+                                "more than one Host header\n";
+
 /* The end of the head at p[0..n) (past its blank line, CRLF or a bare LF
  * as h2o takes), or NULL when it has not all arrived. */
 static const char *head_end(const char *p, size_t n)
@@ -71,13 +80,16 @@ static const char *head_end(const char *p, size_t n)
     return NULL;
 }
 
-/* Whether the head p[0..end) frames its body ambiguously: Content-Length
- * values that differ, or Content-Length beside Transfer-Encoding. */
-static bool framing_ambiguous(const char *p, const char *end)
+/* The 400 answer for a head p[0..end) that says two things at once, or
+ * NULL: its body's framing (Content-Length values that differ, or
+ * Content-Length beside Transfer-Encoding) or its host (RFC 9112 3.2: Host
+ * more than once). */
+static const char *head_ambiguous(const char *p, const char *end)
 {
     const char *cl = NULL;
     size_t cl_len = 0;
     bool te = false;
+    int hosts = 0;
     const char *line = memchr(p, '\n', (size_t)(end - p));   /* past the request line */
     for (line = line ? line + 1 : end; line < end;) {
         const char *eol = memchr(line, '\n', (size_t)(end - line));
@@ -89,23 +101,26 @@ static bool framing_ambiguous(const char *p, const char *end)
             while (v < ve && (*v == ' ' || *v == '\t')) v++;
             while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
             if (nl == 14 && !strncasecmp(line, "content-length", 14)) {
-                if (cl && (cl_len != (size_t)(ve - v) || memcmp(cl, v, cl_len))) return true;
+                if (cl && (cl_len != (size_t)(ve - v) || memcmp(cl, v, cl_len))) return ambiguous;
                 cl = v;
                 cl_len = (size_t)(ve - v);
             } else if (nl == 17 && !strncasecmp(line, "transfer-encoding", 17)) {
                 te = true;
+            } else if (nl == 4 && !strncasecmp(line, "host", 4) && ++hosts > 1) {
+                return two_hosts;
             }
         }
         line = eol + 1;
     }
-    return cl && te;
+    return cl && te ? ambiguous : NULL;
 }
 
 /* The status the guard answers the head at the start of p[0..n) with, 0
  * when h2o may have it: 431 when too large (no end within the limit, or
- * more field lines than h2o's parser takes), 400 when ambiguously framed.
- * *head_len: where the head ends (0: not all arrived). */
-static int head_verdict(const wf_http_head_guard *g, const char *p, size_t n, size_t *head_len)
+ * more field lines than h2o's parser takes), 400 when ambiguous (*answer
+ * says how). *head_len: where the head ends (0: not all arrived). */
+static int head_verdict(const wf_http_head_guard *g, const char *p, size_t n, size_t *head_len,
+                        const char **answer)
 {
     size_t scan = n < g->limit + 4 ? n : g->limit + 4;
     const char *end = head_end(p, scan);
@@ -114,7 +129,8 @@ static int head_verdict(const wf_http_head_guard *g, const char *p, size_t n, si
     size_t lines = 0;
     for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         if (++lines > H2O_MAX_HEADERS + 2) return 431;   /* the request line and the blank line aside */
-    return framing_ambiguous(p, end) ? 400 : 0;
+    *answer = head_ambiguous(p, end);
+    return *answer ? 400 : 0;
 }
 
 /* How much of a rejected head's first line on_reject gets. */
@@ -126,11 +142,12 @@ static void on_answered(h2o_socket_t *sock, const char *err)
     if (!err) shutdown(h2o_socket_get_fd(sock), SHUT_WR);
 }
 
-/* Answer the request at the start of input with status (431, 413, 400)
- * and swallow the rest of the connection. */
-static void trip(wf_http_head_guard *g, h2o_socket_t *sock, int status)
+/* Answer the request at the start of input with status (431, 413, 400;
+ * answer: its text, NULL for the status's usual one) and swallow the rest
+ * of the connection. */
+static void trip(wf_http_head_guard *g, h2o_socket_t *sock, int status, const char *answer)
 {
-    const char *answer = status == 413 ? body_too_large : status == 400 ? ambiguous : too_large;
+    if (!answer) answer = status == 413 ? body_too_large : status == 400 ? ambiguous : too_large;
     size_t len = strlen(answer);
     g->tripped = true;
     if (g->on_reject) {
@@ -152,13 +169,14 @@ static void guarded_read(h2o_socket_t *sock, const char *err)
         return;
     }
     size_t head_len = 0;
-    int status = err ? 0 : head_verdict(g, sock->input->bytes, sock->input->size, &head_len);
+    const char *answer = NULL;
+    int status = err ? 0 : head_verdict(g, sock->input->bytes, sock->input->size, &head_len, &answer);
     if (!status && head_len && g->on_head && !g->head_seen) {
         g->head_seen = true;
         status = g->on_head(g, sock, head_len);
     }
     if (status) {
-        trip(g, sock, status);
+        trip(g, sock, status, answer);
         return;
     }
     sock->_cb.read = h1_read;

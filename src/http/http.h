@@ -186,6 +186,9 @@ wf_http_body_state wf_http_body_read(wf_http_exchange *x, void *buf, size_t len,
                                      wf_http_body_fail *why);
 /* True when a read would not answer WAIT. */
 bool wf_http_body_ready(wf_http_exchange *x);
+/* Park the handler's fiber until a read would not answer WAIT; TIMEOUT
+ * when its task must stop (its deadline) first. */
+wf_error *wf_http_body_wait(wf_http_exchange *x);
 /* The lock and queue a waiter for news of the body registers on (news:
  * bytes, the end, a failure, the client gone). */
 void wf_http_body_wait_on(wf_http_exchange *x, pthread_mutex_t **mu, struct wf_waitq **q);

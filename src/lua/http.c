@@ -27,7 +27,7 @@
  *
  * The body arrives whole before the handler runs (the server's limit
  * applies), so stream_body iterates over it in buffer_size chunks.
- * Multipart parsing is not supported (parse_multipart returns an error).
+ * parse_multipart splits a multipart/form-data body (http_multipart.c).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -377,8 +377,10 @@ static int rq_params(lua_State *L)
 
 static int rq_parse_multipart(lua_State *L)
 {
-    check_state(L, 1, REQ_MT);
-    return wf_lua_fail(L, WF_ERR_UNSUPPORTED, "multipart form parsing is not supported");
+    hstate *s = check_state(L, 1, REQ_MT);
+    size_t n = 0;
+    const uint8_t *body = s->host->ops->body(s->host->x, &n);
+    return wf_lua_http_parse_multipart(L, header_of(s, "content-type"), body, n);
 }
 
 /* ---- the response ---------------------------------------------------------------------- */

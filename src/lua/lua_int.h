@@ -43,6 +43,10 @@ void wf_lua_push_kind_error_retry(lua_State *L, const char *kind, wf_error_kind 
 void wf_lua_open_errors(lua_State *L);
 /* Push nil and an error value: the (nil, err) return convention; returns 2. */
 int wf_lua_fail(lua_State *L, wf_error_kind kind, const char *fmt, ...) WF_PRINTF(3, 4);
+
+/* request:parse_multipart() of the http module (http_multipart.c): the
+ * body split by content_type's boundary; pushes form, nil or nil, error. */
+int wf_lua_http_parse_multipart(lua_State *L, const char *content_type, const uint8_t *body, size_t n);
 /* The error value at idx, or false when it is not one: kind gets the
  * wasmfn kind it maps to (SPEC §9's KIND), msg its message. */
 bool wf_lua_to_error(lua_State *L, int idx, wf_error_kind *kind, const char **msg);

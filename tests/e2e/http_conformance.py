@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""http_conformance.py HOST PORT - what an outside HTTP client checks of
+"""http_conformance.py HOST PORT TMPDIR - what an outside HTTP client checks of
 `wasmfn run` (tests/e2e/http_conformance_project) against RFC 9110/9112,
 through raw sockets so nothing is smoothed over by a client library:
 
@@ -14,10 +14,12 @@ through raw sockets so nothing is smoothed over by a client library:
   `%`, %2520 is `%20`), never twice; %00 is 400; dot segments (also as
   %2e) never climb above the root.
 - A method that is not a token is 400; Content-Length values that differ
-  are 400 (request smuggling); HTTP/1.1 without Host is 400.
+  are 400 (request smuggling); HTTP/1.1 without Host, or with two, is 400.
 - If-Range naming another version gets the whole file (200).
 - 204 and 304 end at their head even when the handler wrote a body (it
   would be read as the next response); a 1xx is no final status.
+- request:parse_multipart() of what curl -F sends: files (name, size,
+  content through stream()) and values; malformed bodies are errors.
 - A Lua handler that writes nothing and returns nothing is a 204 (not a
   JSON `null`).
 
@@ -149,6 +151,36 @@ st, _, body = one(b"/api/status?code=100")
 check("set_status(100): an error, the response stays 200", (200, b"set_status: Invalid: invalid status code (200 to 999)"),
       (st, body))
 
+# ---- multipart uploads by curl -F ---------------------------------------------------
+def curl(*args):
+    out = subprocess.run(["curl", "-s", "--max-time", "30", *args], capture_output=True)
+    return out.stdout
+
+
+with open(sys.argv[3] + "/up1.txt", "wb") as f:
+    f.write(b"first file\n")
+with open(sys.argv[3] + "/up2.bin", "wb") as f:
+    f.write(b"\x00\x01\r\n--not-a-boundary\r\n\x7f")
+up = curl("-F", "doc=@%s/up1.txt" % sys.argv[3], "-F", "doc=@%s/up2.bin;filename=b q.bin" % sys.argv[3],
+          "-F", "title=a title", "-F", "title=again", "http://%s:%d/api/upload" % (HOST, PORT))
+try:
+    up = json.loads(up)
+except ValueError:
+    pass
+check("multipart: files by field, name, size, content in chunks",
+      [{"field": "doc", "name": "b q.bin", "size": 23, "chunks": 6,
+        "content": "\u0000\u0001\r\n--not-a-boundary\r\n\x7f",
+        "iterated": "\u0000\u0001\r\n--not-a-boundary\r\n\x7f"},
+       {"field": "doc", "name": "up1.txt", "size": 11, "chunks": 3, "content": "first file\n", "iterated": "first file\n"}],
+      up.get("files") if isinstance(up, dict) else up)
+check("multipart: other fields as arrays", {"title": ["a title", "again"]},
+      up.get("values") if isinstance(up, dict) else up)
+bad = curl("-H", "Content-Type: multipart/form-data; boundary=zz", "--data-binary", "--zz\r\nno end",
+           "http://%s:%d/api/upload" % (HOST, PORT))
+check("multipart: a body cut short -> the error", b'{"error":"malformed multipart body: a part\'s head has no end"}', bad)
+bad = curl("--data", "x=1", "http://%s:%d/api/upload" % (HOST, PORT))
+check("multipart: not multipart -> the error", b'{"error":"request Content-Type isn\'t multipart/form-data"}', bad)
+
 # ---- request-targets ------------------------------------------------------------
 check("absolute-form is routed by its path", 204, status(b"http://x/api/ping?a=1"))
 check("absolute-form, https scheme", 204, status(b"https://x:8443/api/ping"))
@@ -202,6 +234,7 @@ rs = parse(send(te_cl))
 check("Transfer-Encoding with Content-Length: answered, then closed",
       (1, "close"), (len(rs), rs[0][1].get("connection") if rs else None))
 check("HTTP/1.1 without Host -> 400", 400, status(b"/api/ping", headers=b""))
+check("two Host fields -> 400", 400, status(b"/api/ping", headers=b"Host: a\r\nHost: b\r\n"))
 check("HTTP/1.0 without Host is fine", 204, status(b"/api/ping", headers=b"", version=b"HTTP/1.0"))
 check("still serving", 204, status(b"/api/ping"))
 

@@ -17,7 +17,7 @@ WF_TEST_ADDR=127.0.0.1:$port "$wasmfn" run --no-reload "$T/project" 2>"$T/log" &
 pid=$!
 e2e_kill_at_exit $pid
 e2e_wait 30 grep -q '^listening:' "$T/log" || fail "not listening: $(cat "$T/log")"
-python3 "$E2E_HERE/http_conformance.py" 127.0.0.1 "$port" || fails=1
+python3 "$E2E_HERE/http_conformance.py" 127.0.0.1 "$port" "$T" || fails=1
 check "the server is alive" "yes" "$(kill -0 $pid 2>/dev/null && echo yes)"
 [ "$fails" -eq 0 ] || { echo "server log:"; grep -v '^access' "$T/log" | tail -20; }
 e2e_finish

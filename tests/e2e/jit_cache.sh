@@ -76,6 +76,23 @@ run
 grep -q "damaged code cache entry" "$T/err" || fail "foreign entry: $(cat "$T/err")"
 grep -q "3 of 3 functions compiled in" "$T/err" || fail "foreign entry: $(cat "$T/err")"
 
+# a flipped byte in the header or the image's descriptor (the first page)
+"$WASMFN" compile "$T/m.wat" >/dev/null 2>&1 || fail "compile after foreign"
+printf '\001' | dd of="$entry" bs=1 seek=70 conv=notrunc 2>/dev/null
+run
+grep -q "damaged code cache entry is ignored and rebuilt" "$T/err" || fail "flipped descriptor byte: $(cat "$T/err")"
+grep -q "3 of 3 functions compiled in" "$T/err" || fail "flipped descriptor byte: $(cat "$T/err")"
+
+# linked through LLVM's ORC (the linker of hosts other than x86-64): its
+# own entries (object files), filled then loaded, the same results
+WASMFN_JIT_LINKER=orc run
+grep -q "3 of 3 functions compiled in" "$T/err" || fail "orc: $(cat "$T/err")"
+[ "$(entries "$T/cache")" = 3 ] || fail "orc entries: $(ls "$T/cache")"
+WASMFN_JIT_LINKER=orc run
+grep -q "3 of 3 functions loaded from the code cache" "$T/err" || fail "orc cached: $(cat "$T/err")"
+run
+grep -q "3 of 3 functions loaded from the code cache" "$T/err" || fail "image after orc: $(cat "$T/err")"
+
 # four compilers at once on an empty cache: one whole entry, no temporary files
 rm -rf "$T/cache"
 for i in 1 2 3 4; do "$WASMFN" compile "$T/m.wat" >"$T/c$i" 2>&1 & done

@@ -111,6 +111,25 @@ entries:
       max_stack_kb: 64
     pool:
       type: inline
+  - name: wide
+    kind: function.wat
+    source: |
+      (module
+        (func $rec (export "rec") (param $n i32) (result i32)
+          (local $a i64) (local $b i64) (local $d f64)
+          (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0))
+            (else
+              (local.set $a (i64.extend_i32_u (i32.mul (local.get $n) (i32.const 3))))
+              (local.set $b (i64.mul (local.get $a) (local.get $a)))
+              (local.set $d (f64.sqrt (f64.convert_i64_u (local.get $b))))
+              (i32.add (call $rec (i32.sub (local.get $n) (i32.const 1)))
+                (i32.wrap_i64 (i64.sub (i64.add (local.get $a) (local.get $b))
+                                       (i64.add (local.get $b) (i64.trunc_f64_u (local.get $d))))))))))
+    wit: |
+      rec: func(n: s32) -> s32;
+    method: rec
+    pool:
+      type: inline
   - name: rec-default
     kind: function.wat
     source: |
@@ -140,6 +159,17 @@ for tier in interp compiled; do
     # the instance still serves after the trap
     out=$("$WASMFN" call --tier=$tier "$P" t:rec 10 2>&1) || fail "rec 10 $tier: $out"
     [ "$out" = 55 ] || fail "rec 10 $tier: $out"
+done
+
+# Deep recursion: compiled code reaches the interpreter's depth (100,000
+# frames) with values live across each call, on the default stack, and
+# traps cleanly beyond it on both tiers; the instance serves again after.
+for tier in interp compiled; do
+    out=$("$WASMFN" call --tier=$tier "$P" t:wide 100000 2>&1) || fail "wide 100000 $tier: $out"
+    [ "$out" = 0 ] || fail "wide 100000 $tier: $out"
+    rc=0; "$WASMFN" call --tier=$tier "$P" t:wide 100000000 >"$T/out" 2>"$T/err" || rc=$?
+    [ $rc -eq 1 ] || fail "wide 100000000 $tier: exit $rc: $(cat "$T/out" "$T/err")"
+    grep -q "^error: TRAP: t:wide: call stack exhausted" "$T/err" || fail "wide deep $tier: $(cat "$T/err")"
 done
 
 # A compiled CPU loop stops at the deadline.

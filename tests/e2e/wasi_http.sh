@@ -45,6 +45,11 @@ B=http://127.0.0.1:$port/js
 
 check "GET: status, headers, method/path/query" "200 text/plain world hello GET /js/hello?x=1&y=two" \
     "$(e2e_req "$B/hello?x=1&y=two") $(e2e_hdr content-type) $(e2e_hdr x-hello) $(cat "$T/body")"
+# The request's path-with-query is the target as sent (escapes kept): a
+# proxy parsing it (JavaScript's URL here) sees %2F and %20 where the
+# client put them, not h2o's decoded path.
+check "path-with-query as sent" "200 hello GET /js/a%20b%2Fc/hello?q=%41" \
+    "$(e2e_req "$B/a%20b%2Fc/hello?q=%41") $(cat "$T/body")"
 check "POST echo: 201, content type, length, body" "201 text/x-test 10 hello body" \
     "$(e2e_req -X POST -H 'content-type: text/x-test' --data 'hello body' "$B/echo") $(e2e_hdr content-type) $(e2e_hdr x-echo-length) $(cat "$T/body")"
 head -c 450000 /dev/urandom | base64 -w 0 > "$T/big"

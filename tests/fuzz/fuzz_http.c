@@ -3,9 +3,10 @@
  * input is the bytes a client sends on one HTTP/1.1 connection (pipelined
  * requests, chunked or sized bodies, HTTP/2 prior knowledge, garbage) to a
  * real server of this process on 127.0.0.1, whose routes have literal,
- * {param} and {rest...} segments, per-method and "*" routes, and handlers
- * that read every part of the request (params, query, headers, body) and
- * answer small, streamed or empty responses. Its limits are small (1 KiB of
+ * {param} and {rest...} segments, per-method and "*" routes, a streaming
+ * route (POST /upload: the body read as it arrives, body_in.c's decoding
+ * fuzzed), and handlers that read every part of the request (params,
+ * query, headers, body) and answer small, streamed or empty responses. Its limits are small (1 KiB of
  * headers, 512 bytes of body, 2 s to read a request) so fuzzed input
  * reaches them.
  *
@@ -68,6 +69,36 @@ static void stream(wf_http_exchange *x, void *ud)
     wf_http_finish(x);
 }
 
+/* POST /upload (a streaming route): the body read as it arrives, a
+ * small buffer at a time, waiting between; "up=<bytes> fail=<why>
+ * trailers=<n>". Whole bodies (HTTP/2, pipelined) read the same. */
+static void upload(wf_http_exchange *x, void *ud)
+{
+    (void)ud;
+    char buf[64];
+    size_t total = 0, n;
+    wf_http_body_fail why = WF_HTTP_BODY_OK;
+    const wf_http_request *r = wf_http_request_of(x);
+    for (;;) {
+        wf_http_body_state st = wf_http_body_read(x, buf, sizeof buf, &n, &why);
+        if (st == WF_HTTP_BODY_DATA) {
+            total += n;
+            continue;
+        }
+        if (st == WF_HTTP_BODY_WAIT) {
+            wf_error *e = wf_http_body_wait(x);
+            if (!e) continue;
+            wf_error_free(e);
+        }
+        break;
+    }
+    if (!wf_http_body_streaming(x)) total = r->body_len;
+    FUZZ_CHECK(total <= 512, "a streamed body passed the limit: %zu bytes", total);
+    char out[128];
+    int k = snprintf(out, sizeof out, "up=%zu fail=%d trailers=%zu", total, (int)why, wf_http_body_trailer_count(x));
+    wf_http_respond(x, why ? 400 : 200, "text/plain", out, k > 0 ? (size_t)k : 0);
+}
+
 /* Returns without answering: the server must answer 500 for it. */
 static void silent(wf_http_exchange *x, void *ud)
 {
@@ -90,6 +121,8 @@ static void add(wf_http_routes *r, const char *method, const char *pattern, wf_h
 static wf_http_routes *routes(void)
 {
     wf_http_routes *r = wf_http_routes_new(NULL, NULL);
+    wf_error *e = wf_http_routes_add_streaming(r, "POST", "/upload", "/upload", upload, NULL);
+    FUZZ_CHECK(!e, "route POST /upload: %s", e->message);
     add(r, "GET", "/", root);
     add(r, "GET", "/items/{id}", echo);
     add(r, "POST", "/items/{id}", echo);

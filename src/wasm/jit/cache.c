@@ -12,11 +12,19 @@
  * engine's code; without a build id there is no cache), LLVM's version, the
  * optimisation level and the host CPU's name and features. The file is
  * <key hex>.wfjit:
- *   "WFJITC01" | SHA-256 of everything after it | the key | u32 nfuncs |
- *   u32 objlen | the compiled-function bitmap (nfuncs bits) | the object file
- * A file that is short, of another format or whose checksum does not match
- * (damaged, or another key's entry under this name) is ignored and
- * replaced after the next compilation: never executed.
+ *   "WFJITC02" | u64 checksum of everything after it | the key | u32 nfuncs |
+ *   u32 desclen | u32 blob_at | u32 bloblen | the descriptor | zeros |
+ *   the blob, at blob_at (a multiple of the page size)
+ * The blob is a unit's native image and the descriptor how to place it
+ * (link.c), so that a hit maps the file and runs the code where it lies;
+ * where the tier links through ORC (not x86-64) the blob is the unit's
+ * object file and the descriptor empty. A file that is short, of another
+ * format or whose checksum does not match (damaged, or another key's entry
+ * under this name) is ignored and replaced after the next compilation:
+ * never executed. The checksum is a fast 64-bit one (four multiply-rotate
+ * lanes, the round of xxHash64): it is there to catch damage, not forgery
+ * (whoever can write the cache directory can write valid entries), and it
+ * reads the 40 MB of a large component's code in a few milliseconds.
  *
  * Writes are atomic: a temporary file in the same directory, then
  * rename(2), so concurrent processes each see a whole file or none; two
@@ -43,6 +51,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,12 +64,16 @@
 #include "base/vec.h"
 #include "wasm/jit/jit_int.h"
 
-#define MAGIC "WFJITC01"
+#define MAGIC "WFJITC02"
 #define MAGIC_LEN 8
 #define SUM_AT MAGIC_LEN
-#define KEY_AT (SUM_AT + WF_SHA256_LEN)
+#define KEY_AT (SUM_AT + 8)
 #define NFUNCS_AT (KEY_AT + WF_SHA256_LEN)
-#define HEADER_LEN (NFUNCS_AT + 8)
+#define DESCLEN_AT (NFUNCS_AT + 4)
+#define BLOB_AT (DESCLEN_AT + 4)
+#define BLOBLEN_AT (BLOB_AT + 4)
+#define HEADER_LEN (BLOBLEN_AT + 4)
+#define PAGE 4096u
 
 static pthread_mutex_t g_dir_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_dir_set;          /* wf_jit_set_cache_dir was called */
@@ -266,45 +279,77 @@ void wf_jit_cache_trim(const char *dir, uint64_t max)
     close(lock);
 }
 
-wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, bool *compiled,
-                                      uint8_t **obj, size_t *objlen)
+static uint64_t rotl64(uint64_t x, int r) { return x << r | x >> (64 - r); }
+
+#define K1 0x9E3779B185EBCA87ull
+#define K2 0xC2B2AE3D27D4EB4Full
+
+static uint64_t lane(uint64_t v, uint64_t w) { return rotl64(v + w * K2, 31) * K1; }
+
+/* The entry's checksum: four independent lanes over 32-byte blocks, the
+ * tail and the length mixed in at the end. */
+static uint64_t checksum(const uint8_t *p, size_t n)
 {
+    uint64_t v[4] = { K1 + K2, K2, 0, (uint64_t)0 - K1 };
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int l = 0; l < 4; l++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * l, 8);
+            v[l] = lane(v[l], w);
+        }
+    uint64_t h = rotl64(v[0], 1) + rotl64(v[1], 7) + rotl64(v[2], 12) + rotl64(v[3], 18);
+    for (; i < n; i++) h = lane(h, p[i]);
+    h ^= n;
+    h ^= h >> 33;
+    h *= K2;
+    h ^= h >> 29;
+    h *= K1;
+    return h ^ h >> 32;
+}
+
+static uint64_t get_u64(const uint8_t *p) { return get_u32(p) | (uint64_t)get_u32(p + 4) << 32; }
+
+wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, wf_jit_entry *out)
+{
+    memset(out, 0, sizeof *out);
     char *dir = wf_jit_cache_dir();
     if (!dir) return WF_JIT_CACHE_OFF;
     char *path = entry_path(dir, key);
     free(dir);
-    uint8_t *data = NULL;
-    size_t len = 0;
-    wf_error *e = wf_file_read(path, &data, &len);
-    if (e) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) close(fd);
         free(path);
-        wf_error_free(e);
         return WF_JIT_CACHE_MISS;
     }
-    size_t bitmap = (nfuncs + 7u) / 8u;
-    uint8_t sum[WF_SHA256_LEN];
-    bool ok = len >= HEADER_LEN && !memcmp(data, MAGIC, MAGIC_LEN) &&
-              !memcmp(data + KEY_AT, key, WF_SHA256_LEN) && get_u32(data + NFUNCS_AT) == nfuncs &&
-              len == HEADER_LEN + bitmap + get_u32(data + NFUNCS_AT + 4);
-    if (ok) {
-        e = wf_sha256(data + KEY_AT, len - KEY_AT, sum);
-        if (e) wf_error_free(e);
-        ok = !e && !memcmp(sum, data + SUM_AT, WF_SHA256_LEN);
-    }
-    if (!ok) {
+    size_t len = (size_t)st.st_size;
+    uint8_t *map = len >= HEADER_LEN ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (map == MAP_FAILED) {
         free(path);
-        free(data);
+        return WF_JIT_CACHE_BAD;
+    }
+    uint64_t desclen = get_u32(map + DESCLEN_AT), blob_at = get_u32(map + BLOB_AT), bloblen = get_u32(map + BLOBLEN_AT);
+    bool ok = !memcmp(map, MAGIC, MAGIC_LEN) && !memcmp(map + KEY_AT, key, WF_SHA256_LEN) &&
+              get_u32(map + NFUNCS_AT) == nfuncs && blob_at % PAGE == 0 &&
+              HEADER_LEN + desclen <= blob_at && blob_at + bloblen == len &&
+              checksum(map + KEY_AT, len - KEY_AT) == get_u64(map + SUM_AT);
+    if (!ok) {
+        munmap(map, len);
+        free(path);
         return WF_JIT_CACHE_BAD;
     }
     /* Used now: the trim deletes the least recently used entries. */
     utimensat(AT_FDCWD, path, NULL, 0);
-    const uint8_t *bits = data + HEADER_LEN;
-    for (uint32_t i = 0; i < nfuncs; i++) compiled[i] = bits[i / 8] >> (i % 8) & 1;
-    *objlen = len - HEADER_LEN - bitmap;
-    *obj = wf_xmalloc(*objlen ? *objlen : 1);
-    memcpy(*obj, bits + bitmap, *objlen);
-    free(data);
     free(path);
+    out->map = map;
+    out->map_len = len;
+    out->desc = map + HEADER_LEN;
+    out->desclen = desclen;
+    out->blob = map + blob_at;
+    out->bloblen = bloblen;
     return WF_JIT_CACHE_HIT;
 }
 
@@ -320,8 +365,8 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const bool *compiled,
-                             const uint8_t *obj, size_t objlen)
+wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const uint8_t *desc,
+                             size_t desclen, const uint8_t *blob, size_t bloblen)
 {
     char *dir = wf_jit_cache_dir();
     if (!dir) return NULL;
@@ -330,20 +375,22 @@ wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, 
         free(dir);
         return e;
     }
+    size_t blob_at = (HEADER_LEN + desclen + PAGE - 1) / PAGE * PAGE;
     wf_buf b = { 0 };
+    wf_buf_reserve(&b, blob_at + bloblen);
     wf_buf_bytes(&b, MAGIC, MAGIC_LEN);
-    uint8_t zero[WF_SHA256_LEN] = { 0 };
-    wf_buf_bytes(&b, zero, sizeof zero);
+    wf_buf_u64le(&b, 0);
     wf_buf_bytes(&b, key, WF_SHA256_LEN);
     wf_buf_u32le(&b, nfuncs);
-    wf_buf_u32le(&b, (uint32_t)objlen);
-    size_t bits_at = b.len, bitmap = (nfuncs + 7u) / 8u;
-    wf_buf_reserve(&b, bitmap + objlen);
-    for (size_t i = 0; i < bitmap; i++) wf_buf_byte(&b, 0);
-    for (uint32_t i = 0; i < nfuncs; i++)
-        if (compiled[i]) b.data[bits_at + i / 8] |= (uint8_t)(1u << (i % 8));
-    wf_buf_bytes(&b, obj, objlen);
-    wf_error *e = wf_sha256(b.data + KEY_AT, b.len - KEY_AT, b.data + SUM_AT);
+    wf_buf_u32le(&b, (uint32_t)desclen);
+    wf_buf_u32le(&b, (uint32_t)blob_at);
+    wf_buf_u32le(&b, (uint32_t)bloblen);
+    wf_buf_bytes(&b, desc, desclen);
+    while (b.len < blob_at) wf_buf_byte(&b, 0);
+    wf_buf_bytes(&b, blob, bloblen);
+    uint64_t sum = checksum(b.data + KEY_AT, b.len - KEY_AT);
+    for (int i = 0; i < 8; i++) b.data[SUM_AT + i] = (uint8_t)(sum >> (8 * i));
+    wf_error *e = NULL;
     char *path = entry_path(dir, key);
     static unsigned serial;
     char *tmp = wf_xasprintf("%s.%ld.%u.tmp", path, (long)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED));

@@ -1,9 +1,11 @@
 /*
- * jit.c - the compiled tier's driver: the process-wide tier setting, one
- * LLVM ORC LLJIT for the process (made on first use, with the host CPU's
- * features and the helpers of rt.c as absolute symbols), and per module
- * its units of compilation (unit.c): each from the on-disk code cache
- * (cache.c) or compiled, linked into the JIT and installed, function by
+ * jit.c - the compiled tier's driver: the process-wide tier setting, the
+ * linker (link.c's own on x86-64: a unit's object becomes an image that is
+ * cached and mapped; elsewhere, or with WASMFN_JIT_LINKER=orc, one LLVM
+ * ORC LLJIT for the process, made on first use, with the helpers of rt.c
+ * as absolute symbols, fed the object files), and per module its units of
+ * compilation (unit.c): each from the on-disk code cache (cache.c) or
+ * compiled, linked and installed, function by
  * function, in the module's table of native functions (wf_module.
  * jit_natives, which compiled code calls through) and in the interpreter's
  * code (JIT_ENTER, wf_code_set_native), so both tiers reach it.
@@ -21,7 +23,8 @@
  *
  * A module's native code (jit_code) is named after its cache key and
  * shared by every module of the process with the same bytes; it is owned
- * by a resource tracker of the JIT and released with the last of them
+ * by its units' mappings (or a resource tracker of the ORC JIT) and
+ * released with the last of them
  * (wf_jit_module_free). g_lock guards the list of codes and their state;
  * LLVM work runs outside it.
  */
@@ -32,6 +35,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <llvm-c/Analysis.h>
@@ -58,6 +62,7 @@ static pthread_mutex_t g_link_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_ready;
 static char *g_init_error;             /* why the JIT could not be made */
 static LLVMOrcLLJITRef g_jit;
+static bool g_own_linker;              /* link.c, not ORC */
 static unsigned g_serial;
 
 struct jit_code;
@@ -106,7 +111,7 @@ static char *take_message(LLVMErrorRef e)
 /* Under g_lock: the JIT, made once. */
 static bool jit_ready(void)
 {
-    if (g_ready) return g_jit != NULL;
+    if (g_ready) return g_jit != NULL || g_own_linker;
     g_ready = true;
     if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter()) {
         g_init_error = wf_xstrdup("LLVM has no native target");
@@ -118,10 +123,18 @@ static bool jit_ready(void)
         return false;
     }
     char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+    const char *linker = getenv("WASMFN_JIT_LINKER");
+    g_own_linker = wf_jit_image_supported() && !(linker && !strcmp(linker, "orc"));
+    /* The linker is part of the cache key: its entries are images or
+     * object files. */
     g_cpu = wf_xstrdup(cpu);
-    g_features = wf_xstrdup(features);
+    g_features = wf_xasprintf("%s|%s", features, g_own_linker ? "image" : "orc");
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
+    if (g_own_linker) {
+        LLVMDisposeTargetMachine(codegen);
+        return true;
+    }
     LLVMOrcLLJITBuilderRef b = LLVMOrcCreateLLJITBuilder();
     LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(b, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(codegen));
     LLVMErrorRef e = LLVMOrcCreateLLJIT(&g_jit, b);
@@ -193,7 +206,9 @@ typedef struct jit_code {
     char prefix[40];
     unsigned refs;              /* users and workers */
     user *users;
-    LLVMOrcResourceTrackerRef rt;
+    LLVMOrcResourceTrackerRef rt;  /* ORC */
+    uint8_t **maps;             /* link.c: per unit, its mapping (NULL: none) */
+    size_t *map_lens;
     uint32_t ndef, nimports;
     void **natives;             /* per defined function: f<i>, NULL: interpreted (wf_module.jit_natives) */
     wf_word *entries;           /* per defined function: e<i>, 0: interpreted */
@@ -236,8 +251,16 @@ static void install_unit(jit_code *c, const wf_jit_unit *u, void *const *table)
     }
 }
 
-/* Add unit u's object to the JIT and find its table. */
-static wf_error *link_unit(jit_code *c, const wf_jit_unit *u, LLVMMemoryBufferRef obj, void *const **table)
+static wf_error *orc_error(LLVMErrorRef e)
+{
+    char *s = take_message(e);
+    wf_error *err = wf_error_new(WF_ERR_INTERNAL, "LLVM JIT: %s", s);
+    free(s);
+    return err;
+}
+
+/* ORC: add unit u's object (taken) to the JIT and find its table. */
+static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, LLVMMemoryBufferRef obj, void *const **table)
 {
     pthread_mutex_lock(&g_link_lock);
     LLVMErrorRef e = LLVMOrcLLJITAddObjectFileWithRT(g_jit, c->rt, obj);
@@ -249,33 +272,79 @@ static wf_error *link_unit(jit_code *c, const wf_jit_unit *u, LLVMMemoryBufferRe
         e = LLVMOrcLLJITLookup(g_jit, &addr, name);
     }
     pthread_mutex_unlock(&g_link_lock);
-    if (e) {
-        char *s = take_message(e);
-        wf_error *err = wf_error_new(WF_ERR_INTERNAL, "LLVM JIT: %s", s);
-        free(s);
-        return err;
-    }
+    if (e) return orc_error(e);
     *table = (void *const *)(uintptr_t)addr;
     return NULL;
 }
 
-/* Unit u of c from the disk cache, linked; false when it is not there. */
-static bool load_cached(jit_code *c, const wf_jit_unit *u, void *const **table)
+/* Unit ui of c, compiled into obj (taken): stored in the disk cache when
+ * c is keyed, linked, its table found. */
+static wf_error *link_unit(jit_code *c, uint32_t ui, LLVMMemoryBufferRef obj, bool verbose, void *const **table)
+{
+    const wf_jit_unit *u = &c->units[ui];
+    const uint8_t *bytes = (const uint8_t *)LLVMGetBufferStart(obj);
+    size_t len = LLVMGetBufferSize(obj);
+    uint8_t ukey[WF_SHA256_LEN];
+    if (c->keyed) wf_jit_cache_unit_key(c->key, u, ukey);
+    if (!g_own_linker) {
+        if (c->keyed) {
+            wf_error *se = wf_jit_cache_store(ukey, u->count, NULL, 0, bytes, len);
+            if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
+            wf_error_free(se);
+        }
+        return orc_link(c, u, obj, table);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%su%u", c->prefix, u->funcs[0]);
+    wf_buf desc = { 0 }, image = { 0 };
+    wf_error *err = wf_jit_image_link(bytes, len, name, &desc, &image);
+    LLVMDisposeMemoryBuffer(obj);
+    if (!err && c->keyed) {
+        wf_error *se = wf_jit_cache_store(ukey, u->count, desc.data, desc.len, image.data, image.len);
+        if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
+        wf_error_free(se);
+    }
+    if (!err) err = wf_jit_image_map(image.data, image.len, desc.data, desc.len, &c->maps[ui], &c->map_lens[ui], table);
+    wf_buf_free(&desc);
+    wf_buf_free(&image);
+    return err;
+}
+
+/* Unit ui of c from the disk cache, linked; false when it is not there. */
+static bool load_cached(jit_code *c, uint32_t ui, void *const **table)
 {
     if (!c->keyed) return false;
+    const wf_jit_unit *u = &c->units[ui];
     uint8_t ukey[WF_SHA256_LEN];
     wf_jit_cache_unit_key(c->key, u, ukey);
-    bool *compiled = wf_xcalloc(u->count + 1, sizeof *compiled);
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    wf_jit_cache_status cs = wf_jit_cache_load(ukey, u->count, compiled, &bytes, &len);
-    free(compiled);
+    wf_jit_entry en;
+    wf_jit_cache_status cs = wf_jit_cache_load(ukey, u->count, &en);
+    /* an entry of the other linker's kind is of no use here */
+    if (cs == WF_JIT_CACHE_HIT && (en.desclen != 0) != g_own_linker) {
+        munmap(en.map, en.map_len);
+        cs = WF_JIT_CACHE_BAD;
+    }
     if (cs == WF_JIT_CACHE_BAD && g_verbose)
         fprintf(stderr, "wasmfn: compiled tier: a damaged code cache entry is ignored and rebuilt\n");
     if (cs != WF_JIT_CACHE_HIT) return false;
-    LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)bytes, len, c->prefix);
-    free(bytes);
-    wf_error *e = link_unit(c, u, obj, table);
+    wf_error *e;
+    if (g_own_linker) {
+        /* Where it lies in the file's mapping; a copy where the cache's file
+         * system does not let code run from it (noexec). */
+        e = wf_jit_image_place(en.blob, en.bloblen, en.desc, en.desclen, table);
+        if (!e) {
+            c->maps[ui] = en.map;
+            c->map_lens[ui] = en.map_len;
+        } else {
+            wf_error_free(e);
+            e = wf_jit_image_map(en.blob, en.bloblen, en.desc, en.desclen, &c->maps[ui], &c->map_lens[ui], table);
+            munmap(en.map, en.map_len);
+        }
+    } else {
+        LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)en.blob, en.bloblen, c->prefix);
+        munmap(en.map, en.map_len);
+        e = orc_link(c, u, obj, table);
+    }
     if (e) {
         if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: a cached unit: %s\n", e->message);
         wf_error_free(e);
@@ -359,7 +428,7 @@ static bool work_one(jit_code *c, bool hot)
 
     void *const *table = NULL;
     wf_error *err = NULL;
-    bool cached = load_cached(c, u, &table);
+    bool cached = load_cached(c, pick, &table);
     uint32_t ncompiled = 0;
     if (cached) {
         translated(&r);
@@ -381,16 +450,8 @@ static bool work_one(jit_code *c, bool hot)
             free(why[k]);
         }
         free(why);
-        if (!err && c->keyed) {
-            uint8_t ukey[WF_SHA256_LEN];
-            wf_jit_cache_unit_key(c->key, u, ukey);
-            wf_error *se = wf_jit_cache_store(ukey, u->count, compiled, (const uint8_t *)LLVMGetBufferStart(obj),
-                                              LLVMGetBufferSize(obj));
-            if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
-            wf_error_free(se);
-        }
         free(compiled);
-        if (!err) err = link_unit(c, u, obj, &table);
+        if (!err) err = link_unit(c, pick, obj, verbose, &table);
         else if (obj) LLVMDisposeMemoryBuffer(obj);
     }
     if (err) {
@@ -425,6 +486,10 @@ static void code_release(jit_code *c)
         LLVMOrcReleaseResourceTracker(c->rt);
         pthread_mutex_unlock(&g_link_lock);
     }
+    for (uint32_t i = 0; c->maps && i < c->nunits; i++)
+        if (c->maps[i]) munmap(c->maps[i], c->map_lens[i]);
+    free(c->maps);
+    free(c->map_lens);
     free(c->natives);
     free(c->entries);
     wf_jit_units_free(c->units, c->nunits);
@@ -556,7 +621,9 @@ static jit_code *attach(wf_module *m, const char **how)
         c->entries = wf_xcalloc(ndef + 1, sizeof *c->entries);
         c->nunits = wf_jit_partition(m, &c->units);
         c->state = wf_xcalloc(c->nunits + 1, 1);
-        c->rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(g_jit));
+        if (g_jit) c->rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(g_jit));
+        c->maps = wf_xcalloc(c->nunits + 1, sizeof *c->maps);
+        c->map_lens = wf_xcalloc(c->nunits + 1, sizeof *c->map_lens);
         for (uint32_t i = 0; i < c->nunits; i++) {
             if (c->units[i].level == WF_JIT_LEVEL_NONE) {
                 c->state[i] = UNIT_DONE;
@@ -596,7 +663,7 @@ static void load_cached_units(jit_code *c)
         c->nbusy++;
         pthread_mutex_unlock(&g_lock);
         void *const *table = NULL;
-        bool hit = load_cached(c, &c->units[i], &table);
+        bool hit = load_cached(c, i, &table);
         pthread_mutex_lock(&g_lock);
         c->nbusy--;
         if (hit) {
@@ -623,7 +690,7 @@ wf_error *wf_jit_compile_module(wf_module *m)
         return wf_error_new(WF_ERR_INTERNAL, "the LLVM JIT is unavailable: %s",
                             g_init_error ? g_init_error : "unknown reason");
     }
-    double t0 = now_ms();
+    double t0 = now_ms(), c0 = thread_cpu_ms();
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
     report("translate", 0, ndef);
     const char *how;
@@ -671,8 +738,8 @@ wf_error *wf_jit_compile_module(wf_module *m)
             fprintf(stderr, "wasmfn: compiled tier: %u of %u functions %s in %.1f ms, %u units in the background\n",
                     c->ncompiled, ndef, how, jm->stats.ms, c->npending);
         else
-            fprintf(stderr, "wasmfn: compiled tier: %u of %u functions %s in %.1f ms\n", c->ncompiled, ndef, how,
-                    jm->stats.ms);
+            fprintf(stderr, "wasmfn: compiled tier: %u of %u functions %s in %.1f ms (%.1f ms CPU on this thread)\n",
+                    c->ncompiled, ndef, how, jm->stats.ms, thread_cpu_ms() - c0);
     }
     pthread_mutex_unlock(&g_lock);
     return NULL;

@@ -112,18 +112,49 @@ struct wf_jit_unit;
 /* The key of unit u of the module with key module_key. */
 void wf_jit_cache_unit_key(const uint8_t module_key[WF_SHA256_LEN], const struct wf_jit_unit *u,
                            uint8_t key[WF_SHA256_LEN]);
-/* HIT: *obj (malloc'd, *objlen bytes) and compiled[0..nfuncs) from the
- * entry of key. BAD: an entry is there but damaged or of another format. */
-wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, bool *compiled,
-                                      uint8_t **obj, size_t *objlen);
+/* A cache entry, mapped: the file privately and read-only (map, map_len,
+ * for munmap), its descriptor and its blob (page-aligned). */
+typedef struct wf_jit_entry {
+    uint8_t *map;
+    size_t map_len;
+    const uint8_t *desc;
+    size_t desclen;
+    uint8_t *blob;
+    size_t bloblen;
+} wf_jit_entry;
+/* HIT: *out maps the entry of key (of a unit of nfuncs functions). BAD:
+ * an entry is there but damaged or of another format. */
+wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, wf_jit_entry *out);
 /* The cache's size cap in bytes ($WASMFN_CACHE_MAX_MB, default 1 GiB). */
 uint64_t wf_jit_cache_max_bytes(void);
 /* Over max bytes of entries in dir: delete the least recently used. */
 void wf_jit_cache_trim(const char *dir, uint64_t max);
 /* Write the entry of key atomically (temporary file, rename), then trim
  * the cache to its cap. */
-wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const bool *compiled,
-                             const uint8_t *obj, size_t objlen);
+wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const uint8_t *desc,
+                             size_t desclen, const uint8_t *blob, size_t bloblen);
+
+/* ---- link.c: the tier's own linker and loader ------------------------------ */
+#include "base/buf.h"
+
+/* Whether this host's objects link with link.c (x86-64); elsewhere ORC
+ * links them (jit.c). */
+bool wf_jit_image_supported(void);
+/* The ELF object obj as a position-independent image (*image, zero-filled
+ * to a multiple of the page size) and the descriptor that places it
+ * (*desc); table_name is the unit's table symbol. Errors: an object this
+ * linker cannot take (a relocation or external symbol it does not know). */
+wf_error *wf_jit_image_link(const uint8_t *obj, size_t objlen, const char *table_name, wf_buf *desc,
+                            wf_buf *image);
+/* Make the image at img (page-aligned, len bytes, privately mapped, at
+ * least readable) runnable where it lies: its absolute words written, its
+ * regions protected; *table is the unit's table. The descriptor is checked
+ * against the image first. */
+wf_error *wf_jit_image_place(uint8_t *img, size_t len, const uint8_t *desc, size_t desclen,
+                             void *const **table);
+/* The same on a fresh anonymous copy of image (*map, *maplen for munmap). */
+wf_error *wf_jit_image_map(const uint8_t *image, size_t len, const uint8_t *desc, size_t desclen,
+                           uint8_t **map, size_t *maplen, void *const **table);
 
 /* ---- unit.c: units of compilation ------------------------------------------ */
 #include <llvm-c/Core.h>
