@@ -313,13 +313,6 @@ static void cut_response(h2o_req_t *req)
     h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
 }
 
-/* "server: wasmfn" as a header of ours: h2o's own (its server_name, left
- * empty) costs a second sprintf per response. */
-static void add_server_header(h2o_req_t *req)
-{
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SERVER, NULL, H2O_STRLIT("wasmfn"));
-}
-
 /* Move what the handler has to h2o, as far as h2o can take it now.
  * from_msg: called for hx's message, which has left the queue (only then
  * may another be sent; proceed pumps too, with the message maybe queued). */
@@ -365,7 +358,6 @@ static void pump(h2x *hx, bool from_msg)
             if (x->content_type[0])
                 h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, x->content_type,
                                strlen(x->content_type));
-            add_server_header(req);
             /* RFC 9110 8.6: no Content-Length in a 1xx or 204; in a 304
              * only the length a 200 would have had, which the handler did
              * not give us. */
@@ -471,9 +463,7 @@ static void on_exchange_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *
 
 static void send_plain_error(h2o_req_t *req, int status, const char *reason, const char *body, bool keep)
 {
-    if (!keep) memset(&req->res.headers, 0, sizeof req->res.headers);
-    add_server_header(req);
-    h2o_send_error_generic(req, status, reason, body, H2O_SEND_ERROR_KEEP_HEADERS);
+    h2o_send_error_generic(req, status, reason, body, keep ? H2O_SEND_ERROR_KEEP_HEADERS : 0);
 }
 
 /* The request head's size; *folded: a header without a name (below). */
@@ -1282,8 +1272,7 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     svc->conf.http1.req_timeout = WF_MAX(svc->cfg.read_timeout_ms, svc->cfg.idle_timeout_ms) + 1000;
     h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
-    /* None from h2o: pump and send_plain_error add ours (add_server_header). */
-    svc->conf.server_name = h2o_iovec_init(H2O_STRLIT(""));
+    svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
     h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT(NO_HOST)), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     svc_handler *h = (svc_handler *)h2o_create_handler(path, sizeof *h);
