@@ -150,6 +150,17 @@ struct wf_http_server {
     pthread_cond_t wd_cv;
     pthread_t wd_thread;
     bool wd_started;
+    /* Handlers woken from a park come back to the loop (their task's home
+     * hook, h2x_home) rather than to a worker: the loop is woken anyway to
+     * send what they write, so the worker's wake-up and hand-off is saved.
+     * A list under home_mu, and one message (home_msg) that rings while
+     * the list is not empty; closed once the loop ends (the workers take
+     * them from then on). */
+    pthread_mutex_t home_mu;
+    h2o_multithread_receiver_t homes;
+    h2o_multithread_message_t home_msg;
+    struct h2x *home_head, *home_tail;
+    bool home_rung, home_closed;
 };
 
 struct h2x {
@@ -174,6 +185,7 @@ struct h2x {
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
     bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
+    struct h2x *home_next;         /* srv->home_head's list */
     /* The request body the loop reads off the socket (body_pull): the
      * request's head stays at the start of sock->input until h2o is done
      * with it (head_len bytes), the body's bytes are taken from behind it. */
@@ -192,6 +204,7 @@ static __thread volatile sig_atomic_t tls_in_slice;
 static conn_track *conn_track_request(h2o_req_t *req);
 static void body_pull(h2x *hx);
 static void start_handler(h2x *hx);
+static bool h2x_home(wf_task *t);
 static void no_handler(h2x *hx, int status, const char *reason, const char *body);
 
 /* Servers freed (see wf_http_server_free). */
@@ -461,9 +474,27 @@ static void on_exchange_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *
 
 /* ---- requests ------------------------------------------------------------------- */
 
+/* "Server: wasmfn", which h2o printed itself (its server_name) with a
+ * second sprintf per response (~900 instructions, about 5% of a served
+ * request's): the response's first header instead, so it comes out in
+ * h2o's place, after Content-Length, spelled as h2o spelled it in
+ * HTTP/1.x (HTTP/2 names are lowercase). on_req adds it first thing. */
+static void add_server_header(h2o_req_t *req)
+{
+    if (req->version >= 0x200)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SERVER, NULL, H2O_STRLIT("wasmfn"));
+    else
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("Server"), 0, NULL, H2O_STRLIT("wasmfn"));
+}
+
+/* keep: the headers added so far stay (Server among them). */
 static void send_plain_error(h2o_req_t *req, int status, const char *reason, const char *body, bool keep)
 {
-    h2o_send_error_generic(req, status, reason, body, keep ? H2O_SEND_ERROR_KEEP_HEADERS : 0);
+    if (!keep) {
+        memset(&req->res.headers, 0, sizeof req->res.headers);
+        add_server_header(req);
+    }
+    h2o_send_error_generic(req, status, reason, body, H2O_SEND_ERROR_KEEP_HEADERS);
 }
 
 /* The request head's size; *folded: a header without a name (below). */
@@ -679,6 +710,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     wf_http_service *svc = ((svc_handler *)self)->svc;
     wf_http_server *srv = svc->srv;
     conn_track *ct = conn_track_request(req);
+    add_server_header(req);
     if (srv->draining) req->http1_is_persistent = 0;
     /* A body the loop reads itself (on_head)? Until a handler takes it,
      * it is still on the wire behind the head: any answer but a handler's
@@ -769,6 +801,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->srv = srv;
     hx->svc = svc;
     wf_http_exchange_init(&hx->x, h2x_notify);
+    if (srv->inline_handlers) hx->x.task.home = h2x_home;
     hx->x.match = m;
     hx->x.routes = routes;
     hx->x.fn = wf_http_route_fn(m.route, &hx->x.ud);
@@ -844,6 +877,52 @@ static void start_handler(h2x *hx)
         rc = wf_sched_submit(srv->group, &hx->x.task, 0);
     }
     if (rc != WF_SUBMIT_OK) no_handler(hx, 503, "Service Unavailable", "no handler could run\n");
+}
+
+/* The task's home hook (sched.h), on the waking thread with the group's
+ * lock held: hx's handler was woken from a park; it goes on on the loop. */
+static bool h2x_home(wf_task *t)
+{
+    h2x *hx = (h2x *)t;
+    wf_http_server *s = hx->srv;
+    pthread_mutex_lock(&s->home_mu);
+    bool taken = !s->home_closed;
+    if (taken) {
+        hx->home_next = NULL;
+        if (s->home_tail) s->home_tail->home_next = hx; else s->home_head = hx;
+        s->home_tail = hx;
+        if (!s->home_rung) {
+            s->home_rung = true;
+            h2o_multithread_send_message(&s->homes, &s->home_msg);
+        }
+    }
+    pthread_mutex_unlock(&s->home_mu);
+    return taken;
+}
+
+/* The handlers that came home (h2x_home): each goes on on the loop for a
+ * slice, as its first one did. */
+static void on_home_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
+{
+    wf_http_server *s = H2O_STRUCT_FROM_MEMBER(wf_http_server, homes, r);
+    while (!h2o_linklist_is_empty(messages)) h2o_linklist_unlink(messages->next);
+    pthread_mutex_lock(&s->home_mu);
+    h2x *list = s->home_head;
+    s->home_head = s->home_tail = NULL;
+    s->home_rung = false;
+    pthread_mutex_unlock(&s->home_mu);
+    while (list) {
+        h2x *hx = list;
+        list = hx->home_next;
+        hx->busy++;
+        tls_inline = hx;
+        slice_begin(s, wf_now_ns());
+        wf_sched_resume_here(&hx->x.task);
+        slice_end(s);
+        tls_inline = NULL;
+        hx->busy--;
+        pump(hx, false);
+    }
 }
 
 /* ---- request bodies the loop reads ------------------------------------------------- */
@@ -1239,6 +1318,8 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
     s->loop = h2o_evloop_create();
     s->queue = h2o_multithread_create_queue(s->loop);
     h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
+    pthread_mutex_init(&s->home_mu, NULL);
+    h2o_multithread_register_receiver(s->queue, &s->homes, on_home_messages);
     h2o_linklist_init_anchor(&s->live);
     h2o_linklist_init_anchor(&s->rearm);
     *out = s;
@@ -1272,7 +1353,8 @@ wf_error *wf_http_server_listen(wf_http_server *s, const wf_http_service_config 
     svc->conf.http1.req_timeout = WF_MAX(svc->cfg.read_timeout_ms, svc->cfg.idle_timeout_ms) + 1000;
     h2o_linklist_init_anchor(&svc->conns);
     svc->conf.http2.idle_timeout = svc->cfg.idle_timeout_ms;
-    svc->conf.server_name = h2o_iovec_init(H2O_STRLIT("wasmfn"));
+    /* None from h2o: on_req adds it (add_server_header). */
+    svc->conf.server_name = h2o_iovec_init(H2O_STRLIT(""));
     h2o_hostconf_t *host = h2o_config_register_host(&svc->conf, h2o_iovec_init(H2O_STRLIT(NO_HOST)), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     svc_handler *h = (svc_handler *)h2o_create_handler(path, sizeof *h);
@@ -1372,6 +1454,17 @@ static void *loop_main(void *arg)
             for (size_t i = 0; i < s->svcs.len; i++) sweep_conns(s->svcs.data[i], now);
         }
         if (s->draining && (!s->nlive || wf_now_ns() >= s->drain_deadline_ns)) break;
+    }
+    /* No handler comes home from now on: those on their way go to the workers. */
+    pthread_mutex_lock(&s->home_mu);
+    s->home_closed = true;
+    h2x *homed = s->home_head;
+    s->home_head = s->home_tail = NULL;
+    pthread_mutex_unlock(&s->home_mu);
+    while (homed) {
+        h2x *hx = homed;
+        homed = hx->home_next;
+        wf_sched_send_back(&hx->x.task);
     }
     /* Whatever is still running is talking to nobody from now on, and is
      * cut now (its call stops as at its deadline): the drain timeout caps
