@@ -4,8 +4,8 @@
 # intrinsics and the loops clang vectorizes itself: shuffles, swizzles,
 # saturating, widening and narrowing integer lanes, float lanes and
 # saturating truncation) must print exactly what the same file's plain C
-# version prints natively, on every tier (the compiled tier leaves the
-# functions using v128 to the interpreter).
+# version prints natively, on every tier (the compiled tier translates the
+# v128 instructions to LLVM vector IR).
 set -eu
 WASMFN=$1
 . "$(dirname "$0")/lib/e2e.sh"
