@@ -262,14 +262,23 @@ void wf_http_set_status(wf_http_exchange *x, int status)
     pthread_mutex_unlock(&x->mu);
 }
 
-void wf_http_add_header(wf_http_exchange *x, const char *name, const char *value)
+/* name: value added to the response's headers, or (trailer) to its
+ * trailers; nothing once that part is on its way to the loop (the head
+ * ready, or the response finished). */
+static void add_field(wf_http_exchange *x, bool trailer, const char *name, const char *value)
 {
     pthread_mutex_lock(&x->mu);
-    if (!x->head_ready) {
+    if (!(trailer ? x->finished : x->head_ready)) {
         http_kv kv = { wf_xstrdup(name), wf_xstrdup(value) };
-        wf_vec_push(&x->res_headers, kv);
+        if (trailer) wf_vec_push(&x->trailers, kv);
+        else wf_vec_push(&x->res_headers, kv);
     }
     pthread_mutex_unlock(&x->mu);
+}
+
+void wf_http_add_header(wf_http_exchange *x, const char *name, const char *value)
+{
+    add_field(x, false, name, value);
 }
 
 static wf_error *gone_error(void)
@@ -319,12 +328,7 @@ wf_error *wf_http_flush(wf_http_exchange *x)
 
 void wf_http_add_trailer(wf_http_exchange *x, const char *name, const char *value)
 {
-    pthread_mutex_lock(&x->mu);
-    if (!x->finished) {
-        http_kv kv = { wf_xstrdup(name), wf_xstrdup(value) };
-        wf_vec_push(&x->trailers, kv);
-    }
-    pthread_mutex_unlock(&x->mu);
+    add_field(x, true, name, value);
 }
 
 /* Under x->mu: the response is complete; tell the loop. */

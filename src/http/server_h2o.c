@@ -153,6 +153,17 @@ struct wf_http_server {
     pthread_cond_t wd_cv;
     pthread_t wd_thread;
     bool wd_started;
+    /* Handlers woken from a park come back to the loop (their task's home
+     * hook, h2x_home) rather than to a worker: the loop is woken anyway to
+     * send what they write, so the worker's wake-up and hand-off is saved.
+     * A list under home_mu, and one message (home_msg) that rings while
+     * the list is not empty; closed once the loop ends (the workers take
+     * them from then on). */
+    pthread_mutex_t home_mu;
+    h2o_multithread_receiver_t homes;
+    h2o_multithread_message_t home_msg;
+    struct h2x *home_head, *home_tail;
+    bool home_rung, home_closed;
 };
 
 struct h2x {
@@ -177,6 +188,7 @@ struct h2x {
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
     bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
+    struct h2x *home_next;         /* srv->home_head's list */
     /* The request body the loop reads off the socket (body_pull): the
      * request's head stays at the start of sock->input until h2o is done
      * with it (head_len bytes), the body's bytes are taken from behind it. */
@@ -195,6 +207,7 @@ static __thread volatile sig_atomic_t tls_in_slice;
 static conn_track *conn_track_request(h2o_req_t *req);
 static void body_pull(h2x *hx);
 static void start_handler(h2x *hx);
+static bool h2x_home(wf_task *t);
 static void no_handler(h2x *hx, int status, const char *reason, const char *body);
 
 /* Servers freed (see wf_http_server_free). */
@@ -805,6 +818,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->srv = srv;
     hx->svc = svc;
     wf_http_exchange_init(&hx->x, h2x_notify);
+    if (srv->inline_handlers) hx->x.task.home = h2x_home;
     hx->x.match = m;
     hx->x.routes = routes;
     hx->x.fn = wf_http_route_fn(m.route, &hx->x.ud);
@@ -880,6 +894,52 @@ static void start_handler(h2x *hx)
         rc = wf_sched_submit(srv->group, &hx->x.task, 0);
     }
     if (rc != WF_SUBMIT_OK) no_handler(hx, 503, "Service Unavailable", "no handler could run\n");
+}
+
+/* The task's home hook (sched.h), on the waking thread with the group's
+ * lock held: hx's handler was woken from a park; it goes on on the loop. */
+static bool h2x_home(wf_task *t)
+{
+    h2x *hx = (h2x *)t;
+    wf_http_server *s = hx->srv;
+    pthread_mutex_lock(&s->home_mu);
+    bool taken = !s->home_closed;
+    if (taken) {
+        hx->home_next = NULL;
+        if (s->home_tail) s->home_tail->home_next = hx; else s->home_head = hx;
+        s->home_tail = hx;
+        if (!s->home_rung) {
+            s->home_rung = true;
+            h2o_multithread_send_message(&s->homes, &s->home_msg);
+        }
+    }
+    pthread_mutex_unlock(&s->home_mu);
+    return taken;
+}
+
+/* The handlers that came home (h2x_home): each goes on on the loop for a
+ * slice, as its first one did. */
+static void on_home_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
+{
+    wf_http_server *s = H2O_STRUCT_FROM_MEMBER(wf_http_server, homes, r);
+    while (!h2o_linklist_is_empty(messages)) h2o_linklist_unlink(messages->next);
+    pthread_mutex_lock(&s->home_mu);
+    h2x *list = s->home_head;
+    s->home_head = s->home_tail = NULL;
+    s->home_rung = false;
+    pthread_mutex_unlock(&s->home_mu);
+    while (list) {
+        h2x *hx = list;
+        list = hx->home_next;
+        hx->busy++;
+        tls_inline = hx;
+        slice_begin(s, wf_now_ns());
+        wf_sched_resume_here(&hx->x.task);
+        slice_end(s);
+        tls_inline = NULL;
+        hx->busy--;
+        pump(hx, false);
+    }
 }
 
 /* ---- request bodies the loop reads ------------------------------------------------- */
@@ -1292,6 +1352,8 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
     s->loop = h2o_evloop_create();
     s->queue = h2o_multithread_create_queue(s->loop);
     h2o_multithread_register_receiver(s->queue, &s->exchanges, on_exchange_messages);
+    pthread_mutex_init(&s->home_mu, NULL);
+    h2o_multithread_register_receiver(s->queue, &s->homes, on_home_messages);
     h2o_linklist_init_anchor(&s->live);
     *out = s;
     return NULL;
@@ -1418,6 +1480,17 @@ static void *loop_main(void *arg)
             for (size_t i = 0; i < s->svcs.len; i++) sweep_conns(s->svcs.data[i], now);
         }
         if (s->draining && (!s->nlive || wf_now_ns() >= s->drain_deadline_ns)) break;
+    }
+    /* No handler comes home from now on: those on their way go to the workers. */
+    pthread_mutex_lock(&s->home_mu);
+    s->home_closed = true;
+    h2x *homed = s->home_head;
+    s->home_head = s->home_tail = NULL;
+    pthread_mutex_unlock(&s->home_mu);
+    while (homed) {
+        h2x *hx = homed;
+        homed = hx->home_next;
+        wf_sched_send_back(&hx->x.task);
     }
     /* Whatever is still running is talking to nobody from now on, and is
      * cut now (its call stops as at its deadline): the drain timeout caps

@@ -8,6 +8,10 @@
  *            fiber and maybe an instance)
  *   RUNNING  on a worker (or switching out to park)
  *   PARKED   suspended, its fiber off every stack; a wake makes it RUNNABLE
+ *   HOMED    woken, and taken by its owner's home hook instead of the resume
+ *            queue: the owner resumes it on a thread of its own
+ *            (wf_sched_resume_here: an event loop that is woken anyway to
+ *            send what the task writes), saving a worker's wake-up
  * and it is freed by its owner (done) once its fiber ended.
  *
  * Parking without losing a wake: the task, on its fiber, sets `parking` and
@@ -32,7 +36,7 @@
 #include "runtime/sched.h"
 #include "wasm/code.h"
 
-enum { T_QUEUED = 1, T_RUNNABLE, T_RUNNING, T_PARKED };
+enum { T_QUEUED = 1, T_RUNNABLE, T_RUNNING, T_PARKED, T_HOMED };
 
 struct wf_sched {
     wf_timer *timer;
@@ -48,6 +52,7 @@ struct wf_sched_group {
     size_t queued, runnable;
     uint32_t alive;             /* submitted and not ended */
     uint32_t nworkers, nidle;
+    uint32_t nsignaled;         /* idle workers signaled and not yet back from their wait */
     bool stopping;
     pthread_mutex_t wmu;        /* guards the two wait queues */
     wf_waitq space;             /* submitters waiting for room in the queue */
@@ -175,6 +180,19 @@ static void grow_locked(wf_sched_group *g)
         spawn(g);
 }
 
+/* With mu held: a task was queued or made runnable. An idle worker is
+ * signaled only when the tasks waiting outnumber the workers signaled
+ * already and not yet running: each further signal would wake a thread
+ * that finds nothing (under load, most wake-ups were such, a context
+ * switch each). */
+static void signal_worker_locked(wf_sched_group *g)
+{
+    if (g->nidle > g->nsignaled && g->queued + g->runnable > g->nsignaled) {
+        g->nsignaled++;
+        pthread_cond_signal(&g->work_cv);
+    }
+}
+
 static void make_runnable_locked(wf_sched_group *g, wf_task *t)
 {
     t->state = T_RUNNABLE;
@@ -182,8 +200,19 @@ static void make_runnable_locked(wf_sched_group *g, wf_task *t)
     if (g->rtail) g->rtail->next = t; else g->rhead = t;
     g->rtail = t;
     g->runnable++;
-    pthread_cond_signal(&g->work_cv);
+    signal_worker_locked(g);
     grow_locked(g);
+}
+
+/* With mu held: a parked task is woken: to its home when it has one that
+ * takes it, else to the resume queue. */
+static void wake_locked(wf_sched_group *g, wf_task *t)
+{
+    if (t->home && !g->stopping && t->home(t)) {
+        t->state = T_HOMED;
+        return;
+    }
+    make_runnable_locked(g, t);
 }
 
 static void task_wake(wf_waker *w)
@@ -191,7 +220,7 @@ static void task_wake(wf_waker *w)
     wf_task *t = (wf_task *)((char *)w - offsetof(wf_task, waker));
     wf_sched_group *g = t->g;
     pthread_mutex_lock(&g->mu);
-    if (t->state == T_PARKED) make_runnable_locked(g, t);
+    if (t->state == T_PARKED) wake_locked(g, t);
     else if (t->state == T_RUNNING) t->permit = true;
     pthread_mutex_unlock(&g->mu);
 }
@@ -312,13 +341,14 @@ static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
         g->stats.parks++;
         if (t->permit) {
             t->permit = false;
-            make_runnable_locked(g, t);
+            wake_locked(g, t);
         } else {
             t->state = T_PARKED;
         }
         return false;
     }
-    /* A plain wf_fiber_suspend: a yield. */
+    /* A plain wf_fiber_suspend: a yield (to the workers, never home: a
+     * slice made to yield leaves its home thread to others). */
     pthread_mutex_lock(&g->mu);
     make_runnable_locked(g, t);
     return false;
@@ -379,6 +409,11 @@ static void *worker_main(void *arg)
         else
             pthread_cond_wait(&g->work_cv, &g->mu);
         g->nidle--;
+        /* Back, signaled or not (a timeout, a broadcast, a spurious
+         * return): counted as one signal fewer on its way. Undercounting
+         * costs only a wake-up more later; and this worker looks at the
+         * queues before it waits again. */
+        if (g->nsignaled) g->nsignaled--;
         idle_done = false;
         if (rc == ETIMEDOUT && !g->qhead && !g->rhead && may_reap(g)) break;
     }
@@ -515,9 +550,28 @@ int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns)
     if (g->qtail) g->qtail->next = t; else g->qhead = t;
     g->qtail = t;
     g->queued++;
-    pthread_cond_signal(&g->work_cv);
+    signal_worker_locked(g);
     pthread_mutex_unlock(&g->mu);
     return WF_SUBMIT_OK;
+}
+
+bool wf_sched_resume_here(wf_task *t)
+{
+    wf_sched_group *g = t->g;
+    wf_task *outer = wf_task_current();
+    pthread_mutex_lock(&g->mu);
+    bool done = run_locked(g, t, false);
+    pthread_mutex_unlock(&g->mu);
+    set_task(outer);
+    return done;
+}
+
+void wf_sched_send_back(wf_task *t)
+{
+    wf_sched_group *g = t->g;
+    pthread_mutex_lock(&g->mu);
+    make_runnable_locked(g, t);
+    pthread_mutex_unlock(&g->mu);
 }
 
 bool wf_sched_unqueue(wf_task *t)

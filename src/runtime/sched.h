@@ -55,6 +55,14 @@ struct wf_task {
     uint64_t deadline_ns;           /* parks end STOPPED from then; 0 = none.
                                      * Changed only by the task itself. */
     void *local;                    /* the task's slot (wf_sched_local) */
+    /* Where a woken task goes, or NULL: the resume queue. When set, a
+     * wake of the parked task calls it (with the group's lock held: it
+     * may take only locks no scheduler code holds while taking the
+     * group's, and must not call into the scheduler); true: the owner
+     * took the task and will call wf_sched_resume_here (or
+     * wf_sched_send_back) for it soon; false: the workers resume it. A
+     * task the watchdog of its thread made yield goes to the workers. */
+    bool (*home)(wf_task *t);
     bool no_stack;
     /* The scheduler's own. */
     wf_waker waker;
@@ -126,6 +134,12 @@ int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns);
  * waits never holds this thread. WF_SUBMIT_STOPPED when g is ending
  * (nothing ran). *ended (may be NULL) tells whether it ended here. */
 int wf_sched_run_here(wf_sched_group *g, wf_task *t, bool *ended);
+/* A task its home hook took (above): resume it on this thread until it
+ * ends (true: its done ran here), parks or yields, as wf_sched_run_here. */
+bool wf_sched_resume_here(wf_task *t);
+/* A task its home hook took, handed to g's workers after all (its home
+ * cannot run it: it is closing). */
+void wf_sched_send_back(wf_task *t);
 /* Take back a task not started yet (its done is not called); false once it
  * started (or ended). */
 bool wf_sched_unqueue(wf_task *t);

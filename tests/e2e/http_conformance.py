@@ -26,39 +26,15 @@ through raw sockets so nothing is smoothed over by a client library:
 Prints ok/FAIL lines; exits 1 on a failure."""
 import json
 import re
-import socket
 import subprocess
 import sys
 
+from lib.checks import check, connect, finish, read_all
+
 HOST, PORT = sys.argv[1], int(sys.argv[2])
-fails = 0
-
-
-def check(name, expected, actual):
-    global fails
-    if expected == actual:
-        print("ok   " + name)
-    else:
-        print("FAIL %s: expected [%r], got [%r]" % (name, expected, actual))
-        fails += 1
-
-
-def read_all(s):
-    out = b""
-    try:
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            out += d
-    except socket.timeout:
-        out += b"<timeout>"
-    return out
-
-
 def send(raw):
     """raw sent on a new connection, everything until it closes."""
-    s = socket.create_connection((HOST, PORT), timeout=30)
+    s = connect(HOST, PORT)
     s.sendall(raw)
     out = read_all(s)
     s.close()
@@ -114,7 +90,7 @@ def echo(target):
 
 
 # ---- HEAD: the head alone, the connection still usable -----------------------
-s = socket.create_connection((HOST, PORT), timeout=30)
+s = connect(HOST, PORT)
 s.sendall(b"HEAD /api/greet HTTP/1.1\r\nHost: x\r\n\r\n"
           b"GET /api/greet HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 rs = parse(read_all(s), [b"HEAD", b"GET"])
@@ -273,7 +249,5 @@ check("two Host fields -> 400", 400, status(b"/api/ping", headers=b"Host: a\r\nH
 check("HTTP/1.0 without Host is fine", 204, status(b"/api/ping", headers=b"", version=b"HTTP/1.0"))
 check("still serving", 204, status(b"/api/ping"))
 
-if fails:
-    print("%d failed" % fails)
-    sys.exit(1)
+finish()
 print("all passed")

@@ -11,23 +11,13 @@ exits 1 on a failure."""
 import sys
 import urllib.request
 
+from lib.checks import check, finish
+
 try:
     from prometheus_client.parser import text_string_to_metric_families
 except ImportError:
     print("skip: python3-prometheus-client missing (scripts/setup)")
     sys.exit(77)
-
-fails = 0
-
-
-def check(name, expected, actual):
-    global fails
-    if expected == actual:
-        print("ok   " + name)
-    else:
-        print("FAIL %s: expected [%r], got [%r]" % (name, expected, actual))
-        fails += 1
-
 
 with urllib.request.urlopen(sys.argv[1], timeout=30) as r:
     ctype = r.headers.get("content-type")
@@ -91,7 +81,4 @@ check("... the three 400s (differing Content-Length, alone and pipelined; a head
       value("wasmfn_http_requests", "_total", endpoint="(no route)", status="400"))
 check("greet latency observed twice", 2.0,
       value("wasmfn_function_duration_seconds", "_count", function="app:greet"))
-if fails:
-    print("%d failed" % fails)
-    sys.exit(1)
-print("all passed")
+finish()

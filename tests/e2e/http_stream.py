@@ -6,23 +6,13 @@ import socket
 import sys
 import time
 
+from lib.checks import check_that, connect, finish, read_all
+
 PORT = int(sys.argv[1])
 PID = int(sys.argv[2])
-fails = 0
-
-
-def check(name, cond, why=""):
-    global fails
-    if cond:
-        print("ok   " + name)
-    else:
-        fails += 1
-        print("FAIL %s: %s" % (name, why))
-
-
 def exchange(data, chunk=None, shut=False):
     """Send data (in pieces of chunk bytes), read until the server closes."""
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+    s = connect("127.0.0.1", PORT)
     if chunk:
         for i in range(0, len(data), chunk):
             s.sendall(data[i:i + chunk])
@@ -30,15 +20,7 @@ def exchange(data, chunk=None, shut=False):
         s.sendall(data)
     if shut:
         s.shutdown(socket.SHUT_WR)
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-    except OSError as e:
-        out += ("<%s>" % e).encode()
+    out = read_all(s)
     s.close()
     return out
 
@@ -53,38 +35,38 @@ CLOSE = b"GET /x HTTP/1.1\r\nHost: t\r\nx-mode: r\r\nconnection: close\r\n\r\n"
 # Trailers: the last chunk carries them; the connection stays usable.
 out = exchange(GET + b"\r\n" + CLOSE)
 want = b"transfer-encoding: chunked\r\n\r\n8\r\npartial\n\r\n0\r\nx-sum: 42\r\nx-note: done\r\n\r\n"
-check("trailers in the last chunk", out.count(want) == 2, repr(out[:400]))
-check("... keep-alive: two responses on one connection", statuses(out) == ["HTTP/1.1 200 OK"] * 2, statuses(out))
+check_that("trailers in the last chunk", out.count(want) == 2, repr(out[:400]))
+check_that("... keep-alive: two responses on one connection", statuses(out) == ["HTTP/1.1 200 OK"] * 2, statuses(out))
 out = exchange(b"GET /x HTTP/1.0\r\nx-mode: r\r\n\r\n")
-check("HTTP/1.0: the body, no chunks, no trailers", out.endswith(b"\r\n\r\npartial\n") and b"x-sum" not in out,
+check_that("HTTP/1.0: the body, no chunks, no trailers", out.endswith(b"\r\n\r\npartial\n") and b"x-sum" not in out,
       repr(out[-200:]))
 
 # A guest failing after its head went out: cut, no last chunk.
 for mode, what in ((b"t", "trap"), (b"d", "body dropped unfinished")):
     out = exchange(b"GET /x HTTP/1.1\r\nHost: t\r\nx-mode: " + mode + b"\r\n\r\n" + CLOSE)
-    check("%s after the head: the chunk sent, then the end of the connection" % what,
+    check_that("%s after the head: the chunk sent, then the end of the connection" % what,
           out.endswith(b"\r\n\r\n8\r\npartial\n\r\n") and statuses(out) == ["HTTP/1.1 200 OK"], repr(out[-200:]))
 
 # Heads over the limit (8 KB here): 431 from wasmfn, never h2o's 400.
 many = b"".join(b"x-h%d: v\r\n" % i for i in range(120))
 out = exchange(GET + many + b"\r\n")
-check("120 header fields -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
-check("... with its body", out.endswith(b"request headers too large\n"), repr(out[-60:]))
+check_that("120 header fields -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
+check_that("... with its body", out.endswith(b"request headers too large\n"), repr(out[-60:]))
 out = exchange(GET + b"".join(b"x-h%d: v\r\n" % i for i in range(90)) + b"connection: close\r\n\r\n")
-check("90 header fields (under the limit) -> 200", statuses(out) == ["HTTP/1.1 200 OK"], statuses(out))
+check_that("90 header fields (under the limit) -> 200", statuses(out) == ["HTTP/1.1 200 OK"], statuses(out))
 out = exchange(GET + b"x-big: " + b"a" * 20000 + b"\r\n\r\n")
-check("a 20 KB head -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
+check_that("a 20 KB head -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
 out = exchange(GET + b"x-big: " + b"a" * 600000 + b"\r\n\r\n")
-check("a 600 KB head (past h2o's own limit) -> 431",
+check_that("a 600 KB head (past h2o's own limit) -> 431",
       statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
 out = exchange(GET + b"x-big: " + b"a" * 100000 + b"\r\n\r\n", chunk=1000)
-check("a 100 KB head sent in 1000-byte pieces -> 431",
+check_that("a 100 KB head sent in 1000-byte pieces -> 431",
       statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
 out = exchange(GET + b"\r\n" + GET + b"x-big: " + b"a" * 30000 + b"\r\n\r\n")
-check("pipelined: a good request, then an oversized head -> 200, 431",
+check_that("pipelined: a good request, then an oversized head -> 200, 431",
       statuses(out) == ["HTTP/1.1 200 OK", "HTTP/1.1 431 Request Header Fields Too Large"], statuses(out))
 out = exchange(GET + b"x-big: " + b"a" * 30000, shut=True)
-check("an oversized head that never ends -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"],
+check_that("an oversized head that never ends -> 431", statuses(out) == ["HTTP/1.1 431 Request Header Fields Too Large"],
       statuses(out))
 
 
@@ -100,12 +82,12 @@ def rss_kib():
 # back (its writes park), so the server's memory does not grow by it.
 exchange(CLOSE)  # the instance and its code are warm: the baseline holds them
 base = rss_kib()
-s = socket.create_connection(("127.0.0.1", PORT), timeout=60)
+s = connect("127.0.0.1", PORT, timeout=60)
 s.sendall(b"GET /x HTTP/1.1\r\nHost: t\r\nx-mode: b\r\nconnection: close\r\n\r\n")
 first = s.recv(1)
 time.sleep(2)
 grown = rss_kib() - base
-check("a client that does not read: the server grew %d KiB, not by the 32 MiB" % grown, grown < 12 * 1024,
+check_that("a client that does not read: the server grew %d KiB, not by the 32 MiB" % grown, grown < 12 * 1024,
       "%d KiB" % grown)
 parts = [first]
 while True:
@@ -126,8 +108,8 @@ while body:
     decoded.append(body[:n])
     body = body[n + 2:]
 data = b"".join(decoded)
-check("... then it reads all of it: 32 MiB of zeros, chunked to the end",
+check_that("... then it reads all of it: 32 MiB of zeros, chunked to the end",
       ok and len(data) == 32 << 20 and data.count(0) == len(data), "%d bytes, end %s" % (len(data), ok))
 out = exchange(CLOSE)
-check("still serving", statuses(out) == ["HTTP/1.1 200 OK"], statuses(out))
-sys.exit(1 if fails else 0)
+check_that("still serving", statuses(out) == ["HTTP/1.1 200 OK"], statuses(out))
+finish()

@@ -10,42 +10,15 @@ set -eu
 WASMFN=$1
 . "$(dirname "$0")/lib/e2e.sh"
 HERE=$E2E_HERE
-RUSTC=/usr/bin/rustc
-[ -x "$RUSTC" ] || fail "$RUSTC missing: run scripts/setup (packages rustc, libstd-rust-dev-wasm32)"
+. "$HERE/lib/rust_p1.sh"
 
 P=$T/proj
 cp -r "$HERE/rust_project" "$P"
-mkdir -p "$P/bin" "$P/rw"
-for prog in std_p1 raw_p1; do
-    "$RUSTC" --edition 2021 --target wasm32-wasi -O -o "$P/bin/$prog.wasm" "$HERE/rust/$prog.rs" ||
-        fail "cannot build $prog.rs"
-done
-
-# The lines std_p1 prints (args x, "y z"; GREETING=hey; stdin abc, xyz) and
-# raw_p1's (errno values: 8 badf, 69 rofs, 76 notcapable).
-cp "$HERE/rust/std_p1.want" "$T/std.want"
-cp "$HERE/rust/raw_p1.want" "$T/raw.want"
-
-# What std_p1 leaves in the writable mount (the link and d/ removed) and the
-# read-only one.
-check_std_files() {
-    [ "$(ls -A "$1")" = b.txt ] || fail "$2: rw mount holds: $(ls "$1")"
-    [ "$(cat "$1/b.txt")" = "one
-two" ] || fail "$2: b.txt: $(cat "$1/b.txt")"
-    [ "$(ls "$P/ro")" = greeting.txt ] || fail "$2: the read-only mount changed: $(ls "$P/ro")"
-}
+mkdir -p "$P/rw"
+rust_p1_build "$P/bin"
 
 # --- wasmfn exec ---------------------------------------------------------
-W=$T/w
-mkdir -p "$W"
-ln -s b.txt "$W/link"
-code=0
-printf 'abc\nxyz\n' | "$WASMFN" exec --dir "$W::/w" --dir "$P/ro::/ro::ro" --env GREETING=hey \
-    "$P/bin/std_p1.wasm" x "y z" >"$T/stdout" 2>"$T/stderr" || code=$?
-[ "$code" -eq 0 ] || fail "exec std: exit $code: $(cat "$T/stderr")"
-diff -u "$T/std.want" "$T/stdout" || fail "exec std: stdout differs"
-[ "$(cat "$T/stderr")" = "read 2 lines" ] || fail "exec std: stderr: $(cat "$T/stderr")"
-check_std_files "$W" "exec std"
+rust_p1_exec_std "$P/bin/std_p1.wasm" "$P/ro"
 echo "ok   exec std_p1: fs, env, stdio, clocks, sleep"
 
 code=0
@@ -55,18 +28,7 @@ code=0
 grep -qx 'GREETING=(unset)' "$T/stdout" || fail "exec std fail: $(cat "$T/stdout")"
 echo "ok   exec std_p1: std::process::exit(3) is exit status 3"
 
-rm -rf "$W" && mkdir -p "$W"
-code=0
-"$WASMFN" exec --dir "$W::/w" --dir "$P/ro::/ro::ro" "$P/bin/raw_p1.wasm" /w /ro \
-    >"$T/stdout" 2>"$T/stderr" || code=$?
-[ "$code" -eq 0 ] || fail "exec raw: exit $code: $(cat "$T/stderr")"
-diff -u "$T/raw.want" "$T/stdout" || fail "exec raw: stdout differs"
-[ "$(ls "$W")" = "other.txt
-raw.txt
-sub" ] || fail "exec raw: rw mount holds: $(ls "$W")"
-[ "$(cat "$W/raw.txt")" = "hello raw" ] || fail "exec raw: raw.txt: $(cat "$W/raw.txt")"
-[ -d "$W/sub" ] || fail "exec raw: sub is not a directory"
-[ "$(ls "$P/ro")" = greeting.txt ] || fail "exec raw: the read-only mount changed"
+rust_p1_exec_raw "$P/bin/raw_p1.wasm" "$P/ro" "$HERE/rust/raw_p1.want"
 echo "ok   exec raw_p1: re-open with every right, dropped rights refused, renumber"
 
 # --- registry functions --------------------------------------------------
@@ -81,11 +43,11 @@ log() { sed "s/^/[rs:$1] /" "$2"; }
 ln -s b.txt "$P/rw/link"
 call rs:std
 [ "$code" -eq 0 ] || fail "call std: exit $code: $(cat "$T/stderr")"
-grep -v '^stdin:' "$T/std.want" | log std - >"$T/want"
+grep -v '^stdin:' "$HERE/rust/std_p1.want" | log std - >"$T/want"
 grep -v '(stderr)' "$T/stderr" | diff -u "$T/want" - || fail "call std: log differs"
 [ "$(grep -c '^\[rs:std\] (stderr) read 0 lines$' "$T/stderr")" -eq 1 ] ||
     fail "call std: stderr line: $(cat "$T/stderr")"
-check_std_files "$P/rw" "call std"
+rust_p1_std_files "$P/rw" "$P/ro" "call std"
 echo "ok   registry std_p1: fs, env, log, clocks, sleep"
 
 call rs:std_fail
@@ -97,7 +59,7 @@ echo "ok   registry std_p1: exit(3) is a TRAP naming the status"
 rm -rf "$P/rw" && mkdir -p "$P/rw"
 call rs:raw
 [ "$code" -eq 0 ] || fail "call raw: exit $code: $(cat "$T/stderr")"
-log raw "$T/raw.want" >"$T/want"
+log raw "$HERE/rust/raw_p1.want" >"$T/want"
 diff -u "$T/want" "$T/stderr" || fail "call raw: log differs"
 [ "$(cat "$P/rw/raw.txt")" = "hello raw" ] || fail "call raw: raw.txt not written"
 [ "$(ls "$P/ro")" = greeting.txt ] || fail "call raw: the read-only mount changed"

@@ -15,32 +15,16 @@ set -eu
 WASMFN=$1
 . "$(dirname "$0")/lib/e2e.sh"
 HERE=$E2E_HERE
-RUSTC=/usr/bin/rustc
-[ -x "$RUSTC" ] || fail "$RUSTC missing: run scripts/setup (packages rustc, libstd-rust-dev-wasm32)"
+. "$HERE/lib/rust_p1.sh"
 
-mkdir -p "$T/bin" "$T/ro"
+mkdir -p "$T/ro"
 echo hi >"$T/ro/greeting.txt"
-for prog in std_p1 raw_p1; do
-    "$RUSTC" --edition 2021 --target wasm32-wasi -O -o "$T/bin/$prog.wasm" "$HERE/rust/$prog.rs" ||
-        fail "cannot build $prog.rs"
-done
+rust_p1_build "$T/bin"
 e2e_adapt "$T/bin/std_p1.wasm" "$T/bin/raw_p1.wasm"
 STD=$(e2e_component "$T/bin/std_p1.wasm")
 RAW=$(e2e_component "$T/bin/raw_p1.wasm")
 
-W=$T/w
-mkdir -p "$W"
-ln -s b.txt "$W/link"
-code=0
-printf 'abc\nxyz\n' | "$WASMFN" exec --dir "$W::/w" --dir "$T/ro::/ro::ro" --env GREETING=hey \
-    "$STD" x "y z" >"$T/stdout" 2>"$T/stderr" || code=$?
-[ "$code" -eq 0 ] || fail "std: exit $code: $(cat "$T/stderr")"
-diff -u "$HERE/rust/std_p1.want" "$T/stdout" || fail "std: stdout differs"
-[ "$(cat "$T/stderr")" = "read 2 lines" ] || fail "std: stderr: $(cat "$T/stderr")"
-[ "$(ls -A "$W")" = b.txt ] || fail "std: rw mount holds: $(ls "$W")"
-[ "$(cat "$W/b.txt")" = "one
-two" ] || fail "std: b.txt: $(cat "$W/b.txt")"
-[ "$(ls "$T/ro")" = greeting.txt ] || fail "std: the read-only mount changed: $(ls "$T/ro")"
+rust_p1_exec_std "$STD" "$T/ro"
 echo "ok   std_p1 adapted: fs, env, stdio, clocks, sleep"
 
 code=0
@@ -52,18 +36,7 @@ code=0
 grep -qx 'GREETING=(unset)' "$T/stdout" || fail "std fail: $(cat "$T/stdout")"
 echo "ok   std_p1 adapted: std::process::exit(3) is exit(err), status 1"
 
-rm -rf "$W" && mkdir -p "$W"
-code=0
-"$WASMFN" exec --dir "$W::/w" --dir "$T/ro::/ro::ro" "$RAW" /w /ro adapted \
-    >"$T/stdout" 2>"$T/stderr" || code=$?
-[ "$code" -eq 0 ] || fail "raw: exit $code: $(cat "$T/stderr")"
-diff -u "$HERE/rust/raw_p1.adapted.want" "$T/stdout" || fail "raw: stdout differs"
-[ "$(ls "$W")" = "other.txt
-raw.txt
-sub" ] || fail "raw: rw mount holds: $(ls "$W")"
-[ "$(cat "$W/raw.txt")" = "hello raw" ] || fail "raw: raw.txt: $(cat "$W/raw.txt")"
-[ -d "$W/sub" ] || fail "raw: sub is not a directory"
-[ "$(ls "$T/ro")" = greeting.txt ] || fail "raw: the read-only mount changed"
+rust_p1_exec_raw "$RAW" "$T/ro" "$HERE/rust/raw_p1.adapted.want" adapted
 echo "ok   raw_p1 adapted: re-open with every right, renumber, read-only mount"
 
 # --- registry functions ------------------------------------------------------

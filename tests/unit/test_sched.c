@@ -4,8 +4,10 @@
  * another task or thread without holding its worker, a wake before the park
  * is not lost, a full queue makes the submitter wait (parking, so a task
  * may submit to its own group), the task's local slot follows it between
- * workers, and wasm calls that sleep move between workers and still trap
- * cleanly. */
+ * workers, wasm calls that sleep move between workers and still trap
+ * cleanly, a woken task goes to its home hook (and is resumed on the
+ * home's thread, or handed back to the workers) when it has one, and
+ * bursts of short tasks on many idle workers all run (no lost signal). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -451,6 +453,175 @@ static void test_wasm_calls_migrate(void **state)
     wf_module_free(m);
 }
 
+/* ---- a task's home ------------------------------------------------------------- */
+
+/* A task that waits for an event twice, noting the thread of each step. */
+typedef struct homed {
+    wf_task task;
+    event *ev[2];
+    long tid[3];
+    int homes;          /* times the hook was asked */
+    bool refuse;        /* the hook says no */
+    pthread_mutex_t mu; /* the "home" queue: taken, not resumed yet */
+    pthread_cond_t cv;
+    bool taken;
+} homed;
+
+static void homed_run(wf_task *t)
+{
+    homed *h = (homed *)t;
+    for (int i = 0; i < 2; i++) {
+        h->tid[i] = syscall(SYS_gettid);
+        pthread_mutex_lock(&h->ev[i]->mu);
+        while (!h->ev[i]->set) wf_waitq_wait(&h->ev[i]->q, &h->ev[i]->mu, 0);
+        pthread_mutex_unlock(&h->ev[i]->mu);
+    }
+    h->tid[2] = syscall(SYS_gettid);
+}
+
+static bool homed_home(wf_task *t)
+{
+    homed *h = (homed *)t;
+    pthread_mutex_lock(&h->mu);
+    h->homes++;
+    bool take = !h->refuse;
+    if (take) {
+        h->taken = true;
+        pthread_cond_signal(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return take;
+}
+
+static void *set_later(void *arg)
+{
+    wf_sleep_until(wf_now_ns() + 10000000u);
+    event_set(arg);
+    return NULL;
+}
+
+/* Wait (this thread, off any task) until the hook took h. */
+static void wait_taken(homed *h)
+{
+    pthread_mutex_lock(&h->mu);
+    while (!h->taken) pthread_cond_wait(&h->cv, &h->mu);
+    h->taken = false;
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Started here, woken from another thread: it comes home and is resumed
+ * here, parks again, is woken again, comes home and ends here. */
+static void test_home_resumes_here(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    event a = { .mu = PTHREAD_MUTEX_INITIALIZER }, b = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    homed h = { .task = { .run = homed_run, .home = homed_home }, .ev = { &a, &b },
+                .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+    long me = syscall(SYS_gettid);
+    bool ended = true;
+    assert_int_equal(wf_sched_run_here(f.g, &h.task, &ended), WF_SUBMIT_OK);
+    assert_false(ended);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, set_later, &a), 0);
+    wait_taken(&h);
+    assert_false(wf_sched_resume_here(&h.task));
+    pthread_join(th, NULL);
+    assert_int_equal(pthread_create(&th, NULL, set_later, &b), 0);
+    wait_taken(&h);
+    assert_true(wf_sched_resume_here(&h.task));
+    pthread_join(th, NULL);
+    assert_int_equal(h.homes, 2);
+    for (int i = 0; i < 3; i++) assert_int_equal(h.tid[i], me);
+    wf_sched_group_wait_idle(f.g);
+    fixture_free(&f);
+}
+
+/* A hook that refuses, and a home that hands the task back: the workers
+ * resume it either way. */
+static void test_home_refused_or_sent_back(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    event a = { .mu = PTHREAD_MUTEX_INITIALIZER }, a2 = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    event done = { .mu = PTHREAD_MUTEX_INITIALIZER, .set = true };
+    long me = syscall(SYS_gettid);
+    homed h = { .task = { .run = homed_run, .home = homed_home }, .ev = { &a, &done }, .refuse = true,
+                .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+    assert_int_equal(wf_sched_run_here(f.g, &h.task, NULL), WF_SUBMIT_OK);
+    event_set(&a);
+    wf_sched_group_wait_idle(f.g);
+    assert_int_equal(h.homes, 1);
+    assert_int_equal(h.tid[0], me);
+    assert_int_not_equal(h.tid[1], me);
+    assert_int_not_equal(h.tid[2], me);
+
+    homed h2 = { .task = { .run = homed_run, .home = homed_home }, .ev = { &a2, &done },
+                 .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+    assert_int_equal(wf_sched_run_here(f.g, &h2.task, NULL), WF_SUBMIT_OK);
+    event_set(&a2);
+    wait_taken(&h2);
+    wf_sched_send_back(&h2.task);
+    wf_sched_group_wait_idle(f.g);
+    assert_int_equal(h2.homes, 1);
+    assert_int_equal(h2.tid[0], me);
+    assert_int_not_equal(h2.tid[1], me);
+    fixture_free(&f);
+}
+
+/* Bursts of short tasks from several threads onto many idle workers: each
+ * runs (a signal saved must never be one a task needed). */
+typedef struct tiny {
+    wf_task task;
+    int *count;
+    pthread_mutex_t *mu;
+} tiny;
+
+static void tiny_run(wf_task *t)
+{
+    tiny *x = (tiny *)t;
+    pthread_mutex_lock(x->mu);
+    (*x->count)++;
+    pthread_mutex_unlock(x->mu);
+}
+
+typedef struct burst {
+    wf_sched_group *g;
+    tiny *tasks;
+    int n;
+} burst;
+
+static void *burst_main(void *arg)
+{
+    burst *b = arg;
+    for (int i = 0; i < b->n; i++) {
+        assert_int_equal(wf_sched_submit(b->g, &b->tasks[i].task, 0), WF_SUBMIT_OK);
+        if (i % 50 == 49) wf_sleep_until(wf_now_ns() + 1000000u);
+    }
+    return NULL;
+}
+
+static void test_bursts_on_idle_workers(void **state)
+{
+    (void)state;
+    enum { THREADS = 3, PER = 400 };
+    fixture f = fixture_new(8, 0);
+    static tiny tasks[THREADS][PER];
+    int count = 0;
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_t th[THREADS];
+    burst b[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+        for (int i = 0; i < PER; i++) tasks[k][i] = (tiny){ .task.run = tiny_run, .count = &count, .mu = &mu };
+        b[k] = (burst){ f.g, tasks[k], PER };
+        assert_int_equal(pthread_create(&th[k], NULL, burst_main, &b[k]), 0);
+    }
+    for (int k = 0; k < THREADS; k++) pthread_join(th[k], NULL);
+    wf_sched_group_wait_idle(f.g);
+    assert_int_equal(count, THREADS * PER);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +635,9 @@ int main(void)
         cmocka_unit_test(test_full_queue_times_out),
         cmocka_unit_test(test_local_follows_task),
         cmocka_unit_test(test_wasm_calls_migrate),
+        cmocka_unit_test(test_home_resumes_here),
+        cmocka_unit_test(test_home_refused_or_sent_back),
+        cmocka_unit_test(test_bursts_on_idle_workers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

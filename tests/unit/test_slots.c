@@ -36,13 +36,29 @@
 
 #define DATA_LEN 70000
 
-/* The stateful core: memory 2 pages, DATA_LEN bytes of 'a' at 0, global $g,
- * table [$one, $one]. $new_handle is spliced in by the component. */
-static char *step_module(const char *imports, const char *handle_check)
+/* DATA_LEN bytes of 'a', for the text of a data segment. Caller frees. */
+static char *data_text(void)
 {
     char *data = wf_xmalloc(DATA_LEN + 1);
     memset(data, 'a', DATA_LEN);
     data[DATA_LEN] = 0;
+    return data;
+}
+
+/* The module of a WAT text (the test fails when it does not parse). */
+static wf_module *module_of(const char *wat)
+{
+    wf_module *m;
+    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
+    if (e) fail_msg("module: %s", e->message);
+    return m;
+}
+
+/* The stateful core: memory 2 pages, DATA_LEN bytes of 'a' at 0, global $g,
+ * table [$one, $one]. $new_handle is spliced in by the component. */
+static char *step_module(const char *imports, const char *handle_check)
+{
+    char *data = data_text();
     char *m = wf_xasprintf(
         "(module\n%s"
         "  (type $r (func (result i32)))\n"
@@ -79,10 +95,8 @@ static char *step_module(const char *imports, const char *handle_check)
 static wf_module *core_module(void)
 {
     char *wat = step_module("", "");
-    wf_module *m;
-    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
+    wf_module *m = module_of(wat);
     free(wat);
-    if (e) fail_msg("module: %s", e->message);
     return m;
 }
 
@@ -248,9 +262,7 @@ static void test_snapshot_reset(void **state)
     wf_store_free(bare);
 
     /* A store of another module does not match. */
-    wf_module *other;
-    const char *wat = "(module (memory 1))";
-    if ((e = wf_module_from_wat(wat, strlen(wat), &other))) fail_msg("%s", e->message);
+    wf_module *other = module_of("(module (memory 1))");
     wf_store *s2 = wf_store_new();
     if ((e = wf_instance_new(s2, other, NULL, 0, &b))) fail_msg("%s", e->message);
     e = wf_snapshot_reset(snap, s2);
@@ -333,10 +345,8 @@ static void test_start_host_calls(void **state)
                        " (func $s (global.set $g (i32.const 3))) (start $s))";
     const char *host = "(module (import \"env\" \"f\" (func $f))"
                        " (func $s (call $f) (call $f)) (start $s))";
-    wf_module *mp, *mh;
-    wf_error *e = wf_module_from_wat(pure, strlen(pure), &mp);
-    if (!e) e = wf_module_from_wat(host, strlen(host), &mh);
-    if (e) fail_msg("%s", e->message);
+    wf_module *mp = module_of(pure), *mh = module_of(host);
+    wf_error *e;
     wf_store *s = wf_store_new();
     wf_instance *inst;
     if ((e = wf_instance_new(s, mp, NULL, 0, &inst))) fail_msg("%s", e->message);
@@ -379,17 +389,24 @@ static int64_t call_get(wf_runtime *rt, const char *id)
     return v;
 }
 
-static void test_preinit(void **state)
+/* A runtime with m's `get` twice, in the inline pool: t:pre with preinit,
+ * t:plain without. */
+static wf_runtime *pre_and_plain(wf_module *m)
 {
-    (void)state;
-    wf_module *m;
-    wf_error *e = wf_module_from_wat(INIT_WAT, strlen(INIT_WAT), &m);
-    if (e) fail_msg("%s", e->message);
     wf_runtime *rt = wf_runtime_new();
     wf_wasm_config pre = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true };
     wf_wasm_config plain = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE } };
-    if ((e = wf_runtime_add_wasm(rt, "t:pre", m, &pre))) fail_msg("%s", e->message);
-    if ((e = wf_runtime_add_wasm(rt, "t:plain", m, &plain))) fail_msg("%s", e->message);
+    wf_error *e = wf_runtime_add_wasm(rt, "t:pre", m, &pre);
+    if (!e) e = wf_runtime_add_wasm(rt, "t:plain", m, &plain);
+    if (e) fail_msg("%s", e->message);
+    return rt;
+}
+
+static void test_preinit(void **state)
+{
+    (void)state;
+    wf_module *m = module_of(INIT_WAT);
+    wf_runtime *rt = pre_and_plain(m);
     for (int i = 0; i < 3; i++) {
         /* one run, g = 1 + 10, memory[64] = 1234 + 1 */
         assert_int_equal(call_get(rt, "t:pre"), 100000 + 11 + 123500);
@@ -398,20 +415,16 @@ static void test_preinit(void **state)
     }
     /* Refused at add: a module importing WASI preview 1 with it enabled;
      * an initialiser that traps. */
-    wf_module *wasi;
-    const char *wasi_wat = "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func (param i32)))"
-                           " (func (export \"get\") (result i32) i32.const 1))";
-    if ((e = wf_module_from_wat(wasi_wat, strlen(wasi_wat), &wasi))) fail_msg("%s", e->message);
-    wf_wasm_config p1 = pre;
-    p1.wasi.preview1 = true;
-    e = wf_runtime_add_wasm(rt, "t:p1", wasi, &p1);
+    wf_module *wasi = module_of("(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func (param i32)))"
+                                " (func (export \"get\") (result i32) i32.const 1))");
+    wf_wasm_config p1 = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true,
+                          .wasi.preview1 = true };
+    wf_error *e = wf_runtime_add_wasm(rt, "t:p1", wasi, &p1);
     assert_non_null(e);
     assert_int_equal(e->kind, WF_ERR_UNSUPPORTED);
     assert_non_null(strstr(e->message, "preinit cannot be combined with WASI preview 1"));
     wf_error_free(e);
-    wf_module *bad;
-    const char *trap = "(module (func (export \"_initialize\") unreachable) (func (export \"f\")))";
-    if ((e = wf_module_from_wat(trap, strlen(trap), &bad))) fail_msg("%s", e->message);
+    wf_module *bad = module_of("(module (func (export \"_initialize\") unreachable) (func (export \"f\")))");
     wf_wasm_config bc = { .method = "f", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true };
     e = wf_runtime_add_wasm(rt, "t:bad", bad, &bc);
     assert_non_null(e);
@@ -420,9 +433,7 @@ static void test_preinit(void **state)
     wf_error_free(e);
     /* An initialiser or a start function that never ends: a load error
      * once the entry's max_execution_ms has passed, the runtime serving. */
-    wf_module *spin;
-    const char *spin_wat = "(module (func (export \"_initialize\") (loop (br 0))) (func (export \"f\")))";
-    if ((e = wf_module_from_wat(spin_wat, strlen(spin_wat), &spin))) fail_msg("%s", e->message);
+    wf_module *spin = module_of("(module (func (export \"_initialize\") (loop (br 0))) (func (export \"f\")))");
     bc.limits.max_execution_ms = 100;
     e = wf_runtime_add_wasm(rt, "t:spin", spin, &bc);
     assert_non_null(e);
@@ -484,12 +495,11 @@ static const char *TABLE_WAT =
 
 static void table_writes_on(wf_tier tier)
 {
-    wf_module *m;
-    wf_error *e = wf_module_from_wat(TABLE_WAT, strlen(TABLE_WAT), &m);
-    if (e) fail_msg("%s", e->message);
+    wf_module *m = module_of(TABLE_WAT);
     wf_runtime *rt = wf_runtime_new();
     wf_wasm_config c = { .method = "mut", .pool = { .type = WF_RT_POOL_INLINE } };
-    if ((e = wf_runtime_add_wasm(rt, "t:tab", m, &c))) fail_msg("%s", e->message);
+    wf_error *e = wf_runtime_add_wasm(rt, "t:tab", m, &c);
+    if (e) fail_msg("%s", e->message);
     for (int round = 0; round < 2; round++)
         for (uint32_t mode = 0; mode <= 5; mode++) {
             int64_t r = -1;
@@ -532,9 +542,7 @@ static void test_table_writes(void **state)
 static void test_preinit_image(void **state)
 {
     (void)state;
-    char *a = wf_xmalloc(DATA_LEN + 1);
-    memset(a, 'a', DATA_LEN);
-    a[DATA_LEN] = 0;
+    char *a = data_text();
     char *wat = wf_xasprintf(
         "(module (memory 2) (data (i32.const 0) \"%s\") (global $g (mut i32) (i32.const 0))\n"
         "  (func (export \"_initialize\") (global.set $g (i32.const 7))\n"
@@ -546,15 +554,9 @@ static void test_preinit_image(void **state)
         "    (i32.store (i32.const 80000) (i32.const 1))\n"
         "    (local.get $r)))", a);
     free(a);
-    wf_module *m;
-    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
+    wf_module *m = module_of(wat);
     free(wat);
-    if (e) fail_msg("%s", e->message);
-    wf_runtime *rt = wf_runtime_new();
-    wf_wasm_config pre = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE }, .preinit = true };
-    wf_wasm_config plain = { .method = "get", .pool = { .type = WF_RT_POOL_INLINE } };
-    if ((e = wf_runtime_add_wasm(rt, "t:pre", m, &pre))) fail_msg("%s", e->message);
-    if ((e = wf_runtime_add_wasm(rt, "t:plain", m, &plain))) fail_msg("%s", e->message);
+    wf_runtime *rt = pre_and_plain(m);
     for (int i = 0; i < 3; i++) {
         /* g = 7, memory[5] = 'b' (98), memory[80000] = 1234: the initialiser's */
         assert_int_equal(call_get(rt, "t:pre"), 700000 + 980000 + 1234);
@@ -577,9 +579,7 @@ static void test_preinit_image(void **state)
 static void test_reset_written_pages(void **state)
 {
     (void)state;
-    char *a = wf_xmalloc(DATA_LEN + 1);
-    memset(a, 'a', DATA_LEN);
-    a[DATA_LEN] = 0;
+    char *a = data_text();
     char *wat = wf_xasprintf(
         "(module (memory %d)\n"
         "  (data (i32.const 0) \"%s\") (data (i32.const %u) \"bbbbbbbb\")\n"
@@ -592,10 +592,9 @@ static void test_reset_written_pages(void **state)
         "    (i32.store8 (i32.const %u) (i32.const 3))))\n",
         BIG_PAGES, a, BIG_B_AT, BIG_PAGES * WF_PAGE_SIZE + 100);
     free(a);
-    wf_module *m;
-    wf_error *e = wf_module_from_wat(wat, strlen(wat), &m);
+    wf_module *m = module_of(wat);
     free(wat);
-    if (e) fail_msg("module: %s", e->message);
+    wf_error *e;
     uint64_t size = (uint64_t)BIG_PAGES * WF_PAGE_SIZE;
     uint8_t *want = wf_xcalloc(size, 1);
     memset(want, 'a', DATA_LEN);

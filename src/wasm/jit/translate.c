@@ -701,6 +701,21 @@ static bool may_pend(tmod *tm, uint32_t fi)
     return fi >= tm->m->nfunc_imports && tm->m->funcs[fi].code->tail_calls;
 }
 
+/* In a block reached from a and b alone: out[i] = the phi of each result
+ * i of type ft, avals[i] when it came from a, bvals[i] from b (out may be
+ * either of them). */
+static void join_results(tfn *f, const wf_functype *ft, LLVMValueRef *avals, LLVMBasicBlockRef a,
+                         LLVMValueRef *bvals, LLVMBasicBlockRef b, LLVMValueRef *out)
+{
+    for (uint32_t i = 0; i < ft->nresults; i++) {
+        LLVMValueRef phi = LLVMBuildPhi(f->tm->B, val_type(f->tm, ft->results[i]), "");
+        LLVMValueRef v[2] = { avals[i], bvals[i] };
+        LLVMBasicBlockRef bbs[2] = { a, b };
+        LLVMAddIncoming(phi, v, bbs, 2);
+        out[i] = phi;
+    }
+}
+
 /* vals[0..nr): the results of a native call just made (in the current
  * block). When it left a tail call pending (wf_thread.tail_callee), make
  * that call (wf_jit_rt_tail_finish) and take its results instead; vals
@@ -723,13 +738,7 @@ static void finish_pending(tfn *f, const wf_functype *ft, LLVMValueRef *vals)
     LLVMBasicBlockRef finish_end = LLVMGetInsertBlock(tm->B);
     LLVMBuildBr(tm->B, done);
     LLVMPositionBuilderAtEnd(tm->B, done);
-    for (uint32_t i = 0; i < nr; i++) {
-        LLVMValueRef phi = LLVMBuildPhi(tm->B, val_type(tm, ft->results[i]), "");
-        LLVMValueRef v[2] = { vals[i], svals[i] };
-        LLVMBasicBlockRef bbs[2] = { from, finish_end };
-        LLVMAddIncoming(phi, v, bbs, 2);
-        vals[i] = phi;
-    }
+    join_results(f, ft, vals, from, svals, finish_end, vals);
 }
 
 /* The results of a native call as values (void, a value or a struct). */
@@ -857,13 +866,8 @@ static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const w
     LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(tm->B);
 
     LLVMPositionBuilderAtEnd(tm->B, join);
-    for (uint32_t i = 0; i < nr; i++) {
-        LLVMValueRef phi = LLVMBuildPhi(tm->B, val_type(tm, ft->results[i]), "");
-        LLVMValueRef vals[2] = { fvals[i], sres[i] };
-        LLVMBasicBlockRef bbs[2] = { fast_end, slow_end };
-        LLVMAddIncoming(phi, vals, bbs, 2);
-        push(f, phi);
-    }
+    join_results(f, ft, fvals, fast_end, sres, slow_end, fvals);
+    for (uint32_t i = 0; i < nr; i++) push(f, fvals[i]);
     return true;
 }
 
