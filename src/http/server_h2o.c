@@ -1185,8 +1185,13 @@ static void on_conn_resume(h2o_timeout_entry_t *e)
 {
     conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, resume, e);
     ct->next_body_set = false;
+    if (!ct->sock || ct->inflight) return;
+    /* Bytes of the next request are in already: until it is whole, its
+     * time is timeouts.read's, not idling (the sweep; a request taken
+     * now resets it at its end). */
+    if (ct->guard.held_len) ct->arriving_ns = wf_now_ns();
     /* Last: ct may be gone after it (the next request may end the connection). */
-    if (ct->sock && !ct->inflight) wf_http_head_guard_resume(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
+    wf_http_head_guard_resume(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
 }
 
 static void on_conn_close(void *data)

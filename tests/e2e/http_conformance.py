@@ -160,7 +160,7 @@ check("multipart: not multipart -> the error", b'{"error":"request Content-Type 
 # ---- streamed responses and keep-alive -----------------------------------------
 # Two streamed (chunked) Lua responses, then a plain one, on one connection:
 # each ends with its last chunk and the connection stays.
-s = socket.create_connection((HOST, PORT), timeout=30)
+s = connect(HOST, PORT)
 got = []
 for path in (b"/api/streamed?m=chunked", b"/api/streamed?m=sse", b"/api/ping"):
     s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -180,7 +180,7 @@ check("two streamed responses and a plain one on one connection, kept alive",
       [(b"200", True, True, True), (b"200", True, True, True), (b"204", True, False, False)], got)
 # HTTP/1.0 has no chunks: a streamed body ends with the connection, and
 # the head says so even when the client asked for keep-alive.
-s = socket.create_connection((HOST, PORT), timeout=30)
+s = connect(HOST, PORT)
 s.sendall(b"GET /api/streamed?m=chunked HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
 data = read_all(s)
 s.close()

@@ -6,41 +6,16 @@ default echoes it), /lua a Lua endpoint answering its method and body,
 exits 1 on a failure."""
 import random
 import re
-import socket
 import sys
 import time
 
+from lib.checks import check, connect as connect_to, finish, read_all
+
 PORT = int(sys.argv[1])
-fails = 0
-
-
-def check(name, expected, actual):
-    global fails
-    if expected == actual:
-        print("ok   " + name)
-    else:
-        fails += 1
-        print("FAIL %s: expected [%r], got [%r]" % (name, expected, actual))
 
 
 def connect():
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=15)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return s
-
-
-def read_all(s):
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                return out
-            out += b
-    except socket.timeout:
-        return out + b"<timeout>"
-    except OSError as e:
-        return out + ("<%s>" % e).encode()
+    return connect_to("127.0.0.1", PORT, timeout=15, nodelay=True)
 
 
 def exchange(raw, cuts=(), pause=0.02):
@@ -200,7 +175,7 @@ deadline = time.time() + 10
 while b"first 5\n" not in got and time.time() < deadline:
     try:
         b = s.recv(65536)
-    except socket.timeout:
+    except OSError:
         break
     if not b:
         break
@@ -213,4 +188,14 @@ s.close()
 check("... then the whole of it; both answered in order",
       [(200, b"first 4\ntotal 4\n"), (200, b"first 5\ntotal 8\n")], [(r[0], r[2]) for r in responses(got)])
 
-sys.exit(1 if fails else 0)
+# ---- a pipelined head that stops halfway: timeouts.read (5 s), not idling ---------------
+s = connect()
+s.settimeout(40)
+t0 = time.time()
+s.sendall(PING + b"GET /ping HTTP/1.1\r\nHo")
+out = read_all(s)
+s.close()
+check("a request, then half a head that never ends: 204, then closed by the read timeout (5 s, idle is 60 s)",
+      ([204], True), (statuses(out), time.time() - t0 < 30))
+
+finish()
