@@ -86,6 +86,13 @@ typedef struct free_work { wf_val *val; void *block; } free_work;
 
 void wf_val_free(wf_val *v)
 {
+    /* Most values freed are numbers and strings (every call's arguments
+     * and results): no work stack for them. */
+    if (v->kind < WF_VAL_STRING || v->kind == WF_VAL_HANDLE || v->kind == WF_VAL_STRING) {
+        if (v->kind == WF_VAL_STRING) free(v->of.str.data);
+        memset(v, 0, sizeof *v);
+        return;
+    }
     WF_VEC(free_work) st = {0};
     wf_vec_push(&st, ((free_work){ v, NULL }));
     while (st.len) {

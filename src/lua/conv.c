@@ -234,8 +234,24 @@ wf_error *wf_lua_to_val_untyped(lua_State *L, int idx, const char *what, wf_val 
     return e;
 }
 
+/* A Lua integer for an integer type it fits: what the conversion below
+ * gives, without its untyped value (every call's numbers come this way). */
+static bool int_fast(lua_State *L, int idx, const wf_wit_type *t, wf_val *out)
+{
+    static const int64_t lo[] = { INT8_MIN, INT16_MIN, INT32_MIN, INT64_MIN, 0, 0, 0, 0 };
+    static const int64_t hi[] = { INT8_MAX, INT16_MAX, INT32_MAX, INT64_MAX, UINT8_MAX, UINT16_MAX,
+                                  UINT32_MAX, INT64_MAX };
+    if (t->kind < WF_WIT_S8 || t->kind > WF_WIT_U64 || !lua_isinteger(L, idx)) return false;
+    int64_t x = (int64_t)lua_tointeger(L, idx);
+    unsigned k = (unsigned)(t->kind - WF_WIT_S8);
+    if (x < lo[k] || x > hi[k]) return false;
+    *out = k < 4 ? wf_val_sint((wf_val_kind)t->kind, x) : wf_val_uint((wf_val_kind)t->kind, (uint64_t)x);
+    return true;
+}
+
 wf_error *wf_lua_to_val(lua_State *L, int idx, const wf_wit_type *t, const char *what, wf_val *out)
 {
+    if (int_fast(L, idx, t, out)) return NULL;
     wf_error *e = wf_lua_to_val_untyped(L, idx, what, out);
     if (e) return e;
     wf_val_conv c = { .what = what, .form = WF_VAL_FORM_LUA };
@@ -265,6 +281,15 @@ static wf_error *to_core(lua_State *L, int idx, wf_valkind k, const char *what, 
     return NULL;
 }
 
+/* Argument i converted by sig; what starts its messages ("": none yet). */
+static wf_error *arg_to_val(lua_State *L, int idx, size_t i, const wf_fn_sig *sig, const char *what,
+                            wf_val *out)
+{
+    if (sig && sig->wit) return wf_lua_to_val(L, idx, sig->wit->params[i].type, what, out);
+    if (sig && sig->core) return to_core(L, idx, sig->core->params[i].kind, what, out);
+    return wf_lua_to_val_untyped(L, idx, what, out);
+}
+
 wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, wf_val **out)
 {
     *out = NULL;
@@ -278,20 +303,21 @@ wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, 
     wf_val *args = wf_xcalloc(want ? want : 1, sizeof(wf_val));
     for (size_t i = 0; i < want; i++) {
         int idx = first + (int)i;
-        char what[160];
-        wf_error *e;
-        if (sig && sig->wit) {
-            snprintf(what, sizeof what, "parameter `%s`", sig->wit->params[i].name);
-            e = wf_lua_to_val(L, idx, sig->wit->params[i].type, what, &args[i]);
-        } else if (sig && sig->core) {
-            snprintf(what, sizeof what, "parameter %zu", i + 1);
-            e = to_core(L, idx, sig->core->params[i].kind, what, &args[i]);
-        } else {
-            snprintf(what, sizeof what, "argument %zu", i + 1);
-            e = wf_lua_to_val_untyped(L, idx, what, &args[i]);
+        /* This runs for every call: the label of a message ("parameter
+         * `x`") is made only when there is one, by converting again (the
+         * conversion only reads the Lua value). */
+        wf_error *e = arg_to_val(L, idx, i, sig, "", &args[i]);
+        if (e) {
+            wf_error_free(e);
+            char what[160];
+            if (sig && sig->wit) snprintf(what, sizeof what, "parameter `%s`", sig->wit->params[i].name);
+            else if (sig && sig->core) snprintf(what, sizeof what, "parameter %zu", i + 1);
+            else snprintf(what, sizeof what, "argument %zu", i + 1);
+            e = arg_to_val(L, idx, i, sig, what, &args[i]);
+            if (!e) e = wf_error_new(WF_ERR_INTERNAL, "%s: converted only on the second try", what);
         }
         if (e) {
-            for (size_t j = 0; j < i; j++) wf_val_free(&args[j]);
+            for (size_t j = 0; j <= i; j++) wf_val_free(&args[j]);
             free(args);
             return e;
         }

@@ -92,14 +92,15 @@ static wf_error *check_target(const char *id)
 
 /* Look up id's signature and convert the arguments at first.. (top). On
  * error pushes (nil, err) and returns false. */
-static bool prepare_args(lua_State *L, const char *id, int first, wf_fn_sig *sig,
+static bool prepare_args(lua_State *L, const char *id, int first, wf_runtime_fn **fn, wf_fn_sig *sig,
                          wf_val **args, size_t *nargs)
 {
     wf_runtime *rt = runtime_of(L);
     wf_error *e = check_target(id);
     if (!e && !rt) e = wf_error_new(WF_ERR_INTERNAL, "funcs: no runtime in this state");
-    if (!e) e = wf_runtime_signature(rt, id, sig);
+    if (!e && !(*fn = wf_runtime_find(rt, id))) e = wf_error_new(WF_ERR_NOT_FOUND, "no function %s", id);
     if (!e) {
+        wf_runtime_fn_signature(*fn, sig);
         int n = lua_gettop(L) - first + 1;
         e = wf_lua_args(L, first, n, sig, args);
         *nargs = (size_t)n;
@@ -122,8 +123,28 @@ static void free_args(wf_val *args, size_t n)
  * call's values (ctx.set included) under the executor's with_context ones.
  * False (nothing to pass: the call's own context goes along) when neither
  * has any. */
+static bool table_empty(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx)) return true;
+    lua_pushnil(L);
+    if (!lua_next(L, idx)) return true;
+    lua_pop(L, 2);
+    return false;
+}
+
 static bool call_context(lua_State *L, int ex_idx, wf_val *out)
 {
+    /* The usual call passes nothing along: no table made for it. */
+    wf_lua_push_ctx_table(L);
+    bool none = table_empty(L, -1);
+    lua_pop(L, 1);
+    if (none && ex_idx) {
+        lua_getiuservalue(L, ex_idx, 1);
+        none = table_empty(L, -1);
+        lua_pop(L, 1);
+    }
+    if (none) return false;
     lua_newtable(L);
     int t = lua_gettop(L);
     wf_lua_push_ctx_table(L);
@@ -163,6 +184,7 @@ static bool retryable(const wf_error *e)
  * target's signature. */
 typedef struct pending {
     const char *id;
+    wf_runtime_fn *fn;
     wf_val context;
     bool has_context;
     wf_fn_sig sig;
@@ -176,7 +198,7 @@ static bool begin_call(lua_State *L, const executor *ex, int id_at, pending *pc)
     pc->id = luaL_checkstring(L, id_at);
     pc->context = (wf_val){0};
     pc->has_context = call_context(L, ex ? 1 : 0, &pc->context);
-    if (prepare_args(L, pc->id, id_at + 1, &pc->sig, &pc->args, &pc->nargs)) return true;
+    if (prepare_args(L, pc->id, id_at + 1, &pc->fn, &pc->sig, &pc->args, &pc->nargs)) return true;
     wf_val_free(&pc->context);
     return false;
 }
@@ -201,7 +223,7 @@ static int do_call(lua_State *L, const executor *ex, int id_at)
     wf_error *e = NULL;
     for (uint32_t attempt = 0;; attempt++) {
         wf_call_opts opts = call_opts(L, ex, &pc);
-        e = wf_runtime_call(runtime_of(L), pc.id, pc.args, pc.nargs, &result, &opts);
+        e = wf_runtime_call_fn(pc.fn, pc.args, pc.nargs, &result, &opts);
         if (!e || !ex || attempt >= ex->retries || !retryable(e) || wf_lua_should_stop(L)) break;
         wf_error_free(e);
         if (ex->retry_delay_ns > 0) wf_error_free(wf_sleep_until(wf_now_ns() + (uint64_t)ex->retry_delay_ns));

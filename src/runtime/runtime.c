@@ -142,12 +142,22 @@ static wf_error *not_found(const char *id)
     return wf_error_new(WF_ERR_NOT_FOUND, "no function %s", id);
 }
 
+wf_runtime_fn *wf_runtime_find(wf_runtime *rt, const char *id)
+{
+    return find(rt, id);
+}
+
+void wf_runtime_fn_signature(const wf_runtime_fn *f, wf_fn_sig *out)
+{
+    memset(out, 0, sizeof *out);
+    if (f->kind->signature) f->kind->signature(f->fn, out);
+}
+
 wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out)
 {
     rt_fn *f = find(rt, id);
     if (!f) return not_found(id);
-    memset(out, 0, sizeof *out);
-    if (f->kind->signature) f->kind->signature(f->fn, out);
+    wf_runtime_fn_signature(f, out);
     return NULL;
 }
 
@@ -504,10 +514,18 @@ void wf_call_future_free(wf_call_future *f)
 wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, size_t nargs,
                           wf_val *result, const wf_call_opts *opts)
 {
-    uint64_t start = wf_now_ns();
     memset(result, 0, sizeof *result);
     rt_fn *fn = find(rt, id);
     if (!fn) return not_found(id);
+    return wf_runtime_call_fn(fn, args, nargs, result, opts);
+}
+
+wf_error *wf_runtime_call_fn(wf_runtime_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
+                             const wf_call_opts *opts)
+{
+    uint64_t start = wf_now_ns();
+    memset(result, 0, sizeof *result);
+    const char *id = fn->id;
     uint64_t deadline = opts && opts->timeout_ms ? start + (uint64_t)opts->timeout_ms * 1000000u : 0;
     /* Inline: no copies, no job. */
     if (!fn->pool) {
@@ -519,7 +537,7 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
     }
 
     wf_call_future *f;
-    wf_error *err = wf_call_future_start(rt, id, args, nargs, opts, &f);
+    wf_error *err = wf_call_future_start(fn->rt, id, args, nargs, opts, &f);
     if (err) return err;
     if (wf_call_future_wait(f, -1)) {
         err = wf_call_future_take(f, result);

@@ -95,6 +95,12 @@ struct wf_metrics *wf_runtime_metrics(wf_runtime *rt);
 /* The signature of `id` for converters; NOT_FOUND when there is none. The
  * pointers stay valid as long as the runtime. */
 wf_error *wf_runtime_signature(wf_runtime *rt, const char *id, wf_fn_sig *out);
+/* The function `id` (NULL when there is none), for a caller that wants its
+ * signature and then calls it (Lua's funcs.call): one lookup instead of
+ * two. It stays valid as long as the runtime. */
+typedef struct rt_fn wf_runtime_fn;
+wf_runtime_fn *wf_runtime_find(wf_runtime *rt, const char *id);
+void wf_runtime_fn_signature(const wf_runtime_fn *fn, wf_fn_sig *out);
 
 /* ---- Calling -------------------------------------------------------------- */
 
@@ -125,6 +131,9 @@ typedef struct wf_call_opts {
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */
 wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, size_t nargs,
                           wf_val *result, const wf_call_opts *opts);
+/* The same, of a function found by wf_runtime_find. */
+wf_error *wf_runtime_call_fn(wf_runtime_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
+                             const wf_call_opts *opts);
 
 /* The async form (Lua's funcs.async). Start copies nothing it does not own:
  * args are deep-copied, so the caller may free them at once. On a saturated

@@ -66,6 +66,7 @@ typedef struct wasm_inst {
     wf_store *store;
     wf_instance *inst;
     wf_func *func;
+    wf_func *post;              /* its cabi_post_ function, or NULL */
     wf_wasi_ctx *ctx;           /* preview 1 enabled and imported, else NULL */
     wf_rt_outlog out;           /* guest stdout, stderr */
     bool slot;                  /* reset to the template and kept on release */
@@ -287,6 +288,7 @@ static wf_error *inst_new(wasm_fn *w, bool bare, wasm_inst **out)
             err = wf_error_new(WF_ERR_NOT_FOUND, "no exported function `%s`", w->method);
         else
             wi->func = x.of.func;
+        if (!err && w->wit) wi->post = wf_cabi_post_return(wi->inst, w->method);
     }
     if (err) {
         inst_free(wi);
@@ -395,7 +397,7 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
     wf_exec_set_stack_limit((size_t)w->limits.max_stack_kb * 1024);
     wf_error *err;
     if (w->wit) {
-        err = wf_cabi_call(wi->inst, wi->func, w->method, w->wit, args, nargs, result);
+        err = wf_cabi_call_post(wi->inst, wi->func, wi->post, w->method, w->wit, args, nargs, result);
     } else {
         err = call_core(w, wi->func, args, nargs, result);
     }

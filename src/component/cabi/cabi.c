@@ -90,11 +90,10 @@ static void append_types(wf_buf *b, const wf_flat *fl, const wf_valtype *vt, uin
     wf_buf_str(b, ")");
 }
 
-wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
+/* ft against sig's flattening (ps/np, rs/nr, from wf_cabi_core_sig). */
+static wf_error *check_flat_type(const wf_functype *ft, const wf_wit_func *sig, const wf_flat *ps,
+                                 uint32_t np, const wf_flat *rs, uint32_t nr)
 {
-    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
-    uint32_t np, nr;
-    wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
     bool ok = ft->nparams == np && ft->nresults == nr;
     for (uint32_t i = 0; ok && i < np; i++) ok = ft->params[i].kind == flat_valtype[ps[i]].kind;
     for (uint32_t i = 0; ok && i < nr; i++) ok = ft->results[i].kind == flat_valtype[rs[i]].kind;
@@ -111,6 +110,14 @@ wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
     wf_error *e = wf_error_new(WF_ERR_INVALID, "core function `%s` has type %s", sig->name, (char *)b.data);
     wf_buf_free(&b);
     return e;
+}
+
+wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
+{
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t np, nr;
+    wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
+    return check_flat_type(ft, sig, ps, np, rs, nr);
 }
 
 wf_value wf_cabi_to_value(wf_flat f, uint64_t raw)
@@ -216,11 +223,9 @@ wf_error *wf_cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uin
     return e;
 }
 
-/* cabi_post_<export>(core results) when the module exports it. */
-static wf_error *post_return(cabi_cx *cx, const char *export_name, const wf_value *res, uint32_t nres)
+wf_func *wf_cabi_post_return(wf_instance *inst, const char *export_name)
 {
     if (!export_name) return NULL;
-    /* On the stack when it fits: this runs for every call. */
     char small[128], *name = small;
     size_t el = strlen(export_name);
     if (el + sizeof "cabi_post_" <= sizeof small) {
@@ -230,35 +235,47 @@ static wf_error *post_return(cabi_cx *cx, const char *export_name, const wf_valu
         name = wf_xasprintf("cabi_post_%s", export_name);
     }
     wf_extern ex;
-    wf_error *e = NULL;
-    if (wf_instance_export(cx->inst, name, strlen(name), &ex) && ex.kind == WF_EXTERN_FUNC) {
-        const wf_functype *ft = wf_func_type(ex.of.func);
-        bool ok = ft->nparams == nres && ft->nresults == 0;
-        for (uint32_t i = 0; ok && i < nres; i++) ok = ft->params[i].kind == res[i].type.kind;
-        e = ok ? wf_func_call(ex.of.func, res, nres, NULL, 0)
-               : wf_error_new(WF_ERR_INVALID, "`%s` must take the function's core results and "
-                              "return nothing", name);
-        if (e && ok) e = wf_error_wrap(e, "%s", name);
-    }
+    bool found = wf_instance_export(inst, name, strlen(name), &ex) && ex.kind == WF_EXTERN_FUNC;
     if (name != small) free(name);
+    return found ? ex.of.func : NULL;
+}
+
+/* post(core results), post being the export's cabi_post_ function or NULL. */
+static wf_error *post_return(wf_func *post, const char *export_name, const wf_value *res, uint32_t nres)
+{
+    if (!post) return NULL;
+    const wf_functype *ft = wf_func_type(post);
+    bool ok = ft->nparams == nres && ft->nresults == 0;
+    for (uint32_t i = 0; ok && i < nres; i++) ok = ft->params[i].kind == res[i].type.kind;
+    wf_error *e = ok ? wf_func_call(post, res, nres, NULL, 0)
+                     : wf_error_new(WF_ERR_INVALID, "`cabi_post_%s` must take the function's core "
+                                    "results and return nothing", export_name);
+    if (e && ok) e = wf_error_wrap(e, "cabi_post_%s", export_name);
     return e;
 }
 
 wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
                        const wf_wit_func *sig, const wf_val *args, size_t nargs, wf_val *result)
 {
+    return wf_cabi_call_post(inst, fn, wf_cabi_post_return(inst, export_name), export_name, sig, args,
+                             nargs, result);
+}
+
+wf_error *wf_cabi_call_post(wf_instance *inst, wf_func *fn, wf_func *post, const char *export_name,
+                            const wf_wit_func *sig, const wf_val *args, size_t nargs, wf_val *result)
+{
     memset(result, 0, sizeof *result);
     if (nargs != sig->nparams)
         return wf_error_new(WF_ERR_INVALID, "`%s` takes %zu argument%s, got %zu", sig->name,
                             sig->nparams, sig->nparams == 1 ? "" : "s", nargs);
-    wf_error *e = wf_cabi_check_type(wf_func_type(fn), sig);
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t np, nr, nraw;
+    wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
+    wf_error *e = check_flat_type(wf_func_type(fn), sig, ps, np, rs, nr);
     if (e) return e;
     cabi_cx cx = { .inst = inst };
     for (size_t i = 0; !e && i < nargs; i++)
         e = wf_val_check(sig->params[i].type, &args[i], &(wf_val_conv){ .param = sig->params[i].name });
-    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
-    uint32_t np, nr, nraw;
-    wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
     uint32_t nflat = wf_cabi_count_flat(sig->params, sig->nparams);
     /* On the stack for the usual few parameters and results: this runs for every call. */
     uint64_t raw_small[WF_CABI_MAX_FLAT_PARAMS + 1] = {0};
@@ -280,7 +297,7 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
         e = wf_cabi_lift_values(&cx, sig->results, sig->nresults, WF_CABI_MAX_FLAT_RESULTS, rraw,
                              "result", vals);
     }
-    if (!e) e = post_return(&cx, export_name, core_res, nr);
+    if (!e) e = post_return(post, export_name, core_res, nr);
     if (!e) {
         if (sig->nresults == 1 && !sig->named_results) {
             *result = vals[0];

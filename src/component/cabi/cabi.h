@@ -34,6 +34,13 @@
 wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
                        const wf_wit_func *sig, const wf_val *args, size_t nargs,
                        wf_val *result);
+/* The same with the export's cabi_post_ function already found (by
+ * wf_cabi_post_return: NULL when the module has none), for a caller that
+ * calls the same export many times. */
+wf_func *wf_cabi_post_return(wf_instance *inst, const char *export_name);
+wf_error *wf_cabi_call_post(wf_instance *inst, wf_func *fn, wf_func *post, const char *export_name,
+                            const wf_wit_func *sig, const wf_val *args, size_t nargs,
+                            wf_val *result);
 
 /* Check at load time that a core function's type is the flattening of sig
  * (after spilling); WF_ERR_INVALID saying both types otherwise. */

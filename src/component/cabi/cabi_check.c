@@ -19,6 +19,15 @@
 static size_t frame(cabi_cx *cx, uint8_t kind, const char *s, size_t i)
 {
     size_t old = cx->frames.len;
+    if (!cx->frames.cap) {
+        cx->frames.data = cx->first;
+        cx->frames.cap = WF_COUNT(cx->first);
+    } else if (old == cx->frames.cap && cx->frames.data == cx->first) {
+        cabi_frame *heap = wf_xmalloc(2 * old * sizeof *heap);
+        memcpy(heap, cx->first, old * sizeof *heap);
+        cx->frames.data = heap;
+        cx->frames.cap = 2 * old;
+    }
     wf_vec_push(&cx->frames, ((cabi_frame){ kind, s, i }));
     return old;
 }
@@ -98,7 +107,9 @@ void wf_cabi_cx_init(cabi_cx *cx, const wf_cabi_opts *o, cabi_inst *ci)
 void wf_cabi_cx_fini(cabi_cx *cx)
 {
     wf_cabi_path_pop(cx, 0);
-    wf_vec_free(&cx->frames);
+    if (cx->frames.data != cx->first) free(cx->frames.data);
+    cx->frames.data = NULL;
+    cx->frames.len = cx->frames.cap = 0;
     wf_buf_free(&cx->path);
 }
 

@@ -149,7 +149,8 @@ typedef struct cabi_cx {
      * costs one copy. */
     bool bytes_as_string;
     size_t items;            /* wf_vals made while lifting */
-    WF_VEC(cabi_frame) frames;
+    WF_VEC(cabi_frame) frames;  /* in `first` until it outgrows it */
+    cabi_frame first[8];     /* a call's few levels need no allocation */
     wf_buf path;             /* the frames rendered, by wf_cabi_path */
 } cabi_cx;
 
