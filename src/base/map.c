@@ -20,14 +20,30 @@ struct wf_map_table {
 
 enum { FIRST_SLOTS = 16 };
 
-/* FNV-1a, then the high half folded into the low bits the mask keeps. Never
- * 0, which marks an empty slot. */
+/* Eight bytes a step (FNV-1a's byte a step was ~5 instructions a byte, and
+ * a served request looks up a few keys of 10-30 bytes), each step mixed
+ * by a multiply and a shift, the end by murmur3's finalizer so that the
+ * low bits the mask keeps depend on every byte. Never 0, which marks an
+ * empty slot. */
 static uint64_t hash_key(const void *key, size_t len)
 {
     const uint8_t *p = key;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 1099511628211ull;
-    h ^= h >> 32;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)len * 0xC2B2AE3D27D4EB4Full);
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    if (len) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < len; i++) w |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
     return h ? h : 1;
 }
 

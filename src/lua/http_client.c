@@ -190,6 +190,19 @@ static void encode_pairs(lua_State *L, int idx, wf_buf *b, const char *sep, bool
     free(pairs);
 }
 
+/* One part of a multipart body into b: head (the caller's, freed here:
+ * the boundary line, the part's headers, the blank line), then the string
+ * at the top of L's stack as its content. */
+static void add_part(wf_buf *b, char *head, lua_State *L)
+{
+    wf_buf_str(b, head);
+    free(head);
+    size_t n;
+    const char *v = lua_tolstring(L, -1, &n);
+    wf_buf_bytes(b, v, n);
+    wf_buf_str(b, "\r\n");
+}
+
 /* `files` (and `form` fields beside them) as a multipart/form-data body,
  * upstream's upload: each file {name, filename, content_type
  * (application/octet-stream), content}. Entries without a name or content
@@ -213,14 +226,8 @@ static bool multipart_body(lua_State *L, int idx, hc_opts *o)
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
-                char *head = wf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n", boundary,
-                                          lua_tostring(L, -2));
-                wf_buf_str(&b, head);
-                free(head);
-                size_t n;
-                const char *v = lua_tolstring(L, -1, &n);
-                wf_buf_bytes(&b, v, n);
-                wf_buf_str(&b, "\r\n");
+                add_part(&b, wf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n", boundary,
+                                          lua_tostring(L, -2)), L);
                 nparts++;
             }
             lua_pop(L, 1);
@@ -239,14 +246,8 @@ static bool multipart_body(lua_State *L, int idx, hc_opts *o)
         if (lua_type(L, -4) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
             const char *fname = lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "";
             const char *ct = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "application/octet-stream";
-            char *head = wf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                                      "Content-Type: %s\r\n\r\n", boundary, lua_tostring(L, -4), fname, ct);
-            wf_buf_str(&b, head);
-            free(head);
-            size_t n;
-            const char *v = lua_tolstring(L, -1, &n);
-            wf_buf_bytes(&b, v, n);
-            wf_buf_str(&b, "\r\n");
+            add_part(&b, wf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                                      "Content-Type: %s\r\n\r\n", boundary, lua_tostring(L, -4), fname, ct), L);
             nparts++;
         }
         lua_pop(L, 5);

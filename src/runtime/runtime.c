@@ -173,6 +173,16 @@ static wf_error *call_depth(const rt_fn *fn, uint32_t *depth)
                         fn->id, *depth, WF_RT_MAX_DEPTH, caller->fn->id);
 }
 
+/* What a call of fn must pass before anything runs: the depth limit, the
+ * kind's argument check. A call refused here is counted as ended. */
+static wf_error *admit(const rt_fn *fn, const wf_val *args, size_t nargs, uint64_t start, uint32_t *depth)
+{
+    wf_error *e = call_depth(fn, depth);
+    if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
+    if (e) wf_metrics_call_end(fn->metrics, e, start);
+    return e;
+}
+
 /* The context of the call running here (the chain's), or NULL. */
 static const wf_val *current_context(void)
 {
@@ -381,12 +391,8 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     rt_fn *fn = find(rt, id);
     if (!fn) return not_found(id);
     uint32_t depth;
-    wf_error *e = call_depth(fn, &depth);
-    if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
-    if (e) {
-        wf_metrics_call_end(fn->metrics, e, start);
-        return e;
-    }
+    wf_error *e = admit(fn, args, nargs, start, &depth);
+    if (e) return e;
     rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
         job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
@@ -524,12 +530,8 @@ wf_error *wf_runtime_call_fn(wf_runtime_fn *fn, const wf_val *args, size_t nargs
     /* Inline: no copies, no job. */
     if (!fn->pool) {
         uint32_t depth;
-        wf_error *e = call_depth(fn, &depth);
-        if (!e && fn->kind->check) e = fn->kind->check(fn->fn, args, nargs);
-        if (e) {
-            wf_metrics_call_end(fn->metrics, e, start);
-            return e;
-        }
+        wf_error *e = admit(fn, args, nargs, start, &depth);
+        if (e) return e;
         return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL,
                           opts ? opts->host : NULL, opts ? opts->stop : NULL);
     }

@@ -90,6 +90,20 @@ bool wf_p2_net_may_lookup(wf_p2_ctx *cx, const char *name);
  * its addresses). */
 void wf_p2_net_note_resolved(wf_p2_ctx *cx, const char *name, const wf_p2_sockaddr *a);
 
+/* A non-blocking socket of family af (type SOCK_STREAM or SOCK_DGRAM),
+ * IPv6-only when IPv6: an IPv4-mapped address is no way around an IPv4
+ * pattern of the policy. -1 with errno when there is none. */
+int wf_p2_net_socket(int af, int type, int protocol);
+/* The part of start-bind both protocols share, once the socket's state
+ * allows it: bind fd (of family af) to a, unless a is no local address of
+ * af (invalid-argument) or a fixed port the policy does not let this
+ * instance serve on (access-denied). true once bound; false with *result
+ * the error-code. */
+bool wf_p2_net_bind(wf_p2_ctx *cx, int fd, int af, const wf_p2_sockaddr *a, wf_val *result);
+/* local-address (remote false) or remote-address of fd, once the socket's
+ * state has one: *result ok(ip-socket-address) or the errno's error-code. */
+wf_error *wf_p2_net_address(int fd, bool remote, wf_val *result);
+
 /* Argument i as a borrowed network handle (the grant itself is the policy:
  * any live network works). */
 wf_error *wf_p2_net_arg_network(wf_p2_ctx *cx, const wf_val *args, size_t i);

@@ -238,6 +238,40 @@ wf_net_code wf_p2_net_check_remote(int af, const wf_p2_sockaddr *a)
     return WF_NET_UNKNOWN;
 }
 
+/* ---- What both protocols' sockets do -------------------------------------------- */
+
+int wf_p2_net_socket(int af, int type, int protocol)
+{
+    int fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+    if (fd >= 0 && af == AF_INET6) wf_p2_sockopt_set(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    return fd;
+}
+
+bool wf_p2_net_bind(wf_p2_ctx *cx, int fd, int af, const wf_p2_sockaddr *a, wf_val *result)
+{
+    wf_net_code refused = WF_NET_UNKNOWN;
+    if (wf_p2_net_check_local(af, a) != WF_NET_UNKNOWN) refused = WF_NET_INVALID_ARGUMENT;
+    else if (wf_p2_net_port(a) != 0 && !wf_p2_net_may_serve(cx, a)) refused = WF_NET_ACCESS_DENIED;
+    if (refused != WF_NET_UNKNOWN) {
+        wf_p2_net_fail(result, refused);
+        return false;
+    }
+    if (bind(fd, &a->u.sa, a->len)) {
+        wf_p2_net_fail_errno(result, errno);
+        return false;
+    }
+    return true;
+}
+
+wf_error *wf_p2_net_address(int fd, bool remote, wf_val *result)
+{
+    wf_p2_sockaddr a = { .len = sizeof a.u };
+    int r = remote ? getpeername(fd, &a.u.sa, &a.len) : getsockname(fd, &a.u.sa, &a.len);
+    if (r) return wf_p2_net_fail_errno(result, errno);
+    *result = wf_p2_ok(wf_p2_net_sockaddr_val(&a));
+    return NULL;
+}
+
 /* ---- Policy ------------------------------------------------------------------ */
 
 /* Names this instance resolved, with the addresses they gave. */

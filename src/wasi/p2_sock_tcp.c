@@ -228,11 +228,8 @@ static WF_P2_FN(create_tcp_socket)
     if ((e = wf_p2_nargs(type, nargs, 1)) || (e = wf_p2_cx(inst, &cx)) ||
         (e = wf_p2_net_arg_family(type, args, 0, &af)))
         return e;
-    int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    int fd = wf_p2_net_socket(af, SOCK_STREAM, IPPROTO_TCP);
     if (fd < 0) return wf_p2_net_fail_errno(result, errno);
-    /* IPv6 sockets are IPv6 only: an IPv4-mapped address is not a way
-     * around an IPv4 pattern of the policy */
-    if (af == AF_INET6) wf_p2_sockopt_set(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
     p2_tcp *t;
     new_socket(af, fd, TCP_UNBOUND, &t);
     wf_val h;
@@ -262,13 +259,10 @@ static WF_P2_FN(start_bind)
         (e = wf_p2_net_arg_sockaddr(type, &args[2], &a)))
         return e;
     if (t->st != TCP_UNBOUND) return wf_p2_net_fail(result, WF_NET_INVALID_STATE);
-    if (wf_p2_net_check_local(t->af, &a) != WF_NET_UNKNOWN) return wf_p2_net_fail(result, WF_NET_INVALID_ARGUMENT);
-    if (wf_p2_net_port(&a) != 0 && !wf_p2_net_may_serve(c.cx, &a))
-        return wf_p2_net_fail(result, WF_NET_ACCESS_DENIED);
     /* a listener's port is free again at once after it closes (TIME_WAIT
      * of its old connections does not hold it) */
     wf_p2_sockopt_set(t->sock->fd, SOL_SOCKET, SO_REUSEADDR, 1);
-    if (bind(t->sock->fd, &a.u.sa, a.len)) return wf_p2_net_fail_errno(result, errno);
+    if (!wf_p2_net_bind(c.cx, t->sock->fd, t->af, &a, result)) return NULL;
     t->st = TCP_BIND_STARTED;
     *result = wf_p2_ok_empty();
     return NULL;
@@ -407,11 +401,7 @@ static wf_error *address(wf_cinstance *inst, const wf_wit_func *type, const wf_v
     bool ok = remote ? t->st == TCP_CONNECTED
                      : t->st != TCP_UNBOUND && t->st != TCP_BIND_STARTED && t->st != TCP_CLOSED;
     if (!ok) return wf_p2_net_fail(result, WF_NET_INVALID_STATE);
-    wf_p2_sockaddr a = { .len = sizeof a.u };
-    int r = remote ? getpeername(t->sock->fd, &a.u.sa, &a.len) : getsockname(t->sock->fd, &a.u.sa, &a.len);
-    if (r) return wf_p2_net_fail_errno(result, errno);
-    *result = wf_p2_ok(wf_p2_net_sockaddr_val(&a));
-    return NULL;
+    return wf_p2_net_address(t->sock->fd, remote, result);
 }
 
 static WF_P2_FN(local_address) { (void)env; return address(inst, type, args, nargs, result, false); }

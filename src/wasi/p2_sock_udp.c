@@ -82,9 +82,8 @@ static WF_P2_FN(create_udp_socket)
     if ((e = wf_p2_nargs(type, nargs, 1)) || (e = wf_p2_cx(inst, &cx)) ||
         (e = wf_p2_net_arg_family(type, args, 0, &af)))
         return e;
-    int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+    int fd = wf_p2_net_socket(af, SOCK_DGRAM, IPPROTO_UDP);
     if (fd < 0) return wf_p2_net_fail_errno(result, errno);
-    if (af == AF_INET6) wf_p2_sockopt_set(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
     p2_udp *u = wf_xcalloc(1, sizeof *u);
     u->sock = wf_p2_sockfd_new(fd);
     u->af = af;
@@ -105,10 +104,7 @@ static WF_P2_FN(start_bind)
         (e = wf_p2_net_arg_sockaddr(type, &args[2], &a)))
         return e;
     if (u->st != UDP_UNBOUND) return wf_p2_net_fail(result, WF_NET_INVALID_STATE);
-    if (wf_p2_net_check_local(u->af, &a) != WF_NET_UNKNOWN) return wf_p2_net_fail(result, WF_NET_INVALID_ARGUMENT);
-    if (wf_p2_net_port(&a) != 0 && !wf_p2_net_may_serve(c.cx, &a))
-        return wf_p2_net_fail(result, WF_NET_ACCESS_DENIED);
-    if (bind(u->sock->fd, &a.u.sa, a.len)) return wf_p2_net_fail_errno(result, errno);
+    if (!wf_p2_net_bind(c.cx, u->sock->fd, u->af, &a, result)) return NULL;
     u->st = UDP_BIND_STARTED;
     *result = wf_p2_ok_empty();
     return NULL;
@@ -179,11 +175,7 @@ static wf_error *address(wf_cinstance *inst, const wf_wit_func *type, const wf_v
     wf_error *e = udp_begin(inst, type, args, nargs, 1, &c, &u);
     if (e) return e;
     if (remote ? !u->connected : u->st != UDP_BOUND) return wf_p2_net_fail(result, WF_NET_INVALID_STATE);
-    wf_p2_sockaddr a = { .len = sizeof a.u };
-    int r = remote ? getpeername(u->sock->fd, &a.u.sa, &a.len) : getsockname(u->sock->fd, &a.u.sa, &a.len);
-    if (r) return wf_p2_net_fail_errno(result, errno);
-    *result = wf_p2_ok(wf_p2_net_sockaddr_val(&a));
-    return NULL;
+    return wf_p2_net_address(u->sock->fd, remote, result);
 }
 
 static WF_P2_FN(local_address) { (void)env; return address(inst, type, args, nargs, result, false); }

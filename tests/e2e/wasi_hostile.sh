@@ -24,13 +24,7 @@ W=$ROOT/work          # the script's own files
 TMP=$ROOT/fs          # what the guest must not change
 mkdir -p "$W" "$TMP"
 
-if [ "$MODE" = adapted ]; then
-    clang --target=wasm32-wasi -O1 -DWF_ADAPTED -o "$W/hostile.core.wasm" "$HERE/wasi/hostile.c"
-    e2e_adapt "$W/hostile.core.wasm"
-    cp "$(e2e_component "$W/hostile.core.wasm")" "$W/hostile.wasm"
-else
-    clang --target=wasm32-wasi -O1 -o "$W/hostile.wasm" "$HERE/wasi/hostile.c"
-fi
+e2e_wasi_c "$HERE/wasi/hostile.c" "$W/hostile.wasm" "$MODE"
 
 # $TMP/outside.txt and $TMP/outlink are outside; $TMP/box is the writable
 # mount, $TMP/robox the read-only one.

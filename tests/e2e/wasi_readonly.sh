@@ -31,13 +31,7 @@ chmod 755 "$ROOT"
 P=$ROOT/proj          # the registry project; its fs/ is what the guest sees
 W=$ROOT/work          # the script's own files
 mkdir -p "$P/bin" "$W"
-if [ "$MODE" = adapted ]; then
-    clang --target=wasm32-wasi -O1 -DWF_ADAPTED -o "$W/readonly.core.wasm" "$HERE/wasi/readonly.c"
-    e2e_adapt "$W/readonly.core.wasm"
-    cp "$(e2e_component "$W/readonly.core.wasm")" "$P/bin/readonly.wasm"
-else
-    clang --target=wasm32-wasi -O1 -o "$P/bin/readonly.wasm" "$HERE/wasi/readonly.c"
-fi
+e2e_wasi_c "$HERE/wasi/readonly.c" "$P/bin/readonly.wasm" "$MODE"
 hash=$("$WASMFN" hash "$P/bin/readonly.wasm")
 # A component runs through its wasi:cli/run export with the WASI 0.2
 # packages it needs.

@@ -70,6 +70,9 @@ void wf_cvis_add(cphash *v, uint8_t sort, const wf_ctype *t, int depth)
     }
 }
 
+static bool decls_ok(cphash *local, const wf_cdecl *decls, size_t n, bool imports, int depth,
+                     uint8_t *bad_sort, bool *bad_import);
+
 /* Is t (the type of an import/export of `sort`) visible with the names in v?
  * On failure *bad_sort is the sort of the innermost failing declaration. */
 static bool ctype_ok(const cphash *v, uint8_t sort, const wf_ctype *t, int depth, uint8_t *bad_sort,
@@ -85,37 +88,15 @@ static bool ctype_ok(const cphash *v, uint8_t sort, const wf_ctype *t, int depth
     case WF_CTYPE_INSTANCE: {
         cphash local = { 0 };
         copy_set(&local, v);
-        for (size_t i = 0; ok && i < t->nexports; i++) {
-            const wf_cdecl *d = &t->exports[i];
-            if (!ctype_ok(&local, d->sort, d->type, depth + 1, bad_sort, bad_import)) {
-                ok = false;
-                break;
-            }
-            wf_cvis_add(&local, d->sort, d->type, 0);
-        }
+        ok = decls_ok(&local, t->exports, t->nexports, false, depth, bad_sort, bad_import);
         wf_cphash_free(&local);
         return ok;
     }
     case WF_CTYPE_COMPONENT: {
         cphash local = { 0 };
         copy_set(&local, v);
-        for (size_t i = 0; ok && i < t->nimports; i++) {
-            const wf_cdecl *d = &t->imports[i];
-            if (!ctype_ok(&local, d->sort, d->type, depth + 1, bad_sort, bad_import)) {
-                if (depth == 0) *bad_import = true;
-                ok = false;
-                break;
-            }
-            wf_cvis_add(&local, d->sort, d->type, 0);
-        }
-        for (size_t i = 0; ok && i < t->nexports; i++) {
-            const wf_cdecl *d = &t->exports[i];
-            if (!ctype_ok(&local, d->sort, d->type, depth + 1, bad_sort, bad_import)) {
-                ok = false;
-                break;
-            }
-            wf_cvis_add(&local, d->sort, d->type, 0);
-        }
+        ok = decls_ok(&local, t->imports, t->nimports, true, depth, bad_sort, bad_import) &&
+             decls_ok(&local, t->exports, t->nexports, false, depth, bad_sort, bad_import);
         wf_cphash_free(&local);
         return ok;
     }
@@ -124,6 +105,23 @@ static bool ctype_ok(const cphash *v, uint8_t sort, const wf_ctype *t, int depth
     }
     if (!ok) *bad_sort = sort;
     return ok;
+}
+
+/* The declarations decls[0..n) of an instance or component type (of
+ * depth), in order: each visible with the names local holds so far, then
+ * adding its own. A failing import of the outermost type sets *bad_import. */
+static bool decls_ok(cphash *local, const wf_cdecl *decls, size_t n, bool imports, int depth,
+                     uint8_t *bad_sort, bool *bad_import)
+{
+    for (size_t i = 0; i < n; i++) {
+        const wf_cdecl *d = &decls[i];
+        if (!ctype_ok(local, d->sort, d->type, depth + 1, bad_sort, bad_import)) {
+            if (imports && depth == 0) *bad_import = true;
+            return false;
+        }
+        wf_cvis_add(local, d->sort, d->type, 0);
+    }
+    return true;
 }
 
 bool wf_cvis_check(cctx *x, const cphash *v, const wf_cdecl *d, bool import, size_t at)

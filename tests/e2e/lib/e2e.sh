@@ -44,6 +44,11 @@
 #               by jco's preview 1 adapter (adapt/adapt.sh), cached in
 #               $E2E_BUILD/p2-components; e2e_component FILE.wasm prints
 #               the path of FILE's component
+#   e2e_wasi_c SRC.c OUT.wasm [adapted]
+#               the C program SRC.c built by clang --target=wasm32-wasi
+#               (-O1) into OUT.wasm: a preview 1 module, or with `adapted`
+#               (and -DWF_ADAPTED) the WASI 0.2 command component jco's
+#               adapter makes of it
 E2E_NAME=$(basename "$0" .sh)
 E2E_HERE=$(cd "$(dirname "$0")" && pwd)
 E2E_ROOT=$(cd "$E2E_HERE/../.." && pwd)
@@ -138,3 +143,13 @@ e2e_hdr() { grep -i "^$1:" "$T/head" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 . "$E2E_HERE/adapt/adapt.sh"
 e2e_adapt() { p2_adapt "$E2E_BUILD/p2-components" "$@" || fail "adapting failed"; }
 e2e_component() { p2_component "$E2E_BUILD/p2-components" "$1"; }
+e2e_wasi_c() {
+    if [ "${3:-}" = adapted ]; then
+        core=$T/$(basename "$2" .wasm).core.wasm
+        clang --target=wasm32-wasi -O1 -DWF_ADAPTED -o "$core" "$1" || fail "cannot build $1"
+        e2e_adapt "$core"
+        cp "$(e2e_component "$core")" "$2"
+    else
+        clang --target=wasm32-wasi -O1 -o "$2" "$1" || fail "cannot build $1"
+    fi
+}
