@@ -1,15 +1,17 @@
 /*
  * head_guard.c - request heads answered before h2o sees them
  * (head_guard.h): 431 for heads over the limit, 400 for heads whose body
- * framing is ambiguous.
+ * framing is ambiguous or that h2o's parser cannot read.
  *
  * The guard replaces the socket's read callback by its own, which looks
  * at what arrived (sock->input, where h2o keeps a request until it is
- * done) and then calls h2o's. h2o puts its own reader back after each
- * response (and reads a pipelined request at once with it): the server
- * attaches the guard again then, so only a pipelined oversized head
- * still gets h2o's 400, and only the first head of what arrived in one
- * read has its framing checked.
+ * done), reads a whole head with h2o's own parser, and then calls h2o's
+ * reader. h2o puts its own reader back after each response and parses a
+ * request already in the input at once, bypassing any read callback; so
+ * what follows a request h2o took is held out of the input
+ * (wf_http_head_guard_hold) until h2o waits for the next request, and
+ * then read through the guard (wf_http_head_guard_resume): every head of
+ * a pipeline is checked as the first of a read is.
  *
  * Framing (RFC 9112 6.3): h2o takes the first of several Content-Length
  * fields and Transfer-Encoding over Content-Length, silently. A proxy in
@@ -28,6 +30,7 @@
  * again but to be told of the end (an error), when it closes the socket;
  * h2o has no request on it, so nothing else writes there.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -69,6 +72,28 @@ static const char two_hosts[] = "HTTP/1.1 400 Bad Request\r\n"
                                 "\r\n"
                                 "more than one Host header\n";
 
+/* h2o's own request parser (picohttpparser, built into libh2o and
+ * exported by it; Debian installs no header for it). The guard reads each
+ * head with it, exactly as h2o will: its length and fields are h2o's, so a
+ * check cannot be passed by a head h2o reads another way. */
+struct phr_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+};
+int phr_parse_request(const char *buf, size_t len, const char **method, size_t *method_len, const char **path,
+                      size_t *path_len, int *minor_version, struct phr_header *headers, size_t *num_headers,
+                      size_t last_len);
+
+static const char unreadable[] = "HTTP/1.1 400 Bad Request\r\n"
+                                 "Content-Type: text/plain; charset=utf-8\r\n"
+                                 "Content-Length: 23\r\n"
+                                 "Connection: close\r\n"
+                                 "Server: wasmfn\r\n"
+                                 "\r\n"
+                                 "malformed request head\n";
+
 /* The end of the head at p[0..n) (past its blank line, CRLF or a bare LF
  * as h2o takes), or NULL when it has not all arrived. */
 static const char *head_end(const char *p, size_t n)
@@ -80,56 +105,71 @@ static const char *head_end(const char *p, size_t n)
     return NULL;
 }
 
-/* The 400 answer for a head p[0..end) that says two things at once, or
- * NULL: its body's framing (Content-Length values that differ, or
- * Content-Length beside Transfer-Encoding) or its host (RFC 9112 3.2: Host
- * more than once). */
-static const char *head_ambiguous(const char *p, const char *end)
+static bool named(const struct phr_header *h, const char *name, size_t len)
 {
-    const char *cl = NULL;
-    size_t cl_len = 0;
+    return h->name_len == len && !strncasecmp(h->name, name, len);
+}
+
+/* The 400 answer for a head whose fields (as h2o's parser read them) say
+ * two things at once, or NULL: its body's framing (Content-Length values
+ * that differ, or Content-Length beside Transfer-Encoding) or its host
+ * (RFC 9112 3.2: Host more than once). */
+static const char *head_ambiguous(const struct phr_header *hs, size_t n)
+{
+    const struct phr_header *cl = NULL;
     bool te = false;
     int hosts = 0;
-    const char *line = memchr(p, '\n', (size_t)(end - p));   /* past the request line */
-    for (line = line ? line + 1 : end; line < end;) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        if (!eol) break;
-        const char *colon = memchr(line, ':', (size_t)(eol - line));
-        if (colon) {
-            size_t nl = (size_t)(colon - line);
-            const char *v = colon + 1, *ve = eol;
-            while (v < ve && (*v == ' ' || *v == '\t')) v++;
-            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            if (nl == 14 && !strncasecmp(line, "content-length", 14)) {
-                if (cl && (cl_len != (size_t)(ve - v) || memcmp(cl, v, cl_len))) return ambiguous;
-                cl = v;
-                cl_len = (size_t)(ve - v);
-            } else if (nl == 17 && !strncasecmp(line, "transfer-encoding", 17)) {
-                te = true;
-            } else if (nl == 4 && !strncasecmp(line, "host", 4) && ++hosts > 1) {
-                return two_hosts;
-            }
+    for (size_t i = 0; i < n; i++) {
+        const struct phr_header *h = &hs[i];
+        if (!h->name) continue;   /* an obs-fold continuation line: on_req refuses it */
+        if (named(h, "content-length", 14)) {
+            if (cl && (cl->value_len != h->value_len || memcmp(cl->value, h->value, h->value_len))) return ambiguous;
+            cl = h;
+        } else if (named(h, "transfer-encoding", 17)) {
+            te = true;
+        } else if (named(h, "host", 4) && ++hosts > 1) {
+            return two_hosts;
         }
-        line = eol + 1;
     }
     return cl && te ? ambiguous : NULL;
 }
 
 /* The status the guard answers the head at the start of p[0..n) with, 0
  * when h2o may have it: 431 when too large (no end within the limit, or
- * more field lines than h2o's parser takes), 400 when ambiguous (*answer
- * says how). *head_len: where the head ends (0: not all arrived). */
+ * more field lines than h2o's parser takes), 400 when ambiguous or
+ * unreadable (*answer says how). *head_len: where the head ends (0: not
+ * all arrived, or h2o's to answer). */
 static int head_verdict(const wf_http_head_guard *g, const char *p, size_t n, size_t *head_len,
                         const char **answer)
 {
+    *head_len = 0;
     size_t scan = n < g->limit + 4 ? n : g->limit + 4;
     const char *end = head_end(p, scan);
-    *head_len = end ? (size_t)(end - p) : 0;
     if (!end) return n > g->limit ? 431 : 0;
     size_t lines = 0;
     for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         if (++lines > H2O_MAX_HEADERS + 2) return 431;   /* the request line and the blank line aside */
-    *answer = head_ambiguous(p, end);
+    struct phr_header hs[H2O_MAX_HEADERS];
+    size_t nh = H2O_MAX_HEADERS, ml, pl;
+    const char *m, *path;
+    int minor;
+    int r = phr_parse_request(p, n < H2O_MAX_REQLEN ? n : H2O_MAX_REQLEN, &m, &ml, &path, &pl, &minor, hs, &nh, 0);
+    if (r == -2) return n > g->limit ? 431 : 0;
+    if (r < 0) {
+        /* h2o's: an HTTP/2 connection preface (h2o switches to HTTP/2),
+         * and the few bytes of line ends some clients send after a body
+         * (h2o closes without an answer). */
+        static const char preface[] = "PRI * HTTP/2";
+        if (n >= sizeof preface - 1 && !memcmp(p, preface, sizeof preface - 1)) return 0;
+        size_t crlf = 0;
+        while (crlf < n && (p[crlf] == '\r' || p[crlf] == '\n')) crlf++;
+        if (n <= 4 && crlf == n) return 0;
+        *answer = unreadable;
+        return 400;
+    }
+    if ((size_t)r > g->limit) return 431;
+    *head_len = (size_t)r;
+    *answer = head_ambiguous(hs, nh);
     return *answer ? 400 : 0;
 }
 
@@ -150,6 +190,8 @@ static void trip(wf_http_head_guard *g, h2o_socket_t *sock, int status, const ch
     if (!answer) answer = status == 413 ? body_too_large : status == 400 ? ambiguous : too_large;
     size_t len = strlen(answer);
     g->tripped = true;
+    g->passed = false;
+    wf_http_head_guard_free(g);
     if (g->on_reject) {
         /* The request line, for the access log. */
         size_t n = sock->input->size < WF_HEAD_LOG_MAX ? sock->input->size : WF_HEAD_LOG_MAX;
@@ -179,6 +221,10 @@ static void guarded_read(h2o_socket_t *sock, const char *err)
         trip(g, sock, status, answer);
         return;
     }
+    if (head_len) {
+        g->passed = true;
+        g->head_len = head_len;
+    }
     sock->_cb.read = h1_read;
     h1_read(sock, err);
     /* h2o may have closed sock (its memory lives until the loop's next
@@ -191,8 +237,46 @@ void wf_http_head_guard_attach(h2o_socket_t *sock, wf_http_head_guard *g, size_t
 {
     if (!h1_read && sock->_cb.read != guarded_read) h1_read = sock->_cb.read;
     g->limit = limit < H2O_MAX_REQLEN - 1 ? limit : H2O_MAX_REQLEN - 1;
-    /* Bytes already in were seen by h2o's reader (a request pipelined
-     * behind the last one, parsed as that one ended): its head is h2o's. */
+    /* Bytes already in were seen by h2o's reader: its head is h2o's. */
     g->head_seen = sock->input->size != 0;
     if (h1_read && sock->_cb.read == h1_read) sock->_cb.read = guarded_read;
+}
+
+void wf_http_head_guard_hold(wf_http_head_guard *g, h2o_socket_t *sock, size_t end)
+{
+    if (end >= sock->input->size) return;
+    size_t n = sock->input->size - end;
+    char *held = realloc(g->held, g->held_len + n);
+    if (!held) abort();
+    /* Before what is held already (a request is taken from the front). */
+    memmove(held + n, held, g->held_len);
+    memcpy(held, sock->input->bytes + end, n);
+    g->held = held;
+    g->held_len += n;
+    sock->input->size = end;
+}
+
+void wf_http_head_guard_resume(h2o_socket_t *sock, wf_http_head_guard *g, size_t limit)
+{
+    wf_http_head_guard_attach(sock, g, limit);
+    if (!g->held_len || g->tripped) return;
+    if (sock->_cb.read != guarded_read) {
+        /* Not h2o's HTTP/1 reader waiting for a request: closing, or
+         * another protocol. What was held is nobody's. */
+        wf_http_head_guard_free(g);
+        return;
+    }
+    h2o_iovec_t room = h2o_buffer_reserve(&sock->input, g->held_len);
+    memcpy(room.base, g->held, g->held_len);
+    sock->input->size += g->held_len;
+    wf_http_head_guard_free(g);
+    g->head_seen = false;
+    guarded_read(sock, NULL);
+}
+
+void wf_http_head_guard_free(wf_http_head_guard *g)
+{
+    free(g->held);
+    g->held = NULL;
+    g->held_len = 0;
 }

@@ -88,7 +88,11 @@ typedef struct svc_logger {
  * h2o's req_timeout stays as a backstop at the larger of the two. */
 typedef struct conn_track {
     wf_http_head_guard guard;      /* first: the guard finds itself in sock->on_close.data */
-    h2o_linklist_t rearm;          /* srv->rearm: the guard goes back on after the loop's round */
+    /* A request ended and the connection stays: the guard goes back in
+     * front of h2o's reader, and gives it what was pipelined behind
+     * (wf_http_head_guard_resume), from the loop's zero timer, once h2o
+     * waits for the next request. */
+    h2o_timeout_entry_t resume;
     wf_http_service *svc;
     h2o_socket_t *sock;            /* NULL once h2o closed it */
     h2o_linklist_t link;           /* svc->conns */
@@ -135,7 +139,6 @@ struct wf_http_server {
     bool draining;
     uint64_t drain_deadline_ns;
     h2o_linklist_t live;                    /* every h2x alive (loop thread) */
-    h2o_linklist_t rearm;                   /* conn_track whose request ended (loop thread) */
     wf_http_server *retired_next;           /* wf_http_server_free's list */
     size_t nlive;
     bool inline_handlers;                   /* handlers start on the loop (wf_sched_run_here) */
@@ -376,6 +379,11 @@ static void pump(h2x *hx, bool from_msg)
              * not give us. */
             if (x->status < 200 || x->status == 204 || x->status == 304) content_length = SIZE_MAX;
             req->res.content_length = content_length;
+            /* HTTP/1.0 has no chunks: a body of unknown length ends with
+             * the connection, and the head must say so (h2o would answer
+             * a keep-alive request "keep-alive" and then keep it open). */
+            if (content_length == SIZE_MAX && req->version < 0x101 && !hx->head_only)
+                req->http1_is_persistent = 0;
             if (content_length == SIZE_MAX && req->version == 0x101 && x->status >= 200 && x->status != 204 &&
                 x->status != 304 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
                 hx->own_chunks = true;
@@ -705,6 +713,18 @@ static void own_head(h2o_req_t *req)
 #undef OWN
 }
 
+/* Where the HTTP/1 request h2o just handed over ends in its socket's
+ * input: past the body h2o read (its entity points into the input: a
+ * chunked one decoded in place, with what follows right behind), else past
+ * the head (h2o's parser's length of it, which the guard kept). */
+static size_t request_end(h2o_req_t *req, conn_track *ct)
+{
+    const h2o_buffer_t *in = ct->sock->input;
+    if (req->entity.base && req->entity.base >= in->bytes && req->entity.base + req->entity.len <= in->bytes + in->size)
+        return (size_t)(req->entity.base + req->entity.len - in->bytes);
+    return ct->guard.head_len;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
@@ -723,6 +743,21 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         ct->next_body_set = false;
         own_head(req);
         req->http1_is_persistent = 0;
+    }
+    if (ct && req->version < 0x200) {
+        /* Every HTTP/1 head h2o takes was read by the guard first: what
+         * follows the request is held from h2o (the guard gives it back
+         * when h2o waits for the next one), so that a pipelined head is
+         * never parsed by h2o unchecked. A body the loop reads is held
+         * behind at its end (body_done). */
+        bool checked = ct->guard.passed;
+        ct->guard.passed = false;
+        if (ct->sock && !own_body) wf_http_head_guard_hold(&ct->guard, ct->sock, request_end(req, ct));
+        if (!checked) {
+            req->http1_is_persistent = 0;
+            send_plain_error(req, 400, "Bad Request", "request head not checked\n", false);
+            return 0;
+        }
     }
     bool folded;
     if (head_bytes(req, &folded) > svc->cfg.max_header_bytes) {
@@ -755,6 +790,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
      * (NO_HOST): RFC 9112 3.2 has an HTTP/1.1 server answer 400. */
     bool no_host = h2o_memis(req->authority.base, req->authority.len, H2O_STRLIT(NO_HOST));
     if (no_host && req->version == 0x101) {
+        req->http1_is_persistent = 0;
         send_plain_error(req, 400, "Bad Request", "no Host header\n", false);
         return 0;
     }
@@ -944,6 +980,12 @@ static void no_handler(h2x *hx, int status, const char *reason, const char *body
 static void body_done(h2x *hx)
 {
     wf_http_exchange *x = &hx->x;
+    pthread_mutex_lock(&x->mu);
+    bool whole = x->body_ended && !x->body_fail;
+    pthread_mutex_unlock(&x->mu);
+    /* What follows a whole body (a pipelined request) waits for h2o to be
+     * done with this one (wf_http_head_guard_resume reads it then). */
+    if (whole && hx->ct && hx->ct->sock) wf_http_head_guard_hold(&hx->ct->guard, hx->ct->sock, hx->head_len);
     hx->body_active = false;
     if (hx->ct && hx->ct->body_hx == hx) hx->ct->body_hx = NULL;
     hx->ct = NULL;
@@ -1153,8 +1195,22 @@ static void conn_track_free_if_done(conn_track *ct)
 {
     if (ct->sock || ct->inflight) return;
     h2o_linklist_unlink(&ct->link);
-    if (h2o_linklist_is_linked(&ct->rearm)) h2o_linklist_unlink(&ct->rearm);
+    if (h2o_timeout_is_linked(&ct->resume)) h2o_timeout_unlink(&ct->resume);
+    wf_http_head_guard_free(&ct->guard);
     free(ct);
+}
+
+static void on_conn_resume(h2o_timeout_entry_t *e)
+{
+    conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, resume, e);
+    ct->next_body_set = false;
+    if (!ct->sock || ct->inflight) return;
+    /* Bytes of the next request are in already: until it is whole, its
+     * time is timeouts.read's, not idling (the sweep; a request taken
+     * now resets it at its end). */
+    if (ct->guard.held_len) ct->arriving_ns = wf_now_ns();
+    /* Last: ct may be gone after it (the next request may end the connection). */
+    wf_http_head_guard_resume(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
 }
 
 static void on_conn_close(void *data)
@@ -1168,10 +1224,11 @@ static void on_conn_close(void *data)
 static void on_conn_req_dispose(void *p)
 {
     conn_track *ct = *(conn_track **)p;
-    /* h2o puts its own request reader back once the response is out:
-     * the head guard goes in front of it again after this loop round. */
-    if (ct->sock && !ct->h2 && !h2o_linklist_is_linked(&ct->rearm))
-        h2o_linklist_insert(&ct->svc->srv->rearm, &ct->rearm);
+    /* h2o puts its own request reader back once the response is out
+     * (right after this, when the connection stays): the head guard goes
+     * in front of it again from the loop's zero timer, which runs after. */
+    if (ct->sock && !ct->h2 && !h2o_timeout_is_linked(&ct->resume))
+        h2o_timeout_link(ct->svc->srv->loop, &ct->svc->ctx.zero_timeout, &ct->resume);
     if (!--ct->inflight) {
         ct->since_ns = wf_now_ns();
         ct->arriving_ns = 0;
@@ -1244,6 +1301,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         sock->on_close.data = ct;
         ct->guard.on_head = on_head;
         ct->guard.on_reject = on_guard_reject;
+        ct->resume.cb = on_conn_resume;
         h2o_accept(&svc->actx, sock);
         wf_http_head_guard_attach(sock, &ct->guard, svc->cfg.max_header_bytes);
     }
@@ -1321,7 +1379,6 @@ wf_error *wf_http_server_new(const wf_http_server_config *cfg, wf_http_server **
     pthread_mutex_init(&s->home_mu, NULL);
     h2o_multithread_register_receiver(s->queue, &s->homes, on_home_messages);
     h2o_linklist_init_anchor(&s->live);
-    h2o_linklist_init_anchor(&s->rearm);
     *out = s;
     return NULL;
 }
@@ -1442,12 +1499,6 @@ static void *loop_main(void *arg)
     uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
         h2o_evloop_run(s->loop, 100);
-        while (!h2o_linklist_is_empty(&s->rearm)) {
-            conn_track *ct = H2O_STRUCT_FROM_MEMBER(conn_track, rearm, s->rearm.next);
-            h2o_linklist_unlink(&ct->rearm);
-            ct->next_body_set = false;
-            if (ct->sock) wf_http_head_guard_attach(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
-        }
         uint64_t now = wf_now_ns();
         if (now - swept >= 200000000u) {
             swept = now;

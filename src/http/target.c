@@ -10,7 +10,8 @@
  * cut a file name short.) Only escapes of unreserved characters are decoded
  * (RFC 3986 §6.2.2.2: /p%69ng is /ping, %2e%2e is ..), then "." and ".."
  * segments are removed (§5.2.4), never climbing above the root. %00 has no
- * place in a path and is refused.
+ * place in a path and is refused, and neither has a "#fragment" in a
+ * request-target.
  */
 #include <ctype.h>
 #include <string.h>
@@ -60,6 +61,8 @@ int wf_http_target_path(const char *target, size_t n, char **out, size_t *out_le
 {
     *out = NULL;
     *out_len = 0;
+    /* A fragment is the client's own (RFC 9112 3.2: never sent). */
+    if (memchr(target, '#', n)) return 400;
     const char *q = memchr(target, '?', n);
     if (q) n = (size_t)(q - target);
     const char *p = target;

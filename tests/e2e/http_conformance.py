@@ -157,10 +157,45 @@ check("multipart: a body cut short -> the error", b'{"error":"malformed multipar
 bad = curl("--data", "x=1", "http://%s:%d/api/upload" % (HOST, PORT))
 check("multipart: not multipart -> the error", b'{"error":"request Content-Type isn\'t multipart/form-data"}', bad)
 
+# ---- streamed responses and keep-alive -----------------------------------------
+# Two streamed (chunked) Lua responses, then a plain one, on one connection:
+# each ends with its last chunk and the connection stays.
+s = connect(HOST, PORT)
+got = []
+for path in (b"/api/streamed?m=chunked", b"/api/streamed?m=sse", b"/api/ping"):
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+        if data.endswith(b"\r\n0\r\n\r\n") or (path == b"/api/ping" and b"\r\n\r\n" in data):
+            break
+    head = data.split(b"\r\n\r\n", 1)[0].lower()
+    got.append((data.split(b" ", 2)[1], b"connection: keep-alive" in head,
+                b"transfer-encoding: chunked" in head, data.endswith(b"\r\n0\r\n\r\n")))
+s.close()
+check("two streamed responses and a plain one on one connection, kept alive",
+      [(b"200", True, True, True), (b"200", True, True, True), (b"204", True, False, False)], got)
+# HTTP/1.0 has no chunks: a streamed body ends with the connection, and
+# the head says so even when the client asked for keep-alive.
+s = connect(HOST, PORT)
+s.sendall(b"GET /api/streamed?m=chunked HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+data = read_all(s)
+s.close()
+head, _, body = data.partition(b"\r\n\r\n")
+check("HTTP/1.0 keep-alive, streamed response: Connection: close, the body up to the close",
+      (True, b"one\ntwo\n"), (b"connection: close" in head.lower(), body))
+
 # ---- request-targets ------------------------------------------------------------
 check("absolute-form is routed by its path", 204, status(b"http://x/api/ping?a=1"))
 check("absolute-form, https scheme", 204, status(b"https://x:8443/api/ping"))
 check("target not starting with / -> 400", 400, status(b"api/ping"))
+check("a #fragment in the target -> 400 (RFC 9112: none is sent)", 400, status(b"/api/ping#top"))
+check("a #fragment after a query -> 400", 400, status(b"/api/ping?a=1#top"))
+check("a #fragment in absolute-form -> 400", 400, status(b"http://x/api/ping#top"))
+check("an escaped %23 is no fragment", 204, status(b"/api/ping?a=%23"))
 e = echo(b"/api/echo/a%2Fb/c%20d/e%2Ff?q=%41")
 check("%2F stays inside a {param}", "a/b", e["params"]["id"] if isinstance(e, dict) else e)
 check("{rest...} decoded once, slashes kept", "c d/e/f", e["params"]["rest"] if isinstance(e, dict) else e)

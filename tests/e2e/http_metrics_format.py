@@ -5,7 +5,8 @@ python3-prometheus-client), as a Prometheus server would scrape it after
 http_metrics_format.sh's requests: the text parses; every family has a
 type; histograms have cumulative buckets ending in +Inf equal to their
 _count; counters are whole and never negative; and the figures are the
-requests made (2 greets, 1 trap, 1 unknown route). Prints ok/FAIL lines;
+requests made (2 greets, 1 trap, 2 unknown routes, and what the server
+refused before routing: a 431, a 413, three 400s). Prints ok/FAIL lines;
 exits 1 on a failure."""
 import sys
 import urllib.request
@@ -73,6 +74,11 @@ check("greet endpoint: two 200s", 2.0,
 check("crash endpoint: one 500", 1.0,
       value("wasmfn_http_requests", "_total", endpoint="app:crash_endpoint", status="500"))
 check("unknown route: a 404", True, value("wasmfn_http_requests", "_total", status="404") >= 1.0)
+check("refused before routing: the 431, counted", 1.0,
+      value("wasmfn_http_requests", "_total", endpoint="(no route)", status="431"))
+check("... the 413", 1.0, value("wasmfn_http_requests", "_total", endpoint="(no route)", status="413"))
+check("... the three 400s (differing Content-Length, alone and pipelined; a head that does not parse)", 3.0,
+      value("wasmfn_http_requests", "_total", endpoint="(no route)", status="400"))
 check("greet latency observed twice", 2.0,
       value("wasmfn_function_duration_seconds", "_count", function="app:greet"))
 finish()
