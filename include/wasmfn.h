@@ -105,6 +105,9 @@ typedef struct wf_functype {
     uint32_t nparams, nresults;
     const wf_valtype *params;
     const wf_valtype *results;
+    /* Engine slots the params and results take (a v128 takes two): the
+     * layout of the slots wf_exec_call and host functions see. */
+    uint32_t param_slots, result_slots;
 } wf_functype;
 
 const wf_functype *wf_functype_get(const wf_valtype *params, uint32_t nparams,

@@ -56,7 +56,7 @@ const char *wf_wast_kind_word(wf_error_kind k);
 
 /* Parse a constant as an argument: (i32.const 1), (f32.const nan:0x1),
  * (ref.null func), (ref.extern 3), ... Fails with WF_ERR_MALFORMED on a bad
- * literal and WF_ERR_UNSUPPORTED on out-of-scope values (v128, GC refs).
+ * literal and WF_ERR_UNSUPPORTED on out-of-scope values (GC refs).
  * extern_ref maps N of (ref.extern N) to a stable host pointer. */
 typedef void *(*wast_extern_ref_fn)(void *ctx, uint32_t n);
 wf_error *wf_wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *ctx,
@@ -70,11 +70,16 @@ typedef enum wast_expect_kind {
     WAST_EXP_REF_EXTERN,    /* non-null extern; `ref` when has_ref */
     WAST_EXP_REF_FUNC,      /* any non-null funcref */
     WAST_EXP_EITHER,        /* one of alts */
+    WAST_EXP_V128_LANES,    /* a v128 of float lanes (lane_bits wide), some NaN patterns */
 } wast_expect_kind;
 
 typedef struct wast_expect {
     wast_expect_kind kind;
     wf_value value;
+    /* WAST_EXP_V128_LANES: per lane 0 (exactly value's bits), 1
+     * (nan:canonical) or 2 (nan:arithmetic) */
+    uint8_t lane_bits;
+    uint8_t lane_pat[4];
     bool any_heap;
     bool has_ref;
     struct wast_expect *alts;   /* WAST_EXP_EITHER; owned */

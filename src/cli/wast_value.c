@@ -140,6 +140,51 @@ static bool is_out_of_scope(const char *h, size_t hl)
            head_eq(h, hl, "ref") || head_eq(h, hl, "ref.none");
 }
 
+/* (v128.const SHAPE lane...): the 16 bytes in out; with pat (expected
+ * results), float lanes may be nan:canonical / nan:arithmetic, noted in
+ * pat[lane] (1 / 2) and *lane_bits. */
+static wf_error *parse_v128(const wast_node *n, wf_value *out, uint8_t *pat, uint8_t *lane_bits)
+{
+    static const struct { const char *name; unsigned lanes, bits; bool fl; } shapes[] = {
+        { "i8x16", 16, 8, false }, { "i16x8", 8, 16, false }, { "i32x4", 4, 32, false },
+        { "i64x2", 2, 64, false }, { "f32x4", 4, 32, true },  { "f64x2", 2, 64, true },
+    };
+    memset(out, 0, sizeof *out);
+    out->type = (wf_valtype){ WF_V128, 0, 0, 0 };
+    int s = -1;
+    for (int k = 0; k < 6 && n->nitems >= 2; k++)
+        if (wf_wast_is_atom(n->items[1], shapes[k].name)) s = k;
+    if (s < 0 || n->nitems != 2 + shapes[s].lanes) return bad_at(n, "bad v128 constant");
+    unsigned bits = shapes[s].bits;
+    if (lane_bits) *lane_bits = shapes[s].fl ? (uint8_t)bits : 0;
+    for (unsigned k = 0; k < shapes[s].lanes; k++) {
+        const wast_node *a = n->items[2 + k];
+        uint64_t v = 0;
+        if (a->kind != WAST_ATOM) return bad_at(a, "bad v128 lane");
+        if (shapes[s].fl && pat &&
+            (wf_wast_is_atom(a, "nan:canonical") || wf_wast_is_atom(a, "nan:arithmetic"))) {
+            pat[k] = wf_wast_is_atom(a, "nan:canonical") ? 1 : 2;
+            continue;
+        }
+        bool ok;
+        if (shapes[s].fl && bits == 32) {
+            uint32_t f;
+            ok = wf_wast_parse_f32(a->start, a->len, &f);
+            v = f;
+        } else if (shapes[s].fl) {
+            ok = wf_wast_parse_f64(a->start, a->len, &v);
+        } else {
+            ok = wf_wat_num_i64(a->start, a->len, &v);
+            if (ok && bits < 64)
+                ok = a->start[0] == '-' ? (int64_t)v >= -((int64_t)1 << (bits - 1))
+                                        : v < ((uint64_t)1 << bits);
+        }
+        if (!ok) return bad_at(a, "bad v128 lane");
+        for (unsigned b = 0; b < bits / 8; b++) out->of.v128[k * bits / 8 + b] = (uint8_t)(v >> (8 * b));
+    }
+    return NULL;
+}
+
 static bool parse_u32(const wast_node *a, uint32_t *out)
 {
     uint64_t v;
@@ -160,6 +205,7 @@ wf_error *wf_wast_parse_const(const wast_node *n, wast_extern_ref_fn ext, void *
         int special;
         return parse_number_const(n, h, hl, false, &special, out);
     }
+    if (head_eq(h, hl, "v128.const")) return parse_v128(n, out, NULL, NULL);
     if (head_eq(h, hl, "ref.null")) {
         wf_heaptype heap;
         if (n->nitems != 2 || !heap_by_name(n->items[1], &heap))
@@ -205,6 +251,14 @@ wf_error *wf_wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void 
         if (e) return e;
         out->kind = special == 1 ? WAST_EXP_NAN_CANON
                     : special == 2 ? WAST_EXP_NAN_ARITH : WAST_EXP_VALUE;
+        return NULL;
+    }
+    if (head_eq(h, hl, "v128.const")) {
+        wf_error *e = parse_v128(n, &out->value, out->lane_pat, &out->lane_bits);
+        if (e) return e;
+        out->kind = WAST_EXP_VALUE;
+        for (int k = 0; k < 4; k++)
+            if (out->lane_pat[k]) out->kind = WAST_EXP_V128_LANES;
         return NULL;
     }
     if (head_eq(h, hl, "ref.null")) {
@@ -270,8 +324,24 @@ bool wf_wast_expect_match(const wast_expect *e, const wf_value *v)
         case WF_I64: return v->of.i64 == e->value.of.i64;
         case WF_F32: return v->of.f32_bits == e->value.of.f32_bits;
         case WF_F64: return v->of.f64_bits == e->value.of.f64_bits;
+        case WF_V128: return !memcmp(v->of.v128, e->value.of.v128, 16);
         default: return false;
         }
+    case WAST_EXP_V128_LANES:
+        if (v->type.kind != WF_V128) return false;
+        for (unsigned k = 0, w = e->lane_bits / 8; k < 16 / w; k++) {
+            const uint8_t *got = v->of.v128 + k * w, *want = e->value.of.v128 + k * w;
+            uint64_t b = 0;
+            memcpy(&b, got, w);
+            if (e->lane_pat[k] == 0 && memcmp(got, want, w)) return false;
+            if (w == 4 && e->lane_pat[k] == 1 && ((uint32_t)b & 0x7fffffffu) != 0x7fc00000u) return false;
+            if (w == 4 && e->lane_pat[k] == 2 && !(is_nan32((uint32_t)b) && (b & 0x00400000u))) return false;
+            if (w == 8 && e->lane_pat[k] == 1 && (b & 0x7fffffffffffffffull) != 0x7ff8000000000000ull)
+                return false;
+            if (w == 8 && e->lane_pat[k] == 2 && !(is_nan64(b) && (b & 0x0008000000000000ull)))
+                return false;
+        }
+        return true;
     case WAST_EXP_NAN_CANON:
         if (v->type.kind != t->kind) return false;
         if (t->kind == WF_F32) return (v->of.f32_bits & 0x7fffffffu) == 0x7fc00000u;
@@ -348,7 +418,11 @@ char *wf_wast_value_str(const wf_value *v)
         if (heap_top(v->type.heap) == WF_HEAP_EXTERN) return wf_xstrdup("(ref.extern)");
         if (heap_top(v->type.heap) == WF_HEAP_FUNC) return wf_xstrdup("(ref.func)");
         return wf_xasprintf("(ref %s)", heap_name(v->type.heap));
-    default: return wf_xstrdup("(v128)");
+    default: {
+        uint32_t l[4];
+        memcpy(l, v->of.v128, 16);
+        return wf_xasprintf("(v128.const i32x4 0x%08x 0x%08x 0x%08x 0x%08x)", l[0], l[1], l[2], l[3]);
+    }
     }
 }
 
@@ -364,6 +438,23 @@ char *wf_wast_expect_str(const wast_expect *e)
         return wf_xasprintf("(ref.null %s)", heap_name(e->value.type.heap));
     case WAST_EXP_REF_EXTERN: return wf_xstrdup("(ref.extern)");
     case WAST_EXP_REF_FUNC: return wf_xstrdup("(ref.func)");
+    case WAST_EXP_V128_LANES: {
+        char *acc = wf_xasprintf("(v128.const %s", e->lane_bits == 32 ? "f32x4" : "f64x2");
+        for (unsigned k = 0, w = e->lane_bits / 8; k < 16 / w; k++) {
+            uint64_t b = 0;
+            memcpy(&b, e->value.of.v128 + k * w, w);
+            char *lane = e->lane_pat[k] == 1 ? wf_xstrdup("nan:canonical")
+                         : e->lane_pat[k] == 2 ? wf_xstrdup("nan:arithmetic")
+                         : w == 4 ? wf_wast_f32_str((uint32_t)b) : wf_wast_f64_str(b);
+            char *n = wf_xasprintf("%s %s", acc, lane);
+            free(lane);
+            free(acc);
+            acc = n;
+        }
+        char *n = wf_xasprintf("%s)", acc);
+        free(acc);
+        return n;
+    }
     case WAST_EXP_EITHER: {
         char *acc = wf_xstrdup("(either");
         for (size_t i = 0; i < e->nalts; i++) {

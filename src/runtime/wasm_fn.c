@@ -46,6 +46,7 @@ typedef struct wasm_fn {
     const wf_module *module;
     char *method;
     const wf_wit_func *wit;
+    wf_cabi_plan plan;          /* wit's flattening, checked against core */
     const wf_functype *core;
     wf_wasm_limits limits;
     bool p1;                    /* the module imports wasi_snapshot_preview1 */
@@ -397,7 +398,8 @@ static wf_error *wasm_call(void *fn, void *inst, const wf_val *args, size_t narg
     wf_exec_set_stack_limit((size_t)w->limits.max_stack_kb * 1024);
     wf_error *err;
     if (w->wit) {
-        err = wf_cabi_call_post(wi->inst, wi->func, wi->post, w->method, w->wit, args, nargs, result);
+        err = wf_cabi_call_post(wi->inst, wi->func, wi->post, &w->plan, w->method, w->wit, args, nargs,
+                                result);
     } else {
         err = call_core(w, wi->func, args, nargs, result);
     }
@@ -508,8 +510,9 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
         return wf_error_new(WF_ERR_NOT_FOUND, "%s: the module exports no function `%s`", id,
                             cfg->method);
     const wf_functype *ft = module->funcs[ex->index].type;
+    wf_cabi_plan plan = {0};
     if (cfg->wit) {
-        wf_error *e = wf_cabi_check_type(ft, cfg->wit);
+        wf_error *e = wf_cabi_plan_make(ft, cfg->wit, &plan);
         if (e) return wf_error_wrap(e, "%s: method `%s` does not match its `wit`", id, cfg->method);
     }
     wf_error *ie = wf_wasm_check_imports(module);
@@ -519,6 +522,7 @@ wf_error *wf_runtime_add_wasm(wf_runtime *rt, const char *id, const wf_module *m
     w->module = module;
     w->method = wf_xstrdup(cfg->method);
     w->wit = cfg->wit;
+    w->plan = plan;
     w->core = ft;
     w->limits = cfg->limits;
     w->rt = rt;

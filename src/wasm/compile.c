@@ -58,23 +58,27 @@ static const uint16_t g_iop_of[WF_OP_COUNT_] = {
 
 static int16_t g_byte_op[256];  /* one-byte opcode -> wf_opcode, -1 when none */
 static int16_t g_fc_op[32];     /* 0xFC subopcode -> wf_opcode */
+static int16_t g_fd_op[256];    /* 0xFD subopcode -> wf_opcode */
 static bool g_tables_ready;
 
 static void init_tables(void)
 {
     if (__atomic_load_n(&g_tables_ready, __ATOMIC_ACQUIRE)) return;
-    static int16_t b[256], fc[32];
-    for (int i = 0; i < 256; i++) b[i] = -1;
+    static int16_t b[256], fc[32], fd[256];
+    for (int i = 0; i < 256; i++) b[i] = fd[i] = -1;
     for (int i = 0; i < 32; i++) fc[i] = -1;
     for (int i = 0; i < WF_OP_COUNT_; i++) {
         if (g_ops[i].prefix == 0) {
             if (b[g_ops[i].code] < 0) b[g_ops[i].code] = (int16_t)i;
         } else if (g_ops[i].prefix == 0xFC && g_ops[i].code < 32) {
             fc[g_ops[i].code] = (int16_t)i;
+        } else if (g_ops[i].prefix == 0xFD && g_ops[i].code < 256) {
+            fd[g_ops[i].code] = (int16_t)i;
         }
     }
     memcpy(g_byte_op, b, sizeof b);
     memcpy(g_fc_op, fc, sizeof fc);
+    memcpy(g_fd_op, fd, sizeof fd);
     __atomic_store_n(&g_tables_ready, true, __ATOMIC_RELEASE);
 }
 
@@ -103,10 +107,34 @@ void wf_cc_emit_move(cc *c, uint32_t dst, uint32_t src)
     emit(c, src);
 }
 
+void wf_cc_move_typed(cc *c, wf_valtype t, uint32_t dst, uint32_t src)
+{
+    if (t.kind != WF_V128) {
+        wf_cc_emit_move(c, dst, src);
+    } else if (dst < src) {
+        wf_cc_emit_move(c, dst, src);
+        wf_cc_emit_move(c, dst + 1, src + 1);
+    } else {
+        wf_cc_emit_move(c, dst + 1, src + 1);
+        wf_cc_emit_move(c, dst, src);
+    }
+}
+
+uint32_t wf_cc_vals_slots(const sval *vals, uint32_t i)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < i; k++) n += wf_valtype_slots(vals[k].t);
+    return n;
+}
+
 /* Put the popped value v into dst: retarget its producer, else a move. */
 void wf_cc_move_to(cc *c, uint32_t dst, const sval *v)
 {
     if (v->slot == dst || !c->live) return;
+    if (v->t.kind == WF_V128) {
+        wf_cc_move_typed(c, v->t, dst, v->slot);
+        return;
+    }
     if (is_prod(c, v)) {
         c->code.data[c->prod_op + 1] = dst;
         no_prod(c);
@@ -123,13 +151,13 @@ static inline bool pop_any(cc *c, sval *out)
     ctrl *f = top_ctrl(c);
     if (WF_UNLIKELY(c->st.len == f->height)) {
         if (!f->unreachable) return MISMATCH(c);
-        uint32_t home = home_at(c, (uint32_t)c->st.len);
+        uint32_t home = next_home(c);
         out->t.kind = KIND_BOT;
         out->slot = out->home = home;
         return true;
     }
     *out = wf_vec_pop(&c->st);
-    if (out->slot != out->home && out->slot < c->nlocals) c->pending[out->slot]--;
+    if (out->slot != out->home && out->slot < c->nlslots) c->pending[out->slot]--;
     return true;
 }
 
@@ -160,8 +188,8 @@ static void materialize(cc *c, size_t i)
 {
     sval *v = &c->st.data[i];
     if (v->slot == v->home) return;
-    wf_cc_emit_move(c, v->home, v->slot);
-    if (v->slot < c->nlocals) c->pending[v->slot]--;
+    wf_cc_move_typed(c, v->t, v->home, v->slot);
+    if (v->slot < c->nlslots) c->pending[v->slot]--;
     v->slot = v->home;
 }
 
@@ -190,7 +218,7 @@ void wf_cc_set_unreachable(cc *c)
     ctrl *f = top_ctrl(c);
     for (size_t i = f->height; i < c->st.len; i++) {
         sval *v = &c->st.data[i];
-        if (v->slot != v->home && v->slot < c->nlocals) c->pending[v->slot]--;
+        if (v->slot != v->home && v->slot < c->nlslots) c->pending[v->slot]--;
     }
     c->st.len = f->height;
     f->unreachable = true;
@@ -261,7 +289,7 @@ static bool read_valtype(cc *c, wf_valtype *t)
     case 0x7E: t->kind = WF_I64; return true;
     case 0x7D: t->kind = WF_F32; return true;
     case 0x7C: t->kind = WF_F64; return true;
-    case 0x7B: return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
+    case 0x7B: t->kind = WF_V128; return true;
     case 0x64: case 0x63:
         if (!read_heaptype(c, t)) return false;
         t->nullable = b == 0x63;
@@ -340,6 +368,7 @@ static wf_valtype kind_of_letter(char ch)
     case 'i': return vt(WF_I32);
     case 'l': return vt(WF_I64);
     case 'f': return vt(WF_F32);
+    case 'v': return vt(WF_V128);
     default: return vt(WF_F64);
     }
 }
@@ -361,6 +390,11 @@ static bool commutes(wf_iop op)
  * (0), offset (below 2^32 for a 32-bit memory). */
 static bool read_memarg(cc *c, wf_opcode op, uint64_t *offset)
 {
+    return wf_cc_read_memarg(c, natural_align(op), offset);
+}
+
+bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset)
+{
     uint32_t align;
     if (!wf_read_u32(&c->r, &align)) return false;
     if (align >= 0x80) return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed memop flags");
@@ -373,7 +407,7 @@ static bool read_memarg(cc *c, wf_opcode op, uint64_t *offset)
      * accepts offsets below 2^32, which is a validation rule. */
     if (!wf_read_u64(&c->r, offset)) return false;
     if (!need_memory(c, memidx)) return false;
-    if (align > natural_align(op))
+    if (align > natural)
         return wf_cc_fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
     if (*offset > UINT32_MAX) return wf_cc_fail(c, WF_ERR_INVALID, "offset out of range");
     return true;
@@ -468,8 +502,8 @@ static bool pop_args(cc *c, const wf_functype *ft, uint32_t *argbase)
     materialize_top(c, ft->nparams);
     for (uint32_t i = ft->nparams; i-- > 0;)
         if (!wf_cc_pop_expect(c, ft->params[i], NULL)) return false;
-    *argbase = home_at(c, (uint32_t)c->st.len);
-    use_slot(c, *argbase + WF_MAX(ft->nparams, ft->nresults));
+    *argbase = next_home(c);
+    use_slot(c, *argbase + WF_MAX(ft->param_slots, ft->result_slots));
     return true;
 }
 
@@ -585,7 +619,7 @@ static bool op_call(cc *c, wf_opcode op)
         emit_op(c, WF_IOP_RETURN_CALL);
         emit(c, x);
         emit(c, base);
-        emit(c, ft->nparams);
+        emit(c, ft->param_slots);
         wf_cc_set_unreachable(c);
     } else {
         bool direct = x >= c->m->nfunc_imports;
@@ -662,15 +696,29 @@ static bool op_select(cc *c, wf_opcode op)
         if (!wf_cc_pop_expect(c, t, &b) || !wf_cc_pop_expect(c, t, &a)) return false;
     } else {
         if (!wf_cc_pop_any(c, &b) || !wf_cc_pop_any(c, &a)) return false;
-        if (a.t.kind == WF_REF || b.t.kind == WF_REF || a.t.kind == WF_V128) return MISMATCH(c);
+        if (a.t.kind == WF_REF || b.t.kind == WF_REF) return MISMATCH(c);
         if (a.t.kind != KIND_BOT && b.t.kind != KIND_BOT && a.t.kind != b.t.kind)
             return MISMATCH(c);
         t = a.t.kind != KIND_BOT ? a.t : b.t;
     }
     push(c, t);
+    uint32_t dst = c->st.data[c->st.len - 1].home;
+    if (t.kind == WF_V128) {
+        /* each half on its own: the low half's write (dst) is no operand
+         * of the high half's select (a's high half is dst + 1 or a local's,
+         * b's and the condition's lie above dst + 1 or in locals) */
+        for (uint32_t h = 0; h < 2; h++) {
+            emit_op(c, WF_IOP_SELECT);
+            emit(c, dst + h);
+            emit(c, a.slot + h);
+            emit(c, b.slot + h);
+            emit(c, v.slot);
+        }
+        return true;
+    }
     size_t at = c->code.len;
     emit_op(c, WF_IOP_SELECT);
-    emit(c, c->st.data[c->st.len - 1].home);
+    emit(c, dst);
     emit(c, a.slot);
     emit(c, b.slot);
     emit(c, v.slot);
@@ -685,7 +733,7 @@ static bool op_local_get(cc *c, wf_opcode op)
     if (!wf_read_u32(r, &x)) return false;
     if (x >= c->nlocals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown local");
     if (!c->linit[x]) return wf_cc_fail(c, WF_ERR_INVALID, "uninitialized local");
-    push_at(c, c->locals[x], x);
+    push_at(c, c->locals[x], c->lslot[x]);
     return true;
 }
 
@@ -697,22 +745,27 @@ static bool op_local_set(cc *c, wf_opcode op)
     if (!wf_read_u32(r, &x)) return false;
     if (x >= c->nlocals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown local");
     if (!wf_cc_pop_expect(c, c->locals[x], &a)) return false;
+    uint32_t s = c->lslot[x];
     bool zero = is_const(c, a.slot) && c->consts.data[a.slot - c->cbase] == 0;
-    if (wf_fuse_local_set(c, x, &a)) {
+    if (c->locals[x].kind == WF_V128) {
+        /* a v128 local: both its slots (deferred reads copied first) */
+        local_changes(c, s);
+        wf_cc_move_typed(c, c->locals[x], s, a.slot);
+    } else if (wf_fuse_local_set(c, s, &a)) {
         /* nothing to emit */
-    } else if (!c->pending[x]) {
+    } else if (!c->pending[s]) {
         /* with no deferred reads of x left, the producer writes x */
-        wf_cc_move_to(c, x, &a);
+        wf_cc_move_to(c, s, &a);
     } else {
-        local_changes(c, x);
-        wf_cc_emit_move(c, x, a.slot);
+        local_changes(c, s);
+        wf_cc_emit_move(c, s, a.slot);
     }
-    if (!zero) c->lnonzero[x] = 1;
+    if (!zero) c->lnonzero[s] = 1;
     if (!c->linit[x]) {
         c->linit[x] = 1;
         wf_vec_push(&c->inits, x);
     }
-    if (op == WF_OP_LOCAL_TEE) push_at(c, c->locals[x], x);
+    if (op == WF_OP_LOCAL_TEE) push_at(c, c->locals[x], s);
     return true;
 }
 
@@ -725,16 +778,17 @@ static bool op_global(cc *c, wf_opcode op)
     if (x >= c->m->nglobals) return wf_cc_fail(c, WF_ERR_INVALID, "unknown global %u", x);
     const wf_globaltype *gt = &c->m->globals[x].type;
     if (op == WF_OP_GLOBAL_GET) {
+        bool wide = gt->type.kind == WF_V128;
         push(c, gt->type);
         size_t at = c->code.len;
-        emit_op(c, WF_IOP_GLOBAL_GET);
+        emit_op(c, wide ? WF_IOP_GLOBAL_GET2 : WF_IOP_GLOBAL_GET);
         emit(c, c->st.data[c->st.len - 1].home);
         emit(c, x);
-        note_prod(c, at, WF_IOP_GLOBAL_GET);
+        if (!wide) note_prod(c, at, WF_IOP_GLOBAL_GET);
     } else {
         if (!gt->mut) return wf_cc_fail(c, WF_ERR_INVALID, "global is immutable");
         if (!wf_cc_pop_expect(c, gt->type, &a)) return false;
-        emit_op(c, WF_IOP_GLOBAL_SET);
+        emit_op(c, gt->type.kind == WF_V128 ? WF_IOP_GLOBAL_SET2 : WF_IOP_GLOBAL_SET);
         emit(c, x);
         emit(c, a.slot);
     }
@@ -985,6 +1039,7 @@ static bool instr(cc *c, wf_opcode op)
     case WF_OP_REF_EQ:
         return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
     default:
+        if (g_ops[op].prefix == 0xFD) return wf_cc_simd(c, op);
         return op_simple(c, op);
     }
 }
@@ -1002,8 +1057,13 @@ static bool read_opcode(cc *c, wf_opcode *out)
         if (!wf_read_u32(r, &sub)) return false;
         op = sub < 32 ? g_fc_op[sub] : -1;
         if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
-    } else if (byte == 0xFB || byte == 0xFD || byte == 0xFE) {
-        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC, SIMD and threads instructions are not supported");
+    } else if (byte == 0xFD) {
+        uint32_t sub;
+        if (!wf_read_u32(r, &sub)) return false;
+        op = sub < 256 ? g_fd_op[sub] : -1;
+        if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
+    } else if (byte == 0xFB || byte == 0xFE) {
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC and threads instructions are not supported");
     } else {
         op = g_byte_op[byte];
         if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode %02x", byte);
@@ -1081,7 +1141,9 @@ static void scratch_claim(void)
 static void alloc_locals(cc *c, size_t n)
 {
     scratch *s = &g_scratch;
-    size_t per = sizeof(wf_valtype) + 1 + sizeof(uint32_t) + 1 + sizeof(uint64_t);
+    /* n locals take at most 2n slots */
+    size_t per = sizeof(wf_valtype) + 1 + 2 * sizeof(uint32_t) + 2 + 2 * sizeof(uint64_t) +
+                 sizeof(uint32_t);
     size_t need = (n + 1) * per;
     if (need > s->locals_cap) {
         free(s->locals);
@@ -1090,9 +1152,10 @@ static void alloc_locals(cc *c, size_t n)
     }
     memset(s->locals, 0, need);
     uint8_t *p = s->locals;
-    c->lentry = (uint64_t *)p;          p += (n + 1) * sizeof(uint64_t);
+    c->lentry = (uint64_t *)p;          p += 2 * (n + 1) * sizeof(uint64_t);
     c->locals = (wf_valtype *)p;        p += (n + 1) * sizeof(wf_valtype);
-    c->pending = (uint32_t *)p;         p += (n + 1) * sizeof(uint32_t);
+    c->pending = (uint32_t *)p;         p += 2 * (n + 1) * sizeof(uint32_t);
+    c->lslot = (uint32_t *)p;           p += (n + 1) * sizeof(uint32_t);
     c->linit = p;                       p += n + 1;
     c->lnonzero = p;
 }
@@ -1132,6 +1195,12 @@ static bool read_locals(cc *c)
             c->linit[k] = !(t.kind == WF_REF && !t.nullable);
         }
     }
+    uint32_t slot = 0;
+    for (uint32_t x = 0; x < c->nlocals; x++) {
+        c->lslot[x] = slot;
+        slot += wf_valtype_slots(c->locals[x]);
+    }
+    c->nlslots = slot;
     return true;
 }
 
@@ -1172,7 +1241,7 @@ static wf_error *run_body(cc *c, wf_module *m, uint32_t func_index, const uint8_
         if (translate)
             for (const uint8_t *p = c->r.p; p < body_bytes + len; p++)
                 nconst_ops += *p >= 0x41 && *p <= 0x44;
-        c->cbase = WF_MAX(c->nlocals, c->ft->nresults);
+        c->cbase = WF_MAX(c->nlslots, c->ft->result_slots);
         c->ccap = WF_MIN(nconst_ops, WF_MAX_CONST_SLOTS);
         c->max_slot = c->cbase + c->ccap;
         c->prod_end = SIZE_MAX;
@@ -1181,7 +1250,7 @@ static wf_error *run_body(cc *c, wf_module *m, uint32_t func_index, const uint8_
         c->label_at = SIZE_MAX;
         if (translate) wf_vec_reserve(&c->code, len * 2 + 16);
         emit_op(c, __atomic_load_n(&g_count_calls, __ATOMIC_RELAXED) ? WF_IOP_ENTER_COUNTED : WF_IOP_ENTER);
-        emit(c, c->ft->nparams);
+        emit(c, c->ft->param_slots);
         emit(c, 0); /* slots ENTER initializes, known at the end */
         emit(c, 0); /* frame size, known at the end */
         emit(c, 0); /* the init template */
@@ -1246,13 +1315,14 @@ static wf_error *translate(struct wf_code *code)
     }
     code->frame_slots = c.max_slot + 1;
     words[3] = code->frame_slots;
-    uint32_t ninit = c.cbase - c.ft->nparams + (uint32_t)c.consts.len;
+    uint32_t np = c.ft->param_slots;
+    uint32_t ninit = c.cbase - np + (uint32_t)c.consts.len;
     /* The call counter (ENTER_COUNTED) in the slot before the template. */
     code->init = (wf_slot *)wf_xcalloc(ninit + 2, sizeof(wf_slot)) + 1;
     for (size_t k = 0; k < c.consts.len; k++)
-        code->init[c.cbase - c.ft->nparams + k].u64 = c.consts.data[k];
-    for (uint32_t x = c.ft->nparams; x < c.nlocals; x++)
-        code->init[x - c.ft->nparams].u64 = c.lentry[x];
+        code->init[c.cbase - np + k].u64 = c.consts.data[k];
+    for (uint32_t x = np; x < c.nlslots; x++)
+        code->init[x - np].u64 = c.lentry[x];
     words[2] = ninit;
     words[4] = (wf_word)code->init;
     scratch_trim();
@@ -1320,16 +1390,16 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     code->body_len = len;
     code->body_off = offset;
     code->func_index = func_index;
-    code->nparams = c.ft->nparams;
-    code->nresults = c.ft->nresults;
+    code->nparams = c.ft->param_slots;
+    code->nresults = c.ft->result_slots;
     code->nlocals = c.nlocals;
     code->tail_calls = c.tail_calls;
     /* The stub: an ENTER that sets up nothing beyond the arguments, then
      * LAZY, which translates the body and continues in it. */
     code->stub[0] = (wf_word)c.lab[WF_IOP_ENTER];
-    code->stub[1] = c.ft->nparams;
+    code->stub[1] = c.ft->param_slots;
     code->stub[2] = 0;
-    code->stub[3] = WF_MAX(c.ft->nparams, c.ft->nresults);
+    code->stub[3] = WF_MAX(c.ft->param_slots, c.ft->result_slots);
     code->stub[4] = 0;
     code->stub[5] = 0;
     code->stub[WF_ENTER_WORDS] = (wf_word)c.lab[WF_IOP_LAZY];

@@ -38,26 +38,29 @@ static void repush_vals(cc *c, uint32_t n, const sval *vals)
 static void emit_return(cc *c, const sval *vals, uint32_t n)
 {
     if (!c->live) return;
-    /* a source local below n would be overwritten by an earlier move */
+    /* a source local below the result slots would be overwritten by an
+     * earlier move */
+    uint32_t nslots = wf_cc_vals_slots(vals, n);
     bool clash = false;
-    for (uint32_t i = 0; i < n; i++)
-        if (vals[i].slot < n && vals[i].slot != i && vals[i].slot < c->nlocals) clash = true;
+    for (uint32_t i = 0, at = 0; i < n; at += wf_valtype_slots(vals[i].t), i++)
+        if (vals[i].slot < nslots && vals[i].slot != at && vals[i].slot < c->nlslots) clash = true;
     if (clash) {
-        /* copy the clashing ones to their homes first (homes are >= nlocals) */
+        /* copy the clashing ones to their homes first (homes are >= nlslots) */
         for (uint32_t i = 0; i < n; i++) {
-            if (vals[i].slot < c->nlocals && vals[i].slot != vals[i].home) {
-                wf_cc_emit_move(c, vals[i].home, vals[i].slot);
+            if (vals[i].slot < c->nlslots && vals[i].slot != vals[i].home) {
+                wf_cc_move_typed(c, vals[i].t, vals[i].home, vals[i].slot);
             }
         }
-        for (uint32_t i = 0; i < n; i++)
-            wf_cc_emit_move(c, i, vals[i].slot < c->nlocals ? vals[i].home : vals[i].slot);
-    } else if (n == 1 && wf_fuse_return_slot(c, &vals[0])) {
+        for (uint32_t i = 0, at = 0; i < n; at += wf_valtype_slots(vals[i].t), i++)
+            wf_cc_move_typed(c, vals[i].t, at, vals[i].slot < c->nlslots ? vals[i].home : vals[i].slot);
+    } else if (n == 1 && vals[0].t.kind != WF_V128 && wf_fuse_return_slot(c, &vals[0])) {
         return;
     } else if (n == 1) {
         wf_cc_move_to(c, 0, &vals[0]);
-        if (wf_fuse_return_add(c)) return;
+        if (vals[0].t.kind != WF_V128 && wf_fuse_return_add(c)) return;
     } else {
-        for (uint32_t i = 0; i < n; i++) wf_cc_emit_move(c, i, vals[i].slot);
+        for (uint32_t i = 0, at = 0; i < n; at += wf_valtype_slots(vals[i].t), i++)
+            wf_cc_move_typed(c, vals[i].t, at, vals[i].slot);
     }
     emit_op(c, WF_IOP_RETURN);
 }
@@ -65,9 +68,16 @@ static void emit_return(cc *c, const sval *vals, uint32_t n)
 static bool needs_moves(cc *c, const ctrl *L, const sval *vals, uint32_t n)
 {
     if (L->kind == K_FUNC) return true;
-    for (uint32_t i = 0; i < n; i++)
-        if (vals[i].slot != L->label_slot + i) return true;
+    for (uint32_t i = 0, at = L->label_slot; i < n; at += wf_valtype_slots(vals[i].t), i++)
+        if (vals[i].slot != at) return true;
     return false;
+}
+
+/* Move vals[0..n) to the label slots from `slot` on, one after the other. */
+static void move_to_label(cc *c, uint32_t slot, const sval *vals, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; slot += wf_valtype_slots(vals[i].t), i++)
+        wf_cc_move_typed(c, vals[i].t, slot, vals[i].slot);
 }
 
 /* Make code word `site` jump to label L. */
@@ -105,7 +115,7 @@ static void emit_branch(cc *c, ctrl *L, const sval *vals, uint32_t n, bool last)
         return;
     }
     if (n == 1 && last) wf_cc_move_to(c, L->label_slot, &vals[0]);
-    else for (uint32_t i = 0; i < n; i++) wf_cc_emit_move(c, L->label_slot + i, vals[i].slot);
+    else move_to_label(c, L->label_slot, vals, n);
     emit_br_op(c);
     emit_label_addr(c, L);
 }
@@ -163,7 +173,7 @@ static bool push_ctrl(cc *c, ctrl *nf)
         }
     }
     nf->height = (uint32_t)c->st.len;
-    nf->slot_base = nf->label_slot = home_at(c, nf->height);
+    nf->slot_base = nf->label_slot = next_home(c);
     nf->unreachable = false;
     nf->live_entry = c->live;
     nf->init_height = (uint32_t)c->inits.len;
@@ -204,7 +214,7 @@ static bool finish_arm(cc *c, ctrl *f)
     if (ok && c->live) {
         if (f->kind == K_FUNC) emit_return(c, vals, n);
         else if (n == 1) wf_cc_move_to(c, f->label_slot, &vals[0]);
-        else for (uint32_t i = 0; i < n; i++) wf_cc_emit_move(c, f->label_slot + i, vals[i].slot);
+        else move_to_label(c, f->label_slot, vals, n);
     }
     if (vals != small) free(vals);
     return ok;
@@ -253,12 +263,15 @@ static bool op_if(cc *c, wf_opcode op)
     if (np) {
         /* The then arm works above a copy of the params so the else
          * arm still finds them in the label slots. */
-        f->slot_base = f->label_slot + np;
-        for (uint32_t i = 0; i < np; i++) {
+        uint32_t width = wf_cc_vals_slots(&c->st.data[f->height], np);
+        f->slot_base = f->label_slot + width;
+        for (uint32_t i = 0, at = 0; i < np; i++) {
             sval *p = &c->st.data[f->height + i];
-            p->home = p->slot = f->slot_base + i;
-            wf_cc_emit_move(c, p->slot, f->label_slot + i);
-            use_slot(c, p->slot + 1);
+            uint32_t w = wf_valtype_slots(p->t);
+            p->home = p->slot = f->slot_base + at;
+            wf_cc_move_typed(c, p->t, p->slot, f->label_slot + at);
+            use_slot(c, p->slot + w);
+            at += w;
         }
     }
     return true;

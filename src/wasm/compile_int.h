@@ -53,7 +53,12 @@ typedef struct cc {
     uint32_t nlocals;
     wf_valtype *locals;
     uint8_t *linit;         /* per local: set (non-nullable locals start unset) */
-    uint32_t *pending;      /* per local: deferred stack entries reading it */
+    /* Locals live in slots [0, nlslots): local x at lslot[x], a v128 in two
+     * (so nlslots == nlocals and lslot[x] == x without v128). The arrays
+     * below (pending, lnonzero, lentry) are indexed by slot. */
+    uint32_t nlslots;
+    uint32_t *lslot;
+    uint32_t *pending;      /* per local slot: deferred stack entries reading it */
     WF_VEC(uint32_t) inits; /* locals set inside the open blocks */
     WF_VEC(sval) st;
     WF_VEC(ctrl) cs;
@@ -115,10 +120,26 @@ void wf_cc_materialize_frame(cc *c);
 void wf_cc_set_unreachable(cc *c);
 /* MOVE dst src (nothing when they are equal). */
 void wf_cc_emit_move(cc *c, uint32_t dst, uint32_t src);
+/* The moves of a value of type t from src to dst (a v128: both slots, in
+ * the order that survives overlapping ranges). */
+void wf_cc_move_typed(cc *c, wf_valtype t, uint32_t dst, uint32_t src);
+/* Slots the values vals[0..i) take, one after the other (the offset of
+ * vals[i] in a label's or the results' slots). */
+uint32_t wf_cc_vals_slots(const sval *vals, uint32_t i);
 /* Put the popped value v into dst: retarget its producer, else a move. */
 void wf_cc_move_to(cc *c, uint32_t dst, const sval *v);
+/* A load's or store's memarg: alignment (at most `natural`, log2), memory
+ * index (0), offset (below 2^32 for a 32-bit memory). */
+bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset);
 /* A block type: f->ft, or f->has_one and f->one, or neither. */
 bool wf_cc_read_blocktype(cc *c, ctrl *f);
+
+/* ---- SIMD (compile_simd.c) --------------------------------------------------- */
+
+/* A 0xFD instruction: immediates, operand types, emission. */
+bool wf_cc_simd(cc *c, wf_opcode op);
+/* A value of type v128 (for the SIMD compiler). */
+static inline wf_valtype wf_cc_v128(void) { wf_valtype t = { WF_V128, 0, 0, 0 }; return t; }
 
 /* ---- control (compile_ctrl.c) ---------------------------------------------- */
 
@@ -228,19 +249,24 @@ static inline bool is_const(const cc *c, uint32_t slot)
 
 static inline ctrl *top_ctrl(cc *c) { return &c->cs.data[c->cs.len - 1]; }
 
-static inline uint32_t home_at(cc *c, uint32_t pos)
+/* The home slot of the next stack position: the positions of the innermost
+ * frame follow one another from its slot_base, each as wide as its value
+ * (a v128 takes two slots). */
+static inline uint32_t next_home(cc *c)
 {
     ctrl *f = top_ctrl(c);
-    return f->slot_base + (pos - f->height);
+    if (c->st.len <= f->height) return f->slot_base;
+    const sval *top = &c->st.data[c->st.len - 1];
+    return top->home + wf_valtype_slots(top->t);
 }
 
 /* Push a value living in `slot` (its home when slot == UINT32_MAX). */
 static inline void push_at(cc *c, wf_valtype t, uint32_t slot)
 {
-    uint32_t home = home_at(c, (uint32_t)c->st.len);
-    use_slot(c, home + 1);
+    uint32_t home = next_home(c);
+    use_slot(c, home + wf_valtype_slots(t));
     if (slot == UINT32_MAX) slot = home;
-    if (slot != home && slot < c->nlocals) c->pending[slot]++;
+    if (slot != home && slot < c->nlslots) c->pending[slot]++;
     sval v = { t, slot, home };
     wf_vec_push(&c->st, v);
 }

@@ -9,9 +9,20 @@
 
 wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_slot *out)
 {
-    wf_slot small[16];
+    return wf_constexpr_eval2(inst, e, out, NULL);
+}
+
+/* A v128 value is one stack entry: its high half in hi[] beside it (only
+ * v128.const and global.get make one; no operation takes one). */
+wf_error *wf_constexpr_eval2(const wf_instance *inst, const wf_constexpr *e, wf_slot *out,
+                             wf_slot *out_hi)
+{
+    wf_slot small[16], small_hi[16];
     /* The validator bounds the depth by the expression's length. */
-    wf_slot *st = e->len <= WF_COUNT(small) ? small : wf_xmalloc(e->len * sizeof *st);
+    bool big = e->len > WF_COUNT(small);
+    wf_slot *st = big ? wf_xmalloc(e->len * sizeof *st) : small;
+    wf_slot *hi = big ? wf_xcalloc(e->len, sizeof *hi) : small_hi;
+    if (!big) memset(small_hi, 0, sizeof small_hi);
     uint32_t sp = 0;
     wf_error *err = NULL;
     const wf_module *m = inst->module;
@@ -25,6 +36,10 @@ wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_s
         case WF_COP_I64_CONST:
         case WF_COP_F64_CONST: v.u64 = c->imm; st[sp++] = v; break;
         case WF_COP_REF_NULL: v.ref = NULL; st[sp++] = v; break;
+        case WF_COP_V128_CONST: v.u64 = c->imm; hi[sp].u64 = 0; st[sp++] = v; break;
+        case WF_COP_V128_HI:
+            if (sp) hi[sp - 1].u64 = c->imm;
+            break;
         case WF_COP_REF_FUNC:
             if (c->imm >= m->nfuncs || !inst->funcs[c->imm]) {
                 err = wf_error_new(WF_ERR_INTERNAL, "constant expression: unknown function %llu",
@@ -40,6 +55,7 @@ wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_s
                                    (unsigned long long)c->imm);
                 break;
             }
+            hi[sp] = inst->globals[c->imm]->hi;
             st[sp++] = inst->globals[c->imm]->value;
             break;
         default: {
@@ -59,12 +75,14 @@ wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_s
                 err = wf_error_new(WF_ERR_INTERNAL, "constant expression: bad opcode %u", c->op);
                 break;
             }
+            hi[sp].u64 = 0;
             st[sp++] = v;
         }
         }
     }
     if (!err && sp != 1) err = wf_error_new(WF_ERR_INTERNAL, "constant expression: %u results", sp);
     if (!err) *out = st[0];
-    if (st != small) free(st);
+    if (!err && out_hi) *out_hi = hi[0];
+    if (big) { free(st); free(hi); }
     return err;
 }

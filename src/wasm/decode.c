@@ -132,7 +132,6 @@ bool wf_dec_reftype(wf_decoder *d, wf_valtype *t)
 
 bool wf_dec_valtype(wf_decoder *d, wf_valtype *t)
 {
-    size_t at = wf_reader_offset(&d->r);
     uint8_t b;
     if (!wf_peek_u8(&d->r, &b)) return false;
     *t = (wf_valtype){ 0, 0, 0, 0 };
@@ -141,8 +140,7 @@ bool wf_dec_valtype(wf_decoder *d, wf_valtype *t)
     case 0x7e: d->r.p++; t->kind = WF_I64; return true;
     case 0x7d: d->r.p++; t->kind = WF_F32; return true;
     case 0x7c: d->r.p++; t->kind = WF_F64; return true;
-    case 0x7b:
-        return wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED, "v128 (SIMD) is not supported");
+    case 0x7b: d->r.p++; t->kind = WF_V128; return true;
     default:
         return read_reftype_(d, t, "malformed value type");
     }

@@ -127,9 +127,20 @@ bool wf_dec_const(wf_decoder *d, wf_constexpr *out, wf_valtype expect)
             stack.len -= 2;
             break;
         }
-        case 0xfd:
-            ok = wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED, "v128 (SIMD) is not supported");
+        case 0xfd: {
+            uint32_t sub;
+            uint64_t lo = 0, hi = 0;
+            if (!(ok = wf_read_u32(&d->r, &sub))) break;
+            if (sub != 0x0c) {
+                ok = wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "constant expression required");
+                break;
+            }
+            if (!(ok = wf_read_f64(&d->r, &lo) && wf_read_f64(&d->r, &hi))) break;
+            wf_vec_push(&code, ((wf_cinstr){ WF_COP_V128_CONST, lo }));
+            ci = (wf_cinstr){ WF_COP_V128_HI, hi };
+            t = (wf_valtype){ WF_V128, 0, 0, 0 };
             break;
+        }
         default:
             if (!known_opcode(op))
                 ok = wf_reader_fail_at(&d->r, at, WF_ERR_MALFORMED, "illegal opcode %02x", op);

@@ -292,10 +292,10 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     const wf_functype *ft = f->type;
     if (t->depth >= WF_MAX_NESTING) return wf_error_new(WF_ERR_TRAP, "call stack exhausted");
     wf_slot *fp = t->sp;
-    if ((size_t)(t->stack_end - fp) < (size_t)WF_MAX(ft->nparams, ft->nresults) + 1)
+    if ((size_t)(t->stack_end - fp) < (size_t)WF_MAX(ft->param_slots, ft->result_slots) + 1)
         return wf_error_new(WF_ERR_TRAP, "call stack exhausted");
     /* A few slots: a loop, not a call into the C library's memcpy. */
-    for (uint32_t i = 0, n = ft->nparams; i < n; i++) fp[i] = slots[i];
+    for (uint32_t i = 0, n = ft->param_slots; i < n; i++) fp[i] = slots[i];
 
     wf_slot *const old_sp = t->sp;
     wf_frame *const old_fsp = t->fsp;
@@ -324,6 +324,10 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
         /* The frames below this one were left by siglongjmp. */
         wf_fiber_unwound_below(__builtin_frame_address(0));
         err = wf_error_new(WF_ERR_TRAP, "out of bounds memory access");
+        /* the frame stack's top as the interpreter stored it, a
+         * candidate beside the registers' */
+        if (t->nfault_regs < (int)WF_COUNT(t->fault_regs))
+            t->fault_regs[t->nfault_regs++] = (uintptr_t)t->fsp;
         err->trace = wf_trace_from_fault(f->inst, old_fsp, t->frames_end, t->fault_regs,
                                          t->nfault_regs);
     }
@@ -334,7 +338,7 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     t->sp = old_sp;
     t->depth--;
     if (!err)
-        for (uint32_t i = 0, n = ft->nresults; i < n; i++) slots[i] = fp[i];
+        for (uint32_t i = 0, n = ft->result_slots; i < n; i++) slots[i] = fp[i];
     return err;
 }
 
@@ -355,10 +359,10 @@ wf_error *wf_func_call(wf_func *f, const wf_value *args, size_t nargs,
     if (nresults < ft->nresults)
         return wf_error_new(WF_ERR_INVALID, "room for %zu results, the function has %u",
                             nresults, ft->nresults);
-    size_t n = WF_MAX(ft->nparams, ft->nresults);
+    size_t n = WF_MAX(ft->param_slots, ft->result_slots);
     wf_slot small[16];
     wf_slot *slots = n <= WF_COUNT(small) ? small : wf_xmalloc(n * sizeof(wf_slot));
-    for (uint32_t i = 0; i < ft->nparams; i++) {
+    for (uint32_t i = 0, at = 0; i < ft->nparams; at += wf_valtype_slots(ft->params[i]), i++) {
         if (!value_fits(&args[i], ft->params[i])) {
             char want[64];
             if (slots != small) free(slots);
@@ -366,23 +370,25 @@ wf_error *wf_func_call(wf_func *f, const wf_value *args, size_t nargs,
                                 wf_valtype_name(ft->params[i], want, sizeof want));
         }
         switch (ft->params[i].kind) {
-        case WF_I32: slots[i].u64 = (uint32_t)args[i].of.i32; break;
-        case WF_F32: slots[i].u64 = args[i].of.f32_bits; break;
-        case WF_REF: slots[i].ref = args[i].of.ref; break;
-        default: slots[i].u64 = (uint64_t)args[i].of.i64; break;
+        case WF_I32: slots[at].u64 = (uint32_t)args[i].of.i32; break;
+        case WF_F32: slots[at].u64 = args[i].of.f32_bits; break;
+        case WF_REF: slots[at].ref = args[i].of.ref; break;
+        case WF_V128: memcpy(&slots[at], args[i].of.v128, 16); break;
+        default: slots[at].u64 = (uint64_t)args[i].of.i64; break;
         }
     }
     wf_error *err = wf_exec_call(f, slots);
     if (!err) {
-        for (uint32_t i = 0; i < ft->nresults; i++) {
+        for (uint32_t i = 0, at = 0; i < ft->nresults; at += wf_valtype_slots(ft->results[i]), i++) {
             wf_value *r = &results[i];
             memset(r, 0, sizeof *r);
             r->type = ft->results[i];
             switch (r->type.kind) {
-            case WF_I32: r->of.i32 = slots[i].i32; break;
-            case WF_F32: r->of.f32_bits = slots[i].u32; break;
-            case WF_REF: r->of.ref = slots[i].ref; break;
-            default: r->of.i64 = slots[i].i64; break;
+            case WF_I32: r->of.i32 = slots[at].i32; break;
+            case WF_F32: r->of.f32_bits = slots[at].u32; break;
+            case WF_REF: r->of.ref = slots[at].ref; break;
+            case WF_V128: memcpy(r->of.v128, &slots[at], 16); break;
+            default: r->of.i64 = slots[at].i64; break;
             }
         }
     }

@@ -577,7 +577,7 @@ bool wf_fuse_store(cc *c, wf_iop iop, const sval *a, const sval *b, uint64_t off
 
 bool wf_fuse_local_set(cc *c, uint32_t x, const sval *a)
 {
-    if (x < c->ft->nparams || c->seen_loop || !is_const(c, a->slot)) return false;
+    if (x < c->ft->param_slots || c->seen_loop || !is_const(c, a->slot)) return false;
     uint64_t bits = c->consts.data[a->slot - c->cbase];
     if (ON(entry_const) && c->live && c->code.len == WF_ENTER_WORDS && !c->pending[x]) {
         /* entry_const - a constant stored into a declared local before any

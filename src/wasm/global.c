@@ -13,7 +13,7 @@ wf_slot wf_value_to_slot(wf_value v)
     case WF_F32: s.u32 = v.of.f32_bits; break;
     case WF_F64: s.u64 = v.of.f64_bits; break;
     case WF_REF: s.ref = v.of.ref; break;
-    default: break; /* v128 takes two slots: not representable here */
+    default: break; /* v128 takes two slots: its callers copy the bytes */
     }
     return s;
 }
@@ -45,10 +45,23 @@ wf_global *wf_global_create(wf_store *s, wf_globaltype type, wf_slot value)
 wf_global *wf_global_new(wf_store *s, wf_valtype type, bool mut, wf_value init)
 {
     init.type = type;
-    return wf_global_create(s, (wf_globaltype){ .type = type, .mut = mut }, wf_value_to_slot(init));
+    wf_global *g = wf_global_create(s, (wf_globaltype){ .type = type, .mut = mut }, wf_value_to_slot(init));
+    if (type.kind == WF_V128) {
+        memcpy(&g->value, init.of.v128, 8);
+        memcpy(&g->hi, init.of.v128 + 8, 8);
+    }
+    return g;
 }
 
-wf_value wf_global_get(const wf_global *g) { return wf_slot_to_value(g->type.type, g->value); }
+wf_value wf_global_get(const wf_global *g)
+{
+    wf_value v = wf_slot_to_value(g->type.type, g->value);
+    if (g->type.type.kind == WF_V128) {
+        memcpy(v.of.v128, &g->value, 8);
+        memcpy(v.of.v128 + 8, &g->hi, 8);
+    }
+    return v;
+}
 
 /* Allocates a wf_tag owned by s (freed by wf_store_free). */
 wf_tag *wf_tag_create(wf_store *s, const wf_functype *type)

@@ -174,8 +174,10 @@ static wf_error *create_objects(wf_store *s, wf_instance *inst)
     wf_error *e;
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         wf_slot v;
-        if ((e = wf_constexpr_eval(inst, &m->globals[i].init, &v))) return e;
+        wf_slot hi;
+        if ((e = wf_constexpr_eval2(inst, &m->globals[i].init, &v, &hi))) return e;
         inst->globals[i] = wf_global_create(s, m->globals[i].type, v);
+        inst->globals[i]->hi = hi;
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         wf_slot init = { .ref = NULL };

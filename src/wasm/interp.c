@@ -6,11 +6,14 @@
  * functions are called from here and may re-enter through wf_exec_call.
  *
  * The hot state (pc, fp, memory base) lives in locals so the compiler keeps
- * it in registers. Memory accesses are not bounds checked: an address past
+ * it in registers. The frame stack's top is also stored to t->fsp at each
+ * call and return: a guard-page fault's backtrace (trace.c) finds it there
+ * when the compiler kept it in no register. Memory accesses are not bounds checked: an address past
  * the memory's end lands in its guard reservation and the fault handler of
  * trap.c turns the fault into a trap.
  */
 #include "wasm/interp.h"
+#include "wasm/simd.h"
 #include <stdio.h>
 #include "wasm/trace.h"
 #include "wasm/trap.h"
@@ -118,7 +121,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
         wf_caller caller_ = { .inst = inst };                                 \
         const wf_functype *ht_ = callee->type;                                \
         t->fsp = fsp;                                                         \
-        t->sp = (at) + WF_MAX(ht_->nparams, ht_->nresults);                   \
+        t->sp = (at) + WF_MAX(ht_->param_slots, ht_->result_slots);                   \
         t->in_wasm = 0;                                                       \
         inst->store->host_calls++;                                            \
         err = callee->host(&caller_, callee->env, (at));                      \
@@ -188,7 +191,7 @@ L_JIT_ENTER: {
          * as the interpreter's own tail calls are. */
         callee = t->tail_callee;
         t->tail_callee = NULL;
-        uint32_t np = callee->type->nparams;
+        uint32_t np = callee->type->param_slots;
         if (WF_UNLIKELY(fp + np > send)) TRAP(MSG_EXHAUSTED);
         memcpy(fp, t->tail_args, np * sizeof *fp);
         nfp = fp;
@@ -277,6 +280,7 @@ L_BR_TABLE: {
 L_RETURN:
     if (fsp == fbase) return NULL;
     --fsp;
+    t->fsp = fsp;
     pc = fsp->pc;
     fp = fsp->fp;
     if (fsp->inst != inst) { inst = fsp->inst; LOAD_MEM(); }
@@ -288,6 +292,7 @@ L_CALL:
     fsp->fp = fp;
     fsp->inst = inst;
     fsp++;
+    t->fsp = fsp;
     fp += pc[2];
     pc = (const wf_word *)pc[1];
     /* ENTER, or JIT_ENTER once the callee is compiled */
@@ -320,6 +325,7 @@ do_call:
     fsp->fp = fp;
     fsp->inst = inst;
     fsp++;
+    t->fsp = fsp;
     fp = nfp;
     if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
     pc = __atomic_load_n(&callee->code->words, __ATOMIC_ACQUIRE);
@@ -342,10 +348,10 @@ L_RETURN_CALL_REF:
 do_tail_call:
     if (callee->host) {
         HOST_CALL(nfp);
-        memmove(fp, nfp, callee->type->nresults * sizeof(wf_slot));
+        memmove(fp, nfp, callee->type->result_slots * sizeof(wf_slot));
         goto L_RETURN;
     }
-    memmove(fp, nfp, callee->type->nparams * sizeof(wf_slot));
+    memmove(fp, nfp, callee->type->param_slots * sizeof(wf_slot));
     if (callee->inst != inst) { inst = callee->inst; LOAD_MEM(); }
     pc = __atomic_load_n(&callee->code->words, __ATOMIC_ACQUIRE);
     NEXT();
@@ -361,6 +367,31 @@ L_GLOBAL_GET:
 L_GLOBAL_SET:
     inst->globals[pc[1]]->value = S(2);
     pc += 3;
+    NEXT();
+L_GLOBAL_GET2: {
+    const wf_global *g = inst->globals[pc[2]];
+    S(1) = g->value;
+    fp[pc[1] + 1] = g->hi;
+    pc += 3;
+    NEXT();
+}
+L_GLOBAL_SET2: {
+    wf_global *g = inst->globals[pc[1]];
+    g->value = S(2);
+    g->hi = fp[pc[2] + 1];
+    pc += 3;
+    NEXT();
+}
+    /* SIMD (simd.h): one call per instruction, which decodes the operands
+     * itself (few values live across the call: the interpreter's registers
+     * stay as they are, which the fault handler's backtrace relies on). */
+L_V128_OP:
+    wf_simd_exec(fp, pc);
+    pc += 8;
+    NEXT();
+L_V128_MEM:
+    if (WF_UNLIKELY(!wf_simd_exec_mem(fp, pc, mem))) TRAP(MSG_OOB_MEM);
+    pc += 8;
     NEXT();
 
 L_TABLE_GET: {

@@ -129,6 +129,13 @@ void wf_code_set_native(struct wf_code *code, wf_word entry);
     X(BR_ON_NULL)     /* s ref, L */ \
     X(BR_ON_NON_NULL) /* s ref, L */
 
+/* The v128 (SIMD) instructions: the values take two slots each. */
+#define WF_IOPS_V128(X) \
+    X(GLOBAL_GET2)    /* s dst, i global: a v128 global (two slots) */ \
+    X(GLOBAL_SET2)    /* i global, s src */ \
+    X(V128_OP)        /* i fn, s dst, s a, s b, s c, i imm0, i imm1: a SIMD register op (simd.h) */ \
+    X(V128_MEM)       /* i fn, s dst, s addr, s vec, i offset, i width, i lane: a SIMD load or store */
+
 /* Fused compare-and-branch: X(NAME, field, condition over a (and b)).
  * Binary ones take s a, s b, L; unary ones s a, L. */
 #define WF_BRCMP2(X) WF_BRCMP_I32(X) WF_BRCMP_I64(X)
@@ -214,7 +221,7 @@ void wf_code_set_native(struct wf_code *code, wf_word entry);
 #define WF_IOP_ADD_(n, ...) WF_IOP_ENTRY(ADD_##n)
 #define WF_IOP_ADD_K_(n, ...) WF_IOP_ENTRY(ADD_##n##_K)
 #define WF_IOP_LIST \
-    WF_IOPS_CONTROL(WF_IOP_PLAIN_) \
+    WF_IOPS_CONTROL(WF_IOP_PLAIN_) WF_IOPS_V128(WF_IOP_PLAIN_) \
     WF_BRCMP2(WF_IOP_PLAIN_) WF_BRCMP1(WF_IOP_PLAIN_) \
     WF_UNOPS(WF_IOP_PLAIN_) WF_BINOPS(WF_IOP_PLAIN_) WF_TRAPOPS(WF_IOP_PLAIN_) \
     WF_LOADOPS(WF_IOP_PLAIN_) WF_STOREOPS(WF_IOP_PLAIN_) \

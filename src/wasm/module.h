@@ -47,6 +47,8 @@ typedef enum wf_cop {
     WF_COP_REF_NULL, WF_COP_REF_FUNC, WF_COP_GLOBAL_GET,
     WF_COP_I32_ADD, WF_COP_I32_SUB, WF_COP_I32_MUL,
     WF_COP_I64_ADD, WF_COP_I64_SUB, WF_COP_I64_MUL,
+    WF_COP_V128_CONST,  /* imm: the low 8 bytes; WF_COP_V128_HI follows */
+    WF_COP_V128_HI,     /* imm: the high 8 bytes of the v128 on top */
 } wf_cop;
 
 typedef struct wf_cinstr {

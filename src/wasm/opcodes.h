@@ -9,11 +9,13 @@
  * is the opcode byte (or the LEB u32 after the prefix). IMMEDIATE names the
  * kind of immediate operands (wf_imm below). inputs/outputs spell the operand
  * types of instructions with a fixed signature, one letter a value: i = i32,
- * l = i64, f = f32, d = f64; "*" marks instructions the validator types by
+ * l = i64, f = f32, d = f64, v = v128; "*" marks instructions the validator types by
  * hand (control, variables, references, calls, tables, bulk memory).
  * Loads and stores list their address as "i"; memory64 widens it.
  *
- * Out of scope for now and absent here: SIMD (0xFD), GC (0xFB), threads
+ * The fixed-width SIMD instructions (0xFD) are listed apart
+ * (WF_OPCODES_SIMD), in opcode order; their semantics are simd.c's.
+ * Out of scope for now and absent here: relaxed SIMD, GC (0xFB), threads
  * (0xFE), and the legacy exception instructions try/catch/delegate.
  */
 #ifndef WF_OPCODES_H
@@ -43,6 +45,10 @@ typedef enum wf_imm {
     WF_IMM_TABLE_COPY,    /* destination table, source table */
     WF_IMM_TAG,           /* tag index */
     WF_IMM_TRY_TABLE,     /* block type and catch clauses */
+    WF_IMM_V128,          /* 16 bytes: v128.const */
+    WF_IMM_SHUFFLE,       /* 16 lane indices (bytes below 32): i8x16.shuffle */
+    WF_IMM_LANE,          /* one lane index byte */
+    WF_IMM_MEMARG_LANE,   /* a memarg, then a lane index byte */
 } wf_imm;
 
 #define WF_OPCODES(WF_OP) \
@@ -258,6 +264,245 @@ typedef enum wf_imm {
     WF_OP(TABLE_GROW, "table.grow", 0xFC, 0x0F, TABLE, "*", "*") \
     WF_OP(TABLE_SIZE, "table.size", 0xFC, 0x10, TABLE, "*", "*") \
     WF_OP(TABLE_FILL, "table.fill", 0xFC, 0x11, TABLE, "*", "*") \
+    WF_OPCODES_SIMD(WF_OP)
+
+#define WF_OPCODES_SIMD(WF_OP) \
+    WF_OP(V128_LOAD, "v128.load", 0xFD, 0x00, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD8X8_S, "v128.load8x8_s", 0xFD, 0x01, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD8X8_U, "v128.load8x8_u", 0xFD, 0x02, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD16X4_S, "v128.load16x4_s", 0xFD, 0x03, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD16X4_U, "v128.load16x4_u", 0xFD, 0x04, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD32X2_S, "v128.load32x2_s", 0xFD, 0x05, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD32X2_U, "v128.load32x2_u", 0xFD, 0x06, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD8_SPLAT, "v128.load8_splat", 0xFD, 0x07, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD16_SPLAT, "v128.load16_splat", 0xFD, 0x08, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD32_SPLAT, "v128.load32_splat", 0xFD, 0x09, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD64_SPLAT, "v128.load64_splat", 0xFD, 0x0A, MEMARG, "i", "v") \
+    WF_OP(V128_STORE, "v128.store", 0xFD, 0x0B, MEMARG, "iv", "") \
+    WF_OP(V128_CONST, "v128.const", 0xFD, 0x0C, V128, "", "v") \
+    WF_OP(I8X16_SHUFFLE, "i8x16.shuffle", 0xFD, 0x0D, SHUFFLE, "vv", "v") \
+    WF_OP(I8X16_SWIZZLE, "i8x16.swizzle", 0xFD, 0x0E, NONE, "vv", "v") \
+    WF_OP(I8X16_SPLAT, "i8x16.splat", 0xFD, 0x0F, NONE, "i", "v") \
+    WF_OP(I16X8_SPLAT, "i16x8.splat", 0xFD, 0x10, NONE, "i", "v") \
+    WF_OP(I32X4_SPLAT, "i32x4.splat", 0xFD, 0x11, NONE, "i", "v") \
+    WF_OP(I64X2_SPLAT, "i64x2.splat", 0xFD, 0x12, NONE, "l", "v") \
+    WF_OP(F32X4_SPLAT, "f32x4.splat", 0xFD, 0x13, NONE, "f", "v") \
+    WF_OP(F64X2_SPLAT, "f64x2.splat", 0xFD, 0x14, NONE, "d", "v") \
+    WF_OP(I8X16_EXTRACT_LANE_S, "i8x16.extract_lane_s", 0xFD, 0x15, LANE, "v", "i") \
+    WF_OP(I8X16_EXTRACT_LANE_U, "i8x16.extract_lane_u", 0xFD, 0x16, LANE, "v", "i") \
+    WF_OP(I8X16_REPLACE_LANE, "i8x16.replace_lane", 0xFD, 0x17, LANE, "vi", "v") \
+    WF_OP(I16X8_EXTRACT_LANE_S, "i16x8.extract_lane_s", 0xFD, 0x18, LANE, "v", "i") \
+    WF_OP(I16X8_EXTRACT_LANE_U, "i16x8.extract_lane_u", 0xFD, 0x19, LANE, "v", "i") \
+    WF_OP(I16X8_REPLACE_LANE, "i16x8.replace_lane", 0xFD, 0x1A, LANE, "vi", "v") \
+    WF_OP(I32X4_EXTRACT_LANE, "i32x4.extract_lane", 0xFD, 0x1B, LANE, "v", "i") \
+    WF_OP(I32X4_REPLACE_LANE, "i32x4.replace_lane", 0xFD, 0x1C, LANE, "vi", "v") \
+    WF_OP(I64X2_EXTRACT_LANE, "i64x2.extract_lane", 0xFD, 0x1D, LANE, "v", "l") \
+    WF_OP(I64X2_REPLACE_LANE, "i64x2.replace_lane", 0xFD, 0x1E, LANE, "vl", "v") \
+    WF_OP(F32X4_EXTRACT_LANE, "f32x4.extract_lane", 0xFD, 0x1F, LANE, "v", "f") \
+    WF_OP(F32X4_REPLACE_LANE, "f32x4.replace_lane", 0xFD, 0x20, LANE, "vf", "v") \
+    WF_OP(F64X2_EXTRACT_LANE, "f64x2.extract_lane", 0xFD, 0x21, LANE, "v", "d") \
+    WF_OP(F64X2_REPLACE_LANE, "f64x2.replace_lane", 0xFD, 0x22, LANE, "vd", "v") \
+    WF_OP(I8X16_EQ, "i8x16.eq", 0xFD, 0x23, NONE, "vv", "v") \
+    WF_OP(I8X16_NE, "i8x16.ne", 0xFD, 0x24, NONE, "vv", "v") \
+    WF_OP(I8X16_LT_S, "i8x16.lt_s", 0xFD, 0x25, NONE, "vv", "v") \
+    WF_OP(I8X16_LT_U, "i8x16.lt_u", 0xFD, 0x26, NONE, "vv", "v") \
+    WF_OP(I8X16_GT_S, "i8x16.gt_s", 0xFD, 0x27, NONE, "vv", "v") \
+    WF_OP(I8X16_GT_U, "i8x16.gt_u", 0xFD, 0x28, NONE, "vv", "v") \
+    WF_OP(I8X16_LE_S, "i8x16.le_s", 0xFD, 0x29, NONE, "vv", "v") \
+    WF_OP(I8X16_LE_U, "i8x16.le_u", 0xFD, 0x2A, NONE, "vv", "v") \
+    WF_OP(I8X16_GE_S, "i8x16.ge_s", 0xFD, 0x2B, NONE, "vv", "v") \
+    WF_OP(I8X16_GE_U, "i8x16.ge_u", 0xFD, 0x2C, NONE, "vv", "v") \
+    WF_OP(I16X8_EQ, "i16x8.eq", 0xFD, 0x2D, NONE, "vv", "v") \
+    WF_OP(I16X8_NE, "i16x8.ne", 0xFD, 0x2E, NONE, "vv", "v") \
+    WF_OP(I16X8_LT_S, "i16x8.lt_s", 0xFD, 0x2F, NONE, "vv", "v") \
+    WF_OP(I16X8_LT_U, "i16x8.lt_u", 0xFD, 0x30, NONE, "vv", "v") \
+    WF_OP(I16X8_GT_S, "i16x8.gt_s", 0xFD, 0x31, NONE, "vv", "v") \
+    WF_OP(I16X8_GT_U, "i16x8.gt_u", 0xFD, 0x32, NONE, "vv", "v") \
+    WF_OP(I16X8_LE_S, "i16x8.le_s", 0xFD, 0x33, NONE, "vv", "v") \
+    WF_OP(I16X8_LE_U, "i16x8.le_u", 0xFD, 0x34, NONE, "vv", "v") \
+    WF_OP(I16X8_GE_S, "i16x8.ge_s", 0xFD, 0x35, NONE, "vv", "v") \
+    WF_OP(I16X8_GE_U, "i16x8.ge_u", 0xFD, 0x36, NONE, "vv", "v") \
+    WF_OP(I32X4_EQ, "i32x4.eq", 0xFD, 0x37, NONE, "vv", "v") \
+    WF_OP(I32X4_NE, "i32x4.ne", 0xFD, 0x38, NONE, "vv", "v") \
+    WF_OP(I32X4_LT_S, "i32x4.lt_s", 0xFD, 0x39, NONE, "vv", "v") \
+    WF_OP(I32X4_LT_U, "i32x4.lt_u", 0xFD, 0x3A, NONE, "vv", "v") \
+    WF_OP(I32X4_GT_S, "i32x4.gt_s", 0xFD, 0x3B, NONE, "vv", "v") \
+    WF_OP(I32X4_GT_U, "i32x4.gt_u", 0xFD, 0x3C, NONE, "vv", "v") \
+    WF_OP(I32X4_LE_S, "i32x4.le_s", 0xFD, 0x3D, NONE, "vv", "v") \
+    WF_OP(I32X4_LE_U, "i32x4.le_u", 0xFD, 0x3E, NONE, "vv", "v") \
+    WF_OP(I32X4_GE_S, "i32x4.ge_s", 0xFD, 0x3F, NONE, "vv", "v") \
+    WF_OP(I32X4_GE_U, "i32x4.ge_u", 0xFD, 0x40, NONE, "vv", "v") \
+    WF_OP(F32X4_EQ, "f32x4.eq", 0xFD, 0x41, NONE, "vv", "v") \
+    WF_OP(F32X4_NE, "f32x4.ne", 0xFD, 0x42, NONE, "vv", "v") \
+    WF_OP(F32X4_LT, "f32x4.lt", 0xFD, 0x43, NONE, "vv", "v") \
+    WF_OP(F32X4_GT, "f32x4.gt", 0xFD, 0x44, NONE, "vv", "v") \
+    WF_OP(F32X4_LE, "f32x4.le", 0xFD, 0x45, NONE, "vv", "v") \
+    WF_OP(F32X4_GE, "f32x4.ge", 0xFD, 0x46, NONE, "vv", "v") \
+    WF_OP(F64X2_EQ, "f64x2.eq", 0xFD, 0x47, NONE, "vv", "v") \
+    WF_OP(F64X2_NE, "f64x2.ne", 0xFD, 0x48, NONE, "vv", "v") \
+    WF_OP(F64X2_LT, "f64x2.lt", 0xFD, 0x49, NONE, "vv", "v") \
+    WF_OP(F64X2_GT, "f64x2.gt", 0xFD, 0x4A, NONE, "vv", "v") \
+    WF_OP(F64X2_LE, "f64x2.le", 0xFD, 0x4B, NONE, "vv", "v") \
+    WF_OP(F64X2_GE, "f64x2.ge", 0xFD, 0x4C, NONE, "vv", "v") \
+    WF_OP(V128_NOT, "v128.not", 0xFD, 0x4D, NONE, "v", "v") \
+    WF_OP(V128_AND, "v128.and", 0xFD, 0x4E, NONE, "vv", "v") \
+    WF_OP(V128_ANDNOT, "v128.andnot", 0xFD, 0x4F, NONE, "vv", "v") \
+    WF_OP(V128_OR, "v128.or", 0xFD, 0x50, NONE, "vv", "v") \
+    WF_OP(V128_XOR, "v128.xor", 0xFD, 0x51, NONE, "vv", "v") \
+    WF_OP(V128_BITSELECT, "v128.bitselect", 0xFD, 0x52, NONE, "vvv", "v") \
+    WF_OP(V128_ANY_TRUE, "v128.any_true", 0xFD, 0x53, NONE, "v", "i") \
+    WF_OP(V128_LOAD8_LANE, "v128.load8_lane", 0xFD, 0x54, MEMARG_LANE, "iv", "v") \
+    WF_OP(V128_LOAD16_LANE, "v128.load16_lane", 0xFD, 0x55, MEMARG_LANE, "iv", "v") \
+    WF_OP(V128_LOAD32_LANE, "v128.load32_lane", 0xFD, 0x56, MEMARG_LANE, "iv", "v") \
+    WF_OP(V128_LOAD64_LANE, "v128.load64_lane", 0xFD, 0x57, MEMARG_LANE, "iv", "v") \
+    WF_OP(V128_STORE8_LANE, "v128.store8_lane", 0xFD, 0x58, MEMARG_LANE, "iv", "") \
+    WF_OP(V128_STORE16_LANE, "v128.store16_lane", 0xFD, 0x59, MEMARG_LANE, "iv", "") \
+    WF_OP(V128_STORE32_LANE, "v128.store32_lane", 0xFD, 0x5A, MEMARG_LANE, "iv", "") \
+    WF_OP(V128_STORE64_LANE, "v128.store64_lane", 0xFD, 0x5B, MEMARG_LANE, "iv", "") \
+    WF_OP(V128_LOAD32_ZERO, "v128.load32_zero", 0xFD, 0x5C, MEMARG, "i", "v") \
+    WF_OP(V128_LOAD64_ZERO, "v128.load64_zero", 0xFD, 0x5D, MEMARG, "i", "v") \
+    WF_OP(F32X4_DEMOTE_F64X2_ZERO, "f32x4.demote_f64x2_zero", 0xFD, 0x5E, NONE, "v", "v") \
+    WF_OP(F64X2_PROMOTE_LOW_F32X4, "f64x2.promote_low_f32x4", 0xFD, 0x5F, NONE, "v", "v") \
+    WF_OP(I8X16_ABS, "i8x16.abs", 0xFD, 0x60, NONE, "v", "v") \
+    WF_OP(I8X16_NEG, "i8x16.neg", 0xFD, 0x61, NONE, "v", "v") \
+    WF_OP(I8X16_POPCNT, "i8x16.popcnt", 0xFD, 0x62, NONE, "v", "v") \
+    WF_OP(I8X16_ALL_TRUE, "i8x16.all_true", 0xFD, 0x63, NONE, "v", "i") \
+    WF_OP(I8X16_BITMASK, "i8x16.bitmask", 0xFD, 0x64, NONE, "v", "i") \
+    WF_OP(I8X16_NARROW_I16X8_S, "i8x16.narrow_i16x8_s", 0xFD, 0x65, NONE, "vv", "v") \
+    WF_OP(I8X16_NARROW_I16X8_U, "i8x16.narrow_i16x8_u", 0xFD, 0x66, NONE, "vv", "v") \
+    WF_OP(F32X4_CEIL, "f32x4.ceil", 0xFD, 0x67, NONE, "v", "v") \
+    WF_OP(F32X4_FLOOR, "f32x4.floor", 0xFD, 0x68, NONE, "v", "v") \
+    WF_OP(F32X4_TRUNC, "f32x4.trunc", 0xFD, 0x69, NONE, "v", "v") \
+    WF_OP(F32X4_NEAREST, "f32x4.nearest", 0xFD, 0x6A, NONE, "v", "v") \
+    WF_OP(I8X16_SHL, "i8x16.shl", 0xFD, 0x6B, NONE, "vi", "v") \
+    WF_OP(I8X16_SHR_S, "i8x16.shr_s", 0xFD, 0x6C, NONE, "vi", "v") \
+    WF_OP(I8X16_SHR_U, "i8x16.shr_u", 0xFD, 0x6D, NONE, "vi", "v") \
+    WF_OP(I8X16_ADD, "i8x16.add", 0xFD, 0x6E, NONE, "vv", "v") \
+    WF_OP(I8X16_ADD_SAT_S, "i8x16.add_sat_s", 0xFD, 0x6F, NONE, "vv", "v") \
+    WF_OP(I8X16_ADD_SAT_U, "i8x16.add_sat_u", 0xFD, 0x70, NONE, "vv", "v") \
+    WF_OP(I8X16_SUB, "i8x16.sub", 0xFD, 0x71, NONE, "vv", "v") \
+    WF_OP(I8X16_SUB_SAT_S, "i8x16.sub_sat_s", 0xFD, 0x72, NONE, "vv", "v") \
+    WF_OP(I8X16_SUB_SAT_U, "i8x16.sub_sat_u", 0xFD, 0x73, NONE, "vv", "v") \
+    WF_OP(F64X2_CEIL, "f64x2.ceil", 0xFD, 0x74, NONE, "v", "v") \
+    WF_OP(F64X2_FLOOR, "f64x2.floor", 0xFD, 0x75, NONE, "v", "v") \
+    WF_OP(I8X16_MIN_S, "i8x16.min_s", 0xFD, 0x76, NONE, "vv", "v") \
+    WF_OP(I8X16_MIN_U, "i8x16.min_u", 0xFD, 0x77, NONE, "vv", "v") \
+    WF_OP(I8X16_MAX_S, "i8x16.max_s", 0xFD, 0x78, NONE, "vv", "v") \
+    WF_OP(I8X16_MAX_U, "i8x16.max_u", 0xFD, 0x79, NONE, "vv", "v") \
+    WF_OP(F64X2_TRUNC, "f64x2.trunc", 0xFD, 0x7A, NONE, "v", "v") \
+    WF_OP(I8X16_AVGR_U, "i8x16.avgr_u", 0xFD, 0x7B, NONE, "vv", "v") \
+    WF_OP(I16X8_EXTADD_PAIRWISE_I8X16_S, "i16x8.extadd_pairwise_i8x16_s", 0xFD, 0x7C, NONE, "v", "v") \
+    WF_OP(I16X8_EXTADD_PAIRWISE_I8X16_U, "i16x8.extadd_pairwise_i8x16_u", 0xFD, 0x7D, NONE, "v", "v") \
+    WF_OP(I32X4_EXTADD_PAIRWISE_I16X8_S, "i32x4.extadd_pairwise_i16x8_s", 0xFD, 0x7E, NONE, "v", "v") \
+    WF_OP(I32X4_EXTADD_PAIRWISE_I16X8_U, "i32x4.extadd_pairwise_i16x8_u", 0xFD, 0x7F, NONE, "v", "v") \
+    WF_OP(I16X8_ABS, "i16x8.abs", 0xFD, 0x80, NONE, "v", "v") \
+    WF_OP(I16X8_NEG, "i16x8.neg", 0xFD, 0x81, NONE, "v", "v") \
+    WF_OP(I16X8_Q15MULR_SAT_S, "i16x8.q15mulr_sat_s", 0xFD, 0x82, NONE, "vv", "v") \
+    WF_OP(I16X8_ALL_TRUE, "i16x8.all_true", 0xFD, 0x83, NONE, "v", "i") \
+    WF_OP(I16X8_BITMASK, "i16x8.bitmask", 0xFD, 0x84, NONE, "v", "i") \
+    WF_OP(I16X8_NARROW_I32X4_S, "i16x8.narrow_i32x4_s", 0xFD, 0x85, NONE, "vv", "v") \
+    WF_OP(I16X8_NARROW_I32X4_U, "i16x8.narrow_i32x4_u", 0xFD, 0x86, NONE, "vv", "v") \
+    WF_OP(I16X8_EXTEND_LOW_I8X16_S, "i16x8.extend_low_i8x16_s", 0xFD, 0x87, NONE, "v", "v") \
+    WF_OP(I16X8_EXTEND_HIGH_I8X16_S, "i16x8.extend_high_i8x16_s", 0xFD, 0x88, NONE, "v", "v") \
+    WF_OP(I16X8_EXTEND_LOW_I8X16_U, "i16x8.extend_low_i8x16_u", 0xFD, 0x89, NONE, "v", "v") \
+    WF_OP(I16X8_EXTEND_HIGH_I8X16_U, "i16x8.extend_high_i8x16_u", 0xFD, 0x8A, NONE, "v", "v") \
+    WF_OP(I16X8_SHL, "i16x8.shl", 0xFD, 0x8B, NONE, "vi", "v") \
+    WF_OP(I16X8_SHR_S, "i16x8.shr_s", 0xFD, 0x8C, NONE, "vi", "v") \
+    WF_OP(I16X8_SHR_U, "i16x8.shr_u", 0xFD, 0x8D, NONE, "vi", "v") \
+    WF_OP(I16X8_ADD, "i16x8.add", 0xFD, 0x8E, NONE, "vv", "v") \
+    WF_OP(I16X8_ADD_SAT_S, "i16x8.add_sat_s", 0xFD, 0x8F, NONE, "vv", "v") \
+    WF_OP(I16X8_ADD_SAT_U, "i16x8.add_sat_u", 0xFD, 0x90, NONE, "vv", "v") \
+    WF_OP(I16X8_SUB, "i16x8.sub", 0xFD, 0x91, NONE, "vv", "v") \
+    WF_OP(I16X8_SUB_SAT_S, "i16x8.sub_sat_s", 0xFD, 0x92, NONE, "vv", "v") \
+    WF_OP(I16X8_SUB_SAT_U, "i16x8.sub_sat_u", 0xFD, 0x93, NONE, "vv", "v") \
+    WF_OP(F64X2_NEAREST, "f64x2.nearest", 0xFD, 0x94, NONE, "v", "v") \
+    WF_OP(I16X8_MUL, "i16x8.mul", 0xFD, 0x95, NONE, "vv", "v") \
+    WF_OP(I16X8_MIN_S, "i16x8.min_s", 0xFD, 0x96, NONE, "vv", "v") \
+    WF_OP(I16X8_MIN_U, "i16x8.min_u", 0xFD, 0x97, NONE, "vv", "v") \
+    WF_OP(I16X8_MAX_S, "i16x8.max_s", 0xFD, 0x98, NONE, "vv", "v") \
+    WF_OP(I16X8_MAX_U, "i16x8.max_u", 0xFD, 0x99, NONE, "vv", "v") \
+    WF_OP(I16X8_AVGR_U, "i16x8.avgr_u", 0xFD, 0x9B, NONE, "vv", "v") \
+    WF_OP(I16X8_EXTMUL_LOW_I8X16_S, "i16x8.extmul_low_i8x16_s", 0xFD, 0x9C, NONE, "vv", "v") \
+    WF_OP(I16X8_EXTMUL_HIGH_I8X16_S, "i16x8.extmul_high_i8x16_s", 0xFD, 0x9D, NONE, "vv", "v") \
+    WF_OP(I16X8_EXTMUL_LOW_I8X16_U, "i16x8.extmul_low_i8x16_u", 0xFD, 0x9E, NONE, "vv", "v") \
+    WF_OP(I16X8_EXTMUL_HIGH_I8X16_U, "i16x8.extmul_high_i8x16_u", 0xFD, 0x9F, NONE, "vv", "v") \
+    WF_OP(I32X4_ABS, "i32x4.abs", 0xFD, 0xA0, NONE, "v", "v") \
+    WF_OP(I32X4_NEG, "i32x4.neg", 0xFD, 0xA1, NONE, "v", "v") \
+    WF_OP(I32X4_ALL_TRUE, "i32x4.all_true", 0xFD, 0xA3, NONE, "v", "i") \
+    WF_OP(I32X4_BITMASK, "i32x4.bitmask", 0xFD, 0xA4, NONE, "v", "i") \
+    WF_OP(I32X4_EXTEND_LOW_I16X8_S, "i32x4.extend_low_i16x8_s", 0xFD, 0xA7, NONE, "v", "v") \
+    WF_OP(I32X4_EXTEND_HIGH_I16X8_S, "i32x4.extend_high_i16x8_s", 0xFD, 0xA8, NONE, "v", "v") \
+    WF_OP(I32X4_EXTEND_LOW_I16X8_U, "i32x4.extend_low_i16x8_u", 0xFD, 0xA9, NONE, "v", "v") \
+    WF_OP(I32X4_EXTEND_HIGH_I16X8_U, "i32x4.extend_high_i16x8_u", 0xFD, 0xAA, NONE, "v", "v") \
+    WF_OP(I32X4_SHL, "i32x4.shl", 0xFD, 0xAB, NONE, "vi", "v") \
+    WF_OP(I32X4_SHR_S, "i32x4.shr_s", 0xFD, 0xAC, NONE, "vi", "v") \
+    WF_OP(I32X4_SHR_U, "i32x4.shr_u", 0xFD, 0xAD, NONE, "vi", "v") \
+    WF_OP(I32X4_ADD, "i32x4.add", 0xFD, 0xAE, NONE, "vv", "v") \
+    WF_OP(I32X4_SUB, "i32x4.sub", 0xFD, 0xB1, NONE, "vv", "v") \
+    WF_OP(I32X4_MUL, "i32x4.mul", 0xFD, 0xB5, NONE, "vv", "v") \
+    WF_OP(I32X4_MIN_S, "i32x4.min_s", 0xFD, 0xB6, NONE, "vv", "v") \
+    WF_OP(I32X4_MIN_U, "i32x4.min_u", 0xFD, 0xB7, NONE, "vv", "v") \
+    WF_OP(I32X4_MAX_S, "i32x4.max_s", 0xFD, 0xB8, NONE, "vv", "v") \
+    WF_OP(I32X4_MAX_U, "i32x4.max_u", 0xFD, 0xB9, NONE, "vv", "v") \
+    WF_OP(I32X4_DOT_I16X8_S, "i32x4.dot_i16x8_s", 0xFD, 0xBA, NONE, "vv", "v") \
+    WF_OP(I32X4_EXTMUL_LOW_I16X8_S, "i32x4.extmul_low_i16x8_s", 0xFD, 0xBC, NONE, "vv", "v") \
+    WF_OP(I32X4_EXTMUL_HIGH_I16X8_S, "i32x4.extmul_high_i16x8_s", 0xFD, 0xBD, NONE, "vv", "v") \
+    WF_OP(I32X4_EXTMUL_LOW_I16X8_U, "i32x4.extmul_low_i16x8_u", 0xFD, 0xBE, NONE, "vv", "v") \
+    WF_OP(I32X4_EXTMUL_HIGH_I16X8_U, "i32x4.extmul_high_i16x8_u", 0xFD, 0xBF, NONE, "vv", "v") \
+    WF_OP(I64X2_ABS, "i64x2.abs", 0xFD, 0xC0, NONE, "v", "v") \
+    WF_OP(I64X2_NEG, "i64x2.neg", 0xFD, 0xC1, NONE, "v", "v") \
+    WF_OP(I64X2_ALL_TRUE, "i64x2.all_true", 0xFD, 0xC3, NONE, "v", "i") \
+    WF_OP(I64X2_BITMASK, "i64x2.bitmask", 0xFD, 0xC4, NONE, "v", "i") \
+    WF_OP(I64X2_EXTEND_LOW_I32X4_S, "i64x2.extend_low_i32x4_s", 0xFD, 0xC7, NONE, "v", "v") \
+    WF_OP(I64X2_EXTEND_HIGH_I32X4_S, "i64x2.extend_high_i32x4_s", 0xFD, 0xC8, NONE, "v", "v") \
+    WF_OP(I64X2_EXTEND_LOW_I32X4_U, "i64x2.extend_low_i32x4_u", 0xFD, 0xC9, NONE, "v", "v") \
+    WF_OP(I64X2_EXTEND_HIGH_I32X4_U, "i64x2.extend_high_i32x4_u", 0xFD, 0xCA, NONE, "v", "v") \
+    WF_OP(I64X2_SHL, "i64x2.shl", 0xFD, 0xCB, NONE, "vi", "v") \
+    WF_OP(I64X2_SHR_S, "i64x2.shr_s", 0xFD, 0xCC, NONE, "vi", "v") \
+    WF_OP(I64X2_SHR_U, "i64x2.shr_u", 0xFD, 0xCD, NONE, "vi", "v") \
+    WF_OP(I64X2_ADD, "i64x2.add", 0xFD, 0xCE, NONE, "vv", "v") \
+    WF_OP(I64X2_SUB, "i64x2.sub", 0xFD, 0xD1, NONE, "vv", "v") \
+    WF_OP(I64X2_MUL, "i64x2.mul", 0xFD, 0xD5, NONE, "vv", "v") \
+    WF_OP(I64X2_EQ, "i64x2.eq", 0xFD, 0xD6, NONE, "vv", "v") \
+    WF_OP(I64X2_NE, "i64x2.ne", 0xFD, 0xD7, NONE, "vv", "v") \
+    WF_OP(I64X2_LT_S, "i64x2.lt_s", 0xFD, 0xD8, NONE, "vv", "v") \
+    WF_OP(I64X2_GT_S, "i64x2.gt_s", 0xFD, 0xD9, NONE, "vv", "v") \
+    WF_OP(I64X2_LE_S, "i64x2.le_s", 0xFD, 0xDA, NONE, "vv", "v") \
+    WF_OP(I64X2_GE_S, "i64x2.ge_s", 0xFD, 0xDB, NONE, "vv", "v") \
+    WF_OP(I64X2_EXTMUL_LOW_I32X4_S, "i64x2.extmul_low_i32x4_s", 0xFD, 0xDC, NONE, "vv", "v") \
+    WF_OP(I64X2_EXTMUL_HIGH_I32X4_S, "i64x2.extmul_high_i32x4_s", 0xFD, 0xDD, NONE, "vv", "v") \
+    WF_OP(I64X2_EXTMUL_LOW_I32X4_U, "i64x2.extmul_low_i32x4_u", 0xFD, 0xDE, NONE, "vv", "v") \
+    WF_OP(I64X2_EXTMUL_HIGH_I32X4_U, "i64x2.extmul_high_i32x4_u", 0xFD, 0xDF, NONE, "vv", "v") \
+    WF_OP(F32X4_ABS, "f32x4.abs", 0xFD, 0xE0, NONE, "v", "v") \
+    WF_OP(F32X4_NEG, "f32x4.neg", 0xFD, 0xE1, NONE, "v", "v") \
+    WF_OP(F32X4_SQRT, "f32x4.sqrt", 0xFD, 0xE3, NONE, "v", "v") \
+    WF_OP(F32X4_ADD, "f32x4.add", 0xFD, 0xE4, NONE, "vv", "v") \
+    WF_OP(F32X4_SUB, "f32x4.sub", 0xFD, 0xE5, NONE, "vv", "v") \
+    WF_OP(F32X4_MUL, "f32x4.mul", 0xFD, 0xE6, NONE, "vv", "v") \
+    WF_OP(F32X4_DIV, "f32x4.div", 0xFD, 0xE7, NONE, "vv", "v") \
+    WF_OP(F32X4_MIN, "f32x4.min", 0xFD, 0xE8, NONE, "vv", "v") \
+    WF_OP(F32X4_MAX, "f32x4.max", 0xFD, 0xE9, NONE, "vv", "v") \
+    WF_OP(F32X4_PMIN, "f32x4.pmin", 0xFD, 0xEA, NONE, "vv", "v") \
+    WF_OP(F32X4_PMAX, "f32x4.pmax", 0xFD, 0xEB, NONE, "vv", "v") \
+    WF_OP(F64X2_ABS, "f64x2.abs", 0xFD, 0xEC, NONE, "v", "v") \
+    WF_OP(F64X2_NEG, "f64x2.neg", 0xFD, 0xED, NONE, "v", "v") \
+    WF_OP(F64X2_SQRT, "f64x2.sqrt", 0xFD, 0xEF, NONE, "v", "v") \
+    WF_OP(F64X2_ADD, "f64x2.add", 0xFD, 0xF0, NONE, "vv", "v") \
+    WF_OP(F64X2_SUB, "f64x2.sub", 0xFD, 0xF1, NONE, "vv", "v") \
+    WF_OP(F64X2_MUL, "f64x2.mul", 0xFD, 0xF2, NONE, "vv", "v") \
+    WF_OP(F64X2_DIV, "f64x2.div", 0xFD, 0xF3, NONE, "vv", "v") \
+    WF_OP(F64X2_MIN, "f64x2.min", 0xFD, 0xF4, NONE, "vv", "v") \
+    WF_OP(F64X2_MAX, "f64x2.max", 0xFD, 0xF5, NONE, "vv", "v") \
+    WF_OP(F64X2_PMIN, "f64x2.pmin", 0xFD, 0xF6, NONE, "vv", "v") \
+    WF_OP(F64X2_PMAX, "f64x2.pmax", 0xFD, 0xF7, NONE, "vv", "v") \
+    WF_OP(I32X4_TRUNC_SAT_F32X4_S, "i32x4.trunc_sat_f32x4_s", 0xFD, 0xF8, NONE, "v", "v") \
+    WF_OP(I32X4_TRUNC_SAT_F32X4_U, "i32x4.trunc_sat_f32x4_u", 0xFD, 0xF9, NONE, "v", "v") \
+    WF_OP(F32X4_CONVERT_I32X4_S, "f32x4.convert_i32x4_s", 0xFD, 0xFA, NONE, "v", "v") \
+    WF_OP(F32X4_CONVERT_I32X4_U, "f32x4.convert_i32x4_u", 0xFD, 0xFB, NONE, "v", "v") \
+    WF_OP(I32X4_TRUNC_SAT_F64X2_S_ZERO, "i32x4.trunc_sat_f64x2_s_zero", 0xFD, 0xFC, NONE, "v", "v") \
+    WF_OP(I32X4_TRUNC_SAT_F64X2_U_ZERO, "i32x4.trunc_sat_f64x2_u_zero", 0xFD, 0xFD, NONE, "v", "v") \
+    WF_OP(F64X2_CONVERT_LOW_I32X4_S, "f64x2.convert_low_i32x4_s", 0xFD, 0xFE, NONE, "v", "v") \
+    WF_OP(F64X2_CONVERT_LOW_I32X4_U, "f64x2.convert_low_i32x4_u", 0xFD, 0xFF, NONE, "v", "v") \
 
 typedef enum wf_opcode {
 #define WF_OP_ENUM(e, name, prefix, code, imm, in, out) WF_OP_##e,

@@ -165,6 +165,9 @@ wf_value wf_slot_to_value(wf_valtype t, wf_slot s);
  * initialised) globals; the result is one slot. Fails only on an expression
  * the validator should have rejected (WF_ERR_INTERNAL). */
 wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_slot *out);
+/* The same giving a v128 result's high half too (0 for other types). */
+wf_error *wf_constexpr_eval2(const wf_instance *inst, const wf_constexpr *e, wf_slot *out,
+                             wf_slot *hi);
 
 /* Segment state, shared by instantiation and the interpreter's bulk
  * instructions. A dropped segment behaves as an empty one. Element segment

@@ -166,6 +166,8 @@ void wf_types_rec_group(const wf_subtype_desc *d, uint32_t n, const wf_functype 
             t->vals[d[i].nparams + j] = resolve(d[i].results[j], g->first);
         t->ft.params = t->vals;
         t->ft.results = t->vals + d[i].nparams;
+        for (uint32_t j = 0; j < d[i].nparams; j++) t->ft.param_slots += wf_valtype_slots(t->ft.params[j]);
+        for (uint32_t j = 0; j < d[i].nresults; j++) t->ft.result_slots += wf_valtype_slots(t->ft.results[j]);
         t->final = d[i].final;
         g->types[i] = t;
     }

@@ -246,7 +246,11 @@ void wf_wat_valtype(wat *w, size_t *pos, wf_buf *out)
         *pos = i;
         return;
     }
-    if (wf_wat_kw(w, i, "v128")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "SIMD (v128) is not supported");
+    if (wf_wat_kw(w, i, "v128")) {
+        wf_buf_byte(out, 0x7B);
+        *pos = i + 1;
+        return;
+    }
     for (size_t k = 0; k < WF_COUNT(val_kw); k++)
         if (wf_wat_kw(w, i, val_kw[k].name)) {
             wf_buf_byte(out, val_kw[k].code);

@@ -68,14 +68,14 @@ static bool has_prefix(const char *s, size_t n, const char *p)
 static bool is_unsupported_op(const char *s, size_t n)
 {
     static const char *const pre[] = {
-        "v128.", "i8x16.", "i16x8.", "i32x4.", "i64x2.", "f32x4.", "f64x2.", "struct.",
+        "struct.",
         "array.", "ref.i31", "i31.", "ref.test", "ref.cast", "br_on_cast", "any.", "extern.",
         "throw", "try", "catch", "delegate", "rethrow", "memory.atomic", "atomic.",
     };
     for (size_t k = 0; k < WF_COUNT(pre); k++)
         if (has_prefix(s, n, pre[k])) return true;
     for (size_t k = 0; k + 7 <= n; k++)
-        if (!memcmp(s + k, ".atomic", 7)) return true;
+        if (!memcmp(s + k, ".atomic", 7) || !memcmp(s + k, "relaxed", 7)) return true;
     return false;
 }
 
@@ -168,6 +168,11 @@ static uint32_t natural_align(const char *name)
     const char *op = dot ? dot + 1 : name;
     const char *digits = op;
     while (*digits && (*digits < '0' || *digits > '9')) digits++;
+    if (!strncmp(name, "v128.", 5)) {
+        /* v128.load/store: 16 bytes; v128.load8x8_s and the like: 8 */
+        if (!*digits) return 16;
+        if (strchr(digits, 'x')) return 8;
+    }
     if (*digits) {
         int bits = atoi(digits);
         return (uint32_t)(bits / 8);
@@ -185,11 +190,20 @@ static void num_error(wat *w, size_t i, bool syntax_ok)
     wf_wat_unexpected(w, i);
 }
 
-static void memarg(wat *w, size_t *pos, const op_info *op, wf_buf *out)
+/* The memarg of a load or store; `lane`: a lane index follows it, so a
+ * lone number is the lane, not a memory index. */
+static void memarg(wat *w, size_t *pos, const op_info *op, wf_buf *out, bool lane)
 {
     size_t i = *pos;
     uint32_t mem = 0;
-    if (wf_wat_is_index(w, i)) mem = wf_wat_index(w, &i, SP_MEM);
+    bool index = wf_wat_is_index(w, i);
+    if (index && lane && w->tok[i].kind == WF_TOK_NUMBER) {
+        const wf_wat_token *n = &w->tok[i + 1];
+        index = n->kind == WF_TOK_NUMBER ||
+                (n->kind == WF_TOK_KEYWORD && n->len > 6 &&
+                 (!memcmp(n->text, "offset=", 7) || !memcmp(n->text, "align=", 6)));
+    }
+    if (index) mem = wf_wat_index(w, &i, SP_MEM);
     uint64_t offset = 0;
     uint64_t align = natural_align(op->name);
     const wf_wat_token *t = &w->tok[i];
@@ -217,6 +231,61 @@ static void memarg(wat *w, size_t *pos, const op_info *op, wf_buf *out)
     /* u64 in the binary format: the validator checks it against the
      * memory's address type ("offset out of range") */
     wf_buf_u64leb(out, offset);
+    *pos = i;
+}
+
+/* A lane index: a number below 256 (the validator checks it against the
+ * lane count). */
+static uint8_t lane_index(wat *w, size_t *pos)
+{
+    size_t i = *pos;
+    const wf_wat_token *t = &w->tok[i];
+    uint64_t v = 0;
+    if (t->kind != WF_TOK_NUMBER || t->text[0] == '-' || t->text[0] == '+' ||
+        !wf_wat_is_int(t->text, t->len))
+        wf_wat_unexpected(w, i);
+    if (!wf_wat_num_u64(t->text, t->len, &v) || v > 255) wat_malformed(w, i, "malformed lane index");
+    *pos = i + 1;
+    return (uint8_t)v;
+}
+
+/* v128.const's shape and lanes: 16 bytes, lane 0 first. Integer lanes take
+ * signed or unsigned literals of their width. */
+static void v128_const(wat *w, size_t *pos, wf_buf *out)
+{
+    static const struct { const char *name; int lanes, bits; bool fl; } shapes[] = {
+        { "i8x16", 16, 8, false }, { "i16x8", 8, 16, false }, { "i32x4", 4, 32, false },
+        { "i64x2", 2, 64, false }, { "f32x4", 4, 32, true },  { "f64x2", 2, 64, true },
+    };
+    size_t i = *pos;
+    int s = -1;
+    for (int k = 0; k < 6; k++)
+        if (wf_wat_kw(w, i, shapes[k].name)) s = k;
+    if (s < 0) wat_malformed(w, i, "unexpected token");
+    i++;
+    int bits = shapes[s].bits;
+    for (int k = 0; k < shapes[s].lanes; k++) {
+        const wf_wat_token *t = &w->tok[i];
+        uint64_t v = 0;
+        bool ok = t->kind == WF_TOK_NUMBER;
+        if (ok && shapes[s].fl) {
+            uint32_t f = 0;
+            ok = bits == 32 ? wf_wat_num_f32(t->text, t->len, &f) : wf_wat_num_f64(t->text, t->len, &v);
+            if (bits == 32) v = f;
+            if (!ok) num_error(w, i, true);
+        } else if (ok) {
+            ok = wf_wat_num_i64(t->text, t->len, &v);
+            if (ok && bits < 64) {
+                bool neg = t->text[0] == '-';
+                ok = neg ? (int64_t)v >= -((int64_t)1 << (bits - 1)) : v < ((uint64_t)1 << bits);
+            }
+            if (!ok) num_error(w, i, wf_wat_is_int(t->text, t->len));
+        } else {
+            wf_wat_unexpected(w, i);
+        }
+        for (int b = 0; b < bits / 8; b++) wf_buf_byte(out, (uint8_t)(v >> (8 * b)));
+        i++;
+    }
     *pos = i;
 }
 
@@ -305,7 +374,20 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         break;
     }
     case WF_IMM_MEMARG:
-        memarg(w, &i, op, out);
+        memarg(w, &i, op, out, false);
+        break;
+    case WF_IMM_MEMARG_LANE:
+        memarg(w, &i, op, out, true);
+        wf_buf_byte(out, lane_index(w, &i));
+        break;
+    case WF_IMM_LANE:
+        wf_buf_byte(out, lane_index(w, &i));
+        break;
+    case WF_IMM_SHUFFLE:
+        for (int k = 0; k < 16; k++) wf_buf_byte(out, lane_index(w, &i));
+        break;
+    case WF_IMM_V128:
+        v128_const(w, &i, out);
         break;
     case WF_IMM_I32: {
         uint32_t v = 0;   /* num_error reports; decoding goes on */

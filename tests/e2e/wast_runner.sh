@@ -71,7 +71,7 @@ fail.wast:22: expected success, got a failure to run: expected module of line 20
 X
 
 run 1 -v fail.wast
-grep -q '^fail.wast:19: skipped: v128.const values are not supported$' "$OUT" ||
+grep -q '^fail.wast:19: skipped: ref.i31 values are not supported$' "$OUT" ||
     fail "-v does not print the skipped command"
 
 # Component scripts: every command form passes; then one failure of each kind.

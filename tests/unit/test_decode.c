@@ -109,7 +109,16 @@ static void test_types(void **state)
 
     EXPECT_ERR(HDR "\x01\x06\x01\x60\x01\x64\x01\x00", INV, "unknown type");
     EXPECT_ERR(HDR "\x01\x04\x01\x5f\x00\x00", WF_ERR_UNSUPPORTED, "struct and array");
-    EXPECT_ERR(HDR "\x01\x05\x01\x60\x01\x7b\x00", WF_ERR_UNSUPPORTED, "v128");
+    /* v128 (SIMD) is a value type like the others: (func (param v128)) */
+    {
+        static const uint8_t v128_type[] = HDR "\x01\x05\x01\x60\x01\x7b\x00";
+        wf_module *vm = NULL;
+        wf_error *ve = wf_module_new(v128_type, sizeof v128_type - 1, &vm);
+        assert_null(ve);
+        assert_int_equal(vm->types[0].func->params[0].kind, WF_V128);
+        assert_int_equal(vm->types[0].func->param_slots, 2);
+        wf_module_free(vm);
+    }
     EXPECT_ERR(HDR "\x01\x05\x01\x60\x01\x10\x00", MAL, "malformed value type");
     /* sub declarations: a final supertype cannot be extended */
     EXPECT_OK(HDR "\x01\x0c\x02" "\x50\x00\x60\x00\x00" "\x4f\x01\x00\x60\x00\x00");

@@ -91,9 +91,19 @@ static void test_consts(void **state)
     assert_null(e);
     assert_ptr_equal(v.of.ref, ext_ref(NULL, 3));
     wf_wast_node_free(root);
-    e = wf_wast_parse_const(one("(v128.const i32x4 0 0 0 0)", &root), ext_ref, NULL, &v);
+    e = wf_wast_parse_const(one("(v128.const i16x8 1 -1 0x7fff 65535 0 0 0 -32768)", &root), ext_ref,
+                            NULL, &v);
+    assert_null(e);
+    assert_int_equal(v.type.kind, WF_V128);
+    static const uint8_t want[16] = { 1, 0, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff,
+                                      0, 0, 0, 0, 0, 0, 0, 0x80 };
+    assert_memory_equal(v.of.v128, want, 16);
+    wf_wast_node_free(root);
+    /* a lane out of its width's range is a broken literal */
+    e = wf_wast_parse_const(one("(v128.const i8x16 256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0)", &root),
+                            ext_ref, NULL, &v);
     assert_non_null(e);
-    assert_int_equal(e->kind, WF_ERR_UNSUPPORTED);
+    assert_int_equal(e->kind, WF_ERR_MALFORMED);
     wf_error_free(e);
     wf_wast_node_free(root);
     e = wf_wast_parse_const(one("(i32.const 0x1_0000_0000)", &root), ext_ref, NULL, &v);

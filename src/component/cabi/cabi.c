@@ -112,6 +112,16 @@ static wf_error *check_flat_type(const wf_functype *ft, const wf_wit_func *sig, 
     return e;
 }
 
+_Static_assert(WF_CABI_MAX_FLAT_PARAMS + 1 == 17 && WF_CABI_MAX_FLAT_RESULTS == 1,
+               "wf_cabi_plan's arrays (cabi.h) follow the flattening limits");
+
+wf_error *wf_cabi_plan_make(const wf_functype *ft, const wf_wit_func *sig, wf_cabi_plan *out)
+{
+    wf_cabi_core_sig(sig, false, out->ps, &out->np, out->rs, &out->nr);
+    out->nflat = wf_cabi_count_flat(sig->params, sig->nparams);
+    return check_flat_type(ft, sig, out->ps, out->np, out->rs, out->nr);
+}
+
 wf_error *wf_cabi_check_type(const wf_functype *ft, const wf_wit_func *sig)
 {
     wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
@@ -257,26 +267,27 @@ static wf_error *post_return(wf_func *post, const char *export_name, const wf_va
 wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
                        const wf_wit_func *sig, const wf_val *args, size_t nargs, wf_val *result)
 {
-    return wf_cabi_call_post(inst, fn, wf_cabi_post_return(inst, export_name), export_name, sig, args,
-                             nargs, result);
+    return wf_cabi_call_post(inst, fn, wf_cabi_post_return(inst, export_name), NULL, export_name, sig,
+                             args, nargs, result);
 }
 
-wf_error *wf_cabi_call_post(wf_instance *inst, wf_func *fn, wf_func *post, const char *export_name,
-                            const wf_wit_func *sig, const wf_val *args, size_t nargs, wf_val *result)
+wf_error *wf_cabi_call_post(wf_instance *inst, wf_func *fn, wf_func *post, const wf_cabi_plan *plan,
+                            const char *export_name, const wf_wit_func *sig, const wf_val *args,
+                            size_t nargs, wf_val *result)
 {
     memset(result, 0, sizeof *result);
     if (nargs != sig->nparams)
         return wf_error_new(WF_ERR_INVALID, "`%s` takes %zu argument%s, got %zu", sig->name,
                             sig->nparams, sig->nparams == 1 ? "" : "s", nargs);
-    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
-    uint32_t np, nr, nraw;
-    wf_cabi_core_sig(sig, false, ps, &np, rs, &nr);
-    wf_error *e = check_flat_type(wf_func_type(fn), sig, ps, np, rs, nr);
-    if (e) return e;
+    wf_cabi_plan own;
+    wf_error *e = NULL;
+    if (!plan && (e = wf_cabi_plan_make(wf_func_type(fn), sig, &own))) return e;
+    if (!plan) plan = &own;
+    const wf_flat *ps = plan->ps;
+    uint32_t np = plan->np, nr = plan->nr, nflat = plan->nflat, nraw;
     cabi_cx cx = { .inst = inst };
     for (size_t i = 0; !e && i < nargs; i++)
         e = wf_val_check(sig->params[i].type, &args[i], &(wf_val_conv){ .param = sig->params[i].name });
-    uint32_t nflat = wf_cabi_count_flat(sig->params, sig->nparams);
     /* On the stack for the usual few parameters and results: this runs for every call. */
     uint64_t raw_small[WF_CABI_MAX_FLAT_PARAMS + 1] = {0};
     wf_val vals_small[4];

@@ -38,9 +38,18 @@ wf_error *wf_cabi_call(wf_instance *inst, wf_func *fn, const char *export_name,
  * wf_cabi_post_return: NULL when the module has none), for a caller that
  * calls the same export many times. */
 wf_func *wf_cabi_post_return(wf_instance *inst, const char *export_name);
-wf_error *wf_cabi_call_post(wf_instance *inst, wf_func *fn, wf_func *post, const char *export_name,
-                            const wf_wit_func *sig, const wf_val *args, size_t nargs,
-                            wf_val *result);
+/* What a call works out from sig alone, worked out once (at add time):
+ * the core signature sig flattens to, checked against the function's core
+ * type ft (the error wf_cabi_check_type gives). */
+typedef struct wf_cabi_plan {
+    wf_flat ps[17], rs[1];      /* WF_CABI_MAX_FLAT_PARAMS + 1, WF_CABI_MAX_FLAT_RESULTS */
+    uint32_t np, nr, nflat;
+} wf_cabi_plan;
+wf_error *wf_cabi_plan_make(const wf_functype *ft, const wf_wit_func *sig, wf_cabi_plan *out);
+/* plan: sig's, from wf_cabi_plan_make against fn's type; NULL: made here. */
+wf_error *wf_cabi_call_post(wf_instance *inst, wf_func *fn, wf_func *post, const wf_cabi_plan *plan,
+                            const char *export_name, const wf_wit_func *sig, const wf_val *args,
+                            size_t nargs, wf_val *result);
 
 /* Check at load time that a core function's type is the flattening of sig
  * (after spilling); WF_ERR_INVALID saying both types otherwise. */

@@ -70,6 +70,7 @@ static const ext_sym k_externals[] = {
     { "nearbyint", (void *)nearbyint }, { "nearbyintf", (void *)nearbyintf },
     { "rint", (void *)rint }, { "rintf", (void *)rintf }, { "fmin", (void *)fmin },
     { "fminf", (void *)fminf }, { "fmax", (void *)fmax }, { "fmaxf", (void *)fmaxf },
+    { "roundeven", (void *)roundeven }, { "roundevenf", (void *)roundevenf },
 };
 
 static void *external(const char *name, size_t len)

@@ -101,14 +101,14 @@ static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *sl
     wf_slot *const sp = t->sp;
     wf_frame *const fsp = t->fsp;
     wf_memory *const mem = t->mem;
-    uint32_t nresults = f->type->nresults;
+    uint32_t nresults = f->type->result_slots;
     wf_error *err = call_once(t, caller, f, slots);
     wf_slot *at = slots;
     while (!err && t->tail_callee) {
         f = t->tail_callee;
         caller = t->tail_caller;
         t->tail_callee = NULL;
-        uint32_t np = f->type->nparams, n = WF_MAX(np, nresults);
+        uint32_t np = f->type->param_slots, n = WF_MAX(np, nresults);
         if ((size_t)(t->stack_end - sp) < (size_t)n + 1) wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
         at = sp;
         memcpy(at, t->tail_args, np * sizeof *at);
@@ -136,7 +136,7 @@ void wf_jit_rt_call_ref(wf_thread *t, wf_instance *inst, wf_func *f, wf_slot *sl
 
 void wf_jit_rt_tail(wf_thread *t, wf_instance *inst, wf_func *f, const wf_slot *args)
 {
-    uint32_t np = f->type->nparams;
+    uint32_t np = f->type->param_slots;
     if (np > t->tail_cap) {
         uint32_t cap = WF_MAX(np, 16u);
         wf_slot *a = realloc(t->tail_args, cap * sizeof *a);
@@ -156,13 +156,13 @@ void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots)
     inst = t->tail_caller;
     t->tail_callee = NULL;
     wf_slot *const sp = t->sp;
-    uint32_t np = f->type->nparams, n = WF_MAX(np, f->type->nresults);
+    uint32_t np = f->type->param_slots, n = WF_MAX(np, f->type->result_slots);
     if ((size_t)(t->stack_end - sp) < (size_t)n + 1) wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
     memcpy(sp, t->tail_args, np * sizeof *sp);
     t->sp = sp + n;
     call_func(t, inst, f, sp);
     t->sp = sp;
-    memcpy(slots, sp, f->type->nresults * sizeof *slots);
+    memcpy(slots, sp, f->type->result_slots * sizeof *slots);
 }
 
 uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta)

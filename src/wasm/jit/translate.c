@@ -39,9 +39,13 @@
  * chain of tail calls crossing the tiers runs in constant stack, and code
  * without tail calls pays nothing.
  *
- * What the tier does not translate (a v128 value, an unknown opcode)
- * makes the function fail here: it stays interpreted and callers reach it
- * through a stub calling wf_jit_rt_call.
+ * v128 (SIMD) values are LLVM <2 x i64> vectors, bitcast to the lane shape
+ * each instruction works on (translate_simd below); in engine slots they
+ * take two (slot_index).
+ *
+ * What the tier does not translate (an unknown opcode, a SIMD instruction
+ * without a translation) makes the function fail here: it stays
+ * interpreted and callers reach it through a stub calling wf_jit_rt_call.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -72,7 +76,7 @@ typedef struct tmod {
     LLVMContextRef C;
     LLVMModuleRef M;
     LLVMBuilderRef B;
-    LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vd;
+    LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vd, v128;
     LLVMTypeRef *fty;               /* per function index: native type (NULL: v128) */
     LLVMValueRef *fn;               /* per function index: native function (this unit's only) */
     LLVMValueRef rt[WF_JIT_RT_COUNT_];
@@ -134,8 +138,17 @@ static LLVMTypeRef val_type(tmod *tm, wf_valtype v)
     case WF_F32: return tm->f32;
     case WF_F64: return tm->f64;
     case WF_REF: return tm->ptr;
+    case WF_V128: return tm->v128;
     default: return NULL;
     }
+}
+
+/* The engine slot where value i of vs[] starts (a v128 takes two). */
+static uint32_t slot_index(const wf_valtype *vs, uint32_t i)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < i; k++) n += wf_valtype_slots(vs[k]);
+    return n;
 }
 
 static LLVMTypeRef ret_type(tmod *tm, const wf_functype *ft)
@@ -336,12 +349,16 @@ static void to_slot(tfn *f, LLVMValueRef v, LLVMValueRef slotp)
     if (ty == tm->i32) v = LLVMBuildZExt(tm->B, v, tm->i64, "");
     else if (ty == tm->f32) v = LLVMBuildZExt(tm->B, LLVMBuildBitCast(tm->B, v, tm->i32, ""), tm->i64, "");
     else if (ty == tm->f64) v = LLVMBuildBitCast(tm->B, v, tm->i64, "");
-    engine_access(f, LLVMBuildStore(tm->B, v, slotp), false);
+    LLVMValueRef s = LLVMBuildStore(tm->B, v, slotp);
+    LLVMSetAlignment(s, 8);     /* a v128's two slots are 8-aligned */
+    engine_access(f, s, false);
 }
 
 static LLVMValueRef from_slot(tfn *f, LLVMTypeRef ty, LLVMValueRef slotp)
 {
-    return engine_access(f, LLVMBuildLoad2(f->tm->B, ty, slotp, ""), false);
+    LLVMValueRef l = LLVMBuildLoad2(f->tm->B, ty, slotp, "");
+    LLVMSetAlignment(l, 8);
+    return engine_access(f, l, false);
 }
 
 static LLVMValueRef slot_ptr(tfn *f, LLVMValueRef base, uint32_t i)
@@ -362,12 +379,12 @@ static void slots_call(tfn *f, const wf_functype *ft, int helper, LLVMValueRef a
 {
     tmod *tm = f->tm;
     uint32_t np = ft->nparams, nr = ft->nresults;
-    LLVMValueRef buf = callbuf(f, WF_MAX(np, nr));
-    for (uint32_t i = np; i-- > 0;) to_slot(f, pop(f), slot_ptr(f, buf, i));
+    LLVMValueRef buf = callbuf(f, WF_MAX(ft->param_slots, ft->result_slots));
+    for (uint32_t i = np; i-- > 0;) to_slot(f, pop(f), slot_ptr(f, buf, slot_index(ft->params, i)));
     LLVMValueRef args[4] = { f->t, f->inst, arg3, buf };
     call_rt(f, helper, args, 4);
     for (uint32_t i = 0; i < nr; i++)
-        push(f, from_slot(f, val_type(tm, ft->results[i]), slot_ptr(f, buf, i)));
+        push(f, from_slot(f, val_type(tm, ft->results[i]), slot_ptr(f, buf, slot_index(ft->results, i))));
 }
 
 /* ---- control ------------------------------------------------------------- */
@@ -391,7 +408,7 @@ static bool read_blocktype(tfn *f, const wf_functype **ft_out, wf_valtype *singl
         case 0x7E: *single = WF_TYPE_I64; break;
         case 0x7D: *single = WF_TYPE_F32; break;
         case 0x7C: *single = WF_TYPE_F64; break;
-        case 0x7B: FAIL(f, "v128 values are not compiled");
+        case 0x7B: *single = (wf_valtype){ WF_V128, 0, 0, 0 }; break;
         case 0x63: case 0x64: {
             int64_t ht;
             if (!wf_read_s33(&f->r, &ht)) return false;
@@ -701,21 +718,6 @@ static bool may_pend(tmod *tm, uint32_t fi)
     return fi >= tm->m->nfunc_imports && tm->m->funcs[fi].code->tail_calls;
 }
 
-/* In a block reached from a and b alone: out[i] = the phi of each result
- * i of type ft, avals[i] when it came from a, bvals[i] from b (out may be
- * either of them). */
-static void join_results(tfn *f, const wf_functype *ft, LLVMValueRef *avals, LLVMBasicBlockRef a,
-                         LLVMValueRef *bvals, LLVMBasicBlockRef b, LLVMValueRef *out)
-{
-    for (uint32_t i = 0; i < ft->nresults; i++) {
-        LLVMValueRef phi = LLVMBuildPhi(f->tm->B, val_type(f->tm, ft->results[i]), "");
-        LLVMValueRef v[2] = { avals[i], bvals[i] };
-        LLVMBasicBlockRef bbs[2] = { a, b };
-        LLVMAddIncoming(phi, v, bbs, 2);
-        out[i] = phi;
-    }
-}
-
 /* vals[0..nr): the results of a native call just made (in the current
  * block). When it left a tail call pending (wf_thread.tail_callee), make
  * that call (wf_jit_rt_tail_finish) and take its results instead; vals
@@ -730,15 +732,22 @@ static void finish_pending(tfn *f, const wf_functype *ft, LLVMValueRef *vals)
     LLVMValueRef br = LLVMBuildCondBr(tm->B, LLVMBuildIsNull(tm->B, pend, ""), done, finish);
     (void)br;
     LLVMPositionBuilderAtEnd(tm->B, finish);
-    LLVMValueRef buf = callbuf(f, nr);
+    LLVMValueRef buf = callbuf(f, ft->result_slots);
     LLVMValueRef args[3] = { f->t, f->inst, buf };
     call_rt(f, WF_JIT_RT_wf_jit_rt_tail_finish, args, 3);
     LLVMValueRef svals[nr + 1];
-    for (uint32_t i = 0; i < nr; i++) svals[i] = from_slot(f, val_type(tm, ft->results[i]), slot_ptr(f, buf, i));
+    for (uint32_t i = 0; i < nr; i++)
+        svals[i] = from_slot(f, val_type(tm, ft->results[i]), slot_ptr(f, buf, slot_index(ft->results, i)));
     LLVMBasicBlockRef finish_end = LLVMGetInsertBlock(tm->B);
     LLVMBuildBr(tm->B, done);
     LLVMPositionBuilderAtEnd(tm->B, done);
-    join_results(f, ft, vals, from, svals, finish_end, vals);
+    for (uint32_t i = 0; i < nr; i++) {
+        LLVMValueRef phi = LLVMBuildPhi(tm->B, val_type(tm, ft->results[i]), "");
+        LLVMValueRef v[2] = { vals[i], svals[i] };
+        LLVMBasicBlockRef bbs[2] = { from, finish_end };
+        LLVMAddIncoming(phi, v, bbs, 2);
+        vals[i] = phi;
+    }
 }
 
 /* The results of a native call as values (void, a value or a struct). */
@@ -754,8 +763,8 @@ static void pend_tail(tfn *f, LLVMValueRef callee, const wf_functype *ft)
 {
     tmod *tm = f->tm;
     uint32_t np = ft->nparams;
-    LLVMValueRef buf = callbuf(f, np);
-    for (uint32_t i = np; i-- > 0;) to_slot(f, pop(f), slot_ptr(f, buf, i));
+    LLVMValueRef buf = callbuf(f, ft->param_slots);
+    for (uint32_t i = np; i-- > 0;) to_slot(f, pop(f), slot_ptr(f, buf, slot_index(ft->params, i)));
     LLVMValueRef args[4] = { f->t, f->inst, callee, buf };
     call_rt(f, WF_JIT_RT_wf_jit_rt_tail, args, 4);
     /* The results are the callee's, delivered by whoever makes the call. */
@@ -866,8 +875,13 @@ static bool call_native_or(tfn *f, LLVMValueRef fp, LLVMValueRef native, const w
     LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(tm->B);
 
     LLVMPositionBuilderAtEnd(tm->B, join);
-    join_results(f, ft, fvals, fast_end, sres, slow_end, fvals);
-    for (uint32_t i = 0; i < nr; i++) push(f, fvals[i]);
+    for (uint32_t i = 0; i < nr; i++) {
+        LLVMValueRef phi = LLVMBuildPhi(tm->B, val_type(tm, ft->results[i]), "");
+        LLVMValueRef vals[2] = { fvals[i], sres[i] };
+        LLVMBasicBlockRef bbs[2] = { fast_end, slow_end };
+        LLVMAddIncoming(phi, vals, bbs, 2);
+        push(f, phi);
+    }
     return true;
 }
 
@@ -1366,6 +1380,458 @@ static bool numeric(tfn *f, uint8_t op)
 
 /* ---- the instruction loop ------------------------------------------------ */
 
+/* ---- SIMD (0xFD) ------------------------------------------------------------
+ * A v128 is an LLVM <2 x i64> on the stack, in locals and in signatures;
+ * each instruction bitcasts it to its lane shape, and most are then one
+ * LLVM instruction or intrinsic. Saturation, min/max and rounding use
+ * LLVM's intrinsics (whose semantics are WebAssembly's: llvm.minimum
+ * propagates NaN and orders -0 below +0, fptosi.sat saturates). */
+
+enum { S_I8, S_I16, S_I32, S_I64, S_F32, S_F64 };
+static const unsigned g_lanes[] = { 16, 8, 4, 2, 4, 2 };
+
+static LLVMTypeRef lane_el(tmod *tm, int s)
+{
+    switch (s) {
+    case S_I8: return tm->i8;
+    case S_I16: return tm->i16;
+    case S_I32: return tm->i32;
+    case S_I64: return tm->i64;
+    case S_F32: return tm->f32;
+    default: return tm->f64;
+    }
+}
+static LLVMTypeRef shape(tmod *tm, int s) { return LLVMVectorType(lane_el(tm, s), g_lanes[s]); }
+static LLVMValueRef as_shape(tfn *f, LLVMValueRef v, int s) { return LLVMBuildBitCast(f->tm->B, v, shape(f->tm, s), ""); }
+static LLVMValueRef vpop(tfn *f, int s) { return as_shape(f, pop(f), s); }
+static void vpush(tfn *f, LLVMValueRef v) { push(f, LLVMBuildBitCast(f->tm->B, v, f->tm->v128, "")); }
+
+/* A constant vector of n i32 (shuffle masks). */
+static LLVMValueRef mask_of(tfn *f, const unsigned *idx, unsigned n)
+{
+    LLVMValueRef k[16];
+    for (unsigned i = 0; i < n; i++) k[i] = k32(f->tm, idx[i]);
+    return LLVMConstVector(k, n);
+}
+/* lanes first..first+n-1 of v (n-lane vector) */
+static LLVMValueRef lanes_of(tfn *f, LLVMValueRef v, unsigned first, unsigned n)
+{
+    unsigned idx[16];
+    for (unsigned i = 0; i < n; i++) idx[i] = first + i;
+    return LLVMBuildShuffleVector(f->tm->B, v, LLVMGetUndef(LLVMTypeOf(v)), mask_of(f, idx, n), "");
+}
+/* a and b (n lanes each) joined, or v widened with zero lanes (b NULL) */
+static LLVMValueRef concat(tfn *f, LLVMValueRef a, LLVMValueRef b, unsigned n)
+{
+    unsigned idx[16];
+    for (unsigned i = 0; i < 2 * n; i++) idx[i] = i;
+    if (!b) b = LLVMConstNull(LLVMTypeOf(a));
+    return LLVMBuildShuffleVector(f->tm->B, a, b, mask_of(f, idx, 2 * n), "");
+}
+static LLVMValueRef splat_of(tfn *f, LLVMValueRef x, int s)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef v = LLVMBuildInsertElement(tm->B, LLVMGetUndef(shape(tm, s)), x, k32(tm, 0), "");
+    unsigned idx[16] = { 0 };
+    return LLVMBuildShuffleVector(tm->B, v, LLVMGetUndef(shape(tm, s)), mask_of(f, idx, g_lanes[s]), "");
+}
+static LLVMValueRef vintr(tfn *f, const char *name, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef args[2] = { a, b };
+    return intrinsic(f, name, &ty, 1, args, b ? 2 : 1);
+}
+/* v's lanes as a <n x i1> mask by predicate p against zero, as an iN */
+static LLVMValueRef lane_bits(tfn *f, LLVMValueRef v, int s, LLVMIntPredicate p)
+{
+    tmod *tm = f->tm;
+    LLVMValueRef m = LLVMBuildICmp(tm->B, p, v, LLVMConstNull(shape(tm, s)), "");
+    return LLVMBuildBitCast(tm->B, m, LLVMIntTypeInContext(tm->C, g_lanes[s]), "");
+}
+/* narrow a, b (shape s + 1) to shape s, saturating (signed or unsigned) */
+static LLVMValueRef narrow(tfn *f, LLVMValueRef a, LLVMValueRef b, int s, bool sign)
+{
+    tmod *tm = f->tm;
+    unsigned n = g_lanes[s + 1], bits = 8u << s;
+    LLVMValueRef w = concat(f, a, b, n);
+    LLVMTypeRef wel = lane_el(tm, s + 1);
+    int64_t lo = sign ? -((int64_t)1 << (bits - 1)) : 0;
+    int64_t hi = sign ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1;
+    LLVMValueRef vlo[16], vhi[16];
+    for (unsigned i = 0; i < 2 * n; i++) {
+        vlo[i] = LLVMConstInt(wel, (uint64_t)lo, 1);
+        vhi[i] = LLVMConstInt(wel, (uint64_t)hi, 1);
+    }
+    w = vintr(f, "llvm.smax", w, LLVMConstVector(vlo, 2 * n));
+    w = vintr(f, "llvm.smin", w, LLVMConstVector(vhi, 2 * n));
+    return LLVMBuildTrunc(tm->B, w, shape(tm, s), "");
+}
+/* half (0 low, 1 high) of v (shape s - 1) widened to shape s */
+static LLVMValueRef widen(tfn *f, LLVMValueRef v, int s, int half, bool sign)
+{
+    tmod *tm = f->tm;
+    unsigned n = g_lanes[s];
+    LLVMValueRef h = lanes_of(f, v, half ? n : 0, n);
+    return sign ? LLVMBuildSExt(tm->B, h, shape(tm, s), "") : LLVMBuildZExt(tm->B, h, shape(tm, s), "");
+}
+
+/* A SIMD memory access at the address popped (volatile like the scalar
+ * ones: heap_access). */
+static LLVMValueRef simd_load(tfn *f, LLVMTypeRef ty, LLVMValueRef addr, uint64_t off)
+{
+    LLVMValueRef v = LLVMBuildLoad2(f->tm->B, ty, effective(f, addr, off), "");
+    LLVMSetAlignment(v, 1);
+    heap_access(f, v);
+    return v;
+}
+static void simd_store(tfn *f, LLVMValueRef v, LLVMValueRef addr, uint64_t off)
+{
+    LLVMValueRef st = LLVMBuildStore(f->tm->B, v, effective(f, addr, off));
+    LLVMSetAlignment(st, 1);
+    heap_access(f, st);
+}
+
+
+static const LLVMIntPredicate g_icmp[10] = {
+    LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntULT, LLVMIntSGT,
+    LLVMIntUGT, LLVMIntSLE, LLVMIntULE, LLVMIntSGE, LLVMIntUGE,
+};
+static const LLVMRealPredicate g_fcmp[6] = {
+    LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT, LLVMRealOGT, LLVMRealOLE, LLVMRealOGE,
+};
+
+/* Integer lane instructions 0x60..0xDF: shape (op - 0x60) / 32, the
+ * operation (op - 0x60) % 32 as the spec lays them out per shape. */
+static bool simd_int(tfn *f, uint32_t op)
+{
+    tmod *tm = f->tm;
+    LLVMBuilderRef B = tm->B;
+    int s = (int)(op - 0x60) / 32;
+    unsigned rel = (op - 0x60) % 32, bits = 8u << s;
+    LLVMTypeRef ty = shape(tm, s);
+    LLVMValueRef a, b, r;
+    switch (rel) {
+    case 0x00: r = vintr(f, "llvm.abs", vpop(f, s), LLVMConstInt(tm->i1, 0, 0)); break;
+    case 0x01: r = LLVMBuildNeg(B, vpop(f, s), ""); break;
+    case 0x02:
+        if (s == S_I8) {
+            r = vintr(f, "llvm.ctpop", vpop(f, s), NULL);
+        } else { /* i16x8.q15mulr_sat_s: (a * b + 0x4000) >> 15, saturated */
+            LLVMTypeRef w = LLVMVectorType(tm->i32, 8);
+            b = LLVMBuildSExt(B, vpop(f, s), w, "");
+            a = LLVMBuildSExt(B, vpop(f, s), w, "");
+            LLVMValueRef k[8], sh[8];
+            for (int i = 0; i < 8; i++) { k[i] = k32(tm, 0x4000); sh[i] = k32(tm, 15); }
+            LLVMValueRef p = LLVMBuildAdd(B, LLVMBuildMul(B, a, b, ""), LLVMConstVector(k, 8), "");
+            p = LLVMBuildAShr(B, p, LLVMConstVector(sh, 8), "");
+            r = narrow(f, lanes_of(f, p, 0, 4), lanes_of(f, p, 4, 4), S_I16, true);
+        }
+        break;
+    case 0x03: /* all_true */
+        a = lane_bits(f, vpop(f, s), s, LLVMIntNE);
+        push(f, LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntEQ, a, LLVMConstAllOnes(LLVMTypeOf(a)), ""),
+                              tm->i32, ""));
+        return true;
+    case 0x04: /* bitmask */
+        push(f, LLVMBuildZExt(B, lane_bits(f, vpop(f, s), s, LLVMIntSLT), tm->i32, ""));
+        return true;
+    case 0x05: case 0x06: /* narrow (i8x16, i16x8) */
+        b = vpop(f, s + 1);
+        a = vpop(f, s + 1);
+        r = narrow(f, a, b, s, rel == 0x05);
+        break;
+    case 0x07: case 0x08: case 0x09: case 0x0a: /* extend low/high, s/u */
+        r = widen(f, vpop(f, s - 1), s, (rel - 7) & 1, rel < 9);
+        break;
+    case 0x0b: case 0x0c: case 0x0d: { /* shifts: the count modulo the lane width */
+        LLVMValueRef k = LLVMBuildAnd(B, pop(f), k32(tm, bits - 1), "");
+        LLVMTypeRef el = lane_el(tm, s);
+        k = bits < 32 ? LLVMBuildTrunc(B, k, el, "") : bits > 32 ? LLVMBuildZExt(B, k, el, "") : k;
+        k = splat_of(f, k, s);
+        a = vpop(f, s);
+        r = rel == 0x0b ? LLVMBuildShl(B, a, k, "") : rel == 0x0c ? LLVMBuildAShr(B, a, k, "")
+                                                             : LLVMBuildLShr(B, a, k, "");
+        break;
+    }
+    case 0x1c: case 0x1d: case 0x1e: case 0x1f: { /* extmul low/high, s/u */
+        b = widen(f, vpop(f, s - 1), s, (rel - 0x1c) & 1, rel < 0x1e);
+        a = widen(f, vpop(f, s - 1), s, (rel - 0x1c) & 1, rel < 0x1e);
+        r = LLVMBuildMul(B, a, b, "");
+        break;
+    }
+    default: {
+        static const char *const intr[32] = {
+            [0x0f] = "llvm.sadd.sat", [0x10] = "llvm.uadd.sat", [0x12] = "llvm.ssub.sat",
+            [0x13] = "llvm.usub.sat", [0x16] = "llvm.smin", [0x17] = "llvm.umin",
+            [0x18] = "llvm.smax", [0x19] = "llvm.umax",
+        };
+        b = vpop(f, s);
+        a = vpop(f, s);
+        if (rel == 0x0e) r = LLVMBuildAdd(B, a, b, "");
+        else if (rel == 0x11) r = LLVMBuildSub(B, a, b, "");
+        else if (rel == 0x15) r = LLVMBuildMul(B, a, b, "");
+        else if (intr[rel]) r = vintr(f, intr[rel], a, b);
+        else if (rel == 0x1b) { /* avgr_u: (a + b + 1) / 2 without overflow, in a lane twice as wide */
+            LLVMTypeRef wide = LLVMVectorType(LLVMIntTypeInContext(tm->C, bits * 2), g_lanes[s]);
+            LLVMValueRef wa = LLVMBuildZExt(B, a, wide, ""), wb = LLVMBuildZExt(B, b, wide, "");
+            LLVMValueRef one[16];
+            for (unsigned i = 0; i < g_lanes[s]; i++) one[i] = LLVMConstInt(LLVMGetElementType(wide), 1, 0);
+            LLVMValueRef sum = LLVMBuildAdd(B, LLVMBuildAdd(B, wa, wb, ""), LLVMConstVector(one, g_lanes[s]), "");
+            r = LLVMBuildTrunc(B, LLVMBuildLShr(B, sum, LLVMConstVector(one, g_lanes[s]), ""), ty, "");
+        } else {
+            FAIL(f, "SIMD instruction 0xFD %u", op);
+        }
+    }
+    }
+    vpush(f, r);
+    return true;
+}
+
+static bool translate_simd(tfn *f)
+{
+    tmod *tm = f->tm;
+    LLVMBuilderRef B = tm->B;
+    uint32_t op;
+    uint64_t off = 0;
+    uint8_t imm[16] = { 0 };
+    if (!wf_read_u32(&f->r, &op)) return false;
+    /* immediates first, so dead code is skipped the same way */
+    bool mem = op <= 0x0b || (op >= 0x54 && op <= 0x5d);
+    if (mem && !read_memarg(f, &off)) return false;
+    unsigned nimm = op == 0x0c || op == 0x0d ? 16 : (op >= 0x15 && op <= 0x22) || (op >= 0x54 && op <= 0x5b) ? 1 : 0;
+    for (unsigned i = 0; i < nimm; i++)
+        if (!wf_read_u8(&f->r, &imm[i])) return false;
+    if (cur(f)->unreachable) return true;
+
+    LLVMValueRef a, b, c, r;
+    switch (op) {
+    case 0x00: vpush(f, simd_load(f, tm->v128, pop(f), off)); return true;
+    case 0x01: case 0x02: case 0x03: case 0x04: case 0x05: case 0x06: {
+        int s = S_I16 + (int)(op - 1) / 2;
+        a = simd_load(f, LLVMVectorType(lane_el(tm, s - 1), g_lanes[s]), pop(f), off);
+        vpush(f, op & 1 ? LLVMBuildSExt(B, a, shape(tm, s), "") : LLVMBuildZExt(B, a, shape(tm, s), ""));
+        return true;
+    }
+    case 0x07: case 0x08: case 0x09: case 0x0a: {
+        int s = (int)(op - 0x07);
+        vpush(f, splat_of(f, simd_load(f, lane_el(tm, s), pop(f), off), s));
+        return true;
+    }
+    case 0x0b:
+        a = pop(f);
+        simd_store(f, a, pop(f), off);
+        return true;
+    case 0x54: case 0x55: case 0x56: case 0x57: { /* load lane */
+        int s = (int)(op - 0x54);
+        a = vpop(f, s);
+        b = simd_load(f, lane_el(tm, s), pop(f), off);
+        vpush(f, LLVMBuildInsertElement(B, a, b, k32(tm, imm[0]), ""));
+        return true;
+    }
+    case 0x58: case 0x59: case 0x5a: case 0x5b: { /* store lane */
+        int s = (int)(op - 0x58);
+        a = LLVMBuildExtractElement(B, vpop(f, s), k32(tm, imm[0]), "");
+        simd_store(f, a, pop(f), off);
+        return true;
+    }
+    case 0x5c: case 0x5d: { /* load zero */
+        int s = op == 0x5c ? S_I32 : S_I64;
+        a = simd_load(f, lane_el(tm, s), pop(f), off);
+        vpush(f, LLVMBuildInsertElement(B, LLVMConstNull(shape(tm, s)), a, k32(tm, 0), ""));
+        return true;
+    }
+    case 0x0c: {
+        uint64_t lo, hi;
+        memcpy(&lo, imm, 8);
+        memcpy(&hi, imm + 8, 8);
+        LLVMValueRef k[2] = { k64(tm, lo), k64(tm, hi) };
+        push(f, LLVMConstVector(k, 2));
+        return true;
+    }
+    case 0x0d: {
+        unsigned idx[16];
+        for (int i = 0; i < 16; i++) idx[i] = imm[i];
+        b = vpop(f, S_I8);
+        a = vpop(f, S_I8);
+        vpush(f, LLVMBuildShuffleVector(B, a, b, mask_of(f, idx, 16), ""));
+        return true;
+    }
+    case 0x0e: { /* swizzle: lane i is a[b[i]], or 0 when b[i] > 15 */
+        b = vpop(f, S_I8);
+        a = vpop(f, S_I8);
+        r = LLVMConstNull(shape(tm, S_I8));
+        for (unsigned i = 0; i < 16; i++) {
+            LLVMValueRef k = LLVMBuildExtractElement(B, b, k32(tm, i), "");
+            LLVMValueRef in = LLVMBuildICmp(B, LLVMIntULT, k, LLVMConstInt(tm->i8, 16, 0), "");
+            LLVMValueRef idx = LLVMBuildZExt(B, LLVMBuildAnd(B, k, LLVMConstInt(tm->i8, 15, 0), ""), tm->i32, "");
+            LLVMValueRef v = LLVMBuildExtractElement(B, a, idx, "");
+            v = LLVMBuildSelect(B, in, v, LLVMConstInt(tm->i8, 0, 0), "");
+            r = LLVMBuildInsertElement(B, r, v, k32(tm, i), "");
+        }
+        vpush(f, r);
+        return true;
+    }
+    case 0x0f: case 0x10: case 0x11: case 0x12: case 0x13: case 0x14: {
+        int s = (int)(op - 0x0f);
+        a = pop(f);
+        if (s < S_I32) a = LLVMBuildTrunc(B, a, lane_el(tm, s), "");
+        vpush(f, splat_of(f, a, s));
+        return true;
+    }
+    case 0x15: case 0x16: case 0x18: case 0x19: { /* i8/i16 extract_lane_s/u */
+        int s = op < 0x18 ? S_I8 : S_I16;
+        a = LLVMBuildExtractElement(B, vpop(f, s), k32(tm, imm[0]), "");
+        bool sign = op == 0x15 || op == 0x18;
+        push(f, sign ? LLVMBuildSExt(B, a, tm->i32, "") : LLVMBuildZExt(B, a, tm->i32, ""));
+        return true;
+    }
+    case 0x1b: case 0x1d: case 0x1f: case 0x21: {
+        int s = op == 0x1b ? S_I32 : op == 0x1d ? S_I64 : op == 0x1f ? S_F32 : S_F64;
+        push(f, LLVMBuildExtractElement(B, vpop(f, s), k32(tm, imm[0]), ""));
+        return true;
+    }
+    case 0x17: case 0x1a: case 0x1c: case 0x1e: case 0x20: case 0x22: {
+        int s = op == 0x17 ? S_I8 : op == 0x1a ? S_I16 : op == 0x1c ? S_I32
+              : op == 0x1e ? S_I64 : op == 0x20 ? S_F32 : S_F64;
+        b = pop(f);
+        if (s < S_I32) b = LLVMBuildTrunc(B, b, lane_el(tm, s), "");
+        a = vpop(f, s);
+        vpush(f, LLVMBuildInsertElement(B, a, b, k32(tm, imm[0]), ""));
+        return true;
+    }
+    case 0x4d: vpush(f, LLVMBuildNot(B, pop(f), "")); return true;
+    case 0x4e: case 0x4f: case 0x50: case 0x51:
+        b = pop(f);
+        a = pop(f);
+        r = op == 0x4e ? LLVMBuildAnd(B, a, b, "") : op == 0x4f ? LLVMBuildAnd(B, a, LLVMBuildNot(B, b, ""), "")
+          : op == 0x50 ? LLVMBuildOr(B, a, b, "") : LLVMBuildXor(B, a, b, "");
+        push(f, r);
+        return true;
+    case 0x52:
+        c = pop(f);
+        b = pop(f);
+        a = pop(f);
+        push(f, LLVMBuildOr(B, LLVMBuildAnd(B, a, c, ""), LLVMBuildAnd(B, b, LLVMBuildNot(B, c, ""), ""), ""));
+        return true;
+    case 0x53:
+        a = LLVMBuildBitCast(B, pop(f), LLVMIntTypeInContext(tm->C, 128), "");
+        push(f, LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntNE, a, LLVMConstNull(LLVMTypeOf(a)), ""), tm->i32, ""));
+        return true;
+    case 0x5e: /* f32x4.demote_f64x2_zero */
+        a = LLVMBuildFPTrunc(B, vpop(f, S_F64), LLVMVectorType(tm->f32, 2), "");
+        vpush(f, concat(f, a, NULL, 2));
+        return true;
+    case 0x5f: /* f64x2.promote_low_f32x4 */
+        vpush(f, LLVMBuildFPExt(B, lanes_of(f, vpop(f, S_F32), 0, 2), shape(tm, S_F64), ""));
+        return true;
+    case 0x67: case 0x68: case 0x69: case 0x6a: case 0x74: case 0x75: case 0x7a: case 0x94: {
+        static const char *const rn[] = { "llvm.ceil", "llvm.floor", "llvm.trunc", "llvm.roundeven" };
+        int s = op <= 0x6a ? S_F32 : S_F64;
+        int k = op <= 0x6a ? (int)(op - 0x67) : op == 0x74 ? 0 : op == 0x75 ? 1 : op == 0x7a ? 2 : 3;
+        vpush(f, vintr(f, rn[k], vpop(f, s), NULL));
+        return true;
+    }
+    case 0x7c: case 0x7d: case 0x7e: case 0x7f: { /* extadd_pairwise */
+        int s = op <= 0x7d ? S_I16 : S_I32;
+        bool sign = !(op & 1);
+        a = vpop(f, s - 1);
+        unsigned n = g_lanes[s], ev[8], od[8];
+        for (unsigned i = 0; i < n; i++) { ev[i] = 2 * i; od[i] = 2 * i + 1; }
+        LLVMValueRef e = LLVMBuildShuffleVector(B, a, LLVMGetUndef(LLVMTypeOf(a)), mask_of(f, ev, n), "");
+        LLVMValueRef o = LLVMBuildShuffleVector(B, a, LLVMGetUndef(LLVMTypeOf(a)), mask_of(f, od, n), "");
+        e = sign ? LLVMBuildSExt(B, e, shape(tm, s), "") : LLVMBuildZExt(B, e, shape(tm, s), "");
+        o = sign ? LLVMBuildSExt(B, o, shape(tm, s), "") : LLVMBuildZExt(B, o, shape(tm, s), "");
+        vpush(f, LLVMBuildAdd(B, e, o, ""));
+        return true;
+    }
+    case 0xba: { /* i32x4.dot_i16x8_s */
+        b = LLVMBuildSExt(B, vpop(f, S_I16), LLVMVectorType(tm->i32, 8), "");
+        a = LLVMBuildSExt(B, vpop(f, S_I16), LLVMVectorType(tm->i32, 8), "");
+        LLVMValueRef p = LLVMBuildMul(B, a, b, "");
+        unsigned ev[4] = { 0, 2, 4, 6 }, od[4] = { 1, 3, 5, 7 };
+        LLVMValueRef e = LLVMBuildShuffleVector(B, p, LLVMGetUndef(LLVMTypeOf(p)), mask_of(f, ev, 4), "");
+        LLVMValueRef o = LLVMBuildShuffleVector(B, p, LLVMGetUndef(LLVMTypeOf(p)), mask_of(f, od, 4), "");
+        vpush(f, LLVMBuildAdd(B, e, o, ""));
+        return true;
+    }
+    case 0xd6: case 0xd7: case 0xd8: case 0xd9: case 0xda: case 0xdb: {
+        static const LLVMIntPredicate p64[6] = { LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntSGT, LLVMIntSLE, LLVMIntSGE };
+        b = vpop(f, S_I64);
+        a = vpop(f, S_I64);
+        vpush(f, LLVMBuildSExt(B, LLVMBuildICmp(B, p64[op - 0xd6], a, b, ""), shape(tm, S_I64), ""));
+        return true;
+    }
+    case 0xf8: case 0xf9: { /* i32x4.trunc_sat_f32x4 */
+        LLVMTypeRef tys[2] = { shape(tm, S_I32), shape(tm, S_F32) };
+        LLVMValueRef x = vpop(f, S_F32);
+        vpush(f, intrinsic(f, op == 0xf8 ? "llvm.fptosi.sat" : "llvm.fptoui.sat", tys, 2, &x, 1));
+        return true;
+    }
+    case 0xfa: case 0xfb:
+        a = vpop(f, S_I32);
+        vpush(f, op == 0xfa ? LLVMBuildSIToFP(B, a, shape(tm, S_F32), "") : LLVMBuildUIToFP(B, a, shape(tm, S_F32), ""));
+        return true;
+    case 0xfc: case 0xfd: { /* i32x4.trunc_sat_f64x2_zero */
+        LLVMTypeRef tys[2] = { LLVMVectorType(tm->i32, 2), shape(tm, S_F64) };
+        LLVMValueRef x = vpop(f, S_F64);
+        r = intrinsic(f, op == 0xfc ? "llvm.fptosi.sat" : "llvm.fptoui.sat", tys, 2, &x, 1);
+        vpush(f, concat(f, r, NULL, 2));
+        return true;
+    }
+    case 0xfe: case 0xff:
+        a = lanes_of(f, vpop(f, S_I32), 0, 2);
+        vpush(f, op == 0xfe ? LLVMBuildSIToFP(B, a, shape(tm, S_F64), "") : LLVMBuildUIToFP(B, a, shape(tm, S_F64), ""));
+        return true;
+    default: break;
+    }
+    if (op >= 0x23 && op <= 0x40) { /* integer comparisons */
+        int s = (int)(op - 0x23) / 10;
+        b = vpop(f, s);
+        a = vpop(f, s);
+        vpush(f, LLVMBuildSExt(B, LLVMBuildICmp(B, g_icmp[(op - 0x23) % 10], a, b, ""), shape(tm, s), ""));
+        return true;
+    }
+    if (op >= 0x41 && op <= 0x4c) { /* float comparisons: lanes of all ones or zeros */
+        int s = op <= 0x46 ? S_F32 : S_F64;
+        b = vpop(f, s);
+        a = vpop(f, s);
+        LLVMValueRef m = LLVMBuildFCmp(B, g_fcmp[(op - 0x41) % 6], a, b, "");
+        vpush(f, LLVMBuildSExt(B, m, shape(tm, s == S_F32 ? S_I32 : S_I64), ""));
+        return true;
+    }
+    if (op >= 0x60 && op <= 0xdf) return simd_int(f, op);
+    if (op >= 0xe0 && op <= 0xf7) { /* float arithmetic */
+        int s = op < 0xec ? S_F32 : S_F64;
+        unsigned rel = (op - 0xe0) % 12;
+        if (rel <= 3) {
+            a = vpop(f, s);
+            r = rel == 0 ? vintr(f, "llvm.fabs", a, NULL) : rel == 1 ? LLVMBuildFNeg(B, a, "")
+                                                                  : vintr(f, "llvm.sqrt", a, NULL);
+        } else {
+            b = vpop(f, s);
+            a = vpop(f, s);
+            switch (rel) {
+            case 4: r = LLVMBuildFAdd(B, a, b, ""); break;
+            case 5: r = LLVMBuildFSub(B, a, b, ""); break;
+            case 6: r = LLVMBuildFMul(B, a, b, ""); break;
+            case 7: r = LLVMBuildFDiv(B, a, b, ""); break;
+            case 8: case 9: {
+                /* a NaN lane gives a quiet NaN (the sum), as min_max does */
+                r = vintr(f, rel == 8 ? "llvm.minimum" : "llvm.maximum", a, b);
+                LLVMValueRef nan = LLVMBuildFCmp(B, LLVMRealUNO, a, b, "");
+                r = LLVMBuildSelect(B, nan, LLVMBuildFAdd(B, a, b, ""), r, "");
+                break;
+            }
+            case 10: r = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, b, a, ""), b, a, ""); break;
+            default: r = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, a, b, ""), b, a, ""); break;
+            }
+        }
+        vpush(f, r);
+        return true;
+    }
+    FAIL(f, "SIMD instruction 0xFD %u", op);
+}
+
 static bool read_valtype_skip(tfn *f, LLVMTypeRef *out)
 {
     uint8_t b;
@@ -1375,7 +1841,7 @@ static bool read_valtype_skip(tfn *f, LLVMTypeRef *out)
     case 0x7E: *out = f->tm->i64; return true;
     case 0x7D: *out = f->tm->f32; return true;
     case 0x7C: *out = f->tm->f64; return true;
-    case 0x7B: FAIL(f, "v128 values are not compiled");
+    case 0x7B: *out = f->tm->v128; return true;
     case 0x63: case 0x64: {
         int64_t ht;
         if (!wf_read_s33(&f->r, &ht)) return false;
@@ -1472,11 +1938,16 @@ static bool body(tfn *f)
             LLVMValueRef g = load_elem(f, f->inst, offsetof(wf_instance, globals), k64(tm, u), true);
             LLVMValueRef vp = at(f, g, offsetof(wf_global, value));
             LLVMTypeRef ty = val_type(tm, tm->m->globals[u].type.type);
-            if (!ty) FAIL(f, "a v128 global");
-            /* An immutable global's value is fixed once instantiated. */
-            if (op == 0x23)
-                push(f, engine_access(f, LLVMBuildLoad2(B, ty, vp, ""), !tm->m->globals[u].type.mut));
-            else to_slot(f, pop(f), vp);
+            if (!ty) FAIL(f, "a global of an unknown type");
+            /* An immutable global's value is fixed once instantiated. (A
+             * v128's value and hi are its 16 bytes, 8-aligned.) */
+            if (op == 0x23) {
+                LLVMValueRef l = LLVMBuildLoad2(B, ty, vp, "");
+                LLVMSetAlignment(l, 8);
+                push(f, engine_access(f, l, !tm->m->globals[u].type.mut));
+            } else {
+                to_slot(f, pop(f), vp);
+            }
             break;
         }
         case 0x25: case 0x26: {
@@ -1594,6 +2065,9 @@ static bool body(tfn *f)
         case 0xFC:
             if (!op_prefix_fc(f)) return false;
             break;
+        case 0xFD:
+            if (!translate_simd(f)) return false;
+            break;
         default:
             if (op >= 0x45 && op <= 0xC4) {
                 if (dead) break;
@@ -1708,7 +2182,7 @@ static void build_stub(tmod *tm, uint32_t fi)
     LLVMPositionBuilderAtEnd(tm->B, bb);
     f.t = LLVMGetParam(f.fn, 0);
     f.inst = LLVMGetParam(f.fn, 1);
-    uint32_t n = WF_MAX(ft->nparams, ft->nresults);
+    uint32_t n = WF_MAX(ft->param_slots, ft->result_slots);
     f.callbuf = LLVMBuildArrayAlloca(tm->B, tm->i64, k32(tm, WF_MAX(n, 1u)), "slots");
     for (uint32_t i = 0; i < ft->nparams; i++) push(&f, LLVMGetParam(f.fn, 3 + i));
     slots_call(&f, ft, WF_JIT_RT_wf_jit_rt_call, k32(tm, fi));
@@ -1740,11 +2214,11 @@ static LLVMValueRef build_entry(tmod *tm, uint32_t fi, const char *name)
     args[1] = inst;
     args[2] = mb;
     for (uint32_t i = 0; i < np; i++)
-        args[3 + i] = from_slot(&f, val_type(tm, ft->params[i]), slot_ptr(&f, fp, i));
+        args[3 + i] = from_slot(&f, val_type(tm, ft->params[i]), slot_ptr(&f, fp, slot_index(ft->params, i)));
     LLVMValueRef r = LLVMBuildCall2(tm->B, tm->fty[fi], tm->fn[fi], args, 3 + np, "");
     for (uint32_t i = 0; i < nr; i++) {
         LLVMValueRef v = nr == 1 ? r : LLVMBuildExtractValue(tm->B, r, i, "");
-        to_slot(&f, v, slot_ptr(&f, fp, i));
+        to_slot(&f, v, slot_ptr(&f, fp, slot_index(ft->results, i)));
     }
     LLVMBuildRetVoid(tm->B);
     return e;
@@ -1879,7 +2353,7 @@ static void translate_functions(tmod *tm, const uint32_t *funcs, uint32_t count,
         if (!tm->fty[fi]) {
             /* A placeholder body, never called: the unit's table has no
              * entry for it. */
-            why[k] = wf_xstrdup("v128 values are not compiled");
+            why[k] = wf_xstrdup("a type without a native form");
             LLVMPositionBuilderAtEnd(tm->B, LLVMAppendBasicBlockInContext(tm->C, tm->fn[fi], "none"));
             LLVMBuildUnreachable(tm->B);
             continue;
@@ -1924,6 +2398,7 @@ void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M
     tm.f64 = LLVMDoubleTypeInContext(C);
     tm.ptr = LLVMPointerTypeInContext(C, 0);
     tm.vd = LLVMVoidTypeInContext(C);
+    tm.v128 = LLVMVectorType(tm.i64, 2);
     declare_helpers(&tm);
     setup_alias_classes(&tm);
     build_interrupt_slow_path(&tm, prefix);

@@ -16,7 +16,7 @@
 (assert_malformed (module (func (result i32) (i64.const 0))) "unexpected token")
 (assert_unlinkable (module (func)) "unknown import")
 (assert_uninstantiable (module (func)) "unreachable")
-(assert_return (invoke "add" (v128.const i32x4 0 0 0 0) (i32.const 1)) (i32.const 1))
+(assert_return (invoke "add" (ref.i31 0) (i32.const 1)) (i32.const 1))
 (module $bad (func (result i32)))
 (assert_return (invoke $bad "x") (i32.const 0))
 (invoke "add" (i32.const 1) (i32.const 1))
