@@ -19,7 +19,10 @@
  * then reads the body off the socket itself (body_pull, decoding with
  * body_in.c) into the exchange: streamed to handlers that read it as it
  * comes, up to a window ahead of them, else whole before the handler
- * starts (docs/http-server.md, "Request bodies").
+ * starts (docs/http-server.md, "Request bodies"). What follows a request
+ * (pipelined ones) is held out of h2o's sight until h2o waits for the
+ * next request, and then read through the guard (on_conn_resume), so
+ * that every head of a pipeline is checked and has its body read here.
  *
  * Lifetime of an exchange (h2x): it lives while its request lives (h2o
  * frees the request's memory pool when the response is sent or the
@@ -752,12 +755,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
          * behind at its end (body_done). */
         bool checked = ct->guard.passed;
         ct->guard.passed = false;
-        if (ct->sock && !own_body) wf_http_head_guard_hold(&ct->guard, ct->sock, request_end(req, ct));
         if (!checked) {
+            /* Not to happen; if it does, nothing of this connection is
+             * trusted: refused, closed, and nothing held (the guard's
+             * length of the head would not be this one's). */
             req->http1_is_persistent = 0;
             send_plain_error(req, 400, "Bad Request", "request head not checked\n", false);
             return 0;
         }
+        if (ct->sock && !own_body) wf_http_head_guard_hold(&ct->guard, ct->sock, request_end(req, ct));
     }
     bool folded;
     if (head_bytes(req, &folded) > svc->cfg.max_header_bytes) {

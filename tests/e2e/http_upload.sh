@@ -91,8 +91,4 @@ check "... the server's RSS grew by far less than the body (< 24 MB; $growth MB)
 python3 "$E2E_HERE/http_upload.py" "$port" || fails=$((fails + 1))
 check "still serving" "200" "$(e2e_req -H 'x-mode: c' --data-binary 'x' "$B/c")"
 
-kill "$pid"
-wait "$pid"
-check "SIGTERM: exit 0" "0" "$?"
-[ $fails -ne 0 ] && { echo "--- log"; tail -30 "$T/log"; }
-e2e_finish
+e2e_serve_end

@@ -102,11 +102,4 @@ done
 wait $cpids
 check "12 concurrent POSTs" "12" "$(grep -c '^201$' "$T/par")"
 
-kill "$pid"
-wait "$pid"
-check "SIGTERM: exit 0" "0" "$?"
-if [ $fails -ne 0 ]; then
-    echo "--- log"; tail -30 "$T/log"
-fi
-echo "$fails failed"
-[ $fails -eq 0 ]
+e2e_serve_end

@@ -58,9 +58,4 @@ out=$("$wasmfn" call "$proj" app:rules 2>&1) || code=$?
 check "a proxy called as a function: exit 1" "1" "$code"
 contains "... saying how it is served" "serves HTTP (wasi:http/incoming-handler): call it through an http.endpoint" "$out"
 
-kill "$pid"
-wait "$pid"
-check "SIGTERM: exit 0" "0" "$?"
-[ $fails -ne 0 ] && { echo "--- log"; tail -20 "$T/log"; }
-echo "$fails failed"
-[ $fails -eq 0 ]
+e2e_serve_end

@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "helpers.h"
@@ -24,15 +23,18 @@ static const unsigned char compute_wasm[] = {
     10, 9, 1, 7, 0, 0x20, 0, 0x20, 1, 0x6c, 0x0b,
 };
 
+/* A fresh project directory in root holding wasm/compute.wasm. */
+static void project_with_compute(void)
+{
+    strcpy(root, "/tmp/wf_regrt_XXXXXX");
+    assert_non_null(mkdtemp(root));
+    put_bytes(root, "wasm/compute.wasm", compute_wasm, sizeof compute_wasm);
+}
+
 static void test_register_and_call(void **state)
 {
     (void)state;
-    strcpy(root, "/tmp/wf_regrt_XXXXXX");
-    assert_non_null(mkdtemp(root));
-    char sub[128];
-    snprintf(sub, sizeof sub, "%s/wasm", root);
-    assert_int_equal(mkdir(sub, 0755), 0);
-    put_bytes(root, "wasm/compute.wasm", compute_wasm, sizeof compute_wasm);
+    project_with_compute();
     const char *yaml =
         "namespace: t\n"
         "entries:\n"
@@ -78,12 +80,7 @@ static void test_register_and_call(void **state)
 static void test_same_binary_compiled_once(void **state)
 {
     (void)state;
-    strcpy(root, "/tmp/wf_regrt_XXXXXX");
-    assert_non_null(mkdtemp(root));
-    char sub[128];
-    snprintf(sub, sizeof sub, "%s/wasm", root);
-    assert_int_equal(mkdir(sub, 0755), 0);
-    put_bytes(root, "wasm/compute.wasm", compute_wasm, sizeof compute_wasm);
+    project_with_compute();
     put_bytes(root, "wasm/copy.wasm", compute_wasm, sizeof compute_wasm);
     uint8_t *comp;
     size_t comp_len;

@@ -38,7 +38,9 @@
 #               appends the service, routers and endpoints (listening on
 #               $port, a free port). e2e_serve then runs `wasmfn run $proj`
 #               (its stderr in $T/log, pid in $pid, killed at exit) until
-#               it listens
+#               it listens; e2e_serve_end stops it with SIGTERM (checking
+#               it exits 0) and ends the script as e2e_finish does, after
+#               the log's last 30 lines when a check failed
 #   e2e_adapt FILE.wasm...
 #               preview 1 command modules made WASI 0.2 command components
 #               by jco's preview 1 adapter (adapt/adapt.sh), cached in
@@ -135,6 +137,15 @@ e2e_serve() {
     pid=$!
     e2e_kill_at_exit $pid
     e2e_wait 30 grep -q '^listening:' "$T/log"
+}
+
+e2e_serve_end() {
+    kill "$pid"
+    code=0
+    wait "$pid" || code=$?
+    check "SIGTERM: exit 0" "0" "$code"
+    [ $fails -eq 0 ] || { echo "--- log"; tail -30 "$T/log"; }
+    e2e_finish
 }
 
 e2e_req() { curl -s --max-time 60 -o "$T/body" -D "$T/head" -w '%{http_code}' "$@"; }
