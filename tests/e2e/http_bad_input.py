@@ -102,7 +102,9 @@ t0 = time.monotonic()
 st, _, b = exchange(GREET)
 took = time.monotonic() - t0
 check("served beside 300 stalled connections", (200, b"Hello, World"), (st, b))
-check("... at once (under 1 s)", True, took < 1.0)
+# Served before their 2 s read timeout could have freed anything (generous
+# for a loaded CI machine, and still short of that timeout).
+check("... at once (before the stalled ones' read timeout)", True, took < 1.8)
 # The read timeout (2 s) closes the stalled ones.
 time.sleep(2.6)
 closed = 0

@@ -417,23 +417,18 @@ static void wcall_run(wf_task *task)
     wf_store_free(s);
 }
 
-static void test_wasm_calls_migrate(void **state)
+/* One batch of N calls (every 4th traps) on 2 workers: checks every result
+ * and returns how many of the sleeps resumed on another worker. */
+static int migrate_batch(wf_module *m, fixture *f)
 {
-    (void)state;
     enum { N = 64 };
-    /* cmocka replaced our fault handlers for this test (see wat_env.h). */
-    wf_signals_install();
-    wf_module *m;
-    wf_error *err = wf_module_from_wat(WAT, strlen(WAT), &m);
-    if (err) fail_msg("%s", err->message);
-    fixture f = fixture_new(2, 0);
     static wcall calls[N];
     for (int i = 0; i < N; i++) {
         calls[i] = (wcall){ .task.run = wcall_run, .m = m, .name = i % 4 == 3 ? "oob" : "run",
                             .arg = 1000 * i };
-        assert_int_equal(wf_sched_submit(f.g, &calls[i].task, 0), WF_SUBMIT_OK);
+        assert_int_equal(wf_sched_submit(f->g, &calls[i].task, 0), WF_SUBMIT_OK);
     }
-    wf_sched_group_wait_idle(f.g);
+    wf_sched_group_wait_idle(f->g);
     int moved = 0;
     for (int i = 0; i < N; i++) {
         if (i % 4 == 3) {
@@ -447,7 +442,23 @@ static void test_wasm_calls_migrate(void **state)
         assert_true(r >= 0 && r <= 2);
         moved += r;
     }
-    /* With 48 calls sleeping twice on 2 workers, some resumed elsewhere. */
+    return moved;
+}
+
+static void test_wasm_calls_migrate(void **state)
+{
+    (void)state;
+    /* cmocka replaced our fault handlers for this test (see wat_env.h). */
+    wf_signals_install();
+    wf_module *m;
+    wf_error *err = wf_module_from_wat(WAT, strlen(WAT), &m);
+    if (err) fail_msg("%s", err->message);
+    fixture f = fixture_new(2, 0);
+    /* With 48 calls sleeping twice on 2 workers, some resume elsewhere; on a
+     * loaded machine one batch may by chance keep every call on its worker,
+     * so a few batches are allowed to show it. */
+    int moved = 0;
+    for (int round = 0; round < 10 && moved == 0; round++) moved = migrate_batch(m, &f);
     assert_true(moved > 0);
     fixture_free(&f);
     wf_module_free(m);
