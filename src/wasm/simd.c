@@ -461,6 +461,8 @@ WF_SIMD_LOADEXT(DEF_LOADEXT)
         for (int i = 0; i < (lanes); i++) r.field[i] = x;                      \
         st(d, &r);                                                             \
     }                                                                          \
+    /* only the 32- and 64-bit widths have a load_zero instruction */         \
+    __attribute__((unused))                                                    \
     static inline void mem_zero##bits(wf_slot *d, const wf_slot *v, uint8_t *p, uint32_t lane) \
     {                                                                          \
         v128 r = { .u64 = { 0, 0 } };                                          \
