@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "base/buf.h"
 #include "wasm/wat_lex.h"
 
 /* ---- Number literals ------------------------------------------------------ */
@@ -426,6 +427,21 @@ char *wf_wast_value_str(const wf_value *v)
     }
 }
 
+/* " word" added to an s-expression being written; the word is freed. */
+static void word_add(wf_buf *b, char *word)
+{
+    wf_buf_byte(b, ' ');
+    wf_buf_str(b, word);
+    free(word);
+}
+
+/* The s-expression closed: its text, the caller's to free. */
+static char *words_close(wf_buf *b)
+{
+    wf_buf_bytes(b, ")", 2);   /* the parenthesis and the terminator */
+    return (char *)wf_buf_take(b, NULL);
+}
+
 char *wf_wast_expect_str(const wast_expect *e)
 {
     const char *ty = e->value.type.kind == WF_F32 ? "f32" : "f64";
@@ -439,34 +455,22 @@ char *wf_wast_expect_str(const wast_expect *e)
     case WAST_EXP_REF_EXTERN: return wf_xstrdup("(ref.extern)");
     case WAST_EXP_REF_FUNC: return wf_xstrdup("(ref.func)");
     case WAST_EXP_V128_LANES: {
-        char *acc = wf_xasprintf("(v128.const %s", e->lane_bits == 32 ? "f32x4" : "f64x2");
+        wf_buf b = {0};
+        wf_buf_str(&b, e->lane_bits == 32 ? "(v128.const f32x4" : "(v128.const f64x2");
         for (unsigned k = 0, w = e->lane_bits / 8; k < 16 / w; k++) {
-            uint64_t b = 0;
-            memcpy(&b, e->value.of.v128 + k * w, w);
-            char *lane = e->lane_pat[k] == 1 ? wf_xstrdup("nan:canonical")
+            uint64_t bits = 0;
+            memcpy(&bits, e->value.of.v128 + k * w, w);
+            word_add(&b, e->lane_pat[k] == 1 ? wf_xstrdup("nan:canonical")
                          : e->lane_pat[k] == 2 ? wf_xstrdup("nan:arithmetic")
-                         : w == 4 ? wf_wast_f32_str((uint32_t)b) : wf_wast_f64_str(b);
-            char *n = wf_xasprintf("%s %s", acc, lane);
-            free(lane);
-            free(acc);
-            acc = n;
+                         : w == 4 ? wf_wast_f32_str((uint32_t)bits) : wf_wast_f64_str(bits));
         }
-        char *n = wf_xasprintf("%s)", acc);
-        free(acc);
-        return n;
+        return words_close(&b);
     }
     case WAST_EXP_EITHER: {
-        char *acc = wf_xstrdup("(either");
-        for (size_t i = 0; i < e->nalts; i++) {
-            char *a = wf_wast_expect_str(&e->alts[i]);
-            char *n = wf_xasprintf("%s %s", acc, a);
-            free(a);
-            free(acc);
-            acc = n;
-        }
-        char *n = wf_xasprintf("%s)", acc);
-        free(acc);
-        return n;
+        wf_buf b = {0};
+        wf_buf_str(&b, "(either");
+        for (size_t i = 0; i < e->nalts; i++) word_add(&b, wf_wast_expect_str(&e->alts[i]));
+        return words_close(&b);
     }
     }
     return wf_xstrdup("?");
