@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "base/file.h"
+#include "wasm/exn.h"
 #include "wasm/jit.h"
 
 typedef enum mod_state { MOD_OK, MOD_SKIPPED, MOD_FAILED } mod_state;
@@ -650,6 +651,24 @@ static void cmd_assert_trap(script *sc, const wast_node *n)
     outcome_fini(&o);
 }
 
+/* (assert_exception ACTION): the call ends with an exception nothing
+ * caught (exn.h: a trap whose message says so). */
+static void cmd_assert_exception(script *sc, const wast_node *n)
+{
+    if (n->nitems != 2) {
+        fail(sc, n, "expected (assert_exception ACTION), got a malformed command");
+        return;
+    }
+    outcome o = run_action(sc, n->items[1]);
+    if (o.kind == OUT_ERROR && o.err->kind == WF_ERR_TRAP && starts_with(o.err->message, WF_MSG_UNCAUGHT))
+        pass(sc);
+    else if (o.kind == OUT_VALUES && !o.nvals)
+        fail(sc, n, "expected an uncaught exception, got success");
+    else
+        judge_other(sc, n, &o, "an uncaught exception");
+    outcome_fini(&o);
+}
+
 /* ---- The command loop ------------------------------------------------------------------ */
 
 static bool is_module_field(const wast_node *n)
@@ -688,7 +707,8 @@ static void run_command(script *sc, const wast_node *n)
         cmd_assert_module(sc, n, WF_ERR_UNLINKABLE, true);
     else if (!strcmp(head, "assert_uninstantiable"))
         cmd_assert_module(sc, n, WF_ERR_TRAP, true);
-    else if (!strcmp(head, "assert_exception") || !strcmp(head, "assert_suspension") ||
+    else if (!strcmp(head, "assert_exception")) cmd_assert_exception(sc, n);
+    else if (!strcmp(head, "assert_suspension") ||
              !strcmp(head, "thread") || !strcmp(head, "wait"))
         skip(sc, n, "command of an unsupported proposal");
     else fail(sc, n, "expected a script command, got %.*s", (int)WF_MIN(n->len, 40), n->start);

@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include "wasm/fuse.h"
+#include "wasm/exn.h"
 
 #define WF_MAX_FUNC_LOCALS 50000u
 #define WF_MAX_CONST_SLOTS 64u
@@ -254,8 +255,10 @@ static bool heaptype_from(cc *c, int64_t h, wf_valtype *t)
     case 0x6F: t->heap = WF_HEAP_EXTERN; return true;
     case 0x73: t->heap = WF_HEAP_NOFUNC; return true;
     case 0x72: t->heap = WF_HEAP_NOEXTERN; return true;
-    case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71: case 0x69: case 0x74:
-        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC and exception heap types are not supported");
+    case 0x69: t->heap = WF_HEAP_EXN; return true;
+    case 0x74: t->heap = WF_HEAP_NOEXN; return true;
+    case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71:
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC heap types are not supported");
     default:
         return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed heap type");
     }
@@ -632,6 +635,7 @@ static bool op_call(cc *c, wf_opcode op)
         if (direct && c->live) wf_vec_push(&c->calls, (uint32_t)c->code.len);
         emit(c, x);
         emit(c, base);
+        wf_cc_exn_check(c);
         push_results(c, ft);
     }
     return true;
@@ -656,8 +660,12 @@ static bool op_call_indirect(cc *c, wf_opcode op)
     emit(c, (wf_word)ft);
     emit(c, base);
     emit(c, a.slot);
-    if (tail) wf_cc_set_unreachable(c);
-    else push_results(c, ft);
+    if (tail) {
+        wf_cc_set_unreachable(c);
+    } else {
+        wf_cc_exn_check(c);
+        push_results(c, ft);
+    }
     return true;
 }
 
@@ -677,8 +685,42 @@ static bool op_call_ref(cc *c, wf_opcode op)
     emit_op(c, tail ? WF_IOP_RETURN_CALL_REF : WF_IOP_CALL_REF);
     emit(c, a.slot);
     emit(c, base);
-    if (tail) wf_cc_set_unreachable(c);
-    else push_results(c, ft);
+    if (tail) {
+        wf_cc_set_unreachable(c);
+    } else {
+        wf_cc_exn_check(c);
+        push_results(c, ft);
+    }
+    return true;
+}
+
+/* throw: the tag's parameters as the payload, in argument slots. */
+static bool op_throw(cc *c, wf_opcode op)
+{
+    uint32_t x, base;
+    if (!wf_read_u32(&c->r, &x)) return false;
+    if (x >= c->m->ntags) return wf_cc_fail(c, WF_ERR_INVALID, "unknown tag %u", x);
+    const wf_functype *ft = c->m->tags[x];
+    wf_exn_note_used();
+    if (!pop_args(c, ft, &base)) return false;
+    emit_op(c, WF_IOP_THROW);
+    emit(c, x);
+    emit(c, base);
+    wf_cc_emit_handlers(c);
+    wf_cc_set_unreachable(c);
+    return true;
+}
+
+static bool op_throw_ref(cc *c, wf_opcode op)
+{
+    sval a;
+    wf_valtype exnref = { WF_REF, WF_HEAP_EXN, 1, 0 };
+    wf_exn_note_used();
+    if (!wf_cc_pop_expect(c, exnref, &a)) return false;
+    emit_op(c, WF_IOP_THROW_REF);
+    emit(c, a.slot);
+    wf_cc_emit_handlers(c);
+    wf_cc_set_unreachable(c);
     return true;
 }
 
@@ -1036,8 +1078,9 @@ static bool instr(cc *c, wf_opcode op)
     case WF_OP_MEMORY_SIZE: case WF_OP_MEMORY_GROW: return op_memory_size_grow(c, op);
     case WF_OP_MEMORY_COPY: case WF_OP_MEMORY_FILL: return op_memory_copy_fill(c, op);
     case WF_OP_REF_IS_NULL: case WF_OP_REF_AS_NON_NULL: return op_ref(c, op);
-    case WF_OP_THROW: case WF_OP_THROW_REF: case WF_OP_TRY_TABLE:
-        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "exception handling is not supported");
+    case WF_OP_THROW: return op_throw(c, op);
+    case WF_OP_THROW_REF: return op_throw_ref(c, op);
+    case WF_OP_TRY_TABLE: wf_exn_note_used(); return wf_cc_control(c, op);
     case WF_OP_REF_EQ:
         return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
     default:

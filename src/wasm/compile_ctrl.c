@@ -463,6 +463,121 @@ static bool op_br_on_null(cc *c, wf_opcode op)
 }
 
 
+/* ---- try_table ---------------------------------------------------------- */
+
+/* The innermost try_table's handler table (a code index), 0 outside any. */
+static size_t innermost_try(const cc *c)
+{
+    for (size_t i = c->cs.len; i-- > 0;)
+        if (c->cs.data[i].try_tab) return c->cs.data[i].try_tab;
+    return 0;
+}
+
+void wf_cc_emit_handlers(cc *c)
+{
+    size_t tab = innermost_try(c);
+    if (tab) emit_addr(c, tab);
+    else emit(c, 0);
+}
+
+void wf_cc_exn_check(cc *c)
+{
+    size_t tab = innermost_try(c);
+    if (!tab || !c->live) return;
+    emit_op(c, WF_IOP_EXN_CHECK);
+    emit_addr(c, tab);
+    /* nothing merges into it, and code after a call may be branched to */
+    c->last_iop = -1;
+}
+
+enum { CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF };
+
+typedef struct catch_clause {
+    uint8_t kind;
+    uint32_t tag;
+    uint32_t depth;     /* of the label, outside the try_table */
+} catch_clause;
+
+/* A catch clause's label takes the tag's parameters (catch, catch_ref),
+ * then an exnref (catch_ref, catch_all_ref). */
+static bool check_catch(cc *c, const catch_clause *k, const ctrl *L)
+{
+    static const wf_valtype exnref = { WF_REF, WF_HEAP_EXN, 0, 0 };
+    const wf_functype *tt = k->kind == CATCH || k->kind == CATCH_REF ? c->m->tags[k->tag] : NULL;
+    uint32_t np = tt ? tt->nparams : 0, ref = k->kind == CATCH_REF || k->kind == CATCH_ALL_REF;
+    if (label_arity(L) != np + ref) return MISMATCH(c);
+    for (uint32_t i = 0; i < np; i++)
+        if (!wf_valtype_sub(tt->params[i], label_type(L, i))) return MISMATCH(c);
+    if (ref && !wf_valtype_sub(exnref, label_type(L, np))) return MISMATCH(c);
+    return true;
+}
+
+/* try_table: a block whose catch clauses (labels outside it) take the
+ * exceptions thrown in it. Its handler table lies in the code, jumped
+ * over (interp.c has the layout): the enclosing try_table's table, the
+ * clause count, per clause its kind, tag, first label slot and target; a
+ * catch to the function's own label returns through a RETURN before the
+ * table. Throws and the calls inside point at the table. */
+static bool op_try_table(cc *c, wf_opcode op)
+{
+    wf_reader *r = &c->r;
+    no_prod(c);
+    ctrl nf;
+    memset(&nf, 0, sizeof nf);
+    nf.kind = K_BLOCK;
+    uint32_t n;
+    if (!wf_cc_read_blocktype(c, &nf) || !wf_read_u32(r, &n)) return false;
+    if (n > wf_reader_left(r)) return wf_cc_fail(c, WF_ERR_MALFORMED, "unexpected end");
+    catch_clause *k = wf_xmalloc(((size_t)n + 1) * sizeof *k);
+    bool ok = true, to_func = false;
+    for (uint32_t i = 0; i < n && ok; i++) {
+        uint8_t kind;
+        ok = wf_read_u8(r, &kind);
+        if (ok && kind > CATCH_ALL_REF) ok = wf_cc_fail(c, WF_ERR_MALFORMED, "malformed catch clause");
+        k[i].kind = kind;
+        k[i].tag = 0;
+        if (ok && kind <= CATCH_REF) {
+            ok = wf_read_u32(r, &k[i].tag);
+            if (ok && k[i].tag >= c->m->ntags) ok = wf_cc_fail(c, WF_ERR_INVALID, "unknown tag %u", k[i].tag);
+        }
+        if (ok) ok = wf_read_u32(r, &k[i].depth);
+        if (ok && k[i].depth >= c->cs.len) ok = wf_cc_fail(c, WF_ERR_INVALID, "unknown label");
+        if (ok) {
+            const ctrl *L = &c->cs.data[c->cs.len - 1 - k[i].depth];
+            ok = check_catch(c, &k[i], L);
+            to_func |= L->kind == K_FUNC;
+        }
+    }
+    size_t outer = innermost_try(c);
+    if (ok) ok = push_ctrl(c, &nf);
+    if (ok && c->live) {
+        emit_op(c, WF_IOP_BR);
+        emit_addr(c, 0);
+        size_t skip = c->code.len - 1;
+        size_t ret = c->code.len;
+        if (to_func) emit(c, (wf_word)c->lab[WF_IOP_RETURN]);
+        size_t tab = c->code.len;
+        if (outer) emit_addr(c, outer);
+        else emit(c, 0);
+        emit(c, n);
+        for (uint32_t i = 0; i < n; i++) {
+            /* the new frame is on top: the labels lie one further out */
+            ctrl *L = &c->cs.data[c->cs.len - 2 - k[i].depth];
+            emit(c, k[i].kind);
+            emit(c, k[i].tag);
+            emit(c, L->kind == K_FUNC ? 0 : L->label_slot);
+            if (L->kind == K_FUNC) emit_addr(c, ret);
+            else emit_label_addr(c, L);
+        }
+        c->code.data[skip] = c->code.len;
+        mark_label(c);
+        c->last_iop = -1;
+        top_ctrl(c)->try_tab = tab;
+    }
+    free(k);
+    return ok;
+}
+
 bool wf_cc_control(cc *c, wf_opcode op)
 {
     switch (op) {
@@ -475,6 +590,7 @@ bool wf_cc_control(cc *c, wf_opcode op)
     case WF_OP_BR_TABLE: return op_br_table(c, op);
     case WF_OP_RETURN: return op_return(c, op);
     case WF_OP_BR_ON_NULL: case WF_OP_BR_ON_NON_NULL: return op_br_on_null(c, op);
+    case WF_OP_TRY_TABLE: return op_try_table(c, op);
     default: return wf_cc_fail(c, WF_ERR_INTERNAL, "not a control instruction");
     }
 }

@@ -44,6 +44,7 @@ typedef struct ctrl {
     size_t loop_pc;     /* K_LOOP: code index of the loop head */
     size_t patches;     /* forward branch sites (linked through the code), 0 = none */
     size_t else_patch;  /* K_IF: the site of the branch to the else arm */
+    size_t try_tab;     /* a try_table's handler table (code index), 0 for other frames */
 } ctrl;
 
 typedef struct cc {
@@ -143,9 +144,15 @@ static inline wf_valtype wf_cc_v128(void) { wf_valtype t = { WF_V128, 0, 0, 0 };
 
 /* ---- control (compile_ctrl.c) ---------------------------------------------- */
 
-/* block, loop, if, else, end, br, br_if, br_table, return, br_on_null and
- * br_on_non_null. */
+/* block, loop, if, else, end, br, br_if, br_table, return, br_on_null,
+ * br_on_non_null and try_table. */
 bool wf_cc_control(cc *c, wf_opcode op);
+/* The address word of the innermost try_table's handler table (0 outside
+ * any): the operand of THROW and THROW_REF. */
+void wf_cc_emit_handlers(cc *c);
+/* After a call: EXN_CHECK when inside a try_table, so an exception from
+ * the callee is caught here (interp.c). */
+void wf_cc_exn_check(cc *c);
 
 /* ---- emission -------------------------------------------------------------- */
 

@@ -300,6 +300,7 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     wf_slot *const old_sp = t->sp;
     wf_frame *const old_fsp = t->fsp;
     sigjmp_buf *const old_jmp = t->trap_jmp;
+    jmp_buf *const old_exn_jmp = t->exn_jmp;
     wf_memory *const old_mem = t->mem;
     const int old_in_wasm = t->in_wasm;
     sigjmp_buf jb;
@@ -312,6 +313,8 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
     t->depth++;
     t->trap_jmp = &jb;
     t->jit_err = NULL;
+    /* exceptions raised natively in this call stop at its own frames */
+    t->exn_jmp = NULL;
     if (sigsetjmp(jb, 0) == 0) {
         t->in_wasm = 1;
         err = wf_interp_run(t, f, fp);
@@ -331,8 +334,12 @@ wf_error *wf_exec_call(wf_func *f, wf_slot *slots)
         err->trace = wf_trace_from_fault(f->inst, old_fsp, t->frames_end, t->fault_regs,
                                          t->nfault_regs);
     }
+    /* an exception that got this far is the call's error (exn.h): the
+     * caller, a host function maybe, sees no exception in flight */
+    t->exn = NULL;
     t->in_wasm = old_in_wasm;
     t->trap_jmp = old_jmp;
+    t->exn_jmp = old_exn_jmp;
     t->mem = old_mem;
     t->fsp = old_fsp;
     t->sp = old_sp;

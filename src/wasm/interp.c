@@ -14,6 +14,7 @@
  */
 #include "wasm/interp.h"
 #include "wasm/simd.h"
+#include "wasm/exn.h"
 #include <stdio.h>
 #include "wasm/trace.h"
 #include "wasm/trap.h"
@@ -87,6 +88,7 @@ static wf_error *interp(wf_thread *t, wf_func *f, wf_slot *fp0, bool init)
     wf_func *callee;
     wf_slot *nfp;
     const wf_word *npc;
+    const wf_word *exn_tab;
 
 #ifdef WF_INTERP_PROF
 #define NEXT()     do { prof_hit((const void *)*pc); prof_func(inst, pc); goto *(void *)*pc; } while (0)
@@ -183,7 +185,17 @@ L_JIT_ENTER: {
     if (WF_UNLIKELY(fp + pc[3] > send)) TRAP(MSG_EXHAUSTED);
     t->fsp = fsp;
     t->sp = fp + pc[3];
-    ((wf_jit_entry_fn)pc[5])(t, inst, fp);
+    if (WF_UNLIKELY(wf_exn_used())) {
+        /* an exception raised in compiled code below comes back here:
+         * it left this (compiled) function; on to its caller */
+        if (wf_exn_call_native(t, (wf_jit_entry_fn)pc[5], inst, fp)) {
+            t->mem = mem;
+            t->fsp = fsp;
+            goto exn_leave_frame;
+        }
+    } else {
+        ((wf_jit_entry_fn)pc[5])(t, inst, fp);
+    }
     t->mem = mem;
     if (WF_UNLIKELY(t->tail_callee != NULL)) {
         /* It ended with a tail call it could not make natively (to an
@@ -513,6 +525,58 @@ L_BR_ON_NON_NULL:
     if (S(1).ref) JUMP(pc[2]);
     pc += 3;
     NEXT();
+
+    /* Exceptions (exn.h). A handler table (compile_ctrl.c: op_try_table)
+     * is the enclosing try_table's table (or 0), the number of catch
+     * clauses, then per clause: its kind (0 catch, 1 catch_ref, 2
+     * catch_all, 3 catch_all_ref), tag index, first label slot and
+     * target. The first clause that matches, innermost try_table first,
+     * gets the payload (and the exnref) in its label's slots and the
+     * branch; with none, the frame goes and its caller's call site says
+     * where to look on (an EXN_CHECK after it, inside a try_table). */
+L_THROW: {
+    const wf_tag *tag = inst->tags[pc[1]];
+    t->exn = wf_exn_new(inst->store, tag, fp + pc[2]);
+    exn_tab = (const wf_word *)pc[3];
+    goto exn_dispatch;
+}
+L_THROW_REF:
+    if (!S(1).ref) TRAP("null exception reference");
+    t->exn = S(1).ref;
+    exn_tab = (const wf_word *)pc[2];
+    goto exn_dispatch;
+L_EXN_CHECK:
+    pc += 2;
+    NEXT();
+exn_dispatch: {
+    const wf_exn *x = t->exn;
+    for (const wf_word *tb = exn_tab; tb; tb = (const wf_word *)tb[0]) {
+        const wf_word *cl = tb + 2;
+        for (wf_word k = tb[1]; k; k--, cl += 4) {
+            if (cl[0] < 2 && inst->tags[cl[1]] != x->tag) continue;
+            wf_slot *d = fp + cl[2];
+            if (cl[0] < 2) {
+                for (uint32_t i = 0; i < x->nslots; i++) d[i] = x->payload[i];
+                d += x->nslots;
+            }
+            if (cl[0] & 1) d->ref = (void *)x;
+            t->exn = NULL;
+            JUMP(cl[3]);
+        }
+    }
+}
+exn_leave_frame:
+    if (fsp == fbase) {
+        err = wf_exn_error(t, inst);
+        goto fail;
+    }
+    --fsp;
+    t->fsp = fsp;
+    pc = fsp->pc;
+    fp = fsp->fp;
+    if (fsp->inst != inst) { inst = fsp->inst; LOAD_MEM(); }
+    exn_tab = *pc == (wf_word)&&L_EXN_CHECK ? (const wf_word *)pc[1] : NULL;
+    goto exn_dispatch;
 
 #define WF_UNOP(n, fi, fo, expr)                                              \
 L_##n: {                                                                      \

@@ -127,7 +127,10 @@ void wf_code_set_native(struct wf_code *code, wf_word entry);
     X(REF_FUNC)       /* s dst, i func */ \
     X(REF_AS_NON_NULL) /* s src */ \
     X(BR_ON_NULL)     /* s ref, L */ \
-    X(BR_ON_NON_NULL) /* s ref, L */
+    X(BR_ON_NON_NULL) /* s ref, L */ \
+    X(THROW)          /* i tag, i argbase, L handler table or 0: throw (compile_ctrl.c has the table's layout) */ \
+    X(THROW_REF)      /* s exnref, L handler table or 0 */ \
+    X(EXN_CHECK)      /* L handler table: after a call inside a try_table, where an exception from the callee is caught */
 
 /* The v128 (SIMD) instructions: the values take two slots each. */
 #define WF_IOPS_V128(X) \
@@ -378,6 +381,12 @@ typedef struct wf_thread {
     wf_instance *tail_caller;   /* the instance making it (a host callee's caller) */
     wf_slot *tail_args;         /* malloc'd, tail_cap slots */
     uint32_t tail_cap;
+    /* The exception in flight (exn.h), NULL at every other time; and the
+     * innermost native call of the interpreter that catches one raised in
+     * compiled code (a jmp_buf of wf_exn_call_native, NULL: none in this
+     * top-level call). */
+    struct wf_exn *exn;
+    jmp_buf *exn_jmp;
 } wf_thread;
 
 wf_thread *wf_thread_get(void);

@@ -129,6 +129,8 @@ struct wf_store {
      * as a start function): code that called none computed its result from
      * the store's own state alone, so running it again gives the same. */
     uint64_t host_calls;
+    /* The exceptions thrown by its instances' code (exn.h), a list. */
+    struct wf_exn *exns;
 };
 
 struct wf_caller {

@@ -29,6 +29,7 @@
 #include "base/error.h"
 #include "wasm/image.h"
 #include "wasm/image_int.h"
+#include "wasm/exn.h"
 
 #define SMALL_MEMORY ((uint64_t)256 << 10)
 #define REF_NULL UINT64_MAX
@@ -381,6 +382,8 @@ wf_error *wf_snapshot_reset(const wf_snapshot *snap, wf_store *s)
         wf_error *e = reset_inst(snap, &snap->insts[i], s, s->instances.data[i]);
         if (e) return e;
     }
+    /* no exnref survives the reset (a snapshot holds none) */
+    wf_exn_free_all(s);
     s->ran_code = false;
     return NULL;
 }

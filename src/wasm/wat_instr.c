@@ -70,7 +70,7 @@ static bool is_unsupported_op(const char *s, size_t n)
     static const char *const pre[] = {
         "struct.",
         "array.", "ref.i31", "i31.", "ref.test", "ref.cast", "br_on_cast", "any.", "extern.",
-        "throw", "try", "catch", "delegate", "rethrow", "memory.atomic", "atomic.",
+        "try", "delegate", "rethrow", "memory.atomic", "atomic.",
     };
     for (size_t k = 0; k < WF_COUNT(pre); k++)
         if (has_prefix(s, n, pre[k])) return true;
@@ -472,9 +472,11 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         wf_buf_u32leb(out, s);
         break;
     }
+    case WF_IMM_TAG:
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TAG));
+        break;
     case WF_IMM_SELECT_T:
     case WF_IMM_BLOCK:
-    case WF_IMM_TAG:
     case WF_IMM_TRY_TABLE:
         wf_wat_fail(w, *pos, WF_ERR_UNSUPPORTED, "instruction %s is not supported", op->name);
     }
@@ -507,17 +509,48 @@ static const op_info *lookup(wat *w, size_t i)
 
 /* ---- The walk ---------------------------------------------------------- */
 
+/* try_table's catch clauses after its block type: (catch tag label),
+ * (catch_ref tag label), (catch_all label), (catch_all_ref label), their
+ * labels named outside the try_table (its own label is not pushed yet). */
+static void catch_clauses(wat *w, size_t *pos, wf_buf *out)
+{
+    static const char *const kinds[] = { "catch", "catch_ref", "catch_all", "catch_all_ref" };
+    size_t i = *pos;
+    wf_buf clauses;
+    memset(&clauses, 0, sizeof clauses);
+    uint32_t n = 0;
+    for (;;) {
+        int kind = -1;
+        for (int k = 0; k < 4 && kind < 0; k++)
+            if (wf_wat_lkw(w, i, kinds[k])) kind = k;
+        if (kind < 0) break;
+        size_t close = w->match[i];
+        i += 2;
+        wf_buf_byte(&clauses, (uint8_t)kind);
+        if (kind < 2) wf_buf_u32leb(&clauses, wf_wat_index(w, &i, SP_TAG));
+        wf_buf_u32leb(&clauses, label_index(w, &i));
+        if (i != close) wf_wat_unexpected(w, i);
+        i = close + 1;
+        n++;
+    }
+    wf_buf_u32leb(out, n);
+    wf_buf_bytes(out, clauses.data, clauses.len);
+    wf_buf_free(&clauses);
+    *pos = i;
+}
+
 /* A folded instruction at *pos (its "("): push its frame. */
 static void folded(wat *w, size_t *pos)
 {
     size_t open = *pos, close = w->match[open];
     size_t i = open + 1;
     const op_info *op = lookup(w, i);
-    if (op->op == WF_OP_BLOCK || op->op == WF_OP_LOOP) {
+    if (op->op == WF_OP_BLOCK || op->op == WF_OP_LOOP || op->op == WF_OP_TRY_TABLE) {
         wf_buf_byte(w->out, (uint8_t)op->code);
         i++;
         size_t lab = opt_label(w, &i);
         wf_wat_blocktype(w, &i, w->out);
+        if (op->op == WF_OP_TRY_TABLE) catch_clauses(w, &i, w->out);
         push_label(w, lab, false, false);
         wat_frame *f = push_frame(w, F_BLOCK, open, close);
         f->nlabels = w->nlabels;
@@ -559,11 +592,13 @@ static void flat(wat *w, size_t *pos)
     switch (op->op) {
     case WF_OP_BLOCK:
     case WF_OP_LOOP:
-    case WF_OP_IF: {
+    case WF_OP_IF:
+    case WF_OP_TRY_TABLE: {
         wf_buf_byte(w->out, (uint8_t)op->code);
         i++;
         size_t lab = opt_label(w, &i);
         wf_wat_blocktype(w, &i, w->out);
+        if (op->op == WF_OP_TRY_TABLE) catch_clauses(w, &i, w->out);
         push_label(w, lab, true, op->op == WF_OP_IF);
         break;
     }

@@ -66,6 +66,8 @@ static char *step_module(const char *imports, const char *handle_check)
         "  (data (i32.const 0) \"%s\")\n"
         "  (global $g (mut i32) (i32.const 0))\n"
         "  (table 2 funcref) (elem (i32.const 0) $one $one) (elem declare func $two)\n"
+        "  (tag $boom (param i32))\n"
+        "  (global $caught (mut exnref) (ref.null exn))\n"
         "  (func $one (result i32) i32.const 1)\n"
         "  (func $two (result i32) i32.const 2)\n"
         "  (func $state (result i32)\n"
@@ -74,7 +76,8 @@ static char *step_module(const char *imports, const char *handle_check)
         "      (i32.add (i32.mul (i32.ne (i32.load8_u (i32.const 69999)) (i32.const 97)) (i32.const 10))\n"
         "               (i32.mul (i32.ne (i32.load8_u (i32.const 100000)) (i32.const 0)) (i32.const 100))))\n"
         "      (i32.add (i32.mul (i32.ne (call_indirect (type $r) (i32.const 0)) (i32.const 1)) (i32.const 1000))\n"
-        "               (i32.mul (i32.ne (memory.size) (i32.const 2)) (i32.const 10000)))))\n"
+        "               (i32.add (i32.mul (i32.ne (memory.size) (i32.const 2)) (i32.const 10000))\n"
+        "                        (i32.mul (i32.eqz (ref.is_null (global.get $caught))) (i32.const 1000000))))))\n"
         "  (func (export \"step\") (param $mode i32) (result i32) (local $s i32)\n"
         "    (local.set $s (call $state))\n%s"
         "    (drop (memory.grow (i32.const 1)))\n"
@@ -86,6 +89,10 @@ static char *step_module(const char *imports, const char *handle_check)
         "    (table.set (i32.const 0) (ref.func $two))\n"
         "    (if (i32.eq (local.get $mode) (i32.const 1)) (then unreachable))\n"
         "    (if (i32.eq (local.get $mode) (i32.const 2)) (then (loop (br 0))))\n"
+        "    (if (i32.eq (local.get $mode) (i32.const 3)) (then (throw $boom (i32.const 3))))\n"
+        "    (if (i32.eq (local.get $mode) (i32.const 4))\n"
+        "      (then (global.set $caught (block $h (result exnref)\n"
+        "        (try_table (catch_all_ref $h) (throw $boom (i32.const 4))) (ref.null exn)))))\n"
         "    (local.get $s)))\n",
         imports, data, handle_check);
     free(data);
@@ -150,11 +157,25 @@ static void expect_kind(wf_runtime *rt, const char *id, uint32_t mode, wf_error_
     wf_error_free(e);
 }
 
-/* The same function again and again: returns, a trap, a timeout. */
+/* The same function again and again: returns, a trap, a timeout, an
+ * exception nothing caught, one caught and kept in a global (exn.h). */
 static void no_leaks(wf_runtime *rt, const char *id)
 {
     for (int i = 0; i < 5; i++) expect_pristine(rt, id);
     expect_kind(rt, id, 1, WF_ERR_TRAP);
+    expect_pristine(rt, id);
+    int64_t v;
+    wf_error *e = step(rt, id, 3, &v);
+    if (!e) fail_msg("%s: step(3) succeeded", id);
+    assert_int_equal(e->kind, WF_ERR_TRAP);
+    if (!strstr(e->message, "uncaught exception")) fail_msg("%s: step(3): %s", id, e->message);
+    wf_error_free(e);
+    expect_pristine(rt, id);
+    for (int i = 0; i < 3; i++) {
+        e = step(rt, id, 4, &v);
+        if (e) fail_msg("%s: step(4): %s", id, e->message);
+        assert_int_equal(v, 0);
+    }
     expect_pristine(rt, id);
     expect_kind(rt, id, 2, WF_ERR_TIMEOUT);
     expect_pristine(rt, id);

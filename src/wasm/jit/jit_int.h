@@ -47,6 +47,11 @@ void wf_jit_rt_tail(wf_thread *t, wf_instance *inst, wf_func *f, const wf_slot *
 /* After a native call returned with a tail call pending: make it (and
  * the ones it leaves), its results into slots. */
 void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots);
+/* throw: a new exception of tag (of inst) with its payload in slots;
+ * throw_ref: the exception exn (NULL traps). Both leave through
+ * wf_exn_raise_native (exn.h). */
+_Noreturn void wf_jit_rt_throw(wf_thread *t, wf_instance *inst, uint32_t tag, const wf_slot *payload);
+_Noreturn void wf_jit_rt_throw_ref(wf_thread *t, void *exn);
 uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta);
 void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n);
 void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n);
@@ -78,6 +83,8 @@ void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_
     X(wf_jit_rt_call_ref, "vpppp") \
     X(wf_jit_rt_tail, "vpppp") \
     X(wf_jit_rt_tail_finish, "vppp") \
+    X(wf_jit_rt_throw, "vppip") \
+    X(wf_jit_rt_throw_ref, "vpp") \
     X(wf_jit_rt_memory_grow, "ipi") \
     X(wf_jit_rt_memory_fill, "vppiii") \
     X(wf_jit_rt_memory_copy, "vppiii") \

@@ -34,7 +34,9 @@
  * table (offset of the unit's table); u32 nsyms, each u16 length + name;
  * u32 nwords, each u32 offset, u32 symbol (WF_JIT_BASE: the image's base),
  * i64 addend. wf_jit_image_place checks it all against the image before
- * writing anything.
+ * writing anything. The table is in relro when a function of the unit
+ * compiled; when none did (each stays interpreted) it holds only NULLs,
+ * has no absolute word, and LLVM puts it in rodata or bss: any region.
  */
 #include <elf.h>
 #include <errno.h>
@@ -482,7 +484,7 @@ wf_error *wf_jit_image_place(uint8_t *img, size_t len, const uint8_t *desc, size
     uint32_t ro = rd32(&r), relro = rd32(&r), data = rd32(&r), size = rd32(&r), tab = rd32(&r);
     uint32_t nsyms = rd32(&r);
     if (!r.ok || ro % PAGE || relro % PAGE || data % PAGE || size % PAGE || !(ro <= relro && relro <= data &&
-        data <= size) || size > len || tab % 8 || tab < relro || tab >= data || nsyms > 4096)
+        data <= size) || size > len || tab % 8 || (uint64_t)tab + 8 > size || nsyms > 4096)
         return bad("damaged image descriptor");
     void **addrs = wf_xcalloc(nsyms + 1, sizeof *addrs);
     for (uint32_t i = 0; i < nsyms && r.ok; i++) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/exn.h"
 #include "wasm/jit/jit_int.h"
 
 static const char *const k_trap_msgs[] = {
@@ -121,7 +122,26 @@ static void call_func(wf_thread *t, wf_instance *caller, wf_func *f, wf_slot *sl
     t->sp = sp;
     t->fsp = fsp;
     t->mem = mem;
+    if (err && t->exn) {
+        /* an exception the callee did not catch: on to the interpreter
+         * frame below the compiled ones (exn.h) */
+        wf_error_free(err);
+        wf_exn_raise_native(t);
+    }
     if (err) raise_error(t, err);
+}
+
+void wf_jit_rt_throw(wf_thread *t, wf_instance *inst, uint32_t tag, const wf_slot *payload)
+{
+    t->exn = wf_exn_new(inst->store, inst->tags[tag], payload);
+    wf_exn_raise_native(t);
+}
+
+void wf_jit_rt_throw_ref(wf_thread *t, void *exn)
+{
+    if (!exn) raise_error(t, wf_error_new(WF_ERR_TRAP, "null exception reference"));
+    t->exn = exn;
+    wf_exn_raise_native(t);
 }
 
 void wf_jit_rt_call(wf_thread *t, wf_instance *inst, uint32_t func, wf_slot *slots)

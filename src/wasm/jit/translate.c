@@ -387,6 +387,19 @@ static void slots_call(tfn *f, const wf_functype *ft, int helper, LLVMValueRef a
         push(f, from_slot(f, val_type(tm, ft->results[i]), slot_ptr(f, buf, slot_index(ft->results, i))));
 }
 
+/* throw (exn.h): the tag's parameters to the slots buffer, then the
+ * helper, which does not return. */
+static void op_throw(tfn *f, uint32_t tag)
+{
+    tmod *tm = f->tm;
+    const wf_functype *ft = tm->m->tags[tag];
+    LLVMValueRef buf = callbuf(f, ft->param_slots);
+    for (uint32_t i = ft->nparams; i-- > 0;) to_slot(f, pop(f), slot_ptr(f, buf, slot_index(ft->params, i)));
+    LLVMValueRef args[4] = { f->t, f->inst, k32(tm, tag), buf };
+    call_rt(f, WF_JIT_RT_wf_jit_rt_throw, args, 4);
+    LLVMBuildUnreachable(tm->B);
+}
+
 /* ---- control ------------------------------------------------------------- */
 
 static bool read_blocktype(tfn *f, const wf_functype **ft_out, wf_valtype *single, int *kind)
@@ -1931,6 +1944,24 @@ static bool body(tfn *f)
         case 0x02: case 0x03: case 0x04:
             if (!op_block(f, op)) return false;
             break;
+        case 0x08: /* throw: the payload through the slots buffer */
+            if (!wf_read_u32(&f->r, &u)) return false;
+            if (dead) break;
+            op_throw(f, u);
+            set_unreachable(f);
+            break;
+        case 0x0A: { /* throw_ref */
+            if (dead) break;
+            LLVMValueRef args[2] = { f->t, pop(f) };
+            call_rt(f, WF_JIT_RT_wf_jit_rt_throw_ref, args, 2);
+            LLVMBuildUnreachable(B);
+            set_unreachable(f);
+            break;
+        }
+        case 0x1F:
+            /* compiled code catches nothing (exn.h): the function stays
+             * interpreted, exceptions pass through the compiled ones */
+            FAIL(f, "try_table");
         case 0x05:
             if (!op_else(f)) return false;
             break;

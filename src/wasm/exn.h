@@ -1,0 +1,62 @@
+/*
+ * exn.h - exception handling (the exnref proposal of Wasm 3.0): the
+ * exception objects `throw` makes and an exnref points to, and how a
+ * thrown exception travels between the interpreter and compiled code.
+ *
+ * An exception is its tag and its payload (the tag's parameters, in slots
+ * as the engine stores them). While one is in flight it is the thread's
+ * t->exn. The interpreter unwinds its own frames (interp.c: the handler
+ * tables compile.c emits for each try_table); an exception that leaves an
+ * interpreter run returns from it as the error "uncaught exception" with
+ * t->exn still set. Compiled code has no handlers of its own (a function
+ * with a try_table stays interpreted: jit/translate.c): an exception
+ * raised in it, or passed up to it by a helper (jit/rt.c), jumps straight
+ * to the innermost native call the interpreter made through
+ * wf_exn_call_native, which then unwinds on from that frame. Whatever
+ * reaches a top-level call (wf_exec_call) is its error, WF_ERR_TRAP
+ * "uncaught exception: tag N of FUNC" (a host function in between sees
+ * it as an error, never as an exception it could let through).
+ *
+ * Exceptions belong to the store of the instance that threw them and are
+ * freed with it, or when the store is reset to a snapshot (an exnref a
+ * snapshot would have to keep makes the snapshot refuse: snapshot.c).
+ */
+#ifndef WF_EXN_H
+#define WF_EXN_H
+
+#include "wasm/interp.h"
+#include "wasm/runtime.h"
+
+/* The message of an uncaught exception's error (its start). */
+#define WF_MSG_UNCAUGHT "uncaught exception"
+
+typedef struct wf_exn {
+    struct wf_exn *next;        /* the store's list */
+    const wf_tag *tag;
+    uint32_t nslots;            /* tag->type->param_slots */
+    wf_slot payload[];
+} wf_exn;
+
+/* A new exception of tag with its payload (nslots slots), owned by s. */
+wf_exn *wf_exn_new(wf_store *s, const wf_tag *tag, const wf_slot *payload);
+/* Free every exception of s (the store goes, or is reset). */
+void wf_exn_free_all(wf_store *s);
+
+/* A module with throw, throw_ref or try_table was validated (compile.c):
+ * from now on the interpreter's native calls catch exceptions. */
+void wf_exn_note_used(void);
+bool wf_exn_used(void);
+
+/* The error for t->exn leaving the function running at inst (the tag's
+ * index there, when it has one). */
+wf_error *wf_exn_error(const wf_thread *t, const wf_instance *inst);
+
+/* Call the compiled entry on frame fp as the interpreter's JIT_ENTER does,
+ * catching an exception raised natively below: true when one was (t->exn
+ * set; the frames in between are gone). */
+bool wf_exn_call_native(wf_thread *t, wf_jit_entry_fn entry, wf_instance *inst, wf_slot *fp);
+/* Raise t->exn (already set) in native code: jump to the innermost
+ * wf_exn_call_native, or, with none, leave the call as a trap. */
+_Noreturn void wf_exn_raise_native(wf_thread *t);
+
+#endif
