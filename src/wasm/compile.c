@@ -1439,6 +1439,7 @@ wf_error *wf_code_compile(wf_module *m, uint32_t func_index,
     code->nresults = c.ft->result_slots;
     code->nlocals = c.nlocals;
     code->tail_calls = c.tail_calls;
+    code->try_tables = c.try_tables;
     /* The stub: an ENTER that sets up nothing beyond the arguments, then
      * LAZY, which translates the body and continues in it. */
     code->stub[0] = (wf_word)c.lab[WF_IOP_ENTER];

@@ -525,6 +525,7 @@ static bool op_try_table(cc *c, wf_opcode op)
     ctrl nf;
     memset(&nf, 0, sizeof nf);
     nf.kind = K_BLOCK;
+    c->try_tables = true;
     uint32_t n;
     if (!wf_cc_read_blocktype(c, &nf) || !wf_read_u32(r, &n)) return false;
     if (n > wf_reader_left(r)) return wf_cc_fail(c, WF_ERR_MALFORMED, "unexpected end");

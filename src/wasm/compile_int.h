@@ -68,6 +68,7 @@ typedef struct cc {
     WF_VEC(uint32_t) calls; /* code words of CALLs holding a function index */
     bool live;
     bool tail_calls;        /* a return_call* seen (wf_code.tail_calls) */
+    bool try_tables;        /* a try_table seen (wf_code.try_tables) */
     uint32_t max_slot;
     size_t op_off;          /* binary offset of the current instruction */
     const void *const *lab;

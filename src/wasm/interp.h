@@ -51,6 +51,9 @@ struct wf_code {
      * (set at validation): a native call of its compiled code may return
      * with a tail call pending (wf_thread.tail_callee). */
     bool tail_calls;
+    /* The body has a try_table (set at validation): its compiled code sets
+     * catch points (jit/translate.c). */
+    bool try_tables;
 #ifdef WF_INTERP_PROF
     unsigned long long prof_instr, prof_enter;   /* interp_prof.h */
 #endif

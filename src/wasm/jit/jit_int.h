@@ -52,6 +52,10 @@ void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots);
  * wf_exn_raise_native (exn.h). */
 _Noreturn void wf_jit_rt_throw(wf_thread *t, wf_instance *inst, uint32_t tag, const wf_slot *payload);
 _Noreturn void wf_jit_rt_throw_ref(wf_thread *t, void *exn);
+/* A catch clause of a compiled try_table: 1 when t->exn has tag (of inst;
+ * UINT32_MAX: any tag), its payload then in payload and the exception
+ * caught (t->exn NULL), else 0. */
+uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t tag, wf_slot *payload);
 uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta);
 void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n);
 void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n);
@@ -85,6 +89,8 @@ void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_
     X(wf_jit_rt_tail_finish, "vppp") \
     X(wf_jit_rt_throw, "vppip") \
     X(wf_jit_rt_throw_ref, "vpp") \
+    X(wf_jit_rt_catch, "ippip") \
+    X(_setjmp, "ip") \
     X(wf_jit_rt_memory_grow, "ipi") \
     X(wf_jit_rt_memory_fill, "vppiii") \
     X(wf_jit_rt_memory_copy, "vppiii") \

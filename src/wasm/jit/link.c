@@ -26,7 +26,8 @@
  * offset in relro or data, a symbol: the image's base or an external
  * symbol, an addend), written at load. External symbols are resolved from
  * a fixed table: the helpers of rt.c and the few C library functions LLVM
- * may call; anything else fails the link (the unit stays interpreted).
+ * may call (and _setjmp, the catch point of a try_table: translate.c);
+ * anything else fails the link (the unit stays interpreted).
  * .eh_frame is dropped: traps leave compiled code by siglongjmp, nothing
  * unwinds through it.
  *

@@ -137,6 +137,17 @@ void wf_jit_rt_throw(wf_thread *t, wf_instance *inst, uint32_t tag, const wf_slo
     wf_exn_raise_native(t);
 }
 
+uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t tag, wf_slot *payload)
+{
+    const wf_exn *x = t->exn;
+    if (tag != UINT32_MAX) {
+        if (inst->tags[tag] != x->tag) return 0;
+        if (x->nslots) memcpy(payload, x->payload, x->nslots * sizeof *payload);
+    }
+    t->exn = NULL;
+    return 1;
+}
+
 void wf_jit_rt_throw_ref(wf_thread *t, void *exn)
 {
     if (!exn) raise_error(t, wf_error_new(WF_ERR_TRAP, "null exception reference"));

@@ -43,6 +43,9 @@
  * each instruction works on (translate_simd below); in engine slots they
  * take two (slot_index).
  *
+ * Exceptions: throw and throw_ref call helpers that raise (exn.h);
+ * try_table sets a catch point (op_try_table).
+ *
  * What the tier does not translate (an unknown opcode, a SIMD instruction
  * without a translation) makes the function fail here: it stays
  * interpreted and callers reach it through a stub calling wf_jit_rt_call.
@@ -67,6 +70,7 @@ typedef struct ctl {
     uint32_t height;                /* value stack height under the parameters */
     bool unreachable;               /* the rest of the current arm is dead code */
     uint32_t skip;                  /* nested blocks opened inside dead code */
+    LLVMValueRef try_outer;         /* a try_table's: the catch point outside it (wf_thread.exn_jmp) */
     bool end_reached;
 } ctl;
 
@@ -108,6 +112,7 @@ typedef struct tfn {
     LLVMTypeRef *local_ty;
     uint32_t nlocals;
     LLVMBasicBlockRef traps[WF_JIT_TRAP_COUNT_];
+    bool has_try;                   /* a try_table: locals live in memory (op_try_table) */
     WF_VEC(LLVMValueRef) st;
     WF_VEC(ctl) cs;
     wf_reader r;
@@ -500,9 +505,11 @@ static void build_return(tfn *f)
 
 /* Branch to label depth d with the values on top of the stack (they stay
  * there: br_if and br_table continue with them). */
+static void leave_tries(tfn *f, uint32_t d);
 static void branch_to(tfn *f, uint32_t d)
 {
     tmod *tm = f->tm;
+    leave_tries(f, d);
     ctl *c = &f->cs.data[f->cs.len - 1 - d];
     if (c->kind == K_FUNC) {
         build_return(f);
@@ -521,6 +528,24 @@ static void branch_to(tfn *f, uint32_t d)
 }
 
 static ctl *cur(tfn *f) { return &f->cs.data[f->cs.len - 1]; }
+
+/* The thread's innermost catch point (wf_thread.exn_jmp) becomes v. */
+static void set_catch_point(tfn *f, LLVMValueRef v)
+{
+    LLVMBuildStore(f->tm->B, v, at(f, f->t, offsetof(wf_thread, exn_jmp)));
+}
+
+/* A branch to label depth d leaves the try_tables up to it (its own too:
+ * a branch to a try_table's label is to its end): the catch point goes
+ * back to the one outside the outermost. */
+static void leave_tries(tfn *f, uint32_t d)
+{
+    if (!f->has_try) return;
+    LLVMValueRef outer = NULL;
+    for (uint32_t i = 0; i <= d && i < f->cs.len; i++)
+        if (f->cs.data[f->cs.len - 1 - i].try_outer) outer = f->cs.data[f->cs.len - 1 - i].try_outer;
+    if (outer) set_catch_point(f, outer);
+}
 
 /* The rest of the current arm is dead. */
 static void set_unreachable(tfn *f)
@@ -603,6 +628,8 @@ static bool op_end(tfn *f, bool *done)
         c->skip--;
         return true;
     }
+    /* falling out of a try_table leaves it */
+    if (c->try_outer && !c->unreachable) set_catch_point(f, c->try_outer);
     fall_to_end(f, c);
     if (c->els) {
         /* An if without else passes its parameters through. */
@@ -678,6 +705,86 @@ static bool op_br_table(tfn *f)
     free(per);
     free(labels);
     set_unreachable(f);
+    return true;
+}
+
+/* try_table (exn.h). Entering it makes a catch point: a jmp_buf in the
+ * frame, the thread's exn_jmp pointing at it (the one outside kept),
+ * _setjmp. An exception raised below (a throw here or in a callee, of
+ * either tier) comes back from _setjmp a second time into the dispatch,
+ * which puts the outer catch point back and tries the catch clauses in
+ * order (wf_jit_rt_catch), branching to the first that matches with the
+ * payload (and the exnref), else raising the exception on. Every way
+ * out of the body puts the outer catch point back too (leave_tries,
+ * op_end). The locals of a function with a try_table are read and
+ * written volatile: after the second return from _setjmp they must hold
+ * what the body last stored, not what registers held at the first; the
+ * stack values the dispatch uses were all made before the _setjmp. */
+static bool op_try_table(tfn *f)
+{
+    tmod *tm = f->tm;
+    LLVMBuilderRef B = tm->B;
+    const wf_functype *bft = NULL;
+    wf_valtype single = WF_TYPE_I32;
+    int bkind;
+    uint32_t n;
+    if (!read_blocktype(f, &bft, &single, &bkind) || !wf_read_u32(&f->r, &n)) return false;
+    if (n > wf_reader_left(&f->r)) FAIL(f, "unreadable try_table");
+    struct clause { uint8_t kind; uint32_t tag, depth; } *k = wf_xmalloc(((size_t)n + 1) * sizeof *k);
+    for (uint32_t i = 0; i < n; i++) {
+        k[i].tag = UINT32_MAX;
+        if (!wf_read_u8(&f->r, &k[i].kind) || (k[i].kind < 2 && !wf_read_u32(&f->r, &k[i].tag)) ||
+            !wf_read_u32(&f->r, &k[i].depth)) {
+            free(k);
+            return false;
+        }
+    }
+    if (cur(f)->unreachable) {
+        cur(f)->skip++;
+        free(k);
+        return true;
+    }
+    LLVMValueRef slot = at(f, f->t, offsetof(wf_thread, exn_jmp));
+    LLVMValueRef outer = LLVMBuildLoad2(B, tm->ptr, slot, "outer");
+    LLVMValueRef jb = LLVMBuildAlloca(f->AB, LLVMArrayType(tm->i8, sizeof(jmp_buf)), "jb");
+    LLVMSetAlignment(jb, 16);
+    LLVMBuildStore(B, jb, slot);
+    LLVMValueRef again = call_rt(f, WF_JIT_RT__setjmp, &jb, 1);
+    unsigned rt2 = LLVMGetEnumAttributeKindForName("returns_twice", 13);
+    LLVMAddCallSiteAttribute(again, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(tm->C, rt2, 0));
+    LLVMBasicBlockRef body_bb = new_block(f, "try"), disp = new_block(f, "catch");
+    LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntNE, again, k32(tm, 0), ""), disp, body_bb);
+
+    LLVMPositionBuilderAtEnd(B, disp);
+    LLVMBuildStore(B, outer, slot);
+    LLVMValueRef exn = LLVMBuildLoad2(B, tm->ptr, at(f, f->t, offsetof(wf_thread, exn)), "exn");
+    for (uint32_t i = 0; i < n; i++) {
+        const wf_functype *tt = k[i].kind < 2 ? tm->m->tags[k[i].tag] : NULL;
+        LLVMValueRef buf = callbuf(f, tt ? tt->param_slots : 1);
+        LLVMValueRef args[4] = { f->t, f->inst, k32(tm, k[i].tag), buf };
+        LLVMValueRef hit = call_rt(f, WF_JIT_RT_wf_jit_rt_catch, args, 4);
+        LLVMBasicBlockRef yes = new_block(f, "caught"), no = new_block(f, "next");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntNE, hit, k32(tm, 0), ""), yes, no);
+        LLVMPositionBuilderAtEnd(B, yes);
+        size_t height = f->st.len;
+        if (tt)
+            for (uint32_t p = 0; p < tt->nparams; p++)
+                push(f, from_slot(f, val_type(tm, tt->params[p]), slot_ptr(f, buf, slot_index(tt->params, p))));
+        if (k[i].kind & 1) push(f, exn);
+        branch_to(f, k[i].depth);
+        f->st.len = height;
+        LLVMPositionBuilderAtEnd(B, no);
+    }
+    LLVMValueRef on[2] = { f->t, exn };
+    call_rt(f, WF_JIT_RT_wf_jit_rt_throw_ref, on, 2);
+    LLVMBuildUnreachable(B);
+    free(k);
+
+    LLVMPositionBuilderAtEnd(B, body_bb);
+    ctl *c = push_ctl(f, K_BLOCK, bft, bkind, single);
+    if (!types_ok(f, c->ptypes, c->nparams) || !types_ok(f, c->rtypes, c->nresults)) return false;
+    c->end = new_block(f, "end");
+    c->try_outer = outer;
     return true;
 }
 
@@ -1959,9 +2066,8 @@ static bool body(tfn *f)
             break;
         }
         case 0x1F:
-            /* compiled code catches nothing (exn.h): the function stays
-             * interpreted, exceptions pass through the compiled ones */
-            FAIL(f, "try_table");
+            if (!op_try_table(f)) return false;
+            break;
         case 0x05:
             if (!op_else(f)) return false;
             break;
@@ -1987,6 +2093,7 @@ static bool body(tfn *f)
             break;
         case 0x0F:
             if (dead) break;
+            leave_tries(f, (uint32_t)f->cs.len - 1);
             build_return(f);
             set_unreachable(f);
             break;
@@ -2020,8 +2127,14 @@ static bool body(tfn *f)
         case 0x20: case 0x21: case 0x22:
             if (!wf_read_u32(&f->r, &u)) return false;
             if (dead) break;
-            if (op == 0x20) push(f, LLVMBuildLoad2(B, f->local_ty[u], f->locals[u], ""));
-            else LLVMBuildStore(B, op == 0x21 ? pop(f) : top(f), f->locals[u]);
+            if (op == 0x20) {
+                LLVMValueRef l = LLVMBuildLoad2(B, f->local_ty[u], f->locals[u], "");
+                if (f->has_try) LLVMSetVolatile(l, 1);
+                push(f, l);
+            } else {
+                LLVMValueRef s = LLVMBuildStore(B, op == 0x21 ? pop(f) : top(f), f->locals[u]);
+                if (f->has_try) LLVMSetVolatile(s, 1);
+            }
             break;
         case 0x23: case 0x24: {
             if (!wf_read_u32(&f->r, &u)) return false;
@@ -2231,6 +2344,9 @@ static bool translate_body(tfn *f, const struct wf_code *code)
     f->inst = LLVMGetParam(f->fn, 1);
     f->mb = LLVMGetParam(f->fn, 2);
     f->callbuf = LLVMBuildAlloca(f->AB, tm->i64, "slots");
+    /* (a tail call cannot leave a frame that holds a catch point) */
+    if (code->try_tables && code->tail_calls) FAIL(f, "try_table and tail calls");
+    f->has_try = code->try_tables;
     wf_reader_init(&f->r, code->body, code->body_len, 0);
     if (!setup_locals(f)) {
         if (!f->why[0]) snprintf(f->why, sizeof f->why, "unreadable locals");
@@ -2336,6 +2452,10 @@ static void declare_helpers(tmod *tm)
         tm->rt_ty[i] = LLVMFunctionType(ret, ps, n, 0);
         tm->rt[i] = LLVMAddFunction(tm->M, names[i], tm->rt_ty[i]);
     }
+    /* _setjmp returns twice (op_try_table) */
+    unsigned rt2 = LLVMGetEnumAttributeKindForName("returns_twice", 13);
+    LLVMAddAttributeAtIndex(tm->rt[WF_JIT_RT__setjmp], LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(tm->C, rt2, 0));
     /* Traps never return and are cold: LLVM lays them out of the way. */
     const char *attrs[] = { "noreturn", "cold", "nounwind" };
     for (size_t a = 0; a < WF_COUNT(attrs); a++) {

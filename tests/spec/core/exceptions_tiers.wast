@@ -1,7 +1,8 @@
-;; Exceptions across calls, instances and tiers. Under --tier=compiled the
-;; functions with a try_table stay interpreted and the others compile, so
-;; every exception below passes between interpreted and compiled frames;
-;; under auto (one unit per function) they switch tiers mid-script.
+;; Exceptions across calls, instances and tiers: run on every tier, under
+;; auto with a unit per function (tiers switch mid-script), and compiled
+;; with functions over 30 bytes of code left interpreted (tests/CMakeLists:
+;; jit-exn), so exceptions pass between interpreted and compiled frames,
+;; and compiled try_tables catch them (jit/translate.c: op_try_table).
 
 (module $thrower
   (tag $e (export "e") (param i32))
@@ -117,3 +118,65 @@
 ;; after all that, the next call is as fresh as the first
 (assert_return (invoke "catch-pass" (i32.const 8)) (i32.const 8))
 (assert_trap (invoke $thrower "throw" (i32.const 1)) "uncaught exception")
+
+;; Ways out of a try_table: a branch, br_if, br_table and return must put
+;; the catch point back, or a later throw would land in a dead frame.
+(module
+  (import "thrower" "e" (tag $e (param i32)))
+  (import "thrower" "throw" (func $throw (param i32)))
+  (func $escape-br (result i32)
+    (block $out (try_table (catch_all $out) (br $out)))
+    (call $throw (i32.const 5))
+    (i32.const 0))
+  (func $escape-br-if (param i32) (result i32)
+    (block $out (try_table (catch_all $out) (br_if $out (local.get 0)) (br $out)))
+    (call $throw (i32.const 6))
+    (i32.const 0))
+  (func $escape-br-table (param i32) (result i32)
+    (block $a (block $b (try_table (catch_all $a) (br_table $a $b (local.get 0)))))
+    (call $throw (i32.const 7))
+    (i32.const 0))
+  (func $ret-in-try (result i32)
+    (block $h (try_table (catch_all $h) (return (i32.const 3))))
+    (i32.const 4))
+  (func (export "escapes") (result i32)
+    (local $sum i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $escape-br)) (return (i32.const -1)))
+    (local.set $sum)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $escape-br-if (i32.const 1))) (return (i32.const -2)))
+    (local.set $sum (i32.add (local.get $sum)))
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $escape-br-table (i32.const 1))) (return (i32.const -3)))
+    (local.set $sum (i32.add (local.get $sum)))
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h)
+        (drop (call $ret-in-try)) (call $throw (i32.const 8)) (i32.const 0))
+      (return (i32.const -4)))
+    (i32.add (local.get $sum)))
+  ;; locals written in the body before the throw keep their values
+  (func (export "locals") (param i32) (result i32)
+    (local $x i32) (local $y i64)
+    (local.set $x (i32.const 1))
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h)
+        (local.set $x (i32.add (local.get $x) (local.get 0)))
+        (local.set $y (i64.const 40))
+        (call $throw (local.get $x))
+        (local.set $x (i32.const 999))
+        (i32.const 0)))
+    (i32.add (local.get $x))
+    (i32.add (i32.wrap_i64 (local.get $y))))
+  ;; nested try_tables in one function: the inner one misses, the outer catches
+  (tag $other)
+  (func (export "nested") (param i32) (result i32)
+    (block $outer (result i32)
+      (try_table (result i32) (catch $e $outer)
+        (block $inner
+          (try_table (catch $other $inner) (call $throw (local.get 0))))
+        (i32.const -1))))
+)
+(assert_return (invoke "escapes") (i32.const 26))
+(assert_return (invoke "locals" (i32.const 10)) (i32.const 62))
+(assert_return (invoke "nested" (i32.const 12)) (i32.const 12))
