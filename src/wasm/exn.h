@@ -8,11 +8,13 @@
  * t->exn. The interpreter unwinds its own frames (interp.c: the handler
  * tables compile.c emits for each try_table); an exception that leaves an
  * interpreter run returns from it as the error "uncaught exception" with
- * t->exn still set. Compiled code has no handlers of its own (a function
- * with a try_table stays interpreted: jit/translate.c): an exception
- * raised in it, or passed up to it by a helper (jit/rt.c), jumps straight
- * to the innermost native call the interpreter made through
- * wf_exn_call_native, which then unwinds on from that frame. Whatever
+ * t->exn still set. In native code an exception raised (a compiled throw,
+ * or one a helper passes up: jit/rt.c) jumps straight to the thread's
+ * innermost catch point (t->exn_jmp): a compiled try_table's
+ * (jit/translate.c: op_try_table), or the native call the interpreter
+ * made through wf_exn_call_native, which then unwinds on from that
+ * frame; compiled frames in between, which have no handler, are skipped
+ * at no cost to them. Whatever
  * reaches a top-level call (wf_exec_call) is its error, WF_ERR_TRAP
  * "uncaught exception: tag N of FUNC" (a host function in between sees
  * it as an error, never as an exception it could let through).
