@@ -385,8 +385,8 @@ typedef struct wf_thread {
     wf_slot *tail_args;         /* malloc'd, tail_cap slots */
     uint32_t tail_cap;
     /* The exception in flight (exn.h), NULL at every other time; and the
-     * innermost native call of the interpreter that catches one raised in
-     * compiled code (a jmp_buf of wf_exn_call_native, NULL: none in this
+     * innermost catch point of one raised in native code: a compiled
+     * try_table's jmp_buf or wf_exn_call_native's (NULL: none in this
      * top-level call). */
     struct wf_exn *exn;
     jmp_buf *exn_jmp;
