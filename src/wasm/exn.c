@@ -25,6 +25,8 @@ wf_exn *wf_exn_new(wf_store *s, const wf_tag *tag, const wf_slot *payload)
     uint32_t n = tag->type->param_slots;
     wf_exn *x = wf_xmalloc(sizeof *x + n * sizeof(wf_slot));
     x->tag = tag;
+    x->store = s;
+    x->referenced = false;
     x->nslots = n;
     if (n) memcpy(x->payload, payload, n * sizeof(wf_slot));
     x->next = s->exns;
@@ -39,6 +41,16 @@ void wf_exn_free_all(wf_store *s)
         free(x);
     }
     s->exns = NULL;
+}
+
+void wf_exn_caught(wf_exn *x, bool keep)
+{
+    if (keep) {
+        x->referenced = true;
+    } else if (!x->referenced && x->store->exns == x) {
+        x->store->exns = x->next;
+        free(x);
+    }
 }
 
 wf_error *wf_exn_error(const wf_thread *t, const wf_instance *inst)

@@ -34,6 +34,8 @@
 
 typedef struct wf_exn {
     struct wf_exn *next;        /* the store's list */
+    wf_store *store;
+    bool referenced;            /* an exnref to it was made (catch_ref, catch_all_ref) */
     const wf_tag *tag;
     uint32_t nslots;            /* tag->type->param_slots */
     wf_slot payload[];
@@ -43,6 +45,11 @@ typedef struct wf_exn {
 wf_exn *wf_exn_new(wf_store *s, const wf_tag *tag, const wf_slot *payload);
 /* Free every exception of s (the store goes, or is reset). */
 void wf_exn_free_all(wf_store *s);
+/* x was caught: by a clause that makes an exnref of it (keep), or by one
+ * that does not, and then, when no exnref was ever made of it and it is
+ * the store's newest, it is freed at once (a loop that throws and catches
+ * does not pile exceptions up in its store). */
+void wf_exn_caught(wf_exn *x, bool keep);
 
 /* A module with throw, throw_ref or try_table was validated (compile.c):
  * from now on the interpreter's native calls catch exceptions. */

@@ -549,7 +549,7 @@ L_EXN_CHECK:
     pc += 2;
     NEXT();
 exn_dispatch: {
-    const wf_exn *x = t->exn;
+    wf_exn *x = t->exn;
     for (const wf_word *tb = exn_tab; tb; tb = (const wf_word *)tb[0]) {
         const wf_word *cl = tb + 2;
         for (wf_word k = tb[1]; k; k--, cl += 4) {
@@ -559,8 +559,9 @@ exn_dispatch: {
                 for (uint32_t i = 0; i < x->nslots; i++) d[i] = x->payload[i];
                 d += x->nslots;
             }
-            if (cl[0] & 1) d->ref = (void *)x;
+            if (cl[0] & 1) d->ref = x;
             t->exn = NULL;
+            wf_exn_caught(x, cl[0] & 1);
             JUMP(cl[3]);
         }
     }

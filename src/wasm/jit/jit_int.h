@@ -52,10 +52,12 @@ void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots);
  * wf_exn_raise_native (exn.h). */
 _Noreturn void wf_jit_rt_throw(wf_thread *t, wf_instance *inst, uint32_t tag, const wf_slot *payload);
 _Noreturn void wf_jit_rt_throw_ref(wf_thread *t, void *exn);
-/* A catch clause of a compiled try_table: 1 when t->exn has tag (of inst;
- * UINT32_MAX: any tag), its payload then in payload and the exception
- * caught (t->exn NULL), else 0. */
-uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t tag, wf_slot *payload);
+/* A catch clause of a compiled try_table: 1 when t->exn has its tag (a
+ * tag index of inst, or WF_JIT_CATCH_ANY), its payload then in payload
+ * and the exception caught (t->exn NULL), else 0. The clause makes an
+ * exnref when it has WF_JIT_CATCH_REF too. */
+enum { WF_JIT_CATCH_ANY = 0x7FFFFFFF, WF_JIT_CATCH_REF = 0x80000000u };
+uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t clause, wf_slot *payload);
 uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta);
 void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n);
 void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n);

@@ -137,14 +137,16 @@ void wf_jit_rt_throw(wf_thread *t, wf_instance *inst, uint32_t tag, const wf_slo
     wf_exn_raise_native(t);
 }
 
-uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t tag, wf_slot *payload)
+uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t clause, wf_slot *payload)
 {
-    const wf_exn *x = t->exn;
-    if (tag != UINT32_MAX) {
+    wf_exn *x = t->exn;
+    uint32_t tag = clause & WF_JIT_CATCH_ANY;
+    if (tag != WF_JIT_CATCH_ANY) {
         if (inst->tags[tag] != x->tag) return 0;
         if (x->nslots) memcpy(payload, x->payload, x->nslots * sizeof *payload);
     }
     t->exn = NULL;
+    wf_exn_caught(x, clause & WF_JIT_CATCH_REF);
     return 1;
 }
 

@@ -761,7 +761,8 @@ static bool op_try_table(tfn *f)
     for (uint32_t i = 0; i < n; i++) {
         const wf_functype *tt = k[i].kind < 2 ? tm->m->tags[k[i].tag] : NULL;
         LLVMValueRef buf = callbuf(f, tt ? tt->param_slots : 1);
-        LLVMValueRef args[4] = { f->t, f->inst, k32(tm, k[i].tag), buf };
+        uint32_t clause = (k[i].kind < 2 ? k[i].tag : WF_JIT_CATCH_ANY) | (k[i].kind & 1 ? WF_JIT_CATCH_REF : 0);
+        LLVMValueRef args[4] = { f->t, f->inst, k32(tm, clause), buf };
         LLVMValueRef hit = call_rt(f, WF_JIT_RT_wf_jit_rt_catch, args, 4);
         LLVMBasicBlockRef yes = new_block(f, "caught"), no = new_block(f, "next");
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntNE, hit, k32(tm, 0), ""), yes, no);
