@@ -47,6 +47,10 @@ void wf_http_routes_unref(wf_http_routes *r);
  * is no path. */
 int wf_http_target_path(const char *target, size_t n, char *out, size_t *out_len);
 
+/* Whether the process's __sprintf_chk is head_printf.c's (h2o's response
+ * heads printed cheaply): the dynamic linker gives it to every library. */
+bool wf_http_head_printf_active(void);
+
 /* Percent-decode s[0..n) into a new string; NULL for a bad escape or %00. '+' stays '+'. */
 char *wf_http_pct_decode(const char *s, size_t n);
 
