@@ -58,21 +58,23 @@ static const uint16_t g_iop_of[WF_OP_COUNT_] = {
 
 static int16_t g_byte_op[256];  /* one-byte opcode -> wf_opcode, -1 when none */
 static int16_t g_fc_op[32];     /* 0xFC subopcode -> wf_opcode */
-static int16_t g_fd_op[256];    /* 0xFD subopcode -> wf_opcode */
+enum { FD_OPS = 0x114 };        /* 0xFD subopcodes: SIMD, then relaxed SIMD from 0x100 */
+static int16_t g_fd_op[FD_OPS]; /* 0xFD subopcode -> wf_opcode */
 static bool g_tables_ready;
 
 static void init_tables(void)
 {
     if (__atomic_load_n(&g_tables_ready, __ATOMIC_ACQUIRE)) return;
-    static int16_t b[256], fc[32], fd[256];
-    for (int i = 0; i < 256; i++) b[i] = fd[i] = -1;
+    static int16_t b[256], fc[32], fd[FD_OPS];
+    for (int i = 0; i < 256; i++) b[i] = -1;
+    for (int i = 0; i < FD_OPS; i++) fd[i] = -1;
     for (int i = 0; i < 32; i++) fc[i] = -1;
     for (int i = 0; i < WF_OP_COUNT_; i++) {
         if (g_ops[i].prefix == 0) {
             if (b[g_ops[i].code] < 0) b[g_ops[i].code] = (int16_t)i;
         } else if (g_ops[i].prefix == 0xFC && g_ops[i].code < 32) {
             fc[g_ops[i].code] = (int16_t)i;
-        } else if (g_ops[i].prefix == 0xFD && g_ops[i].code < 256) {
+        } else if (g_ops[i].prefix == 0xFD && g_ops[i].code < FD_OPS) {
             fd[g_ops[i].code] = (int16_t)i;
         }
     }
@@ -1060,7 +1062,7 @@ static bool read_opcode(cc *c, wf_opcode *out)
     } else if (byte == 0xFD) {
         uint32_t sub;
         if (!wf_read_u32(r, &sub)) return false;
-        op = sub < 256 ? g_fd_op[sub] : -1;
+        op = sub < FD_OPS ? g_fd_op[sub] : -1;
         if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
     } else if (byte == 0xFB || byte == 0xFE) {
         return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC and threads instructions are not supported");

@@ -1587,6 +1587,55 @@ static bool simd_int(tfn *f, uint32_t op)
     return true;
 }
 
+/* The relaxed instructions that are no non-relaxed one (simd.c has the
+ * same choices): multiply-add unfused (no contract flag: LLVM keeps the
+ * two roundings), the dot products with both operands signed. */
+static bool simd_relaxed(tfn *f, uint32_t op)
+{
+    tmod *tm = f->tm;
+    LLVMBuilderRef B = tm->B;
+    LLVMValueRef a, b, c, r;
+    switch (op) {
+    case 0x105: case 0x106: case 0x107: case 0x108: {
+        int s = op <= 0x106 ? S_F32 : S_F64;
+        c = vpop(f, s);
+        b = vpop(f, s);
+        a = vpop(f, s);
+        r = LLVMBuildFMul(B, a, b, "");
+        if (op == 0x106 || op == 0x108) r = LLVMBuildFNeg(B, r, "");
+        vpush(f, LLVMBuildFAdd(B, r, c, ""));
+        return true;
+    }
+    case 0x112: { /* i16x8.relaxed_dot_i8x16_i7x16_s: pairs of products, wrapping */
+        b = LLVMBuildSExt(B, vpop(f, S_I8), LLVMVectorType(tm->i16, 16), "");
+        a = LLVMBuildSExt(B, vpop(f, S_I8), LLVMVectorType(tm->i16, 16), "");
+        LLVMValueRef p = LLVMBuildMul(B, a, b, "");
+        unsigned ev[8], od[8];
+        for (unsigned i = 0; i < 8; i++) { ev[i] = 2 * i; od[i] = 2 * i + 1; }
+        LLVMValueRef e = LLVMBuildShuffleVector(B, p, LLVMGetUndef(LLVMTypeOf(p)), mask_of(f, ev, 8), "");
+        LLVMValueRef o = LLVMBuildShuffleVector(B, p, LLVMGetUndef(LLVMTypeOf(p)), mask_of(f, od, 8), "");
+        vpush(f, LLVMBuildAdd(B, e, o, ""));
+        return true;
+    }
+    case 0x113: { /* i32x4.relaxed_dot_i8x16_i7x16_add_s: quads of products, plus c */
+        c = vpop(f, S_I32);
+        b = LLVMBuildSExt(B, vpop(f, S_I8), LLVMVectorType(tm->i32, 16), "");
+        a = LLVMBuildSExt(B, vpop(f, S_I8), LLVMVectorType(tm->i32, 16), "");
+        LLVMValueRef p = LLVMBuildMul(B, a, b, "");
+        r = c;
+        for (unsigned k = 0; k < 4; k++) {
+            unsigned q[4];
+            for (unsigned i = 0; i < 4; i++) q[i] = 4 * i + k;
+            r = LLVMBuildAdd(B, r, LLVMBuildShuffleVector(B, p, LLVMGetUndef(LLVMTypeOf(p)), mask_of(f, q, 4), ""), "");
+        }
+        vpush(f, r);
+        return true;
+    }
+    default:
+        FAIL(f, "SIMD instruction 0xFD %u", op);
+    }
+}
+
 static bool translate_simd(tfn *f)
 {
     tmod *tm = f->tm;
@@ -1602,6 +1651,17 @@ static bool translate_simd(tfn *f)
     for (unsigned i = 0; i < nimm; i++)
         if (!wf_read_u8(&f->r, &imm[i])) return false;
     if (cur(f)->unreachable) return true;
+    if (op >= 0x100) {
+        /* relaxed SIMD: the non-relaxed instruction where it is one of the
+         * allowed results, as the interpreter (simd.c) */
+        static const uint16_t as[0x14] = {
+            [0x00] = 0x0e, [0x01] = 0xf8, [0x02] = 0xf9, [0x03] = 0xfc, [0x04] = 0xfd,
+            [0x09] = 0x52, [0x0a] = 0x52, [0x0b] = 0x52, [0x0c] = 0x52,
+            [0x0d] = 0xe8, [0x0e] = 0xe9, [0x0f] = 0xf4, [0x10] = 0xf5, [0x11] = 0x82,
+        };
+        if (op < 0x114 && as[op - 0x100]) op = as[op - 0x100];
+        else if (op < 0x114) return simd_relaxed(f, op);
+    }
 
     LLVMValueRef a, b, c, r;
     switch (op) {
