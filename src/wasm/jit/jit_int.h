@@ -58,11 +58,14 @@ _Noreturn void wf_jit_rt_throw_ref(wf_thread *t, void *exn);
  * exnref when it has WF_JIT_CATCH_REF too. */
 enum { WF_JIT_CATCH_ANY = 0x7FFFFFFF, WF_JIT_CATCH_REF = 0x80000000u };
 uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t clause, wf_slot *payload);
-uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta);
-void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n);
-void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n);
-void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
+/* The bulk-memory helpers name their memories (multi-memory). */
+uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t mem, uint32_t delta);
+void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t mem, uint32_t d, uint32_t val,
                            uint32_t n);
+void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t dmem, uint32_t smem, uint32_t d,
+                           uint32_t s, uint32_t n);
+void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t mem, uint32_t d,
+                           uint32_t s, uint32_t n);
 void wf_jit_rt_data_drop(wf_instance *inst, uint32_t seg);
 void wf_jit_rt_elem_drop(wf_instance *inst, uint32_t seg);
 void *wf_jit_rt_table_get(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t i);
@@ -93,10 +96,10 @@ void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_
     X(wf_jit_rt_throw_ref, "vpp") \
     X(wf_jit_rt_catch, "ippip") \
     X(_setjmp, "ip") \
-    X(wf_jit_rt_memory_grow, "ipi") \
-    X(wf_jit_rt_memory_fill, "vppiii") \
-    X(wf_jit_rt_memory_copy, "vppiii") \
-    X(wf_jit_rt_memory_init, "vppiiii") \
+    X(wf_jit_rt_memory_grow, "ipii") \
+    X(wf_jit_rt_memory_fill, "vppiiii") \
+    X(wf_jit_rt_memory_copy, "vppiiiii") \
+    X(wf_jit_rt_memory_init, "vppiiiii") \
     X(wf_jit_rt_data_drop, "vpi") \
     X(wf_jit_rt_elem_drop, "vpi") \
     X(wf_jit_rt_table_get, "pppii") \
