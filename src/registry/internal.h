@@ -44,6 +44,10 @@ struct wf_registry {
     /* sha256 of a function.wasm binary -> the entry that compiled it: the
      * entries after it with the same binary share its module or component */
     wf_map binaries;
+    /* a function.wasm file's identity (modules.c file_id) -> the entry
+     * that read it and found its sha256 equal to its `hash`: entries after
+     * it naming the same unchanged file neither read nor hash it again */
+    wf_map verified_files;
     WF_VEC(wf_reg_diag) diags;
     size_t nerrors;                 /* diags that are errors, not warnings */
     pthread_mutex_t env_lock;       /* guards env.storage.memory values */

@@ -441,6 +441,7 @@ void wf_registry_free(wf_registry *r)
     wf_vec_free(&r->entries);
     wf_map_free(&r->ids);
     wf_map_free(&r->binaries);
+    wf_map_free(&r->verified_files);
     for (size_t i = 0; i < r->files.len; i++) {
         reg_file *f = r->files.data[i];
         wf_reg_node_free(f->root);

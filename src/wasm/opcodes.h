@@ -14,9 +14,10 @@
  * Loads and stores list their address as "i"; memory64 widens it.
  *
  * The fixed-width SIMD instructions (0xFD) are listed apart
- * (WF_OPCODES_SIMD), in opcode order; their semantics are simd.c's.
- * Out of scope for now and absent here: relaxed SIMD, GC (0xFB), threads
- * (0xFE), and the legacy exception instructions try/catch/delegate.
+ * (WF_OPCODES_SIMD), in opcode order, the relaxed SIMD ones (0x100..0x113)
+ * last; their semantics are simd.c's. Out of scope for now and absent
+ * here: GC (0xFB), threads (0xFE), and the legacy exception instructions
+ * try/catch/delegate.
  */
 #ifndef WF_OPCODES_H
 #define WF_OPCODES_H
@@ -503,6 +504,26 @@ typedef enum wf_imm {
     WF_OP(I32X4_TRUNC_SAT_F64X2_U_ZERO, "i32x4.trunc_sat_f64x2_u_zero", 0xFD, 0xFD, NONE, "v", "v") \
     WF_OP(F64X2_CONVERT_LOW_I32X4_S, "f64x2.convert_low_i32x4_s", 0xFD, 0xFE, NONE, "v", "v") \
     WF_OP(F64X2_CONVERT_LOW_I32X4_U, "f64x2.convert_low_i32x4_u", 0xFD, 0xFF, NONE, "v", "v") \
+    WF_OP(I8X16_RELAXED_SWIZZLE, "i8x16.relaxed_swizzle", 0xFD, 0x100, NONE, "vv", "v") \
+    WF_OP(I32X4_RELAXED_TRUNC_F32X4_S, "i32x4.relaxed_trunc_f32x4_s", 0xFD, 0x101, NONE, "v", "v") \
+    WF_OP(I32X4_RELAXED_TRUNC_F32X4_U, "i32x4.relaxed_trunc_f32x4_u", 0xFD, 0x102, NONE, "v", "v") \
+    WF_OP(I32X4_RELAXED_TRUNC_F64X2_S_ZERO, "i32x4.relaxed_trunc_f64x2_s_zero", 0xFD, 0x103, NONE, "v", "v") \
+    WF_OP(I32X4_RELAXED_TRUNC_F64X2_U_ZERO, "i32x4.relaxed_trunc_f64x2_u_zero", 0xFD, 0x104, NONE, "v", "v") \
+    WF_OP(F32X4_RELAXED_MADD, "f32x4.relaxed_madd", 0xFD, 0x105, NONE, "vvv", "v") \
+    WF_OP(F32X4_RELAXED_NMADD, "f32x4.relaxed_nmadd", 0xFD, 0x106, NONE, "vvv", "v") \
+    WF_OP(F64X2_RELAXED_MADD, "f64x2.relaxed_madd", 0xFD, 0x107, NONE, "vvv", "v") \
+    WF_OP(F64X2_RELAXED_NMADD, "f64x2.relaxed_nmadd", 0xFD, 0x108, NONE, "vvv", "v") \
+    WF_OP(I8X16_RELAXED_LANESELECT, "i8x16.relaxed_laneselect", 0xFD, 0x109, NONE, "vvv", "v") \
+    WF_OP(I16X8_RELAXED_LANESELECT, "i16x8.relaxed_laneselect", 0xFD, 0x10A, NONE, "vvv", "v") \
+    WF_OP(I32X4_RELAXED_LANESELECT, "i32x4.relaxed_laneselect", 0xFD, 0x10B, NONE, "vvv", "v") \
+    WF_OP(I64X2_RELAXED_LANESELECT, "i64x2.relaxed_laneselect", 0xFD, 0x10C, NONE, "vvv", "v") \
+    WF_OP(F32X4_RELAXED_MIN, "f32x4.relaxed_min", 0xFD, 0x10D, NONE, "vv", "v") \
+    WF_OP(F32X4_RELAXED_MAX, "f32x4.relaxed_max", 0xFD, 0x10E, NONE, "vv", "v") \
+    WF_OP(F64X2_RELAXED_MIN, "f64x2.relaxed_min", 0xFD, 0x10F, NONE, "vv", "v") \
+    WF_OP(F64X2_RELAXED_MAX, "f64x2.relaxed_max", 0xFD, 0x110, NONE, "vv", "v") \
+    WF_OP(I16X8_RELAXED_Q15MULR_S, "i16x8.relaxed_q15mulr_s", 0xFD, 0x111, NONE, "vv", "v") \
+    WF_OP(I16X8_RELAXED_DOT_I8X16_I7X16_S, "i16x8.relaxed_dot_i8x16_i7x16_s", 0xFD, 0x112, NONE, "vv", "v") \
+    WF_OP(I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S, "i32x4.relaxed_dot_i8x16_i7x16_add_s", 0xFD, 0x113, NONE, "vvv", "v") \
 
 typedef enum wf_opcode {
 #define WF_OP_ENUM(e, name, prefix, code, imm, in, out) WF_OP_##e,

@@ -385,9 +385,65 @@ FN(op_F64X2_CONVERT_LOW_I32X4_U)
     st(d, &r);
 }
 
+/* ---- relaxed SIMD (0x100..0x113) ----------------------------------------
+ * Each may give any of a few results; wasmfn always gives the same one, on
+ * every tier (jit/translate.c picks the same): the non-relaxed instruction's
+ * where there is one (swizzle, saturating truncation, bitselect, min/max,
+ * q15mulr_sat), multiply-add unfused (a rounded product, then a rounded
+ * sum), and the dot products with both operands signed. */
+
+/* The product rounded on its own: the compiler must not contract it with
+ * the sum into a fused multiply-add (aarch64 has one in its base ISA). */
+#define UNFUSED(p) __extension__({ __typeof__(p) p_ = (p); __asm__("" : "+m"(p_)); p_; })
+#define WF_SIMD_MADDS(X) \
+    X(F32X4_RELAXED_MADD, 4, f32, 1) X(F32X4_RELAXED_NMADD, 4, f32, -1) \
+    X(F64X2_RELAXED_MADD, 2, f64, 1) X(F64X2_RELAXED_NMADD, 2, f64, -1)
+#define DEF_MADD(n_, lanes, field, sign)                                       \
+    FN(op_##n_) {                                                              \
+        v128 a = ld(pa), b = ld(pb), c = ld(pc), r;                            \
+        for (int i = 0; i < (lanes); i++) {                                    \
+            __typeof__(a.field[0]) p = UNFUSED(a.field[i] * b.field[i]);       \
+            r.field[i] = ((sign) < 0 ? -p : p) + c.field[i];                   \
+        }                                                                      \
+        st(d, &r);                                                             \
+    }
+WF_SIMD_MADDS(DEF_MADD)
+
+FN(op_I16X8_RELAXED_DOT_I8X16_I7X16_S)
+{
+    v128 a = ld(pa), b = ld(pb), r;
+    for (int i = 0; i < 8; i++)
+        r.u16[i] = (uint16_t)((int32_t)a.i8[2 * i] * b.i8[2 * i] + (int32_t)a.i8[2 * i + 1] * b.i8[2 * i + 1]);
+    st(d, &r);
+}
+FN(op_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S)
+{
+    v128 a = ld(pa), b = ld(pb), c = ld(pc), r;
+    for (int i = 0; i < 4; i++) {
+        int32_t sum = 0;
+        for (int k = 4 * i; k < 4 * i + 4; k++) sum += (int32_t)a.i8[k] * b.i8[k];
+        r.u32[i] = (uint32_t)sum + c.u32[i];
+    }
+    st(d, &r);
+}
+
+/* The relaxed instructions that behave as a non-relaxed one: X(relaxed, as) */
+#define WF_SIMD_RELAXED_AS(X) \
+    X(I8X16_RELAXED_SWIZZLE, I8X16_SWIZZLE) \
+    X(I32X4_RELAXED_TRUNC_F32X4_S, I32X4_TRUNC_SAT_F32X4_S) \
+    X(I32X4_RELAXED_TRUNC_F32X4_U, I32X4_TRUNC_SAT_F32X4_U) \
+    X(I32X4_RELAXED_TRUNC_F64X2_S_ZERO, I32X4_TRUNC_SAT_F64X2_S_ZERO) \
+    X(I32X4_RELAXED_TRUNC_F64X2_U_ZERO, I32X4_TRUNC_SAT_F64X2_U_ZERO) \
+    X(I8X16_RELAXED_LANESELECT, V128_BITSELECT) X(I16X8_RELAXED_LANESELECT, V128_BITSELECT) \
+    X(I32X4_RELAXED_LANESELECT, V128_BITSELECT) X(I64X2_RELAXED_LANESELECT, V128_BITSELECT) \
+    X(F32X4_RELAXED_MIN, F32X4_MIN) X(F32X4_RELAXED_MAX, F32X4_MAX) \
+    X(F64X2_RELAXED_MIN, F64X2_MIN) X(F64X2_RELAXED_MAX, F64X2_MAX) \
+    X(I16X8_RELAXED_Q15MULR_S, I16X8_Q15MULR_SAT_S)
+
 /* ---- the register operations' table ------------------------------------- */
 
 #define ROW(n_, ...) [WF_OP_##n_] = op_##n_,
+#define ROW_AS(n_, as) [WF_OP_##n_] = op_##as,
 #define ROW_REDUCE(S, ...) [WF_OP_##S##_ALL_TRUE] = op_##S##_ALL_TRUE, [WF_OP_##S##_BITMASK] = op_##S##_BITMASK,
 static const wf_simd_fn g_ops[WF_OP_COUNT_] = {
     WF_SIMD_BINOPS(ROW) WF_SIMD_CMPOPS(ROW) WF_SIMD_UNOPS(ROW) WF_SIMD_SHIFTS(ROW)
@@ -398,6 +454,8 @@ static const wf_simd_fn g_ops[WF_OP_COUNT_] = {
     ROW(I32X4_TRUNC_SAT_F64X2_S_ZERO) ROW(I32X4_TRUNC_SAT_F64X2_U_ZERO)
     ROW(F64X2_CONVERT_LOW_I32X4_S) ROW(F64X2_CONVERT_LOW_I32X4_U)
     ROW(I32X4_TRUNC_SAT_F32X4_S) ROW(I32X4_TRUNC_SAT_F32X4_U)
+    WF_SIMD_MADDS(ROW) ROW(I16X8_RELAXED_DOT_I8X16_I7X16_S) ROW(I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S)
+    WF_SIMD_RELAXED_AS(ROW_AS)
 };
 
 wf_simd_fn wf_simd_op(wf_opcode op)

@@ -75,7 +75,7 @@ static bool is_unsupported_op(const char *s, size_t n)
     for (size_t k = 0; k < WF_COUNT(pre); k++)
         if (has_prefix(s, n, pre[k])) return true;
     for (size_t k = 0; k + 7 <= n; k++)
-        if (!memcmp(s + k, ".atomic", 7) || !memcmp(s + k, "relaxed", 7)) return true;
+        if (!memcmp(s + k, ".atomic", 7)) return true;
     return false;
 }
 

@@ -161,6 +161,32 @@ static void test_same_binary_compiled_once(void **state)
     assert_true(found);
     wf_registry_free(r);
     free(bad);
+
+    /* a later entry naming a file an earlier one read and verified (the
+     * file is not read again) with another hash: its own mismatch, the
+     * file's real digest as the actual one */
+    const char *wrong = "sha256:292b796376f8b4cc360acf2ea6b82d1084871c3607a079f30b446da8e5c984a4";
+    bad = wf_xasprintf("%s  - name: e\n    kind: function.wasm\n    fs: assets\n"
+                       "    path: compute.wasm\n    hash: %s\n    method: compute\n", yaml, wrong);
+    put(root, "_index.yaml", bad);
+    r = NULL;
+    e = wf_registry_load(root, &r);
+    assert_non_null(e);
+    wf_error_free(e);
+    char *want = wf_xasprintf("hash mismatch for compute.wasm: expected %s, actual %s", wrong, mhash);
+    size_t nmismatch = 0;
+    for (size_t i = 0; i < wf_registry_diag_count(r); i++) {
+        const wf_reg_diag *d = wf_registry_diag(r, i);
+        if (strstr(d->message, "hash mismatch")) {
+            nmismatch++;
+            assert_string_equal(d->message, want);
+            assert_string_equal(d->entry, "t:e");
+        }
+    }
+    assert_int_equal(nmismatch, 1);
+    free(want);
+    wf_registry_free(r);
+    free(bad);
     free(yaml);
     assert_int_equal(rm_tree(root), 0);
 }

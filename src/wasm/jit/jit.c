@@ -117,11 +117,6 @@ static bool jit_ready(void)
         g_init_error = wf_xstrdup("LLVM has no native target");
         return false;
     }
-    LLVMTargetMachineRef codegen = wf_jit_host_machine(LLVMCodeGenLevelDefault);
-    if (!codegen) {
-        g_init_error = wf_xstrdup("LLVM cannot target this host");
-        return false;
-    }
     char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     const char *linker = getenv("WASMFN_JIT_LINKER");
     g_own_linker = wf_jit_image_supported() && !(linker && !strcmp(linker, "orc"));
@@ -131,9 +126,15 @@ static bool jit_ready(void)
     g_features = wf_xasprintf("%s|%s", features, g_own_linker ? "image" : "orc");
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
-    if (g_own_linker) {
-        LLVMDisposeTargetMachine(codegen);
-        return true;
+    /* Our own linker needs no LLVM object to map a cached unit: a load
+     * whose units all come from the cache makes none (each compilation
+     * makes its own target machine, wf_jit_build_unit, and reports a host
+     * LLVM cannot target). ORC needs its JIT, made here. */
+    if (g_own_linker) return true;
+    LLVMTargetMachineRef codegen = wf_jit_host_machine(LLVMCodeGenLevelDefault);
+    if (!codegen) {
+        g_init_error = wf_xstrdup("LLVM cannot target this host");
+        return false;
     }
     LLVMOrcLLJITBuilderRef b = LLVMOrcCreateLLJITBuilder();
     LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(b, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(codegen));
