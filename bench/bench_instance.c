@@ -51,7 +51,16 @@
  * of a second call on the same instance: which guest functions ran and how
  * many instructions each.
  *
- * Usage: bench_instance [--tier=interp|compiled|auto] [--profile] COMPONENT.wasm [N]
+ * --spin=fresh|warm|reset N, for a profiler (perf record -e cpu-clock),
+ * instead runs N calls of one kind back to back and nothing else: a call
+ * on a reset slot then its reset, a warm call, or the reset alone of a
+ * slot after a call (the call untimed); it first writes
+ * bench_instance.syms, "ADDRESS SIZE NAME" per compiled guest function
+ * (the name section's name, else mK.fI: module K of the component,
+ * function I), for profiles of code the profiler cannot name (the
+ * compiled tier's code is mapped from its cache files).
+ *
+ * Usage: bench_instance [--tier=interp|compiled|auto] [--profile | --spin=KIND N] COMPONENT.wasm [N]
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -429,6 +438,7 @@ static void page_costs(void)
         for (int k = 0; k < N; k++)
             if (t[k] / (double)np < best[k]) best[k] = t[k] / (double)np;
     }
+    (void)sink;
     munmap(w, len);
     close(fd);
     printf("page costs (ns per %zu B page, memfd MAP_PRIVATE unless said): read fault %.0f "
@@ -436,6 +446,74 @@ static void page_costs(void)
            "read %.0f, anonymous write fault %.0f, MADV_POPULATE_WRITE %.0f, copy back %.0f, "
            "mmap the image again over written pages %.0f\n", pg, best[READ], best[COW],
            best[COW_READ], best[ANON], best[POPULATE], best[COPY], best[REMAP]);
+}
+
+/* ---- --spin: one kind of call in a loop, for a profiler --------------------------- */
+
+typedef struct sym { uintptr_t at; const char *name; uint32_t k, i; } sym;
+
+static int cmp_sym(const void *a, const void *b)
+{
+    uintptr_t x = ((const sym *)a)->at, y = ((const sym *)b)->at;
+    return x < y ? -1 : x > y;
+}
+
+/* bench_instance.syms: each compiled function of s's modules, sized up to
+ * the next one (a unit's functions lie together). */
+static void write_syms(const wf_store *s)
+{
+    size_t n = 0, cap = 0;
+    sym *v = NULL;
+    for (size_t k = 0; k < s->instances.len; k++) {
+        const wf_module *m = s->instances.data[k]->module;
+        if (!m->jit_natives) continue;
+        for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+            void *at = m->jit_natives[i - m->nfunc_imports];
+            if (!at) continue;
+            if (n == cap) v = wf_xrealloc(v, (cap = cap ? cap * 2 : 1024) * sizeof *v);
+            v[n++] = (sym){ (uintptr_t)at, m->funcs[i].name, (uint32_t)k, i };
+        }
+    }
+    qsort(v, n, sizeof *v, cmp_sym);
+    FILE *f = fopen("bench_instance.syms", "w");
+    if (!f) die("bench_instance.syms", NULL);
+    for (size_t j = 0; j < n; j++) {
+        uintptr_t size = j + 1 < n && v[j + 1].at - v[j].at < (1u << 20) ? v[j + 1].at - v[j].at : 4096;
+        if (v[j].name) fprintf(f, "%lx %lx %s\n", (unsigned long)v[j].at, (unsigned long)size, v[j].name);
+        else fprintf(f, "%lx %lx m%u.f%u\n", (unsigned long)v[j].at, (unsigned long)size, v[j].k, v[j].i);
+    }
+    fclose(f);
+    free(v);
+    fprintf(stderr, "bench_instance: %zu compiled functions in bench_instance.syms\n", n);
+}
+
+static void spin(const wf_component *c, const char *kind, int n)
+{
+    slot t = slot_new(c, NULL);
+    wf_snapshot *snap;
+    wf_error *e = wf_snapshot_take(t.store, &snap);
+    if (e) die("snapshot", e);
+    slot_call(&t);
+    slot_reset(&t, snap);
+    write_syms(t.store);
+    uint64_t spent = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t t0 = cpu_ns();
+        if (!strcmp(kind, "fresh")) {
+            slot_call(&t);
+            slot_reset(&t, snap);
+        } else if (!strcmp(kind, "warm")) {
+            slot_call(&t);
+        } else {
+            slot_call(&t);
+            t0 = cpu_ns();
+            slot_reset(&t, snap);
+        }
+        spent += cpu_ns() - t0;
+    }
+    printf("%d %s: %.2f us each (mean CPU)\n", n, kind, spent / 1e3 / n);
+    wf_snapshot_free(snap);
+    slot_free(&t);
 }
 
 #ifdef WF_INTERP_PROF
@@ -482,8 +560,21 @@ int main(int argc, char **argv)
         argc--;
         argv++;
     }
+    const char *spin_kind = NULL;
+    int spin_n = 0;
+    if (argc > 2 && !strncmp(argv[1], "--spin=", 7)) {
+        spin_kind = argv[1] + 7;
+        spin_n = atoi(argv[2]);
+        if ((strcmp(spin_kind, "fresh") && strcmp(spin_kind, "warm") && strcmp(spin_kind, "reset")) ||
+            spin_n < 1) {
+            fprintf(stderr, "bench_instance: --spin=fresh|warm|reset N (N calls, at least 1)\n");
+            return 2;
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_instance [--tier=T] [--profile] COMPONENT.wasm [N]\n");
+        fprintf(stderr, "usage: bench_instance [--tier=T] [--profile | --spin=KIND N] COMPONENT.wasm [N]\n");
         return 2;
     }
     int nslots = argc > 2 ? atoi(argv[2]) : 1000;
@@ -497,6 +588,11 @@ int main(int argc, char **argv)
      * the bytes, its core modules read them in place */
     if ((e = wf_component_new_owned(bytes, len, &js))) die("load", e);
     double load_ms = (process_cpu_ns() - t0) / 1e6, load_wall_ms = (wall_ns() - w0) / 1e6;
+    if (spin_kind) {
+        spin(js, spin_kind, spin_n);
+        wf_component_free(js);
+        return 0;
+    }
     if (prof) {
 #ifdef WF_INTERP_PROF
         profile(js);

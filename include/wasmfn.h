@@ -214,7 +214,9 @@ bool wf_instance_export(wf_instance *inst, const char *name, size_t name_len,
 /* The instance a host function was called from, for access to its memory. */
 typedef struct wf_caller wf_caller;
 wf_instance *wf_caller_instance(wf_caller *c);
-wf_memory *wf_caller_memory(wf_caller *c); /* memory 0, or NULL */
+/* The caller's memory: memory 0, or with several memories the one it
+ * exports as `memory` (WASI's); NULL when it has none. */
+wf_memory *wf_caller_memory(wf_caller *c);
 
 /* A host function: reads its arguments from slots[0..nparams) and writes its
  * results to slots[0..nresults). Returning an error (a trap, usually) aborts

@@ -42,9 +42,14 @@ void wf_http_routes_unref(wf_http_routes *r);
 
 /* The path to route a request-target by (target.c): origin- or
  * absolute-form, the query cut off, escapes of unreserved characters
- * decoded and dot segments removed, other escapes kept. 0 and a new
- * string in *out, or 400 for a target that is no path. */
-int wf_http_target_path(const char *target, size_t n, char **out, size_t *out_len);
+ * decoded and dot segments removed, other escapes kept. 0 and the path
+ * in out (room for n + 1 bytes; NUL-terminated), or 400 for a target that
+ * is no path. */
+int wf_http_target_path(const char *target, size_t n, char *out, size_t *out_len);
+
+/* Whether the process's __sprintf_chk is head_printf.c's (h2o's response
+ * heads printed cheaply): the dynamic linker gives it to every library. */
+bool wf_http_head_printf_active(void);
 
 /* Percent-decode s[0..n) into a new string; NULL for a bad escape or %00. '+' stays '+'. */
 char *wf_http_pct_decode(const char *s, size_t n);

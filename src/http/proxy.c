@@ -127,7 +127,8 @@ void wf_http_proxy_handler(wf_http_exchange *x, void *ud)
     uint64_t left_ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 1;
     wf_call_opts opts = { .timeout_ms = left_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)left_ms, .host = &in };
     wf_val result;
-    wf_error *e = wf_runtime_call(ep->rt, ep->func, NULL, 0, &result, &opts);
+    wf_error *e = ep->fn ? wf_runtime_call_fn(ep->fn, NULL, 0, &result, &opts)
+                         : wf_runtime_call(ep->rt, ep->func, NULL, 0, &result, &opts);
     if (!e) wf_val_free(&result);
     free(pq);
     free(hs);

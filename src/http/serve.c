@@ -137,6 +137,7 @@ static wf_error *add_endpoint(wf_registry *reg, wf_runtime *rt, const wf_http_se
     ep->func = wf_xstrdup(h->func);
     ep->func_kind = fe->kind;
     ep->rt = rt;
+    ep->fn = wf_runtime_find(rt, h->func);
     ep->sig = sig;
     ep->opts = opts;
     wf_vec_push(&b->endpoints, ep);

@@ -46,6 +46,7 @@ typedef struct wf_http_endpoint {
     char *func;                    /* the function's ID */
     wf_reg_kind func_kind;
     wf_runtime *rt;
+    wf_runtime_fn *fn;             /* func in rt, found once (valid as long as rt) */
     wf_fn_sig sig;                 /* the function's signature */
     const wf_http_serve_options *opts;
 } wf_http_endpoint;

@@ -65,6 +65,8 @@
 /* The name of each service's one h2o host entry: h2o gives it as the
  * authority of a request that names none (no Host header). */
 #define NO_HOST "wasmfn.no-host.invalid"
+/* Freed exchanges a server keeps for reuse (h2x_new). */
+#define SPARE_EXCHANGES 64
 
 typedef struct h2x h2x;
 
@@ -104,6 +106,11 @@ typedef struct conn_track {
     size_t seen_read;              /* sock->bytes_read at the last sweep */
     uint32_t inflight;             /* requests routed and not disposed */
     bool served, shut, h2;
+    /* The peer's address as handlers see it ("127.0.0.1:51234"), made by
+     * the connection's first request (peer_text) and kept for the rest:
+     * it cannot change, and printing it is ~450 instructions a request. */
+    bool remote_set;
+    char remote[INET6_ADDRSTRLEN + 9];
     /* A head whose body the server reads itself (on_head): its framing,
      * for the on_req that h2o calls with that head right after. */
     http_body_head next_body;
@@ -145,6 +152,15 @@ struct wf_http_server {
     wf_http_server *retired_next;           /* wf_http_server_free's list */
     size_t nlive;
     bool inline_handlers;                   /* handlers start on the loop (wf_sched_run_here) */
+    /* The loop's clock for what needs no more than the current batch's
+     * precision (the connections' timeouts): read by the batch's first
+     * user (loop_now) or its first request, 0 between batches. */
+    uint64_t now_ns;
+    /* Exchanges freed, kept for the next requests (loop thread): an h2x
+     * is larger than malloc's per-thread cache takes (1,032 bytes), so
+     * each calloc and free took its slow path (~500 instructions). */
+    struct h2x *spare;
+    size_t nspare;
     /* The watchdog: a handler's slice on the loop that runs past
      * INLINE_SLICE_NS gets a signal, whose handler asks the running call
      * to yield (wf_exec_request_yield): its fiber then goes on on the
@@ -190,6 +206,7 @@ struct h2x {
     bool handler_alive, req_alive;
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
+    struct h2x *spare_next;        /* srv->spare's list, once freed */
     bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
     struct h2x *home_next;         /* srv->home_head's list */
     /* The request body the loop reads off the socket (body_pull): the
@@ -202,12 +219,29 @@ struct h2x {
     uint64_t body_progress_ns;     /* when it last took bytes in */
 };
 
+/* The time for a connection's timeouts (loop thread): read once a batch
+ * of events, which the sweep (every 200 ms) cannot tell from now. */
+static uint64_t loop_now(wf_http_server *s)
+{
+    if (!s->now_ns) s->now_ns = wf_now_ns();
+    return s->now_ns;
+}
+
 /* The exchange whose handler runs on this (loop) thread now, if any. */
 static __thread h2x *tls_inline;
 /* Set while this loop thread runs a handler's slice (the signal handler's test). */
 static __thread volatile sig_atomic_t tls_in_slice;
 
-static conn_track *conn_track_request(h2o_req_t *req);
+/* What a request's end (h2o disposing its pool) lets go of: its exchange
+ * if it got one, then its connection's tracker. One allocation shared with
+ * h2o per request (each is a malloc of h2o's), made first thing in on_req. */
+typedef struct req_end {
+    struct h2x *hx;
+    struct conn_track *ct;
+} req_end;
+
+static conn_track *conn_track_request(h2o_req_t *req, req_end *end);
+static void on_req_end(void *p);
 static void body_pull(h2x *hx);
 static void start_handler(h2x *hx);
 static bool h2x_home(wf_task *t);
@@ -271,7 +305,25 @@ static void h2x_free_if_done(h2x *hx)
     wf_buf_free(&hx->sending);
     wf_buf_free(&hx->last_chunk);
     wf_http_body_reader_free(&hx->body);
-    free(hx);
+    wf_http_server *s = hx->srv;
+    if (s->nspare < SPARE_EXCHANGES) {
+        hx->spare_next = s->spare;
+        s->spare = hx;
+        s->nspare++;
+    } else {
+        free(hx);
+    }
+}
+
+/* A zeroed exchange, a spare one if there is (loop thread). */
+static h2x *h2x_new(wf_http_server *s)
+{
+    h2x *hx = s->spare;
+    if (!hx) return wf_xcalloc(1, sizeof *hx);
+    s->spare = hx->spare_next;
+    s->nspare--;
+    memset(hx, 0, sizeof *hx);
+    return hx;
 }
 
 /* exchange.c's notify, under x.mu, from any thread. */
@@ -456,10 +508,11 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     pump(hx, false);
 }
 
+static void on_conn_req_dispose(conn_track *ct);
+
 /* The request's memory pool is being freed: the request is over for h2o. */
-static void on_req_dispose(void *p)
+static void on_req_dispose(h2x *hx)
 {
-    h2x *hx = *(h2x **)p;
     hx->req = NULL;
     if (hx->body_active) {
         /* The connection closes (the body was not all read: not persistent). */
@@ -537,41 +590,43 @@ static bool renamed_framing(const h2o_header_t *h)
            !memcmp(h->name->base, WF_HTTP_BODY_MARK, sizeof WF_HTTP_BODY_MARK - 1);
 }
 
+/* The peer's address of req's connection, "a.b.c.d:port" or "[v6]:port"
+ * ("" when unknown), into out (INET6_ADDRSTRLEN + 9 bytes). */
+static void peer_text(h2o_req_t *req, char *out)
+{
+    struct sockaddr_storage ss;
+    out[0] = 0;
+    socklen_t sl = req->conn->callbacks->get_peername ? req->conn->callbacks->get_peername(req->conn, (void *)&ss) : 0;
+    if (!sl || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) return;
+    /* By hand, not inet_ntop's sprintf (IPv4) nor a printf. */
+    bool v6 = ss.ss_family == AF_INET6;
+    char *p = out;
+    unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    if (!v6) {
+        const uint8_t *a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
+        for (int i = 0; i < 4; i++) {
+            if (i) *p++ = '.';
+            p = put_decimal(p, a[i]);
+        }
+    } else if (inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, p + 1, INET6_ADDRSTRLEN)) {
+        *p = '[';
+        p += strlen(p);
+        *p++ = ']';
+    } else {
+        out[0] = 0;
+        return;
+    }
+    *p++ = ':';
+    *put_decimal(p, port) = 0;
+}
+
 /* Copy what the handler reads out of h2o's memory into one block. bh: the
  * framing of a body the loop reads itself (its renamed fields are not the
- * client's; a Content-Length is given back as such), or NULL. */
-static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char *path, size_t path_len,
-                         bool no_host, const http_body_head *bh)
+ * client's; a Content-Length is given back as such), or NULL. remote: the
+ * peer's address (peer_text). */
+static void copy_request(h2x *hx, h2o_req_t *req, const char *method, size_t method_len, const char *path,
+                         size_t path_len, const char *remote, bool no_host, const http_body_head *bh)
 {
-    char remote[NI_MAXHOST + 8] = "";
-    struct sockaddr_storage ss;
-    socklen_t sl = req->conn->callbacks->get_peername ? req->conn->callbacks->get_peername(req->conn, (void *)&ss) : 0;
-    if (sl && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
-        /* By hand, not inet_ntop's sprintf (IPv4) nor a printf: this runs
-         * for every request. */
-        bool v6 = ss.ss_family == AF_INET6;
-        char *p = remote;
-        unsigned port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
-        if (!v6) {
-            const uint8_t *a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
-            for (int i = 0; i < 4; i++) {
-                if (i) *p++ = '.';
-                p = put_decimal(p, a[i]);
-            }
-        } else if (inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, p + 1, INET6_ADDRSTRLEN)) {
-            *p = '[';
-            p += strlen(p);
-            *p++ = ']';
-        } else {
-            p = NULL;
-        }
-        if (p) {
-            *p++ = ':';
-            *put_decimal(p, port) = 0;
-        } else {
-            remote[0] = 0;
-        }
-    }
     const char *query = "";
     size_t query_len = 0;
     if (req->query_at != SIZE_MAX) {
@@ -581,7 +636,8 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
     size_t nh = 0;
     char length[24] = "";
     if (bh && bh->has_length) snprintf(length, sizeof length, "%llu", (unsigned long long)bh->length);
-    size_t size = strlen(method) + 1 + path_len + 1 + query_len + 1 + strlen(remote) + 1 + req->authority.len + 1 +
+    size_t remote_len = strlen(remote);
+    size_t size = method_len + 1 + path_len + 1 + query_len + 1 + remote_len + 1 + req->authority.len + 1 +
                   req->entity.len + 1 + sizeof "content-length" + strlen(length) + 1;
     for (size_t i = 0; i < req->headers.size; i++) {
         if (bh && renamed_framing(&req->headers.entries[i])) continue;
@@ -607,10 +663,10 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, const char
         hs[k++].value_len = strlen(length);
     }
     wf_http_request *r = &hx->x.req;
-    COPY(r->method, method, strlen(method));
+    COPY(r->method, method, method_len);
     COPY(r->path, path, path_len);
     COPY(r->query, query, query_len);
-    COPY(r->remote, remote, strlen(remote));
+    COPY(r->remote, remote, remote_len);
     if (no_host) COPY(r->authority, "", 0);
     else COPY(r->authority, req->authority.base ? req->authority.base : "", req->authority.len);
     char *body;
@@ -732,7 +788,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
     wf_http_server *srv = svc->srv;
-    conn_track *ct = conn_track_request(req);
+    req_end *end = h2o_mem_alloc_shared(&req->pool, sizeof *end, on_req_end);
+    *end = (req_end){ 0 };
+    conn_track *ct = conn_track_request(req, end);
     add_server_header(req);
     if (srv->draining) req->http1_is_persistent = 0;
     /* A body the loop reads itself (on_head)? Until a handler takes it,
@@ -802,15 +860,16 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     /* The path routed by and handed on: the target as sent, normalized
      * (target.c), not h2o's path_normalized, which decodes every escape. */
-    char *path = NULL;
-    size_t path_len = 0;
     bool asterisk = h2o_memis(req->path.base, req->path.len, H2O_STRLIT("*"));
-    if (!asterisk && wf_http_target_path(req->path.base, req->path.len, &path, &path_len)) {
-        send_plain_error(req, 400, "Bad Request", "bad request-target\n", false);
-        return 0;
-    }
     if (asterisk) {
         send_plain_error(req, 404, "Not Found", "not found\n", false);
+        return 0;
+    }
+    /* In the request's pool (no malloc): copy_request copies it on. */
+    char *path = h2o_mem_alloc_pool(&req->pool, req->path.len + 1);
+    size_t path_len = 0;
+    if (wf_http_target_path(req->path.base, req->path.len, path, &path_len)) {
+        send_plain_error(req, 400, "Bad Request", "bad request-target\n", false);
         return 0;
     }
 
@@ -819,14 +878,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (routes) wf_http_routes_ref(routes);
     pthread_mutex_unlock(&svc->mu);
     if (!routes) {
-        free(path);
         send_plain_error(req, 404, "Not Found", "not found\n", false);
         return 0;
     }
     http_match m;
     wf_http_routes_match(routes, method, path, path_len, &m);
     if (!m.route) {
-        free(path);
         wf_http_routes_unref(routes);
         if (m.status == 405) {
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, m.allow, strlen(m.allow));
@@ -839,7 +896,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    h2x *hx = wf_xcalloc(1, sizeof *hx);
+    h2x *hx = h2x_new(srv);
     hx->srv = srv;
     hx->svc = svc;
     wf_http_exchange_init(&hx->x, h2x_notify);
@@ -847,8 +904,16 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     hx->x.match = m;
     hx->x.routes = routes;
     hx->x.fn = wf_http_route_fn(m.route, &hx->x.ud);
-    copy_request(hx, req, method, path, path_len, no_host, own_body ? &bh : NULL);
-    free(path);
+    char remote_here[sizeof ct->remote];
+    const char *remote = remote_here;
+    if (ct) {
+        if (!ct->remote_set) peer_text(req, ct->remote);
+        ct->remote_set = true;
+        remote = ct->remote;
+    } else {
+        peer_text(req, remote_here);
+    }
+    copy_request(hx, req, method, req->method.len, path, path_len, remote, no_host, own_body ? &bh : NULL);
     hx->head_only = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
     hx->x.req.route = wf_http_route_pattern(m.route);
     hx->x.req.name = wf_http_route_name(m.route);
@@ -861,14 +926,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         req->env.entries[req->env.size++] = h2o_iovec_init(H2O_STRLIT("wf-route"));
         req->env.entries[req->env.size++] = h2o_iovec_init(rn, strlen(rn));
     }
-    hx->x.start_ns = wf_now_ns();
+    hx->x.start_ns = srv->now_ns = wf_now_ns();
     hx->x.deadline_ns = hx->x.start_ns + (uint64_t)svc->cfg.write_timeout_ms * 1000000u;
     /* Draining: nothing may outlast the drain. */
     if (srv->draining && srv->drain_deadline_ns < hx->x.deadline_ns) hx->x.deadline_ns = srv->drain_deadline_ns;
     hx->req = req;
     hx->req_alive = hx->handler_alive = true;
-    h2x **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_req_dispose);
-    *slot = hx;
+    end->hx = hx;
     h2o_linklist_insert(&srv->live, &hx->link);
     srv->nlive++;
     if (own_body) {
@@ -1214,7 +1278,7 @@ static void on_conn_resume(h2o_timeout_entry_t *e)
     /* Bytes of the next request are in already: until it is whole, its
      * time is timeouts.read's, not idling (the sweep; a request taken
      * now resets it at its end). */
-    if (ct->guard.held_len) ct->arriving_ns = wf_now_ns();
+    if (ct->guard.held_len) ct->arriving_ns = loop_now(ct->svc->srv);
     /* Last: ct may be gone after it (the next request may end the connection). */
     wf_http_head_guard_resume(ct->sock, &ct->guard, ct->svc->cfg.max_header_bytes);
 }
@@ -1226,17 +1290,24 @@ static void on_conn_close(void *data)
     conn_track_free_if_done(ct);
 }
 
-/* The request's memory pool is going: one request of ct less. */
-static void on_conn_req_dispose(void *p)
+/* req_end's dispose: the exchange first (it may look at its tracker). */
+static void on_req_end(void *p)
 {
-    conn_track *ct = *(conn_track **)p;
+    req_end *end = p;
+    if (end->hx) on_req_dispose(end->hx);
+    if (end->ct) on_conn_req_dispose(end->ct);
+}
+
+/* The request's memory pool is going: one request of ct less. */
+static void on_conn_req_dispose(conn_track *ct)
+{
     /* h2o puts its own request reader back once the response is out
      * (right after this, when the connection stays): the head guard goes
      * in front of it again from the loop's zero timer, which runs after. */
     if (ct->sock && !ct->h2 && !h2o_timeout_is_linked(&ct->resume))
         h2o_timeout_link(ct->svc->srv->loop, &ct->svc->ctx.zero_timeout, &ct->resume);
     if (!--ct->inflight) {
-        ct->since_ns = wf_now_ns();
+        ct->since_ns = loop_now(ct->svc->srv);
         ct->arriving_ns = 0;
         ct->seen_read = ct->sock ? ct->sock->bytes_read : 0;
     }
@@ -1244,7 +1315,7 @@ static void on_conn_req_dispose(void *p)
 }
 
 /* on_req: the request belongs to its connection's tracker until disposed. */
-static conn_track *conn_track_request(h2o_req_t *req)
+static conn_track *conn_track_request(h2o_req_t *req, req_end *end)
 {
     h2o_socket_t *sock = req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
     if (!sock || sock->on_close.cb != on_conn_close) return NULL;
@@ -1252,8 +1323,7 @@ static conn_track *conn_track_request(h2o_req_t *req)
     ct->inflight++;
     ct->served = true;
     if (req->version >= 0x200) ct->h2 = true;
-    conn_track **slot = h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_conn_req_dispose);
-    *slot = ct;
+    end->ct = ct;
     return ct;
 }
 
@@ -1504,7 +1574,9 @@ static void *loop_main(void *arg)
     for (size_t i = 0; i < s->svcs.len; i++) h2o_socket_read_start(s->svcs.data[i]->listener, on_accept);
     uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
+        s->now_ns = 0;
         h2o_evloop_run(s->loop, 100);
+        s->now_ns = 0;
         uint64_t now = wf_now_ns();
         if (now - swept >= 200000000u) {
             swept = now;
@@ -1614,4 +1686,10 @@ void wf_http_server_free(wf_http_server *s)
      * timers pending. Kept reachable (not leaked) until the process ends. */
     s->retired_next = retired;
     retired = s;
+    while (s->spare) {
+        h2x *hx = s->spare;
+        s->spare = hx->spare_next;
+        free(hx);
+    }
+    s->nspare = 0;
 }

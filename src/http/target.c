@@ -32,35 +32,35 @@ static bool unreserved(unsigned char c)
     return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/* RFC 3986 §5.2.4 on in[0..n) (starting with '/') into out; returns the
- * length. out has room for n bytes (the result is never longer). */
-static size_t remove_dot_segments(const char *in, size_t n, char *out)
+/* RFC 3986 §5.2.4 on buf[0..n) (starting with '/'), in place; returns the
+ * length (never longer: what is written stays behind what is read). */
+static size_t remove_dot_segments(char *buf, size_t n)
 {
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         size_t s = i + 1, e = s;
-        while (e < n && in[e] != '/') e++;
+        while (e < n && buf[e] != '/') e++;
         size_t len = e - s;
         bool last = e >= n;
-        if ((len == 1 && in[s] == '.') || (len == 2 && in[s] == '.' && in[s + 1] == '.')) {
+        if ((len == 1 && buf[s] == '.') || (len == 2 && buf[s] == '.' && buf[s + 1] == '.')) {
             if (len == 2)
-                while (o > 0 && out[--o] != '/') {}   /* drop the last "/segment" */
-            if (last) out[o++] = '/';                 /* "/a/.." is "/a/", not "/a" */
+                while (o > 0 && buf[--o] != '/') {}   /* drop the last "/segment" */
+            if (last) buf[o++] = '/';                 /* "/a/.." is "/a/", not "/a" */
         } else {
-            out[o++] = '/';
-            memcpy(out + o, in + s, len);
+            buf[o++] = '/';
+            memmove(buf + o, buf + s, len);
             o += len;
         }
         i = e;
     }
-    if (!o) out[o++] = '/';
+    if (!o) buf[o++] = '/';
     return o;
 }
 
-int wf_http_target_path(const char *target, size_t n, char **out, size_t *out_len)
+int wf_http_target_path(const char *target, size_t n, char *out, size_t *out_len)
 {
-    *out = NULL;
     *out_len = 0;
+    out[0] = 0;
     /* A fragment is the client's own (RFC 9112 3.2: never sent). */
     if (memchr(target, '#', n)) return 400;
     const char *q = memchr(target, '?', n);
@@ -82,33 +82,32 @@ int wf_http_target_path(const char *target, size_t n, char **out, size_t *out_le
         }
     }
     if (!n) return 400;
-    char *dec = wf_xmalloc(n), *res = wf_xmalloc(n + 1);
+    /* Decoded into out, then its dot segments removed there (a path
+     * without a '.' has none: the common case is one pass). */
     size_t d = 0;
+    bool dots = false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c <= 0x20 || c == 0x7f) goto bad;      /* h2o lets some through */
+        if (c <= 0x20 || c == 0x7f) return 400;      /* h2o lets some through */
         if (c != '%') {
-            dec[d++] = (char)c;
+            dots |= c == '.';
+            out[d++] = (char)c;
             continue;
         }
         int a = i + 2 < n ? hex_digit(p[i + 1]) : -1, b = i + 2 < n ? hex_digit(p[i + 2]) : -1;
-        if (a < 0 || b < 0 || (a == 0 && b == 0)) goto bad;
+        if (a < 0 || b < 0 || (a == 0 && b == 0)) return 400;
         unsigned char v = (unsigned char)(a * 16 + b);
         if (unreserved(v)) {
-            dec[d++] = (char)v;
+            dots |= v == '.';
+            out[d++] = (char)v;
         } else {
-            memcpy(dec + d, p + i, 3);
+            memcpy(out + d, p + i, 3);
             d += 3;
         }
         i += 2;
     }
-    *out_len = remove_dot_segments(dec, d, res);
-    res[*out_len] = 0;
-    free(dec);
-    *out = res;
+    if (dots) d = remove_dot_segments(out, d);
+    out[d] = 0;
+    *out_len = d;
     return 0;
-bad:
-    free(dec);
-    free(res);
-    return 400;
 }

@@ -164,10 +164,8 @@ void wf_http_call_handler(wf_http_exchange *x, void *ud)
         fail(x, ep, e, true);
         return;
     }
-    uint64_t now = wf_now_ns(), deadline = wf_http_deadline_ns(x);
-    uint64_t left_ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 1;
-    wf_call_opts opts = { .timeout_ms = left_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)left_ms,
-                          .stop = wf_http_stop_flag(x) };
+    /* The request's deadline as it is: no clock read to turn it into a timeout. */
+    wf_call_opts opts = { .deadline_ns = wf_http_deadline_ns(x), .stop = wf_http_stop_flag(x) };
     /* A Lua function may answer through upstream's `http` module. */
     wf_lua_http_host host;
     if (ep->func_kind == WF_REG_FUNCTION_LUA) {
@@ -175,7 +173,8 @@ void wf_http_call_handler(wf_http_exchange *x, void *ud)
         opts.host = &host;
     }
     wf_val result;
-    e = wf_runtime_call(ep->rt, ep->func, nargs ? &arg : NULL, nargs, &result, &opts);
+    e = ep->fn ? wf_runtime_call_fn(ep->fn, nargs ? &arg : NULL, nargs, &result, &opts)
+               : wf_runtime_call(ep->rt, ep->func, nargs ? &arg : NULL, nargs, &result, &opts);
     if (nargs) wf_val_free(&arg);
     if (opts.host && host.wrote) {
         /* It answered itself: what it wrote is the response. A failure

@@ -308,6 +308,8 @@ static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t sta
     job->start_ns = start_ns;
     if (opts && opts->timeout_ms)
         job->caller_deadline_ns = start_ns + (uint64_t)opts->timeout_ms * 1000000u;
+    if (opts && opts->deadline_ns && (!job->caller_deadline_ns || opts->deadline_ns < job->caller_deadline_ns))
+        job->caller_deadline_ns = opts->deadline_ns > start_ns ? opts->deadline_ns : start_ns + 1;
     /* A pooled call runs on another task: take the context along now. */
     const wf_val *context = opts && opts->context ? opts->context : current_context();
     if (context) {
@@ -527,6 +529,8 @@ wf_error *wf_runtime_call_fn(wf_runtime_fn *fn, const wf_val *args, size_t nargs
     memset(result, 0, sizeof *result);
     const char *id = fn->id;
     uint64_t deadline = opts && opts->timeout_ms ? start + (uint64_t)opts->timeout_ms * 1000000u : 0;
+    if (opts && opts->deadline_ns && (!deadline || opts->deadline_ns < deadline))
+        deadline = opts->deadline_ns > start ? opts->deadline_ns : start + 1;
     /* Inline: no copies, no job. */
     if (!fn->pool) {
         uint32_t depth;

@@ -112,6 +112,10 @@ void wf_runtime_fn_signature(const wf_runtime_fn *fn, wf_fn_sig *out);
 
 typedef struct wf_call_opts {
     uint32_t timeout_ms;    /* the caller's own wait, queue included; 0 = none */
+    /* The same as a time (wf_now_ns's clock), for a caller that has one
+     * (a request's deadline): no clock read to turn it into timeout_ms.
+     * 0 = none; with both, the earlier counts. */
+    uint64_t deadline_ns;
     /* Values for the callee and the calls it makes in turn (upstream
      * Wippy's executor with_context): a record, copied. NULL: the running
      * call's own context, if any. */

@@ -353,16 +353,15 @@ static uint32_t natural_align(wf_opcode op)
 static bool need_memory(cc *c, uint32_t idx)
 {
     if (idx >= c->m->nmems) return wf_cc_fail(c, WF_ERR_INVALID, "unknown memory %u", idx);
-    if (idx != 0) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "multiple memories are not supported");
-    if (c->m->mems[0].limits.is64) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
+    if (c->m->mems[idx].limits.is64) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
     return true;
 }
 
-static bool read_memidx(cc *c)
+/* A memory index immediate (memory.size/grow/fill/copy/init). */
+static bool read_memidx(cc *c, uint32_t *idx)
 {
-    uint32_t idx;
-    if (!wf_read_u32(&c->r, &idx)) return false;
-    return need_memory(c, idx);
+    if (!wf_read_u32(&c->r, idx)) return false;
+    return need_memory(c, *idx);
 }
 
 static bool read_table(cc *c, uint32_t *idx)
@@ -398,26 +397,27 @@ static bool commutes(wf_iop op)
 }
 
 /* A load's or store's memarg: alignment (at most natural), memory index
- * (0), offset (below 2^32 for a 32-bit memory). */
-static bool read_memarg(cc *c, wf_opcode op, uint64_t *offset)
+ * (bit 6 of the alignment field: an index follows, else memory 0), offset
+ * (below 2^32 for a 32-bit memory). */
+static bool read_memarg(cc *c, wf_opcode op, uint64_t *offset, uint32_t *memidx)
 {
-    return wf_cc_read_memarg(c, natural_align(op), offset);
+    return wf_cc_read_memarg(c, natural_align(op), offset, memidx);
 }
 
-bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset)
+bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset, uint32_t *memidx)
 {
     uint32_t align;
     if (!wf_read_u32(&c->r, &align)) return false;
     if (align >= 0x80) return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed memop flags");
-    uint32_t memidx = 0;
+    *memidx = 0;
     if (align & 0x40) {
-        if (!wf_read_u32(&c->r, &memidx)) return false;
+        if (!wf_read_u32(&c->r, memidx)) return false;
         align &= ~0x40u;
     }
     /* The offset is a u64 in the binary format; a 32-bit memory only
      * accepts offsets below 2^32, which is a validation rule. */
     if (!wf_read_u64(&c->r, offset)) return false;
-    if (!need_memory(c, memidx)) return false;
+    if (!need_memory(c, *memidx)) return false;
     if (align > natural)
         return wf_cc_fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
     if (*offset > UINT32_MAX) return wf_cc_fail(c, WF_ERR_INVALID, "offset out of range");
@@ -448,7 +448,8 @@ static bool op_simple(cc *c, wf_opcode op)
     wf_iop iop = (wf_iop)(g_iop_of[op] - 1);
     bool mem = oi->imm == WF_IMM_MEMARG;
     uint64_t offset = 0;
-    if (mem && !read_memarg(c, op, &offset)) return false;
+    uint32_t memidx = 0;
+    if (mem && !read_memarg(c, op, &offset, &memidx)) return false;
     if (!mem && oi->imm != WF_IMM_NONE) return wf_cc_fail(c, WF_ERR_INTERNAL, "unexpected immediate");
     size_t nin = oi->nin, nout = oi->nout;
     sval a = { 0 }, b = { 0 };
@@ -458,6 +459,29 @@ static bool op_simple(cc *c, wf_opcode op)
         /* nothing to emit (validation only, or unreachable code): the
          * result's type is all that matters */
         if (nout == 1) push(c, kind_of_letter(oi->out[0]));
+        return true;
+    }
+    if (mem && memidx != 0) {
+        /* another memory than 0: the generic forms, no fusion (memory 0's
+         * base stays the one the interpreter keeps in a register) */
+        if (nout == 1) {
+            uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
+            size_t at = c->code.len;
+            emit_op(c, WF_IOP_LOAD_MEM);
+            emit(c, dst);
+            emit(c, a.slot);
+            emit(c, offset);
+            emit(c, memidx);
+            emit(c, iop);
+            note_prod(c, at, WF_IOP_LOAD_MEM);
+        } else {
+            emit_op(c, WF_IOP_STORE_MEM);
+            emit(c, a.slot);
+            emit(c, b.slot);
+            emit(c, offset);
+            emit(c, memidx);
+            emit(c, iop);
+        }
         return true;
     }
 
@@ -859,9 +883,9 @@ static bool op_memory_init(cc *c, wf_opcode op)
 {
     wf_reader *r = &c->r;
     sval a, b, v;
-    uint32_t x;
+    uint32_t x, mi = 0;
     if (!wf_read_u32(r, &x)) return false;
-    if (op == WF_OP_MEMORY_INIT && !read_memidx(c)) return false;
+    if (op == WF_OP_MEMORY_INIT && !read_memidx(c, &mi)) return false;
     if (!c->m->has_data_count) {
         if (has_data_section(c->m))
             return wf_cc_fail(c, WF_ERR_MALFORMED, "data count section required");
@@ -875,11 +899,12 @@ static bool op_memory_init(cc *c, wf_opcode op)
     }
     if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
         return false;
-    emit_op(c, WF_IOP_MEMORY_INIT);
+    emit_op(c, mi ? WF_IOP_MEMORY_INIT_M : WF_IOP_MEMORY_INIT);
     emit(c, x);
     emit(c, a.slot);
     emit(c, b.slot);
     emit(c, v.slot);
+    if (mi) emit(c, mi);
     return true;
 }
 
@@ -961,26 +986,38 @@ static bool op_table_grow_size_fill(cc *c, wf_opcode op)
 static bool op_memory_size_grow(cc *c, wf_opcode op)
 {
     sval a = { 0 };
-    if (!read_memidx(c)) return false;
+    uint32_t mi;
+    if (!read_memidx(c, &mi)) return false;
     if (op == WF_OP_MEMORY_GROW && !wf_cc_pop_num(c, WF_I32, &a)) return false;
     uint32_t dst = push_result(c, vt(WF_I32));
-    emit_op(c, op == WF_OP_MEMORY_GROW ? WF_IOP_MEMORY_GROW : WF_IOP_MEMORY_SIZE);
+    if (mi)
+        emit_op(c, op == WF_OP_MEMORY_GROW ? WF_IOP_MEMORY_GROW_M : WF_IOP_MEMORY_SIZE_M);
+    else
+        emit_op(c, op == WF_OP_MEMORY_GROW ? WF_IOP_MEMORY_GROW : WF_IOP_MEMORY_SIZE);
     emit(c, dst);
     if (op == WF_OP_MEMORY_GROW) emit(c, a.slot);
+    if (mi) emit(c, mi);
     return true;
 }
 
 static bool op_memory_copy_fill(cc *c, wf_opcode op)
 {
     sval a, b, v;
-    if (!read_memidx(c)) return false;
-    if (op == WF_OP_MEMORY_COPY && !read_memidx(c)) return false;
+    uint32_t dm, sm = 0;
+    if (!read_memidx(c, &dm)) return false;
+    if (op == WF_OP_MEMORY_COPY && !read_memidx(c, &sm)) return false;
     if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
         return false;
-    emit_op(c, op == WF_OP_MEMORY_COPY ? WF_IOP_MEMORY_COPY : WF_IOP_MEMORY_FILL);
+    bool other = dm || sm;
+    if (op == WF_OP_MEMORY_COPY)
+        emit_op(c, other ? WF_IOP_MEMORY_COPY_M : WF_IOP_MEMORY_COPY);
+    else
+        emit_op(c, other ? WF_IOP_MEMORY_FILL_M : WF_IOP_MEMORY_FILL);
     emit(c, a.slot);
     emit(c, b.slot);
     emit(c, v.slot);
+    if (other) emit(c, dm);
+    if (other && op == WF_OP_MEMORY_COPY) emit(c, sm);
     return true;
 }
 

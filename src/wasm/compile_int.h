@@ -129,8 +129,8 @@ uint32_t wf_cc_vals_slots(const sval *vals, uint32_t i);
 /* Put the popped value v into dst: retarget its producer, else a move. */
 void wf_cc_move_to(cc *c, uint32_t dst, const sval *v);
 /* A load's or store's memarg: alignment (at most `natural`, log2), memory
- * index (0), offset (below 2^32 for a 32-bit memory). */
-bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset);
+ * index (*memidx), offset (below 2^32 for a 32-bit memory). */
+bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset, uint32_t *memidx);
 /* A block type: f->ft, or f->has_one and f->one, or neither. */
 bool wf_cc_read_blocktype(cc *c, ctrl *f);
 

@@ -45,7 +45,7 @@ bool wf_cc_simd(cc *c, wf_opcode op)
     const simd_sig *sig = &g_sig[op];
     wf_word imm[2] = { 0, 0 };
     uint64_t offset = 0;
-    uint32_t width = 0, align = 0, lanes = 0;
+    uint32_t width = 0, align = 0, lanes = 0, memidx = 0;
     bool store = false;
     wf_simd_mem_fn mfn = NULL;
     wf_simd_fn fn = NULL;
@@ -81,7 +81,7 @@ bool wf_cc_simd(cc *c, wf_opcode op)
     case WF_IMM_MEMARG: case WF_IMM_MEMARG_LANE: {
         mfn = wf_simd_mem_op(op, &width, &align, &lanes, &store);
         if (!mfn) return wf_cc_fail(c, WF_ERR_INTERNAL, "SIMD memory op without function");
-        if (!wf_cc_read_memarg(c, align, &offset)) return false;
+        if (!wf_cc_read_memarg(c, align, &offset, &memidx)) return false;
         if (sig->imm == WF_IMM_MEMARG_LANE) {
             uint8_t lane;
             if (!read_lane(c, lanes, &lane)) return false;
@@ -108,7 +108,7 @@ bool wf_cc_simd(cc *c, wf_opcode op)
     if (mfn) {
         /* loads: s dst, s addr, s vec (the lane forms' input); stores: the
          * address, then the vector as vec */
-        emit_op(c, WF_IOP_V128_MEM);
+        emit_op(c, memidx ? WF_IOP_V128_MEM_M : WF_IOP_V128_MEM);
         emit(c, (wf_word)mfn);
         emit(c, dst);
         emit(c, v[0].slot);
@@ -116,6 +116,7 @@ bool wf_cc_simd(cc *c, wf_opcode op)
         emit(c, (wf_word)offset);
         emit(c, width);
         emit(c, imm[0]);
+        if (memidx) emit(c, memidx);
         return true;
     }
     emit_op(c, WF_IOP_V128_OP);

@@ -339,9 +339,9 @@ static bool read_tabletype(wf_decoder *d, wf_tabletype *t)
 
 static bool add_memory(wf_decoder *d, size_t at)
 {
-    if (d->m->nmems >= 1)
-        return wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED,
-                                 "multiple memories are not supported");
+    /* multi-memory: any number, each index below 2^32 */
+    if (d->m->nmems == UINT32_MAX)
+        return wf_reader_fail_at(&d->r, at, WF_ERR_LIMIT, "too many memories");
     return true;
 }
 

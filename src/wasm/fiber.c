@@ -98,6 +98,11 @@ static size_t page_size(void)
 }
 
 static __thread wf_fiber *tls_current;
+/* One free fiber kept by the thread that freed it, for its next
+ * wf_fiber_new: a thread running one short call after another (an HTTP
+ * loop) takes and gives back the same stack without the pool's lock (two
+ * lock round trips a call). Given back to the pool at thread exit. */
+static __thread wf_fiber *tls_spare;
 static __thread bool tls_ready;
 static __thread void *tls_altstack;
 static pthread_key_t g_key;
@@ -113,9 +118,15 @@ WF_OUT_OF_LINE static void set_current(wf_fiber *f)
     tls_current = f;
 }
 
+static void pool_put(wf_fiber *f);
+
 static void thread_exit(void *p)
 {
     (void)p;
+    if (tls_spare) {
+        pool_put(tls_spare);
+        tls_spare = NULL;
+    }
     if (tls_altstack) {
         stack_t ss = { .ss_flags = SS_DISABLE };
         sigaltstack(&ss, NULL);
@@ -187,13 +198,17 @@ static void fiber_entry(void *arg);
 
 wf_fiber *wf_fiber_new(wf_fiber_fn fn, void *arg)
 {
-    pthread_mutex_lock(&g_pool_mu);
-    wf_fiber *f = g_pool;
-    if (f) {
-        g_pool = f->next_free;
-        g_pool_n--;
+    wf_fiber *f = tls_spare;
+    tls_spare = NULL;
+    if (!f) {
+        pthread_mutex_lock(&g_pool_mu);
+        f = g_pool;
+        if (f) {
+            g_pool = f->next_free;
+            g_pool_n--;
+        }
+        pthread_mutex_unlock(&g_pool_mu);
     }
-    pthread_mutex_unlock(&g_pool_mu);
     if (!f && !(f = map_new())) return NULL;
 #if defined(WF_ASAN)
     /* A stack left by a call that trapped out of its frames (siglongjmp)
@@ -264,11 +279,9 @@ static void trim_deep(wf_fiber *f)
 #endif
 }
 
-void wf_fiber_free(wf_fiber *f)
+/* Into the pool, or unmapped when it holds enough. */
+static void pool_put(wf_fiber *f)
 {
-    if (!f) return;
-    if (f->exec) wf_exec_state_reset(f->exec);
-    trim_deep(f);
     pthread_mutex_lock(&g_pool_mu);
     if (g_pool_n < POOL_KEEP) {
         f->next_free = g_pool;
@@ -278,6 +291,20 @@ void wf_fiber_free(wf_fiber *f)
     }
     pthread_mutex_unlock(&g_pool_mu);
     if (f) unmap(f);
+}
+
+void wf_fiber_free(wf_fiber *f)
+{
+    if (!f) return;
+    if (f->exec) wf_exec_state_reset(f->exec);
+    trim_deep(f);
+    /* Kept by this thread only when its exit gives it back (thread_ready
+     * set the key whose destructor does). */
+    if (tls_ready && !tls_spare) {
+        tls_spare = f;
+        return;
+    }
+    pool_put(f);
 }
 
 bool wf_fiber_done(const wf_fiber *f)

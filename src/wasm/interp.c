@@ -393,6 +393,10 @@ L_V128_MEM:
     if (WF_UNLIKELY(!wf_simd_exec_mem(fp, pc, mem))) TRAP(MSG_OOB_MEM);
     pc += 8;
     NEXT();
+L_V128_MEM_M:
+    if (WF_UNLIKELY(!wf_simd_exec_mem(fp, pc, inst->mems[pc[8]]))) TRAP(MSG_OOB_MEM);
+    pc += 9;
+    NEXT();
 
 L_TABLE_GET: {
     wf_table *tb = inst->tables[pc[3]];
@@ -488,6 +492,45 @@ L_MEMORY_INIT: {
     pc += 5;
     NEXT();
 }
+    /* The same in a memory other than 0 (its index the last operand):
+     * memory 0's base in mb stays valid (a base never moves). */
+L_MEMORY_SIZE_M:
+    S(1).u64 = inst->mems[pc[2]]->size / WF_PAGE_SIZE;
+    pc += 3;
+    NEXT();
+L_MEMORY_GROW_M:
+    S(1).u64 = (uint32_t)(int32_t)wf_memory_grow(inst->mems[pc[3]], S(2).u32);
+    pc += 4;
+    NEXT();
+L_MEMORY_FILL_M: {
+    wf_memory *m = inst->mems[pc[4]];
+    uint64_t d = S(1).u32, n = S(3).u32;
+    if (d + n > m->size) TRAP(MSG_OOB_MEM);
+    memset(m->base + d, (int)(S(2).u32 & 0xff), n);
+    pc += 5;
+    NEXT();
+}
+L_MEMORY_COPY_M: {
+    wf_memory *dm = inst->mems[pc[4]], *sm = inst->mems[pc[5]];
+    uint64_t d = S(1).u32, s = S(2).u32, n = S(3).u32;
+    if (d + n > dm->size || s + n > sm->size) TRAP(MSG_OOB_MEM);
+    memmove(dm->base + d, sm->base + s, n);
+    pc += 6;
+    NEXT();
+}
+L_MEMORY_INIT_M:
+    if (!wf_instance_memory_init(inst, inst->mems[pc[5]], (uint32_t)pc[1], S(2).u32, S(3).u32, S(4).u32))
+        TRAP(MSG_OOB_MEM);
+    pc += 6;
+    NEXT();
+L_LOAD_MEM:
+    if (WF_UNLIKELY(!wf_interp_load_mem(fp, pc, inst))) TRAP(MSG_OOB_MEM);
+    pc += 6;
+    NEXT();
+L_STORE_MEM:
+    if (WF_UNLIKELY(!wf_interp_store_mem(fp, pc, inst))) TRAP(MSG_OOB_MEM);
+    pc += 6;
+    NEXT();
 L_DATA_DROP:
     inst->data_dropped[pc[1]] = 1;
     pc += 2;

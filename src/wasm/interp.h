@@ -82,6 +82,12 @@ uint64_t wf_code_calls(const struct wf_code *code);
  * inside the interpreted body finishes there. */
 void wf_code_set_native(struct wf_code *code, wf_word entry);
 
+/* LOAD_MEM and STORE_MEM at pc (interp_mem.c): a load or store in a
+ * memory other than 0, bounds checked explicitly (the fault handler knows
+ * only memory 0's reservation); false when out of bounds. */
+bool wf_interp_load_mem(wf_slot *fp, const wf_word *pc, const wf_instance *inst);
+bool wf_interp_store_mem(const wf_slot *fp, const wf_word *pc, const wf_instance *inst);
+
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
  * Operands in brackets: s = slot, i = immediate, L = code address. */
 #define WF_IOPS_CONTROL(X) \
@@ -117,6 +123,13 @@ void wf_code_set_native(struct wf_code *code, wf_word entry);
     X(DATA_DROP)      /* i seg */ \
     X(MEMORY_COPY)    /* s d, s s, s n */ \
     X(MEMORY_FILL)    /* s d, s val, s n */ \
+    X(MEMORY_SIZE_M)  /* s dst, i memory: the _M forms name a memory other than 0 */ \
+    X(MEMORY_GROW_M)  /* s dst, s delta, i memory */ \
+    X(MEMORY_INIT_M)  /* i seg, s d, s s, s n, i memory */ \
+    X(MEMORY_COPY_M)  /* s d, s s, s n, i dst memory, i src memory */ \
+    X(MEMORY_FILL_M)  /* s d, s val, s n, i memory */ \
+    X(LOAD_MEM)       /* s dst, s addr, i offset, i memory, i the load's wf_iop */ \
+    X(STORE_MEM)      /* s addr, s value, i offset, i memory, i the store's wf_iop */ \
     X(TABLE_INIT)     /* i seg, i table, s d, s s, s n */ \
     X(ELEM_DROP)      /* i seg */ \
     X(TABLE_COPY)     /* i dst table, i src table, s d, s s, s n */ \
@@ -134,7 +147,8 @@ void wf_code_set_native(struct wf_code *code, wf_word entry);
     X(GLOBAL_GET2)    /* s dst, i global: a v128 global (two slots) */ \
     X(GLOBAL_SET2)    /* i global, s src */ \
     X(V128_OP)        /* i fn, s dst, s a, s b, s c, i imm0, i imm1: a SIMD register op (simd.h) */ \
-    X(V128_MEM)       /* i fn, s dst, s addr, s vec, i offset, i width, i lane: a SIMD load or store */
+    X(V128_MEM)       /* i fn, s dst, s addr, s vec, i offset, i width, i lane: a SIMD load or store */ \
+    X(V128_MEM_M)     /* V128_MEM's operands, i memory (other than 0) */
 
 /* Fused compare-and-branch: X(NAME, field, condition over a (and b)).
  * Binary ones take s a, s b, L; unary ones s a, L. */

@@ -7,7 +7,7 @@
  * turn some into validation failures). The binaries were made from the
  * scripts by tools/comp-suite (jco's wasm-tools text parser) and are in
  * tests/fixtures/comp-suite; known.txt there lists the cases refused as
- * unsupported (async, GC, multi-memory...) (no known gaps left).
+ * unsupported (async, GC, exception handling...) (no known gaps left).
  */
 #include <setjmp.h>
 #include <stdarg.h>

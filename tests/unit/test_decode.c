@@ -154,8 +154,12 @@ static void test_imports(void **state)
     EXPECT_ERR(HDR "\x02\x05\x01\x00\x00\x00\x00", INV, "unknown type");
     EXPECT_ERR(HDR "\x02\x06\x01\x00\x00\x03\x7f\x02", MAL, "malformed mutability");
     EXPECT_ERR(HDR "\x02\x06\x01\x01\xff\x00\x00\x00", MAL, "malformed UTF-8 encoding");
-    EXPECT_ERR(HDR "\x02\x0b\x02" "\x00\x00\x02\x00\x01" "\x00\x00\x02\x00\x01", WF_ERR_UNSUPPORTED,
-               "multiple memories");
+    /* multi-memory: two imported memories */
+    EXPECT_OK_KEEP(HDR "\x02\x0b\x02" "\x00\x00\x02\x00\x01" "\x00\x00\x02\x00\x02", &m);
+    assert_int_equal(m->nmems, 2);
+    assert_int_equal(m->nmem_imports, 2);
+    assert_int_equal(m->mems[1].limits.min, 2);
+    wf_module_free(m);
 }
 
 static void test_memories_tables(void **state)
@@ -166,7 +170,12 @@ static void test_memories_tables(void **state)
     EXPECT_ERR(HDR "\x05\x04\x01\x01\x02\x01", INV, "size minimum must not be greater than maximum");
     EXPECT_ERR(HDR "\x05\x04\x01\x03\x01\x01", WF_ERR_UNSUPPORTED, "shared memory");
     EXPECT_ERR(HDR "\x05\x03\x01\x04\x01", WF_ERR_UNSUPPORTED, "memory64");
-    EXPECT_ERR(HDR "\x05\x05\x02\x00\x01\x00\x01", WF_ERR_UNSUPPORTED, "multiple memories");
+    /* multi-memory: two defined memories */
+    wf_module *m;
+    EXPECT_OK_KEEP(HDR "\x05\x05\x02\x00\x01\x00\x03", &m);
+    assert_int_equal(m->nmems, 2);
+    assert_int_equal(m->mems[1].limits.min, 3);
+    wf_module_free(m);
     EXPECT_ERR(HDR "\x04\x05\x01\x70\x01\x02\x01", INV, "size minimum must not be greater than maximum");
     /* a table of non-nullable references needs an initialiser */
     EXPECT_ERR(HDR "\x04\x05\x01\x64\x70\x00\x01", INV, "type mismatch");

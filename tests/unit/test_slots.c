@@ -14,7 +14,8 @@
  * back however the reset restores them, that start code calling no host function
  * may be snapshotted, and that `preinit` snapshots the state
  * an initialiser leaves, refusing what cannot be snapshotted and an
- * initialisation that runs past its time limit. */
+ * initialisation that runs past its time limit. A module of several
+ * memories gets every one of them back. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -534,6 +535,99 @@ static void test_table_writes(void **state)
     assert_null(wf_jit_set_tier(WF_TIER_INTERP));
 }
 
+/* Multi-memory: every memory is reset, not only memory 0. Memory 1
+ * starts from its data image (DATA_LEN bytes of 'a'), memory 2 empty;
+ * step(mode) reports how far they are from pristine and then dirties both
+ * (a data byte, a byte past the data, a grown page, memory.fill, .copy
+ * between them and .init into memory 2); mode 1 then traps, mode 2 spins
+ * until the deadline. Each call must find them pristine again, on the
+ * interpreter and, when the build has it, the compiled tier. */
+static char *multi_memory_module(void)
+{
+    char *data = data_text();
+    char *m = wf_xasprintf(
+        "(module\n"
+        "  (memory (export \"memory\") 1)\n"
+        "  (memory $m1 2)\n"
+        "  (memory $m2 1)\n"
+        "  (data (memory $m1) (i32.const 0) \"%s\")\n"
+        "  (data $p \"xyz\")\n"
+        "  (func $state (result i32)\n"
+        "    (i32.add (i32.add\n"
+        "      (i32.add (i32.mul (i32.ne (i32.load8_u $m1 (i32.const 0)) (i32.const 97)) (i32.const 10))\n"
+        "               (i32.mul (i32.ne (i32.load8_u $m1 (i32.const 100000)) (i32.const 0)) (i32.const 100)))\n"
+        "      (i32.add (i32.mul (i32.ne (i32.load $m2 (i32.const 4)) (i32.const 0)) (i32.const 1000))\n"
+        "               (i32.mul (i32.ne (memory.size $m1) (i32.const 2)) (i32.const 10000))))\n"
+        "      (i32.add (i32.mul (i32.ne (memory.size $m2) (i32.const 1)) (i32.const 20000))\n"
+        "               (i32.mul (i32.ne (i32.load8_u $m1 (i32.const 69999)) (i32.const 97)) (i32.const 40000)))))\n"
+        "  (func (export \"step\") (param $mode i32) (result i32) (local $s i32)\n"
+        "    (local.set $s (call $state))\n"
+        "    (drop (memory.grow $m1 (i32.const 1)))\n"
+        "    (if (i32.load8_u $m1 (i32.const 140000))\n"
+        "      (then (local.set $s (i32.add (local.get $s) (i32.const 200000)))))\n"
+        "    (i32.store8 $m1 (i32.const 140000) (i32.const 9))\n"
+        "    (i32.store8 $m1 (i32.const 0) (i32.const 1))\n"
+        "    (i32.store8 $m1 (i32.const 100000) (i32.const 1))\n"
+        "    (memory.fill $m2 (i32.const 0) (i32.const 7) (i32.const 16))\n"
+        "    (memory.copy $m2 $m1 (i32.const 100) (i32.const 0) (i32.const 10))\n"
+        "    (memory.init $m2 $p (i32.const 200) (i32.const 0) (i32.const 3))\n"
+        "    (drop (memory.grow $m2 (i32.const 1)))\n"
+        "    (if (i32.eq (local.get $mode) (i32.const 1))\n"
+        "      (then (i32.store8 $m2 (i32.const 200000) (i32.const 1))))\n"
+        "    (if (i32.eq (local.get $mode) (i32.const 2)) (then (loop (br 0))))\n"
+        "    (local.get $s)))\n",
+        data);
+    free(data);
+    return m;
+}
+
+static void multi_memory_on(void)
+{
+    char *wat = multi_memory_module();
+    wf_module *m = module_of(wat);
+    free(wat);
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_limits lim = { .max_execution_ms = 100 };
+    wf_wasm_config inl = { .method = "step", .pool = { .type = WF_RT_POOL_INLINE }, .limits = lim };
+    wf_wasm_config sta = { .method = "step", .pool = { .type = WF_RT_POOL_STATIC, .workers = 2 },
+                           .limits = lim };
+    wf_error *e = wf_runtime_add_wasm(rt, "mm:inline", m, &inl);
+    if (!e) e = wf_runtime_add_wasm(rt, "mm:static", m, &sta);
+    if (e) fail_msg("add: %s", e->message);
+    no_leaks(rt, "mm:inline");
+    no_leaks(rt, "mm:static");
+    wf_runtime_free(rt);
+
+    /* without a reset the state is seen: the engine alone, one instance */
+    wf_store *s = wf_store_new();
+    wf_instance *inst;
+    if ((e = wf_instance_new(s, m, NULL, 0, &inst))) fail_msg("instantiate: %s", e->message);
+    assert_int_equal(inst->mems[1]->image_len, 2 * WF_PAGE_SIZE);   /* mapped from memory 1's image */
+    wf_snapshot *snap;
+    if ((e = wf_snapshot_take(s, &snap))) fail_msg("snapshot: %s", e->message);
+    assert_int_equal(exec_step(inst, 0), 0);
+    assert_int_equal(exec_step(inst, 0), 10 + 100 + 1000 + 10000 + 20000 + 200000);
+    if ((e = wf_snapshot_reset(snap, s))) fail_msg("reset: %s", e->message);
+    assert_int_equal(exec_step(inst, 0), 0);
+    wf_snapshot_free(snap);
+    wf_store_free(s);
+    wf_module_free(m);
+}
+
+static void test_multi_memory(void **state)
+{
+    (void)state;
+    multi_memory_on();
+    wf_jit_set_cache_dir(NULL);
+    wf_error *e = wf_jit_set_tier(WF_TIER_COMPILED);
+    if (e) {
+        wf_error_free(e);   /* a build without the compiled tier */
+        return;
+    }
+    multi_memory_on();
+    assert_null(wf_jit_set_tier(WF_TIER_INTERP));
+}
+
 /* preinit of a module whose memory starts from its data image (70,000
  * bytes of segments) and that has no start function: what `_initialize`
  * writes into memory is part of the snapshot, not only its globals (the
@@ -653,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_preinit),
         cmocka_unit_test(test_preinit_image),
         cmocka_unit_test(test_table_writes),
+        cmocka_unit_test(test_multi_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,10 @@
 static const char *utf8_problem(const uint8_t *s, size_t n, size_t *at)
 {
     for (size_t i = 0; i < n;) {
+        /* ASCII eight bytes a step (most strings are), the rest decoded. */
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull))) { i += 8; continue; }
+        if (s[i] < 0x80) { i++; continue; }
         size_t len = wf_utf8_decode(s + i, n - i, NULL);
         if (len) { i += len; continue; }
         *at = i;

@@ -47,11 +47,14 @@ void wf_jit_rt_tail(wf_thread *t, wf_instance *inst, wf_func *f, const wf_slot *
 /* After a native call returned with a tail call pending: make it (and
  * the ones it leaves), its results into slots. */
 void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots);
-uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta);
-void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n);
-void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n);
-void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
+/* The bulk-memory helpers name their memories (multi-memory). */
+uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t mem, uint32_t delta);
+void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t mem, uint32_t d, uint32_t val,
                            uint32_t n);
+void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t dmem, uint32_t smem, uint32_t d,
+                           uint32_t s, uint32_t n);
+void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t mem, uint32_t d,
+                           uint32_t s, uint32_t n);
 void wf_jit_rt_data_drop(wf_instance *inst, uint32_t seg);
 void wf_jit_rt_elem_drop(wf_instance *inst, uint32_t seg);
 void *wf_jit_rt_table_get(wf_thread *t, wf_instance *inst, uint32_t table, uint32_t i);
@@ -78,10 +81,10 @@ void wf_jit_rt_table_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_
     X(wf_jit_rt_call_ref, "vpppp") \
     X(wf_jit_rt_tail, "vpppp") \
     X(wf_jit_rt_tail_finish, "vppp") \
-    X(wf_jit_rt_memory_grow, "ipi") \
-    X(wf_jit_rt_memory_fill, "vppiii") \
-    X(wf_jit_rt_memory_copy, "vppiii") \
-    X(wf_jit_rt_memory_init, "vppiiii") \
+    X(wf_jit_rt_memory_grow, "ipii") \
+    X(wf_jit_rt_memory_fill, "vppiiii") \
+    X(wf_jit_rt_memory_copy, "vppiiiii") \
+    X(wf_jit_rt_memory_init, "vppiiiii") \
     X(wf_jit_rt_data_drop, "vpi") \
     X(wf_jit_rt_elem_drop, "vpi") \
     X(wf_jit_rt_table_get, "pppii") \

@@ -165,29 +165,31 @@ void wf_jit_rt_tail_finish(wf_thread *t, wf_instance *inst, wf_slot *slots)
     memcpy(slots, sp, f->type->result_slots * sizeof *slots);
 }
 
-uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t delta)
+uint32_t wf_jit_rt_memory_grow(wf_instance *inst, uint32_t mem, uint32_t delta)
 {
-    return (uint32_t)(int32_t)wf_memory_grow(inst->mems[0], delta);
+    return (uint32_t)(int32_t)wf_memory_grow(inst->mems[mem], delta);
 }
 
-void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t val, uint32_t n)
+void wf_jit_rt_memory_fill(wf_thread *t, wf_instance *inst, uint32_t mem, uint32_t d, uint32_t val,
+                           uint32_t n)
 {
-    wf_memory *m = inst->mems[0];
+    wf_memory *m = inst->mems[mem];
     if ((uint64_t)d + n > m->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_MEM);
     memset(m->base + d, (int)(val & 0xff), n);
 }
 
-void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t d, uint32_t s, uint32_t n)
+void wf_jit_rt_memory_copy(wf_thread *t, wf_instance *inst, uint32_t dmem, uint32_t smem, uint32_t d,
+                           uint32_t s, uint32_t n)
 {
-    wf_memory *m = inst->mems[0];
-    if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_MEM);
-    memmove(m->base + d, m->base + s, n);
+    wf_memory *dm = inst->mems[dmem], *sm = inst->mems[smem];
+    if ((uint64_t)d + n > dm->size || (uint64_t)s + n > sm->size) wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_MEM);
+    memmove(dm->base + d, sm->base + s, n);
 }
 
-void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
-                           uint32_t n)
+void wf_jit_rt_memory_init(wf_thread *t, wf_instance *inst, uint32_t seg, uint32_t mem, uint32_t d,
+                           uint32_t s, uint32_t n)
 {
-    if (!inst->module->nmems || !wf_instance_memory_init(inst, inst->mems[0], seg, d, s, n))
+    if (mem >= inst->module->nmems || !wf_instance_memory_init(inst, inst->mems[mem], seg, d, s, n))
         wf_jit_rt_trap(t, WF_JIT_TRAP_OOB_MEM);
 }
 

@@ -97,6 +97,7 @@ typedef struct tfn {
     const wf_functype *ft;
     uint32_t index;
     LLVMValueRef fn, t, inst, mb;
+    uint32_t memidx;                /* the memory of the access being translated (read_memarg) */
     LLVMValueRef self_target;       /* where the body's direct calls of itself go (NULL: fn) */
     uint32_t self_calls;            /* direct calls of itself seen */
     LLVMBasicBlockRef allocas;      /* the entry block: allocas only, then a branch */
@@ -965,26 +966,55 @@ static bool op_call_ref(tfn *f, bool tail)
 
 /* ---- memory --------------------------------------------------------------- */
 
+/* A memarg: its memory index into f->memidx (0 unless bit 6 of the
+ * alignment field says one follows), its offset. */
 static bool read_memarg(tfn *f, uint64_t *offset)
 {
-    uint32_t align, mem = 0, off;
+    uint32_t align, mem = 0;
     if (!wf_read_u32(&f->r, &align)) return false;
     if (align & 0x40) {
         if (!wf_read_u32(&f->r, &mem)) return false;
     }
-    if (!wf_read_u32(&f->r, &off)) return false;
-    if (mem != 0) FAIL(f, "multiple memories");
-    *offset = off;
+    if (!wf_read_u64(&f->r, offset)) return false;
+    if (*offset > UINT32_MAX) FAIL(f, "offset beyond 4 GiB");
+    f->memidx = mem;
     return true;
 }
 
-/* mem_base + zext(addr) + offset: inside the guard reservation. */
-static LLVMValueRef effective(tfn *f, LLVMValueRef addr, uint64_t offset)
+static LLVMValueRef memory_n(tfn *f, uint32_t i)
+{
+    return load_elem(f, f->inst, offsetof(wf_instance, mems), k64(f->tm, i), true);
+}
+
+/* The bytes an access of type ty reads or writes. */
+static uint64_t access_bytes(LLVMTypeRef ty)
+{
+    switch (LLVMGetTypeKind(ty)) {
+    case LLVMIntegerTypeKind: return LLVMGetIntTypeWidth(ty) / 8;
+    case LLVMFloatTypeKind: return 4;
+    case LLVMDoubleTypeKind: return 8;
+    case LLVMVectorTypeKind: return LLVMGetVectorSize(ty) * access_bytes(LLVMGetElementType(ty));
+    default: return 16;
+    }
+}
+
+/* The address of an access of type ty at addr + offset in memory
+ * f->memidx. Memory 0: mem_base + zext(addr) + offset, inside the guard
+ * reservation (no check). Another memory: its base read (fixed: a base
+ * never moves) and the access checked against its current size, since
+ * the fault handler knows only memory 0's reservation. */
+static LLVMValueRef effective(tfn *f, LLVMValueRef addr, uint64_t offset, LLVMTypeRef ty)
 {
     tmod *tm = f->tm;
     LLVMValueRef a = LLVMBuildZExt(tm->B, addr, tm->i64, "");
     if (offset) a = LLVMBuildAdd(tm->B, a, k64(tm, offset), "");
-    return LLVMBuildGEP2(tm->B, tm->i8, f->mb, &a, 1, "");
+    if (f->memidx == 0) return LLVMBuildGEP2(tm->B, tm->i8, f->mb, &a, 1, "");
+    LLVMValueRef m = memory_n(f, f->memidx);
+    LLVMValueRef base = load_fixed(f, tm->ptr, m, offsetof(wf_memory, base));
+    LLVMValueRef size = load_at(f, tm->i64, m, offsetof(wf_memory, size));
+    LLVMValueRef end = LLVMBuildAdd(tm->B, a, k64(tm, access_bytes(ty)), "");
+    trap_if(f, LLVMBuildICmp(tm->B, LLVMIntUGT, end, size, ""), WF_JIT_TRAP_OOB_MEM);
+    return LLVMBuildGEP2(tm->B, tm->i8, base, &a, 1, "");
 }
 
 /* A wasm memory access may trap: LLVM must neither delete it (a load
@@ -1006,7 +1036,7 @@ static bool op_load(tfn *f, LLVMTypeRef mty, LLVMTypeRef rty, bool sign)
     uint64_t off;
     if (!read_memarg(f, &off)) return false;
     if (cur(f)->unreachable) return true;
-    LLVMValueRef p = effective(f, pop(f), off);
+    LLVMValueRef p = effective(f, pop(f), off, mty);
     LLVMValueRef v = LLVMBuildLoad2(tm->B, mty, p, "");
     LLVMSetAlignment(v, 1);
     heap_access(f, v);
@@ -1022,7 +1052,7 @@ static bool op_store(tfn *f, LLVMTypeRef mty)
     if (!read_memarg(f, &off)) return false;
     if (cur(f)->unreachable) return true;
     LLVMValueRef v = pop(f);
-    LLVMValueRef p = effective(f, pop(f), off);
+    LLVMValueRef p = effective(f, pop(f), off, mty);
     if (LLVMTypeOf(v) != mty) v = LLVMBuildTrunc(tm->B, v, mty, "");
     LLVMValueRef s = LLVMBuildStore(tm->B, v, p);
     LLVMSetAlignment(s, 1);
@@ -1032,7 +1062,7 @@ static bool op_store(tfn *f, LLVMTypeRef mty)
 
 static LLVMValueRef memory0(tfn *f)
 {
-    return load_elem(f, f->inst, offsetof(wf_instance, mems), k64(f->tm, 0), true);
+    return memory_n(f, 0);
 }
 
 /* ---- numbers -------------------------------------------------------------- */
@@ -1178,10 +1208,9 @@ static bool op_prefix_fc(tfn *f)
     case 6: trunc_sat(f, tm->i64, true); break;
     case 7: trunc_sat(f, tm->i64, false); break;
     case 8: { /* memory.init seg mem */
-        if (b != 0) FAIL(f, "multiple memories");
         LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
-        LLVMValueRef args[6] = { f->t, f->inst, k32(tm, a), d, s, n };
-        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_init, args, 6);
+        LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_init, args, 7);
         break;
     }
     case 9: {
@@ -1189,18 +1218,16 @@ static bool op_prefix_fc(tfn *f)
         call_rt(f, WF_JIT_RT_wf_jit_rt_data_drop, args, 2);
         break;
     }
-    case 10: {
-        if (a != 0 || b != 0) FAIL(f, "multiple memories");
+    case 10: { /* memory.copy dst src */
         LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
-        LLVMValueRef args[5] = { f->t, f->inst, d, s, n };
-        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_copy, args, 5);
+        LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_copy, args, 7);
         break;
     }
-    case 11: {
-        if (a != 0) FAIL(f, "multiple memories");
+    case 11: { /* memory.fill mem */
         LLVMValueRef n = pop(f), v = pop(f), d = pop(f);
-        LLVMValueRef args[5] = { f->t, f->inst, d, v, n };
-        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_fill, args, 5);
+        LLVMValueRef args[6] = { f->t, f->inst, k32(tm, a), d, v, n };
+        call_rt(f, WF_JIT_RT_wf_jit_rt_memory_fill, args, 6);
         break;
     }
     case 12: { /* table.init seg table */
@@ -1479,14 +1506,14 @@ static LLVMValueRef widen(tfn *f, LLVMValueRef v, int s, int half, bool sign)
  * ones: heap_access). */
 static LLVMValueRef simd_load(tfn *f, LLVMTypeRef ty, LLVMValueRef addr, uint64_t off)
 {
-    LLVMValueRef v = LLVMBuildLoad2(f->tm->B, ty, effective(f, addr, off), "");
+    LLVMValueRef v = LLVMBuildLoad2(f->tm->B, ty, effective(f, addr, off, ty), "");
     LLVMSetAlignment(v, 1);
     heap_access(f, v);
     return v;
 }
 static void simd_store(tfn *f, LLVMValueRef v, LLVMValueRef addr, uint64_t off)
 {
-    LLVMValueRef st = LLVMBuildStore(f->tm->B, v, effective(f, addr, off));
+    LLVMValueRef st = LLVMBuildStore(f->tm->B, v, effective(f, addr, off, LLVMTypeOf(v)));
     LLVMSetAlignment(st, 1);
     heap_access(f, st);
 }
@@ -2049,14 +2076,13 @@ static bool body(tfn *f)
         case 0x3E: if (!op_store(f, tm->i32)) return false; break;
         case 0x3F: case 0x40:
             if (!wf_read_u32(&f->r, &u)) return false;
-            if (u != 0) FAIL(f, "multiple memories");
             if (dead) break;
             if (op == 0x3F) {
-                LLVMValueRef size = load_at(f, tm->i64, memory0(f), offsetof(wf_memory, size));
+                LLVMValueRef size = load_at(f, tm->i64, memory_n(f, u), offsetof(wf_memory, size));
                 push(f, LLVMBuildTrunc(B, LLVMBuildLShr(B, size, k64(tm, 16), ""), tm->i32, ""));
             } else {
-                LLVMValueRef args[2] = { f->inst, pop(f) };
-                push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_memory_grow, args, 2));
+                LLVMValueRef args[3] = { f->inst, k32(tm, u), pop(f) };
+                push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_memory_grow, args, 3));
             }
             break;
         case 0x41: {
@@ -2399,9 +2425,7 @@ static void unroll_recursion(tmod *tm, uint32_t fi, const char *prefix)
 }
 
 /* The bodies of the unit's functions funcs[0..count); one that does not
- * translate stays interpreted, its f<i> a stub calling the interpreter
- * (validation leaves no such function today: v128 and multiple memories
- * are rejected at load). */
+ * translate stays interpreted, its f<i> a stub calling the interpreter. */
 static void translate_functions(tmod *tm, const uint32_t *funcs, uint32_t count, const char *prefix,
                                 bool *compiled, char **why)
 {
