@@ -5,6 +5,7 @@
  * interpreter defines them. The objects belong to the script's store.
  */
 #include "cli/wast.h"
+#include "wasm/runtime.h"
 
 static wf_error *print_nothing(wf_caller *caller, void *env, wf_slot *slots)
 {
@@ -42,6 +43,13 @@ static void make(wast_spectest *st, wf_store *s)
     st->global_f64 = wf_global_new(s, v.type, false, v);
 
     st->table = wf_table_new(s, WF_TYPE_FUNCREF, 10, 20, true, NULL);
+    /* table64: the same limits with i64 indices (the reference interpreter's) */
+    wf_tabletype t64 = { .elem = WF_TYPE_FUNCREF, .limits = { .min = 10, .max = 20, .has_max = true, .is64 = true } };
+    wf_error *e = wf_table_create(s, &t64, NULL, &st->table64);
+    if (e) {
+        wf_error_free(e);
+        st->table64 = NULL;
+    }
     st->memory = wf_memory_new(s, 1, 2, true);
 }
 
@@ -66,6 +74,7 @@ bool wf_wast_spectest_lookup(wast_spectest *st, wf_store *s, const char *name, s
         { "global_f32", WF_EXTERN_GLOBAL, st->global_f32 },
         { "global_f64", WF_EXTERN_GLOBAL, st->global_f64 },
         { "table", WF_EXTERN_TABLE, st->table },
+        { "table64", WF_EXTERN_TABLE, st->table64 },
         { "memory", WF_EXTERN_MEMORY, st->memory },
     };
     for (size_t i = 0; i < WF_COUNT(exports); i++) {

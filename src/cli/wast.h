@@ -192,6 +192,7 @@ typedef struct wast_spectest {
         *print_i32_f32, *print_f64_f64;
     wf_global *global_i32, *global_i64, *global_f32, *global_f64;
     wf_table *table;
+    wf_table *table64;          /* table64: i64 indices */
     wf_memory *memory;
 } wast_spectest;
 

@@ -57,6 +57,10 @@ struct wf_sched_group {
     pthread_mutex_t wmu;        /* guards the two wait queues */
     wf_waitq space;             /* submitters waiting for room in the queue */
     wf_waitq quiet;             /* waiting for alive == 0 or nworkers == 0 */
+    /* Threads in wait_for on quiet (under mu): when none, a group going
+     * idle has nobody to wake, and skips wmu (a group that runs one task
+     * at a time, an HTTP loop's, goes idle at every task's end). */
+    uint32_t quiet_waiting;
     pthread_t *zombies;
     size_t nzombies, zcap;
     wf_sched_stats stats;
@@ -138,6 +142,9 @@ static void notify(wf_sched_group *g, wf_waitq *q)
 static int wait_for(wf_sched_group *g, wf_waitq *q, bool (*ready)(const wf_sched_group *),
                     uint64_t until_ns)
 {
+    uint32_t *waiting = q == &g->quiet ? &g->quiet_waiting : NULL;
+    int rc = WF_PARK_WOKEN;
+    if (waiting) (*waiting)++;
     while (!ready(g)) {
         wf_wait_node n = { .waker = wf_waker_current() };
         pthread_mutex_unlock(&g->mu);
@@ -153,9 +160,13 @@ static int wait_for(wf_sched_group *g, wf_waitq *q, bool (*ready)(const wf_sched
         wf_waitq_remove(q, &n);
         pthread_mutex_unlock(&g->wmu);
         pthread_mutex_lock(&g->mu);
-        if (r != WF_PARK_WOKEN && !ready(g)) return r;
+        if (r != WF_PARK_WOKEN && !ready(g)) {
+            rc = r;
+            break;
+        }
     }
-    return WF_PARK_WOKEN;
+    if (waiting) (*waiting)--;
+    return rc;
 }
 
 static bool has_room(const wf_sched_group *g)
@@ -325,9 +336,13 @@ static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
              * have nothing to do (waking them for nothing would cost a
              * context switch per task run by wf_sched_run_here). */
             if (g->stopping) pthread_cond_broadcast(&g->work_cv);
-            pthread_mutex_unlock(&g->mu);
-            notify(g, &g->quiet);
-            pthread_mutex_lock(&g->mu);
+            /* A waiter counts itself under mu before it checks: one that
+             * comes after this sees alive == 0 and does not wait. */
+            if (g->quiet_waiting) {
+                pthread_mutex_unlock(&g->mu);
+                notify(g, &g->quiet);
+                pthread_mutex_lock(&g->mu);
+            }
         }
         return true;
     }

@@ -353,8 +353,37 @@ static uint32_t natural_align(wf_opcode op)
 static bool need_memory(cc *c, uint32_t idx)
 {
     if (idx >= c->m->nmems) return wf_cc_fail(c, WF_ERR_INVALID, "unknown memory %u", idx);
-    if (c->m->mems[idx].limits.is64) return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "memory64 is not supported");
     return true;
+}
+
+/* memory64 / table64: memory or table idx takes i64 addresses. */
+static bool mem64(const cc *c, uint32_t idx) { return c->m->mems[idx].limits.is64; }
+static bool table64(const cc *c, uint32_t idx) { return c->m->tables[idx].type.limits.is64; }
+
+bool wf_cc_pop_at(cc *c, bool is64, sval *out)
+{
+    if (!is64) return wf_cc_pop_num(c, WF_I32, out);
+    sval a;
+    if (!wf_cc_pop_num(c, WF_I64, &a)) return false;
+    if (!c->live) {
+        *out = a;
+        return true;
+    }
+    uint32_t dst = push_result(c, vt(WF_I32));
+    emit_op(c, WF_IOP_SAT_U32);
+    emit(c, dst);
+    emit(c, a.slot);
+    return wf_cc_pop_num(c, WF_I32, out);
+}
+
+/* After an instruction that wrote a u32 size or -1 (as (uint32_t)-1) to
+ * dst: the i64 result of a 64-bit memory or table (-1 sign-extended). */
+static void widen_result(cc *c, uint32_t dst, bool is64, bool can_fail)
+{
+    if (!is64 || !can_fail) return;   /* sizes are written as u64 already */
+    emit_op(c, WF_IOP_I64_EXTEND_I32_S);
+    emit(c, dst);
+    emit(c, dst);
 }
 
 /* A memory index immediate (memory.size/grow/fill/copy/init). */
@@ -420,7 +449,13 @@ bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset, uint32_t *memi
     if (!need_memory(c, *memidx)) return false;
     if (align > natural)
         return wf_cc_fail(c, WF_ERR_INVALID, "alignment must not be larger than natural");
-    if (*offset > UINT32_MAX) return wf_cc_fail(c, WF_ERR_INVALID, "offset out of range");
+    if (*offset > UINT32_MAX) {
+        if (!mem64(c, *memidx)) return wf_cc_fail(c, WF_ERR_INVALID, "offset out of range");
+        /* a 64-bit memory stays under 4 GiB (memory.c): an offset of 2^32
+         * or more always traps, as 2^32 - 1 does (the address added is
+         * saturated to 32 bits) */
+        *offset = UINT32_MAX;
+    }
     return true;
 }
 
@@ -454,7 +489,11 @@ static bool op_simple(cc *c, wf_opcode op)
     size_t nin = oi->nin, nout = oi->nout;
     sval a = { 0 }, b = { 0 };
     if (nin == 2 && !pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
-    if (nin >= 1 && !pop_expect(c, kind_of_letter(oi->in[0]), &a)) return false;
+    if (mem) {
+        if (!wf_cc_pop_at(c, mem64(c, memidx), &a)) return false;
+    } else if (nin >= 1 && !pop_expect(c, kind_of_letter(oi->in[0]), &a)) {
+        return false;
+    }
     if (!c->live) {
         /* nothing to emit (validation only, or unreachable code): the
          * result's type is all that matters */
@@ -682,7 +721,7 @@ static bool op_call_indirect(cc *c, wf_opcode op)
     bool tail = op == WF_OP_RETURN_CALL_INDIRECT;
     if (tail && !check_tail_results(c, ft)) return false;
     c->tail_calls |= tail;
-    if (!wf_cc_pop_num(c, WF_I32, &a)) return false;
+    if (!wf_cc_pop_at(c, table64(c, tab), &a)) return false;
     if (!pop_args(c, ft, &base)) return false;
     emit_op(c, tail ? WF_IOP_RETURN_CALL_INDIRECT : WF_IOP_CALL_INDIRECT);
     emit(c, tab);
@@ -837,14 +876,14 @@ static bool op_table_access(cc *c, wf_opcode op)
     if (!read_table(c, &x)) return false;
     wf_valtype et = c->m->tables[x].type.elem;
     if (op == WF_OP_TABLE_GET) {
-        if (!wf_cc_pop_num(c, WF_I32, &a)) return false;
+        if (!wf_cc_pop_at(c, table64(c, x), &a)) return false;
         push(c, et);
         emit_op(c, WF_IOP_TABLE_GET);
         emit(c, c->st.data[c->st.len - 1].home);
         emit(c, a.slot);
         emit(c, x);
     } else {
-        if (!wf_cc_pop_expect(c, et, &b) || !wf_cc_pop_num(c, WF_I32, &a)) return false;
+        if (!wf_cc_pop_expect(c, et, &b) || !wf_cc_pop_at(c, table64(c, x), &a)) return false;
         emit_op(c, WF_IOP_TABLE_SET);
         emit(c, a.slot);
         emit(c, b.slot);
@@ -897,7 +936,7 @@ static bool op_memory_init(cc *c, wf_opcode op)
         emit(c, x);
         return true;
     }
-    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_at(c, mem64(c, mi), &a))
         return false;
     emit_op(c, mi ? WF_IOP_MEMORY_INIT_M : WF_IOP_MEMORY_INIT);
     emit(c, x);
@@ -922,7 +961,7 @@ static bool op_table_init(cc *c, wf_opcode op)
         return true;
     }
     if (!wf_valtype_sub(c->m->elems[x].type, c->m->tables[tab].type.elem)) return MISMATCH(c);
-    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_at(c, table64(c, tab), &a))
         return false;
     emit_op(c, WF_IOP_TABLE_INIT);
     emit(c, x);
@@ -940,7 +979,9 @@ static bool op_table_copy(cc *c, wf_opcode op)
     if (!read_table(c, &dt) || !read_table(c, &st)) return false;
     if (!wf_valtype_sub(c->m->tables[st].type.elem, c->m->tables[dt].type.elem))
         return MISMATCH(c);
-    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+    /* the length is i64 only when both tables are 64-bit */
+    if (!wf_cc_pop_at(c, table64(c, dt) && table64(c, st), &v) || !wf_cc_pop_at(c, table64(c, st), &b) ||
+        !wf_cc_pop_at(c, table64(c, dt), &a))
         return false;
     emit_op(c, WF_IOP_TABLE_COPY);
     emit(c, dt);
@@ -957,21 +998,24 @@ static bool op_table_grow_size_fill(cc *c, wf_opcode op)
     uint32_t x;
     if (!read_table(c, &x)) return false;
     wf_valtype et = c->m->tables[x].type.elem;
+    bool t64 = table64(c, x);
     if (op == WF_OP_TABLE_SIZE) {
-        push(c, vt(WF_I32));
+        push(c, vt(t64 ? WF_I64 : WF_I32));
         emit_op(c, WF_IOP_TABLE_SIZE);
         emit(c, c->st.data[c->st.len - 1].home);
         emit(c, x);
     } else if (op == WF_OP_TABLE_GROW) {
-        if (!wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_expect(c, et, &a)) return false;
-        push(c, vt(WF_I32));
+        if (!wf_cc_pop_at(c, t64, &b) || !wf_cc_pop_expect(c, et, &a)) return false;
+        push(c, vt(t64 ? WF_I64 : WF_I32));
+        uint32_t dst = c->st.data[c->st.len - 1].home;
         emit_op(c, WF_IOP_TABLE_GROW);
-        emit(c, c->st.data[c->st.len - 1].home);
+        emit(c, dst);
         emit(c, a.slot);
         emit(c, b.slot);
         emit(c, x);
+        widen_result(c, dst, t64, true);
     } else {
-        if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_expect(c, et, &b) || !wf_cc_pop_num(c, WF_I32, &a))
+        if (!wf_cc_pop_at(c, t64, &v) || !wf_cc_pop_expect(c, et, &b) || !wf_cc_pop_at(c, t64, &a))
             return false;
         emit_op(c, WF_IOP_TABLE_FILL);
         emit(c, x);
@@ -988,8 +1032,9 @@ static bool op_memory_size_grow(cc *c, wf_opcode op)
     sval a = { 0 };
     uint32_t mi;
     if (!read_memidx(c, &mi)) return false;
-    if (op == WF_OP_MEMORY_GROW && !wf_cc_pop_num(c, WF_I32, &a)) return false;
-    uint32_t dst = push_result(c, vt(WF_I32));
+    bool m64 = mem64(c, mi);
+    if (op == WF_OP_MEMORY_GROW && !wf_cc_pop_at(c, m64, &a)) return false;
+    uint32_t dst = push_result(c, vt(m64 ? WF_I64 : WF_I32));
     if (mi)
         emit_op(c, op == WF_OP_MEMORY_GROW ? WF_IOP_MEMORY_GROW_M : WF_IOP_MEMORY_SIZE_M);
     else
@@ -997,6 +1042,7 @@ static bool op_memory_size_grow(cc *c, wf_opcode op)
     emit(c, dst);
     if (op == WF_OP_MEMORY_GROW) emit(c, a.slot);
     if (mi) emit(c, mi);
+    widen_result(c, dst, m64, op == WF_OP_MEMORY_GROW);
     return true;
 }
 
@@ -1006,8 +1052,13 @@ static bool op_memory_copy_fill(cc *c, wf_opcode op)
     uint32_t dm, sm = 0;
     if (!read_memidx(c, &dm)) return false;
     if (op == WF_OP_MEMORY_COPY && !read_memidx(c, &sm)) return false;
-    if (!wf_cc_pop_num(c, WF_I32, &v) || !wf_cc_pop_num(c, WF_I32, &b) || !wf_cc_pop_num(c, WF_I32, &a))
-        return false;
+    bool ok;
+    if (op == WF_OP_MEMORY_COPY)   /* the length is i64 only when both memories are 64-bit */
+        ok = wf_cc_pop_at(c, mem64(c, dm) && mem64(c, sm), &v) && wf_cc_pop_at(c, mem64(c, sm), &b) &&
+             wf_cc_pop_at(c, mem64(c, dm), &a);
+    else
+        ok = wf_cc_pop_at(c, mem64(c, dm), &v) && wf_cc_pop_num(c, WF_I32, &b) && wf_cc_pop_at(c, mem64(c, dm), &a);
+    if (!ok) return false;
     bool other = dm || sm;
     if (op == WF_OP_MEMORY_COPY)
         emit_op(c, other ? WF_IOP_MEMORY_COPY_M : WF_IOP_MEMORY_COPY);

@@ -131,6 +131,11 @@ void wf_cc_move_to(cc *c, uint32_t dst, const sval *v);
 /* A load's or store's memarg: alignment (at most `natural`, log2), memory
  * index (*memidx), offset (below 2^32 for a 32-bit memory). */
 bool wf_cc_read_memarg(cc *c, uint32_t natural, uint64_t *offset, uint32_t *memidx);
+/* Pop an address, index or length of a memory or table: an i32, or for a
+ * 64-bit one (is64) an i64, saturated to 32 bits into a temporary by
+ * SAT_U32 (memories and tables stay below 2^32 - 1 bytes or elements, so
+ * a saturated value is out of bounds exactly when the i64 is). */
+bool wf_cc_pop_at(cc *c, bool is64, sval *out);
 /* A block type: f->ft, or f->has_one and f->one, or neither. */
 bool wf_cc_read_blocktype(cc *c, ctrl *f);
 

@@ -99,8 +99,11 @@ bool wf_cc_simd(cc *c, wf_opcode op)
     size_t nin = strlen(sig->in), nout = strlen(sig->out);
     sval v[3];
     memset(v, 0, sizeof v);
-    for (size_t i = nin; i-- > 0;)
-        if (!wf_cc_pop_expect(c, type_of_letter(sig->in[i]), &v[i])) return false;
+    for (size_t i = nin; i-- > 0;) {
+        bool ok = mfn && i == 0 ? wf_cc_pop_at(c, c->m->mems[memidx].limits.is64, &v[i])   /* the address */
+                                : wf_cc_pop_expect(c, type_of_letter(sig->in[i]), &v[i]);
+        if (!ok) return false;
+    }
     for (size_t i = nin; i < 3; i++) v[i] = v[0];
     uint32_t dst = nout ? push_result(c, type_of_letter(sig->out[0])) : v[0].slot;
     if (!c->live) return true;

@@ -306,10 +306,7 @@ static bool read_limits(wf_decoder *d, wf_limits *l, bool memory)
     if (flags > 7) return wf_reader_fail_at(&d->r, at, WF_ERR_MALFORMED, "malformed limits flags");
     l->has_max = flags & 1;
     l->shared = (flags & 2) != 0;
-    l->is64 = (flags & 4) != 0;
-    if (l->is64)
-        return wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED,
-                                 memory ? "memory64 is not supported" : "table64 is not supported");
+    l->is64 = (flags & 4) != 0;   /* memory64 / table64: i64 addresses */
     if (l->shared) {
         if (!memory) return wf_reader_fail_at(&d->r, at, WF_ERR_MALFORMED, "malformed limits flags");
         return wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED, "shared memory (threads) is not supported");
@@ -319,11 +316,15 @@ static bool read_limits(wf_decoder *d, wf_limits *l, bool memory)
     if (!wf_read_u64(&d->r, &l->min)) return false;
     l->max = 0;
     if (l->has_max && !wf_read_u64(&d->r, &l->max)) return false;
-    if (memory) {
+    if (memory && l->is64) {
+        if (l->min > (1ull << 48) || (l->has_max && l->max > (1ull << 48)))
+            return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID,
+                                     "memory size must be at most 2^48 pages");
+    } else if (memory) {
         if (l->min > 65536 || (l->has_max && l->max > 65536))
             return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID,
                                      "memory size must be at most 65536 pages (4GiB)");
-    } else if (l->min > UINT32_MAX || (l->has_max && l->max > UINT32_MAX)) {
+    } else if (!l->is64 && (l->min > UINT32_MAX || (l->has_max && l->max > UINT32_MAX))) {
         return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "table size must be at most 2^32-1");
     }
     if (l->has_max && l->min > l->max)
@@ -651,7 +652,9 @@ static bool read_elem(wf_decoder *d, wf_elemseg *s)
         } else if (m->ntables == 0) {
             return wf_reader_fail_at(&d->r, tat, WF_ERR_INVALID, "unknown table 0");
         }
-        if (!wf_dec_const(d, &s->offset, WF_TYPE_I32)) return false;
+        /* the offset has the table's index type */
+        if (!wf_dec_const(d, &s->offset, m->tables[s->table].type.limits.is64 ? WF_TYPE_I64 : WF_TYPE_I32))
+            return false;
     }
     /* flags 0 and 4 have no element type/kind byte */
     bool has_type = passive_or_decl || explicit;
@@ -708,7 +711,9 @@ static bool read_data(wf_decoder *d, wf_dataseg *s)
         if (flags == 2 && !wf_read_u32(&d->r, &s->memory)) return false;
         if (s->memory >= m->nmems)
             return wf_reader_fail_at(&d->r, mat, WF_ERR_INVALID, "unknown memory %u", s->memory);
-        if (!wf_dec_const(d, &s->offset, WF_TYPE_I32)) return false;
+        /* the offset has the memory's address type */
+        if (!wf_dec_const(d, &s->offset, m->mems[s->memory].limits.is64 ? WF_TYPE_I64 : WF_TYPE_I32))
+            return false;
     }
     const uint8_t *p;
     if (!wf_read_u32(&d->r, &s->len) || !wf_read_bytes(&d->r, s->len, &p)) return false;

@@ -103,6 +103,9 @@ static __thread wf_fiber *tls_current;
  * loop) takes and gives back the same stack without the pool's lock (two
  * lock round trips a call). Given back to the pool at thread exit. */
 static __thread wf_fiber *tls_spare;
+/* Set by the thread's exit (the key's destructor): a fiber freed after it
+ * (by another key's destructor, exec.c's) goes to the pool, not tls_spare. */
+static __thread bool tls_exiting;
 static __thread bool tls_ready;
 static __thread void *tls_altstack;
 static pthread_key_t g_key;
@@ -123,6 +126,7 @@ static void pool_put(wf_fiber *f);
 static void thread_exit(void *p)
 {
     (void)p;
+    tls_exiting = true;
     if (tls_spare) {
         pool_put(tls_spare);
         tls_spare = NULL;
@@ -300,7 +304,7 @@ void wf_fiber_free(wf_fiber *f)
     trim_deep(f);
     /* Kept by this thread only when its exit gives it back (thread_ready
      * set the key whose destructor does). */
-    if (tls_ready && !tls_spare) {
+    if (tls_ready && !tls_exiting && !tls_spare) {
         tls_spare = f;
         return;
     }

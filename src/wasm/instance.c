@@ -56,12 +56,16 @@ static wf_error *check_import(const wf_import *im, const wf_extern *ex)
         const wf_table *t = ex->of.table;
         if (!wf_valtype_eq(t->type.elem, im->type.table.elem))
             return incompatible(im, "table element type mismatch");
+        if (t->type.limits.is64 != im->type.table.limits.is64)
+            return incompatible(im, "table index type mismatch");
         if (!limits_match(t->size, t->type.limits.has_max, t->type.limits.max, &im->type.table.limits))
             return incompatible(im, "table limits mismatch");
         return NULL;
     }
     case WF_EXTERN_MEMORY: {
         const wf_memory *m = ex->of.memory;
+        if (m->type.limits.is64 != im->type.mem.limits.is64)
+            return incompatible(im, "memory address type mismatch");
         if (!limits_match(m->size / WF_PAGE_SIZE, m->type.limits.has_max, m->type.limits.max,
                           &im->type.mem.limits))
             return incompatible(im, "memory limits mismatch");
@@ -243,7 +247,8 @@ static wf_error *init_segments(wf_instance *inst)
             if ((e = wf_constexpr_eval(inst, &seg->offset, &off))) return e;
             if (seg->table >= m->ntables)
                 return wf_error_new(WF_ERR_INTERNAL, "element segment %u: unknown table", i);
-            if (!wf_instance_table_init(inst, inst->tables[seg->table], i, off.u32, 0, seg->nitems))
+            uint64_t at = m->tables[seg->table].type.limits.is64 ? off.u64 : off.u32;
+            if (!wf_instance_table_init(inst, inst->tables[seg->table], i, at, 0, seg->nitems))
                 return trap("out of bounds table access");
         }
         if (seg->mode != WF_SEG_PASSIVE) wf_instance_elem_drop(inst, i);
@@ -259,7 +264,8 @@ static wf_error *init_segments(wf_instance *inst)
             wf_instance_data_drop(inst, i);   /* in the memory's image already */
             continue;
         }
-        if (!wf_instance_memory_init(inst, inst->mems[seg->memory], i, off.u32, 0, seg->len))
+        uint64_t at = m->mems[seg->memory].limits.is64 ? off.u64 : off.u32;
+        if (!wf_instance_memory_init(inst, inst->mems[seg->memory], i, at, 0, seg->len))
             return trap("out of bounds memory access");
         wf_instance_data_drop(inst, i);
     }

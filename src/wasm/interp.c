@@ -523,6 +523,10 @@ L_MEMORY_INIT_M:
         TRAP(MSG_OOB_MEM);
     pc += 6;
     NEXT();
+L_SAT_U32:
+    S(1).u64 = S(2).u64 > UINT32_MAX ? UINT32_MAX : S(2).u64;
+    pc += 3;
+    NEXT();
 L_LOAD_MEM:
     if (WF_UNLIKELY(!wf_interp_load_mem(fp, pc, inst))) TRAP(MSG_OOB_MEM);
     pc += 6;

@@ -129,6 +129,7 @@ bool wf_interp_store_mem(const wf_slot *fp, const wf_word *pc, const wf_instance
     X(MEMORY_COPY_M)  /* s d, s s, s n, i dst memory, i src memory */ \
     X(MEMORY_FILL_M)  /* s d, s val, s n, i memory */ \
     X(LOAD_MEM)       /* s dst, s addr, i offset, i memory, i the load's wf_iop */ \
+    X(SAT_U32)        /* s dst, s src: an i64 address, index or length, saturated to u32 (memory64) */ \
     X(STORE_MEM)      /* s addr, s value, i offset, i memory, i the store's wf_iop */ \
     X(TABLE_INIT)     /* i seg, i table, s d, s s, s n */ \
     X(ELEM_DROP)      /* i seg */ \

@@ -8,7 +8,10 @@
  * base + addr + offset + access size with addr, offset < 2^32 and size <= 16,
  * so every access ends below base + 2^33 + 16: inside the reservation, where
  * an access past `size` faults instead of touching someone else's memory.
- * Growing is an mprotect of more pages; the base never moves.
+ * Growing is an mprotect of more pages; the base never moves. A 64-bit
+ * memory (memory64) is made the same way and capped one page under 4 GiB:
+ * its i64 addresses reach the engine saturated to 32 bits, which keeps
+ * every access inside that reservation too.
  *
  * Reservations are recycled: mapping and unmapping 8 GiB per instance costs
  * far more than running a small function. A released memory's used pages
@@ -28,10 +31,13 @@
 #include "base/error.h"
 #include "wasm/runtime.h"
 
-/* The largest page count a memory of this store may ever have. */
+/* The largest page count a memory of this store may ever have. A 64-bit
+ * memory (memory64) stays one page under 4 GiB: its i64 addresses and
+ * lengths reach the engine saturated to 32 bits (compile.c), and 2^32 - 1
+ * must lie past its end so that a saturated address still traps. */
 static uint64_t page_cap(const wf_store *s, const wf_limits *l)
 {
-    uint64_t cap = WF_MAX_MEMORY_PAGES;
+    uint64_t cap = l->is64 ? WF_MAX_MEMORY_PAGES - 1 : WF_MAX_MEMORY_PAGES;
     if (l->has_max && l->max < cap) cap = l->max;
     if (s && s->memory_limit_pages && s->memory_limit_pages < cap) cap = s->memory_limit_pages;
     return cap;
@@ -107,12 +113,11 @@ static void unreserve(uint8_t *base, uint64_t acc)
 wf_error *wf_memory_create(wf_store *s, const wf_memtype *type, wf_memory **out)
 {
     *out = NULL;
-    if (type->limits.is64)
-        return wf_error_new(WF_ERR_UNSUPPORTED, "64-bit memories are not supported");
     uint64_t min = type->limits.min;
-    if (min > WF_MAX_MEMORY_PAGES)
-        return wf_error_new(WF_ERR_LIMIT, "memory size %llu pages exceeds the engine limit of %u pages",
-                            (unsigned long long)min, WF_MAX_MEMORY_PAGES);
+    uint64_t engine_max = type->limits.is64 ? WF_MAX_MEMORY_PAGES - 1 : WF_MAX_MEMORY_PAGES;
+    if (min > engine_max)
+        return wf_error_new(WF_ERR_LIMIT, "memory size %llu pages exceeds the engine limit of %llu pages",
+                            (unsigned long long)min, (unsigned long long)engine_max);
     if (s->memory_limit_pages && min > s->memory_limit_pages)
         return wf_error_new(WF_ERR_LIMIT, "memory size %llu pages exceeds the limit of %llu pages",
                             (unsigned long long)min, (unsigned long long)s->memory_limit_pages);

@@ -14,7 +14,8 @@
 #include "base/vec.h"
 #include "wasm/module.h"
 
-/* Linear memory. A 32-bit memory reserves WF_MEM_RESERVE bytes of address
+/* Linear memory. A 32-bit memory (and a 64-bit one, whose i64 addresses
+ * the code saturates to 32 bits: memory.c) reserves WF_MEM_RESERVE bytes of address
  * space with only the first `size` bytes accessible, so any effective address
  * of a 32-bit access (address + offset + access size < 2^33 + 16) falls either
  * in the memory or in inaccessible pages: the fault is turned into a trap. */

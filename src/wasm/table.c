@@ -16,8 +16,6 @@ static uint32_t size_cap(const wf_limits *l)
 wf_error *wf_table_create(wf_store *s, const wf_tabletype *type, void *init, wf_table **out)
 {
     *out = NULL;
-    if (type->limits.is64)
-        return wf_error_new(WF_ERR_UNSUPPORTED, "64-bit tables are not supported");
     uint64_t min = type->limits.min;
     if (min > WF_MAX_TABLE_ELEMS)
         return wf_error_new(WF_ERR_LIMIT, "table size %llu exceeds the engine limit of %u elements",

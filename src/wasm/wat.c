@@ -475,8 +475,8 @@ static bool inline_import(wat *w, mod *m, size_t *pos)
 static void limits(wat *w, size_t *pos, wf_buf *out, bool mem)
 {
     size_t i = *pos;
-    if (wf_wat_kw(w, i, "i64")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit tables and memories are not supported");
-    if (wf_wat_kw(w, i, "i32")) i++;
+    bool is64 = wf_wat_kw(w, i, "i64");   /* memory64 / table64 */
+    if (is64 || wf_wat_kw(w, i, "i32")) i++;
     /* limits are u64 in the binary format; the validator checks the range
      * ("memory size", "table size") */
     uint64_t min, max = 0;
@@ -500,7 +500,7 @@ static void limits(wat *w, size_t *pos, wf_buf *out, bool mem)
     }
     if (mem && wf_wat_lkw(w, i, "pagesize"))
         wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "custom page sizes are not supported");
-    wf_buf_byte(out, (uint8_t)((has_max ? 1 : 0) | (shared ? 2 : 0)));
+    wf_buf_byte(out, (uint8_t)((has_max ? 1 : 0) | (shared ? 2 : 0) | (is64 ? 4 : 0)));
     wf_buf_u64leb(out, min);
     if (has_max) wf_buf_u64leb(out, max);
     *pos = i;
@@ -818,9 +818,12 @@ static void field_table(wat *w, mod *m, size_t open)
     }
     def_seen(m, SP_TABLE);
     m->ntables++;
-    if (wf_wat_is_valtype(w, i) || wf_wat_kw(w, i, "i64") || wf_wat_kw(w, i, "i32")) {
-        if (wf_wat_kw(w, i, "i64")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit tables are not supported");
-        if (wf_wat_kw(w, i, "i32")) i++;
+    /* [i32|i64] reftype (elem ...): the abbreviation; else limits */
+    size_t r = wf_wat_kw(w, i, "i32") || wf_wat_kw(w, i, "i64") ? i + 1 : i;
+    bool abbrev = w->tok[r].kind != WF_TOK_NUMBER && wf_wat_is_valtype(w, r);
+    bool t64 = abbrev && wf_wat_kw(w, i, "i64");
+    if (abbrev) {
+        i = r;
         /* reftype (elem ...) */
         wf_buf *rt = wf_wat_tbuf(w), *body = wf_wat_tbuf(w);
         wf_wat_valtype(w, &i, rt);
@@ -847,7 +850,7 @@ static void field_table(wat *w, mod *m, size_t open)
         (void)eopen;
         i = eend + 1;
         wf_buf_bytes(&m->tables, rt->data, rt->len);
-        wf_buf_byte(&m->tables, 1);
+        wf_buf_byte(&m->tables, t64 ? 5 : 1);
         wf_buf_u32leb(&m->tables, n);
         wf_buf_u32leb(&m->tables, n);
         /* the active segment at offset 0 */
@@ -862,7 +865,8 @@ static void field_table(wat *w, mod *m, size_t open)
             wf_buf_byte(&m->elems, 6);
             wf_buf_u32leb(&m->elems, idx);
         }
-        wf_buf_bytes(&m->elems, (const uint8_t[]){ 0x41, 0x00, 0x0B }, 3);
+        /* offset 0 of the table's index type */
+        wf_buf_bytes(&m->elems, (const uint8_t[]){ t64 ? 0x42 : 0x41, 0x00, 0x0B }, 3);
         if (!exprs && idx != 0) wf_buf_byte(&m->elems, 0x00);
         if (exprs && !(idx == 0 && deftype)) wf_buf_bytes(&m->elems, rt->data, rt->len);
         wf_buf_u32leb(&m->elems, n);
@@ -906,8 +910,8 @@ static void field_memory(wat *w, mod *m, size_t open)
     }
     def_seen(m, SP_MEM);
     m->nmems++;
-    if (wf_wat_kw(w, i, "i64")) wf_wat_fail(w, i, WF_ERR_UNSUPPORTED, "64-bit memories are not supported");
-    if (wf_wat_kw(w, i, "i32") && wf_wat_lkw(w, i + 1, "data")) i++;
+    bool m64 = wf_wat_kw(w, i, "i64") && wf_wat_lkw(w, i + 1, "data");
+    if ((m64 || wf_wat_kw(w, i, "i32")) && wf_wat_lkw(w, i + 1, "data")) i++;
     if (wf_wat_lkw(w, i, "data")) {
         size_t dend = w->match[i];
         i += 2;
@@ -915,7 +919,7 @@ static void field_memory(wat *w, mod *m, size_t open)
         wf_wat_strings(w, &i, dend, bytes);
         i = dend + 1;
         uint64_t pages = (bytes->len + 65535) / 65536;
-        wf_buf_byte(&m->mems, 1);
+        wf_buf_byte(&m->mems, m64 ? 5 : 1);
         wf_buf_u32leb(&m->mems, (uint32_t)pages);
         wf_buf_u32leb(&m->mems, (uint32_t)pages);
         w->count[SP_DATA]++;
@@ -925,7 +929,8 @@ static void field_memory(wat *w, mod *m, size_t open)
             wf_buf_byte(&m->datas, 2);
             wf_buf_u32leb(&m->datas, idx);
         }
-        wf_buf_bytes(&m->datas, (const uint8_t[]){ 0x41, 0x00, 0x0B }, 3);
+        /* offset 0 of the memory's address type */
+        wf_buf_bytes(&m->datas, (const uint8_t[]){ m64 ? 0x42 : 0x41, 0x00, 0x0B }, 3);
         wf_buf_u32leb(&m->datas, (uint32_t)bytes->len);
         wf_buf_bytes(&m->datas, bytes->data, bytes->len);
         m->ndatas++;

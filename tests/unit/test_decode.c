@@ -165,13 +165,23 @@ static void test_imports(void **state)
 static void test_memories_tables(void **state)
 {
     (void)state;
+    wf_module *m;
     EXPECT_OK(HDR "\x05\x06\x01\x01\x01\x80\x80\x04");
     EXPECT_ERR(HDR "\x05\x05\x01\x00\x81\x80\x04", INV, "memory size must be at most 65536 pages");
     EXPECT_ERR(HDR "\x05\x04\x01\x01\x02\x01", INV, "size minimum must not be greater than maximum");
     EXPECT_ERR(HDR "\x05\x04\x01\x03\x01\x01", WF_ERR_UNSUPPORTED, "shared memory");
-    EXPECT_ERR(HDR "\x05\x03\x01\x04\x01", WF_ERR_UNSUPPORTED, "memory64");
+    /* memory64: i64 addresses, up to 2^48 pages; table64 */
+    EXPECT_OK_KEEP(HDR "\x05\x03\x01\x04\x01", &m);
+    assert_true(m->mems[0].limits.is64);
+    wf_module_free(m);
+    EXPECT_OK(HDR "\x05\x0a\x01\x05\x00\x80\x80\x80\x80\x80\x80\x40");   /* max 2^48 pages */
+    EXPECT_ERR(HDR "\x05\x0a\x01\x05\x00\x81\x80\x80\x80\x80\x80\x40", INV,
+               "memory size must be at most 2^48 pages");
+    EXPECT_OK_KEEP(HDR "\x04\x04\x01\x70\x04\x05", &m);
+    assert_true(m->tables[0].type.limits.is64);
+    assert_int_equal(m->tables[0].type.limits.min, 5);
+    wf_module_free(m);
     /* multi-memory: two defined memories */
-    wf_module *m;
     EXPECT_OK_KEEP(HDR "\x05\x05\x02\x00\x01\x00\x03", &m);
     assert_int_equal(m->nmems, 2);
     assert_int_equal(m->mems[1].limits.min, 3);

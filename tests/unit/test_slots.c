@@ -536,7 +536,8 @@ static void test_table_writes(void **state)
 }
 
 /* Multi-memory: every memory is reset, not only memory 0. Memory 1
- * starts from its data image (DATA_LEN bytes of 'a'), memory 2 empty;
+ * starts from its data image (DATA_LEN bytes of 'a'), memory 2 (a 64-bit
+ * one: memory64) empty;
  * step(mode) reports how far they are from pristine and then dirties both
  * (a data byte, a byte past the data, a grown page, memory.fill, .copy
  * between them and .init into memory 2); mode 1 then traps, mode 2 spins
@@ -549,16 +550,16 @@ static char *multi_memory_module(void)
         "(module\n"
         "  (memory (export \"memory\") 1)\n"
         "  (memory $m1 2)\n"
-        "  (memory $m2 1)\n"
+        "  (memory $m2 i64 1)\n"
         "  (data (memory $m1) (i32.const 0) \"%s\")\n"
         "  (data $p \"xyz\")\n"
         "  (func $state (result i32)\n"
         "    (i32.add (i32.add\n"
         "      (i32.add (i32.mul (i32.ne (i32.load8_u $m1 (i32.const 0)) (i32.const 97)) (i32.const 10))\n"
         "               (i32.mul (i32.ne (i32.load8_u $m1 (i32.const 100000)) (i32.const 0)) (i32.const 100)))\n"
-        "      (i32.add (i32.mul (i32.ne (i32.load $m2 (i32.const 4)) (i32.const 0)) (i32.const 1000))\n"
+        "      (i32.add (i32.mul (i32.ne (i32.load $m2 (i64.const 4)) (i32.const 0)) (i32.const 1000))\n"
         "               (i32.mul (i32.ne (memory.size $m1) (i32.const 2)) (i32.const 10000))))\n"
-        "      (i32.add (i32.mul (i32.ne (memory.size $m2) (i32.const 1)) (i32.const 20000))\n"
+        "      (i32.add (i32.mul (i64.ne (memory.size $m2) (i64.const 1)) (i32.const 20000))\n"
         "               (i32.mul (i32.ne (i32.load8_u $m1 (i32.const 69999)) (i32.const 97)) (i32.const 40000)))))\n"
         "  (func (export \"step\") (param $mode i32) (result i32) (local $s i32)\n"
         "    (local.set $s (call $state))\n"
@@ -568,12 +569,12 @@ static char *multi_memory_module(void)
         "    (i32.store8 $m1 (i32.const 140000) (i32.const 9))\n"
         "    (i32.store8 $m1 (i32.const 0) (i32.const 1))\n"
         "    (i32.store8 $m1 (i32.const 100000) (i32.const 1))\n"
-        "    (memory.fill $m2 (i32.const 0) (i32.const 7) (i32.const 16))\n"
-        "    (memory.copy $m2 $m1 (i32.const 100) (i32.const 0) (i32.const 10))\n"
-        "    (memory.init $m2 $p (i32.const 200) (i32.const 0) (i32.const 3))\n"
-        "    (drop (memory.grow $m2 (i32.const 1)))\n"
+        "    (memory.fill $m2 (i64.const 0) (i32.const 7) (i64.const 16))\n"
+        "    (memory.copy $m2 $m1 (i64.const 100) (i32.const 0) (i32.const 10))\n"
+        "    (memory.init $m2 $p (i64.const 200) (i32.const 0) (i32.const 3))\n"
+        "    (drop (memory.grow $m2 (i64.const 1)))\n"
         "    (if (i32.eq (local.get $mode) (i32.const 1))\n"
-        "      (then (i32.store8 $m2 (i32.const 200000) (i32.const 1))))\n"
+        "      (then (i32.store8 $m2 (i64.const 200000) (i32.const 1))))\n"
         "    (if (i32.eq (local.get $mode) (i32.const 2)) (then (loop (br 0))))\n"
         "    (local.get $s)))\n",
         data);

@@ -914,6 +914,8 @@ static bool call_funcref(tfn *f, LLVMValueRef callee, const wf_functype *ft, boo
     return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, UINT32_MAX, callee, tail);
 }
 
+static LLVMValueRef as32(tfn *f, LLVMValueRef v);
+
 static bool op_call_indirect(tfn *f, bool tail)
 {
     tmod *tm = f->tm;
@@ -921,7 +923,7 @@ static bool op_call_indirect(tfn *f, bool tail)
     if (!wf_read_u32(&f->r, &ti) || !wf_read_u32(&f->r, &table)) return false;
     if (cur(f)->unreachable) return true;
     const wf_functype *want = tm->m->types[ti].func;
-    LLVMValueRef i = pop(f);
+    LLVMValueRef i = as32(f, pop(f));
     LLVMValueRef tb = load_elem(f, f->inst, offsetof(wf_instance, tables), k64(tm, table), true);
     LLVMValueRef size = load_at(f, tm->i32, tb, offsetof(wf_table, size));
     trap_if(f, LLVMBuildICmp(tm->B, LLVMIntUGE, i, size, ""), WF_JIT_TRAP_UNDEF_ELEM);
@@ -966,6 +968,18 @@ static bool op_call_ref(tfn *f, bool tail)
 
 /* ---- memory --------------------------------------------------------------- */
 
+/* An address, index or length operand as i32: an i64 one (a 64-bit
+ * memory or table) saturated to 2^32 - 1, which is out of bounds exactly
+ * when the i64 is (memories and tables stay below 2^32 - 1 bytes or
+ * elements: memory.c, table.c). */
+static LLVMValueRef as32(tfn *f, LLVMValueRef v)
+{
+    tmod *tm = f->tm;
+    if (LLVMTypeOf(v) != tm->i64) return v;
+    LLVMValueRef big = LLVMBuildICmp(tm->B, LLVMIntUGT, v, k64(tm, UINT32_MAX), "");
+    return LLVMBuildTrunc(tm->B, LLVMBuildSelect(tm->B, big, k64(tm, UINT32_MAX), v, ""), tm->i32, "");
+}
+
 /* A memarg: its memory index into f->memidx (0 unless bit 6 of the
  * alignment field says one follows), its offset. */
 static bool read_memarg(tfn *f, uint64_t *offset)
@@ -976,7 +990,9 @@ static bool read_memarg(tfn *f, uint64_t *offset)
         if (!wf_read_u32(&f->r, &mem)) return false;
     }
     if (!wf_read_u64(&f->r, offset)) return false;
-    if (*offset > UINT32_MAX) FAIL(f, "offset beyond 4 GiB");
+    /* only a 64-bit memory validates with such an offset: one that always
+     * traps, as 2^32 - 1 does (the memory stays under 4 GiB) */
+    if (*offset > UINT32_MAX) *offset = UINT32_MAX;
     f->memidx = mem;
     return true;
 }
@@ -1006,7 +1022,7 @@ static uint64_t access_bytes(LLVMTypeRef ty)
 static LLVMValueRef effective(tfn *f, LLVMValueRef addr, uint64_t offset, LLVMTypeRef ty)
 {
     tmod *tm = f->tm;
-    LLVMValueRef a = LLVMBuildZExt(tm->B, addr, tm->i64, "");
+    LLVMValueRef a = LLVMBuildZExt(tm->B, as32(f, addr), tm->i64, "");
     if (offset) a = LLVMBuildAdd(tm->B, a, k64(tm, offset), "");
     if (f->memidx == 0) return LLVMBuildGEP2(tm->B, tm->i8, f->mb, &a, 1, "");
     LLVMValueRef m = memory_n(f, f->memidx);
@@ -1208,7 +1224,7 @@ static bool op_prefix_fc(tfn *f)
     case 6: trunc_sat(f, tm->i64, true); break;
     case 7: trunc_sat(f, tm->i64, false); break;
     case 8: { /* memory.init seg mem */
-        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef n = as32(f, pop(f)), s = as32(f, pop(f)), d = as32(f, pop(f));
         LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
         call_rt(f, WF_JIT_RT_wf_jit_rt_memory_init, args, 7);
         break;
@@ -1219,19 +1235,19 @@ static bool op_prefix_fc(tfn *f)
         break;
     }
     case 10: { /* memory.copy dst src */
-        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef n = as32(f, pop(f)), s = as32(f, pop(f)), d = as32(f, pop(f));
         LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
         call_rt(f, WF_JIT_RT_wf_jit_rt_memory_copy, args, 7);
         break;
     }
     case 11: { /* memory.fill mem */
-        LLVMValueRef n = pop(f), v = pop(f), d = pop(f);
+        LLVMValueRef n = as32(f, pop(f)), v = pop(f), d = as32(f, pop(f));
         LLVMValueRef args[6] = { f->t, f->inst, k32(tm, a), d, v, n };
         call_rt(f, WF_JIT_RT_wf_jit_rt_memory_fill, args, 6);
         break;
     }
     case 12: { /* table.init seg table */
-        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef n = as32(f, pop(f)), s = as32(f, pop(f)), d = as32(f, pop(f));
         LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
         call_rt(f, WF_JIT_RT_wf_jit_rt_table_init, args, 7);
         break;
@@ -1242,24 +1258,26 @@ static bool op_prefix_fc(tfn *f)
         break;
     }
     case 14: {
-        LLVMValueRef n = pop(f), s = pop(f), d = pop(f);
+        LLVMValueRef n = as32(f, pop(f)), s = as32(f, pop(f)), d = as32(f, pop(f));
         LLVMValueRef args[7] = { f->t, f->inst, k32(tm, a), k32(tm, b), d, s, n };
         call_rt(f, WF_JIT_RT_wf_jit_rt_table_copy, args, 7);
         break;
     }
     case 15: {
-        LLVMValueRef n = pop(f), init = pop(f);
+        LLVMValueRef n = as32(f, pop(f)), init = pop(f);
         LLVMValueRef args[4] = { f->inst, k32(tm, a), init, n };
-        push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_table_grow, args, 4));
+        LLVMValueRef r = call_rt(f, WF_JIT_RT_wf_jit_rt_table_grow, args, 4);
+        push(f, tm->m->tables[a].type.limits.is64 ? LLVMBuildSExt(B, r, tm->i64, "") : r);
         break;
     }
     case 16: {
         LLVMValueRef args[2] = { f->inst, k32(tm, a) };
-        push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_table_size, args, 2));
+        LLVMValueRef r = call_rt(f, WF_JIT_RT_wf_jit_rt_table_size, args, 2);
+        push(f, tm->m->tables[a].type.limits.is64 ? LLVMBuildZExt(B, r, tm->i64, "") : r);
         break;
     }
     case 17: {
-        LLVMValueRef n = pop(f), v = pop(f), d = pop(f);
+        LLVMValueRef n = as32(f, pop(f)), v = pop(f), d = as32(f, pop(f));
         LLVMValueRef args[6] = { f->t, f->inst, k32(tm, a), d, v, n };
         call_rt(f, WF_JIT_RT_wf_jit_rt_table_fill, args, 6);
         break;
@@ -2041,11 +2059,11 @@ static bool body(tfn *f)
             if (!wf_read_u32(&f->r, &u)) return false;
             if (dead) break;
             if (op == 0x25) {
-                LLVMValueRef i = pop(f);
+                LLVMValueRef i = as32(f, pop(f));
                 LLVMValueRef args[4] = { f->t, f->inst, k32(tm, u), i };
                 push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_table_get, args, 4));
             } else {
-                LLVMValueRef v = pop(f), i = pop(f);
+                LLVMValueRef v = pop(f), i = as32(f, pop(f));
                 LLVMValueRef args[5] = { f->t, f->inst, k32(tm, u), i, v };
                 call_rt(f, WF_JIT_RT_wf_jit_rt_table_set, args, 5);
             }
@@ -2077,12 +2095,15 @@ static bool body(tfn *f)
         case 0x3F: case 0x40:
             if (!wf_read_u32(&f->r, &u)) return false;
             if (dead) break;
+            bool m64 = tm->m->mems[u].limits.is64;
             if (op == 0x3F) {
                 LLVMValueRef size = load_at(f, tm->i64, memory_n(f, u), offsetof(wf_memory, size));
-                push(f, LLVMBuildTrunc(B, LLVMBuildLShr(B, size, k64(tm, 16), ""), tm->i32, ""));
+                LLVMValueRef pages = LLVMBuildLShr(B, size, k64(tm, 16), "");
+                push(f, m64 ? pages : LLVMBuildTrunc(B, pages, tm->i32, ""));
             } else {
-                LLVMValueRef args[3] = { f->inst, k32(tm, u), pop(f) };
-                push(f, call_rt(f, WF_JIT_RT_wf_jit_rt_memory_grow, args, 3));
+                LLVMValueRef args[3] = { f->inst, k32(tm, u), as32(f, pop(f)) };
+                LLVMValueRef r = call_rt(f, WF_JIT_RT_wf_jit_rt_memory_grow, args, 3);
+                push(f, m64 ? LLVMBuildSExt(B, r, tm->i64, "") : r);
             }
             break;
         case 0x41: {
