@@ -584,9 +584,10 @@ int main(int argc, char **argv)
     if (e) die(argv[1], e);
     uint64_t t0 = process_cpu_ns(), w0 = wall_ns();
     wf_component *js;
-    if ((e = wf_component_new(bytes, len, &js))) die("load", e);
+    /* as a project's load does (registry/modules.c): the component keeps
+     * the bytes, its core modules read them in place */
+    if ((e = wf_component_new_owned(bytes, len, &js))) die("load", e);
     double load_ms = (process_cpu_ns() - t0) / 1e6, load_wall_ms = (wall_ns() - w0) / 1e6;
-    free(bytes);
     if (spin_kind) {
         spin(js, spin_kind, spin_n);
         wf_component_free(js);

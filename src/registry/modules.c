@@ -150,11 +150,13 @@ static void check_component_entry(wf_registry *r, reg_entry *e)
     }
 }
 
-static void compile_component(wf_registry *r, reg_entry *e, const uint8_t *bytes, size_t len,
+/* bytes (taken) become the component's: its core modules read them in
+ * place. */
+static void compile_component(wf_registry *r, reg_entry *e, uint8_t *bytes, size_t len,
                               int pline)
 {
     wf_reg_wasm *w = &e->pub.u.wasm;
-    wf_error *err = wf_component_new(bytes, len, &w->component);
+    wf_error *err = wf_component_new_owned(bytes, len, &w->component);
     if (err) {
         if (err->offset >= 0)
             wf_reg_diagf(r, e->file, pline, e->pub.id, "invalid component %s at byte offset %lld: %s",
@@ -287,7 +289,6 @@ static void compile_wasm(wf_registry *r, reg_entry *e)
     }
     if (wf_component_is_binary(bytes, len)) {
         compile_component(r, e, bytes, len, pline);
-        free(bytes);
         return;
     }
     err = wf_module_new(bytes, len, &w->module);

@@ -149,7 +149,7 @@ void wf_cc_move_to(cc *c, uint32_t dst, const sval *v)
 /* ---- operand stack ------------------------------------------------------- */
 
 
-static inline bool pop_any(cc *c, sval *out)
+static inline __attribute__((always_inline)) bool pop_any(cc *c, sval *out)
 {
     ctrl *f = top_ctrl(c);
     if (WF_UNLIKELY(c->st.len == f->height)) {
@@ -169,7 +169,10 @@ bool wf_cc_pop_any(cc *c, sval *out)
     return pop_any(c, out);
 }
 
-bool wf_cc_pop_expect(cc *c, wf_valtype t, sval *out)
+/* Inline where the instructions of this file pop (op_simple pops the
+ * operands of most instructions of a module; a call per pop was a tenth
+ * of a large module's validation). */
+static inline __attribute__((always_inline)) bool pop_expect(cc *c, wf_valtype t, sval *out)
 {
     sval v;
     if (!pop_any(c, &v)) return false;
@@ -178,6 +181,11 @@ bool wf_cc_pop_expect(cc *c, wf_valtype t, sval *out)
     if (!same_num && v.t.kind != KIND_BOT && !wf_valtype_sub(v.t, t)) return MISMATCH(c);
     if (out) *out = v;
     return true;
+}
+
+bool wf_cc_pop_expect(cc *c, wf_valtype t, sval *out)
+{
+    return pop_expect(c, t, out);
 }
 
 bool wf_cc_pop_num(cc *c, wf_valkind k, sval *out)
@@ -395,15 +403,16 @@ static bool read_table(cc *c, uint32_t *idx)
     return true;
 }
 
-static wf_valtype kind_of_letter(char ch)
+/* An operand letter of opcodes.h ('i' i32, 'l' i64, 'f' f32, 'd' f64,
+ * 'v' v128) as its kind: a table, for every simple instruction's operands
+ * are typed through it (a switch here was 3% of a large module's load). */
+static const uint8_t g_letter_kind[128] = {
+    ['i'] = WF_I32, ['l'] = WF_I64, ['f'] = WF_F32, ['d'] = WF_F64, ['v'] = WF_V128,
+};
+
+static inline wf_valtype kind_of_letter(char ch)
 {
-    switch (ch) {
-    case 'i': return vt(WF_I32);
-    case 'l': return vt(WF_I64);
-    case 'f': return vt(WF_F32);
-    case 'v': return vt(WF_V128);
-    default: return vt(WF_F64);
-    }
+    return vt((wf_valkind)g_letter_kind[(unsigned char)ch & 0x7f]);
 }
 
 static bool commutes(wf_iop op)
@@ -482,10 +491,10 @@ static bool op_simple(cc *c, wf_opcode op)
     if (!mem && oi->imm != WF_IMM_NONE) return wf_cc_fail(c, WF_ERR_INTERNAL, "unexpected immediate");
     size_t nin = oi->nin, nout = oi->nout;
     sval a = { 0 }, b = { 0 };
-    if (nin == 2 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
+    if (nin == 2 && !pop_expect(c, kind_of_letter(oi->in[1]), &b)) return false;
     if (mem) {
         if (!wf_cc_pop_at(c, mem64(c, memidx), &a)) return false;
-    } else if (nin >= 1 && !wf_cc_pop_expect(c, kind_of_letter(oi->in[0]), &a)) {
+    } else if (nin >= 1 && !pop_expect(c, kind_of_letter(oi->in[0]), &a)) {
         return false;
     }
     if (!c->live) {
@@ -735,7 +744,7 @@ static bool op_call_indirect(cc *c, wf_opcode op)
 static bool op_call_ref(cc *c, wf_opcode op)
 {
     wf_reader *r = &c->r;
-    sval a;
+    sval a = { 0 };
     uint32_t ti, base;
     const wf_functype *ft;
     if (!wf_read_u32(r, &ti) || !type_index(c, ti, &ft)) return false;

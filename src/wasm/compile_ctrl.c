@@ -334,10 +334,11 @@ static bool op_br(cc *c, wf_opcode op)
     ctrl *L;
     if (!read_label(c, &L)) return false;
     uint32_t n = label_arity(L);
-    sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
+    sval small[8];  /* no allocation for the usual arities (a malloc per branch showed in a load's profile) */
+    sval *vals = n < 8 ? small : wf_xmalloc((n + 1) * sizeof(sval));
     bool ok = pop_label_vals(c, L, n, vals);
     if (ok) emit_branch(c, L, vals, n, true);
-    free(vals);
+    if (vals != small) free(vals);
     if (!ok) return false;
     wf_cc_set_unreachable(c);
     return true;
@@ -354,13 +355,14 @@ static bool op_br_if(cc *c, wf_opcode op)
     wf_iop yes, no;
     wf_fuse_cond(c, &a, ops, &nops, &yes, &no);
     uint32_t n = label_arity(L);
-    sval *vals = wf_xmalloc((n + 1) * sizeof(sval));
+    sval small[8];
+    sval *vals = n < 8 ? small : wf_xmalloc((n + 1) * sizeof(sval));
     bool ok = pop_label_vals(c, L, n, vals);
     if (ok) {
         emit_cond_branch(c, yes, no, ops, nops, L, vals, n);
         repush(c, L, n, vals);
     }
-    free(vals);
+    if (vals != small) free(vals);
     return ok;
 }
 

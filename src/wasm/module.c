@@ -9,14 +9,9 @@
 #include "wasm/jit.h"
 #include "wasm/image.h"
 
-/* The module owns a private copy of the bytes; *out is the caller's. */
-wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
+/* m (its bytes set) decoded, validated and, under a compiled tier, compiled. */
+static wf_error *module_make(wf_module *m, wf_module **out)
 {
-    *out = NULL;
-    wf_module *m = wf_xcalloc(1, sizeof *m);
-    m->bytes = wf_xmalloc(len ? len : 1);
-    if (len) memcpy(m->bytes, bytes, len);
-    m->len = len;
     wf_error *e = wf_decode_module(m);
     if (e) {
         wf_module_free(m);
@@ -32,6 +27,27 @@ wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
     }
     *out = m;
     return NULL;
+}
+
+/* The module owns a private copy of the bytes; *out is the caller's. */
+wf_error *wf_module_new(const uint8_t *bytes, size_t len, wf_module **out)
+{
+    *out = NULL;
+    wf_module *m = wf_xcalloc(1, sizeof *m);
+    m->bytes = wf_xmalloc(len ? len : 1);
+    if (len) memcpy(m->bytes, bytes, len);
+    m->len = len;
+    return module_make(m, out);
+}
+
+wf_error *wf_module_new_borrowed(const uint8_t *bytes, size_t len, wf_module **out)
+{
+    *out = NULL;
+    wf_module *m = wf_xcalloc(1, sizeof *m);
+    m->bytes = (uint8_t *)bytes;  /* read only: decoding and translation never write it */
+    m->len = len;
+    m->bytes_borrowed = true;
+    return module_make(m, out);
 }
 
 static void free_const(wf_constexpr *c)
@@ -73,7 +89,7 @@ void wf_module_free(wf_module *m)
     free(m->datas);
     free(m->func_declared);
     wf_module_images_free(m);
-    free(m->bytes);
+    if (!m->bytes_borrowed) free(m->bytes);
     free(m);
 }
 

@@ -130,8 +130,9 @@ typedef struct wf_typedef {
 } wf_typedef;
 
 struct wf_module {
-    uint8_t *bytes;             /* a private copy of the binary */
+    uint8_t *bytes;             /* a private copy of the binary, or borrowed */
     size_t len;
+    bool bytes_borrowed;        /* wf_module_new_borrowed: not freed with m */
 
     wf_typedef *types;          uint32_t ntypes;
     wf_import *imports;         uint32_t nimports;
@@ -160,5 +161,11 @@ struct wf_module {
 
 /* Find an export by name; NULL when absent. */
 const wf_export *wf_module_find_export(const wf_module *m, const char *name, size_t len);
+
+/* wf_module_new without the copy: the module reads `bytes` in place, so
+ * the caller keeps them alive and unchanged until wf_module_free (a
+ * component's core modules borrow the component's own buffer: a 12 MB
+ * component's module is not copied again at load). */
+wf_error *wf_module_new_borrowed(const uint8_t *bytes, size_t len, wf_module **out);
 
 #endif

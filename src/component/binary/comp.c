@@ -110,5 +110,6 @@ void wf_component_free(wf_component *c)
     free(c->defs);
     for (int s = 0; s < WF_CSORT_COUNT; s++) free(c->space[s]);
     wf_carena_free(c->arena);
+    free(c->owned_bytes);   /* after the modules that read it */
     free(c);
 }

@@ -310,6 +310,9 @@ struct wf_component {
     /* Type arena: root only (NULL in nested components): every wf_ctype,
      * wf_wit_type, wf_wit_func and wf_cresource of the tree. */
     struct wf_carena *arena;
+    /* Root only, from wf_component_new_owned: the binary, which the core
+     * modules of the tree read in place (wf_module_new_borrowed). */
+    uint8_t *owned_bytes;
 };
 
 /* Decode and validate bytes into *out in one pass (what wf_component_new
@@ -317,5 +320,8 @@ struct wf_component {
  * WF_ERR_MALFORMED / WF_ERR_INVALID (or a core module's UNSUPPORTED/LIMIT)
  * with the byte offset in the binary. */
 wf_error *wf_comp_decode(const uint8_t *bytes, size_t len, wf_component **out);
+/* The same, the core modules borrowing bytes (wf_component_new_owned; the
+ * caller makes them the root's owned_bytes). */
+wf_error *wf_comp_decode_borrowing(const uint8_t *bytes, size_t len, wf_component **out);
 
 #endif

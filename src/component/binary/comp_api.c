@@ -19,6 +19,17 @@ wf_error *wf_component_new(const uint8_t *bytes, size_t len, wf_component **out)
     return wf_comp_decode(bytes, len, out);
 }
 
+wf_error *wf_component_new_owned(uint8_t *bytes, size_t len, wf_component **out)
+{
+    wf_error *e = wf_comp_decode_borrowing(bytes, len, out);
+    if (e) {
+        free(bytes);
+        return e;
+    }
+    (*out)->owned_bytes = bytes;
+    return NULL;
+}
+
 /* ---- The embedder's view ------------------------------------------------- */
 
 size_t wf_component_import_count(const wf_component *c) { return c->nimports; }

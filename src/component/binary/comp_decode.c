@@ -117,7 +117,7 @@ static bool sec_core_module(cdecoder *d, size_t size)
     const uint8_t *p;
     if (!wf_read_bytes(&x->r, size, &p)) return false;
     wf_module *m = NULL;
-    wf_error *e = wf_module_new(p, size, &m);
+    wf_error *e = x->borrow ? wf_module_new_borrowed(p, size, &m) : wf_module_new(p, size, &m);
     if (e) {
         if (e->offset >= 0) e->offset += (int64_t)at;
         else e->offset = (int64_t)at;
@@ -894,10 +894,11 @@ static wf_error *decode_component(cctx *x, size_t end, cscope *parent, uint32_t 
     return NULL;
 }
 
-wf_error *wf_comp_decode(const uint8_t *bytes, size_t len, wf_component **out)
+static wf_error *comp_decode(const uint8_t *bytes, size_t len, bool borrow, wf_component **out)
 {
     cctx x;
     memset(&x, 0, sizeof x);
+    x.borrow = borrow;
     wf_reader_init(&x.r, bytes, len, 0);
     x.r.eof_msg = "unexpected end-of-file";
     x.arena = wf_xcalloc(1, sizeof *x.arena);
@@ -908,4 +909,14 @@ wf_error *wf_comp_decode(const uint8_t *bytes, size_t len, wf_component **out)
     }
     (*out)->arena = x.arena;
     return NULL;
+}
+
+wf_error *wf_comp_decode(const uint8_t *bytes, size_t len, wf_component **out)
+{
+    return comp_decode(bytes, len, false, out);
+}
+
+wf_error *wf_comp_decode_borrowing(const uint8_t *bytes, size_t len, wf_component **out)
+{
+    return comp_decode(bytes, len, true, out);
 }

@@ -102,6 +102,7 @@ typedef struct cctx {
     wf_carena *arena;
     cscope *scope;                   /* innermost */
     uint32_t depth;                  /* nesting of components and types */
+    bool borrow;                     /* core modules read the binary in place */
 } cctx;
 
 #define CMAX_DEPTH 100               /* components/types nested deeper are refused */
