@@ -3,9 +3,9 @@
  * component-model test scripts (shared/testsuite/component-model/{binary,
  * linking,resources,validation,values}) with wf_cwat_compile: each form
  * outside assert_malformed (top level, assert_invalid, assert_unlinkable,
- * assert_trap) must compile; only WF_ERR_UNSUPPORTED is tolerated, for core
- * instructions the core compiler does not implement (`throw`), and those
- * are counted. Each text or quote form under assert_malformed must be
+ * assert_trap) must compile (none may be refused as unsupported: the core
+ * compiler now has every instruction the scripts use, `throw` included).
+ * Each text or quote form under assert_malformed must be
  * rejected (binary ones are the decoder's to reject). Every binary made is
  * read back by the component decoder/validator (wf_component_new). Prints
  * the counts (WF_CWAT_VERBOSE=1 also prints the validator's refusals).
@@ -182,12 +182,11 @@ static void test_suite(void **state)
     assert_true(files >= 25);
     assert_true(c.forms >= 600);
     assert_int_equal(c.failed, 0);
-    /* only the core `throw` of linking/tags.wast */
-    assert_true(c.unsupported <= 4);
+    assert_int_equal(c.unsupported, 0);
     assert_int_equal(c.rejected, c.malformed);
     /* the round trip: every binary decodes; the validator's verdicts are
      * counted (it rejects, by design, features wasmfn leaves out: async,
-     * streams, maps, fixed-length lists, multiple memories) */
+     * streams, futures, core GC types) */
     assert_int_equal(c.decode_malformed, 0);
     assert_int_equal(c.invalid_rejected, c.invalid);
     assert_true(c.valid_ok >= 200);
