@@ -683,6 +683,19 @@ static bool op_const(cc *c, wf_opcode op)
     }
 }
 
+/* After a call's operands: a tail call ends the block's reachable code;
+ * any other may throw (its handler is checked) and pushes the results. */
+static bool end_call(cc *c, const wf_functype *ft, bool tail)
+{
+    if (tail) {
+        wf_cc_set_unreachable(c);
+    } else {
+        wf_cc_exn_check(c);
+        push_results(c, ft);
+    }
+    return true;
+}
+
 static bool op_call(cc *c, wf_opcode op)
 {
     uint32_t x, base;
@@ -732,13 +745,7 @@ static bool op_call_indirect(cc *c, wf_opcode op)
     emit(c, (wf_word)ft);
     emit(c, base);
     emit(c, a.slot);
-    if (tail) {
-        wf_cc_set_unreachable(c);
-    } else {
-        wf_cc_exn_check(c);
-        push_results(c, ft);
-    }
-    return true;
+    return end_call(c, ft, tail);
 }
 
 static bool op_call_ref(cc *c, wf_opcode op)
@@ -757,13 +764,7 @@ static bool op_call_ref(cc *c, wf_opcode op)
     emit_op(c, tail ? WF_IOP_RETURN_CALL_REF : WF_IOP_CALL_REF);
     emit(c, a.slot);
     emit(c, base);
-    if (tail) {
-        wf_cc_set_unreachable(c);
-    } else {
-        wf_cc_exn_check(c);
-        push_results(c, ft);
-    }
-    return true;
+    return end_call(c, ft, tail);
 }
 
 /* throw: the tag's parameters as the payload, in argument slots. */
