@@ -492,12 +492,15 @@ static int sleep_again(lua_State *L, int status, lua_KContext ctx)
 }
 
 /* time.sleep in the function's own flow while it has spawned coroutines:
- * they run meanwhile. */
+ * they run meanwhile. Like Go's time.Sleep, any sleep lets the others run
+ * at least one round, however short it is (a coroutine woken by this
+ * flow's send gets to see what it received). */
 static int sleep_beside_coroutines(lua_State *L, uint64_t until)
 {
     for (;;) {
+        bool moved = wf_lua_sched_round(L);
         if (wf_now_ns() >= until) return 0;
-        if (wf_lua_sched_round(L)) continue;
+        if (moved) continue;
         wf_lua_wakes w = {.until = until};
         wf_lua_sched_wakes(L, &w);
         int r = w.runnable ? WF_PARK_WOKEN : wf_lua_park_wakes(L, &w);
