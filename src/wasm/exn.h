@@ -31,6 +31,8 @@
 
 /* The message of an uncaught exception's error (its start). */
 #define WF_MSG_UNCAUGHT "uncaught exception"
+/* throw_ref of a null exnref, on both tiers */
+#define WF_MSG_NULL_EXNREF "null exception reference"
 
 typedef struct wf_exn {
     struct wf_exn *next;        /* the store's list */

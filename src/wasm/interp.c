@@ -588,7 +588,7 @@ L_THROW: {
     goto exn_dispatch;
 }
 L_THROW_REF:
-    if (!S(1).ref) TRAP("null exception reference");
+    if (!S(1).ref) TRAP(WF_MSG_NULL_EXNREF);
     t->exn = S(1).ref;
     exn_tab = (const wf_word *)pc[2];
     goto exn_dispatch;

@@ -152,7 +152,7 @@ uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t clause, wf_sl
 
 void wf_jit_rt_throw_ref(wf_thread *t, void *exn)
 {
-    if (!exn) raise_error(t, wf_error_new(WF_ERR_TRAP, "null exception reference"));
+    if (!exn) raise_error(t, wf_error_new(WF_ERR_TRAP, WF_MSG_NULL_EXNREF));
     t->exn = exn;
     wf_exn_raise_native(t);
 }
