@@ -57,6 +57,18 @@ char *wf_http_pct_decode(const char *s, size_t n);
 /* "OK", "Not Found", ... (server_h2o.c). */
 const char *wf_http_reason(int status);
 
+/* n in decimal at p (at most 20 bytes, no NUL); returns the end. Inline:
+ * it prints every response head (head_printf.c) and peer address
+ * (server_h2o.c), where a printf costs too much. */
+static inline char *wf_http_put_decimal(char *p, unsigned long long n)
+{
+    char digits[20];
+    size_t nd = 0;
+    do digits[nd++] = (char)('0' + n % 10); while ((n /= 10));
+    while (nd) *p++ = digits[--nd];
+    return p;
+}
+
 /* ---- The exchange ----------------------------------------------------------- */
 
 /* The loop's side of the exchange (server_h2o.c): told when the handler has

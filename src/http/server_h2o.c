@@ -575,16 +575,6 @@ static size_t head_bytes(h2o_req_t *req, bool *folded)
     return n;
 }
 
-/* n in decimal at p; returns the end. */
-static char *put_decimal(char *p, unsigned n)
-{
-    char digits[10];
-    int nd = 0;
-    do digits[nd++] = (char)('0' + n % 10); while ((n /= 10));
-    while (nd) *p++ = digits[--nd];
-    return p;
-}
-
 static bool renamed_framing(const h2o_header_t *h)
 {
     return h->name->len >= sizeof WF_HTTP_BODY_MARK - 1 &&
@@ -607,7 +597,7 @@ static void peer_text(h2o_req_t *req, char *out)
         const uint8_t *a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
         for (int i = 0; i < 4; i++) {
             if (i) *p++ = '.';
-            p = put_decimal(p, a[i]);
+            p = wf_http_put_decimal(p, a[i]);
         }
     } else if (inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, p + 1, INET6_ADDRSTRLEN)) {
         *p = '[';
@@ -618,7 +608,7 @@ static void peer_text(h2o_req_t *req, char *out)
         return;
     }
     *p++ = ':';
-    *put_decimal(p, port) = 0;
+    *wf_http_put_decimal(p, port) = 0;
 }
 
 /* Copy what the handler reads out of h2o's memory into one block. bh: the
