@@ -1619,6 +1619,9 @@ static void *loop_main(void *arg)
     uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
         s->now_ns = 0;
+        /* Once a batch of events, not once a request: the handlers' spare
+         * fiber stack is probed for a deep call's pages (fiber.h). */
+        wf_fiber_trim_spare();
         h2o_evloop_run(s->loop, 100);
         s->now_ns = 0;
         uint64_t now = wf_now_ns();

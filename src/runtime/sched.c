@@ -430,6 +430,9 @@ static void *worker_main(void *arg)
             pthread_mutex_lock(&g->mu);
             continue;
         }
+        /* Going idle: the stack kept for this thread's next task gives back
+         * what a deep call committed (a probe; rarely more). */
+        wf_fiber_trim_spare();
         g->nidle++;
         int rc = 0;
         if (g->c.idle_ns && !g->stopping && may_reap(g))
