@@ -15,6 +15,7 @@
 #include "wasm/interp.h"
 #include "wasm/simd.h"
 #include "wasm/exn.h"
+#include "wasm/gc.h"
 #include <stdio.h>
 #include "wasm/trace.h"
 #include "wasm/trap.h"
@@ -571,6 +572,46 @@ L_BR_ON_NULL:
 L_BR_ON_NON_NULL:
     if (S(1).ref) JUMP(pc[2]);
     pc += 3;
+    NEXT();
+
+    /* GC references (gc.h) */
+L_REF_EQ:
+    S(1).u64 = S(2).ref == S(3).ref;
+    pc += 4;
+    NEXT();
+L_REF_I31:
+    S(1).ref = wf_gc_i31_new(S(2).u32);
+    pc += 3;
+    NEXT();
+L_I31_GET_S:
+    if (WF_UNLIKELY(!S(2).ref)) TRAP("null i31 reference");
+    S(1).u64 = (uint32_t)wf_gc_i31_get_s(S(2).ref);
+    pc += 3;
+    NEXT();
+L_I31_GET_U:
+    if (WF_UNLIKELY(!S(2).ref)) TRAP("null i31 reference");
+    S(1).u64 = wf_gc_i31_get_u(S(2).ref);
+    pc += 3;
+    NEXT();
+L_REF_CONVERT:
+    S(1).ref = wf_gc_convert(S(2).ref);
+    pc += 3;
+    NEXT();
+L_REF_TEST:
+    S(1).u64 = wf_gc_ref_test(S(2).ref, pc[3]);
+    pc += 4;
+    NEXT();
+L_REF_CAST:
+    if (WF_UNLIKELY(!wf_gc_ref_test(S(1).ref, pc[2]))) TRAP("cast failure");
+    pc += 3;
+    NEXT();
+L_BR_ON_CAST:
+    if (wf_gc_ref_test(S(1).ref, pc[2])) JUMP(pc[3]);
+    pc += 4;
+    NEXT();
+L_BR_ON_CAST_FAIL:
+    if (!wf_gc_ref_test(S(1).ref, pc[2])) JUMP(pc[3]);
+    pc += 4;
     NEXT();
 
     /* Exceptions (exn.h). A handler table (compile_ctrl.c: op_try_table)
