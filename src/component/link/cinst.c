@@ -650,6 +650,7 @@ static wf_error *do_canon(scope *s, const wf_cdef *d)
         f->core = x.of.core.of.func;
         f->opts = o;
         f->inst = s->r;
+        wf_cabi_core_sig(f->type, false, f->ps, &f->np, f->rs, &f->nr);
         push(s, WF_CSORT_FUNC, (citem){ .of.func = f });
         return NULL;
     }

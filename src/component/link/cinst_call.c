@@ -40,9 +40,8 @@ static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *
     /* on the stack for the usual few flat parameters: this runs for every call */
     uint64_t raw_small[WF_CABI_MAX_FLAT_PARAMS + 1] = {0};
     uint64_t *raw = nflat <= WF_COUNT(raw_small) ? raw_small : wf_xcalloc(nflat, sizeof *raw);
-    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
-    uint32_t np, nr;
-    wf_cabi_core_sig(t, false, ps, &np, rs, &nr);
+    const wf_flat *ps = f->ps;
+    uint32_t np = f->np, nr = f->nr;
     wf_value cargs[WF_CABI_MAX_FLAT_PARAMS + 1], cres[WF_CABI_MAX_FLAT_RESULTS];
     wf_error *e = wf_cabi_lower_values(&cx, t->params, t->nparams, WF_CABI_MAX_FLAT_PARAMS, args,
                                     "parameter", raw, &nraw, NULL);

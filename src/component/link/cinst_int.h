@@ -63,10 +63,14 @@ typedef struct ccore {
 struct cfunc {
     const wf_wit_func *type;
     bool lifted;
-    /* lifted: core callee, canonopts, the instance that lifted it */
+    /* lifted: core callee, canonopts, the instance that lifted it, and the
+     * callee's flat signature (wf_cabi_core_sig of type, worked out once
+     * when lifted instead of at every call) */
     wf_func *core;
     wf_cabi_opts opts;
     crt *inst;
+    wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
+    uint32_t np, nr;
     /* host: fn(env, root, ...), or stub: trap with `stub` */
     wf_chost_fn fn;
     void *env;
