@@ -155,6 +155,10 @@ struct wf_module {
      * is not (yet) compiled; entries are set atomically while code runs
      * (jit/jit.c). NULL without the compiled tier. */
     void **jit_natives;
+    /* Per defined function the heat its cheap compiled code counts
+     * (calls and loop iterations, jit/jit.c's tier-up); NULL without the
+     * compiled tier. */
+    uint32_t *jit_heat;
     /* Data images of the defined memories (image.c), made on first use. */
     struct wf_modimages *images;
 };

@@ -113,6 +113,11 @@ uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out)
     return n;
 }
 
+uint32_t wf_jit_upgrade_max_bytes(void)
+{
+    return size_setting("WASMFN_JIT_BIG_BYTES", WF_JIT_BIG_BYTES);
+}
+
 void wf_jit_units_free(wf_jit_unit *u, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) free(u[i].funcs);
@@ -183,7 +188,7 @@ wf_error *wf_jit_build_unit(const wf_module *m, const wf_jit_unit *u, const char
     LLVMSetModuleDataLayout(M, dl);
     LLVMDisposeTargetData(dl);
 
-    wf_jit_translate_unit(m, C, M, prefix, u->funcs, u->count, compiled, why);
+    wf_jit_translate_unit(m, C, M, prefix, u->funcs, u->count, cheap, compiled, why);
     for (uint32_t k = 0; k < u->count; k++) {
         if (!why[k]) continue;
         uint32_t fi = m->nfunc_imports + u->funcs[k];
