@@ -4,8 +4,8 @@
  * background thread has upgraded each of them to full -O2 code (the stats
  * polled, with a generous bound), the results stay the same before and
  * after, a trap and an interrupt still stop upgraded code, and a second
- * load of the module (nothing of it left in the process) installs the
- * upgrades from the disk cache at once. Skipped in a build without the
+ * process (this test again, --second) installs the upgrades from the disk
+ * cache before its first call. Skipped in a build without the
  * tier. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -149,23 +149,40 @@ static void test_upgrade_and_cache(void **state)
     check_interrupt(&l);
     unload(&l);
 
-    /* Loaded again, nothing of it left in this process: the upgrades come
-     * from the disk cache before the first call. */
-    load(&l, WAT, NULL, 0);
-    assert_true(wf_jit_module_stats(l.m, &st));
-    assert_int_equal(st.nupgraded, NDEFINED);
-    assert_int_equal(st.nupgraded_cached, NDEFINED);
-    assert_true(st.cached);
-    check_results(&l);
-    check_interrupt(&l);
-    unload(&l);
+    /* A second process: the upgrades come from the disk cache before its
+     * first call. */
+    char *cmd = wf_xasprintf("/proc/%ld/exe --second '%s'", (long)getpid(), dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
 
-    char *cmd = wf_xasprintf("rm -rf '%s'", dir);
+    cmd = wf_xasprintf("rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
     free(cmd);
 }
 
-int main(void)
+static const char *g_dir;
+
+/* The second process (--second DIR): the upgrades from the cache. */
+static void test_second_process(void **state)
+{
+    (void)state;
+    wf_jit_set_cache_dir(g_dir);
+    assert_null(wf_jit_set_tier(WF_TIER_COMPILED));
+    env l;
+    load(&l, WAT, NULL, 0);
+    wf_jit_stats st;
+    assert_true(wf_jit_module_stats(l.m, &st));
+    assert_int_equal(st.ncompiled, NDEFINED);
+    assert_int_equal(st.nupgraded, NDEFINED);
+    assert_int_equal(st.nupgraded_cached, NDEFINED);
+    assert_true(st.cached);
+    assert_true(st.upgrade_cpu_ms == 0);
+    check_results(&l);
+    check_interrupt(&l);
+    unload(&l);
+}
+
+int main(int argc, char **argv)
 {
     if (!wf_jit_available()) {
         printf("test_jit_upgrade: this build has no compiled tier\n");
@@ -176,10 +193,19 @@ int main(void)
     setenv("WASMFN_JIT_LARGE_MODULE_BIG_BYTES", "0", 1);
     setenv("WASMFN_JIT_TIERUP_HEAT", "1000", 1);
     unsetenv("WASMFN_JIT_TIERUP");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_upgrade_and_cache),
-    };
-    int status = cmocka_run_group_tests(tests, NULL, NULL);
+    int status;
+    if (argc == 3 && !strcmp(argv[1], "--second")) {
+        g_dir = argv[2];
+        const struct CMUnitTest second[] = {
+            cmocka_unit_test(test_second_process),
+        };
+        status = cmocka_run_group_tests(second, NULL, NULL);
+    } else {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_upgrade_and_cache),
+        };
+        status = cmocka_run_group_tests(tests, NULL, NULL);
+    }
     wf_jit_exit(status);
     return status;
 }

@@ -606,13 +606,15 @@ static void upgrade_one(jit_code *c, uint32_t d, uint32_t heat)
     g_up_next = now_ms() + cpu;
     if (um.map) wf_vec_push(&c->up_maps, um);
     if (!err && table && table[0] && table[1]) {
-        install_upgrade(c, d, table);
+        /* The record first: once the upgrade shows (stats), a new process
+         * finds it. */
         c->up[d] = UP_DONE;
+        save_record(c);
+        install_upgrade(c, d, table);
         c->nupgraded++;
         if (verbose)
             fprintf(stderr, "wasmfn: compiled tier: function %u %s upgraded to -O%d (heat %u, %u bytes, %.0f ms CPU)\n",
                     fi, name, opt, heat, u.bytes, cpu);
-        save_record(c);
     } else {
         c->up[d] = UP_NEVER;
         if (verbose)
