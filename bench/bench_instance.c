@@ -60,6 +60,11 @@
  * function I), for profiles of code the profiler cannot name (the
  * compiled tier's code is mapped from its cache files).
  *
+ * --trivial prints the trivial module's lines alone (no component needed):
+ * quick enough to run under callgrind (`--toggle-collect=wf_runtime_call`)
+ * or interleaved with another binary's; with an ID (wat:add,
+ * wat:add_preinit, watc:add) it calls that function alone.
+ *
  * --settle (after --tier) first makes fresh calls in rounds until the
  * compiled tier's tier-up settles (src/wasm/jit/jit.c: hot cheap functions
  * compiled again at -O2 in the background): no function past the heat
@@ -69,6 +74,7 @@
  * spin) then measure the upgraded code.
  *
  * Usage: bench_instance [--tier=interp|compiled|auto] [--settle] [--profile | --spin=KIND N] COMPONENT.wasm [N]
+ *        bench_instance [--tier=interp|compiled|auto] --trivial [CALLS [ID]]
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -598,6 +604,62 @@ static void profile(const wf_component *c)
 }
 #endif
 
+/* The trivial add(a, b) as a core module and as a component. */
+static void trivial_new(wf_module **core, wf_component **comp)
+{
+    wf_error *e;
+    const char *wat = "(module (func (export \"add\") (param i32 i32) (result i32)"
+                      " local.get 0 local.get 1 i32.add))";
+    if ((e = wf_module_from_wat(wat, strlen(wat), core))) die("wat", e);
+
+    /* the same add as a component: what a component call costs the host */
+    const char *cwat =
+        "(component (core module $M (func (export \"add\") (param i32 i32) (result i32)"
+        " local.get 0 local.get 1 i32.add)) (core instance $m (instantiate $M))"
+        " (func (export \"add\") (param \"a\" s32) (param \"b\" s32) (result s32)"
+        " (canon lift (core func $m \"add\"))))";
+    wf_buf cb = { 0 };
+    if ((e = wf_cwat_compile(cwat, strlen(cwat), &cb))) die("component wat", e);
+    if ((e = wf_component_new(cb.data, cb.len, comp))) die("component", e);
+    wf_buf_free(&cb);
+}
+
+/* The trivial module's lines: a fresh instance per call through
+ * wf_runtime_call (core module without and with preinit, and as a
+ * component). */
+static void trivial_lines(wf_runtime *rt, int calls)
+{
+    printf("%-26s %8.2f us   with preinit %8.2f us\n", "wat add via wf_runtime_call",
+           runtime_call_us(rt, "wat:add", calls), runtime_call_us(rt, "wat:add_preinit", calls));
+    printf("%-26s %8.2f us   (the host's part of a component call: slot reset, WASI context, "
+           "lift and lower)\n", "wat component add", runtime_call_us(rt, "watc:add", calls));
+}
+
+static void trivial_add(wf_runtime *rt, wf_module *triv, wf_component *tcomp)
+{
+    wf_error *e;
+    wf_wasm_config wc = { .method = "add", .pool = { .type = WF_RT_POOL_INLINE } };
+    if ((e = wf_runtime_add_wasm(rt, "wat:add", triv, &wc))) die("add wat", e);
+    wc.preinit = true;
+    if ((e = wf_runtime_add_wasm(rt, "wat:add_preinit", triv, &wc))) die("add wat preinit", e);
+    wf_component_config cc = { .method = "add", .pool = { .type = WF_RT_POOL_INLINE } };
+    if ((e = wf_runtime_add_component(rt, "watc:add", tcomp, &cc))) die("add wat component", e);
+}
+
+static void trivial_figures(int calls, const char *only)
+{
+    wf_module *triv;
+    wf_component *tcomp;
+    trivial_new(&triv, &tcomp);
+    wf_runtime *rt = wf_runtime_new();
+    trivial_add(rt, triv, tcomp);
+    if (only) printf("%-26s %8.2f us\n", only, runtime_call_us(rt, only, calls));
+    else trivial_lines(rt, calls);
+    wf_runtime_free(rt);
+    wf_component_free(tcomp);
+    wf_module_free(triv);
+}
+
 int main(int argc, char **argv)
 {
     const char *tier_name = "interp";
@@ -612,6 +674,10 @@ int main(int argc, char **argv)
         if (e) die("tier", e);
         argc--;
         argv++;
+    }
+    if (argc > 1 && !strcmp(argv[1], "--trivial")) {
+        trivial_figures(argc > 2 ? atoi(argv[2]) : 20000, argc > 3 ? argv[3] : NULL);
+        return 0;
     }
     bool settle_first = argc > 1 && !strcmp(argv[1], "--settle");
     if (settle_first) {
@@ -668,22 +734,9 @@ int main(int argc, char **argv)
 #endif
     }
 
-    const char *wat = "(module (func (export \"add\") (param i32 i32) (result i32)"
-                      " local.get 0 local.get 1 i32.add))";
     wf_module *triv;
-    if ((e = wf_module_from_wat(wat, strlen(wat), &triv))) die("wat", e);
-
-    /* the same add as a component: what a component call costs the host */
-    const char *cwat =
-        "(component (core module $M (func (export \"add\") (param i32 i32) (result i32)"
-        " local.get 0 local.get 1 i32.add)) (core instance $m (instantiate $M))"
-        " (func (export \"add\") (param \"a\" s32) (param \"b\" s32) (result s32)"
-        " (canon lift (core func $m \"add\"))))";
-    wf_buf cb = { 0 };
     wf_component *tcomp;
-    if ((e = wf_cwat_compile(cwat, strlen(cwat), &cb))) die("component wat", e);
-    if ((e = wf_component_new(cb.data, cb.len, &tcomp))) die("component", e);
-    wf_buf_free(&cb);
+    trivial_new(&triv, &tcomp);
 
     wf_runtime *rt = wf_runtime_new();
     wf_component_config cc = { .method = "add", .pool = { .type = WF_RT_POOL_INLINE } };
@@ -692,22 +745,14 @@ int main(int argc, char **argv)
     t0 = cpu_ns();
     if ((e = wf_runtime_add_component(rt, "js:add_preinit", js, &cc))) die("add preinit", e);
     double preinit_ms = (cpu_ns() - t0) / 1e6;
-    wf_wasm_config wc = { .method = "add", .pool = { .type = WF_RT_POOL_INLINE } };
-    if ((e = wf_runtime_add_wasm(rt, "wat:add", triv, &wc))) die("add wat", e);
-    wc.preinit = true;
-    if ((e = wf_runtime_add_wasm(rt, "wat:add_preinit", triv, &wc))) die("add wat preinit", e);
-    cc.preinit = false;
-    if ((e = wf_runtime_add_component(rt, "watc:add", tcomp, &cc))) die("add wat component", e);
+    trivial_add(rt, triv, tcomp);
 
     printf("tier %s; componentize-js add (%.1f MB): load %.1f ms (CPU, all threads; %.1f ms wall), "
            "preinit at add %.1f ms\n", tier_name, len / 1048576.0, load_ms, load_wall_ms, preinit_ms);
     printf("%-26s %8.2f us   with preinit %8.2f us   (median CPU per call, inline pool)\n",
            "js add via wf_runtime_call", runtime_call_us(rt, "js:add", 200),
            runtime_call_us(rt, "js:add_preinit", 200));
-    printf("%-26s %8.2f us   with preinit %8.2f us\n", "wat add via wf_runtime_call",
-           runtime_call_us(rt, "wat:add", 20000), runtime_call_us(rt, "wat:add_preinit", 20000));
-    printf("%-26s %8.2f us   (the host's part of a component call: slot reset, WASI context, "
-           "lift and lower)\n", "wat component add", runtime_call_us(rt, "watc:add", 20000));
+    trivial_lines(rt, 20000);
     wf_runtime_free(rt);
     component_figures("js add slot", js, 200, nslots);
     page_costs();

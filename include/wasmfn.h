@@ -78,7 +78,8 @@ typedef enum wf_heaptype {
     WF_HEAP_FUNC, WF_HEAP_EXTERN,
     WF_HEAP_TYPE,     /* a concrete (defined) type: see wf_valtype.index */
     WF_HEAP_NOFUNC, WF_HEAP_NOEXTERN,
-    /* GC and exception heap types: decoded, not yet executable */
+    /* GC and exception heap types (struct and array types are not yet
+     * executable) */
     WF_HEAP_ANY, WF_HEAP_EQ, WF_HEAP_I31, WF_HEAP_STRUCT, WF_HEAP_ARRAY,
     WF_HEAP_NONE, WF_HEAP_EXN, WF_HEAP_NOEXN,
 } wf_heaptype;
@@ -126,7 +127,8 @@ typedef union wf_slot {
 } wf_slot;
 
 /* A typed value. References: a funcref is a wf_func *, an externref is the
- * host's own pointer; NULL is the null reference. */
+ * host's own pointer, aligned to at least 4 (the engine tags the low bits
+ * of GC references: src/wasm/gc.h); NULL is the null reference. */
 typedef struct wf_value {
     wf_valtype type;
     union {

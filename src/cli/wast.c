@@ -17,6 +17,8 @@
 
 #include "base/file.h"
 #include "wasm/exn.h"
+#include "wasm/gc.h"
+#include "wasm/types.h"
 #include "wasm/jit.h"
 
 typedef enum mod_state { MOD_OK, MOD_SKIPPED, MOD_FAILED } mod_state;
@@ -474,8 +476,12 @@ static outcome run_action(script *sc, const wast_node *n)
         }
         /* A reference argument takes the parameter's exact type, so that
          * e.g. a null of `(ref null $t)` is accepted as the script means. */
-        if (args[i].type.kind == WF_REF && ft->params[i].kind == WF_REF)
+        if (args[i].type.kind == WF_REF && ft->params[i].kind == WF_REF) {
+            /* (ref.host N) for an anyref parameter: the pointer internalized */
+            if (args[i].type.heap == WF_HEAP_EXTERN && wf_heaptype_top(ft->params[i]) == WF_HEAP_ANY)
+                args[i].of.ref = wf_gc_convert(args[i].of.ref);
             args[i].type = ft->params[i];
+        }
     }
     o.nvals = ft->nresults;
     o.vals = wf_xcalloc(o.nvals ? o.nvals : 1, sizeof *o.vals);

@@ -69,6 +69,8 @@ typedef enum wast_expect_kind {
     WAST_EXP_REF_NULL,      /* a null of hierarchy `heap` (or any, when any_heap) */
     WAST_EXP_REF_EXTERN,    /* non-null extern; `ref` when has_ref */
     WAST_EXP_REF_FUNC,      /* any non-null funcref */
+    WAST_EXP_REF_KIND,      /* a non-null reference of abstract heap type value.type.heap
+                             * (ref.any, ref.eq, ref.i31, ref.struct, ref.array) */
     WAST_EXP_EITHER,        /* one of alts */
     WAST_EXP_V128_LANES,    /* a v128 of float lanes (lane_bits wide), some NaN patterns */
 } wast_expect_kind;

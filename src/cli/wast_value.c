@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "wasm/gc.h"
 #include "wasm/wat_lex.h"
 
 /* ---- Number literals ------------------------------------------------------ */
@@ -81,7 +82,22 @@ static wf_heaptype heap_top(wf_heaptype h)
 
 static bool is_heap_in_scope(wf_heaptype h)
 {
-    return heap_top(h) == WF_HEAP_FUNC || heap_top(h) == WF_HEAP_EXTERN;
+    return heap_top(h) != WF_HEAP_EXN;
+}
+
+/* The non-null reference patterns of the any hierarchy. */
+static bool kind_by_head(const char *h, size_t hl, wf_heaptype *out)
+{
+    static const struct { const char *name; wf_heaptype heap; } kinds[] = {
+        { "ref.any", WF_HEAP_ANY }, { "ref.eq", WF_HEAP_EQ }, { "ref.i31", WF_HEAP_I31 },
+        { "ref.struct", WF_HEAP_STRUCT }, { "ref.array", WF_HEAP_ARRAY },
+    };
+    for (size_t i = 0; i < WF_COUNT(kinds); i++)
+        if (head_eq(h, hl, kinds[i].name)) {
+            *out = kinds[i].heap;
+            return true;
+        }
+    return false;
 }
 
 /* Number constants and the reference forms common to arguments and results.
@@ -130,8 +146,9 @@ static wf_error *unsupported_at(const wast_node *n, const char *h, size_t hl)
                             "%.*s values are not supported", (int)hl, h);
 }
 
-/* Values of proposals wasmfn does not implement (SIMD, GC, exceptions):
- * skipped, while any other unknown form is a broken script. */
+/* Values of proposals wasmfn does not implement (shared GC references,
+ * exception values as arguments): skipped, while any other unknown form
+ * is a broken script. */
 static bool is_out_of_scope(const char *h, size_t hl)
 {
     return (hl > 5 && !memcmp(h, "v128.", 5)) || head_eq(h, hl, "ref.i31") ||
@@ -292,6 +309,12 @@ wf_error *wf_wast_parse_expect(const wast_node *n, wast_extern_ref_fn ext, void 
         out->value.type = WF_TYPE_FUNCREF;
         return NULL;
     }
+    wf_heaptype kind;
+    if (n->nitems == 1 && kind_by_head(h, hl, &kind)) {
+        out->kind = WAST_EXP_REF_KIND;
+        out->value.type = (wf_valtype){ WF_REF, kind, 0, 0 };
+        return NULL;
+    }
     if (is_out_of_scope(h, hl)) return unsupported_at(n, h, hl);
     return bad_at(n, "bad expected result");
 }
@@ -356,9 +379,15 @@ bool wf_wast_expect_match(const wast_expect *e, const wf_value *v)
         if (v->type.kind != WF_REF || v->of.ref) return false;
         return e->any_heap || heap_top(v->type.heap) == heap_top(t->heap);
     case WAST_EXP_REF_EXTERN:
+        /* (ref.host N) of an anyref result: the host's pointer internalized */
+        if (v->type.kind == WF_REF && v->of.ref && heap_top(v->type.heap) == WF_HEAP_ANY)
+            return e->has_ref && wf_gc_convert(v->of.ref) == e->value.of.ref;
         if (v->type.kind != WF_REF || !v->of.ref || heap_top(v->type.heap) != WF_HEAP_EXTERN)
             return false;
         return !e->has_ref || v->of.ref == e->value.of.ref;
+    case WAST_EXP_REF_KIND:
+        return v->type.kind == WF_REF && v->of.ref && heap_top(v->type.heap) == WF_HEAP_ANY &&
+               wf_gc_ref_test(v->of.ref, wf_gc_cast_pack(e->value.type));
     case WAST_EXP_REF_FUNC:
         return v->type.kind == WF_REF && v->of.ref && heap_top(v->type.heap) == WF_HEAP_FUNC;
     }
@@ -418,6 +447,9 @@ char *wf_wast_value_str(const wf_value *v)
         if (!v->of.ref) return wf_xasprintf("(ref.null %s)", heap_name(v->type.heap));
         if (heap_top(v->type.heap) == WF_HEAP_EXTERN) return wf_xstrdup("(ref.extern)");
         if (heap_top(v->type.heap) == WF_HEAP_FUNC) return wf_xstrdup("(ref.func)");
+        if (wf_gc_is_i31(v->of.ref)) return wf_xasprintf("(ref.i31 %u)", wf_gc_i31_get_u(v->of.ref));
+        if (!wf_gc_ref_test(v->of.ref, wf_gc_cast_pack((wf_valtype){ WF_REF, WF_HEAP_EQ, 0, 0 })))
+            return wf_xstrdup("(ref.host)");
         return wf_xasprintf("(ref %s)", heap_name(v->type.heap));
     default: {
         uint32_t l[4];
@@ -454,6 +486,7 @@ char *wf_wast_expect_str(const wast_expect *e)
         return wf_xasprintf("(ref.null %s)", heap_name(e->value.type.heap));
     case WAST_EXP_REF_EXTERN: return wf_xstrdup("(ref.extern)");
     case WAST_EXP_REF_FUNC: return wf_xstrdup("(ref.func)");
+    case WAST_EXP_REF_KIND: return wf_xasprintf("(ref.%s)", heap_name(e->value.type.heap));
     case WAST_EXP_V128_LANES: {
         wf_buf b = {0};
         wf_buf_str(&b, e->lane_bits == 32 ? "(v128.const f32x4" : "(v128.const f64x2");

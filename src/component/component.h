@@ -199,6 +199,13 @@ size_t wf_cinstance_open_handles(const wf_cinstance *inst);
  * are WF_ERR_TRAP with the reason. WF_ERR_NOT_FOUND for an unknown name. */
 wf_error *wf_cinstance_call(wf_cinstance *inst, const char *name,
                             const wf_val *args, size_t nargs, wf_val *result);
+/* The same in two steps, for a caller that calls one function of an
+ * instance many times (a pooled slot): the function found once by name,
+ * NULL when inst exports none (valid while inst lives; wf_cinstance_reset
+ * keeps it), then called as wf_cinstance_call does. */
+typedef struct cfunc wf_cinstance_func;
+wf_cinstance_func *wf_cinstance_find(wf_cinstance *inst, const char *name);
+wf_error *wf_cinstance_call_func(wf_cinstance_func *f, const wf_val *args, size_t nargs, wf_val *result);
 
 /* Drop an owned resource handle the host received from inst (in a call's
  * result, or as an argument of a host function): runs the resource's

@@ -311,6 +311,19 @@ static wf_error *to_float(cx *c, const wf_wit_type *t, wf_val *v)
 
 wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const wf_val_conv *conv, uint64_t *bits)
 {
+    /* The common case first, before the error path's context is set up (a
+     * call's arguments come here on every call): an integer in range of an
+     * integer type, converted as the general path below does. */
+    if (t == WF_I32 || t == WF_I64) {
+        if (is_sint(v->kind) && (t == WF_I64 || (v->of.s >= INT32_MIN && v->of.s <= (int64_t)UINT32_MAX))) {
+            *bits = t == WF_I32 ? (uint32_t)v->of.s : (uint64_t)v->of.s;
+            return NULL;
+        }
+        if (is_uint(v->kind) && (t == WF_I64 || v->of.u <= UINT32_MAX)) {
+            *bits = v->of.u;
+            return NULL;
+        }
+    }
     const char *tn = t == WF_I32 ? "i32" : t == WF_I64 ? "i64" : t == WF_F32 ? "f32" : "f64";
     cx c = { .lua = conv->form == WF_VAL_FORM_LUA };
     const char *what = conv->what;

@@ -6,6 +6,11 @@
  * x->writers (its fiber suspended, its worker free) until the loop has
  * taken what was pending, so a slow client costs memory of at most
  * WF_HTTP_HIGH_WATER bytes and no thread.
+ *
+ * x->mu is taken through x_lock (http_int.h): not at all while the task
+ * is solo, i.e. has run only on the loop thread in its first slice and
+ * never parked or yielded (a handler that answers at once, the common
+ * case): the loop and the handler then take turns on one thread.
  */
 #include <stddef.h>
 #include <string.h>
@@ -18,9 +23,9 @@ static void exchange_run(wf_task *t)
 {
     wf_http_exchange *x = (wf_http_exchange *)t;
     x->fn(x, x->ud);
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     bool finished = x->finished, started = x->head_ready;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     if (finished) return;
     if (!started) {
         static const char msg[] = "the handler sent no response\n";
@@ -34,7 +39,7 @@ static void exchange_run(wf_task *t)
 static void exchange_done(wf_task *t)
 {
     wf_http_exchange *x = (wf_http_exchange *)t;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     /* The loop looks at task_done again when the request ends (and frees x
      * then): it must be told only when that already happened, or when
      * there is a response it has not heard of. Under load this saves the
@@ -50,7 +55,7 @@ static void exchange_done(wf_task *t)
     }
     x->task_done = true;
     if (tell) x->notify(x);
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
 }
 
 void wf_http_exchange_init(wf_http_exchange *x, http_notify_fn notify)
@@ -150,7 +155,7 @@ wf_http_body_state wf_http_body_read(wf_http_exchange *x, void *buf, size_t len,
 {
     *n = 0;
     *why = WF_HTTP_BODY_OK;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     size_t avail = x->body_in.len - x->body_off;
     wf_http_body_state st;
     if (avail && len) {
@@ -181,7 +186,7 @@ wf_http_body_state wf_http_body_read(wf_http_exchange *x, void *buf, size_t len,
     } else {
         st = WF_HTTP_BODY_WAIT;
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return st;
 }
 
@@ -192,23 +197,24 @@ static bool body_ready_locked(wf_http_exchange *x)
 
 bool wf_http_body_ready(wf_http_exchange *x)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     bool r = body_ready_locked(x);
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return r;
 }
 
 wf_error *wf_http_body_wait(wf_http_exchange *x)
 {
     wf_error *e = NULL;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     while (!body_ready_locked(x)) {
+        x_lock_for_wait(x, &held);
         if (wf_waitq_wait(&x->readers, &x->mu, 0) == WF_PARK_STOPPED) {
             e = wf_error_new(WF_ERR_TIMEOUT, "the request was stopped while its body was awaited");
             break;
         }
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return e;
 }
 
@@ -220,9 +226,9 @@ void wf_http_body_wait_on(wf_http_exchange *x, pthread_mutex_t **mu, struct wf_w
 
 size_t wf_http_body_trailer_count(wf_http_exchange *x)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     size_t n = x->body_ended ? x->body_trailers.len : 0;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return n;
 }
 
@@ -235,9 +241,9 @@ void wf_http_body_trailer(wf_http_exchange *x, size_t i, const char **name, cons
 
 wf_http_body_fail wf_http_body_failure(wf_http_exchange *x)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     wf_http_body_fail f = x->body_fail;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return f;
 }
 
@@ -257,9 +263,9 @@ const char *wf_http_body_fail_text(wf_http_body_fail f)
 
 void wf_http_set_status(wf_http_exchange *x, int status)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     if (!x->head_ready) x->status = status;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
 }
 
 /* name: value added to the response's headers, or (trailer) to its
@@ -267,13 +273,13 @@ void wf_http_set_status(wf_http_exchange *x, int status)
  * ready, or the response finished). */
 static void add_field(wf_http_exchange *x, bool trailer, const char *name, const char *value)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     if (!(trailer ? x->finished : x->head_ready)) {
         http_kv kv = { wf_xstrdup(name), wf_xstrdup(value) };
         if (trailer) wf_vec_push(&x->trailers, kv);
         else wf_vec_push(&x->res_headers, kv);
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
 }
 
 void wf_http_add_header(wf_http_exchange *x, const char *name, const char *value)
@@ -289,7 +295,7 @@ static wf_error *gone_error(void)
 wf_error *wf_http_write(wf_http_exchange *x, const void *data, size_t len)
 {
     wf_error *e = NULL;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     if (x->gone) {
         e = gone_error();
     } else if (x->finished) {
@@ -301,6 +307,7 @@ wf_error *wf_http_write(wf_http_exchange *x, const void *data, size_t len)
         while (!x->gone && x->pending.len > WF_HTTP_HIGH_WATER) {
             if (!x->head_ready) x->head_ready = x->streaming = true;
             x->notify(x);
+            x_lock_for_wait(x, &held);
             if (wf_waitq_wait(&x->writers, &x->mu, 0) == WF_PARK_STOPPED) {
                 e = wf_error_new(WF_ERR_TIMEOUT, "the response was stopped");
                 break;
@@ -308,21 +315,21 @@ wf_error *wf_http_write(wf_http_exchange *x, const void *data, size_t len)
         }
         if (!e && x->gone) e = gone_error();
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return e;
 }
 
 wf_error *wf_http_flush(wf_http_exchange *x)
 {
     wf_error *e = NULL;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     if (x->gone) {
         e = gone_error();
     } else if (!x->finished) {
         if (!x->head_ready) x->head_ready = x->streaming = true;
         x->notify(x);
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return e;
 }
 
@@ -344,23 +351,23 @@ static void finish_locked(wf_http_exchange *x)
 
 void wf_http_finish(wf_http_exchange *x)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     finish_locked(x);
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
 }
 
 void wf_http_abort(wf_http_exchange *x)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     bool started = x->head_ready, done = x->finished;
     if (started && !done) {
         x->aborted = x->finished = true;
         x->notify(x);
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     if (started || done) return;
     /* Nothing went out: the client gets a plain failure instead. */
-    pthread_mutex_lock(&x->mu);
+    held = x_lock(x);
     for (size_t i = 0; i < x->res_headers.len; i++) {
         free(x->res_headers.data[i].name);
         free(x->res_headers.data[i].value);
@@ -368,7 +375,7 @@ void wf_http_abort(wf_http_exchange *x)
     x->res_headers.len = 0;
     x->pending.len = 0;
     x->body_bytes = 0;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     static const char msg[] = "internal error: the response failed\n";
     wf_http_respond(x, 500, "text/plain; charset=utf-8", msg, sizeof msg - 1);
 }
@@ -376,7 +383,7 @@ void wf_http_abort(wf_http_exchange *x)
 void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, const void *body,
                      size_t len)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     bool fresh = !x->head_ready;
     if (fresh && !x->gone && !x->finished && x->pending.len + len <= WF_HTTP_HIGH_WATER) {
         /* The common whole response, under one lock (this runs for nearly
@@ -393,10 +400,10 @@ void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, 
         if (len) wf_buf_bytes(&x->pending, body, len);
         x->body_bytes += len;
         finish_locked(x);
-        pthread_mutex_unlock(&x->mu);
+        x_unlock(x, held);
         return;
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     if (fresh) {
         wf_http_set_status(x, status);
         if (content_type) wf_http_add_header(x, "content-type", content_type);
@@ -408,16 +415,16 @@ void wf_http_respond(wf_http_exchange *x, int status, const char *content_type, 
 
 bool wf_http_client_gone(wf_http_exchange *x)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     bool g = x->gone;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return g;
 }
 
 bool wf_http_started(wf_http_exchange *x)
 {
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     bool s = x->head_ready;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     return s;
 }

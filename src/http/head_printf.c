@@ -30,16 +30,6 @@
 int __sprintf_chk(char *restrict s, int flag, size_t slen, const char *restrict format, ...);
 int __vsprintf_chk(char *restrict s, int flag, size_t slen, const char *restrict format, va_list ap);
 
-/* n in decimal into p; returns its length (at most 20). */
-static size_t put_unsigned(char *p, unsigned long long n)
-{
-    char digits[20];
-    size_t nd = 0;
-    do digits[nd++] = (char)('0' + n % 10); while ((n /= 10));
-    for (size_t i = 0; i < nd; i++) p[i] = digits[nd - 1 - i];
-    return nd;
-}
-
 /* format printed into s (slen bytes, SIZE_MAX: unknown) if it is of the
  * simple kind and fits; else -1, with nothing promised about s. */
 static int simple_format(char *s, size_t slen, const char *format, va_list ap)
@@ -66,11 +56,11 @@ static int simple_format(char *s, size_t slen, const char *format, va_list ap)
                 num[len++] = '-';
                 m = 0ull - (unsigned long long)(long long)v;
             }
-            len += put_unsigned(num + len, m);
+            len = (size_t)(wf_http_put_decimal(num + len, m) - num);
             piece = num;
             f++;
         } else if (f[0] == 'z' && f[1] == 'u') {
-            len = put_unsigned(num, va_arg(ap, size_t));
+            len = (size_t)(wf_http_put_decimal(num, va_arg(ap, size_t)) - num);
             piece = num;
             f += 2;
         } else if (*f == 's') {

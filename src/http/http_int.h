@@ -57,6 +57,18 @@ char *wf_http_pct_decode(const char *s, size_t n);
 /* "OK", "Not Found", ... (server_h2o.c). */
 const char *wf_http_reason(int status);
 
+/* n in decimal at p (at most 20 bytes, no NUL); returns the end. Inline:
+ * it prints every response head (head_printf.c) and peer address
+ * (server_h2o.c), where a printf costs too much. */
+static inline char *wf_http_put_decimal(char *p, unsigned long long n)
+{
+    char digits[20];
+    size_t nd = 0;
+    do digits[nd++] = (char)('0' + n % 10); while ((n /= 10));
+    while (nd) *p++ = digits[--nd];
+    return p;
+}
+
 /* ---- The exchange ----------------------------------------------------------- */
 
 /* The loop's side of the exchange (server_h2o.c): told when the handler has
@@ -119,6 +131,32 @@ struct wf_http_exchange {
 void wf_http_exchange_init(wf_http_exchange *x, http_notify_fn notify);
 /* Tear down what init and the handler made (the loop's side is the caller's). */
 void wf_http_exchange_destroy(wf_http_exchange *x);
+
+/* x->mu, unless the handler's task is solo (sched.h: it has run only on
+ * this loop thread and never left it, so the loop and the handler take
+ * turns on one thread: a handler answering within its first slice, the
+ * common case, costs no lock round trip). x_lock says whether it took
+ * the mutex; give that to x_unlock: the task may stop being solo while
+ * it is held (a wait parks it), never become solo again. */
+static inline bool x_lock(wf_http_exchange *x)
+{
+    if (x->task.solo) return false;
+    pthread_mutex_lock(&x->mu);
+    return true;
+}
+
+static inline void x_unlock(wf_http_exchange *x, bool held)
+{
+    if (held) pthread_mutex_unlock(&x->mu);
+}
+
+/* Before waiting on one of x's queues with x->mu (which the wait drops
+ * and takes again): held for real. */
+static inline void x_lock_for_wait(wf_http_exchange *x, bool *held)
+{
+    if (!*held) pthread_mutex_lock(&x->mu);
+    *held = true;
+}
 /* With x->mu held, from the loop: the client went away; wakes writers. */
 void wf_http_exchange_gone_locked(wf_http_exchange *x);
 

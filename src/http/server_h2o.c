@@ -293,9 +293,9 @@ static void h2x_free_if_done(h2x *hx)
     if (hx->handler_alive) {
         /* exchange_done tells the loop only when the request was gone; a
          * message still queued will come back here through pump. */
-        pthread_mutex_lock(&hx->x.mu);
+        bool held = x_lock(&hx->x);
         if (hx->x.task_done && !hx->queued) hx->handler_alive = false;
-        pthread_mutex_unlock(&hx->x.mu);
+        x_unlock(&hx->x, held);
         if (hx->handler_alive) return;
     }
     h2o_linklist_unlink(&hx->link);
@@ -326,7 +326,7 @@ static h2x *h2x_new(wf_http_server *s)
     return hx;
 }
 
-/* exchange.c's notify, under x.mu, from any thread. */
+/* exchange.c's notify, under x.mu (x_lock), from any thread. */
 __attribute__((noinline)) static void h2x_notify(wf_http_exchange *x)
 {
     h2x *hx = (h2x *)x;
@@ -346,9 +346,9 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req);
 static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
 {
     h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, gen, gen);
-    pthread_mutex_lock(&hx->x.mu);
+    bool held = x_lock(&hx->x);
     wf_http_exchange_gone_locked(&hx->x);
-    pthread_mutex_unlock(&hx->x.mu);
+    x_unlock(&hx->x, held);
 }
 
 /* The last chunk of an own-chunked body: its trailers (x.mu held; the
@@ -393,7 +393,7 @@ static void pump(h2x *hx, bool from_msg)
     h2o_req_t *req = hx->req;
     bool do_start = false, do_send = false, final = false, drop = false, cut = false, resume = false;
     hx->busy++;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     if (from_msg) hx->queued = false;
     if (x->body_resume) {
         x->body_resume = false;
@@ -467,7 +467,7 @@ static void pump(h2x *hx, bool from_msg)
         hx->handler_alive = false;
         drop = true;
     }
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     if (resume && hx->body_active) body_pull(hx);
     /* A response that ends before its request body did: the rest of the
      * body is still on its way, no next request can be read after it. */
@@ -520,9 +520,9 @@ static void on_req_dispose(h2x *hx)
         if (hx->ct && hx->ct->body_hx == hx) hx->ct->body_hx = NULL;
         hx->ct = NULL;
     }
-    pthread_mutex_lock(&hx->x.mu);
+    bool held = x_lock(&hx->x);
     wf_http_exchange_gone_locked(&hx->x);
-    pthread_mutex_unlock(&hx->x.mu);
+    x_unlock(&hx->x, held);
     hx->req_alive = false;
     h2x_free_if_done(hx);
 }
@@ -575,16 +575,6 @@ static size_t head_bytes(h2o_req_t *req, bool *folded)
     return n;
 }
 
-/* n in decimal at p; returns the end. */
-static char *put_decimal(char *p, unsigned n)
-{
-    char digits[10];
-    int nd = 0;
-    do digits[nd++] = (char)('0' + n % 10); while ((n /= 10));
-    while (nd) *p++ = digits[--nd];
-    return p;
-}
-
 static bool renamed_framing(const h2o_header_t *h)
 {
     return h->name->len >= sizeof WF_HTTP_BODY_MARK - 1 &&
@@ -607,7 +597,7 @@ static void peer_text(h2o_req_t *req, char *out)
         const uint8_t *a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
         for (int i = 0; i < 4; i++) {
             if (i) *p++ = '.';
-            p = put_decimal(p, a[i]);
+            p = wf_http_put_decimal(p, a[i]);
         }
     } else if (inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, p + 1, INET6_ADDRSTRLEN)) {
         *p = '[';
@@ -618,7 +608,7 @@ static void peer_text(h2o_req_t *req, char *out)
         return;
     }
     *p++ = ':';
-    *put_decimal(p, port) = 0;
+    *wf_http_put_decimal(p, port) = 0;
 }
 
 /* Copy what the handler reads out of h2o's memory into one block. bh: the
@@ -1039,9 +1029,9 @@ static void on_home_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *mess
 static void no_handler(h2x *hx, int status, const char *reason, const char *body)
 {
     hx->handler_alive = false;
-    pthread_mutex_lock(&hx->x.mu);
+    bool held = x_lock(&hx->x);
     hx->x.task_done = true;
-    pthread_mutex_unlock(&hx->x.mu);
+    x_unlock(&hx->x, held);
     if (hx->body_active || hx->x.body_fail) hx->req->http1_is_persistent = 0;
     send_plain_error(hx->req, status, reason, body, false);
 }
@@ -1051,9 +1041,9 @@ static void no_handler(h2x *hx, int status, const char *reason, const char *body
 static void body_done(h2x *hx)
 {
     wf_http_exchange *x = &hx->x;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     bool whole = x->body_ended && !x->body_fail;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     /* What follows a whole body (a pipelined request) waits for h2o to be
      * done with this one (wf_http_head_guard_resume reads it then). */
     if (whole && hx->ct && hx->ct->sock) wf_http_head_guard_hold(&hx->ct->guard, hx->ct->sock, hx->head_len);
@@ -1061,9 +1051,9 @@ static void body_done(h2x *hx)
     if (hx->ct && hx->ct->body_hx == hx) hx->ct->body_hx = NULL;
     hx->ct = NULL;
     wf_http_body_reader_free(&hx->body);
-    pthread_mutex_lock(&x->mu);
+    held = x_lock(x);
     wf_http_body_fail fail = x->body_fail;
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     if (!hx->req) return;
     if (fail) hx->req->http1_is_persistent = 0;
     if (x->body_streaming) return;
@@ -1094,16 +1084,16 @@ static void body_pull(h2x *hx)
     wf_http_exchange *x = &hx->x;
     h2o_socket_t *sock = hx->ct ? hx->ct->sock : NULL;
     if (!sock) {
-        pthread_mutex_lock(&x->mu);
+        bool held = x_lock(x);
         if (!x->body_ended && !x->body_fail) x->body_fail = WF_HTTP_BODY_CUT;
         wf_waitq_wake_all(&x->readers);
-        pthread_mutex_unlock(&x->mu);
+        x_unlock(x, held);
         body_done(hx);
         return;
     }
     size_t n = sock->input->size > hx->head_len ? sock->input->size - hx->head_len : 0;
     uint8_t *p = (uint8_t *)sock->input->bytes + hx->head_len;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     size_t unread = x->body_in.len - x->body_off;
     size_t room = !x->body_streaming ? SIZE_MAX : unread < WF_HTTP_BODY_WINDOW ? WF_HTTP_BODY_WINDOW - unread : 0;
     size_t used = n ? wf_http_body_feed_locked(&hx->body, x, p, n, room) : 0;
@@ -1112,7 +1102,7 @@ static void body_pull(h2x *hx)
     x->body_paused = full;
     x->body_resume = false;
     if (used || over) wf_waitq_wake_all(&x->readers);
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     if (used) {
         memmove(p, p + used, n - used);
         sock->input->size -= used;
@@ -1127,10 +1117,10 @@ static void body_pull(h2x *hx)
 static void body_fail(h2x *hx, wf_http_body_fail why)
 {
     wf_http_exchange *x = &hx->x;
-    pthread_mutex_lock(&x->mu);
+    bool held = x_lock(x);
     if (!x->body_ended && !x->body_fail) x->body_fail = why;
     wf_waitq_wake_all(&x->readers);
-    pthread_mutex_unlock(&x->mu);
+    x_unlock(x, held);
     if (hx->ct && hx->ct->sock) h2o_socket_read_stop(hx->ct->sock);
     hx->busy++;
     body_done(hx);
@@ -1339,9 +1329,9 @@ static void sweep_conns(wf_http_service *svc, uint64_t now)
         if (body && ct->sock && now - body->body_progress_ns >= read_ns) {
             /* A request body that stalls (not one its reader holds back)
              * fails after timeouts.read: its handler sees why. */
-            pthread_mutex_lock(&body->x.mu);
+            bool locked = x_lock(&body->x);
             bool held = body->x.body_paused;
-            pthread_mutex_unlock(&body->x.mu);
+            x_unlock(&body->x, locked);
             if (held) body->body_progress_ns = now;
             else body_fail(body, WF_HTTP_BODY_TIMEOUT);
             continue;
@@ -1601,10 +1591,10 @@ static void *loop_main(void *arg)
      * the stop, not each handler's own deadline. */
     for (h2o_linklist_t *l = s->live.next; l != &s->live; l = l->next) {
         h2x *hx = H2O_STRUCT_FROM_MEMBER(h2x, link, l);
-        pthread_mutex_lock(&hx->x.mu);
+        bool held = x_lock(&hx->x);
         wf_http_exchange_gone_locked(&hx->x);
         bool running = !hx->x.task_done && hx->handler_alive;
-        pthread_mutex_unlock(&hx->x.mu);
+        x_unlock(&hx->x, held);
         if (running) {
             __atomic_store_n(&hx->x.interrupt, 1, __ATOMIC_RELAXED);
             wf_task_wake(&hx->x.task);

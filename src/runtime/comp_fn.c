@@ -81,6 +81,7 @@ typedef struct comp_fn {
 typedef struct comp_inst {
     wf_store *store;
     wf_cinstance *inst;
+    wf_cinstance_func *func;            /* the method, found once (NULL: not exported) */
     wf_p2_ctx *p2;
     wf_rt_outlog out;                   /* the guest's stdout, stderr */
     bool slot;                          /* reset to the template and kept on release */
@@ -215,6 +216,7 @@ static wf_error *inst_new(comp_fn *c, bool bare, comp_inst **out)
         comp_inst_free(ci);
         return wf_error_wrap(err, "%s: instantiation", c->id);
     }
+    ci->func = wf_cinstance_find(ci->inst, c->method);
     *out = ci;
     return NULL;
 }
@@ -333,7 +335,8 @@ static wf_error *comp_call(void *fn, void *inst, const wf_val *args, size_t narg
         nargs = 2;
     }
     wf_exec_set_stack_limit((size_t)c->limits.max_stack_kb * 1024);
-    err = wf_cinstance_call(ci->inst, c->method, args, nargs, result);
+    err = ci->func ? wf_cinstance_call_func(ci->func, args, nargs, result)
+                   : wf_cinstance_call(ci->inst, c->method, args, nargs, result);   /* its NOT_FOUND */
     wf_exec_set_stack_limit(0);
     wf_rt_outlog_flush(&ci->out);
     if (err && err->kind == WF_ERR_EXIT) {

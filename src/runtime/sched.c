@@ -321,6 +321,9 @@ static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
     set_task(t);
     bool ended = !t->fiber || wf_fiber_resume(t->fiber);
     set_task(NULL);
+    /* Parked or yielded: it may run elsewhere once the group's lock below
+     * is dropped, which orders this store for that thread. */
+    if (!ended) t->solo = false;
     if (ended) {
         if (t->fiber) wf_fiber_free(t->fiber);
         t->fiber = NULL;
@@ -520,7 +523,7 @@ static void adopt_locked(wf_sched_group *g, wf_task *t)
     t->waker.wake = task_wake;
     t->wake_at = (wf_deadline){ .fire = on_timer };
     t->fiber = NULL;
-    t->no_stack = t->permit = t->parking = false;
+    t->no_stack = t->permit = t->parking = t->solo = false;
     t->next = NULL;
     if (++g->alive > g->stats.max_alive) g->stats.max_alive = g->alive;
 }
@@ -534,6 +537,7 @@ int wf_sched_run_here(wf_sched_group *g, wf_task *t, bool *ended)
         return WF_SUBMIT_STOPPED;
     }
     adopt_locked(g, t);
+    t->solo = true;   /* on this thread only, until it parks or yields */
     /* This thread may itself be running a task (never the case on a loop,
      * kept right anyway): it is that task's again afterwards. */
     wf_task *outer = wf_task_current();

@@ -64,6 +64,14 @@ struct wf_task {
      * task the watchdog of its thread made yield goes to the workers. */
     bool (*home)(wf_task *t);
     bool no_stack;
+    /* True while the task has run only on the thread that started it by
+     * wf_sched_run_here and never left it (no park, no yield): no other
+     * thread can have seen it, so what it shares with its owner on that
+     * thread needs no lock (http's exchange). Set by wf_sched_run_here,
+     * cleared by the scheduler on that thread before the task can reach
+     * another (the group's lock then orders it for that thread); never set
+     * again. Read-only for the owner. */
+    bool solo;
     /* The scheduler's own. */
     wf_waker waker;
     wf_sched_group *g;

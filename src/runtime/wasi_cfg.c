@@ -66,6 +66,11 @@ void wf_rt_wasi_env_free(char **env, size_t n) { free_strv(env, n); }
 
 wf_error *wf_rt_wasi_env(const wf_rt_wasi *w, const char *id, char ***out, size_t *n)
 {
+    if (!w->nenv && !w->cwd) {
+        *out = NULL;
+        *n = 0;
+        return NULL;
+    }
     char **env = wf_xcalloc(w->nenv + 2, sizeof *env);
     size_t k = 0;
     wf_buf missing = { 0 };

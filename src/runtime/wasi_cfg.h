@@ -25,7 +25,9 @@ void wf_rt_wasi_copy(wf_rt_wasi *dst, const wf_wasi_config *src);
 void wf_rt_wasi_free(wf_rt_wasi *w);
 
 /* The environment of a call of function `id` now: "NAME=VALUE" strings in
- * *out (free with wf_rt_wasi_env_free), PWD=cwd last when a cwd is set.
+ * *out (free with wf_rt_wasi_env_free), PWD=cwd last when a cwd is set;
+ * *out NULL and *n 0 for an entry without env and cwd (no allocation: this
+ * runs for every call).
  * NOT_FOUND naming every required variable without a value (nothing runs). */
 wf_error *wf_rt_wasi_env(const wf_rt_wasi *w, const char *id, char ***out, size_t *n);
 void wf_rt_wasi_env_free(char **env, size_t n);

@@ -139,14 +139,15 @@ void wf_p2_ctx_free(wf_p2_ctx *cx)
 void wf_p2_ctx_reset(wf_p2_ctx *cx)
 {
     drop_all(cx);
-    free_strs(cx->env, cx->nenv);
-    cx->env = copy_strs(NULL, 0);
-    cx->nenv = 0;
+    wf_p2_ctx_set_env(cx, NULL, 0);
     new_seed(cx);
 }
 
 void wf_p2_ctx_set_env(wf_p2_ctx *cx, const char *const *env, size_t n)
 {
+    /* an empty environment stays as it is (the common case, at every call
+     * and every reset: no allocation); cx->env is never NULL */
+    if (!n && !cx->nenv) return;
     free_strs(cx->env, cx->nenv);
     cx->env = copy_strs(env, n);
     cx->nenv = n;

@@ -59,6 +59,7 @@ static const uint16_t g_iop_of[WF_OP_COUNT_] = {
 
 static int16_t g_byte_op[256];  /* one-byte opcode -> wf_opcode, -1 when none */
 static int16_t g_fc_op[32];     /* 0xFC subopcode -> wf_opcode */
+static int16_t g_fb_op[32];     /* 0xFB subopcode -> wf_opcode (GC) */
 enum { FD_OPS = 0x114 };        /* 0xFD subopcodes: SIMD, then relaxed SIMD from 0x100 */
 static int16_t g_fd_op[FD_OPS]; /* 0xFD subopcode -> wf_opcode */
 static bool g_tables_ready;
@@ -66,21 +67,24 @@ static bool g_tables_ready;
 static void init_tables(void)
 {
     if (__atomic_load_n(&g_tables_ready, __ATOMIC_ACQUIRE)) return;
-    static int16_t b[256], fc[32], fd[FD_OPS];
+    static int16_t b[256], fc[32], fb[32], fd[FD_OPS];
     for (int i = 0; i < 256; i++) b[i] = -1;
     for (int i = 0; i < FD_OPS; i++) fd[i] = -1;
-    for (int i = 0; i < 32; i++) fc[i] = -1;
+    for (int i = 0; i < 32; i++) fc[i] = fb[i] = -1;
     for (int i = 0; i < WF_OP_COUNT_; i++) {
         if (g_ops[i].prefix == 0) {
             if (b[g_ops[i].code] < 0) b[g_ops[i].code] = (int16_t)i;
         } else if (g_ops[i].prefix == 0xFC && g_ops[i].code < 32) {
             fc[g_ops[i].code] = (int16_t)i;
+        } else if (g_ops[i].prefix == 0xFB && g_ops[i].code < 32) {
+            fb[g_ops[i].code] = (int16_t)i;
         } else if (g_ops[i].prefix == 0xFD && g_ops[i].code < FD_OPS) {
             fd[g_ops[i].code] = (int16_t)i;
         }
     }
     memcpy(g_byte_op, b, sizeof b);
     memcpy(g_fc_op, fc, sizeof fc);
+    memcpy(g_fb_op, fb, sizeof fb);
     memcpy(g_fd_op, fd, sizeof fd);
     __atomic_store_n(&g_tables_ready, true, __ATOMIC_RELEASE);
 }
@@ -265,8 +269,12 @@ static bool heaptype_from(cc *c, int64_t h, wf_valtype *t)
     case 0x72: t->heap = WF_HEAP_NOEXTERN; return true;
     case 0x69: t->heap = WF_HEAP_EXN; return true;
     case 0x74: t->heap = WF_HEAP_NOEXN; return true;
-    case 0x6E: case 0x6D: case 0x6C: case 0x6B: case 0x6A: case 0x71:
-        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC heap types are not supported");
+    case 0x6E: t->heap = WF_HEAP_ANY; return true;
+    case 0x6D: t->heap = WF_HEAP_EQ; return true;
+    case 0x6C: t->heap = WF_HEAP_I31; return true;
+    case 0x6B: t->heap = WF_HEAP_STRUCT; return true;
+    case 0x6A: t->heap = WF_HEAP_ARRAY; return true;
+    case 0x71: t->heap = WF_HEAP_NONE; return true;
     default:
         return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed heap type");
     }
@@ -277,6 +285,11 @@ static bool read_heaptype(cc *c, wf_valtype *t)
     int64_t h;
     if (!wf_read_s33(&c->r, &h)) return false;
     return heaptype_from(c, h, t);
+}
+
+bool wf_cc_read_heaptype(cc *c, wf_valtype *t)
+{
+    return read_heaptype(c, t);
 }
 
 static bool is_valtype_byte(uint8_t b)
@@ -503,71 +516,52 @@ static bool op_simple(cc *c, wf_opcode op)
         if (nout == 1) push(c, kind_of_letter(oi->out[0]));
         return true;
     }
-    if (mem && memidx != 0) {
-        /* another memory than 0: the generic forms, no fusion (memory 0's
-         * base stays the one the interpreter keeps in a register) */
-        if (nout == 1) {
-            uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
-            size_t at = c->code.len;
-            emit_op(c, WF_IOP_LOAD_MEM);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, offset);
-            emit(c, memidx);
-            emit(c, iop);
-            note_prod(c, at, WF_IOP_LOAD_MEM);
-        } else {
-            emit_op(c, WF_IOP_STORE_MEM);
-            emit(c, a.slot);
-            emit(c, b.slot);
-            emit(c, offset);
-            emit(c, memidx);
-            emit(c, iop);
-        }
-        return true;
-    }
-
-    /* a binary operation with a constant operand takes it as an immediate
-     * (integer operations that commute take a constant first operand too);
-     * else a fused instruction may take over the operands' producers */
-    if (nin == 2 && nout == 1 && wf_iop_is_binop(iop)) {
-        bool imm = b.slot == IMM_SLOT;
-        if (!imm && !is_const(c, b.slot) && is_const(c, a.slot) && commutes(iop)) {
-            sval t = a; a = b; b = t;
-        }
-        if (imm || is_const(c, b.slot)) {
-            uint64_t bits = imm ? c->imm_bits : c->consts.data[b.slot - c->cbase];
-            emit_binop_k(c, iop, &a, bits, kind_of_letter(oi->out[0]));
-            return true;
-        }
-        if (wf_fuse_binop(c, iop, &a, &b)) return true;
-    }
-    if (nin == 1 && wf_fuse_unop(c, iop, &a)) return true;
     wf_iop form = iop;
-    wf_word extra = 0;
-    if (mem) form = wf_fuse_addr(c, iop, nout == 1, &a, &extra);
-
-    /* emission: dst (the result's slot), operands, offset, and the fused
-     * address form's operand */
-    if (nout == 1) {
-        uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
-        size_t at = c->code.len;
-        emit_op(c, form);
-        emit(c, dst);
-        emit(c, a.slot);
-        if (nin == 2) emit(c, b.slot);
-        if (mem) emit(c, offset);
-        if (form != iop) emit(c, extra);
-        note_prod(c, at, form);
-        return true;
+    wf_word extra[2];           /* the form's operands after the offset */
+    size_t nextra = 0;
+    if (mem && memidx != 0) {
+        /* another memory than 0: the generic forms, which take the memory
+         * and the access as operands, no fusion (memory 0's base stays the
+         * one the interpreter keeps in a register) */
+        form = nout == 1 ? WF_IOP_LOAD_MEM : WF_IOP_STORE_MEM;
+        extra[nextra++] = memidx;
+        extra[nextra++] = iop;
+    } else {
+        /* a binary operation with a constant operand takes it as an
+         * immediate (integer operations that commute take a constant first
+         * operand too); else a fused instruction may take over the
+         * operands' producers */
+        if (nin == 2 && nout == 1 && wf_iop_is_binop(iop)) {
+            bool imm = b.slot == IMM_SLOT;
+            if (!imm && !is_const(c, b.slot) && is_const(c, a.slot) && commutes(iop)) {
+                sval t = a; a = b; b = t;
+            }
+            if (imm || is_const(c, b.slot)) {
+                uint64_t bits = imm ? c->imm_bits : c->consts.data[b.slot - c->cbase];
+                emit_binop_k(c, iop, &a, bits, kind_of_letter(oi->out[0]));
+                return true;
+            }
+            if (wf_fuse_binop(c, iop, &a, &b)) return true;
+        }
+        if (nin == 1 && wf_fuse_unop(c, iop, &a)) return true;
+        if (mem) {
+            form = wf_fuse_addr(c, iop, nout == 1, &a, &extra[0]);
+            nextra = form != iop;
+        }
+        if (nout != 1 && wf_fuse_store(c, form, &a, &b, offset)) return true;
     }
-    /* stores: address, value, offset */
-    if (wf_fuse_store(c, form, &a, &b, offset)) return true;
+
+    /* emission: dst (the result's slot; stores have none), operands (a
+     * store's address, value), offset, and the form's extra operands */
+    uint32_t dst = nout == 1 ? push_result(c, kind_of_letter(oi->out[0])) : 0;
+    size_t at = c->code.len;
     emit_op(c, form);
+    if (nout == 1) emit(c, dst);
     emit(c, a.slot);
-    emit(c, b.slot);
-    emit(c, offset);
-    if (form != iop) emit(c, extra);
+    if (nin == 2) emit(c, b.slot);
+    if (mem) emit(c, offset);
+    for (size_t i = 0; i < nextra; i++) emit(c, extra[i]);
+    if (nout == 1) note_prod(c, at, form);
     return true;
 }
 
@@ -1179,10 +1173,11 @@ static bool instr(cc *c, wf_opcode op)
     case WF_OP_THROW: return op_throw(c, op);
     case WF_OP_THROW_REF: return op_throw_ref(c, op);
     case WF_OP_TRY_TABLE: wf_exn_note_used(); return wf_cc_control(c, op);
-    case WF_OP_REF_EQ:
-        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC instructions are not supported");
+    case WF_OP_BR_ON_CAST: case WF_OP_BR_ON_CAST_FAIL: return wf_cc_control(c, op);
+    case WF_OP_REF_EQ: return wf_cc_gc(c, op);
     default:
         if (g_ops[op].prefix == 0xFD) return wf_cc_simd(c, op);
+        if (g_ops[op].prefix == 0xFB) return wf_cc_gc(c, op);
         return op_simple(c, op);
     }
 }
@@ -1205,8 +1200,16 @@ static bool read_opcode(cc *c, wf_opcode *out)
         if (!wf_read_u32(r, &sub)) return false;
         op = sub < FD_OPS ? g_fd_op[sub] : -1;
         if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
-    } else if (byte == 0xFB || byte == 0xFE) {
-        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC and threads instructions are not supported");
+    } else if (byte == 0xFB) {
+        uint32_t sub;
+        if (!wf_read_u32(r, &sub)) return false;
+        op = sub < 32 ? g_fb_op[sub] : -1;
+        /* struct.* and array.* (0x00..0x13) need struct and array types */
+        if (op < 0 && sub <= 0x13)
+            return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC struct and array instructions are not supported");
+        if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode");
+    } else if (byte == 0xFE) {
+        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "threads instructions are not supported");
     } else {
         op = g_byte_op[byte];
         if (op < 0) return wf_cc_fail(c, WF_ERR_MALFORMED, "illegal opcode %02x", byte);

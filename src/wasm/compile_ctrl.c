@@ -5,6 +5,7 @@
  * forward targets patched at `end`), and the control instructions.
  */
 #include "wasm/fuse.h"
+#include "wasm/gc.h"
 
 /* ---- block types --------------------------------------------------------- */
 
@@ -464,6 +465,42 @@ static bool op_br_on_null(cc *c, wf_opcode op)
     return ok;
 }
 
+/* br_on_cast / br_on_cast_fail flags label rt1 rt2: the reference (of rt1)
+ * goes to the label when it is (is not) of rt2; else it stays, typed
+ * rt1 minus rt2 (or rt2). */
+static bool op_br_on_cast(cc *c, wf_opcode op)
+{
+    uint8_t flags;
+    ctrl *L;
+    wf_valtype t1, t2;
+    if (!wf_read_u8(&c->r, &flags)) return false;
+    if (flags > 3) return wf_cc_fail(c, WF_ERR_MALFORMED, "malformed br_on_cast flags");
+    if (!read_label(c, &L)) return false;
+    if (!wf_cc_read_cast(c, flags & 1, &t1) || !wf_cc_read_cast(c, (flags & 2) != 0, &t2)) return false;
+    if (!wf_valtype_sub(t2, t1)) return MISMATCH(c);
+    sval a;
+    if (!wf_cc_pop_expect(c, t1, &a)) return false;
+    wf_valtype diff = t1;
+    diff.nullable = t1.nullable && !t2.nullable;
+    bool on_fail = op == WF_OP_BR_ON_CAST_FAIL;
+    wf_valtype taken = on_fail ? diff : t2, fall = on_fail ? t2 : diff;
+    uint32_t n = label_arity(L);
+    if (n == 0) return MISMATCH(c);
+    bool bot = a.t.kind == KIND_BOT;
+    push_at(c, taken, bot ? UINT32_MAX : a.slot);
+    sval *vals = wf_xmalloc(n * sizeof(sval));
+    bool ok = pop_label_vals(c, L, n, vals);
+    if (ok) {
+        wf_word ops[2] = { a.slot, wf_gc_cast_pack(t2) };
+        wf_iop yes = on_fail ? WF_IOP_BR_ON_CAST_FAIL : WF_IOP_BR_ON_CAST;
+        wf_iop no = on_fail ? WF_IOP_BR_ON_CAST : WF_IOP_BR_ON_CAST_FAIL;
+        emit_cond_branch(c, yes, no, ops, 2, L, vals, n);
+        repush(c, L, n - 1, vals);
+        push_at(c, fall, bot ? UINT32_MAX : a.slot);
+    }
+    free(vals);
+    return ok;
+}
 
 /* ---- try_table ---------------------------------------------------------- */
 
@@ -594,6 +631,7 @@ bool wf_cc_control(cc *c, wf_opcode op)
     case WF_OP_RETURN: return op_return(c, op);
     case WF_OP_BR_ON_NULL: case WF_OP_BR_ON_NON_NULL: return op_br_on_null(c, op);
     case WF_OP_TRY_TABLE: return op_try_table(c, op);
+    case WF_OP_BR_ON_CAST: case WF_OP_BR_ON_CAST_FAIL: return op_br_on_cast(c, op);
     default: return wf_cc_fail(c, WF_ERR_INTERNAL, "not a control instruction");
     }
 }

@@ -148,6 +148,16 @@ bool wf_cc_simd(cc *c, wf_opcode op);
 /* A value of type v128 (for the SIMD compiler). */
 static inline wf_valtype wf_cc_v128(void) { wf_valtype t = { WF_V128, 0, 0, 0 }; return t; }
 
+/* ---- GC (compile_gc.c) ------------------------------------------------------- */
+
+/* ref.test, ref.cast, ref.i31, i31.get_s/u, ref.eq and the any/extern
+ * conversions: immediates, operand types, emission. */
+bool wf_cc_gc(cc *c, wf_opcode op);
+/* A cast's target: its heap type from the code, nullable as given. */
+bool wf_cc_read_cast(cc *c, bool nullable, wf_valtype *t);
+/* A heap type immediate (compile.c). */
+bool wf_cc_read_heaptype(cc *c, wf_valtype *t);
+
 /* ---- control (compile_ctrl.c) ---------------------------------------------- */
 
 /* block, loop, if, else, end, br, br_if, br_table, return, br_on_null,

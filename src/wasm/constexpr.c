@@ -5,6 +5,7 @@
  * initialised do.
  */
 #include "base/error.h"
+#include "wasm/gc.h"
 #include "wasm/runtime.h"
 
 wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_slot *out)
@@ -39,6 +40,15 @@ wf_error *wf_constexpr_eval2(const wf_instance *inst, const wf_constexpr *e, wf_
         case WF_COP_V128_CONST: v.u64 = c->imm; hi[sp].u64 = 0; st[sp++] = v; break;
         case WF_COP_V128_HI:
             if (sp) hi[sp - 1].u64 = c->imm;
+            break;
+        case WF_COP_REF_I31:
+        case WF_COP_REF_CONVERT:
+            if (!sp) {
+                err = wf_error_new(WF_ERR_INTERNAL, "constant expression: stack underflow");
+                break;
+            }
+            st[sp - 1].ref = c->op == WF_COP_REF_I31 ? wf_gc_i31_new(st[sp - 1].u32)
+                                                     : wf_gc_convert(st[sp - 1].ref);
             break;
         case WF_COP_REF_FUNC:
             if (c->imm >= m->nfuncs || !inst->funcs[c->imm]) {

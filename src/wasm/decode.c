@@ -208,9 +208,23 @@ static bool read_subtype(wf_decoder *d, uint32_t self, subdesc *s)
     }
     if (b & 0x80)   /* the form is a one-byte signed LEB128 */
         return wf_reader_fail_at(&d->r, at + 1, WF_ERR_MALFORMED, "integer representation too long");
-    if (b == 0x5f || b == 0x5e)
+    if (b == 0x5f || b == 0x5e) {
+        /* read the fields, so that a malformed one is reported as such */
+        uint32_t n = 1;
+        if (b == 0x5f && !wf_dec_count(d, &n)) return false;
+        for (uint32_t k = 0; k < n; k++) {
+            uint8_t st, mut;
+            wf_valtype ft;
+            if (!wf_peek_u8(&d->r, &st)) return false;
+            if (st == 0x78 || st == 0x77) d->r.p++;     /* i8, i16 */
+            else if (!wf_dec_valtype(d, &ft)) return false;
+            size_t mat = wf_reader_offset(&d->r);
+            if (!wf_read_u8(&d->r, &mut)) return false;
+            if (mut > 1) return wf_reader_fail_at(&d->r, mat, WF_ERR_MALFORMED, "malformed mutability");
+        }
         return wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED,
                                  "struct and array types (GC) are not supported");
+    }
     if (b != 0x60) return wf_reader_fail_at(&d->r, at, WF_ERR_MALFORMED, "malformed function type");
     wf_valtype *params = NULL, *results = NULL;
     uint32_t np = 0, nr = 0;

@@ -127,6 +127,35 @@ bool wf_dec_const(wf_decoder *d, wf_constexpr *out, wf_valtype expect)
             stack.len -= 2;
             break;
         }
+        case 0xfb: {   /* GC: ref.i31, any.convert_extern, extern.convert_any */
+            uint32_t sub;
+            if (!(ok = wf_read_u32(&d->r, &sub))) break;
+            wf_valtype want = WF_TYPE_I32;
+            if (sub == 0x1c) {
+                t = (wf_valtype){ WF_REF, WF_HEAP_I31, 0, 0 };
+                ci = (wf_cinstr){ WF_COP_REF_I31, 0 };
+            } else if (sub == 0x1a || sub == 0x1b) {
+                want = (wf_valtype){ WF_REF, sub == 0x1a ? WF_HEAP_EXTERN : WF_HEAP_ANY, 1, 0 };
+                ci = (wf_cinstr){ WF_COP_REF_CONVERT, 0 };
+            } else if (sub <= 0x13) {
+                ok = wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED,
+                                       "GC struct and array instructions are not supported");
+                break;
+            } else {
+                ok = wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "constant expression required");
+                break;
+            }
+            if (!stack.len || !wf_valtype_sub(stack.data[stack.len - 1], want)) {
+                ok = fail_mismatch(d, at);
+                break;
+            }
+            if (sub != 0x1c) {
+                t = (wf_valtype){ WF_REF, sub == 0x1a ? WF_HEAP_ANY : WF_HEAP_EXTERN,
+                                  stack.data[stack.len - 1].nullable, 0 };
+            }
+            stack.len--;
+            break;
+        }
         case 0xfd: {
             uint32_t sub;
             uint64_t lo = 0, hi = 0;

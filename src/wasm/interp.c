@@ -15,6 +15,7 @@
 #include "wasm/interp.h"
 #include "wasm/simd.h"
 #include "wasm/exn.h"
+#include "wasm/gc.h"
 #include <stdio.h>
 #include "wasm/trace.h"
 #include "wasm/trap.h"
@@ -573,6 +574,46 @@ L_BR_ON_NON_NULL:
     pc += 3;
     NEXT();
 
+    /* GC references (gc.h) */
+L_REF_EQ:
+    S(1).u64 = S(2).ref == S(3).ref;
+    pc += 4;
+    NEXT();
+L_REF_I31:
+    S(1).ref = wf_gc_i31_new(S(2).u32);
+    pc += 3;
+    NEXT();
+L_I31_GET_S:
+    if (WF_UNLIKELY(!S(2).ref)) TRAP("null i31 reference");
+    S(1).u64 = (uint32_t)wf_gc_i31_get_s(S(2).ref);
+    pc += 3;
+    NEXT();
+L_I31_GET_U:
+    if (WF_UNLIKELY(!S(2).ref)) TRAP("null i31 reference");
+    S(1).u64 = wf_gc_i31_get_u(S(2).ref);
+    pc += 3;
+    NEXT();
+L_REF_CONVERT:
+    S(1).ref = wf_gc_convert(S(2).ref);
+    pc += 3;
+    NEXT();
+L_REF_TEST:
+    S(1).u64 = wf_gc_ref_test(S(2).ref, pc[3]);
+    pc += 4;
+    NEXT();
+L_REF_CAST:
+    if (WF_UNLIKELY(!wf_gc_ref_test(S(1).ref, pc[2]))) TRAP("cast failure");
+    pc += 3;
+    NEXT();
+L_BR_ON_CAST:
+    if (wf_gc_ref_test(S(1).ref, pc[2])) JUMP(pc[3]);
+    pc += 4;
+    NEXT();
+L_BR_ON_CAST_FAIL:
+    if (!wf_gc_ref_test(S(1).ref, pc[2])) JUMP(pc[3]);
+    pc += 4;
+    NEXT();
+
     /* Exceptions (exn.h). A handler table (compile_ctrl.c: op_try_table)
      * is the enclosing try_table's table (or 0), the number of catch
      * clauses, then per clause: its kind (0 catch, 1 catch_ref, 2
@@ -600,15 +641,11 @@ exn_dispatch: {
     for (const wf_word *tb = exn_tab; tb; tb = (const wf_word *)tb[0]) {
         const wf_word *cl = tb + 2;
         for (wf_word k = tb[1]; k; k--, cl += 4) {
-            if (cl[0] < 2 && inst->tags[cl[1]] != x->tag) continue;
+            const wf_tag *tag = cl[0] < 2 ? inst->tags[cl[1]] : NULL;
             wf_slot *d = fp + cl[2];
-            if (cl[0] < 2) {
-                for (uint32_t i = 0; i < x->nslots; i++) d[i] = x->payload[i];
-                d += x->nslots;
-            }
-            if (cl[0] & 1) d->ref = x;
-            t->exn = NULL;
-            wf_exn_caught(x, cl[0] & 1);
+            if (!wf_exn_catch(t, tag, cl[0] & 1, d)) continue;
+            /* the exnref after the payload (x is kept: wf_exn_catch) */
+            if (cl[0] & 1) d[tag ? x->nslots : 0].ref = x;
             JUMP(cl[3]);
         }
     }

@@ -145,6 +145,15 @@ bool wf_interp_store_mem(const wf_slot *fp, const wf_word *pc, const wf_instance
     X(REF_AS_NON_NULL) /* s src */ \
     X(BR_ON_NULL)     /* s ref, L */ \
     X(BR_ON_NON_NULL) /* s ref, L */ \
+    X(REF_EQ)         /* s dst, s a, s b */ \
+    X(REF_I31)        /* s dst, s src (gc.h: references) */ \
+    X(I31_GET_S)      /* s dst, s src */ \
+    X(I31_GET_U)      /* s dst, s src */ \
+    X(REF_CONVERT)    /* s dst, s src: any.convert_extern, extern.convert_any */ \
+    X(REF_TEST)       /* s dst, s src, i cast (wf_gc_cast_pack) */ \
+    X(REF_CAST)       /* s src, i cast */ \
+    X(BR_ON_CAST)     /* s ref, i cast, L: taken when the cast succeeds */ \
+    X(BR_ON_CAST_FAIL) /* s ref, i cast, L: taken when it fails */ \
     X(THROW)          /* i tag, i argbase, L handler table or 0: throw (compile_ctrl.c has the table's layout) */ \
     X(THROW_REF)      /* s exnref, L handler table or 0 */ \
     X(EXN_CHECK)      /* L handler table: after a call inside a try_table, where an exception from the callee is caught */

@@ -41,7 +41,8 @@ typedef struct wf_globaltype {
 
 /* A constant expression, decoded into a small postfix program evaluated at
  * instantiation: i32/i64/f32/f64.const, v128.const, ref.null, ref.func,
- * global.get and the extended-const i32/i64 add, sub and mul. */
+ * global.get, the extended-const i32/i64 add, sub and mul, and of GC
+ * ref.i31, any.convert_extern and extern.convert_any. */
 typedef enum wf_cop {
     WF_COP_I32_CONST, WF_COP_I64_CONST, WF_COP_F32_CONST, WF_COP_F64_CONST,
     WF_COP_REF_NULL, WF_COP_REF_FUNC, WF_COP_GLOBAL_GET,
@@ -49,6 +50,8 @@ typedef enum wf_cop {
     WF_COP_I64_ADD, WF_COP_I64_SUB, WF_COP_I64_MUL,
     WF_COP_V128_CONST,  /* imm: the low 8 bytes; WF_COP_V128_HI follows */
     WF_COP_V128_HI,     /* imm: the high 8 bytes of the v128 on top */
+    WF_COP_REF_I31,     /* the i32 on top to an i31 reference (gc.h) */
+    WF_COP_REF_CONVERT, /* any.convert_extern / extern.convert_any of the top */
 } wf_cop;
 
 typedef struct wf_cinstr {

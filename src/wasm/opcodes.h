@@ -15,8 +15,10 @@
  *
  * The fixed-width SIMD instructions (0xFD) are listed apart
  * (WF_OPCODES_SIMD), in opcode order, the relaxed SIMD ones (0x100..0x113)
- * last; their semantics are simd.c's. Out of scope for now and absent
- * here: GC (0xFB), threads (0xFE), and the legacy exception instructions
+ * last; their semantics are simd.c's. Of GC (0xFB) the instructions
+ * without struct and array types are here (casts, i31, the extern/any
+ * conversions; gc.h). Out of scope for now and absent here: struct.* and
+ * array.*, threads (0xFE), and the legacy exception instructions
  * try/catch/delegate.
  */
 #ifndef WF_OPCODES_H
@@ -50,6 +52,8 @@ typedef enum wf_imm {
     WF_IMM_SHUFFLE,       /* 16 lane indices (bytes below 32): i8x16.shuffle */
     WF_IMM_LANE,          /* one lane index byte */
     WF_IMM_MEMARG_LANE,   /* a memarg, then a lane index byte */
+    WF_IMM_CAST,          /* heap type; the text's reference type picks the nullable form */
+    WF_IMM_BR_ON_CAST,    /* nullability flags, label, source and target heap types */
 } wf_imm;
 
 #define WF_OPCODES(WF_OP) \
@@ -247,6 +251,17 @@ typedef enum wf_imm {
     WF_OP(REF_AS_NON_NULL, "ref.as_non_null", 0x00, 0xD4, NONE, "*", "*") \
     WF_OP(BR_ON_NULL, "br_on_null", 0x00, 0xD5, LABEL, "*", "*") \
     WF_OP(BR_ON_NON_NULL, "br_on_non_null", 0x00, 0xD6, LABEL, "*", "*") \
+    WF_OP(REF_TEST, "ref.test", 0xFB, 0x14, CAST, "*", "*") \
+    WF_OP(REF_TEST_NULL, "ref.test", 0xFB, 0x15, CAST, "*", "*") \
+    WF_OP(REF_CAST, "ref.cast", 0xFB, 0x16, CAST, "*", "*") \
+    WF_OP(REF_CAST_NULL, "ref.cast", 0xFB, 0x17, CAST, "*", "*") \
+    WF_OP(BR_ON_CAST, "br_on_cast", 0xFB, 0x18, BR_ON_CAST, "*", "*") \
+    WF_OP(BR_ON_CAST_FAIL, "br_on_cast_fail", 0xFB, 0x19, BR_ON_CAST, "*", "*") \
+    WF_OP(ANY_CONVERT_EXTERN, "any.convert_extern", 0xFB, 0x1A, NONE, "*", "*") \
+    WF_OP(EXTERN_CONVERT_ANY, "extern.convert_any", 0xFB, 0x1B, NONE, "*", "*") \
+    WF_OP(REF_I31, "ref.i31", 0xFB, 0x1C, NONE, "*", "*") \
+    WF_OP(I31_GET_S, "i31.get_s", 0xFB, 0x1D, NONE, "*", "*") \
+    WF_OP(I31_GET_U, "i31.get_u", 0xFB, 0x1E, NONE, "*", "*") \
     WF_OP(I32_TRUNC_SAT_F32_S, "i32.trunc_sat_f32_s", 0xFC, 0x00, NONE, "f", "i") \
     WF_OP(I32_TRUNC_SAT_F32_U, "i32.trunc_sat_f32_u", 0xFC, 0x01, NONE, "f", "i") \
     WF_OP(I32_TRUNC_SAT_F64_S, "i32.trunc_sat_f64_s", 0xFC, 0x02, NONE, "d", "i") \

@@ -257,6 +257,11 @@ static uint8_t heap_top(uint8_t h)
     }
 }
 
+uint8_t wf_heaptype_top(wf_valtype t)
+{
+    return heap_top(t.heap);
+}
+
 static bool heap_is_bottom(uint8_t h)
 {
     return h == WF_HEAP_NOFUNC || h == WF_HEAP_NOEXTERN || h == WF_HEAP_NONE || h == WF_HEAP_NOEXN;

@@ -24,6 +24,8 @@ bool wf_valtype_eq(wf_valtype a, wf_valtype b);
 /* Subtyping: a <: b (reference nullability, heap type hierarchy, declared
  * function subtypes). For numeric types it is equality. */
 bool wf_valtype_sub(wf_valtype a, wf_valtype b);
+/* The top heap type of t's hierarchy: WF_HEAP_FUNC, _EXTERN, _EXN or _ANY. */
+uint8_t wf_heaptype_top(wf_valtype t);
 /* Function subtyping through declared supertypes: a <: b. */
 bool wf_functype_sub(const wf_functype *a, const wf_functype *b);
 

@@ -68,8 +68,7 @@ static bool has_prefix(const char *s, size_t n, const char *p)
 static bool is_unsupported_op(const char *s, size_t n)
 {
     static const char *const pre[] = {
-        "struct.",
-        "array.", "ref.i31", "i31.", "ref.test", "ref.cast", "br_on_cast", "any.", "extern.",
+        "struct.", "array.",
         "try", "delegate", "rethrow", "memory.atomic", "atomic.",
     };
     for (size_t k = 0; k < WF_COUNT(pre); k++)
@@ -289,10 +288,54 @@ static void v128_const(wat *w, size_t *pos, wf_buf *out)
     *pos = i;
 }
 
+/* A cast's reference type at *pos, `(ref null? ht)` or a shorthand like
+ * i31ref: its nullability, and its heap type's encoding appended to heap. */
+static bool cast_reftype(wat *w, size_t *pos, wf_buf *heap)
+{
+    size_t at = *pos;
+    wf_buf *vt = wf_wat_tbuf(w);
+    wf_wat_valtype(w, pos, vt);
+    uint8_t b = vt->len ? vt->data[0] : 0;
+    bool nullable = b != 0x64;
+    if (b == 0x63 || b == 0x64) wf_buf_bytes(heap, vt->data + 1, vt->len - 1);
+    else if (b >= 0x69 && b <= 0x74) wf_buf_byte(heap, b);
+    else wf_wat_unexpected(w, at);
+    wf_buf_free(vt);
+    return nullable;
+}
+
+/* ref.test / ref.cast rt (the opcode after the given one when rt is
+ * nullable) and br_on_cast(_fail) label rt1 rt2 (flags for the two
+ * nullabilities). */
+static void cast_instr(wat *w, size_t *pos, const op_info *op, wf_buf *out)
+{
+    size_t i = *pos + 1;
+    wf_buf *heaps = wf_wat_tbuf(w);
+    wf_buf_byte(out, op->prefix);
+    if (op->imm == WF_IMM_CAST) {
+        bool nullable = cast_reftype(w, &i, heaps);
+        wf_buf_u32leb(out, op->code + nullable);
+    } else {
+        wf_buf_u32leb(out, op->code);
+        uint32_t label = label_index(w, &i);
+        uint8_t flags = cast_reftype(w, &i, heaps) ? 1 : 0;
+        if (cast_reftype(w, &i, heaps)) flags |= 2;
+        wf_buf_byte(out, flags);
+        wf_buf_u32leb(out, label);
+    }
+    wf_buf_bytes(out, heaps->data, heaps->len);
+    wf_buf_free(heaps);
+    *pos = i;
+}
+
 /* Encode the plain (non-block) instruction whose name is at *pos, with its
  * immediates, to out. */
 static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
 {
+    if (op->imm == WF_IMM_CAST || op->imm == WF_IMM_BR_ON_CAST) {
+        cast_instr(w, pos, op, out);
+        return;
+    }
     size_t i = *pos + 1;
     if (op->prefix) {
         wf_buf_byte(out, op->prefix);
@@ -478,6 +521,8 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
     case WF_IMM_SELECT_T:
     case WF_IMM_BLOCK:
     case WF_IMM_TRY_TABLE:
+    case WF_IMM_CAST:
+    case WF_IMM_BR_ON_CAST:
         wf_wat_fail(w, *pos, WF_ERR_UNSUPPORTED, "instruction %s is not supported", op->name);
     }
     *pos = i;

@@ -151,6 +151,8 @@ static void test_core_values(void **state)
     assert_int_equal(call_i(rt, "t:add", -1, 0, 2), -1);
     assert_int_equal(call_i(rt, "t:add", 4294967295LL, 0, 2), -1);   /* u32 reading */
     assert_int_equal(call_i(rt, "t:add64", INT64_MAX, 0, 2), INT64_MAX);
+    assert_int_equal(call_i(rt, "t:add", INT32_MIN, 0, 2), INT32_MIN);   /* the fast path's edges */
+    assert_int_equal(call_i(rt, "t:add64", INT64_MIN, 0, 2), INT64_MIN);
 
     wf_val r, a = wf_val_f64(3.0);
     assert_null(wf_runtime_call(rt, "t:half", &a, 1, &r, NULL));
@@ -179,6 +181,13 @@ static void test_core_values(void **state)
     args[0] = wf_val_sint(WF_VAL_S64, -2147483649LL);
     expect_err(call_err(rt, "t:add", args, 2, 0), WF_ERR_INVALID,
                "parameter 1: -2147483649 is out of range for i32");
+    /* unsigned values: u32's range fits i32, past it does not */
+    args[0] = (wf_val){ .kind = WF_VAL_U64, .of.u = UINT32_MAX };
+    assert_null(wf_runtime_call(rt, "t:add", args, 2, &r, NULL));
+    assert_int_equal(r.of.s, 0);   /* 0xffffffff + 1 wraps */
+    args[0] = (wf_val){ .kind = WF_VAL_U64, .of.u = (uint64_t)UINT32_MAX + 1 };
+    expect_err(call_err(rt, "t:add", args, 2, 0), WF_ERR_INVALID,
+               "parameter 1: 4294967296 is out of range for i32");
     args[0] = wf_val_f64(1.5);
     expect_err(call_err(rt, "t:add", args, 2, 0), WF_ERR_INVALID, "parameter 1: 1.5 is not an integer");
     args[0] = wf_val_sint(WF_VAL_S64, 1);

@@ -471,6 +471,7 @@ typedef struct homed {
     wf_task task;
     event *ev[2];
     long tid[3];
+    bool solo[3];       /* the task's solo flag at each step */
     int homes;          /* times the hook was asked */
     bool refuse;        /* the hook says no */
     pthread_mutex_t mu; /* the "home" queue: taken, not resumed yet */
@@ -483,11 +484,13 @@ static void homed_run(wf_task *t)
     homed *h = (homed *)t;
     for (int i = 0; i < 2; i++) {
         h->tid[i] = syscall(SYS_gettid);
+        h->solo[i] = t->solo;
         pthread_mutex_lock(&h->ev[i]->mu);
         while (!h->ev[i]->set) wf_waitq_wait(&h->ev[i]->q, &h->ev[i]->mu, 0);
         pthread_mutex_unlock(&h->ev[i]->mu);
     }
     h->tid[2] = syscall(SYS_gettid);
+    h->solo[2] = t->solo;
 }
 
 static bool homed_home(wf_task *t)
@@ -544,6 +547,11 @@ static void test_home_resumes_here(void **state)
     pthread_join(th, NULL);
     assert_int_equal(h.homes, 2);
     for (int i = 0; i < 3; i++) assert_int_equal(h.tid[i], me);
+    /* Solo (nobody else can have seen it) only until its first park,
+     * though it came back to this thread each time. */
+    assert_true(h.solo[0]);
+    assert_false(h.solo[1]);
+    assert_false(h.solo[2]);
     wf_sched_group_wait_idle(f.g);
     fixture_free(&f);
 }
@@ -566,6 +574,9 @@ static void test_home_refused_or_sent_back(void **state)
     assert_int_equal(h.tid[0], me);
     assert_int_not_equal(h.tid[1], me);
     assert_int_not_equal(h.tid[2], me);
+    assert_true(h.solo[0]);
+    assert_false(h.solo[1]);
+    assert_false(h.solo[2]);
 
     homed h2 = { .task = { .run = homed_run, .home = homed_home }, .ev = { &a2, &done },
                  .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
@@ -591,6 +602,8 @@ typedef struct tiny {
 static void tiny_run(wf_task *t)
 {
     tiny *x = (tiny *)t;
+    /* Submitted to the workers: never solo (another thread queued it). */
+    assert_false(t->solo);
     pthread_mutex_lock(x->mu);
     (*x->count)++;
     pthread_mutex_unlock(x->mu);

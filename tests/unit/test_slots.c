@@ -27,6 +27,7 @@
 #include "helpers.h"
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "cli/cwat.h"
 #include "component/component.h"
 #include "runtime/runtime.h"
@@ -224,6 +225,79 @@ static void test_component_slots(void **state)
     no_leaks(rt, "c:static");
     no_exception_leaks(rt, "c:inline");
     no_exception_leaks(rt, "c:static");
+    wf_runtime_free(rt);
+    wf_component_free(c);
+}
+
+/* The environment a component sees is its call's, looked up per call: a
+ * variable set for one call and unset for the next is gone in the next
+ * (the slot's WASI context keeps no environment across a reset, and an
+ * entry without env passes none). The fixture leak.wasm's probe returns,
+ * last, how many environment variables the guest sees. */
+typedef struct env_state {
+    const char *value;      /* WHO's value now, NULL: unset */
+    int lookups;
+} env_state;
+
+static wf_error *env_lookup(void *ud, const char *id, char **value)
+{
+    env_state *st = ud;
+    assert_string_equal(id, "who");
+    st->lookups++;
+    *value = st->value ? wf_xstrdup(st->value) : NULL;
+    return NULL;
+}
+
+static uint32_t probe_env_count(wf_runtime *rt, const char *id)
+{
+    wf_val arg = { .kind = WF_VAL_U32, .of.u = 0 }, r;
+    wf_error *e = wf_runtime_call(rt, id, &arg, 1, &r, NULL);
+    if (e) fail_msg("%s: %s", id, e->message);
+    assert_int_equal(r.kind, WF_VAL_LIST);
+    assert_int_equal(r.of.agg.len, 6);
+    assert_int_equal(r.of.agg.items[0].of.u, 1);   /* a pristine instance: its first call */
+    uint32_t n = (uint32_t)r.of.agg.items[5].of.u;
+    wf_val_free(&r);
+    return n;
+}
+
+static void test_component_env_per_call(void **state)
+{
+    (void)state;
+    uint8_t *bytes;
+    size_t len;
+    wf_error *e = wf_file_read(WF_FIXTURES "/components/leak.wasm", &bytes, &len);
+    if (e) fail_msg("leak.wasm: %s", e->message);
+    wf_component *c;
+    if ((e = wf_component_new_owned(bytes, len, &c))) fail_msg("leak.wasm: %s", e->message);
+    static const char *const imports[] = { "wasi:cli", "wasi:clocks", "wasi:filesystem" };
+    static const wf_wasi_env_var vars[] = { { .id = "who", .name = "WHO" } };
+    env_state st = { .value = "me" };
+    wf_runtime *rt = wf_runtime_new();
+    wf_component_config with = { .method = "probe", .pool = { .type = WF_RT_POOL_INLINE },
+                                 .imports = imports, .nimports = 3,
+                                 .wasi = { .env = vars, .nenv = 1, .env_lookup = env_lookup, .env_ud = &st } };
+    wf_component_config without = { .method = "probe", .pool = { .type = WF_RT_POOL_INLINE },
+                                    .imports = imports, .nimports = 3 };
+    wf_component_config cwd = without;
+    cwd.wasi.cwd = "/";
+    if ((e = wf_runtime_add_component(rt, "c:env", c, &with)) ||
+        (e = wf_runtime_add_component(rt, "c:noenv", c, &without)) ||
+        (e = wf_runtime_add_component(rt, "c:cwd", c, &cwd)))
+        fail_msg("add: %s", e->message);
+    for (int round = 0; round < 3; round++) {
+        st.value = "me";
+        assert_int_equal(probe_env_count(rt, "c:env"), 1);
+        st.value = NULL;   /* unset now: the last call's WHO must not be seen */
+        assert_int_equal(probe_env_count(rt, "c:env"), 0);
+        assert_int_equal(probe_env_count(rt, "c:env"), 0);
+        st.value = "you";
+        assert_int_equal(probe_env_count(rt, "c:env"), 1);
+        /* the same instance slot for another entry's kind of call: nothing */
+        assert_int_equal(probe_env_count(rt, "c:noenv"), 0);
+        assert_int_equal(probe_env_count(rt, "c:cwd"), 1);   /* PWD */
+    }
+    assert_int_equal(st.lookups, 12);
     wf_runtime_free(rt);
     wf_component_free(c);
 }
@@ -774,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_reset_written_pages),
         cmocka_unit_test(test_core_slots),
         cmocka_unit_test(test_component_slots),
+        cmocka_unit_test(test_component_env_per_call),
         cmocka_unit_test(test_start_host_calls),
         cmocka_unit_test(test_preinit),
         cmocka_unit_test(test_preinit_image),

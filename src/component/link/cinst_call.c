@@ -37,7 +37,9 @@ static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *
     cx.task = &task;
     cx.adapter = caller != NULL;
     uint32_t nflat = wf_cabi_count_flat(t->params, t->nparams), nraw = 0;
-    uint64_t *raw = wf_xcalloc(WF_MAX(nflat, 1), sizeof *raw);
+    /* on the stack for the usual few flat parameters: this runs for every call */
+    uint64_t raw_small[WF_CABI_MAX_FLAT_PARAMS + 1] = {0};
+    uint64_t *raw = nflat <= WF_COUNT(raw_small) ? raw_small : wf_xcalloc(nflat, sizeof *raw);
     wf_flat ps[WF_CABI_MAX_FLAT_PARAMS + 1], rs[WF_CABI_MAX_FLAT_RESULTS];
     uint32_t np, nr;
     wf_cabi_core_sig(t, false, ps, &np, rs, &nr);
@@ -67,7 +69,7 @@ static wf_error *call_lifted(cfunc *f, crt *caller, const wf_val *args, wf_val *
         wf_cabi_poison(ci);
     }
     wf_cabi_enter(ci, from, false);
-    free(raw);
+    if (raw != raw_small) free(raw);
     wf_cabi_cx_fini(&cx);
     return e;
 }
@@ -281,16 +283,28 @@ cfunc *wf_cinst_find_func(const cexports *ex, const char *name)
     return NULL;
 }
 
+wf_cinstance_func *wf_cinstance_find(wf_cinstance *inst, const char *name)
+{
+    return wf_cinst_find_func(&inst->exports, name);
+}
+
 wf_error *wf_cinstance_call(wf_cinstance *inst, const char *name, const wf_val *args, size_t nargs,
                             wf_val *result)
 {
     memset(result, 0, sizeof *result);
     cfunc *f = wf_cinst_find_func(&inst->exports, name);
     if (!f) return wf_error_new(WF_ERR_NOT_FOUND, "the component exports no function `%s`", name);
+    return wf_cinstance_call_func(f, args, nargs, result);
+}
+
+wf_error *wf_cinstance_call_func(wf_cinstance_func *f, const wf_val *args, size_t nargs, wf_val *result)
+{
+    memset(result, 0, sizeof *result);
     const wf_wit_func *t = f->type;
     wf_error *e = check_args(t, args, nargs);
     if (e) return e;
-    wf_val *vals = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *vals);
+    wf_val vals_small[4] = {0};
+    wf_val *vals = t->nresults <= WF_COUNT(vals_small) ? vals_small : wf_xcalloc(t->nresults, sizeof *vals);
     e = wf_cfunc_call(f, NULL, args, vals);
     if (!e) {
         if (t->nresults == 1 && !t->named_results) {
@@ -300,6 +314,6 @@ wf_error *wf_cinstance_call(wf_cinstance *inst, const char *name, const wf_val *
             for (size_t i = 0; i < t->nresults; i++) result->of.agg.items[i] = vals[i];
         }
     }
-    free(vals);
+    if (vals != vals_small) free(vals);
     return e;
 }
