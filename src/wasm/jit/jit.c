@@ -27,6 +27,32 @@
  * released with the last of them
  * (wf_jit_module_free). g_lock guards the list of codes and their state;
  * LLVM work runs outside it.
+ *
+ * Tier-up (upgrade_one): the cheap units' code (unit.c: the fast pipeline
+ * a big function, and every function of a module over 2 MB of code, gets)
+ * counts each function's heat in wf_module.jit_heat (an increment at its
+ * entry and at each loop header, translate.c's count_heat) and calls every
+ * defined function through wf_module.jit_natives, never directly. Once a
+ * code's units are all installed, the background thread (also started by
+ * the compiled tier for a code with such functions) looks at the counters
+ * every WF_JIT_TIERUP_POLL_MS and compiles the hottest function past the
+ * threshold (WASMFN_JIT_TIERUP_HEAT) again at the full level, alone (level
+ * UPGRADE, symbols of its own prefix), links it with the tier's linker and
+ * installs it as a unit is installed: in jit_natives, so every compiled
+ * caller reaches it at its next call, and in the interpreter's code. Calls
+ * in flight finish in the code they started in; the old code stays mapped
+ * until the code is freed. Bounds: after each upgrade the thread rests as
+ * long as the upgrade took (at most half a CPU, at nice 10); at most
+ * WASMFN_JIT_TIERUP_MAX functions per module; a function over
+ * WASMFN_JIT_BIG_BYTES stays cheap (-O2 is super-linear in its size). An
+ * upgrade's unit holds copies of the small functions it calls
+ * (translate.c's pull_callee), so LLVM may inline them as inside a unit.
+ * Each upgrade goes into the disk cache (key: the module's, the function, the
+ * level) and so does a record of the module's upgraded functions, which the
+ * next process reads once the units are installed (load_upgrades) to
+ * install them from the cache at load: no recompilation, no warm-up again.
+ * WASMFN_JIT_TIERUP=0 turns it off (cheap code still counts: the code in
+ * the cache is the same either way).
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -216,12 +216,12 @@ wf_error *wf_jit_build_unit(const wf_module *m, const wf_jit_unit *u, const char
  * symbols named with prefix (unique per module in the JIT). Calls within
  * the unit are direct; calls to other functions of the module go through
  * wf_module.jit_natives (NULL entry: not compiled yet, through the
- * helpers; cheap: every call of a defined function so, and each function
+ * helpers; level CHEAP: every call of a defined function so, and each function
  * counts its heat in wf_module.jit_heat). The unit exports one table, <prefix>u<funcs[0]>: per function
  * the addresses of f<i> and e<i>, NULL for one left interpreted.
  * compiled[k] tells which did; for one that did not, why[k] a malloc'd
  * reason. */
 void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
-                           const uint32_t *funcs, uint32_t count, bool cheap, bool *compiled, char **why);
+                           const uint32_t *funcs, uint32_t count, int level, bool *compiled, char **why);
 
 #endif

@@ -25,7 +25,11 @@
  * entry from wf_module.jit_natives (atomically: it is set when that
  * function's unit is installed, maybe while this code runs) and go
  * through wf_jit_rt_call while it is NULL. call_indirect and call_ref do
- * the same for a callee of the same instance.
+ * the same for a callee of the same instance. A cheap unit (unit.c) calls its own
+ * functions so too, and counts each function's heat (count_heat): jit.c
+ * may upgrade any of them later, alone, and every caller must then reach
+ * the new code. An upgrade's unit pulls in copies of the small functions
+ * it calls (pull_callee), called directly, so they may be inlined.
  *
  * Tail calls: to a compiled function of the same native type (of this
  * unit, or another's once installed, or through a table or reference of
@@ -94,6 +98,11 @@ typedef struct tmod {
     LLVMValueRef intr_slow;         /* the interrupt slow path (interrupt_slow_path) */
     bool any_tail;                  /* a function of the module has tail calls (wf_code.tail_calls) */
     bool cheap;                     /* a cheap unit: counts heat, calls through jit_natives (count_heat) */
+    /* An upgrade (pull_callee): the small functions its bodies call
+     * directly, pulled in as internal copies; off while they translate. */
+    bool pull;
+    WF_VEC(uint32_t) pulled;
+    const char *prefix;
 } tmod;
 
 /* Per-function state. */
@@ -933,12 +942,34 @@ static LLVMValueRef func_object(tfn *f, uint32_t fi)
     return load_elem(f, f->inst, offsetof(wf_instance, funcs), k64(f->tm, fi), true);
 }
 
+/* An upgrade is one function compiled alone (jit.c's tier-up), so the
+ * small functions it calls (most of them at the full level already, in
+ * other units) would be calls through jit_natives: copies of them in its
+ * unit (internal, not in its table) are called directly and LLVM may
+ * inline them. Functions up to WF_JIT_PULL_BYTES of code, one level deep. */
+#define WF_JIT_PULL_BYTES 512u
+#define WF_JIT_PULL_MAX 64u
+
+static void pull_callee(tmod *tm, uint32_t fi)
+{
+    const wf_module *m = tm->m;
+    if (!tm->pull || tm->fn[fi] || fi < m->nfunc_imports || !tm->fty[fi] || tm->pulled.len >= WF_JIT_PULL_MAX ||
+        m->funcs[fi].code->body_len > WF_JIT_PULL_BYTES)
+        return;
+    char name[96];
+    snprintf(name, sizeof name, "%sp%u", tm->prefix, fi);
+    tm->fn[fi] = LLVMAddFunction(tm->M, name, tm->fty[fi]);
+    LLVMSetLinkage(tm->fn[fi], LLVMInternalLinkage);
+    wf_vec_push(&tm->pulled, fi);
+}
+
 static bool op_call(tfn *f, uint32_t fi, bool tail)
 {
     tmod *tm = f->tm;
     const wf_module *m = tm->m;
     const wf_functype *ft = m->funcs[fi].type;
     if (!tm->fty[fi]) FAIL(f, "calls a function with v128 values");
+    pull_callee(tm, fi);
     if (tail && (fi < m->nfunc_imports || !same_native(f, ft))) {
         /* An import or another signature: never a native jump. */
         pend_tail(f, func_object(f, fi), ft);
@@ -2668,15 +2699,35 @@ static void translate_functions(tmod *tm, const uint32_t *funcs, uint32_t count,
         while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
         build_stub(tm, fi);
     }
+    /* The callees pulled in (pull_callee), translated as the unit's own
+     * functions are; one that does not translate is a stub. */
+    tm->pull = false;
+    for (size_t k = 0; k < tm->pulled.len; k++) {
+        uint32_t fi = tm->pulled.data[k];
+        tfn f;
+        memset(&f, 0, sizeof f);
+        f.tm = tm;
+        f.ft = m->funcs[fi].type;
+        f.index = fi;
+        f.fn = tm->fn[fi];
+        bool ok = translate_body(&f, m->funcs[fi].code);
+        free_fn(&f);
+        if (ok) continue;
+        LLVMBasicBlockRef bb;
+        while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
+        build_stub(tm, fi);
+    }
 }
 
 void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
-                           const uint32_t *funcs, uint32_t count, bool cheap, bool *compiled, char **why)
+                           const uint32_t *funcs, uint32_t count, int level, bool *compiled, char **why)
 {
     tmod tm;
     memset(&tm, 0, sizeof tm);
     tm.m = m;
-    tm.cheap = cheap;
+    tm.cheap = level == WF_JIT_LEVEL_CHEAP;
+    tm.pull = level == WF_JIT_LEVEL_UPGRADE;
+    tm.prefix = prefix;
     tm.C = C;
     tm.M = M;
     tm.B = LLVMCreateBuilderInContext(C);
@@ -2727,5 +2778,6 @@ void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M
     free(elems);
     free(tm.fty);
     free(tm.fn);
+    wf_vec_free(&tm.pulled);
     LLVMDisposeBuilder(tm.B);
 }
