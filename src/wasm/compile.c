@@ -530,71 +530,52 @@ static bool op_simple(cc *c, wf_opcode op)
         if (nout == 1) push(c, kind_of_letter(oi->out[0]));
         return true;
     }
-    if (mem && memidx != 0) {
-        /* another memory than 0: the generic forms, no fusion (memory 0's
-         * base stays the one the interpreter keeps in a register) */
-        if (nout == 1) {
-            uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
-            size_t at = c->code.len;
-            emit_op(c, WF_IOP_LOAD_MEM);
-            emit(c, dst);
-            emit(c, a.slot);
-            emit(c, offset);
-            emit(c, memidx);
-            emit(c, iop);
-            note_prod(c, at, WF_IOP_LOAD_MEM);
-        } else {
-            emit_op(c, WF_IOP_STORE_MEM);
-            emit(c, a.slot);
-            emit(c, b.slot);
-            emit(c, offset);
-            emit(c, memidx);
-            emit(c, iop);
-        }
-        return true;
-    }
-
-    /* a binary operation with a constant operand takes it as an immediate
-     * (integer operations that commute take a constant first operand too);
-     * else a fused instruction may take over the operands' producers */
-    if (nin == 2 && nout == 1 && wf_iop_is_binop(iop)) {
-        bool imm = b.slot == IMM_SLOT;
-        if (!imm && !is_const(c, b.slot) && is_const(c, a.slot) && commutes(iop)) {
-            sval t = a; a = b; b = t;
-        }
-        if (imm || is_const(c, b.slot)) {
-            uint64_t bits = imm ? c->imm_bits : c->consts.data[b.slot - c->cbase];
-            emit_binop_k(c, iop, &a, bits, kind_of_letter(oi->out[0]));
-            return true;
-        }
-        if (wf_fuse_binop(c, iop, &a, &b)) return true;
-    }
-    if (nin == 1 && wf_fuse_unop(c, iop, &a)) return true;
     wf_iop form = iop;
-    wf_word extra = 0;
-    if (mem) form = wf_fuse_addr(c, iop, nout == 1, &a, &extra);
-
-    /* emission: dst (the result's slot), operands, offset, and the fused
-     * address form's operand */
-    if (nout == 1) {
-        uint32_t dst = push_result(c, kind_of_letter(oi->out[0]));
-        size_t at = c->code.len;
-        emit_op(c, form);
-        emit(c, dst);
-        emit(c, a.slot);
-        if (nin == 2) emit(c, b.slot);
-        if (mem) emit(c, offset);
-        if (form != iop) emit(c, extra);
-        note_prod(c, at, form);
-        return true;
+    wf_word extra[2];           /* the form's operands after the offset */
+    size_t nextra = 0;
+    if (mem && memidx != 0) {
+        /* another memory than 0: the generic forms, which take the memory
+         * and the access as operands, no fusion (memory 0's base stays the
+         * one the interpreter keeps in a register) */
+        form = nout == 1 ? WF_IOP_LOAD_MEM : WF_IOP_STORE_MEM;
+        extra[nextra++] = memidx;
+        extra[nextra++] = iop;
+    } else {
+        /* a binary operation with a constant operand takes it as an
+         * immediate (integer operations that commute take a constant first
+         * operand too); else a fused instruction may take over the
+         * operands' producers */
+        if (nin == 2 && nout == 1 && wf_iop_is_binop(iop)) {
+            bool imm = b.slot == IMM_SLOT;
+            if (!imm && !is_const(c, b.slot) && is_const(c, a.slot) && commutes(iop)) {
+                sval t = a; a = b; b = t;
+            }
+            if (imm || is_const(c, b.slot)) {
+                uint64_t bits = imm ? c->imm_bits : c->consts.data[b.slot - c->cbase];
+                emit_binop_k(c, iop, &a, bits, kind_of_letter(oi->out[0]));
+                return true;
+            }
+            if (wf_fuse_binop(c, iop, &a, &b)) return true;
+        }
+        if (nin == 1 && wf_fuse_unop(c, iop, &a)) return true;
+        if (mem) {
+            form = wf_fuse_addr(c, iop, nout == 1, &a, &extra[0]);
+            nextra = form != iop;
+        }
+        if (nout != 1 && wf_fuse_store(c, form, &a, &b, offset)) return true;
     }
-    /* stores: address, value, offset */
-    if (wf_fuse_store(c, form, &a, &b, offset)) return true;
+
+    /* emission: dst (the result's slot; stores have none), operands (a
+     * store's address, value), offset, and the form's extra operands */
+    uint32_t dst = nout == 1 ? push_result(c, kind_of_letter(oi->out[0])) : 0;
+    size_t at = c->code.len;
     emit_op(c, form);
+    if (nout == 1) emit(c, dst);
     emit(c, a.slot);
-    emit(c, b.slot);
-    emit(c, offset);
-    if (form != iop) emit(c, extra);
+    if (nin == 2) emit(c, b.slot);
+    if (mem) emit(c, offset);
+    for (size_t i = 0; i < nextra; i++) emit(c, extra[i]);
+    if (nout == 1) note_prod(c, at, form);
     return true;
 }
 

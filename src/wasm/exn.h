@@ -47,11 +47,34 @@ typedef struct wf_exn {
 wf_exn *wf_exn_new(wf_store *s, const wf_tag *tag, const wf_slot *payload);
 /* Free every exception of s (the store goes, or is reset). */
 void wf_exn_free_all(wf_store *s);
-/* x was caught: by a clause that makes an exnref of it (keep), or by one
- * that does not, and then, when no exnref was ever made of it and it is
- * the store's newest, it is freed at once (a loop that throws and catches
- * does not pile exceptions up in its store). */
+
+/* x was caught (wf_exn_catch): by a clause that makes an exnref of it
+ * (keep), or by one that does not, and then, when no exnref was ever made
+ * of it and it is the store's newest, it is freed at once (a loop that
+ * throws and catches does not pile exceptions up in its store). */
 void wf_exn_caught(wf_exn *x, bool keep);
+
+/* Try one catch clause on t->exn (set), for both tiers (interp.c's
+ * handler tables, jit/rt.c's wf_jit_rt_catch): tag, the clause's tag
+ * (NULL: catch_all, catch_all_ref); ref, whether it makes an exnref
+ * (catch_ref, catch_all_ref). On a match the payload goes to payload (a
+ * tagged clause only; x->nslots slots), the exception is no longer in
+ * flight and is caught (wf_exn_caught), and true; else false and nothing
+ * changes. With ref the exnref (the t->exn the caller read before) is the
+ * caller's to place. Inline: the interpreter's dispatch runs it per
+ * clause. */
+static inline bool wf_exn_catch(wf_thread *t, const wf_tag *tag, bool ref, wf_slot *payload)
+{
+    wf_exn *x = t->exn;
+    if (tag) {
+        if (x->tag != tag) return false;
+        /* a few slots: a loop, not a call into the C library's memcpy */
+        for (uint32_t i = 0; i < x->nslots; i++) payload[i] = x->payload[i];
+    }
+    t->exn = NULL;
+    wf_exn_caught(x, ref);
+    return true;
+}
 
 /* A module with throw, throw_ref or try_table was validated (compile.c):
  * from now on the interpreter's native calls catch exceptions. */

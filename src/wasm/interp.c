@@ -706,15 +706,11 @@ exn_dispatch: {
     for (const wf_word *tb = exn_tab; tb; tb = (const wf_word *)tb[0]) {
         const wf_word *cl = tb + 2;
         for (wf_word k = tb[1]; k; k--, cl += 4) {
-            if (cl[0] < 2 && inst->tags[cl[1]] != x->tag) continue;
+            const wf_tag *tag = cl[0] < 2 ? inst->tags[cl[1]] : NULL;
             wf_slot *d = fp + cl[2];
-            if (cl[0] < 2) {
-                for (uint32_t i = 0; i < x->nslots; i++) d[i] = x->payload[i];
-                d += x->nslots;
-            }
-            if (cl[0] & 1) d->ref = x;
-            t->exn = NULL;
-            wf_exn_caught(x, cl[0] & 1);
+            if (!wf_exn_catch(t, tag, cl[0] & 1, d)) continue;
+            /* the exnref after the payload (x is kept: wf_exn_catch) */
+            if (cl[0] & 1) d[tag ? x->nslots : 0].ref = x;
             JUMP(cl[3]);
         }
     }

@@ -272,14 +272,16 @@ FN(op_I8X16_SHUFFLE)
     }
 WF_SIMD_NARROWS(DEF_NARROW)
 
-/* ---- widening: X(NAME, out lanes, out field, in field, first in lane) */
-#define WF_SIMD_EXTENDS(X) \
-    X(I16X8_EXTEND_LOW_I8X16_S, 8, u16, i8, 0) X(I16X8_EXTEND_HIGH_I8X16_S, 8, u16, i8, 8) \
-    X(I16X8_EXTEND_LOW_I8X16_U, 8, u16, u8, 0) X(I16X8_EXTEND_HIGH_I8X16_U, 8, u16, u8, 8) \
-    X(I32X4_EXTEND_LOW_I16X8_S, 4, u32, i16, 0) X(I32X4_EXTEND_HIGH_I16X8_S, 4, u32, i16, 4) \
-    X(I32X4_EXTEND_LOW_I16X8_U, 4, u32, u16, 0) X(I32X4_EXTEND_HIGH_I16X8_U, 4, u32, u16, 4) \
-    X(I64X2_EXTEND_LOW_I32X4_S, 2, u64, i32, 0) X(I64X2_EXTEND_HIGH_I32X4_S, 2, u64, i32, 2) \
-    X(I64X2_EXTEND_LOW_I32X4_U, 2, u64, u32, 0) X(I64X2_EXTEND_HIGH_I32X4_U, 2, u64, u32, 2)
+/* ---- widening: the lane shapes extend and extmul share, named with op
+ * (EXTEND, EXTMUL): X(NAME, out lanes, out field, in field, first in lane) */
+#define WF_SIMD_WIDENINGS(X, op) \
+    X(I16X8_##op##_LOW_I8X16_S, 8, u16, i8, 0) X(I16X8_##op##_HIGH_I8X16_S, 8, u16, i8, 8) \
+    X(I16X8_##op##_LOW_I8X16_U, 8, u16, u8, 0) X(I16X8_##op##_HIGH_I8X16_U, 8, u16, u8, 8) \
+    X(I32X4_##op##_LOW_I16X8_S, 4, u32, i16, 0) X(I32X4_##op##_HIGH_I16X8_S, 4, u32, i16, 4) \
+    X(I32X4_##op##_LOW_I16X8_U, 4, u32, u16, 0) X(I32X4_##op##_HIGH_I16X8_U, 4, u32, u16, 4) \
+    X(I64X2_##op##_LOW_I32X4_S, 2, u64, i32, 0) X(I64X2_##op##_HIGH_I32X4_S, 2, u64, i32, 2) \
+    X(I64X2_##op##_LOW_I32X4_U, 2, u64, u32, 0) X(I64X2_##op##_HIGH_I32X4_U, 2, u64, u32, 2)
+#define WF_SIMD_EXTENDS(X) WF_SIMD_WIDENINGS(X, EXTEND)
 #define DEF_EXTEND(n_, lanes, of, inf, first)                                  \
     FN(op_##n_) {                                                              \
         v128 a = ld(pa), r;                                                    \
@@ -290,13 +292,7 @@ WF_SIMD_NARROWS(DEF_NARROW)
 WF_SIMD_EXTENDS(DEF_EXTEND)
 
 /* ---- extmul: the same lanes of both operands widened, multiplied */
-#define WF_SIMD_EXTMULS(X) \
-    X(I16X8_EXTMUL_LOW_I8X16_S, 8, u16, i8, 0) X(I16X8_EXTMUL_HIGH_I8X16_S, 8, u16, i8, 8) \
-    X(I16X8_EXTMUL_LOW_I8X16_U, 8, u16, u8, 0) X(I16X8_EXTMUL_HIGH_I8X16_U, 8, u16, u8, 8) \
-    X(I32X4_EXTMUL_LOW_I16X8_S, 4, u32, i16, 0) X(I32X4_EXTMUL_HIGH_I16X8_S, 4, u32, i16, 4) \
-    X(I32X4_EXTMUL_LOW_I16X8_U, 4, u32, u16, 0) X(I32X4_EXTMUL_HIGH_I16X8_U, 4, u32, u16, 4) \
-    X(I64X2_EXTMUL_LOW_I32X4_S, 2, u64, i32, 0) X(I64X2_EXTMUL_HIGH_I32X4_S, 2, u64, i32, 2) \
-    X(I64X2_EXTMUL_LOW_I32X4_U, 2, u64, u32, 0) X(I64X2_EXTMUL_HIGH_I32X4_U, 2, u64, u32, 2)
+#define WF_SIMD_EXTMULS(X) WF_SIMD_WIDENINGS(X, EXTMUL)
 #define DEF_EXTMUL(n_, lanes, of, inf, first)                                  \
     FN(op_##n_) {                                                              \
         v128 a = ld(pa), b = ld(pb), r;                                        \

@@ -139,15 +139,8 @@ void wf_jit_rt_throw(wf_thread *t, wf_instance *inst, uint32_t tag, const wf_slo
 
 uint32_t wf_jit_rt_catch(wf_thread *t, wf_instance *inst, uint32_t clause, wf_slot *payload)
 {
-    wf_exn *x = t->exn;
     uint32_t tag = clause & WF_JIT_CATCH_ANY;
-    if (tag != WF_JIT_CATCH_ANY) {
-        if (inst->tags[tag] != x->tag) return 0;
-        if (x->nslots) memcpy(payload, x->payload, x->nslots * sizeof *payload);
-    }
-    t->exn = NULL;
-    wf_exn_caught(x, clause & WF_JIT_CATCH_REF);
-    return 1;
+    return wf_exn_catch(t, tag == WF_JIT_CATCH_ANY ? NULL : inst->tags[tag], clause & WF_JIT_CATCH_REF, payload);
 }
 
 void wf_jit_rt_throw_ref(wf_thread *t, void *exn)
