@@ -143,17 +143,28 @@ static int head_verdict(const wf_http_head_guard *g, const char *p, size_t n, si
                         const char **answer)
 {
     *head_len = 0;
+    struct phr_header hs[H2O_MAX_HEADERS];
+    size_t nh = H2O_MAX_HEADERS, ml, pl;
+    const char *m, *path;
+    int minor;
+    int r = phr_parse_request(p, n < H2O_MAX_REQLEN ? n : H2O_MAX_REQLEN, &m, &ml, &path, &pl, &minor, hs, &nh, 0);
+    /* The common case: a whole head the parser read, with fewer field
+     * lines than it takes. Its end is the first blank line and its lines
+     * are its fields plus two (request line, blank line; a skipped empty
+     * line before it makes three, hence the margin): the scans below
+     * would find what the parse found, and are left to every other head. */
+    if (r >= 0 && nh < H2O_MAX_HEADERS - 1) {
+        if ((size_t)r > g->limit) return 431;
+        *head_len = (size_t)r;
+        *answer = head_ambiguous(hs, nh);
+        return *answer ? 400 : 0;
+    }
     size_t scan = n < g->limit + 4 ? n : g->limit + 4;
     const char *end = head_end(p, scan);
     if (!end) return n > g->limit ? 431 : 0;
     size_t lines = 0;
     for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         if (++lines > H2O_MAX_HEADERS + 2) return 431;   /* the request line and the blank line aside */
-    struct phr_header hs[H2O_MAX_HEADERS];
-    size_t nh = H2O_MAX_HEADERS, ml, pl;
-    const char *m, *path;
-    int minor;
-    int r = phr_parse_request(p, n < H2O_MAX_REQLEN ? n : H2O_MAX_REQLEN, &m, &ml, &path, &pl, &minor, hs, &nh, 0);
     if (r == -2) return n > g->limit ? 431 : 0;
     if (r < 0) {
         /* h2o's: an HTTP/2 connection preface (h2o switches to HTTP/2),

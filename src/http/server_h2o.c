@@ -67,6 +67,9 @@
 #define NO_HOST "wasmfn.no-host.invalid"
 /* Freed exchanges a server keeps for reuse (h2x_new). */
 #define SPARE_EXCHANGES 64
+/* A spare exchange keeps its request block and response buffers up to
+ * this size for the next request (a malloc and a free each, saved). */
+#define SPARE_KEEP_BYTES 4096
 
 typedef struct h2x h2x;
 
@@ -207,6 +210,13 @@ struct h2x {
     int busy;                      /* pump frames on the stack */
     h2o_linklist_t link;           /* srv->live */
     struct h2x *spare_next;        /* srv->spare's list, once freed */
+    size_t blob_cap;               /* x.blob's size */
+    /* A spare's buffers, given to the next request by h2x_new. */
+    struct {
+        char *blob;
+        size_t blob_cap;
+        wf_buf pending, sending;
+    } kept;
     bool loop_pump;                /* news while on the loop: pumped after the slice, no message */
     struct h2x *home_next;         /* srv->home_head's list */
     /* The request body the loop reads off the socket (body_pull): the
@@ -301,12 +311,31 @@ static void h2x_free_if_done(h2x *hx)
     h2o_linklist_unlink(&hx->link);
     hx->srv->nlive--;
     wf_http_routes_unref(hx->x.routes);
+    wf_http_server *s = hx->srv;
+    bool spare = s->nspare < SPARE_EXCHANGES;
+    if (spare) {
+        /* Small buffers stay for the next request (destroy frees the rest). */
+        if (hx->x.blob && hx->blob_cap <= SPARE_KEEP_BYTES) {
+            hx->kept.blob = hx->x.blob;
+            hx->kept.blob_cap = hx->blob_cap;
+            hx->x.blob = NULL;
+        }
+        if (hx->x.pending.cap && hx->x.pending.cap <= SPARE_KEEP_BYTES) {
+            hx->kept.pending = hx->x.pending;
+            hx->kept.pending.len = 0;
+            hx->x.pending = (wf_buf){ 0 };
+        }
+        if (hx->sending.cap && hx->sending.cap <= SPARE_KEEP_BYTES) {
+            hx->kept.sending = hx->sending;
+            hx->kept.sending.len = 0;
+            hx->sending = (wf_buf){ 0 };
+        }
+    }
     wf_http_exchange_destroy(&hx->x);
     wf_buf_free(&hx->sending);
     wf_buf_free(&hx->last_chunk);
     wf_http_body_reader_free(&hx->body);
-    wf_http_server *s = hx->srv;
-    if (s->nspare < SPARE_EXCHANGES) {
+    if (spare) {
         hx->spare_next = s->spare;
         s->spare = hx;
         s->nspare++;
@@ -315,15 +344,32 @@ static void h2x_free_if_done(h2x *hx)
     }
 }
 
-/* A zeroed exchange, a spare one if there is (loop thread). */
+/* A zeroed exchange, a spare one if there is (loop thread), with the
+ * buffers the spare kept (empty, for copy_request and the response). */
 static h2x *h2x_new(wf_http_server *s)
 {
     h2x *hx = s->spare;
     if (!hx) return wf_xcalloc(1, sizeof *hx);
     s->spare = hx->spare_next;
     s->nspare--;
+    char *blob = hx->kept.blob;
+    size_t blob_cap = hx->kept.blob_cap;
+    wf_buf pending = hx->kept.pending, sending = hx->kept.sending;
     memset(hx, 0, sizeof *hx);
+    hx->x.blob = blob;
+    hx->blob_cap = blob ? blob_cap : 0;
+    hx->x.pending = pending;
+    hx->sending = sending;
     return hx;
+}
+
+/* A spare's own memory, when it is freed for good. */
+static void h2x_free_spare(h2x *hx)
+{
+    free(hx->kept.blob);
+    wf_buf_free(&hx->kept.pending);
+    wf_buf_free(&hx->kept.sending);
+    free(hx);
 }
 
 /* exchange.c's notify, under x.mu (x_lock), from any thread. */
@@ -637,7 +683,14 @@ static void copy_request(h2x *hx, h2o_req_t *req, const char *method, size_t met
     }
     if (length[0]) nh++;
     size += nh * sizeof(wf_http_header);
-    char *blob = wf_xmalloc(size), *p = blob + nh * sizeof(wf_http_header);
+    /* A spare exchange's block when it is large enough (h2x_new). */
+    char *blob = hx->x.blob;
+    if (!blob || hx->blob_cap < size) {
+        free(blob);
+        blob = wf_xmalloc(size);
+        hx->blob_cap = size;
+    }
+    char *p = blob + nh * sizeof(wf_http_header);
     wf_http_header *hs = (wf_http_header *)blob;
 #define COPY(dst, s, n) do { memcpy(p, (s), (n)); p[(n)] = 0; (dst) = p; p += (n) + 1; } while (0)
     size_t k = 0;
@@ -1566,6 +1619,9 @@ static void *loop_main(void *arg)
     uint64_t swept = 0;
     while (!atomic_load(&s->quit)) {
         s->now_ns = 0;
+        /* Once a batch of events, not once a request: the handlers' spare
+         * fiber stack is probed for a deep call's pages (fiber.h). */
+        wf_fiber_trim_spare();
         h2o_evloop_run(s->loop, 100);
         s->now_ns = 0;
         uint64_t now = wf_now_ns();
@@ -1680,7 +1736,7 @@ void wf_http_server_free(wf_http_server *s)
     while (s->spare) {
         h2x *hx = s->spare;
         s->spare = hx->spare_next;
-        free(hx);
+        h2x_free_spare(hx);
     }
     s->nspare = 0;
 }

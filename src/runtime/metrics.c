@@ -54,12 +54,26 @@ struct wf_metrics {
     ep_series **eps;
     size_t neps, capeps;
     wf_map by_ep;            /* "endpoint\0status" -> ep_series */
+    uint64_t serial;         /* tells this m from one made later at its address */
 };
+
+/* The series a thread recorded a request in last (an HTTP loop records
+ * one request after another, mostly in the same few series): found again
+ * by a pointer and a string comparison instead of the key's building,
+ * hashing and the map's lookup. */
+static __thread struct {
+    uint64_t serial;
+    const char *endpoint;    /* the caller's pointer (compared by text too) */
+    int status;
+    ep_series *series;
+} tls_last_ep;
 
 wf_metrics *wf_metrics_new(void)
 {
+    static uint64_t serials;
     wf_metrics *m = wf_xcalloc(1, sizeof *m);
     pthread_mutex_init(&m->mu, NULL);
+    m->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     return m;
 }
 
@@ -131,6 +145,13 @@ void wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_n
 void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, uint64_t dur_ns)
 {
     if (!m) return;
+    if (tls_last_ep.serial == m->serial && tls_last_ep.status == status && tls_last_ep.endpoint == endpoint &&
+        !strcmp(tls_last_ep.series->endpoint, endpoint)) {
+        ep_series *s = tls_last_ep.series;
+        __atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);
+        observe(&s->latency, dur_ns);
+        return;
+    }
     /* "endpoint\0status", built by hand: this runs for every request. */
     char key[512];
     size_t el = strlen(endpoint);
@@ -148,6 +169,10 @@ void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, ui
      * every request but a series' first takes. */
     if (wf_map_find(&m->by_ep, key, (size_t)n, &v)) {
         ep_series *s = v;
+        tls_last_ep.serial = m->serial;
+        tls_last_ep.endpoint = endpoint;
+        tls_last_ep.status = status;
+        tls_last_ep.series = s;
         __atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);
         observe(&s->latency, dur_ns);
         return;

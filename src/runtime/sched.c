@@ -328,12 +328,22 @@ static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
         if (t->fiber) wf_fiber_free(t->fiber);
         t->fiber = NULL;
         wf_task_fn done = t->done;
-        pthread_mutex_lock(&g->mu);
-        g->stats.tasks_done++;
-        t->state = 0;
-        pthread_mutex_unlock(&g->mu);
+        bool solo = t->solo;
+        if (solo) {
+            /* Nobody else has seen t (it never parked: no waker of it was
+             * left anywhere), so its state needs no lock; the count goes
+             * with alive's below: one lock round trip less per task run
+             * to its end by wf_sched_run_here (most HTTP handlers). */
+            t->state = 0;
+        } else {
+            pthread_mutex_lock(&g->mu);
+            g->stats.tasks_done++;
+            t->state = 0;
+            pthread_mutex_unlock(&g->mu);
+        }
         if (done) done(t);      /* t may be gone after this */
         pthread_mutex_lock(&g->mu);
+        if (solo) g->stats.tasks_done++;
         if (--g->alive == 0) {
             /* An ending group's workers leave; idle ones of a live group
              * have nothing to do (waking them for nothing would cost a
@@ -420,6 +430,9 @@ static void *worker_main(void *arg)
             pthread_mutex_lock(&g->mu);
             continue;
         }
+        /* Going idle: the stack kept for this thread's next task gives back
+         * what a deep call committed (a probe; rarely more). */
+        wf_fiber_trim_spare();
         g->nidle++;
         int rc = 0;
         if (g->c.idle_ns && !g->stopping && may_reap(g))

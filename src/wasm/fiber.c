@@ -103,6 +103,13 @@ static __thread wf_fiber *tls_current;
  * loop) takes and gives back the same stack without the pool's lock (two
  * lock round trips a call). Given back to the pool at thread exit. */
 static __thread wf_fiber *tls_spare;
+/* tls_spare was kept without trim_deep's probe: the probe (a 4 KiB
+ * comparison, the largest part of a free) waits until the thread goes
+ * idle (wf_fiber_trim_spare) or the spare leaves it (pool_put), instead
+ * of coming with every free: a loop serving a batch of requests probes
+ * once a batch. Until then a deep spare keeps its pages, which the next
+ * call on the thread may use again. */
+static __thread bool tls_spare_unprobed;
 /* Set by the thread's exit (the key's destructor): a fiber freed after it
  * (by another key's destructor, exec.c's) goes to the pool, not tls_spare. */
 static __thread bool tls_exiting;
@@ -122,12 +129,14 @@ WF_OUT_OF_LINE static void set_current(wf_fiber *f)
 }
 
 static void pool_put(wf_fiber *f);
+static void trim_deep(wf_fiber *f);
 
 static void thread_exit(void *p)
 {
     (void)p;
     tls_exiting = true;
     if (tls_spare) {
+        if (tls_spare_unprobed) trim_deep(tls_spare);
         pool_put(tls_spare);
         tls_spare = NULL;
     }
@@ -204,6 +213,7 @@ wf_fiber *wf_fiber_new(wf_fiber_fn fn, void *arg)
 {
     wf_fiber *f = tls_spare;
     tls_spare = NULL;
+    tls_spare_unprobed = false;   /* reused as it is: a deep stack is useful again */
     if (!f) {
         pthread_mutex_lock(&g_pool_mu);
         f = g_pool;
@@ -301,14 +311,22 @@ void wf_fiber_free(wf_fiber *f)
 {
     if (!f) return;
     if (f->exec) wf_exec_state_reset(f->exec);
-    trim_deep(f);
     /* Kept by this thread only when its exit gives it back (thread_ready
-     * set the key whose destructor does). */
+     * set the key whose destructor does); probed later. */
     if (tls_ready && !tls_exiting && !tls_spare) {
         tls_spare = f;
+        tls_spare_unprobed = true;
         return;
     }
+    trim_deep(f);
     pool_put(f);
+}
+
+void wf_fiber_trim_spare(void)
+{
+    if (!tls_spare || !tls_spare_unprobed) return;
+    tls_spare_unprobed = false;
+    trim_deep(tls_spare);
 }
 
 bool wf_fiber_done(const wf_fiber *f)

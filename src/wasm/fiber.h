@@ -55,6 +55,11 @@ wf_fiber *wf_fiber_current(void);
 bool wf_fiber_done(const wf_fiber *f);
 /* Give f's stack back to the pool. f must be done or never started. */
 void wf_fiber_free(wf_fiber *f);
+/* The thread is about to wait (idle): the free fiber it keeps for its next
+ * wf_fiber_new gives back the pages a deep call committed below the
+ * shallow part of its stack, if it has not been looked at since. Cheap
+ * when there is nothing to do. */
+void wf_fiber_trim_spare(void);
 
 /* The scheduler's parker of f (NULL: a wait blocks the thread). */
 void wf_fiber_set_parker(wf_fiber *f, const wf_fiber_parker *p);

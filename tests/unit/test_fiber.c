@@ -7,8 +7,10 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -396,6 +398,65 @@ static void test_guard_page(void **state)
                 (WIFEXITED(st) && WEXITSTATUS(st) != 0));
 }
 
+/* ---- a deep call's pages ---------------------------------------------------- */
+
+static const char *volatile dug;   /* the deepest frame's buffer */
+
+static int dig(int n, int depth)
+{
+    volatile char buf[1024];
+    for (size_t i = 0; i < sizeof buf; i += 64) buf[i] = (char)(n | 1);
+    if (n >= depth) {
+        dug = (const char *)buf;
+        return buf[0];
+    }
+    return buf[0] + dig(n + 1, depth);
+}
+
+static void dig_main(void *arg)
+{
+    *(int *)arg = dig(0, 1024);   /* ~1 MiB of stack: past the shallow 512 KiB */
+}
+
+static bool resident(const char *page)
+{
+    unsigned char v = 0;
+    assert_int_equal(mincore((void *)page, (size_t)sysconf(_SC_PAGESIZE), &v), 0);
+    return v & 1;
+}
+
+/* A fiber freed after a deep call is kept by its thread (the next
+ * wf_fiber_new's) and gives the deep pages back when the thread goes
+ * idle (wf_fiber_trim_spare); its shallow pages stay. */
+static void test_deep_pages_given_back(void **state)
+{
+    (void)state;
+#if defined(WF_ASAN)
+    skip();   /* sanitized stacks are not trimmed (redzones) */
+#else
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    int r = 0;
+    wf_fiber *f = wf_fiber_new(dig_main, &r);   /* takes the thread's spare, if any */
+    assert_non_null(f);
+    assert_true(wf_fiber_resume(f));
+    const char *lo = wf_fiber_stack_lo(f), *hi = lo + wf_fiber_stack_size();
+    const char *deep = hi - (768u << 10), *shallow = hi - 2 * page;
+    /* The recursion went that deep (its frames' addresses escape, so it is
+     * not turned into a loop with an accumulator). */
+    assert_true(dug > lo && dug < deep);
+    assert_true(resident(deep));
+    wf_fiber_free(f);             /* the thread's spare now */
+    wf_fiber_trim_spare();
+    assert_false(resident(deep));
+    assert_true(resident(shallow));
+    wf_fiber_trim_spare();        /* nothing more to do */
+    /* The stack is the thread's next fiber's (the spare). */
+    wf_fiber *g = wf_fiber_new(dig_main, &r);
+    assert_ptr_equal(wf_fiber_stack_lo(g), lo);
+    wf_fiber_free(g);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_suspend_resume_other_thread),
         cmocka_unit_test(test_sleep_blocks_thread),
         cmocka_unit_test(test_guard_page),
+        cmocka_unit_test(test_deep_pages_given_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

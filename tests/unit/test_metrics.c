@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -172,12 +173,47 @@ static void test_shared_and_http(void **state)
     wf_metrics_free(m);
 }
 
+/* A thread's last series is found again by the caller's pointer: never
+ * another metrics' series, another status's, nor another name's that a
+ * reload left at the same address (a route table freed, a new one). */
+static void test_http_series_by_pointer(void **state)
+{
+    wf_metrics *a = wf_metrics_new(), *b = wf_metrics_new();
+    char name[32] = "app:one";
+    wf_metrics_http_request(a, name, 200, 100);
+    wf_metrics_http_request(a, name, 200, 100);
+    wf_metrics_http_request(b, name, 200, 100);
+    wf_metrics_http_request(a, name, 404, 100);
+    wf_metrics_http_request(a, name, 200, 100);
+    strcpy(name, "app:two");   /* the same pointer, another endpoint */
+    wf_metrics_http_request(a, name, 200, 100);
+    wf_metrics_http_request(a, name, 200, 100);
+    char *ta = wf_metrics_render(a, NULL), *tb = wf_metrics_render(b, NULL);
+    assert_int_equal(value_of(ta, "wasmfn_http_requests_total{endpoint=\"app:one\",status=\"200\"}"), 3);
+    assert_int_equal(value_of(ta, "wasmfn_http_requests_total{endpoint=\"app:one\",status=\"404\"}"), 1);
+    assert_int_equal(value_of(ta, "wasmfn_http_requests_total{endpoint=\"app:two\",status=\"200\"}"), 2);
+    assert_int_equal(value_of(tb, "wasmfn_http_requests_total{endpoint=\"app:one\",status=\"200\"}"), 1);
+    free(ta);
+    free(tb);
+    wf_metrics_free(a);
+    /* A new metrics, maybe at a's address: its own counts from zero. */
+    wf_metrics *c = wf_metrics_new();
+    strcpy(name, "app:two");
+    wf_metrics_http_request(c, name, 200, 100);
+    char *tc = wf_metrics_render(c, NULL);
+    assert_int_equal(value_of(tc, "wasmfn_http_requests_total{endpoint=\"app:two\",status=\"200\"}"), 1);
+    free(tc);
+    wf_metrics_free(c);
+    wf_metrics_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_busy),
         cmocka_unit_test(test_shared_and_http),
+        cmocka_unit_test(test_http_series_by_pointer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

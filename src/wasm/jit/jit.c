@@ -124,15 +124,6 @@ static char *g_cpu, *g_features;       /* the host's, for cache keys */
 
 bool wf_jit_available(void) { return true; }
 
-bool wf_tier_parse(const char *s, wf_tier *out)
-{
-    if (!strcmp(s, "interp")) *out = WF_TIER_INTERP;
-    else if (!strcmp(s, "compiled")) *out = WF_TIER_COMPILED;
-    else if (!strcmp(s, "auto")) *out = WF_TIER_AUTO;
-    else return false;
-    return true;
-}
-
 wf_error *wf_jit_set_tier(wf_tier t)
 {
     g_tier = t;
