@@ -829,8 +829,26 @@ wf_error *wf_val_coerce(const wf_wit_type *t, wf_val *v, const wf_val_conv *conv
     return coerce(&c, t, v);
 }
 
+/* What the typed walk accepts of a bool or an integer type without a
+ * message to make: a bool, an integer in the type's range. */
+static bool scalar_ok(const wf_wit_type *t, const wf_val *v)
+{
+    if (t->kind == WF_WIT_BOOL) return v->kind == WF_VAL_BOOL;
+    if (!is_sint(t->kind) && !is_uint(t->kind)) return false;
+    if (!is_sint(v->kind) && !is_uint(v->kind)) return false;
+    num n;
+    int_of(v, &n);
+    uint64_t maxneg, maxpos;
+    int_range((wf_val_kind)t->kind, &maxneg, &maxpos);
+    return n.neg ? n.mag <= maxneg : n.mag <= maxpos;
+}
+
 wf_error *wf_val_check(const wf_wit_type *t, const wf_val *v, const wf_val_conv *conv)
 {
+    /* the common case first, before the walk's context is set up (every
+     * argument of every Canonical ABI call is checked here); anything else,
+     * and every failure, takes the walk */
+    if (scalar_ok(t, v)) return NULL;
     cx c;
     cx_init(&c, conv, true);
     /* the typed walk only reads: every step that would change v returns first */

@@ -290,7 +290,8 @@ static wf_error *arg_to_val(lua_State *L, int idx, size_t i, const wf_fn_sig *si
     return wf_lua_to_val_untyped(L, idx, what, out);
 }
 
-wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, wf_val **out)
+wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, wf_val *small,
+                      size_t nsmall, wf_val **out)
 {
     *out = NULL;
     size_t want = 0;
@@ -300,7 +301,8 @@ wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, 
     if ((size_t)nargs != want)
         return wf_error_new(WF_ERR_INVALID, "expected %zu argument%s, got %d", want,
                             want == 1 ? "" : "s", nargs);
-    wf_val *args = wf_xcalloc(want ? want : 1, sizeof(wf_val));
+    wf_val *args = want && want <= nsmall ? small : wf_xcalloc(want ? want : 1, sizeof(wf_val));
+    if (args == small) memset(small, 0, want * sizeof *small);
     for (size_t i = 0; i < want; i++) {
         int idx = first + (int)i;
         /* This runs for every call: the label of a message ("parameter
@@ -318,7 +320,7 @@ wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, 
         }
         if (e) {
             for (size_t j = 0; j <= i; j++) wf_val_free(&args[j]);
-            free(args);
+            if (args != small) free(args);
             return e;
         }
     }

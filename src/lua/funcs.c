@@ -93,7 +93,7 @@ static wf_error *check_target(const char *id)
 /* Look up id's signature and convert the arguments at first.. (top). On
  * error pushes (nil, err) and returns false. */
 static bool prepare_args(lua_State *L, const char *id, int first, wf_runtime_fn **fn, wf_fn_sig *sig,
-                         wf_val **args, size_t *nargs)
+                         wf_val *small, size_t nsmall, wf_val **args, size_t *nargs)
 {
     wf_runtime *rt = runtime_of(L);
     wf_error *e = check_target(id);
@@ -102,7 +102,7 @@ static bool prepare_args(lua_State *L, const char *id, int first, wf_runtime_fn 
     if (!e) {
         wf_runtime_fn_signature(*fn, sig);
         int n = lua_gettop(L) - first + 1;
-        e = wf_lua_args(L, first, n, sig, args);
+        e = wf_lua_args(L, first, n, sig, small, nsmall, args);
         *nargs = (size_t)n;
         if (e) e = wf_error_wrap(e, "%s", id);
     }
@@ -113,10 +113,10 @@ static bool prepare_args(lua_State *L, const char *id, int first, wf_runtime_fn 
     return true;
 }
 
-static void free_args(wf_val *args, size_t n)
+static void free_args(wf_val *args, size_t n, const wf_val *small)
 {
     for (size_t i = 0; i < n; i++) wf_val_free(&args[i]);
-    free(args);
+    if (args != small) free(args);
 }
 
 /* The context to pass along (*out set, the caller frees it): the running
@@ -188,7 +188,8 @@ typedef struct pending {
     wf_val context;
     bool has_context;
     wf_fn_sig sig;
-    wf_val *args;
+    wf_val *args;               /* args_small for a few (no allocation per call) */
+    wf_val args_small[4];
     size_t nargs;
 } pending;
 
@@ -198,7 +199,9 @@ static bool begin_call(lua_State *L, const executor *ex, int id_at, pending *pc)
     pc->id = luaL_checkstring(L, id_at);
     pc->context = (wf_val){0};
     pc->has_context = call_context(L, ex ? 1 : 0, &pc->context);
-    if (prepare_args(L, pc->id, id_at + 1, &pc->fn, &pc->sig, &pc->args, &pc->nargs)) return true;
+    if (prepare_args(L, pc->id, id_at + 1, &pc->fn, &pc->sig, pc->args_small, WF_COUNT(pc->args_small),
+                     &pc->args, &pc->nargs))
+        return true;
     wf_val_free(&pc->context);
     return false;
 }
@@ -211,7 +214,7 @@ static wf_call_opts call_opts(lua_State *L, const executor *ex, pending *pc)
 
 static void end_call(pending *pc)
 {
-    free_args(pc->args, pc->nargs);
+    free_args(pc->args, pc->nargs, pc->args_small);
     wf_val_free(&pc->context);
 }
 

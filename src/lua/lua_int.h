@@ -305,10 +305,13 @@ bool wf_lua_seq_len(lua_State *L, int idx, size_t *n);
 wf_error *wf_lua_to_val(lua_State *L, int idx, const wf_wit_type *t, const char *what, wf_val *out);
 /* Untyped (Lua function arguments and results): see conv.c for the mapping. */
 wf_error *wf_lua_to_val_untyped(lua_State *L, int idx, const char *what, wf_val *out);
-/* nargs Lua values from stack index `first` -> a fresh array of wf_vals typed
- * by sig (NULL or no wit/core: untyped). Count checked first. The caller frees
- * each value and the array (wf_xcalloc'd, never NULL on success). */
-wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, wf_val **out);
+/* nargs Lua values from stack index `first` -> an array of wf_vals typed by
+ * sig (NULL or no wit/core: untyped). Count checked first. The array is
+ * `small` when nargs fits its nsmall values (a call's usual few: no
+ * allocation per call), else wf_xcalloc'd, never NULL on success; the
+ * caller frees each value, and the array when it is not `small`. */
+wf_error *wf_lua_args(lua_State *L, int first, int nargs, const wf_fn_sig *sig, wf_val *small,
+                      size_t nsmall, wf_val **out);
 /* wf_val -> Lua (t may be NULL; it only turns an empty list<u8> into ""). */
 void wf_lua_push_val(lua_State *L, const wf_val *v, const wf_wit_type *t);
 /* A call's result: no results -> nil, one -> its value, several -> array. */

@@ -57,7 +57,7 @@ static char *convert(const char *fname, const char *args, wf_val **vals_out, siz
         fail_msg("lua: %s", lua_tostring(L, -1));
     int n = lua_gettop(L);
     wf_val *vals;
-    wf_error *e = wf_lua_args(L, 1, n, &sig, &vals);
+    wf_error *e = wf_lua_args(L, 1, n, &sig, NULL, 0, &vals);
     char *out;
     if (e) {
         assert_int_equal(e->kind, WF_ERR_INVALID);
@@ -392,13 +392,23 @@ static void test_core(void **state)
     lua_State *L = lua_json_state();
     wf_val *v;
     assert_int_equal(luaL_dostring(L, "return 4294967295, -1, 1.5, 2"), LUA_OK);
-    assert_null(wf_lua_args(L, 1, 4, &sig, &v));
+    assert_null(wf_lua_args(L, 1, 4, &sig, NULL, 0, &v));
     assert_int_equal(v[0].kind, WF_VAL_S32);
     assert_int_equal(v[0].of.s, -1);
     assert_int_equal(v[1].kind, WF_VAL_S64);
     assert_int_equal(v[2].kind, WF_VAL_F32);
     assert_int_equal(v[3].kind, WF_VAL_F64);
     assert_true(v[3].of.f64 == 2.0);
+    free(v);
+    /* the caller's small array when the arguments fit it, else a fresh one */
+    wf_val small[4];
+    assert_null(wf_lua_args(L, 1, 4, &sig, small, 4, &v));
+    assert_ptr_equal(v, small);
+    assert_int_equal(v[0].of.s, -1);
+    assert_true(v[3].of.f64 == 2.0);
+    assert_null(wf_lua_args(L, 1, 4, &sig, small, 3, &v));
+    assert_ptr_not_equal(v, small);
+    assert_int_equal(v[0].of.s, -1);
     free(v);
     lua_settop(L, 0);
     static const struct { const char *args, *msg; } bad[] = {
@@ -410,14 +420,14 @@ static void test_core(void **state)
     };
     for (size_t i = 0; i < WF_COUNT(bad); i++) {
         assert_int_equal(luaL_dostring(L, bad[i].args), LUA_OK);
-        wf_error *e = wf_lua_args(L, 1, 4, &sig, &v);
+        wf_error *e = wf_lua_args(L, 1, 4, &sig, small, 4, &v);
         assert_non_null(e);
         assert_string_equal(e->message, bad[i].msg);
         wf_error_free(e);
         lua_settop(L, 0);
     }
     assert_int_equal(luaL_dostring(L, "return 1"), LUA_OK);
-    wf_error *e = wf_lua_args(L, 1, 1, &sig, &v);
+    wf_error *e = wf_lua_args(L, 1, 1, &sig, small, 4, &v);
     assert_string_equal(e->message, "expected 4 arguments, got 1");
     wf_error_free(e);
     lua_close(L);

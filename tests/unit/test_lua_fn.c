@@ -388,13 +388,17 @@ static const char *WIT_WAT =
     "     i32.const 40 i32.const 16 i32.store"
     "   else"
     "     i32.const 32 i32.const 0 i32.store8 i32.const 36 local.get 0 local.get 1 i32.div_u i32.store"
-    "   end i32.const 32))";
+    "   end i32.const 32)"
+    " (func (export \"sum6\") (param i32 i32 i32 i32 i32 i32) (result i32)"
+    "   local.get 0 local.get 1 i32.add local.get 2 i32.add local.get 3 i32.add"
+    "   local.get 4 i32.add local.get 5 i32.add))";
 
 static const char *WIT_TEXT =
     "record point { x: s32, y: s32 }\n"
     "strlen: func(s: string) -> u32;\n"
     "swap: func(p: point) -> point;\n"
-    "safe-div: func(a: u32, b: u32) -> result<u32, string>;\n";
+    "safe-div: func(a: u32, b: u32) -> result<u32, string>;\n"
+    "sum6: func(a: s32, b: s32, c: s32, d: s32, e: s32, f: u8) -> s32;\n";
 
 /* wasm_fn.c references the Canonical ABI weakly, which does not pull it out
  * of the static library: a strong reference here links it in. */
@@ -409,8 +413,8 @@ static void test_funcs_wit(void **state)
     if (e) fail_msg("wit: %s", e->message);
     e = wf_module_from_wat(WIT_WAT, strlen(WIT_WAT), &fx.mod);
     if (e) fail_msg("wat: %s", e->message);
-    const char *names[] = {"strlen", "swap", "safe-div"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *names[] = {"strlen", "swap", "safe-div", "sum6"};
+    for (size_t i = 0; i < WF_COUNT(names); i++) {
         char id[32];
         snprintf(id, sizeof id, "w:%s", names[i]);
         wf_wasm_config cfg = {.method = names[i], .wit = wf_wit_find_func(wit, names[i])};
@@ -436,6 +440,12 @@ static void test_funcs_wit(void **state)
         {"local r, err = funcs.call('w:strlen', 1) return err:message()",
          "\"w:strlen: parameter `s`: expected string, got an integer\""},
         {"local f = funcs.async('w:swap', {x = 5, y = 6}) return f:wait()", "{\"x\":6,\"y\":5}"},
+        /* more arguments than a call converts without allocating */
+        {"return funcs.call('w:sum6', 1, 2, 3, 4, -5, 255)", "260"},
+        {"local r, err = funcs.call('w:sum6', 1, 2, 3, 4, 5, 256) return err:message()",
+         "\"w:sum6: parameter `f`: 256 is out of range for u8\""},
+        {"local r, err = funcs.call('w:sum6', 1, 2, 3, 'x', 5, 6) return err:message()",
+         "\"w:sum6: parameter `d`: expected s32, got a string\""},
     };
     for (size_t i = 0; i < WF_COUNT(cases); i++) {
         char id[32], src[1024];

@@ -156,23 +156,45 @@ static const char *field_label(const wf_wit_field *f, const char *label)
     return f->name ? f->name : label;
 }
 
+/* A value of type t that wf_cabi_lower_flat (lower) or wf_cabi_lift_flat
+ * (!lower) turns into its flat form or back without any check that can
+ * fail (a checked value's number, bool or, lowered, char): it needs no path
+ * frame for a message, so a call of the usual scalars pushes none. */
+static bool flat_cannot_fail(const wf_wit_type *t, bool lower)
+{
+    switch (t->kind) {
+    case WF_WIT_BOOL:
+    case WF_WIT_S8: case WF_WIT_S16: case WF_WIT_S32: case WF_WIT_S64:
+    case WF_WIT_U8: case WF_WIT_U16: case WF_WIT_U32: case WF_WIT_U64:
+    case WF_WIT_F32: case WF_WIT_F64:
+        return true;
+    case WF_WIT_CHAR: return lower;   /* lifting checks the code point */
+    default: return false;
+    }
+}
+
 wf_error *wf_cabi_lower_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uint32_t max_flat,
                             const wf_val *vs, const char *label, uint64_t *raw, uint32_t *nraw,
                             const uint32_t *out_param)
 {
     wf_error *e = NULL;
-    bool params = !strcmp(label, "parameter");
     *nraw = 0;
     if (wf_cabi_count_flat(fs, n) <= max_flat) {
         for (size_t i = 0; !e && i < n; i++) {
-            size_t p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
-                              : wf_cabi_path_label(cx, field_label(&fs[i], label));
-            e = wf_cabi_lower_flat(cx, fs[i].type, &vs[i], raw + *nraw);
-            wf_cabi_path_pop(cx, p);
+            if (flat_cannot_fail(fs[i].type, true)) {
+                (void)wf_cabi_lower_flat(cx, fs[i].type, &vs[i], raw + *nraw);
+            } else {
+                bool params = !strcmp(label, "parameter");
+                size_t p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
+                                  : wf_cabi_path_label(cx, field_label(&fs[i], label));
+                e = wf_cabi_lower_flat(cx, fs[i].type, &vs[i], raw + *nraw);
+                wf_cabi_path_pop(cx, p);
+            }
             *nraw += fs[i].type->nflat;
         }
         return e;
     }
+    bool params = !strcmp(label, "parameter");
     uint32_t offs_small[8], size, align, ptr = 0;
     uint32_t *offs = n <= WF_COUNT(offs_small) ? offs_small : wf_xcalloc(n, sizeof *offs);
     tuple_layout(fs, n, offs, &size, &align);
@@ -200,18 +222,23 @@ wf_error *wf_cabi_lift_values(cabi_cx *cx, const wf_wit_field *fs, size_t n, uin
                            const uint64_t *raw, const char *label, wf_val *vals)
 {
     wf_error *e = NULL;
-    bool params = !strcmp(label, "parameter");
     if (wf_cabi_count_flat(fs, n) <= max_flat) {
         uint32_t k = 0;
         for (size_t i = 0; !e && i < n; i++) {
-            size_t p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
-                              : wf_cabi_path_label(cx, field_label(&fs[i], label));
-            e = wf_cabi_lift_flat(cx, fs[i].type, raw + k, &vals[i]);
-            wf_cabi_path_pop(cx, p);
+            if (flat_cannot_fail(fs[i].type, false)) {
+                (void)wf_cabi_lift_flat(cx, fs[i].type, raw + k, &vals[i]);
+            } else {
+                bool params = !strcmp(label, "parameter");
+                size_t p = params ? wf_cabi_path_param(cx, field_label(&fs[i], "?"))
+                                  : wf_cabi_path_label(cx, field_label(&fs[i], label));
+                e = wf_cabi_lift_flat(cx, fs[i].type, raw + k, &vals[i]);
+                wf_cabi_path_pop(cx, p);
+            }
             k += fs[i].type->nflat;
         }
         return e;
     }
+    bool params = !strcmp(label, "parameter");
     uint32_t offs_small[8], size, align;
     uint32_t *offs = n <= WF_COUNT(offs_small) ? offs_small : wf_xcalloc(n, sizeof *offs);
     tuple_layout(fs, n, offs, &size, &align);
