@@ -65,7 +65,15 @@
  * or interleaved with another binary's; with an ID (wat:add,
  * wat:add_preinit, watc:add) it calls that function alone.
  *
- * Usage: bench_instance [--tier=interp|compiled|auto] [--profile | --spin=KIND N] COMPONENT.wasm [N]
+ * --settle (after --tier) first makes fresh calls in rounds until the
+ * compiled tier's tier-up settles (src/wasm/jit/jit.c: hot cheap functions
+ * compiled again at -O2 in the background): no function past the heat
+ * threshold waiting for three rounds in a row, at most 600 s; it prints
+ * the calls and time that took, the functions upgraded (from the code
+ * cache) and the background CPU the upgrades took. The figures (or the
+ * spin) then measure the upgraded code.
+ *
+ * Usage: bench_instance [--tier=interp|compiled|auto] [--settle] [--profile | --spin=KIND N] COMPONENT.wasm [N]
  *        bench_instance [--tier=interp|compiled|auto] --trivial [CALLS [ID]]
  */
 #include <fcntl.h>
@@ -454,6 +462,56 @@ static void page_costs(void)
            best[COW_READ], best[ANON], best[POPULATE], best[COPY], best[REMAP]);
 }
 
+/* ---- --settle: the tier-up given its time ------------------------------------------ */
+
+/* The tier-up's figures summed over the modules of s's instances. */
+static void tierup_totals(const wf_store *s, wf_jit_stats *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    for (size_t k = 0; k < s->instances.len; k++) {
+        const wf_module *m = s->instances.data[k]->module;
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++) seen = s->instances.data[j]->module == m;
+        wf_jit_stats st;
+        if (seen || !wf_jit_module_stats(m, &st)) continue;
+        sum->nupgraded += st.nupgraded;
+        sum->nupgraded_cached += st.nupgraded_cached;
+        sum->upgrade_cpu_ms += st.upgrade_cpu_ms;
+        sum->upgrade_candidates += st.upgrade_candidates;
+    }
+}
+
+static void settle(const wf_component *c)
+{
+    slot t = slot_new(c, NULL);
+    wf_snapshot *snap;
+    wf_error *e = wf_snapshot_take(t.store, &snap);
+    if (e) die("snapshot", e);
+    uint64_t w0 = wall_ns();
+    long calls = 0;
+    int quiet = 0;
+    wf_jit_stats sum;
+    for (;;) {
+        for (int i = 0; i < 200; i++) {
+            slot_call(&t);
+            slot_reset(&t, snap);
+        }
+        calls += 200;
+        tierup_totals(t.store, &sum);
+        quiet = sum.upgrade_candidates ? 0 : quiet + 1;
+        if (quiet >= 3 || wall_ns() - w0 > 600ull * 1000 * 1000 * 1000) break;
+        /* the background thread's turn on a busy machine */
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    printf("tier-up settled after %ld fresh calls, %.1f s: %u functions upgraded (%u from the code cache), "
+           "%.0f ms of background CPU%s\n", calls, (wall_ns() - w0) / 1e9, sum.nupgraded, sum.nupgraded_cached,
+           sum.upgrade_cpu_ms, quiet >= 3 ? "" : " (not settled: 600 s)");
+    fflush(stdout);
+    wf_snapshot_free(snap);
+    slot_free(&t);
+}
+
 /* ---- --spin: one kind of call in a loop, for a profiler --------------------------- */
 
 typedef struct sym { uintptr_t at; const char *name; uint32_t k, i; } sym;
@@ -638,6 +696,11 @@ int main(int argc, char **argv)
         trivial_figures(argc > 2 ? atoi(argv[2]) : 20000, argc > 3 ? argv[3] : NULL);
         return 0;
     }
+    bool settle_first = argc > 1 && !strcmp(argv[1], "--settle");
+    if (settle_first) {
+        argc--;
+        argv++;
+    }
     bool prof = argc > 1 && !strcmp(argv[1], "--profile");
     if (prof) {
         argc--;
@@ -657,7 +720,7 @@ int main(int argc, char **argv)
         argv += 2;
     }
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_instance [--tier=T] [--profile | --spin=KIND N] COMPONENT.wasm [N]\n");
+        fprintf(stderr, "usage: bench_instance [--tier=T] [--settle] [--profile | --spin=KIND N] COMPONENT.wasm [N]\n");
         return 2;
     }
     int nslots = argc > 2 ? atoi(argv[2]) : 1000;
@@ -671,6 +734,7 @@ int main(int argc, char **argv)
      * the bytes, its core modules read them in place */
     if ((e = wf_component_new_owned(bytes, len, &js))) die("load", e);
     double load_ms = (process_cpu_ns() - t0) / 1e6, load_wall_ms = (wall_ns() - w0) / 1e6;
+    if (settle_first) settle(js);
     if (spin_kind) {
         spin(js, spin_kind, spin_n);
         wf_component_free(js);

@@ -943,19 +943,7 @@ static int canon_body(cw *c, cw_scope *s, size_t i, size_t end, wf_buf *b, bool 
             i++;
             wf_buf_u32leb(b, wf_cwat_u32(c, &i));
         }
-        if (a == A_RESULT_OPTS) {
-            if (wf_cwat_lkw(c, i, "result")) {
-                size_t re = c->w.match[i];
-                size_t q = i + 2;
-                wf_buf_byte(b, 0x00);
-                wf_cwat_valtype(c, s, &q, b);
-                if (q != re) wf_cwat_unexpected(c, q);
-                i = re + 1;
-            } else {
-                wf_buf_byte(b, 0x01);
-                wf_buf_byte(b, 0x00);
-            }
-        }
+        if (a == A_RESULT_OPTS) wf_cwat_resultlist(c, s, &i, b);
         if (a == A_TYPE_OPTS || a == A_OPTS || a == A_RESULT_OPTS) opts_vec(c, s, &i, end, b);
     }
     if (!inline_form) {

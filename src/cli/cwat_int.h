@@ -110,6 +110,9 @@ void wf_cwat_flush(cw_scope *s);
 bool wf_cwat_is_prim(cw *c, size_t i);
 /* valtype at *pos: primitive, index, or inline defvaltype. */
 void wf_cwat_valtype(cw *c, cw_scope *s, size_t *pos, wf_buf *out);
+/* An optional (result T) at *pos as the binary's result list: 0x00 and
+ * T, or 0x01 0x00 without one (a functype's, canon task.return's). */
+void wf_cwat_resultlist(cw *c, cw_scope *s, size_t *pos, wf_buf *out);
 /* A deftype whose keyword is at kw and body runs from i to end (the `)`). */
 void wf_cwat_deftype(cw *c, cw_scope *s, size_t kw, size_t i, size_t end, size_t idtok, wf_buf *out);
 /* A core type body: kw is func/module/..., body from i to end. */

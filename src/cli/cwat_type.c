@@ -129,18 +129,24 @@ static void functype(cw *c, cw_scope *s, size_t i, size_t end, wf_buf *out)
     wf_buf_u32leb(out, n);
     wf_buf_bytes(out, params->data, params->len);
     wf_buf_free(params);
+    wf_cwat_resultlist(c, s, &i, out);
+    if (i != end) wf_cwat_unexpected(c, i);
+}
+
+void wf_cwat_resultlist(cw *c, cw_scope *s, size_t *pos, wf_buf *out)
+{
+    size_t i = *pos;
     if (wf_cwat_lkw(c, i, "result")) {
         size_t re = c->w.match[i];
         size_t q = i + 2;
         wf_buf_byte(out, 0x00);
         wf_cwat_valtype(c, s, &q, out);
         if (q != re) wf_cwat_unexpected(c, q);
-        i = re + 1;
+        *pos = re + 1;
     } else {
         wf_buf_byte(out, 0x01);
         wf_buf_byte(out, 0x00);
     }
-    if (i != end) wf_cwat_unexpected(c, i);
 }
 
 /* An optional valtype: present when i < end. */

@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "wasm/gc.h"
+#include "wasm/types.h"
 #include "wasm/wat_lex.h"
 
 /* ---- Number literals ------------------------------------------------------ */
@@ -377,19 +378,19 @@ bool wf_wast_expect_match(const wast_expect *e, const wf_value *v)
         return is_nan64(v->of.f64_bits) && (v->of.f64_bits & 0x0008000000000000ull);
     case WAST_EXP_REF_NULL:
         if (v->type.kind != WF_REF || v->of.ref) return false;
-        return e->any_heap || heap_top(v->type.heap) == heap_top(t->heap);
+        return e->any_heap || wf_heaptype_top(v->type) == heap_top(t->heap);
     case WAST_EXP_REF_EXTERN:
         /* (ref.host N) of an anyref result: the host's pointer internalized */
-        if (v->type.kind == WF_REF && v->of.ref && heap_top(v->type.heap) == WF_HEAP_ANY)
+        if (v->type.kind == WF_REF && v->of.ref && wf_heaptype_top(v->type) == WF_HEAP_ANY)
             return e->has_ref && wf_gc_convert(v->of.ref) == e->value.of.ref;
-        if (v->type.kind != WF_REF || !v->of.ref || heap_top(v->type.heap) != WF_HEAP_EXTERN)
+        if (v->type.kind != WF_REF || !v->of.ref || wf_heaptype_top(v->type) != WF_HEAP_EXTERN)
             return false;
         return !e->has_ref || v->of.ref == e->value.of.ref;
     case WAST_EXP_REF_KIND:
-        return v->type.kind == WF_REF && v->of.ref && heap_top(v->type.heap) == WF_HEAP_ANY &&
+        return v->type.kind == WF_REF && v->of.ref && wf_heaptype_top(v->type) == WF_HEAP_ANY &&
                wf_gc_ref_test(v->of.ref, wf_gc_cast_pack(e->value.type));
     case WAST_EXP_REF_FUNC:
-        return v->type.kind == WF_REF && v->of.ref && heap_top(v->type.heap) == WF_HEAP_FUNC;
+        return v->type.kind == WF_REF && v->of.ref && wf_heaptype_top(v->type) == WF_HEAP_FUNC;
     }
     return false;
 }
@@ -445,8 +446,8 @@ char *wf_wast_value_str(const wf_value *v)
         return r;
     case WF_REF:
         if (!v->of.ref) return wf_xasprintf("(ref.null %s)", heap_name(v->type.heap));
-        if (heap_top(v->type.heap) == WF_HEAP_EXTERN) return wf_xstrdup("(ref.extern)");
-        if (heap_top(v->type.heap) == WF_HEAP_FUNC) return wf_xstrdup("(ref.func)");
+        if (wf_heaptype_top(v->type) == WF_HEAP_EXTERN) return wf_xstrdup("(ref.extern)");
+        if (wf_heaptype_top(v->type) == WF_HEAP_FUNC) return wf_xstrdup("(ref.func)");
         if (wf_gc_is_i31(v->of.ref)) return wf_xasprintf("(ref.i31 %u)", wf_gc_i31_get_u(v->of.ref));
         if (!wf_gc_ref_test(v->of.ref, wf_gc_cast_pack((wf_valtype){ WF_REF, WF_HEAP_EQ, 0, 0 })))
             return wf_xstrdup("(ref.host)");

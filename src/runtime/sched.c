@@ -322,8 +322,10 @@ static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
     bool ended = !t->fiber || wf_fiber_resume(t->fiber);
     set_task(NULL);
     /* Parked or yielded: it may run elsewhere once the group's lock below
-     * is dropped, which orders this store for that thread. */
-    if (!ended) t->solo = false;
+     * is dropped, which orders this store for that thread. Written once
+     * only (a task that is no longer solo may be read by its owner's
+     * thread while it runs on another). */
+    if (!ended && t->solo) t->solo = false;
     if (ended) {
         if (t->fiber) wf_fiber_free(t->fiber);
         t->fiber = NULL;

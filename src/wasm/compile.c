@@ -242,12 +242,26 @@ void wf_cc_set_unreachable(cc *c)
 
 /* ---- types from the binary ----------------------------------------------- */
 
-static bool type_index(cc *c, uint32_t idx, const wf_functype **out)
+/* A defined type by index: any kind (defined_type), or a function type
+ * (type_index: block types, call_indirect, call_ref). */
+static bool defined_type(cc *c, uint32_t idx, const wf_functype **out)
 {
     if (idx >= c->m->ntypes) return wf_cc_fail(c, WF_ERR_INVALID, "unknown type");
-    if (!c->m->types[idx].func)
-        return wf_cc_fail(c, WF_ERR_UNSUPPORTED, "GC types are not supported");
     *out = c->m->types[idx].func;
+    return true;
+}
+
+static bool type_index(cc *c, uint32_t idx, const wf_functype **out)
+{
+    if (!defined_type(c, idx, out)) return false;
+    if (wf_type_kind(*out) != WF_COMP_FUNC) return MISMATCH(c);
+    return true;
+}
+
+bool wf_cc_type_of_kind(cc *c, uint8_t kind, uint32_t *index, const wf_functype **out)
+{
+    if (!wf_read_u32(&c->r, index) || !defined_type(c, *index, out)) return false;
+    if (wf_type_kind(*out) != kind) return MISMATCH(c);
     return true;
 }
 
@@ -256,8 +270,8 @@ static bool heaptype_from(cc *c, int64_t h, wf_valtype *t)
     t->kind = WF_REF;
     t->index = 0;
     if (h >= 0) {
-        const wf_functype *ft;
-        if (!type_index(c, (uint32_t)h, &ft)) return false;
+        const wf_functype *ft = NULL;
+        if (!defined_type(c, (uint32_t)h, &ft)) return false;
         t->heap = WF_HEAP_TYPE;
         t->index = ft->id;
         return true;
@@ -952,6 +966,26 @@ static bool op_ref_func(cc *c, wf_opcode op)
     emit_op(c, WF_IOP_REF_FUNC);
     emit(c, c->st.data[c->st.len - 1].home);
     emit(c, x);
+    return true;
+}
+
+bool wf_cc_data_index(cc *c, uint32_t x)
+{
+    if (!c->m->has_data_count) {
+        if (has_data_section(c->m))
+            return wf_cc_fail(c, WF_ERR_MALFORMED, "data count section required");
+        return wf_cc_fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+    }
+    if (x >= c->m->ndatas) return wf_cc_fail(c, WF_ERR_INVALID, "unknown data segment %u", x);
+    return true;
+}
+
+bool wf_cc_pop_run(cc *c, const wf_valtype *types, uint32_t n, bool repeat, uint32_t *base)
+{
+    materialize_top(c, n);
+    for (uint32_t i = n; i-- > 0;)
+        if (!wf_cc_pop_expect(c, types[repeat ? 0 : i], NULL)) return false;
+    *base = next_home(c);
     return true;
 }
 

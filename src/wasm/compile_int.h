@@ -157,6 +157,13 @@ bool wf_cc_gc(cc *c, wf_opcode op);
 bool wf_cc_read_cast(cc *c, bool nullable, wf_valtype *t);
 /* A heap type immediate (compile.c). */
 bool wf_cc_read_heaptype(cc *c, wf_valtype *t);
+/* A type index immediate naming a type of the given kind (WF_COMP_*). */
+bool wf_cc_type_of_kind(cc *c, uint8_t kind, uint32_t *index, const wf_functype **out);
+/* Data segment x exists (and the data count section was there). */
+bool wf_cc_data_index(cc *c, uint32_t x);
+/* Pop n values of types[i] (all types[0] when repeat), moved to
+ * consecutive slots from *base on (as a call's arguments). */
+bool wf_cc_pop_run(cc *c, const wf_valtype *types, uint32_t n, bool repeat, uint32_t *base);
 
 /* ---- control (compile_ctrl.c) ---------------------------------------------- */
 

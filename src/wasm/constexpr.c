@@ -7,6 +7,46 @@
 #include "base/error.h"
 #include "wasm/gc.h"
 #include "wasm/runtime.h"
+#include "wasm/types.h"
+
+/* struct.new(_default) and array.new(_default, _fixed): the operands are
+ * st[*sp - k ..] (each v128's high half in hi[]); the object replaces them. */
+static wf_error *gc_new(const wf_instance *inst, const wf_cinstr *c, wf_slot *st, wf_slot *hi, uint32_t *sp)
+{
+    const wf_functype *t = wf_functype_by_id((uint32_t)c->imm);
+    uint32_t n, count = (uint32_t)(c->imm >> 32);
+    const wf_fieldtype *f = wf_type_fields(t, &n);
+    uint32_t take = 0, len = 0;
+    switch (c->op) {
+    case WF_COP_STRUCT_NEW: take = n; break;
+    case WF_COP_ARRAY_NEW: take = 2; break;
+    case WF_COP_ARRAY_NEW_DEFAULT: take = 1; break;
+    case WF_COP_ARRAY_NEW_FIXED: take = count; len = count; break;
+    default: break;
+    }
+    if (*sp < take) return wf_error_new(WF_ERR_INTERNAL, "constant expression: stack underflow");
+    uint32_t base = *sp - take;
+    if (c->op == WF_COP_ARRAY_NEW || c->op == WF_COP_ARRAY_NEW_DEFAULT) len = st[*sp - 1].u32;
+    wf_gcobj *o = wf_gc_alloc(inst->store, t, len);
+    if (!o) return wf_error_new(WF_ERR_TRAP, WF_GC_TRAP_LIMIT);
+    for (uint32_t i = 0; i < (c->op == WF_COP_STRUCT_NEW ? n : 0); i++) {
+        wf_slot v[2] = { st[base + i], hi[base + i] };
+        wf_gc_store_val(o->data + wf_type_field_offset(t, i), wf_fieldtype_bytes(&f[i]), v);
+    }
+    uint32_t size = wf_type_elem_size(t);
+    for (uint32_t i = 0; c->op == WF_COP_ARRAY_NEW && i < len; i++) {
+        wf_slot v[2] = { st[base], hi[base] };
+        wf_gc_store_val(o->data + (size_t)i * size, size, v);
+    }
+    for (uint32_t i = 0; c->op == WF_COP_ARRAY_NEW_FIXED && i < len; i++) {
+        wf_slot v[2] = { st[base + i], hi[base + i] };
+        wf_gc_store_val(o->data + (size_t)i * size, size, v);
+    }
+    *sp = base;
+    hi[*sp].u64 = 0;
+    st[(*sp)++].ref = o;
+    return NULL;
+}
 
 wf_error *wf_constexpr_eval(const wf_instance *inst, const wf_constexpr *e, wf_slot *out)
 {
@@ -40,6 +80,10 @@ wf_error *wf_constexpr_eval2(const wf_instance *inst, const wf_constexpr *e, wf_
         case WF_COP_V128_CONST: v.u64 = c->imm; hi[sp].u64 = 0; st[sp++] = v; break;
         case WF_COP_V128_HI:
             if (sp) hi[sp - 1].u64 = c->imm;
+            break;
+        case WF_COP_STRUCT_NEW: case WF_COP_STRUCT_NEW_DEFAULT: case WF_COP_ARRAY_NEW:
+        case WF_COP_ARRAY_NEW_DEFAULT: case WF_COP_ARRAY_NEW_FIXED:
+            err = gc_new(inst, c, st, hi, &sp);
             break;
         case WF_COP_REF_I31:
         case WF_COP_REF_CONVERT:

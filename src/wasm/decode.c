@@ -65,8 +65,6 @@ static bool type_ref(wf_decoder *d, int64_t idx, size_t at, uint32_t *out)
         *out = WF_REC_REF(i - d->group_start);
         return true;
     }
-    if (!d->m->types[i].func)
-        return wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED, "type %u is not a function type", i);
     *out = d->m->types[i].func->id;
     return true;
 }
@@ -179,8 +177,39 @@ static bool read_valtypes(wf_decoder *d, wf_valtype **out, uint32_t *n)
 typedef struct subdesc {
     wf_subtype_desc desc;
     wf_valtype *vals;       /* owns params and results */
+    wf_fieldtype *fields;   /* owns the fields */
     uint32_t super_index;   /* module-local */
 } subdesc;
+
+/* A struct's fields (vec) or an array's element (one): storage type
+ * (a value type, or i8 / i16 packed) and mutability. */
+static bool read_fields(wf_decoder *d, uint8_t form, subdesc *s)
+{
+    uint32_t n = 1;
+    if (form == 0x5f && !wf_dec_count(d, &n)) return false;
+    if (n > wf_reader_left(&d->r)) return wf_reader_fail(&d->r, WF_ERR_MALFORMED, "length out of bounds");
+    s->fields = wf_xcalloc(n ? n : 1, sizeof *s->fields);
+    for (uint32_t k = 0; k < n; k++) {
+        wf_fieldtype *f = &s->fields[k];
+        uint8_t st, mut;
+        if (!wf_peek_u8(&d->r, &st)) return false;
+        if (st == 0x78 || st == 0x77) {     /* i8, i16 */
+            d->r.p++;
+            f->type = WF_TYPE_I32;
+            f->packed = st == 0x78 ? 1 : 2;
+        } else if (!wf_dec_valtype(d, &f->type)) {
+            return false;
+        }
+        size_t mat = wf_reader_offset(&d->r);
+        if (!wf_read_u8(&d->r, &mut)) return false;
+        if (mut > 1) return wf_reader_fail_at(&d->r, mat, WF_ERR_MALFORMED, "malformed mutability");
+        f->mut = mut;
+    }
+    s->desc.kind = form == 0x5f ? WF_COMP_STRUCT : WF_COMP_ARRAY;
+    s->desc.fields = s->fields;
+    s->desc.nfields = n;
+    return true;
+}
 
 static bool read_subtype(wf_decoder *d, uint32_t self, subdesc *s)
 {
@@ -208,23 +237,7 @@ static bool read_subtype(wf_decoder *d, uint32_t self, subdesc *s)
     }
     if (b & 0x80)   /* the form is a one-byte signed LEB128 */
         return wf_reader_fail_at(&d->r, at + 1, WF_ERR_MALFORMED, "integer representation too long");
-    if (b == 0x5f || b == 0x5e) {
-        /* read the fields, so that a malformed one is reported as such */
-        uint32_t n = 1;
-        if (b == 0x5f && !wf_dec_count(d, &n)) return false;
-        for (uint32_t k = 0; k < n; k++) {
-            uint8_t st, mut;
-            wf_valtype ft;
-            if (!wf_peek_u8(&d->r, &st)) return false;
-            if (st == 0x78 || st == 0x77) d->r.p++;     /* i8, i16 */
-            else if (!wf_dec_valtype(d, &ft)) return false;
-            size_t mat = wf_reader_offset(&d->r);
-            if (!wf_read_u8(&d->r, &mut)) return false;
-            if (mut > 1) return wf_reader_fail_at(&d->r, mat, WF_ERR_MALFORMED, "malformed mutability");
-        }
-        return wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED,
-                                 "struct and array types (GC) are not supported");
-    }
+    if (b == 0x5f || b == 0x5e) return read_fields(d, b, s);
     if (b != 0x60) return wf_reader_fail_at(&d->r, at, WF_ERR_MALFORMED, "malformed function type");
     wf_valtype *params = NULL, *results = NULL;
     uint32_t np = 0, nr = 0;
@@ -275,7 +288,10 @@ static bool add_group(wf_decoder *d, uint32_t n)
         free(descs);
         free(out);
     }
-    for (uint32_t i = 0; i < n; i++) free(s[i].vals);
+    for (uint32_t i = 0; i < n; i++) {
+        free(s[i].vals);
+        free(s[i].fields);
+    }
     free(s);
     d->type_limit = m->ntypes;
     return ok;
@@ -306,6 +322,8 @@ static bool functype_at(wf_decoder *d, uint32_t idx, size_t at, const wf_functyp
     *out = NULL;
     if (idx >= d->m->ntypes)
         return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "unknown type %u", idx);
+    if (wf_type_kind(d->m->types[idx].func) != WF_COMP_FUNC)
+        return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "type %u is not a function type", idx);
     *out = d->m->types[idx].func;
     return true;
 }

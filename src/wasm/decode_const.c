@@ -34,11 +34,56 @@ static bool fail_mismatch(wf_decoder *d, size_t at)
     return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "type mismatch");
 }
 
+typedef WF_VEC(wf_valtype) valstack;
+
+/* Pop a value of type want off a constant expression's stack. */
+static bool pop_typed(wf_decoder *d, size_t at, valstack *stack, wf_valtype want)
+{
+    if (!stack->len || !wf_valtype_sub(stack->data[stack->len - 1], want)) return fail_mismatch(d, at);
+    stack->len--;
+    return true;
+}
+
+/* struct.new(_default) and array.new(_default, _fixed) (0xFB sub): the
+ * type immediate (and count), the operands popped, the result type. */
+static bool gc_new(wf_decoder *d, uint32_t sub, size_t at, valstack *stack, wf_cinstr *ci, wf_valtype *t)
+{
+    uint32_t x, n, count = 0;
+    if (!wf_read_u32(&d->r, &x)) return false;
+    if (sub == 0x08 && !wf_read_u32(&d->r, &count)) return false;
+    if (x >= d->m->ntypes) return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "unknown type %u", x);
+    const wf_functype *ty = d->m->types[x].func;
+    bool is_struct = sub <= 0x01;
+    if (wf_type_kind(ty) != (is_struct ? WF_COMP_STRUCT : WF_COMP_ARRAY)) return fail_mismatch(d, at);
+    const wf_fieldtype *f = wf_type_fields(ty, &n);
+    bool dflt = sub == 0x01 || sub == 0x07;
+    for (uint32_t i = 0; dflt && i < n; i++)
+        if (f[i].type.kind == WF_REF && !f[i].type.nullable)
+            return wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "field type is not defaultable");
+    if (!is_struct && sub != 0x08 && !pop_typed(d, at, stack, WF_TYPE_I32)) return false;
+    wf_valtype elem = f[0].packed ? WF_TYPE_I32 : f[0].type;
+    if (is_struct && !dflt) {
+        for (uint32_t i = n; i-- > 0;)
+            if (!pop_typed(d, at, stack, f[i].packed ? WF_TYPE_I32 : f[i].type)) return false;
+    } else if (sub == 0x06) {
+        if (!pop_typed(d, at, stack, elem)) return false;
+    } else if (sub == 0x08) {
+        for (uint32_t i = 0; i < count; i++)
+            if (!pop_typed(d, at, stack, elem)) return false;
+    }
+    static const uint8_t cops[] = { [0x00] = WF_COP_STRUCT_NEW, [0x01] = WF_COP_STRUCT_NEW_DEFAULT,
+                                    [0x06] = WF_COP_ARRAY_NEW, [0x07] = WF_COP_ARRAY_NEW_DEFAULT,
+                                    [0x08] = WF_COP_ARRAY_NEW_FIXED };
+    *ci = (wf_cinstr){ cops[sub], ty->id | (uint64_t)count << 32 };
+    *t = (wf_valtype){ WF_REF, WF_HEAP_TYPE, 0, ty->id };
+    return true;
+}
+
 bool wf_dec_const(wf_decoder *d, wf_constexpr *out, wf_valtype expect)
 {
     wf_module *m = d->m;
     WF_VEC(wf_cinstr) code = { 0 };
-    WF_VEC(wf_valtype) stack = { 0 };
+    valstack stack = { 0 };
     bool ok = true;
     out->code = NULL;
     out->len = 0;
@@ -127,9 +172,13 @@ bool wf_dec_const(wf_decoder *d, wf_constexpr *out, wf_valtype expect)
             stack.len -= 2;
             break;
         }
-        case 0xfb: {   /* GC: ref.i31, any.convert_extern, extern.convert_any */
+        case 0xfb: {   /* GC */
             uint32_t sub;
             if (!(ok = wf_read_u32(&d->r, &sub))) break;
+            if (sub <= 0x01 || (sub >= 0x06 && sub <= 0x08)) {
+                ok = gc_new(d, sub, at, &stack, &ci, &t);
+                break;
+            }
             wf_valtype want = WF_TYPE_I32;
             if (sub == 0x1c) {
                 t = (wf_valtype){ WF_REF, WF_HEAP_I31, 0, 0 };
@@ -137,10 +186,6 @@ bool wf_dec_const(wf_decoder *d, wf_constexpr *out, wf_valtype expect)
             } else if (sub == 0x1a || sub == 0x1b) {
                 want = (wf_valtype){ WF_REF, sub == 0x1a ? WF_HEAP_EXTERN : WF_HEAP_ANY, 1, 0 };
                 ci = (wf_cinstr){ WF_COP_REF_CONVERT, 0 };
-            } else if (sub <= 0x13) {
-                ok = wf_reader_fail_at(&d->r, at, WF_ERR_UNSUPPORTED,
-                                       "GC struct and array instructions are not supported");
-                break;
             } else {
                 ok = wf_reader_fail_at(&d->r, at, WF_ERR_INVALID, "constant expression required");
                 break;

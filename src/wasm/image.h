@@ -22,10 +22,12 @@
  * space. Any store whose instances were made from the same modules in the
  * same order (the same component or module instantiated again, possibly
  * "bare": without segments and start functions, see wf_store.bare) can be
- * reset to it. A snapshot cannot record a reference that is neither null nor
- * a function of the instance's own function space (an externref, a function
- * of another instance not imported by this one), nor state held by objects
- * the host made in the store: wf_snapshot_take refuses those.
+ * reset to it. A snapshot cannot record a reference that is neither null,
+ * an i31 nor a function of the instance's own function space (an
+ * externref, a GC struct or array, a function of another instance not
+ * imported by this one), nor state held by objects the host made in the
+ * store: wf_snapshot_take refuses those. A reset frees the store's whole
+ * GC heap (gc.h): the snapshot holds no object.
  */
 #ifndef WF_IMAGE_H
 #define WF_IMAGE_H

@@ -613,6 +613,71 @@ L_BR_ON_CAST_FAIL:
     if (!wf_gc_ref_test(S(1).ref, pc[2])) JUMP(pc[3]);
     pc += 4;
     NEXT();
+L_STRUCT_NEW:
+    if (WF_UNLIKELY((trapmsg = wf_interp_struct_new(fp, pc, inst)))) goto trap;
+    pc += 5;
+    NEXT();
+L_STRUCT_GET: {
+    const wf_gcobj *o = S(2).ref;
+    if (WF_UNLIKELY(!o)) TRAP("null structure reference");
+    wf_gc_load_val(&S(1), o->data + pc[3], (uint32_t)pc[4], pc[5]);
+    pc += 6;
+    NEXT();
+}
+L_STRUCT_SET: {
+    wf_gcobj *o = S(1).ref;
+    if (WF_UNLIKELY(!o)) TRAP("null structure reference");
+    wf_gc_store_val(o->data + pc[3], (uint32_t)pc[4], &S(2));
+    pc += 5;
+    NEXT();
+}
+L_ARRAY_NEW:
+    if (WF_UNLIKELY((trapmsg = wf_interp_array_new(fp, pc, inst)))) goto trap;
+    pc += 6;
+    NEXT();
+L_ARRAY_NEW_FIXED:
+    if (WF_UNLIKELY((trapmsg = wf_interp_array_new_fixed(fp, pc, inst)))) goto trap;
+    pc += 5;
+    NEXT();
+L_ARRAY_NEW_SEG:
+    if (WF_UNLIKELY((trapmsg = wf_interp_array_new_seg(fp, pc, inst)))) goto trap;
+    pc += 7;
+    NEXT();
+L_ARRAY_GET: {
+    const wf_gcobj *o = S(2).ref;
+    uint32_t i = S(3).u32;
+    if (WF_UNLIKELY(!o)) TRAP("null array reference");
+    if (WF_UNLIKELY(i >= o->len)) TRAP("out of bounds array access");
+    wf_gc_load_val(&S(1), o->data + (size_t)i * pc[4], (uint32_t)pc[4], pc[5]);
+    pc += 6;
+    NEXT();
+}
+L_ARRAY_SET: {
+    wf_gcobj *o = S(1).ref;
+    uint32_t i = S(2).u32;
+    if (WF_UNLIKELY(!o)) TRAP("null array reference");
+    if (WF_UNLIKELY(i >= o->len)) TRAP("out of bounds array access");
+    wf_gc_store_val(o->data + (size_t)i * pc[4], (uint32_t)pc[4], &S(3));
+    pc += 5;
+    NEXT();
+}
+L_ARRAY_LEN:
+    if (WF_UNLIKELY(!S(2).ref)) TRAP("null array reference");
+    S(1).u64 = ((const wf_gcobj *)S(2).ref)->len;
+    pc += 3;
+    NEXT();
+L_ARRAY_FILL:
+    if (WF_UNLIKELY((trapmsg = wf_interp_array_fill(fp, pc)))) goto trap;
+    pc += 6;
+    NEXT();
+L_ARRAY_COPY:
+    if (WF_UNLIKELY((trapmsg = wf_interp_array_copy(fp, pc)))) goto trap;
+    pc += 7;
+    NEXT();
+L_ARRAY_INIT_SEG:
+    if (WF_UNLIKELY((trapmsg = wf_interp_array_init_seg(fp, pc, inst)))) goto trap;
+    pc += 7;
+    NEXT();
 
     /* Exceptions (exn.h). A handler table (compile_ctrl.c: op_try_table)
      * is the enclosing try_table's table (or 0), the number of catch

@@ -91,6 +91,16 @@ void wf_code_set_native(struct wf_code *code, wf_word entry);
 bool wf_interp_load_mem(wf_slot *fp, const wf_word *pc, const wf_instance *inst);
 bool wf_interp_store_mem(const wf_slot *fp, const wf_word *pc, const wf_instance *inst);
 
+/* The struct and array instructions of interp_gc.c (the operands are
+ * their iops' below): NULL, or the message of their trap. */
+const char *wf_interp_struct_new(wf_slot *fp, const wf_word *pc, wf_instance *inst);
+const char *wf_interp_array_new(wf_slot *fp, const wf_word *pc, wf_instance *inst);
+const char *wf_interp_array_new_fixed(wf_slot *fp, const wf_word *pc, wf_instance *inst);
+const char *wf_interp_array_new_seg(wf_slot *fp, const wf_word *pc, wf_instance *inst);
+const char *wf_interp_array_init_seg(wf_slot *fp, const wf_word *pc, wf_instance *inst);
+const char *wf_interp_array_fill(wf_slot *fp, const wf_word *pc);
+const char *wf_interp_array_copy(wf_slot *fp, const wf_word *pc);
+
 /* Internal instructions besides the simple numeric ones of interp_ops.h.
  * Operands in brackets: s = slot, i = immediate, L = code address. */
 #define WF_IOPS_CONTROL(X) \
@@ -154,6 +164,18 @@ bool wf_interp_store_mem(const wf_slot *fp, const wf_word *pc, const wf_instance
     X(REF_CAST)       /* s src, i cast */ \
     X(BR_ON_CAST)     /* s ref, i cast, L: taken when the cast succeeds */ \
     X(BR_ON_CAST_FAIL) /* s ref, i cast, L: taken when it fails */ \
+    X(STRUCT_NEW)     /* s dst, i type, i argbase (the fields), i default (1: zeros instead) */ \
+    X(STRUCT_GET)     /* s dst, s ref, i offset, i bytes, i sign */ \
+    X(STRUCT_SET)     /* s ref, s val, i offset, i bytes */ \
+    X(ARRAY_NEW)      /* s dst, s init, s len, i type, i default */ \
+    X(ARRAY_NEW_FIXED) /* s dst, i type, i n, i argbase */ \
+    X(ARRAY_NEW_SEG)  /* s dst, s off, s len, i type, i seg, i is_data */ \
+    X(ARRAY_GET)      /* s dst, s ref, s index, i bytes, i sign */ \
+    X(ARRAY_SET)      /* s ref, s index, s val, i bytes */ \
+    X(ARRAY_LEN)      /* s dst, s ref */ \
+    X(ARRAY_FILL)     /* s ref, s off, s val, s n, i bytes */ \
+    X(ARRAY_COPY)     /* s dref, s d, s sref, s s, s n, i bytes */ \
+    X(ARRAY_INIT_SEG) /* s ref, s d, s s, s n, i seg, i is_data */ \
     X(THROW)          /* i tag, i argbase, L handler table or 0: throw (compile_ctrl.c has the table's layout) */ \
     X(THROW_REF)      /* s exnref, L handler table or 0 */ \
     X(EXN_CHECK)      /* L handler table: after a call inside a try_table, where an exception from the callee is caught */

@@ -52,6 +52,11 @@ typedef struct wf_jit_stats {
     double ms;              /* wall time to compile or load its code */
     bool cached;            /* loaded from the code cache (disk or this process) */
     uint32_t pending;       /* units still to compile (the auto tier's background) */
+    /* Tier-up: cheap functions compiled again at the full level once hot. */
+    uint32_t nupgraded;     /* functions upgraded (compiled, or from the cache) */
+    uint32_t nupgraded_cached;  /* of them, installed at load from the code cache */
+    double upgrade_cpu_ms;  /* background CPU spent compiling upgrades */
+    uint32_t upgrade_candidates;  /* nonzero while a function past the threshold waits or compiles */
 } wf_jit_stats;
 /* false when m has no native code. */
 bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out);

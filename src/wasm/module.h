@@ -42,7 +42,8 @@ typedef struct wf_globaltype {
 /* A constant expression, decoded into a small postfix program evaluated at
  * instantiation: i32/i64/f32/f64.const, v128.const, ref.null, ref.func,
  * global.get, the extended-const i32/i64 add, sub and mul, and of GC
- * ref.i31, any.convert_extern and extern.convert_any. */
+ * ref.i31, any.convert_extern, extern.convert_any, struct.new(_default)
+ * and array.new(_default, _fixed). */
 typedef enum wf_cop {
     WF_COP_I32_CONST, WF_COP_I64_CONST, WF_COP_F32_CONST, WF_COP_F64_CONST,
     WF_COP_REF_NULL, WF_COP_REF_FUNC, WF_COP_GLOBAL_GET,
@@ -52,6 +53,11 @@ typedef enum wf_cop {
     WF_COP_V128_HI,     /* imm: the high 8 bytes of the v128 on top */
     WF_COP_REF_I31,     /* the i32 on top to an i31 reference (gc.h) */
     WF_COP_REF_CONVERT, /* any.convert_extern / extern.convert_any of the top */
+    WF_COP_STRUCT_NEW,  /* imm: the canonical type id; the fields on top */
+    WF_COP_STRUCT_NEW_DEFAULT,
+    WF_COP_ARRAY_NEW,   /* imm: the type id; the initial value and length on top */
+    WF_COP_ARRAY_NEW_DEFAULT,
+    WF_COP_ARRAY_NEW_FIXED, /* imm: the type id | count << 32; the elements on top */
 } wf_cop;
 
 typedef struct wf_cinstr {
@@ -126,8 +132,8 @@ typedef struct wf_dataseg {
     uint32_t len;
 } wf_dataseg;
 
-/* Defined types, in module-local index order. Only function types are
- * executable; struct and array types (GC) are rejected as unsupported. */
+/* Defined types, in module-local index order: function, struct and array
+ * types (types.h: wf_type_kind) by their canonical handle. */
 typedef struct wf_typedef {
     const wf_functype *func;
 } wf_typedef;
@@ -158,6 +164,10 @@ struct wf_module {
      * is not (yet) compiled; entries are set atomically while code runs
      * (jit/jit.c). NULL without the compiled tier. */
     void **jit_natives;
+    /* Per defined function the heat its cheap compiled code counts
+     * (calls and loop iterations, jit/jit.c's tier-up); NULL without the
+     * compiled tier. */
+    uint32_t *jit_heat;
     /* Data images of the defined memories (image.c), made on first use. */
     struct wf_modimages *images;
 };

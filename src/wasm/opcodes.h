@@ -15,11 +15,9 @@
  *
  * The fixed-width SIMD instructions (0xFD) are listed apart
  * (WF_OPCODES_SIMD), in opcode order, the relaxed SIMD ones (0x100..0x113)
- * last; their semantics are simd.c's. Of GC (0xFB) the instructions
- * without struct and array types are here (casts, i31, the extern/any
- * conversions; gc.h). Out of scope for now and absent here: struct.* and
- * array.*, threads (0xFE), and the legacy exception instructions
- * try/catch/delegate.
+ * last; their semantics are simd.c's. GC's (0xFB) are gc.h's and
+ * interp_gc.c's. Out of scope for now and absent here: threads (0xFE),
+ * and the legacy exception instructions try/catch/delegate.
  */
 #ifndef WF_OPCODES_H
 #define WF_OPCODES_H
@@ -54,6 +52,11 @@ typedef enum wf_imm {
     WF_IMM_MEMARG_LANE,   /* a memarg, then a lane index byte */
     WF_IMM_CAST,          /* heap type; the text's reference type picks the nullable form */
     WF_IMM_BR_ON_CAST,    /* nullability flags, label, source and target heap types */
+    WF_IMM_FIELD,         /* type index, field index */
+    WF_IMM_TYPE_N,        /* type index, u32 count */
+    WF_IMM_TYPE_DATA,     /* type index, data index */
+    WF_IMM_TYPE_ELEM,     /* type index, element index */
+    WF_IMM_TYPE_TYPE,     /* two type indices */
 } wf_imm;
 
 #define WF_OPCODES(WF_OP) \
@@ -251,6 +254,26 @@ typedef enum wf_imm {
     WF_OP(REF_AS_NON_NULL, "ref.as_non_null", 0x00, 0xD4, NONE, "*", "*") \
     WF_OP(BR_ON_NULL, "br_on_null", 0x00, 0xD5, LABEL, "*", "*") \
     WF_OP(BR_ON_NON_NULL, "br_on_non_null", 0x00, 0xD6, LABEL, "*", "*") \
+    WF_OP(STRUCT_NEW, "struct.new", 0xFB, 0x00, TYPE, "*", "*") \
+    WF_OP(STRUCT_NEW_DEFAULT, "struct.new_default", 0xFB, 0x01, TYPE, "*", "*") \
+    WF_OP(STRUCT_GET, "struct.get", 0xFB, 0x02, FIELD, "*", "*") \
+    WF_OP(STRUCT_GET_S, "struct.get_s", 0xFB, 0x03, FIELD, "*", "*") \
+    WF_OP(STRUCT_GET_U, "struct.get_u", 0xFB, 0x04, FIELD, "*", "*") \
+    WF_OP(STRUCT_SET, "struct.set", 0xFB, 0x05, FIELD, "*", "*") \
+    WF_OP(ARRAY_NEW, "array.new", 0xFB, 0x06, TYPE, "*", "*") \
+    WF_OP(ARRAY_NEW_DEFAULT, "array.new_default", 0xFB, 0x07, TYPE, "*", "*") \
+    WF_OP(ARRAY_NEW_FIXED, "array.new_fixed", 0xFB, 0x08, TYPE_N, "*", "*") \
+    WF_OP(ARRAY_NEW_DATA, "array.new_data", 0xFB, 0x09, TYPE_DATA, "*", "*") \
+    WF_OP(ARRAY_NEW_ELEM, "array.new_elem", 0xFB, 0x0A, TYPE_ELEM, "*", "*") \
+    WF_OP(ARRAY_GET, "array.get", 0xFB, 0x0B, TYPE, "*", "*") \
+    WF_OP(ARRAY_GET_S, "array.get_s", 0xFB, 0x0C, TYPE, "*", "*") \
+    WF_OP(ARRAY_GET_U, "array.get_u", 0xFB, 0x0D, TYPE, "*", "*") \
+    WF_OP(ARRAY_SET, "array.set", 0xFB, 0x0E, TYPE, "*", "*") \
+    WF_OP(ARRAY_LEN, "array.len", 0xFB, 0x0F, NONE, "*", "*") \
+    WF_OP(ARRAY_FILL, "array.fill", 0xFB, 0x10, TYPE, "*", "*") \
+    WF_OP(ARRAY_COPY, "array.copy", 0xFB, 0x11, TYPE_TYPE, "*", "*") \
+    WF_OP(ARRAY_INIT_DATA, "array.init_data", 0xFB, 0x12, TYPE_DATA, "*", "*") \
+    WF_OP(ARRAY_INIT_ELEM, "array.init_elem", 0xFB, 0x13, TYPE_ELEM, "*", "*") \
     WF_OP(REF_TEST, "ref.test", 0xFB, 0x14, CAST, "*", "*") \
     WF_OP(REF_TEST_NULL, "ref.test", 0xFB, 0x15, CAST, "*", "*") \
     WF_OP(REF_CAST, "ref.cast", 0xFB, 0x16, CAST, "*", "*") \

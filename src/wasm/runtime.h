@@ -132,6 +132,10 @@ struct wf_store {
     uint64_t host_calls;
     /* The exceptions thrown by its instances' code (exn.h), a list. */
     struct wf_exn *exns;
+    /* The GC heap (gc.h): every struct and array made here, a list, and
+     * the bytes they take. */
+    struct wf_gcobj *gc_objs;
+    uint64_t gc_bytes;
 };
 
 struct wf_caller {

@@ -30,10 +30,12 @@
 #include "wasm/image.h"
 #include "wasm/image_int.h"
 #include "wasm/exn.h"
+#include "wasm/gc.h"
 
 #define SMALL_MEMORY ((uint64_t)256 << 10)
 #define REF_NULL UINT64_MAX
 #define REF_HOST (1ull << 63)          /* | index in the store's host functions */
+#define REF_I31 (1ull << 62)           /* | an i31's bits (gc.h): a value, not an object */
 /* else: instance index << 32 | function index */
 
 typedef struct snap_mem {
@@ -79,12 +81,19 @@ typedef struct ref_ctx {
     uint32_t last_k;
 } ref_ctx;
 
-/* The position of reference r in the store; false when it is neither a
- * function of one of its instances nor one of its host functions. */
-static bool encode_ref(ref_ctx *rc, const void *r, uint64_t *out)
+/* The position of reference r (of type t) in the store; false when it is
+ * neither a function of one of its instances nor one of its host
+ * functions nor an i31. An object of the GC heap is refused: a reset frees
+ * them all (gc.h), and sharing one between calls would leak its state. */
+static bool encode_ref(ref_ctx *rc, wf_valtype t, const void *r, uint64_t *out)
 {
     if (!r) {
         *out = REF_NULL;
+        return true;
+    }
+    if (wf_heaptype_top(t) != WF_HEAP_FUNC) {
+        if (wf_heaptype_top(t) != WF_HEAP_ANY || !wf_gc_is_i31(r)) return false;
+        *out = REF_I31 | wf_gc_i31_get_u(r);
         return true;
     }
     const wf_func *f = r;
@@ -113,7 +122,8 @@ static wf_error *unrecordable(const wf_instance *inst, const char *what, uint32_
 {
     return wf_error_new(WF_ERR_UNSUPPORTED, "the state of instance of a module with %u functions "
                         "cannot be recorded: %s %u holds a reference that is no function of "
-                        "the store (an externref, or a function of another store)",
+                        "the store (an externref, a GC struct or array, or a function of "
+                        "another store)",
                         inst->module->nfuncs, what, idx);
 }
 
@@ -158,7 +168,7 @@ static wf_error *take_inst(const wf_store *s, const wf_instance *inst, snap_inst
         sg->hi = g->hi;
         if (g->type.type.kind == WF_REF) {
             uint64_t code;
-            if (!encode_ref(&rc, g->value.ref, &code)) return unrecordable(inst, "global", i);
+            if (!encode_ref(&rc, g->type.type, g->value.ref, &code)) return unrecordable(inst, "global", i);
             sg->value.u64 = code;
         }
     }
@@ -169,7 +179,7 @@ static wf_error *take_inst(const wf_store *s, const wf_instance *inst, snap_inst
         st->size = t->size;
         st->refs = wf_xmalloc(((size_t)t->size + 1) * sizeof *st->refs);
         for (uint32_t k = 0; k < t->size; k++)
-            if (!encode_ref(&rc, t->elems[k], &st->refs[k])) return unrecordable(inst, "table", i);
+            if (!encode_ref(&rc, t->type.elem, t->elems[k], &st->refs[k])) return unrecordable(inst, "table", i);
     }
     si->data_dropped = wf_xmalloc(m->ndatas + 1);
     if (m->ndatas) memcpy(si->data_dropped, inst->data_dropped, m->ndatas);
@@ -181,7 +191,7 @@ static wf_error *take_inst(const wf_store *s, const wf_instance *inst, snap_inst
         if (!n) continue;
         si->elem_refs[i] = wf_xmalloc(n * sizeof **si->elem_refs);
         for (uint32_t k = 0; k < n; k++)
-            if (!encode_ref(&rc, inst->elem_items[i][k], &si->elem_refs[i][k]))
+            if (!encode_ref(&rc, m->elems[i].type, inst->elem_items[i][k], &si->elem_refs[i][k]))
                 return unrecordable(inst, "element segment", i);
     }
     return NULL;
@@ -265,6 +275,7 @@ static void *decode_ref(const wf_store *s, uint64_t code)
 {
     if (code == REF_NULL) return NULL;
     if (code & REF_HOST) return s->funcs.data[code & ~REF_HOST];
+    if (code & REF_I31) return wf_gc_i31_new((uint32_t)code);
     return s->instances.data[code >> 32]->funcs[(uint32_t)code];
 }
 
@@ -382,8 +393,9 @@ wf_error *wf_snapshot_reset(const wf_snapshot *snap, wf_store *s)
         wf_error *e = reset_inst(snap, &snap->insts[i], s, s->instances.data[i]);
         if (e) return e;
     }
-    /* no exnref survives the reset (a snapshot holds none) */
+    /* no exnref and no GC object survives the reset (a snapshot holds none) */
     wf_exn_free_all(s);
+    wf_gc_free_all(s);
     s->ran_code = false;
     return NULL;
 }

@@ -4,6 +4,7 @@
  */
 #include "wasm/runtime.h"
 #include "wasm/exn.h"
+#include "wasm/gc.h"
 
 /* Allocates an empty store; the caller frees it with wf_store_free. */
 wf_store *wf_store_new(void)
@@ -37,6 +38,7 @@ void wf_store_free(wf_store *s)
     for (size_t i = 0; i < s->globals.len; i++) free(s->globals.data[i]);
     for (size_t i = 0; i < s->tags.len; i++) free(s->tags.data[i]);
     wf_exn_free_all(s);
+    wf_gc_free_all(s);
     wf_vec_free(&s->instances);
     wf_vec_free(&s->funcs);
     wf_vec_free(&s->tables);

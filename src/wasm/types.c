@@ -1,6 +1,7 @@
 /*
- * types.c - the process-wide canonical registry of function types
- * (hash-consed recursion groups), value type subtyping and type names.
+ * types.c - the process-wide canonical registry of defined types
+ * (function, struct and array types in hash-consed recursion groups), value
+ * type subtyping and type names.
  *
  * A recursion group is canonicalised iso-recursively: references to types of
  * the same group are compared by their position in the group, references to
@@ -16,6 +17,11 @@ typedef struct wf_ctype {
     wf_functype ft;                 /* first: a wf_functype * is a wf_ctype * */
     const struct wf_ctype *super;
     bool final;
+    uint8_t kind;                   /* WF_COMP_* */
+    uint32_t nfields;               /* struct and array */
+    wf_fieldtype *fields;
+    uint32_t *offsets;              /* struct: per field */
+    uint32_t size;                  /* struct: bytes; array: bytes an element */
     wf_valtype vals[];              /* params, then results */
 } wf_ctype;
 
@@ -53,6 +59,11 @@ static uint64_t hash_desc(const wf_subtype_desc *d, uint32_t n)
 {
     uint64_t h = mix(0, n);
     for (uint32_t i = 0; i < n; i++) {
+        h = mix(h, (uint64_t)d[i].kind << 32 | d[i].nfields);
+        for (uint32_t j = 0; j < d[i].nfields; j++) {
+            h = hash_val(h, d[i].fields[j].type);
+            h = mix(h, (uint64_t)d[i].fields[j].packed << 1 | d[i].fields[j].mut);
+        }
         h = mix(h, (uint64_t)d[i].nparams << 32 | d[i].nresults);
         h = mix(h, (uint64_t)d[i].final << 1 | d[i].has_super);
         if (d[i].has_super) h = mix(h, d[i].super);
@@ -85,6 +96,11 @@ static bool group_match(const wf_rgroup *g, uint64_t hash, const wf_subtype_desc
     for (uint32_t i = 0; i < n; i++) {
         const wf_ctype *t = g->types[i];
         if (t->ft.nparams != d[i].nparams || t->ft.nresults != d[i].nresults) return false;
+        if (t->kind != d[i].kind || t->nfields != d[i].nfields) return false;
+        for (uint32_t j = 0; j < d[i].nfields; j++)
+            if (t->fields[j].packed != d[i].fields[j].packed || t->fields[j].mut != d[i].fields[j].mut ||
+                !val_match(g, t->fields[j].type, d[i].fields[j].type))
+                return false;
         if (t->final != d[i].final || (t->super != NULL) != d[i].has_super) return false;
         if (t->super && !ref_match(g, t->super->ft.id, d[i].super)) return false;
         for (uint32_t j = 0; j < d[i].nparams; j++)
@@ -122,6 +138,37 @@ static wf_valtype resolve(wf_valtype v, uint32_t first)
     if (v.kind == WF_REF && v.heap == WF_HEAP_TYPE && (v.index & WF_REC_BIT))
         v.index = first + (v.index & ~WF_REC_BIT);
     return v;
+}
+
+uint32_t wf_fieldtype_bytes(const wf_fieldtype *f)
+{
+    if (f->packed) return f->packed;
+    switch (f->type.kind) {
+    case WF_I32: case WF_F32: return 4;
+    case WF_V128: return 16;
+    default: return 8;
+    }
+}
+
+/* A struct's or array's fields (rec references resolved) and layout. */
+static void set_fields(wf_ctype *t, const wf_subtype_desc *d, uint32_t first)
+{
+    t->nfields = d->nfields;
+    if (!d->nfields) return;
+    t->fields = wf_xmalloc(d->nfields * sizeof *t->fields);
+    for (uint32_t j = 0; j < d->nfields; j++) {
+        t->fields[j] = d->fields[j];
+        t->fields[j].type = resolve(d->fields[j].type, first);
+    }
+    if (t->kind == WF_COMP_ARRAY) {
+        t->size = wf_fieldtype_bytes(&t->fields[0]);
+        return;
+    }
+    t->offsets = wf_xmalloc(d->nfields * sizeof *t->offsets);
+    for (uint32_t j = 0; j < d->nfields; j++) {
+        t->offsets[j] = t->size;
+        t->size += t->fields[j].type.kind == WF_V128 ? 16 : 8;
+    }
 }
 
 static void set_by_id(uint32_t id, wf_ctype *t)
@@ -169,6 +216,8 @@ void wf_types_rec_group(const wf_subtype_desc *d, uint32_t n, const wf_functype 
         for (uint32_t j = 0; j < d[i].nparams; j++) t->ft.param_slots += wf_valtype_slots(t->ft.params[j]);
         for (uint32_t j = 0; j < d[i].nresults; j++) t->ft.result_slots += wf_valtype_slots(t->ft.results[j]);
         t->final = d[i].final;
+        t->kind = d[i].kind;
+        set_fields(t, &d[i], g->first);
         g->types[i] = t;
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -210,6 +259,33 @@ const wf_functype *wf_functype_by_id(uint32_t id)
     return t ? &t->ft : NULL;
 }
 
+uint8_t wf_type_kind(const wf_functype *t)
+{
+    return ((const wf_ctype *)t)->kind;
+}
+
+const wf_fieldtype *wf_type_fields(const wf_functype *t, uint32_t *n)
+{
+    const wf_ctype *c = (const wf_ctype *)t;
+    *n = c->nfields;
+    return c->fields;
+}
+
+uint32_t wf_type_field_offset(const wf_functype *t, uint32_t i)
+{
+    return ((const wf_ctype *)t)->offsets[i];
+}
+
+uint32_t wf_type_struct_size(const wf_functype *t)
+{
+    return ((const wf_ctype *)t)->size;
+}
+
+uint32_t wf_type_elem_size(const wf_functype *t)
+{
+    return ((const wf_ctype *)t)->size;
+}
+
 const wf_functype *wf_functype_super(const wf_functype *t)
 {
     const wf_ctype *c = (const wf_ctype *)t;
@@ -228,8 +304,25 @@ bool wf_functype_sub(const wf_functype *a, const wf_functype *b)
     return false;
 }
 
+/* A field of a subtype against the supertype's: mutability the same; a
+ * mutable one of the same type, an immutable one a subtype. */
+static bool field_matches(const wf_fieldtype *a, const wf_fieldtype *b)
+{
+    if (a->mut != b->mut || a->packed != b->packed) return false;
+    return a->mut ? wf_valtype_eq(a->type, b->type) : wf_valtype_sub(a->type, b->type);
+}
+
 bool wf_functype_matches(const wf_functype *a, const wf_functype *b)
 {
+    const wf_ctype *ca = (const wf_ctype *)a, *cb = (const wf_ctype *)b;
+    if (ca->kind != cb->kind) return false;
+    if (ca->kind != WF_COMP_FUNC) {
+        if (ca->nfields < cb->nfields || (ca->kind == WF_COMP_ARRAY && ca->nfields != cb->nfields))
+            return false;
+        for (uint32_t i = 0; i < cb->nfields; i++)
+            if (!field_matches(&ca->fields[i], &cb->fields[i])) return false;
+        return true;
+    }
     if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
     for (uint32_t i = 0; i < a->nparams; i++)
         if (!wf_valtype_sub(b->params[i], a->params[i])) return false;
@@ -246,11 +339,20 @@ bool wf_valtype_eq(wf_valtype a, wf_valtype b)
     return a.heap != WF_HEAP_TYPE || a.index == b.index;
 }
 
-/* The top of each heap type hierarchy. */
-static uint8_t heap_top(uint8_t h)
+/* A concrete type's kind (function when the id is unknown, which only a
+ * broken caller makes). */
+static uint8_t kind_of(uint32_t id)
 {
-    switch (h) {
-    case WF_HEAP_FUNC: case WF_HEAP_NOFUNC: case WF_HEAP_TYPE: return WF_HEAP_FUNC;
+    const wf_functype *t = wf_functype_by_id(id);
+    return t ? wf_type_kind(t) : WF_COMP_FUNC;
+}
+
+/* The top of each heap type hierarchy. */
+static uint8_t heap_top(wf_valtype t)
+{
+    switch (t.heap) {
+    case WF_HEAP_FUNC: case WF_HEAP_NOFUNC: return WF_HEAP_FUNC;
+    case WF_HEAP_TYPE: return kind_of(t.index) == WF_COMP_FUNC ? WF_HEAP_FUNC : WF_HEAP_ANY;
     case WF_HEAP_EXTERN: case WF_HEAP_NOEXTERN: return WF_HEAP_EXTERN;
     case WF_HEAP_EXN: case WF_HEAP_NOEXN: return WF_HEAP_EXN;
     default: return WF_HEAP_ANY;
@@ -259,7 +361,7 @@ static uint8_t heap_top(uint8_t h)
 
 uint8_t wf_heaptype_top(wf_valtype t)
 {
-    return heap_top(t.heap);
+    return heap_top(t);
 }
 
 static bool heap_is_bottom(uint8_t h)
@@ -270,16 +372,23 @@ static bool heap_is_bottom(uint8_t h)
 static bool heap_sub(wf_valtype a, wf_valtype b)
 {
     uint8_t ha = a.heap, hb = b.heap;
-    if (heap_top(ha) != heap_top(hb)) return false;
+    if (heap_top(a) != heap_top(b)) return false;
     if (ha == hb) {
         if (ha != WF_HEAP_TYPE || a.index == b.index) return true;
         const wf_functype *fa = wf_functype_by_id(a.index), *fb = wf_functype_by_id(b.index);
         return fa && fb && wf_functype_sub(fa, fb);
     }
     if (heap_is_bottom(ha)) return true;
-    if (hb == heap_top(hb)) return true;    /* everything is below its top */
-    /* any hierarchy: i31, struct and array are below eq */
-    if (hb == WF_HEAP_EQ) return ha == WF_HEAP_I31 || ha == WF_HEAP_STRUCT || ha == WF_HEAP_ARRAY;
+    if (hb == heap_top(b)) return true;     /* everything is below its top */
+    if (heap_is_bottom(hb) || hb == WF_HEAP_TYPE || hb == WF_HEAP_I31) return false;
+    /* any hierarchy: struct types below struct, array types below array,
+     * and i31, struct and array below eq */
+    uint8_t k = ha == WF_HEAP_TYPE ? kind_of(a.index) : 0xFF;
+    if (hb == WF_HEAP_STRUCT) return k == WF_COMP_STRUCT;
+    if (hb == WF_HEAP_ARRAY) return k == WF_COMP_ARRAY;
+    if (hb == WF_HEAP_EQ)
+        return ha == WF_HEAP_I31 || ha == WF_HEAP_STRUCT || ha == WF_HEAP_ARRAY ||
+               k == WF_COMP_STRUCT || k == WF_COMP_ARRAY;
     return false;
 }
 

@@ -37,15 +37,46 @@ bool wf_functype_sub(const wf_functype *a, const wf_functype *b);
 #define WF_REC_BIT      0x80000000u
 #define WF_REC_REF(i)   (WF_REC_BIT | (uint32_t)(i))
 
+/* The composite type a defined type is. */
+enum { WF_COMP_FUNC, WF_COMP_STRUCT, WF_COMP_ARRAY };
+
+/* A struct field or an array's element: its value type (i32 for the
+ * packed i8 and i16), packing (0, or its width in bytes: 1 or 2) and
+ * mutability. */
+typedef struct wf_fieldtype {
+    wf_valtype type;
+    uint8_t packed;
+    bool mut;
+} wf_fieldtype;
+
 typedef struct wf_subtype_desc {
-    const wf_valtype *params, *results;
+    uint8_t kind;           /* WF_COMP_* */
+    const wf_valtype *params, *results;     /* WF_COMP_FUNC */
     uint32_t nparams, nresults;
+    const wf_fieldtype *fields;             /* struct fields, or the array's element */
+    uint32_t nfields;
     bool final;             /* `sub final` or a plain `func` */
     bool has_super;
     uint32_t super;         /* canonical id or WF_REC_REF(i) */
 } wf_subtype_desc;
 
-/* Register a recursion group of n function types (n >= 1); out[i] receives
+/* A defined type's kind (WF_COMP_*), and for a struct or an array its
+ * fields (one for an array). Every defined type is a wf_functype handle
+ * (id, and for functions the signature); struct and array types have no
+ * params or results. */
+uint8_t wf_type_kind(const wf_functype *t);
+const wf_fieldtype *wf_type_fields(const wf_functype *t, uint32_t *n);
+/* The layout of a struct (each field in 8 bytes, a v128 in 16, from
+ * offset 0; size = the bytes of all) and an array (elem_size bytes an
+ * element, packed ones 1 or 2, little-endian as in memory). */
+uint32_t wf_type_field_offset(const wf_functype *t, uint32_t i);
+uint32_t wf_type_struct_size(const wf_functype *t);
+uint32_t wf_type_elem_size(const wf_functype *t);
+/* Bytes a field's value takes in an object: 1 or 2 packed, 4 for i32 and
+ * f32, 16 for v128, else 8. */
+uint32_t wf_fieldtype_bytes(const wf_fieldtype *f);
+
+/* Register a recursion group of n defined types (n >= 1); out[i] receives
  * the canonical type of the i-th. Registry memory lives for the process. */
 void wf_types_rec_group(const wf_subtype_desc *types, uint32_t n, const wf_functype **out);
 
@@ -53,8 +84,10 @@ void wf_types_rec_group(const wf_subtype_desc *types, uint32_t n, const wf_funct
 const wf_functype *wf_functype_super(const wf_functype *t);
 bool wf_functype_final(const wf_functype *t);
 
-/* Structural matching of function types as `sub` declarations require:
- * params contravariant, results covariant (used to check a declared
+/* Structural matching as `sub` declarations require: the same kind;
+ * functions' params contravariant, results covariant; a struct with at
+ * least the supertype's fields, an array's element, each immutable one
+ * covariant, each mutable one the same (used to check a declared
  * supertype; a <: b by declaration is wf_functype_sub). */
 bool wf_functype_matches(const wf_functype *a, const wf_functype *b);
 

@@ -1071,6 +1071,100 @@ static int field_space(wat *w, size_t kw)
     return -1;
 }
 
+/* A field's storage type at *pos: i8, i16 or a value type, optionally
+ * (mut ...): its encoding and the mutability byte. */
+static void fieldtype(wat *w, size_t *pos, wf_buf *out)
+{
+    size_t i = *pos;
+    bool mut = false;
+    size_t close = 0;
+    if (wf_wat_lkw(w, i, "mut")) {
+        mut = true;
+        close = w->match[i];
+        i += 2;
+    }
+    if (wf_wat_kw(w, i, "i8")) {
+        wf_buf_byte(out, 0x78);
+        i++;
+    } else if (wf_wat_kw(w, i, "i16")) {
+        wf_buf_byte(out, 0x77);
+        i++;
+    } else {
+        wf_wat_valtype(w, &i, out);
+    }
+    if (mut) {
+        if (i != close) wf_wat_unexpected(w, i);
+        i++;
+    }
+    wf_buf_byte(out, mut ? 1 : 0);
+    *pos = i;
+}
+
+/* (struct (field $name? st*)*) or (array st) at open: t->sig, and the
+ * struct's field names. */
+static void struct_or_array(wat *w, size_t open, wat_type *t)
+{
+    size_t end = w->match[open], i = open + 2;
+    if (wf_wat_kw(w, open + 1, "array")) {
+        wf_buf_byte(&t->sig, 0x5E);
+        if (wf_wat_lkw(w, i, "field")) {     /* (array (field st)) */
+            size_t close = w->match[i];
+            i += 2;
+            fieldtype(w, &i, &t->sig);
+            if (i != close) wf_wat_unexpected(w, i);
+            i++;
+        } else {
+            fieldtype(w, &i, &t->sig);
+        }
+        if (i != end) wf_wat_unexpected(w, i);
+        return;
+    }
+    wf_buf *fields = wf_wat_tbuf(w);
+    uint32_t n = 0;
+    while (wf_wat_lkw(w, i, "field")) {
+        size_t close = w->match[i];
+        i += 2;
+        if (w->tok[i].kind == WF_TOK_ID) {
+            size_t len;
+            const char *name = wf_wat_id(w, i, &len);
+            if (!wf_map_add_index(&t->fields, name, len, n)) wat_malformed(w, i, "duplicate field");
+            i++;
+            fieldtype(w, &i, fields);
+            n++;
+        } else {
+            while (i < close) {
+                fieldtype(w, &i, fields);
+                n++;
+            }
+        }
+        if (i != close) wf_wat_unexpected(w, i);
+        i = close + 1;
+    }
+    if (i != end) wf_wat_unexpected(w, i);
+    wf_buf_byte(&t->sig, 0x5F);
+    wf_buf_u32leb(&t->sig, n);
+    wf_buf_bytes(&t->sig, fields->data, fields->len);
+    wf_buf_free(fields);
+}
+
+uint32_t wf_wat_field_index(wat *w, size_t *pos, uint32_t type)
+{
+    size_t i = *pos;
+    uint32_t idx = 0;
+    if (w->tok[i].kind == WF_TOK_ID) {
+        size_t len;
+        const char *n = wf_wat_id(w, i, &len);
+        if (type >= w->ntypes || !wf_map_find_index(&w->types[type].fields, n, len, &idx))
+            wat_malformed(w, i, "unknown field");
+        *pos = i + 1;
+        return idx;
+    }
+    const wf_wat_token *t = &w->tok[i];
+    if (t->kind != WF_TOK_NUMBER || !wf_wat_num_u32(t->text, t->len, &idx)) wf_wat_unexpected(w, i);
+    *pos = i + 1;
+    return idx;
+}
+
 /* One (type ...) definition in a rec group: encode its subtype. */
 static void type_def(wat *w, size_t open, bool in_group)
 {
@@ -1100,8 +1194,15 @@ static void type_def(wat *w, size_t open, bool in_group)
         copen = i;
     }
     size_t cend = w->match[copen];
-    if (wf_wat_kw(w, copen + 1, "struct") || wf_wat_kw(w, copen + 1, "array") || wf_wat_kw(w, copen + 1, "cont"))
-        wf_wat_fail(w, copen + 1, WF_ERR_UNSUPPORTED, "GC struct and array types are not supported");
+    if (wf_wat_kw(w, copen + 1, "cont"))
+        wf_wat_fail(w, copen + 1, WF_ERR_UNSUPPORTED, "continuation types are not supported");
+    if (wf_wat_kw(w, copen + 1, "struct") || wf_wat_kw(w, copen + 1, "array")) {
+        struct_or_array(w, copen, &w->types[tindex]);
+        t = &w->types[tindex];
+        t->plain = final && nsupers == 0 && !in_group;
+        i = cend + 1;
+        goto encode;
+    }
     if (!wf_wat_kw(w, copen + 1, "func")) wf_wat_unexpected(w, copen + 1);
     size_t j = copen + 2;
     if (w->tok[j].kind == WF_TOK_ID) j++;
@@ -1121,6 +1222,7 @@ static void type_def(wat *w, size_t open, bool in_group)
     t->plain = final && nsupers == 0 && !in_group;
     if (j != cend) wf_wat_unexpected(w, j);
     i = cend + 1;
+encode:
     if (sub) {
         if (i != w->match[sub_open]) wf_wat_unexpected(w, i);
         i++;
@@ -1290,7 +1392,10 @@ void wf_wat_ctx_free(wat *w)
     free(w->match);
     for (int k = 0; k < SP_COUNT; k++) wf_map_free(&w->names[k]);
     wf_map_free(&w->locals);
-    for (size_t k = 0; k < w->ntypes; k++) wf_buf_free(&w->types[k].sig);
+    for (size_t k = 0; k < w->ntypes; k++) {
+        wf_buf_free(&w->types[k].sig);
+        wf_map_free(&w->types[k].fields);
+    }
     free(w->types);
     wf_buf_free(&w->sec_type);
     wf_wat_instr_free(w);

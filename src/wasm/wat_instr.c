@@ -68,7 +68,6 @@ static bool has_prefix(const char *s, size_t n, const char *p)
 static bool is_unsupported_op(const char *s, size_t n)
 {
     static const char *const pre[] = {
-        "struct.", "array.",
         "try", "delegate", "rethrow", "memory.atomic", "atomic.",
     };
     for (size_t k = 0; k < WF_COUNT(pre); k++)
@@ -396,6 +395,34 @@ static void plain(wat *w, size_t *pos, const op_info *op, wf_buf *out)
         break;
     }
     case WF_IMM_TYPE:
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TYPE));
+        break;
+    case WF_IMM_FIELD: {
+        uint32_t type = wf_wat_index(w, &i, SP_TYPE);
+        wf_buf_u32leb(out, type);
+        wf_buf_u32leb(out, wf_wat_field_index(w, &i, type));
+        break;
+    }
+    case WF_IMM_TYPE_N: {
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TYPE));
+        uint32_t n = 0;
+        t = &w->tok[i];
+        if (t->kind != WF_TOK_NUMBER || !wf_wat_num_u32(t->text, t->len, &n)) wf_wat_unexpected(w, i);
+        wf_buf_u32leb(out, n);
+        i++;
+        break;
+    }
+    case WF_IMM_TYPE_DATA:
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TYPE));
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_DATA));
+        w->uses_datacount = true;
+        break;
+    case WF_IMM_TYPE_ELEM:
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TYPE));
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_ELEM));
+        break;
+    case WF_IMM_TYPE_TYPE:
+        wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TYPE));
         wf_buf_u32leb(out, wf_wat_index(w, &i, SP_TYPE));
         break;
     case WF_IMM_LOCAL:

@@ -18,7 +18,9 @@
 enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_TAG, SP_ELEM, SP_DATA, SP_COUNT };
 
 typedef struct wat_type {
-    wf_buf sig;          /* the comptype's encoding: 0x60 vec(params) vec(results) */
+    wf_buf sig;          /* the comptype's encoding: 0x60 vec(params) vec(results),
+                          * 0x5F vec(fields) or 0x5E field */
+    wf_map fields;       /* a struct's field names -> index */
     bool is_func;
     bool plain;          /* final, no supertypes, alone in its rec group */
     uint32_t nparams;
@@ -111,6 +113,8 @@ const char *wf_wat_id(wat *w, size_t i, size_t *len);
 void wf_wat_valtype(wat *w, size_t *pos, wf_buf *out);
 bool wf_wat_is_valtype(wat *w, size_t i);
 void wf_wat_heaptype(wat *w, size_t *pos, wf_buf *out);
+/* A struct field by name (of type index `type`) or number. */
+uint32_t wf_wat_field_index(wat *w, size_t *pos, uint32_t type);
 /* A typeuse: (type x)? (param ..)* (result ..)*; returns the type index,
  * adding an implicit type when needed. With locals, param ids become local
  * names and *nparams is set. */

@@ -108,7 +108,26 @@ static void test_types(void **state)
     wf_module_free(b);
 
     EXPECT_ERR(HDR "\x01\x06\x01\x60\x01\x64\x01\x00", INV, "unknown type");
-    EXPECT_ERR(HDR "\x01\x04\x01\x5f\x00\x00", WF_ERR_UNSUPPORTED, "struct and array");
+    /* GC: (type (struct (field (mut i8)) (field (ref null 0)))) (type (array i64)):
+     * their fields and layout; a mutability byte other than 0 or 1 */
+    EXPECT_OK_KEEP(HDR "\x01\x0b\x02" "\x5f\x02\x78\x01\x63\x00\x00" "\x5e\x7e\x00", &a);
+    {
+        uint32_t n;
+        const wf_fieldtype *f = wf_type_fields(a->types[0].func, &n);
+        assert_int_equal(wf_type_kind(a->types[0].func), WF_COMP_STRUCT);
+        assert_int_equal(n, 2);
+        assert_int_equal(f[0].packed, 1);
+        assert_true(f[0].mut);
+        assert_int_equal(f[1].type.heap, WF_HEAP_TYPE);
+        assert_int_equal(f[1].type.index, a->types[0].func->id);
+        assert_int_equal(wf_type_field_offset(a->types[0].func, 1), 8);
+        assert_int_equal(wf_type_kind(a->types[1].func), WF_COMP_ARRAY);
+        assert_int_equal(wf_type_elem_size(a->types[1].func), 8);
+        wf_module_free(a);
+    }
+    EXPECT_ERR(HDR "\x01\x04\x01\x5e\x7f\x02", MAL, "malformed mutability");
+    /* a function must have a function type */
+    EXPECT_ERR(HDR "\x01\x03\x01\x5f\x00" "\x03\x02\x01\x00", INV, "type 0 is not a function type");
     /* v128 (SIMD) is a value type like the others: (func (param v128)) */
     {
         static const uint8_t v128_type[] = HDR "\x01\x05\x01\x60\x01\x7b\x00";

@@ -15,7 +15,8 @@
  * may be snapshotted, and that `preinit` snapshots the state
  * an initialiser leaves, refusing what cannot be snapshotted and an
  * initialisation that runs past its time limit. A module of several
- * memories gets every one of them back. */
+ * memories gets every one of them back. GC structs and arrays never
+ * outlive a call (test_gc_objects). */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -625,6 +626,111 @@ static void table_writes_on(wf_tier tier)
     wf_module_free(m);
 }
 
+/* GC objects (gc.h) never outlive a call: a struct made by a global's
+ * initialiser and mutated by a call is fresh in the next (the module's
+ * state holds an object: no snapshot, a fresh instance per call), and an
+ * object a call leaves in a global or a table of a snapshotted module is
+ * gone after the reset (its heap freed: the store's bytes are back to 0).
+ * An allocation past max_memory_mb traps with a clear message and the
+ * function keeps serving. */
+static const char GC_WAT[] =
+    "(module\n"
+    "  (type $cell (struct (field $v (mut i32))))\n"
+    "  (type $bytes (array (mut i8)))\n"
+    "  (global $c (ref $cell) (struct.new $cell (i32.const 7)))\n"
+    "  (func (export \"bump\") (result i32)\n"
+    "    (local $was i32)\n"
+    "    (local.set $was (struct.get $cell $v (global.get $c)))\n"
+    "    (struct.set $cell $v (global.get $c) (i32.add (local.get $was) (i32.const 1)))\n"
+    "    (local.get $was))\n"
+    "  (func (export \"big\") (result i32)\n"
+    "    (array.len (array.new_default $bytes (i32.const 0x7fffffff)))))";
+
+static const char GC_KEEP_WAT[] =
+    "(module\n"
+    "  (type $cell (struct (field $v (mut i32))))\n"
+    "  (global $keep (mut (ref null $cell)) (ref.null $cell))\n"
+    "  (global $small (mut i31ref) (ref.i31 (i32.const 5)))\n"
+    "  (table $t 1 anyref)\n"
+    "  (func (export \"keep\") (result i32)\n"
+    "    (local $seen i32)\n"
+    "    (local.set $seen (i32.add (i31.get_u (global.get $small))\n"
+    "      (i32.add (i32.mul (i32.const 10) (i32.eqz (ref.is_null (global.get $keep))))\n"
+    "               (i32.mul (i32.const 100) (i32.eqz (ref.is_null (table.get $t (i32.const 0))))))))\n"
+    "    (global.set $keep (struct.new $cell (i32.const 1)))\n"
+    "    (table.set $t (i32.const 0) (array.new_fixed $cell-array 1 (global.get $keep)))\n"
+    "    (global.set $small (ref.i31 (i32.const 9)))\n"
+    "    (local.get $seen))\n"
+    "  (type $cell-array (array (ref null $cell))))";
+
+static void test_gc_objects(void **state)
+{
+    (void)state;
+    wf_module *m = module_of(GC_WAT), *keep = module_of(GC_KEEP_WAT);
+    wf_runtime *rt = wf_runtime_new();
+    wf_wasm_config bump = { .method = "bump", .pool = { .type = WF_RT_POOL_INLINE } };
+    wf_wasm_config big = { .method = "big", .pool = { .type = WF_RT_POOL_INLINE },
+                           .limits = { .max_memory_mb = 16 } };
+    wf_wasm_config kc = { .method = "keep", .pool = { .type = WF_RT_POOL_INLINE } };
+    wf_error *e = wf_runtime_add_wasm(rt, "t:bump", m, &bump);
+    if (!e) e = wf_runtime_add_wasm(rt, "t:big", m, &big);
+    if (!e) e = wf_runtime_add_wasm(rt, "t:keep", keep, &kc);
+    if (e) fail_msg("add: %s", e->message);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(call_get(rt, "t:bump"), 7);
+        /* pristine: the i31 back to 5, the global and the table null */
+        assert_int_equal(call_get(rt, "t:keep"), 5);
+        wf_val r;
+        e = wf_runtime_call(rt, "t:big", NULL, 0, &r, NULL);
+        if (!e) fail_msg("t:big succeeded");
+        assert_int_equal(e->kind, WF_ERR_TRAP);
+        if (!strstr(e->message, "GC heap is over its limit")) fail_msg("t:big: %s", e->message);
+        wf_error_free(e);
+    }
+    wf_runtime_free(rt);
+
+    /* The engine level: the snapshot of `keep`'s store holds no object,
+     * a call leaves two, the reset frees them. */
+    wf_store *s = wf_store_new();
+    wf_instance *inst;
+    e = wf_instance_new(s, keep, NULL, 0, &inst);
+    if (e) fail_msg("instantiate: %s", e->message);
+    wf_snapshot *snap;
+    e = wf_snapshot_take(s, &snap);
+    if (e) fail_msg("snapshot: %s", e->message);
+    wf_extern ex;
+    assert_true(wf_instance_export(inst, "keep", 4, &ex));
+    wf_value out = { .type = WF_TYPE_I32 };
+    e = wf_func_call(ex.of.func, NULL, 0, &out, 1);
+    if (e) fail_msg("keep: %s", e->message);
+    assert_int_equal(out.of.i32, 5);
+    e = wf_func_call(ex.of.func, NULL, 0, &out, 1);
+    if (e) fail_msg("keep: %s", e->message);
+    assert_int_equal(out.of.i32, 119);          /* without a reset the objects are seen */
+    assert_true(s->gc_bytes > 0);
+    e = wf_snapshot_reset(snap, s);
+    if (e) fail_msg("reset: %s", e->message);
+    assert_int_equal(s->gc_bytes, 0);
+    e = wf_func_call(ex.of.func, NULL, 0, &out, 1);
+    if (e) fail_msg("keep: %s", e->message);
+    assert_int_equal(out.of.i32, 5);
+    wf_snapshot_free(snap);
+    wf_store_free(s);
+
+    /* ... and the module whose global holds an object cannot be snapshotted */
+    s = wf_store_new();
+    e = wf_instance_new(s, m, NULL, 0, &inst);
+    if (e) fail_msg("instantiate: %s", e->message);
+    e = wf_snapshot_take(s, &snap);
+    assert_non_null(e);
+    assert_int_equal(e->kind, WF_ERR_UNSUPPORTED);
+    if (!strstr(e->message, "GC struct or array")) fail_msg("snapshot: %s", e->message);
+    wf_error_free(e);
+    wf_store_free(s);
+    wf_module_free(m);
+    wf_module_free(keep);
+}
+
 static void test_table_writes(void **state)
 {
     (void)state;
@@ -854,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_preinit_image),
         cmocka_unit_test(test_table_writes),
         cmocka_unit_test(test_multi_memory),
+        cmocka_unit_test(test_gc_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -172,7 +172,7 @@ static void test_errors(void **state)
     MALFORMED("(func (if (i32.const 0)))", "unexpected token");
     MALFORMED("(start 0) (start 0)", "multiple start sections");
     MALFORMED("(module quote \"(func (f32.const 1e39))\")", "constant out of range");
-    expect_error("(type (struct))", WF_ERR_UNSUPPORTED, "GC struct and array types are not supported", 1, 8);
+    expect_error("(type (struct (field $a i32) (field $a i64)))", WF_ERR_MALFORMED, "duplicate field", 1, 37);
     expect_error("(func (i32.atomic.load))", WF_ERR_UNSUPPORTED, "instruction i32.atomic.load is not supported", 1, 8);
     expect_error("(func (v128.const i8x16 256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0))", WF_ERR_MALFORMED, "constant out of range", 1, 25);
 }

@@ -27,6 +27,32 @@
  * released with the last of them
  * (wf_jit_module_free). g_lock guards the list of codes and their state;
  * LLVM work runs outside it.
+ *
+ * Tier-up (upgrade_one): the cheap units' code (unit.c: the fast pipeline
+ * a big function, and every function of a module over 2 MB of code, gets)
+ * counts each function's heat in wf_module.jit_heat (an increment at its
+ * entry and at each loop header, translate.c's count_heat) and calls every
+ * defined function through wf_module.jit_natives, never directly. Once a
+ * code's units are all installed, the background thread (also started by
+ * the compiled tier for a code with such functions) looks at the counters
+ * every WF_JIT_TIERUP_POLL_MS and compiles the hottest function past the
+ * threshold (WASMFN_JIT_TIERUP_HEAT) again at the full level, alone (level
+ * UPGRADE, symbols of its own prefix), links it with the tier's linker and
+ * installs it as a unit is installed: in jit_natives, so every compiled
+ * caller reaches it at its next call, and in the interpreter's code. Calls
+ * in flight finish in the code they started in; the old code stays mapped
+ * until the code is freed. Bounds: after each upgrade the thread rests as
+ * long as the upgrade took (at most half a CPU, at nice 10); at most
+ * WASMFN_JIT_TIERUP_MAX functions per module; a function over
+ * WASMFN_JIT_BIG_BYTES stays cheap (-O2 is super-linear in its size). An
+ * upgrade's unit holds copies of the small functions it calls
+ * (translate.c's pull_callee), so LLVM may inline them as inside a unit.
+ * Each upgrade goes into the disk cache (key: the module's, the function, the
+ * level) and so does a record of the module's upgraded functions, which the
+ * next process reads once the units are installed (load_upgrades) to
+ * install them from the cache at load: no recompilation, no warm-up again.
+ * WASMFN_JIT_TIERUP=0 turns it off (cheap code still counts: the code in
+ * the cache is the same either way).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +72,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "base/vec.h"
 #include "wasm/jit/jit_int.h"
 
 /* The background compilation's nice value (10: about a tenth of a
@@ -66,25 +93,36 @@ static bool g_own_linker;              /* link.c, not ORC */
 static unsigned g_serial;
 
 struct jit_code;
+struct up_map {
+    uint8_t *map;
+    size_t len;
+};
+
 typedef struct jit_module {
     struct jit_code *code;
     wf_jit_stats stats;
 } jit_module;
+
+/* The tier-up's settings (tierup_settings): WASMFN_JIT_TIERUP=0 turns it
+ * off; WASMFN_JIT_TIERUP_HEAT, the heat (calls and loop iterations) that
+ * makes a function a candidate (0, for tests: every candidate upgraded at
+ * load, on the compiled tier); WASMFN_JIT_TIERUP_MAX, the most functions
+ * upgraded per module. */
+#define WF_JIT_TIERUP_HEAT 10000u
+#define WF_JIT_TIERUP_MAX 256u
+/* How often the background thread looks for hot functions (ms). */
+#define WF_JIT_TIERUP_POLL_MS 100
+static struct {
+    bool read, on;
+    uint32_t heat, max;
+} g_tierup;
+static double g_up_next;        /* no upgrade before (now_ms): the rate bound */
 
 static wf_jit_progress_fn g_progress;
 static void *g_progress_ctx;
 static char *g_cpu, *g_features;       /* the host's, for cache keys */
 
 bool wf_jit_available(void) { return true; }
-
-bool wf_tier_parse(const char *s, wf_tier *out)
-{
-    if (!strcmp(s, "interp")) *out = WF_TIER_INTERP;
-    else if (!strcmp(s, "compiled")) *out = WF_TIER_COMPILED;
-    else if (!strcmp(s, "auto")) *out = WF_TIER_AUTO;
-    else return false;
-    return true;
-}
 
 wf_error *wf_jit_set_tier(wf_tier t)
 {
@@ -220,7 +258,20 @@ typedef struct jit_code {
     uint32_t nloaded;           /* units from the disk cache */
     double t_attach;            /* when it was made (now_ms), for WASMFN_JIT_TRACE */
     bool background;            /* its pending units are the background thread's */
+    /* Tier-up (upgrade_one): */
+    uint32_t *heat;             /* per defined function, counted by cheap code (wf_module.jit_heat) */
+    uint8_t *up;                /* per defined function: UP_* */
+    char up_prefix[48];         /* the upgrades' symbols */
+    bool tierup;                /* it has functions to upgrade, under the limit */
+    bool up_loaded;             /* the cache's record of upgrades was read (load_upgrades) */
+    uint32_t nupgraded, nupgraded_cached;
+    double up_cpu_ms;           /* CPU spent compiling upgrades */
+    WF_VEC(struct up_map) up_maps;  /* link.c: the upgrades' mappings */
 } jit_code;
+
+/* A function's tier-up state: not (yet) upgraded, being upgraded,
+ * upgraded, or never (not cheap code, too big, or it failed). */
+enum { UP_NONE, UP_BUSY, UP_DONE, UP_NEVER };
 
 static jit_code *g_codes;
 static bool g_bg_started, g_exiting;
@@ -244,6 +295,11 @@ static void install_unit(jit_code *c, const wf_jit_unit *u, void *const *table)
         uint32_t d = u->funcs[k];
         void *fn = table[2 * k], *entry = table[2 * k + 1];
         if (!fn || !entry) continue;
+        if (c->up[d] == UP_DONE) {
+            /* upgraded already (from the cache, before this unit: auto) */
+            c->ncompiled++;
+            continue;
+        }
         c->entries[d] = (wf_word)entry;
         __atomic_store_n(&c->natives[d], fn, __ATOMIC_RELEASE);
         c->ncompiled++;
@@ -261,7 +317,8 @@ static wf_error *orc_error(LLVMErrorRef e)
 }
 
 /* ORC: add unit u's object (taken) to the JIT and find its table. */
-static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, LLVMMemoryBufferRef obj, void *const **table)
+static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, const char *prefix, LLVMMemoryBufferRef obj,
+                          void *const **table)
 {
     pthread_mutex_lock(&g_link_lock);
     LLVMErrorRef e = LLVMOrcLLJITAddObjectFileWithRT(g_jit, c->rt, obj);
@@ -269,7 +326,7 @@ static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, LLVMMemoryBufferRef
     if (!e) {
         /* The lookup links the object. */
         char name[64];
-        snprintf(name, sizeof name, "%su%u", c->prefix, u->funcs[0]);
+        snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
         e = LLVMOrcLLJITLookup(g_jit, &addr, name);
     }
     pthread_mutex_unlock(&g_link_lock);
@@ -278,11 +335,12 @@ static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, LLVMMemoryBufferRef
     return NULL;
 }
 
-/* Unit ui of c, compiled into obj (taken): stored in the disk cache when
- * c is keyed, linked, its table found. */
-static wf_error *link_unit(jit_code *c, uint32_t ui, LLVMMemoryBufferRef obj, bool verbose, void *const **table)
+/* Unit u of c (its symbols named with prefix), compiled into obj (taken):
+ * stored in the disk cache when c is keyed, linked (our linker: mapped at
+ * *map, *maplen), its table found. */
+static wf_error *link_obj(jit_code *c, const wf_jit_unit *u, const char *prefix, LLVMMemoryBufferRef obj,
+                          bool verbose, uint8_t **map, size_t *maplen, void *const **table)
 {
-    const wf_jit_unit *u = &c->units[ui];
     const uint8_t *bytes = (const uint8_t *)LLVMGetBufferStart(obj);
     size_t len = LLVMGetBufferSize(obj);
     uint8_t ukey[WF_SHA256_LEN];
@@ -293,10 +351,10 @@ static wf_error *link_unit(jit_code *c, uint32_t ui, LLVMMemoryBufferRef obj, bo
             if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
             wf_error_free(se);
         }
-        return orc_link(c, u, obj, table);
+        return orc_link(c, u, prefix, obj, table);
     }
     char name[64];
-    snprintf(name, sizeof name, "%su%u", c->prefix, u->funcs[0]);
+    snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
     wf_buf desc = { 0 }, image = { 0 };
     wf_error *err = wf_jit_image_link(bytes, len, name, &desc, &image);
     LLVMDisposeMemoryBuffer(obj);
@@ -305,17 +363,18 @@ static wf_error *link_unit(jit_code *c, uint32_t ui, LLVMMemoryBufferRef obj, bo
         if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
         wf_error_free(se);
     }
-    if (!err) err = wf_jit_image_map(image.data, image.len, desc.data, desc.len, &c->maps[ui], &c->map_lens[ui], table);
+    if (!err) err = wf_jit_image_map(image.data, image.len, desc.data, desc.len, map, maplen, table);
     wf_buf_free(&desc);
     wf_buf_free(&image);
     return err;
 }
 
-/* Unit ui of c from the disk cache, linked; false when it is not there. */
-static bool load_cached(jit_code *c, uint32_t ui, void *const **table)
+/* Unit u of c (symbols named with prefix) from the disk cache, linked
+ * (our linker: mapped at *map, *maplen); false when it is not there. */
+static bool load_cached_obj(jit_code *c, const wf_jit_unit *u, const char *prefix, uint8_t **map, size_t *maplen,
+                            void *const **table)
 {
     if (!c->keyed) return false;
-    const wf_jit_unit *u = &c->units[ui];
     uint8_t ukey[WF_SHA256_LEN];
     wf_jit_cache_unit_key(c->key, u, ukey);
     wf_jit_entry en;
@@ -334,17 +393,17 @@ static bool load_cached(jit_code *c, uint32_t ui, void *const **table)
          * system does not let code run from it (noexec). */
         e = wf_jit_image_place(en.blob, en.bloblen, en.desc, en.desclen, table);
         if (!e) {
-            c->maps[ui] = en.map;
-            c->map_lens[ui] = en.map_len;
+            *map = en.map;
+            *maplen = en.map_len;
         } else {
             wf_error_free(e);
-            e = wf_jit_image_map(en.blob, en.bloblen, en.desc, en.desclen, &c->maps[ui], &c->map_lens[ui], table);
+            e = wf_jit_image_map(en.blob, en.bloblen, en.desc, en.desclen, map, maplen, table);
             munmap(en.map, en.map_len);
         }
     } else {
         LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)en.blob, en.bloblen, c->prefix);
         munmap(en.map, en.map_len);
-        e = orc_link(c, u, obj, table);
+        e = orc_link(c, u, prefix, obj, table);
     }
     if (e) {
         if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: a cached unit: %s\n", e->message);
@@ -352,6 +411,11 @@ static bool load_cached(jit_code *c, uint32_t ui, void *const **table)
         return false;
     }
     return true;
+}
+
+static bool load_cached(jit_code *c, uint32_t ui, void *const **table)
+{
+    return load_cached_obj(c, &c->units[ui], c->prefix, &c->maps[ui], &c->map_lens[ui], table);
 }
 
 typedef struct reading {
@@ -385,6 +449,207 @@ static uint64_t unit_heat(const jit_code *c, const wf_jit_unit *u)
         n += wf_code_is_translated(code) + wf_code_calls(code);
     }
     return n;
+}
+
+static uint32_t env_u32(const char *name, uint32_t dflt)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) return dflt;
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    return *end || n > UINT32_MAX ? dflt : (uint32_t)n;
+}
+
+/* Under g_lock: the settings, read once. */
+static void tierup_settings(void)
+{
+    if (g_tierup.read) return;
+    g_tierup.read = true;
+    const char *on = getenv("WASMFN_JIT_TIERUP");
+    g_tierup.on = !(on && !strcmp(on, "0"));
+    g_tierup.heat = env_u32("WASMFN_JIT_TIERUP_HEAT", WF_JIT_TIERUP_HEAT);
+    g_tierup.max = env_u32("WASMFN_JIT_TIERUP_MAX", WF_JIT_TIERUP_MAX);
+}
+
+/* Under g_lock: c's hottest function to upgrade, its heat in *heat
+ * (UINT32_MAX: none has passed the threshold). */
+static uint32_t pick_upgrade(const jit_code *c, uint32_t *heat)
+{
+    uint32_t pick = UINT32_MAX;
+    *heat = 0;
+    for (uint32_t d = 0; d < c->ndef; d++) {
+        if (c->up[d] != UP_NONE || !c->natives[d]) continue;
+        uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
+        if (h >= g_tierup.heat && h > *heat) {
+            pick = d;
+            *heat = h;
+        }
+    }
+    return pick;
+}
+
+/* The unit of function d alone, at the upgrade's level (its cache key
+ * names the module, the function and the level). */
+static wf_jit_unit upgrade_unit(const jit_code *c, uint32_t *d)
+{
+    (void)c;
+    wf_jit_unit u = { .funcs = d, .count = 1, .level = WF_JIT_LEVEL_UPGRADE };
+    return u;
+}
+
+/* The key of c's record of upgraded functions: a unit of no functions at
+ * the upgrade's level. */
+static void record_key(const jit_code *c, uint8_t key[WF_SHA256_LEN])
+{
+    wf_jit_unit none = { .funcs = NULL, .count = 0, .level = WF_JIT_LEVEL_UPGRADE };
+    wf_jit_cache_unit_key(c->key, &none, key);
+}
+
+/* Under g_lock: function d of c runs its upgrade (table: f, e) in every
+ * module using c, for calls made from now on. */
+static void install_upgrade(jit_code *c, uint32_t d, void *const *table)
+{
+    c->entries[d] = (wf_word)table[1];
+    __atomic_store_n(&c->natives[d], table[0], __ATOMIC_RELEASE);
+    for (user *us = c->users; us; us = us->next)
+        wf_code_set_native(us->m->funcs[us->m->nfunc_imports + d].code, (wf_word)table[1]);
+}
+
+/* Under g_lock (released meanwhile): c's record of upgraded functions
+ * written to the disk cache, so that the next process installs them at
+ * load (load_upgrades). */
+static void save_record(jit_code *c)
+{
+    if (!c->keyed) return;
+    wf_buf b = { 0 };
+    for (uint32_t d = 0; d < c->ndef; d++)
+        if (c->up[d] == UP_DONE) wf_buf_u32le(&b, d);
+    uint8_t key[WF_SHA256_LEN];
+    record_key(c, key);
+    pthread_mutex_unlock(&g_lock);
+    wf_error *e = wf_jit_cache_store(key, 0, NULL, 0, b.data, b.len);
+    if (e && g_verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", e->message);
+    wf_error_free(e);
+    wf_buf_free(&b);
+    pthread_mutex_lock(&g_lock);
+}
+
+/* Under g_lock (released meanwhile), every unit of c done: the functions
+ * an earlier process upgraded (the cache's record), installed from the
+ * cache; a function whose upgrade is no longer there stays a candidate. */
+static void load_upgrades(jit_code *c)
+{
+    c->up_loaded = true;
+    if (!c->keyed || !c->tierup) return;
+    uint8_t key[WF_SHA256_LEN];
+    record_key(c, key);
+    c->refs++;
+    pthread_mutex_unlock(&g_lock);
+    wf_jit_entry rec;
+    uint32_t n = 0, *list = NULL;
+    if (wf_jit_cache_load(key, 0, &rec) == WF_JIT_CACHE_HIT) {
+        n = (uint32_t)(rec.bloblen / 4);
+        list = wf_xcalloc(n + 1, sizeof *list);
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *p = rec.blob + 4 * i;
+            list[i] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        }
+        munmap(rec.map, rec.map_len);
+    }
+    pthread_mutex_lock(&g_lock);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t d = list[i];
+        if (d >= c->ndef || c->up[d] != UP_NONE || !c->natives[d] || c->nupgraded >= g_tierup.max) continue;
+        c->up[d] = UP_BUSY;
+        pthread_mutex_unlock(&g_lock);
+        wf_jit_unit u = upgrade_unit(c, &d);
+        struct up_map um = { 0 };
+        void *const *table = NULL;
+        bool hit = load_cached_obj(c, &u, c->up_prefix, &um.map, &um.len, &table) && table[0] && table[1];
+        pthread_mutex_lock(&g_lock);
+        if (um.map) wf_vec_push(&c->up_maps, um);
+        c->up[d] = hit ? UP_DONE : UP_NONE;
+        if (hit) {
+            install_upgrade(c, d, table);
+            c->nupgraded++;
+            c->nupgraded_cached++;
+        }
+    }
+    free(list);
+    if (c->nupgraded_cached && g_verbose)
+        fprintf(stderr, "wasmfn: compiled tier: %u functions upgraded from the code cache\n", c->nupgraded_cached);
+    if (c->nupgraded >= g_tierup.max) c->tierup = false;
+    code_release(c);
+}
+
+/* Under g_lock (released meanwhile): compile function d of c at the full
+ * level, alone (its heat passed the threshold), link it, store it in the
+ * disk cache with the record of c's upgrades, and install it. Calls in
+ * flight finish in the code they started in; the old code stays mapped
+ * until c is freed. */
+static void upgrade_one(jit_code *c, uint32_t d, uint32_t heat)
+{
+    c->up[d] = UP_BUSY;
+    c->refs++;
+    reading r = { .us = c->users, .done = false };
+    r.us->readers++;
+    wf_module *m = r.us->m;
+    uint32_t fi = m->nfunc_imports + d;
+    char *name = wf_xstrdup(func_name(m, fi));
+    bool verbose = g_verbose;
+    int opt = g_opt_level;
+    pthread_mutex_unlock(&g_lock);
+
+    double c0 = thread_cpu_ms();
+    wf_jit_unit u = upgrade_unit(c, &d);
+    u.bytes = (uint32_t)m->funcs[fi].code->body_len;
+    bool compiled = false;
+    char *why = NULL;
+    uint32_t ncompiled = 0;
+    LLVMMemoryBufferRef obj = NULL;
+    wf_error *err = wf_jit_build_unit(m, &u, c->up_prefix, opt, verbose, translated, &r, &compiled, &why,
+                                      &ncompiled, &obj);
+    translated(&r);
+    struct up_map um = { 0 };
+    void *const *table = NULL;
+    if (!err && ncompiled) err = link_obj(c, &u, c->up_prefix, obj, verbose, &um.map, &um.len, &table);
+    else if (obj) LLVMDisposeMemoryBuffer(obj);
+    double cpu = thread_cpu_ms() - c0;
+
+    pthread_mutex_lock(&g_lock);
+    c->up_cpu_ms += cpu;
+    /* The rate bound: the thread rests as long as the upgrade took, so
+     * upgrades take at most half of a CPU. */
+    g_up_next = now_ms() + cpu;
+    if (um.map) wf_vec_push(&c->up_maps, um);
+    if (!err && table && table[0] && table[1]) {
+        /* The record first: once the upgrade shows (stats), a new process
+         * finds it. */
+        c->up[d] = UP_DONE;
+        save_record(c);
+        install_upgrade(c, d, table);
+        c->nupgraded++;
+        if (verbose)
+            fprintf(stderr, "wasmfn: compiled tier: function %u %s upgraded to -O%d (heat %u, %u bytes, %.0f ms CPU)\n",
+                    fi, name, opt, heat, u.bytes, cpu);
+    } else {
+        c->up[d] = UP_NEVER;
+        if (verbose)
+            fprintf(stderr, "wasmfn: compiled tier: function %u %s stays cheap: %s\n", fi, name,
+                    err ? err->message : why ? why : "not compiled");
+    }
+    if (c->nupgraded >= g_tierup.max) c->tierup = false;
+    wf_error_free(err);
+    free(why);
+    free(name);
+    code_release(c);
+}
+
+/* Under g_lock: c's upgrades may run (its units all done, a module to
+ * read). */
+static bool tierup_ready(const jit_code *c)
+{
+    return c->tierup && c->users && !c->npending && !c->nbusy;
 }
 
 /* Under g_lock: c's pending unit to take next (UINT32_MAX: none); hot:
@@ -452,7 +717,7 @@ static bool work_one(jit_code *c, bool hot)
         }
         free(why);
         free(compiled);
-        if (!err) err = link_unit(c, pick, obj, verbose, &table);
+        if (!err) err = link_obj(c, u, c->prefix, obj, verbose, &c->maps[pick], &c->map_lens[pick], &table);
         else if (obj) LLVMDisposeMemoryBuffer(obj);
     }
     if (err) {
@@ -491,11 +756,57 @@ static void code_release(jit_code *c)
         if (c->maps[i]) munmap(c->maps[i], c->map_lens[i]);
     free(c->maps);
     free(c->map_lens);
+    for (size_t i = 0; i < c->up_maps.len; i++) munmap(c->up_maps.data[i].map, c->up_maps.data[i].len);
+    wf_vec_free(&c->up_maps);
+    free(c->heat);
+    free(c->up);
     free(c->natives);
     free(c->entries);
     wf_jit_units_free(c->units, c->nunits);
     free(c->state);
     free(c);
+}
+
+/* Under g_lock: whether a code has functions still to upgrade. */
+static bool tierup_active(void)
+{
+    for (jit_code *k = g_codes; k; k = k->next)
+        if (tierup_ready(k)) return true;
+    return false;
+}
+
+/* Under g_lock: one step of the tier-up, false when there was none to
+ * take: a code's record of upgrades read (load_upgrades), or the hottest
+ * function of them all past the threshold upgraded (once the rate bound
+ * allows). */
+static bool tierup_step(void)
+{
+    for (jit_code *k = g_codes; k; k = k->next)
+        if (tierup_ready(k) && !k->up_loaded) {
+            g_bg_busy++;
+            load_upgrades(k);
+            g_bg_busy--;
+            pthread_cond_broadcast(&g_cv);
+            return true;
+        }
+    if (now_ms() < g_up_next) return false;
+    jit_code *c = NULL;
+    uint32_t best = 0, d = 0;
+    for (jit_code *k = g_codes; k; k = k->next) {
+        if (!tierup_ready(k)) continue;
+        uint32_t h, pick = pick_upgrade(k, &h);
+        if (pick != UINT32_MAX && h > best) {
+            c = k;
+            best = h;
+            d = pick;
+        }
+    }
+    if (!c) return false;
+    g_bg_busy++;
+    upgrade_one(c, d, best);
+    g_bg_busy--;
+    pthread_cond_broadcast(&g_cv);
+    return true;
 }
 
 /* The background thread of the auto tier: the pending units of every
@@ -521,8 +832,20 @@ static void *background(void *unused)
                     c = k;
                     best = h;
                 }
+        if (!c && !g_exiting && tierup_step()) continue;
         if (!c) {
-            pthread_cond_wait(&g_cv, &g_lock);
+            if (!g_exiting && tierup_active()) {
+                /* a look at the heat again a little later */
+                double wait = WF_MAX(g_up_next - now_ms(), (double)WF_JIT_TIERUP_POLL_MS);
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)(wait * 1e6);
+                ts.tv_sec += (time_t)(ns / 1000000000u);
+                ts.tv_nsec = (long)(ns % 1000000000u);
+                pthread_cond_timedwait(&g_cv, &g_lock, &ts);
+            } else {
+                pthread_cond_wait(&g_cv, &g_lock);
+            }
             continue;
         }
         g_bg_busy++;
@@ -621,6 +944,20 @@ static jit_code *attach(wf_module *m, const char **how)
         c->natives = wf_xcalloc(ndef + 1, sizeof *c->natives);
         c->entries = wf_xcalloc(ndef + 1, sizeof *c->entries);
         c->nunits = wf_jit_partition(m, &c->units);
+        c->heat = wf_xcalloc(ndef + 1, sizeof *c->heat);
+        c->up = wf_xcalloc(ndef + 1, 1);
+        memset(c->up, UP_NEVER, ndef);
+        snprintf(c->up_prefix, sizeof c->up_prefix, "%so", c->prefix);
+        uint32_t up_max = wf_jit_upgrade_max_bytes();
+        for (uint32_t i = 0; i < c->nunits; i++) {
+            if (c->units[i].level != WF_JIT_LEVEL_CHEAP) continue;
+            for (uint32_t k = 0; k < c->units[i].count; k++) {
+                uint32_t d = c->units[i].funcs[k];
+                if (m->funcs[m->nfunc_imports + d].code->body_len > up_max) continue;
+                c->up[d] = UP_NONE;
+                c->tierup = g_tierup.on;
+            }
+        }
         c->state = wf_xcalloc(c->nunits + 1, 1);
         if (g_jit) c->rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(g_jit));
         c->maps = wf_xcalloc(c->nunits + 1, sizeof *c->maps);
@@ -648,6 +985,7 @@ static jit_code *attach(wf_module *m, const char **how)
     c->users = us;
     c->refs++;
     m->jit_natives = c->natives;
+    m->jit_heat = c->heat;
     /* What is compiled already runs natively in m too. */
     for (uint32_t d = 0; d < ndef; d++)
         if (c->entries[d]) wf_code_set_native(m->funcs[m->nfunc_imports + d].code, c->entries[d]);
@@ -693,6 +1031,7 @@ wf_error *wf_jit_compile_module(wf_module *m)
     }
     double t0 = now_ms(), c0 = thread_cpu_ms();
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    tierup_settings();
     report("translate", 0, ndef);
     const char *how;
     jit_code *c = attach(m, &how);
@@ -727,6 +1066,18 @@ wf_error *wf_jit_compile_module(wf_module *m)
         pthread_mutex_unlock(&g_lock);
         for (unsigned i = 0; i < started; i++) pthread_join(th[i], NULL);
         pthread_mutex_lock(&g_lock);
+        /* The upgrades an earlier process made, before m runs. */
+        if (tierup_ready(c) && !c->up_loaded) load_upgrades(c);
+        /* WASMFN_JIT_TIERUP_HEAT=0 (tests): every candidate upgraded
+         * now, so that the module runs its upgraded code from its first
+         * call. */
+        for (uint32_t d = 0; !g_tierup.heat && d < ndef && tierup_ready(c); d++)
+            if (c->up[d] == UP_NONE && c->natives[d]) upgrade_one(c, d, 0);
+    }
+    /* Hot cheap functions are upgraded in the background. */
+    if (c->tierup) {
+        start_background();
+        pthread_cond_broadcast(&g_cv);
     }
     bool all_cached = c->nloaded == c->nunits;
     if (!how) how = all_cached ? "loaded from the code cache" : g_tier == WF_TIER_AUTO ? "loaded" : "compiled";
@@ -754,6 +1105,12 @@ bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out)
     *out = jm->stats;
     out->ncompiled = jm->code->ncompiled;
     out->pending = jm->code->npending + jm->code->nbusy;
+    out->nupgraded = jm->code->nupgraded;
+    out->nupgraded_cached = jm->code->nupgraded_cached;
+    out->upgrade_cpu_ms = jm->code->up_cpu_ms;
+    uint32_t heat;
+    out->upgrade_candidates = jm->code->tierup && pick_upgrade(jm->code, &heat) != UINT32_MAX;
+    for (uint32_t d = 0; d < jm->code->ndef; d++) out->upgrade_candidates += jm->code->up[d] == UP_BUSY;
     pthread_mutex_unlock(&g_lock);
     return true;
 }
@@ -784,4 +1141,5 @@ void wf_jit_module_free(wf_module *m)
     free(jm);
     m->jit = NULL;
     m->jit_natives = NULL;
+    m->jit_heat = NULL;
 }

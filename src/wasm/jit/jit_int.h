@@ -9,7 +9,8 @@
  * with results void, one value or a struct of them (multi-value); i32 and
  * i64 as LLVM integers, f32/f64 as floats, references as pointers (a
  * funcref is a wf_func *). Calls within a unit of compilation (unit.c)
- * are direct native calls, calls to the module's other functions go
+ * are direct native calls (except in a cheap unit, whose functions may
+ * be upgraded one by one: jit.c), calls to the module's other functions go
  * through wf_module.jit_natives while they are compiled; everything else
  * goes through the helpers below. Each compiled function
  * also gets an entry e<i> of the wf_jit_entry_fn shape (interp.h) that
@@ -178,7 +179,9 @@ wf_error *wf_jit_image_map(const uint8_t *image, size_t len, const uint8_t *desc
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 
-enum { WF_JIT_LEVEL_FULL, WF_JIT_LEVEL_CHEAP, WF_JIT_LEVEL_NONE };
+/* UPGRADE: one function of a cheap unit compiled again at the full level,
+ * alone, once it ran hot (jit.c's tier-up). */
+enum { WF_JIT_LEVEL_FULL, WF_JIT_LEVEL_CHEAP, WF_JIT_LEVEL_NONE, WF_JIT_LEVEL_UPGRADE };
 
 /* Defined functions funcs[0..count) (counted from the first defined
  * function, ascending), bytes of wasm code, compiled at level (NONE: left
@@ -190,6 +193,9 @@ typedef struct wf_jit_unit {
 } wf_jit_unit;
 
 /* m's units (*out malloc'd, with wf_jit_units_free); their number. */
+/* The largest function (bytes of wasm code) the tier-up compiles at the
+ * full level: what a small module's function may be (WASMFN_JIT_BIG_BYTES). */
+uint32_t wf_jit_upgrade_max_bytes(void);
 uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out);
 void wf_jit_units_free(wf_jit_unit *u, uint32_t n);
 /* A target machine for this host's CPU and features. */
@@ -210,11 +216,12 @@ wf_error *wf_jit_build_unit(const wf_module *m, const wf_jit_unit *u, const char
  * symbols named with prefix (unique per module in the JIT). Calls within
  * the unit are direct; calls to other functions of the module go through
  * wf_module.jit_natives (NULL entry: not compiled yet, through the
- * helpers). The unit exports one table, <prefix>u<funcs[0]>: per function
+ * helpers; level CHEAP: every call of a defined function so, and each function
+ * counts its heat in wf_module.jit_heat). The unit exports one table, <prefix>u<funcs[0]>: per function
  * the addresses of f<i> and e<i>, NULL for one left interpreted.
  * compiled[k] tells which did; for one that did not, why[k] a malloc'd
  * reason. */
 void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
-                           const uint32_t *funcs, uint32_t count, bool *compiled, char **why);
+                           const uint32_t *funcs, uint32_t count, int level, bool *compiled, char **why);
 
 #endif

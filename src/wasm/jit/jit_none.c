@@ -7,15 +7,6 @@
 
 bool wf_jit_available(void) { return false; }
 
-bool wf_tier_parse(const char *s, wf_tier *out)
-{
-    if (!strcmp(s, "interp")) *out = WF_TIER_INTERP;
-    else if (!strcmp(s, "compiled")) *out = WF_TIER_COMPILED;
-    else if (!strcmp(s, "auto")) *out = WF_TIER_AUTO;
-    else return false;
-    return true;
-}
-
 wf_error *wf_jit_set_tier(wf_tier t)
 {
     if (t == WF_TIER_COMPILED)

@@ -25,7 +25,11 @@
  * entry from wf_module.jit_natives (atomically: it is set when that
  * function's unit is installed, maybe while this code runs) and go
  * through wf_jit_rt_call while it is NULL. call_indirect and call_ref do
- * the same for a callee of the same instance.
+ * the same for a callee of the same instance. A cheap unit (unit.c) calls its own
+ * functions so too, and counts each function's heat (count_heat): jit.c
+ * may upgrade any of them later, alone, and every caller must then reach
+ * the new code. An upgrade's unit pulls in copies of the small functions
+ * it calls (pull_callee), called directly, so they may be inlined.
  *
  * Tail calls: to a compiled function of the same native type (of this
  * unit, or another's once installed, or through a table or reference of
@@ -93,6 +97,12 @@ typedef struct tmod {
     LLVMValueRef tbaa_heap, tbaa_engine, md_empty;
     LLVMValueRef intr_slow;         /* the interrupt slow path (interrupt_slow_path) */
     bool any_tail;                  /* a function of the module has tail calls (wf_code.tail_calls) */
+    bool cheap;                     /* a cheap unit: counts heat, calls through jit_natives (count_heat) */
+    /* An upgrade (pull_callee): the small functions its bodies call
+     * directly, pulled in as internal copies; off while they translate. */
+    bool pull;
+    WF_VEC(uint32_t) pulled;
+    const char *prefix;
 } tmod;
 
 /* Per-function state. */
@@ -108,6 +118,7 @@ typedef struct tfn {
     LLVMBuilderRef AB;              /* positioned in allocas */
     LLVMValueRef callbuf;           /* placeholder for the slots buffer of helper calls */
     LLVMValueRef natives;           /* the module's wf_module.jit_natives, loaded at entry */
+    LLVMValueRef heat;              /* cheap: this function's counter in wf_module.jit_heat */
     uint32_t callbuf_slots;
     LLVMValueRef *locals;
     LLVMTypeRef *local_ty;
@@ -317,6 +328,33 @@ static void check_interrupt(tfn *f)
     LLVMSetInstructionCallConv(call, LLVMGetFunctionCallConv(tm->intr_slow));
     LLVMBuildBr(tm->B, ok);
     LLVMPositionBuilderAtEnd(tm->B, ok);
+}
+
+/* Cheap code counts its heat (jit.c upgrades the hottest functions): one
+ * increment of the function's counter in wf_module.jit_heat at its entry
+ * and at each loop header. Relaxed, not atomic: increments racing on
+ * several threads may lose a few, which a measure of heat allows. The
+ * counter's address is computed once, in the entry block. */
+static void count_heat(tfn *f)
+{
+    tmod *tm = f->tm;
+    if (!tm->cheap) return;
+    if (!f->heat) {
+        LLVMValueRef mod = LLVMBuildLoad2(f->AB, tm->ptr, at_in(f, f->AB, f->inst, offsetof(wf_instance, module)), "");
+        engine_access(f, mod, true);
+        LLVMValueRef arr = LLVMBuildLoad2(f->AB, tm->ptr, at_in(f, f->AB, mod, offsetof(wf_module, jit_heat)), "heat");
+        engine_access(f, arr, true);
+        LLVMValueRef k = k64(tm, f->index - tm->m->nfunc_imports);
+        f->heat = LLVMBuildInBoundsGEP2(f->AB, tm->i32, arr, &k, 1, "");
+    }
+    LLVMValueRef v = LLVMBuildLoad2(tm->B, tm->i32, f->heat, "");
+    LLVMSetOrdering(v, LLVMAtomicOrderingMonotonic);
+    LLVMSetAlignment(v, 4);
+    engine_access(f, v, false);
+    LLVMValueRef st = LLVMBuildStore(tm->B, LLVMBuildAdd(tm->B, v, k32(tm, 1), ""), f->heat);
+    LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
+    LLVMSetAlignment(st, 4);
+    engine_access(f, st, false);
 }
 
 /* The native stack pointer, for the stack check at function entries. The
@@ -583,6 +621,7 @@ static bool op_block(tfn *f, uint8_t op)
         for (uint32_t i = 0; i < c->nparams; i++)
             push(f, LLVMBuildLoad2(tm->B, c->ptypes[i], c->lvars[i], ""));
         check_interrupt(f);
+        count_heat(f);
     } else if (op == 0x04) {
         c->if_params = wf_xcalloc(c->nparams + 1, sizeof *c->if_params);
         for (uint32_t i = 0; i < c->nparams; i++) c->if_params[i] = f->st.data[c->height + i];
@@ -903,12 +942,34 @@ static LLVMValueRef func_object(tfn *f, uint32_t fi)
     return load_elem(f, f->inst, offsetof(wf_instance, funcs), k64(f->tm, fi), true);
 }
 
+/* An upgrade is one function compiled alone (jit.c's tier-up), so the
+ * small functions it calls (most of them at the full level already, in
+ * other units) would be calls through jit_natives: copies of them in its
+ * unit (internal, not in its table) are called directly and LLVM may
+ * inline them. Functions up to WF_JIT_PULL_BYTES of code, one level deep. */
+#define WF_JIT_PULL_BYTES 512u
+#define WF_JIT_PULL_MAX 64u
+
+static void pull_callee(tmod *tm, uint32_t fi)
+{
+    const wf_module *m = tm->m;
+    if (!tm->pull || tm->fn[fi] || fi < m->nfunc_imports || !tm->fty[fi] || tm->pulled.len >= WF_JIT_PULL_MAX ||
+        m->funcs[fi].code->body_len > WF_JIT_PULL_BYTES)
+        return;
+    char name[96];
+    snprintf(name, sizeof name, "%sp%u", tm->prefix, fi);
+    tm->fn[fi] = LLVMAddFunction(tm->M, name, tm->fty[fi]);
+    LLVMSetLinkage(tm->fn[fi], LLVMInternalLinkage);
+    wf_vec_push(&tm->pulled, fi);
+}
+
 static bool op_call(tfn *f, uint32_t fi, bool tail)
 {
     tmod *tm = f->tm;
     const wf_module *m = tm->m;
     const wf_functype *ft = m->funcs[fi].type;
     if (!tm->fty[fi]) FAIL(f, "calls a function with v128 values");
+    pull_callee(tm, fi);
     if (tail && (fi < m->nfunc_imports || !same_native(f, ft))) {
         /* An import or another signature: never a native jump. */
         pend_tail(f, func_object(f, fi), ft);
@@ -918,9 +979,11 @@ static bool op_call(tfn *f, uint32_t fi, bool tail)
         slots_call(f, ft, WF_JIT_RT_wf_jit_rt_call, k32(tm, fi));
         return true;
     }
-    if (!tm->fn[fi]) {
+    if (!tm->fn[fi] || tm->cheap) {
         /* Another unit's function: natively once it is compiled, else
-         * through the helper. */
+         * through the helper. A cheap unit calls its own functions so
+         * too: any of them may be upgraded later (jit.c), and every
+         * caller must then reach the new code. */
         LLVMValueRef fp = native_entry(f, k64(tm, fi - m->nfunc_imports));
         return call_native_or(f, fp, LLVMBuildIsNotNull(tm->B, fp, ""), ft, fi, NULL, tail);
     }
@@ -2406,6 +2469,7 @@ static bool translate_body(tfn *f, const struct wf_code *code)
     LLVMValueRef lim = load_at(f, tm->i64, f->t, offsetof(wf_thread, jit_stack_limit));
     trap_if(f, LLVMBuildICmp(tm->B, LLVMIntULT, stack_pointer(f), lim, ""), WF_JIT_TRAP_EXHAUSTED);
     check_interrupt(f);
+    count_heat(f);
     ctl *c = push_ctl(f, K_FUNC, f->ft, 2, WF_TYPE_I32);
     c->nparams = 0;     /* the function's parameters are locals, not on the stack */
     c->height = 0;
@@ -2635,14 +2699,35 @@ static void translate_functions(tmod *tm, const uint32_t *funcs, uint32_t count,
         while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
         build_stub(tm, fi);
     }
+    /* The callees pulled in (pull_callee), translated as the unit's own
+     * functions are; one that does not translate is a stub. */
+    tm->pull = false;
+    for (size_t k = 0; k < tm->pulled.len; k++) {
+        uint32_t fi = tm->pulled.data[k];
+        tfn f;
+        memset(&f, 0, sizeof f);
+        f.tm = tm;
+        f.ft = m->funcs[fi].type;
+        f.index = fi;
+        f.fn = tm->fn[fi];
+        bool ok = translate_body(&f, m->funcs[fi].code);
+        free_fn(&f);
+        if (ok) continue;
+        LLVMBasicBlockRef bb;
+        while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
+        build_stub(tm, fi);
+    }
 }
 
 void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
-                           const uint32_t *funcs, uint32_t count, bool *compiled, char **why)
+                           const uint32_t *funcs, uint32_t count, int level, bool *compiled, char **why)
 {
     tmod tm;
     memset(&tm, 0, sizeof tm);
     tm.m = m;
+    tm.cheap = level == WF_JIT_LEVEL_CHEAP;
+    tm.pull = level == WF_JIT_LEVEL_UPGRADE;
+    tm.prefix = prefix;
     tm.C = C;
     tm.M = M;
     tm.B = LLVMCreateBuilderInContext(C);
@@ -2693,5 +2778,6 @@ void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M
     free(elems);
     free(tm.fty);
     free(tm.fn);
+    wf_vec_free(&tm.pulled);
     LLVMDisposeBuilder(tm.B);
 }

@@ -23,6 +23,9 @@
  *     component: over 8 minutes), the cheap pipeline about 8;
  *   - a function over WF_JIT_HUGE_BYTES stays interpreted (LLVM would take
  *     minutes for it alone).
+ * Cheap code counts its heat and jit.c's tier-up compiles the hottest of
+ * those functions again at the full level, one per unit of its own (level
+ * UPGRADE, not part of the cut), up to WASMFN_JIT_BIG_BYTES of code.
  * The cut depends on the module's bytes only, so a unit's cache entry
  * (cache.c) is found again by any process. WASMFN_JIT_UNIT_BYTES,
  * WASMFN_JIT_BIG_BYTES and WASMFN_JIT_HUGE_BYTES override the sizes (for
@@ -113,6 +116,11 @@ uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out)
     return n;
 }
 
+uint32_t wf_jit_upgrade_max_bytes(void)
+{
+    return size_setting("WASMFN_JIT_BIG_BYTES", WF_JIT_BIG_BYTES);
+}
+
 void wf_jit_units_free(wf_jit_unit *u, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) free(u[i].funcs);
@@ -183,7 +191,7 @@ wf_error *wf_jit_build_unit(const wf_module *m, const wf_jit_unit *u, const char
     LLVMSetModuleDataLayout(M, dl);
     LLVMDisposeTargetData(dl);
 
-    wf_jit_translate_unit(m, C, M, prefix, u->funcs, u->count, compiled, why);
+    wf_jit_translate_unit(m, C, M, prefix, u->funcs, u->count, u->level, compiled, why);
     for (uint32_t k = 0; k < u->count; k++) {
         if (!why[k]) continue;
         uint32_t fi = m->nfunc_imports + u->funcs[k];
