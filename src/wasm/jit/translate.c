@@ -2661,6 +2661,29 @@ static void unroll_recursion(tmod *tm, uint32_t fi, const char *prefix)
     }
 }
 
+/* Function fi's body into tm->fn[fi]; one that does not translate gets
+ * the stub instead (build_stub: it stays interpreted), and false with the
+ * reason in *why (when why is given). self_calls: whether it calls itself. */
+static bool translate_or_stub(tmod *tm, uint32_t fi, char **why, bool *self_calls)
+{
+    tfn f;
+    memset(&f, 0, sizeof f);
+    f.tm = tm;
+    f.ft = tm->m->funcs[fi].type;
+    f.index = fi;
+    f.fn = tm->fn[fi];
+    bool ok = translate_body(&f, tm->m->funcs[fi].code);
+    free_fn(&f);
+    *self_calls = f.self_calls;
+    if (ok) return true;
+    if (why) *why = wf_xstrdup(f.why[0] ? f.why : "not translated");
+    /* Start again with an empty body: the stub. */
+    LLVMBasicBlockRef bb;
+    while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
+    build_stub(tm, fi);
+    return false;
+}
+
 /* The bodies of the unit's functions funcs[0..count); one that does not
  * translate stays interpreted, its f<i> a stub calling the interpreter. */
 static void translate_functions(tmod *tm, const uint32_t *funcs, uint32_t count, const char *prefix,
@@ -2679,43 +2702,17 @@ static void translate_functions(tmod *tm, const uint32_t *funcs, uint32_t count,
             LLVMBuildUnreachable(tm->B);
             continue;
         }
-        tfn f;
-        memset(&f, 0, sizeof f);
-        f.tm = tm;
-        f.ft = m->funcs[fi].type;
-        f.index = fi;
-        f.fn = tm->fn[fi];
-        bool ok = translate_body(&f, m->funcs[fi].code);
-        free_fn(&f);
-        if (ok) {
-            compiled[k] = true;
-            if (f.self_calls && m->funcs[fi].code->body_len <= WF_JIT_RECURSION_BODY_MAX)
-                unroll_recursion(tm, fi, prefix);
-            continue;
-        }
-        why[k] = wf_xstrdup(f.why[0] ? f.why : "not translated");
-        /* Start again with an empty body: the stub. */
-        LLVMBasicBlockRef bb;
-        while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
-        build_stub(tm, fi);
+        bool self_calls;
+        compiled[k] = translate_or_stub(tm, fi, &why[k], &self_calls);
+        if (compiled[k] && self_calls && m->funcs[fi].code->body_len <= WF_JIT_RECURSION_BODY_MAX)
+            unroll_recursion(tm, fi, prefix);
     }
     /* The callees pulled in (pull_callee), translated as the unit's own
      * functions are; one that does not translate is a stub. */
     tm->pull = false;
     for (size_t k = 0; k < tm->pulled.len; k++) {
-        uint32_t fi = tm->pulled.data[k];
-        tfn f;
-        memset(&f, 0, sizeof f);
-        f.tm = tm;
-        f.ft = m->funcs[fi].type;
-        f.index = fi;
-        f.fn = tm->fn[fi];
-        bool ok = translate_body(&f, m->funcs[fi].code);
-        free_fn(&f);
-        if (ok) continue;
-        LLVMBasicBlockRef bb;
-        while ((bb = LLVMGetFirstBasicBlock(tm->fn[fi]))) LLVMDeleteBasicBlock(bb);
-        build_stub(tm, fi);
+        bool self_calls;
+        translate_or_stub(tm, tm->pulled.data[k], NULL, &self_calls);
     }
 }
 
