@@ -451,15 +451,6 @@ static uint64_t unit_heat(const jit_code *c, const wf_jit_unit *u)
     return n;
 }
 
-static uint32_t env_u32(const char *name, uint32_t dflt)
-{
-    const char *v = getenv(name);
-    if (!v || !*v) return dflt;
-    char *end;
-    unsigned long n = strtoul(v, &end, 10);
-    return *end || n > UINT32_MAX ? dflt : (uint32_t)n;
-}
-
 /* Under g_lock: the settings, read once. */
 static void tierup_settings(void)
 {
@@ -467,8 +458,8 @@ static void tierup_settings(void)
     g_tierup.read = true;
     const char *on = getenv("WASMFN_JIT_TIERUP");
     g_tierup.on = !(on && !strcmp(on, "0"));
-    g_tierup.heat = env_u32("WASMFN_JIT_TIERUP_HEAT", WF_JIT_TIERUP_HEAT);
-    g_tierup.max = env_u32("WASMFN_JIT_TIERUP_MAX", WF_JIT_TIERUP_MAX);
+    g_tierup.heat = wf_jit_env_u32("WASMFN_JIT_TIERUP_HEAT", WF_JIT_TIERUP_HEAT);
+    g_tierup.max = wf_jit_env_u32("WASMFN_JIT_TIERUP_MAX", WF_JIT_TIERUP_MAX);
 }
 
 /* Under g_lock: c's hottest function to upgrade, its heat in *heat

@@ -192,10 +192,13 @@ typedef struct wf_jit_unit {
     int level;
 } wf_jit_unit;
 
-/* m's units (*out malloc'd, with wf_jit_units_free); their number. */
 /* The largest function (bytes of wasm code) the tier-up compiles at the
  * full level: what a small module's function may be (WASMFN_JIT_BIG_BYTES). */
 uint32_t wf_jit_upgrade_max_bytes(void);
+/* The setting in environment variable env (a decimal u32), dflt when it
+ * is unset or not one: the WASMFN_JIT_* sizes and the tier-up's bounds. */
+uint32_t wf_jit_env_u32(const char *env, uint32_t dflt);
+/* m's units (*out malloc'd, with wf_jit_units_free); their number. */
 uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out);
 void wf_jit_units_free(wf_jit_unit *u, uint32_t n);
 /* A target machine for this host's CPU and features. */

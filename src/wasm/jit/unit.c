@@ -54,7 +54,7 @@
 #define WF_JIT_LARGE_MODULE_BYTES (2u << 20)
 #define WF_JIT_LARGE_MODULE_BIG_BYTES 512u
 
-static uint32_t size_setting(const char *env, uint32_t dflt)
+uint32_t wf_jit_env_u32(const char *env, uint32_t dflt)
 {
     const char *v = getenv(env);
     if (!v || !*v) return dflt;
@@ -84,12 +84,12 @@ uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out)
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
     size_t total = 0;
     for (uint32_t k = 0; k < ndef; k++) total += m->funcs[m->nfunc_imports + k].code->body_len;
-    uint32_t large = size_setting("WASMFN_JIT_LARGE_MODULE_BYTES", WF_JIT_LARGE_MODULE_BYTES);
-    uint32_t big = total > large ? size_setting("WASMFN_JIT_LARGE_MODULE_BIG_BYTES", WF_JIT_LARGE_MODULE_BIG_BYTES)
-                                 : size_setting("WASMFN_JIT_BIG_BYTES", WF_JIT_BIG_BYTES);
-    uint32_t huge = size_setting("WASMFN_JIT_HUGE_BYTES", WF_JIT_HUGE_BYTES);
-    uint32_t budget[2] = { size_setting("WASMFN_JIT_UNIT_BYTES", WF_JIT_UNIT_BYTES),
-                           size_setting("WASMFN_JIT_CHEAP_UNIT_BYTES", WF_JIT_CHEAP_UNIT_BYTES) };
+    uint32_t large = wf_jit_env_u32("WASMFN_JIT_LARGE_MODULE_BYTES", WF_JIT_LARGE_MODULE_BYTES);
+    uint32_t big = total > large ? wf_jit_env_u32("WASMFN_JIT_LARGE_MODULE_BIG_BYTES", WF_JIT_LARGE_MODULE_BIG_BYTES)
+                                 : wf_jit_env_u32("WASMFN_JIT_BIG_BYTES", WF_JIT_BIG_BYTES);
+    uint32_t huge = wf_jit_env_u32("WASMFN_JIT_HUGE_BYTES", WF_JIT_HUGE_BYTES);
+    uint32_t budget[2] = { wf_jit_env_u32("WASMFN_JIT_UNIT_BYTES", WF_JIT_UNIT_BYTES),
+                           wf_jit_env_u32("WASMFN_JIT_CHEAP_UNIT_BYTES", WF_JIT_CHEAP_UNIT_BYTES) };
     wf_jit_unit *u = wf_xcalloc(ndef + 1, sizeof *u);
     uint32_t n = 0;
     open_unit open[2];
@@ -118,7 +118,7 @@ uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out)
 
 uint32_t wf_jit_upgrade_max_bytes(void)
 {
-    return size_setting("WASMFN_JIT_BIG_BYTES", WF_JIT_BIG_BYTES);
+    return wf_jit_env_u32("WASMFN_JIT_BIG_BYTES", WF_JIT_BIG_BYTES);
 }
 
 void wf_jit_units_free(wf_jit_unit *u, uint32_t n)
