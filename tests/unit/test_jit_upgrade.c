@@ -114,6 +114,19 @@ static void check_interrupt(env *l)
     assert_non_null(strstr(err, "interrupt"));
 }
 
+/* The module's tier-up counts: every function compiled, UPGRADED of them
+ * upgraded, CACHED of those taken from the code cache. */
+static wf_jit_stats check_stats(env *l, int upgraded, int cached)
+{
+    wf_jit_stats st;
+    assert_true(wf_jit_module_stats(l->m, &st));
+    assert_int_equal(st.ndefined, NDEFINED);
+    assert_int_equal(st.ncompiled, NDEFINED);
+    assert_int_equal(st.nupgraded, upgraded);
+    assert_int_equal(st.nupgraded_cached, cached);
+    return st;
+}
+
 static void test_upgrade_and_cache(void **state)
 {
     (void)state;
@@ -124,11 +137,7 @@ static void test_upgrade_and_cache(void **state)
 
     env l;
     load(&l, WAT, NULL, 0);
-    wf_jit_stats st;
-    assert_true(wf_jit_module_stats(l.m, &st));
-    assert_int_equal(st.ndefined, NDEFINED);
-    assert_int_equal(st.ncompiled, NDEFINED);
-    assert_int_equal(st.nupgraded, 0);
+    wf_jit_stats st = check_stats(&l, 0, 0);
     check_results(&l);
 
     /* Called until every function is upgraded (generous: a loaded CI
@@ -141,9 +150,7 @@ static void test_upgrade_and_cache(void **state)
         struct timespec ts = { 0, 5 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
-    assert_int_equal(st.nupgraded, NDEFINED);
-    assert_int_equal(st.nupgraded_cached, 0);
-    assert_int_equal(st.ncompiled, NDEFINED);
+    st = check_stats(&l, NDEFINED, 0);
     assert_true(st.upgrade_cpu_ms > 0);
     check_results(&l);
     check_interrupt(&l);
@@ -170,11 +177,7 @@ static void test_second_process(void **state)
     assert_null(wf_jit_set_tier(WF_TIER_COMPILED));
     env l;
     load(&l, WAT, NULL, 0);
-    wf_jit_stats st;
-    assert_true(wf_jit_module_stats(l.m, &st));
-    assert_int_equal(st.ncompiled, NDEFINED);
-    assert_int_equal(st.nupgraded, NDEFINED);
-    assert_int_equal(st.nupgraded_cached, NDEFINED);
+    wf_jit_stats st = check_stats(&l, NDEFINED, NDEFINED);
     assert_true(st.cached);
     assert_true(st.upgrade_cpu_ms == 0);
     check_results(&l);
