@@ -91,9 +91,7 @@
 #include "runtime/runtime.h"
 #include "runtime/timer.h"
 #include "wasm/image.h"
-#ifdef WF_INTERP_PROF
-#include "wasm/interp.h"
-#endif
+#include "wasm/interp.h"   /* a function's body_len (write_syms) */
 #include "wasm/jit.h"
 #include "wasm/runtime.h"
 
@@ -523,7 +521,8 @@ static int cmp_sym(const void *a, const void *b)
 }
 
 /* bench_instance.syms: each compiled function of s's modules, sized up to
- * the next one (a unit's functions lie together). */
+ * the next one (a unit's functions lie together), named with its level
+ * (O2, cheap, upgraded) and its bytes of wasm code. */
 static void write_syms(const wf_store *s)
 {
     size_t n = 0, cap = 0;
@@ -543,8 +542,12 @@ static void write_syms(const wf_store *s)
     if (!f) die("bench_instance.syms", NULL);
     for (size_t j = 0; j < n; j++) {
         uintptr_t size = j + 1 < n && v[j + 1].at - v[j].at < (1u << 20) ? v[j + 1].at - v[j].at : 4096;
-        if (v[j].name) fprintf(f, "%lx %lx %s\n", (unsigned long)v[j].at, (unsigned long)size, v[j].name);
-        else fprintf(f, "%lx %lx m%u.f%u\n", (unsigned long)v[j].at, (unsigned long)size, v[j].k, v[j].i);
+        const wf_module *m = s->instances.data[v[j].k]->module;
+        const char *level = wf_jit_func_level(m, v[j].i - m->nfunc_imports);
+        size_t bytes = m->funcs[v[j].i].code->body_len;
+        if (v[j].name) fprintf(f, "%lx %lx %s", (unsigned long)v[j].at, (unsigned long)size, v[j].name);
+        else fprintf(f, "%lx %lx m%u.f%u", (unsigned long)v[j].at, (unsigned long)size, v[j].k, v[j].i);
+        fprintf(f, " [%s, %zu B]\n", level ? level : "?", bytes);
     }
     fclose(f);
     free(v);

@@ -112,10 +112,24 @@ typedef struct jit_module {
 #define WF_JIT_TIERUP_MAX 256u
 /* How often the background thread looks for hot functions (ms). */
 #define WF_JIT_TIERUP_POLL_MS 100
+/* WASMFN_JIT_TIERUP_BYTES: the largest function upgraded (bytes of wasm
+ * code; -O2's time grows faster than the code, see docs/instances.md);
+ * WASMFN_JIT_TIERUP_BATCH: the most functions upgraded together in one
+ * unit (one LLVM run, calls between them direct, the callees they pull
+ * in copied once), up to WF_JIT_TIERUP_UNIT_BYTES unless one function
+ * alone is bigger; WASMFN_JIT_TIERUP_DECAY_MS: every heat counter is
+ * halved this often (0: never), so the upgrades go to the functions hot
+ * now. */
+#define WF_JIT_TIERUP_BYTES (96u << 10)
+#define WF_JIT_TIERUP_BATCH 8u
+#define WF_JIT_TIERUP_BATCH_MAX 64u
+#define WF_JIT_TIERUP_UNIT_BYTES (48u << 10)
+#define WF_JIT_TIERUP_DECAY_MS 1000u
 static struct {
     bool read, on;
-    uint32_t heat, max;
+    uint32_t heat, max, bytes, batch, decay_ms;
 } g_tierup;
+static double g_decay_next;     /* the heat's next halving (now_ms) */
 static double g_up_next;        /* no upgrade before (now_ms): the rate bound */
 
 static wf_jit_progress_fn g_progress;
@@ -265,8 +279,10 @@ typedef struct jit_code {
     bool tierup;                /* it has functions to upgrade, under the limit */
     bool up_loaded;             /* the cache's record of upgrades was read (load_upgrades) */
     uint32_t nupgraded, nupgraded_cached;
+    uint32_t decays;            /* heat halvings (decay_heat) */
     double up_cpu_ms;           /* CPU spent compiling upgrades */
     WF_VEC(struct up_map) up_maps;  /* link.c: the upgrades' mappings */
+    WF_VEC(wf_jit_unit) up_units;   /* the upgrade units installed (their funcs owned) */
 } jit_code;
 
 /* A function's tier-up state: not (yet) upgraded, being upgraded,
@@ -460,61 +476,107 @@ static void tierup_settings(void)
     g_tierup.on = !(on && !strcmp(on, "0"));
     g_tierup.heat = wf_jit_env_u32("WASMFN_JIT_TIERUP_HEAT", WF_JIT_TIERUP_HEAT);
     g_tierup.max = wf_jit_env_u32("WASMFN_JIT_TIERUP_MAX", WF_JIT_TIERUP_MAX);
+    g_tierup.bytes = wf_jit_env_u32("WASMFN_JIT_TIERUP_BYTES", WF_JIT_TIERUP_BYTES);
+    g_tierup.batch = WF_MIN(WF_MAX(wf_jit_env_u32("WASMFN_JIT_TIERUP_BATCH", WF_JIT_TIERUP_BATCH), 1u),
+                            WF_JIT_TIERUP_BATCH_MAX);
+    g_tierup.decay_ms = wf_jit_env_u32("WASMFN_JIT_TIERUP_DECAY_MS", WF_JIT_TIERUP_DECAY_MS);
 }
 
-/* Under g_lock: c's hottest function to upgrade, its heat in *heat
- * (UINT32_MAX: none has passed the threshold). */
-static uint32_t pick_upgrade(const jit_code *c, uint32_t *heat)
+/* Under g_lock: c's hottest functions to upgrade together (at most
+ * g_tierup.batch, the hottest first, and after the first only while the
+ * unit stays within WF_JIT_TIERUP_UNIT_BYTES) into out, in index order;
+ * their count (0: none has passed the threshold), the hottest's heat in
+ * *heat. */
+static uint32_t pick_upgrades(const jit_code *c, uint32_t *out, uint32_t *heat)
 {
-    uint32_t pick = UINT32_MAX;
+    const wf_module *m = c->users ? c->users->m : NULL;
+    uint32_t n = 0, bytes = 0, below = UINT32_MAX;
     *heat = 0;
-    for (uint32_t d = 0; d < c->ndef; d++) {
-        if (c->up[d] != UP_NONE || !c->natives[d]) continue;
-        uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
-        if (h >= g_tierup.heat && h > *heat) {
+    uint32_t room = g_tierup.max > c->nupgraded ? g_tierup.max - c->nupgraded : 0;
+    while (n < g_tierup.batch && n < room) {
+        /* the hottest candidate below the last one taken (ties: the lower
+         * index first) */
+        uint32_t pick = UINT32_MAX, best = 0;
+        for (uint32_t d = 0; d < c->ndef; d++) {
+            if (c->up[d] != UP_NONE || !c->natives[d]) continue;
+            uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
+            if (h < g_tierup.heat || h > below || (pick != UINT32_MAX && h <= best)) continue;
+            bool taken = false;
+            for (uint32_t k = 0; k < n && !taken; k++) taken = out[k] == d;
+            if (taken) continue;
             pick = d;
-            *heat = h;
+            best = h;
         }
+        if (pick == UINT32_MAX) break;
+        uint32_t len = m ? (uint32_t)m->funcs[m->nfunc_imports + pick].code->body_len : 0;
+        if (n && bytes + len > WF_JIT_TIERUP_UNIT_BYTES) break;
+        if (!n) *heat = best;
+        out[n++] = pick;
+        bytes += len;
+        below = best;
     }
-    return pick;
+    /* index order: the unit's cache key names the same set the same way */
+    for (uint32_t i = 1; i < n; i++)
+        for (uint32_t k = i; k > 0 && out[k - 1] > out[k]; k--) {
+            uint32_t t = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = t;
+        }
+    return n;
 }
 
-/* The unit of function d alone, at the upgrade's level (its cache key
- * names the module, the function and the level). */
-static wf_jit_unit upgrade_unit(const jit_code *c, uint32_t *d)
+/* Under g_lock: every cheap function's heat of c halved, every
+ * g_tierup.decay_ms: a function must be hot now to be upgraded, not have
+ * been once (a racing increment may be lost, as any). */
+static void decay_heat(jit_code *c)
 {
-    (void)c;
-    wf_jit_unit u = { .funcs = d, .count = 1, .level = WF_JIT_LEVEL_UPGRADE };
+    for (uint32_t d = 0; d < c->ndef; d++) {
+        if (c->up[d] != UP_NONE) continue;
+        uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
+        if (h) __atomic_store_n(&c->heat[d], h / 2, __ATOMIC_RELAXED);
+    }
+    c->decays++;
+}
+
+/* The upgrade unit of functions ds[0..n) (index order), at the upgrade's
+ * level (its cache key names the module, the functions and the level). */
+static wf_jit_unit upgrade_unit(uint32_t *ds, uint32_t n)
+{
+    wf_jit_unit u = { .funcs = ds, .count = n, .level = WF_JIT_LEVEL_UPGRADE };
     return u;
 }
 
-/* The key of c's record of upgraded functions: a unit of no functions at
- * the upgrade's level. */
+/* The key of c's record of upgrades: a unit of no functions at the
+ * upgrade's level. */
 static void record_key(const jit_code *c, uint8_t key[WF_SHA256_LEN])
 {
     wf_jit_unit none = { .funcs = NULL, .count = 0, .level = WF_JIT_LEVEL_UPGRADE };
     wf_jit_cache_unit_key(c->key, &none, key);
 }
 
-/* Under g_lock: function d of c runs its upgrade (table: f, e) in every
- * module using c, for calls made from now on. */
-static void install_upgrade(jit_code *c, uint32_t d, void *const *table)
+/* Under g_lock: function d of c runs its upgrade (f, e) in every module
+ * using c, for calls made from now on. */
+static void install_upgrade(jit_code *c, uint32_t d, void *fn, void *entry)
 {
-    c->entries[d] = (wf_word)table[1];
-    __atomic_store_n(&c->natives[d], table[0], __ATOMIC_RELEASE);
+    c->entries[d] = (wf_word)entry;
+    __atomic_store_n(&c->natives[d], fn, __ATOMIC_RELEASE);
     for (user *us = c->users; us; us = us->next)
-        wf_code_set_native(us->m->funcs[us->m->nfunc_imports + d].code, (wf_word)table[1]);
+        wf_code_set_native(us->m->funcs[us->m->nfunc_imports + d].code, (wf_word)entry);
 }
 
-/* Under g_lock (released meanwhile): c's record of upgraded functions
- * written to the disk cache, so that the next process installs them at
- * load (load_upgrades). */
-static void save_record(jit_code *c)
+/* Under g_lock (released meanwhile): c's record of upgrades, its upgrade
+ * units and then the new one, written to the disk cache, so that the next
+ * process installs them at load (load_upgrades): per upgrade unit, its
+ * count of functions and their indices (u32 little-endian each). */
+static void save_record(jit_code *c, const wf_jit_unit *new_unit)
 {
     if (!c->keyed) return;
     wf_buf b = { 0 };
-    for (uint32_t d = 0; d < c->ndef; d++)
-        if (c->up[d] == UP_DONE) wf_buf_u32le(&b, d);
+    for (size_t i = 0; i <= c->up_units.len; i++) {
+        const wf_jit_unit *u = i < c->up_units.len ? &c->up_units.data[i] : new_unit;
+        wf_buf_u32le(&b, u->count);
+        for (uint32_t k = 0; k < u->count; k++) wf_buf_u32le(&b, u->funcs[k]);
+    }
     uint8_t key[WF_SHA256_LEN];
     record_key(c, key);
     pthread_mutex_unlock(&g_lock);
@@ -525,9 +587,32 @@ static void save_record(jit_code *c)
     pthread_mutex_lock(&g_lock);
 }
 
-/* Under g_lock (released meanwhile), every unit of c done: the functions
- * an earlier process upgraded (the cache's record), installed from the
- * cache; a function whose upgrade is no longer there stays a candidate. */
+static uint32_t read_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Under g_lock: upgrade unit u of c (funcs taken) installed from table
+ * (f, e per function); a function without code in it stays as it was
+ * (never: a failed compile). */
+static void install_upgrade_unit(jit_code *c, wf_jit_unit u, void *const *table, uint8_t failed)
+{
+    for (uint32_t k = 0; k < u.count; k++) {
+        uint32_t d = u.funcs[k];
+        if (table[2 * k] && table[2 * k + 1]) {
+            c->up[d] = UP_DONE;
+            install_upgrade(c, d, table[2 * k], table[2 * k + 1]);
+            c->nupgraded++;
+        } else {
+            c->up[d] = failed;
+        }
+    }
+    wf_vec_push(&c->up_units, u);
+}
+
+/* Under g_lock (released meanwhile), every unit of c done: the upgrade
+ * units an earlier process made (the cache's record), installed from the
+ * cache; the functions of one no longer there stay candidates. */
 static void load_upgrades(jit_code *c)
 {
     c->up_loaded = true;
@@ -541,29 +626,38 @@ static void load_upgrades(jit_code *c)
     if (wf_jit_cache_load(key, 0, &rec) == WF_JIT_CACHE_HIT) {
         n = (uint32_t)(rec.bloblen / 4);
         list = wf_xcalloc(n + 1, sizeof *list);
-        for (uint32_t i = 0; i < n; i++) {
-            const uint8_t *p = rec.blob + 4 * i;
-            list[i] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        }
+        for (uint32_t i = 0; i < n; i++) list[i] = read_u32le(rec.blob + 4 * i);
         munmap(rec.map, rec.map_len);
     }
     pthread_mutex_lock(&g_lock);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t d = list[i];
-        if (d >= c->ndef || c->up[d] != UP_NONE || !c->natives[d] || c->nupgraded >= g_tierup.max) continue;
-        c->up[d] = UP_BUSY;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t count = list[i++];
+        if (!count || count > n - i) break;  /* not a record of this engine's */
+        uint32_t *ds = wf_xcalloc(count, sizeof *ds);
+        memcpy(ds, list + i, count * sizeof *ds);
+        i += count;
+        bool ok = c->nupgraded + count <= g_tierup.max;
+        for (uint32_t k = 0; k < count && ok; k++)
+            ok = ds[k] < c->ndef && c->up[ds[k]] == UP_NONE && c->natives[ds[k]];
+        if (!ok) {
+            free(ds);
+            continue;
+        }
+        for (uint32_t k = 0; k < count; k++) c->up[ds[k]] = UP_BUSY;
         pthread_mutex_unlock(&g_lock);
-        wf_jit_unit u = upgrade_unit(c, &d);
+        wf_jit_unit u = upgrade_unit(ds, count);
         struct up_map um = { 0 };
         void *const *table = NULL;
-        bool hit = load_cached_obj(c, &u, c->up_prefix, &um.map, &um.len, &table) && table[0] && table[1];
+        bool hit = load_cached_obj(c, &u, c->up_prefix, &um.map, &um.len, &table);
         pthread_mutex_lock(&g_lock);
         if (um.map) wf_vec_push(&c->up_maps, um);
-        c->up[d] = hit ? UP_DONE : UP_NONE;
         if (hit) {
-            install_upgrade(c, d, table);
-            c->nupgraded++;
-            c->nupgraded_cached++;
+            uint32_t before = c->nupgraded;
+            install_upgrade_unit(c, u, table, UP_NONE);
+            c->nupgraded_cached += c->nupgraded - before;
+        } else {
+            for (uint32_t k = 0; k < count; k++) c->up[ds[k]] = UP_NONE;
+            free(ds);
         }
     }
     free(list);
@@ -573,32 +667,33 @@ static void load_upgrades(jit_code *c)
     code_release(c);
 }
 
-/* Under g_lock (released meanwhile): compile function d of c at the full
- * level, alone (its heat passed the threshold), link it, store it in the
+/* Under g_lock (released meanwhile): compile functions ds[0..n) of c
+ * (index order; their heat passed the threshold) at the full
+ * level, together in one unit of their own, link it, store it in the
  * disk cache with the record of c's upgrades, and install it. Calls in
  * flight finish in the code they started in; the old code stays mapped
  * until c is freed. */
-static void upgrade_one(jit_code *c, uint32_t d, uint32_t heat)
+static void upgrade_batch(jit_code *c, const uint32_t *ds, uint32_t n)
 {
-    c->up[d] = UP_BUSY;
+    uint32_t *funcs = wf_xcalloc(n, sizeof *funcs);
+    memcpy(funcs, ds, n * sizeof *funcs);
+    for (uint32_t k = 0; k < n; k++) c->up[funcs[k]] = UP_BUSY;
     c->refs++;
     reading r = { .us = c->users, .done = false };
     r.us->readers++;
     wf_module *m = r.us->m;
-    uint32_t fi = m->nfunc_imports + d;
-    char *name = wf_xstrdup(func_name(m, fi));
     bool verbose = g_verbose;
     int opt = g_opt_level;
     pthread_mutex_unlock(&g_lock);
 
     double c0 = thread_cpu_ms();
-    wf_jit_unit u = upgrade_unit(c, &d);
-    u.bytes = (uint32_t)m->funcs[fi].code->body_len;
-    bool compiled = false;
-    char *why = NULL;
+    wf_jit_unit u = upgrade_unit(funcs, n);
+    for (uint32_t k = 0; k < n; k++) u.bytes += (uint32_t)m->funcs[m->nfunc_imports + funcs[k]].code->body_len;
+    bool *compiled = wf_xcalloc(n, sizeof *compiled);
+    char **why = wf_xcalloc(n, sizeof *why);
     uint32_t ncompiled = 0;
     LLVMMemoryBufferRef obj = NULL;
-    wf_error *err = wf_jit_build_unit(m, &u, c->up_prefix, opt, verbose, translated, &r, &compiled, &why,
+    wf_error *err = wf_jit_build_unit(m, &u, c->up_prefix, opt, verbose, translated, &r, compiled, why,
                                       &ncompiled, &obj);
     translated(&r);
     struct up_map um = { 0 };
@@ -613,26 +708,35 @@ static void upgrade_one(jit_code *c, uint32_t d, uint32_t heat)
      * upgrades take at most half of a CPU. */
     g_up_next = now_ms() + cpu;
     if (um.map) wf_vec_push(&c->up_maps, um);
-    if (!err && table && table[0] && table[1]) {
+    if (!err && table) {
+        uint32_t before = c->nupgraded;
         /* The record first: once the upgrade shows (stats), a new process
-         * finds it. */
-        c->up[d] = UP_DONE;
-        save_record(c);
-        install_upgrade(c, d, table);
-        c->nupgraded++;
-        if (verbose)
-            fprintf(stderr, "wasmfn: compiled tier: function %u %s upgraded to -O%d (heat %u, %u bytes, %.0f ms CPU)\n",
-                    fi, name, opt, heat, u.bytes, cpu);
+         * finds it; then the code (a function it has no code for: never). */
+        save_record(c, &u);
+        install_upgrade_unit(c, u, table, UP_NEVER);
+        for (uint32_t k = 0; k < n && verbose; k++) {
+            uint32_t fi = m->nfunc_imports + funcs[k];
+            if (c->up[funcs[k]] == UP_DONE)
+                fprintf(stderr, "wasmfn: compiled tier: function %u %s upgraded to -O%d (heat %u, %u bytes; "
+                        "%u of %u functions in %.0f ms CPU)\n", fi, func_name(m, fi), opt,
+                        __atomic_load_n(&c->heat[funcs[k]], __ATOMIC_RELAXED), (unsigned)m->funcs[fi].code->body_len,
+                        c->nupgraded - before, n, cpu);
+        }
     } else {
-        c->up[d] = UP_NEVER;
+        for (uint32_t k = 0; k < n; k++) c->up[funcs[k]] = UP_NEVER;
         if (verbose)
-            fprintf(stderr, "wasmfn: compiled tier: function %u %s stays cheap: %s\n", fi, name,
-                    err ? err->message : why ? why : "not compiled");
+            fprintf(stderr, "wasmfn: compiled tier: %u functions from %u stay cheap: %s\n", n,
+                    c->nimports + funcs[0], err ? err->message : "not compiled");
+        free(funcs);
     }
+    for (uint32_t k = 0; k < n; k++) {
+        if (why[k] && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", why[k]);
+        free(why[k]);
+    }
+    free(why);
+    free(compiled);
     if (c->nupgraded >= g_tierup.max) c->tierup = false;
     wf_error_free(err);
-    free(why);
-    free(name);
     code_release(c);
 }
 
@@ -749,6 +853,8 @@ static void code_release(jit_code *c)
     free(c->map_lens);
     for (size_t i = 0; i < c->up_maps.len; i++) munmap(c->up_maps.data[i].map, c->up_maps.data[i].len);
     wf_vec_free(&c->up_maps);
+    for (size_t i = 0; i < c->up_units.len; i++) free(c->up_units.data[i].funcs);
+    wf_vec_free(&c->up_units);
     free(c->heat);
     free(c->up);
     free(c->natives);
@@ -780,21 +886,27 @@ static bool tierup_step(void)
             pthread_cond_broadcast(&g_cv);
             return true;
         }
+    if (g_tierup.decay_ms && now_ms() >= g_decay_next) {
+        for (jit_code *k = g_codes; k; k = k->next)
+            if (tierup_ready(k)) decay_heat(k);
+        g_decay_next = now_ms() + g_tierup.decay_ms;
+    }
     if (now_ms() < g_up_next) return false;
     jit_code *c = NULL;
-    uint32_t best = 0, d = 0;
+    uint32_t best = 0, n = 0, ds[WF_JIT_TIERUP_BATCH_MAX], ks[WF_JIT_TIERUP_BATCH_MAX];
     for (jit_code *k = g_codes; k; k = k->next) {
         if (!tierup_ready(k)) continue;
-        uint32_t h, pick = pick_upgrade(k, &h);
-        if (pick != UINT32_MAX && h > best) {
+        uint32_t h, nk = pick_upgrades(k, ks, &h);
+        if (nk && h > best) {
             c = k;
             best = h;
-            d = pick;
+            n = nk;
+            memcpy(ds, ks, nk * sizeof *ds);
         }
     }
     if (!c) return false;
     g_bg_busy++;
-    upgrade_one(c, d, best);
+    upgrade_batch(c, ds, n);
     g_bg_busy--;
     pthread_cond_broadcast(&g_cv);
     return true;
@@ -939,7 +1051,7 @@ static jit_code *attach(wf_module *m, const char **how)
         c->up = wf_xcalloc(ndef + 1, 1);
         memset(c->up, UP_NEVER, ndef);
         snprintf(c->up_prefix, sizeof c->up_prefix, "%so", c->prefix);
-        uint32_t up_max = wf_jit_upgrade_max_bytes();
+        uint32_t up_max = g_tierup.bytes;
         for (uint32_t i = 0; i < c->nunits; i++) {
             if (c->units[i].level != WF_JIT_LEVEL_CHEAP) continue;
             for (uint32_t k = 0; k < c->units[i].count; k++) {
@@ -1062,8 +1174,8 @@ wf_error *wf_jit_compile_module(wf_module *m)
         /* WASMFN_JIT_TIERUP_HEAT=0 (tests): every candidate upgraded
          * now, so that the module runs its upgraded code from its first
          * call. */
-        for (uint32_t d = 0; !g_tierup.heat && d < ndef && tierup_ready(c); d++)
-            if (c->up[d] == UP_NONE && c->natives[d]) upgrade_one(c, d, 0);
+        uint32_t ds[WF_JIT_TIERUP_BATCH_MAX], h, n;
+        while (!g_tierup.heat && tierup_ready(c) && (n = pick_upgrades(c, ds, &h))) upgrade_batch(c, ds, n);
     }
     /* Hot cheap functions are upgraded in the background. */
     if (c->tierup) {
@@ -1099,11 +1211,30 @@ bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out)
     out->nupgraded = jm->code->nupgraded;
     out->nupgraded_cached = jm->code->nupgraded_cached;
     out->upgrade_cpu_ms = jm->code->up_cpu_ms;
+    out->heat_decays = jm->code->decays;
     uint32_t heat;
-    out->upgrade_candidates = jm->code->tierup && pick_upgrade(jm->code, &heat) != UINT32_MAX;
+    uint32_t ds[WF_JIT_TIERUP_BATCH_MAX];
+    out->upgrade_candidates = jm->code->tierup && pick_upgrades(jm->code, ds, &heat);
     for (uint32_t d = 0; d < jm->code->ndef; d++) out->upgrade_candidates += jm->code->up[d] == UP_BUSY;
     pthread_mutex_unlock(&g_lock);
     return true;
+}
+
+const char *wf_jit_func_level(const wf_module *m, uint32_t d)
+{
+    const jit_module *jm = m->jit;
+    if (!jm || d >= jm->code->ndef) return NULL;
+    const char *level = NULL;
+    pthread_mutex_lock(&g_lock);
+    const jit_code *c = jm->code;
+    if (c->natives[d]) {
+        if (c->up[d] == UP_DONE) level = "upgraded";
+        for (uint32_t i = 0; i < c->nunits && !level; i++)
+            for (uint32_t k = 0; k < c->units[i].count; k++)
+                if (c->units[i].funcs[k] == d) level = c->units[i].level == WF_JIT_LEVEL_CHEAP ? "cheap" : "O2";
+    }
+    pthread_mutex_unlock(&g_lock);
+    return level;
 }
 
 void wf_jit_set_progress(wf_jit_progress_fn fn, void *ctx)

@@ -179,8 +179,8 @@ wf_error *wf_jit_image_map(const uint8_t *image, size_t len, const uint8_t *desc
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 
-/* UPGRADE: one function of a cheap unit compiled again at the full level,
- * alone, once it ran hot (jit.c's tier-up). */
+/* UPGRADE: hot functions of cheap units compiled again at the full level,
+ * together in units of their own (jit.c's tier-up). */
 enum { WF_JIT_LEVEL_FULL, WF_JIT_LEVEL_CHEAP, WF_JIT_LEVEL_NONE, WF_JIT_LEVEL_UPGRADE };
 
 /* Defined functions funcs[0..count) (counted from the first defined
@@ -192,9 +192,6 @@ typedef struct wf_jit_unit {
     int level;
 } wf_jit_unit;
 
-/* The largest function (bytes of wasm code) the tier-up compiles at the
- * full level: what a small module's function may be (WASMFN_JIT_BIG_BYTES). */
-uint32_t wf_jit_upgrade_max_bytes(void);
 /* The setting in environment variable env (a decimal u32), dflt when it
  * is unset or not one: the WASMFN_JIT_* sizes and the tier-up's bounds. */
 uint32_t wf_jit_env_u32(const char *env, uint32_t dflt);

@@ -24,8 +24,8 @@
  *   - a function over WF_JIT_HUGE_BYTES stays interpreted (LLVM would take
  *     minutes for it alone).
  * Cheap code counts its heat and jit.c's tier-up compiles the hottest of
- * those functions again at the full level, one per unit of its own (level
- * UPGRADE, not part of the cut), up to WASMFN_JIT_BIG_BYTES of code.
+ * those functions again at the full level, in units of their own (level
+ * UPGRADE, not part of the cut), up to WASMFN_JIT_TIERUP_BYTES of code.
  * The cut depends on the module's bytes only, so a unit's cache entry
  * (cache.c) is found again by any process. WASMFN_JIT_UNIT_BYTES,
  * WASMFN_JIT_BIG_BYTES and WASMFN_JIT_HUGE_BYTES override the sizes (for
@@ -114,11 +114,6 @@ uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out)
     close_unit(&open[WF_JIT_LEVEL_CHEAP], WF_JIT_LEVEL_CHEAP, u, &n);
     *out = u;
     return n;
-}
-
-uint32_t wf_jit_upgrade_max_bytes(void)
-{
-    return wf_jit_env_u32("WASMFN_JIT_BIG_BYTES", WF_JIT_BIG_BYTES);
 }
 
 void wf_jit_units_free(wf_jit_unit *u, uint32_t n)
