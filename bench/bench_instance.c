@@ -55,9 +55,10 @@
  * instead runs N calls of one kind back to back and nothing else: a call
  * on a reset slot then its reset, a warm call, or the reset alone of a
  * slot after a call (the call untimed); it first writes
- * bench_instance.syms, "ADDRESS SIZE NAME" per compiled guest function
- * (the name section's name, else mK.fI: module K of the component,
- * function I), for profiles of code the profiler cannot name (the
+ * bench_instance.syms, "ADDRESS SIZE NAME [LEVEL, BYTES B]" per compiled
+ * guest function (the name section's name, else mK.fI: module K of the
+ * component, function I; its level, O2, cheap or upgraded, and its bytes
+ * of wasm code), for profiles of code the profiler cannot name (the
  * compiled tier's code is mapped from its cache files).
  *
  * --trivial prints the trivial module's lines alone (no component needed):
