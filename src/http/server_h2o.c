@@ -253,7 +253,7 @@ typedef struct req_end {
 static conn_track *conn_track_request(h2o_req_t *req, req_end *end);
 static void on_req_end(void *p);
 static void body_pull(h2x *hx);
-static void start_handler(h2x *hx);
+static void start_handler(h2x *hx, bool same_turn);
 static bool h2x_home(wf_task *t);
 static void no_handler(h2x *hx, int status, const char *reason, const char *body);
 
@@ -997,13 +997,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         hx->busy--;
         if (!hx->x.body_streaming) return 0;
     }
-    start_handler(hx);
+    start_handler(hx, true);
     return 0;
 }
 
 /* Run hx's handler: its first slice here (inline handlers), the rest on
- * the workers. */
-static void start_handler(h2x *hx)
+ * the workers. same_turn: in the turn of the loop that read the request's
+ * start (start_ns), which its first calls may then take as theirs. */
+static void start_handler(h2x *hx, bool same_turn)
 {
     wf_http_server *srv = hx->srv;
     int rc;
@@ -1016,6 +1017,7 @@ static void start_handler(h2x *hx)
         tls_inline = hx;
         slice_begin(srv, hx->x.start_ns);
         hx->x.task.slice_end_ns = hx->x.start_ns + INLINE_SLICE_NS;   /* the watchdog's bound */
+        hx->x.first_slice_ns = same_turn ? hx->x.start_ns : 0;
         rc = wf_sched_run_here(srv->group, &hx->x.task, NULL);
         slice_end(srv);
         tls_inline = NULL;
@@ -1117,7 +1119,7 @@ static void body_done(h2x *hx)
         /* Written by the loop only, and complete: the handler reads it unlocked. */
         x->req.body = x->body_in.data ? x->body_in.data : (const uint8_t *)"";
         x->req.body_len = x->body_in.len;
-        start_handler(hx);
+        start_handler(hx, false);
     } else if (fail == WF_HTTP_BODY_TOO_LARGE) {
         no_handler(hx, 413, "Payload Too Large", "request entity is too large\n");
     } else if (fail == WF_HTTP_BODY_TIMEOUT) {

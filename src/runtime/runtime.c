@@ -392,7 +392,7 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
                                size_t nargs, const wf_call_opts *opts, wf_call_future **out)
 {
     *out = NULL;
-    uint64_t start = wf_now_ns();
+    uint64_t start = opts && opts->now_ns ? opts->now_ns : wf_now_ns();
     rt_fn *fn = find(rt, id);
     if (!fn) return not_found(id);
     uint32_t depth;
@@ -528,14 +528,14 @@ wf_error *wf_runtime_call(wf_runtime *rt, const char *id, const wf_val *args, si
 wf_error *wf_runtime_call_fn(wf_runtime_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
                              const wf_call_opts *opts)
 {
-    uint64_t start = wf_now_ns();
     memset(result, 0, sizeof *result);
     const char *id = fn->id;
-    uint64_t deadline = opts && opts->timeout_ms ? start + (uint64_t)opts->timeout_ms * 1000000u : 0;
-    if (opts && opts->deadline_ns && (!deadline || opts->deadline_ns < deadline))
-        deadline = opts->deadline_ns > start ? opts->deadline_ns : start + 1;
     /* Inline: no copies, no job. */
     if (!fn->pool) {
+        uint64_t start = opts && opts->now_ns ? opts->now_ns : wf_now_ns();
+        uint64_t deadline = opts && opts->timeout_ms ? start + (uint64_t)opts->timeout_ms * 1000000u : 0;
+        if (opts && opts->deadline_ns && (!deadline || opts->deadline_ns < deadline))
+            deadline = opts->deadline_ns > start ? opts->deadline_ns : start + 1;
         uint32_t depth;
         wf_error *e = admit(fn, args, nargs, start, &depth);
         if (e) return e;
