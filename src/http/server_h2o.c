@@ -131,8 +131,14 @@ struct wf_http_service {
     bool ctx_ready;
     int fd, port;
     h2o_socket_t *listener;
-    pthread_mutex_t mu;            /* routes */
+    pthread_mutex_t mu;            /* routes, routes_gen's changes */
     wf_http_routes *routes;
+    _Atomic uint32_t routes_gen;   /* routes replaced this many times */
+    /* The loop's own reference to the routes as of loop_gen (loop
+     * thread): taken again under mu only once routes_gen moved (a reload),
+     * so a request costs an atomic load, not a lock round trip. */
+    wf_http_routes *loop_routes;
+    uint32_t loop_gen;
     h2o_linklist_t conns;          /* conn_track (loop thread) */
 };
 
@@ -828,6 +834,21 @@ static size_t request_end(h2o_req_t *req, conn_track *ct)
     return ct->guard.head_len;
 }
 
+/* The service's routes now (loop thread; not referenced for the caller). */
+static wf_http_routes *current_routes(wf_http_service *svc)
+{
+    if (atomic_load_explicit(&svc->routes_gen, memory_order_acquire) != svc->loop_gen) {
+        pthread_mutex_lock(&svc->mu);
+        wf_http_routes *r = svc->routes;
+        if (r) wf_http_routes_ref(r);
+        svc->loop_gen = atomic_load_explicit(&svc->routes_gen, memory_order_relaxed);
+        pthread_mutex_unlock(&svc->mu);
+        wf_http_routes_unref(svc->loop_routes);
+        svc->loop_routes = r;
+    }
+    return svc->loop_routes;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
@@ -917,10 +938,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    pthread_mutex_lock(&svc->mu);
-    wf_http_routes *routes = svc->routes;
+    wf_http_routes *routes = current_routes(svc);
     if (routes) wf_http_routes_ref(routes);
-    pthread_mutex_unlock(&svc->mu);
     if (!routes) {
         send_plain_error(req, 404, "Not Found", "not found\n", false);
         return 0;
@@ -1592,6 +1611,7 @@ void wf_http_service_set_routes(wf_http_service *svc, wf_http_routes *r)
     pthread_mutex_lock(&svc->mu);
     wf_http_routes *old = svc->routes;
     svc->routes = r;
+    atomic_fetch_add_explicit(&svc->routes_gen, 1, memory_order_release);
     pthread_mutex_unlock(&svc->mu);
     wf_http_routes_unref(old);
 }
@@ -1730,7 +1750,8 @@ void wf_http_server_free(wf_http_server *s)
     for (size_t i = 0; i < s->svcs.len; i++) {
         wf_http_service *svc = s->svcs.data[i];
         wf_http_routes_unref(svc->routes);
-        svc->routes = NULL;
+        wf_http_routes_unref(svc->loop_routes);
+        svc->routes = svc->loop_routes = NULL;
     }
     /* The loop, the services' h2o contexts and configurations stay, and
      * so does s: connections still open hold pointers into them, and h2o
