@@ -28,27 +28,30 @@
  * (wf_jit_module_free). g_lock guards the list of codes and their state;
  * LLVM work runs outside it.
  *
- * Tier-up (upgrade_one): the cheap units' code (unit.c: the fast pipeline
+ * Tier-up (upgrade_batch): the cheap units' code (unit.c: the fast pipeline
  * a big function, and every function of a module over 2 MB of code, gets)
  * counts each function's heat in wf_module.jit_heat (an increment at its
  * entry and at each loop header, translate.c's count_heat) and calls every
  * defined function through wf_module.jit_natives, never directly. Once a
  * code's units are all installed, the background thread (also started by
  * the compiled tier for a code with such functions) looks at the counters
- * every WF_JIT_TIERUP_POLL_MS and compiles the hottest function past the
- * threshold (WASMFN_JIT_TIERUP_HEAT) again at the full level, alone (level
- * UPGRADE, symbols of its own prefix), links it with the tier's linker and
- * installs it as a unit is installed: in jit_natives, so every compiled
- * caller reaches it at its next call, and in the interpreter's code. Calls
- * in flight finish in the code they started in; the old code stays mapped
- * until the code is freed. Bounds: after each upgrade the thread rests as
- * long as the upgrade took (at most half a CPU, at nice 10); at most
- * WASMFN_JIT_TIERUP_MAX functions per module; a function over
- * WASMFN_JIT_BIG_BYTES stays cheap (-O2 is super-linear in its size). An
- * upgrade's unit holds copies of the small functions it calls
- * (translate.c's pull_callee), so LLVM may inline them as inside a unit.
- * Each upgrade goes into the disk cache (key: the module's, the function, the
- * level) and so does a record of the module's upgraded functions, which the
+ * every WF_JIT_TIERUP_POLL_MS, halves them every WASMFN_JIT_TIERUP_DECAY_MS
+ * (decay_heat: what is hot now counts), and compiles the hottest functions
+ * past the threshold (WASMFN_JIT_TIERUP_HEAT) again at the full level, up
+ * to WASMFN_JIT_TIERUP_BATCH of them together in a unit of their own
+ * (pick_upgrades; level UPGRADE, symbols of its own prefix), links it with
+ * the tier's linker and installs it as a unit is installed: in jit_natives,
+ * so every compiled caller reaches it at its next call, and in the
+ * interpreter's code. Calls in flight finish in the code they started in;
+ * the old code stays mapped until the code is freed. Bounds: after each
+ * upgrade the thread rests as long as the upgrade took (at most half a
+ * CPU, at nice 10); at most WASMFN_JIT_TIERUP_MAX functions per module; a
+ * function over WASMFN_JIT_TIERUP_BYTES stays cheap (-O2 is super-linear
+ * in its size). An upgrade's unit holds copies of the small functions its
+ * functions call (translate.c's pull_callee), so LLVM may inline them as
+ * inside a unit. Each upgrade unit goes into the disk cache (key: the
+ * module's, the functions, the level) and so does a record of the
+ * module's upgrade units, which the
  * next process reads once the units are installed (load_upgrades) to
  * install them from the cache at load: no recompilation, no warm-up again.
  * WASMFN_JIT_TIERUP=0 turns it off (cheap code still counts: the code in
@@ -64,14 +67,6 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include <llvm-c/Analysis.h>
-#include <llvm-c/Error.h>
-#include <llvm-c/LLJIT.h>
-#include <llvm-c/Orc.h>
-#include <llvm-c/Target.h>
-#include <llvm-c/TargetMachine.h>
-#include <llvm-c/Transforms/PassBuilder.h>
-
 #include "base/vec.h"
 #include "wasm/jit/jit_int.h"
 
@@ -85,10 +80,8 @@ static int g_opt_level = 2;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;  /* a unit done, a module no longer read */
-static pthread_mutex_t g_link_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_ready;
 static char *g_init_error;             /* why the JIT could not be made */
-static LLVMOrcLLJITRef g_jit;
 static bool g_own_linker;              /* link.c, not ORC */
 static unsigned g_serial;
 
@@ -136,10 +129,16 @@ static wf_jit_progress_fn g_progress;
 static void *g_progress_ctx;
 static char *g_cpu, *g_features;       /* the host's, for cache keys */
 
-bool wf_jit_available(void) { return true; }
+/* The tier is there when its compiler library is (lib.c: found, not
+ * loaded; a library that then fails to load is reported at the first
+ * compilation, and the modules stay interpreted). */
+bool wf_jit_available(void) { return wf_jit_lib_found(NULL); }
 
 wf_error *wf_jit_set_tier(wf_tier t)
 {
+    const char *why;
+    if (t == WF_TIER_COMPILED && !wf_jit_lib_found(&why))
+        return wf_error_new(WF_ERR_UNSUPPORTED, "the compiled tier is unavailable: %s", why);
     g_tier = t;
     /* auto compiles the most called units first: the interpreter counts */
     wf_code_count_calls(t == WF_TIER_AUTO);
@@ -152,72 +151,85 @@ void wf_jit_set_verbose(bool on) { g_verbose = on; }
 
 void wf_jit_set_opt_level(int level) { g_opt_level = level < 0 ? 0 : level > 3 ? 3 : level; }
 
-static char *take_message(LLVMErrorRef e)
+/* The host's CPU name and features as LLVM sees them, once the compiler
+ * library is loaded (load_compiler). */
+static char *g_llvm_cpu, *g_llvm_features;
+static bool g_host_recorded;           /* g_cpu came from the cache's record (host.c) */
+static char *g_host_features;          /* the record's features */
+static pthread_once_t g_compiler_once = PTHREAD_ONCE_INIT;
+static const wf_jit_compiler *g_compiler;
+static const char *g_compiler_why;
+
+static void load_compiler(void)
 {
-    char *m = LLVMGetErrorMessage(e);
-    char *s = wf_xstrdup(m);
-    LLVMDisposeErrorMessage(m);
-    return s;
+    const wf_jit_compiler *jc = wf_jit_compiler_get(&g_compiler_why);
+    if (!jc) return;
+    if (!jc->init(&g_llvm_cpu, &g_llvm_features)) {
+        g_compiler_why = "LLVM has no native target";
+        return;
+    }
+    if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: the compiler library is loaded\n");
+    /* A recorded host that LLVM does not confirm is recorded again (this
+     * process's keys are off: it compiles what it does not find). */
+    if (g_host_recorded && (strcmp(g_cpu, g_llvm_cpu) || strcmp(g_host_features, g_llvm_features))) {
+        if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: the code cache's record of this CPU was wrong\n");
+        wf_jit_host_store(g_llvm_cpu, g_llvm_features);
+    }
+    g_compiler = jc;
 }
 
-/* Under g_lock: the JIT, made once. */
+/* The compiler library, loaded and LLVM's target made ready on first need
+ * (lib.c); NULL and *err set when it is unavailable. Any thread. */
+static const wf_jit_compiler *compiler(wf_error **err)
+{
+    pthread_once(&g_compiler_once, load_compiler);
+    if (!g_compiler) *err = wf_error_new(WF_ERR_UNSUPPORTED, "the compiler library is unavailable: %s", g_compiler_why);
+    return g_compiler;
+}
+
+/* Under g_lock: the tier made ready once: the host's CPU for the cache
+ * keys, and the linker. The host as the code cache recorded it when an
+ * earlier process asked LLVM (host.c): a load whose units all come from
+ * the cache then never loads the compiler library (ORC always needs it). */
 static bool jit_ready(void)
 {
-    if (g_ready) return g_jit != NULL || g_own_linker;
+    if (g_ready) return !g_init_error;
     g_ready = true;
-    if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter()) {
-        g_init_error = wf_xstrdup("LLVM has no native target");
-        return false;
-    }
-    char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     const char *linker = getenv("WASMFN_JIT_LINKER");
     g_own_linker = wf_jit_image_supported() && !(linker && !strcmp(linker, "orc"));
+    char *cpu = NULL, *features = NULL;
+    g_host_recorded = g_own_linker && wf_jit_host_load(&cpu, &features);
+    if (!g_host_recorded) {
+        wf_error *err = NULL;
+        if (!compiler(&err)) {
+            g_init_error = wf_xstrdup(err->message);
+            wf_error_free(err);
+            return false;
+        }
+        cpu = wf_xstrdup(g_llvm_cpu);
+        features = wf_xstrdup(g_llvm_features);
+        wf_jit_host_store(cpu, features);
+    }
     /* The linker is part of the cache key: its entries are images or
      * object files. */
-    g_cpu = wf_xstrdup(cpu);
+    g_cpu = cpu;
     g_features = wf_xasprintf("%s|%s", features, g_own_linker ? "image" : "orc");
-    LLVMDisposeMessage(cpu);
-    LLVMDisposeMessage(features);
+    g_host_features = features;
     /* Our own linker needs no LLVM object to map a cached unit: a load
      * whose units all come from the cache makes none (each compilation
-     * makes its own target machine, wf_jit_build_unit, and reports a host
-     * LLVM cannot target). ORC needs its JIT, made here. */
+     * makes its own target machine, and reports a host LLVM cannot
+     * target). ORC needs its JIT, made here, with the helpers compiled
+     * code calls. */
     if (g_own_linker) return true;
-    LLVMTargetMachineRef codegen = wf_jit_host_machine(LLVMCodeGenLevelDefault);
-    if (!codegen) {
-        g_init_error = wf_xstrdup("LLVM cannot target this host");
-        return false;
-    }
-    LLVMOrcLLJITBuilderRef b = LLVMOrcCreateLLJITBuilder();
-    LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(b, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(codegen));
-    LLVMErrorRef e = LLVMOrcCreateLLJIT(&g_jit, b);
-    if (e) {
-        g_init_error = take_message(e);
-        g_jit = NULL;
-        return false;
-    }
-    /* The helpers compiled code calls, by name. */
-    static const struct { const char *name; void *addr; } helpers[] = {
-#define WF_H_(n, sig) { #n, (void *)n },
+    static void *const helpers[] = {
+#define WF_H_(n, sig) (void *)n,
         WF_JIT_RT_HELPERS(WF_H_)
 #undef WF_H_
     };
-    LLVMOrcCSymbolMapPair syms[WF_COUNT(helpers)];
-    for (size_t i = 0; i < WF_COUNT(helpers); i++) {
-        syms[i].Name = LLVMOrcLLJITMangleAndIntern(g_jit, helpers[i].name);
-        syms[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)helpers[i].addr;
-        syms[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
-        syms[i].Sym.Flags.TargetFlags = 0;
-    }
-    e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(g_jit),
-                              LLVMOrcAbsoluteSymbols(syms, WF_COUNT(helpers)));
-    if (e) {
-        g_init_error = take_message(e);
-        LLVMOrcDisposeLLJIT(g_jit);
-        g_jit = NULL;
-        return false;
-    }
-    return true;
+    char *e = g_compiler->orc_init(helpers);
+    if (e) g_init_error = wf_xasprintf("the LLVM JIT is unavailable: %s", e);
+    free(e);
+    return !e;
 }
 
 static double now_ms(void)
@@ -259,7 +271,7 @@ typedef struct jit_code {
     char prefix[40];
     unsigned refs;              /* users and workers */
     user *users;
-    LLVMOrcResourceTrackerRef rt;  /* ORC */
+    void *rt;                   /* ORC: its resource tracker */
     uint8_t **maps;             /* link.c: per unit, its mapping (NULL: none) */
     size_t *map_lens;
     uint32_t ndef, nimports;
@@ -272,7 +284,7 @@ typedef struct jit_code {
     uint32_t nloaded;           /* units from the disk cache */
     double t_attach;            /* when it was made (now_ms), for WASMFN_JIT_TRACE */
     bool background;            /* its pending units are the background thread's */
-    /* Tier-up (upgrade_one): */
+    /* Tier-up (upgrade_batch): */
     uint32_t *heat;             /* per defined function, counted by cheap code (wf_module.jit_heat) */
     uint8_t *up;                /* per defined function: UP_* */
     char up_prefix[48];         /* the upgrades' symbols */
@@ -324,41 +336,23 @@ static void install_unit(jit_code *c, const wf_jit_unit *u, void *const *table)
     }
 }
 
-static wf_error *orc_error(LLVMErrorRef e)
-{
-    char *s = take_message(e);
-    wf_error *err = wf_error_new(WF_ERR_INTERNAL, "LLVM JIT: %s", s);
-    free(s);
-    return err;
-}
-
-/* ORC: add unit u's object (taken) to the JIT and find its table. */
-static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, const char *prefix, LLVMMemoryBufferRef obj,
+/* ORC: add unit u's object to the JIT and find its table. */
+static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, const char *prefix, const uint8_t *obj, size_t len,
                           void *const **table)
 {
-    pthread_mutex_lock(&g_link_lock);
-    LLVMErrorRef e = LLVMOrcLLJITAddObjectFileWithRT(g_jit, c->rt, obj);
-    LLVMOrcExecutorAddress addr = 0;
-    if (!e) {
-        /* The lookup links the object. */
-        char name[64];
-        snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
-        e = LLVMOrcLLJITLookup(g_jit, &addr, name);
-    }
-    pthread_mutex_unlock(&g_link_lock);
-    if (e) return orc_error(e);
-    *table = (void *const *)(uintptr_t)addr;
-    return NULL;
+    char name[64];
+    snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
+    wf_error *err = NULL;
+    const wf_jit_compiler *jc = compiler(&err);
+    return jc ? jc->orc_link(c->rt, obj, len, name, table) : err;
 }
 
-/* Unit u of c (its symbols named with prefix), compiled into obj (taken):
- * stored in the disk cache when c is keyed, linked (our linker: mapped at
- * *map, *maplen), its table found. */
-static wf_error *link_obj(jit_code *c, const wf_jit_unit *u, const char *prefix, LLVMMemoryBufferRef obj,
+/* Unit u of c (its symbols named with prefix), compiled into object
+ * bytes[0..len) (taken): stored in the disk cache when c is keyed, linked
+ * (our linker: mapped at *map, *maplen), its table found. */
+static wf_error *link_obj(jit_code *c, const wf_jit_unit *u, const char *prefix, uint8_t *bytes, size_t len,
                           bool verbose, uint8_t **map, size_t *maplen, void *const **table)
 {
-    const uint8_t *bytes = (const uint8_t *)LLVMGetBufferStart(obj);
-    size_t len = LLVMGetBufferSize(obj);
     uint8_t ukey[WF_SHA256_LEN];
     if (c->keyed) wf_jit_cache_unit_key(c->key, u, ukey);
     if (!g_own_linker) {
@@ -367,13 +361,15 @@ static wf_error *link_obj(jit_code *c, const wf_jit_unit *u, const char *prefix,
             if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
             wf_error_free(se);
         }
-        return orc_link(c, u, prefix, obj, table);
+        wf_error *err = orc_link(c, u, prefix, bytes, len, table);
+        free(bytes);
+        return err;
     }
     char name[64];
     snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
     wf_buf desc = { 0 }, image = { 0 };
     wf_error *err = wf_jit_image_link(bytes, len, name, &desc, &image);
-    LLVMDisposeMemoryBuffer(obj);
+    free(bytes);
     if (!err && c->keyed) {
         wf_error *se = wf_jit_cache_store(ukey, u->count, desc.data, desc.len, image.data, image.len);
         if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
@@ -417,9 +413,8 @@ static bool load_cached_obj(jit_code *c, const wf_jit_unit *u, const char *prefi
             munmap(en.map, en.map_len);
         }
     } else {
-        LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)en.blob, en.bloblen, c->prefix);
+        e = orc_link(c, u, prefix, en.blob, en.bloblen, table);
         munmap(en.map, en.map_len);
-        e = orc_link(c, u, prefix, obj, table);
     }
     if (e) {
         if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: a cached unit: %s\n", e->message);
@@ -692,14 +687,18 @@ static void upgrade_batch(jit_code *c, const uint32_t *ds, uint32_t n)
     bool *compiled = wf_xcalloc(n, sizeof *compiled);
     char **why = wf_xcalloc(n, sizeof *why);
     uint32_t ncompiled = 0;
-    LLVMMemoryBufferRef obj = NULL;
-    wf_error *err = wf_jit_build_unit(m, &u, c->up_prefix, opt, verbose, translated, &r, compiled, why,
-                                      &ncompiled, &obj);
+    uint8_t *obj = NULL;
+    size_t objlen = 0;
+    wf_error *err = NULL;
+    const wf_jit_compiler *jc = compiler(&err);
+    if (jc)
+        err = jc->build_unit(m, &u, c->up_prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj,
+                             &objlen);
     translated(&r);
     struct up_map um = { 0 };
     void *const *table = NULL;
-    if (!err && ncompiled) err = link_obj(c, &u, c->up_prefix, obj, verbose, &um.map, &um.len, &table);
-    else if (obj) LLVMDisposeMemoryBuffer(obj);
+    if (!err && ncompiled) err = link_obj(c, &u, c->up_prefix, obj, objlen, verbose, &um.map, &um.len, &table);
+    else free(obj);
     double cpu = thread_cpu_ms() - c0;
 
     pthread_mutex_lock(&g_lock);
@@ -796,9 +795,13 @@ static bool work_one(jit_code *c, bool hot)
     } else {
         bool *compiled = wf_xcalloc(u->count + 1, sizeof *compiled);
         char **why = wf_xcalloc(u->count + 1, sizeof *why);
-        LLVMMemoryBufferRef obj = NULL;
+        uint8_t *obj = NULL;
+        size_t objlen = 0;
         double t0 = now_ms(), c0 = thread_cpu_ms();
-        err = wf_jit_build_unit(m, u, c->prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj);
+        const wf_jit_compiler *jc = compiler(&err);
+        if (jc)
+            err = jc->build_unit(m, u, c->prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj,
+                                 &objlen);
         translated(&r);
         if (getenv("WASMFN_JIT_TRACE"))
             fprintf(stderr, "wasmfn: compiled tier: unit of %u functions from %u (%u bytes, level %d, heat %llu): "
@@ -812,8 +815,8 @@ static bool work_one(jit_code *c, bool hot)
         }
         free(why);
         free(compiled);
-        if (!err) err = link_obj(c, u, c->prefix, obj, verbose, &c->maps[pick], &c->map_lens[pick], &table);
-        else if (obj) LLVMDisposeMemoryBuffer(obj);
+        if (!err) err = link_obj(c, u, c->prefix, obj, objlen, verbose, &c->maps[pick], &c->map_lens[pick], &table);
+        else free(obj);
     }
     if (err) {
         fprintf(stderr, "wasmfn: compiled tier: %u functions from %u on stay interpreted: %s\n", u->count,
@@ -840,13 +843,7 @@ static void code_release(jit_code *c)
             *p = c->next;
             break;
         }
-    if (c->rt) {
-        pthread_mutex_lock(&g_link_lock);
-        LLVMErrorRef e = LLVMOrcResourceTrackerRemove(c->rt);
-        if (e) LLVMConsumeError(e);
-        LLVMOrcReleaseResourceTracker(c->rt);
-        pthread_mutex_unlock(&g_link_lock);
-    }
+    if (c->rt) g_compiler->orc_release(c->rt);
     for (uint32_t i = 0; c->maps && i < c->nunits; i++)
         if (c->maps[i]) munmap(c->maps[i], c->map_lens[i]);
     free(c->maps);
@@ -1062,7 +1059,7 @@ static jit_code *attach(wf_module *m, const char **how)
             }
         }
         c->state = wf_xcalloc(c->nunits + 1, 1);
-        if (g_jit) c->rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(g_jit));
+        if (!g_own_linker) c->rt = g_compiler->orc_tracker();
         c->maps = wf_xcalloc(c->nunits + 1, sizeof *c->maps);
         c->map_lens = wf_xcalloc(c->nunits + 1, sizeof *c->map_lens);
         for (uint32_t i = 0; i < c->nunits; i++) {
@@ -1129,8 +1126,7 @@ wf_error *wf_jit_compile_module(wf_module *m)
     pthread_mutex_lock(&g_lock);
     if (!jit_ready()) {
         pthread_mutex_unlock(&g_lock);
-        return wf_error_new(WF_ERR_INTERNAL, "the LLVM JIT is unavailable: %s",
-                            g_init_error ? g_init_error : "unknown reason");
+        return wf_error_new(WF_ERR_INTERNAL, "%s", g_init_error);
     }
     double t0 = now_ms(), c0 = thread_cpu_ms();
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
