@@ -55,9 +55,10 @@
  * instead runs N calls of one kind back to back and nothing else: a call
  * on a reset slot then its reset, a warm call, or the reset alone of a
  * slot after a call (the call untimed); it first writes
- * bench_instance.syms, "ADDRESS SIZE NAME" per compiled guest function
- * (the name section's name, else mK.fI: module K of the component,
- * function I), for profiles of code the profiler cannot name (the
+ * bench_instance.syms, "ADDRESS SIZE NAME [LEVEL, BYTES B]" per compiled
+ * guest function (the name section's name, else mK.fI: module K of the
+ * component, function I; its level, O2, cheap or upgraded, and its bytes
+ * of wasm code), for profiles of code the profiler cannot name (the
  * compiled tier's code is mapped from its cache files).
  *
  * --trivial prints the trivial module's lines alone (no component needed):
@@ -91,9 +92,7 @@
 #include "runtime/runtime.h"
 #include "runtime/timer.h"
 #include "wasm/image.h"
-#ifdef WF_INTERP_PROF
-#include "wasm/interp.h"
-#endif
+#include "wasm/interp.h"   /* a function's body_len (write_syms) */
 #include "wasm/jit.h"
 #include "wasm/runtime.h"
 
@@ -523,7 +522,8 @@ static int cmp_sym(const void *a, const void *b)
 }
 
 /* bench_instance.syms: each compiled function of s's modules, sized up to
- * the next one (a unit's functions lie together). */
+ * the next one (a unit's functions lie together), named with its level
+ * (O2, cheap, upgraded) and its bytes of wasm code. */
 static void write_syms(const wf_store *s)
 {
     size_t n = 0, cap = 0;
@@ -543,8 +543,12 @@ static void write_syms(const wf_store *s)
     if (!f) die("bench_instance.syms", NULL);
     for (size_t j = 0; j < n; j++) {
         uintptr_t size = j + 1 < n && v[j + 1].at - v[j].at < (1u << 20) ? v[j + 1].at - v[j].at : 4096;
-        if (v[j].name) fprintf(f, "%lx %lx %s\n", (unsigned long)v[j].at, (unsigned long)size, v[j].name);
-        else fprintf(f, "%lx %lx m%u.f%u\n", (unsigned long)v[j].at, (unsigned long)size, v[j].k, v[j].i);
+        const wf_module *m = s->instances.data[v[j].k]->module;
+        const char *level = wf_jit_func_level(m, v[j].i - m->nfunc_imports);
+        size_t bytes = m->funcs[v[j].i].code->body_len;
+        if (v[j].name) fprintf(f, "%lx %lx %s", (unsigned long)v[j].at, (unsigned long)size, v[j].name);
+        else fprintf(f, "%lx %lx m%u.f%u", (unsigned long)v[j].at, (unsigned long)size, v[j].k, v[j].i);
+        fprintf(f, " [%s, %zu B]\n", level ? level : "?", bytes);
     }
     fclose(f);
     free(v);

@@ -146,8 +146,11 @@ int wf_cli_compile(int argc, char **argv)
         help(stderr);
         return WF_EXIT_USAGE;
     }
+    /* no tier: this build has none, or its compiler library is missing */
     if (!wf_jit_available()) {
-        fprintf(stderr, "wasmfn compile: this build has no compiled tier\n");
+        wf_error *e = wf_jit_set_tier(WF_TIER_COMPILED);
+        fprintf(stderr, "wasmfn compile: %s\n", e ? e->message : "this build has no compiled tier");
+        wf_error_free(e);
         return WF_EXIT_FAIL;
     }
     if (dir) wf_jit_set_cache_dir(dir);

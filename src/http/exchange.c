@@ -138,6 +138,11 @@ uint64_t wf_http_deadline_ns(wf_http_exchange *x)
     return x->deadline_ns;
 }
 
+uint64_t wf_http_now_ns(wf_http_exchange *x)
+{
+    return x->task.solo ? x->first_slice_ns : 0;
+}
+
 volatile uint32_t *wf_http_stop_flag(wf_http_exchange *x)
 {
     return &x->interrupt;

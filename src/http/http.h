@@ -240,6 +240,11 @@ bool wf_http_started(wf_http_exchange *x);
 /* When the response must be ready (the service's write timeout from the
  * request's arrival, CLOCK_MONOTONIC ns): a handler's calls end by then. */
 uint64_t wf_http_deadline_ns(wf_http_exchange *x);
+/* A clock reading a call the handler makes now may take as its start
+ * (wf_call_opts.now_ns): the request's start while the handler is in its
+ * first slice, begun in the request's own turn of the loop (nothing waited
+ * for since); else 0 (the call reads the clock). */
+uint64_t wf_http_now_ns(wf_http_exchange *x);
 /* The exchange's stop flag: the server sets it (and wakes the handler)
  * when it cuts the request (its drain timeout passed). Pass it as the
  * call's wf_call_opts.stop; it is also the handler task's own flag, so the

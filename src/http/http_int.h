@@ -87,6 +87,9 @@ struct wf_http_exchange {
     wf_http_handler_fn fn;
     void *ud;
     uint64_t start_ns, deadline_ns;
+    /* start_ns when the handler's first slice began in the request's own
+     * turn of the loop, else 0 (wf_http_now_ns). */
+    uint64_t first_slice_ns;
     volatile uint32_t interrupt;   /* the task's stop flag */
 
     /* Shared between the handler and the loop, under mu. */

@@ -131,8 +131,14 @@ struct wf_http_service {
     bool ctx_ready;
     int fd, port;
     h2o_socket_t *listener;
-    pthread_mutex_t mu;            /* routes */
+    pthread_mutex_t mu;            /* routes, routes_gen's changes */
     wf_http_routes *routes;
+    _Atomic uint32_t routes_gen;   /* routes replaced this many times */
+    /* The loop's own reference to the routes as of loop_gen (loop
+     * thread): taken again under mu only once routes_gen moved (a reload),
+     * so a request costs an atomic load, not a lock round trip. */
+    wf_http_routes *loop_routes;
+    uint32_t loop_gen;
     h2o_linklist_t conns;          /* conn_track (loop thread) */
 };
 
@@ -253,7 +259,7 @@ typedef struct req_end {
 static conn_track *conn_track_request(h2o_req_t *req, req_end *end);
 static void on_req_end(void *p);
 static void body_pull(h2x *hx);
-static void start_handler(h2x *hx);
+static void start_handler(h2x *hx, bool same_turn);
 static bool h2x_home(wf_task *t);
 static void no_handler(h2x *hx, int status, const char *reason, const char *body);
 
@@ -828,6 +834,21 @@ static size_t request_end(h2o_req_t *req, conn_track *ct)
     return ct->guard.head_len;
 }
 
+/* The service's routes now (loop thread; not referenced for the caller). */
+static wf_http_routes *current_routes(wf_http_service *svc)
+{
+    if (atomic_load_explicit(&svc->routes_gen, memory_order_acquire) != svc->loop_gen) {
+        pthread_mutex_lock(&svc->mu);
+        wf_http_routes *r = svc->routes;
+        if (r) wf_http_routes_ref(r);
+        svc->loop_gen = atomic_load_explicit(&svc->routes_gen, memory_order_relaxed);
+        pthread_mutex_unlock(&svc->mu);
+        wf_http_routes_unref(svc->loop_routes);
+        svc->loop_routes = r;
+    }
+    return svc->loop_routes;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wf_http_service *svc = ((svc_handler *)self)->svc;
@@ -917,10 +938,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    pthread_mutex_lock(&svc->mu);
-    wf_http_routes *routes = svc->routes;
+    wf_http_routes *routes = current_routes(svc);
     if (routes) wf_http_routes_ref(routes);
-    pthread_mutex_unlock(&svc->mu);
     if (!routes) {
         send_plain_error(req, 404, "Not Found", "not found\n", false);
         return 0;
@@ -997,13 +1016,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         hx->busy--;
         if (!hx->x.body_streaming) return 0;
     }
-    start_handler(hx);
+    start_handler(hx, true);
     return 0;
 }
 
 /* Run hx's handler: its first slice here (inline handlers), the rest on
- * the workers. */
-static void start_handler(h2x *hx)
+ * the workers. same_turn: in the turn of the loop that read the request's
+ * start (start_ns), which its first calls may then take as theirs. */
+static void start_handler(h2x *hx, bool same_turn)
 {
     wf_http_server *srv = hx->srv;
     int rc;
@@ -1015,6 +1035,8 @@ static void start_handler(h2x *hx)
         hx->busy++;
         tls_inline = hx;
         slice_begin(srv, hx->x.start_ns);
+        hx->x.task.slice_end_ns = hx->x.start_ns + INLINE_SLICE_NS;   /* the watchdog's bound */
+        hx->x.first_slice_ns = same_turn ? hx->x.start_ns : 0;
         rc = wf_sched_run_here(srv->group, &hx->x.task, NULL);
         slice_end(srv);
         tls_inline = NULL;
@@ -1066,7 +1088,9 @@ static void on_home_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *mess
         list = hx->home_next;
         hx->busy++;
         tls_inline = hx;
-        slice_begin(s, wf_now_ns());
+        uint64_t now = wf_now_ns();
+        slice_begin(s, now);
+        hx->x.task.slice_end_ns = now + INLINE_SLICE_NS;
         wf_sched_resume_here(&hx->x.task);
         slice_end(s);
         tls_inline = NULL;
@@ -1114,7 +1138,7 @@ static void body_done(h2x *hx)
         /* Written by the loop only, and complete: the handler reads it unlocked. */
         x->req.body = x->body_in.data ? x->body_in.data : (const uint8_t *)"";
         x->req.body_len = x->body_in.len;
-        start_handler(hx);
+        start_handler(hx, false);
     } else if (fail == WF_HTTP_BODY_TOO_LARGE) {
         no_handler(hx, 413, "Payload Too Large", "request entity is too large\n");
     } else if (fail == WF_HTTP_BODY_TIMEOUT) {
@@ -1587,6 +1611,7 @@ void wf_http_service_set_routes(wf_http_service *svc, wf_http_routes *r)
     pthread_mutex_lock(&svc->mu);
     wf_http_routes *old = svc->routes;
     svc->routes = r;
+    atomic_fetch_add_explicit(&svc->routes_gen, 1, memory_order_release);
     pthread_mutex_unlock(&svc->mu);
     wf_http_routes_unref(old);
 }
@@ -1725,7 +1750,8 @@ void wf_http_server_free(wf_http_server *s)
     for (size_t i = 0; i < s->svcs.len; i++) {
         wf_http_service *svc = s->svcs.data[i];
         wf_http_routes_unref(svc->routes);
-        svc->routes = NULL;
+        wf_http_routes_unref(svc->loop_routes);
+        svc->routes = svc->loop_routes = NULL;
     }
     /* The loop, the services' h2o contexts and configurations stay, and
      * so does s: connections still open hold pointers into them, and h2o

@@ -164,8 +164,10 @@ void wf_http_call_handler(wf_http_exchange *x, void *ud)
         fail(x, ep, e, true);
         return;
     }
-    /* The request's deadline as it is: no clock read to turn it into a timeout. */
-    wf_call_opts opts = { .deadline_ns = wf_http_deadline_ns(x), .stop = wf_http_stop_flag(x) };
+    /* The request's deadline as it is: no clock read to turn it into a
+     * timeout; nor for the call's start in the request's first slice. */
+    wf_call_opts opts = { .deadline_ns = wf_http_deadline_ns(x), .stop = wf_http_stop_flag(x),
+                          .now_ns = wf_http_now_ns(x) };
     /* A Lua function may answer through upstream's `http` module. */
     wf_lua_http_host host;
     if (ep->func_kind == WF_REG_FUNCTION_LUA) {

@@ -26,24 +26,28 @@ static const uint64_t bucket_le_ns[WF_METRICS_NBUCKETS] = {
     500000000, 1000000000, 10000000000u,
 };
 
+/* No count of its own: the buckets' sum is the count (the +Inf bucket's
+ * cumulative value, which the format wants equal to _count: one reading
+ * gives both, so a scrape during calls never shows them apart), and a
+ * function's calls and an endpoint's requests are that count too. So
+ * recording a call or a request is two atomic additions (its bucket, the
+ * sum), not four. */
 typedef struct histo {
     uint64_t buckets[WF_METRICS_NBUCKETS + 1];   /* per bucket (not cumulative); last: +Inf */
-    uint64_t sum_ns, count;
+    uint64_t sum_ns;
 } histo;
 
 struct wf_metrics_fn {
     char *id;
-    uint64_t calls;
     uint64_t errors[NKINDS];
     int64_t busy;
-    histo latency;
+    histo latency;             /* calls that ended: its count */
 };
 
 typedef struct ep_series {
     char *endpoint;
     int status;
-    uint64_t count;
-    histo latency;
+    histo latency;             /* requests answered: its count */
 } ep_series;
 
 struct wf_metrics {
@@ -120,7 +124,14 @@ static void observe(histo *h, uint64_t ns)
     while (b < WF_METRICS_NBUCKETS && ns > bucket_le_ns[b]) b++;
     __atomic_add_fetch(&h->buckets[b], 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&h->sum_ns, ns, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
+}
+
+/* Observations so far: the buckets' sum. */
+static uint64_t histo_count(const histo *h)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i <= WF_METRICS_NBUCKETS; i++) n += __atomic_load_n(&h->buckets[i], __ATOMIC_RELAXED);
+    return n;
 }
 
 void wf_metrics_call_begin(wf_metrics_fn *f)
@@ -136,7 +147,6 @@ void wf_metrics_call_running_end(wf_metrics_fn *f)
 void wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_ns)
 {
     if (!f) return;
-    __atomic_add_fetch(&f->calls, 1, __ATOMIC_RELAXED);
     if (err && (unsigned)err->kind < NKINDS) __atomic_add_fetch(&f->errors[err->kind], 1, __ATOMIC_RELAXED);
     uint64_t now = wf_now_ns();
     observe(&f->latency, now > start_ns ? now - start_ns : 0);
@@ -148,7 +158,6 @@ void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, ui
     if (tls_last_ep.serial == m->serial && tls_last_ep.status == status && tls_last_ep.endpoint == endpoint &&
         !strcmp(tls_last_ep.series->endpoint, endpoint)) {
         ep_series *s = tls_last_ep.series;
-        __atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);
         observe(&s->latency, dur_ns);
         return;
     }
@@ -173,7 +182,6 @@ void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, ui
         tls_last_ep.endpoint = endpoint;
         tls_last_ep.status = status;
         tls_last_ep.series = s;
-        __atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);
         observe(&s->latency, dur_ns);
         return;
     }
@@ -195,13 +203,12 @@ void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, ui
     }
     pthread_mutex_unlock(&m->mu);
     ep_series *s = v;
-    __atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);
     observe(&s->latency, dur_ns);
 }
 
 uint64_t wf_metrics_calls(wf_metrics_fn *f)
 {
-    return __atomic_load_n(&f->calls, __ATOMIC_RELAXED);
+    return histo_count(&f->latency);
 }
 
 uint64_t wf_metrics_errors(wf_metrics_fn *f, wf_error_kind kind)
@@ -277,7 +284,7 @@ static void histogram(wf_buf *b, const char *name, const char *lname, const char
     series(b, sum, lname, lval, extra);
     printf_buf(b, "%.9f\n", (double)__atomic_load_n(&h->sum_ns, __ATOMIC_RELAXED) / 1e9);
     series(b, count, lname, lval, extra);
-    printf_buf(b, "%llu\n", (unsigned long long)__atomic_load_n(&h->count, __ATOMIC_RELAXED));
+    printf_buf(b, "%llu\n", (unsigned long long)cum);
 }
 
 static void header(wf_buf *b, const char *name, const char *type, const char *help)
@@ -328,7 +335,7 @@ char *wf_metrics_render(wf_metrics *m, wf_runtime *rt)
         char extra[32];
         snprintf(extra, sizeof extra, "status=\"%d\"", m->eps[i]->status);
         series(&b, "wasmfn_http_requests_total", "endpoint", m->eps[i]->endpoint, extra);
-        printf_buf(&b, "%llu\n", (unsigned long long)__atomic_load_n(&m->eps[i]->count, __ATOMIC_RELAXED));
+        printf_buf(&b, "%llu\n", (unsigned long long)histo_count(&m->eps[i]->latency));
     }
     header(&b, "wasmfn_http_request_duration_seconds", "histogram",
            "Time from a request's arrival to its response, by endpoint and status.");

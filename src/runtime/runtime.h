@@ -130,6 +130,11 @@ typedef struct wf_call_opts {
      * is cancelled when it is the calling task's flag (its wait stops).
      * How a server cuts a request's call at its drain timeout. */
     volatile uint32_t *stop;
+    /* The caller's own reading of wf_now_ns, taken just before the call
+     * with nothing waited for since (an HTTP handler's first slice: the
+     * request's start), or 0. The call's start (its timeout's origin, its
+     * latency's start) is then this instead of a clock read of its own. */
+    uint64_t now_ns;
 } wf_call_opts;
 
 /* THE call path. opts may be NULL. On success *result is set (caller frees). */

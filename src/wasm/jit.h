@@ -57,9 +57,14 @@ typedef struct wf_jit_stats {
     uint32_t nupgraded_cached;  /* of them, installed at load from the code cache */
     double upgrade_cpu_ms;  /* background CPU spent compiling upgrades */
     uint32_t upgrade_candidates;  /* nonzero while a function past the threshold waits or compiles */
+    uint32_t heat_decays;   /* times its functions' heat was halved (WASMFN_JIT_TIERUP_DECAY_MS) */
 } wf_jit_stats;
 /* false when m has no native code. */
 bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out);
+/* How defined function d (counted from the first defined one) of m runs
+ * now, for profiles: "O2" (a unit at the full level), "cheap", "upgraded"
+ * (cheap, compiled again by the tier-up), NULL (interpreted). */
+const char *wf_jit_func_level(const wf_module *m, uint32_t d);
 
 /* Progress of long compilations, for a terminal's progress line: called
  * from the compiling thread with the phase: "translate" (0 of the module's

@@ -98,7 +98,8 @@ rm -rf "$T/cache"
 for i in 1 2 3 4; do "$WASMFN" compile "$T/m.wat" >"$T/c$i" 2>&1 & done
 wait
 for i in 1 2 3 4; do grep -q "3 of 3 functions compiled" "$T/c$i" || fail "concurrent $i: $(cat "$T/c$i")"; done
-[ "$(ls "$T/cache" | wc -l)" = 1 ] || fail "concurrent: $(ls "$T/cache")"
+# (beside it the record of the host CPU, jit/host.c)
+[ "$(ls "$T/cache" | grep -v '\.wfhost$' | wc -l)" = 1 ] || fail "concurrent: $(ls "$T/cache")"
 run
 grep -q "loaded from the code cache" "$T/err" || fail "after concurrent: $(cat "$T/err")"
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "wasm/code.h"
 #include "wasm/interp.h"
 #include "wasm/jit.h"
@@ -169,6 +170,152 @@ static void test_upgrade_and_cache(void **state)
 
 static const char *g_dir;
 
+/* Polls m's stats (every 5 ms, at most 300 s: a loaded CI machine) after
+ * each call of step(l) until done(st) holds; its last stats in *st. */
+static void poll_until(env *l, void (*step)(env *), bool (*done)(const wf_jit_stats *), wf_jit_stats *st)
+{
+    double t0 = now_s();
+    for (;;) {
+        step(l);
+        assert_true(wf_jit_module_stats(l->m, st));
+        if (done(st) || now_s() - t0 > 300) break;
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The level of m's defined function named by export name. */
+static const char *level_of(env *l, const char *name)
+{
+    wf_func *f = fn(l, name);
+    (void)f;
+    for (uint32_t i = l->m->nfunc_imports; i < l->m->nfuncs; i++)
+        if (l->m->funcs[i].name && !strcmp(l->m->funcs[i].name, name))
+            return wf_jit_func_level(l->m, i - l->m->nfunc_imports);
+    fail_msg("no function named %s", name);
+    return NULL;
+}
+
+/* --decay MS: "load", called in bursts of 300 with the heat halved (the
+ * stats' heat_decays) between bursts, never passes the threshold of 1000
+ * and stays cheap over 30 bursts (9000 calls); without the decay (MS 0)
+ * it is upgraded. */
+static int g_decay_ms;
+
+static bool one_upgraded(const wf_jit_stats *st) { return st->nupgraded >= 1; }
+
+static void burst(env *l)
+{
+    for (int i = 0; i < 300; i++) assert_int_equal(call_ok(l, "load", 0), 0);
+}
+
+static void test_decay(void **state)
+{
+    (void)state;
+    assert_null(wf_jit_set_tier(WF_TIER_COMPILED));
+    env l;
+    load(&l, WAT, NULL, 0);
+    assert_string_equal(level_of(&l, "load"), "cheap");
+    wf_jit_stats st;
+    for (int b = 0; b < 30; b++) {
+        burst(&l);
+        assert_true(wf_jit_module_stats(l.m, &st));
+        uint32_t d0 = st.heat_decays;
+        double t0 = now_s();
+        while (g_decay_ms && st.heat_decays == d0 && now_s() - t0 < 300) {
+            struct timespec ts = { 0, 1000 * 1000 };
+            nanosleep(&ts, NULL);
+            assert_true(wf_jit_module_stats(l.m, &st));
+        }
+        if (g_decay_ms) assert_int_not_equal(st.heat_decays, d0);
+    }
+    if (g_decay_ms) {
+        assert_string_equal(level_of(&l, "load"), "cheap");
+        assert_int_equal(st.nupgraded, 0);
+    } else {
+        /* 9000 calls: a candidate, upgraded once the thread looks */
+        poll_until(&l, burst, one_upgraded, &st);
+        assert_string_equal(level_of(&l, "load"), "upgraded");
+        assert_int_equal(st.heat_decays, 0);
+    }
+    unload(&l);
+}
+
+/* --bound: a function of over 24 KB of code (the bound before
+ * WASMFN_JIT_TIERUP_BYTES) upgraded like any other when the bound allows
+ * it (WASMFN_JIT_TIERUP_BYTES unset: the default), left cheap when it
+ * does not (30000) while the small one is upgraded. */
+static char *big_wat(void)
+{
+    wf_buf b = { 0 };
+    const char *head = "(module"
+                       " (func $small (export \"small\") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))"
+                       " (func $big (export \"big\") (param i32) (result i32) (local i32)";
+    wf_buf_str(&b, head);
+    /* 5000 x 7 bytes of code: big(x) = 5000 x */
+    const char *add = " (local.set 1 (i32.add (local.get 1) (local.get 0)))";
+    for (int i = 0; i < 5000; i++) wf_buf_str(&b, add);
+    wf_buf_bytes(&b, " (local.get 1)))", sizeof " (local.get 1)))");
+    return (char *)b.data;
+}
+
+static void call_both(env *l)
+{
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(call_ok(l, "small", i), i + 1);
+        assert_int_equal(call_ok(l, "big", i), 5000 * i);
+    }
+}
+
+static bool two_upgraded(const wf_jit_stats *st) { return st->nupgraded >= 2; }
+
+static void test_bound(void **state)
+{
+    (void)state;
+    assert_null(wf_jit_set_tier(WF_TIER_COMPILED));
+    bool allowed = !getenv("WASMFN_JIT_TIERUP_BYTES");
+    char *wat = big_wat();
+    env l;
+    load(&l, wat, NULL, 0);
+    free(wat);
+    assert_true(l.m->funcs[1].code->body_len > 24 * 1024);
+    assert_string_equal(level_of(&l, "big"), "cheap");
+    wf_jit_stats st;
+    poll_until(&l, call_both, allowed ? two_upgraded : one_upgraded, &st);
+    assert_string_equal(level_of(&l, "small"), "upgraded");
+    if (allowed) {
+        assert_int_equal(st.nupgraded, 2);
+        assert_string_equal(level_of(&l, "big"), "upgraded");
+    } else {
+        /* hot, but never a candidate */
+        for (int i = 0; i < 20; i++) call_both(&l);
+        assert_true(wf_jit_module_stats(l.m, &st));
+        assert_int_equal(st.nupgraded, 1);
+        assert_int_equal(st.upgrade_candidates, 0);
+        assert_string_equal(level_of(&l, "big"), "cheap");
+    }
+    call_both(&l);
+    unload(&l);
+}
+
+/* The other processes' tests, each with its own settings (read once per
+ * process): this test again with argv set up, in its environment. */
+static void run_child(const char *args, const char *env_assign)
+{
+    char *cmd = wf_xasprintf("%s /proc/%ld/exe %s", env_assign, (long)getpid(), args);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+static void test_decay_and_bound(void **state)
+{
+    (void)state;
+    run_child("--decay 20", "WASMFN_CACHE_DIR=off WASMFN_JIT_TIERUP_DECAY_MS=20");
+    run_child("--decay 0", "WASMFN_CACHE_DIR=off WASMFN_JIT_TIERUP_DECAY_MS=0");
+    run_child("--bound", "WASMFN_CACHE_DIR=off");
+    run_child("--bound", "WASMFN_CACHE_DIR=off WASMFN_JIT_TIERUP_BYTES=30000");
+}
+
 /* The second process (--second DIR): the upgrades from the cache. */
 static void test_second_process(void **state)
 {
@@ -203,9 +350,21 @@ int main(int argc, char **argv)
             cmocka_unit_test(test_second_process),
         };
         status = cmocka_run_group_tests(second, NULL, NULL);
+    } else if (argc == 3 && !strcmp(argv[1], "--decay")) {
+        g_decay_ms = atoi(argv[2]);
+        const struct CMUnitTest decay[] = {
+            cmocka_unit_test(test_decay),
+        };
+        status = cmocka_run_group_tests(decay, NULL, NULL);
+    } else if (argc == 2 && !strcmp(argv[1], "--bound")) {
+        const struct CMUnitTest bound[] = {
+            cmocka_unit_test(test_bound),
+        };
+        status = cmocka_run_group_tests(bound, NULL, NULL);
     } else {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_upgrade_and_cache),
+            cmocka_unit_test(test_decay_and_bound),
         };
         status = cmocka_run_group_tests(tests, NULL, NULL);
     }

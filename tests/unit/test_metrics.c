@@ -2,7 +2,10 @@
  * errors by kind (traps, bad arguments, timeouts), the latency histogram,
  * busy instances while calls run and idle (ready) ones of a static pool,
  * HTTP request counters; the Prometheus text format (cumulative buckets,
- * escaped labels); and one metrics object fed by two runtimes (a reload). */
+ * escaped labels, a histogram's _count always its +Inf bucket, even
+ * scraped while requests are recorded); and one metrics object fed by two
+ * runtimes (a reload). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,6 +210,51 @@ static void test_http_series_by_pointer(void **state)
     wf_metrics_free(b);
 }
 
+/* A scrape while requests are recorded: each histogram's _count is its
+ * +Inf bucket (one reading of the buckets gives both, as the format
+ * wants), every time. */
+typedef struct recorder {
+    wf_metrics *m;
+    volatile int stop;
+} recorder;
+
+static void *record_thread(void *arg)
+{
+    recorder *r = arg;
+    uint64_t ns = 0;
+    while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+        wf_metrics_http_request(r->m, "app:busy", 200, ns);
+        ns = (ns + 700000) % 30000000;
+    }
+    return NULL;
+}
+
+static void test_count_is_inf_bucket_during_requests(void **state)
+{
+    (void)state;
+    recorder r = { .m = wf_metrics_new() };
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, record_thread, &r), 0);
+    int scrapes = 0;
+    double last = 0;
+    for (; scrapes < 300 || last < 1000; scrapes++) {
+        char *text = wf_metrics_render(r.m, NULL);
+        double inf = value_of(text, "wasmfn_http_request_duration_seconds_bucket{endpoint=\"app:busy\",status=\"200\",le=\"+Inf\"}");
+        double count = value_of(text, "wasmfn_http_request_duration_seconds_count{endpoint=\"app:busy\",status=\"200\"}");
+        free(text);
+        if (inf != count) fail_msg("scrape %d: +Inf bucket %.0f, _count %.0f", scrapes, inf, count);
+        last = count;
+    }
+    __atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    char *text = wf_metrics_render(r.m, NULL);
+    /* At rest the counter and the histogram agree too. */
+    assert_true(value_of(text, "wasmfn_http_requests_total{endpoint=\"app:busy\",status=\"200\"}") ==
+                value_of(text, "wasmfn_http_request_duration_seconds_count{endpoint=\"app:busy\",status=\"200\"}"));
+    free(text);
+    wf_metrics_free(r.m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_busy),
         cmocka_unit_test(test_shared_and_http),
         cmocka_unit_test(test_http_series_by_pointer),
+        cmocka_unit_test(test_count_is_inf_bucket_during_requests),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -378,6 +378,25 @@ static void test_caller_timeout_interrupts(void **state)
     wf_runtime_free(rt);
 }
 
+/* A caller's own clock reading (wf_call_opts.now_ns: an HTTP handler's
+ * request start) is the call's start: its timeout counts from it, on
+ * every pool. */
+static void test_caller_now_is_the_start(void **state)
+{
+    (void)state;
+    for (size_t p = 0; p < WF_COUNT(all_pools); p++) {
+        wf_runtime *rt = rt_with("t:spin", "spin", all_pools[p], 1, (wf_wasm_limits){ 0 });
+        uint64_t t0 = wf_now_ns();
+        wf_call_opts o = { .timeout_ms = 2000, .now_ns = t0 - 1950000000ull };
+        wf_val r;
+        expect_err(wf_runtime_call(rt, "t:spin", NULL, 0, &r, &o), WF_ERR_TIMEOUT, "timed out after 2000 ms");
+        uint64_t ms = (wf_now_ns() - t0) / 1000000u;
+        if (ms >= 1500) fail_msg("pool %s: stopped %llu ms after the call, not ~50 ms",
+                                 wf_pool_type_name(all_pools[p]), (unsigned long long)ms);
+        wf_runtime_free(rt);
+    }
+}
+
 static void test_future_cancel_and_poll(void **state)
 {
     (void)state;
@@ -448,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_backpressure_timeout),
         cmocka_unit_test(test_infinite_loop_timeout),
         cmocka_unit_test(test_caller_timeout_interrupts),
+        cmocka_unit_test(test_caller_now_is_the_start),
         cmocka_unit_test(test_future_cancel_and_poll),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_stack_limit),

@@ -9,7 +9,8 @@
  *
  * Key: SHA-256 of the module's bytes' digest, this engine's build (the
  * executable's GNU build id: a rebuilt engine never reads an older
- * engine's code; without a build id there is no cache), LLVM's version, the
+ * engine's code; without a build id there is no cache; it covers the
+ * compiler library's, which the executable holds: lib.c), LLVM's version, the
  * optimisation level and the host CPU's name and features. The file is
  * <key hex>.wfjit:
  *   "WFJITC02" | u64 checksum of everything after it | the key | u32 nfuncs |
@@ -44,7 +45,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +55,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <llvm-c/Core.h>
 
 #include "base/buf.h"
 #include "base/file.h"
@@ -121,38 +119,13 @@ char *wf_jit_cache_dir(void)
     return d;
 }
 
-/* The GNU build id of the executable (the first object dl_iterate_phdr
- * reports), found once. */
+/* The GNU build id of the executable, found once. */
 static uint8_t g_build_id[64];
 static size_t g_build_id_len;
 
-static int find_build_id(struct dl_phdr_info *info, size_t size, void *unused)
-{
-    (void)size;
-    (void)unused;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE) continue;
-        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
-        while (p + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(const void *)p;
-            const uint8_t *name = p + sizeof *n;
-            const uint8_t *desc = name + ((n->n_namesz + 3u) & ~3u);
-            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
-                desc + n->n_descsz <= end && n->n_descsz <= sizeof g_build_id) {
-                memcpy(g_build_id, desc, n->n_descsz);
-                g_build_id_len = n->n_descsz;
-                return 1;
-            }
-            p = desc + ((n->n_descsz + 3u) & ~3u);
-        }
-    }
-    return 1;
-}
-
 static void init_build_id(void)
 {
-    dl_iterate_phdr(find_build_id, NULL);
+    if (!wf_jit_build_id(NULL, g_build_id, &g_build_id_len)) g_build_id_len = 0;
 }
 
 bool wf_jit_cache_key(const wf_module *m, const char *cpu, const char *features, int opt_level,
@@ -167,9 +140,9 @@ bool wf_jit_cache_key(const wf_module *m, const char *cpu, const char *features,
         wf_error_free(e);
         return false;
     }
-    unsigned major, minor, patch;
-    LLVMGetVersion(&major, &minor, &patch);
-    char *tail = wf_xasprintf("|llvm %u.%u.%u|O%d|%s|%s", major, minor, patch, opt_level, cpu, features);
+    /* LLVM's version as built against (the engine no longer links it:
+     * lib.c): a library of another build is refused anyway. */
+    char *tail = wf_xasprintf("|llvm %s|O%d|%s|%s", WF_LLVM_VERSION, opt_level, cpu, features);
     wf_buf b = { 0 };
     wf_buf_bytes(&b, digest, sizeof digest);
     wf_buf_bytes(&b, g_build_id, g_build_id_len);
@@ -199,11 +172,13 @@ void wf_jit_cache_unit_key(const uint8_t module_key[WF_SHA256_LEN], const wf_jit
     }
 }
 
-static char *entry_path(const char *dir, const uint8_t key[WF_SHA256_LEN])
+/* ext: ".wfjit", or ".wfhost" for a record of the host (host.c), which
+ * the size bound does not count (one small file per CPU). */
+static char *entry_path(const char *dir, const uint8_t key[WF_SHA256_LEN], const char *ext)
 {
     char hex[2 * WF_SHA256_LEN + 1];
     for (int i = 0; i < WF_SHA256_LEN; i++) snprintf(hex + 2 * i, 3, "%02x", key[i]);
-    return wf_xasprintf("%s/%s.wfjit", dir, hex);
+    return wf_xasprintf("%s/%s%s", dir, hex, ext);
 }
 
 static uint32_t get_u32(const uint8_t *p)
@@ -310,12 +285,12 @@ static uint64_t checksum(const uint8_t *p, size_t n)
 
 static uint64_t get_u64(const uint8_t *p) { return get_u32(p) | (uint64_t)get_u32(p + 4) << 32; }
 
-wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, wf_jit_entry *out)
+static wf_jit_cache_status load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const char *ext, wf_jit_entry *out)
 {
     memset(out, 0, sizeof *out);
     char *dir = wf_jit_cache_dir();
     if (!dir) return WF_JIT_CACHE_OFF;
-    char *path = entry_path(dir, key);
+    char *path = entry_path(dir, key, ext);
     free(dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -365,8 +340,8 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const uint8_t *desc,
-                             size_t desclen, const uint8_t *blob, size_t bloblen)
+static wf_error *store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const uint8_t *desc, size_t desclen,
+                       const uint8_t *blob, size_t bloblen, const char *ext)
 {
     char *dir = wf_jit_cache_dir();
     if (!dir) return NULL;
@@ -391,7 +366,7 @@ wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, 
     uint64_t sum = checksum(b.data + KEY_AT, b.len - KEY_AT);
     for (int i = 0; i < 8; i++) b.data[SUM_AT + i] = (uint8_t)(sum >> (8 * i));
     wf_error *e = NULL;
-    char *path = entry_path(dir, key);
+    char *path = entry_path(dir, key, ext);
     static unsigned serial;
     char *tmp = wf_xasprintf("%s.%ld.%u.tmp", path, (long)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED));
     if (!e) {
@@ -414,4 +389,25 @@ wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, 
     free(dir);
     wf_buf_free(&b);
     return e;
+}
+
+wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, wf_jit_entry *out)
+{
+    return load(key, nfuncs, ".wfjit", out);
+}
+
+wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const uint8_t *desc,
+                             size_t desclen, const uint8_t *blob, size_t bloblen)
+{
+    return store(key, nfuncs, desc, desclen, blob, bloblen, ".wfjit");
+}
+
+wf_jit_cache_status wf_jit_cache_load_host(const uint8_t key[WF_SHA256_LEN], wf_jit_entry *out)
+{
+    return load(key, 0, ".wfhost", out);
+}
+
+wf_error *wf_jit_cache_store_host(const uint8_t key[WF_SHA256_LEN], const uint8_t *blob, size_t bloblen)
+{
+    return store(key, 0, NULL, 0, blob, bloblen, ".wfhost");
 }

@@ -28,27 +28,30 @@
  * (wf_jit_module_free). g_lock guards the list of codes and their state;
  * LLVM work runs outside it.
  *
- * Tier-up (upgrade_one): the cheap units' code (unit.c: the fast pipeline
+ * Tier-up (upgrade_batch): the cheap units' code (unit.c: the fast pipeline
  * a big function, and every function of a module over 2 MB of code, gets)
  * counts each function's heat in wf_module.jit_heat (an increment at its
  * entry and at each loop header, translate.c's count_heat) and calls every
  * defined function through wf_module.jit_natives, never directly. Once a
  * code's units are all installed, the background thread (also started by
  * the compiled tier for a code with such functions) looks at the counters
- * every WF_JIT_TIERUP_POLL_MS and compiles the hottest function past the
- * threshold (WASMFN_JIT_TIERUP_HEAT) again at the full level, alone (level
- * UPGRADE, symbols of its own prefix), links it with the tier's linker and
- * installs it as a unit is installed: in jit_natives, so every compiled
- * caller reaches it at its next call, and in the interpreter's code. Calls
- * in flight finish in the code they started in; the old code stays mapped
- * until the code is freed. Bounds: after each upgrade the thread rests as
- * long as the upgrade took (at most half a CPU, at nice 10); at most
- * WASMFN_JIT_TIERUP_MAX functions per module; a function over
- * WASMFN_JIT_BIG_BYTES stays cheap (-O2 is super-linear in its size). An
- * upgrade's unit holds copies of the small functions it calls
- * (translate.c's pull_callee), so LLVM may inline them as inside a unit.
- * Each upgrade goes into the disk cache (key: the module's, the function, the
- * level) and so does a record of the module's upgraded functions, which the
+ * every WF_JIT_TIERUP_POLL_MS, halves them every WASMFN_JIT_TIERUP_DECAY_MS
+ * (decay_heat: what is hot now counts), and compiles the hottest functions
+ * past the threshold (WASMFN_JIT_TIERUP_HEAT) again at the full level, up
+ * to WASMFN_JIT_TIERUP_BATCH of them together in a unit of their own
+ * (pick_upgrades; level UPGRADE, symbols of its own prefix), links it with
+ * the tier's linker and installs it as a unit is installed: in jit_natives,
+ * so every compiled caller reaches it at its next call, and in the
+ * interpreter's code. Calls in flight finish in the code they started in;
+ * the old code stays mapped until the code is freed. Bounds: after each
+ * upgrade the thread rests as long as the upgrade took (at most half a
+ * CPU, at nice 10); at most WASMFN_JIT_TIERUP_MAX functions per module; a
+ * function over WASMFN_JIT_TIERUP_BYTES stays cheap (-O2 is super-linear
+ * in its size). An upgrade's unit holds copies of the small functions its
+ * functions call (translate.c's pull_callee), so LLVM may inline them as
+ * inside a unit. Each upgrade unit goes into the disk cache (key: the
+ * module's, the functions, the level) and so does a record of the
+ * module's upgrade units, which the
  * next process reads once the units are installed (load_upgrades) to
  * install them from the cache at load: no recompilation, no warm-up again.
  * WASMFN_JIT_TIERUP=0 turns it off (cheap code still counts: the code in
@@ -64,14 +67,6 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include <llvm-c/Analysis.h>
-#include <llvm-c/Error.h>
-#include <llvm-c/LLJIT.h>
-#include <llvm-c/Orc.h>
-#include <llvm-c/Target.h>
-#include <llvm-c/TargetMachine.h>
-#include <llvm-c/Transforms/PassBuilder.h>
-
 #include "base/vec.h"
 #include "wasm/jit/jit_int.h"
 
@@ -85,10 +80,8 @@ static int g_opt_level = 2;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;  /* a unit done, a module no longer read */
-static pthread_mutex_t g_link_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_ready;
 static char *g_init_error;             /* why the JIT could not be made */
-static LLVMOrcLLJITRef g_jit;
 static bool g_own_linker;              /* link.c, not ORC */
 static unsigned g_serial;
 
@@ -112,20 +105,40 @@ typedef struct jit_module {
 #define WF_JIT_TIERUP_MAX 256u
 /* How often the background thread looks for hot functions (ms). */
 #define WF_JIT_TIERUP_POLL_MS 100
+/* WASMFN_JIT_TIERUP_BYTES: the largest function upgraded (bytes of wasm
+ * code; -O2's time grows faster than the code, see docs/instances.md);
+ * WASMFN_JIT_TIERUP_BATCH: the most functions upgraded together in one
+ * unit (one LLVM run, calls between them direct, the callees they pull
+ * in copied once), up to WF_JIT_TIERUP_UNIT_BYTES unless one function
+ * alone is bigger; WASMFN_JIT_TIERUP_DECAY_MS: every heat counter is
+ * halved this often (0: never), so the upgrades go to the functions hot
+ * now. */
+#define WF_JIT_TIERUP_BYTES (96u << 10)
+#define WF_JIT_TIERUP_BATCH 8u
+#define WF_JIT_TIERUP_BATCH_MAX 64u
+#define WF_JIT_TIERUP_UNIT_BYTES (48u << 10)
+#define WF_JIT_TIERUP_DECAY_MS 1000u
 static struct {
     bool read, on;
-    uint32_t heat, max;
+    uint32_t heat, max, bytes, batch, decay_ms;
 } g_tierup;
+static double g_decay_next;     /* the heat's next halving (now_ms) */
 static double g_up_next;        /* no upgrade before (now_ms): the rate bound */
 
 static wf_jit_progress_fn g_progress;
 static void *g_progress_ctx;
 static char *g_cpu, *g_features;       /* the host's, for cache keys */
 
-bool wf_jit_available(void) { return true; }
+/* The tier is there when its compiler library is (lib.c: found, not
+ * loaded; a library that then fails to load is reported at the first
+ * compilation, and the modules stay interpreted). */
+bool wf_jit_available(void) { return wf_jit_lib_found(NULL); }
 
 wf_error *wf_jit_set_tier(wf_tier t)
 {
+    const char *why;
+    if (t == WF_TIER_COMPILED && !wf_jit_lib_found(&why))
+        return wf_error_new(WF_ERR_UNSUPPORTED, "the compiled tier is unavailable: %s", why);
     g_tier = t;
     /* auto compiles the most called units first: the interpreter counts */
     wf_code_count_calls(t == WF_TIER_AUTO);
@@ -138,72 +151,85 @@ void wf_jit_set_verbose(bool on) { g_verbose = on; }
 
 void wf_jit_set_opt_level(int level) { g_opt_level = level < 0 ? 0 : level > 3 ? 3 : level; }
 
-static char *take_message(LLVMErrorRef e)
+/* The host's CPU name and features as LLVM sees them, once the compiler
+ * library is loaded (load_compiler). */
+static char *g_llvm_cpu, *g_llvm_features;
+static bool g_host_recorded;           /* g_cpu came from the cache's record (host.c) */
+static char *g_host_features;          /* the record's features */
+static pthread_once_t g_compiler_once = PTHREAD_ONCE_INIT;
+static const wf_jit_compiler *g_compiler;
+static const char *g_compiler_why;
+
+static void load_compiler(void)
 {
-    char *m = LLVMGetErrorMessage(e);
-    char *s = wf_xstrdup(m);
-    LLVMDisposeErrorMessage(m);
-    return s;
+    const wf_jit_compiler *jc = wf_jit_compiler_get(&g_compiler_why);
+    if (!jc) return;
+    if (!jc->init(&g_llvm_cpu, &g_llvm_features)) {
+        g_compiler_why = "LLVM has no native target";
+        return;
+    }
+    if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: the compiler library is loaded\n");
+    /* A recorded host that LLVM does not confirm is recorded again (this
+     * process's keys are off: it compiles what it does not find). */
+    if (g_host_recorded && (strcmp(g_cpu, g_llvm_cpu) || strcmp(g_host_features, g_llvm_features))) {
+        if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: the code cache's record of this CPU was wrong\n");
+        wf_jit_host_store(g_llvm_cpu, g_llvm_features);
+    }
+    g_compiler = jc;
 }
 
-/* Under g_lock: the JIT, made once. */
+/* The compiler library, loaded and LLVM's target made ready on first need
+ * (lib.c); NULL and *err set when it is unavailable. Any thread. */
+static const wf_jit_compiler *compiler(wf_error **err)
+{
+    pthread_once(&g_compiler_once, load_compiler);
+    if (!g_compiler) *err = wf_error_new(WF_ERR_UNSUPPORTED, "the compiler library is unavailable: %s", g_compiler_why);
+    return g_compiler;
+}
+
+/* Under g_lock: the tier made ready once: the host's CPU for the cache
+ * keys, and the linker. The host as the code cache recorded it when an
+ * earlier process asked LLVM (host.c): a load whose units all come from
+ * the cache then never loads the compiler library (ORC always needs it). */
 static bool jit_ready(void)
 {
-    if (g_ready) return g_jit != NULL || g_own_linker;
+    if (g_ready) return !g_init_error;
     g_ready = true;
-    if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter()) {
-        g_init_error = wf_xstrdup("LLVM has no native target");
-        return false;
-    }
-    char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
     const char *linker = getenv("WASMFN_JIT_LINKER");
     g_own_linker = wf_jit_image_supported() && !(linker && !strcmp(linker, "orc"));
+    char *cpu = NULL, *features = NULL;
+    g_host_recorded = g_own_linker && wf_jit_host_load(&cpu, &features);
+    if (!g_host_recorded) {
+        wf_error *err = NULL;
+        if (!compiler(&err)) {
+            g_init_error = wf_xstrdup(err->message);
+            wf_error_free(err);
+            return false;
+        }
+        cpu = wf_xstrdup(g_llvm_cpu);
+        features = wf_xstrdup(g_llvm_features);
+        wf_jit_host_store(cpu, features);
+    }
     /* The linker is part of the cache key: its entries are images or
      * object files. */
-    g_cpu = wf_xstrdup(cpu);
+    g_cpu = cpu;
     g_features = wf_xasprintf("%s|%s", features, g_own_linker ? "image" : "orc");
-    LLVMDisposeMessage(cpu);
-    LLVMDisposeMessage(features);
+    g_host_features = features;
     /* Our own linker needs no LLVM object to map a cached unit: a load
      * whose units all come from the cache makes none (each compilation
-     * makes its own target machine, wf_jit_build_unit, and reports a host
-     * LLVM cannot target). ORC needs its JIT, made here. */
+     * makes its own target machine, and reports a host LLVM cannot
+     * target). ORC needs its JIT, made here, with the helpers compiled
+     * code calls. */
     if (g_own_linker) return true;
-    LLVMTargetMachineRef codegen = wf_jit_host_machine(LLVMCodeGenLevelDefault);
-    if (!codegen) {
-        g_init_error = wf_xstrdup("LLVM cannot target this host");
-        return false;
-    }
-    LLVMOrcLLJITBuilderRef b = LLVMOrcCreateLLJITBuilder();
-    LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(b, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(codegen));
-    LLVMErrorRef e = LLVMOrcCreateLLJIT(&g_jit, b);
-    if (e) {
-        g_init_error = take_message(e);
-        g_jit = NULL;
-        return false;
-    }
-    /* The helpers compiled code calls, by name. */
-    static const struct { const char *name; void *addr; } helpers[] = {
-#define WF_H_(n, sig) { #n, (void *)n },
+    static void *const helpers[] = {
+#define WF_H_(n, sig) (void *)n,
         WF_JIT_RT_HELPERS(WF_H_)
 #undef WF_H_
     };
-    LLVMOrcCSymbolMapPair syms[WF_COUNT(helpers)];
-    for (size_t i = 0; i < WF_COUNT(helpers); i++) {
-        syms[i].Name = LLVMOrcLLJITMangleAndIntern(g_jit, helpers[i].name);
-        syms[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)helpers[i].addr;
-        syms[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
-        syms[i].Sym.Flags.TargetFlags = 0;
-    }
-    e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(g_jit),
-                              LLVMOrcAbsoluteSymbols(syms, WF_COUNT(helpers)));
-    if (e) {
-        g_init_error = take_message(e);
-        LLVMOrcDisposeLLJIT(g_jit);
-        g_jit = NULL;
-        return false;
-    }
-    return true;
+    char *e = g_compiler->orc_init(helpers);
+    if (e) g_init_error = wf_xasprintf("the LLVM JIT is unavailable: %s", e);
+    free(e);
+    return !e;
 }
 
 static double now_ms(void)
@@ -245,7 +271,7 @@ typedef struct jit_code {
     char prefix[40];
     unsigned refs;              /* users and workers */
     user *users;
-    LLVMOrcResourceTrackerRef rt;  /* ORC */
+    void *rt;                   /* ORC: its resource tracker */
     uint8_t **maps;             /* link.c: per unit, its mapping (NULL: none) */
     size_t *map_lens;
     uint32_t ndef, nimports;
@@ -258,15 +284,17 @@ typedef struct jit_code {
     uint32_t nloaded;           /* units from the disk cache */
     double t_attach;            /* when it was made (now_ms), for WASMFN_JIT_TRACE */
     bool background;            /* its pending units are the background thread's */
-    /* Tier-up (upgrade_one): */
+    /* Tier-up (upgrade_batch): */
     uint32_t *heat;             /* per defined function, counted by cheap code (wf_module.jit_heat) */
     uint8_t *up;                /* per defined function: UP_* */
     char up_prefix[48];         /* the upgrades' symbols */
     bool tierup;                /* it has functions to upgrade, under the limit */
     bool up_loaded;             /* the cache's record of upgrades was read (load_upgrades) */
     uint32_t nupgraded, nupgraded_cached;
+    uint32_t decays;            /* heat halvings (decay_heat) */
     double up_cpu_ms;           /* CPU spent compiling upgrades */
     WF_VEC(struct up_map) up_maps;  /* link.c: the upgrades' mappings */
+    WF_VEC(wf_jit_unit) up_units;   /* the upgrade units installed (their funcs owned) */
 } jit_code;
 
 /* A function's tier-up state: not (yet) upgraded, being upgraded,
@@ -308,41 +336,23 @@ static void install_unit(jit_code *c, const wf_jit_unit *u, void *const *table)
     }
 }
 
-static wf_error *orc_error(LLVMErrorRef e)
-{
-    char *s = take_message(e);
-    wf_error *err = wf_error_new(WF_ERR_INTERNAL, "LLVM JIT: %s", s);
-    free(s);
-    return err;
-}
-
-/* ORC: add unit u's object (taken) to the JIT and find its table. */
-static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, const char *prefix, LLVMMemoryBufferRef obj,
+/* ORC: add unit u's object to the JIT and find its table. */
+static wf_error *orc_link(jit_code *c, const wf_jit_unit *u, const char *prefix, const uint8_t *obj, size_t len,
                           void *const **table)
 {
-    pthread_mutex_lock(&g_link_lock);
-    LLVMErrorRef e = LLVMOrcLLJITAddObjectFileWithRT(g_jit, c->rt, obj);
-    LLVMOrcExecutorAddress addr = 0;
-    if (!e) {
-        /* The lookup links the object. */
-        char name[64];
-        snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
-        e = LLVMOrcLLJITLookup(g_jit, &addr, name);
-    }
-    pthread_mutex_unlock(&g_link_lock);
-    if (e) return orc_error(e);
-    *table = (void *const *)(uintptr_t)addr;
-    return NULL;
+    char name[64];
+    snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
+    wf_error *err = NULL;
+    const wf_jit_compiler *jc = compiler(&err);
+    return jc ? jc->orc_link(c->rt, obj, len, name, table) : err;
 }
 
-/* Unit u of c (its symbols named with prefix), compiled into obj (taken):
- * stored in the disk cache when c is keyed, linked (our linker: mapped at
- * *map, *maplen), its table found. */
-static wf_error *link_obj(jit_code *c, const wf_jit_unit *u, const char *prefix, LLVMMemoryBufferRef obj,
+/* Unit u of c (its symbols named with prefix), compiled into object
+ * bytes[0..len) (taken): stored in the disk cache when c is keyed, linked
+ * (our linker: mapped at *map, *maplen), its table found. */
+static wf_error *link_obj(jit_code *c, const wf_jit_unit *u, const char *prefix, uint8_t *bytes, size_t len,
                           bool verbose, uint8_t **map, size_t *maplen, void *const **table)
 {
-    const uint8_t *bytes = (const uint8_t *)LLVMGetBufferStart(obj);
-    size_t len = LLVMGetBufferSize(obj);
     uint8_t ukey[WF_SHA256_LEN];
     if (c->keyed) wf_jit_cache_unit_key(c->key, u, ukey);
     if (!g_own_linker) {
@@ -351,13 +361,15 @@ static wf_error *link_obj(jit_code *c, const wf_jit_unit *u, const char *prefix,
             if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
             wf_error_free(se);
         }
-        return orc_link(c, u, prefix, obj, table);
+        wf_error *err = orc_link(c, u, prefix, bytes, len, table);
+        free(bytes);
+        return err;
     }
     char name[64];
     snprintf(name, sizeof name, "%su%u", prefix, u->funcs[0]);
     wf_buf desc = { 0 }, image = { 0 };
     wf_error *err = wf_jit_image_link(bytes, len, name, &desc, &image);
-    LLVMDisposeMemoryBuffer(obj);
+    free(bytes);
     if (!err && c->keyed) {
         wf_error *se = wf_jit_cache_store(ukey, u->count, desc.data, desc.len, image.data, image.len);
         if (se && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", se->message);
@@ -401,9 +413,8 @@ static bool load_cached_obj(jit_code *c, const wf_jit_unit *u, const char *prefi
             munmap(en.map, en.map_len);
         }
     } else {
-        LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)en.blob, en.bloblen, c->prefix);
+        e = orc_link(c, u, prefix, en.blob, en.bloblen, table);
         munmap(en.map, en.map_len);
-        e = orc_link(c, u, prefix, obj, table);
     }
     if (e) {
         if (g_verbose) fprintf(stderr, "wasmfn: compiled tier: a cached unit: %s\n", e->message);
@@ -460,61 +471,107 @@ static void tierup_settings(void)
     g_tierup.on = !(on && !strcmp(on, "0"));
     g_tierup.heat = wf_jit_env_u32("WASMFN_JIT_TIERUP_HEAT", WF_JIT_TIERUP_HEAT);
     g_tierup.max = wf_jit_env_u32("WASMFN_JIT_TIERUP_MAX", WF_JIT_TIERUP_MAX);
+    g_tierup.bytes = wf_jit_env_u32("WASMFN_JIT_TIERUP_BYTES", WF_JIT_TIERUP_BYTES);
+    g_tierup.batch = WF_MIN(WF_MAX(wf_jit_env_u32("WASMFN_JIT_TIERUP_BATCH", WF_JIT_TIERUP_BATCH), 1u),
+                            WF_JIT_TIERUP_BATCH_MAX);
+    g_tierup.decay_ms = wf_jit_env_u32("WASMFN_JIT_TIERUP_DECAY_MS", WF_JIT_TIERUP_DECAY_MS);
 }
 
-/* Under g_lock: c's hottest function to upgrade, its heat in *heat
- * (UINT32_MAX: none has passed the threshold). */
-static uint32_t pick_upgrade(const jit_code *c, uint32_t *heat)
+/* Under g_lock: c's hottest functions to upgrade together (at most
+ * g_tierup.batch, the hottest first, and after the first only while the
+ * unit stays within WF_JIT_TIERUP_UNIT_BYTES) into out, in index order;
+ * their count (0: none has passed the threshold), the hottest's heat in
+ * *heat. */
+static uint32_t pick_upgrades(const jit_code *c, uint32_t *out, uint32_t *heat)
 {
-    uint32_t pick = UINT32_MAX;
+    const wf_module *m = c->users ? c->users->m : NULL;
+    uint32_t n = 0, bytes = 0, below = UINT32_MAX;
     *heat = 0;
-    for (uint32_t d = 0; d < c->ndef; d++) {
-        if (c->up[d] != UP_NONE || !c->natives[d]) continue;
-        uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
-        if (h >= g_tierup.heat && h > *heat) {
+    uint32_t room = g_tierup.max > c->nupgraded ? g_tierup.max - c->nupgraded : 0;
+    while (n < g_tierup.batch && n < room) {
+        /* the hottest candidate below the last one taken (ties: the lower
+         * index first) */
+        uint32_t pick = UINT32_MAX, best = 0;
+        for (uint32_t d = 0; d < c->ndef; d++) {
+            if (c->up[d] != UP_NONE || !c->natives[d]) continue;
+            uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
+            if (h < g_tierup.heat || h > below || (pick != UINT32_MAX && h <= best)) continue;
+            bool taken = false;
+            for (uint32_t k = 0; k < n && !taken; k++) taken = out[k] == d;
+            if (taken) continue;
             pick = d;
-            *heat = h;
+            best = h;
         }
+        if (pick == UINT32_MAX) break;
+        uint32_t len = m ? (uint32_t)m->funcs[m->nfunc_imports + pick].code->body_len : 0;
+        if (n && bytes + len > WF_JIT_TIERUP_UNIT_BYTES) break;
+        if (!n) *heat = best;
+        out[n++] = pick;
+        bytes += len;
+        below = best;
     }
-    return pick;
+    /* index order: the unit's cache key names the same set the same way */
+    for (uint32_t i = 1; i < n; i++)
+        for (uint32_t k = i; k > 0 && out[k - 1] > out[k]; k--) {
+            uint32_t t = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = t;
+        }
+    return n;
 }
 
-/* The unit of function d alone, at the upgrade's level (its cache key
- * names the module, the function and the level). */
-static wf_jit_unit upgrade_unit(const jit_code *c, uint32_t *d)
+/* Under g_lock: every cheap function's heat of c halved, every
+ * g_tierup.decay_ms: a function must be hot now to be upgraded, not have
+ * been once (a racing increment may be lost, as any). */
+static void decay_heat(jit_code *c)
 {
-    (void)c;
-    wf_jit_unit u = { .funcs = d, .count = 1, .level = WF_JIT_LEVEL_UPGRADE };
+    for (uint32_t d = 0; d < c->ndef; d++) {
+        if (c->up[d] != UP_NONE) continue;
+        uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
+        if (h) __atomic_store_n(&c->heat[d], h / 2, __ATOMIC_RELAXED);
+    }
+    c->decays++;
+}
+
+/* The upgrade unit of functions ds[0..n) (index order), at the upgrade's
+ * level (its cache key names the module, the functions and the level). */
+static wf_jit_unit upgrade_unit(uint32_t *ds, uint32_t n)
+{
+    wf_jit_unit u = { .funcs = ds, .count = n, .level = WF_JIT_LEVEL_UPGRADE };
     return u;
 }
 
-/* The key of c's record of upgraded functions: a unit of no functions at
- * the upgrade's level. */
+/* The key of c's record of upgrades: a unit of no functions at the
+ * upgrade's level. */
 static void record_key(const jit_code *c, uint8_t key[WF_SHA256_LEN])
 {
     wf_jit_unit none = { .funcs = NULL, .count = 0, .level = WF_JIT_LEVEL_UPGRADE };
     wf_jit_cache_unit_key(c->key, &none, key);
 }
 
-/* Under g_lock: function d of c runs its upgrade (table: f, e) in every
- * module using c, for calls made from now on. */
-static void install_upgrade(jit_code *c, uint32_t d, void *const *table)
+/* Under g_lock: function d of c runs its upgrade (f, e) in every module
+ * using c, for calls made from now on. */
+static void install_upgrade(jit_code *c, uint32_t d, void *fn, void *entry)
 {
-    c->entries[d] = (wf_word)table[1];
-    __atomic_store_n(&c->natives[d], table[0], __ATOMIC_RELEASE);
+    c->entries[d] = (wf_word)entry;
+    __atomic_store_n(&c->natives[d], fn, __ATOMIC_RELEASE);
     for (user *us = c->users; us; us = us->next)
-        wf_code_set_native(us->m->funcs[us->m->nfunc_imports + d].code, (wf_word)table[1]);
+        wf_code_set_native(us->m->funcs[us->m->nfunc_imports + d].code, (wf_word)entry);
 }
 
-/* Under g_lock (released meanwhile): c's record of upgraded functions
- * written to the disk cache, so that the next process installs them at
- * load (load_upgrades). */
-static void save_record(jit_code *c)
+/* Under g_lock (released meanwhile): c's record of upgrades, its upgrade
+ * units and then the new one, written to the disk cache, so that the next
+ * process installs them at load (load_upgrades): per upgrade unit, its
+ * count of functions and their indices (u32 little-endian each). */
+static void save_record(jit_code *c, const wf_jit_unit *new_unit)
 {
     if (!c->keyed) return;
     wf_buf b = { 0 };
-    for (uint32_t d = 0; d < c->ndef; d++)
-        if (c->up[d] == UP_DONE) wf_buf_u32le(&b, d);
+    for (size_t i = 0; i <= c->up_units.len; i++) {
+        const wf_jit_unit *u = i < c->up_units.len ? &c->up_units.data[i] : new_unit;
+        wf_buf_u32le(&b, u->count);
+        for (uint32_t k = 0; k < u->count; k++) wf_buf_u32le(&b, u->funcs[k]);
+    }
     uint8_t key[WF_SHA256_LEN];
     record_key(c, key);
     pthread_mutex_unlock(&g_lock);
@@ -525,9 +582,32 @@ static void save_record(jit_code *c)
     pthread_mutex_lock(&g_lock);
 }
 
-/* Under g_lock (released meanwhile), every unit of c done: the functions
- * an earlier process upgraded (the cache's record), installed from the
- * cache; a function whose upgrade is no longer there stays a candidate. */
+static uint32_t read_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Under g_lock: upgrade unit u of c (funcs taken) installed from table
+ * (f, e per function); a function without code in it stays as it was
+ * (never: a failed compile). */
+static void install_upgrade_unit(jit_code *c, wf_jit_unit u, void *const *table, uint8_t failed)
+{
+    for (uint32_t k = 0; k < u.count; k++) {
+        uint32_t d = u.funcs[k];
+        if (table[2 * k] && table[2 * k + 1]) {
+            c->up[d] = UP_DONE;
+            install_upgrade(c, d, table[2 * k], table[2 * k + 1]);
+            c->nupgraded++;
+        } else {
+            c->up[d] = failed;
+        }
+    }
+    wf_vec_push(&c->up_units, u);
+}
+
+/* Under g_lock (released meanwhile), every unit of c done: the upgrade
+ * units an earlier process made (the cache's record), installed from the
+ * cache; the functions of one no longer there stay candidates. */
 static void load_upgrades(jit_code *c)
 {
     c->up_loaded = true;
@@ -541,29 +621,38 @@ static void load_upgrades(jit_code *c)
     if (wf_jit_cache_load(key, 0, &rec) == WF_JIT_CACHE_HIT) {
         n = (uint32_t)(rec.bloblen / 4);
         list = wf_xcalloc(n + 1, sizeof *list);
-        for (uint32_t i = 0; i < n; i++) {
-            const uint8_t *p = rec.blob + 4 * i;
-            list[i] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        }
+        for (uint32_t i = 0; i < n; i++) list[i] = read_u32le(rec.blob + 4 * i);
         munmap(rec.map, rec.map_len);
     }
     pthread_mutex_lock(&g_lock);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t d = list[i];
-        if (d >= c->ndef || c->up[d] != UP_NONE || !c->natives[d] || c->nupgraded >= g_tierup.max) continue;
-        c->up[d] = UP_BUSY;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t count = list[i++];
+        if (!count || count > n - i) break;  /* not a record of this engine's */
+        uint32_t *ds = wf_xcalloc(count, sizeof *ds);
+        memcpy(ds, list + i, count * sizeof *ds);
+        i += count;
+        bool ok = c->nupgraded + count <= g_tierup.max;
+        for (uint32_t k = 0; k < count && ok; k++)
+            ok = ds[k] < c->ndef && c->up[ds[k]] == UP_NONE && c->natives[ds[k]];
+        if (!ok) {
+            free(ds);
+            continue;
+        }
+        for (uint32_t k = 0; k < count; k++) c->up[ds[k]] = UP_BUSY;
         pthread_mutex_unlock(&g_lock);
-        wf_jit_unit u = upgrade_unit(c, &d);
+        wf_jit_unit u = upgrade_unit(ds, count);
         struct up_map um = { 0 };
         void *const *table = NULL;
-        bool hit = load_cached_obj(c, &u, c->up_prefix, &um.map, &um.len, &table) && table[0] && table[1];
+        bool hit = load_cached_obj(c, &u, c->up_prefix, &um.map, &um.len, &table);
         pthread_mutex_lock(&g_lock);
         if (um.map) wf_vec_push(&c->up_maps, um);
-        c->up[d] = hit ? UP_DONE : UP_NONE;
         if (hit) {
-            install_upgrade(c, d, table);
-            c->nupgraded++;
-            c->nupgraded_cached++;
+            uint32_t before = c->nupgraded;
+            install_upgrade_unit(c, u, table, UP_NONE);
+            c->nupgraded_cached += c->nupgraded - before;
+        } else {
+            for (uint32_t k = 0; k < count; k++) c->up[ds[k]] = UP_NONE;
+            free(ds);
         }
     }
     free(list);
@@ -573,38 +662,43 @@ static void load_upgrades(jit_code *c)
     code_release(c);
 }
 
-/* Under g_lock (released meanwhile): compile function d of c at the full
- * level, alone (its heat passed the threshold), link it, store it in the
+/* Under g_lock (released meanwhile): compile functions ds[0..n) of c
+ * (index order; their heat passed the threshold) at the full
+ * level, together in one unit of their own, link it, store it in the
  * disk cache with the record of c's upgrades, and install it. Calls in
  * flight finish in the code they started in; the old code stays mapped
  * until c is freed. */
-static void upgrade_one(jit_code *c, uint32_t d, uint32_t heat)
+static void upgrade_batch(jit_code *c, const uint32_t *ds, uint32_t n)
 {
-    c->up[d] = UP_BUSY;
+    uint32_t *funcs = wf_xcalloc(n, sizeof *funcs);
+    memcpy(funcs, ds, n * sizeof *funcs);
+    for (uint32_t k = 0; k < n; k++) c->up[funcs[k]] = UP_BUSY;
     c->refs++;
     reading r = { .us = c->users, .done = false };
     r.us->readers++;
     wf_module *m = r.us->m;
-    uint32_t fi = m->nfunc_imports + d;
-    char *name = wf_xstrdup(func_name(m, fi));
     bool verbose = g_verbose;
     int opt = g_opt_level;
     pthread_mutex_unlock(&g_lock);
 
     double c0 = thread_cpu_ms();
-    wf_jit_unit u = upgrade_unit(c, &d);
-    u.bytes = (uint32_t)m->funcs[fi].code->body_len;
-    bool compiled = false;
-    char *why = NULL;
+    wf_jit_unit u = upgrade_unit(funcs, n);
+    for (uint32_t k = 0; k < n; k++) u.bytes += (uint32_t)m->funcs[m->nfunc_imports + funcs[k]].code->body_len;
+    bool *compiled = wf_xcalloc(n, sizeof *compiled);
+    char **why = wf_xcalloc(n, sizeof *why);
     uint32_t ncompiled = 0;
-    LLVMMemoryBufferRef obj = NULL;
-    wf_error *err = wf_jit_build_unit(m, &u, c->up_prefix, opt, verbose, translated, &r, &compiled, &why,
-                                      &ncompiled, &obj);
+    uint8_t *obj = NULL;
+    size_t objlen = 0;
+    wf_error *err = NULL;
+    const wf_jit_compiler *jc = compiler(&err);
+    if (jc)
+        err = jc->build_unit(m, &u, c->up_prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj,
+                             &objlen);
     translated(&r);
     struct up_map um = { 0 };
     void *const *table = NULL;
-    if (!err && ncompiled) err = link_obj(c, &u, c->up_prefix, obj, verbose, &um.map, &um.len, &table);
-    else if (obj) LLVMDisposeMemoryBuffer(obj);
+    if (!err && ncompiled) err = link_obj(c, &u, c->up_prefix, obj, objlen, verbose, &um.map, &um.len, &table);
+    else free(obj);
     double cpu = thread_cpu_ms() - c0;
 
     pthread_mutex_lock(&g_lock);
@@ -613,26 +707,35 @@ static void upgrade_one(jit_code *c, uint32_t d, uint32_t heat)
      * upgrades take at most half of a CPU. */
     g_up_next = now_ms() + cpu;
     if (um.map) wf_vec_push(&c->up_maps, um);
-    if (!err && table && table[0] && table[1]) {
+    if (!err && table) {
+        uint32_t before = c->nupgraded;
         /* The record first: once the upgrade shows (stats), a new process
-         * finds it. */
-        c->up[d] = UP_DONE;
-        save_record(c);
-        install_upgrade(c, d, table);
-        c->nupgraded++;
-        if (verbose)
-            fprintf(stderr, "wasmfn: compiled tier: function %u %s upgraded to -O%d (heat %u, %u bytes, %.0f ms CPU)\n",
-                    fi, name, opt, heat, u.bytes, cpu);
+         * finds it; then the code (a function it has no code for: never). */
+        save_record(c, &u);
+        install_upgrade_unit(c, u, table, UP_NEVER);
+        for (uint32_t k = 0; k < n && verbose; k++) {
+            uint32_t fi = m->nfunc_imports + funcs[k];
+            if (c->up[funcs[k]] == UP_DONE)
+                fprintf(stderr, "wasmfn: compiled tier: function %u %s upgraded to -O%d (heat %u, %u bytes; "
+                        "%u of %u functions in %.0f ms CPU)\n", fi, func_name(m, fi), opt,
+                        __atomic_load_n(&c->heat[funcs[k]], __ATOMIC_RELAXED), (unsigned)m->funcs[fi].code->body_len,
+                        c->nupgraded - before, n, cpu);
+        }
     } else {
-        c->up[d] = UP_NEVER;
+        for (uint32_t k = 0; k < n; k++) c->up[funcs[k]] = UP_NEVER;
         if (verbose)
-            fprintf(stderr, "wasmfn: compiled tier: function %u %s stays cheap: %s\n", fi, name,
-                    err ? err->message : why ? why : "not compiled");
+            fprintf(stderr, "wasmfn: compiled tier: %u functions from %u stay cheap: %s\n", n,
+                    c->nimports + funcs[0], err ? err->message : "not compiled");
+        free(funcs);
     }
+    for (uint32_t k = 0; k < n; k++) {
+        if (why[k] && verbose) fprintf(stderr, "wasmfn: compiled tier: %s\n", why[k]);
+        free(why[k]);
+    }
+    free(why);
+    free(compiled);
     if (c->nupgraded >= g_tierup.max) c->tierup = false;
     wf_error_free(err);
-    free(why);
-    free(name);
     code_release(c);
 }
 
@@ -692,9 +795,13 @@ static bool work_one(jit_code *c, bool hot)
     } else {
         bool *compiled = wf_xcalloc(u->count + 1, sizeof *compiled);
         char **why = wf_xcalloc(u->count + 1, sizeof *why);
-        LLVMMemoryBufferRef obj = NULL;
+        uint8_t *obj = NULL;
+        size_t objlen = 0;
         double t0 = now_ms(), c0 = thread_cpu_ms();
-        err = wf_jit_build_unit(m, u, c->prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj);
+        const wf_jit_compiler *jc = compiler(&err);
+        if (jc)
+            err = jc->build_unit(m, u, c->prefix, opt, verbose, translated, &r, compiled, why, &ncompiled, &obj,
+                                 &objlen);
         translated(&r);
         if (getenv("WASMFN_JIT_TRACE"))
             fprintf(stderr, "wasmfn: compiled tier: unit of %u functions from %u (%u bytes, level %d, heat %llu): "
@@ -708,8 +815,8 @@ static bool work_one(jit_code *c, bool hot)
         }
         free(why);
         free(compiled);
-        if (!err) err = link_obj(c, u, c->prefix, obj, verbose, &c->maps[pick], &c->map_lens[pick], &table);
-        else if (obj) LLVMDisposeMemoryBuffer(obj);
+        if (!err) err = link_obj(c, u, c->prefix, obj, objlen, verbose, &c->maps[pick], &c->map_lens[pick], &table);
+        else free(obj);
     }
     if (err) {
         fprintf(stderr, "wasmfn: compiled tier: %u functions from %u on stay interpreted: %s\n", u->count,
@@ -736,19 +843,15 @@ static void code_release(jit_code *c)
             *p = c->next;
             break;
         }
-    if (c->rt) {
-        pthread_mutex_lock(&g_link_lock);
-        LLVMErrorRef e = LLVMOrcResourceTrackerRemove(c->rt);
-        if (e) LLVMConsumeError(e);
-        LLVMOrcReleaseResourceTracker(c->rt);
-        pthread_mutex_unlock(&g_link_lock);
-    }
+    if (c->rt) g_compiler->orc_release(c->rt);
     for (uint32_t i = 0; c->maps && i < c->nunits; i++)
         if (c->maps[i]) munmap(c->maps[i], c->map_lens[i]);
     free(c->maps);
     free(c->map_lens);
     for (size_t i = 0; i < c->up_maps.len; i++) munmap(c->up_maps.data[i].map, c->up_maps.data[i].len);
     wf_vec_free(&c->up_maps);
+    for (size_t i = 0; i < c->up_units.len; i++) free(c->up_units.data[i].funcs);
+    wf_vec_free(&c->up_units);
     free(c->heat);
     free(c->up);
     free(c->natives);
@@ -780,21 +883,27 @@ static bool tierup_step(void)
             pthread_cond_broadcast(&g_cv);
             return true;
         }
+    if (g_tierup.decay_ms && now_ms() >= g_decay_next) {
+        for (jit_code *k = g_codes; k; k = k->next)
+            if (tierup_ready(k)) decay_heat(k);
+        g_decay_next = now_ms() + g_tierup.decay_ms;
+    }
     if (now_ms() < g_up_next) return false;
     jit_code *c = NULL;
-    uint32_t best = 0, d = 0;
+    uint32_t best = 0, n = 0, ds[WF_JIT_TIERUP_BATCH_MAX], ks[WF_JIT_TIERUP_BATCH_MAX];
     for (jit_code *k = g_codes; k; k = k->next) {
         if (!tierup_ready(k)) continue;
-        uint32_t h, pick = pick_upgrade(k, &h);
-        if (pick != UINT32_MAX && h > best) {
+        uint32_t h, nk = pick_upgrades(k, ks, &h);
+        if (nk && h > best) {
             c = k;
             best = h;
-            d = pick;
+            n = nk;
+            memcpy(ds, ks, nk * sizeof *ds);
         }
     }
     if (!c) return false;
     g_bg_busy++;
-    upgrade_one(c, d, best);
+    upgrade_batch(c, ds, n);
     g_bg_busy--;
     pthread_cond_broadcast(&g_cv);
     return true;
@@ -939,7 +1048,7 @@ static jit_code *attach(wf_module *m, const char **how)
         c->up = wf_xcalloc(ndef + 1, 1);
         memset(c->up, UP_NEVER, ndef);
         snprintf(c->up_prefix, sizeof c->up_prefix, "%so", c->prefix);
-        uint32_t up_max = wf_jit_upgrade_max_bytes();
+        uint32_t up_max = g_tierup.bytes;
         for (uint32_t i = 0; i < c->nunits; i++) {
             if (c->units[i].level != WF_JIT_LEVEL_CHEAP) continue;
             for (uint32_t k = 0; k < c->units[i].count; k++) {
@@ -950,7 +1059,7 @@ static jit_code *attach(wf_module *m, const char **how)
             }
         }
         c->state = wf_xcalloc(c->nunits + 1, 1);
-        if (g_jit) c->rt = LLVMOrcJITDylibCreateResourceTracker(LLVMOrcLLJITGetMainJITDylib(g_jit));
+        if (!g_own_linker) c->rt = g_compiler->orc_tracker();
         c->maps = wf_xcalloc(c->nunits + 1, sizeof *c->maps);
         c->map_lens = wf_xcalloc(c->nunits + 1, sizeof *c->map_lens);
         for (uint32_t i = 0; i < c->nunits; i++) {
@@ -1017,8 +1126,7 @@ wf_error *wf_jit_compile_module(wf_module *m)
     pthread_mutex_lock(&g_lock);
     if (!jit_ready()) {
         pthread_mutex_unlock(&g_lock);
-        return wf_error_new(WF_ERR_INTERNAL, "the LLVM JIT is unavailable: %s",
-                            g_init_error ? g_init_error : "unknown reason");
+        return wf_error_new(WF_ERR_INTERNAL, "%s", g_init_error);
     }
     double t0 = now_ms(), c0 = thread_cpu_ms();
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
@@ -1062,8 +1170,8 @@ wf_error *wf_jit_compile_module(wf_module *m)
         /* WASMFN_JIT_TIERUP_HEAT=0 (tests): every candidate upgraded
          * now, so that the module runs its upgraded code from its first
          * call. */
-        for (uint32_t d = 0; !g_tierup.heat && d < ndef && tierup_ready(c); d++)
-            if (c->up[d] == UP_NONE && c->natives[d]) upgrade_one(c, d, 0);
+        uint32_t ds[WF_JIT_TIERUP_BATCH_MAX], h, n;
+        while (!g_tierup.heat && tierup_ready(c) && (n = pick_upgrades(c, ds, &h))) upgrade_batch(c, ds, n);
     }
     /* Hot cheap functions are upgraded in the background. */
     if (c->tierup) {
@@ -1099,11 +1207,30 @@ bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out)
     out->nupgraded = jm->code->nupgraded;
     out->nupgraded_cached = jm->code->nupgraded_cached;
     out->upgrade_cpu_ms = jm->code->up_cpu_ms;
+    out->heat_decays = jm->code->decays;
     uint32_t heat;
-    out->upgrade_candidates = jm->code->tierup && pick_upgrade(jm->code, &heat) != UINT32_MAX;
+    uint32_t ds[WF_JIT_TIERUP_BATCH_MAX];
+    out->upgrade_candidates = jm->code->tierup && pick_upgrades(jm->code, ds, &heat);
     for (uint32_t d = 0; d < jm->code->ndef; d++) out->upgrade_candidates += jm->code->up[d] == UP_BUSY;
     pthread_mutex_unlock(&g_lock);
     return true;
+}
+
+const char *wf_jit_func_level(const wf_module *m, uint32_t d)
+{
+    const jit_module *jm = m->jit;
+    if (!jm || d >= jm->code->ndef) return NULL;
+    const char *level = NULL;
+    pthread_mutex_lock(&g_lock);
+    const jit_code *c = jm->code;
+    if (c->natives[d]) {
+        if (c->up[d] == UP_DONE) level = "upgraded";
+        for (uint32_t i = 0; i < c->nunits && !level; i++)
+            for (uint32_t k = 0; k < c->units[i].count; k++)
+                if (c->units[i].funcs[k] == d) level = c->units[i].level == WF_JIT_LEVEL_CHEAP ? "cheap" : "O2";
+    }
+    pthread_mutex_unlock(&g_lock);
+    return level;
 }
 
 void wf_jit_set_progress(wf_jit_progress_fn fn, void *ctx)

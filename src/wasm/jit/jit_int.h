@@ -1,8 +1,11 @@
 /*
  * jit_int.h - the compiled tier's internals, shared by its files:
- * jit.c (the LLVM JIT, module compilation, installing compiled functions),
- * translate.c (a validated function body to LLVM IR) and rt.c (the
- * runtime helpers compiled code calls).
+ * jit.c (module compilation, installing compiled functions), rt.c (the
+ * runtime helpers compiled code calls), link.c, cache.c, unit.c, lib.c,
+ * and the compiler library llvm/ (libwasmfn-jit.so: translate.c, a
+ * validated function body to LLVM IR; compile.c, a unit to an object file,
+ * and ORC), which the others reach only through its table
+ * (wf_jit_compiler, below).
  *
  * The native calling convention of a compiled function of a module:
  *   results f<i>(wf_thread *t, wf_instance *inst, uint8_t *mem_base, params...)
@@ -153,6 +156,11 @@ void wf_jit_cache_trim(const char *dir, uint64_t max);
 wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const uint8_t *desc,
                              size_t desclen, const uint8_t *blob, size_t bloblen);
 
+/* The same for a record of the host (host.c): <key hex>.wfhost, outside
+ * the size bound. */
+wf_jit_cache_status wf_jit_cache_load_host(const uint8_t key[WF_SHA256_LEN], wf_jit_entry *out);
+wf_error *wf_jit_cache_store_host(const uint8_t key[WF_SHA256_LEN], const uint8_t *blob, size_t bloblen);
+
 /* ---- link.c: the tier's own linker and loader ------------------------------ */
 #include "base/buf.h"
 
@@ -176,11 +184,9 @@ wf_error *wf_jit_image_map(const uint8_t *image, size_t len, const uint8_t *desc
                            uint8_t **map, size_t *maplen, void *const **table);
 
 /* ---- unit.c: units of compilation ------------------------------------------ */
-#include <llvm-c/Core.h>
-#include <llvm-c/TargetMachine.h>
 
-/* UPGRADE: one function of a cheap unit compiled again at the full level,
- * alone, once it ran hot (jit.c's tier-up). */
+/* UPGRADE: hot functions of cheap units compiled again at the full level,
+ * together in units of their own (jit.c's tier-up). */
 enum { WF_JIT_LEVEL_FULL, WF_JIT_LEVEL_CHEAP, WF_JIT_LEVEL_NONE, WF_JIT_LEVEL_UPGRADE };
 
 /* Defined functions funcs[0..count) (counted from the first defined
@@ -192,39 +198,68 @@ typedef struct wf_jit_unit {
     int level;
 } wf_jit_unit;
 
-/* The largest function (bytes of wasm code) the tier-up compiles at the
- * full level: what a small module's function may be (WASMFN_JIT_BIG_BYTES). */
-uint32_t wf_jit_upgrade_max_bytes(void);
 /* The setting in environment variable env (a decimal u32), dflt when it
  * is unset or not one: the WASMFN_JIT_* sizes and the tier-up's bounds. */
 uint32_t wf_jit_env_u32(const char *env, uint32_t dflt);
 /* m's units (*out malloc'd, with wf_jit_units_free); their number. */
 uint32_t wf_jit_partition(const wf_module *m, wf_jit_unit **out);
 void wf_jit_units_free(wf_jit_unit *u, uint32_t n);
-/* A target machine for this host's CPU and features. */
-LLVMTargetMachineRef wf_jit_host_machine(LLVMCodeGenOptLevel level);
-/* Unit u of m as an object file (*obj); translated(ctx) is called once m
- * is no longer read (the rest runs on LLVM's copy). compiled and why as
- * for wf_jit_translate_unit; *ncompiled counts the compiled functions. */
-wf_error *wf_jit_build_unit(const wf_module *m, const wf_jit_unit *u, const char *prefix, int opt_level,
-                            bool verbose, void (*translated)(void *), void *ctx, bool *compiled,
-                            char **why, uint32_t *ncompiled, LLVMMemoryBufferRef *obj);
-/* (why[k] then reads "function N NAME stays interpreted: reason".) */
 
-/* ---- translate.c --------------------------------------------------------- */
+/* ---- the compiler library (llvm/, libwasmfn-jit.so) ------------------------ */
 
-/* Translate the defined functions funcs[0..count) (counted from the
- * first defined function, ascending) of m into M (made in C), one unit of
- * compilation: f<i> for each, and for each that compiled an entry e<i>;
- * symbols named with prefix (unique per module in the JIT). Calls within
- * the unit are direct; calls to other functions of the module go through
- * wf_module.jit_natives (NULL entry: not compiled yet, through the
- * helpers; level CHEAP: every call of a defined function so, and each function
- * counts its heat in wf_module.jit_heat). The unit exports one table, <prefix>u<funcs[0]>: per function
- * the addresses of f<i> and e<i>, NULL for one left interpreted.
- * compiled[k] tells which did; for one that did not, why[k] a malloc'd
- * reason. */
-void wf_jit_translate_unit(const wf_module *m, LLVMContextRef C, LLVMModuleRef M, const char *prefix,
-                           const uint32_t *funcs, uint32_t count, int level, bool *compiled, char **why);
+/* What needs LLVM, as one table of functions the library exports
+ * (wf_jit_compiler_v1). It is self-contained: the helpers compiled code
+ * calls are passed in (orc_init), objects come back as malloc'd bytes,
+ * errors as wf_error (its own copy of base/error.c; both sides free with
+ * the C library's free). WF_JIT_COMPILER_ABI changes with the table. */
+#define WF_JIT_COMPILER_ABI 1
+typedef struct wf_jit_compiler {
+    uint32_t abi;
+    /* LLVM's native target made ready, *cpu and *features (malloc'd) the
+     * host's as LLVM sees them; false when LLVM has no native target. */
+    bool (*init)(char **cpu, char **features);
+    /* Unit u of m as an object file (*obj, *objlen malloc'd); translated(ctx)
+     * is called once m is no longer read (the rest runs on LLVM's copy).
+     * compiled[k] tells which functions compiled; for one that did not,
+     * why[k] a malloc'd reason ("function N NAME stays interpreted:
+     * reason"); *ncompiled counts the compiled ones. */
+    wf_error *(*build_unit)(const wf_module *m, const wf_jit_unit *u, const char *prefix, int opt_level,
+                            bool verbose, void (*translated)(void *), void *ctx, bool *compiled, char **why,
+                            uint32_t *ncompiled, uint8_t **obj, size_t *objlen);
+    /* ORC (jit.c's linker where link.c's is not used): the process's
+     * LLJIT, made once with the helpers (WF_JIT_RT_HELPERS' order) as
+     * absolute symbols; NULL, or why not (malloc'd). */
+    char *(*orc_init)(void *const helpers[]);
+    /* A resource tracker: one per module code, released with it. */
+    void *(*orc_tracker)(void);
+    void (*orc_release)(void *tracker);
+    /* Object obj (copied) added under tracker, linked, the address of
+     * table_name in *table. */
+    wf_error *(*orc_link)(void *tracker, const uint8_t *obj, size_t len, const char *table_name,
+                          void *const **table);
+} wf_jit_compiler;
+
+/* ---- host.c: the host CPU as LLVM sees it, without LLVM ------------------ */
+
+/* The name and features (malloc'd) recorded in the code cache for this
+ * CPU; false when there is no record (or no cache, or no fingerprint). */
+bool wf_jit_host_load(char **cpu, char **features);
+/* Record them (LLVM's answer) for the next process. */
+void wf_jit_host_store(const char *cpu, const char *features);
+
+/* ---- lib.c: the compiler library, loaded on first need ---------------------- */
+
+/* Whether the library is there (found; not loaded): the tier is usable;
+ * else *why (when why is not NULL) says why not (static). */
+bool wf_jit_lib_found(const char **why);
+/* The library loaded (once, on the first call), NULL when it is missing or
+ * fails to load; *why then says so (static). Thread-safe. */
+const wf_jit_compiler *wf_jit_compiler_get(const char **why);
+/* Whether the library is loaded (for the tests' and -v's account). */
+bool wf_jit_compiler_loaded(void);
+/* The GNU build id of the object (executable or library) holding addr
+ * (NULL: the executable) into id[0..*len), *len at most 64; false when it
+ * has none. */
+bool wf_jit_build_id(const void *addr, uint8_t id[64], size_t *len);
 
 #endif

@@ -22,5 +22,6 @@ void wf_jit_module_free(wf_module *m) { (void)m; }
 void wf_jit_exit(int status) { (void)status; }
 void wf_jit_set_cache_dir(const char *dir) { (void)dir; }
 bool wf_jit_module_stats(const wf_module *m, wf_jit_stats *out) { (void)m; (void)out; return false; }
+const char *wf_jit_func_level(const wf_module *m, uint32_t d) { (void)m; (void)d; return NULL; }
 void wf_jit_set_progress(wf_jit_progress_fn fn, void *ctx) { (void)fn; (void)ctx; }
 char *wf_jit_cache_dir(void) { return NULL; }

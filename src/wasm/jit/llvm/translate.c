@@ -58,7 +58,7 @@
 #include <stdio.h>
 
 #include "base/vec.h"
-#include "wasm/jit/jit_int.h"
+#include "wasm/jit/llvm/llvm_int.h"
 #include "wasm/leb.h"
 
 enum { K_BLOCK, K_LOOP, K_IF, K_FUNC };
