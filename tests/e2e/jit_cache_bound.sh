@@ -7,13 +7,8 @@
 # Skipped (77) in a build without the tier.
 set -eu
 WASMFN=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "jit_cache_bound: $*"; exit 1; }
-
-if "$WASMFN" wast --tier=compiled /dev/null 2>&1 | grep -q "no compiled tier"; then
-    echo "jit_cache_bound: this build has no compiled tier"; exit 77
-fi
+. "$(dirname "$0")/lib/e2e.sh"
+e2e_need_compiled_tier
 unset XDG_CACHE_HOME WASMFN_CACHE_MAX_MB
 export WASMFN_CACHE_DIR="$T/cache"
 

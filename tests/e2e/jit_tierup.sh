@@ -9,16 +9,11 @@
 # build without the tier.
 set -eu
 WASMFN=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib/e2e.sh"
 export WASMFN_CACHE_DIR="$T/cache"
 export WASMFN_JIT_LARGE_MODULE_BYTES=0 WASMFN_JIT_LARGE_MODULE_BIG_BYTES=0
 unset WASMFN_JIT_TIERUP WASMFN_JIT_TIERUP_HEAT WASMFN_JIT_TIERUP_MAX
-fail() { echo "jit_tierup: $*"; exit 1; }
-
-if "$WASMFN" wast --tier=compiled /dev/null 2>&1 | grep -q "no compiled tier"; then
-    echo "jit_tierup: this build has no compiled tier"; exit 77
-fi
+e2e_need_compiled_tier
 
 cat >"$T/t.wast" <<'W'
 (module

@@ -12,6 +12,8 @@
 #   check NAME EXPECTED ACTUAL, contains NAME NEEDLE HAYSTACK
 #               print "ok   NAME" or "FAIL NAME: ..." and count failures in
 #               $fails; e2e_finish ends such a script (exit 1 on any)
+#   e2e_need_compiled_tier
+#               exit 77 (ctest: skipped) when this build has no compiled tier
 #   e2e_call DIR ID [ARG...]
 #               `wasmfn call` of a project's function: its stdout and
 #               stderr in $T/stdout and $T/stderr, its exit status in $code
@@ -67,6 +69,12 @@ trap e2e_cleanup EXIT
 e2e_kill_at_exit() { E2E_PIDS="$E2E_PIDS $*"; }
 
 fail() { echo "$E2E_NAME: $*"; exit 1; }
+
+e2e_need_compiled_tier() {
+    if "$E2E_WASMFN" wast --tier=compiled /dev/null 2>&1 | grep -q "no compiled tier"; then
+        echo "$E2E_NAME: this build has no compiled tier"; exit 77
+    fi
+}
 
 fails=0
 check() { # name expected actual
