@@ -33,6 +33,21 @@
 extern const unsigned char wf_jit_lib_id[];
 extern const unsigned wf_jit_lib_id_len;
 
+#ifdef WF_SANITIZE
+/* In a sanitizer build (make asan), whatever program links the engine:
+ * Debian's GCC 12 sanitizer runtime misreads the dynamic TLS blocks of a
+ * library loaded with dlopen (libLLVM's, through this library) on this
+ * glibc, and LeakSanitizer's tracer then crashes at exit ("Tracer caught
+ * signal 11", a DTLS range of terabytes) in every process that compiled.
+ * Not intercepting __tls_get_addr leaves those blocks to be scanned as the
+ * heap blocks glibc allocates them as. ASAN_OPTIONS still overrides it. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "intercept_tls_get_addr=0";
+}
+#endif
+
 static pthread_once_t g_find_once = PTHREAD_ONCE_INIT, g_load_once = PTHREAD_ONCE_INIT;
 static char *g_path;                    /* the library found, NULL: none */
 static char g_why[600];                 /* why it is unavailable */
