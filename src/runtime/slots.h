@@ -11,7 +11,6 @@
 #define WF_RUNTIME_SLOTS_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 
 #include "base/base.h"
 
@@ -23,8 +22,7 @@
 #define WF_SLOTS_MAX 32
 
 typedef struct wf_slots {
-    _Atomic(void *) hot;    /* one idle slot, taken and put without the lock */
-    pthread_mutex_t mu;     /* guards the others */
+    pthread_mutex_t mu;
     void **idle;
     size_t n, cap;
 } wf_slots;
