@@ -35,6 +35,7 @@ static const struct { const char *name; uint32_t bit; lua_CFunction open; bool p
     {"ctx", WF_LUA_MOD_CTX, wf_lua_open_ctx, false},
     {"http", WF_LUA_MOD_HTTP, wf_lua_open_http, true},
     {"http_client", WF_LUA_MOD_HTTP_CLIENT, wf_lua_open_http_client, false},
+    {"metrics", WF_LUA_MOD_METRICS, wf_lua_open_metrics, false},
 };
 
 uint32_t wf_lua_module_bit(const char *name)

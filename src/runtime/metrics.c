@@ -59,6 +59,7 @@ struct wf_metrics {
     size_t neps, capeps;
     wf_map by_ep;            /* "endpoint\0status" -> ep_series */
     uint64_t serial;         /* tells this m from one made later at its address */
+    wf_metrics_user *user;   /* Lua's `metrics` module's series (metrics_user.c) */
 };
 
 /* The series a thread recorded a request in last (an HTTP loop records
@@ -78,6 +79,7 @@ wf_metrics *wf_metrics_new(void)
     wf_metrics *m = wf_xcalloc(1, sizeof *m);
     pthread_mutex_init(&m->mu, NULL);
     m->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+    m->user = wf_metrics_user_new();
     return m;
 }
 
@@ -94,6 +96,7 @@ void wf_metrics_free(wf_metrics *m)
     }
     free(m->fns);
     free(m->eps);
+    wf_metrics_user_free(m->user);
     wf_map_free(&m->by_id);
     wf_map_free(&m->by_ep);
     pthread_mutex_destroy(&m->mu);
@@ -204,6 +207,11 @@ void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, ui
     pthread_mutex_unlock(&m->mu);
     ep_series *s = v;
     observe(&s->latency, dur_ns);
+}
+
+wf_metrics_user *wf_metrics_user_of(wf_metrics *m)
+{
+    return m->user;
 }
 
 uint64_t wf_metrics_calls(wf_metrics_fn *f)
@@ -346,6 +354,7 @@ char *wf_metrics_render(wf_metrics *m, wf_runtime *rt)
                   &m->eps[i]->latency);
     }
     pthread_mutex_unlock(&m->mu);
+    wf_metrics_user_render(m->user, &b);
     wf_buf_byte(&b, 0);
     size_t n;
     return (char *)wf_buf_take(&b, &n);

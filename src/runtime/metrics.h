@@ -43,6 +43,24 @@ void wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_n
  * "static", "not_found") with status, taking dur_ns. */
 void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, uint64_t dur_ns);
 
+/* Series recorded by code (Lua's `metrics` module, metrics_user.c),
+ * rendered after wasmfn's own. labels: nlabels name/value pairs. Fails
+ * (INVALID) on a name or label the text format does not allow, a name of
+ * wasmfn's own, a type other than the name's first, a counter going down,
+ * a value that is not finite; LIMIT past WF_METRICS_USER_MAX_SERIES. */
+#define WF_METRICS_USER_MAX_SERIES 1000
+typedef enum { WF_METRIC_COUNTER, WF_METRIC_GAUGE, WF_METRIC_HISTOGRAM } wf_metric_type;
+typedef enum { WF_METRIC_COUNTER_ADD, WF_METRIC_GAUGE_ADD, WF_METRIC_GAUGE_SET, WF_METRIC_OBSERVE } wf_metric_op;
+typedef struct wf_metrics_user wf_metrics_user;
+wf_metrics_user *wf_metrics_user_of(wf_metrics *m);
+wf_error *wf_metrics_user_record(wf_metrics_user *u, wf_metric_op op, const char *name,
+                                 const char *const *labels, size_t nlabels, double value);
+/* Inside metrics.c: */
+struct wf_buf;
+wf_metrics_user *wf_metrics_user_new(void);
+void wf_metrics_user_free(wf_metrics_user *u);
+void wf_metrics_user_render(wf_metrics_user *u, struct wf_buf *b);
+
 /* Counts read back (tests). */
 uint64_t wf_metrics_calls(wf_metrics_fn *f);
 uint64_t wf_metrics_errors(wf_metrics_fn *f, wf_error_kind kind);
