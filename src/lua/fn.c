@@ -17,6 +17,7 @@
 
 #include "lua/lua_int.h"
 #include "lua/wflua.h"
+#include "registry/registry.h"
 #include "runtime/slots.h"
 
 typedef struct lua_fn {
@@ -247,10 +248,12 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
     wf_error *e = NULL;
     for (size_t i = 0; i < cfg->nmodules && !e; i++) {
         uint32_t bit = wf_lua_module_bit(cfg->modules[i]);
-        if (!bit) {
+        /* An upstream module wasmfn lacks loads (the registry warned);
+         * require() of it fails (state.c). */
+        if (!bit && !wf_registry_lua_module_upstream(cfg->modules[i])) {
             char *names = wf_lua_module_names();
-            e = wf_error_new(WF_ERR_INVALID, "unknown module `%s` in `modules` (built-ins: %s)",
-                             cfg->modules[i], names);
+            e = wf_error_new(WF_ERR_INVALID, "unknown module `%s` in `modules` (did you mean `%s`? built-ins: %s)",
+                             cfg->modules[i], wf_lua_module_closest(cfg->modules[i]), names);
             free(names);
         }
         fn->env.modules |= bit;

@@ -219,6 +219,8 @@ enum {
 uint32_t wf_lua_module_bit(const char *name);
 /* "funcs, json, ...": every built-in's name (the caller frees it). */
 char *wf_lua_module_names(void);
+/* The built-in or upstream module name closest to name ("did you mean"). */
+const char *wf_lua_module_closest(const char *name);
 
 /* An `imports` entry: require(alias) runs the library's source once per state. */
 typedef struct wf_lua_lib {

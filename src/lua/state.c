@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "lua/lua_int.h"
+#include "registry/registry.h"
 #include "wasm/code.h"
 
 #define LOADED_KEY "wasmfn.loaded"
@@ -54,6 +55,13 @@ char *wf_lua_module_names(void)
         s = t;
     }
     return s;
+}
+
+const char *wf_lua_module_closest(const char *name)
+{
+    const char *names[WF_COUNT(builtins)];
+    for (size_t i = 0; i < WF_COUNT(builtins); i++) names[i] = builtins[i].name;
+    return wf_registry_lua_module_closest(name, names, WF_COUNT(builtins));
 }
 
 wf_lua_ctx *wf_lua_ctx_of(lua_State *L)
@@ -265,6 +273,13 @@ static int safe_require(lua_State *L)
         lua_pushvalue(L, -1);
         lua_setfield(L, 2, name);
         return 1;
+    }
+    if (wf_registry_lua_module_upstream(name)) {
+        char *names = wf_lua_module_names();
+        lua_pushstring(L, names);
+        free(names);
+        return luaL_error(L, "module '%s' is not provided by wasmfn (an upstream Wippy module; "
+                          "wasmfn provides: %s)", name, lua_tostring(L, -1));
     }
     allowed_list(L);
     return luaL_error(L, "module '%s' not found (available: %s)", name, lua_tostring(L, -1));

@@ -82,6 +82,8 @@ const char *wf_reg_node_type_name(const wf_reg_node *n);
 wf_reg_kind wf_reg_kind_parse(const char *s, bool *ok);
 /* A kind upstream Wippy defines that wasmfn does not serve ("process.lua"). */
 bool wf_reg_kind_upstream(const char *s);
+/* Edit distance with transpositions; SIZE_MAX past 63 bytes. */
+size_t wf_reg_edit_distance(const char *a, const char *b);
 /* The known kind (served or upstream) closest to s, for "did you mean". */
 const char *wf_reg_kind_closest(const char *s);
 void wf_reg_check_entry(wf_registry *r, reg_entry *e);        /* fields -> pub.u */

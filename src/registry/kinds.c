@@ -64,7 +64,7 @@ bool wf_reg_kind_upstream(const char *s)
 
 /* Edit distance with transpositions (optimal string alignment): "lau" is
  * one step from "lua". Names longer than 63 bytes are far from all. */
-static size_t edit_distance(const char *a, const char *b)
+size_t wf_reg_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return SIZE_MAX;
@@ -88,11 +88,11 @@ const char *wf_reg_kind_closest(const char *s)
     const char *best = kind_names[0];
     size_t bd = SIZE_MAX;
     for (int k = 0; k < WF_REG_KIND_COUNT; k++) {
-        size_t d = edit_distance(s, kind_names[k]);
+        size_t d = wf_reg_edit_distance(s, kind_names[k]);
         if (d < bd) bd = d, best = kind_names[k];
     }
     for (size_t i = 0; i < WF_COUNT(upstream_kinds); i++) {
-        size_t d = edit_distance(s, upstream_kinds[i]);
+        size_t d = wf_reg_edit_distance(s, upstream_kinds[i]);
         if (d < bd) bd = d, best = upstream_kinds[i];
     }
     return best;
@@ -653,6 +653,12 @@ static void check_lua(fctx *c, const wf_reg_node *n, wf_reg_lua *l, bool fn, boo
                 *bad = true;
                 continue;
             }
+            /* An upstream module wasmfn does not provide warns (SPEC §1, as
+             * upstream kinds do); require() of it fails at run time. Names
+             * nobody defines are the Lua layer's load error (fn.c). */
+            if (wf_registry_lua_module_upstream(m->items[i]->str))
+                WARN(c, m->items[i], "module '%s' is an upstream Wippy module wasmfn does not provide: "
+                     "require('%s') will fail", m->items[i]->str, m->items[i]->str);
             l->modules[l->nmodules++] = wf_xstrdup(m->items[i]->str);
         }
     } else if (m) {

@@ -276,4 +276,10 @@ wf_error *wf_registry_env_set(wf_registry *r, const char *id, const char *value)
  * made. */
 wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt);
 
+/* Is name a Lua module upstream Wippy defines that wasmfn does not provide
+ * (lua_modules.c)? Such a name in `modules` is a warning, not an error. */
+bool wf_registry_lua_module_upstream(const char *name);
+/* The name closest to name among served[0..n) and upstream's modules. */
+const char *wf_registry_lua_module_closest(const char *name, const char *const *served, size_t n);
+
 #endif

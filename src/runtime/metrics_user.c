@@ -17,6 +17,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/buf.h"
 #include "base/map.h"
@@ -285,8 +286,11 @@ wf_error *wf_metrics_user_record(wf_metrics_user *u, wf_metric_op op, const char
 
 static void number(wf_buf *b, double v)
 {
+    /* the shortest of %.15g and %.17g that reads back as v (0.3, not
+     * 0.29999999999999999) */
     char tmp[40];
-    int n = snprintf(tmp, sizeof tmp, "%.17g", v);
+    int n = snprintf(tmp, sizeof tmp, "%.15g", v);
+    if (strtod(tmp, NULL) != v) n = snprintf(tmp, sizeof tmp, "%.17g", v);
     wf_buf_bytes(b, tmp, (size_t)n);
     wf_buf_byte(b, '\n');
 }

@@ -9,62 +9,19 @@ requests made (2 greets, 1 trap, 2 unknown routes, and what the server
 refused before routing: a 431, a 413, three 400s). Prints ok/FAIL lines;
 exits 1 on a failure."""
 import sys
-import urllib.request
 
 from lib.checks import check, finish
+from lib.prom import scrape, value as value_in
 
-try:
-    from prometheus_client.parser import text_string_to_metric_families
-except ImportError:
-    print("skip: python3-prometheus-client missing (scripts/setup)")
-    sys.exit(77)
-
-with urllib.request.urlopen(sys.argv[1], timeout=30) as r:
-    ctype = r.headers.get("content-type")
-    text = r.read().decode()
-check("content type of the text format", "text/plain; version=0.0.4; charset=utf-8", ctype)
-try:
-    fams = {f.name: f for f in text_string_to_metric_families(text)}
-except Exception as e:  # the parser's own complaint
-    print("FAIL the text does not parse: %s" % e)
-    sys.exit(1)
-print("ok   parses: %d families" % len(fams))
-check("every family typed", [], [n for n, f in fams.items() if f.type in ("unknown", "untyped")])
+fams = scrape(sys.argv[1])
 want = {"wasmfn_function_calls": "counter", "wasmfn_function_errors": "counter",
         "wasmfn_function_duration_seconds": "histogram", "wasmfn_http_requests": "counter",
         "wasmfn_http_request_duration_seconds": "histogram", "wasmfn_function_instances": "gauge"}
 check("families and types", want, {n: fams[n].type for n in want if n in fams})
 
-# Histograms: per label set, buckets cumulative, le ascending, +Inf == _count.
-bad = []
-for f in fams.values():
-    if f.type != "histogram":
-        continue
-    series = {}
-    for s in f.samples:
-        key = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
-        series.setdefault(key, {"b": [], "count": None, "sum": None})
-        if s.name.endswith("_bucket"):
-            series[key]["b"].append((float(s.labels["le"]), s.value))
-        elif s.name.endswith("_count"):
-            series[key]["count"] = s.value
-        elif s.name.endswith("_sum"):
-            series[key]["sum"] = s.value
-    for key, h in series.items():
-        les = [le for le, _ in h["b"]]
-        vals = [v for _, v in h["b"]]
-        if not les or les != sorted(les) or les[-1] != float("inf") or vals != sorted(vals) \
-                or vals[-1] != h["count"] or h["sum"] is None or h["sum"] < 0:
-            bad.append((f.name, key))
-check("histograms well formed", [], bad)
-check("counters whole and >= 0", [],
-      [(s.name, s.labels) for f in fams.values() if f.type == "counter" for s in f.samples
-       if s.value < 0 or s.value != int(s.value)])
-
 
 def value(fam, suffix, **labels):
-    return sum(s.value for s in fams[fam].samples
-               if s.name == fam + suffix and all(s.labels.get(k) == v for k, v in labels.items()))
+    return value_in(fams, fam, suffix, **labels)
 
 
 check("greet calls", 2.0, value("wasmfn_function_calls", "_total", function="app:greet"))
