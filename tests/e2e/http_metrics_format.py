@@ -2,9 +2,9 @@
 """http_metrics_format.py METRICS_URL - /metrics of `wasmfn run --admin` read
 by the Prometheus project's own text-format parser (Debian's
 python3-prometheus-client), as a Prometheus server would scrape it after
-http_metrics_format.sh's requests: the text parses; every family has a
-type; histograms have cumulative buckets ending in +Inf equal to their
-_count; counters are whole and never negative; and the figures are the
+http_metrics_format.sh's requests: lib/prom.py's format checks (the text
+parses, every family typed, histograms cumulative ending in +Inf equal to
+_count, counters whole and never negative); and the figures are the
 requests made (2 greets, 1 trap, 2 unknown routes, and what the server
 refused before routing: a 431, a 413, three 400s). Prints ok/FAIL lines;
 exits 1 on a failure."""
