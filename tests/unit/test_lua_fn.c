@@ -94,8 +94,12 @@ static void test_sandbox(void **state)
                "\"attempt to load a binary chunk (mode is 't')\"");
     expect_lua(fx, "local f, err = load('return 1', 'x', 'b') return err", "\"binary chunks are not allowed\"");
     expect_lua(fx, "return require('string') == string and require('math') == math", "true");
+    /* Lua's io library is not there; upstream's `io` module neither */
     expect_lua(fx, "local ok, err = pcall(require, 'io') return err",
-               "\"module 'io' not found (available: funcs, json)\"");
+               "\"module 'io' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: "
+               "funcs, json, time, env, logger, ctx, http, http_client, metrics)\"");
+    expect_lua(fx, "local ok, err = pcall(require, 'debug') return err",
+               "\"module 'debug' not found (available: funcs, json)\"");
     expect_lua(fx, "return require('json').encode({1})", "\"[1]\"");
 }
 
@@ -215,7 +219,7 @@ static void test_errors(void **state)
                              .modules = mods, .nmodules = 2};
     e = wf_lua_add(fx->rt, "l:badmod", &cfg);
     assert_non_null(e);
-    assert_string_equal(e->message, "unknown module `sockets` in `modules` (built-ins: funcs, json, time, env, logger, ctx, http, http_client)");
+    assert_string_equal(e->message, "unknown module `sockets` in `modules` (did you mean `process`? built-ins: funcs, json, time, env, logger, ctx, http, http_client, metrics)");
     wf_error_free(e);
 }
 
