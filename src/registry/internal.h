@@ -84,6 +84,8 @@ wf_reg_kind wf_reg_kind_parse(const char *s, bool *ok);
 bool wf_reg_kind_upstream(const char *s);
 /* Edit distance with transpositions; SIZE_MAX past 63 bytes. */
 size_t wf_reg_edit_distance(const char *a, const char *b);
+/* The closest of names[0..n) to s, if nearer than *bd: *best and *bd updated. */
+void wf_reg_closest_in(const char *s, const char *const *names, size_t n, const char **best, size_t *bd);
 /* The known kind (served or upstream) closest to s, for "did you mean". */
 const char *wf_reg_kind_closest(const char *s);
 void wf_reg_check_entry(wf_registry *r, reg_entry *e);        /* fields -> pub.u */

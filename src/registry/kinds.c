@@ -83,18 +83,20 @@ size_t wf_reg_edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
+void wf_reg_closest_in(const char *s, const char *const *names, size_t n, const char **best, size_t *bd)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t d = wf_reg_edit_distance(s, names[i]);
+        if (d < *bd) *bd = d, *best = names[i];
+    }
+}
+
 const char *wf_reg_kind_closest(const char *s)
 {
     const char *best = kind_names[0];
     size_t bd = SIZE_MAX;
-    for (int k = 0; k < WF_REG_KIND_COUNT; k++) {
-        size_t d = wf_reg_edit_distance(s, kind_names[k]);
-        if (d < bd) bd = d, best = kind_names[k];
-    }
-    for (size_t i = 0; i < WF_COUNT(upstream_kinds); i++) {
-        size_t d = wf_reg_edit_distance(s, upstream_kinds[i]);
-        if (d < bd) bd = d, best = upstream_kinds[i];
-    }
+    wf_reg_closest_in(s, kind_names, WF_REG_KIND_COUNT, &best, &bd);
+    wf_reg_closest_in(s, upstream_kinds, WF_COUNT(upstream_kinds), &best, &bd);
     return best;
 }
 

@@ -30,13 +30,7 @@ const char *wf_registry_lua_module_closest(const char *name, const char *const *
 {
     const char *best = n ? served[0] : upstream_modules[0];
     size_t bd = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = wf_reg_edit_distance(name, served[i]);
-        if (d < bd) bd = d, best = served[i];
-    }
-    for (size_t i = 0; i < WF_COUNT(upstream_modules); i++) {
-        size_t d = wf_reg_edit_distance(name, upstream_modules[i]);
-        if (d < bd) bd = d, best = upstream_modules[i];
-    }
+    wf_reg_closest_in(name, served, n, &best, &bd);
+    wf_reg_closest_in(name, upstream_modules, WF_COUNT(upstream_modules), &best, &bd);
     return best;
 }

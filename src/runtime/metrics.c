@@ -232,7 +232,7 @@ int64_t wf_metrics_busy(wf_metrics_fn *f)
 /* ---- rendering ---------------------------------------------------------------------- */
 
 /* A label value, escaped as the format wants (\\, \", \n). */
-static void label(wf_buf *b, const char *s)
+void wf_metrics_escape_label(wf_buf *b, const char *s)
 {
     for (; *s; s++) {
         if (*s == '\\' || *s == '"') {
@@ -264,7 +264,7 @@ static void series(wf_buf *b, const char *name, const char *lname, const char *l
     wf_buf_byte(b, '{');
     wf_buf_str(b, lname);
     wf_buf_str(b, "=\"");
-    label(b, lval);
+    wf_metrics_escape_label(b, lval);
     wf_buf_byte(b, '"');
     if (extra) {
         wf_buf_byte(b, ',');

@@ -60,6 +60,8 @@ struct wf_buf;
 wf_metrics_user *wf_metrics_user_new(void);
 void wf_metrics_user_free(wf_metrics_user *u);
 void wf_metrics_user_render(wf_metrics_user *u, struct wf_buf *b);
+/* s escaped as a label value (backslash, quote, newline) onto b. */
+void wf_metrics_escape_label(struct wf_buf *b, const char *s);
 
 /* Counts read back (tests). */
 uint64_t wf_metrics_calls(wf_metrics_fn *f);

@@ -124,16 +124,6 @@ static wf_error *check_label_name(const char *k, wf_metric_type t)
     return NULL;
 }
 
-/* A label value escaped as the format wants (\\, \", \n). */
-static void escape_into(wf_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\\' || *s == '"') wf_buf_byte(b, '\\');
-        if (*s == '\n') wf_buf_str(b, "\\n");
-        else wf_buf_byte(b, (uint8_t)*s);
-    }
-}
-
 static int cmp_key(const void *a, const void *b)
 {
     return strcmp(**(const char *const *const *)a, **(const char *const *const *)b);
@@ -164,7 +154,7 @@ static wf_error *render_labels(const char *const *labels, size_t n, wf_metric_ty
         if (i) wf_buf_byte(&b, ',');
         wf_buf_str(&b, order[i][0]);
         wf_buf_str(&b, "=\"");
-        escape_into(&b, order[i][1]);
+        wf_metrics_escape_label(&b, order[i][1]);
         wf_buf_byte(&b, '"');
     }
     wf_buf_byte(&b, 0);
