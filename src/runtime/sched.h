@@ -72,7 +72,16 @@ struct wf_task {
      * another (the group's lock then orders it for that thread); never set
      * again. Read-only for the owner. */
     bool solo;
+    /* Set by the owner just before wf_sched_run_here or
+     * wf_sched_resume_here when its thread bounds the slice: by this time
+     * (wf_now_ns) a watchdog asks the call running in it to yield
+     * (wf_exec_request_yield), so the slice ends then at the latest, by a
+     * yield. 0: not bounded. Cleared by the scheduler when the slice ends.
+     * A call of a bounded slice whose deadline comes after its end arms no
+     * timer while the slice runs (wf_task_deadline_add). */
+    uint64_t slice_end_ns;
     /* The scheduler's own. */
+    wf_deadline *held;              /* deadlines the slice holds back, innermost first */
     wf_waker waker;
     wf_sched_group *g;
     wf_fiber *fiber;
@@ -156,6 +165,17 @@ bool wf_sched_unqueue(wf_task *t);
 void wf_task_wake(wf_task *t);
 /* The task running on this thread, or NULL. */
 wf_task *wf_task_current(void);
+/* Arm a call's deadline d (at_ns and flag set) in timer, for a call
+ * running on task t (the current one, or NULL: a thread's own call). In a
+ * bounded slice (slice_end_ns) that ends before d->at_ns, d is held back
+ * instead: the scheduler arms it when the slice ends (a park or a yield)
+ * before the call does; most calls end within their first slice, and so
+ * never take the timer's lock. The call itself then still stops at d: it
+ * cannot reach d without the slice ending first. */
+void wf_task_deadline_add(wf_timer *timer, wf_task *t, wf_deadline *d);
+/* The call of wf_task_deadline_add ended: d leaves the timer, or t's held
+ * ones. */
+void wf_task_deadline_remove(wf_timer *timer, wf_task *t, wf_deadline *d);
 /* A slot that belongs to the running task, or to this thread when it runs
  * none: the runtime keeps its call chain there (it follows the task when it
  * moves to another worker). */
