@@ -606,6 +606,13 @@ int wf_sched_run_here(wf_sched_group *g, wf_task *t, bool *ended)
 
 int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns)
 {
+    /* What a solo task shares with its owner goes without a lock; t may be
+     * given it (an HTTP handler's pooled call writes the exchange) and run
+     * on a worker at once, long before the submitter parks. So the
+     * submitter is solo no longer: this store is ordered for t's worker by
+     * the group's lock below, and for the owner it is its own thread's. */
+    wf_task *cur = wf_task_current();
+    if (cur && cur->solo) cur->solo = false;
     pthread_mutex_lock(&g->mu);
     if (wait_for(g, &g->space, has_room, until_ns) != WF_PARK_WOKEN) {
         pthread_mutex_unlock(&g->mu);

@@ -65,12 +65,15 @@ struct wf_task {
     bool (*home)(wf_task *t);
     bool no_stack;
     /* True while the task has run only on the thread that started it by
-     * wf_sched_run_here and never left it (no park, no yield): no other
-     * thread can have seen it, so what it shares with its owner on that
-     * thread needs no lock (http's exchange). Set by wf_sched_run_here,
-     * cleared by the scheduler on that thread before the task can reach
-     * another (the group's lock then orders it for that thread); never set
-     * again. Read-only for the owner. */
+     * wf_sched_run_here and never left it (no park, no yield) nor
+     * submitted another task: no other thread can have seen it, so what it
+     * shares with its owner on that thread needs no lock (http's exchange).
+     * Set by wf_sched_run_here, cleared by the scheduler on that thread
+     * before the task can reach another, or before a task it submits can
+     * run (that one may be given what the task shares with its owner: an
+     * HTTP handler's pooled call writes its exchange from a worker); the
+     * group's lock then orders it for the other thread. Never set again.
+     * Read-only for the owner. */
     bool solo;
     /* Set by the owner just before wf_sched_run_here or
      * wf_sched_resume_here when its thread bounds the slice: by this time
@@ -142,7 +145,8 @@ enum {
     WF_SUBMIT_NO_WORKER,    /* no worker thread could be started */
 };
 /* Queue t to run on g; with queue_cap tasks waiting, wait for room until
- * until_ns (0 = no bound). The task is g's until its done runs. */
+ * until_ns (0 = no bound). The task is g's until its done runs. A solo
+ * task that submits stops being solo first. */
 int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns);
 /* Run t now, on this thread (one that is none of g's workers: an event
  * loop), on a fiber of its own, as a task of g. Returns once it ended (its

@@ -6,13 +6,15 @@
  * may submit to its own group), the task's local slot follows it between
  * workers, wasm calls that sleep move between workers and still trap
  * cleanly, a woken task goes to its home hook (and is resumed on the
- * home's thread, or handed back to the workers) when it has one, and
- * bursts of short tasks on many idle workers all run (no lost signal), and
- * a bounded slice holds its calls' deadlines back until it ends. */
+ * home's thread, or handed back to the workers) when it has one, a task
+ * run here stops being solo when it submits another, bursts of short
+ * tasks on many idle workers all run (no lost signal), and a bounded
+ * slice holds its calls' deadlines back until it ends. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -592,6 +594,61 @@ static void test_home_refused_or_sent_back(void **state)
     fixture_free(&f);
 }
 
+/* A solo task (run here, never parked) that submits another task stops
+ * being solo before that one can run: the submitted task may be given what
+ * the solo task shares with its owner without a lock (an HTTP handler's
+ * pooled call writes the exchange from a worker, while the handler waits
+ * for it). The owner here waits for the submitted task without parking, so
+ * without the rule it would still be solo while the worker runs. */
+typedef struct peek {
+    wf_task task;
+    wf_task *owner;
+    bool owner_solo;        /* the owner's solo flag as the worker saw it */
+    int seen;
+} peek;
+
+static void peek_run(wf_task *t)
+{
+    peek *p = (peek *)t;
+    p->owner_solo = p->owner->solo;
+    __atomic_store_n(&p->seen, 1, __ATOMIC_RELEASE);
+}
+
+typedef struct submitter {
+    wf_task task;
+    wf_sched_group *g;
+    peek p;
+    bool solo_before, solo_after;
+} submitter;
+
+static void submitter_run(wf_task *t)
+{
+    submitter *s = (submitter *)t;
+    s->solo_before = t->solo;
+    s->p = (peek){ .task = { .run = peek_run }, .owner = t };
+    assert_int_equal(wf_sched_submit(s->g, &s->p.task, 0), WF_SUBMIT_OK);
+    while (!__atomic_load_n(&s->p.seen, __ATOMIC_ACQUIRE)) {
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);   /* the thread's sleep, not a park */
+    }
+    s->solo_after = t->solo;
+}
+
+static void test_submit_ends_solo(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    submitter s = { .task = { .run = submitter_run }, .g = f.g };
+    bool ended = false;
+    assert_int_equal(wf_sched_run_here(f.g, &s.task, &ended), WF_SUBMIT_OK);
+    assert_true(ended);             /* it never parked */
+    wf_sched_group_wait_idle(f.g);
+    assert_true(s.solo_before);
+    assert_false(s.p.owner_solo);   /* the worker saw it shared */
+    assert_false(s.solo_after);
+    fixture_free(&f);
+}
+
 /* Bursts of short tasks from several threads onto many idle workers: each
  * runs (a signal saved must never be one a task needed). */
 typedef struct tiny {
@@ -746,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_wasm_calls_migrate),
         cmocka_unit_test(test_home_resumes_here),
         cmocka_unit_test(test_home_refused_or_sent_back),
+        cmocka_unit_test(test_submit_ends_solo),
         cmocka_unit_test(test_bursts_on_idle_workers),
         cmocka_unit_test(test_slice_holds_deadlines),
     };
