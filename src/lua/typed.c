@@ -339,6 +339,7 @@ static void enter(parser *p)
 /* ---- types ------------------------------------------------------------------- */
 
 static void type(parser *p);
+static void type_list(parser *p);
 static void expr(parser *p);
 static void exprlist(parser *p);
 static void block(parser *p);
@@ -494,11 +495,7 @@ static void type_named(parser *p)
         }
         if (is_op(p, '<')) {
             next(p);
-            type(p);
-            while (is_op(p, ',')) {
-                next(p);
-                type(p);
-            }
+            type_list(p);
             type_close_angle(p);
         }
     }
@@ -575,33 +572,32 @@ static void type(parser *p)
     p->depth--;
 }
 
-/* ': T' at a name, a vararg or a function's ')' (the ':' is current):
- * erased with the type. */
-static void erase_annotation(parser *p)
+/* A, B, C */
+static void type_list(parser *p)
 {
-    size_t from = p->t.start;
-    next(p);
-    type(p);
-    erase(p, from, p->prev_end);
-}
-
-/* Return types after a function's ')': ': A, B' (each may be a tuple). */
-static void erase_returns(parser *p)
-{
-    size_t from = p->t.start;
-    next(p);
     type(p);
     while (is_op(p, ',')) {
         next(p);
         type(p);
     }
+}
+
+/* ': T' at a name or a vararg, or a function's return types ': A, B'
+ * (returns: each may be a tuple), from the current ':', erased. */
+static void erase_annotation(parser *p, bool returns)
+{
+    size_t from = p->t.start;
+    next(p);
+    if (returns)
+        type_list(p);
+    else
+        type(p);
     erase(p, from, p->prev_end);
 }
 
-/* <T, U: Constraint> after a function's name (current: '<'), erased. */
-static void erase_type_params(parser *p)
+/* <T, U: Constraint> (current: '<'). */
+static void type_params(parser *p)
 {
-    size_t from = p->t.start;
     next(p);
     for (;;) {
         type_name(p);
@@ -613,6 +609,13 @@ static void erase_type_params(parser *p)
         next(p);
     }
     type_close_angle(p);
+}
+
+/* Type parameters after a function's name, erased. */
+static void erase_type_params(parser *p)
+{
+    size_t from = p->t.start;
+    type_params(p);
     erase(p, from, p->prev_end);
 }
 
@@ -644,16 +647,16 @@ static void funcbody(parser *p)
     while (!is_op(p, ')')) {
         if (is_op(p, OP_DOTS)) {
             next(p);
-            if (is_op(p, ':')) erase_annotation(p);
+            if (is_op(p, ':')) erase_annotation(p, false);
             break;
         }
         check_name(p);
-        if (is_op(p, ':')) erase_annotation(p);
+        if (is_op(p, ':')) erase_annotation(p, false);
         if (!is_op(p, ',')) break;
         next(p);
     }
     check_op(p, ')');
-    if (is_op(p, ':')) erase_returns(p);
+    if (is_op(p, ':')) erase_annotation(p, true);
     block(p);
     check_kw(p, KW_END);
 }
@@ -839,7 +842,7 @@ static void localstat(parser *p)
             check_name(p);
             check_op(p, '>');
         }
-        if (is_op(p, ':')) erase_annotation(p);
+        if (is_op(p, ':')) erase_annotation(p, false);
     } while (is_op(p, ','));
     if (is_op(p, '=')) {
         next(p);
@@ -853,19 +856,7 @@ static void type_decl(parser *p)
     size_t from = p->t.start;
     next(p);
     next(p);
-    if (is_op(p, '<')) {
-        next(p);
-        for (;;) {
-            type_name(p);
-            if (is_op(p, ':')) {
-                next(p);
-                type(p);
-            }
-            if (!is_op(p, ',')) break;
-            next(p);
-        }
-        type_close_angle(p);
-    }
+    if (is_op(p, '<')) type_params(p);
     type_expect(p, '=', "'='");
     type(p);
     erase(p, from, p->prev_end);
@@ -903,11 +894,7 @@ static void interface_decl(parser *p)
         type_expect(p, ')', "')'");
         if (is_op(p, ':')) {
             next(p);
-            type(p);
-            while (is_op(p, ',')) {
-                next(p);
-                type(p);
-            }
+            type_list(p);
         }
     }
     if (!is_kw(p, KW_END)) expected(p, "'end'");
