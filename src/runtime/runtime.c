@@ -301,6 +301,24 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
 
 /* ---- Jobs (pooled calls) and futures -------------------------------------- */
 
+/* When a call starts: the caller's clock reading if it gave one (an HTTP
+ * handler's slice began this loop turn), else now. */
+static uint64_t call_start(const wf_call_opts *opts)
+{
+    return opts && opts->now_ns ? opts->now_ns : wf_now_ns();
+}
+
+/* The caller's deadline for a call started at start_ns (0: none): the
+ * earlier of its timeout and its absolute deadline, which, already past,
+ * still lets the call begin and stop at once. */
+static uint64_t call_deadline(const wf_call_opts *opts, uint64_t start_ns)
+{
+    uint64_t at = opts && opts->timeout_ms ? start_ns + (uint64_t)opts->timeout_ms * 1000000u : 0;
+    if (opts && opts->deadline_ns && (!at || opts->deadline_ns < at))
+        at = opts->deadline_ns > start_ns ? opts->deadline_ns : start_ns + 1;
+    return at;
+}
+
 static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t start_ns,
                        const wf_call_opts *opts, uint32_t depth)
 {
@@ -309,10 +327,7 @@ static rt_job *job_new(rt_fn *fn, const wf_val *args, size_t nargs, uint64_t sta
     job->depth = depth;
     job->refs = 1;
     job->start_ns = start_ns;
-    if (opts && opts->timeout_ms)
-        job->caller_deadline_ns = start_ns + (uint64_t)opts->timeout_ms * 1000000u;
-    if (opts && opts->deadline_ns && (!job->caller_deadline_ns || opts->deadline_ns < job->caller_deadline_ns))
-        job->caller_deadline_ns = opts->deadline_ns > start_ns ? opts->deadline_ns : start_ns + 1;
+    job->caller_deadline_ns = call_deadline(opts, start_ns);
     /* A pooled call runs on another task: take the context along now. */
     const wf_val *context = opts && opts->context ? opts->context : current_context();
     if (context) {
@@ -392,7 +407,7 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
                                size_t nargs, const wf_call_opts *opts, wf_call_future **out)
 {
     *out = NULL;
-    uint64_t start = opts && opts->now_ns ? opts->now_ns : wf_now_ns();
+    uint64_t start = call_start(opts);
     rt_fn *fn = find(rt, id);
     if (!fn) return not_found(id);
     uint32_t depth;
@@ -532,10 +547,8 @@ wf_error *wf_runtime_call_fn(wf_runtime_fn *fn, const wf_val *args, size_t nargs
     const char *id = fn->id;
     /* Inline: no copies, no job. */
     if (!fn->pool) {
-        uint64_t start = opts && opts->now_ns ? opts->now_ns : wf_now_ns();
-        uint64_t deadline = opts && opts->timeout_ms ? start + (uint64_t)opts->timeout_ms * 1000000u : 0;
-        if (opts && opts->deadline_ns && (!deadline || opts->deadline_ns < deadline))
-            deadline = opts->deadline_ns > start ? opts->deadline_ns : start + 1;
+        uint64_t start = call_start(opts);
+        uint64_t deadline = call_deadline(opts, start);
         uint32_t depth;
         wf_error *e = admit(fn, args, nargs, start, &depth);
         if (e) return e;
