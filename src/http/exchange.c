@@ -9,8 +9,10 @@
  *
  * x->mu is taken through x_lock (http_int.h): not at all while the task
  * is solo, i.e. has run only on the loop thread in its first slice and
- * never parked or yielded (a handler that answers at once, the common
- * case): the loop and the handler then take turns on one thread.
+ * never parked, yielded or submitted a task (a handler that answers at
+ * once, the common case): the loop and the handler then take turns on one
+ * thread. A pooled call the handler makes writes x from a worker: the
+ * submit ended solo before that call could start.
  */
 #include <stddef.h>
 #include <string.h>

@@ -138,7 +138,9 @@ void wf_http_exchange_destroy(wf_http_exchange *x);
 /* x->mu, unless the handler's task is solo (sched.h: it has run only on
  * this loop thread and never left it, so the loop and the handler take
  * turns on one thread: a handler answering within its first slice, the
- * common case, costs no lock round trip). x_lock says whether it took
+ * common case, costs no lock round trip). A handler that calls a pooled
+ * function hands x to a task on a worker (the guest's writes come from
+ * there, before the handler parks): its submit ends solo first. x_lock says whether it took
  * the mutex; give that to x_unlock: the task may stop being solo while
  * it is held (a wait parks it), never become solo again. */
 static inline bool x_lock(wf_http_exchange *x)

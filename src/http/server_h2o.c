@@ -1035,6 +1035,7 @@ static void start_handler(h2x *hx, bool same_turn)
         hx->busy++;
         tls_inline = hx;
         slice_begin(srv, hx->x.start_ns);
+        hx->x.task.slice_end_ns = hx->x.start_ns + INLINE_SLICE_NS;   /* the watchdog's bound */
         hx->x.first_slice_ns = same_turn ? hx->x.start_ns : 0;
         rc = wf_sched_run_here(srv->group, &hx->x.task, NULL);
         slice_end(srv);
@@ -1087,7 +1088,9 @@ static void on_home_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *mess
         list = hx->home_next;
         hx->busy++;
         tls_inline = hx;
-        slice_begin(s, wf_now_ns());
+        uint64_t now = wf_now_ns();
+        slice_begin(s, now);
+        hx->x.task.slice_end_ns = now + INLINE_SLICE_NS;
         wf_sched_resume_here(&hx->x.task);
         slice_end(s);
         tls_inline = NULL;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "lua/lua_int.h"
+#include "lua/typed.h"
 #include "lua/wflua.h"
 #include "registry/registry.h"
 #include "runtime/slots.h"
@@ -266,6 +267,13 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
         fn->env.nlibs = i + 1;
     }
     fn->env.libs = fn->libs;
+    /* Upstream's type annotations erased once here, in our copies, so no
+     * state pays for it again and a malformed one is a load error. */
+    if (!e) e = wf_lua_typed_erase(fn->source, strlen(fn->source), id);
+    for (size_t i = 0; i < fn->env.nlibs && !e; i++) {
+        e = wf_lua_typed_erase(fn->libs[i].source, strlen(fn->libs[i].source), fn->libs[i].id);
+        if (e) e = wf_error_wrap(e, "import `%s`", fn->libs[i].alias);
+    }
     /* Compile everything once now, so a syntax error is a load error. */
     if (!e) {
         lua_State *L;

@@ -48,9 +48,11 @@ typedef struct wf_lua_fn_config {
 /* The function.lua kind (for wf_runtime_add). */
 extern const wf_fn_kind wf_lua_fn_kind;
 
-/* Add one Lua function as `id`. The source and every import are compiled
- * now: a syntax error is INVALID with its line; an unknown built-in in
- * `modules` is INVALID. funcs inside the function call through rt. */
+/* Add one Lua function as `id`. The source and every import have
+ * upstream's type annotations erased (typed.h) and are compiled now: a
+ * syntax error, or a malformed annotation, is INVALID with its line; an
+ * unknown built-in in `modules` is INVALID. funcs inside the function call
+ * through rt. */
 wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg);
 
 /* Register every function.lua entry of r into rt (after

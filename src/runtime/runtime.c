@@ -10,6 +10,9 @@
  * sees the flag (wf_exec_set_interrupt) and traps, and wf_rt_exec turns any
  * error of an interrupted call into TIMEOUT. A pooled call that sleeps
  * (pool.c) is woken at that deadline, and by a cancel, with TIMEOUT too.
+ * A call in a bounded slice (an HTTP loop's first slice of a handler,
+ * sched.h) whose deadline comes after the slice's end arms the timer only
+ * if the slice ends first (wf_task_deadline_add): most end within it.
  *
  * Nesting: a call made while a call runs (a Lua function's funcs.call) is
  * one deeper in its chain (rt_call, kept in the scheduler's local slot);
@@ -200,7 +203,8 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     uint64_t at = exec_deadline;
     if (caller_deadline_ns && (!at || caller_deadline_ns < at)) at = caller_deadline_ns;
     wf_deadline d = { .at_ns = at, .flag = interrupt };
-    if (at) wf_timer_add(fn->rt->timer, &d);
+    wf_task *task = wf_task_current();
+    if (at) wf_task_deadline_add(fn->rt->timer, task, &d);
 
     /* This call is the running one of its chain, and (on a task) what stops
      * the task's waits: its flag and the earlier deadline. Both slots stay
@@ -210,7 +214,6 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
     rt_call self = { .fn = fn, .depth = depth,
                      .context = context ? context : outer ? ((rt_call *)outer)->context : NULL };
     *slot = &self;
-    wf_task *task = wf_task_current();
     volatile uint32_t *task_flag = NULL;
     uint64_t task_deadline = 0;
     if (task) {
@@ -239,7 +242,7 @@ wf_error *wf_rt_exec(rt_fn *fn, void *inst, const wf_val *args, size_t nargs, wf
         task->deadline_ns = task_deadline;
     }
     *slot = outer;
-    if (at) wf_timer_remove(fn->rt->timer, &d);
+    if (at) wf_task_deadline_remove(fn->rt->timer, task, &d);
 
     if (err && wf_interrupt_stops(interrupt)) {
         /* The guest stopped because we asked it to: say why. */

@@ -302,6 +302,41 @@ static void task_main(void *arg)
     t->run(t);
 }
 
+/* The slice of t ended before its calls: arm what they held back. */
+static void arm_held(wf_task *t)
+{
+    for (wf_deadline *d = t->held; d; d = d->next_held) {
+        d->held = false;
+        wf_timer_add(d->held_timer, d);   /* fires at once when due */
+    }
+    t->held = NULL;
+}
+
+void wf_task_deadline_add(wf_timer *timer, wf_task *t, wf_deadline *d)
+{
+    if (t && t->slice_end_ns && d->at_ns > t->slice_end_ns) {
+        d->held = true;
+        d->held_timer = timer;
+        d->next_held = t->held;
+        t->held = d;
+        return;
+    }
+    wf_timer_add(timer, d);
+}
+
+void wf_task_deadline_remove(wf_timer *timer, wf_task *t, wf_deadline *d)
+{
+    if (!d->held) {
+        wf_timer_remove(timer, d);
+        return;
+    }
+    /* Still held: the slice has not ended; calls nest, so d is near the front. */
+    wf_deadline **pp = &t->held;
+    while (*pp != d) pp = &(*pp)->next_held;
+    *pp = d->next_held;
+    d->held = false;
+}
+
 /* With mu held, dropped meanwhile: run t until it ends or suspends, then
  * hand it on (ended, parked, or back to the resume queue for a yield). */
 static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
@@ -326,6 +361,11 @@ static bool run_locked(wf_sched_group *g, wf_task *t, bool from_queue)
      * only (a task that is no longer solo may be read by its owner's
      * thread while it runs on another). */
     if (!ended && t->solo) t->solo = false;
+    /* A bounded slice that ends before the task: the deadlines it held
+     * back are armed before the task can run on (on this thread, unbounded,
+     * or on another: the group's lock below orders the stores for it). */
+    t->slice_end_ns = 0;
+    if (!ended && t->held) arm_held(t);
     if (ended) {
         if (t->fiber) wf_fiber_free(t->fiber);
         t->fiber = NULL;
@@ -539,6 +579,7 @@ static void adopt_locked(wf_sched_group *g, wf_task *t)
     t->wake_at = (wf_deadline){ .fire = on_timer };
     t->fiber = NULL;
     t->no_stack = t->permit = t->parking = t->solo = false;
+    t->held = NULL;
     t->next = NULL;
     if (++g->alive > g->stats.max_alive) g->stats.max_alive = g->alive;
 }
@@ -565,6 +606,13 @@ int wf_sched_run_here(wf_sched_group *g, wf_task *t, bool *ended)
 
 int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns)
 {
+    /* What a solo task shares with its owner goes without a lock; t may be
+     * given it (an HTTP handler's pooled call writes the exchange) and run
+     * on a worker at once, long before the submitter parks. So the
+     * submitter is solo no longer: this store is ordered for t's worker by
+     * the group's lock below, and for the owner it is its own thread's. */
+    wf_task *cur = wf_task_current();
+    if (cur && cur->solo) cur->solo = false;
     pthread_mutex_lock(&g->mu);
     if (wait_for(g, &g->space, has_room, until_ns) != WF_PARK_WOKEN) {
         pthread_mutex_unlock(&g->mu);

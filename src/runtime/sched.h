@@ -65,14 +65,26 @@ struct wf_task {
     bool (*home)(wf_task *t);
     bool no_stack;
     /* True while the task has run only on the thread that started it by
-     * wf_sched_run_here and never left it (no park, no yield): no other
-     * thread can have seen it, so what it shares with its owner on that
-     * thread needs no lock (http's exchange). Set by wf_sched_run_here,
-     * cleared by the scheduler on that thread before the task can reach
-     * another (the group's lock then orders it for that thread); never set
-     * again. Read-only for the owner. */
+     * wf_sched_run_here and never left it (no park, no yield) nor
+     * submitted another task: no other thread can have seen it, so what it
+     * shares with its owner on that thread needs no lock (http's exchange).
+     * Set by wf_sched_run_here, cleared by the scheduler on that thread
+     * before the task can reach another, or before a task it submits can
+     * run (that one may be given what the task shares with its owner: an
+     * HTTP handler's pooled call writes its exchange from a worker); the
+     * group's lock then orders it for the other thread. Never set again.
+     * Read-only for the owner. */
     bool solo;
+    /* Set by the owner just before wf_sched_run_here or
+     * wf_sched_resume_here when its thread bounds the slice: by this time
+     * (wf_now_ns) a watchdog asks the call running in it to yield
+     * (wf_exec_request_yield), so the slice ends then at the latest, by a
+     * yield. 0: not bounded. Cleared by the scheduler when the slice ends.
+     * A call of a bounded slice whose deadline comes after its end arms no
+     * timer while the slice runs (wf_task_deadline_add). */
+    uint64_t slice_end_ns;
     /* The scheduler's own. */
+    wf_deadline *held;              /* deadlines the slice holds back, innermost first */
     wf_waker waker;
     wf_sched_group *g;
     wf_fiber *fiber;
@@ -133,7 +145,8 @@ enum {
     WF_SUBMIT_NO_WORKER,    /* no worker thread could be started */
 };
 /* Queue t to run on g; with queue_cap tasks waiting, wait for room until
- * until_ns (0 = no bound). The task is g's until its done runs. */
+ * until_ns (0 = no bound). The task is g's until its done runs. A solo
+ * task that submits stops being solo first. */
 int wf_sched_submit(wf_sched_group *g, wf_task *t, uint64_t until_ns);
 /* Run t now, on this thread (one that is none of g's workers: an event
  * loop), on a fiber of its own, as a task of g. Returns once it ended (its
@@ -156,6 +169,17 @@ bool wf_sched_unqueue(wf_task *t);
 void wf_task_wake(wf_task *t);
 /* The task running on this thread, or NULL. */
 wf_task *wf_task_current(void);
+/* Arm a call's deadline d (at_ns and flag set) in timer, for a call
+ * running on task t (the current one, or NULL: a thread's own call). In a
+ * bounded slice (slice_end_ns) that ends before d->at_ns, d is held back
+ * instead: the scheduler arms it when the slice ends (a park or a yield)
+ * before the call does; most calls end within their first slice, and so
+ * never take the timer's lock. The call itself then still stops at d: it
+ * cannot reach d without the slice ending first. */
+void wf_task_deadline_add(wf_timer *timer, wf_task *t, wf_deadline *d);
+/* The call of wf_task_deadline_add ended: d leaves the timer, or t's held
+ * ones. */
+void wf_task_deadline_remove(wf_timer *timer, wf_task *t, wf_deadline *d);
 /* A slot that belongs to the running task, or to this thread when it runs
  * none: the runtime keeps its call chain there (it follows the task when it
  * moves to another worker). */

@@ -11,6 +11,7 @@
 #define WF_RUNTIME_SLOTS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "base/base.h"
 
@@ -22,7 +23,8 @@
 #define WF_SLOTS_MAX 32
 
 typedef struct wf_slots {
-    pthread_mutex_t mu;
+    _Atomic(void *) hot;    /* one idle slot, taken and put without the lock */
+    pthread_mutex_t mu;     /* guards the others */
     void **idle;
     size_t n, cap;
 } wf_slots;

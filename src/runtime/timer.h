@@ -22,6 +22,12 @@ typedef struct wf_deadline {
      * short and must not call back into the timer. */
     void (*fire)(struct wf_deadline *d);
     size_t pos;             /* index in the heap + 1, 0 = not queued */
+    /* A call's deadline a task's bounded slice holds back (sched.h,
+     * wf_task_deadline_add): the task's list, whether d is on it, and the
+     * timer it goes to (the call's: not always its scheduler's). */
+    struct wf_deadline *next_held;
+    struct wf_timer *held_timer;
+    bool held;
 } wf_deadline;
 
 typedef struct wf_timer wf_timer;

@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "wasm/image.h"
@@ -135,6 +136,9 @@ bool wf_memory_map_image(wf_memory *m, const wf_memimage *img)
     if (mmap(m->base, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, img->fd, 0) ==
         MAP_FAILED)
         return false;
+    /* every page is the image's now */
+    free(m->owned);
+    m->owned = NULL;
     m->image_id = img->id;
     m->image_len = len;
     m->size = len;
@@ -207,21 +211,59 @@ static wf_memhint *hint_add(wf_memhint *h, uint32_t *cap, uint64_t off, uint64_t
     return h;
 }
 
+/* Page faults taken by the whole process so far (every thread's, the
+ * exited ones' included), or UINT64_MAX when unknown. A page of a memory
+ * becomes the instance's own copy only through a fault: the guest's write,
+ * the kernel's write into it on a system call's behalf (get_user_pages
+ * faults it in, counted for the calling thread), MADV_POPULATE_WRITE. */
+static uint64_t process_faults(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return UINT64_MAX;
+    return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+}
+
+static uint64_t g_scans;
+
+uint64_t wf_memimage_scans(void) { return __atomic_load_n(&g_scans, __ATOMIC_RELAXED); }
+
 /* The image's bytes back into the pages of [0, end) that m's instance wrote
  * (m is mapped from img over at least end bytes): copied while the budget
  * lasts, dropped beyond. false (nothing or part done) when the kernel cannot
- * say which pages those are: the caller drops the whole range. */
+ * say which pages those are: the caller drops the whole range.
+ *
+ * The kernel is asked (PAGEMAP_SCAN) unless no page fault happened in the
+ * process since the last scan of m began: then the pages m owns are the ones
+ * that scan found (a page becomes its own only through a fault, and every
+ * fault is counted), and the image's bytes are copied into those again. A
+ * fault anywhere (any thread, any memory) only costs the scan. Copying the
+ * image's bytes into a page is right whatever the page: a stale list could
+ * only make a page its own again, never miss one. On a settled fresh call
+ * (a reset slot's call takes no fault) this saves the scan: the walk of
+ * every present page-table entry of the memory, which is most of a reset's
+ * kernel time. */
 static bool restore_written(wf_memory *m, const wf_memimage *img, uint64_t end)
 {
     uint64_t budget = __atomic_load_n(&g_keep_resident, __ATOMIC_RELAXED);
     int fd = img->view && budget ? pagemap_fd() : -1;
     if (fd < 0) return false;
+    uint64_t faults = process_faults();
+    const wf_memhint *own = m->owned;
+    if (own && faults != UINT64_MAX && faults == m->owned_faults && end == m->owned_end) {
+        for (uint32_t i = 0; i < own->n; i++)
+            memcpy(m->base + own->runs[i].off, img->view + own->runs[i].off, (size_t)own->runs[i].len);
+        return true;
+    }
+    free(m->owned);
+    m->owned = NULL;
+    __atomic_add_fetch(&g_scans, 1, __ATOMIC_RELAXED);
     struct scan_region r[64];
     uint64_t at = (uint64_t)(uintptr_t)m->base, stop = at + end, kept = 0;
-    /* the first time pages are found: recorded as the image's hint */
-    wf_memhint *hint = NULL;
+    /* the runs found (kept: none dropped); the first time pages are found
+     * they are recorded as the image's hint too */
+    wf_memhint *found = NULL;
     uint32_t cap = 0;
-    bool want_hint = !__atomic_load_n(&img->hint, __ATOMIC_ACQUIRE);
+    bool dropped = false;
     while (at < stop) {
         /* the instance's own pages: neither the file's nor the zero page,
          * present or swapped out */
@@ -233,28 +275,46 @@ static bool restore_written(wf_memory *m, const wf_memimage *img, uint64_t end)
             .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
         };
         long n = ioctl(fd, SCAN_IOCTL, &a);
-        if (n < 0) return false;
+        if (n < 0) {
+            free(found);
+            return false;
+        }
         for (long i = 0; i < n; i++) {
             uint64_t off = r[i].start - (uint64_t)(uintptr_t)m->base, len = r[i].end - r[i].start;
             if (kept + len <= budget) {
                 memcpy(m->base + off, img->view + off, (size_t)len);
                 kept += len;
-                if (want_hint) hint = hint_add(hint, &cap, off, len);
+                found = hint_add(found, &cap, off, len);
             } else if (madvise(m->base + off, (size_t)len, MADV_DONTNEED) != 0) {
-                free(hint);
+                free(found);
                 return false;
+            } else {
+                dropped = true;
             }
         }
         if (a.walk_end <= at) {
-            free(hint);
+            free(found);
             return false;
         }
         at = a.walk_end;
     }
-    wf_memhint *none = NULL;
-    if (hint && !__atomic_compare_exchange_n((wf_memhint **)&img->hint, &none, hint, false,
-                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-        free(hint);   /* another thread's reset recorded one first */
+    if (found && !__atomic_load_n(&img->hint, __ATOMIC_ACQUIRE)) {
+        size_t size = sizeof *found + found->n * sizeof found->runs[0];
+        wf_memhint *hint = wf_xmalloc(size), *none = NULL;
+        memcpy(hint, found, size);
+        if (!__atomic_compare_exchange_n((wf_memhint **)&img->hint, &none, hint, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            free(hint);   /* another thread's reset recorded one first */
+    }
+    /* a list with pages dropped from it would make them its own again */
+    if (dropped || faults == UINT64_MAX) {
+        free(found);
+    } else {
+        if (!found) found = wf_xcalloc(1, sizeof *found);
+        m->owned = found;
+        m->owned_faults = faults;
+        m->owned_end = end;
+    }
     return true;
 }
 

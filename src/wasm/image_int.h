@@ -35,6 +35,9 @@ uint64_t wf_memimage_len(const wf_memimage *img);
  * back in the pages it wrote (copied, or dropped with madvise), another one
  * maps it; false when the kernel refuses. */
 bool wf_memory_reset_image(wf_memory *m, const wf_memimage *img);
+/* How many times a reset asked the kernel for a memory's own pages (the
+ * others copied into the pages the last scan found: image.c). */
+uint64_t wf_memimage_scans(void);
 
 /* Zero [from, end) of an anonymous memory on the pages m's calls wrote
  * (the kernel's own pages of it, PAGEMAP_SCAN; with drop, whole pages are

@@ -186,5 +186,6 @@ void wf_memory_release(wf_memory *m)
     } else if (m->base) {
         unreserve(m->base, m->size);
     }
+    free(m->owned);
     free(m);
 }

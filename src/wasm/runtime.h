@@ -46,6 +46,13 @@ struct wf_memory {
      * calls wrote since its first reset to a small snapshot (which dropped
      * the rest; snapshot.c): later resets clear just those. */
     bool pages_written_only;
+    /* The pages the last scan of a reset to an image found as this
+     * memory's own copies ([0, owned_end)), and the process's page-fault
+     * count read before that scan (image.c, restore_written): while the
+     * count stands, no page can have become its own since, and a reset
+     * copies into these without asking the kernel again. */
+    struct wf_memhint *owned;
+    uint64_t owned_faults, owned_end;
 };
 
 struct wf_table {

@@ -57,6 +57,17 @@ for what in spin lua_spin; do
     wait "$spid"
     check "$what: stopped by the write timeout" "504 the function timed out" "$(cat "$T/spin_code") $(cat "$T/spin_body")"
 done
+# The same with a limit of its own (300 ms, far below the write timeout):
+# the deadline its first slice held back is armed once it yields to the
+# workers, and stops it there.
+t0=$(date +%s%N)
+check "spin_limited: stopped by its max_execution_ms" "504 the function timed out" \
+    "$(e2e_req -X POST --data 0 "$B/spin_limited") $(cat "$T/body")"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "spin_limited: ... after 300 ms, not the write timeout's 3 s ($ms ms)" "yes" \
+    "$([ "$ms" -ge 300 ] && [ "$ms" -lt 2500 ] && echo yes)"
+check "spin_limited: ... the limit named in the log" "1" \
+    "$(grep -c "app:spin_limited: execution exceeded max_execution_ms (300 ms)" "$T/log")"
 check "Lua function endpoint" "200 application/json {\"length\":3,\"upper\":\"ABC\"}" \
     "$(e2e_req -X POST --data abc "$B/shout") $(e2e_hdr content-type) $(cat "$T/body")"
 check "unknown route -> 404" "404" "$(e2e_req "$B/nope")"

@@ -6,12 +6,15 @@
  * may submit to its own group), the task's local slot follows it between
  * workers, wasm calls that sleep move between workers and still trap
  * cleanly, a woken task goes to its home hook (and is resumed on the
- * home's thread, or handed back to the workers) when it has one, and
- * bursts of short tasks on many idle workers all run (no lost signal). */
+ * home's thread, or handed back to the workers) when it has one, a task
+ * run here stops being solo when it submits another, bursts of short
+ * tasks on many idle workers all run (no lost signal), and a bounded
+ * slice holds its calls' deadlines back until it ends. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -591,6 +594,61 @@ static void test_home_refused_or_sent_back(void **state)
     fixture_free(&f);
 }
 
+/* A solo task (run here, never parked) that submits another task stops
+ * being solo before that one can run: the submitted task may be given what
+ * the solo task shares with its owner without a lock (an HTTP handler's
+ * pooled call writes the exchange from a worker, while the handler waits
+ * for it). The owner here waits for the submitted task without parking, so
+ * without the rule it would still be solo while the worker runs. */
+typedef struct peek {
+    wf_task task;
+    wf_task *owner;
+    bool owner_solo;        /* the owner's solo flag as the worker saw it */
+    int seen;
+} peek;
+
+static void peek_run(wf_task *t)
+{
+    peek *p = (peek *)t;
+    p->owner_solo = p->owner->solo;
+    __atomic_store_n(&p->seen, 1, __ATOMIC_RELEASE);
+}
+
+typedef struct submitter {
+    wf_task task;
+    wf_sched_group *g;
+    peek p;
+    bool solo_before, solo_after;
+} submitter;
+
+static void submitter_run(wf_task *t)
+{
+    submitter *s = (submitter *)t;
+    s->solo_before = t->solo;
+    s->p = (peek){ .task = { .run = peek_run }, .owner = t };
+    assert_int_equal(wf_sched_submit(s->g, &s->p.task, 0), WF_SUBMIT_OK);
+    while (!__atomic_load_n(&s->p.seen, __ATOMIC_ACQUIRE)) {
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);   /* the thread's sleep, not a park */
+    }
+    s->solo_after = t->solo;
+}
+
+static void test_submit_ends_solo(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    submitter s = { .task = { .run = submitter_run }, .g = f.g };
+    bool ended = false;
+    assert_int_equal(wf_sched_run_here(f.g, &s.task, &ended), WF_SUBMIT_OK);
+    assert_true(ended);             /* it never parked */
+    wf_sched_group_wait_idle(f.g);
+    assert_true(s.solo_before);
+    assert_false(s.p.owner_solo);   /* the worker saw it shared */
+    assert_false(s.solo_after);
+    fixture_free(&f);
+}
+
 /* Bursts of short tasks from several threads onto many idle workers: each
  * runs (a signal saved must never be one a task needed). */
 typedef struct tiny {
@@ -646,6 +704,90 @@ static void test_bursts_on_idle_workers(void **state)
     fixture_free(&f);
 }
 
+/* ---- deadlines a bounded slice holds back ------------------------------------- */
+
+typedef struct held {
+    wf_task task;
+    wf_timer *timer;
+    volatile uint32_t flag[4];
+    wf_deadline d[4];
+    bool held_at_add[4], armed_at_add[4];
+    bool held_after_yield[2], armed_after_yield[2];
+    uint64_t slice_end_after;
+    bool held_list_empty;
+    long tid[2];
+} held;
+
+static void held_run(wf_task *t)
+{
+    held *h = (held *)t;
+    uint64_t now = wf_now_ns(), end = t->slice_end_ns;
+    /* 0: after the slice's end: held back. 1: before it: armed at once.
+     * 2: after the slice's end, the call ends within the slice. */
+    uint64_t at[3] = { now + 1000000000u, now + 1000000u, end + 1000000u };
+    for (int i = 0; i < 3; i++) {
+        h->d[i] = (wf_deadline){ .at_ns = at[i], .flag = &h->flag[i] };
+        wf_task_deadline_add(h->timer, t, &h->d[i]);
+        h->held_at_add[i] = h->d[i].held;
+        h->armed_at_add[i] = h->d[i].pos != 0;
+    }
+    wf_task_deadline_remove(h->timer, t, &h->d[1]);
+    wf_task_deadline_remove(h->timer, t, &h->d[2]);
+    /* 3: held back too, still pending when the slice ends (soon due). */
+    h->d[3] = (wf_deadline){ .at_ns = end + 1000000u, .flag = &h->flag[3] };
+    wf_task_deadline_add(h->timer, t, &h->d[3]);
+    h->tid[0] = syscall(SYS_gettid);
+    wf_fiber_suspend();   /* a yield: the slice ends, the workers go on */
+    h->tid[1] = syscall(SYS_gettid);
+    for (int i = 0; i < 2; i++) {
+        wf_deadline *d = &h->d[i ? 3 : 0];
+        h->held_after_yield[i] = d->held;
+        h->armed_after_yield[i] = d->pos != 0 || __atomic_load_n(d->flag, __ATOMIC_RELAXED);
+    }
+    h->slice_end_after = t->slice_end_ns;
+    h->held_list_empty = t->held == NULL;
+    while (!__atomic_load_n(&h->flag[3], __ATOMIC_RELAXED)) wf_sleep_until(wf_now_ns() + 1000000u);
+    wf_task_deadline_remove(h->timer, t, &h->d[0]);
+    wf_task_deadline_remove(h->timer, t, &h->d[3]);
+}
+
+/* A call in a bounded slice (an HTTP loop's: a watchdog makes it yield by
+ * slice_end_ns) arms no timer for a deadline past the slice's end; the
+ * scheduler arms it when the slice ends first, and it fires as before. A
+ * deadline within the slice is armed at once; one whose call ends within
+ * the slice never reaches the timer. */
+static void test_slice_holds_deadlines(void **state)
+{
+    (void)state;
+    fixture f = fixture_new(1, 0);
+    /* The calls' timer is not the scheduler's (an HTTP server's group may
+     * belong to another scheduler than the functions' runtime). */
+    held h = { .task = { .run = held_run }, .timer = wf_timer_new() };
+    h.task.slice_end_ns = wf_now_ns() + 50000000u;
+    bool ended = true;
+    assert_int_equal(wf_sched_run_here(f.g, &h.task, &ended), WF_SUBMIT_OK);
+    assert_false(ended);
+    wf_sched_group_wait_idle(f.g);
+    assert_true(h.held_at_add[0]);
+    assert_false(h.armed_at_add[0]);
+    assert_false(h.held_at_add[1]);
+    assert_true(h.armed_at_add[1]);
+    assert_true(h.held_at_add[2]);
+    assert_false(h.armed_at_add[2]);
+    assert_int_equal(h.flag[2], 0);           /* its call ended: never armed, never fired */
+    assert_int_not_equal(h.tid[0], h.tid[1]); /* yielded to a worker */
+    for (int i = 0; i < 2; i++) {
+        assert_false(h.held_after_yield[i]);
+        assert_true(h.armed_after_yield[i]);
+    }
+    assert_int_equal(h.flag[3], 1);           /* armed at the slice's end, fired at its time */
+    assert_int_equal(h.flag[0], 0);
+    assert_int_equal(h.slice_end_after, 0);   /* the worker's slice is not bounded */
+    assert_true(h.held_list_empty);
+    fixture_free(&f);
+    wf_timer_free(h.timer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,7 +803,9 @@ int main(void)
         cmocka_unit_test(test_wasm_calls_migrate),
         cmocka_unit_test(test_home_resumes_here),
         cmocka_unit_test(test_home_refused_or_sent_back),
+        cmocka_unit_test(test_submit_ends_solo),
         cmocka_unit_test(test_bursts_on_idle_workers),
+        cmocka_unit_test(test_slice_holds_deadlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

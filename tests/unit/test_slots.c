@@ -16,8 +16,12 @@
  * an initialiser leaves, refusing what cannot be snapshotted and an
  * initialisation that runs past its time limit. A module of several
  * memories gets every one of them back. GC structs and arrays never
- * outlive a call (test_gc_objects). */
+ * outlive a call (test_gc_objects). The idle slots themselves: one kept in
+ * a lock-free cell, the rest on a bounded stack, never one slot handed to
+ * two callers at once. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +36,7 @@
 #include "cli/cwat.h"
 #include "component/component.h"
 #include "runtime/runtime.h"
+#include "runtime/slots.h"
 #include "wasm/code.h"
 #include "wasm/image.h"
 #include "wasm/jit.h"
@@ -946,9 +951,88 @@ static void test_reset_written_pages(void **state)
     wf_module_free(m);
 }
 
+/* ---- the idle slots' stack and cell (runtime/slots.c) ------------------------- */
+
+static int slots_freed;
+static void count_free(void *ud, void *slot)
+{
+    (void)ud;
+    (void)slot;
+    slots_freed++;
+}
+
+/* One slot comes back without the lock (the cell) and is the next taken;
+ * the others stack up to WF_SLOTS_MAX in all, last in first out; the one
+ * beyond is the caller's to free; fini frees every one kept. */
+static void test_slots_cell_and_stack(void **state)
+{
+    (void)state;
+    wf_slots s;
+    wf_slots_init(&s);
+    static char slot[WF_SLOTS_MAX + 1];
+    assert_null(wf_slots_take(&s));
+    assert_true(wf_slots_put(&s, &slot[0]));
+    assert_ptr_equal(atomic_load(&s.hot), &slot[0]);
+    assert_int_equal(s.n, 0);
+    assert_ptr_equal(wf_slots_take(&s), &slot[0]);
+    assert_null(wf_slots_take(&s));
+    for (int i = 0; i < WF_SLOTS_MAX; i++) assert_true(wf_slots_put(&s, &slot[i]));
+    assert_false(wf_slots_put(&s, &slot[WF_SLOTS_MAX]));
+    assert_int_equal(s.n, WF_SLOTS_MAX - 1);
+    assert_ptr_equal(wf_slots_take(&s), &slot[0]);                  /* the cell's */
+    assert_ptr_equal(wf_slots_take(&s), &slot[WF_SLOTS_MAX - 1]);   /* then the newest */
+    assert_true(wf_slots_put(&s, &slot[0]));
+    slots_freed = 0;
+    wf_slots_fini(&s, count_free, NULL);
+    assert_int_equal(slots_freed, WF_SLOTS_MAX - 1);
+}
+
+/* Threads taking and putting slots at once: a slot is never held by two
+ * (each marks the slot it holds), none is lost or made twice. */
+enum { CELL_THREADS = 4, CELL_SLOTS = 3, CELL_ROUNDS = 20000 };
+typedef struct cell_race {
+    wf_slots s;
+    atomic_int holders[CELL_SLOTS];
+    atomic_int made, doubles;
+} cell_race;
+
+static void *cell_race_main(void *arg)
+{
+    cell_race *r = arg;
+    for (int i = 0; i < CELL_ROUNDS; i++) {
+        atomic_int *slot = wf_slots_take(&r->s);
+        if (!slot) {
+            int k = atomic_fetch_add(&r->made, 1);
+            if (k >= CELL_SLOTS) continue;   /* only so many exist: none idle now */
+            slot = &r->holders[k];
+        }
+        if (atomic_fetch_add(slot, 1) != 0) atomic_fetch_add(&r->doubles, 1);
+        atomic_fetch_sub(slot, 1);
+        assert_true(wf_slots_put(&r->s, slot));
+    }
+    return NULL;
+}
+
+static void test_slots_race(void **state)
+{
+    (void)state;
+    static cell_race r;
+    wf_slots_init(&r.s);
+    pthread_t th[CELL_THREADS];
+    for (int i = 0; i < CELL_THREADS; i++) assert_int_equal(pthread_create(&th[i], NULL, cell_race_main, &r), 0);
+    for (int i = 0; i < CELL_THREADS; i++) pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&r.doubles), 0);
+    slots_freed = 0;
+    wf_slots_fini(&r.s, count_free, NULL);
+    int made = atomic_load(&r.made);
+    assert_int_equal(slots_freed, made < CELL_SLOTS ? made : CELL_SLOTS);   /* every one made came back */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_slots_cell_and_stack),
+        cmocka_unit_test(test_slots_race),
         cmocka_unit_test(test_snapshot_reset),
         cmocka_unit_test(test_snapshot_shared_table),
         cmocka_unit_test(test_reset_written_pages),

@@ -172,8 +172,10 @@ void wf_jit_cache_unit_key(const uint8_t module_key[WF_SHA256_LEN], const wf_jit
     }
 }
 
-/* ext: ".wfjit", or ".wfhost" for a record of the host (host.c), which
- * the size bound does not count (one small file per CPU). */
+/* ext: ".wfjit", or ".wfhost" for a record of the host (host.c). Both
+ * count in the size bound: a record (one page and a line) is read, so used,
+ * by every compiled-tier process, and one trimmed away is only asked of
+ * LLVM and written again by the next process that runs compiled code. */
 static char *entry_path(const char *dir, const uint8_t key[WF_SHA256_LEN], const char *ext)
 {
     char hex[2 * WF_SHA256_LEN + 1];
@@ -230,7 +232,8 @@ void wf_jit_cache_trim(const char *dir, uint64_t max)
     time_t now = time(NULL);
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        bool entry = ends_with(de->d_name, ".wfjit"), tmp = ends_with(de->d_name, ".tmp");
+        bool entry = ends_with(de->d_name, ".wfjit") || ends_with(de->d_name, ".wfhost");
+        bool tmp = ends_with(de->d_name, ".tmp");
         if (!entry && !tmp) continue;
         struct stat st;
         if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode)) continue;

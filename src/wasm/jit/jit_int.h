@@ -149,15 +149,16 @@ typedef struct wf_jit_entry {
 wf_jit_cache_status wf_jit_cache_load(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, wf_jit_entry *out);
 /* The cache's size cap in bytes ($WASMFN_CACHE_MAX_MB, default 1 GiB). */
 uint64_t wf_jit_cache_max_bytes(void);
-/* Over max bytes of entries in dir: delete the least recently used. */
+/* Over max bytes of entries (and host records) in dir: delete the least
+ * recently used. */
 void wf_jit_cache_trim(const char *dir, uint64_t max);
 /* Write the entry of key atomically (temporary file, rename), then trim
  * the cache to its cap. */
 wf_error *wf_jit_cache_store(const uint8_t key[WF_SHA256_LEN], uint32_t nfuncs, const uint8_t *desc,
                              size_t desclen, const uint8_t *blob, size_t bloblen);
 
-/* The same for a record of the host (host.c): <key hex>.wfhost, outside
- * the size bound. */
+/* The same for a record of the host (host.c): <key hex>.wfhost, counted
+ * in the size bound like an entry. */
 wf_jit_cache_status wf_jit_cache_load_host(const uint8_t key[WF_SHA256_LEN], wf_jit_entry *out);
 wf_error *wf_jit_cache_store_host(const uint8_t key[WF_SHA256_LEN], const uint8_t *blob, size_t bloblen);
 
