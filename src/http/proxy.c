@@ -132,7 +132,7 @@ void wf_http_proxy_handler(wf_http_exchange *x, void *ud)
     if (!e) wf_val_free(&result);
     free(pq);
     free(hs);
-    if (in.ended) {   /* answered whole: x is gone */
+    if (in.ended) {   /* the response went out whole: nothing more goes to x */
         if (e) {
             char *what = wf_xasprintf("failed after its response: %s: %s", wf_error_kind_name(e->kind), e->message);
             log_failure(ep, rq, (int)in.status, what);
