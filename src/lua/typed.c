@@ -19,7 +19,8 @@
  *
  * Where plain Lua could mean the same text, plain Lua wins: a name `as`
  * is a cast only after an expression, on its line, before something that
- * can begin a type; `::` is a label when a name and `::` follow. Every
+ * can begin a type; `::` is a label when a name and `::` follow (and
+ * no label follows those: `e :: T ::l::` casts). Every
  * other place is one plain Lua rejects, so an untyped program is never
  * changed. Once in a type, a token that cannot go on is an annotation
  * error; a plain-Lua syntax error ends the scan and leaves the rest to
@@ -728,13 +729,20 @@ static void suffixedexp(parser *p)
     }
 }
 
-/* '::' NAME '::' from the current '::': a label, not a cast. */
+/* '::' NAME '::' from the current '::': a label, not a cast, unless the
+ * second '::' opens a label of its own ('::' NAME '::' again): then the
+ * first is a cast to a plain name, as in `out = r :: Result` before a
+ * `::continue::` on the next line (plain Lua has no `::a:: b ::`). */
 static bool at_label(parser *p)
 {
     tok a = peek(p);
     if (a.kind != TK_NAME || a.kw != KW_NONE) return false;
     tok b = lex(p, a.end);
-    return b.kind == TK_OP && b.op == OP_DBCOLON;
+    if (b.kind != TK_OP || b.op != OP_DBCOLON) return false;
+    tok c = lex(p, b.end);
+    if (c.kind != TK_NAME || c.kw != KW_NONE) return true;
+    tok d = lex(p, c.end);
+    return d.kind != TK_OP || d.op != OP_DBCOLON;
 }
 
 static bool same_line(const parser *p)

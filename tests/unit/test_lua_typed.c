@@ -92,6 +92,10 @@ static void test_annotations_erased(void **state)
          "if a then local b    = c      elseif d  then repeat local e    until f      end"},
         {"x = 1 ::top:: goto top",
          "x = 1 ::top:: goto top"},
+        {"x = 1 ::top:: ::again:: goto top",
+         "x = 1 ::top:: ::again:: goto top"},
+        {"for _, r in ipairs(t) do\n  if r.e then goto continue end\n  out = r :: Result\n  ::continue::\nend",
+         "for _, r in ipairs(t) do\n  if r.e then goto continue end\n  out = r          \n  ::continue::\nend"},
         {"local y = (f :: (number) -> ())(1)",
          "local y = (f                  )(1)"},
     };
