@@ -5,7 +5,8 @@
 # so with -v and gives the same results; a second process installs the
 # upgrades from the code cache instead of compiling them again; a
 # background upgrade of a hot function (a real threshold) happens while a
-# long script runs; WASMFN_JIT_TIERUP=0 turns it all off. Skipped (77) in a
+# long script runs; a run that ends while an upgrade still compiles says
+# so; WASMFN_JIT_TIERUP=0 turns it all off. Skipped (77) in a
 # build without the tier.
 set -eu
 WASMFN=$1
@@ -69,7 +70,33 @@ WASMFN_CACHE_DIR=off WASMFN_JIT_TIERUP_HEAT=100000 "$WASMFN" wast -v --tier=comp
 grep -q "^4000 passed, 0 failed, 0 skipped" "$T/out3" || fail "hot run: $(cat "$T/out3")"
 grep -q "function 0 fib upgraded to -O2 (heat [0-9]*" "$T/err3" || fail "hot run: no upgrade: $(cat "$T/err3")"
 
-# 4: off
+! grep -q "still compiling" "$T/err3" || fail "hot run: an upgrade said dropped: $(cat "$T/err3")"
+
+# 4: a run that ends while its upgrade still compiles says so under -v
+# (bench/instance/run's settling counts such a run as not quiet) and ends
+# as it would have: its results, its status. A function of 2,500
+# statements takes seconds of CPU at -O2, the run a fraction of one.
+{
+    echo '(module (func $big (param i32) (result i32) (local i32)'
+    i=0
+    while [ $i -lt 2500 ]; do
+        echo "(local.set 1 (i32.add (i32.mul (local.get 1) (i32.const $((i * 7 + 3)))) (i32.xor (local.get 0) (i32.const $i))))"
+        i=$((i + 1))
+    done
+    echo '(local.get 1))'
+    echo '(func (export "go") (param i32) (result i32) (local i32 i32)'
+    echo '  (loop $l (local.set 2 (i32.add (local.get 2) (call $big (local.get 1))))'
+    echo '    (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))'
+    echo '  (local.get 2)))'
+    echo '(assert_return (invoke "go" (i32.const 200000)) (i32.const 632851296))'
+} >"$T/big.wast"
+WASMFN_CACHE_DIR=off "$WASMFN" wast -v --tier=compiled "$T/big.wast" >"$T/out5" 2>"$T/err5" ||
+    fail "big run: $(cat "$T/out5" "$T/err5")"
+grep -q "^1 passed, 0 failed, 0 skipped" "$T/out5" || fail "big run: $(cat "$T/out5")"
+grep -q "exiting with a unit still compiling in the background: its work is dropped" "$T/err5" ||
+    fail "big run: no word of the dropped upgrade: $(cat "$T/err5")"
+
+# 5: off
 WASMFN_JIT_TIERUP=0 WASMFN_JIT_TIERUP_HEAT=0 "$WASMFN" wast -v --tier=compiled "$T/t.wast" >"$T/out4" 2>"$T/err4" ||
     fail "off: $(cat "$T/out4" "$T/err4")"
 grep -q "^3 passed, 0 failed, 0 skipped" "$T/out4" || fail "off: $(cat "$T/out4")"

@@ -971,6 +971,12 @@ static void stop_background(int status, void *unused)
     bool busy = g_bg_busy > 0;
     pthread_mutex_unlock(&g_lock);
     if (busy) {
+        /* said under -v: a run that ends so has not seen its upgrade, which
+         * a later process compiles again (bench/instance/run's settling
+         * must not take it for a run with nothing left to upgrade) */
+        if (g_verbose)
+            fprintf(stderr, "wasmfn: compiled tier: exiting with a unit still compiling in the background: "
+                            "its work is dropped\n");
         fflush(NULL);
         _exit(status);
     }
