@@ -6,7 +6,8 @@
 # upgrades from the code cache instead of compiling them again; a
 # background upgrade of a hot function (a real threshold) happens while a
 # long script runs; a run that ends while an upgrade still compiles says
-# so; WASMFN_JIT_TIERUP=0 turns it all off. Skipped (77) in a
+# so; a function too big for a unit waits while a smaller one is hot;
+# WASMFN_JIT_TIERUP=0 turns it all off. Skipped (77) in a
 # build without the tier.
 set -eu
 WASMFN=$1
@@ -95,6 +96,34 @@ WASMFN_CACHE_DIR=off "$WASMFN" wast -v --tier=compiled "$T/big.wast" >"$T/out5" 
 grep -q "^1 passed, 0 failed, 0 skipped" "$T/out5" || fail "big run: $(cat "$T/out5")"
 grep -q "exiting with a unit still compiling in the background: its work is dropped" "$T/err5" ||
     fail "big run: no word of the dropped upgrade: $(cat "$T/err5")"
+
+# 4b: a function bigger than an upgrade unit (48 KB) waits while a smaller
+# one is hot: with the same heat (ties go to the lower index, the big one
+# here), the small function's upgrade comes first, not after the seconds
+# the big one's takes
+{
+    echo '(module (func $big (param i32) (result i32) (local i32)'
+    i=0
+    while [ $i -lt 3400 ]; do
+        echo "(local.set 1 (i32.add (i32.mul (local.get 1) (i32.const $((i * 7 + 3)))) (i32.xor (local.get 0) (i32.const $i))))"
+        i=$((i + 1))
+    done
+    echo '(local.get 1))'
+    echo '(func $small (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))'
+    echo '(func (export "go") (param i32) (result i32) (local i32 i32)'
+    echo '  (loop $l (local.set 2 (i32.add (local.get 2) (i32.add (call $big (local.get 1)) (call $small (local.get 1)))))'
+    echo '    (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))'
+    echo '  (local.get 2)))'
+    echo '(assert_return (invoke "go" (i32.const 300000)) (i32.const 2075958720))'
+} >"$T/order.wast"
+WASMFN_CACHE_DIR=off "$WASMFN" wast -v --tier=compiled "$T/order.wast" >"$T/out6" 2>"$T/err6" ||
+    fail "order run: $(cat "$T/out6" "$T/err6")"
+grep -q "^1 passed, 0 failed, 0 skipped" "$T/out6" || fail "order run: $(cat "$T/out6")"
+first=$(grep "upgraded to -O2" "$T/err6" | head -1)
+case $first in
+*"function 1 small upgraded"*) ;;
+*) fail "order run: the small function was not upgraded first: $(cat "$T/err6")" ;;
+esac
 
 # 5: off
 WASMFN_JIT_TIERUP=0 WASMFN_JIT_TIERUP_HEAT=0 "$WASMFN" wast -v --tier=compiled "$T/t.wast" >"$T/out4" 2>"$T/err4" ||

@@ -477,12 +477,8 @@ static void tierup_settings(void)
     g_tierup.decay_ms = wf_jit_env_u32("WASMFN_JIT_TIERUP_DECAY_MS", WF_JIT_TIERUP_DECAY_MS);
 }
 
-/* Under g_lock: c's hottest functions to upgrade together (at most
- * g_tierup.batch, the hottest first, and after the first only while the
- * unit stays within WF_JIT_TIERUP_UNIT_BYTES) into out, in index order;
- * their count (0: none has passed the threshold), the hottest's heat in
- * *heat. */
-static uint32_t pick_upgrades(const jit_code *c, uint32_t *out, uint32_t *heat)
+/* pick_upgrades (below), among the functions of at most max_len bytes. */
+static uint32_t pick_upgrades_within(const jit_code *c, uint32_t *out, uint32_t *heat, uint32_t max_len)
 {
     const wf_module *m = c->users ? c->users->m : NULL;
     uint32_t n = 0, bytes = 0, below = UINT32_MAX;
@@ -494,6 +490,7 @@ static uint32_t pick_upgrades(const jit_code *c, uint32_t *out, uint32_t *heat)
         uint32_t pick = UINT32_MAX, best = 0;
         for (uint32_t d = 0; d < c->ndef; d++) {
             if (c->up[d] != UP_NONE || !c->natives[d]) continue;
+            if (m && m->funcs[m->nfunc_imports + d].code->body_len > max_len) continue;
             uint32_t h = __atomic_load_n(&c->heat[d], __ATOMIC_RELAXED);
             if (h < g_tierup.heat || h > below || (pick != UINT32_MAX && h <= best)) continue;
             bool taken = false;
@@ -518,6 +515,20 @@ static uint32_t pick_upgrades(const jit_code *c, uint32_t *out, uint32_t *heat)
             out[k - 1] = t;
         }
     return n;
+}
+
+/* Under g_lock: c's hottest functions to upgrade together (at most
+ * g_tierup.batch, the hottest first, and after the first only while the
+ * unit stays within WF_JIT_TIERUP_UNIT_BYTES) into out, in index order;
+ * their count (0: none has passed the threshold), the hottest's heat in
+ * *heat. A function bigger than a unit goes only when no smaller one has
+ * passed the threshold: its -O2 takes seconds (5-7 s of CPU for a 72 KB
+ * one), on a busy machine more than a short process lives, and a process
+ * that ends first loses it and every upgrade queued behind it. */
+static uint32_t pick_upgrades(const jit_code *c, uint32_t *out, uint32_t *heat)
+{
+    uint32_t n = pick_upgrades_within(c, out, heat, WF_JIT_TIERUP_UNIT_BYTES);
+    return n ? n : pick_upgrades_within(c, out, heat, UINT32_MAX);
 }
 
 /* Under g_lock: every cheap function's heat of c halved, every
