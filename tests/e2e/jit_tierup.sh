@@ -73,24 +73,35 @@ grep -q "function 0 fib upgraded to -O2 (heat [0-9]*" "$T/err3" || fail "hot run
 
 ! grep -q "still compiling" "$T/err3" || fail "hot run: an upgrade said dropped: $(cat "$T/err3")"
 
-# 4: a run that ends while its upgrade still compiles says so under -v
-# (bench/instance/run's settling counts such a run as not quiet) and ends
-# as it would have: its results, its status. A function of 2,500
-# statements takes seconds of CPU at -O2, the run a fraction of one.
-{
+# big_module N CALLS RESULT [SMALL]: a module whose $big function has N
+# statements (about 15 bytes of wasm each; seconds of CPU at -O2), its
+# export go(n) calling it n times (and $small, with SMALL), and the
+# assertion that go(CALLS) is RESULT
+big_module() {
     echo '(module (func $big (param i32) (result i32) (local i32)'
     i=0
-    while [ $i -lt 2500 ]; do
+    while [ $i -lt "$1" ]; do
         echo "(local.set 1 (i32.add (i32.mul (local.get 1) (i32.const $((i * 7 + 3)))) (i32.xor (local.get 0) (i32.const $i))))"
         i=$((i + 1))
     done
     echo '(local.get 1))'
+    call='(call $big (local.get 1))'
+    if [ -n "${4:-}" ]; then
+        echo '(func $small (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))'
+        call="(i32.add $call (call \$small (local.get 1)))"
+    fi
     echo '(func (export "go") (param i32) (result i32) (local i32 i32)'
-    echo '  (loop $l (local.set 2 (i32.add (local.get 2) (call $big (local.get 1))))'
+    echo "  (loop \$l (local.set 2 (i32.add (local.get 2) $call))"
     echo '    (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))'
     echo '  (local.get 2)))'
-    echo '(assert_return (invoke "go" (i32.const 200000)) (i32.const 632851296))'
-} >"$T/big.wast"
+    echo "(assert_return (invoke \"go\" (i32.const $2)) (i32.const $3))"
+}
+
+# 4: a run that ends while its upgrade still compiles says so under -v
+# (bench/instance/run's settling counts such a run as not quiet) and ends
+# as it would have: its results, its status. A function of 2,500
+# statements takes seconds of CPU at -O2, the run a fraction of one.
+big_module 2500 200000 632851296 >"$T/big.wast"
 WASMFN_CACHE_DIR=off "$WASMFN" wast -v --tier=compiled "$T/big.wast" >"$T/out5" 2>"$T/err5" ||
     fail "big run: $(cat "$T/out5" "$T/err5")"
 grep -q "^1 passed, 0 failed, 0 skipped" "$T/out5" || fail "big run: $(cat "$T/out5")"
@@ -101,21 +112,7 @@ grep -q "exiting with a unit still compiling in the background: its work is drop
 # one is hot: with the same heat (ties go to the lower index, the big one
 # here), the small function's upgrade comes first, not after the seconds
 # the big one's takes
-{
-    echo '(module (func $big (param i32) (result i32) (local i32)'
-    i=0
-    while [ $i -lt 3400 ]; do
-        echo "(local.set 1 (i32.add (i32.mul (local.get 1) (i32.const $((i * 7 + 3)))) (i32.xor (local.get 0) (i32.const $i))))"
-        i=$((i + 1))
-    done
-    echo '(local.get 1))'
-    echo '(func $small (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))'
-    echo '(func (export "go") (param i32) (result i32) (local i32 i32)'
-    echo '  (loop $l (local.set 2 (i32.add (local.get 2) (i32.add (call $big (local.get 1)) (call $small (local.get 1)))))'
-    echo '    (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))'
-    echo '  (local.get 2)))'
-    echo '(assert_return (invoke "go" (i32.const 300000)) (i32.const 2075958720))'
-} >"$T/order.wast"
+big_module 3400 300000 2075958720 small >"$T/order.wast"
 WASMFN_CACHE_DIR=off "$WASMFN" wast -v --tier=compiled "$T/order.wast" >"$T/out6" 2>"$T/err6" ||
     fail "order run: $(cat "$T/out6" "$T/err6")"
 grep -q "^1 passed, 0 failed, 0 skipped" "$T/out6" || fail "order run: $(cat "$T/out6")"
