@@ -193,10 +193,16 @@ typedef struct wf_reg_variable {
  * field stays NULL and `wasmfn run` serves it on an implicit service and
  * router (the original document's endpoint example declares neither);
  * with several it is a load error naming them. */
+/* A service timeout written as 0 ("0", "0s"): upstream's "disabled",
+ * the longest duration a field holds (about 24.8 days). */
+#define WF_REG_TIMEOUT_OFF 0x7fffffffu
+
 typedef struct wf_reg_http {
     char *addr;             /* service: "host:port" or ":port" */
-    uint32_t read_timeout_ms, write_timeout_ms, idle_timeout_ms;  /* service; 0 = default */
+    uint32_t read_timeout_ms, write_timeout_ms, idle_timeout_ms;  /* service; 0 = default, or ..._OFF */
     uint64_t max_header_bytes, max_body_bytes;                     /* service `limits`; 0 = default */
+    bool not_started;       /* service: `lifecycle.auto_start: false` (upstream: the supervisor leaves it) */
+    uint32_t stop_timeout_ms; /* service: `lifecycle.stop_timeout`, the drain bound; 0 = not given */
     char *server;           /* router: meta.server; static: meta.server (mounted without a router) */
     char *prefix;           /* router: "/api" or NULL */
     char *router;           /* endpoint, static: meta.router */
