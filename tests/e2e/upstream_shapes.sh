@@ -15,7 +15,7 @@ project=$E2E_HERE/upstream_project
 "$wasmfn" check "$project" >"$T/out" 2>"$T/err"
 check "check" "ok: 9 entries, 4 functions" "$(cat "$T/out")"
 check "warnings: the skipped process kinds only" "_index.yaml:9: shelf:workers: kind 'process.host' is not served by wasmfn: entry skipped
-_index.yaml:61: shelf:librarian: kind 'process.lua' is not served by wasmfn: entry skipped" \
+_index.yaml:64: shelf:librarian: kind 'process.lua' is not served by wasmfn: entry skipped" \
     "$(sed 's/^warning: //' "$T/err")"
 
 e2e_call "$project" shelf:lookup
@@ -34,7 +34,8 @@ check "~ regex on .name" "shelf:book.dune,shelf:book.solaris" "$(field regex)"
 check "skipped kinds are listed" "shelf:librarian" "$(field skipped_kind)"
 check "a bad regex" "Invalid" "$(field bad_regex)"
 check "parse_id" "app.lib|assert||plain" "$(field parse)"
-check "snapshot" "14 14 0 shelf:lamp 25" "$(field snapshot)"
+check "snapshot" "14 14 0 shelf:lamp" "$(field snapshot)"
+check "a data map's fields are the entry's data" "25 40 brass nil" "$(field data_map)"
 check "changes are refused" "Invalid" "$(field changes)"
 
 check "math.random anew in each call of a slot" 5 "$("$wasmfn" call "$project" shelf:tickets 2>/dev/null)"
