@@ -259,6 +259,9 @@ static int safe_require(lua_State *L)
     for (size_t i = 0; i < c->env->nlibs; i++) {
         const wf_lua_lib *lib = &c->env->libs[i];
         if (strcmp(lib->alias, name) != 0) continue;
+        if (!lib->source)
+            return luaL_error(L, "module '%s' (imports %s) is not available: its namespace comes from a "
+                              "dependency (ns.dependency), and wasmfn does not fetch dependencies", name, lib->id);
         char chunk[256];
         snprintf(chunk, sizeof chunk, "=%s", lib->id);
         if (luaL_loadbufferx(L, lib->source, strlen(lib->source), chunk, "t") != LUA_OK)

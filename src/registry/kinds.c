@@ -969,6 +969,23 @@ static reg_entry *ref_to(wf_registry *r, reg_entry *e, int line, const char *fie
     return t;
 }
 
+/* The ID of the project's first ns.dependency entry when id names nothing
+ * and no entry of the project (skipped ones included) has id's namespace:
+ * only a dependency could bring it. NULL otherwise. */
+static const char *dependency_brings(wf_registry *r, const char *id)
+{
+    const char *colon = strchr(id, ':');
+    if (!colon || wf_reg_find_any(r, id)) return NULL;
+    size_t nl = (size_t)(colon - id);
+    const char *dep = NULL;
+    for (size_t i = 0; i < r->listing.len; i++) {
+        const wf_reg_listed *l = &r->listing.data[i]->pub;
+        if (strlen(l->ns) == nl && !strncmp(l->ns, id, nl)) return NULL;
+        if (!dep && !strcmp(l->kind, "ns.dependency")) dep = l->id;
+    }
+    return dep;
+}
+
 static int line_of(const wf_reg_node *m, const char *key, int dflt)
 {
     const wf_reg_node *n = wf_reg_node_get(m, key);
@@ -1059,9 +1076,20 @@ void wf_reg_check_refs(wf_registry *r, reg_entry *e)
     case WF_REG_FUNCTION_LUA:
     case WF_REG_LIBRARY_LUA: {
         const wf_reg_node *im = wf_reg_node_get(n, "imports");
-        for (size_t i = 0; i < e->pub.u.lua.nimports; i++)
-            ref_to(r, e, line_of(im, e->pub.u.lua.imports[i].alias, e->pub.line), "imports",
-                   e->pub.u.lua.imports[i].id, WF_REG_LIBRARY_LUA, WF_REG_LIBRARY_LUA, "a library.lua");
+        for (size_t i = 0; i < e->pub.u.lua.nimports; i++) {
+            wf_reg_lua_import *imp = &e->pub.u.lua.imports[i];
+            int line = line_of(im, imp->alias, e->pub.line);
+            const char *dep = imp->absent ? NULL : dependency_brings(r, imp->id);
+            if (dep) {
+                imp->absent = true;
+                wf_reg_warn(r, e->file, line, e->pub.id, "imports '%s': no entry of namespace '%.*s' is in the "
+                            "project; the dependency %s would bring it, and wasmfn does not fetch dependencies: "
+                            "require('%s') will fail", imp->id, (int)(strchr(imp->id, ':') - imp->id), imp->id,
+                            dep, imp->alias);
+                continue;
+            }
+            ref_to(r, e, line, "imports", imp->id, WF_REG_LIBRARY_LUA, WF_REG_LIBRARY_LUA, "a library.lua");
+        }
         break;
     }
     case WF_REG_HTTP_ROUTER:

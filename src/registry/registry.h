@@ -157,7 +157,10 @@ typedef struct wf_reg_wasm {
 } wf_reg_wasm;
 
 /* function.lua (for the Lua layer, which registers these itself) */
-typedef struct wf_reg_lua_import { char *alias; char *id; } wf_reg_lua_import;
+/* absent: the ID names nothing of the project but a namespace only an
+ * ns.dependency (which wasmfn does not fetch) could bring: it loads with a
+ * warning and require() of the alias fails saying so. */
+typedef struct wf_reg_lua_import { char *alias; char *id; bool absent; } wf_reg_lua_import;
 typedef struct wf_reg_lua {
     char *source;           /* Lua text (file:// already read) */
     char *method;           /* function.lua: global function to call */

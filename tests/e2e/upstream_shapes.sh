@@ -4,8 +4,10 @@
 # with warnings only for the process kinds wasmfn skips (registry.entry is
 # data, read silently); upstream's `registry` module reads the catalogue
 # (get, find by kind / meta / operators, parse_id, snapshot) through
-# `wasmfn call` and a Lua endpoint of `wasmfn run`; math.random draws anew
-# in every call of one slot.
+# `wasmfn call` and a Lua endpoint of `wasmfn run`; an import from the
+# namespace of a dependency (ns.dependency, not fetched) loads with a
+# warning and fails at require(); math.random draws anew in every call of
+# one slot.
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
@@ -13,9 +15,11 @@ wasmfn=$1
 project=$E2E_HERE/upstream_project
 
 "$wasmfn" check "$project" >"$T/out" 2>"$T/err"
-check "check" "ok: 9 entries, 4 functions" "$(cat "$T/out")"
-check "warnings: the skipped process kinds only" "_index.yaml:9: shelf:workers: kind 'process.host' is not served by wasmfn: entry skipped
-_index.yaml:64: shelf:librarian: kind 'process.lua' is not served by wasmfn: entry skipped" \
+check "check" "ok: 10 entries, 5 functions" "$(cat "$T/out")"
+check "warnings: the skipped kinds, an import a dependency would bring" "_index.yaml:9: shelf:workers: kind 'process.host' is not served by wasmfn: entry skipped
+_index.yaml:64: shelf:librarian: kind 'process.lua' is not served by wasmfn: entry skipped
+_index.yaml:101: shelf:dep.widgets: kind 'ns.dependency' is not served by wasmfn: entry skipped
+_index.yaml:111: shelf:gadget: imports 'widgets:lib': no entry of namespace 'widgets' is in the project; the dependency shelf:dep.widgets would bring it, and wasmfn does not fetch dependencies: require('w') will fail" \
     "$(sed 's/^warning: //' "$T/err")"
 
 e2e_call "$project" shelf:lookup
@@ -25,7 +29,7 @@ check "get: id, kind, meta and data, YAML scalars typed" \
     "$(field get)"
 check "get of a missing ID" "nil NotFound entry not found: shelf:nope" "$(field missing)"
 check "find meta.type" "shelf:book.dune,shelf:book.solaris" "$(field books)"
-check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets" "$(field by_kind)"
+check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets,shelf:gadget" "$(field by_kind)"
 check "find .kind and a meta field" "shelf:lamp" "$(field kind_and_meta)"
 check "a meta key with dots, a number against text" "shelf:book.solaris" "$(field dotted_meta_key)"
 check "a tag among a list" "shelf:book.dune" "$(field tag)"
@@ -34,10 +38,15 @@ check "~ regex on .name" "shelf:book.dune,shelf:book.solaris" "$(field regex)"
 check "skipped kinds are listed" "shelf:librarian" "$(field skipped_kind)"
 check "a bad regex" "Invalid" "$(field bad_regex)"
 check "parse_id" "app.lib|assert||plain" "$(field parse)"
-check "snapshot" "14 14 0 shelf:lamp" "$(field snapshot)"
+check "snapshot" "16 16 0 shelf:lamp" "$(field snapshot)"
 check "a data map's fields are the entry's data" "25 40 brass nil" "$(field data_map)"
 check "changes are refused" "Invalid" "$(field changes)"
 
+check "require of a dependency's library" \
+    "\"module 'w' (imports widgets:lib) is not available: its namespace comes from a dependency (ns.dependency), and wasmfn does not fetch dependencies\"" \
+    "$("$wasmfn" call "$project" shelf:gadget 2>/dev/null)"
+check "an import of a namespace nothing brings stays an error" "_index.yaml:8: x:f: imports 'nowhere:lib': no such entry" \
+    "$(mkdir -p "$T/p" && printf 'namespace: x\nentries:\n  - name: f\n    kind: function.lua\n    source: \"return {run = function() end}\"\n    method: run\n    imports:\n      l: nowhere:lib\n' > "$T/p/_index.yaml" && "$wasmfn" check "$T/p" 2>&1 | grep -o '_index.yaml:.*no such entry')"
 check "math.random anew in each call of a slot" 5 "$("$wasmfn" call "$project" shelf:tickets 2>/dev/null)"
 
 port=$(e2e_free_port)
