@@ -7,7 +7,8 @@
 # `wasmfn call` and a Lua endpoint of `wasmfn run`; an import from the
 # namespace of a dependency (ns.dependency, not fetched) loads with a
 # warning and fails at require(); math.random draws anew in every call of
-# one slot.
+# one slot; upstream's `system` module reads this process's figures and
+# refuses what would change it.
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
@@ -15,7 +16,7 @@ wasmfn=$1
 project=$E2E_HERE/upstream_project
 
 "$wasmfn" check "$project" >"$T/out" 2>"$T/err"
-check "check" "ok: 10 entries, 5 functions" "$(cat "$T/out")"
+check "check" "ok: 11 entries, 6 functions" "$(cat "$T/out")"
 check "warnings: the skipped kinds, an import a dependency would bring" "_index.yaml:9: shelf:workers: kind 'process.host' is not served by wasmfn: entry skipped
 _index.yaml:64: shelf:librarian: kind 'process.lua' is not served by wasmfn: entry skipped
 _index.yaml:101: shelf:dep.widgets: kind 'ns.dependency' is not served by wasmfn: entry skipped
@@ -29,7 +30,7 @@ check "get: id, kind, meta and data, YAML scalars typed" \
     "$(field get)"
 check "get of a missing ID" "nil NotFound entry not found: shelf:nope" "$(field missing)"
 check "find meta.type" "shelf:book.dune,shelf:book.solaris" "$(field books)"
-check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets,shelf:gadget" "$(field by_kind)"
+check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets,shelf:gadget,shelf:vitals" "$(field by_kind)"
 check "find .kind and a meta field" "shelf:lamp" "$(field kind_and_meta)"
 check "a meta key with dots, a number against text" "shelf:book.solaris" "$(field dotted_meta_key)"
 check "a tag among a list" "shelf:book.dune" "$(field tag)"
@@ -38,7 +39,7 @@ check "~ regex on .name" "shelf:book.dune,shelf:book.solaris" "$(field regex)"
 check "skipped kinds are listed" "shelf:librarian" "$(field skipped_kind)"
 check "a bad regex" "Invalid" "$(field bad_regex)"
 check "parse_id" "app.lib|assert||plain" "$(field parse)"
-check "snapshot" "16 16 0 shelf:lamp" "$(field snapshot)"
+check "snapshot" "17 17 0 shelf:lamp" "$(field snapshot)"
 check "a data map's fields are the entry's data" "25 40 brass nil" "$(field data_map)"
 check "changes are refused" "Invalid" "$(field changes)"
 
@@ -47,6 +48,17 @@ check "require of a dependency's library" \
     "$("$wasmfn" call "$project" shelf:gadget 2>/dev/null)"
 check "an import of a namespace nothing brings stays an error" "_index.yaml:8: x:f: imports 'nowhere:lib': no such entry" \
     "$(mkdir -p "$T/p" && printf 'namespace: x\nentries:\n  - name: f\n    kind: function.lua\n    source: \"return {run = function() end}\"\n    method: run\n    imports:\n      l: nowhere:lib\n' > "$T/p/_index.yaml" && "$wasmfn" check "$T/p" 2>&1 | grep -o '_index.yaml:.*no such entry')"
+e2e_call "$project" shelf:vitals
+check "system.memory.stats: upstream's fields" \
+    "alloc,heap_alloc,heap_idle,heap_in_use,heap_objects,heap_released,heap_sys,mspan_in_use,mspan_sys,next_gc,num_gc,stack_in_use,stack_sys,sys,total_alloc" \
+    "$(field keys)"
+check "system: figures of this process" "True True True True True" \
+    "$(field in_use) $(field threads) $(field cpus) $(field pid) $(field gc)"
+check "system: what would change the process is refused" \
+    "Invalid: system: exit is not provided by wasmfn (a function does not control the process that serves it) Invalid" \
+    "$(field exit) $(field max_procs)"
+check "system.supervisor: no services" "nil NotFound 0" "$(field supervisor)"
+
 check "math.random anew in each call of a slot" 5 "$("$wasmfn" call "$project" shelf:tickets 2>/dev/null)"
 
 port=$(e2e_free_port)
