@@ -268,6 +268,19 @@ const wf_reg_entry *wf_registry_at(const wf_registry *r, size_t i);
 /* By full ID; NULL when absent. */
 const wf_reg_entry *wf_registry_get(const wf_registry *r, const char *id);
 
+/* An entry as upstream's `registry` Lua module shows it (lua/registry.c):
+ * the served entries and those of the upstream kinds wasmfn skips
+ * (registry.entry, process.lua, ...), of the sound files, in load order. */
+typedef struct wf_reg_listed {
+    const char *id, *ns, *name;
+    const char *kind;           /* as written: "registry.entry" */
+    const wf_reg_node *node;    /* the whole entry as loaded */
+} wf_reg_listed;
+size_t wf_registry_listed_count(const wf_registry *r);
+const wf_reg_listed *wf_registry_listed_at(const wf_registry *r, size_t i);
+/* By full ID; NULL when absent. */
+const wf_reg_listed *wf_registry_listed_get(const wf_registry *r, const char *id);
+
 /* The current value of env.variable `id` (full ID): its storage's value, else
  * its default. *value is the caller's (free it); NULL when it has neither. */
 wf_error *wf_registry_env_get(wf_registry *r, const char *id, char **value);
