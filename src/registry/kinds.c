@@ -569,6 +569,13 @@ static void check_storage(fctx *c, const wf_reg_node *n, wf_reg_storage *st, wf_
             st->values[st->nvalues++].value = wf_xstrdup(v->items[i]->str);
         }
     } else if (k == WF_REG_ENV_STORAGE_FILE) {
+        st->auto_create = get_bool(c, n, "auto_create", false, bad);
+        st->file_mode = 0600;
+        const wf_reg_node *m = wf_reg_node_get(n, "file_mode");
+        if (m && !parse_mode(m, &st->file_mode)) {
+            DIAG(c, m, "field 'file_mode' must be an octal permission such as 0600");
+            *bad = true;
+        }
         char *fp = get_str(c, n, "file_path", true, bad);
         if (!fp) return;
         const char *why = NULL;
@@ -894,8 +901,8 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         [WF_REG_ENV_STORAGE_OS] = { 0 },
         [WF_REG_ENV_STORAGE_STATIC] = { "values" },
         [WF_REG_ENV_STORAGE_MEMORY] = { "values" },
-        [WF_REG_ENV_STORAGE_FILE] = { "file_path" },
-        [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly" },
+        [WF_REG_ENV_STORAGE_FILE] = { "file_path", "auto_create", "file_mode" },
+        [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly", "read_only" },
         [WF_REG_FUNCTION_WAT] = { "source", "method", "wit", "pool", "transport", "imports", "wasi", "limits",
                                   "preinit" },
         [WF_REG_FUNCTION_WASM] = { "fs", "path", "hash", "method", "wit", "pool", "transport", "imports",
@@ -934,7 +941,7 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         if (!v->variable) v->variable = wf_xstrdup(e->pub.name);
         v->storage = get_ref(&c, n, "storage", false, &bad);
         v->default_value = get_str(&c, n, "default", false, &bad);
-        v->readonly = get_bool(&c, n, "readonly", false, &bad);
+        v->readonly = get_bool(&c, n, "readonly", false, &bad) | get_bool(&c, n, "read_only", false, &bad);
         break;
     }
     case WF_REG_FUNCTION_WAT:

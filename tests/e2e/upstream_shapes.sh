@@ -59,6 +59,39 @@ check "system: what would change the process is refused" \
     "$(field exit) $(field max_procs)"
 check "system.supervisor: no services" "nil NotFound 0" "$(field supervisor)"
 
+# upstream's env fields: a file storage made at start (auto_create,
+# file_mode), never by check; read_only (upstream's spelling of readonly)
+mkdir -p "$T/env"
+cat > "$T/env/_index.yaml" <<'YAML'
+namespace: cfg
+entries:
+  - name: file
+    kind: env.storage.file
+    file_path: ./state/app.env
+    auto_create: true
+    file_mode: 0640
+  - name: level
+    kind: env.variable
+    variable: LEVEL
+    storage: file
+    default: info
+    read_only: true
+  - name: show
+    kind: function.lua
+    modules: [env]
+    method: run
+    source: |
+      return { run = function() return (require("env").get("LEVEL")) end }
+YAML
+mkdir -p "$T/env/state"
+"$wasmfn" check "$T/env" >"$T/out" 2>"$T/err"
+check "env fields: no warnings, check writes nothing" "ok: 3 entries, 1 functions|no file" \
+    "$(cat "$T/out" "$T/err")|$([ -e "$T/env/state/app.env" ] && echo file || echo no file)"
+check "auto_create: made at start, with file_mode" '"info" 640 0' \
+    "$("$wasmfn" call "$T/env" cfg:show 2>&1) $(stat -c '%a %s' "$T/env/state/app.env")"
+check "file_mode must be octal" "file_mode" \
+    "$(sed 's/0640/0980/' "$T/env/_index.yaml" > "$T/env/x" && mv "$T/env/x" "$T/env/_index.yaml" && "$wasmfn" check "$T/env" 2>&1 | grep -o "field 'file_mode'" | cut -c8-16)"
+
 check "math.random anew in each call of a slot" 5 "$("$wasmfn" call "$project" shelf:tickets 2>/dev/null)"
 
 port=$(e2e_free_port)
