@@ -79,6 +79,7 @@ int wf_lua_open_http(lua_State *L);    /* http.c: Lua endpoints' request and res
  * state from wf_fn_ctx.context, changed by ctx.set). */
 void wf_lua_push_ctx_table(lua_State *L);
 void wf_lua_open_channel(lua_State *L); /* chan.c: sets the `channel` global */
+void wf_lua_open_process(lua_State *L); /* process.c: the `process` global (no processes served) */
 
 /* ---- channels (chan.c) and what fills them ------------------------------- */
 

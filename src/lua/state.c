@@ -357,6 +357,7 @@ static int setup(lua_State *L)
     wf_lua_open_errors(L);     /* upstream's `errors` and `channel` globals */
     wf_lua_open_channel(L);
     wf_lua_open_spawn(L);      /* and coroutine.spawn */
+    wf_lua_open_process(L);    /* `process`: lookups find none, the rest refuses */
 
     /* Our own loaded table: the standard _LOADED is not reachable from Lua
      * (no package library), this one only through require. */

@@ -8,7 +8,8 @@
 # namespace of a dependency (ns.dependency, not fetched) loads with a
 # warning and fails at require(); math.random draws anew in every call of
 # one slot; upstream's `system` module reads this process's figures and
-# refuses what would change it.
+# refuses what would change it; the `process` global finds no process and
+# refuses to spawn one.
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
@@ -16,7 +17,7 @@ wasmfn=$1
 project=$E2E_HERE/upstream_project
 
 "$wasmfn" check "$project" >"$T/out" 2>"$T/err"
-check "check" "ok: 11 entries, 6 functions" "$(cat "$T/out")"
+check "check" "ok: 12 entries, 7 functions" "$(cat "$T/out")"
 check "warnings: the skipped kinds, an import a dependency would bring" "_index.yaml:9: shelf:workers: kind 'process.host' is not served by wasmfn: entry skipped
 _index.yaml:64: shelf:librarian: kind 'process.lua' is not served by wasmfn: entry skipped
 _index.yaml:101: shelf:dep.widgets: kind 'ns.dependency' is not served by wasmfn: entry skipped
@@ -30,7 +31,7 @@ check "get: id, kind, meta and data, YAML scalars typed" \
     "$(field get)"
 check "get of a missing ID" "nil NotFound entry not found: shelf:nope" "$(field missing)"
 check "find meta.type" "shelf:book.dune,shelf:book.solaris" "$(field books)"
-check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets,shelf:gadget,shelf:vitals" "$(field by_kind)"
+check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets,shelf:gadget,shelf:vitals,shelf:courier" "$(field by_kind)"
 check "find .kind and a meta field" "shelf:lamp" "$(field kind_and_meta)"
 check "a meta key with dots, a number against text" "shelf:book.solaris" "$(field dotted_meta_key)"
 check "a tag among a list" "shelf:book.dune" "$(field tag)"
@@ -39,7 +40,7 @@ check "~ regex on .name" "shelf:book.dune,shelf:book.solaris" "$(field regex)"
 check "skipped kinds are listed" "shelf:librarian" "$(field skipped_kind)"
 check "a bad regex" "Invalid" "$(field bad_regex)"
 check "parse_id" "app.lib|assert||plain" "$(field parse)"
-check "snapshot" "17 17 0 shelf:lamp" "$(field snapshot)"
+check "snapshot" "18 18 0 shelf:lamp" "$(field snapshot)"
 check "a data map's fields are the entry's data" "25 40 brass nil" "$(field data_map)"
 check "changes are refused" "Invalid" "$(field changes)"
 
@@ -58,6 +59,10 @@ check "system: what would change the process is refused" \
     "Invalid: system: exit is not provided by wasmfn (a function does not control the process that serves it) Invalid" \
     "$(field exit) $(field max_procs)"
 check "system.supervisor: no services" "nil NotFound 0" "$(field supervisor)"
+
+check "process: lookups find none, spawn refuses" \
+    '"nil NotFound no process registered as cart:bob (wasmfn runs no processes) | process.spawn: processes are not served by wasmfn (process.lua, process.host and process.service entries are skipped at load)"' \
+    "$("$wasmfn" call "$project" shelf:courier 2>/dev/null)"
 
 # upstream's env fields: a file storage made at start (auto_create,
 # file_mode), never by check; read_only (upstream's spelling of readonly)
