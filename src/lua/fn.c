@@ -175,6 +175,25 @@ static int drain(lua_State *L)
     return 0;
 }
 
+/* The spawned coroutines after the function returned and its response
+ * went out: each runs until it ends, parked (no worker held) while all of
+ * them wait; bounded by the call's deadline and stop (a server's drain).
+ * Those whose waits nothing could end stop with the call. */
+static int run_on(lua_State *L)
+{
+    while (wf_lua_sched_any(L)) {
+        if (wf_lua_sched_round(L)) continue;
+        wf_lua_wakes w = {0};
+        wf_lua_sched_wakes(L, &w);
+        int r = w.runnable ? WF_PARK_WOKEN : wf_lua_park_wakes(L, &w);
+        wf_vec_free(&w.srcs);
+        if (r == -1) break;
+        if (r == WF_PARK_STOPPED || wf_lua_should_stop(L))
+            return luaL_error(L, "the call was stopped while its spawned coroutines ran on after the response");
+    }
+    return 0;
+}
+
 /* The method, as upstream finds it: the chunk's return value (at the top)
  * when it is a function, or its field `method` when it is a table; else
  * the global `method`. Replaces the top with the function; false when there
@@ -231,6 +250,19 @@ static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs
      * one fails the call); those still waiting stop with the call. */
     if (wf_lua_sched_any(L)) {
         lua_pushcfunction(L, drain);
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+            e = raised(L, fn->id);
+            goto done;
+        }
+    }
+    /* Except under an HTTP handler that answered itself, as upstream's go
+     * on in the background (its http-async-task example answers 202 at
+     * once and works on): the response goes out now, and they run to
+     * their end; an error in one is the call's, logged after answering. */
+    const wf_lua_http_host *host = ctx ? (const wf_lua_http_host *)ctx->host : NULL;
+    if (wf_lua_sched_any(L) && host && host->wrote && host->ops->finish) {
+        host->ops->finish(host->x);
+        lua_pushcfunction(L, run_on);
         if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
             e = raised(L, fn->id);
             goto done;

@@ -9,7 +9,8 @@
 # warning and fails at require(); math.random draws anew in every call of
 # one slot; upstream's `system` module reads this process's figures and
 # refuses what would change it; the `process` global finds no process and
-# refuses to spawn one.
+# refuses to spawn one; a Lua endpoint's spawned coroutines go on after its
+# response went out.
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
@@ -17,7 +18,7 @@ wasmfn=$1
 project=$E2E_HERE/upstream_project
 
 "$wasmfn" check "$project" >"$T/out" 2>"$T/err"
-check "check" "ok: 12 entries, 7 functions" "$(cat "$T/out")"
+check "check" "ok: 14 entries, 8 functions" "$(cat "$T/out")"
 check "warnings: the skipped kinds, an import a dependency would bring" "_index.yaml:9: shelf:workers: kind 'process.host' is not served by wasmfn: entry skipped
 _index.yaml:64: shelf:librarian: kind 'process.lua' is not served by wasmfn: entry skipped
 _index.yaml:101: shelf:dep.widgets: kind 'ns.dependency' is not served by wasmfn: entry skipped
@@ -31,7 +32,7 @@ check "get: id, kind, meta and data, YAML scalars typed" \
     "$(field get)"
 check "get of a missing ID" "nil NotFound entry not found: shelf:nope" "$(field missing)"
 check "find meta.type" "shelf:book.dune,shelf:book.solaris" "$(field books)"
-check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets,shelf:gadget,shelf:vitals,shelf:courier" "$(field by_kind)"
+check "find .kind" "shelf:books,shelf:lookup,shelf:ticket,shelf:tickets,shelf:gadget,shelf:vitals,shelf:courier,shelf:jobs" "$(field by_kind)"
 check "find .kind and a meta field" "shelf:lamp" "$(field kind_and_meta)"
 check "a meta key with dots, a number against text" "shelf:book.solaris" "$(field dotted_meta_key)"
 check "a tag among a list" "shelf:book.dune" "$(field tag)"
@@ -40,7 +41,7 @@ check "~ regex on .name" "shelf:book.dune,shelf:book.solaris" "$(field regex)"
 check "skipped kinds are listed" "shelf:librarian" "$(field skipped_kind)"
 check "a bad regex" "Invalid" "$(field bad_regex)"
 check "parse_id" "app.lib|assert||plain" "$(field parse)"
-check "snapshot" "18 18 0 shelf:lamp" "$(field snapshot)"
+check "snapshot" "20 20 0 shelf:lamp" "$(field snapshot)"
 check "a data map's fields are the entry's data" "25 40 brass nil" "$(field data_map)"
 check "changes are refused" "Invalid" "$(field changes)"
 
@@ -107,4 +108,10 @@ e2e_wait 30 grep -q '^listening:' "$T/log"
 check "endpoint reading the registry" \
     '200 {"books":[{"id":"shelf:book.dune","pages":412,"price":9.99,"title":"Dune"},{"id":"shelf:book.solaris","pages":204,"price":14.5,"title":"Solaris"}]}' \
     "$(e2e_req "http://127.0.0.1:$port/v1/books") $(cat "$T/body")"
+check "202 at once, the spawned coroutine works on" '202 {"status":"accepted"}' \
+    "$(e2e_req -X POST "http://127.0.0.1:$port/v1/jobs") $(cat "$T/body")"
+steps() { [ "$(grep -c 'INFO job step' "$T/log")" -ge 3 ]; }
+e2e_wait 10 steps
+check "its steps, all after the response" "access: shelf:web POST /v1/jobs 202|step=1|step=2|step=3" \
+    "$(grep -E 'POST /v1/jobs|job step' "$T/log" | sed -E 's/^(access: .* 202) .*/\1/; s/.*INFO job step //' | tr '\n' '|' | sed 's/|$//')"
 e2e_finish
