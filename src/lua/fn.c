@@ -14,6 +14,8 @@
  * has its state closed instead (closing runs the finalizers).
  */
 #include <stdio.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "lua/lua_int.h"
 #include "lua/typed.h"
@@ -139,6 +141,34 @@ static wf_error *raised(lua_State *L, const char *id)
     return wf_error_new(WF_ERR_TRAP, "lua: %s", s);
 }
 
+/* math.random draws a fresh sequence in every call, as upstream's does:
+ * the generator's state is part of the snapshot a slot goes back to after
+ * each call, so without a new seed every call would draw the same numbers
+ * (two requests making `os.time() .. math.random(1000, 9999)` ids got the
+ * same one). Seeded from the kernel, the clock if that fails. */
+static void reseed_random(lua_State *L)
+{
+    uint64_t seed[2];
+    if (getrandom(seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        seed[0] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        seed[1] = (uint64_t)(uintptr_t)L ^ seed[0] << 17;
+    }
+    if (lua_getglobal(L, "math") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (lua_getfield(L, -1, "randomseed") == LUA_TFUNCTION) {
+        lua_pushinteger(L, (lua_Integer)seed[0]);
+        lua_pushinteger(L, (lua_Integer)seed[1]);
+        if (lua_pcall(L, 2, 0, 0) != LUA_OK) lua_pop(L, 1);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
 static int drain(lua_State *L)
 {
     wf_lua_sched_drain(L);
@@ -177,6 +207,7 @@ static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs
         e = wf_error_new(WF_ERR_INTERNAL, "%s: Lua state used twice", fn->id);
         goto done;
     }
+    reseed_random(L);
     if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
         e = raised(L, fn->id);
         goto done;

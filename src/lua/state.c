@@ -37,6 +37,7 @@ static const struct { const char *name; uint32_t bit; lua_CFunction open; bool p
     {"http", WF_LUA_MOD_HTTP, wf_lua_open_http, true},
     {"http_client", WF_LUA_MOD_HTTP_CLIENT, wf_lua_open_http_client, false},
     {"metrics", WF_LUA_MOD_METRICS, wf_lua_open_metrics, false},
+    {"registry", WF_LUA_MOD_REGISTRY, wf_lua_open_registry, false},
 };
 
 uint32_t wf_lua_module_bit(const char *name)

@@ -49,7 +49,7 @@ check "stats: a label name the format forbids" \
     "$(field bad_label)"
 check "stats: quotes and backslashes in a value are fine" "ok" "$(field quoted)"
 check "stats: require('system')" \
-    "module 'system' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: funcs, json, time, env, logger, ctx, http, http_client, metrics)" \
+    "module 'system' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: funcs, json, time, env, logger, ctx, http, http_client, metrics, registry)" \
     "$(field system | sed 's/^[^ ]*: //')"
 # A request is counted when its response is done on the server's side.
 scrape() { "$PY" "$E2E_HERE/lua_metrics.py" "http://127.0.0.1:$aport/metrics" >"$T/out" 2>&1; }

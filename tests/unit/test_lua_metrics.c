@@ -202,23 +202,23 @@ static void test_upstream_modules(void **state)
     wf_runtime *rt = wf_runtime_new();
     expect(rt, "local ok, err = pcall(require, 'system')\nreturn {ok, err}",
            "[false,\"module 'system' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: "
-           "funcs, json, time, env, logger, ctx, http, http_client, metrics)\"]");
+           "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry)\"]");
     /* not listed: the same answer (it is upstream's, never wasmfn's) */
     expect(rt, "local ok, err = pcall(require, 'sql')\nreturn err",
            "\"module 'sql' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: "
-           "funcs, json, time, env, logger, ctx, http, http_client, metrics)\"");
+           "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry)\"");
     const char *mods[] = {"metrics", "metrcs"};
     wf_lua_fn_config cfg = {.source = "function main() end", .method = "main", .modules = mods, .nmodules = 2};
     wf_error *e = wf_lua_add(rt, "m:typo", &cfg);
     assert_non_null(e);
     assert_string_equal(e->message, "unknown module `metrcs` in `modules` (did you mean `metrics`? built-ins: "
-                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics)");
+                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry)");
     wf_error_free(e);
     mods[1] = "sytem";
     e = wf_lua_add(rt, "m:typo2", &cfg);
     assert_non_null(e);
     assert_string_equal(e->message, "unknown module `sytem` in `modules` (did you mean `system`? built-ins: "
-                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics)");
+                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry)");
     wf_error_free(e);
     wf_runtime_free(rt);
 }
