@@ -294,7 +294,7 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
     for (size_t i = 0; i < cfg->nimports; i++) {
         fn->libs[i].alias = wf_xstrdup(cfg->imports[i].alias);
         fn->libs[i].id = wf_xstrdup(cfg->imports[i].id);
-        fn->libs[i].source = wf_xstrdup(cfg->imports[i].source ? cfg->imports[i].source : "");
+        fn->libs[i].source = cfg->imports[i].source ? wf_xstrdup(cfg->imports[i].source) : NULL;
         fn->env.nlibs = i + 1;
     }
     fn->env.libs = fn->libs;
@@ -302,6 +302,7 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
      * state pays for it again and a malformed one is a load error. */
     if (!e) e = wf_lua_typed_erase(fn->source, strlen(fn->source), id);
     for (size_t i = 0; i < fn->env.nlibs && !e; i++) {
+        if (!fn->libs[i].source) continue;
         e = wf_lua_typed_erase(fn->libs[i].source, strlen(fn->libs[i].source), fn->libs[i].id);
         if (e) e = wf_error_wrap(e, "import `%s`", fn->libs[i].alias);
     }
@@ -312,6 +313,7 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
         if (!e) {
             e = load_chunk(L, id, fn->source);
             for (size_t i = 0; i < fn->env.nlibs && !e; i++) {
+                if (!fn->libs[i].source) continue;
                 e = load_chunk(L, fn->libs[i].id, fn->libs[i].source);
                 if (e) e = wf_error_wrap(e, "import `%s`", fn->libs[i].alias);
             }

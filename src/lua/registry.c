@@ -7,7 +7,9 @@
  *
  *   { id = "app:product.laptop", kind = "registry.entry",
  *     meta = { ... },       -- the entry's `meta` ({} without one)
- *     data = { ... } }      -- its other fields (not name, kind, meta)
+ *     data = { ... } }      -- its other fields (not name, kind, meta),
+ *                           -- and those of its `data` map (20-bar-roguelike's
+ *                           -- records write `data: {race: ...}`)
  *
  *   registry.get(id)          -> entry, nil | nil, NotFound error
  *   registry.find(filter)     -> { entry, ... }, nil (load order)
@@ -123,13 +125,21 @@ static void push_entry(lua_State *L, const wf_reg_listed *e)
     if (meta && meta->type == WF_NODE_MAP) push_node(L, meta);
     else lua_newtable(L);
     lua_setfield(L, -2, "meta");
-    lua_newtable(L);
-    const wf_reg_node *n = e->node;
-    for (size_t i = 0; n->type == WF_NODE_MAP && i < n->n; i++) {
-        const char *k = n->keys[i];
-        if (!strcmp(k, "name") || !strcmp(k, "kind") || !strcmp(k, "meta")) continue;
-        push_node(L, n->items[i]);
-        lua_setfield(L, -2, k);
+    const wf_reg_node *n = e->node, *data = wf_reg_node_get(n, "data");
+    if (data && data->type != WF_NODE_MAP) {
+        push_node(L, data);
+    } else {
+        lua_newtable(L);
+        for (size_t i = 0; n->type == WF_NODE_MAP && i < n->n; i++) {
+            const char *k = n->keys[i];
+            if (!strcmp(k, "name") || !strcmp(k, "kind") || !strcmp(k, "meta") || !strcmp(k, "data")) continue;
+            push_node(L, n->items[i]);
+            lua_setfield(L, -2, k);
+        }
+        for (size_t i = 0; data && i < data->n; i++) {
+            push_node(L, data->items[i]);
+            lua_setfield(L, -2, data->keys[i]);
+        }
     }
     lua_setfield(L, -2, "data");
 }

@@ -29,6 +29,8 @@
 #include "runtime/runtime.h"
 #include "registry/registry.h"
 
+/* source NULL: an import the project names but cannot provide (a
+ * dependency's library): require(alias) fails saying so. */
 typedef struct wf_lua_import { const char *alias, *id, *source; } wf_lua_import;
 
 /* A Lua function, as a function.lua entry describes it. Strings are copied. */

@@ -569,6 +569,13 @@ static void check_storage(fctx *c, const wf_reg_node *n, wf_reg_storage *st, wf_
             st->values[st->nvalues++].value = wf_xstrdup(v->items[i]->str);
         }
     } else if (k == WF_REG_ENV_STORAGE_FILE) {
+        st->auto_create = get_bool(c, n, "auto_create", false, bad);
+        st->file_mode = 0600;
+        const wf_reg_node *m = wf_reg_node_get(n, "file_mode");
+        if (m && !parse_mode(m, &st->file_mode)) {
+            DIAG(c, m, "field 'file_mode' must be an octal permission such as 0600");
+            *bad = true;
+        }
         char *fp = get_str(c, n, "file_path", true, bad);
         if (!fp) return;
         const char *why = NULL;
@@ -894,8 +901,8 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         [WF_REG_ENV_STORAGE_OS] = { 0 },
         [WF_REG_ENV_STORAGE_STATIC] = { "values" },
         [WF_REG_ENV_STORAGE_MEMORY] = { "values" },
-        [WF_REG_ENV_STORAGE_FILE] = { "file_path" },
-        [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly" },
+        [WF_REG_ENV_STORAGE_FILE] = { "file_path", "auto_create", "file_mode" },
+        [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly", "read_only" },
         [WF_REG_FUNCTION_WAT] = { "source", "method", "wit", "pool", "transport", "imports", "wasi", "limits",
                                   "preinit" },
         [WF_REG_FUNCTION_WASM] = { "fs", "path", "hash", "method", "wit", "pool", "transport", "imports",
@@ -934,7 +941,7 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         if (!v->variable) v->variable = wf_xstrdup(e->pub.name);
         v->storage = get_ref(&c, n, "storage", false, &bad);
         v->default_value = get_str(&c, n, "default", false, &bad);
-        v->readonly = get_bool(&c, n, "readonly", false, &bad);
+        v->readonly = get_bool(&c, n, "readonly", false, &bad) | get_bool(&c, n, "read_only", false, &bad);
         break;
     }
     case WF_REG_FUNCTION_WAT:
@@ -967,6 +974,23 @@ static reg_entry *ref_to(wf_registry *r, reg_entry *e, int line, const char *fie
         return NULL;
     }
     return t;
+}
+
+/* The ID of the project's first ns.dependency entry when id names nothing
+ * and no entry of the project (skipped ones included) has id's namespace:
+ * only a dependency could bring it. NULL otherwise. */
+static const char *dependency_brings(wf_registry *r, const char *id)
+{
+    const char *colon = strchr(id, ':');
+    if (!colon || wf_reg_find_any(r, id)) return NULL;
+    size_t nl = (size_t)(colon - id);
+    const char *dep = NULL;
+    for (size_t i = 0; i < r->listing.len; i++) {
+        const wf_reg_listed *l = &r->listing.data[i]->pub;
+        if (strlen(l->ns) == nl && !strncmp(l->ns, id, nl)) return NULL;
+        if (!dep && !strcmp(l->kind, "ns.dependency")) dep = l->id;
+    }
+    return dep;
 }
 
 static int line_of(const wf_reg_node *m, const char *key, int dflt)
@@ -1059,9 +1083,20 @@ void wf_reg_check_refs(wf_registry *r, reg_entry *e)
     case WF_REG_FUNCTION_LUA:
     case WF_REG_LIBRARY_LUA: {
         const wf_reg_node *im = wf_reg_node_get(n, "imports");
-        for (size_t i = 0; i < e->pub.u.lua.nimports; i++)
-            ref_to(r, e, line_of(im, e->pub.u.lua.imports[i].alias, e->pub.line), "imports",
-                   e->pub.u.lua.imports[i].id, WF_REG_LIBRARY_LUA, WF_REG_LIBRARY_LUA, "a library.lua");
+        for (size_t i = 0; i < e->pub.u.lua.nimports; i++) {
+            wf_reg_lua_import *imp = &e->pub.u.lua.imports[i];
+            int line = line_of(im, imp->alias, e->pub.line);
+            const char *dep = imp->absent ? NULL : dependency_brings(r, imp->id);
+            if (dep) {
+                imp->absent = true;
+                wf_reg_warn(r, e->file, line, e->pub.id, "imports '%s': no entry of namespace '%.*s' is in the "
+                            "project; the dependency %s would bring it, and wasmfn does not fetch dependencies: "
+                            "require('%s') will fail", imp->id, (int)(strchr(imp->id, ':') - imp->id), imp->id,
+                            dep, imp->alias);
+                continue;
+            }
+            ref_to(r, e, line, "imports", imp->id, WF_REG_LIBRARY_LUA, WF_REG_LIBRARY_LUA, "a library.lua");
+        }
         break;
     }
     case WF_REG_HTTP_ROUTER:

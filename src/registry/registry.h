@@ -157,7 +157,10 @@ typedef struct wf_reg_wasm {
 } wf_reg_wasm;
 
 /* function.lua (for the Lua layer, which registers these itself) */
-typedef struct wf_reg_lua_import { char *alias; char *id; } wf_reg_lua_import;
+/* absent: the ID names nothing of the project but a namespace only an
+ * ns.dependency (which wasmfn does not fetch) could bring: it loads with a
+ * warning and require() of the alias fails saying so. */
+typedef struct wf_reg_lua_import { char *alias; char *id; bool absent; } wf_reg_lua_import;
 typedef struct wf_reg_lua {
     char *source;           /* Lua text (file:// already read) */
     char *method;           /* function.lua: global function to call */
@@ -178,13 +181,15 @@ typedef struct wf_reg_kv { char *key; char *value; } wf_reg_kv;
 typedef struct wf_reg_storage {
     wf_reg_kv *values; size_t nvalues;   /* static / file: loaded values */
     char *file_path;                     /* file: absolute host path */
+    bool auto_create;                    /* file: made empty when missing, at wf_registry_register */
+    uint32_t file_mode;                  /* file: its mode then (default 0600) */
 } wf_reg_storage;
 
 typedef struct wf_reg_variable {
     char *variable;         /* public name (default: the entry's name) */
     char *storage;          /* full ID of an env.storage.* entry */
     char *default_value;    /* or NULL */
-    bool readonly;
+    bool readonly;          /* `readonly`, or upstream's spelling `read_only` */
 } wf_reg_variable;
 
 /* http.*: references resolved to full IDs (SPEC §7).

@@ -31,7 +31,9 @@ local function run()
     local snap = registry.snapshot()
     local all = snap:entries()
     r.snapshot = #all .. " " .. #snap:namespace("shelf") .. " " .. #snap:namespace("other") .. " "
-        .. ids(snap:find({ ["meta.type"] = "furniture" })) .. " " .. snap:get("shelf:lamp").data.price
+        .. ids(snap:find({ ["meta.type"] = "furniture" }))
+    local lamp = snap:get("shelf:lamp").data
+    r.data_map = string.format("%s %s %s %s", lamp.price, lamp.watts, lamp.colour, tostring(lamp.data))
     local _, cerr = snap:changes()
     r.changes = cerr:kind()
     return r
