@@ -50,7 +50,8 @@ static void usage(FILE *out)
         "                       endpoints name no router or service (default 127.0.0.1:8080)\n"
         "  --workers N          threads running request handlers (default 2)\n"
         "  --drain-timeout MS   how long requests in flight may take to finish after\n"
-        "                       SIGINT/SIGTERM (default 10000)\n"
+        "                       SIGINT/SIGTERM (default: the longest lifecycle.stop_timeout\n"
+        "                       of the services, else 10000)\n"
         "  --quiet              no access log\n"
         "  --admin ADDR         also serve GET /metrics (Prometheus text) and GET /healthz\n"
         "                       on ADDR\n"
@@ -154,10 +155,28 @@ static void on_reload(void *ud, wf_project_version *v, const wf_error *e)
     serve_version(st, v);
 }
 
+/* Says which services upstream's lifecycle leaves unstarted, and returns
+ * the drain bound: the one given, else the longest `lifecycle.stop_timeout`
+ * of a started service, else 10 s. Read once: a reload cannot add or move
+ * a listener either. */
+static uint32_t services_at_start(wf_registry *reg, uint32_t given_ms)
+{
+    uint32_t longest = 0;
+    for (size_t i = 0, n = wf_registry_count(reg); i < n; i++) {
+        const wf_reg_entry *e = wf_registry_at(reg, i);
+        if (e->kind != WF_REG_HTTP_SERVICE) continue;
+        if (e->u.http.not_started)
+            fprintf(stderr, "not started: %s (lifecycle.auto_start: false)\n", e->id);
+        else if (e->u.http.stop_timeout_ms > longest)
+            longest = e->u.http.stop_timeout_ms;
+    }
+    return given_ms ? given_ms : longest ? longest : 10000;
+}
+
 int wf_cli_run(int argc, char **argv)
 {
     const char *addr = "127.0.0.1:8080", *admin = NULL;
-    uint32_t workers = 2, drain_ms = 10000;
+    uint32_t workers = 2, drain_ms = 0;   /* 0: the services' stop_timeout, else 10 s */
     bool quiet = false, watch = true;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -177,7 +196,7 @@ int wf_cli_run(int argc, char **argv)
                 return WF_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--drain-timeout") && i + 1 < argc) {
-            if (!parse_u32(argv[++i], &drain_ms)) {
+            if (!parse_u32(argv[++i], &drain_ms) || !drain_ms) {
                 fprintf(stderr, "wasmfn run: --drain-timeout takes milliseconds, got '%s'\n", argv[i]);
                 return WF_EXIT_USAGE;
             }
@@ -231,6 +250,7 @@ int wf_cli_run(int argc, char **argv)
     size_t nservices = 0;
     wf_http_serve_owner owner = { version_retain, version_release, v };
     e = wf_http_serve_project_owned(v->reg, v->rt, &opts, &owner, &st.srv, &nservices);
+    if (!e) drain_ms = services_at_start(v->reg, drain_ms);
     wf_project_version_release(v);
     if (!e && !nservices)
         e = wf_error_new(WF_ERR_NOT_FOUND, "%s declares no http.endpoint or http.static: nothing to serve", dir);

@@ -29,6 +29,7 @@ void wf_val_path_init(wf_val_path *p, const char *what, bool one_based)
 {
     p->what = what;
     p->param = NULL;
+    p->host_fn = NULL;
     p->one_based = one_based;
     p->depth = 0;
     p->text[0] = 0;
@@ -74,6 +75,7 @@ const char *wf_val_path_str(wf_val_path *p)
                                        if (n_ > 0) len = WF_MIN(len + (size_t)n_, cap - 1); } } while (0)
     t[0] = 0;
     if (p->param) ADD("parameter `%s`", p->param);
+    else if (p->host_fn) ADD("result of host function `%s`", p->host_fn);
     else if (p->what) ADD("%s", p->what);
     size_t base = p->one_based;
     for (size_t k = 0; k < p->depth && k < WF_VAL_PATH_DEPTH; k++) {
@@ -819,7 +821,10 @@ static void cx_init(cx *c, const wf_val_conv *conv, bool typed)
     c->lua = conv && conv->form == WF_VAL_FORM_LUA;
     c->typed = typed;
     wf_val_path_init(&c->path, conv ? conv->what : NULL, c->lua);
-    if (conv) c->path.param = conv->param;
+    if (conv) {
+        c->path.param = conv->param;
+        c->path.host_fn = conv->host_fn;
+    }
 }
 
 wf_error *wf_val_coerce(const wf_wit_type *t, wf_val *v, const wf_val_conv *conv)

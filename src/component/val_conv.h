@@ -49,6 +49,8 @@ typedef struct wf_val_conv {
     const char *what;     /* starts every message: "parameter `x`" */
     const char *param;    /* or, instead of what: "parameter `param`", made
                            * only for a message */
+    const char *host_fn;  /* or: "result of host function `host_fn`", made
+                           * only for a message (checked at every host call) */
     wf_val_form form;     /* JSON: positions from 0; Lua: from 1 */
 } wf_val_conv;
 
@@ -87,6 +89,7 @@ wf_error *wf_val_to_core(const wf_val *v, wf_valkind t, const wf_val_conv *c, ui
 typedef struct wf_val_path {
     const char *what;       /* the start: "parameter `x`"; NULL: none */
     const char *param;      /* instead of what: "parameter `param`" */
+    const char *host_fn;    /* instead of what: "result of host function `host_fn`" */
     bool one_based;         /* positions count from 1 (Lua), else 0 */
     size_t depth;
     struct wf_val_step {

@@ -32,10 +32,11 @@ static void h_set_status(void *x, int status) { wf_http_set_status(x, status); }
 static void h_add_header(void *x, const char *n, const char *v) { wf_http_add_header(x, n, v); }
 static wf_error *h_write(void *x, const void *p, size_t n) { return wf_http_write(x, p, n); }
 static wf_error *h_flush(void *x) { return wf_http_flush(x); }
+static void h_finish(void *x) { wf_http_finish(x); }
 
 static const wf_lua_http_host_ops ops = {
     h_method, h_path, h_query, h_remote, h_header_count, h_header_at, h_body,
-    h_param_count, h_param_at, h_set_status, h_add_header, h_write, h_flush, h_authority,
+    h_param_count, h_param_at, h_set_status, h_add_header, h_write, h_flush, h_authority, h_finish,
 };
 
 void wf_http_lua_host_init(wf_lua_http_host *h, wf_http_exchange *x)

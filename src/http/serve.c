@@ -105,6 +105,14 @@ static void place(wf_registry *reg, const wf_reg_http *h, const char **service, 
     *service = only;
 }
 
+/* Whether a service ID (NULL: the implicit one) is served: a service with
+ * `lifecycle.auto_start: false` is not, nor what is mounted on it. */
+static bool started(wf_registry *reg, const char *service)
+{
+    const wf_reg_entry *se = service ? wf_registry_get(reg, service) : NULL;
+    return !se || !se->u.http.not_started;
+}
+
 static wf_error *entry_error(const wf_reg_entry *e, wf_error *why)
 {
     wf_error *out = wf_error_new(why->kind, "%s:%d: %s: %s", e->file, e->line, e->id, why->message);
@@ -131,6 +139,7 @@ static wf_error *add_endpoint(wf_registry *reg, wf_runtime *rt, const wf_http_se
             "func %s takes %zu parameters; an endpoint passes at most one (the request body)", h->func, nparams));
     const char *service, *prefix;
     place(reg, h, &service, &prefix);
+    if (!started(reg, service)) return NULL;
     svc_build *b = build_for(builds, service);
     wf_http_endpoint *ep = wf_xcalloc(1, sizeof *ep);
     ep->id = wf_xstrdup(e->id);
@@ -158,6 +167,7 @@ static wf_error *add_static(wf_registry *reg, const wf_reg_entry *e, build_vec *
     if (!h->root) return entry_error(e, wf_error_new(WF_ERR_NOT_FOUND, "its fs.directory did not load"));
     const char *service, *prefix;
     place(reg, h, &service, &prefix);
+    if (!started(reg, service)) return NULL;
     svc_build *b = build_for(builds, service);
     wf_http_static *st = wf_xcalloc(1, sizeof *st);
     st->id = wf_xstrdup(e->id);
@@ -186,7 +196,7 @@ static wf_error *build_all(wf_registry *reg, wf_runtime *rt, const wf_http_serve
     size_t n = wf_registry_count(reg);
     for (size_t i = 0; i < n && !err; i++) {
         const wf_reg_entry *e = wf_registry_at(reg, i);
-        if (e->kind == WF_REG_HTTP_SERVICE) build_for(builds, e->id);
+        if (e->kind == WF_REG_HTTP_SERVICE && started(reg, e->id)) build_for(builds, e->id);
         else if (e->kind == WF_REG_HTTP_ENDPOINT) err = add_endpoint(reg, rt, opts, e, builds);
         else if (e->kind == WF_REG_HTTP_STATIC) err = add_static(reg, e, builds);
     }

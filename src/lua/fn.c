@@ -14,6 +14,8 @@
  * has its state closed instead (closing runs the finalizers).
  */
 #include <stdio.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "lua/lua_int.h"
 #include "lua/typed.h"
@@ -139,9 +141,56 @@ static wf_error *raised(lua_State *L, const char *id)
     return wf_error_new(WF_ERR_TRAP, "lua: %s", s);
 }
 
+/* math.random draws a fresh sequence in every call, as upstream's does:
+ * the generator's state is part of the snapshot a slot goes back to after
+ * each call, so without a new seed every call would draw the same numbers
+ * (two requests making `os.time() .. math.random(1000, 9999)` ids got the
+ * same one). Seeded from the kernel, the clock if that fails. */
+static void reseed_random(lua_State *L)
+{
+    uint64_t seed[2];
+    if (getrandom(seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        seed[0] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        seed[1] = (uint64_t)(uintptr_t)L ^ seed[0] << 17;
+    }
+    if (lua_getglobal(L, "math") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (lua_getfield(L, -1, "randomseed") == LUA_TFUNCTION) {
+        lua_pushinteger(L, (lua_Integer)seed[0]);
+        lua_pushinteger(L, (lua_Integer)seed[1]);
+        if (lua_pcall(L, 2, 0, 0) != LUA_OK) lua_pop(L, 1);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
 static int drain(lua_State *L)
 {
     wf_lua_sched_drain(L);
+    return 0;
+}
+
+/* The spawned coroutines after the function returned and its response
+ * went out: each runs until it ends, parked (no worker held) while all of
+ * them wait; bounded by the call's deadline and stop (a server's drain).
+ * Those whose waits nothing could end stop with the call. */
+static int run_on(lua_State *L)
+{
+    while (wf_lua_sched_any(L)) {
+        if (wf_lua_sched_round(L)) continue;
+        wf_lua_wakes w = {0};
+        wf_lua_sched_wakes(L, &w);
+        int r = w.runnable ? WF_PARK_WOKEN : wf_lua_park_wakes(L, &w);
+        wf_vec_free(&w.srcs);
+        if (r == -1) break;
+        if (r == WF_PARK_STOPPED || wf_lua_should_stop(L))
+            return luaL_error(L, "the call was stopped while its spawned coroutines ran on after the response");
+    }
     return 0;
 }
 
@@ -177,6 +226,7 @@ static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs
         e = wf_error_new(WF_ERR_INTERNAL, "%s: Lua state used twice", fn->id);
         goto done;
     }
+    reseed_random(L);
     if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
         e = raised(L, fn->id);
         goto done;
@@ -200,6 +250,19 @@ static wf_error *fn_call(void *vfn, void *inst, const wf_val *args, size_t nargs
      * one fails the call); those still waiting stop with the call. */
     if (wf_lua_sched_any(L)) {
         lua_pushcfunction(L, drain);
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+            e = raised(L, fn->id);
+            goto done;
+        }
+    }
+    /* Except under an HTTP handler that answered itself, as upstream's go
+     * on in the background (its http-async-task example answers 202 at
+     * once and works on): the response goes out now, and they run to
+     * their end; an error in one is the call's, logged after answering. */
+    const wf_lua_http_host *host = ctx ? (const wf_lua_http_host *)ctx->host : NULL;
+    if (wf_lua_sched_any(L) && host && host->wrote && host->ops->finish) {
+        host->ops->finish(host->x);
+        lua_pushcfunction(L, run_on);
         if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
             e = raised(L, fn->id);
             goto done;
@@ -263,7 +326,7 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
     for (size_t i = 0; i < cfg->nimports; i++) {
         fn->libs[i].alias = wf_xstrdup(cfg->imports[i].alias);
         fn->libs[i].id = wf_xstrdup(cfg->imports[i].id);
-        fn->libs[i].source = wf_xstrdup(cfg->imports[i].source ? cfg->imports[i].source : "");
+        fn->libs[i].source = cfg->imports[i].source ? wf_xstrdup(cfg->imports[i].source) : NULL;
         fn->env.nlibs = i + 1;
     }
     fn->env.libs = fn->libs;
@@ -271,6 +334,7 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
      * state pays for it again and a malformed one is a load error. */
     if (!e) e = wf_lua_typed_erase(fn->source, strlen(fn->source), id);
     for (size_t i = 0; i < fn->env.nlibs && !e; i++) {
+        if (!fn->libs[i].source) continue;
         e = wf_lua_typed_erase(fn->libs[i].source, strlen(fn->libs[i].source), fn->libs[i].id);
         if (e) e = wf_error_wrap(e, "import `%s`", fn->libs[i].alias);
     }
@@ -281,6 +345,7 @@ wf_error *wf_lua_add(wf_runtime *rt, const char *id, const wf_lua_fn_config *cfg
         if (!e) {
             e = load_chunk(L, id, fn->source);
             for (size_t i = 0; i < fn->env.nlibs && !e; i++) {
+                if (!fn->libs[i].source) continue;
                 e = load_chunk(L, fn->libs[i].id, fn->libs[i].source);
                 if (e) e = wf_error_wrap(e, "import `%s`", fn->libs[i].alias);
             }

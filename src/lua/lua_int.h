@@ -72,11 +72,14 @@ int wf_lua_open_logger(lua_State *L);  /* logger.c: pushes the logger object */
 int wf_lua_open_ctx(lua_State *L);     /* ctx.c */
 int wf_lua_open_http_client(lua_State *L); /* http_client.c */
 int wf_lua_open_metrics(lua_State *L);     /* metrics.c */
+int wf_lua_open_registry(lua_State *L);    /* registry.c: upstream's registry module, read-only */
+int wf_lua_open_system(lua_State *L);      /* system.c: upstream's system module, what a function may read */
 int wf_lua_open_http(lua_State *L);    /* http.c: Lua endpoints' request and response */
 /* Push the running call's context values as a table (ctx.c; made once per
  * state from wf_fn_ctx.context, changed by ctx.set). */
 void wf_lua_push_ctx_table(lua_State *L);
 void wf_lua_open_channel(lua_State *L); /* chan.c: sets the `channel` global */
+void wf_lua_open_process(lua_State *L); /* process.c: the `process` global (no processes served) */
 
 /* ---- channels (chan.c) and what fills them ------------------------------- */
 
@@ -214,6 +217,7 @@ enum {
     WF_LUA_MOD_FUNCS = 1u << 0, WF_LUA_MOD_JSON = 1u << 1, WF_LUA_MOD_TIME = 1u << 2,
     WF_LUA_MOD_ENV = 1u << 3, WF_LUA_MOD_LOGGER = 1u << 4, WF_LUA_MOD_CTX = 1u << 5,
     WF_LUA_MOD_HTTP_CLIENT = 1u << 6, WF_LUA_MOD_HTTP = 1u << 7, WF_LUA_MOD_METRICS = 1u << 8,
+    WF_LUA_MOD_REGISTRY = 1u << 9, WF_LUA_MOD_SYSTEM = 1u << 10,
 };
 /* "funcs" -> WF_LUA_MOD_FUNCS, ...; 0 when not a built-in. */
 uint32_t wf_lua_module_bit(const char *name);

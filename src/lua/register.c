@@ -19,7 +19,9 @@ wf_error *wf_lua_register(wf_registry *r, wf_runtime *rt)
         wf_error *e = NULL;
         for (size_t k = 0; k < lu->nimports && !e; k++) {
             const wf_reg_entry *lib = wf_registry_get(r, lu->imports[k].id);
-            if (!lib || lib->kind != WF_REG_LIBRARY_LUA)
+            if (lu->imports[k].absent)      /* a dependency's, not fetched: require() says so */
+                imps[k] = (wf_lua_import){lu->imports[k].alias, lu->imports[k].id, NULL};
+            else if (!lib || lib->kind != WF_REG_LIBRARY_LUA)
                 e = wf_error_new(WF_ERR_INVALID, "import `%s`: `%s` is not a library.lua entry",
                                  lu->imports[k].alias, lu->imports[k].id);
             else

@@ -37,6 +37,8 @@ static const struct { const char *name; uint32_t bit; lua_CFunction open; bool p
     {"http", WF_LUA_MOD_HTTP, wf_lua_open_http, true},
     {"http_client", WF_LUA_MOD_HTTP_CLIENT, wf_lua_open_http_client, false},
     {"metrics", WF_LUA_MOD_METRICS, wf_lua_open_metrics, false},
+    {"registry", WF_LUA_MOD_REGISTRY, wf_lua_open_registry, false},
+    {"system", WF_LUA_MOD_SYSTEM, wf_lua_open_system, false},
 };
 
 uint32_t wf_lua_module_bit(const char *name)
@@ -258,6 +260,9 @@ static int safe_require(lua_State *L)
     for (size_t i = 0; i < c->env->nlibs; i++) {
         const wf_lua_lib *lib = &c->env->libs[i];
         if (strcmp(lib->alias, name) != 0) continue;
+        if (!lib->source)
+            return luaL_error(L, "module '%s' (imports %s) is not available: its namespace comes from a "
+                              "dependency (ns.dependency), and wasmfn does not fetch dependencies", name, lib->id);
         char chunk[256];
         snprintf(chunk, sizeof chunk, "=%s", lib->id);
         if (luaL_loadbufferx(L, lib->source, strlen(lib->source), chunk, "t") != LUA_OK)
@@ -352,6 +357,7 @@ static int setup(lua_State *L)
     wf_lua_open_errors(L);     /* upstream's `errors` and `channel` globals */
     wf_lua_open_channel(L);
     wf_lua_open_spawn(L);      /* and coroutine.spawn */
+    wf_lua_open_process(L);    /* `process`: lookups find none, the rest refuses */
 
     /* Our own loaded table: the standard _LOADED is not reachable from Lua
      * (no package library), this one only through require. */

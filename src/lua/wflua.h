@@ -29,6 +29,8 @@
 #include "runtime/runtime.h"
 #include "registry/registry.h"
 
+/* source NULL: an import the project names but cannot provide (a
+ * dependency's library): require(alias) fails saying so. */
 typedef struct wf_lua_import { const char *alias, *id, *source; } wf_lua_import;
 
 /* A Lua function, as a function.lua entry describes it. Strings are copied. */
@@ -85,6 +87,10 @@ typedef struct wf_lua_http_host_ops {
     /* Host (HTTP/1, which servers take out of the headers) or :authority
      * (HTTP/2); "" when none. NULL: host() reads the headers. */
     const char *(*authority)(void *x);
+    /* The response is complete: it goes to the client now, while the call
+     * goes on (its spawned coroutines, after the function returned). May
+     * be NULL: they then stop with the call. */
+    void (*finish)(void *x);
 } wf_lua_http_host_ops;
 
 typedef struct wf_lua_http_host {

@@ -31,6 +31,14 @@ typedef struct reg_entry {
     bool checked;           /* fields parsed without error */
 } reg_entry;
 
+/* An entry of the listing (wf_reg_listed): a served entry's strings are
+ * its reg_entry's, a skipped one's its own (owned). */
+typedef struct reg_listed {
+    wf_reg_listed pub;
+    reg_file *file;
+    bool owned;
+} reg_listed;
+
 struct wf_registry {
     char *root;             /* absolute, no trailing slash */
     WF_VEC(reg_file *) files;
@@ -48,6 +56,9 @@ struct wf_registry {
      * that read it and found its sha256 equal to its `hash`: entries after
      * it naming the same unchanged file neither read nor hash it again */
     wf_map verified_files;
+    WF_VEC(reg_listed *) listing;   /* every entry parsed, skipped ones too */
+    WF_VEC(reg_listed *) listed;    /* those of sound files */
+    wf_map listed_ids;              /* id -> reg_listed *, over `listed` */
     WF_VEC(wf_reg_diag) diags;
     size_t nerrors;                 /* diags that are errors, not warnings */
     pthread_mutex_t env_lock;       /* guards env.storage.memory values */

@@ -569,6 +569,13 @@ static void check_storage(fctx *c, const wf_reg_node *n, wf_reg_storage *st, wf_
             st->values[st->nvalues++].value = wf_xstrdup(v->items[i]->str);
         }
     } else if (k == WF_REG_ENV_STORAGE_FILE) {
+        st->auto_create = get_bool(c, n, "auto_create", false, bad);
+        st->file_mode = 0600;
+        const wf_reg_node *m = wf_reg_node_get(n, "file_mode");
+        if (m && !parse_mode(m, &st->file_mode)) {
+            DIAG(c, m, "field 'file_mode' must be an octal permission such as 0600");
+            *bad = true;
+        }
         char *fp = get_str(c, n, "file_path", true, bad);
         if (!fp) return;
         const char *why = NULL;
@@ -687,11 +694,14 @@ static void check_lua(fctx *c, const wf_reg_node *n, wf_reg_lua *l, bool fn, boo
 }
 
 /* A duration as upstream writes them ("5s", "250ms", "1m", "1m30s", "2h");
- * *ms = 0 when absent. A bare number has no unit and is refused. */
-static uint32_t get_duration_ms(fctx *c, const wf_reg_node *m, const char *key, bool *bad)
+ * 0 when absent. A bare number has no unit and is refused, but for a field
+ * where zero means "off" (`zero`, returned for "0", "0s", ...; as Go's
+ * time.ParseDuration, a bare 0 needs no unit). */
+static uint32_t get_duration_ms(fctx *c, const wf_reg_node *m, const char *key, uint32_t zero, bool *bad)
 {
     const wf_reg_node *n = wf_reg_node_get(m, key);
     if (!n) return 0;
+    if (zero && n->type == WF_NODE_SCALAR && n->plain && !strcmp(n->str, "0")) return zero;
     if (n->type == WF_NODE_SCALAR && n->len) {
         const char *p = n->str;
         double total = 0;
@@ -718,9 +728,11 @@ static uint32_t get_duration_ms(fctx *c, const wf_reg_node *m, const char *key, 
             total += v * unit;
         }
         if (ok && total >= 1 && total <= 0x7fffffff) return (uint32_t)total;
+        if (ok && total == 0 && zero) return zero;
     }
-    DIAG(c, n, "field '%s%s' must be a duration of at least 1ms such as 5s, 250ms or 1m (got '%s')", c->where,
-         key, n->type == WF_NODE_SCALAR ? n->str : wf_reg_node_type_name(n));
+    DIAG(c, n, "field '%s%s' must be a duration %s (got '%s')", c->where, key,
+         zero ? "such as 5s, 250ms or 1m, or 0 (off)" : "of at least 1ms such as 5s, 250ms or 1m",
+         n->type == WF_NODE_SCALAR ? n->str : wf_reg_node_type_name(n));
     *bad = true;
     return 0;
 }
@@ -748,6 +760,59 @@ static uint64_t get_size(fctx *c, const wf_reg_node *m, const char *key, bool *b
     return 0;
 }
 
+/* An http.service's fields that upstream's supervisor and listener read.
+ * `lifecycle` (upstream's guides/supervision.md): `auto_start: false`
+ * leaves the service unstarted, as upstream does; wasmfn starts a service
+ * without it (SPEC §9: `run` starts the services). `stop_timeout` bounds
+ * the drain at SIGTERM. The rest has nothing to act on here: every entry
+ * loads before any service starts (`requires`, `depends_on`,
+ * `start_timeout`) and a listener that started does not fail and restart
+ * (`restart`, `stable_threshold`). `security` would give requests an
+ * actor and policies that nothing in wasmfn checks: a warning, so
+ * `check --strict` refuses it. `tls` and `network` change who can reach
+ * the service; serving plain TCP instead would expose it, so both are load
+ * errors (`tls` with an empty `mode` is upstream's plain HTTP). `host`
+ * sizes upstream's WebSocket relay, which wasmfn does not have. */
+static void check_service_upstream(fctx *c, const wf_reg_node *n, wf_reg_http *h, bool *bad)
+{
+    const wf_reg_node *lc = wf_reg_node_get(n, "lifecycle");
+    if (lc && want(c, lc, "lifecycle", WF_NODE_MAP)) {
+        fctx sub = *c;
+        sub.where = "lifecycle.";
+        static const char *const fl[] = { "auto_start", "start_timeout", "stop_timeout", "stable_threshold",
+                                          "requires", "depends_on", "restart", "security", NULL };
+        only_fields(&sub, lc, fl, "lifecycle");
+        h->not_started = !get_bool(&sub, lc, "auto_start", true, bad);
+        get_duration_ms(&sub, lc, "start_timeout", 0, bad);
+        get_duration_ms(&sub, lc, "stable_threshold", 0, bad);
+        h->stop_timeout_ms = get_duration_ms(&sub, lc, "stop_timeout", 0, bad);
+        const wf_reg_node *sec = wf_reg_node_get(lc, "security");
+        if (sec)
+            WARN(&sub, sec, "field 'lifecycle.security' is not enforced by wasmfn (no actor or policy checks); "
+                 "the service is served without it");
+    } else if (lc) {
+        *bad = true;
+    }
+    const wf_reg_node *tls = wf_reg_node_get(n, "tls");
+    if (tls && want(c, tls, "tls", WF_NODE_MAP)) {
+        const wf_reg_node *mode = wf_reg_node_get(tls, "mode");
+        if (mode && !(mode->type == WF_NODE_SCALAR && !mode->len)) {
+            DIAG(c, tls, "TLS termination ('tls.mode: %s') is not supported by wasmfn: serve plain HTTP "
+                 "behind a TLS proxy such as nginx, and leave 'tls' out",
+                 mode->type == WF_NODE_SCALAR ? mode->str : wf_reg_node_type_name(mode));
+            *bad = true;
+        }
+    } else if (tls) {
+        *bad = true;
+    }
+    const wf_reg_node *net = wf_reg_node_get(n, "network");
+    if (net) {
+        DIAG(c, net, "network overlays ('network') are not supported by wasmfn: the service would listen on "
+             "the host's network instead; leave 'network' out to serve on 'addr'");
+        *bad = true;
+    }
+}
+
 static void check_http(fctx *c, const wf_reg_node *n, wf_reg_http *h, wf_reg_kind k, bool *bad)
 {
     const wf_reg_node *meta = wf_reg_node_get(n, "meta");
@@ -766,9 +831,9 @@ static void check_http(fctx *c, const wf_reg_node *n, wf_reg_http *h, wf_reg_kin
             tc.where = "timeouts.";
             static const char *const ft[] = { "read", "write", "idle", NULL };
             only_fields(&tc, t, ft, "timeouts");
-            h->read_timeout_ms = get_duration_ms(&tc, t, "read", bad);
-            h->write_timeout_ms = get_duration_ms(&tc, t, "write", bad);
-            h->idle_timeout_ms = get_duration_ms(&tc, t, "idle", bad);
+            h->read_timeout_ms = get_duration_ms(&tc, t, "read", WF_REG_TIMEOUT_OFF, bad);
+            h->write_timeout_ms = get_duration_ms(&tc, t, "write", WF_REG_TIMEOUT_OFF, bad);
+            h->idle_timeout_ms = get_duration_ms(&tc, t, "idle", WF_REG_TIMEOUT_OFF, bad);
         } else if (t) {
             *bad = true;
         }
@@ -783,6 +848,7 @@ static void check_http(fctx *c, const wf_reg_node *n, wf_reg_http *h, wf_reg_kin
         } else if (l) {
             *bad = true;
         }
+        check_service_upstream(c, n, h, bad);
     } else if (k == WF_REG_HTTP_ROUTER) {
         h->prefix = get_str(c, n, "prefix", false, bad);
         if (meta) h->server = get_ref(&mc, meta, "server", false, bad);
@@ -835,15 +901,15 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         [WF_REG_ENV_STORAGE_OS] = { 0 },
         [WF_REG_ENV_STORAGE_STATIC] = { "values" },
         [WF_REG_ENV_STORAGE_MEMORY] = { "values" },
-        [WF_REG_ENV_STORAGE_FILE] = { "file_path" },
-        [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly" },
+        [WF_REG_ENV_STORAGE_FILE] = { "file_path", "auto_create", "file_mode" },
+        [WF_REG_ENV_VARIABLE] = { "variable", "storage", "default", "readonly", "read_only" },
         [WF_REG_FUNCTION_WAT] = { "source", "method", "wit", "pool", "transport", "imports", "wasi", "limits",
                                   "preinit" },
         [WF_REG_FUNCTION_WASM] = { "fs", "path", "hash", "method", "wit", "pool", "transport", "imports",
                                    "wasi", "limits", "preinit" },
         [WF_REG_FUNCTION_LUA] = { "source", "method", "modules", "imports", "pool" },
         [WF_REG_LIBRARY_LUA] = { "source", "modules", "imports" },
-        [WF_REG_HTTP_SERVICE] = { "addr", "timeouts", "limits" },
+        [WF_REG_HTTP_SERVICE] = { "addr", "timeouts", "limits", "lifecycle", "tls", "network", "host" },
         [WF_REG_HTTP_ROUTER] = { "prefix" },
         [WF_REG_HTTP_ENDPOINT] = { "method", "path", "func" },
         [WF_REG_HTTP_STATIC] = { "path", "fs", "directory", "index" },
@@ -875,7 +941,7 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         if (!v->variable) v->variable = wf_xstrdup(e->pub.name);
         v->storage = get_ref(&c, n, "storage", false, &bad);
         v->default_value = get_str(&c, n, "default", false, &bad);
-        v->readonly = get_bool(&c, n, "readonly", false, &bad);
+        v->readonly = get_bool(&c, n, "readonly", false, &bad) | get_bool(&c, n, "read_only", false, &bad);
         break;
     }
     case WF_REG_FUNCTION_WAT:
@@ -908,6 +974,23 @@ static reg_entry *ref_to(wf_registry *r, reg_entry *e, int line, const char *fie
         return NULL;
     }
     return t;
+}
+
+/* The ID of the project's first ns.dependency entry when id names nothing
+ * and no entry of the project (skipped ones included) has id's namespace:
+ * only a dependency could bring it. NULL otherwise. */
+static const char *dependency_brings(wf_registry *r, const char *id)
+{
+    const char *colon = strchr(id, ':');
+    if (!colon || wf_reg_find_any(r, id)) return NULL;
+    size_t nl = (size_t)(colon - id);
+    const char *dep = NULL;
+    for (size_t i = 0; i < r->listing.len; i++) {
+        const wf_reg_listed *l = &r->listing.data[i]->pub;
+        if (strlen(l->ns) == nl && !strncmp(l->ns, id, nl)) return NULL;
+        if (!dep && !strcmp(l->kind, "ns.dependency")) dep = l->id;
+    }
+    return dep;
 }
 
 static int line_of(const wf_reg_node *m, const char *key, int dflt)
@@ -1000,9 +1083,20 @@ void wf_reg_check_refs(wf_registry *r, reg_entry *e)
     case WF_REG_FUNCTION_LUA:
     case WF_REG_LIBRARY_LUA: {
         const wf_reg_node *im = wf_reg_node_get(n, "imports");
-        for (size_t i = 0; i < e->pub.u.lua.nimports; i++)
-            ref_to(r, e, line_of(im, e->pub.u.lua.imports[i].alias, e->pub.line), "imports",
-                   e->pub.u.lua.imports[i].id, WF_REG_LIBRARY_LUA, WF_REG_LIBRARY_LUA, "a library.lua");
+        for (size_t i = 0; i < e->pub.u.lua.nimports; i++) {
+            wf_reg_lua_import *imp = &e->pub.u.lua.imports[i];
+            int line = line_of(im, imp->alias, e->pub.line);
+            const char *dep = imp->absent ? NULL : dependency_brings(r, imp->id);
+            if (dep) {
+                imp->absent = true;
+                wf_reg_warn(r, e->file, line, e->pub.id, "imports '%s': no entry of namespace '%.*s' is in the "
+                            "project; the dependency %s would bring it, and wasmfn does not fetch dependencies: "
+                            "require('%s') will fail", imp->id, (int)(strchr(imp->id, ':') - imp->id), imp->id,
+                            dep, imp->alias);
+                continue;
+            }
+            ref_to(r, e, line, "imports", imp->id, WF_REG_LIBRARY_LUA, WF_REG_LIBRARY_LUA, "a library.lua");
+        }
         break;
     }
     case WF_REG_HTTP_ROUTER:

@@ -182,6 +182,18 @@ static void parse_file(reg_file *f)
     free(text);
 }
 
+/* Add an entry to the listing (wf_reg_listed); owned: the strings are
+ * the listing's (a skipped entry has no reg_entry to hold them). */
+static void list_entry(wf_registry *r, reg_file *f, char *id, char *ns, char *name, const char *kind,
+                       const wf_reg_node *node, bool owned)
+{
+    reg_listed *l = wf_xcalloc(1, sizeof *l);
+    l->pub = (wf_reg_listed){ id, ns, name, kind, node };
+    l->file = f;
+    l->owned = owned;
+    wf_vec_push(&r->listing, l);
+}
+
 /* The header and entries of a parsed file, in load order. */
 static void load_file(wf_registry *r, reg_file *f)
 {
@@ -253,8 +265,12 @@ static void load_file(wf_registry *r, reg_file *f)
             wf_reg_diagf(r, f, en->line, id, "missing required field 'kind'");
         else if (kind->type != WF_NODE_SCALAR)
             wf_reg_diagf(r, f, kind->line, id, "field 'kind' must be a string");
-        else if (k = wf_reg_kind_parse(kind->str, &ok), !ok && wf_reg_kind_upstream(kind->str))
-            wf_reg_warn(r, f, kind->line, id, "kind '%s' is not served by wasmfn: entry skipped", kind->str);
+        else if (k = wf_reg_kind_parse(kind->str, &ok), !ok && wf_reg_kind_upstream(kind->str)) {
+            /* registry.entry is data for require('registry'), which reads it:
+             * nothing of it goes unserved. */
+            if (strcmp(kind->str, "registry.entry"))
+                wf_reg_warn(r, f, kind->line, id, "kind '%s' is not served by wasmfn: entry skipped", kind->str);
+        }
         else if (!ok)
             wf_reg_diagf(r, f, kind->line, id, "unknown kind '%s' (did you mean '%s'?)", kind->str,
                      wf_reg_kind_closest(kind->str));
@@ -266,7 +282,11 @@ static void load_file(wf_registry *r, reg_file *f)
             continue;
         }
         if (!ok) {
-            free(id);
+            /* A skipped upstream kind is still listed for require('registry'). */
+            if (kind && kind->type == WF_NODE_SCALAR && wf_reg_kind_upstream(kind->str))
+                list_entry(r, f, id, wf_xstrdup(f->ns), wf_xstrdup(name->str), kind->str, en, true);
+            else
+                free(id);
             continue;
         }
         reg_entry *re = wf_xcalloc(1, sizeof *re);
@@ -281,6 +301,7 @@ static void load_file(wf_registry *r, reg_file *f)
         re->pub.node = en;
         wf_vec_push(&r->all, re);
         wf_map_add(&r->all_ids, re->pub.id, strlen(re->pub.id), re);
+        list_entry(r, f, re->pub.id, re->pub.ns, re->pub.name, kind->str, en, false);
     }
 }
 
@@ -412,6 +433,12 @@ wf_error *wf_registry_load(const char *dir, wf_registry **out)
         wf_vec_push(&r->entries, e);
         wf_map_add(&r->ids, e->pub.id, strlen(e->pub.id), e);
     }
+    for (size_t i = 0; i < r->listing.len; i++) {
+        reg_listed *l = r->listing.data[i];
+        if (l->file->bad) continue;
+        wf_vec_push(&r->listed, l);
+        if (!wf_map_get(&r->listed_ids, l->pub.id)) wf_map_add(&r->listed_ids, l->pub.id, strlen(l->pub.id), l);
+    }
 
     /* Report in file order, then line order, whatever phase found them. */
     if (r->diags.len > 1) {
@@ -435,6 +462,18 @@ void wf_registry_free(wf_registry *r)
         free(e->pub.name);
         free(e);
     }
+    for (size_t i = 0; i < r->listing.len; i++) {
+        reg_listed *l = r->listing.data[i];
+        if (l->owned) {
+            free((char *)l->pub.id);
+            free((char *)l->pub.ns);
+            free((char *)l->pub.name);
+        }
+        free(l);
+    }
+    wf_vec_free(&r->listing);
+    wf_vec_free(&r->listed);
+    wf_map_free(&r->listed_ids);
     wf_vec_free(&r->all);
     wf_map_free(&r->all_ids);
     wf_map_free(&r->var_names);
@@ -474,6 +513,17 @@ size_t wf_registry_count(const wf_registry *r) { return r->entries.len; }
 const wf_reg_entry *wf_registry_at(const wf_registry *r, size_t i)
 {
     return i < r->entries.len ? &r->entries.data[i]->pub : NULL;
+}
+
+size_t wf_registry_listed_count(const wf_registry *r) { return r->listed.len; }
+const wf_reg_listed *wf_registry_listed_at(const wf_registry *r, size_t i)
+{
+    return i < r->listed.len ? &r->listed.data[i]->pub : NULL;
+}
+const wf_reg_listed *wf_registry_listed_get(const wf_registry *r, const char *id)
+{
+    reg_listed *l = wf_map_get(&r->listed_ids, id);
+    return l ? &l->pub : NULL;
 }
 
 const wf_reg_entry *wf_registry_get(const wf_registry *r, const char *id)

@@ -4,7 +4,7 @@
  * A project written for upstream lists them in `modules`: it loads with a
  * warning per name (SPEC §1, as for upstream kinds) and fails only when
  * code requires one. The ones wasmfn serves (funcs, json, time, env,
- * logger, ctx, http, http_client, metrics) are not here: lua/state.c's
+ * logger, ctx, http, http_client, metrics, registry, system) are not here: lua/state.c's
  * table is theirs.
  */
 #include "registry/internal.h"
@@ -14,8 +14,8 @@ static const char *const upstream_modules[] = {
     "archive", "base64", "btea", "cloudstorage", "compress", "contract", "crypto", "eval",
     "events", "excel", "exec", "execprocess", "expr", "fs", "funcapi", "funcmod", "future",
     "hash", "html", "httpctx", "hub", "io", "lfs", "os_process", "ostime", "payload",
-    "process", "processapi", "processmod", "queue", "registry", "security", "sql", "store",
-    "stream", "system", "template", "text", "toml", "treesitter", "tty", "upstream", "uuid",
+    "process", "processapi", "processmod", "queue", "security", "sql", "store",
+    "stream", "template", "text", "toml", "treesitter", "tty", "upstream", "uuid",
     "websocket", "yaml",
 };
 

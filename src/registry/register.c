@@ -18,11 +18,14 @@
  * for WASI 0.2 (runtime/comp_fn.c).
  *
  * Registering is also when the project starts to run, so it is where the
- * missing fs.directory entries with auto_init are made (loading never
- * writes: `wasmfn check` loads only).
+ * missing fs.directory entries with auto_init, and env.storage.file
+ * files with auto_create, are made (loading never writes: `wasmfn check`
+ * loads only).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry/internal.h"
 #include "runtime/runtime.h"
@@ -91,9 +94,29 @@ static void wasi_config(wf_registry *r, const wf_reg_entry *e, wf_wasi_config *c
     cfg->nnetwork = w->wasi.nnetwork;
 }
 
+/* Every env.storage.file with auto_create whose file does not exist yet,
+ * made empty with its file_mode (upstream's auto_create). */
+static wf_error *make_auto_files(wf_registry *r)
+{
+    for (size_t i = 0; i < r->entries.len; i++) {
+        const wf_reg_entry *e = &r->entries.data[i]->pub;
+        const wf_reg_storage *st = &e->u.storage;
+        if (e->kind != WF_REG_ENV_STORAGE_FILE || !st->auto_create || !st->file_path) continue;
+        int fd = open(st->file_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)st->file_mode);
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno != EEXIST) {
+            return wf_error_new(WF_ERR_IO, "%s:%d: %s: cannot create file_path '%s': %s", e->file, e->line,
+                                e->id, st->file_path, strerror(errno));
+        }
+    }
+    return NULL;
+}
+
 wf_error *wf_registry_register(wf_registry *r, wf_runtime *rt)
 {
     wf_error *derr = make_auto_dirs(r);
+    if (!derr) derr = make_auto_files(r);
     if (derr) return derr;
     for (size_t i = 0; i < r->entries.len; i++) {
         const wf_reg_entry *e = &r->entries.data[i]->pub;

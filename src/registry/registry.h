@@ -157,7 +157,10 @@ typedef struct wf_reg_wasm {
 } wf_reg_wasm;
 
 /* function.lua (for the Lua layer, which registers these itself) */
-typedef struct wf_reg_lua_import { char *alias; char *id; } wf_reg_lua_import;
+/* absent: the ID names nothing of the project but a namespace only an
+ * ns.dependency (which wasmfn does not fetch) could bring: it loads with a
+ * warning and require() of the alias fails saying so. */
+typedef struct wf_reg_lua_import { char *alias; char *id; bool absent; } wf_reg_lua_import;
 typedef struct wf_reg_lua {
     char *source;           /* Lua text (file:// already read) */
     char *method;           /* function.lua: global function to call */
@@ -178,13 +181,15 @@ typedef struct wf_reg_kv { char *key; char *value; } wf_reg_kv;
 typedef struct wf_reg_storage {
     wf_reg_kv *values; size_t nvalues;   /* static / file: loaded values */
     char *file_path;                     /* file: absolute host path */
+    bool auto_create;                    /* file: made empty when missing, at wf_registry_register */
+    uint32_t file_mode;                  /* file: its mode then (default 0600) */
 } wf_reg_storage;
 
 typedef struct wf_reg_variable {
     char *variable;         /* public name (default: the entry's name) */
     char *storage;          /* full ID of an env.storage.* entry */
     char *default_value;    /* or NULL */
-    bool readonly;
+    bool readonly;          /* `readonly`, or upstream's spelling `read_only` */
 } wf_reg_variable;
 
 /* http.*: references resolved to full IDs (SPEC §7).
@@ -193,10 +198,16 @@ typedef struct wf_reg_variable {
  * field stays NULL and `wasmfn run` serves it on an implicit service and
  * router (the original document's endpoint example declares neither);
  * with several it is a load error naming them. */
+/* A service timeout written as 0 ("0", "0s"): upstream's "disabled",
+ * the longest duration a field holds (about 24.8 days). */
+#define WF_REG_TIMEOUT_OFF 0x7fffffffu
+
 typedef struct wf_reg_http {
     char *addr;             /* service: "host:port" or ":port" */
-    uint32_t read_timeout_ms, write_timeout_ms, idle_timeout_ms;  /* service; 0 = default */
+    uint32_t read_timeout_ms, write_timeout_ms, idle_timeout_ms;  /* service; 0 = default, or ..._OFF */
     uint64_t max_header_bytes, max_body_bytes;                     /* service `limits`; 0 = default */
+    bool not_started;       /* service: `lifecycle.auto_start: false` (upstream: the supervisor leaves it) */
+    uint32_t stop_timeout_ms; /* service: `lifecycle.stop_timeout`, the drain bound; 0 = not given */
     char *server;           /* router: meta.server; static: meta.server (mounted without a router) */
     char *prefix;           /* router: "/api" or NULL */
     char *router;           /* endpoint, static: meta.router */
@@ -261,6 +272,19 @@ size_t wf_registry_count(const wf_registry *r);
 const wf_reg_entry *wf_registry_at(const wf_registry *r, size_t i);
 /* By full ID; NULL when absent. */
 const wf_reg_entry *wf_registry_get(const wf_registry *r, const char *id);
+
+/* An entry as upstream's `registry` Lua module shows it (lua/registry.c):
+ * the served entries and those of the upstream kinds wasmfn skips
+ * (registry.entry, process.lua, ...), of the sound files, in load order. */
+typedef struct wf_reg_listed {
+    const char *id, *ns, *name;
+    const char *kind;           /* as written: "registry.entry" */
+    const wf_reg_node *node;    /* the whole entry as loaded */
+} wf_reg_listed;
+size_t wf_registry_listed_count(const wf_registry *r);
+const wf_reg_listed *wf_registry_listed_at(const wf_registry *r, size_t i);
+/* By full ID; NULL when absent. */
+const wf_reg_listed *wf_registry_listed_get(const wf_registry *r, const char *id);
 
 /* The current value of env.variable `id` (full ID): its storage's value, else
  * its default. *value is the caller's (free it); NULL when it has neither. */

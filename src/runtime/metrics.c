@@ -147,12 +147,14 @@ void wf_metrics_call_running_end(wf_metrics_fn *f)
     if (f) __atomic_sub_fetch(&f->busy, 1, __ATOMIC_RELAXED);
 }
 
-void wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_ns)
+uint64_t wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_ns)
 {
-    if (!f) return;
+    if (!f) return 0;
     if (err && (unsigned)err->kind < NKINDS) __atomic_add_fetch(&f->errors[err->kind], 1, __ATOMIC_RELAXED);
     uint64_t now = wf_now_ns();
-    observe(&f->latency, now > start_ns ? now - start_ns : 0);
+    uint64_t took = now > start_ns ? now - start_ns : 0;
+    observe(&f->latency, took);
+    return took;
 }
 
 void wf_metrics_http_request(wf_metrics *m, const char *endpoint, int status, uint64_t dur_ns)

@@ -36,8 +36,9 @@ void wf_metrics_call_running_end(wf_metrics_fn *f);
 /* A call's outcome is known (err NULL on success); start_ns is when the
  * caller asked (CLOCK_MONOTONIC: queueing counts). Every call that found
  * its function ends here once, those that failed before running too (bad
- * arguments, no room in the pool's queue). */
-void wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_ns);
+ * arguments, no room in the pool's queue). Returns the time it observed
+ * (0 without f). */
+uint64_t wf_metrics_call_end(wf_metrics_fn *f, const wf_error *err, uint64_t start_ns);
 
 /* One HTTP request answered by endpoint (an entry ID, or a name such as
  * "static", "not_found") with status, taking dur_ns. */

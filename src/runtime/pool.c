@@ -19,6 +19,12 @@
  * caller waits for room until its own deadline, then gets TIMEOUT; nothing
  * queued is ever dropped (the pool's end runs every call to its end).
  *
+ * A lazy pool keeps no ready instance, so a short call of it made by a
+ * task at the top of its chain (an HTTP handler's) may run on that task's
+ * fiber instead of a worker's (runtime.c, wf_runtime_call_fn): the same
+ * fresh instance, without three thread wake-ups; at most max_size at once,
+ * and only while the pool's calls take under WF_RT_DIRECT_MAX_NS.
+ *
  * A "ready" instance is one made by `prepare` before its call and never used
  * by another: the pristine-instance rule holds, and instantiation leaves the
  * call's critical path. Idle workers refill the stash, any call takes from it.
@@ -37,7 +43,28 @@ struct rt_pool {
     uint32_t stash_size;        /* static: `size`; 0 = one per live worker */
     size_t cap;                 /* the queue's bound, for messages */
     bool prepare_failed;        /* stop refilling until a call succeeds in preparing */
+    uint32_t direct_max;        /* lazy: calls that may run on their callers' fibers at once; else 0 */
+    uint32_t direct;            /* such calls running now (atomic) */
+    uint32_t cost_ns;           /* lazy: a call's recent time, a moving average (atomic, racy) */
 };
+
+/* A call of a lazy pool runs on its caller's fiber only while the pool's
+ * calls take less than this. The caller is usually an HTTP handler in its
+ * first slice on the event loop: a short call is cheaper there than its
+ * hand-off to a worker and back (about 25 us of CPU on a 2-core VM,
+ * docs/http-server.md), while a longer one would keep the loop from
+ * serving others for longer than the hand-off costs, and run on one core
+ * what the pool's threads spread over all of them. */
+#define WF_RT_DIRECT_MAX_NS 50000u
+
+/* Fold one call's time into the pool's average (weight 1/8). Updates may
+ * race and one be lost: it only steers where the next calls run. */
+static void note_cost(rt_pool *p, uint64_t took_ns)
+{
+    uint32_t t = took_ns > UINT32_MAX ? UINT32_MAX : (uint32_t)took_ns;
+    uint32_t c = __atomic_load_n(&p->cost_ns, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->cost_ns, (uint32_t)(c - c / 8 + t / 8), __ATOMIC_RELAXED);
+}
 
 pthread_mutex_t *wf_rt_pool_mutex(rt_pool *p)
 {
@@ -96,6 +123,9 @@ static void job_run(wf_task *t)
     pthread_mutex_lock(&p->mu);
     void *inst = p->nstash ? p->stash[--p->nstash] : NULL;
     pthread_mutex_unlock(&p->mu);
+    /* A lazy pool times its calls here too (their own time, not their
+     * queueing), so that calls short again run on their callers again. */
+    uint64_t t0 = p->direct_max ? wf_now_ns() : 0;
     wf_error *err = inst ? NULL : fn->kind->prepare(fn->fn, &inst);
     wf_val result = { 0 };
     if (!err) {
@@ -103,6 +133,7 @@ static void job_run(wf_task *t)
                       job->caller_deadline_ns, job->start_ns, job->depth, job->context, job->host);
         fn->kind->release(fn->fn, inst);
     }
+    if (p->direct_max) note_cost(p, wf_now_ns() - t0);
     job->result = result;   /* nobody reads it before done */
     job->run_err = err;
 }
@@ -150,6 +181,7 @@ wf_error *wf_rt_pool_new(rt_fn *fn, rt_pool **out)
         gc.max_workers = c->max_size ? c->max_size : 16;
         gc.queue_cap = (size_t)gc.max_workers * 64;
         gc.idle_ns = 1000000000u;
+        p->direct_max = gc.max_workers;
         break;
     }
     p->cap = gc.queue_cap;
@@ -192,6 +224,22 @@ wf_error *wf_rt_pool_submit(rt_pool *p, rt_job *job)
     if (r == WF_SUBMIT_STOPPED)
         return wf_error_new(WF_ERR_INTERNAL, "%s: the runtime is shutting down", p->fn->id);
     return wf_error_new(WF_ERR_LIMIT, "%s: cannot start a worker thread", p->fn->id);
+}
+
+bool wf_rt_pool_direct_enter(rt_pool *p)
+{
+    if (__atomic_load_n(&p->cost_ns, __ATOMIC_RELAXED) >= WF_RT_DIRECT_MAX_NS) return false;
+    uint32_t n = __atomic_load_n(&p->direct, __ATOMIC_RELAXED);
+    do {
+        if (n >= p->direct_max) return false;
+    } while (!__atomic_compare_exchange_n(&p->direct, &n, n + 1, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return true;
+}
+
+void wf_rt_pool_direct_leave(rt_pool *p, uint64_t took_ns)
+{
+    note_cost(p, took_ns);
+    __atomic_fetch_sub(&p->direct, 1, __ATOMIC_RELAXED);
 }
 
 bool wf_rt_pool_unqueue(rt_pool *p, rt_job *job)

@@ -93,6 +93,12 @@ void wf_rt_pool_free(rt_pool *p);
  * deadline (TIMEOUT), parking when called from a task. */
 wf_error *wf_rt_pool_submit(rt_pool *p, rt_job *job);
 pthread_mutex_t *wf_rt_pool_mutex(rt_pool *p);
+/* A lazy pool's call may run on its caller's fiber instead (runtime.c,
+ * wf_runtime_call_fn): enter is true when the pool admits one more such
+ * call (its calls are short, and fewer than max_size run so), leave ends
+ * it with the time it took. Never true for the other pool types. */
+bool wf_rt_pool_direct_enter(rt_pool *p);
+void wf_rt_pool_direct_leave(rt_pool *p, uint64_t took_ns);
 /* With the pool mutex held: take a job not started yet back (dropping the
  * task's ref); false once it started. */
 bool wf_rt_pool_unqueue(rt_pool *p, rt_job *job);

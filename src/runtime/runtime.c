@@ -282,9 +282,10 @@ wf_error *wf_runtime_preinit(wf_runtime *rt, const char *id, uint32_t max_ms,
     return err;
 }
 
+/* *took_ns (may be NULL): the call's time, as its metrics observed it. */
 static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val *result,
                             uint64_t caller_deadline_ns, uint64_t start_ns, uint32_t depth,
-                            const wf_val *context, void *host, volatile uint32_t *stop)
+                            const wf_val *context, void *host, volatile uint32_t *stop, uint64_t *took_ns)
 {
     void *inst = NULL;
     memset(result, 0, sizeof *result);
@@ -295,7 +296,8 @@ static wf_error *run_inline(rt_fn *fn, const wf_val *args, size_t nargs, wf_val 
                          start_ns, depth, context, host);
         fn->kind->release(fn->fn, inst);
     }
-    wf_metrics_call_end(fn->metrics, err, start_ns);
+    uint64_t took = wf_metrics_call_end(fn->metrics, err, start_ns);
+    if (took_ns) *took_ns = took;
     return err;
 }
 
@@ -416,7 +418,7 @@ wf_error *wf_call_future_start(wf_runtime *rt, const char *id, const wf_val *arg
     rt_job *job = job_new(fn, args, nargs, start, opts, depth);
     if (!fn->pool) {
         job->err = run_inline(fn, job->args, job->nargs, &job->result, job->caller_deadline_ns, start,
-                              depth, job->context, job->host, NULL);
+                              depth, job->context, job->host, NULL, NULL);
         job->done = true;
     } else {
         wf_error *e = wf_rt_pool_submit(fn->pool, job);
@@ -545,15 +547,27 @@ wf_error *wf_runtime_call_fn(wf_runtime_fn *fn, const wf_val *args, size_t nargs
 {
     memset(result, 0, sizeof *result);
     const char *id = fn->id;
-    /* Inline: no copies, no job. */
-    if (!fn->pool) {
+    /* Inline: no copies, no job. So is a short call of a lazy pool made by
+     * a task (a fiber that can park wherever the call waits) at the top of
+     * its chain, i.e. an HTTP handler calling its endpoint's function: the
+     * same fresh instance (a lazy pool keeps none ready) without the three
+     * thread wake-ups of handing it to a pool worker and back
+     * (wf_rt_pool_direct_enter says which calls are short). A nested call
+     * keeps its pool's fibers, so a chain of calls does not stack up on
+     * one fiber; a caller that is no task (`wasmfn call`, the C API) keeps
+     * the pool's threads. */
+    bool direct = fn->pool && !*wf_sched_local() && wf_task_current() && wf_rt_pool_direct_enter(fn->pool);
+    if (!fn->pool || direct) {
         uint64_t start = call_start(opts);
         uint64_t deadline = call_deadline(opts, start);
         uint32_t depth;
+        uint64_t took = 0;
         wf_error *e = admit(fn, args, nargs, start, &depth);
-        if (e) return e;
-        return run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL,
-                          opts ? opts->host : NULL, opts ? opts->stop : NULL);
+        if (!e)
+            e = run_inline(fn, args, nargs, result, deadline, start, depth, opts ? opts->context : NULL,
+                           opts ? opts->host : NULL, opts ? opts->stop : NULL, &took);
+        if (direct) wf_rt_pool_direct_leave(fn->pool, took);
+        return e;
     }
 
     wf_call_future *f;

@@ -3,8 +3,8 @@
 # (tests/e2e/lua_metrics_project, in the style of wippy-projects' 16-metrics):
 # orders POSTed, stats read, and what Lua recorded found at /metrics as a
 # Prometheus server reads it (lua_metrics.py); the module's refusals; and
-# `system` in `modules` (an upstream module wasmfn lacks): a load warning
-# (an error under `check --strict`) and require("system") failing.
+# `store` in `modules` (an upstream module wasmfn lacks): a load warning
+# (an error under `check --strict`) and require("store") failing.
 # $1 = the wasmfn binary.
 set -u
 wasmfn=$1
@@ -13,7 +13,7 @@ PY=/usr/bin/python3
 "$PY" -c 'import prometheus_client' 2>/dev/null ||
     fail "python3-prometheus-client missing for $PY: run scripts/setup"
 P=$E2E_HERE/lua_metrics_project
-W="_index.yaml:45: app:stats: module 'system' is an upstream Wippy module wasmfn does not provide: require('system') will fail"
+W="_index.yaml:45: app:stats: module 'store' is an upstream Wippy module wasmfn does not provide: require('store') will fail"
 
 "$wasmfn" check "$P" >"$T/out" 2>"$T/err"
 check "check: passes, warns" "0 ok: 8 entries, 2 functions warning: $W" "$? $(cat "$T/out") $(cat "$T/err")"
@@ -48,9 +48,9 @@ check "stats: a label name the format forbids" \
     "metric \`shop.orders.total\`: label name \`bad-label\` is not allowed ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)" \
     "$(field bad_label)"
 check "stats: quotes and backslashes in a value are fine" "ok" "$(field quoted)"
-check "stats: require('system')" \
-    "module 'system' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: funcs, json, time, env, logger, ctx, http, http_client, metrics)" \
-    "$(field system | sed 's/^[^ ]*: //')"
+check "stats: require('store')" \
+    "module 'store' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)" \
+    "$(field store | sed 's/^[^ ]*: //')"
 # A request is counted when its response is done on the server's side.
 scrape() { "$PY" "$E2E_HERE/lua_metrics.py" "http://127.0.0.1:$aport/metrics" >"$T/out" 2>&1; }
 e2e_wait 30 scrape || fails=$((fails + 1))

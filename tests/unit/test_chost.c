@@ -78,7 +78,8 @@ static wf_error *get(void *env, wf_cinstance *inst, const wf_wit_func *type, con
     uint32_t rep;
     s->foreign_refused = !wf_chost_handle_rep(other, &args[0], &rep);
     if (!wf_chost_handle_rep(thing, &args[0], &rep)) return wf_error_new(WF_ERR_TRAP, "not a thing");
-    *result = wf_val_uint(WF_VAL_U32, rep * 2);
+    /* rep 1777: a result of the wrong type, which the host call must refuse */
+    *result = rep == 1777 ? wf_val_string("oops", 4) : wf_val_uint(WF_VAL_U32, rep * 2);
     return NULL;
 }
 
@@ -147,6 +148,19 @@ static void test_dtor_error_traps_the_drop(void **state)
     wf_error_free(e);
 }
 
+/* A host function's result is checked before it is lowered; the message
+ * names the function (here unnamed; formatted only for the message). */
+static void test_bad_host_result_is_refused(void **state)
+{
+    (void)state;
+    host_state s = {0};
+    wf_val out;
+    wf_error *e = run("test:res/things@1.2.0", "test:res/things@1.2.0", "run", 777, &s, &out);
+    assert_non_null(e);
+    assert_string_equal(e->message, "result of host function `?`: expected u32, got string");
+    wf_error_free(e);
+}
+
 static void test_handle_kept_by_guest_gets_no_dtor(void **state)
 {
     (void)state;
@@ -192,6 +206,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_resource_round_trip),
         cmocka_unit_test(test_dtor_error_traps_the_drop),
+        cmocka_unit_test(test_bad_host_result_is_refused),
         cmocka_unit_test(test_handle_kept_by_guest_gets_no_dtor),
         cmocka_unit_test(test_versions),
     };

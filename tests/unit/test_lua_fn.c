@@ -97,7 +97,7 @@ static void test_sandbox(void **state)
     /* Lua's io library is not there; upstream's `io` module neither */
     expect_lua(fx, "local ok, err = pcall(require, 'io') return err",
                "\"module 'io' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: "
-               "funcs, json, time, env, logger, ctx, http, http_client, metrics)\"");
+               "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)\"");
     expect_lua(fx, "local ok, err = pcall(require, 'debug') return err",
                "\"module 'debug' not found (available: funcs, json)\"");
     expect_lua(fx, "return require('json').encode({1})", "\"[1]\"");
@@ -219,7 +219,7 @@ static void test_errors(void **state)
                              .modules = mods, .nmodules = 2};
     e = wf_lua_add(fx->rt, "l:badmod", &cfg);
     assert_non_null(e);
-    assert_string_equal(e->message, "unknown module `sockets` in `modules` (did you mean `process`? built-ins: funcs, json, time, env, logger, ctx, http, http_client, metrics)");
+    assert_string_equal(e->message, "unknown module `sockets` in `modules` (did you mean `process`? built-ins: funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)");
     wf_error_free(e);
 }
 

@@ -77,7 +77,7 @@ static wf_error *f_flush(void *x)
 
 static const wf_lua_http_host_ops OPS = {
     f_method, f_path, f_query, f_remote, f_hcount, f_hat, f_body, f_pcount, f_pat,
-    f_status, f_add_header, f_write, f_flush, NULL,
+    f_status, f_add_header, f_write, f_flush, NULL, NULL,
 };
 
 static char *text(wf_buf *b)

@@ -19,7 +19,7 @@
 #include "lua_call.h"
 #include "runtime/metrics.h"
 
-static const char *const MODS[] = {"metrics", "system"};
+static const char *const MODS[] = {"metrics", "store"};
 
 /* A Lua function `id` in rt whose main is body. */
 static void add(wf_runtime *rt, const char *id, const char *body)
@@ -200,25 +200,25 @@ static void test_threads(void **state)
 static void test_upstream_modules(void **state)
 {
     wf_runtime *rt = wf_runtime_new();
-    expect(rt, "local ok, err = pcall(require, 'system')\nreturn {ok, err}",
-           "[false,\"module 'system' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: "
-           "funcs, json, time, env, logger, ctx, http, http_client, metrics)\"]");
+    expect(rt, "local ok, err = pcall(require, 'store')\nreturn {ok, err}",
+           "[false,\"module 'store' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: "
+           "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)\"]");
     /* not listed: the same answer (it is upstream's, never wasmfn's) */
     expect(rt, "local ok, err = pcall(require, 'sql')\nreturn err",
            "\"module 'sql' is not provided by wasmfn (an upstream Wippy module; wasmfn provides: "
-           "funcs, json, time, env, logger, ctx, http, http_client, metrics)\"");
+           "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)\"");
     const char *mods[] = {"metrics", "metrcs"};
     wf_lua_fn_config cfg = {.source = "function main() end", .method = "main", .modules = mods, .nmodules = 2};
     wf_error *e = wf_lua_add(rt, "m:typo", &cfg);
     assert_non_null(e);
     assert_string_equal(e->message, "unknown module `metrcs` in `modules` (did you mean `metrics`? built-ins: "
-                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics)");
+                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)");
     wf_error_free(e);
     mods[1] = "sytem";
     e = wf_lua_add(rt, "m:typo2", &cfg);
     assert_non_null(e);
     assert_string_equal(e->message, "unknown module `sytem` in `modules` (did you mean `system`? built-ins: "
-                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics)");
+                                    "funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)");
     wf_error_free(e);
     wf_runtime_free(rt);
 }

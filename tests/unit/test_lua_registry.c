@@ -74,7 +74,7 @@ static void test_register(void **state)
     e = wf_lua_register(reg, rt);
     assert_non_null(e);
     assert_string_equal(e->message, "_index.yaml:27: app:broken: unknown module `nope` in `modules` "
-                                    "(did you mean `time`? built-ins: funcs, json, time, env, logger, ctx, http, http_client, metrics)");
+                                    "(did you mean `time`? built-ins: funcs, json, time, env, logger, ctx, http, http_client, metrics, registry, system)");
     wf_error_free(e);
     assert_true(wf_runtime_has(rt, "app:summary"));
     assert_false(wf_runtime_has(rt, "app:broken"));

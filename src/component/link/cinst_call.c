@@ -87,15 +87,17 @@ wf_error *wf_cfunc_call(cfunc *f, crt *caller, const wf_val *args, wf_val *resul
         wf_val_free(&r);
         return NULL;
     }
-    /* a host result is checked like an argument: it is lowered next */
-    char what[300];
-    snprintf(what, sizeof what, "result of host function `%s`", f->type->name ? f->type->name : "?");
-    wf_val_conv rc = { .what = what };
+    /* a host result is checked like an argument: it is lowered next; its
+     * name goes into a message only when there is one (this runs for every
+     * host call a guest makes) */
+    const char *name = f->type->name ? f->type->name : "?";
+    wf_val_conv rc = { .host_fn = name };
     if (f->type->nresults == 1) {
         e = wf_val_check(f->type->results[0].type, &r, &rc);
         if (!e) results[0] = r;
     } else if (r.kind != WF_VAL_TUPLE || r.of.agg.len != f->type->nresults) {
-        e = wf_error_new(WF_ERR_INVALID, "%s: expected a tuple of %zu results", what, f->type->nresults);
+        e = wf_error_new(WF_ERR_INVALID, "result of host function `%s`: expected a tuple of %zu results", name,
+                         f->type->nresults);
     } else {
         for (size_t i = 0; !e && i < f->type->nresults; i++)
             e = wf_val_check(f->type->results[i].type, &r.of.agg.items[i], &rc);
@@ -144,8 +146,11 @@ static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
     cx.lends = &lends;
     cx.adapter = l->callee->lifted;
     cx.bytes_as_string = !l->callee->lifted;   /* a host function's arguments */
-    wf_val *args = wf_xcalloc(WF_MAX(t->nparams, 1), sizeof *args);
-    wf_val *res = wf_xcalloc(WF_MAX(t->nresults, 1), sizeof *res);
+    /* on the stack for the usual few values: this runs for every host call
+     * (a wasi:http request makes dozens) */
+    wf_val args_small[8] = {0}, res_small[4] = {0};
+    wf_val *args = t->nparams <= WF_COUNT(args_small) ? args_small : wf_xcalloc(t->nparams, sizeof *args);
+    wf_val *res = t->nresults <= WF_COUNT(res_small) ? res_small : wf_xcalloc(t->nresults, sizeof *res);
     uint32_t max_params = l->async ? CABI_MAX_FLAT_ASYNC_PARAMS : WF_CABI_MAX_FLAT_PARAMS;
     uint32_t max_results = l->async ? 0 : WF_CABI_MAX_FLAT_RESULTS;
     wf_error *e = wf_cabi_lift_values(&cx, t->params, t->nparams, max_params, raw, "parameter", args);
@@ -163,8 +168,8 @@ static wf_error *lower_trampoline(wf_caller *caller, void *env, wf_slot *slots)
     wf_cabi_lends_release(&lends);   /* Subtask.deliver_resolve */
     for (size_t i = 0; i < t->nparams; i++) wf_val_free(&args[i]);
     for (size_t i = 0; i < t->nresults; i++) wf_val_free(&res[i]);
-    free(args);
-    free(res);
+    if (args != args_small) free(args);
+    if (res != res_small) free(res);
     wf_cabi_cx_fini(&cx);
     return e;
 }
