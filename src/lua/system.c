@@ -48,6 +48,31 @@ static size_t rss_bytes(void)
     return n == 2 ? resident * (size_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* The sanitizer runtime's allocator interface (its header is not installed
+ * with gcc's runtime here). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+size_t __sanitizer_get_heap_size(void);
+size_t __sanitizer_get_free_bytes(void);
+#endif
+
+/* The bytes malloc has handed out and not had back, and what it holds from
+ * the kernel. AddressSanitizer's allocator replaces glibc's, whose
+ * mallinfo2 then says 0: ask it instead (make asan). */
+static void malloc_figures(size_t *used, size_t *held, size_t *free_bytes)
+{
+#ifdef __SANITIZE_ADDRESS__
+    *used = __sanitizer_get_current_allocated_bytes();
+    *held = __sanitizer_get_heap_size();
+    *free_bytes = __sanitizer_get_free_bytes();
+#else
+    struct mallinfo2 mi = mallinfo2();
+    *used = mi.uordblks + mi.hblkhd;
+    *held = mi.arena + mi.hblkhd;
+    *free_bytes = mi.fordblks;
+#endif
+}
+
 static void set_num(lua_State *L, const char *k, lua_Integer v)
 {
     lua_pushinteger(L, v);
@@ -56,9 +81,9 @@ static void set_num(lua_State *L, const char *k, lua_Integer v)
 
 static int mem_stats(lua_State *L)
 {
-    struct mallinfo2 mi = mallinfo2();
-    lua_Integer used = (lua_Integer)(mi.uordblks + mi.hblkhd);
-    lua_Integer held = (lua_Integer)(mi.arena + mi.hblkhd);
+    size_t u, h, fb;
+    malloc_figures(&u, &h, &fb);
+    lua_Integer used = (lua_Integer)u, held = (lua_Integer)h;
     lua_Integer rss = (lua_Integer)rss_bytes();
     lua_createtable(L, 0, 15);
     set_num(L, "alloc", used);
@@ -66,9 +91,9 @@ static int mem_stats(lua_State *L)
     set_num(L, "sys", rss > held ? rss : held);
     set_num(L, "heap_alloc", used);
     set_num(L, "heap_sys", held);
-    set_num(L, "heap_idle", (lua_Integer)mi.fordblks);
+    set_num(L, "heap_idle", (lua_Integer)fb);
     set_num(L, "heap_in_use", used);
-    set_num(L, "heap_released", (lua_Integer)mi.fordblks);
+    set_num(L, "heap_released", (lua_Integer)fb);
     set_num(L, "heap_objects", 0);
     set_num(L, "stack_in_use", 0);
     set_num(L, "stack_sys", 0);
@@ -82,8 +107,9 @@ static int mem_stats(lua_State *L)
 
 static int mem_allocated(lua_State *L)
 {
-    struct mallinfo2 mi = mallinfo2();
-    lua_pushinteger(L, (lua_Integer)(mi.uordblks + mi.hblkhd));
+    size_t used, held, free_bytes;
+    malloc_figures(&used, &held, &free_bytes);
+    lua_pushinteger(L, (lua_Integer)used);
     lua_pushnil(L);
     return 2;
 }

@@ -90,14 +90,15 @@ wait "$pid" || code=$?
 check "SIGTERM: exit 0" "0" "$code"
 contains "stop_timeout bounds the drain" "finishing requests in flight (at most 1500 ms)" "$(cat "$T/log")"
 
-# --drain-timeout still wins over stop_timeout.
-"$wasmfn" run --no-reload --drain-timeout 700 "$proj" 2>"$T/log" &
+# --drain-timeout still wins over stop_timeout (a log of its own: the
+# first one already says `listening`).
+"$wasmfn" run --no-reload --drain-timeout 700 "$proj" 2>"$T/log2" &
 pid=$!
 e2e_kill_at_exit $pid
-e2e_wait 30 grep -q '^listening:' "$T/log" || fail "not listening: $(cat "$T/log")"
+e2e_wait 30 grep -q '^listening:' "$T/log2" || fail "not listening: $(cat "$T/log2")"
 kill "$pid"
 wait "$pid"
-contains "--drain-timeout over stop_timeout" "(at most 700 ms)" "$(cat "$T/log")"
+contains "--drain-timeout over stop_timeout" "(at most 700 ms)" "$(cat "$T/log2")"
 
 # What upstream's fields may not be.
 bad() { # name, the service's extra YAML lines, expected exit, expected text
