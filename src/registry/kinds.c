@@ -941,7 +941,10 @@ void wf_reg_check_entry(wf_registry *r, reg_entry *e)
         if (!v->variable) v->variable = wf_xstrdup(e->pub.name);
         v->storage = get_ref(&c, n, "storage", false, &bad);
         v->default_value = get_str(&c, n, "default", false, &bad);
-        v->readonly = get_bool(&c, n, "readonly", false, &bad) | get_bool(&c, n, "read_only", false, &bad);
+        /* Both spellings read (upstream's docs use both), each checked. */
+        bool readonly = get_bool(&c, n, "readonly", false, &bad);
+        bool read_only = get_bool(&c, n, "read_only", false, &bad);
+        v->readonly = readonly || read_only;
         break;
     }
     case WF_REG_FUNCTION_WAT:

@@ -163,7 +163,9 @@ void wf_jit_rt_call_ref(wf_thread *t, wf_instance *inst, wf_func *f, wf_slot *sl
 void wf_jit_rt_tail(wf_thread *t, wf_instance *inst, wf_func *f, const wf_slot *args)
 {
     uint32_t np = f->type->param_slots;
-    if (np > t->tail_cap) {
+    /* Allocated by the first tail call, even of no parameters: the copies
+     * out of it (here, rt.c's callers, interp.c) may then pass it to memcpy. */
+    if (np > t->tail_cap || !t->tail_args) {
         uint32_t cap = WF_MAX(np, 16u);
         wf_slot *a = realloc(t->tail_args, cap * sizeof *a);
         if (!a) wf_jit_rt_trap(t, WF_JIT_TRAP_EXHAUSTED);
