@@ -141,20 +141,39 @@ static wf_error *raised(lua_State *L, const char *id)
     return wf_error_new(WF_ERR_TRAP, "lua: %s", s);
 }
 
+/* Two seeds for a call's math.random from a splitmix64 stream of this
+ * thread, itself seeded once from the kernel (the clock if that fails): a
+ * getrandom per call would put a system call (about 1 us here) on every
+ * Lua call's path. */
+static void next_seeds(uint64_t seed[2])
+{
+    static _Thread_local uint64_t state;
+    static _Thread_local bool seeded;
+    if (!seeded) {
+        if (getrandom(&state, sizeof state, GRND_NONBLOCK) != (ssize_t)sizeof state) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            state = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)&state;
+        }
+        seeded = true;
+    }
+    for (int i = 0; i < 2; i++) {
+        uint64_t z = (state += 0x9e3779b97f4a7c15u);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+        seed[i] = z ^ (z >> 31);
+    }
+}
+
 /* math.random draws a fresh sequence in every call, as upstream's does:
  * the generator's state is part of the snapshot a slot goes back to after
  * each call, so without a new seed every call would draw the same numbers
  * (two requests making `os.time() .. math.random(1000, 9999)` ids got the
- * same one). Seeded from the kernel, the clock if that fails. */
+ * same one). */
 static void reseed_random(lua_State *L)
 {
     uint64_t seed[2];
-    if (getrandom(seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        seed[0] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-        seed[1] = (uint64_t)(uintptr_t)L ^ seed[0] << 17;
-    }
+    next_seeds(seed);
     if (lua_getglobal(L, "math") != LUA_TTABLE) {
         lua_pop(L, 1);
         return;
