@@ -175,9 +175,14 @@ static const wf_val ARGS[2] = { { .kind = WF_VAL_S32, .of.s = 6 }, { .kind = WF_
  * the clock. A caller asking for fewer than 20 batches' worth times each
  * call (the JavaScript component's, tens of µs). */
 #define RUNTIME_CALL_BATCH 100
+static int runtime_call_batch(int calls)
+{
+    return calls >= 20 * RUNTIME_CALL_BATCH ? RUNTIME_CALL_BATCH : 1;
+}
+
 static double runtime_call_us(wf_runtime *rt, const char *id, int calls)
 {
-    int per = calls >= 20 * RUNTIME_CALL_BATCH ? RUNTIME_CALL_BATCH : 1, nb = calls / per;
+    int per = runtime_call_batch(calls), nb = calls / per;
     uint64_t *ns = wf_xcalloc((size_t)nb, sizeof *ns);
     for (int b = -nb / 10 - 1; b < nb; b++) {
         uint64_t t0 = cpu_ns();
@@ -670,7 +675,8 @@ static void trivial_lines(wf_runtime *rt, int calls)
     printf("%-26s %8.2f us   (the host's part of a component call: slot reset, WASI context, "
            "lift and lower)\n", "wat component add", runtime_call_us(rt, "watc:add", calls));
     printf("%-26s %8.2f us   (two reads of the thread's CPU clock: in the js lines once per call, in "
-           "the wat lines once per %d calls)\n", "timing overhead", clock_overhead_us(calls), RUNTIME_CALL_BATCH);
+           "the wat lines once per %d calls)\n", "timing overhead", clock_overhead_us(calls),
+           runtime_call_batch(calls));
 }
 
 static void trivial_add(wf_runtime *rt, wf_module *triv, wf_component *tcomp)
